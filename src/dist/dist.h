@@ -1,0 +1,61 @@
+/*
+ * dist.h -- distribution's cross-module interface (prefix dist_).
+ *
+ * The coordinator (inside libqe: accepts worker registrations, tracks heartbeats,
+ * dispatches stage tasks, runs SINGLE stages locally, fails queries on worker loss)
+ * and the worker service (qe-worker).  One TCP protocol on libuv: framed messages,
+ * Arrow IPC data with zstd-compressed bodies.
+ */
+#ifndef QE_DIST_H
+#define QE_DIST_H
+
+#include "cg.h"
+#include "plan.h"
+#include "rt.h"
+
+typedef struct dist_coordinator dist_coordinator;
+
+/* Starts listening on "HOST:PORT" (own event-loop thread). */
+qe_status dist_coordinator_start(const char *listen_addr, uint32_t heartbeat_timeout_ms,
+                                 dist_coordinator **out, rt_error *err);
+void dist_coordinator_stop(dist_coordinator *co); /* accepts NULL; closes connections */
+/* Waits until at least min_workers workers are registered and alive. */
+qe_status dist_coordinator_wait(dist_coordinator *co, uint32_t min_workers, uint32_t timeout_ms,
+                                rt_error *err);
+uint32_t dist_coordinator_n_workers(dist_coordinator *co);
+
+/* DDL broadcast to every live worker (each keeps its partition of every table). */
+qe_status dist_create_table(dist_coordinator *co, const rt_table *schema, rt_error *err);
+qe_status dist_drop_table(dist_coordinator *co, const char *name, rt_error *err);
+
+typedef struct dist_run_opts {
+    rt_catalog *catalog;          /* the coordinator's catalog (SINGLE stages) */
+    const rt_result_sink *result; /* receives the root stage's rows */
+    uint32_t n_threads;           /* threads per task */
+    bool jit;                     /* compile pipelines (workers compile their own) */
+    cg_jit *jit_engine;           /* for SINGLE stages when jit */
+    const _Atomic bool *cancel;   /* may be NULL */
+    uint32_t debug_delay_ms;      /* passed to every task (fault tests) */
+} dist_run_opts;
+
+/*
+ * Runs a physical plan: one task per live worker for each PARTITIONED stage, SINGLE
+ * stages on this process; exchanges are TCP streams.  Worker loss (connection closed
+ * or heartbeat timeout) fails the query with a clear error and cancels its tasks.
+ * stats->rows_written sums INSERT sinks over all tasks.
+ */
+qe_status dist_run_query(dist_coordinator *co, const plan_query *q, const dist_run_opts *opts,
+                         rt_task_stats *stats, rt_error *err);
+
+typedef struct dist_worker_opts {
+    char listen[128];              /* HOST:PORT for the coordinator and peers */
+    char coordinator[128];         /* HOST:PORT */
+    uint32_t n_threads;
+    uint32_t heartbeat_interval_ms;
+} dist_worker_opts;
+
+/* Runs a worker until dist_worker_stop. */
+qe_status dist_worker_run(const dist_worker_opts *opts, rt_error *err);
+void dist_worker_stop(void); /* async-signal-safe */
+
+#endif /* QE_DIST_H */

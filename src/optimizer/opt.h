@@ -1,0 +1,40 @@
+/*
+ * opt.h -- the optimizer's cross-module interface (prefix opt_).
+ *
+ * Logical rewrites, physical + distributed planning (logical plan -> stages of
+ * pipelines joined by exchanges), plan printing, and the versioned binary plan
+ * format shipped to workers.
+ */
+#ifndef QE_OPT_H
+#define QE_OPT_H
+
+#include "plan.h"
+#include "rt.h"
+
+/* Applies rewrites (constant folding, ...) to a logical plan; may return `in`. */
+qe_status opt_optimize(rt_arena *arena, plan_node *in, plan_node **out, rt_error *err);
+
+/*
+ * Plans a query (SELECT/VALUES/INSERT logical plan) into stages, pipelines and
+ * exchanges, allocated in arena.  The plan does not depend on the number of workers:
+ * PARTITIONED stages run one task per worker (one in the embedded engine).
+ */
+qe_status opt_physical(rt_arena *arena, const plan_node *logical, plan_query **out,
+                       rt_error *err);
+
+/* Text renderings (qec --emit=logical|physical, EXPLAIN); malloc'd, NULL on OOM. */
+char *opt_print_logical(const plan_node *node);
+char *opt_print_physical(const plan_query *q);
+/* Appends an expression in SQL-like text ("#0 > 10") to sb. */
+void opt_print_expr(rt_strbuf *sb, const plan_expr *e);
+
+/*
+ * Serializes a whole physical plan to a versioned, self-checking binary form
+ * (malloc'd *buf of *len bytes).  Deserialization validates everything (bad input is
+ * an error, never a crash) and allocates the plan in arena.
+ */
+qe_status opt_plan_serialize(const plan_query *q, uint8_t **buf, size_t *len, rt_error *err);
+qe_status opt_plan_deserialize(rt_arena *arena, const uint8_t *buf, size_t len,
+                               plan_query **out, rt_error *err);
+
+#endif /* QE_OPT_H */

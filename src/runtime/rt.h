@@ -1,0 +1,330 @@
+/*
+ * rt.h -- the runtime's cross-module interface (prefix rt_).
+ *
+ * Types and values, errors, arenas and memory accounting, vectors and batches
+ * (DESIGN.md §4), the in-memory catalog, and task execution: the vectorized
+ * interpreter's morsel loop that also calls JIT-compiled pipeline functions.
+ * The runtime never sees SQL text or AST; it runs the physical plan of plan.h.
+ */
+#ifndef QE_RT_H
+#define QE_RT_H
+
+#include "qe.h"
+
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct plan_query;
+struct plan_stage;
+struct plan_pipeline;
+
+/* ---- errors: the definition of the public qe_error ---------------------------------- */
+
+struct qe_error {
+    qe_status status;   /* QE_OK when no error is set */
+    char sqlstate[6];   /* five characters + NUL, "00000" when clear */
+    int position;       /* byte offset into the statement's SQL text, -1 if none */
+    char message[512];  /* one line, lower case, no trailing period */
+    char detail[512];   /* "" if none */
+    char hint[256];     /* "" if none */
+};
+typedef struct qe_error rt_error;
+
+/* Sets status, SQLSTATE, position and message (printf format); clears detail and
+ * hint.  Returns status so callers can write `return rt_error_set(...)`. */
+qe_status rt_error_set(rt_error *err, qe_status status, const char *sqlstate, int position,
+                       const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+qe_status rt_error_vset(rt_error *err, qe_status status, const char *sqlstate, int position,
+                        const char *fmt, va_list ap);
+void rt_error_detail(rt_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void rt_error_hint(rt_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void rt_error_clear(rt_error *err);
+/* Copies src into dst (both may be the same object). */
+void rt_error_copy(rt_error *dst, const rt_error *src);
+
+/* ---- memory ------------------------------------------------------------------------- */
+
+/* Per-query memory accounting: every arena of a query charges one tracker. */
+typedef struct rt_mem_tracker {
+    _Atomic int64_t used; /* bytes currently charged */
+    _Atomic int64_t peak; /* highest value of used */
+    int64_t limit;        /* bytes; <= 0 means unlimited */
+} rt_mem_tracker;
+
+/* Charges n bytes (false if that would pass the limit; nothing is charged then). */
+bool rt_mem_charge(rt_mem_tracker *t, int64_t n);
+void rt_mem_release(rt_mem_tracker *t, int64_t n);
+
+/* The one allocation hook: malloc/free charged to a tracker (which may be NULL). */
+void *rt_malloc(rt_mem_tracker *t, size_t n);
+void *rt_realloc(rt_mem_tracker *t, void *p, size_t old_n, size_t new_n);
+void rt_free(rt_mem_tracker *t, void *p, size_t n);
+
+/* A region allocator; not thread-safe.  Allocations are 16-byte aligned. */
+typedef struct rt_arena rt_arena;
+
+rt_arena *rt_arena_create(rt_mem_tracker *tracker); /* NULL on out-of-memory */
+void rt_arena_destroy(rt_arena *arena);              /* accepts NULL */
+void rt_arena_reset(rt_arena *arena);                /* frees all but the first block */
+void *rt_arena_alloc(rt_arena *arena, size_t n);     /* NULL on out-of-memory/limit */
+void *rt_arena_calloc(rt_arena *arena, size_t n);
+char *rt_arena_strdup(rt_arena *arena, const char *s);
+char *rt_arena_strndup(rt_arena *arena, const char *s, size_t n);
+/* Bytes this arena has allocated from the system. */
+size_t rt_arena_size(const rt_arena *arena);
+
+/* A growable text buffer for printers (EXPLAIN, qec).  On out-of-memory `oom` is set
+ * and further appends are ignored. */
+typedef struct rt_strbuf {
+    char *data;  /* NUL-terminated; malloc'd; owned until taken */
+    size_t len;
+    size_t cap;
+    bool oom;
+} rt_strbuf;
+
+void rt_strbuf_init(rt_strbuf *sb);
+void rt_strbuf_append(rt_strbuf *sb, const char *s, size_t n);
+void rt_strbuf_puts(rt_strbuf *sb, const char *s);
+void rt_strbuf_printf(rt_strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Returns the text (caller frees with free()) and resets sb; NULL after oom. */
+char *rt_strbuf_take(rt_strbuf *sb);
+void rt_strbuf_free(rt_strbuf *sb);
+
+/* ---- types and values --------------------------------------------------------------- */
+
+/* Width in bytes of one value of `type` in a values buffer. */
+uint32_t rt_type_width(qe_type type);
+bool rt_type_is_integer(qe_type type);  /* SMALLINT, INTEGER, BIGINT */
+bool rt_type_is_numeric(qe_type type);  /* integers, REAL, DOUBLE */
+
+typedef qe_string_view rt_string;
+
+/* A single scalar (constants, VALUES rows).  Strings point into an arena. */
+typedef struct rt_value {
+    qe_type type;
+    bool is_null;
+    union {
+        bool b;      /* BOOLEAN */
+        int64_t i;   /* SMALLINT, INTEGER, BIGINT, DATE (days), TIMESTAMP (µs) */
+        double d;    /* REAL, DOUBLE */
+        struct {
+            const char *ptr;
+            uint32_t len;
+        } s;         /* VARCHAR */
+    } u;
+} rt_value;
+
+/* ---- vectors and batches ------------------------------------------------------------ */
+
+#define RT_VECTOR_SIZE 2048 /* rows per interpreter vector / batch */
+
+/*
+ * A column of up to RT_VECTOR_SIZE values (or more, for table chunks).  Layout is
+ * Arrow-compatible: validity is an LSB-first bitmap (1 = valid, NULL = no NULLs),
+ * values holds one fixed-width value per row, VARCHAR values are rt_string views
+ * whose long strings point into buffers[].  The memory belongs to the arena that
+ * built the vector; heap_* track the tail of the last buffer for appends.
+ */
+typedef struct rt_vector {
+    qe_type type;
+    uint8_t *validity;     /* NULL = all valid */
+    void *values;          /* capacity * width bytes */
+    uint32_t n_buffers;    /* VARCHAR: data buffers in use */
+    uint32_t buffers_cap;  /* capacity of buffers[] */
+    const char **buffers;  /* VARCHAR: string data buffers */
+    char *heap_tail;       /* VARCHAR: next free byte of buffers[n_buffers-1] */
+    uint32_t heap_left;    /* VARCHAR: bytes left there */
+} rt_vector;
+
+/*
+ * A batch: n_cols vectors of n_rows rows, plus an optional selection vector (the
+ * active rows are sel[0..n_sel) in increasing order; sel == NULL means all rows).
+ */
+typedef struct rt_batch {
+    uint32_t n_rows;
+    uint32_t n_cols;
+    rt_vector *cols;    /* n_cols vectors */
+    uint32_t *sel;      /* NULL = all rows active */
+    uint32_t n_sel;     /* active rows when sel != NULL */
+    uint32_t capacity;  /* rows the values buffers can hold */
+} rt_batch;
+
+static inline bool rt_vector_is_valid(const rt_vector *v, uint32_t row) {
+    return v->validity == NULL || ((v->validity[row >> 3] >> (row & 7)) & 1);
+}
+/* Rows a batch really has active. */
+static inline uint32_t rt_batch_active(const rt_batch *b) { return b->sel ? b->n_sel : b->n_rows; }
+/* Bytes of a string value (inline strings point into the view itself). */
+static inline const char *rt_string_ptr(const rt_vector *v, const rt_string *s) {
+    return s->len <= 12 ? s->u.inlined : v->buffers[s->u.ref.buffer_index] + s->u.ref.offset;
+}
+
+/* Allocates a batch with the given column types and room for `capacity` rows (values
+ * buffers allocated, no validity bitmaps, n_rows = 0).  NULL on out-of-memory. */
+rt_batch *rt_batch_create(rt_arena *arena, uint32_t n_cols, const qe_type *types,
+                          uint32_t capacity);
+/* Marks row NULL (allocating the bitmap on first use).  False on out-of-memory. */
+bool rt_vector_set_null(rt_vector *v, rt_arena *arena, uint32_t row, uint32_t capacity);
+/* Stores a string into row: inline if short, else copied into the vector's heap. */
+bool rt_vector_set_string(rt_vector *v, rt_arena *arena, uint32_t row, const char *s,
+                          uint32_t len);
+/* Stores a scalar into row (types must match; NULL sets the validity bit). */
+bool rt_vector_set_value(rt_vector *v, rt_arena *arena, uint32_t row, uint32_t capacity,
+                         const rt_value *val);
+/* Reads row of a vector as a scalar (strings borrowed from the vector). */
+void rt_vector_get_value(const rt_vector *v, uint32_t row, rt_value *out);
+/* Copies the active rows of src into a new compact batch (no selection) in arena;
+ * strings are copied.  NULL on out-of-memory. */
+rt_batch *rt_batch_compact(rt_arena *arena, const rt_batch *src);
+/* Appends the active rows of src to dst (same types), copying strings; dst must
+ * have room.  False on out-of-memory. */
+bool rt_batch_append(rt_batch *dst, rt_arena *arena, const rt_batch *src);
+
+/* Formats one value as text (the rules of qe_value_format). */
+int rt_value_format(const rt_value *val, char *buf, size_t cap);
+
+/* ---- catalog: in-memory tables ------------------------------------------------------ */
+
+typedef struct rt_table {
+    char *name;          /* lower-case unless quoted */
+    uint32_t n_cols;
+    char **col_names;
+    qe_type *col_types;
+    uint32_t n_chunks;   /* chunks of up to RT_VECTOR_SIZE rows, compact, no sel */
+    uint32_t chunks_cap;
+    rt_batch **chunks;
+    uint64_t n_rows;
+    rt_arena *arena;     /* owns the schema and the chunks */
+} rt_table;
+
+typedef struct rt_catalog rt_catalog;
+
+rt_catalog *rt_catalog_create(void);
+void rt_catalog_destroy(rt_catalog *cat);
+/* Borrowed until the table is dropped; NULL if absent.  Names compare exactly. */
+rt_table *rt_catalog_find(rt_catalog *cat, const char *name);
+/* Creates an empty table (copies names and types). */
+qe_status rt_catalog_create_table(rt_catalog *cat, const char *name, uint32_t n_cols,
+                                  char *const *col_names, const qe_type *col_types,
+                                  rt_table **out, rt_error *err);
+qe_status rt_catalog_drop_table(rt_catalog *cat, const char *name, rt_error *err);
+/* Names of all tables, for hints ("perhaps you meant").  Borrowed. */
+uint32_t rt_catalog_table_names(rt_catalog *cat, const char **names, uint32_t cap);
+/* Appends the active rows of b (types equal to the table's) to the table.  Thread-safe
+ * with respect to other appends (tables have a lock). */
+qe_status rt_table_append(rt_catalog *cat, rt_table *t, const rt_batch *b, rt_error *err);
+
+/* ---- exchanges ---------------------------------------------------------------------- */
+
+/*
+ * How a task's exchange operators move batches.  The embedded engine provides
+ * in-memory queues (rt_local_exchange_*); the cluster provides TCP streams (dist).
+ * All functions are thread-safe.
+ */
+typedef struct rt_exchange_ops {
+    /* Sends a compact batch (no selection) to consumer partition `partition` of
+     * exchange `exchange_id`.  The callee copies or serializes it before returning. */
+    qe_status (*send)(void *ctx, uint32_t exchange_id, uint32_t partition,
+                      const rt_batch *batch, rt_error *err);
+    /* This task has sent everything for exchange_id (called once per task). */
+    qe_status (*finish)(void *ctx, uint32_t exchange_id, rt_error *err);
+    /* Next batch for this task's partition, allocated in arena; *out = NULL at the
+     * end (every producer task finished).  Blocks; fails on cancellation. */
+    qe_status (*recv)(void *ctx, uint32_t exchange_id, rt_arena *arena, rt_batch **out,
+                      rt_error *err);
+    /* Number of consumer partitions (consumer tasks) of exchange_id. */
+    uint32_t (*n_partitions)(void *ctx, uint32_t exchange_id);
+} rt_exchange_ops;
+
+/* In-memory exchanges for running all stages of a query in one process, one task
+ * per stage.  Each queue buffers every batch (stages run one after the other). */
+typedef struct rt_local_exchange rt_local_exchange;
+rt_local_exchange *rt_local_exchange_create(const struct plan_query *q);
+void rt_local_exchange_destroy(rt_local_exchange *lx);
+extern const rt_exchange_ops rt_local_exchange_ops;
+
+/* ---- task execution ----------------------------------------------------------------- */
+
+typedef struct rt_pipeline_state rt_pipeline_state; /* shared by a pipeline's threads */
+typedef struct rt_thread_state rt_thread_state;     /* one per thread per pipeline */
+
+/*
+ * The ABI of a compiled pipeline: processes one morsel (a batch from the pipeline's
+ * source, maybe with a selection) through the pipeline's operators into its sink.
+ * Returns QE_OK, or an error status after setting the error with rt_jit_error.
+ */
+typedef qe_status (*rt_pipeline_fn)(rt_pipeline_state *ps, rt_thread_state *ts,
+                                    const rt_batch *morsel);
+
+/* Receives the result rows of a query (the RESULT sink).  Called from one thread at a
+ * time, in order; the callee copies what it keeps. */
+typedef struct rt_result_sink {
+    qe_status (*push)(void *ctx, const rt_batch *batch, rt_error *err);
+    void *ctx;
+} rt_result_sink;
+
+/* Figures of one task, reported to the coordinator. */
+typedef struct rt_task_stats {
+    uint64_t rows_written;  /* rows appended by INSERT sinks */
+    uint64_t rows_out;      /* rows passed to result/exchange sinks */
+    uint64_t peak_memory;   /* bytes */
+} rt_task_stats;
+
+typedef struct rt_task {
+    const struct plan_query *query;  /* the whole plan (exchange descriptions) */
+    const struct plan_stage *stage;  /* the stage this task runs */
+    uint32_t task_idx;               /* this task's partition, 0..n_tasks-1 */
+    uint32_t n_tasks;                /* tasks of this stage */
+    rt_catalog *catalog;             /* tables for SCAN and INSERT */
+    const rt_exchange_ops *exchange; /* may be NULL for a stage without exchanges */
+    void *exchange_ctx;
+    const rt_result_sink *result;    /* for a RESULT sink; may be NULL otherwise */
+    const rt_pipeline_fn *compiled;  /* per pipeline of the stage: fn or NULL (interpret);
+                                        the array itself may be NULL */
+    uint32_t n_threads;              /* >= 1 */
+    rt_mem_tracker *mem;             /* may be NULL */
+    const _Atomic bool *cancel;      /* may be NULL; true makes the task stop */
+    uint32_t debug_delay_ms;         /* sleep this long per source batch (fault tests) */
+} rt_task;
+
+/* Runs every pipeline of the task's stage in order, each on n_threads threads with
+ * thread-local sink state merged at the pipeline end.  Fills *stats (may be NULL). */
+qe_status rt_task_run(const rt_task *task, rt_task_stats *stats, rt_error *err);
+
+/* ---- helpers called by JIT-compiled pipelines (resolved by name by codegen) -------- */
+
+/*
+ * The scratch batch of pipeline pipeline-local slot `slot` for this thread: compact,
+ * capacity RT_VECTOR_SIZE, column types = the input schema of the pipeline's sink
+ * (slot 0) or the group keys (slot 1) of an AGG_SINK.  n_rows is reset to 0.
+ */
+rt_batch *rt_jit_scratch(rt_thread_state *ts, uint32_t slot);
+/* Pushes a compact batch into the pipeline's sink, as the interpreter does. */
+qe_status rt_jit_push(rt_pipeline_state *ps, rt_thread_state *ts, rt_batch *batch);
+
+/* The state of one aggregate for one group: value and count of non-NULL inputs. */
+typedef struct rt_agg_state {
+    union {
+        int64_t i;  /* integer SUM/MIN/MAX */
+        double d;   /* DOUBLE SUM/MIN/MAX/AVG */
+    } v;
+    int64_t n;      /* inputs counted (COUNT) / non-NULL inputs seen */
+} rt_agg_state;
+_Static_assert(sizeof(rt_agg_state) == 16, "generated code assumes 16-byte agg states");
+
+/*
+ * For each row of `keys` (compact; the group-key columns of an AGG_SINK), finds or
+ * creates the group in this thread's hash table and stores a pointer to its first
+ * rt_agg_state (n_aggs consecutive states) in states[row].
+ */
+qe_status rt_jit_agg_groups(rt_pipeline_state *ps, rt_thread_state *ts, const rt_batch *keys,
+                            rt_agg_state **states);
+/* Records an error raised by generated code: code is one of RT_JIT_ERR_*. */
+qe_status rt_jit_error(rt_thread_state *ts, int32_t code);
+#define RT_JIT_ERR_OVERFLOW 1  /* 22003 integer out of range */
+#define RT_JIT_ERR_DIV_ZERO 2  /* 22012 division by zero */
+
+#endif /* QE_RT_H */
