@@ -264,7 +264,8 @@ typedef struct plan_op {
         } scan;
         struct {
             uint32_t n_rows;
-            rt_value *values;      /* n_rows * n_cols, row-major */
+            plan_expr **rows;      /* n_rows * n_cols expressions without COLUMN refs,
+                                      row-major (n_cols may be 0: SELECT without FROM) */
         } values;
         struct {
             uint32_t exchange_id;
