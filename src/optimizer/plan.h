@@ -101,6 +101,16 @@ typedef enum plan_agg_fn {
  * DOUBLE for DOUBLE inputs and AVG) and n (BIGINT, non-NULL inputs counted).  FINAL:
  * (v, n) columns -> final values.  Final values: COUNT/COUNT_STAR -> n;
  * SUM/MIN/MAX -> v, NULL if n == 0; AVG -> v / n as DOUBLE, NULL if n == 0.
+ *
+ * State updates (rt_agg_state, shared by the interpreter and generated code), starting
+ * from v = 0, n = 0.  Input x (SINGLE/PARTIAL), NULL inputs skipped except COUNT_STAR:
+ *   COUNT_STAR: n += 1            COUNT: n += 1
+ *   SUM: v += x (checked), n += 1 AVG: v += (double)x, n += 1
+ *   MIN/MAX: v = n == 0 ? x : min/max(v, x), n += 1
+ * Merge of an input state (vi, ni) (FINAL, and combining thread-local tables):
+ *   COUNT/COUNT_STAR: n += ni     SUM/AVG: v += vi (checked for integers), n += ni
+ *   MIN/MAX: if ni > 0: v = n == 0 ? vi : min/max(v, vi), n += ni
+ * The PARTIAL output of COUNT/COUNT_STAR has v = n.
  */
 typedef enum plan_agg_phase { PLAN_AGG_SINGLE, PLAN_AGG_PARTIAL, PLAN_AGG_FINAL } plan_agg_phase;
 
