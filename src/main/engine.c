@@ -1,0 +1,186 @@
+/*
+ * engine.c -- engines and sessions: open/close, options, the per-process JIT, and the
+ * worker entry point.
+ */
+#include "main_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Copies err into a new heap error for *err_out (if asked). */
+static void give_error(const rt_error *err, qe_error **err_out) {
+    if (!err_out)
+        return;
+    *err_out = malloc(sizeof **err_out);
+    if (*err_out)
+        rt_error_copy(*err_out, err);
+}
+
+static uint32_t default_threads(void) {
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (uint32_t)n : 1;
+}
+
+static qe_status engine_start_cluster(qe_engine *e, rt_error *err) {
+    if (!e->cfg.cluster[0])
+        return QE_OK;
+    return dist_coordinator_start(e->cfg.cluster, e->cfg.heartbeat_timeout_ms, &e->coord, err);
+}
+
+qe_status qe_engine_open(const char *path, const qe_config *cfg, qe_engine **out,
+                         qe_error **err_out) {
+    rt_error err;
+    rt_error_clear(&err);
+    *out = NULL;
+    if (err_out)
+        *err_out = NULL;
+    if (path && strcmp(path, ":memory:") != 0 && path[0] != '\0') {
+        rt_error_set(&err, QE_UNSUPPORTED, "0A000", -1,
+                     "persistent databases are not supported yet: \"%s\"", path);
+        rt_error_hint(&err, "Open \":memory:\" for an in-memory database.");
+        give_error(&err, err_out);
+        return err.status;
+    }
+    qe_engine *e = calloc(1, sizeof *e);
+    if (!e)
+        return QE_NOMEM;
+    if (cfg)
+        e->cfg = *cfg;
+    else
+        main_config_defaults(&e->cfg);
+    if (e->cfg.threads == 0)
+        e->cfg.threads = default_threads();
+    pthread_mutex_init(&e->jit_lock, NULL);
+    pthread_mutex_init(&e->ddl_lock, NULL);
+    e->catalog = rt_catalog_create();
+    qe_status st = e->catalog ? QE_OK : rt_error_set(&err, QE_NOMEM, "53200", -1, "out of memory");
+    if (st == QE_OK)
+        st = engine_start_cluster(e, &err);
+    if (st != QE_OK) {
+        give_error(&err, err_out);
+        qe_engine_close(e);
+        return st;
+    }
+    *out = e;
+    return QE_OK;
+}
+
+void qe_engine_close(qe_engine *engine) {
+    if (!engine)
+        return;
+    dist_coordinator_stop(engine->coord);
+    cg_jit_destroy(engine->jit);
+    rt_catalog_destroy(engine->catalog);
+    pthread_mutex_destroy(&engine->jit_lock);
+    pthread_mutex_destroy(&engine->ddl_lock);
+    free(engine);
+}
+
+qe_status main_engine_jit(qe_engine *engine, cg_jit **out, rt_error *err) {
+    qe_status st = QE_OK;
+    pthread_mutex_lock(&engine->jit_lock);
+    if (!engine->jit)
+        st = cg_jit_create(&engine->jit, err);
+    *out = engine->jit;
+    pthread_mutex_unlock(&engine->jit_lock);
+    return st;
+}
+
+qe_status qe_session_open(qe_engine *engine, qe_session **out) {
+    *out = NULL;
+    if (!engine)
+        return QE_MISUSE;
+    qe_session *s = calloc(1, sizeof *s);
+    if (!s)
+        return QE_NOMEM;
+    s->engine = engine;
+    s->mode = engine->cfg.mode;
+    s->threads = engine->cfg.threads;
+    s->memory_limit = engine->cfg.memory_limit;
+    rt_error_clear(&s->err);
+    *out = s;
+    return QE_OK;
+}
+
+void qe_session_close(qe_session *session) { free(session); }
+
+const qe_error *qe_session_error(const qe_session *session) {
+    return session ? &session->err : NULL;
+}
+
+/* Applies a session setting (SET name = value; value NULL = RESET). */
+static qe_status session_set(qe_session *s, const char *name, const char *value) {
+    qe_config cfg;
+    main_config_defaults(&cfg);
+    cfg.threads = s->engine->cfg.threads;
+    cfg.mode = s->engine->cfg.mode;
+    cfg.memory_limit = s->engine->cfg.memory_limit;
+    if (strcmp(name, "debug_task_delay_ms") == 0) {
+        char *end = NULL;
+        unsigned long v = value ? strtoul(value, &end, 10) : 0;
+        if (value && (end == value || *end != '\0' || v > 600000)) {
+            rt_error_set(&s->err, QE_MISUSE, "22023", -1,
+                         "invalid value for parameter \"%s\": \"%s\"", name, value);
+            return QE_MISUSE;
+        }
+        s->debug_delay_ms = (uint32_t)v;
+        return QE_OK;
+    }
+    if (strcmp(name, "threads") != 0 && strcmp(name, "execution_mode") != 0 &&
+        strcmp(name, "memory_limit") != 0) {
+        rt_error_set(&s->err, QE_MISUSE, "42704", -1, "unrecognized configuration parameter \"%s\"",
+                     name);
+        return QE_MISUSE;
+    }
+    if (value) {
+        qe_status st = main_config_apply(&cfg, name, value, &s->err);
+        if (st != QE_OK)
+            return st;
+        if (cfg.threads == 0)
+            cfg.threads = default_threads();
+    }
+    if (strcmp(name, "threads") == 0)
+        s->threads = cfg.threads;
+    else if (strcmp(name, "execution_mode") == 0)
+        s->mode = cfg.mode;
+    else
+        s->memory_limit = cfg.memory_limit;
+    return QE_OK;
+}
+
+qe_status main_session_set(qe_session *s, const char *name, const char *value) {
+    rt_error_clear(&s->err);
+    return session_set(s, name, value);
+}
+
+qe_status qe_session_set(qe_session *session, const char *name, const char *value) {
+    if (!session || !name || !value)
+        return QE_MISUSE;
+    return main_session_set(session, name, value);
+}
+
+qe_status qe_worker_run(const qe_config *cfg, qe_error **err_out) {
+    rt_error err;
+    rt_error_clear(&err);
+    if (err_out)
+        *err_out = NULL;
+    if (!cfg || !cfg->listen[0] || !cfg->coordinator[0]) {
+        rt_error_set(&err, QE_MISUSE, "22023", -1, "a worker needs \"listen\" and \"coordinator\"");
+        rt_error_hint(&err, "Set both to HOST:PORT.");
+        give_error(&err, err_out);
+        return QE_MISUSE;
+    }
+    dist_worker_opts opts;
+    memset(&opts, 0, sizeof opts);
+    strcpy(opts.listen, cfg->listen);
+    strcpy(opts.coordinator, cfg->coordinator);
+    opts.n_threads = cfg->threads ? cfg->threads : default_threads();
+    opts.heartbeat_interval_ms = cfg->heartbeat_interval_ms;
+    qe_status st = dist_worker_run(&opts, &err);
+    if (st != QE_OK)
+        give_error(&err, err_out);
+    return st;
+}
+
+void qe_worker_stop(void) { dist_worker_stop(); }

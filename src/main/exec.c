@@ -1,0 +1,332 @@
+/*
+ * exec.c -- statements: prepare (parse + bind + optimize), execute (DDL, SET, EXPLAIN,
+ * queries and INSERT through the staged plan), scripts, and artifacts for qec.
+ */
+#include "main_int.h"
+
+#include "fe.h"
+#include "opt.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Parses and binds the first statement of sql into arena. *logical is NULL for empty
+ * text; *ast_out (may be NULL) receives the AST.  Without `bind` only parses. */
+static qe_status compile_logical(qe_session *s, rt_arena *arena, const char *sql, size_t len,
+                                 bool bind, fe_ast **ast_out, plan_node **logical, size_t *tail) {
+    fe_ast *ast = NULL;
+    *logical = NULL;
+    qe_status st = fe_parse(arena, sql, len, &ast, tail, &s->err);
+    if (ast_out)
+        *ast_out = ast;
+    if (st != QE_OK || !ast || !bind)
+        return st;
+    plan_node *bound = NULL;
+    st = fe_bind(arena, ast, s->engine->catalog, &bound, &s->err);
+    if (st == QE_OK)
+        st = opt_optimize(arena, bound, logical, &s->err);
+    return st;
+}
+
+qe_status qe_prepare(qe_session *session, const char *sql, size_t len, qe_stmt **out,
+                     size_t *tail) {
+    if (!session || !sql || !out)
+        return QE_MISUSE;
+    *out = NULL;
+    size_t tail_ignored;
+    rt_error_clear(&session->err);
+    rt_arena *arena = rt_arena_create(NULL);
+    if (!arena)
+        return rt_error_set(&session->err, QE_NOMEM, "53200", -1, "out of memory");
+    plan_node *logical = NULL;
+    qe_status st =
+        compile_logical(session, arena, sql, len, true, NULL, &logical, tail ? tail : &tail_ignored);
+    if (st != QE_OK || !logical) {
+        rt_arena_destroy(arena);
+        return st;
+    }
+    qe_stmt *stmt = rt_arena_calloc(arena, sizeof *stmt);
+    if (!stmt) {
+        rt_arena_destroy(arena);
+        return rt_error_set(&session->err, QE_NOMEM, "53200", -1, "out of memory");
+    }
+    stmt->session = session;
+    stmt->arena = arena;
+    stmt->logical = logical;
+    *out = stmt;
+    return QE_OK;
+}
+
+void qe_stmt_destroy(qe_stmt *stmt) {
+    if (stmt)
+        rt_arena_destroy(stmt->arena);
+}
+
+/* ---- running a physical plan -------------------------------------------------------- */
+
+/* Runs every stage in this process, one task each, in order, with in-memory exchanges. */
+static qe_status run_local(qe_session *s, const plan_query *q, const rt_result_sink *sink,
+                           rt_mem_tracker *mem, rt_task_stats *total, rt_error *err) {
+    rt_local_exchange *lx = rt_local_exchange_create(q);
+    if (!lx)
+        return rt_error_set(err, QE_NOMEM, "53200", -1, "out of memory");
+    cg_jit *jit = NULL;
+    qe_status st = QE_OK;
+    if (s->mode == MAIN_MODE_JIT)
+        st = main_engine_jit(s->engine, &jit, err);
+    for (uint32_t i = 0; st == QE_OK && i < q->n_stages; i++) {
+        cg_stage_code *code = NULL;
+        if (jit)
+            st = cg_compile_stage(jit, q, i, &code, err);
+        if (st != QE_OK)
+            break;
+        rt_task task = {
+            .query = q,
+            .stage = q->stages[i],
+            .task_idx = 0,
+            .n_tasks = 1,
+            .catalog = s->engine->catalog,
+            .exchange = &rt_local_exchange_ops,
+            .exchange_ctx = lx,
+            .result = sink,
+            .compiled = code ? cg_stage_functions(code) : NULL,
+            .n_threads = s->threads ? s->threads : 1,
+            .mem = mem,
+            .debug_delay_ms = s->debug_delay_ms,
+        };
+        rt_task_stats stats = {0};
+        st = rt_task_run(&task, &stats, err);
+        total->rows_written += stats.rows_written;
+        total->rows_out += stats.rows_out;
+        if (stats.peak_memory > total->peak_memory)
+            total->peak_memory = stats.peak_memory;
+        cg_stage_code_destroy(code);
+    }
+    rt_local_exchange_destroy(lx);
+    return st;
+}
+
+static qe_status run_cluster(qe_session *s, const plan_query *q, const rt_result_sink *sink,
+                             rt_task_stats *stats, rt_error *err) {
+    qe_engine *e = s->engine;
+    qe_status st = dist_coordinator_wait(e->coord, e->cfg.min_workers, e->cfg.worker_wait_ms, err);
+    if (st != QE_OK)
+        return st;
+    dist_run_opts opts = {
+        .catalog = e->catalog,
+        .result = sink,
+        .n_threads = s->threads ? s->threads : 1,
+        .jit = s->mode == MAIN_MODE_JIT,
+        .debug_delay_ms = s->debug_delay_ms,
+    };
+    if (opts.jit && (st = main_engine_jit(e, &opts.jit_engine, err)) != QE_OK)
+        return st;
+    return dist_run_query(e->coord, q, &opts, stats, err);
+}
+
+qe_status main_run_plan(qe_session *s, const plan_query *q, qe_result *res, rt_error *err) {
+    rt_result_sink sink = {main_result_push, res};
+    rt_task_stats stats = {0};
+    rt_mem_tracker mem = {.limit = s->memory_limit};
+    qe_status st = s->engine->coord ? run_cluster(s, q, &sink, &stats, err)
+                                    : run_local(s, q, &sink, &mem, &stats, err);
+    if (st == QE_OK && q->is_insert)
+        res->rows_changed = (int64_t)stats.rows_written;
+    return st;
+}
+
+/* ---- statements ------------------------------------------------------------------- */
+
+static qe_status exec_create_table(qe_session *s, const plan_node *n) {
+    qe_engine *e = s->engine;
+    pthread_mutex_lock(&e->ddl_lock);
+    qe_status st = QE_OK;
+    if (rt_catalog_find(e->catalog, n->u.create_table.table)) {
+        if (!n->u.create_table.if_not_exists)
+            st = rt_error_set(&s->err, QE_BIND, "42P07", -1, "relation \"%s\" already exists",
+                              n->u.create_table.table);
+        pthread_mutex_unlock(&e->ddl_lock);
+        return st;
+    }
+    rt_table *t = NULL;
+    st = rt_catalog_create_table(e->catalog, n->u.create_table.table, n->u.create_table.n_cols,
+                                 n->u.create_table.col_names, n->u.create_table.col_types, &t,
+                                 &s->err);
+    if (st == QE_OK && e->coord) {
+        st = dist_coordinator_wait(e->coord, e->cfg.min_workers, e->cfg.worker_wait_ms, &s->err);
+        if (st == QE_OK)
+            st = dist_create_table(e->coord, t, &s->err);
+        if (st != QE_OK) {
+            rt_error keep;
+            rt_error_copy(&keep, &s->err);
+            rt_catalog_drop_table(e->catalog, n->u.create_table.table, &s->err);
+            rt_error_copy(&s->err, &keep);
+        }
+    }
+    pthread_mutex_unlock(&e->ddl_lock);
+    return st;
+}
+
+static qe_status exec_drop_table(qe_session *s, const plan_node *n) {
+    qe_engine *e = s->engine;
+    pthread_mutex_lock(&e->ddl_lock);
+    qe_status st = QE_OK;
+    if (!rt_catalog_find(e->catalog, n->u.drop_table.table)) {
+        if (!n->u.drop_table.if_exists)
+            st = rt_error_set(&s->err, QE_BIND, "42P01", -1, "table \"%s\" does not exist",
+                              n->u.drop_table.table);
+    } else {
+        st = rt_catalog_drop_table(e->catalog, n->u.drop_table.table, &s->err);
+        if (st == QE_OK && e->coord)
+            st = dist_drop_table(e->coord, n->u.drop_table.table, &s->err);
+    }
+    pthread_mutex_unlock(&e->ddl_lock);
+    return st;
+}
+
+/* Renders the artifact `what` of a bound logical plan; malloc'd text in *text. */
+static qe_status render_plan(qe_session *s, rt_arena *arena, const plan_node *logical,
+                             qe_emit what, char **text) {
+    *text = NULL;
+    if (what == QE_EMIT_LOGICAL) {
+        *text = opt_print_logical(logical);
+    } else {
+        plan_query *q = NULL;
+        qe_status st = opt_physical(arena, logical, &q, &s->err);
+        if (st != QE_OK)
+            return st;
+        if (what == QE_EMIT_PHYSICAL)
+            *text = opt_print_physical(q);
+        else
+            return cg_emit(q, what, text, &s->err);
+    }
+    return *text ? QE_OK : rt_error_set(&s->err, QE_NOMEM, "53200", -1, "out of memory");
+}
+
+static qe_status exec_explain(qe_session *s, qe_stmt *stmt, qe_result **out) {
+    const plan_node *n = stmt->logical;
+    if (n->u.explain.analyze)
+        return rt_error_set(&s->err, QE_UNSUPPORTED, "0A000", -1,
+                            "EXPLAIN ANALYZE is not supported yet");
+    char *text = NULL;
+    qe_status st = render_plan(s, stmt->arena, n->child, n->u.explain.what, &text);
+    if (st != QE_OK)
+        return st;
+    *out = main_result_from_text("QUERY PLAN", text);
+    free(text);
+    return *out ? QE_OK : rt_error_set(&s->err, QE_NOMEM, "53200", -1, "out of memory");
+}
+
+static qe_status exec_query(qe_session *s, qe_stmt *stmt, qe_result **out) {
+    plan_query *q = NULL;
+    qe_status st = opt_physical(stmt->arena, stmt->logical, &q, &s->err);
+    if (st != QE_OK)
+        return st;
+    qe_result *res = main_result_create(q->n_cols, q->names, q->types);
+    if (!res)
+        return rt_error_set(&s->err, QE_NOMEM, "53200", -1, "out of memory");
+    st = main_run_plan(s, q, res, &s->err);
+    if (st != QE_OK) {
+        qe_result_destroy(res);
+        return st;
+    }
+    *out = res;
+    return QE_OK;
+}
+
+/* A result without columns, for statements that return nothing. */
+static qe_status empty_result(qe_session *s, qe_result **out) {
+    *out = main_result_create(0, NULL, NULL);
+    return *out ? QE_OK : rt_error_set(&s->err, QE_NOMEM, "53200", -1, "out of memory");
+}
+
+qe_status qe_stmt_execute(qe_stmt *stmt, qe_result **out) {
+    if (!stmt || !out)
+        return QE_MISUSE;
+    *out = NULL;
+    qe_session *s = stmt->session;
+    rt_error_clear(&s->err);
+    const plan_node *n = stmt->logical;
+    qe_status st;
+    switch (n->kind) {
+    case PLAN_LOGICAL_CREATE_TABLE:
+        st = exec_create_table(s, n);
+        break;
+    case PLAN_LOGICAL_DROP_TABLE:
+        st = exec_drop_table(s, n);
+        break;
+    case PLAN_LOGICAL_SET:
+        st = main_session_set(s, n->u.set.name, n->u.set.value);
+        break;
+    case PLAN_LOGICAL_EXPLAIN:
+        return exec_explain(s, stmt, out);
+    default:
+        return exec_query(s, stmt, out);
+    }
+    return st == QE_OK ? empty_result(s, out) : st;
+}
+
+/* Moves an error position from statement-relative to script-relative. */
+static void shift_position(qe_session *s, size_t offset) {
+    if (s->err.status != QE_OK && s->err.position >= 0)
+        s->err.position += (int)offset;
+}
+
+qe_status qe_query(qe_session *session, const char *sql, qe_result **out) {
+    if (!session || !sql)
+        return QE_MISUSE;
+    if (out)
+        *out = NULL;
+    size_t len = strlen(sql), offset = 0;
+    qe_result *last = NULL;
+    qe_status st = QE_OK;
+    while (st == QE_OK && offset < len) {
+        qe_stmt *stmt = NULL;
+        size_t tail = 0;
+        st = qe_prepare(session, sql + offset, len - offset, &stmt, &tail);
+        if (st == QE_OK && stmt) {
+            qe_result *res = NULL;
+            st = qe_stmt_execute(stmt, &res);
+            qe_stmt_destroy(stmt);
+            if (st == QE_OK) {
+                qe_result_destroy(last);
+                last = res;
+            }
+        }
+        shift_position(session, offset);
+        if (!stmt || tail == 0)
+            break;
+        offset += tail;
+    }
+    if (out)
+        *out = last;
+    else
+        qe_result_destroy(last);
+    return st;
+}
+
+qe_status qe_emit_text(qe_session *session, const char *sql, qe_emit what, char **text_out) {
+    if (!session || !sql || !text_out)
+        return QE_MISUSE;
+    *text_out = NULL;
+    rt_error_clear(&session->err);
+    rt_arena *arena = rt_arena_create(NULL);
+    if (!arena)
+        return rt_error_set(&session->err, QE_NOMEM, "53200", -1, "out of memory");
+    fe_ast *ast = NULL;
+    plan_node *logical = NULL;
+    size_t tail = 0;
+    qe_status st = compile_logical(session, arena, sql, strlen(sql), what != QE_EMIT_AST, &ast,
+                                   &logical, &tail);
+    if (st == QE_OK && !ast)
+        st = rt_error_set(&session->err, QE_MISUSE, "42601", -1, "no statement to compile");
+    if (st == QE_OK && what == QE_EMIT_AST) {
+        *text_out = fe_ast_print(ast);
+        if (!*text_out)
+            st = rt_error_set(&session->err, QE_NOMEM, "53200", -1, "out of memory");
+    } else if (st == QE_OK) {
+        st = render_plan(session, arena, logical, what, text_out);
+    }
+    rt_arena_destroy(arena);
+    return st;
+}

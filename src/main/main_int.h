@@ -1,0 +1,95 @@
+/*
+ * main_int.h -- private structures of src/main, the layer that implements qe.h.
+ *
+ * src/main sits above every other layer (like DuckDB's src/main): it owns engines,
+ * sessions, statements and results, and drives a statement through
+ * frontend -> optimizer -> codegen/runtime, locally or through the coordinator (dist).
+ */
+#ifndef QE_MAIN_INT_H
+#define QE_MAIN_INT_H
+
+#include "cg.h"
+#include "dist.h"
+#include "plan.h"
+#include "rt.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/* How pipelines run (SET execution_mode). */
+typedef enum main_mode { MAIN_MODE_INTERPRET, MAIN_MODE_JIT } main_mode;
+
+/* Engine-wide options (qe_config_set); plain values, copied into the engine. */
+struct qe_config {
+    uint32_t threads;               /* threads per task; 0 = number of cores */
+    main_mode mode;                 /* default execution mode of new sessions */
+    char cluster[128];              /* coordinator listen address, "" = embedded */
+    uint32_t min_workers;           /* queries wait for this many workers */
+    uint32_t worker_wait_ms;        /* ... at most this long */
+    uint32_t heartbeat_interval_ms; /* worker heartbeat period */
+    uint32_t heartbeat_timeout_ms;  /* silence after which a worker is dead */
+    char listen[128];               /* worker: address for peers and coordinator */
+    char coordinator[128];          /* worker: coordinator address */
+    int64_t memory_limit;           /* bytes per query, <= 0 = none */
+};
+
+struct qe_engine {
+    qe_config cfg;                  /* options the engine was opened with */
+    rt_catalog *catalog;            /* tables (schemas only when a coordinator) */
+    dist_coordinator *coord;        /* NULL for the embedded engine */
+    cg_jit *jit;                    /* created on first JIT use, under jit_lock */
+    pthread_mutex_t jit_lock;       /* guards jit creation */
+    pthread_mutex_t ddl_lock;       /* serializes catalog changes */
+};
+
+struct qe_session {
+    qe_engine *engine;              /* borrowed; outlives the session */
+    rt_error err;                   /* last error */
+    main_mode mode;                 /* SET execution_mode */
+    uint32_t threads;               /* SET threads */
+    uint32_t debug_delay_ms;        /* SET debug_task_delay_ms (fault tests) */
+    int64_t memory_limit;           /* SET memory_limit, bytes, <= 0 = none */
+};
+
+struct qe_stmt {
+    qe_session *session;            /* borrowed */
+    rt_arena *arena;                /* AST and plans */
+    plan_node *logical;             /* bound, optimized logical plan */
+};
+
+struct qe_result {
+    rt_arena *arena;                /* owns everything below */
+    uint32_t n_cols;
+    char **names;
+    qe_type *types;
+    uint32_t n_batches;
+    uint32_t batches_cap;
+    rt_batch **batches;             /* compact copies of the result rows */
+    qe_column_view **views;         /* per batch, n_cols views of batches[i] */
+    uint64_t n_rows;
+    int64_t rows_changed;           /* INSERT count, -1 for queries */
+};
+
+/* Applies one option by name to cfg (shared by qe_config_set and SET); QE_MISUSE with
+ * a message in err for an unknown name or a bad value. */
+qe_status main_config_apply(qe_config *cfg, const char *name, const char *value, rt_error *err);
+void main_config_defaults(qe_config *cfg);
+
+/* Creates an empty result with the given schema (copied). NULL on out-of-memory. */
+qe_result *main_result_create(uint32_t n_cols, char *const *names, const qe_type *types);
+/* Result sink pushing into a qe_result (ctx = the result). */
+qe_status main_result_push(void *ctx, const rt_batch *batch, rt_error *err);
+/* A one-column VARCHAR result with a row per line of text (EXPLAIN, SHOW). */
+qe_result *main_result_from_text(const char *column, const char *text);
+
+/* SET name = value (value NULL: RESET) on a session; errors in s->err. */
+qe_status main_session_set(qe_session *s, const char *name, const char *value);
+
+/* The engine's JIT, created on first use. */
+qe_status main_engine_jit(qe_engine *engine, cg_jit **out, rt_error *err);
+
+/* Runs a physical plan in this process (embedded engine) or on the cluster. */
+qe_status main_run_plan(qe_session *s, const plan_query *q, qe_result *res, rt_error *err);
+
+#endif /* QE_MAIN_INT_H */
