@@ -69,7 +69,8 @@ static qe_status run_local(qe_session *s, const plan_query *q, const rt_result_s
                            rt_mem_tracker *mem, rt_task_stats *total, rt_error *err) {
     rt_local_exchange *lx = rt_local_exchange_create(q);
     if (!lx)
-        return rt_error_set(err, QE_NOMEM, "53200", -1, "out of memory");
+        return rt_error_nomem(err, mem);
+    rt_local_exchange_set_mem(lx, mem);
     cg_jit *jit = NULL;
     qe_status st = QE_OK;
     if (s->mode == MAIN_MODE_JIT)
