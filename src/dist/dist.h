@@ -23,6 +23,9 @@ void dist_coordinator_stop(dist_coordinator *co); /* accepts NULL; closes connec
 qe_status dist_coordinator_wait(dist_coordinator *co, uint32_t min_workers, uint32_t timeout_ms,
                                 rt_error *err);
 uint32_t dist_coordinator_n_workers(dist_coordinator *co);
+/* The address the coordinator listens on ("127.0.0.1:7000"; the real port when 0 was
+ * asked).  Borrowed until dist_coordinator_stop. */
+const char *dist_coordinator_address(dist_coordinator *co);
 
 /* DDL broadcast to every live worker (each keeps its partition of every table). */
 qe_status dist_create_table(dist_coordinator *co, const rt_table *schema, rt_error *err);

@@ -37,4 +37,27 @@ qe_status opt_plan_serialize(const plan_query *q, uint8_t **buf, size_t *len, rt
 qe_status opt_plan_deserialize(rt_arena *arena, const uint8_t *buf, size_t len,
                                plan_query **out, rt_error *err);
 
+/* ---- plan expression helpers (plan_expr.c), shared with the binder ----------------- */
+
+/* New expressions in arena; NULL on out-of-memory.  A constant's string is copied. */
+plan_expr *opt_expr_const(rt_arena *arena, const rt_value *value, int position);
+plan_expr *opt_expr_column(rt_arena *arena, uint32_t column, qe_type type);
+/* An operator node of result type `type` (right is NULL for unary operators). */
+plan_expr *opt_expr_op(rt_arena *arena, plan_op_kind op, qe_type type, plan_expr *left,
+                       plan_expr *right, int position);
+plan_expr *opt_expr_cast(rt_arena *arena, plan_expr *arg, qe_type to, int position);
+/* Structural equality (positions ignored): same kind, type, constants, columns, ops. */
+bool opt_expr_equal(const plan_expr *a, const plan_expr *b);
+/*
+ * Converts a constant to type `to` when that is exact and cannot fail: NULL to any
+ * type, integer widening and narrowing in range, integers/booleans to VARCHAR,
+ * BOOLEAN <-> INTEGER, integers to DOUBLE.  Returns false (*out then unspecified) for
+ * anything else (DOUBLE to integer rounding, string parsing): the cast is then left
+ * to run time.  Strings are allocated in arena.
+ */
+bool opt_const_cast(rt_arena *arena, const rt_value *in, qe_type to, rt_value *out);
+/* Folds constant subexpressions of e (see opt_optimize); returns e if nothing changed,
+ * NULL on out-of-memory. */
+plan_expr *opt_fold_expr(rt_arena *arena, plan_expr *e);
+
 #endif /* QE_OPT_H */

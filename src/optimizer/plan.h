@@ -271,6 +271,8 @@ typedef struct plan_op {
         struct {
             char *table;
             uint32_t *col_idx;     /* n_cols table columns read */
+            char **col_names;      /* n_cols names of those columns, for printing;
+                                      may be NULL (e.g. after deserialization) */
         } scan;
         struct {
             uint32_t n_rows;

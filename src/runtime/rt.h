@@ -20,6 +20,7 @@
 struct plan_query;
 struct plan_stage;
 struct plan_pipeline;
+struct plan_expr;
 
 /* ---- errors: the definition of the public qe_error ---------------------------------- */
 
@@ -62,6 +63,14 @@ void rt_mem_release(rt_mem_tracker *t, int64_t n);
 void *rt_malloc(rt_mem_tracker *t, size_t n);
 void *rt_realloc(rt_mem_tracker *t, void *p, size_t old_n, size_t new_n);
 void rt_free(rt_mem_tracker *t, void *p, size_t n);
+
+/* Sets the 53200 "out of memory" error (with a detail naming the memory limit when
+ * tracker has one; tracker may be NULL) and returns QE_NOMEM. */
+qe_status rt_error_nomem(rt_error *err, const rt_mem_tracker *tracker);
+
+/* Debug hook for out-of-memory sweeps: the allocation n allocations from now (0 = the
+ * next one) fails, once; n < 0 turns the hook off.  Process-wide; tests only. */
+void rt_mem_debug_fail_after(int64_t n);
 
 /* A region allocator; not thread-safe.  Allocations are 16-byte aligned. */
 typedef struct rt_arena rt_arena;
@@ -186,6 +195,12 @@ bool rt_batch_append(rt_batch *dst, rt_arena *arena, const rt_batch *src);
 /* Formats one value as text (the rules of qe_value_format). */
 int rt_value_format(const rt_value *val, char *buf, size_t cap);
 
+/* Evaluates an expression without column references (constant folding, VALUES) with
+ * the interpreter's exact semantics: errors (22003, 22012, 22P02, ...) as at run time.
+ * Strings of the result are allocated in arena. */
+qe_status rt_eval_const(rt_arena *arena, const struct plan_expr *e, rt_value *out,
+                        rt_error *err);
+
 /* ---- catalog: in-memory tables ------------------------------------------------------ */
 
 typedef struct rt_table {
@@ -244,6 +259,8 @@ typedef struct rt_exchange_ops {
 typedef struct rt_local_exchange rt_local_exchange;
 rt_local_exchange *rt_local_exchange_create(const struct plan_query *q);
 void rt_local_exchange_destroy(rt_local_exchange *lx);
+/* Charges the queued batches to mem (may be NULL); call before the first send. */
+void rt_local_exchange_set_mem(rt_local_exchange *lx, rt_mem_tracker *mem);
 extern const rt_exchange_ops rt_local_exchange_ops;
 
 /* ---- task execution ----------------------------------------------------------------- */
@@ -299,7 +316,8 @@ qe_status rt_task_run(const rt_task *task, rt_task_stats *stats, rt_error *err);
 /*
  * The scratch batch of pipeline pipeline-local slot `slot` for this thread: compact,
  * capacity RT_VECTOR_SIZE, column types = the input schema of the pipeline's sink
- * (slot 0) or the group keys (slot 1) of an AGG_SINK.  n_rows is reset to 0.
+ * (slot 0) or the group keys (slot 1) of an AGG_SINK.  n_rows is reset to 0.  Made
+ * when the thread is set up: never fails for those slots (NULL for any other).
  */
 rt_batch *rt_jit_scratch(rt_thread_state *ts, uint32_t slot);
 /* Pushes a compact batch into the pipeline's sink, as the interpreter does. */
@@ -324,7 +342,13 @@ qe_status rt_jit_agg_groups(rt_pipeline_state *ps, rt_thread_state *ts, const rt
                             rt_agg_state **states);
 /* Records an error raised by generated code: code is one of RT_JIT_ERR_*. */
 qe_status rt_jit_error(rt_thread_state *ts, int32_t code);
-#define RT_JIT_ERR_OVERFLOW 1  /* 22003 integer out of range */
-#define RT_JIT_ERR_DIV_ZERO 2  /* 22012 division by zero */
+/* The same with the byte position of the failing expression (plan_expr.position), so
+ * compiled and interpreted runs report identical errors. */
+qe_status rt_jit_error_at(rt_thread_state *ts, int32_t code, int32_t position);
+#define RT_JIT_ERR_OVERFLOW 1          /* 22003 integer out of range */
+#define RT_JIT_ERR_DIV_ZERO 2          /* 22012 division by zero */
+#define RT_JIT_ERR_OVERFLOW_SMALLINT 3 /* 22003 smallint out of range */
+#define RT_JIT_ERR_OVERFLOW_BIGINT 4   /* 22003 bigint out of range */
+#define RT_JIT_ERR_NOMEM 5             /* 53200 out of memory */
 
 #endif /* QE_RT_H */

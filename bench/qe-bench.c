@@ -1,0 +1,275 @@
+/*
+ * qe-bench.c -- QE's benchmark harness.
+ *
+ *   qe-bench [--setup FILE.sql] [-n N] [--modes interpret,jit] [--threads N]
+ *            [--csv OUT.csv] QUERY.sql...
+ *
+ * For each execution mode: opens an embedded in-memory engine, runs the setup script
+ * once, then for each query file a warm-up run and N timed runs (monotonic clock; a run
+ * is prepare + execute of every statement of the file).  Prints the median, min and max
+ * milliseconds and the row count of the last statement per query and mode, and the
+ * geometric mean of the medians per mode; optionally writes the same figures as CSV.
+ */
+#include "../tools/tools_int.h"
+#include "qe.h"
+
+#include <math.h>
+
+#define MAX_MODES 4
+
+/* Parsed command line. */
+typedef struct options {
+    const char *setup;            /* --setup FILE.sql, or NULL */
+    int n_runs;                   /* -n: timed runs per query and mode */
+    const char *modes[MAX_MODES]; /* execution modes, in order */
+    int n_modes;
+    char modes_buf[128]; /* storage for the split --modes list */
+    const char *threads; /* --threads, or NULL (engine default) */
+    const char *csv;     /* --csv OUT.csv, or NULL */
+    char **queries;      /* query files */
+    int n_queries;
+} options;
+
+/* Figures of one query in one mode. */
+typedef struct measure {
+    bool ok;       /* every run succeeded */
+    uint64_t rows; /* rows of the last statement's result */
+    double median; /* milliseconds */
+    double min;
+    double max;
+} measure;
+
+/* Counts the rows of the last result of a script. */
+static void on_result(void *ctx, const char *sql, const qe_result *res) {
+    *(uint64_t *)ctx = qe_result_row_count(res);
+}
+
+static void on_error(void *ctx, const char *sql, const qe_error *err) {
+    tools_print_error(stderr, err, sql);
+}
+
+/* Runs a script once; returns its duration in ms, or -1 if a statement failed. */
+static double run_once(qe_session *session, const char *sql, size_t len, uint64_t *rows) {
+    tools_script_ops ops = {on_result, on_error, rows, true};
+    double t0 = tools_now();
+    int failed = tools_run_script(session, sql, len, &ops);
+    double ms = (tools_now() - t0) * 1e3;
+    return failed ? -1 : ms;
+}
+
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* A warm-up run, then n timed runs of one query. */
+static measure bench_query(qe_session *session, const char *sql, size_t len, int n) {
+    measure m = {0};
+    double *times = calloc((size_t)n, sizeof *times);
+    if (!times || run_once(session, sql, len, &m.rows) < 0) {
+        free(times);
+        return m;
+    }
+    for (int i = 0; i < n; i++) {
+        times[i] = run_once(session, sql, len, &m.rows);
+        if (times[i] < 0) {
+            free(times);
+            return m;
+        }
+    }
+    qsort(times, (size_t)n, sizeof *times, cmp_double);
+    m.ok = true;
+    m.min = times[0];
+    m.max = times[n - 1];
+    m.median = n % 2 ? times[n / 2] : (times[n / 2 - 1] + times[n / 2]) / 2;
+    free(times);
+    return m;
+}
+
+/* Opens an embedded engine in `mode` and runs the setup script; prints errors. */
+static bool open_mode(const options *o, const char *mode, qe_engine **engine,
+                      qe_session **session) {
+    qe_config *cfg = NULL;
+    qe_error *err = NULL;
+    bool ok = qe_config_create(&cfg) == QE_OK &&
+              tools_config_set("qe-bench", cfg, "execution_mode", mode) &&
+              (!o->threads || tools_config_set("qe-bench", cfg, "threads", o->threads));
+    if (ok && qe_engine_open(":memory:", cfg, engine, &err) != QE_OK) {
+        if (err)
+            tools_print_error(stderr, err, NULL);
+        ok = false;
+    }
+    qe_error_destroy(err);
+    qe_config_destroy(cfg);
+    ok = ok && qe_session_open(*engine, session) == QE_OK;
+    if (ok && o->setup) {
+        size_t len = 0;
+        char *text = tools_read_file(o->setup, &len);
+        uint64_t rows = 0;
+        if (!text)
+            fprintf(stderr, "qe-bench: cannot read \"%s\": %s\n", o->setup, strerror(errno));
+        ok = text && run_once(*session, text, len, &rows) >= 0;
+        free(text);
+    }
+    return ok;
+}
+
+/* The name a query is reported under: its file name without directory and ".sql". */
+static void query_name(const char *path, char *buf, size_t cap) {
+    const char *slash = strrchr(path, '/');
+    snprintf(buf, cap, "%s", slash ? slash + 1 : path);
+    size_t n = strlen(buf);
+    if (n > 4 && strcmp(buf + n - 4, ".sql") == 0)
+        buf[n - 4] = '\0';
+}
+
+/* Runs every query in one mode, filling results[q]; false if the mode could not start. */
+static bool bench_mode(const options *o, const char *mode, measure *results) {
+    qe_engine *engine = NULL;
+    qe_session *session = NULL;
+    bool ok = open_mode(o, mode, &engine, &session);
+    for (int q = 0; ok && q < o->n_queries; q++) {
+        size_t len = 0;
+        char *sql = tools_read_file(o->queries[q], &len);
+        if (!sql) {
+            fprintf(stderr, "qe-bench: cannot read \"%s\": %s\n", o->queries[q], strerror(errno));
+            continue;
+        }
+        results[q] = bench_query(session, sql, len, o->n_runs);
+        free(sql);
+    }
+    qe_session_close(session);
+    qe_engine_close(engine);
+    return ok;
+}
+
+/* Prints the table and the geomean per mode; writes the CSV if asked. */
+static bool report(const options *o, measure *const *results) {
+    FILE *csv = o->csv ? fopen(o->csv, "w") : NULL;
+    if (o->csv && !csv)
+        fprintf(stderr, "qe-bench: cannot write \"%s\": %s\n", o->csv, strerror(errno));
+    if (csv)
+        fputs("query,mode,rows,runs,median_ms,min_ms,max_ms\n", csv);
+    printf("%-24s %-10s %10s %12s %12s %12s\n", "query", "mode", "rows", "median_ms", "min_ms",
+           "max_ms");
+    for (int q = 0; q < o->n_queries; q++) {
+        char name[256];
+        query_name(o->queries[q], name, sizeof name);
+        for (int m = 0; m < o->n_modes; m++) {
+            const measure *r = &results[m][q];
+            if (!r->ok) {
+                printf("%-24s %-10s %10s %12s %12s %12s\n", name, o->modes[m], "-", "failed", "-",
+                       "-");
+                continue;
+            }
+            printf("%-24s %-10s %10llu %12.3f %12.3f %12.3f\n", name, o->modes[m],
+                   (unsigned long long)r->rows, r->median, r->min, r->max);
+            if (csv)
+                fprintf(csv, "%s,%s,%llu,%d,%.3f,%.3f,%.3f\n", name, o->modes[m],
+                        (unsigned long long)r->rows, o->n_runs, r->median, r->min, r->max);
+        }
+    }
+    for (int m = 0; m < o->n_modes; m++) {
+        double log_sum = 0;
+        int n = 0;
+        for (int q = 0; q < o->n_queries; q++) {
+            if (results[m][q].ok) {
+                log_sum += log(results[m][q].median > 1e-6 ? results[m][q].median : 1e-6);
+                n++;
+            }
+        }
+        if (n)
+            printf("geomean %-10s %.3f ms over %d queries\n", o->modes[m], exp(log_sum / n), n);
+    }
+    bool ok = !o->csv || (csv && fclose(csv) == 0);
+    return ok;
+}
+
+static void usage(FILE *out) {
+    fputs("usage: qe-bench [--setup FILE.sql] [-n N] [--modes interpret,jit] [--threads N]\n"
+          "                [--csv OUT.csv] QUERY.sql...\n",
+          out);
+}
+
+/* Splits the comma-separated --modes list into o->modes. */
+static bool parse_modes(options *o, const char *list) {
+    snprintf(o->modes_buf, sizeof o->modes_buf, "%s", list);
+    o->n_modes = 0;
+    for (char *save = NULL, *m = strtok_r(o->modes_buf, ",", &save); m;
+         m = strtok_r(NULL, ",", &save)) {
+        if (o->n_modes == MAX_MODES)
+            return false;
+        o->modes[o->n_modes++] = m;
+    }
+    return o->n_modes > 0;
+}
+
+/* Parses argv; returns 0 to run, 1 on a usage error, 2 after --help. */
+static int parse_args(int argc, char **argv, options *o) {
+    o->n_runs = 5;
+    parse_modes(o, "interpret,jit");
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        bool has_value = i + 1 < argc;
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            usage(stdout);
+            return 2;
+        } else if (strcmp(a, "--setup") == 0 && has_value) {
+            o->setup = argv[++i];
+        } else if (strcmp(a, "-n") == 0 && has_value) {
+            o->n_runs = atoi(argv[++i]);
+            if (o->n_runs < 1 || o->n_runs > 100000) {
+                fputs("qe-bench: -n must be between 1 and 100000\n", stderr);
+                return 1;
+            }
+        } else if (strcmp(a, "--modes") == 0 && has_value) {
+            if (!parse_modes(o, argv[++i])) {
+                fprintf(stderr, "qe-bench: invalid --modes \"%s\"\n", argv[i]);
+                return 1;
+            }
+        } else if (strcmp(a, "--threads") == 0 && has_value) {
+            o->threads = argv[++i];
+        } else if (strcmp(a, "--csv") == 0 && has_value) {
+            o->csv = argv[++i];
+        } else if (a[0] != '-') {
+            o->queries[o->n_queries++] = argv[i];
+        } else {
+            fprintf(stderr, "qe-bench: invalid argument \"%s\"\n", a);
+            usage(stderr);
+            return 1;
+        }
+    }
+    if (o->n_queries == 0) {
+        usage(stderr);
+        return 1;
+    }
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    options o = {0};
+    o.queries = calloc((size_t)argc, sizeof *o.queries);
+    if (!o.queries)
+        return 1;
+    int rc = parse_args(argc, argv, &o);
+    if (rc) {
+        free(o.queries);
+        return rc == 2 ? 0 : 1;
+    }
+    measure *results[MAX_MODES] = {0};
+    bool ok = true;
+    for (int m = 0; m < o.n_modes && ok; m++) {
+        results[m] = calloc((size_t)o.n_queries, sizeof *results[m]);
+        ok = results[m] && bench_mode(&o, o.modes[m], results[m]);
+        if (!ok)
+            fprintf(stderr, "qe-bench: mode \"%s\" could not be set up\n", o.modes[m]);
+    }
+    ok = ok && report(&o, results);
+    for (int m = 0; m < o.n_modes && ok; m++)
+        for (int q = 0; q < o.n_queries; q++)
+            ok = results[m][q].ok;
+    for (int m = 0; m < o.n_modes; m++)
+        free(results[m]);
+    free(o.queries);
+    return ok ? 0 : 1;
+}

@@ -1,0 +1,265 @@
+/*
+ * cg_int.h -- private interface of the code generator (src/codegen).
+ *
+ * The code generator turns one pipeline of a physical stage into one LLVM function
+ * with the rt_pipeline_fn ABI.  The files split the work:
+ *   llvm_util.c  LLVM initialization, host target machines, error conversion
+ *   types.c      LLVM mirrors of rt_vector/rt_batch/rt_agg_state, helper declarations
+ *   check.c      which pipelines codegen supports (fallback reasons)
+ *   expr.c       scalar expressions: value + null flag in registers
+ *   pipeline.c   the row loop over a morsel, FILTER and PROJECT
+ *   sink.c       the pipeline's sink: fused hash-aggregate update, or scratch + push
+ *   module.c     one module per stage: functions, verification, optimization, cg_emit
+ *   jit.c        the process-wide ORC LLJIT and the code of a stage (cg.h)
+ * LLVM types never leave this directory: only this header and the .c files here
+ * include llvm-c.
+ */
+#ifndef QE_CG_INT_H
+#define QE_CG_INT_H
+
+#include "cg.h"
+#include "plan.h"
+#include "rt.h"
+
+#include <llvm-c/Core.h>
+#include <llvm-c/Error.h>
+#include <llvm-c/Target.h>
+#include <llvm-c/TargetMachine.h>
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* ---- LLVM utilities (llvm_util.c) ----------------------------------------------------- */
+
+/* Initializes LLVM's native target, asm printer and asm parser once per process
+ * (thread-safe).  Fails with XX000 if the host target is not available. */
+qe_status cg_llvm_init(rt_error *err);
+
+/* The host's target triple, CPU name and feature string, malloc'd by LLVM (release
+ * with cg_host_release). */
+typedef struct cg_host {
+    char *triple;   /* e.g. "x86_64-pc-linux-gnu"; LLVM-allocated */
+    char *cpu;      /* e.g. "znver3"; LLVM-allocated */
+    char *features; /* "+avx2,+sse4.2,..."; LLVM-allocated */
+} cg_host;
+
+qe_status cg_host_get(cg_host *host, rt_error *err);
+void cg_host_release(cg_host *host);
+
+/* Creates a target machine for the host at the default (O2) optimization level
+ * (caller disposes with LLVMDisposeTargetMachine). */
+qe_status cg_host_target_machine(const cg_host *host, LLVMTargetMachineRef *out, rt_error *err);
+
+/* Converts an LLVMErrorRef (consuming it) into an XX000 error "<what>: <message>".
+ * Returns QE_OK for a NULL error. */
+qe_status cg_llvm_error(LLVMErrorRef lerr, const char *what, rt_error *err);
+
+/* ---- module context and types (types.c) ---------------------------------------------- */
+
+/* The runtime helpers generated code calls (resolved by name in the JIT). */
+#define CG_HELPER_LIST(X)                                                                          \
+    X(SCRATCH, "rt_jit_scratch")                                                                   \
+    X(PUSH, "rt_jit_push")                                                                         \
+    X(AGG_GROUPS, "rt_jit_agg_groups")                                                             \
+    X(ERROR, "rt_jit_error")                                                                       \
+    X(ERROR_AT, "rt_jit_error_at")
+
+typedef enum cg_helper {
+#define CG_X_ENUM(name, sym) CG_HELPER_##name,
+    CG_HELPER_LIST(CG_X_ENUM)
+#undef CG_X_ENUM
+        CG_HELPER_COUNT
+} cg_helper;
+
+/* Field indexes of the LLVM mirror of rt_vector (types.c asserts the offsets). */
+enum {
+    CG_VEC_TYPE,
+    CG_VEC_VALIDITY,
+    CG_VEC_VALUES,
+    CG_VEC_N_BUFFERS,
+    CG_VEC_BUFFERS_CAP,
+    CG_VEC_BUFFERS,
+    CG_VEC_HEAP_TAIL,
+    CG_VEC_HEAP_LEFT,
+    CG_VEC_N_FIELDS
+};
+/* Field indexes of the LLVM mirror of rt_batch. */
+enum {
+    CG_BATCH_N_ROWS,
+    CG_BATCH_N_COLS,
+    CG_BATCH_COLS,
+    CG_BATCH_SEL,
+    CG_BATCH_N_SEL,
+    CG_BATCH_CAPACITY,
+    CG_BATCH_N_FIELDS
+};
+/* Field indexes of the LLVM mirror of rt_agg_state. */
+enum { CG_AGG_V, CG_AGG_N, CG_AGG_N_FIELDS };
+
+/*
+ * Everything the generation of one module needs: the LLVM context (borrowed: owned by
+ * a ThreadSafeContext in jit.c or by cg_emit), the module, one IR builder, the
+ * mirrored runtime types and the declarations of the runtime helpers.
+ */
+typedef struct cg_module {
+    LLVMContextRef ctx;   /* borrowed */
+    LLVMModuleRef mod;    /* owned until handed to the JIT or disposed */
+    LLVMBuilderRef b;     /* owned; disposed by cg_module_dispose */
+    const char *cpu;      /* host CPU name for the "target-cpu" attribute (borrowed) */
+    const char *features; /* host features for "target-features" (borrowed) */
+    LLVMTypeRef t_void;
+    LLVMTypeRef t_i1;
+    LLVMTypeRef t_i8;
+    LLVMTypeRef t_i32;
+    LLVMTypeRef t_i64;
+    LLVMTypeRef t_i128; /* a VARCHAR view (16 bytes) moved as one integer */
+    LLVMTypeRef t_f64;
+    LLVMTypeRef t_ptr;                        /* the opaque pointer type */
+    LLVMTypeRef t_vector;                     /* %rt_vector */
+    LLVMTypeRef t_batch;                      /* %rt_batch */
+    LLVMTypeRef t_agg;                        /* %rt_agg_state */
+    LLVMTypeRef t_pipe_fn;                    /* i32 (ptr, ptr, ptr): rt_pipeline_fn */
+    LLVMTypeRef helper_type[CG_HELPER_COUNT]; /* function types of the helpers */
+    LLVMValueRef helper[CG_HELPER_COUNT];     /* their declarations in mod */
+    LLVMValueRef all_valid;                   /* constant i8 0xFF: stands in for an absent bitmap */
+} cg_module;
+
+/* Creates the module `name` in ctx with the given triple and data layout, its
+ * types and helper declarations. */
+qe_status cg_module_init(cg_module *m, LLVMContextRef ctx, const char *name, const char *triple,
+                         const char *data_layout, const char *cpu, const char *features,
+                         rt_error *err);
+/* Releases the builder and, if still owned, the module.  Accepts a zeroed m. */
+void cg_module_dispose(cg_module *m);
+/* Names of the helpers (CG_HELPER_LIST) and their addresses in this process. */
+const char *cg_helper_name(cg_helper h);
+uint64_t cg_helper_address(cg_helper h);
+
+/* Adds nounwind and the host "target-cpu"/"target-features" attributes to fn. */
+void cg_set_fn_attrs(cg_module *m, LLVMValueRef fn);
+/* Calls helper h with the given arguments. */
+LLVMValueRef cg_call_helper(cg_module *m, cg_helper h, LLVMValueRef *args, unsigned n_args);
+/* Loads field `field` of the %rt_batch / %rt_vector at ptr. */
+LLVMValueRef cg_load_batch_field(cg_module *m, LLVMValueRef batch, unsigned field);
+LLVMValueRef cg_load_vector_field(cg_module *m, LLVMValueRef vec, unsigned field);
+/* Stores into a field of the %rt_batch / %rt_vector at ptr. */
+void cg_store_batch_field(cg_module *m, LLVMValueRef batch, unsigned field, LLVMValueRef v);
+void cg_store_vector_field(cg_module *m, LLVMValueRef vec, unsigned field, LLVMValueRef v);
+/* Address of column `col` (an i64/i32 value) of the cols array of a batch. */
+LLVMValueRef cg_vector_at(cg_module *m, LLVMValueRef cols, LLVMValueRef col);
+/* LLVM constants. */
+LLVMValueRef cg_i1(cg_module *m, bool v);
+LLVMValueRef cg_i32(cg_module *m, int64_t v);
+LLVMValueRef cg_i64(cg_module *m, int64_t v);
+
+/* Register type of a value of `type` (i1, i32, i64, double, i128) and its type in a
+ * values buffer (i8 for BOOLEAN).  NULL for types codegen does not handle. */
+LLVMTypeRef cg_reg_type(cg_module *m, qe_type type);
+LLVMTypeRef cg_mem_type(cg_module *m, qe_type type);
+/* Alignment in bytes of a value of `type` in a values buffer. */
+unsigned cg_mem_align(qe_type type);
+
+/* ---- support check (check.c) -------------------------------------------------------- */
+
+/*
+ * Whether codegen supports pipeline p of a stage.  Returns QE_OK with *supported set;
+ * when false, reason (cap bytes) says why in one line ("operator Limit is not
+ * supported by codegen yet").  A malformed pipeline (column index out of range,
+ * missing operators) is an XX000 error.
+ */
+qe_status cg_check_pipeline(const plan_pipeline *p, bool *supported, char *reason, size_t cap,
+                            rt_error *err);
+/* True for the types generated code handles (BOOLEAN, INTEGER, BIGINT, DOUBLE,
+ * VARCHAR). */
+bool cg_type_supported(qe_type type);
+/* The source (ops[0]) output column a column of the input of ops[op_idx] copies
+ * unchanged (through PROJECT column references), or -1 if it is computed. */
+int64_t cg_trace_column(const plan_pipeline *p, uint32_t op_idx, uint32_t col);
+
+/* ---- function generation (pipeline.c, expr.c, sink.c) -------------------------------- */
+
+/* A value in registers: the value and its null flag. */
+typedef struct cg_val {
+    LLVMValueRef v;    /* in the register type of `type`; any value when null */
+    LLVMValueRef null; /* i1: true = NULL */
+} cg_val;
+
+/* Loop-invariant pointers of one morsel column. */
+typedef struct cg_col {
+    LLVMValueRef vec;        /* ptr to the morsel's rt_vector */
+    LLVMValueRef values;     /* its values buffer */
+    LLVMValueRef validity;   /* its bitmap, or @all_valid when absent */
+    LLVMValueRef has_bitmap; /* i1: the vector has a validity bitmap */
+} cg_col;
+
+/*
+ * The generation state of one pipeline function.  The row loop's body is emitted
+ * operator by operator; `skip` is the block a filtered-out row jumps to.
+ */
+typedef struct cg_fn {
+    cg_module *m;
+    const plan_pipeline *pipe;
+    LLVMValueRef fn;         /* the pipeline function */
+    LLVMValueRef ps;         /* rt_pipeline_state * */
+    LLVMValueRef ts;         /* rt_thread_state * */
+    LLVMValueRef morsel;     /* const rt_batch * */
+    LLVMBasicBlockRef entry; /* allocas and loop-invariant loads */
+    uint32_t n_cols;         /* columns of the morsel (source output) */
+    cg_col *cols;            /* n_cols, malloc'd */
+    cg_val *row_in;          /* the morsel row being processed: lazily loaded */
+    bool *row_loaded;        /* n_cols flags for row_in */
+    LLVMValueRef row;        /* i64 row index of the current morsel row */
+    LLVMBasicBlockRef skip;  /* continue with the next row */
+    void *sink;              /* sink-specific state (sink.c) */
+} cg_fn;
+
+/* Emits `ret status` if status != 0, else continues in a new block. */
+void cg_return_if_error(cg_fn *f, LLVMValueRef status);
+/* Emits: if cond, call rt_jit_error_at(ts, code, position) and return its status. */
+void cg_raise_if(cg_fn *f, LLVMValueRef cond, int32_t code, int32_t position);
+/* RT_JIT_ERR_OVERFLOW_BIGINT for BIGINT results, else RT_JIT_ERR_OVERFLOW. */
+int32_t cg_overflow_code(qe_type type);
+/* Creates an entry-block alloca of type t. */
+LLVMValueRef cg_alloca(cg_fn *f, LLVMTypeRef t, const char *name);
+/* Loads value `row` (i64) of a column from a values buffer / validity bitmap. */
+LLVMValueRef cg_load_value(cg_module *m, qe_type type, LLVMValueRef values, LLVMValueRef row);
+LLVMValueRef cg_load_null(cg_module *m, LLVMValueRef validity, LLVMValueRef row);
+/* Stores value `row` (i64) of a column (zero when null) and its validity bit. */
+void cg_store_value(cg_module *m, qe_type type, LLVMValueRef values, LLVMValueRef row, cg_val v);
+void cg_store_validity(cg_module *m, LLVMValueRef validity, LLVMValueRef row, LLVMValueRef is_null);
+/* Value of morsel column col for the current row (loaded on first use). */
+cg_val cg_morsel_column(cg_fn *f, uint32_t col);
+
+/* Generates a scalar expression over the input row `in` (n_in columns, types in_types;
+ * in == NULL means the morsel's columns).  Supported expressions only (check.c). */
+qe_status cg_expr(cg_fn *f, const plan_expr *e, const cg_val *in, uint32_t n_in, cg_val *out,
+                  rt_error *err);
+
+/* Builds the pipeline function `name` for p (supported per cg_check_pipeline) in m. */
+qe_status cg_build_pipeline(cg_module *m, const plan_pipeline *p, const char *name, rt_error *err);
+
+/* Sink generation: begin in the entry block, consume a row (n_in columns), finish
+ * after the loop (then return QE_OK). */
+qe_status cg_sink_begin(cg_fn *f, rt_error *err);
+qe_status cg_sink_consume(cg_fn *f, const cg_val *in, uint32_t n_in, rt_error *err);
+qe_status cg_sink_finish(cg_fn *f, rt_error *err);
+void cg_sink_free(cg_fn *f);
+
+/* ---- modules (module.c) ------------------------------------------------------------- */
+
+/* The outcome of building the module of one stage. */
+typedef struct cg_stage_build {
+    uint32_t n_pipelines;
+    char **fn_names; /* per pipeline: the function's name (malloc'd) or NULL */
+    char **reasons;  /* per pipeline: why it falls back (malloc'd) or NULL */
+    uint32_t n_compiled;
+} cg_stage_build;
+
+/* Generates, verifies and optimizes (with tm) the functions of stage `stage_id` into
+ * m; names are "<prefix>_s<stage>_p<pipeline>".  Fills *out (release with
+ * cg_stage_build_free). */
+qe_status cg_build_stage(cg_module *m, LLVMTargetMachineRef tm, const plan_query *q,
+                         uint32_t stage_id, const char *prefix, cg_stage_build *out, rt_error *err);
+void cg_stage_build_free(cg_stage_build *sb);
+
+#endif /* QE_CG_INT_H */

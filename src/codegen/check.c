@@ -1,0 +1,352 @@
+/*
+ * check.c -- which pipelines the code generator supports, and why not.
+ *
+ * Codegen compiles a pipeline only if every operator between source and sink, every
+ * expression and the sink are in the supported subset (README.md); otherwise the
+ * pipeline falls back to the interpreter with a one-line reason.  The check also
+ * validates the plan's internal consistency (column indexes, types) so that the
+ * generators in expr.c, pipeline.c and sink.c can rely on it: a malformed plan is an
+ * XX000 error rather than wrong code.
+ */
+#include "cg_int.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#define CHECK_MAX_DEPTH 512 /* deeper expressions fall back (bounds recursion) */
+
+/* The state of one check: the first unsupported feature wins. */
+typedef struct chk {
+    bool supported; /* false once a reason was recorded */
+    char *reason;   /* caller's buffer */
+    size_t cap;     /* its size */
+    rt_error *err;  /* for malformed plans */
+} chk;
+
+static qe_status unsupported(chk *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static qe_status unsupported(chk *c, const char *fmt, ...) {
+    if (c->supported) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(c->reason, c->cap, fmt, ap);
+        va_end(ap);
+        c->supported = false;
+    }
+    return QE_OK;
+}
+
+static qe_status malformed(chk *c, const char *what) {
+    return rt_error_set(c->err, QE_INTERNAL, "XX000", -1, "invalid physical plan: %s", what);
+}
+
+#define CHECK_TRY(c, call)                                                                         \
+    do {                                                                                           \
+        qe_status st_ = (call);                                                                    \
+        if (st_ != QE_OK || !(c)->supported)                                                       \
+            return st_;                                                                            \
+    } while (0)
+
+/* SQL name of a type (qe_type_name lives in the public API layer above codegen). */
+static const char *type_name(qe_type t) {
+    static const char *const names[] = {
+#define CG_X_TYPE_NAME(name, sql, width) sql,
+        QE_TYPE_LIST(CG_X_TYPE_NAME)
+#undef CG_X_TYPE_NAME
+    };
+    return (unsigned)t < QE_TYPE_COUNT ? names[t] : "?";
+}
+
+/* Supported value types; see cg_int.h. */
+bool cg_type_supported(qe_type type) {
+    return type == QE_TYPE_BOOLEAN || type == QE_TYPE_INTEGER || type == QE_TYPE_BIGINT ||
+           type == QE_TYPE_DOUBLE || type == QE_TYPE_VARCHAR;
+}
+
+static bool is_numeric(qe_type t) {
+    return t == QE_TYPE_INTEGER || t == QE_TYPE_BIGINT || t == QE_TYPE_DOUBLE;
+}
+
+static bool is_comparable(qe_type t) { return is_numeric(t) || t == QE_TYPE_BOOLEAN; }
+
+static qe_status check_expr(chk *c, const plan_expr *e, const qe_type *in, uint32_t n_in,
+                            int depth);
+
+static qe_status check_op_args(chk *c, const plan_expr *e, const qe_type *in, uint32_t n_in,
+                               int arity, int depth) {
+    for (int i = 0; i < arity; i++) {
+        if (e->u.op.args[i] == NULL)
+            return malformed(c, "operator without its argument");
+        CHECK_TRY(c, check_expr(c, e->u.op.args[i], in, n_in, depth + 1));
+    }
+    if (arity == 2 && e->u.op.args[0]->type != e->u.op.args[1]->type)
+        return malformed(c, "binary operator with arguments of different types");
+    return QE_OK;
+}
+
+static qe_status check_arith(chk *c, const plan_expr *e) {
+    if (!is_numeric(e->type) || e->u.op.args[0]->type != e->type)
+        return malformed(c, "arithmetic on non-numeric types");
+    return QE_OK;
+}
+
+static qe_status check_op(chk *c, const plan_expr *e, const qe_type *in, uint32_t n_in, int depth) {
+    plan_op_kind op = e->u.op.op;
+    if ((unsigned)op > PLAN_OP_CONCAT)
+        return malformed(c, "unknown scalar operator");
+    if (op == PLAN_OP_CONCAT)
+        return unsupported(c, "operator || is not supported by codegen yet");
+    bool unary = op == PLAN_OP_NEG || op == PLAN_OP_NOT || op == PLAN_OP_IS_NULL ||
+                 op == PLAN_OP_IS_NOT_NULL;
+    CHECK_TRY(c, check_op_args(c, e, in, n_in, unary ? 1 : 2, depth));
+    qe_type arg = e->u.op.args[0]->type;
+    switch (op) {
+    case PLAN_OP_ADD:
+    case PLAN_OP_SUB:
+    case PLAN_OP_MUL:
+    case PLAN_OP_DIV:
+    case PLAN_OP_MOD:
+    case PLAN_OP_NEG: return check_arith(c, e);
+    case PLAN_OP_EQ:
+    case PLAN_OP_NE:
+    case PLAN_OP_LT:
+    case PLAN_OP_LE:
+    case PLAN_OP_GT:
+    case PLAN_OP_GE:
+        if (e->type != QE_TYPE_BOOLEAN)
+            return malformed(c, "comparison of non-BOOLEAN type");
+        if (!is_comparable(arg))
+            return unsupported(c, "comparison of type %s is not supported by codegen yet",
+                               type_name(arg));
+        return QE_OK;
+    case PLAN_OP_AND:
+    case PLAN_OP_OR:
+    case PLAN_OP_NOT:
+        if (e->type != QE_TYPE_BOOLEAN || arg != QE_TYPE_BOOLEAN)
+            return malformed(c, "logical operator on non-BOOLEAN values");
+        return QE_OK;
+    case PLAN_OP_IS_NULL:
+    case PLAN_OP_IS_NOT_NULL:
+        if (e->type != QE_TYPE_BOOLEAN)
+            return malformed(c, "IS NULL of non-BOOLEAN type");
+        return QE_OK;
+    default: return malformed(c, "unknown scalar operator");
+    }
+}
+
+static qe_status check_cast(chk *c, const plan_expr *e, const qe_type *in, uint32_t n_in,
+                            int depth) {
+    if (e->u.cast == NULL)
+        return malformed(c, "CAST without its argument");
+    CHECK_TRY(c, check_expr(c, e->u.cast, in, n_in, depth + 1));
+    qe_type from = e->u.cast->type;
+    if (from == QE_TYPE_VARCHAR || e->type == QE_TYPE_VARCHAR) {
+        if (from == e->type)
+            return QE_OK;
+        return unsupported(c, "cast from %s to %s is not supported by codegen yet", type_name(from),
+                           type_name(e->type));
+    }
+    return QE_OK;
+}
+
+/* A constant whose value has another type than the expression: integer widths only. */
+static qe_status check_const(chk *c, const plan_expr *e) {
+    const rt_value *v = &e->u.value;
+    if (v->is_null || v->type == e->type)
+        return QE_OK;
+    bool from_int = rt_type_is_integer(v->type);
+    if (from_int && e->type == QE_TYPE_BIGINT)
+        return QE_OK;
+    if (from_int && e->type == QE_TYPE_INTEGER && v->u.i >= INT32_MIN && v->u.i <= INT32_MAX)
+        return QE_OK;
+    return unsupported(c, "a constant of type %s used as %s is not supported by codegen yet",
+                       type_name(v->type), type_name(e->type));
+}
+
+static qe_status check_expr(chk *c, const plan_expr *e, const qe_type *in, uint32_t n_in,
+                            int depth) {
+    if (e == NULL)
+        return malformed(c, "missing expression");
+    if (depth > CHECK_MAX_DEPTH)
+        return unsupported(c,
+                           "expression nesting deeper than %d is not supported by "
+                           "codegen yet",
+                           CHECK_MAX_DEPTH);
+    if (!cg_type_supported(e->type))
+        return unsupported(c, "type %s is not supported by codegen yet", type_name(e->type));
+    if (e->type == QE_TYPE_VARCHAR && e->kind != PLAN_EXPR_COLUMN &&
+        !(e->kind == PLAN_EXPR_CAST && e->u.cast && e->u.cast->type == QE_TYPE_VARCHAR))
+        return unsupported(c, "VARCHAR expressions other than column references are not "
+                              "supported by codegen yet");
+    switch (e->kind) {
+    case PLAN_EXPR_CONST: return check_const(c, e);
+    case PLAN_EXPR_COLUMN:
+        if (e->u.column >= n_in)
+            return malformed(c, "column reference out of range");
+        if (in[e->u.column] != e->type)
+            return unsupported(c,
+                               "a column reference typed %s for a %s column is not "
+                               "supported by codegen yet",
+                               type_name(e->type), type_name(in[e->u.column]));
+        return QE_OK;
+    case PLAN_EXPR_OP: return check_op(c, e, in, n_in, depth);
+    case PLAN_EXPR_CAST: return check_cast(c, e, in, n_in, depth);
+    }
+    return malformed(c, "unknown expression kind");
+}
+
+static qe_status check_operator(chk *c, const plan_op *op, const qe_type **types, uint32_t *n) {
+    if (op->kind == PLAN_PHYS_FILTER) {
+        if (op->n_cols != *n || (*n > 0 && memcmp(op->types, *types, sizeof(qe_type) * *n)))
+            return unsupported(c, "a filter whose schema differs from its input is not "
+                                  "supported by codegen");
+        CHECK_TRY(c, check_expr(c, op->u.filter.pred, *types, *n, 0));
+        if (op->u.filter.pred->type != QE_TYPE_BOOLEAN)
+            return malformed(c, "filter predicate is not BOOLEAN");
+        return QE_OK;
+    }
+    if (op->kind == PLAN_PHYS_PROJECT) {
+        if (op->n_cols > 0 && (op->u.project.exprs == NULL || op->types == NULL))
+            return malformed(c, "projection without expressions");
+        for (uint32_t i = 0; i < op->n_cols; i++) {
+            CHECK_TRY(c, check_expr(c, op->u.project.exprs[i], *types, *n, 0));
+            if (op->u.project.exprs[i]->type != op->types[i])
+                return unsupported(c, "a projection whose type differs from its expression "
+                                      "is not supported by codegen");
+        }
+        *types = op->types;
+        *n = op->n_cols;
+        return QE_OK;
+    }
+    if ((unsigned)op->kind > PLAN_PHYS_RESULT_SINK || plan_phys_role(op->kind) != 1)
+        return malformed(c, "a source or sink in the middle of a pipeline");
+    return unsupported(c, "operator %s is not supported by codegen yet", plan_phys_name(op->kind));
+}
+
+static qe_status check_column_ref(chk *c, const plan_expr *e, uint32_t n) {
+    if (e == NULL || e->kind != PLAN_EXPR_COLUMN || e->u.column >= n)
+        return malformed(c, "aggregate input is not a column of the sink's input");
+    return QE_OK;
+}
+
+static qe_status check_agg(chk *c, const plan_op *sink, const plan_agg *a, const qe_type *types,
+                           uint32_t n) {
+    if ((unsigned)a->fn > PLAN_AGG_AVG)
+        return malformed(c, "unknown aggregate function");
+    if (a->distinct)
+        return unsupported(c, "DISTINCT aggregates are not supported by codegen yet");
+    bool counts = a->fn == PLAN_AGG_COUNT || a->fn == PLAN_AGG_COUNT_STAR;
+    bool has_state = a->state_type == QE_TYPE_BIGINT || a->state_type == QE_TYPE_DOUBLE;
+    if (sink->u.agg.phase == PLAN_AGG_FINAL) {
+        if (a->n_column >= n || types[a->n_column] != QE_TYPE_BIGINT)
+            return malformed(c, "FINAL aggregate without a BIGINT count column");
+        if (counts)
+            return QE_OK;
+        CHECK_TRY(c, check_column_ref(c, a->arg, n));
+        if (!has_state || types[a->arg->u.column] != a->state_type)
+            return unsupported(c,
+                               "a FINAL %s state column of type %s is not supported by "
+                               "codegen yet",
+                               plan_agg_name(a->fn), type_name(types[a->arg->u.column]));
+        return QE_OK;
+    }
+    if (a->fn == PLAN_AGG_COUNT_STAR)
+        return QE_OK;
+    CHECK_TRY(c, check_column_ref(c, a->arg, n));
+    qe_type t = types[a->arg->u.column];
+    if (!cg_type_supported(t))
+        return unsupported(c, "aggregates over type %s are not supported by codegen yet",
+                           type_name(t));
+    if (a->fn == PLAN_AGG_COUNT)
+        return QE_OK;
+    if (!is_numeric(t))
+        return unsupported(c, "aggregate %s over type %s is not supported by codegen yet",
+                           plan_agg_name(a->fn), type_name(t));
+    /* agg.c keeps integer SUM/MIN/MAX in v.i and DOUBLE ones and AVG in v.d */
+    qe_type want = t == QE_TYPE_DOUBLE || a->fn == PLAN_AGG_AVG ? QE_TYPE_DOUBLE : QE_TYPE_BIGINT;
+    if (!has_state || a->state_type != want)
+        return unsupported(c,
+                           "aggregate %s over %s with state type %s is not supported by "
+                           "codegen yet",
+                           plan_agg_name(a->fn), type_name(t), type_name(a->state_type));
+    return QE_OK;
+}
+
+static qe_status check_agg_sink(chk *c, const plan_op *sink, const qe_type *types, uint32_t n) {
+    if ((unsigned)sink->u.agg.phase > PLAN_AGG_FINAL)
+        return malformed(c, "unknown aggregation phase");
+    if ((sink->u.agg.n_groups > 0 && sink->u.agg.groups == NULL) ||
+        (sink->u.agg.n_aggs > 0 && sink->u.agg.aggs == NULL))
+        return malformed(c, "aggregation without its groups or aggregates");
+    for (uint32_t i = 0; i < sink->u.agg.n_groups; i++) {
+        const plan_expr *g = sink->u.agg.groups[i];
+        if (g == NULL || g->kind != PLAN_EXPR_COLUMN || g->u.column >= n)
+            return malformed(c, "group key is not a column of the sink's input");
+        if (!cg_type_supported(types[g->u.column]))
+            return unsupported(c, "group keys of type %s are not supported by codegen yet",
+                               type_name(types[g->u.column]));
+    }
+    for (uint32_t i = 0; i < sink->u.agg.n_aggs; i++)
+        CHECK_TRY(c, check_agg(c, sink, &sink->u.agg.aggs[i], types, n));
+    return QE_OK;
+}
+
+static qe_status check_sink(chk *c, const plan_op *sink, const qe_type *types, uint32_t n) {
+    if ((unsigned)sink->kind > PLAN_PHYS_RESULT_SINK || plan_phys_role(sink->kind) != 2)
+        return malformed(c, "pipeline does not end in a sink");
+    if (sink->kind == PLAN_PHYS_AGG_SINK)
+        return check_agg_sink(c, sink, types, n);
+    for (uint32_t i = 0; i < n; i++)
+        if (!cg_type_supported(types[i]))
+            return unsupported(c, "type %s is not supported by codegen yet", type_name(types[i]));
+    return QE_OK;
+}
+
+/* Checks a pipeline; see cg_int.h. */
+qe_status cg_check_pipeline(const plan_pipeline *p, bool *supported, char *reason, size_t cap,
+                            rt_error *err) {
+    chk c = {.supported = true, .reason = reason, .cap = cap, .err = err};
+    *supported = false;
+    if (cap > 0)
+        reason[0] = '\0';
+    if (p == NULL || p->n_ops < 2 || p->ops == NULL)
+        return malformed(&c, "pipeline without source and sink");
+    for (uint32_t i = 0; i < p->n_ops; i++)
+        if (p->ops[i] == NULL || (p->ops[i]->n_cols > 0 && p->ops[i]->types == NULL))
+            return malformed(&c, "missing operator");
+    const plan_op *src = p->ops[0];
+    if ((unsigned)src->kind > PLAN_PHYS_RESULT_SINK || plan_phys_role(src->kind) != 0)
+        return malformed(&c, "pipeline does not start with a source");
+    const qe_type *types = src->types;
+    uint32_t n = src->n_cols;
+    for (uint32_t i = 1; i + 1 < p->n_ops; i++)
+        CHECK_TRY(&c, check_operator(&c, p->ops[i], &types, &n));
+    const plan_op *sink = p->ops[p->n_ops - 1];
+    if (sink->kind != PLAN_PHYS_AGG_SINK && sink->n_cols != n)
+        return unsupported(&c, "a sink whose schema differs from its input is not "
+                               "supported by codegen");
+    CHECK_TRY(&c, check_sink(&c, sink, types, n));
+    /* Without operators the interpreter hands each morsel to the sink as it is;
+     * compiled code could only copy it (an aggregation still gains a fused update). */
+    if (p->n_ops == 2 && sink->kind != PLAN_PHYS_AGG_SINK)
+        return unsupported(&c, "nothing to compile: the source feeds the sink directly");
+    *supported = true;
+    return QE_OK;
+}
+
+/* Traces a column back to the source; see cg_int.h. */
+int64_t cg_trace_column(const plan_pipeline *p, uint32_t op_idx, uint32_t col) {
+    for (uint32_t i = op_idx; i-- > 1;) {
+        const plan_op *op = p->ops[i];
+        if (op->kind != PLAN_PHYS_PROJECT)
+            continue;
+        const plan_expr *e = op->u.project.exprs[col];
+        while (e->kind == PLAN_EXPR_CAST && e->u.cast->type == e->type)
+            e = e->u.cast;
+        if (e->kind != PLAN_EXPR_COLUMN)
+            return -1;
+        col = e->u.column;
+    }
+    return col;
+}

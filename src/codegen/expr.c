@@ -1,0 +1,327 @@
+/*
+ * expr.c -- scalar expressions in registers: each expression becomes a value and an
+ * i1 null flag (cg_val), computed for the current row of the pipeline's row loop.
+ *
+ * The semantics are the interpreter's (plan.h): NULL propagates through arithmetic
+ * and comparisons, AND/OR/NOT use three-valued logic, IS [NOT] NULL is never NULL.
+ * Integer + - * and unary minus are checked (llvm.s*.with.overflow); / and % check
+ * for a zero divisor and INT_MIN / -1.  Errors carry the failing expression's
+ * position and result type, as the interpreter's do (rt_jit_error_at).  Errors are raised only for
+ * non-NULL rows: the operands of a NULL row are arbitrary bytes, so every operation is written to
+ * be defined (no trap, no poison that matters) whatever they hold.  As in the interpreter, the
+ * right side of AND/OR runs only on rows the left side does not decide, so `b <> 0 AND a / b > 1`
+ * never divides by zero.
+ */
+#include "cg_int.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+static LLVMValueRef not1(cg_module *m, LLVMValueRef v) { return LLVMBuildNot(m->b, v, ""); }
+static LLVMValueRef or1(cg_module *m, LLVMValueRef a, LLVMValueRef b) {
+    return LLVMBuildOr(m->b, a, b, "");
+}
+static LLVMValueRef and1(cg_module *m, LLVMValueRef a, LLVMValueRef b) {
+    return LLVMBuildAnd(m->b, a, b, "");
+}
+
+static LLVMValueRef int_const(cg_module *m, qe_type t, int64_t v) {
+    return LLVMConstInt(cg_reg_type(m, t), (unsigned long long)v, true);
+}
+
+static int64_t int_min(qe_type t) { return t == QE_TYPE_INTEGER ? INT32_MIN : INT64_MIN; }
+
+/* A constant (check.c allows integer values of another integer type only). */
+static cg_val gen_const(cg_module *m, const plan_expr *e) {
+    const rt_value *val = &e->u.value;
+    LLVMTypeRef t = cg_reg_type(m, e->type);
+    cg_val out = {.null = cg_i1(m, val->is_null)};
+    if (val->is_null)
+        out.v = LLVMConstNull(t);
+    else if (e->type == QE_TYPE_DOUBLE)
+        out.v = LLVMConstReal(t, val->u.d);
+    else if (e->type == QE_TYPE_BOOLEAN)
+        out.v = cg_i1(m, val->u.b);
+    else
+        out.v = int_const(m, e->type, val->u.i);
+    return out;
+}
+
+/* Calls llvm.<name>.with.overflow on a and b; returns the result, *ovf the flag. */
+static LLVMValueRef with_overflow(cg_module *m, const char *name, LLVMValueRef a, LLVMValueRef b,
+                                  LLVMValueRef *ovf) {
+    unsigned id = LLVMLookupIntrinsicID(name, strlen(name));
+    LLVMTypeRef t = LLVMTypeOf(a);
+    LLVMValueRef fn = LLVMGetIntrinsicDeclaration(m->mod, id, &t, 1);
+    LLVMTypeRef fn_type = LLVMIntrinsicGetType(m->ctx, id, &t, 1);
+    LLVMValueRef args[2] = {a, b};
+    LLVMValueRef pair = LLVMBuildCall2(m->b, fn_type, fn, args, 2, "");
+    *ovf = LLVMBuildExtractValue(m->b, pair, 1, "ovf");
+    return LLVMBuildExtractValue(m->b, pair, 0, "");
+}
+
+/* a <op> b, raising "<type> out of range" at e's position on overflow. */
+static LLVMValueRef checked(cg_fn *f, const plan_expr *e, const char *name, LLVMValueRef a,
+                            LLVMValueRef b, LLVMValueRef null) {
+    LLVMValueRef ovf;
+    LLVMValueRef r = with_overflow(f->m, name, a, b, &ovf);
+    cg_raise_if(f, and1(f->m, ovf, not1(f->m, null)), cg_overflow_code(e->type), e->position);
+    return r;
+}
+
+/* Integer / and %: zero divisor and INT_MIN / -1 raise; INT_MIN % -1 is 0. */
+static LLVMValueRef int_divmod(cg_fn *f, const plan_expr *e, bool is_mod, LLVMValueRef a,
+                               LLVMValueRef d, LLVMValueRef null) {
+    cg_module *m = f->m;
+    qe_type t = e->type;
+    LLVMValueRef valid = not1(m, null);
+    LLVMValueRef zero = LLVMBuildICmp(m->b, LLVMIntEQ, d, int_const(m, t, 0), "");
+    cg_raise_if(f, and1(m, zero, valid), RT_JIT_ERR_DIV_ZERO, e->position);
+    LLVMValueRef minus1 = LLVMBuildICmp(m->b, LLVMIntEQ, d, int_const(m, t, -1), "");
+    if (!is_mod) {
+        LLVMValueRef is_min = LLVMBuildICmp(m->b, LLVMIntEQ, a, int_const(m, t, int_min(t)), "");
+        cg_raise_if(f, and1(m, and1(m, minus1, is_min), valid), cg_overflow_code(t), e->position);
+    }
+    LLVMValueRef safe = LLVMBuildSelect(m->b, or1(m, zero, minus1), int_const(m, t, 1), d, "");
+    if (is_mod) {
+        LLVMValueRef r = LLVMBuildSRem(m->b, a, safe, "");
+        return LLVMBuildSelect(m->b, minus1, int_const(m, t, 0), r, "");
+    }
+    LLVMValueRef q = LLVMBuildSDiv(m->b, a, safe, "");
+    LLVMValueRef neg = LLVMBuildSub(m->b, int_const(m, t, 0), a, "");
+    return LLVMBuildSelect(m->b, minus1, neg, q, "");
+}
+
+static LLVMValueRef int_arith(cg_fn *f, const plan_expr *e, LLVMValueRef a, LLVMValueRef b,
+                              LLVMValueRef null) {
+    switch (e->u.op.op) {
+    case PLAN_OP_ADD: return checked(f, e, "llvm.sadd.with.overflow", a, b, null);
+    case PLAN_OP_SUB: return checked(f, e, "llvm.ssub.with.overflow", a, b, null);
+    case PLAN_OP_MUL: return checked(f, e, "llvm.smul.with.overflow", a, b, null);
+    case PLAN_OP_DIV: return int_divmod(f, e, false, a, b, null);
+    default: return int_divmod(f, e, true, a, b, null);
+    }
+}
+
+/* DOUBLE arithmetic: IEEE, except that division by zero raises (PostgreSQL). */
+static LLVMValueRef double_arith(cg_fn *f, const plan_expr *e, LLVMValueRef a, LLVMValueRef b,
+                                 LLVMValueRef null) {
+    cg_module *m = f->m;
+    plan_op_kind op = e->u.op.op;
+    switch (op) {
+    case PLAN_OP_ADD: return LLVMBuildFAdd(m->b, a, b, "");
+    case PLAN_OP_SUB: return LLVMBuildFSub(m->b, a, b, "");
+    case PLAN_OP_MUL: return LLVMBuildFMul(m->b, a, b, "");
+    default: break;
+    }
+    LLVMValueRef zero = LLVMBuildFCmp(m->b, LLVMRealOEQ, b, LLVMConstReal(m->t_f64, 0.0), "");
+    cg_raise_if(f, and1(m, zero, not1(m, null)), RT_JIT_ERR_DIV_ZERO, e->position);
+    if (op == PLAN_OP_DIV)
+        return LLVMBuildFDiv(m->b, a, b, "");
+    return LLVMBuildFRem(m->b, a, b, "");
+}
+
+static LLVMValueRef compare(cg_module *m, plan_op_kind op, qe_type t, LLVMValueRef a,
+                            LLVMValueRef b) {
+    static const LLVMIntPredicate sint[] = {LLVMIntEQ,  LLVMIntNE,  LLVMIntSLT,
+                                            LLVMIntSLE, LLVMIntSGT, LLVMIntSGE};
+    static const LLVMIntPredicate uint[] = {LLVMIntEQ,  LLVMIntNE,  LLVMIntULT,
+                                            LLVMIntULE, LLVMIntUGT, LLVMIntUGE};
+    static const LLVMRealPredicate real[] = {LLVMRealOEQ, LLVMRealUNE, LLVMRealOLT,
+                                             LLVMRealOLE, LLVMRealOGT, LLVMRealOGE};
+    unsigned i = (unsigned)(op - PLAN_OP_EQ);
+    if (t == QE_TYPE_DOUBLE)
+        return LLVMBuildFCmp(m->b, real[i], a, b, "");
+    return LLVMBuildICmp(m->b, t == QE_TYPE_BOOLEAN ? uint[i] : sint[i], a, b, "");
+}
+
+/* Three-valued AND (is_or false) / OR (is_or true). */
+static cg_val logic(cg_module *m, bool is_or, cg_val a, cg_val b) {
+    /* the dominant value: FALSE for AND, TRUE for OR */
+    LLVMValueRef a_dom = and1(m, not1(m, a.null), is_or ? a.v : not1(m, a.v));
+    LLVMValueRef b_dom = and1(m, not1(m, b.null), is_or ? b.v : not1(m, b.v));
+    LLVMValueRef dom = or1(m, a_dom, b_dom);
+    cg_val out;
+    out.null = and1(m, not1(m, dom), or1(m, a.null, b.null));
+    out.v = is_or ? dom : and1(m, not1(m, dom), not1(m, out.null));
+    return out;
+}
+
+/* Columns of the morsel loaded so far: a copy, for branches that load more. */
+static bool *save_loaded(cg_fn *f) {
+    if (f->row_loaded == NULL)
+        return NULL;
+    bool *saved = malloc(f->n_cols + 1);
+    if (saved)
+        memcpy(saved, f->row_loaded, f->n_cols);
+    return saved;
+}
+
+/* Forgets loads made inside a branch: they do not dominate the code after it. */
+static void restore_loaded(cg_fn *f, bool *saved) {
+    if (saved)
+        memcpy(f->row_loaded, saved, f->n_cols);
+    free(saved);
+}
+
+/* AND/OR: the right side is evaluated only when the left side does not decide. */
+static qe_status gen_and_or(cg_fn *f, const plan_expr *e, const cg_val *in, uint32_t n_in,
+                            cg_val *out, rt_error *err) {
+    cg_module *m = f->m;
+    bool is_or = e->u.op.op == PLAN_OP_OR;
+    cg_val a, b;
+    qe_status st = cg_expr(f, e->u.op.args[0], in, n_in, &a, err);
+    if (st != QE_OK)
+        return st;
+    LLVMValueRef decided = and1(m, not1(m, a.null), is_or ? a.v : not1(m, a.v));
+    LLVMBasicBlockRef from = LLVMGetInsertBlock(m->b);
+    LLVMBasicBlockRef rhs =
+        LLVMAppendBasicBlockInContext(m->ctx, f->fn, is_or ? "or_rhs" : "and_rhs");
+    LLVMBasicBlockRef join = LLVMAppendBasicBlockInContext(m->ctx, f->fn, is_or ? "or" : "and");
+    LLVMBuildCondBr(m->b, decided, join, rhs);
+    LLVMPositionBuilderAtEnd(m->b, rhs);
+    bool *saved = save_loaded(f);
+    if (f->row_loaded && saved == NULL)
+        return rt_error_set(err, QE_NOMEM, "53200", -1, "out of memory in code generation");
+    st = cg_expr(f, e->u.op.args[1], in, n_in, &b, err);
+    restore_loaded(f, saved);
+    if (st != QE_OK)
+        return st;
+    cg_val r = logic(m, is_or, a, b);
+    LLVMBasicBlockRef rhs_end = LLVMGetInsertBlock(m->b);
+    LLVMBuildBr(m->b, join);
+    LLVMMoveBasicBlockAfter(join, rhs_end);
+    LLVMPositionBuilderAtEnd(m->b, join);
+    LLVMBasicBlockRef blocks[2] = {from, rhs_end};
+    LLVMValueRef vs[2] = {cg_i1(m, is_or), r.v};
+    LLVMValueRef nulls[2] = {cg_i1(m, false), r.null};
+    out->v = LLVMBuildPhi(m->b, m->t_i1, "");
+    LLVMAddIncoming(out->v, vs, blocks, 2);
+    out->null = LLVMBuildPhi(m->b, m->t_i1, "");
+    LLVMAddIncoming(out->null, nulls, blocks, 2);
+    return QE_OK;
+}
+
+static qe_status gen_op(cg_fn *f, const plan_expr *e, const cg_val *in, uint32_t n_in, cg_val *out,
+                        rt_error *err) {
+    cg_module *m = f->m;
+    plan_op_kind op = e->u.op.op;
+    if (op == PLAN_OP_AND || op == PLAN_OP_OR)
+        return gen_and_or(f, e, in, n_in, out, err);
+    cg_val a, b = {0};
+    qe_status st = cg_expr(f, e->u.op.args[0], in, n_in, &a, err);
+    if (st == QE_OK && e->u.op.args[1] != NULL)
+        st = cg_expr(f, e->u.op.args[1], in, n_in, &b, err);
+    if (st != QE_OK)
+        return st;
+    qe_type t = e->u.op.args[0]->type;
+    switch (op) {
+    case PLAN_OP_ADD:
+    case PLAN_OP_SUB:
+    case PLAN_OP_MUL:
+    case PLAN_OP_DIV:
+    case PLAN_OP_MOD:
+        out->null = or1(m, a.null, b.null);
+        out->v = t == QE_TYPE_DOUBLE ? double_arith(f, e, a.v, b.v, out->null)
+                                     : int_arith(f, e, a.v, b.v, out->null);
+        return QE_OK;
+    case PLAN_OP_NEG:
+        out->null = a.null;
+        out->v = t == QE_TYPE_DOUBLE
+                     ? LLVMBuildFNeg(m->b, a.v, "")
+                     : checked(f, e, "llvm.ssub.with.overflow", int_const(m, t, 0), a.v, a.null);
+        return QE_OK;
+    case PLAN_OP_EQ:
+    case PLAN_OP_NE:
+    case PLAN_OP_LT:
+    case PLAN_OP_LE:
+    case PLAN_OP_GT:
+    case PLAN_OP_GE:
+        out->null = or1(m, a.null, b.null);
+        out->v = compare(m, op, t, a.v, b.v);
+        return QE_OK;
+    case PLAN_OP_NOT: *out = (cg_val){.v = not1(m, a.v), .null = a.null}; return QE_OK;
+    case PLAN_OP_IS_NULL:
+    case PLAN_OP_IS_NOT_NULL:
+        *out = (cg_val){.v = op == PLAN_OP_IS_NULL ? a.null : not1(m, a.null),
+                        .null = cg_i1(m, false)};
+        return QE_OK;
+    default:
+        return rt_error_set(err, QE_INTERNAL, "XX000", e->position,
+                            "codegen: unexpected operator %s", plan_op_sql(op));
+    }
+}
+
+/* DOUBLE -> integer: round half away from zero (llvm.round, the interpreter's round()),
+ * then range-check (NaN fails the check). */
+static LLVMValueRef double_to_int(cg_fn *f, const plan_expr *e, LLVMValueRef d, LLVMValueRef null) {
+    qe_type to = e->type;
+    cg_module *m = f->m;
+    unsigned id = LLVMLookupIntrinsicID("llvm.round", 10);
+    LLVMValueRef fn = LLVMGetIntrinsicDeclaration(m->mod, id, &m->t_f64, 1);
+    LLVMTypeRef fn_type = LLVMIntrinsicGetType(m->ctx, id, &m->t_f64, 1);
+    LLVMValueRef r = LLVMBuildCall2(m->b, fn_type, fn, &d, 1, "");
+    double lo = to == QE_TYPE_INTEGER ? -2147483648.0 : -9223372036854775808.0;
+    LLVMValueRef ge = LLVMBuildFCmp(m->b, LLVMRealOGE, r, LLVMConstReal(m->t_f64, lo), "");
+    LLVMValueRef lt = LLVMBuildFCmp(m->b, LLVMRealOLT, r, LLVMConstReal(m->t_f64, -lo), "");
+    LLVMValueRef ok = and1(m, ge, lt);
+    cg_raise_if(f, and1(m, not1(m, ok), not1(m, null)), cg_overflow_code(to), e->position);
+    LLVMValueRef safe = LLVMBuildSelect(m->b, ok, r, LLVMConstReal(m->t_f64, 0.0), "");
+    return LLVMBuildFPToSI(m->b, safe, cg_reg_type(m, to), "");
+}
+
+/* CAST between BOOLEAN, INTEGER, BIGINT and DOUBLE with the interpreter's rules
+ * (cast.c): numbers to BOOLEAN are "<> 0", narrowing is checked. */
+static LLVMValueRef gen_cast_value(cg_fn *f, const plan_expr *e, cg_val a) {
+    cg_module *m = f->m;
+    qe_type from = e->u.cast->type, to = e->type;
+    if (from == to)
+        return a.v;
+    if (to == QE_TYPE_BOOLEAN && from == QE_TYPE_DOUBLE)
+        return LLVMBuildFCmp(m->b, LLVMRealUNE, a.v, LLVMConstReal(m->t_f64, 0.0), "");
+    if (to == QE_TYPE_BOOLEAN)
+        return LLVMBuildICmp(m->b, LLVMIntNE, a.v, LLVMConstNull(LLVMTypeOf(a.v)), "");
+    if (from == QE_TYPE_BOOLEAN)
+        return to == QE_TYPE_DOUBLE ? LLVMBuildUIToFP(m->b, a.v, m->t_f64, "")
+                                    : LLVMBuildZExt(m->b, a.v, cg_reg_type(m, to), "");
+    if (to == QE_TYPE_DOUBLE)
+        return LLVMBuildSIToFP(m->b, a.v, m->t_f64, "");
+    if (from == QE_TYPE_DOUBLE)
+        return double_to_int(f, e, a.v, a.null);
+    if (to == QE_TYPE_BIGINT)
+        return LLVMBuildSExt(m->b, a.v, m->t_i64, "");
+    /* BIGINT -> INTEGER */
+    LLVMValueRef lo = LLVMBuildICmp(m->b, LLVMIntSLT, a.v, cg_i64(m, INT32_MIN), "");
+    LLVMValueRef hi = LLVMBuildICmp(m->b, LLVMIntSGT, a.v, cg_i64(m, INT32_MAX), "");
+    cg_raise_if(f, and1(m, or1(m, lo, hi), not1(m, a.null)), RT_JIT_ERR_OVERFLOW, e->position);
+    return LLVMBuildTrunc(m->b, a.v, m->t_i32, "");
+}
+
+/* Generates an expression; see cg_int.h. */
+qe_status cg_expr(cg_fn *f, const plan_expr *e, const cg_val *in, uint32_t n_in, cg_val *out,
+                  rt_error *err) {
+    switch (e->kind) {
+    case PLAN_EXPR_CONST: *out = gen_const(f->m, e); return QE_OK;
+    case PLAN_EXPR_COLUMN:
+        if (in == NULL) {
+            *out = cg_morsel_column(f, e->u.column);
+            return QE_OK;
+        }
+        if (e->u.column >= n_in)
+            break;
+        *out = in[e->u.column];
+        return QE_OK;
+    case PLAN_EXPR_OP: return gen_op(f, e, in, n_in, out, err);
+    case PLAN_EXPR_CAST: {
+        cg_val a;
+        qe_status st = cg_expr(f, e->u.cast, in, n_in, &a, err);
+        if (st != QE_OK)
+            return st;
+        out->null = a.null;
+        out->v = gen_cast_value(f, e, a);
+        return QE_OK;
+    }
+    }
+    return rt_error_set(err, QE_INTERNAL, "XX000", e->position, "codegen: unexpected expression");
+}

@@ -1,0 +1,87 @@
+/*
+ * llvm_util.c -- LLVM initialization, host target machines and error conversion.
+ *
+ * LLVM's target registry must be initialized once per process before any target
+ * machine exists; pthread_once makes that thread-safe.  Every LLVMBool/LLVMErrorRef
+ * of the code generator is turned into a qe_status + rt_error (SQLSTATE XX000) by
+ * the helpers here.
+ */
+#include "cg_int.h"
+
+#include <llvm-c/Error.h>
+
+#include <pthread.h>
+#include <string.h>
+
+static pthread_once_t llvm_once = PTHREAD_ONCE_INIT;
+static bool llvm_ok; /* written once under llvm_once */
+
+static void llvm_init_once(void) {
+    llvm_ok = !LLVMInitializeNativeTarget() && !LLVMInitializeNativeAsmPrinter() &&
+              !LLVMInitializeNativeAsmParser();
+}
+
+/* Initializes the native target once; see cg_int.h. */
+qe_status cg_llvm_init(rt_error *err) {
+    pthread_once(&llvm_once, llvm_init_once);
+    if (!llvm_ok)
+        return rt_error_set(err, QE_INTERNAL, "XX000", -1,
+                            "could not initialize the LLVM native target");
+    return QE_OK;
+}
+
+/* Fills the host triple, CPU and features; see cg_int.h. */
+qe_status cg_host_get(cg_host *host, rt_error *err) {
+    memset(host, 0, sizeof *host);
+    qe_status st = cg_llvm_init(err);
+    if (st != QE_OK)
+        return st;
+    host->triple = LLVMGetDefaultTargetTriple();
+    host->cpu = LLVMGetHostCPUName();
+    host->features = LLVMGetHostCPUFeatures();
+    if (!host->triple || !host->cpu || !host->features) {
+        cg_host_release(host);
+        return rt_error_set(err, QE_INTERNAL, "XX000", -1,
+                            "could not determine the host CPU for code generation");
+    }
+    return QE_OK;
+}
+
+/* Releases the strings of a cg_host; see cg_int.h. */
+void cg_host_release(cg_host *host) {
+    LLVMDisposeMessage(host->triple);
+    LLVMDisposeMessage(host->cpu);
+    LLVMDisposeMessage(host->features);
+    memset(host, 0, sizeof *host);
+}
+
+/* Creates a host target machine; see cg_int.h. */
+qe_status cg_host_target_machine(const cg_host *host, LLVMTargetMachineRef *out, rt_error *err) {
+    LLVMTargetRef target = NULL;
+    char *msg = NULL;
+    *out = NULL;
+    if (LLVMGetTargetFromTriple(host->triple, &target, &msg)) {
+        rt_error_set(err, QE_INTERNAL, "XX000", -1, "no LLVM target for \"%s\": %s", host->triple,
+                     msg ? msg : "unknown error");
+        LLVMDisposeMessage(msg);
+        return QE_INTERNAL;
+    }
+    LLVMDisposeMessage(msg);
+    *out =
+        LLVMCreateTargetMachine(target, host->triple, host->cpu, host->features,
+                                LLVMCodeGenLevelDefault, LLVMRelocDefault, LLVMCodeModelJITDefault);
+    if (*out == NULL)
+        return rt_error_set(err, QE_INTERNAL, "XX000", -1,
+                            "could not create an LLVM target machine for \"%s\"", host->triple);
+    return QE_OK;
+}
+
+/* Converts and consumes an LLVM error; see cg_int.h. */
+qe_status cg_llvm_error(LLVMErrorRef lerr, const char *what, rt_error *err) {
+    if (lerr == NULL)
+        return QE_OK;
+    char *msg = LLVMGetErrorMessage(lerr);
+    rt_error_set(err, QE_INTERNAL, "XX000", -1, "%s: %s", what, msg ? msg : "unknown error");
+    LLVMDisposeErrorMessage(msg);
+    return QE_INTERNAL;
+}

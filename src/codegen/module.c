@@ -1,0 +1,205 @@
+/*
+ * module.c -- one LLVM module per stage: its pipeline functions, verification and
+ * optimization, and the textual artifacts of cg_emit (IR or host assembly).
+ *
+ * cg_build_stage is shared by the JIT (jit.c) and cg_emit, so what `qec --emit=ir`
+ * prints is exactly what the JIT compiles.  Pipelines codegen does not support are
+ * recorded with their reason and left to the interpreter.
+ */
+#include "cg_int.h"
+
+#include <llvm-c/Analysis.h>
+#include <llvm-c/Transforms/PassBuilder.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CG_PASSES "default<O2>" /* the optimized tier; a cheap tier comes later */
+
+static qe_status nomem(rt_error *err) {
+    return rt_error_set(err, QE_NOMEM, "53200", -1, "out of memory in code generation");
+}
+
+static qe_status build_one(cg_module *m, const plan_pipeline *p, const char *prefix,
+                           uint32_t stage_id, uint32_t idx, cg_stage_build *out, rt_error *err) {
+    char reason[256];
+    bool supported;
+    qe_status st = cg_check_pipeline(p, &supported, reason, sizeof reason, err);
+    if (st != QE_OK)
+        return st;
+    if (!supported) {
+        out->reasons[idx] = strdup(reason);
+        return out->reasons[idx] ? QE_OK : nomem(err);
+    }
+    char name[128];
+    snprintf(name, sizeof name, "%s_s%u_p%u", prefix, stage_id, idx);
+    out->fn_names[idx] = strdup(name);
+    if (out->fn_names[idx] == NULL)
+        return nomem(err);
+    st = cg_build_pipeline(m, p, name, err);
+    if (st == QE_OK)
+        out->n_compiled++;
+    return st;
+}
+
+static qe_status verify(cg_module *m, rt_error *err) {
+    char *msg = NULL;
+    if (LLVMVerifyModule(m->mod, LLVMReturnStatusAction, &msg)) {
+        rt_error_set(err, QE_INTERNAL, "XX000", -1, "generated code failed verification");
+        rt_error_detail(err, "%.500s", msg ? msg : "");
+        LLVMDisposeMessage(msg);
+        return QE_INTERNAL;
+    }
+    LLVMDisposeMessage(msg);
+    return QE_OK;
+}
+
+static qe_status optimize(cg_module *m, LLVMTargetMachineRef tm, rt_error *err) {
+    LLVMPassBuilderOptionsRef opts = LLVMCreatePassBuilderOptions();
+    LLVMPassBuilderOptionsSetLoopVectorization(opts, true);
+    LLVMPassBuilderOptionsSetSLPVectorization(opts, true);
+    LLVMErrorRef lerr = LLVMRunPasses(m->mod, CG_PASSES, tm, opts);
+    LLVMDisposePassBuilderOptions(opts);
+    return cg_llvm_error(lerr, "could not optimize generated code", err);
+}
+
+/* Builds the functions of a stage; see cg_int.h. */
+qe_status cg_build_stage(cg_module *m, LLVMTargetMachineRef tm, const plan_query *q,
+                         uint32_t stage_id, const char *prefix, cg_stage_build *out,
+                         rt_error *err) {
+    memset(out, 0, sizeof *out);
+    if (q == NULL || stage_id >= q->n_stages || q->stages == NULL || !q->stages[stage_id])
+        return rt_error_set(err, QE_INTERNAL, "XX000", -1, "invalid physical plan: no stage %u",
+                            stage_id);
+    const plan_stage *stage = q->stages[stage_id];
+    if (stage->n_pipelines > 0 && stage->pipelines == NULL)
+        return rt_error_set(err, QE_INTERNAL, "XX000", -1,
+                            "invalid physical plan: stage %u without pipelines", stage_id);
+    uint32_t n = stage->n_pipelines;
+    out->n_pipelines = n;
+    out->fn_names = calloc(n + 1, sizeof *out->fn_names);
+    out->reasons = calloc(n + 1, sizeof *out->reasons);
+    if (out->fn_names == NULL || out->reasons == NULL)
+        return nomem(err);
+    qe_status st = QE_OK;
+    for (uint32_t i = 0; i < n && st == QE_OK; i++)
+        st = build_one(m, stage->pipelines[i], prefix, stage_id, i, out, err);
+    if (st == QE_OK && out->n_compiled > 0)
+        st = verify(m, err);
+    if (st == QE_OK && out->n_compiled > 0)
+        st = optimize(m, tm, err);
+    return st;
+}
+
+/* Releases a stage build; see cg_int.h. */
+void cg_stage_build_free(cg_stage_build *sb) {
+    for (uint32_t i = 0; i < sb->n_pipelines; i++) {
+        if (sb->fn_names)
+            free(sb->fn_names[i]);
+        if (sb->reasons)
+            free(sb->reasons[i]);
+    }
+    free(sb->fn_names);
+    free(sb->reasons);
+    memset(sb, 0, sizeof *sb);
+}
+
+/* ---- cg_emit ---------------------------------------------------------------------- */
+
+static const char *dist_name(plan_dist d) {
+    return d == PLAN_DIST_SINGLE ? "SINGLE" : "PARTITIONED";
+}
+
+static void print_pipeline_note(rt_strbuf *sb, const char *cmt, const plan_query *q, uint32_t s,
+                                uint32_t p, const cg_stage_build *b) {
+    const plan_pipeline *pipe = q->stages[s]->pipelines[p];
+    rt_strbuf_printf(sb, "%s stage %u pipeline %u:", cmt, s, p);
+    for (uint32_t i = 0; pipe && i < pipe->n_ops; i++)
+        if (pipe->ops[i] && (unsigned)pipe->ops[i]->kind <= PLAN_PHYS_RESULT_SINK)
+            rt_strbuf_printf(sb, "%s%s", i ? " -> " : " ", plan_phys_name(pipe->ops[i]->kind));
+    if (b->reasons[p])
+        rt_strbuf_printf(sb, "\n%s   interpreted: %s\n", cmt, b->reasons[p]);
+    else
+        rt_strbuf_printf(sb, "\n%s   compiled: %s\n", cmt, b->fn_names[p]);
+}
+
+static qe_status print_module(rt_strbuf *sb, cg_module *m, LLVMTargetMachineRef tm, qe_emit what,
+                              rt_error *err) {
+    if (what == QE_EMIT_IR) {
+        char *text = LLVMPrintModuleToString(m->mod);
+        rt_strbuf_puts(sb, text);
+        LLVMDisposeMessage(text);
+        return QE_OK;
+    }
+    char *msg = NULL;
+    LLVMMemoryBufferRef buf = NULL;
+    if (LLVMTargetMachineEmitToMemoryBuffer(tm, m->mod, LLVMAssemblyFile, &msg, &buf)) {
+        rt_error_set(err, QE_INTERNAL, "XX000", -1, "could not emit assembly: %s",
+                     msg ? msg : "unknown error");
+        LLVMDisposeMessage(msg);
+        return QE_INTERNAL;
+    }
+    rt_strbuf_append(sb, LLVMGetBufferStart(buf), LLVMGetBufferSize(buf));
+    LLVMDisposeMemoryBuffer(buf);
+    return QE_OK;
+}
+
+/* Builds, optimizes and prints the module of one stage into sb. */
+static qe_status emit_stage(rt_strbuf *sb, const plan_query *q, uint32_t s, qe_emit what,
+                            const cg_host *host, LLVMTargetMachineRef tm, rt_error *err) {
+    const char *cmt = what == QE_EMIT_IR ? ";" : strncmp(host->triple, "x86", 3) ? "//" : "#";
+    LLVMTargetDataRef td = LLVMCreateTargetDataLayout(tm);
+    char *layout = LLVMCopyStringRepOfTargetData(td);
+    LLVMDisposeTargetData(td);
+    LLVMContextRef ctx = LLVMContextCreate();
+    char name[64];
+    snprintf(name, sizeof name, "qe_stage%u", s);
+    cg_module m;
+    cg_stage_build b = {0};
+    qe_status st =
+        cg_module_init(&m, ctx, name, host->triple, layout, host->cpu, host->features, err);
+    if (st == QE_OK) {
+        st = cg_build_stage(&m, tm, q, s, "qe", &b, err);
+        rt_strbuf_printf(sb, "%s ==== stage %u (%s) ====\n", cmt, s, dist_name(q->stages[s]->dist));
+        for (uint32_t p = 0; st == QE_OK && p < b.n_pipelines; p++)
+            print_pipeline_note(sb, cmt, q, s, p, &b);
+        if (st == QE_OK && b.n_compiled > 0)
+            st = print_module(sb, &m, tm, what, err);
+        rt_strbuf_puts(sb, "\n");
+        cg_module_dispose(&m);
+    }
+    cg_stage_build_free(&b);
+    LLVMContextDispose(ctx);
+    LLVMDisposeMessage(layout);
+    return st;
+}
+
+/* IR or assembly of every stage; see cg.h. */
+qe_status cg_emit(const plan_query *q, qe_emit what, char **text_out, rt_error *err) {
+    *text_out = NULL;
+    if (what != QE_EMIT_IR && what != QE_EMIT_ASM)
+        return rt_error_set(err, QE_MISUSE, "22023", -1, "codegen emits only IR and assembly");
+    if (q == NULL || (q->n_stages > 0 && q->stages == NULL))
+        return rt_error_set(err, QE_INTERNAL, "XX000", -1, "invalid physical plan");
+    cg_host host;
+    qe_status st = cg_host_get(&host, err);
+    if (st != QE_OK)
+        return st;
+    LLVMTargetMachineRef tm = NULL;
+    st = cg_host_target_machine(&host, &tm, err);
+    rt_strbuf sb;
+    rt_strbuf_init(&sb);
+    for (uint32_t s = 0; st == QE_OK && s < q->n_stages; s++)
+        st = emit_stage(&sb, q, s, what, &host, tm, err);
+    if (tm)
+        LLVMDisposeTargetMachine(tm);
+    cg_host_release(&host);
+    if (st == QE_OK) {
+        *text_out = rt_strbuf_take(&sb);
+        if (*text_out == NULL)
+            st = nomem(err);
+    }
+    rt_strbuf_free(&sb);
+    return st;
+}

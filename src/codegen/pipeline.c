@@ -1,0 +1,292 @@
+/*
+ * pipeline.c -- the function of one pipeline: a data-centric row loop over a morsel.
+ *
+ *   qe_status fn(rt_pipeline_state *ps, rt_thread_state *ts, const rt_batch *morsel)
+ *   entry:  load the morsel's column pointers (loop-invariant), begin the sink
+ *   loop:   for i in 0 .. (sel ? n_sel : n_rows):
+ *             row = sel ? sel[i] : i
+ *             ops[1..n_ops-2]: FILTER jumps to the next row unless its predicate is
+ *             TRUE; PROJECT computes the next row's values (registers, no memory)
+ *             sink consumes the row (sink.c)
+ *   exit:   finish the sink, return QE_OK
+ * Column values are loaded when an expression first uses them, so a filter that
+ * rejects a row saves the loads of the columns only later operators need.  Loop
+ * state lives in entry-block allocas that mem2reg turns into phis.
+ */
+#include "cg_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Emits a status check; see cg_int.h. */
+void cg_return_if_error(cg_fn *f, LLVMValueRef status) {
+    cg_module *m = f->m;
+    LLVMBasicBlockRef fail = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "fail");
+    LLVMBasicBlockRef ok = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "ok");
+    LLVMValueRef bad = LLVMBuildICmp(m->b, LLVMIntNE, status, cg_i32(m, 0), "");
+    LLVMBuildCondBr(m->b, bad, fail, ok);
+    LLVMPositionBuilderAtEnd(m->b, fail);
+    LLVMBuildRet(m->b, status);
+    LLVMPositionBuilderAtEnd(m->b, ok);
+}
+
+/* Emits a conditional runtime error; see cg_int.h. */
+void cg_raise_if(cg_fn *f, LLVMValueRef cond, int32_t code, int32_t position) {
+    cg_module *m = f->m;
+    if (LLVMIsConstant(cond) && LLVMConstIntGetZExtValue(cond) == 0)
+        return;
+    LLVMBasicBlockRef raise = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "raise");
+    LLVMBasicBlockRef ok = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "cont");
+    LLVMBuildCondBr(m->b, cond, raise, ok);
+    LLVMPositionBuilderAtEnd(m->b, raise);
+    LLVMValueRef args[3] = {f->ts, cg_i32(m, code), cg_i32(m, position)};
+    LLVMBuildRet(m->b, cg_call_helper(m, CG_HELPER_ERROR_AT, args, 3));
+    LLVMPositionBuilderAtEnd(m->b, ok);
+}
+
+/* The overflow error code of a result type; see cg_int.h. */
+int32_t cg_overflow_code(qe_type type) {
+    return type == QE_TYPE_BIGINT ? RT_JIT_ERR_OVERFLOW_BIGINT : RT_JIT_ERR_OVERFLOW;
+}
+
+/* Creates an alloca at the start of the entry block; see cg_int.h. */
+LLVMValueRef cg_alloca(cg_fn *f, LLVMTypeRef t, const char *name) {
+    LLVMBuilderRef b = LLVMCreateBuilderInContext(f->m->ctx);
+    LLVMValueRef first = LLVMGetFirstInstruction(f->entry);
+    if (first)
+        LLVMPositionBuilderBefore(b, first);
+    else
+        LLVMPositionBuilderAtEnd(b, f->entry);
+    LLVMValueRef a = LLVMBuildAlloca(b, t, name);
+    LLVMDisposeBuilder(b);
+    return a;
+}
+
+/* Loads a value from a values buffer; see cg_int.h. */
+LLVMValueRef cg_load_value(cg_module *m, qe_type type, LLVMValueRef values, LLVMValueRef row) {
+    LLVMTypeRef t = cg_mem_type(m, type);
+    LLVMValueRef p = LLVMBuildGEP2(m->b, t, values, &row, 1, "");
+    LLVMValueRef v = LLVMBuildLoad2(m->b, t, p, "");
+    LLVMSetAlignment(v, cg_mem_align(type));
+    if (type == QE_TYPE_BOOLEAN)
+        v = LLVMBuildICmp(m->b, LLVMIntNE, v, LLVMConstInt(m->t_i8, 0, false), "");
+    return v;
+}
+
+/* The byte of a bitmap holding `row` and the row's bit mask in it. */
+static LLVMValueRef bitmap_byte(cg_module *m, LLVMValueRef validity, LLVMValueRef idx,
+                                LLVMValueRef row, LLVMValueRef *mask) {
+    LLVMValueRef bit = LLVMBuildTrunc(m->b, LLVMBuildAnd(m->b, row, cg_i64(m, 7), ""), m->t_i8, "");
+    *mask = LLVMBuildShl(m->b, LLVMConstInt(m->t_i8, 1, false), bit, "");
+    return LLVMBuildGEP2(m->b, m->t_i8, validity, &idx, 1, "");
+}
+
+/* Null flag of row in a bitmap that is always present; see cg_int.h. */
+LLVMValueRef cg_load_null(cg_module *m, LLVMValueRef validity, LLVMValueRef row) {
+    LLVMValueRef mask;
+    LLVMValueRef idx = LLVMBuildLShr(m->b, row, cg_i64(m, 3), "");
+    LLVMValueRef p = bitmap_byte(m, validity, idx, row, &mask);
+    LLVMValueRef byte = LLVMBuildLoad2(m->b, m->t_i8, p, "");
+    LLVMValueRef set = LLVMBuildAnd(m->b, byte, mask, "");
+    return LLVMBuildICmp(m->b, LLVMIntEQ, set, LLVMConstInt(m->t_i8, 0, false), "isnull");
+}
+
+/* Stores a value (zero when NULL); see cg_int.h. */
+void cg_store_value(cg_module *m, qe_type type, LLVMValueRef values, LLVMValueRef row, cg_val v) {
+    LLVMTypeRef t = cg_mem_type(m, type);
+    LLVMValueRef x = LLVMBuildSelect(m->b, v.null, LLVMConstNull(LLVMTypeOf(v.v)), v.v, "");
+    if (type == QE_TYPE_BOOLEAN)
+        x = LLVMBuildZExt(m->b, x, m->t_i8, "");
+    LLVMValueRef p = LLVMBuildGEP2(m->b, t, values, &row, 1, "");
+    LLVMSetAlignment(LLVMBuildStore(m->b, x, p), cg_mem_align(type));
+}
+
+/* Sets or clears a validity bit; see cg_int.h. */
+void cg_store_validity(cg_module *m, LLVMValueRef validity, LLVMValueRef row,
+                       LLVMValueRef is_null) {
+    LLVMValueRef mask;
+    LLVMValueRef idx = LLVMBuildLShr(m->b, row, cg_i64(m, 3), "");
+    LLVMValueRef p = bitmap_byte(m, validity, idx, row, &mask);
+    LLVMValueRef byte = LLVMBuildLoad2(m->b, m->t_i8, p, "");
+    LLVMValueRef cleared = LLVMBuildAnd(m->b, byte, LLVMBuildNot(m->b, mask, ""), "");
+    LLVMValueRef set = LLVMBuildOr(m->b, byte, mask, "");
+    LLVMBuildStore(m->b, LLVMBuildSelect(m->b, is_null, cleared, set, ""), p);
+}
+
+/* Value of a morsel column in the current row; see cg_int.h. */
+cg_val cg_morsel_column(cg_fn *f, uint32_t col) {
+    cg_module *m = f->m;
+    if (f->row_loaded[col])
+        return f->row_in[col];
+    const cg_col *c = &f->cols[col];
+    qe_type type = f->pipe->ops[0]->types[col];
+    cg_val v;
+    v.v = cg_load_value(m, type, c->values, f->row);
+    /* absent bitmap: read byte 0 of @qe_all_valid instead */
+    LLVMValueRef mask;
+    LLVMValueRef idx = LLVMBuildSelect(
+        m->b, c->has_bitmap, LLVMBuildLShr(m->b, f->row, cg_i64(m, 3), ""), cg_i64(m, 0), "");
+    LLVMValueRef p = bitmap_byte(m, c->validity, idx, f->row, &mask);
+    LLVMValueRef byte = LLVMBuildAnd(m->b, LLVMBuildLoad2(m->b, m->t_i8, p, ""), mask, "");
+    v.null = LLVMBuildICmp(m->b, LLVMIntEQ, byte, LLVMConstInt(m->t_i8, 0, false), "isnull");
+    f->row_in[col] = v;
+    f->row_loaded[col] = true;
+    return v;
+}
+
+/* Entry block: the morsel's column pointers. */
+static void load_morsel_columns(cg_fn *f, LLVMValueRef cols) {
+    cg_module *m = f->m;
+    for (uint32_t i = 0; i < f->n_cols; i++) {
+        cg_col *c = &f->cols[i];
+        c->vec = cg_vector_at(m, cols, cg_i64(m, i));
+        if (!cg_type_supported(f->pipe->ops[0]->types[i]))
+            continue;
+        c->values = cg_load_vector_field(m, c->vec, CG_VEC_VALUES);
+        LLVMValueRef bitmap = cg_load_vector_field(m, c->vec, CG_VEC_VALIDITY);
+        c->has_bitmap = LLVMBuildIsNotNull(m->b, bitmap, "");
+        c->validity = LLVMBuildSelect(m->b, c->has_bitmap, bitmap, m->all_valid, "");
+    }
+}
+
+/* row = sel ? sel[i] : i, as a small diamond at the top of the loop body. */
+static LLVMValueRef row_index(cg_fn *f, LLVMValueRef sel, LLVMValueRef has_sel, LLVMValueRef i) {
+    cg_module *m = f->m;
+    LLVMBasicBlockRef from = LLVMGetInsertBlock(m->b);
+    LLVMBasicBlockRef with_sel = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "sel");
+    LLVMBasicBlockRef join = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "row");
+    LLVMBuildCondBr(m->b, has_sel, with_sel, join);
+    LLVMPositionBuilderAtEnd(m->b, with_sel);
+    LLVMValueRef p = LLVMBuildGEP2(m->b, m->t_i32, sel, &i, 1, "");
+    LLVMValueRef s = LLVMBuildZExt(m->b, LLVMBuildLoad2(m->b, m->t_i32, p, ""), m->t_i64, "");
+    LLVMBuildBr(m->b, join);
+    LLVMPositionBuilderAtEnd(m->b, join);
+    LLVMValueRef row = LLVMBuildPhi(m->b, m->t_i64, "row");
+    LLVMValueRef vals[2] = {s, i};
+    LLVMBasicBlockRef blocks[2] = {with_sel, from};
+    LLVMAddIncoming(row, vals, blocks, 2);
+    return row;
+}
+
+/* Operators between source and sink, then the sink, for the current row. */
+static qe_status gen_operators(cg_fn *f, rt_error *err) {
+    cg_module *m = f->m;
+    const plan_pipeline *p = f->pipe;
+    cg_val *cur = NULL; /* NULL: the morsel's columns */
+    uint32_t n_cur = f->n_cols;
+    qe_status st = QE_OK;
+    for (uint32_t k = 1; k + 1 < p->n_ops && st == QE_OK; k++) {
+        const plan_op *op = p->ops[k];
+        if (op->kind == PLAN_PHYS_FILTER) {
+            cg_val pred;
+            st = cg_expr(f, op->u.filter.pred, cur, n_cur, &pred, err);
+            if (st != QE_OK)
+                break;
+            LLVMValueRef pass = LLVMBuildAnd(m->b, pred.v, LLVMBuildNot(m->b, pred.null, ""), "");
+            LLVMBasicBlockRef next = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "pass");
+            LLVMBuildCondBr(m->b, pass, next, f->skip);
+            LLVMPositionBuilderAtEnd(m->b, next);
+            continue;
+        }
+        cg_val *out = calloc(op->n_cols ? op->n_cols : 1, sizeof *out);
+        if (out == NULL)
+            st = rt_error_set(err, QE_NOMEM, "53200", -1, "out of memory in code generation");
+        for (uint32_t i = 0; i < op->n_cols && st == QE_OK; i++)
+            st = cg_expr(f, op->u.project.exprs[i], cur, n_cur, &out[i], err);
+        free(cur);
+        cur = out;
+        n_cur = op->n_cols;
+    }
+    if (st == QE_OK) {
+        if (cur == NULL) { /* no projection: the sink consumes the morsel row */
+            cur = calloc(n_cur ? n_cur : 1, sizeof *cur);
+            for (uint32_t i = 0; cur && i < n_cur; i++)
+                if (cg_type_supported(p->ops[0]->types[i]))
+                    cur[i] = cg_morsel_column(f, i);
+        }
+        st = cur ? cg_sink_consume(f, cur, n_cur, err)
+                 : rt_error_set(err, QE_NOMEM, "53200", -1, "out of memory in code generation");
+    }
+    free(cur);
+    return st;
+}
+
+/* The loop: head (i < n_active), body (row index, operators, sink), latch (i + 1). */
+static qe_status gen_loop(cg_fn *f, LLVMValueRef morsel_sel, LLVMValueRef n_active, rt_error *err) {
+    cg_module *m = f->m;
+    LLVMValueRef i_var = cg_alloca(f, m->t_i64, "i");
+    LLVMBuildStore(m->b, cg_i64(m, 0), i_var);
+    LLVMValueRef has_sel = LLVMBuildIsNotNull(m->b, morsel_sel, "has_sel");
+    LLVMBasicBlockRef head = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "loop");
+    LLVMBasicBlockRef body = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "body");
+    LLVMBasicBlockRef latch = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "next");
+    LLVMBasicBlockRef exit = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "done");
+    LLVMBuildBr(m->b, head);
+    LLVMPositionBuilderAtEnd(m->b, head);
+    LLVMValueRef i = LLVMBuildLoad2(m->b, m->t_i64, i_var, "i");
+    LLVMBuildCondBr(m->b, LLVMBuildICmp(m->b, LLVMIntULT, i, n_active, ""), body, exit);
+    LLVMPositionBuilderAtEnd(m->b, body);
+    f->row = row_index(f, morsel_sel, has_sel, i);
+    f->skip = latch;
+    qe_status st = gen_operators(f, err);
+    if (st != QE_OK)
+        return st;
+    LLVMBuildBr(m->b, latch);
+    LLVMMoveBasicBlockAfter(latch, LLVMGetInsertBlock(m->b));
+    LLVMMoveBasicBlockAfter(exit, latch);
+    LLVMPositionBuilderAtEnd(m->b, latch);
+    LLVMBuildStore(m->b, LLVMBuildAdd(m->b, i, cg_i64(m, 1), ""), i_var);
+    LLVMBuildBr(m->b, head);
+    LLVMPositionBuilderAtEnd(m->b, exit);
+    return QE_OK;
+}
+
+static qe_status gen_body(cg_fn *f, rt_error *err) {
+    cg_module *m = f->m;
+    LLVMValueRef n_rows = cg_load_batch_field(m, f->morsel, CG_BATCH_N_ROWS);
+    LLVMValueRef cols = cg_load_batch_field(m, f->morsel, CG_BATCH_COLS);
+    LLVMValueRef sel = cg_load_batch_field(m, f->morsel, CG_BATCH_SEL);
+    LLVMValueRef n_sel = cg_load_batch_field(m, f->morsel, CG_BATCH_N_SEL);
+    LLVMValueRef n_active =
+        LLVMBuildSelect(m->b, LLVMBuildIsNotNull(m->b, sel, ""), n_sel, n_rows, "");
+    n_active = LLVMBuildZExt(m->b, n_active, m->t_i64, "n_active");
+    load_morsel_columns(f, cols);
+    qe_status st = cg_sink_begin(f, err);
+    if (st == QE_OK)
+        st = gen_loop(f, sel, n_active, err);
+    if (st == QE_OK)
+        st = cg_sink_finish(f, err);
+    if (st == QE_OK)
+        LLVMBuildRet(m->b, cg_i32(m, QE_OK));
+    return st;
+}
+
+/* Builds a pipeline function; see cg_int.h. */
+qe_status cg_build_pipeline(cg_module *m, const plan_pipeline *p, const char *name, rt_error *err) {
+    cg_fn f = {.m = m, .pipe = p, .n_cols = p->ops[0]->n_cols};
+    f.fn = LLVMAddFunction(m->mod, name, m->t_pipe_fn);
+    cg_set_fn_attrs(m, f.fn);
+    f.ps = LLVMGetParam(f.fn, 0);
+    f.ts = LLVMGetParam(f.fn, 1);
+    f.morsel = LLVMGetParam(f.fn, 2);
+    LLVMSetValueName2(f.ps, "ps", 2);
+    LLVMSetValueName2(f.ts, "ts", 2);
+    LLVMSetValueName2(f.morsel, "morsel", 6);
+    size_t n = f.n_cols ? f.n_cols : 1;
+    f.cols = calloc(n, sizeof *f.cols);
+    f.row_in = calloc(n, sizeof *f.row_in);
+    f.row_loaded = calloc(n, sizeof *f.row_loaded);
+    qe_status st;
+    if (f.cols == NULL || f.row_in == NULL || f.row_loaded == NULL) {
+        st = rt_error_set(err, QE_NOMEM, "53200", -1, "out of memory in code generation");
+    } else {
+        f.entry = LLVMAppendBasicBlockInContext(m->ctx, f.fn, "entry");
+        LLVMPositionBuilderAtEnd(m->b, f.entry);
+        st = gen_body(&f, err);
+    }
+    cg_sink_free(&f);
+    free(f.cols);
+    free(f.row_in);
+    free(f.row_loaded);
+    return st;
+}

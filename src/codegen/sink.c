@@ -1,0 +1,463 @@
+/*
+ * sink.c -- what a pipeline function does with the rows that reach its sink.
+ *
+ * AGG_SINK (fused): rows are gathered in blocks of up to RT_VECTOR_SIZE: the group
+ * keys into scratch slot 1, the aggregate inputs into scratch slot 0.  A full block
+ * (and the last one) goes to an internal "<fn>_agg" function that asks the runtime
+ * for the group states (rt_jit_agg_groups) and updates them in an IR loop with the
+ * rules of plan.h.  Any other sink: rows are written compactly into scratch slot 0,
+ * which is pushed (rt_jit_push) whenever it fills and at the end of the morsel.
+ * VARCHAR columns copy 16-byte views, so the scratch vector's string buffers are
+ * pointed at the buffers of the morsel column the value comes from.
+ */
+#include "cg_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The state of the sink while its pipeline function is generated. */
+typedef struct sink_gen {
+    uint32_t n_cols;      /* sink input columns */
+    const qe_type *types; /* their types (the op before the sink, or the source) */
+    LLVMValueRef n_var;   /* alloca i64: rows in the current block */
+    /* push sinks: scratch slot 0, reloaded after every push */
+    LLVMValueRef batch_var;   /* alloca ptr: the scratch batch */
+    LLVMValueRef *values_var; /* n_cols allocas ptr: values buffers */
+    LLVMValueRef *valid_var;  /* n_cols allocas ptr: validity bitmaps */
+    /* AGG_SINK: scratch slots loaded once in the entry block */
+    LLVMValueRef keys;        /* slot 1 batch */
+    LLVMValueRef in;          /* slot 0 batch */
+    LLVMValueRef *key_values; /* n_groups values buffers of slot 1 */
+    LLVMValueRef *key_valid;  /* n_groups bitmaps of slot 1 */
+    LLVMValueRef *in_values;  /* n_cols values buffers of slot 0 (used ones only) */
+    LLVMValueRef *in_valid;   /* n_cols bitmaps of slot 0 (used ones only) */
+    bool *in_used;            /* n_cols: slot 0 columns the aggregates read */
+    LLVMValueRef flush_fn;    /* internal i32 (ps, ts, keys, in, i64 n) */
+    LLVMTypeRef flush_type;
+} sink_gen;
+
+static const plan_op *sink_op(const cg_fn *f) { return f->pipe->ops[f->pipe->n_ops - 1]; }
+
+static qe_status nomem(rt_error *err) {
+    return rt_error_set(err, QE_NOMEM, "53200", -1, "out of memory in code generation");
+}
+
+/* Points a scratch VARCHAR vector's buffers at those of morsel column `origin`. */
+static void share_buffers(cg_fn *f, LLVMValueRef vec, int64_t origin) {
+    cg_module *m = f->m;
+    if (origin < 0 || (uint64_t)origin >= f->n_cols)
+        return;
+    LLVMValueRef src = f->cols[origin].vec;
+    LLVMValueRef n = cg_load_vector_field(m, src, CG_VEC_N_BUFFERS);
+    cg_store_vector_field(m, vec, CG_VEC_BUFFERS, cg_load_vector_field(m, src, CG_VEC_BUFFERS));
+    cg_store_vector_field(m, vec, CG_VEC_N_BUFFERS, n);
+    cg_store_vector_field(m, vec, CG_VEC_BUFFERS_CAP, n);
+    cg_store_vector_field(m, vec, CG_VEC_HEAP_TAIL, LLVMConstNull(m->t_ptr));
+    cg_store_vector_field(m, vec, CG_VEC_HEAP_LEFT, cg_i32(m, 0));
+}
+
+/* Scratch batch `slot` and its cols array (out of memory: NULL, raised as 53200). */
+static LLVMValueRef get_scratch(cg_fn *f, uint32_t slot, LLVMValueRef *cols) {
+    LLVMValueRef args[2] = {f->ts, cg_i32(f->m, slot)};
+    LLVMValueRef batch = cg_call_helper(f->m, CG_HELPER_SCRATCH, args, 2);
+    cg_raise_if(f, LLVMBuildIsNull(f->m->b, batch, ""), RT_JIT_ERR_NOMEM, -1);
+    *cols = cg_load_batch_field(f->m, batch, CG_BATCH_COLS);
+    return batch;
+}
+
+/* ---- push sinks ------------------------------------------------------------------- */
+
+static void push_scratch_begin(cg_fn *f, sink_gen *s) {
+    cg_module *m = f->m;
+    LLVMValueRef cols;
+    LLVMBuildStore(m->b, get_scratch(f, 0, &cols), s->batch_var);
+    for (uint32_t c = 0; c < s->n_cols; c++) {
+        LLVMValueRef vec = cg_vector_at(m, cols, cg_i64(m, c));
+        LLVMBuildStore(m->b, cg_load_vector_field(m, vec, CG_VEC_VALUES), s->values_var[c]);
+        LLVMBuildStore(m->b, cg_load_vector_field(m, vec, CG_VEC_VALIDITY), s->valid_var[c]);
+        if (s->types[c] == QE_TYPE_VARCHAR)
+            share_buffers(f, vec, cg_trace_column(f->pipe, f->pipe->n_ops - 1, c));
+    }
+}
+
+/* Sets n_rows of the scratch batch and pushes it; returns on error. */
+static void push_flush(cg_fn *f, sink_gen *s, LLVMValueRef n) {
+    cg_module *m = f->m;
+    LLVMValueRef batch = LLVMBuildLoad2(m->b, m->t_ptr, s->batch_var, "");
+    cg_store_batch_field(m, batch, CG_BATCH_N_ROWS, LLVMBuildTrunc(m->b, n, m->t_i32, ""));
+    LLVMValueRef args[3] = {f->ps, f->ts, batch};
+    cg_return_if_error(f, cg_call_helper(m, CG_HELPER_PUSH, args, 3));
+}
+
+static qe_status push_begin(cg_fn *f, sink_gen *s, rt_error *err) {
+    cg_module *m = f->m;
+    s->values_var = calloc(s->n_cols + 1, sizeof *s->values_var);
+    s->valid_var = calloc(s->n_cols + 1, sizeof *s->valid_var);
+    if (s->values_var == NULL || s->valid_var == NULL)
+        return nomem(err);
+    s->batch_var = cg_alloca(f, m->t_ptr, "scratch");
+    for (uint32_t c = 0; c < s->n_cols; c++) {
+        s->values_var[c] = cg_alloca(f, m->t_ptr, "out_values");
+        s->valid_var[c] = cg_alloca(f, m->t_ptr, "out_validity");
+    }
+    push_scratch_begin(f, s);
+    return QE_OK;
+}
+
+static void push_consume(cg_fn *f, sink_gen *s, const cg_val *in) {
+    cg_module *m = f->m;
+    LLVMValueRef n = LLVMBuildLoad2(m->b, m->t_i64, s->n_var, "n_out");
+    for (uint32_t c = 0; c < s->n_cols; c++) {
+        LLVMValueRef values = LLVMBuildLoad2(m->b, m->t_ptr, s->values_var[c], "");
+        LLVMValueRef valid = LLVMBuildLoad2(m->b, m->t_ptr, s->valid_var[c], "");
+        cg_store_value(m, s->types[c], values, n, in[c]);
+        cg_store_validity(m, valid, n, in[c].null);
+    }
+    LLVMValueRef n1 = LLVMBuildAdd(m->b, n, cg_i64(m, 1), "");
+    LLVMBuildStore(m->b, n1, s->n_var);
+    LLVMBasicBlockRef full = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "full");
+    LLVMBasicBlockRef cont = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "stored");
+    LLVMValueRef is_full = LLVMBuildICmp(m->b, LLVMIntEQ, n1, cg_i64(m, RT_VECTOR_SIZE), "");
+    LLVMBuildCondBr(m->b, is_full, full, cont);
+    LLVMPositionBuilderAtEnd(m->b, full);
+    push_flush(f, s, n1);
+    LLVMBuildStore(m->b, cg_i64(m, 0), s->n_var);
+    push_scratch_begin(f, s);
+    LLVMBuildBr(m->b, cont);
+    LLVMPositionBuilderAtEnd(m->b, cont);
+}
+
+/* ---- AGG_SINK: the update function ----------------------------------------------- */
+
+/* The register value of column c (sink input) at row j of the slot 0 scratch. */
+static cg_val in_value(cg_fn *g, sink_gen *s, uint32_t c, LLVMValueRef j) {
+    cg_val v = {.v = cg_load_value(g->m, s->types[c], s->in_values[c], j),
+                .null = cg_load_null(g->m, s->in_valid[c], j)};
+    return v;
+}
+
+/* Converts an input value to the aggregate's state type (BIGINT or DOUBLE). */
+static LLVMValueRef to_state(cg_module *m, qe_type from, qe_type state, LLVMValueRef v) {
+    if (state == QE_TYPE_DOUBLE)
+        return from == QE_TYPE_DOUBLE ? v : LLVMBuildSIToFP(m->b, v, m->t_f64, "");
+    return from == QE_TYPE_INTEGER ? LLVMBuildSExt(m->b, v, m->t_i64, "") : v;
+}
+
+/* v + x for a state where `use` is true (checked for integers: "bigint out of range"
+ * at the position of the aggregate's argument, as agg.c reports it). */
+static LLVMValueRef state_add(cg_fn *g, const plan_agg *a, LLVMValueRef v, LLVMValueRef x,
+                              LLVMValueRef use) {
+    cg_module *m = g->m;
+    if (a->state_type == QE_TYPE_DOUBLE)
+        return LLVMBuildSelect(m->b, use, LLVMBuildFAdd(m->b, v, x, ""), v, "");
+    LLVMValueRef x0 = LLVMBuildSelect(m->b, use, x, cg_i64(m, 0), "");
+    const char *name = "llvm.sadd.with.overflow";
+    unsigned id = LLVMLookupIntrinsicID(name, strlen(name));
+    LLVMValueRef fn = LLVMGetIntrinsicDeclaration(m->mod, id, &m->t_i64, 1);
+    LLVMTypeRef fn_type = LLVMIntrinsicGetType(m->ctx, id, &m->t_i64, 1);
+    LLVMValueRef args[2] = {v, x0};
+    LLVMValueRef pair = LLVMBuildCall2(m->b, fn_type, fn, args, 2, "");
+    cg_raise_if(g, LLVMBuildExtractValue(m->b, pair, 1, "ovf"), RT_JIT_ERR_OVERFLOW_BIGINT,
+                a->arg ? a->arg->position : -1);
+    return LLVMBuildExtractValue(m->b, pair, 0, "");
+}
+
+/* MIN/MAX: v = n == 0 ? x : (x better than v ? x : v), where `use` is true. */
+static LLVMValueRef state_minmax(cg_module *m, bool is_min, qe_type state, LLVMValueRef v,
+                                 LLVMValueRef n, LLVMValueRef x, LLVMValueRef use) {
+    LLVMValueRef better;
+    if (state == QE_TYPE_DOUBLE)
+        better = LLVMBuildFCmp(m->b, is_min ? LLVMRealOLT : LLVMRealOGT, x, v, "");
+    else
+        better = LLVMBuildICmp(m->b, is_min ? LLVMIntSLT : LLVMIntSGT, x, v, "");
+    LLVMValueRef first = LLVMBuildICmp(m->b, LLVMIntEQ, n, cg_i64(m, 0), "");
+    LLVMValueRef take = LLVMBuildAnd(m->b, use, LLVMBuildOr(m->b, first, better, ""), "");
+    return LLVMBuildSelect(m->b, take, x, v, "");
+}
+
+/* What one input row contributes to an aggregate state. */
+typedef struct agg_input {
+    LLVMValueRef x;      /* value in the state's type (SUM/AVG/MIN/MAX) */
+    LLVMValueRef use_v;  /* i1: x goes into v (SUM/AVG) */
+    LLVMValueRef use_mm; /* i1: x competes for v (MIN/MAX) */
+    LLVMValueRef add_n;  /* i64 added to n */
+} agg_input;
+
+static bool agg_counts(const plan_agg *a) {
+    return a->fn == PLAN_AGG_COUNT || a->fn == PLAN_AGG_COUNT_STAR;
+}
+
+/* FINAL input: state columns (v, n).  A row with a NULL n is skipped; a NULL v merges
+ * as 0 (agg.c's final_update); MIN/MAX ignore states with n == 0. */
+static agg_input final_input(cg_fn *g, sink_gen *s, const plan_agg *a, LLVMValueRef j) {
+    cg_module *m = g->m;
+    cg_val ni = in_value(g, s, a->n_column, j);
+    agg_input in = {.use_v = LLVMBuildNot(m->b, ni.null, "")};
+    in.add_n = LLVMBuildSelect(m->b, ni.null, cg_i64(m, 0), ni.v, "");
+    in.use_mm =
+        LLVMBuildAnd(m->b, in.use_v, LLVMBuildICmp(m->b, LLVMIntNE, ni.v, cg_i64(m, 0), ""), "");
+    if (!agg_counts(a)) {
+        cg_val x = in_value(g, s, a->arg->u.column, j);
+        in.x = LLVMBuildSelect(m->b, x.null, LLVMConstNull(LLVMTypeOf(x.v)), x.v, "");
+    }
+    return in;
+}
+
+/* SINGLE/PARTIAL input: one value (NULLs skipped except by COUNT(*)). */
+static agg_input update_input(cg_fn *g, sink_gen *s, const plan_agg *a, LLVMValueRef j) {
+    cg_module *m = g->m;
+    agg_input in = {.use_v = cg_i1(m, true), .add_n = cg_i64(m, 1)};
+    if (a->fn != PLAN_AGG_COUNT_STAR) {
+        qe_type t = s->types[a->arg->u.column];
+        cg_val x = in_value(g, s, a->arg->u.column, j);
+        in.use_v = LLVMBuildNot(m->b, x.null, "");
+        in.add_n = LLVMBuildZExt(m->b, in.use_v, m->t_i64, "");
+        if (!agg_counts(a))
+            in.x = to_state(m, t, a->state_type, x.v);
+    }
+    in.use_mm = in.use_v;
+    return in;
+}
+
+/* Updates one aggregate state at sp with row j of the slot 0 scratch. */
+static void agg_update(cg_fn *g, sink_gen *s, const plan_agg *a, plan_agg_phase phase,
+                       LLVMValueRef sp, LLVMValueRef j) {
+    cg_module *m = g->m;
+    LLVMValueRef v_ptr = LLVMBuildStructGEP2(m->b, m->t_agg, sp, CG_AGG_V, "");
+    LLVMValueRef n_ptr = LLVMBuildStructGEP2(m->b, m->t_agg, sp, CG_AGG_N, "");
+    agg_input in = phase == PLAN_AGG_FINAL ? final_input(g, s, a, j) : update_input(g, s, a, j);
+    LLVMValueRef n = LLVMBuildLoad2(m->b, m->t_i64, n_ptr, "n");
+    if (!agg_counts(a)) {
+        LLVMTypeRef vt = a->state_type == QE_TYPE_DOUBLE ? m->t_f64 : m->t_i64;
+        LLVMValueRef v = LLVMBuildLoad2(m->b, vt, v_ptr, "v");
+        LLVMValueRef nv;
+        if (a->fn == PLAN_AGG_SUM || a->fn == PLAN_AGG_AVG)
+            nv = state_add(g, a, v, in.x, in.use_v);
+        else
+            nv = state_minmax(m, a->fn == PLAN_AGG_MIN, a->state_type, v, n, in.x, in.use_mm);
+        LLVMBuildStore(m->b, nv, v_ptr);
+    }
+    LLVMBuildStore(m->b, LLVMBuildAdd(m->b, n, in.add_n, ""), n_ptr);
+}
+
+/* Marks the sink input columns the aggregates read (kept in slot 0). */
+static void mark_used(sink_gen *s, const plan_op *op) {
+    bool final = op->u.agg.phase == PLAN_AGG_FINAL;
+    for (uint32_t k = 0; k < op->u.agg.n_aggs; k++) {
+        const plan_agg *a = &op->u.agg.aggs[k];
+        bool counts = a->fn == PLAN_AGG_COUNT || a->fn == PLAN_AGG_COUNT_STAR;
+        if (final)
+            s->in_used[a->n_column] = true;
+        if (a->arg && !(final && counts))
+            s->in_used[a->arg->u.column] = true;
+    }
+}
+
+/* Loads the pointers of the used slot 0 columns into s->in_values/in_valid. */
+static void load_in_columns(cg_module *m, sink_gen *s, LLVMValueRef cols) {
+    for (uint32_t c = 0; c < s->n_cols; c++) {
+        s->in_values[c] = s->in_valid[c] = NULL;
+        if (!s->in_used[c])
+            continue;
+        LLVMValueRef vec = cg_vector_at(m, cols, cg_i64(m, c));
+        s->in_values[c] = cg_load_vector_field(m, vec, CG_VEC_VALUES);
+        s->in_valid[c] = cg_load_vector_field(m, vec, CG_VEC_VALIDITY);
+    }
+}
+
+/* The update loop over rows 0..n of a block. */
+static void gen_update_loop(cg_fn *g, sink_gen *s, const plan_op *op, LLVMValueRef states,
+                            LLVMValueRef n) {
+    cg_module *m = g->m;
+    LLVMValueRef j_var = cg_alloca(g, m->t_i64, "j");
+    LLVMBuildStore(m->b, cg_i64(m, 0), j_var);
+    LLVMBasicBlockRef head = LLVMAppendBasicBlockInContext(m->ctx, g->fn, "update");
+    LLVMBasicBlockRef body = LLVMAppendBasicBlockInContext(m->ctx, g->fn, "row");
+    LLVMBasicBlockRef exit = LLVMAppendBasicBlockInContext(m->ctx, g->fn, "updated");
+    LLVMBuildBr(m->b, head);
+    LLVMPositionBuilderAtEnd(m->b, head);
+    LLVMValueRef j = LLVMBuildLoad2(m->b, m->t_i64, j_var, "j");
+    LLVMBuildCondBr(m->b, LLVMBuildICmp(m->b, LLVMIntULT, j, n, ""), body, exit);
+    LLVMPositionBuilderAtEnd(m->b, body);
+    LLVMValueRef sp_ptr = LLVMBuildGEP2(m->b, m->t_ptr, states, &j, 1, "");
+    LLVMValueRef sp = LLVMBuildLoad2(m->b, m->t_ptr, sp_ptr, "states");
+    for (uint32_t k = 0; k < op->u.agg.n_aggs; k++) {
+        LLVMValueRef idx = cg_i64(m, k);
+        LLVMValueRef sk = LLVMBuildGEP2(m->b, m->t_agg, sp, &idx, 1, "");
+        agg_update(g, s, &op->u.agg.aggs[k], op->u.agg.phase, sk, j);
+    }
+    LLVMBuildStore(m->b, LLVMBuildAdd(m->b, j, cg_i64(m, 1), ""), j_var);
+    LLVMBuildBr(m->b, head);
+    LLVMMoveBasicBlockAfter(exit, LLVMGetInsertBlock(m->b));
+    LLVMPositionBuilderAtEnd(m->b, exit);
+}
+
+/* Builds "<fn>_agg"(ps, ts, keys, in, n): find groups, update their states. */
+static void gen_flush_fn(cg_fn *f, sink_gen *s) {
+    cg_module *m = f->m;
+    const plan_op *op = sink_op(f);
+    LLVMTypeRef p = m->t_ptr;
+    LLVMTypeRef args[5] = {p, p, p, p, m->t_i64};
+    s->flush_type = LLVMFunctionType(m->t_i32, args, 5, false);
+    size_t len;
+    char name[256];
+    snprintf(name, sizeof name, "%s_agg", LLVMGetValueName2(f->fn, &len));
+    s->flush_fn = LLVMAddFunction(m->mod, name, s->flush_type);
+    LLVMSetLinkage(s->flush_fn, LLVMInternalLinkage);
+    cg_set_fn_attrs(m, s->flush_fn);
+    /* called once per block from two places: one copy of the update loop is enough */
+    unsigned noinline = LLVMGetEnumAttributeKindForName("noinline", 8);
+    LLVMAddAttributeAtIndex(s->flush_fn, LLVMAttributeFunctionIndex,
+                            LLVMCreateEnumAttribute(m->ctx, noinline, 0));
+    cg_fn g = {.m = m,
+               .pipe = f->pipe,
+               .fn = s->flush_fn,
+               .ps = LLVMGetParam(s->flush_fn, 0),
+               .ts = LLVMGetParam(s->flush_fn, 1)};
+    LLVMValueRef keys = LLVMGetParam(s->flush_fn, 2);
+    LLVMValueRef in = LLVMGetParam(s->flush_fn, 3);
+    LLVMValueRef n = LLVMGetParam(s->flush_fn, 4);
+    g.entry = LLVMAppendBasicBlockInContext(m->ctx, g.fn, "entry");
+    LLVMPositionBuilderAtEnd(m->b, g.entry);
+    LLVMValueRef states = cg_alloca(&g, LLVMArrayType2(m->t_ptr, RT_VECTOR_SIZE), "states");
+    LLVMValueRef n32 = LLVMBuildTrunc(m->b, n, m->t_i32, "");
+    cg_store_batch_field(m, keys, CG_BATCH_N_ROWS, n32);
+    cg_store_batch_field(m, in, CG_BATCH_N_ROWS, n32);
+    LLVMValueRef call_args[4] = {g.ps, g.ts, keys, states};
+    cg_return_if_error(&g, cg_call_helper(m, CG_HELPER_AGG_GROUPS, call_args, 4));
+    load_in_columns(m, s, cg_load_batch_field(m, in, CG_BATCH_COLS));
+    gen_update_loop(&g, s, op, states, n);
+    LLVMBuildRet(m->b, cg_i32(m, QE_OK));
+}
+
+/* ---- AGG_SINK: gathering rows in the pipeline function --------------------------- */
+
+static qe_status agg_begin(cg_fn *f, sink_gen *s, rt_error *err) {
+    cg_module *m = f->m;
+    const plan_op *op = sink_op(f);
+    uint32_t n_groups = op->u.agg.n_groups;
+    s->key_values = calloc(n_groups + 1, sizeof *s->key_values);
+    s->key_valid = calloc(n_groups + 1, sizeof *s->key_valid);
+    s->in_values = calloc(s->n_cols + 1, sizeof *s->in_values);
+    s->in_valid = calloc(s->n_cols + 1, sizeof *s->in_valid);
+    s->in_used = calloc(s->n_cols + 1, sizeof *s->in_used);
+    if (!s->key_values || !s->key_valid || !s->in_values || !s->in_valid || !s->in_used)
+        return nomem(err);
+    mark_used(s, op);
+    LLVMBasicBlockRef at = LLVMGetInsertBlock(m->b);
+    gen_flush_fn(f, s);
+    LLVMPositionBuilderAtEnd(m->b, at);
+    LLVMValueRef key_cols, in_cols;
+    s->keys = get_scratch(f, 1, &key_cols);
+    s->in = get_scratch(f, 0, &in_cols);
+    for (uint32_t k = 0; k < n_groups; k++) {
+        uint32_t c = op->u.agg.groups[k]->u.column;
+        LLVMValueRef vec = cg_vector_at(m, key_cols, cg_i64(m, k));
+        s->key_values[k] = cg_load_vector_field(m, vec, CG_VEC_VALUES);
+        s->key_valid[k] = cg_load_vector_field(m, vec, CG_VEC_VALIDITY);
+        if (s->types[c] == QE_TYPE_VARCHAR)
+            share_buffers(f, vec, cg_trace_column(f->pipe, f->pipe->n_ops - 1, c));
+    }
+    load_in_columns(m, s, in_cols); /* this function's own pointers */
+    return QE_OK;
+}
+
+static void agg_flush(cg_fn *f, sink_gen *s, LLVMValueRef n) {
+    LLVMValueRef args[5] = {f->ps, f->ts, s->keys, s->in, n};
+    LLVMValueRef st = LLVMBuildCall2(f->m->b, s->flush_type, s->flush_fn, args, 5, "");
+    cg_return_if_error(f, st);
+}
+
+static void agg_consume(cg_fn *f, sink_gen *s, const cg_val *in) {
+    cg_module *m = f->m;
+    const plan_op *op = sink_op(f);
+    LLVMValueRef n = LLVMBuildLoad2(m->b, m->t_i64, s->n_var, "n_block");
+    for (uint32_t k = 0; k < op->u.agg.n_groups; k++) {
+        uint32_t c = op->u.agg.groups[k]->u.column;
+        cg_store_value(m, s->types[c], s->key_values[k], n, in[c]);
+        cg_store_validity(m, s->key_valid[k], n, in[c].null);
+    }
+    for (uint32_t c = 0; c < s->n_cols; c++) {
+        if (!s->in_used[c])
+            continue;
+        cg_store_value(m, s->types[c], s->in_values[c], n, in[c]);
+        cg_store_validity(m, s->in_valid[c], n, in[c].null);
+    }
+    LLVMValueRef n1 = LLVMBuildAdd(m->b, n, cg_i64(m, 1), "");
+    LLVMBuildStore(m->b, n1, s->n_var);
+    LLVMBasicBlockRef full = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "full");
+    LLVMBasicBlockRef cont = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "stored");
+    LLVMValueRef is_full = LLVMBuildICmp(m->b, LLVMIntEQ, n1, cg_i64(m, RT_VECTOR_SIZE), "");
+    LLVMBuildCondBr(m->b, is_full, full, cont);
+    LLVMPositionBuilderAtEnd(m->b, full);
+    agg_flush(f, s, n1);
+    LLVMBuildStore(m->b, cg_i64(m, 0), s->n_var);
+    LLVMBuildBr(m->b, cont);
+    LLVMPositionBuilderAtEnd(m->b, cont);
+}
+
+/* ---- the sink interface (cg_int.h) ----------------------------------------------- */
+
+/* Begins the sink in the entry block; see cg_int.h. */
+qe_status cg_sink_begin(cg_fn *f, rt_error *err) {
+    cg_module *m = f->m;
+    const plan_pipeline *p = f->pipe;
+    sink_gen *s = calloc(1, sizeof *s);
+    if (s == NULL)
+        return nomem(err);
+    f->sink = s;
+    const plan_op *before = p->ops[p->n_ops - 2];
+    s->n_cols = before->n_cols;
+    s->types = before->types;
+    s->n_var = cg_alloca(f, m->t_i64, "n_block");
+    LLVMBuildStore(m->b, cg_i64(m, 0), s->n_var);
+    return sink_op(f)->kind == PLAN_PHYS_AGG_SINK ? agg_begin(f, s, err) : push_begin(f, s, err);
+}
+
+/* Consumes the current row; see cg_int.h. */
+qe_status cg_sink_consume(cg_fn *f, const cg_val *in, uint32_t n_in, rt_error *err) {
+    sink_gen *s = f->sink;
+    if (n_in != s->n_cols)
+        return rt_error_set(err, QE_INTERNAL, "XX000", -1,
+                            "codegen: sink input has %u columns, expected %u", n_in, s->n_cols);
+    if (sink_op(f)->kind == PLAN_PHYS_AGG_SINK)
+        agg_consume(f, s, in);
+    else
+        push_consume(f, s, in);
+    return QE_OK;
+}
+
+/* Flushes the last block after the loop; see cg_int.h. */
+qe_status cg_sink_finish(cg_fn *f, rt_error *err) {
+    cg_module *m = f->m;
+    sink_gen *s = f->sink;
+    LLVMValueRef n = LLVMBuildLoad2(m->b, m->t_i64, s->n_var, "n_block");
+    LLVMBasicBlockRef last = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "last");
+    LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "finished");
+    LLVMBuildCondBr(m->b, LLVMBuildICmp(m->b, LLVMIntNE, n, cg_i64(m, 0), ""), last, done);
+    LLVMPositionBuilderAtEnd(m->b, last);
+    if (sink_op(f)->kind == PLAN_PHYS_AGG_SINK)
+        agg_flush(f, s, n);
+    else
+        push_flush(f, s, n);
+    LLVMBuildBr(m->b, done);
+    LLVMPositionBuilderAtEnd(m->b, done);
+    return QE_OK;
+}
+
+/* Releases the sink's generation state; see cg_int.h. */
+void cg_sink_free(cg_fn *f) {
+    sink_gen *s = f->sink;
+    if (s == NULL)
+        return;
+    free(s->values_var);
+    free(s->valid_var);
+    free(s->key_values);
+    free(s->key_valid);
+    free(s->in_values);
+    free(s->in_valid);
+    free(s->in_used);
+    free(s);
+    f->sink = NULL;
+}

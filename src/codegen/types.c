@@ -1,0 +1,285 @@
+/*
+ * types.c -- the LLVM mirrors of the runtime structures generated code touches, and
+ * the declarations of the runtime helpers it calls.
+ *
+ * Generated code reads rt_batch/rt_vector fields and writes rt_agg_state fields by
+ * field index in LLVM struct types that mirror the C structs.  The C offsets are
+ * _Static_asserted here (a change in rt.h that moves a field fails the build), and
+ * cg_module_init checks LLVM's layout of the mirrors against offsetof at run time
+ * (a different data layout fails compilation instead of corrupting memory).
+ */
+#include "cg_int.h"
+
+#include <stddef.h>
+#include <string.h>
+
+/* %rt_vector = { i32 type, ptr validity, ptr values, i32 n_buffers, i32 buffers_cap,
+ *                ptr buffers, ptr heap_tail, i32 heap_left } */
+_Static_assert(sizeof(qe_type) == 4, "qe_type is mirrored as i32");
+_Static_assert(offsetof(rt_vector, type) == 0, "rt_vector layout");
+_Static_assert(offsetof(rt_vector, validity) == 8, "rt_vector layout");
+_Static_assert(offsetof(rt_vector, values) == 16, "rt_vector layout");
+_Static_assert(offsetof(rt_vector, n_buffers) == 24, "rt_vector layout");
+_Static_assert(offsetof(rt_vector, buffers_cap) == 28, "rt_vector layout");
+_Static_assert(offsetof(rt_vector, buffers) == 32, "rt_vector layout");
+_Static_assert(offsetof(rt_vector, heap_tail) == 40, "rt_vector layout");
+_Static_assert(offsetof(rt_vector, heap_left) == 48, "rt_vector layout");
+_Static_assert(sizeof(rt_vector) == 56, "rt_vector layout");
+
+/* %rt_batch = { i32 n_rows, i32 n_cols, ptr cols, ptr sel, i32 n_sel, i32 capacity } */
+_Static_assert(offsetof(rt_batch, n_rows) == 0, "rt_batch layout");
+_Static_assert(offsetof(rt_batch, n_cols) == 4, "rt_batch layout");
+_Static_assert(offsetof(rt_batch, cols) == 8, "rt_batch layout");
+_Static_assert(offsetof(rt_batch, sel) == 16, "rt_batch layout");
+_Static_assert(offsetof(rt_batch, n_sel) == 24, "rt_batch layout");
+_Static_assert(offsetof(rt_batch, capacity) == 28, "rt_batch layout");
+_Static_assert(sizeof(rt_batch) == 32, "rt_batch layout");
+
+/* %rt_agg_state = { i64 v, i64 n }: v is read as i64 or double. */
+_Static_assert(offsetof(rt_agg_state, v) == 0, "rt_agg_state layout");
+_Static_assert(offsetof(rt_agg_state, n) == 8, "rt_agg_state layout");
+_Static_assert(sizeof(((rt_agg_state *)0)->v) == 8, "rt_agg_state layout");
+
+/* VARCHAR values are moved as one i128 (align 4), BOOLEAN values are one byte. */
+_Static_assert(sizeof(qe_string_view) == 16 && _Alignof(qe_string_view) == 4,
+               "string views are 16 bytes, 4-byte aligned");
+_Static_assert(sizeof(bool) == 1, "BOOLEAN values are one byte");
+_Static_assert(sizeof(qe_status) == 4, "qe_status is returned as i32");
+
+static const size_t vector_offsets[CG_VEC_N_FIELDS] = {
+    offsetof(rt_vector, type),      offsetof(rt_vector, validity),    offsetof(rt_vector, values),
+    offsetof(rt_vector, n_buffers), offsetof(rt_vector, buffers_cap), offsetof(rt_vector, buffers),
+    offsetof(rt_vector, heap_tail), offsetof(rt_vector, heap_left),
+};
+static const size_t batch_offsets[CG_BATCH_N_FIELDS] = {
+    offsetof(rt_batch, n_rows), offsetof(rt_batch, n_cols), offsetof(rt_batch, cols),
+    offsetof(rt_batch, sel),    offsetof(rt_batch, n_sel),  offsetof(rt_batch, capacity),
+};
+
+static const char *const helper_names[CG_HELPER_COUNT] = {
+#define CG_X_NAME(name, sym) sym,
+    CG_HELPER_LIST(CG_X_NAME)
+#undef CG_X_NAME
+};
+
+/* Names of the runtime helpers; see cg_int.h. */
+const char *cg_helper_name(cg_helper h) { return helper_names[h]; }
+
+/* Addresses of the runtime helpers in this process; see cg_int.h. */
+uint64_t cg_helper_address(cg_helper h) {
+    switch (h) {
+    case CG_HELPER_SCRATCH: return (uint64_t)(uintptr_t)&rt_jit_scratch;
+    case CG_HELPER_PUSH: return (uint64_t)(uintptr_t)&rt_jit_push;
+    case CG_HELPER_AGG_GROUPS: return (uint64_t)(uintptr_t)&rt_jit_agg_groups;
+    case CG_HELPER_ERROR: return (uint64_t)(uintptr_t)&rt_jit_error;
+    case CG_HELPER_ERROR_AT: return (uint64_t)(uintptr_t)&rt_jit_error_at;
+    case CG_HELPER_COUNT: break;
+    }
+    return 0;
+}
+
+static void init_scalar_types(cg_module *m) {
+    m->t_void = LLVMVoidTypeInContext(m->ctx);
+    m->t_i1 = LLVMInt1TypeInContext(m->ctx);
+    m->t_i8 = LLVMInt8TypeInContext(m->ctx);
+    m->t_i32 = LLVMInt32TypeInContext(m->ctx);
+    m->t_i64 = LLVMInt64TypeInContext(m->ctx);
+    m->t_i128 = LLVMInt128TypeInContext(m->ctx);
+    m->t_f64 = LLVMDoubleTypeInContext(m->ctx);
+    m->t_ptr = LLVMPointerTypeInContext(m->ctx, 0);
+}
+
+static void init_struct_types(cg_module *m) {
+    LLVMTypeRef vec_fields[CG_VEC_N_FIELDS] = {m->t_i32, m->t_ptr, m->t_ptr, m->t_i32,
+                                               m->t_i32, m->t_ptr, m->t_ptr, m->t_i32};
+    m->t_vector = LLVMStructCreateNamed(m->ctx, "rt_vector");
+    LLVMStructSetBody(m->t_vector, vec_fields, CG_VEC_N_FIELDS, false);
+    LLVMTypeRef batch_fields[CG_BATCH_N_FIELDS] = {m->t_i32, m->t_i32, m->t_ptr,
+                                                   m->t_ptr, m->t_i32, m->t_i32};
+    m->t_batch = LLVMStructCreateNamed(m->ctx, "rt_batch");
+    LLVMStructSetBody(m->t_batch, batch_fields, CG_BATCH_N_FIELDS, false);
+    LLVMTypeRef agg_fields[CG_AGG_N_FIELDS] = {m->t_i64, m->t_i64};
+    m->t_agg = LLVMStructCreateNamed(m->ctx, "rt_agg_state");
+    LLVMStructSetBody(m->t_agg, agg_fields, CG_AGG_N_FIELDS, false);
+}
+
+static void declare_helpers(cg_module *m) {
+    LLVMTypeRef p = m->t_ptr;
+    LLVMTypeRef scratch_args[] = {p, m->t_i32};
+    LLVMTypeRef push_args[] = {p, p, p};
+    LLVMTypeRef groups_args[] = {p, p, p, p};
+    LLVMTypeRef error_args[] = {p, m->t_i32, m->t_i32};
+    m->helper_type[CG_HELPER_SCRATCH] = LLVMFunctionType(p, scratch_args, 2, false);
+    m->helper_type[CG_HELPER_PUSH] = LLVMFunctionType(m->t_i32, push_args, 3, false);
+    m->helper_type[CG_HELPER_AGG_GROUPS] = LLVMFunctionType(m->t_i32, groups_args, 4, false);
+    m->helper_type[CG_HELPER_ERROR] = LLVMFunctionType(m->t_i32, error_args, 2, false);
+    m->helper_type[CG_HELPER_ERROR_AT] = LLVMFunctionType(m->t_i32, error_args, 3, false);
+    for (int h = 0; h < CG_HELPER_COUNT; h++) {
+        m->helper[h] = LLVMAddFunction(m->mod, helper_names[h], m->helper_type[h]);
+        LLVMSetLinkage(m->helper[h], LLVMExternalLinkage);
+    }
+    unsigned nounwind = LLVMGetEnumAttributeKindForName("nounwind", 8);
+    unsigned cold = LLVMGetEnumAttributeKindForName("cold", 4);
+    for (int h = 0; h < CG_HELPER_COUNT; h++)
+        LLVMAddAttributeAtIndex(m->helper[h], LLVMAttributeFunctionIndex,
+                                LLVMCreateEnumAttribute(m->ctx, nounwind, 0));
+    LLVMAddAttributeAtIndex(m->helper[CG_HELPER_ERROR], LLVMAttributeFunctionIndex,
+                            LLVMCreateEnumAttribute(m->ctx, cold, 0));
+    LLVMAddAttributeAtIndex(m->helper[CG_HELPER_ERROR_AT], LLVMAttributeFunctionIndex,
+                            LLVMCreateEnumAttribute(m->ctx, cold, 0));
+    LLVMTypeRef pipe_args[] = {p, p, p};
+    m->t_pipe_fn = LLVMFunctionType(m->t_i32, pipe_args, 3, false);
+}
+
+static void define_all_valid(cg_module *m) {
+    m->all_valid = LLVMAddGlobal(m->mod, m->t_i8, "qe_all_valid");
+    LLVMSetInitializer(m->all_valid, LLVMConstInt(m->t_i8, 0xFF, false));
+    LLVMSetGlobalConstant(m->all_valid, true);
+    LLVMSetLinkage(m->all_valid, LLVMPrivateLinkage);
+    LLVMSetUnnamedAddress(m->all_valid, LLVMGlobalUnnamedAddr);
+}
+
+/* Checks LLVM's layout of a mirror struct against the C offsets. */
+static bool layout_matches(LLVMTargetDataRef td, LLVMTypeRef t, const size_t *offsets, unsigned n,
+                           size_t size) {
+    for (unsigned i = 0; i < n; i++)
+        if (LLVMOffsetOfElement(td, t, i) != offsets[i])
+            return false;
+    return LLVMABISizeOfType(td, t) == size;
+}
+
+static qe_status check_layouts(cg_module *m, rt_error *err) {
+    LLVMTargetDataRef td = LLVMGetModuleDataLayout(m->mod);
+    bool ok = layout_matches(td, m->t_vector, vector_offsets, CG_VEC_N_FIELDS, sizeof(rt_vector)) &&
+              layout_matches(td, m->t_batch, batch_offsets, CG_BATCH_N_FIELDS, sizeof(rt_batch)) &&
+              LLVMABISizeOfType(td, m->t_agg) == sizeof(rt_agg_state);
+    if (!ok)
+        return rt_error_set(err, QE_INTERNAL, "XX000", -1,
+                            "LLVM data layout does not match the runtime's struct layout");
+    return QE_OK;
+}
+
+/* Creates a module with types and helper declarations; see cg_int.h. */
+qe_status cg_module_init(cg_module *m, LLVMContextRef ctx, const char *name, const char *triple,
+                         const char *data_layout, const char *cpu, const char *features,
+                         rt_error *err) {
+    memset(m, 0, sizeof *m);
+    m->ctx = ctx;
+    m->cpu = cpu;
+    m->features = features;
+    m->mod = LLVMModuleCreateWithNameInContext(name, ctx);
+    m->b = LLVMCreateBuilderInContext(ctx);
+    if (m->mod == NULL || m->b == NULL) {
+        cg_module_dispose(m);
+        return rt_error_set(err, QE_NOMEM, "53200", -1, "out of memory creating an LLVM module");
+    }
+    LLVMSetTarget(m->mod, triple);
+    LLVMSetDataLayout(m->mod, data_layout);
+    init_scalar_types(m);
+    init_struct_types(m);
+    declare_helpers(m);
+    define_all_valid(m);
+    qe_status st = check_layouts(m, err);
+    if (st != QE_OK)
+        cg_module_dispose(m);
+    return st;
+}
+
+/* Releases builder and module; see cg_int.h. */
+void cg_module_dispose(cg_module *m) {
+    if (m->b)
+        LLVMDisposeBuilder(m->b);
+    if (m->mod)
+        LLVMDisposeModule(m->mod);
+    m->b = NULL;
+    m->mod = NULL;
+}
+
+/* Adds the host attributes to fn; see cg_int.h. */
+void cg_set_fn_attrs(cg_module *m, LLVMValueRef fn) {
+    unsigned nounwind = LLVMGetEnumAttributeKindForName("nounwind", 8);
+    LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex,
+                            LLVMCreateEnumAttribute(m->ctx, nounwind, 0));
+    LLVMAddAttributeAtIndex(
+        fn, LLVMAttributeFunctionIndex,
+        LLVMCreateStringAttribute(m->ctx, "target-cpu", 10, m->cpu, (unsigned)strlen(m->cpu)));
+    LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex,
+                            LLVMCreateStringAttribute(m->ctx, "target-features", 15, m->features,
+                                                      (unsigned)strlen(m->features)));
+}
+
+/* Emits a call to a runtime helper; see cg_int.h. */
+LLVMValueRef cg_call_helper(cg_module *m, cg_helper h, LLVMValueRef *args, unsigned n_args) {
+    return LLVMBuildCall2(m->b, m->helper_type[h], m->helper[h], args, n_args, "");
+}
+
+static LLVMTypeRef batch_field_type(cg_module *m, unsigned field) {
+    return LLVMStructGetTypeAtIndex(m->t_batch, field);
+}
+
+static LLVMTypeRef vector_field_type(cg_module *m, unsigned field) {
+    return LLVMStructGetTypeAtIndex(m->t_vector, field);
+}
+
+/* Loads a field of an rt_batch; see cg_int.h. */
+LLVMValueRef cg_load_batch_field(cg_module *m, LLVMValueRef batch, unsigned field) {
+    LLVMValueRef p = LLVMBuildStructGEP2(m->b, m->t_batch, batch, field, "");
+    return LLVMBuildLoad2(m->b, batch_field_type(m, field), p, "");
+}
+
+/* Loads a field of an rt_vector; see cg_int.h. */
+LLVMValueRef cg_load_vector_field(cg_module *m, LLVMValueRef vec, unsigned field) {
+    LLVMValueRef p = LLVMBuildStructGEP2(m->b, m->t_vector, vec, field, "");
+    return LLVMBuildLoad2(m->b, vector_field_type(m, field), p, "");
+}
+
+/* Stores a field of an rt_batch; see cg_int.h. */
+void cg_store_batch_field(cg_module *m, LLVMValueRef batch, unsigned field, LLVMValueRef v) {
+    LLVMBuildStore(m->b, v, LLVMBuildStructGEP2(m->b, m->t_batch, batch, field, ""));
+}
+
+/* Stores a field of an rt_vector; see cg_int.h. */
+void cg_store_vector_field(cg_module *m, LLVMValueRef vec, unsigned field, LLVMValueRef v) {
+    LLVMBuildStore(m->b, v, LLVMBuildStructGEP2(m->b, m->t_vector, vec, field, ""));
+}
+
+/* Address of a vector in a cols array; see cg_int.h. */
+LLVMValueRef cg_vector_at(cg_module *m, LLVMValueRef cols, LLVMValueRef col) {
+    return LLVMBuildGEP2(m->b, m->t_vector, cols, &col, 1, "");
+}
+
+/* Constants; see cg_int.h. */
+LLVMValueRef cg_i1(cg_module *m, bool v) { return LLVMConstInt(m->t_i1, v, false); }
+LLVMValueRef cg_i32(cg_module *m, int64_t v) {
+    return LLVMConstInt(m->t_i32, (unsigned long long)v, true);
+}
+LLVMValueRef cg_i64(cg_module *m, int64_t v) {
+    return LLVMConstInt(m->t_i64, (unsigned long long)v, true);
+}
+
+/* Register type of a value; see cg_int.h. */
+LLVMTypeRef cg_reg_type(cg_module *m, qe_type type) {
+    switch (type) {
+    case QE_TYPE_BOOLEAN: return m->t_i1;
+    case QE_TYPE_INTEGER: return m->t_i32;
+    case QE_TYPE_BIGINT: return m->t_i64;
+    case QE_TYPE_DOUBLE: return m->t_f64;
+    case QE_TYPE_VARCHAR: return m->t_i128;
+    default: return NULL;
+    }
+}
+
+/* Memory type of a value; see cg_int.h. */
+LLVMTypeRef cg_mem_type(cg_module *m, qe_type type) {
+    return type == QE_TYPE_BOOLEAN ? m->t_i8 : cg_reg_type(m, type);
+}
+
+/* Alignment of a value in a values buffer; see cg_int.h. */
+unsigned cg_mem_align(qe_type type) {
+    switch (type) {
+    case QE_TYPE_BOOLEAN: return 1;
+    case QE_TYPE_INTEGER: return 4;
+    case QE_TYPE_VARCHAR: return 4;
+    default: return 8;
+    }
+}

@@ -1,0 +1,503 @@
+/*
+ * physical.c -- physical and distributed planning: logical plan -> stages of
+ * pipelines joined by exchanges (DESIGN.md §3, §6).
+ *
+ * The planner walks the logical plan bottom-up, keeping one *open pipeline* (a
+ * source and the operators after it, not yet closed by a sink) in the stage the rows
+ * currently flow in.  Breakers close it: an aggregation ends the pipeline in a
+ * HashAggregate sink and opens the next one at the matching source (same state_id);
+ * a sort does the same with Sort/SortSource; a change of distribution ends it in an
+ * ExchangeSink and opens a new stage at an ExchangeSource.
+ *
+ * Distribution rules of the skeleton: scans are PARTITIONED; VALUES is SINGLE;
+ * aggregation over a PARTITIONED input is PARTIAL per task, then a HASH exchange on
+ * the group columns into a PARTITIONED FINAL stage (GATHER into a SINGLE stage when
+ * there are no groups); ORDER BY, LIMIT and the result need a SINGLE stage (GATHER);
+ * INSERT sends its rows ROUND_ROBIN into a PARTITIONED stage of Insert sinks.
+ * Invariants codegen and the runtime rely on: AggSink group keys and arguments are
+ * COLUMN expressions of its input (a Project computing keys then arguments is put in
+ * front), sort keys are COLUMNs, FINAL aggregates read (v, n) column pairs.
+ */
+#include "opt.h"
+
+#include <string.h>
+
+/* The plan under construction. */
+typedef struct phys_builder {
+    rt_arena *arena;   /* where the plan goes */
+    rt_error *err;     /* first error */
+    bool failed;       /* an error has been recorded */
+    uint32_t n_stages; /* stages so far (their ids) */
+    uint32_t stages_cap;
+    plan_stage **stages;
+    uint32_t *pipelines_cap; /* per stage: capacity of its pipelines array */
+    uint32_t n_exchanges;    /* exchanges so far */
+    uint32_t exchanges_cap;
+    plan_exchange *exchanges;
+} phys_builder;
+
+/* A pipeline being built: source and operators, no sink yet. */
+typedef struct open_pipe {
+    plan_stage *stage; /* the stage it runs in */
+    uint32_t n_ops;    /* operators so far */
+    uint32_t ops_cap;
+    plan_op **ops;
+    bool ordered;    /* the source yields rows in an order to keep */
+    uint32_t n_cols; /* schema of the rows leaving the last operator */
+    qe_type *types;
+} open_pipe;
+
+static void *fail_oom(phys_builder *pb) {
+    if (!pb->failed)
+        rt_error_set(pb->err, QE_NOMEM, "53200", -1, "out of memory");
+    pb->failed = true;
+    return NULL;
+}
+
+static void *fail_internal(phys_builder *pb, const char *what) {
+    if (!pb->failed)
+        rt_error_set(pb->err, QE_INTERNAL, "XX000", -1, "cannot plan %s", what);
+    pb->failed = true;
+    return NULL;
+}
+
+/* Grows an arena array of elem-sized items to hold one more; false on OOM. */
+static bool grow(phys_builder *pb, void **items, uint32_t n, uint32_t *cap, size_t elem) {
+    if (n < *cap)
+        return true;
+    uint32_t new_cap = *cap ? *cap * 2 : 4;
+    void *p = rt_arena_alloc(pb->arena, new_cap * elem);
+    if (!p)
+        return fail_oom(pb), false;
+    if (n)
+        memcpy(p, *items, n * elem);
+    *items = p;
+    *cap = new_cap;
+    return true;
+}
+
+static qe_type *copy_types(phys_builder *pb, const qe_type *types, uint32_t n) {
+    qe_type *t = rt_arena_alloc(pb->arena, (n ? n : 1) * sizeof *t);
+    if (!t)
+        return fail_oom(pb);
+    if (n)
+        memcpy(t, types, n * sizeof *t);
+    return t;
+}
+
+static plan_expr *column(phys_builder *pb, uint32_t col, qe_type type) {
+    plan_expr *e = opt_expr_column(pb->arena, col, type);
+    return e ? e : fail_oom(pb);
+}
+
+/* ---- stages, pipelines, operators, exchanges ---------------------------------------- */
+
+static plan_stage *new_stage(phys_builder *pb, plan_dist dist) {
+    if (!grow(pb, (void **)&pb->stages, pb->n_stages, &pb->stages_cap, sizeof *pb->stages))
+        return NULL;
+    uint32_t cap = pb->stages_cap;
+    uint32_t *caps = rt_arena_calloc(pb->arena, cap * sizeof *caps);
+    plan_stage *s = rt_arena_calloc(pb->arena, sizeof *s);
+    if (!caps || !s)
+        return fail_oom(pb);
+    if (pb->n_stages)
+        memcpy(caps, pb->pipelines_cap, pb->n_stages * sizeof *caps);
+    pb->pipelines_cap = caps;
+    s->id = pb->n_stages;
+    s->dist = dist;
+    pb->stages[pb->n_stages++] = s;
+    return s;
+}
+
+/* An operator with output (or, for sinks, input) schema n_cols/types. */
+static plan_op *new_op(phys_builder *pb, plan_phys_kind kind, uint32_t n_cols,
+                       const qe_type *types) {
+    plan_op *op = rt_arena_calloc(pb->arena, sizeof *op);
+    if (!op)
+        return fail_oom(pb);
+    op->kind = kind;
+    op->n_cols = n_cols;
+    if (!(op->types = copy_types(pb, types, n_cols)))
+        return NULL;
+    return op;
+}
+
+static bool pipe_add(phys_builder *pb, open_pipe *p, plan_op *op) {
+    if (!op || !grow(pb, (void **)&p->ops, p->n_ops, &p->ops_cap, sizeof *p->ops))
+        return false;
+    p->ops[p->n_ops++] = op;
+    if (plan_phys_role(op->kind) != 2) {
+        p->n_cols = op->n_cols;
+        p->types = op->types;
+    }
+    return true;
+}
+
+static bool pipe_start(phys_builder *pb, open_pipe *p, plan_stage *stage, plan_op *source) {
+    *p = (open_pipe){.stage = stage};
+    return stage && pipe_add(pb, p, source);
+}
+
+/* Ends the pipeline with sink and appends it to its stage. */
+static bool pipe_close(phys_builder *pb, open_pipe *p, plan_op *sink) {
+    plan_stage *s = p->stage;
+    plan_pipeline *pl = rt_arena_calloc(pb->arena, sizeof *pl);
+    if (!pl)
+        return fail_oom(pb), false;
+    if (!pipe_add(pb, p, sink) || !grow(pb, (void **)&s->pipelines, s->n_pipelines,
+                                        &pb->pipelines_cap[s->id], sizeof *s->pipelines))
+        return false;
+    pl->id = s->n_pipelines;
+    pl->n_ops = p->n_ops;
+    pl->ops = p->ops;
+    pl->ordered = p->ordered;
+    s->pipelines[s->n_pipelines++] = pl;
+    return true;
+}
+
+/* Closes p into a new exchange of `kind` and opens the consumer stage at its source. */
+static bool pipe_exchange(phys_builder *pb, open_pipe *p, plan_exchange_kind kind, uint32_t n_keys,
+                          plan_dist consumer_dist) {
+    if (!grow(pb, (void **)&pb->exchanges, pb->n_exchanges, &pb->exchanges_cap,
+              sizeof *pb->exchanges))
+        return false;
+    uint32_t id = pb->n_exchanges;
+    plan_exchange *x = &pb->exchanges[id];
+    *x = (plan_exchange){.id = id,
+                         .kind = kind,
+                         .producer_stage = p->stage->id,
+                         .n_keys = n_keys,
+                         .n_cols = p->n_cols};
+    if (!(x->types = copy_types(pb, p->types, p->n_cols)) ||
+        !(x->key_cols = rt_arena_calloc(pb->arena, (n_keys ? n_keys : 1) * sizeof(uint32_t))))
+        return fail_oom(pb), false;
+    for (uint32_t k = 0; k < n_keys; k++)
+        x->key_cols[k] = k; /* hash keys are the leading (group) columns */
+    pb->n_exchanges++;
+    plan_op *sink = new_op(pb, PLAN_PHYS_EXCHANGE_SINK, p->n_cols, p->types);
+    plan_op *source = new_op(pb, PLAN_PHYS_EXCHANGE_SOURCE, p->n_cols, p->types);
+    if (!sink || !source)
+        return false;
+    sink->u.exchange_sink.exchange_id = id;
+    source->u.exchange_source.exchange_id = id;
+    if (!pipe_close(pb, p, sink))
+        return false;
+    plan_stage *consumer = new_stage(pb, consumer_dist);
+    if (!consumer)
+        return false;
+    pb->exchanges[id].consumer_stage = consumer->id;
+    return pipe_start(pb, p, consumer, source);
+}
+
+/* Makes the open pipeline run in a SINGLE stage (GATHER if it is PARTITIONED). */
+static bool ensure_single(phys_builder *pb, open_pipe *p) {
+    if (p->stage->dist == PLAN_DIST_SINGLE)
+        return true;
+    return pipe_exchange(pb, p, PLAN_EXCHANGE_GATHER, 0, PLAN_DIST_SINGLE);
+}
+
+/* ---- leaves and streaming operators ------------------------------------------------- */
+
+static bool plan_get(phys_builder *pb, const plan_node *n, open_pipe *p) {
+    plan_op *op = new_op(pb, PLAN_PHYS_SCAN, n->n_cols, n->types);
+    if (!op)
+        return false;
+    op->u.scan.table = n->u.get.table;
+    op->u.scan.col_idx = n->u.get.col_idx;
+    op->u.scan.col_names = n->names;
+    return pipe_start(pb, p, new_stage(pb, PLAN_DIST_PARTITIONED), op);
+}
+
+static bool plan_values(phys_builder *pb, const plan_node *n, open_pipe *p) {
+    plan_op *op = new_op(pb, PLAN_PHYS_VALUES, n->n_cols, n->types);
+    if (!op)
+        return false;
+    op->u.values.n_rows = n->u.values.n_rows;
+    op->u.values.rows = n->u.values.rows;
+    return pipe_start(pb, p, new_stage(pb, PLAN_DIST_SINGLE), op);
+}
+
+static bool plan_filter(phys_builder *pb, const plan_node *n, open_pipe *p) {
+    plan_op *op = new_op(pb, PLAN_PHYS_FILTER, p->n_cols, p->types);
+    if (!op)
+        return false;
+    op->u.filter.pred = n->u.filter.pred;
+    return pipe_add(pb, p, op);
+}
+
+/* True if a Project only passes its input through unchanged. */
+static bool is_identity(const plan_node *n, const open_pipe *p) {
+    if (n->n_cols != p->n_cols)
+        return false;
+    for (uint32_t i = 0; i < n->n_cols; i++) {
+        const plan_expr *e = n->u.project.exprs[i];
+        if (e->kind != PLAN_EXPR_COLUMN || e->u.column != i || e->type != p->types[i])
+            return false;
+    }
+    return true;
+}
+
+static bool add_project(phys_builder *pb, open_pipe *p, plan_expr **exprs, uint32_t n,
+                        const qe_type *types) {
+    plan_op *op = new_op(pb, PLAN_PHYS_PROJECT, n, types);
+    if (!op)
+        return false;
+    op->u.project.exprs = exprs;
+    return pipe_add(pb, p, op);
+}
+
+static bool plan_limit(phys_builder *pb, const plan_node *n, open_pipe *p) {
+    if (!ensure_single(pb, p))
+        return false;
+    plan_op *op = new_op(pb, PLAN_PHYS_LIMIT, p->n_cols, p->types);
+    if (!op)
+        return false;
+    op->state_id = p->stage->n_states++;
+    op->u.limit.limit = n->u.limit.limit;
+    op->u.limit.offset = n->u.limit.offset;
+    return pipe_add(pb, p, op);
+}
+
+/* Sort keys must be COLUMNs of the input.  A sort without keys (a spool) stays in
+ * its stage; a real ORDER BY gathers into a SINGLE stage first. */
+static bool plan_order(phys_builder *pb, const plan_node *n, open_pipe *p) {
+    for (uint32_t k = 0; k < n->u.order.n_keys; k++)
+        if (n->u.order.keys[k].expr->kind != PLAN_EXPR_COLUMN)
+            return fail_internal(pb, "ORDER BY on an expression that is not a column"), false;
+    if (n->u.order.n_keys && !ensure_single(pb, p))
+        return false;
+    plan_op *sink = new_op(pb, PLAN_PHYS_SORT_SINK, p->n_cols, p->types);
+    plan_op *source = new_op(pb, PLAN_PHYS_SORT_SOURCE, p->n_cols, p->types);
+    if (!sink || !source)
+        return false;
+    sink->state_id = source->state_id = p->stage->n_states++;
+    sink->u.sort.n_keys = source->u.sort.n_keys = n->u.order.n_keys;
+    sink->u.sort.keys = source->u.sort.keys = n->u.order.keys;
+    plan_stage *stage = p->stage;
+    if (!pipe_close(pb, p, sink) || !pipe_start(pb, p, stage, source))
+        return false;
+    p->ordered = true;
+    return true;
+}
+
+/* ---- aggregation -------------------------------------------------------------------- */
+
+/* The aggregation's input after the key/argument Project: groups, then distinct args. */
+typedef struct agg_input {
+    uint32_t n_cols;   /* groups + distinct arguments */
+    plan_expr **exprs; /* the Project's expressions */
+    qe_type *types;
+    plan_agg *aggs;     /* aggregates with args rewritten to COLUMNs */
+    plan_expr **groups; /* COLUMN 0..n_groups-1 */
+} agg_input;
+
+/* Index of arg among the Project's expressions, appending it if new. */
+static uint32_t project_arg(agg_input *in, plan_expr *arg) {
+    for (uint32_t i = 0; i < in->n_cols; i++)
+        if (opt_expr_equal(in->exprs[i], arg))
+            return i;
+    in->types[in->n_cols] = arg->type;
+    in->exprs[in->n_cols] = arg;
+    return in->n_cols++;
+}
+
+static bool build_agg_input(phys_builder *pb, const plan_node *n, agg_input *in) {
+    uint32_t ng = n->u.aggregate.n_groups, na = n->u.aggregate.n_aggs, max = ng + na;
+    in->exprs = rt_arena_alloc(pb->arena, (max ? max : 1) * sizeof *in->exprs);
+    in->types = rt_arena_alloc(pb->arena, (max ? max : 1) * sizeof *in->types);
+    in->aggs = rt_arena_alloc(pb->arena, (na ? na : 1) * sizeof *in->aggs);
+    in->groups = rt_arena_alloc(pb->arena, (ng ? ng : 1) * sizeof *in->groups);
+    if (!in->exprs || !in->types || !in->aggs || !in->groups)
+        return fail_oom(pb), false;
+    in->n_cols = ng;
+    for (uint32_t g = 0; g < ng; g++) {
+        in->exprs[g] = n->u.aggregate.groups[g];
+        in->types[g] = in->exprs[g]->type;
+        if (!(in->groups[g] = column(pb, g, in->types[g])))
+            return false;
+    }
+    for (uint32_t i = 0; i < na; i++) {
+        in->aggs[i] = n->u.aggregate.aggs[i];
+        plan_expr *arg = in->aggs[i].arg;
+        if (arg && !(in->aggs[i].arg = column(pb, project_arg(in, arg), arg->type)))
+            return false;
+    }
+    return true;
+}
+
+/* Adds an aggregation sink (closing p) and opens the next pipeline at its source. */
+static bool add_agg_pair(phys_builder *pb, open_pipe *p, plan_agg_phase phase, uint32_t ng,
+                         plan_expr **groups, uint32_t na, plan_agg *aggs, uint32_t out_cols,
+                         const qe_type *out_types) {
+    plan_op *sink = new_op(pb, PLAN_PHYS_AGG_SINK, p->n_cols, p->types);
+    plan_op *source = new_op(pb, PLAN_PHYS_AGG_SOURCE, out_cols, out_types);
+    if (!sink || !source)
+        return false;
+    sink->state_id = source->state_id = p->stage->n_states++;
+    sink->u.agg.phase = source->u.agg.phase = phase;
+    sink->u.agg.n_groups = source->u.agg.n_groups = ng;
+    sink->u.agg.groups = source->u.agg.groups = groups;
+    sink->u.agg.n_aggs = source->u.agg.n_aggs = na;
+    sink->u.agg.aggs = source->u.agg.aggs = aggs;
+    plan_stage *stage = p->stage;
+    return pipe_close(pb, p, sink) && pipe_start(pb, p, stage, source);
+}
+
+/* Output schema of an aggregation phase: groups, then finals or (v, n) pairs. */
+static qe_type *agg_output_types(phys_builder *pb, const agg_input *in, uint32_t ng, uint32_t na,
+                                 bool partial, uint32_t *n_out) {
+    *n_out = ng + na * (partial ? 2 : 1);
+    qe_type *t = rt_arena_alloc(pb->arena, (*n_out ? *n_out : 1) * sizeof *t);
+    if (!t)
+        return fail_oom(pb);
+    memcpy(t, in->types, ng * sizeof *t);
+    for (uint32_t i = 0; i < na; i++) {
+        if (partial) {
+            t[ng + 2 * i] = in->aggs[i].state_type;
+            t[ng + 2 * i + 1] = QE_TYPE_BIGINT;
+        } else {
+            t[ng + i] = in->aggs[i].type;
+        }
+    }
+    return t;
+}
+
+/* FINAL aggregates over the PARTIAL output: arg = v column, n_column = n column. */
+static plan_agg *final_aggs(phys_builder *pb, const agg_input *in, uint32_t ng, uint32_t na) {
+    plan_agg *aggs = rt_arena_alloc(pb->arena, (na ? na : 1) * sizeof *aggs);
+    if (!aggs)
+        return fail_oom(pb);
+    for (uint32_t i = 0; i < na; i++) {
+        aggs[i] = in->aggs[i];
+        if (!(aggs[i].arg = column(pb, ng + 2 * i, aggs[i].state_type)))
+            return NULL;
+        aggs[i].n_column = ng + 2 * i + 1;
+    }
+    return aggs;
+}
+
+static bool plan_aggregate(phys_builder *pb, const plan_node *n, open_pipe *p) {
+    agg_input in = {0};
+    uint32_t ng = n->u.aggregate.n_groups, na = n->u.aggregate.n_aggs, n_out;
+    if (!build_agg_input(pb, n, &in) || !add_project(pb, p, in.exprs, in.n_cols, in.types))
+        return false;
+    bool partial = p->stage->dist == PLAN_DIST_PARTITIONED;
+    qe_type *out = agg_output_types(pb, &in, ng, na, partial, &n_out);
+    if (!out || !add_agg_pair(pb, p, partial ? PLAN_AGG_PARTIAL : PLAN_AGG_SINGLE, ng, in.groups,
+                              na, in.aggs, n_out, out))
+        return false;
+    if (!partial)
+        return true;
+    bool hashed = ng > 0;
+    if (!pipe_exchange(pb, p, hashed ? PLAN_EXCHANGE_HASH : PLAN_EXCHANGE_GATHER, ng,
+                       hashed ? PLAN_DIST_PARTITIONED : PLAN_DIST_SINGLE))
+        return false;
+    plan_agg *fin = final_aggs(pb, &in, ng, na);
+    qe_type *final_types = fin ? agg_output_types(pb, &in, ng, na, false, &n_out) : NULL;
+    return final_types &&
+           add_agg_pair(pb, p, PLAN_AGG_FINAL, ng, in.groups, na, fin, n_out, final_types);
+}
+
+/* ---- the walk ----------------------------------------------------------------------- */
+
+/* Plans node into an open pipeline yielding its rows.  keep_project: do not drop an
+ * identity Project (INSERT's Project is always kept). */
+static bool plan_rows(phys_builder *pb, const plan_node *n, open_pipe *p, bool keep_project) {
+    if (pb->failed)
+        return false;
+    switch (n->kind) {
+    case PLAN_LOGICAL_GET: return plan_get(pb, n, p);
+    case PLAN_LOGICAL_VALUES: return plan_values(pb, n, p);
+    default: break;
+    }
+    if (!n->child || !plan_rows(pb, n->child, p, false))
+        return n->child ? false : (fail_internal(pb, "an operator without input"), false);
+    switch (n->kind) {
+    case PLAN_LOGICAL_FILTER: return plan_filter(pb, n, p);
+    case PLAN_LOGICAL_PROJECT:
+        if (!keep_project && is_identity(n, p))
+            return true;
+        return add_project(pb, p, n->u.project.exprs, n->n_cols, n->types);
+    case PLAN_LOGICAL_AGGREGATE: return plan_aggregate(pb, n, p);
+    case PLAN_LOGICAL_ORDER: return plan_order(pb, n, p);
+    case PLAN_LOGICAL_LIMIT: return plan_limit(pb, n, p);
+    default: return fail_internal(pb, plan_logical_name(n->kind)), false;
+    }
+}
+
+/* A query: rows gathered into a SINGLE stage that ends in the Result sink. */
+static bool plan_select(phys_builder *pb, const plan_node *n, plan_query *q) {
+    open_pipe p;
+    if (!plan_rows(pb, n, &p, false) || !ensure_single(pb, &p))
+        return false;
+    plan_op *result = new_op(pb, PLAN_PHYS_RESULT_SINK, p.n_cols, p.types);
+    if (!result)
+        return false;
+    result->u.result.names = n->names;
+    q->n_cols = n->n_cols;
+    q->types = n->types;
+    q->names = n->names;
+    return pipe_close(pb, &p, result);
+}
+
+/* True if the logical subtree reads `table`. */
+static bool reads_table(const plan_node *n, const char *table) {
+    for (; n; n = n->child)
+        if (n->kind == PLAN_LOGICAL_GET && strcmp(n->u.get.table, table) == 0)
+            return true;
+    return false;
+}
+
+/*
+ * Halloween protection for INSERT ... SELECT from the target table: on a cluster the
+ * stages run at once, so an Insert sink could append rows that a scan task (on another
+ * worker, started later) then reads again.  A Sort without keys (a spool) in front of
+ * the Insert holds every row until the exchange has ended, i.e. until every scan task
+ * has finished.
+ */
+static bool add_spool(phys_builder *pb, open_pipe *p) {
+    plan_node order = {.kind = PLAN_LOGICAL_ORDER};
+    return plan_order(pb, &order, p);
+}
+
+/* INSERT: rows ROUND_ROBIN into a PARTITIONED stage of Insert sinks. */
+static bool plan_insert(phys_builder *pb, const plan_node *n, plan_query *q) {
+    open_pipe p;
+    if (!n->child || !plan_rows(pb, n->child, &p, true) ||
+        !pipe_exchange(pb, &p, PLAN_EXCHANGE_ROUND_ROBIN, 0, PLAN_DIST_PARTITIONED))
+        return false;
+    if (reads_table(n->child, n->u.insert.table) && !add_spool(pb, &p))
+        return false;
+    plan_op *sink = new_op(pb, PLAN_PHYS_INSERT_SINK, p.n_cols, p.types);
+    if (!sink)
+        return false;
+    sink->u.insert.table = n->u.insert.table;
+    q->is_insert = true;
+    return pipe_close(pb, &p, sink);
+}
+
+qe_status opt_physical(rt_arena *arena, const plan_node *logical, plan_query **out, rt_error *err) {
+    phys_builder pb = {.arena = arena, .err = err};
+    *out = NULL;
+    plan_query *q = rt_arena_calloc(arena, sizeof *q);
+    if (!q)
+        return rt_error_set(err, QE_NOMEM, "53200", -1, "out of memory");
+    switch (logical ? logical->kind : PLAN_LOGICAL_EXPLAIN) {
+    case PLAN_LOGICAL_INSERT: plan_insert(&pb, logical, q); break;
+    case PLAN_LOGICAL_CREATE_TABLE:
+    case PLAN_LOGICAL_DROP_TABLE:
+    case PLAN_LOGICAL_SET:
+    case PLAN_LOGICAL_EXPLAIN:
+        return rt_error_set(err, QE_MISUSE, "XX000", -1, "%s statements have no physical plan",
+                            logical ? plan_logical_name(logical->kind) : "empty");
+    default: plan_select(&pb, logical, q); break;
+    }
+    if (pb.failed)
+        return err->status;
+    q->n_stages = pb.n_stages;
+    q->stages = pb.stages;
+    q->n_exchanges = pb.n_exchanges;
+    q->exchanges = pb.exchanges;
+    *out = q;
+    return QE_OK;
+}

@@ -1,0 +1,559 @@
+/*
+ * agg.c -- hash aggregation: the AGG_SINK (thread-local hash tables merged at the
+ * pipeline end) and the AGG_SOURCE (the merged groups as output batches).
+ *
+ * Phases and state rules are plan.h's: SINGLE/PARTIAL update states from input
+ * values with typed loops (one per function and input type), FINAL merges (v, n)
+ * state columns, and thread-local tables merge with the same rule.  Generated code
+ * shares the tables through rt_jit_agg_groups (agg_ht.c) and updates the states
+ * itself.  Without GROUP BY there is always exactly one group, even on empty input.
+ */
+#include "rt_int.h"
+
+#include <math.h>
+#include <string.h>
+
+/* Updates agg `a` of the groups states[k] from the selected rows of v; true on
+ * integer overflow. */
+typedef bool (*agg_update_fn)(rt_agg_state *const *states, uint32_t a, const rt_vector *v,
+                              const uint32_t *sel, uint32_t n);
+
+typedef struct agg_exec {
+    const plan_agg *agg;
+    plan_agg_fn fn;
+    uint32_t arg_col;       /* input column (FINAL: the v column); unused for COUNT_STAR */
+    uint32_t n_col;         /* FINAL: the n column */
+    bool is_double;         /* v holds a double */
+    agg_update_fn update;   /* SINGLE/PARTIAL */
+} agg_exec;
+
+/* The shared definition of an AGG_SINK (or the state an AGG_SOURCE reads). */
+typedef struct agg_def {
+    plan_agg_phase phase;
+    uint32_t n_keys;
+    uint32_t *key_cols;     /* input columns of the group keys */
+    qe_type *key_types;
+    uint32_t n_aggs;
+    agg_exec *aggs;
+} agg_def;
+
+/* The stage state built by an AGG_SINK: the merged table and how to read it. */
+typedef struct agg_result {
+    rt_mem_tracker *mem;    /* charged for this struct */
+    rt_agg_ht *ht;
+    agg_def def;            /* copied into ht's lifetime: arrays in `arena` */
+    rt_arena *arena;
+} agg_result;
+
+/* Thread-local sink state. */
+typedef struct agg_local {
+    rt_agg_ht *ht;
+    uint64_t *hashes;       /* scratch, cap rows */
+    rt_agg_state **states;  /* scratch, cap rows */
+    const rt_vector **key_vecs;
+    uint32_t cap;
+} agg_local;
+
+/* ---- typed update loops ---------------------------------------------------------------- */
+
+#define AGG_ARGS                                                                       \
+    rt_agg_state *const *states, uint32_t a, const rt_vector *v, const uint32_t *sel, uint32_t n
+
+/* Runs body for each selected valid row r of v, with s = the row's state. */
+#define FOR_VALID(...)                                                                 \
+    do {                                                                               \
+        for (uint32_t k_ = 0; k_ < n; k_++) {                                          \
+            uint32_t r = sel ? sel[k_] : k_;                                           \
+            if (v->validity != NULL && !rt_bit_get(v->validity, r))                    \
+                continue;                                                              \
+            rt_agg_state *s = &states[k_][a];                                          \
+            __VA_ARGS__;                                                               \
+        }                                                                              \
+    } while (0)
+
+static bool count_star(AGG_ARGS) {
+    (void)v, (void)sel;
+    for (uint32_t k = 0; k < n; k++)
+        states[k][a].n++;
+    return false;
+}
+
+static bool count_valid(AGG_ARGS) {
+    if (v->type == QE_TYPE_NULL)
+        return false;
+    FOR_VALID(s->n++);
+    return false;
+}
+
+#define DEF_SUM_INT(NAME, T)                                                           \
+    static bool NAME(AGG_ARGS) {                                                       \
+        const T *x = v->values;                                                        \
+        bool bad = false;                                                              \
+        FOR_VALID(bad |= __builtin_add_overflow(s->v.i, (int64_t)x[r], &s->v.i); s->n++); \
+        return bad;                                                                    \
+    }
+#define DEF_SUM_DBL(NAME, T)                                                           \
+    static bool NAME(AGG_ARGS) {                                                       \
+        const T *x = v->values;                                                        \
+        FOR_VALID(s->v.d += (double)x[r]; s->n++);                                     \
+        return false;                                                                  \
+    }
+#define DEF_MINMAX(NAME, T, FIELD, CMP)                                                \
+    static bool NAME(AGG_ARGS) {                                                       \
+        const T *x = v->values;                                                        \
+        FOR_VALID({                                                                    \
+            if (s->n == 0 || x[r] CMP s->v.FIELD)                                      \
+                s->v.FIELD = x[r];                                                     \
+            s->n++;                                                                    \
+        });                                                                            \
+        return false;                                                                  \
+    }
+
+DEF_SUM_INT(sum_i16, int16_t)
+DEF_SUM_INT(sum_i32, int32_t)
+DEF_SUM_INT(sum_i64, int64_t)
+DEF_SUM_DBL(sum_f32, float)
+DEF_SUM_DBL(sum_f64, double)
+DEF_SUM_DBL(avg_i16, int16_t)
+DEF_SUM_DBL(avg_i32, int32_t)
+DEF_SUM_DBL(avg_i64, int64_t)
+DEF_MINMAX(min_u8, uint8_t, i, <)
+DEF_MINMAX(max_u8, uint8_t, i, >)
+DEF_MINMAX(min_i16, int16_t, i, <)
+DEF_MINMAX(max_i16, int16_t, i, >)
+DEF_MINMAX(min_i32, int32_t, i, <)
+DEF_MINMAX(max_i32, int32_t, i, >)
+DEF_MINMAX(min_i64, int64_t, i, <)
+DEF_MINMAX(max_i64, int64_t, i, >)
+DEF_MINMAX(min_f32, float, d, <)
+DEF_MINMAX(max_f32, float, d, >)
+DEF_MINMAX(min_f64, double, d, <)
+DEF_MINMAX(max_f64, double, d, >)
+
+/* Index of a type in the loop tables: bool, i16, i32, i64, f32, f64; -1 otherwise. */
+static int num_slot(qe_type t) {
+    switch (t) {
+    case QE_TYPE_BOOLEAN: return 0;
+    case QE_TYPE_SMALLINT: return 1;
+    case QE_TYPE_INTEGER:
+    case QE_TYPE_DATE: return 2;
+    case QE_TYPE_BIGINT:
+    case QE_TYPE_TIMESTAMP: return 3;
+    case QE_TYPE_REAL: return 4;
+    case QE_TYPE_DOUBLE: return 5;
+    default: return -1;
+    }
+}
+
+static const agg_update_fn sum_fns[6] = {NULL, sum_i16, sum_i32, sum_i64, sum_f32, sum_f64};
+static const agg_update_fn avg_fns[6] = {NULL, avg_i16, avg_i32, avg_i64, sum_f32, sum_f64};
+static const agg_update_fn min_fns[6] = {min_u8, min_i16, min_i32, min_i64, min_f32, min_f64};
+static const agg_update_fn max_fns[6] = {max_u8, max_i16, max_i32, max_i64, max_f32, max_f64};
+
+/* ---- state merge (FINAL input rows and thread-local tables) ---------------------------- */
+
+/* Merges state src into dst by plan.h's rule; true on integer overflow. */
+static bool merge_state(const agg_exec *e, rt_agg_state *dst, const rt_agg_state *src) {
+    switch (e->fn) {
+    case PLAN_AGG_COUNT_STAR:
+    case PLAN_AGG_COUNT: dst->n += src->n; return false;
+    case PLAN_AGG_SUM:
+    case PLAN_AGG_AVG: {
+        bool bad = false;
+        if (e->is_double)
+            dst->v.d += src->v.d;
+        else
+            bad = __builtin_add_overflow(dst->v.i, src->v.i, &dst->v.i);
+        dst->n += src->n;
+        return bad;
+    }
+    case PLAN_AGG_MIN:
+    case PLAN_AGG_MAX: {
+        if (src->n == 0)
+            return false;
+        bool take;
+        if (dst->n == 0)
+            take = true;
+        else if (e->is_double)
+            take = e->fn == PLAN_AGG_MIN ? src->v.d < dst->v.d : src->v.d > dst->v.d;
+        else
+            take = e->fn == PLAN_AGG_MIN ? src->v.i < dst->v.i : src->v.i > dst->v.i;
+        if (take)
+            dst->v = src->v;
+        dst->n += src->n;
+        return false;
+    }
+    }
+    return false;
+}
+
+/* Reads row r of a numeric vector as int64 or double. */
+static void read_num(const rt_vector *v, uint32_t r, bool as_double, rt_agg_state *out) {
+    rt_value val;
+    rt_vector_get_value(v, r, &val);
+    bool is_dbl = v->type == QE_TYPE_DOUBLE || v->type == QE_TYPE_REAL;
+    if (as_double)
+        out->v.d = is_dbl ? val.u.d : (double)val.u.i;
+    else
+        out->v.i = is_dbl ? (int64_t)val.u.d : val.u.i;
+}
+
+/* FINAL: merges the (v, n) columns of the selected rows into their groups. */
+static bool final_update(const agg_exec *e, rt_agg_state *const *states, uint32_t a,
+                         const rt_batch *b, uint32_t n) {
+    const rt_vector *vv = &b->cols[e->arg_col], *nv = &b->cols[e->n_col];
+    bool bad = false;
+    for (uint32_t k = 0; k < n; k++) {
+        uint32_t r = b->sel ? b->sel[k] : k;
+        if (!rt_vector_is_valid(nv, r))
+            continue;
+        rt_agg_state src = {.n = ((const int64_t *)nv->values)[r]};
+        if (rt_vector_is_valid(vv, r))
+            read_num(vv, r, e->is_double, &src);
+        bad |= merge_state(e, &states[k][a], &src);
+    }
+    return bad;
+}
+
+/* ---- AGG_SINK -------------------------------------------------------------------------- */
+
+static qe_status overflow_error(rt_error *err, const agg_exec *e) {
+    int pos = e->agg->arg ? e->agg->arg->position : -1;
+    return rt_error_out_of_range(err, QE_TYPE_BIGINT, pos);
+}
+
+/* Fills an agg_exec from the plan for an input schema of n_in columns. */
+static qe_status prepare_agg(const plan_agg *pa, plan_agg_phase phase, uint32_t n_in,
+                             const qe_type *in_types, agg_exec *e, rt_error *err) {
+    memset(e, 0, sizeof *e);
+    e->agg = pa;
+    e->fn = pa->fn;
+    if (pa->fn == PLAN_AGG_COUNT_STAR && phase != PLAN_AGG_FINAL) {
+        e->update = count_star;
+        return QE_OK;
+    }
+    if (pa->arg == NULL || pa->arg->kind != PLAN_EXPR_COLUMN || pa->arg->u.column >= n_in)
+        return rt_plan_error(err, "aggregate %d needs a column argument", (int)pa->fn);
+    if (pa->distinct)
+        return rt_error_set(err, QE_UNSUPPORTED, "0A000", pa->arg->position,
+                            "DISTINCT aggregates are not supported yet");
+    e->arg_col = pa->arg->u.column;
+    qe_type t = in_types[e->arg_col];
+    if (phase == PLAN_AGG_FINAL) {
+        if (pa->n_column >= n_in)
+            return rt_plan_error(err, "final aggregate: state column %u does not exist", pa->n_column);
+        e->n_col = pa->n_column;
+        e->is_double = t == QE_TYPE_DOUBLE || t == QE_TYPE_REAL || pa->fn == PLAN_AGG_AVG;
+        return QE_OK;
+    }
+    e->is_double = pa->fn == PLAN_AGG_AVG || t == QE_TYPE_DOUBLE || t == QE_TYPE_REAL;
+    int slot = num_slot(t);
+    switch (pa->fn) {
+    case PLAN_AGG_COUNT: e->update = count_valid; break;
+    case PLAN_AGG_SUM: e->update = slot < 0 ? NULL : sum_fns[slot]; break;
+    case PLAN_AGG_AVG: e->update = slot < 0 ? NULL : avg_fns[slot]; break;
+    case PLAN_AGG_MIN: e->update = slot < 0 ? NULL : min_fns[slot]; break;
+    case PLAN_AGG_MAX: e->update = slot < 0 ? NULL : max_fns[slot]; break;
+    default: break;
+    }
+    if (e->update == NULL) {
+        static const char *const names[] = {
+#define X(name, sql) sql,
+            PLAN_AGG_LIST(X)
+#undef X
+        };
+        return rt_error_set(err, QE_UNSUPPORTED, "0A000", pa->arg->position,
+                            "aggregate %s(%s) is not supported yet", names[pa->fn],
+                            rt_type_pg_name(t));
+    }
+    return QE_OK;
+}
+
+static qe_status agg_sink_init(rt_pipeline_state *ps, rt_error *err) {
+    const plan_op *op = ps->sink;
+    agg_def *d = rt_arena_calloc(ps->arena, sizeof *d);
+    if (d == NULL)
+        return rt_error_nomem(err, ps->task->mem);
+    d->phase = op->u.agg.phase;
+    d->n_keys = op->u.agg.n_groups;
+    d->n_aggs = op->u.agg.n_aggs;
+    d->key_cols = rt_arena_alloc(ps->arena, sizeof(uint32_t) * (d->n_keys + 1));
+    d->key_types = rt_arena_alloc(ps->arena, sizeof(qe_type) * (d->n_keys + 1));
+    d->aggs = rt_arena_alloc(ps->arena, sizeof(agg_exec) * (d->n_aggs + 1));
+    if (d->key_cols == NULL || d->key_types == NULL || d->aggs == NULL)
+        return rt_error_nomem(err, ps->task->mem);
+    if (op->state_id >= ps->stage->n_states)
+        return rt_plan_error(err, "aggregate state %u does not exist", op->state_id);
+    for (uint32_t c = 0; c < d->n_keys; c++) {
+        const plan_expr *g = op->u.agg.groups[c];
+        if (g == NULL || g->kind != PLAN_EXPR_COLUMN || g->u.column >= ps->n_sink_in)
+            return rt_plan_error(err, "group key %u is not a column of the input", c);
+        d->key_cols[c] = g->u.column;
+        d->key_types[c] = ps->sink_in_types[g->u.column];
+    }
+    for (uint32_t a = 0; a < d->n_aggs; a++) {
+        qe_status st = prepare_agg(&op->u.agg.aggs[a], d->phase, ps->n_sink_in,
+                                   ps->sink_in_types, &d->aggs[a], err);
+        if (st != QE_OK)
+            return st;
+    }
+    ps->snk = d;
+    return QE_OK;
+}
+
+static bool ensure_local(agg_local *l, rt_arena *arena, uint32_t n) {
+    if (n <= l->cap && l->states != NULL)
+        return true;
+    uint32_t cap = l->cap ? l->cap : RT_VECTOR_SIZE;
+    while (cap < n)
+        cap *= 2;
+    l->hashes = rt_arena_alloc(arena, sizeof(uint64_t) * cap);
+    l->states = rt_arena_alloc(arena, sizeof(rt_agg_state *) * cap);
+    l->cap = cap;
+    return l->hashes != NULL && l->states != NULL;
+}
+
+static qe_status agg_thread_init(rt_pipeline_state *ps, rt_thread_state *ts) {
+    agg_def *d = ps->snk;
+    agg_local *l = rt_arena_calloc(ts->arena, sizeof *l);
+    if (l == NULL)
+        return rt_error_nomem(&ts->err, ps->task->mem);
+    ts->sink = l;
+    l->key_vecs = rt_arena_calloc(ts->arena, sizeof(rt_vector *) * (d->n_keys + 1));
+    l->ht = rt_agg_ht_create(ps->task->mem, d->n_keys, d->key_types, d->n_aggs);
+    if (l->key_vecs == NULL || l->ht == NULL || !ensure_local(l, ts->arena, RT_VECTOR_SIZE))
+        return rt_error_nomem(&ts->err, ps->task->mem);
+    return QE_OK;
+}
+
+static qe_status agg_push(rt_pipeline_state *ps, rt_thread_state *ts, const rt_batch *b) {
+    agg_def *d = ps->snk;
+    agg_local *l = ts->sink;
+    uint32_t n = rt_batch_active(b);
+    if (!ensure_local(l, ts->arena, n))
+        return rt_error_nomem(&ts->err, ps->task->mem);
+    for (uint32_t c = 0; c < d->n_keys; c++)
+        l->key_vecs[c] = &b->cols[d->key_cols[c]];
+    if (!rt_agg_ht_find(l->ht, l->key_vecs, b->sel, n, l->hashes, l->states))
+        return rt_error_nomem(&ts->err, ps->task->mem);
+    for (uint32_t a = 0; a < d->n_aggs; a++) {
+        const agg_exec *e = &d->aggs[a];
+        bool bad = d->phase == PLAN_AGG_FINAL
+                       ? final_update(e, l->states, a, b, n)
+                       : e->update(l->states, a, &b->cols[e->arg_col], b->sel, n);
+        if (bad)
+            return overflow_error(&ts->err, e);
+    }
+    return QE_OK;
+}
+
+/* Merges every group of src into dst. */
+static qe_status merge_tables(const agg_def *d, rt_agg_ht *dst, const rt_agg_ht *src,
+                              rt_error *err, rt_mem_tracker *mem) {
+    uint64_t n = rt_agg_ht_count(src);
+    for (uint64_t g = 0; g < n; g++) {
+        const rt_agg_state *sg = rt_agg_ht_group(src, g);
+        rt_agg_state *dg = rt_agg_ht_find_row(dst, src, sg);
+        if (dg == NULL)
+            return rt_error_nomem(err, mem);
+        for (uint32_t a = 0; a < d->n_aggs; a++)
+            if (merge_state(&d->aggs[a], &dg[a], &sg[a]))
+                return overflow_error(err, &d->aggs[a]);
+    }
+    return QE_OK;
+}
+
+static void agg_result_destroy(void *p) {
+    agg_result *r = p;
+    rt_agg_ht_destroy(r->ht);
+    rt_arena_destroy(r->arena);
+    rt_free(r->mem, r, sizeof *r);
+}
+
+/* Copies the definition into the result's own arena (the pipeline's goes away). */
+static qe_status keep_definition(agg_result *r, const agg_def *d, rt_mem_tracker *mem,
+                                 rt_error *err) {
+    r->def = *d;
+    r->arena = rt_arena_create(mem);
+    if (r->arena == NULL)
+        return rt_error_nomem(err, mem);
+    r->def.key_types = rt_arena_alloc(r->arena, sizeof(qe_type) * (d->n_keys + 1));
+    r->def.aggs = rt_arena_alloc(r->arena, sizeof(agg_exec) * (d->n_aggs + 1));
+    r->def.key_cols = NULL;
+    if (r->def.key_types == NULL || r->def.aggs == NULL)
+        return rt_error_nomem(err, mem);
+    memcpy(r->def.key_types, d->key_types, sizeof(qe_type) * d->n_keys);
+    memcpy(r->def.aggs, d->aggs, sizeof(agg_exec) * d->n_aggs);
+    return QE_OK;
+}
+
+static qe_status agg_finish(rt_pipeline_state *ps, rt_error *err) {
+    agg_def *d = ps->snk;
+    rt_mem_tracker *mem = ps->task->mem;
+    /* The largest thread table absorbs the others. */
+    uint32_t best = 0;
+    for (uint32_t t = 1; t < ps->n_threads; t++)
+        if (rt_agg_ht_count(((agg_local *)ps->threads[t]->sink)->ht) >
+            rt_agg_ht_count(((agg_local *)ps->threads[best]->sink)->ht))
+            best = t;
+    agg_local *keep = ps->threads[best]->sink;
+    for (uint32_t t = 0; t < ps->n_threads; t++) {
+        agg_local *l = ps->threads[t]->sink;
+        if (t == best)
+            continue;
+        qe_status st = merge_tables(d, keep->ht, l->ht, err, mem);
+        rt_agg_ht_destroy(l->ht);
+        l->ht = NULL;
+        if (st != QE_OK)
+            return st;
+    }
+    if (d->n_keys == 0 && rt_agg_ht_single(keep->ht) == NULL)
+        return rt_error_nomem(err, mem);
+    agg_result *r = rt_malloc(mem, sizeof *r);
+    if (r == NULL)
+        return rt_error_nomem(err, mem);
+    memset(r, 0, sizeof *r);
+    r->mem = mem;
+    qe_status st = keep_definition(r, d, mem, err);
+    if (st != QE_OK) {
+        rt_arena_destroy(r->arena);
+        rt_free(mem, r, sizeof *r);
+        return st;
+    }
+    r->ht = keep->ht;
+    keep->ht = NULL;
+    rt_stage_put(ps->stage, ps->sink->state_id, r, agg_result_destroy);
+    return QE_OK;
+}
+
+static void agg_sink_destroy(rt_pipeline_state *ps) {
+    for (uint32_t t = 0; ps->threads != NULL && t < ps->n_threads; t++) {
+        agg_local *l = ps->threads[t] ? ps->threads[t]->sink : NULL;
+        if (l != NULL) {
+            rt_agg_ht_destroy(l->ht);
+            l->ht = NULL;
+        }
+    }
+}
+
+const rt_sink_ops rt_agg_sink = {agg_sink_init, agg_thread_init, agg_push, NULL, agg_finish,
+                                 agg_sink_destroy};
+
+qe_status rt_agg_jit_groups(rt_pipeline_state *ps, rt_thread_state *ts, const rt_batch *keys,
+                            rt_agg_state **states) {
+    if (ps->sink->kind != PLAN_PHYS_AGG_SINK)
+        return rt_plan_error(&ts->err, "rt_jit_agg_groups called for a pipeline without aggregation");
+    agg_def *d = ps->snk;
+    agg_local *l = ts->sink;
+    if (keys->n_cols != d->n_keys)
+        return rt_plan_error(&ts->err, "rt_jit_agg_groups: %u key columns, expected %u",
+                             keys->n_cols, d->n_keys);
+    if (!ensure_local(l, ts->arena, keys->n_rows))
+        return rt_error_nomem(&ts->err, ps->task->mem);
+    for (uint32_t c = 0; c < d->n_keys; c++)
+        l->key_vecs[c] = &keys->cols[c];
+    if (!rt_agg_ht_find(l->ht, l->key_vecs, NULL, keys->n_rows, l->hashes, states))
+        return rt_error_nomem(&ts->err, ps->task->mem);
+    return QE_OK;
+}
+
+const qe_type *rt_agg_key_types(const rt_pipeline_state *ps) {
+    if (ps->sink->kind != PLAN_PHYS_AGG_SINK || ps->snk == NULL)
+        return NULL;
+    return ((const agg_def *)ps->snk)->key_types;
+}
+
+/* ---- AGG_SOURCE ------------------------------------------------------------------------ */
+
+typedef struct agg_src {
+    const agg_result *res;
+    _Atomic uint64_t next;  /* first group of the next morsel */
+} agg_src;
+
+static qe_status agg_source_init(rt_pipeline_state *ps, rt_error *err) {
+    const plan_op *op = ps->source;
+    agg_result *res = rt_stage_get(ps->stage, op->state_id, err);
+    if (res == NULL)
+        return QE_INTERNAL;
+    uint32_t per_agg = op->u.agg.phase == PLAN_AGG_PARTIAL ? 2 : 1;
+    if (op->n_cols != res->def.n_keys + per_agg * res->def.n_aggs)
+        return rt_plan_error(err, "aggregate source of %u columns for %u keys and %u aggregates",
+                             op->n_cols, res->def.n_keys, res->def.n_aggs);
+    agg_src *s = rt_arena_calloc(ps->arena, sizeof *s);
+    if (s == NULL)
+        return rt_error_nomem(err, ps->task->mem);
+    s->res = res;
+    ps->src = s;
+    return QE_OK;
+}
+
+/* Stores a number into row r of v, converting to v's type. */
+static void put_num(rt_vector *v, uint32_t r, bool is_double, int64_t i, double d) {
+    switch (v->type) {
+    case QE_TYPE_BOOLEAN: ((uint8_t *)v->values)[r] = is_double ? d != 0 : i != 0; break;
+    case QE_TYPE_SMALLINT: ((int16_t *)v->values)[r] = (int16_t)(is_double ? (int64_t)d : i); break;
+    case QE_TYPE_INTEGER:
+    case QE_TYPE_DATE: ((int32_t *)v->values)[r] = (int32_t)(is_double ? (int64_t)d : i); break;
+    case QE_TYPE_REAL: ((float *)v->values)[r] = (float)(is_double ? d : (double)i); break;
+    case QE_TYPE_DOUBLE: ((double *)v->values)[r] = is_double ? d : (double)i; break;
+    default: ((int64_t *)v->values)[r] = is_double ? (int64_t)d : i; break;
+    }
+}
+
+/* Writes the output columns of aggregate a for group row r. */
+static bool put_agg(const agg_exec *e, plan_agg_phase phase, const rt_agg_state *s,
+                    rt_batch *b, uint32_t col, uint32_t r, rt_arena *arena) {
+    bool counts = e->fn == PLAN_AGG_COUNT || e->fn == PLAN_AGG_COUNT_STAR;
+    rt_vector *v = &b->cols[col];
+    if (phase == PLAN_AGG_PARTIAL) {
+        put_num(v, r, e->is_double && !counts, counts ? s->n : s->v.i, s->v.d);
+        put_num(&b->cols[col + 1], r, false, s->n, 0);
+        return true;
+    }
+    if (counts) {
+        put_num(v, r, false, s->n, 0);
+        return true;
+    }
+    if (s->n == 0)
+        return rt_vector_set_null(v, arena, r, b->capacity);
+    if (e->fn == PLAN_AGG_AVG)
+        put_num(v, r, true, 0, s->v.d / (double)s->n);
+    else
+        put_num(v, r, e->is_double, s->v.i, s->v.d);
+    return true;
+}
+
+static qe_status agg_source_next(rt_pipeline_state *ps, rt_thread_state *ts,
+                                 const rt_batch **out) {
+    agg_src *s = ps->src;
+    const agg_def *d = &s->res->def;
+    const plan_op *op = ps->source;
+    uint64_t total = rt_agg_ht_count(s->res->ht);
+    uint64_t start = atomic_fetch_add(&s->next, RT_VECTOR_SIZE);
+    *out = NULL;
+    if (start >= total)
+        return QE_OK;
+    uint32_t n = (uint32_t)(total - start < RT_VECTOR_SIZE ? total - start : RT_VECTOR_SIZE);
+    rt_arena *arena = ts->morsel_arena;
+    rt_batch *b = rt_batch_create(arena, op->n_cols, op->types, n);
+    if (b == NULL)
+        return rt_error_nomem(&ts->err, ps->task->mem);
+    uint32_t per_agg = op->u.agg.phase == PLAN_AGG_PARTIAL ? 2 : 1;
+    for (uint32_t r = 0; r < n; r++) {
+        const rt_agg_state *g = rt_agg_ht_group(s->res->ht, start + r);
+        for (uint32_t c = 0; c < d->n_keys; c++) {
+            rt_value key;
+            rt_agg_ht_key(s->res->ht, g, c, &key);
+            if (!rt_vector_set_value(&b->cols[c], arena, r, n, &key))
+                return rt_error_nomem(&ts->err, ps->task->mem);
+        }
+        for (uint32_t a = 0; a < d->n_aggs; a++)
+            if (!put_agg(&d->aggs[a], op->u.agg.phase, &g[a], b, d->n_keys + per_agg * a, r, arena))
+                return rt_error_nomem(&ts->err, ps->task->mem);
+    }
+    b->n_rows = n;
+    *out = b;
+    return QE_OK;
+}
+
+const rt_source_ops rt_agg_source = {agg_source_init, agg_source_next, NULL};

@@ -1,0 +1,365 @@
+/*
+ * agg_ht.c -- the aggregation hash table shared by the interpreter and JIT code.
+ *
+ * Groups are rows allocated in the table's arena and never moved:
+ *   [rt_agg_state x n_aggs][key slot x n_keys][hash][NULL flag x n_keys], 16-aligned.
+ * The row pointer is the pointer to its first rt_agg_state, which is what
+ * rt_jit_agg_groups hands to generated code.  A key slot is 16 bytes: an int64 (every
+ * integer type, BOOLEAN, DATE, TIMESTAMP), the normalized bits of a double (-0.0 is
+ * 0.0, one NaN), or a (pointer, length) string copied into the arena.  GROUP BY
+ * treats NULLs as equal, so a NULL key is a flag, not a value.
+ *
+ * The index is open addressing with linear probing over (hash, row) slots, kept at
+ * most half full; the slot of a hash comes from its high bits (Fibonacci hashing) so
+ * that a HASH exchange (which routes on hash % n) does not leave clusters.  Rows are
+ * also listed in creation order for the AGG_SOURCE and for merging.
+ */
+#include "rt_int.h"
+
+#include <string.h>
+
+#define HT_FIRST_SLOTS 256
+
+typedef union key_slot {
+    int64_t i;             /* integers, BOOLEAN, DATE, TIMESTAMP; normalized double bits */
+    struct {
+        const char *ptr;   /* VARCHAR bytes, in the table's arena */
+        uint32_t len;
+    } s;
+} key_slot;
+_Static_assert(sizeof(key_slot) == 16, "key slots are 16 bytes");
+
+typedef struct ht_slot {
+    uint64_t hash;
+    uint8_t *row;          /* NULL: empty slot */
+} ht_slot;
+
+struct rt_agg_ht {
+    rt_mem_tracker *mem;   /* charged for the arena, slots and row list */
+    rt_arena *arena;       /* group rows and key strings */
+    uint32_t n_keys;
+    qe_type *key_types;    /* n_keys, in arena */
+    uint32_t n_aggs;
+    uint32_t row_size;     /* bytes of a group row */
+    uint32_t keys_off;     /* offset of the key slots */
+    uint32_t hash_off;     /* offset of the hash */
+    uint32_t nulls_off;    /* offset of the NULL flags */
+    ht_slot *slots;        /* n_slots entries (rt_malloc) */
+    uint64_t n_slots;      /* a power of two */
+    uint32_t shift;        /* 64 - log2(n_slots) */
+    uint8_t **rows;        /* groups in creation order (rt_malloc) */
+    uint64_t n_groups;
+    uint64_t rows_cap;
+};
+
+rt_agg_ht *rt_agg_ht_create(rt_mem_tracker *mem, uint32_t n_keys, const qe_type *key_types,
+                            uint32_t n_aggs) {
+    rt_arena *arena = rt_arena_create(mem);
+    rt_agg_ht *ht = arena ? rt_arena_calloc(arena, sizeof *ht) : NULL;
+    if (ht == NULL) {
+        rt_arena_destroy(arena);
+        return NULL;
+    }
+    ht->mem = mem;
+    ht->arena = arena;
+    ht->n_keys = n_keys;
+    ht->n_aggs = n_aggs;
+    ht->key_types = rt_arena_alloc(arena, sizeof(qe_type) * (n_keys ? n_keys : 1));
+    ht->slots = rt_malloc(mem, sizeof(ht_slot) * HT_FIRST_SLOTS);
+    if (ht->key_types == NULL || ht->slots == NULL) {
+        rt_free(mem, ht->slots, sizeof(ht_slot) * HT_FIRST_SLOTS);
+        rt_arena_destroy(arena);
+        return NULL;
+    }
+    if (n_keys > 0)
+        memcpy(ht->key_types, key_types, sizeof(qe_type) * n_keys);
+    memset(ht->slots, 0, sizeof(ht_slot) * HT_FIRST_SLOTS);
+    ht->n_slots = HT_FIRST_SLOTS;
+    ht->shift = 64 - 8;
+    ht->keys_off = n_aggs * (uint32_t)sizeof(rt_agg_state);
+    ht->hash_off = ht->keys_off + n_keys * (uint32_t)sizeof(key_slot);
+    ht->nulls_off = ht->hash_off + (uint32_t)sizeof(uint64_t);
+    ht->row_size = (ht->nulls_off + n_keys + 15) & ~15u;
+    return ht;
+}
+
+void rt_agg_ht_destroy(rt_agg_ht *ht) {
+    if (ht == NULL)
+        return;
+    rt_free(ht->mem, ht->slots, sizeof(ht_slot) * ht->n_slots);
+    rt_free(ht->mem, ht->rows, sizeof(uint8_t *) * ht->rows_cap);
+    rt_arena_destroy(ht->arena); /* ht itself lives there */
+}
+
+uint64_t rt_agg_ht_count(const rt_agg_ht *ht) { return ht->n_groups; }
+
+rt_agg_state *rt_agg_ht_group(const rt_agg_ht *ht, uint64_t g) {
+    return (rt_agg_state *)ht->rows[g];
+}
+
+/* ---- row access ------------------------------------------------------------------------ */
+
+static inline key_slot *row_key(const rt_agg_ht *ht, const uint8_t *row, uint32_t c) {
+    return (key_slot *)(row + ht->keys_off) + c;
+}
+static inline uint8_t *row_nulls(const rt_agg_ht *ht, const uint8_t *row) {
+    return (uint8_t *)row + ht->nulls_off;
+}
+static inline uint64_t row_hash(const rt_agg_ht *ht, const uint8_t *row) {
+    uint64_t h;
+    memcpy(&h, row + ht->hash_off, sizeof h);
+    return h;
+}
+
+/* The 8 key bytes of a non-string value: int64, or normalized double bits. */
+static int64_t key_bits(const rt_vector *v, uint32_t r) {
+    switch (v->type) {
+    case QE_TYPE_BOOLEAN: return ((const uint8_t *)v->values)[r];
+    case QE_TYPE_SMALLINT: return ((const int16_t *)v->values)[r];
+    case QE_TYPE_INTEGER:
+    case QE_TYPE_DATE: return ((const int32_t *)v->values)[r];
+    case QE_TYPE_REAL: return (int64_t)rt_hash_double_bits(((const float *)v->values)[r]);
+    case QE_TYPE_DOUBLE: return (int64_t)rt_hash_double_bits(((const double *)v->values)[r]);
+    default: return ((const int64_t *)v->values)[r];
+    }
+}
+
+bool rt_agg_ht_key(const rt_agg_ht *ht, const rt_agg_state *group, uint32_t c, rt_value *out) {
+    const uint8_t *row = (const uint8_t *)group;
+    memset(out, 0, sizeof *out);
+    out->type = ht->key_types[c];
+    if (row_nulls(ht, row)[c]) {
+        out->is_null = true;
+        return false;
+    }
+    const key_slot *k = row_key(ht, row, c);
+    switch (out->type) {
+    case QE_TYPE_VARCHAR:
+        out->u.s.ptr = k->s.ptr;
+        out->u.s.len = k->s.len;
+        break;
+    case QE_TYPE_REAL:
+    case QE_TYPE_DOUBLE: memcpy(&out->u.d, &k->i, sizeof(double)); break;
+    case QE_TYPE_BOOLEAN: out->u.b = k->i != 0; break;
+    default: out->u.i = k->i; break;
+    }
+    return true;
+}
+
+/* Does row's key equal the key of vector row r? */
+static bool row_matches(const rt_agg_ht *ht, const uint8_t *row, const rt_vector *const *keys,
+                        uint32_t r) {
+    const uint8_t *nulls = row_nulls(ht, row);
+    for (uint32_t c = 0; c < ht->n_keys; c++) {
+        const rt_vector *v = keys[c];
+        bool valid = v->type != QE_TYPE_NULL && rt_vector_is_valid(v, r);
+        if (nulls[c] == valid)
+            return false;
+        if (!valid)
+            continue;
+        const key_slot *k = row_key(ht, row, c);
+        if (v->type == QE_TYPE_VARCHAR) {
+            const rt_string *s = &((const rt_string *)v->values)[r];
+            if (s->len != k->s.len || memcmp(rt_string_ptr(v, s), k->s.ptr, s->len) != 0)
+                return false;
+        } else if (key_bits(v, r) != k->i) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Does row a of ht equal row b of another table with the same keys? */
+static bool rows_match(const rt_agg_ht *ht, const uint8_t *a, const uint8_t *b) {
+    if (memcmp(row_nulls(ht, a), row_nulls(ht, b), ht->n_keys) != 0)
+        return false;
+    for (uint32_t c = 0; c < ht->n_keys; c++) {
+        if (row_nulls(ht, a)[c])
+            continue;
+        const key_slot *ka = row_key(ht, a, c), *kb = row_key(ht, b, c);
+        if (ht->key_types[c] == QE_TYPE_VARCHAR) {
+            if (ka->s.len != kb->s.len || memcmp(ka->s.ptr, kb->s.ptr, ka->s.len) != 0)
+                return false;
+        } else if (ka->i != kb->i) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* ---- growth and row creation ----------------------------------------------------------- */
+
+static inline uint64_t slot_of(const rt_agg_ht *ht, uint64_t h) {
+    return (h * 0x9e3779b97f4a7c15ULL) >> ht->shift;
+}
+
+static bool grow_slots(rt_agg_ht *ht) {
+    uint64_t n = ht->n_slots * 2;
+    ht_slot *slots = rt_malloc(ht->mem, sizeof(ht_slot) * n);
+    if (slots == NULL)
+        return false;
+    memset(slots, 0, sizeof(ht_slot) * n);
+    rt_free(ht->mem, ht->slots, sizeof(ht_slot) * ht->n_slots);
+    ht->slots = slots;
+    ht->n_slots = n;
+    ht->shift--;
+    for (uint64_t g = 0; g < ht->n_groups; g++) {
+        uint64_t h = row_hash(ht, ht->rows[g]);
+        uint64_t pos = slot_of(ht, h);
+        while (slots[pos].row != NULL)
+            pos = (pos + 1) & (n - 1);
+        slots[pos].hash = h;
+        slots[pos].row = ht->rows[g];
+    }
+    return true;
+}
+
+/* Makes room for one more group (slots at most half full, row list). */
+static bool reserve_group(rt_agg_ht *ht) {
+    if ((ht->n_groups + 1) * 2 > ht->n_slots && !grow_slots(ht))
+        return false;
+    if (ht->n_groups == ht->rows_cap) {
+        uint64_t cap = ht->rows_cap ? ht->rows_cap * 2 : 64;
+        uint8_t **rows = rt_realloc(ht->mem, ht->rows, sizeof(uint8_t *) * ht->rows_cap,
+                                    sizeof(uint8_t *) * cap);
+        if (rows == NULL)
+            return false;
+        ht->rows = rows;
+        ht->rows_cap = cap;
+    }
+    return true;
+}
+
+/* A new zeroed row with hash h, listed and placed in slot s. */
+static uint8_t *new_row(rt_agg_ht *ht, ht_slot *s, uint64_t h) {
+    uint8_t *row = rt_arena_calloc(ht->arena, ht->row_size);
+    if (row == NULL)
+        return NULL;
+    memcpy(row + ht->hash_off, &h, sizeof h);
+    ht->rows[ht->n_groups++] = row;
+    s->hash = h;
+    s->row = row;
+    return row;
+}
+
+/* Copies a string key into the arena. */
+static bool set_string_key(rt_agg_ht *ht, key_slot *k, const char *p, uint32_t len) {
+    k->s.len = len;
+    k->s.ptr = "";
+    if (len == 0)
+        return true;
+    char *copy = rt_arena_alloc(ht->arena, len);
+    if (copy == NULL)
+        return false;
+    memcpy(copy, p, len);
+    k->s.ptr = copy;
+    return true;
+}
+
+/* Creates the group of vector row r in slot s. */
+static uint8_t *create_from_vectors(rt_agg_ht *ht, ht_slot *s, uint64_t h,
+                                    const rt_vector *const *keys, uint32_t r) {
+    uint8_t *row = new_row(ht, s, h);
+    if (row == NULL)
+        return NULL;
+    uint8_t *nulls = row_nulls(ht, row);
+    for (uint32_t c = 0; c < ht->n_keys; c++) {
+        const rt_vector *v = keys[c];
+        if (v->type == QE_TYPE_NULL || !rt_vector_is_valid(v, r)) {
+            nulls[c] = 1;
+            continue;
+        }
+        key_slot *k = row_key(ht, row, c);
+        if (v->type != QE_TYPE_VARCHAR) {
+            k->i = key_bits(v, r);
+            continue;
+        }
+        const rt_string *str = &((const rt_string *)v->values)[r];
+        if (!set_string_key(ht, k, rt_string_ptr(v, str), str->len))
+            return NULL;
+    }
+    return row;
+}
+
+/* ---- lookups --------------------------------------------------------------------------- */
+
+/* The single group of a table without keys (created on first use). */
+static uint8_t *single_group(rt_agg_ht *ht) {
+    if (ht->n_groups > 0)
+        return ht->rows[0];
+    if (!reserve_group(ht))
+        return NULL;
+    return new_row(ht, &ht->slots[0], 0);
+}
+
+rt_agg_state *rt_agg_ht_single(rt_agg_ht *ht) { return (rt_agg_state *)single_group(ht); }
+
+bool rt_agg_ht_find(rt_agg_ht *ht, const rt_vector *const *keys, const uint32_t *sel,
+                    uint32_t n, uint64_t *hashes, rt_agg_state **out) {
+    if (ht->n_keys == 0) {
+        uint8_t *row = single_group(ht);
+        if (row == NULL)
+            return false;
+        for (uint32_t k = 0; k < n; k++)
+            out[k] = (rt_agg_state *)row;
+        return true;
+    }
+    rt_hash_vectors(keys, ht->n_keys, sel, n, hashes);
+    for (uint32_t k = 0; k < n; k++) {
+        uint32_t r = sel ? sel[k] : k;
+        uint64_t h = hashes[k];
+        uint64_t mask = ht->n_slots - 1, pos = slot_of(ht, h);
+        ht_slot *s;
+        for (;; pos = (pos + 1) & mask) {
+            s = &ht->slots[pos];
+            if (s->row == NULL || (s->hash == h && row_matches(ht, s->row, keys, r)))
+                break;
+        }
+        if (s->row == NULL) {
+            /* Growing moves slots: reserve first, then probe again for the free slot. */
+            if ((ht->n_groups + 1) * 2 > ht->n_slots || ht->n_groups == ht->rows_cap) {
+                if (!reserve_group(ht))
+                    return false;
+                mask = ht->n_slots - 1;
+                for (pos = slot_of(ht, h); ht->slots[pos].row != NULL; pos = (pos + 1) & mask) {
+                }
+                s = &ht->slots[pos];
+            }
+            if (create_from_vectors(ht, s, h, keys, r) == NULL)
+                return false;
+        }
+        out[k] = (rt_agg_state *)s->row;
+    }
+    return true;
+}
+
+rt_agg_state *rt_agg_ht_find_row(rt_agg_ht *ht, const rt_agg_ht *src, const rt_agg_state *group) {
+    const uint8_t *srow = (const uint8_t *)group;
+    if (ht->n_keys == 0)
+        return rt_agg_ht_single(ht);
+    uint64_t h = row_hash(src, srow);
+    if (!reserve_group(ht))
+        return NULL;
+    uint64_t mask = ht->n_slots - 1, pos = slot_of(ht, h);
+    ht_slot *s;
+    for (;; pos = (pos + 1) & mask) {
+        s = &ht->slots[pos];
+        if (s->row == NULL)
+            break;
+        if (s->hash == h && rows_match(ht, s->row, srow))
+            return (rt_agg_state *)s->row;
+    }
+    uint8_t *row = new_row(ht, s, h);
+    if (row == NULL)
+        return NULL;
+    memcpy(row_nulls(ht, row), row_nulls(src, srow), ht->n_keys);
+    for (uint32_t c = 0; c < ht->n_keys; c++) {
+        key_slot *k = row_key(ht, row, c);
+        const key_slot *sk = row_key(src, srow, c);
+        if (ht->key_types[c] != QE_TYPE_VARCHAR || row_nulls(ht, row)[c])
+            *k = *sk;
+        else if (!set_string_key(ht, k, sk->s.ptr, sk->s.len))
+            return NULL;
+    }
+    return (rt_agg_state *)row;
+}

@@ -1,0 +1,231 @@
+/*
+ * catalog.c -- the in-memory catalog: tables of compact column chunks.
+ *
+ * A table is a list of chunks (rt_batch, compact, capacity RT_VECTOR_SIZE) owned by
+ * the table's arena.  One mutex per catalog guards the table list and every append;
+ * scans take a snapshot of the chunk list under the same mutex (rt_table_snapshot),
+ * so a scan running while rows are appended sees a consistent prefix: chunks, chunk
+ * arrays and string buffers are never moved or freed while the table exists, and
+ * only the last chunk (whose vector headers the snapshot copies) still changes.
+ */
+#include "rt_int.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct rt_catalog {
+    pthread_mutex_t mu;  /* guards tables[] and every table's chunks */
+    uint32_t n_tables;
+    uint32_t cap;
+    rt_table **tables;   /* malloc'd array of tables (each owns its arena) */
+};
+
+rt_catalog *rt_catalog_create(void) {
+    rt_catalog *cat = calloc(1, sizeof *cat);
+    if (cat == NULL)
+        return NULL;
+    if (pthread_mutex_init(&cat->mu, NULL) != 0) {
+        free(cat);
+        return NULL;
+    }
+    return cat;
+}
+
+static void table_destroy(rt_table *t) {
+    if (t != NULL)
+        rt_arena_destroy(t->arena); /* the table struct lives in its own arena */
+}
+
+void rt_catalog_destroy(rt_catalog *cat) {
+    if (cat == NULL)
+        return;
+    for (uint32_t i = 0; i < cat->n_tables; i++)
+        table_destroy(cat->tables[i]);
+    free(cat->tables);
+    pthread_mutex_destroy(&cat->mu);
+    free(cat);
+}
+
+/* Index of the table called name, or -1.  Caller holds the mutex. */
+static int find_locked(const rt_catalog *cat, const char *name) {
+    for (uint32_t i = 0; i < cat->n_tables; i++)
+        if (strcmp(cat->tables[i]->name, name) == 0)
+            return (int)i;
+    return -1;
+}
+
+rt_table *rt_catalog_find(rt_catalog *cat, const char *name) {
+    pthread_mutex_lock(&cat->mu);
+    int i = find_locked(cat, name);
+    rt_table *t = i < 0 ? NULL : cat->tables[i];
+    pthread_mutex_unlock(&cat->mu);
+    return t;
+}
+
+/* Builds a table object (schema copied) in a fresh arena; NULL on out-of-memory. */
+static rt_table *table_new(const char *name, uint32_t n_cols, char *const *col_names,
+                           const qe_type *col_types) {
+    rt_arena *arena = rt_arena_create(NULL);
+    if (arena == NULL)
+        return NULL;
+    rt_table *t = rt_arena_calloc(arena, sizeof *t);
+    if (t == NULL)
+        goto fail;
+    t->arena = arena;
+    t->name = rt_arena_strdup(arena, name);
+    t->n_cols = n_cols;
+    t->col_names = rt_arena_calloc(arena, sizeof(char *) * (n_cols ? n_cols : 1));
+    t->col_types = rt_arena_calloc(arena, sizeof(qe_type) * (n_cols ? n_cols : 1));
+    if (t->name == NULL || t->col_names == NULL || t->col_types == NULL)
+        goto fail;
+    for (uint32_t c = 0; c < n_cols; c++) {
+        t->col_names[c] = rt_arena_strdup(arena, col_names[c]);
+        if (t->col_names[c] == NULL)
+            goto fail;
+        t->col_types[c] = col_types[c];
+    }
+    return t;
+fail:
+    rt_arena_destroy(arena);
+    return NULL;
+}
+
+qe_status rt_catalog_create_table(rt_catalog *cat, const char *name, uint32_t n_cols,
+                                  char *const *col_names, const qe_type *col_types,
+                                  rt_table **out, rt_error *err) {
+    rt_table *t = table_new(name, n_cols, col_names, col_types);
+    if (t == NULL)
+        return rt_error_nomem(err, NULL);
+    pthread_mutex_lock(&cat->mu);
+    qe_status st = QE_OK;
+    if (find_locked(cat, name) >= 0) {
+        st = rt_error_set(err, QE_BIND, "42P07", -1, "relation \"%s\" already exists", name);
+    } else if (cat->n_tables == cat->cap) {
+        uint32_t cap = cat->cap ? cat->cap * 2 : 8;
+        rt_table **tables = realloc(cat->tables, sizeof(rt_table *) * cap);
+        if (tables == NULL) {
+            st = rt_error_nomem(err, NULL);
+        } else {
+            cat->tables = tables;
+            cat->cap = cap;
+        }
+    }
+    if (st == QE_OK)
+        cat->tables[cat->n_tables++] = t;
+    pthread_mutex_unlock(&cat->mu);
+    if (st != QE_OK) {
+        table_destroy(t);
+        return st;
+    }
+    if (out != NULL)
+        *out = t;
+    return QE_OK;
+}
+
+qe_status rt_catalog_drop_table(rt_catalog *cat, const char *name, rt_error *err) {
+    pthread_mutex_lock(&cat->mu);
+    int i = find_locked(cat, name);
+    rt_table *t = NULL;
+    if (i >= 0) {
+        t = cat->tables[i];
+        memmove(&cat->tables[i], &cat->tables[i + 1],
+                sizeof(rt_table *) * (cat->n_tables - (uint32_t)i - 1));
+        cat->n_tables--;
+    }
+    pthread_mutex_unlock(&cat->mu);
+    if (t == NULL)
+        return rt_error_set(err, QE_BIND, "42P01", -1, "table \"%s\" does not exist", name);
+    table_destroy(t);
+    return QE_OK;
+}
+
+uint32_t rt_catalog_table_names(rt_catalog *cat, const char **names, uint32_t cap) {
+    pthread_mutex_lock(&cat->mu);
+    uint32_t n = cat->n_tables < cap ? cat->n_tables : cap;
+    for (uint32_t i = 0; i < n; i++)
+        names[i] = cat->tables[i]->name;
+    pthread_mutex_unlock(&cat->mu);
+    return n;
+}
+
+/* Appends a new empty chunk to t; NULL on out-of-memory.  Caller holds the mutex. */
+static rt_batch *table_new_chunk(rt_table *t) {
+    if (t->n_chunks == t->chunks_cap) {
+        uint32_t cap = t->chunks_cap ? t->chunks_cap * 2 : 16;
+        rt_batch **chunks = rt_arena_alloc(t->arena, sizeof(rt_batch *) * cap);
+        if (chunks == NULL)
+            return NULL;
+        if (t->n_chunks > 0)
+            memcpy(chunks, t->chunks, sizeof(rt_batch *) * t->n_chunks);
+        t->chunks = chunks; /* the old array stays valid for snapshots */
+        t->chunks_cap = cap;
+    }
+    rt_batch *c = rt_batch_create(t->arena, t->n_cols, t->col_types, RT_VECTOR_SIZE);
+    if (c == NULL)
+        return NULL;
+    t->chunks[t->n_chunks++] = c;
+    return c;
+}
+
+/* Appends rows of b; caller holds the mutex.  On failure the table keeps the rows
+ * of the chunks completed so far (n_rows stays exact). */
+static qe_status append_locked(rt_table *t, const rt_batch *b, rt_error *err) {
+    uint32_t n = rt_batch_active(b), done = 0;
+    while (done < n) {
+        rt_batch *c = t->n_chunks ? t->chunks[t->n_chunks - 1] : NULL;
+        if (c == NULL || c->n_rows == c->capacity)
+            c = table_new_chunk(t);
+        if (c == NULL)
+            return rt_error_nomem(err, NULL);
+        uint32_t room = c->capacity - c->n_rows, take = n - done < room ? n - done : room;
+        uint32_t before = c->n_rows;
+        if (!rt_batch_append_rows(c, t->arena, b, b->sel, done, take)) {
+            c->n_rows = before;
+            return rt_error_nomem(err, NULL);
+        }
+        done += take;
+        t->n_rows += take;
+    }
+    return QE_OK;
+}
+
+qe_status rt_table_append(rt_catalog *cat, rt_table *t, const rt_batch *b, rt_error *err) {
+    if (b->n_cols != t->n_cols)
+        return rt_error_set(err, QE_INTERNAL, "XX000", -1,
+                            "batch of %u columns appended to table \"%s\" of %u columns",
+                            b->n_cols, t->name, t->n_cols);
+    for (uint32_t c = 0; c < t->n_cols; c++)
+        if (b->cols[c].type != t->col_types[c])
+            return rt_error_set(err, QE_INTERNAL, "XX000", -1,
+                                "column %u of table \"%s\" has type %s, not %s", c, t->name,
+                                rt_type_pg_name(t->col_types[c]),
+                                rt_type_pg_name(b->cols[c].type));
+    pthread_mutex_lock(&cat->mu);
+    qe_status st = append_locked(t, b, err);
+    pthread_mutex_unlock(&cat->mu);
+    return st;
+}
+
+qe_status rt_table_snapshot(rt_catalog *cat, rt_table *t, rt_arena *arena,
+                            rt_table_snap *out, rt_error *err) {
+    pthread_mutex_lock(&cat->mu);
+    uint32_t n = t->n_chunks;
+    out->n_chunks = n;
+    out->chunks = rt_arena_alloc(arena, sizeof(rt_batch) * (n ? n : 1));
+    bool ok = out->chunks != NULL;
+    for (uint32_t i = 0; ok && i < n; i++)
+        out->chunks[i] = *t->chunks[i];
+    if (ok && n > 0 && t->n_cols > 0) {
+        /* Only the last chunk can still change: copy its vector headers too. */
+        rt_batch *last = &out->chunks[n - 1];
+        rt_vector *cols = rt_arena_alloc(arena, sizeof(rt_vector) * t->n_cols);
+        ok = cols != NULL;
+        if (ok) {
+            memcpy(cols, last->cols, sizeof(rt_vector) * t->n_cols);
+            last->cols = cols;
+        }
+    }
+    pthread_mutex_unlock(&cat->mu);
+    return ok ? QE_OK : rt_error_nomem(err, NULL);
+}

@@ -1,0 +1,489 @@
+/*
+ * expr.c -- the vectorized expression interpreter.
+ *
+ * A plan_expr tree is prepared once per thread into an rt_expr tree that owns one
+ * result vector per node and the typed primitive (prim.c) chosen for its operator
+ * and argument types.  Evaluation then walks the tree once per vector, not per row:
+ * each node runs its primitive over the selected rows of the whole vector.  COLUMN
+ * nodes return the input vector itself (zero copy); CONST nodes return a vector
+ * filled once at preparation.
+ *
+ * NULLs: validity bitmaps are combined word-wise, separately from the values; the
+ * primitives compute garbage for NULL rows, which is never read.  AND/OR follow SQL's
+ * three-valued logic and evaluate their right side only on the rows the left side
+ * does not decide, so `b <> 0 AND a / b > 1` never divides by zero.
+ */
+#include "rt_int.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define NULL_TYPE_WIDTH 16 /* values buffer width of a NULL-typed result (reads are safe) */
+
+struct rt_expr {
+    const plan_expr *e;     /* the plan node (borrowed from the plan) */
+    qe_type type;           /* result type */
+    rt_arena *arena;        /* state arena: buffers are reallocated here on growth */
+    rt_expr *args[2];       /* prepared arguments (OP, CAST) */
+    uint32_t capacity;      /* rows the buffers below hold */
+    rt_vector res;          /* the result vector handed out by rt_expr_eval */
+    void *values;           /* owned values buffer (capacity values) */
+    uint8_t *valid;         /* owned validity bitmap (capacity bits) */
+    uint32_t *sel_buf;      /* AND/OR and select: a sub-selection (capacity rows) */
+    rt_prim2 prim2;         /* binary arithmetic/comparison primitive */
+    rt_prim2_check check2;  /* its per-row checker, or NULL */
+    rt_prim1 prim1;         /* NEG/NOT primitive */
+    rt_prim1_check check1;  /* its per-row checker, or NULL */
+    bool all_null;          /* the result is NULL on every row (a NULL-typed argument) */
+};
+
+/* SQL text of each operator, from PLAN_OP_LIST. */
+static const char *const op_sql[] = {
+#define X(name, sql, arity) sql,
+    PLAN_OP_LIST(X)
+#undef X
+};
+
+static const char *op_text(plan_op_kind op) {
+    return (unsigned)op < sizeof op_sql / sizeof op_sql[0] ? op_sql[op] : "?";
+}
+
+qe_status rt_error_out_of_range(rt_error *err, qe_type type, int position) {
+    return rt_error_set(err, QE_DATA, "22003", position, "%s out of range",
+                        type == QE_TYPE_SMALLINT || type == QE_TYPE_INTEGER ||
+                                type == QE_TYPE_BIGINT
+                            ? rt_type_pg_name(type)
+                            : "value");
+}
+
+qe_status rt_error_prim(rt_error *err, int code, qe_type type, int position) {
+    if (code == RT_JIT_ERR_DIV_ZERO)
+        return rt_error_set(err, QE_DATA, "22012", position, "division by zero");
+    return rt_error_out_of_range(err, type, position);
+}
+
+static qe_status unsupported(rt_error *err, const plan_expr *e, const char *what, qe_type t) {
+    return rt_error_set(err, QE_UNSUPPORTED, "0A000", e->position,
+                        "%s is not supported for type %s yet", what, rt_type_pg_name(t));
+}
+
+static uint32_t result_width(qe_type t) {
+    uint32_t w = rt_type_width(t);
+    return w ? w : NULL_TYPE_WIDTH;
+}
+
+/* Fills the CONST node's result vector with its value on every row. */
+static qe_status fill_const(rt_expr *x, rt_error *err) {
+    const rt_value *val = &x->e->u.value;
+    rt_value cast_val;
+    x->res.validity = NULL;
+    if (val->is_null || val->type == QE_TYPE_NULL || x->type == QE_TYPE_NULL) {
+        memset(x->valid, 0, rt_bitmap_bytes(x->capacity));
+        x->res.validity = x->valid;
+        return QE_OK;
+    }
+    if (val->type != x->type) {
+        qe_status st = rt_value_cast(val, x->type, &cast_val, x->arena, err, x->e->position);
+        if (st != QE_OK)
+            return st;
+        val = &cast_val;
+    }
+    if (!rt_vector_set_value(&x->res, x->arena, 0, x->capacity, val))
+        return rt_error_nomem(err, NULL);
+    uint32_t w = result_width(x->type);
+    for (uint32_t i = 1; i < x->capacity; i++)
+        memcpy((char *)x->values + (size_t)i * w, x->values, w);
+    return QE_OK;
+}
+
+/* Makes the node's buffers hold at least n_rows rows. */
+static qe_status ensure_capacity(rt_expr *x, uint32_t n_rows, rt_error *err) {
+    if (n_rows <= x->capacity && x->values != NULL)
+        return QE_OK;
+    uint32_t cap = x->capacity ? x->capacity : RT_VECTOR_SIZE;
+    while (cap < n_rows)
+        cap *= 2;
+    x->values = rt_arena_calloc(x->arena, (size_t)result_width(x->type) * cap);
+    x->valid = rt_arena_alloc(x->arena, rt_bitmap_bytes(cap));
+    x->sel_buf = rt_arena_alloc(x->arena, sizeof(uint32_t) * cap);
+    if (x->values == NULL || x->valid == NULL || x->sel_buf == NULL)
+        return rt_error_nomem(err, NULL);
+    x->capacity = cap;
+    memset(&x->res, 0, sizeof x->res);
+    x->res.type = x->type;
+    x->res.values = x->values;
+    if (x->e->kind == PLAN_EXPR_CONST)
+        return fill_const(x, err);
+    return QE_OK;
+}
+
+/* Chooses the primitive of an OP node whose arguments are prepared. */
+static qe_status choose_op(rt_expr *x, rt_error *err) {
+    const plan_expr *e = x->e;
+    plan_op_kind op = e->u.op.op;
+    qe_type ta = x->args[0]->type;
+    qe_type tb = x->args[1] ? x->args[1]->type : ta;
+    switch (op) {
+    case PLAN_OP_IS_NULL:
+    case PLAN_OP_IS_NOT_NULL: return QE_OK;
+    case PLAN_OP_AND:
+    case PLAN_OP_OR:
+        if ((ta != QE_TYPE_BOOLEAN && ta != QE_TYPE_NULL) ||
+            (tb != QE_TYPE_BOOLEAN && tb != QE_TYPE_NULL))
+            return unsupported(err, e, op == PLAN_OP_AND ? "operator AND" : "operator OR",
+                               ta == QE_TYPE_BOOLEAN ? tb : ta);
+        return QE_OK;
+    default: break;
+    }
+    if (ta == QE_TYPE_NULL || tb == QE_TYPE_NULL) {
+        x->all_null = true;
+        return QE_OK;
+    }
+    if (ta != tb)
+        return rt_error_set(err, QE_INTERNAL, "XX000", e->position,
+                            "operator %s has arguments of different types %s and %s",
+                            op_text(op), rt_type_pg_name(ta), rt_type_pg_name(tb));
+    if (op == PLAN_OP_CONCAT)
+        return ta == QE_TYPE_VARCHAR ? QE_OK : unsupported(err, e, "operator ||", ta);
+    if (op == PLAN_OP_NEG || op == PLAN_OP_NOT)
+        x->prim1 = rt_prim1_lookup(op, ta, &x->check1);
+    else
+        x->prim2 = rt_prim2_lookup(op, ta, &x->check2);
+    if (x->prim1 == NULL && x->prim2 == NULL) {
+        char what[32];
+        snprintf(what, sizeof what, "operator %s", op_text(op));
+        return unsupported(err, e, what, ta);
+    }
+    return QE_OK;
+}
+
+qe_status rt_expr_prepare(rt_arena *arena, const plan_expr *e, uint32_t n_input,
+                          const qe_type *input_types, rt_expr **out, rt_error *err) {
+    rt_expr *x = rt_arena_calloc(arena, sizeof *x);
+    if (x == NULL)
+        return rt_error_nomem(err, NULL);
+    x->e = e;
+    x->type = e->type;
+    x->arena = arena;
+    qe_status st = QE_OK;
+    switch (e->kind) {
+    case PLAN_EXPR_CONST: break;
+    case PLAN_EXPR_COLUMN:
+        if (e->u.column >= n_input)
+            return rt_error_set(err, QE_INTERNAL, "XX000", e->position,
+                                "column #%u does not exist in an input of %u columns",
+                                e->u.column, n_input);
+        x->type = input_types[e->u.column];
+        *out = x;
+        return QE_OK; /* no buffers */
+    case PLAN_EXPR_OP:
+        if (e->u.op.args[0] == NULL)
+            return rt_error_set(err, QE_INTERNAL, "XX000", e->position, "operator without argument");
+        for (int i = 0; i < 2 && st == QE_OK; i++)
+            if (e->u.op.args[i] != NULL)
+                st = rt_expr_prepare(arena, e->u.op.args[i], n_input, input_types, &x->args[i], err);
+        if (st == QE_OK)
+            st = choose_op(x, err);
+        break;
+    case PLAN_EXPR_CAST:
+        st = rt_expr_prepare(arena, e->u.cast, n_input, input_types, &x->args[0], err);
+        if (st == QE_OK && x->args[0]->type != QE_TYPE_NULL && x->args[0]->type != x->type &&
+            !rt_cast_supported(x->args[0]->type, x->type))
+            st = rt_error_set(err, QE_UNSUPPORTED, "0A000", e->position,
+                              "cast from %s to %s is not supported yet",
+                              rt_type_pg_name(x->args[0]->type), rt_type_pg_name(x->type));
+        break;
+    default:
+        return rt_error_set(err, QE_INTERNAL, "XX000", e->position, "unknown expression kind %d",
+                            (int)e->kind);
+    }
+    if (st == QE_OK)
+        st = ensure_capacity(x, RT_VECTOR_SIZE, err);
+    if (st == QE_OK)
+        *out = x;
+    return st;
+}
+
+qe_type rt_expr_type(const rt_expr *x) { return x->type; }
+
+/* ---- evaluation ------------------------------------------------------------------------ */
+
+/* Result validity = a AND b over n_rows rows (NULL bitmap when both are all-valid). */
+static void combine_validity(rt_expr *x, const rt_vector *a, const rt_vector *b,
+                             uint32_t n_rows) {
+    const uint8_t *va = a->validity, *vb = b ? b->validity : NULL;
+    if (va == NULL && vb == NULL) {
+        x->res.validity = NULL;
+        return;
+    }
+    size_t bytes = rt_bitmap_bytes(n_rows);
+    if (va == NULL)
+        memcpy(x->valid, vb, bytes);
+    else if (vb == NULL)
+        memcpy(x->valid, va, bytes);
+    else
+        for (size_t j = 0; j < bytes; j++)
+            x->valid[j] = va[j] & vb[j];
+    x->res.validity = x->valid;
+}
+
+static void set_all_null(rt_expr *x, uint32_t n_rows) {
+    memset(x->valid, 0, rt_bitmap_bytes(n_rows));
+    x->res.validity = x->valid;
+}
+
+/* Forgets the string heap of the previous evaluation (it lived in a morsel arena). */
+static void reset_heap(rt_vector *v) {
+    v->n_buffers = 0;
+    v->buffers_cap = 0;
+    v->buffers = NULL;
+    v->heap_tail = NULL;
+    v->heap_left = 0;
+}
+
+/* Finds the first selected valid row a checker rejects and raises its error. */
+static qe_status confirm_failure(rt_expr *x, const rt_vector *a, const rt_vector *b,
+                                 const uint32_t *sel, uint32_t n, rt_error *err) {
+    for (uint32_t k = 0; k < n; k++) {
+        uint32_t i = sel ? sel[k] : k;
+        if (!rt_vector_is_valid(&x->res, i))
+            continue;
+        int code = b ? x->check2(a, b, i) : x->check1(a, i);
+        if (code != 0)
+            return rt_error_prim(err, code, x->type, x->e->position);
+    }
+    return QE_OK;
+}
+
+static qe_status eval_binary(rt_expr *x, const rt_vector *a, const rt_vector *b,
+                             const rt_batch *in, const uint32_t *sel, uint32_t n,
+                             rt_error *err) {
+    if (x->all_null) {
+        set_all_null(x, in->n_rows);
+        return QE_OK;
+    }
+    combine_validity(x, a, b, in->n_rows);
+    if (x->prim2(a, b, &x->res, sel, n) && x->check2 != NULL)
+        return confirm_failure(x, a, b, sel, n, err);
+    return QE_OK;
+}
+
+static qe_status eval_unary(rt_expr *x, const rt_vector *a, const rt_batch *in,
+                            const uint32_t *sel, uint32_t n, rt_error *err) {
+    if (x->all_null) {
+        set_all_null(x, in->n_rows);
+        return QE_OK;
+    }
+    x->res.validity = a->validity;
+    if (x->prim1(a, &x->res, sel, n) && x->check1 != NULL)
+        return confirm_failure(x, a, NULL, sel, n, err);
+    return QE_OK;
+}
+
+static void eval_is_null(rt_expr *x, const rt_vector *a, const uint32_t *sel, uint32_t n,
+                         bool want_null) {
+    uint8_t *r = x->values;
+    x->res.validity = NULL;
+    for (uint32_t k = 0; k < n; k++) {
+        uint32_t i = sel ? sel[k] : k;
+        r[i] = rt_vector_is_valid(a, i) != want_null;
+    }
+}
+
+static qe_status eval_concat(rt_expr *x, rt_eval_ctx *ctx, const rt_vector *a,
+                             const rt_vector *b, const rt_batch *in, const uint32_t *sel,
+                             uint32_t n) {
+    reset_heap(&x->res);
+    if (x->all_null) {
+        set_all_null(x, in->n_rows);
+        return QE_OK;
+    }
+    combine_validity(x, a, b, in->n_rows);
+    const rt_string *sa = a->values, *sb = b->values;
+    rt_string *r = x->values;
+    for (uint32_t k = 0; k < n; k++) {
+        uint32_t i = sel ? sel[k] : k;
+        if (!rt_vector_is_valid(&x->res, i)) {
+            memset(&r[i], 0, sizeof r[i]);
+            continue;
+        }
+        uint32_t la = sa[i].len, lb = sb[i].len;
+        if ((uint64_t)la + lb > UINT32_MAX / 2)
+            return rt_error_set(ctx->err, QE_DATA, "54000", x->e->position,
+                                "string is too long");
+        char small[12];
+        char *dst = la + lb <= 12 ? small : rt_arena_alloc(ctx->arena, la + lb);
+        if (dst == NULL)
+            return rt_error_nomem(ctx->err, NULL);
+        memcpy(dst, rt_string_ptr(a, &sa[i]), la);
+        memcpy(dst + la, rt_string_ptr(b, &sb[i]), lb);
+        if (!rt_vector_set_string(&x->res, ctx->arena, i, dst, la + lb))
+            return rt_error_nomem(ctx->err, NULL);
+    }
+    return QE_OK;
+}
+
+/* AND/OR with three-valued logic; the right side runs only on undecided rows. */
+static qe_status eval_and_or(rt_expr *x, rt_eval_ctx *ctx, const rt_batch *in,
+                             const uint32_t *sel, uint32_t n) {
+    bool is_and = x->e->u.op.op == PLAN_OP_AND;
+    uint8_t decide = is_and ? 0 : 1; /* the value that decides: FALSE for AND, TRUE for OR */
+    const rt_vector *l, *r = NULL;
+    qe_status st = rt_expr_eval(x->args[0], ctx, in, sel, n, &l);
+    if (st != QE_OK)
+        return st;
+    const uint8_t *lv = l->values;
+    uint32_t m = 0;
+    for (uint32_t k = 0; k < n; k++) {
+        uint32_t i = sel ? sel[k] : k;
+        if (!(rt_vector_is_valid(l, i) && lv[i] == decide))
+            x->sel_buf[m++] = i;
+    }
+    if (m > 0 && (st = rt_expr_eval(x->args[1], ctx, in, x->sel_buf, m, &r)) != QE_OK)
+        return st;
+    uint8_t *out = x->values;
+    memset(x->valid, 0xff, rt_bitmap_bytes(in->n_rows));
+    x->res.validity = x->valid;
+    const uint8_t *rv = r ? r->values : NULL;
+    for (uint32_t k = 0; k < n; k++) {
+        uint32_t i = sel ? sel[k] : k;
+        bool l_ok = rt_vector_is_valid(l, i);
+        if (l_ok && lv[i] == decide) {
+            out[i] = decide;
+            continue;
+        }
+        bool r_ok = rt_vector_is_valid(r, i);
+        if (r_ok && rv[i] == decide)
+            out[i] = decide;
+        else if (l_ok && r_ok)
+            out[i] = !decide;
+        else
+            rt_bit_clear(x->valid, i);
+    }
+    return QE_OK;
+}
+
+static qe_status eval_cast(rt_expr *x, rt_eval_ctx *ctx, const rt_vector *a, const rt_batch *in,
+                           const uint32_t *sel, uint32_t n, const rt_vector **out) {
+    if (a->type == x->type) {
+        *out = a;
+        return QE_OK;
+    }
+    *out = &x->res;
+    reset_heap(&x->res);
+    if (a->type == QE_TYPE_NULL) {
+        set_all_null(x, in->n_rows);
+        return QE_OK;
+    }
+    x->res.validity = a->validity;
+    return rt_cast_vector(a, &x->res, sel, n, ctx->arena, ctx->err, x->e->position);
+}
+
+static qe_status eval_op(rt_expr *x, rt_eval_ctx *ctx, const rt_batch *in, const uint32_t *sel,
+                         uint32_t n) {
+    plan_op_kind op = x->e->u.op.op;
+    if (op == PLAN_OP_AND || op == PLAN_OP_OR)
+        return eval_and_or(x, ctx, in, sel, n);
+    const rt_vector *a, *b = NULL;
+    qe_status st = rt_expr_eval(x->args[0], ctx, in, sel, n, &a);
+    if (st == QE_OK && x->args[1] != NULL)
+        st = rt_expr_eval(x->args[1], ctx, in, sel, n, &b);
+    if (st != QE_OK)
+        return st;
+    switch (op) {
+    case PLAN_OP_IS_NULL: eval_is_null(x, a, sel, n, true); return QE_OK;
+    case PLAN_OP_IS_NOT_NULL: eval_is_null(x, a, sel, n, false); return QE_OK;
+    case PLAN_OP_CONCAT: return eval_concat(x, ctx, a, b, in, sel, n);
+    case PLAN_OP_NEG:
+    case PLAN_OP_NOT: return eval_unary(x, a, in, sel, n, ctx->err);
+    default: return eval_binary(x, a, b, in, sel, n, ctx->err);
+    }
+}
+
+qe_status rt_expr_eval(rt_expr *x, rt_eval_ctx *ctx, const rt_batch *in, const uint32_t *sel,
+                       uint32_t n, const rt_vector **out) {
+    if (x->e->kind == PLAN_EXPR_COLUMN) {
+        if (x->e->u.column >= in->n_cols)
+            return rt_error_set(ctx->err, QE_INTERNAL, "XX000", x->e->position,
+                                "column #%u does not exist in a batch of %u columns",
+                                x->e->u.column, in->n_cols);
+        *out = &in->cols[x->e->u.column];
+        return QE_OK;
+    }
+    qe_status st = ensure_capacity(x, in->n_rows, ctx->err);
+    if (st != QE_OK)
+        return st;
+    *out = &x->res;
+    switch (x->e->kind) {
+    case PLAN_EXPR_CONST: return QE_OK;
+    case PLAN_EXPR_OP: return eval_op(x, ctx, in, sel, n);
+    case PLAN_EXPR_CAST: {
+        const rt_vector *a;
+        st = rt_expr_eval(x->args[0], ctx, in, sel, n, &a);
+        return st != QE_OK ? st : eval_cast(x, ctx, a, in, sel, n, out);
+    }
+    default: return QE_INTERNAL;
+    }
+}
+
+qe_status rt_expr_select(rt_expr *x, rt_eval_ctx *ctx, const rt_batch *in, const uint32_t *sel,
+                         uint32_t n, uint32_t *out_sel, uint32_t *out_n) {
+    if (x->e->kind == PLAN_EXPR_OP && x->e->u.op.op == PLAN_OP_AND) {
+        /* Conjunctions narrow the selection term by term. */
+        uint32_t m;
+        qe_status st = ensure_capacity(x, in->n_rows, ctx->err);
+        if (st == QE_OK)
+            st = rt_expr_select(x->args[0], ctx, in, sel, n, x->sel_buf, &m);
+        if (st != QE_OK)
+            return st;
+        if (m == 0) {
+            *out_n = 0;
+            return QE_OK;
+        }
+        return rt_expr_select(x->args[1], ctx, in, x->sel_buf, m, out_sel, out_n);
+    }
+    const rt_vector *p;
+    qe_status st = rt_expr_eval(x, ctx, in, sel, n, &p);
+    if (st != QE_OK)
+        return st;
+    if (p->type != QE_TYPE_BOOLEAN && p->type != QE_TYPE_NULL)
+        return rt_error_set(ctx->err, QE_INTERNAL, "XX000", x->e->position,
+                            "filter predicate is of type %s", rt_type_pg_name(p->type));
+    const uint8_t *v = p->values;
+    uint32_t m = 0;
+    if (p->validity == NULL) {
+        for (uint32_t k = 0; k < n; k++) {
+            uint32_t i = sel ? sel[k] : k;
+            out_sel[m] = i;
+            m += v[i] != 0;
+        }
+    } else {
+        for (uint32_t k = 0; k < n; k++) {
+            uint32_t i = sel ? sel[k] : k;
+            out_sel[m] = i;
+            m += (v[i] != 0) & rt_bit_get(p->validity, i);
+        }
+    }
+    *out_n = m;
+    return QE_OK;
+}
+
+qe_status rt_eval_const(rt_arena *arena, const plan_expr *e, rt_value *out, rt_error *err) {
+    if (e->kind == PLAN_EXPR_CONST) {
+        *out = e->u.value;
+        if (out->type != e->type)
+            return rt_value_cast(&e->u.value, e->type, out, arena, err, e->position);
+        return QE_OK;
+    }
+    rt_expr *x;
+    qe_status st = rt_expr_prepare(arena, e, 0, NULL, &x, err);
+    if (st != QE_OK)
+        return st;
+    rt_batch one = {.n_rows = 1, .capacity = 1};
+    rt_eval_ctx ctx = {arena, err};
+    const rt_vector *v;
+    if ((st = rt_expr_eval(x, &ctx, &one, NULL, 1, &v)) != QE_OK)
+        return st;
+    rt_vector_get_value(v, 0, out);
+    return QE_OK;
+}

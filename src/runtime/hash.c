@@ -1,0 +1,119 @@
+/*
+ * hash.c -- hashing of key columns, shared by hash aggregation and HASH exchanges.
+ *
+ * xxhash64 with a fixed seed, chained column by column (the hash of the previous
+ * columns is the seed of the next), so every process of a cluster routes a key to
+ * the same partition.  Values are normalized before hashing so that equal keys hash
+ * equally: integers of any width as int64, doubles with -0.0 folded into 0.0 and one
+ * canonical NaN, strings by their bytes, NULL as a fixed constant.
+ */
+#include "rt_int.h"
+
+#include <math.h>
+#include <string.h>
+/* The header-only build inlines XXH64 into the per-value loops (same algorithm). */
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+#define HASH_SEED 0x51ed2701a3c5f3e9ULL
+#define HASH_NULL 0x6a09e667f3bcc909ULL
+
+uint64_t rt_hash_double_bits(double d) {
+    if (d == 0)
+        d = 0; /* -0.0 -> 0.0 */
+    if (isnan(d))
+        d = NAN;
+    uint64_t bits;
+    memcpy(&bits, &d, sizeof bits);
+    return bits;
+}
+
+/* Hashes the normalized int64 values of column rows into hashes[k]. */
+#define HASH_INT_LOOP(T)                                                               \
+    do {                                                                               \
+        const T *vals = v->values;                                                     \
+        for (uint32_t k = 0; k < n; k++) {                                             \
+            int64_t x = vals[sel ? sel[k] : k];                                        \
+            hashes[k] = XXH64(&x, sizeof x, hashes[k]);                                \
+        }                                                                              \
+    } while (0)
+
+/* Mixes one column into hashes[0..n) for the selected rows, ignoring validity. */
+static void hash_values(const rt_vector *v, const uint32_t *sel, uint32_t n, uint64_t *hashes) {
+    switch (v->type) {
+    case QE_TYPE_BOOLEAN: HASH_INT_LOOP(uint8_t); break;
+    case QE_TYPE_SMALLINT: HASH_INT_LOOP(int16_t); break;
+    case QE_TYPE_INTEGER:
+    case QE_TYPE_DATE: HASH_INT_LOOP(int32_t); break;
+    case QE_TYPE_BIGINT:
+    case QE_TYPE_TIMESTAMP:
+    case QE_TYPE_DECIMAL: HASH_INT_LOOP(int64_t); break;
+    case QE_TYPE_REAL:
+    case QE_TYPE_DOUBLE:
+        for (uint32_t k = 0; k < n; k++) {
+            uint32_t r = sel ? sel[k] : k;
+            double d = v->type == QE_TYPE_REAL ? ((const float *)v->values)[r]
+                                               : ((const double *)v->values)[r];
+            uint64_t bits = rt_hash_double_bits(d);
+            hashes[k] = XXH64(&bits, sizeof bits, hashes[k]);
+        }
+        break;
+    case QE_TYPE_VARCHAR:
+        for (uint32_t k = 0; k < n; k++) {
+            const rt_string *s = &((const rt_string *)v->values)[sel ? sel[k] : k];
+            hashes[k] = XXH64(rt_string_ptr(v, s), s->len, hashes[k]);
+        }
+        break;
+    default: break; /* the NULL type: every row is NULL */
+    }
+}
+
+/* The hash of one valid row of a column chained onto h. */
+static uint64_t hash_one(const rt_vector *v, uint32_t r, uint64_t h) {
+    int64_t x;
+    uint64_t bits;
+    switch (v->type) {
+    case QE_TYPE_BOOLEAN: x = ((const uint8_t *)v->values)[r]; break;
+    case QE_TYPE_SMALLINT: x = ((const int16_t *)v->values)[r]; break;
+    case QE_TYPE_INTEGER:
+    case QE_TYPE_DATE: x = ((const int32_t *)v->values)[r]; break;
+    case QE_TYPE_BIGINT:
+    case QE_TYPE_TIMESTAMP:
+    case QE_TYPE_DECIMAL: x = ((const int64_t *)v->values)[r]; break;
+    case QE_TYPE_REAL:
+        bits = rt_hash_double_bits(((const float *)v->values)[r]);
+        return XXH64(&bits, sizeof bits, h);
+    case QE_TYPE_DOUBLE:
+        bits = rt_hash_double_bits(((const double *)v->values)[r]);
+        return XXH64(&bits, sizeof bits, h);
+    case QE_TYPE_VARCHAR: {
+        const rt_string *s = &((const rt_string *)v->values)[r];
+        return XXH64(rt_string_ptr(v, s), s->len, h);
+    }
+    default: return h;
+    }
+    return XXH64(&x, sizeof x, h);
+}
+
+static uint64_t hash_null(uint64_t h) {
+    uint64_t mark = HASH_NULL;
+    return XXH64(&mark, sizeof mark, h);
+}
+
+void rt_hash_vectors(const rt_vector *const *cols, uint32_t n_cols, const uint32_t *sel,
+                     uint32_t n, uint64_t *hashes) {
+    for (uint32_t k = 0; k < n; k++)
+        hashes[k] = HASH_SEED;
+    for (uint32_t c = 0; c < n_cols; c++) {
+        const rt_vector *v = cols[c];
+        if (v->validity == NULL) {
+            hash_values(v, sel, n, hashes);
+            continue;
+        }
+        for (uint32_t k = 0; k < n; k++) {
+            uint32_t r = sel ? sel[k] : k;
+            hashes[k] = rt_bit_get(v->validity, r) ? hash_one(v, r, hashes[k])
+                                                   : hash_null(hashes[k]);
+        }
+    }
+}

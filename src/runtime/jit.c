@@ -1,0 +1,93 @@
+/*
+ * jit.c -- the helpers JIT-compiled pipelines call (resolved by name by codegen).
+ *
+ * A compiled pipeline receives each morsel from the runtime's source and runs the
+ * pipeline's operators itself; it hands rows to the sink through scratch batches
+ * (rt_jit_scratch + rt_jit_push), or, for a fused hash aggregation, asks for the
+ * groups of a batch of keys (rt_jit_agg_groups) and updates the rt_agg_state itself.
+ * The sink's thread-local state, merge and finalization are the interpreter's.
+ * Scratch batches are made when the thread is set up, so the helpers generated code
+ * calls per morsel never allocate except to grow a hash table.
+ */
+#include "rt_int.h"
+
+#include <string.h>
+
+/* Creates scratch slot `slot` of ts: every vector with a validity bitmap. */
+static rt_batch *scratch_create(rt_thread_state *ts, uint32_t slot) {
+    rt_pipeline_state *ps = ts->ps;
+    uint32_t n_cols;
+    const qe_type *types;
+    if (slot == 0) {
+        n_cols = ps->n_sink_in;
+        types = ps->sink_in_types;
+    } else {
+        types = rt_agg_key_types(ps);
+        if (types == NULL)
+            return NULL;
+        n_cols = ps->sink->u.agg.n_groups;
+    }
+    rt_batch *b = rt_batch_create(ts->arena, n_cols, types, RT_VECTOR_SIZE);
+    if (b == NULL)
+        return NULL;
+    for (uint32_t c = 0; c < n_cols; c++) {
+        rt_vector *v = &b->cols[c];
+        if (v->validity == NULL)
+            v->validity = rt_arena_alloc(ts->arena, rt_bitmap_bytes(RT_VECTOR_SIZE));
+        if (v->validity == NULL)
+            return NULL;
+        memset(v->validity, 0xff, rt_bitmap_bytes(RT_VECTOR_SIZE));
+        if (v->values == NULL) /* NULL-typed keys: give generated code a buffer anyway */
+            v->values = rt_arena_calloc(ts->arena, 16 * RT_VECTOR_SIZE);
+        if (v->values == NULL)
+            return NULL;
+    }
+    return b;
+}
+
+qe_status rt_jit_prepare_thread(rt_thread_state *ts) {
+    rt_pipeline_state *ps = ts->ps;
+    uint32_t n_slots = ps->sink->kind == PLAN_PHYS_AGG_SINK ? 2 : 1;
+    for (uint32_t slot = 0; slot < n_slots; slot++)
+        if ((ts->scratch[slot] = scratch_create(ts, slot)) == NULL)
+            return rt_error_nomem(&ts->err, ps->task->mem);
+    return QE_OK;
+}
+
+rt_batch *rt_jit_scratch(rt_thread_state *ts, uint32_t slot) {
+    if (slot > 1 || ts->scratch[slot] == NULL)
+        return NULL; /* not a slot of this pipeline */
+    rt_batch *b = ts->scratch[slot];
+    b->n_rows = 0;
+    b->sel = NULL;
+    b->n_sel = 0;
+    return b;
+}
+
+qe_status rt_jit_push(rt_pipeline_state *ps, rt_thread_state *ts, rt_batch *batch) {
+    return rt_sink_push(ps, ts, batch);
+}
+
+qe_status rt_jit_agg_groups(rt_pipeline_state *ps, rt_thread_state *ts, const rt_batch *keys,
+                            rt_agg_state **states) {
+    return rt_agg_jit_groups(ps, ts, keys, states);
+}
+
+qe_status rt_jit_error(rt_thread_state *ts, int32_t code) {
+    return rt_jit_error_at(ts, code, -1);
+}
+
+qe_status rt_jit_error_at(rt_thread_state *ts, int32_t code, int32_t position) {
+    switch (code) {
+    case RT_JIT_ERR_OVERFLOW: return rt_error_out_of_range(&ts->err, QE_TYPE_INTEGER, position);
+    case RT_JIT_ERR_DIV_ZERO: return rt_error_prim(&ts->err, code, QE_TYPE_INTEGER, position);
+    case RT_JIT_ERR_OVERFLOW_SMALLINT:
+        return rt_error_out_of_range(&ts->err, QE_TYPE_SMALLINT, position);
+    case RT_JIT_ERR_OVERFLOW_BIGINT:
+        return rt_error_out_of_range(&ts->err, QE_TYPE_BIGINT, position);
+    case RT_JIT_ERR_NOMEM: return rt_error_nomem(&ts->err, ts->ps->task->mem);
+    default:
+        return rt_error_set(&ts->err, QE_INTERNAL, "XX000", position,
+                            "compiled pipeline raised unknown error %d", (int)code);
+    }
+}

@@ -1,0 +1,169 @@
+/*
+ * local_exchange.c -- in-memory exchanges for the embedded engine.
+ *
+ * One queue per exchange (the embedded engine has one consumer task, so one
+ * partition).  send copies the batch into the queue's arena; recv hands out a
+ * zero-copy view of the next queued batch (valid until the exchange object is
+ * destroyed) and blocks until a batch arrives or the producer task has called
+ * finish.  Stages run one after the other, so a queue holds a whole stage's output.
+ */
+#include "rt_int.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct lx_queue {
+    rt_arena *arena;     /* owns the queued batches; created on first send */
+    rt_batch **batches;  /* malloc'd array of queued batches */
+    uint32_t n;          /* batches queued */
+    uint32_t cap;        /* capacity of batches[] */
+    uint32_t next;       /* next batch recv returns */
+    uint32_t finished;   /* producer tasks that called finish */
+} lx_queue;
+
+struct rt_local_exchange {
+    pthread_mutex_t mu;   /* guards every queue */
+    pthread_cond_t cv;    /* signalled on send and finish */
+    uint32_t n_exchanges;
+    lx_queue *queues;     /* one per exchange */
+    rt_mem_tracker *mem;  /* charged for queued batches; may be NULL */
+};
+
+rt_local_exchange *rt_local_exchange_create(const plan_query *q) {
+    rt_local_exchange *lx = calloc(1, sizeof *lx);
+    if (lx == NULL)
+        return NULL;
+    lx->n_exchanges = q ? q->n_exchanges : 0;
+    lx->queues = calloc(lx->n_exchanges ? lx->n_exchanges : 1, sizeof(lx_queue));
+    if (lx->queues == NULL) {
+        free(lx);
+        return NULL;
+    }
+    pthread_mutex_init(&lx->mu, NULL);
+    pthread_cond_init(&lx->cv, NULL);
+    return lx;
+}
+
+void rt_local_exchange_set_mem(rt_local_exchange *lx, rt_mem_tracker *mem) { lx->mem = mem; }
+
+void rt_local_exchange_destroy(rt_local_exchange *lx) {
+    if (lx == NULL)
+        return;
+    for (uint32_t i = 0; i < lx->n_exchanges; i++) {
+        rt_arena_destroy(lx->queues[i].arena);
+        free(lx->queues[i].batches);
+    }
+    free(lx->queues);
+    pthread_mutex_destroy(&lx->mu);
+    pthread_cond_destroy(&lx->cv);
+    free(lx);
+}
+
+/* The queue of exchange_id/partition, or NULL after setting an internal error. */
+static lx_queue *queue_of(rt_local_exchange *lx, uint32_t exchange_id, uint32_t partition,
+                          rt_error *err) {
+    if (exchange_id >= lx->n_exchanges || partition != 0) {
+        rt_error_set(err, QE_INTERNAL, "XX000", -1,
+                     "local exchange %u partition %u does not exist", exchange_id, partition);
+        return NULL;
+    }
+    return &lx->queues[exchange_id];
+}
+
+static qe_status lx_send(void *ctx, uint32_t exchange_id, uint32_t partition,
+                         const rt_batch *batch, rt_error *err) {
+    rt_local_exchange *lx = ctx;
+    pthread_mutex_lock(&lx->mu);
+    qe_status st = QE_OK;
+    lx_queue *q = queue_of(lx, exchange_id, partition, err);
+    if (q == NULL) {
+        st = QE_INTERNAL;
+        goto out;
+    }
+    if (q->arena == NULL && (q->arena = rt_arena_create(lx->mem)) == NULL)
+        goto nomem;
+    if (q->n == q->cap) {
+        uint32_t cap = q->cap ? q->cap * 2 : 16;
+        rt_batch **b = realloc(q->batches, sizeof(rt_batch *) * cap);
+        if (b == NULL)
+            goto nomem;
+        q->batches = b;
+        q->cap = cap;
+    }
+    rt_batch *copy = rt_batch_compact(q->arena, batch);
+    if (copy == NULL)
+        goto nomem;
+    q->batches[q->n++] = copy;
+    pthread_cond_broadcast(&lx->cv);
+    goto out;
+nomem:
+    st = rt_error_nomem(err, lx->mem);
+out:
+    pthread_mutex_unlock(&lx->mu);
+    return st;
+}
+
+static qe_status lx_finish(void *ctx, uint32_t exchange_id, rt_error *err) {
+    rt_local_exchange *lx = ctx;
+    pthread_mutex_lock(&lx->mu);
+    lx_queue *q = queue_of(lx, exchange_id, 0, err);
+    if (q != NULL)
+        q->finished++;
+    pthread_cond_broadcast(&lx->cv);
+    pthread_mutex_unlock(&lx->mu);
+    return q ? QE_OK : QE_INTERNAL;
+}
+
+/* A view of b in arena: new batch and vector headers, shared buffers. */
+static rt_batch *batch_view(rt_arena *arena, const rt_batch *b) {
+    rt_batch *v = rt_arena_alloc(arena, sizeof *v);
+    if (v == NULL)
+        return NULL;
+    *v = *b;
+    if (b->n_cols > 0) {
+        v->cols = rt_arena_alloc(arena, sizeof(rt_vector) * b->n_cols);
+        if (v->cols == NULL)
+            return NULL;
+        memcpy(v->cols, b->cols, sizeof(rt_vector) * b->n_cols);
+    }
+    return v;
+}
+
+static qe_status lx_recv(void *ctx, uint32_t exchange_id, rt_arena *arena, rt_batch **out,
+                         rt_error *err) {
+    rt_local_exchange *lx = ctx;
+    *out = NULL;
+    pthread_mutex_lock(&lx->mu);
+    qe_status st = QE_OK;
+    lx_queue *q = queue_of(lx, exchange_id, 0, err);
+    if (q == NULL) {
+        st = QE_INTERNAL;
+        goto out;
+    }
+    while (q->next == q->n && q->finished == 0)
+        pthread_cond_wait(&lx->cv, &lx->mu);
+    if (q->next < q->n) {
+        *out = batch_view(arena, q->batches[q->next]);
+        if (*out == NULL)
+            st = rt_error_nomem(err, NULL);
+        else
+            q->next++;
+    }
+out:
+    pthread_mutex_unlock(&lx->mu);
+    return st;
+}
+
+static uint32_t lx_n_partitions(void *ctx, uint32_t exchange_id) {
+    (void)ctx;
+    (void)exchange_id;
+    return 1;
+}
+
+const rt_exchange_ops rt_local_exchange_ops = {
+    .send = lx_send,
+    .finish = lx_finish,
+    .recv = lx_recv,
+    .n_partitions = lx_n_partitions,
+};

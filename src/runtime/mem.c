@@ -1,0 +1,215 @@
+/*
+ * mem.c -- the allocation hook, per-query memory accounting and arenas.
+ *
+ * Every byte the engine allocates for a query goes through rt_malloc, which charges
+ * the query's rt_mem_tracker first and fails (NULL) when the charge would pass the
+ * limit: an out-of-memory condition fails the query, never the process.  Arenas are
+ * chains of blocks (doubling sizes up to a cap; large requests get their own block)
+ * that are freed all at once.  A process-wide debug counter makes the Nth allocation
+ * fail, for out-of-memory sweeps in tests.
+ */
+#include "rt_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define ARENA_ALIGN 16
+#define ARENA_FIRST_BLOCK 4096
+#define ARENA_MAX_BLOCK (1u << 20)
+
+/* Allocations left before one fails; < 0: never fail (debug hook). */
+static _Atomic int64_t fail_countdown = -1;
+
+void rt_mem_debug_fail_after(int64_t n) { atomic_store(&fail_countdown, n); }
+
+/* True if the debug hook says this allocation must fail. */
+static bool debug_fail(void) {
+    if (atomic_load_explicit(&fail_countdown, memory_order_relaxed) < 0)
+        return false;
+    return atomic_fetch_sub(&fail_countdown, 1) == 0;
+}
+
+bool rt_mem_charge(rt_mem_tracker *t, int64_t n) {
+    if (t == NULL || n <= 0)
+        return true;
+    int64_t used = atomic_fetch_add(&t->used, n) + n;
+    if (t->limit > 0 && used > t->limit) {
+        atomic_fetch_sub(&t->used, n);
+        return false;
+    }
+    int64_t peak = atomic_load(&t->peak);
+    while (used > peak && !atomic_compare_exchange_weak(&t->peak, &peak, used)) {
+    }
+    return true;
+}
+
+void rt_mem_release(rt_mem_tracker *t, int64_t n) {
+    if (t != NULL && n > 0)
+        atomic_fetch_sub(&t->used, n);
+}
+
+void *rt_malloc(rt_mem_tracker *t, size_t n) {
+    if (n == 0)
+        n = 1;
+    if (debug_fail() || !rt_mem_charge(t, (int64_t)n))
+        return NULL;
+    void *p = malloc(n);
+    if (p == NULL)
+        rt_mem_release(t, (int64_t)n);
+    return p;
+}
+
+void *rt_realloc(rt_mem_tracker *t, void *p, size_t old_n, size_t new_n) {
+    if (new_n == 0)
+        new_n = 1;
+    if (p == NULL)
+        old_n = 0;
+    int64_t delta = (int64_t)new_n - (int64_t)old_n;
+    if (debug_fail() || !rt_mem_charge(t, delta))
+        return NULL;
+    void *q = realloc(p, new_n);
+    if (q == NULL)
+        rt_mem_release(t, delta);
+    else if (delta < 0)
+        rt_mem_release(t, -delta);
+    return q;
+}
+
+void rt_free(rt_mem_tracker *t, void *p, size_t n) {
+    if (p == NULL)
+        return;
+    free(p);
+    rt_mem_release(t, (int64_t)(n == 0 ? 1 : n));
+}
+
+/* ---- arenas ---------------------------------------------------------------------------- */
+
+typedef struct arena_block {
+    struct arena_block *next; /* older block */
+    size_t size;              /* bytes of data after the header */
+    size_t used;              /* bytes of data handed out */
+    _Alignas(ARENA_ALIGN) unsigned char data[];
+} arena_block;
+
+struct rt_arena {
+    rt_mem_tracker *tracker; /* charged for every block; may be NULL */
+    arena_block *head;       /* block being filled (newest) */
+    arena_block *first;      /* the block kept by rt_arena_reset */
+    size_t total;            /* bytes allocated from the system, headers included */
+    size_t next_size;        /* data size of the next regular block */
+};
+
+static arena_block *block_new(rt_arena *a, size_t size) {
+    arena_block *b = rt_malloc(a->tracker, sizeof(arena_block) + size);
+    if (b == NULL)
+        return NULL;
+    b->next = NULL;
+    b->size = size;
+    b->used = 0;
+    a->total += sizeof(arena_block) + size;
+    return b;
+}
+
+static void block_free(rt_arena *a, arena_block *b) {
+    a->total -= sizeof(arena_block) + b->size;
+    rt_free(a->tracker, b, sizeof(arena_block) + b->size);
+}
+
+rt_arena *rt_arena_create(rt_mem_tracker *tracker) {
+    rt_arena *a = rt_malloc(tracker, sizeof *a);
+    if (a == NULL)
+        return NULL;
+    a->tracker = tracker;
+    a->total = 0;
+    a->next_size = ARENA_FIRST_BLOCK * 2;
+    a->first = block_new(a, ARENA_FIRST_BLOCK);
+    if (a->first == NULL) {
+        rt_free(tracker, a, sizeof *a);
+        return NULL;
+    }
+    a->head = a->first;
+    return a;
+}
+
+void rt_arena_destroy(rt_arena *arena) {
+    if (arena == NULL)
+        return;
+    arena_block *b = arena->head;
+    while (b != NULL) {
+        arena_block *next = b->next;
+        block_free(arena, b);
+        b = next;
+    }
+    rt_free(arena->tracker, arena, sizeof *arena);
+}
+
+void rt_arena_reset(rt_arena *arena) {
+    if (arena == NULL)
+        return;
+    arena_block *b = arena->head;
+    while (b != NULL) {
+        arena_block *next = b->next;
+        if (b != arena->first)
+            block_free(arena, b);
+        b = next;
+    }
+    arena->head = arena->first;
+    arena->first->next = NULL;
+    arena->first->used = 0;
+    arena->next_size = ARENA_FIRST_BLOCK * 2;
+}
+
+void *rt_arena_alloc(rt_arena *arena, size_t n) {
+    size_t need = (n + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
+    if (need < n)
+        return NULL; /* overflow */
+    if (need == 0)
+        need = ARENA_ALIGN;
+    arena_block *h = arena->head;
+    if (h->size - h->used >= need) {
+        void *p = h->data + h->used;
+        h->used += need;
+        return p;
+    }
+    if (need > arena->next_size / 2) {
+        /* A large request gets its own block behind the head, which stays current. */
+        arena_block *big = block_new(arena, need);
+        if (big == NULL)
+            return NULL;
+        big->used = need;
+        big->next = h->next;
+        h->next = big;
+        return big->data;
+    }
+    arena_block *b = block_new(arena, arena->next_size);
+    if (b == NULL)
+        return NULL;
+    if (arena->next_size < ARENA_MAX_BLOCK)
+        arena->next_size *= 2;
+    b->next = h;
+    arena->head = b;
+    b->used = need;
+    return b->data;
+}
+
+void *rt_arena_calloc(rt_arena *arena, size_t n) {
+    void *p = rt_arena_alloc(arena, n);
+    if (p != NULL)
+        memset(p, 0, n);
+    return p;
+}
+
+char *rt_arena_strndup(rt_arena *arena, const char *s, size_t n) {
+    char *p = rt_arena_alloc(arena, n + 1);
+    if (p == NULL)
+        return NULL;
+    memcpy(p, s, n);
+    p[n] = '\0';
+    return p;
+}
+
+char *rt_arena_strdup(rt_arena *arena, const char *s) {
+    return rt_arena_strndup(arena, s, strlen(s));
+}
+
+size_t rt_arena_size(const rt_arena *arena) { return arena ? arena->total : 0; }

@@ -1,0 +1,283 @@
+/*
+ * rt_int.h -- the runtime's private interface (between the files of src/runtime).
+ *
+ * Bit helpers, hashing, the expression interpreter, primitives, casts, the
+ * aggregation hash table, sort state, and the execution structures of a running
+ * task: stage state, pipeline state (shared by a pipeline's threads) and thread
+ * state.  Nothing here is visible outside src/runtime.
+ */
+#ifndef QE_RT_INT_H
+#define QE_RT_INT_H
+
+#include "plan.h"
+#include "rt.h"
+
+#include <pthread.h>
+
+/* ---- bitmaps (LSB-first, 1 = valid) ---------------------------------------------------- */
+
+static inline size_t rt_bitmap_bytes(uint32_t n_bits) { return ((size_t)n_bits + 7) / 8; }
+static inline bool rt_bit_get(const uint8_t *bm, uint32_t i) { return (bm[i >> 3] >> (i & 7)) & 1; }
+static inline void rt_bit_set(uint8_t *bm, uint32_t i) { bm[i >> 3] |= (uint8_t)(1u << (i & 7)); }
+static inline void rt_bit_clear(uint8_t *bm, uint32_t i) {
+    bm[i >> 3] &= (uint8_t)~(1u << (i & 7));
+}
+static inline void rt_bit_put(uint8_t *bm, uint32_t i, bool valid) {
+    if (valid)
+        rt_bit_set(bm, i);
+    else
+        rt_bit_clear(bm, i);
+}
+
+/* ---- types, vectors -------------------------------------------------------------------- */
+
+/* PostgreSQL's lower-case name of a type, for messages ("double precision"). */
+const char *rt_type_pg_name(qe_type type);
+
+/* Appends rows of src to dst (same types, dst has room): row indices rows[first..first+n)
+ * or, when rows is NULL, the range first..first+n.  Strings are copied into dst's heap.
+ * False on out-of-memory (dst->n_rows unchanged, partial values may be written). */
+bool rt_batch_append_rows(rt_batch *dst, rt_arena *arena, const rt_batch *src,
+                          const uint32_t *rows, uint32_t first, uint32_t n);
+
+/* Three-way comparison and equality of two string views (bytewise, shorter first). */
+int rt_string_compare(const rt_vector *va, const rt_string *a, const rt_vector *vb,
+                      const rt_string *b);
+bool rt_string_equal(const rt_vector *va, const rt_string *a, const rt_vector *vb,
+                     const rt_string *b);
+
+/* ---- row buffers ---------------------------------------------------------------------- */
+
+/* Rows collected as compact batches of RT_VECTOR_SIZE rows in the buffer's own arena. */
+typedef struct rt_rowbuf {
+    rt_mem_tracker *mem;   /* charged for everything below */
+    uint32_t n_cols;
+    const qe_type *types;  /* n_cols; borrowed (must outlive the buffer's appends) */
+    rt_arena *arena;       /* owns the batches; created on the first append */
+    rt_batch **batches;    /* rt_malloc'd array */
+    uint32_t n_batches;
+    uint32_t cap;          /* capacity of batches[] */
+    uint64_t n_rows;
+} rt_rowbuf;
+
+void rt_rowbuf_init(rt_rowbuf *rb, rt_mem_tracker *mem, uint32_t n_cols, const qe_type *types);
+/* Copies the active rows of b (same types) into the buffer; false on out-of-memory. */
+bool rt_rowbuf_append(rt_rowbuf *rb, const rt_batch *b);
+/* Frees every row (the buffer can be reused after rt_rowbuf_init). */
+void rt_rowbuf_free(rt_rowbuf *rb);
+
+/* ---- catalog --------------------------------------------------------------------------- */
+
+/* A consistent view of a table's chunks for one scan (chunk headers copied). */
+typedef struct rt_table_snap {
+    uint32_t n_chunks;
+    rt_batch *chunks; /* n_chunks batch headers, in the scan's arena */
+} rt_table_snap;
+
+/* Takes a snapshot of t's chunks into arena (under the catalog lock). */
+qe_status rt_table_snapshot(rt_catalog *cat, rt_table *t, rt_arena *arena, rt_table_snap *out,
+                            rt_error *err);
+
+/* ---- hashing --------------------------------------------------------------------------- */
+
+/* hashes[k] = hash of the key columns at the k-th selected row (sel[k], or k). */
+void rt_hash_vectors(const rt_vector *const *cols, uint32_t n_cols, const uint32_t *sel,
+                     uint32_t n, uint64_t *hashes);
+/* Bits of a double with -0.0 folded into 0.0 and NaNs made canonical. */
+uint64_t rt_hash_double_bits(double d);
+
+/* ---- primitives ------------------------------------------------------------------------ */
+
+/* A binary primitive over the selected rows; returns true if some row may have failed
+ * (overflow, zero divisor), which the caller confirms with the checker. */
+typedef bool (*rt_prim2)(const rt_vector *a, const rt_vector *b, rt_vector *r,
+                         const uint32_t *sel, uint32_t n);
+/* 0 if row i is fine, else RT_JIT_ERR_OVERFLOW or RT_JIT_ERR_DIV_ZERO. */
+typedef int (*rt_prim2_check)(const rt_vector *a, const rt_vector *b, uint32_t i);
+typedef bool (*rt_prim1)(const rt_vector *a, rt_vector *r, const uint32_t *sel, uint32_t n);
+typedef int (*rt_prim1_check)(const rt_vector *a, uint32_t i);
+
+/* The primitive for a binary arithmetic/comparison op on arguments of `type`, or NULL. */
+rt_prim2 rt_prim2_lookup(plan_op_kind op, qe_type type, rt_prim2_check *check);
+/* The primitive for NEG/NOT on `type`, or NULL. */
+rt_prim1 rt_prim1_lookup(plan_op_kind op, qe_type type, rt_prim1_check *check);
+
+/* The 22003 error for an integer result of `type` out of range. */
+qe_status rt_error_out_of_range(rt_error *err, qe_type type, int position);
+/* The error of a primitive checker's code (RT_JIT_ERR_*) for a result of `type`. */
+qe_status rt_error_prim(rt_error *err, int code, qe_type type, int position);
+
+/* ---- casts ----------------------------------------------------------------------------- */
+
+/* True if values of `from` can be cast to `to` by rt_cast_vector. */
+bool rt_cast_supported(qe_type from, qe_type to);
+/* Casts the selected valid rows of in into out (values buffer of out's type; out's
+ * validity is the caller's business; VARCHAR results go to out's heap in arena).
+ * Errors (22P02 bad text, 22003 out of range) carry `position`. */
+qe_status rt_cast_vector(const rt_vector *in, rt_vector *out, const uint32_t *sel, uint32_t n,
+                         rt_arena *arena, rt_error *err, int position);
+/* Casts one value (strings of a VARCHAR result are allocated in arena). */
+qe_status rt_value_cast(const rt_value *in, qe_type to, rt_value *out, rt_arena *arena,
+                        rt_error *err, int position);
+
+/* ---- expressions ----------------------------------------------------------------------- */
+
+/* Per-morsel evaluation context. */
+typedef struct rt_eval_ctx {
+    rt_arena *arena; /* the morsel arena: string results live until the morsel ends */
+    rt_error *err;
+} rt_eval_ctx;
+
+/* A prepared expression: the plan_expr tree with result buffers and chosen primitives.
+ * Owned by one thread (results are overwritten by each evaluation). */
+typedef struct rt_expr rt_expr;
+
+/* Prepares e over an input of n_input columns of input_types (state in arena).
+ * Unsupported operator/type combinations fail with 0A000. */
+qe_status rt_expr_prepare(rt_arena *arena, const plan_expr *e, uint32_t n_input,
+                          const qe_type *input_types, rt_expr **out, rt_error *err);
+/* The result type of a prepared expression (a COLUMN's is its input column's). */
+qe_type rt_expr_type(const rt_expr *x);
+/* Evaluates over in's rows sel[0..n) (sel NULL: rows 0..n-1); *out is valid for those
+ * rows until the next evaluation or the end of the morsel. */
+qe_status rt_expr_eval(rt_expr *x, rt_eval_ctx *ctx, const rt_batch *in, const uint32_t *sel,
+                       uint32_t n, const rt_vector **out);
+/* Evaluates a BOOLEAN predicate and writes the rows where it is TRUE (increasing) to
+ * out_sel (room for n), their count to *out_n. */
+qe_status rt_expr_select(rt_expr *x, rt_eval_ctx *ctx, const rt_batch *in, const uint32_t *sel,
+                         uint32_t n, uint32_t *out_sel, uint32_t *out_n);
+
+/* ---- aggregation hash table ----------------------------------------------------------- */
+
+/* Groups of one hash aggregation (agg_ht.c).  A group is a pointer to its n_aggs
+ * consecutive rt_agg_state, stable for the table's lifetime.  Not thread-safe. */
+typedef struct rt_agg_ht rt_agg_ht;
+
+/* An empty table; NULL on out-of-memory. */
+rt_agg_ht *rt_agg_ht_create(rt_mem_tracker *mem, uint32_t n_keys, const qe_type *key_types,
+                            uint32_t n_aggs);
+void rt_agg_ht_destroy(rt_agg_ht *ht); /* accepts NULL */
+uint64_t rt_agg_ht_count(const rt_agg_ht *ht);
+/* Group g (0..count-1, in creation order). */
+rt_agg_state *rt_agg_ht_group(const rt_agg_ht *ht, uint64_t g);
+/* Key column c of a group (strings borrowed from the table); false if NULL. */
+bool rt_agg_ht_key(const rt_agg_ht *ht, const rt_agg_state *group, uint32_t c, rt_value *out);
+/* The one group of a table without keys (created on first use); NULL on out-of-memory. */
+rt_agg_state *rt_agg_ht_single(rt_agg_ht *ht);
+/* For the selected rows of the key columns (types as at creation), finds or creates
+ * each row's group: out[k] for the k-th selected row.  hashes: scratch of n entries.
+ * False on out-of-memory. */
+bool rt_agg_ht_find(rt_agg_ht *ht, const rt_vector *const *keys, const uint32_t *sel,
+                    uint32_t n, uint64_t *hashes, rt_agg_state **out);
+/* Finds or creates in ht the group equal to `group` of src (same key types). */
+rt_agg_state *rt_agg_ht_find_row(rt_agg_ht *ht, const rt_agg_ht *src, const rt_agg_state *group);
+
+/* ---- execution: stage, pipeline and thread state --------------------------------------- */
+
+/* The operator states of one running stage that outlive a pipeline (AGG_SINK -> AGG_SOURCE,
+ * SORT_SINK -> SORT_SOURCE), indexed by plan_op.state_id. */
+typedef struct rt_stage_exec {
+    const plan_stage *stage;
+    uint32_t n_states;
+    void **states;               /* calloc'd; an rt_agg_result or rt_sort_result */
+    void (**destroy)(void *);    /* destructor of each non-NULL state */
+} rt_stage_exec;
+
+typedef struct rt_source_ops rt_source_ops;
+typedef struct rt_sink_ops rt_sink_ops;
+
+/* Shared by the threads of one pipeline run. */
+struct rt_pipeline_state {
+    const rt_task *task;
+    rt_stage_exec *stage;
+    const plan_pipeline *pipe;
+    const plan_op *source;          /* pipe->ops[0] */
+    const plan_op *sink;            /* pipe->ops[n_ops-1] */
+    const rt_source_ops *src_ops;
+    const rt_sink_ops *sink_ops;
+    rt_pipeline_fn compiled;        /* or NULL: interpret */
+    uint32_t n_threads;
+    uint32_t n_sink_in;             /* the sink's input schema: the op before it */
+    const qe_type *sink_in_types;
+    rt_arena *arena;                /* shared state; used only before threads start,
+                                       after they end, or under mu */
+    void *src;                      /* the source's shared state */
+    void *snk;                      /* the sink's shared state */
+    _Atomic int64_t *limit_seen;    /* per op index: rows a LIMIT has seen */
+    _Atomic bool failed;            /* some thread failed: everybody stops */
+    _Atomic bool limit_done;        /* a LIMIT has all its rows: sources may stop */
+    pthread_mutex_t mu;             /* guards error and ordered sink calls */
+    bool has_error;
+    rt_error error;                 /* the first failure */
+    _Atomic uint64_t rows_out;      /* rows given to result/exchange sinks */
+    _Atomic uint64_t rows_written;  /* rows appended by the insert sink */
+    rt_thread_state **threads;      /* n_threads */
+};
+
+/* One thread of a pipeline run. */
+struct rt_thread_state {
+    rt_pipeline_state *ps;
+    uint32_t idx;              /* 0..n_threads-1 */
+    rt_arena *arena;           /* thread lifetime: operator states, scratch */
+    rt_arena *morsel_arena;    /* reset before each morsel */
+    rt_error err;              /* this thread's failure */
+    void **ops;                /* per op index: the operator's thread state */
+    void *sink;                /* the sink's thread-local state */
+    rt_batch *scratch[2];      /* rt_jit_scratch slots (compiled pipelines only) */
+    pthread_t thread;
+    bool started;              /* thread runs (joined at the end) */
+};
+
+struct rt_source_ops {
+    /* Sets up ps->src (shared cursor). */
+    qe_status (*init)(rt_pipeline_state *ps, rt_error *err);
+    /* The next morsel for ts (allocated in ts->morsel_arena or borrowed); NULL at end. */
+    qe_status (*next)(rt_pipeline_state *ps, rt_thread_state *ts, const rt_batch **out);
+    /* Releases what init set up besides arena memory; may be NULL. */
+    void (*destroy)(rt_pipeline_state *ps);
+};
+
+struct rt_sink_ops {
+    /* Sets up ps->snk. */
+    qe_status (*init)(rt_pipeline_state *ps, rt_error *err);
+    /* Sets up ts->sink (may be NULL). */
+    qe_status (*thread_init)(rt_pipeline_state *ps, rt_thread_state *ts);
+    /* Consumes a batch (may have a selection); errors go to ts->err. */
+    qe_status (*push)(rt_pipeline_state *ps, rt_thread_state *ts, const rt_batch *b);
+    /* In the thread, after its last morsel (flush buffers); may be NULL. */
+    qe_status (*thread_finish)(rt_pipeline_state *ps, rt_thread_state *ts);
+    /* After every thread finished without error: combine thread-local state. */
+    qe_status (*finish)(rt_pipeline_state *ps, rt_error *err);
+    /* Frees what is left (also after a failure); may be NULL. */
+    void (*destroy)(rt_pipeline_state *ps);
+};
+
+extern const rt_source_ops rt_scan_source, rt_values_source, rt_exchange_source;
+extern const rt_source_ops rt_agg_source, rt_sort_source;
+extern const rt_sink_ops rt_agg_sink, rt_sort_sink, rt_exchange_sink, rt_insert_sink,
+    rt_result_sink_ops;
+
+/* Prepares the thread state of operator op_idx (FILTER, PROJECT, LIMIT) into ts->ops. */
+qe_status rt_operator_prepare(rt_pipeline_state *ps, rt_thread_state *ts, uint32_t op_idx);
+/* Runs a morsel through the operators between source and sink, then into the sink. */
+qe_status rt_operators_run(rt_pipeline_state *ps, rt_thread_state *ts, const rt_batch *morsel);
+/* Pushes a batch into the pipeline's sink (the interpreter's last step, rt_jit_push). */
+qe_status rt_sink_push(rt_pipeline_state *ps, rt_thread_state *ts, const rt_batch *b);
+/* Stores a stage state (destroyed with the stage), replacing nothing. */
+void rt_stage_put(rt_stage_exec *sx, uint32_t state_id, void *state, void (*destroy)(void *));
+/* The state of state_id, or NULL after setting an internal error. */
+void *rt_stage_get(rt_stage_exec *sx, uint32_t state_id, rt_error *err);
+/* True (after setting the 57014 error) if the task was cancelled. */
+bool rt_task_cancelled(const rt_task *task, rt_error *err);
+/* Sets an internal (XX000) error about a malformed plan. */
+qe_status rt_plan_error(rt_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Creates the rt_jit_scratch batches of a thread of a compiled pipeline. */
+qe_status rt_jit_prepare_thread(rt_thread_state *ts);
+/* Group keys of an AGG_SINK and the aggregation of the JIT helper. */
+qe_status rt_agg_jit_groups(rt_pipeline_state *ps, rt_thread_state *ts, const rt_batch *keys,
+                            rt_agg_state **states);
+/* Types of the AGG_SINK's group keys (n_groups entries in ps->arena), or NULL. */
+const qe_type *rt_agg_key_types(const rt_pipeline_state *ps);
+
+#endif /* QE_RT_INT_H */

@@ -1,0 +1,281 @@
+/*
+ * sort.c -- SORT_SINK (collects rows, then sorts) and SORT_SOURCE (emits them).
+ *
+ * Each thread copies its input rows into a run (an rt_rowbuf: compact batches in its
+ * own arena).  At the pipeline end the runs of all threads (in thread order)
+ * become one list of row references (batch, row) that a stable merge sort orders by
+ * the sort keys: ASC/DESC, NULLS FIRST/LAST, strings bytewise, doubles with NaN
+ * after every other value (PostgreSQL).  The SORT_SOURCE pipeline is `ordered`: it
+ * gathers the referenced rows into output batches in order.
+ */
+#include "rt_int.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The stage state: every row, sorted. */
+typedef struct sort_result {
+    rt_mem_tracker *mem;
+    uint32_t n_runs;
+    uint32_t runs_cap;    /* entries allocated in runs */
+    rt_rowbuf *runs;      /* rt_malloc'd: each thread's rows (they own the batches) */
+    rt_batch **batches;   /* all batches of all runs (rt_malloc'd) */
+    uint32_t n_batches;
+    uint64_t *refs;       /* (batch << 32 | row), sorted (rt_malloc'd) */
+    uint64_t n_rows;
+} sort_result;
+
+/* The sort keys, resolved. */
+typedef struct sort_def {
+    uint32_t n_keys;
+    const plan_sort_key *keys;
+    uint32_t *cols;       /* key column indexes */
+} sort_def;
+
+static void sort_result_destroy(void *p) {
+    sort_result *res = p;
+    for (uint32_t i = 0; i < res->n_runs; i++)
+        rt_rowbuf_free(&res->runs[i]);
+    rt_free(res->mem, res->runs, sizeof(rt_rowbuf) * res->runs_cap);
+    rt_free(res->mem, res->batches, sizeof(rt_batch *) * res->n_batches);
+    rt_free(res->mem, res->refs, sizeof(uint64_t) * res->n_rows);
+    rt_free(res->mem, res, sizeof *res);
+}
+
+/* ---- SORT_SINK ------------------------------------------------------------------------- */
+
+static qe_status sort_sink_init(rt_pipeline_state *ps, rt_error *err) {
+    const plan_op *op = ps->sink;
+    sort_def *d = rt_arena_calloc(ps->arena, sizeof *d);
+    if (d == NULL || (d->cols = rt_arena_alloc(ps->arena, sizeof(uint32_t) * (op->u.sort.n_keys + 1))) == NULL)
+        return rt_error_nomem(err, ps->task->mem);
+    if (op->state_id >= ps->stage->n_states)
+        return rt_plan_error(err, "sort state %u does not exist", op->state_id);
+    d->n_keys = op->u.sort.n_keys;
+    d->keys = op->u.sort.keys;
+    for (uint32_t k = 0; k < d->n_keys; k++) {
+        const plan_expr *e = d->keys[k].expr;
+        if (e == NULL || e->kind != PLAN_EXPR_COLUMN || e->u.column >= ps->n_sink_in)
+            return rt_plan_error(err, "sort key %u is not a column of the input", k);
+        d->cols[k] = e->u.column;
+    }
+    ps->snk = d;
+    return QE_OK;
+}
+
+static qe_status sort_thread_init(rt_pipeline_state *ps, rt_thread_state *ts) {
+    rt_rowbuf *r = rt_arena_calloc(ts->arena, sizeof *r);
+    if (r == NULL)
+        return rt_error_nomem(&ts->err, ps->task->mem);
+    rt_rowbuf_init(r, ps->task->mem, ps->n_sink_in, ps->sink_in_types);
+    ts->sink = r;
+    return QE_OK;
+}
+
+static qe_status sort_push(rt_pipeline_state *ps, rt_thread_state *ts, const rt_batch *b) {
+    return rt_rowbuf_append(ts->sink, b) ? QE_OK : rt_error_nomem(&ts->err, ps->task->mem);
+}
+
+/* Compares two doubles: NaN after everything, equal to itself. */
+static int cmp_double(double a, double b) {
+    if (isnan(a) || isnan(b))
+        return isnan(a) - isnan(b);
+    return (a > b) - (a < b);
+}
+
+/* Compares row ra of va with row rb of vb (same type, both valid). */
+static int cmp_values(const rt_vector *va, uint32_t ra, const rt_vector *vb, uint32_t rb) {
+    switch (va->type) {
+    case QE_TYPE_BOOLEAN: {
+        int a = ((const uint8_t *)va->values)[ra], b = ((const uint8_t *)vb->values)[rb];
+        return (a > b) - (a < b);
+    }
+    case QE_TYPE_SMALLINT: {
+        int16_t a = ((const int16_t *)va->values)[ra], b = ((const int16_t *)vb->values)[rb];
+        return (a > b) - (a < b);
+    }
+    case QE_TYPE_INTEGER:
+    case QE_TYPE_DATE: {
+        int32_t a = ((const int32_t *)va->values)[ra], b = ((const int32_t *)vb->values)[rb];
+        return (a > b) - (a < b);
+    }
+    case QE_TYPE_REAL:
+        return cmp_double(((const float *)va->values)[ra], ((const float *)vb->values)[rb]);
+    case QE_TYPE_DOUBLE:
+        return cmp_double(((const double *)va->values)[ra], ((const double *)vb->values)[rb]);
+    case QE_TYPE_VARCHAR:
+        return rt_string_compare(va, &((const rt_string *)va->values)[ra], vb,
+                                 &((const rt_string *)vb->values)[rb]);
+    case QE_TYPE_NULL: return 0;
+    default: {
+        int64_t a = ((const int64_t *)va->values)[ra], b = ((const int64_t *)vb->values)[rb];
+        return (a > b) - (a < b);
+    }
+    }
+}
+
+typedef struct sort_ctx {
+    const sort_def *def;
+    rt_batch *const *batches;
+} sort_ctx;
+
+/* Orders two row references by the sort keys (0 when equal: stability decides). */
+static int cmp_refs(const sort_ctx *c, uint64_t x, uint64_t y) {
+    const rt_batch *bx = c->batches[x >> 32], *by = c->batches[y >> 32];
+    uint32_t rx = (uint32_t)x, ry = (uint32_t)y;
+    for (uint32_t k = 0; k < c->def->n_keys; k++) {
+        const plan_sort_key *key = &c->def->keys[k];
+        const rt_vector *vx = &bx->cols[c->def->cols[k]], *vy = &by->cols[c->def->cols[k]];
+        bool nx = vx->type == QE_TYPE_NULL || !rt_vector_is_valid(vx, rx);
+        bool ny = vy->type == QE_TYPE_NULL || !rt_vector_is_valid(vy, ry);
+        int r;
+        if (nx || ny)
+            r = nx == ny ? 0 : (nx ? -1 : 1) * (key->nulls_first ? 1 : -1);
+        else
+            r = cmp_values(vx, rx, vy, ry) * (key->descending ? -1 : 1);
+        if (r != 0)
+            return r;
+    }
+    return 0;
+}
+
+/* Stable bottom-up merge sort of refs[0..n) using tmp (n entries). */
+static void merge_sort(const sort_ctx *c, uint64_t *refs, uint64_t *tmp, uint64_t n) {
+    uint64_t *src = refs, *dst = tmp;
+    for (uint64_t width = 1; width < n; width *= 2) {
+        for (uint64_t lo = 0; lo < n; lo += 2 * width) {
+            uint64_t mid = lo + width < n ? lo + width : n;
+            uint64_t hi = lo + 2 * width < n ? lo + 2 * width : n;
+            uint64_t i = lo, j = mid, o = lo;
+            while (i < mid && j < hi)
+                dst[o++] = cmp_refs(c, src[j], src[i]) < 0 ? src[j++] : src[i++];
+            while (i < mid)
+                dst[o++] = src[i++];
+            while (j < hi)
+                dst[o++] = src[j++];
+        }
+        uint64_t *t = src;
+        src = dst;
+        dst = t;
+    }
+    if (src != refs)
+        memcpy(refs, src, sizeof(uint64_t) * n);
+}
+
+/* Moves every thread's run into res and lists all batches and rows. */
+static qe_status collect_runs(rt_pipeline_state *ps, sort_result *res, rt_error *err) {
+    rt_mem_tracker *mem = ps->task->mem;
+    res->runs = rt_malloc(mem, sizeof(rt_rowbuf) * ps->n_threads);
+    if (res->runs == NULL)
+        return rt_error_nomem(err, mem);
+    res->runs_cap = ps->n_threads;
+    uint32_t n_batches = 0;
+    for (uint32_t t = 0; t < ps->n_threads; t++) {
+        rt_rowbuf *r = ps->threads[t]->sink;
+        res->runs[res->n_runs++] = *r;
+        rt_rowbuf_init(r, r->mem, r->n_cols, r->types); /* the result owns the rows now */
+        n_batches += res->runs[t].n_batches;
+    }
+    res->batches = rt_malloc(mem, sizeof(rt_batch *) * (n_batches ? n_batches : 1));
+    if (res->batches == NULL)
+        return rt_error_nomem(err, mem);
+    for (uint32_t t = 0; t < res->n_runs; t++)
+        for (uint32_t i = 0; i < res->runs[t].n_batches; i++) {
+            rt_batch *b = res->runs[t].batches[i];
+            res->batches[res->n_batches++] = b;
+            res->n_rows += b->n_rows;
+        }
+    return QE_OK;
+}
+
+static qe_status sort_finish(rt_pipeline_state *ps, rt_error *err) {
+    rt_mem_tracker *mem = ps->task->mem;
+    sort_result *res = rt_malloc(mem, sizeof *res);
+    if (res == NULL)
+        return rt_error_nomem(err, mem);
+    memset(res, 0, sizeof *res);
+    res->mem = mem;
+    rt_stage_put(ps->stage, ps->sink->state_id, res, sort_result_destroy);
+    qe_status st = collect_runs(ps, res, err);
+    if (st != QE_OK)
+        return st;
+    uint64_t n = res->n_rows;
+    res->refs = rt_malloc(mem, sizeof(uint64_t) * (n ? n : 1));
+    uint64_t *tmp = rt_malloc(mem, sizeof(uint64_t) * (n ? n : 1));
+    if (res->refs == NULL || tmp == NULL) {
+        rt_free(mem, tmp, sizeof(uint64_t) * (n ? n : 1));
+        return rt_error_nomem(err, mem);
+    }
+    uint64_t k = 0;
+    for (uint32_t b = 0; b < res->n_batches; b++)
+        for (uint32_t r = 0; r < res->batches[b]->n_rows; r++)
+            res->refs[k++] = (uint64_t)b << 32 | r;
+    sort_ctx c = {ps->snk, res->batches};
+    merge_sort(&c, res->refs, tmp, n);
+    rt_free(mem, tmp, sizeof(uint64_t) * (n ? n : 1));
+    return QE_OK;
+}
+
+static void sort_sink_destroy(rt_pipeline_state *ps) {
+    for (uint32_t t = 0; ps->threads != NULL && t < ps->n_threads; t++) {
+        rt_rowbuf *r = ps->threads[t] ? ps->threads[t]->sink : NULL;
+        if (r != NULL)
+            rt_rowbuf_free(r);
+    }
+}
+
+const rt_sink_ops rt_sort_sink = {sort_sink_init, sort_thread_init, sort_push, NULL, sort_finish,
+                                  sort_sink_destroy};
+
+/* ---- SORT_SOURCE ----------------------------------------------------------------------- */
+
+typedef struct sort_src {
+    const sort_result *res;
+    _Atomic uint64_t next;  /* first sorted row of the next morsel */
+} sort_src;
+
+static qe_status sort_source_init(rt_pipeline_state *ps, rt_error *err) {
+    sort_result *res = rt_stage_get(ps->stage, ps->source->state_id, err);
+    if (res == NULL)
+        return QE_INTERNAL;
+    for (uint32_t b = 0; b < res->n_batches && b < 1; b++) {
+        const rt_batch *first = res->batches[b];
+        bool same = first->n_cols == ps->source->n_cols;
+        for (uint32_t c = 0; same && c < first->n_cols; c++)
+            same = first->cols[c].type == ps->source->types[c];
+        if (!same)
+            return rt_plan_error(err, "sort source schema differs from its sort's input");
+    }
+    sort_src *s = rt_arena_calloc(ps->arena, sizeof *s);
+    if (s == NULL)
+        return rt_error_nomem(err, ps->task->mem);
+    s->res = res;
+    ps->src = s;
+    return QE_OK;
+}
+
+static qe_status sort_source_next(rt_pipeline_state *ps, rt_thread_state *ts,
+                                  const rt_batch **out) {
+    sort_src *s = ps->src;
+    const sort_result *res = s->res;
+    uint64_t start = atomic_fetch_add(&s->next, RT_VECTOR_SIZE);
+    *out = NULL;
+    if (start >= res->n_rows)
+        return QE_OK;
+    uint32_t n = (uint32_t)(res->n_rows - start < RT_VECTOR_SIZE ? res->n_rows - start
+                                                                  : RT_VECTOR_SIZE);
+    rt_batch *b = rt_batch_create(ts->morsel_arena, ps->source->n_cols, ps->source->types, n);
+    if (b == NULL)
+        return rt_error_nomem(&ts->err, ps->task->mem);
+    for (uint32_t k = 0; k < n; k++) {
+        uint64_t ref = res->refs[start + k];
+        uint32_t row = (uint32_t)ref;
+        if (!rt_batch_append_rows(b, ts->morsel_arena, res->batches[ref >> 32], &row, 0, 1))
+            return rt_error_nomem(&ts->err, ps->task->mem);
+    }
+    *out = b;
+    return QE_OK;
+}
+
+const rt_source_ops rt_sort_source = {sort_source_init, sort_source_next, NULL};

@@ -1,0 +1,325 @@
+/*
+ * task.c -- rt_task_run: runs the pipelines of one stage task, morsel-driven.
+ *
+ * Control flow: for each pipeline of the stage, in order, set up the shared
+ * pipeline state (source cursor, sink), prepare one thread state per thread
+ * (operator states, thread-local sink state), then run the morsel loop on
+ * n_threads threads (the calling thread is thread 0; `ordered` pipelines run on
+ * it alone).  Each thread pulls morsels from the shared source, runs them through
+ * the interpreter's operators or the pipeline's compiled function into its
+ * thread-local sink state, and flushes at the end; after the join the sink merges
+ * the thread-local states (hash tables, sort runs) into the stage's operator state
+ * that the next pipeline's source reads.  The first failure stops every thread at
+ * its next morsel and becomes the task's error; cancellation is checked per morsel.
+ */
+#include "rt_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* Role of each physical operator kind (0 source, 1 operator, 2 sink). */
+static const int phys_role[] = {
+#define X(name, text, role) role,
+    PLAN_PHYS_LIST(X)
+#undef X
+};
+
+qe_status rt_plan_error(rt_error *err, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    rt_error_vset(err, QE_INTERNAL, "XX000", -1, fmt, ap);
+    va_end(ap);
+    return QE_INTERNAL;
+}
+
+bool rt_task_cancelled(const rt_task *task, rt_error *err) {
+    if (task->cancel == NULL || !atomic_load(task->cancel))
+        return false;
+    rt_error_set(err, QE_CANCELLED, "57014", -1, "canceling statement due to user request");
+    return true;
+}
+
+void rt_stage_put(rt_stage_exec *sx, uint32_t state_id, void *state, void (*destroy)(void *)) {
+    if (sx->states[state_id] != NULL && sx->destroy[state_id] != NULL)
+        sx->destroy[state_id](sx->states[state_id]);
+    sx->states[state_id] = state;
+    sx->destroy[state_id] = destroy;
+}
+
+void *rt_stage_get(rt_stage_exec *sx, uint32_t state_id, rt_error *err) {
+    if (state_id >= sx->n_states || sx->states[state_id] == NULL) {
+        rt_plan_error(err, "operator state %u is not built by an earlier pipeline", state_id);
+        return NULL;
+    }
+    return sx->states[state_id];
+}
+
+qe_status rt_sink_push(rt_pipeline_state *ps, rt_thread_state *ts, const rt_batch *b) {
+    if (rt_batch_active(b) == 0)
+        return QE_OK;
+    return ps->sink_ops->push(ps, ts, b);
+}
+
+/* ---- set-up ---------------------------------------------------------------------------- */
+
+static const rt_source_ops *source_ops_of(plan_phys_kind kind) {
+    switch (kind) {
+    case PLAN_PHYS_SCAN: return &rt_scan_source;
+    case PLAN_PHYS_VALUES: return &rt_values_source;
+    case PLAN_PHYS_EXCHANGE_SOURCE: return &rt_exchange_source;
+    case PLAN_PHYS_AGG_SOURCE: return &rt_agg_source;
+    case PLAN_PHYS_SORT_SOURCE: return &rt_sort_source;
+    default: return NULL;
+    }
+}
+
+static const rt_sink_ops *sink_ops_of(plan_phys_kind kind) {
+    switch (kind) {
+    case PLAN_PHYS_AGG_SINK: return &rt_agg_sink;
+    case PLAN_PHYS_SORT_SINK: return &rt_sort_sink;
+    case PLAN_PHYS_EXCHANGE_SINK: return &rt_exchange_sink;
+    case PLAN_PHYS_INSERT_SINK: return &rt_insert_sink;
+    case PLAN_PHYS_RESULT_SINK: return &rt_result_sink_ops;
+    default: return NULL;
+    }
+}
+
+/* Checks the shape of a pipeline: source, operators, sink, each with a schema. */
+static qe_status check_pipeline(const plan_pipeline *pipe, rt_error *err) {
+    if (pipe == NULL || pipe->n_ops < 2 || pipe->ops == NULL)
+        return rt_plan_error(err, "pipeline needs a source and a sink");
+    for (uint32_t i = 0; i < pipe->n_ops; i++) {
+        const plan_op *op = pipe->ops[i];
+        int want = i == 0 ? 0 : i == pipe->n_ops - 1 ? 2 : 1;
+        if (op == NULL || (unsigned)op->kind >= sizeof phys_role / sizeof phys_role[0] ||
+            phys_role[op->kind] != want)
+            return rt_plan_error(err, "pipeline %u: operator %u has the wrong role", pipe->id, i);
+        if (op->n_cols > 0 && op->types == NULL)
+            return rt_plan_error(err, "pipeline %u: operator %u has no column types", pipe->id, i);
+    }
+    return QE_OK;
+}
+
+static void thread_state_destroy(rt_thread_state *ts) {
+    if (ts == NULL)
+        return;
+    rt_arena_destroy(ts->morsel_arena);
+    rt_arena *arena = ts->arena;
+    rt_arena_destroy(arena); /* ts itself lives in its arena */
+}
+
+/* Creates thread idx's state: arenas, operator states, thread-local sink state. */
+static qe_status thread_state_create(rt_pipeline_state *ps, uint32_t idx, rt_error *err) {
+    rt_arena *arena = rt_arena_create(ps->task->mem);
+    rt_thread_state *ts = arena ? rt_arena_calloc(arena, sizeof *ts) : NULL;
+    if (ts == NULL) {
+        rt_arena_destroy(arena);
+        return rt_error_nomem(err, ps->task->mem);
+    }
+    ts->ps = ps;
+    ts->idx = idx;
+    ts->arena = arena;
+    rt_error_clear(&ts->err);
+    ps->threads[idx] = ts;
+    ts->morsel_arena = rt_arena_create(ps->task->mem);
+    ts->ops = rt_arena_calloc(arena, sizeof(void *) * ps->pipe->n_ops);
+    if (ts->morsel_arena == NULL || ts->ops == NULL)
+        return rt_error_nomem(err, ps->task->mem);
+    qe_status st = QE_OK;
+    for (uint32_t i = 1; i + 1 < ps->pipe->n_ops && st == QE_OK; i++)
+        st = rt_operator_prepare(ps, ts, i);
+    if (st == QE_OK)
+        st = ps->sink_ops->thread_init(ps, ts);
+    if (st == QE_OK && ps->compiled != NULL)
+        st = rt_jit_prepare_thread(ts);
+    if (st != QE_OK)
+        rt_error_copy(err, &ts->err);
+    return st;
+}
+
+/* Records a thread's failure as the pipeline's error (the first one wins). */
+static void pipeline_fail(rt_pipeline_state *ps, const rt_error *e) {
+    pthread_mutex_lock(&ps->mu);
+    if (!ps->has_error) {
+        rt_error_copy(&ps->error, e);
+        ps->has_error = true;
+    }
+    pthread_mutex_unlock(&ps->mu);
+    atomic_store(&ps->failed, true);
+}
+
+/* ---- the morsel loop ------------------------------------------------------------------- */
+
+static void sleep_ms(uint32_t ms) {
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0) {
+    }
+}
+
+static qe_status run_morsel(rt_pipeline_state *ps, rt_thread_state *ts, const rt_batch *m) {
+    if (ps->compiled == NULL)
+        return rt_operators_run(ps, ts, m);
+    qe_status st = ps->compiled(ps, ts, m);
+    if (st != QE_OK && ts->err.status == QE_OK)
+        rt_error_set(&ts->err, st, "XX000", -1, "compiled pipeline failed without an error");
+    return st;
+}
+
+static qe_status morsel_loop(rt_pipeline_state *ps, rt_thread_state *ts) {
+    bool drain = ps->source->kind == PLAN_PHYS_EXCHANGE_SOURCE;
+    for (;;) {
+        if (atomic_load(&ps->failed))
+            return QE_OK;
+        if (rt_task_cancelled(ps->task, &ts->err))
+            return QE_CANCELLED;
+        if (atomic_load(&ps->limit_done) && !drain)
+            return QE_OK;
+        rt_arena_reset(ts->morsel_arena);
+        const rt_batch *m = NULL;
+        qe_status st = ps->src_ops->next(ps, ts, &m);
+        if (st != QE_OK || m == NULL)
+            return st;
+        if (ps->task->debug_delay_ms > 0) {
+            sleep_ms(ps->task->debug_delay_ms);
+            if (rt_task_cancelled(ps->task, &ts->err))
+                return QE_CANCELLED;
+        }
+        /* Past a LIMIT, exchange input is drained so producers never block. */
+        if (atomic_load(&ps->limit_done) || rt_batch_active(m) == 0)
+            continue;
+        if ((st = run_morsel(ps, ts, m)) != QE_OK)
+            return st;
+    }
+}
+
+static void *thread_main(void *arg) {
+    rt_thread_state *ts = arg;
+    rt_pipeline_state *ps = ts->ps;
+    qe_status st = morsel_loop(ps, ts);
+    if (st == QE_OK && !atomic_load(&ps->failed) && ps->sink_ops->thread_finish != NULL)
+        st = ps->sink_ops->thread_finish(ps, ts);
+    rt_arena_reset(ts->morsel_arena);
+    if (st != QE_OK) {
+        if (ts->err.status == QE_OK)
+            rt_error_set(&ts->err, st, "XX000", -1, "pipeline failed without an error");
+        pipeline_fail(ps, &ts->err);
+    }
+    return NULL;
+}
+
+/* Runs thread 0 on the calling thread and the others on new threads; a thread that
+ * cannot be started runs on the calling thread afterwards (results do not depend on
+ * the number of threads). */
+static void run_threads(rt_pipeline_state *ps) {
+    for (uint32_t t = 1; t < ps->n_threads; t++) {
+        rt_thread_state *ts = ps->threads[t];
+        ts->started = pthread_create(&ts->thread, NULL, thread_main, ts) == 0;
+    }
+    thread_main(ps->threads[0]);
+    for (uint32_t t = 1; t < ps->n_threads; t++) {
+        rt_thread_state *ts = ps->threads[t];
+        if (ts->started)
+            pthread_join(ts->thread, NULL);
+        else
+            thread_main(ts);
+    }
+}
+
+/* ---- one pipeline ---------------------------------------------------------------------- */
+
+static qe_status pipeline_setup(rt_pipeline_state *ps, rt_error *err) {
+    const plan_pipeline *pipe = ps->pipe;
+    ps->source = pipe->ops[0];
+    ps->sink = pipe->ops[pipe->n_ops - 1];
+    ps->src_ops = source_ops_of(ps->source->kind);
+    ps->sink_ops = sink_ops_of(ps->sink->kind);
+    const plan_op *in = pipe->ops[pipe->n_ops - 2];
+    ps->n_sink_in = in->n_cols;
+    ps->sink_in_types = in->types;
+    /* Sorted output keeps its order only on one thread, whatever the flag says. */
+    bool ordered = pipe->ordered || ps->source->kind == PLAN_PHYS_SORT_SOURCE;
+    ps->n_threads = ordered ? 1 : ps->task->n_threads;
+    ps->limit_seen = rt_arena_calloc(ps->arena, sizeof(_Atomic int64_t) * pipe->n_ops);
+    ps->threads = rt_arena_calloc(ps->arena, sizeof(rt_thread_state *) * ps->n_threads);
+    if (ps->limit_seen == NULL || ps->threads == NULL)
+        return rt_error_nomem(err, ps->task->mem);
+    qe_status st = ps->src_ops->init(ps, err);
+    if (st == QE_OK)
+        st = ps->sink_ops->init(ps, err);
+    for (uint32_t t = 0; t < ps->n_threads && st == QE_OK; t++)
+        st = thread_state_create(ps, t, err);
+    return st;
+}
+
+static void pipeline_teardown(rt_pipeline_state *ps) {
+    if (ps->sink_ops != NULL && ps->sink_ops->destroy != NULL)
+        ps->sink_ops->destroy(ps);
+    if (ps->src_ops != NULL && ps->src_ops->destroy != NULL)
+        ps->src_ops->destroy(ps);
+    if (ps->threads != NULL)
+        for (uint32_t t = 0; t < ps->n_threads; t++)
+            thread_state_destroy(ps->threads[t]);
+    rt_arena_destroy(ps->arena);
+    pthread_mutex_destroy(&ps->mu);
+    free(ps);
+}
+
+static qe_status run_pipeline(const rt_task *task, rt_stage_exec *sx, uint32_t p,
+                              rt_task_stats *stats, rt_error *err) {
+    const plan_pipeline *pipe = task->stage->pipelines[p];
+    qe_status st = check_pipeline(pipe, err);
+    if (st != QE_OK)
+        return st;
+    rt_pipeline_state *ps = calloc(1, sizeof *ps);
+    if (ps == NULL)
+        return rt_error_nomem(err, task->mem);
+    pthread_mutex_init(&ps->mu, NULL);
+    ps->task = task;
+    ps->stage = sx;
+    ps->pipe = pipe;
+    ps->compiled = task->compiled ? task->compiled[p] : NULL;
+    ps->arena = rt_arena_create(task->mem);
+    st = ps->arena ? pipeline_setup(ps, err) : rt_error_nomem(err, task->mem);
+    if (st == QE_OK) {
+        run_threads(ps);
+        if (ps->has_error) {
+            rt_error_copy(err, &ps->error);
+            st = ps->error.status;
+        } else {
+            st = ps->sink_ops->finish(ps, err);
+        }
+    }
+    stats->rows_out += atomic_load(&ps->rows_out);
+    stats->rows_written += atomic_load(&ps->rows_written);
+    pipeline_teardown(ps);
+    return st;
+}
+
+qe_status rt_task_run(const rt_task *task, rt_task_stats *stats, rt_error *err) {
+    rt_task_stats local;
+    if (stats == NULL)
+        stats = &local;
+    memset(stats, 0, sizeof *stats);
+    if (task == NULL || task->stage == NULL || task->n_threads == 0)
+        return rt_plan_error(err, "task without a stage or threads");
+    const plan_stage *stage = task->stage;
+    if (stage->n_pipelines > 0 && stage->pipelines == NULL)
+        return rt_plan_error(err, "stage %u has no pipeline list", stage->id);
+    rt_stage_exec sx = {.stage = stage, .n_states = stage->n_states};
+    sx.states = calloc(stage->n_states ? stage->n_states : 1, sizeof(void *));
+    sx.destroy = calloc(stage->n_states ? stage->n_states : 1, sizeof(void (*)(void *)));
+    qe_status st = QE_OK;
+    if (sx.states == NULL || sx.destroy == NULL)
+        st = rt_error_nomem(err, task->mem);
+    for (uint32_t p = 0; p < stage->n_pipelines && st == QE_OK; p++)
+        st = run_pipeline(task, &sx, p, stats, err);
+    for (uint32_t i = 0; sx.states != NULL && sx.destroy != NULL && i < sx.n_states; i++)
+        if (sx.states[i] != NULL && sx.destroy[i] != NULL)
+            sx.destroy[i](sx.states[i]);
+    free(sx.states);
+    free(sx.destroy);
+    if (task->mem != NULL)
+        stats->peak_memory = (uint64_t)atomic_load(&task->mem->peak);
+    return st;
+}

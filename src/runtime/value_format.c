@@ -1,0 +1,130 @@
+/*
+ * value_format.c -- values as text: rt_value_format and the public qe_value_format.
+ *
+ * Integers in decimal; DOUBLE with the shortest of %.15g/%.16g/%.17g that reads back
+ * to the same bits, integral values with a trailing ".0" as DuckDB prints them
+ * (2.0, -0.0), and inf/-inf/nan; BOOLEAN as true/false; DATE as YYYY-MM-DD and
+ * TIMESTAMP as YYYY-MM-DD HH:MM:SS[.ffffff] (proleptic Gregorian).  Both functions
+ * behave like snprintf: they return the length the full text needs.
+ */
+#include "rt_int.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Copies text into buf (truncating, NUL-terminated) and returns its length. */
+static int put_text(char *buf, size_t cap, const char *text, size_t len) {
+    if (cap > 0) {
+        size_t n = len < cap - 1 ? len : cap - 1;
+        memcpy(buf, text, n);
+        buf[n] = '\0';
+    }
+    return (int)len;
+}
+
+/* Shortest round-trip text of a double into out (at least 32 bytes). */
+static void format_double(double d, char *out, size_t cap) {
+    if (isnan(d)) {
+        snprintf(out, cap, "nan");
+        return;
+    }
+    if (isinf(d)) {
+        snprintf(out, cap, d < 0 ? "-inf" : "inf");
+        return;
+    }
+    for (int prec = 15; prec <= 17; prec++) {
+        snprintf(out, cap, "%.*g", prec, d);
+        if (prec == 17 || strtod(out, NULL) == d)
+            break;
+    }
+    /* Integral values print with ".0" (DuckDB): only digits and a sign so far. */
+    if (strspn(out, "-0123456789") == strlen(out)) {
+        size_t n = strlen(out);
+        if (n + 2 < cap)
+            memcpy(out + n, ".0", 3);
+    }
+}
+
+/* Civil date (y, m, d) of a day number counted from 1970-01-01. */
+static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d) {
+    z += 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    unsigned doe = (unsigned)(z - era * 146097);
+    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    unsigned mp = (5 * doy + 2) / 153;
+    *d = doy - (153 * mp + 2) / 5 + 1;
+    *m = mp < 10 ? mp + 3 : mp - 9;
+    *y = (int64_t)yoe + era * 400 + (*m <= 2);
+}
+
+static void format_date(int64_t days, char *out, size_t cap) {
+    int64_t y;
+    unsigned m, d;
+    civil_from_days(days, &y, &m, &d);
+    snprintf(out, cap, "%04" PRId64 "-%02u-%02u", y, m, d);
+}
+
+static void format_timestamp(int64_t us, char *out, size_t cap) {
+    int64_t days = us / 86400000000LL, rem = us % 86400000000LL;
+    if (rem < 0) {
+        rem += 86400000000LL;
+        days -= 1;
+    }
+    format_date(days, out, cap);
+    size_t n = strlen(out);
+    int64_t secs = rem / 1000000, frac = rem % 1000000;
+    snprintf(out + n, cap - n, " %02d:%02d:%02d", (int)(secs / 3600), (int)(secs / 60 % 60),
+             (int)(secs % 60));
+    if (frac != 0) {
+        n = strlen(out);
+        snprintf(out + n, cap - n, ".%06d", (int)frac);
+        n = strlen(out);
+        while (out[n - 1] == '0')
+            out[--n] = '\0';
+    }
+}
+
+int rt_value_format(const rt_value *val, char *buf, size_t cap) {
+    char tmp[64];
+    if (val->is_null || val->type == QE_TYPE_NULL) {
+        put_text(buf, cap, "", 0);
+        return -1;
+    }
+    switch (val->type) {
+    case QE_TYPE_BOOLEAN:
+        return val->u.b ? put_text(buf, cap, "true", 4) : put_text(buf, cap, "false", 5);
+    case QE_TYPE_SMALLINT:
+    case QE_TYPE_INTEGER:
+    case QE_TYPE_BIGINT: snprintf(tmp, sizeof tmp, "%" PRId64, val->u.i); break;
+    case QE_TYPE_REAL:
+    case QE_TYPE_DOUBLE: format_double(val->u.d, tmp, sizeof tmp); break;
+    case QE_TYPE_DATE: format_date(val->u.i, tmp, sizeof tmp); break;
+    case QE_TYPE_TIMESTAMP: format_timestamp(val->u.i, tmp, sizeof tmp); break;
+    case QE_TYPE_VARCHAR: return put_text(buf, cap, val->u.s.ptr, val->u.s.len);
+    default: snprintf(tmp, sizeof tmp, "<%s>", rt_type_pg_name(val->type)); break;
+    }
+    return put_text(buf, cap, tmp, strlen(tmp));
+}
+
+int qe_value_format(const qe_column_view *col, size_t row, char *buf, size_t cap) {
+    if (col == NULL || (col->validity != NULL && !((col->validity[row >> 3] >> (row & 7)) & 1)) ||
+        col->values == NULL) {
+        put_text(buf, cap, "", 0);
+        return -1;
+    }
+    /* A column view has the layout of an rt_vector: read it through one. */
+    rt_vector v = {
+        .type = col->type,
+        .validity = NULL,
+        .values = (void *)col->values,
+        .n_buffers = (uint32_t)col->n_buffers,
+        .buffers = (const char **)col->buffers,
+    };
+    rt_value val;
+    rt_vector_get_value(&v, (uint32_t)row, &val);
+    return rt_value_format(&val, buf, cap);
+}

@@ -1,0 +1,681 @@
+/*
+ * test_codegen.c -- unit tests of the code generator (src/codegen).
+ *
+ * Plans are built by hand (the optimizer is not needed): a stage whose first pipeline
+ * scans an in-memory table through FILTER/PROJECT into a sink, and whose second
+ * pipeline (for aggregations) reads the aggregate state into a RESULT sink.  Each
+ * stage runs through rt_task_run twice, interpreted and with the compiled functions
+ * of cg_compile_stage, and the result rows (formatted, sorted) must be identical, as
+ * must errors (SQLSTATE).  Other tests cover fallbacks, cg_emit and code lifetime.
+ */
+#include "cg.h"
+#include "plan.h"
+#include "rt.h"
+
+#include <setjmp.h> /* cmocka needs it; QE code itself never uses setjmp */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+/* ---- plan construction (all allocations in one arena per test) ---------------------- */
+
+typedef struct fixture {
+    rt_arena *arena;     /* plans and test data */
+    rt_catalog *catalog; /* tables scanned by the plans */
+    cg_jit *jit;
+    int next_position; /* distinct positions make error positions comparable */
+} fixture;
+
+static void *alloc(fixture *fx, size_t n) {
+    void *p = rt_arena_calloc(fx->arena, n ? n : 1);
+    assert_non_null(p);
+    return p;
+}
+
+static plan_expr *expr_new(fixture *fx, plan_expr_kind kind, qe_type type) {
+    plan_expr *e = alloc(fx, sizeof *e);
+    e->kind = kind;
+    e->type = type;
+    e->position = fx->next_position++;
+    return e;
+}
+
+static plan_expr *col(fixture *fx, uint32_t i, qe_type t) {
+    plan_expr *e = expr_new(fx, PLAN_EXPR_COLUMN, t);
+    e->u.column = i;
+    return e;
+}
+
+static plan_expr *cint(fixture *fx, int64_t v, qe_type t) {
+    plan_expr *e = expr_new(fx, PLAN_EXPR_CONST, t);
+    e->u.value.type = t;
+    e->u.value.u.i = v;
+    return e;
+}
+
+static plan_expr *cdouble(fixture *fx, double v) {
+    plan_expr *e = expr_new(fx, PLAN_EXPR_CONST, QE_TYPE_DOUBLE);
+    e->u.value.type = QE_TYPE_DOUBLE;
+    e->u.value.u.d = v;
+    return e;
+}
+
+static plan_expr *cnull(fixture *fx, qe_type t) {
+    plan_expr *e = expr_new(fx, PLAN_EXPR_CONST, t);
+    e->u.value.type = t;
+    e->u.value.is_null = true;
+    return e;
+}
+
+static plan_expr *op(fixture *fx, plan_op_kind k, qe_type t, plan_expr *a, plan_expr *b) {
+    plan_expr *e = expr_new(fx, PLAN_EXPR_OP, t);
+    e->u.op.op = k;
+    e->u.op.args[0] = a;
+    e->u.op.args[1] = b;
+    return e;
+}
+
+static plan_expr *cast(fixture *fx, plan_expr *a, qe_type t) {
+    plan_expr *e = expr_new(fx, PLAN_EXPR_CAST, t);
+    e->u.cast = a;
+    return e;
+}
+
+static plan_op *phys(fixture *fx, plan_phys_kind kind, uint32_t n, const qe_type *types) {
+    plan_op *o = alloc(fx, sizeof *o);
+    o->kind = kind;
+    o->n_cols = n;
+    o->types = alloc(fx, sizeof(qe_type) * (n + 1));
+    memcpy(o->types, types, sizeof(qe_type) * n);
+    return o;
+}
+
+static plan_op *scan(fixture *fx, const char *table, uint32_t n, const qe_type *types) {
+    plan_op *o = phys(fx, PLAN_PHYS_SCAN, n, types);
+    o->u.scan.table = rt_arena_strdup(fx->arena, table);
+    o->u.scan.col_idx = alloc(fx, sizeof(uint32_t) * n);
+    for (uint32_t i = 0; i < n; i++)
+        o->u.scan.col_idx[i] = i;
+    return o;
+}
+
+static plan_op *filter(fixture *fx, uint32_t n, const qe_type *types, plan_expr *pred) {
+    plan_op *o = phys(fx, PLAN_PHYS_FILTER, n, types);
+    o->u.filter.pred = pred;
+    return o;
+}
+
+static plan_op *project(fixture *fx, uint32_t n, plan_expr **exprs) {
+    qe_type types[16];
+    for (uint32_t i = 0; i < n; i++)
+        types[i] = exprs[i]->type;
+    plan_op *o = phys(fx, PLAN_PHYS_PROJECT, n, types);
+    o->u.project.exprs = alloc(fx, sizeof(plan_expr *) * n);
+    memcpy(o->u.project.exprs, exprs, sizeof(plan_expr *) * n);
+    return o;
+}
+
+static plan_op *result(fixture *fx, uint32_t n, const qe_type *types) {
+    plan_op *o = phys(fx, PLAN_PHYS_RESULT_SINK, n, types);
+    o->u.result.names = alloc(fx, sizeof(char *) * (n + 1));
+    for (uint32_t i = 0; i < n; i++)
+        o->u.result.names[i] = rt_arena_strdup(fx->arena, "c");
+    return o;
+}
+
+static plan_agg agg(plan_agg_fn fn, qe_type type, qe_type state, plan_expr *arg) {
+    plan_agg a = {.fn = fn, .type = type, .state_type = state, .arg = arg};
+    return a;
+}
+
+/* AGG_SINK (input schema n_in/in_types) and its AGG_SOURCE (output schema). */
+static void agg_pair(fixture *fx, plan_agg_phase phase, uint32_t n_in, const qe_type *in_types,
+                     uint32_t n_groups, plan_expr **groups, uint32_t n_aggs, const plan_agg *aggs,
+                     plan_op **sink, plan_op **source) {
+    qe_type out[16];
+    uint32_t n_out = 0;
+    for (uint32_t g = 0; g < n_groups; g++)
+        out[n_out++] = groups[g]->type;
+    for (uint32_t a = 0; a < n_aggs; a++) {
+        if (phase == PLAN_AGG_PARTIAL) {
+            out[n_out++] = aggs[a].state_type;
+            out[n_out++] = QE_TYPE_BIGINT;
+        } else {
+            out[n_out++] = aggs[a].type;
+        }
+    }
+    *sink = phys(fx, PLAN_PHYS_AGG_SINK, n_in, in_types);
+    *source = phys(fx, PLAN_PHYS_AGG_SOURCE, n_out, out);
+    plan_expr **gs = alloc(fx, sizeof(plan_expr *) * (n_groups + 1));
+    if (n_groups > 0)
+        memcpy(gs, groups, sizeof(plan_expr *) * n_groups);
+    plan_agg *as = alloc(fx, sizeof(plan_agg) * (n_aggs + 1));
+    memcpy(as, aggs, sizeof(plan_agg) * n_aggs);
+    plan_op *both[2] = {*sink, *source};
+    for (int i = 0; i < 2; i++) {
+        both[i]->u.agg.phase = phase;
+        both[i]->u.agg.n_groups = n_groups;
+        both[i]->u.agg.groups = gs;
+        both[i]->u.agg.n_aggs = n_aggs;
+        both[i]->u.agg.aggs = as;
+    }
+}
+
+static plan_pipeline *pipeline(fixture *fx, uint32_t id, uint32_t n_ops, plan_op **ops) {
+    plan_pipeline *p = alloc(fx, sizeof *p);
+    p->id = id;
+    p->n_ops = n_ops;
+    p->ops = alloc(fx, sizeof(plan_op *) * n_ops);
+    memcpy(p->ops, ops, sizeof(plan_op *) * n_ops);
+    return p;
+}
+
+/* A one-stage SINGLE query of 1 or 2 pipelines. */
+static plan_query *query(fixture *fx, plan_pipeline *p0, plan_pipeline *p1) {
+    plan_stage *s = alloc(fx, sizeof *s);
+    s->dist = PLAN_DIST_SINGLE;
+    s->n_pipelines = p1 ? 2 : 1;
+    s->pipelines = alloc(fx, sizeof(plan_pipeline *) * 2);
+    s->pipelines[0] = p0;
+    s->pipelines[1] = p1;
+    s->n_states = 1;
+    plan_query *q = alloc(fx, sizeof *q);
+    q->n_stages = 1;
+    q->stages = alloc(fx, sizeof(plan_stage *));
+    q->stages[0] = s;
+    const plan_op *last = (p1 ? p1 : p0)->ops[(p1 ? p1 : p0)->n_ops - 1];
+    q->n_cols = last->n_cols;
+    q->types = last->types;
+    return q;
+}
+
+/* ---- test data ---------------------------------------------------------------------- */
+
+#define T_ROWS 6000 /* three table chunks: morsels of RT_VECTOR_SIZE rows and a short one */
+
+static const qe_type t_types[5] = {QE_TYPE_INTEGER, QE_TYPE_BIGINT, QE_TYPE_VARCHAR, QE_TYPE_DOUBLE,
+                                   QE_TYPE_BOOLEAN};
+
+/* Table t(a INTEGER, b BIGINT, c VARCHAR, d DOUBLE, e BOOLEAN) with NULLs sprinkled in
+ * (column b has none, so its chunks have no validity bitmap). */
+static void make_table(fixture *fx, const char *name, int32_t a_max) {
+    char *names[5] = {"a", "b", "c", "d", "e"};
+    rt_table *t;
+    rt_error err;
+    assert_int_equal(rt_catalog_create_table(fx->catalog, name, 5, names, t_types, &t, &err),
+                     QE_OK);
+    rt_arena *tmp = rt_arena_create(NULL);
+    rt_batch *b = rt_batch_create(tmp, 5, t_types, T_ROWS);
+    assert_non_null(b);
+    for (uint32_t r = 0; r < T_ROWS; r++) {
+        rt_value v = {.type = QE_TYPE_INTEGER, .is_null = r % 11 == 0, .u.i = (int64_t)(r % 7) - 3};
+        if (a_max)
+            v.u.i = r % 97 == 5 ? a_max : (int64_t)(r % 5);
+        assert_true(rt_vector_set_value(&b->cols[0], tmp, r, T_ROWS, &v));
+        v = (rt_value){.type = QE_TYPE_BIGINT, .u.i = (int64_t)r * 37 % 1000 - 100};
+        assert_true(rt_vector_set_value(&b->cols[1], tmp, r, T_ROWS, &v));
+        char s[40];
+        snprintf(s, sizeof s, r % 3 ? "s%u" : "a rather long string %u", r % 50);
+        if (r % 13 == 0)
+            assert_true(rt_vector_set_null(&b->cols[2], tmp, r, T_ROWS));
+        else
+            assert_true(rt_vector_set_string(&b->cols[2], tmp, r, s, (uint32_t)strlen(s)));
+        v = (rt_value){.type = QE_TYPE_DOUBLE, .is_null = r % 17 == 0, .u.d = r * 0.5 - 700.25};
+        assert_true(rt_vector_set_value(&b->cols[3], tmp, r, T_ROWS, &v));
+        v = (rt_value){.type = QE_TYPE_BOOLEAN, .is_null = r % 19 == 0, .u.b = r % 4 == 1};
+        assert_true(rt_vector_set_value(&b->cols[4], tmp, r, T_ROWS, &v));
+    }
+    b->n_rows = T_ROWS;
+    assert_int_equal(rt_table_append(fx->catalog, t, b, &err), QE_OK);
+    rt_arena_destroy(tmp);
+}
+
+static int setup(void **state) {
+    fixture *fx = calloc(1, sizeof *fx);
+    fx->arena = rt_arena_create(NULL);
+    fx->catalog = rt_catalog_create();
+    rt_error err;
+    if (fx->arena == NULL || fx->catalog == NULL || cg_jit_create(&fx->jit, &err) != QE_OK)
+        return -1;
+    make_table(fx, "t", 0);
+    make_table(fx, "big", INT32_MAX);
+    *state = fx;
+    return 0;
+}
+
+static int teardown(void **state) {
+    fixture *fx = *state;
+    cg_jit_destroy(fx->jit);
+    rt_catalog_destroy(fx->catalog);
+    rt_arena_destroy(fx->arena);
+    free(fx);
+    return 0;
+}
+
+/* ---- running a stage: interpreted vs compiled --------------------------------------- */
+
+/* Result rows as text lines. */
+typedef struct rows {
+    char **lines;
+    size_t n;
+    size_t cap;
+} rows;
+
+static qe_status collect(void *ctx, const rt_batch *batch, rt_error *err) {
+    rows *r = ctx;
+    (void)err;
+    for (uint32_t k = 0; k < rt_batch_active(batch); k++) {
+        uint32_t row = batch->sel ? batch->sel[k] : k;
+        char line[512] = "";
+        size_t len = 0;
+        for (uint32_t c = 0; c < batch->n_cols; c++) {
+            rt_value v;
+            char buf[128];
+            rt_vector_get_value(&batch->cols[c], row, &v);
+            if (v.is_null)
+                snprintf(buf, sizeof buf, "NULL");
+            else
+                rt_value_format(&v, buf, sizeof buf);
+            len += (size_t)snprintf(line + len, sizeof line - len, "%s|", buf);
+        }
+        if (r->n == r->cap) {
+            r->cap = r->cap ? r->cap * 2 : 256;
+            r->lines = realloc(r->lines, r->cap * sizeof *r->lines);
+        }
+        r->lines[r->n++] = strdup(line);
+    }
+    return QE_OK;
+}
+
+static int cmp_lines(const void *a, const void *b) {
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void rows_free(rows *r) {
+    for (size_t i = 0; i < r->n; i++)
+        free(r->lines[i]);
+    free(r->lines);
+}
+
+/* Runs stage 0 of q with `compiled` functions (NULL: interpreted). */
+static qe_status run(fixture *fx, const plan_query *q, const rt_pipeline_fn *compiled,
+                     uint32_t n_threads, rows *out, rt_error *err) {
+    rt_result_sink sink = {.push = collect, .ctx = out};
+    rt_task task = {
+        .query = q,
+        .stage = q->stages[0],
+        .n_tasks = 1,
+        .catalog = fx->catalog,
+        .result = &sink,
+        .compiled = compiled,
+        .n_threads = n_threads,
+    };
+    rt_error_clear(err);
+    qe_status st = rt_task_run(&task, NULL, err);
+    if (out->n > 1)
+        qsort(out->lines, out->n, sizeof *out->lines, cmp_lines);
+    return st;
+}
+
+/* Compiles q's stage, checks which pipelines compiled, and compares both modes on 1 and
+ * 3 threads.  Returns the number of result rows. */
+static size_t compare_modes(fixture *fx, const plan_query *q, uint32_t expect_compiled) {
+    cg_stage_code *code = NULL;
+    rt_error err;
+    assert_int_equal(cg_compile_stage(fx->jit, q, 0, &code, &err), QE_OK);
+    const rt_pipeline_fn *fns = cg_stage_functions(code);
+    for (uint32_t p = 0; p < q->stages[0]->n_pipelines; p++) {
+        bool want = (expect_compiled >> p) & 1;
+        if (want && cg_stage_fallback(code, p))
+            fail_msg("pipeline %u fell back: %s", p, cg_stage_fallback(code, p));
+        assert_true(want == (fns[p] != NULL));
+    }
+    size_t n_rows = 0;
+    for (uint32_t threads = 1; threads <= 3; threads += 2) {
+        rows interp = {0}, jit = {0};
+        rt_error err_i, err_j;
+        qe_status st_i = run(fx, q, NULL, threads, &interp, &err_i);
+        qe_status st_j = run(fx, q, fns, threads, &jit, &err_j);
+        assert_int_equal(st_i, st_j);
+        if (st_i != QE_OK) { /* the same error: message, SQLSTATE and position */
+            assert_string_equal(err_i.message, err_j.message);
+            assert_string_equal(err_i.sqlstate, err_j.sqlstate);
+            assert_int_equal(err_i.position, err_j.position);
+        } else {
+            assert_int_equal(interp.n, jit.n);
+            for (size_t i = 0; i < interp.n; i++)
+                assert_string_equal(interp.lines[i], jit.lines[i]);
+        }
+        n_rows = st_i == QE_OK ? interp.n : 0;
+        rows_free(&interp);
+        rows_free(&jit);
+    }
+    cg_stage_code_destroy(code);
+    return n_rows;
+}
+
+/* Scan(t) -> Filter(pred) -> Project(exprs) -> Result. */
+static plan_query *push_query(fixture *fx, const char *table, plan_expr *pred, uint32_t n,
+                              plan_expr **exprs) {
+    plan_op *ops[4];
+    uint32_t k = 0;
+    ops[k++] = scan(fx, table, 5, t_types);
+    if (pred)
+        ops[k++] = filter(fx, 5, t_types, pred);
+    plan_op *proj = project(fx, n, exprs);
+    ops[k++] = proj;
+    ops[k++] = result(fx, n, proj->types);
+    return query(fx, pipeline(fx, 0, k, ops), NULL);
+}
+
+/* ---- tests -------------------------------------------------------------------------- */
+
+/* The skeleton's partial aggregation: Scan -> Filter(#1 > 10) -> Project(#0, #1) ->
+ * HashAggregate(PARTIAL; count(*), sum(#1)), then HashAggregateSource -> Result. */
+static void test_skeleton_partial(void **state) {
+    fixture *fx = *state;
+    qe_type ab[2] = {QE_TYPE_INTEGER, QE_TYPE_BIGINT};
+    plan_op *ops[4];
+    ops[0] = scan(fx, "t", 2, ab);
+    ops[1] = filter(fx, 2, ab,
+                    op(fx, PLAN_OP_GT, QE_TYPE_BOOLEAN, col(fx, 1, QE_TYPE_BIGINT),
+                       cint(fx, 10, QE_TYPE_BIGINT)));
+    plan_expr *pe[2] = {col(fx, 0, QE_TYPE_INTEGER), col(fx, 1, QE_TYPE_BIGINT)};
+    ops[2] = project(fx, 2, pe);
+    plan_expr *groups[1] = {col(fx, 0, QE_TYPE_INTEGER)};
+    plan_agg aggs[2] = {
+        agg(PLAN_AGG_COUNT_STAR, QE_TYPE_BIGINT, QE_TYPE_BIGINT, NULL),
+        agg(PLAN_AGG_SUM, QE_TYPE_BIGINT, QE_TYPE_BIGINT, col(fx, 1, QE_TYPE_BIGINT))};
+    plan_op *source;
+    agg_pair(fx, PLAN_AGG_PARTIAL, 2, ab, 1, groups, 2, aggs, &ops[3], &source);
+    plan_op *ops1[2] = {source, result(fx, source->n_cols, source->types)};
+    plan_query *q = query(fx, pipeline(fx, 0, 4, ops), pipeline(fx, 1, 2, ops1));
+    /* groups -3..3 and NULL; the second pipeline has nothing to compile */
+    assert_int_equal(compare_modes(fx, q, 0x1), 8);
+}
+
+/* Every aggregate function in SINGLE phase, over INTEGER, BIGINT, DOUBLE and VARCHAR
+ * inputs, grouped by a VARCHAR key (views into the morsel's string buffers). */
+static void test_single_all_aggregates(void **state) {
+    fixture *fx = *state;
+    plan_expr *pe[5] = {col(fx, 2, QE_TYPE_VARCHAR), col(fx, 0, QE_TYPE_INTEGER),
+                        col(fx, 1, QE_TYPE_BIGINT), col(fx, 3, QE_TYPE_DOUBLE),
+                        col(fx, 4, QE_TYPE_BOOLEAN)};
+    plan_op *ops[4];
+    ops[0] = scan(fx, "t", 5, t_types);
+    ops[1] = project(fx, 5, pe);
+    plan_expr *groups[1] = {col(fx, 0, QE_TYPE_VARCHAR)};
+    plan_expr *a = col(fx, 1, QE_TYPE_INTEGER), *b = col(fx, 2, QE_TYPE_BIGINT);
+    plan_expr *d = col(fx, 3, QE_TYPE_DOUBLE);
+    plan_agg aggs[12] = {
+        agg(PLAN_AGG_COUNT_STAR, QE_TYPE_BIGINT, QE_TYPE_BIGINT, NULL),
+        agg(PLAN_AGG_COUNT, QE_TYPE_BIGINT, QE_TYPE_BIGINT, col(fx, 4, QE_TYPE_BOOLEAN)),
+        agg(PLAN_AGG_SUM, QE_TYPE_BIGINT, QE_TYPE_BIGINT, a),
+        agg(PLAN_AGG_SUM, QE_TYPE_BIGINT, QE_TYPE_BIGINT, b),
+        agg(PLAN_AGG_SUM, QE_TYPE_DOUBLE, QE_TYPE_DOUBLE, d),
+        agg(PLAN_AGG_MIN, QE_TYPE_INTEGER, QE_TYPE_BIGINT, a),
+        agg(PLAN_AGG_MAX, QE_TYPE_BIGINT, QE_TYPE_BIGINT, b),
+        agg(PLAN_AGG_MIN, QE_TYPE_DOUBLE, QE_TYPE_DOUBLE, d),
+        agg(PLAN_AGG_MAX, QE_TYPE_DOUBLE, QE_TYPE_DOUBLE, d),
+        agg(PLAN_AGG_AVG, QE_TYPE_DOUBLE, QE_TYPE_DOUBLE, a),
+        agg(PLAN_AGG_AVG, QE_TYPE_DOUBLE, QE_TYPE_DOUBLE, d),
+        agg(PLAN_AGG_COUNT, QE_TYPE_BIGINT, QE_TYPE_BIGINT, col(fx, 0, QE_TYPE_VARCHAR)),
+    };
+    plan_op *source;
+    agg_pair(fx, PLAN_AGG_SINGLE, 5, ops[1]->types, 1, groups, 12, aggs, &ops[2], &source);
+    plan_op *ops1[2] = {source, result(fx, source->n_cols, source->types)};
+    plan_query *q = query(fx, pipeline(fx, 0, 3, ops), pipeline(fx, 1, 2, ops1));
+    assert_true(compare_modes(fx, q, 0x1) > 50);
+}
+
+/* FINAL merge of (v, n) state columns, and an aggregation without GROUP BY. */
+static void test_final_and_global(void **state) {
+    fixture *fx = *state;
+    /* states: k = a, v = b (sum/min/max), n = a + 4 (counts; NULL when a is NULL) */
+    plan_expr *pe[4] = {col(fx, 0, QE_TYPE_INTEGER), col(fx, 1, QE_TYPE_BIGINT),
+                        cast(fx,
+                             op(fx, PLAN_OP_ADD, QE_TYPE_INTEGER, col(fx, 0, QE_TYPE_INTEGER),
+                                cint(fx, 4, QE_TYPE_INTEGER)),
+                             QE_TYPE_BIGINT),
+                        col(fx, 3, QE_TYPE_DOUBLE)};
+    plan_op *ops[4];
+    ops[0] = scan(fx, "t", 5, t_types);
+    ops[1] = project(fx, 4, pe);
+    plan_expr *groups[1] = {col(fx, 0, QE_TYPE_INTEGER)};
+    plan_agg aggs[5] = {
+        agg(PLAN_AGG_COUNT_STAR, QE_TYPE_BIGINT, QE_TYPE_BIGINT, col(fx, 2, QE_TYPE_BIGINT)),
+        agg(PLAN_AGG_SUM, QE_TYPE_BIGINT, QE_TYPE_BIGINT, col(fx, 1, QE_TYPE_BIGINT)),
+        agg(PLAN_AGG_MIN, QE_TYPE_BIGINT, QE_TYPE_BIGINT, col(fx, 1, QE_TYPE_BIGINT)),
+        agg(PLAN_AGG_MAX, QE_TYPE_DOUBLE, QE_TYPE_DOUBLE, col(fx, 3, QE_TYPE_DOUBLE)),
+        agg(PLAN_AGG_AVG, QE_TYPE_DOUBLE, QE_TYPE_DOUBLE, col(fx, 3, QE_TYPE_DOUBLE)),
+    };
+    for (int i = 0; i < 5; i++)
+        aggs[i].n_column = 2;
+    plan_op *source;
+    agg_pair(fx, PLAN_AGG_FINAL, 4, ops[1]->types, 1, groups, 5, aggs, &ops[2], &source);
+    plan_op *ops1[2] = {source, result(fx, source->n_cols, source->types)};
+    plan_query *q = query(fx, pipeline(fx, 0, 3, ops), pipeline(fx, 1, 2, ops1));
+    assert_int_equal(compare_modes(fx, q, 0x1), 8);
+
+    /* no GROUP BY: one row, also when the filter rejects everything */
+    for (int empty = 0; empty < 2; empty++) {
+        plan_op *g[4];
+        g[0] = scan(fx, "t", 5, t_types);
+        g[1] = filter(fx, 5, t_types,
+                      op(fx, PLAN_OP_LT, QE_TYPE_BOOLEAN, col(fx, 1, QE_TYPE_BIGINT),
+                         cint(fx, empty ? -1000 : 500, QE_TYPE_BIGINT)));
+        plan_agg gaggs[3] = {
+            agg(PLAN_AGG_COUNT_STAR, QE_TYPE_BIGINT, QE_TYPE_BIGINT, NULL),
+            agg(PLAN_AGG_SUM, QE_TYPE_DOUBLE, QE_TYPE_DOUBLE, col(fx, 3, QE_TYPE_DOUBLE)),
+            agg(PLAN_AGG_MIN, QE_TYPE_INTEGER, QE_TYPE_BIGINT, col(fx, 0, QE_TYPE_INTEGER)),
+        };
+        agg_pair(fx, PLAN_AGG_SINGLE, 5, t_types, 0, NULL, 3, gaggs, &g[2], &source);
+        plan_op *g1[2] = {source, result(fx, source->n_cols, source->types)};
+        q = query(fx, pipeline(fx, 0, 3, g), pipeline(fx, 1, 2, g1));
+        assert_int_equal(compare_modes(fx, q, 0x1), 1);
+    }
+}
+
+/* A push pipeline with arithmetic, comparisons, three-valued logic, casts, IS NULL and a
+ * VARCHAR column passed through; more than RT_VECTOR_SIZE rows per morsel reach the
+ * sink, so the scratch batch is pushed mid-morsel. */
+static void test_push_expressions(void **state) {
+    fixture *fx = *state;
+    plan_expr *a = col(fx, 0, QE_TYPE_INTEGER), *b = col(fx, 1, QE_TYPE_BIGINT);
+    plan_expr *d = col(fx, 3, QE_TYPE_DOUBLE), *e = col(fx, 4, QE_TYPE_BOOLEAN);
+    /* (a <> 0 AND b / a > 2) OR c IS NULL OR NOT e */
+    plan_expr *pred =
+        op(fx, PLAN_OP_OR, QE_TYPE_BOOLEAN,
+           op(fx, PLAN_OP_OR, QE_TYPE_BOOLEAN,
+              op(fx, PLAN_OP_AND, QE_TYPE_BOOLEAN,
+                 op(fx, PLAN_OP_NE, QE_TYPE_BOOLEAN, a, cint(fx, 0, QE_TYPE_INTEGER)),
+                 op(fx, PLAN_OP_GT, QE_TYPE_BOOLEAN,
+                    op(fx, PLAN_OP_DIV, QE_TYPE_BIGINT, b, cast(fx, a, QE_TYPE_BIGINT)),
+                    cint(fx, 2, QE_TYPE_BIGINT))),
+              op(fx, PLAN_OP_IS_NULL, QE_TYPE_BOOLEAN, col(fx, 2, QE_TYPE_VARCHAR), NULL)),
+           op(fx, PLAN_OP_NOT, QE_TYPE_BOOLEAN, e, NULL));
+    plan_expr *exprs[12] = {
+        op(fx, PLAN_OP_ADD, QE_TYPE_INTEGER, a, cint(fx, 1, QE_TYPE_INTEGER)),
+        op(fx, PLAN_OP_MUL, QE_TYPE_BIGINT, b, cint(fx, -3, QE_TYPE_BIGINT)),
+        col(fx, 2, QE_TYPE_VARCHAR),
+        cast(fx, d, QE_TYPE_INTEGER),
+        op(fx, PLAN_OP_MOD, QE_TYPE_BIGINT, b, cint(fx, 7, QE_TYPE_BIGINT)),
+        op(fx, PLAN_OP_DIV, QE_TYPE_DOUBLE, d, cdouble(fx, 3.0)),
+        op(fx, PLAN_OP_OR, QE_TYPE_BOOLEAN, e,
+           op(fx, PLAN_OP_LE, QE_TYPE_BOOLEAN, d, cdouble(fx, 0))),
+        op(fx, PLAN_OP_IS_NOT_NULL, QE_TYPE_BOOLEAN, a, NULL),
+        op(fx, PLAN_OP_NEG, QE_TYPE_DOUBLE, d, NULL),
+        op(fx, PLAN_OP_SUB, QE_TYPE_BIGINT, cnull(fx, QE_TYPE_BIGINT), b),
+        cast(fx, e, QE_TYPE_INTEGER),
+        cast(fx, op(fx, PLAN_OP_MOD, QE_TYPE_DOUBLE, d, cdouble(fx, 2.5)), QE_TYPE_BOOLEAN),
+    };
+    plan_query *q = push_query(fx, "t", pred, 12, exprs);
+    assert_true(compare_modes(fx, q, 0x1) > 1000);
+    /* no filter: every row reaches the sink (three scratch pushes per chunk) */
+    q = push_query(fx, "t", NULL, 12, exprs);
+    assert_int_equal(compare_modes(fx, q, 0x1), T_ROWS);
+}
+
+/* Runtime errors: 22003 for overflow (arithmetic, negation, casts), 22012 for division
+ * by zero, identical in both modes; NULL rows never raise. */
+static void test_errors(void **state) {
+    fixture *fx = *state;
+    plan_expr *a = col(fx, 0, QE_TYPE_INTEGER);
+    plan_expr *cases[6] = {
+        op(fx, PLAN_OP_ADD, QE_TYPE_INTEGER, a, cint(fx, 1, QE_TYPE_INTEGER)),
+        op(fx, PLAN_OP_MUL, QE_TYPE_INTEGER, a, cint(fx, 2, QE_TYPE_INTEGER)),
+        op(fx, PLAN_OP_DIV, QE_TYPE_INTEGER, cint(fx, 1, QE_TYPE_INTEGER),
+           op(fx, PLAN_OP_SUB, QE_TYPE_INTEGER, a, cint(fx, 4, QE_TYPE_INTEGER))),
+        op(fx, PLAN_OP_MOD, QE_TYPE_INTEGER, a, op(fx, PLAN_OP_SUB, QE_TYPE_INTEGER, a, a)),
+        cast(fx, op(fx, PLAN_OP_MUL, QE_TYPE_DOUBLE, cast(fx, a, QE_TYPE_DOUBLE), cdouble(fx, 2)),
+             QE_TYPE_INTEGER),
+        op(fx, PLAN_OP_NEG, QE_TYPE_INTEGER,
+           op(fx, PLAN_OP_SUB, QE_TYPE_INTEGER, op(fx, PLAN_OP_NEG, QE_TYPE_INTEGER, a, NULL),
+              cint(fx, 1, QE_TYPE_INTEGER)),
+           NULL),
+    };
+    const char *states[6] = {"22003", "22003", "22012", "22012", "22003", "22003"};
+    for (int i = 0; i < 6; i++) {
+        plan_query *q = push_query(fx, "big", NULL, 1, &cases[i]);
+        cg_stage_code *code;
+        rt_error err;
+        assert_int_equal(cg_compile_stage(fx->jit, q, 0, &code, &err), QE_OK);
+        rows r = {0};
+        assert_int_not_equal(run(fx, q, cg_stage_functions(code), 1, &r, &err), QE_OK);
+        assert_string_equal(err.sqlstate, states[i]);
+        rows_free(&r);
+        cg_stage_code_destroy(code);
+        compare_modes(fx, q, 0x1);
+    }
+    /* guarded by AND: never divides by zero */
+    plan_expr *guarded =
+        op(fx, PLAN_OP_AND, QE_TYPE_BOOLEAN,
+           op(fx, PLAN_OP_NE, QE_TYPE_BOOLEAN, a, cint(fx, 0, QE_TYPE_INTEGER)),
+           op(fx, PLAN_OP_GT, QE_TYPE_BOOLEAN,
+              op(fx, PLAN_OP_DIV, QE_TYPE_INTEGER, cint(fx, 100, QE_TYPE_INTEGER), a),
+              cint(fx, 30, QE_TYPE_INTEGER)));
+    plan_expr *one = col(fx, 1, QE_TYPE_BIGINT);
+    assert_true(compare_modes(fx, push_query(fx, "big", guarded, 1, &one), 0x1) > 0);
+}
+
+/* Unsupported operators and types fall back with a reason; the rest still compiles. */
+static void test_fallback(void **state) {
+    fixture *fx = *state;
+    plan_op *ops[4];
+    ops[0] = scan(fx, "t", 5, t_types);
+    ops[1] = phys(fx, PLAN_PHYS_LIMIT, 5, t_types);
+    ops[1]->u.limit.limit = 10;
+    ops[2] = result(fx, 5, t_types);
+    plan_query *q = query(fx, pipeline(fx, 0, 3, ops), NULL);
+    cg_stage_code *code;
+    rt_error err;
+    assert_int_equal(cg_compile_stage(fx->jit, q, 0, &code, &err), QE_OK);
+    assert_null(cg_stage_functions(code)[0]);
+    assert_string_equal(cg_stage_fallback(code, 0),
+                        "operator Limit is not supported by codegen yet");
+    cg_stage_code_destroy(code);
+
+    /* source straight into a push sink: nothing to compile */
+    plan_op *direct[2] = {scan(fx, "t", 5, t_types), result(fx, 5, t_types)};
+    q = query(fx, pipeline(fx, 0, 2, direct), NULL);
+    assert_int_equal(cg_compile_stage(fx->jit, q, 0, &code, &err), QE_OK);
+    assert_null(cg_stage_functions(code)[0]);
+    assert_string_equal(cg_stage_fallback(code, 0),
+                        "nothing to compile: the source feeds the sink directly");
+    cg_stage_code_destroy(code);
+
+    plan_expr *concat = op(fx, PLAN_OP_CONCAT, QE_TYPE_VARCHAR, col(fx, 2, QE_TYPE_VARCHAR),
+                           col(fx, 2, QE_TYPE_VARCHAR));
+    q = push_query(fx, "t", NULL, 1, &concat);
+    assert_int_equal(cg_compile_stage(fx->jit, q, 0, &code, &err), QE_OK);
+    assert_null(cg_stage_functions(code)[0]);
+    assert_non_null(strstr(cg_stage_fallback(code, 0), "not supported by codegen yet"));
+    cg_stage_code_destroy(code);
+    compare_modes(fx, q, 0x0);
+
+    /* a malformed plan is an internal error, not a crash */
+    plan_expr *bad = col(fx, 9, QE_TYPE_INTEGER);
+    q = push_query(fx, "t", NULL, 1, &bad);
+    assert_int_equal(cg_compile_stage(fx->jit, q, 0, &code, &err), QE_INTERNAL);
+    assert_string_equal(err.sqlstate, "XX000");
+    assert_null(code);
+}
+
+/* cg_emit: the skeleton pipeline's IR is a real loop (phi + back-edge); assembly too. */
+static void test_emit(void **state) {
+    fixture *fx = *state;
+    qe_type ab[2] = {QE_TYPE_INTEGER, QE_TYPE_BIGINT};
+    plan_op *ops[4];
+    ops[0] = scan(fx, "t", 2, ab);
+    ops[1] = filter(fx, 2, ab,
+                    op(fx, PLAN_OP_GT, QE_TYPE_BOOLEAN, col(fx, 1, QE_TYPE_BIGINT),
+                       cint(fx, 10, QE_TYPE_BIGINT)));
+    plan_expr *pe[2] = {col(fx, 0, QE_TYPE_INTEGER), col(fx, 1, QE_TYPE_BIGINT)};
+    ops[2] = project(fx, 2, pe);
+    plan_expr *groups[1] = {col(fx, 0, QE_TYPE_INTEGER)};
+    plan_agg aggs[2] = {
+        agg(PLAN_AGG_COUNT_STAR, QE_TYPE_BIGINT, QE_TYPE_BIGINT, NULL),
+        agg(PLAN_AGG_SUM, QE_TYPE_BIGINT, QE_TYPE_BIGINT, col(fx, 1, QE_TYPE_BIGINT))};
+    plan_op *source;
+    agg_pair(fx, PLAN_AGG_PARTIAL, 2, ab, 1, groups, 2, aggs, &ops[3], &source);
+    plan_op *lim[3] = {source, phys(fx, PLAN_PHYS_LIMIT, source->n_cols, source->types),
+                       result(fx, source->n_cols, source->types)};
+    plan_query *q = query(fx, pipeline(fx, 0, 4, ops), pipeline(fx, 1, 3, lim));
+    char *ir = NULL;
+    rt_error err;
+    assert_int_equal(cg_emit(q, QE_EMIT_IR, &ir, &err), QE_OK);
+    assert_non_null(strstr(ir, "; stage 0 pipeline 0: Scan -> Filter -> Project -> HashAggregate"));
+    assert_non_null(strstr(ir, "compiled: qe_s0_p0"));
+    assert_non_null(strstr(ir, "interpreted: operator Limit is not supported by codegen yet"));
+    assert_non_null(strstr(ir, "define i32 @qe_s0_p0(ptr"));
+    assert_non_null(strstr(ir, " = phi i64 ")); /* the row loop's induction variable */
+    assert_non_null(strstr(ir, "call i32 @rt_jit_agg_groups"));
+    assert_non_null(strstr(ir, "llvm.sadd.with.overflow.i64"));
+    free(ir);
+    char *asm_text = NULL;
+    assert_int_equal(cg_emit(q, QE_EMIT_ASM, &asm_text, &err), QE_OK);
+    assert_non_null(strstr(asm_text, "qe_s0_p0:"));
+    free(asm_text);
+    assert_int_equal(cg_emit(q, QE_EMIT_PHYSICAL, &asm_text, &err), QE_MISUSE);
+}
+
+/* Code lifetime: the JIT is one per process, and stage code can be compiled and removed
+ * many times (ResourceTracker removal). */
+static void test_code_lifetime(void **state) {
+    fixture *fx = *state;
+    cg_jit *again;
+    rt_error err;
+    assert_int_equal(cg_jit_create(&again, &err), QE_OK);
+    assert_ptr_equal(again, fx->jit);
+    plan_expr *e = op(fx, PLAN_OP_ADD, QE_TYPE_BIGINT, col(fx, 1, QE_TYPE_BIGINT),
+                      cint(fx, 1, QE_TYPE_BIGINT));
+    plan_query *q = push_query(fx, "t", NULL, 1, &e);
+    for (int i = 0; i < 40; i++) {
+        cg_stage_code *code;
+        assert_int_equal(cg_compile_stage(again, q, 0, &code, &err), QE_OK);
+        assert_non_null(cg_stage_functions(code)[0]);
+        cg_stage_code_destroy(code);
+    }
+    cg_jit_destroy(again);
+    cg_stage_code_destroy(NULL);
+    cg_jit_destroy(NULL);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_skeleton_partial),
+        cmocka_unit_test(test_single_all_aggregates),
+        cmocka_unit_test(test_final_and_global),
+        cmocka_unit_test(test_push_expressions),
+        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_fallback),
+        cmocka_unit_test(test_emit),
+        cmocka_unit_test(test_code_lifetime),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,147 @@
+/*
+ * qec.c -- the QE compiler driver: SQL in, compiler artifacts out.
+ *
+ *   qec [--emit=ast|logical|physical|ir|asm] [--format=text] [--schema FILE.sql]
+ *       (-c SQL | FILE.sql)
+ *
+ * The schema file's statements (CREATE TABLEs) run first in an embedded in-memory
+ * session; then the first statement of the query is compiled up to the requested
+ * artifact (qe_emit_text) and printed.  Errors are rendered like psql's on stderr and
+ * the exit status is 1.
+ */
+#include "qe.h"
+#include "tools_int.h"
+
+/* Parsed command line. */
+typedef struct options {
+    qe_emit emit;       /* artifact to print (default: physical) */
+    const char *schema; /* --schema FILE.sql, or NULL */
+    const char *sql;    /* -c SQL, or NULL */
+    const char *file;   /* FILE.sql, or NULL */
+} options;
+
+static void usage(FILE *out) {
+    fputs("usage: qec [--emit=ast|logical|physical|ir|asm] [--format=text]\n"
+          "           [--schema FILE.sql] (-c SQL | FILE.sql)\n"
+          "Runs FILE.sql of --schema (CREATE TABLE statements) in an in-memory session,\n"
+          "then prints the requested artifact of the query's first statement.\n",
+          out);
+}
+
+/* Returns the value of "--name=value" or "--name value" (advancing *i), else NULL. */
+static const char *option_value(int argc, char **argv, int *i, const char *name) {
+    size_t n = strlen(name);
+    if (strncmp(argv[*i], name, n) != 0)
+        return NULL;
+    if (argv[*i][n] == '=')
+        return argv[*i] + n + 1;
+    if (argv[*i][n] == '\0' && *i + 1 < argc)
+        return argv[++*i];
+    return NULL;
+}
+
+/* Parses argv; returns 0 to run, 1 on a usage error, 2 after --help. */
+static int parse_args(int argc, char **argv, options *o) {
+    o->emit = QE_EMIT_PHYSICAL;
+    for (int i = 1; i < argc; i++) {
+        const char *v;
+        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            usage(stdout);
+            return 2;
+        } else if ((v = option_value(argc, argv, &i, "--emit")) != NULL) {
+            if (qe_emit_parse(v, &o->emit) != QE_OK) {
+                fprintf(stderr, "qec: unknown artifact \"%s\"\n", v);
+                return 1;
+            }
+        } else if ((v = option_value(argc, argv, &i, "--format")) != NULL) {
+            if (strcmp(v, "text") != 0) {
+                fprintf(stderr, "qec: --format=%s is not supported yet (only text)\n", v);
+                return 1;
+            }
+        } else if ((v = option_value(argc, argv, &i, "--schema")) != NULL) {
+            o->schema = v;
+        } else if (strcmp(argv[i], "-c") == 0 && i + 1 < argc && !o->sql && !o->file) {
+            o->sql = argv[++i];
+        } else if (argv[i][0] != '-' && !o->sql && !o->file) {
+            o->file = argv[i];
+        } else {
+            fprintf(stderr, "qec: invalid argument \"%s\"\n", argv[i]);
+            usage(stderr);
+            return 1;
+        }
+    }
+    if (!o->sql && !o->file) {
+        usage(stderr);
+        return 1;
+    }
+    return 0;
+}
+
+static void on_error(void *ctx, const char *sql, const qe_error *err) {
+    fprintf(stderr, "qec: in schema file \"%s\":\n", (const char *)ctx);
+    tools_print_error(stderr, err, sql);
+}
+
+/* Runs the schema file's statements; false (after printing why) if any failed. */
+static bool load_schema(qe_session *session, const char *path) {
+    size_t len = 0;
+    char *text = tools_read_file(path, &len);
+    if (!text) {
+        bool known = strcmp(path, "tpch") == 0 || strcmp(path, "tpcds") == 0;
+        if (known && errno == ENOENT)
+            fprintf(stderr, "qec: built-in schema \"%s\" is not supported yet\n", path);
+        else
+            fprintf(stderr, "qec: cannot read \"%s\": %s\n", path, strerror(errno));
+        return false;
+    }
+    tools_script_ops ops = {NULL, on_error, (void *)path, true};
+    int failed = tools_run_script(session, text, len, &ops);
+    free(text);
+    return failed == 0;
+}
+
+/* Compiles the query and prints the artifact; false (after printing why) on failure. */
+static bool emit(qe_session *session, const char *sql, qe_emit what) {
+    char *text = NULL;
+    if (qe_emit_text(session, sql, what, &text) != QE_OK) {
+        tools_print_error(stderr, qe_session_error(session), sql);
+        return false;
+    }
+    size_t n = strlen(text);
+    fputs(text, stdout);
+    if (n == 0 || text[n - 1] != '\n')
+        fputc('\n', stdout);
+    qe_free(text);
+    return true;
+}
+
+int main(int argc, char **argv) {
+    options o = {0};
+    int rc = parse_args(argc, argv, &o);
+    if (rc)
+        return rc == 2 ? 0 : 1;
+    char *file_sql = NULL;
+    size_t len = 0;
+    if (o.file && !(file_sql = tools_read_file(o.file, &len))) {
+        fprintf(stderr, "qec: cannot read \"%s\": %s\n", o.file, strerror(errno));
+        return 1;
+    }
+    qe_engine *engine = NULL;
+    qe_session *session = NULL;
+    qe_error *err = NULL;
+    bool ok = qe_engine_open(":memory:", NULL, &engine, &err) == QE_OK &&
+              qe_session_open(engine, &session) == QE_OK;
+    if (!ok) {
+        if (err)
+            tools_print_error(stderr, err, NULL);
+        else
+            fputs("qec: cannot open an engine\n", stderr);
+    }
+    ok = ok && (!o.schema || load_schema(session, o.schema));
+    ok = ok && emit(session, o.sql ? o.sql : file_sql, o.emit);
+    qe_error_destroy(err);
+    qe_session_close(session);
+    qe_engine_close(engine);
+    free(file_sql);
+    return ok ? 0 : 1;
+}
