@@ -22,12 +22,12 @@ typedef struct options {
     const char *setup;            /* --setup FILE.sql, or NULL */
     int n_runs;                   /* -n: timed runs per query and mode */
     const char *modes[MAX_MODES]; /* execution modes, in order */
-    int n_modes;
-    char modes_buf[128]; /* storage for the split --modes list */
-    const char *threads; /* --threads, or NULL (engine default) */
-    const char *csv;     /* --csv OUT.csv, or NULL */
-    char **queries;      /* query files */
-    int n_queries;
+    int n_modes;                  /* entries used in modes */
+    char modes_buf[128];          /* storage for the split --modes list */
+    const char *threads;          /* --threads, or NULL (engine default) */
+    const char *csv;              /* --csv OUT.csv, or NULL */
+    char **queries;               /* query files */
+    int n_queries;                /* entries used in queries */
 } options;
 
 /* Figures of one query in one mode. */
@@ -35,8 +35,8 @@ typedef struct measure {
     bool ok;       /* every run succeeded */
     uint64_t rows; /* rows of the last statement's result */
     double median; /* milliseconds */
-    double min;
-    double max;
+    double min;    /* fastest run, ms */
+    double max;    /* slowest run, ms */
 } measure;
 
 /* Counts the rows of the last result of a script. */

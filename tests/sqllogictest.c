@@ -61,7 +61,7 @@ static const char *const run_mode_names[] = {
 
 /* Options and totals of the whole run. */
 typedef struct runner {
-    run_mode mode;
+    run_mode mode;          /* how every file runs */
     const char *worker_bin; /* qe-worker executable (cluster mode) */
     const char *threads;    /* engine option "threads", or NULL */
     unsigned timeout_s;     /* alarm per file */
@@ -72,8 +72,8 @@ typedef struct runner {
 
 /* The engine a file runs against, and the worker processes behind it. */
 typedef struct test_env {
-    qe_engine *engine;
-    qe_session *session;
+    qe_engine *engine;        /* fresh per file */
+    qe_session *session;      /* the session every record runs in */
     pid_t workers[N_WORKERS]; /* 0 = not started */
 } test_env;
 
@@ -85,11 +85,11 @@ static const char *volatile alarm_file;
 
 /* A test file split into lines (the text is modified in place). */
 typedef struct test_file {
-    const char *path;
-    char *text;   /* malloc'd file contents */
-    char **lines; /* n_lines pointers into text, without line terminators */
-    size_t n_lines;
-    size_t next; /* index of the next line to read */
+    const char *path; /* as given on the command line */
+    char *text;       /* malloc'd file contents */
+    char **lines;     /* n_lines pointers into text, without line terminators */
+    size_t n_lines;   /* entries in lines */
+    size_t next;      /* index of the next line to read */
 } test_file;
 
 static bool file_load(test_file *tf, const char *path) {
@@ -164,14 +164,14 @@ static const char *const sort_mode_names[] = {
 
 /* One record of a test file. */
 typedef struct record {
-    record_kind kind;
-    size_t line;     /* 1-based line of the record's header */
-    bool skip;       /* skipif/onlyif excluded it in this mode */
-    char types[64];  /* query: one letter per column */
-    sort_mode sort;  /* query: result ordering */
-    tools_buf sql;   /* the SQL lines joined with '\n' */
-    char **expected; /* lines after ----, pointing into the file */
-    size_t n_expected;
+    record_kind kind;  /* what the header line says */
+    size_t line;       /* 1-based line of the record's header */
+    bool skip;         /* skipif/onlyif excluded it in this mode */
+    char types[64];    /* query: one letter per column */
+    sort_mode sort;    /* query: result ordering */
+    tools_buf sql;     /* the SQL lines joined with '\n' */
+    char **expected;   /* lines after ----, pointing into the file */
+    size_t n_expected; /* entries in expected */
     char invalid[160]; /* INVALID: why */
 } record;
 
@@ -324,8 +324,8 @@ static bool next_record(test_file *tf, run_mode mode, record *r) {
 
 /* Values of a result (or of the expected lines) as strings. */
 typedef struct table {
-    size_t n_rows;
-    size_t n_cols;
+    size_t n_rows;  /* rows held in cells */
+    size_t n_cols;  /* values per row */
     char **cells;   /* n_rows * n_cols malloc'd strings, row-major */
     qe_type *types; /* n_cols column types (actual results only) */
 } table;
@@ -399,11 +399,10 @@ static bool table_from_expected(table *t, char *const *lines, size_t n_lines, si
     return true;
 }
 
-static size_t sort_width; /* columns compared by cmp_rows (qsort has no context) */
-
-static int cmp_rows(const void *a, const void *b) {
+/* Compares two rows of `*(size_t *)width` cells (qsort_r). */
+static int cmp_rows(const void *a, const void *b, void *width) {
     char *const *x = a, *const *y = b;
-    for (size_t c = 0; c < sort_width; c++) {
+    for (size_t c = 0; c < *(size_t *)width; c++) {
         int d = strcmp(x[c] ? x[c] : "", y[c] ? y[c] : "");
         if (d)
             return d;
@@ -417,8 +416,7 @@ static void table_sort(table *t, sort_mode sort) {
         return;
     size_t width = sort == SORT_ROWSORT ? t->n_cols : 1;
     size_t n = sort == SORT_ROWSORT ? t->n_rows : t->n_rows * t->n_cols;
-    sort_width = width;
-    qsort(t->cells, n, width * sizeof *t->cells, cmp_rows);
+    qsort_r(t->cells, n, width * sizeof *t->cells, cmp_rows, &width);
 }
 
 static bool tables_equal(const table *a, const table *b) {

@@ -225,7 +225,7 @@ static void print_streaming(shell *sh, FILE *out, const qe_result *res) {
 
 /* The rows a grid mode shows, formatted (NULL shown as "NULL"). */
 typedef struct grid {
-    size_t n_cols;
+    size_t n_cols;    /* columns of the result */
     size_t n_rows;    /* rows held in cells */
     size_t elided_at; /* rows [0, elided_at) come before the "·" rows; n_rows if none */
     uint64_t total;   /* rows in the result */
@@ -642,13 +642,13 @@ typedef struct command {
 } command;
 
 typedef struct options {
-    const char *db_path; /* DBPATH, ":memory:" by default */
-    shell_mode mode;     /* output mode */
-    bool bail;           /* -bail */
-    command *commands;   /* -c/-f in order (argc entries allocated) */
-    int n_commands;
+    const char *db_path;   /* DBPATH, ":memory:" by default */
+    shell_mode mode;       /* output mode */
+    bool bail;             /* -bail */
+    command *commands;     /* -c/-f in order (argc entries allocated) */
+    int n_commands;        /* entries used in commands */
     const char *cfg[5][2]; /* engine options given: name, value */
-    int n_cfg;
+    int n_cfg;             /* entries used in cfg */
 } options;
 
 static void usage(FILE *out) {

@@ -220,25 +220,23 @@ static inline int tools_run_script(qe_session *session, const char *text, size_t
     while (off < len && !tools_is_blank(text, len, off)) {
         while (tools_is_space(text[off])) /* stops before len: the rest is not blank */
             off++;
-        /* The statement gets its own NUL-terminated copy so positions and the LINE excerpt
-         * of errors refer to it alone. */
         size_t rest = len - off, tail = 0;
-        char *stmt_sql = malloc(rest + 1);
-        if (!stmt_sql)
-            return failures + 1;
-        memcpy(stmt_sql, text + off, rest);
-        stmt_sql[rest] = '\0';
         qe_stmt *stmt = NULL;
-        qe_status st = qe_prepare(session, stmt_sql, rest, &stmt, &tail);
+        qe_status st = qe_prepare(session, text + off, rest, &stmt, &tail);
         if (st == QE_OK && tail == 0)
             tail = rest; /* defensive: never loop on the same text */
         if (st != QE_OK && tail == 0)
-            tail = tools_scan_sql(stmt_sql, rest, 0, NULL);
+            tail = tools_scan_sql(text + off, rest, 0, NULL);
         qe_result *res = NULL;
         if (st == QE_OK && stmt)
             st = qe_stmt_execute(stmt, &res);
-        stmt_sql[tail] = '\0'; /* the statement alone, for callbacks */
-        if (st != QE_OK) {
+        /* The statement alone, NUL-terminated, for the callbacks: error positions are
+         * offsets from its first byte, so they render the same against this copy. */
+        char *stmt_sql = strndup(text + off, tail);
+        bool oom = stmt_sql == NULL;
+        if (oom) {
+            failures++;
+        } else if (st != QE_OK) {
             failures++;
             if (ops->on_error)
                 ops->on_error(ops->ctx, stmt_sql, qe_session_error(session));
@@ -249,7 +247,7 @@ static inline int tools_run_script(qe_session *session, const char *text, size_t
         qe_stmt_destroy(stmt);
         free(stmt_sql);
         off += tail;
-        if (st != QE_OK && ops->bail)
+        if (oom || (st != QE_OK && ops->bail))
             break;
     }
     return failures;

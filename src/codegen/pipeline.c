@@ -168,9 +168,30 @@ static LLVMValueRef row_index(cg_fn *f, LLVMValueRef sel, LLVMValueRef has_sel, 
     return row;
 }
 
+/* A FILTER predicate: the row continues only where it is TRUE.  A conjunction is
+ * split into its terms, each tested before the next is evaluated, as the
+ * interpreter narrows its selection term by term (rt_expr_select): a term after one
+ * that is FALSE or NULL never runs, so it cannot raise an error for that row. */
+static qe_status gen_filter(cg_fn *f, const plan_expr *pred, const cg_val *in, uint32_t n_in,
+                            rt_error *err) {
+    cg_module *m = f->m;
+    if (pred->kind == PLAN_EXPR_OP && pred->u.op.op == PLAN_OP_AND) {
+        qe_status st = gen_filter(f, pred->u.op.args[0], in, n_in, err);
+        return st != QE_OK ? st : gen_filter(f, pred->u.op.args[1], in, n_in, err);
+    }
+    cg_val v;
+    qe_status st = cg_expr(f, pred, in, n_in, &v, err);
+    if (st != QE_OK)
+        return st;
+    LLVMValueRef pass = LLVMBuildAnd(m->b, v.v, LLVMBuildNot(m->b, v.null, ""), "");
+    LLVMBasicBlockRef next = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "pass");
+    LLVMBuildCondBr(m->b, pass, next, f->skip);
+    LLVMPositionBuilderAtEnd(m->b, next);
+    return QE_OK;
+}
+
 /* Operators between source and sink, then the sink, for the current row. */
 static qe_status gen_operators(cg_fn *f, rt_error *err) {
-    cg_module *m = f->m;
     const plan_pipeline *p = f->pipe;
     cg_val *cur = NULL; /* NULL: the morsel's columns */
     uint32_t n_cur = f->n_cols;
@@ -178,14 +199,7 @@ static qe_status gen_operators(cg_fn *f, rt_error *err) {
     for (uint32_t k = 1; k + 1 < p->n_ops && st == QE_OK; k++) {
         const plan_op *op = p->ops[k];
         if (op->kind == PLAN_PHYS_FILTER) {
-            cg_val pred;
-            st = cg_expr(f, op->u.filter.pred, cur, n_cur, &pred, err);
-            if (st != QE_OK)
-                break;
-            LLVMValueRef pass = LLVMBuildAnd(m->b, pred.v, LLVMBuildNot(m->b, pred.null, ""), "");
-            LLVMBasicBlockRef next = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "pass");
-            LLVMBuildCondBr(m->b, pass, next, f->skip);
-            LLVMPositionBuilderAtEnd(m->b, next);
+            st = gen_filter(f, op->u.filter.pred, cur, n_cur, err);
             continue;
         }
         cg_val *out = calloc(op->n_cols ? op->n_cols : 1, sizeof *out);

@@ -34,7 +34,7 @@ typedef struct sink_gen {
     LLVMValueRef *in_valid;   /* n_cols bitmaps of slot 0 (used ones only) */
     bool *in_used;            /* n_cols: slot 0 columns the aggregates read */
     LLVMValueRef flush_fn;    /* internal i32 (ps, ts, keys, in, i64 n) */
-    LLVMTypeRef flush_type;
+    LLVMTypeRef flush_type;   /* its function type */
 } sink_gen;
 
 static const plan_op *sink_op(const cg_fn *f) { return f->pipe->ops[f->pipe->n_ops - 1]; }

@@ -32,8 +32,8 @@
 #define ARROW_CODEC_ZSTD 1
 #define ARROW_CONTINUATION 0xFFFFFFFFu
 
-#define IPC_MIN_COMPRESS 64          /* smaller buffers are sent raw (-1 length) */
-#define IPC_MAX_BUFFER (256u << 20)  /* largest decompressed buffer accepted */
+#define IPC_MIN_COMPRESS 64         /* smaller buffers are sent raw (-1 length) */
+#define IPC_MAX_BUFFER (256u << 20) /* largest decompressed buffer accepted */
 #define IPC_ZSTD_LEVEL 1
 
 /* ---- FlatBuffers builder ------------------------------------------------------------ */
@@ -42,20 +42,20 @@
 
 /* A table under construction: its fields before layout. */
 typedef struct fb_table {
-    int n_fields;
+    int n_fields; /* entries of f used */
     struct {
-        uint16_t id;   /* field index in the schema */
-        uint8_t size;  /* 1, 2, 4 or 8 bytes */
-        bool ref;      /* a uoffset to patch later */
-        uint64_t value;/* scalar value */
-        size_t slot;   /* after layout: position of the field */
+        uint16_t id;    /* field index in the schema */
+        uint8_t size;   /* 1, 2, 4 or 8 bytes */
+        bool ref;       /* a uoffset to patch later */
+        uint64_t value; /* scalar value */
+        size_t slot;    /* after layout: position of the field */
     } f[FB_MAX_FIELDS];
 } fb_table;
 
 /* Positions are relative to base, the start of the flatbuffer inside w. */
 typedef struct fb_builder {
-    dist_wbuf *w;
-    size_t base;
+    dist_wbuf *w; /* output buffer */
+    size_t base;  /* offset of the flatbuffer in w */
 } fb_builder;
 
 static size_t fb_pos(const fb_builder *b) { return b->w->len - b->base; }
@@ -176,17 +176,17 @@ static size_t fb_empty_table(fb_builder *b) {
 /* ---- FlatBuffers reader ------------------------------------------------------------- */
 
 typedef struct fb_reader {
-    const uint8_t *buf;
-    size_t len;
+    const uint8_t *buf; /* the flatbuffer (borrowed) */
+    size_t len;         /* its size */
 } fb_reader;
 
 /* A verified table: its position and its vtable's. */
 typedef struct fb_tab {
-    const fb_reader *r;
-    size_t pos;      /* table start */
-    size_t vt;       /* vtable start */
-    uint16_t vt_size;/* bytes of vtable */
-    uint16_t t_size; /* bytes of table inline data */
+    const fb_reader *r; /* the buffer the table is in */
+    size_t pos;         /* table start */
+    size_t vt;          /* vtable start */
+    uint16_t vt_size;   /* bytes of vtable */
+    uint16_t t_size;    /* bytes of table inline data */
 } fb_tab;
 
 static bool fb_table_at(const fb_reader *r, size_t pos, fb_tab *t) {
@@ -228,14 +228,10 @@ static int64_t fb_int(const fb_tab *t, uint16_t id, size_t size, int64_t def, bo
         return def;
     const uint8_t *p = t->r->buf + at;
     switch (size) {
-    case 1:
-        return (int8_t)p[0];
-    case 2:
-        return (int16_t)(p[0] | p[1] << 8);
-    case 4:
-        return (int32_t)dist_load_u32(p);
-    default:
-        return (int64_t)dist_load_u64(p);
+    case 1: return (int8_t)p[0];
+    case 2: return (int16_t)(p[0] | p[1] << 8);
+    case 4: return (int32_t)dist_load_u32(p);
+    default: return (int64_t)dist_load_u64(p);
     }
 }
 
@@ -327,9 +323,7 @@ static qe_status unsupported(rt_error *err, qe_type t) {
 static size_t put_arrow_type(fb_builder *b, qe_type t, uint8_t *type_id) {
     fb_table tab = {0};
     switch (t) {
-    case QE_TYPE_BOOLEAN:
-        *type_id = ARROW_TYPE_BOOL;
-        return fb_empty_table(b);
+    case QE_TYPE_BOOLEAN: *type_id = ARROW_TYPE_BOOL; return fb_empty_table(b);
     case QE_TYPE_INTEGER:
     case QE_TYPE_BIGINT:
         *type_id = ARROW_TYPE_INT;
@@ -340,9 +334,7 @@ static size_t put_arrow_type(fb_builder *b, qe_type t, uint8_t *type_id) {
         *type_id = ARROW_TYPE_FLOAT;
         fb_scalar(&tab, 0, 2, ARROW_PRECISION_DOUBLE);
         return fb_end_table(b, &tab);
-    default:
-        *type_id = ARROW_TYPE_UTF8VIEW;
-        return fb_empty_table(b);
+    default: *type_id = ARROW_TYPE_UTF8VIEW; return fb_empty_table(b);
     }
 }
 
@@ -370,8 +362,7 @@ static qe_type get_arrow_type(const fb_tab *field, bool *ok) {
 
 /* Writes the 8-byte prefix placeholder and the Message table; returns the builder and
  * the slot of Message.header. */
-static size_t begin_message(dist_wbuf *out, fb_builder *b, uint8_t header_type,
-                            int64_t body_len) {
+static size_t begin_message(dist_wbuf *out, fb_builder *b, uint8_t header_type, int64_t body_len) {
     dist_put_u32(out, ARROW_CONTINUATION);
     dist_put_u32(out, 0);
     b->w = out;
@@ -442,11 +433,11 @@ qe_status dist_ipc_encode_schema(uint32_t n_cols, const qe_type *types, dist_wbu
 
 /* The body being built and the Buffer entries describing it. */
 typedef struct body_builder {
-    dist_wbuf body;          /* concatenated (maybe compressed) buffers */
-    uint64_t *meta;          /* 2 per buffer: offset, length */
-    uint32_t n_buffers;
-    uint32_t cap_buffers;
-    ZSTD_CCtx *cctx;         /* NULL: no compression */
+    dist_wbuf body;       /* concatenated (maybe compressed) buffers */
+    uint64_t *meta;       /* 2 per buffer: offset, length */
+    uint32_t n_buffers;   /* entries of meta used */
+    uint32_t cap_buffers; /* entries of meta allocated */
+    ZSTD_CCtx *cctx;      /* NULL: no compression */
 } body_builder;
 
 static bool body_add(body_builder *bb, const void *data, size_t len) {
@@ -557,9 +548,8 @@ static bool encode_values(const rt_vector *v, uint32_t start, uint32_t n, body_b
 }
 
 /* Encodes every column; nodes gets (length, null_count) per column. */
-static bool encode_columns(const rt_batch *batch, uint32_t start, uint32_t n,
-                           body_builder *bb, int64_t *nodes, int64_t *variadic,
-                           uint32_t *n_variadic_cols) {
+static bool encode_columns(const rt_batch *batch, uint32_t start, uint32_t n, body_builder *bb,
+                           int64_t *nodes, int64_t *variadic, uint32_t *n_variadic_cols) {
     *n_variadic_cols = 0;
     for (uint32_t c = 0; c < batch->n_cols; c++) {
         const rt_vector *v = &batch->cols[c];
@@ -608,8 +598,7 @@ static void put_batch_metadata(dist_wbuf *out, const body_builder *bb, uint32_t 
     size_t at = fb_end_table(&b, &rb);
     fb_patch(&b, header_slot, at);
     fb_patch(&b, fb_slot(&rb, 1), put_struct_vector(&b, nodes, n_cols));
-    fb_patch(&b, fb_slot(&rb, 2),
-             put_struct_vector(&b, (const int64_t *)bb->meta, bb->n_buffers));
+    fb_patch(&b, fb_slot(&rb, 2), put_struct_vector(&b, (const int64_t *)bb->meta, bb->n_buffers));
     if (bb->cctx) {
         fb_table comp = {0};
         fb_scalar(&comp, 0, 1, ARROW_CODEC_ZSTD);
@@ -641,8 +630,8 @@ qe_status dist_ipc_encode_batch(const rt_batch *batch, uint32_t row_start, uint3
     int64_t *nodes = calloc(2 * (size_t)nc, sizeof *nodes);
     int64_t *variadic = calloc(nc, sizeof *variadic);
     uint32_t n_var = 0;
-    bool ok = nodes && variadic &&
-              encode_columns(batch, row_start, n_rows, &bb, nodes, variadic, &n_var);
+    bool ok =
+        nodes && variadic && encode_columns(batch, row_start, n_rows, &bb, nodes, variadic, &n_var);
     while (ok && !bb.body.oom && bb.body.len % 8)
         dist_put_u8(&bb.body, 0);
     if (ok) {
@@ -661,11 +650,11 @@ qe_status dist_ipc_encode_batch(const rt_batch *batch, uint32_t row_start, uint3
 /* A verified message: its Message table, header table and body. */
 typedef struct ipc_msg {
     fb_reader fb;        /* the flatbuffer */
-    fb_tab message;
-    fb_tab header;
-    int64_t header_type;
+    fb_tab message;      /* the root Message table */
+    fb_tab header;       /* its header (Schema or RecordBatch) */
+    int64_t header_type; /* MessageHeader union tag */
     const uint8_t *body; /* borrowed */
-    uint64_t body_len;
+    uint64_t body_len;   /* bytes of body */
 } ipc_msg;
 
 static qe_status open_message(const uint8_t *buf, size_t len, ipc_msg *m, rt_error *err) {
@@ -694,8 +683,7 @@ static qe_status open_message(const uint8_t *buf, size_t len, ipc_msg *m, rt_err
     return QE_OK;
 }
 
-qe_status dist_ipc_peek_kind(const uint8_t *buf, size_t len, dist_ipc_kind *kind,
-                             rt_error *err) {
+qe_status dist_ipc_peek_kind(const uint8_t *buf, size_t len, dist_ipc_kind *kind, rt_error *err) {
     ipc_msg m;
     qe_status st = open_message(buf, len, &m, err);
     if (st != QE_OK)
@@ -721,8 +709,8 @@ static qe_status check_field(const fb_reader *fb, size_t data, uint32_t i, qe_ty
         return ipc_error(err, "bad Field table");
     if (t != want)
         return rt_error_set(err, QE_NETWORK, "08P01", -1,
-                            "Arrow IPC schema does not match the exchange: column %u is not %s",
-                            i, type_name(want));
+                            "Arrow IPC schema does not match the exchange: column %u is not %s", i,
+                            type_name(want));
     return QE_OK;
 }
 
@@ -743,8 +731,8 @@ qe_status dist_ipc_check_schema(const uint8_t *buf, size_t len, uint32_t n_cols,
         return ipc_error(err, "bad Schema fields");
     if (n_fields != n_cols)
         return rt_error_set(err, QE_NETWORK, "08P01", -1,
-                            "Arrow IPC schema has %zu columns, the exchange carries %u",
-                            n_fields, n_cols);
+                            "Arrow IPC schema has %zu columns, the exchange carries %u", n_fields,
+                            n_cols);
     for (uint32_t i = 0; i < n_cols; i++)
         if ((st = check_field(&m.fb, data, i, types[i], err)) != QE_OK)
             return st;
@@ -755,13 +743,13 @@ qe_status dist_ipc_check_schema(const uint8_t *buf, size_t len, uint32_t n_cols,
 
 /* The verified RecordBatch metadata. */
 typedef struct batch_meta {
-    int64_t n_rows;
+    int64_t n_rows;              /* rows of the batch */
     size_t n_nodes, nodes;       /* FieldNode vector */
     size_t n_buffers, buffers;   /* Buffer vector */
     size_t n_variadic, variadic; /* variadicBufferCounts vector */
-    bool compressed;
+    bool compressed;             /* the message declares BodyCompression */
     uint32_t next_buffer;        /* cursor while decoding columns */
-    uint32_t next_variadic;
+    uint32_t next_variadic;      /* cursor into variadicBufferCounts */
 } batch_meta;
 
 static qe_status read_batch_meta(const ipc_msg *m, batch_meta *bm, rt_error *err) {
@@ -788,12 +776,12 @@ static qe_status read_batch_meta(const ipc_msg *m, batch_meta *bm, rt_error *err
 
 /* A decoded buffer: bytes in the message (raw) or in the arena (decompressed). */
 typedef struct ipc_buf {
-    const uint8_t *p;
-    uint64_t len;
+    const uint8_t *p; /* first byte (borrowed or in the arena) */
+    uint64_t len;     /* bytes */
 } ipc_buf;
 
-static qe_status decompress(const uint8_t *src, uint64_t len, ZSTD_DCtx *dctx,
-                            rt_arena *arena, ipc_buf *out, rt_error *err) {
+static qe_status decompress(const uint8_t *src, uint64_t len, ZSTD_DCtx *dctx, rt_arena *arena,
+                            ipc_buf *out, rt_error *err) {
     if (len < 8)
         return ipc_error(err, "compressed buffer too short");
     int64_t ulen = (int64_t)dist_load_u64(src);
@@ -815,8 +803,8 @@ static qe_status decompress(const uint8_t *src, uint64_t len, ZSTD_DCtx *dctx,
     return QE_OK;
 }
 
-static qe_status next_buffer(const ipc_msg *m, batch_meta *bm, ZSTD_DCtx *dctx,
-                             rt_arena *arena, ipc_buf *out, rt_error *err) {
+static qe_status next_buffer(const ipc_msg *m, batch_meta *bm, ZSTD_DCtx *dctx, rt_arena *arena,
+                             ipc_buf *out, rt_error *err) {
     if (bm->next_buffer >= bm->n_buffers)
         return ipc_error(err, "too few buffers");
     const uint8_t *e = m->fb.buf + bm->buffers + 16 * (size_t)bm->next_buffer++;
@@ -831,8 +819,7 @@ static qe_status next_buffer(const ipc_msg *m, batch_meta *bm, ZSTD_DCtx *dctx,
 }
 
 static qe_status decode_validity(rt_vector *v, const ipc_buf *b, int64_t null_count,
-                                 uint32_t n_rows, uint32_t cap, rt_arena *arena,
-                                 rt_error *err) {
+                                 uint32_t n_rows, uint32_t cap, rt_arena *arena, rt_error *err) {
     if (null_count == 0)
         return QE_OK;
     if (b->len < (n_rows + 7) / 8)
@@ -866,8 +853,8 @@ static qe_status decode_fixed(rt_vector *v, const ipc_buf *b, uint32_t n_rows, r
 
 /* Checks every view against the data buffers and normalizes inline padding and
  * prefixes (QE compares views bytewise). */
-static qe_status check_views(rt_vector *v, uint32_t n_rows, const ipc_buf *data,
-                             uint32_t n_data, rt_error *err) {
+static qe_status check_views(rt_vector *v, uint32_t n_rows, const ipc_buf *data, uint32_t n_data,
+                             rt_error *err) {
     rt_string *views = v->values;
     for (uint32_t r = 0; r < n_rows; r++) {
         rt_string *s = &views[r];
@@ -940,8 +927,7 @@ static qe_status decode_column(const ipc_msg *m, batch_meta *bm, uint32_t c, rt_
 }
 
 static qe_status decode_batch(const ipc_msg *m, uint32_t n_cols, const qe_type *types,
-                              ZSTD_DCtx *dctx, rt_arena *arena, rt_batch **out,
-                              rt_error *err) {
+                              ZSTD_DCtx *dctx, rt_arena *arena, rt_batch **out, rt_error *err) {
     batch_meta bm;
     qe_status st = read_batch_meta(m, &bm, err);
     if (st != QE_OK)

@@ -33,64 +33,64 @@
 
 /* A registered worker (kept while alive). */
 typedef struct co_worker {
-    struct co_worker *next;
-    uint32_t id;
+    struct co_worker *next;   /* list link */
+    uint32_t id;              /* assigned at registration, never reused */
     char addr[DIST_ADDR_MAX]; /* listen address for peers */
-    uint32_t n_threads;
+    uint32_t n_threads;       /* threads per task it runs */
     uint64_t conn_id;         /* control connection */
     uint64_t last_seen_ms;    /* loop time of the last frame */
 } co_worker;
 
 /* A running query, as the coordinator tracks it. */
 typedef struct co_query {
-    struct co_query *next;
-    uint64_t id;
+    struct co_query *next;           /* list link */
+    uint64_t id;                     /* the query id (0 until registered) */
     uint32_t n_workers;              /* snapshot */
-    uint32_t *worker_ids;
+    uint32_t *worker_ids;            /* ids of the snapshot's workers (borrowed from it) */
     uint32_t expected;               /* remote tasks */
     uint32_t done;                   /* remote tasks finished */
     rt_task_stats stats;             /* summed over finished tasks */
     bool failed;                     /* error is final */
-    rt_error error;
+    rt_error error;                  /* the first failure when failed */
     bool deferred;                   /* deferred_error waits for a root cause */
-    rt_error deferred_error;
+    rt_error deferred_error;         /* a held-back 08006 from a task */
     uint64_t deferred_until;         /* monotonic ms */
     const _Atomic bool *user_cancel; /* may be NULL */
 } co_query;
 
 /* A DDL request waiting for every worker's REPLY. */
 typedef struct co_request {
-    struct co_request *next;
-    uint64_t id;
-    uint32_t n_workers;
-    uint32_t *worker_ids;
-    bool *replied;
-    uint32_t n_replies;
-    bool failed;
-    rt_error error;
+    struct co_request *next; /* list link */
+    uint64_t id;             /* echoed in the replies */
+    uint32_t n_workers;      /* workers asked */
+    uint32_t *worker_ids;    /* their ids (borrowed from the snapshot) */
+    bool *replied;           /* per worker: answered */
+    uint32_t n_replies;      /* answers received */
+    bool failed;             /* some worker failed it */
+    rt_error error;          /* the first failure */
 } co_request;
 
 struct dist_coordinator {
-    dist_node node;                 /* first: node.role points back here */
-    pthread_t thread;               /* runs the loop */
-    bool thread_started;
-    uint32_t heartbeat_timeout_ms;
-    pthread_cond_t cond;            /* state changed (node.mu) */
-    co_worker *workers;             /* live workers */
-    uint32_t next_worker_id;
-    co_query *queries;
-    co_request *requests;
-    uint64_t query_epoch;           /* high bits of query ids: unique per coordinator */
-    uint32_t next_query_seq;
-    uint64_t next_request_id;
+    dist_node node;                /* first: node.role points back here */
+    pthread_t thread;              /* runs the loop */
+    bool thread_started;           /* the loop thread was started */
+    uint32_t heartbeat_timeout_ms; /* a worker silent this long is dead */
+    pthread_cond_t cond;           /* state changed (node.mu) */
+    co_worker *workers;            /* live workers */
+    uint32_t next_worker_id;       /* last id given out */
+    co_query *queries;             /* running queries */
+    co_request *requests;          /* DDL requests in flight */
+    uint64_t query_epoch;          /* high bits of query ids: unique per coordinator */
+    uint32_t next_query_seq;       /* low bits of the next query id */
+    uint64_t next_request_id;      /* last DDL request id */
 };
 
 /* A snapshot of live workers for one query or request. */
 typedef struct snapshot {
-    uint32_t n;
-    uint32_t *ids;
-    uint64_t *conn_ids;
-    char (*addrs)[DIST_ADDR_MAX];
+    uint32_t n;                   /* live workers in the snapshot */
+    uint32_t *ids;                /* their ids, ascending */
+    uint64_t *conn_ids;           /* their control connections */
+    char (*addrs)[DIST_ADDR_MAX]; /* their listen addresses */
 } snapshot;
 
 static uint64_t mono_ms(void) { return uv_hrtime() / 1000000; }
@@ -148,8 +148,8 @@ static void fail_query_task(dist_coordinator *co, co_query *q, const rt_error *e
     }
     q->deferred = true;
     rt_error_copy(&q->deferred_error, err);
-    uint64_t grace = co->heartbeat_timeout_ms < DEFER_MAX_MS ? co->heartbeat_timeout_ms
-                                                             : DEFER_MAX_MS;
+    uint64_t grace =
+        co->heartbeat_timeout_ms < DEFER_MAX_MS ? co->heartbeat_timeout_ms : DEFER_MAX_MS;
     q->deferred_until = mono_ms() + grace;
 }
 
@@ -198,8 +198,7 @@ static void peer_address(const dist_conn *c, const char *listen, char *out, size
     snprintf(out, cap, "%.*s%s", (int)(pc - c->endpoint), c->endpoint, colon);
 }
 
-static qe_status on_register(dist_coordinator *co, dist_conn *c, const dist_msg *m,
-                             rt_error *err) {
+static qe_status on_register(dist_coordinator *co, dist_conn *c, const dist_msg *m, rt_error *err) {
     if (conn_worker_id(c) != 0)
         return rt_error_set(err, QE_NETWORK, "08P01", -1, "worker registered twice");
     co_worker *w = calloc(1, sizeof *w);
@@ -294,8 +293,7 @@ static void co_on_close(dist_node *node, dist_conn *c, const char *reason) {
     pthread_mutex_lock(&node->mu);
     co_worker *w = find_worker(co, wid);
     if (w && w->conn_id == c->id)
-        worker_died(co, w, strncmp(reason, "No heartbeat", 12) == 0 ? reason
-                                                                       : "Connection lost.");
+        worker_died(co, w, strncmp(reason, "No heartbeat", 12) == 0 ? reason : "Connection lost.");
     pthread_mutex_unlock(&node->mu);
 }
 
@@ -442,8 +440,7 @@ static void snapshot_free(snapshot *s) {
 }
 
 /* Live workers, ordered by id (so task i lands on the same worker across queries). */
-static qe_status take_snapshot(dist_coordinator *co, snapshot *s, bool allow_empty,
-                               rt_error *err) {
+static qe_status take_snapshot(dist_coordinator *co, snapshot *s, bool allow_empty, rt_error *err) {
     memset(s, 0, sizeof *s);
     pthread_mutex_lock(&co->node.mu);
     uint32_t n = count_workers(co);
@@ -563,16 +560,16 @@ qe_status dist_drop_table(dist_coordinator *co, const char *name, rt_error *err)
 
 /* Everything dist_run_query sets up. */
 typedef struct run_state {
-    dist_coordinator *co;
-    const plan_query *plan;
-    const dist_run_opts *opts;
-    snapshot workers;
-    co_query cq;
-    dist_query *dq;          /* local state (inbound data of SINGLE stages) */
-    dist_route *routes;      /* one per exchange */
-    char **endpoint_mem;     /* backing arrays of the routes */
-    uint8_t *plan_bytes;
-    size_t plan_len;
+    dist_coordinator *co;      /* the coordinator */
+    const plan_query *plan;    /* the plan being run */
+    const dist_run_opts *opts; /* the caller's options */
+    snapshot workers;          /* the workers the query runs on */
+    co_query cq;               /* the coordinator's record of the query */
+    dist_query *dq;            /* local state (inbound data of SINGLE stages) */
+    dist_route *routes;        /* one per exchange */
+    char **endpoint_mem;       /* backing arrays of the routes */
+    uint8_t *plan_bytes;       /* opt_plan_serialize output (malloc'd) */
+    size_t plan_len;           /* bytes of plan_bytes */
 } run_state;
 
 static qe_status build_routes(run_state *rs, rt_error *err) {
@@ -668,8 +665,8 @@ static qe_status run_local_stage(run_state *rs, uint32_t stage_id, rt_task_stats
     if (o->jit && o->jit_engine)
         st = cg_compile_stage(o->jit_engine, rs->plan, stage_id, &code, err);
     if (st == QE_OK)
-        st = dist_xctx_create(&rs->co->node, rs->dq, rs->cq.id, rs->plan, 0,
-                              rs->plan->n_exchanges, rs->routes, &x, err);
+        st = dist_xctx_create(&rs->co->node, rs->dq, rs->cq.id, rs->plan, 0, rs->plan->n_exchanges,
+                              rs->routes, &x, err);
     if (st == QE_OK) {
         rt_task task = {
             .query = rs->plan,

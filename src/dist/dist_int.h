@@ -26,12 +26,13 @@
 
 /* ---- wire frames -------------------------------------------------------------------- */
 
-#define DIST_FRAME_MAGIC 0x31574551u   /* "QEW1" read as a little-endian u32 */
+#define DIST_FRAME_MAGIC 0x31574551u /* "QEW1" read as a little-endian u32 */
 #define DIST_WIRE_VERSION 1
-#define DIST_FRAME_HEADER 16           /* magic u32, version u16, type u16, length u32,
-                                          XXH32(payload, seed 0) u32 */
-#define DIST_FRAME_MAX (256u << 20)    /* largest payload accepted */
-#define DIST_ADDR_MAX 128              /* "host:port" buffers, NUL included */
+#define DIST_FRAME_HEADER                                                                          \
+    16                              /* magic u32, version u16, type u16, length u32,               \
+                                       XXH32(payload, seed 0) u32 */
+#define DIST_FRAME_MAX (256u << 20) /* largest payload accepted */
+#define DIST_ADDR_MAX 128           /* "host:port" buffers, NUL included */
 
 /*
  * X(name, code, text) -- every message type of the protocol.  Direction and payload:
@@ -50,19 +51,19 @@
  *                        IPC encapsulated message
  *   DATA_END       any   query, exchange, consumer partition, producer task
  */
-#define DIST_MSG_LIST(X)                                                       \
-    X(REGISTER, 1, "register")                                                 \
-    X(REGISTER_ACK, 2, "register_ack")                                         \
-    X(HEARTBEAT, 3, "heartbeat")                                               \
-    X(CREATE_TABLE, 4, "create_table")                                         \
-    X(DROP_TABLE, 5, "drop_table")                                             \
-    X(REPLY, 6, "reply")                                                       \
-    X(SUBMIT_TASK, 7, "submit_task")                                           \
-    X(TASK_DONE, 8, "task_done")                                               \
-    X(TASK_FAILED, 9, "task_failed")                                           \
-    X(CANCEL_QUERY, 10, "cancel_query")                                        \
-    X(RELEASE_QUERY, 11, "release_query")                                      \
-    X(DATA, 12, "data")                                                        \
+#define DIST_MSG_LIST(X)                                                                           \
+    X(REGISTER, 1, "register")                                                                     \
+    X(REGISTER_ACK, 2, "register_ack")                                                             \
+    X(HEARTBEAT, 3, "heartbeat")                                                                   \
+    X(CREATE_TABLE, 4, "create_table")                                                             \
+    X(DROP_TABLE, 5, "drop_table")                                                                 \
+    X(REPLY, 6, "reply")                                                                           \
+    X(SUBMIT_TASK, 7, "submit_task")                                                               \
+    X(TASK_DONE, 8, "task_done")                                                                   \
+    X(TASK_FAILED, 9, "task_failed")                                                               \
+    X(CANCEL_QUERY, 10, "cancel_query")                                                            \
+    X(RELEASE_QUERY, 11, "release_query")                                                          \
+    X(DATA, 12, "data")                                                                            \
     X(DATA_END, 13, "data_end")
 
 typedef enum dist_msg_type {
@@ -176,60 +177,60 @@ typedef struct dist_msg {
             char cpu[256];              /* CPU features, comma-separated */
         } reg;                          /* REGISTER */
         struct {
-            uint32_t worker_id;         /* assigned by the coordinator */
-            uint32_t heartbeat_ms;      /* period the worker must use */
-        } ack;                          /* REGISTER_ACK */
+            uint32_t worker_id;    /* assigned by the coordinator */
+            uint32_t heartbeat_ms; /* period the worker must use */
+        } ack;                     /* REGISTER_ACK */
         struct {
-            uint64_t request_id;        /* echoed in the REPLY */
-            char *name;                 /* table name */
-            uint32_t n_cols;
-            char **col_names;           /* n_cols */
-            qe_type *col_types;         /* n_cols */
-        } create;                       /* CREATE_TABLE */
+            uint64_t request_id; /* echoed in the REPLY */
+            char *name;          /* table name */
+            uint32_t n_cols;     /* columns */
+            char **col_names;    /* n_cols */
+            qe_type *col_types;  /* n_cols */
+        } create;                /* CREATE_TABLE */
         struct {
-            uint64_t request_id;
-            char *name;
-        } drop;                         /* DROP_TABLE */
+            uint64_t request_id; /* echoed in the REPLY */
+            char *name;          /* table name */
+        } drop;                  /* DROP_TABLE */
         struct {
-            uint64_t request_id;
-            rt_error error;             /* status QE_OK: success */
-        } reply;                        /* REPLY */
+            uint64_t request_id; /* echoed in the REPLY */
+            rt_error error;      /* status QE_OK: success */
+        } reply;                 /* REPLY */
         struct {
-            uint64_t query_id;
-            uint32_t stage_id;
-            uint32_t task_idx;
-            uint32_t n_tasks;
-            bool jit;                   /* compile the stage */
-            uint32_t n_threads;
-            uint32_t debug_delay_ms;
-            const uint8_t *plan;        /* opt_plan_serialize bytes (borrowed) */
-            uint32_t plan_len;
-            uint32_t n_routes;          /* one per exchange of the plan */
-            dist_route *routes;
-        } submit;                       /* SUBMIT_TASK */
+            uint64_t query_id;       /* query the task belongs to */
+            uint32_t stage_id;       /* stage to run */
+            uint32_t task_idx;       /* this task's index (its partition) */
+            uint32_t n_tasks;        /* tasks of the stage */
+            bool jit;                /* compile the stage */
+            uint32_t n_threads;      /* threads for the task */
+            uint32_t debug_delay_ms; /* sleep per source batch (fault tests) */
+            const uint8_t *plan;     /* opt_plan_serialize bytes (borrowed) */
+            uint32_t plan_len;       /* bytes of plan */
+            uint32_t n_routes;       /* one per exchange of the plan */
+            dist_route *routes;      /* n_routes entries */
+        } submit;                    /* SUBMIT_TASK */
         struct {
-            uint64_t query_id;
-            uint32_t stage_id;
-            uint32_t task_idx;
-            rt_task_stats stats;
-        } done;                         /* TASK_DONE */
+            uint64_t query_id;   /* query the task belongs to */
+            uint32_t stage_id;   /* stage of the task */
+            uint32_t task_idx;   /* task index */
+            rt_task_stats stats; /* figures of the task */
+        } done;                  /* TASK_DONE */
         struct {
-            uint64_t query_id;
-            uint32_t stage_id;
-            uint32_t task_idx;
-            rt_error error;
-        } failed;                       /* TASK_FAILED */
+            uint64_t query_id; /* query the task belongs to */
+            uint32_t stage_id; /* stage of the task */
+            uint32_t task_idx; /* task index */
+            rt_error error;    /* the task's error, whole */
+        } failed;              /* TASK_FAILED */
         struct {
-            uint64_t query_id;
-        } query;                        /* CANCEL_QUERY, RELEASE_QUERY */
+            uint64_t query_id; /* the query concerned */
+        } query;               /* CANCEL_QUERY, RELEASE_QUERY */
         struct {
-            uint64_t query_id;
-            uint32_t exchange_id;
-            uint32_t partition;         /* consumer partition */
-            uint32_t producer;          /* producer task index */
-            const uint8_t *ipc;         /* DATA: one IPC message (borrowed) */
-            uint32_t ipc_len;
-        } data;                         /* DATA, DATA_END */
+            uint64_t query_id;    /* query the data belongs to */
+            uint32_t exchange_id; /* exchange of the plan */
+            uint32_t partition;   /* consumer partition */
+            uint32_t producer;    /* producer task index */
+            const uint8_t *ipc;   /* DATA: one IPC message (borrowed) */
+            uint32_t ipc_len;     /* bytes of ipc */
+        } data;                   /* DATA, DATA_END */
     } u;
 } dist_msg;
 
@@ -263,8 +264,7 @@ qe_status dist_ipc_encode_schema(uint32_t n_cols, const qe_type *types, dist_wbu
 qe_status dist_ipc_encode_batch(const rt_batch *batch, uint32_t row_start, uint32_t n_rows,
                                 ZSTD_CCtx *cctx, dist_wbuf *out, rt_error *err);
 /* The header kind of an encapsulated message (validated enough to know it). */
-qe_status dist_ipc_peek_kind(const uint8_t *buf, size_t len, dist_ipc_kind *kind,
-                             rt_error *err);
+qe_status dist_ipc_peek_kind(const uint8_t *buf, size_t len, dist_ipc_kind *kind, rt_error *err);
 /* Decodes a Schema message; fails unless it has exactly n_cols fields of these types. */
 qe_status dist_ipc_check_schema(const uint8_t *buf, size_t len, uint32_t n_cols,
                                 const qe_type *types, rt_error *err);
@@ -292,38 +292,37 @@ typedef enum dist_conn_kind {
 
 /* A frame waiting in the outbound queue or for a connection to open. */
 typedef struct dist_out {
-    struct dist_out *next;
-    uint64_t conn_id;               /* target connection, or 0: endpoint */
-    char endpoint[DIST_ADDR_MAX];   /* target endpoint when conn_id == 0 */
-    uint64_t query_id;              /* query a send failure is charged to (0: none) */
-    uint8_t *frame;                 /* malloc'd header + payload; owned */
-    size_t len;                     /* bytes of frame */
+    struct dist_out *next;        /* queue link */
+    uint64_t conn_id;             /* target connection, or 0: endpoint */
+    char endpoint[DIST_ADDR_MAX]; /* target endpoint when conn_id == 0 */
+    uint64_t query_id;            /* query a send failure is charged to (0: none) */
+    uint8_t *frame;               /* malloc'd header + payload; owned */
+    size_t len;                   /* bytes of frame */
 } dist_out;
 
 struct dist_conn {
-    uv_tcp_t tcp;                   /* tcp.data == this */
-    dist_node *node;
-    uint64_t id;                    /* unique within the node, never 0 */
-    dist_conn_kind kind;
-    char endpoint[DIST_ADDR_MAX];   /* outbound: target; inbound: peer address */
-    bool connected;                 /* writes may go out */
-    bool closing;                   /* uv_close called; freed in the close callback */
-    uint8_t *rbuf;                  /* unparsed input (malloc'd) */
-    size_t rlen;                    /* bytes in rbuf */
-    size_t rcap;                    /* capacity of rbuf */
-    dist_out *pending;              /* frames waiting for the connection to open */
-    dist_out *pending_tail;
-    uv_connect_t connect_req;       /* outbound connect in flight */
-    void *role_data;                /* the role's record (coordinator: its worker) */
-    struct dist_conn *next;         /* node's list of connections */
+    uv_tcp_t tcp;                 /* tcp.data == this */
+    dist_node *node;              /* owner */
+    uint64_t id;                  /* unique within the node, never 0 */
+    dist_conn_kind kind;          /* what the connection is for */
+    char endpoint[DIST_ADDR_MAX]; /* outbound: target; inbound: peer address */
+    bool connected;               /* writes may go out */
+    bool closing;                 /* uv_close called; freed in the close callback */
+    uint8_t *rbuf;                /* unparsed input (malloc'd) */
+    size_t rlen;                  /* bytes in rbuf */
+    size_t rcap;                  /* capacity of rbuf */
+    dist_out *pending;            /* frames waiting for the connection to open */
+    dist_out *pending_tail;       /* last of pending */
+    uv_connect_t connect_req;     /* outbound connect in flight */
+    void *role_data;              /* the role's record (coordinator: its worker) */
+    struct dist_conn *next;       /* node's list of connections */
 };
 
 /* Callbacks of a role, all run on the loop thread. */
 typedef struct dist_node_ops {
     /* A control message arrived on conn (DATA and DATA_END are handled by the node).
      * An error closes the connection with a logged message. */
-    qe_status (*on_frame)(dist_node *node, dist_conn *conn, const dist_msg *msg,
-                          rt_error *err);
+    qe_status (*on_frame)(dist_node *node, dist_conn *conn, const dist_msg *msg, rt_error *err);
     /* An outbound connection opened (status 0) or failed (status < 0). */
     void (*on_connect)(dist_node *node, dist_conn *conn, int status);
     /* conn is being closed (reason: text for logs). */
@@ -335,23 +334,23 @@ typedef struct dist_node_ops {
 } dist_node_ops;
 
 struct dist_node {
-    uv_loop_t loop;
-    uv_tcp_t listener;
-    uv_async_t async;               /* wakes the loop from other threads */
-    uv_timer_t timer;               /* ticks every tick_ms */
-    bool handles_open;              /* loop and handles initialized */
-    char listen_addr[DIST_ADDR_MAX];/* bound "host:port" (port resolved when 0 asked) */
-    const dist_node_ops *ops;
-    void *role;                     /* the coordinator or worker */
-    uint64_t next_conn_id;          /* loop thread */
-    dist_conn *conns;               /* loop thread: every open connection */
-    rt_arena *scratch;              /* loop thread: decoding arena, reset per frame */
-    pthread_mutex_t mu;             /* guards everything below and the xstate */
-    dist_out *out_head;             /* frames posted by other threads */
-    dist_out *out_tail;
-    bool stop;                      /* shut the loop down */
-    bool stopped;                   /* the loop has closed its handles */
-    dist_xstate *xs;                /* queries and inbound data (exchange.c) */
+    uv_loop_t loop;                  /* the node's event loop (loop thread only) */
+    uv_tcp_t listener;               /* accepts peers and workers */
+    uv_async_t async;                /* wakes the loop from other threads */
+    uv_timer_t timer;                /* ticks every tick_ms */
+    bool handles_open;               /* loop and handles initialized */
+    char listen_addr[DIST_ADDR_MAX]; /* bound "host:port" (port resolved when 0 asked) */
+    const dist_node_ops *ops;        /* role callbacks */
+    void *role;                      /* the coordinator or worker */
+    uint64_t next_conn_id;           /* loop thread */
+    dist_conn *conns;                /* loop thread: every open connection */
+    rt_arena *scratch;               /* loop thread: decoding arena, reset per frame */
+    pthread_mutex_t mu;              /* guards everything below and the xstate */
+    dist_out *out_head;              /* frames posted by other threads */
+    dist_out *out_tail;              /* last of out_head */
+    bool stop;                       /* shut the loop down */
+    bool stopped;                    /* the loop has closed its handles */
+    dist_xstate *xs;                 /* queries and inbound data (exchange.c) */
 };
 
 /* Logs one line to stderr ("qe: <role>: ..."). */
@@ -375,8 +374,8 @@ void dist_node_wake(dist_node *node);
 /* Thread-safe: queues a frame (taking ownership) for connection conn_id, or for the
  * endpoint when conn_id is 0 (a DATA connection is opened on demand).  Dropped
  * silently once the node is stopping. */
-void dist_node_post(dist_node *node, uint64_t conn_id, const char *endpoint,
-                    uint64_t query_id, uint8_t *frame, size_t len);
+void dist_node_post(dist_node *node, uint64_t conn_id, const char *endpoint, uint64_t query_id,
+                    uint8_t *frame, size_t len);
 
 /* Loop thread: opens an outbound connection (connect runs asynchronously). */
 qe_status dist_node_connect(dist_node *node, const char *endpoint, dist_conn_kind kind,
@@ -437,7 +436,6 @@ void dist_xctx_destroy(dist_xctx *x); /* accepts NULL */
 extern const rt_exchange_ops dist_exchange_ops;
 
 /* Builds the "worker ... is unreachable" error (08006) with detail and hint. */
-void dist_error_unreachable(rt_error *err, const char *what, const char *addr,
-                            const char *detail);
+void dist_error_unreachable(rt_error *err, const char *what, const char *addr, const char *detail);
 
 #endif /* QE_DIST_INT_H */

@@ -23,69 +23,70 @@
 #include <string.h>
 #include <time.h>
 
-#define TOMBSTONES 4096      /* closed query ids remembered */
-#define CODEC_POOL 8         /* zstd contexts kept per task */
+#define TOMBSTONES 4096 /* closed query ids remembered */
+#define CODEC_POOL 8    /* zstd contexts kept per task */
 
 /* One buffered IPC message. */
 typedef struct inmsg {
-    struct inmsg *next;
-    uint32_t producer;       /* producer task index */
-    uint8_t *ipc;            /* malloc'd copy of the message */
-    uint32_t len;
+    struct inmsg *next; /* queue link */
+    uint32_t producer;  /* producer task index */
+    uint8_t *ipc;       /* malloc'd copy of the message */
+    uint32_t len;       /* bytes of ipc */
 } inmsg;
 
 /* The inbound stream of one (exchange, consumer partition) of a query. */
 typedef struct inqueue {
-    struct inqueue *next;
-    uint32_t exchange_id;
-    uint32_t partition;
-    inmsg *head;             /* arrival order */
-    inmsg *tail;
-    uint32_t *ended;         /* producers that sent DATA_END (distinct) */
-    uint32_t n_ended;
-    uint32_t cap_ended;
-    pthread_cond_t cond;     /* signalled on arrival, end and failure */
+    struct inqueue *next; /* query's list of queues */
+    uint32_t exchange_id; /* exchange of the plan */
+    uint32_t partition;   /* consumer partition */
+    inmsg *head;          /* arrival order */
+    inmsg *tail;          /* last message */
+    uint32_t *ended;      /* producers that sent DATA_END (distinct) */
+    uint32_t n_ended;     /* entries used in ended */
+    uint32_t cap_ended;   /* entries allocated in ended */
+    pthread_cond_t cond;  /* signalled on arrival, end and failure */
 } inqueue;
 
 struct dist_query {
-    struct dist_query *next;
-    uint64_t id;
+    struct dist_query *next; /* registry link */
+    uint64_t id;             /* the query id (never 0) */
     uint32_t refs;           /* tasks using the state */
     bool closed;             /* freed when refs drops to 0 */
     _Atomic bool cancel;     /* rt_task.cancel of this query's local tasks */
     bool failed;             /* error holds the first failure */
-    rt_error error;
-    inqueue *queues;
+    rt_error error;          /* first failure when failed */
+    inqueue *queues;         /* inbound streams */
 };
 
 struct dist_xstate {
-    dist_query *queries;
+    dist_query *queries;       /* open and closing queries */
     uint64_t tomb[TOMBSTONES]; /* ring of closed query ids */
-    uint32_t tomb_next;
+    uint32_t tomb_next;        /* next slot of tomb */
 };
 
 struct dist_xctx {
-    dist_node *node;
-    dist_query *q;             /* borrowed reference */
-    uint64_t query_id;
-    const plan_query *plan;
-    uint32_t task_idx;         /* producer index and consumer partition */
-    uint32_t n_routes;
-    const dist_route *routes;
-    pthread_mutex_t mu;        /* orders schema + batch frames; guards the pools */
-    bool **schema_sent;        /* [exchange][partition] */
-    ZSTD_CCtx *cctx[CODEC_POOL];
-    uint32_t n_cctx;
-    ZSTD_DCtx *dctx[CODEC_POOL];
-    uint32_t n_dctx;
+    dist_node *node;             /* the process's node */
+    dist_query *q;               /* borrowed reference */
+    uint64_t query_id;           /* the query's id */
+    const plan_query *plan;      /* the plan (borrowed) */
+    uint32_t task_idx;           /* producer index and consumer partition */
+    uint32_t n_routes;           /* entries of routes */
+    const dist_route *routes;    /* one per exchange (borrowed) */
+    pthread_mutex_t mu;          /* orders schema + batch frames; guards the pools */
+    bool **schema_sent;          /* [exchange][partition] */
+    ZSTD_CCtx *cctx[CODEC_POOL]; /* idle compression contexts */
+    uint32_t n_cctx;             /* entries used in cctx */
+    ZSTD_DCtx *dctx[CODEC_POOL]; /* idle decompression contexts */
+    uint32_t n_dctx;             /* entries used in dctx */
 };
 
-void dist_error_unreachable(rt_error *err, const char *what, const char *addr,
-                            const char *detail) {
+void dist_error_unreachable(rt_error *err, const char *what, const char *addr, const char *detail) {
     rt_error_set(err, QE_NETWORK, "08006", -1, "%s %s is unreachable", what, addr);
     rt_error_detail(err, "%s", detail);
-    rt_error_hint(err, "Check that the %s process is running and reachable, then run the "
-                       "query again.", what);
+    rt_error_hint(err,
+                  "Check that the %s process is running and reachable, then run the "
+                  "query again.",
+                  what);
 }
 
 /* ---- registry ----------------------------------------------------------------------- */
@@ -442,8 +443,8 @@ static qe_status check_target(dist_xctx *x, uint32_t exchange_id, uint32_t parti
 /* Frame for stream (exchange, partition) of this task: a Schema, DATA_END, or (batch
  * != NULL) rows [start, start+n) of batch. */
 static qe_status build_frame(dist_xctx *x, uint32_t exchange_id, uint32_t partition,
-                             const rt_batch *batch, uint32_t start, uint32_t n,
-                             uint32_t type, dist_wbuf *w, rt_error *err) {
+                             const rt_batch *batch, uint32_t start, uint32_t n, uint32_t type,
+                             dist_wbuf *w, rt_error *err) {
     const plan_exchange *ex = &x->plan->exchanges[exchange_id];
     qe_status st = QE_OK;
     dist_data_frame_begin(w, x->query_id, exchange_id, partition, x->task_idx);
@@ -461,8 +462,8 @@ static void post(dist_xctx *x, uint32_t exchange_id, uint32_t partition, dist_wb
     size_t len;
     uint8_t *frame = dist_wbuf_take(w, &len);
     if (frame)
-        dist_node_post(x->node, 0, x->routes[exchange_id].endpoints[partition], x->query_id,
-                       frame, len);
+        dist_node_post(x->node, 0, x->routes[exchange_id].endpoints[partition], x->query_id, frame,
+                       len);
 }
 
 /* Posts the stream's Schema if it has not gone yet; x->mu held. */
@@ -497,8 +498,8 @@ static qe_status send_slice(dist_xctx *x, uint32_t exchange_id, uint32_t partiti
     return st;
 }
 
-static qe_status xsend(void *ctx, uint32_t exchange_id, uint32_t partition,
-                       const rt_batch *batch, rt_error *err) {
+static qe_status xsend(void *ctx, uint32_t exchange_id, uint32_t partition, const rt_batch *batch,
+                       rt_error *err) {
     dist_xctx *x = ctx;
     qe_status st = query_failed(x, err);
     if (st == QE_OK)
@@ -515,8 +516,8 @@ static qe_status xsend(void *ctx, uint32_t exchange_id, uint32_t partition,
         }
     }
     for (uint32_t start = 0; st == QE_OK && start < batch->n_rows; start += RT_VECTOR_SIZE) {
-        uint32_t n = batch->n_rows - start < RT_VECTOR_SIZE ? batch->n_rows - start
-                                                            : RT_VECTOR_SIZE;
+        uint32_t n =
+            batch->n_rows - start < RT_VECTOR_SIZE ? batch->n_rows - start : RT_VECTOR_SIZE;
         st = send_slice(x, exchange_id, partition, batch, start, n, err);
     }
     rt_arena_destroy(tmp);
@@ -582,8 +583,8 @@ static qe_status wait_message(dist_xctx *x, inqueue *iq, uint32_t n_producers, i
 }
 
 /* Decodes one message: *out stays NULL for a (checked) Schema message. */
-static qe_status decode_message(dist_xctx *x, uint32_t exchange_id, const inmsg *m,
-                                rt_arena *arena, rt_batch **out, rt_error *err) {
+static qe_status decode_message(dist_xctx *x, uint32_t exchange_id, const inmsg *m, rt_arena *arena,
+                                rt_batch **out, rt_error *err) {
     const plan_exchange *ex = &x->plan->exchanges[exchange_id];
     const dist_route *route = &x->routes[exchange_id];
     dist_ipc_kind kind;

@@ -24,7 +24,7 @@
 
 /* A write in flight: the request and the frame it owns. */
 typedef struct write_req {
-    uv_write_t req;
+    uv_write_t req;    /* the libuv request (first: the callback casts it back) */
     uint8_t *frame;    /* freed in the write callback */
     uint64_t query_id; /* charged with a failure */
 } write_req;
@@ -91,9 +91,8 @@ qe_status dist_resolve(const char *addr, struct sockaddr_storage *out, rt_error 
 static void format_addr(const struct sockaddr_storage *sa, char *out, size_t cap) {
     char ip[64] = "?";
     uv_ip_name((const struct sockaddr *)sa, ip, sizeof ip);
-    int port = sa->ss_family == AF_INET6
-                   ? ntohs(((const struct sockaddr_in6 *)sa)->sin6_port)
-                   : ntohs(((const struct sockaddr_in *)sa)->sin_port);
+    int port = sa->ss_family == AF_INET6 ? ntohs(((const struct sockaddr_in6 *)sa)->sin6_port)
+                                         : ntohs(((const struct sockaddr_in *)sa)->sin_port);
     snprintf(out, cap, sa->ss_family == AF_INET6 ? "[%s]:%d" : "%s:%d", ip, port);
 }
 
@@ -352,8 +351,8 @@ qe_status dist_node_connect(dist_node *node, const char *endpoint, dist_conn_kin
     int rc = uv_tcp_connect(&c->connect_req, &c->tcp, (const struct sockaddr *)&sa, connect_cb);
     if (rc != 0) {
         dist_conn_close(c, uv_strerror(rc));
-        return rt_error_set(err, QE_NETWORK, "08001", -1, "could not connect to %s: %s",
-                            endpoint, uv_strerror(rc));
+        return rt_error_set(err, QE_NETWORK, "08001", -1, "could not connect to %s: %s", endpoint,
+                            uv_strerror(rc));
     }
     *out = c;
     return QE_OK;
@@ -455,8 +454,8 @@ static void timer_cb(uv_timer_t *t) {
         node->ops->on_tick(node);
 }
 
-void dist_node_post(dist_node *node, uint64_t conn_id, const char *endpoint,
-                    uint64_t query_id, uint8_t *frame, size_t len) {
+void dist_node_post(dist_node *node, uint64_t conn_id, const char *endpoint, uint64_t query_id,
+                    uint8_t *frame, size_t len) {
     dist_out *o = calloc(1, sizeof *o);
     if (!o) {
         free(frame);

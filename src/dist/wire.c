@@ -17,13 +17,11 @@
 
 const char *dist_msg_name(uint32_t type) {
     switch (type) {
-#define DIST_X_NAME(name, code, text)                                                     \
-    case code:                                                                            \
-        return text;
+#define DIST_X_NAME(name, code, text)                                                              \
+    case code: return text;
         DIST_MSG_LIST(DIST_X_NAME)
 #undef DIST_X_NAME
-    default:
-        return "?";
+    default: return "?";
     }
 }
 
@@ -256,12 +254,12 @@ qe_status dist_frame_parse(const uint8_t *buf, size_t len, dist_frame *out, size
         return rt_error_set(err, QE_NETWORK, "08P01", -1,
                             "invalid frame: unsupported protocol version %u", version);
     if (!dist_msg_known(type))
-        return rt_error_set(err, QE_NETWORK, "08P01", -1,
-                            "invalid frame: unknown message type %u", type);
+        return rt_error_set(err, QE_NETWORK, "08P01", -1, "invalid frame: unknown message type %u",
+                            type);
     if (length > DIST_FRAME_MAX)
         return rt_error_set(err, QE_NETWORK, "08P01", -1,
-                            "invalid frame: payload of %u bytes exceeds the limit of %u",
-                            length, DIST_FRAME_MAX);
+                            "invalid frame: payload of %u bytes exceeds the limit of %u", length,
+                            DIST_FRAME_MAX);
     *need = DIST_FRAME_HEADER + (size_t)length;
     if (len < *need)
         return QE_OK;
@@ -363,11 +361,8 @@ static void put_payload(dist_wbuf *w, const dist_msg *m) {
         dist_put_u32(w, m->u.ack.heartbeat_ms);
         break;
     case DIST_MSG_HEARTBEAT:
-    case DIST_MSG_NONE:
-        break;
-    case DIST_MSG_CREATE_TABLE:
-        put_create(w, m);
-        break;
+    case DIST_MSG_NONE: break;
+    case DIST_MSG_CREATE_TABLE: put_create(w, m); break;
     case DIST_MSG_DROP_TABLE:
         dist_put_u64(w, m->u.drop.request_id);
         dist_put_str(w, m->u.drop.name);
@@ -376,9 +371,7 @@ static void put_payload(dist_wbuf *w, const dist_msg *m) {
         dist_put_u64(w, m->u.reply.request_id);
         put_error(w, &m->u.reply.error);
         break;
-    case DIST_MSG_SUBMIT_TASK:
-        put_submit(w, m);
-        break;
+    case DIST_MSG_SUBMIT_TASK: put_submit(w, m); break;
     case DIST_MSG_TASK_DONE:
         dist_put_u64(w, m->u.done.query_id);
         dist_put_u32(w, m->u.done.stage_id);
@@ -394,9 +387,7 @@ static void put_payload(dist_wbuf *w, const dist_msg *m) {
         put_error(w, &m->u.failed.error);
         break;
     case DIST_MSG_CANCEL_QUERY:
-    case DIST_MSG_RELEASE_QUERY:
-        dist_put_u64(w, m->u.query.query_id);
-        break;
+    case DIST_MSG_RELEASE_QUERY: dist_put_u64(w, m->u.query.query_id); break;
     case DIST_MSG_DATA:
     case DIST_MSG_DATA_END:
         dist_put_u64(w, m->u.data.query_id);
@@ -513,11 +504,8 @@ static void get_payload(dist_rbuf *r, rt_arena *arena, dist_msg *m) {
             r->bad = true;
         break;
     case DIST_MSG_HEARTBEAT:
-    case DIST_MSG_NONE:
-        break;
-    case DIST_MSG_CREATE_TABLE:
-        get_create(r, arena, m);
-        break;
+    case DIST_MSG_NONE: break;
+    case DIST_MSG_CREATE_TABLE: get_create(r, arena, m); break;
     case DIST_MSG_DROP_TABLE:
         m->u.drop.request_id = dist_get_u64(r);
         m->u.drop.name = dist_get_str_arena(r, arena);
@@ -526,9 +514,7 @@ static void get_payload(dist_rbuf *r, rt_arena *arena, dist_msg *m) {
         m->u.reply.request_id = dist_get_u64(r);
         get_error(r, &m->u.reply.error);
         break;
-    case DIST_MSG_SUBMIT_TASK:
-        get_submit(r, arena, m);
-        break;
+    case DIST_MSG_SUBMIT_TASK: get_submit(r, arena, m); break;
     case DIST_MSG_TASK_DONE:
         m->u.done.query_id = dist_get_u64(r);
         m->u.done.stage_id = dist_get_u32(r);
@@ -546,9 +532,7 @@ static void get_payload(dist_rbuf *r, rt_arena *arena, dist_msg *m) {
             r->bad = true;
         break;
     case DIST_MSG_CANCEL_QUERY:
-    case DIST_MSG_RELEASE_QUERY:
-        m->u.query.query_id = dist_get_u64(r);
-        break;
+    case DIST_MSG_RELEASE_QUERY: m->u.query.query_id = dist_get_u64(r); break;
     case DIST_MSG_DATA:
     case DIST_MSG_DATA_END:
         m->u.data.query_id = dist_get_u64(r);

@@ -32,46 +32,50 @@ typedef struct dist_worker dist_worker;
 
 /* One task and its thread. */
 typedef struct wk_task {
-    struct wk_task *next;
-    dist_worker *wk;
-    pthread_t thread;
-    bool finished;            /* the thread is done (node.mu) */
-    uint64_t conn_id;         /* control connection to report on */
-    uint64_t query_id;
-    uint32_t stage_id;
-    uint32_t task_idx;
-    uint32_t n_tasks;
-    bool jit;
-    uint32_t n_threads;
-    uint32_t debug_delay_ms;
-    uint8_t *plan;            /* serialized plan (malloc'd copy) */
-    uint32_t plan_len;
-    rt_arena *arena;          /* routes and the deserialized plan */
-    uint32_t n_routes;
-    dist_route *routes;
+    struct wk_task *next;    /* list link */
+    dist_worker *wk;         /* the worker */
+    pthread_t thread;        /* runs task_main */
+    bool finished;           /* the thread is done (node.mu) */
+    uint64_t conn_id;        /* control connection to report on */
+    uint64_t query_id;       /* query the task belongs to */
+    uint32_t stage_id;       /* stage to run */
+    uint32_t task_idx;       /* task index (its partition) */
+    uint32_t n_tasks;        /* tasks of the stage */
+    bool jit;                /* compile the stage */
+    uint32_t n_threads;      /* threads for rt_task_run */
+    uint32_t debug_delay_ms; /* sleep per source batch (fault tests) */
+    uint8_t *plan;           /* serialized plan (malloc'd copy) */
+    uint32_t plan_len;       /* bytes of plan */
+    rt_arena *arena;         /* routes and the deserialized plan */
+    uint32_t n_routes;       /* entries of routes */
+    dist_route *routes;      /* one per exchange, in arena */
 } wk_task;
 
 struct dist_worker {
-    dist_node node;                 /* node.role points here */
-    dist_worker_opts opts;
-    rt_catalog *catalog;            /* this worker's partitions */
-    uint64_t control_id;            /* control connection, 0 while down */
-    bool registered;                /* REGISTER_ACK received */
-    uint32_t worker_id;
-    uint32_t heartbeat_ms;
-    uint64_t next_connect_ms;       /* loop time of the next connection attempt */
-    uint64_t last_heartbeat_ms;
-    uint32_t connect_failures;      /* in a row, for quieter logs */
-    wk_task *tasks;                 /* node.mu */
-    pthread_mutex_t jit_mu;
-    cg_jit *jit;                    /* created on first use */
-    unsigned stop_gen;              /* g_stop_gen when started */
-    int slot;                       /* index in g_workers */
+    dist_node node;             /* node.role points here */
+    dist_worker_opts opts;      /* copy of the caller's options, defaults filled */
+    rt_catalog *catalog;        /* this worker's partitions */
+    uint64_t control_id;        /* control connection, 0 while down */
+    bool registered;            /* REGISTER_ACK received */
+    uint32_t worker_id;         /* id given by the coordinator */
+    uint32_t heartbeat_ms;      /* heartbeat period in ms (acknowledged) */
+    uint64_t next_connect_ms;   /* loop time of the next connection attempt */
+    uint64_t last_heartbeat_ms; /* loop time of the last HEARTBEAT */
+    uint32_t connect_failures;  /* in a row, for quieter logs */
+    wk_task *tasks;             /* node.mu */
+    pthread_mutex_t jit_mu;     /* guards jit creation */
+    cg_jit *jit;                /* created on first use */
+    unsigned stop_gen;          /* g_stop_gen when started */
+    int slot;                   /* index in g_workers */
 };
 
 static _Atomic(dist_worker *) g_workers[MAX_WORKERS];
 static _Atomic unsigned g_stop_gen;
 
+/* Only atomics and uv_async_send (both async-signal-safe).  A worker clears its slot
+ * before closing its handle; a signal landing exactly between a load of the slot and
+ * the send can still touch a handle being closed -- a window of a few instructions at
+ * worker exit, accepted here. */
 void dist_worker_stop(void) {
     atomic_fetch_add(&g_stop_gen, 1);
     for (int i = 0; i < MAX_WORKERS; i++) {
@@ -98,8 +102,8 @@ static cg_jit *get_jit(dist_worker *wk, rt_error *err) {
     return jit;
 }
 
-static qe_status run_plan(wk_task *t, const plan_query *plan, dist_query *dq,
-                          rt_task_stats *stats, rt_error *err) {
+static qe_status run_plan(wk_task *t, const plan_query *plan, dist_query *dq, rt_task_stats *stats,
+                          rt_error *err) {
     dist_worker *wk = t->wk;
     cg_stage_code *code = NULL;
     dist_xctx *x = NULL;
@@ -109,8 +113,8 @@ static qe_status run_plan(wk_task *t, const plan_query *plan, dist_query *dq,
         st = jit ? cg_compile_stage(jit, plan, t->stage_id, &code, err) : err->status;
     }
     if (st == QE_OK)
-        st = dist_xctx_create(&wk->node, dq, t->query_id, plan, t->task_idx, t->n_routes,
-                              t->routes, &x, err);
+        st = dist_xctx_create(&wk->node, dq, t->query_id, plan, t->task_idx, t->n_routes, t->routes,
+                              &x, err);
     if (st == QE_OK) {
         rt_task task = {
             .query = plan,
@@ -164,8 +168,8 @@ static void report(wk_task *t, qe_status st, const rt_task_stats *stats, const r
         if (m.u.failed.error.status == QE_OK)
             m.u.failed.error.status = QE_ERROR;
         if (st != QE_CANCELLED)
-            dist_log("task %016llx/%u/%u failed: %s", (unsigned long long)t->query_id,
-                     t->stage_id, t->task_idx, err->message);
+            dist_log("task %016llx/%u/%u failed: %s", (unsigned long long)t->query_id, t->stage_id,
+                     t->task_idx, err->message);
     }
     dist_wbuf w;
     dist_wbuf_init(&w);
@@ -339,16 +343,10 @@ static qe_status wk_on_frame(dist_node *node, dist_conn *c, const dist_msg *m, r
         dist_log("registered with coordinator %s as worker %u", c->endpoint, wk->worker_id);
         return QE_OK;
     case DIST_MSG_CREATE_TABLE:
-    case DIST_MSG_DROP_TABLE:
-        on_ddl(wk, c, m);
-        return QE_OK;
-    case DIST_MSG_SUBMIT_TASK:
-        start_task(wk, c, m);
-        return QE_OK;
+    case DIST_MSG_DROP_TABLE: on_ddl(wk, c, m); return QE_OK;
+    case DIST_MSG_SUBMIT_TASK: start_task(wk, c, m); return QE_OK;
     case DIST_MSG_CANCEL_QUERY:
-    case DIST_MSG_RELEASE_QUERY:
-        on_query_end(wk, m);
-        return QE_OK;
+    case DIST_MSG_RELEASE_QUERY: on_query_end(wk, m); return QE_OK;
     default:
         return rt_error_set(err, QE_NETWORK, "08P01", -1, "unexpected %s message",
                             dist_msg_name(m->type));
@@ -363,9 +361,9 @@ static void cpu_features(char *buf, size_t cap) {
     static const char *names[] = {"sse4.2", "avx", "avx2", "bmi2", "fma", "avx512f", "avx512bw"};
     static const int present_count = (int)(sizeof names / sizeof names[0]);
     __builtin_cpu_init();
-    int has[7] = {__builtin_cpu_supports("sse4.2"), __builtin_cpu_supports("avx"),
-                  __builtin_cpu_supports("avx2"),   __builtin_cpu_supports("bmi2"),
-                  __builtin_cpu_supports("fma"),    __builtin_cpu_supports("avx512f"),
+    int has[7] = {__builtin_cpu_supports("sse4.2"),  __builtin_cpu_supports("avx"),
+                  __builtin_cpu_supports("avx2"),    __builtin_cpu_supports("bmi2"),
+                  __builtin_cpu_supports("fma"),     __builtin_cpu_supports("avx512f"),
                   __builtin_cpu_supports("avx512bw")};
     for (int i = 0; i < present_count; i++)
         if (has[i])
@@ -405,8 +403,8 @@ static void wk_on_close(dist_node *node, dist_conn *c, const char *reason) {
     wk->next_connect_ms = uv_now(&node->loop) + RECONNECT_MS;
     if (!was_registered || wk->slot < 0) /* not up yet, or we are stopping */
         return;
-    dist_log("lost the coordinator at %s (%s); cancelling %u running tasks", c->endpoint,
-             reason, running_tasks(wk));
+    dist_log("lost the coordinator at %s (%s); cancelling %u running tasks", c->endpoint, reason,
+             running_tasks(wk));
     rt_error err;
     dist_error_unreachable(&err, "coordinator", c->endpoint, "Connection lost.");
     dist_query_close_all(node, &err);
@@ -444,7 +442,8 @@ static void check_stop(dist_worker *wk) {
     wk->slot = -1;
     dist_log("stopping (%u running tasks)", running_tasks(wk));
     rt_error err;
-    rt_error_set(&err, QE_CANCELLED, "57P01", -1, "terminating task because the worker is stopping");
+    rt_error_set(&err, QE_CANCELLED, "57P01", -1,
+                 "terminating task because the worker is stopping");
     pthread_mutex_lock(&wk->node.mu);
     dist_query_fail_all_locked(&wk->node, &err);
     pthread_mutex_unlock(&wk->node.mu);
@@ -531,11 +530,11 @@ qe_status dist_worker_run(const dist_worker_opts *opts, rt_error *err) {
         worker_teardown(wk);
         return st;
     }
-    dist_log("worker listening on %s, coordinator %s", wk->node.listen_addr,
-             wk->opts.coordinator);
+    dist_log("worker listening on %s, coordinator %s", wk->node.listen_addr, wk->opts.coordinator);
     dist_node_run(&wk->node);
     rt_error reason;
-    rt_error_set(&reason, QE_CANCELLED, "57P01", -1, "terminating task because the worker is stopping");
+    rt_error_set(&reason, QE_CANCELLED, "57P01", -1,
+                 "terminating task because the worker is stopping");
     dist_query_close_all(&wk->node, &reason);
     reap_tasks(wk, true);
     dist_log("worker stopped");

@@ -515,25 +515,37 @@ static plan_expr *bind_between(fe_binder *b, const fe_ast *e) {
     return c2 ? make_op(b, neg ? PLAN_OP_OR : PLAN_OP_AND, QE_TYPE_BOOLEAN, c1, c2, e->pos) : NULL;
 }
 
+/* Combines terms[0..n) with op as a balanced tree, so a long IN list stays shallow for
+ * the passes that recurse over expressions. */
+static plan_expr *combine_balanced(fe_binder *b, plan_op_kind op, plan_expr **terms, uint32_t n,
+                                   int pos) {
+    if (n == 1)
+        return terms[0];
+    plan_expr *l = combine_balanced(b, op, terms, n / 2, pos);
+    plan_expr *r = l ? combine_balanced(b, op, terms + n / 2, n - n / 2, pos) : NULL;
+    return r ? make_op(b, op, QE_TYPE_BOOLEAN, l, r, pos) : NULL;
+}
+
 /* x IN (a, b) -> x = a OR x = b; NOT IN -> x <> a AND x <> b. */
 static plan_expr *bind_in_list(fe_binder *b, const fe_ast *e) {
     const fe_ast *xa = e->u.in_list.arg;
     bool neg = e->u.in_list.negated;
-    plan_expr *x = fe_bind_expr(b, xa), *acc = NULL;
+    uint32_t n = e->u.in_list.list.n;
+    plan_expr *x = fe_bind_expr(b, xa);
     if (!x)
         return NULL;
-    for (uint32_t i = 0; i < e->u.in_list.list.n; i++) {
+    plan_expr **terms = rt_arena_alloc(b->arena, sizeof *terms * (n ? n : 1));
+    if (!terms || n == 0) /* the parser never yields an empty list */
+        return fe_bind_oom(b);
+    for (uint32_t i = 0; i < n; i++) {
         const fe_ast *ia = e->u.in_list.list.items[i];
         plan_expr *item = fe_bind_expr(b, ia);
-        plan_expr *c =
+        terms[i] =
             item ? bind_compare(b, neg ? PLAN_OP_NE : PLAN_OP_EQ, xa, x, ia, item, e->pos) : NULL;
-        if (!c)
-            return NULL;
-        acc = acc ? make_op(b, neg ? PLAN_OP_AND : PLAN_OP_OR, QE_TYPE_BOOLEAN, acc, c, e->pos) : c;
-        if (!acc)
+        if (!terms[i])
             return NULL;
     }
-    return acc;
+    return combine_balanced(b, neg ? PLAN_OP_AND : PLAN_OP_OR, terms, n, e->pos);
 }
 
 static plan_expr *bind_cast(fe_binder *b, const fe_ast *e) {

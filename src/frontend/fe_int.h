@@ -286,6 +286,8 @@ struct fe_ast {
     int pos;          /* byte offset for error messages */
     int start;        /* byte offset of the first character of the node's text */
     int end;          /* byte offset just past the node's text */
+    int height;       /* expression nodes: height of the subtree (1 for a leaf); later
+                         passes recurse this deep, so the parser bounds it */
     union {
         struct {
             bool distinct;        /* SELECT DISTINCT */

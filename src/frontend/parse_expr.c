@@ -99,9 +99,22 @@ static int infix_prec(fe_parser *p) {
 /* A node spanning from left's start to the last consumed token. */
 static fe_ast *span_node(fe_parser *p, fe_ast_kind kind, int pos, const fe_ast *left) {
     fe_ast *n = fe_node(p, kind, pos);
-    if (n && left)
+    if (n && left) {
         n->start = left->start;
+        n->height = left->height + 1;
+    }
     return n;
+}
+
+/* Fails when an operator chain makes the tree taller than later passes may recurse
+ * (binder, interpreter, codegen and the plan format all walk expressions recursively). */
+static fe_ast *check_height(fe_parser *p, fe_ast *n) {
+    if (!n || n->height <= FE_MAX_DEPTH)
+        return n;
+    fe_parse_error(p, QE_SYNTAX, "54001", n->pos, "stack depth limit exceeded");
+    rt_error_detail(p->err, "The expression nests more than %d operators.", FE_MAX_DEPTH);
+    rt_error_hint(p->err, "Split the expression, or use IN (...) instead of long OR chains.");
+    return NULL;
 }
 
 static fe_ast *parse_binary(fe_parser *p, fe_ast *left, int prec) {
@@ -119,6 +132,10 @@ static fe_ast *parse_binary(fe_parser *p, fe_ast *left, int prec) {
     n->u.binary.op = op;
     n->u.binary.left = left;
     n->u.binary.right = right;
+    if (right->height >= n->height)
+        n->height = right->height + 1;
+    if (!check_height(p, n))
+        return NULL;
     if (prec == PREC_CMP && infix_prec(p) == PREC_CMP)
         return fe_syntax_error(p, fe_peek(p, 0)); /* comparisons do not associate */
     return n;
@@ -236,6 +253,7 @@ static fe_ast *parse_prec(fe_parser *p, int min_prec) {
             return fe_unsupported(p, fe_peek(p, 0)->start, "operator ^ is not supported yet");
         else
             left = parse_binary(p, left, prec);
+        left = check_height(p, left);
     }
     p->depth--;
     return p->failed ? NULL : left;

@@ -126,6 +126,7 @@ fe_ast *fe_node(fe_parser *p, fe_ast_kind kind, int pos) {
     n->pos = pos;
     n->start = pos;
     n->end = p->prev_end > pos ? p->prev_end : pos;
+    n->height = 1;
     return n;
 }
 

@@ -25,9 +25,9 @@
 #define PLAN_MAGIC 0x4C504551u /* "QEPL" read as a little-endian u32 */
 #define PLAN_FORMAT_VERSION 1
 #define PLAN_HEADER_SIZE 24
-#define PLAN_MAX_DEPTH 4096     /* expression nesting accepted */
+#define PLAN_MAX_DEPTH 4096 /* expression nesting accepted */
 #define NULL_STRING 0xFFFFFFFFu
-#define ANY_INPUT UINT32_MAX    /* column references not checkable here */
+#define ANY_INPUT UINT32_MAX /* column references not checkable here */
 
 /* Operator roles and aggregate arities, from the X-macro lists. */
 static const int phys_role[] = {
@@ -53,10 +53,10 @@ static const int op_arity[] = {
 
 /* Output buffer; `fail` names the first problem (NULL: none, "oom": out of memory). */
 typedef struct pw {
-    uint8_t *data;
-    size_t len;
-    size_t cap;
-    const char *fail;
+    uint8_t *data;    /* output (malloc'd) */
+    size_t len;       /* bytes written */
+    size_t cap;       /* bytes allocated */
+    const char *fail; /* first problem, NULL if none; "oom" for out of memory */
 } pw;
 
 static void pw_bytes(pw *w, const void *p, size_t n) {
@@ -141,20 +141,14 @@ static void write_expr(pw *w, const plan_expr *e, int depth) {
     pw_u8(w, (uint8_t)e->type);
     pw_u32(w, (uint32_t)e->position);
     switch (e->kind) {
-    case PLAN_EXPR_CONST:
-        write_value(w, &e->u.value);
-        break;
-    case PLAN_EXPR_COLUMN:
-        pw_u32(w, e->u.column);
-        break;
+    case PLAN_EXPR_CONST: write_value(w, &e->u.value); break;
+    case PLAN_EXPR_COLUMN: pw_u32(w, e->u.column); break;
     case PLAN_EXPR_OP:
         pw_u8(w, (uint8_t)e->u.op.op);
         write_expr(w, e->u.op.args[0], depth + 1);
         write_expr(w, e->u.op.args[1], depth + 1);
         break;
-    case PLAN_EXPR_CAST:
-        write_expr(w, e->u.cast, depth + 1);
-        break;
+    case PLAN_EXPR_CAST: write_expr(w, e->u.cast, depth + 1); break;
     }
 }
 
@@ -193,16 +187,10 @@ static void write_op_fields(pw *w, const plan_op *op) {
         pw_u32(w, op->u.values.n_rows);
         write_exprs(w, op->u.values.n_rows * op->n_cols, op->u.values.rows);
         break;
-    case PLAN_PHYS_EXCHANGE_SOURCE:
-        pw_u32(w, op->u.exchange_source.exchange_id);
-        break;
-    case PLAN_PHYS_EXCHANGE_SINK:
-        pw_u32(w, op->u.exchange_sink.exchange_id);
-        break;
+    case PLAN_PHYS_EXCHANGE_SOURCE: pw_u32(w, op->u.exchange_source.exchange_id); break;
+    case PLAN_PHYS_EXCHANGE_SINK: pw_u32(w, op->u.exchange_sink.exchange_id); break;
     case PLAN_PHYS_AGG_SOURCE:
-    case PLAN_PHYS_AGG_SINK:
-        write_agg_op(w, op);
-        break;
+    case PLAN_PHYS_AGG_SINK: write_agg_op(w, op); break;
     case PLAN_PHYS_SORT_SOURCE:
     case PLAN_PHYS_SORT_SINK:
         pw_u32(w, op->u.sort.n_keys);
@@ -212,19 +200,13 @@ static void write_op_fields(pw *w, const plan_op *op) {
             pw_u8(w, op->u.sort.keys[i].nulls_first ? 1 : 0);
         }
         break;
-    case PLAN_PHYS_FILTER:
-        write_expr(w, op->u.filter.pred, 0);
-        break;
-    case PLAN_PHYS_PROJECT:
-        write_exprs(w, op->n_cols, op->u.project.exprs);
-        break;
+    case PLAN_PHYS_FILTER: write_expr(w, op->u.filter.pred, 0); break;
+    case PLAN_PHYS_PROJECT: write_exprs(w, op->n_cols, op->u.project.exprs); break;
     case PLAN_PHYS_LIMIT:
         pw_u64(w, (uint64_t)op->u.limit.limit);
         pw_u64(w, (uint64_t)op->u.limit.offset);
         break;
-    case PLAN_PHYS_INSERT_SINK:
-        pw_str(w, op->u.insert.table);
-        break;
+    case PLAN_PHYS_INSERT_SINK: pw_str(w, op->u.insert.table); break;
     case PLAN_PHYS_RESULT_SINK:
         for (uint32_t i = 0; i < op->n_cols; i++)
             pw_str(w, op->u.result.names ? op->u.result.names[i] : NULL);
@@ -286,8 +268,7 @@ qe_status opt_plan_serialize(const plan_query *q, uint8_t **buf, size_t *len, rt
         free(w.data);
         if (strcmp(w.fail, "oom") == 0)
             return rt_error_set(err, QE_NOMEM, "53200", -1, "out of memory serializing a plan");
-        return rt_error_set(err, QE_UNSUPPORTED, "54001", -1, "cannot serialize plan: %s",
-                            w.fail);
+        return rt_error_set(err, QE_UNSUPPORTED, "54001", -1, "cannot serialize plan: %s", w.fail);
     }
     uint64_t body = w.len - PLAN_HEADER_SIZE;
     uint64_t sum = XXH64(w.data + PLAN_HEADER_SIZE, body, 0);
@@ -308,11 +289,11 @@ qe_status opt_plan_serialize(const plan_query *q, uint8_t **buf, size_t *len, rt
 
 /* Input cursor; `why` names the first problem. */
 typedef struct pr {
-    const uint8_t *p;
-    size_t len;
-    size_t pos;
-    const char *why;
-    rt_arena *arena;
+    const uint8_t *p; /* the bytes (borrowed) */
+    size_t len;       /* their count */
+    size_t pos;       /* next byte to read */
+    const char *why;  /* first problem, NULL if none */
+    rt_arena *arena;  /* where the plan is allocated */
 } pr;
 
 static bool pr_fail(pr *r, const char *why) {
@@ -443,9 +424,7 @@ static plan_expr *read_expr(pr *r, uint32_t n_input, bool nullable, int depth);
 
 static void read_expr_fields(pr *r, plan_expr *e, uint32_t n_input, int depth) {
     switch (e->kind) {
-    case PLAN_EXPR_CONST:
-        read_value(r, &e->u.value);
-        break;
+    case PLAN_EXPR_CONST: read_value(r, &e->u.value); break;
     case PLAN_EXPR_COLUMN:
         e->u.column = pr_u32(r);
         if (e->u.column >= n_input)
@@ -464,9 +443,7 @@ static void read_expr_fields(pr *r, plan_expr *e, uint32_t n_input, int depth) {
             pr_fail(r, "unary operator with two arguments");
         break;
     }
-    case PLAN_EXPR_CAST:
-        e->u.cast = read_expr(r, n_input, false, depth + 1);
-        break;
+    case PLAN_EXPR_CAST: e->u.cast = read_expr(r, n_input, false, depth + 1); break;
     }
 }
 
@@ -570,38 +547,22 @@ static void read_op_fields(pr *r, plan_op *op, uint32_t n_input) {
         for (uint32_t i = 0; op->u.scan.col_names && i < op->n_cols && !r->why; i++)
             op->u.scan.col_names[i] = pr_str(r, true);
         break;
-    case PLAN_PHYS_VALUES:
-        read_values_op(r, op);
-        break;
-    case PLAN_PHYS_EXCHANGE_SOURCE:
-        op->u.exchange_source.exchange_id = pr_u32(r);
-        break;
-    case PLAN_PHYS_EXCHANGE_SINK:
-        op->u.exchange_sink.exchange_id = pr_u32(r);
-        break;
+    case PLAN_PHYS_VALUES: read_values_op(r, op); break;
+    case PLAN_PHYS_EXCHANGE_SOURCE: op->u.exchange_source.exchange_id = pr_u32(r); break;
+    case PLAN_PHYS_EXCHANGE_SINK: op->u.exchange_sink.exchange_id = pr_u32(r); break;
     case PLAN_PHYS_AGG_SOURCE:
-    case PLAN_PHYS_AGG_SINK:
-        read_agg_op(r, op, n_input);
-        break;
+    case PLAN_PHYS_AGG_SINK: read_agg_op(r, op, n_input); break;
     case PLAN_PHYS_SORT_SOURCE:
-    case PLAN_PHYS_SORT_SINK:
-        read_sort_op(r, op, n_input);
-        break;
-    case PLAN_PHYS_FILTER:
-        op->u.filter.pred = read_expr(r, n_input, false, 0);
-        break;
-    case PLAN_PHYS_PROJECT:
-        op->u.project.exprs = read_exprs(r, op->n_cols, n_input);
-        break;
+    case PLAN_PHYS_SORT_SINK: read_sort_op(r, op, n_input); break;
+    case PLAN_PHYS_FILTER: op->u.filter.pred = read_expr(r, n_input, false, 0); break;
+    case PLAN_PHYS_PROJECT: op->u.project.exprs = read_exprs(r, op->n_cols, n_input); break;
     case PLAN_PHYS_LIMIT:
         op->u.limit.limit = (int64_t)pr_u64(r);
         op->u.limit.offset = (int64_t)pr_u64(r);
         if (op->u.limit.limit < -1 || op->u.limit.offset < 0)
             pr_fail(r, "invalid limit");
         break;
-    case PLAN_PHYS_INSERT_SINK:
-        op->u.insert.table = pr_str(r, false);
-        break;
+    case PLAN_PHYS_INSERT_SINK: op->u.insert.table = pr_str(r, false); break;
     case PLAN_PHYS_RESULT_SINK:
         op->u.result.names = pr_alloc(r, op->n_cols, sizeof(char *));
         for (uint32_t i = 0; i < op->n_cols && !r->why; i++)
@@ -724,8 +685,7 @@ static bool check_op_refs(pr *r, const plan_query *q, const plan_stage *s, const
     case PLAN_PHYS_SORT_SOURCE:
     case PLAN_PHYS_SORT_SINK:
         return op->state_id < s->n_states ? true : pr_fail(r, "operator state out of range");
-    default:
-        return true;
+    default: return true;
     }
 }
 
@@ -754,8 +714,8 @@ static qe_status corrupt(rt_error *err, const char *why) {
     return QE_INTERNAL;
 }
 
-qe_status opt_plan_deserialize(rt_arena *arena, const uint8_t *buf, size_t len,
-                               plan_query **out, rt_error *err) {
+qe_status opt_plan_deserialize(rt_arena *arena, const uint8_t *buf, size_t len, plan_query **out,
+                               rt_error *err) {
     *out = NULL;
     if (!buf || len < PLAN_HEADER_SIZE)
         return corrupt(err, "truncated header");

@@ -21,17 +21,17 @@ typedef bool (*agg_update_fn)(rt_agg_state *const *states, uint32_t a, const rt_
 typedef struct agg_exec {
     const plan_agg *agg;
     plan_agg_fn fn;
-    uint32_t arg_col;       /* input column (FINAL: the v column); unused for COUNT_STAR */
-    uint32_t n_col;         /* FINAL: the n column */
-    bool is_double;         /* v holds a double */
-    agg_update_fn update;   /* SINGLE/PARTIAL */
+    uint32_t arg_col;     /* input column (FINAL: the v column); unused for COUNT_STAR */
+    uint32_t n_col;       /* FINAL: the n column */
+    bool is_double;       /* v holds a double */
+    agg_update_fn update; /* SINGLE/PARTIAL */
 } agg_exec;
 
 /* The shared definition of an AGG_SINK (or the state an AGG_SOURCE reads). */
 typedef struct agg_def {
     plan_agg_phase phase;
     uint32_t n_keys;
-    uint32_t *key_cols;     /* input columns of the group keys */
+    uint32_t *key_cols; /* input columns of the group keys */
     qe_type *key_types;
     uint32_t n_aggs;
     agg_exec *aggs;
@@ -39,36 +39,36 @@ typedef struct agg_def {
 
 /* The stage state built by an AGG_SINK: the merged table and how to read it. */
 typedef struct agg_result {
-    rt_mem_tracker *mem;    /* charged for this struct */
+    rt_mem_tracker *mem; /* charged for this struct */
     rt_agg_ht *ht;
-    agg_def def;            /* copied into ht's lifetime: arrays in `arena` */
+    agg_def def; /* copied into ht's lifetime: arrays in `arena` */
     rt_arena *arena;
 } agg_result;
 
 /* Thread-local sink state. */
 typedef struct agg_local {
     rt_agg_ht *ht;
-    uint64_t *hashes;       /* scratch, cap rows */
-    rt_agg_state **states;  /* scratch, cap rows */
+    uint64_t *hashes;      /* scratch, cap rows */
+    rt_agg_state **states; /* scratch, cap rows */
     const rt_vector **key_vecs;
     uint32_t cap;
 } agg_local;
 
 /* ---- typed update loops ---------------------------------------------------------------- */
 
-#define AGG_ARGS                                                                       \
+#define AGG_ARGS                                                                                   \
     rt_agg_state *const *states, uint32_t a, const rt_vector *v, const uint32_t *sel, uint32_t n
 
 /* Runs body for each selected valid row r of v, with s = the row's state. */
-#define FOR_VALID(...)                                                                 \
-    do {                                                                               \
-        for (uint32_t k_ = 0; k_ < n; k_++) {                                          \
-            uint32_t r = sel ? sel[k_] : k_;                                           \
-            if (v->validity != NULL && !rt_bit_get(v->validity, r))                    \
-                continue;                                                              \
-            rt_agg_state *s = &states[k_][a];                                          \
-            __VA_ARGS__;                                                               \
-        }                                                                              \
+#define FOR_VALID(...)                                                                             \
+    do {                                                                                           \
+        for (uint32_t k_ = 0; k_ < n; k_++) {                                                      \
+            uint32_t r = sel ? sel[k_] : k_;                                                       \
+            if (v->validity != NULL && !rt_bit_get(v->validity, r))                                \
+                continue;                                                                          \
+            rt_agg_state *s = &states[k_][a];                                                      \
+            __VA_ARGS__;                                                                           \
+        }                                                                                          \
     } while (0)
 
 static bool count_star(AGG_ARGS) {
@@ -85,28 +85,28 @@ static bool count_valid(AGG_ARGS) {
     return false;
 }
 
-#define DEF_SUM_INT(NAME, T)                                                           \
-    static bool NAME(AGG_ARGS) {                                                       \
-        const T *x = v->values;                                                        \
-        bool bad = false;                                                              \
-        FOR_VALID(bad |= __builtin_add_overflow(s->v.i, (int64_t)x[r], &s->v.i); s->n++); \
-        return bad;                                                                    \
+#define DEF_SUM_INT(NAME, T)                                                                       \
+    static bool NAME(AGG_ARGS) {                                                                   \
+        const T *x = v->values;                                                                    \
+        bool bad = false;                                                                          \
+        FOR_VALID(bad |= __builtin_add_overflow(s->v.i, (int64_t)x[r], &s->v.i); s->n++);          \
+        return bad;                                                                                \
     }
-#define DEF_SUM_DBL(NAME, T)                                                           \
-    static bool NAME(AGG_ARGS) {                                                       \
-        const T *x = v->values;                                                        \
-        FOR_VALID(s->v.d += (double)x[r]; s->n++);                                     \
-        return false;                                                                  \
+#define DEF_SUM_DBL(NAME, T)                                                                       \
+    static bool NAME(AGG_ARGS) {                                                                   \
+        const T *x = v->values;                                                                    \
+        FOR_VALID(s->v.d += (double)x[r]; s->n++);                                                 \
+        return false;                                                                              \
     }
-#define DEF_MINMAX(NAME, T, FIELD, CMP)                                                \
-    static bool NAME(AGG_ARGS) {                                                       \
-        const T *x = v->values;                                                        \
-        FOR_VALID({                                                                    \
-            if (s->n == 0 || x[r] CMP s->v.FIELD)                                      \
-                s->v.FIELD = x[r];                                                     \
-            s->n++;                                                                    \
-        });                                                                            \
-        return false;                                                                  \
+#define DEF_MINMAX(NAME, T, FIELD, CMP)                                                            \
+    static bool NAME(AGG_ARGS) {                                                                   \
+        const T *x = v->values;                                                                    \
+        FOR_VALID({                                                                                \
+            if (s->n == 0 || x[r] CMP s->v.FIELD)                                                  \
+                s->v.FIELD = x[r];                                                                 \
+            s->n++;                                                                                \
+        });                                                                                        \
+        return false;                                                                              \
     }
 
 DEF_SUM_INT(sum_i16, int16_t)
@@ -241,7 +241,8 @@ static qe_status prepare_agg(const plan_agg *pa, plan_agg_phase phase, uint32_t 
     qe_type t = in_types[e->arg_col];
     if (phase == PLAN_AGG_FINAL) {
         if (pa->n_column >= n_in)
-            return rt_plan_error(err, "final aggregate: state column %u does not exist", pa->n_column);
+            return rt_plan_error(err, "final aggregate: state column %u does not exist",
+                                 pa->n_column);
         e->n_col = pa->n_column;
         e->is_double = t == QE_TYPE_DOUBLE || t == QE_TYPE_REAL || pa->fn == PLAN_AGG_AVG;
         return QE_OK;
@@ -292,8 +293,8 @@ static qe_status agg_sink_init(rt_pipeline_state *ps, rt_error *err) {
         d->key_types[c] = ps->sink_in_types[g->u.column];
     }
     for (uint32_t a = 0; a < d->n_aggs; a++) {
-        qe_status st = prepare_agg(&op->u.agg.aggs[a], d->phase, ps->n_sink_in,
-                                   ps->sink_in_types, &d->aggs[a], err);
+        qe_status st = prepare_agg(&op->u.agg.aggs[a], d->phase, ps->n_sink_in, ps->sink_in_types,
+                                   &d->aggs[a], err);
         if (st != QE_OK)
             return st;
     }
@@ -348,8 +349,8 @@ static qe_status agg_push(rt_pipeline_state *ps, rt_thread_state *ts, const rt_b
 }
 
 /* Merges every group of src into dst. */
-static qe_status merge_tables(const agg_def *d, rt_agg_ht *dst, const rt_agg_ht *src,
-                              rt_error *err, rt_mem_tracker *mem) {
+static qe_status merge_tables(const agg_def *d, rt_agg_ht *dst, const rt_agg_ht *src, rt_error *err,
+                              rt_mem_tracker *mem) {
     uint64_t n = rt_agg_ht_count(src);
     for (uint64_t g = 0; g < n; g++) {
         const rt_agg_state *sg = rt_agg_ht_group(src, g);
@@ -436,13 +437,14 @@ static void agg_sink_destroy(rt_pipeline_state *ps) {
     }
 }
 
-const rt_sink_ops rt_agg_sink = {agg_sink_init, agg_thread_init, agg_push, NULL, agg_finish,
-                                 agg_sink_destroy};
+const rt_sink_ops rt_agg_sink = {agg_sink_init, agg_thread_init, agg_push,
+                                 NULL,          agg_finish,      agg_sink_destroy};
 
 qe_status rt_agg_jit_groups(rt_pipeline_state *ps, rt_thread_state *ts, const rt_batch *keys,
                             rt_agg_state **states) {
     if (ps->sink->kind != PLAN_PHYS_AGG_SINK)
-        return rt_plan_error(&ts->err, "rt_jit_agg_groups called for a pipeline without aggregation");
+        return rt_plan_error(&ts->err,
+                             "rt_jit_agg_groups called for a pipeline without aggregation");
     agg_def *d = ps->snk;
     agg_local *l = ts->sink;
     if (keys->n_cols != d->n_keys)
@@ -467,7 +469,7 @@ const qe_type *rt_agg_key_types(const rt_pipeline_state *ps) {
 
 typedef struct agg_src {
     const agg_result *res;
-    _Atomic uint64_t next;  /* first group of the next morsel */
+    _Atomic uint64_t next; /* first group of the next morsel */
 } agg_src;
 
 static qe_status agg_source_init(rt_pipeline_state *ps, rt_error *err) {
@@ -501,8 +503,8 @@ static void put_num(rt_vector *v, uint32_t r, bool is_double, int64_t i, double 
 }
 
 /* Writes the output columns of aggregate a for group row r. */
-static bool put_agg(const agg_exec *e, plan_agg_phase phase, const rt_agg_state *s,
-                    rt_batch *b, uint32_t col, uint32_t r, rt_arena *arena) {
+static bool put_agg(const agg_exec *e, plan_agg_phase phase, const rt_agg_state *s, rt_batch *b,
+                    uint32_t col, uint32_t r, rt_arena *arena) {
     bool counts = e->fn == PLAN_AGG_COUNT || e->fn == PLAN_AGG_COUNT_STAR;
     rt_vector *v = &b->cols[col];
     if (phase == PLAN_AGG_PARTIAL) {
@@ -523,8 +525,7 @@ static bool put_agg(const agg_exec *e, plan_agg_phase phase, const rt_agg_state 
     return true;
 }
 
-static qe_status agg_source_next(rt_pipeline_state *ps, rt_thread_state *ts,
-                                 const rt_batch **out) {
+static qe_status agg_source_next(rt_pipeline_state *ps, rt_thread_state *ts, const rt_batch **out) {
     agg_src *s = ps->src;
     const agg_def *d = &s->res->def;
     const plan_op *op = ps->source;

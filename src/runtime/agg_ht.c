@@ -21,9 +21,9 @@
 #define HT_FIRST_SLOTS 256
 
 typedef union key_slot {
-    int64_t i;             /* integers, BOOLEAN, DATE, TIMESTAMP; normalized double bits */
+    int64_t i; /* integers, BOOLEAN, DATE, TIMESTAMP; normalized double bits */
     struct {
-        const char *ptr;   /* VARCHAR bytes, in the table's arena */
+        const char *ptr; /* VARCHAR bytes, in the table's arena */
         uint32_t len;
     } s;
 } key_slot;
@@ -31,23 +31,23 @@ _Static_assert(sizeof(key_slot) == 16, "key slots are 16 bytes");
 
 typedef struct ht_slot {
     uint64_t hash;
-    uint8_t *row;          /* NULL: empty slot */
+    uint8_t *row; /* NULL: empty slot */
 } ht_slot;
 
 struct rt_agg_ht {
-    rt_mem_tracker *mem;   /* charged for the arena, slots and row list */
-    rt_arena *arena;       /* group rows and key strings */
+    rt_mem_tracker *mem; /* charged for the arena, slots and row list */
+    rt_arena *arena;     /* group rows and key strings */
     uint32_t n_keys;
-    qe_type *key_types;    /* n_keys, in arena */
+    qe_type *key_types; /* n_keys, in arena */
     uint32_t n_aggs;
-    uint32_t row_size;     /* bytes of a group row */
-    uint32_t keys_off;     /* offset of the key slots */
-    uint32_t hash_off;     /* offset of the hash */
-    uint32_t nulls_off;    /* offset of the NULL flags */
-    ht_slot *slots;        /* n_slots entries (rt_malloc) */
-    uint64_t n_slots;      /* a power of two */
-    uint32_t shift;        /* 64 - log2(n_slots) */
-    uint8_t **rows;        /* groups in creation order (rt_malloc) */
+    uint32_t row_size;  /* bytes of a group row */
+    uint32_t keys_off;  /* offset of the key slots */
+    uint32_t hash_off;  /* offset of the hash */
+    uint32_t nulls_off; /* offset of the NULL flags */
+    ht_slot *slots;     /* n_slots entries (rt_malloc) */
+    uint64_t n_slots;   /* a power of two */
+    uint32_t shift;     /* 64 - log2(n_slots) */
+    uint8_t **rows;     /* groups in creation order (rt_malloc) */
     uint64_t n_groups;
     uint64_t rows_cap;
 };
@@ -294,8 +294,8 @@ static uint8_t *single_group(rt_agg_ht *ht) {
 
 rt_agg_state *rt_agg_ht_single(rt_agg_ht *ht) { return (rt_agg_state *)single_group(ht); }
 
-bool rt_agg_ht_find(rt_agg_ht *ht, const rt_vector *const *keys, const uint32_t *sel,
-                    uint32_t n, uint64_t *hashes, rt_agg_state **out) {
+bool rt_agg_ht_find(rt_agg_ht *ht, const rt_vector *const *keys, const uint32_t *sel, uint32_t n,
+                    uint64_t *hashes, rt_agg_state **out) {
     if (ht->n_keys == 0) {
         uint8_t *row = single_group(ht);
         if (row == NULL)

@@ -74,8 +74,8 @@ static const char *trim(const char *s, uint32_t *len) {
     return s;
 }
 
-static qe_status parse_int(const char *s0, uint32_t len0, qe_type to, int64_t *out,
-                           rt_error *err, int pos) {
+static qe_status parse_int(const char *s0, uint32_t len0, qe_type to, int64_t *out, rt_error *err,
+                           int pos) {
     uint32_t len = len0;
     const char *s = trim(s0, &len);
     uint32_t i = 0;
@@ -98,13 +98,12 @@ static qe_status parse_int(const char *s0, uint32_t len0, qe_type to, int64_t *o
     int_range(to, &lo, &hi);
     if (overflow || (neg ? mag > (uint64_t)hi + 1 : mag > (uint64_t)hi))
         return text_out_of_range(err, to, s0, len0, pos);
-    *out = neg ? (int64_t)(0 - mag) : (int64_t)mag;
-    (void)lo;
+    *out = neg ? (int64_t)(0 - mag) : (int64_t)mag; /* -(hi + 1) is lo */
     return QE_OK;
 }
 
-static qe_status parse_double(const char *s0, uint32_t len0, qe_type to, double *out,
-                              rt_error *err, int pos) {
+static qe_status parse_double(const char *s0, uint32_t len0, qe_type to, double *out, rt_error *err,
+                              int pos) {
     uint32_t len = len0;
     const char *s = trim(s0, &len);
     char small[64];
@@ -165,8 +164,7 @@ static qe_status double_to_int(double d, qe_type to, int64_t *out, rt_error *err
     return QE_OK;
 }
 
-static qe_status to_integer(const rt_value *in, qe_type to, rt_value *out, rt_error *err,
-                            int pos) {
+static qe_status to_integer(const rt_value *in, qe_type to, rt_value *out, rt_error *err, int pos) {
     int64_t lo, hi;
     int_range(to, &lo, &hi);
     switch (in->type) {
@@ -185,8 +183,7 @@ static qe_status to_integer(const rt_value *in, qe_type to, rt_value *out, rt_er
     }
 }
 
-static qe_status to_double(const rt_value *in, qe_type to, rt_value *out, rt_error *err,
-                           int pos) {
+static qe_status to_double(const rt_value *in, qe_type to, rt_value *out, rt_error *err, int pos) {
     switch (in->type) {
     case QE_TYPE_BOOLEAN: out->u.d = in->u.b; return QE_OK;
     case QE_TYPE_SMALLINT:
@@ -251,8 +248,8 @@ qe_status rt_value_cast(const rt_value *in, qe_type to, rt_value *out, rt_arena 
     }
     if (st == QE_UNSUPPORTED)
         return rt_error_set(err, QE_UNSUPPORTED, "0A000", position,
-                            "cast from %s to %s is not supported yet",
-                            rt_type_pg_name(in->type), rt_type_pg_name(to));
+                            "cast from %s to %s is not supported yet", rt_type_pg_name(in->type),
+                            rt_type_pg_name(to));
     if (st == QE_OK)
         *out = res;
     return st;
@@ -260,71 +257,72 @@ qe_status rt_value_cast(const rt_value *in, qe_type to, rt_value *out, rt_arena 
 
 /* ---- vector casts ---------------------------------------------------------------------- */
 
-#define FOR_ROWS(...)                                                                 \
-    do {                                                                               \
-        if (sel != NULL) {                                                             \
-            for (uint32_t k_ = 0; k_ < n; k_++) {                                      \
-                uint32_t i = sel[k_];                                                  \
-                __VA_ARGS__;                                                            \
-            }                                                                          \
-        } else {                                                                       \
-            for (uint32_t i = 0; i < n; i++) {                                         \
-                __VA_ARGS__;                                                            \
-            }                                                                          \
-        }                                                                              \
+#define FOR_ROWS(...)                                                                              \
+    do {                                                                                           \
+        if (sel != NULL) {                                                                         \
+            for (uint32_t k_ = 0; k_ < n; k_++) {                                                  \
+                uint32_t i = sel[k_];                                                              \
+                __VA_ARGS__;                                                                       \
+            }                                                                                      \
+        } else {                                                                                   \
+            for (uint32_t i = 0; i < n; i++) {                                                     \
+                __VA_ARGS__;                                                                       \
+            }                                                                                      \
+        }                                                                                          \
     } while (0)
 
-#define CAST_ARGS                                                                      \
-    const rt_vector *in, rt_vector *out, const uint32_t *sel, uint32_t n, rt_error *err, \
+#define CAST_ARGS                                                                                  \
+    const rt_vector *in, rt_vector *out, const uint32_t *sel, uint32_t n, rt_error *err,           \
         int position
 typedef qe_status (*cast_fn)(CAST_ARGS);
 
 /* Widening: every value fits. */
-#define DEF_WIDEN(NAME, FROM_T, TO_T)                                                  \
-    static qe_status NAME(CAST_ARGS) {                                                 \
-        const FROM_T *a = in->values;                                                  \
-        TO_T *r = out->values;                                                         \
-        (void)err, (void)position;                                                     \
-        FOR_ROWS(r[i] = (TO_T)a[i]);                                                   \
-        return QE_OK;                                                                  \
+#define DEF_WIDEN(NAME, FROM_T, TO_T)                                                              \
+    static qe_status NAME(CAST_ARGS) {                                                             \
+        const FROM_T *a = in->values;                                                              \
+        TO_T *r = out->values;                                                                     \
+        (void)err, (void)position;                                                                 \
+        FOR_ROWS(r[i] = (TO_T)a[i]);                                                               \
+        return QE_OK;                                                                              \
     }
 
 /* Narrowing between integer types, checked on valid rows. */
-#define DEF_NARROW(NAME, FROM_T, TO_T, LO, HI)                                         \
-    static qe_status NAME(CAST_ARGS) {                                                 \
-        const FROM_T *a = in->values;                                                  \
-        TO_T *r = out->values;                                                         \
-        bool bad = false;                                                              \
-        FOR_ROWS({                                                                     \
-            bad |= a[i] < (LO) || a[i] > (HI);                                         \
-            r[i] = (TO_T)a[i];                                                         \
-        });                                                                            \
-        if (bad)                                                                       \
-            FOR_ROWS(if (rt_vector_is_valid(in, i) && (a[i] < (LO) || a[i] > (HI)))    \
-                         return rt_error_out_of_range(err, out->type, position));      \
-        return QE_OK;                                                                  \
+#define DEF_NARROW(NAME, FROM_T, TO_T, LO, HI)                                                     \
+    static qe_status NAME(CAST_ARGS) {                                                             \
+        const FROM_T *a = in->values;                                                              \
+        TO_T *r = out->values;                                                                     \
+        bool bad = false;                                                                          \
+        FOR_ROWS({                                                                                 \
+            bad |= a[i] < (LO) || a[i] > (HI);                                                     \
+            r[i] = (TO_T)a[i];                                                                     \
+        });                                                                                        \
+        if (bad)                                                                                   \
+            FOR_ROWS(if (rt_vector_is_valid(in, i) &&                                              \
+                         (a[i] < (LO) ||                                                           \
+                          a[i] > (HI))) return rt_error_out_of_range(err, out->type, position));   \
+        return QE_OK;                                                                              \
     }
 
 /* Floating point to integer: round half away from zero, checked on valid rows.
  * HI_EXCL is the power of two just above the type's maximum. */
-#define DEF_F2I(NAME, FROM_T, TO_T, LO, HI_EXCL)                                       \
-    static qe_status NAME(CAST_ARGS) {                                                 \
-        const FROM_T *a = in->values;                                                  \
-        TO_T *r = out->values;                                                         \
-        bool bad = false;                                                              \
-        FOR_ROWS({                                                                     \
-            double d = round((double)a[i]);                                            \
-            bool ok = d >= (LO) && d < (HI_EXCL);                                      \
-            bad |= !ok;                                                                \
-            r[i] = ok ? (TO_T)d : 0;                                                   \
-        });                                                                            \
-        if (bad)                                                                       \
-            FOR_ROWS({                                                                 \
-                double d = round((double)a[i]);                                        \
-                if (rt_vector_is_valid(in, i) && !(d >= (LO) && d < (HI_EXCL)))         \
-                    return rt_error_out_of_range(err, out->type, position);            \
-            });                                                                        \
-        return QE_OK;                                                                  \
+#define DEF_F2I(NAME, FROM_T, TO_T, LO, HI_EXCL)                                                   \
+    static qe_status NAME(CAST_ARGS) {                                                             \
+        const FROM_T *a = in->values;                                                              \
+        TO_T *r = out->values;                                                                     \
+        bool bad = false;                                                                          \
+        FOR_ROWS({                                                                                 \
+            double d = round((double)a[i]);                                                        \
+            bool ok = d >= (LO) && d < (HI_EXCL);                                                  \
+            bad |= !ok;                                                                            \
+            r[i] = ok ? (TO_T)d : 0;                                                               \
+        });                                                                                        \
+        if (bad)                                                                                   \
+            FOR_ROWS({                                                                             \
+                double d = round((double)a[i]);                                                    \
+                if (rt_vector_is_valid(in, i) && !(d >= (LO) && d < (HI_EXCL)))                    \
+                    return rt_error_out_of_range(err, out->type, position);                        \
+            });                                                                                    \
+        return QE_OK;                                                                              \
     }
 
 DEF_WIDEN(i16_i32, int16_t, int32_t)
@@ -343,7 +341,7 @@ DEF_F2I(f64_i64, double, int64_t, -9223372036854775808.0, 9223372036854775808.0)
 
 /* The typed loop for a pair of types, or NULL. */
 static cast_fn fast_cast(qe_type from, qe_type to) {
-#define PAIR(f, t) ((unsigned)(f) * QE_TYPE_COUNT + (unsigned)(t))
+#define PAIR(f, t) ((unsigned)(f)*QE_TYPE_COUNT + (unsigned)(t))
     switch (PAIR(from, to)) {
     case PAIR(QE_TYPE_SMALLINT, QE_TYPE_INTEGER): return i16_i32;
     case PAIR(QE_TYPE_SMALLINT, QE_TYPE_BIGINT): return i16_i64;

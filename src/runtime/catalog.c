@@ -15,10 +15,10 @@
 #include <string.h>
 
 struct rt_catalog {
-    pthread_mutex_t mu;  /* guards tables[] and every table's chunks */
+    pthread_mutex_t mu; /* guards tables[] and every table's chunks */
     uint32_t n_tables;
     uint32_t cap;
-    rt_table **tables;   /* malloc'd array of tables (each owns its arena) */
+    rt_table **tables; /* malloc'd array of tables (each owns its arena) */
 };
 
 rt_catalog *rt_catalog_create(void) {
@@ -92,8 +92,8 @@ fail:
 }
 
 qe_status rt_catalog_create_table(rt_catalog *cat, const char *name, uint32_t n_cols,
-                                  char *const *col_names, const qe_type *col_types,
-                                  rt_table **out, rt_error *err) {
+                                  char *const *col_names, const qe_type *col_types, rt_table **out,
+                                  rt_error *err) {
     rt_table *t = table_new(name, n_cols, col_names, col_types);
     if (t == NULL)
         return rt_error_nomem(err, NULL);
@@ -193,22 +193,21 @@ static qe_status append_locked(rt_table *t, const rt_batch *b, rt_error *err) {
 qe_status rt_table_append(rt_catalog *cat, rt_table *t, const rt_batch *b, rt_error *err) {
     if (b->n_cols != t->n_cols)
         return rt_error_set(err, QE_INTERNAL, "XX000", -1,
-                            "batch of %u columns appended to table \"%s\" of %u columns",
-                            b->n_cols, t->name, t->n_cols);
+                            "batch of %u columns appended to table \"%s\" of %u columns", b->n_cols,
+                            t->name, t->n_cols);
     for (uint32_t c = 0; c < t->n_cols; c++)
         if (b->cols[c].type != t->col_types[c])
             return rt_error_set(err, QE_INTERNAL, "XX000", -1,
                                 "column %u of table \"%s\" has type %s, not %s", c, t->name,
-                                rt_type_pg_name(t->col_types[c]),
-                                rt_type_pg_name(b->cols[c].type));
+                                rt_type_pg_name(t->col_types[c]), rt_type_pg_name(b->cols[c].type));
     pthread_mutex_lock(&cat->mu);
     qe_status st = append_locked(t, b, err);
     pthread_mutex_unlock(&cat->mu);
     return st;
 }
 
-qe_status rt_table_snapshot(rt_catalog *cat, rt_table *t, rt_arena *arena,
-                            rt_table_snap *out, rt_error *err) {
+qe_status rt_table_snapshot(rt_catalog *cat, rt_table *t, rt_arena *arena, rt_table_snap *out,
+                            rt_error *err) {
     pthread_mutex_lock(&cat->mu);
     uint32_t n = t->n_chunks;
     out->n_chunks = n;

@@ -12,6 +12,9 @@
  * primitives compute garbage for NULL rows, which is never read.  AND/OR follow SQL's
  * three-valued logic and evaluate their right side only on the rows the left side
  * does not decide, so `b <> 0 AND a / b > 1` never divides by zero.
+ *
+ * Preparation and evaluation recurse over the tree, so trees deeper than
+ * RT_EXPR_MAX_DEPTH are refused (54001) instead of overflowing a thread's stack.
  */
 #include "rt_int.h"
 
@@ -21,20 +24,20 @@
 #define NULL_TYPE_WIDTH 16 /* values buffer width of a NULL-typed result (reads are safe) */
 
 struct rt_expr {
-    const plan_expr *e;     /* the plan node (borrowed from the plan) */
-    qe_type type;           /* result type */
-    rt_arena *arena;        /* state arena: buffers are reallocated here on growth */
-    rt_expr *args[2];       /* prepared arguments (OP, CAST) */
-    uint32_t capacity;      /* rows the buffers below hold */
-    rt_vector res;          /* the result vector handed out by rt_expr_eval */
-    void *values;           /* owned values buffer (capacity values) */
-    uint8_t *valid;         /* owned validity bitmap (capacity bits) */
-    uint32_t *sel_buf;      /* AND/OR and select: a sub-selection (capacity rows) */
-    rt_prim2 prim2;         /* binary arithmetic/comparison primitive */
-    rt_prim2_check check2;  /* its per-row checker, or NULL */
-    rt_prim1 prim1;         /* NEG/NOT primitive */
-    rt_prim1_check check1;  /* its per-row checker, or NULL */
-    bool all_null;          /* the result is NULL on every row (a NULL-typed argument) */
+    const plan_expr *e;    /* the plan node (borrowed from the plan) */
+    qe_type type;          /* result type */
+    rt_arena *arena;       /* state arena: buffers are reallocated here on growth */
+    rt_expr *args[2];      /* prepared arguments (OP, CAST) */
+    uint32_t capacity;     /* rows the buffers below hold */
+    rt_vector res;         /* the result vector handed out by rt_expr_eval */
+    void *values;          /* owned values buffer (capacity values) */
+    uint8_t *valid;        /* owned validity bitmap (capacity bits) */
+    uint32_t *sel_buf;     /* AND/OR and select: a sub-selection (capacity rows) */
+    rt_prim2 prim2;        /* binary arithmetic/comparison primitive */
+    rt_prim2_check check2; /* its per-row checker, or NULL */
+    rt_prim1 prim1;        /* NEG/NOT primitive */
+    rt_prim1_check check1; /* its per-row checker, or NULL */
+    bool all_null;         /* the result is NULL on every row (a NULL-typed argument) */
 };
 
 /* SQL text of each operator, from PLAN_OP_LIST. */
@@ -141,8 +144,8 @@ static qe_status choose_op(rt_expr *x, rt_error *err) {
     }
     if (ta != tb)
         return rt_error_set(err, QE_INTERNAL, "XX000", e->position,
-                            "operator %s has arguments of different types %s and %s",
-                            op_text(op), rt_type_pg_name(ta), rt_type_pg_name(tb));
+                            "operator %s has arguments of different types %s and %s", op_text(op),
+                            rt_type_pg_name(ta), rt_type_pg_name(tb));
     if (op == PLAN_OP_CONCAT)
         return ta == QE_TYPE_VARCHAR ? QE_OK : unsupported(err, e, "operator ||", ta);
     if (op == PLAN_OP_NEG || op == PLAN_OP_NOT)
@@ -157,8 +160,15 @@ static qe_status choose_op(rt_expr *x, rt_error *err) {
     return QE_OK;
 }
 
-qe_status rt_expr_prepare(rt_arena *arena, const plan_expr *e, uint32_t n_input,
-                          const qe_type *input_types, rt_expr **out, rt_error *err) {
+/* Prepares e at nesting level `depth` (see RT_EXPR_MAX_DEPTH). */
+static qe_status prepare(rt_arena *arena, const plan_expr *e, uint32_t n_input,
+                         const qe_type *input_types, uint32_t depth, rt_expr **out, rt_error *err) {
+    if (depth >= RT_EXPR_MAX_DEPTH) {
+        rt_error_set(err, QE_UNSUPPORTED, "54001", e->position,
+                     "expression nesting exceeds the limit of %d levels", RT_EXPR_MAX_DEPTH);
+        rt_error_hint(err, "Split the expression into smaller ones.");
+        return QE_UNSUPPORTED;
+    }
     rt_expr *x = rt_arena_calloc(arena, sizeof *x);
     if (x == NULL)
         return rt_error_nomem(err, NULL);
@@ -171,22 +181,24 @@ qe_status rt_expr_prepare(rt_arena *arena, const plan_expr *e, uint32_t n_input,
     case PLAN_EXPR_COLUMN:
         if (e->u.column >= n_input)
             return rt_error_set(err, QE_INTERNAL, "XX000", e->position,
-                                "column #%u does not exist in an input of %u columns",
-                                e->u.column, n_input);
+                                "column #%u does not exist in an input of %u columns", e->u.column,
+                                n_input);
         x->type = input_types[e->u.column];
         *out = x;
         return QE_OK; /* no buffers */
     case PLAN_EXPR_OP:
         if (e->u.op.args[0] == NULL)
-            return rt_error_set(err, QE_INTERNAL, "XX000", e->position, "operator without argument");
+            return rt_error_set(err, QE_INTERNAL, "XX000", e->position,
+                                "operator without argument");
         for (int i = 0; i < 2 && st == QE_OK; i++)
             if (e->u.op.args[i] != NULL)
-                st = rt_expr_prepare(arena, e->u.op.args[i], n_input, input_types, &x->args[i], err);
+                st = prepare(arena, e->u.op.args[i], n_input, input_types, depth + 1, &x->args[i],
+                             err);
         if (st == QE_OK)
             st = choose_op(x, err);
         break;
     case PLAN_EXPR_CAST:
-        st = rt_expr_prepare(arena, e->u.cast, n_input, input_types, &x->args[0], err);
+        st = prepare(arena, e->u.cast, n_input, input_types, depth + 1, &x->args[0], err);
         if (st == QE_OK && x->args[0]->type != QE_TYPE_NULL && x->args[0]->type != x->type &&
             !rt_cast_supported(x->args[0]->type, x->type))
             st = rt_error_set(err, QE_UNSUPPORTED, "0A000", e->position,
@@ -204,13 +216,17 @@ qe_status rt_expr_prepare(rt_arena *arena, const plan_expr *e, uint32_t n_input,
     return st;
 }
 
+qe_status rt_expr_prepare(rt_arena *arena, const plan_expr *e, uint32_t n_input,
+                          const qe_type *input_types, rt_expr **out, rt_error *err) {
+    return prepare(arena, e, n_input, input_types, 0, out, err);
+}
+
 qe_type rt_expr_type(const rt_expr *x) { return x->type; }
 
 /* ---- evaluation ------------------------------------------------------------------------ */
 
 /* Result validity = a AND b over n_rows rows (NULL bitmap when both are all-valid). */
-static void combine_validity(rt_expr *x, const rt_vector *a, const rt_vector *b,
-                             uint32_t n_rows) {
+static void combine_validity(rt_expr *x, const rt_vector *a, const rt_vector *b, uint32_t n_rows) {
     const uint8_t *va = a->validity, *vb = b ? b->validity : NULL;
     if (va == NULL && vb == NULL) {
         x->res.validity = NULL;
@@ -255,9 +271,8 @@ static qe_status confirm_failure(rt_expr *x, const rt_vector *a, const rt_vector
     return QE_OK;
 }
 
-static qe_status eval_binary(rt_expr *x, const rt_vector *a, const rt_vector *b,
-                             const rt_batch *in, const uint32_t *sel, uint32_t n,
-                             rt_error *err) {
+static qe_status eval_binary(rt_expr *x, const rt_vector *a, const rt_vector *b, const rt_batch *in,
+                             const uint32_t *sel, uint32_t n, rt_error *err) {
     if (x->all_null) {
         set_all_null(x, in->n_rows);
         return QE_OK;
@@ -268,8 +283,8 @@ static qe_status eval_binary(rt_expr *x, const rt_vector *a, const rt_vector *b,
     return QE_OK;
 }
 
-static qe_status eval_unary(rt_expr *x, const rt_vector *a, const rt_batch *in,
-                            const uint32_t *sel, uint32_t n, rt_error *err) {
+static qe_status eval_unary(rt_expr *x, const rt_vector *a, const rt_batch *in, const uint32_t *sel,
+                            uint32_t n, rt_error *err) {
     if (x->all_null) {
         set_all_null(x, in->n_rows);
         return QE_OK;
@@ -290,9 +305,8 @@ static void eval_is_null(rt_expr *x, const rt_vector *a, const uint32_t *sel, ui
     }
 }
 
-static qe_status eval_concat(rt_expr *x, rt_eval_ctx *ctx, const rt_vector *a,
-                             const rt_vector *b, const rt_batch *in, const uint32_t *sel,
-                             uint32_t n) {
+static qe_status eval_concat(rt_expr *x, rt_eval_ctx *ctx, const rt_vector *a, const rt_vector *b,
+                             const rt_batch *in, const uint32_t *sel, uint32_t n) {
     reset_heap(&x->res);
     if (x->all_null) {
         set_all_null(x, in->n_rows);
@@ -309,8 +323,7 @@ static qe_status eval_concat(rt_expr *x, rt_eval_ctx *ctx, const rt_vector *a,
         }
         uint32_t la = sa[i].len, lb = sb[i].len;
         if ((uint64_t)la + lb > UINT32_MAX / 2)
-            return rt_error_set(ctx->err, QE_DATA, "54000", x->e->position,
-                                "string is too long");
+            return rt_error_set(ctx->err, QE_DATA, "54000", x->e->position, "string is too long");
         char small[12];
         char *dst = la + lb <= 12 ? small : rt_arena_alloc(ctx->arena, la + lb);
         if (dst == NULL)
@@ -324,8 +337,8 @@ static qe_status eval_concat(rt_expr *x, rt_eval_ctx *ctx, const rt_vector *a,
 }
 
 /* AND/OR with three-valued logic; the right side runs only on undecided rows. */
-static qe_status eval_and_or(rt_expr *x, rt_eval_ctx *ctx, const rt_batch *in,
-                             const uint32_t *sel, uint32_t n) {
+static qe_status eval_and_or(rt_expr *x, rt_eval_ctx *ctx, const rt_batch *in, const uint32_t *sel,
+                             uint32_t n) {
     bool is_and = x->e->u.op.op == PLAN_OP_AND;
     uint8_t decide = is_and ? 0 : 1; /* the value that decides: FALSE for AND, TRUE for OR */
     const rt_vector *l, *r = NULL;

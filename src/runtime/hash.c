@@ -29,13 +29,13 @@ uint64_t rt_hash_double_bits(double d) {
 }
 
 /* Hashes the normalized int64 values of column rows into hashes[k]. */
-#define HASH_INT_LOOP(T)                                                               \
-    do {                                                                               \
-        const T *vals = v->values;                                                     \
-        for (uint32_t k = 0; k < n; k++) {                                             \
-            int64_t x = vals[sel ? sel[k] : k];                                        \
-            hashes[k] = XXH64(&x, sizeof x, hashes[k]);                                \
-        }                                                                              \
+#define HASH_INT_LOOP(T)                                                                           \
+    do {                                                                                           \
+        const T *vals = v->values;                                                                 \
+        for (uint32_t k = 0; k < n; k++) {                                                         \
+            int64_t x = vals[sel ? sel[k] : k];                                                    \
+            hashes[k] = XXH64(&x, sizeof x, hashes[k]);                                            \
+        }                                                                                          \
     } while (0)
 
 /* Mixes one column into hashes[0..n) for the selected rows, ignoring validity. */
@@ -100,8 +100,8 @@ static uint64_t hash_null(uint64_t h) {
     return XXH64(&mark, sizeof mark, h);
 }
 
-void rt_hash_vectors(const rt_vector *const *cols, uint32_t n_cols, const uint32_t *sel,
-                     uint32_t n, uint64_t *hashes) {
+void rt_hash_vectors(const rt_vector *const *cols, uint32_t n_cols, const uint32_t *sel, uint32_t n,
+                     uint64_t *hashes) {
     for (uint32_t k = 0; k < n; k++)
         hashes[k] = HASH_SEED;
     for (uint32_t c = 0; c < n_cols; c++) {
@@ -112,8 +112,8 @@ void rt_hash_vectors(const rt_vector *const *cols, uint32_t n_cols, const uint32
         }
         for (uint32_t k = 0; k < n; k++) {
             uint32_t r = sel ? sel[k] : k;
-            hashes[k] = rt_bit_get(v->validity, r) ? hash_one(v, r, hashes[k])
-                                                   : hash_null(hashes[k]);
+            hashes[k] =
+                rt_bit_get(v->validity, r) ? hash_one(v, r, hashes[k]) : hash_null(hashes[k]);
         }
     }
 }

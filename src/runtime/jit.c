@@ -73,9 +73,7 @@ qe_status rt_jit_agg_groups(rt_pipeline_state *ps, rt_thread_state *ts, const rt
     return rt_agg_jit_groups(ps, ts, keys, states);
 }
 
-qe_status rt_jit_error(rt_thread_state *ts, int32_t code) {
-    return rt_jit_error_at(ts, code, -1);
-}
+qe_status rt_jit_error(rt_thread_state *ts, int32_t code) { return rt_jit_error_at(ts, code, -1); }
 
 qe_status rt_jit_error_at(rt_thread_state *ts, int32_t code, int32_t position) {
     switch (code) {

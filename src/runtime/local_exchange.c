@@ -14,20 +14,20 @@
 #include <string.h>
 
 typedef struct lx_queue {
-    rt_arena *arena;     /* owns the queued batches; created on first send */
-    rt_batch **batches;  /* malloc'd array of queued batches */
-    uint32_t n;          /* batches queued */
-    uint32_t cap;        /* capacity of batches[] */
-    uint32_t next;       /* next batch recv returns */
-    uint32_t finished;   /* producer tasks that called finish */
+    rt_arena *arena;    /* owns the queued batches; created on first send */
+    rt_batch **batches; /* malloc'd array of queued batches */
+    uint32_t n;         /* batches queued */
+    uint32_t cap;       /* capacity of batches[] */
+    uint32_t next;      /* next batch recv returns */
+    uint32_t finished;  /* producer tasks that called finish */
 } lx_queue;
 
 struct rt_local_exchange {
-    pthread_mutex_t mu;   /* guards every queue */
-    pthread_cond_t cv;    /* signalled on send and finish */
+    pthread_mutex_t mu; /* guards every queue */
+    pthread_cond_t cv;  /* signalled on send and finish */
     uint32_t n_exchanges;
-    lx_queue *queues;     /* one per exchange */
-    rt_mem_tracker *mem;  /* charged for queued batches; may be NULL */
+    lx_queue *queues;    /* one per exchange */
+    rt_mem_tracker *mem; /* charged for queued batches; may be NULL */
 };
 
 rt_local_exchange *rt_local_exchange_create(const plan_query *q) {
@@ -64,15 +64,15 @@ void rt_local_exchange_destroy(rt_local_exchange *lx) {
 static lx_queue *queue_of(rt_local_exchange *lx, uint32_t exchange_id, uint32_t partition,
                           rt_error *err) {
     if (exchange_id >= lx->n_exchanges || partition != 0) {
-        rt_error_set(err, QE_INTERNAL, "XX000", -1,
-                     "local exchange %u partition %u does not exist", exchange_id, partition);
+        rt_error_set(err, QE_INTERNAL, "XX000", -1, "local exchange %u partition %u does not exist",
+                     exchange_id, partition);
         return NULL;
     }
     return &lx->queues[exchange_id];
 }
 
-static qe_status lx_send(void *ctx, uint32_t exchange_id, uint32_t partition,
-                         const rt_batch *batch, rt_error *err) {
+static qe_status lx_send(void *ctx, uint32_t exchange_id, uint32_t partition, const rt_batch *batch,
+                         rt_error *err) {
     rt_local_exchange *lx = ctx;
     pthread_mutex_lock(&lx->mu);
     qe_status st = QE_OK;

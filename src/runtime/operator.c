@@ -12,10 +12,10 @@
 #include <string.h>
 
 typedef struct filter_state {
-    rt_expr *pred;    /* BOOLEAN predicate */
-    uint32_t *sel;    /* selection output (cap rows) */
+    rt_expr *pred; /* BOOLEAN predicate */
+    uint32_t *sel; /* selection output (cap rows) */
     uint32_t cap;
-    rt_batch out;     /* the input's columns with the new selection */
+    rt_batch out; /* the input's columns with the new selection */
 } filter_state;
 
 typedef struct project_state {
@@ -25,7 +25,7 @@ typedef struct project_state {
 } project_state;
 
 typedef struct limit_state {
-    uint32_t *sel;    /* selection output (cap rows) */
+    uint32_t *sel; /* selection output (cap rows) */
     uint32_t cap;
     rt_batch out;
 } limit_state;
@@ -64,9 +64,10 @@ qe_status rt_operator_prepare(rt_pipeline_state *ps, rt_thread_state *ts, uint32
     }
     case PLAN_PHYS_PROJECT: {
         project_state *p = rt_arena_calloc(ts->arena, sizeof *p);
-        if (p == NULL || (op->n_cols > 0 &&
-                          ((p->exprs = rt_arena_calloc(ts->arena, sizeof(rt_expr *) * op->n_cols)) == NULL ||
-                           (p->out.cols = rt_arena_calloc(ts->arena, sizeof(rt_vector) * op->n_cols)) == NULL)))
+        if (p == NULL ||
+            (op->n_cols > 0 &&
+             ((p->exprs = rt_arena_calloc(ts->arena, sizeof(rt_expr *) * op->n_cols)) == NULL ||
+              (p->out.cols = rt_arena_calloc(ts->arena, sizeof(rt_vector) * op->n_cols)) == NULL)))
             return rt_error_nomem(err, ps->task->mem);
         p->out.n_cols = op->n_cols;
         p->out_types = op->types;

@@ -15,78 +15,78 @@
 #include <string.h>
 
 /* Runs body for each selected row i: sel[0..n) or 0..n-1. */
-#define FOR_ROWS(...)                                                                 \
-    do {                                                                               \
-        if (sel != NULL) {                                                             \
-            for (uint32_t k_ = 0; k_ < n; k_++) {                                      \
-                uint32_t i = sel[k_];                                                  \
-                __VA_ARGS__;                                                            \
-            }                                                                          \
-        } else {                                                                       \
-            for (uint32_t i = 0; i < n; i++) {                                         \
-                __VA_ARGS__;                                                            \
-            }                                                                          \
-        }                                                                              \
+#define FOR_ROWS(...)                                                                              \
+    do {                                                                                           \
+        if (sel != NULL) {                                                                         \
+            for (uint32_t k_ = 0; k_ < n; k_++) {                                                  \
+                uint32_t i = sel[k_];                                                              \
+                __VA_ARGS__;                                                                       \
+            }                                                                                      \
+        } else {                                                                                   \
+            for (uint32_t i = 0; i < n; i++) {                                                     \
+                __VA_ARGS__;                                                                       \
+            }                                                                                      \
+        }                                                                                          \
     } while (0)
 
-#define PRIM2_ARGS                                                                     \
+#define PRIM2_ARGS                                                                                 \
     const rt_vector *va, const rt_vector *vb, rt_vector *vr, const uint32_t *sel, uint32_t n
 #define CHECK2_ARGS const rt_vector *va, const rt_vector *vb, uint32_t i
 
 /* ---- integer arithmetic (checked) ------------------------------------------------------ */
 
-#define DEF_CHECKED(NAME, T, BUILTIN)                                                  \
-    static bool NAME(PRIM2_ARGS) {                                                     \
-        const T *a = va->values, *b = vb->values;                                      \
-        T *r = vr->values;                                                             \
-        bool bad = false;                                                              \
-        FOR_ROWS(bad |= BUILTIN(a[i], b[i], &r[i]));                                   \
-        return bad;                                                                    \
-    }                                                                                  \
-    static int NAME##_check(CHECK2_ARGS) {                                             \
-        T t;                                                                           \
-        return BUILTIN(((const T *)va->values)[i], ((const T *)vb->values)[i], &t)     \
-                   ? RT_JIT_ERR_OVERFLOW                                               \
-                   : 0;                                                                \
+#define DEF_CHECKED(NAME, T, BUILTIN)                                                              \
+    static bool NAME(PRIM2_ARGS) {                                                                 \
+        const T *a = va->values, *b = vb->values;                                                  \
+        T *r = vr->values;                                                                         \
+        bool bad = false;                                                                          \
+        FOR_ROWS(bad |= BUILTIN(a[i], b[i], &r[i]));                                               \
+        return bad;                                                                                \
+    }                                                                                              \
+    static int NAME##_check(CHECK2_ARGS) {                                                         \
+        T t;                                                                                       \
+        return BUILTIN(((const T *)va->values)[i], ((const T *)vb->values)[i], &t)                 \
+                   ? RT_JIT_ERR_OVERFLOW                                                           \
+                   : 0;                                                                            \
     }
 
-#define DEF_INT_DIV(NAME, T, MIN)                                                      \
-    static bool NAME##_div(PRIM2_ARGS) {                                               \
-        const T *a = va->values, *b = vb->values;                                      \
-        T *r = vr->values;                                                             \
-        bool bad = false;                                                              \
-        FOR_ROWS({                                                                     \
-            T d = b[i];                                                                \
-            if (d == 0 || (d == -1 && a[i] == MIN)) {                                  \
-                bad = true;                                                            \
-                r[i] = 0;                                                              \
-            } else {                                                                   \
-                r[i] = (T)(a[i] / d);                                                  \
-            }                                                                          \
-        });                                                                            \
-        return bad;                                                                    \
-    }                                                                                  \
-    static int NAME##_div_check(CHECK2_ARGS) {                                         \
-        T x = ((const T *)va->values)[i], d = ((const T *)vb->values)[i];              \
-        return d == 0 ? RT_JIT_ERR_DIV_ZERO : (d == -1 && x == MIN) ? RT_JIT_ERR_OVERFLOW : 0; \
-    }                                                                                  \
-    static bool NAME##_mod(PRIM2_ARGS) {                                               \
-        const T *a = va->values, *b = vb->values;                                      \
-        T *r = vr->values;                                                             \
-        bool bad = false;                                                              \
-        FOR_ROWS({                                                                     \
-            T d = b[i];                                                                \
-            if (d == 0) {                                                              \
-                bad = true;                                                            \
-                r[i] = 0;                                                              \
-            } else {                                                                   \
-                r[i] = d == -1 ? 0 : (T)(a[i] % d);                                    \
-            }                                                                          \
-        });                                                                            \
-        return bad;                                                                    \
-    }                                                                                  \
-    static int NAME##_mod_check(CHECK2_ARGS) {                                         \
-        return ((const T *)vb->values)[i] == 0 ? RT_JIT_ERR_DIV_ZERO : 0;              \
+#define DEF_INT_DIV(NAME, T, MIN)                                                                  \
+    static bool NAME##_div(PRIM2_ARGS) {                                                           \
+        const T *a = va->values, *b = vb->values;                                                  \
+        T *r = vr->values;                                                                         \
+        bool bad = false;                                                                          \
+        FOR_ROWS({                                                                                 \
+            T d = b[i];                                                                            \
+            if (d == 0 || (d == -1 && a[i] == MIN)) {                                              \
+                bad = true;                                                                        \
+                r[i] = 0;                                                                          \
+            } else {                                                                               \
+                r[i] = (T)(a[i] / d);                                                              \
+            }                                                                                      \
+        });                                                                                        \
+        return bad;                                                                                \
+    }                                                                                              \
+    static int NAME##_div_check(CHECK2_ARGS) {                                                     \
+        T x = ((const T *)va->values)[i], d = ((const T *)vb->values)[i];                          \
+        return d == 0 ? RT_JIT_ERR_DIV_ZERO : (d == -1 && x == MIN) ? RT_JIT_ERR_OVERFLOW : 0;     \
+    }                                                                                              \
+    static bool NAME##_mod(PRIM2_ARGS) {                                                           \
+        const T *a = va->values, *b = vb->values;                                                  \
+        T *r = vr->values;                                                                         \
+        bool bad = false;                                                                          \
+        FOR_ROWS({                                                                                 \
+            T d = b[i];                                                                            \
+            if (d == 0) {                                                                          \
+                bad = true;                                                                        \
+                r[i] = 0;                                                                          \
+            } else {                                                                               \
+                r[i] = d == -1 ? 0 : (T)(a[i] % d);                                                \
+            }                                                                                      \
+        });                                                                                        \
+        return bad;                                                                                \
+    }                                                                                              \
+    static int NAME##_mod_check(CHECK2_ARGS) {                                                     \
+        return ((const T *)vb->values)[i] == 0 ? RT_JIT_ERR_DIV_ZERO : 0;                          \
     }
 
 DEF_CHECKED(i16_add, int16_t, __builtin_add_overflow)
@@ -104,31 +104,31 @@ DEF_INT_DIV(i64, int64_t, INT64_MIN)
 
 /* ---- floating-point arithmetic --------------------------------------------------------- */
 
-#define DEF_FLOAT(NAME, T, EXPR)                                                       \
-    static bool NAME(PRIM2_ARGS) {                                                     \
-        const T *a = va->values, *b = vb->values;                                      \
-        T *r = vr->values;                                                             \
-        FOR_ROWS(r[i] = (EXPR));                                                       \
-        return false;                                                                  \
+#define DEF_FLOAT(NAME, T, EXPR)                                                                   \
+    static bool NAME(PRIM2_ARGS) {                                                                 \
+        const T *a = va->values, *b = vb->values;                                                  \
+        T *r = vr->values;                                                                         \
+        FOR_ROWS(r[i] = (EXPR));                                                                   \
+        return false;                                                                              \
     }
 
-#define DEF_FLOAT_DIV(NAME, T, EXPR)                                                   \
-    static bool NAME(PRIM2_ARGS) {                                                     \
-        const T *a = va->values, *b = vb->values;                                      \
-        T *r = vr->values;                                                             \
-        bool bad = false;                                                              \
-        FOR_ROWS({                                                                     \
-            if (b[i] == 0) {                                                           \
-                bad = true;                                                            \
-                r[i] = 0;                                                              \
-            } else {                                                                   \
-                r[i] = (EXPR);                                                         \
-            }                                                                          \
-        });                                                                            \
-        return bad;                                                                    \
-    }                                                                                  \
-    static int NAME##_check(CHECK2_ARGS) {                                             \
-        return ((const T *)vb->values)[i] == 0 ? RT_JIT_ERR_DIV_ZERO : 0;              \
+#define DEF_FLOAT_DIV(NAME, T, EXPR)                                                               \
+    static bool NAME(PRIM2_ARGS) {                                                                 \
+        const T *a = va->values, *b = vb->values;                                                  \
+        T *r = vr->values;                                                                         \
+        bool bad = false;                                                                          \
+        FOR_ROWS({                                                                                 \
+            if (b[i] == 0) {                                                                       \
+                bad = true;                                                                        \
+                r[i] = 0;                                                                          \
+            } else {                                                                               \
+                r[i] = (EXPR);                                                                     \
+            }                                                                                      \
+        });                                                                                        \
+        return bad;                                                                                \
+    }                                                                                              \
+    static int NAME##_check(CHECK2_ARGS) {                                                         \
+        return ((const T *)vb->values)[i] == 0 ? RT_JIT_ERR_DIV_ZERO : 0;                          \
     }
 
 DEF_FLOAT(f64_add, double, a[i] + b[i])
@@ -144,20 +144,20 @@ DEF_FLOAT_DIV(f32_mod, float, fmodf(a[i], b[i]))
 
 /* ---- comparisons ----------------------------------------------------------------------- */
 
-#define DEF_CMP(NAME, T, OP)                                                           \
-    static bool NAME(PRIM2_ARGS) {                                                     \
-        const T *a = va->values, *b = vb->values;                                      \
-        uint8_t *r = vr->values;                                                       \
-        FOR_ROWS(r[i] = a[i] OP b[i]);                                                 \
-        return false;                                                                  \
+#define DEF_CMP(NAME, T, OP)                                                                       \
+    static bool NAME(PRIM2_ARGS) {                                                                 \
+        const T *a = va->values, *b = vb->values;                                                  \
+        uint8_t *r = vr->values;                                                                   \
+        FOR_ROWS(r[i] = a[i] OP b[i]);                                                             \
+        return false;                                                                              \
     }
 
-#define DEF_CMP_ALL(PFX, T)                                                            \
-    DEF_CMP(PFX##_eq, T, ==)                                                           \
-    DEF_CMP(PFX##_ne, T, !=)                                                           \
-    DEF_CMP(PFX##_lt, T, <)                                                            \
-    DEF_CMP(PFX##_le, T, <=)                                                           \
-    DEF_CMP(PFX##_gt, T, >)                                                            \
+#define DEF_CMP_ALL(PFX, T)                                                                        \
+    DEF_CMP(PFX##_eq, T, ==)                                                                       \
+    DEF_CMP(PFX##_ne, T, !=)                                                                       \
+    DEF_CMP(PFX##_lt, T, <)                                                                        \
+    DEF_CMP(PFX##_le, T, <=)                                                                       \
+    DEF_CMP(PFX##_gt, T, >)                                                                        \
     DEF_CMP(PFX##_ge, T, >=)
 
 DEF_CMP_ALL(u8, uint8_t)
@@ -188,12 +188,12 @@ bool rt_string_equal(const rt_vector *va, const rt_string *a, const rt_vector *v
     return memcmp(rt_string_ptr(va, a), rt_string_ptr(vb, b), a->len) == 0;
 }
 
-#define DEF_STR_CMP(NAME, EXPR)                                                        \
-    static bool NAME(PRIM2_ARGS) {                                                     \
-        const rt_string *a = va->values, *b = vb->values;                              \
-        uint8_t *r = vr->values;                                                       \
-        FOR_ROWS(r[i] = (EXPR));                                                       \
-        return false;                                                                  \
+#define DEF_STR_CMP(NAME, EXPR)                                                                    \
+    static bool NAME(PRIM2_ARGS) {                                                                 \
+        const rt_string *a = va->values, *b = vb->values;                                          \
+        uint8_t *r = vr->values;                                                                   \
+        FOR_ROWS(r[i] = (EXPR));                                                                   \
+        return false;                                                                              \
     }
 
 DEF_STR_CMP(str_eq, rt_string_equal(va, &a[i], vb, &b[i]))
@@ -208,19 +208,18 @@ DEF_STR_CMP(str_ge, rt_string_compare(va, &a[i], vb, &b[i]) >= 0)
 #define PRIM1_ARGS const rt_vector *va, rt_vector *vr, const uint32_t *sel, uint32_t n
 #define CHECK1_ARGS const rt_vector *va, uint32_t i
 
-#define DEF_INT_NEG(NAME, T)                                                           \
-    static bool NAME(PRIM1_ARGS) {                                                     \
-        const T *a = va->values;                                                       \
-        T *r = vr->values;                                                             \
-        bool bad = false;                                                              \
-        FOR_ROWS(bad |= __builtin_sub_overflow((T)0, a[i], &r[i]));                   \
-        return bad;                                                                    \
-    }                                                                                  \
-    static int NAME##_check(CHECK1_ARGS) {                                             \
-        T t;                                                                           \
-        return __builtin_sub_overflow((T)0, ((const T *)va->values)[i], &t)            \
-                   ? RT_JIT_ERR_OVERFLOW                                               \
-                   : 0;                                                                \
+#define DEF_INT_NEG(NAME, T)                                                                       \
+    static bool NAME(PRIM1_ARGS) {                                                                 \
+        const T *a = va->values;                                                                   \
+        T *r = vr->values;                                                                         \
+        bool bad = false;                                                                          \
+        FOR_ROWS(bad |= __builtin_sub_overflow((T)0, a[i], &r[i]));                                \
+        return bad;                                                                                \
+    }                                                                                              \
+    static int NAME##_check(CHECK1_ARGS) {                                                         \
+        T t;                                                                                       \
+        return __builtin_sub_overflow((T)0, ((const T *)va->values)[i], &t) ? RT_JIT_ERR_OVERFLOW  \
+                                                                            : 0;                   \
     }
 
 DEF_INT_NEG(i16_neg, int16_t)
@@ -271,9 +270,12 @@ typedef struct prim2_entry {
     rt_prim2_check check; /* NULL: never suspect */
 } prim2_entry;
 
-#define P(fn) {fn, NULL}
-#define PC(fn) {fn, fn##_check}
-#define NONE {NULL, NULL}
+#define P(fn)                                                                                      \
+    { fn, NULL }
+#define PC(fn)                                                                                     \
+    { fn, fn##_check }
+#define NONE                                                                                       \
+    { NULL, NULL }
 
 /* [op][type slot] for the binary operators: bool, i16, i32, i64, f32, f64, str. */
 static const prim2_entry arith_table[5][7] = {
@@ -284,7 +286,8 @@ static const prim2_entry arith_table[5][7] = {
     /* MOD */ {NONE, PC(i16_mod), PC(i32_mod), PC(i64_mod), PC(f32_mod), PC(f64_mod), NONE},
 };
 
-#define CMP_ROW(op) {P(u8_##op), P(i16_##op), P(i32_##op), P(i64_##op), P(f32_##op), P(f64_##op), P(str_##op)}
+#define CMP_ROW(op)                                                                                \
+    { P(u8_##op), P(i16_##op), P(i32_##op), P(i64_##op), P(f32_##op), P(f64_##op), P(str_##op) }
 static const prim2_entry cmp_table[6][7] = {CMP_ROW(eq), CMP_ROW(ne), CMP_ROW(lt),
                                             CMP_ROW(le), CMP_ROW(gt), CMP_ROW(ge)};
 

@@ -25,12 +25,12 @@ struct plan_expr;
 /* ---- errors: the definition of the public qe_error ---------------------------------- */
 
 struct qe_error {
-    qe_status status;   /* QE_OK when no error is set */
-    char sqlstate[6];   /* five characters + NUL, "00000" when clear */
-    int position;       /* byte offset into the statement's SQL text, -1 if none */
-    char message[512];  /* one line, lower case, no trailing period */
-    char detail[512];   /* "" if none */
-    char hint[256];     /* "" if none */
+    qe_status status;  /* QE_OK when no error is set */
+    char sqlstate[6];  /* five characters + NUL, "00000" when clear */
+    int position;      /* byte offset into the statement's SQL text, -1 if none */
+    char message[512]; /* one line, lower case, no trailing period */
+    char detail[512];  /* "" if none */
+    char hint[256];    /* "" if none */
 };
 typedef struct qe_error rt_error;
 
@@ -76,9 +76,9 @@ void rt_mem_debug_fail_after(int64_t n);
 typedef struct rt_arena rt_arena;
 
 rt_arena *rt_arena_create(rt_mem_tracker *tracker); /* NULL on out-of-memory */
-void rt_arena_destroy(rt_arena *arena);              /* accepts NULL */
-void rt_arena_reset(rt_arena *arena);                /* frees all but the first block */
-void *rt_arena_alloc(rt_arena *arena, size_t n);     /* NULL on out-of-memory/limit */
+void rt_arena_destroy(rt_arena *arena);             /* accepts NULL */
+void rt_arena_reset(rt_arena *arena);               /* frees all but the first block */
+void *rt_arena_alloc(rt_arena *arena, size_t n);    /* NULL on out-of-memory/limit */
 void *rt_arena_calloc(rt_arena *arena, size_t n);
 char *rt_arena_strdup(rt_arena *arena, const char *s);
 char *rt_arena_strndup(rt_arena *arena, const char *s, size_t n);
@@ -88,7 +88,7 @@ size_t rt_arena_size(const rt_arena *arena);
 /* A growable text buffer for printers (EXPLAIN, qec).  On out-of-memory `oom` is set
  * and further appends are ignored. */
 typedef struct rt_strbuf {
-    char *data;  /* NUL-terminated; malloc'd; owned until taken */
+    char *data; /* NUL-terminated; malloc'd; owned until taken */
     size_t len;
     size_t cap;
     bool oom;
@@ -106,8 +106,8 @@ void rt_strbuf_free(rt_strbuf *sb);
 
 /* Width in bytes of one value of `type` in a values buffer. */
 uint32_t rt_type_width(qe_type type);
-bool rt_type_is_integer(qe_type type);  /* SMALLINT, INTEGER, BIGINT */
-bool rt_type_is_numeric(qe_type type);  /* integers, REAL, DOUBLE */
+bool rt_type_is_integer(qe_type type); /* SMALLINT, INTEGER, BIGINT */
+bool rt_type_is_numeric(qe_type type); /* integers, REAL, DOUBLE */
 
 typedef qe_string_view rt_string;
 
@@ -116,13 +116,13 @@ typedef struct rt_value {
     qe_type type;
     bool is_null;
     union {
-        bool b;      /* BOOLEAN */
-        int64_t i;   /* SMALLINT, INTEGER, BIGINT, DATE (days), TIMESTAMP (µs) */
-        double d;    /* REAL, DOUBLE */
+        bool b;    /* BOOLEAN */
+        int64_t i; /* SMALLINT, INTEGER, BIGINT, DATE (days), TIMESTAMP (µs) */
+        double d;  /* REAL, DOUBLE */
         struct {
             const char *ptr;
             uint32_t len;
-        } s;         /* VARCHAR */
+        } s; /* VARCHAR */
     } u;
 } rt_value;
 
@@ -139,13 +139,13 @@ typedef struct rt_value {
  */
 typedef struct rt_vector {
     qe_type type;
-    uint8_t *validity;     /* NULL = all valid */
-    void *values;          /* capacity * width bytes */
-    uint32_t n_buffers;    /* VARCHAR: data buffers in use */
-    uint32_t buffers_cap;  /* capacity of buffers[] */
-    const char **buffers;  /* VARCHAR: string data buffers */
-    char *heap_tail;       /* VARCHAR: next free byte of buffers[n_buffers-1] */
-    uint32_t heap_left;    /* VARCHAR: bytes left there */
+    uint8_t *validity;    /* NULL = all valid */
+    void *values;         /* capacity * width bytes */
+    uint32_t n_buffers;   /* VARCHAR: data buffers in use */
+    uint32_t buffers_cap; /* capacity of buffers[] */
+    const char **buffers; /* VARCHAR: string data buffers */
+    char *heap_tail;      /* VARCHAR: next free byte of buffers[n_buffers-1] */
+    uint32_t heap_left;   /* VARCHAR: bytes left there */
 } rt_vector;
 
 /*
@@ -155,10 +155,10 @@ typedef struct rt_vector {
 typedef struct rt_batch {
     uint32_t n_rows;
     uint32_t n_cols;
-    rt_vector *cols;    /* n_cols vectors */
-    uint32_t *sel;      /* NULL = all rows active */
-    uint32_t n_sel;     /* active rows when sel != NULL */
-    uint32_t capacity;  /* rows the values buffers can hold */
+    rt_vector *cols;   /* n_cols vectors */
+    uint32_t *sel;     /* NULL = all rows active */
+    uint32_t n_sel;    /* active rows when sel != NULL */
+    uint32_t capacity; /* rows the values buffers can hold */
 } rt_batch;
 
 static inline bool rt_vector_is_valid(const rt_vector *v, uint32_t row) {
@@ -178,8 +178,7 @@ rt_batch *rt_batch_create(rt_arena *arena, uint32_t n_cols, const qe_type *types
 /* Marks row NULL (allocating the bitmap on first use).  False on out-of-memory. */
 bool rt_vector_set_null(rt_vector *v, rt_arena *arena, uint32_t row, uint32_t capacity);
 /* Stores a string into row: inline if short, else copied into the vector's heap. */
-bool rt_vector_set_string(rt_vector *v, rt_arena *arena, uint32_t row, const char *s,
-                          uint32_t len);
+bool rt_vector_set_string(rt_vector *v, rt_arena *arena, uint32_t row, const char *s, uint32_t len);
 /* Stores a scalar into row (types must match; NULL sets the validity bit). */
 bool rt_vector_set_value(rt_vector *v, rt_arena *arena, uint32_t row, uint32_t capacity,
                          const rt_value *val);
@@ -198,21 +197,20 @@ int rt_value_format(const rt_value *val, char *buf, size_t cap);
 /* Evaluates an expression without column references (constant folding, VALUES) with
  * the interpreter's exact semantics: errors (22003, 22012, 22P02, ...) as at run time.
  * Strings of the result are allocated in arena. */
-qe_status rt_eval_const(rt_arena *arena, const struct plan_expr *e, rt_value *out,
-                        rt_error *err);
+qe_status rt_eval_const(rt_arena *arena, const struct plan_expr *e, rt_value *out, rt_error *err);
 
 /* ---- catalog: in-memory tables ------------------------------------------------------ */
 
 typedef struct rt_table {
-    char *name;          /* lower-case unless quoted */
+    char *name; /* lower-case unless quoted */
     uint32_t n_cols;
     char **col_names;
     qe_type *col_types;
-    uint32_t n_chunks;   /* chunks of up to RT_VECTOR_SIZE rows, compact, no sel */
+    uint32_t n_chunks; /* chunks of up to RT_VECTOR_SIZE rows, compact, no sel */
     uint32_t chunks_cap;
     rt_batch **chunks;
     uint64_t n_rows;
-    rt_arena *arena;     /* owns the schema and the chunks */
+    rt_arena *arena; /* owns the schema and the chunks */
 } rt_table;
 
 typedef struct rt_catalog rt_catalog;
@@ -223,8 +221,8 @@ void rt_catalog_destroy(rt_catalog *cat);
 rt_table *rt_catalog_find(rt_catalog *cat, const char *name);
 /* Creates an empty table (copies names and types). */
 qe_status rt_catalog_create_table(rt_catalog *cat, const char *name, uint32_t n_cols,
-                                  char *const *col_names, const qe_type *col_types,
-                                  rt_table **out, rt_error *err);
+                                  char *const *col_names, const qe_type *col_types, rt_table **out,
+                                  rt_error *err);
 qe_status rt_catalog_drop_table(rt_catalog *cat, const char *name, rt_error *err);
 /* Names of all tables, for hints ("perhaps you meant").  Borrowed. */
 uint32_t rt_catalog_table_names(rt_catalog *cat, const char **names, uint32_t cap);
@@ -242,8 +240,8 @@ qe_status rt_table_append(rt_catalog *cat, rt_table *t, const rt_batch *b, rt_er
 typedef struct rt_exchange_ops {
     /* Sends a compact batch (no selection) to consumer partition `partition` of
      * exchange `exchange_id`.  The callee copies or serializes it before returning. */
-    qe_status (*send)(void *ctx, uint32_t exchange_id, uint32_t partition,
-                      const rt_batch *batch, rt_error *err);
+    qe_status (*send)(void *ctx, uint32_t exchange_id, uint32_t partition, const rt_batch *batch,
+                      rt_error *err);
     /* This task has sent everything for exchange_id (called once per task). */
     qe_status (*finish)(void *ctx, uint32_t exchange_id, rt_error *err);
     /* Next batch for this task's partition, allocated in arena; *out = NULL at the
@@ -285,9 +283,9 @@ typedef struct rt_result_sink {
 
 /* Figures of one task, reported to the coordinator. */
 typedef struct rt_task_stats {
-    uint64_t rows_written;  /* rows appended by INSERT sinks */
-    uint64_t rows_out;      /* rows passed to result/exchange sinks */
-    uint64_t peak_memory;   /* bytes */
+    uint64_t rows_written; /* rows appended by INSERT sinks */
+    uint64_t rows_out;     /* rows passed to result/exchange sinks */
+    uint64_t peak_memory;  /* bytes */
 } rt_task_stats;
 
 typedef struct rt_task {
@@ -298,13 +296,13 @@ typedef struct rt_task {
     rt_catalog *catalog;             /* tables for SCAN and INSERT */
     const rt_exchange_ops *exchange; /* may be NULL for a stage without exchanges */
     void *exchange_ctx;
-    const rt_result_sink *result;    /* for a RESULT sink; may be NULL otherwise */
-    const rt_pipeline_fn *compiled;  /* per pipeline of the stage: fn or NULL (interpret);
-                                        the array itself may be NULL */
-    uint32_t n_threads;              /* >= 1 */
-    rt_mem_tracker *mem;             /* may be NULL */
-    const _Atomic bool *cancel;      /* may be NULL; true makes the task stop */
-    uint32_t debug_delay_ms;         /* sleep this long per source batch (fault tests) */
+    const rt_result_sink *result;   /* for a RESULT sink; may be NULL otherwise */
+    const rt_pipeline_fn *compiled; /* per pipeline of the stage: fn or NULL (interpret);
+                                       the array itself may be NULL */
+    uint32_t n_threads;             /* >= 1 */
+    rt_mem_tracker *mem;            /* may be NULL */
+    const _Atomic bool *cancel;     /* may be NULL; true makes the task stop */
+    uint32_t debug_delay_ms;        /* sleep this long per source batch (fault tests) */
 } rt_task;
 
 /* Runs every pipeline of the task's stage in order, each on n_threads threads with
@@ -326,10 +324,10 @@ qe_status rt_jit_push(rt_pipeline_state *ps, rt_thread_state *ts, rt_batch *batc
 /* The state of one aggregate for one group: value and count of non-NULL inputs. */
 typedef struct rt_agg_state {
     union {
-        int64_t i;  /* integer SUM/MIN/MAX */
-        double d;   /* DOUBLE SUM/MIN/MAX/AVG */
+        int64_t i; /* integer SUM/MIN/MAX */
+        double d;  /* DOUBLE SUM/MIN/MAX/AVG */
     } v;
-    int64_t n;      /* inputs counted (COUNT) / non-NULL inputs seen */
+    int64_t n; /* inputs counted (COUNT) / non-NULL inputs seen */
 } rt_agg_state;
 _Static_assert(sizeof(rt_agg_state) == 16, "generated code assumes 16-byte agg states");
 

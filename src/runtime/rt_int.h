@@ -20,7 +20,7 @@ static inline size_t rt_bitmap_bytes(uint32_t n_bits) { return ((size_t)n_bits +
 static inline bool rt_bit_get(const uint8_t *bm, uint32_t i) { return (bm[i >> 3] >> (i & 7)) & 1; }
 static inline void rt_bit_set(uint8_t *bm, uint32_t i) { bm[i >> 3] |= (uint8_t)(1u << (i & 7)); }
 static inline void rt_bit_clear(uint8_t *bm, uint32_t i) {
-    bm[i >> 3] &= (uint8_t)~(1u << (i & 7));
+    bm[i >> 3] &= (uint8_t) ~(1u << (i & 7));
 }
 static inline void rt_bit_put(uint8_t *bm, uint32_t i, bool valid) {
     if (valid)
@@ -37,8 +37,8 @@ const char *rt_type_pg_name(qe_type type);
 /* Appends rows of src to dst (same types, dst has room): row indices rows[first..first+n)
  * or, when rows is NULL, the range first..first+n.  Strings are copied into dst's heap.
  * False on out-of-memory (dst->n_rows unchanged, partial values may be written). */
-bool rt_batch_append_rows(rt_batch *dst, rt_arena *arena, const rt_batch *src,
-                          const uint32_t *rows, uint32_t first, uint32_t n);
+bool rt_batch_append_rows(rt_batch *dst, rt_arena *arena, const rt_batch *src, const uint32_t *rows,
+                          uint32_t first, uint32_t n);
 
 /* Three-way comparison and equality of two string views (bytewise, shorter first). */
 int rt_string_compare(const rt_vector *va, const rt_string *a, const rt_vector *vb,
@@ -50,13 +50,13 @@ bool rt_string_equal(const rt_vector *va, const rt_string *a, const rt_vector *v
 
 /* Rows collected as compact batches of RT_VECTOR_SIZE rows in the buffer's own arena. */
 typedef struct rt_rowbuf {
-    rt_mem_tracker *mem;   /* charged for everything below */
+    rt_mem_tracker *mem; /* charged for everything below */
     uint32_t n_cols;
-    const qe_type *types;  /* n_cols; borrowed (must outlive the buffer's appends) */
-    rt_arena *arena;       /* owns the batches; created on the first append */
-    rt_batch **batches;    /* rt_malloc'd array */
+    const qe_type *types; /* n_cols; borrowed (must outlive the buffer's appends) */
+    rt_arena *arena;      /* owns the batches; created on the first append */
+    rt_batch **batches;   /* rt_malloc'd array */
     uint32_t n_batches;
-    uint32_t cap;          /* capacity of batches[] */
+    uint32_t cap; /* capacity of batches[] */
     uint64_t n_rows;
 } rt_rowbuf;
 
@@ -81,8 +81,8 @@ qe_status rt_table_snapshot(rt_catalog *cat, rt_table *t, rt_arena *arena, rt_ta
 /* ---- hashing --------------------------------------------------------------------------- */
 
 /* hashes[k] = hash of the key columns at the k-th selected row (sel[k], or k). */
-void rt_hash_vectors(const rt_vector *const *cols, uint32_t n_cols, const uint32_t *sel,
-                     uint32_t n, uint64_t *hashes);
+void rt_hash_vectors(const rt_vector *const *cols, uint32_t n_cols, const uint32_t *sel, uint32_t n,
+                     uint64_t *hashes);
 /* Bits of a double with -0.0 folded into 0.0 and NaNs made canonical. */
 uint64_t rt_hash_double_bits(double d);
 
@@ -90,8 +90,8 @@ uint64_t rt_hash_double_bits(double d);
 
 /* A binary primitive over the selected rows; returns true if some row may have failed
  * (overflow, zero divisor), which the caller confirms with the checker. */
-typedef bool (*rt_prim2)(const rt_vector *a, const rt_vector *b, rt_vector *r,
-                         const uint32_t *sel, uint32_t n);
+typedef bool (*rt_prim2)(const rt_vector *a, const rt_vector *b, rt_vector *r, const uint32_t *sel,
+                         uint32_t n);
 /* 0 if row i is fine, else RT_JIT_ERR_OVERFLOW or RT_JIT_ERR_DIV_ZERO. */
 typedef int (*rt_prim2_check)(const rt_vector *a, const rt_vector *b, uint32_t i);
 typedef bool (*rt_prim1)(const rt_vector *a, rt_vector *r, const uint32_t *sel, uint32_t n);
@@ -132,8 +132,13 @@ typedef struct rt_eval_ctx {
  * Owned by one thread (results are overwritten by each evaluation). */
 typedef struct rt_expr rt_expr;
 
+/* Deepest expression tree the interpreter prepares: evaluation recurses once per
+ * level (a few hundred bytes of stack each, also on threads with small stacks). */
+#define RT_EXPR_MAX_DEPTH 4096
+
 /* Prepares e over an input of n_input columns of input_types (state in arena).
- * Unsupported operator/type combinations fail with 0A000. */
+ * Unsupported operator/type combinations fail with 0A000; trees deeper than
+ * RT_EXPR_MAX_DEPTH with 54001. */
 qe_status rt_expr_prepare(rt_arena *arena, const plan_expr *e, uint32_t n_input,
                           const qe_type *input_types, rt_expr **out, rt_error *err);
 /* The result type of a prepared expression (a COLUMN's is its input column's). */
@@ -167,8 +172,8 @@ rt_agg_state *rt_agg_ht_single(rt_agg_ht *ht);
 /* For the selected rows of the key columns (types as at creation), finds or creates
  * each row's group: out[k] for the k-th selected row.  hashes: scratch of n entries.
  * False on out-of-memory. */
-bool rt_agg_ht_find(rt_agg_ht *ht, const rt_vector *const *keys, const uint32_t *sel,
-                    uint32_t n, uint64_t *hashes, rt_agg_state **out);
+bool rt_agg_ht_find(rt_agg_ht *ht, const rt_vector *const *keys, const uint32_t *sel, uint32_t n,
+                    uint64_t *hashes, rt_agg_state **out);
 /* Finds or creates in ht the group equal to `group` of src (same key types). */
 rt_agg_state *rt_agg_ht_find_row(rt_agg_ht *ht, const rt_agg_ht *src, const rt_agg_state *group);
 
@@ -179,8 +184,8 @@ rt_agg_state *rt_agg_ht_find_row(rt_agg_ht *ht, const rt_agg_ht *src, const rt_a
 typedef struct rt_stage_exec {
     const plan_stage *stage;
     uint32_t n_states;
-    void **states;               /* calloc'd; an rt_agg_result or rt_sort_result */
-    void (**destroy)(void *);    /* destructor of each non-NULL state */
+    void **states;            /* calloc'd; an rt_agg_result or rt_sort_result */
+    void (**destroy)(void *); /* destructor of each non-NULL state */
 } rt_stage_exec;
 
 typedef struct rt_source_ops rt_source_ops;
@@ -191,41 +196,41 @@ struct rt_pipeline_state {
     const rt_task *task;
     rt_stage_exec *stage;
     const plan_pipeline *pipe;
-    const plan_op *source;          /* pipe->ops[0] */
-    const plan_op *sink;            /* pipe->ops[n_ops-1] */
+    const plan_op *source; /* pipe->ops[0] */
+    const plan_op *sink;   /* pipe->ops[n_ops-1] */
     const rt_source_ops *src_ops;
     const rt_sink_ops *sink_ops;
-    rt_pipeline_fn compiled;        /* or NULL: interpret */
+    rt_pipeline_fn compiled; /* or NULL: interpret */
     uint32_t n_threads;
-    uint32_t n_sink_in;             /* the sink's input schema: the op before it */
+    uint32_t n_sink_in; /* the sink's input schema: the op before it */
     const qe_type *sink_in_types;
-    rt_arena *arena;                /* shared state; used only before threads start,
-                                       after they end, or under mu */
-    void *src;                      /* the source's shared state */
-    void *snk;                      /* the sink's shared state */
-    _Atomic int64_t *limit_seen;    /* per op index: rows a LIMIT has seen */
-    _Atomic bool failed;            /* some thread failed: everybody stops */
-    _Atomic bool limit_done;        /* a LIMIT has all its rows: sources may stop */
-    pthread_mutex_t mu;             /* guards error and ordered sink calls */
+    rt_arena *arena;             /* shared state; used only before threads start,
+                                    after they end, or under mu */
+    void *src;                   /* the source's shared state */
+    void *snk;                   /* the sink's shared state */
+    _Atomic int64_t *limit_seen; /* per op index: rows a LIMIT has seen */
+    _Atomic bool failed;         /* some thread failed: everybody stops */
+    _Atomic bool limit_done;     /* a LIMIT has all its rows: sources may stop */
+    pthread_mutex_t mu;          /* guards error and ordered sink calls */
     bool has_error;
-    rt_error error;                 /* the first failure */
-    _Atomic uint64_t rows_out;      /* rows given to result/exchange sinks */
-    _Atomic uint64_t rows_written;  /* rows appended by the insert sink */
-    rt_thread_state **threads;      /* n_threads */
+    rt_error error;                /* the first failure */
+    _Atomic uint64_t rows_out;     /* rows given to result/exchange sinks */
+    _Atomic uint64_t rows_written; /* rows appended by the insert sink */
+    rt_thread_state **threads;     /* n_threads */
 };
 
 /* One thread of a pipeline run. */
 struct rt_thread_state {
     rt_pipeline_state *ps;
-    uint32_t idx;              /* 0..n_threads-1 */
-    rt_arena *arena;           /* thread lifetime: operator states, scratch */
-    rt_arena *morsel_arena;    /* reset before each morsel */
-    rt_error err;              /* this thread's failure */
-    void **ops;                /* per op index: the operator's thread state */
-    void *sink;                /* the sink's thread-local state */
-    rt_batch *scratch[2];      /* rt_jit_scratch slots (compiled pipelines only) */
+    uint32_t idx;           /* 0..n_threads-1 */
+    rt_arena *arena;        /* thread lifetime: operator states, scratch */
+    rt_arena *morsel_arena; /* reset before each morsel */
+    rt_error err;           /* this thread's failure */
+    void **ops;             /* per op index: the operator's thread state */
+    void *sink;             /* the sink's thread-local state */
+    rt_batch *scratch[2];   /* rt_jit_scratch slots (compiled pipelines only) */
     pthread_t thread;
-    bool started;              /* thread runs (joined at the end) */
+    bool started; /* thread runs (joined at the end) */
 };
 
 struct rt_source_ops {

@@ -43,8 +43,8 @@ static qe_status nothing_to_finish(rt_pipeline_state *ps, rt_error *err) {
     return QE_OK;
 }
 
-const rt_sink_ops rt_result_sink_ops = {result_init, no_thread_init, result_push, NULL,
-                                        nothing_to_finish, NULL};
+const rt_sink_ops rt_result_sink_ops = {result_init, no_thread_init,    result_push,
+                                        NULL,        nothing_to_finish, NULL};
 
 /* ---- INSERT ---------------------------------------------------------------------------- */
 
@@ -106,27 +106,27 @@ static void insert_destroy(rt_pipeline_state *ps) {
     }
 }
 
-const rt_sink_ops rt_insert_sink = {insert_init, insert_thread_init, insert_push, NULL,
-                                    insert_finish, insert_destroy};
+const rt_sink_ops rt_insert_sink = {insert_init, insert_thread_init, insert_push,
+                                    NULL,        insert_finish,      insert_destroy};
 
 /* ---- EXCHANGE_SINK --------------------------------------------------------------------- */
 
 typedef struct xsink {
-    const plan_exchange *ex;  /* routing description */
-    uint32_t n_parts;         /* consumer partitions */
+    const plan_exchange *ex; /* routing description */
+    uint32_t n_parts;        /* consumer partitions */
 } xsink;
 
 /* Per thread: one buffer per partition (HASH, GATHER), routing scratch. */
 typedef struct xsink_local {
-    rt_arena **arenas;        /* per partition: owns the buffer (reset after each send) */
-    rt_batch **bufs;          /* per partition: rows waiting to be sent */
-    uint64_t *hashes;         /* routing scratch, cap rows */
-    uint32_t *part;           /* partition of the k-th active row */
-    uint32_t *order;          /* active rows grouped by partition */
-    uint32_t *count;          /* per partition: rows of the current batch (n_parts + 1) */
+    rt_arena **arenas;          /* per partition: owns the buffer (reset after each send) */
+    rt_batch **bufs;            /* per partition: rows waiting to be sent */
+    uint64_t *hashes;           /* routing scratch, cap rows */
+    uint32_t *part;             /* partition of the k-th active row */
+    uint32_t *order;            /* active rows grouped by partition */
+    uint32_t *count;            /* per partition: rows of the current batch (n_parts + 1) */
     const rt_vector **key_vecs; /* n_keys key columns of the current batch */
     uint32_t cap;
-    uint32_t rr;              /* ROUND_ROBIN: next partition */
+    uint32_t rr; /* ROUND_ROBIN: next partition */
 } xsink_local;
 
 static qe_status xsink_init(rt_pipeline_state *ps, rt_error *err) {
@@ -140,8 +140,8 @@ static qe_status xsink_init(rt_pipeline_state *ps, rt_error *err) {
                              ex->n_cols, ps->n_sink_in);
     for (uint32_t c = 0; c < ex->n_cols; c++)
         if (ex->types == NULL || ex->types[c] != ps->sink_in_types[c])
-            return rt_plan_error(err, "exchange %u: column %u has another type than the sink's input",
-                                 id, c);
+            return rt_plan_error(
+                err, "exchange %u: column %u has another type than the sink's input", id, c);
     for (uint32_t k = 0; ex->kind == PLAN_EXCHANGE_HASH && k < ex->n_keys; k++)
         if (ex->key_cols[k] >= ex->n_cols)
             return rt_plan_error(err, "exchange %u: key column %u does not exist", id,
@@ -211,8 +211,8 @@ static qe_status xsink_flush(rt_pipeline_state *ps, rt_thread_state *ts, xsink_l
 
 /* Appends rows (indices rows[0..n), or the range 0..n-1 when rows is NULL) of b to
  * partition p's buffer, sending it whenever it fills. */
-static qe_status xsink_add(rt_pipeline_state *ps, rt_thread_state *ts, xsink_local *l,
-                           uint32_t p, const rt_batch *b, const uint32_t *rows, uint32_t n) {
+static qe_status xsink_add(rt_pipeline_state *ps, rt_thread_state *ts, xsink_local *l, uint32_t p,
+                           const rt_batch *b, const uint32_t *rows, uint32_t n) {
     uint32_t done = 0;
     while (done < n) {
         rt_batch *buf = xsink_buffer(ps, l, p);
@@ -335,5 +335,5 @@ static void xsink_destroy(rt_pipeline_state *ps) {
     }
 }
 
-const rt_sink_ops rt_exchange_sink = {xsink_init,   xsink_thread_init,   xsink_push,
-                                      xsink_thread_finish, xsink_finish, xsink_destroy};
+const rt_sink_ops rt_exchange_sink = {xsink_init,          xsink_thread_init, xsink_push,
+                                      xsink_thread_finish, xsink_finish,      xsink_destroy};

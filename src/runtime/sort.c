@@ -18,11 +18,11 @@
 typedef struct sort_result {
     rt_mem_tracker *mem;
     uint32_t n_runs;
-    uint32_t runs_cap;    /* entries allocated in runs */
-    rt_rowbuf *runs;      /* rt_malloc'd: each thread's rows (they own the batches) */
-    rt_batch **batches;   /* all batches of all runs (rt_malloc'd) */
+    uint32_t runs_cap;  /* entries allocated in runs */
+    rt_rowbuf *runs;    /* rt_malloc'd: each thread's rows (they own the batches) */
+    rt_batch **batches; /* all batches of all runs (rt_malloc'd) */
     uint32_t n_batches;
-    uint64_t *refs;       /* (batch << 32 | row), sorted (rt_malloc'd) */
+    uint64_t *refs; /* (batch << 32 | row), sorted (rt_malloc'd) */
     uint64_t n_rows;
 } sort_result;
 
@@ -30,7 +30,7 @@ typedef struct sort_result {
 typedef struct sort_def {
     uint32_t n_keys;
     const plan_sort_key *keys;
-    uint32_t *cols;       /* key column indexes */
+    uint32_t *cols; /* key column indexes */
 } sort_def;
 
 static void sort_result_destroy(void *p) {
@@ -48,7 +48,8 @@ static void sort_result_destroy(void *p) {
 static qe_status sort_sink_init(rt_pipeline_state *ps, rt_error *err) {
     const plan_op *op = ps->sink;
     sort_def *d = rt_arena_calloc(ps->arena, sizeof *d);
-    if (d == NULL || (d->cols = rt_arena_alloc(ps->arena, sizeof(uint32_t) * (op->u.sort.n_keys + 1))) == NULL)
+    if (d == NULL ||
+        (d->cols = rt_arena_alloc(ps->arena, sizeof(uint32_t) * (op->u.sort.n_keys + 1))) == NULL)
         return rt_error_nomem(err, ps->task->mem);
     if (op->state_id >= ps->stage->n_states)
         return rt_plan_error(err, "sort state %u does not exist", op->state_id);
@@ -225,14 +226,14 @@ static void sort_sink_destroy(rt_pipeline_state *ps) {
     }
 }
 
-const rt_sink_ops rt_sort_sink = {sort_sink_init, sort_thread_init, sort_push, NULL, sort_finish,
-                                  sort_sink_destroy};
+const rt_sink_ops rt_sort_sink = {sort_sink_init, sort_thread_init, sort_push,
+                                  NULL,           sort_finish,      sort_sink_destroy};
 
 /* ---- SORT_SOURCE ----------------------------------------------------------------------- */
 
 typedef struct sort_src {
     const sort_result *res;
-    _Atomic uint64_t next;  /* first sorted row of the next morsel */
+    _Atomic uint64_t next; /* first sorted row of the next morsel */
 } sort_src;
 
 static qe_status sort_source_init(rt_pipeline_state *ps, rt_error *err) {
@@ -263,8 +264,8 @@ static qe_status sort_source_next(rt_pipeline_state *ps, rt_thread_state *ts,
     *out = NULL;
     if (start >= res->n_rows)
         return QE_OK;
-    uint32_t n = (uint32_t)(res->n_rows - start < RT_VECTOR_SIZE ? res->n_rows - start
-                                                                  : RT_VECTOR_SIZE);
+    uint32_t n =
+        (uint32_t)(res->n_rows - start < RT_VECTOR_SIZE ? res->n_rows - start : RT_VECTOR_SIZE);
     rt_batch *b = rt_batch_create(ts->morsel_arena, ps->source->n_cols, ps->source->types, n);
     if (b == NULL)
         return rt_error_nomem(&ts->err, ps->task->mem);

@@ -14,8 +14,8 @@
 /* ---- SCAN ------------------------------------------------------------------------------ */
 
 typedef struct scan_src {
-    rt_table_snap snap;       /* chunks as of the pipeline start */
-    _Atomic uint32_t next;    /* next chunk to hand out */
+    rt_table_snap snap;    /* chunks as of the pipeline start */
+    _Atomic uint32_t next; /* next chunk to hand out */
 } scan_src;
 
 static qe_status scan_init(rt_pipeline_state *ps, rt_error *err) {
@@ -29,8 +29,8 @@ static qe_status scan_init(rt_pipeline_state *ps, rt_error *err) {
     for (uint32_t c = 0; c < op->n_cols; c++) {
         uint32_t idx = op->u.scan.col_idx[c];
         if (idx >= t->n_cols || t->col_types[idx] != op->types[c])
-            return rt_plan_error(err, "scan of \"%s\": column %u does not match the table",
-                                 t->name, c);
+            return rt_plan_error(err, "scan of \"%s\": column %u does not match the table", t->name,
+                                 c);
     }
     scan_src *s = rt_arena_calloc(ps->arena, sizeof *s);
     if (s == NULL)
@@ -48,8 +48,9 @@ static qe_status scan_next(rt_pipeline_state *ps, rt_thread_state *ts, const rt_
         return QE_OK;
     const rt_batch *chunk = &s->snap.chunks[i];
     rt_batch *b = rt_arena_calloc(ts->morsel_arena, sizeof *b);
-    if (b == NULL || (op->n_cols > 0 &&
-                      (b->cols = rt_arena_alloc(ts->morsel_arena, sizeof(rt_vector) * op->n_cols)) == NULL))
+    if (b == NULL ||
+        (op->n_cols > 0 &&
+         (b->cols = rt_arena_alloc(ts->morsel_arena, sizeof(rt_vector) * op->n_cols)) == NULL))
         return rt_error_nomem(&ts->err, ps->task->mem);
     b->n_rows = chunk->n_rows;
     b->n_cols = op->n_cols;
@@ -65,7 +66,7 @@ const rt_source_ops rt_scan_source = {scan_init, scan_next, NULL};
 /* ---- VALUES ---------------------------------------------------------------------------- */
 
 typedef struct values_src {
-    _Atomic uint64_t next;  /* first row of the next morsel */
+    _Atomic uint64_t next; /* first row of the next morsel */
 } values_src;
 
 static qe_status values_init(rt_pipeline_state *ps, rt_error *err) {
@@ -120,8 +121,8 @@ const rt_source_ops rt_values_source = {values_init, values_next, NULL};
 /* ---- EXCHANGE_SOURCE ------------------------------------------------------------------- */
 
 typedef struct exchange_src {
-    pthread_mutex_t mu;   /* one receiver at a time; guards done */
-    bool done;            /* recv returned the end: never call it again */
+    pthread_mutex_t mu; /* one receiver at a time; guards done */
+    bool done;          /* recv returned the end: never call it again */
 } exchange_src;
 
 static qe_status exchange_src_init(rt_pipeline_state *ps, rt_error *err) {

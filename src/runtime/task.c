@@ -105,8 +105,7 @@ static void thread_state_destroy(rt_thread_state *ts) {
     if (ts == NULL)
         return;
     rt_arena_destroy(ts->morsel_arena);
-    rt_arena *arena = ts->arena;
-    rt_arena_destroy(arena); /* ts itself lives in its arena */
+    rt_arena_destroy(ts->arena); /* ts itself lives there: nothing is read after */
 }
 
 /* Creates thread idx's state: arenas, operator states, thread-local sink state. */
@@ -151,10 +150,19 @@ static void pipeline_fail(rt_pipeline_state *ps, const rt_error *e) {
 
 /* ---- the morsel loop ------------------------------------------------------------------- */
 
-static void sleep_ms(uint32_t ms) {
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0) {
+/* Sleeps ms milliseconds (debug_delay_ms) in short slices, returning early (with the
+ * 57014 error set) when the task is cancelled or false when the pipeline failed. */
+static bool delay_morsel(rt_pipeline_state *ps, rt_thread_state *ts, uint32_t ms) {
+    while (ms > 0) {
+        uint32_t step = ms < 10 ? ms : 10;
+        struct timespec t = {0, (long)step * 1000000L};
+        while (nanosleep(&t, &t) != 0) {
+        }
+        ms -= step;
+        if (rt_task_cancelled(ps->task, &ts->err) || atomic_load(&ps->failed))
+            return false;
     }
+    return true;
 }
 
 static qe_status run_morsel(rt_pipeline_state *ps, rt_thread_state *ts, const rt_batch *m) {
@@ -180,11 +188,8 @@ static qe_status morsel_loop(rt_pipeline_state *ps, rt_thread_state *ts) {
         qe_status st = ps->src_ops->next(ps, ts, &m);
         if (st != QE_OK || m == NULL)
             return st;
-        if (ps->task->debug_delay_ms > 0) {
-            sleep_ms(ps->task->debug_delay_ms);
-            if (rt_task_cancelled(ps->task, &ts->err))
-                return QE_CANCELLED;
-        }
+        if (ps->task->debug_delay_ms > 0 && !delay_morsel(ps, ts, ps->task->debug_delay_ms))
+            return ts->err.status; /* cancelled (57014), or OK when another thread failed */
         /* Past a LIMIT, exchange input is drained so producers never block. */
         if (atomic_load(&ps->limit_done) || rt_batch_active(m) == 0)
             continue;

@@ -156,8 +156,8 @@ void rt_vector_get_value(const rt_vector *v, uint32_t row, rt_value *out) {
 }
 
 /* Copies fixed-width values of rows (or the range first..first+n) to dst[at..]. */
-static void copy_values(void *dst, uint32_t at, const void *src, uint32_t w,
-                        const uint32_t *rows, uint32_t first, uint32_t n) {
+static void copy_values(void *dst, uint32_t at, const void *src, uint32_t w, const uint32_t *rows,
+                        uint32_t first, uint32_t n) {
     unsigned char *d = (unsigned char *)dst + (size_t)at * w;
     const unsigned char *s = src;
     if (rows == NULL) {
@@ -196,7 +196,8 @@ static bool rehome_strings(rt_vector *dst, rt_arena *arena, uint32_t at, uint32_
     rt_string *views = dst->values;
     for (uint32_t k = 0; k < n; k++) {
         rt_string *s = &views[at + k];
-        if (src->validity != NULL && !rt_bit_get(src->validity, rows ? rows[first + k] : first + k)) {
+        if (src->validity != NULL &&
+            !rt_bit_get(src->validity, rows ? rows[first + k] : first + k)) {
             memset(s, 0, sizeof *s);
             continue;
         }
@@ -211,8 +212,7 @@ static bool rehome_strings(rt_vector *dst, rt_arena *arena, uint32_t at, uint32_
 
 /* Copies validity of the selected src rows to dst rows at..at+n. */
 static bool copy_validity(rt_vector *dst, rt_arena *arena, uint32_t at, uint32_t cap,
-                          const rt_vector *src, const uint32_t *rows, uint32_t first,
-                          uint32_t n) {
+                          const rt_vector *src, const uint32_t *rows, uint32_t first, uint32_t n) {
     if (src->validity == NULL) {
         if (dst->validity != NULL)
             for (uint32_t k = 0; k < n; k++)
@@ -231,8 +231,8 @@ static bool copy_validity(rt_vector *dst, rt_arena *arena, uint32_t at, uint32_t
     return true;
 }
 
-bool rt_batch_append_rows(rt_batch *dst, rt_arena *arena, const rt_batch *src,
-                          const uint32_t *rows, uint32_t first, uint32_t n) {
+bool rt_batch_append_rows(rt_batch *dst, rt_arena *arena, const rt_batch *src, const uint32_t *rows,
+                          uint32_t first, uint32_t n) {
     uint32_t at = dst->n_rows;
     if (n == 0)
         return true;

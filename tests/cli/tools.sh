@@ -191,6 +191,20 @@ for mode in interpret jit; do
 3,1,40' "$out"
 done
 
+# Interactive use on a pseudo-terminal (util-linux `script`): prompts, continuation lines,
+# dot commands, and the history file.
+if command -v script >/dev/null; then
+    out=$(printf '%s\n' "SELECT 1" "  + 2 AS x;" ".mode csv" "SELECT 3 AS y;" ".quit" |
+        HOME="$tmp" timeout 20 script -qec "$QE_SQL" /dev/null | tr -d '\r')
+    expect_rc "qe-sql interactive exit" 0 $?
+    expect_has "qe-sql interactive prompt" "qe> SELECT 1" "$out"
+    expect_has "qe-sql interactive continuation" "...>   + 2 AS x;" "$out"
+    expect_has "qe-sql interactive box result" "│     3 │" "$out"
+    expect_has "qe-sql interactive .mode csv" "y
+3" "$out"
+    expect_has "qe-sql history file" "SELECT\\0403\\040AS\\040y;" "$(cat "$tmp/.qe_history")"
+fi
+
 # ---- qec ---------------------------------------------------------------------------------
 
 printf '%s\n' "$setup" >"$tmp/schema.sql"

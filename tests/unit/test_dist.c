@@ -145,12 +145,9 @@ static void test_frame_error_roundtrip(void **state) {
 }
 
 static void test_frame_small_messages(void **state) {
-    dist_msg msgs[6] = {{.type = DIST_MSG_HEARTBEAT},
-                        {.type = DIST_MSG_REGISTER_ACK},
-                        {.type = DIST_MSG_CANCEL_QUERY},
-                        {.type = DIST_MSG_TASK_DONE},
-                        {.type = DIST_MSG_DATA_END},
-                        {.type = DIST_MSG_REPLY}};
+    dist_msg msgs[6] = {{.type = DIST_MSG_HEARTBEAT},    {.type = DIST_MSG_REGISTER_ACK},
+                        {.type = DIST_MSG_CANCEL_QUERY}, {.type = DIST_MSG_TASK_DONE},
+                        {.type = DIST_MSG_DATA_END},     {.type = DIST_MSG_REPLY}};
     msgs[1].u.ack.worker_id = 3;
     msgs[1].u.ack.heartbeat_ms = 500;
     msgs[2].u.query.query_id = 99;
@@ -222,9 +219,9 @@ static void test_frame_corrupt_header(void **state) {
 
 /* A frame with a valid header and checksum around a payload that does not decode. */
 static void test_frame_malformed_payload(void **state) {
-    uint32_t types[] = {DIST_MSG_REGISTER,   DIST_MSG_SUBMIT_TASK,  DIST_MSG_TASK_FAILED,
-                        DIST_MSG_DATA,       DIST_MSG_CREATE_TABLE, DIST_MSG_REGISTER_ACK,
-                        DIST_MSG_HEARTBEAT,  DIST_MSG_REPLY,        DIST_MSG_DATA_END};
+    uint32_t types[] = {DIST_MSG_REGISTER,  DIST_MSG_SUBMIT_TASK,  DIST_MSG_TASK_FAILED,
+                        DIST_MSG_DATA,      DIST_MSG_CREATE_TABLE, DIST_MSG_REGISTER_ACK,
+                        DIST_MSG_HEARTBEAT, DIST_MSG_REPLY,        DIST_MSG_DATA_END};
     const uint8_t junk[] = {0xff, 0xff, 0xff, 0x7f, 1, 2, 3};
     rt_arena *arena = rt_arena_create(NULL);
     for (size_t t = 0; t < sizeof types / sizeof types[0]; t++) {
@@ -306,8 +303,10 @@ static rt_batch *make_batch(rt_arena *arena, uint32_t n) {
                 v.u.d = r * 0.25 - 3.5;
             if (c == 4) {
                 int len = r % 2 ? snprintf(s, sizeof s, "s%u", r)
-                                : snprintf(s, sizeof s, "a long string value number %u, "
-                                                        "repeated for compression", r % 5);
+                                : snprintf(s, sizeof s,
+                                           "a long string value number %u, "
+                                           "repeated for compression",
+                                           r % 5);
                 v.u.s.ptr = s;
                 v.u.s.len = (uint32_t)len;
             }
@@ -326,18 +325,13 @@ static void assert_same_value(const rt_vector *a, uint32_t ra, const rt_vector *
     if (va.is_null)
         return;
     switch (a->type) {
-    case QE_TYPE_BOOLEAN:
-        assert_int_equal(va.u.b, vb.u.b);
-        break;
-    case QE_TYPE_DOUBLE:
-        assert_true(va.u.d == vb.u.d);
-        break;
+    case QE_TYPE_BOOLEAN: assert_int_equal(va.u.b, vb.u.b); break;
+    case QE_TYPE_DOUBLE: assert_true(va.u.d == vb.u.d); break;
     case QE_TYPE_VARCHAR:
         assert_int_equal(va.u.s.len, vb.u.s.len);
         assert_memory_equal(va.u.s.ptr, vb.u.s.ptr, va.u.s.len);
         break;
-    default:
-        assert_true(va.u.i == vb.u.i);
+    default: assert_true(va.u.i == vb.u.i);
     }
 }
 
@@ -371,9 +365,9 @@ static void test_ipc_roundtrip(void **state) {
     rt_batch *b = make_batch(arena, 1000);
     roundtrip_rows(b, 0, 1000, true);
     roundtrip_rows(b, 0, 1000, false);
-    roundtrip_rows(b, 8, 13, true);  /* a slice */
+    roundtrip_rows(b, 8, 13, true); /* a slice */
     roundtrip_rows(b, 992, 8, false);
-    roundtrip_rows(b, 0, 0, true);   /* empty */
+    roundtrip_rows(b, 0, 0, true); /* empty */
     rt_batch *one = make_batch(arena, 1);
     roundtrip_rows(one, 0, 1, true);
     rt_arena_destroy(arena);
@@ -567,9 +561,10 @@ static plan_op *pagg(pb *p, plan_phys_kind kind, plan_agg_phase phase, uint32_t 
     op->u.agg.groups[0] = pcol(p, 0, QE_TYPE_INTEGER);
     op->u.agg.n_aggs = 2;
     op->u.agg.aggs = pb_alloc(p, 2 * sizeof(plan_agg));
-    op->u.agg.aggs[0] = (plan_agg){.fn = PLAN_AGG_COUNT_STAR, .type = QE_TYPE_BIGINT,
-                                   .state_type = QE_TYPE_BIGINT};
-    op->u.agg.aggs[1] = (plan_agg){.fn = PLAN_AGG_SUM, .type = QE_TYPE_BIGINT,
+    op->u.agg.aggs[0] =
+        (plan_agg){.fn = PLAN_AGG_COUNT_STAR, .type = QE_TYPE_BIGINT, .state_type = QE_TYPE_BIGINT};
+    op->u.agg.aggs[1] = (plan_agg){.fn = PLAN_AGG_SUM,
+                                   .type = QE_TYPE_BIGINT,
                                    .state_type = QE_TYPE_BIGINT,
                                    .arg = pcol(p, 1, QE_TYPE_BIGINT)};
     if (phase == PLAN_AGG_FINAL) {
@@ -637,15 +632,15 @@ static plan_query *skeleton_plan(pb *p) {
                           ppipe(p, 1, 2, s0p1, false));
     q->stages[1] = pstage(p, 1, PLAN_DIST_PARTITIONED, 1, ppipe(p, 0, 2, s1p0, false),
                           ppipe(p, 1, 2, s1p1, false));
-    q->stages[2] = pstage(p, 2, PLAN_DIST_SINGLE, 1, ppipe(p, 0, 2, s2p0, false),
-                          ppipe(p, 1, 2, s2p1, true));
+    q->stages[2] =
+        pstage(p, 2, PLAN_DIST_SINGLE, 1, ppipe(p, 0, 2, s2p0, false), ppipe(p, 1, 2, s2p1, true));
     q->n_exchanges = 2;
     q->exchanges = pb_alloc(p, 2 * sizeof(plan_exchange));
     uint32_t *key = pb_alloc(p, sizeof(uint32_t));
     q->exchanges[0] = (plan_exchange){0, PLAN_EXCHANGE_HASH, 0, 1, 1, key, 5, (qe_type *)partial};
-    q->exchanges[1] = (plan_exchange){1, PLAN_EXCHANGE_GATHER, 1, 2, 0, NULL, 3, (qe_type *)final};
+    q->exchanges[1] = (plan_exchange){1, PLAN_EXCHANGE_GATHER, 1, 2, 0, NULL, 3, (qe_type *) final};
     q->n_cols = 3;
-    q->types = (qe_type *)final;
+    q->types = (qe_type *) final;
     q->names = res->u.result.names;
     return q;
 }

@@ -223,8 +223,8 @@ static plan_query *shuffle_plan(pb *p, uint32_t n_values) {
     q->exchanges[0].n_keys = 1;
     q->exchanges[0].key_cols = pb_alloc(p, sizeof(uint32_t));
     q->exchanges[1].kind = PLAN_EXCHANGE_GATHER;
-    q->stages[0] = pstage(p, 0, PLAN_DIST_PARTITIONED, pvalues(p, n_values, vals_i, vals_s),
-                          pxsink(p, 0));
+    q->stages[0] =
+        pstage(p, 0, PLAN_DIST_PARTITIONED, pvalues(p, n_values, vals_i, vals_s), pxsink(p, 0));
     q->stages[1] = pstage(p, 1, PLAN_DIST_PARTITIONED, pxsource(p, 0), pxsink(p, 1));
     q->stages[2] = pstage(p, 2, PLAN_DIST_SINGLE, pxsource(p, 1), presult(p));
     q->n_cols = 2;
@@ -280,7 +280,10 @@ static qe_status run(cluster *c, const plan_query *q, rows *r, const _Atomic boo
                      uint32_t delay_ms, rt_task_stats *stats, rt_error *err) {
     rt_result_sink sink = {collect, r};
     rt_catalog *cat = rt_catalog_create();
-    dist_run_opts o = {.catalog = cat, .result = &sink, .n_threads = 2, .cancel = cancel,
+    dist_run_opts o = {.catalog = cat,
+                       .result = &sink,
+                       .n_threads = 2,
+                       .cancel = cancel,
                        .debug_delay_ms = delay_ms};
     rt_task_stats st = {0};
     rt_error_clear(err);
@@ -298,8 +301,12 @@ static void test_cluster_shuffle(void **state) {
     rows *r = calloc(1, sizeof *r);
     rt_error err;
     ok(run(&c, shuffle_plan(&p, 3), r, NULL, 0, NULL, &err), &err);
-    const char *want[] = {"1|x", "1|x", "2|a string longer than twelve bytes",
-                          "2|a string longer than twelve bytes", "3|NULL", "3|NULL"};
+    const char *want[] = {"1|x",
+                          "1|x",
+                          "2|a string longer than twelve bytes",
+                          "2|a string longer than twelve bytes",
+                          "3|NULL",
+                          "3|NULL"};
     assert_rows(r, 6, want);
     memset(r, 0, sizeof *r); /* the same plan again: no state left from the first run */
     ok(run(&c, shuffle_plan(&p, 3), r, NULL, 0, NULL, &err), &err);
@@ -315,8 +322,8 @@ static void test_cluster_insert_scan(void **state) {
     pb p = {rt_arena_create(NULL)};
     rt_error err;
     char *names[] = {"a", "s"};
-    rt_table schema = {.name = "t", .n_cols = 2, .col_names = names,
-                       .col_types = (qe_type *)row_types};
+    rt_table schema = {
+        .name = "t", .n_cols = 2, .col_names = names, .col_types = (qe_type *)row_types};
     ok(dist_create_table(c.co, &schema, &err), &err);
     assert_int_not_equal(dist_create_table(c.co, &schema, &err), QE_OK); /* exists */
     rows *r = calloc(1, sizeof *r);
@@ -374,11 +381,11 @@ typedef enum fake_mode { FAKE_SILENT, FAKE_HANG_UP } fake_mode;
 typedef struct fake {
     fake_mode mode;
     char coordinator[DIST_ADDR_MAX];
-    int listen_fd;             /* accepts nothing: the kernel queues peers' data */
+    int listen_fd; /* accepts nothing: the kernel queues peers' data */
     char addr[DIST_ADDR_MAX];
     pthread_t thread;
     _Atomic bool quit;
-    _Atomic uint64_t dark_ms;  /* when it got a task and went silent (0: not yet) */
+    _Atomic uint64_t dark_ms; /* when it got a task and went silent (0: not yet) */
 } fake;
 
 static int connect_to(const char *addr) {
@@ -566,8 +573,7 @@ static void test_cluster_cancel(void **state) {
     pthread_t t;
     pthread_create(&t, NULL, cancel_later, NULL);
     uint64_t start = now_ms();
-    assert_int_equal(run(&c, shuffle_plan(&p, 3), r, &cancel_flag, 1500, NULL, &err),
-                     QE_CANCELLED);
+    assert_int_equal(run(&c, shuffle_plan(&p, 3), r, &cancel_flag, 1500, NULL, &err), QE_CANCELLED);
     assert_string_equal(err.sqlstate, "57014");
     assert_true(now_ms() - start < 1200);
     pthread_join(t, NULL);

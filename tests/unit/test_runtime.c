@@ -8,6 +8,7 @@
  * without groups, errors, cancellation, the memory limit, HASH routing, and a
  * hand-written "compiled" pipeline that uses the rt_jit_* helpers.
  */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <pthread.h>
 
 #include <cmocka.h>
 
@@ -220,9 +220,9 @@ static qe_status collect_push(void *ctx, const rt_batch *b, rt_error *err) {
 static const char *collected(collector *c) { return c->text.data ? c->text.data : ""; }
 
 /* Runs every stage of q in order, embedded style, with n_threads threads. */
-static qe_status run_query(const plan_query *q, rt_catalog *cat, uint32_t n_threads,
-                           collector *out, rt_mem_tracker *mem, const _Atomic bool *cancel,
-                           rt_task_stats *total, rt_error *err) {
+static qe_status run_query(const plan_query *q, rt_catalog *cat, uint32_t n_threads, collector *out,
+                           rt_mem_tracker *mem, const _Atomic bool *cancel, rt_task_stats *total,
+                           rt_error *err) {
     rt_local_exchange *lx = rt_local_exchange_create(q);
     assert_non_null(lx);
     rt_result_sink sink = {collect_push, out};
@@ -373,7 +373,8 @@ static void test_vectors(void **state) {
     for (uint32_t r = 0; r < 10; r++) {
         rt_value v = {.type = QE_TYPE_INTEGER, .u.i = r};
         assert_true(rt_vector_set_value(&b->cols[0], A, r, 10, &v));
-        assert_true(rt_vector_set_string(&b->cols[1], A, r, r % 2 ? long_s : "short", r % 2 ? (uint32_t)strlen(long_s) : 5));
+        assert_true(rt_vector_set_string(&b->cols[1], A, r, r % 2 ? long_s : "short",
+                                         r % 2 ? (uint32_t)strlen(long_s) : 5));
         ((double *)b->cols[2].values)[r] = r * 0.5;
     }
     b->n_rows = 10;
@@ -502,8 +503,8 @@ static void test_catalog(void **state) {
     rt_batch *b = rt_batch_create(A, 2, t, 5000);
     for (uint32_t r = 0; r < 5000; r++) {
         ((int32_t *)b->cols[0].values)[r] = (int32_t)r;
-        assert_true(rt_vector_set_string(&b->cols[1], A, r, r % 3 ? "some longer string value" : "x",
-                                         r % 3 ? 24 : 1));
+        assert_true(rt_vector_set_string(&b->cols[1], A, r,
+                                         r % 3 ? "some longer string value" : "x", r % 3 ? 24 : 1));
     }
     assert_true(rt_vector_set_null(&b->cols[0], A, 4999, 5000));
     b->n_rows = 5000;
@@ -554,17 +555,19 @@ static void eval_fails(plan_expr *e, const char *sqlstate, const char *message) 
 
 static void test_expressions(void **state) {
     (void)state;
-    const qe_type I = QE_TYPE_INTEGER, B = QE_TYPE_BIGINT, D = QE_TYPE_DOUBLE,
-                  V = QE_TYPE_VARCHAR, BO = QE_TYPE_BOOLEAN;
+    const qe_type I = QE_TYPE_INTEGER, B = QE_TYPE_BIGINT, D = QE_TYPE_DOUBLE, V = QE_TYPE_VARCHAR,
+                  BO = QE_TYPE_BOOLEAN;
     assert_int_equal(eval_ok(op2(PLAN_OP_ADD, I, cint(2, I), cint(3, I))).u.i, 5);
     assert_int_equal(eval_ok(op2(PLAN_OP_DIV, I, cint(-7, I), cint(2, I))).u.i, -3);
     assert_int_equal(eval_ok(op2(PLAN_OP_MOD, I, cint(-7, I), cint(2, I))).u.i, -1);
     assert_int_equal(eval_ok(op2(PLAN_OP_NEG, I, cint(5, I), NULL)).u.i, -5);
     assert_true(eval_ok(op2(PLAN_OP_DIV, D, cdbl(1), cdbl(4))).u.d == 0.25);
     assert_true(eval_ok(op2(PLAN_OP_ADD, I, cint(2, I), cnull(I))).is_null);
-    eval_fails(op2(PLAN_OP_ADD, I, cint(INT32_MAX, I), cint(1, I)), "22003", "integer out of range");
+    eval_fails(op2(PLAN_OP_ADD, I, cint(INT32_MAX, I), cint(1, I)), "22003",
+               "integer out of range");
     eval_fails(op2(PLAN_OP_MUL, B, cint(INT64_MAX, B), cint(2, B)), "22003", "bigint out of range");
-    eval_fails(op2(PLAN_OP_DIV, I, cint(INT32_MIN, I), cint(-1, I)), "22003", "integer out of range");
+    eval_fails(op2(PLAN_OP_DIV, I, cint(INT32_MIN, I), cint(-1, I)), "22003",
+               "integer out of range");
     eval_fails(op2(PLAN_OP_NEG, B, cint(INT64_MIN, B), NULL), "22003", "bigint out of range");
     eval_fails(op2(PLAN_OP_DIV, I, cint(1, I), cint(0, I)), "22012", "division by zero");
     eval_fails(op2(PLAN_OP_MOD, B, cint(1, B), cint(0, B)), "22012", "division by zero");
@@ -576,8 +579,12 @@ static void test_expressions(void **state) {
     assert_false(eval_ok(op2(PLAN_OP_GE, BO, cdbl(1.5), cdbl(2))).u.b);
     assert_true(eval_ok(op2(PLAN_OP_LT, BO, cstr("abc"), cstr("abd"))).u.b);
     assert_true(eval_ok(op2(PLAN_OP_LT, BO, cstr("abc"), cstr("abcd"))).u.b);
-    assert_true(eval_ok(op2(PLAN_OP_EQ, BO, cstr("a rather long string"), cstr("a rather long string"))).u.b);
-    assert_false(eval_ok(op2(PLAN_OP_EQ, BO, cstr("a rather long string"), cstr("a rather long strinG"))).u.b);
+    assert_true(
+        eval_ok(op2(PLAN_OP_EQ, BO, cstr("a rather long string"), cstr("a rather long string")))
+            .u.b);
+    assert_false(
+        eval_ok(op2(PLAN_OP_EQ, BO, cstr("a rather long string"), cstr("a rather long strinG")))
+            .u.b);
     assert_true(eval_ok(op2(PLAN_OP_EQ, BO, cint(1, I), cnull(I))).is_null);
     /* three-valued logic */
     plan_expr *T = cint(1, BO), *F = cint(0, BO), *N = cnull(BO);
@@ -591,8 +598,14 @@ static void test_expressions(void **state) {
     assert_true(eval_ok(op2(PLAN_OP_NOT, BO, N, NULL)).is_null);
     assert_true(eval_ok(op2(PLAN_OP_NOT, BO, F, NULL)).u.b);
     /* the right side of AND is not evaluated where the left side is FALSE */
-    assert_false(eval_ok(op2(PLAN_OP_AND, BO, F, op2(PLAN_OP_EQ, BO, op2(PLAN_OP_DIV, I, cint(1, I), cint(0, I)), cint(1, I)))).u.b);
-    assert_true(eval_ok(op2(PLAN_OP_OR, BO, T, op2(PLAN_OP_EQ, BO, op2(PLAN_OP_DIV, I, cint(1, I), cint(0, I)), cint(1, I)))).u.b);
+    assert_false(
+        eval_ok(op2(PLAN_OP_AND, BO, F,
+                    op2(PLAN_OP_EQ, BO, op2(PLAN_OP_DIV, I, cint(1, I), cint(0, I)), cint(1, I))))
+            .u.b);
+    assert_true(
+        eval_ok(op2(PLAN_OP_OR, BO, T,
+                    op2(PLAN_OP_EQ, BO, op2(PLAN_OP_DIV, I, cint(1, I), cint(0, I)), cint(1, I))))
+            .u.b);
     assert_true(eval_ok(op2(PLAN_OP_IS_NULL, BO, cnull(I), NULL)).u.b);
     assert_false(eval_ok(op2(PLAN_OP_IS_NULL, BO, cint(1, I), NULL)).u.b);
     assert_true(eval_ok(op2(PLAN_OP_IS_NOT_NULL, BO, cstr(""), NULL)).u.b);
@@ -617,16 +630,32 @@ static void test_expressions(void **state) {
     assert_true(eval_ok(cast(cnull(I), V)).is_null);
     eval_fails(cast(cstr("x"), I), "22P02", "invalid input syntax for type integer: \"x\"");
     eval_fails(cast(cstr("1.5"), B), "22P02", "invalid input syntax for type bigint: \"1.5\"");
-    eval_fails(cast(cstr("abc"), D), "22P02", "invalid input syntax for type double precision: \"abc\"");
-    eval_fails(cast(cstr("maybe"), BO), "22P02", "invalid input syntax for type boolean: \"maybe\"");
-    eval_fails(cast(cstr("99999999999"), I), "22003", "value \"99999999999\" is out of range for type integer");
+    eval_fails(cast(cstr("abc"), D), "22P02",
+               "invalid input syntax for type double precision: \"abc\"");
+    eval_fails(cast(cstr("maybe"), BO), "22P02",
+               "invalid input syntax for type boolean: \"maybe\"");
+    eval_fails(cast(cstr("99999999999"), I), "22003",
+               "value \"99999999999\" is out of range for type integer");
     eval_fails(cast(cint(5000000000LL, B), I), "22003", "integer out of range");
     eval_fails(cast(cdbl(1e30), B), "22003", "bigint out of range");
     /* positions travel with errors */
     rt_value v;
     rt_error err;
-    assert_int_not_equal(rt_eval_const(A, op2(PLAN_OP_DIV, I, cint(1, I), cint(0, I)), &v, &err), QE_OK);
+    assert_int_not_equal(rt_eval_const(A, op2(PLAN_OP_DIV, I, cint(1, I), cint(0, I)), &v, &err),
+                         QE_OK);
     assert_int_equal(err.position, 7);
+    /* deep trees: 4000 levels evaluate, deeper ones are refused */
+    plan_expr *chain = cint(1, B);
+    for (int i = 0; i < 4000; i++)
+        chain = op2(PLAN_OP_ADD, B, chain, cint(1, B));
+    assert_int_equal(eval_ok(chain).u.i, 4001);
+    plan_expr *ors = cint(0, BO);
+    for (int i = 0; i < 4000; i++)
+        ors = op2(PLAN_OP_OR, BO, ors, cint(0, BO));
+    assert_false(eval_ok(ors).u.b);
+    for (int i = 0; i < 100; i++)
+        chain = op2(PLAN_OP_ADD, B, chain, cint(1, B));
+    eval_fails(chain, "54001", "expression nesting exceeds the limit of 4096 levels");
     /* unsupported combinations fail cleanly */
     eval_fails(op2(PLAN_OP_ADD, V, cstr("a"), cstr("b")), "0A000",
                "operator + is not supported for type character varying yet");
@@ -713,12 +742,12 @@ static plan_query *skeleton_plan(void) {
     set_agg(src0, PLAN_AGG_PARTIAL, 1, g0, 2, pa, 0);
     plan_op *xs0 = mkop(PLAN_PHYS_EXCHANGE_SINK, 5, partial);
     xs0->u.exchange_sink.exchange_id = 0;
-    plan_stage *s0 = stage_of(
-        0, PLAN_DIST_PARTITIONED, 1, 2,
-        pipe_of(0, false, 4, scan_op("t", 2, ib, 0u, 1u),
-                filter_op(2, ib, op2(PLAN_OP_GT, QE_TYPE_BOOLEAN, col(1, B), cint(10, B))),
-                project_op(2, ib, col(0, I), col(1, B)), sink0),
-        pipe_of(1, false, 2, src0, xs0));
+    plan_stage *s0 =
+        stage_of(0, PLAN_DIST_PARTITIONED, 1, 2,
+                 pipe_of(0, false, 4, scan_op("t", 2, ib, 0u, 1u),
+                         filter_op(2, ib, op2(PLAN_OP_GT, QE_TYPE_BOOLEAN, col(1, B), cint(10, B))),
+                         project_op(2, ib, col(0, I), col(1, B)), sink0),
+                 pipe_of(1, false, 2, src0, xs0));
 
     plan_op *xr0 = mkop(PLAN_PHYS_EXCHANGE_SOURCE, 5, partial);
     xr0->u.exchange_source.exchange_id = 0;
@@ -751,7 +780,8 @@ static plan_query *skeleton_plan(void) {
     q->stages[2] = s2;
     q->n_exchanges = 2;
     q->exchanges = zalloc(sizeof(plan_exchange) * 2);
-    q->exchanges[0] = (plan_exchange){0, PLAN_EXCHANGE_HASH, 0, 1, 1, zalloc(sizeof(uint32_t)), 5, partial};
+    q->exchanges[0] =
+        (plan_exchange){0, PLAN_EXCHANGE_HASH, 0, 1, 1, zalloc(sizeof(uint32_t)), 5, partial};
     q->exchanges[1] = (plan_exchange){1, PLAN_EXCHANGE_GATHER, 1, 2, 0, NULL, 3, final};
     q->n_cols = 3;
     q->types = final;
@@ -800,12 +830,13 @@ static plan_query *insert_plan(void) {
     plan_expr **rows = zalloc(sizeof(plan_expr *) * 9);
     rows[0] = cint(1, I), rows[1] = cast(cint(5, I), B), rows[2] = cstr("x");
     rows[3] = cint(1, I), rows[4] = cint(20, B), rows[5] = cstr("a longer string value");
-    rows[6] = op2(PLAN_OP_ADD, I, cint(1, I), cint(1, I)), rows[7] = cint(30, B), rows[8] = cnull(V);
+    rows[6] = op2(PLAN_OP_ADD, I, cint(1, I), cint(1, I)), rows[7] = cint(30, B),
+    rows[8] = cnull(V);
     values->u.values.rows = rows;
     plan_op *xs = mkop(PLAN_PHYS_EXCHANGE_SINK, 3, t3);
-    plan_stage *s0 = stage_of(0, PLAN_DIST_SINGLE, 0, 1,
-                              pipe_of(0, false, 3, values,
-                                      project_op(3, t3, col(0, I), col(1, B), col(2, V)), xs));
+    plan_stage *s0 = stage_of(
+        0, PLAN_DIST_SINGLE, 0, 1,
+        pipe_of(0, false, 3, values, project_op(3, t3, col(0, I), col(1, B), col(2, V)), xs));
     plan_op *xr = mkop(PLAN_PHYS_EXCHANGE_SOURCE, 3, t3);
     plan_op *ins = mkop(PLAN_PHYS_INSERT_SINK, 3, t3);
     ins->u.insert.table = "t";
@@ -825,9 +856,9 @@ static plan_query *insert_plan(void) {
 /* SELECT * FROM t: Scan -> Result. */
 static plan_query *select_all_plan(void) {
     qe_type *t3 = types_of(3, QE_TYPE_INTEGER, QE_TYPE_BIGINT, QE_TYPE_VARCHAR);
-    plan_stage *s = stage_of(0, PLAN_DIST_SINGLE, 0, 1,
-                             pipe_of(0, true, 2, scan_op("t", 3, t3, 0u, 1u, 2u),
-                                     mkop(PLAN_PHYS_RESULT_SINK, 3, t3)));
+    plan_stage *s = stage_of(
+        0, PLAN_DIST_SINGLE, 0, 1,
+        pipe_of(0, true, 2, scan_op("t", 3, t3, 0u, 1u, 2u), mkop(PLAN_PHYS_RESULT_SINK, 3, t3)));
     plan_query *q = zalloc(sizeof *q);
     q->n_stages = 1;
     q->stages = zalloc(sizeof(plan_stage *));
@@ -905,23 +936,28 @@ static void test_sort_and_limit(void **state) {
     collector c = {0};
     rt_error err;
     /* ASC NULLS LAST, stable among ties */
-    assert_int_equal(run_query(sort_plan(8, rows, 1, asc, -1, 0), NULL, 1, &c, NULL, NULL, NULL, &err), QE_OK);
+    assert_int_equal(
+        run_query(sort_plan(8, rows, 1, asc, -1, 0), NULL, 1, &c, NULL, NULL, NULL, &err), QE_OK);
     assert_string_equal(collected(&c), "1|c\n1|g\n2|e\n3|a\n3|d\n3|h\nNULL|b\nNULL|f\n");
     rt_strbuf_free(&c.text);
     /* DESC NULLS FIRST, then s DESC */
     plan_sort_key *two = zalloc(sizeof(plan_sort_key) * 2);
     two[0] = (plan_sort_key){col(0, I), true, true};
     two[1] = (plan_sort_key){col(1, QE_TYPE_VARCHAR), true, false};
-    assert_int_equal(run_query(sort_plan(8, rows, 2, two, -1, 0), NULL, 2, &c, NULL, NULL, NULL, &err), QE_OK);
+    assert_int_equal(
+        run_query(sort_plan(8, rows, 2, two, -1, 0), NULL, 2, &c, NULL, NULL, NULL, &err), QE_OK);
     assert_string_equal(collected(&c), "NULL|f\nNULL|b\n3|h\n3|d\n3|a\n2|e\n1|g\n1|c\n");
     rt_strbuf_free(&c.text);
     /* LIMIT 3 OFFSET 2 */
-    assert_int_equal(run_query(sort_plan(8, rows, 1, asc, 3, 2), NULL, 2, &c, NULL, NULL, NULL, &err), QE_OK);
+    assert_int_equal(
+        run_query(sort_plan(8, rows, 1, asc, 3, 2), NULL, 2, &c, NULL, NULL, NULL, &err), QE_OK);
     assert_string_equal(collected(&c), "2|e\n3|a\n3|d\n");
     rt_strbuf_free(&c.text);
     /* LIMIT 0, OFFSET past the end */
-    assert_int_equal(run_query(sort_plan(8, rows, 1, asc, 0, 0), NULL, 2, &c, NULL, NULL, NULL, &err), QE_OK);
-    assert_int_equal(run_query(sort_plan(8, rows, 1, asc, -1, 100), NULL, 2, &c, NULL, NULL, NULL, &err), QE_OK);
+    assert_int_equal(
+        run_query(sort_plan(8, rows, 1, asc, 0, 0), NULL, 2, &c, NULL, NULL, NULL, &err), QE_OK);
+    assert_int_equal(
+        run_query(sort_plan(8, rows, 1, asc, -1, 100), NULL, 2, &c, NULL, NULL, NULL, &err), QE_OK);
     assert_string_equal(collected(&c), "");
     rt_strbuf_free(&c.text);
 }
@@ -1008,12 +1044,14 @@ static void test_global_aggregates(void **state) {
         if (i % 13 != 0)
             sum += i, n++;
     char avg[64], want[128];
-    rt_value_format(&(rt_value){.type = QE_TYPE_DOUBLE, .u.d = (double)sum / (double)n}, avg, sizeof avg);
+    rt_value_format(&(rt_value){.type = QE_TYPE_DOUBLE, .u.d = (double)sum / (double)n}, avg,
+                    sizeof avg);
     snprintf(want, sizeof want, "100|%lld|0|98|%s\n", (long long)sum, avg);
     assert_string_equal(collected(&c), want);
     rt_strbuf_free(&c.text);
     /* nothing passes the filter: one row, count 0 and NULLs */
-    plan_expr *never = op2(PLAN_OP_LT, QE_TYPE_BOOLEAN, col(1, QE_TYPE_BIGINT), cint(0, QE_TYPE_BIGINT));
+    plan_expr *never =
+        op2(PLAN_OP_LT, QE_TYPE_BOOLEAN, col(1, QE_TYPE_BIGINT), cint(0, QE_TYPE_BIGINT));
     assert_int_equal(run_query(global_agg_plan(never), cat, 2, &c, NULL, NULL, NULL, &err), QE_OK);
     assert_string_equal(collected(&c), "0|NULL|NULL|0|NULL\n");
     rt_strbuf_free(&c.text);
@@ -1041,16 +1079,17 @@ static void test_partial_final_empty(void **state) {
     set_agg(sink0, PLAN_AGG_PARTIAL, 0, NULL, 2, pa, 0);
     plan_op *src0 = mkop(PLAN_PHYS_AGG_SOURCE, 4, partial);
     set_agg(src0, PLAN_AGG_PARTIAL, 0, NULL, 2, pa, 0);
-    plan_stage *s0 = stage_of(0, PLAN_DIST_PARTITIONED, 1, 2,
-                              pipe_of(0, false, 2, scan_op("t", 1, b1, 1u), sink0),
-                              pipe_of(1, false, 2, src0, mkop(PLAN_PHYS_EXCHANGE_SINK, 4, partial)));
+    plan_stage *s0 = stage_of(
+        0, PLAN_DIST_PARTITIONED, 1, 2, pipe_of(0, false, 2, scan_op("t", 1, b1, 1u), sink0),
+        pipe_of(1, false, 2, src0, mkop(PLAN_PHYS_EXCHANGE_SINK, 4, partial)));
     plan_op *sink1 = mkop(PLAN_PHYS_AGG_SINK, 4, partial);
     set_agg(sink1, PLAN_AGG_FINAL, 0, NULL, 2, fa, 0);
     plan_op *src1 = mkop(PLAN_PHYS_AGG_SOURCE, 2, final);
     set_agg(src1, PLAN_AGG_FINAL, 0, NULL, 2, fa, 0);
-    plan_stage *s1 = stage_of(1, PLAN_DIST_SINGLE, 1, 2,
-                              pipe_of(0, false, 2, mkop(PLAN_PHYS_EXCHANGE_SOURCE, 4, partial), sink1),
-                              pipe_of(1, false, 2, src1, mkop(PLAN_PHYS_RESULT_SINK, 2, final)));
+    plan_stage *s1 =
+        stage_of(1, PLAN_DIST_SINGLE, 1, 2,
+                 pipe_of(0, false, 2, mkop(PLAN_PHYS_EXCHANGE_SOURCE, 4, partial), sink1),
+                 pipe_of(1, false, 2, src1, mkop(PLAN_PHYS_RESULT_SINK, 2, final)));
     plan_query *q = zalloc(sizeof *q);
     q->n_stages = 2;
     q->stages = zalloc(sizeof(plan_stage *) * 2);
@@ -1094,7 +1133,8 @@ static void test_runtime_errors(void **state) {
     collector c = {0};
     /* a * 1000000000 overflows INTEGER for a >= 3 */
     plan_expr *big = op2(PLAN_OP_MUL, I, col(0, I), cint(1000000000, I));
-    assert_int_equal(run_query(project_plan(big, NULL), cat, 4, &c, NULL, NULL, NULL, &err), QE_DATA);
+    assert_int_equal(run_query(project_plan(big, NULL), cat, 4, &c, NULL, NULL, NULL, &err),
+                     QE_DATA);
     assert_string_equal(err.sqlstate, "22003");
     assert_string_equal(err.message, "integer out of range");
     assert_int_equal(err.position, 7);
@@ -1102,7 +1142,8 @@ static void test_runtime_errors(void **state) {
     plan_expr *small = op2(PLAN_OP_LT, BO, col(0, I), cint(3, I));
     rt_strbuf_free(&c.text);
     c = (collector){0};
-    assert_int_equal(run_query(project_plan(big, small), cat, 4, &c, NULL, NULL, NULL, &err), QE_OK);
+    assert_int_equal(run_query(project_plan(big, small), cat, 4, &c, NULL, NULL, NULL, &err),
+                     QE_OK);
     /* rows with a in {0, 1, 2}: a = i % 7 < 3 and i % 50 != 0 */
     uint64_t want = 0;
     for (uint32_t i = 0; i < N_ROWS; i++)
@@ -1110,20 +1151,25 @@ static void test_runtime_errors(void **state) {
     assert_int_equal(c.n_rows, want);
     rt_strbuf_free(&c.text);
     /* b <> 0 AND 100 / b > 1: the division never sees b = 0 */
-    plan_expr *guard = op2(PLAN_OP_AND, BO, op2(PLAN_OP_NE, BO, col(1, B), cint(0, B)),
-                           op2(PLAN_OP_GT, BO, op2(PLAN_OP_DIV, B, cint(100, B), col(1, B)), cint(1, B)));
+    plan_expr *guard =
+        op2(PLAN_OP_AND, BO, op2(PLAN_OP_NE, BO, col(1, B), cint(0, B)),
+            op2(PLAN_OP_GT, BO, op2(PLAN_OP_DIV, B, cint(100, B), col(1, B)), cint(1, B)));
     c = (collector){0};
-    assert_int_equal(run_query(project_plan(col(1, B), guard), cat, 2, &c, NULL, NULL, NULL, &err), QE_OK);
+    assert_int_equal(run_query(project_plan(col(1, B), guard), cat, 2, &c, NULL, NULL, NULL, &err),
+                     QE_OK);
     rt_strbuf_free(&c.text);
     /* cancellation */
     _Atomic bool cancel = true;
     c = (collector){0};
-    assert_int_equal(run_query(project_plan(col(1, B), NULL), cat, 2, &c, NULL, &cancel, NULL, &err), QE_CANCELLED);
+    assert_int_equal(
+        run_query(project_plan(col(1, B), NULL), cat, 2, &c, NULL, &cancel, NULL, &err),
+        QE_CANCELLED);
     assert_string_equal(err.sqlstate, "57014");
     assert_string_equal(err.message, "canceling statement due to user request");
     /* an unknown table */
     rt_catalog_drop_table(cat, "t", &err);
-    assert_int_equal(run_query(project_plan(col(1, B), NULL), cat, 2, &c, NULL, NULL, NULL, &err), QE_BIND);
+    assert_int_equal(run_query(project_plan(col(1, B), NULL), cat, 2, &c, NULL, NULL, NULL, &err),
+                     QE_BIND);
     assert_string_equal(err.message, "relation \"t\" does not exist");
     /* malformed plans are internal errors, not crashes */
     plan_query *q = project_plan(col(5, B), NULL);
@@ -1141,8 +1187,8 @@ static void test_runtime_errors(void **state) {
 #define N_PARTS 3
 typedef struct part_ex {
     uint64_t rows[N_PARTS];
-    int key_part[64];     /* partition of each key value (-1 unseen) */
-    bool conflict;        /* a key reached two partitions */
+    int key_part[64]; /* partition of each key value (-1 unseen) */
+    bool conflict;    /* a key reached two partitions */
     uint32_t finishes;
     uint32_t max_batch;
 } part_ex;
@@ -1197,15 +1243,21 @@ static void test_hash_exchange(void **state) {
                             pipe_of(0, false, 2, scan_op("t", 2, ib, 0u, 1u), xs));
     q->n_exchanges = 1;
     q->exchanges = zalloc(sizeof(plan_exchange));
-    q->exchanges[0] = (plan_exchange){0, PLAN_EXCHANGE_HASH, 0, 1, 1, zalloc(sizeof(uint32_t)), 2, ib};
+    q->exchanges[0] =
+        (plan_exchange){0, PLAN_EXCHANGE_HASH, 0, 1, 1, zalloc(sizeof(uint32_t)), 2, ib};
     static const rt_exchange_ops ops = {pex_send, pex_finish, pex_recv, pex_parts};
     for (int kind = 0; kind < 4; kind++) {
         q->exchanges[0].kind = (plan_exchange_kind)kind;
         part_ex x;
         memset(&x, 0, sizeof x);
         memset(x.key_part, -1, sizeof x.key_part);
-        rt_task task = {.query = q, .stage = q->stages[0], .n_tasks = 1, .catalog = cat,
-                        .exchange = &ops, .exchange_ctx = &x, .n_threads = 4};
+        rt_task task = {.query = q,
+                        .stage = q->stages[0],
+                        .n_tasks = 1,
+                        .catalog = cat,
+                        .exchange = &ops,
+                        .exchange_ctx = &x,
+                        .n_threads = 4};
         rt_error err;
         rt_task_stats stats;
         assert_int_equal(rt_task_run(&task, &stats, &err), QE_OK);
@@ -1218,9 +1270,7 @@ static void test_hash_exchange(void **state) {
             assert_false(x.conflict);
             assert_true(x.rows[0] > 0 && x.rows[1] > 0 && x.rows[2] > 0);
             break;
-        case PLAN_EXCHANGE_GATHER:
-            assert_int_equal(x.rows[0], N_ROWS);
-            break;
+        case PLAN_EXCHANGE_GATHER: assert_int_equal(x.rows[0], N_ROWS); break;
         case PLAN_EXCHANGE_BROADCAST:
             assert_int_equal(total, 3 * N_ROWS);
             assert_int_equal(x.rows[1], N_ROWS);
@@ -1267,8 +1317,7 @@ static void test_local_exchange(void **state) {
 /* A hand-written stand-in for the code codegen generates for
  * Scan(t: a, b) -> Filter(#1 > 10) -> Project(#0, #1) -> HashAggregate(PARTIAL, #0;
  * count_star, sum(#1)). */
-static qe_status fake_agg_pipeline(rt_pipeline_state *ps, rt_thread_state *ts,
-                                   const rt_batch *m) {
+static qe_status fake_agg_pipeline(rt_pipeline_state *ps, rt_thread_state *ts, const rt_batch *m) {
     rt_batch *keys = rt_jit_scratch(ts, 1);
     rt_batch *vals = rt_jit_scratch(ts, 0);
     assert_non_null(keys);
@@ -1308,8 +1357,7 @@ static qe_status fake_agg_pipeline(rt_pipeline_state *ps, rt_thread_state *ts,
 }
 
 /* A stand-in for Scan(t: a, b) -> Project(#1) -> Result through rt_jit_push. */
-static qe_status fake_push_pipeline(rt_pipeline_state *ps, rt_thread_state *ts,
-                                    const rt_batch *m) {
+static qe_status fake_push_pipeline(rt_pipeline_state *ps, rt_thread_state *ts, const rt_batch *m) {
     rt_batch *out = rt_jit_scratch(ts, 0);
     const rt_vector *b = &m->cols[1];
     uint32_t active = rt_batch_active(m);
@@ -1342,9 +1390,15 @@ static void test_compiled_pipelines(void **state) {
     rt_result_sink sink = {collect_push, &c};
     const rt_pipeline_fn stage0_fns[2] = {fake_agg_pipeline, NULL};
     for (uint32_t s = 0; s < q->n_stages; s++) {
-        rt_task task = {.query = q, .stage = q->stages[s], .n_tasks = 1, .catalog = cat,
-                        .exchange = &rt_local_exchange_ops, .exchange_ctx = lx,
-                        .result = &sink, .n_threads = 3, .compiled = s == 0 ? stage0_fns : NULL};
+        rt_task task = {.query = q,
+                        .stage = q->stages[s],
+                        .n_tasks = 1,
+                        .catalog = cat,
+                        .exchange = &rt_local_exchange_ops,
+                        .exchange_ctx = lx,
+                        .result = &sink,
+                        .n_threads = 3,
+                        .compiled = s == 0 ? stage0_fns : NULL};
         rt_error err;
         if (rt_task_run(&task, NULL, &err) != QE_OK)
             fail_msg("%s", err.message);
@@ -1361,8 +1415,13 @@ static void test_compiled_pipelines(void **state) {
     assert_int_equal(run_query(p, cat, 1, &interp, NULL, NULL, NULL, &err), QE_OK);
     rt_result_sink sink2 = {collect_push, &compiled};
     const rt_pipeline_fn fns[1] = {fake_push_pipeline};
-    rt_task task = {.query = p, .stage = p->stages[0], .n_tasks = 1, .catalog = cat,
-                    .result = &sink2, .n_threads = 1, .compiled = fns};
+    rt_task task = {.query = p,
+                    .stage = p->stages[0],
+                    .n_tasks = 1,
+                    .catalog = cat,
+                    .result = &sink2,
+                    .n_threads = 1,
+                    .compiled = fns};
     assert_int_equal(rt_task_run(&task, NULL, &err), QE_OK);
     assert_int_equal(compiled.n_rows, N_ROWS);
     assert_string_equal(collected(&interp), collected(&compiled));
@@ -1418,26 +1477,41 @@ static void *cancel_later(void *arg) {
     return NULL;
 }
 
-/* A slow scan (debug delay per morsel) is cancelled from another thread. */
+/* A slow scan (debug delay per morsel) is cancelled from another thread; a long delay
+ * does not hold the cancellation back. */
 static void test_cancel_running(void **state) {
     (void)state;
     rt_catalog *cat = rt_catalog_create();
     load_table(cat, 200 * RT_VECTOR_SIZE);
     plan_query *q = project_plan(col(1, QE_TYPE_BIGINT), NULL);
-    _Atomic bool flag = false;
-    canceller c = {&flag, 30};
-    pthread_t th;
-    assert_int_equal(pthread_create(&th, NULL, cancel_later, &c), 0);
-    collector out = {0};
-    rt_result_sink sink = {collect_push, &out};
-    rt_task task = {.query = q, .stage = q->stages[0], .n_tasks = 1, .catalog = cat,
-                    .result = &sink, .n_threads = 2, .cancel = &flag, .debug_delay_ms = 5};
-    rt_error err;
-    assert_int_equal(rt_task_run(&task, NULL, &err), QE_CANCELLED);
-    pthread_join(th, NULL);
-    assert_string_equal(err.sqlstate, "57014");
-    assert_true(out.n_rows > 0 && out.n_rows < 200 * RT_VECTOR_SIZE);
-    rt_strbuf_free(&out.text);
+    for (int round = 0; round < 2; round++) {
+        _Atomic bool flag = false;
+        canceller c = {&flag, 30};
+        pthread_t th;
+        assert_int_equal(pthread_create(&th, NULL, cancel_later, &c), 0);
+        collector out = {0};
+        rt_result_sink sink = {collect_push, &out};
+        rt_task task = {.query = q,
+                        .stage = q->stages[0],
+                        .n_tasks = 1,
+                        .catalog = cat,
+                        .result = &sink,
+                        .n_threads = 2,
+                        .cancel = &flag,
+                        .debug_delay_ms = round == 0 ? 5 : 60000};
+        rt_error err;
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        assert_int_equal(rt_task_run(&task, NULL, &err), QE_CANCELLED);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        pthread_join(th, NULL);
+        assert_string_equal(err.sqlstate, "57014");
+        assert_true(out.n_rows < 200 * RT_VECTOR_SIZE);
+        if (round == 0)
+            assert_true(out.n_rows > 0);
+        assert_true(t1.tv_sec - t0.tv_sec < 5); /* not the 60 s delay */
+        rt_strbuf_free(&out.text);
+    }
     rt_catalog_destroy(cat);
 }
 
