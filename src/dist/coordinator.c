@@ -711,65 +711,23 @@ static bool run_local(run_state *rs, uint32_t s, rt_task_stats *total) {
     return true;
 }
 
-/* Waits until `target` remote tasks finished; false if the query failed first. */
-static bool wait_done(run_state *rs, uint32_t target) {
-    dist_coordinator *co = rs->co;
-    pthread_mutex_lock(&co->node.mu);
-    while (!rs->cq.failed && rs->cq.done < target) {
-        struct timespec ts;
-        deadline_in(&ts, 100);
-        pthread_cond_timedwait(&co->cond, &co->node.mu, &ts);
-    }
-    bool ok = !rs->cq.failed;
-    pthread_mutex_unlock(&co->node.mu);
-    return ok;
-}
-
-/* True for INSERT INTO t ... SELECT ... FROM t: the scan must not see the new rows, so
- * the stages cannot overlap. */
-static bool reads_insert_target(const plan_query *q) {
-    for (uint32_t a = 0; a < q->n_stages; a++)
-        for (uint32_t p = 0; p < q->stages[a]->n_pipelines; p++) {
-            const plan_pipeline *pl = q->stages[a]->pipelines[p];
-            const plan_op *sink = pl->ops[pl->n_ops - 1];
-            if (sink->kind != PLAN_PHYS_INSERT_SINK)
-                continue;
-            for (uint32_t b = 0; b < q->n_stages; b++)
-                for (uint32_t r = 0; r < q->stages[b]->n_pipelines; r++) {
-                    const plan_op *src = q->stages[b]->pipelines[r]->ops[0];
-                    if (src->kind == PLAN_PHYS_SCAN &&
-                        strcmp(src->u.scan.table, sink->u.insert.table) == 0)
-                        return true;
-                }
-        }
-    return false;
-}
-
 /*
- * Streaming (the normal case): every worker task is submitted at once and data flows
- * between running stages; SINGLE stages then run here in order.  Phased: each stage
- * starts when the stages before it have finished (their output waits in the consumers'
- * buffers).
+ * Every worker task is submitted at once and data flows between running stages; SINGLE
+ * stages then run here in order.  (INSERT ... SELECT from the target table is safe
+ * while streaming: Insert sinks append only after their input has ended, i.e. after
+ * every scan task has finished.)
  */
-static qe_status run_stages(run_state *rs, bool phased, rt_task_stats *total, rt_error *err) {
+static qe_status run_stages(run_state *rs, rt_task_stats *total, rt_error *err) {
     const plan_query *q = rs->plan;
     qe_status st = QE_OK;
-    uint32_t target = 0;
-    for (uint32_t s = 0; !phased && st == QE_OK && s < q->n_stages; s++)
+    for (uint32_t s = 0; st == QE_OK && s < q->n_stages; s++)
         if (q->stages[s]->dist == PLAN_DIST_PARTITIONED)
             st = submit_stage(rs, s, err);
     for (uint32_t s = 0; st == QE_OK && s < q->n_stages; s++) {
         if (atomic_load(dist_query_cancel_flag(rs->dq)))
             break;
-        if (q->stages[s]->dist == PLAN_DIST_SINGLE) {
-            if (!run_local(rs, s, total))
-                break;
-        } else if (phased) {
-            st = submit_stage(rs, s, err);
-            target += rs->workers.n;
-            if (st == QE_OK && !wait_done(rs, target))
-                break;
-        }
+        if (q->stages[s]->dist == PLAN_DIST_SINGLE && !run_local(rs, s, total))
+            break;
     }
     return st;
 }
@@ -840,7 +798,7 @@ qe_status dist_run_query(dist_coordinator *co, const plan_query *q, const dist_r
     if (st == QE_OK)
         st = register_query(&rs, err);
     if (st == QE_OK)
-        st = run_stages(&rs, reads_insert_target(q), &total, err);
+        st = run_stages(&rs, &total, err);
     if (st != QE_OK && rs.cq.id) { /* registered: unregister through the normal path */
         pthread_mutex_lock(&co->node.mu);
         fail_query_final(co, &rs.cq, err);

@@ -258,13 +258,13 @@ static bool plan_limit(phys_builder *pb, const plan_node *n, open_pipe *p) {
     return pipe_add(pb, p, op);
 }
 
-/* Sort keys must be COLUMNs of the input.  A sort without keys (a spool) stays in
- * its stage; a real ORDER BY gathers into a SINGLE stage first. */
+/* Sort keys must be COLUMNs of the input.  ORDER BY gathers into a SINGLE stage
+ * first. */
 static bool plan_order(phys_builder *pb, const plan_node *n, open_pipe *p) {
     for (uint32_t k = 0; k < n->u.order.n_keys; k++)
         if (n->u.order.keys[k].expr->kind != PLAN_EXPR_COLUMN)
             return fail_internal(pb, "ORDER BY on an expression that is not a column"), false;
-    if (n->u.order.n_keys && !ensure_single(pb, p))
+    if (!ensure_single(pb, p))
         return false;
     plan_op *sink = new_op(pb, PLAN_PHYS_SORT_SINK, p->n_cols, p->types);
     plan_op *source = new_op(pb, PLAN_PHYS_SORT_SOURCE, p->n_cols, p->types);
@@ -440,33 +440,13 @@ static bool plan_select(phys_builder *pb, const plan_node *n, plan_query *q) {
     return pipe_close(pb, &p, result);
 }
 
-/* True if the logical subtree reads `table`. */
-static bool reads_table(const plan_node *n, const char *table) {
-    for (; n; n = n->child)
-        if (n->kind == PLAN_LOGICAL_GET && strcmp(n->u.get.table, table) == 0)
-            return true;
-    return false;
-}
-
-/*
- * Halloween protection for INSERT ... SELECT from the target table: on a cluster the
- * stages run at once, so an Insert sink could append rows that a scan task (on another
- * worker, started later) then reads again.  A Sort without keys (a spool) in front of
- * the Insert holds every row until the exchange has ended, i.e. until every scan task
- * has finished.
- */
-static bool add_spool(phys_builder *pb, open_pipe *p) {
-    plan_node order = {.kind = PLAN_LOGICAL_ORDER};
-    return plan_order(pb, &order, p);
-}
-
-/* INSERT: rows ROUND_ROBIN into a PARTITIONED stage of Insert sinks. */
+/* INSERT: rows ROUND_ROBIN into a PARTITIONED stage of Insert sinks.  Insert sinks
+ * append only when their input has ended (after every scan task), so INSERT ... SELECT
+ * from the target table never reads its own rows (Halloween protection). */
 static bool plan_insert(phys_builder *pb, const plan_node *n, plan_query *q) {
     open_pipe p;
     if (!n->child || !plan_rows(pb, n->child, &p, true) ||
         !pipe_exchange(pb, &p, PLAN_EXCHANGE_ROUND_ROBIN, 0, PLAN_DIST_PARTITIONED))
-        return false;
-    if (reads_table(n->child, n->u.insert.table) && !add_spool(pb, &p))
         return false;
     plan_op *sink = new_op(pb, PLAN_PHYS_INSERT_SINK, p.n_cols, p.types);
     if (!sink)
