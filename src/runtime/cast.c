@@ -257,19 +257,6 @@ qe_status rt_value_cast(const rt_value *in, qe_type to, rt_value *out, rt_arena 
 
 /* ---- vector casts ---------------------------------------------------------------------- */
 
-#define FOR_ROWS(...)                                                                              \
-    do {                                                                                           \
-        if (sel != NULL) {                                                                         \
-            for (uint32_t k_ = 0; k_ < n; k_++) {                                                  \
-                uint32_t i = sel[k_];                                                              \
-                __VA_ARGS__;                                                                       \
-            }                                                                                      \
-        } else {                                                                                   \
-            for (uint32_t i = 0; i < n; i++) {                                                     \
-                __VA_ARGS__;                                                                       \
-            }                                                                                      \
-        }                                                                                          \
-    } while (0)
 
 #define CAST_ARGS                                                                                  \
     const rt_vector *in, rt_vector *out, const uint32_t *sel, uint32_t n, rt_error *err,           \

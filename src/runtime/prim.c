@@ -14,20 +14,6 @@
 #include <stdint.h>
 #include <string.h>
 
-/* Runs body for each selected row i: sel[0..n) or 0..n-1. */
-#define FOR_ROWS(...)                                                                              \
-    do {                                                                                           \
-        if (sel != NULL) {                                                                         \
-            for (uint32_t k_ = 0; k_ < n; k_++) {                                                  \
-                uint32_t i = sel[k_];                                                              \
-                __VA_ARGS__;                                                                       \
-            }                                                                                      \
-        } else {                                                                                   \
-            for (uint32_t i = 0; i < n; i++) {                                                     \
-                __VA_ARGS__;                                                                       \
-            }                                                                                      \
-        }                                                                                          \
-    } while (0)
 
 #define PRIM2_ARGS                                                                                 \
     const rt_vector *va, const rt_vector *vb, rt_vector *vr, const uint32_t *sel, uint32_t n

@@ -285,4 +285,20 @@ qe_status rt_agg_jit_groups(rt_pipeline_state *ps, rt_thread_state *ts, const rt
 /* Types of the AGG_SINK's group keys (n_groups entries in ps->arena), or NULL. */
 const qe_type *rt_agg_key_types(const rt_pipeline_state *ps);
 
+/* Runs the body for each selected row i of a primitive: sel[0..n) when sel != NULL,
+ * else 0..n-1 (the variables `sel` and `n` must be in scope). */
+#define FOR_ROWS(...)                                                                              \
+    do {                                                                                           \
+        if (sel != NULL) {                                                                         \
+            for (uint32_t k_ = 0; k_ < n; k_++) {                                                  \
+                uint32_t i = sel[k_];                                                              \
+                __VA_ARGS__;                                                                       \
+            }                                                                                      \
+        } else {                                                                                   \
+            for (uint32_t i = 0; i < n; i++) {                                                     \
+                __VA_ARGS__;                                                                       \
+            }                                                                                      \
+        }                                                                                          \
+    } while (0)
+
 #endif /* QE_RT_INT_H */
