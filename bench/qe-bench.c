@@ -1,14 +1,21 @@
 /*
  * qe-bench.c -- QE's benchmark harness.
  *
- *   qe-bench [--setup FILE.sql] [-n N] [--modes interpret,jit] [--threads N]
- *            [--csv OUT.csv] QUERY.sql...
+ *   qe-bench [--schema tpch|tpcds|FILE.sql] [--setup FILE.sql] [-n N]
+ *            [--modes interpret,jit] [--threads N] [--csv OUT.csv] QUERY.sql...
+ *   qe-bench --prepare-only [--schema ...] [--setup ...] [-n N] [--csv OUT.csv] QUERY.sql...
  *
- * For each execution mode: opens an embedded in-memory engine, runs the setup script
- * once, then for each query file a warm-up run and N timed runs (monotonic clock; a run
- * is prepare + execute of every statement of the file).  Prints the median, min and max
- * milliseconds and the row count of the last statement per query and mode, and the
- * geometric mean of the medians per mode; optionally writes the same figures as CSV.
+ * For each execution mode: opens an embedded in-memory engine, creates the --schema's
+ * tables (a built-in schema or a file) and runs the setup script once, then for each
+ * query file a warm-up run and N timed runs (monotonic clock; a run is prepare + execute
+ * of every statement of the file).  Prints the median, min and max milliseconds and the
+ * row count of the last statement per query and mode, and the geometric mean of the
+ * medians per mode; optionally writes the same figures as CSV.
+ *
+ * --prepare-only is the frontend's micro-benchmark: one engine; a run is qe_prepare
+ * (parse + bind + logical optimization) of every statement of the file, nothing is
+ * executed; only the qe_prepare calls are timed.  Figures are in microseconds; N
+ * defaults to 1000.
  */
 #include "../tools/tools_int.h"
 #include "qe.h"
@@ -19,7 +26,9 @@
 
 /* Parsed command line. */
 typedef struct options {
+    const char *schema;           /* --schema tpch|tpcds|FILE.sql, or NULL */
     const char *setup;            /* --setup FILE.sql, or NULL */
+    bool prepare_only;            /* --prepare-only: time qe_prepare alone, in us */
     int n_runs;                   /* -n: timed runs per query and mode */
     const char *modes[MAX_MODES]; /* execution modes, in order */
     int n_modes;                  /* entries used in modes */
@@ -62,6 +71,15 @@ static int cmp_double(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
+/* Fills m's median, min and max from n run times (sorts them); marks m ok. */
+static void summarize(double *times, int n, measure *m) {
+    qsort(times, (size_t)n, sizeof *times, cmp_double);
+    m->ok = true;
+    m->min = times[0];
+    m->max = times[n - 1];
+    m->median = n % 2 ? times[n / 2] : (times[n / 2 - 1] + times[n / 2]) / 2;
+}
+
 /* A warm-up run, then n timed runs of one query. */
 static measure bench_query(qe_session *session, const char *sql, size_t len, int n) {
     measure m = {0};
@@ -77,11 +95,55 @@ static measure bench_query(qe_session *session, const char *sql, size_t len, int
             return m;
         }
     }
-    qsort(times, (size_t)n, sizeof *times, cmp_double);
-    m.ok = true;
-    m.min = times[0];
-    m.max = times[n - 1];
-    m.median = n % 2 ? times[n / 2] : (times[n / 2 - 1] + times[n / 2]) / 2;
+    summarize(times, n, &m);
+    free(times);
+    return m;
+}
+
+/* ---- --prepare-only ---------------------------------------------------------------- */
+
+/*
+ * qe_prepare of every statement of sql[0..len) (each destroyed right away, untimed).
+ * Returns the microseconds spent in qe_prepare, or -1 after printing the error of a
+ * statement that failed.
+ */
+static double prepare_once(qe_session *session, const char *sql, size_t len) {
+    double us = 0;
+    size_t off = 0;
+    while (off < len && !tools_is_blank(sql, len, off)) {
+        qe_stmt *stmt = NULL;
+        size_t tail = 0;
+        double t0 = tools_now();
+        qe_status st = qe_prepare(session, sql + off, len - off, &stmt, &tail);
+        us += (tools_now() - t0) * 1e6;
+        qe_stmt_destroy(stmt);
+        if (st != QE_OK) {
+            tools_print_error(stderr, qe_session_error(session), sql + off);
+            return -1;
+        }
+        if (!stmt || tail == 0)
+            break;
+        off += tail;
+    }
+    return us;
+}
+
+/* A warm-up, then n timed prepare-only runs of one query; figures in microseconds. */
+static measure bench_prepare(qe_session *session, const char *sql, size_t len, int n) {
+    measure m = {0};
+    double *times = calloc((size_t)n, sizeof *times);
+    if (!times || prepare_once(session, sql, len) < 0) {
+        free(times);
+        return m;
+    }
+    for (int i = 0; i < n; i++) {
+        times[i] = prepare_once(session, sql, len);
+        if (times[i] < 0) {
+            free(times);
+            return m;
+        }
+    }
+    summarize(times, n, &m);
     free(times);
     return m;
 }
@@ -102,6 +164,13 @@ static bool open_mode(const options *o, const char *mode, qe_engine **engine,
     qe_error_destroy(err);
     qe_config_destroy(cfg);
     ok = ok && qe_session_open(*engine, session) == QE_OK;
+    if (ok && o->schema) {
+        size_t len = 0;
+        char *text = tools_schema_text("qe-bench", o->schema, &len);
+        uint64_t rows = 0;
+        ok = text && run_once(*session, text, len, &rows) >= 0;
+        free(text);
+    }
     if (ok && o->setup) {
         size_t len = 0;
         char *text = tools_read_file(o->setup, &len);
@@ -135,12 +204,38 @@ static bool bench_mode(const options *o, const char *mode, measure *results) {
             fprintf(stderr, "qe-bench: cannot read \"%s\": %s\n", o->queries[q], strerror(errno));
             continue;
         }
-        results[q] = bench_query(session, sql, len, o->n_runs);
+        if (o->prepare_only)
+            results[q] = bench_prepare(session, sql, len, o->n_runs);
+        else
+            results[q] = bench_query(session, sql, len, o->n_runs);
         free(sql);
     }
     qe_session_close(session);
     qe_engine_close(engine);
     return ok;
+}
+
+/* --prepare-only: prints the microseconds per query; writes the CSV if asked. */
+static bool report_prepare(const options *o, const measure *results) {
+    FILE *csv = o->csv ? fopen(o->csv, "w") : NULL;
+    if (o->csv && !csv)
+        fprintf(stderr, "qe-bench: cannot write \"%s\": %s\n", o->csv, strerror(errno));
+    if (csv)
+        fputs("query,runs,median_us,min_us,max_us\n", csv);
+    printf("%-24s %8s %12s %12s %12s\n", "query", "runs", "median_us", "min_us", "max_us");
+    for (int q = 0; q < o->n_queries; q++) {
+        char name[256];
+        query_name(o->queries[q], name, sizeof name);
+        const measure *r = &results[q];
+        if (!r->ok) {
+            printf("%-24s %8d %12s %12s %12s\n", name, o->n_runs, "failed", "-", "-");
+            continue;
+        }
+        printf("%-24s %8d %12.1f %12.1f %12.1f\n", name, o->n_runs, r->median, r->min, r->max);
+        if (csv)
+            fprintf(csv, "%s,%d,%.1f,%.1f,%.1f\n", name, o->n_runs, r->median, r->min, r->max);
+    }
+    return !o->csv || (csv && fclose(csv) == 0);
 }
 
 /* Prints the table and the geomean per mode; writes the CSV if asked. */
@@ -186,8 +281,10 @@ static bool report(const options *o, measure *const *results) {
 }
 
 static void usage(FILE *out) {
-    fputs("usage: qe-bench [--setup FILE.sql] [-n N] [--modes interpret,jit] [--threads N]\n"
-          "                [--csv OUT.csv] QUERY.sql...\n",
+    fputs("usage: qe-bench [--schema tpch|tpcds|FILE.sql] [--setup FILE.sql] [-n N]\n"
+          "                [--modes interpret,jit] [--threads N] [--csv OUT.csv] QUERY.sql...\n"
+          "       qe-bench --prepare-only [--schema ...] [--setup ...] [-n N] [--csv OUT.csv]\n"
+          "                QUERY.sql...     (times qe_prepare alone, in microseconds)\n",
           out);
 }
 
@@ -206,7 +303,7 @@ static bool parse_modes(options *o, const char *list) {
 
 /* Parses argv; returns 0 to run, 1 on a usage error, 2 after --help. */
 static int parse_args(int argc, char **argv, options *o) {
-    o->n_runs = 5;
+    o->n_runs = 0; /* default: 5, or 1000 with --prepare-only */
     parse_modes(o, "interpret,jit");
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -216,6 +313,10 @@ static int parse_args(int argc, char **argv, options *o) {
             return 2;
         } else if (strcmp(a, "--setup") == 0 && has_value) {
             o->setup = argv[++i];
+        } else if (strcmp(a, "--schema") == 0 && has_value) {
+            o->schema = argv[++i];
+        } else if (strcmp(a, "--prepare-only") == 0) {
+            o->prepare_only = true;
         } else if (strcmp(a, "-n") == 0 && has_value) {
             o->n_runs = atoi(argv[++i]);
             if (o->n_runs < 1 || o->n_runs > 100000) {
@@ -243,6 +344,8 @@ static int parse_args(int argc, char **argv, options *o) {
         usage(stderr);
         return 1;
     }
+    if (o->n_runs == 0)
+        o->n_runs = o->prepare_only ? 1000 : 5;
     return 0;
 }
 
@@ -256,6 +359,8 @@ int main(int argc, char **argv) {
         free(o.queries);
         return rc == 2 ? 0 : 1;
     }
+    if (o.prepare_only)
+        o.n_modes = 1; /* nothing runs: the execution mode does not matter */
     measure *results[MAX_MODES] = {0};
     bool ok = true;
     for (int m = 0; m < o.n_modes && ok; m++) {
@@ -264,10 +369,10 @@ int main(int argc, char **argv) {
         if (!ok)
             fprintf(stderr, "qe-bench: mode \"%s\" could not be set up\n", o.modes[m]);
     }
-    ok = ok && report(&o, results);
+    ok = ok && (o.prepare_only ? report_prepare(&o, results[0]) : report(&o, results));
     for (int m = 0; m < o.n_modes && ok; m++)
         for (int q = 0; q < o.n_queries; q++)
-            ok = results[m][q].ok;
+            ok = ok && results[m][q].ok;
     for (int m = 0; m < o.n_modes; m++)
         free(results[m]);
     free(o.queries);

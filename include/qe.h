@@ -216,6 +216,17 @@ QE_API qe_status qe_emit_text(qe_session *session, const char *sql, qe_emit what
 /* Releases memory the library returned to the caller.  Accepts NULL. */
 QE_API void qe_free(void *ptr);
 
+/* ---- built-in schemas -------------------------------------------------------------- */
+
+/*
+ * Returns the DDL (CREATE TABLE statements, a NUL-terminated script for qe_query) of a
+ * schema built into the library: "tpch" (TPC-H's 8 tables) or "tpcds" (TPC-DS's 24
+ * tables).  The text is static.  Returns NULL for an unknown name.
+ */
+QE_API const char *qe_builtin_schema(const char *name);
+/* Returns the name of built-in schema idx (0, 1, ...), or NULL past the last one. */
+QE_API const char *qe_builtin_schema_name(size_t idx);
+
 /* ---- results ----------------------------------------------------------------------- */
 
 /* One column of a result batch (Arrow-compatible buffers, borrowed from the result). */

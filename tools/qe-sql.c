@@ -643,6 +643,7 @@ typedef struct command {
 
 typedef struct options {
     const char *db_path;   /* DBPATH, ":memory:" by default */
+    const char *schema;    /* --schema tpch|tpcds|FILE.sql, or NULL */
     shell_mode mode;       /* output mode */
     bool bail;             /* -bail */
     command *commands;     /* -c/-f in order (argc entries allocated) */
@@ -657,6 +658,7 @@ static void usage(FILE *out) {
           "  -f FILE                    run the statements of FILE and exit (may be repeated)\n"
           "  -box|-csv|-json|-markdown|-list   output mode (default: box)\n"
           "  -bail                      stop at the first failed statement\n"
+          "  --schema tpch|tpcds|FILE   first create a built-in schema's tables (or run FILE)\n"
           "  --cluster HOST:PORT        act as a cluster coordinator listening there\n"
           "  --min-workers N            queries wait for N workers (with --cluster)\n"
           "  --heartbeat-timeout-ms N   a worker silent this long is dead (with --cluster)\n"
@@ -695,6 +697,8 @@ static int parse_args(int argc, char **argv, options *o) {
             o->bail = true;
         } else if ((strcmp(a, "-c") == 0 || strcmp(a, "-f") == 0) && has_value) {
             o->commands[o->n_commands++] = (command){a[1] == 'f', argv[++i]};
+        } else if (strcmp(a, "--schema") == 0 && has_value) {
+            o->schema = argv[++i];
         } else if ((name = config_name(a)) != NULL && has_value) {
             o->cfg[o->n_cfg][0] = name;
             o->cfg[o->n_cfg++][1] = argv[++i];
@@ -740,6 +744,19 @@ static bool open_engine(const options *o, qe_engine **engine, qe_session **sessi
     return ok;
 }
 
+/* Runs the --schema script (built-in or a file), stopping at its first error; false if
+ * it could not be read or a statement failed (after printing why). */
+static bool load_schema(shell *sh, const char *spec) {
+    size_t len = 0;
+    char *text = tools_schema_text("qe-sql", spec, &len);
+    if (!text)
+        return false;
+    tools_script_ops ops = {NULL, on_error, sh, true};
+    int failed = tools_run_script(sh->session, text, len, &ops);
+    free(text);
+    return failed == 0;
+}
+
 /* Runs the -c/-f commands in order. */
 static void run_commands(shell *sh, const options *o) {
     for (int i = 0; i < o->n_commands && !sh->stop; i++) {
@@ -776,8 +793,13 @@ int main(int argc, char **argv) {
     sh.mode = o.mode;
     sh.bail = o.bail;
     bool interactive = o.n_commands == 0 && isatty(STDIN_FILENO);
-    if (open_engine(&o, &engine, &session)) {
-        sh.session = session;
+    bool ready = open_engine(&o, &engine, &session);
+    sh.session = session;
+    if (ready && o.schema && !load_schema(&sh, o.schema)) {
+        ready = false;
+        interactive = false; /* a failed --schema fails the run */
+    }
+    if (ready) {
         if (o.n_commands)
             run_commands(&sh, &o);
         else if (interactive)

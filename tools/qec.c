@@ -1,13 +1,13 @@
 /*
  * qec.c -- the QE compiler driver: SQL in, compiler artifacts out.
  *
- *   qec [--emit=ast|logical|physical|ir|asm] [--format=text] [--schema FILE.sql]
- *       (-c SQL | FILE.sql)
+ *   qec [--emit=ast|logical|physical|ir|asm] [--format=text]
+ *       [--schema tpch|tpcds|FILE.sql] (-c SQL | FILE.sql)
  *
- * The schema file's statements (CREATE TABLEs) run first in an embedded in-memory
- * session; then the first statement of the query is compiled up to the requested
- * artifact (qe_emit_text) and printed.  Errors are rendered like psql's on stderr and
- * the exit status is 1.
+ * The schema's statements (CREATE TABLEs: a built-in schema by name, else a file) run
+ * first in an embedded in-memory session; then the first statement of the query is
+ * compiled up to the requested artifact (qe_emit_text) and printed.  Errors are rendered
+ * like psql's on stderr and the exit status is 1.
  */
 #include "qe.h"
 #include "tools_int.h"
@@ -15,16 +15,17 @@
 /* Parsed command line. */
 typedef struct options {
     qe_emit emit;       /* artifact to print (default: physical) */
-    const char *schema; /* --schema FILE.sql, or NULL */
+    const char *schema; /* --schema tpch|tpcds|FILE.sql, or NULL */
     const char *sql;    /* -c SQL, or NULL */
     const char *file;   /* FILE.sql, or NULL */
 } options;
 
 static void usage(FILE *out) {
     fputs("usage: qec [--emit=ast|logical|physical|ir|asm] [--format=text]\n"
-          "           [--schema FILE.sql] (-c SQL | FILE.sql)\n"
-          "Runs FILE.sql of --schema (CREATE TABLE statements) in an in-memory session,\n"
-          "then prints the requested artifact of the query's first statement.\n",
+          "           [--schema tpch|tpcds|FILE.sql] (-c SQL | FILE.sql)\n"
+          "Runs the --schema (a built-in schema, or a file of CREATE TABLE statements)\n"
+          "in an in-memory session, then prints the requested artifact of the query's\n"
+          "first statement.\n",
           out);
 }
 
@@ -78,23 +79,18 @@ static int parse_args(int argc, char **argv, options *o) {
 }
 
 static void on_error(void *ctx, const char *sql, const qe_error *err) {
-    fprintf(stderr, "qec: in schema file \"%s\":\n", (const char *)ctx);
+    fprintf(stderr, "qec: in schema \"%s\":\n", (const char *)ctx);
     tools_print_error(stderr, err, sql);
 }
 
-/* Runs the schema file's statements; false (after printing why) if any failed. */
-static bool load_schema(qe_session *session, const char *path) {
+/* Runs the schema's statements (built-in or a file); false (after printing why) if any
+ * failed. */
+static bool load_schema(qe_session *session, const char *spec) {
     size_t len = 0;
-    char *text = tools_read_file(path, &len);
-    if (!text) {
-        bool known = strcmp(path, "tpch") == 0 || strcmp(path, "tpcds") == 0;
-        if (known && errno == ENOENT)
-            fprintf(stderr, "qec: built-in schema \"%s\" is not supported yet\n", path);
-        else
-            fprintf(stderr, "qec: cannot read \"%s\": %s\n", path, strerror(errno));
+    char *text = tools_schema_text("qec", spec, &len);
+    if (!text)
         return false;
-    }
-    tools_script_ops ops = {NULL, on_error, (void *)path, true};
+    tools_script_ops ops = {NULL, on_error, (void *)spec, true};
     int failed = tools_run_script(session, text, len, &ops);
     free(text);
     return failed == 0;

@@ -253,6 +253,31 @@ static inline int tools_run_script(qe_session *session, const char *text, size_t
     return failures;
 }
 
+/*
+ * The DDL of --schema SPEC: a built-in schema's text (qe_builtin_schema: "tpch", "tpcds")
+ * or else the contents of the file SPEC.  Returns a malloc'd NUL-terminated copy and its
+ * length in *len, or NULL after printing "prog: ..." to stderr.
+ */
+static inline char *tools_schema_text(const char *prog, const char *spec, size_t *len) {
+    const char *builtin = qe_builtin_schema(spec);
+    if (builtin) {
+        *len = strlen(builtin);
+        char *copy = strdup(builtin);
+        if (!copy)
+            fprintf(stderr, "%s: out of memory\n", prog);
+        return copy;
+    }
+    char *text = tools_read_file(spec, len);
+    if (!text) {
+        fprintf(stderr, "%s: cannot read schema \"%s\": %s (built-in schemas:", prog, spec,
+                strerror(errno));
+        for (size_t i = 0; qe_builtin_schema_name(i); i++)
+            fprintf(stderr, " %s", qe_builtin_schema_name(i));
+        fputs(")\n", stderr);
+    }
+    return text;
+}
+
 /* Seconds on the monotonic clock. */
 static inline double tools_now(void) {
     struct timespec ts;

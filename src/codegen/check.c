@@ -192,6 +192,7 @@ static qe_status check_expr(chk *c, const plan_expr *e, const qe_type *in, uint3
         return QE_OK;
     case PLAN_EXPR_OP: return check_op(c, e, in, n_in, depth);
     case PLAN_EXPR_CAST: return check_cast(c, e, in, n_in, depth);
+    default: break;
     }
     return malformed(c, "unknown expression kind");
 }

@@ -322,6 +322,7 @@ qe_status cg_expr(cg_fn *f, const plan_expr *e, const cg_val *in, uint32_t n_in,
         out->v = gen_cast_value(f, e, a);
         return QE_OK;
     }
+    default: break;
     }
     return rt_error_set(err, QE_INTERNAL, "XX000", e->position, "codegen: unexpected expression");
 }

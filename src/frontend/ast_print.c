@@ -176,7 +176,14 @@ static void print_part(rt_strbuf *sb, const fe_ast *n, int depth) {
         rt_strbuf_printf(sb, " %s", n->u.type_name.name);
         for (uint32_t i = 0; i < n->u.type_name.n_params; i++)
             rt_strbuf_printf(sb, "%s%lld", i ? ", " : "(", (long long)n->u.type_name.params[i]);
-        rt_strbuf_puts(sb, n->u.type_name.n_params ? ")\n" : "\n");
+        if (n->u.type_name.n_params)
+            rt_strbuf_puts(sb, ")");
+        for (uint32_t bit = 0; bit < 6; bit++) { /* INTERVAL fields: first [TO last] */
+            static const char *const fields[] = {"YEAR", "MONTH", "DAY", "HOUR", "MINUTE", "SECOND"};
+            if (n->u.type_name.interval_fields & (1u << bit))
+                rt_strbuf_printf(sb, " %s", fields[bit]);
+        }
+        rt_strbuf_puts(sb, "\n");
         break;
     case FE_AST_CTE:
         rt_strbuf_printf(sb, " %s\n", n->u.cte.name);
@@ -233,6 +240,7 @@ static void print_operator_expr(rt_strbuf *sb, const fe_ast *n, int depth) {
                          n->u.like.case_insensitive ? " ILIKE" : " LIKE");
         print_node(sb, n->u.like.arg, depth + 1);
         print_node(sb, n->u.like.pattern, depth + 1);
+        print_child(sb, "escape", n->u.like.escape, depth + 1);
         break;
     default: break;
     }
@@ -255,6 +263,7 @@ static void print_other_expr(rt_strbuf *sb, const fe_ast *n, int depth) {
         rt_strbuf_printf(sb, " %s%s%s\n", n->u.func.name, n->u.func.distinct ? " DISTINCT" : "",
                          n->u.func.star ? " *" : "");
         print_list(sb, "args", &n->u.func.args, depth + 1);
+        print_child(sb, "filter", n->u.func.filter, depth + 1);
         break;
     case FE_AST_CAST:
         rt_strbuf_puts(sb, "\n");

@@ -6,7 +6,7 @@
  * in the statement's arena.  Errors are sticky (fe_binder.failed) and carry the byte
  * position of the offending token or expression.
  */
-#include "fe_int.h"
+#include "bind_scope.h"
 
 #include "opt.h"
 
@@ -62,8 +62,12 @@ rt_table *fe_find_table(fe_binder *b, const char *name) {
         !(copy->col_types = rt_arena_calloc(b->arena, n * sizeof *copy->col_types)))
         return fe_bind_oom(b);
     copy->n_cols = t->n_cols;
+    if (t->col_typmods && !(copy->col_typmods = rt_arena_calloc(b->arena, n * sizeof(int32_t))))
+        return fe_bind_oom(b);
     for (uint32_t i = 0; i < t->n_cols; i++) {
         copy->col_types[i] = t->col_types[i];
+        if (t->col_typmods)
+            copy->col_typmods[i] = t->col_typmods[i];
         if (!(copy->col_names[i] = rt_arena_strdup(b->arena, t->col_names[i])))
             return fe_bind_oom(b);
     }
@@ -73,6 +77,8 @@ rt_table *fe_find_table(fe_binder *b, const char *name) {
 /* ---- DDL and SET -------------------------------------------------------------------- */
 
 static plan_node *bind_create_table(fe_binder *b, const fe_ast *n) {
+    if (n->u.create_table.query)
+        return fe_bind_create_table_as(b, n);
     const char *name = n->u.create_table.table;
     if (rt_catalog_find(b->cat, name) && !n->u.create_table.if_not_exists)
         return fe_bind_error(b, QE_BIND, "42P07", n->u.create_table.table_pos,
@@ -81,7 +87,8 @@ static plan_node *bind_create_table(fe_binder *b, const fe_ast *n) {
     plan_node *p = fe_plan_node(b, PLAN_LOGICAL_CREATE_TABLE, NULL, 0);
     char **names = rt_arena_calloc(b->arena, (cols->n ? cols->n : 1) * sizeof *names);
     qe_type *types = rt_arena_calloc(b->arena, (cols->n ? cols->n : 1) * sizeof *types);
-    if (!p || !names || !types)
+    int32_t *typmods = rt_arena_calloc(b->arena, (cols->n ? cols->n : 1) * sizeof *typmods);
+    if (!p || !names || !types || !typmods)
         return fe_bind_oom(b);
     for (uint32_t i = 0; i < cols->n; i++) {
         const fe_ast *c = cols->items[i];
@@ -91,18 +98,23 @@ static plan_node *bind_create_table(fe_binder *b, const fe_ast *n) {
                                      "column \"%s\" specified more than once",
                                      c->u.column_def.name);
         names[i] = c->u.column_def.name;
-        if (!fe_resolve_type(b, c->u.column_def.type, &types[i]))
+        if (!fe_resolve_type_mod(b, c->u.column_def.type, &types[i], &typmods[i]))
             return NULL;
     }
     p->u.create_table.table = copy_str(b, name);
     p->u.create_table.n_cols = cols->n;
     p->u.create_table.col_names = names;
     p->u.create_table.col_types = types;
+    p->u.create_table.col_typmods = typmods;
     p->u.create_table.if_not_exists = n->u.create_table.if_not_exists;
+    if (!fe_bind_table_constraints(b, n, p))
+        return NULL;
     return p->u.create_table.table ? p : NULL;
 }
 
 static plan_node *bind_drop_table(fe_binder *b, const fe_ast *n) {
+    if (n->u.drop_table.view)
+        return fe_bind_drop_view(b, n);
     const char *name = n->u.drop_table.table;
     if (!rt_catalog_find(b->cat, name) && !n->u.drop_table.if_exists)
         return fe_bind_error(b, QE_BIND, "42P01", n->u.drop_table.table_pos,
@@ -133,6 +145,7 @@ static plan_node *bind_explain(fe_binder *b, const fe_ast *n) {
     p->types[0] = QE_TYPE_VARCHAR;
     p->u.explain.what = QE_EMIT_PHYSICAL;
     p->u.explain.analyze = n->u.explain.analyze;
+    p->u.explain.json = n->u.explain.json;
     return p;
 }
 
@@ -149,22 +162,32 @@ static plan_expr *bind_value(fe_binder *b, const fe_ast *e) {
     return v;
 }
 
-/* Common type of two VALUES column types (NULL = unknown so far). */
-static bool values_common_type(fe_binder *b, qe_type *acc, qe_type t, int pos) {
-    if (t == QE_TYPE_NULL || *acc == t)
-        return true;
-    if (*acc == QE_TYPE_NULL) {
-        *acc = t;
-        return true;
+/* Column c of a VALUES list: the rows' common type (PostgreSQL's select_common_type;
+ * a column of NULLs only is INTEGER), every row cast to it. */
+static bool values_column(fe_binder *b, const fe_ast *v, plan_node *p, plan_expr **rows,
+                          uint32_t c) {
+    uint32_t n_rows = v->u.values.n_rows, n_cols = p->n_cols;
+    plan_expr **col = rt_arena_alloc(b->arena, n_rows * sizeof *col);
+    const fe_ast **asts = rt_arena_alloc(b->arena, n_rows * sizeof *asts);
+    if (!col || !asts)
+        return fe_bind_oom(b), false;
+    bool all_null = true;
+    for (uint32_t r = 0; r < n_rows; r++) {
+        col[r] = rows[(size_t)r * n_cols + c];
+        asts[r] = v->u.values.rows[r].items[c];
+        all_null &= col[r]->type == QE_TYPE_NULL && col[r]->kind == PLAN_EXPR_CONST;
     }
-    if (rt_type_is_numeric(*acc) && rt_type_is_numeric(t)) {
-        if (t == QE_TYPE_DOUBLE || (t == QE_TYPE_BIGINT && *acc == QE_TYPE_INTEGER))
-            *acc = t;
-        return true;
+    if (all_null) {
+        p->types[c] = QE_TYPE_INTEGER;
+        for (uint32_t r = 0; r < n_rows; r++)
+            if (!(col[r] = fe_resolve_null(b, col[r])))
+                return false;
+    } else if (!fe_common_type(b, "VALUES", asts, col, n_rows, &p->types[c], &p->typmods[c])) {
+        return false;
     }
-    fe_bind_error(b, QE_BIND, "42804", pos, "VALUES types %s and %s cannot be matched",
-                  fe_type_msg_name(*acc), fe_type_msg_name(t));
-    return false;
+    for (uint32_t r = 0; r < n_rows; r++)
+        rows[(size_t)r * n_cols + c] = col[r];
+    return true;
 }
 
 plan_node *fe_bind_values_query(fe_binder *b, const fe_ast *v) {
@@ -180,23 +203,18 @@ plan_node *fe_bind_values_query(fe_binder *b, const fe_ast *v) {
                                  "VALUES lists must all be the same length");
         for (uint32_t c = 0; c < n_cols; c++) {
             plan_expr *e = bind_value(b, row->items[c]);
-            if (!e || !values_common_type(b, &p->types[c], e->type, row->items[c]->pos))
+            if (!e)
                 return NULL;
             rows[(size_t)r * n_cols + c] = e;
         }
     }
+    if (n_cols && !(p->typmods = rt_arena_calloc(b->arena, n_cols * sizeof *p->typmods)))
+        return fe_bind_oom(b);
     for (uint32_t c = 0; c < n_cols; c++) {
         char name[32];
         snprintf(name, sizeof name, "col%u", c);
-        if (p->types[c] == QE_TYPE_NULL)
-            p->types[c] = QE_TYPE_INTEGER;
-        if (!(p->names[c] = copy_str(b, name)))
+        if (!values_column(b, v, p, rows, c) || !(p->names[c] = copy_str(b, name)))
             return NULL;
-        for (uint32_t r = 0; r < n_rows; r++) {
-            plan_expr **e = &rows[(size_t)r * n_cols + c];
-            if (!(*e = fe_cast_implicit(b, *e, p->types[c])))
-                return NULL;
-        }
     }
     p->u.values.n_rows = n_rows;
     p->u.values.rows = rows;
@@ -273,6 +291,10 @@ static plan_node *bind_insert_values(fe_binder *b, const fe_ast *v, const insert
         p->types[c] = t->table->col_types[t->cols[c]];
         p->names[c] = t->table->col_names[t->cols[c]];
     }
+    for (uint32_t r = 1; r < n_rows; r++) /* PostgreSQL checks this before the targets */
+        if (v->u.values.rows[r].n != v->u.values.rows[0].n)
+            return fe_bind_error(b, QE_SYNTAX, "42601", v->u.values.rows[r].items[0]->pos,
+                                 "VALUES lists must all be the same length");
     for (uint32_t r = 0; r < n_rows; r++) {
         const fe_list *row = &v->u.values.rows[r];
         int extra = row->n > t->n ? row->items[t->n]->pos : -1;
@@ -380,6 +402,13 @@ static plan_node *bind_statement(fe_binder *b, const fe_ast *n) {
     case FE_AST_DROP_TABLE: return bind_drop_table(b, n);
     case FE_AST_SET: return bind_set(b, n);
     case FE_AST_EXPLAIN: return bind_explain(b, n);
+    case FE_AST_CREATE_VIEW: return fe_bind_create_view(b, n);
+    case FE_AST_DELETE:
+    case FE_AST_UPDATE: return fe_bind_dml(b, n);
+    case FE_AST_COPY: return fe_bind_copy(b, n);
+    case FE_AST_SHOW: return fe_bind_show(b, n);
+    case FE_AST_TRANSACTION: return fe_bind_transaction(b, n);
+    case FE_AST_CALL: return fe_bind_call(b, n);
     default:
         return fe_bind_error(b, QE_INTERNAL, "XX000", n->pos, "unexpected %s node as a statement",
                              fe_ast_kind_name(n->kind));
@@ -388,7 +417,7 @@ static plan_node *bind_statement(fe_binder *b, const fe_ast *n) {
 
 qe_status fe_bind(rt_arena *arena, const fe_ast *ast, rt_catalog *cat, plan_node **out,
                   rt_error *err) {
-    fe_binder b = {.arena = arena, .cat = cat, .err = err};
+    fe_binder b = {.arena = arena, .cat = cat, .err = err, .min_ref_level = UINT32_MAX};
     *out = NULL;
     if (!ast)
         return rt_error_set(err, QE_MISUSE, "XX000", -1, "no statement to bind");

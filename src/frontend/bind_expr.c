@@ -39,15 +39,11 @@ static plan_expr *make_op(fe_binder *b, plan_op_kind op, qe_type type, plan_expr
 
 /* ---- aggregates --------------------------------------------------------------------- */
 
-static const char *const aggregate_names[] = {"count", "sum", "min", "max", "avg"};
-
 bool fe_is_aggregate_call(const fe_ast *e) {
-    if (!e || e->kind != FE_AST_FUNC)
+    if (!e || e->kind != FE_AST_FUNC || e->u.func.over) /* f() OVER is a window call */
         return false;
-    for (size_t i = 0; i < sizeof aggregate_names / sizeof aggregate_names[0]; i++)
-        if (strcmp(e->u.func.name, aggregate_names[i]) == 0)
-            return true;
-    return false;
+    int fn = plan_func_lookup(e->u.func.name);
+    return fn >= 0 && plan_func_kind_of((uint32_t)fn) == PLAN_FUNC_AGGREGATE;
 }
 
 static bool list_contains_aggregate(const fe_list *l) {
@@ -61,7 +57,12 @@ bool fe_contains_aggregate(const fe_ast *e) {
     if (!e)
         return false;
     switch (e->kind) {
-    case FE_AST_FUNC: return fe_is_aggregate_call(e) || list_contains_aggregate(&e->u.func.args);
+    case FE_AST_FUNC:
+        if (e->u.func.over) /* a window call: aggregates may hide in its arguments/spec */
+            return list_contains_aggregate(&e->u.func.args) ||
+                   fe_window_contains_aggregate(e->u.func.over);
+        return fe_is_aggregate_call(e) || strcmp(e->u.func.name, "grouping") == 0 ||
+               list_contains_aggregate(&e->u.func.args);
     case FE_AST_UNARY: return fe_contains_aggregate(e->u.unary.arg);
     case FE_AST_BINARY:
         return fe_contains_aggregate(e->u.binary.left) || fe_contains_aggregate(e->u.binary.right);
@@ -73,7 +74,8 @@ bool fe_contains_aggregate(const fe_ast *e) {
         return fe_contains_aggregate(e->u.in_list.arg) ||
                list_contains_aggregate(&e->u.in_list.list);
     case FE_AST_LIKE:
-        return fe_contains_aggregate(e->u.like.arg) || fe_contains_aggregate(e->u.like.pattern);
+        return fe_contains_aggregate(e->u.like.arg) || fe_contains_aggregate(e->u.like.pattern) ||
+               fe_contains_aggregate(e->u.like.escape);
     case FE_AST_CAST: return fe_contains_aggregate(e->u.cast.arg);
     case FE_AST_CASE:
         return fe_contains_aggregate(e->u.case_.operand) ||
@@ -85,56 +87,31 @@ bool fe_contains_aggregate(const fe_ast *e) {
     }
 }
 
-/* Result and state types of an aggregate over an argument of type t. */
-static bool aggregate_types(fe_binder *b, const fe_ast *e, plan_agg_fn fn, qe_type t,
-                            plan_agg *agg) {
-    bool integer = t == QE_TYPE_INTEGER || t == QE_TYPE_BIGINT;
-    agg->fn = fn;
-    if (fn == PLAN_AGG_COUNT || fn == PLAN_AGG_COUNT_STAR) {
-        agg->type = agg->state_type = QE_TYPE_BIGINT;
-        return true;
+/* The runtime's v state column type (plan.h): BIGINT for COUNT and integer
+ * SUM/MIN/MAX, DOUBLE for AVG and DOUBLE inputs; aggregates the runtime does not run
+ * keep their result type. */
+static qe_type state_type(plan_agg_fn fn, const plan_expr *arg, qe_type result) {
+    qe_type t = arg ? arg->type : QE_TYPE_BIGINT;
+    if (fn == PLAN_AGG_COUNT || fn == PLAN_AGG_COUNT_STAR)
+        return QE_TYPE_BIGINT;
+    if (fn == PLAN_AGG_AVG)
+        return QE_TYPE_DOUBLE;
+    if (fn == PLAN_AGG_SUM || fn == PLAN_AGG_MIN || fn == PLAN_AGG_MAX) {
+        if (rt_type_is_integer(t))
+            return QE_TYPE_BIGINT;
+        if (t == QE_TYPE_DOUBLE || t == QE_TYPE_REAL)
+            return QE_TYPE_DOUBLE;
     }
-    if (fn == PLAN_AGG_SUM && (integer || t == QE_TYPE_DOUBLE)) {
-        agg->type = agg->state_type = integer ? QE_TYPE_BIGINT : QE_TYPE_DOUBLE;
-        return true;
-    }
-    if (fn == PLAN_AGG_AVG && (integer || t == QE_TYPE_DOUBLE)) {
-        agg->type = agg->state_type = QE_TYPE_DOUBLE;
-        return true;
-    }
-    if ((fn == PLAN_AGG_MIN || fn == PLAN_AGG_MAX) && (integer || t == QE_TYPE_DOUBLE)) {
-        agg->type = t;
-        agg->state_type = integer ? QE_TYPE_BIGINT : QE_TYPE_DOUBLE;
-        return true;
-    }
-    if ((fn == PLAN_AGG_MIN || fn == PLAN_AGG_MAX) &&
-        (t == QE_TYPE_VARCHAR || t == QE_TYPE_BOOLEAN)) {
-        fe_bind_error(b, QE_UNSUPPORTED, "0A000", e->pos, "%s(%s) is not supported yet",
-                      e->u.func.name, fe_type_msg_name(t));
-        return false;
-    }
-    fe_bind_error_hint(b, QE_BIND, "42883", e->pos, NO_FUNCTION_HINT,
-                       "function %s(%s) does not exist", e->u.func.name, fe_type_msg_name(t));
-    return false;
-}
-
-static plan_agg_fn aggregate_fn(const fe_ast *e) {
-    const char *n = e->u.func.name;
-    if (strcmp(n, "count") == 0)
-        return e->u.func.star ? PLAN_AGG_COUNT_STAR : PLAN_AGG_COUNT;
-    if (strcmp(n, "sum") == 0)
-        return PLAN_AGG_SUM;
-    if (strcmp(n, "min") == 0)
-        return PLAN_AGG_MIN;
-    if (strcmp(n, "max") == 0)
-        return PLAN_AGG_MAX;
-    return PLAN_AGG_AVG;
+    return result;
 }
 
 /* Index of agg in b->aggs, adding it if new; UINT32_MAX on out-of-memory. */
 static uint32_t add_aggregate(fe_binder *b, const plan_agg *agg, char *name) {
     for (uint32_t i = 0; i < b->n_aggs; i++)
-        if (b->aggs[i].fn == agg->fn && opt_expr_equal(b->aggs[i].arg, agg->arg))
+        if (b->aggs[i].fn == agg->fn && b->aggs[i].distinct == agg->distinct &&
+            opt_expr_equal(b->aggs[i].arg, agg->arg) &&
+            opt_expr_equal(b->aggs[i].arg2, agg->arg2) &&
+            opt_expr_equal(b->aggs[i].filter, agg->filter))
             return i;
     if (b->n_aggs == b->aggs_cap) {
         uint32_t cap = b->aggs_cap ? b->aggs_cap * 2 : 8;
@@ -190,34 +167,77 @@ static plan_expr *bind_aggregate_arg(fe_binder *b, const fe_ast *arg) {
     return e;
 }
 
-static plan_expr *bind_aggregate(fe_binder *b, const fe_ast *e) {
-    if (e->u.func.distinct)
-        return fe_bind_error(b, QE_UNSUPPORTED, "0A000", e->u.func.distinct_pos,
-                             "DISTINCT aggregates are not supported yet");
+/* FILTER (WHERE cond) of an aggregate: a BOOLEAN over the FROM scope. */
+static plan_expr *bind_agg_filter(fe_binder *b, const fe_ast *cond) {
+    fe_bind_mode mode = b->mode;
+    const char *clause = b->clause;
+    b->mode = FE_BIND_BASE;
+    b->clause = "FILTER";
+    plan_expr *e = fe_bind_condition(b, cond, "FILTER");
+    b->mode = mode;
+    b->clause = clause;
+    return e;
+}
+
+/* Arguments and result of a non-star aggregate call, resolved over the catalog. */
+static bool bind_agg_args(fe_binder *b, const fe_ast *e, uint32_t fn, plan_agg *agg) {
+    const fe_list *l = &e->u.func.args;
+    if (l->n == 0 || l->n > 2)
+        return no_function(b, e, true), false;
+    plan_expr *args[2] = {NULL, NULL};
+    for (uint32_t i = 0; i < l->n; i++)
+        if (!(args[i] = bind_aggregate_arg(b, l->items[i])))
+            return false;
+    if (!fe_func_resolve(b, fn, (const fe_ast *const *)l->items, args, l->n, e->pos, &agg->type,
+                         &agg->typmod))
+        return false;
+    agg->fn = (plan_agg_fn)plan_func_agg(fn);
+    agg->arg = args[0];
+    agg->arg2 = args[1];
+    return true;
+}
+
+static plan_expr *bind_aggregate(fe_binder *b, const fe_ast *e, uint32_t fn) {
     plan_agg agg = {0};
-    plan_agg_fn fn = aggregate_fn(e);
-    if (e->u.func.star && fn != PLAN_AGG_COUNT_STAR)
+    if (e->u.func.star && fn != PLAN_FUNC_ID_COUNT)
         return fe_bind_error_hint(b, QE_BIND, "42883", e->pos, NO_FUNCTION_HINT,
                                   "function %s(*) does not exist", e->u.func.name);
-    if (!e->u.func.star && e->u.func.args.n != 1)
-        return no_function(b, e, true);
-    if (!e->u.func.star && !(agg.arg = bind_aggregate_arg(b, e->u.func.args.items[0])))
+    if (e->u.func.star) {
+        agg.fn = PLAN_AGG_COUNT_STAR;
+        agg.type = QE_TYPE_BIGINT;
+    } else if (!bind_agg_args(b, e, fn, &agg)) {
         return NULL;
-    if (!aggregate_types(b, e, fn, agg.arg ? agg.arg->type : QE_TYPE_BIGINT, &agg))
+    }
+    agg.distinct = e->u.func.distinct;
+    agg.state_type = state_type(agg.fn, agg.arg, agg.type);
+    if (e->u.func.filter && !(agg.filter = bind_agg_filter(b, e->u.func.filter)))
         return NULL;
     uint32_t idx = add_aggregate(b, &agg, e->u.func.display);
     if (idx == UINT32_MAX)
         return fe_bind_oom(b);
     plan_expr *col = checked(b, opt_expr_column(b->arena, b->n_groups + idx, agg.type));
-    if (col)
+    if (col) {
         col->position = e->pos;
+        col->typmod = agg.typmod;
+    }
     return col;
 }
 
-/* A function call: aggregates (where allowed); no scalar functions exist yet. */
+/* A function call: window calls and grouping() (bind_window.c, bind_grouping.c),
+ * scalar functions, and aggregates (where allowed), by the catalog. */
 static plan_expr *bind_func(fe_binder *b, const fe_ast *e) {
-    if (!fe_is_aggregate_call(e))
+    if (e->u.func.over)
+        return fe_bind_window_call(b, e);
+    if (strcmp(e->u.func.name, "grouping") == 0)
+        return fe_bind_grouping(b, e);
+    int fn = plan_func_lookup(e->u.func.name);
+    if (fn < 0)
         return no_function(b, e, false);
+    if (plan_func_kind_of((uint32_t)fn) == PLAN_FUNC_SCALAR)
+        return fe_bind_scalar_call(b, e, (uint32_t)fn);
+    if (plan_func_kind_of((uint32_t)fn) == PLAN_FUNC_WINDOW)
+        return fe_bind_error(b, QE_BIND, "42809", e->pos,
+                             "window function %s requires an OVER clause", e->u.func.name);
     if (b->in_agg_arg)
         return fe_bind_error(b, QE_BIND, "42803", e->pos,
                              "aggregate function calls cannot be nested");
@@ -225,7 +245,7 @@ static plan_expr *bind_func(fe_binder *b, const fe_ast *e) {
         return fe_bind_error(b, QE_BIND, "42803", e->pos,
                              "aggregate functions are not allowed in %s",
                              b->clause ? b->clause : "this context");
-    return bind_aggregate(b, e);
+    return bind_aggregate(b, e, (uint32_t)fn);
 }
 
 /* ---- literals and columns ----------------------------------------------------------- */
@@ -243,18 +263,55 @@ static plan_expr *bind_integer_literal(fe_binder *b, const fe_ast *e) {
     return checked(b, opt_expr_const(b->arena, &val, e->pos));
 }
 
+/* 1.25 is DECIMAL(3, 2) (DuckDB's rule); exponent forms and literals of more than
+ * 18 digits are DOUBLE. */
+static plan_expr *bind_decimal_literal(fe_binder *b, const fe_ast *e) {
+    const char *s = e->u.literal.text, *end = s + e->u.literal.len;
+    const char *dot = strchr(s, '.');
+    if (!strpbrk(s, "eE")) {
+        int scale = dot ? (int)(end - dot - 1) : 0, int_digits = 0;
+        int64_t v;
+        if (scale <= 18 && fe_parse_decimal(s, end, scale, &v, &int_digits) &&
+            int_digits + scale <= 18) {
+            int p = int_digits + scale > 0 ? int_digits + scale : 1;
+            rt_value val = {.type = QE_TYPE_DECIMAL};
+            val.u.i = v;
+            plan_expr *c = checked(b, opt_expr_const(b->arena, &val, e->pos));
+            if (c)
+                c->typmod = PLAN_TYPMOD_DECIMAL(p, scale);
+            return c;
+        }
+    }
+    rt_value val = {.type = QE_TYPE_DOUBLE};
+    val.u.d = strtod(s, NULL);
+    if (isinf(val.u.d))
+        return fe_bind_error(b, QE_DATA, "22003", e->pos,
+                             "\"%s\" is out of range for type double precision", s);
+    return checked(b, opt_expr_const(b->arena, &val, e->pos));
+}
+
+/* $n (the parser numbers `?` too): a PARAM whose type the context decides. */
+static plan_expr *bind_param(fe_binder *b, const fe_ast *e) {
+    long n = strtol(e->u.literal.text + 1, NULL, 10);
+    if (n < 1 || n > 65535)
+        return fe_bind_error(b, QE_BIND, "42P02", e->pos, "there is no parameter %s",
+                             e->u.literal.text);
+    plan_expr *p = rt_arena_calloc(b->arena, sizeof *p);
+    if (!p)
+        return fe_bind_oom(b);
+    p->kind = PLAN_EXPR_PARAM;
+    p->type = QE_TYPE_NULL;
+    p->position = e->pos;
+    p->u.param.index = (uint32_t)n;
+    return p;
+}
+
 static plan_expr *bind_literal(fe_binder *b, const fe_ast *e) {
     rt_value v = {.type = QE_TYPE_NULL};
     switch (e->u.literal.kind) {
     case FE_LIT_INTEGER: return bind_integer_literal(b, e);
-    case FE_LIT_DECIMAL:
-        v.type = QE_TYPE_DOUBLE;
-        v.u.d = strtod(e->u.literal.text, NULL);
-        if (isinf(v.u.d))
-            return fe_bind_error(b, QE_DATA, "22003", e->pos,
-                                 "\"%s\" is out of range for type double precision",
-                                 e->u.literal.text);
-        break;
+    case FE_LIT_DECIMAL: return bind_decimal_literal(b, e);
+    case FE_LIT_PARAM: return bind_param(b, e);
     case FE_LIT_STRING:
         v.type = QE_TYPE_VARCHAR;
         v.u.s.ptr = e->u.literal.text;
@@ -289,123 +346,10 @@ uint32_t fe_levenshtein(const char *a, const char *b) {
     return prev[m];
 }
 
-/* 42703 with PostgreSQL's "Perhaps you meant ..." hint over the scope's columns. */
-static plan_expr *missing_column(fe_binder *b, const fe_ast *e) {
-    const rt_table *t = b->scope.table;
-    const char *q = e->u.column_ref.qualifier, *name = e->u.column_ref.name;
-    const char *best = NULL;
-    uint32_t best_dist = UINT32_MAX;
-    for (uint32_t i = 0; t && i < t->n_cols; i++) {
-        uint32_t d = fe_levenshtein(name, t->col_names[i]);
-        if (d < best_dist && d <= strlen(t->col_names[i]) / 2)
-            best = t->col_names[i], best_dist = d;
-    }
-    char hint[600] = "";
-    if (best)
-        snprintf(hint, sizeof hint, "Perhaps you meant to reference the column \"%s.%s\".",
-                 b->scope.alias, best);
-    if (q)
-        return fe_bind_error_hint(b, QE_BIND, "42703", e->pos, best ? hint : NULL,
-                                  "column %s.%s does not exist", q, name);
-    return fe_bind_error_hint(b, QE_BIND, "42703", e->pos, best ? hint : NULL,
-                              "column \"%s\" does not exist", name);
-}
-
-static plan_expr *bind_column(fe_binder *b, const fe_ast *e) {
-    const rt_table *t = b->scope.table;
-    const char *q = e->u.column_ref.qualifier;
-    if (q && (!t || strcmp(q, b->scope.alias) != 0))
-        return fe_bind_error(b, QE_BIND, "42P01", e->pos,
-                             "missing FROM-clause entry for table \"%s\"", q);
-    for (uint32_t i = 0; t && i < t->n_cols; i++) {
-        if (strcmp(t->col_names[i], e->u.column_ref.name) != 0)
-            continue;
-        b->scope.used[i] = true;
-        plan_expr *c = checked(b, opt_expr_column(b->arena, i, t->col_types[i]));
-        if (c)
-            c->position = e->pos;
-        return c;
-    }
-    return missing_column(b, e);
-}
+/* Column references resolve through the scopes (bind_scope.c). */
+static plan_expr *bind_column(fe_binder *b, const fe_ast *e) { return fe_scope_resolve(b, e); }
 
 /* ---- operators ---------------------------------------------------------------------- */
-
-/* Rank for numeric widening: INTEGER < BIGINT < DOUBLE; 0 = not a number we run. */
-static int numeric_rank(qe_type t) {
-    switch (t) {
-    case QE_TYPE_INTEGER: return 1;
-    case QE_TYPE_BIGINT: return 2;
-    case QE_TYPE_DOUBLE: return 3;
-    default: return 0;
-    }
-}
-
-/* Gives untyped operands (NULL, string literals) the type of the other operand. */
-static bool resolve_unknowns(fe_binder *b, const fe_ast *la, plan_expr **l, const fe_ast *ra,
-                             plan_expr **r) {
-    if ((*l)->type == QE_TYPE_NULL && (*r)->type == QE_TYPE_NULL) {
-        *l = fe_resolve_null(b, *l);
-        *r = fe_resolve_null(b, *r);
-    } else if ((*l)->type == QE_TYPE_NULL) {
-        *l = fe_cast_implicit(b, *l, (*r)->type);
-    } else if ((*r)->type == QE_TYPE_NULL) {
-        *r = fe_cast_implicit(b, *r, (*l)->type);
-    } else if (fe_is_string_literal(la, *l) && (*r)->type != QE_TYPE_VARCHAR) {
-        *l = fe_convert_literal(b, *l, (*r)->type, la->pos);
-    } else if (fe_is_string_literal(ra, *r) && (*l)->type != QE_TYPE_VARCHAR) {
-        *r = fe_convert_literal(b, *r, (*l)->type, ra->pos);
-    }
-    return *l && *r;
-}
-
-static plan_expr *no_operator(fe_binder *b, plan_op_kind op, const plan_expr *l, const plan_expr *r,
-                              int pos) {
-    if (!r)
-        return fe_bind_error_hint(b, QE_BIND, "42883", pos, NO_OPERATOR_HINT,
-                                  "operator does not exist: %s %s", plan_op_sql(op),
-                                  fe_type_msg_name(l->type));
-    return fe_bind_error_hint(b, QE_BIND, "42883", pos, NO_OPERATOR_HINT,
-                              "operator does not exist: %s %s %s", fe_type_msg_name(l->type),
-                              plan_op_sql(op), fe_type_msg_name(r->type));
-}
-
-/* Arithmetic: both numeric, cast to the wider type (no % on DOUBLE, as PostgreSQL). */
-static plan_expr *bind_arith(fe_binder *b, plan_op_kind op, plan_expr *l, plan_expr *r, int pos) {
-    int lr = numeric_rank(l->type), rr = numeric_rank(r->type);
-    qe_type t = lr >= rr ? l->type : r->type;
-    if (!lr || !rr || (op == PLAN_OP_MOD && t == QE_TYPE_DOUBLE))
-        return no_operator(b, op, l, r, pos);
-    l = fe_cast_implicit(b, l, t);
-    r = fe_cast_implicit(b, r, t);
-    return l && r ? make_op(b, op, t, l, r, pos) : NULL;
-}
-
-/* Comparison: numbers widen to a common type; other types must be equal. */
-static plan_expr *bind_compare(fe_binder *b, plan_op_kind op, const fe_ast *la, plan_expr *l,
-                               const fe_ast *ra, plan_expr *r, int pos) {
-    if (!resolve_unknowns(b, la, &l, ra, &r))
-        return NULL;
-    int lr = numeric_rank(l->type), rr = numeric_rank(r->type);
-    if (lr && rr) {
-        qe_type t = lr >= rr ? l->type : r->type;
-        l = fe_cast_implicit(b, l, t);
-        r = fe_cast_implicit(b, r, t);
-    } else if (l->type != r->type) {
-        return no_operator(b, op, l, r, pos);
-    }
-    return l && r ? make_op(b, op, QE_TYPE_BOOLEAN, l, r, pos) : NULL;
-}
-
-/* a || b: text concatenation; a non-text operand is cast to VARCHAR. */
-static plan_expr *bind_concat(fe_binder *b, plan_expr *l, plan_expr *r, int pos) {
-    if (l->type != QE_TYPE_VARCHAR && r->type != QE_TYPE_VARCHAR &&
-        !(l->type == QE_TYPE_NULL || r->type == QE_TYPE_NULL))
-        return no_operator(b, PLAN_OP_CONCAT, l, r, pos);
-    l = fe_cast_explicit(b, l, QE_TYPE_VARCHAR, pos);
-    r = fe_cast_explicit(b, r, QE_TYPE_VARCHAR, pos);
-    return l && r ? make_op(b, PLAN_OP_CONCAT, QE_TYPE_VARCHAR, l, r, pos) : NULL;
-}
 
 /* Makes a bound operand BOOLEAN for AND/OR/NOT/WHERE (42804 otherwise). */
 static plan_expr *require_boolean(fe_binder *b, const fe_ast *ast, plan_expr *e, const char *what) {
@@ -435,16 +379,13 @@ static plan_expr *bind_binary(fe_binder *b, const fe_ast *e) {
         l = require_boolean(b, la, l, plan_op_sql(op));
         r = l ? require_boolean(b, ra, r, plan_op_sql(op)) : NULL;
         return r ? make_op(b, op, QE_TYPE_BOOLEAN, l, r, e->pos) : NULL;
-    case PLAN_OP_CONCAT: return bind_concat(b, l, r, e->pos);
+    case PLAN_OP_CONCAT: return fe_bind_concat(b, l, r, e->pos);
     case PLAN_OP_ADD:
     case PLAN_OP_SUB:
     case PLAN_OP_MUL:
     case PLAN_OP_DIV:
-    case PLAN_OP_MOD:
-        if (!resolve_unknowns(b, la, &l, ra, &r))
-            return NULL;
-        return bind_arith(b, op, l, r, e->pos);
-    default: return bind_compare(b, op, la, l, ra, r, e->pos);
+    case PLAN_OP_MOD: return fe_bind_arith(b, op, la, l, ra, r, e->pos);
+    default: return fe_bind_comparison(b, op, la, l, ra, r, e->pos);
     }
 }
 
@@ -456,15 +397,7 @@ static plan_expr *bind_unary(fe_binder *b, const fe_ast *e) {
         a = require_boolean(b, e->u.unary.arg, a, "NOT");
         return a ? make_op(b, PLAN_OP_NOT, QE_TYPE_BOOLEAN, a, NULL, e->pos) : NULL;
     }
-    a = fe_resolve_null(b, a);
-    if (!a)
-        return NULL;
-    if (!numeric_rank(a->type))
-        return no_operator(b, e->u.unary.op == PLAN_OP_ADD ? PLAN_OP_ADD : PLAN_OP_NEG, a, NULL,
-                           e->pos);
-    if (e->u.unary.op == PLAN_OP_ADD)
-        return a;
-    return make_op(b, PLAN_OP_NEG, a->type, a, NULL, e->pos);
+    return fe_bind_negate(b, e->u.unary.op, a, e->pos);
 }
 
 /* x IS [NOT] NULL | TRUE | FALSE | UNKNOWN (TRUE/FALSE become AND/OR of NULL tests). */
@@ -499,20 +432,28 @@ static plan_expr *bind_is(fe_binder *b, const fe_ast *e) {
 }
 
 /* x BETWEEN lo AND hi -> x >= lo AND x <= hi; NOT BETWEEN -> x < lo OR x > hi. */
-static plan_expr *bind_between(fe_binder *b, const fe_ast *e) {
+static plan_expr *between_terms(fe_binder *b, const fe_ast *e, bool neg, plan_expr *x,
+                                const fe_ast *loa, plan_expr *lo, const fe_ast *hia,
+                                plan_expr *hi) {
     const fe_ast *xa = e->u.between.arg;
-    bool neg = e->u.between.negated;
-    plan_expr *x = fe_bind_expr(b, xa);
-    plan_expr *lo = x ? fe_bind_expr(b, e->u.between.low) : NULL;
-    plan_expr *hi = lo ? fe_bind_expr(b, e->u.between.high) : NULL;
-    if (!hi)
-        return NULL;
-    plan_expr *c1 =
-        bind_compare(b, neg ? PLAN_OP_LT : PLAN_OP_GE, xa, x, e->u.between.low, lo, e->pos);
+    plan_expr *c1 = fe_bind_comparison(b, neg ? PLAN_OP_LT : PLAN_OP_GE, xa, x, loa, lo, e->pos);
     plan_expr *c2 =
-        c1 ? bind_compare(b, neg ? PLAN_OP_GT : PLAN_OP_LE, xa, x, e->u.between.high, hi, e->pos)
-           : NULL;
+        c1 ? fe_bind_comparison(b, neg ? PLAN_OP_GT : PLAN_OP_LE, xa, x, hia, hi, e->pos) : NULL;
     return c2 ? make_op(b, neg ? PLAN_OP_OR : PLAN_OP_AND, QE_TYPE_BOOLEAN, c1, c2, e->pos) : NULL;
+}
+
+/* BETWEEN SYMMETRIC tries both orders of the bounds (OR; NOT: AND of the negations). */
+static plan_expr *bind_between(fe_binder *b, const fe_ast *e) {
+    bool neg = e->u.between.negated;
+    const fe_ast *loa = e->u.between.low, *hia = e->u.between.high;
+    plan_expr *x = fe_bind_expr(b, e->u.between.arg);
+    plan_expr *lo = x ? fe_bind_expr(b, loa) : NULL;
+    plan_expr *hi = lo ? fe_bind_expr(b, hia) : NULL;
+    plan_expr *t1 = hi ? between_terms(b, e, neg, x, loa, lo, hia, hi) : NULL;
+    if (!t1 || !e->u.between.symmetric)
+        return t1;
+    plan_expr *t2 = between_terms(b, e, neg, x, hia, hi, loa, lo);
+    return t2 ? make_op(b, neg ? PLAN_OP_AND : PLAN_OP_OR, QE_TYPE_BOOLEAN, t1, t2, e->pos) : NULL;
 }
 
 /* Combines terms[0..n) with op as a balanced tree, so a long IN list stays shallow for
@@ -541,19 +482,26 @@ static plan_expr *bind_in_list(fe_binder *b, const fe_ast *e) {
         const fe_ast *ia = e->u.in_list.list.items[i];
         plan_expr *item = fe_bind_expr(b, ia);
         terms[i] =
-            item ? bind_compare(b, neg ? PLAN_OP_NE : PLAN_OP_EQ, xa, x, ia, item, e->pos) : NULL;
+            item ? fe_bind_comparison(b, neg ? PLAN_OP_NE : PLAN_OP_EQ, xa, x, ia, item, e->pos) : NULL;
         if (!terms[i])
             return NULL;
     }
     return combine_balanced(b, neg ? PLAN_OP_AND : PLAN_OP_OR, terms, n, e->pos);
 }
 
+/* CAST(x AS t), x::t and typed literals (DATE '...', INTERVAL '3' MONTH). */
 static plan_expr *bind_cast(fe_binder *b, const fe_ast *e) {
     qe_type to;
+    int32_t typmod;
+    const fe_ast *tn = e->u.cast.type;
     plan_expr *a = fe_bind_expr(b, e->u.cast.arg);
-    if (!a || !fe_resolve_type(b, e->u.cast.type, &to))
+    if (!a || !fe_resolve_type_mod(b, tn, &to, &typmod))
         return NULL;
-    return fe_cast_explicit(b, a, to, e->pos);
+    if (to == QE_TYPE_INTERVAL && tn->u.type_name.interval_fields &&
+        fe_is_string_literal(e->u.cast.arg, a))
+        return fe_convert_literal_mod(b, a, to, 0, tn->u.type_name.interval_fields,
+                                      e->u.cast.arg->pos);
+    return fe_cast_explicit_mod(b, a, to, typmod, e->pos);
 }
 
 /* ---- dispatch ----------------------------------------------------------------------- */
@@ -571,15 +519,9 @@ static plan_expr *bind_node(fe_binder *b, const fe_ast *e) {
     case FE_AST_IN_LIST: return bind_in_list(b, e);
     case FE_AST_FUNC: return bind_func(b, e);
     case FE_AST_CAST: return bind_cast(b, e);
-    case FE_AST_LIKE:
-        return fe_bind_error(b, QE_UNSUPPORTED, "0A000", e->pos, "%s is not supported yet",
-                             e->u.like.case_insensitive ? "ILIKE" : "LIKE");
-    case FE_AST_CASE:
-        return fe_bind_error(b, QE_UNSUPPORTED, "0A000", e->pos,
-                             "CASE expressions are not supported yet");
-    case FE_AST_SUBQUERY:
-        return fe_bind_error(b, QE_UNSUPPORTED, "0A000", e->pos,
-                             "subqueries are not supported yet");
+    case FE_AST_LIKE: return fe_bind_like(b, e);
+    case FE_AST_CASE: return fe_bind_case(b, e);
+    case FE_AST_SUBQUERY: return fe_bind_subquery(b, e);
     case FE_AST_DEFAULT:
         return fe_bind_error(b, QE_SYNTAX, "42601", e->pos,
                              "DEFAULT is not allowed in this context");
@@ -600,6 +542,20 @@ static bool is_constant_expr(const plan_expr *e) {
     case PLAN_EXPR_OP:
         return is_constant_expr(e->u.op.args[0]) &&
                (!e->u.op.args[1] || is_constant_expr(e->u.op.args[1]));
+    case PLAN_EXPR_OUTER_COLUMN: return true; /* fixed for one row of this query */
+    case PLAN_EXPR_PARAM: return true;
+    case PLAN_EXPR_FUNC:
+        for (uint32_t i = 0; i < e->u.func.n_args; i++)
+            if (!is_constant_expr(e->u.func.args[i]))
+                return false;
+        return true;
+    case PLAN_EXPR_CASE:
+        for (uint32_t i = 0; i < e->u.case_.n_whens; i++)
+            if (!is_constant_expr(e->u.case_.whens[i]) || !is_constant_expr(e->u.case_.thens[i]))
+                return false;
+        return is_constant_expr(e->u.case_.else_expr);
+    case PLAN_EXPR_SUBQUERY: return !e->u.subquery.left || is_constant_expr(e->u.subquery.left);
+    default: return false;
     }
     return false;
 }
@@ -616,8 +572,10 @@ static plan_expr *bind_grouped(fe_binder *b, const fe_ast *e) {
     for (uint32_t g = 0; g < b->n_groups; g++) {
         if (opt_expr_equal(base, b->groups[g])) {
             plan_expr *c = checked(b, opt_expr_column(b->arena, g, base->type));
-            if (c)
+            if (c) {
                 c->position = e->pos;
+                c->typmod = base->typmod;
+            }
             return c;
         }
     }
@@ -627,7 +585,7 @@ static plan_expr *bind_grouped(fe_binder *b, const fe_ast *e) {
         return fe_bind_error(b, QE_BIND, "42803", e->pos,
                              "column \"%s.%s\" must appear in the GROUP BY clause or be used in "
                              "an aggregate function",
-                             b->scope.alias, e->u.column_ref.name);
+                             fe_scope_qualifier(b, e), e->u.column_ref.name);
     return bind_node(b, e);
 }
 

@@ -12,7 +12,7 @@
  * Project(select list + hidden sort columns) -> Aggregate(DISTINCT) -> Order ->
  * Limit -> Project(drop hidden columns).
  */
-#include "fe_int.h"
+#include "bind_scope.h"
 
 #include "opt.h"
 
@@ -41,6 +41,9 @@ typedef struct sel_state {
     plan_sort_key *keys;
     int64_t limit;  /* -1: none */
     int64_t offset; /* 0: none */
+    plan_expr *qualify;  /* QUALIFY condition, NULL if none */
+    uint32_t n_on;       /* DISTINCT ON expressions: Project columns */
+    uint32_t *on_cols;
 } sel_state;
 
 plan_node *fe_plan_node(fe_binder *b, plan_logical_kind kind, plan_node *child, uint32_t n_cols) {
@@ -60,24 +63,7 @@ plan_node *fe_plan_node(fe_binder *b, plan_logical_kind kind, plan_node *child, 
 }
 
 plan_expr *fe_remap_columns(fe_binder *b, const plan_expr *e, const uint32_t *map) {
-    plan_expr *c = rt_arena_alloc(b->arena, sizeof *c);
-    if (!c)
-        return fe_bind_oom(b);
-    *c = *e;
-    switch (e->kind) {
-    case PLAN_EXPR_COLUMN: c->u.column = map[e->u.column]; break;
-    case PLAN_EXPR_CAST:
-        if (!(c->u.cast = fe_remap_columns(b, e->u.cast, map)))
-            return NULL;
-        break;
-    case PLAN_EXPR_OP:
-        for (int i = 0; i < 2; i++)
-            if (e->u.op.args[i] && !(c->u.op.args[i] = fe_remap_columns(b, e->u.op.args[i], map)))
-                return NULL;
-        break;
-    default: break;
-    }
-    return c;
+    return fe_remap_expr(b, e, map, FE_WINDOW_BASE);
 }
 
 char *fe_expr_text(fe_binder *b, const plan_expr *e) {
@@ -90,79 +76,58 @@ char *fe_expr_text(fe_binder *b, const plan_expr *e) {
     return out ? out : fe_bind_oom(b);
 }
 
-/* ---- FROM --------------------------------------------------------------------------- */
-
-/* 42P01 with a hint naming the closest table. */
-static bool missing_table(fe_binder *b, const char *name, int pos) {
-    const char *names[256];
-    uint32_t n = rt_catalog_table_names(b->cat, names, 256);
-    const char *best = NULL;
-    uint32_t best_dist = UINT32_MAX;
-    for (uint32_t i = 0; i < n && i < 256; i++) {
-        uint32_t d = fe_levenshtein(name, names[i]);
-        if (d < best_dist && d <= strlen(names[i]) / 2)
-            best = names[i], best_dist = d;
-    }
-    char hint[300] = "";
-    if (best)
-        snprintf(hint, sizeof hint, "Perhaps you meant to reference the table \"%s\".", best);
-    fe_bind_error_hint(b, QE_BIND, "42P01", pos, best ? hint : NULL,
-                       "relation \"%s\" does not exist", name);
-    return false;
-}
-
-static bool bind_from(fe_binder *b, const fe_ast *from) {
-    b->scope = (fe_scope){0};
-    if (!from)
-        return true;
-    if (from->kind == FE_AST_JOIN)
-        return fe_bind_error(b, QE_UNSUPPORTED, "0A000", from->pos, "joins are not supported yet"),
-               false;
-    if (from->kind == FE_AST_SUBQUERY_REF)
-        return fe_bind_error(b, QE_UNSUPPORTED, "0A000", from->pos,
-                             "subqueries in FROM are not supported yet"),
-               false;
-    rt_table *t = fe_find_table(b, from->u.table_ref.name);
-    if (!t)
-        return b->failed ? false : missing_table(b, from->u.table_ref.name, from->pos);
-    b->scope.table = t;
-    b->scope.alias = from->u.table_ref.alias ? from->u.table_ref.alias : t->name;
-    b->scope.used = rt_arena_calloc(b->arena, (t->n_cols ? t->n_cols : 1) * sizeof(bool));
-    return b->scope.used ? true : (fe_bind_oom(b), false);
-}
-
 /* ---- select list -------------------------------------------------------------------- */
 
 /* Appends a column ref AST for every scope column (SELECT * / t.*). */
-static bool expand_star(fe_binder *b, const fe_ast *star, sel_item *items, uint32_t *n) {
-    const rt_table *t = b->scope.table;
-    const char *q = star->u.star.qualifier;
-    if (!t && !q)
-        return fe_bind_error(b, QE_SYNTAX, "42601", star->pos,
-                             "SELECT * with no tables specified is not valid"),
-               false;
-    if (!t || (q && strcmp(q, b->scope.alias) != 0))
-        return fe_bind_error(b, QE_BIND, "42P01", star->pos,
-                             "missing FROM-clause entry for table \"%s\"", q),
-               false;
-    for (uint32_t i = 0; i < t->n_cols; i++) {
+/* Appends the columns of range r (those not merged away when unqualified). */
+static bool expand_range(fe_binder *b, const fe_range *r, bool qualified, const fe_ast *star,
+                         sel_item *items, uint32_t *n) {
+    for (uint32_t c = 0; c < r->n_cols; c++) {
+        if (!qualified && r->merged && r->merged[c])
+            continue;
         fe_ast *ref = rt_arena_calloc(b->arena, sizeof *ref);
         if (!ref)
             return fe_bind_oom(b), false;
         ref->kind = FE_AST_COLUMN_REF;
         ref->pos = ref->start = star->pos;
         ref->end = star->end;
-        ref->u.column_ref.qualifier = (char *)b->scope.alias;
-        ref->u.column_ref.name = t->col_names[i];
+        ref->height = 1;
+        ref->u.column_ref.qualifier = (char *)r->alias;
+        ref->u.column_ref.name = r->names[c];
+        ref->u.column_ref.vcol = r->base + c + 1;
         items[*n].expr = ref;
-        items[*n].name = t->col_names[i];
+        items[*n].name = r->names[c];
         (*n)++;
     }
     return true;
 }
 
+/* Appends a column ref AST for every scope column (SELECT * / t.*). */
+static bool expand_star(fe_binder *b, const fe_ast *star, sel_item *items, uint32_t *n) {
+    const struct fe_from *f = b->scope.from;
+    const char *q = star->u.star.qualifier;
+    if (!f->root && !q)
+        return fe_bind_error(b, QE_SYNTAX, "42601", star->pos,
+                             "SELECT * with no tables specified is not valid"),
+               false;
+    bool found = false;
+    for (uint32_t i = 0; i < f->n_ranges; i++) {
+        const fe_range *r = &f->ranges[i];
+        if (q && (!r->alias || strcmp(q, r->alias) != 0))
+            continue;
+        found = true;
+        if (!expand_range(b, r, q != NULL, star, items, n))
+            return false;
+    }
+    if (!found)
+        return fe_bind_error(b, QE_BIND, "42P01", star->pos,
+                             "missing FROM-clause entry for table \"%s\"", q),
+               false;
+    return true;
+}
+
 static bool expand_items(fe_binder *b, const fe_list *list, sel_state *st) {
-    uint32_t n = 0, width = b->scope.table ? b->scope.table->n_cols : 0;
+    uint32_t n = 0, width = b->scope.from->n_cols;
     for (uint32_t i = 0; i < list->n; i++)
         n += list->items[i]->u.select_item.expr->kind == FE_AST_STAR ? width : 1;
     st->items = rt_arena_calloc(b->arena, (n ? n : 1) * sizeof *st->items);
@@ -210,10 +175,11 @@ static bool bind_items(fe_binder *b, sel_state *st, uint32_t n_order) {
 
 /* Does the scope have an unqualified column of this name? */
 static bool scope_has_column(const fe_binder *b, const char *name) {
-    const rt_table *t = b->scope.table;
-    for (uint32_t i = 0; t && i < t->n_cols; i++)
-        if (strcmp(t->col_names[i], name) == 0)
-            return true;
+    const struct fe_from *f = b->scope.from;
+    for (uint32_t i = 0; f && i < f->n_ranges; i++)
+        for (uint32_t c = 0; c < f->ranges[i].n_cols; c++)
+            if (strcmp(f->ranges[i].names[c], name) == 0)
+                return true;
     return false;
 }
 
@@ -246,21 +212,179 @@ static const fe_ast *resolve_group_item(fe_binder *b, const sel_state *st, const
     return g;
 }
 
+/* Most grouping sets a GROUP BY may expand to (PostgreSQL's limit). */
+#define MAX_GROUPING_SETS 4096
+
+/* A set of grouping sets under construction: bitmasks over b->groups. */
+typedef struct set_list {
+    uint32_t n;
+    uint64_t *sets;
+} set_list;
+
+/* Index of a GROUP BY expression in b->groups (added if new); UINT32_MAX on error. */
+static uint32_t group_index(fe_binder *b, const sel_state *st, const fe_ast *item,
+                            uint32_t cap) {
+    const fe_ast *g = resolve_group_item(b, st, item);
+    plan_expr *e = g ? fe_resolve_null(b, fe_bind_expr(b, g)) : NULL;
+    if (!e)
+        return UINT32_MAX;
+    for (uint32_t j = 0; j < b->n_groups; j++)
+        if (opt_expr_equal(b->groups[j], e))
+            return j;
+    if (b->n_groups == cap || b->n_groups == 64)
+        return fe_bind_error(b, QE_BIND, "54000", item->pos,
+                             "more than 64 grouping expressions are not supported"),
+               UINT32_MAX;
+    b->groups[b->n_groups] = e;
+    return b->n_groups++;
+}
+
+static bool set_list_alloc(fe_binder *b, set_list *out, uint64_t n, int pos) {
+    if (n > MAX_GROUPING_SETS)
+        return fe_bind_error(b, QE_BIND, "54001", pos,
+                             "too many grouping sets present (maximum %d)", MAX_GROUPING_SETS),
+               false;
+    out->n = (uint32_t)n;
+    out->sets = rt_arena_calloc(b->arena, (n ? n : 1) * sizeof *out->sets);
+    return out->sets ? true : (fe_bind_oom(b), false);
+}
+
+static bool element_sets(fe_binder *b, const sel_state *st, const fe_ast *el, uint32_t cap,
+                         set_list *out);
+
+/* The single set of a plain expression or a (a, b) list. */
+static bool unit_mask(fe_binder *b, const sel_state *st, const fe_ast *el, uint32_t cap,
+                      uint64_t *mask) {
+    *mask = 0;
+    if (el->kind != FE_AST_GROUPING_SET) {
+        uint32_t g = group_index(b, st, el, cap);
+        *mask = g == UINT32_MAX ? 0 : (uint64_t)1 << g;
+        return g != UINT32_MAX;
+    }
+    for (uint32_t i = 0; i < el->u.grouping_set.items.n; i++) {
+        uint64_t m;
+        if (!unit_mask(b, st, el->u.grouping_set.items.items[i], cap, &m))
+            return false;
+        *mask |= m;
+    }
+    return true;
+}
+
+/* ROLLUP (prefixes) and CUBE (all subsets) over units. */
+static bool rollup_cube_sets(fe_binder *b, const sel_state *st, const fe_ast *el, uint32_t cap,
+                             set_list *out) {
+    const fe_list *items = &el->u.grouping_set.items;
+    uint64_t units[64];
+    if (items->n > (el->u.grouping_set.kind == FE_GSET_CUBE ? 12u : 63u))
+        return fe_bind_error(b, QE_BIND, "54001", el->pos,
+                             "too many grouping sets present (maximum %d)", MAX_GROUPING_SETS),
+               false;
+    for (uint32_t i = 0; i < items->n; i++)
+        if (!unit_mask(b, st, items->items[i], cap, &units[i]))
+            return false;
+    if (el->u.grouping_set.kind == FE_GSET_ROLLUP) {
+        if (!set_list_alloc(b, out, items->n + 1, el->pos))
+            return false;
+        for (uint32_t k = 0; k <= items->n; k++) /* (a, b), (a), () */
+            for (uint32_t i = 0; i < items->n - k; i++)
+                out->sets[k] |= units[i];
+        return true;
+    }
+    uint64_t n = (uint64_t)1 << items->n;
+    if (!set_list_alloc(b, out, n, el->pos))
+        return false;
+    for (uint64_t s = 0; s < n; s++) /* largest sets first */
+        for (uint32_t i = 0; i < items->n; i++)
+            if ((n - 1 - s) >> i & 1)
+                out->sets[s] |= units[i];
+    return true;
+}
+
+/* GROUPING SETS (e1, e2, ...): the union of the elements' sets. */
+static bool grouping_sets_sets(fe_binder *b, const sel_state *st, const fe_ast *el, uint32_t cap,
+                               set_list *out) {
+    const fe_list *items = &el->u.grouping_set.items;
+    set_list parts[64];
+    uint64_t total = 0;
+    if (items->n > 64)
+        return fe_bind_error(b, QE_BIND, "54001", el->pos,
+                             "too many grouping sets present (maximum %d)", MAX_GROUPING_SETS),
+               false;
+    for (uint32_t i = 0; i < items->n; i++) {
+        if (!element_sets(b, st, items->items[i], cap, &parts[i]))
+            return false;
+        total += parts[i].n;
+    }
+    if (!set_list_alloc(b, out, total, el->pos))
+        return false;
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < items->n; i++)
+        for (uint32_t j = 0; j < parts[i].n; j++)
+            out->sets[k++] = parts[i].sets[j];
+    return true;
+}
+
+/* The sets one GROUP BY element stands for. */
+static bool element_sets(fe_binder *b, const sel_state *st, const fe_ast *el, uint32_t cap,
+                         set_list *out) {
+    if (el->kind == FE_AST_GROUPING_SET && el->u.grouping_set.kind != FE_GSET_LIST) {
+        if (el->u.grouping_set.kind == FE_GSET_SETS)
+            return grouping_sets_sets(b, st, el, cap, out);
+        return rollup_cube_sets(b, st, el, cap, out);
+    }
+    if (!set_list_alloc(b, out, 1, el->pos))
+        return false;
+    return unit_mask(b, st, el, cap, &out->sets[0]);
+}
+
+/* Cross product of two set lists (GROUP BY a, ROLLUP (b) = {a, b}, {a}). */
+static bool cross_sets(fe_binder *b, set_list *acc, const set_list *next, int pos) {
+    set_list out;
+    if (!set_list_alloc(b, &out, (uint64_t)acc->n * next->n, pos))
+        return false;
+    for (uint32_t i = 0; i < acc->n; i++)
+        for (uint32_t j = 0; j < next->n; j++)
+            out.sets[(size_t)i * next->n + j] = acc->sets[i] | next->sets[j];
+    *acc = out;
+    return true;
+}
+
+/* Number of expressions a GROUP BY list may bind (bounds b->groups). */
+static uint32_t count_group_exprs(const fe_list *list) {
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < list->n; i++) {
+        const fe_ast *g = list->items[i];
+        n += g->kind == FE_AST_GROUPING_SET ? count_group_exprs(&g->u.grouping_set.items) : 1;
+    }
+    return n;
+}
+
+static bool has_grouping_sets(const fe_list *list) {
+    for (uint32_t i = 0; i < list->n; i++)
+        if (list->items[i]->kind == FE_AST_GROUPING_SET &&
+            list->items[i]->u.grouping_set.kind != FE_GSET_LIST)
+            return true;
+    return false;
+}
+
 static bool bind_groups(fe_binder *b, const fe_list *list, const sel_state *st) {
-    b->groups = rt_arena_alloc(b->arena, (list->n ? list->n : 1) * sizeof *b->groups);
+    uint32_t cap = count_group_exprs(list);
+    b->groups = rt_arena_alloc(b->arena, (cap ? cap : 1) * sizeof *b->groups);
     if (!b->groups)
         return fe_bind_oom(b), false;
     b->clause = "GROUP BY";
+    set_list acc = {0};
+    if (!set_list_alloc(b, &acc, 1, 0))
+        return false;
     for (uint32_t i = 0; i < list->n; i++) {
-        const fe_ast *g = resolve_group_item(b, st, list->items[i]);
-        plan_expr *e = g ? fe_resolve_null(b, fe_bind_expr(b, g)) : NULL;
-        if (!e)
+        set_list next;
+        if (!element_sets(b, st, list->items[i], cap, &next) ||
+            !cross_sets(b, &acc, &next, list->items[i]->pos))
             return false;
-        bool dup = false;
-        for (uint32_t j = 0; j < b->n_groups && !dup; j++)
-            dup = opt_expr_equal(b->groups[j], e);
-        if (!dup)
-            b->groups[b->n_groups++] = e;
+    }
+    if (has_grouping_sets(list)) {
+        b->sel->n_sets = acc.n;
+        b->sel->sets = acc.sets;
     }
     return true;
 }
@@ -352,67 +476,87 @@ static bool bind_limit_value(fe_binder *b, const fe_ast *ast, const char *what, 
     return true;
 }
 
-/* ---- building the plan -------------------------------------------------------------- */
+/* ---- DISTINCT ON ------------------------------------------------------------------- */
 
-/* Get over the referenced columns (at least one), and the table->Get column map. */
-static plan_node *build_get(fe_binder *b, uint32_t **map_out) {
-    const rt_table *t = b->scope.table;
-    bool any = false;
-    for (uint32_t i = 0; i < t->n_cols; i++)
-        any = any || b->scope.used[i];
-    if (!any && t->n_cols)
-        b->scope.used[0] = true; /* count(*) still needs the row count of some column */
-    uint32_t n = 0, *map = rt_arena_calloc(b->arena, (t->n_cols ? t->n_cols : 1) * sizeof *map);
-    if (!map)
-        return fe_bind_oom(b);
-    for (uint32_t i = 0; i < t->n_cols; i++)
-        if (b->scope.used[i])
-            map[i] = n++;
-    plan_node *get = fe_plan_node(b, PLAN_LOGICAL_GET, NULL, n);
-    if (!get || !(get->u.get.col_idx = rt_arena_calloc(b->arena, (n ? n : 1) * sizeof(uint32_t))) ||
-        !(get->u.get.table = rt_arena_strdup(b->arena, t->name)))
-        return b->failed ? NULL : fe_bind_oom(b);
-    for (uint32_t i = 0; i < t->n_cols; i++) {
-        if (!b->scope.used[i])
-            continue;
-        uint32_t c = map[i];
-        get->u.get.col_idx[c] = i;
-        get->types[c] = t->col_types[i];
-        get->names[c] = t->col_names[i];
+/* DISTINCT ON expressions become Project columns; ORDER BY must start with them. */
+static bool bind_distinct_on(fe_binder *b, const fe_list *list, sel_state *st) {
+    st->on_cols = rt_arena_alloc(b->arena, (list->n ? list->n : 1) * sizeof *st->on_cols);
+    if (!st->on_cols)
+        return fe_bind_oom(b), false;
+    b->clause = "DISTINCT ON";
+    for (uint32_t i = 0; i < list->n; i++) {
+        uint32_t col = order_column(b, st, list->items[i], false);
+        if (col == UINT32_MAX)
+            return false;
+        st->on_cols[st->n_on++] = col;
     }
-    *map_out = map;
-    return get;
+    return true;
 }
 
-/* Renumbers n expressions from table columns to Get columns, in place in the array. */
-static bool remap_all(fe_binder *b, plan_expr **exprs, uint32_t n, const uint32_t *map) {
+/* PostgreSQL: the leading ORDER BY keys must be the DISTINCT ON expressions. */
+static bool check_distinct_on_order(fe_binder *b, const sel_state *st, const fe_list *order) {
+    uint32_t n = st->n_keys < st->n_on ? st->n_keys : st->n_on;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t col = st->keys[i].expr->u.column;
+        bool found = false;
+        for (uint32_t j = 0; j < st->n_on && !found; j++)
+            found = st->on_cols[j] == col;
+        if (!found)
+            return fe_bind_error(b, QE_BIND, "42P10", order->items[i]->pos,
+                                 "SELECT DISTINCT ON expressions must match initial ORDER BY "
+                                 "expressions"),
+                   false;
+    }
+    return true;
+}
+
+/* ---- building the plan -------------------------------------------------------------- */
+
+/* Renumbers n expressions in place in the array (see fe_remap_expr). */
+static bool remap_all(fe_binder *b, plan_expr **exprs, uint32_t n, const uint32_t *map,
+                      uint32_t win_base) {
     for (uint32_t i = 0; i < n; i++)
-        if (exprs[i] && !(exprs[i] = fe_remap_columns(b, exprs[i], map)))
+        if (exprs[i] && !(exprs[i] = fe_remap_expr(b, exprs[i], map, win_base)))
             return false;
     return true;
 }
 
-/* The leaf (Get or a one-row Values) with every scope-level expression renumbered. */
-static plan_node *build_source(fe_binder *b, sel_state *st) {
-    if (!b->scope.table) {
-        plan_node *v = fe_plan_node(b, PLAN_LOGICAL_VALUES, NULL, 0);
-        if (v)
-            v->u.values.n_rows = 1;
-        return v;
+/* Renumbers the window functions' expressions (bound over the FROM row when the SELECT
+ * does not aggregate). */
+static bool remap_windows(fe_binder *b, const uint32_t *map) {
+    struct fe_select_ctx *sel = b->sel;
+    for (uint32_t i = 0; i < sel->n_funcs; i++) {
+        plan_window_func *w = &sel->funcs[i];
+        if (!remap_all(b, w->args, w->n_args, map, 0) ||
+            !remap_all(b, w->partition, w->n_partition, map, 0))
+            return false;
+        for (uint32_t k = 0; k < w->n_order; k++)
+            if (!(w->order[k].expr = fe_remap_expr(b, w->order[k].expr, map, 0)))
+                return false;
     }
-    uint32_t *map = NULL;
-    plan_node *get = build_get(b, &map);
-    if (!get)
+    return true;
+}
+
+/* The FROM plan with every FROM-level expression renumbered to its columns. */
+static plan_node *build_source(fe_binder *b, sel_state *st) {
+    struct fe_from *f = b->scope.from;
+    plan_node *src = fe_build_from(b, f);
+    if (!src)
         return NULL;
-    if ((st->where && !(st->where = fe_remap_columns(b, st->where, map))) ||
-        !remap_all(b, b->groups, b->n_groups, map))
+    const uint32_t *map = f->map;
+    if ((st->where && !(st->where = fe_remap_expr(b, st->where, map, 0))) ||
+        !remap_all(b, b->groups, b->n_groups, map, 0))
         return NULL;
-    for (uint32_t i = 0; i < b->n_aggs; i++)
-        if (b->aggs[i].arg && !(b->aggs[i].arg = fe_remap_columns(b, b->aggs[i].arg, map)))
+    for (uint32_t i = 0; i < b->n_aggs; i++) {
+        plan_agg *a = &b->aggs[i];
+        if ((a->arg && !(a->arg = fe_remap_expr(b, a->arg, map, 0))) ||
+            (a->arg2 && !(a->arg2 = fe_remap_expr(b, a->arg2, map, 0))) ||
+            (a->filter && !(a->filter = fe_remap_expr(b, a->filter, map, 0))))
             return NULL;
-    if (!st->has_agg && !remap_all(b, st->exprs, st->n_items + st->n_hidden, map))
+    }
+    if (!st->has_agg && !remap_windows(b, map))
         return NULL;
-    return get;
+    return src;
 }
 
 static plan_node *build_filter(fe_binder *b, plan_node *child, plan_expr *pred) {
@@ -421,20 +565,26 @@ static plan_node *build_filter(fe_binder *b, plan_node *child, plan_expr *pred) 
     plan_node *f = fe_plan_node(b, PLAN_LOGICAL_FILTER, child, child->n_cols);
     if (!f)
         return NULL;
-    memcpy(f->types, child->types, child->n_cols * sizeof *f->types);
-    memcpy(f->names, child->names, child->n_cols * sizeof *f->names);
+    if (child->n_cols) { /* a FROM-less SELECT has no columns (and NULL arrays) */
+        memcpy(f->types, child->types, child->n_cols * sizeof *f->types);
+        memcpy(f->names, child->names, child->n_cols * sizeof *f->names);
+    }
     f->u.filter.pred = pred;
     return f;
 }
 
 static plan_node *build_aggregate(fe_binder *b, plan_node *child) {
-    plan_node *a = fe_plan_node(b, PLAN_LOGICAL_AGGREGATE, child, b->n_groups + b->n_aggs);
+    uint32_t n_sets = b->sel->n_sets;
+    plan_node *a = fe_plan_node(b, PLAN_LOGICAL_AGGREGATE, child,
+                                b->n_groups + b->n_aggs + (n_sets ? 1 : 0));
     if (!a)
         return NULL;
     a->u.aggregate.n_groups = b->n_groups;
     a->u.aggregate.groups = b->groups;
     a->u.aggregate.n_aggs = b->n_aggs;
     a->u.aggregate.aggs = b->aggs;
+    a->u.aggregate.n_sets = n_sets;
+    a->u.aggregate.sets = b->sel->sets;
     for (uint32_t g = 0; g < b->n_groups; g++) {
         const plan_expr *e = b->groups[g];
         a->types[g] = e->type;
@@ -446,7 +596,30 @@ static plan_node *build_aggregate(fe_binder *b, plan_node *child) {
         a->types[b->n_groups + i] = b->aggs[i].type;
         a->names[b->n_groups + i] = b->agg_names[i];
     }
+    if (n_sets) {
+        a->types[a->n_cols - 1] = QE_TYPE_BIGINT;
+        a->names[a->n_cols - 1] = "grouping_id";
+    }
     return a;
+}
+
+/* The Window node: child columns, then one column per window function. */
+static plan_node *build_window(fe_binder *b, plan_node *child) {
+    struct fe_select_ctx *sel = b->sel;
+    if (!sel->n_funcs)
+        return child;
+    plan_node *w = fe_plan_node(b, PLAN_LOGICAL_WINDOW, child, child->n_cols + sel->n_funcs);
+    if (!w)
+        return NULL;
+    memcpy(w->types, child->types, child->n_cols * sizeof *w->types);
+    memcpy(w->names, child->names, child->n_cols * sizeof *w->names);
+    for (uint32_t i = 0; i < sel->n_funcs; i++) {
+        w->types[child->n_cols + i] = sel->funcs[i].type;
+        w->names[child->n_cols + i] = sel->func_names[i];
+    }
+    w->u.window.n_funcs = sel->n_funcs;
+    w->u.window.funcs = sel->funcs;
+    return w;
 }
 
 static plan_node *build_project(fe_binder *b, plan_node *child, plan_expr **exprs, char **names,
@@ -480,22 +653,44 @@ static plan_node *build_distinct(fe_binder *b, plan_node *child) {
     return a;
 }
 
+/* A node passing its child's schema through. */
+static plan_node *pass_node(fe_binder *b, plan_logical_kind kind, plan_node *child) {
+    plan_node *n = fe_plan_node(b, kind, child, child->n_cols);
+    if (!n)
+        return NULL;
+    memcpy(n->types, child->types, child->n_cols * sizeof *n->types);
+    memcpy(n->names, child->names, child->n_cols * sizeof *n->names);
+    return n;
+}
+
+/* DISTINCT ON: keeps the first row per key, after the ORDER BY. */
+static plan_node *build_distinct_on(fe_binder *b, plan_node *child, const sel_state *st) {
+    plan_node *d = pass_node(b, PLAN_LOGICAL_DISTINCT_ON, child);
+    plan_expr **keys = d ? rt_arena_alloc(b->arena, st->n_on * sizeof *keys) : NULL;
+    if (!keys)
+        return b->failed ? NULL : fe_bind_oom(b);
+    for (uint32_t i = 0; i < st->n_on; i++)
+        if (!(keys[i] = opt_expr_column(b->arena, st->on_cols[i], child->types[st->on_cols[i]])))
+            return fe_bind_oom(b);
+    d->u.distinct_on.n_keys = st->n_on;
+    d->u.distinct_on.keys = keys;
+    return d;
+}
+
 static plan_node *build_order_limit(fe_binder *b, plan_node *child, const sel_state *st) {
     plan_node *n = child;
     if (st->n_keys) {
-        if (!(n = fe_plan_node(b, PLAN_LOGICAL_ORDER, child, child->n_cols)))
+        if (!(n = pass_node(b, PLAN_LOGICAL_ORDER, child)))
             return NULL;
-        memcpy(n->types, child->types, child->n_cols * sizeof *n->types);
-        memcpy(n->names, child->names, child->n_cols * sizeof *n->names);
         n->u.order.n_keys = st->n_keys;
         n->u.order.keys = st->keys;
     }
+    if (st->n_on && !(n = build_distinct_on(b, n, st)))
+        return NULL;
     if (st->limit >= 0 || st->offset > 0) {
-        plan_node *l = fe_plan_node(b, PLAN_LOGICAL_LIMIT, n, n->n_cols);
+        plan_node *l = pass_node(b, PLAN_LOGICAL_LIMIT, n);
         if (!l)
             return NULL;
-        memcpy(l->types, n->types, n->n_cols * sizeof *l->types);
-        memcpy(l->names, n->names, n->n_cols * sizeof *l->names);
         l->u.limit.limit = st->limit;
         l->u.limit.offset = st->offset;
         n = l;
@@ -516,15 +711,29 @@ static plan_node *drop_hidden(fe_binder *b, plan_node *child, const sel_state *s
     return build_project(b, child, exprs, child->names, st->n_items);
 }
 
+/* Renumbers the expressions evaluated above the Window node. */
+static bool remap_upper(fe_binder *b, sel_state *st, uint32_t win_base) {
+    const uint32_t *map = st->has_agg ? NULL : b->scope.from->map;
+    if (!remap_all(b, st->exprs, st->n_items + st->n_hidden, map, win_base))
+        return false;
+    if (st->having && !(st->having = fe_remap_expr(b, st->having, NULL, win_base)))
+        return false;
+    return !st->qualify || (st->qualify = fe_remap_expr(b, st->qualify, map, win_base)) != NULL;
+}
+
 static plan_node *build_select(fe_binder *b, sel_state *st, bool distinct) {
     plan_node *n = build_source(b, st);
     if (!n || !(n = build_filter(b, n, st->where)))
         return NULL;
-    if (st->has_agg && (!(n = build_aggregate(b, n)) || !(n = build_filter(b, n, st->having))))
+    if (st->has_agg && !(n = build_aggregate(b, n)))
+        return NULL;
+    if (!remap_upper(b, st, n->n_cols) || !(n = build_filter(b, n, st->having)) ||
+        !(n = build_window(b, n)) ||
+        !(n = build_filter(b, n, st->qualify)))
         return NULL;
     if (!(n = build_project(b, n, st->exprs, st->names, st->n_items + st->n_hidden)))
         return NULL;
-    if (distinct && !(n = build_distinct(b, n)))
+    if (distinct && !st->n_on && !(n = build_distinct(b, n)))
         return NULL;
     if (!(n = build_order_limit(b, n, st)))
         return NULL;
@@ -542,27 +751,51 @@ static bool select_has_agg(const fe_ast *s) {
     for (uint32_t i = 0; i < s->u.select.order_by.n; i++)
         if (fe_contains_aggregate(s->u.select.order_by.items[i]->u.sort_item.expr))
             return true;
-    return false;
+    return fe_contains_aggregate(s->u.select.qualify);
+}
+
+/* Binds the clauses evaluated after aggregation (or over the FROM row without it). */
+static bool bind_upper(fe_binder *b, const fe_ast *s, sel_state *st) {
+    const fe_list *order = &s->u.select.order_by;
+    b->mode = st->has_agg ? FE_BIND_AGG : FE_BIND_BASE;
+    b->sel->post_agg = true;
+    b->sel->win_clause = NULL;
+    if (!bind_items(b, st, order->n + s->u.select.distinct_on.n))
+        return false;
+    b->clause = "HAVING";
+    b->sel->win_clause = "HAVING";
+    if (s->u.select.having && !(st->having = fe_bind_condition(b, s->u.select.having, "HAVING")))
+        return false;
+    b->sel->win_clause = NULL;
+    b->clause = "QUALIFY";
+    if (s->u.select.qualify &&
+        !(st->qualify = fe_bind_condition(b, s->u.select.qualify, "QUALIFY")))
+        return false;
+    if (s->u.select.distinct_on.n && !bind_distinct_on(b, &s->u.select.distinct_on, st))
+        return false;
+    bool plain_distinct = s->u.select.distinct && !s->u.select.distinct_on.n;
+    if (!bind_order(b, order, st, plain_distinct))
+        return false;
+    if (st->n_on && !check_distinct_on_order(b, st, order))
+        return false;
+    b->sel->post_agg = false;
+    return true;
 }
 
 static plan_node *bind_select(fe_binder *b, const fe_ast *s) {
     sel_state st = {.limit = -1};
-    if (!bind_from(b, s->u.select.from) || !expand_items(b, &s->u.select.items, &st))
+    if (!fe_bind_from(b, s->u.select.from) || !expand_items(b, &s->u.select.items, &st))
         return NULL;
     b->mode = FE_BIND_BASE;
     b->clause = "WHERE";
+    b->sel->win_clause = "WHERE";
     if (s->u.select.where && !(st.where = fe_bind_condition(b, s->u.select.where, "WHERE")))
         return NULL;
+    b->sel->win_clause = "GROUP BY";
     if (!bind_groups(b, &s->u.select.group_by, &st))
         return NULL;
-    st.has_agg = select_has_agg(s);
-    b->mode = st.has_agg ? FE_BIND_AGG : FE_BIND_BASE;
-    if (!bind_items(b, &st, s->u.select.order_by.n))
-        return NULL;
-    b->clause = "HAVING";
-    if (s->u.select.having && !(st.having = fe_bind_condition(b, s->u.select.having, "HAVING")))
-        return NULL;
-    if (!bind_order(b, &s->u.select.order_by, &st, s->u.select.distinct))
+    st.has_agg = b->sel->has_agg = select_has_agg(s);
+    if (!bind_upper(b, s, &st))
         return NULL;
     b->mode = FE_BIND_BASE;
     if (!bind_limit_value(b, s->u.select.limit, "LIMIT", &st.limit) ||
@@ -574,7 +807,11 @@ static plan_node *bind_select(fe_binder *b, const fe_ast *s) {
 /* Binds a SELECT with fresh per-query state, restoring the outer state afterwards. */
 static plan_node *bind_select_scoped(fe_binder *b, const fe_ast *s) {
     fe_binder saved = *b;
-    b->scope = (fe_scope){0};
+    struct fe_select_ctx sel = {.windows = &s->u.select.windows};
+    b->scope.from = fe_from_create(b);
+    if (!b->scope.from)
+        return NULL;
+    b->sel = &sel;
     b->mode = FE_BIND_BASE;
     b->clause = NULL;
     b->in_agg_arg = false;
@@ -584,32 +821,12 @@ static plan_node *bind_select_scoped(fe_binder *b, const fe_ast *s) {
     b->agg_names = NULL;
     plan_node *n = bind_select(b, s);
     bool failed = b->failed;
+    uint32_t min_ref = b->min_ref_level, n_ctes = b->n_ctes_bound;
     *b = saved;
     b->failed = failed;
+    b->min_ref_level = min_ref;
+    b->n_ctes_bound = n_ctes;
     return n;
 }
 
-plan_node *fe_bind_query(fe_binder *b, const fe_ast *q) {
-    const fe_list *with = q->kind == FE_AST_SELECT  ? &q->u.select.with
-                          : q->kind == FE_AST_SETOP ? &q->u.setop.with
-                                                    : NULL;
-    if (with && with->n)
-        return fe_bind_error(b, QE_UNSUPPORTED, "0A000", with->items[0]->pos,
-                             "WITH queries are not supported yet");
-    switch (q->kind) {
-    case FE_AST_SELECT: return bind_select_scoped(b, q);
-    case FE_AST_VALUES: return fe_bind_values_query(b, q);
-    case FE_AST_SETOP: {
-        static const char *const names[] = {
-#define FE_X_TEXT(name, text) text,
-            FE_SETOP_LIST(FE_X_TEXT)
-#undef FE_X_TEXT
-        };
-        return fe_bind_error(b, QE_UNSUPPORTED, "0A000", q->pos, "%s is not supported yet",
-                             names[q->u.setop.op]);
-    }
-    default:
-        return fe_bind_error(b, QE_INTERNAL, "XX000", q->pos, "unexpected %s node as a query",
-                             fe_ast_kind_name(q->kind));
-    }
-}
+plan_node *fe_bind_select(fe_binder *b, const fe_ast *s) { return bind_select_scoped(b, s); }

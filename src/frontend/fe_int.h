@@ -124,6 +124,7 @@ typedef enum fe_token_kind {
     X(ORDER, 1)                                                                                    \
     X(OUTER, 1)                                                                                    \
     X(OVER, 0)                                                                                     \
+    X(QUALIFY, 1)                                                                                  \
     X(RESET, 0)                                                                                    \
     X(RETURNING, 1)                                                                                \
     X(RIGHT, 1)                                                                                    \
@@ -216,7 +217,16 @@ uint32_t fe_keyword_count(void);
     X(CAST, "Cast")                                                                                \
     X(CASE, "Case")                                                                                \
     X(SUBQUERY, "Subquery")                                                                        \
-    X(DEFAULT, "Default")
+    X(DEFAULT, "Default")                                                                          \
+    X(WINDOW_SPEC, "WindowSpec")                                                                   \
+    X(GROUPING_SET, "GroupingSet")                                                                 \
+    X(CREATE_VIEW, "CreateView")                                                                   \
+    X(DELETE, "Delete")                                                                            \
+    X(UPDATE, "Update")                                                                            \
+    X(COPY, "Copy")                                                                                \
+    X(SHOW, "Show")                                                                                \
+    X(TRANSACTION, "Transaction")                                                                  \
+    X(CALL, "Call")
 
 typedef enum fe_ast_kind {
 #define FE_X_ENUM(name, text) FE_AST_##name,
@@ -231,7 +241,8 @@ typedef enum fe_ast_kind {
     X(STRING, "string")   /* unescaped bytes */                                                    \
     X(TRUE, "true")                                                                                \
     X(FALSE, "false")                                                                              \
-    X(NULL, "null")
+    X(NULL, "null")                                                                                \
+    X(PARAM, "parameter") /* $n or ?; text "$n" (? are numbered in order) */
 
 typedef enum fe_lit_kind {
 #define FE_X_ENUM(name, text) FE_LIT_##name,
@@ -270,6 +281,16 @@ typedef enum fe_is_kind {
 #undef FE_X_ENUM
 } fe_is_kind;
 
+/* X(name, text) -- GROUP BY elements that make grouping sets. */
+#define FE_GSET_LIST(X)                                                                            \
+    X(ROLLUP, "ROLLUP") X(CUBE, "CUBE") X(SETS, "GROUPING SETS")                                   \
+    X(LIST, "list") /* (a, b) inside one of the above: one set element */
+typedef enum fe_gset_kind {
+#define FE_X_ENUM(name, text) FE_GSET_##name,
+    FE_GSET_LIST(FE_X_ENUM)
+#undef FE_X_ENUM
+} fe_gset_kind;
+
 /* A list of AST nodes (arena-allocated array). */
 typedef struct fe_list {
     uint32_t n;            /* number of items */
@@ -299,7 +320,11 @@ struct fe_ast {
             fe_list order_by;     /* SORT_ITEM nodes */
             struct fe_ast *limit; /* expression, NULL if absent (or LIMIT ALL) */
             struct fe_ast *offset;
-            fe_list with; /* CTE nodes */
+            fe_list with;                 /* CTE nodes */
+            fe_list distinct_on;          /* DISTINCT ON expressions (distinct is set) */
+            struct fe_ast *qualify;       /* QUALIFY condition, NULL if absent */
+            fe_list windows;              /* WINDOW clause: named WINDOW_SPEC nodes */
+            bool recursive;               /* WITH RECURSIVE */
         } select;
         struct {
             fe_setop_kind op;
@@ -308,6 +333,7 @@ struct fe_ast {
             fe_list order_by;
             struct fe_ast *limit, *offset;
             fe_list with;
+            bool recursive; /* WITH RECURSIVE */
         } setop;
         struct {
             uint32_t n_rows;
@@ -323,12 +349,15 @@ struct fe_ast {
             char *table;
             int table_pos; /* offset of the table name */
             bool if_not_exists;
-            fe_list columns; /* COLUMN_DEF nodes */
+            fe_list columns;      /* COLUMN_DEF nodes */
+            fe_list primary_key;  /* PRIMARY KEY (...) table constraint: COLUMN_REFs */
+            struct fe_ast *query; /* CREATE TABLE ... AS query, else NULL */
         } create_table;
         struct {
             char *table;
             int table_pos; /* offset of the table name */
             bool if_exists;
+            bool view; /* DROP VIEW */
         } drop_table;
         struct {
             char *name;  /* folded */
@@ -337,10 +366,12 @@ struct fe_ast {
         struct {
             struct fe_ast *stmt; /* the explained statement */
             bool analyze;
+            bool json; /* (FORMAT JSON) */
         } explain;
         struct {
-            char *name;  /* table name */
-            char *alias; /* NULL if none */
+            char *name;          /* table name */
+            char *alias;         /* NULL if none */
+            fe_list col_aliases; /* t(x, y): COLUMN_REF nodes */
         } table_ref;
         struct {
             fe_join_kind kind;
@@ -352,6 +383,7 @@ struct fe_ast {
         struct {
             struct fe_ast *query;
             char *alias;
+            fe_list col_aliases; /* (...) AS t(x, y): COLUMN_REF nodes */
         } subquery_ref;
         struct {
             struct fe_ast *expr;
@@ -368,15 +400,22 @@ struct fe_ast {
         struct {
             char *name;
             struct fe_ast *type; /* TYPE_NAME */
+            bool not_null;       /* NOT NULL */
+            bool primary_key;    /* PRIMARY KEY (implies NOT NULL) */
+            bool unique;         /* UNIQUE */
+            struct fe_ast *default_expr; /* DEFAULT expression, NULL if none */
         } column_def;
         struct {
             char *name;        /* folded, multi-word names joined by one space */
             uint32_t n_params; /* (n) or (p, s) */
             int64_t params[2];
+            uint32_t interval_fields; /* INTERVAL qualifier: FE_IVF_* bits of the first
+                                         and last unit ('3' MONTH, DAY TO SECOND); 0 */
         } type_name;
         struct {
             char *name;
             struct fe_ast *query;
+            fe_list col_names; /* name(x, y): COLUMN_REF nodes */
         } cte;
         struct {
             fe_lit_kind kind;
@@ -386,6 +425,8 @@ struct fe_ast {
         struct {
             char *qualifier; /* table or alias, NULL if unqualified */
             char *name;
+            uint32_t vcol; /* binder-made references (* expansion, USING): 1 + the
+                              column of the current FROM row; 0 for written ones */
         } column_ref;
         struct {
             char *qualifier; /* t.*, NULL for * */
@@ -406,6 +447,7 @@ struct fe_ast {
         struct {
             struct fe_ast *arg, *low, *high;
             bool negated;
+            bool symmetric; /* BETWEEN SYMMETRIC: the bounds in either order */
         } between;
         struct {
             struct fe_ast *arg;
@@ -416,6 +458,7 @@ struct fe_ast {
             struct fe_ast *arg, *pattern;
             bool negated;
             bool case_insensitive; /* ILIKE */
+            struct fe_ast *escape; /* ESCAPE character expression, NULL if absent */
         } like;
         struct {
             char *name; /* folded */
@@ -424,6 +467,9 @@ struct fe_ast {
             bool distinct;
             int distinct_pos; /* offset of DISTINCT, -1 if absent */
             char *display;    /* output name: "count_star()", "sum(b)" */
+            struct fe_ast *over; /* OVER (...) / OVER w: WINDOW_SPEC, NULL if absent */
+            struct fe_ast *filter; /* FILTER (WHERE cond), NULL if absent */
+            int filter_pos;        /* offset of FILTER, -1 if absent */
         } func;
         struct {
             struct fe_ast *arg;
@@ -442,6 +488,59 @@ struct fe_ast {
             bool negated;       /* NOT IN / NOT EXISTS */
             struct fe_ast *query;
         } subquery;
+        struct {
+            char *name;        /* WINDOW name AS (...): the name, else NULL */
+            char *ref;         /* OVER (w ...) / OVER w: the named window, else NULL */
+            int ref_pos;       /* offset of ref */
+            fe_list partition; /* expressions */
+            fe_list order;     /* SORT_ITEM nodes */
+            bool has_frame;    /* ROWS/RANGE written */
+            bool rows;         /* ROWS (else RANGE) */
+            int frame_pos;     /* offset of ROWS/RANGE */
+            plan_frame_bound start, end;
+            struct fe_ast *start_offset, *end_offset; /* n PRECEDING/FOLLOWING */
+        } window_spec;
+        struct {
+            fe_gset_kind kind;
+            fe_list items; /* expressions or nested GROUPING_SETs (LIST, or ROLLUP/CUBE
+                              inside GROUPING SETS); an empty LIST is () */
+        } grouping_set;
+        struct {
+            char *name;
+            int name_pos;
+            bool or_replace;
+            fe_list col_names;    /* COLUMN_REF nodes */
+            struct fe_ast *query; /* the view's query */
+            char *sql;            /* its text */
+        } create_view;
+        struct {
+            char *table;
+            int table_pos;
+            char *alias;          /* NULL if none */
+            fe_list set_cols;     /* UPDATE: COLUMN_REF targets */
+            fe_list set_exprs;    /* UPDATE: values (DEFAULT nodes allowed) */
+            struct fe_ast *where; /* NULL if none */
+        } dml; /* DELETE, UPDATE */
+        struct {
+            char *table;          /* NULL with a query */
+            int table_pos;
+            fe_list columns;      /* COLUMN_REF nodes (empty: all) */
+            struct fe_ast *query; /* COPY (query) TO */
+            char *path;           /* file name, or "STDIN"/"STDOUT" */
+            bool to;              /* TO (export) */
+            uint32_t n_options;
+            char **option_names;  /* folded */
+            char **option_values; /* literal or word text, NULL for a bare option */
+        } copy;
+        struct {
+            char *name; /* folded; "all" for SHOW ALL */
+        } show;
+        struct {
+            plan_txn_kind kind;
+        } transaction;
+        struct {
+            struct fe_ast *func; /* FUNC node */
+        } call;
     } u;
 };
 
@@ -466,6 +565,8 @@ typedef struct fe_parser {
     rt_error *err;   /* first error */
     bool failed;     /* an error has been recorded */
     int depth;       /* current recursion depth */
+    uint32_t n_qmark; /* `?` parameters numbered so far */
+    bool dollar_params; /* a $n parameter was seen (it cannot mix with `?`) */
 } fe_parser;
 
 /* Records an error unless one is already recorded.  Returns NULL (for `return`). */
@@ -526,12 +627,19 @@ typedef enum fe_bind_mode {
     FE_BIND_AGG   /* column refs must match GROUP BY; aggregates are collected */
 } fe_bind_mode;
 
-/* The FROM clause as names see it: one base table today. */
+/* The FROM clause of one SELECT as names see it (bind_scope.c). */
+struct fe_from;
+
+/* The names visible to expressions of the SELECT being bound: its FROM clause, and
+ * through fe_from.parent the FROM clauses of the enclosing queries (correlation). */
 typedef struct fe_scope {
-    rt_table *table;   /* schema copy in the statement arena; NULL: no FROM clause */
-    const char *alias; /* name that qualifies columns (alias or table name) */
-    bool *used;        /* table->n_cols flags: columns referenced so far */
+    struct fe_from *from; /* NULL: no columns visible (VALUES, LIMIT, DEFAULT) */
 } fe_scope;
+
+/* The SELECT being bound, for window functions and grouping() (bind_window.c). */
+struct fe_select_ctx;
+/* A CTE visible to the query being bound (bind_query.c). */
+struct fe_cte;
 
 /*
  * Binder state for one statement.  Like the parser, errors are sticky: functions
@@ -553,6 +661,14 @@ typedef struct fe_binder {
     uint32_t aggs_cap;
     plan_agg *aggs;
     char **agg_names; /* output names of the aggregates ("sum(b)") */
+    struct fe_from *outer;      /* the scope a SELECT bound next sees as its parent */
+    uint32_t level;             /* subquery-expression nesting level (0: top) */
+    uint32_t min_ref_level;     /* lowest scope level an outer reference reached while
+                                   binding the current subquery (UINT32_MAX: none) */
+    struct fe_cte *ctes;        /* innermost visible CTE (a linked list outwards) */
+    uint32_t n_ctes_bound;      /* ids for recursive CTEs */
+    struct fe_select_ctx *sel;  /* the SELECT whose clauses are being bound, or NULL */
+    uint32_t view_depth;        /* views being expanded (guards against recursion) */
 } fe_binder;
 
 /* Records an error unless one is already recorded.  Returns NULL (for `return`). */
@@ -573,6 +689,68 @@ plan_expr *fe_bind_condition(fe_binder *b, const fe_ast *e, const char *what);
 bool fe_contains_aggregate(const fe_ast *e);
 /* True if e is a call of an aggregate function. */
 bool fe_is_aggregate_call(const fe_ast *e);
+/* INTERVAL field bits (fe_ast.u.type_name.interval_fields). */
+#define FE_IVF_LIST(X) X(YEAR) X(MONTH) X(DAY) X(HOUR) X(MINUTE) X(SECOND)
+enum {
+#define FE_X_ENUM(name) FE_IVF_BIT_##name,
+    FE_IVF_LIST(FE_X_ENUM)
+#undef FE_X_ENUM
+};
+#define FE_IVF(name) (1u << FE_IVF_BIT_##name)
+
+/* Function calls (bind_func.c). */
+/*
+ * Resolves catalog function fn (any kind) for the bound arguments args[0..n_args)
+ * (asts: their AST nodes, for unknown-literal detection; may be NULL) by PostgreSQL's
+ * rules: exact match, then implicit casts (most exact matches, then preferred types),
+ * unknown literals adapt to the chosen signature.  Casts the arguments in place and
+ * sets the result type and type modifier.  Errors: 42883 (no match, with PostgreSQL's
+ * hint), 42725 (ambiguous), at pos.
+ */
+bool fe_func_resolve(fe_binder *b, uint32_t fn, const fe_ast *const *asts, plan_expr **args,
+                     uint32_t n_args, int pos, qe_type *type, int32_t *typmod);
+/*
+ * PostgreSQL's select_common_type for CASE, COALESCE, UNION, VALUES, IN ...: the type
+ * all of exprs[0..n) implicitly convert to (unknown literals and NULLs adopt it; all
+ * unknown: VARCHAR).  Casts exprs in place.  Error 42804 "`context` types %s and %s
+ * cannot be matched" at the offending expression (asts may be NULL).
+ */
+bool fe_common_type(fe_binder *b, const char *context, const fe_ast *const *asts,
+                    plan_expr **exprs, uint32_t n, qe_type *type, int32_t *typmod);
+/* True if a value of type `from` converts implicitly to `to` (PostgreSQL's implicit
+ * casts: numeric widening, DATE -> TIMESTAMP). */
+bool fe_implicit_castable(qe_type from, qe_type to);
+
+/* Scalar calls, LIKE and CASE (bind_call.c). */
+/* A FUNC expression of catalog function fn over args (already cast); NULL on OOM. */
+plan_expr *fe_make_func(fe_binder *b, uint32_t fn, plan_expr **args, uint32_t n_args, qe_type type,
+                        int32_t typmod, int pos);
+/* A call of the SCALAR catalog entry fn (42809 for DISTINCT, FILTER or `*`). */
+plan_expr *fe_bind_scalar_call(fe_binder *b, const fe_ast *call, uint32_t fn);
+/* [NOT] [I]LIKE [ESCAPE]: like/ilike FUNC, under NOT when negated. */
+plan_expr *fe_bind_like(fe_binder *b, const fe_ast *e);
+/* CASE (both forms): a CASE expression of the results' common type (42804 errors). */
+plan_expr *fe_bind_case(fe_binder *b, const fe_ast *e);
+
+/* Operators (bind_oper.c).  la/ra are the operands' AST nodes (for unknown-literal
+ * detection; may be NULL). */
+/* Gives unknown operands (NULL, string literals, parameters) the other side's type. */
+bool fe_resolve_unknowns(fe_binder *b, const fe_ast *la, plan_expr **l, const fe_ast *ra,
+                         plan_expr **r);
+/* + - * / % over numbers, dates, timestamps and intervals (42883 otherwise). */
+plan_expr *fe_bind_arith(fe_binder *b, plan_op_kind op, const fe_ast *la, plan_expr *l,
+                         const fe_ast *ra, plan_expr *r, int pos);
+/* = <> < <= > >=: operands cast to their common type (42883 if none). */
+plan_expr *fe_bind_comparison(fe_binder *b, plan_op_kind op, const fe_ast *la, plan_expr *l,
+                              const fe_ast *ra, plan_expr *r, int pos);
+/* Unary minus (op NEG) or plus (op ADD) of a number (or interval, for minus). */
+plan_expr *fe_bind_negate(fe_binder *b, plan_op_kind op, plan_expr *a, int pos);
+/* a || b: text concatenation; non-text operands are cast to VARCHAR. */
+plan_expr *fe_bind_concat(fe_binder *b, plan_expr *l, plan_expr *r, int pos);
+/* 42883 "operator does not exist: integer + boolean" with PostgreSQL's hint. */
+plan_expr *fe_no_operator(fe_binder *b, plan_op_kind op, const plan_expr *l, const plan_expr *r,
+                          int pos);
+
 /* A display name for an internal column computed by e (opt_print_expr text). */
 char *fe_expr_text(fe_binder *b, const plan_expr *e);
 
@@ -581,6 +759,32 @@ char *fe_expr_text(fe_binder *b, const plan_expr *e);
 const char *fe_type_msg_name(qe_type type);
 /* Resolves a TYPE_NAME node: supported types only (0A000/42704 otherwise). */
 bool fe_resolve_type(fe_binder *b, const fe_ast *type_name, qe_type *out);
+/* Same, with the type modifier (PLAN_TYPMOD_*: DECIMAL(p, s), VARCHAR(n), CHAR(n));
+ * 22023 for an invalid modifier (NUMERIC precision 0 must be between 1 and 38). */
+bool fe_resolve_type_mod(fe_binder *b, const fe_ast *type_name, qe_type *out, int32_t *typmod);
+/* Explicit cast to (to, typmod); fe_cast_explicit is this with typmod 0. */
+plan_expr *fe_cast_explicit_mod(fe_binder *b, plan_expr *e, qe_type to, int32_t typmod, int pos);
+/* Implicit cast to (to, typmod) (DECIMAL widening needs the modifier). */
+plan_expr *fe_cast_implicit_mod(fe_binder *b, plan_expr *e, qe_type to, int32_t typmod);
+/* Converts a string literal to (to, typmod) at bind time; interval_fields qualify an
+ * INTERVAL literal ('3' MONTH).  22P02/22007/22008/22003/22015 errors at pos. */
+plan_expr *fe_convert_literal_mod(fe_binder *b, const plan_expr *lit, qe_type to, int32_t typmod,
+                                  uint32_t interval_fields, int pos);
+/* Text input of DATE/TIMESTAMP/INTERVAL/DECIMAL (bind_convert.c); errors at pos. */
+bool fe_string_to_date(fe_binder *b, const rt_value *in, int pos, int64_t *days);
+bool fe_string_to_timestamp(fe_binder *b, const rt_value *in, int pos, int64_t *micros);
+bool fe_string_to_interval(fe_binder *b, const rt_value *in, uint32_t fields, int pos,
+                           rt_value *out);
+bool fe_string_to_decimal(fe_binder *b, const rt_value *in, int32_t typmod, int pos,
+                          int64_t *out);
+/* [sign] digits [. digits] scaled by 10^scale (rounded half away from zero); false on
+ * bad syntax (*int_digits = 0) or overflow of 64 bits (*int_digits > 18). */
+bool fe_parse_decimal(const char *s, const char *end, int scale, int64_t *out, int *int_digits);
+/* "DECIMAL(15,2)", "CHAR(1)", "VARCHAR(25)", "DATE": the type as typeof() and plans
+ * show it, written into buf (returned). */
+const char *fe_type_text(qe_type t, int32_t typmod, char *buf, size_t cap);
+/* DECIMAL(p, s) modifier of a value of type t (integers: DECIMAL(5|10|19|38, 0)). */
+int32_t fe_decimal_typmod_of(qe_type t, int32_t typmod);
 /* Makes e of type `to` for an explicit CAST (42846 if impossible); constant string
  * arguments are converted now (22P02/22003 at e's position). */
 plan_expr *fe_cast_explicit(fe_binder *b, plan_expr *e, qe_type to, int pos);
@@ -614,6 +818,40 @@ plan_expr *fe_remap_columns(fe_binder *b, const plan_expr *e, const uint32_t *ma
  * out-of-memory (then `failed` is set).  Only name, n_cols, col_names and col_types are
  * filled. */
 rt_table *fe_find_table(fe_binder *b, const char *name);
+
+/* ---- scopes, FROM, queries (bind_scope.c, bind_from.c, bind_query.c) ----------------- */
+
+/* Resolves a COLUMN_REF against the scope and the enclosing scopes: a COLUMN of the
+ * current FROM row, or an OUTER_COLUMN.  42703 (with a "Perhaps you meant" hint over all
+ * visible columns), 42702 (ambiguous), 42P01 (unknown qualifier). */
+plan_expr *fe_scope_resolve(fe_binder *b, const fe_ast *ref);
+/* The qualifier to show for a column of the current scope in messages ("t"). */
+const char *fe_scope_qualifier(fe_binder *b, const fe_ast *ref);
+/* A subquery expression (scalar, EXISTS, IN, ANY/ALL). */
+plan_expr *fe_bind_subquery(fe_binder *b, const fe_ast *e);
+/* grouping(...) of the current SELECT's grouping sets (42803 elsewhere). */
+plan_expr *fe_bind_grouping(fe_binder *b, const fe_ast *e);
+/* f(...) OVER (...): a reference to the Window node's output column. */
+plan_expr *fe_bind_window_call(fe_binder *b, const fe_ast *e);
+/* True if the window spec holds an aggregate call (partition/order expressions). */
+bool fe_window_contains_aggregate(const fe_ast *spec);
+/* Parses OVER (...) / OVER name after a function call (the OVER keyword is next). */
+fe_ast *fe_parse_over(fe_parser *p);
+/* True if token k is the unreserved word w (lower case; any case in the text). */
+bool fe_at_word(fe_parser *p, uint32_t k, const char *w);
+/* ( name {, name} ) as COLUMN_REF nodes. */
+bool fe_parse_name_list(fe_parser *p, fe_list *out);
+/* CREATE [OR REPLACE] VIEW (after CREATE; start is the offset of CREATE). */
+fe_ast *fe_parse_create_view(fe_parser *p, int start);
+/* SHOW name | SHOW ALL (SHOW is next). */
+fe_ast *fe_parse_show(fe_parser *p);
+/* DELETE, UPDATE, COPY, BEGIN/START TRANSACTION, COMMIT/END, ROLLBACK/ABORT, CALL when
+ * the next word starts one; NULL otherwise (without an error unless one occurred). */
+fe_ast *fe_parse_other_statement(fe_parser *p);
+/* True if ANY/SOME/ALL ( query ) follows (after a comparison operator). */
+bool fe_at_quantified_subquery(fe_parser *p);
+/* left op ANY|SOME|ALL ( query ): a SUBQUERY node; pos is the operator's offset. */
+fe_ast *fe_parse_quantified(fe_parser *p, fe_ast *left, plan_op_kind op, int pos);
 
 /* Levenshtein distance of two NUL-terminated strings (for hints). */
 uint32_t fe_levenshtein(const char *a, const char *b);

@@ -96,6 +96,14 @@ static qe_status lex_error(rt_error *err, size_t pos, const char *fmt, const cha
     return rt_error_set(err, QE_SYNTAX, "42601", (int)pos, fmt, arg);
 }
 
+/* 42601 "<what> at or near "<the rest of the text from pos>"" (PostgreSQL shows the
+ * unterminated token, which runs to the end; at most 40 bytes here). */
+static qe_status lex_error_rest(const fe_lexer *lx, rt_error *err, size_t pos, const char *what) {
+    size_t n = lx->len - pos < 40 ? lx->len - pos : 40;
+    return rt_error_set(err, QE_SYNTAX, "42601", (int)pos, "%s at or near \"%.*s\"", what, (int)n,
+                        lx->sql + pos);
+}
+
 /* Skips blanks and comments; errors on an unterminated block comment. */
 static qe_status skip_blanks(fe_lexer *lx, rt_error *err) {
     for (;;) {
@@ -109,8 +117,7 @@ static qe_status skip_blanks(fe_lexer *lx, rt_error *err) {
             size_t start = lx->pos, depth = 0;
             do {
                 if (lx->pos + 1 >= lx->len)
-                    return rt_error_set(err, QE_SYNTAX, "42601", (int)start,
-                                        "unterminated /* comment");
+                    return lex_error_rest(lx, err, start, "unterminated /* comment");
                 if (lx->sql[lx->pos] == '/' && lx->sql[lx->pos + 1] == '*') {
                     depth++;
                     lx->pos += 2;
@@ -133,8 +140,7 @@ static qe_status scan_quoted(fe_lexer *lx, char q, fe_token *tok, rt_error *err)
     for (;;) {
         if (i >= lx->len) {
             if (q == '"')
-                return rt_error_set(err, QE_SYNTAX, "42601", (int)lx->pos,
-                                    "unterminated quoted identifier");
+                return lex_error_rest(lx, err, lx->pos, "unterminated quoted identifier");
             char shown[64];
             size_t n = lx->len - lx->pos < 40 ? lx->len - lx->pos : 40;
             memcpy(shown, lx->sql + lx->pos, n);
@@ -157,6 +163,34 @@ static qe_status scan_quoted(fe_lexer *lx, char q, fe_token *tok, rt_error *err)
     tok->kind = q == '"' ? FE_TOK_QIDENT : FE_TOK_STRING;
     tok->len = (int)(i - lx->pos);
     lx->pos = i;
+    return QE_OK;
+}
+
+/* Scans E'...' (the E is at lx->pos): backslash escapes the next character, so \'
+ * does not end the string; '' is a quote too.  Decoding is the parser's job. */
+static qe_status scan_escape_string(fe_lexer *lx, fe_token *tok, rt_error *err) {
+    size_t i = lx->pos + 2;
+    for (;;) {
+        if (i >= lx->len) {
+            char shown[64];
+            size_t n = lx->len - lx->pos < 40 ? lx->len - lx->pos : 40;
+            memcpy(shown, lx->sql + lx->pos, n);
+            shown[n] = '\0';
+            return lex_error(err, lx->pos, "unterminated quoted string at or near \"%s\"", shown);
+        }
+        if (lx->sql[i] == '\\') {
+            i += 2;
+        } else if (lx->sql[i] == '\'') {
+            if (at(lx, i + 1) != '\'')
+                break;
+            i += 2;
+        } else {
+            i++;
+        }
+    }
+    tok->kind = FE_TOK_STRING;
+    tok->len = (int)(i + 1 - lx->pos);
+    lx->pos = i + 1;
     return QE_OK;
 }
 
@@ -184,6 +218,9 @@ static qe_status scan_number(fe_lexer *lx, fe_token *tok, rt_error *err) {
         size_t j = i;
         while (is_ident_char(at(lx, j)))
             j++;
+        if (j == i + 1 && (at(lx, i) == 'e' || at(lx, i) == 'E') &&
+            (at(lx, j) == '+' || at(lx, j) == '-'))
+            j++; /* "1.5e+": PostgreSQL's realfail token includes the sign */
         char shown[80];
         size_t n = j - lx->pos < 79 ? j - lx->pos : 79;
         memcpy(shown, lx->sql + lx->pos, n);
@@ -257,6 +294,14 @@ qe_status fe_lexer_next(fe_lexer *lx, fe_token *tok, rt_error *err) {
         return QE_OK;
     }
     char c = lx->sql[lx->pos];
+    if ((c == 'E' || c == 'e') && at(lx, lx->pos + 1) == '\'')
+        return scan_escape_string(lx, tok, err);
+    if (c == '?') { /* positional parameter (numbered by the parser) */
+        tok->kind = FE_TOK_PARAM;
+        tok->len = 1;
+        lx->pos++;
+        return QE_OK;
+    }
     if (is_ident_start(c)) {
         scan_word(lx, tok);
         return QE_OK;

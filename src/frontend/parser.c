@@ -149,7 +149,7 @@ bool fe_list_push(fe_parser *p, fe_list_builder *lb, fe_ast *item) {
     return true;
 }
 
-static bool at_word(fe_parser *p, uint32_t k, const char *w);
+#define at_word fe_at_word
 
 /* A name that may be schema-qualified (schemas come later). */
 static char *parse_table_name(fe_parser *p, int *pos) {
@@ -164,6 +164,16 @@ static bool at_query_start(fe_parser *p, uint32_t k) {
     const fe_token *t = fe_peek(p, k);
     return t->kind == FE_TOK_IDENT &&
            (t->kw == FE_KW_SELECT || t->kw == FE_KW_WITH || t->kw == FE_KW_VALUES);
+}
+
+/* One more element of a left-deep chain (joins, FROM items, set operations): later
+ * passes recurse once per element, so chains count against the nesting limit; the
+ * caller restores p->depth when the chain ends. */
+static bool chain_step(fe_parser *p) {
+    if (++p->depth <= FE_MAX_DEPTH)
+        return true;
+    fe_parse_error(p, QE_SYNTAX, "54001", fe_peek(p, 0)->start, "stack depth limit exceeded");
+    return false;
 }
 
 /* ---- SELECT ------------------------------------------------------------------------- */
@@ -232,8 +242,26 @@ static bool parse_select_list(fe_parser *p, fe_list *out) {
 
 static fe_ast *parse_from_item(fe_parser *p);
 
-/* [AS] alias after a FROM item; column alias lists come later. */
-static bool parse_table_alias(fe_parser *p, char **alias) {
+bool fe_parse_name_list(fe_parser *p, fe_list *out) {
+    fe_list_builder lb = {0};
+    if (!fe_expect(p, FE_TOK_LPAREN))
+        return false;
+    do {
+        int pos;
+        char *name = fe_parse_name(p, &pos);
+        fe_ast *c = name ? fe_node(p, FE_AST_COLUMN_REF, pos) : NULL;
+        if (!c)
+            return false;
+        c->u.column_ref.name = name;
+        if (!fe_list_push(p, &lb, c))
+            return false;
+    } while (fe_accept(p, FE_TOK_COMMA));
+    *out = lb.list;
+    return fe_expect(p, FE_TOK_RPAREN);
+}
+
+/* [AS] alias [(col, ...)] after a FROM item. */
+static bool parse_table_alias(fe_parser *p, char **alias, fe_list *cols) {
     if (fe_accept_kw(p, FE_KW_AS)) {
         if (!(*alias = fe_parse_name(p, NULL)))
             return false;
@@ -241,10 +269,8 @@ static bool parse_table_alias(fe_parser *p, char **alias) {
         if (!(*alias = fe_parse_name(p, NULL)))
             return false;
     }
-    if (*alias && fe_peek(p, 0)->kind == FE_TOK_LPAREN) {
-        fe_unsupported(p, fe_peek(p, 0)->start, "column alias lists are not supported yet");
-        return false;
-    }
+    if (*alias && fe_peek(p, 0)->kind == FE_TOK_LPAREN)
+        return fe_parse_name_list(p, cols);
     return true;
 }
 
@@ -263,7 +289,7 @@ static fe_ast *parse_table_primary(fe_parser *p) {
         fe_ast *n = fe_node(p, FE_AST_SUBQUERY_REF, pos);
         if (!n || !(n->u.subquery_ref.query = fe_parse_query(p)) || !fe_expect(p, FE_TOK_RPAREN))
             return NULL;
-        if (!parse_table_alias(p, &n->u.subquery_ref.alias))
+        if (!parse_table_alias(p, &n->u.subquery_ref.alias, &n->u.subquery_ref.col_aliases))
             return NULL;
         n->end = p->prev_end;
         return n;
@@ -273,7 +299,7 @@ static fe_ast *parse_table_primary(fe_parser *p) {
         return NULL;
     if (fe_peek(p, 0)->kind == FE_TOK_LPAREN)
         return fe_unsupported(p, pos, "table functions are not supported yet");
-    if (!parse_table_alias(p, &n->u.table_ref.alias))
+    if (!parse_table_alias(p, &n->u.table_ref.alias, &n->u.table_ref.col_aliases))
         return NULL;
     n->end = p->prev_end;
     return n;
@@ -310,21 +336,9 @@ static bool parse_join_condition(fe_parser *p, fe_ast *j) {
         return true;
     if (fe_accept_kw(p, FE_KW_ON))
         return (j->u.join.on = fe_parse_expr(p)) != NULL;
-    if (!fe_expect_kw(p, FE_KW_USING) || !fe_expect(p, FE_TOK_LPAREN))
+    if (!fe_expect_kw(p, FE_KW_USING))
         return false;
-    fe_list_builder lb = {0};
-    do {
-        int pos;
-        char *name = fe_parse_name(p, &pos);
-        fe_ast *c = name ? fe_node(p, FE_AST_COLUMN_REF, pos) : NULL;
-        if (!c)
-            return false;
-        c->u.column_ref.name = name;
-        if (!fe_list_push(p, &lb, c))
-            return false;
-    } while (fe_accept(p, FE_TOK_COMMA));
-    j->u.join.using_cols = lb.list;
-    return fe_expect(p, FE_TOK_RPAREN);
+    return fe_parse_name_list(p, &j->u.join.using_cols);
 }
 
 /* table_primary { join } */
@@ -332,12 +346,13 @@ static fe_ast *parse_from_item(fe_parser *p) {
     if (++p->depth > FE_MAX_DEPTH)
         return fe_parse_error(p, QE_SYNTAX, "54001", fe_peek(p, 0)->start,
                               "stack depth limit exceeded");
+    int depth = p->depth;
     fe_ast *left = parse_table_primary(p);
     for (;;) {
         fe_join_kind kind;
         bool natural = false;
         int pos = 0;
-        if (!left || !parse_join_kind(p, &kind, &natural, &pos))
+        if (!left || !parse_join_kind(p, &kind, &natural, &pos) || !chain_step(p))
             break;
         fe_ast *j = fe_node(p, FE_AST_JOIN, pos);
         if (!j)
@@ -351,14 +366,15 @@ static fe_ast *parse_from_item(fe_parser *p) {
         j->end = p->prev_end;
         left = j;
     }
-    p->depth--;
+    p->depth = depth - 1;
     return p->failed ? NULL : left;
 }
 
 /* FROM item {, item}: a comma is a cross join. */
 static fe_ast *parse_from(fe_parser *p) {
+    int depth = p->depth;
     fe_ast *left = parse_from_item(p);
-    while (left && fe_peek(p, 0)->kind == FE_TOK_COMMA) {
+    while (left && fe_peek(p, 0)->kind == FE_TOK_COMMA && chain_step(p)) {
         fe_token comma = fe_advance(p);
         fe_ast *j = fe_node(p, FE_AST_JOIN, comma.start);
         if (!j)
@@ -371,7 +387,242 @@ static fe_ast *parse_from(fe_parser *p) {
         j->end = p->prev_end;
         left = j;
     }
-    return left;
+    p->depth = depth;
+    return p->failed ? NULL : left;
+}
+
+/* ---- GROUP BY, WINDOW, OVER --------------------------------------------------------- */
+
+static fe_ast *parse_grouping_element(fe_parser *p, bool in_sets);
+
+/* ( [elem {, elem}] ) as a LIST grouping set (elements: expressions). */
+static fe_ast *parse_paren_list(fe_parser *p) {
+    fe_token lp = fe_advance(p); /* ( */
+    fe_ast *n = fe_node(p, FE_AST_GROUPING_SET, lp.start);
+    if (!n)
+        return NULL;
+    n->u.grouping_set.kind = FE_GSET_LIST;
+    if (fe_peek(p, 0)->kind != FE_TOK_RPAREN &&
+        !fe_parse_expr_list(p, &n->u.grouping_set.items))
+        return NULL;
+    if (!fe_expect(p, FE_TOK_RPAREN))
+        return NULL;
+    n->end = p->prev_end;
+    return n;
+}
+
+/* Is a parenthesis at k a list "(a, b)" or "()" rather than a parenthesized expression? */
+static bool at_paren_list(fe_parser *p) {
+    if (fe_peek(p, 0)->kind != FE_TOK_LPAREN)
+        return false;
+    if (fe_peek(p, 1)->kind == FE_TOK_RPAREN)
+        return true;
+    /* scan to the matching parenthesis: a top-level comma makes it a list */
+    fe_lexer lx = p->lex;
+    fe_token t = *fe_peek(p, 1);
+    uint32_t k = 1;
+    int depth = 1;
+    rt_error scratch = {0};
+    for (uint32_t steps = 0; steps < 100000; steps++) {
+        if (k < p->n_la)
+            t = p->la[k];
+        else if (fe_lexer_next(&lx, &t, &scratch) != QE_OK)
+            return false;
+        k++;
+        if (t.kind == FE_TOK_EOF)
+            return false;
+        if (t.kind == FE_TOK_LPAREN)
+            depth++;
+        else if (t.kind == FE_TOK_RPAREN && --depth == 0)
+            return false;
+        else if (t.kind == FE_TOK_COMMA && depth == 1)
+            return true;
+    }
+    return false;
+}
+
+/* ROLLUP (...) | CUBE (...) | GROUPING SETS (...) */
+static fe_ast *parse_grouping_construct(fe_parser *p, fe_gset_kind kind) {
+    fe_token kw = fe_advance(p);
+    if (kind == FE_GSET_SETS)
+        fe_advance(p); /* SETS */
+    fe_ast *n = fe_node(p, FE_AST_GROUPING_SET, kw.start);
+    if (!n || !fe_expect(p, FE_TOK_LPAREN))
+        return NULL;
+    n->u.grouping_set.kind = kind;
+    fe_list_builder lb = {0};
+    do {
+        if (!fe_list_push(p, &lb, parse_grouping_element(p, kind == FE_GSET_SETS)))
+            return NULL;
+    } while (fe_accept(p, FE_TOK_COMMA));
+    n->u.grouping_set.items = lb.list;
+    if (!fe_expect(p, FE_TOK_RPAREN))
+        return NULL;
+    n->end = p->prev_end;
+    return n;
+}
+
+/* One GROUP BY element: an expression, (list), (), ROLLUP/CUBE/GROUPING SETS. */
+static fe_ast *parse_grouping_element(fe_parser *p, bool in_sets) {
+    if (at_word(p, 0, "rollup") && fe_peek(p, 1)->kind == FE_TOK_LPAREN)
+        return parse_grouping_construct(p, FE_GSET_ROLLUP);
+    if (at_word(p, 0, "cube") && fe_peek(p, 1)->kind == FE_TOK_LPAREN)
+        return parse_grouping_construct(p, FE_GSET_CUBE);
+    if (at_word(p, 0, "grouping") && at_word(p, 1, "sets"))
+        return parse_grouping_construct(p, FE_GSET_SETS);
+    if (at_paren_list(p))
+        return parse_paren_list(p);
+    (void)in_sets;
+    return fe_parse_expr(p);
+}
+
+static bool parse_group_by(fe_parser *p, fe_list *out) {
+    fe_list_builder lb = {0};
+    fe_accept_kw(p, FE_KW_ALL);
+    do {
+        if (!fe_list_push(p, &lb, parse_grouping_element(p, false)))
+            return false;
+    } while (fe_accept(p, FE_TOK_COMMA));
+    *out = lb.list;
+    return true;
+}
+
+static bool parse_order_by(fe_parser *p, fe_list *out);
+
+/* UNBOUNDED PRECEDING | n PRECEDING | CURRENT ROW | n FOLLOWING | UNBOUNDED FOLLOWING */
+static bool parse_frame_bound(fe_parser *p, plan_frame_bound *bound, fe_ast **offset) {
+    if (at_word(p, 0, "unbounded")) {
+        fe_advance(p);
+        if (at_word(p, 0, "preceding"))
+            *bound = PLAN_FRAME_UNBOUNDED_PRECEDING;
+        else if (at_word(p, 0, "following"))
+            *bound = PLAN_FRAME_UNBOUNDED_FOLLOWING;
+        else
+            return fe_syntax_error(p, fe_peek(p, 0)), false;
+        fe_advance(p);
+        return true;
+    }
+    if (at_word(p, 0, "current") && at_word(p, 1, "row")) {
+        fe_advance(p);
+        fe_advance(p);
+        *bound = PLAN_FRAME_CURRENT_ROW;
+        return true;
+    }
+    if (!(*offset = fe_parse_expr(p)))
+        return false;
+    if (at_word(p, 0, "preceding"))
+        *bound = PLAN_FRAME_PRECEDING;
+    else if (at_word(p, 0, "following"))
+        *bound = PLAN_FRAME_FOLLOWING;
+    else
+        return fe_syntax_error(p, fe_peek(p, 0)), false;
+    fe_advance(p);
+    return true;
+}
+
+/* ROWS|RANGE bound | ROWS|RANGE BETWEEN bound AND bound */
+static bool parse_frame(fe_parser *p, fe_ast *w) {
+    w->u.window_spec.has_frame = true;
+    w->u.window_spec.rows = at_word(p, 0, "rows");
+    w->u.window_spec.frame_pos = fe_advance(p).start;
+    w->u.window_spec.end = PLAN_FRAME_CURRENT_ROW;
+    if (!fe_accept_kw(p, FE_KW_BETWEEN))
+        return parse_frame_bound(p, &w->u.window_spec.start, &w->u.window_spec.start_offset);
+    return parse_frame_bound(p, &w->u.window_spec.start, &w->u.window_spec.start_offset) &&
+           fe_expect_kw(p, FE_KW_AND) &&
+           parse_frame_bound(p, &w->u.window_spec.end, &w->u.window_spec.end_offset);
+}
+
+/* ( [name] [PARTITION BY ...] [ORDER BY ...] [frame] ) */
+static fe_ast *parse_window_body(fe_parser *p) {
+    const fe_token *t = fe_peek(p, 0);
+    fe_ast *w = fe_node(p, FE_AST_WINDOW_SPEC, t->start);
+    if (!w || !fe_expect(p, FE_TOK_LPAREN))
+        return NULL;
+    w->u.window_spec.start = PLAN_FRAME_UNBOUNDED_PRECEDING;
+    w->u.window_spec.end = PLAN_FRAME_CURRENT_ROW;
+    t = fe_peek(p, 0);
+    if (fe_token_is_name(t) && !at_word(p, 0, "partition") && !at_word(p, 0, "rows") &&
+        !at_word(p, 0, "range")) {
+        w->u.window_spec.ref_pos = t->start;
+        if (!(w->u.window_spec.ref = fe_parse_name(p, NULL)))
+            return NULL;
+    }
+    if (at_word(p, 0, "partition")) {
+        fe_advance(p);
+        if (!fe_expect_kw(p, FE_KW_BY) || !fe_parse_expr_list(p, &w->u.window_spec.partition))
+            return NULL;
+    }
+    if (fe_accept_kw(p, FE_KW_ORDER) && !parse_order_by(p, &w->u.window_spec.order))
+        return NULL;
+    if ((at_word(p, 0, "rows") || at_word(p, 0, "range")) && !parse_frame(p, w))
+        return NULL;
+    if (at_word(p, 0, "groups") || at_word(p, 0, "exclude"))
+        return fe_unsupported(p, fe_peek(p, 0)->start,
+                              "GROUPS frames and EXCLUDE are not supported yet");
+    if (!fe_expect(p, FE_TOK_RPAREN))
+        return NULL;
+    w->end = p->prev_end;
+    return w;
+}
+
+fe_ast *fe_parse_over(fe_parser *p) {
+    fe_advance(p); /* OVER */
+    const fe_token *t = fe_peek(p, 0);
+    if (t->kind == FE_TOK_LPAREN)
+        return parse_window_body(p);
+    fe_ast *w = fe_node(p, FE_AST_WINDOW_SPEC, t->start);
+    if (!w)
+        return NULL;
+    w->u.window_spec.ref_pos = t->start;
+    w->u.window_spec.start = PLAN_FRAME_UNBOUNDED_PRECEDING;
+    w->u.window_spec.end = PLAN_FRAME_CURRENT_ROW;
+    return (w->u.window_spec.ref = fe_parse_name(p, NULL)) ? w : NULL;
+}
+
+/* WINDOW name AS (...) {, name AS (...)} */
+static bool parse_window_clause(fe_parser *p, fe_list *out) {
+    fe_list_builder lb = {0};
+    do {
+        int pos;
+        char *name = fe_parse_name(p, &pos);
+        if (!name || !fe_expect_kw(p, FE_KW_AS))
+            return false;
+        fe_ast *w = parse_window_body(p);
+        if (!w)
+            return false;
+        w->u.window_spec.name = name;
+        w->pos = pos;
+        if (!fe_list_push(p, &lb, w))
+            return false;
+    } while (fe_accept(p, FE_TOK_COMMA));
+    *out = lb.list;
+    return true;
+}
+
+bool fe_at_quantified_subquery(fe_parser *p) {
+    const fe_token *t = fe_peek(p, 0);
+    if (t->kind != FE_TOK_IDENT ||
+        (t->kw != FE_KW_ANY && t->kw != FE_KW_SOME && t->kw != FE_KW_ALL))
+        return false;
+    return fe_peek(p, 1)->kind == FE_TOK_LPAREN && at_query_start(p, 2);
+}
+
+fe_ast *fe_parse_quantified(fe_parser *p, fe_ast *left, plan_op_kind op, int pos) {
+    fe_token q = fe_advance(p); /* ANY/SOME/ALL */
+    fe_ast *n = fe_node(p, FE_AST_SUBQUERY, pos);
+    if (!n)
+        return NULL;
+    fe_advance(p); /* ( */
+    n->start = left->start;
+    n->u.subquery.kind = q.kw == FE_KW_ALL ? FE_SUBQ_ALL : FE_SUBQ_ANY;
+    n->u.subquery.arg = left;
+    n->u.subquery.op = op;
+    if (!(n->u.subquery.query = fe_parse_query(p)) || !fe_expect(p, FE_TOK_RPAREN))
+        return NULL;
+    n->end = p->prev_end;
+    n->height = left->height + 1;
+    return n;
 }
 
 static fe_ast *parse_select_core(fe_parser *p) {
@@ -382,8 +633,11 @@ static fe_ast *parse_select_core(fe_parser *p) {
     if (fe_at_kw(p, FE_KW_DISTINCT)) {
         fe_advance(p);
         n->u.select.distinct = true;
-        if (fe_at_kw(p, FE_KW_ON))
-            return fe_unsupported(p, fe_peek(p, 0)->start, "DISTINCT ON is not supported yet");
+        if (fe_accept_kw(p, FE_KW_ON)) {
+            if (!fe_expect(p, FE_TOK_LPAREN) ||
+                !fe_parse_expr_list(p, &n->u.select.distinct_on) || !fe_expect(p, FE_TOK_RPAREN))
+                return NULL;
+        }
     } else {
         fe_accept_kw(p, FE_KW_ALL);
     }
@@ -394,13 +648,15 @@ static fe_ast *parse_select_core(fe_parser *p) {
     if (fe_accept_kw(p, FE_KW_WHERE) && !(n->u.select.where = fe_parse_expr(p)))
         return NULL;
     if (fe_accept_kw(p, FE_KW_GROUP)) {
-        if (!fe_expect_kw(p, FE_KW_BY) || !fe_parse_expr_list(p, &n->u.select.group_by))
+        if (!fe_expect_kw(p, FE_KW_BY) || !parse_group_by(p, &n->u.select.group_by))
             return NULL;
     }
     if (fe_accept_kw(p, FE_KW_HAVING) && !(n->u.select.having = fe_parse_expr(p)))
         return NULL;
-    if (fe_at_kw(p, FE_KW_WINDOW))
-        return fe_unsupported(p, fe_peek(p, 0)->start, "WINDOW clauses are not supported yet");
+    if (fe_accept_kw(p, FE_KW_WINDOW) && !parse_window_clause(p, &n->u.select.windows))
+        return NULL;
+    if (fe_accept_kw(p, FE_KW_QUALIFY) && !(n->u.select.qualify = fe_parse_expr(p)))
+        return NULL;
     n->end = p->prev_end;
     return n;
 }
@@ -471,27 +727,31 @@ static fe_ast *parse_setop_rest(fe_parser *p, fe_ast *left, fe_setop_kind op,
 
 /* INTERSECT binds tighter than UNION and EXCEPT. */
 static fe_ast *parse_intersect_expr(fe_parser *p) {
+    int depth = p->depth;
     fe_ast *left = parse_query_primary(p);
-    while (left && fe_at_kw(p, FE_KW_INTERSECT))
+    while (left && fe_at_kw(p, FE_KW_INTERSECT) && chain_step(p))
         left = parse_setop_rest(p, left, FE_SETOP_INTERSECT, parse_query_primary);
-    return left;
+    p->depth = depth;
+    return p->failed ? NULL : left;
 }
 
 static fe_ast *parse_setop_expr(fe_parser *p) {
+    int depth = p->depth;
     fe_ast *left = parse_intersect_expr(p);
-    while (left && (fe_at_kw(p, FE_KW_UNION) || fe_at_kw(p, FE_KW_EXCEPT))) {
+    while (left && (fe_at_kw(p, FE_KW_UNION) || fe_at_kw(p, FE_KW_EXCEPT)) && chain_step(p)) {
         fe_setop_kind op = fe_at_kw(p, FE_KW_UNION) ? FE_SETOP_UNION : FE_SETOP_EXCEPT;
         left = parse_setop_rest(p, left, op, parse_intersect_expr);
     }
-    return left;
+    p->depth = depth;
+    return p->failed ? NULL : left;
 }
 
 /* WITH name AS (query), ... */
-static bool parse_with(fe_parser *p, fe_list *out) {
+static bool parse_with(fe_parser *p, fe_list *out, bool *recursive) {
     fe_advance(p); /* WITH */
     if (at_word(p, 0, "recursive")) {
-        fe_unsupported(p, fe_peek(p, 0)->start, "WITH RECURSIVE is not supported yet");
-        return false;
+        fe_advance(p);
+        *recursive = true;
     }
     fe_list_builder lb = {0};
     do {
@@ -501,11 +761,15 @@ static bool parse_with(fe_parser *p, fe_list *out) {
         if (!cte)
             return false;
         cte->u.cte.name = name;
-        if (fe_peek(p, 0)->kind == FE_TOK_LPAREN) {
-            fe_unsupported(p, fe_peek(p, 0)->start, "column lists in WITH are not supported yet");
+        if (fe_peek(p, 0)->kind == FE_TOK_LPAREN && !fe_parse_name_list(p, &cte->u.cte.col_names))
             return false;
-        }
-        if (!fe_expect_kw(p, FE_KW_AS) || !fe_expect(p, FE_TOK_LPAREN) ||
+        if (!fe_expect_kw(p, FE_KW_AS))
+            return false;
+        if (fe_at_kw(p, FE_KW_NOT) && at_word(p, 1, "materialized"))
+            fe_advance(p);
+        if (at_word(p, 0, "materialized"))
+            fe_advance(p);
+        if (!fe_expect(p, FE_TOK_LPAREN) ||
             !(cte->u.cte.query = fe_parse_query(p)) || !fe_expect(p, FE_TOK_RPAREN))
             return false;
         cte->end = p->prev_end;
@@ -555,7 +819,37 @@ typedef struct query_tail {
     int limit_pos;    /* offset of LIMIT/OFFSET, -1 if absent */
 } query_tail;
 
-/* LIMIT n | LIMIT ALL | OFFSET n [ROW|ROWS], in either order. */
+/* FETCH {FIRST|NEXT} [n] {ROW|ROWS} ONLY (after FETCH). */
+static bool parse_fetch(fe_parser *p, query_tail *qt) {
+    if (!fe_accept_kw(p, FE_KW_FIRST) && !at_word(p, 0, "next"))
+        return fe_syntax_error(p, fe_peek(p, 0)), false;
+    if (at_word(p, 0, "next"))
+        fe_advance(p);
+    if (!at_word(p, 0, "row") && !at_word(p, 0, "rows")) {
+        if (!(qt->limit = fe_parse_expr(p)))
+            return false;
+    } else {
+        fe_ast *one = fe_node(p, FE_AST_LITERAL, fe_peek(p, 0)->start);
+        if (!one || !(one->u.literal.text = rt_arena_strdup(p->arena, "1")))
+            return fe_oom(p), false;
+        one->u.literal.kind = FE_LIT_INTEGER;
+        one->u.literal.len = 1;
+        qt->limit = one;
+    }
+    if (!at_word(p, 0, "row") && !at_word(p, 0, "rows"))
+        return fe_syntax_error(p, fe_peek(p, 0)), false;
+    fe_advance(p);
+    if (fe_accept_kw(p, FE_KW_WITH)) {
+        fe_unsupported(p, p->prev_end - 4, "FETCH ... WITH TIES is not supported yet");
+        return false;
+    }
+    if (!at_word(p, 0, "only"))
+        return fe_syntax_error(p, fe_peek(p, 0)), false;
+    fe_advance(p);
+    return true;
+}
+
+/* LIMIT n | LIMIT ALL | OFFSET n [ROW|ROWS] | FETCH ..., in either order. */
 static bool parse_limit_offset(fe_parser *p, query_tail *qt) {
     for (;;) {
         const fe_token *t = fe_peek(p, 0);
@@ -576,9 +870,11 @@ static bool parse_limit_offset(fe_parser *p, query_tail *qt) {
                 ((r->len == 3 && strncasecmp(p->sql + r->start, "row", 3) == 0) ||
                  (r->len == 4 && strncasecmp(p->sql + r->start, "rows", 4) == 0)))
                 fe_advance(p);
-        } else if (t->kind == FE_TOK_IDENT && t->kw == FE_KW_FETCH) {
-            fe_unsupported(p, t->start, "FETCH is not supported yet");
-            return false;
+        } else if (t->kind == FE_TOK_IDENT && t->kw == FE_KW_FETCH && !qt->limit) {
+            qt->limit_pos = qt->limit_pos >= 0 ? qt->limit_pos : t->start;
+            fe_advance(p);
+            if (!parse_fetch(p, qt))
+                return false;
         } else {
             return true;
         }
@@ -587,7 +883,7 @@ static bool parse_limit_offset(fe_parser *p, query_tail *qt) {
 
 /* Attaches ORDER BY/LIMIT/OFFSET/WITH to a query body. */
 static fe_ast *attach_tail(fe_parser *p, fe_ast *body, const query_tail *qt, fe_list with,
-                           int with_pos) {
+                           int with_pos, bool recursive) {
     fe_list *order = NULL, *w = NULL;
     fe_ast **limit = NULL, **offset = NULL;
     if (body->kind == FE_AST_SELECT) {
@@ -615,8 +911,13 @@ static fe_ast *attach_tail(fe_parser *p, fe_ast *body, const query_tail *qt, fe_
         *order = qt->order_by;
     if (limit && qt->limit_pos >= 0)
         *limit = qt->limit, *offset = qt->offset;
-    if (w && with.n)
+    if (w && with.n) {
         *w = with;
+        if (body->kind == FE_AST_SELECT)
+            body->u.select.recursive = recursive;
+        else
+            body->u.setop.recursive = recursive;
+    }
     body->end = p->prev_end;
     return body;
 }
@@ -626,8 +927,9 @@ fe_ast *fe_parse_query(fe_parser *p) {
         return fe_parse_error(p, QE_SYNTAX, "54001", fe_peek(p, 0)->start,
                               "stack depth limit exceeded");
     fe_list with = {0};
+    bool recursive = false;
     int with_pos = fe_peek(p, 0)->start;
-    if (fe_at_kw(p, FE_KW_WITH) && !parse_with(p, &with))
+    if (fe_at_kw(p, FE_KW_WITH) && !parse_with(p, &with, &recursive))
         return NULL;
     fe_ast *body = parse_setop_expr(p);
     if (!body)
@@ -641,7 +943,7 @@ fe_ast *fe_parse_query(fe_parser *p) {
     if (!parse_limit_offset(p, &qt))
         return NULL;
     p->depth--;
-    return attach_tail(p, body, &qt, with, with_pos);
+    return attach_tail(p, body, &qt, with, with_pos, recursive);
 }
 
 /* ---- INSERT ------------------------------------------------------------------------- */
@@ -695,36 +997,56 @@ static fe_ast *parse_insert(fe_parser *p) {
 
 /* ---- CREATE TABLE / DROP TABLE ------------------------------------------------------ */
 
-/* True if the next token is the unreserved word w (lower case). */
-static bool at_word(fe_parser *p, uint32_t k, const char *w) {
+bool fe_at_word(fe_parser *p, uint32_t k, const char *w) {
     const fe_token *t = fe_peek(p, k);
     size_t n = strlen(w);
     return t->kind == FE_TOK_IDENT && (size_t)t->len == n &&
            strncasecmp(p->sql + t->start, w, n) == 0;
 }
 
-/* Column constraints after the type: only NULL is accepted today. */
-static bool parse_column_constraints(fe_parser *p) {
-    static const char *const words[] = {"primary",    "unique",  "check",    "references",
-                                        "constraint", "collate", "generated"};
+/* Column constraints after the type: [NOT] NULL, PRIMARY KEY, UNIQUE, DEFAULT expr,
+ * [CONSTRAINT name] before any of them; CHECK/REFERENCES/... are 0A000. */
+static bool parse_column_constraints(fe_parser *p, fe_ast *c) {
+    static const char *const words[] = {"check", "references", "collate", "generated"};
     for (;;) {
         const fe_token *t = fe_peek(p, 0);
         if (t->kind == FE_TOK_COMMA || t->kind == FE_TOK_RPAREN)
             return true;
+        if (at_word(p, 0, "constraint")) {
+            fe_advance(p);
+            if (!fe_parse_name(p, NULL))
+                return false;
+            continue;
+        }
         if (fe_accept_kw(p, FE_KW_NULL))
             continue;
         if (fe_at_kw(p, FE_KW_NOT) && fe_peek(p, 1)->kind == FE_TOK_IDENT &&
             fe_peek(p, 1)->kw == FE_KW_NULL) {
-            fe_unsupported(p, t->start, "NOT NULL constraints are not supported yet");
-            return false;
+            fe_advance(p);
+            fe_advance(p);
+            c->u.column_def.not_null = true;
+            continue;
         }
-        if (fe_at_kw(p, FE_KW_DEFAULT)) {
-            fe_unsupported(p, t->start, "column defaults are not supported yet");
-            return false;
+        if (at_word(p, 0, "primary") && at_word(p, 1, "key")) {
+            fe_advance(p);
+            fe_advance(p);
+            c->u.column_def.primary_key = c->u.column_def.not_null = true;
+            continue;
+        }
+        if (at_word(p, 0, "unique")) {
+            fe_advance(p);
+            c->u.column_def.unique = true;
+            continue;
+        }
+        if (fe_accept_kw(p, FE_KW_DEFAULT)) {
+            if (!(c->u.column_def.default_expr = fe_parse_expr(p)))
+                return false;
+            continue;
         }
         for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
             if (at_word(p, 0, words[i])) {
-                fe_unsupported(p, t->start, "column constraints are not supported yet");
+                fe_unsupported(p, t->start, "column constraints other than NOT NULL, PRIMARY KEY, "
+                                            "UNIQUE and DEFAULT are not supported yet");
                 return false;
             }
         }
@@ -743,24 +1065,73 @@ static bool at_table_constraint(fe_parser *p) {
     return at_word(p, 0, "constraint") && fe_peek(p, 2)->kind == FE_TOK_IDENT;
 }
 
+/* A table constraint: PRIMARY KEY (cols) is kept; UNIQUE (cols) is accepted and not
+ * enforced; the others are 0A000. */
+static bool parse_table_constraint(fe_parser *p, fe_ast *create) {
+    if (at_word(p, 0, "constraint")) {
+        fe_advance(p);
+        if (!fe_parse_name(p, NULL))
+            return false;
+    }
+    const fe_token *t = fe_peek(p, 0);
+    if (at_word(p, 0, "primary") && at_word(p, 1, "key")) {
+        int pos = t->start;
+        fe_advance(p);
+        fe_advance(p);
+        if (create->u.create_table.primary_key.n)
+            return fe_parse_error(p, QE_BIND, "42P16", pos,
+                                  "multiple primary keys for table \"%s\" are not allowed",
+                                  create->u.create_table.table),
+                   false;
+        return fe_parse_name_list(p, &create->u.create_table.primary_key);
+    }
+    if (at_word(p, 0, "unique") && fe_peek(p, 1)->kind == FE_TOK_LPAREN) {
+        fe_list ignored;
+        fe_advance(p);
+        return fe_parse_name_list(p, &ignored);
+    }
+    if (t->kind != FE_TOK_IDENT)
+        return fe_syntax_error(p, t), false;
+    fe_unsupported(p, t->start, "FOREIGN KEY and CHECK constraints are not supported yet");
+    return false;
+}
+
 static fe_ast *parse_column_def(fe_parser *p) {
-    if (at_table_constraint(p))
-        return fe_unsupported(p, fe_peek(p, 0)->start, "table constraints are not supported yet");
     int pos;
     char *name = fe_parse_name(p, &pos);
     fe_ast *c = name ? fe_node(p, FE_AST_COLUMN_DEF, pos) : NULL;
     if (!c)
         return NULL;
     c->u.column_def.name = name;
-    if (!(c->u.column_def.type = fe_parse_type(p)) || !parse_column_constraints(p))
+    if (!(c->u.column_def.type = fe_parse_type(p)) || !parse_column_constraints(p, c))
         return NULL;
     c->end = p->prev_end;
     return c;
 }
 
+/* ( column_def | table_constraint {, ...} ) */
+static bool parse_table_elements(fe_parser *p, fe_ast *n) {
+    fe_list_builder lb = {0};
+    if (!fe_expect(p, FE_TOK_LPAREN))
+        return false;
+    do {
+        if (at_table_constraint(p)) {
+            if (!parse_table_constraint(p, n))
+                return false;
+        } else if (!fe_list_push(p, &lb, parse_column_def(p))) {
+            return false;
+        }
+    } while (fe_accept(p, FE_TOK_COMMA));
+    n->u.create_table.columns = lb.list;
+    return fe_expect(p, FE_TOK_RPAREN);
+}
+
 static fe_ast *parse_create(fe_parser *p) {
     fe_token kw = fe_advance(p); /* CREATE */
     const fe_token *t = fe_peek(p, 0);
+    if ((at_word(p, 0, "or") && at_word(p, 1, "replace") && at_word(p, 2, "view")) ||
+        at_word(p, 0, "view"))
+        return fe_parse_create_view(p, kw.start);
     if (at_word(p, 0, "or") || at_word(p, 0, "temp") || at_word(p, 0, "temporary")) {
         int n = t->len < 32 ? t->len : 32;
         return fe_parse_error(p, QE_UNSUPPORTED, "0A000", t->start,
@@ -785,18 +1156,19 @@ static fe_ast *parse_create(fe_parser *p) {
     }
     if (!(n->u.create_table.table = parse_table_name(p, &n->u.create_table.table_pos)))
         return NULL;
-    if (fe_at_kw(p, FE_KW_AS))
-        return fe_unsupported(p, fe_peek(p, 0)->start, "CREATE TABLE AS is not supported yet");
-    if (!fe_expect(p, FE_TOK_LPAREN))
-        return NULL;
-    fe_list_builder lb = {0};
-    do {
-        if (!fe_list_push(p, &lb, parse_column_def(p)))
+    if (fe_accept_kw(p, FE_KW_AS)) {
+        if (!(n->u.create_table.query = fe_parse_query(p)))
             return NULL;
-    } while (fe_accept(p, FE_TOK_COMMA));
-    n->u.create_table.columns = lb.list;
-    if (!fe_expect(p, FE_TOK_RPAREN))
+        if (fe_accept_kw(p, FE_KW_WITH)) {
+            if (!at_word(p, 0, "data") && !at_word(p, 0, "no"))
+                return fe_syntax_error(p, fe_peek(p, 0));
+            if (at_word(p, 0, "no"))
+                return fe_unsupported(p, fe_peek(p, 0)->start, "WITH NO DATA is not supported yet");
+            fe_advance(p);
+        }
+    } else if (!parse_table_elements(p, n)) {
         return NULL;
+    }
     n->end = p->prev_end;
     return n;
 }
@@ -804,7 +1176,8 @@ static fe_ast *parse_create(fe_parser *p) {
 static fe_ast *parse_drop(fe_parser *p) {
     fe_token kw = fe_advance(p); /* DROP */
     const fe_token *t = fe_peek(p, 0);
-    if (!fe_at_kw(p, FE_KW_TABLE)) {
+    bool view = at_word(p, 0, "view");
+    if (!fe_at_kw(p, FE_KW_TABLE) && !view) {
         if (t->kind != FE_TOK_IDENT)
             return fe_syntax_error(p, t);
         int n = t->len < 32 ? t->len : 32;
@@ -821,6 +1194,7 @@ static fe_ast *parse_drop(fe_parser *p) {
             return NULL;
         n->u.drop_table.if_exists = true;
     }
+    n->u.drop_table.view = view;
     if (!(n->u.drop_table.table = parse_table_name(p, &n->u.drop_table.table_pos)))
         return NULL;
     if (fe_peek(p, 0)->kind == FE_TOK_COMMA)
@@ -906,6 +1280,72 @@ static fe_ast *parse_reset(fe_parser *p) {
 
 static fe_ast *parse_statement(fe_parser *p);
 
+/* A boolean option value: absent, TRUE/FALSE, ON/OFF, 1/0. */
+static bool parse_option_bool(fe_parser *p, bool *out) {
+    const fe_token *t = fe_peek(p, 0);
+    *out = true;
+    if (t->kind == FE_TOK_COMMA || t->kind == FE_TOK_RPAREN)
+        return true;
+    if (fe_accept_kw(p, FE_KW_TRUE) || fe_accept_kw(p, FE_KW_ON))
+        return true;
+    if (fe_accept_kw(p, FE_KW_FALSE) || at_word(p, 0, "off")) {
+        if (at_word(p, 0, "off"))
+            fe_advance(p);
+        *out = false;
+        return true;
+    }
+    if (t->kind == FE_TOK_INTEGER && t->len == 1 && (p->sql[t->start] == '0' || p->sql[t->start] == '1')) {
+        *out = p->sql[t->start] == '1';
+        fe_advance(p);
+        return true;
+    }
+    return fe_syntax_error(p, t), false;
+}
+
+/* ( ANALYZE [bool] | VERBOSE [bool] | COSTS [bool] | FORMAT TEXT|JSON {, ...} ) */
+static bool parse_explain_options(fe_parser *p, fe_ast *n) {
+    fe_advance(p); /* ( */
+    do {
+        const fe_token *t = fe_peek(p, 0);
+        bool flag;
+        if (fe_accept_kw(p, FE_KW_ANALYZE)) {
+            if (!parse_option_bool(p, &flag))
+                return false;
+            n->u.explain.analyze = flag;
+        } else if (at_word(p, 0, "verbose") || at_word(p, 0, "costs") || at_word(p, 0, "timing") ||
+                   at_word(p, 0, "summary") || at_word(p, 0, "buffers")) {
+            fe_advance(p);
+            if (!parse_option_bool(p, &flag))
+                return false;
+        } else if (at_word(p, 0, "format")) {
+            fe_advance(p);
+            if (at_word(p, 0, "json"))
+                n->u.explain.json = true;
+            else if (!at_word(p, 0, "text")) {
+                const fe_token *v = fe_peek(p, 0);
+                if (v->kind != FE_TOK_IDENT)
+                    return fe_syntax_error(p, v), false;
+                fe_token vt = *v;
+                char *word = fe_token_name(p, &vt);
+                return fe_parse_error(p, QE_SYNTAX, "22023", v->start,
+                                      "unrecognized value for EXPLAIN option \"format\": \"%s\"",
+                                      word ? word : "?"),
+                       false;
+            }
+            fe_advance(p);
+        } else if (t->kind == FE_TOK_IDENT) {
+            fe_token ot = *t;
+            char *word = fe_token_name(p, &ot);
+            return fe_parse_error(p, QE_SYNTAX, "42601", ot.start,
+                                  "unrecognized EXPLAIN option \"%s\"", word ? word : "?"),
+                   false;
+        } else {
+            return fe_syntax_error(p, t), false;
+        }
+    } while (fe_accept(p, FE_TOK_COMMA));
+    return fe_expect(p, FE_TOK_RPAREN);
+}
+
 static fe_ast *parse_explain(fe_parser *p) {
     fe_token kw = fe_advance(p); /* EXPLAIN */
     fe_ast *n = fe_node(p, FE_AST_EXPLAIN, kw.start);
@@ -914,11 +1354,16 @@ static fe_ast *parse_explain(fe_parser *p) {
     if (fe_accept_kw(p, FE_KW_ANALYZE))
         n->u.explain.analyze = true;
     const fe_token *t = fe_peek(p, 0);
-    if (t->kind == FE_TOK_LPAREN && !at_query_start(p, 1) && fe_peek(p, 1)->kind != FE_TOK_LPAREN)
-        return fe_unsupported(p, t->start, "EXPLAIN options are not supported yet");
+    if (t->kind == FE_TOK_LPAREN && !at_query_start(p, 1) && fe_peek(p, 1)->kind != FE_TOK_LPAREN) {
+        if (!parse_explain_options(p, n))
+            return NULL;
+        t = fe_peek(p, 0);
+    }
     bool ok = t->kind == FE_TOK_LPAREN ||
               (t->kind == FE_TOK_IDENT && (t->kw == FE_KW_SELECT || t->kw == FE_KW_WITH ||
-                                           t->kw == FE_KW_VALUES || t->kw == FE_KW_INSERT));
+                                           t->kw == FE_KW_VALUES || t->kw == FE_KW_INSERT ||
+                                           t->kw == FE_KW_CREATE || at_word(p, 0, "update") ||
+                                           at_word(p, 0, "delete")));
     if (!ok)
         return fe_syntax_error(p, t);
     if (!(n->u.explain.stmt = parse_statement(p)))
@@ -930,10 +1375,12 @@ static fe_ast *parse_explain(fe_parser *p) {
 /* Statements known from other SQL engines, reported as not supported yet. */
 static fe_ast *unsupported_statement(fe_parser *p, const fe_token *t) {
     static const char *const words[] = {
-        "update",  "delete",     "copy",     "alter",      "begin",    "commit", "rollback",
-        "call",    "pragma",     "truncate", "grant",      "revoke",   "vacuum", "analyze",
+        "alter",   "pragma",     "truncate", "grant",      "revoke",   "vacuum", "analyze",
         "attach",  "detach",     "load",     "install",    "export",   "import", "prepare",
-        "execute", "deallocate", "start",    "checkpoint", "describe", "merge",  "upsert"};
+        "execute", "deallocate", "checkpoint", "describe", "merge",  "upsert"};
+    fe_ast *stmt = fe_parse_other_statement(p);
+    if (stmt || p->failed)
+        return stmt;
     for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
         if (!at_word(p, 0, words[i]))
             continue;
@@ -962,7 +1409,7 @@ static fe_ast *parse_statement(fe_parser *p) {
     case FE_KW_DROP: return parse_drop(p);
     case FE_KW_SET: return parse_set(p);
     case FE_KW_RESET: return parse_reset(p);
-    case FE_KW_SHOW: return fe_unsupported(p, t->start, "SHOW is not supported yet");
+    case FE_KW_SHOW: return fe_parse_show(p);
     case FE_KW_EXPLAIN: return parse_explain(p);
     default: return unsupported_statement(p, t);
     }

@@ -50,8 +50,31 @@ static void out_printf(out_buf *o, const char *fmt, ...) {
         out_append(o, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
 }
 
-/* Appends "LINE n: <line>" and a caret line under byte `pos` of sql. Long lines are cut
- * to a window around the position, marked with "...", as psql does. */
+/* Byte offset of the character `n` characters after byte `from` of sql (UTF-8). */
+static size_t skip_chars(const char *sql, size_t from, size_t n) {
+    while (n > 0 && sql[from]) {
+        from++;
+        while (((unsigned char)sql[from] & 0xC0) == 0x80)
+            from++;
+        n--;
+    }
+    return from;
+}
+
+/* Characters (not UTF-8 continuation bytes) in sql[from, to). */
+static size_t count_chars(const char *sql, size_t from, size_t to) {
+    size_t n = 0;
+    for (size_t i = from; i < to; i++)
+        n += ((unsigned char)sql[i] & 0xC0) != 0x80;
+    return n;
+}
+
+#define LINE_DISPLAY 60   /* psql's DISPLAY_SIZE: longest excerpt, in characters */
+#define LINE_RIGHT_CUT 10 /* psql's MIN_RIGHT_CUT: keep this much text after the caret */
+
+/* Appends "LINE n: <line>" and a caret line under byte `pos` of sql. Lines longer than
+ * 60 characters are cut around the position and marked with "...", exactly as psql's
+ * reportErrorPosition does (one column per character, tabs shown as blanks). */
 static void out_position(out_buf *o, const char *sql, size_t pos) {
     size_t len = strlen(sql);
     if (pos > len)
@@ -64,17 +87,26 @@ static void out_position(out_buf *o, const char *sql, size_t pos) {
     size_t line_end = pos;
     while (line_end < len && sql[line_end] != '\n')
         line_end++;
-    /* Keep at most ~60 bytes before and ~40 after the position. */
-    size_t from = line_start, to = line_end;
+    /* Character indexes within the line: [beg, end) is shown, loc gets the caret. */
+    size_t loc = count_chars(sql, line_start, pos), beg = 0;
+    size_t end = loc + count_chars(sql, pos, line_end);
     bool cut_front = false, cut_back = false;
-    if (pos - from > 60) {
-        from = pos - 50;
-        cut_front = true;
+    if (end - beg > LINE_DISPLAY) {
+        if (beg + LINE_DISPLAY >= loc + LINE_RIGHT_CUT) {
+            end = beg + LINE_DISPLAY;
+            cut_back = true;
+        } else {
+            if (loc + LINE_RIGHT_CUT < end) {
+                end = loc + LINE_RIGHT_CUT;
+                cut_back = true;
+            }
+            if (end - beg > LINE_DISPLAY) {
+                beg = end - LINE_DISPLAY;
+                cut_front = true;
+            }
+        }
     }
-    if (to - pos > 40) {
-        to = pos + 30;
-        cut_back = true;
-    }
+    size_t from = skip_chars(sql, line_start, beg), to = skip_chars(sql, from, end - beg);
     char prefix[32];
     int plen = snprintf(prefix, sizeof prefix, "LINE %zu: ", line_no);
     out_append(o, prefix, (size_t)plen);
@@ -85,9 +117,7 @@ static void out_position(out_buf *o, const char *sql, size_t pos) {
     if (cut_back)
         out_append(o, "...", 3);
     out_append(o, "\n", 1);
-    size_t col = (size_t)plen + (cut_front ? 3 : 0);
-    for (size_t i = from; i < pos; i++) /* count characters, not UTF-8 continuation bytes */
-        col += ((unsigned char)sql[i] & 0xC0) != 0x80;
+    size_t col = (size_t)plen + (cut_front ? 3 : 0) + (loc - beg);
     for (size_t i = 0; i < col; i++)
         out_append(o, " ", 1);
     out_append(o, "^\n", 2);

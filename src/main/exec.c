@@ -153,6 +153,8 @@ static qe_status exec_create_table(qe_session *s, const plan_node *n) {
     st = rt_catalog_create_table(e->catalog, n->u.create_table.table, n->u.create_table.n_cols,
                                  n->u.create_table.col_names, n->u.create_table.col_types, &t,
                                  &s->err);
+    if (st == QE_OK && n->u.create_table.col_typmods)
+        st = rt_table_set_typmods(t, n->u.create_table.col_typmods, &s->err);
     if (st == QE_OK && e->coord) {
         st = dist_coordinator_wait(e->coord, e->cfg.min_workers, e->cfg.worker_wait_ms, &s->err);
         if (st == QE_OK)
@@ -181,6 +183,25 @@ static qe_status exec_drop_table(qe_session *s, const plan_node *n) {
         if (st == QE_OK && e->coord)
             st = dist_drop_table(e->coord, n->u.drop_table.table, &s->err);
     }
+    pthread_mutex_unlock(&e->ddl_lock);
+    return st;
+}
+
+/* CREATE [OR REPLACE] VIEW / DROP VIEW: views live in the coordinator's catalog only
+ * (they are expanded at bind time). */
+static qe_status exec_view_ddl(qe_session *s, rt_arena *arena, const plan_node *n) {
+    qe_engine *e = s->engine;
+    pthread_mutex_lock(&e->ddl_lock);
+    qe_status st;
+    if (n->kind == PLAN_LOGICAL_CREATE_VIEW)
+        st = rt_catalog_create_view(e->catalog, n->u.create_view.name, n->u.create_view.sql,
+                                    n->u.create_view.n_names, n->u.create_view.col_names,
+                                    n->u.create_view.or_replace, &s->err);
+    else if (!rt_catalog_find_view(e->catalog, n->u.drop_table.table, arena) &&
+             n->u.drop_table.if_exists)
+        st = QE_OK;
+    else
+        st = rt_catalog_drop_view(e->catalog, n->u.drop_table.table, &s->err);
     pthread_mutex_unlock(&e->ddl_lock);
     return st;
 }
@@ -251,7 +272,18 @@ qe_status qe_stmt_execute(qe_stmt *stmt, qe_result **out) {
     qe_status st;
     switch (n->kind) {
     case PLAN_LOGICAL_CREATE_TABLE:
+        if (n->child) /* CREATE TABLE AS: refused by the physical planner for now */
+            return exec_query(s, stmt, out);
         st = exec_create_table(s, n);
+        break;
+    case PLAN_LOGICAL_CREATE_VIEW:
+    case PLAN_LOGICAL_DROP_VIEW:
+        st = exec_view_ddl(s, stmt->arena, n);
+        break;
+    case PLAN_LOGICAL_TRANSACTION:
+        if (n->u.transaction.kind == PLAN_TXN_ROLLBACK) /* refused: nothing can be undone */
+            return exec_query(s, stmt, out);
+        st = QE_OK; /* BEGIN/COMMIT: every statement commits on its own */
         break;
     case PLAN_LOGICAL_DROP_TABLE:
         st = exec_drop_table(s, n);

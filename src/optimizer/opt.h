@@ -22,6 +22,15 @@ qe_status opt_optimize(rt_arena *arena, plan_node *in, plan_node **out, rt_error
 qe_status opt_physical(rt_arena *arena, const plan_node *logical, plan_query **out,
                        rt_error *err);
 
+/*
+ * Refuses (0A000 "type date is not supported by the executor yet", at the offending
+ * expression) what the interpreter and codegen cannot run yet: types other than
+ * BOOLEAN/INTEGER/BIGINT/DOUBLE/VARCHAR, FUNC/CASE/PARAM expressions, operators over
+ * mixed types, aggregates other than count/sum/min/max/avg over numbers, DISTINCT and
+ * FILTER aggregates (exec_check.c).  Called once by opt_physical.
+ */
+qe_status opt_check_executable(const plan_node *logical, rt_error *err);
+
 /* Text renderings (qec --emit=logical|physical, EXPLAIN); malloc'd, NULL on OOM. */
 char *opt_print_logical(const plan_node *node);
 char *opt_print_physical(const plan_query *q);
@@ -56,6 +65,13 @@ bool opt_expr_equal(const plan_expr *a, const plan_expr *b);
  * to run time.  Strings are allocated in arena.
  */
 bool opt_const_cast(rt_arena *arena, const rt_value *in, qe_type to, rt_value *out);
+/* Callback of the expression walks: return false to stop the walk. */
+typedef bool (*opt_expr_fn)(const plan_expr *e, void *ctx);
+/* Visits e and its subexpressions in pre-order (not the plans of subqueries); returns
+ * false if fn stopped the walk.  e may be NULL. */
+bool opt_expr_walk(const plan_expr *e, opt_expr_fn fn, void *ctx);
+/* Walks every expression held by one logical node (not its inputs'). */
+bool opt_node_exprs_walk(const plan_node *n, opt_expr_fn fn, void *ctx);
 /* Folds constant subexpressions of e (see opt_optimize); returns e if nothing changed,
  * NULL on out-of-memory. */
 plan_expr *opt_fold_expr(rt_arena *arena, plan_expr *e);

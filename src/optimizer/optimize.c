@@ -178,6 +178,13 @@ static bool eval_op(rt_arena *arena, plan_op_kind op, qe_type type, const rt_val
 
 static bool is_const(const plan_expr *e) { return e && e->kind == PLAN_EXPR_CONST; }
 
+/* Keeps the type modifier of the expression a fold replaces (NULL passes through). */
+static plan_expr *with_typmod(plan_expr *e, int32_t typmod) {
+    if (e)
+        e->typmod = typmod;
+    return e;
+}
+
 static plan_expr *fold_op(rt_arena *arena, plan_expr *e) {
     plan_expr *a = opt_fold_expr(arena, e->u.op.args[0]);
     plan_expr *b = e->u.op.args[1] ? opt_fold_expr(arena, e->u.op.args[1]) : NULL;
@@ -186,11 +193,11 @@ static plan_expr *fold_op(rt_arena *arena, plan_expr *e) {
     if (is_const(a) && (!b || is_const(b))) {
         rt_value r;
         if (eval_op(arena, e->u.op.op, e->type, &a->u.value, b ? &b->u.value : NULL, &r))
-            return opt_expr_const(arena, &r, e->position);
+            return with_typmod(opt_expr_const(arena, &r, e->position), e->typmod);
     }
     if (a == e->u.op.args[0] && b == e->u.op.args[1])
         return e;
-    return opt_expr_op(arena, e->u.op.op, e->type, a, b, e->position);
+    return with_typmod(opt_expr_op(arena, e->u.op.op, e->type, a, b, e->position), e->typmod);
 }
 
 static plan_expr *fold_cast(rt_arena *arena, plan_expr *e) {
@@ -198,9 +205,10 @@ static plan_expr *fold_cast(rt_arena *arena, plan_expr *e) {
     if (!a)
         return NULL;
     rt_value r;
-    if (is_const(a) && opt_const_cast(arena, &a->u.value, e->type, &r))
-        return opt_expr_const(arena, &r, e->position);
-    return a == e->u.cast ? e : opt_expr_cast(arena, a, e->type, e->position);
+    if (is_const(a) && e->type != QE_TYPE_DECIMAL && opt_const_cast(arena, &a->u.value, e->type, &r))
+        return with_typmod(opt_expr_const(arena, &r, e->position), e->typmod);
+    return a == e->u.cast ? e
+                          : with_typmod(opt_expr_cast(arena, a, e->type, e->position), e->typmod);
 }
 
 plan_expr *opt_fold_expr(rt_arena *arena, plan_expr *e) {
@@ -283,6 +291,8 @@ static plan_node *fold_plan(rt_arena *arena, const plan_node *in) {
         return NULL;
     *n = *in;
     if (in->child && !(n->child = fold_plan(arena, in->child)))
+        return NULL;
+    if (in->right && !(n->right = fold_plan(arena, in->right)))
         return NULL;
     return fold_node_exprs(arena, n) ? n : NULL;
 }

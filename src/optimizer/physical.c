@@ -456,9 +456,79 @@ static bool plan_insert(phys_builder *pb, const plan_node *n, plan_query *q) {
     return pipe_close(pb, &p, sink);
 }
 
+/* ---- what the executor cannot run yet ----------------------------------------------- */
+
+static bool refuse_expr(const plan_expr *e, void *ctx) {
+    const char **why = ctx;
+    if (e->kind == PLAN_EXPR_SUBQUERY || e->kind == PLAN_EXPR_OUTER_COLUMN)
+        *why = "subqueries are not supported by the executor yet";
+    else if (e->kind == PLAN_EXPR_GROUPING)
+        *why = "GROUPING is not supported by the executor yet";
+    return *why == NULL;
+}
+
+/* Why a logical node cannot run (NULL if it can, as far as this node goes). */
+static const char *refuse_node(const plan_node *n) {
+    switch (n->kind) {
+    case PLAN_LOGICAL_JOIN: return "joins are not supported by the executor yet";
+    case PLAN_LOGICAL_SETOP:
+        return n->u.setop.op == PLAN_SETOP_UNION       ? "UNION is not supported by the executor yet"
+               : n->u.setop.op == PLAN_SETOP_INTERSECT ? "INTERSECT is not supported by the "
+                                                         "executor yet"
+                                                       : "EXCEPT is not supported by the executor "
+                                                         "yet";
+    case PLAN_LOGICAL_WINDOW: return "window functions are not supported by the executor yet";
+    case PLAN_LOGICAL_DISTINCT_ON: return "DISTINCT ON is not supported by the executor yet";
+    case PLAN_LOGICAL_RECURSIVE_CTE:
+    case PLAN_LOGICAL_WORKTABLE_SCAN:
+        return "recursive queries are not supported by the executor yet";
+    case PLAN_LOGICAL_AGGREGATE:
+        if (n->u.aggregate.n_sets)
+            return "grouping sets are not supported by the executor yet";
+        break;
+    case PLAN_LOGICAL_DELETE: return "DELETE is not supported yet";
+    case PLAN_LOGICAL_UPDATE: return "UPDATE is not supported yet";
+    case PLAN_LOGICAL_COPY: return "COPY is not supported yet";
+    case PLAN_LOGICAL_CALL: return "CALL is not supported yet";
+    case PLAN_LOGICAL_CREATE_VIEW: return "CREATE VIEW is not supported by the executor yet";
+    case PLAN_LOGICAL_DROP_VIEW: return "DROP VIEW is not supported by the executor yet";
+    case PLAN_LOGICAL_SHOW: return "SHOW is not supported by the executor yet";
+    case PLAN_LOGICAL_TRANSACTION:
+        return n->u.transaction.kind == PLAN_TXN_ROLLBACK ? "ROLLBACK is not supported yet"
+                                                          : "transactions are not supported yet";
+    case PLAN_LOGICAL_CREATE_TABLE:
+        if (n->child)
+            return "CREATE TABLE AS is not supported by the executor yet";
+        break;
+    default: break;
+    }
+    const char *why = NULL;
+    opt_node_exprs_walk(n, refuse_expr, &why);
+    return why;
+}
+
+/* 0A000 for the first node (pre-order, left before right) the executor cannot run. */
+static bool refuse_unsupported(phys_builder *pb, const plan_node *n) {
+    for (; n; n = n->child) {
+        const char *why = refuse_node(n);
+        if (why) {
+            rt_error_set(pb->err, QE_UNSUPPORTED, "0A000", -1, "%s", why);
+            pb->failed = true;
+            return false;
+        }
+        if (n->right && !refuse_unsupported(pb, n->right))
+            return false;
+    }
+    return true;
+}
+
 qe_status opt_physical(rt_arena *arena, const plan_node *logical, plan_query **out, rt_error *err) {
     phys_builder pb = {.arena = arena, .err = err};
     *out = NULL;
+    if (logical && !refuse_unsupported(&pb, logical))
+        return err->status;
+    if (logical && logical->kind != PLAN_LOGICAL_EXPLAIN && opt_check_executable(logical, err))
+        return err->status;
     plan_query *q = rt_arena_calloc(arena, sizeof *q);
     if (!q)
         return rt_error_set(err, QE_NOMEM, "53200", -1, "out of memory");

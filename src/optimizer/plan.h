@@ -19,12 +19,20 @@
 
 /* ---- expressions -------------------------------------------------------------------- */
 
+#include "plan_funcs.h" /* PLAN_FUNC_LIST: the function catalog */
+
 /* X(name, text) */
 #define PLAN_EXPR_LIST(X)                                                      \
     X(CONST, "const")   /* u.value */                                          \
     X(COLUMN, "column") /* u.column: index into the input row */               \
     X(OP, "op")         /* u.op: operator applied to 1 or 2 args */            \
-    X(CAST, "cast")     /* u.cast: arg converted to type */
+    X(CAST, "cast")     /* u.cast: arg converted to type */                   \
+    X(SUBQUERY, "subquery") /* u.subquery: a bound query used as a value */    \
+    X(OUTER_COLUMN, "outer_column") /* u.outer: column of an enclosing query */ \
+    X(GROUPING, "grouping") /* u.grouping: grouping(...) over grouping sets */ \
+    X(FUNC, "func")     /* u.func: scalar function of the catalog (plan_funcs.h) */ \
+    X(CASE, "case")     /* u.case_: searched CASE (the simple form is desugared) */ \
+    X(PARAM, "param")   /* u.param: statement parameter $n / ? */
 
 typedef enum plan_expr_kind {
 #define PLAN_X_ENUM(name, text) PLAN_EXPR_##name,
@@ -34,7 +42,9 @@ typedef enum plan_expr_kind {
 
 /*
  * X(name, sql, arity) -- scalar operators.  The binder makes both arguments of a
- * binary operator the same type (casting), except AND/OR/NOT (BOOLEAN).  Arithmetic
+ * binary operator the same type (casting), except AND/OR/NOT (BOOLEAN) and date/time
+ * arithmetic (date +- integer, timestamp +- interval, interval * double, ...: the
+ * result type tells the operation; see src/frontend/bind_oper.c).  Arithmetic
  * on integers is checked (overflow: 22003); division by zero: 22012; integer
  * division truncates.  Comparisons and arithmetic propagate NULL; AND/OR use SQL's
  * three-valued logic; IS [NOT] NULL never returns NULL.
@@ -65,10 +75,42 @@ typedef enum plan_op_kind {
 #undef PLAN_X_ENUM
 } plan_op_kind;
 
+/* X(name, text) -- forms of subquery expressions.  IN is ANY with "="; NOT IN and NOT
+ * EXISTS are NOT over the subquery expression (PostgreSQL's representation). */
+#define PLAN_SUBQUERY_LIST(X)                                                  \
+    X(SCALAR, "scalar") /* one column, at most one row; NULL if empty */       \
+    X(EXISTS, "EXISTS")                                                        \
+    X(ANY, "ANY")       /* left op ANY (subquery); IN */                       \
+    X(ALL, "ALL")       /* left op ALL (subquery) */
+
+typedef enum plan_subquery_kind {
+#define PLAN_X_ENUM(name, text) PLAN_SUBQUERY_##name,
+    PLAN_SUBQUERY_LIST(PLAN_X_ENUM)
+#undef PLAN_X_ENUM
+} plan_subquery_kind;
+
+struct plan_node;
+
+/*
+ * Type modifiers (plan_expr.typmod, plan_node.typmods), like PostgreSQL's typmod;
+ * 0 = none.  DECIMAL: PLAN_TYPMOD_DECIMAL(p, s), 1 <= p <= 38, 0 <= s <= p (0 reads as
+ * DECIMAL(18, 3), DuckDB's default).  VARCHAR: n for VARCHAR(n); n | PLAN_TYPMOD_CHAR
+ * for CHAR(n) (blank-padded: values are padded to n, comparisons ignore trailing
+ * blanks).  Other types: 0.
+ */
+#define PLAN_DECIMAL_MAX_PRECISION 38
+#define PLAN_TYPMOD_CHAR 0x40000000
+#define PLAN_TYPMOD_DECIMAL(p, s) ((int32_t)(((p) << 8) | (s)))
+#define PLAN_DECIMAL_PRECISION(tm) ((tm) ? (int)((tm) >> 8) : 18)
+#define PLAN_DECIMAL_SCALE(tm) ((tm) ? (int)((tm) & 0xff) : 3)
+#define PLAN_TYPMOD_IS_CHAR(tm) (((tm) & PLAN_TYPMOD_CHAR) != 0)
+#define PLAN_TYPMOD_LENGTH(tm) ((tm) & ~PLAN_TYPMOD_CHAR) /* VARCHAR/CHAR length */
+
 typedef struct plan_expr {
     plan_expr_kind kind;
     qe_type type;    /* result type */
     int position;    /* byte offset in the SQL text (for runtime errors), -1 if none */
+    int32_t typmod;  /* type modifier of the result (PLAN_TYPMOD_*), 0 = none */
     union {
         rt_value value;          /* CONST (type equals expr type; strings in plan arena) */
         uint32_t column;         /* COLUMN */
@@ -77,6 +119,42 @@ typedef struct plan_expr {
             struct plan_expr *args[2]; /* args[1] NULL for unary ops */
         } op;                    /* OP */
         struct plan_expr *cast;  /* CAST: the argument */
+        struct {
+            plan_subquery_kind kind;
+            plan_op_kind op;         /* ANY/ALL: comparison of left with each row */
+            struct plan_expr *left;  /* ANY/ALL: the left operand, else NULL */
+            struct plan_node *plan;  /* the bound subquery (its own column numbering) */
+            bool correlated;         /* the plan contains OUTER_COLUMNs referring to
+                                        this query or further out: the optimizer must
+                                        unnest or evaluate it per row */
+        } subquery;                  /* SUBQUERY (type: BOOLEAN, or the scalar's type) */
+        struct {
+            uint32_t depth;          /* 1: the query directly enclosing the subquery */
+            uint32_t column;         /* column of that query's FROM row (the input of
+                                        its WHERE), whatever clause the subquery is in */
+        } outer;                     /* OUTER_COLUMN */
+        struct {
+            uint32_t column;         /* the Aggregate's grouping-set id column */
+            uint32_t n_args;
+            uint32_t *groups;        /* n_args GROUP BY indexes; bit (n_args-1-i) of the
+                                        result is 1 if groups[i] is not in the set */
+        } grouping;                  /* GROUPING (INTEGER) */
+        struct {
+            uint32_t fn;             /* PLAN_FUNC_* id (a SCALAR entry of plan_funcs.h) */
+            uint32_t n_args;
+            struct plan_expr **args; /* n_args, already cast to the chosen signature */
+        } func;                      /* FUNC */
+        struct {
+            uint32_t n_whens;        /* >= 1 */
+            struct plan_expr **whens;  /* n_whens BOOLEAN conditions, tried in order */
+            struct plan_expr **thens;  /* n_whens results (of the CASE's type) */
+            struct plan_expr *else_expr; /* result when no condition holds (typed NULL
+                                            when ELSE is absent), never NULL */
+        } case_;                     /* CASE */
+        struct {
+            uint32_t index;          /* 1-based: $1 is 1; `?` are numbered in order */
+        } param;                     /* PARAM (type inferred from context; NULL type:
+                                        unknown) */
     } u;
 } plan_expr;
 
@@ -87,7 +165,18 @@ typedef struct plan_expr {
     X(SUM, "sum")                                                              \
     X(MIN, "min")                                                              \
     X(MAX, "max")                                                              \
-    X(AVG, "avg")
+    X(AVG, "avg")                                                              \
+    /* bound by the frontend; the runtime does not run these yet */            \
+    X(STDDEV_SAMP, "stddev_samp")                                              \
+    X(STDDEV_POP, "stddev_pop")                                                \
+    X(VAR_SAMP, "var_samp")                                                    \
+    X(VAR_POP, "var_pop")                                                      \
+    X(STRING_AGG, "string_agg")                                                \
+    X(BOOL_AND, "bool_and")                                                    \
+    X(BOOL_OR, "bool_or")                                                      \
+    X(ANY_VALUE, "any_value")                                                  \
+    X(FIRST, "first")                                                          \
+    X(LAST, "last")
 
 typedef enum plan_agg_fn {
 #define PLAN_X_ENUM(name, sql) PLAN_AGG_##name,
@@ -123,6 +212,9 @@ typedef struct plan_agg {
                            physical SINGLE/PARTIAL: a COLUMN of the input;
                            physical FINAL: the COLUMN holding v */
     uint32_t n_column;  /* physical FINAL: input column holding n */
+    int32_t typmod;     /* type modifier of the final value (PLAN_TYPMOD_*), 0 = none */
+    plan_expr *arg2;    /* logical: second argument (string_agg's delimiter), else NULL */
+    plan_expr *filter;  /* logical: FILTER (WHERE ...) condition (BOOLEAN), else NULL */
 } plan_agg;
 
 typedef struct plan_sort_key {
@@ -146,13 +238,102 @@ typedef struct plan_sort_key {
     X(CREATE_TABLE, "CreateTable")                                             \
     X(DROP_TABLE, "DropTable")                                                 \
     X(SET, "Set")                                                              \
-    X(EXPLAIN, "Explain")
+    X(EXPLAIN, "Explain")                                                      \
+    X(JOIN, "Join")                 /* child: left, right: right */            \
+    X(SETOP, "SetOperation")        /* child: left, right: right */            \
+    X(WINDOW, "Window")                                                        \
+    X(DISTINCT_ON, "DistinctOn")                                               \
+    X(RECURSIVE_CTE, "RecursiveCTE") /* child: anchor, right: recursive term */ \
+    X(WORKTABLE_SCAN, "WorkTableScan")                                         \
+    X(CREATE_VIEW, "CreateView")                                               \
+    X(DROP_VIEW, "DropView")        /* u.drop_table */                         \
+    X(DELETE, "Delete")                                                        \
+    X(UPDATE, "Update")                                                        \
+    X(COPY, "Copy")                                                            \
+    X(SHOW, "Show")                 /* u.set (value NULL) */                   \
+    X(TRANSACTION, "Transaction")                                              \
+    X(CALL, "Call")
 
 typedef enum plan_logical_kind {
 #define PLAN_X_ENUM(name, text) PLAN_LOGICAL_##name,
     PLAN_LOGICAL_LIST(PLAN_X_ENUM)
 #undef PLAN_X_ENUM
 } plan_logical_kind;
+
+/* X(name, text) -- join kinds.  INNER/LEFT/RIGHT/FULL/CROSS output left then right
+ * columns; SEMI and ANTI output the left columns; MARK outputs the left columns and a
+ * BOOLEAN mark (true/false/NULL per SQL's IN semantics).  SEMI/ANTI/MARK come from
+ * subquery unnesting in the optimizer; the binder makes the others. */
+#define PLAN_JOIN_LIST(X)                                                      \
+    X(INNER, "INNER")                                                          \
+    X(LEFT, "LEFT")                                                            \
+    X(RIGHT, "RIGHT")                                                          \
+    X(FULL, "FULL")                                                            \
+    X(CROSS, "CROSS")                                                          \
+    X(SEMI, "SEMI")                                                            \
+    X(ANTI, "ANTI")                                                            \
+    X(MARK, "MARK")
+
+typedef enum plan_join_kind {
+#define PLAN_X_ENUM(name, text) PLAN_JOIN_##name,
+    PLAN_JOIN_LIST(PLAN_X_ENUM)
+#undef PLAN_X_ENUM
+} plan_join_kind;
+
+/* X(name, text) -- set operations (with or without ALL). */
+#define PLAN_SETOP_LIST(X) X(UNION, "UNION") X(INTERSECT, "INTERSECT") X(EXCEPT, "EXCEPT")
+
+typedef enum plan_setop_kind {
+#define PLAN_X_ENUM(name, text) PLAN_SETOP_##name,
+    PLAN_SETOP_LIST(PLAN_X_ENUM)
+#undef PLAN_X_ENUM
+} plan_setop_kind;
+
+/* X(name, text) -- window frame bounds. */
+#define PLAN_FRAME_BOUND_LIST(X)                                               \
+    X(UNBOUNDED_PRECEDING, "UNBOUNDED PRECEDING")                              \
+    X(PRECEDING, "PRECEDING")   /* offset expression PRECEDING */              \
+    X(CURRENT_ROW, "CURRENT ROW")                                              \
+    X(FOLLOWING, "FOLLOWING")   /* offset expression FOLLOWING */              \
+    X(UNBOUNDED_FOLLOWING, "UNBOUNDED FOLLOWING")
+
+typedef enum plan_frame_bound {
+#define PLAN_X_ENUM(name, text) PLAN_FRAME_##name,
+    PLAN_FRAME_BOUND_LIST(PLAN_X_ENUM)
+#undef PLAN_X_ENUM
+} plan_frame_bound;
+
+/* A window frame.  Default (no frame written): RANGE UNBOUNDED PRECEDING to CURRENT ROW
+ * (the whole partition when there is no ORDER BY). */
+typedef struct plan_frame {
+    bool rows;                       /* ROWS; false: RANGE */
+    plan_frame_bound start, end;
+    plan_expr *start_offset;         /* PRECEDING/FOLLOWING offsets, else NULL */
+    plan_expr *end_offset;
+} plan_frame;
+
+/* One window function of a Window node.  Expressions refer to the Window's input. */
+typedef struct plan_window_func {
+    char *name;                      /* function name (lower case): "rank", "sum" */
+    qe_type type;                    /* result type */
+    bool distinct;                   /* aggregate over DISTINCT values */
+    uint32_t n_args;
+    plan_expr **args;
+    uint32_t n_partition;
+    plan_expr **partition;
+    uint32_t n_order;
+    plan_sort_key *order;
+    plan_frame frame;
+} plan_window_func;
+
+/* X(name, text) -- transaction control statements. */
+#define PLAN_TXN_LIST(X) X(BEGIN, "BEGIN") X(COMMIT, "COMMIT") X(ROLLBACK, "ROLLBACK")
+
+typedef enum plan_txn_kind {
+#define PLAN_X_ENUM(name, text) PLAN_TXN_##name,
+    PLAN_TXN_LIST(PLAN_X_ENUM)
+#undef PLAN_X_ENUM
+} plan_txn_kind;
 
 /*
  * A logical operator.  Every node has an output schema (n_cols, types, names);
@@ -164,7 +345,10 @@ typedef struct plan_node {
     uint32_t n_cols;
     qe_type *types;
     char **names;
+    int32_t *typmods;        /* n_cols type modifiers (PLAN_TYPMOD_*); NULL: all 0 */
     struct plan_node *child; /* NULL for leaves */
+    struct plan_node *right; /* binary nodes (JOIN, SETOP, RECURSIVE_CTE): the second
+                                input, else NULL */
     union {
         struct {
             char *table;
@@ -185,6 +369,12 @@ typedef struct plan_node {
             plan_expr **groups;
             uint32_t n_aggs;
             plan_agg *aggs;
+            uint32_t n_sets;       /* GROUPING SETS/ROLLUP/CUBE: sets of groups, bit g
+                                      of sets[i] = group g is in set i (at most 64
+                                      groups); 0: plain GROUP BY.  With sets the output
+                                      ends with a BIGINT grouping-set id column (bit
+                                      n_groups-1-g set when group g is not grouped) */
+            uint64_t *sets;
         } aggregate;
         struct {
             uint32_t n_keys;
@@ -203,8 +393,12 @@ typedef struct plan_node {
             uint32_t n_cols;
             char **col_names;
             qe_type *col_types;
+            int32_t *col_typmods;  /* n_cols type modifiers; NULL: all 0 */
             bool if_not_exists;
-        } create_table;
+            bool *not_null;        /* n_cols NOT NULL flags (NULL: none) */
+            uint32_t n_key;        /* PRIMARY KEY columns */
+            uint32_t *key_cols;
+        } create_table;            /* child: the query of CREATE TABLE AS, else NULL */
         struct {
             char *table;
             bool if_exists;
@@ -216,7 +410,60 @@ typedef struct plan_node {
         struct {
             qe_emit what;          /* LOGICAL or PHYSICAL (EXPLAIN), IR, ... */
             bool analyze;
+            bool json;             /* FORMAT JSON */
         } explain;                 /* child: the explained statement */
+        struct {
+            plan_join_kind kind;
+            plan_expr *cond;       /* over left columns then right columns; NULL: true */
+        } join;
+        struct {
+            plan_setop_kind op;
+            bool all;              /* keep duplicates */
+        } setop;                   /* output types: unified types of both sides */
+        struct {
+            uint32_t n_funcs;      /* output: child columns, then one per function */
+            plan_window_func *funcs;
+        } window;
+        struct {
+            uint32_t n_keys;       /* keeps the first row (in child order) per key */
+            plan_expr **keys;
+        } distinct_on;
+        struct {
+            char *name;            /* CTE name */
+            uint32_t id;           /* pairs a WORKTABLE_SCAN with its RECURSIVE_CTE */
+            bool all;              /* UNION ALL (RECURSIVE_CTE) */
+        } cte;                     /* RECURSIVE_CTE, WORKTABLE_SCAN */
+        struct {
+            char *name;
+            char *sql;             /* the view's query text, bound again when used */
+            uint32_t n_names;      /* column aliases (0: the query's names) */
+            char **col_names;
+            bool or_replace;
+        } create_view;             /* child: the bound query (checks it and gives the
+                                      view's schema) */
+        struct {
+            char *table;
+            uint32_t n_set;        /* UPDATE: assignments */
+            uint32_t *set_cols;    /* n_set table column indexes */
+            plan_expr **set_exprs; /* n_set values over the child's columns */
+        } dml;                     /* DELETE/UPDATE: child yields the affected rows
+                                      (every table column, in order) */
+        struct {
+            char *table;           /* NULL for COPY (query) TO */
+            char *path;            /* file name; "STDIN"/"STDOUT" as written */
+            bool to;               /* COPY ... TO (export) */
+            uint32_t n_options;
+            char **option_names;   /* lower case */
+            char **option_values;  /* text, NULL for a bare option */
+        } copy;                    /* child: COPY (query) TO, or the table's rows */
+        struct {
+            plan_txn_kind kind;
+        } transaction;
+        struct {
+            char *name;
+            uint32_t n_args;
+            plan_expr **args;      /* constant expressions */
+        } call;
     } u;
 } plan_node;
 
@@ -370,6 +617,11 @@ const char *plan_agg_name(plan_agg_fn fn);
 const char *plan_phys_name(plan_phys_kind kind);
 const char *plan_logical_name(plan_logical_kind kind);
 const char *plan_exchange_name(plan_exchange_kind kind);
+const char *plan_join_name(plan_join_kind kind);
+const char *plan_setop_name(plan_setop_kind kind);
+const char *plan_subquery_name(plan_subquery_kind kind);
+const char *plan_frame_bound_name(plan_frame_bound bound);
+const char *plan_txn_name(plan_txn_kind kind);
 int plan_phys_role(plan_phys_kind kind); /* 0 source, 1 operator, 2 sink */
 
 #endif /* QE_PLAN_H */

@@ -76,10 +76,25 @@ static bool value_equal(const rt_value *a, const rt_value *b) {
     }
 }
 
+/* Equality of n-element expression arrays. */
+static bool exprs_equal(plan_expr *const *a, plan_expr *const *b, uint32_t n) {
+    for (uint32_t i = 0; i < n; i++)
+        if (!opt_expr_equal(a[i], b[i]))
+            return false;
+    return true;
+}
+
+static bool case_equal(const plan_expr *a, const plan_expr *b) {
+    return a->u.case_.n_whens == b->u.case_.n_whens &&
+           exprs_equal(a->u.case_.whens, b->u.case_.whens, a->u.case_.n_whens) &&
+           exprs_equal(a->u.case_.thens, b->u.case_.thens, a->u.case_.n_whens) &&
+           opt_expr_equal(a->u.case_.else_expr, b->u.case_.else_expr);
+}
+
 bool opt_expr_equal(const plan_expr *a, const plan_expr *b) {
     if (a == b)
         return true;
-    if (!a || !b || a->kind != b->kind || a->type != b->type)
+    if (!a || !b || a->kind != b->kind || a->type != b->type || a->typmod != b->typmod)
         return false;
     switch (a->kind) {
     case PLAN_EXPR_CONST: return value_equal(&a->u.value, &b->u.value);
@@ -88,6 +103,22 @@ bool opt_expr_equal(const plan_expr *a, const plan_expr *b) {
         return a->u.op.op == b->u.op.op && opt_expr_equal(a->u.op.args[0], b->u.op.args[0]) &&
                opt_expr_equal(a->u.op.args[1], b->u.op.args[1]);
     case PLAN_EXPR_CAST: return opt_expr_equal(a->u.cast, b->u.cast);
+    case PLAN_EXPR_OUTER_COLUMN:
+        return a->u.outer.depth == b->u.outer.depth && a->u.outer.column == b->u.outer.column;
+    case PLAN_EXPR_GROUPING:
+        if (a->u.grouping.column != b->u.grouping.column ||
+            a->u.grouping.n_args != b->u.grouping.n_args)
+            return false;
+        for (uint32_t i = 0; i < a->u.grouping.n_args; i++)
+            if (a->u.grouping.groups[i] != b->u.grouping.groups[i])
+                return false;
+        return true;
+    case PLAN_EXPR_FUNC:
+        return a->u.func.fn == b->u.func.fn && a->u.func.n_args == b->u.func.n_args &&
+               exprs_equal(a->u.func.args, b->u.func.args, a->u.func.n_args);
+    case PLAN_EXPR_CASE: return case_equal(a, b);
+    case PLAN_EXPR_PARAM: return a->u.param.index == b->u.param.index;
+    default: return false; /* subqueries are equal only to themselves */
     }
     return false;
 }
@@ -147,5 +178,96 @@ bool opt_const_cast(rt_arena *arena, const rt_value *in, qe_type to, rt_value *o
             return cast_from_integer(arena, in->u.b ? 1 : 0, to, out);
         return false;
     default: return false; /* DOUBLE -> integer rounding, string parsing: run time */
+    }
+}
+
+/* ---- walking expressions ------------------------------------------------------------ */
+
+/* Pre-order walk of one expression tree; false once fn has returned false. */
+static bool walk_expr(const plan_expr *e, opt_expr_fn fn, void *ctx, int depth) {
+    if (!e)
+        return true;
+    if (!fn(e, ctx))
+        return false;
+    if (depth > 10000)
+        return true; /* the parser bounds expression height far below this */
+    switch (e->kind) {
+    case PLAN_EXPR_OP:
+        return walk_expr(e->u.op.args[0], fn, ctx, depth + 1) &&
+               walk_expr(e->u.op.args[1], fn, ctx, depth + 1);
+    case PLAN_EXPR_CAST: return walk_expr(e->u.cast, fn, ctx, depth + 1);
+    case PLAN_EXPR_SUBQUERY: return walk_expr(e->u.subquery.left, fn, ctx, depth + 1);
+    case PLAN_EXPR_FUNC:
+        for (uint32_t i = 0; i < e->u.func.n_args; i++)
+            if (!walk_expr(e->u.func.args[i], fn, ctx, depth + 1))
+                return false;
+        return true;
+    case PLAN_EXPR_CASE:
+        for (uint32_t i = 0; i < e->u.case_.n_whens; i++)
+            if (!walk_expr(e->u.case_.whens[i], fn, ctx, depth + 1) ||
+                !walk_expr(e->u.case_.thens[i], fn, ctx, depth + 1))
+                return false;
+        return walk_expr(e->u.case_.else_expr, fn, ctx, depth + 1);
+    default: return true; /* leaves (new kinds with arguments add a case here) */
+    }
+}
+
+bool opt_expr_walk(const plan_expr *e, opt_expr_fn fn, void *ctx) {
+    return walk_expr(e, fn, ctx, 0);
+}
+
+static bool walk_array(plan_expr *const *exprs, uint32_t n, opt_expr_fn fn, void *ctx) {
+    for (uint32_t i = 0; i < n; i++)
+        if (!opt_expr_walk(exprs[i], fn, ctx))
+            return false;
+    return true;
+}
+
+static bool walk_keys(const plan_sort_key *keys, uint32_t n, opt_expr_fn fn, void *ctx) {
+    for (uint32_t i = 0; i < n; i++)
+        if (!opt_expr_walk(keys[i].expr, fn, ctx))
+            return false;
+    return true;
+}
+
+static bool walk_aggregate(const plan_node *n, opt_expr_fn fn, void *ctx) {
+    if (!walk_array(n->u.aggregate.groups, n->u.aggregate.n_groups, fn, ctx))
+        return false;
+    for (uint32_t i = 0; i < n->u.aggregate.n_aggs; i++)
+        if (!opt_expr_walk(n->u.aggregate.aggs[i].arg, fn, ctx) ||
+            !opt_expr_walk(n->u.aggregate.aggs[i].arg2, fn, ctx) ||
+            !opt_expr_walk(n->u.aggregate.aggs[i].filter, fn, ctx))
+            return false;
+    return true;
+}
+
+static bool walk_window(const plan_node *n, opt_expr_fn fn, void *ctx) {
+    for (uint32_t i = 0; i < n->u.window.n_funcs; i++) {
+        const plan_window_func *w = &n->u.window.funcs[i];
+        if (!walk_array(w->args, w->n_args, fn, ctx) ||
+            !walk_array(w->partition, w->n_partition, fn, ctx) ||
+            !walk_keys(w->order, w->n_order, fn, ctx) ||
+            !opt_expr_walk(w->frame.start_offset, fn, ctx) ||
+            !opt_expr_walk(w->frame.end_offset, fn, ctx))
+            return false;
+    }
+    return true;
+}
+
+bool opt_node_exprs_walk(const plan_node *n, opt_expr_fn fn, void *ctx) {
+    switch (n->kind) {
+    case PLAN_LOGICAL_VALUES:
+        return walk_array(n->u.values.rows, n->u.values.n_rows * n->n_cols, fn, ctx);
+    case PLAN_LOGICAL_FILTER: return opt_expr_walk(n->u.filter.pred, fn, ctx);
+    case PLAN_LOGICAL_PROJECT: return walk_array(n->u.project.exprs, n->n_cols, fn, ctx);
+    case PLAN_LOGICAL_AGGREGATE: return walk_aggregate(n, fn, ctx);
+    case PLAN_LOGICAL_ORDER: return walk_keys(n->u.order.keys, n->u.order.n_keys, fn, ctx);
+    case PLAN_LOGICAL_JOIN: return opt_expr_walk(n->u.join.cond, fn, ctx);
+    case PLAN_LOGICAL_WINDOW: return walk_window(n, fn, ctx);
+    case PLAN_LOGICAL_DISTINCT_ON:
+        return walk_array(n->u.distinct_on.keys, n->u.distinct_on.n_keys, fn, ctx);
+    case PLAN_LOGICAL_UPDATE: return walk_array(n->u.dml.set_exprs, n->u.dml.n_set, fn, ctx);
+    case PLAN_LOGICAL_CALL: return walk_array(n->u.call.args, n->u.call.n_args, fn, ctx);
+    default: return true;
     }
 }

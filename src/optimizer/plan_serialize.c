@@ -149,6 +149,7 @@ static void write_expr(pw *w, const plan_expr *e, int depth) {
         write_expr(w, e->u.op.args[1], depth + 1);
         break;
     case PLAN_EXPR_CAST: write_expr(w, e->u.cast, depth + 1); break;
+    default: break; /* logical-only kinds never reach a physical plan */
     }
 }
 
@@ -444,6 +445,7 @@ static void read_expr_fields(pr *r, plan_expr *e, uint32_t n_input, int depth) {
         break;
     }
     case PLAN_EXPR_CAST: e->u.cast = read_expr(r, n_input, false, depth + 1); break;
+    default: pr_fail(r, "expression kind not allowed in a physical plan"); break;
     }
 }
 

@@ -23,7 +23,115 @@ static const char *type_name(qe_type t) {
     return (unsigned)t < sizeof type_names / sizeof type_names[0] ? type_names[t] : "?";
 }
 
+/* A type with its modifier: DECIMAL(15,2), VARCHAR(25), CHAR(1); else type_name. */
+static void print_type(rt_strbuf *sb, qe_type t, int32_t typmod) {
+    if (t == QE_TYPE_DECIMAL)
+        rt_strbuf_printf(sb, "DECIMAL(%d,%d)", PLAN_DECIMAL_PRECISION(typmod),
+                         PLAN_DECIMAL_SCALE(typmod));
+    else if (t == QE_TYPE_VARCHAR && PLAN_TYPMOD_IS_CHAR(typmod))
+        rt_strbuf_printf(sb, "CHAR(%d)", (int)PLAN_TYPMOD_LENGTH(typmod));
+    else if (t == QE_TYPE_VARCHAR && typmod > 0)
+        rt_strbuf_printf(sb, "VARCHAR(%d)", (int)typmod);
+    else
+        rt_strbuf_puts(sb, type_name(t));
+}
+
 /* ---- expressions -------------------------------------------------------------------- */
+
+/* Year, month, day of a day number (days since 1970-01-01), proleptic Gregorian. */
+static void civil_from_days(int64_t z, int64_t *y, int *m, int *d) {
+    z += 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
+    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
+    *y = yoe + era * 400 + (*m <= 2);
+}
+
+static void print_date(rt_strbuf *sb, int64_t days) {
+    int64_t y;
+    int m, d;
+    civil_from_days(days, &y, &m, &d);
+    rt_strbuf_printf(sb, "%04" PRId64 "-%02d-%02d", y, m, d);
+}
+
+/* HH:MM:SS[.ffffff] of a microsecond count within a day (or an interval's time). */
+static void print_time(rt_strbuf *sb, int64_t us) {
+    if (us < 0) {
+        rt_strbuf_puts(sb, "-");
+        us = -us;
+    }
+    int64_t secs = us / 1000000, frac = us % 1000000;
+    rt_strbuf_printf(sb, "%02" PRId64 ":%02d:%02d", secs / 3600, (int)(secs / 60 % 60),
+                     (int)(secs % 60));
+    if (frac)
+        rt_strbuf_printf(sb, ".%06d", (int)frac);
+}
+
+/* PostgreSQL's interval output: 1 year 2 mons 3 days 04:05:06. */
+static void print_interval_text(rt_strbuf *sb, const rt_value *v) {
+    int32_t years = v->u.iv.months / 12, mons = v->u.iv.months % 12;
+    bool any = false;
+    if (years)
+        rt_strbuf_printf(sb, "%d year%s", years, years == 1 || years == -1 ? "" : "s"), any = true;
+    if (mons)
+        rt_strbuf_printf(sb, "%s%d mon%s", any ? " " : "", mons, mons == 1 || mons == -1 ? "" : "s"),
+            any = true;
+    if (v->u.iv.days)
+        rt_strbuf_printf(sb, "%s%d day%s", any ? " " : "", v->u.iv.days,
+                         v->u.iv.days == 1 || v->u.iv.days == -1 ? "" : "s"),
+            any = true;
+    if (v->u.iv.micros || !any) {
+        if (any)
+            rt_strbuf_puts(sb, " ");
+        print_time(sb, v->u.iv.micros);
+    }
+}
+
+/* A DECIMAL constant: the scaled integer with `scale` digits after the point. */
+static void print_decimal(rt_strbuf *sb, int64_t v, int scale) {
+    uint64_t mag = v < 0 ? 0 - (uint64_t)v : (uint64_t)v, p = 1;
+    for (int i = 0; i < scale; i++)
+        p *= 10;
+    rt_strbuf_printf(sb, "%s%" PRIu64, v < 0 ? "-" : "", mag / p);
+    if (scale > 0)
+        rt_strbuf_printf(sb, ".%0*" PRIu64, scale, mag % p);
+}
+
+/* Constants of the types with a modifier or a literal syntax of their own. */
+static bool print_typed_const(rt_strbuf *sb, const plan_expr *e) {
+    const rt_value *v = &e->u.value;
+    if (v->is_null)
+        return false;
+    switch (e->type) {
+    case QE_TYPE_DECIMAL: print_decimal(sb, v->u.i, PLAN_DECIMAL_SCALE(e->typmod)); return true;
+    case QE_TYPE_DATE:
+        rt_strbuf_puts(sb, "DATE '");
+        print_date(sb, v->u.i);
+        rt_strbuf_puts(sb, "'");
+        return true;
+    case QE_TYPE_TIMESTAMP: {
+        int64_t days = v->u.i / 86400000000LL, us = v->u.i % 86400000000LL;
+        if (us < 0)
+            days--, us += 86400000000LL;
+        rt_strbuf_puts(sb, "TIMESTAMP '");
+        print_date(sb, days);
+        rt_strbuf_puts(sb, " ");
+        print_time(sb, us);
+        rt_strbuf_puts(sb, "'");
+        return true;
+    }
+    case QE_TYPE_INTERVAL:
+        rt_strbuf_puts(sb, "INTERVAL '");
+        print_interval_text(sb, v);
+        rt_strbuf_puts(sb, "'");
+        return true;
+    default: return false;
+    }
+}
 
 /* Shortest text that reads back as the same double; integral values get ".0". */
 static void print_double(rt_strbuf *sb, double d) {
@@ -73,7 +181,10 @@ static void print_value(rt_strbuf *sb, const rt_value *v) {
 
 /* An operand: parenthesized when it is itself an operator. */
 static void print_operand(rt_strbuf *sb, const plan_expr *e) {
-    bool parens = e && e->kind == PLAN_EXPR_OP;
+    uint32_t fn = e && e->kind == PLAN_EXPR_FUNC ? e->u.func.fn : PLAN_FUNC_N;
+    bool infix = fn == PLAN_FUNC_ID_LIKE || fn == PLAN_FUNC_ID_ILIKE ||
+                 fn == PLAN_FUNC_ID_IS_DISTINCT_FROM || fn == PLAN_FUNC_ID_IS_NOT_DISTINCT_FROM;
+    bool parens = e && (e->kind == PLAN_EXPR_OP || infix);
     if (parens)
         rt_strbuf_puts(sb, "(");
     opt_print_expr(sb, e);
@@ -120,19 +231,96 @@ static void print_op(rt_strbuf *sb, const plan_expr *e) {
     }
 }
 
+/* EXISTS(subquery), #0 = ANY(subquery), (subquery); the plan is printed under the
+ * node that holds the expression. */
+static void print_subquery_expr(rt_strbuf *sb, const plan_expr *e) {
+    switch (e->u.subquery.kind) {
+    case PLAN_SUBQUERY_SCALAR: rt_strbuf_puts(sb, "(subquery)"); break;
+    case PLAN_SUBQUERY_EXISTS: rt_strbuf_puts(sb, "EXISTS(subquery)"); break;
+    default:
+        print_operand(sb, e->u.subquery.left);
+        rt_strbuf_printf(sb, " %s %s(subquery)", plan_op_sql(e->u.subquery.op),
+                         plan_subquery_name(e->u.subquery.kind));
+        break;
+    }
+}
+
+static void print_expr_list(rt_strbuf *sb, plan_expr *const *exprs, uint32_t n);
+
+/* a LIKE b [ESCAPE c], a IS [NOT] DISTINCT FROM b; other functions as name(args). */
+static void print_func(rt_strbuf *sb, const plan_expr *e) {
+    uint32_t fn = e->u.func.fn, n = e->u.func.n_args;
+    plan_expr *const *a = e->u.func.args;
+    const char *infix = fn == PLAN_FUNC_ID_LIKE               ? "LIKE"
+                        : fn == PLAN_FUNC_ID_ILIKE             ? "ILIKE"
+                        : fn == PLAN_FUNC_ID_IS_DISTINCT_FROM  ? "IS DISTINCT FROM"
+                        : fn == PLAN_FUNC_ID_IS_NOT_DISTINCT_FROM ? "IS NOT DISTINCT FROM"
+                                                               : NULL;
+    if (infix && n >= 2) {
+        print_operand(sb, a[0]);
+        rt_strbuf_printf(sb, " %s ", infix);
+        print_operand(sb, a[1]);
+        if (n == 3) {
+            rt_strbuf_puts(sb, " ESCAPE ");
+            print_operand(sb, a[2]);
+        }
+        return;
+    }
+    rt_strbuf_printf(sb, "%s(", plan_func_name(fn));
+    print_expr_list(sb, a, n);
+    rt_strbuf_puts(sb, ")");
+}
+
+static void print_case(rt_strbuf *sb, const plan_expr *e) {
+    rt_strbuf_puts(sb, "CASE");
+    for (uint32_t i = 0; i < e->u.case_.n_whens; i++) {
+        rt_strbuf_puts(sb, " WHEN ");
+        opt_print_expr(sb, e->u.case_.whens[i]);
+        rt_strbuf_puts(sb, " THEN ");
+        opt_print_expr(sb, e->u.case_.thens[i]);
+    }
+    const plan_expr *el = e->u.case_.else_expr;
+    if (el && !(el->kind == PLAN_EXPR_CONST && el->u.value.is_null)) {
+        rt_strbuf_puts(sb, " ELSE ");
+        opt_print_expr(sb, el);
+    }
+    rt_strbuf_puts(sb, " END");
+}
+
 void opt_print_expr(rt_strbuf *sb, const plan_expr *e) {
     if (!e) {
         rt_strbuf_puts(sb, "?");
         return;
     }
     switch (e->kind) {
-    case PLAN_EXPR_CONST: print_value(sb, &e->u.value); break;
+    case PLAN_EXPR_CONST:
+        if (!print_typed_const(sb, e))
+            print_value(sb, &e->u.value);
+        break;
+    case PLAN_EXPR_FUNC: print_func(sb, e); break;
+    case PLAN_EXPR_CASE: print_case(sb, e); break;
+    case PLAN_EXPR_PARAM: rt_strbuf_printf(sb, "$%u", e->u.param.index); break;
     case PLAN_EXPR_COLUMN: rt_strbuf_printf(sb, "#%u", e->u.column); break;
     case PLAN_EXPR_OP: print_op(sb, e); break;
     case PLAN_EXPR_CAST:
         rt_strbuf_puts(sb, "CAST(");
         opt_print_expr(sb, e->u.cast);
-        rt_strbuf_printf(sb, " AS %s)", type_name(e->type));
+        rt_strbuf_puts(sb, " AS ");
+        print_type(sb, e->type, e->typmod);
+        rt_strbuf_puts(sb, ")");
+        break;
+    case PLAN_EXPR_SUBQUERY: print_subquery_expr(sb, e); break;
+    case PLAN_EXPR_OUTER_COLUMN:
+        if (e->u.outer.depth == 1)
+            rt_strbuf_printf(sb, "outer(#%u)", e->u.outer.column);
+        else
+            rt_strbuf_printf(sb, "outer%u(#%u)", e->u.outer.depth, e->u.outer.column);
+        break;
+    case PLAN_EXPR_GROUPING:
+        rt_strbuf_printf(sb, "GROUPING(#%u:", e->u.grouping.column);
+        for (uint32_t i = 0; i < e->u.grouping.n_args; i++)
+            rt_strbuf_printf(sb, "%s%u", i ? ", " : " ", e->u.grouping.groups[i]);
+        rt_strbuf_puts(sb, ")");
         break;
     default: rt_strbuf_puts(sb, "?"); break;
     }
@@ -159,8 +347,17 @@ static void print_aggs(rt_strbuf *sb, const plan_agg *aggs, uint32_t n, bool fin
             if (a->distinct)
                 rt_strbuf_puts(sb, "DISTINCT ");
             opt_print_expr(sb, a->arg);
+            if (a->arg2) {
+                rt_strbuf_puts(sb, ", ");
+                opt_print_expr(sb, a->arg2);
+            }
         }
         rt_strbuf_puts(sb, ")");
+        if (a->filter) {
+            rt_strbuf_puts(sb, " FILTER (WHERE ");
+            opt_print_expr(sb, a->filter);
+            rt_strbuf_puts(sb, ")");
+        }
     }
 }
 
@@ -203,6 +400,120 @@ static void print_rows(rt_strbuf *sb, plan_expr *const *rows, uint32_t n_rows, u
 
 /* ---- logical plan ------------------------------------------------------------------- */
 
+static void print_frame(rt_strbuf *sb, const plan_frame *f) {
+    rt_strbuf_printf(sb, " %s BETWEEN ", f->rows ? "ROWS" : "RANGE");
+    if (f->start_offset) {
+        opt_print_expr(sb, f->start_offset);
+        rt_strbuf_puts(sb, " ");
+    }
+    rt_strbuf_printf(sb, "%s AND ", plan_frame_bound_name(f->start));
+    if (f->end_offset) {
+        opt_print_expr(sb, f->end_offset);
+        rt_strbuf_puts(sb, " ");
+    }
+    rt_strbuf_puts(sb, plan_frame_bound_name(f->end));
+}
+
+/* rank() OVER (PARTITION BY #0 ORDER BY #1 DESC RANGE BETWEEN ...) */
+static void print_window_funcs(rt_strbuf *sb, const plan_node *n) {
+    for (uint32_t i = 0; i < n->u.window.n_funcs; i++) {
+        const plan_window_func *w = &n->u.window.funcs[i];
+        rt_strbuf_printf(sb, "%s%s(%s", i ? ", " : "", w->name, w->distinct ? "DISTINCT " : "");
+        print_expr_list(sb, w->args, w->n_args);
+        rt_strbuf_puts(sb, ") OVER (");
+        if (w->n_partition) {
+            rt_strbuf_puts(sb, "PARTITION BY ");
+            print_expr_list(sb, w->partition, w->n_partition);
+        }
+        if (w->n_order) {
+            rt_strbuf_puts(sb, w->n_partition ? " ORDER BY " : "ORDER BY ");
+            print_sort_keys(sb, w->order, w->n_order);
+        }
+        print_frame(sb, &w->frame);
+        rt_strbuf_puts(sb, ")");
+    }
+}
+
+static void print_grouping_sets(rt_strbuf *sb, const plan_node *n) {
+    rt_strbuf_puts(sb, "; sets: ");
+    for (uint32_t i = 0; i < n->u.aggregate.n_sets; i++) {
+        rt_strbuf_puts(sb, i ? ", (" : "(");
+        bool first = true;
+        for (uint32_t g = 0; g < n->u.aggregate.n_groups && g < 64; g++) {
+            if (!(n->u.aggregate.sets[i] >> g & 1))
+                continue;
+            rt_strbuf_printf(sb, "%s#%u", first ? "" : ", ", g);
+            first = false;
+        }
+        rt_strbuf_puts(sb, ")");
+    }
+}
+
+static void print_copy(rt_strbuf *sb, const plan_node *n) {
+    rt_strbuf_printf(sb, "%s %s ", n->u.copy.table ? n->u.copy.table : "(query)",
+                     n->u.copy.to ? "TO" : "FROM");
+    print_string(sb, n->u.copy.path, (uint32_t)strlen(n->u.copy.path));
+    for (uint32_t i = 0; i < n->u.copy.n_options; i++) {
+        rt_strbuf_printf(sb, "%s%s", i ? ", " : "; ", n->u.copy.option_names[i]);
+        const char *v = n->u.copy.option_values[i];
+        if (v) {
+            rt_strbuf_puts(sb, " ");
+            print_string(sb, v, (uint32_t)strlen(v));
+        }
+    }
+}
+
+static void print_dml(rt_strbuf *sb, const plan_node *n) {
+    rt_strbuf_puts(sb, n->u.dml.table);
+    for (uint32_t i = 0; i < n->u.dml.n_set; i++) {
+        rt_strbuf_printf(sb, "%s#%u = ", i ? ", " : "; set ", n->u.dml.set_cols[i]);
+        opt_print_expr(sb, n->u.dml.set_exprs[i]);
+    }
+}
+
+/* Parameters of the node kinds added for joins, subqueries and statements. */
+static void print_relational_params(rt_strbuf *sb, const plan_node *n) {
+    switch (n->kind) {
+    case PLAN_LOGICAL_JOIN:
+        rt_strbuf_puts(sb, plan_join_name(n->u.join.kind));
+        if (n->u.join.cond) {
+            rt_strbuf_puts(sb, "; ");
+            opt_print_expr(sb, n->u.join.cond);
+        }
+        break;
+    case PLAN_LOGICAL_SETOP:
+        rt_strbuf_printf(sb, "%s%s", plan_setop_name(n->u.setop.op), n->u.setop.all ? " ALL" : "");
+        break;
+    case PLAN_LOGICAL_WINDOW: print_window_funcs(sb, n); break;
+    case PLAN_LOGICAL_DISTINCT_ON:
+        print_expr_list(sb, n->u.distinct_on.keys, n->u.distinct_on.n_keys);
+        break;
+    case PLAN_LOGICAL_RECURSIVE_CTE:
+        rt_strbuf_printf(sb, "%s, UNION%s", n->u.cte.name, n->u.cte.all ? " ALL" : "");
+        break;
+    case PLAN_LOGICAL_WORKTABLE_SCAN: rt_strbuf_puts(sb, n->u.cte.name); break;
+    case PLAN_LOGICAL_CREATE_VIEW:
+        rt_strbuf_printf(sb, "%s%s", n->u.create_view.or_replace ? "OR REPLACE " : "",
+                         n->u.create_view.name);
+        break;
+    case PLAN_LOGICAL_DROP_VIEW:
+        rt_strbuf_printf(sb, "%s%s", n->u.drop_table.table,
+                         n->u.drop_table.if_exists ? " IF EXISTS" : "");
+        break;
+    case PLAN_LOGICAL_DELETE:
+    case PLAN_LOGICAL_UPDATE: print_dml(sb, n); break;
+    case PLAN_LOGICAL_COPY: print_copy(sb, n); break;
+    case PLAN_LOGICAL_SHOW: rt_strbuf_puts(sb, n->u.set.name); break;
+    case PLAN_LOGICAL_TRANSACTION: rt_strbuf_puts(sb, plan_txn_name(n->u.transaction.kind)); break;
+    case PLAN_LOGICAL_CALL:
+        rt_strbuf_printf(sb, "%s(", n->u.call.name);
+        print_expr_list(sb, n->u.call.args, n->u.call.n_args);
+        rt_strbuf_puts(sb, ")");
+        break;
+    default: break;
+    }
+}
+
 static void print_logical_params(rt_strbuf *sb, const plan_node *n) {
     switch (n->kind) {
     case PLAN_LOGICAL_GET:
@@ -220,6 +531,8 @@ static void print_logical_params(rt_strbuf *sb, const plan_node *n) {
         print_expr_list(sb, n->u.aggregate.groups, n->u.aggregate.n_groups);
         rt_strbuf_puts(sb, "; aggs: ");
         print_aggs(sb, n->u.aggregate.aggs, n->u.aggregate.n_aggs, false);
+        if (n->u.aggregate.n_sets)
+            print_grouping_sets(sb, n);
         break;
     case PLAN_LOGICAL_ORDER: print_sort_keys(sb, n->u.order.keys, n->u.order.n_keys); break;
     case PLAN_LOGICAL_LIMIT: print_limit(sb, n->u.limit.limit, n->u.limit.offset); break;
@@ -228,8 +541,16 @@ static void print_logical_params(rt_strbuf *sb, const plan_node *n) {
         rt_strbuf_printf(sb, "%s%s:", n->u.create_table.table,
                          n->u.create_table.if_not_exists ? " IF NOT EXISTS" : "");
         for (uint32_t i = 0; i < n->u.create_table.n_cols; i++)
-            rt_strbuf_printf(sb, "%s %s %s", i ? "," : "", n->u.create_table.col_names[i],
-                             type_name(n->u.create_table.col_types[i]));
+        {
+            rt_strbuf_printf(sb, "%s %s ", i ? "," : "", n->u.create_table.col_names[i]);
+            print_type(sb, n->u.create_table.col_types[i],
+                       n->u.create_table.col_typmods ? n->u.create_table.col_typmods[i] : 0);
+            if (n->u.create_table.not_null && n->u.create_table.not_null[i])
+                rt_strbuf_puts(sb, " NOT NULL");
+        }
+        for (uint32_t i = 0; i < n->u.create_table.n_key; i++)
+            rt_strbuf_printf(sb, "%s%s", i ? ", " : "; PRIMARY KEY ",
+                             n->u.create_table.col_names[n->u.create_table.key_cols[i]]);
         break;
     case PLAN_LOGICAL_DROP_TABLE:
         rt_strbuf_printf(sb, "%s%s", n->u.drop_table.table,
@@ -243,18 +564,88 @@ static void print_logical_params(rt_strbuf *sb, const plan_node *n) {
             rt_strbuf_printf(sb, "%s RESET", n->u.set.name);
         }
         break;
-    case PLAN_LOGICAL_EXPLAIN: rt_strbuf_puts(sb, n->u.explain.analyze ? "analyze" : "plan"); break;
+    case PLAN_LOGICAL_EXPLAIN:
+        rt_strbuf_puts(sb, n->u.explain.analyze ? "analyze" : "plan");
+        if (n->u.explain.json)
+            rt_strbuf_puts(sb, ", json");
+        break;
+    default: print_relational_params(sb, n); break;
     }
 }
 
-static void print_schema(rt_strbuf *sb, uint32_t n, const qe_type *types, char *const *names) {
+/* The modifier of output column i: the node's typmods, else (a Project without them)
+ * the modifier of the column's expression. */
+static int32_t column_typmod(const plan_node *n, uint32_t i) {
+    for (int depth = 0; n && depth < 10000; depth++) {
+        if (n->typmods)
+            return n->typmods[i];
+        switch (n->kind) {
+        case PLAN_LOGICAL_PROJECT:
+            return n->u.project.exprs && n->u.project.exprs[i] ? n->u.project.exprs[i]->typmod : 0;
+        case PLAN_LOGICAL_AGGREGATE:
+            if (i < n->u.aggregate.n_groups)
+                return n->u.aggregate.groups[i] ? n->u.aggregate.groups[i]->typmod : 0;
+            i -= n->u.aggregate.n_groups;
+            return i < n->u.aggregate.n_aggs ? n->u.aggregate.aggs[i].typmod : 0;
+        case PLAN_LOGICAL_FILTER:
+        case PLAN_LOGICAL_ORDER:
+        case PLAN_LOGICAL_LIMIT:
+        case PLAN_LOGICAL_DISTINCT_ON:
+        case PLAN_LOGICAL_WINDOW: /* input columns, then the functions' (no modifier) */
+            if (!n->child || i >= n->child->n_cols)
+                return 0;
+            n = n->child; /* passes its input's columns through */
+            break;
+        case PLAN_LOGICAL_JOIN: /* left columns, then right ones (SEMI/ANTI/MARK: left) */
+            if (!n->child)
+                return 0;
+            if (i >= n->child->n_cols) {
+                if (!n->right || n->u.join.kind == PLAN_JOIN_MARK)
+                    return 0;
+                i -= n->child->n_cols;
+                n = n->right;
+            } else {
+                n = n->child;
+            }
+            break;
+        default: return 0;
+        }
+    }
+    return 0;
+}
+
+static void print_schema(rt_strbuf *sb, const plan_node *node) {
     rt_strbuf_puts(sb, " -> (");
-    for (uint32_t i = 0; i < n; i++)
-        rt_strbuf_printf(sb, "%s%s %s", i ? ", " : "", names && names[i] ? names[i] : "?",
-                         type_name(types[i]));
+    for (uint32_t i = 0; i < node->n_cols; i++) {
+        rt_strbuf_printf(sb, "%s%s ", i ? ", " : "",
+                         node->names && node->names[i] ? node->names[i] : "?");
+        print_type(sb, node->types[i], column_typmod(node, i));
+    }
     rt_strbuf_puts(sb, ")");
 }
 
+static void print_logical_node(rt_strbuf *sb, const plan_node *n, int depth);
+
+/* Walk state: prints the plan of every subquery expression found in a node. */
+typedef struct subplan_printer {
+    rt_strbuf *sb;
+    int depth; /* indentation of the "Subquery(...)" lines */
+} subplan_printer;
+
+static bool print_subplan(const plan_expr *e, void *ctx) {
+    const subplan_printer *sp = ctx;
+    if (e->kind != PLAN_EXPR_SUBQUERY)
+        return true;
+    for (int i = 0; i < sp->depth; i++)
+        rt_strbuf_puts(sp->sb, "  ");
+    rt_strbuf_printf(sp->sb, "Subquery(%s%s)\n", plan_subquery_name(e->u.subquery.kind),
+                     e->u.subquery.correlated ? ", correlated" : "");
+    print_logical_node(sp->sb, e->u.subquery.plan, sp->depth + 1);
+    return true;
+}
+
+/* One node per line, inputs indented below it: a binary node's left input, then its
+ * right input; subquery plans right below the node whose expressions hold them. */
 static void print_logical_node(rt_strbuf *sb, const plan_node *n, int depth) {
     for (; n; n = n->child, depth++) {
         for (int i = 0; i < depth; i++)
@@ -263,8 +654,15 @@ static void print_logical_node(rt_strbuf *sb, const plan_node *n, int depth) {
         print_logical_params(sb, n);
         rt_strbuf_puts(sb, ")");
         if (n->n_cols)
-            print_schema(sb, n->n_cols, n->types, n->names);
+            print_schema(sb, n);
         rt_strbuf_puts(sb, "\n");
+        subplan_printer sp = {sb, depth + 1};
+        opt_node_exprs_walk(n, print_subplan, &sp);
+        if (n->right) {
+            print_logical_node(sb, n->child, depth + 1);
+            print_logical_node(sb, n->right, depth + 1);
+            return;
+        }
     }
 }
 

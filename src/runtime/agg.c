@@ -183,6 +183,7 @@ static bool merge_state(const agg_exec *e, rt_agg_state *dst, const rt_agg_state
         dst->n += src->n;
         return false;
     }
+    default: break; /* aggregates the planner refuses (opt_check_executable) */
     }
     return false;
 }

@@ -19,6 +19,9 @@ struct rt_catalog {
     uint32_t n_tables;
     uint32_t cap;
     rt_table **tables; /* malloc'd array of tables (each owns its arena) */
+    uint32_t n_views;
+    uint32_t views_cap;
+    rt_view **views; /* malloc'd array of malloc'd views (strings malloc'd) */
 };
 
 rt_catalog *rt_catalog_create(void) {
@@ -32,6 +35,8 @@ rt_catalog *rt_catalog_create(void) {
     return cat;
 }
 
+static void rt_view_free(rt_view *v);
+
 static void table_destroy(rt_table *t) {
     if (t != NULL)
         rt_arena_destroy(t->arena); /* the table struct lives in its own arena */
@@ -43,6 +48,9 @@ void rt_catalog_destroy(rt_catalog *cat) {
     for (uint32_t i = 0; i < cat->n_tables; i++)
         table_destroy(cat->tables[i]);
     free(cat->tables);
+    for (uint32_t i = 0; i < cat->n_views; i++)
+        rt_view_free(cat->views[i]);
+    free(cat->views);
     pthread_mutex_destroy(&cat->mu);
     free(cat);
 }
@@ -89,6 +97,20 @@ static rt_table *table_new(const char *name, uint32_t n_cols, char *const *col_n
 fail:
     rt_arena_destroy(arena);
     return NULL;
+}
+
+qe_status rt_table_set_typmods(rt_table *t, const int32_t *typmods, rt_error *err) {
+    if (typmods == NULL) {
+        t->col_typmods = NULL;
+        return QE_OK;
+    }
+    int32_t *copy = rt_arena_alloc(t->arena, sizeof *copy * (t->n_cols ? t->n_cols : 1));
+    if (copy == NULL)
+        return rt_error_nomem(err, NULL);
+    for (uint32_t c = 0; c < t->n_cols; c++)
+        copy[c] = typmods[c];
+    t->col_typmods = copy;
+    return QE_OK;
 }
 
 qe_status rt_catalog_create_table(rt_catalog *cat, const char *name, uint32_t n_cols,
@@ -227,4 +249,115 @@ qe_status rt_table_snapshot(rt_catalog *cat, rt_table *t, rt_arena *arena, rt_ta
     }
     pthread_mutex_unlock(&cat->mu);
     return ok ? QE_OK : rt_error_nomem(err, NULL);
+}
+
+/* ---- views -------------------------------------------------------------------------- */
+
+/* Frees a malloc'd view (NULL is fine). */
+static void rt_view_free(rt_view *v) {
+    if (v == NULL)
+        return;
+    for (uint32_t i = 0; i < v->n_names; i++)
+        free(v->names[i]);
+    free(v->names);
+    free(v->name);
+    free(v->sql);
+    free(v);
+}
+
+/* A malloc'd copy of the view's definition; NULL on out-of-memory. */
+static rt_view *view_new(const char *name, const char *sql, uint32_t n_names,
+                         char *const *names) {
+    rt_view *v = calloc(1, sizeof *v);
+    if (v == NULL)
+        return NULL;
+    v->name = strdup(name);
+    v->sql = strdup(sql);
+    v->names = calloc(n_names ? n_names : 1, sizeof *v->names);
+    bool ok = v->name && v->sql && v->names;
+    for (uint32_t i = 0; ok && i < n_names; i++, v->n_names++)
+        ok = (v->names[i] = strdup(names[i])) != NULL;
+    if (!ok) {
+        rt_view_free(v);
+        return NULL;
+    }
+    return v;
+}
+
+/* Index of the view called name, or -1.  Caller holds the mutex. */
+static int find_view_locked(const rt_catalog *cat, const char *name) {
+    for (uint32_t i = 0; i < cat->n_views; i++)
+        if (strcmp(cat->views[i]->name, name) == 0)
+            return (int)i;
+    return -1;
+}
+
+qe_status rt_catalog_create_view(rt_catalog *cat, const char *name, const char *sql,
+                                 uint32_t n_names, char *const *names, bool replace,
+                                 rt_error *err) {
+    rt_view *v = view_new(name, sql, n_names, names);
+    if (v == NULL)
+        return rt_error_set(err, QE_NOMEM, "53200", -1, "out of memory");
+    pthread_mutex_lock(&cat->mu);
+    int i = find_view_locked(cat, name);
+    qe_status st = QE_OK;
+    if (find_locked(cat, name) >= 0 || (i >= 0 && !replace)) {
+        st = rt_error_set(err, QE_BIND, "42P07", -1, "relation \"%s\" already exists", name);
+    } else if (i >= 0) {
+        rt_view_free(cat->views[i]);
+        cat->views[i] = v;
+        v = NULL;
+    } else if (cat->n_views == cat->views_cap) {
+        uint32_t cap = cat->views_cap ? cat->views_cap * 2 : 8;
+        rt_view **views = realloc(cat->views, cap * sizeof *views);
+        if (views == NULL) {
+            st = rt_error_set(err, QE_NOMEM, "53200", -1, "out of memory");
+        } else {
+            cat->views = views;
+            cat->views_cap = cap;
+        }
+    }
+    if (st == QE_OK && v != NULL) {
+        cat->views[cat->n_views++] = v;
+        v = NULL;
+    }
+    pthread_mutex_unlock(&cat->mu);
+    rt_view_free(v);
+    return st;
+}
+
+rt_view *rt_catalog_find_view(rt_catalog *cat, const char *name, rt_arena *arena) {
+    pthread_mutex_lock(&cat->mu);
+    int i = find_view_locked(cat, name);
+    rt_view *copy = NULL;
+    if (i >= 0) {
+        const rt_view *v = cat->views[i];
+        copy = rt_arena_calloc(arena, sizeof *copy);
+        char **names = rt_arena_calloc(arena, (v->n_names ? v->n_names : 1) * sizeof *names);
+        bool ok = copy && names && (copy->name = rt_arena_strdup(arena, v->name)) &&
+                  (copy->sql = rt_arena_strdup(arena, v->sql));
+        for (uint32_t k = 0; ok && k < v->n_names; k++)
+            ok = (names[k] = rt_arena_strdup(arena, v->names[k])) != NULL;
+        if (ok) {
+            copy->names = names;
+            copy->n_names = v->n_names;
+        } else {
+            copy = NULL;
+        }
+    }
+    pthread_mutex_unlock(&cat->mu);
+    return copy;
+}
+
+qe_status rt_catalog_drop_view(rt_catalog *cat, const char *name, rt_error *err) {
+    pthread_mutex_lock(&cat->mu);
+    int i = find_view_locked(cat, name);
+    if (i >= 0) {
+        rt_view_free(cat->views[i]);
+        cat->views[i] = cat->views[--cat->n_views];
+    }
+    pthread_mutex_unlock(&cat->mu);
+    if (i < 0)
+        return rt_error_set(err, QE_BIND, "42P01", -1, "view \"%s\" does not exist", name);
+    return QE_OK;
 }

@@ -117,12 +117,18 @@ typedef struct rt_value {
     bool is_null;
     union {
         bool b;    /* BOOLEAN */
-        int64_t i; /* SMALLINT, INTEGER, BIGINT, DATE (days), TIMESTAMP (µs) */
+        int64_t i; /* SMALLINT, INTEGER, BIGINT, HUGEINT (in range), DECIMAL (scaled by
+                      10^scale), DATE (days), TIMESTAMP (µs) */
         double d;  /* REAL, DOUBLE */
         struct {
             const char *ptr;
             uint32_t len;
         } s; /* VARCHAR */
+        struct {
+            int32_t months;
+            int32_t days;
+            int64_t micros;
+        } iv; /* INTERVAL (frontend constants; same size as s) */
     } u;
 } rt_value;
 
@@ -206,6 +212,8 @@ typedef struct rt_table {
     uint32_t n_cols;
     char **col_names;
     qe_type *col_types;
+    int32_t *col_typmods; /* n_cols type modifiers (plan.h PLAN_TYPMOD_*: DECIMAL(p, s),
+                             VARCHAR(n), CHAR(n)) for the binder; NULL: none */
     uint32_t n_chunks; /* chunks of up to RT_VECTOR_SIZE rows, compact, no sel */
     uint32_t chunks_cap;
     rt_batch **chunks;
@@ -217,6 +225,9 @@ typedef struct rt_catalog rt_catalog;
 
 rt_catalog *rt_catalog_create(void);
 void rt_catalog_destroy(rt_catalog *cat);
+/* Records the type modifiers of t's columns (n_cols values, copied into the table's
+ * arena; typmods NULL clears them).  Call before the table is used. */
+qe_status rt_table_set_typmods(rt_table *t, const int32_t *typmods, rt_error *err);
 /* Borrowed until the table is dropped; NULL if absent.  Names compare exactly. */
 rt_table *rt_catalog_find(rt_catalog *cat, const char *name);
 /* Creates an empty table (copies names and types). */
@@ -224,6 +235,22 @@ qe_status rt_catalog_create_table(rt_catalog *cat, const char *name, uint32_t n_
                                   char *const *col_names, const qe_type *col_types, rt_table **out,
                                   rt_error *err);
 qe_status rt_catalog_drop_table(rt_catalog *cat, const char *name, rt_error *err);
+/* A view: its query text, bound again wherever the view is referenced. */
+typedef struct rt_view {
+    char *name;
+    char *sql;        /* the view's query */
+    uint32_t n_names; /* column aliases (0: the query's own names) */
+    char **names;
+} rt_view;
+/* Creates (or, with replace, replaces) a view; name, sql and names are copied.  42P07
+ * if a table, or without replace a view, has the name. */
+qe_status rt_catalog_create_view(rt_catalog *cat, const char *name, const char *sql,
+                                 uint32_t n_names, char *const *names, bool replace,
+                                 rt_error *err);
+/* A copy of view `name` allocated in arena; NULL if there is none (or out of memory). */
+rt_view *rt_catalog_find_view(rt_catalog *cat, const char *name, rt_arena *arena);
+/* Drops view `name`; 42P01 if there is none. */
+qe_status rt_catalog_drop_view(rt_catalog *cat, const char *name, rt_error *err);
 /* Names of all tables, for hints ("perhaps you meant").  Borrowed. */
 uint32_t rt_catalog_table_names(rt_catalog *cat, const char **names, uint32_t cap);
 /* Appends the active rows of b (types equal to the table's) to the table.  Thread-safe

@@ -1,0 +1,126 @@
+/*
+ * exec_check.c -- refuses, before physical planning, the expressions, functions,
+ * aggregates and types the executor (interpreter and codegen) cannot run yet.
+ *
+ * The binder accepts the whole analytical dialect (DECIMAL, DATE, INTERVAL, CASE,
+ * scalar functions, DISTINCT/FILTER aggregates, ...); the runtime still runs the
+ * skeleton's subset.  This check walks the logical plan once and fails with a clear
+ * 0A000 ("type date is not supported by the executor yet") at the offending
+ * expression, so nothing unsupported ever reaches the runtime or codegen.  Node kinds
+ * the physical planner does not know are left to it (it refuses them itself).
+ */
+#include "opt.h"
+
+#include <string.h>
+
+typedef struct exec_check {
+    rt_error *err;
+    bool failed;
+} exec_check;
+
+/* Types the interpreter and codegen run end to end. */
+static bool type_runs(qe_type t, int32_t typmod) {
+    switch (t) {
+    case QE_TYPE_NULL:
+    case QE_TYPE_BOOLEAN:
+    case QE_TYPE_INTEGER:
+    case QE_TYPE_BIGINT:
+    case QE_TYPE_DOUBLE: return true;
+    case QE_TYPE_VARCHAR: return !PLAN_TYPMOD_IS_CHAR(typmod);
+    default: return false;
+    }
+}
+
+/* PostgreSQL's name of a type, for messages. */
+static const char *pg_name(qe_type t, int32_t typmod) {
+    switch (t) {
+    case QE_TYPE_BOOLEAN: return "boolean";
+    case QE_TYPE_SMALLINT: return "smallint";
+    case QE_TYPE_INTEGER: return "integer";
+    case QE_TYPE_BIGINT: return "bigint";
+    case QE_TYPE_HUGEINT: return "hugeint";
+    case QE_TYPE_DECIMAL: return "numeric";
+    case QE_TYPE_REAL: return "real";
+    case QE_TYPE_DOUBLE: return "double precision";
+    case QE_TYPE_DATE: return "date";
+    case QE_TYPE_TIMESTAMP: return "timestamp";
+    case QE_TYPE_INTERVAL: return "interval";
+    case QE_TYPE_VARCHAR: return PLAN_TYPMOD_IS_CHAR(typmod) ? "character" : "varchar";
+    default: return "unknown";
+    }
+}
+
+/* 0A000 "<what><name> is|are not supported by the executor yet" (plural subjects end
+ * in 's' and take "are"). */
+static bool refuse(exec_check *c, int pos, const char *what, const char *name) {
+    size_t n = strlen(what);
+    bool plural = !*name && n > 0 && what[n - 1] == 's';
+    if (!c->failed)
+        rt_error_set(c->err, QE_UNSUPPORTED, "0A000", pos,
+                     "%s%s %s not supported by the executor yet", what, name,
+                     plural ? "are" : "is");
+    c->failed = true;
+    return false;
+}
+
+static bool check_type(exec_check *c, qe_type t, int32_t typmod, int pos) {
+    return type_runs(t, typmod) || refuse(c, pos, "type ", pg_name(t, typmod));
+}
+
+/* Expression callback: kinds and types the runtime lacks. */
+static bool check_expr(const plan_expr *e, void *ctx) {
+    exec_check *c = ctx;
+    switch (e->kind) {
+    case PLAN_EXPR_FUNC: return refuse(c, e->position, "function ", plan_func_name(e->u.func.fn));
+    case PLAN_EXPR_CASE: return refuse(c, e->position, "CASE expressions", "");
+    case PLAN_EXPR_PARAM: return refuse(c, e->position, "statement parameters", "");
+    default: break;
+    }
+    if (!check_type(c, e->type, e->typmod, e->position))
+        return false;
+    if (e->kind == PLAN_EXPR_OP && e->u.op.args[1] &&
+        e->u.op.args[0]->type != e->u.op.args[1]->type && e->u.op.op != PLAN_OP_AND &&
+        e->u.op.op != PLAN_OP_OR)
+        return refuse(c, e->position, "operator ", plan_op_sql(e->u.op.op));
+    return true;
+}
+
+/* Aggregates: the runtime runs count/sum/min/max/avg over numbers, without DISTINCT
+ * or FILTER. */
+static bool check_aggs(exec_check *c, const plan_node *n) {
+    for (uint32_t i = 0; i < n->u.aggregate.n_aggs; i++) {
+        const plan_agg *a = &n->u.aggregate.aggs[i];
+        int pos = a->arg ? a->arg->position : -1;
+        if ((unsigned)a->fn > PLAN_AGG_AVG)
+            return refuse(c, pos, "aggregate function ", plan_agg_name(a->fn));
+        if (a->distinct)
+            return refuse(c, pos, "DISTINCT aggregates", "");
+        if (a->filter)
+            return refuse(c, a->filter->position, "aggregate FILTER", "");
+        if ((a->fn == PLAN_AGG_MIN || a->fn == PLAN_AGG_MAX) && a->arg &&
+            (a->arg->type == QE_TYPE_VARCHAR || a->arg->type == QE_TYPE_BOOLEAN))
+            return refuse(c, pos, a->fn == PLAN_AGG_MIN ? "min over " : "max over ",
+                          pg_name(a->arg->type, 0));
+    }
+    return true;
+}
+
+/* One node: output schema, expressions, aggregates; then its inputs. */
+static bool check_node(exec_check *c, const plan_node *n, int depth) {
+    if (!n || depth > 10000)
+        return true;
+    if (!opt_node_exprs_walk(n, check_expr, c))
+        return false;
+    if (n->kind == PLAN_LOGICAL_AGGREGATE && !check_aggs(c, n))
+        return false;
+    for (uint32_t i = 0; i < n->n_cols; i++)
+        if (!check_type(c, n->types[i], n->typmods ? n->typmods[i] : 0, -1))
+            return false;
+    return check_node(c, n->child, depth + 1) && check_node(c, n->right, depth + 1);
+}
+
+qe_status opt_check_executable(const plan_node *logical, rt_error *err) {
+    exec_check c = {.err = err};
+    check_node(&c, logical, 0);
+    return c.failed ? err->status : QE_OK;
+}

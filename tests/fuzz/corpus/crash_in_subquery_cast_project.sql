@@ -1,0 +1,1 @@
+SELECT 1 FROM lineitem WHERE l_orderkey IN (SELECT 2)

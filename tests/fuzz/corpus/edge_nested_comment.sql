@@ -1,0 +1,1 @@
+/* nested /* block */ comments */ SELECT 1

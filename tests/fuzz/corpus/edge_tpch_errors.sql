@@ -1,0 +1,13 @@
+SELECT l_shipdat FROM lineitem;
+SELECT * FORM lineitem;
+SELECT l_orderkey FROM lineitem, orders WHERE l_orderkey = o_orderkey GROUP BY o_custkey;
+SELECT n_name FROM nation n1, nation n2;
+SELECT sum(sum(l_quantity)) FROM lineitem;
+SELECT l_quantity FROM lineitem WHERE sum(l_quantity) > 1;
+SELECT DATE '1998-13-45', INTERVAL '3' MONTH, DATE '1998-12-01' - INTERVAL '90' DAY (3);
+SELECT l_shipdate + true FROM lineitem;
+SELECT foo(l_tax) FROM lineitem;
+SELECT CASE WHEN 1 THEN 'a' ELSE 2 END;
+SELECT (SELECT n_name, n_nationkey FROM nation);
+SELECT 1 UNION SELECT 'a', 2;
+SELECT * FROM lineitem ORDER BY 99;

@@ -1,0 +1,15 @@
+SELECT DISTINCT ON (o_custkey) o_custkey, o_orderdate FROM orders ORDER BY o_custkey, o_orderdate DESC;
+SELECT o_custkey, rank() OVER (PARTITION BY o_custkey ORDER BY o_totalprice DESC ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) FROM orders QUALIFY rank() OVER w = 1 WINDOW w AS (ORDER BY o_orderdate);
+WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 10) SELECT * FROM r;
+SELECT c_nationkey, c_mktsegment, count(*) FROM customer GROUP BY GROUPING SETS ((c_nationkey), (c_mktsegment), ()) HAVING grouping(c_nationkey) = 0;
+SELECT * FROM customer c LEFT JOIN orders o ON c.c_custkey = o.o_custkey AND o.o_comment NOT LIKE '%special%requests%' FULL OUTER JOIN nation USING (n_nationkey) NATURAL JOIN region;
+SELECT extract(year FROM o_orderdate), substring(o_clerk FROM 1 FOR 3), position('a' IN o_comment), trim(BOTH ' ' FROM o_clerk), overlay(o_clerk PLACING 'x' FROM 2 FOR 1) FROM orders;
+SELECT * FROM orders WHERE o_totalprice > ALL (SELECT o_totalprice FROM orders WHERE o_orderstatus = 'F') AND EXISTS (SELECT 1 FROM lineitem WHERE l_orderkey = o_orderkey) AND o_custkey IN (SELECT c_custkey FROM customer);
+SELECT count(DISTINCT l_suppkey) FILTER (WHERE l_quantity > 10), avg(l_discount)::DECIMAL(10,4), coalesce(NULL, 1), nullif(1, 2), greatest(1, 2, 3), least(1, 2) FROM lineitem;
+SELECT * FROM lineitem FETCH FIRST 10 ROWS ONLY;
+EXPLAIN (FORMAT JSON) SELECT count(*) FROM lineitem;
+CREATE TABLE x AS SELECT * FROM nation; CREATE VIEW v AS SELECT * FROM region; DELETE FROM nation WHERE n_nationkey = 1; UPDATE nation SET n_name = 'x' WHERE true;
+COPY nation FROM '/dev/null' (FORMAT csv, HEADER true, DELIMITER '|'); COPY (SELECT 1) TO '/dev/null';
+BEGIN; COMMIT; ROLLBACK; SHOW threads; SET threads = 1; RESET threads; CALL foo(1, 'a');
+SELECT 'a' SIMILAR TO 'b', 'a' ILIKE 'A' ESCAPE '!', 1 IS DISTINCT FROM NULL, true IS NOT UNKNOWN, TIMESTAMP '2020-01-01 00:00:00' + INTERVAL '90 days';
+INSERT INTO nation SELECT * FROM nation; INSERT INTO region VALUES (1, 'a', 'b'), (2, 'c', 'd');
