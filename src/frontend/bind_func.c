@@ -209,7 +209,7 @@ typedef struct call_args {
 static const fe_ast *ast_at(const call_args *a, uint32_t i) { return a->asts ? a->asts[i] : NULL; }
 
 /* The common type of the arguments at polymorphic positions. */
-static bool poly_type(fe_binder *b, const call_args *a, cand *c) {
+static bool poly_type(const call_args *a, cand *c) {
     common_acc acc = {.type = QE_TYPE_NULL};
     bool numeric = false, first = true;
     for (uint32_t i = 0; i < a->n; i++) {
@@ -228,7 +228,6 @@ static bool poly_type(fe_binder *b, const call_args *a, cand *c) {
             first = false;
         }
     }
-    (void)b;
     if (acc.type == QE_TYPE_NULL && numeric)
         return c->unknown_poly = true, false;
     if (acc.type == QE_TYPE_NULL)
@@ -253,11 +252,11 @@ static qe_type param_type(const cand *c, const call_args *a, uint32_t i) {
 }
 
 /* Scores candidate c; c->ok tells whether every argument fits. */
-static void score(fe_binder *b, const call_args *a, cand *c) {
+static void score(const call_args *a, cand *c) {
     c->ok = false;
     if (a->n < c->g.n_fixed || (a->n > c->g.n_fixed && !c->g.repeat))
         return;
-    if (!poly_type(b, a, c))
+    if (!poly_type(a, c))
         return;
     for (uint32_t i = 0; i < a->n; i++) {
         qe_type want = param_type(c, a, i), have = a->args[i]->type;
@@ -306,7 +305,7 @@ static bool choose(fe_binder *b, uint32_t fn, const call_args *a, int pos, cand 
     bool found = false, ambiguous = false, unknown_poly = false, tie = false;
     memset(&c, 0, sizeof c);
     while (next_sig(&s, &c.g)) {
-        score(b, a, &c);
+        score(a, &c);
         unknown_poly |= c.unknown_poly;
 
         if (c.ok && (!found || better(&c, best, &tie))) {

@@ -19,6 +19,8 @@
 
 /* CTE and view expansions nested deeper than this are an error (not a stack overflow). */
 #define MAX_EXPANSION_DEPTH 64
+/* CTEs are bound where referenced; this bounds the total (CTEs using CTEs twice). */
+#define MAX_EXPANSIONS 10000
 
 /* ---- helpers ------------------------------------------------------------------------ */
 
@@ -340,6 +342,10 @@ static plan_node *bind_cte_body(fe_binder *b, struct fe_cte *c) {
     if (b->view_depth >= MAX_EXPANSION_DEPTH)
         return fe_bind_error(b, QE_BIND, "54001", c->ast->pos,
                              "CTE and view references are nested too deeply");
+    if (++b->n_expansions > MAX_EXPANSIONS)
+        return fe_bind_error(b, QE_BIND, "54001", c->ast->pos,
+                             "CTE and view references expand to more than %d queries",
+                             MAX_EXPANSIONS);
     struct fe_cte *ctes = b->ctes;
     struct fe_from *outer = b->outer;
     b->ctes = c->visible;

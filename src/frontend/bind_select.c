@@ -821,11 +821,12 @@ static plan_node *bind_select_scoped(fe_binder *b, const fe_ast *s) {
     b->agg_names = NULL;
     plan_node *n = bind_select(b, s);
     bool failed = b->failed;
-    uint32_t min_ref = b->min_ref_level, n_ctes = b->n_ctes_bound;
+    uint32_t min_ref = b->min_ref_level, n_ctes = b->n_ctes_bound, n_exp = b->n_expansions;
     *b = saved;
     b->failed = failed;
     b->min_ref_level = min_ref;
     b->n_ctes_bound = n_ctes;
+    b->n_expansions = n_exp;
     return n;
 }
 

@@ -176,6 +176,9 @@ fe_item *fe_bind_view_ref(fe_binder *b, const fe_ast *ref, bool *found) {
     if (b->view_depth >= 64)
         return fe_bind_error(b, QE_BIND, "54001", ref->pos,
                              "CTE and view references are nested too deeply");
+    if (++b->n_expansions > 10000)
+        return fe_bind_error(b, QE_BIND, "54001", ref->pos,
+                             "CTE and view references expand to more than %d queries", 10000);
     fe_ast *q = NULL;
     size_t tail = 0;
     rt_error perr;
@@ -193,8 +196,11 @@ fe_item *fe_bind_view_ref(fe_binder *b, const fe_ast *ref, bool *found) {
     b->outer = outer;
     b->ctes = ctes;
     b->view_depth--;
-    if (!p)
+    if (!p) { /* positions inside the view's text mean nothing here: point at the use */
+        if (b->err->position >= 0)
+            b->err->position = ref->pos;
         return NULL;
+    }
     fe_list names = {0};
     if (v->n_names) {
         fe_ast **items = rt_arena_calloc(b->arena, v->n_names * sizeof *items);

@@ -669,6 +669,8 @@ typedef struct fe_binder {
     uint32_t n_ctes_bound;      /* ids for recursive CTEs */
     struct fe_select_ctx *sel;  /* the SELECT whose clauses are being bound, or NULL */
     uint32_t view_depth;        /* views being expanded (guards against recursion) */
+    uint32_t n_expansions;      /* CTE and view bodies bound so far (bounds the work of
+                                   CTEs that reference each other several times) */
 } fe_binder;
 
 /* Records an error unless one is already recorded.  Returns NULL (for `return`). */
