@@ -92,8 +92,8 @@ static const plan_setop_kind setop_kinds[] = {
 };
 
 /* Unifies column types of both inputs (PostgreSQL's select_common_type per column). */
-static bool unify_setop(fe_binder *b, const fe_ast *q, plan_node **l, plan_node **r,
-                        qe_type *types, int32_t *typmods) {
+static bool unify_setop(fe_binder *b, const fe_ast *q, plan_node **l, plan_node **r, qe_type *types,
+                        int32_t *typmods) {
     const char *what = plan_setop_name(setop_kinds[q->u.setop.op]);
     uint32_t n = (*l)->n_cols;
     plan_expr **le = rt_arena_alloc(b->arena, (n ? n : 1) * sizeof *le);
@@ -113,8 +113,7 @@ static bool unify_setop(fe_binder *b, const fe_ast *q, plan_node **l, plan_node 
 }
 
 /* ORDER BY on a set operation: output names or ordinals only (PostgreSQL). */
-static bool setop_sort_key(fe_binder *b, const plan_node *n, const fe_ast *it,
-                           plan_sort_key *key) {
+static bool setop_sort_key(fe_binder *b, const plan_node *n, const fe_ast *it, plan_sort_key *key) {
     const fe_ast *x = it->u.sort_item.expr;
     uint32_t col = UINT32_MAX;
     if (x->kind == FE_AST_LITERAL && x->u.literal.kind == FE_LIT_INTEGER) {
@@ -437,7 +436,7 @@ plan_node *fe_bind_query(fe_binder *b, const fe_ast *q) {
     const fe_list *with = q->kind == FE_AST_SELECT  ? &q->u.select.with
                           : q->kind == FE_AST_SETOP ? &q->u.setop.with
                                                     : NULL;
-    bool recursive = q->kind == FE_AST_SELECT   ? q->u.select.recursive
+    bool recursive = q->kind == FE_AST_SELECT  ? q->u.select.recursive
                      : q->kind == FE_AST_SETOP ? q->u.setop.recursive
                                                : false;
     struct fe_cte *saved = b->ctes;
@@ -478,7 +477,7 @@ static plan_node *bind_subplan(fe_binder *b, const fe_ast *query, bool *correlat
 
 /* left op ANY/ALL (subquery): unifies left with the subquery's column. */
 static bool bind_quantified(fe_binder *b, const fe_ast *e, plan_expr **left, plan_node **plan) {
-    const char *what = e->u.subquery.kind == FE_SUBQ_ALL ? "ALL"
+    const char *what = e->u.subquery.kind == FE_SUBQ_ALL  ? "ALL"
                        : e->u.subquery.kind == FE_SUBQ_IN ? "IN"
                                                           : "ANY";
     if ((*plan)->n_cols != 1)

@@ -64,8 +64,12 @@ uint32_t fe_add_range(fe_binder *b, const char *alias, uint32_t n_cols, char **n
     if (!grow_used(b, f, n_cols))
         return UINT32_MAX;
     fe_range *r = &f->ranges[f->n_ranges];
-    *r = (fe_range){.alias = alias, .n_cols = n_cols, .names = names, .types = types,
-                    .base = f->n_cols, .pos = pos};
+    *r = (fe_range){.alias = alias,
+                    .n_cols = n_cols,
+                    .names = names,
+                    .types = types,
+                    .base = f->n_cols,
+                    .pos = pos};
     f->n_cols += n_cols;
     return f->n_ranges++;
 }
@@ -264,8 +268,8 @@ static char **alias_names(fe_binder *b, const fe_list *aliases, uint32_t n_cols,
         return names;
     if (aliases->n > n_cols)
         return fe_bind_error(b, QE_BIND, "42P10", pos,
-                             "table \"%s\" has %u columns available but %u columns specified",
-                             what, n_cols, aliases->n);
+                             "table \"%s\" has %u columns available but %u columns specified", what,
+                             n_cols, aliases->n);
     char **out = rt_arena_alloc(b->arena, (n_cols ? n_cols : 1) * sizeof *out);
     if (!out)
         return fe_bind_oom(b);
@@ -331,8 +335,8 @@ static fe_item *bind_table_ref(fe_binder *b, const fe_ast *n) {
     const char *alias = n->u.table_ref.alias ? n->u.table_ref.alias : t->name;
     char **names =
         alias_names(b, &n->u.table_ref.col_aliases, t->n_cols, t->col_names, alias, n->pos);
-    uint32_t range = names ? fe_add_range(b, alias, t->n_cols, names, t->col_types, n->pos)
-                           : UINT32_MAX;
+    uint32_t range =
+        names ? fe_add_range(b, alias, t->n_cols, names, t->col_types, n->pos) : UINT32_MAX;
     if (range == UINT32_MAX)
         return NULL;
     b->scope.from->ranges[range].typmods = t->col_typmods;
@@ -380,18 +384,16 @@ static bool merge_away(fe_binder *b, uint32_t col) {
 static bool using_column(fe_binder *b, fe_item *j, char *name, int pos, plan_expr **cond) {
     struct fe_from *f = b->scope.from;
     uint32_t lc, rc;
-    lookup_result lr =
-        lookup_unqualified(b, f, j->left->range0, j->left->range1, name, pos, &lc);
+    lookup_result lr = lookup_unqualified(b, f, j->left->range0, j->left->range1, name, pos, &lc);
     if (lr == LOOKUP_NONE)
         return fe_bind_error(b, QE_BIND, "42703", pos,
                              "column \"%s\" specified in USING clause does not exist in left "
                              "table",
                              name),
                false;
-    lookup_result rr =
-        lr == LOOKUP_FOUND
-            ? lookup_unqualified(b, f, j->right->range0, j->right->range1, name, pos, &rc)
-            : LOOKUP_FAILED;
+    lookup_result rr = lr == LOOKUP_FOUND ? lookup_unqualified(b, f, j->right->range0,
+                                                               j->right->range1, name, pos, &rc)
+                                          : LOOKUP_FAILED;
     if (rr == LOOKUP_NONE)
         return fe_bind_error(b, QE_BIND, "42703", pos,
                              "column \"%s\" specified in USING clause does not exist in right "
@@ -420,10 +422,10 @@ static bool natural_columns(fe_binder *b, fe_item *j, int pos, plan_expr **cond)
             if (r->merged && r->merged[c])
                 continue;
             uint32_t rc;
-            lookup_result rr = lookup_unqualified(b, f, j->right->range0, j->right->range1,
-                                                  r->names[c], pos, &rc);
-            if (rr == LOOKUP_FAILED || (rr == LOOKUP_FOUND &&
-                                        !using_column(b, j, r->names[c], pos, cond)))
+            lookup_result rr =
+                lookup_unqualified(b, f, j->right->range0, j->right->range1, r->names[c], pos, &rc);
+            if (rr == LOOKUP_FAILED ||
+                (rr == LOOKUP_FOUND && !using_column(b, j, r->names[c], pos, cond)))
                 return false;
         }
     }
@@ -497,8 +499,8 @@ bool fe_bind_from(fe_binder *b, const fe_ast *from) {
 /* ---- building the FROM plan --------------------------------------------------------- */
 
 /* A remapped copy of an expression array (never NULL for n == 0 unless out of memory). */
-static plan_expr **remap_array(fe_binder *b, plan_expr *const *in, uint32_t n,
-                               const uint32_t *map, uint32_t win_base) {
+static plan_expr **remap_array(fe_binder *b, plan_expr *const *in, uint32_t n, const uint32_t *map,
+                               uint32_t win_base) {
     plan_expr **out = rt_arena_alloc(b->arena, (n ? n : 1) * sizeof *out);
     if (!out)
         return fe_bind_oom(b);
@@ -508,8 +510,7 @@ static plan_expr **remap_array(fe_binder *b, plan_expr *const *in, uint32_t n,
     return out;
 }
 
-plan_expr *fe_remap_expr(fe_binder *b, const plan_expr *e, const uint32_t *map,
-                         uint32_t win_base) {
+plan_expr *fe_remap_expr(fe_binder *b, const plan_expr *e, const uint32_t *map, uint32_t win_base) {
     if (e->kind == PLAN_EXPR_OUTER_COLUMN || e->kind == PLAN_EXPR_CONST)
         return (plan_expr *)e; /* shared: patched in place by its own scope */
     plan_expr *c = rt_arena_alloc(b->arena, sizeof *c);
@@ -650,8 +651,8 @@ static plan_node *build_item(fe_binder *b, from_builder *fb, const fe_item *it) 
 
 plan_node *fe_build_from(fe_binder *b, struct fe_from *from) {
     plan_node *n;
-    if (!(from->map = rt_arena_calloc(b->arena, (from->n_cols ? from->n_cols : 1) *
-                                                    sizeof *from->map)))
+    if (!(from->map =
+              rt_arena_calloc(b->arena, (from->n_cols ? from->n_cols : 1) * sizeof *from->map)))
         return fe_bind_oom(b);
     if (!from->root) {
         if ((n = fe_plan_node(b, PLAN_LOGICAL_VALUES, NULL, 0)))

@@ -26,13 +26,13 @@
 typedef struct fe_range {
     const char *alias; /* qualifier (alias, table or CTE name); NULL: none */
     uint32_t n_cols;
-    char **names;  /* n_cols column names (after column aliases) */
+    char **names; /* n_cols column names (after column aliases) */
     qe_type *types;
     int32_t *typmods; /* n_cols type modifiers (PLAN_TYPMOD_*), NULL: none */
-    uint32_t base; /* its first column in the FROM row */
-    bool *merged;  /* NULL, or n_cols flags: merged away by USING/NATURAL (not found
-                      by unqualified names or *) */
-    int pos;       /* where the item is written */
+    uint32_t base;    /* its first column in the FROM row */
+    bool *merged;     /* NULL, or n_cols flags: merged away by USING/NATURAL (not found
+                         by unqualified names or *) */
+    int pos;          /* where the item is written */
 } fe_range;
 
 /* X(name) -- kinds of FROM tree nodes. */
@@ -41,13 +41,13 @@ typedef enum fe_item_kind { FE_ITEM_TABLE, FE_ITEM_PLAN, FE_ITEM_JOIN } fe_item_
 /* A node of the FROM tree (built into the plan after binding). */
 typedef struct fe_item {
     fe_item_kind kind;
-    uint32_t base, width;       /* FROM-row columns [base, base + width) */
-    uint32_t range0, range1;    /* ranges [range0, range1) inside this item */
-    const char *table;          /* TABLE: the catalog table */
-    plan_node *plan;            /* PLAN: derived table, CTE, view, worktable */
-    plan_join_kind join;        /* JOIN */
+    uint32_t base, width;    /* FROM-row columns [base, base + width) */
+    uint32_t range0, range1; /* ranges [range0, range1) inside this item */
+    const char *table;       /* TABLE: the catalog table */
+    plan_node *plan;         /* PLAN: derived table, CTE, view, worktable */
+    plan_join_kind join;     /* JOIN */
     struct fe_item *left, *right;
-    plan_expr *cond;            /* JOIN: FROM-row numbering; NULL: none */
+    plan_expr *cond; /* JOIN: FROM-row numbering; NULL: none */
 } fe_item;
 
 /* The FROM clause of one SELECT. */
@@ -86,8 +86,7 @@ bool fe_bind_from(fe_binder *b, const fe_ast *from);
 plan_node *fe_build_from(fe_binder *b, struct fe_from *from);
 /* A copy of e with COLUMN c -> map[c] (map NULL: unchanged) and window placeholders
  * FE_WINDOW_BASE + i -> win_base + i.  OUTER_COLUMNs are shared, not copied. */
-plan_expr *fe_remap_expr(fe_binder *b, const plan_expr *e, const uint32_t *map,
-                         uint32_t win_base);
+plan_expr *fe_remap_expr(fe_binder *b, const plan_expr *e, const uint32_t *map, uint32_t win_base);
 /* Adds a range (alias, columns) covering new FROM-row columns; 42712 on a duplicate
  * alias.  Returns its index or UINT32_MAX on error. */
 uint32_t fe_add_range(fe_binder *b, const char *alias, uint32_t n_cols, char **names,
@@ -128,15 +127,15 @@ typedef enum fe_cte_state {
 
 /* A CTE visible to the query being bound. */
 struct fe_cte {
-    const fe_ast *ast;       /* the CTE node */
-    struct fe_cte *next;     /* the next CTE outwards */
-    struct fe_cte *visible;  /* what its body sees (itself too when recursive) */
-    struct fe_from *outer;   /* b->outer where the WITH is written */
-    bool recursive;          /* WITH RECURSIVE */
+    const fe_ast *ast;      /* the CTE node */
+    struct fe_cte *next;    /* the next CTE outwards */
+    struct fe_cte *visible; /* what its body sees (itself too when recursive) */
+    struct fe_from *outer;  /* b->outer where the WITH is written */
+    bool recursive;         /* WITH RECURSIVE */
     fe_cte_state state;
-    uint32_t n_self_refs;    /* references seen in its own body */
-    uint32_t id;             /* RECURSIVE: work table id */
-    plan_node *anchor;       /* RECURSIVE: the bound non-recursive term */
+    uint32_t n_self_refs; /* references seen in its own body */
+    uint32_t id;          /* RECURSIVE: work table id */
+    plan_node *anchor;    /* RECURSIVE: the bound non-recursive term */
 };
 
 #endif /* QE_BIND_SCOPE_H */

@@ -39,10 +39,10 @@ typedef struct sel_state {
     bool has_agg;      /* aggregation (GROUP BY, HAVING or aggregates) */
     uint32_t n_keys;   /* ORDER BY keys over the Project's columns */
     plan_sort_key *keys;
-    int64_t limit;  /* -1: none */
-    int64_t offset; /* 0: none */
-    plan_expr *qualify;  /* QUALIFY condition, NULL if none */
-    uint32_t n_on;       /* DISTINCT ON expressions: Project columns */
+    int64_t limit;      /* -1: none */
+    int64_t offset;     /* 0: none */
+    plan_expr *qualify; /* QUALIFY condition, NULL if none */
+    uint32_t n_on;      /* DISTINCT ON expressions: Project columns */
     uint32_t *on_cols;
 } sel_state;
 
@@ -222,8 +222,7 @@ typedef struct set_list {
 } set_list;
 
 /* Index of a GROUP BY expression in b->groups (added if new); UINT32_MAX on error. */
-static uint32_t group_index(fe_binder *b, const sel_state *st, const fe_ast *item,
-                            uint32_t cap) {
+static uint32_t group_index(fe_binder *b, const sel_state *st, const fe_ast *item, uint32_t cap) {
     const fe_ast *g = resolve_group_item(b, st, item);
     plan_expr *e = g ? fe_resolve_null(b, fe_bind_expr(b, g)) : NULL;
     if (!e)
@@ -575,8 +574,8 @@ static plan_node *build_filter(fe_binder *b, plan_node *child, plan_expr *pred) 
 
 static plan_node *build_aggregate(fe_binder *b, plan_node *child) {
     uint32_t n_sets = b->sel->n_sets;
-    plan_node *a = fe_plan_node(b, PLAN_LOGICAL_AGGREGATE, child,
-                                b->n_groups + b->n_aggs + (n_sets ? 1 : 0));
+    plan_node *a =
+        fe_plan_node(b, PLAN_LOGICAL_AGGREGATE, child, b->n_groups + b->n_aggs + (n_sets ? 1 : 0));
     if (!a)
         return NULL;
     a->u.aggregate.n_groups = b->n_groups;
@@ -716,7 +715,13 @@ static bool remap_upper(fe_binder *b, sel_state *st, uint32_t win_base) {
     const uint32_t *map = st->has_agg ? NULL : b->scope.from->map;
     if (!remap_all(b, st->exprs, st->n_items + st->n_hidden, map, win_base))
         return false;
+    /* hidden columns are named by their text: print it with the final numbering */
+    for (uint32_t i = st->n_items; i < st->n_items + st->n_hidden; i++)
+        if (!(st->names[i] = fe_expr_text(b, st->exprs[i])))
+            return false;
     if (st->having && !(st->having = fe_remap_expr(b, st->having, NULL, win_base)))
+        return false;
+    if (st->has_agg && !remap_windows(b, NULL)) /* grouping() in window specifications */
         return false;
     return !st->qualify || (st->qualify = fe_remap_expr(b, st->qualify, map, win_base)) != NULL;
 }
@@ -728,8 +733,7 @@ static plan_node *build_select(fe_binder *b, sel_state *st, bool distinct) {
     if (st->has_agg && !(n = build_aggregate(b, n)))
         return NULL;
     if (!remap_upper(b, st, n->n_cols) || !(n = build_filter(b, n, st->having)) ||
-        !(n = build_window(b, n)) ||
-        !(n = build_filter(b, n, st->qualify)))
+        !(n = build_window(b, n)) || !(n = build_filter(b, n, st->qualify)))
         return NULL;
     if (!(n = build_project(b, n, st->exprs, st->names, st->n_items + st->n_hidden)))
         return NULL;

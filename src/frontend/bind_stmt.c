@@ -62,8 +62,7 @@ bool fe_bind_table_constraints(fe_binder *b, const fe_ast *n, plan_node *p) {
                        false;
             keys[n_pk++] = i;
         }
-        if (c->u.column_def.default_expr &&
-            !bind_default(b, c, p->u.create_table.col_types[i]))
+        if (c->u.column_def.default_expr && !bind_default(b, c, p->u.create_table.col_types[i]))
             return false;
     }
     for (uint32_t i = 0; i < key->n; i++) {
@@ -71,8 +70,7 @@ bool fe_bind_table_constraints(fe_binder *b, const fe_ast *n, plan_node *p) {
         uint32_t c = name_index(p->u.create_table.col_names, n_cols, k->u.column_ref.name);
         if (c == UINT32_MAX)
             return fe_bind_error(b, QE_BIND, "42703", k->pos,
-                                 "column \"%s\" named in key does not exist",
-                                 k->u.column_ref.name),
+                                 "column \"%s\" named in key does not exist", k->u.column_ref.name),
                    false;
         for (uint32_t j = 0; j < n_pk; j++)
             if (keys[j] == c)
@@ -156,8 +154,8 @@ plan_node *fe_bind_drop_view(fe_binder *b, const fe_ast *n) {
     if (!rt_catalog_find_view(b->cat, name, b->arena) && !n->u.drop_table.if_exists) {
         if (rt_catalog_find(b->cat, name))
             return fe_bind_error_hint(b, QE_BIND, "42809", n->u.drop_table.table_pos,
-                                      "Use DROP TABLE to remove a table.",
-                                      "\"%s\" is not a view", name);
+                                      "Use DROP TABLE to remove a table.", "\"%s\" is not a view",
+                                      name);
         return fe_bind_error(b, QE_BIND, "42P01", n->u.drop_table.table_pos,
                              "view \"%s\" does not exist", name);
     }
@@ -185,8 +183,7 @@ fe_item *fe_bind_view_ref(fe_binder *b, const fe_ast *ref, bool *found) {
     rt_error_clear(&perr);
     if (fe_parse(b->arena, v->sql, strlen(v->sql), &q, &tail, &perr) != QE_OK || !q)
         return fe_bind_error(b, QE_INTERNAL, "XX000", ref->pos,
-                             "definition of view \"%s\" does not parse: %s", v->name,
-                             perr.message);
+                             "definition of view \"%s\" does not parse: %s", v->name, perr.message);
     b->view_depth++;
     struct fe_cte *ctes = b->ctes;
     b->ctes = NULL; /* the view sees the catalog, not the query's CTEs */
@@ -220,8 +217,7 @@ fe_item *fe_bind_view_ref(fe_binder *b, const fe_ast *ref, bool *found) {
             names.items[i] = ref->u.table_ref.col_aliases.items[i];
         return fe_plan_item(b, p, alias, &names, ref->pos);
     }
-    return fe_plan_item(b, p, alias, v->n_names ? &names : &ref->u.table_ref.col_aliases,
-                        ref->pos);
+    return fe_plan_item(b, p, alias, v->n_names ? &names : &ref->u.table_ref.col_aliases, ref->pos);
 }
 
 /* ---- DELETE / UPDATE ---------------------------------------------------------------- */
@@ -314,10 +310,10 @@ plan_node *fe_bind_dml(fe_binder *b, const fe_ast *n) {
     b->sel = &sel;
     rt_table *t = bind_dml_target(b, n);
     plan_node *rows = t ? dml_rows(b, n) : NULL;
-    plan_node *p = rows ? fe_plan_node(b, n->kind == FE_AST_DELETE ? PLAN_LOGICAL_DELETE
-                                                                   : PLAN_LOGICAL_UPDATE,
-                                       rows, 0)
-                        : NULL;
+    plan_node *p =
+        rows ? fe_plan_node(b, n->kind == FE_AST_DELETE ? PLAN_LOGICAL_DELETE : PLAN_LOGICAL_UPDATE,
+                            rows, 0)
+             : NULL;
     bool ok = p && (p->u.dml.table = copy_str(b, t->name)) &&
               (n->kind == FE_AST_DELETE || bind_assignments(b, n, t, p));
     /* assignments were bound over the table columns, which the Get reads in order */
@@ -331,10 +327,10 @@ plan_node *fe_bind_dml(fe_binder *b, const fe_ast *n) {
 
 static bool copy_option_known(const char *name) {
     static const char *const known[] = {
-        "auto_detect", "compression", "dateformat", "delim",      "delimiter",
-        "encoding",    "escape",      "force_not_null", "force_null", "force_quote",
-        "format",      "header",      "ignore_errors", "new_line",  "null",
-        "quote",       "sample_size", "sep",         "skip",       "timestampformat"};
+        "auto_detect",   "compression",    "dateformat", "delim",       "delimiter",   "encoding",
+        "escape",        "force_not_null", "force_null", "force_quote", "format",      "header",
+        "ignore_errors", "new_line",       "null",       "quote",       "sample_size", "sep",
+        "skip",          "timestampformat"};
     for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
         if (strcmp(known[i], name) == 0)
             return true;

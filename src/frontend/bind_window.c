@@ -89,15 +89,13 @@ static bool bind_frame(fe_binder *b, const fe_ast *spec, plan_window_func *w) {
     f->end = spec->u.window_spec.end;
     int pos = spec->u.window_spec.frame_pos;
     if (f->start == PLAN_FRAME_UNBOUNDED_FOLLOWING)
-        return fe_bind_error(b, QE_BIND, "42P20", pos,
-                             "frame start cannot be UNBOUNDED FOLLOWING"),
+        return fe_bind_error(b, QE_BIND, "42P20", pos, "frame start cannot be UNBOUNDED FOLLOWING"),
                false;
     if (f->end == PLAN_FRAME_UNBOUNDED_PRECEDING)
         return fe_bind_error(b, QE_BIND, "42P20", pos, "frame end cannot be UNBOUNDED PRECEDING"),
                false;
     if (f->start > f->end && !(f->start == PLAN_FRAME_FOLLOWING && f->end == PLAN_FRAME_FOLLOWING))
-        return fe_bind_error(b, QE_BIND, "42P20", pos,
-                             "frame starting from %s cannot end with %s",
+        return fe_bind_error(b, QE_BIND, "42P20", pos, "frame starting from %s cannot end with %s",
                              f->start == PLAN_FRAME_CURRENT_ROW ? "current row" : "following row",
                              f->end == PLAN_FRAME_CURRENT_ROW ? "current row" : "preceding row"),
                false;
@@ -131,8 +129,7 @@ static bool bind_partition_order(fe_binder *b, const fe_ast *spec, plan_window_f
         if (!(k->expr = fe_resolve_null(b, fe_bind_expr(b, it->u.sort_item.expr))))
             return false;
         k->descending = it->u.sort_item.descending;
-        k->nulls_first =
-            it->u.sort_item.nulls_given ? it->u.sort_item.nulls_first : k->descending;
+        k->nulls_first = it->u.sort_item.nulls_given ? it->u.sort_item.nulls_first : k->descending;
     }
     return true;
 }
@@ -177,9 +174,39 @@ static bool bind_window_args(fe_binder *b, const fe_ast *e, plan_window_func *w)
                            &w->type, &typmod);
 }
 
-/* Appends a window function to the SELECT; its index, UINT32_MAX on out-of-memory. */
+static bool exprs_equal(plan_expr *const *a, plan_expr *const *b, uint32_t n) {
+    for (uint32_t i = 0; i < n; i++)
+        if (!opt_expr_equal(a[i], b[i]))
+            return false;
+    return true;
+}
+
+/* Same function, arguments, partition, order and frame: computed once. */
+static bool window_equal(const plan_window_func *a, const plan_window_func *b) {
+    if (strcmp(a->name, b->name) != 0 || a->type != b->type || a->n_args != b->n_args ||
+        a->n_partition != b->n_partition || a->n_order != b->n_order ||
+        a->frame.rows != b->frame.rows || a->frame.start != b->frame.start ||
+        a->frame.end != b->frame.end ||
+        !opt_expr_equal(a->frame.start_offset, b->frame.start_offset) ||
+        !opt_expr_equal(a->frame.end_offset, b->frame.end_offset) ||
+        !exprs_equal(a->args, b->args, a->n_args) ||
+        !exprs_equal(a->partition, b->partition, a->n_partition))
+        return false;
+    for (uint32_t i = 0; i < a->n_order; i++)
+        if (!opt_expr_equal(a->order[i].expr, b->order[i].expr) ||
+            a->order[i].descending != b->order[i].descending ||
+            a->order[i].nulls_first != b->order[i].nulls_first)
+            return false;
+    return true;
+}
+
+/* Index of the window function in the SELECT (appended if new); UINT32_MAX on
+ * out-of-memory. */
 static uint32_t add_window_func(fe_binder *b, const plan_window_func *w, char *name) {
     struct fe_select_ctx *sel = b->sel;
+    for (uint32_t i = 0; i < sel->n_funcs; i++)
+        if (window_equal(&sel->funcs[i], w))
+            return i;
     if (sel->n_funcs == sel->funcs_cap) {
         uint32_t cap = sel->funcs_cap ? sel->funcs_cap * 2 : 4;
         plan_window_func *f = rt_arena_alloc(b->arena, cap * sizeof *f);
@@ -207,8 +234,7 @@ static bool window_allowed(fe_binder *b, const fe_ast *e) {
                              "aggregate function calls cannot contain window function calls"),
                false;
     if (sel && sel->win_clause && strcmp(sel->win_clause, "window function arguments") == 0)
-        return fe_bind_error(b, QE_BIND, "42P20", e->pos,
-                             "window function calls cannot be nested"),
+        return fe_bind_error(b, QE_BIND, "42P20", e->pos, "window function calls cannot be nested"),
                false;
     if (!sel || sel->win_clause || !b->scope.from)
         return fe_bind_error(b, QE_BIND, "42P20", e->pos, "window functions are not allowed in %s",
@@ -242,7 +268,8 @@ plan_expr *fe_bind_window_call(fe_binder *b, const fe_ast *e) {
     sel->win_clause = win_clause;
     if (!ok)
         return NULL;
-    uint32_t idx = probe ? UINT32_MAX - FE_WINDOW_BASE - 1 : add_window_func(b, &w, e->u.func.display);
+    uint32_t idx =
+        probe ? UINT32_MAX - FE_WINDOW_BASE - 1 : add_window_func(b, &w, e->u.func.display);
     if (idx == UINT32_MAX)
         return fe_bind_oom(b);
     plan_expr *c = opt_expr_column(b->arena, FE_WINDOW_BASE + idx, w.type);

@@ -28,16 +28,15 @@ fe_ast *fe_parse_create_view(fe_parser *p, int start) {
     if (fe_peek(p, 0)->kind == FE_TOK_DOT)
         return fe_unsupported(p, n->u.create_view.name_pos,
                               "schema-qualified names are not supported yet");
-    if (fe_peek(p, 0)->kind == FE_TOK_LPAREN &&
-        !fe_parse_name_list(p, &n->u.create_view.col_names))
+    if (fe_peek(p, 0)->kind == FE_TOK_LPAREN && !fe_parse_name_list(p, &n->u.create_view.col_names))
         return NULL;
     if (!fe_expect_kw(p, FE_KW_AS))
         return NULL;
     int qstart = fe_peek(p, 0)->start;
     if (!(n->u.create_view.query = fe_parse_query(p)))
         return NULL;
-    n->u.create_view.sql = rt_arena_strndup(p->arena, p->sql + qstart,
-                                            (size_t)(p->prev_end - qstart));
+    n->u.create_view.sql =
+        rt_arena_strndup(p->arena, p->sql + qstart, (size_t)(p->prev_end - qstart));
     if (!n->u.create_view.sql)
         return fe_oom(p);
     n->end = p->prev_end;

@@ -393,7 +393,7 @@ static fe_ast *parse_from(fe_parser *p) {
 
 /* ---- GROUP BY, WINDOW, OVER --------------------------------------------------------- */
 
-static fe_ast *parse_grouping_element(fe_parser *p, bool in_sets);
+static fe_ast *parse_grouping_element(fe_parser *p);
 
 /* ( [elem {, elem}] ) as a LIST grouping set (elements: expressions). */
 static fe_ast *parse_paren_list(fe_parser *p) {
@@ -402,8 +402,7 @@ static fe_ast *parse_paren_list(fe_parser *p) {
     if (!n)
         return NULL;
     n->u.grouping_set.kind = FE_GSET_LIST;
-    if (fe_peek(p, 0)->kind != FE_TOK_RPAREN &&
-        !fe_parse_expr_list(p, &n->u.grouping_set.items))
+    if (fe_peek(p, 0)->kind != FE_TOK_RPAREN && !fe_parse_expr_list(p, &n->u.grouping_set.items))
         return NULL;
     if (!fe_expect(p, FE_TOK_RPAREN))
         return NULL;
@@ -452,7 +451,7 @@ static fe_ast *parse_grouping_construct(fe_parser *p, fe_gset_kind kind) {
     n->u.grouping_set.kind = kind;
     fe_list_builder lb = {0};
     do {
-        if (!fe_list_push(p, &lb, parse_grouping_element(p, kind == FE_GSET_SETS)))
+        if (!fe_list_push(p, &lb, parse_grouping_element(p)))
             return NULL;
     } while (fe_accept(p, FE_TOK_COMMA));
     n->u.grouping_set.items = lb.list;
@@ -463,7 +462,7 @@ static fe_ast *parse_grouping_construct(fe_parser *p, fe_gset_kind kind) {
 }
 
 /* One GROUP BY element: an expression, (list), (), ROLLUP/CUBE/GROUPING SETS. */
-static fe_ast *parse_grouping_element(fe_parser *p, bool in_sets) {
+static fe_ast *parse_grouping_element(fe_parser *p) {
     if (at_word(p, 0, "rollup") && fe_peek(p, 1)->kind == FE_TOK_LPAREN)
         return parse_grouping_construct(p, FE_GSET_ROLLUP);
     if (at_word(p, 0, "cube") && fe_peek(p, 1)->kind == FE_TOK_LPAREN)
@@ -472,7 +471,6 @@ static fe_ast *parse_grouping_element(fe_parser *p, bool in_sets) {
         return parse_grouping_construct(p, FE_GSET_SETS);
     if (at_paren_list(p))
         return parse_paren_list(p);
-    (void)in_sets;
     return fe_parse_expr(p);
 }
 
@@ -480,7 +478,7 @@ static bool parse_group_by(fe_parser *p, fe_list *out) {
     fe_list_builder lb = {0};
     fe_accept_kw(p, FE_KW_ALL);
     do {
-        if (!fe_list_push(p, &lb, parse_grouping_element(p, false)))
+        if (!fe_list_push(p, &lb, parse_grouping_element(p)))
             return false;
     } while (fe_accept(p, FE_TOK_COMMA));
     *out = lb.list;
@@ -634,8 +632,8 @@ static fe_ast *parse_select_core(fe_parser *p) {
         fe_advance(p);
         n->u.select.distinct = true;
         if (fe_accept_kw(p, FE_KW_ON)) {
-            if (!fe_expect(p, FE_TOK_LPAREN) ||
-                !fe_parse_expr_list(p, &n->u.select.distinct_on) || !fe_expect(p, FE_TOK_RPAREN))
+            if (!fe_expect(p, FE_TOK_LPAREN) || !fe_parse_expr_list(p, &n->u.select.distinct_on) ||
+                !fe_expect(p, FE_TOK_RPAREN))
                 return NULL;
         }
     } else {
@@ -769,8 +767,8 @@ static bool parse_with(fe_parser *p, fe_list *out, bool *recursive) {
             fe_advance(p);
         if (at_word(p, 0, "materialized"))
             fe_advance(p);
-        if (!fe_expect(p, FE_TOK_LPAREN) ||
-            !(cte->u.cte.query = fe_parse_query(p)) || !fe_expect(p, FE_TOK_RPAREN))
+        if (!fe_expect(p, FE_TOK_LPAREN) || !(cte->u.cte.query = fe_parse_query(p)) ||
+            !fe_expect(p, FE_TOK_RPAREN))
             return false;
         cte->end = p->prev_end;
         if (!fe_list_push(p, &lb, cte))
@@ -1045,8 +1043,9 @@ static bool parse_column_constraints(fe_parser *p, fe_ast *c) {
         }
         for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
             if (at_word(p, 0, words[i])) {
-                fe_unsupported(p, t->start, "column constraints other than NOT NULL, PRIMARY KEY, "
-                                            "UNIQUE and DEFAULT are not supported yet");
+                fe_unsupported(p, t->start,
+                               "column constraints other than NOT NULL, PRIMARY KEY, "
+                               "UNIQUE and DEFAULT are not supported yet");
                 return false;
             }
         }
@@ -1294,7 +1293,8 @@ static bool parse_option_bool(fe_parser *p, bool *out) {
         *out = false;
         return true;
     }
-    if (t->kind == FE_TOK_INTEGER && t->len == 1 && (p->sql[t->start] == '0' || p->sql[t->start] == '1')) {
+    if (t->kind == FE_TOK_INTEGER && t->len == 1 &&
+        (p->sql[t->start] == '0' || p->sql[t->start] == '1')) {
         *out = p->sql[t->start] == '1';
         fe_advance(p);
         return true;
@@ -1360,10 +1360,10 @@ static fe_ast *parse_explain(fe_parser *p) {
         t = fe_peek(p, 0);
     }
     bool ok = t->kind == FE_TOK_LPAREN ||
-              (t->kind == FE_TOK_IDENT && (t->kw == FE_KW_SELECT || t->kw == FE_KW_WITH ||
-                                           t->kw == FE_KW_VALUES || t->kw == FE_KW_INSERT ||
-                                           t->kw == FE_KW_CREATE || at_word(p, 0, "update") ||
-                                           at_word(p, 0, "delete")));
+              (t->kind == FE_TOK_IDENT &&
+               (t->kw == FE_KW_SELECT || t->kw == FE_KW_WITH || t->kw == FE_KW_VALUES ||
+                t->kw == FE_KW_INSERT || t->kw == FE_KW_CREATE || at_word(p, 0, "update") ||
+                at_word(p, 0, "delete")));
     if (!ok)
         return fe_syntax_error(p, t);
     if (!(n->u.explain.stmt = parse_statement(p)))
@@ -1375,8 +1375,8 @@ static fe_ast *parse_explain(fe_parser *p) {
 /* Statements known from other SQL engines, reported as not supported yet. */
 static fe_ast *unsupported_statement(fe_parser *p, const fe_token *t) {
     static const char *const words[] = {
-        "alter",   "pragma",     "truncate", "grant",      "revoke",   "vacuum", "analyze",
-        "attach",  "detach",     "load",     "install",    "export",   "import", "prepare",
+        "alter",   "pragma",     "truncate",   "grant",    "revoke", "vacuum", "analyze",
+        "attach",  "detach",     "load",       "install",  "export", "import", "prepare",
         "execute", "deallocate", "checkpoint", "describe", "merge",  "upsert"};
     fe_ast *stmt = fe_parse_other_statement(p);
     if (stmt || p->failed)

@@ -472,7 +472,7 @@ static const char *refuse_node(const plan_node *n) {
     switch (n->kind) {
     case PLAN_LOGICAL_JOIN: return "joins are not supported by the executor yet";
     case PLAN_LOGICAL_SETOP:
-        return n->u.setop.op == PLAN_SETOP_UNION       ? "UNION is not supported by the executor yet"
+        return n->u.setop.op == PLAN_SETOP_UNION ? "UNION is not supported by the executor yet"
                : n->u.setop.op == PLAN_SETOP_INTERSECT ? "INTERSECT is not supported by the "
                                                          "executor yet"
                                                        : "EXCEPT is not supported by the executor "

@@ -266,8 +266,7 @@ static void rt_view_free(rt_view *v) {
 }
 
 /* A malloc'd copy of the view's definition; NULL on out-of-memory. */
-static rt_view *view_new(const char *name, const char *sql, uint32_t n_names,
-                         char *const *names) {
+static rt_view *view_new(const char *name, const char *sql, uint32_t n_names, char *const *names) {
     rt_view *v = calloc(1, sizeof *v);
     if (v == NULL)
         return NULL;

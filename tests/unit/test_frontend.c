@@ -801,6 +801,16 @@ static void test_bind_grouping_and_windows(void **state) {
                    "    Aggregate(groups: #0; aggs: count_star()) -> (c VARCHAR, count_star() "
                    "BIGINT)\n"
                    "      Get(t: c) -> (c VARCHAR)\n");
+    expect_logical(f,
+                   "SELECT a, c, rank() OVER (PARTITION BY grouping(a) + grouping(c) ORDER BY "
+                   "sum(b)) FROM t GROUP BY ROLLUP (a, c)",
+                   "Project(#0, #1, #4) -> (a INTEGER, c VARCHAR, rank() BIGINT)\n"
+                   "  Window(rank() OVER (PARTITION BY GROUPING(#3: 0) + GROUPING(#3: 1) ORDER BY "
+                   "#2 RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)) -> (a INTEGER, "
+                   "c VARCHAR, sum(b) BIGINT, grouping_id BIGINT, rank() BIGINT)\n"
+                   "    Aggregate(groups: #0, #2; aggs: sum(#1); sets: (#0, #1), (#0), ()) -> "
+                   "(a INTEGER, c VARCHAR, sum(b) BIGINT, grouping_id BIGINT)\n"
+                   "      Get(t: a, b, c) -> (a INTEGER, b BIGINT, c VARCHAR)\n");
     expect_logical(f, "SELECT DISTINCT ON (a) a, b FROM t ORDER BY a, b DESC LIMIT 5",
                    "Limit(5) -> (a INTEGER, b BIGINT)\n"
                    "  DistinctOn(#0) -> (a INTEGER, b BIGINT)\n"
