@@ -72,11 +72,14 @@ static void print_child(rt_strbuf *sb, const char *label, const fe_ast *n, int d
 static void print_select(rt_strbuf *sb, const fe_ast *n, int depth) {
     rt_strbuf_puts(sb, n->u.select.distinct ? " DISTINCT\n" : "\n");
     print_list(sb, "with", &n->u.select.with, depth + 1);
+    print_list(sb, "distinct on", &n->u.select.distinct_on, depth + 1);
     print_list(sb, "items", &n->u.select.items, depth + 1);
     print_child(sb, "from", n->u.select.from, depth + 1);
     print_child(sb, "where", n->u.select.where, depth + 1);
     print_list(sb, "group by", &n->u.select.group_by, depth + 1);
     print_child(sb, "having", n->u.select.having, depth + 1);
+    print_list(sb, "window", &n->u.select.windows, depth + 1);
+    print_child(sb, "qualify", n->u.select.qualify, depth + 1);
     print_list(sb, "order by", &n->u.select.order_by, depth + 1);
     print_child(sb, "limit", n->u.select.limit, depth + 1);
     print_child(sb, "offset", n->u.select.offset, depth + 1);
@@ -179,7 +182,8 @@ static void print_part(rt_strbuf *sb, const fe_ast *n, int depth) {
         if (n->u.type_name.n_params)
             rt_strbuf_puts(sb, ")");
         for (uint32_t bit = 0; bit < 6; bit++) { /* INTERVAL fields: first [TO last] */
-            static const char *const fields[] = {"YEAR", "MONTH", "DAY", "HOUR", "MINUTE", "SECOND"};
+            static const char *const fields[] = {"YEAR", "MONTH",  "DAY",
+                                                 "HOUR", "MINUTE", "SECOND"};
             if (n->u.type_name.interval_fields & (1u << bit))
                 rt_strbuf_printf(sb, " %s", fields[bit]);
         }
@@ -264,6 +268,7 @@ static void print_other_expr(rt_strbuf *sb, const fe_ast *n, int depth) {
                          n->u.func.star ? " *" : "");
         print_list(sb, "args", &n->u.func.args, depth + 1);
         print_child(sb, "filter", n->u.func.filter, depth + 1);
+        print_child(sb, "over", n->u.func.over, depth + 1);
         break;
     case FE_AST_CAST:
         rt_strbuf_puts(sb, "\n");
@@ -282,6 +287,64 @@ static void print_other_expr(rt_strbuf *sb, const fe_ast *n, int depth) {
                          subq_names[n->u.subquery.kind]);
         print_child(sb, "arg", n->u.subquery.arg, depth + 1);
         print_node(sb, n->u.subquery.query, depth + 1);
+        break;
+    default: rt_strbuf_puts(sb, "\n"); break;
+    }
+}
+
+/* Window specifications, grouping sets and the statements of parse_stmt.c. */
+static void print_relational(rt_strbuf *sb, const fe_ast *n, int depth) {
+    switch (n->kind) {
+    case FE_AST_WINDOW_SPEC:
+        rt_strbuf_printf(sb, "%s%s%s%s\n", n->u.window_spec.name ? " " : "",
+                         n->u.window_spec.name ? n->u.window_spec.name : "",
+                         n->u.window_spec.ref ? " base " : "",
+                         n->u.window_spec.ref ? n->u.window_spec.ref : "");
+        print_list(sb, "partition by", &n->u.window_spec.partition, depth + 1);
+        print_list(sb, "order by", &n->u.window_spec.order, depth + 1);
+        if (n->u.window_spec.has_frame) {
+            indent(sb, depth + 1);
+            rt_strbuf_printf(sb, "frame: %s %s .. %s\n", n->u.window_spec.rows ? "ROWS" : "RANGE",
+                             plan_frame_bound_name(n->u.window_spec.start),
+                             plan_frame_bound_name(n->u.window_spec.end));
+            print_child(sb, "start", n->u.window_spec.start_offset, depth + 1);
+            print_child(sb, "end", n->u.window_spec.end_offset, depth + 1);
+        }
+        break;
+    case FE_AST_GROUPING_SET:
+        rt_strbuf_printf(sb, " %s\n",
+                         n->u.grouping_set.kind == FE_GSET_ROLLUP ? "ROLLUP"
+                         : n->u.grouping_set.kind == FE_GSET_CUBE ? "CUBE"
+                         : n->u.grouping_set.kind == FE_GSET_SETS ? "GROUPING SETS"
+                         : n->u.grouping_set.items.n              ? "list"
+                                                                  : "()");
+        print_list(sb, "items", &n->u.grouping_set.items, depth + 1);
+        break;
+    case FE_AST_CREATE_VIEW:
+        rt_strbuf_printf(sb, " %s%s\n", n->u.create_view.or_replace ? "OR REPLACE " : "",
+                         n->u.create_view.name);
+        print_list(sb, "columns", &n->u.create_view.col_names, depth + 1);
+        print_node(sb, n->u.create_view.query, depth + 1);
+        break;
+    case FE_AST_DELETE:
+    case FE_AST_UPDATE:
+        rt_strbuf_printf(sb, " %s\n", n->u.dml.table);
+        print_list(sb, "set", &n->u.dml.set_cols, depth + 1);
+        print_list(sb, "values", &n->u.dml.set_exprs, depth + 1);
+        print_child(sb, "where", n->u.dml.where, depth + 1);
+        break;
+    case FE_AST_COPY:
+        rt_strbuf_printf(sb, " %s %s '%s'\n", n->u.copy.table ? n->u.copy.table : "(query)",
+                         n->u.copy.to ? "TO" : "FROM", n->u.copy.path);
+        print_child(sb, "query", n->u.copy.query, depth + 1);
+        break;
+    case FE_AST_SHOW: rt_strbuf_printf(sb, " %s\n", n->u.show.name); break;
+    case FE_AST_TRANSACTION:
+        rt_strbuf_printf(sb, " %s\n", plan_txn_name(n->u.transaction.kind));
+        break;
+    case FE_AST_CALL:
+        rt_strbuf_puts(sb, "\n");
+        print_node(sb, n->u.call.func, depth + 1);
         break;
     default: rt_strbuf_puts(sb, "\n"); break;
     }
@@ -313,6 +376,15 @@ static void print_node(rt_strbuf *sb, const fe_ast *n, int depth) {
     case FE_AST_BETWEEN:
     case FE_AST_IN_LIST:
     case FE_AST_LIKE: print_operator_expr(sb, n, depth); break;
+    case FE_AST_WINDOW_SPEC:
+    case FE_AST_GROUPING_SET:
+    case FE_AST_CREATE_VIEW:
+    case FE_AST_DELETE:
+    case FE_AST_UPDATE:
+    case FE_AST_COPY:
+    case FE_AST_SHOW:
+    case FE_AST_TRANSACTION:
+    case FE_AST_CALL: print_relational(sb, n, depth); break;
     default: print_other_expr(sb, n, depth); break;
     }
 }

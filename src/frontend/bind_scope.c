@@ -380,6 +380,22 @@ static bool merge_away(fe_binder *b, uint32_t col) {
     return true;
 }
 
+/* Records the kept column of a USING pair (for the order of `*`). */
+static bool note_merged(fe_binder *b, fe_item *j, uint32_t col) {
+    if (j->n_merged == j->merged_cap) {
+        uint32_t cap = j->merged_cap ? j->merged_cap * 2 : 4;
+        uint32_t *m = rt_arena_alloc(b->arena, cap * sizeof *m);
+        if (!m)
+            return fe_bind_oom(b), false;
+        if (j->n_merged)
+            memcpy(m, j->merged, j->n_merged * sizeof *m);
+        j->merged = m;
+        j->merged_cap = cap;
+    }
+    j->merged[j->n_merged++] = col;
+    return true;
+}
+
 /* l.name = r.name for one USING column, ANDed onto *cond. */
 static bool using_column(fe_binder *b, fe_item *j, char *name, int pos, plan_expr **cond) {
     struct fe_from *f = b->scope.from;
@@ -407,7 +423,8 @@ static bool using_column(fe_binder *b, fe_item *j, char *name, int pos, plan_exp
     eq.u.binary.left = vcol_ref(b, lc, name, pos);
     eq.u.binary.right = vcol_ref(b, rc, name, pos);
     plan_expr *e = eq.u.binary.right ? fe_bind_expr(b, &eq) : NULL;
-    if (!e || !merge_away(b, j->join == PLAN_JOIN_RIGHT ? lc : rc))
+    if (!e || !merge_away(b, j->join == PLAN_JOIN_RIGHT ? lc : rc) ||
+        !note_merged(b, j, j->join == PLAN_JOIN_RIGHT ? rc : lc))
         return false;
     *cond = *cond ? opt_expr_op(b->arena, PLAN_OP_AND, QE_TYPE_BOOLEAN, *cond, e, pos) : e;
     return *cond ? true : (fe_bind_oom(b), false);

@@ -47,7 +47,10 @@ typedef struct fe_item {
     plan_node *plan;         /* PLAN: derived table, CTE, view, worktable */
     plan_join_kind join;     /* JOIN */
     struct fe_item *left, *right;
-    plan_expr *cond; /* JOIN: FROM-row numbering; NULL: none */
+    plan_expr *cond;               /* JOIN: FROM-row numbering; NULL: none */
+    uint32_t n_merged, merged_cap; /* JOIN USING/NATURAL: the merged columns ... */
+    uint32_t *merged;              /* ... (FROM-row columns of the side kept), which `*`
+                                      lists first, as PostgreSQL does */
 } fe_item;
 
 /* The FROM clause of one SELECT. */

@@ -79,27 +79,87 @@ char *fe_expr_text(fe_binder *b, const plan_expr *e) {
 /* ---- select list -------------------------------------------------------------------- */
 
 /* Appends a column ref AST for every scope column (SELECT * / t.*). */
-/* Appends the columns of range r (those not merged away when unqualified). */
-static bool expand_range(fe_binder *b, const fe_range *r, bool qualified, const fe_ast *star,
+/* Columns `*` must not list again (merged columns already listed by a join). */
+typedef struct star_skip {
+    uint32_t n;
+    const uint32_t *cols[8]; /* arrays of FROM-row columns, one per enclosing join */
+    uint32_t lens[8];
+} star_skip;
+
+static bool skipped(const star_skip *sk, uint32_t col) {
+    for (uint32_t i = 0; sk && i < sk->n; i++)
+        for (uint32_t k = 0; k < sk->lens[i]; k++)
+            if (sk->cols[i][k] == col)
+                return true;
+    return false;
+}
+
+/* Appends a column-reference AST bound to FROM-row column col. */
+static bool add_star_ref(fe_binder *b, const fe_range *r, uint32_t c, const fe_ast *star,
                          sel_item *items, uint32_t *n) {
+    fe_ast *ref = rt_arena_calloc(b->arena, sizeof *ref);
+    if (!ref)
+        return fe_bind_oom(b), false;
+    ref->kind = FE_AST_COLUMN_REF;
+    ref->pos = ref->start = star->pos;
+    ref->end = star->end;
+    ref->height = 1;
+    ref->u.column_ref.qualifier = (char *)r->alias;
+    ref->u.column_ref.name = r->names[c];
+    ref->u.column_ref.vcol = r->base + c + 1;
+    items[*n].expr = ref;
+    items[*n].name = r->names[c];
+    (*n)++;
+    return true;
+}
+
+/* Appends the columns of range r (those not merged away when unqualified). */
+static bool expand_range(fe_binder *b, const fe_range *r, bool qualified, const star_skip *sk,
+                         const fe_ast *star, sel_item *items, uint32_t *n) {
     for (uint32_t c = 0; c < r->n_cols; c++) {
-        if (!qualified && r->merged && r->merged[c])
+        if (!qualified && ((r->merged && r->merged[c]) || skipped(sk, r->base + c)))
             continue;
-        fe_ast *ref = rt_arena_calloc(b->arena, sizeof *ref);
-        if (!ref)
-            return fe_bind_oom(b), false;
-        ref->kind = FE_AST_COLUMN_REF;
-        ref->pos = ref->start = star->pos;
-        ref->end = star->end;
-        ref->height = 1;
-        ref->u.column_ref.qualifier = (char *)r->alias;
-        ref->u.column_ref.name = r->names[c];
-        ref->u.column_ref.vcol = r->base + c + 1;
-        items[*n].expr = ref;
-        items[*n].name = r->names[c];
-        (*n)++;
+        if (!add_star_ref(b, r, c, star, items, n))
+            return false;
     }
     return true;
+}
+
+/* The range holding FROM-row column col. */
+static const fe_range *range_of(const struct fe_from *f, uint32_t col) {
+    for (uint32_t i = 0; i < f->n_ranges; i++)
+        if (col >= f->ranges[i].base && col < f->ranges[i].base + f->ranges[i].n_cols)
+            return &f->ranges[i];
+    return NULL;
+}
+
+/* Unqualified `*` over a FROM item: for a USING/NATURAL join its merged columns first,
+ * then the other columns of both sides (PostgreSQL's order). */
+static bool expand_item(fe_binder *b, const fe_item *it, star_skip *sk, const fe_ast *star,
+                        sel_item *items, uint32_t *n) {
+    const struct fe_from *f = b->scope.from;
+    if (it->kind != FE_ITEM_JOIN) {
+        for (uint32_t i = it->range0; i < it->range1; i++)
+            if (!expand_range(b, &f->ranges[i], false, sk, star, items, n))
+                return false;
+        return true;
+    }
+    bool pushed = it->n_merged && sk->n < 8;
+    for (uint32_t k = 0; pushed && k < it->n_merged; k++) {
+        const fe_range *r = range_of(f, it->merged[k]);
+        if (!skipped(sk, it->merged[k]) &&
+            !add_star_ref(b, r, it->merged[k] - r->base, star, items, n))
+            return false;
+    }
+    if (pushed) {
+        sk->cols[sk->n] = it->merged;
+        sk->lens[sk->n++] = it->n_merged;
+    }
+    bool ok = expand_item(b, it->left, sk, star, items, n) &&
+              expand_item(b, it->right, sk, star, items, n);
+    if (pushed)
+        sk->n--;
+    return ok;
 }
 
 /* Appends a column ref AST for every scope column (SELECT * / t.*). */
@@ -110,13 +170,17 @@ static bool expand_star(fe_binder *b, const fe_ast *star, sel_item *items, uint3
         return fe_bind_error(b, QE_SYNTAX, "42601", star->pos,
                              "SELECT * with no tables specified is not valid"),
                false;
+    if (!q) {
+        star_skip sk = {0};
+        return expand_item(b, f->root, &sk, star, items, n);
+    }
     bool found = false;
     for (uint32_t i = 0; i < f->n_ranges; i++) {
         const fe_range *r = &f->ranges[i];
-        if (q && (!r->alias || strcmp(q, r->alias) != 0))
+        if (!r->alias || strcmp(q, r->alias) != 0)
             continue;
         found = true;
-        if (!expand_range(b, r, q != NULL, star, items, n))
+        if (!expand_range(b, r, true, NULL, star, items, n))
             return false;
     }
     if (!found)

@@ -766,6 +766,18 @@ static void test_bind_joins_and_derived(void **state) {
                    "    Get(t: a, b, c) -> (a INTEGER, b BIGINT, c VARCHAR)\n");
 }
 
+/* USING: the merged column comes first in `*` and only once (PostgreSQL's order). */
+static void test_bind_using_star_order(void **state) {
+    fixture *f = *state;
+    expect_logical(f, "SELECT * FROM t JOIN t AS u USING (c)",
+                   "Project(#2, #0, #1, #3, #4) -> (c VARCHAR, a INTEGER, b BIGINT, a INTEGER, "
+                   "b BIGINT)\n"
+                   "  Join(INNER; #2 = #5) -> (a INTEGER, b BIGINT, c VARCHAR, a INTEGER, "
+                   "b BIGINT, c VARCHAR)\n"
+                   "    Get(t: a, b, c) -> (a INTEGER, b BIGINT, c VARCHAR)\n"
+                   "    Get(t: a, b, c) -> (a INTEGER, b BIGINT, c VARCHAR)\n");
+}
+
 static void test_bind_subqueries(void **state) {
     fixture *f = *state;
     expect_logical(f,
@@ -870,6 +882,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_parse_ast_print_statement, setup, teardown),
         cmocka_unit_test_setup_teardown(test_parse_unsupported, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bind_joins_and_derived, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bind_using_star_order, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bind_subqueries, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bind_grouping_and_windows, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bind_ctes_and_setops, setup, teardown),
