@@ -18,10 +18,10 @@
 #        artifact was written.  Once a crash is fixed, copy its input into
 #        tests/fuzz/corpus as crash_<what>.sql so that the fuzz.replay ctest keeps it.
 #
-# Seeds: tests/fuzz/corpus holds the 22 TPC-H and 99 TPC-DS queries (tpch_*, tpcds_*),
-#        every SQL text of tests/sql/**/*.test (sql_<sha1>, one file per distinct
-#        statement), hand-written edge cases (edge_*) and fixed crashes (crash_*).
-#        --seeds rewrites the tpch_, tpcds_ and sql_ files from the tests; edge_ and
+# Seeds: tests/fuzz/corpus holds every SQL text of tests/sql/**/*.test (sql_<sha1>, one
+#        file per distinct statement), hand-written edge cases (edge_*) and fixed crashes
+#        (crash_*); the TPC-H and TPC-DS queries are read from tests/tpch/queries and
+#        tests/tpcds/queries.  --seeds rewrites the sql_ files from the tests; edge_ and
 #        crash_ files are kept.
 set -euo pipefail
 
@@ -49,13 +49,7 @@ test_statements() {
 
 write_seeds() {
     mkdir -p "$seed_dir"
-    rm -f "$seed_dir"/tpch_* "$seed_dir"/tpcds_* "$seed_dir"/sql_*
-    for f in "$root"/tests/tpch/queries/*.sql; do
-        cp "$f" "$seed_dir/tpch_$(basename "$f")"
-    done
-    for f in "$root"/tests/tpcds/queries/*.sql; do
-        cp "$f" "$seed_dir/tpcds_$(basename "$f")"
-    done
+    rm -f "$seed_dir"/sql_*
     local n=0
     while IFS= read -r -d '' file; do
         while IFS= read -r -d '' sql; do
@@ -104,6 +98,7 @@ set +e
 (cd "$build" && ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 \
     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     "$build/tests/fuzz_frontend" "${args[@]}" "${extra[@]}" "$build/corpus" "$seed_dir" \
+    "$root/tests/tpch/queries" "$root/tests/tpcds/queries" \
     >"$build/fuzz.log" 2>&1)
 status=$?
 set -e
