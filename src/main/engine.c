@@ -4,6 +4,7 @@
  */
 #include "main_int.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -184,3 +185,53 @@ qe_status qe_worker_run(const qe_config *cfg, qe_error **err_out) {
 }
 
 void qe_worker_stop(void) { dist_worker_stop(); }
+
+/* The current value of a session setting as text; false for an unknown name. */
+static bool setting_text(const qe_session *s, const char *name, char *buf, size_t cap) {
+    if (strcmp(name, "threads") == 0)
+        snprintf(buf, cap, "%u", s->threads);
+    else if (strcmp(name, "execution_mode") == 0)
+        snprintf(buf, cap, "%s", s->mode == MAIN_MODE_JIT ? "jit" : "interpret");
+    else if (strcmp(name, "memory_limit") == 0)
+        snprintf(buf, cap, s->memory_limit > 0 ? "%lld" : "unlimited",
+                 (long long)s->memory_limit);
+    else if (strcmp(name, "debug_task_delay_ms") == 0)
+        snprintf(buf, cap, "%u", s->debug_delay_ms);
+    else
+        return false;
+    return true;
+}
+
+qe_status main_session_show(qe_session *s, const char *name, qe_result **out) {
+    static const char *const names[] = {"debug_task_delay_ms", "execution_mode", "memory_limit",
+                                        "threads"};
+    char value[64];
+    bool all = strcmp(name, "all") == 0;
+    if (!all && !setting_text(s, name, value, sizeof value))
+        return rt_error_set(&s->err, QE_MISUSE, "42704",
+                            -1, "unrecognized configuration parameter \"%s\"", name);
+    qe_type types[2] = {QE_TYPE_VARCHAR, QE_TYPE_VARCHAR};
+    char *all_names[2] = {"name", "setting"};
+    char *one_name[1] = {(char *)name};
+    qe_result *res = all ? main_result_create(2, all_names, types)
+                         : main_result_create(1, one_name, types);
+    uint32_t n_rows = all ? sizeof names / sizeof names[0] : 1;
+    rt_batch *b = res ? rt_batch_create(res->arena, all ? 2 : 1, types, n_rows) : NULL;
+    for (uint32_t r = 0; b && r < n_rows; r++) {
+        const char *key = all ? names[r] : name;
+        setting_text(s, key, value, sizeof value);
+        bool ok = rt_vector_set_string(&b->cols[all ? 1 : 0], res->arena, r, value,
+                                       (uint32_t)strlen(value));
+        if (all)
+            ok = ok && rt_vector_set_string(&b->cols[0], res->arena, r, key, (uint32_t)strlen(key));
+        b->n_rows = ok ? r + 1 : b->n_rows;
+        if (!ok)
+            b = NULL;
+    }
+    if (!b || main_result_push(res, b, &s->err) != QE_OK) {
+        qe_result_destroy(res);
+        return rt_error_nomem(&s->err, NULL);
+    }
+    *out = res;
+    return QE_OK;
+}

@@ -170,21 +170,61 @@ static qe_status exec_create_table(qe_session *s, const plan_node *n) {
     return st;
 }
 
-static qe_status exec_drop_table(qe_session *s, const plan_node *n) {
+static qe_status drop_table(qe_session *s, const char *table, bool if_exists) {
     qe_engine *e = s->engine;
     pthread_mutex_lock(&e->ddl_lock);
     qe_status st = QE_OK;
-    if (!rt_catalog_find(e->catalog, n->u.drop_table.table)) {
-        if (!n->u.drop_table.if_exists)
+    if (!rt_catalog_find(e->catalog, table)) {
+        if (!if_exists)
             st = rt_error_set(&s->err, QE_BIND, "42P01", -1, "table \"%s\" does not exist",
-                              n->u.drop_table.table);
+                              table);
     } else {
-        st = rt_catalog_drop_table(e->catalog, n->u.drop_table.table, &s->err);
+        st = rt_catalog_drop_table(e->catalog, table, &s->err);
         if (st == QE_OK && e->coord)
-            st = dist_drop_table(e->coord, n->u.drop_table.table, &s->err);
+            st = dist_drop_table(e->coord, table, &s->err);
     }
     pthread_mutex_unlock(&e->ddl_lock);
     return st;
+}
+
+/* A result without columns, for statements that return nothing. */
+static qe_status empty_result(qe_session *s, qe_result **out) {
+    *out = main_result_create(0, NULL, NULL);
+    return *out ? QE_OK : rt_error_set(&s->err, QE_NOMEM, "53200", -1, "out of memory");
+}
+
+/* CREATE TABLE t AS query: the rows go in through the plan of INSERT INTO t query,
+ * planned before the table is created (so a query the executor refuses creates nothing);
+ * the table is dropped again if the insert fails. */
+static qe_status exec_create_table_as(qe_session *s, qe_stmt *stmt, qe_result **out) {
+    const plan_node *n = stmt->logical;
+    const char *table = n->u.create_table.table;
+    plan_node *insert = rt_arena_calloc(stmt->arena, sizeof *insert);
+    if (!insert)
+        return rt_error_nomem(&s->err, NULL);
+    insert->kind = PLAN_LOGICAL_INSERT;
+    insert->child = n->child;
+    insert->u.insert.table = n->u.create_table.table;
+    plan_query *q = NULL;
+    qe_status st = opt_physical(stmt->arena, insert, &q, &s->err);
+    if (st != QE_OK)
+        return st;
+    if (n->u.create_table.if_not_exists && rt_catalog_find(s->engine->catalog, table))
+        return empty_result(s, out);
+    if ((st = exec_create_table(s, n)) != QE_OK)
+        return st;
+    qe_result *res = main_result_create(0, NULL, NULL);
+    st = res ? main_run_plan(s, q, res, &s->err) : rt_error_nomem(&s->err, NULL);
+    if (st != QE_OK) {
+        rt_error keep;
+        rt_error_copy(&keep, &s->err);
+        drop_table(s, table, true);
+        rt_error_copy(&s->err, &keep);
+        qe_result_destroy(res);
+        return st;
+    }
+    *out = res;
+    return QE_OK;
 }
 
 /* CREATE [OR REPLACE] VIEW / DROP VIEW: views live in the coordinator's catalog only
@@ -208,7 +248,7 @@ static qe_status exec_view_ddl(qe_session *s, rt_arena *arena, const plan_node *
 
 /* Renders the artifact `what` of a bound logical plan; malloc'd text in *text. */
 static qe_status render_plan(qe_session *s, rt_arena *arena, const plan_node *logical,
-                             qe_emit what, char **text) {
+                             qe_emit what, bool json, char **text) {
     *text = NULL;
     if (what == QE_EMIT_LOGICAL) {
         *text = opt_print_logical(logical);
@@ -218,7 +258,7 @@ static qe_status render_plan(qe_session *s, rt_arena *arena, const plan_node *lo
         if (st != QE_OK)
             return st;
         if (what == QE_EMIT_PHYSICAL)
-            *text = opt_print_physical(q);
+            *text = json ? opt_print_physical_json(q) : opt_print_physical(q);
         else
             return cg_emit(q, what, text, &s->err);
     }
@@ -231,10 +271,12 @@ static qe_status exec_explain(qe_session *s, qe_stmt *stmt, qe_result **out) {
         return rt_error_set(&s->err, QE_UNSUPPORTED, "0A000", -1,
                             "EXPLAIN ANALYZE is not supported yet");
     char *text = NULL;
-    qe_status st = render_plan(s, stmt->arena, n->child, n->u.explain.what, &text);
+    bool json = n->u.explain.json;
+    qe_status st = render_plan(s, stmt->arena, n->child, n->u.explain.what, json, &text);
     if (st != QE_OK)
         return st;
-    *out = main_result_from_text("QUERY PLAN", text);
+    /* Text: a row per line, as psql shows it; JSON: one document in one row. */
+    *out = main_result_from_text("QUERY PLAN", text, !json);
     free(text);
     return *out ? QE_OK : rt_error_set(&s->err, QE_NOMEM, "53200", -1, "out of memory");
 }
@@ -256,11 +298,6 @@ static qe_status exec_query(qe_session *s, qe_stmt *stmt, qe_result **out) {
     return QE_OK;
 }
 
-/* A result without columns, for statements that return nothing. */
-static qe_status empty_result(qe_session *s, qe_result **out) {
-    *out = main_result_create(0, NULL, NULL);
-    return *out ? QE_OK : rt_error_set(&s->err, QE_NOMEM, "53200", -1, "out of memory");
-}
 
 qe_status qe_stmt_execute(qe_stmt *stmt, qe_result **out) {
     if (!stmt || !out)
@@ -272,8 +309,8 @@ qe_status qe_stmt_execute(qe_stmt *stmt, qe_result **out) {
     qe_status st;
     switch (n->kind) {
     case PLAN_LOGICAL_CREATE_TABLE:
-        if (n->child) /* CREATE TABLE AS: refused by the physical planner for now */
-            return exec_query(s, stmt, out);
+        if (n->child)
+            return exec_create_table_as(s, stmt, out);
         st = exec_create_table(s, n);
         break;
     case PLAN_LOGICAL_CREATE_VIEW:
@@ -286,13 +323,15 @@ qe_status qe_stmt_execute(qe_stmt *stmt, qe_result **out) {
         st = QE_OK; /* BEGIN/COMMIT: every statement commits on its own */
         break;
     case PLAN_LOGICAL_DROP_TABLE:
-        st = exec_drop_table(s, n);
+        st = drop_table(s, n->u.drop_table.table, n->u.drop_table.if_exists);
         break;
     case PLAN_LOGICAL_SET:
         st = main_session_set(s, n->u.set.name, n->u.set.value);
         break;
     case PLAN_LOGICAL_EXPLAIN:
         return exec_explain(s, stmt, out);
+    case PLAN_LOGICAL_SHOW:
+        return main_session_show(s, n->u.set.name, out);
     default:
         return exec_query(s, stmt, out);
     }
@@ -358,7 +397,7 @@ qe_status qe_emit_text(qe_session *session, const char *sql, qe_emit what, char 
         if (!*text_out)
             st = rt_error_set(&session->err, QE_NOMEM, "53200", -1, "out of memory");
     } else if (st == QE_OK) {
-        st = render_plan(session, arena, logical, what, text_out);
+        st = render_plan(session, arena, logical, what, false, text_out);
     }
     rt_arena_destroy(arena);
     return st;

@@ -80,11 +80,15 @@ void main_config_defaults(qe_config *cfg);
 qe_result *main_result_create(uint32_t n_cols, char *const *names, const qe_type *types);
 /* Result sink pushing into a qe_result (ctx = the result). */
 qe_status main_result_push(void *ctx, const rt_batch *batch, rt_error *err);
-/* A one-column VARCHAR result with a row per line of text (EXPLAIN, SHOW). */
-qe_result *main_result_from_text(const char *column, const char *text);
+/* A one-column VARCHAR result with a row per line of text (split_lines) or the whole
+ * text in one row (EXPLAIN). */
+qe_result *main_result_from_text(const char *column, const char *text, bool split_lines);
 
 /* SET name = value (value NULL: RESET) on a session; errors in s->err. */
 qe_status main_session_set(qe_session *s, const char *name, const char *value);
+
+/* SHOW name | SHOW ALL: the session's settings as a result. */
+qe_status main_session_show(qe_session *s, const char *name, qe_result **out);
 
 /* The engine's JIT, created on first use. */
 qe_status main_engine_jit(qe_engine *engine, cg_jit **out, rt_error *err);

@@ -83,23 +83,23 @@ qe_status main_result_push(void *ctx, const rt_batch *batch, rt_error *err) {
     return QE_OK;
 }
 
-qe_result *main_result_from_text(const char *column, const char *text) {
+qe_result *main_result_from_text(const char *column, const char *text, bool split_lines) {
     qe_type type = QE_TYPE_VARCHAR;
     char *name = (char *)column;
     qe_result *res = main_result_create(1, &name, &type);
     if (!res)
         return NULL;
-    uint32_t n_lines = 0;
-    for (const char *p = text; *p; p++)
-        n_lines += *p == '\n' || p[1] == '\0';
-    rt_batch *b = rt_batch_create(res->arena, 1, &type, n_lines ? n_lines : 1);
+    uint32_t n_lines = 1;
+    for (const char *p = text; split_lines && *p; p++)
+        n_lines += *p == '\n';
+    rt_batch *b = rt_batch_create(res->arena, 1, &type, n_lines);
     if (!b) {
         qe_result_destroy(res);
         return NULL;
     }
     const char *line = text;
     while (*line) {
-        const char *end = strchr(line, '\n');
+        const char *end = split_lines ? strchr(line, '\n') : NULL;
         size_t len = end ? (size_t)(end - line) : strlen(line);
         if (!rt_vector_set_string(&b->cols[0], res->arena, b->n_rows, line, (uint32_t)len)) {
             qe_result_destroy(res);

@@ -34,6 +34,9 @@ qe_status opt_check_executable(const plan_node *logical, rt_error *err);
 /* Text renderings (qec --emit=logical|physical, EXPLAIN); malloc'd, NULL on OOM. */
 char *opt_print_logical(const plan_node *node);
 char *opt_print_physical(const plan_query *q);
+/* The physical plan as one JSON document (EXPLAIN (FORMAT JSON)): stages with their
+ * pipelines and operators (name and the text form's detail), and the exchanges. */
+char *opt_print_physical_json(const plan_query *q);
 /* Appends an expression in SQL-like text ("#0 > 10") to sb. */
 void opt_print_expr(rt_strbuf *sb, const plan_expr *e);
 

@@ -783,3 +783,84 @@ char *opt_print_physical(const plan_query *q) {
         print_exchanges(&sb, q);
     return rt_strbuf_take(&sb);
 }
+
+/* ---- JSON rendering of the physical plan (EXPLAIN (FORMAT JSON)): one line ----------- */
+
+/* Appends s as a JSON string literal. */
+static void json_string(rt_strbuf *sb, const char *s) {
+    rt_strbuf_puts(sb, "\"");
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            rt_strbuf_printf(sb, "\\%c", c);
+        else if (c < 0x20)
+            rt_strbuf_printf(sb, "\\u%04x", c);
+        else
+            rt_strbuf_append(sb, s, 1);
+    }
+    rt_strbuf_puts(sb, "\"");
+}
+
+/* {"operator": "Scan", "detail": "t: a, b"}: the detail is the text form's argument. */
+static void json_op(rt_strbuf *sb, const plan_query *q, const plan_op *op) {
+    rt_strbuf detail;
+    rt_strbuf_init(&detail);
+    print_phys_params(&detail, q, op);
+    rt_strbuf_puts(sb, "{\"operator\": ");
+    json_string(sb, plan_phys_name(op->kind));
+    rt_strbuf_puts(sb, ", \"detail\": ");
+    json_string(sb, detail.oom || !detail.data ? "" : detail.data);
+    rt_strbuf_puts(sb, "}");
+    if (detail.oom)
+        sb->oom = true;
+    rt_strbuf_free(&detail);
+}
+
+static void json_pipeline(rt_strbuf *sb, const plan_query *q, const plan_pipeline *p) {
+    rt_strbuf_printf(sb, "{\"id\": %u, \"ordered\": %s, \"operators\": [", p->id,
+                     p->ordered ? "true" : "false");
+    for (uint32_t i = 0; i < p->n_ops; i++) {
+        rt_strbuf_puts(sb, i ? ", " : "");
+        json_op(sb, q, p->ops[i]);
+    }
+    rt_strbuf_puts(sb, "]}");
+}
+
+static void json_exchange(rt_strbuf *sb, const plan_query *q, const plan_exchange *x) {
+    rt_strbuf_printf(sb, "{\"id\": %u, \"kind\": ", x->id);
+    json_string(sb, plan_exchange_name(x->kind));
+    rt_strbuf_puts(sb, ", \"keys\": [");
+    for (uint32_t k = 0; k < x->n_keys; k++)
+        rt_strbuf_printf(sb, "%s%u", k ? ", " : "", x->key_cols[k]);
+    rt_strbuf_printf(sb, "], \"producer_stage\": %u, \"consumer_stage\": %u, \"types\": [",
+                     x->producer_stage, x->consumer_stage);
+    for (uint32_t c = 0; c < x->n_cols; c++) {
+        rt_strbuf_puts(sb, c ? ", " : "");
+        json_string(sb, type_name(x->types[c]));
+    }
+    rt_strbuf_puts(sb, "]}");
+}
+
+char *opt_print_physical_json(const plan_query *q) {
+    rt_strbuf sb;
+    rt_strbuf_init(&sb);
+    rt_strbuf_puts(&sb, "{\"stages\": [");
+    for (uint32_t s = 0; s < q->n_stages; s++) {
+        const plan_stage *st = q->stages[s];
+        rt_strbuf_printf(&sb, "%s{\"id\": %u, \"distribution\": \"%s\", \"pipelines\": [",
+                         s ? ", " : "", st->id,
+                         st->dist == PLAN_DIST_SINGLE ? "SINGLE" : "PARTITIONED");
+        for (uint32_t p = 0; p < st->n_pipelines; p++) {
+            rt_strbuf_puts(&sb, p ? ", " : "");
+            json_pipeline(&sb, q, st->pipelines[p]);
+        }
+        rt_strbuf_puts(&sb, "]}");
+    }
+    rt_strbuf_puts(&sb, "], \"exchanges\": [");
+    for (uint32_t i = 0; i < q->n_exchanges; i++) {
+        rt_strbuf_puts(&sb, i ? ", " : "");
+        json_exchange(&sb, q, &q->exchanges[i]);
+    }
+    rt_strbuf_puts(&sb, "]}");
+    return rt_strbuf_take(&sb);
+}
