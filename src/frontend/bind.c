@@ -116,6 +116,11 @@ static plan_node *bind_drop_table(fe_binder *b, const fe_ast *n) {
     if (n->u.drop_table.view)
         return fe_bind_drop_view(b, n);
     const char *name = n->u.drop_table.table;
+    if (!rt_catalog_find(b->cat, name) && rt_catalog_find_view(b->cat, name, b->arena)) {
+        fe_bind_error(b, QE_BIND, "42809", -1, "\"%s\" is not a table", name);
+        rt_error_hint(b->err, "Use DROP VIEW to remove a view.");
+        return NULL;
+    }
     if (!rt_catalog_find(b->cat, name) && !n->u.drop_table.if_exists)
         return fe_bind_error(b, QE_BIND, "42P01", n->u.drop_table.table_pos,
                              "table \"%s\" does not exist", name);

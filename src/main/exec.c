@@ -138,11 +138,20 @@ qe_status main_run_plan(qe_session *s, const plan_query *q, qe_result *res, rt_e
 
 /* ---- statements ------------------------------------------------------------------- */
 
+/* True if the catalog has a view called name. */
+static bool view_exists(qe_session *s, const char *name) {
+    rt_arena *tmp = rt_arena_create(NULL);
+    bool found = tmp && rt_catalog_find_view(s->engine->catalog, name, tmp) != NULL;
+    rt_arena_destroy(tmp);
+    return found;
+}
+
 static qe_status exec_create_table(qe_session *s, const plan_node *n) {
     qe_engine *e = s->engine;
     pthread_mutex_lock(&e->ddl_lock);
     qe_status st = QE_OK;
-    if (rt_catalog_find(e->catalog, n->u.create_table.table)) {
+    if (rt_catalog_find(e->catalog, n->u.create_table.table) ||
+        view_exists(s, n->u.create_table.table)) {
         if (!n->u.create_table.if_not_exists)
             st = rt_error_set(&s->err, QE_BIND, "42P07", -1, "relation \"%s\" already exists",
                               n->u.create_table.table);
@@ -174,7 +183,10 @@ static qe_status drop_table(qe_session *s, const char *table, bool if_exists) {
     qe_engine *e = s->engine;
     pthread_mutex_lock(&e->ddl_lock);
     qe_status st = QE_OK;
-    if (!rt_catalog_find(e->catalog, table)) {
+    if (!rt_catalog_find(e->catalog, table) && view_exists(s, table)) {
+        st = rt_error_set(&s->err, QE_BIND, "42809", -1, "\"%s\" is not a table", table);
+        rt_error_hint(&s->err, "Use DROP VIEW to remove a view.");
+    } else if (!rt_catalog_find(e->catalog, table)) {
         if (!if_exists)
             st = rt_error_set(&s->err, QE_BIND, "42P01", -1, "table \"%s\" does not exist",
                               table);
