@@ -872,8 +872,24 @@ static plan_node *bind_select(fe_binder *b, const fe_ast *s) {
     return build_select(b, &st, s->u.select.distinct);
 }
 
+/* 42P20 if the WINDOW clause defines a name twice (at the second definition). */
+static bool check_window_names(fe_binder *b, const fe_list *windows) {
+    for (uint32_t j = 1; j < windows->n; j++)
+        for (uint32_t i = 0; i < j; i++)
+            if (strcmp(windows->items[i]->u.window_spec.name,
+                       windows->items[j]->u.window_spec.name) == 0) {
+                fe_bind_error(b, QE_BIND, "42P20", windows->items[j]->start,
+                              "window \"%s\" is already defined",
+                              windows->items[j]->u.window_spec.name);
+                return false;
+            }
+    return true;
+}
+
 /* Binds a SELECT with fresh per-query state, restoring the outer state afterwards. */
 static plan_node *bind_select_scoped(fe_binder *b, const fe_ast *s) {
+    if (!check_window_names(b, &s->u.select.windows))
+        return NULL;
     fe_binder saved = *b;
     struct fe_select_ctx sel = {.windows = &s->u.select.windows};
     b->scope.from = fe_from_create(b);
