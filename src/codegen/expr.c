@@ -14,6 +14,8 @@
  */
 #include "cg_int.h"
 
+#include <math.h>
+
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,22 +106,35 @@ static LLVMValueRef int_arith(cg_fn *f, const plan_expr *e, LLVMValueRef a, LLVM
     }
 }
 
-/* DOUBLE arithmetic: IEEE, except that division by zero raises (PostgreSQL). */
+/* True if v is +/-infinity. */
+static LLVMValueRef is_inf(cg_module *m, LLVMValueRef v) {
+    LLVMValueRef pos = LLVMBuildFCmp(m->b, LLVMRealOEQ, v, LLVMConstReal(m->t_f64, INFINITY), "");
+    LLVMValueRef neg = LLVMBuildFCmp(m->b, LLVMRealOEQ, v, LLVMConstReal(m->t_f64, -INFINITY), "");
+    return or1(m, pos, neg);
+}
+
+/* DOUBLE arithmetic: IEEE, except (as PostgreSQL, and as the interpreter) that division
+ * by zero raises 22012 and an infinity from finite operands raises 22003. */
 static LLVMValueRef double_arith(cg_fn *f, const plan_expr *e, LLVMValueRef a, LLVMValueRef b,
                                  LLVMValueRef null) {
     cg_module *m = f->m;
     plan_op_kind op = e->u.op.op;
-    switch (op) {
-    case PLAN_OP_ADD: return LLVMBuildFAdd(m->b, a, b, "");
-    case PLAN_OP_SUB: return LLVMBuildFSub(m->b, a, b, "");
-    case PLAN_OP_MUL: return LLVMBuildFMul(m->b, a, b, "");
-    default: break;
+    LLVMValueRef valid = not1(m, null), r;
+    if (op == PLAN_OP_DIV || op == PLAN_OP_MOD) {
+        LLVMValueRef zero = LLVMBuildFCmp(m->b, LLVMRealOEQ, b, LLVMConstReal(m->t_f64, 0.0), "");
+        cg_raise_if(f, and1(m, zero, valid), RT_JIT_ERR_DIV_ZERO, e->position);
     }
-    LLVMValueRef zero = LLVMBuildFCmp(m->b, LLVMRealOEQ, b, LLVMConstReal(m->t_f64, 0.0), "");
-    cg_raise_if(f, and1(m, zero, not1(m, null)), RT_JIT_ERR_DIV_ZERO, e->position);
-    if (op == PLAN_OP_DIV)
-        return LLVMBuildFDiv(m->b, a, b, "");
-    return LLVMBuildFRem(m->b, a, b, "");
+    switch (op) {
+    case PLAN_OP_ADD: r = LLVMBuildFAdd(m->b, a, b, ""); break;
+    case PLAN_OP_SUB: r = LLVMBuildFSub(m->b, a, b, ""); break;
+    case PLAN_OP_MUL: r = LLVMBuildFMul(m->b, a, b, ""); break;
+    case PLAN_OP_DIV: r = LLVMBuildFDiv(m->b, a, b, ""); break;
+    default: return LLVMBuildFRem(m->b, a, b, ""); /* never overflows */
+    }
+    LLVMValueRef finite_in = not1(m, or1(m, is_inf(m, a), is_inf(m, b)));
+    LLVMValueRef ovf = and1(m, and1(m, is_inf(m, r), finite_in), valid);
+    cg_raise_if(f, ovf, RT_JIT_ERR_OVERFLOW_DOUBLE, e->position);
+    return r;
 }
 
 static LLVMValueRef compare(cg_module *m, plan_op_kind op, qe_type t, LLVMValueRef a,

@@ -52,6 +52,8 @@ static const char *op_text(plan_op_kind op) {
 }
 
 qe_status rt_error_out_of_range(rt_error *err, qe_type type, int position) {
+    if (type == QE_TYPE_DOUBLE || type == QE_TYPE_REAL)
+        return rt_error_set(err, QE_DATA, "22003", position, "value out of range: overflow");
     return rt_error_set(err, QE_DATA, "22003", position, "%s out of range",
                         type == QE_TYPE_SMALLINT || type == QE_TYPE_INTEGER ||
                                 type == QE_TYPE_BIGINT

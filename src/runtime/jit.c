@@ -84,6 +84,8 @@ qe_status rt_jit_error_at(rt_thread_state *ts, int32_t code, int32_t position) {
     case RT_JIT_ERR_OVERFLOW_BIGINT:
         return rt_error_out_of_range(&ts->err, QE_TYPE_BIGINT, position);
     case RT_JIT_ERR_NOMEM: return rt_error_nomem(&ts->err, ts->ps->task->mem);
+    case RT_JIT_ERR_OVERFLOW_DOUBLE:
+        return rt_error_out_of_range(&ts->err, QE_TYPE_DOUBLE, position);
     default:
         return rt_error_set(&ts->err, QE_INTERNAL, "XX000", position,
                             "compiled pipeline raised unknown error %d", (int)code);

@@ -90,12 +90,25 @@ DEF_INT_DIV(i64, int64_t, INT64_MIN)
 
 /* ---- floating-point arithmetic --------------------------------------------------------- */
 
+/* IEEE arithmetic, except that a finite pair giving an infinity is an overflow (22003,
+ * as PostgreSQL's float8 operators) and division by zero raises (22012). */
+#define FLOAT_OVERFLOWED(T, r, x, y) (isinf(r) && !isinf(x) && !isinf(y))
+
 #define DEF_FLOAT(NAME, T, EXPR)                                                                   \
     static bool NAME(PRIM2_ARGS) {                                                                 \
         const T *a = va->values, *b = vb->values;                                                  \
         T *r = vr->values;                                                                         \
-        FOR_ROWS(r[i] = (EXPR));                                                                   \
-        return false;                                                                              \
+        bool bad = false;                                                                          \
+        FOR_ROWS({                                                                                 \
+            r[i] = (EXPR);                                                                         \
+            bad |= FLOAT_OVERFLOWED(T, r[i], a[i], b[i]);                                          \
+        });                                                                                        \
+        return bad;                                                                                \
+    }                                                                                              \
+    static int NAME##_check(CHECK2_ARGS) {                                                         \
+        const T *a = va->values, *b = vb->values;                                                  \
+        T r = (EXPR);                                                                              \
+        return FLOAT_OVERFLOWED(T, r, a[i], b[i]) ? RT_JIT_ERR_OVERFLOW : 0;                       \
     }
 
 #define DEF_FLOAT_DIV(NAME, T, EXPR)                                                               \
@@ -109,12 +122,17 @@ DEF_INT_DIV(i64, int64_t, INT64_MIN)
                 r[i] = 0;                                                                          \
             } else {                                                                               \
                 r[i] = (EXPR);                                                                     \
+                bad |= FLOAT_OVERFLOWED(T, r[i], a[i], b[i]);                                      \
             }                                                                                      \
         });                                                                                        \
         return bad;                                                                                \
     }                                                                                              \
     static int NAME##_check(CHECK2_ARGS) {                                                         \
-        return ((const T *)vb->values)[i] == 0 ? RT_JIT_ERR_DIV_ZERO : 0;                          \
+        const T *a = va->values, *b = vb->values;                                                  \
+        if (b[i] == 0)                                                                             \
+            return RT_JIT_ERR_DIV_ZERO;                                                            \
+        T r = (EXPR);                                                                              \
+        return FLOAT_OVERFLOWED(T, r, a[i], b[i]) ? RT_JIT_ERR_OVERFLOW : 0;                       \
     }
 
 DEF_FLOAT(f64_add, double, a[i] + b[i])
@@ -265,9 +283,9 @@ typedef struct prim2_entry {
 
 /* [op][type slot] for the binary operators: bool, i16, i32, i64, f32, f64, str. */
 static const prim2_entry arith_table[5][7] = {
-    /* ADD */ {NONE, PC(i16_add), PC(i32_add), PC(i64_add), P(f32_add), P(f64_add), NONE},
-    /* SUB */ {NONE, PC(i16_sub), PC(i32_sub), PC(i64_sub), P(f32_sub), P(f64_sub), NONE},
-    /* MUL */ {NONE, PC(i16_mul), PC(i32_mul), PC(i64_mul), P(f32_mul), P(f64_mul), NONE},
+    /* ADD */ {NONE, PC(i16_add), PC(i32_add), PC(i64_add), PC(f32_add), PC(f64_add), NONE},
+    /* SUB */ {NONE, PC(i16_sub), PC(i32_sub), PC(i64_sub), PC(f32_sub), PC(f64_sub), NONE},
+    /* MUL */ {NONE, PC(i16_mul), PC(i32_mul), PC(i64_mul), PC(f32_mul), PC(f64_mul), NONE},
     /* DIV */ {NONE, PC(i16_div), PC(i32_div), PC(i64_div), PC(f32_div), PC(f64_div), NONE},
     /* MOD */ {NONE, PC(i16_mod), PC(i32_mod), PC(i64_mod), PC(f32_mod), PC(f64_mod), NONE},
 };

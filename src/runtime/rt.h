@@ -375,5 +375,6 @@ qe_status rt_jit_error_at(rt_thread_state *ts, int32_t code, int32_t position);
 #define RT_JIT_ERR_OVERFLOW_SMALLINT 3 /* 22003 smallint out of range */
 #define RT_JIT_ERR_OVERFLOW_BIGINT 4   /* 22003 bigint out of range */
 #define RT_JIT_ERR_NOMEM 5             /* 53200 out of memory */
+#define RT_JIT_ERR_OVERFLOW_DOUBLE 6   /* 22003 value out of range: overflow */
 
 #endif /* QE_RT_H */
