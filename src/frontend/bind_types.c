@@ -22,22 +22,7 @@
 #include <strings.h>
 
 const char *fe_type_msg_name(qe_type type) {
-    switch (type) {
-    case QE_TYPE_NULL: return "unknown";
-    case QE_TYPE_BOOLEAN: return "boolean";
-    case QE_TYPE_SMALLINT: return "smallint";
-    case QE_TYPE_INTEGER: return "integer";
-    case QE_TYPE_BIGINT: return "bigint";
-    case QE_TYPE_HUGEINT: return "hugeint";
-    case QE_TYPE_DECIMAL: return "numeric";
-    case QE_TYPE_REAL: return "real";
-    case QE_TYPE_DOUBLE: return "double precision";
-    case QE_TYPE_DATE: return "date";
-    case QE_TYPE_TIMESTAMP: return "timestamp";
-    case QE_TYPE_INTERVAL: return "interval";
-    case QE_TYPE_VARCHAR: return "varchar";
-    default: return "?";
-    }
+    return type == QE_TYPE_VARCHAR ? "varchar" : rt_type_pg_name(type);
 }
 
 /* A type name known to the engine; `supported`: the binder handles it (whether the

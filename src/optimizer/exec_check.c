@@ -31,23 +31,11 @@ static bool type_runs(qe_type t, int32_t typmod) {
     }
 }
 
-/* PostgreSQL's name of a type, for messages. */
+/* PostgreSQL's name of a type, for messages (VARCHAR as QE spells it elsewhere). */
 static const char *pg_name(qe_type t, int32_t typmod) {
-    switch (t) {
-    case QE_TYPE_BOOLEAN: return "boolean";
-    case QE_TYPE_SMALLINT: return "smallint";
-    case QE_TYPE_INTEGER: return "integer";
-    case QE_TYPE_BIGINT: return "bigint";
-    case QE_TYPE_HUGEINT: return "hugeint";
-    case QE_TYPE_DECIMAL: return "numeric";
-    case QE_TYPE_REAL: return "real";
-    case QE_TYPE_DOUBLE: return "double precision";
-    case QE_TYPE_DATE: return "date";
-    case QE_TYPE_TIMESTAMP: return "timestamp";
-    case QE_TYPE_INTERVAL: return "interval";
-    case QE_TYPE_VARCHAR: return PLAN_TYPMOD_IS_CHAR(typmod) ? "character" : "varchar";
-    default: return "unknown";
-    }
+    if (t == QE_TYPE_VARCHAR)
+        return PLAN_TYPMOD_IS_CHAR(typmod) ? "character" : "varchar";
+    return rt_type_pg_name(t);
 }
 
 /* 0A000 "<what><name> is|are not supported by the executor yet" (plural subjects end

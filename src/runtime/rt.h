@@ -108,6 +108,9 @@ void rt_strbuf_free(rt_strbuf *sb);
 uint32_t rt_type_width(qe_type type);
 bool rt_type_is_integer(qe_type type); /* SMALLINT, INTEGER, BIGINT */
 bool rt_type_is_numeric(qe_type type); /* integers, REAL, DOUBLE */
+/* PostgreSQL's lower-case name of a type, for messages ("integer", "double precision",
+ * "character varying"; "unknown" for NULL). */
+const char *rt_type_pg_name(qe_type type);
 
 typedef qe_string_view rt_string;
 

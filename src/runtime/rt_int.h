@@ -31,8 +31,6 @@ static inline void rt_bit_put(uint8_t *bm, uint32_t i, bool valid) {
 
 /* ---- types, vectors -------------------------------------------------------------------- */
 
-/* PostgreSQL's lower-case name of a type, for messages ("double precision"). */
-const char *rt_type_pg_name(qe_type type);
 
 /* Appends rows of src to dst (same types, dst has room): row indices rows[first..first+n)
  * or, when rows is NULL, the range first..first+n.  Strings are copied into dst's heap.

@@ -58,7 +58,7 @@ port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 pick_ports() {
     local tries=0
     while [ $tries -lt 50 ]; do
-        local base=$((20000 + RANDOM % 30000))
+        local base=$((20000 + RANDOM % 12000)) # below the ephemeral range (32768-)
         if port_free "$base" && port_free $((base + 1)) && port_free $((base + 2)); then
             PC=$base
             P1=$((base + 1))
