@@ -80,7 +80,8 @@ struct dist_coordinator {
     uint32_t next_worker_id;       /* last id given out */
     co_query *queries;             /* running queries */
     co_request *requests;          /* DDL requests in flight */
-    uint64_t query_epoch;          /* high bits of query ids: unique per coordinator */
+    uint64_t query_epoch;          /* high bits of query ids: unique per coordinator; also
+                                      its session id in REGISTER_ACK */
     uint32_t next_query_seq;       /* low bits of the next query id */
     uint64_t next_request_id;      /* last DDL request id */
 };
@@ -230,6 +231,7 @@ static qe_status on_register(dist_coordinator *co, dist_conn *c, const dist_msg 
     dist_msg ack = {.type = DIST_MSG_REGISTER_ACK};
     ack.u.ack.worker_id = w->id;
     ack.u.ack.heartbeat_ms = hb;
+    ack.u.ack.session_id = co->query_epoch;
     return dist_conn_send_msg(c, &ack, err);
 }
 

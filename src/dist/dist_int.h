@@ -37,7 +37,7 @@
 /*
  * X(name, code, text) -- every message type of the protocol.  Direction and payload:
  *   REGISTER       w->c  listen address, threads, heartbeat ms, CPU features
- *   REGISTER_ACK   c->w  worker id, heartbeat interval to use (ms)
+ *   REGISTER_ACK   c->w  worker id, heartbeat interval to use (ms), coordinator session
  *   HEARTBEAT      w->c  empty
  *   CREATE_TABLE   c->w  request id, table name, column names and types
  *   DROP_TABLE     c->w  request id, table name
@@ -179,6 +179,8 @@ typedef struct dist_msg {
         struct {
             uint32_t worker_id;    /* assigned by the coordinator */
             uint32_t heartbeat_ms; /* period the worker must use */
+            uint64_t session_id;   /* the coordinator's lifetime: a new value means a new
+                                      catalog, so the worker drops the old one's tables */
         } ack;                     /* REGISTER_ACK */
         struct {
             uint64_t request_id; /* echoed in the REPLY */

@@ -359,6 +359,7 @@ static void put_payload(dist_wbuf *w, const dist_msg *m) {
     case DIST_MSG_REGISTER_ACK:
         dist_put_u32(w, m->u.ack.worker_id);
         dist_put_u32(w, m->u.ack.heartbeat_ms);
+        dist_put_u64(w, m->u.ack.session_id);
         break;
     case DIST_MSG_HEARTBEAT:
     case DIST_MSG_NONE: break;
@@ -500,6 +501,7 @@ static void get_payload(dist_rbuf *r, rt_arena *arena, dist_msg *m) {
     case DIST_MSG_REGISTER_ACK:
         m->u.ack.worker_id = dist_get_u32(r);
         m->u.ack.heartbeat_ms = dist_get_u32(r);
+        m->u.ack.session_id = dist_get_u64(r);
         if (m->u.ack.heartbeat_ms == 0)
             r->bad = true;
         break;

@@ -58,6 +58,7 @@ struct dist_worker {
     uint64_t control_id;        /* control connection, 0 while down */
     bool registered;            /* REGISTER_ACK received */
     uint32_t worker_id;         /* id given by the coordinator */
+    uint64_t session_id;        /* coordinator session the catalog belongs to (0: none) */
     uint32_t heartbeat_ms;      /* heartbeat period in ms (acknowledged) */
     uint64_t next_connect_ms;   /* loop time of the next connection attempt */
     uint64_t last_heartbeat_ms; /* loop time of the last HEARTBEAT */
@@ -330,6 +331,35 @@ static void on_query_end(dist_worker *wk, const dist_msg *m) {
                  (unsigned long long)m->u.query.query_id);
 }
 
+/*
+ * The tables belong to the coordinator session that created them: registering with a
+ * different session (a restarted coordinator) drops them, so its CREATE TABLEs do not
+ * meet stale partitions.  Re-registering with the same session keeps them.  Tasks of
+ * the old session have been cancelled; the drop waits for none, so it is skipped (and
+ * logged) while one is still finishing.
+ */
+static void new_session(dist_worker *wk, uint64_t session_id) {
+    uint64_t old = wk->session_id;
+    wk->session_id = session_id;
+    if (old == 0 || old == session_id)
+        return;
+    if (running_tasks(wk) != 0) {
+        dist_log("new coordinator session, but tasks of the old one still run: keeping its "
+                 "tables");
+        return;
+    }
+    const char *names[256];
+    uint32_t n;
+    rt_error err;
+    while ((n = rt_catalog_table_names(wk->catalog, names, 256)) > 0) {
+        char name[256];
+        snprintf(name, sizeof name, "%s", names[0]); /* names[] dies with the table */
+        if (rt_catalog_drop_table(wk->catalog, name, &err) != QE_OK)
+            break;
+    }
+    dist_log("new coordinator session: dropped the previous session's tables");
+}
+
 static qe_status wk_on_frame(dist_node *node, dist_conn *c, const dist_msg *m, rt_error *err) {
     dist_worker *wk = node->role;
     if (c->kind != DIST_CONN_CONTROL_OUT || c->id != wk->control_id)
@@ -337,6 +367,7 @@ static qe_status wk_on_frame(dist_node *node, dist_conn *c, const dist_msg *m, r
                             dist_msg_name(m->type));
     switch ((dist_msg_type)m->type) {
     case DIST_MSG_REGISTER_ACK:
+        new_session(wk, m->u.ack.session_id);
         wk->registered = true;
         wk->worker_id = m->u.ack.worker_id;
         wk->heartbeat_ms = m->u.ack.heartbeat_ms;
