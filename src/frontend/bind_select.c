@@ -53,12 +53,12 @@ plan_node *fe_plan_node(fe_binder *b, plan_logical_kind kind, plan_node *child, 
     n->kind = kind;
     n->child = child;
     n->n_cols = n_cols;
-    if (n_cols) {
-        n->types = rt_arena_calloc(b->arena, n_cols * sizeof *n->types);
-        n->names = rt_arena_calloc(b->arena, n_cols * sizeof *n->names);
-        if (!n->types || !n->names)
-            return fe_bind_oom(b);
-    }
+    /* Never NULL, even without columns (SELECT without FROM): schema copies are memcpy's
+     * of n_cols elements, and a NULL source is undefined behaviour even for 0 bytes. */
+    n->types = rt_arena_calloc(b->arena, (n_cols + 1) * sizeof *n->types);
+    n->names = rt_arena_calloc(b->arena, (n_cols + 1) * sizeof *n->names);
+    if (!n->types || !n->names)
+        return fe_bind_oom(b);
     return n;
 }
 
