@@ -462,7 +462,8 @@ static int rescale_const(fe_binder *b, int64_t v, int from_scale, int32_t typmod
     int scale = PLAN_DECIMAL_SCALE(typmod), p = PLAN_DECIMAL_PRECISION(typmod);
     __int128 x = v;
     for (int i = from_scale; i < scale; i++)
-        x *= 10;
+        if (__builtin_mul_overflow(x, 10, &x)) /* past 1.7e38: beyond any precision <= 38 */
+            return numeric_overflow(b, typmod, pos), -1;
     for (int i = scale; i < from_scale; i++) {
         __int128 q = x / 10, r = x % 10;
         x = q + (r >= 5 ? 1 : r <= -5 ? -1 : 0);
