@@ -578,6 +578,9 @@ void *fe_syntax_error(fe_parser *p, const fe_token *tok);
 void *fe_unsupported(fe_parser *p, int pos, const char *message);
 /* Records out-of-memory. */
 void *fe_oom(fe_parser *p);
+/* A configuration parameter name for SET/RESET/SHOW, or "all" for ALL; NULL after a
+ * syntax error or out-of-memory (recorded). */
+char *fe_parse_setting_name(fe_parser *p);
 
 /* Token k positions ahead (0 = next); EOF tokens repeat at the end. */
 const fe_token *fe_peek(fe_parser *p, uint32_t k);

@@ -208,20 +208,10 @@ static fe_ast *parse_copy(fe_parser *p) {
 fe_ast *fe_parse_show(fe_parser *p) {
     fe_token kw = fe_advance(p); /* SHOW */
     fe_ast *n = fe_node(p, FE_AST_SHOW, kw.start);
-    if (!n)
+    if (!n || !(n->u.show.name = fe_parse_setting_name(p)))
         return NULL;
-    const fe_token *t = fe_peek(p, 0);
-    if (t->kind == FE_TOK_IDENT && t->kw == FE_KW_ALL) {
-        fe_advance(p);
-        n->u.show.name = rt_arena_strdup(p->arena, "all");
-    } else if (t->kind == FE_TOK_IDENT || t->kind == FE_TOK_QIDENT) {
-        fe_token name = fe_advance(p);
-        n->u.show.name = fe_token_name(p, &name);
-    } else {
-        return fe_syntax_error(p, t);
-    }
     n->end = p->prev_end;
-    return n->u.show.name ? n : fe_oom(p);
+    return n;
 }
 
 /* BEGIN [WORK|TRANSACTION] | START TRANSACTION | COMMIT|END [WORK|TRANSACTION] |

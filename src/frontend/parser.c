@@ -1258,23 +1258,28 @@ static fe_ast *parse_set(fe_parser *p) {
     return n;
 }
 
-static fe_ast *parse_reset(fe_parser *p) {
-    fe_token kw = fe_advance(p); /* RESET */
-    fe_ast *n = fe_node(p, FE_AST_SET, kw.start);
-    if (!n)
-        return NULL;
+char *fe_parse_setting_name(fe_parser *p) {
     const fe_token *t = fe_peek(p, 0);
+    char *name;
     if (t->kind == FE_TOK_IDENT && t->kw == FE_KW_ALL) {
         fe_advance(p);
-        n->u.set.name = rt_arena_strdup(p->arena, "all");
+        name = rt_arena_strdup(p->arena, "all");
     } else if (t->kind == FE_TOK_IDENT || t->kind == FE_TOK_QIDENT) {
-        fe_token name = fe_advance(p);
-        n->u.set.name = fe_token_name(p, &name);
+        fe_token tok = fe_advance(p);
+        name = fe_token_name(p, &tok);
     } else {
         return fe_syntax_error(p, t);
     }
+    return name ? name : fe_oom(p);
+}
+
+static fe_ast *parse_reset(fe_parser *p) {
+    fe_token kw = fe_advance(p); /* RESET */
+    fe_ast *n = fe_node(p, FE_AST_SET, kw.start);
+    if (!n || !(n->u.set.name = fe_parse_setting_name(p)))
+        return NULL;
     n->end = p->prev_end;
-    return n->u.set.name ? n : fe_oom(p);
+    return n;
 }
 
 static fe_ast *parse_statement(fe_parser *p);
