@@ -640,6 +640,7 @@ static qe_status submit_stage(run_state *rs, uint32_t stage_id, rt_error *err) {
         m.u.submit.jit = rs->opts->jit;
         m.u.submit.n_threads = rs->opts->n_threads ? rs->opts->n_threads : 1;
         m.u.submit.debug_delay_ms = rs->opts->debug_delay_ms;
+        m.u.submit.memory_limit = rs->opts->memory_limit;
         m.u.submit.plan = rs->plan_bytes;
         m.u.submit.plan_len = (uint32_t)rs->plan_len;
         m.u.submit.n_routes = rs->plan->n_exchanges;
@@ -669,6 +670,7 @@ static qe_status run_local_stage(run_state *rs, uint32_t stage_id, rt_task_stats
     if (st == QE_OK)
         st = dist_xctx_create(&rs->co->node, rs->dq, rs->cq.id, rs->plan, 0, rs->plan->n_exchanges,
                               rs->routes, &x, err);
+    rt_mem_tracker mem = {.limit = o->memory_limit};
     if (st == QE_OK) {
         rt_task task = {
             .query = rs->plan,
@@ -683,6 +685,7 @@ static qe_status run_local_stage(run_state *rs, uint32_t stage_id, rt_task_stats
             .n_threads = o->n_threads ? o->n_threads : 1,
             .cancel = dist_query_cancel_flag(rs->dq),
             .debug_delay_ms = o->debug_delay_ms,
+            .mem = &mem,
         };
         st = rt_task_run(&task, stats, err);
     }

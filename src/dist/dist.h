@@ -39,6 +39,7 @@ typedef struct dist_run_opts {
     cg_jit *jit_engine;           /* for SINGLE stages when jit */
     const _Atomic bool *cancel;   /* may be NULL */
     uint32_t debug_delay_ms;      /* passed to every task (fault tests) */
+    int64_t memory_limit;         /* bytes per task (SET memory_limit); <= 0: none */
 } dist_run_opts;
 
 /*

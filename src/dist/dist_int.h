@@ -27,7 +27,7 @@
 /* ---- wire frames -------------------------------------------------------------------- */
 
 #define DIST_FRAME_MAGIC 0x31574551u /* "QEW1" read as a little-endian u32 */
-#define DIST_WIRE_VERSION 1
+#define DIST_WIRE_VERSION 2
 #define DIST_FRAME_HEADER                                                                          \
     16                              /* magic u32, version u16, type u16, length u32,               \
                                        XXH32(payload, seed 0) u32 */
@@ -205,6 +205,7 @@ typedef struct dist_msg {
             bool jit;                /* compile the stage */
             uint32_t n_threads;      /* threads for the task */
             uint32_t debug_delay_ms; /* sleep per source batch (fault tests) */
+            int64_t memory_limit;    /* bytes the task may use; <= 0: unlimited */
             const uint8_t *plan;     /* opt_plan_serialize bytes (borrowed) */
             uint32_t plan_len;       /* bytes of plan */
             uint32_t n_routes;       /* one per exchange of the plan */

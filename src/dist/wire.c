@@ -333,6 +333,7 @@ static void put_submit(dist_wbuf *w, const dist_msg *m) {
     dist_put_u8(w, m->u.submit.jit ? 1 : 0);
     dist_put_u32(w, m->u.submit.n_threads);
     dist_put_u32(w, m->u.submit.debug_delay_ms);
+    dist_put_u64(w, (uint64_t)m->u.submit.memory_limit);
     dist_put_u32(w, m->u.submit.plan_len);
     dist_put_bytes(w, m->u.submit.plan, m->u.submit.plan_len);
     put_routes(w, m->u.submit.n_routes, m->u.submit.routes);
@@ -466,6 +467,7 @@ static void get_submit(dist_rbuf *r, rt_arena *arena, dist_msg *m) {
     m->u.submit.jit = jit == 1;
     m->u.submit.n_threads = dist_get_u32(r);
     m->u.submit.debug_delay_ms = dist_get_u32(r);
+    m->u.submit.memory_limit = (int64_t)dist_get_u64(r);
     m->u.submit.plan_len = dist_get_u32(r);
     m->u.submit.plan = dist_get_bytes(r, m->u.submit.plan_len);
     if (jit > 1 || m->u.submit.n_tasks == 0 || m->u.submit.task_idx >= m->u.submit.n_tasks ||

@@ -44,6 +44,7 @@ typedef struct wk_task {
     bool jit;                /* compile the stage */
     uint32_t n_threads;      /* threads for rt_task_run */
     uint32_t debug_delay_ms; /* sleep per source batch (fault tests) */
+    int64_t memory_limit;    /* bytes the task may use; <= 0: unlimited */
     uint8_t *plan;           /* serialized plan (malloc'd copy) */
     uint32_t plan_len;       /* bytes of plan */
     rt_arena *arena;         /* routes and the deserialized plan */
@@ -116,6 +117,7 @@ static qe_status run_plan(wk_task *t, const plan_query *plan, dist_query *dq, rt
     if (st == QE_OK)
         st = dist_xctx_create(&wk->node, dq, t->query_id, plan, t->task_idx, t->n_routes, t->routes,
                               &x, err);
+    rt_mem_tracker mem = {.limit = t->memory_limit};
     if (st == QE_OK) {
         rt_task task = {
             .query = plan,
@@ -129,6 +131,7 @@ static qe_status run_plan(wk_task *t, const plan_query *plan, dist_query *dq, rt
             .n_threads = t->n_threads,
             .cancel = dist_query_cancel_flag(dq),
             .debug_delay_ms = t->debug_delay_ms,
+            .mem = &mem,
         };
         st = rt_task_run(&task, stats, err);
     }
@@ -224,6 +227,7 @@ static qe_status prepare_task(dist_worker *wk, dist_conn *c, const dist_msg *m, 
     t->jit = m->u.submit.jit;
     t->n_threads = m->u.submit.n_threads;
     t->debug_delay_ms = m->u.submit.debug_delay_ms;
+    t->memory_limit = m->u.submit.memory_limit;
     t->arena = rt_arena_create(NULL);
     t->plan = malloc(m->u.submit.plan_len ? m->u.submit.plan_len : 1);
     if (!t->arena || !t->plan)

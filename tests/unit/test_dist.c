@@ -94,6 +94,7 @@ static void test_frame_submit_roundtrip(void **state) {
     m.u.submit.jit = true;
     m.u.submit.n_threads = 4;
     m.u.submit.debug_delay_ms = 100;
+    m.u.submit.memory_limit = 3000000000LL;
     m.u.submit.plan = plan;
     m.u.submit.plan_len = sizeof plan;
     m.u.submit.n_routes = 2;
@@ -111,6 +112,7 @@ static void test_frame_submit_roundtrip(void **state) {
     assert_true(out.u.submit.jit);
     assert_int_equal(out.u.submit.n_threads, 4);
     assert_int_equal(out.u.submit.debug_delay_ms, 100);
+    assert_true(out.u.submit.memory_limit == 3000000000LL);
     assert_int_equal(out.u.submit.plan_len, 5);
     assert_memory_equal(out.u.submit.plan, plan, 5);
     assert_int_equal(out.u.submit.n_routes, 2);
@@ -202,8 +204,11 @@ static void test_frame_corrupt_header(void **state) {
     copy[0] = 'X';
     expect_frame_error(copy, len, "bad magic");
     memcpy(copy, frame, len);
-    copy[4] = 2;
-    expect_frame_error(copy, len, "unsupported protocol version 2");
+    copy[4] = DIST_WIRE_VERSION + 1;
+    char version_msg[64];
+    snprintf(version_msg, sizeof version_msg, "unsupported protocol version %d",
+             DIST_WIRE_VERSION + 1);
+    expect_frame_error(copy, len, version_msg);
     memcpy(copy, frame, len);
     copy[6] = 200;
     expect_frame_error(copy, len, "unknown message type 200");
