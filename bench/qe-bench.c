@@ -1,16 +1,19 @@
 /*
  * qe-bench.c -- QE's benchmark harness.
  *
- *   qe-bench [--schema tpch|tpcds|FILE.sql] [--setup FILE.sql] [-n N]
- *            [--modes interpret,jit] [--threads N] [--csv OUT.csv] QUERY.sql...
+ *   qe-bench [--db PATH] [--schema tpch|tpcds|FILE.sql] [--setup FILE.sql] [--load SQL]
+ *            [-n N] [--modes interpret,jit] [--threads N] [--csv OUT.csv] QUERY.sql...
  *   qe-bench --prepare-only [--schema ...] [--setup ...] [-n N] [--csv OUT.csv] QUERY.sql...
  *
- * For each execution mode: opens an embedded in-memory engine, creates the --schema's
- * tables (a built-in schema or a file) and runs the setup script once, then for each
+ * For each execution mode: opens an embedded engine (in memory, or the database
+ * directory --db), creates the --schema's tables (a built-in schema or a file), runs the
+ * setup script and the --load statements once (e.g. --load "CALL dbgen(sf = 1)"; their
+ * time is printed as the load time), then for each
  * query file a warm-up run and N timed runs (monotonic clock; a run is prepare + execute
  * of every statement of the file).  Prints the median, min and max milliseconds and the
  * row count of the last statement per query and mode, and the geometric mean of the
- * medians per mode; optionally writes the same figures as CSV.
+ * medians per mode, and the process's peak resident memory; optionally writes the same
+ * figures as CSV.
  *
  * --prepare-only is the frontend's micro-benchmark: one engine; a run is qe_prepare
  * (parse + bind + logical optimization) of every statement of the file, nothing is
@@ -21,6 +24,7 @@
 #include "qe.h"
 
 #include <math.h>
+#include <sys/resource.h>
 
 #define MAX_MODES 4
 
@@ -28,6 +32,8 @@
 typedef struct options {
     const char *schema;           /* --schema tpch|tpcds|FILE.sql, or NULL */
     const char *setup;            /* --setup FILE.sql, or NULL */
+    const char *load;             /* --load SQL: statements run once after setup, timed */
+    const char *db;               /* --db PATH: database directory (default :memory:) */
     bool prepare_only;            /* --prepare-only: time qe_prepare alone, in us */
     int n_runs;                   /* -n: timed runs per query and mode */
     const char *modes[MAX_MODES]; /* execution modes, in order */
@@ -156,7 +162,7 @@ static bool open_mode(const options *o, const char *mode, qe_engine **engine,
     bool ok = qe_config_create(&cfg) == QE_OK &&
               tools_config_set("qe-bench", cfg, "execution_mode", mode) &&
               (!o->threads || tools_config_set("qe-bench", cfg, "threads", o->threads));
-    if (ok && qe_engine_open(":memory:", cfg, engine, &err) != QE_OK) {
+    if (ok && qe_engine_open(o->db ? o->db : ":memory:", cfg, engine, &err) != QE_OK) {
         if (err)
             tools_print_error(stderr, err, NULL);
         ok = false;
@@ -179,6 +185,13 @@ static bool open_mode(const options *o, const char *mode, qe_engine **engine,
             fprintf(stderr, "qe-bench: cannot read \"%s\": %s\n", o->setup, strerror(errno));
         ok = text && run_once(*session, text, len, &rows) >= 0;
         free(text);
+    }
+    if (ok && o->load) {
+        uint64_t rows = 0;
+        double ms = run_once(*session, o->load, strlen(o->load), &rows);
+        ok = ms >= 0;
+        if (ok)
+            printf("load (%s): %.1f ms\n", mode, ms);
     }
     return ok;
 }
@@ -276,13 +289,17 @@ static bool report(const options *o, measure *const *results) {
         if (n)
             printf("geomean %-10s %.3f ms over %d queries\n", o->modes[m], exp(log_sum / n), n);
     }
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru) == 0)
+        printf("peak memory (max RSS of the process): %.1f MiB\n", ru.ru_maxrss / 1024.0);
     bool ok = !o->csv || (csv && fclose(csv) == 0);
     return ok;
 }
 
 static void usage(FILE *out) {
-    fputs("usage: qe-bench [--schema tpch|tpcds|FILE.sql] [--setup FILE.sql] [-n N]\n"
-          "                [--modes interpret,jit] [--threads N] [--csv OUT.csv] QUERY.sql...\n"
+    fputs("usage: qe-bench [--db PATH] [--schema tpch|tpcds|FILE.sql] [--setup FILE.sql]\n"
+          "                [--load SQL] [-n N] [--modes interpret,jit] [--threads N]\n"
+          "                [--csv OUT.csv] QUERY.sql...\n"
           "       qe-bench --prepare-only [--schema ...] [--setup ...] [-n N] [--csv OUT.csv]\n"
           "                QUERY.sql...     (times qe_prepare alone, in microseconds)\n",
           out);
@@ -313,6 +330,10 @@ static int parse_args(int argc, char **argv, options *o) {
             return 2;
         } else if (strcmp(a, "--setup") == 0 && has_value) {
             o->setup = argv[++i];
+        } else if (strcmp(a, "--load") == 0 && has_value) {
+            o->load = argv[++i];
+        } else if (strcmp(a, "--db") == 0 && has_value) {
+            o->db = argv[++i];
         } else if (strcmp(a, "--schema") == 0 && has_value) {
             o->schema = argv[++i];
         } else if (strcmp(a, "--prepare-only") == 0) {
