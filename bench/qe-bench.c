@@ -2,7 +2,8 @@
  * qe-bench.c -- QE's benchmark harness.
  *
  *   qe-bench [--db PATH] [--schema tpch|tpcds|FILE.sql] [--setup FILE.sql] [--load SQL]
- *            [-n N] [--modes interpret,jit] [--threads N] [--csv OUT.csv] QUERY.sql...
+ *            [-n N] [--modes interpret,jit] [--threads N] [--csv OUT.csv]
+ *            [--answers DIR] QUERY.sql...
  *   qe-bench --prepare-only [--schema ...] [--setup ...] [-n N] [--csv OUT.csv] QUERY.sql...
  *
  * For each execution mode: opens an embedded engine (in memory, or the database
@@ -13,14 +14,16 @@
  * of every statement of the file).  Prints the median, min and max milliseconds and the
  * row count of the last statement per query and mode, and the geometric mean of the
  * medians per mode, and the process's peak resident memory; optionally writes the same
- * figures as CSV.
+ * figures as CSV.  With --answers DIR the warm-up run's result of each query is checked
+ * against DIR/<query>.csv (tools/tools_answers.h); a wrong answer counts as a failure
+ * and is reported with its first difference.
  *
  * --prepare-only is the frontend's micro-benchmark: one engine; a run is qe_prepare
  * (parse + bind + logical optimization) of every statement of the file, nothing is
  * executed; only the qe_prepare calls are timed.  Figures are in microseconds; N
  * defaults to 1000.
  */
-#include "../tools/tools_int.h"
+#include "../tools/tools_answers.h"
 #include "qe.h"
 
 #include <math.h>
@@ -41,6 +44,7 @@ typedef struct options {
     char modes_buf[128];          /* storage for the split --modes list */
     const char *threads;          /* --threads, or NULL (engine default) */
     const char *csv;              /* --csv OUT.csv, or NULL */
+    const char *answers;          /* --answers DIR: check results against DIR/<q>.csv */
     char **queries;               /* query files */
     int n_queries;                /* entries used in queries */
 } options;
@@ -54,9 +58,20 @@ typedef struct measure {
     double max;    /* slowest run, ms */
 } measure;
 
-/* Counts the rows of the last result of a script. */
+/* What the script callbacks fill: the row count of the last result, and the answer
+ * check of the last result when an answer is given. */
+typedef struct run_ctx {
+    uint64_t rows;              /* rows of the last result */
+    const tools_answer *answer; /* expected result of the last statement, or NULL */
+    bool matches;               /* the last result equals answer */
+    char diff[512];             /* the first difference otherwise */
+} run_ctx;
+
 static void on_result(void *ctx, const char *sql, const qe_result *res) {
-    *(uint64_t *)ctx = qe_result_row_count(res);
+    run_ctx *rc = ctx;
+    rc->rows = qe_result_row_count(res);
+    if (rc->answer)
+        rc->matches = tools_answer_compare(res, rc->answer, rc->diff, sizeof rc->diff);
 }
 
 static void on_error(void *ctx, const char *sql, const qe_error *err) {
@@ -64,8 +79,8 @@ static void on_error(void *ctx, const char *sql, const qe_error *err) {
 }
 
 /* Runs a script once; returns its duration in ms, or -1 if a statement failed. */
-static double run_once(qe_session *session, const char *sql, size_t len, uint64_t *rows) {
-    tools_script_ops ops = {on_result, on_error, rows, true};
+static double run_once(qe_session *session, const char *sql, size_t len, run_ctx *rc) {
+    tools_script_ops ops = {on_result, on_error, rc, true};
     double t0 = tools_now();
     int failed = tools_run_script(session, sql, len, &ops);
     double ms = (tools_now() - t0) * 1e3;
@@ -86,16 +101,26 @@ static void summarize(double *times, int n, measure *m) {
     m->median = n % 2 ? times[n / 2] : (times[n / 2 - 1] + times[n / 2]) / 2;
 }
 
-/* A warm-up run, then n timed runs of one query. */
-static measure bench_query(qe_session *session, const char *sql, size_t len, int n) {
+/* A warm-up run (checked against answer when not NULL), then n timed runs of one
+ * query; name is the query's report name. */
+static measure bench_query(qe_session *session, const char *sql, size_t len, int n,
+                           const tools_answer *answer, const char *name) {
     measure m = {0};
+    run_ctx rc = {.answer = answer};
     double *times = calloc((size_t)n, sizeof *times);
-    if (!times || run_once(session, sql, len, &m.rows) < 0) {
+    if (!times || run_once(session, sql, len, &rc) < 0) {
         free(times);
         return m;
     }
+    if (answer && !rc.matches) {
+        fprintf(stderr, "qe-bench: %s: wrong answer: %s\n", name, rc.diff);
+        free(times);
+        return m;
+    }
+    rc.answer = NULL;
     for (int i = 0; i < n; i++) {
-        times[i] = run_once(session, sql, len, &m.rows);
+        times[i] = run_once(session, sql, len, &rc);
+        m.rows = rc.rows;
         if (times[i] < 0) {
             free(times);
             return m;
@@ -173,21 +198,21 @@ static bool open_mode(const options *o, const char *mode, qe_engine **engine,
     if (ok && o->schema) {
         size_t len = 0;
         char *text = tools_schema_text("qe-bench", o->schema, &len);
-        uint64_t rows = 0;
+        run_ctx rows = {0};
         ok = text && run_once(*session, text, len, &rows) >= 0;
         free(text);
     }
     if (ok && o->setup) {
         size_t len = 0;
         char *text = tools_read_file(o->setup, &len);
-        uint64_t rows = 0;
+        run_ctx rows = {0};
         if (!text)
             fprintf(stderr, "qe-bench: cannot read \"%s\": %s\n", o->setup, strerror(errno));
         ok = text && run_once(*session, text, len, &rows) >= 0;
         free(text);
     }
     if (ok && o->load) {
-        uint64_t rows = 0;
+        run_ctx rows = {0};
         double ms = run_once(*session, o->load, strlen(o->load), &rows);
         ok = ms >= 0;
         if (ok)
@@ -217,10 +242,21 @@ static bool bench_mode(const options *o, const char *mode, measure *results) {
             fprintf(stderr, "qe-bench: cannot read \"%s\": %s\n", o->queries[q], strerror(errno));
             continue;
         }
+        char name[256], msg[512];
+        query_name(o->queries[q], name, sizeof name);
+        tools_answer answer = {0};
+        bool have_answer = false;
+        if (o->answers && !o->prepare_only) {
+            have_answer = tools_answer_load(o->answers, name, &answer, msg, sizeof msg);
+            if (!have_answer)
+                fprintf(stderr, "qe-bench: %s: %s\n", name, msg);
+        }
         if (o->prepare_only)
             results[q] = bench_prepare(session, sql, len, o->n_runs);
-        else
-            results[q] = bench_query(session, sql, len, o->n_runs);
+        else if (!o->answers || have_answer)
+            results[q] =
+                bench_query(session, sql, len, o->n_runs, have_answer ? &answer : NULL, name);
+        tools_answer_free(&answer);
         free(sql);
     }
     qe_session_close(session);
@@ -299,7 +335,7 @@ static bool report(const options *o, measure *const *results) {
 static void usage(FILE *out) {
     fputs("usage: qe-bench [--db PATH] [--schema tpch|tpcds|FILE.sql] [--setup FILE.sql]\n"
           "                [--load SQL] [-n N] [--modes interpret,jit] [--threads N]\n"
-          "                [--csv OUT.csv] QUERY.sql...\n"
+          "                [--csv OUT.csv] [--answers DIR] QUERY.sql...\n"
           "       qe-bench --prepare-only [--schema ...] [--setup ...] [-n N] [--csv OUT.csv]\n"
           "                QUERY.sql...     (times qe_prepare alone, in microseconds)\n",
           out);
@@ -351,6 +387,8 @@ static int parse_args(int argc, char **argv, options *o) {
             }
         } else if (strcmp(a, "--threads") == 0 && has_value) {
             o->threads = argv[++i];
+        } else if (strcmp(a, "--answers") == 0 && has_value) {
+            o->answers = argv[++i];
         } else if (strcmp(a, "--csv") == 0 && has_value) {
             o->csv = argv[++i];
         } else if (a[0] != '-') {
