@@ -39,8 +39,7 @@ qe_status qe_engine_open(const char *path, const qe_config *cfg, qe_engine **out
     bool persistent = path && strcmp(path, ":memory:") != 0 && path[0] != '\0';
     if (persistent && cfg && cfg->cluster[0]) {
         rt_error_set(&err, QE_UNSUPPORTED, "0A000", -1,
-                     "a cluster coordinator cannot open a persistent database yet: \"%s\"",
-                     path);
+                     "a cluster coordinator cannot open a persistent database yet: \"%s\"", path);
         rt_error_hint(&err, "Open \":memory:\" for an in-memory database.");
         give_error(&err, err_out);
         return err.status;

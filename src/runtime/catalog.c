@@ -21,7 +21,7 @@ struct rt_catalog {
     rt_table **tables; /* malloc'd array of tables (each owns its arena) */
     uint32_t n_views;
     uint32_t views_cap;
-    rt_view **views; /* malloc'd array of malloc'd views (strings malloc'd) */
+    rt_view **views;  /* malloc'd array of malloc'd views (strings malloc'd) */
     uint64_t version; /* bumped by every create/drop of a table or view */
 };
 

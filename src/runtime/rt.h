@@ -217,15 +217,15 @@ typedef struct rt_table {
     qe_type *col_types;
     int32_t *col_typmods; /* n_cols type modifiers (plan.h PLAN_TYPMOD_*: DECIMAL(p, s),
                              VARCHAR(n), CHAR(n)) for the binder; NULL: none */
-    uint32_t n_chunks; /* chunks of up to RT_VECTOR_SIZE rows, compact, no sel */
+    uint32_t n_chunks;    /* chunks of up to RT_VECTOR_SIZE rows, compact, no sel */
     uint32_t chunks_cap;
     rt_batch **chunks;
     uint64_t n_rows;
-    rt_arena *arena; /* owns the schema and the chunks */
-    uint32_t n_zones;   /* zone maps of the persisted row groups (storage.c) */
-    uint32_t zones_cap; /* capacity of zones[] */
-    struct rt_zone *zones; /* in row order, in the table's arena; append-only: entries never
-                              change and replaced arrays stay valid until the drop */
+    rt_arena *arena;              /* owns the schema and the chunks */
+    uint32_t n_zones;             /* zone maps of the persisted row groups (storage.c) */
+    uint32_t zones_cap;           /* capacity of zones[] */
+    struct rt_zone *zones;        /* in row order, in the table's arena; append-only:
+                                     entries never change, old arrays stay valid */
     struct rt_table_store *store; /* storage.c's state of a persisted table (its segment
                                      files, rows persisted); NULL until first persisted */
 } rt_table;
@@ -295,12 +295,12 @@ typedef struct rt_zone {
 } rt_zone;
 
 /* The comparisons a zone map can decide, `column op constant`. */
-#define RT_ZONE_CMP_LIST(X)                                                                \
-    X(EQ, "=")                                                                             \
-    X(NE, "<>")                                                                            \
-    X(LT, "<")                                                                             \
-    X(LE, "<=")                                                                            \
-    X(GT, ">")                                                                             \
+#define RT_ZONE_CMP_LIST(X)                                                                        \
+    X(EQ, "=")                                                                                     \
+    X(NE, "<>")                                                                                    \
+    X(LT, "<")                                                                                     \
+    X(LE, "<=")                                                                                    \
+    X(GT, ">")                                                                                     \
     X(GE, ">=")
 typedef enum rt_zone_cmp {
 #define RT_X_ZONE_CMP(name, text) RT_ZONE_##name,

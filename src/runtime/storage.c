@@ -120,11 +120,11 @@ typedef struct row_map {
 
 /* Scratch buffers for gathering one row group's column. */
 typedef struct gather {
-    uint8_t *values;      /* rows * 16 bytes */
-    uint8_t *validity;    /* bitmap */
-    const char **s_ptr;   /* rows */
-    uint32_t *s_len;      /* rows */
-    uint32_t cap;         /* rows the buffers hold */
+    uint8_t *values;    /* rows * 16 bytes */
+    uint8_t *validity;  /* bitmap */
+    const char **s_ptr; /* rows */
+    uint32_t *s_len;    /* rows */
+    uint32_t cap;       /* rows the buffers hold */
 } gather;
 
 static bool gather_init(gather *g, uint32_t cap) {
@@ -406,8 +406,8 @@ static void retire_segments(rt_storage *st, uint64_t *live, uint32_t n_live) {
 /* The manifest for the tables (with their new segments) and the catalog's views, and
  * the list of segment ids it references (malloc'd). */
 static qe_status build_manifest(rt_storage *st, rt_arena *arena, rt_table **tables, uint32_t n,
-                                const new_seg *added, const bool *has, st_buf *b,
-                                uint64_t **live, uint32_t *n_live, rt_error *err) {
+                                const new_seg *added, const bool *has, st_buf *b, uint64_t **live,
+                                uint32_t *n_live, rt_error *err) {
     uint32_t n_views = 0;
     rt_view **views = rt_catalog_views(st->cat, arena, &n_views);
     if (views == NULL)
@@ -742,8 +742,8 @@ static void remove_garbage(rt_storage *st) {
 /* Creates (if needed) and opens the directory, then takes its lock. */
 static qe_status open_dir(rt_storage *st, rt_error *err) {
     if (mkdir(st->dir, 0755) != 0 && errno != EEXIST)
-        return rt_error_set(err, QE_INTERNAL, "58030", -1,
-                            "could not create directory \"%s\": %s", st->dir, strerror(errno));
+        return rt_error_set(err, QE_INTERNAL, "58030", -1, "could not create directory \"%s\": %s",
+                            st->dir, strerror(errno));
     st->dir_fd = open(st->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (st->dir_fd < 0)
         return rt_error_set(err, QE_INTERNAL, "58030", -1, "could not open directory \"%s\": %s",

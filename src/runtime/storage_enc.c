@@ -27,7 +27,7 @@
 
 const char *st_enc_name(st_enc enc) {
     switch (enc) {
-#define X(name, code)                                                                      \
+#define X(name, code)                                                                              \
     case ST_ENC_##name: return #name;
         ST_ENC_LIST(X)
 #undef X
@@ -81,7 +81,9 @@ void st_buf_free(st_buf *b) {
 
 static size_t packed_bytes(uint32_t n, unsigned bits) { return ((size_t)n * bits + 7) / 8; }
 
-static unsigned bits_for(uint64_t max) { return max == 0 ? 0 : 64 - (unsigned)__builtin_clzll(max); }
+static unsigned bits_for(uint64_t max) {
+    return max == 0 ? 0 : 64 - (unsigned)__builtin_clzll(max);
+}
 
 /* Appends n values of `bits` bits each, LSB-first. */
 static void pack(st_buf *b, const uint64_t *v, uint32_t n, unsigned bits) {
@@ -402,8 +404,8 @@ static void fill_nulls(const st_column *c, uint32_t w, uint8_t *out) {
         return;
     for (uint32_t r = 0; r < c->n_rows; r++)
         if (!rt_bit_get(c->validity, r))
-            memcpy(out + (size_t)r * w, r < first ? out + (size_t)first * w : out + (size_t)(r - 1) * w,
-                   w);
+            memcpy(out + (size_t)r * w,
+                   r < first ? out + (size_t)first * w : out + (size_t)(r - 1) * w, w);
 }
 
 /* Picks the cheapest encoding (or force when applicable). */
@@ -428,8 +430,8 @@ static bool encode_fixed(st_buf *b, const st_column *c, uint32_t w, const uint8_
         for (uint32_t i = 0; i < n; i++)
             v[i] = load_i(vals + (size_t)i * w, w);
         fixed_plan p;
-        plan_fixed(v, n, w, &p, force == ST_ENC_DICT || force < 0 ? count_distinct_i(v, n)
-                                                                     : UINT32_MAX);
+        plan_fixed(v, n, w, &p,
+                   force == ST_ENC_DICT || force < 0 ? count_distinct_i(v, n) : UINT32_MAX);
         *enc = choose(p.size, force);
         if (*enc == ST_ENC_DICT)
             ok = encode_dict_i(b, v, n, w, p.dict_bits, tmp);
@@ -696,7 +698,8 @@ static bool decode_fixed(reader *r, st_enc enc, uint32_t n, uint32_t w, uint8_t 
     }
     case ST_ENC_DICT: {
         uint32_t n_dict = take_u32(r);
-        const uint8_t *dict = r->bad || n_dict == 0 || n_dict > n ? NULL : take(r, (size_t)n_dict * w);
+        const uint8_t *dict =
+            r->bad || n_dict == 0 || n_dict > n ? NULL : take(r, (size_t)n_dict * w);
         if (dict == NULL || !take_packed(r, tmp, n, NULL))
             return false;
         for (uint32_t i = 0; i < n; i++) {
@@ -842,8 +845,8 @@ qe_status st_chunk_decode(const uint8_t *data, size_t len, qe_type type, uint32_
                           const char *file, rt_error *err) {
     if (len < ST_CHUNK_HEADER_SIZE)
         return corrupt(err, file, "truncated column chunk");
-    uint32_t n = st_get_u32(data + 4), nulls = st_get_u32(data + 8), raw_len = st_get_u32(data + 12),
-             stored = st_get_u32(data + 16);
+    uint32_t n = st_get_u32(data + 4), nulls = st_get_u32(data + 8),
+             raw_len = st_get_u32(data + 12), stored = st_get_u32(data + 16);
     if (stored > len - ST_CHUNK_HEADER_SIZE)
         return corrupt(err, file, "truncated column chunk");
     const uint8_t *payload = data + ST_CHUNK_HEADER_SIZE;

@@ -15,12 +15,12 @@
 #endif
 
 /* X(name, code) -- encodings of a column chunk's values; code is the byte on disk. */
-#define ST_ENC_LIST(X)                                                                     \
-    X(PLAIN, 0)                                                                            \
-    X(CONSTANT, 1)                                                                         \
-    X(RLE, 2)                                                                              \
-    X(DICT, 3)                                                                             \
-    X(FOR, 4)                                                                              \
+#define ST_ENC_LIST(X)                                                                             \
+    X(PLAIN, 0)                                                                                    \
+    X(CONSTANT, 1)                                                                                 \
+    X(RLE, 2)                                                                                      \
+    X(DICT, 3)                                                                                     \
+    X(FOR, 4)                                                                                      \
     X(DELTA, 5)
 
 typedef enum st_enc {

@@ -28,14 +28,18 @@
 typedef struct col_case {
     qe_type type;
     uint32_t n;
-    uint8_t *values;     /* n * width */
-    uint8_t *validity;   /* bitmap or NULL */
-    const char **s_ptr;  /* strings */
+    uint8_t *values;    /* n * width */
+    uint8_t *validity;  /* bitmap or NULL */
+    const char **s_ptr; /* strings */
     uint32_t *s_len;
 } col_case;
 
 static col_case make_case(qe_type type, uint32_t n) {
-    col_case c = {type, n, calloc((size_t)n * 16 + 16, 1), NULL, calloc(n + 1, sizeof(char *)),
+    col_case c = {type,
+                  n,
+                  calloc((size_t)n * 16 + 16, 1),
+                  NULL,
+                  calloc(n + 1, sizeof(char *)),
                   calloc(n + 1, sizeof(uint32_t))};
     return c;
 }
@@ -72,8 +76,8 @@ static int roundtrip(const col_case *c, int force) {
     rt_error err;
     rt_error_clear(&err);
     size_t used = 0;
-    qe_status st =
-        st_chunk_decode(buf.data, buf.len, c->type, c->n, &b->cols[0], arena, &back, &used, "f", &err);
+    qe_status st = st_chunk_decode(buf.data, buf.len, c->type, c->n, &b->cols[0], arena, &back,
+                                   &used, "f", &err);
     if (st != QE_OK)
         fail_msg("decode: %s", err.message);
     assert_int_equal(used, buf.len);
@@ -205,7 +209,7 @@ static void test_strings(void **state) {
     char *big = malloc(200000);
     for (int i = 0; i < 200000; i++)
         big[i] = (char)('a' + (i * 7 + i / 13) % 26);
-    char (*uniq)[16] = malloc(16 * c.n);
+    char(*uniq)[16] = malloc(16 * c.n);
     for (uint32_t r = 0; r < c.n; r++) {
         snprintf(uniq[r], 16, "k%u", r * 7919);
         c.s_ptr[r] = r == 5 ? big : uniq[r];
@@ -421,10 +425,10 @@ static void test_directory(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_integers),       cmocka_unit_test(test_int64_extremes),
-        cmocka_unit_test(test_floats),         cmocka_unit_test(test_wide_values),
-        cmocka_unit_test(test_strings),        cmocka_unit_test(test_all_null_and_one_row),
-        cmocka_unit_test(test_corruption),     cmocka_unit_test(test_zone_maps),
+        cmocka_unit_test(test_integers),   cmocka_unit_test(test_int64_extremes),
+        cmocka_unit_test(test_floats),     cmocka_unit_test(test_wide_values),
+        cmocka_unit_test(test_strings),    cmocka_unit_test(test_all_null_and_one_row),
+        cmocka_unit_test(test_corruption), cmocka_unit_test(test_zone_maps),
         cmocka_unit_test(test_directory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
