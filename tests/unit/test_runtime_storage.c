@@ -423,13 +423,73 @@ static void test_directory(void **state) {
     assert_int_equal(system(cmd), 0);
 }
 
+/* Flips every byte of FILE (inside dir) in turn: opening must fail with XX001. */
+static void flip_every_byte(const char *file) {
+    char path[400];
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    FILE *f = fopen(path, "r+b");
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    long size = ftell(f);
+    for (long i = 0; i < size; i++) {
+        fseek(f, i, SEEK_SET);
+        int c = fgetc(f);
+        fseek(f, i, SEEK_SET);
+        fputc(c ^ 0x5a, f);
+        fflush(f);
+        rt_catalog *cat = rt_catalog_create();
+        rt_storage *st = NULL;
+        rt_error err;
+        rt_error_clear(&err);
+        qe_status rc = rt_storage_open(dir, cat, &st, &err);
+        if (rc == QE_OK)
+            fail_msg("%s: flipping byte %ld went unnoticed", file, i);
+        assert_string_equal(err.sqlstate, "XX001");
+        assert_non_null(strstr(err.message, file));
+        rt_catalog_destroy(cat);
+        fseek(f, i, SEEK_SET);
+        fputc(c, f);
+        fflush(f);
+    }
+    fclose(f);
+}
+
+static void test_corrupt_files(void **state) {
+    (void)state;
+    make_dir();
+    rt_error err;
+    rt_catalog *cat = rt_catalog_create();
+    rt_storage *st = NULL;
+    assert_int_equal(rt_storage_open(dir, cat, &st, &err), QE_OK);
+    char *names[] = {"id", "name"};
+    qe_type types[] = {QE_TYPE_INTEGER, QE_TYPE_VARCHAR};
+    rt_table *t = NULL;
+    assert_int_equal(rt_catalog_create_table(cat, "t", 2, names, types, &t, &err), QE_OK);
+    append_rows(cat, t, 0, 40);
+    char *vnames[] = {"x"};
+    assert_int_equal(rt_catalog_create_view(cat, "v", "SELECT 1", 1, vnames, false, &err), QE_OK);
+    assert_int_equal(rt_storage_commit(st, &err), QE_OK);
+    rt_storage_close(st);
+    rt_catalog_destroy(cat);
+    flip_every_byte("MANIFEST");
+    flip_every_byte("seg-0000000000000000.qes");
+    cat = rt_catalog_create();
+    assert_int_equal(rt_storage_open(dir, cat, &st, &err), QE_OK);
+    assert_int_equal(rt_catalog_find(cat, "t")->n_rows, 40);
+    rt_storage_close(st);
+    rt_catalog_destroy(cat);
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_integers),   cmocka_unit_test(test_int64_extremes),
         cmocka_unit_test(test_floats),     cmocka_unit_test(test_wide_values),
         cmocka_unit_test(test_strings),    cmocka_unit_test(test_all_null_and_one_row),
         cmocka_unit_test(test_corruption), cmocka_unit_test(test_zone_maps),
-        cmocka_unit_test(test_directory),
+        cmocka_unit_test(test_directory),      cmocka_unit_test(test_corrupt_files),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
