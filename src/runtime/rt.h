@@ -312,6 +312,13 @@ typedef enum rt_zone_cmp {
  * column's type, or an integer rt_value for an integer-like column): the scan may then
  * skip the zone's rows.  True whenever unsure. */
 bool rt_zone_may_match(const rt_col_zone *z, qe_type type, rt_zone_cmp op, const rt_value *c);
+/* False only if every row of [first_row, first_row + n_rows) lies in zones (sorted by
+ * first_row, as rt_table_zones gives them) whose column `col` cannot satisfy
+ * `column op c`: the scan of a chunk covering those rows may skip it.  Rows outside
+ * every zone (not persisted yet) make it true. */
+bool rt_zones_range_may_match(const rt_zone *zones, uint32_t n_zones, uint64_t first_row,
+                              uint32_t n_rows, uint32_t col, qe_type type, rt_zone_cmp op,
+                              const rt_value *c);
 /* The zone maps of t as of now: *zones borrowed until the table is dropped (entries
  * never change), *n_zones of them.  Rows past the last zone are not persisted yet:
  * a scan must read them. */

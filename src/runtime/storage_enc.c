@@ -219,6 +219,35 @@ bool rt_zone_may_match(const rt_col_zone *z, qe_type type, rt_zone_cmp op, const
     return true;
 }
 
+/* Index of the last zone starting at or before row (zones sorted), or n if none. */
+static uint32_t zone_at(const rt_zone *zones, uint32_t n, uint64_t row) {
+    uint32_t lo = 0, hi = n; /* answer in [lo - 1, hi) */
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (zones[mid].first_row <= row)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo == 0 ? n : lo - 1;
+}
+
+bool rt_zones_range_may_match(const rt_zone *zones, uint32_t n_zones, uint64_t first_row,
+                              uint32_t n_rows, uint32_t col, qe_type type, rt_zone_cmp op,
+                              const rt_value *c) {
+    uint64_t row = first_row, end = first_row + n_rows;
+    while (row < end) {
+        uint32_t z = zone_at(zones, n_zones, row);
+        if (z == n_zones || row >= zones[z].first_row + zones[z].n_rows)
+            return true; /* a row no zone covers */
+        const rt_col_zone *cz = &zones[z].cols[col];
+        if (cz->null_count < zones[z].n_rows && rt_zone_may_match(cz, type, op, c))
+            return true; /* (an all-NULL zone never satisfies a comparison) */
+        row = zones[z].first_row + zones[z].n_rows;
+    }
+    return false;
+}
+
 /* ---- encoding fixed-width values --------------------------------------------------- */
 
 /* A tiny open-addressing set of int64 keys -> dictionary codes. */

@@ -311,6 +311,16 @@ static void test_zone_maps(void **state) {
     assert_false(rt_zone_may_match(&d, QE_TYPE_DOUBLE, RT_ZONE_GT, &x));
     x.u.d = 2.5;
     assert_true(rt_zone_may_match(&d, QE_TYPE_DOUBLE, RT_ZONE_GE, &x));
+    /* ranges over zones [0, 100) 5..9, [100, 200) all NULL, [200, 300) 50..60 */
+    rt_col_zone cz[3] = {
+        {0, true, {.i = 5}, {.i = 9}}, {100, false, {0}, {0}}, {0, true, {.i = 50}, {.i = 60}}};
+    rt_zone zones[3] = {{0, 100, &cz[0]}, {100, 100, &cz[1]}, {200, 100, &cz[2]}};
+    rt_value k = {.type = QE_TYPE_INTEGER, .u.i = 20};
+    assert_false(rt_zones_range_may_match(zones, 3, 0, 300, 0, QE_TYPE_INTEGER, RT_ZONE_EQ, &k));
+    assert_true(rt_zones_range_may_match(zones, 3, 0, 301, 0, QE_TYPE_INTEGER, RT_ZONE_EQ, &k));
+    assert_true(rt_zones_range_may_match(zones, 3, 150, 100, 0, QE_TYPE_INTEGER, RT_ZONE_GT, &k));
+    assert_false(rt_zones_range_may_match(zones, 3, 50, 100, 0, QE_TYPE_INTEGER, RT_ZONE_GT, &k));
+    assert_true(rt_zones_range_may_match(zones, 0, 0, 1, 0, QE_TYPE_INTEGER, RT_ZONE_GT, &k));
     st_buf_free(&buf);
     free_case(&c);
 }
@@ -489,7 +499,7 @@ int main(void) {
         cmocka_unit_test(test_floats),     cmocka_unit_test(test_wide_values),
         cmocka_unit_test(test_strings),    cmocka_unit_test(test_all_null_and_one_row),
         cmocka_unit_test(test_corruption), cmocka_unit_test(test_zone_maps),
-        cmocka_unit_test(test_directory),      cmocka_unit_test(test_corrupt_files),
+        cmocka_unit_test(test_directory),  cmocka_unit_test(test_corrupt_files),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
