@@ -162,8 +162,9 @@ static void gather_column(gather *g, const row_map *m, uint32_t c, qe_type type,
             if (!rt_vector_is_valid(v, at + i)) {
                 rt_bit_clear(g->validity, done + i);
                 any_null = true;
-            }
-            if (type == QE_TYPE_VARCHAR) {
+                g->s_ptr[done + i] = "";
+                g->s_len[done + i] = 0;
+            } else if (type == QE_TYPE_VARCHAR) {
                 const rt_string *s = (const rt_string *)v->values + at + i;
                 g->s_ptr[done + i] = rt_string_ptr(v, s);
                 g->s_len[done + i] = s->len;

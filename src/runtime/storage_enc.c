@@ -109,10 +109,24 @@ static void pack(st_buf *b, const uint64_t *v, uint32_t n, unsigned bits) {
 /* Reads n values of `bits` bits from in (packed_bytes(n, bits) bytes, checked). */
 static void unpack(const uint8_t *in, uint64_t *v, uint32_t n, unsigned bits) {
     uint64_t mask = bits == 64 ? ~0ULL : (1ULL << bits) - 1;
+    uint32_t i = 0;
+    if (bits <= 56) { /* one unaligned 8-byte load per value while 8 bytes remain */
+        size_t n_bytes = packed_bytes(n, bits);
+        for (; i < n; i++) {
+            size_t bit = (size_t)i * bits;
+            if ((bit >> 3) + 8 > n_bytes)
+                break;
+            v[i] = (st_get_u64(in + (bit >> 3)) >> (bit & 7)) & mask;
+        }
+    }
     unsigned __int128 acc = 0;
     unsigned n_acc = 0;
-    size_t i_in = 0;
-    for (uint32_t i = 0; i < n; i++) {
+    size_t i_in = (size_t)i * bits / 8;
+    if (((size_t)i * bits) % 8 != 0) { /* start in the middle of a byte */
+        acc = in[i_in++] >> (((size_t)i * bits) % 8);
+        n_acc = 8 - (unsigned)(((size_t)i * bits) % 8);
+    }
+    for (; i < n; i++) {
         while (n_acc < bits) {
             acc |= (unsigned __int128)in[i_in++] << n_acc;
             n_acc += 8;

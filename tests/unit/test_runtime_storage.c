@@ -136,6 +136,26 @@ static void test_integers(void **state) {
     free_case(&c);
 }
 
+/* Frame of reference at every bit width and awkward lengths (bit packing's edges). */
+static void test_bit_widths(void **state) {
+    (void)state;
+    static const uint32_t lengths[] = {1, 2, 7, 8, 9, 63, 64, 65, 1001};
+    uint64_t x = 0x9E3779B97F4A7C15ULL;
+    for (unsigned bits = 1; bits <= 64; bits++) {
+        uint64_t mask = bits == 64 ? ~0ULL : (1ULL << bits) - 1;
+        for (size_t l = 0; l < sizeof lengths / sizeof lengths[0]; l++) {
+            col_case c = make_case(QE_TYPE_BIGINT, lengths[l]);
+            for (uint32_t r = 0; r < c.n; r++) {
+                x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+                set_i(&c, r, (int64_t)(r == 0 ? 0 : r == 1 ? mask : x & mask));
+            }
+            roundtrip(&c, ST_ENC_FOR);
+            roundtrip(&c, ST_ENC_DELTA);
+            free_case(&c);
+        }
+    }
+}
+
 static void test_int64_extremes(void **state) {
     (void)state;
     qe_type types[] = {QE_TYPE_BIGINT, QE_TYPE_DECIMAL, QE_TYPE_TIMESTAMP};
@@ -495,11 +515,17 @@ static void test_corrupt_files(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_integers),   cmocka_unit_test(test_int64_extremes),
-        cmocka_unit_test(test_floats),     cmocka_unit_test(test_wide_values),
-        cmocka_unit_test(test_strings),    cmocka_unit_test(test_all_null_and_one_row),
-        cmocka_unit_test(test_corruption), cmocka_unit_test(test_zone_maps),
-        cmocka_unit_test(test_directory),  cmocka_unit_test(test_corrupt_files),
+        cmocka_unit_test(test_integers),
+        cmocka_unit_test(test_bit_widths),
+        cmocka_unit_test(test_int64_extremes),
+        cmocka_unit_test(test_floats),
+        cmocka_unit_test(test_wide_values),
+        cmocka_unit_test(test_strings),
+        cmocka_unit_test(test_all_null_and_one_row),
+        cmocka_unit_test(test_corruption),
+        cmocka_unit_test(test_zone_maps),
+        cmocka_unit_test(test_directory),
+        cmocka_unit_test(test_corrupt_files),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
