@@ -197,6 +197,18 @@ typedef struct new_seg {
     rt_zone *zones;   /* in the commit's arena */
 } new_seg;
 
+/* Appends a segment file's 32-byte header. */
+static void put_segment_header(st_buf *buf, uint32_t n_cols, uint32_t n_groups, uint64_t n_rows) {
+    uint8_t h[SEGMENT_HEADER_SIZE];
+    memcpy(h, SEGMENT_MAGIC, 4);
+    uint32_t u[3] = {FORMAT_VERSION, n_cols, n_groups};
+    memcpy(h + 4, u, sizeof u);
+    memcpy(h + 16, &n_rows, 8);
+    uint64_t sum = XXH64(h, 24, 0);
+    memcpy(h + 24, &sum, 8);
+    st_buf_put(buf, h, sizeof h);
+}
+
 /* Writes rows [from, to) of t (from the snapshot) as segment file out->seg.id and
  * fsyncs it. */
 static qe_status write_segment(rt_storage *st, const rt_table *t, const row_map *m, uint64_t from,
@@ -215,14 +227,7 @@ static qe_status write_segment(rt_storage *st, const rt_table *t, const row_map 
     gather g;
     bool ok = gather_init(&g, n_rows < ST_ROW_GROUP_ROWS ? (uint32_t)n_rows : ST_ROW_GROUP_ROWS);
     qe_status rc = ok ? QE_OK : rt_error_nomem(err, NULL);
-    uint8_t h[SEGMENT_HEADER_SIZE];
-    memcpy(h, SEGMENT_MAGIC, 4);
-    uint32_t u[3] = {FORMAT_VERSION, t->n_cols, n_groups};
-    memcpy(h + 4, u, sizeof u);
-    memcpy(h + 16, &n_rows, 8);
-    uint64_t sum = XXH64(h, 24, 0);
-    memcpy(h + 24, &sum, 8);
-    st_buf_put(&buf, h, sizeof h);
+    put_segment_header(&buf, t->n_cols, n_groups, n_rows);
     for (uint32_t r = 0; rc == QE_OK && r < n_groups; r++) {
         rt_zone *z = &out->zones[r];
         uint64_t at = from + (uint64_t)r * ST_ROW_GROUP_ROWS;
