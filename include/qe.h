@@ -160,8 +160,11 @@ typedef struct qe_stmt qe_stmt;
 typedef struct qe_result qe_result;
 
 /*
- * Opens an engine on a database: ":memory:" (or NULL) for an in-memory database.
- * cfg may be NULL (defaults) and is not retained.  On failure *err_out (if not NULL)
+ * Opens an engine on a database: ":memory:" (or NULL) for an in-memory database, else
+ * the path of a database directory, created if missing and locked for this process
+ * (55006 if another holds it; a corrupt file is XX001).  Every statement's changes are
+ * durable when it returns.  A cluster coordinator (option cluster) opens only
+ * in-memory databases (0A000).  cfg may be NULL (defaults) and is not retained.  On failure *err_out (if not NULL)
  * receives an error the caller destroys.
  */
 QE_API qe_status qe_engine_open(const char *path, const qe_config *cfg, qe_engine **out,

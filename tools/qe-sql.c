@@ -654,6 +654,8 @@ typedef struct options {
 
 static void usage(FILE *out) {
     fputs("usage: qe-sql [DBPATH] [OPTIONS]\n"
+          "DBPATH is a database directory (created if missing); without it, or with\n"
+          "\":memory:\", the database lives in memory only.\n"
           "  -c SQL                     run SQL and exit (may be repeated)\n"
           "  -f FILE                    run the statements of FILE and exit (may be repeated)\n"
           "  -box|-csv|-json|-markdown|-list   output mode (default: box)\n"

@@ -36,9 +36,10 @@ qe_status qe_engine_open(const char *path, const qe_config *cfg, qe_engine **out
     *out = NULL;
     if (err_out)
         *err_out = NULL;
-    if (path && strcmp(path, ":memory:") != 0 && path[0] != '\0') {
+    bool persistent = path && strcmp(path, ":memory:") != 0 && path[0] != '\0';
+    if (persistent && cfg && cfg->cluster[0]) {
         rt_error_set(&err, QE_UNSUPPORTED, "0A000", -1,
-                     "persistent databases are not supported yet: \"%s\"", path);
+                     "a cluster coordinator cannot open a persistent database yet: \"%s\"", path);
         rt_error_hint(&err, "Open \":memory:\" for an in-memory database.");
         give_error(&err, err_out);
         return err.status;
@@ -56,6 +57,8 @@ qe_status qe_engine_open(const char *path, const qe_config *cfg, qe_engine **out
     pthread_mutex_init(&e->ddl_lock, NULL);
     e->catalog = rt_catalog_create();
     qe_status st = e->catalog ? QE_OK : rt_error_set(&err, QE_NOMEM, "53200", -1, "out of memory");
+    if (st == QE_OK && persistent)
+        st = rt_storage_open(path, e->catalog, &e->storage, &err);
     if (st == QE_OK)
         st = engine_start_cluster(e, &err);
     if (st != QE_OK) {
@@ -72,6 +75,7 @@ void qe_engine_close(qe_engine *engine) {
         return;
     dist_coordinator_stop(engine->coord);
     cg_jit_destroy(engine->jit);
+    rt_storage_close(engine->storage);
     rt_catalog_destroy(engine->catalog);
     pthread_mutex_destroy(&engine->jit_lock);
     pthread_mutex_destroy(&engine->ddl_lock);

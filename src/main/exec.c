@@ -312,12 +312,8 @@ static qe_status exec_query(qe_session *s, qe_stmt *stmt, qe_result **out) {
 }
 
 
-qe_status qe_stmt_execute(qe_stmt *stmt, qe_result **out) {
-    if (!stmt || !out)
-        return QE_MISUSE;
-    *out = NULL;
-    qe_session *s = stmt->session;
-    rt_error_clear(&s->err);
+/* Runs one statement (errors in the session). */
+static qe_status execute(qe_session *s, qe_stmt *stmt, qe_result **out) {
     const plan_node *n = stmt->logical;
     qe_status st;
     switch (n->kind) {
@@ -349,6 +345,34 @@ qe_status qe_stmt_execute(qe_stmt *stmt, qe_result **out) {
         return exec_query(s, stmt, out);
     }
     return st == QE_OK ? empty_result(s, out) : st;
+}
+
+/* Makes the catalog's changes durable at statement end (a persistent database); the
+ * statement's own error, if any, wins over a commit error. */
+static qe_status persist(qe_session *s, qe_status st, qe_result **out) {
+    qe_engine *e = s->engine;
+    if (!e->storage)
+        return st;
+    rt_error err;
+    rt_error_clear(&err);
+    pthread_mutex_lock(&e->ddl_lock);
+    qe_status rc = rt_storage_commit(e->storage, &err);
+    pthread_mutex_unlock(&e->ddl_lock);
+    if (st != QE_OK || rc == QE_OK)
+        return st;
+    rt_error_copy(&s->err, &err);
+    qe_result_destroy(*out);
+    *out = NULL;
+    return rc;
+}
+
+qe_status qe_stmt_execute(qe_stmt *stmt, qe_result **out) {
+    if (!stmt || !out)
+        return QE_MISUSE;
+    *out = NULL;
+    qe_session *s = stmt->session;
+    rt_error_clear(&s->err);
+    return persist(s, execute(s, stmt, out), out);
 }
 
 /* Moves an error position from statement-relative to script-relative. */

@@ -37,6 +37,7 @@ struct qe_config {
 struct qe_engine {
     qe_config cfg;                  /* options the engine was opened with */
     rt_catalog *catalog;            /* tables (schemas only when a coordinator) */
+    rt_storage *storage;            /* the database directory; NULL for :memory: */
     dist_coordinator *coord;        /* NULL for the embedded engine */
     cg_jit *jit;                    /* created on first JIT use, under jit_lock */
     pthread_mutex_t jit_lock;       /* guards jit creation */

@@ -21,7 +21,8 @@ struct rt_catalog {
     rt_table **tables; /* malloc'd array of tables (each owns its arena) */
     uint32_t n_views;
     uint32_t views_cap;
-    rt_view **views; /* malloc'd array of malloc'd views (strings malloc'd) */
+    rt_view **views;  /* malloc'd array of malloc'd views (strings malloc'd) */
+    uint64_t version; /* bumped by every create/drop of a table or view */
 };
 
 rt_catalog *rt_catalog_create(void) {
@@ -133,8 +134,10 @@ qe_status rt_catalog_create_table(rt_catalog *cat, const char *name, uint32_t n_
             cat->cap = cap;
         }
     }
-    if (st == QE_OK)
+    if (st == QE_OK) {
         cat->tables[cat->n_tables++] = t;
+        cat->version++;
+    }
     pthread_mutex_unlock(&cat->mu);
     if (st != QE_OK) {
         table_destroy(t);
@@ -154,6 +157,7 @@ qe_status rt_catalog_drop_table(rt_catalog *cat, const char *name, rt_error *err
         memmove(&cat->tables[i], &cat->tables[i + 1],
                 sizeof(rt_table *) * (cat->n_tables - (uint32_t)i - 1));
         cat->n_tables--;
+        cat->version++;
     }
     pthread_mutex_unlock(&cat->mu);
     if (t == NULL)
@@ -320,32 +324,109 @@ qe_status rt_catalog_create_view(rt_catalog *cat, const char *name, const char *
         cat->views[cat->n_views++] = v;
         v = NULL;
     }
+    if (st == QE_OK)
+        cat->version++;
     pthread_mutex_unlock(&cat->mu);
     rt_view_free(v);
     return st;
 }
 
+/* A copy of v in arena; NULL on out-of-memory. */
+static rt_view *view_copy(const rt_view *v, rt_arena *arena) {
+    rt_view *copy = rt_arena_calloc(arena, sizeof *copy);
+    char **names = rt_arena_calloc(arena, (v->n_names ? v->n_names : 1) * sizeof *names);
+    bool ok = copy && names && (copy->name = rt_arena_strdup(arena, v->name)) &&
+              (copy->sql = rt_arena_strdup(arena, v->sql));
+    for (uint32_t k = 0; ok && k < v->n_names; k++)
+        ok = (names[k] = rt_arena_strdup(arena, v->names[k])) != NULL;
+    if (!ok)
+        return NULL;
+    copy->names = names;
+    copy->n_names = v->n_names;
+    return copy;
+}
+
 rt_view *rt_catalog_find_view(rt_catalog *cat, const char *name, rt_arena *arena) {
     pthread_mutex_lock(&cat->mu);
     int i = find_view_locked(cat, name);
-    rt_view *copy = NULL;
-    if (i >= 0) {
-        const rt_view *v = cat->views[i];
-        copy = rt_arena_calloc(arena, sizeof *copy);
-        char **names = rt_arena_calloc(arena, (v->n_names ? v->n_names : 1) * sizeof *names);
-        bool ok = copy && names && (copy->name = rt_arena_strdup(arena, v->name)) &&
-                  (copy->sql = rt_arena_strdup(arena, v->sql));
-        for (uint32_t k = 0; ok && k < v->n_names; k++)
-            ok = (names[k] = rt_arena_strdup(arena, v->names[k])) != NULL;
-        if (ok) {
-            copy->names = names;
-            copy->n_names = v->n_names;
-        } else {
-            copy = NULL;
-        }
-    }
+    rt_view *copy = i >= 0 ? view_copy(cat->views[i], arena) : NULL;
     pthread_mutex_unlock(&cat->mu);
     return copy;
+}
+
+rt_view **rt_catalog_views(rt_catalog *cat, rt_arena *arena, uint32_t *n) {
+    pthread_mutex_lock(&cat->mu);
+    uint32_t count = cat->n_views;
+    rt_view **out = rt_arena_calloc(arena, sizeof *out * (count ? count : 1));
+    for (uint32_t i = 0; out && i < count; i++)
+        if ((out[i] = view_copy(cat->views[i], arena)) == NULL)
+            out = NULL;
+    pthread_mutex_unlock(&cat->mu);
+    *n = out ? count : 0;
+    return out;
+}
+
+uint64_t rt_catalog_version(rt_catalog *cat) {
+    pthread_mutex_lock(&cat->mu);
+    uint64_t v = cat->version;
+    pthread_mutex_unlock(&cat->mu);
+    return v;
+}
+
+/* ---- zone maps and storage state ----------------------------------------------------- */
+
+void rt_table_zones(rt_catalog *cat, rt_table *t, uint32_t *n_zones, const rt_zone **zones) {
+    pthread_mutex_lock(&cat->mu);
+    *n_zones = t->n_zones;
+    *zones = t->zones;
+    pthread_mutex_unlock(&cat->mu);
+}
+
+uint64_t rt_table_rows(rt_catalog *cat, rt_table *t) {
+    pthread_mutex_lock(&cat->mu);
+    uint64_t n = t->n_rows;
+    pthread_mutex_unlock(&cat->mu);
+    return n;
+}
+
+void *rt_table_alloc(rt_catalog *cat, rt_table *t, size_t n) {
+    pthread_mutex_lock(&cat->mu);
+    void *p = rt_arena_calloc(t->arena, n);
+    pthread_mutex_unlock(&cat->mu);
+    return p;
+}
+
+/* Makes room for one more zone; false on out-of-memory.  Caller holds the mutex. */
+static bool zones_grow_locked(rt_table *t) {
+    if (t->n_zones < t->zones_cap)
+        return true;
+    uint32_t cap = t->zones_cap ? t->zones_cap * 2 : 8;
+    rt_zone *zones = rt_arena_alloc(t->arena, sizeof *zones * cap);
+    if (zones == NULL)
+        return false;
+    if (t->n_zones > 0)
+        memcpy(zones, t->zones, sizeof *zones * t->n_zones);
+    t->zones = zones; /* the old array stays valid for readers */
+    t->zones_cap = cap;
+    return true;
+}
+
+qe_status rt_table_add_zones(rt_catalog *cat, rt_table *t, const rt_zone *zones, uint32_t n,
+                             rt_error *err) {
+    pthread_mutex_lock(&cat->mu);
+    bool ok = true;
+    for (uint32_t z = 0; ok && z < n; z++) {
+        rt_col_zone *cols = rt_arena_alloc(t->arena, sizeof *cols * (t->n_cols ? t->n_cols : 1));
+        ok = cols != NULL && zones_grow_locked(t);
+        if (!ok)
+            break;
+        memcpy(cols, zones[z].cols, sizeof *cols * t->n_cols);
+        t->zones[t->n_zones] = zones[z];
+        t->zones[t->n_zones].cols = cols;
+        t->n_zones++;
+    }
+    pthread_mutex_unlock(&cat->mu);
+    return ok ? QE_OK : rt_error_nomem(err, NULL);
 }
 
 qe_status rt_catalog_drop_view(rt_catalog *cat, const char *name, rt_error *err) {
@@ -353,7 +434,10 @@ qe_status rt_catalog_drop_view(rt_catalog *cat, const char *name, rt_error *err)
     int i = find_view_locked(cat, name);
     if (i >= 0) {
         rt_view_free(cat->views[i]);
-        cat->views[i] = cat->views[--cat->n_views];
+        memmove(&cat->views[i], &cat->views[i + 1],
+                sizeof(rt_view *) * (cat->n_views - (uint32_t)i - 1));
+        cat->n_views--;
+        cat->version++;
     }
     pthread_mutex_unlock(&cat->mu);
     if (i < 0)

@@ -217,11 +217,17 @@ typedef struct rt_table {
     qe_type *col_types;
     int32_t *col_typmods; /* n_cols type modifiers (plan.h PLAN_TYPMOD_*: DECIMAL(p, s),
                              VARCHAR(n), CHAR(n)) for the binder; NULL: none */
-    uint32_t n_chunks; /* chunks of up to RT_VECTOR_SIZE rows, compact, no sel */
+    uint32_t n_chunks;    /* chunks of up to RT_VECTOR_SIZE rows, compact, no sel */
     uint32_t chunks_cap;
     rt_batch **chunks;
     uint64_t n_rows;
-    rt_arena *arena; /* owns the schema and the chunks */
+    rt_arena *arena;              /* owns the schema and the chunks */
+    uint32_t n_zones;             /* zone maps of the persisted row groups (storage.c) */
+    uint32_t zones_cap;           /* capacity of zones[] */
+    struct rt_zone *zones;        /* in row order, in the table's arena; append-only:
+                                     entries never change, old arrays stay valid */
+    struct rt_table_store *store; /* storage.c's state of a persisted table (its segment
+                                     files, rows persisted); NULL until first persisted */
 } rt_table;
 
 typedef struct rt_catalog rt_catalog;
@@ -259,6 +265,81 @@ uint32_t rt_catalog_table_names(rt_catalog *cat, const char **names, uint32_t ca
 /* Appends the active rows of b (types equal to the table's) to the table.  Thread-safe
  * with respect to other appends (tables have a lock). */
 qe_status rt_table_append(rt_catalog *cat, rt_table *t, const rt_batch *b, rt_error *err);
+
+/* Changes to the catalog's set of tables and views (create/drop/replace); storage
+ * compares it to know whether the manifest must be written again. */
+uint64_t rt_catalog_version(rt_catalog *cat);
+/* Copies of every view (in creation order) in arena; NULL on out-of-memory (*n = 0
+ * then; a catalog without views gives a non-NULL empty array). */
+rt_view **rt_catalog_views(rt_catalog *cat, rt_arena *arena, uint32_t *n);
+
+/* ---- storage: persistent databases (storage*.c; format in README.md) ---------------- */
+
+/* Per-column facts of one persisted row group: the zone map a scan prunes with. */
+typedef struct rt_col_zone {
+    uint32_t null_count; /* NULL rows of the column in the row group */
+    bool has_minmax;     /* min/max hold (some non-NULL value; an ordered fixed-width type:
+                            integers, BOOLEAN, DECIMAL, DATE, TIMESTAMP as .i; REAL/DOUBLE
+                            as .d without NaN); false: nothing is known */
+    union {
+        int64_t i; /* BOOLEAN, SMALLINT, INTEGER, BIGINT, DECIMAL (scaled), DATE, TIMESTAMP */
+        double d;  /* REAL, DOUBLE */
+    } min, max;    /* smallest and largest non-NULL value */
+} rt_col_zone;
+
+/* One persisted row group of a table: rows [first_row, first_row + n_rows). */
+typedef struct rt_zone {
+    uint64_t first_row; /* the group's first row in the table's row order */
+    uint32_t n_rows;    /* rows of the group */
+    rt_col_zone *cols;  /* n_cols entries, in the table's arena */
+} rt_zone;
+
+/* The comparisons a zone map can decide, `column op constant`. */
+#define RT_ZONE_CMP_LIST(X)                                                                        \
+    X(EQ, "=")                                                                                     \
+    X(NE, "<>")                                                                                    \
+    X(LT, "<")                                                                                     \
+    X(LE, "<=")                                                                                    \
+    X(GT, ">")                                                                                     \
+    X(GE, ">=")
+typedef enum rt_zone_cmp {
+#define RT_X_ZONE_CMP(name, text) RT_ZONE_##name,
+    RT_ZONE_CMP_LIST(RT_X_ZONE_CMP)
+#undef RT_X_ZONE_CMP
+} rt_zone_cmp;
+
+/* False only if no row of the zone can satisfy `column op c` (c non-NULL, of the
+ * column's type, or an integer rt_value for an integer-like column): the scan may then
+ * skip the zone's rows.  True whenever unsure. */
+bool rt_zone_may_match(const rt_col_zone *z, qe_type type, rt_zone_cmp op, const rt_value *c);
+/* False only if every row of [first_row, first_row + n_rows) lies in zones (sorted by
+ * first_row, as rt_table_zones gives them) whose column `col` cannot satisfy
+ * `column op c`: the scan of a chunk covering those rows may skip it.  Rows outside
+ * every zone (not persisted yet) make it true. */
+bool rt_zones_range_may_match(const rt_zone *zones, uint32_t n_zones, uint64_t first_row,
+                              uint32_t n_rows, uint32_t col, qe_type type, rt_zone_cmp op,
+                              const rt_value *c);
+/* The zone maps of t as of now: *zones borrowed until the table is dropped (entries
+ * never change), *n_zones of them.  Rows past the last zone are not persisted yet:
+ * a scan must read them. */
+void rt_table_zones(rt_catalog *cat, rt_table *t, uint32_t *n_zones, const rt_zone **zones);
+
+/* A database directory bound to one catalog. */
+typedef struct rt_storage rt_storage;
+
+/* Opens the database directory `dir` (created if missing) for cat, which must be empty:
+ * takes the directory's lock (55006 if another process holds it), reads the manifest
+ * and loads every table's rows and views into cat (eagerly), removes files a crash
+ * left behind.  XX001 (naming the file) for a corrupt or truncated file, 58030 for
+ * I/O errors.  *out is the storage (close with rt_storage_close). */
+qe_status rt_storage_open(const char *dir, rt_catalog *cat, rt_storage **out, rt_error *err);
+/* Makes the catalog's current state durable: new rows of every table go to new
+ * segment files, then a new manifest replaces the old one atomically.  Nothing is
+ * written when nothing changed.  The caller keeps tables from being dropped meanwhile
+ * (the engine's DDL lock).  On failure the previous state stays on disk. */
+qe_status rt_storage_commit(rt_storage *st, rt_error *err);
+/* Releases the lock and the storage; accepts NULL.  Does not commit. */
+void rt_storage_close(rt_storage *st);
 
 /* ---- exchanges ---------------------------------------------------------------------- */
 

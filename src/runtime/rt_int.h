@@ -76,6 +76,15 @@ typedef struct rt_table_snap {
 qe_status rt_table_snapshot(rt_catalog *cat, rt_table *t, rt_arena *arena, rt_table_snap *out,
                             rt_error *err);
 
+/* t->n_rows read under the catalog lock. */
+uint64_t rt_table_rows(rt_catalog *cat, rt_table *t);
+/* Zeroed memory in t's arena (under the catalog lock, so appends may run meanwhile);
+ * lives until the table is dropped.  NULL on out-of-memory. */
+void *rt_table_alloc(rt_catalog *cat, rt_table *t, size_t n);
+/* Appends copies of n zone maps (each with t->n_cols column entries) to t. */
+qe_status rt_table_add_zones(rt_catalog *cat, rt_table *t, const rt_zone *zones, uint32_t n,
+                             rt_error *err);
+
 /* ---- hashing --------------------------------------------------------------------------- */
 
 /* hashes[k] = hash of the key columns at the k-th selected row (sel[k], or k). */
