@@ -11,8 +11,16 @@
 #include "plan.h"
 #include "rt.h"
 
-/* Applies rewrites (constant folding, ...) to a logical plan; may return `in`. */
+/* Applies rewrites (subquery unnesting, constant folding, ...) to a logical plan; may
+ * return `in`. */
 qe_status opt_optimize(rt_arena *arena, plan_node *in, plan_node **out, rt_error *err);
+
+/*
+ * Subquery unnesting (unnest.c, run first by opt_optimize): returns the plan with every
+ * SUBQUERY expression turned into SEMI/ANTI/MARK/LEFT/SINGLE/CROSS joins (no SUBQUERY
+ * or depth-1 OUTER_COLUMN left); 0A000 for forms it cannot unnest.  `in` is unchanged.
+ */
+qe_status opt_unnest(rt_arena *arena, plan_node *in, plan_node **out, rt_error *err);
 
 /*
  * Plans a query (SELECT/VALUES/INSERT logical plan) into stages, pipelines and

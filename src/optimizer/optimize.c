@@ -299,6 +299,9 @@ static plan_node *fold_plan(rt_arena *arena, const plan_node *in) {
 
 qe_status opt_optimize(rt_arena *arena, plan_node *in, plan_node **out, rt_error *err) {
     *out = NULL;
+    qe_status st = opt_unnest(arena, in, &in, err);
+    if (st != QE_OK)
+        return st;
     plan_node *n = fold_plan(arena, in);
     if (!n)
         return rt_error_set(err, QE_NOMEM, "53200", -1, "out of memory");
