@@ -78,11 +78,111 @@ static plan_expr *map_right(holder *h, const plan_expr *e, uint32_t shift) {
     return e ? un_map_expr(&m, e) : NULL;
 }
 
+/* ---- the domain of a correlation (Neumann & Kemper's magic set) -------------------- */
+
+#define UN_MAX_DOMAIN 64
+
+/* The distinct values of the outer columns a correlation uses: where a correlated
+ * predicate cannot be pulled up (the condition of a semi/outer join, a non-equality
+ * under an aggregate), the subtree is computed for each domain row instead, and the
+ * correlation becomes `domain column IS NOT DISTINCT FROM outer column`. */
+typedef struct domain {
+    plan_node *plan;  /* Aggregate(groups: the columns) over the holder's input */
+    uint32_t n;       /* columns */
+    uint32_t *outer;  /* n FROM-row columns (OUTER_COLUMN numbers) */
+    uint32_t offset;  /* first domain column in the node being built */
+    bool overflow;    /* more than UN_MAX_DOMAIN columns */
+} domain;
+
+static bool collect_outer(const plan_expr *e, void *ctx) {
+    domain *dm = ctx;
+    if (e->kind != PLAN_EXPR_OUTER_COLUMN || e->u.outer.depth != 1)
+        return true;
+    for (uint32_t j = 0; j < dm->n; j++)
+        if (dm->outer[j] == e->u.outer.column)
+            return true;
+    if (dm->n == UN_MAX_DOMAIN)
+        return !(dm->overflow = true);
+    dm->outer[dm->n++] = e->u.outer.column;
+    return true;
+}
+
+static bool make_domain(un_ctx *c, const plan_expr *e, domain *dm) {
+    const holder *h = c->holder;
+    memset(dm, 0, sizeof *dm);
+    /* the domain joins the subquery's side, already at the holder's level: references
+     * further out than the holder's own outer query would be lowered by mistake */
+    if (!h || un_plan_has_outer(h->input, 2))
+        return un_refuse(c, -1, "this correlated subquery (its outer query is itself "
+                                "correlated)"),
+               false;
+    if (!(dm->outer = un_alloc(c, UN_MAX_DOMAIN * sizeof *dm->outer)))
+        return false;
+    opt_expr_walk(e, collect_outer, dm);
+    plan_node *g = un_node(c, PLAN_LOGICAL_AGGREGATE, dm->n);
+    if (dm->overflow || !g || !(g->u.aggregate.groups = un_alloc(c, dm->n * sizeof(plan_expr *))))
+        return dm->overflow ? un_refuse(c, -1, "a correlation over this many columns"), false
+                            : false;
+    g->child = (plan_node *)h->input;
+    g->u.aggregate.n_groups = dm->n;
+    for (uint32_t j = 0; j < dm->n; j++) {
+        uint32_t col;
+        if (!from_column(h->input, dm->outer[j], &col))
+            return un_refuse(c, -1, "this reference to an outer query column"), false;
+        if (!(g->u.aggregate.groups[j] = un_column(c, h->input, col)))
+            return false;
+        un_copy_schema(g, j, h->input, col, 1);
+    }
+    dm->plan = g;
+    return true;
+}
+
+static bool resolve_domain(un_map *m, uint32_t k, uint32_t *col) {
+    const domain *dm = m->data;
+    for (uint32_t j = 0; j < dm->n; j++)
+        if (dm->outer[j] == k)
+            return *col = dm->offset + j, true;
+    return false;
+}
+
+/* `a IS NOT DISTINCT FROM b` */
+static plan_expr *not_distinct(un_ctx *c, plan_expr *a, plan_expr *b) {
+    plan_expr *e = un_alloc(c, sizeof *e), **args = un_alloc(c, 2 * sizeof *args);
+    if (!e || !args)
+        return NULL;
+    e->kind = PLAN_EXPR_FUNC;
+    e->type = QE_TYPE_BOOLEAN;
+    e->position = -1;
+    e->u.func.fn = PLAN_FUNC_ID_IS_NOT_DISTINCT_FROM;
+    e->u.func.n_args = 2;
+    e->u.func.args = args;
+    args[0] = a;
+    args[1] = b;
+    return e;
+}
+
+/* Adds `plan column (at + j) IS NOT DISTINCT FROM outer(k_j)` for each domain column. */
+static bool domain_preds(un_ctx *c, const domain *dm, const plan_node *plan, uint32_t at,
+                         un_list *preds) {
+    for (uint32_t j = 0; j < dm->n; j++) {
+        plan_expr *key = un_column(c, plan, at + j), *o = un_alloc(c, sizeof *o), *eq;
+        if (!key || !o)
+            return false;
+        *o = *key;
+        o->kind = PLAN_EXPR_OUTER_COLUMN;
+        o->u.outer.depth = 1;
+        o->u.outer.column = dm->outer[j];
+        if (!(eq = not_distinct(c, key, o)) || !un_list_add(c, preds, eq))
+            return false;
+    }
+    return true;
+}
+
 /* ---- decorrelation: pulling correlated predicates up -------------------------------- */
 
-/* A decorrelated subtree: `plan` has no depth-1 outer references and yields the
+/* A decorrelated subtree: `plan` has no outer references and yields the
  * original node's columns first (possibly more after them); `preds` are conjuncts over
- * plan's columns holding the depth-1 references (the correlation). */
+ * plan's columns holding the outer references (the correlation, to this query or further out). */
 typedef struct decor {
     plan_node *plan;
     un_list preds;
@@ -140,13 +240,22 @@ static bool decor_project(un_ctx *c, plan_node *n, decor *d) {
     return map_list(&m, &d->preds);
 }
 
-/* pred is `inner = outer` (either order) where outer has only outer references and
- * inner has no depth-1 ones. */
+/* The two operands of `a = b` or `a IS NOT DISTINCT FROM b`, else NULL. */
+static plan_expr **equality_args(const plan_expr *p) {
+    if (p->kind == PLAN_EXPR_OP && p->u.op.op == PLAN_OP_EQ)
+        return (plan_expr **)p->u.op.args;
+    if (p->kind == PLAN_EXPR_FUNC && p->u.func.fn == PLAN_FUNC_ID_IS_NOT_DISTINCT_FROM &&
+        p->u.func.n_args == 2)
+        return p->u.func.args;
+    return NULL;
+}
+
+/* pred is `inner = outer` or `inner IS NOT DISTINCT FROM outer` (either order) where
+ * outer has only outer references and inner has none. */
 static bool split_equality(const plan_expr *p, plan_expr **inner, plan_expr **outer) {
-    if (p->kind != PLAN_EXPR_OP || p->u.op.op != PLAN_OP_EQ)
-        return false;
-    for (int side = 0; side < 2; side++) {
-        plan_expr *i = p->u.op.args[side], *o = p->u.op.args[1 - side];
+    plan_expr **args = equality_args(p);
+    for (int side = 0; args && side < 2; side++) {
+        plan_expr *i = args[side], *o = args[1 - side];
         if (!un_expr_has_outer(i, 1) && !un_expr_has_column(o)) {
             *inner = i;
             *outer = o;
@@ -154,6 +263,23 @@ static bool split_equality(const plan_expr *p, plan_expr **inner, plan_expr **ou
         }
     }
     return false;
+}
+
+/* The equality p (see equality_args) over new operands a and b. */
+static plan_expr *same_equality(un_ctx *c, const plan_expr *p, plan_expr *a, plan_expr *b) {
+    plan_expr *r = un_alloc(c, sizeof *r), **args = un_alloc(c, 2 * sizeof *args);
+    if (!r || !args)
+        return NULL;
+    *r = *p;
+    args[0] = a;
+    args[1] = b;
+    if (r->kind == PLAN_EXPR_OP) {
+        r->u.op.args[0] = a;
+        r->u.op.args[1] = b;
+    } else {
+        r->u.func.args = args;
+    }
+    return r;
 }
 
 /*
@@ -185,10 +311,11 @@ static bool decor_aggregate(un_ctx *c, plan_node *n, decor *d) {
     un_copy_schema(g, 0, n, 0, ng);
     un_copy_schema(g, ng + nk, n, ng, na);
     plan_expr **outer = un_alloc(c, nk * sizeof *outer);
-    if (!outer)
+    const plan_expr **eq = un_alloc(c, nk * sizeof *eq);
+    if (!outer || !eq)
         return false;
     for (uint32_t i = 0; i < nk; i++) {
-        if (!split_equality(d->preds.items[i], &groups[ng + i], &outer[i]))
+        if (!split_equality(eq[i] = d->preds.items[i], &groups[ng + i], &outer[i]))
             return refuse_correlated(c, "a non-equality correlation below GROUP BY");
         g->types[ng + i] = groups[ng + i]->type;
         g->typmods[ng + i] = groups[ng + i]->typmod;
@@ -203,50 +330,168 @@ static bool decor_aggregate(un_ctx *c, plan_node *n, decor *d) {
     }
     for (uint32_t i = 0; i < nk; i++) {
         plan_expr *key = un_column(c, p, ng + na + i);
-        if (!key || !(d->preds.items[i] = un_op(c, PLAN_OP_EQ, key, outer[i])))
+        if (!key || !(d->preds.items[i] = same_equality(c, eq[i], key, outer[i])))
             return false;
     }
     d->plan = p;
     return true;
 }
 
+/*
+ * A semi/anti/mark/left/single join with a correlated condition or right input, over
+ * an uncorrelated left input: Join(CROSS(left, domain), right') where right' is the
+ * decorrelated right input, its correlation moved into the condition, and the outer
+ * columns read from the domain; output reordered to (join's columns, domain columns).
+ */
+static bool decor_join_domain(un_ctx *c, plan_node *n, decor *d) {
+    domain dm;
+    decor r, l;
+    plan_join_kind kind = n->u.join.kind;
+    if (kind == PLAN_JOIN_MARK && un_plan_has_outer(n->right, 1))
+        return refuse_correlated(c, "a correlation inside an outer or semi join of a subquery");
+    if (!decorrelate(c, n->right, &r) || !decorrelate(c, n->child, &l))
+        return false;
+    if (l.plan->n_cols != n->child->n_cols)
+        return refuse_correlated(c, "a correlated derived table inside a subquery");
+    uint32_t nl = n->child->n_cols, nr = r.plan->n_cols;
+    un_map shift = {.ctx = c, .col_shift = nl};
+    plan_expr *rp = un_and_list(c, &r.preds);
+    plan_expr *all = rp ? un_map_expr(&shift, rp) : NULL;
+    if ((r.preds.n && !all) || (n->u.join.cond && !(all = un_and(c, n->u.join.cond, all))))
+        return false;
+    if (!make_domain(c, all, &dm))
+        return false;
+    uint32_t nd = dm.n;
+    uint32_t *map = un_alloc(c, (nl + nr) * sizeof *map);
+    plan_node *ld = un_join(c, PLAN_JOIN_CROSS, l.plan, dm.plan, NULL);
+    if (!map || !ld)
+        return false;
+    for (uint32_t i = 0; i < nl + nr; i++)
+        map[i] = i < nl ? i : i + nd;
+    dm.offset = nl;
+    un_map m = {.ctx = c, .col_map = map, .resolve = resolve_domain, .data = &dm};
+    plan_expr *cond = all ? un_map_expr(&m, all) : NULL;
+    plan_node *j = cond || !all ? un_join(c, kind, ld, r.plan, cond) : NULL;
+    if (!j)
+        return false;
+    /* the join's own columns after the domain: the right input's or the mark */
+    uint32_t rest = kind == PLAN_JOIN_MARK ? 1 : j->n_cols > nl + nd ? n->right->n_cols : 0;
+    uint32_t width = nl + rest + nd;
+    plan_node *p = rest ? un_node(c, PLAN_LOGICAL_PROJECT, width) : j;
+    if (!p || (rest && !(p->u.project.exprs = un_alloc(c, width * sizeof(plan_expr *)))))
+        return false;
+    for (uint32_t i = 0; rest && i < width; i++) {
+        uint32_t from = i < nl ? i : i < nl + rest ? i + nd : i - rest;
+        if (!(p->u.project.exprs[i] = un_column(c, j, from)))
+            return false;
+        un_copy_schema(p, i, j, from, 1);
+        p->child = j;
+    }
+    *d = l; /* the left input's correlation stays valid above the join */
+    d->plan = p;
+    return domain_preds(c, &dm, p, nl + rest, &d->preds);
+}
+
+/* Maps column i of a decorrelated input (original columns, then extras) to the
+ * reordered join output (left, right, left extras, right extras). */
+static uint32_t *extras_map(un_ctx *c, uint32_t n, uint32_t width, uint32_t at, uint32_t extra_at) {
+    uint32_t *map = un_alloc(c, width * sizeof *map);
+    for (uint32_t i = 0; map && i < width; i++)
+        map[i] = i < n ? at + i : extra_at + (i - n);
+    return map;
+}
+
+/* Pulls the correlated conjuncts of an inner join's condition (original numbering). */
+static bool pull_join_cond(un_ctx *c, const plan_node *n, plan_node *j, un_list *preds) {
+    un_list conj = {0}, local = {0};
+    if (!un_conjuncts(c, n->u.join.cond, &conj))
+        return false;
+    for (uint32_t i = 0; i < conj.n; i++)
+        if (!un_list_add(c, un_expr_has_outer(conj.items[i], 1) ? preds : &local, conj.items[i]))
+            return false;
+    j->u.join.cond = un_and_list(c, &local);
+    if (!j->u.join.cond && local.n)
+        return false;
+    if (!j->u.join.cond)
+        j->u.join.kind = PLAN_JOIN_CROSS;
+    return true;
+}
+
+/*
+ * Inner/cross join: both inputs decorrelated, their correlations (and the correlated
+ * conjuncts of the condition) pulled above.  Inputs with extra columns: the join is
+ * followed by a Project ordering (left, right, left extras, right extras).
+ */
 static bool decor_join(un_ctx *c, plan_node *n, decor *d) {
     plan_join_kind kind = n->u.join.kind;
-    bool inner = kind == PLAN_JOIN_INNER || kind == PLAN_JOIN_CROSS;
-    if (!inner && (kind == PLAN_JOIN_RIGHT || kind == PLAN_JOIN_FULL ||
-                   un_plan_has_outer(n->right, 1) || un_expr_has_outer(n->u.join.cond, 1)))
-        return refuse_correlated(c, "a correlation inside an outer or semi join of a subquery");
-    decor r = {0};
+    if (kind == PLAN_JOIN_RIGHT || kind == PLAN_JOIN_FULL)
+        return refuse_correlated(c, "a correlation inside a RIGHT or FULL join of a subquery");
+    if (kind != PLAN_JOIN_INNER && kind != PLAN_JOIN_CROSS)
+        return decor_join_domain(c, n, d);
+    decor l, r;
     plan_node *j = un_copy_node(c, n);
-    if (!j || !decorrelate(c, n->child, d) || (inner && !decorrelate(c, n->right, &r)))
+    if (!j || !decorrelate(c, n->child, &l) || !decorrelate(c, n->right, &r))
         return false;
-    if (!inner)
-        r.plan = n->right;
-    if (d->plan->n_cols != n->child->n_cols || r.plan->n_cols != n->right->n_cols)
-        return refuse_correlated(c, "a correlated derived table inside a subquery");
-    j->child = d->plan;
+    uint32_t nl = n->child->n_cols, nr = n->right->n_cols;
+    uint32_t wl = l.plan->n_cols, wr = r.plan->n_cols, el = wl - nl;
+    j->child = l.plan;
     j->right = r.plan;
-    un_map m = {.ctx = c, .col_shift = n->child->n_cols};
-    if (!map_list(&m, &r.preds))
-        return false;
+    plan_node *out = j;
+    if (wl + wr != nl + nr) { /* extras: renumber the condition, reorder the output */
+        uint32_t *cmap = un_alloc(c, (nl + nr) * sizeof *cmap);
+        out = un_node(c, PLAN_LOGICAL_PROJECT, wl + wr);
+        if (!cmap || !out || !(out->u.project.exprs = un_alloc(c, (wl + wr) * sizeof(plan_expr *))))
+            return false;
+        for (uint32_t i = 0; i < nl + nr; i++)
+            cmap[i] = i < nl ? i : i - nl + wl;
+        un_map m = {.ctx = c, .col_map = cmap};
+        if (n->u.join.cond && !(j->u.join.cond = un_map_expr(&m, n->u.join.cond)))
+            return false;
+        j->n_cols = wl + wr;
+        if (!(j->types = un_alloc(c, j->n_cols * sizeof *j->types)) ||
+            !(j->names = un_alloc(c, j->n_cols * sizeof *j->names)) ||
+            !(j->typmods = un_alloc(c, j->n_cols * sizeof *j->typmods)))
+            return false;
+        un_copy_schema(j, 0, l.plan, 0, wl);
+        un_copy_schema(j, wl, r.plan, 0, wr);
+        out->child = j;
+        for (uint32_t i = 0; i < wl + wr; i++) {
+            uint32_t from = i < nl ? i : i < nl + nr ? i - nl + wl : i < nl + nr + el ? i - nr : i;
+            if (!(out->u.project.exprs[i] = un_column(c, j, from)))
+                return false;
+            un_copy_schema(out, i, j, from, 1);
+        }
+        /* the condition's correlated conjuncts, in original numbering, then mapped */
+        un_list pulled = {0};
+        if (!pull_join_cond(c, j, j, &pulled))
+            return false;
+        uint32_t *back = un_alloc(c, (wl + wr) * sizeof *back);
+        if (!back)
+            return false;
+        for (uint32_t i = 0; i < wl + wr; i++) /* join numbering -> output numbering */
+            back[i] = i < nl ? i : i < wl ? nl + nr + (i - nl) : i < wl + nr ? i - wl + nl : i;
+        un_map mb = {.ctx = c, .col_map = back};
+        if (!map_list(&mb, &pulled))
+            return false;
+        un_map ml = {.ctx = c, .col_map = extras_map(c, nl, wl, 0, nl + nr)};
+        un_map mr = {.ctx = c, .col_map = extras_map(c, nr, wr, nl, nl + nr + el)};
+        if (!ml.col_map || !mr.col_map || !map_list(&ml, &l.preds) || !map_list(&mr, &r.preds))
+            return false;
+        *d = l;
+        for (uint32_t i = 0; i < pulled.n; i++)
+            if (!un_list_add(c, &d->preds, pulled.items[i]))
+                return false;
+    } else {
+        un_map m = {.ctx = c, .col_shift = nl};
+        if (!map_list(&m, &r.preds) ||
+            (un_expr_has_outer(n->u.join.cond, 1) && !pull_join_cond(c, n, j, &l.preds)))
+            return false;
+        *d = l;
+    }
     for (uint32_t i = 0; i < r.preds.n; i++)
         if (!un_list_add(c, &d->preds, r.preds.items[i]))
             return false;
-    if (inner && un_expr_has_outer(n->u.join.cond, 1)) {
-        un_list conj = {0}, local = {0};
-        if (!un_conjuncts(c, n->u.join.cond, &conj))
-            return false;
-        for (uint32_t i = 0; i < conj.n; i++)
-            if (!un_list_add(c, un_expr_has_outer(conj.items[i], 1) ? &d->preds : &local,
-                             conj.items[i]))
-                return false;
-        j->u.join.cond = un_and_list(c, &local);
-        if (!j->u.join.cond && local.n)
-            return false;
-        if (!j->u.join.cond)
-            j->u.join.kind = PLAN_JOIN_CROSS;
-    }
-    d->plan = j;
+    d->plan = out;
     return true;
 }
 
@@ -403,30 +648,25 @@ static bool prepare_any(holder *h, const plan_expr *sq, any_form *f) {
 /* Global aggregate (no GROUP BY) of a correlated scalar subquery; v is the value over
  * the aggregate's output.  Equality correlations: LEFT join with the aggregate grouped
  * by the inner columns; count becomes coalesce(count, 0) for missing groups. */
-static plan_expr *scalar_aggregate(holder *h, plan_expr *v, plan_node *agg) {
+/* The keyed aggregate of a correlated global aggregate when every correlation is an
+ * equality: Aggregate(groups: inner sides; aggs) and *cond `key_i = outer_i`. */
+static plan_node *keyed_aggregate(holder *h, plan_node *agg, decor *d, plan_expr **cond) {
     un_ctx *c = h->c;
-    decor d;
-    uint32_t at;
-    if (!decorrelate(c, agg->child, &d))
-        return NULL;
-    uint32_t nk = d.preds.n, na = agg->u.aggregate.n_aggs;
+    uint32_t nk = d->preds.n, na = agg->u.aggregate.n_aggs, shift = h->cur->n_cols;
     plan_node *g = un_node(c, PLAN_LOGICAL_AGGREGATE, nk + na);
     plan_expr **groups = un_alloc(c, (nk ? nk : 1) * sizeof *groups);
     if (!g || !groups)
         return NULL;
-    g->child = d.plan;
+    g->child = d->plan;
     g->u.aggregate = agg->u.aggregate;
     g->u.aggregate.groups = groups;
     g->u.aggregate.n_groups = nk;
     un_copy_schema(g, nk, agg, 0, na);
-    plan_expr *cond = NULL;
-    uint32_t shift = h->cur->n_cols;
+    *cond = NULL;
     for (uint32_t i = 0; i < nk; i++) {
         plan_expr *outer;
-        if (!split_equality(d.preds.items[i], &groups[i], &outer))
-            return un_refuse(c, -1, "a correlated aggregate subquery with a non-equality "
-                                    "correlation"),
-                   NULL;
+        if (!split_equality(d->preds.items[i], &groups[i], &outer))
+            return NULL; /* not an error: the caller uses the domain */
         g->types[i] = groups[i]->type;
         g->typmods[i] = groups[i]->typmod;
         g->names[i] = "key";
@@ -434,9 +674,68 @@ static plan_expr *scalar_aggregate(holder *h, plan_expr *v, plan_node *agg) {
         if (!key || !o)
             return NULL;
         key->u.column += shift;
-        if (!(cond = un_and(c, cond, un_op(c, PLAN_OP_EQ, key, o))))
+        if (!(*cond = un_and(c, *cond, same_equality(c, d->preds.items[i], key, o))))
             return NULL;
     }
+    return g;
+}
+
+/* The domain form: Aggregate(groups: domain; aggs) over Filter(correlation) over
+ * CROSS(input, domain), and *cond `domain column IS NOT DISTINCT FROM outer column`. */
+static plan_node *domain_aggregate(holder *h, plan_node *agg, decor *d, plan_expr **cond) {
+    un_ctx *c = h->c;
+    domain dm;
+    plan_expr *corr = un_and_list(c, &d->preds);
+    if (!corr || !make_domain(c, corr, &dm))
+        return NULL;
+    uint32_t nr = d->plan->n_cols, nd = dm.n, na = agg->u.aggregate.n_aggs;
+    uint32_t shift = h->cur->n_cols;
+    dm.offset = nr;
+    un_map m = {.ctx = c, .resolve = resolve_domain, .data = &dm};
+    plan_node *x = un_join(c, PLAN_JOIN_CROSS, d->plan, dm.plan, NULL);
+    plan_expr *pred = un_map_expr(&m, corr);
+    plan_node *f = x && pred ? un_filter(c, x, pred) : NULL;
+    plan_node *g = f ? un_node(c, PLAN_LOGICAL_AGGREGATE, nd + na) : NULL;
+    if (!g || !(g->u.aggregate.groups = un_alloc(c, nd * sizeof(plan_expr *))))
+        return NULL;
+    g->child = f;
+    plan_expr **groups = g->u.aggregate.groups;
+    g->u.aggregate = agg->u.aggregate;
+    g->u.aggregate.groups = groups;
+    g->u.aggregate.n_groups = nd;
+    un_copy_schema(g, 0, f, nr, nd);
+    un_copy_schema(g, nd, agg, 0, na);
+    *cond = NULL;
+    for (uint32_t j = 0; j < nd; j++) {
+        uint32_t col;
+        if (!(groups[j] = un_column(c, f, nr + j)) || !from_column(h->input, dm.outer[j], &col))
+            return NULL;
+        plan_expr *key = un_column(c, g, j), *left = un_column(c, h->input, col);
+        if (!key || !left)
+            return NULL;
+        key->u.column += shift;
+        if (!(*cond = un_and(c, *cond, not_distinct(c, key, left))))
+            return NULL;
+    }
+    return g;
+}
+
+/* Global aggregate (no GROUP BY) of a correlated scalar subquery; v is the value over
+ * the aggregate's output.  Grouped by the correlation (equality keys, else the domain)
+ * and LEFT-joined; count becomes coalesce(count, 0) for the missing groups. */
+static plan_expr *scalar_aggregate(holder *h, plan_expr *v, plan_node *agg) {
+    un_ctx *c = h->c;
+    decor d;
+    uint32_t at;
+    plan_expr *cond;
+    if (!decorrelate(c, agg->child, &d))
+        return NULL;
+    plan_node *g = keyed_aggregate(h, agg, &d, &cond);
+    if (!g && c->status == QE_OK)
+        g = domain_aggregate(h, agg, &d, &cond);
+    if (!g)
+        return NULL;
+    uint32_t na = agg->u.aggregate.n_aggs, nk = g->n_cols - na;
     if (!add_join(h, nk ? PLAN_JOIN_LEFT : PLAN_JOIN_CROSS, g, cond, &at))
         return NULL;
     /* v over the aggregate's columns -> over the join's */
@@ -537,10 +836,8 @@ static plan_expr *exists_value(holder *h, plan_node *sub) {
 
 /* un_map hook: a SUBQUERY expression of the holding node -> an expression over the
  * holder's input joined with the subquery. */
-static plan_expr *value_hook(un_map *m, const plan_expr *e) {
-    holder *h = m->data;
+static plan_expr *subquery_value(holder *h, const plan_expr *e) {
     un_ctx *c = h->c;
-    c->position = e->position;
     if (e->u.subquery.kind == PLAN_SUBQUERY_ANY || e->u.subquery.kind == PLAN_SUBQUERY_ALL) {
         any_form f;
         plan_expr *r = prepare_any(h, e, &f) ? any_value(h, &f) : NULL;
@@ -554,13 +851,27 @@ static plan_expr *value_hook(un_map *m, const plan_expr *e) {
     return e->u.subquery.kind == PLAN_SUBQUERY_SCALAR ? scalar_value(h, sub) : exists_value(h, sub);
 }
 
+/* un_map hook: a SUBQUERY expression of the holding node -> an expression over the
+ * holder's input joined with the subquery. */
+static plan_expr *value_hook(un_map *m, const plan_expr *e) {
+    holder *h = m->data;
+    un_ctx *c = h->c;
+    void *holder_saved = c->holder;
+    int position_saved = c->position;
+    c->holder = h;
+    c->position = e->position;
+    plan_expr *r = subquery_value(h, e);
+    c->holder = holder_saved;
+    c->position = position_saved;
+    return r;
+}
+
 /* A WHERE conjunct [NOT] EXISTS / ANY / ALL: a SEMI or ANTI join (uncorrelated NOT IN:
  * MARK join and the conjunct `NOT mark`, added to rest). */
-static bool subquery_conjunct(holder *h, const plan_expr *sq, bool negated, un_list *rest) {
+static bool conjunct_join(holder *h, const plan_expr *sq, bool negated, un_list *rest) {
     un_ctx *c = h->c;
     uint32_t at;
     plan_expr *cond;
-    c->position = sq->position;
     if (sq->u.subquery.kind == PLAN_SUBQUERY_EXISTS) {
         decor d;
         plan_node *sub = unnest_plan(c, sq->u.subquery.plan);
@@ -589,6 +900,18 @@ static bool subquery_conjunct(holder *h, const plan_expr *sq, bool negated, un_l
     plan_expr *hit = isnull ? un_op(c, PLAN_OP_OR, cmp, isnull) : NULL;
     plan_expr *all = hit ? un_and(c, hit, cond) : NULL;
     return all && add_join(h, PLAN_JOIN_ANTI, f.d.plan, all, &at);
+}
+
+static bool subquery_conjunct(holder *h, const plan_expr *sq, bool negated, un_list *rest) {
+    un_ctx *c = h->c;
+    void *holder_saved = c->holder;
+    int position_saved = c->position;
+    c->holder = h;
+    c->position = sq->position;
+    bool ok = conjunct_join(h, sq, negated, rest);
+    c->holder = holder_saved;
+    c->position = position_saved;
+    return ok;
 }
 
 /* ---- rewriting the nodes holding subqueries ----------------------------------------- */
@@ -666,7 +989,7 @@ static plan_node *unnest_plan(un_ctx *c, plan_node *n) {
 }
 
 qe_status opt_unnest(rt_arena *arena, plan_node *in, plan_node **out, rt_error *err) {
-    un_ctx c = {arena, err, QE_OK, -1};
+    un_ctx c = {arena, err, QE_OK, -1, NULL};
     *out = unnest_plan(&c, in);
     if (!*out && c.status == QE_OK)
         un_nomem(&c);

@@ -13,6 +13,8 @@ typedef struct un_ctx {
     rt_error *err;     /* receives the first error */
     qe_status status;  /* QE_OK until an error was set */
     int position;      /* SQL position of the subquery being unnested (errors), -1 */
+    void *holder;      /* unnest.c: the node whose subquery is being unnested (its
+                          input gives the domain of outer values), NULL at the top */
 } un_ctx;
 
 /* A growable array of expressions (arena-allocated). */
@@ -77,15 +79,16 @@ plan_expr *un_and(un_ctx *c, plan_expr *a, plan_expr *b);
 bool un_list_add(un_ctx *c, un_list *l, plan_expr *e);
 bool un_conjuncts(un_ctx *c, plan_expr *e, un_list *out);
 plan_expr *un_and_list(un_ctx *c, const un_list *l);
-/* Whether e has an OUTER_COLUMN of exactly `depth`; whether e has a COLUMN. */
+/* Whether e has an OUTER_COLUMN of depth >= `depth`; whether e has a COLUMN. */
 bool un_expr_has_outer(const plan_expr *e, uint32_t depth);
 bool un_expr_has_column(const plan_expr *e);
 /* Whether n's own expressions hold a SUBQUERY. */
 bool un_node_has_subquery(const plan_node *n);
 /* Whether any node of the subtree holds a SUBQUERY expression. */
 bool un_plan_has_subquery(const plan_node *n);
-/* Whether any node of the subtree has an OUTER_COLUMN of exactly `depth`. */
+/* Whether any node of the subtree has an OUTER_COLUMN of depth >= `depth`; of any. */
 bool un_plan_has_outer(const plan_node *n, uint32_t depth);
+bool un_plan_has_any_outer(const plan_node *n);
 /* A copy of e rewritten by m; NULL on error (set in m->ctx). */
 plan_expr *un_map_expr(un_map *m, const plan_expr *e);
 /* The subtree with every OUTER_COLUMN of depth >= 2 lowered by one (the subtree moves

@@ -212,7 +212,7 @@ static bool find_fn(const plan_expr *e, void *ctx) {
 }
 
 bool un_expr_has_outer(const plan_expr *e, uint32_t depth) {
-    find_ctx f = {.min = depth, .max = depth};
+    find_ctx f = {.min = depth, .max = UINT32_MAX};
     opt_expr_walk(e, find_fn, &f);
     return f.found;
 }
@@ -243,8 +243,13 @@ bool un_plan_has_subquery(const plan_node *n) {
     return plan_has(n, &f);
 }
 
+bool un_plan_has_any_outer(const plan_node *n) {
+    find_ctx f = {.min = 1, .max = UINT32_MAX};
+    return plan_has(n, &f);
+}
+
 bool un_plan_has_outer(const plan_node *n, uint32_t depth) {
-    find_ctx f = {.min = depth, .max = depth};
+    find_ctx f = {.min = depth, .max = UINT32_MAX};
     return plan_has(n, &f);
 }
 
