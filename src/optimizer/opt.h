@@ -23,6 +23,15 @@ qe_status opt_optimize(rt_arena *arena, plan_node *in, plan_node **out, rt_error
 qe_status opt_unnest(rt_arena *arena, plan_node *in, plan_node **out, rt_error *err);
 
 /*
+ * Aggregate rewrites (agg_rewrite.c, run by opt_optimize after unnesting): FILTER
+ * (WHERE c) becomes a CASE in the argument, DISTINCT aggregates become an aggregate
+ * over a deduplicating aggregate (several DISTINCT arguments or DISTINCT mixed with
+ * plain aggregates: one aggregate per argument, joined on the groups).  Aggregates
+ * with grouping sets are left unchanged.
+ */
+qe_status opt_rewrite_aggs(rt_arena *arena, plan_node *in, plan_node **out, rt_error *err);
+
+/*
  * Plans a query (SELECT/VALUES/INSERT logical plan) into stages, pipelines and
  * exchanges, allocated in arena.  The plan does not depend on the number of workers:
  * PARTITIONED stages run one task per worker (one in the embedded engine).

@@ -1,5 +1,6 @@
 /*
- * optimize.c -- logical rewrites.  Today: constant folding.
+ * optimize.c -- logical rewrites: subquery unnesting (unnest.c), aggregate FILTER and
+ * DISTINCT (agg_rewrite.c), then constant folding (here).
  *
  * An operator or cast whose arguments are all constants is evaluated now, with the
  * runtime's semantics (checked integer arithmetic, SQL three-valued logic, NULL
@@ -300,6 +301,8 @@ static plan_node *fold_plan(rt_arena *arena, const plan_node *in) {
 qe_status opt_optimize(rt_arena *arena, plan_node *in, plan_node **out, rt_error *err) {
     *out = NULL;
     qe_status st = opt_unnest(arena, in, &in, err);
+    if (st == QE_OK)
+        st = opt_rewrite_aggs(arena, in, &in, err);
     if (st != QE_OK)
         return st;
     plan_node *n = fold_plan(arena, in);
