@@ -24,7 +24,7 @@ static qe_status compile_logical(qe_session *s, rt_arena *arena, const char *sql
     plan_node *bound = NULL;
     st = fe_bind(arena, ast, s->engine->catalog, &bound, &s->err);
     if (st == QE_OK)
-        st = opt_optimize(arena, bound, logical, &s->err);
+        st = opt_optimize_in(arena, bound, s->engine->catalog, logical, &s->err);
     return st;
 }
 

@@ -14,6 +14,14 @@
 /* Applies rewrites (subquery unnesting, constant folding, ...) to a logical plan; may
  * return `in`. */
 qe_status opt_optimize(rt_arena *arena, plan_node *in, plan_node **out, rt_error *err);
+/* The same with the catalog's row counts for join ordering (catalog may be NULL:
+ * default estimates). */
+qe_status opt_optimize_in(rt_arena *arena, plan_node *in, rt_catalog *catalog, plan_node **out,
+                          rt_error *err);
+/* Predicate pushdown, equi-join extraction from WHERE and greedy inner-join order, the
+ * smaller input of each inner join on the right (join_rewrite.c); catalog may be NULL. */
+qe_status opt_rewrite_joins(rt_arena *arena, plan_node *in, rt_catalog *catalog, plan_node **out,
+                            rt_error *err);
 
 /*
  * Subquery unnesting (unnest.c, run first by opt_optimize): returns the plan with every

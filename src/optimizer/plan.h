@@ -495,6 +495,9 @@ typedef struct plan_node {
     X(SORT_SINK, "Sort", 2)                                                    \
     X(EXCHANGE_SINK, "ExchangeSink", 2)                                        \
     X(INSERT_SINK, "Insert", 2)                                                \
+    X(JOIN_UNMATCHED, "HashJoinUnmatched", 0) /* FULL: build rows never matched */ \
+    X(HASH_JOIN_PROBE, "HashJoinProbe", 1)                                     \
+    X(HASH_JOIN_BUILD, "HashJoinBuild", 2)                                     \
     X(RESULT_SINK, "Result", 2)
 
 typedef enum plan_phys_kind {
@@ -566,7 +569,27 @@ typedef struct plan_op {
         } limit;
         struct {
             uint32_t exchange_id;
+            bool keep_open;        /* a later pipeline of the stage sends to the same
+                                      exchange and finishes it (FULL joins) */
         } exchange_sink;           /* routing: query->exchanges[exchange_id] */
+        struct {
+            plan_join_kind kind;   /* never RIGHT (the planner swaps it into LEFT) */
+            uint32_t n_keys;       /* equi keys; 0: every pair is a candidate */
+            uint32_t *probe_keys;  /* PROBE: n_keys key columns of its input */
+            uint32_t *build_keys;  /* n_keys key columns of the build input (same types) */
+            uint32_t n_build_cols; /* schema of the build input */
+            plan_expr *residual;   /* PROBE: over the probe input's columns then the build
+                                      columns; the pairs where it is TRUE match; NULL:
+                                      every pair with equal keys matches */
+        } join;                    /* HASH_JOIN_BUILD (n_cols: the build input),
+                                      HASH_JOIN_PROBE, JOIN_UNMATCHED, one state_id.
+                                      PROBE output: INNER/CROSS/LEFT/FULL probe columns
+                                      then build columns (NULLs when unmatched); SEMI/
+                                      ANTI the probe columns; MARK the probe columns
+                                      and a BOOLEAN mark (TRUE: a pair matched; NULL: no
+                                      match but a pair's keys or residual were NULL;
+                                      FALSE).  UNMATCHED output: NULL probe columns,
+                                      then the unmatched build rows */
         struct {
             char *table;
         } insert;

@@ -23,7 +23,7 @@
 #include <xxhash.h>
 
 #define PLAN_MAGIC 0x4C504551u /* "QEPL" read as a little-endian u32 */
-#define PLAN_FORMAT_VERSION 1
+#define PLAN_FORMAT_VERSION 2
 #define PLAN_HEADER_SIZE 24
 #define PLAN_MAX_DEPTH 4096 /* expression nesting accepted */
 #define NULL_STRING 0xFFFFFFFFu
@@ -48,6 +48,7 @@ static const int op_arity[] = {
 #define N_EXPR_KINDS (0 PLAN_EXPR_LIST(COUNT_X))
 #define N_AGG_FNS (0 PLAN_AGG_LIST(COUNT_X))
 #define N_EXCHANGE_KINDS (0 PLAN_EXCHANGE_LIST(COUNT_X))
+#define N_JOIN_KINDS (0 PLAN_JOIN_LIST(COUNT_X))
 
 /* ---- writer ------------------------------------------------------------------------- */
 
@@ -174,6 +175,18 @@ static void write_agg_op(pw *w, const plan_op *op) {
     }
 }
 
+/* The fields of the three hash-join operators (keys the op does not use are 0s). */
+static void write_join_op(pw *w, const plan_op *op) {
+    pw_u8(w, (uint8_t)op->u.join.kind);
+    pw_u32(w, op->u.join.n_keys);
+    for (uint32_t k = 0; k < op->u.join.n_keys; k++) {
+        pw_u32(w, op->u.join.probe_keys ? op->u.join.probe_keys[k] : 0);
+        pw_u32(w, op->u.join.build_keys ? op->u.join.build_keys[k] : 0);
+    }
+    pw_u32(w, op->u.join.n_build_cols);
+    write_expr(w, op->u.join.residual, 0);
+}
+
 static void write_op_fields(pw *w, const plan_op *op) {
     switch (op->kind) {
     case PLAN_PHYS_SCAN:
@@ -189,9 +202,15 @@ static void write_op_fields(pw *w, const plan_op *op) {
         write_exprs(w, op->u.values.n_rows * op->n_cols, op->u.values.rows);
         break;
     case PLAN_PHYS_EXCHANGE_SOURCE: pw_u32(w, op->u.exchange_source.exchange_id); break;
-    case PLAN_PHYS_EXCHANGE_SINK: pw_u32(w, op->u.exchange_sink.exchange_id); break;
+    case PLAN_PHYS_EXCHANGE_SINK:
+        pw_u32(w, op->u.exchange_sink.exchange_id);
+        pw_u8(w, op->u.exchange_sink.keep_open ? 1 : 0);
+        break;
     case PLAN_PHYS_AGG_SOURCE:
     case PLAN_PHYS_AGG_SINK: write_agg_op(w, op); break;
+    case PLAN_PHYS_JOIN_UNMATCHED:
+    case PLAN_PHYS_HASH_JOIN_PROBE:
+    case PLAN_PHYS_HASH_JOIN_BUILD: write_join_op(w, op); break;
     case PLAN_PHYS_SORT_SOURCE:
     case PLAN_PHYS_SORT_SINK:
         pw_u32(w, op->u.sort.n_keys);
@@ -537,6 +556,39 @@ static void read_values_op(pr *r, plan_op *op) {
     op->u.values.rows = read_exprs(r, (uint32_t)n, 0);
 }
 
+/* Hash-join fields: keys are checked against the input (PROBE: probe keys; BUILD: build
+ * keys), the residual against the probe input plus the build columns. */
+static void read_join_op(pr *r, plan_op *op, uint32_t n_input) {
+    uint8_t kind = pr_u8(r);
+    if (kind >= N_JOIN_KINDS || kind == PLAN_JOIN_RIGHT)
+        pr_fail(r, "invalid join kind");
+    op->u.join.kind = (plan_join_kind)kind;
+    op->u.join.n_keys = pr_count(r, 8);
+    op->u.join.probe_keys = pr_alloc(r, op->u.join.n_keys, sizeof(uint32_t));
+    op->u.join.build_keys = pr_alloc(r, op->u.join.n_keys, sizeof(uint32_t));
+    for (uint32_t k = 0; k < op->u.join.n_keys && !r->why; k++) {
+        op->u.join.probe_keys[k] = pr_u32(r);
+        op->u.join.build_keys[k] = pr_u32(r);
+    }
+    op->u.join.n_build_cols = pr_u32(r);
+    uint32_t nb = op->u.join.n_build_cols;
+    bool probe = op->kind == PLAN_PHYS_HASH_JOIN_PROBE;
+    if (!r->why && op->kind == PLAN_PHYS_HASH_JOIN_BUILD && nb != op->n_cols)
+        pr_fail(r, "join build schema mismatch");
+    if (!r->why && op->kind == PLAN_PHYS_JOIN_UNMATCHED && nb > op->n_cols)
+        pr_fail(r, "join unmatched schema mismatch");
+    if (!r->why && probe && (uint64_t)n_input + nb > UINT32_MAX / 2)
+        pr_fail(r, "join schema too wide");
+    for (uint32_t k = 0; k < op->u.join.n_keys && !r->why; k++)
+        if ((probe && op->u.join.probe_keys[k] >= n_input) ||
+            (op->kind == PLAN_PHYS_HASH_JOIN_BUILD && op->u.join.build_keys[k] >= nb))
+            pr_fail(r, "join key out of range");
+    if (!r->why)
+        op->u.join.residual = read_expr(r, probe ? n_input + nb : 0, true, 0);
+    if (!r->why && !probe && op->u.join.residual)
+        pr_fail(r, "residual outside a join probe");
+}
+
 static void read_op_fields(pr *r, plan_op *op, uint32_t n_input) {
     switch (op->kind) {
     case PLAN_PHYS_SCAN:
@@ -551,9 +603,15 @@ static void read_op_fields(pr *r, plan_op *op, uint32_t n_input) {
         break;
     case PLAN_PHYS_VALUES: read_values_op(r, op); break;
     case PLAN_PHYS_EXCHANGE_SOURCE: op->u.exchange_source.exchange_id = pr_u32(r); break;
-    case PLAN_PHYS_EXCHANGE_SINK: op->u.exchange_sink.exchange_id = pr_u32(r); break;
+    case PLAN_PHYS_EXCHANGE_SINK:
+        op->u.exchange_sink.exchange_id = pr_u32(r);
+        op->u.exchange_sink.keep_open = pr_bool(r);
+        break;
     case PLAN_PHYS_AGG_SOURCE:
     case PLAN_PHYS_AGG_SINK: read_agg_op(r, op, n_input); break;
+    case PLAN_PHYS_JOIN_UNMATCHED:
+    case PLAN_PHYS_HASH_JOIN_PROBE:
+    case PLAN_PHYS_HASH_JOIN_BUILD: read_join_op(r, op, n_input); break;
     case PLAN_PHYS_SORT_SOURCE:
     case PLAN_PHYS_SORT_SINK: read_sort_op(r, op, n_input); break;
     case PLAN_PHYS_FILTER: op->u.filter.pred = read_expr(r, n_input, false, 0); break;
@@ -686,6 +744,9 @@ static bool check_op_refs(pr *r, const plan_query *q, const plan_stage *s, const
     case PLAN_PHYS_AGG_SINK:
     case PLAN_PHYS_SORT_SOURCE:
     case PLAN_PHYS_SORT_SINK:
+    case PLAN_PHYS_JOIN_UNMATCHED:
+    case PLAN_PHYS_HASH_JOIN_PROBE:
+    case PLAN_PHYS_HASH_JOIN_BUILD:
         return op->state_id < s->n_states ? true : pr_fail(r, "operator state out of range");
     default: return true;
     }

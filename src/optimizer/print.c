@@ -714,6 +714,24 @@ static void print_agg_op(rt_strbuf *sb, const plan_op *op) {
     print_aggs(sb, op->u.agg.aggs, op->u.agg.n_aggs, op->u.agg.phase == PLAN_AGG_FINAL);
 }
 
+/* "INNER; keys: #0 = #1, ...; residual: ..." (probe keys = build keys). */
+static void print_join_op(rt_strbuf *sb, const plan_op *op) {
+    rt_strbuf_printf(sb, "%s, state %u", plan_join_name(op->u.join.kind), op->state_id);
+    if (op->kind == PLAN_PHYS_JOIN_UNMATCHED)
+        return;
+    for (uint32_t k = 0; k < op->u.join.n_keys; k++) {
+        if (op->kind == PLAN_PHYS_HASH_JOIN_PROBE)
+            rt_strbuf_printf(sb, "%s#%u = build #%u", k ? ", " : "; keys: ",
+                             op->u.join.probe_keys[k], op->u.join.build_keys[k]);
+        else
+            rt_strbuf_printf(sb, "%s#%u", k ? ", " : "; keys: ", op->u.join.build_keys[k]);
+    }
+    if (op->u.join.residual) {
+        rt_strbuf_puts(sb, "; residual: ");
+        opt_print_expr(sb, op->u.join.residual);
+    }
+}
+
 static void print_phys_params(rt_strbuf *sb, const plan_query *q, const plan_op *op) {
     switch (op->kind) {
     case PLAN_PHYS_SCAN: print_scan(sb, op); break;
@@ -733,7 +751,12 @@ static void print_phys_params(rt_strbuf *sb, const plan_query *q, const plan_op 
     case PLAN_PHYS_EXCHANGE_SINK:
         rt_strbuf_printf(sb, "ex%u, ", op->u.exchange_sink.exchange_id);
         print_exchange_kind(sb, q, op->u.exchange_sink.exchange_id);
+        if (op->u.exchange_sink.keep_open)
+            rt_strbuf_puts(sb, ", kept open");
         break;
+    case PLAN_PHYS_JOIN_UNMATCHED:
+    case PLAN_PHYS_HASH_JOIN_PROBE:
+    case PLAN_PHYS_HASH_JOIN_BUILD: print_join_op(sb, op); break;
     case PLAN_PHYS_INSERT_SINK: rt_strbuf_puts(sb, op->u.insert.table); break;
     case PLAN_PHYS_RESULT_SINK:
         for (uint32_t i = 0; i < op->n_cols; i++)
