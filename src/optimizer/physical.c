@@ -443,6 +443,7 @@ static bool plan_select(phys_builder *pb, const plan_node *n, plan_query *q) {
     result->u.result.names = n->names;
     q->n_cols = n->n_cols;
     q->types = n->types;
+    q->typmods = n->typmods; /* the scales of DECIMAL results */
     q->names = n->names;
     return pipe_close(pb, &p, result);
 }
