@@ -315,7 +315,7 @@ qe_status opt_optimize_in(rt_arena *arena, plan_node *in, rt_catalog *catalog, p
     if (!n)
         return rt_error_set(err, QE_NOMEM, "53200", -1, "out of memory");
     /* joins: pushdown, equi-join extraction, join order (join_rewrite.c) */
-    qe_status st = opt_rewrite_joins(arena, n, catalog, &n, err);
+    st = opt_rewrite_joins(arena, n, catalog, &n, err);
     if (st != QE_OK)
         return st;
     *out = n;

@@ -288,6 +288,53 @@ static plan_expr *same_equality(un_ctx *c, const plan_expr *p, plan_expr *a, pla
  * with the inner keys appended; the predicates become `key_i = outer_i`.  Only with
  * GROUP BY: a global aggregate yields a row even for an empty input.
  */
+/*
+ * GROUP BY over an input with a non-equality correlation: Aggregate(groups g, domain;
+ * aggs) over Filter(correlation on the domain) over CROSS(input, domain), then a
+ * Project to (g, aggs, domain); the correlation becomes domain = outer columns.
+ */
+static bool decor_aggregate_domain(un_ctx *c, plan_node *n, decor *d) {
+    domain dm;
+    plan_expr *corr = un_and_list(c, &d->preds);
+    if (!corr || !make_domain(c, corr, &dm))
+        return false;
+    uint32_t nr = d->plan->n_cols, nd = dm.n;
+    uint32_t ng = n->u.aggregate.n_groups, na = n->u.aggregate.n_aggs;
+    dm.offset = nr;
+    un_map m = {.ctx = c, .resolve = resolve_domain, .data = &dm};
+    plan_node *x = un_join(c, PLAN_JOIN_CROSS, d->plan, dm.plan, NULL);
+    plan_expr *pred = x ? un_map_expr(&m, corr) : NULL;
+    if (pred && un_expr_has_outer(pred, 1))
+        return refuse_correlated(c, "a non-equality correlation to two queries below GROUP BY");
+    plan_node *f = pred ? un_filter(c, x, pred) : NULL;
+    plan_node *g = f ? un_node(c, PLAN_LOGICAL_AGGREGATE, ng + nd + na) : NULL;
+    plan_node *p = g ? un_node(c, PLAN_LOGICAL_PROJECT, ng + na + nd) : NULL;
+    plan_expr **groups = un_alloc(c, (ng + nd) * sizeof *groups);
+    if (!p || !groups || !(p->u.project.exprs = un_alloc(c, p->n_cols * sizeof(plan_expr *))))
+        return false;
+    g->child = f;
+    g->u.aggregate = n->u.aggregate;
+    g->u.aggregate.groups = groups;
+    g->u.aggregate.n_groups = ng + nd;
+    memcpy(groups, n->u.aggregate.groups, ng * sizeof *groups);
+    for (uint32_t j = 0; j < nd; j++)
+        if (!(groups[ng + j] = un_column(c, f, nr + j)))
+            return false;
+    un_copy_schema(g, 0, n, 0, ng);
+    un_copy_schema(g, ng, f, nr, nd);
+    un_copy_schema(g, ng + nd, n, ng, na);
+    p->child = g;
+    for (uint32_t i = 0; i < p->n_cols; i++) {
+        uint32_t from = i < ng ? i : i < ng + na ? i + nd : i - na;
+        if (!(p->u.project.exprs[i] = un_column(c, g, from)))
+            return false;
+        un_copy_schema(p, i, g, from, 1);
+    }
+    memset(&d->preds, 0, sizeof d->preds);
+    d->plan = p;
+    return domain_preds(c, &dm, p, ng + na, &d->preds);
+}
+
 static bool decor_aggregate(un_ctx *c, plan_node *n, decor *d) {
     if (!decorrelate(c, n->child, d))
         return false;
@@ -316,7 +363,7 @@ static bool decor_aggregate(un_ctx *c, plan_node *n, decor *d) {
         return false;
     for (uint32_t i = 0; i < nk; i++) {
         if (!split_equality(eq[i] = d->preds.items[i], &groups[ng + i], &outer[i]))
-            return refuse_correlated(c, "a non-equality correlation below GROUP BY");
+            return decor_aggregate_domain(c, n, d);
         g->types[ng + i] = groups[ng + i]->type;
         g->typmods[ng + i] = groups[ng + i]->typmod;
         g->names[ng + i] = "key";
