@@ -87,11 +87,11 @@ static plan_expr *map_right(holder *h, const plan_expr *e, uint32_t shift) {
  * under an aggregate), the subtree is computed for each domain row instead, and the
  * correlation becomes `domain column IS NOT DISTINCT FROM outer column`. */
 typedef struct domain {
-    plan_node *plan;  /* Aggregate(groups: the columns) over the holder's input */
-    uint32_t n;       /* columns */
-    uint32_t *outer;  /* n FROM-row columns (OUTER_COLUMN numbers) */
-    uint32_t offset;  /* first domain column in the node being built */
-    bool overflow;    /* more than UN_MAX_DOMAIN columns */
+    plan_node *plan; /* Aggregate(groups: the columns) over the holder's input */
+    uint32_t n;      /* columns */
+    uint32_t *outer; /* n FROM-row columns (OUTER_COLUMN numbers) */
+    uint32_t offset; /* first domain column in the node being built */
+    bool overflow;   /* more than UN_MAX_DOMAIN columns */
 } domain;
 
 static bool collect_outer(const plan_expr *e, void *ctx) {
@@ -113,16 +113,17 @@ static bool make_domain(un_ctx *c, const plan_expr *e, domain *dm) {
     /* the domain joins the subquery's side, already at the holder's level: references
      * further out than the holder's own outer query would be lowered by mistake */
     if (!h || un_plan_has_outer(h->input, 2))
-        return un_refuse(c, -1, "this correlated subquery (its outer query is itself "
-                                "correlated)"),
+        return un_refuse(c, -1,
+                         "this correlated subquery (its outer query is itself "
+                         "correlated)"),
                false;
     if (!(dm->outer = un_alloc(c, UN_MAX_DOMAIN * sizeof *dm->outer)))
         return false;
     opt_expr_walk(e, collect_outer, dm);
     plan_node *g = un_node(c, PLAN_LOGICAL_AGGREGATE, dm->n);
     if (dm->overflow || !g || !(g->u.aggregate.groups = un_alloc(c, dm->n * sizeof(plan_expr *))))
-        return dm->overflow ? un_refuse(c, -1, "a correlation over this many columns"), false
-                            : false;
+        return dm->overflow ? un_refuse(c, -1, "a correlation over this many columns"),
+               false        : false;
     g->child = (plan_node *)h->input;
     g->u.aggregate.n_groups = dm->n;
     for (uint32_t j = 0; j < dm->n; j++) {
@@ -629,9 +630,9 @@ static plan_op_kind negate_cmp(plan_op_kind op) {
 /* A prepared ANY comparison: `x op v`, x over h->cur, v over the body. */
 typedef struct any_form {
     plan_op_kind op;
-    plan_expr *x;  /* left operand, over the holder's input */
-    plan_expr *v;  /* the subquery's value, over body's columns */
-    decor d;       /* decorrelated body */
+    plan_expr *x; /* left operand, over the holder's input */
+    plan_expr *v; /* the subquery's value, over body's columns */
+    decor d;      /* decorrelated body */
 } any_form;
 
 /* The comparison of an ANY form for a right side placed after h->cur's columns. */
@@ -648,8 +649,7 @@ static plan_expr *any_value(holder *h, any_form *f) {
     if (!cmp || !body_cond(h, &f->d, &corr))
         return NULL;
     if (!corr)
-        return add_join(h, PLAN_JOIN_MARK, f->d.plan, cmp, &at1) ? un_column(c, h->cur, at1)
-                                                                  : NULL;
+        return add_join(h, PLAN_JOIN_MARK, f->d.plan, cmp, &at1) ? un_column(c, h->cur, at1) : NULL;
     plan_expr *c1 = un_and(c, cmp, corr);
     if (!c1 || !add_join(h, PLAN_JOIN_MARK, f->d.plan, c1, &at1))
         return NULL;
@@ -663,8 +663,8 @@ static plan_expr *any_value(holder *h, any_form *f) {
     /* CASE WHEN m1 THEN TRUE WHEN m2 THEN NULL ELSE FALSE END */
     plan_expr *e = un_alloc(c, sizeof *e);
     plan_expr **whens = un_alloc(c, 2 * sizeof *whens), **thens = un_alloc(c, 2 * sizeof *thens);
-    rt_value t = {.type = QE_TYPE_BOOLEAN, .u.b = true}, n = {.type = QE_TYPE_BOOLEAN, .is_null = true},
-             f0 = {.type = QE_TYPE_BOOLEAN};
+    rt_value t = {.type = QE_TYPE_BOOLEAN, .u.b = true},
+             n = {.type = QE_TYPE_BOOLEAN, .is_null = true}, f0 = {.type = QE_TYPE_BOOLEAN};
     if (!e || !whens || !thens || !(whens[0] = un_column(c, h->cur, at1)) ||
         !(whens[1] = un_column(c, h->cur, at2)) || !(thens[0] = opt_expr_const(c->arena, &t, -1)) ||
         !(thens[1] = opt_expr_const(c->arena, &n, -1)) ||

@@ -9,12 +9,12 @@
 
 /* State of one unnesting run. */
 typedef struct un_ctx {
-    rt_arena *arena;   /* the statement's arena: every new node and expression */
-    rt_error *err;     /* receives the first error */
-    qe_status status;  /* QE_OK until an error was set */
-    int position;      /* SQL position of the subquery being unnested (errors), -1 */
-    void *holder;      /* unnest.c: the node whose subquery is being unnested (its
-                          input gives the domain of outer values), NULL at the top */
+    rt_arena *arena;  /* the statement's arena: every new node and expression */
+    rt_error *err;    /* receives the first error */
+    qe_status status; /* QE_OK until an error was set */
+    int position;     /* SQL position of the subquery being unnested (errors), -1 */
+    void *holder;     /* unnest.c: the node whose subquery is being unnested (its
+                         input gives the domain of outer values), NULL at the top */
 } un_ctx;
 
 /* A growable array of expressions (arena-allocated). */
@@ -38,13 +38,13 @@ typedef plan_expr *(*un_expr_fn)(struct un_map *m, const plan_expr *e);
  */
 typedef struct un_map {
     un_ctx *ctx;
-    const uint32_t *col_map;   /* NULL: shift */
-    uint32_t col_shift;        /* added to COLUMN indexes when col_map is NULL */
-    bool lift;                 /* OUTER_COLUMN depth >= 2 -> depth - 1 */
-    un_resolve_fn resolve;     /* depth-1 OUTER_COLUMN -> COLUMN, or NULL: keep */
-    plan_expr *const *subst;   /* non-NULL: COLUMN c -> subst[c] (shared) */
-    un_expr_fn subquery;       /* SUBQUERY rewrite, or NULL: error */
-    void *data;                /* for the hooks */
+    const uint32_t *col_map; /* NULL: shift */
+    uint32_t col_shift;      /* added to COLUMN indexes when col_map is NULL */
+    bool lift;               /* OUTER_COLUMN depth >= 2 -> depth - 1 */
+    un_resolve_fn resolve;   /* depth-1 OUTER_COLUMN -> COLUMN, or NULL: keep */
+    plan_expr *const *subst; /* non-NULL: COLUMN c -> subst[c] (shared) */
+    un_expr_fn subquery;     /* SUBQUERY rewrite, or NULL: error */
+    void *data;              /* for the hooks */
 } un_map;
 
 /* Errors: 53200 out of memory; 0A000 "<what> is not supported yet" (position -1: the

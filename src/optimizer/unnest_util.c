@@ -15,9 +15,9 @@ qe_status un_nomem(un_ctx *c) {
 }
 
 qe_status un_refuse(un_ctx *c, int position, const char *what) {
-    return c->status = rt_error_set(c->err, QE_UNSUPPORTED, "0A000",
-                                    position >= 0 ? position : c->position,
-                                    "%s is not supported yet", what);
+    return c->status =
+               rt_error_set(c->err, QE_UNSUPPORTED, "0A000", position >= 0 ? position : c->position,
+                            "%s is not supported yet", what);
 }
 
 void *un_alloc(un_ctx *c, size_t size) {
@@ -194,9 +194,9 @@ plan_expr *un_and_list(un_ctx *c, const un_list *l) {
 /* ---- finding outer references ------------------------------------------------------- */
 
 typedef struct find_ctx {
-    bool subquery;      /* looking for SUBQUERY expressions */
-    uint32_t min, max;  /* else: OUTER_COLUMNs of depth in [min, max] */
-    bool column;        /* also COLUMN references */
+    bool subquery;     /* looking for SUBQUERY expressions */
+    uint32_t min, max; /* else: OUTER_COLUMNs of depth in [min, max] */
+    bool column;       /* also COLUMN references */
     bool found;
 } find_ctx;
 
@@ -397,7 +397,8 @@ static bool map_node_exprs(un_map *m, plan_node *n) {
     case PLAN_LOGICAL_VALUES:
         return map_array(m, n->u.values.rows, n->u.values.n_rows * n->n_cols, &n->u.values.rows);
     case PLAN_LOGICAL_AGGREGATE: return map_aggs(m, n);
-    case PLAN_LOGICAL_ORDER: return map_keys(m, n->u.order.keys, n->u.order.n_keys, &n->u.order.keys);
+    case PLAN_LOGICAL_ORDER:
+        return map_keys(m, n->u.order.keys, n->u.order.n_keys, &n->u.order.keys);
     case PLAN_LOGICAL_JOIN: return map_opt(m, &n->u.join.cond);
     case PLAN_LOGICAL_WINDOW: return map_window(m, n);
     case PLAN_LOGICAL_DISTINCT_ON:

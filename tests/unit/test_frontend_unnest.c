@@ -124,14 +124,14 @@ static void test_exists_mark(void **state) {
 /* TPC-H Q18 / Q16: IN -> SEMI; NOT IN -> MARK and `NOT mark` (NULL semantics). */
 static void test_in_not_in(void **state) {
     fixture *f = *state;
-    expect_plan(f, "SELECT a FROM t WHERE a IN (SELECT c FROM u GROUP BY c HAVING count(*) > 1)",
-                false,
-                "Project(#0) -> (a INTEGER)\n"
-                "  Join(SEMI; #0 = #1) -> (a INTEGER)\n"
-                "    Get(t: a) -> (a INTEGER)\n"
-                "    Filter(#1 > 1) -> (c INTEGER, count_star() BIGINT)\n"
-                "      Aggregate(groups: #0; aggs: count_star()) -> (c INTEGER, count_star() BIGINT)\n"
-                "        Get(u: c) -> (c INTEGER)\n");
+    expect_plan(
+        f, "SELECT a FROM t WHERE a IN (SELECT c FROM u GROUP BY c HAVING count(*) > 1)", false,
+        "Project(#0) -> (a INTEGER)\n"
+        "  Join(SEMI; #0 = #1) -> (a INTEGER)\n"
+        "    Get(t: a) -> (a INTEGER)\n"
+        "    Filter(#1 > 1) -> (c INTEGER, count_star() BIGINT)\n"
+        "      Aggregate(groups: #0; aggs: count_star()) -> (c INTEGER, count_star() BIGINT)\n"
+        "        Get(u: c) -> (c INTEGER)\n");
     expect_plan(f, "SELECT a FROM t WHERE a NOT IN (SELECT c FROM u)", false,
                 "Project(#0) -> (a INTEGER)\n"
                 "  Project(#0) -> (a INTEGER)\n"
@@ -181,67 +181,71 @@ static void test_scalar_correlated_aggregate(void **state) {
                 "        Get(t: a, b) -> (a INTEGER, b INTEGER)\n"
                 "        Aggregate(groups: #0; aggs: max(#1)) -> (key INTEGER, max(d) INTEGER)\n"
                 "          Get(u: c, d) -> (c INTEGER, d INTEGER)\n");
-    expect_plan(f, "SELECT a, (SELECT count(*) FROM u WHERE c = t.a) FROM t", false,
-                "Project(#0, coalesce(#2, 0)) -> (a INTEGER, (SELECT count(*) FROM u WHERE c = "
-                "t.a) BIGINT)\n"
-                "  Join(LEFT; #1 = #0) -> (a INTEGER, key INTEGER, count_star() BIGINT)\n"
-                "    Get(t: a) -> (a INTEGER)\n"
-                "    Aggregate(groups: #0; aggs: count_star()) -> (key INTEGER, count_star() BIGINT)\n"
-                "      Get(u: c) -> (c INTEGER)\n");
+    expect_plan(
+        f, "SELECT a, (SELECT count(*) FROM u WHERE c = t.a) FROM t", false,
+        "Project(#0, coalesce(#2, 0)) -> (a INTEGER, (SELECT count(*) FROM u WHERE c = "
+        "t.a) BIGINT)\n"
+        "  Join(LEFT; #1 = #0) -> (a INTEGER, key INTEGER, count_star() BIGINT)\n"
+        "    Get(t: a) -> (a INTEGER)\n"
+        "    Aggregate(groups: #0; aggs: count_star()) -> (key INTEGER, count_star() BIGINT)\n"
+        "      Get(u: c) -> (c INTEGER)\n");
 }
 
 /* Non-equality correlation under an aggregate: the domain of outer values. */
 static void test_scalar_domain(void **state) {
     fixture *f = *state;
-    expect_plan(f, "SELECT a, (SELECT sum(d) FROM u WHERE c < t.a) FROM t", false,
-                "Project(#0, #2) -> (a INTEGER, (SELECT sum(d) FROM u WHERE c < t.a) BIGINT)\n"
-                "  Join(LEFT; #1 IS NOT DISTINCT FROM #0) -> (a INTEGER, a INTEGER, sum(d) BIGINT)\n"
-                "    Get(t: a) -> (a INTEGER)\n"
-                "    Aggregate(groups: #2; aggs: sum(#1)) -> (a INTEGER, sum(d) BIGINT)\n"
-                "      Filter(#0 < #2) -> (c INTEGER, d INTEGER, a INTEGER)\n"
-                "        Join(CROSS) -> (c INTEGER, d INTEGER, a INTEGER)\n"
-                "          Get(u: c, d) -> (c INTEGER, d INTEGER)\n"
-                "          Aggregate(groups: #0; aggs: ) -> (a INTEGER)\n"
-                "            Get(t: a) -> (a INTEGER)\n");
+    expect_plan(
+        f, "SELECT a, (SELECT sum(d) FROM u WHERE c < t.a) FROM t", false,
+        "Project(#0, #2) -> (a INTEGER, (SELECT sum(d) FROM u WHERE c < t.a) BIGINT)\n"
+        "  Join(LEFT; #1 IS NOT DISTINCT FROM #0) -> (a INTEGER, a INTEGER, sum(d) BIGINT)\n"
+        "    Get(t: a) -> (a INTEGER)\n"
+        "    Aggregate(groups: #2; aggs: sum(#1)) -> (a INTEGER, sum(d) BIGINT)\n"
+        "      Filter(#0 < #2) -> (c INTEGER, d INTEGER, a INTEGER)\n"
+        "        Join(CROSS) -> (c INTEGER, d INTEGER, a INTEGER)\n"
+        "          Get(u: c, d) -> (c INTEGER, d INTEGER)\n"
+        "          Aggregate(groups: #0; aggs: ) -> (a INTEGER)\n"
+        "            Get(t: a) -> (a INTEGER)\n");
 }
 
 /* TPC-H Q20: IN over a query whose own filter holds IN and a correlated scalar. */
 static void test_nested(void **state) {
     fixture *f = *state;
-    expect_plan(f,
-                "SELECT a FROM t WHERE a IN (SELECT c FROM u WHERE c IN (SELECT b FROM t) AND "
-                "d > (SELECT sum(b) FROM t t2 WHERE t2.a = u.c))",
-                false,
-                "Project(#0) -> (a INTEGER)\n"
-                "  Join(SEMI; #0 = #1) -> (a INTEGER)\n"
-                "    Get(t: a) -> (a INTEGER)\n"
-                "    Project(#0, #1) -> (c INTEGER, d INTEGER)\n"
-                "      Filter(CAST(#1 AS BIGINT) > #3) -> (c INTEGER, d INTEGER, key INTEGER, "
-                "sum(b) BIGINT)\n"
-                "        Join(LEFT; #2 = #0) -> (c INTEGER, d INTEGER, key INTEGER, sum(b) BIGINT)\n"
-                "          Join(SEMI; #0 = #2) -> (c INTEGER, d INTEGER)\n"
-                "            Get(u: c, d) -> (c INTEGER, d INTEGER)\n"
-                "            Get(t: b) -> (b INTEGER)\n"
-                "          Aggregate(groups: #0; aggs: sum(#1)) -> (key INTEGER, sum(b) BIGINT)\n"
-                "            Get(t: a, b) -> (a INTEGER, b INTEGER)\n");
+    expect_plan(
+        f,
+        "SELECT a FROM t WHERE a IN (SELECT c FROM u WHERE c IN (SELECT b FROM t) AND "
+        "d > (SELECT sum(b) FROM t t2 WHERE t2.a = u.c))",
+        false,
+        "Project(#0) -> (a INTEGER)\n"
+        "  Join(SEMI; #0 = #1) -> (a INTEGER)\n"
+        "    Get(t: a) -> (a INTEGER)\n"
+        "    Project(#0, #1) -> (c INTEGER, d INTEGER)\n"
+        "      Filter(CAST(#1 AS BIGINT) > #3) -> (c INTEGER, d INTEGER, key INTEGER, "
+        "sum(b) BIGINT)\n"
+        "        Join(LEFT; #2 = #0) -> (c INTEGER, d INTEGER, key INTEGER, sum(b) BIGINT)\n"
+        "          Join(SEMI; #0 = #2) -> (c INTEGER, d INTEGER)\n"
+        "            Get(u: c, d) -> (c INTEGER, d INTEGER)\n"
+        "            Get(t: b) -> (b INTEGER)\n"
+        "          Aggregate(groups: #0; aggs: sum(#1)) -> (key INTEGER, sum(b) BIGINT)\n"
+        "            Get(t: a, b) -> (a INTEGER, b INTEGER)\n");
 }
 
 /* Correlation at depth 2: the inner reference becomes a semi join over the domain. */
 static void test_depth_two(void **state) {
     fixture *f = *state;
-    expect_plan(f,
-                "SELECT a FROM t WHERE EXISTS (SELECT * FROM u WHERE c = t.a AND EXISTS "
-                "(SELECT * FROM t t2 WHERE t2.b = u.d AND t2.a = t.b))",
-                false,
-                "Project(#0) -> (a INTEGER)\n"
-                "  Join(SEMI; (#4 IS NOT DISTINCT FROM #1) AND (#2 = #0)) -> (a INTEGER, b INTEGER)\n"
-                "    Get(t: a, b) -> (a INTEGER, b INTEGER)\n"
-                "    Join(SEMI; (#4 = #1) AND (#3 = #2)) -> (c INTEGER, d INTEGER, b INTEGER)\n"
-                "      Join(CROSS) -> (c INTEGER, d INTEGER, b INTEGER)\n"
-                "        Get(u: c, d) -> (c INTEGER, d INTEGER)\n"
-                "        Aggregate(groups: #1; aggs: ) -> (b INTEGER)\n"
-                "          Get(t: a, b) -> (a INTEGER, b INTEGER)\n"
-                "      Get(t: a, b) -> (a INTEGER, b INTEGER)\n");
+    expect_plan(
+        f,
+        "SELECT a FROM t WHERE EXISTS (SELECT * FROM u WHERE c = t.a AND EXISTS "
+        "(SELECT * FROM t t2 WHERE t2.b = u.d AND t2.a = t.b))",
+        false,
+        "Project(#0) -> (a INTEGER)\n"
+        "  Join(SEMI; (#4 IS NOT DISTINCT FROM #1) AND (#2 = #0)) -> (a INTEGER, b INTEGER)\n"
+        "    Get(t: a, b) -> (a INTEGER, b INTEGER)\n"
+        "    Join(SEMI; (#4 = #1) AND (#3 = #2)) -> (c INTEGER, d INTEGER, b INTEGER)\n"
+        "      Join(CROSS) -> (c INTEGER, d INTEGER, b INTEGER)\n"
+        "        Get(u: c, d) -> (c INTEGER, d INTEGER)\n"
+        "        Aggregate(groups: #1; aggs: ) -> (b INTEGER)\n"
+        "          Get(t: a, b) -> (a INTEGER, b INTEGER)\n"
+        "      Get(t: a, b) -> (a INTEGER, b INTEGER)\n");
 }
 
 /* Forms that cannot be unnested are 0A000, never a wrong plan. */
@@ -260,13 +264,14 @@ static void test_refusals(void **state) {
 /* FILTER -> CASE argument; DISTINCT -> aggregate over a deduplicating aggregate. */
 static void test_aggregate_rewrites(void **state) {
     fixture *f = *state;
-    expect_plan(f, "SELECT a, count(DISTINCT b), sum(DISTINCT b) FROM t GROUP BY a", true,
-                "Project(#0, #1, #2) -> (a INTEGER, count(DISTINCT b) BIGINT, sum(DISTINCT b) "
-                "BIGINT)\n"
-                "  Aggregate(groups: #0; aggs: count(#1), sum(#1)) -> (a INTEGER, count(DISTINCT b) "
-                "BIGINT, sum(DISTINCT b) BIGINT)\n"
-                "    Aggregate(groups: #0, #1; aggs: ) -> (a INTEGER, distinct INTEGER)\n"
-                "      Get(t: a, b) -> (a INTEGER, b INTEGER)\n");
+    expect_plan(
+        f, "SELECT a, count(DISTINCT b), sum(DISTINCT b) FROM t GROUP BY a", true,
+        "Project(#0, #1, #2) -> (a INTEGER, count(DISTINCT b) BIGINT, sum(DISTINCT b) "
+        "BIGINT)\n"
+        "  Aggregate(groups: #0; aggs: count(#1), sum(#1)) -> (a INTEGER, count(DISTINCT b) "
+        "BIGINT, sum(DISTINCT b) BIGINT)\n"
+        "    Aggregate(groups: #0, #1; aggs: ) -> (a INTEGER, distinct INTEGER)\n"
+        "      Get(t: a, b) -> (a INTEGER, b INTEGER)\n");
     expect_plan(f, "SELECT count(*) FILTER (WHERE a > 1), count(DISTINCT b) FROM t", true,
                 "Project(#0, #1) -> (count_star() BIGINT, count(DISTINCT b) BIGINT)\n"
                 "  Project(#0, #1) -> (count_star() BIGINT, count(DISTINCT b) BIGINT)\n"
