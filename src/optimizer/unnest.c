@@ -630,9 +630,10 @@ static plan_op_kind negate_cmp(plan_op_kind op) {
 /* A prepared ANY comparison: `x op v`, x over h->cur, v over the body. */
 typedef struct any_form {
     plan_op_kind op;
-    plan_expr *x; /* left operand, over the holder's input */
-    plan_expr *v; /* the subquery's value, over body's columns */
-    decor d;      /* decorrelated body */
+    plan_expr *x;      /* left operand, over the holder's input */
+    plan_expr *v;      /* the subquery's value, over body's columns */
+    plan_expr *scalar; /* exactly one row: `x op (scalar subquery)`, else NULL */
+    decor d;           /* decorrelated body */
 } any_form;
 
 /* The comparison of an ANY form for a right side placed after h->cur's columns. */
@@ -683,9 +684,19 @@ static plan_expr *value_hook(un_map *m, const plan_expr *e);
 
 /* Unnests the subquery's own subqueries and prepares an ANY/ALL form (ALL: the
  * negated comparison, the caller negates the result). */
+static bool exactly_one_row(const plan_node *n);
+static plan_expr *scalar_value(holder *h, plan_node *sub);
+
 static bool prepare_any(holder *h, const plan_expr *sq, any_form *f) {
     un_map m = {.ctx = h->c, .subquery = value_hook, .data = h};
     plan_node *sub = unnest_plan(h->c, sq->u.subquery.plan);
+    f->scalar = NULL;
+    if (sub && exactly_one_row(sub)) { /* one row: a comparison with a scalar subquery */
+        plan_expr *v;
+        if (!(f->x = un_map_expr(&m, sq->u.subquery.left)) || !(v = scalar_value(h, sub)))
+            return false;
+        return (f->scalar = un_op(h->c, sq->u.subquery.op, f->x, v)) != NULL;
+    }
     plan_node *body = sub ? split_value(h->c, sub, &f->v) : NULL;
     f->op = sq->u.subquery.kind == PLAN_SUBQUERY_ALL ? negate_cmp(sq->u.subquery.op)
                                                      : sq->u.subquery.op;
@@ -871,6 +882,11 @@ static plan_expr *exists_value(holder *h, plan_node *sub) {
     decor d;
     plan_expr *cond;
     uint32_t at;
+    if (exactly_one_row(exists_body(sub))) { /* a global aggregate: always a row */
+        rt_value t = {.type = QE_TYPE_BOOLEAN, .u.b = true};
+        plan_expr *e = opt_expr_const(c->arena, &t, -1);
+        return e ? e : (un_nomem(c), NULL);
+    }
     if (!decorrelate(c, exists_body(sub), &d) || !body_cond(h, &d, &cond) ||
         !add_join(h, PLAN_JOIN_MARK, d.plan, cond, &at))
         return NULL;
@@ -887,7 +903,11 @@ static plan_expr *subquery_value(holder *h, const plan_expr *e) {
     un_ctx *c = h->c;
     if (e->u.subquery.kind == PLAN_SUBQUERY_ANY || e->u.subquery.kind == PLAN_SUBQUERY_ALL) {
         any_form f;
-        plan_expr *r = prepare_any(h, e, &f) ? any_value(h, &f) : NULL;
+        if (!prepare_any(h, e, &f))
+            return NULL;
+        if (f.scalar)
+            return f.scalar;
+        plan_expr *r = any_value(h, &f);
         if (r && e->u.subquery.kind == PLAN_SUBQUERY_ALL)
             r = un_op(c, PLAN_OP_NOT, r, NULL);
         return r;
@@ -922,12 +942,21 @@ static bool conjunct_join(holder *h, const plan_expr *sq, bool negated, un_list 
     if (sq->u.subquery.kind == PLAN_SUBQUERY_EXISTS) {
         decor d;
         plan_node *sub = unnest_plan(c, sq->u.subquery.plan);
+        if (sub && exactly_one_row(exists_body(sub))) { /* a global aggregate: a row */
+            rt_value f = {.type = QE_TYPE_BOOLEAN, .u.b = false};
+            plan_expr *e = negated ? opt_expr_const(c->arena, &f, -1) : NULL;
+            return !negated || (e && un_list_add(c, rest, e)) || (un_nomem(c), false);
+        }
         return sub && decorrelate(c, exists_body(sub), &d) && body_cond(h, &d, &cond) &&
                add_join(h, negated ? PLAN_JOIN_ANTI : PLAN_JOIN_SEMI, d.plan, cond, &at);
     }
     any_form f;
     if (!prepare_any(h, sq, &f))
         return false;
+    if (f.scalar) {
+        plan_expr *e = negated ? un_op(c, PLAN_OP_NOT, f.scalar, NULL) : f.scalar;
+        return e && un_list_add(c, rest, e);
+    }
     bool any = (sq->u.subquery.kind == PLAN_SUBQUERY_ANY) != negated; /* else: NOT ANY */
     plan_expr *cmp = any_cmp(h, &f);
     if (!cmp || !body_cond(h, &f.d, &cond))
@@ -1004,6 +1033,50 @@ static plan_node *rewrite_project(un_ctx *c, plan_node *n) {
     return n;
 }
 
+/* Moves an aggregate argument or grouping expression holding a subquery into the
+ * Project below the aggregate (appended to its input's columns); *e becomes a COLUMN. */
+static bool move_below(un_ctx *c, plan_node *p, plan_expr **e) {
+    if (!*e || !un_expr_has_subquery(*e))
+        return true;
+    uint32_t i = p->n_cols++;
+    p->u.project.exprs[i] = *e;
+    p->types[i] = (*e)->type;
+    p->typmods[i] = (*e)->typmod;
+    p->names[i] = "subquery";
+    return (*e = un_column(c, p, i)) != NULL;
+}
+
+/* An aggregate whose arguments or groups hold subqueries: they are computed by a
+ * Project below it (rewritten like any Project), the aggregate reads their columns. */
+static plan_node *rewrite_aggregate_args(un_ctx *c, plan_node *n) {
+    plan_node *in = n->child;
+    uint32_t na = n->u.aggregate.n_aggs, ng = n->u.aggregate.n_groups;
+    uint32_t cap = in->n_cols + ng + 3 * na;
+    plan_node *p = un_node(c, PLAN_LOGICAL_PROJECT, cap);
+    plan_agg *aggs = un_alloc(c, (na ? na : 1) * sizeof *aggs);
+    plan_expr **groups = un_alloc(c, (ng ? ng : 1) * sizeof *groups);
+    if (!p || !aggs || !groups || !(p->u.project.exprs = un_alloc(c, cap * sizeof(plan_expr *))))
+        return NULL;
+    p->child = in;
+    p->n_cols = in->n_cols;
+    un_copy_schema(p, 0, in, 0, in->n_cols);
+    for (uint32_t i = 0; i < in->n_cols; i++)
+        if (!(p->u.project.exprs[i] = un_column(c, in, i)))
+            return NULL;
+    memcpy(groups, n->u.aggregate.groups, ng * sizeof *groups);
+    memcpy(aggs, n->u.aggregate.aggs, na * sizeof *aggs);
+    for (uint32_t i = 0; i < ng; i++)
+        if (!move_below(c, p, &groups[i]))
+            return NULL;
+    for (uint32_t i = 0; i < na; i++)
+        if (!move_below(c, p, &aggs[i].arg) || !move_below(c, p, &aggs[i].arg2) ||
+            !move_below(c, p, &aggs[i].filter))
+            return NULL;
+    n->u.aggregate.groups = groups;
+    n->u.aggregate.aggs = aggs;
+    return (n->child = rewrite_project(c, p)) ? n : NULL;
+}
+
 /* First SUBQUERY expression of a node (for the error position). */
 static bool first_subquery(const plan_expr *e, void *ctx) {
     if (e->kind != PLAN_EXPR_SUBQUERY)
@@ -1024,6 +1097,10 @@ static plan_node *unnest_plan(un_ctx *c, plan_node *n) {
     switch (n->kind) {
     case PLAN_LOGICAL_FILTER: return rewrite_filter(c, r);
     case PLAN_LOGICAL_PROJECT: return rewrite_project(c, r);
+    case PLAN_LOGICAL_AGGREGATE:
+        if (!r->u.aggregate.n_sets)
+            return rewrite_aggregate_args(c, r);
+        /* fall through */
     default: {
         int position = -1;
         char what[96];

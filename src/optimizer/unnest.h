@@ -82,7 +82,8 @@ plan_expr *un_and_list(un_ctx *c, const un_list *l);
 /* Whether e has an OUTER_COLUMN of depth >= `depth`; whether e has a COLUMN. */
 bool un_expr_has_outer(const plan_expr *e, uint32_t depth);
 bool un_expr_has_column(const plan_expr *e);
-/* Whether n's own expressions hold a SUBQUERY. */
+/* Whether e holds a SUBQUERY; whether n's own expressions do. */
+bool un_expr_has_subquery(const plan_expr *e);
 bool un_node_has_subquery(const plan_node *n);
 /* Whether any node of the subtree holds a SUBQUERY expression. */
 bool un_plan_has_subquery(const plan_node *n);

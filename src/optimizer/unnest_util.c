@@ -223,6 +223,12 @@ bool un_expr_has_column(const plan_expr *e) {
     return f.found;
 }
 
+bool un_expr_has_subquery(const plan_expr *e) {
+    find_ctx f = {.subquery = true};
+    opt_expr_walk(e, find_fn, &f);
+    return f.found;
+}
+
 bool un_node_has_subquery(const plan_node *n) {
     find_ctx f = {.subquery = true};
     opt_node_exprs_walk(n, find_fn, &f);
