@@ -40,6 +40,14 @@ qe_status opt_unnest(rt_arena *arena, plan_node *in, plan_node **out, rt_error *
 qe_status opt_rewrite_aggs(rt_arena *arena, plan_node *in, plan_node **out, rt_error *err);
 
 /*
+ * Set-operation rewrites (setop_rewrite.c, run by opt_optimize after the aggregate
+ * rewrites): INTERSECT / EXCEPT (without ALL) become a SEMI / ANTI join on "rows equal,
+ * NULLs equal" (as hashable equi-conditions) under a deduplicating Aggregate.  UNION and
+ * the ALL forms are left unchanged.
+ */
+qe_status opt_rewrite_setops(rt_arena *arena, plan_node *in, plan_node **out, rt_error *err);
+
+/*
  * Plans a query (SELECT/VALUES/INSERT logical plan) into stages, pipelines and
  * exchanges, allocated in arena.  The plan does not depend on the number of workers:
  * PARTITIONED stages run one task per worker (one in the embedded engine).

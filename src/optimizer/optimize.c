@@ -1,7 +1,8 @@
 /*
  * optimize.c -- logical rewrites: subquery unnesting (unnest.c), aggregate FILTER and
- * DISTINCT (agg_rewrite.c), constant folding (here), then the join rewrites of
- * join_rewrite.c (predicate pushdown, equi-join extraction, join order).
+ * DISTINCT (agg_rewrite.c), INTERSECT/EXCEPT (setop_rewrite.c), constant folding
+ * (here), then the join rewrites of join_rewrite.c (predicate pushdown, equi-join
+ * extraction, join order).
  *
  * An operator or cast whose arguments are all constants is evaluated now, with the
  * runtime's semantics (checked integer arithmetic, SQL three-valued logic, NULL
@@ -309,6 +310,8 @@ qe_status opt_optimize_in(rt_arena *arena, plan_node *in, rt_catalog *catalog, p
     qe_status st = opt_unnest(arena, in, &in, err);
     if (st == QE_OK)
         st = opt_rewrite_aggs(arena, in, &in, err);
+    if (st == QE_OK)
+        st = opt_rewrite_setops(arena, in, &in, err);
     if (st != QE_OK)
         return st;
     plan_node *n = fold_plan(arena, in);
