@@ -1077,6 +1077,37 @@ static plan_node *rewrite_aggregate_args(un_ctx *c, plan_node *n) {
     return (n->child = rewrite_project(c, p)) ? n : NULL;
 }
 
+/* A SUBQUERY whose plan refers to the query holding it (depth-1 references). */
+static bool correlated_subquery(const plan_expr *e, void *ctx) {
+    (void)ctx;
+    return e->kind != PLAN_EXPR_SUBQUERY || !un_plan_has_outer(e->u.subquery.plan, 1);
+}
+
+/* An inner/cross join whose ON subqueries are not correlated to this query: their
+ * outer references would number the whole FROM row, not this join's columns. */
+static bool join_on_movable(const plan_node *n) {
+    return (n->u.join.kind == PLAN_JOIN_INNER || n->u.join.kind == PLAN_JOIN_CROSS) &&
+           opt_expr_walk(n->u.join.cond, correlated_subquery, NULL);
+}
+
+/* INNER JOIN ... ON with subqueries: the conjuncts holding them become a Filter above
+ * the join (rewritten like any Filter). */
+static plan_node *rewrite_join_on(un_ctx *c, plan_node *n) {
+    un_list conj = {0}, keep = {0}, move = {0};
+    if (!un_conjuncts(c, n->u.join.cond, &conj))
+        return NULL;
+    for (uint32_t i = 0; i < conj.n; i++)
+        if (!un_list_add(c, un_expr_has_subquery(conj.items[i]) ? &move : &keep, conj.items[i]))
+            return NULL;
+    plan_expr *moved = un_and_list(c, &move);
+    n->u.join.cond = un_and_list(c, &keep);
+    if (!moved || (keep.n && !n->u.join.cond))
+        return NULL;
+    n->u.join.kind = n->u.join.cond ? PLAN_JOIN_INNER : PLAN_JOIN_CROSS;
+    plan_node *f = un_filter(c, n, moved);
+    return f ? rewrite_filter(c, f) : NULL;
+}
+
 /* First SUBQUERY expression of a node (for the error position). */
 static bool first_subquery(const plan_expr *e, void *ctx) {
     if (e->kind != PLAN_EXPR_SUBQUERY)
@@ -1100,16 +1131,19 @@ static plan_node *unnest_plan(un_ctx *c, plan_node *n) {
     case PLAN_LOGICAL_AGGREGATE:
         if (!r->u.aggregate.n_sets)
             return rewrite_aggregate_args(c, r);
-        /* fall through */
-    default: {
-        int position = -1;
-        char what[96];
-        opt_node_exprs_walk(n, first_subquery, &position);
-        snprintf(what, sizeof what, "a subquery in %s", plan_logical_name(n->kind));
-        un_refuse(c, position, what);
-        return NULL;
+        break;
+    case PLAN_LOGICAL_JOIN:
+        if (join_on_movable(r))
+            return rewrite_join_on(c, r);
+        break;
+    default: break;
     }
-    }
+    int position = -1;
+    char what[96];
+    opt_node_exprs_walk(n, first_subquery, &position);
+    snprintf(what, sizeof what, "a subquery in %s", plan_logical_name(n->kind));
+    un_refuse(c, position, what);
+    return NULL;
 }
 
 qe_status opt_unnest(rt_arena *arena, plan_node *in, plan_node **out, rt_error *err) {
