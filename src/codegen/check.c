@@ -192,6 +192,11 @@ static qe_status check_expr(chk *c, const plan_expr *e, const qe_type *in, uint3
         return QE_OK;
     case PLAN_EXPR_OP: return check_op(c, e, in, n_in, depth);
     case PLAN_EXPR_CAST: return check_cast(c, e, in, n_in, depth);
+    case PLAN_EXPR_FUNC:
+        return unsupported(c, "function %s is not supported by codegen yet",
+                           plan_func_name(e->u.func.fn));
+    case PLAN_EXPR_CASE: return unsupported(c, "CASE is not supported by codegen yet");
+    case PLAN_EXPR_PARAM: return unsupported(c, "parameters are not supported by codegen yet");
     default: break;
     }
     return malformed(c, "unknown expression kind");
@@ -304,6 +309,25 @@ static qe_status check_sink(chk *c, const plan_op *sink, const qe_type *types, u
     return QE_OK;
 }
 
+/* The operator kinds codegen compiles (a whitelist: new kinds are interpreted). */
+static bool compilable_kind(plan_phys_kind kind) {
+    switch (kind) {
+    case PLAN_PHYS_SCAN:
+    case PLAN_PHYS_VALUES:
+    case PLAN_PHYS_EXCHANGE_SOURCE:
+    case PLAN_PHYS_AGG_SOURCE:
+    case PLAN_PHYS_SORT_SOURCE:
+    case PLAN_PHYS_FILTER:
+    case PLAN_PHYS_PROJECT:
+    case PLAN_PHYS_AGG_SINK:
+    case PLAN_PHYS_SORT_SINK:
+    case PLAN_PHYS_EXCHANGE_SINK:
+    case PLAN_PHYS_INSERT_SINK:
+    case PLAN_PHYS_RESULT_SINK: return true;
+    default: return false;
+    }
+}
+
 /* Checks a pipeline; see cg_int.h. */
 qe_status cg_check_pipeline(const plan_pipeline *p, bool *supported, char *reason, size_t cap,
                             rt_error *err) {
@@ -319,6 +343,10 @@ qe_status cg_check_pipeline(const plan_pipeline *p, bool *supported, char *reaso
     const plan_op *src = p->ops[0];
     if ((unsigned)src->kind > PLAN_PHYS_RESULT_SINK || plan_phys_role(src->kind) != 0)
         return malformed(&c, "pipeline does not start with a source");
+    for (uint32_t i = 0; i < p->n_ops; i++)
+        if (!compilable_kind(p->ops[i]->kind))
+            return unsupported(&c, "operator %s is not supported by codegen yet",
+                               plan_phys_name(p->ops[i]->kind));
     const qe_type *types = src->types;
     uint32_t n = src->n_cols;
     for (uint32_t i = 1; i + 1 < p->n_ops; i++)

@@ -275,7 +275,7 @@ static plan_expr *bind_decimal_literal(fe_binder *b, const fe_ast *e) {
             int_digits + scale <= 18) {
             int p = int_digits + scale > 0 ? int_digits + scale : 1;
             rt_value val = {.type = QE_TYPE_DECIMAL};
-            val.u.i = v;
+            val.u.h = v;
             plan_expr *c = checked(b, opt_expr_const(b->arena, &val, e->pos));
             if (c)
                 c->typmod = PLAN_TYPMOD_DECIMAL(p, scale);

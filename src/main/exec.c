@@ -24,7 +24,7 @@ static qe_status compile_logical(qe_session *s, rt_arena *arena, const char *sql
     plan_node *bound = NULL;
     st = fe_bind(arena, ast, s->engine->catalog, &bound, &s->err);
     if (st == QE_OK)
-        st = opt_optimize(arena, bound, logical, &s->err);
+        st = opt_optimize_in(arena, bound, s->engine->catalog, logical, &s->err);
     return st;
 }
 
@@ -302,6 +302,7 @@ static qe_status exec_query(qe_session *s, qe_stmt *stmt, qe_result **out) {
     qe_result *res = main_result_create(q->n_cols, q->names, q->types);
     if (!res)
         return rt_error_set(&s->err, QE_NOMEM, "53200", -1, "out of memory");
+    main_result_set_typmods(res, q->typmods);
     st = main_run_plan(s, q, res, &s->err);
     if (st != QE_OK) {
         qe_result_destroy(res);

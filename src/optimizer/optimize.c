@@ -1,5 +1,8 @@
 /*
- * optimize.c -- logical rewrites.  Today: constant folding.
+ * optimize.c -- logical rewrites: subquery unnesting (unnest.c), aggregate FILTER and
+ * DISTINCT (agg_rewrite.c), INTERSECT/EXCEPT (setop_rewrite.c), constant folding
+ * (here), then the join rewrites of join_rewrite.c (predicate pushdown, equi-join
+ * extraction, join order).
  *
  * An operator or cast whose arguments are all constants is evaluated now, with the
  * runtime's semantics (checked integer arithmetic, SQL three-valued logic, NULL
@@ -298,10 +301,26 @@ static plan_node *fold_plan(rt_arena *arena, const plan_node *in) {
 }
 
 qe_status opt_optimize(rt_arena *arena, plan_node *in, plan_node **out, rt_error *err) {
+    return opt_optimize_in(arena, in, NULL, out, err);
+}
+
+qe_status opt_optimize_in(rt_arena *arena, plan_node *in, rt_catalog *catalog, plan_node **out,
+                          rt_error *err) {
     *out = NULL;
+    qe_status st = opt_unnest(arena, in, &in, err);
+    if (st == QE_OK)
+        st = opt_rewrite_aggs(arena, in, &in, err);
+    if (st == QE_OK)
+        st = opt_rewrite_setops(arena, in, &in, err);
+    if (st != QE_OK)
+        return st;
     plan_node *n = fold_plan(arena, in);
     if (!n)
         return rt_error_set(err, QE_NOMEM, "53200", -1, "out of memory");
+    /* joins: pushdown, equi-join extraction, join order (join_rewrite.c) */
+    st = opt_rewrite_joins(arena, n, catalog, &n, err);
+    if (st != QE_OK)
+        return st;
     *out = n;
     return QE_OK;
 }

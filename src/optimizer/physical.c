@@ -398,6 +398,12 @@ static bool plan_aggregate(phys_builder *pb, const plan_node *n, open_pipe *p) {
            add_agg_pair(pb, p, PLAN_AGG_FINAL, ng, in.groups, na, fin, n_out, final_types);
 }
 
+/* ---- joins (physical_join.inc) ------------------------------------------------------- */
+
+static bool plan_rows(phys_builder *pb, const plan_node *n, open_pipe *p, bool keep_project);
+
+#include "physical_join.inc"
+
 /* ---- the walk ----------------------------------------------------------------------- */
 
 /* Plans node into an open pipeline yielding its rows.  keep_project: do not drop an
@@ -408,6 +414,7 @@ static bool plan_rows(phys_builder *pb, const plan_node *n, open_pipe *p, bool k
     switch (n->kind) {
     case PLAN_LOGICAL_GET: return plan_get(pb, n, p);
     case PLAN_LOGICAL_VALUES: return plan_values(pb, n, p);
+    case PLAN_LOGICAL_JOIN: return plan_join(pb, n, p);
     default: break;
     }
     if (!n->child || !plan_rows(pb, n->child, p, false))
@@ -436,6 +443,7 @@ static bool plan_select(phys_builder *pb, const plan_node *n, plan_query *q) {
     result->u.result.names = n->names;
     q->n_cols = n->n_cols;
     q->types = n->types;
+    q->typmods = n->typmods; /* the scales of DECIMAL results */
     q->names = n->names;
     return pipe_close(pb, &p, result);
 }
@@ -470,7 +478,6 @@ static bool refuse_expr(const plan_expr *e, void *ctx) {
 /* Why a logical node cannot run (NULL if it can, as far as this node goes). */
 static const char *refuse_node(const plan_node *n) {
     switch (n->kind) {
-    case PLAN_LOGICAL_JOIN: return "joins are not supported by the executor yet";
     case PLAN_LOGICAL_SETOP:
         return n->u.setop.op == PLAN_SETOP_UNION ? "UNION is not supported by the executor yet"
                : n->u.setop.op == PLAN_SETOP_INTERSECT ? "INTERSECT is not supported by the "

@@ -97,6 +97,12 @@ struct plan_node;
  * DECIMAL(18, 3), DuckDB's default).  VARCHAR: n for VARCHAR(n); n | PLAN_TYPMOD_CHAR
  * for CHAR(n) (blank-padded: values are padded to n, comparisons ignore trailing
  * blanks).  Other types: 0.
+ * Runtime representation (DESIGN.md §4, rt.h): every DECIMAL value is a 128-bit
+ * integer scaled by 10^s whatever p (one physical width, 16 bytes); p bounds the
+ * value (|v| < 10^p, else 22003).  The runtime takes a DECIMAL's scale from the
+ * typmod of the expression producing it (CONST, COLUMN, CAST, OP), of the FINAL
+ * aggregate's state column, and of plan_query.typmods for results.  CHAR(n) values are
+ * stored blank-padded; results print them padded, as PostgreSQL does.
  */
 #define PLAN_DECIMAL_MAX_PRECISION 38
 #define PLAN_TYPMOD_CHAR 0x40000000
@@ -186,15 +192,22 @@ typedef enum plan_agg_fn {
 
 /*
  * Aggregation phases.  SINGLE: input values -> final values.  PARTIAL: input values
- * -> two state columns per aggregate, v (BIGINT for integer SUM/MIN/MAX and COUNT,
- * DOUBLE for DOUBLE inputs and AVG) and n (BIGINT, non-NULL inputs counted).  FINAL:
- * (v, n) columns -> final values.  Final values: COUNT/COUNT_STAR -> n;
- * SUM/MIN/MAX -> v, NULL if n == 0; AVG -> v / n as DOUBLE, NULL if n == 0.
+ * -> two state columns per aggregate, v (state_type: BIGINT for COUNT and integer
+ * SUM/MIN/MAX, DOUBLE for REAL/DOUBLE inputs and AVG of non-DECIMALs, DECIMAL for
+ * DECIMAL SUM/MIN/MAX/AVG, HUGEINT for HUGEINT SUM/MIN/MAX, else the input type for
+ * MIN/MAX: DATE, TIMESTAMP, INTERVAL, VARCHAR, BOOLEAN) and n (BIGINT, non-NULL inputs
+ * counted).  The v column of a DECIMAL state has the final value's typmod (SUM, MIN,
+ * MAX) or DECIMAL(38, s) for AVG over DECIMAL(p, s) (the exact sum; physical FINAL
+ * aggregates carry it as their arg's typmod).  FINAL: (v, n) columns -> final values.
+ * Final values: COUNT/COUNT_STAR -> n; SUM/MIN/MAX -> v (REAL SUM: rounded to REAL),
+ * NULL if n == 0; AVG -> v / n as DOUBLE (DECIMAL: v / 10^s / n), NULL if n == 0.
  *
  * State updates (rt_agg_state, shared by the interpreter and generated code), starting
  * from v = 0, n = 0.  Input x (SINGLE/PARTIAL), NULL inputs skipped except COUNT_STAR:
  *   COUNT_STAR: n += 1            COUNT: n += 1
- *   SUM: v += x (checked), n += 1 AVG: v += (double)x, n += 1
+ *   SUM: v += x (checked: integers 22003 past 64 bits, DECIMAL/HUGEINT past 128 bits
+ *        or the final precision), n += 1
+ *   AVG: v += (double)x (DECIMAL: exact 128-bit v += x), n += 1
  *   MIN/MAX: v = n == 0 ? x : min/max(v, x), n += 1
  * Merge of an input state (vi, ni) (FINAL, and combining thread-local tables):
  *   COUNT/COUNT_STAR: n += ni     SUM/AVG: v += vi (checked for integers), n += ni
@@ -260,10 +273,21 @@ typedef enum plan_logical_kind {
 #undef PLAN_X_ENUM
 } plan_logical_kind;
 
-/* X(name, text) -- join kinds.  INNER/LEFT/RIGHT/FULL/CROSS output left then right
- * columns; SEMI and ANTI output the left columns; MARK outputs the left columns and a
- * BOOLEAN mark (true/false/NULL per SQL's IN semantics).  SEMI/ANTI/MARK come from
- * subquery unnesting in the optimizer; the binder makes the others. */
+/* X(name, text) -- join kinds.  INNER/LEFT/RIGHT/FULL/CROSS/SINGLE output left then
+ * right columns; SEMI and ANTI output the left columns; MARK outputs the left columns
+ * and a BOOLEAN mark.  SEMI/ANTI/MARK/SINGLE come from subquery unnesting in the
+ * optimizer (unnest.c); the binder makes the others.  With cond evaluated in SQL's
+ * three-valued logic over each (left row, right row) pair (cond NULL: TRUE):
+ *   SEMI: left rows for which cond is TRUE for some right row (each once);
+ *   ANTI: left rows for which cond is TRUE for no right row;
+ *   MARK: every left row once, mark = TRUE if cond is TRUE for some right row, else
+ *     NULL if cond is NULL for some right row, else FALSE (no right rows: FALSE) --
+ *     SQL's `x IN (...)`: with cond `x = y` the mark is NULL when x is NULL (and the
+ *     right side is not empty) or some y is NULL.  The unnester only relies on the
+ *     NULL-vs-FALSE distinction when cond is a single comparison (uncorrelated IN);
+ *   SINGLE: LEFT join where more than one right row matching a left row is the
+ *     runtime error 21000 "more than one row returned by a subquery used as an
+ *     expression" (a scalar subquery that may return several rows). */
 #define PLAN_JOIN_LIST(X)                                                      \
     X(INNER, "INNER")                                                          \
     X(LEFT, "LEFT")                                                            \
@@ -272,7 +296,8 @@ typedef enum plan_logical_kind {
     X(CROSS, "CROSS")                                                          \
     X(SEMI, "SEMI")                                                            \
     X(ANTI, "ANTI")                                                            \
-    X(MARK, "MARK")
+    X(MARK, "MARK")                                                            \
+    X(SINGLE, "SINGLE")
 
 typedef enum plan_join_kind {
 #define PLAN_X_ENUM(name, text) PLAN_JOIN_##name,
@@ -483,6 +508,9 @@ typedef struct plan_node {
     X(SORT_SINK, "Sort", 2)                                                    \
     X(EXCHANGE_SINK, "ExchangeSink", 2)                                        \
     X(INSERT_SINK, "Insert", 2)                                                \
+    X(JOIN_UNMATCHED, "HashJoinUnmatched", 0) /* FULL: build rows never matched */ \
+    X(HASH_JOIN_PROBE, "HashJoinProbe", 1)                                     \
+    X(HASH_JOIN_BUILD, "HashJoinBuild", 2)                                     \
     X(RESULT_SINK, "Result", 2)
 
 typedef enum plan_phys_kind {
@@ -554,7 +582,27 @@ typedef struct plan_op {
         } limit;
         struct {
             uint32_t exchange_id;
+            bool keep_open;        /* a later pipeline of the stage sends to the same
+                                      exchange and finishes it (FULL joins) */
         } exchange_sink;           /* routing: query->exchanges[exchange_id] */
+        struct {
+            plan_join_kind kind;   /* never RIGHT (the planner swaps it into LEFT) */
+            uint32_t n_keys;       /* equi keys; 0: every pair is a candidate */
+            uint32_t *probe_keys;  /* PROBE: n_keys key columns of its input */
+            uint32_t *build_keys;  /* n_keys key columns of the build input (same types) */
+            uint32_t n_build_cols; /* schema of the build input */
+            plan_expr *residual;   /* PROBE: over the probe input's columns then the build
+                                      columns; the pairs where it is TRUE match; NULL:
+                                      every pair with equal keys matches */
+        } join;                    /* HASH_JOIN_BUILD (n_cols: the build input),
+                                      HASH_JOIN_PROBE, JOIN_UNMATCHED, one state_id.
+                                      PROBE output: INNER/CROSS/LEFT/FULL probe columns
+                                      then build columns (NULLs when unmatched); SEMI/
+                                      ANTI the probe columns; MARK the probe columns
+                                      and a BOOLEAN mark (TRUE: a pair matched; NULL: no
+                                      match but a pair's keys or residual were NULL;
+                                      FALSE).  UNMATCHED output: NULL probe columns,
+                                      then the unmatched build rows */
         struct {
             char *table;
         } insert;
@@ -608,6 +656,8 @@ typedef struct plan_query {
     uint32_t n_cols;               /* result schema (0 for INSERT) */
     qe_type *types;
     char **names;
+    int32_t *typmods;              /* n_cols result type modifiers (PLAN_TYPMOD_*: the
+                                      scale of DECIMAL columns); NULL: all 0 */
     bool is_insert;                /* result is a count of inserted rows */
 } plan_query;
 

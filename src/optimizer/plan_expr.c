@@ -72,6 +72,9 @@ static bool value_equal(const rt_value *a, const rt_value *b) {
     case QE_TYPE_DOUBLE: return memcmp(&a->u.d, &b->u.d, sizeof a->u.d) == 0;
     case QE_TYPE_VARCHAR:
         return a->u.s.len == b->u.s.len && memcmp(a->u.s.ptr, b->u.s.ptr, a->u.s.len) == 0;
+    case QE_TYPE_DECIMAL:
+    case QE_TYPE_HUGEINT: return a->u.h == b->u.h;
+    case QE_TYPE_INTERVAL: return memcmp(&a->u.iv, &b->u.iv, sizeof a->u.iv) == 0;
     default: return a->u.i == b->u.i;
     }
 }

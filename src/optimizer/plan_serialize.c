@@ -23,7 +23,7 @@
 #include <xxhash.h>
 
 #define PLAN_MAGIC 0x4C504551u /* "QEPL" read as a little-endian u32 */
-#define PLAN_FORMAT_VERSION 1
+#define PLAN_FORMAT_VERSION 2
 #define PLAN_HEADER_SIZE 24
 #define PLAN_MAX_DEPTH 4096 /* expression nesting accepted */
 #define NULL_STRING 0xFFFFFFFFu
@@ -48,6 +48,7 @@ static const int op_arity[] = {
 #define N_EXPR_KINDS (0 PLAN_EXPR_LIST(COUNT_X))
 #define N_AGG_FNS (0 PLAN_AGG_LIST(COUNT_X))
 #define N_EXCHANGE_KINDS (0 PLAN_EXCHANGE_LIST(COUNT_X))
+#define N_JOIN_KINDS (0 PLAN_JOIN_LIST(COUNT_X))
 
 /* ---- writer ------------------------------------------------------------------------- */
 
@@ -123,6 +124,13 @@ static void write_value(pw *w, const rt_value *v) {
         pw_u64(w, bits);
     } else if (v->type == QE_TYPE_VARCHAR) {
         pw_strn(w, v->u.s.ptr ? v->u.s.ptr : "", v->u.s.ptr ? v->u.s.len : 0);
+    } else if (v->type == QE_TYPE_DECIMAL || v->type == QE_TYPE_HUGEINT ||
+               v->type == QE_TYPE_INTERVAL) { /* 16 bytes, little-endian halves */
+        uint64_t half[2];
+        memcpy(half, v->type == QE_TYPE_INTERVAL ? (const void *)&v->u.iv : (const void *)&v->u.h,
+               16);
+        pw_u64(w, half[0]);
+        pw_u64(w, half[1]);
     } else {
         pw_u64(w, (uint64_t)v->u.i);
     }
@@ -140,6 +148,7 @@ static void write_expr(pw *w, const plan_expr *e, int depth) {
     pw_u8(w, (uint8_t)(e->kind + 1));
     pw_u8(w, (uint8_t)e->type);
     pw_u32(w, (uint32_t)e->position);
+    pw_u32(w, (uint32_t)e->typmod);
     switch (e->kind) {
     case PLAN_EXPR_CONST: write_value(w, &e->u.value); break;
     case PLAN_EXPR_COLUMN: pw_u32(w, e->u.column); break;
@@ -149,6 +158,20 @@ static void write_expr(pw *w, const plan_expr *e, int depth) {
         write_expr(w, e->u.op.args[1], depth + 1);
         break;
     case PLAN_EXPR_CAST: write_expr(w, e->u.cast, depth + 1); break;
+    case PLAN_EXPR_FUNC:
+        pw_u32(w, e->u.func.fn);
+        pw_u32(w, e->u.func.n_args);
+        for (uint32_t i = 0; i < e->u.func.n_args; i++)
+            write_expr(w, e->u.func.args[i], depth + 1);
+        break;
+    case PLAN_EXPR_CASE:
+        pw_u32(w, e->u.case_.n_whens);
+        for (uint32_t i = 0; i < e->u.case_.n_whens; i++) {
+            write_expr(w, e->u.case_.whens[i], depth + 1);
+            write_expr(w, e->u.case_.thens[i], depth + 1);
+        }
+        write_expr(w, e->u.case_.else_expr, depth + 1);
+        break;
     default: break; /* logical-only kinds never reach a physical plan */
     }
 }
@@ -171,7 +194,20 @@ static void write_agg_op(pw *w, const plan_op *op) {
         pw_u8(w, a->distinct ? 1 : 0);
         write_expr(w, a->arg, 0);
         pw_u32(w, a->n_column);
+        pw_u32(w, (uint32_t)a->typmod);
     }
+}
+
+/* The fields of the three hash-join operators (keys the op does not use are 0s). */
+static void write_join_op(pw *w, const plan_op *op) {
+    pw_u8(w, (uint8_t)op->u.join.kind);
+    pw_u32(w, op->u.join.n_keys);
+    for (uint32_t k = 0; k < op->u.join.n_keys; k++) {
+        pw_u32(w, op->u.join.probe_keys ? op->u.join.probe_keys[k] : 0);
+        pw_u32(w, op->u.join.build_keys ? op->u.join.build_keys[k] : 0);
+    }
+    pw_u32(w, op->u.join.n_build_cols);
+    write_expr(w, op->u.join.residual, 0);
 }
 
 static void write_op_fields(pw *w, const plan_op *op) {
@@ -189,9 +225,15 @@ static void write_op_fields(pw *w, const plan_op *op) {
         write_exprs(w, op->u.values.n_rows * op->n_cols, op->u.values.rows);
         break;
     case PLAN_PHYS_EXCHANGE_SOURCE: pw_u32(w, op->u.exchange_source.exchange_id); break;
-    case PLAN_PHYS_EXCHANGE_SINK: pw_u32(w, op->u.exchange_sink.exchange_id); break;
+    case PLAN_PHYS_EXCHANGE_SINK:
+        pw_u32(w, op->u.exchange_sink.exchange_id);
+        pw_u8(w, op->u.exchange_sink.keep_open ? 1 : 0);
+        break;
     case PLAN_PHYS_AGG_SOURCE:
     case PLAN_PHYS_AGG_SINK: write_agg_op(w, op); break;
+    case PLAN_PHYS_JOIN_UNMATCHED:
+    case PLAN_PHYS_HASH_JOIN_PROBE:
+    case PLAN_PHYS_HASH_JOIN_BUILD: write_join_op(w, op); break;
     case PLAN_PHYS_SORT_SOURCE:
     case PLAN_PHYS_SORT_SINK:
         pw_u32(w, op->u.sort.n_keys);
@@ -241,6 +283,9 @@ static void write_query(pw *w, const plan_query *q) {
     pw_types(w, q->n_cols, q->types);
     for (uint32_t i = 0; i < q->n_cols; i++)
         pw_str(w, q->names ? q->names[i] : NULL);
+    pw_u8(w, q->typmods ? 1 : 0);
+    for (uint32_t i = 0; q->typmods && i < q->n_cols; i++)
+        pw_u32(w, (uint32_t)q->typmods[i]);
     pw_u8(w, q->is_insert ? 1 : 0);
     pw_u32(w, q->n_exchanges);
     for (uint32_t e = 0; e < q->n_exchanges; e++) {
@@ -416,12 +461,62 @@ static void read_value(pr *r, rt_value *v) {
         uint32_t n = 0;
         v->u.s.ptr = pr_strn(r, false, &n);
         v->u.s.len = n;
+    } else if (v->type == QE_TYPE_DECIMAL || v->type == QE_TYPE_HUGEINT ||
+               v->type == QE_TYPE_INTERVAL) {
+        uint64_t half[2];
+        half[0] = pr_u64(r);
+        half[1] = pr_u64(r);
+        memcpy(v->type == QE_TYPE_INTERVAL ? (void *)&v->u.iv : (void *)&v->u.h, half, 16);
     } else {
         v->u.i = (int64_t)pr_u64(r);
     }
 }
 
 static plan_expr *read_expr(pr *r, uint32_t n_input, bool nullable, int depth);
+
+/* A type modifier valid for type t (plan.h PLAN_TYPMOD_*). */
+static int32_t pr_typmod(pr *r, qe_type t) {
+    int32_t tm = (int32_t)pr_u32(r);
+    bool ok = tm == 0;
+    if (t == QE_TYPE_DECIMAL && tm != 0) {
+        int p = PLAN_DECIMAL_PRECISION(tm), s = PLAN_DECIMAL_SCALE(tm);
+        ok = tm > 0 && p >= 1 && p <= PLAN_DECIMAL_MAX_PRECISION && s <= p;
+    } else if (t == QE_TYPE_VARCHAR) {
+        ok = tm >= 0;
+    }
+    if (!ok && !r->why)
+        pr_fail(r, "invalid type modifier");
+    return ok ? tm : 0;
+}
+
+/* FUNC: a SCALAR catalog entry and its arguments. */
+static void read_func(pr *r, plan_expr *e, uint32_t n_input, int depth) {
+    e->u.func.fn = pr_u32(r);
+    if (!r->why && (e->u.func.fn >= PLAN_FUNC_N || plan_func_kind_of(e->u.func.fn) != PLAN_FUNC_SCALAR)) {
+        pr_fail(r, "invalid function");
+        return;
+    }
+    e->u.func.n_args = pr_count(r, 1);
+    e->u.func.args = pr_alloc(r, e->u.func.n_args ? e->u.func.n_args : 1, sizeof *e->u.func.args);
+    for (uint32_t i = 0; i < e->u.func.n_args && !r->why; i++)
+        e->u.func.args[i] = read_expr(r, n_input, false, depth + 1);
+}
+
+/* CASE: n_whens >= 1 (condition, result) pairs and the ELSE result. */
+static void read_case(pr *r, plan_expr *e, uint32_t n_input, int depth) {
+    uint32_t n = e->u.case_.n_whens = pr_count(r, 2);
+    if (!r->why && n == 0) {
+        pr_fail(r, "CASE without WHEN");
+        return;
+    }
+    e->u.case_.whens = pr_alloc(r, n, sizeof *e->u.case_.whens);
+    e->u.case_.thens = pr_alloc(r, n, sizeof *e->u.case_.thens);
+    for (uint32_t i = 0; i < n && !r->why; i++) {
+        e->u.case_.whens[i] = read_expr(r, n_input, false, depth + 1);
+        e->u.case_.thens[i] = read_expr(r, n_input, false, depth + 1);
+    }
+    e->u.case_.else_expr = read_expr(r, n_input, false, depth + 1);
+}
 
 static void read_expr_fields(pr *r, plan_expr *e, uint32_t n_input, int depth) {
     switch (e->kind) {
@@ -445,6 +540,8 @@ static void read_expr_fields(pr *r, plan_expr *e, uint32_t n_input, int depth) {
         break;
     }
     case PLAN_EXPR_CAST: e->u.cast = read_expr(r, n_input, false, depth + 1); break;
+    case PLAN_EXPR_FUNC: read_func(r, e, n_input, depth); break;
+    case PLAN_EXPR_CASE: read_case(r, e, n_input, depth); break;
     default: pr_fail(r, "expression kind not allowed in a physical plan"); break;
     }
 }
@@ -474,6 +571,7 @@ static plan_expr *read_expr(pr *r, uint32_t n_input, bool nullable, int depth) {
     e->position = (int)pr_u32(r);
     if (e->position < -1)
         pr_fail(r, "invalid position");
+    e->typmod = pr_typmod(r, e->type);
     read_expr_fields(r, e, n_input, depth);
     return r->why ? NULL : e;
 }
@@ -501,6 +599,7 @@ static void read_aggs(pr *r, plan_op *op, uint32_t n_input) {
         a->distinct = pr_bool(r);
         a->arg = read_expr(r, n_input, true, 0);
         a->n_column = pr_u32(r);
+        a->typmod = pr_typmod(r, a->type);
         if (op->u.agg.phase == PLAN_AGG_FINAL && op->kind == PLAN_PHYS_AGG_SINK &&
             a->n_column >= n_input)
             pr_fail(r, "aggregate state column out of range");
@@ -537,6 +636,39 @@ static void read_values_op(pr *r, plan_op *op) {
     op->u.values.rows = read_exprs(r, (uint32_t)n, 0);
 }
 
+/* Hash-join fields: keys are checked against the input (PROBE: probe keys; BUILD: build
+ * keys), the residual against the probe input plus the build columns. */
+static void read_join_op(pr *r, plan_op *op, uint32_t n_input) {
+    uint8_t kind = pr_u8(r);
+    if (kind >= N_JOIN_KINDS || kind == PLAN_JOIN_RIGHT)
+        pr_fail(r, "invalid join kind");
+    op->u.join.kind = (plan_join_kind)kind;
+    op->u.join.n_keys = pr_count(r, 8);
+    op->u.join.probe_keys = pr_alloc(r, op->u.join.n_keys, sizeof(uint32_t));
+    op->u.join.build_keys = pr_alloc(r, op->u.join.n_keys, sizeof(uint32_t));
+    for (uint32_t k = 0; k < op->u.join.n_keys && !r->why; k++) {
+        op->u.join.probe_keys[k] = pr_u32(r);
+        op->u.join.build_keys[k] = pr_u32(r);
+    }
+    op->u.join.n_build_cols = pr_u32(r);
+    uint32_t nb = op->u.join.n_build_cols;
+    bool probe = op->kind == PLAN_PHYS_HASH_JOIN_PROBE;
+    if (!r->why && op->kind == PLAN_PHYS_HASH_JOIN_BUILD && nb != op->n_cols)
+        pr_fail(r, "join build schema mismatch");
+    if (!r->why && op->kind == PLAN_PHYS_JOIN_UNMATCHED && nb > op->n_cols)
+        pr_fail(r, "join unmatched schema mismatch");
+    if (!r->why && probe && (uint64_t)n_input + nb > UINT32_MAX / 2)
+        pr_fail(r, "join schema too wide");
+    for (uint32_t k = 0; k < op->u.join.n_keys && !r->why; k++)
+        if ((probe && op->u.join.probe_keys[k] >= n_input) ||
+            (op->kind == PLAN_PHYS_HASH_JOIN_BUILD && op->u.join.build_keys[k] >= nb))
+            pr_fail(r, "join key out of range");
+    if (!r->why)
+        op->u.join.residual = read_expr(r, probe ? n_input + nb : 0, true, 0);
+    if (!r->why && !probe && op->u.join.residual)
+        pr_fail(r, "residual outside a join probe");
+}
+
 static void read_op_fields(pr *r, plan_op *op, uint32_t n_input) {
     switch (op->kind) {
     case PLAN_PHYS_SCAN:
@@ -551,9 +683,15 @@ static void read_op_fields(pr *r, plan_op *op, uint32_t n_input) {
         break;
     case PLAN_PHYS_VALUES: read_values_op(r, op); break;
     case PLAN_PHYS_EXCHANGE_SOURCE: op->u.exchange_source.exchange_id = pr_u32(r); break;
-    case PLAN_PHYS_EXCHANGE_SINK: op->u.exchange_sink.exchange_id = pr_u32(r); break;
+    case PLAN_PHYS_EXCHANGE_SINK:
+        op->u.exchange_sink.exchange_id = pr_u32(r);
+        op->u.exchange_sink.keep_open = pr_bool(r);
+        break;
     case PLAN_PHYS_AGG_SOURCE:
     case PLAN_PHYS_AGG_SINK: read_agg_op(r, op, n_input); break;
+    case PLAN_PHYS_JOIN_UNMATCHED:
+    case PLAN_PHYS_HASH_JOIN_PROBE:
+    case PLAN_PHYS_HASH_JOIN_BUILD: read_join_op(r, op, n_input); break;
     case PLAN_PHYS_SORT_SOURCE:
     case PLAN_PHYS_SORT_SINK: read_sort_op(r, op, n_input); break;
     case PLAN_PHYS_FILTER: op->u.filter.pred = read_expr(r, n_input, false, 0); break;
@@ -656,6 +794,11 @@ static plan_query *read_query(pr *r) {
     q->names = pr_alloc(r, q->n_cols, sizeof(char *));
     for (uint32_t i = 0; i < q->n_cols && !r->why; i++)
         q->names[i] = pr_str(r, true);
+    if (pr_bool(r)) {
+        q->typmods = pr_alloc(r, q->n_cols, sizeof(int32_t));
+        for (uint32_t i = 0; i < q->n_cols && !r->why; i++)
+            q->typmods[i] = pr_typmod(r, q->types[i]);
+    }
     q->is_insert = pr_bool(r);
     q->n_exchanges = pr_count(r, 21);
     q->exchanges = pr_alloc(r, q->n_exchanges, sizeof(plan_exchange));
@@ -686,6 +829,9 @@ static bool check_op_refs(pr *r, const plan_query *q, const plan_stage *s, const
     case PLAN_PHYS_AGG_SINK:
     case PLAN_PHYS_SORT_SOURCE:
     case PLAN_PHYS_SORT_SINK:
+    case PLAN_PHYS_JOIN_UNMATCHED:
+    case PLAN_PHYS_HASH_JOIN_PROBE:
+    case PLAN_PHYS_HASH_JOIN_BUILD:
         return op->state_id < s->n_states ? true : pr_fail(r, "operator state out of range");
     default: return true;
     }

@@ -91,23 +91,18 @@ static void print_interval_text(rt_strbuf *sb, const rt_value *v) {
     }
 }
 
-/* A DECIMAL constant: the scaled integer with `scale` digits after the point. */
-static void print_decimal(rt_strbuf *sb, int64_t v, int scale) {
-    uint64_t mag = v < 0 ? 0 - (uint64_t)v : (uint64_t)v, p = 1;
-    for (int i = 0; i < scale; i++)
-        p *= 10;
-    rt_strbuf_printf(sb, "%s%" PRIu64, v < 0 ? "-" : "", mag / p);
-    if (scale > 0)
-        rt_strbuf_printf(sb, ".%0*" PRIu64, scale, mag % p);
-}
-
 /* Constants of the types with a modifier or a literal syntax of their own. */
 static bool print_typed_const(rt_strbuf *sb, const plan_expr *e) {
     const rt_value *v = &e->u.value;
     if (v->is_null)
         return false;
     switch (e->type) {
-    case QE_TYPE_DECIMAL: print_decimal(sb, v->u.i, PLAN_DECIMAL_SCALE(e->typmod)); return true;
+    case QE_TYPE_DECIMAL: {
+        char buf[64];
+        int n = rt_value_format_mod(v, e->typmod, buf, sizeof buf);
+        rt_strbuf_append(sb, buf, n > 0 ? (size_t)n : 0);
+        return true;
+    }
     case QE_TYPE_DATE:
         rt_strbuf_puts(sb, "DATE '");
         print_date(sb, v->u.i);
@@ -714,6 +709,24 @@ static void print_agg_op(rt_strbuf *sb, const plan_op *op) {
     print_aggs(sb, op->u.agg.aggs, op->u.agg.n_aggs, op->u.agg.phase == PLAN_AGG_FINAL);
 }
 
+/* "INNER; keys: #0 = #1, ...; residual: ..." (probe keys = build keys). */
+static void print_join_op(rt_strbuf *sb, const plan_op *op) {
+    rt_strbuf_printf(sb, "%s, state %u", plan_join_name(op->u.join.kind), op->state_id);
+    if (op->kind == PLAN_PHYS_JOIN_UNMATCHED)
+        return;
+    for (uint32_t k = 0; k < op->u.join.n_keys; k++) {
+        if (op->kind == PLAN_PHYS_HASH_JOIN_PROBE)
+            rt_strbuf_printf(sb, "%s#%u = build #%u", k ? ", " : "; keys: ",
+                             op->u.join.probe_keys[k], op->u.join.build_keys[k]);
+        else
+            rt_strbuf_printf(sb, "%s#%u", k ? ", " : "; keys: ", op->u.join.build_keys[k]);
+    }
+    if (op->u.join.residual) {
+        rt_strbuf_puts(sb, "; residual: ");
+        opt_print_expr(sb, op->u.join.residual);
+    }
+}
+
 static void print_phys_params(rt_strbuf *sb, const plan_query *q, const plan_op *op) {
     switch (op->kind) {
     case PLAN_PHYS_SCAN: print_scan(sb, op); break;
@@ -733,7 +746,12 @@ static void print_phys_params(rt_strbuf *sb, const plan_query *q, const plan_op 
     case PLAN_PHYS_EXCHANGE_SINK:
         rt_strbuf_printf(sb, "ex%u, ", op->u.exchange_sink.exchange_id);
         print_exchange_kind(sb, q, op->u.exchange_sink.exchange_id);
+        if (op->u.exchange_sink.keep_open)
+            rt_strbuf_puts(sb, ", kept open");
         break;
+    case PLAN_PHYS_JOIN_UNMATCHED:
+    case PLAN_PHYS_HASH_JOIN_PROBE:
+    case PLAN_PHYS_HASH_JOIN_BUILD: print_join_op(sb, op); break;
     case PLAN_PHYS_INSERT_SINK: rt_strbuf_puts(sb, op->u.insert.table); break;
     case PLAN_PHYS_RESULT_SINK:
         for (uint32_t i = 0; i < op->n_cols; i++)

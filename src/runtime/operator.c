@@ -1,7 +1,9 @@
 /*
  * operator.c -- the streaming operators between a pipeline's source and sink:
  * FILTER (a new selection vector), PROJECT (expression results as the new columns,
- * same selection) and LIMIT (a counter shared by the pipeline's threads).
+ * same selection) and LIMIT (a counter shared by the pipeline's threads).  A
+ * HASH_JOIN_PROBE (join.c) may turn one input batch into many output batches: it runs
+ * each through the rest of the pipeline itself (rt_operators_run_from).
  *
  * Each operator has a per-thread state prepared before the morsel loop; an operator
  * turns its input batch into an output batch that lives until the morsel ends
@@ -91,6 +93,7 @@ qe_status rt_operator_prepare(rt_pipeline_state *ps, rt_thread_state *ts, uint32
         ts->ops[op_idx] = l;
         return QE_OK;
     }
+    case PLAN_PHYS_HASH_JOIN_PROBE: return rt_join_probe_prepare(ps, ts, op_idx);
     default:
         return rt_plan_error(err, "operator %d cannot appear inside a pipeline", (int)op->kind);
     }
@@ -166,15 +169,20 @@ static qe_status run_limit(rt_pipeline_state *ps, rt_thread_state *ts, uint32_t 
 }
 
 qe_status rt_operators_run(rt_pipeline_state *ps, rt_thread_state *ts, const rt_batch *morsel) {
-    const rt_batch *b = morsel;
+    return rt_operators_run_from(ps, ts, 1, morsel);
+}
+
+qe_status rt_operators_run_from(rt_pipeline_state *ps, rt_thread_state *ts, uint32_t first_op,
+                                const rt_batch *b) {
     uint32_t last = ps->pipe->n_ops - 1;
-    for (uint32_t i = 1; i < last; i++) {
+    for (uint32_t i = first_op; i < last; i++) {
         void *state = ts->ops[i];
         qe_status st;
         switch (ps->pipe->ops[i]->kind) {
         case PLAN_PHYS_FILTER: st = run_filter(ts, state, b, &b); break;
         case PLAN_PHYS_PROJECT: st = run_project(ts, state, b, &b); break;
         case PLAN_PHYS_LIMIT: st = run_limit(ps, ts, i, state, b, &b); break;
+        case PLAN_PHYS_HASH_JOIN_PROBE: return rt_join_probe_run(ps, ts, i, b);
         default: st = rt_plan_error(&ts->err, "unexpected operator in a pipeline"); break;
         }
         if (st != QE_OK)

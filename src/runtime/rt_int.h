@@ -268,11 +268,23 @@ extern const rt_source_ops rt_scan_source, rt_values_source, rt_exchange_source;
 extern const rt_source_ops rt_agg_source, rt_sort_source;
 extern const rt_sink_ops rt_agg_sink, rt_sort_sink, rt_exchange_sink, rt_insert_sink,
     rt_result_sink_ops;
+/* Hash joins (join.c): HASH_JOIN_BUILD sink, JOIN_UNMATCHED source. */
+extern const rt_sink_ops rt_join_build_sink;
+extern const rt_source_ops rt_join_unmatched_source;
+/* Prepares the thread state of a HASH_JOIN_PROBE operator (the build has finished). */
+qe_status rt_join_probe_prepare(rt_pipeline_state *ps, rt_thread_state *ts, uint32_t op_idx);
+/* Probes batch `in` through operator op_idx, running every output batch through the
+ * rest of the pipeline (rt_operators_run_from op_idx + 1). */
+qe_status rt_join_probe_run(rt_pipeline_state *ps, rt_thread_state *ts, uint32_t op_idx,
+                            const rt_batch *in);
 
 /* Prepares the thread state of operator op_idx (FILTER, PROJECT, LIMIT) into ts->ops. */
 qe_status rt_operator_prepare(rt_pipeline_state *ps, rt_thread_state *ts, uint32_t op_idx);
 /* Runs a morsel through the operators between source and sink, then into the sink. */
 qe_status rt_operators_run(rt_pipeline_state *ps, rt_thread_state *ts, const rt_batch *morsel);
+/* Runs a batch through the operators first_op.. (up to the sink), then into the sink. */
+qe_status rt_operators_run_from(rt_pipeline_state *ps, rt_thread_state *ts, uint32_t first_op,
+                                const rt_batch *b);
 /* Pushes a batch into the pipeline's sink (the interpreter's last step, rt_jit_push). */
 qe_status rt_sink_push(rt_pipeline_state *ps, rt_thread_state *ts, const rt_batch *b);
 /* Stores a stage state (destroyed with the stage), replacing nothing. */

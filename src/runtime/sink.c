@@ -320,6 +320,8 @@ static qe_status xsink_thread_finish(rt_pipeline_state *ps, rt_thread_state *ts)
 
 static qe_status xsink_finish(rt_pipeline_state *ps, rt_error *err) {
     const rt_task *task = ps->task;
+    if (ps->sink->u.exchange_sink.keep_open)
+        return QE_OK; /* a later pipeline sends more and finishes the exchange */
     return task->exchange->finish(task->exchange_ctx, ps->sink->u.exchange_sink.exchange_id, err);
 }
 

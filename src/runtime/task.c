@@ -70,6 +70,7 @@ static const rt_source_ops *source_ops_of(plan_phys_kind kind) {
     case PLAN_PHYS_EXCHANGE_SOURCE: return &rt_exchange_source;
     case PLAN_PHYS_AGG_SOURCE: return &rt_agg_source;
     case PLAN_PHYS_SORT_SOURCE: return &rt_sort_source;
+    case PLAN_PHYS_JOIN_UNMATCHED: return &rt_join_unmatched_source;
     default: return NULL;
     }
 }
@@ -81,6 +82,7 @@ static const rt_sink_ops *sink_ops_of(plan_phys_kind kind) {
     case PLAN_PHYS_EXCHANGE_SINK: return &rt_exchange_sink;
     case PLAN_PHYS_INSERT_SINK: return &rt_insert_sink;
     case PLAN_PHYS_RESULT_SINK: return &rt_result_sink_ops;
+    case PLAN_PHYS_HASH_JOIN_BUILD: return &rt_join_build_sink;
     default: return NULL;
     }
 }

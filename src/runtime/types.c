@@ -17,6 +17,13 @@ uint32_t rt_type_width(qe_type type) {
     return (unsigned)type < QE_TYPE_COUNT ? type_width[type] : 0;
 }
 
+rt_i128 rt_pow10(int n) {
+    rt_i128 p = 1;
+    for (int i = 0; i < n && i < 38; i++)
+        p *= 10;
+    return p;
+}
+
 bool rt_type_is_integer(qe_type type) {
     return type == QE_TYPE_SMALLINT || type == QE_TYPE_INTEGER || type == QE_TYPE_BIGINT;
 }

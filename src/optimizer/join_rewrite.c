@@ -1,0 +1,712 @@
+/*
+ * join_rewrite.c -- predicate pushdown, equi-join extraction and join ordering
+ * (opt_rewrite_joins, called by opt_optimize).
+ *
+ * One top-down walk carries a list of conjuncts (over the current node's output
+ * columns) that must hold above the node, and places each as low as it can:
+ *   Filter: its conjuncts join the list (conjuncts with subqueries stay where they are);
+ *   Project, Order: conjuncts go through (Project: column references replaced by the
+ *     projected expressions);
+ *   Aggregate: conjuncts over group columns only go below (group expressions
+ *     substituted), the rest stay above;
+ *   outer joins: conjuncts over the preserved side go into it, the rest stay above;
+ *     ON conjuncts over the null-supplying side alone go into that side only (never
+ *     into the preserved side); FULL joins keep everything;
+ *   SEMI/ANTI: conjuncts go into the left input; ON conjuncts over the right input
+ *     alone go into it (MARK keeps its ON condition whole: NULLs matter for the mark);
+ *   a tree of INNER/CROSS joins is flattened into its inputs (leaves) and conjuncts
+ *     (the list plus every ON condition): conjuncts over one leaf go into it, the
+ *     others become join conditions, and the leaves are joined greedily (GOO):
+ *     repeatedly the connected pair of components with the smallest estimated result
+ *     (a cross product only when no conjunct connects any pair), the smaller input on
+ *     the right (the build side of the hash join).  A Project restores the original
+ *     column order on top.
+ * Anything else stops the walk: the list becomes a Filter above it.
+ *
+ * Estimates: a table's rows from the catalog (1000 when unknown), x0.1 per equality
+ * with a constant and x0.3 per other filter conjunct, an equi-join as large as its
+ * larger input, a theta join x0.3 of the cross product.
+ */
+#include "opt.h"
+
+#include <string.h>
+
+#define DEFAULT_ROWS 1000.0
+#define MAX_LEAVES 64
+
+typedef struct rw {
+    rt_arena *arena;
+    rt_catalog *cat; /* may be NULL: default estimates */
+    bool oom;
+} rw;
+
+/* A growable list of conjuncts. */
+typedef struct conj_list {
+    uint32_t n;
+    uint32_t cap;
+    plan_expr **items;
+} conj_list;
+
+static bool list_add(rw *w, conj_list *l, plan_expr *e) {
+    if (l->n == l->cap) {
+        uint32_t cap = l->cap ? l->cap * 2 : 8;
+        plan_expr **items = rt_arena_alloc(w->arena, cap * sizeof *items);
+        if (!items)
+            return w->oom = true, false;
+        if (l->n)
+            memcpy(items, l->items, l->n * sizeof *items);
+        l->items = items;
+        l->cap = cap;
+    }
+    l->items[l->n++] = e;
+    return true;
+}
+
+static bool list_add_conjuncts(rw *w, conj_list *l, plan_expr *e);
+
+static bool is_op(const plan_expr *e, plan_op_kind op) {
+    return e->kind == PLAN_EXPR_OP && e->u.op.op == op;
+}
+
+/* True if conjunct c is one of the conjuncts of e. */
+static bool has_conjunct(const plan_expr *e, const plan_expr *c) {
+    if (is_op(e, PLAN_OP_AND))
+        return has_conjunct(e->u.op.args[0], c) || has_conjunct(e->u.op.args[1], c);
+    return opt_expr_equal(e, c);
+}
+
+/* True if conjunct c is a conjunct of every disjunct of e. */
+static bool in_every_disjunct(const plan_expr *e, const plan_expr *c) {
+    if (is_op(e, PLAN_OP_OR))
+        return in_every_disjunct(e->u.op.args[0], c) && in_every_disjunct(e->u.op.args[1], c);
+    return has_conjunct(e, c);
+}
+
+/* The first disjunct of an OR tree. */
+static const plan_expr *first_disjunct(const plan_expr *e) {
+    while (is_op(e, PLAN_OP_OR))
+        e = e->u.op.args[0];
+    return e;
+}
+
+typedef struct factor_ctx {
+    rw *w;
+    const plan_expr *or_expr;
+    conj_list *l;
+    bool ok;
+} factor_ctx;
+
+/* Adds the conjuncts of the first disjunct that every disjunct has. */
+static void add_common(factor_ctx *f, const plan_expr *c) {
+    if (is_op(c, PLAN_OP_AND)) {
+        add_common(f, c->u.op.args[0]);
+        add_common(f, c->u.op.args[1]);
+    } else if (f->ok && in_every_disjunct(f->or_expr, c)) {
+        f->ok = list_add(f->w, f->l, (plan_expr *)c);
+    }
+}
+
+/* (a AND b) OR (a AND c): a is implied (the OR stays as it is: still correct). */
+static bool add_or(rw *w, conj_list *l, plan_expr *e) {
+    factor_ctx f = {w, e, l, true};
+    add_common(&f, first_disjunct(e));
+    return f.ok && list_add(w, l, e);
+}
+
+/* Adds the conjuncts of e (split at AND; an OR adds the conjuncts common to all its
+ * disjuncts too, so `(p = l AND x) OR (p = l AND y)` gives the join key p = l). */
+static bool list_add_conjuncts(rw *w, conj_list *l, plan_expr *e) {
+    if (is_op(e, PLAN_OP_AND))
+        return list_add_conjuncts(w, l, e->u.op.args[0]) &&
+               list_add_conjuncts(w, l, e->u.op.args[1]);
+    if (is_op(e, PLAN_OP_OR))
+        return add_or(w, l, e);
+    return list_add(w, l, e);
+}
+
+/* AND of the list (NULL if empty). */
+static plan_expr *list_and(rw *w, const conj_list *l) {
+    plan_expr *e = NULL;
+    for (uint32_t i = 0; i < l->n; i++) {
+        e = e ? opt_expr_op(w->arena, PLAN_OP_AND, QE_TYPE_BOOLEAN, e, l->items[i], -1)
+              : l->items[i];
+        if (!e)
+            return w->oom = true, NULL;
+    }
+    return e;
+}
+
+/* ---- expression helpers -------------------------------------------------------------- */
+
+/* Column range and opacity of an expression. */
+typedef struct cols_info {
+    uint32_t min, max; /* column range (min > max: no columns) */
+    bool opaque;       /* subquery, outer column, grouping: never moved */
+} cols_info;
+
+static bool info_visit(const plan_expr *e, void *ctx) {
+    cols_info *c = ctx;
+    if (e->kind == PLAN_EXPR_COLUMN) {
+        if (e->u.column < c->min)
+            c->min = e->u.column;
+        if (e->u.column > c->max || c->max == UINT32_MAX)
+            c->max = e->u.column;
+    } else if (e->kind == PLAN_EXPR_SUBQUERY || e->kind == PLAN_EXPR_OUTER_COLUMN ||
+               e->kind == PLAN_EXPR_GROUPING || e->kind == PLAN_EXPR_PARAM) {
+        c->opaque = true;
+    }
+    return true;
+}
+
+static cols_info expr_info(const plan_expr *e) {
+    cols_info c = {.min = UINT32_MAX, .max = UINT32_MAX};
+    opt_expr_walk(e, info_visit, &c);
+    return c;
+}
+
+static bool has_cols(cols_info c) { return c.min != UINT32_MAX; }
+
+/* A copy of e with COLUMN c replaced by map[c] (map_exprs NULL) or by a copy of
+ * map_exprs[c]; NULL on out-of-memory. */
+static plan_expr *subst(rw *w, const plan_expr *e, const uint32_t *map, plan_expr **map_exprs) {
+    if (e->kind == PLAN_EXPR_COLUMN && map_exprs)
+        return map_exprs[e->u.column];
+    plan_expr *c = rt_arena_alloc(w->arena, sizeof *c);
+    if (!c)
+        return w->oom = true, NULL;
+    *c = *e;
+    switch (e->kind) {
+    case PLAN_EXPR_COLUMN: c->u.column = map[e->u.column]; break;
+    case PLAN_EXPR_OP:
+        for (int i = 0; i < 2; i++)
+            if (e->u.op.args[i] && !(c->u.op.args[i] = subst(w, e->u.op.args[i], map, map_exprs)))
+                return NULL;
+        break;
+    case PLAN_EXPR_CAST:
+        if (!(c->u.cast = subst(w, e->u.cast, map, map_exprs)))
+            return NULL;
+        break;
+    case PLAN_EXPR_FUNC:
+        c->u.func.args = rt_arena_alloc(w->arena, (e->u.func.n_args + 1) * sizeof(plan_expr *));
+        if (!c->u.func.args)
+            return w->oom = true, NULL;
+        for (uint32_t i = 0; i < e->u.func.n_args; i++)
+            if (!(c->u.func.args[i] = subst(w, e->u.func.args[i], map, map_exprs)))
+                return NULL;
+        break;
+    case PLAN_EXPR_CASE: {
+        uint32_t n = e->u.case_.n_whens;
+        c->u.case_.whens = rt_arena_alloc(w->arena, n * sizeof(plan_expr *));
+        c->u.case_.thens = rt_arena_alloc(w->arena, n * sizeof(plan_expr *));
+        if (!c->u.case_.whens || !c->u.case_.thens)
+            return w->oom = true, NULL;
+        for (uint32_t i = 0; i < n; i++)
+            if (!(c->u.case_.whens[i] = subst(w, e->u.case_.whens[i], map, map_exprs)) ||
+                !(c->u.case_.thens[i] = subst(w, e->u.case_.thens[i], map, map_exprs)))
+                return NULL;
+        if (!(c->u.case_.else_expr = subst(w, e->u.case_.else_expr, map, map_exprs)))
+            return NULL;
+        break;
+    }
+    default: break;
+    }
+    return c;
+}
+
+/* e with every column shifted down by `by` (columns >= by). */
+static plan_expr *shift_cols(rw *w, const plan_expr *e, uint32_t by, uint32_t n_cols) {
+    if (by == 0)
+        return (plan_expr *)e;
+    uint32_t *map = rt_arena_alloc(w->arena, (by + n_cols + 1) * sizeof *map);
+    if (!map)
+        return w->oom = true, NULL;
+    for (uint32_t c = 0; c < by + n_cols; c++)
+        map[c] = c >= by ? c - by : 0;
+    return subst(w, e, map, NULL);
+}
+
+/* ---- nodes --------------------------------------------------------------------------- */
+
+static plan_node *copy_node(rw *w, const plan_node *n) {
+    plan_node *c = rt_arena_alloc(w->arena, sizeof *c);
+    if (!c)
+        return w->oom = true, NULL;
+    *c = *n;
+    return c;
+}
+
+/* A Filter of the list's conjuncts over child (child itself when the list is empty). */
+static plan_node *make_filter(rw *w, plan_node *child, const conj_list *l) {
+    if (!child || l->n == 0)
+        return child;
+    plan_node *f = rt_arena_calloc(w->arena, sizeof *f);
+    if (!f)
+        return w->oom = true, NULL;
+    f->kind = PLAN_LOGICAL_FILTER;
+    f->n_cols = child->n_cols;
+    f->types = child->types;
+    f->names = child->names;
+    f->typmods = child->typmods;
+    f->child = child;
+    f->u.filter.pred = list_and(w, l);
+    return f->u.filter.pred ? f : NULL;
+}
+
+static plan_node *push(rw *w, const plan_node *n, conj_list *preds);
+
+/* Recurses into the inputs of n with no conjuncts and puts preds above it. */
+static plan_node *stop(rw *w, const plan_node *n, conj_list *preds) {
+    plan_node *c = copy_node(w, n);
+    conj_list none = {0};
+    if (!c)
+        return NULL;
+    if (n->child && !(c->child = push(w, n->child, &none)))
+        return NULL;
+    if (n->right && !(c->right = push(w, n->right, &none)))
+        return NULL;
+    return make_filter(w, c, preds);
+}
+
+static plan_node *push_filter(rw *w, const plan_node *n, conj_list *preds) {
+    conj_list mine = {0}, kept = {0};
+    if (!list_add_conjuncts(w, &mine, n->u.filter.pred))
+        return NULL;
+    for (uint32_t i = 0; i < mine.n; i++)
+        if (!list_add(w, expr_info(mine.items[i]).opaque ? &kept : preds, mine.items[i]))
+            return NULL;
+    plan_node *c = push(w, n->child, preds);
+    return kept.n ? make_filter(w, c, &kept) : c;
+}
+
+static plan_node *push_project(rw *w, const plan_node *n, conj_list *preds) {
+    conj_list down = {0}, kept = {0};
+    for (uint32_t i = 0; i < preds->n; i++) {
+        plan_expr *e = preds->items[i];
+        cols_info ci = expr_info(e);
+        bool ok = true;
+        for (uint32_t c = ci.min; has_cols(ci) && c <= ci.max && ok; c++)
+            ok = !expr_info(n->u.project.exprs[c]).opaque;
+        plan_expr *s = ok ? subst(w, e, NULL, n->u.project.exprs) : NULL;
+        if (w->oom || !list_add(w, s ? &down : &kept, s ? s : e))
+            return NULL;
+    }
+    plan_node *c = copy_node(w, n);
+    if (!c || !(c->child = push(w, n->child, &down)))
+        return NULL;
+    return make_filter(w, c, &kept);
+}
+
+static plan_node *push_aggregate(rw *w, const plan_node *n, conj_list *preds) {
+    if (n->u.aggregate.n_sets)
+        return stop(w, n, preds);
+    conj_list down = {0}, kept = {0};
+    uint32_t ng = n->u.aggregate.n_groups;
+    for (uint32_t i = 0; i < preds->n; i++) {
+        plan_expr *e = preds->items[i];
+        cols_info ci = expr_info(e);
+        bool ok = has_cols(ci) && ci.max < ng;
+        for (uint32_t c = 0; ok && c < ng; c++)
+            ok = !expr_info(n->u.aggregate.groups[c]).opaque;
+        plan_expr *s = ok ? subst(w, e, NULL, n->u.aggregate.groups) : NULL;
+        if (w->oom || !list_add(w, s ? &down : &kept, s ? s : e))
+            return NULL;
+    }
+    plan_node *c = copy_node(w, n);
+    if (!c || !(c->child = push(w, n->child, &down)))
+        return NULL;
+    return make_filter(w, c, &kept);
+}
+
+/* Sorts conjuncts of a join: to the left input, the right input (shifted), or kept. */
+static bool route(rw *w, plan_expr *e, uint32_t nl, uint32_t nr, bool to_left, bool to_right,
+                  conj_list *left, conj_list *right, conj_list *kept) {
+    cols_info ci = expr_info(e);
+    if (!ci.opaque && has_cols(ci) && ci.max < nl && to_left)
+        return list_add(w, left, e);
+    if (!ci.opaque && has_cols(ci) && ci.min >= nl && to_right) {
+        plan_expr *s = shift_cols(w, e, nl, nr);
+        return s && list_add(w, right, s);
+    }
+    return list_add(w, kept, e);
+}
+
+/* Outer, semi, anti and mark joins. */
+static plan_node *push_other_join(rw *w, const plan_node *n, conj_list *preds) {
+    plan_join_kind k = n->u.join.kind;
+    uint32_t nl = n->child->n_cols, nr = n->right->n_cols;
+    conj_list left = {0}, right = {0}, above = {0}, cond = {0}, on = {0};
+    bool semi = k == PLAN_JOIN_SEMI || k == PLAN_JOIN_ANTI;
+    bool left_outer = k == PLAN_JOIN_LEFT || k == PLAN_JOIN_SINGLE; /* SINGLE: a LEFT join */
+    for (uint32_t i = 0; i < preds->n; i++)
+        if (!route(w, preds->items[i], nl, nr, left_outer || semi || k == PLAN_JOIN_MARK,
+                   k == PLAN_JOIN_RIGHT, &left, &right, &above))
+            return NULL;
+    if (n->u.join.cond && !list_add_conjuncts(w, &on, n->u.join.cond))
+        return NULL;
+    for (uint32_t i = 0; i < on.n; i++)
+        if (!route(w, on.items[i], nl, nr, k == PLAN_JOIN_RIGHT,
+                   left_outer || semi, &left, &right, &cond))
+            return NULL;
+    plan_node *c = copy_node(w, n);
+    if (!c || !(c->child = push(w, n->child, &left)) || !(c->right = push(w, n->right, &right)))
+        return NULL;
+    c->u.join.cond = list_and(w, &cond);
+    if (w->oom)
+        return NULL;
+    return make_filter(w, c, &above);
+}
+
+/* ---- estimates ----------------------------------------------------------------------- */
+
+static double estimate(rw *w, const plan_node *n);
+
+static double filter_factor(const plan_expr *e) {
+    if (e->kind == PLAN_EXPR_OP && e->u.op.op == PLAN_OP_AND)
+        return filter_factor(e->u.op.args[0]) * filter_factor(e->u.op.args[1]);
+    if (e->kind == PLAN_EXPR_OP && e->u.op.op == PLAN_OP_EQ &&
+        (e->u.op.args[0]->kind == PLAN_EXPR_CONST || e->u.op.args[1]->kind == PLAN_EXPR_CONST))
+        return 0.1;
+    return 0.3;
+}
+
+static double estimate(rw *w, const plan_node *n) {
+    double r;
+    switch (n->kind) {
+    case PLAN_LOGICAL_GET: {
+        rt_table *t = w->cat ? rt_catalog_find(w->cat, n->u.get.table) : NULL;
+        return t && t->n_rows ? (double)t->n_rows : DEFAULT_ROWS;
+    }
+    case PLAN_LOGICAL_VALUES: return n->u.values.n_rows ? n->u.values.n_rows : 1;
+    case PLAN_LOGICAL_FILTER: r = estimate(w, n->child) * filter_factor(n->u.filter.pred); break;
+    case PLAN_LOGICAL_AGGREGATE:
+        r = n->u.aggregate.n_groups ? estimate(w, n->child) * 0.1 : 1;
+        break;
+    case PLAN_LOGICAL_LIMIT: {
+        r = estimate(w, n->child);
+        if (n->u.limit.limit >= 0 && (double)n->u.limit.limit < r)
+            r = (double)n->u.limit.limit;
+        break;
+    }
+    case PLAN_LOGICAL_JOIN: {
+        double a = estimate(w, n->child), b = estimate(w, n->right);
+        switch (n->u.join.kind) {
+        case PLAN_JOIN_CROSS: r = a * b; break;
+        case PLAN_JOIN_SEMI:
+        case PLAN_JOIN_ANTI: r = a * 0.5; break;
+        case PLAN_JOIN_MARK:
+        case PLAN_JOIN_SINGLE:
+        case PLAN_JOIN_LEFT: r = a; break;
+        case PLAN_JOIN_RIGHT: r = b; break;
+        default: r = a > b ? a : b; break;
+        }
+        break;
+    }
+    default: return n->child ? estimate(w, n->child) : DEFAULT_ROWS;
+    }
+    return r < 1 ? 1 : r;
+}
+
+/* ---- inner join trees ---------------------------------------------------------------- */
+
+/* A flattened tree of inner joins. */
+typedef struct join_graph {
+    uint32_t n_leaves;
+    const plan_node *leaves[MAX_LEAVES];
+    uint32_t offsets[MAX_LEAVES]; /* first column of each leaf in the tree's output */
+    uint32_t n_cols;              /* the tree's output columns */
+    conj_list conds;              /* every conjunct, over the tree's output */
+} join_graph;
+
+static bool is_inner(const plan_node *n) {
+    return n->kind == PLAN_LOGICAL_JOIN &&
+           (n->u.join.kind == PLAN_JOIN_INNER || n->u.join.kind == PLAN_JOIN_CROSS);
+}
+
+static uint32_t count_leaves(const plan_node *n) {
+    return is_inner(n) ? count_leaves(n->child) + count_leaves(n->right) : 1;
+}
+
+/* Collects leaves and ON conditions (shifted to the tree's numbering). */
+static bool flatten(rw *w, const plan_node *n, join_graph *g, uint32_t offset) {
+    if (!is_inner(n)) {
+        g->offsets[g->n_leaves] = offset;
+        g->leaves[g->n_leaves++] = n;
+        return true;
+    }
+    if (!flatten(w, n->child, g, offset) || !flatten(w, n->right, g, offset + n->child->n_cols))
+        return false;
+    if (!n->u.join.cond)
+        return true;
+    plan_expr *cond = n->u.join.cond;
+    if (offset) {
+        uint32_t *map = rt_arena_alloc(w->arena, (n->n_cols + 1) * sizeof *map);
+        if (!map)
+            return w->oom = true, false;
+        for (uint32_t c = 0; c < n->n_cols; c++)
+            map[c] = c + offset;
+        if (!(cond = subst(w, cond, map, NULL)))
+            return false;
+    }
+    return list_add_conjuncts(w, &g->conds, cond);
+}
+
+/* The leaf holding tree column c. */
+static uint32_t leaf_of(const join_graph *g, uint32_t c) {
+    uint32_t l = 0;
+    while (l + 1 < g->n_leaves && g->offsets[l + 1] <= c)
+        l++;
+    return l;
+}
+
+typedef struct leaf_mask_ctx {
+    const join_graph *g;
+    uint64_t mask;
+} leaf_mask_ctx;
+
+static bool mask_visit(const plan_expr *e, void *ctx) {
+    leaf_mask_ctx *m = ctx;
+    if (e->kind == PLAN_EXPR_COLUMN)
+        m->mask |= 1ull << leaf_of(m->g, e->u.column);
+    return true;
+}
+
+static uint64_t leaf_mask(const join_graph *g, const plan_expr *e) {
+    leaf_mask_ctx m = {g, 0};
+    opt_expr_walk(e, mask_visit, &m);
+    return m.mask;
+}
+
+/* A component of the greedy join: a plan and where the tree's columns are in it. */
+typedef struct component {
+    plan_node *node;
+    double rows;
+    uint64_t mask;  /* leaves joined in */
+    uint32_t *pos;  /* per tree column: its column in node (UINT32_MAX: not here) */
+} component;
+
+static bool is_equi(const plan_expr *e) {
+    return e->kind == PLAN_EXPR_OP && e->u.op.op == PLAN_OP_EQ;
+}
+
+/* Concatenated schema arrays of a join of a and b. */
+static bool join_schema(rw *w, plan_node *j, const plan_node *a, const plan_node *b) {
+    uint32_t n = a->n_cols + b->n_cols;
+    j->n_cols = n;
+    j->types = rt_arena_alloc(w->arena, (n + 1) * sizeof *j->types);
+    j->names = rt_arena_alloc(w->arena, (n + 1) * sizeof *j->names);
+    j->typmods = rt_arena_calloc(w->arena, (n + 1) * sizeof *j->typmods);
+    if (!j->types || !j->names || !j->typmods)
+        return w->oom = true, false;
+    for (uint32_t c = 0; c < n; c++) {
+        const plan_node *s = c < a->n_cols ? a : b;
+        uint32_t sc = c < a->n_cols ? c : c - a->n_cols;
+        j->types[c] = s->types[sc];
+        j->names[c] = s->names ? s->names[sc] : NULL;
+        j->typmods[c] = s->typmods ? s->typmods[sc] : 0;
+    }
+    return true;
+}
+
+/* Joins components a (left) and b (right, build) with the conjuncts they now cover. */
+static bool join_components(rw *w, join_graph *g, uint64_t *cmask, bool *used, component *a,
+                            component *b, double rows) {
+    plan_node *j = rt_arena_calloc(w->arena, sizeof *j);
+    uint32_t *pos = rt_arena_alloc(w->arena, (g->n_cols + 1) * sizeof *pos);
+    if (!j || !pos)
+        return w->oom = true, false;
+    j->kind = PLAN_LOGICAL_JOIN;
+    j->child = a->node;
+    j->right = b->node;
+    if (!join_schema(w, j, a->node, b->node))
+        return false;
+    for (uint32_t c = 0; c < g->n_cols; c++)
+        pos[c] = a->pos[c] != UINT32_MAX   ? a->pos[c]
+                 : b->pos[c] != UINT32_MAX ? a->node->n_cols + b->pos[c]
+                                           : UINT32_MAX;
+    uint64_t m = a->mask | b->mask;
+    conj_list cond = {0};
+    for (uint32_t i = 0; i < g->conds.n; i++) {
+        if (used[i] || (cmask[i] & ~m) || (cmask[i] & a->mask) == cmask[i] ||
+            (cmask[i] & b->mask) == cmask[i])
+            continue;
+        plan_expr *e = subst(w, g->conds.items[i], pos, NULL);
+        if (!e || !list_add(w, &cond, e))
+            return false;
+        used[i] = true;
+    }
+    j->u.join.kind = cond.n ? PLAN_JOIN_INNER : PLAN_JOIN_CROSS;
+    if (cond.n && !(j->u.join.cond = list_and(w, &cond)))
+        return false;
+    a->node = j;
+    a->rows = rows;
+    a->mask = m;
+    a->pos = pos;
+    return true;
+}
+
+/* The estimated rows of joining a and b; *connected: some conjunct links them. */
+static double pair_rows(const join_graph *g, const uint64_t *cmask, const bool *used,
+                        const component *a, const component *b, bool *connected) {
+    bool equi = false, theta = false;
+    uint64_t m = a->mask | b->mask;
+    for (uint32_t i = 0; i < g->conds.n; i++) {
+        if (used[i] || (cmask[i] & ~m) || (cmask[i] & a->mask) == cmask[i] ||
+            (cmask[i] & b->mask) == cmask[i])
+            continue;
+        if (is_equi(g->conds.items[i]))
+            equi = true;
+        else
+            theta = true;
+    }
+    *connected = equi || theta;
+    double r = equi ? (a->rows > b->rows ? a->rows : b->rows) : a->rows * b->rows;
+    return theta ? (r * 0.3 < 1 ? 1 : r * 0.3) : r;
+}
+
+/* Greedy join of the components (GOO); the result is comps[0]. */
+static bool greedy(rw *w, join_graph *g, component *comps, uint32_t n, uint64_t *cmask,
+                   bool *used) {
+    while (n > 1) {
+        uint32_t bi = 0, bj = 1;
+        double best = -1;
+        bool best_conn = false;
+        for (uint32_t i = 0; i < n; i++)
+            for (uint32_t j = i + 1; j < n; j++) {
+                bool conn;
+                double r = pair_rows(g, cmask, used, &comps[i], &comps[j], &conn);
+                if (best < 0 || (conn && !best_conn) || (conn == best_conn && r < best)) {
+                    best = r;
+                    best_conn = conn;
+                    bi = i;
+                    bj = j;
+                }
+            }
+        component a = comps[bi], b = comps[bj];
+        if (b.rows > a.rows) { /* the smaller input is the build (right) side */
+            component t = a;
+            a = b;
+            b = t;
+        }
+        if (!join_components(w, g, cmask, used, &a, &b, best))
+            return false;
+        comps[bi] = a; /* bi < bj: the last component fills bj's slot */
+        comps[bj] = comps[--n];
+    }
+    return true;
+}
+
+/* A Project of the tree's columns in their original order over the final component. */
+static plan_node *restore_order(rw *w, const plan_node *tree, const component *c) {
+    bool identity = true;
+    for (uint32_t i = 0; i < tree->n_cols; i++)
+        identity = identity && c->pos[i] == i;
+    if (identity && c->node->n_cols == tree->n_cols)
+        return c->node;
+    plan_node *p = rt_arena_calloc(w->arena, sizeof *p);
+    plan_expr **exprs = rt_arena_alloc(w->arena, (tree->n_cols + 1) * sizeof *exprs);
+    int32_t *typmods = rt_arena_calloc(w->arena, (tree->n_cols + 1) * sizeof *typmods);
+    if (!p || !exprs || !typmods)
+        return w->oom = true, NULL;
+    for (uint32_t i = 0; i < tree->n_cols; i++) {
+        if (!(exprs[i] = opt_expr_column(w->arena, c->pos[i], tree->types[i])))
+            return w->oom = true, NULL;
+        typmods[i] = c->node->typmods ? c->node->typmods[c->pos[i]] : 0;
+        exprs[i]->typmod = typmods[i];
+    }
+    p->kind = PLAN_LOGICAL_PROJECT;
+    p->n_cols = tree->n_cols;
+    p->types = tree->types;
+    p->names = tree->names;
+    p->typmods = typmods;
+    p->child = c->node;
+    p->u.project.exprs = exprs;
+    return p;
+}
+
+static plan_node *push_inner(rw *w, const plan_node *n, conj_list *preds) {
+    if (count_leaves(n) > MAX_LEAVES)
+        return stop(w, n, preds);
+    join_graph *g = rt_arena_calloc(w->arena, sizeof *g);
+    if (!g)
+        return w->oom = true, NULL;
+    g->n_cols = n->n_cols;
+    for (uint32_t i = 0; i < preds->n; i++)
+        if (!list_add(w, &g->conds, preds->items[i]))
+            return NULL;
+    if (!flatten(w, n, g, 0))
+        return NULL;
+    uint32_t nc = g->conds.n, nl = g->n_leaves;
+    uint64_t *cmask = rt_arena_alloc(w->arena, (nc + 1) * sizeof *cmask);
+    bool *used = rt_arena_calloc(w->arena, nc + 1);
+    component *comps = rt_arena_calloc(w->arena, nl * sizeof *comps);
+    conj_list *leaf_preds = rt_arena_calloc(w->arena, nl * sizeof *leaf_preds);
+    conj_list above = {0};
+    if (!cmask || !used || !comps || !leaf_preds)
+        return w->oom = true, NULL;
+    for (uint32_t i = 0; i < nc; i++) {
+        plan_expr *e = g->conds.items[i];
+        cols_info ci = expr_info(e);
+        cmask[i] = leaf_mask(g, e);
+        if (ci.opaque || !has_cols(ci)) {
+            used[i] = true;
+            if (!list_add(w, &above, e))
+                return NULL;
+        } else if (__builtin_popcountll(cmask[i]) == 1) {
+            used[i] = true;
+            uint32_t l = (uint32_t)__builtin_ctzll(cmask[i]);
+            plan_expr *s = shift_cols(w, e, g->offsets[l], g->leaves[l]->n_cols);
+            if (!s || !list_add(w, &leaf_preds[l], s))
+                return NULL;
+        }
+    }
+    for (uint32_t l = 0; l < nl; l++) {
+        component *c = &comps[l];
+        if (!(c->node = push(w, g->leaves[l], &leaf_preds[l])))
+            return NULL;
+        c->rows = estimate(w, c->node);
+        c->mask = 1ull << l;
+        if (!(c->pos = rt_arena_alloc(w->arena, (g->n_cols + 1) * sizeof *c->pos)))
+            return w->oom = true, NULL;
+        for (uint32_t col = 0; col < g->n_cols; col++) {
+            uint32_t off = g->offsets[l];
+            c->pos[col] =
+                col >= off && col < off + g->leaves[l]->n_cols ? col - off : UINT32_MAX;
+        }
+    }
+    if (!greedy(w, g, comps, nl, cmask, used))
+        return NULL;
+    for (uint32_t i = 0; i < nc; i++) /* conjuncts over columns no join covered */
+        if (!used[i] && !list_add(w, &above, g->conds.items[i]))
+            return NULL;
+    plan_node *top = restore_order(w, n, &comps[0]);
+    return top ? make_filter(w, top, &above) : NULL;
+}
+
+static plan_node *push(rw *w, const plan_node *n, conj_list *preds) {
+    if (w->oom)
+        return NULL;
+    switch (n->kind) {
+    case PLAN_LOGICAL_FILTER: return push_filter(w, n, preds);
+    case PLAN_LOGICAL_PROJECT: return push_project(w, n, preds);
+    case PLAN_LOGICAL_AGGREGATE: return push_aggregate(w, n, preds);
+    case PLAN_LOGICAL_ORDER: {
+        plan_node *c = copy_node(w, n);
+        return c && (c->child = push(w, n->child, preds)) ? c : NULL;
+    }
+    case PLAN_LOGICAL_JOIN:
+        if (is_inner(n))
+            return push_inner(w, n, preds);
+        return push_other_join(w, n, preds);
+    default: return stop(w, n, preds);
+    }
+}
+
+qe_status opt_rewrite_joins(rt_arena *arena, plan_node *in, rt_catalog *catalog, plan_node **out,
+                            rt_error *err) {
+    rw w = {.arena = arena, .cat = catalog};
+    conj_list none = {0};
+    *out = push(&w, in, &none);
+    if (!*out || w.oom)
+        return rt_error_set(err, QE_NOMEM, "53200", -1, "out of memory");
+    return QE_OK;
+}

@@ -1,0 +1,672 @@
+/*
+ * join.c -- hash joins: HASH_JOIN_BUILD (sink), HASH_JOIN_PROBE (operator) and
+ * JOIN_UNMATCHED (source), sharing one stage state (state_id) in consecutive
+ * pipelines of a stage.
+ *
+ * Build: every thread copies its input rows into an rt_rowbuf; at the pipeline end
+ * the rows of all threads (in thread order) are copied into one compact batch (so
+ * every build row has one index and long strings one buffers array) and chained into
+ * a hash table on the key columns: buckets[hash & mask] -> first row, next[row] ->
+ * next row of the chain, rows in increasing order along a chain.  Rows with a NULL
+ * key never match and are not chained; they are listed apart (MARK needs them).  The
+ * table is read-only while probing, except the `matched` flags of FULL joins
+ * (relaxed atomic bytes).
+ *
+ * Probe: per input batch, hash the key columns, walk the chain of each active row
+ * and collect candidate (probe row, build row) pairs with equal keys in chunks of up
+ * to RT_VECTOR_SIZE.  A chunk is gathered into an output batch (probe columns, then
+ * build columns); the residual predicate (over that layout) selects the pairs that
+ * really match.  INNER/CROSS/LEFT/FULL pass the chunk downstream at once (so one
+ * input batch may yield many output batches); LEFT/FULL then emit the probe rows
+ * without a match padded with NULLs; SEMI/ANTI pass the input with a selection of
+ * the rows with/without a match; MARK passes the input plus a BOOLEAN mark (TRUE: a
+ * pair matched; NULL: no match, but some pair's condition was NULL -- a NULL key on
+ * either side with the other keys equal, or a NULL residual; else FALSE).
+ *
+ * SINGLE (a scalar subquery) is LEFT where a probe row's second match is the error
+ * 21000.
+ *
+ * Unmatched (FULL): after the probe pipeline, emits the build rows no probe row
+ * matched, with NULL probe columns.  A join without keys (CROSS, theta joins) chains
+ * every build row into one bucket: a nested-loop join through the same code.
+ */
+#include "rt_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* The stage state built by HASH_JOIN_BUILD. */
+typedef struct join_table {
+    rt_mem_tracker *mem;
+    rt_arena *arena;        /* owns everything below */
+    rt_batch *rows;         /* every build row, compact */
+    uint32_t n_keys;        /* key columns of rows */
+    uint32_t *key_cols;     /* n_keys column indexes */
+    uint64_t *hashes;       /* per row: hash of its keys */
+    uint32_t *next;         /* per row: next row of its chain, UINT32_MAX at the end */
+    uint32_t *buckets;      /* mask + 1 chain heads (UINT32_MAX: empty) */
+    uint64_t mask;          /* buckets - 1 */
+    uint32_t *null_rows;    /* rows with a NULL key, increasing */
+    uint32_t n_null_rows;   /* entries of null_rows */
+    _Atomic uint8_t *matched; /* per row: some probe row matched it (FULL) */
+} join_table;
+
+#define NO_ROW UINT32_MAX
+
+static void join_table_destroy(void *p) {
+    join_table *jt = p;
+    rt_mem_tracker *mem = jt->mem;
+    rt_arena_destroy(jt->arena);
+    rt_free(mem, jt, sizeof *jt);
+}
+
+/* ---- key comparison ------------------------------------------------------------------ */
+
+/* True if row ra of a equals row rb of b (same type, both valid). */
+static bool value_equal(const rt_vector *a, uint32_t ra, const rt_vector *b, uint32_t rb) {
+    switch (a->type) {
+    case QE_TYPE_VARCHAR:
+        return rt_string_equal(a, &((const rt_string *)a->values)[ra], b,
+                               &((const rt_string *)b->values)[rb]);
+    case QE_TYPE_REAL:
+        return rt_hash_double_bits(((const float *)a->values)[ra]) ==
+               rt_hash_double_bits(((const float *)b->values)[rb]);
+    case QE_TYPE_DOUBLE:
+        return rt_hash_double_bits(((const double *)a->values)[ra]) ==
+               rt_hash_double_bits(((const double *)b->values)[rb]);
+    case QE_TYPE_NULL: return false;
+    default: {
+        uint32_t w = rt_type_width(a->type);
+        return memcmp((const char *)a->values + (size_t)ra * w,
+                      (const char *)b->values + (size_t)rb * w, w) == 0;
+    }
+    }
+}
+
+/* ---- HASH_JOIN_BUILD ----------------------------------------------------------------- */
+
+static qe_status check_keys(const uint32_t *keys, uint32_t n_keys, uint32_t n_cols, rt_error *err) {
+    if (n_keys > 0 && keys == NULL)
+        return rt_plan_error(err, "join without key columns");
+    for (uint32_t k = 0; k < n_keys; k++)
+        if (keys[k] >= n_cols)
+            return rt_plan_error(err, "join key %u is not a column of the input", k);
+    return QE_OK;
+}
+
+static qe_status build_init(rt_pipeline_state *ps, rt_error *err) {
+    const plan_op *op = ps->sink;
+    if (op->state_id >= ps->stage->n_states)
+        return rt_plan_error(err, "join state %u does not exist", op->state_id);
+    if (op->u.join.n_build_cols != ps->n_sink_in)
+        return rt_plan_error(err, "join build of %u columns gets %u", op->u.join.n_build_cols,
+                             ps->n_sink_in);
+    return check_keys(op->u.join.build_keys, op->u.join.n_keys, ps->n_sink_in, err);
+}
+
+static qe_status build_thread_init(rt_pipeline_state *ps, rt_thread_state *ts) {
+    rt_rowbuf *r = rt_arena_calloc(ts->arena, sizeof *r);
+    if (r == NULL)
+        return rt_error_nomem(&ts->err, ps->task->mem);
+    rt_rowbuf_init(r, ps->task->mem, ps->n_sink_in, ps->sink_in_types);
+    ts->sink = r;
+    return QE_OK;
+}
+
+static qe_status build_push(rt_pipeline_state *ps, rt_thread_state *ts, const rt_batch *b) {
+    return rt_rowbuf_append(ts->sink, b) ? QE_OK : rt_error_nomem(&ts->err, ps->task->mem);
+}
+
+/* Copies every thread's rows into jt->rows (thread order) and frees the row buffers. */
+static qe_status collect_rows(rt_pipeline_state *ps, join_table *jt, rt_error *err) {
+    uint64_t total = 0;
+    for (uint32_t t = 0; t < ps->n_threads; t++)
+        total += ((rt_rowbuf *)ps->threads[t]->sink)->n_rows;
+    if (total >= NO_ROW)
+        return rt_error_set(err, QE_UNSUPPORTED, "54000", -1,
+                            "the build side of a join has too many rows (%llu)",
+                            (unsigned long long)total);
+    jt->rows = rt_batch_create(jt->arena, ps->n_sink_in, ps->sink_in_types, (uint32_t)total);
+    if (jt->rows == NULL)
+        return rt_error_nomem(err, jt->mem);
+    for (uint32_t t = 0; t < ps->n_threads; t++) {
+        rt_rowbuf *rb = ps->threads[t]->sink;
+        for (uint32_t i = 0; i < rb->n_batches; i++)
+            if (!rt_batch_append(jt->rows, jt->arena, rb->batches[i]))
+                return rt_error_nomem(err, jt->mem);
+        rt_rowbuf_free(rb);
+    }
+    jt->rows->n_rows = (uint32_t)total;
+    return QE_OK;
+}
+
+/* True if row r has a NULL in some key column. */
+static bool row_has_null_key(const rt_batch *rows, const uint32_t *key_cols, uint32_t n_keys,
+                             uint32_t r) {
+    for (uint32_t k = 0; k < n_keys; k++)
+        if (!rt_vector_is_valid(&rows->cols[key_cols[k]], r))
+            return true;
+    return false;
+}
+
+/* Hashes the keys and chains the rows. */
+static qe_status chain_rows(join_table *jt, rt_error *err) {
+    uint32_t n = jt->rows->n_rows;
+    uint64_t n_buckets = 16;
+    while (n_buckets < (uint64_t)n * 2)
+        n_buckets *= 2;
+    jt->mask = n_buckets - 1;
+    jt->hashes = rt_arena_alloc(jt->arena, sizeof(uint64_t) * (n ? n : 1));
+    jt->next = rt_arena_alloc(jt->arena, sizeof(uint32_t) * (n ? n : 1));
+    jt->buckets = rt_arena_alloc(jt->arena, sizeof(uint32_t) * n_buckets);
+    jt->matched = rt_arena_calloc(jt->arena, n ? n : 1);
+    const rt_vector **keys = rt_arena_alloc(jt->arena, sizeof(rt_vector *) * (jt->n_keys + 1));
+    if (!jt->hashes || !jt->next || !jt->buckets || !jt->matched || !keys)
+        return rt_error_nomem(err, jt->mem);
+    memset(jt->buckets, 0xff, sizeof(uint32_t) * n_buckets);
+    for (uint32_t k = 0; k < jt->n_keys; k++)
+        keys[k] = &jt->rows->cols[jt->key_cols[k]];
+    rt_hash_vectors(keys, jt->n_keys, NULL, n, jt->hashes);
+    uint32_t n_null = 0;
+    for (uint32_t r = 0; r < n; r++)
+        n_null += row_has_null_key(jt->rows, jt->key_cols, jt->n_keys, r);
+    jt->null_rows = rt_arena_alloc(jt->arena, sizeof(uint32_t) * (n_null ? n_null : 1));
+    if (jt->null_rows == NULL)
+        return rt_error_nomem(err, jt->mem);
+    jt->n_null_rows = n_null;
+    for (uint32_t r = n; r-- > 0;) {
+        if (row_has_null_key(jt->rows, jt->key_cols, jt->n_keys, r)) {
+            jt->null_rows[--n_null] = r;
+            continue;
+        }
+        uint64_t b = jt->hashes[r] & jt->mask;
+        jt->next[r] = jt->buckets[b];
+        jt->buckets[b] = r;
+    }
+    return QE_OK;
+}
+
+static qe_status build_finish(rt_pipeline_state *ps, rt_error *err) {
+    rt_mem_tracker *mem = ps->task->mem;
+    join_table *jt = rt_malloc(mem, sizeof *jt);
+    if (jt == NULL)
+        return rt_error_nomem(err, mem);
+    memset(jt, 0, sizeof *jt);
+    jt->mem = mem;
+    jt->arena = rt_arena_create(mem);
+    if (jt->arena == NULL) {
+        rt_free(mem, jt, sizeof *jt);
+        return rt_error_nomem(err, mem);
+    }
+    rt_stage_put(ps->stage, ps->sink->state_id, jt, join_table_destroy);
+    jt->n_keys = ps->sink->u.join.n_keys;
+    jt->key_cols = ps->sink->u.join.build_keys;
+    qe_status st = collect_rows(ps, jt, err);
+    return st == QE_OK ? chain_rows(jt, err) : st;
+}
+
+static void build_destroy(rt_pipeline_state *ps) {
+    for (uint32_t t = 0; ps->threads != NULL && t < ps->n_threads; t++)
+        if (ps->threads[t] != NULL && ps->threads[t]->sink != NULL)
+            rt_rowbuf_free(ps->threads[t]->sink);
+}
+
+const rt_sink_ops rt_join_build_sink = {build_init, build_thread_init, build_push,
+                                        NULL,       build_finish,      build_destroy};
+
+/* ---- gathering output rows ----------------------------------------------------------- */
+
+/* Output vector v takes the values of rows[0..n) of src (rows NULL: all NULL). */
+static void gather(rt_vector *v, const rt_vector *src, const uint32_t *rows, uint32_t n) {
+    uint32_t w = rt_type_width(v->type);
+    if (rows == NULL || src->type == QE_TYPE_NULL || w == 0) {
+        memset(v->validity, 0, rt_bitmap_bytes(n));
+        if (w > 0)
+            memset(v->values, 0, (size_t)w * n);
+        return;
+    }
+    char *d = v->values;
+    const char *s = src->values;
+    switch (w) {
+    case 1:
+        for (uint32_t k = 0; k < n; k++)
+            d[k] = s[rows[k]];
+        break;
+    case 4:
+        for (uint32_t k = 0; k < n; k++)
+            ((uint32_t *)d)[k] = ((const uint32_t *)s)[rows[k]];
+        break;
+    case 8:
+        for (uint32_t k = 0; k < n; k++)
+            ((uint64_t *)d)[k] = ((const uint64_t *)s)[rows[k]];
+        break;
+    default:
+        for (uint32_t k = 0; k < n; k++)
+            memcpy(d + (size_t)k * w, s + (size_t)rows[k] * w, w);
+        break;
+    }
+    if (src->validity == NULL) {
+        memset(v->validity, 0xff, rt_bitmap_bytes(n));
+    } else {
+        memset(v->validity, 0, rt_bitmap_bytes(n));
+        for (uint32_t k = 0; k < n; k++)
+            if (rt_bit_get(src->validity, rows[k]))
+                rt_bit_set(v->validity, k);
+    }
+    v->buffers = src->buffers; /* string views keep referring to src's buffers */
+    v->n_buffers = src->n_buffers;
+    v->buffers_cap = src->buffers_cap;
+}
+
+/* ---- HASH_JOIN_PROBE ----------------------------------------------------------------- */
+
+/* One thread's probe state. */
+typedef struct probe_state {
+    const join_table *jt;
+    plan_join_kind kind;
+    uint32_t n_in;            /* probe input columns */
+    const uint32_t *keys;     /* n_keys probe key columns */
+    uint32_t n_keys;
+    rt_expr *residual;        /* over the pairs batch, or NULL */
+    rt_batch pairs;           /* probe columns then build columns, RT_VECTOR_SIZE rows */
+    uint32_t *pr, *br;        /* the pairs: probe rows, build rows */
+    uint32_t n_pairs;
+    uint32_t *pk;             /* per pair: index of the probe row's flag */
+    uint32_t *sel;            /* output selection (RT_VECTOR_SIZE) */
+    const rt_vector **key_vecs;
+    uint64_t *hashes;         /* per input row */
+    uint8_t *flags;           /* per input row: 1 matched, 2 maybe (MARK) */
+    uint32_t *rows;           /* scratch: input rows */
+    uint32_t in_cap;          /* capacity of hashes/flags/rows */
+    rt_batch out;             /* SEMI/ANTI/MARK output: the input's columns (+ mark) */
+    rt_vector mark;           /* MARK: the mark column */
+    uint32_t mark_cap;
+} probe_state;
+
+static bool alloc_vector(rt_arena *a, rt_vector *v, qe_type type, uint32_t cap) {
+    v->type = type;
+    uint32_t w = rt_type_width(type);
+    v->values = w ? rt_arena_calloc(a, (size_t)w * cap) : NULL;
+    v->validity = rt_arena_calloc(a, rt_bitmap_bytes(cap));
+    return (w == 0 || v->values != NULL) && v->validity != NULL;
+}
+
+static qe_status probe_alloc(rt_pipeline_state *ps, rt_thread_state *ts, probe_state *s,
+                             const plan_op *in) {
+    rt_arena *a = ts->arena;
+    const join_table *jt = s->jt;
+    uint32_t nb = jt->rows->n_cols, n = s->n_in + nb;
+    s->pairs.n_cols = n;
+    s->pairs.capacity = RT_VECTOR_SIZE;
+    s->pairs.cols = rt_arena_calloc(a, sizeof(rt_vector) * (n ? n : 1));
+    s->pr = rt_arena_alloc(a, sizeof(uint32_t) * RT_VECTOR_SIZE);
+    s->br = rt_arena_alloc(a, sizeof(uint32_t) * RT_VECTOR_SIZE);
+    s->pk = rt_arena_alloc(a, sizeof(uint32_t) * RT_VECTOR_SIZE);
+    s->sel = rt_arena_alloc(a, sizeof(uint32_t) * RT_VECTOR_SIZE);
+    s->key_vecs = rt_arena_calloc(a, sizeof(rt_vector *) * (s->n_keys + 1));
+    s->out.cols = rt_arena_calloc(a, sizeof(rt_vector) * (s->n_in + 1));
+    if (!s->pairs.cols || !s->pr || !s->br || !s->pk || !s->sel || !s->key_vecs || !s->out.cols)
+        return rt_error_nomem(&ts->err, ps->task->mem);
+    for (uint32_t c = 0; c < n; c++) {
+        qe_type t = c < s->n_in ? in->types[c] : jt->rows->cols[c - s->n_in].type;
+        if (!alloc_vector(a, &s->pairs.cols[c], t, RT_VECTOR_SIZE))
+            return rt_error_nomem(&ts->err, ps->task->mem);
+    }
+    return QE_OK;
+}
+
+/* Prepares the residual over the pairs layout. */
+static qe_status probe_residual(rt_pipeline_state *ps, rt_thread_state *ts, probe_state *s,
+                                const plan_expr *e) {
+    if (e == NULL)
+        return QE_OK;
+    qe_type *types = rt_arena_alloc(ts->arena, sizeof(qe_type) * (s->pairs.n_cols + 1));
+    if (types == NULL)
+        return rt_error_nomem(&ts->err, ps->task->mem);
+    for (uint32_t c = 0; c < s->pairs.n_cols; c++)
+        types[c] = s->pairs.cols[c].type;
+    qe_status st = rt_expr_prepare(ts->arena, e, s->pairs.n_cols, types, &s->residual, &ts->err);
+    if (st == QE_OK && rt_expr_type(s->residual) != QE_TYPE_BOOLEAN &&
+        rt_expr_type(s->residual) != QE_TYPE_NULL)
+        return rt_plan_error(&ts->err, "join residual of type %s",
+                             rt_type_pg_name(rt_expr_type(s->residual)));
+    return st;
+}
+
+qe_status rt_join_probe_prepare(rt_pipeline_state *ps, rt_thread_state *ts, uint32_t op_idx) {
+    const plan_op *op = ps->pipe->ops[op_idx];
+    const plan_op *in = ps->pipe->ops[op_idx - 1];
+    join_table *jt = rt_stage_get(ps->stage, op->state_id, &ts->err);
+    if (jt == NULL)
+        return QE_INTERNAL;
+    probe_state *s = rt_arena_calloc(ts->arena, sizeof *s);
+    if (s == NULL)
+        return rt_error_nomem(&ts->err, ps->task->mem);
+    s->jt = jt;
+    s->kind = op->u.join.kind;
+    s->n_in = in->n_cols;
+    s->keys = op->u.join.probe_keys;
+    s->n_keys = op->u.join.n_keys;
+    if (s->n_keys != jt->n_keys || jt->rows->n_cols != op->u.join.n_build_cols)
+        return rt_plan_error(&ts->err, "join probe does not fit its build");
+    qe_status st = check_keys(s->keys, s->n_keys, in->n_cols, &ts->err);
+    for (uint32_t k = 0; k < s->n_keys && st == QE_OK; k++)
+        if (in->types[s->keys[k]] != jt->rows->cols[jt->key_cols[k]].type)
+            st = rt_plan_error(&ts->err, "join key %u has different types on both sides", k);
+    if (st == QE_OK)
+        st = probe_alloc(ps, ts, s, in);
+    if (st == QE_OK)
+        st = probe_residual(ps, ts, s, op->u.join.residual);
+    ts->ops[op_idx] = s;
+    return st;
+}
+
+/* Grows the per-input-row scratch to n rows. */
+static bool ensure_in(rt_arena *a, probe_state *s, uint32_t n) {
+    if (n <= s->in_cap && s->hashes != NULL)
+        return true;
+    uint32_t cap = s->in_cap ? s->in_cap : RT_VECTOR_SIZE;
+    while (cap < n)
+        cap *= 2;
+    s->hashes = rt_arena_alloc(a, sizeof(uint64_t) * cap);
+    s->flags = rt_arena_alloc(a, cap);
+    s->rows = rt_arena_alloc(a, sizeof(uint32_t) * cap);
+    s->in_cap = cap;
+    return s->hashes && s->flags && s->rows;
+}
+
+/* Fills the pairs batch from pr/br (build columns NULL when null_build). */
+static void fill_pairs(probe_state *s, const rt_batch *in, bool null_build) {
+    for (uint32_t c = 0; c < s->n_in; c++)
+        gather(&s->pairs.cols[c], &in->cols[c], s->pr, s->n_pairs);
+    for (uint32_t c = 0; c < s->jt->rows->n_cols; c++)
+        gather(&s->pairs.cols[s->n_in + c], &s->jt->rows->cols[c], null_build ? NULL : s->br,
+               s->n_pairs);
+    s->pairs.n_rows = s->n_pairs;
+    s->pairs.sel = NULL;
+    s->pairs.n_sel = 0;
+}
+
+static bool emits_pairs(plan_join_kind k) {
+    return k == PLAN_JOIN_INNER || k == PLAN_JOIN_CROSS || k == PLAN_JOIN_LEFT ||
+           k == PLAN_JOIN_FULL || k == PLAN_JOIN_SINGLE;
+}
+
+/* Processes the collected pairs: residual, flags, and (joins emitting pairs) the
+ * matching pairs downstream. */
+static qe_status flush_pairs(rt_pipeline_state *ps, rt_thread_state *ts, uint32_t op_idx,
+                             probe_state *s, const rt_batch *in) {
+    if (s->n_pairs == 0)
+        return QE_OK;
+    uint32_t n = s->n_pairs, m = n;
+    fill_pairs(s, in, false);
+    if (s->residual != NULL) {
+        rt_eval_ctx ctx = {ts->morsel_arena, &ts->err};
+        const rt_vector *v;
+        qe_status st = rt_expr_eval(s->residual, &ctx, &s->pairs, NULL, n, &v);
+        if (st != QE_OK)
+            return st;
+        m = 0;
+        for (uint32_t k = 0; k < n; k++) {
+            bool valid = v->type != QE_TYPE_NULL && rt_vector_is_valid(v, k);
+            if (valid && ((const uint8_t *)v->values)[k])
+                s->sel[m++] = k;
+            else if (!valid)
+                s->flags[s->pk[k]] |= 2;
+        }
+    } else {
+        for (uint32_t k = 0; k < n; k++)
+            s->sel[k] = k;
+    }
+    for (uint32_t j = 0; j < m; j++) {
+        uint32_t k = s->sel[j];
+        if (s->kind == PLAN_JOIN_SINGLE && (s->flags[s->pk[k]] & 1)) /* a second match */
+            return rt_error_set(&ts->err, QE_DATA, "21000", -1,
+                                "more than one row returned by a subquery used as an "
+                                "expression");
+        s->flags[s->pk[k]] |= 1;
+        if (s->kind == PLAN_JOIN_FULL)
+            atomic_store_explicit(&s->jt->matched[s->br[k]], 1, memory_order_relaxed);
+    }
+    s->n_pairs = 0;
+    if (!emits_pairs(s->kind) || m == 0)
+        return QE_OK;
+    if (m < n) {
+        s->pairs.sel = s->sel;
+        s->pairs.n_sel = m;
+    }
+    return rt_operators_run_from(ps, ts, op_idx + 1, &s->pairs);
+}
+
+/* Adds a pair, flushing when the chunk is full. */
+static qe_status add_pair(rt_pipeline_state *ps, rt_thread_state *ts, uint32_t op_idx,
+                          probe_state *s, const rt_batch *in, uint32_t k, uint32_t r,
+                          uint32_t b) {
+    s->pk[s->n_pairs] = k;
+    s->pr[s->n_pairs] = r;
+    s->br[s->n_pairs++] = b;
+    return s->n_pairs == RT_VECTOR_SIZE ? flush_pairs(ps, ts, op_idx, s, in) : QE_OK;
+}
+
+/* True if probe row r's keys equal build row b's. */
+static bool keys_equal(const probe_state *s, const rt_batch *in, uint32_t r, uint32_t b) {
+    for (uint32_t k = 0; k < s->n_keys; k++)
+        if (!value_equal(s->key_vecs[k], r, &s->jt->rows->cols[s->jt->key_cols[k]], b))
+            return false;
+    (void)in;
+    return true;
+}
+
+/* MARK: whether some build row compares with probe row r to NULL on the keys (one side
+ * NULL, every other key equal or NULL). */
+static bool keys_maybe(const probe_state *s, uint32_t r, bool probe_null) {
+    const join_table *jt = s->jt;
+    if (jt->rows->n_rows == 0)
+        return false;
+    if (s->n_keys == 1)
+        return probe_null || jt->n_null_rows > 0;
+    uint32_t n = probe_null ? jt->rows->n_rows : jt->n_null_rows;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t b = probe_null ? i : jt->null_rows[i];
+        bool ok = true;
+        for (uint32_t k = 0; k < s->n_keys && ok; k++) {
+            const rt_vector *pv = s->key_vecs[k], *bv = &jt->rows->cols[jt->key_cols[k]];
+            if (rt_vector_is_valid(pv, r) && rt_vector_is_valid(bv, b))
+                ok = value_equal(pv, r, bv, b);
+        }
+        if (ok)
+            return true;
+    }
+    return false;
+}
+
+/* Walks the chains of the active rows, collecting pairs. */
+static qe_status probe_rows(rt_pipeline_state *ps, rt_thread_state *ts, uint32_t op_idx,
+                            probe_state *s, const rt_batch *in, uint32_t n) {
+    const join_table *jt = s->jt;
+    bool first_only = s->residual == NULL && !emits_pairs(s->kind);
+    for (uint32_t k = 0; k < n; k++) {
+        uint32_t r = s->rows[k];
+        if (row_has_null_key(in, s->keys, s->n_keys, r)) {
+            if (s->kind == PLAN_JOIN_MARK && keys_maybe(s, r, true))
+                s->flags[k] |= 2;
+            continue;
+        }
+        for (uint32_t b = jt->buckets[s->hashes[k] & jt->mask]; b != NO_ROW; b = jt->next[b]) {
+            if (jt->hashes[b] != s->hashes[k] || !keys_equal(s, in, r, b))
+                continue;
+            if (first_only) {
+                s->flags[k] |= 1;
+                break;
+            }
+            qe_status st = add_pair(ps, ts, op_idx, s, in, k, r, b);
+            if (st != QE_OK)
+                return st;
+        }
+        if (s->kind == PLAN_JOIN_MARK && !(s->flags[k] & 1) && jt->n_null_rows > 0 &&
+            keys_maybe(s, r, false))
+            s->flags[k] |= 2;
+    }
+    return flush_pairs(ps, ts, op_idx, s, in);
+}
+
+/* LEFT/FULL: the probe rows without a match, build columns NULL. */
+static qe_status emit_unmatched_probe(rt_pipeline_state *ps, rt_thread_state *ts,
+                                      uint32_t op_idx, probe_state *s, const rt_batch *in,
+                                      uint32_t n) {
+    for (uint32_t k = 0; k < n; k++) {
+        if (s->flags[k] & 1)
+            continue;
+        s->pr[s->n_pairs++] = s->rows[k];
+        if (s->n_pairs == RT_VECTOR_SIZE || k + 1 == n) {
+            fill_pairs(s, in, true);
+            s->n_pairs = 0;
+            qe_status st = rt_operators_run_from(ps, ts, op_idx + 1, &s->pairs);
+            if (st != QE_OK)
+                return st;
+        }
+    }
+    if (s->n_pairs > 0) {
+        fill_pairs(s, in, true);
+        s->n_pairs = 0;
+        return rt_operators_run_from(ps, ts, op_idx + 1, &s->pairs);
+    }
+    return QE_OK;
+}
+
+/* SEMI/ANTI: the input with the rows that (do not) match selected. */
+static qe_status emit_filtered(rt_pipeline_state *ps, rt_thread_state *ts, uint32_t op_idx,
+                               probe_state *s, const rt_batch *in, uint32_t n) {
+    bool want = s->kind == PLAN_JOIN_SEMI;
+    uint32_t m = 0;
+    for (uint32_t k = 0; k < n; k++)
+        if (((s->flags[k] & 1) != 0) == want)
+            s->rows[m++] = s->rows[k]; /* rows[k] is read before slot m <= k is written */
+    if (m == 0)
+        return QE_OK;
+    s->out = *in;
+    s->out.sel = s->rows;
+    s->out.n_sel = m;
+    return rt_operators_run_from(ps, ts, op_idx + 1, &s->out);
+}
+
+/* MARK: the input plus the mark column. */
+static qe_status emit_marked(rt_pipeline_state *ps, rt_thread_state *ts, uint32_t op_idx,
+                             probe_state *s, const rt_batch *in, uint32_t n) {
+    if (in->n_rows > s->mark_cap) {
+        if (!alloc_vector(ts->arena, &s->mark, QE_TYPE_BOOLEAN, in->n_rows))
+            return rt_error_nomem(&ts->err, ps->task->mem);
+        s->mark_cap = in->n_rows;
+    }
+    uint8_t *vals = s->mark.values;
+    memset(s->mark.validity, 0xff, rt_bitmap_bytes(in->n_rows));
+    for (uint32_t k = 0; k < n; k++) {
+        uint32_t r = s->rows[k];
+        vals[r] = (s->flags[k] & 1) != 0;
+        if (!(s->flags[k] & 1) && (s->flags[k] & 2))
+            rt_bit_clear(s->mark.validity, r);
+    }
+    memcpy(s->out.cols, in->cols, sizeof(rt_vector) * s->n_in);
+    s->out.cols[s->n_in] = s->mark;
+    s->out.n_cols = s->n_in + 1;
+    s->out.n_rows = in->n_rows;
+    s->out.capacity = in->n_rows;
+    s->out.sel = in->sel;
+    s->out.n_sel = in->n_sel;
+    return rt_operators_run_from(ps, ts, op_idx + 1, &s->out);
+}
+
+qe_status rt_join_probe_run(rt_pipeline_state *ps, rt_thread_state *ts, uint32_t op_idx,
+                            const rt_batch *in) {
+    probe_state *s = ts->ops[op_idx];
+    uint32_t n = rt_batch_active(in);
+    if (!ensure_in(ts->arena, s, n))
+        return rt_error_nomem(&ts->err, ps->task->mem);
+    for (uint32_t k = 0; k < n; k++)
+        s->rows[k] = in->sel ? in->sel[k] : k;
+    memset(s->flags, 0, n);
+    for (uint32_t k = 0; k < s->n_keys; k++)
+        s->key_vecs[k] = &in->cols[s->keys[k]];
+    rt_hash_vectors(s->key_vecs, s->n_keys, in->sel, n, s->hashes);
+    qe_status st = probe_rows(ps, ts, op_idx, s, in, n);
+    if (st != QE_OK)
+        return st;
+    switch (s->kind) {
+    case PLAN_JOIN_LEFT:
+    case PLAN_JOIN_SINGLE:
+    case PLAN_JOIN_FULL: return emit_unmatched_probe(ps, ts, op_idx, s, in, n);
+    case PLAN_JOIN_SEMI:
+    case PLAN_JOIN_ANTI: return emit_filtered(ps, ts, op_idx, s, in, n);
+    case PLAN_JOIN_MARK: return emit_marked(ps, ts, op_idx, s, in, n);
+    default: return QE_OK;
+    }
+}
+
+/* ---- JOIN_UNMATCHED ------------------------------------------------------------------ */
+
+/* The shared cursor over the build rows. */
+typedef struct unmatched_src {
+    const join_table *jt;
+    _Atomic uint64_t next; /* first build row of the next morsel */
+    uint32_t n_probe;      /* NULL probe columns in front */
+} unmatched_src;
+
+static qe_status unmatched_init(rt_pipeline_state *ps, rt_error *err) {
+    const plan_op *op = ps->source;
+    join_table *jt = rt_stage_get(ps->stage, op->state_id, err);
+    if (jt == NULL)
+        return QE_INTERNAL;
+    if (op->n_cols < jt->rows->n_cols || op->u.join.n_build_cols != jt->rows->n_cols)
+        return rt_plan_error(err, "unmatched join rows of %u columns for %u build columns",
+                             op->n_cols, jt->rows->n_cols);
+    unmatched_src *s = rt_arena_calloc(ps->arena, sizeof *s);
+    if (s == NULL)
+        return rt_error_nomem(err, ps->task->mem);
+    s->jt = jt;
+    s->n_probe = op->n_cols - jt->rows->n_cols;
+    for (uint32_t c = 0; c < jt->rows->n_cols; c++)
+        if (op->types[s->n_probe + c] != jt->rows->cols[c].type)
+            return rt_plan_error(err, "unmatched join rows: column %u has another type", c);
+    ps->src = s;
+    return QE_OK;
+}
+
+static qe_status unmatched_next(rt_pipeline_state *ps, rt_thread_state *ts, const rt_batch **out) {
+    unmatched_src *s = ps->src;
+    const join_table *jt = s->jt;
+    const plan_op *op = ps->source;
+    *out = NULL;
+    for (;;) {
+        uint64_t start = atomic_fetch_add(&s->next, RT_VECTOR_SIZE);
+        if (start >= jt->rows->n_rows)
+            return QE_OK;
+        uint32_t end = (uint32_t)(start + RT_VECTOR_SIZE < jt->rows->n_rows
+                                      ? start + RT_VECTOR_SIZE
+                                      : jt->rows->n_rows);
+        rt_arena *a = ts->morsel_arena;
+        uint32_t *rows = rt_arena_alloc(a, sizeof(uint32_t) * RT_VECTOR_SIZE);
+        rt_batch *b = rt_arena_calloc(a, sizeof *b);
+        rt_vector *cols = rt_arena_calloc(a, sizeof(rt_vector) * (op->n_cols + 1));
+        if (rows == NULL || b == NULL || cols == NULL)
+            return rt_error_nomem(&ts->err, ps->task->mem);
+        uint32_t n = 0;
+        for (uint32_t r = (uint32_t)start; r < end; r++)
+            if (!atomic_load_explicit(&jt->matched[r], memory_order_relaxed))
+                rows[n++] = r;
+        if (n == 0)
+            continue;
+        for (uint32_t c = 0; c < op->n_cols; c++) {
+            if (!alloc_vector(a, &cols[c], op->types[c], n))
+                return rt_error_nomem(&ts->err, ps->task->mem);
+            gather(&cols[c], c < s->n_probe ? NULL : &jt->rows->cols[c - s->n_probe],
+                   c < s->n_probe ? NULL : rows, n);
+        }
+        b->n_cols = op->n_cols;
+        b->cols = cols;
+        b->n_rows = b->capacity = n;
+        *out = b;
+        return QE_OK;
+    }
+}
+
+const rt_source_ops rt_join_unmatched_source = {unmatched_init, unmatched_next, NULL};
