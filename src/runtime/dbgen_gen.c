@@ -1,0 +1,678 @@
+/*
+ * dbgen_gen.c -- TPC-H dbgen 2.17.3's random streams, distributions, text pool and
+ * row generators (see dbgen_int.h).
+ *
+ * Random numbers: Park & Miller's minimal standard generator x' = 16807 x mod (2^31-1),
+ * one stream per column.  A uniform integer in [lo, hi] is lo + (int)(x' / (2^31-1) *
+ * (hi - lo + 1)) computed in double, exactly as dbgen's UnifInt (including its int32
+ * overflow for [0, 2^31-1], which makes the range negative: a_rnd relies on it).
+ * After each row every stream of the table is moved to a fixed per-row boundary, so
+ * row r starts at seed0 * 16807^((r-1) * boundary): chunks and threads seek directly.
+ *
+ * Distributions (dists.dss) are data: word lists with weights; pick_str draws j in
+ * [1, total weight] and takes the first entry whose cumulative weight reaches j.
+ */
+#include "dbgen_int.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define RNG_MUL 16807
+#define RNG_MOD 2147483647
+#define TEXT_POOL_SIZE (300 * 1024 * 1024)
+#define STARTDATE 92001    /* dbgen's "julian" 1992-01-01 */
+#define CURRENT_OFFSET 1263 /* days from 1992-01-01 to 1995-06-17 (CURRENTDATE) */
+#define EPOCH_1992 8035     /* days from 1970-01-01 to 1992-01-01 */
+
+/* ---- distributions (dists.dss) -------------------------------------------------- */
+
+/* A weighted word list; cum/lut are computed once by dists_init. */
+typedef struct dist {
+    const char *const *words; /* count entries */
+    const int *weights;       /* count individual weights */
+    int count;
+    int total;           /* sum of weights */
+    int *cum;            /* cumulative weights */
+    uint8_t *lut;        /* lut[j] = first index with cum >= j, j in [1, total] */
+    uint32_t *lens;      /* strlen of each word */
+} dist;
+
+#define W(...) ((const char *const[]){__VA_ARGS__})
+#define N(...) ((const int[]){__VA_ARGS__})
+#define DIST(words, weights) {words, weights, sizeof(weights) / sizeof(int), 0, NULL, NULL, NULL}
+
+static const int ones[150] = {
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+
+static const char *const p_types_words[150] = {
+#define T3(a, b)                                                               \
+    a " " b " TIN", a " " b " NICKEL", a " " b " BRASS", a " " b " STEEL", a " " b " COPPER"
+#define T2(a)                                                                  \
+    T3(a, "ANODIZED"), T3(a, "BURNISHED"), T3(a, "PLATED"), T3(a, "POLISHED"), T3(a, "BRUSHED")
+    T2("STANDARD"), T2("SMALL"), T2("MEDIUM"), T2("LARGE"), T2("ECONOMY"), T2("PROMO")
+#undef T2
+#undef T3
+};
+static const char *const p_cntr_words[40] = {
+#define C1(a)                                                                  \
+    a " CASE", a " BOX", a " BAG", a " JAR", a " PACK", a " PKG", a " CAN", a " DRUM"
+    C1("SM"), C1("LG"), C1("MED"), C1("JUMBO"), C1("WRAP")
+#undef C1
+};
+static const char *const colors_words[92] = {
+    "almond",    "antique",   "aquamarine", "azure",     "beige",     "bisque",    "black",
+    "blanched",  "blue",      "blush",      "brown",     "burlywood", "burnished", "chartreuse",
+    "chiffon",   "chocolate", "coral",      "cornflower", "cornsilk", "cream",     "cyan",
+    "dark",      "deep",      "dim",        "dodger",    "drab",      "firebrick", "floral",
+    "forest",    "frosted",   "gainsboro",  "ghost",     "goldenrod", "green",     "grey",
+    "honeydew",  "hot",       "indian",     "ivory",     "khaki",     "lace",      "lavender",
+    "lawn",      "lemon",     "light",      "lime",      "linen",     "magenta",   "maroon",
+    "medium",    "metallic",  "midnight",   "mint",      "misty",     "moccasin",  "navajo",
+    "navy",      "olive",     "orange",     "orchid",    "pale",      "papaya",    "peach",
+    "peru",      "pink",      "plum",       "powder",    "puff",      "purple",    "red",
+    "rose",      "rosy",      "royal",      "saddle",    "salmon",    "sandy",     "seashell",
+    "sienna",    "sky",       "slate",      "smoke",     "snow",      "spring",    "steel",
+    "tan",       "thistle",   "tomato",     "turquoise", "violet",    "wheat",     "white",
+    "yellow"};
+static const char *const nation_words[25] = {
+    "ALGERIA", "ARGENTINA", "BRAZIL",  "CANADA",       "EGYPT",   "ETHIOPIA",
+    "FRANCE",  "GERMANY",   "INDIA",   "INDONESIA",    "IRAN",    "IRAQ",
+    "JAPAN",   "JORDAN",    "KENYA",   "MOROCCO",      "MOZAMBIQUE", "PERU",
+    "CHINA",   "ROMANIA",   "SAUDI ARABIA", "VIETNAM", "RUSSIA", "UNITED KINGDOM",
+    "UNITED STATES"};
+/* dists.dss "nations" weights: region adjustments whose running sum is the region */
+static const int nation_regions[25] = {0, 1, 1, 1, 4, 0, 3, 3, 2, 2, 4, 4, 2,
+                                       4, 0, 0, 0, 1, 2, 3, 4, 2, 3, 3, 1};
+static const char *const region_words[5] = {"AFRICA", "AMERICA", "ASIA", "EUROPE",
+                                             "MIDDLE EAST"};
+
+static dist d_p_types = {p_types_words, ones, 150, 0, NULL, NULL, NULL};
+static dist d_p_cntr = {p_cntr_words, ones, 40, 0, NULL, NULL, NULL};
+static dist d_colors = {colors_words, ones, 92, 0, NULL, NULL, NULL};
+static dist d_instruct = {W("DELIVER IN PERSON", "COLLECT COD", "TAKE BACK RETURN", "NONE"), ones,
+                          4, 0, NULL, NULL, NULL};
+static dist d_msegmnt = {W("AUTOMOBILE", "BUILDING", "FURNITURE", "HOUSEHOLD", "MACHINERY"), ones,
+                         5, 0, NULL, NULL, NULL};
+static dist d_o_prio = {W("1-URGENT", "2-HIGH", "3-MEDIUM", "4-NOT SPECIFIED", "5-LOW"), ones, 5,
+                        0, NULL, NULL, NULL};
+static dist d_rflag = {W("R", "A"), ones, 2, 0, NULL, NULL, NULL};
+static dist d_smode = {W("REG AIR", "AIR", "RAIL", "TRUCK", "MAIL", "FOB", "SHIP"), ones, 7, 0,
+                       NULL, NULL, NULL};
+static dist d_nouns = DIST(
+    W("packages", "requests", "accounts", "deposits", "foxes", "ideas", "theodolites",
+      "pinto beans", "instructions", "dependencies", "excuses", "platelets", "asymptotes",
+      "courts", "dolphins", "multipliers", "sauternes", "warthogs", "frets", "dinos",
+      "attainments", "somas", "Tiresias", "patterns", "forges", "braids", "frays", "warhorses",
+      "dugouts", "notornis", "epitaphs", "pearls", "tithes", "waters", "orbits", "gifts",
+      "sheaves", "depths", "sentiments", "decoys", "realms", "pains", "grouches", "escapades",
+      "hockey players"),
+    N(40, 40, 40, 40, 20, 20, 20, 20, 20, 10, 10, 10, 10, 5, 5, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+      1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1));
+static dist d_verbs = DIST(
+    W("sleep", "wake", "are", "cajole", "haggle", "nag", "use", "boost", "affix", "detect",
+      "integrate", "maintain", "nod", "was", "lose", "sublate", "solve", "thrash", "promise",
+      "engage", "hinder", "print", "x-ray", "breach", "eat", "grow", "impress", "mold", "poach",
+      "serve", "run", "dazzle", "snooze", "doze", "unwind", "kindle", "play", "hang", "believe",
+      "doubt"),
+    N(20, 20, 20, 20, 20, 10, 10, 10, 5, 5, 5, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+      1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1));
+static dist d_adverbs = DIST(
+    W("sometimes", "always", "never", "furiously", "slyly", "carefully", "blithely", "quickly",
+      "fluffily", "slowly", "quietly", "ruthlessly", "thinly", "closely", "doggedly", "daringly",
+      "bravely", "stealthily", "permanently", "enticingly", "idly", "busily", "regularly",
+      "finally", "ironically", "evenly", "boldly", "silently"),
+    N(1, 1, 1, 50, 50, 50, 40, 30, 20, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1));
+static dist d_articles = DIST(W("the", "a", "an"), N(50, 20, 5));
+static dist d_prepositions = DIST(
+    W("about", "above", "according to", "across", "after", "against", "along", "alongside of",
+      "among", "around", "at", "atop", "before", "behind", "beneath", "beside", "besides",
+      "between", "beyond", "by", "despite", "during", "except", "for", "from", "in place of",
+      "inside", "instead of", "into", "near", "of", "on", "outside", "over", "past", "since",
+      "through", "throughout", "to", "toward", "under", "until", "up", "upon", "whithout",
+      "with", "within"),
+    N(50, 50, 50, 50, 50, 40, 40, 30, 30, 20, 10, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+      1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1));
+static dist d_auxillaries = DIST(
+    W("do", "may", "might", "shall", "will", "would", "can", "could", "should", "ought to",
+      "must", "will have to", "shall have to", "could have to", "should have to", "must have to",
+      "need to", "try to"),
+    N(1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1));
+static dist d_terminators = DIST(W(".", ";", ":", "?", "!", "--"), N(50, 1, 1, 1, 1, 1));
+static dist d_adjectives = DIST(
+    W("special", "pending", "unusual", "express", "furious", "sly", "careful", "blithe", "quick",
+      "fluffy", "slow", "quiet", "ruthless", "thin", "close", "dogged", "daring", "brave",
+      "stealthy", "permanent", "enticing", "idle", "busy", "regular", "final", "ironic", "even",
+      "bold", "silent"),
+    N(20, 20, 20, 20, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 50, 40, 40, 30, 20,
+      10));
+/* grammar: N V T | N V P T | N V N T | N P V N T | N P V P T; np: N | J N | J, J N | D J N;
+ * vp: V | X V | V D | X V D */
+static dist d_grammar = DIST(W("NVT", "NVPT", "NVNT", "NPVNT", "NPVPT"), N(3, 3, 3, 1, 1));
+static dist d_np = DIST(W("N", "JN", "J,JN", "DJN"), N(10, 20, 10, 50));
+static dist d_vp = DIST(W("V", "XV", "VD", "XVD"), N(30, 1, 40, 1));
+
+static dist *const all_dists[] = {
+    &d_p_types, &d_p_cntr,    &d_colors,       &d_instruct,     &d_msegmnt,   &d_o_prio,
+    &d_rflag,   &d_smode,     &d_nouns,        &d_verbs,        &d_adverbs,   &d_articles,
+    &d_prepositions, &d_auxillaries, &d_terminators, &d_adjectives, &d_grammar, &d_np,
+    &d_vp};
+
+/* ---- streams ------------------------------------------------------------------------ */
+
+/* dbgen's Seed[] table: owner table (job), initial value and per-row boundary. */
+typedef struct stream_def {
+    int8_t job;       /* dbg_job, or -1 for the text pool stream */
+    int32_t seed0;    /* initial value */
+    int32_t boundary; /* draws per row of the job */
+} stream_def;
+
+#define J_PP DBG_JOB_PART_PSUPP
+#define J_OL DBG_JOB_ORDER_LINE
+static const stream_def streams[DBG_N_STREAMS] = {
+    {J_PP, 1, 1},           {J_PP, 46831694, 1},    {J_PP, 1841581359, 1},
+    {J_PP, 1193163244, 1},  {J_PP, 727633698, 1},   {-1, 933588178, 1},
+    {J_PP, 804159733, 2},   {J_PP, 1671059989, 4},  {J_PP, 1051288424, 4},
+    {J_PP, 1961692154, 8},  {J_OL, 1227283347, 1},  {J_OL, 1171034773, 1},
+    {J_OL, 276090261, 2},   {J_OL, 1066728069, 1},  {J_OL, 209208115, 7},
+    {J_OL, 554590007, 7},   {J_OL, 721958466, 7},   {J_OL, 1371272478, 7},
+    {J_OL, 675466456, 7},   {J_OL, 1808217256, 7},  {J_OL, 2095021727, 7},
+    {J_OL, 1769349045, 7},  {J_OL, 904914315, 7},   {J_OL, 373135028, 7},
+    {J_OL, 717419739, 7},   {J_OL, 1095462486, 14}, {DBG_JOB_CUST, 881155353, 9},
+    {DBG_JOB_CUST, 1489529863, 1}, {DBG_JOB_CUST, 1521138112, 3}, {DBG_JOB_CUST, 298370230, 1},
+    {DBG_JOB_CUST, 1140279430, 1}, {DBG_JOB_CUST, 1335826707, 2}, {DBG_JOB_SUPP, 706178559, 9},
+    {DBG_JOB_SUPP, 110356601, 1},  {DBG_JOB_SUPP, 884434366, 3},  {DBG_JOB_SUPP, 962338209, 1},
+    {DBG_JOB_SUPP, 1341315363, 2}, {J_PP, 709314158, 92},         {J_OL, 591449447, 1},
+    {J_OL, 431918286, 1},          {J_OL, 851767375, 1},          {DBG_JOB_NATION, 606179079, 2},
+    {DBG_JOB_REGION, 1500869201, 2}, {J_OL, 1434868289, 1},       {DBG_JOB_SUPP, 263032577, 1},
+    {DBG_JOB_SUPP, 753643799, 1},  {DBG_JOB_SUPP, 202794285, 1},  {DBG_JOB_SUPP, 715851524, 1}};
+
+/* stream indexes (dbgen's *_SD) */
+enum {
+    P_MFG_SD = 0, P_BRND_SD = 1, P_TYPE_SD = 2, P_SIZE_SD = 3, P_CNTR_SD = 4, TEXT_SD = 5,
+    P_CMNT_SD = 6, PS_QTY_SD = 7, PS_SCST_SD = 8, PS_CMNT_SD = 9, O_CLRK_SD = 11,
+    O_CMNT_SD = 12, O_ODATE_SD = 13, L_QTY_SD = 14, L_DCNT_SD = 15, L_TAX_SD = 16,
+    L_SHIP_SD = 17, L_SMODE_SD = 18, L_PKEY_SD = 19, L_SKEY_SD = 20, L_SDTE_SD = 21,
+    L_CDTE_SD = 22, L_RDTE_SD = 23, L_RFLG_SD = 24, L_CMNT_SD = 25, C_ADDR_SD = 26,
+    C_NTRG_SD = 27, C_PHNE_SD = 28, C_ABAL_SD = 29, C_MSEG_SD = 30, C_CMNT_SD = 31,
+    S_ADDR_SD = 32, S_NTRG_SD = 33, S_PHNE_SD = 34, S_ABAL_SD = 35, S_CMNT_SD = 36,
+    P_NAME_SD = 37, O_PRIO_SD = 38, O_CKEY_SD = 40, N_CMNT_SD = 41, R_CMNT_SD = 42,
+    O_LCNT_SD = 43, BBB_JNK_SD = 44, BBB_TYPE_SD = 45, BBB_CMNT_SD = 46, BBB_OFFSET_SD = 47
+};
+
+static int64_t row_mult[DBG_N_STREAMS]; /* 16807^boundary mod (2^31-1) */
+static char date_text[2600][16];        /* "YYYY-MM-DD" for days since 1992-01-01 */
+static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+static bool init_ok;
+
+/* 16807^n * x mod (2^31-1) by square-and-multiply (dbgen's NthElement). */
+static int64_t rng_skip(int64_t x, int64_t n) {
+    int64_t mult = RNG_MUL;
+    while (n > 0) {
+        if (n & 1)
+            x = (mult * x) % RNG_MOD;
+        n >>= 1;
+        mult = (mult * mult) % RNG_MOD;
+    }
+    return x;
+}
+
+/* One draw of stream *s in [lo, hi] (dbgen's UnifInt). */
+static inline int64_t unif(int64_t *s, int64_t lo, int64_t hi) {
+    *s = (*s * RNG_MUL) % RNG_MOD;
+    double range = (double)(hi - lo + 1);
+    return lo + (int64_t)(((double)*s / (double)RNG_MOD) * range);
+}
+
+/* Index picked from d with one draw (dbgen's pick_str). */
+static inline int pick(const dist *d, int64_t *s) { return d->lut[unif(s, 1, d->total)]; }
+
+static void civil_from_days(int64_t z, int *y, int *m, int *d) {
+    z += 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
+    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
+    *y = (int)(yoe + era * 400 + (*m <= 2));
+}
+
+static void init_all(void) {
+    for (size_t i = 0; i < sizeof all_dists / sizeof all_dists[0]; i++) {
+        dist *d = all_dists[i];
+        int total = 0;
+        for (int k = 0; k < d->count; k++)
+            total += d->weights[k];
+        d->cum = malloc(sizeof(int) * (size_t)d->count);
+        d->lens = malloc(sizeof(uint32_t) * (size_t)d->count);
+        d->lut = malloc((size_t)total + 1);
+        if (!d->cum || !d->lens || !d->lut)
+            return;
+        int run = 0, k = 0;
+        for (int j = 0; j < d->count; j++) {
+            run += d->weights[j];
+            d->cum[j] = run;
+            d->lens[j] = (uint32_t)strlen(d->words[j]);
+        }
+        d->lut[0] = 0;
+        for (int j = 1; j <= total; j++) {
+            while (d->cum[k] < j)
+                k++;
+            d->lut[j] = (uint8_t)k;
+        }
+        d->total = total;
+    }
+    for (int i = 0; i < DBG_N_STREAMS; i++)
+        row_mult[i] = rng_skip(1, streams[i].boundary);
+    for (int i = 0; i < 2600; i++) {
+        int y, m, d;
+        civil_from_days(EPOCH_1992 + i, &y, &m, &d);
+        snprintf(date_text[i], sizeof date_text[i], "%04d-%02d-%02d", y, m, d);
+    }
+    init_ok = true;
+}
+
+/* Builds the distribution tables once; false on out-of-memory. */
+static bool dbg_init(void) {
+    pthread_once(&init_once, init_all);
+    return init_ok;
+}
+
+const char *dbg_date_text(int32_t days_since_epoch) {
+    return date_text[days_since_epoch - EPOCH_1992];
+}
+
+bool dbg_scale_init(double sf, dbg_scale *out) {
+    if (!(sf > 0) || sf > 100000)
+        return false;
+    if (!dbg_init())
+        return false;
+    if (sf < 1) {
+        int int_scale = (int)(1000 * sf);
+        if (int_scale < 1)
+            return false;
+        out->scale = 1;
+        out->n_part = (int64_t)int_scale * 200000 / 1000;
+        out->n_supp = (int64_t)int_scale * 10000 / 1000;
+        out->n_cust = (int64_t)int_scale * 150000 / 1000;
+        out->n_orders = (int64_t)int_scale * 1500000 / 1000;
+        if (out->n_part < 1)
+            out->n_part = 1;
+        if (out->n_supp < 1)
+            out->n_supp = 1;
+        if (out->n_cust < 1)
+            out->n_cust = 1;
+        if (out->n_orders < 1)
+            out->n_orders = 1;
+        return true;
+    }
+    if (sf != floor(sf))
+        return false;
+    out->scale = (int64_t)sf;
+    out->n_part = 200000 * out->scale;
+    out->n_supp = 10000 * out->scale;
+    out->n_cust = 150000 * out->scale;
+    out->n_orders = 1500000 * out->scale;
+    return true;
+}
+
+int64_t dbg_job_rows(const dbg_scale *sc, dbg_job job) {
+    switch (job) {
+    case DBG_JOB_PART_PSUPP:
+        return sc->n_part;
+    case DBG_JOB_SUPP:
+        return sc->n_supp;
+    case DBG_JOB_CUST:
+        return sc->n_cust;
+    case DBG_JOB_ORDER_LINE:
+        return sc->n_orders;
+    case DBG_JOB_NATION:
+        return 25;
+    case DBG_JOB_REGION:
+        return 5;
+    case DBG_JOB_COUNT:
+        break;
+    }
+    return 0;
+}
+
+void dbg_rng_seek(dbg_rng *rng, dbg_job job, int64_t row) {
+    for (int i = 0; i < DBG_N_STREAMS; i++) {
+        if (streams[i].job != (int)job)
+            continue;
+        rng->row_seed[i] = rng_skip(streams[i].seed0, (row - 1) * streams[i].boundary);
+        rng->seed[i] = rng->row_seed[i];
+    }
+}
+
+void dbg_rng_next_row(dbg_rng *rng, dbg_job job) {
+    for (int i = 0; i < DBG_N_STREAMS; i++) {
+        if (streams[i].job != (int)job)
+            continue;
+        rng->row_seed[i] = (rng->row_seed[i] * row_mult[i]) % RNG_MOD;
+        rng->seed[i] = rng->row_seed[i];
+    }
+}
+
+/* ---- text pool ---------------------------------------------------------------------- */
+
+static char *text_pool;
+static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
+
+/* Appends a word picked from d; returns the new end. */
+static inline char *put_word(char *p, const dist *d, int64_t *s) {
+    int i = pick(d, s);
+    memcpy(p, d->words[i], d->lens[i]);
+    return p + d->lens[i];
+}
+
+/* A noun phrase with a trailing space (dbgen's txt_np). */
+static char *noun_phrase(char *p, int64_t *s) {
+    const char *form = d_np.words[pick(&d_np, s)];
+    for (; *form; form++) {
+        switch (*form) {
+        case 'N':
+            p = put_word(p, &d_nouns, s);
+            break;
+        case 'J':
+            p = put_word(p, &d_adjectives, s);
+            break;
+        case 'D':
+            p = put_word(p, &d_adverbs, s);
+            break;
+        case 'A':
+            p = put_word(p, &d_articles, s);
+            break;
+        }
+        if (form[1] == ',') {
+            *p++ = ',';
+            form++;
+        }
+        *p++ = ' ';
+    }
+    return p;
+}
+
+/* A verb phrase with a trailing space (dbgen's txt_vp; its forms have no punctuation). */
+static char *verb_phrase(char *p, int64_t *s) {
+    const char *form = d_vp.words[pick(&d_vp, s)];
+    for (; *form; form++) {
+        switch (*form) {
+        case 'V':
+            p = put_word(p, &d_verbs, s);
+            break;
+        case 'X':
+            p = put_word(p, &d_auxillaries, s);
+            break;
+        case 'D':
+            p = put_word(p, &d_adverbs, s);
+            break;
+        }
+        *p++ = ' ';
+    }
+    return p;
+}
+
+/* One sentence; the terminator replaces the last space.  Returns its length. */
+static size_t sentence(char *buf, int64_t *s) {
+    char *p = buf;
+    const char *form = d_grammar.words[pick(&d_grammar, s)];
+    for (; *form; form++) {
+        switch (*form) {
+        case 'V':
+            p = verb_phrase(p, s);
+            break;
+        case 'N':
+            p = noun_phrase(p, s);
+            break;
+        case 'P':
+            p = put_word(p, &d_prepositions, s);
+            memcpy(p, " the ", 5);
+            p = noun_phrase(p + 5, s);
+            break;
+        case 'T':
+            p = put_word(p - 1, &d_terminators, s);
+            break;
+        }
+    }
+    return (size_t)(p - buf);
+}
+
+static void build_pool(void) {
+    char *pool = malloc(TEXT_POOL_SIZE + 1);
+    if (!pool)
+        return;
+    int64_t s = streams[TEXT_SD].seed0;
+    size_t len = 0;
+    char buf[512];
+    while (len < TEXT_POOL_SIZE) {
+        size_t n = sentence(buf, &s);
+        size_t needed = TEXT_POOL_SIZE - len;
+        if (needed >= n + 1) {
+            memcpy(pool + len, buf, n);
+            pool[len + n] = ' ';
+            len += n + 1;
+        } else {
+            memcpy(pool + len, buf, needed);
+            len += needed;
+        }
+    }
+    pool[TEXT_POOL_SIZE] = '\0';
+    text_pool = pool;
+}
+
+const char *dbg_text_pool(void) {
+    if (!dbg_init())
+        return NULL;
+    pthread_once(&pool_once, build_pool);
+    return text_pool;
+}
+
+/* A comment of length in [avg*0.4, avg*1.6] cut from the pool (dbgen's TEXT). */
+static inline dbg_str text(const char *pool, int avg, int64_t *s) {
+    int lo = (int)(avg * 0.4), hi = (int)(avg * 1.6);
+    int64_t off = unif(s, 0, TEXT_POOL_SIZE - hi);
+    int64_t len = unif(s, lo, hi);
+    return (dbg_str){pool + off, (uint32_t)len};
+}
+
+/* Random alphanumerics of length in [avg*0.4, avg*1.6] (dbgen's V_STR / a_rnd). */
+static uint32_t vstr(char *dest, int avg, int64_t *s) {
+    static const char alpha_num[65] =
+        "0123456789abcdefghijklmnopqrstuvwxyz ABCDEFGHIJKLMNOPQRSTUVWXYZ,";
+    int64_t len = unif(s, (int)(avg * 0.4), (int)(avg * 1.6));
+    int64_t bits = 0;
+    for (int64_t i = 0; i < len; i++) {
+        if (i % 5 == 0) {
+            /* UnifInt(0, 2^31-1): dbgen's int32 range overflows to -2^31 */
+            *s = (*s * RNG_MUL) % RNG_MOD;
+            bits = (int64_t)(((double)*s / (double)RNG_MOD) * -2147483648.0);
+        }
+        dest[i] = alpha_num[bits & 077];
+        bits >>= 6;
+    }
+    dest[len] = '\0';
+    return (uint32_t)len;
+}
+
+static void phone(char *dest, int64_t nation, int64_t *s) {
+    int64_t acode = unif(s, 100, 999);
+    int64_t exchg = unif(s, 100, 999);
+    int64_t number = unif(s, 1000, 9999);
+    int64_t parts[4] = {10 + nation % 90, acode, exchg, number};
+    static const int widths[4] = {2, 3, 3, 4};
+    char *p = dest;
+    for (int k = 0; k < 4; k++) {
+        for (int i = widths[k] - 1; i >= 0; i--) {
+            p[i] = (char)('0' + parts[k] % 10);
+            parts[k] /= 10;
+        }
+        p += widths[k];
+        *p++ = k < 3 ? '-' : '\0';
+    }
+}
+
+static inline int64_t retail_price(int64_t p) {
+    return 90000 + (p / 10) % 20001 + (p % 1000) * 100;
+}
+
+/* dbgen's PART_SUPP_BRIDGE: the s-th supplier of part p. */
+static inline int64_t part_supp(int64_t p, int64_t s, int64_t n_supp) {
+    return (p + s * (n_supp / 4 + (p - 1) / n_supp)) % n_supp + 1;
+}
+
+static inline dbg_str dist_str(const dist *d, int i) { return (dbg_str){d->words[i], d->lens[i]}; }
+
+/* ---- rows --------------------------------------------------------------------------- */
+
+void dbg_make_part(const dbg_scale *sc, dbg_rng *rng, const char *pool, int64_t row,
+                   dbg_part_row *out) {
+    int64_t *sd = rng->seed;
+    out->partkey = row;
+    int perm[92];
+    for (int i = 0; i < 92; i++)
+        perm[i] = i;
+    for (int i = 0; i < 92; i++) {
+        int64_t src = unif(&sd[P_NAME_SD], i, 91);
+        int t = perm[src];
+        perm[src] = perm[i];
+        perm[i] = t;
+    }
+    char *p = out->name;
+    for (int i = 0; i < 5; i++) {
+        if (i)
+            *p++ = ' ';
+        memcpy(p, d_colors.words[perm[i]], d_colors.lens[perm[i]]);
+        p += d_colors.lens[perm[i]];
+    }
+    *p = '\0';
+    out->name_len = (uint32_t)(p - out->name);
+    out->mfgr = unif(&sd[P_MFG_SD], 1, 5);
+    out->brand = out->mfgr * 10 + unif(&sd[P_BRND_SD], 1, 5);
+    out->type = dist_str(&d_p_types, pick(&d_p_types, &sd[P_TYPE_SD]));
+    out->size = unif(&sd[P_SIZE_SD], 1, 50);
+    out->container = dist_str(&d_p_cntr, pick(&d_p_cntr, &sd[P_CNTR_SD]));
+    out->retailprice = retail_price(row);
+    out->comment = text(pool, 14, &sd[P_CMNT_SD]);
+    for (int s = 0; s < 4; s++) {
+        out->ps_suppkey[s] = part_supp(row, s, sc->n_supp);
+        out->ps_availqty[s] = unif(&sd[PS_QTY_SD], 1, 9999);
+        out->ps_supplycost[s] = unif(&sd[PS_SCST_SD], 100, 100000);
+        out->ps_comment[s] = text(pool, 124, &sd[PS_CMNT_SD]);
+    }
+}
+
+void dbg_make_supp(const dbg_scale *sc, dbg_rng *rng, const char *pool, int64_t row,
+                   dbg_supp_row *out) {
+    (void)sc;
+    int64_t *sd = rng->seed;
+    out->suppkey = row;
+    out->address_len = vstr(out->address, 25, &sd[S_ADDR_SD]);
+    out->nationkey = unif(&sd[S_NTRG_SD], 0, 24);
+    phone(out->phone, out->nationkey, &sd[S_PHNE_SD]);
+    out->acctbal = unif(&sd[S_ABAL_SD], -99999, 999999);
+    dbg_str c = text(pool, 63, &sd[S_CMNT_SD]);
+    memcpy(out->comment, c.ptr, c.len);
+    out->comment[c.len] = '\0';
+    out->comment_len = c.len;
+    int64_t clen = c.len;
+    int64_t bad_press = unif(&sd[BBB_CMNT_SD], 1, 10000);
+    int64_t type = unif(&sd[BBB_TYPE_SD], 0, 100);
+    int64_t noise = unif(&sd[BBB_JNK_SD], 0, clen - 19);
+    int64_t offset = unif(&sd[BBB_OFFSET_SD], 0, clen - (19 + noise));
+    if (bad_press <= 10) {
+        memcpy(out->comment + offset, "Customer ", 9);
+        memcpy(out->comment + 9 + offset + noise, type < 50 ? "Complaints" : "Recommends", 10);
+    }
+}
+
+void dbg_make_cust(const dbg_scale *sc, dbg_rng *rng, const char *pool, int64_t row,
+                   dbg_cust_row *out) {
+    (void)sc;
+    int64_t *sd = rng->seed;
+    out->custkey = row;
+    out->address_len = vstr(out->address, 25, &sd[C_ADDR_SD]);
+    out->nationkey = unif(&sd[C_NTRG_SD], 0, 24);
+    phone(out->phone, out->nationkey, &sd[C_PHNE_SD]);
+    out->acctbal = unif(&sd[C_ABAL_SD], -99999, 999999);
+    out->mktsegment = dist_str(&d_msegmnt, pick(&d_msegmnt, &sd[C_MSEG_SD]));
+    out->comment = text(pool, 73, &sd[C_CMNT_SD]);
+}
+
+void dbg_make_order(const dbg_scale *sc, dbg_rng *rng, const char *pool, int64_t row,
+                    dbg_order_row *o) {
+    int64_t *sd = rng->seed;
+    o->orderkey = ((row >> 3) << 5) | (row & 7); /* dbgen's sparse keys, sequence 0 */
+    int64_t ck = unif(&sd[O_CKEY_SD], 1, sc->n_cust);
+    int delta = 1;
+    while (ck % 3 == 0) { /* a third of the customers have no orders */
+        ck += delta;
+        if (ck > sc->n_cust)
+            ck = sc->n_cust;
+        delta = -delta;
+    }
+    o->custkey = ck;
+    int64_t odate = unif(&sd[O_ODATE_SD], STARTDATE, STARTDATE + 2557 - 151 - 1) - STARTDATE;
+    o->orderdate = (int32_t)(EPOCH_1992 + odate);
+    o->orderpriority = dist_str(&d_o_prio, pick(&d_o_prio, &sd[O_PRIO_SD]));
+    int64_t clerks = sc->scale * 1000 > 1000 ? sc->scale * 1000 : 1000;
+    o->clerk = unif(&sd[O_CLRK_SD], 1, clerks);
+    o->comment = text(pool, 49, &sd[O_CMNT_SD]);
+    o->n_lines = (int)unif(&sd[O_LCNT_SD], 1, 7);
+    o->totalprice = 0;
+    int shipped = 0;
+    for (int l = 0; l < o->n_lines; l++) {
+        dbg_line_row *li = &o->lines[l];
+        li->quantity = unif(&sd[L_QTY_SD], 1, 50);
+        li->discount = unif(&sd[L_DCNT_SD], 0, 10);
+        li->tax = unif(&sd[L_TAX_SD], 0, 8);
+        li->shipinstruct = dist_str(&d_instruct, pick(&d_instruct, &sd[L_SHIP_SD]));
+        li->shipmode = dist_str(&d_smode, pick(&d_smode, &sd[L_SMODE_SD]));
+        li->comment = text(pool, 27, &sd[L_CMNT_SD]);
+        li->partkey = unif(&sd[L_PKEY_SD], 1, sc->n_part);
+        int64_t supp_num = unif(&sd[L_SKEY_SD], 0, 3);
+        li->suppkey = part_supp(li->partkey, supp_num, sc->n_supp);
+        li->extendedprice = retail_price(li->partkey) * li->quantity;
+        o->totalprice +=
+            ((li->extendedprice * (100 - li->discount)) / 100) * (100 + li->tax) / 100;
+        int64_t sdate = odate + unif(&sd[L_SDTE_SD], 1, 121);
+        int64_t cdate = odate + unif(&sd[L_CDTE_SD], 30, 90);
+        int64_t rdate = sdate + unif(&sd[L_RDTE_SD], 1, 30);
+        li->shipdate = (int32_t)(EPOCH_1992 + sdate);
+        li->commitdate = (int32_t)(EPOCH_1992 + cdate);
+        li->receiptdate = (int32_t)(EPOCH_1992 + rdate);
+        if (rdate <= CURRENT_OFFSET)
+            li->returnflag = d_rflag.words[pick(&d_rflag, &sd[L_RFLG_SD])][0];
+        else
+            li->returnflag = 'N';
+        if (sdate <= CURRENT_OFFSET) {
+            shipped++;
+            li->linestatus = 'F';
+        } else {
+            li->linestatus = 'O';
+        }
+    }
+    o->orderstatus = shipped == o->n_lines ? 'F' : shipped > 0 ? 'P' : 'O';
+}
+
+void dbg_make_nation(dbg_rng *rng, const char *pool, int64_t row, dbg_code_row *out) {
+    out->key = row - 1;
+    out->name = (dbg_str){nation_words[row - 1], (uint32_t)strlen(nation_words[row - 1])};
+    out->regionkey = nation_regions[row - 1];
+    out->comment = text(pool, 72, &rng->seed[N_CMNT_SD]);
+}
+
+void dbg_make_region(dbg_rng *rng, const char *pool, int64_t row, dbg_code_row *out) {
+    out->key = row - 1;
+    out->name = (dbg_str){region_words[row - 1], (uint32_t)strlen(region_words[row - 1])};
+    out->regionkey = 0;
+    out->comment = text(pool, 72, &rng->seed[R_CMNT_SD]);
+}
