@@ -80,11 +80,12 @@ int main(int argc, char **argv) {
             usage(stdout);
             return 0;
         }
-        if (a[0] != '-' || a[1] == '\0' || a[2] != '\0' || i + 1 >= argc) {
+        /* "-j 2" or "-j2", as with getopt */
+        if (a[0] != '-' || a[1] == '\0' || (a[2] == '\0' && i + 1 >= argc)) {
             usage(stderr);
             return 1;
         }
-        const char *v = argv[++i];
+        const char *v = a[2] != '\0' ? a + 2 : argv[++i];
         bool ok = true;
         switch (a[1]) {
         case 's': {
