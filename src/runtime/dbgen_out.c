@@ -667,9 +667,12 @@ static qe_status run_job(run *rn, uint32_t threads, const consumer *cs, rt_error
 
 qe_status rt_dbgen_check(const qe_dbgen_options *o, rt_error *err) {
     dbg_scale sc;
-    if (!dbg_scale_init(o->scale_factor, &sc))
-        return rt_error_set(err, QE_DATA, "22023", -1, "invalid TPC-H scale factor %g",
-                            o->scale_factor);
+    if (!dbg_scale_init(o->scale_factor, &sc)) {
+        rt_error_set(err, QE_DATA, "22023", -1, "invalid TPC-H scale factor %g",
+                     o->scale_factor);
+        rt_error_hint(err, "Use 0.001 to 0.999 (in thousandths) or an integer from 1 to 100000.");
+        return QE_DATA;
+    }
     if (o->chunks > 1 && (o->chunk < 1 || o->chunk > o->chunks))
         return rt_error_set(err, QE_DATA, "22023", -1, "chunk %u is not between 1 and %u",
                             o->chunk, o->chunks);
