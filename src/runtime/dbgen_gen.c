@@ -38,11 +38,12 @@ typedef struct dist {
     int *cum;            /* cumulative weights */
     uint8_t *lut;        /* lut[j] = first index with cum >= j, j in [1, total] */
     uint32_t *lens;      /* strlen of each word */
+    char (*padded)[16];  /* words zero-padded to 16 bytes (text words are shorter) */
 } dist;
 
 #define W(...) ((const char *const[]){__VA_ARGS__})
 #define N(...) ((const int[]){__VA_ARGS__})
-#define DIST(words, weights) {words, weights, sizeof(weights) / sizeof(int), 0, NULL, NULL, NULL}
+#define DIST(words, weights) {words, weights, sizeof(weights) / sizeof(int), 0, NULL, NULL, NULL, NULL}
 
 static const int ones[150] = {
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
@@ -93,18 +94,18 @@ static const int nation_regions[25] = {0, 1, 1, 1, 4, 0, 3, 3, 2, 2, 4, 4, 2,
 static const char *const region_words[5] = {"AFRICA", "AMERICA", "ASIA", "EUROPE",
                                              "MIDDLE EAST"};
 
-static dist d_p_types = {p_types_words, ones, 150, 0, NULL, NULL, NULL};
-static dist d_p_cntr = {p_cntr_words, ones, 40, 0, NULL, NULL, NULL};
-static dist d_colors = {colors_words, ones, 92, 0, NULL, NULL, NULL};
+static dist d_p_types = {p_types_words, ones, 150, 0, NULL, NULL, NULL, NULL};
+static dist d_p_cntr = {p_cntr_words, ones, 40, 0, NULL, NULL, NULL, NULL};
+static dist d_colors = {colors_words, ones, 92, 0, NULL, NULL, NULL, NULL};
 static dist d_instruct = {W("DELIVER IN PERSON", "COLLECT COD", "TAKE BACK RETURN", "NONE"), ones,
-                          4, 0, NULL, NULL, NULL};
+                          4, 0, NULL, NULL, NULL, NULL};
 static dist d_msegmnt = {W("AUTOMOBILE", "BUILDING", "FURNITURE", "HOUSEHOLD", "MACHINERY"), ones,
-                         5, 0, NULL, NULL, NULL};
+                         5, 0, NULL, NULL, NULL, NULL};
 static dist d_o_prio = {W("1-URGENT", "2-HIGH", "3-MEDIUM", "4-NOT SPECIFIED", "5-LOW"), ones, 5,
-                        0, NULL, NULL, NULL};
-static dist d_rflag = {W("R", "A"), ones, 2, 0, NULL, NULL, NULL};
+                        0, NULL, NULL, NULL, NULL};
+static dist d_rflag = {W("R", "A"), ones, 2, 0, NULL, NULL, NULL, NULL};
 static dist d_smode = {W("REG AIR", "AIR", "RAIL", "TRUCK", "MAIL", "FOB", "SHIP"), ones, 7, 0,
-                       NULL, NULL, NULL};
+                       NULL, NULL, NULL, NULL};
 static dist d_nouns = DIST(
     W("packages", "requests", "accounts", "deposits", "foxes", "ideas", "theodolites",
       "pinto beans", "instructions", "dependencies", "excuses", "platelets", "asymptotes",
@@ -223,9 +224,16 @@ static int64_t rng_skip(int64_t x, int64_t n) {
     return x;
 }
 
+/* x * 16807 mod (2^31-1) without a division (2^31 = 1 modulo the Mersenne prime). */
+static inline int64_t rng_step(int64_t x) {
+    int64_t p = x * RNG_MUL;
+    p = (p & RNG_MOD) + (p >> 31);
+    return p >= RNG_MOD ? p - RNG_MOD : p;
+}
+
 /* One draw of stream *s in [lo, hi] (dbgen's UnifInt). */
 static inline int64_t unif(int64_t *s, int64_t lo, int64_t hi) {
-    *s = (*s * RNG_MUL) % RNG_MOD;
+    *s = rng_step(*s);
     double range = (double)(hi - lo + 1);
     return lo + (int64_t)(((double)*s / (double)RNG_MOD) * range);
 }
@@ -251,16 +259,19 @@ static void init_all(void) {
         int total = 0;
         for (int k = 0; k < d->count; k++)
             total += d->weights[k];
-        d->cum = malloc(sizeof(int) * (size_t)d->count);
-        d->lens = malloc(sizeof(uint32_t) * (size_t)d->count);
-        d->lut = malloc((size_t)total + 1);
-        if (!d->cum || !d->lens || !d->lut)
+        size_t n = (size_t)(uint32_t)d->count;
+        d->cum = malloc(sizeof(int) * n);
+        d->lens = malloc(sizeof(uint32_t) * n);
+        d->lut = malloc((size_t)(uint32_t)total + 1);
+        d->padded = calloc(n, 16);
+        if (!d->cum || !d->lens || !d->lut || !d->padded)
             return;
         int run = 0, k = 0;
         for (int j = 0; j < d->count; j++) {
             run += d->weights[j];
             d->cum[j] = run;
             d->lens[j] = (uint32_t)strlen(d->words[j]);
+            memcpy(d->padded[j], d->words[j], d->lens[j] < 16 ? d->lens[j] : 16);
         }
         d->lut[0] = 0;
         for (int j = 1; j <= total; j++) {
@@ -367,10 +378,11 @@ void dbg_rng_next_row(dbg_rng *rng, dbg_job job) {
 static char *text_pool;
 static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
 
-/* Appends a word picked from d; returns the new end. */
+/* Appends a word picked from d (16 bytes are written: the buffer has slack); returns
+ * the new end. */
 static inline char *put_word(char *p, const dist *d, int64_t *s) {
     int i = pick(d, s);
-    memcpy(p, d->words[i], d->lens[i]);
+    memcpy(p, d->padded[i], 16);
     return p + d->lens[i];
 }
 
@@ -446,23 +458,21 @@ static size_t sentence(char *buf, int64_t *s) {
     return (size_t)(p - buf);
 }
 
+#define SENTENCE_MAX 512 /* slack after the pool for the last, cut sentence */
+
 static void build_pool(void) {
-    char *pool = malloc(TEXT_POOL_SIZE + 1);
+    char *pool = malloc(TEXT_POOL_SIZE + SENTENCE_MAX);
     if (!pool)
         return;
     int64_t s = streams[TEXT_SD].seed0;
     size_t len = 0;
-    char buf[512];
     while (len < TEXT_POOL_SIZE) {
-        size_t n = sentence(buf, &s);
-        size_t needed = TEXT_POOL_SIZE - len;
-        if (needed >= n + 1) {
-            memcpy(pool + len, buf, n);
+        size_t n = sentence(pool + len, &s);
+        if (TEXT_POOL_SIZE - len >= n + 1) {
             pool[len + n] = ' ';
             len += n + 1;
         } else {
-            memcpy(pool + len, buf, needed);
-            len += needed;
+            len = TEXT_POOL_SIZE; /* the last sentence is cut */
         }
     }
     pool[TEXT_POOL_SIZE] = '\0';
@@ -493,7 +503,7 @@ static uint32_t vstr(char *dest, int avg, int64_t *s) {
     for (int64_t i = 0; i < len; i++) {
         if (i % 5 == 0) {
             /* UnifInt(0, 2^31-1): dbgen's int32 range overflows to -2^31 */
-            *s = (*s * RNG_MUL) % RNG_MOD;
+            *s = rng_step(*s);
             bits = (int64_t)(((double)*s / (double)RNG_MOD) * -2147483648.0);
         }
         dest[i] = alpha_num[bits & 077];
