@@ -377,7 +377,6 @@ void dbg_rng_next_row(dbg_rng *rng, dbg_job job) {
 /* ---- text pool ---------------------------------------------------------------------- */
 
 static char *text_pool;
-static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
 
 /* Appends a word picked from d (16 bytes are written: the buffer has slack); returns
  * the new end. */
@@ -459,8 +458,183 @@ static size_t sentence(char *buf, int64_t *s) {
     return (size_t)(p - buf);
 }
 
-#define SENTENCE_MAX 512       /* slack after the pool for the last, cut sentence */
-#define HUGE_PAGE (2u << 20) /* transparent huge page size */
+#define SENTENCE_MAX 512       /* slack after a buffer for the last sentence */
+#define HUGE_PAGE (2u << 20)   /* transparent huge page size */
+#define POOL_DRAWS 63888645    /* draws stream 5 makes for the whole pool (measured) */
+#define SYNC_STARTS 4096       /* sentence starts a part records for its predecessor */
+#define SYNC_SLOTS 8192        /* hash slots for them */
+#define POOL_PARTS_MAX 8
+
+/*
+ * The pool is one sequence of sentences from one stream, but it is built in parallel:
+ * part k starts at draw k * POOL_DRAWS / K, in the middle of some sentence, and
+ * generates its own sentences from there, recording the stream value at its first
+ * SYNC_STARTS sentence starts.  Part k-1, once past that draw, soon starts a sentence at
+ * one of those values (two sentence sequences over the same draws couple within a few
+ * dozen sentences); from that sentence on both produce the same text, so part k-1 stops
+ * there and part k's text is used from the matching start.  Stream values identify
+ * draw positions (the period, 2^31-2, exceeds the pool's draws).  If a part does not
+ * couple within twice its share (never seen), the pool is built sequentially.
+ */
+typedef struct pool_part {
+    int64_t seed;                /* stream value: at the start, then at the end */
+    char *buf;                   /* text (part 0: the pool itself) */
+    size_t cap;                  /* bytes it may generate before giving up / stopping */
+    size_t len;                  /* bytes generated */
+    int64_t starts[SYNC_STARTS]; /* stream values at its first sentence starts */
+    uint32_t offs[SYNC_STARTS];  /* their byte offsets in buf */
+    uint32_t n_starts;
+    struct pool_part *next;     /* the part after this one; NULL for the last */
+    size_t end;                 /* bytes of buf up to the coupling sentence */
+    uint32_t next_idx;          /* next->starts index of the coupling sentence */
+    bool ok;                    /* coupled (or, last part: generated its cap) */
+    pthread_barrier_t *barrier; /* all parts have recorded their starts */
+} pool_part;
+
+static inline uint32_t sync_hash(int64_t v) { return (uint32_t)(v * 0x9E3779B1u) % SYNC_SLOTS; }
+
+/* Index of value v among starts (hashed into slots), or -1. */
+static int sync_find(const int32_t *slots, const int64_t *starts, int64_t v) {
+    for (uint32_t h = sync_hash(v);; h = (h + 1) % SYNC_SLOTS) {
+        if (slots[h] < 0)
+            return -1;
+        if (starts[slots[h]] == v)
+            return slots[h];
+    }
+}
+
+/* One sentence and its separating blank at buf + *len. */
+static inline void pool_sentence(char *buf, size_t *len, int64_t *s) {
+    size_t n = sentence(buf + *len, s);
+    buf[*len + n] = ' ';
+    *len += n + 1;
+}
+
+static void *pool_part_main(void *arg) {
+    pool_part *pp = arg;
+    int64_t s = pp->seed;
+    size_t len = 0;
+    while (pp->n_starts < SYNC_STARTS && len < pp->cap) { /* for the predecessor */
+        pp->starts[pp->n_starts] = s;
+        pp->offs[pp->n_starts++] = (uint32_t)len;
+        pool_sentence(pp->buf, &len, &s);
+    }
+    pthread_barrier_wait(pp->barrier);
+    if (!pp->next) { /* the last part: just generate */
+        while (len < pp->cap)
+            pool_sentence(pp->buf, &len, &s);
+        pp->len = len;
+        pp->seed = s;
+        pp->ok = true;
+        return NULL;
+    }
+    int32_t slots[SYNC_SLOTS];
+    memset(slots, 0xff, sizeof slots);
+    for (uint32_t i = 0; i < pp->next->n_starts; i++) {
+        uint32_t h = sync_hash(pp->next->starts[i]);
+        while (slots[h] >= 0)
+            h = (h + 1) % SYNC_SLOTS;
+        slots[h] = (int32_t)i;
+    }
+    for (uint32_t i = 0; i < pp->n_starts; i++) { /* coupled among the recorded ones? */
+        int j = sync_find(slots, pp->next->starts, pp->starts[i]);
+        if (j >= 0) {
+            pp->end = pp->offs[i];
+            pp->next_idx = (uint32_t)j;
+            pp->ok = true;
+            return NULL;
+        }
+    }
+    while (len < pp->cap) {
+        int j = sync_find(slots, pp->next->starts, s);
+        if (j >= 0) {
+            pp->end = len;
+            pp->next_idx = (uint32_t)j;
+            pp->ok = true;
+            return NULL;
+        }
+        pool_sentence(pp->buf, &len, &s);
+    }
+    return NULL; /* no coupling: the caller builds sequentially */
+}
+
+/* Sentences from stream value s into pool[len..TEXT_POOL_SIZE), the last one cut. */
+static void pool_fill(char *pool, size_t len, int64_t s) {
+    while (len < TEXT_POOL_SIZE) {
+        size_t n = sentence(pool + len, &s);
+        if (TEXT_POOL_SIZE - len >= n + 1) {
+            pool[len + n] = ' ';
+            len += n + 1;
+        } else {
+            len = TEXT_POOL_SIZE; /* the last sentence is cut */
+        }
+    }
+}
+
+/* Concatenates the coupled parts into the pool. */
+static void pool_stitch(char *pool, pool_part *parts, uint32_t n_parts) {
+    size_t len = parts[0].end;
+    for (uint32_t k = 1; k < n_parts && len < TEXT_POOL_SIZE; k++) {
+        size_t from = parts[k].offs[parts[k - 1].next_idx];
+        size_t to = k + 1 < n_parts ? parts[k].end : parts[k].len;
+        size_t n = to - from;
+        if (n > TEXT_POOL_SIZE - len)
+            n = TEXT_POOL_SIZE - len;
+        memcpy(pool + len, parts[k].buf + from, n);
+        len += n;
+    }
+    if (len < TEXT_POOL_SIZE) /* the last part fell short: go on from its end */
+        pool_fill(pool, len, parts[n_parts - 1].seed);
+}
+
+/* Builds the pool with n_parts threads; false if a part did not couple (or no memory,
+ * or no threads): then nothing usable was written. */
+static bool pool_parallel(char *pool, uint32_t n_parts) {
+    pool_part *parts = calloc(n_parts, sizeof *parts);
+    pthread_t tids[POOL_PARTS_MAX];
+    pthread_barrier_t barrier;
+    if (!parts || pthread_barrier_init(&barrier, NULL, n_parts) != 0) {
+        free(parts);
+        return false;
+    }
+    size_t share = TEXT_POOL_SIZE / n_parts;
+    bool ok = true;
+    for (uint32_t k = 0; k < n_parts; k++) {
+        pool_part *pp = &parts[k];
+        pp->seed = rng_skip(streams[TEXT_SD].seed0, (int64_t)POOL_DRAWS / n_parts * k);
+        pp->cap = k == 0                ? TEXT_POOL_SIZE - SENTENCE_MAX
+                  : k + 1 < n_parts ? 2 * share
+                                    : share + share / 4;
+        pp->buf = k == 0 ? pool : malloc(pp->cap + SENTENCE_MAX);
+        pp->next = k + 1 < n_parts ? &parts[k + 1] : NULL;
+        pp->barrier = &barrier;
+        ok &= pp->buf != NULL;
+    }
+    uint32_t started = 0;
+    if (ok)
+        for (; started < n_parts; started++)
+            if (pthread_create(&tids[started], NULL, pool_part_main, &parts[started]) != 0)
+                break;
+    if (started < n_parts) {
+        /* the started threads wait at the barrier: stand in for the missing ones */
+        ok = false;
+        for (uint32_t k = started; k < n_parts && started > 0; k++)
+            pthread_barrier_wait(&barrier);
+    }
+    for (uint32_t k = 0; k < started; k++) {
+        pthread_join(tids[k], NULL);
+        ok &= parts[k].ok;
+    }
+    if (ok)
+        pool_stitch(pool, parts, n_parts);
+    for (uint32_t k = 1; k < n_parts; k++)
+        free(parts[k].buf);
+    pthread_barrier_destroy(&barrier);
+    free(parts);
+    return ok;
+}
+
+static uint32_t pool_threads = 1; /* threads for the pool (the first caller's) */
 
 static void build_pool(void) {
     /* 2 MiB aligned and advised for huge pages: comments are cut at random offsets,
@@ -472,25 +646,23 @@ static void build_pool(void) {
 #ifdef MADV_HUGEPAGE
     madvise(pool, bytes, MADV_HUGEPAGE);
 #endif
-    int64_t s = streams[TEXT_SD].seed0;
-    size_t len = 0;
-    while (len < TEXT_POOL_SIZE) {
-        size_t n = sentence(pool + len, &s);
-        if (TEXT_POOL_SIZE - len >= n + 1) {
-            pool[len + n] = ' ';
-            len += n + 1;
-        } else {
-            len = TEXT_POOL_SIZE; /* the last sentence is cut */
-        }
-    }
+    uint32_t n = pool_threads > POOL_PARTS_MAX ? POOL_PARTS_MAX : pool_threads;
+    if (n < 2 || !pool_parallel(pool, n))
+        pool_fill(pool, 0, streams[TEXT_SD].seed0);
     pool[TEXT_POOL_SIZE] = '\0';
     text_pool = pool;
 }
 
-const char *dbg_text_pool(void) {
+const char *dbg_text_pool(uint32_t threads) {
+    static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
     if (!dbg_init())
         return NULL;
-    pthread_once(&pool_once, build_pool);
+    pthread_mutex_lock(&mu);
+    if (!text_pool) {
+        pool_threads = threads;
+        build_pool();
+    }
+    pthread_mutex_unlock(&mu);
     return text_pool;
 }
 

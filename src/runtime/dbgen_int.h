@@ -88,9 +88,10 @@ void dbg_rng_seek(dbg_rng *rng, dbg_job job, int64_t row);
 /* Moves the job's streams to the start of the next row (dbgen's row_stop). */
 void dbg_rng_next_row(dbg_rng *rng, dbg_job job);
 
-/* The shared 300 MiB text pool; built once per process (thread-safe), NULL on
- * out-of-memory.  Plain malloc: a process-wide cache, not query memory. */
-const char *dbg_text_pool(void);
+/* The shared 300 MiB text pool; built once per process (thread-safe; with up to
+ * `threads` threads), NULL on out-of-memory.  Plain malloc: a process-wide cache, not
+ * query memory. */
+const char *dbg_text_pool(uint32_t threads);
 
 /* "YYYY-MM-DD" of a generated date (days since 1970-01-01, 1992-01-01 .. 1998-12-31). */
 const char *dbg_date_text(int32_t days_since_epoch);

@@ -690,7 +690,7 @@ static qe_status generate(const qe_dbgen_options *o, bool columnar, rt_mem_track
         return st;
     dbg_scale sc;
     dbg_scale_init(o->scale_factor, &sc);
-    const char *pool = dbg_text_pool();
+    const char *pool = dbg_text_pool(default_threads(o->threads));
     if (!pool)
         return rt_error_nomem(err, mem);
     uint32_t tables = o->tables ? o->tables : (1u << DBG_TABLE_COUNT) - 1;
