@@ -35,28 +35,17 @@ static uint32_t table_bits(const char *arg) {
     if (strlen(arg) != 1)
         return 0;
     switch (arg[0]) {
-    case 'p':
-        return 3u; /* part + partsupp */
-    case 'P':
-        return 1u << 0;
-    case 'S':
-        return 1u << 1;
-    case 's':
-        return 1u << 2;
-    case 'c':
-        return 1u << 3;
-    case 'o':
-        return 3u << 4; /* orders + lineitem */
-    case 'O':
-        return 1u << 4;
-    case 'L':
-        return 1u << 5;
-    case 'n':
-        return 1u << 6;
-    case 'r':
-        return 1u << 7;
-    case 'l':
-        return 3u << 6; /* nation + region */
+    case 'p': return 3u; /* part + partsupp */
+    case 'P': return 1u << 0;
+    case 'S': return 1u << 1;
+    case 's': return 1u << 2;
+    case 'c': return 1u << 3;
+    case 'o': return 3u << 4; /* orders + lineitem */
+    case 'O': return 1u << 4;
+    case 'L': return 1u << 5;
+    case 'n': return 1u << 6;
+    case 'r': return 1u << 7;
+    case 'l': return 3u << 6; /* nation + region */
     }
     return 0;
 }
@@ -94,27 +83,20 @@ int main(int argc, char **argv) {
             ok = *v != '\0' && *end == '\0';
             break;
         }
-        case 'C':
-            ok = parse_u32(v, 1, 1000000, &o.chunks);
-            break;
+        case 'C': ok = parse_u32(v, 1, 1000000, &o.chunks); break;
         case 'S':
             ok = parse_u32(v, 1, 1000000, &o.chunk);
             have_step = true;
             break;
-        case 'o':
-            o.dir = v;
-            break;
+        case 'o': o.dir = v; break;
         case 'T': {
             uint32_t bits = table_bits(v);
             ok = bits != 0;
             o.tables |= bits;
             break;
         }
-        case 'j':
-            ok = parse_u32(v, 1, 1024, &o.threads);
-            break;
-        default:
-            ok = false;
+        case 'j': ok = parse_u32(v, 1, 1024, &o.threads); break;
+        default: ok = false;
         }
         if (!ok) {
             fprintf(stderr, "qe-dbgen: invalid option %s %s\n", a, v);

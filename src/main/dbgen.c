@@ -39,13 +39,9 @@ static qe_status arg_number(qe_session *s, rt_arena *arena, const plan_expr *e, 
     switch (v.type) {
     case QE_TYPE_SMALLINT:
     case QE_TYPE_INTEGER:
-    case QE_TYPE_BIGINT:
-        *out = (double)v.u.i;
-        return QE_OK;
+    case QE_TYPE_BIGINT: *out = (double)v.u.i; return QE_OK;
     case QE_TYPE_REAL:
-    case QE_TYPE_DOUBLE:
-        *out = v.u.d;
-        return QE_OK;
+    case QE_TYPE_DOUBLE: *out = v.u.d; return QE_OK;
     case QE_TYPE_DECIMAL: {
         double scale = 1;
         for (int i = 0; i < PLAN_DECIMAL_SCALE(e->typmod); i++)
@@ -199,8 +195,7 @@ static qe_status load_sink(void *ctx, uint32_t table, const rt_batch *b, rt_erro
     return rt_table_append(lc->cat, t, b, err);
 }
 
-qe_status main_exec_dbgen(qe_session *s, const plan_node *call, rt_arena *arena,
-                          qe_result **out) {
+qe_status main_exec_dbgen(qe_session *s, const plan_node *call, rt_arena *arena, qe_result **out) {
     qe_dbgen_options o = {0};
     qe_status st = dbgen_args(s, call, arena, &o);
     if (st != QE_OK)

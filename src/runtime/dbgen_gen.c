@@ -24,7 +24,7 @@
 #define RNG_MUL 16807
 #define RNG_MOD 2147483647
 #define TEXT_POOL_SIZE (300 * 1024 * 1024)
-#define STARTDATE 92001    /* dbgen's "julian" 1992-01-01 */
+#define STARTDATE 92001     /* dbgen's "julian" 1992-01-01 */
 #define CURRENT_OFFSET 1263 /* days from 1992-01-01 to 1995-06-17 (CURRENTDATE) */
 #define EPOCH_1992 8035     /* days from 1970-01-01 to 1992-01-01 */
 
@@ -35,16 +35,17 @@ typedef struct dist {
     const char *const *words; /* count entries */
     const int *weights;       /* count individual weights */
     int count;
-    int total;           /* sum of weights */
-    int *cum;            /* cumulative weights */
-    uint8_t *lut;        /* lut[j] = first index with cum >= j, j in [1, total] */
-    uint32_t *lens;      /* strlen of each word */
-    char (*padded)[16];  /* words zero-padded to 16 bytes (text words are shorter) */
+    int total;          /* sum of weights */
+    int *cum;           /* cumulative weights */
+    uint8_t *lut;       /* lut[j] = first index with cum >= j, j in [1, total] */
+    uint32_t *lens;     /* strlen of each word */
+    char (*padded)[16]; /* words zero-padded to 16 bytes (text words are shorter) */
 } dist;
 
 #define W(...) ((const char *const[]){__VA_ARGS__})
 #define N(...) ((const int[]){__VA_ARGS__})
-#define DIST(words, weights) {words, weights, sizeof(weights) / sizeof(int), 0, NULL, NULL, NULL, NULL}
+#define DIST(words, weights)                                                                       \
+    { words, weights, sizeof(weights) / sizeof(int), 0, NULL, NULL, NULL, NULL }
 
 static const int ones[150] = {
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
@@ -54,77 +55,98 @@ static const int ones[150] = {
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
 
 static const char *const p_types_words[150] = {
-#define T3(a, b)                                                               \
+#define T3(a, b)                                                                                   \
     a " " b " TIN", a " " b " NICKEL", a " " b " BRASS", a " " b " STEEL", a " " b " COPPER"
-#define T2(a)                                                                  \
+#define T2(a)                                                                                      \
     T3(a, "ANODIZED"), T3(a, "BURNISHED"), T3(a, "PLATED"), T3(a, "POLISHED"), T3(a, "BRUSHED")
-    T2("STANDARD"), T2("SMALL"), T2("MEDIUM"), T2("LARGE"), T2("ECONOMY"), T2("PROMO")
+    T2("STANDARD"), T2("SMALL"), T2("MEDIUM"), T2("LARGE"),
+    T2("ECONOMY"),  T2("PROMO")
 #undef T2
 #undef T3
 };
 static const char *const p_cntr_words[40] = {
-#define C1(a)                                                                  \
-    a " CASE", a " BOX", a " BAG", a " JAR", a " PACK", a " PKG", a " CAN", a " DRUM"
+#define C1(a) a " CASE", a " BOX", a " BAG", a " JAR", a " PACK", a " PKG", a " CAN", a " DRUM"
     C1("SM"), C1("LG"), C1("MED"), C1("JUMBO"), C1("WRAP")
 #undef C1
 };
 static const char *const colors_words[92] = {
-    "almond",    "antique",   "aquamarine", "azure",     "beige",     "bisque",    "black",
-    "blanched",  "blue",      "blush",      "brown",     "burlywood", "burnished", "chartreuse",
-    "chiffon",   "chocolate", "coral",      "cornflower", "cornsilk", "cream",     "cyan",
-    "dark",      "deep",      "dim",        "dodger",    "drab",      "firebrick", "floral",
-    "forest",    "frosted",   "gainsboro",  "ghost",     "goldenrod", "green",     "grey",
-    "honeydew",  "hot",       "indian",     "ivory",     "khaki",     "lace",      "lavender",
-    "lawn",      "lemon",     "light",      "lime",      "linen",     "magenta",   "maroon",
-    "medium",    "metallic",  "midnight",   "mint",      "misty",     "moccasin",  "navajo",
-    "navy",      "olive",     "orange",     "orchid",    "pale",      "papaya",    "peach",
-    "peru",      "pink",      "plum",       "powder",    "puff",      "purple",    "red",
-    "rose",      "rosy",      "royal",      "saddle",    "salmon",    "sandy",     "seashell",
-    "sienna",    "sky",       "slate",      "smoke",     "snow",      "spring",    "steel",
-    "tan",       "thistle",   "tomato",     "turquoise", "violet",    "wheat",     "white",
+    "almond",   "antique",   "aquamarine", "azure",      "beige",     "bisque",    "black",
+    "blanched", "blue",      "blush",      "brown",      "burlywood", "burnished", "chartreuse",
+    "chiffon",  "chocolate", "coral",      "cornflower", "cornsilk",  "cream",     "cyan",
+    "dark",     "deep",      "dim",        "dodger",     "drab",      "firebrick", "floral",
+    "forest",   "frosted",   "gainsboro",  "ghost",      "goldenrod", "green",     "grey",
+    "honeydew", "hot",       "indian",     "ivory",      "khaki",     "lace",      "lavender",
+    "lawn",     "lemon",     "light",      "lime",       "linen",     "magenta",   "maroon",
+    "medium",   "metallic",  "midnight",   "mint",       "misty",     "moccasin",  "navajo",
+    "navy",     "olive",     "orange",     "orchid",     "pale",      "papaya",    "peach",
+    "peru",     "pink",      "plum",       "powder",     "puff",      "purple",    "red",
+    "rose",     "rosy",      "royal",      "saddle",     "salmon",    "sandy",     "seashell",
+    "sienna",   "sky",       "slate",      "smoke",      "snow",      "spring",    "steel",
+    "tan",      "thistle",   "tomato",     "turquoise",  "violet",    "wheat",     "white",
     "yellow"};
 static const char *const nation_words[25] = {
-    "ALGERIA", "ARGENTINA", "BRAZIL",  "CANADA",       "EGYPT",   "ETHIOPIA",
-    "FRANCE",  "GERMANY",   "INDIA",   "INDONESIA",    "IRAN",    "IRAQ",
-    "JAPAN",   "JORDAN",    "KENYA",   "MOROCCO",      "MOZAMBIQUE", "PERU",
-    "CHINA",   "ROMANIA",   "SAUDI ARABIA", "VIETNAM", "RUSSIA", "UNITED KINGDOM",
-    "UNITED STATES"};
+    "ALGERIA", "ARGENTINA", "BRAZIL",         "CANADA",       "EGYPT", "ETHIOPIA", "FRANCE",
+    "GERMANY", "INDIA",     "INDONESIA",      "IRAN",         "IRAQ",  "JAPAN",    "JORDAN",
+    "KENYA",   "MOROCCO",   "MOZAMBIQUE",     "PERU",         "CHINA", "ROMANIA",  "SAUDI ARABIA",
+    "VIETNAM", "RUSSIA",    "UNITED KINGDOM", "UNITED STATES"};
 /* dists.dss "nations" weights: region adjustments whose running sum is the region */
 static const int nation_regions[25] = {0, 1, 1, 1, 4, 0, 3, 3, 2, 2, 4, 4, 2,
                                        4, 0, 0, 0, 1, 2, 3, 4, 2, 3, 3, 1};
-static const char *const region_words[5] = {"AFRICA", "AMERICA", "ASIA", "EUROPE",
-                                             "MIDDLE EAST"};
+static const char *const region_words[5] = {"AFRICA", "AMERICA", "ASIA", "EUROPE", "MIDDLE EAST"};
 
 static dist d_p_types = {p_types_words, ones, 150, 0, NULL, NULL, NULL, NULL};
 static dist d_p_cntr = {p_cntr_words, ones, 40, 0, NULL, NULL, NULL, NULL};
 static dist d_colors = {colors_words, ones, 92, 0, NULL, NULL, NULL, NULL};
-static dist d_instruct = {W("DELIVER IN PERSON", "COLLECT COD", "TAKE BACK RETURN", "NONE"), ones,
-                          4, 0, NULL, NULL, NULL, NULL};
-static dist d_msegmnt = {W("AUTOMOBILE", "BUILDING", "FURNITURE", "HOUSEHOLD", "MACHINERY"), ones,
-                         5, 0, NULL, NULL, NULL, NULL};
-static dist d_o_prio = {W("1-URGENT", "2-HIGH", "3-MEDIUM", "4-NOT SPECIFIED", "5-LOW"), ones, 5,
-                        0, NULL, NULL, NULL, NULL};
+static dist d_instruct = {W("DELIVER IN PERSON", "COLLECT COD", "TAKE BACK RETURN", "NONE"),
+                          ones,
+                          4,
+                          0,
+                          NULL,
+                          NULL,
+                          NULL,
+                          NULL};
+static dist d_msegmnt = {W("AUTOMOBILE", "BUILDING", "FURNITURE", "HOUSEHOLD", "MACHINERY"),
+                         ones,
+                         5,
+                         0,
+                         NULL,
+                         NULL,
+                         NULL,
+                         NULL};
+static dist d_o_prio = {W("1-URGENT", "2-HIGH", "3-MEDIUM", "4-NOT SPECIFIED", "5-LOW"),
+                        ones,
+                        5,
+                        0,
+                        NULL,
+                        NULL,
+                        NULL,
+                        NULL};
 static dist d_rflag = {W("R", "A"), ones, 2, 0, NULL, NULL, NULL, NULL};
-static dist d_smode = {W("REG AIR", "AIR", "RAIL", "TRUCK", "MAIL", "FOB", "SHIP"), ones, 7, 0,
-                       NULL, NULL, NULL, NULL};
+static dist d_smode = {W("REG AIR", "AIR", "RAIL", "TRUCK", "MAIL", "FOB", "SHIP"),
+                       ones,
+                       7,
+                       0,
+                       NULL,
+                       NULL,
+                       NULL,
+                       NULL};
 static dist d_nouns = DIST(
     W("packages", "requests", "accounts", "deposits", "foxes", "ideas", "theodolites",
-      "pinto beans", "instructions", "dependencies", "excuses", "platelets", "asymptotes",
-      "courts", "dolphins", "multipliers", "sauternes", "warthogs", "frets", "dinos",
-      "attainments", "somas", "Tiresias", "patterns", "forges", "braids", "frays", "warhorses",
-      "dugouts", "notornis", "epitaphs", "pearls", "tithes", "waters", "orbits", "gifts",
-      "sheaves", "depths", "sentiments", "decoys", "realms", "pains", "grouches", "escapades",
-      "hockey players"),
-    N(40, 40, 40, 40, 20, 20, 20, 20, 20, 10, 10, 10, 10, 5, 5, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-      1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1));
-static dist d_verbs = DIST(
-    W("sleep", "wake", "are", "cajole", "haggle", "nag", "use", "boost", "affix", "detect",
-      "integrate", "maintain", "nod", "was", "lose", "sublate", "solve", "thrash", "promise",
-      "engage", "hinder", "print", "x-ray", "breach", "eat", "grow", "impress", "mold", "poach",
-      "serve", "run", "dazzle", "snooze", "doze", "unwind", "kindle", "play", "hang", "believe",
-      "doubt"),
-    N(20, 20, 20, 20, 20, 10, 10, 10, 5, 5, 5, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-      1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1));
+      "pinto beans", "instructions", "dependencies", "excuses", "platelets", "asymptotes", "courts",
+      "dolphins", "multipliers", "sauternes", "warthogs", "frets", "dinos", "attainments", "somas",
+      "Tiresias", "patterns", "forges", "braids", "frays", "warhorses", "dugouts", "notornis",
+      "epitaphs", "pearls", "tithes", "waters", "orbits", "gifts", "sheaves", "depths",
+      "sentiments", "decoys", "realms", "pains", "grouches", "escapades", "hockey players"),
+    N(40, 40, 40, 40, 20, 20, 20, 20, 20, 10, 10, 10, 10, 5, 5, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+      1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1));
+static dist d_verbs =
+    DIST(W("sleep", "wake", "are", "cajole", "haggle", "nag", "use", "boost", "affix", "detect",
+           "integrate", "maintain", "nod", "was", "lose", "sublate", "solve", "thrash", "promise",
+           "engage", "hinder", "print", "x-ray", "breach", "eat", "grow", "impress", "mold",
+           "poach", "serve", "run", "dazzle", "snooze", "doze", "unwind", "kindle", "play", "hang",
+           "believe", "doubt"),
+         N(20, 20, 20, 20, 20, 10, 10, 10, 5, 5, 5, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+           1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1));
 static dist d_adverbs = DIST(
     W("sometimes", "always", "never", "furiously", "slyly", "carefully", "blithely", "quickly",
       "fluffily", "slowly", "quietly", "ruthlessly", "thinly", "closely", "doggedly", "daringly",
@@ -132,39 +154,39 @@ static dist d_adverbs = DIST(
       "finally", "ironically", "evenly", "boldly", "silently"),
     N(1, 1, 1, 50, 50, 50, 40, 30, 20, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1));
 static dist d_articles = DIST(W("the", "a", "an"), N(50, 20, 5));
-static dist d_prepositions = DIST(
-    W("about", "above", "according to", "across", "after", "against", "along", "alongside of",
-      "among", "around", "at", "atop", "before", "behind", "beneath", "beside", "besides",
-      "between", "beyond", "by", "despite", "during", "except", "for", "from", "in place of",
-      "inside", "instead of", "into", "near", "of", "on", "outside", "over", "past", "since",
-      "through", "throughout", "to", "toward", "under", "until", "up", "upon", "whithout",
-      "with", "within"),
-    N(50, 50, 50, 50, 50, 40, 40, 30, 30, 20, 10, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-      1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1));
-static dist d_auxillaries = DIST(
-    W("do", "may", "might", "shall", "will", "would", "can", "could", "should", "ought to",
-      "must", "will have to", "shall have to", "could have to", "should have to", "must have to",
-      "need to", "try to"),
-    N(1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1));
+static dist d_prepositions =
+    DIST(W("about", "above", "according to", "across", "after", "against", "along", "alongside of",
+           "among", "around", "at", "atop", "before", "behind", "beneath", "beside", "besides",
+           "between", "beyond", "by", "despite", "during", "except", "for", "from", "in place of",
+           "inside", "instead of", "into", "near", "of", "on", "outside", "over", "past", "since",
+           "through", "throughout", "to", "toward", "under", "until", "up", "upon", "whithout",
+           "with", "within"),
+         N(50, 50, 50, 50, 50, 40, 40, 30, 30, 20, 10, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+           1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1));
+static dist d_auxillaries =
+    DIST(W("do", "may", "might", "shall", "will", "would", "can", "could", "should", "ought to",
+           "must", "will have to", "shall have to", "could have to", "should have to",
+           "must have to", "need to", "try to"),
+         N(1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1));
 static dist d_terminators = DIST(W(".", ";", ":", "?", "!", "--"), N(50, 1, 1, 1, 1, 1));
-static dist d_adjectives = DIST(
-    W("special", "pending", "unusual", "express", "furious", "sly", "careful", "blithe", "quick",
-      "fluffy", "slow", "quiet", "ruthless", "thin", "close", "dogged", "daring", "brave",
-      "stealthy", "permanent", "enticing", "idle", "busy", "regular", "final", "ironic", "even",
-      "bold", "silent"),
-    N(20, 20, 20, 20, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 50, 40, 40, 30, 20,
-      10));
+static dist d_adjectives =
+    DIST(W("special", "pending", "unusual", "express", "furious", "sly", "careful", "blithe",
+           "quick", "fluffy", "slow", "quiet", "ruthless", "thin", "close", "dogged", "daring",
+           "brave", "stealthy", "permanent", "enticing", "idle", "busy", "regular", "final",
+           "ironic", "even", "bold", "silent"),
+         N(20, 20, 20, 20, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 50, 40, 40, 30,
+           20, 10));
 /* grammar: N V T | N V P T | N V N T | N P V N T | N P V P T; np: N | J N | J, J N | D J N;
  * vp: V | X V | V D | X V D */
 static dist d_grammar = DIST(W("NVT", "NVPT", "NVNT", "NPVNT", "NPVPT"), N(3, 3, 3, 1, 1));
 static dist d_np = DIST(W("N", "JN", "J,JN", "DJN"), N(10, 20, 10, 50));
 static dist d_vp = DIST(W("V", "XV", "VD", "XVD"), N(30, 1, 40, 1));
 
-static dist *const all_dists[] = {
-    &d_p_types, &d_p_cntr,    &d_colors,       &d_instruct,     &d_msegmnt,   &d_o_prio,
-    &d_rflag,   &d_smode,     &d_nouns,        &d_verbs,        &d_adverbs,   &d_articles,
-    &d_prepositions, &d_auxillaries, &d_terminators, &d_adjectives, &d_grammar, &d_np,
-    &d_vp};
+static dist *const all_dists[] = {&d_p_types,      &d_p_cntr,      &d_colors,      &d_instruct,
+                                  &d_msegmnt,      &d_o_prio,      &d_rflag,       &d_smode,
+                                  &d_nouns,        &d_verbs,       &d_adverbs,     &d_articles,
+                                  &d_prepositions, &d_auxillaries, &d_terminators, &d_adjectives,
+                                  &d_grammar,      &d_np,          &d_vp};
 
 /* ---- streams ------------------------------------------------------------------------ */
 
@@ -177,35 +199,103 @@ typedef struct stream_def {
 
 #define J_PP DBG_JOB_PART_PSUPP
 #define J_OL DBG_JOB_ORDER_LINE
-static const stream_def streams[DBG_N_STREAMS] = {
-    {J_PP, 1, 1},           {J_PP, 46831694, 1},    {J_PP, 1841581359, 1},
-    {J_PP, 1193163244, 1},  {J_PP, 727633698, 1},   {-1, 933588178, 1},
-    {J_PP, 804159733, 2},   {J_PP, 1671059989, 4},  {J_PP, 1051288424, 4},
-    {J_PP, 1961692154, 8},  {J_OL, 1227283347, 1},  {J_OL, 1171034773, 1},
-    {J_OL, 276090261, 2},   {J_OL, 1066728069, 1},  {J_OL, 209208115, 7},
-    {J_OL, 554590007, 7},   {J_OL, 721958466, 7},   {J_OL, 1371272478, 7},
-    {J_OL, 675466456, 7},   {J_OL, 1808217256, 7},  {J_OL, 2095021727, 7},
-    {J_OL, 1769349045, 7},  {J_OL, 904914315, 7},   {J_OL, 373135028, 7},
-    {J_OL, 717419739, 7},   {J_OL, 1095462486, 14}, {DBG_JOB_CUST, 881155353, 9},
-    {DBG_JOB_CUST, 1489529863, 1}, {DBG_JOB_CUST, 1521138112, 3}, {DBG_JOB_CUST, 298370230, 1},
-    {DBG_JOB_CUST, 1140279430, 1}, {DBG_JOB_CUST, 1335826707, 2}, {DBG_JOB_SUPP, 706178559, 9},
-    {DBG_JOB_SUPP, 110356601, 1},  {DBG_JOB_SUPP, 884434366, 3},  {DBG_JOB_SUPP, 962338209, 1},
-    {DBG_JOB_SUPP, 1341315363, 2}, {J_PP, 709314158, 92},         {J_OL, 591449447, 1},
-    {J_OL, 431918286, 1},          {J_OL, 851767375, 1},          {DBG_JOB_NATION, 606179079, 2},
-    {DBG_JOB_REGION, 1500869201, 2}, {J_OL, 1434868289, 1},       {DBG_JOB_SUPP, 263032577, 1},
-    {DBG_JOB_SUPP, 753643799, 1},  {DBG_JOB_SUPP, 202794285, 1},  {DBG_JOB_SUPP, 715851524, 1}};
+static const stream_def streams[DBG_N_STREAMS] = {{J_PP, 1, 1},
+                                                  {J_PP, 46831694, 1},
+                                                  {J_PP, 1841581359, 1},
+                                                  {J_PP, 1193163244, 1},
+                                                  {J_PP, 727633698, 1},
+                                                  {-1, 933588178, 1},
+                                                  {J_PP, 804159733, 2},
+                                                  {J_PP, 1671059989, 4},
+                                                  {J_PP, 1051288424, 4},
+                                                  {J_PP, 1961692154, 8},
+                                                  {J_OL, 1227283347, 1},
+                                                  {J_OL, 1171034773, 1},
+                                                  {J_OL, 276090261, 2},
+                                                  {J_OL, 1066728069, 1},
+                                                  {J_OL, 209208115, 7},
+                                                  {J_OL, 554590007, 7},
+                                                  {J_OL, 721958466, 7},
+                                                  {J_OL, 1371272478, 7},
+                                                  {J_OL, 675466456, 7},
+                                                  {J_OL, 1808217256, 7},
+                                                  {J_OL, 2095021727, 7},
+                                                  {J_OL, 1769349045, 7},
+                                                  {J_OL, 904914315, 7},
+                                                  {J_OL, 373135028, 7},
+                                                  {J_OL, 717419739, 7},
+                                                  {J_OL, 1095462486, 14},
+                                                  {DBG_JOB_CUST, 881155353, 9},
+                                                  {DBG_JOB_CUST, 1489529863, 1},
+                                                  {DBG_JOB_CUST, 1521138112, 3},
+                                                  {DBG_JOB_CUST, 298370230, 1},
+                                                  {DBG_JOB_CUST, 1140279430, 1},
+                                                  {DBG_JOB_CUST, 1335826707, 2},
+                                                  {DBG_JOB_SUPP, 706178559, 9},
+                                                  {DBG_JOB_SUPP, 110356601, 1},
+                                                  {DBG_JOB_SUPP, 884434366, 3},
+                                                  {DBG_JOB_SUPP, 962338209, 1},
+                                                  {DBG_JOB_SUPP, 1341315363, 2},
+                                                  {J_PP, 709314158, 92},
+                                                  {J_OL, 591449447, 1},
+                                                  {J_OL, 431918286, 1},
+                                                  {J_OL, 851767375, 1},
+                                                  {DBG_JOB_NATION, 606179079, 2},
+                                                  {DBG_JOB_REGION, 1500869201, 2},
+                                                  {J_OL, 1434868289, 1},
+                                                  {DBG_JOB_SUPP, 263032577, 1},
+                                                  {DBG_JOB_SUPP, 753643799, 1},
+                                                  {DBG_JOB_SUPP, 202794285, 1},
+                                                  {DBG_JOB_SUPP, 715851524, 1}};
 
 /* stream indexes (dbgen's *_SD) */
 enum {
-    P_MFG_SD = 0, P_BRND_SD = 1, P_TYPE_SD = 2, P_SIZE_SD = 3, P_CNTR_SD = 4, TEXT_SD = 5,
-    P_CMNT_SD = 6, PS_QTY_SD = 7, PS_SCST_SD = 8, PS_CMNT_SD = 9, O_CLRK_SD = 11,
-    O_CMNT_SD = 12, O_ODATE_SD = 13, L_QTY_SD = 14, L_DCNT_SD = 15, L_TAX_SD = 16,
-    L_SHIP_SD = 17, L_SMODE_SD = 18, L_PKEY_SD = 19, L_SKEY_SD = 20, L_SDTE_SD = 21,
-    L_CDTE_SD = 22, L_RDTE_SD = 23, L_RFLG_SD = 24, L_CMNT_SD = 25, C_ADDR_SD = 26,
-    C_NTRG_SD = 27, C_PHNE_SD = 28, C_ABAL_SD = 29, C_MSEG_SD = 30, C_CMNT_SD = 31,
-    S_ADDR_SD = 32, S_NTRG_SD = 33, S_PHNE_SD = 34, S_ABAL_SD = 35, S_CMNT_SD = 36,
-    P_NAME_SD = 37, O_PRIO_SD = 38, O_CKEY_SD = 40, N_CMNT_SD = 41, R_CMNT_SD = 42,
-    O_LCNT_SD = 43, BBB_JNK_SD = 44, BBB_TYPE_SD = 45, BBB_CMNT_SD = 46, BBB_OFFSET_SD = 47
+    P_MFG_SD = 0,
+    P_BRND_SD = 1,
+    P_TYPE_SD = 2,
+    P_SIZE_SD = 3,
+    P_CNTR_SD = 4,
+    TEXT_SD = 5,
+    P_CMNT_SD = 6,
+    PS_QTY_SD = 7,
+    PS_SCST_SD = 8,
+    PS_CMNT_SD = 9,
+    O_CLRK_SD = 11,
+    O_CMNT_SD = 12,
+    O_ODATE_SD = 13,
+    L_QTY_SD = 14,
+    L_DCNT_SD = 15,
+    L_TAX_SD = 16,
+    L_SHIP_SD = 17,
+    L_SMODE_SD = 18,
+    L_PKEY_SD = 19,
+    L_SKEY_SD = 20,
+    L_SDTE_SD = 21,
+    L_CDTE_SD = 22,
+    L_RDTE_SD = 23,
+    L_RFLG_SD = 24,
+    L_CMNT_SD = 25,
+    C_ADDR_SD = 26,
+    C_NTRG_SD = 27,
+    C_PHNE_SD = 28,
+    C_ABAL_SD = 29,
+    C_MSEG_SD = 30,
+    C_CMNT_SD = 31,
+    S_ADDR_SD = 32,
+    S_NTRG_SD = 33,
+    S_PHNE_SD = 34,
+    S_ABAL_SD = 35,
+    S_CMNT_SD = 36,
+    P_NAME_SD = 37,
+    O_PRIO_SD = 38,
+    O_CKEY_SD = 40,
+    N_CMNT_SD = 41,
+    R_CMNT_SD = 42,
+    O_LCNT_SD = 43,
+    BBB_JNK_SD = 44,
+    BBB_TYPE_SD = 45,
+    BBB_CMNT_SD = 46,
+    BBB_OFFSET_SD = 47
 };
 
 static int64_t row_mult[DBG_N_STREAMS]; /* 16807^boundary mod (2^31-1) */
@@ -338,20 +428,13 @@ bool dbg_scale_init(double sf, dbg_scale *out) {
 
 int64_t dbg_job_rows(const dbg_scale *sc, dbg_job job) {
     switch (job) {
-    case DBG_JOB_PART_PSUPP:
-        return sc->n_part;
-    case DBG_JOB_SUPP:
-        return sc->n_supp;
-    case DBG_JOB_CUST:
-        return sc->n_cust;
-    case DBG_JOB_ORDER_LINE:
-        return sc->n_orders;
-    case DBG_JOB_NATION:
-        return 25;
-    case DBG_JOB_REGION:
-        return 5;
-    case DBG_JOB_COUNT:
-        break;
+    case DBG_JOB_PART_PSUPP: return sc->n_part;
+    case DBG_JOB_SUPP: return sc->n_supp;
+    case DBG_JOB_CUST: return sc->n_cust;
+    case DBG_JOB_ORDER_LINE: return sc->n_orders;
+    case DBG_JOB_NATION: return 25;
+    case DBG_JOB_REGION: return 5;
+    case DBG_JOB_COUNT: break;
     }
     return 0;
 }
@@ -391,18 +474,10 @@ static char *noun_phrase(char *p, int64_t *s) {
     const char *form = d_np.words[pick(&d_np, s)];
     for (; *form; form++) {
         switch (*form) {
-        case 'N':
-            p = put_word(p, &d_nouns, s);
-            break;
-        case 'J':
-            p = put_word(p, &d_adjectives, s);
-            break;
-        case 'D':
-            p = put_word(p, &d_adverbs, s);
-            break;
-        case 'A':
-            p = put_word(p, &d_articles, s);
-            break;
+        case 'N': p = put_word(p, &d_nouns, s); break;
+        case 'J': p = put_word(p, &d_adjectives, s); break;
+        case 'D': p = put_word(p, &d_adverbs, s); break;
+        case 'A': p = put_word(p, &d_articles, s); break;
         }
         if (form[1] == ',') {
             *p++ = ',';
@@ -418,15 +493,9 @@ static char *verb_phrase(char *p, int64_t *s) {
     const char *form = d_vp.words[pick(&d_vp, s)];
     for (; *form; form++) {
         switch (*form) {
-        case 'V':
-            p = put_word(p, &d_verbs, s);
-            break;
-        case 'X':
-            p = put_word(p, &d_auxillaries, s);
-            break;
-        case 'D':
-            p = put_word(p, &d_adverbs, s);
-            break;
+        case 'V': p = put_word(p, &d_verbs, s); break;
+        case 'X': p = put_word(p, &d_auxillaries, s); break;
+        case 'D': p = put_word(p, &d_adverbs, s); break;
         }
         *p++ = ' ';
     }
@@ -439,30 +508,24 @@ static size_t sentence(char *buf, int64_t *s) {
     const char *form = d_grammar.words[pick(&d_grammar, s)];
     for (; *form; form++) {
         switch (*form) {
-        case 'V':
-            p = verb_phrase(p, s);
-            break;
-        case 'N':
-            p = noun_phrase(p, s);
-            break;
+        case 'V': p = verb_phrase(p, s); break;
+        case 'N': p = noun_phrase(p, s); break;
         case 'P':
             p = put_word(p, &d_prepositions, s);
             memcpy(p, " the ", 5);
             p = noun_phrase(p + 5, s);
             break;
-        case 'T':
-            p = put_word(p - 1, &d_terminators, s);
-            break;
+        case 'T': p = put_word(p - 1, &d_terminators, s); break;
         }
     }
     return (size_t)(p - buf);
 }
 
-#define SENTENCE_MAX 512       /* slack after a buffer for the last sentence */
-#define HUGE_PAGE (2u << 20)   /* transparent huge page size */
-#define POOL_DRAWS 63888645    /* draws stream 5 makes for the whole pool (measured) */
-#define SYNC_STARTS 4096       /* sentence starts a part records for its predecessor */
-#define SYNC_SLOTS 8192        /* hash slots for them */
+#define SENTENCE_MAX 512     /* slack after a buffer for the last sentence */
+#define HUGE_PAGE (2u << 20) /* transparent huge page size */
+#define POOL_DRAWS 63888645  /* draws stream 5 makes for the whole pool (measured) */
+#define SYNC_STARTS 4096     /* sentence starts a part records for its predecessor */
+#define SYNC_SLOTS 8192      /* hash slots for them */
 #define POOL_PARTS_MAX 8
 
 /*
@@ -602,7 +665,7 @@ static bool pool_parallel(char *pool, uint32_t n_parts) {
     for (uint32_t k = 0; k < n_parts; k++) {
         pool_part *pp = &parts[k];
         pp->seed = rng_skip(streams[TEXT_SD].seed0, (int64_t)POOL_DRAWS / n_parts * k);
-        pp->cap = k == 0                ? TEXT_POOL_SIZE - SENTENCE_MAX
+        pp->cap = k == 0            ? TEXT_POOL_SIZE - SENTENCE_MAX
                   : k + 1 < n_parts ? 2 * share
                                     : share + share / 4;
         pp->buf = k == 0 ? pool : malloc(pp->cap + SENTENCE_MAX);
@@ -834,8 +897,7 @@ void dbg_make_order(const dbg_scale *sc, dbg_rng *rng, const char *pool, int64_t
         int64_t supp_num = unif(&sd[L_SKEY_SD], 0, 3);
         li->suppkey = part_supp(li->partkey, supp_num, sc->n_supp);
         li->extendedprice = retail_price(li->partkey) * li->quantity;
-        o->totalprice +=
-            ((li->extendedprice * (100 - li->discount)) / 100) * (100 + li->tax) / 100;
+        o->totalprice += ((li->extendedprice * (100 - li->discount)) / 100) * (100 + li->tax) / 100;
         int64_t sdate = odate + unif(&sd[L_SDTE_SD], 1, 121);
         int64_t cdate = odate + unif(&sd[L_CDTE_SD], 30, 90);
         int64_t rdate = sdate + unif(&sd[L_RDTE_SD], 1, 30);

@@ -58,17 +58,17 @@ typedef enum dbg_job {
         DBG_JOB_COUNT
 } dbg_job;
 
-#define DBG_N_STREAMS 48     /* dbgen's MAX_STREAM + 1 */
-#define DBG_TEXT_MAX 200     /* longest generated comment + 1 (partsupp: 198) */
-#define DBG_LINES_MAX 7      /* lineitems per order */
+#define DBG_N_STREAMS 48 /* dbgen's MAX_STREAM + 1 */
+#define DBG_TEXT_MAX 200 /* longest generated comment + 1 (partsupp: 198) */
+#define DBG_LINES_MAX 7  /* lineitems per order */
 
 /* Sizes of one generation: derived from the scale factor exactly as dbgen does. */
 typedef struct dbg_scale {
-    int64_t scale;     /* dbgen's integer `scale` (1 for fractional factors) */
-    int64_t n_part;    /* part rows (partsupp has 4 per part) */
-    int64_t n_supp;    /* supplier rows */
-    int64_t n_cust;    /* customer rows */
-    int64_t n_orders;  /* orders rows (lineitem has 1..7 per order) */
+    int64_t scale;    /* dbgen's integer `scale` (1 for fractional factors) */
+    int64_t n_part;   /* part rows (partsupp has 4 per part) */
+    int64_t n_supp;   /* supplier rows */
+    int64_t n_cust;   /* customer rows */
+    int64_t n_orders; /* orders rows (lineitem has 1..7 per order) */
 } dbg_scale;
 
 /* Computes the sizes for scale factor sf; false if sf is not a valid dbgen scale
@@ -104,13 +104,13 @@ typedef struct dbg_str {
 
 typedef struct dbg_part_row {
     int64_t partkey;
-    char name[64];     /* five colours */
+    char name[64]; /* five colours */
     uint32_t name_len;
-    int64_t mfgr;      /* 1..5: "Manufacturer#<mfgr>" */
-    int64_t brand;     /* 11..55: "Brand#<brand>" */
-    dbg_str type;      /* from p_types */
+    int64_t mfgr;  /* 1..5: "Manufacturer#<mfgr>" */
+    int64_t brand; /* 11..55: "Brand#<brand>" */
+    dbg_str type;  /* from p_types */
     int64_t size;
-    dbg_str container; /* from p_cntr */
+    dbg_str container;   /* from p_cntr */
     int64_t retailprice; /* cents */
     dbg_str comment;
     /* the four partsupp rows */
@@ -125,8 +125,8 @@ typedef struct dbg_supp_row {
     char address[48];
     uint32_t address_len;
     int64_t nationkey;
-    char phone[16]; /* 15 characters */
-    int64_t acctbal; /* cents */
+    char phone[16];             /* 15 characters */
+    int64_t acctbal;            /* cents */
     char comment[DBG_TEXT_MAX]; /* copied: the BBB comments patch it */
     uint32_t comment_len;
 } dbg_supp_row;
@@ -151,7 +151,7 @@ typedef struct dbg_line_row {
     int64_t tax;           /* hundredths */
     char returnflag;
     char linestatus;
-    int32_t shipdate;      /* days since 1970-01-01 */
+    int32_t shipdate; /* days since 1970-01-01 */
     int32_t commitdate;
     int32_t receiptdate;
     dbg_str shipinstruct;
@@ -166,7 +166,7 @@ typedef struct dbg_order_row {
     int64_t totalprice; /* cents */
     int32_t orderdate;  /* days since 1970-01-01 */
     dbg_str orderpriority;
-    int64_t clerk;      /* "Clerk#%09d" */
+    int64_t clerk; /* "Clerk#%09d" */
     dbg_str comment;
     int n_lines;
     dbg_line_row lines[DBG_LINES_MAX];

@@ -37,8 +37,8 @@ const char *rt_dbgen_table_name(uint32_t t) { return dbg_table_name((dbg_table)t
 
 /* The tables a job produces: [0] the driving table, [1] the dependent one or -1. */
 static const int job_tables[DBG_JOB_COUNT][2] = {
-    {DBG_PART, DBG_PARTSUPP}, {DBG_SUPPLIER, -1}, {DBG_CUSTOMER, -1},
-    {DBG_ORDERS, DBG_LINEITEM}, {DBG_NATION, -1}, {DBG_REGION, -1}};
+    {DBG_PART, DBG_PARTSUPP},   {DBG_SUPPLIER, -1}, {DBG_CUSTOMER, -1},
+    {DBG_ORDERS, DBG_LINEITEM}, {DBG_NATION, -1},   {DBG_REGION, -1}};
 
 /* ---- column types ------------------------------------------------------------------- */
 
@@ -64,9 +64,9 @@ static const qe_type region_types[] = {I, S, S};
 static const struct {
     const qe_type *types;
     uint32_t n;
-} table_types[DBG_TABLE_COUNT] = {
-    {part_types, 9},     {partsupp_types, 5}, {supplier_types, 7},  {customer_types, 8},
-    {orders_types, 9},   {lineitem_types, 16}, {nation_types, 4},   {region_types, 3}};
+} table_types[DBG_TABLE_COUNT] = {{part_types, 9},     {partsupp_types, 5}, {supplier_types, 7},
+                                  {customer_types, 8}, {orders_types, 9},   {lineitem_types, 16},
+                                  {nation_types, 4},   {region_types, 3}};
 
 uint32_t rt_dbgen_table_types(uint32_t t, const qe_type **types) {
     if (t >= DBG_TABLE_COUNT)
@@ -273,8 +273,8 @@ static rt_batch *next_row(slot *sl, int k, dbg_table t, uint32_t *row) {
             bb->batches = nb;
             bb->cap = cap;
         }
-        bb->cur = rt_batch_create(sl->arena, table_types[t].n, table_types[t].types,
-                                  RT_VECTOR_SIZE);
+        bb->cur =
+            rt_batch_create(sl->arena, table_types[t].n, table_types[t].types, RT_VECTOR_SIZE);
         if (!bb->cur)
             return NULL;
         bb->batches[bb->n++] = bb->cur;
@@ -453,8 +453,8 @@ static bool gen_block(run *rn, int64_t blk, slot *sl) {
             return false;
     }
     /* bytes per driving row, bounded: text never passes these */
-    static const size_t row_max[DBG_JOB_COUNT][2] = {
-        {400, 4 * 320}, {300, 0}, {300, 0}, {300, 7 * 300}, {300, 0}, {300, 0}};
+    static const size_t row_max[DBG_JOB_COUNT][2] = {{400, 4 * 320}, {300, 0}, {300, 0},
+                                                     {300, 7 * 300}, {300, 0}, {300, 0}};
     for (int k = 0; k < 2; k++) {
         if (!rn->columnar && rn->want[k]) {
             sl->text[k].len = 0;
@@ -532,8 +532,7 @@ static bool gen_block(run *rn, int64_t blk, slot *sl) {
                 tp[0] = fmt_code(tp[0], &r, nation);
             break;
         }
-        case DBG_JOB_COUNT:
-            break;
+        case DBG_JOB_COUNT: break;
         }
         dbg_rng_next_row(&rng, rn->job);
     }
@@ -570,8 +569,8 @@ static void *worker_main(void *arg) {
 
 /* What the consumer does with a finished block. */
 typedef struct consumer {
-    FILE *files[2];        /* text: one file per table of the job (NULL: not wanted) */
-    rt_dbgen_sink sink;    /* columnar */
+    FILE *files[2];     /* text: one file per table of the job (NULL: not wanted) */
+    rt_dbgen_sink sink; /* columnar */
     void *sink_ctx;
 } consumer;
 
@@ -668,17 +667,15 @@ static qe_status run_job(run *rn, uint32_t threads, const consumer *cs, rt_error
 qe_status rt_dbgen_check(const qe_dbgen_options *o, rt_error *err) {
     dbg_scale sc;
     if (!dbg_scale_init(o->scale_factor, &sc)) {
-        rt_error_set(err, QE_DATA, "22023", -1, "invalid TPC-H scale factor %g",
-                     o->scale_factor);
+        rt_error_set(err, QE_DATA, "22023", -1, "invalid TPC-H scale factor %g", o->scale_factor);
         rt_error_hint(err, "Use 0.001 to 0.999 (in thousandths) or an integer from 1 to 100000.");
         return QE_DATA;
     }
     if (o->chunks > 1 && (o->chunk < 1 || o->chunk > o->chunks))
-        return rt_error_set(err, QE_DATA, "22023", -1, "chunk %u is not between 1 and %u",
-                            o->chunk, o->chunks);
+        return rt_error_set(err, QE_DATA, "22023", -1, "chunk %u is not between 1 and %u", o->chunk,
+                            o->chunks);
     if (o->tables >= (1u << DBG_TABLE_COUNT))
-        return rt_error_set(err, QE_DATA, "22023", -1, "invalid TPC-H table set 0x%x",
-                            o->tables);
+        return rt_error_set(err, QE_DATA, "22023", -1, "invalid TPC-H table set 0x%x", o->tables);
     return QE_OK;
 }
 

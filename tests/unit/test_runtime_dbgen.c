@@ -50,7 +50,8 @@ static size_t format_value(const rt_vector *v, uint32_t r, char *buf) {
     case QE_TYPE_DECIMAL: {
         int64_t c = ((const int64_t *)v->values)[r];
         return (size_t)sprintf(buf, "%s%lld.%02lld", c < 0 ? "-" : "",
-                               (long long)(c < 0 ? -c : c) / 100, (long long)(c < 0 ? -c : c) % 100);
+                               (long long)(c < 0 ? -c : c) / 100,
+                               (long long)(c < 0 ? -c : c) % 100);
     }
     case QE_TYPE_DATE: {
         rt_value val = {.type = QE_TYPE_DATE, .u.i = ((const int32_t *)v->values)[r]};
@@ -166,11 +167,13 @@ static void test_errors(void **state) {
     static const struct {
         double sf;
         uint32_t chunks, chunk, tables;
-    } bad[] = {{0, 0, 0, 0},    {-1, 0, 0, 0}, {0.0001, 0, 0, 0}, {2.5, 0, 0, 0},
+    } bad[] = {{0, 0, 0, 0},   {-1, 0, 0, 0}, {0.0001, 0, 0, 0}, {2.5, 0, 0, 0},
                {1e6, 0, 0, 0}, {1, 3, 4, 0},  {1, 3, 0, 0},      {1, 0, 0, 0x100}};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        qe_dbgen_options o = {.scale_factor = bad[i].sf, .chunks = bad[i].chunks,
-                              .chunk = bad[i].chunk, .tables = bad[i].tables};
+        qe_dbgen_options o = {.scale_factor = bad[i].sf,
+                              .chunks = bad[i].chunks,
+                              .chunk = bad[i].chunk,
+                              .tables = bad[i].tables};
         rt_error_clear(&err);
         assert_int_equal(rt_dbgen_check(&o, &err), QE_DATA);
         assert_string_equal(err.sqlstate, "22023");
