@@ -223,10 +223,13 @@ qe_status main_exec_dbgen(qe_session *s, const plan_node *call, rt_arena *arena,
         }
         lc.tables[t] = tbl;
     }
-    lc.scratch = rt_arena_create(NULL);
+    /* batches in flight are charged to the session's memory limit; the tables' own
+     * memory is the catalog's */
+    rt_mem_tracker mem = {.limit = s->memory_limit};
+    lc.scratch = rt_arena_create(&mem);
     if (!lc.scratch)
-        return rt_error_nomem(&s->err, NULL);
-    st = rt_dbgen_generate(&o, NULL, load_sink, &lc, &s->err);
+        return rt_error_nomem(&s->err, &mem);
+    st = rt_dbgen_generate(&o, &mem, load_sink, &lc, &s->err);
     rt_arena_destroy(lc.scratch);
     if (st != QE_OK)
         return st;
