@@ -426,9 +426,9 @@ plan_node *fe_bind_call(fe_binder *b, const fe_ast *n) {
     for (uint32_t i = 0; i < args->n; i++) {
         const fe_ast *a = args->items[i];
         if (a->kind == FE_AST_BINARY && a->u.binary.op == PLAN_OP_EQ &&
-            a->u.binary.left->kind == FE_AST_COLUMN_REF) {
-            const fe_ast *ref = a->u.binary.left; /* name = value */
-            if (!ref->u.column_ref.qualifier && !(names[i] = copy_str(b, ref->u.column_ref.name)))
+            a->u.binary.left->kind == FE_AST_COLUMN_REF &&
+            !a->u.binary.left->u.column_ref.qualifier) { /* name = value */
+            if (!(names[i] = copy_str(b, a->u.binary.left->u.column_ref.name)))
                 break;
             a = a->u.binary.right;
         }

@@ -83,15 +83,22 @@ static qe_status dbgen_args(qe_session *s, const plan_node *call, rt_arena *aren
         if (!name && i > 0)
             return rt_error_set(&s->err, QE_DATA, "22023", e->position,
                                 "dbgen takes one positional parameter (sf)");
+        bool *seen = !name || strcmp(name, "sf") == 0 ? &have_sf
+                     : strcmp(name, "chunk") == 0     ? &have_chunk
+                     : strcmp(name, "chunks") == 0    ? &have_chunks
+                                                      : NULL;
+        if (seen && *seen)
+            return rt_error_set(&s->err, QE_DATA, "22023", e->position,
+                                "dbgen parameter \"%s\" is given more than once",
+                                name ? name : "sf");
+        if (seen)
+            *seen = true;
         if (!name || strcmp(name, "sf") == 0) {
             st = arg_number(s, arena, e, "sf", &o->scale_factor);
-            have_sf = true;
         } else if (strcmp(name, "chunk") == 0) {
             st = arg_count(s, arena, e, name, &o->chunk);
-            have_chunk = true;
         } else if (strcmp(name, "chunks") == 0) {
             st = arg_count(s, arena, e, name, &o->chunks);
-            have_chunks = true;
         } else {
             st = rt_error_set(&s->err, QE_DATA, "22023", e->position,
                               "dbgen has no parameter \"%s\"", name);
