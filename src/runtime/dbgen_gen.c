@@ -299,6 +299,8 @@ enum {
 };
 
 static int64_t row_mult[DBG_N_STREAMS]; /* 16807^boundary mod (2^31-1) */
+static uint8_t job_streams[DBG_JOB_COUNT][DBG_N_STREAMS]; /* the streams of each job */
+static int n_job_streams[DBG_JOB_COUNT];
 static char date_text[2600][16];        /* "YYYY-MM-DD" for days since 1992-01-01 */
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static bool init_ok;
@@ -374,6 +376,9 @@ static void init_all(void) {
     }
     for (int i = 0; i < DBG_N_STREAMS; i++)
         row_mult[i] = rng_skip(1, streams[i].boundary);
+    for (int i = 0; i < DBG_N_STREAMS; i++)
+        if (streams[i].job >= 0)
+            job_streams[streams[i].job][n_job_streams[streams[i].job]++] = (uint8_t)i;
     for (int i = 0; i < 2600; i++) {
         int y, m, d;
         civil_from_days(EPOCH_1992 + i, &y, &m, &d);
@@ -449,9 +454,8 @@ void dbg_rng_seek(dbg_rng *rng, dbg_job job, int64_t row) {
 }
 
 void dbg_rng_next_row(dbg_rng *rng, dbg_job job) {
-    for (int i = 0; i < DBG_N_STREAMS; i++) {
-        if (streams[i].job != (int)job)
-            continue;
+    for (int k = 0; k < n_job_streams[job]; k++) {
+        int i = job_streams[job][k];
         rng->row_seed[i] = (rng->row_seed[i] * row_mult[i]) % RNG_MOD;
         rng->seed[i] = rng->row_seed[i];
     }
