@@ -190,112 +190,81 @@ static dist *const all_dists[] = {&d_p_types,      &d_p_cntr,      &d_colors,   
 
 /* ---- streams ------------------------------------------------------------------------ */
 
-/* dbgen's Seed[] table: owner table (job), initial value and per-row boundary. */
+/*
+ * X(name, job, seed0, boundary) -- dbgen's random streams (Seed[] in dbgen, index =
+ * its *_SD constant): the job whose rows draw from it (-1: the text pool), the initial
+ * value, and the draws per row it is moved to after each row.
+ */
+#define STREAM_LIST(X)                                                         \
+    X(P_MFG_SD, DBG_JOB_PART_PSUPP, 1, 1)                                      \
+    X(P_BRND_SD, DBG_JOB_PART_PSUPP, 46831694, 1)                              \
+    X(P_TYPE_SD, DBG_JOB_PART_PSUPP, 1841581359, 1)                            \
+    X(P_SIZE_SD, DBG_JOB_PART_PSUPP, 1193163244, 1)                            \
+    X(P_CNTR_SD, DBG_JOB_PART_PSUPP, 727633698, 1)                             \
+    X(TEXT_SD, -1, 933588178, 1)                                               \
+    X(P_CMNT_SD, DBG_JOB_PART_PSUPP, 804159733, 2)                             \
+    X(PS_QTY_SD, DBG_JOB_PART_PSUPP, 1671059989, 4)                            \
+    X(PS_SCST_SD, DBG_JOB_PART_PSUPP, 1051288424, 4)                           \
+    X(PS_CMNT_SD, DBG_JOB_PART_PSUPP, 1961692154, 8)                           \
+    X(O_SUPP_SD, DBG_JOB_ORDER_LINE, 1227283347, 1)                            \
+    X(O_CLRK_SD, DBG_JOB_ORDER_LINE, 1171034773, 1)                            \
+    X(O_CMNT_SD, DBG_JOB_ORDER_LINE, 276090261, 2)                             \
+    X(O_ODATE_SD, DBG_JOB_ORDER_LINE, 1066728069, 1)                           \
+    X(L_QTY_SD, DBG_JOB_ORDER_LINE, 209208115, 7)                              \
+    X(L_DCNT_SD, DBG_JOB_ORDER_LINE, 554590007, 7)                             \
+    X(L_TAX_SD, DBG_JOB_ORDER_LINE, 721958466, 7)                              \
+    X(L_SHIP_SD, DBG_JOB_ORDER_LINE, 1371272478, 7)                            \
+    X(L_SMODE_SD, DBG_JOB_ORDER_LINE, 675466456, 7)                            \
+    X(L_PKEY_SD, DBG_JOB_ORDER_LINE, 1808217256, 7)                            \
+    X(L_SKEY_SD, DBG_JOB_ORDER_LINE, 2095021727, 7)                            \
+    X(L_SDTE_SD, DBG_JOB_ORDER_LINE, 1769349045, 7)                            \
+    X(L_CDTE_SD, DBG_JOB_ORDER_LINE, 904914315, 7)                             \
+    X(L_RDTE_SD, DBG_JOB_ORDER_LINE, 373135028, 7)                             \
+    X(L_RFLG_SD, DBG_JOB_ORDER_LINE, 717419739, 7)                             \
+    X(L_CMNT_SD, DBG_JOB_ORDER_LINE, 1095462486, 14)                           \
+    X(C_ADDR_SD, DBG_JOB_CUST, 881155353, 9)                                   \
+    X(C_NTRG_SD, DBG_JOB_CUST, 1489529863, 1)                                  \
+    X(C_PHNE_SD, DBG_JOB_CUST, 1521138112, 3)                                  \
+    X(C_ABAL_SD, DBG_JOB_CUST, 298370230, 1)                                   \
+    X(C_MSEG_SD, DBG_JOB_CUST, 1140279430, 1)                                  \
+    X(C_CMNT_SD, DBG_JOB_CUST, 1335826707, 2)                                  \
+    X(S_ADDR_SD, DBG_JOB_SUPP, 706178559, 9)                                   \
+    X(S_NTRG_SD, DBG_JOB_SUPP, 110356601, 1)                                   \
+    X(S_PHNE_SD, DBG_JOB_SUPP, 884434366, 3)                                   \
+    X(S_ABAL_SD, DBG_JOB_SUPP, 962338209, 1)                                   \
+    X(S_CMNT_SD, DBG_JOB_SUPP, 1341315363, 2)                                  \
+    X(P_NAME_SD, DBG_JOB_PART_PSUPP, 709314158, 92)                            \
+    X(O_PRIO_SD, DBG_JOB_ORDER_LINE, 591449447, 1)                             \
+    X(HVAR_SD, DBG_JOB_ORDER_LINE, 431918286, 1)                               \
+    X(O_CKEY_SD, DBG_JOB_ORDER_LINE, 851767375, 1)                             \
+    X(N_CMNT_SD, DBG_JOB_NATION, 606179079, 2)                                 \
+    X(R_CMNT_SD, DBG_JOB_REGION, 1500869201, 2)                                \
+    X(O_LCNT_SD, DBG_JOB_ORDER_LINE, 1434868289, 1)                            \
+    X(BBB_JNK_SD, DBG_JOB_SUPP, 263032577, 1)                                  \
+    X(BBB_TYPE_SD, DBG_JOB_SUPP, 753643799, 1)                                 \
+    X(BBB_CMNT_SD, DBG_JOB_SUPP, 202794285, 1)                                 \
+    X(BBB_OFFSET_SD, DBG_JOB_SUPP, 715851524, 1)
+
+/* stream indexes (dbgen's *_SD) */
+enum {
+#define X_STREAM_ENUM(name, job, seed0, boundary) name,
+    STREAM_LIST(X_STREAM_ENUM)
+#undef X_STREAM_ENUM
+        N_STREAMS
+};
+_Static_assert(N_STREAMS == DBG_N_STREAMS, "48 streams, as in dbgen");
+
+/* One stream: owner job, initial value and per-row boundary. */
 typedef struct stream_def {
     int8_t job;       /* dbg_job, or -1 for the text pool stream */
     int32_t seed0;    /* initial value */
     int32_t boundary; /* draws per row of the job */
 } stream_def;
 
-#define J_PP DBG_JOB_PART_PSUPP
-#define J_OL DBG_JOB_ORDER_LINE
-static const stream_def streams[DBG_N_STREAMS] = {{J_PP, 1, 1},
-                                                  {J_PP, 46831694, 1},
-                                                  {J_PP, 1841581359, 1},
-                                                  {J_PP, 1193163244, 1},
-                                                  {J_PP, 727633698, 1},
-                                                  {-1, 933588178, 1},
-                                                  {J_PP, 804159733, 2},
-                                                  {J_PP, 1671059989, 4},
-                                                  {J_PP, 1051288424, 4},
-                                                  {J_PP, 1961692154, 8},
-                                                  {J_OL, 1227283347, 1},
-                                                  {J_OL, 1171034773, 1},
-                                                  {J_OL, 276090261, 2},
-                                                  {J_OL, 1066728069, 1},
-                                                  {J_OL, 209208115, 7},
-                                                  {J_OL, 554590007, 7},
-                                                  {J_OL, 721958466, 7},
-                                                  {J_OL, 1371272478, 7},
-                                                  {J_OL, 675466456, 7},
-                                                  {J_OL, 1808217256, 7},
-                                                  {J_OL, 2095021727, 7},
-                                                  {J_OL, 1769349045, 7},
-                                                  {J_OL, 904914315, 7},
-                                                  {J_OL, 373135028, 7},
-                                                  {J_OL, 717419739, 7},
-                                                  {J_OL, 1095462486, 14},
-                                                  {DBG_JOB_CUST, 881155353, 9},
-                                                  {DBG_JOB_CUST, 1489529863, 1},
-                                                  {DBG_JOB_CUST, 1521138112, 3},
-                                                  {DBG_JOB_CUST, 298370230, 1},
-                                                  {DBG_JOB_CUST, 1140279430, 1},
-                                                  {DBG_JOB_CUST, 1335826707, 2},
-                                                  {DBG_JOB_SUPP, 706178559, 9},
-                                                  {DBG_JOB_SUPP, 110356601, 1},
-                                                  {DBG_JOB_SUPP, 884434366, 3},
-                                                  {DBG_JOB_SUPP, 962338209, 1},
-                                                  {DBG_JOB_SUPP, 1341315363, 2},
-                                                  {J_PP, 709314158, 92},
-                                                  {J_OL, 591449447, 1},
-                                                  {J_OL, 431918286, 1},
-                                                  {J_OL, 851767375, 1},
-                                                  {DBG_JOB_NATION, 606179079, 2},
-                                                  {DBG_JOB_REGION, 1500869201, 2},
-                                                  {J_OL, 1434868289, 1},
-                                                  {DBG_JOB_SUPP, 263032577, 1},
-                                                  {DBG_JOB_SUPP, 753643799, 1},
-                                                  {DBG_JOB_SUPP, 202794285, 1},
-                                                  {DBG_JOB_SUPP, 715851524, 1}};
-
-/* stream indexes (dbgen's *_SD) */
-enum {
-    P_MFG_SD = 0,
-    P_BRND_SD = 1,
-    P_TYPE_SD = 2,
-    P_SIZE_SD = 3,
-    P_CNTR_SD = 4,
-    TEXT_SD = 5,
-    P_CMNT_SD = 6,
-    PS_QTY_SD = 7,
-    PS_SCST_SD = 8,
-    PS_CMNT_SD = 9,
-    O_CLRK_SD = 11,
-    O_CMNT_SD = 12,
-    O_ODATE_SD = 13,
-    L_QTY_SD = 14,
-    L_DCNT_SD = 15,
-    L_TAX_SD = 16,
-    L_SHIP_SD = 17,
-    L_SMODE_SD = 18,
-    L_PKEY_SD = 19,
-    L_SKEY_SD = 20,
-    L_SDTE_SD = 21,
-    L_CDTE_SD = 22,
-    L_RDTE_SD = 23,
-    L_RFLG_SD = 24,
-    L_CMNT_SD = 25,
-    C_ADDR_SD = 26,
-    C_NTRG_SD = 27,
-    C_PHNE_SD = 28,
-    C_ABAL_SD = 29,
-    C_MSEG_SD = 30,
-    C_CMNT_SD = 31,
-    S_ADDR_SD = 32,
-    S_NTRG_SD = 33,
-    S_PHNE_SD = 34,
-    S_ABAL_SD = 35,
-    S_CMNT_SD = 36,
-    P_NAME_SD = 37,
-    O_PRIO_SD = 38,
-    O_CKEY_SD = 40,
-    N_CMNT_SD = 41,
-    R_CMNT_SD = 42,
-    O_LCNT_SD = 43,
-    BBB_JNK_SD = 44,
-    BBB_TYPE_SD = 45,
-    BBB_CMNT_SD = 46,
-    BBB_OFFSET_SD = 47
+static const stream_def streams[DBG_N_STREAMS] = {
+#define X_STREAM_DEF(name, job, seed0, boundary) {job, seed0, boundary},
+    STREAM_LIST(X_STREAM_DEF)
+#undef X_STREAM_DEF
 };
 
 static int64_t row_mult[DBG_N_STREAMS]; /* 16807^boundary mod (2^31-1) */
