@@ -609,13 +609,15 @@ static qe_status run_job(run *rn, uint32_t threads, const consumer *cs, rt_error
     if ((int64_t)threads > rn->n_blocks)
         threads = (uint32_t)rn->n_blocks;
     rn->window = threads * 2;
-    rn->slots = calloc(rn->window, sizeof(slot));
-    pthread_t *tids = calloc(threads, sizeof(pthread_t));
+    size_t slots_size = sizeof(slot) * rn->window, tids_size = sizeof(pthread_t) * threads;
+    rn->slots = rt_malloc(rn->mem, slots_size);
+    pthread_t *tids = rt_malloc(rn->mem, tids_size);
     if (!rn->slots || !tids) {
-        free(rn->slots);
-        free(tids);
+        rt_free(rn->mem, rn->slots, slots_size);
+        rt_free(rn->mem, tids, tids_size);
         return rt_error_nomem(err, rn->mem);
     }
+    memset(rn->slots, 0, slots_size);
     pthread_mutex_init(&rn->mu, NULL);
     pthread_cond_init(&rn->cv, NULL);
     uint32_t started = 0;
@@ -657,8 +659,8 @@ static qe_status run_job(run *rn, uint32_t threads, const consumer *cs, rt_error
     }
     pthread_cond_destroy(&rn->cv);
     pthread_mutex_destroy(&rn->mu);
-    free(rn->slots);
-    free(tids);
+    rt_free(rn->mem, rn->slots, slots_size);
+    rt_free(rn->mem, tids, tids_size);
     return st;
 }
 
