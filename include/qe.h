@@ -270,7 +270,7 @@ QE_API int qe_value_format(const qe_column_view *col, size_t row, char *buf, siz
  * 7 region (qe_dbgen_table_name).
  */
 typedef struct qe_dbgen_options {
-    double scale_factor; /* SF: 0 < SF < 1 in thousandths, or an integer 1..100000 */
+    double scale_factor; /* SF: 0 < SF < 1 in thousandths, or an integer 1..29999 */
     uint32_t chunks;     /* dbgen -C: split the data into this many chunks (0, 1: none) */
     uint32_t chunk;      /* dbgen -S: which chunk, 1..chunks */
     uint32_t threads;    /* generator threads; 0 = number of cores */

@@ -19,7 +19,7 @@
 
 static void usage(FILE *out) {
     fputs("usage: qe-dbgen [-s SF] [-C n -S i] [-o DIR] [-T TABLE]... [-j N]\n"
-          "  -s SF     scale factor (default 1): 0.001..0.999 or an integer\n"
+          "  -s SF     scale factor (default 1): 0.001..0.999 or an integer up to 29999\n"
           "  -C n      split the data into n chunks; -S i picks chunk i (1..n)\n"
           "  -o DIR    output directory (default .)\n"
           "  -T TABLE  only this table (name or dbgen letter pPSscoOLnrl; repeatable)\n"

@@ -72,7 +72,8 @@ typedef struct dbg_scale {
 } dbg_scale;
 
 /* Computes the sizes for scale factor sf; false if sf is not a valid dbgen scale
- * (0 < sf < 1 with at least a thousandth, or an integer from 1 to 100000). */
+ * (0 < sf < 1 with at least a thousandth, or an integer from 1 to 29999: from 30000 on
+ * dbgen switches two columns to its 64-bit generator, which is not implemented). */
 bool dbg_scale_init(double sf, dbg_scale *out);
 /* Rows of the driving table of a job. */
 int64_t dbg_job_rows(const dbg_scale *sc, dbg_job job);

@@ -670,7 +670,7 @@ qe_status rt_dbgen_check(const qe_dbgen_options *o, rt_error *err) {
     dbg_scale sc;
     if (!dbg_scale_init(o->scale_factor, &sc)) {
         rt_error_set(err, QE_DATA, "22023", -1, "invalid TPC-H scale factor %g", o->scale_factor);
-        rt_error_hint(err, "Use 0.001 to 0.999 (in thousandths) or an integer from 1 to 100000.");
+        rt_error_hint(err, "Use 0.001 to 0.999 (in thousandths) or an integer from 1 to 29999.");
         return QE_DATA;
     }
     if (o->chunks > 1 && (o->chunk < 1 || o->chunk > o->chunks))
