@@ -267,10 +267,10 @@ static const stream_def streams[DBG_N_STREAMS] = {
 #undef X_STREAM_DEF
 };
 
-static int64_t row_mult[DBG_N_STREAMS]; /* 16807^boundary mod (2^31-1) */
+static int64_t row_mult[DBG_N_STREAMS];                   /* 16807^boundary mod (2^31-1) */
 static uint8_t job_streams[DBG_JOB_COUNT][DBG_N_STREAMS]; /* the streams of each job */
 static int n_job_streams[DBG_JOB_COUNT];
-static char date_text[2600][16];        /* "YYYY-MM-DD" for days since 1992-01-01 */
+static char date_text[2600][16]; /* "YYYY-MM-DD" for days since 1992-01-01 */
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static bool init_ok;
 
