@@ -277,6 +277,32 @@ QE_API void qe_result_destroy(qe_result *res);
  */
 QE_API int qe_value_format(const qe_column_view *col, size_t row, char *buf, size_t cap);
 
+/* ---- TPC-H data generator ----------------------------------------------------------- */
+
+/*
+ * Options of qe_dbgen_write (TPC-H dbgen 2.17.3, byte-identical output).  Tables are
+ * numbered 0 part, 1 partsupp, 2 supplier, 3 customer, 4 orders, 5 lineitem, 6 nation,
+ * 7 region (qe_dbgen_table_name).
+ */
+typedef struct qe_dbgen_options {
+    double scale_factor; /* SF: 0 < SF < 1 in thousandths, or an integer 1..29999 */
+    uint32_t chunks;     /* dbgen -C: split the data into this many chunks (0, 1: none) */
+    uint32_t chunk;      /* dbgen -S: which chunk, 1..chunks */
+    uint32_t threads;    /* generator threads; 0 = number of cores */
+    uint32_t tables;     /* bit i set = generate table i; 0 = all eight */
+    const char *dir;     /* output directory (must exist); NULL = "." */
+} qe_dbgen_options;
+
+/* Name of TPC-H table i ("lineitem"), or NULL if i >= 8. */
+QE_API const char *qe_dbgen_table_name(uint32_t i);
+/*
+ * Writes DIR/<table>.tbl for the chosen tables, as dbgen does (with chunks:
+ * <table>.tbl.<chunk>; nation and region are not chunked and come with chunk 1 only).
+ * The output does not depend on threads.  On failure *err_out (if not NULL) receives
+ * an error the caller destroys (22023 for invalid options, 58030 for i/o errors).
+ */
+QE_API qe_status qe_dbgen_write(const qe_dbgen_options *opts, qe_error **err_out);
+
 /* ---- cluster ----------------------------------------------------------------------- */
 
 /*

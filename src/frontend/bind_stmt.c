@@ -416,7 +416,8 @@ plan_node *fe_bind_call(fe_binder *b, const fe_ast *n) {
     const fe_list *args = &f->u.func.args;
     plan_node *p = fe_plan_node(b, PLAN_LOGICAL_CALL, NULL, 0);
     plan_expr **vals = p ? rt_arena_alloc(b->arena, (args->n ? args->n : 1) * sizeof *vals) : NULL;
-    if (!vals || !(p->u.call.name = copy_str(b, f->u.func.name)))
+    char **names = p ? rt_arena_calloc(b->arena, (args->n ? args->n : 1) * sizeof *names) : NULL;
+    if (!vals || !names || !(p->u.call.name = copy_str(b, f->u.func.name)))
         return b->failed ? NULL : fe_bind_oom(b);
     fe_scope scope = b->scope;
     b->scope = (fe_scope){0};
@@ -425,8 +426,12 @@ plan_node *fe_bind_call(fe_binder *b, const fe_ast *n) {
     for (uint32_t i = 0; i < args->n; i++) {
         const fe_ast *a = args->items[i];
         if (a->kind == FE_AST_BINARY && a->u.binary.op == PLAN_OP_EQ &&
-            a->u.binary.left->kind == FE_AST_COLUMN_REF)
-            a = a->u.binary.right; /* name = value */
+            a->u.binary.left->kind == FE_AST_COLUMN_REF &&
+            !a->u.binary.left->u.column_ref.qualifier) { /* name = value */
+            if (!(names[i] = copy_str(b, a->u.binary.left->u.column_ref.name)))
+                break;
+            a = a->u.binary.right;
+        }
         if (!(vals[i] = fe_resolve_null(b, fe_bind_expr(b, a))))
             break;
     }
@@ -435,5 +440,6 @@ plan_node *fe_bind_call(fe_binder *b, const fe_ast *n) {
         return NULL;
     p->u.call.n_args = args->n;
     p->u.call.args = vals;
+    p->u.call.arg_names = names;
     return p;
 }

@@ -342,6 +342,10 @@ static qe_status execute(qe_session *s, qe_stmt *stmt, qe_result **out) {
         return exec_explain(s, stmt, out);
     case PLAN_LOGICAL_SHOW:
         return main_session_show(s, n->u.set.name, out);
+    case PLAN_LOGICAL_CALL:
+        if (strcmp(n->u.call.name, "dbgen") == 0)
+            return main_exec_dbgen(s, n, stmt->arena, out);
+        return exec_query(s, stmt, out); /* refused by the planner */
     default:
         return exec_query(s, stmt, out);
     }

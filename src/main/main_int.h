@@ -98,6 +98,11 @@ qe_status main_session_show(qe_session *s, const char *name, qe_result **out);
 /* The engine's JIT, created on first use. */
 qe_status main_engine_jit(qe_engine *engine, cg_jit **out, rt_error *err);
 
+/* CALL dbgen(sf = SF [, chunk = i, chunks = n]): creates the TPC-H tables that are
+ * absent and appends the generated rows (src/main/dbgen.c).  *out: an empty result. */
+qe_status main_exec_dbgen(qe_session *s, const plan_node *call, rt_arena *arena,
+                          qe_result **out);
+
 /* Runs a physical plan in this process (embedded engine) or on the cluster. */
 qe_status main_run_plan(qe_session *s, const plan_query *q, qe_result *res, rt_error *err);
 

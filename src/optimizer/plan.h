@@ -488,6 +488,8 @@ typedef struct plan_node {
             char *name;
             uint32_t n_args;
             plan_expr **args;      /* constant expressions */
+            char **arg_names;      /* n_args names of `name = value` arguments (lower
+                                      case), NULL entries for positional ones */
         } call;
     } u;
 } plan_node;

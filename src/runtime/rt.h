@@ -489,4 +489,24 @@ qe_status rt_jit_error_at(rt_thread_state *ts, int32_t code, int32_t position);
 #define RT_JIT_ERR_NOMEM 5             /* 53200 out of memory */
 #define RT_JIT_ERR_OVERFLOW_DOUBLE 6   /* 22003 value out of range: overflow */
 
+/* ---- TPC-H data generator (dbgen_*.c) ---------------------------------------------- */
+
+/* Name of TPC-H table t (qe_dbgen_table_name numbering), NULL if t >= 8. */
+const char *rt_dbgen_table_name(uint32_t t);
+/* The generated column types of table t (INTEGER, BIGINT order keys, DECIMAL as cents,
+ * DATE, VARCHAR for all text); returns the column count (0 if t >= 8). */
+uint32_t rt_dbgen_table_types(uint32_t t, const qe_type **types);
+/* Validates options: 22023 for a bad scale factor, chunk or table set. */
+qe_status rt_dbgen_check(const qe_dbgen_options *o, rt_error *err);
+/* Writes the .tbl files (qe_dbgen_write). */
+qe_status rt_dbgen_write_files(const qe_dbgen_options *o, rt_error *err);
+/* Receives generated batches (compact, n_rows <= RT_VECTOR_SIZE, types of
+ * rt_dbgen_table_types), in row order, on the thread that called rt_dbgen_generate;
+ * the batch is valid during the call only. */
+typedef qe_status (*rt_dbgen_sink)(void *ctx, uint32_t table, const rt_batch *b, rt_error *err);
+/* Generates the chosen tables (o->dir ignored) as batches, multi-threaded; the batches
+ * are charged to mem (may be NULL) while in flight. */
+qe_status rt_dbgen_generate(const qe_dbgen_options *o, rt_mem_tracker *mem, rt_dbgen_sink sink,
+                            void *ctx, rt_error *err);
+
 #endif /* QE_RT_H */
