@@ -37,6 +37,18 @@ static qe_status unsupported(chk *c, const char *fmt, ...) {
     return QE_OK;
 }
 
+/* The sources compiled pipelines start at (a whitelist: new kinds are interpreted). */
+static bool source_compiles(plan_phys_kind kind) {
+    switch (kind) {
+    case PLAN_PHYS_SCAN:
+    case PLAN_PHYS_VALUES:
+    case PLAN_PHYS_EXCHANGE_SOURCE:
+    case PLAN_PHYS_AGG_SOURCE:
+    case PLAN_PHYS_SORT_SOURCE: return true;
+    default: return false;
+    }
+}
+
 static qe_status malformed(chk *c, const char *what) {
     return rt_error_set(c->err, QE_INTERNAL, "XX000", -1, "invalid physical plan: %s", what);
 }
@@ -317,8 +329,12 @@ qe_status cg_check_pipeline(const plan_pipeline *p, bool *supported, char *reaso
         if (p->ops[i] == NULL || (p->ops[i]->n_cols > 0 && p->ops[i]->types == NULL))
             return malformed(&c, "missing operator");
     const plan_op *src = p->ops[0];
+    if (src->kind == PLAN_PHYS_CSV_SCAN)
+        return unsupported(&c, "CSV scans are not compiled");
     if ((unsigned)src->kind > PLAN_PHYS_RESULT_SINK || plan_phys_role(src->kind) != 0)
         return malformed(&c, "pipeline does not start with a source");
+    if (!source_compiles(src->kind))
+        return unsupported(&c, "%s sources are not compiled", plan_phys_name(src->kind));
     const qe_type *types = src->types;
     uint32_t n = src->n_cols;
     for (uint32_t i = 1; i + 1 < p->n_ops; i++)

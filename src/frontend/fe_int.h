@@ -372,6 +372,7 @@ struct fe_ast {
             char *name;          /* table name */
             char *alias;         /* NULL if none */
             fe_list col_aliases; /* t(x, y): COLUMN_REF nodes */
+            struct fe_ast *func; /* name(args): a table function call (FUNC), else NULL */
         } table_ref;
         struct {
             fe_join_kind kind;

@@ -13,7 +13,8 @@
  * aggregation over a PARTITIONED input is PARTIAL per task, then a HASH exchange on
  * the group columns into a PARTITIONED FINAL stage (GATHER into a SINGLE stage when
  * there are no groups); ORDER BY, LIMIT and the result need a SINGLE stage (GATHER);
- * INSERT sends its rows ROUND_ROBIN into a PARTITIONED stage of Insert sinks.
+ * INSERT sends its rows ROUND_ROBIN into a PARTITIONED stage of Insert sinks (COPY
+ * FROM too, reading the file with a CsvScan in a SINGLE stage).
  * Invariants codegen and the runtime rely on: AggSink group keys and arguments are
  * COLUMN expressions of its input (a Project computing keys then arguments is put in
  * front), sort keys are COLUMNs, FINAL aggregates read (v, n) column pairs.
@@ -217,6 +218,19 @@ static bool plan_values(phys_builder *pb, const plan_node *n, open_pipe *p) {
     return pipe_start(pb, p, new_stage(pb, PLAN_DIST_SINGLE), op);
 }
 
+/* A table function: read_csv is a CsvScan in a SINGLE stage (the coordinator's file),
+ * ordered so rows come in file order. */
+static bool plan_table_func(phys_builder *pb, const plan_node *n, open_pipe *p) {
+    plan_op *op = new_op(pb, PLAN_PHYS_CSV_SCAN, n->n_cols, n->types);
+    if (!op)
+        return false;
+    op->u.csv_scan.csv = n->u.table_func.csv;
+    if (!pipe_start(pb, p, new_stage(pb, PLAN_DIST_SINGLE), op))
+        return false;
+    p->ordered = true;
+    return true;
+}
+
 static bool plan_filter(phys_builder *pb, const plan_node *n, open_pipe *p) {
     plan_op *op = new_op(pb, PLAN_PHYS_FILTER, p->n_cols, p->types);
     if (!op)
@@ -408,6 +422,7 @@ static bool plan_rows(phys_builder *pb, const plan_node *n, open_pipe *p, bool k
     switch (n->kind) {
     case PLAN_LOGICAL_GET: return plan_get(pb, n, p);
     case PLAN_LOGICAL_VALUES: return plan_values(pb, n, p);
+    case PLAN_LOGICAL_TABLE_FUNCTION: return plan_table_func(pb, n, p);
     default: break;
     }
     if (!n->child || !plan_rows(pb, n->child, p, false))
@@ -451,7 +466,7 @@ static bool plan_insert(phys_builder *pb, const plan_node *n, plan_query *q) {
     plan_op *sink = new_op(pb, PLAN_PHYS_INSERT_SINK, p.n_cols, p.types);
     if (!sink)
         return false;
-    sink->u.insert.table = n->u.insert.table;
+    sink->u.insert.table = n->kind == PLAN_LOGICAL_COPY ? n->u.copy.table : n->u.insert.table;
     q->is_insert = true;
     return pipe_close(pb, &p, sink);
 }
@@ -488,7 +503,6 @@ static const char *refuse_node(const plan_node *n) {
         break;
     case PLAN_LOGICAL_DELETE: return "DELETE is not supported yet";
     case PLAN_LOGICAL_UPDATE: return "UPDATE is not supported yet";
-    case PLAN_LOGICAL_COPY: return "COPY is not supported yet";
     case PLAN_LOGICAL_CALL: return "CALL is not supported yet";
     case PLAN_LOGICAL_CREATE_VIEW: return "CREATE VIEW is not supported by the executor yet";
     case PLAN_LOGICAL_DROP_VIEW: return "DROP VIEW is not supported by the executor yet";
@@ -534,6 +548,12 @@ qe_status opt_physical(rt_arena *arena, const plan_node *logical, plan_query **o
         return rt_error_set(err, QE_NOMEM, "53200", -1, "out of memory");
     switch (logical ? logical->kind : PLAN_LOGICAL_EXPLAIN) {
     case PLAN_LOGICAL_INSERT: plan_insert(&pb, logical, q); break;
+    case PLAN_LOGICAL_COPY: /* FROM: an insert of the file's rows; TO: the rows written */
+        if (logical->u.copy.to)
+            plan_select(&pb, logical->child, q);
+        else
+            plan_insert(&pb, logical, q);
+        break;
     case PLAN_LOGICAL_CREATE_TABLE:
     case PLAN_LOGICAL_DROP_TABLE:
     case PLAN_LOGICAL_SET:

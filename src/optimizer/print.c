@@ -463,6 +463,23 @@ static void print_copy(rt_strbuf *sb, const plan_node *n) {
     }
 }
 
+/* A CSV file and its dialect: 'path'; delim '|', header, ... */
+static void print_csv(rt_strbuf *sb, const plan_csv *csv) {
+    print_string(sb, csv->path, (uint32_t)strlen(csv->path));
+    char d[2] = {csv->delim, 0}, q[2] = {csv->quote, 0}, e[2] = {csv->escape, 0};
+    rt_strbuf_puts(sb, "; delim ");
+    print_string(sb, d, 1);
+    rt_strbuf_puts(sb, ", quote ");
+    print_string(sb, q, csv->quote ? 1 : 0);
+    rt_strbuf_puts(sb, ", escape ");
+    print_string(sb, e, csv->escape ? 1 : 0);
+    rt_strbuf_puts(sb, csv->header ? ", header" : "");
+    if (csv->null_str && *csv->null_str) {
+        rt_strbuf_puts(sb, ", null ");
+        print_string(sb, csv->null_str, (uint32_t)strlen(csv->null_str));
+    }
+}
+
 static void print_dml(rt_strbuf *sb, const plan_node *n) {
     rt_strbuf_puts(sb, n->u.dml.table);
     for (uint32_t i = 0; i < n->u.dml.n_set; i++) {
@@ -505,6 +522,10 @@ static void print_relational_params(rt_strbuf *sb, const plan_node *n) {
     case PLAN_LOGICAL_COPY: print_copy(sb, n); break;
     case PLAN_LOGICAL_SHOW: rt_strbuf_puts(sb, n->u.set.name); break;
     case PLAN_LOGICAL_TRANSACTION: rt_strbuf_puts(sb, plan_txn_name(n->u.transaction.kind)); break;
+    case PLAN_LOGICAL_TABLE_FUNCTION:
+        rt_strbuf_printf(sb, "%s: ", n->u.table_func.name);
+        print_csv(sb, n->u.table_func.csv);
+        break;
     case PLAN_LOGICAL_CALL:
         rt_strbuf_printf(sb, "%s(", n->u.call.name);
         print_expr_list(sb, n->u.call.args, n->u.call.n_args);
@@ -735,6 +756,7 @@ static void print_phys_params(rt_strbuf *sb, const plan_query *q, const plan_op 
         print_exchange_kind(sb, q, op->u.exchange_sink.exchange_id);
         break;
     case PLAN_PHYS_INSERT_SINK: rt_strbuf_puts(sb, op->u.insert.table); break;
+    case PLAN_PHYS_CSV_SCAN: print_csv(sb, op->u.csv_scan.csv); break;
     case PLAN_PHYS_RESULT_SINK:
         for (uint32_t i = 0; i < op->n_cols; i++)
             rt_strbuf_printf(sb, "%s%s", i ? ", " : "",

@@ -260,6 +260,44 @@ uint32_t rt_catalog_table_names(rt_catalog *cat, const char **names, uint32_t ca
  * with respect to other appends (tables have a lock). */
 qe_status rt_table_append(rt_catalog *cat, rt_table *t, const rt_batch *b, rt_error *err);
 
+/* ---- CSV files (csv_*.c) -------------------------------------------------------------- */
+
+struct plan_csv;
+
+/* The default dialect: ',' quote '"' escape '"', no header, NULL as the empty
+ * unquoted field.  path and the rest are left as they are. */
+void rt_csv_defaults(struct plan_csv *csv);
+
+/* Bits of rt_csv_set_option's *given: options written explicitly. */
+#define RT_CSV_GIVEN_DELIM 1u
+#define RT_CSV_GIVEN_QUOTE 2u
+#define RT_CSV_GIVEN_HEADER 4u
+#define RT_CSV_GIVEN_ESCAPE 8u
+
+/* Applies one COPY/read_csv option (name lower case; value as text, NULL for a bare
+ * option) to csv; strings are copied into arena; *given collects RT_CSV_GIVEN_*.
+ * Errors: 42601 unknown option, 22023 bad value, 0A000 options not supported yet. */
+qe_status rt_csv_set_option(struct plan_csv *csv, rt_arena *arena, const char *name,
+                            const char *value, uint32_t *given, rt_error *err);
+
+/* read_csv's sniffer: reads a sample of csv->path and decides what `given` leaves
+ * open (delimiter, quote, header), then the columns: names (from the header or
+ * column0, column1, ...) and types (BOOLEAN, BIGINT, DOUBLE, VARCHAR and whatever
+ * else VARCHAR casts to that the candidates list names).  Results in arena. */
+qe_status rt_csv_sniff(struct plan_csv *csv, uint32_t given, rt_arena *arena, uint32_t *n_cols,
+                       char ***names, qe_type **types, rt_error *err);
+
+/* A CSV file being written (COPY TO). */
+typedef struct rt_csv_writer rt_csv_writer;
+/* Creates/truncates csv->path and writes the header line if csv->header (names:
+ * n_cols column names).  58P01/58030 if the file cannot be opened. */
+qe_status rt_csv_writer_open(const struct plan_csv *csv, uint32_t n_cols, char *const *names,
+                             rt_csv_writer **out, rt_error *err);
+/* Appends the active rows of b (n_cols columns), quoting where needed. */
+qe_status rt_csv_writer_write(rt_csv_writer *w, const rt_batch *b, rt_error *err);
+/* Flushes and closes (58030 on a write error); accepts NULL.  Frees w. */
+qe_status rt_csv_writer_close(rt_csv_writer *w, rt_error *err);
+
 /* ---- exchanges ---------------------------------------------------------------------- */
 
 /*

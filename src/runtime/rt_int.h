@@ -13,6 +13,7 @@
 #include "rt.h"
 
 #include <pthread.h>
+#include <stdio.h>
 
 /* ---- bitmaps (LSB-first, 1 = valid) ---------------------------------------------------- */
 
@@ -257,6 +258,49 @@ struct rt_sink_ops {
 
 extern const rt_source_ops rt_scan_source, rt_values_source, rt_exchange_source;
 extern const rt_source_ops rt_agg_source, rt_sort_source;
+extern const rt_source_ops rt_csv_source; /* CSV_SCAN (csv_read.c) */
+
+/* ---- CSV records (csv_read.c) ----------------------------------------------------------- */
+
+/* One field of the current record: bytes text[off, off + len) after unquoting. */
+typedef struct rt_csv_field {
+    uint32_t off;  /* offset into rt_csv_reader.text */
+    uint32_t len;  /* bytes */
+    bool quoted;   /* written in quotes (never NULL then) */
+} rt_csv_field;
+
+/* A CSV file read record by record, in blocks.  Not thread-safe. */
+typedef struct rt_csv_reader {
+    FILE *f;
+    const plan_csv *csv;   /* dialect and path (borrowed) */
+    rt_mem_tracker *mem;   /* charged for the buffers; may be NULL */
+    char *buf;             /* block buffer (CSV_BLOCK bytes) */
+    size_t buf_len;        /* bytes in buf */
+    size_t buf_pos;        /* next byte to parse */
+    bool eof;              /* the file has no more bytes */
+    int io_error;          /* errno of a failed read, 0 if none */
+    uint64_t line;         /* 1-based line number of the next byte */
+    uint64_t rec_line;     /* line where the current record starts */
+    char *text;            /* the current record's unquoted field bytes */
+    size_t text_len, text_cap;
+    rt_csv_field *fields;  /* the current record's fields */
+    uint32_t n_fields, fields_cap;
+} rt_csv_reader;
+
+/* Opens csv->path (58P01 if missing).  Close with rt_csv_reader_close. */
+qe_status rt_csv_reader_open(rt_csv_reader *r, const plan_csv *csv, rt_mem_tracker *mem,
+                             rt_error *err);
+void rt_csv_reader_close(rt_csv_reader *r); /* accepts a zeroed or closed reader */
+/* Reads the next record into r->fields/text; *got false at the end of the file.
+ * Errors: 22P04 unterminated quoted field, 58030 read error, 53200. */
+qe_status rt_csv_read_record(rt_csv_reader *r, bool *got, rt_error *err);
+/* True if the field reads as NULL (unquoted and equal to the NULL string). */
+bool rt_csv_field_is_null(const rt_csv_reader *r, const rt_csv_field *f);
+/* Converts the current record into row `row` of b (b->n_cols columns of the target
+ * types; strings in arena).  22P04 for a wrong field count, the cast's error (with a
+ * "line, column" detail) for a bad value. */
+qe_status rt_csv_record_to_row(const rt_csv_reader *r, rt_batch *b, uint32_t row, rt_arena *arena,
+                               rt_error *err);
 extern const rt_sink_ops rt_agg_sink, rt_sort_sink, rt_exchange_sink, rt_insert_sink,
     rt_result_sink_ops;
 
