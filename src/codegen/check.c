@@ -329,9 +329,7 @@ qe_status cg_check_pipeline(const plan_pipeline *p, bool *supported, char *reaso
         if (p->ops[i] == NULL || (p->ops[i]->n_cols > 0 && p->ops[i]->types == NULL))
             return malformed(&c, "missing operator");
     const plan_op *src = p->ops[0];
-    if (src->kind == PLAN_PHYS_CSV_SCAN)
-        return unsupported(&c, "CSV scans are not compiled");
-    if ((unsigned)src->kind > PLAN_PHYS_RESULT_SINK || plan_phys_role(src->kind) != 0)
+    if (plan_phys_role(src->kind) != 0)
         return malformed(&c, "pipeline does not start with a source");
     if (!source_compiles(src->kind))
         return unsupported(&c, "%s sources are not compiled", plan_phys_name(src->kind));

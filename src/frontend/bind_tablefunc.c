@@ -3,7 +3,7 @@
  *
  * A table function call `name(args)` binds to a TABLE_FUNCTION leaf whose output
  * schema is decided here: read_csv sniffs the file (rt_csv_sniff) unless options fix
- * the dialect.  Arguments are constant expressions: the first positional one is the
+ * the dialect; range/generate_series compute their row count.  Arguments are constant expressions: the first positional one is the
  * path, the others are `name = value`.  COPY t FROM 'file' binds to an INSERT-like
  * COPY node over a Project (every table column, NULL for unlisted ones) over a
  * TABLE_FUNCTION reading the listed columns with the table's types; COPY ... TO keeps
@@ -112,12 +112,73 @@ static plan_node *bind_read_csv(fe_binder *b, const fe_ast *f) {
     return p;
 }
 
+/* A constant BIGINT argument of range/generate_series; false on error (recorded). */
+static bool int_arg(fe_binder *b, const fe_ast *a, int64_t *out) {
+    fe_scope scope = b->scope;
+    fe_bind_mode mode = b->mode;
+    const char *clause = b->clause;
+    b->scope = (fe_scope){0};
+    b->mode = FE_BIND_BASE;
+    b->clause = "table function arguments";
+    plan_expr *e = fe_resolve_null(b, fe_bind_expr(b, a));
+    b->scope = scope;
+    b->mode = mode;
+    b->clause = clause;
+    if (!e)
+        return false;
+    if (e->type != QE_TYPE_BIGINT && e->type != QE_TYPE_NULL) {
+        if (!rt_type_is_integer(e->type))
+            return fe_bind_error(b, QE_BIND, "42883", a->pos,
+                                 "table function arguments must be integers, not %s",
+                                 rt_type_pg_name(e->type)),
+                   false;
+        if (!(e = opt_expr_cast(b->arena, e, QE_TYPE_BIGINT, a->pos)))
+            return fe_bind_oom(b), false;
+    }
+    rt_value v;
+    if (rt_eval_const(b->arena, e, &v, b->err) != QE_OK)
+        return b->failed = true, false;
+    if (v.is_null)
+        return fe_bind_error(b, QE_BIND, "22004", a->pos, "table function argument is NULL"),
+               false;
+    *out = v.u.i;
+    return true;
+}
+
+/* range([start,] stop [, step]) (stop excluded) and generate_series(start, stop [, step])
+ * (stop included): one BIGINT column named after the function. */
+static plan_node *bind_range(fe_binder *b, const fe_ast *f, bool inclusive) {
+    const fe_list *args = &f->u.func.args;
+    int64_t v[3] = {0, 0, 1};
+    if (args->n < 1 || args->n > 3)
+        return fe_bind_error(b, QE_BIND, "42883", f->pos,
+                             "function %s takes one to three integer arguments", f->u.func.name);
+    uint32_t first = args->n == 1 ? 1 : 0;
+    for (uint32_t i = 0; i < args->n; i++)
+        if (!int_arg(b, args->items[i], &v[first + i]))
+            return NULL;
+    if (v[2] == 0)
+        return fe_bind_error(b, QE_BIND, "22023", f->pos, "step size cannot equal zero");
+    __int128 span = (__int128)v[1] - v[0] + (inclusive ? (v[2] > 0 ? 1 : -1) : 0);
+    __int128 n = (span > 0) == (v[2] > 0) && span != 0 ? (span + v[2] - (v[2] > 0 ? 1 : -1)) / v[2]
+                                                         : 0;
+    plan_node *p = fe_plan_node(b, PLAN_LOGICAL_TABLE_FUNCTION, NULL, 1);
+    if (!p || !(p->u.table_func.name = rt_arena_strdup(b->arena, f->u.func.name)))
+        return b->failed ? NULL : fe_bind_oom(b);
+    p->types[0] = QE_TYPE_BIGINT;
+    p->names[0] = p->u.table_func.name;
+    p->u.table_func.range = (plan_range){.start = v[0], .step = v[2], .count = (uint64_t)n};
+    return p;
+}
+
 fe_item *fe_bind_table_func(fe_binder *b, const fe_ast *ref) {
     const fe_ast *f = ref->u.table_ref.func;
     const char *name = f->u.func.name;
     plan_node *p = NULL;
     if (strcmp(name, "read_csv") == 0 || strcmp(name, "read_csv_auto") == 0)
         p = bind_read_csv(b, f);
+    else if (strcmp(name, "range") == 0 || strcmp(name, "generate_series") == 0)
+        p = bind_range(b, f, name[0] == 'g');
     else
         return fe_bind_error(b, QE_BIND, "42883", ref->pos, "table function %s does not exist",
                              name);

@@ -219,12 +219,16 @@ static bool plan_values(phys_builder *pb, const plan_node *n, open_pipe *p) {
 }
 
 /* A table function: read_csv is a CsvScan in a SINGLE stage (the coordinator's file),
- * ordered so rows come in file order. */
+ * ordered so rows come in file order; range/generate_series a Range source there. */
 static bool plan_table_func(phys_builder *pb, const plan_node *n, open_pipe *p) {
-    plan_op *op = new_op(pb, PLAN_PHYS_CSV_SCAN, n->n_cols, n->types);
+    bool csv = n->u.table_func.csv != NULL;
+    plan_op *op = new_op(pb, csv ? PLAN_PHYS_CSV_SCAN : PLAN_PHYS_RANGE, n->n_cols, n->types);
     if (!op)
         return false;
-    op->u.csv_scan.csv = n->u.table_func.csv;
+    if (csv)
+        op->u.csv_scan.csv = n->u.table_func.csv;
+    else
+        op->u.range = n->u.table_func.range;
     if (!pipe_start(pb, p, new_stage(pb, PLAN_DIST_SINGLE), op))
         return false;
     p->ordered = true;

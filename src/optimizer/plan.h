@@ -253,7 +253,7 @@ typedef struct plan_sort_key {
     X(SHOW, "Show")                 /* u.set (value NULL) */                   \
     X(TRANSACTION, "Transaction")                                              \
     X(CALL, "Call")                                                            \
-    X(TABLE_FUNCTION, "TableFunction") /* u.table_func: read_csv(...) */
+    X(TABLE_FUNCTION, "TableFunction") /* u.table_func: read_csv, range, ... */
 
 typedef enum plan_logical_kind {
 #define PLAN_X_ENUM(name, text) PLAN_LOGICAL_##name,
@@ -351,6 +351,13 @@ typedef struct plan_csv {
     char *context;    /* error context ("COPY t"); NULL: "read_csv" */
     char **col_names; /* n_cols column names (messages, COPY TO header); may be NULL */
 } plan_csv;
+
+/* The rows of range()/generate_series(): start + i * step for i in [0, count). */
+typedef struct plan_range {
+    int64_t start;
+    int64_t step;   /* never 0 */
+    uint64_t count; /* number of rows */
+} plan_range;
 
 /*
  * A logical operator.  Every node has an output schema (n_cols, types, names);
@@ -485,9 +492,10 @@ typedef struct plan_node {
             plan_expr **args;      /* constant expressions */
         } call;
         struct {
-            char *name;            /* "read_csv" */
+            char *name;            /* "read_csv", "range", "generate_series" */
             plan_csv *csv;         /* read_csv: the file and its dialect; the node's
-                                      schema is the file's columns */
+                                      schema is the file's columns; else NULL */
+            plan_range range;      /* range/generate_series: one BIGINT column */
         } table_func;              /* leaf */
     } u;
 } plan_node;
@@ -509,7 +517,8 @@ typedef struct plan_node {
     X(EXCHANGE_SINK, "ExchangeSink", 2)                                        \
     X(INSERT_SINK, "Insert", 2)                                                \
     X(RESULT_SINK, "Result", 2)                                                \
-    X(CSV_SCAN, "CsvScan", 0)
+    X(CSV_SCAN, "CsvScan", 0)                                                  \
+    X(RANGE, "Range", 0)
 
 typedef enum plan_phys_kind {
 #define PLAN_X_ENUM(name, text, role) PLAN_PHYS_##name,
@@ -590,6 +599,7 @@ typedef struct plan_op {
         struct {
             plan_csv *csv;         /* fields parsed into n_cols columns of types */
         } csv_scan;                /* SINGLE stage: reads the coordinator's file */
+        plan_range range;          /* RANGE: one BIGINT column */
     } u;
 } plan_op;
 

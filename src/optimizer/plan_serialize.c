@@ -224,6 +224,11 @@ static void write_op_fields(pw *w, const plan_op *op) {
         break;
     case PLAN_PHYS_INSERT_SINK: pw_str(w, op->u.insert.table); break;
     case PLAN_PHYS_CSV_SCAN: write_csv(w, op->u.csv_scan.csv, op->n_cols); break;
+    case PLAN_PHYS_RANGE:
+        pw_u64(w, (uint64_t)op->u.range.start);
+        pw_u64(w, (uint64_t)op->u.range.step);
+        pw_u64(w, op->u.range.count);
+        break;
     case PLAN_PHYS_RESULT_SINK:
         for (uint32_t i = 0; i < op->n_cols; i++)
             pw_str(w, op->u.result.names ? op->u.result.names[i] : NULL);
@@ -604,6 +609,13 @@ static void read_op_fields(pr *r, plan_op *op, uint32_t n_input) {
         break;
     case PLAN_PHYS_INSERT_SINK: op->u.insert.table = pr_str(r, false); break;
     case PLAN_PHYS_CSV_SCAN: op->u.csv_scan.csv = read_csv(r, op->n_cols); break;
+    case PLAN_PHYS_RANGE:
+        op->u.range.start = (int64_t)pr_u64(r);
+        op->u.range.step = (int64_t)pr_u64(r);
+        op->u.range.count = pr_u64(r);
+        if (!r->why && (op->u.range.step == 0 || op->n_cols != 1 || op->types[0] != QE_TYPE_BIGINT))
+            pr_fail(r, "invalid range");
+        break;
     case PLAN_PHYS_RESULT_SINK:
         op->u.result.names = pr_alloc(r, op->n_cols, sizeof(char *));
         for (uint32_t i = 0; i < op->n_cols && !r->why; i++)

@@ -480,6 +480,11 @@ static void print_csv(rt_strbuf *sb, const plan_csv *csv) {
     }
 }
 
+static void print_range(rt_strbuf *sb, const plan_range *r) {
+    rt_strbuf_printf(sb, "start %lld, step %lld, count %llu", (long long)r->start,
+                     (long long)r->step, (unsigned long long)r->count);
+}
+
 static void print_dml(rt_strbuf *sb, const plan_node *n) {
     rt_strbuf_puts(sb, n->u.dml.table);
     for (uint32_t i = 0; i < n->u.dml.n_set; i++) {
@@ -524,7 +529,10 @@ static void print_relational_params(rt_strbuf *sb, const plan_node *n) {
     case PLAN_LOGICAL_TRANSACTION: rt_strbuf_puts(sb, plan_txn_name(n->u.transaction.kind)); break;
     case PLAN_LOGICAL_TABLE_FUNCTION:
         rt_strbuf_printf(sb, "%s: ", n->u.table_func.name);
-        print_csv(sb, n->u.table_func.csv);
+        if (n->u.table_func.csv)
+            print_csv(sb, n->u.table_func.csv);
+        else
+            print_range(sb, &n->u.table_func.range);
         break;
     case PLAN_LOGICAL_CALL:
         rt_strbuf_printf(sb, "%s(", n->u.call.name);
@@ -757,6 +765,7 @@ static void print_phys_params(rt_strbuf *sb, const plan_query *q, const plan_op 
         break;
     case PLAN_PHYS_INSERT_SINK: rt_strbuf_puts(sb, op->u.insert.table); break;
     case PLAN_PHYS_CSV_SCAN: print_csv(sb, op->u.csv_scan.csv); break;
+    case PLAN_PHYS_RANGE: print_range(sb, &op->u.range); break;
     case PLAN_PHYS_RESULT_SINK:
         for (uint32_t i = 0; i < op->n_cols; i++)
             rt_strbuf_printf(sb, "%s%s", i ? ", " : "",

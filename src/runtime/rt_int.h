@@ -258,7 +258,8 @@ struct rt_sink_ops {
 
 extern const rt_source_ops rt_scan_source, rt_values_source, rt_exchange_source;
 extern const rt_source_ops rt_agg_source, rt_sort_source;
-extern const rt_source_ops rt_csv_source; /* CSV_SCAN (csv_read.c) */
+extern const rt_source_ops rt_csv_source;   /* CSV_SCAN (csv_read.c) */
+extern const rt_source_ops rt_range_source; /* RANGE (source.c) */
 
 /* ---- CSV records (csv_read.c) ----------------------------------------------------------- */
 
