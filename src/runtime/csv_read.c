@@ -22,7 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CSV_BLOCK (1u << 20) /* bytes read from the file at a time */
+#define CSV_BLOCK (1u << 20)       /* bytes read from the file at a time */
+#define CSV_MAX_RECORD (64u << 20) /* longest record (bytes of field text) */
 
 /* ---- the record reader ------------------------------------------------------------- */
 
@@ -59,6 +60,7 @@ static bool refill(rt_csv_reader *r) {
         return false;
     r->buf_len = fread(r->buf, 1, CSV_BLOCK, r->f);
     r->buf_pos = 0;
+    r->bytes_read += r->buf_len;
     if (r->buf_len < CSV_BLOCK) {
         r->eof = true;
         r->io_error = ferror(r->f) ? (errno ? errno : EIO) : 0;
@@ -78,9 +80,12 @@ static inline int rd_peek(rt_csv_reader *r) {
     return (unsigned char)r->buf[r->buf_pos];
 }
 
-/* Appends one byte to the record text; false on out-of-memory. */
+/* Appends one byte to the record text; false on out-of-memory or a record over
+ * CSV_MAX_RECORD (r->too_long). */
 static inline bool put_byte(rt_csv_reader *r, int ch) {
     if (r->text_len == r->text_cap) {
+        if (r->text_cap >= CSV_MAX_RECORD)
+            return r->too_long = true, false;
         size_t cap = r->text_cap ? r->text_cap * 2 : 4096;
         char *p = rt_realloc(r->mem, r->text, r->text_cap, cap);
         if (!p)
@@ -147,6 +152,17 @@ static bool quoted_byte(rt_csv_reader *r, int ch, bool *in_quotes) {
     return put_byte(r, ch);
 }
 
+/* 54000 for a record over CSV_MAX_RECORD, else out of memory. */
+static qe_status record_failed(rt_csv_reader *r, rt_error *err) {
+    if (!r->too_long)
+        return rt_error_nomem(err, r->mem);
+    char where[600];
+    detail_prefix(r, where, sizeof where);
+    rt_error_set(err, QE_DATA, "54000", -1, "CSV record is longer than %u MB", CSV_MAX_RECORD >> 20);
+    rt_error_detail(err, "%s", where);
+    return QE_DATA;
+}
+
 qe_status rt_csv_read_record(rt_csv_reader *r, bool *got, rt_error *err) {
     const plan_csv *c = r->csv;
     int q = c->quote ? (unsigned char)c->quote : -2, d = (unsigned char)c->delim;
@@ -158,7 +174,7 @@ qe_status rt_csv_read_record(rt_csv_reader *r, bool *got, rt_error *err) {
     if (ch == EOF)
         return r->io_error ? read_failed(r, err) : QE_OK;
     if (!field_begin(r))
-        return rt_error_nomem(err, r->mem);
+        return record_failed(r, err);
     bool in_quotes = false, ok = true;
     for (;; ch = rd_getc(r)) {
         if (ch == EOF) {
@@ -190,7 +206,7 @@ qe_status rt_csv_read_record(rt_csv_reader *r, bool *got, rt_error *err) {
             ok = put_byte(r, ch);
         }
         if (!ok)
-            return rt_error_nomem(err, r->mem);
+            return record_failed(r, err);
     }
     field_end(r);
     *got = true;

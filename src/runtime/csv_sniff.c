@@ -2,7 +2,7 @@
  * csv_sniff.c -- read_csv's dialect and type detection over a sample of the file.
  *
  * Dialect: every candidate delimiter (',', '|', ';', tab; or the given one) reads the
- * first SNIFF_ROWS records; the winner has the most records with the field count of
+ * first SNIFF_ROWS records (fewer past SNIFF_BYTES of the file); the winner has the most records with the field count of
  * the first one, then the most columns.  A last column empty on every sampled record
  * is dbgen's trailing delimiter and is dropped.  Types: per column the first
  * candidate (BOOLEAN, BIGINT, DOUBLE, DATE, TIMESTAMP, VARCHAR -- those the runtime
@@ -16,7 +16,8 @@
 #include <string.h>
 #include <strings.h>
 
-#define SNIFF_ROWS 2048 /* records sampled */
+#define SNIFF_ROWS 2048           /* records sampled */
+#define SNIFF_BYTES (8u << 20)    /* ... or fewer once this much has been read */
 
 /* The sampled records: fields as arena strings (NULL = the NULL string). */
 typedef struct sample {
@@ -36,7 +37,8 @@ static qe_status read_sample(const plan_csv *csv, rt_arena *arena, sample *s, rt
     s->n_fields = rt_arena_alloc(arena, SNIFF_ROWS * sizeof *s->n_fields);
     s->fields = rt_arena_alloc(arena, SNIFF_ROWS * sizeof *s->fields);
     bool got = true;
-    while (st == QE_OK && s->n_fields && s->fields && s->n_rows < SNIFF_ROWS) {
+    while (st == QE_OK && s->n_fields && s->fields && s->n_rows < SNIFF_ROWS &&
+           (s->n_rows == 0 || r.bytes_read <= SNIFF_BYTES)) {
         if ((st = rt_csv_read_record(&r, &got, err)) != QE_OK || !got)
             break;
         if (r.n_fields == 1 && r.fields[0].len == 0 && !r.fields[0].quoted)

@@ -280,6 +280,8 @@ typedef struct rt_csv_reader {
     size_t buf_pos;        /* next byte to parse */
     bool eof;              /* the file has no more bytes */
     int io_error;          /* errno of a failed read, 0 if none */
+    bool too_long;         /* the current record passed the length limit */
+    uint64_t bytes_read;   /* bytes read from the file so far */
     uint64_t line;         /* 1-based line number of the next byte */
     uint64_t rec_line;     /* line where the current record starts */
     char *text;            /* the current record's unquoted field bytes */

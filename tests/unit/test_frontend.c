@@ -276,8 +276,6 @@ static void test_parse_unsupported(void **state) {
     fixture *f = *state;
     expect_error(f, "SELECT * FROM t, LATERAL (SELECT 1) s", "0A000", 17,
                  "LATERAL is not supported yet");
-    expect_error(f, "SELECT * FROM generate_series(1, 3)", "0A000", 14,
-                 "table functions are not supported yet");
     expect_error(f, "SELECT a FROM t FETCH FIRST 3 ROWS WITH TIES", "0A000", 35,
                  "FETCH ... WITH TIES is not supported yet");
     expect_error(f, "SELECT sum(a) OVER (ROWS 1 PRECEDING EXCLUDE CURRENT ROW) FROM t", "0A000",
