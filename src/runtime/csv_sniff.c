@@ -193,6 +193,7 @@ qe_status rt_csv_sniff(plan_csv *csv, uint32_t given, rt_arena *arena, uint32_t 
         return rt_error_nomem(err, NULL);
     bool header = csv->header;
     uint32_t first = (given & RT_CSV_GIVEN_HEADER) ? (header ? 1 : 0) : 1;
+    bool text = (given & RT_CSV_ALL_VARCHAR) != 0;
     for (uint32_t c = 0; c < n; c++)
         t[c] = column_type(&s, c, s.n_rows > 1 ? first : 0, arena);
     if (!(given & RT_CSV_GIVEN_HEADER)) {
@@ -201,6 +202,8 @@ qe_status rt_csv_sniff(plan_csv *csv, uint32_t given, rt_arena *arena, uint32_t 
             t[c] = column_type(&s, c, 0, arena);
     }
     csv->header = header;
+    for (uint32_t c = 0; text && c < n; c++)
+        t[c] = QE_TYPE_VARCHAR;
     if (!(*names = column_names(&s, header, n, arena)))
         return rt_error_nomem(err, NULL);
     *n_cols = n;

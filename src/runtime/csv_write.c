@@ -3,7 +3,8 @@
  * and the CSV writer of COPY ... TO.
  *
  * Option names are PostgreSQL's (DELIMITER, HEADER, QUOTE, ESCAPE, NULL, FORMAT) plus
- * DuckDB's spellings (delim, sep, nullstr, auto_detect, sample_size); FORMAT must be
+ * DuckDB's spellings (delim, sep, nullstr, all_varchar; auto_detect and sample_size
+ * are accepted and ignored); FORMAT must be
  * csv (QE's default, as in DuckDB; PostgreSQL's default text format is not
  * supported).  The writer quotes a value when it holds the delimiter, the quote,
  * a newline or a carriage return, starts or ends with a blank, or equals the NULL
@@ -96,6 +97,12 @@ qe_status rt_csv_set_option(plan_csv *csv, rt_arena *arena, const char *name, co
     if (strcmp(name, "header") == 0) {
         *given |= RT_CSV_GIVEN_HEADER;
         return bool_value(name, value, &csv->header, err);
+    }
+    if (strcmp(name, "all_varchar") == 0) {
+        bool on = false;
+        qe_status st = bool_value(name, value, &on, err);
+        *given = on ? *given | RT_CSV_ALL_VARCHAR : *given & ~RT_CSV_ALL_VARCHAR;
+        return st;
     }
     if (strcmp(name, "null") == 0 || strcmp(name, "nullstr") == 0) {
         if (!value)

@@ -273,6 +273,7 @@ void rt_csv_defaults(struct plan_csv *csv);
 #define RT_CSV_GIVEN_QUOTE 2u
 #define RT_CSV_GIVEN_HEADER 4u
 #define RT_CSV_GIVEN_ESCAPE 8u
+#define RT_CSV_ALL_VARCHAR 16u /* all_varchar = true: the sniffer types every column VARCHAR */
 
 /* Applies one COPY/read_csv option (name lower case; value as text, NULL for a bare
  * option) to csv; strings are copied into arena; *given collects RT_CSV_GIVEN_*.
