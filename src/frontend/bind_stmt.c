@@ -375,10 +375,14 @@ static plan_node *copy_table_rows(fe_binder *b, const rt_table *t, const uint32_
     uint32_t *copy = get ? rt_arena_alloc(b->arena, (k ? k : 1) * sizeof *copy) : NULL;
     if (!copy || !(get->u.get.table = copy_str(b, t->name)))
         return b->failed ? NULL : fe_bind_oom(b);
+    if (t->col_typmods && !(get->typmods = rt_arena_alloc(b->arena, (k ? k : 1) * sizeof(int32_t))))
+        return fe_bind_oom(b);
     for (uint32_t i = 0; i < k; i++) {
         copy[i] = idx[i];
         get->types[i] = t->col_types[idx[i]];
         get->names[i] = t->col_names[idx[i]];
+        if (get->typmods)
+            get->typmods[i] = t->col_typmods[idx[i]];
     }
     get->u.get.col_idx = copy;
     return get;

@@ -233,6 +233,7 @@ plan_node *fe_bind_copy_from(fe_binder *b, const rt_table *t, const uint32_t *co
         for (uint32_t i = 0; i < k; i++)
             scan->typmods[i] = t->col_typmods[cols[i]];
         p->typmods = t->col_typmods;
+        csv->col_typmods = scan->typmods;
     }
     for (uint32_t j = 0; j < t->n_cols; j++) {
         uint32_t i = 0;

@@ -363,6 +363,8 @@ typedef struct plan_csv {
     char *null_str;   /* unquoted text read as NULL / written for NULL */
     char *context;    /* error context ("COPY t"); NULL: "read_csv" */
     char **col_names; /* n_cols column names (messages, COPY TO header); may be NULL */
+    int32_t *col_typmods; /* n_cols type modifiers of the columns read (DECIMAL scale,
+                             VARCHAR(n)/CHAR(n)); NULL: all 0 */
 } plan_csv;
 
 /* The rows of range()/generate_series(): start + i * step for i in [0, count). */

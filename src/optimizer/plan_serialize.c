@@ -196,6 +196,9 @@ static void write_csv(pw *w, const plan_csv *csv, uint32_t n_cols) {
     pw_u8(w, csv->col_names ? 1 : 0);
     for (uint32_t i = 0; csv->col_names && i < n_cols; i++)
         pw_str(w, csv->col_names[i]);
+    pw_u8(w, csv->col_typmods ? 1 : 0);
+    for (uint32_t i = 0; csv->col_typmods && i < n_cols; i++)
+        pw_u32(w, (uint32_t)csv->col_typmods[i]);
 }
 
 static void write_op_fields(pw *w, const plan_op *op) {
@@ -610,6 +613,10 @@ static plan_csv *read_csv(pr *r, uint32_t n_cols) {
         csv->col_names = pr_alloc(r, n_cols, sizeof(char *));
     for (uint32_t i = 0; csv->col_names && i < n_cols && !r->why; i++)
         csv->col_names[i] = pr_str(r, true);
+    if (pr_bool(r))
+        csv->col_typmods = pr_alloc(r, n_cols, sizeof(int32_t));
+    for (uint32_t i = 0; csv->col_typmods && i < n_cols && !r->why; i++)
+        csv->col_typmods[i] = (int32_t)pr_u32(r);
     if (!r->why && (csv->delim == '\n' || csv->delim == '\r' || csv->delim == '\0'))
         pr_fail(r, "invalid CSV delimiter");
     return csv;

@@ -267,12 +267,13 @@ static qe_status put_field(const rt_csv_reader *r, const rt_csv_field *f, uint32
                            uint32_t row, rt_arena *arena, rt_error *err) {
     rt_vector *v = &b->cols[c];
     const char *s = r->text + f->off;
+    int32_t typmod = r->csv->col_typmods ? r->csv->col_typmods[c] : 0;
     if (rt_csv_field_is_null(r, f))
         return rt_vector_set_null(v, arena, row, b->capacity) ? QE_OK : rt_error_nomem(err, NULL);
-    if (v->type == QE_TYPE_VARCHAR)
+    if (v->type == QE_TYPE_VARCHAR && typmod == 0)
         return rt_vector_set_string(v, arena, row, s, f->len) ? QE_OK : rt_error_nomem(err, NULL);
     rt_value in = {.type = QE_TYPE_VARCHAR, .u.s = {s, f->len}}, out;
-    qe_status st = rt_value_cast(&in, v->type, &out, arena, err, -1);
+    qe_status st = rt_value_cast_mod(&in, 0, v->type, typmod, &out, arena, err, -1);
     if (st != QE_OK) {
         char buf[32], where[600];
         detail_prefix(r, where, sizeof where);

@@ -125,17 +125,18 @@ qe_status rt_csv_set_option(plan_csv *csv, rt_arena *arena, const char *name, co
 
 struct rt_csv_writer {
     FILE *f;
-    const plan_csv *csv; /* dialect (borrowed) */
+    const plan_csv *csv;     /* dialect (borrowed) */
     uint32_t n_cols;
+    const int32_t *typmods;  /* n_cols type modifiers (borrowed), NULL: all 0 */
 };
 
 qe_status rt_csv_writer_open(const plan_csv *csv, uint32_t n_cols, char *const *names,
-                             rt_csv_writer **out, rt_error *err) {
+                             const int32_t *typmods, rt_csv_writer **out, rt_error *err) {
     *out = NULL;
     rt_csv_writer *w = rt_malloc(NULL, sizeof *w);
     if (!w)
         return rt_error_nomem(err, NULL);
-    *w = (rt_csv_writer){.csv = csv, .n_cols = n_cols};
+    *w = (rt_csv_writer){.csv = csv, .n_cols = n_cols, .typmods = typmods};
     if (!(w->f = fopen(csv->path, "wb"))) {
         rt_error_set(err, QE_IO, errno == ENOENT ? "58P01" : "58030", -1,
                      "could not open file \"%s\" for writing: %s", csv->path, strerror(errno));
@@ -183,7 +184,7 @@ static void write_text(rt_csv_writer *w, const char *s, size_t n) {
     fputc(csv->quote, w->f);
 }
 
-static void write_value(rt_csv_writer *w, const rt_vector *v, uint32_t row) {
+static void write_value(rt_csv_writer *w, const rt_vector *v, uint32_t c, uint32_t row) {
     rt_value val;
     rt_vector_get_value(v, row, &val);
     if (val.is_null) {
@@ -195,7 +196,7 @@ static void write_value(rt_csv_writer *w, const rt_vector *v, uint32_t row) {
         return;
     }
     char buf[128];
-    int n = rt_value_format(&val, buf, sizeof buf);
+    int n = rt_value_format_mod(&val, w->typmods ? w->typmods[c] : 0, buf, sizeof buf);
     write_text(w, buf, n > 0 ? strlen(buf) : 0);
 }
 
@@ -206,7 +207,7 @@ qe_status rt_csv_writer_write(rt_csv_writer *w, const rt_batch *b, rt_error *err
         for (uint32_t c = 0; c < w->n_cols && c < b->n_cols; c++) {
             if (c)
                 fputc(w->csv->delim, w->f);
-            write_value(w, &b->cols[c], row);
+            write_value(w, &b->cols[c], c, row);
         }
         fputc('\n', w->f);
     }

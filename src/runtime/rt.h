@@ -322,9 +322,10 @@ qe_status rt_csv_sniff(struct plan_csv *csv, uint32_t given, rt_arena *arena, ui
 /* A CSV file being written (COPY TO). */
 typedef struct rt_csv_writer rt_csv_writer;
 /* Creates/truncates csv->path and writes the header line if csv->header (names:
- * n_cols column names).  58P01/58030 if the file cannot be opened. */
+ * n_cols column names; typmods: their type modifiers for DECIMAL scales, may be NULL;
+ * both borrowed until close).  58P01/58030 if the file cannot be opened. */
 qe_status rt_csv_writer_open(const struct plan_csv *csv, uint32_t n_cols, char *const *names,
-                             rt_csv_writer **out, rt_error *err);
+                             const int32_t *typmods, rt_csv_writer **out, rt_error *err);
 /* Appends the active rows of b (n_cols columns), quoting where needed. */
 qe_status rt_csv_writer_write(rt_csv_writer *w, const rt_batch *b, rt_error *err);
 /* Flushes and closes (58030 on a write error); accepts NULL.  Frees w. */
