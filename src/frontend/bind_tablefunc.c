@@ -3,9 +3,9 @@
  *
  * A table function call `name(args)` binds to a TABLE_FUNCTION leaf whose output
  * schema is decided here: read_csv sniffs the file (rt_csv_sniff) unless options fix
- * the dialect; range/generate_series compute their row count.  Arguments are constant expressions: the first positional one is the
- * path, the others are `name = value`.  COPY t FROM 'file' binds to an INSERT-like
- * COPY node over a Project (every table column, NULL for unlisted ones) over a
+ * the dialect; range/generate_series compute their row count.  Arguments are constant expressions:
+ * the first positional one is the path, the others are `name = value`.  COPY t FROM 'file' binds to
+ * an INSERT-like COPY node over a Project (every table column, NULL for unlisted ones) over a
  * TABLE_FUNCTION reading the listed columns with the table's types; COPY ... TO keeps
  * its query as child and the dialect in u.copy.csv.
  */
@@ -68,9 +68,9 @@ static plan_csv *new_csv(fe_binder *b, const char *path) {
 /* read_csv('path', name = value, ...): the file's dialect and the arguments given. */
 static plan_csv *read_csv_args(fe_binder *b, const fe_ast *f, uint32_t *given) {
     const fe_list *args = &f->u.func.args;
-    if (args->n == 0 || (args->items[0]->kind == FE_AST_BINARY &&
-                         args->items[0]->u.binary.op == PLAN_OP_EQ &&
-                         args->items[0]->u.binary.left->kind == FE_AST_COLUMN_REF))
+    if (args->n == 0 ||
+        (args->items[0]->kind == FE_AST_BINARY && args->items[0]->u.binary.op == PLAN_OP_EQ &&
+         args->items[0]->u.binary.left->kind == FE_AST_COLUMN_REF))
         return fe_bind_error(b, QE_BIND, "42883", f->pos,
                              "function %s needs the file name as its first argument",
                              f->u.func.name);
@@ -84,8 +84,8 @@ static plan_csv *read_csv_args(fe_binder *b, const fe_ast *f, uint32_t *given) {
                                  "function %s takes one positional argument (the file name)",
                                  f->u.func.name);
         char *value = const_text(b, a->u.binary.right);
-        if (!value || !set_option(b, csv, a->u.binary.left->u.column_ref.name, value, given,
-                                  a->pos))
+        if (!value ||
+            !set_option(b, csv, a->u.binary.left->u.column_ref.name, value, given, a->pos))
             return NULL;
     }
     return csv;
@@ -139,8 +139,7 @@ static bool int_arg(fe_binder *b, const fe_ast *a, int64_t *out) {
     if (rt_eval_const(b->arena, e, &v, b->err) != QE_OK)
         return b->failed = true, false;
     if (v.is_null)
-        return fe_bind_error(b, QE_BIND, "22004", a->pos, "table function argument is NULL"),
-               false;
+        return fe_bind_error(b, QE_BIND, "22004", a->pos, "table function argument is NULL"), false;
     *out = v.u.i;
     return true;
 }
@@ -160,8 +159,8 @@ static plan_node *bind_range(fe_binder *b, const fe_ast *f, bool inclusive) {
     if (v[2] == 0)
         return fe_bind_error(b, QE_BIND, "22023", f->pos, "step size cannot equal zero");
     __int128 span = (__int128)v[1] - v[0] + (inclusive ? (v[2] > 0 ? 1 : -1) : 0);
-    __int128 n = (span > 0) == (v[2] > 0) && span != 0 ? (span + v[2] - (v[2] > 0 ? 1 : -1)) / v[2]
-                                                         : 0;
+    __int128 n =
+        (span > 0) == (v[2] > 0) && span != 0 ? (span + v[2] - (v[2] > 0 ? 1 : -1)) / v[2] : 0;
     plan_node *p = fe_plan_node(b, PLAN_LOGICAL_TABLE_FUNCTION, NULL, 1);
     if (!p || !(p->u.table_func.name = rt_arena_strdup(b->arena, f->u.func.name)))
         return b->failed ? NULL : fe_bind_oom(b);
@@ -217,8 +216,8 @@ plan_node *fe_bind_copy_from(fe_binder *b, const rt_table *t, const uint32_t *co
                              plan_csv *csv) {
     plan_node *scan = fe_plan_node(b, PLAN_LOGICAL_TABLE_FUNCTION, NULL, k);
     plan_node *p = scan ? fe_plan_node(b, PLAN_LOGICAL_PROJECT, scan, t->n_cols) : NULL;
-    plan_expr **exprs = p ? rt_arena_alloc(b->arena, (t->n_cols ? t->n_cols : 1) * sizeof *exprs)
-                          : NULL;
+    plan_expr **exprs =
+        p ? rt_arena_alloc(b->arena, (t->n_cols ? t->n_cols : 1) * sizeof *exprs) : NULL;
     if (!exprs || !(scan->u.table_func.name = rt_arena_strdup(b->arena, "read_csv")))
         return b->failed ? NULL : fe_bind_oom(b);
     for (uint32_t i = 0; i < k; i++) {

@@ -163,8 +163,8 @@ static qe_status exec_copy_to(qe_session *s, qe_stmt *stmt, qe_result **out) {
     if (st != QE_OK)
         return st;
     copy_out o = {0};
-    if ((st = rt_csv_writer_open(n->u.copy.csv, q->n_cols, q->names, q->typmods, &o.w,
-                                 &s->err)) != QE_OK)
+    if ((st = rt_csv_writer_open(n->u.copy.csv, q->n_cols, q->names, q->typmods, &o.w, &s->err)) !=
+        QE_OK)
         return st;
     rt_result_sink sink = {copy_out_push, &o};
     rt_task_stats stats = {0};

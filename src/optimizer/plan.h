@@ -355,14 +355,14 @@ typedef enum plan_txn_kind {
  * the plan's arena.
  */
 typedef struct plan_csv {
-    char *path;       /* file name as written (relative to the process's directory) */
-    char delim;       /* field separator byte */
-    char quote;       /* quote byte; '\0': no quoting */
-    char escape;      /* byte escaping a quote inside quotes (usually the quote) */
-    bool header;      /* the first line holds column names (skipped when reading) */
-    char *null_str;   /* unquoted text read as NULL / written for NULL */
-    char *context;    /* error context ("COPY t"); NULL: "read_csv" */
-    char **col_names; /* n_cols column names (messages, COPY TO header); may be NULL */
+    char *path;           /* file name as written (relative to the process's directory) */
+    char delim;           /* field separator byte */
+    char quote;           /* quote byte; '\0': no quoting */
+    char escape;          /* byte escaping a quote inside quotes (usually the quote) */
+    bool header;          /* the first line holds column names (skipped when reading) */
+    char *null_str;       /* unquoted text read as NULL / written for NULL */
+    char *context;        /* error context ("COPY t"); NULL: "read_csv" */
+    char **col_names;     /* n_cols column names (messages, COPY TO header); may be NULL */
     int32_t *col_typmods; /* n_cols type modifiers of the columns read (DECIMAL scale,
                              VARCHAR(n)/CHAR(n)); NULL: all 0 */
 } plan_csv;

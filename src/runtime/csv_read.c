@@ -158,7 +158,8 @@ static qe_status record_failed(rt_csv_reader *r, rt_error *err) {
         return rt_error_nomem(err, r->mem);
     char where[600];
     detail_prefix(r, where, sizeof where);
-    rt_error_set(err, QE_DATA, "54000", -1, "CSV record is longer than %u MB", CSV_MAX_RECORD >> 20);
+    rt_error_set(err, QE_DATA, "54000", -1, "CSV record is longer than %u MB",
+                 CSV_MAX_RECORD >> 20);
     rt_error_detail(err, "%s", where);
     return QE_DATA;
 }
@@ -303,10 +304,10 @@ qe_status rt_csv_record_to_row(const rt_csv_reader *r, rt_batch *b, uint32_t row
 /* ---- CSV_SCAN source ------------------------------------------------------------------ */
 
 typedef struct csv_src {
-    pthread_mutex_t mu;  /* one reader at a time; guards everything below */
-    rt_csv_reader rd;    /* the open file */
-    bool started;        /* the header line (if any) was skipped */
-    bool done;           /* end of file or an error: no more batches */
+    pthread_mutex_t mu; /* one reader at a time; guards everything below */
+    rt_csv_reader rd;   /* the open file */
+    bool started;       /* the header line (if any) was skipped */
+    bool done;          /* end of file or an error: no more batches */
 } csv_src;
 
 static qe_status csv_init(rt_pipeline_state *ps, rt_error *err) {

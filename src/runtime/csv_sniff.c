@@ -2,9 +2,9 @@
  * csv_sniff.c -- read_csv's dialect and type detection over a sample of the file.
  *
  * Dialect: every candidate delimiter (',', '|', ';', tab; or the given one) reads the
- * first SNIFF_ROWS records (fewer past SNIFF_BYTES of the file); the winner has the most records with the field count of
- * the first one, then the most columns.  A last column empty on every sampled record
- * is dbgen's trailing delimiter and is dropped.  Types: per column the first
+ * first SNIFF_ROWS records (fewer past SNIFF_BYTES of the file); the winner has the most records
+ * with the field count of the first one, then the most columns.  A last column empty on every
+ * sampled record is dbgen's trailing delimiter and is dropped.  Types: per column the first
  * candidate (BOOLEAN, BIGINT, DOUBLE, DATE, TIMESTAMP, VARCHAR -- those the runtime
  * can cast VARCHAR to) that every non-NULL sampled value converts to; BOOLEAN only
  * from true/false.  Header: unless given, the first record is a header when some
@@ -16,8 +16,8 @@
 #include <string.h>
 #include <strings.h>
 
-#define SNIFF_ROWS 2048           /* records sampled */
-#define SNIFF_BYTES (8u << 20)    /* ... or fewer once this much has been read */
+#define SNIFF_ROWS 2048        /* records sampled */
+#define SNIFF_BYTES (8u << 20) /* ... or fewer once this much has been read */
 
 /* The sampled records: fields as arena strings (NULL = the NULL string). */
 typedef struct sample {
@@ -46,7 +46,8 @@ static qe_status read_sample(const plan_csv *csv, rt_arena *arena, sample *s, rt
         char **f = rt_arena_alloc(arena, r.n_fields * sizeof *f);
         for (uint32_t i = 0; f && i < r.n_fields; i++) {
             const rt_csv_field *x = &r.fields[i];
-            f[i] = rt_csv_field_is_null(&r, x) ? NULL : rt_arena_strndup(arena, r.text + x->off, x->len);
+            f[i] = rt_csv_field_is_null(&r, x) ? NULL
+                                               : rt_arena_strndup(arena, r.text + x->off, x->len);
             if (!rt_csv_field_is_null(&r, x) && !f[i])
                 f = NULL;
         }
@@ -115,7 +116,7 @@ static bool converts(const char *text, qe_type t, rt_arena *arena) {
     return rt_value_cast(&in, t, &out, arena, &scratch, -1) == QE_OK;
 }
 
-static const qe_type type_cands[] = {QE_TYPE_BOOLEAN, QE_TYPE_BIGINT, QE_TYPE_DOUBLE,
+static const qe_type type_cands[] = {QE_TYPE_BOOLEAN, QE_TYPE_BIGINT,    QE_TYPE_DOUBLE,
                                      QE_TYPE_DATE,    QE_TYPE_TIMESTAMP, QE_TYPE_VARCHAR};
 #define N_TYPE_CANDS (sizeof type_cands / sizeof type_cands[0])
 
@@ -185,8 +186,10 @@ qe_status rt_csv_sniff(plan_csv *csv, uint32_t given, rt_arena *arena, uint32_t 
     if (st != QE_OK)
         return st;
     if (s.n_rows == 0)
-        return rt_error_set(err, QE_DATA, "22P04", -1, "file \"%s\" has no data to detect its "
-                            "columns from", csv->path);
+        return rt_error_set(err, QE_DATA, "22P04", -1,
+                            "file \"%s\" has no data to detect its "
+                            "columns from",
+                            csv->path);
     uint32_t n = s.n_fields[0] - (s.last_all_empty ? 1 : 0);
     qe_type *t = rt_arena_alloc(arena, (n ? n : 1) * sizeof *t);
     if (!t)

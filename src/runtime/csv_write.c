@@ -125,9 +125,9 @@ qe_status rt_csv_set_option(plan_csv *csv, rt_arena *arena, const char *name, co
 
 struct rt_csv_writer {
     FILE *f;
-    const plan_csv *csv;     /* dialect (borrowed) */
+    const plan_csv *csv; /* dialect (borrowed) */
     uint32_t n_cols;
-    const int32_t *typmods;  /* n_cols type modifiers (borrowed), NULL: all 0 */
+    const int32_t *typmods; /* n_cols type modifiers (borrowed), NULL: all 0 */
 };
 
 qe_status rt_csv_writer_open(const plan_csv *csv, uint32_t n_cols, char *const *names,

@@ -287,29 +287,29 @@ extern const rt_source_ops rt_range_source; /* RANGE (source.c) */
 
 /* One field of the current record: bytes text[off, off + len) after unquoting. */
 typedef struct rt_csv_field {
-    uint32_t off;  /* offset into rt_csv_reader.text */
-    uint32_t len;  /* bytes */
-    bool quoted;   /* written in quotes (never NULL then) */
+    uint32_t off; /* offset into rt_csv_reader.text */
+    uint32_t len; /* bytes */
+    bool quoted;  /* written in quotes (never NULL then) */
 } rt_csv_field;
 
 /* A CSV file read record by record, in blocks.  Not thread-safe. */
 typedef struct rt_csv_reader {
-    FILE *f;
-    const plan_csv *csv;   /* dialect and path (borrowed) */
-    rt_mem_tracker *mem;   /* charged for the buffers; may be NULL */
-    char *buf;             /* block buffer (CSV_BLOCK bytes) */
-    size_t buf_len;        /* bytes in buf */
-    size_t buf_pos;        /* next byte to parse */
-    bool eof;              /* the file has no more bytes */
-    int io_error;          /* errno of a failed read, 0 if none */
-    bool too_long;         /* the current record passed the length limit */
-    uint64_t bytes_read;   /* bytes read from the file so far */
-    uint64_t line;         /* 1-based line number of the next byte */
-    uint64_t rec_line;     /* line where the current record starts */
-    char *text;            /* the current record's unquoted field bytes */
-    size_t text_len, text_cap;
-    rt_csv_field *fields;  /* the current record's fields */
-    uint32_t n_fields, fields_cap;
+    FILE *f;             /* the open file */
+    const plan_csv *csv; /* dialect and path (borrowed) */
+    rt_mem_tracker *mem; /* charged for the buffers; may be NULL */
+    char *buf;           /* block buffer (CSV_BLOCK bytes) */
+    size_t buf_len;      /* bytes in buf */
+    size_t buf_pos;      /* next byte to parse */
+    bool eof;            /* the file has no more bytes */
+    int io_error;        /* errno of a failed read, 0 if none */
+    bool too_long;       /* the current record passed the length limit */
+    uint64_t bytes_read; /* bytes read from the file so far */
+    uint64_t line;       /* 1-based line number of the next byte */
+    uint64_t rec_line;   /* line where the current record starts */
+    char *text;          /* the current record's unquoted field bytes */
+    size_t text_len, text_cap;     /* bytes used / allocated in text */
+    rt_csv_field *fields;          /* the current record's fields */
+    uint32_t n_fields, fields_cap; /* entries used / allocated in fields */
 } rt_csv_reader;
 
 /* Opens csv->path (58P01 if missing).  Close with rt_csv_reader_close. */
