@@ -98,6 +98,9 @@ static plan_node *bind_read_csv(fe_binder *b, const fe_ast *f) {
     qe_type *types = NULL;
     if (!csv)
         return NULL;
+    if (csv->quote && csv->delim == csv->quote)
+        return fe_bind_error(b, QE_BIND, "22023", f->pos,
+                             "read_csv delimiter and quote must be different");
     if (rt_csv_sniff(csv, given, b->arena, &n, &names, &types, b->err) != QE_OK) {
         b->failed = true;
         return NULL;

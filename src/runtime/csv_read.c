@@ -2,6 +2,7 @@
  * csv_read.c -- reading CSV files: the streaming record reader, the CSV_SCAN pipeline
  * source (read_csv, COPY FROM) and field conversion to the column types.
  *
+ * Only regular files are read (a FIFO or device could block the binder's sniffing).
  * The reader pulls the file in blocks of CSV_BLOCK bytes (never the whole file) and
  * splits it into records with one byte-at-a-time state machine: fields separated by
  * the delimiter, records by \n, \r\n or \r, quoted fields (the quote only opens at
@@ -18,14 +19,44 @@
 #include "rt_int.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define CSV_BLOCK (1u << 20)       /* bytes read from the file at a time */
 #define CSV_MAX_RECORD (64u << 20) /* longest record (bytes of field text) */
 
 /* ---- the record reader ------------------------------------------------------------- */
+
+/* Opens path for reading if it is a regular file (never blocks: a FIFO or device is
+ * refused before anything is read from it). */
+static qe_status open_regular(const char *path, FILE **out, rt_error *err) {
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    struct stat sb;
+    if (fd < 0 || fstat(fd, &sb) != 0) {
+        int e = errno;
+        if (fd >= 0)
+            close(fd);
+        return rt_error_set(err, QE_IO, e == ENOENT ? "58P01" : "58030", -1,
+                            "could not open file \"%s\" for reading: %s", path, strerror(e));
+    }
+    if (!S_ISREG(sb.st_mode)) {
+        close(fd);
+        if (S_ISDIR(sb.st_mode))
+            return rt_error_set(err, QE_BIND, "42809", -1, "\"%s\" is a directory", path);
+        return rt_error_set(err, QE_UNSUPPORTED, "0A000", -1,
+                            "could not read \"%s\": only regular files are supported", path);
+    }
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    if (!(*out = fdopen(fd, "rb"))) {
+        close(fd);
+        return rt_error_nomem(err, NULL);
+    }
+    return QE_OK;
+}
 
 qe_status rt_csv_reader_open(rt_csv_reader *r, const plan_csv *csv, rt_mem_tracker *mem,
                              rt_error *err) {
@@ -33,11 +64,9 @@ qe_status rt_csv_reader_open(rt_csv_reader *r, const plan_csv *csv, rt_mem_track
     r->csv = csv;
     r->mem = mem;
     r->line = 1;
-    r->f = fopen(csv->path, "rb");
-    if (!r->f)
-        return rt_error_set(err, QE_IO, errno == ENOENT ? "58P01" : "58030", -1,
-                            "could not open file \"%s\" for reading: %s", csv->path,
-                            strerror(errno));
+    qe_status st = open_regular(csv->path, &r->f, err);
+    if (st != QE_OK)
+        return st;
     if (!(r->buf = rt_malloc(mem, CSV_BLOCK))) {
         rt_csv_reader_close(r);
         return rt_error_nomem(err, mem);
