@@ -350,16 +350,11 @@ static bool convert_value(fe_binder *b, const rt_value *in, qe_type to, int32_t 
     case QE_TYPE_INTEGER:
     case QE_TYPE_BIGINT:
         return string_to_integer(b, in, to, pos, &v->u.i);
-    case QE_TYPE_HUGEINT: { /* HUGEINT constants of the binder hold 64-bit values */
-        int64_t x = 0;
-        bool ok = string_to_integer(b, in, to, pos, &x);
-        v->u.h = x;
-        return ok;
-    }
     case QE_TYPE_REAL:
     case QE_TYPE_DOUBLE: return string_to_double(b, in, pos, &v->u.d);
     case QE_TYPE_BOOLEAN: return string_to_bool(b, in, pos, &v->u.b);
-    case QE_TYPE_DECIMAL: { /* the runtime's exact 128-bit parser (same errors) */
+    case QE_TYPE_HUGEINT: /* the runtime's exact 128-bit parsers (same errors) */
+    case QE_TYPE_DECIMAL: {
         rt_error e;
         rt_error_clear(&e);
         if (rt_value_cast_mod(in, 0, to, typmod, v, b->arena, &e, pos) == QE_OK)

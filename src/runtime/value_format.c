@@ -50,6 +50,24 @@ static void format_double(double d, char *out, size_t cap) {
     }
 }
 
+/* Shortest text of a REAL that reads back to the same float. */
+static void format_real(float f, char *out, size_t cap) {
+    if (isnan(f) || isinf(f)) {
+        format_double(f, out, cap);
+        return;
+    }
+    for (int prec = 6; prec <= 9; prec++) {
+        snprintf(out, cap, "%.*g", prec, (double)f);
+        if (prec == 9 || strtof(out, NULL) == f)
+            break;
+    }
+    if (strspn(out, "-0123456789") == strlen(out)) {
+        size_t n = strlen(out);
+        if (n + 2 < cap)
+            memcpy(out + n, ".0", 3);
+    }
+}
+
 /* Civil date (y, m, d) of a day number counted from 1970-01-01. */
 static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d) {
     z += 719468;
@@ -160,7 +178,7 @@ int rt_value_format_mod(const rt_value *val, int32_t typmod, char *buf, size_t c
     case QE_TYPE_SMALLINT:
     case QE_TYPE_INTEGER:
     case QE_TYPE_BIGINT: snprintf(tmp, sizeof tmp, "%" PRId64, val->u.i); break;
-    case QE_TYPE_REAL:
+    case QE_TYPE_REAL: format_real((float)val->u.d, tmp, sizeof tmp); break;
     case QE_TYPE_DOUBLE: format_double(val->u.d, tmp, sizeof tmp); break;
     case QE_TYPE_DATE: format_date(val->u.i, tmp, sizeof tmp); break;
     case QE_TYPE_TIMESTAMP: format_timestamp(val->u.i, tmp, sizeof tmp); break;
