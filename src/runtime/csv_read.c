@@ -292,6 +292,49 @@ static qe_status bad_count(const rt_csv_reader *r, uint32_t n_cols, rt_error *er
     return QE_DATA;
 }
 
+/* Fast path for INTEGER/BIGINT: plain [-]digits in range into *out; false for anything
+ * else (blanks, '+', overflow, ...), which the cast then handles or reports. */
+static bool plain_int(const char *s, uint32_t len, qe_type type, int64_t *out) {
+    bool neg = len > 0 && s[0] == '-';
+    uint32_t i = neg ? 1 : 0;
+    if (len == i || len - i > 18)
+        return false;
+    int64_t v = 0;
+    for (; i < len; i++) {
+        unsigned d = (unsigned char)s[i] - '0';
+        if (d > 9)
+            return false;
+        v = v * 10 + d;
+    }
+    v = neg ? -v : v;
+    if (type == QE_TYPE_INTEGER && (v < INT32_MIN || v > INT32_MAX))
+        return false;
+    *out = v;
+    return true;
+}
+
+/* Stores a field without a cast when that is exact: integers, VARCHAR(n) within n
+ * bytes.  *done false: take the cast. */
+static bool put_fast(rt_vector *v, int32_t typmod, const char *s, uint32_t len, uint32_t row,
+                     rt_arena *arena, bool *done) {
+    int64_t x;
+    *done = false;
+    if (v->type == QE_TYPE_VARCHAR && !PLAN_TYPMOD_IS_CHAR(typmod) &&
+        len <= (uint32_t)PLAN_TYPMOD_LENGTH(typmod)) {
+        *done = true;
+        return rt_vector_set_string(v, arena, row, s, len);
+    }
+    if ((v->type == QE_TYPE_INTEGER || v->type == QE_TYPE_BIGINT) &&
+        plain_int(s, len, v->type, &x)) {
+        *done = true;
+        if (v->type == QE_TYPE_INTEGER)
+            ((int32_t *)v->values)[row] = (int32_t)x;
+        else
+            ((int64_t *)v->values)[row] = x;
+    }
+    return true;
+}
+
 /* Stores field f as column c (type) of row `row` of b. */
 static qe_status put_field(const rt_csv_reader *r, const rt_csv_field *f, uint32_t c, rt_batch *b,
                            uint32_t row, rt_arena *arena, rt_error *err) {
@@ -302,6 +345,11 @@ static qe_status put_field(const rt_csv_reader *r, const rt_csv_field *f, uint32
         return rt_vector_set_null(v, arena, row, b->capacity) ? QE_OK : rt_error_nomem(err, NULL);
     if (v->type == QE_TYPE_VARCHAR && typmod == 0)
         return rt_vector_set_string(v, arena, row, s, f->len) ? QE_OK : rt_error_nomem(err, NULL);
+    bool done;
+    if (!put_fast(v, typmod, s, f->len, row, arena, &done))
+        return rt_error_nomem(err, NULL);
+    if (done)
+        return QE_OK;
     rt_value in = {.type = QE_TYPE_VARCHAR, .u.s = {s, f->len}}, out;
     qe_status st = rt_value_cast_mod(&in, 0, v->type, typmod, &out, arena, err, -1);
     if (st != QE_OK) {
