@@ -130,6 +130,19 @@ struct rt_csv_writer {
     const int32_t *typmods; /* n_cols type modifiers (borrowed), NULL: all 0 */
 };
 
+static void write_text(rt_csv_writer *w, const char *s, size_t n);
+
+/* The header line: column names, quoted like values. */
+static void write_header(rt_csv_writer *w, char *const *names) {
+    for (uint32_t c = 0; c < w->n_cols; c++) {
+        const char *name = names && names[c] ? names[c] : "";
+        if (c)
+            fputc(w->csv->delim, w->f);
+        write_text(w, name, strlen(name));
+    }
+    fputc('\n', w->f);
+}
+
 qe_status rt_csv_writer_open(const plan_csv *csv, uint32_t n_cols, char *const *names,
                              const int32_t *typmods, rt_csv_writer **out, rt_error *err) {
     *out = NULL;
@@ -144,14 +157,8 @@ qe_status rt_csv_writer_open(const plan_csv *csv, uint32_t n_cols, char *const *
         return QE_IO;
     }
     *out = w;
-    if (!csv->header)
-        return QE_OK;
-    for (uint32_t c = 0; c < n_cols; c++) {
-        if (c)
-            fputc(csv->delim, w->f);
-        fputs(names && names[c] ? names[c] : "", w->f);
-    }
-    fputc('\n', w->f);
+    if (csv->header)
+        write_header(w, names);
     return QE_OK;
 }
 
