@@ -296,6 +296,10 @@ uint32_t rt_catalog_table_names(rt_catalog *cat, const char **names, uint32_t ca
 /* Appends the active rows of b (types equal to the table's) to the table.  Thread-safe
  * with respect to other appends (tables have a lock). */
 qe_status rt_table_append(rt_catalog *cat, rt_table *t, const rt_batch *b, rt_error *err);
+/* Appends the active rows of batches[0..n) (types equal to the table's) all or nothing:
+ * on failure (53200) the table is as before and no scan saw any of the rows. */
+qe_status rt_table_append_all(rt_catalog *cat, rt_table *t, rt_batch *const *batches, uint32_t n,
+                              rt_error *err);
 
 /* ---- CSV files (csv_*.c) -------------------------------------------------------------- */
 
