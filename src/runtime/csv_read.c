@@ -67,7 +67,10 @@ qe_status rt_csv_reader_open(rt_csv_reader *r, const plan_csv *csv, rt_mem_track
     qe_status st = open_regular(csv->path, &r->f, err);
     if (st != QE_OK)
         return st;
-    if (!(r->buf = rt_malloc(mem, CSV_BLOCK))) {
+    r->text_cap = 4096; /* text is never NULL: fields of length 0 point into it */
+    if (!(r->buf = rt_malloc(mem, CSV_BLOCK)) || !(r->text = rt_malloc(mem, r->text_cap))) {
+        if (!r->text)
+            r->text_cap = 0;
         rt_csv_reader_close(r);
         return rt_error_nomem(err, mem);
     }
