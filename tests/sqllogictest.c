@@ -19,6 +19,10 @@
  *   skipif MODE / onlyif MODE   before a record: skip it in / outside MODE
  *   halt                    stop running the file
  *
+ * In SQL text, __TEST_DIR__ stands for the absolute directory of the test file (fixture
+ * files next to it) and __TMP_DIR__ for a fresh directory per file, removed at the end
+ * (files a test writes, e.g. with COPY ... TO).
+ *
  * interpret/jit: a fresh embedded in-memory engine per file with SET execution_mode.
  * cluster: per file, a coordinator (the engine, config cluster=127.0.0.1:<port>,
  * min_workers=2) and two qe-worker processes on free local ports; at the end the workers
@@ -30,6 +34,9 @@
 #include "qe.h"
 
 #include <arpa/inet.h>
+#include <ftw.h>
+#include <libgen.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -75,6 +82,8 @@ typedef struct test_env {
     qe_engine *engine;        /* fresh per file */
     qe_session *session;      /* the session every record runs in */
     pid_t workers[N_WORKERS]; /* 0 = not started */
+    char test_dir[PATH_MAX];  /* absolute directory of the test file (__TEST_DIR__) */
+    char tmp_dir[64];         /* per-file scratch directory (__TMP_DIR__), "" if none */
 } test_env;
 
 /* Worker pids for the alarm handler, which must kill them before exiting. */
@@ -580,10 +589,40 @@ static bool check_query(const test_file *tf, const record *r, outcome *o) {
     return ok;
 }
 
+/* sql with __TEST_DIR__ and __TMP_DIR__ replaced (malloc'd; NULL on out-of-memory). */
+static char *expand_dirs(const test_env *env, const char *sql) {
+    static const char *const keys[] = {"__TEST_DIR__", "__TMP_DIR__"};
+    const char *vals[] = {env->test_dir, env->tmp_dir};
+    tools_buf out = {0};
+    size_t len = 0;
+    for (const char *p = sql;;) {
+        size_t k = 0, n = strlen(p);
+        const char *hit = NULL;
+        for (size_t i = 0; i < 2; i++) {
+            const char *h = strstr(p, keys[i]);
+            if (h && (!hit || h < hit))
+                hit = h, k = i;
+        }
+        size_t take = hit ? (size_t)(hit - p) : n;
+        size_t add = hit ? strlen(vals[k]) : 0;
+        if (!tools_buf_reserve(&out, len + take + add + 1))
+            return free(out.text), NULL;
+        memcpy(out.text + len, p, take);
+        memcpy(out.text + len + take, hit ? vals[k] : "", add);
+        len += take + add;
+        out.text[len] = '\0';
+        if (!hit)
+            return out.text;
+        p = hit + strlen(keys[k]);
+    }
+}
+
 /* Runs one record; true if it passed. */
 static bool run_record(test_env *env, const test_file *tf, const record *r) {
     outcome o;
-    run_sql(env, r->sql.text, &o);
+    char *sql = expand_dirs(env, r->sql.text);
+    run_sql(env, sql ? sql : r->sql.text, &o);
+    free(sql);
     bool ok = false;
     switch (r->kind) {
     case REC_STATEMENT_OK:
@@ -731,9 +770,30 @@ static bool env_open(test_env *env, const runner *rn) {
     return ok;
 }
 
+static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw) {
+    (void)sb, (void)flag, (void)ftw;
+    return remove(path);
+}
+
+/* Fills env->test_dir (the directory of path) and makes env->tmp_dir. */
+static bool env_dirs(test_env *env, const char *path) {
+    char copy[PATH_MAX];
+    snprintf(copy, sizeof copy, "%s", path);
+    if (!realpath(dirname(copy), env->test_dir))
+        return false;
+    snprintf(env->tmp_dir, sizeof env->tmp_dir, "/tmp/qe-slt-XXXXXX");
+    if (!mkdtemp(env->tmp_dir)) {
+        env->tmp_dir[0] = '\0';
+        return false;
+    }
+    return true;
+}
+
 static bool env_close(test_env *env) {
     qe_session_close(env->session);
     qe_engine_close(env->engine);
+    if (env->tmp_dir[0])
+        nftw(env->tmp_dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
     return stop_workers(env);
 }
 
@@ -768,7 +828,7 @@ static void run_file(runner *rn, const char *path) {
     alarm_file = path;
     alarm(rn->timeout_s);
     test_env env;
-    bool env_ok = env_open(&env, rn);
+    bool env_ok = env_open(&env, rn) && env_dirs(&env, path);
     record r = {0};
     bool mode_skip = false;
     while (env_ok && next_record(&tf, rn->mode, &r)) {

@@ -142,8 +142,12 @@ static qe_status check_cast(chk *c, const plan_expr *e, const qe_type *in, uint3
     CHECK_TRY(c, check_expr(c, e->u.cast, in, n_in, depth + 1));
     qe_type from = e->u.cast->type;
     if (from == QE_TYPE_VARCHAR || e->type == QE_TYPE_VARCHAR) {
-        if (from == e->type)
+        if (from == e->type && (e->typmod == 0 || e->typmod == e->u.cast->typmod))
             return QE_OK;
+        if (from == e->type) /* VARCHAR(n) length checks and CHAR(n) padding */
+            return unsupported(c, "casts to %s(%d) are not supported by codegen yet",
+                               PLAN_TYPMOD_IS_CHAR(e->typmod) ? "CHAR" : "VARCHAR",
+                               (int)PLAN_TYPMOD_LENGTH(e->typmod));
         return unsupported(c, "cast from %s to %s is not supported by codegen yet", type_name(from),
                            type_name(e->type));
     }
@@ -238,8 +242,10 @@ static qe_status check_column_ref(chk *c, const plan_expr *e, uint32_t n) {
 
 static qe_status check_agg(chk *c, const plan_op *sink, const plan_agg *a, const qe_type *types,
                            uint32_t n) {
-    if ((unsigned)a->fn > PLAN_AGG_AVG)
+    if ((unsigned)a->fn > PLAN_AGG_LAST)
         return malformed(c, "unknown aggregate function");
+    if ((unsigned)a->fn > PLAN_AGG_AVG)
+        return unsupported(c, "aggregate %s is not supported by codegen yet", plan_agg_name(a->fn));
     if (a->distinct)
         return unsupported(c, "DISTINCT aggregates are not supported by codegen yet");
     bool counts = a->fn == PLAN_AGG_COUNT || a->fn == PLAN_AGG_COUNT_STAR;
@@ -341,7 +347,7 @@ qe_status cg_check_pipeline(const plan_pipeline *p, bool *supported, char *reaso
         if (p->ops[i] == NULL || (p->ops[i]->n_cols > 0 && p->ops[i]->types == NULL))
             return malformed(&c, "missing operator");
     const plan_op *src = p->ops[0];
-    if ((unsigned)src->kind > PLAN_PHYS_RESULT_SINK || plan_phys_role(src->kind) != 0)
+    if (plan_phys_role(src->kind) != 0)
         return malformed(&c, "pipeline does not start with a source");
     for (uint32_t i = 0; i < p->n_ops; i++)
         if (!compilable_kind(p->ops[i]->kind))

@@ -138,9 +138,12 @@ static void print_from(rt_strbuf *sb, const fe_ast *n, int depth) {
     switch (n->kind) {
     case FE_AST_TABLE_REF:
         rt_strbuf_printf(sb, " %s", n->u.table_ref.name);
+        if (n->u.table_ref.func)
+            rt_strbuf_puts(sb, "()");
         if (n->u.table_ref.alias)
             rt_strbuf_printf(sb, " AS %s", n->u.table_ref.alias);
         rt_strbuf_puts(sb, "\n");
+        print_child(sb, "call", n->u.table_ref.func, depth + 1);
         break;
     case FE_AST_JOIN:
         rt_strbuf_printf(sb, " %s%s\n", n->u.join.natural ? "NATURAL " : "",

@@ -317,6 +317,8 @@ fe_item *fe_plan_item(fe_binder *b, plan_node *plan, const char *alias, const fe
 }
 
 static fe_item *bind_table_ref(fe_binder *b, const fe_ast *n) {
+    if (n->u.table_ref.func)
+        return fe_bind_table_func(b, n);
     bool found = false;
     fe_item *cte = fe_bind_cte_ref(b, n, &found);
     if (found || b->failed)

@@ -114,6 +114,16 @@ plan_node *fe_bind_drop_view(fe_binder *b, const fe_ast *n);
 fe_item *fe_bind_view_ref(fe_binder *b, const fe_ast *ref, bool *found);
 plan_node *fe_bind_dml(fe_binder *b, const fe_ast *n);
 plan_node *fe_bind_copy(fe_binder *b, const fe_ast *n);
+/* Table functions and COPY's CSV side (bind_tablefunc.c). */
+/* A FROM item for ref (a TABLE_REF with func): read_csv sniffs its file here. */
+fe_item *fe_bind_table_func(fe_binder *b, const fe_ast *ref);
+/* The file and dialect of COPY n from its options (table: the COPY's table for error
+ * context, may be NULL).  NULL on error (recorded). */
+plan_csv *fe_bind_copy_csv(fe_binder *b, const fe_ast *n, const char *table);
+/* COPY t FROM: a Project yielding every column of t (NULL for those not in cols[0..k))
+ * over a TABLE_FUNCTION reading columns cols[0..k) of t from csv. */
+plan_node *fe_bind_copy_from(fe_binder *b, const rt_table *t, const uint32_t *cols, uint32_t k,
+                             plan_csv *csv);
 plan_node *fe_bind_show(fe_binder *b, const fe_ast *n);
 plan_node *fe_bind_transaction(fe_binder *b, const fe_ast *n);
 plan_node *fe_bind_call(fe_binder *b, const fe_ast *n);

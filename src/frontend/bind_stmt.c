@@ -293,7 +293,9 @@ static bool bind_assignments(fe_binder *b, const fe_ast *n, const rt_table *t, p
         rt_value null = {.type = t->col_types[k], .is_null = true};
         plan_expr *e = x->kind == FE_AST_DEFAULT ? opt_expr_const(b->arena, &null, x->pos)
                                                  : fe_bind_expr(b, x);
-        if (!e || !(e = fe_cast_assign(b, x, e, t->col_types[k], t->col_names[k], x->pos)))
+        if (!e || !(e = fe_cast_assign_mod(b, x, e, t->col_types[k],
+                                           t->col_typmods ? t->col_typmods[k] : 0,
+                                           t->col_names[k], x->pos)))
             return b->failed ? false : (fe_bind_oom(b), false);
         idx[i] = k;
         vals[i] = e;
@@ -337,34 +339,66 @@ static bool copy_option_known(const char *name) {
     return false;
 }
 
-/* The rows COPY ... TO writes: the table (listed columns) or the query. */
-static plan_node *copy_source(fe_binder *b, const fe_ast *n, const rt_table *t) {
-    if (n->u.copy.query)
-        return fe_bind_query(b, n->u.copy.query);
-    if (!n->u.copy.to && !n->u.copy.columns.n)
-        return NULL;
-    const fe_list *cols = &n->u.copy.columns;
-    uint32_t k = cols->n ? cols->n : t->n_cols;
-    plan_node *get = fe_plan_node(b, PLAN_LOGICAL_GET, NULL, k);
-    uint32_t *idx = get ? rt_arena_alloc(b->arena, (k ? k : 1) * sizeof *idx) : NULL;
-    if (!idx || !(get->u.get.table = copy_str(b, t->name)))
-        return b->failed ? NULL : fe_bind_oom(b);
-    for (uint32_t i = 0; i < k; i++) {
+/* The table columns COPY names (all without a list) into *cols and *k. */
+static bool copy_columns(fe_binder *b, const fe_ast *n, const rt_table *t, uint32_t **cols,
+                         uint32_t *k) {
+    const fe_list *list = &n->u.copy.columns;
+    *k = list->n ? list->n : t->n_cols;
+    uint32_t *idx = rt_arena_alloc(b->arena, (*k ? *k : 1) * sizeof *idx);
+    if (!idx)
+        return fe_bind_oom(b), false;
+    for (uint32_t i = 0; i < *k; i++) {
         uint32_t c = i;
-        if (cols->n) {
-            const fe_ast *x = cols->items[i];
+        if (list->n) {
+            const fe_ast *x = list->items[i];
             c = name_index(t->col_names, t->n_cols, x->u.column_ref.name);
             if (c == UINT32_MAX)
                 return fe_bind_error(b, QE_BIND, "42703", x->pos,
                                      "column \"%s\" of relation \"%s\" does not exist",
-                                     x->u.column_ref.name, t->name);
+                                     x->u.column_ref.name, t->name),
+                       false;
+            for (uint32_t j = 0; j < i; j++)
+                if (idx[j] == c)
+                    return fe_bind_error(b, QE_BIND, "42701", x->pos,
+                                         "column \"%s\" specified more than once",
+                                         x->u.column_ref.name),
+                           false;
         }
         idx[i] = c;
-        get->types[i] = t->col_types[c];
-        get->names[i] = t->col_names[c];
     }
-    get->u.get.col_idx = idx;
-    return n->u.copy.to ? get : NULL;
+    *cols = idx;
+    return true;
+}
+
+/* COPY t ... TO: the table's (listed) columns. */
+static plan_node *copy_table_rows(fe_binder *b, const rt_table *t, const uint32_t *idx,
+                                  uint32_t k) {
+    plan_node *get = fe_plan_node(b, PLAN_LOGICAL_GET, NULL, k);
+    uint32_t *copy = get ? rt_arena_alloc(b->arena, (k ? k : 1) * sizeof *copy) : NULL;
+    if (!copy || !(get->u.get.table = copy_str(b, t->name)))
+        return b->failed ? NULL : fe_bind_oom(b);
+    if (t->col_typmods && !(get->typmods = rt_arena_alloc(b->arena, (k ? k : 1) * sizeof(int32_t))))
+        return fe_bind_oom(b);
+    for (uint32_t i = 0; i < k; i++) {
+        copy[i] = idx[i];
+        get->types[i] = t->col_types[idx[i]];
+        get->names[i] = t->col_names[idx[i]];
+        if (get->typmods)
+            get->typmods[i] = t->col_typmods[idx[i]];
+    }
+    get->u.get.col_idx = copy;
+    return get;
+}
+
+/* The child of COPY: the query or table rows it writes (TO), or the rows it inserts
+ * read from the file (FROM). */
+static plan_node *copy_source(fe_binder *b, const fe_ast *n, const rt_table *t, plan_csv *csv) {
+    if (n->u.copy.query)
+        return fe_bind_query(b, n->u.copy.query);
+    uint32_t *cols = NULL, k = 0;
+    if (!copy_columns(b, n, t, &cols, &k))
+        return NULL;
+    return n->u.copy.to ? copy_table_rows(b, t, cols, k) : fe_bind_copy_from(b, t, cols, k, csv);
 }
 
 plan_node *fe_bind_copy(fe_binder *b, const fe_ast *n) {
@@ -377,7 +411,8 @@ plan_node *fe_bind_copy(fe_binder *b, const fe_ast *n) {
         if (!copy_option_known(n->u.copy.option_names[i]))
             return fe_bind_error(b, QE_SYNTAX, "42601", n->pos, "option \"%s\" not recognized",
                                  n->u.copy.option_names[i]);
-    plan_node *src = copy_source(b, n, t);
+    plan_csv *csv = fe_bind_copy_csv(b, n, t ? t->name : NULL);
+    plan_node *src = csv ? copy_source(b, n, t, csv) : NULL;
     if (b->failed)
         return NULL;
     plan_node *p = fe_plan_node(b, PLAN_LOGICAL_COPY, src, 0);
@@ -389,6 +424,7 @@ plan_node *fe_bind_copy(fe_binder *b, const fe_ast *n) {
     p->u.copy.n_options = n->u.copy.n_options;
     p->u.copy.option_names = n->u.copy.option_names;
     p->u.copy.option_values = n->u.copy.option_values;
+    p->u.copy.csv = csv;
     return p;
 }
 

@@ -274,7 +274,26 @@ static bool parse_table_alias(fe_parser *p, char **alias, fe_list *cols) {
     return true;
 }
 
-/* table [[AS] alias] | (query) [AS] alias | (from_item) */
+/* name ( [args] ): a table function call; arguments are expressions, `name = value`
+ * ones as EQ comparisons (the binder reads them as named arguments). */
+static bool parse_table_func(fe_parser *p, fe_ast *ref, int pos) {
+    fe_ast *f = fe_node(p, FE_AST_FUNC, pos);
+    if (!f)
+        return false;
+    fe_advance(p); /* ( */
+    f->u.func.name = ref->u.table_ref.name;
+    f->u.func.distinct_pos = -1;
+    f->u.func.filter_pos = -1;
+    if (fe_peek(p, 0)->kind != FE_TOK_RPAREN && !fe_parse_expr_list(p, &f->u.func.args))
+        return false;
+    if (!fe_expect(p, FE_TOK_RPAREN))
+        return false;
+    f->end = p->prev_end;
+    ref->u.table_ref.func = f;
+    return true;
+}
+
+/* table [[AS] alias] | (query) [AS] alias | (from_item) | func(args) [[AS] alias] */
 static fe_ast *parse_table_primary(fe_parser *p) {
     const fe_token *t = fe_peek(p, 0);
     int pos = t->start;
@@ -297,8 +316,8 @@ static fe_ast *parse_table_primary(fe_parser *p) {
     fe_ast *n = fe_node(p, FE_AST_TABLE_REF, pos);
     if (!n || !(n->u.table_ref.name = parse_table_name(p, &pos)))
         return NULL;
-    if (fe_peek(p, 0)->kind == FE_TOK_LPAREN)
-        return fe_unsupported(p, pos, "table functions are not supported yet");
+    if (fe_peek(p, 0)->kind == FE_TOK_LPAREN && !parse_table_func(p, n, pos))
+        return NULL;
     if (!parse_table_alias(p, &n->u.table_ref.alias, &n->u.table_ref.col_aliases))
         return NULL;
     n->end = p->prev_end;

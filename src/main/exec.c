@@ -126,15 +126,61 @@ static qe_status run_cluster(qe_session *s, const plan_query *q, const rt_result
     return dist_run_query(e->coord, q, &opts, stats, err);
 }
 
+/* Runs q (embedded or on the cluster) delivering result rows to sink. */
+static qe_status run_plan_sink(qe_session *s, const plan_query *q, const rt_result_sink *sink,
+                               rt_task_stats *stats, rt_error *err) {
+    rt_mem_tracker mem = {.limit = s->memory_limit};
+    return s->engine->coord ? run_cluster(s, q, sink, stats, err)
+                            : run_local(s, q, sink, &mem, stats, err);
+}
+
 qe_status main_run_plan(qe_session *s, const plan_query *q, qe_result *res, rt_error *err) {
     rt_result_sink sink = {main_result_push, res};
     rt_task_stats stats = {0};
-    rt_mem_tracker mem = {.limit = s->memory_limit};
-    qe_status st = s->engine->coord ? run_cluster(s, q, &sink, &stats, err)
-                                    : run_local(s, q, &sink, &mem, &stats, err);
+    qe_status st = run_plan_sink(s, q, &sink, &stats, err);
     if (st == QE_OK && q->is_insert)
         res->rows_changed = (int64_t)stats.rows_written;
     return st;
+}
+
+/* The result sink of COPY ... TO: rows go to the CSV writer. */
+typedef struct copy_out {
+    rt_csv_writer *w;
+    int64_t n_rows; /* rows written */
+} copy_out;
+
+static qe_status copy_out_push(void *ctx, const rt_batch *batch, rt_error *err) {
+    copy_out *o = ctx;
+    o->n_rows += rt_batch_active(batch);
+    return rt_csv_writer_write(o->w, batch, err);
+}
+
+/* COPY table|(query) TO 'file': runs the rows' query, writing each batch as it
+ * arrives; the result reports the number of rows written. */
+static qe_status exec_copy_to(qe_session *s, qe_stmt *stmt, qe_result **out) {
+    const plan_node *n = stmt->logical;
+    plan_query *q = NULL;
+    qe_status st = opt_physical(stmt->arena, n, &q, &s->err);
+    if (st != QE_OK)
+        return st;
+    copy_out o = {0};
+    if ((st = rt_csv_writer_open(n->u.copy.csv, q->n_cols, q->names, q->typmods, &o.w, &s->err)) !=
+        QE_OK)
+        return st;
+    rt_result_sink sink = {copy_out_push, &o};
+    rt_task_stats stats = {0};
+    st = run_plan_sink(s, q, &sink, &stats, &s->err);
+    qe_status st_close = rt_csv_writer_close(o.w, st == QE_OK ? &s->err : NULL);
+    if (st == QE_OK)
+        st = st_close;
+    if (st != QE_OK)
+        return st;
+    qe_result *res = main_result_create(0, NULL, NULL);
+    if (!res)
+        return rt_error_set(&s->err, QE_NOMEM, "53200", -1, "out of memory");
+    res->rows_changed = o.n_rows;
+    *out = res;
+    return QE_OK;
 }
 
 /* ---- statements ------------------------------------------------------------------- */
@@ -346,6 +392,10 @@ static qe_status execute(qe_session *s, qe_stmt *stmt, qe_result **out) {
         if (strcmp(n->u.call.name, "dbgen") == 0)
             return main_exec_dbgen(s, n, stmt->arena, out);
         return exec_query(s, stmt, out); /* refused by the planner */
+    case PLAN_LOGICAL_COPY:
+        if (n->u.copy.to)
+            return exec_copy_to(s, stmt, out);
+        return exec_query(s, stmt, out);
     default:
         return exec_query(s, stmt, out);
     }

@@ -13,7 +13,8 @@
  * aggregation over a PARTITIONED input is PARTIAL per task, then a HASH exchange on
  * the group columns into a PARTITIONED FINAL stage (GATHER into a SINGLE stage when
  * there are no groups); ORDER BY, LIMIT and the result need a SINGLE stage (GATHER);
- * INSERT sends its rows ROUND_ROBIN into a PARTITIONED stage of Insert sinks.
+ * INSERT sends its rows ROUND_ROBIN into a PARTITIONED stage of Insert sinks (COPY
+ * FROM too, reading the file with a CsvScan in a SINGLE stage).
  * Invariants codegen and the runtime rely on: AggSink group keys and arguments are
  * COLUMN expressions of its input (a Project computing keys then arguments is put in
  * front), sort keys are COLUMNs, FINAL aggregates read (v, n) column pairs.
@@ -217,6 +218,23 @@ static bool plan_values(phys_builder *pb, const plan_node *n, open_pipe *p) {
     return pipe_start(pb, p, new_stage(pb, PLAN_DIST_SINGLE), op);
 }
 
+/* A table function: read_csv is a CsvScan in a SINGLE stage (the coordinator's file),
+ * ordered so rows come in file order; range/generate_series a Range source there. */
+static bool plan_table_func(phys_builder *pb, const plan_node *n, open_pipe *p) {
+    bool csv = n->u.table_func.csv != NULL;
+    plan_op *op = new_op(pb, csv ? PLAN_PHYS_CSV_SCAN : PLAN_PHYS_RANGE, n->n_cols, n->types);
+    if (!op)
+        return false;
+    if (csv)
+        op->u.csv_scan.csv = n->u.table_func.csv;
+    else
+        op->u.range = n->u.table_func.range;
+    if (!pipe_start(pb, p, new_stage(pb, PLAN_DIST_SINGLE), op))
+        return false;
+    p->ordered = true;
+    return true;
+}
+
 static bool plan_filter(phys_builder *pb, const plan_node *n, open_pipe *p) {
     plan_op *op = new_op(pb, PLAN_PHYS_FILTER, p->n_cols, p->types);
     if (!op)
@@ -315,12 +333,15 @@ static bool build_agg_input(phys_builder *pb, const plan_node *n, agg_input *in)
         in->types[g] = in->exprs[g]->type;
         if (!(in->groups[g] = column(pb, g, in->types[g])))
             return false;
+        in->groups[g]->typmod = in->exprs[g]->typmod;
     }
     for (uint32_t i = 0; i < na; i++) {
         in->aggs[i] = n->u.aggregate.aggs[i];
         plan_expr *arg = in->aggs[i].arg;
         if (arg && !(in->aggs[i].arg = column(pb, project_arg(in, arg), arg->type)))
             return false;
+        if (arg)
+            in->aggs[i].arg->typmod = arg->typmod; /* DECIMAL scale of the input */
     }
     return true;
 }
@@ -371,6 +392,7 @@ static plan_agg *final_aggs(phys_builder *pb, const agg_input *in, uint32_t ng, 
         aggs[i] = in->aggs[i];
         if (!(aggs[i].arg = column(pb, ng + 2 * i, aggs[i].state_type)))
             return NULL;
+        aggs[i].arg->typmod = opt_agg_state_typmod(&in->aggs[i]); /* plan.h's state rule */
         aggs[i].n_column = ng + 2 * i + 1;
     }
     return aggs;
@@ -415,6 +437,7 @@ static bool plan_rows(phys_builder *pb, const plan_node *n, open_pipe *p, bool k
     case PLAN_LOGICAL_GET: return plan_get(pb, n, p);
     case PLAN_LOGICAL_VALUES: return plan_values(pb, n, p);
     case PLAN_LOGICAL_JOIN: return plan_join(pb, n, p);
+    case PLAN_LOGICAL_TABLE_FUNCTION: return plan_table_func(pb, n, p);
     default: break;
     }
     if (!n->child || !plan_rows(pb, n->child, p, false))
@@ -443,7 +466,9 @@ static bool plan_select(phys_builder *pb, const plan_node *n, plan_query *q) {
     result->u.result.names = n->names;
     q->n_cols = n->n_cols;
     q->types = n->types;
-    q->typmods = n->typmods; /* the scales of DECIMAL results */
+    q->typmods = n->n_cols ? rt_arena_calloc(pb->arena, n->n_cols * sizeof(int32_t)) : NULL;
+    for (uint32_t i = 0; q->typmods && i < n->n_cols; i++)
+        q->typmods[i] = opt_column_typmod(n, i); /* the scales of DECIMAL results */
     q->names = n->names;
     return pipe_close(pb, &p, result);
 }
@@ -459,7 +484,7 @@ static bool plan_insert(phys_builder *pb, const plan_node *n, plan_query *q) {
     plan_op *sink = new_op(pb, PLAN_PHYS_INSERT_SINK, p.n_cols, p.types);
     if (!sink)
         return false;
-    sink->u.insert.table = n->u.insert.table;
+    sink->u.insert.table = n->kind == PLAN_LOGICAL_COPY ? n->u.copy.table : n->u.insert.table;
     q->is_insert = true;
     return pipe_close(pb, &p, sink);
 }
@@ -495,7 +520,6 @@ static const char *refuse_node(const plan_node *n) {
         break;
     case PLAN_LOGICAL_DELETE: return "DELETE is not supported yet";
     case PLAN_LOGICAL_UPDATE: return "UPDATE is not supported yet";
-    case PLAN_LOGICAL_COPY: return "COPY is not supported yet";
     case PLAN_LOGICAL_CALL: return "CALL is not supported yet";
     case PLAN_LOGICAL_CREATE_VIEW: return "CREATE VIEW is not supported by the executor yet";
     case PLAN_LOGICAL_DROP_VIEW: return "DROP VIEW is not supported by the executor yet";
@@ -541,6 +565,12 @@ qe_status opt_physical(rt_arena *arena, const plan_node *logical, plan_query **o
         return rt_error_set(err, QE_NOMEM, "53200", -1, "out of memory");
     switch (logical ? logical->kind : PLAN_LOGICAL_EXPLAIN) {
     case PLAN_LOGICAL_INSERT: plan_insert(&pb, logical, q); break;
+    case PLAN_LOGICAL_COPY: /* FROM: an insert of the file's rows; TO: the rows written */
+        if (logical->u.copy.to)
+            plan_select(&pb, logical->child, q);
+        else
+            plan_insert(&pb, logical, q);
+        break;
     case PLAN_LOGICAL_CREATE_TABLE:
     case PLAN_LOGICAL_DROP_TABLE:
     case PLAN_LOGICAL_SET:

@@ -265,7 +265,8 @@ typedef struct plan_sort_key {
     X(COPY, "Copy")                                                            \
     X(SHOW, "Show")                 /* u.set (value NULL) */                   \
     X(TRANSACTION, "Transaction")                                              \
-    X(CALL, "Call")
+    X(CALL, "Call")                                                            \
+    X(TABLE_FUNCTION, "TableFunction") /* u.table_func: read_csv, range, ... */
 
 typedef enum plan_logical_kind {
 #define PLAN_X_ENUM(name, text) PLAN_LOGICAL_##name,
@@ -359,6 +360,31 @@ typedef enum plan_txn_kind {
     PLAN_TXN_LIST(PLAN_X_ENUM)
 #undef PLAN_X_ENUM
 } plan_txn_kind;
+
+/*
+ * A CSV file to read (read_csv, COPY FROM) or write (COPY TO): the path and the
+ * dialect, decided at bind time (options, or sniffing for read_csv).  Strings are in
+ * the plan's arena.
+ */
+typedef struct plan_csv {
+    char *path;           /* file name as written (relative to the process's directory) */
+    char delim;           /* field separator byte */
+    char quote;           /* quote byte; '\0': no quoting */
+    char escape;          /* byte escaping a quote inside quotes (usually the quote) */
+    bool header;          /* the first line holds column names (skipped when reading) */
+    char *null_str;       /* unquoted text read as NULL / written for NULL */
+    char *context;        /* error context ("COPY t"); NULL: "read_csv" */
+    char **col_names;     /* n_cols column names (messages, COPY TO header); may be NULL */
+    int32_t *col_typmods; /* n_cols type modifiers of the columns read (DECIMAL scale,
+                             VARCHAR(n)/CHAR(n)); NULL: all 0 */
+} plan_csv;
+
+/* The rows of range()/generate_series(): start + i * step for i in [0, count). */
+typedef struct plan_range {
+    int64_t start;
+    int64_t step;   /* never 0 */
+    uint64_t count; /* number of rows */
+} plan_range;
 
 /*
  * A logical operator.  Every node has an output schema (n_cols, types, names);
@@ -480,7 +506,10 @@ typedef struct plan_node {
             uint32_t n_options;
             char **option_names;   /* lower case */
             char **option_values;  /* text, NULL for a bare option */
-        } copy;                    /* child: COPY (query) TO, or the table's rows */
+            plan_csv *csv;         /* the file and its dialect (from the options) */
+        } copy;                    /* child: TO: the rows to write; FROM: the rows to
+                                      insert (every table column, in order, with the
+                                      table's types) read by a TableFunction */
         struct {
             plan_txn_kind kind;
         } transaction;
@@ -491,6 +520,12 @@ typedef struct plan_node {
             char **arg_names;      /* n_args names of `name = value` arguments (lower
                                       case), NULL entries for positional ones */
         } call;
+        struct {
+            char *name;            /* "read_csv", "range", "generate_series" */
+            plan_csv *csv;         /* read_csv: the file and its dialect; the node's
+                                      schema is the file's columns; else NULL */
+            plan_range range;      /* range/generate_series: one BIGINT column */
+        } table_func;              /* leaf */
     } u;
 } plan_node;
 
@@ -513,7 +548,9 @@ typedef struct plan_node {
     X(JOIN_UNMATCHED, "HashJoinUnmatched", 0) /* FULL: build rows never matched */ \
     X(HASH_JOIN_PROBE, "HashJoinProbe", 1)                                     \
     X(HASH_JOIN_BUILD, "HashJoinBuild", 2)                                     \
-    X(RESULT_SINK, "Result", 2)
+    X(RESULT_SINK, "Result", 2)                                                \
+    X(CSV_SCAN, "CsvScan", 0)                                                  \
+    X(RANGE, "Range", 0)
 
 typedef enum plan_phys_kind {
 #define PLAN_X_ENUM(name, text, role) PLAN_PHYS_##name,
@@ -611,6 +648,10 @@ typedef struct plan_op {
         struct {
             char **names;          /* n_cols output column names */
         } result;
+        struct {
+            plan_csv *csv;         /* fields parsed into n_cols columns of types */
+        } csv_scan;                /* SINGLE stage: reads the coordinator's file */
+        plan_range range;          /* RANGE: one BIGINT column */
     } u;
 } plan_op;
 

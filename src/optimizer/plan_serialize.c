@@ -210,6 +210,24 @@ static void write_join_op(pw *w, const plan_op *op) {
     write_expr(w, op->u.join.residual, 0);
 }
 
+static void write_csv(pw *w, const plan_csv *csv, uint32_t n_cols) {
+    pw_str(w, csv->path);
+    pw_u8(w, (uint8_t)csv->delim);
+    pw_u8(w, (uint8_t)csv->quote);
+    pw_u8(w, (uint8_t)csv->escape);
+    pw_u8(w, csv->header ? 1 : 0);
+    pw_str(w, csv->null_str);
+    pw_u8(w, csv->context ? 1 : 0);
+    if (csv->context)
+        pw_str(w, csv->context);
+    pw_u8(w, csv->col_names ? 1 : 0);
+    for (uint32_t i = 0; csv->col_names && i < n_cols; i++)
+        pw_str(w, csv->col_names[i]);
+    pw_u8(w, csv->col_typmods ? 1 : 0);
+    for (uint32_t i = 0; csv->col_typmods && i < n_cols; i++)
+        pw_u32(w, (uint32_t)csv->col_typmods[i]);
+}
+
 static void write_op_fields(pw *w, const plan_op *op) {
     switch (op->kind) {
     case PLAN_PHYS_SCAN:
@@ -250,6 +268,12 @@ static void write_op_fields(pw *w, const plan_op *op) {
         pw_u64(w, (uint64_t)op->u.limit.offset);
         break;
     case PLAN_PHYS_INSERT_SINK: pw_str(w, op->u.insert.table); break;
+    case PLAN_PHYS_CSV_SCAN: write_csv(w, op->u.csv_scan.csv, op->n_cols); break;
+    case PLAN_PHYS_RANGE:
+        pw_u64(w, (uint64_t)op->u.range.start);
+        pw_u64(w, (uint64_t)op->u.range.step);
+        pw_u64(w, op->u.range.count);
+        break;
     case PLAN_PHYS_RESULT_SINK:
         for (uint32_t i = 0; i < op->n_cols; i++)
             pw_str(w, op->u.result.names ? op->u.result.names[i] : NULL);
@@ -669,6 +693,32 @@ static void read_join_op(pr *r, plan_op *op, uint32_t n_input) {
         pr_fail(r, "residual outside a join probe");
 }
 
+/* A CSV scan's file and dialect: a path, a delimiter that is not a newline. */
+static plan_csv *read_csv(pr *r, uint32_t n_cols) {
+    plan_csv *csv = pr_alloc(r, 1, sizeof *csv);
+    if (!csv)
+        return NULL;
+    csv->path = pr_str(r, false);
+    csv->delim = (char)pr_u8(r);
+    csv->quote = (char)pr_u8(r);
+    csv->escape = (char)pr_u8(r);
+    csv->header = pr_bool(r);
+    csv->null_str = pr_str(r, false);
+    if (pr_bool(r))
+        csv->context = pr_str(r, false);
+    if (pr_bool(r))
+        csv->col_names = pr_alloc(r, n_cols, sizeof(char *));
+    for (uint32_t i = 0; csv->col_names && i < n_cols && !r->why; i++)
+        csv->col_names[i] = pr_str(r, true);
+    if (pr_bool(r))
+        csv->col_typmods = pr_alloc(r, n_cols, sizeof(int32_t));
+    for (uint32_t i = 0; csv->col_typmods && i < n_cols && !r->why; i++)
+        csv->col_typmods[i] = (int32_t)pr_u32(r);
+    if (!r->why && (csv->delim == '\n' || csv->delim == '\r' || csv->delim == '\0'))
+        pr_fail(r, "invalid CSV delimiter");
+    return csv;
+}
+
 static void read_op_fields(pr *r, plan_op *op, uint32_t n_input) {
     switch (op->kind) {
     case PLAN_PHYS_SCAN:
@@ -703,6 +753,14 @@ static void read_op_fields(pr *r, plan_op *op, uint32_t n_input) {
             pr_fail(r, "invalid limit");
         break;
     case PLAN_PHYS_INSERT_SINK: op->u.insert.table = pr_str(r, false); break;
+    case PLAN_PHYS_CSV_SCAN: op->u.csv_scan.csv = read_csv(r, op->n_cols); break;
+    case PLAN_PHYS_RANGE:
+        op->u.range.start = (int64_t)pr_u64(r);
+        op->u.range.step = (int64_t)pr_u64(r);
+        op->u.range.count = pr_u64(r);
+        if (!r->why && (op->u.range.step == 0 || op->n_cols != 1 || op->types[0] != QE_TYPE_BIGINT))
+            pr_fail(r, "invalid range");
+        break;
     case PLAN_PHYS_RESULT_SINK:
         op->u.result.names = pr_alloc(r, op->n_cols, sizeof(char *));
         for (uint32_t i = 0; i < op->n_cols && !r->why; i++)

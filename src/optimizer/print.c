@@ -97,6 +97,7 @@ static bool print_typed_const(rt_strbuf *sb, const plan_expr *e) {
     if (v->is_null)
         return false;
     switch (e->type) {
+    case QE_TYPE_HUGEINT:
     case QE_TYPE_DECIMAL: {
         char buf[64];
         int n = rt_value_format_mod(v, e->typmod, buf, sizeof buf);
@@ -458,6 +459,28 @@ static void print_copy(rt_strbuf *sb, const plan_node *n) {
     }
 }
 
+/* A CSV file and its dialect: 'path'; delim '|', header, ... */
+static void print_csv(rt_strbuf *sb, const plan_csv *csv) {
+    print_string(sb, csv->path, (uint32_t)strlen(csv->path));
+    char d[2] = {csv->delim, 0}, q[2] = {csv->quote, 0}, e[2] = {csv->escape, 0};
+    rt_strbuf_puts(sb, "; delim ");
+    print_string(sb, d, 1);
+    rt_strbuf_puts(sb, ", quote ");
+    print_string(sb, q, csv->quote ? 1 : 0);
+    rt_strbuf_puts(sb, ", escape ");
+    print_string(sb, e, csv->escape ? 1 : 0);
+    rt_strbuf_puts(sb, csv->header ? ", header" : "");
+    if (csv->null_str && *csv->null_str) {
+        rt_strbuf_puts(sb, ", null ");
+        print_string(sb, csv->null_str, (uint32_t)strlen(csv->null_str));
+    }
+}
+
+static void print_range(rt_strbuf *sb, const plan_range *r) {
+    rt_strbuf_printf(sb, "start %lld, step %lld, count %llu", (long long)r->start,
+                     (long long)r->step, (unsigned long long)r->count);
+}
+
 static void print_dml(rt_strbuf *sb, const plan_node *n) {
     rt_strbuf_puts(sb, n->u.dml.table);
     for (uint32_t i = 0; i < n->u.dml.n_set; i++) {
@@ -500,6 +523,13 @@ static void print_relational_params(rt_strbuf *sb, const plan_node *n) {
     case PLAN_LOGICAL_COPY: print_copy(sb, n); break;
     case PLAN_LOGICAL_SHOW: rt_strbuf_puts(sb, n->u.set.name); break;
     case PLAN_LOGICAL_TRANSACTION: rt_strbuf_puts(sb, plan_txn_name(n->u.transaction.kind)); break;
+    case PLAN_LOGICAL_TABLE_FUNCTION:
+        rt_strbuf_printf(sb, "%s: ", n->u.table_func.name);
+        if (n->u.table_func.csv)
+            print_csv(sb, n->u.table_func.csv);
+        else
+            print_range(sb, &n->u.table_func.range);
+        break;
     case PLAN_LOGICAL_CALL:
         rt_strbuf_printf(sb, "%s(", n->u.call.name);
         print_expr_list(sb, n->u.call.args, n->u.call.n_args);
@@ -570,7 +600,7 @@ static void print_logical_params(rt_strbuf *sb, const plan_node *n) {
 
 /* The modifier of output column i: the node's typmods, else (a Project without them)
  * the modifier of the column's expression. */
-static int32_t column_typmod(const plan_node *n, uint32_t i) {
+int32_t opt_column_typmod(const plan_node *n, uint32_t i) {
     for (int depth = 0; n && depth < 10000; depth++) {
         if (n->typmods)
             return n->typmods[i];
@@ -614,7 +644,7 @@ static void print_schema(rt_strbuf *sb, const plan_node *node) {
     for (uint32_t i = 0; i < node->n_cols; i++) {
         rt_strbuf_printf(sb, "%s%s ", i ? ", " : "",
                          node->names && node->names[i] ? node->names[i] : "?");
-        print_type(sb, node->types[i], column_typmod(node, i));
+        print_type(sb, node->types[i], opt_column_typmod(node, i));
     }
     rt_strbuf_puts(sb, ")");
 }
@@ -753,6 +783,8 @@ static void print_phys_params(rt_strbuf *sb, const plan_query *q, const plan_op 
     case PLAN_PHYS_HASH_JOIN_PROBE:
     case PLAN_PHYS_HASH_JOIN_BUILD: print_join_op(sb, op); break;
     case PLAN_PHYS_INSERT_SINK: rt_strbuf_puts(sb, op->u.insert.table); break;
+    case PLAN_PHYS_CSV_SCAN: print_csv(sb, op->u.csv_scan.csv); break;
+    case PLAN_PHYS_RANGE: print_range(sb, &op->u.range); break;
     case PLAN_PHYS_RESULT_SINK:
         for (uint32_t i = 0; i < op->n_cols; i++)
             rt_strbuf_printf(sb, "%s%s", i ? ", " : "",

@@ -232,6 +232,28 @@ qe_status rt_table_append(rt_catalog *cat, rt_table *t, const rt_batch *b, rt_er
     return st;
 }
 
+qe_status rt_table_append_all(rt_catalog *cat, rt_table *t, rt_batch *const *batches, uint32_t n,
+                              rt_error *err) {
+    for (uint32_t i = 0; i < n; i++)
+        if (batches[i]->n_cols != t->n_cols)
+            return rt_table_append(cat, t, batches[i], err); /* reports the mismatch */
+    pthread_mutex_lock(&cat->mu);
+    uint32_t n_chunks = t->n_chunks;
+    uint32_t last_rows = n_chunks ? t->chunks[n_chunks - 1]->n_rows : 0;
+    uint64_t n_rows = t->n_rows;
+    qe_status st = QE_OK;
+    for (uint32_t i = 0; st == QE_OK && i < n; i++)
+        st = append_locked(t, batches[i], err);
+    if (st != QE_OK) { /* roll back: scans never saw the rows (the mutex was held) */
+        t->n_chunks = n_chunks;
+        if (n_chunks)
+            t->chunks[n_chunks - 1]->n_rows = last_rows;
+        t->n_rows = n_rows;
+    }
+    pthread_mutex_unlock(&cat->mu);
+    return st;
+}
+
 qe_status rt_table_snapshot(rt_catalog *cat, rt_table *t, rt_arena *arena, rt_table_snap *out,
                             rt_error *err) {
     pthread_mutex_lock(&cat->mu);

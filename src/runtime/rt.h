@@ -119,6 +119,8 @@ __extension__ typedef __int128 rt_i128;
 
 /* 10^n for 0 <= n <= 38. */
 rt_i128 rt_pow10(int n);
+/* v / 10^scale as the nearest double (or nearly: one rounding per step). */
+double rt_decimal_to_double(rt_i128 v, int scale);
 /* Text of v / 10^scale with exactly `scale` fraction digits ("-0.50"); out holds at
  * least 48 bytes. */
 void rt_format_i128(rt_i128 v, int scale, char *out);
@@ -150,6 +152,17 @@ typedef struct rt_value {
         } iv; /* INTERVAL (the layout of rt_interval) */
     } u;
 } rt_value;
+
+/* Civil dates <-> days since 1970-01-01 (proleptic Gregorian, any year). */
+void rt_civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d);
+int64_t rt_days_from_civil(int64_t y, unsigned m, unsigned d);
+/* ts + sign * iv as PostgreSQL: months (day clamped to the month's end), then days,
+ * then microseconds.  False on overflow. */
+bool rt_timestamp_add_interval(int64_t ts, const rt_interval *iv, int sign, int64_t *out);
+
+/* Orders intervals as PostgreSQL does: by months * 30 days + days + microseconds (so
+ * '1 mon' = '30 days'). */
+int rt_interval_cmp(const rt_interval *a, const rt_interval *b);
 
 /* ---- vectors and batches ------------------------------------------------------------ */
 
@@ -221,6 +234,12 @@ bool rt_batch_append(rt_batch *dst, rt_arena *arena, const rt_batch *src);
 int rt_value_format(const rt_value *val, char *buf, size_t cap);
 int rt_value_format_mod(const rt_value *val, int32_t typmod, char *buf, size_t cap);
 
+/* Converts a value to (to, to_typmod) with the interpreter's exact semantics (typmods:
+ * plan.h PLAN_TYPMOD_*; in_typmod gives a DECIMAL input's scale): rounding, 22003,
+ * 22P02, 22007, 22008, 22001 errors as at run time.  Strings go to arena. */
+qe_status rt_value_cast_mod(const rt_value *in, int32_t in_typmod, qe_type to, int32_t to_typmod,
+                            rt_value *out, rt_arena *arena, rt_error *err, int position);
+
 /* Evaluates an expression without column references (constant folding, VALUES) with
  * the interpreter's exact semantics: errors (22003, 22012, 22P02, ...) as at run time.
  * Strings of the result are allocated in arena. */
@@ -285,6 +304,50 @@ uint32_t rt_catalog_table_names(rt_catalog *cat, const char **names, uint32_t ca
 /* Appends the active rows of b (types equal to the table's) to the table.  Thread-safe
  * with respect to other appends (tables have a lock). */
 qe_status rt_table_append(rt_catalog *cat, rt_table *t, const rt_batch *b, rt_error *err);
+/* Appends the active rows of batches[0..n) (types equal to the table's) all or nothing:
+ * on failure (53200) the table is as before and no scan saw any of the rows. */
+qe_status rt_table_append_all(rt_catalog *cat, rt_table *t, rt_batch *const *batches, uint32_t n,
+                              rt_error *err);
+
+/* ---- CSV files (csv_*.c) -------------------------------------------------------------- */
+
+struct plan_csv;
+
+/* The default dialect: ',' quote '"' escape '"', no header, NULL as the empty
+ * unquoted field.  path and the rest are left as they are. */
+void rt_csv_defaults(struct plan_csv *csv);
+
+/* Bits of rt_csv_set_option's *given: options written explicitly. */
+#define RT_CSV_GIVEN_DELIM 1u
+#define RT_CSV_GIVEN_QUOTE 2u
+#define RT_CSV_GIVEN_HEADER 4u
+#define RT_CSV_GIVEN_ESCAPE 8u
+#define RT_CSV_ALL_VARCHAR 16u /* all_varchar = true: the sniffer types every column VARCHAR */
+
+/* Applies one COPY/read_csv option (name lower case; value as text, NULL for a bare
+ * option) to csv; strings are copied into arena; *given collects RT_CSV_GIVEN_*.
+ * Errors: 42601 unknown option, 22023 bad value, 0A000 options not supported yet. */
+qe_status rt_csv_set_option(struct plan_csv *csv, rt_arena *arena, const char *name,
+                            const char *value, uint32_t *given, rt_error *err);
+
+/* read_csv's sniffer: reads a sample of csv->path and decides what `given` leaves
+ * open (delimiter, quote, header), then the columns: names (from the header or
+ * column0, column1, ...) and types (BOOLEAN, BIGINT, DOUBLE, VARCHAR and whatever
+ * else VARCHAR casts to that the candidates list names).  Results in arena. */
+qe_status rt_csv_sniff(struct plan_csv *csv, uint32_t given, rt_arena *arena, uint32_t *n_cols,
+                       char ***names, qe_type **types, rt_error *err);
+
+/* A CSV file being written (COPY TO). */
+typedef struct rt_csv_writer rt_csv_writer;
+/* Creates/truncates csv->path and writes the header line if csv->header (names:
+ * n_cols column names; typmods: their type modifiers for DECIMAL scales, may be NULL;
+ * both borrowed until close).  58P01/58030 if the file cannot be opened. */
+qe_status rt_csv_writer_open(const struct plan_csv *csv, uint32_t n_cols, char *const *names,
+                             const int32_t *typmods, rt_csv_writer **out, rt_error *err);
+/* Appends the active rows of b (n_cols columns), quoting where needed. */
+qe_status rt_csv_writer_write(rt_csv_writer *w, const rt_batch *b, rt_error *err);
+/* Flushes and closes (58030 on a write error); accepts NULL.  Frees w. */
+qe_status rt_csv_writer_close(rt_csv_writer *w, rt_error *err);
 
 /* Changes to the catalog's set of tables and views (create/drop/replace); storage
  * compares it to know whether the manifest must be written again. */

@@ -13,6 +13,7 @@
 #include "rt.h"
 
 #include <pthread.h>
+#include <stdio.h>
 
 /* ---- bitmaps (LSB-first, 1 = valid) ---------------------------------------------------- */
 
@@ -20,7 +21,7 @@ static inline size_t rt_bitmap_bytes(uint32_t n_bits) { return ((size_t)n_bits +
 static inline bool rt_bit_get(const uint8_t *bm, uint32_t i) { return (bm[i >> 3] >> (i & 7)) & 1; }
 static inline void rt_bit_set(uint8_t *bm, uint32_t i) { bm[i >> 3] |= (uint8_t)(1u << (i & 7)); }
 static inline void rt_bit_clear(uint8_t *bm, uint32_t i) {
-    bm[i >> 3] &= (uint8_t) ~(1u << (i & 7));
+    bm[i >> 3] &= (uint8_t)~(1u << (i & 7));
 }
 static inline void rt_bit_put(uint8_t *bm, uint32_t i, bool valid) {
     if (valid)
@@ -30,7 +31,6 @@ static inline void rt_bit_put(uint8_t *bm, uint32_t i, bool valid) {
 }
 
 /* ---- types, vectors -------------------------------------------------------------------- */
-
 
 /* Appends rows of src to dst (same types, dst has room): row indices rows[first..first+n)
  * or, when rows is NULL, the range first..first+n.  Strings are copied into dst's heap.
@@ -109,6 +109,24 @@ rt_prim2 rt_prim2_lookup(plan_op_kind op, qe_type type, rt_prim2_check *check);
 /* The primitive for NEG/NOT on `type`, or NULL. */
 rt_prim1 rt_prim1_lookup(plan_op_kind op, qe_type type, rt_prim1_check *check);
 
+/* Primitives of prim_wide.c: HUGEINT/DECIMAL, INTERVAL, date/time operators with
+ * operands of different types, CHAR(n) comparisons (is_char: an operand is CHAR). */
+rt_prim2 rt_prim2_lookup_wide(plan_op_kind op, qe_type ta, qe_type tb, bool is_char,
+                              rt_prim2_check *check);
+rt_prim1 rt_prim1_lookup_wide(plan_op_kind op, qe_type type, rt_prim1_check *check);
+/* The first selected valid row of a DECIMAL vector with |v| >= 10^precision, or -1. */
+int rt_decimal_check_bound(const rt_vector *v, const uint32_t *sel, uint32_t n, int precision);
+/* Casts between BOOLEAN, SMALLINT, INTEGER, BIGINT, REAL, DOUBLE and VARCHAR (no
+ * modifiers): cast.c's part of rt_value_cast_mod. */
+qe_status rt_cast_basic(const rt_value *in, qe_type to, rt_value *out, rt_arena *arena,
+                        rt_error *err, int position);
+/* Pairs cast_wide.c converts (HUGEINT, DECIMAL, DATE, TIMESTAMP, INTERVAL). */
+bool rt_cast_wide_supported(qe_type from, qe_type to);
+/* Casts with type modifiers: rt_value_cast_mod (rt.h) for vectors. */
+qe_status rt_cast_vector_mod(const rt_vector *in, int32_t in_typmod, rt_vector *out,
+                             int32_t out_typmod, const uint32_t *sel, uint32_t n, rt_arena *arena,
+                             rt_error *err, int position);
+
 /* The 22003 error for an integer result of `type` out of range. */
 qe_status rt_error_out_of_range(rt_error *err, qe_type type, int position);
 /* The error of a primitive checker's code (RT_JIT_ERR_*) for a result of `type`. */
@@ -169,6 +187,8 @@ typedef struct rt_agg_ht rt_agg_ht;
 rt_agg_ht *rt_agg_ht_create(rt_mem_tracker *mem, uint32_t n_keys, const qe_type *key_types,
                             uint32_t n_aggs);
 void rt_agg_ht_destroy(rt_agg_ht *ht); /* accepts NULL */
+/* The arena of the table's group rows (string aggregate states are copied there). */
+rt_arena *rt_agg_ht_arena(rt_agg_ht *ht);
 uint64_t rt_agg_ht_count(const rt_agg_ht *ht);
 /* Group g (0..count-1, in creation order). */
 rt_agg_state *rt_agg_ht_group(const rt_agg_ht *ht, uint64_t g);
@@ -266,6 +286,52 @@ struct rt_sink_ops {
 
 extern const rt_source_ops rt_scan_source, rt_values_source, rt_exchange_source;
 extern const rt_source_ops rt_agg_source, rt_sort_source;
+extern const rt_source_ops rt_csv_source;   /* CSV_SCAN (csv_read.c) */
+extern const rt_source_ops rt_range_source; /* RANGE (source.c) */
+
+/* ---- CSV records (csv_read.c) ----------------------------------------------------------- */
+
+/* One field of the current record: bytes text[off, off + len) after unquoting. */
+typedef struct rt_csv_field {
+    uint32_t off; /* offset into rt_csv_reader.text */
+    uint32_t len; /* bytes */
+    bool quoted;  /* written in quotes (never NULL then) */
+} rt_csv_field;
+
+/* A CSV file read record by record, in blocks.  Not thread-safe. */
+typedef struct rt_csv_reader {
+    FILE *f;             /* the open file */
+    const plan_csv *csv; /* dialect and path (borrowed) */
+    rt_mem_tracker *mem; /* charged for the buffers; may be NULL */
+    char *buf;           /* block buffer (CSV_BLOCK bytes) */
+    size_t buf_len;      /* bytes in buf */
+    size_t buf_pos;      /* next byte to parse */
+    bool eof;            /* the file has no more bytes */
+    int io_error;        /* errno of a failed read, 0 if none */
+    bool too_long;       /* the current record passed the length limit */
+    uint64_t bytes_read; /* bytes read from the file so far */
+    uint64_t line;       /* 1-based line number of the next byte */
+    uint64_t rec_line;   /* line where the current record starts */
+    char *text;          /* the current record's unquoted field bytes */
+    size_t text_len, text_cap;     /* bytes used / allocated in text */
+    rt_csv_field *fields;          /* the current record's fields */
+    uint32_t n_fields, fields_cap; /* entries used / allocated in fields */
+} rt_csv_reader;
+
+/* Opens csv->path (58P01 if missing).  Close with rt_csv_reader_close. */
+qe_status rt_csv_reader_open(rt_csv_reader *r, const plan_csv *csv, rt_mem_tracker *mem,
+                             rt_error *err);
+void rt_csv_reader_close(rt_csv_reader *r); /* accepts a zeroed or closed reader */
+/* Reads the next record into r->fields/text; *got false at the end of the file.
+ * Errors: 22P04 unterminated quoted field, 58030 read error, 53200. */
+qe_status rt_csv_read_record(rt_csv_reader *r, bool *got, rt_error *err);
+/* True if the field reads as NULL (unquoted and equal to the NULL string). */
+bool rt_csv_field_is_null(const rt_csv_reader *r, const rt_csv_field *f);
+/* Converts the current record into row `row` of b (b->n_cols columns of the target
+ * types; strings in arena).  22P04 for a wrong field count, the cast's error (with a
+ * "line, column" detail) for a bad value. */
+qe_status rt_csv_record_to_row(const rt_csv_reader *r, rt_batch *b, uint32_t row, rt_arena *arena,
+                               rt_error *err);
 extern const rt_sink_ops rt_agg_sink, rt_sort_sink, rt_exchange_sink, rt_insert_sink,
     rt_result_sink_ops;
 /* Hash joins (join.c): HASH_JOIN_BUILD sink, JOIN_UNMATCHED source. */

@@ -85,17 +85,27 @@ static qe_status insert_push(rt_pipeline_state *ps, rt_thread_state *ts, const r
     return rt_rowbuf_append(ts->sink, b) ? QE_OK : rt_error_nomem(&ts->err, ps->task->mem);
 }
 
+/* Appends every thread's rows in one all-or-nothing step (a failure, e.g. out of
+ * memory half-way, leaves the table as it was). */
 static qe_status insert_finish(rt_pipeline_state *ps, rt_error *err) {
+    uint32_t n = 0, k = 0;
+    uint64_t n_rows = 0;
+    for (uint32_t t = 0; t < ps->n_threads; t++)
+        n += ((rt_rowbuf *)ps->threads[t]->sink)->n_batches;
+    rt_batch **all = rt_arena_alloc(ps->arena, (n ? n : 1) * sizeof *all);
+    if (all == NULL)
+        return rt_error_nomem(err, ps->task->mem);
     for (uint32_t t = 0; t < ps->n_threads; t++) {
         rt_rowbuf *rb = ps->threads[t]->sink;
-        for (uint32_t i = 0; i < rb->n_batches; i++) {
-            qe_status st = rt_table_append(ps->task->catalog, ps->snk, rb->batches[i], err);
-            if (st != QE_OK)
-                return st;
-            atomic_fetch_add(&ps->rows_written, rb->batches[i]->n_rows);
+        for (uint32_t i = 0; i < rb->n_batches; i++, k++) {
+            all[k] = rb->batches[i];
+            n_rows += rb->batches[i]->n_rows;
         }
     }
-    return QE_OK;
+    qe_status st = rt_table_append_all(ps->task->catalog, ps->snk, all, n, err);
+    if (st == QE_OK)
+        atomic_fetch_add(&ps->rows_written, n_rows);
+    return st;
 }
 
 static void insert_destroy(rt_pipeline_state *ps) {

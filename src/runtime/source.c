@@ -1,6 +1,7 @@
 /*
  * source.c -- pipeline sources that read outside the stage: SCAN (table chunks),
- * VALUES (constant rows) and EXCHANGE_SOURCE (batches from producer tasks).
+ * VALUES (constant rows), RANGE (range/generate_series) and EXCHANGE_SOURCE (batches
+ * from producer tasks).
  *
  * Every source is a shared cursor the pipeline's threads pull morsels from.  A scan
  * morsel is a zero-copy view of one table chunk restricted to the scanned columns.
@@ -117,6 +118,37 @@ static qe_status values_next(rt_pipeline_state *ps, rt_thread_state *ts, const r
 }
 
 const rt_source_ops rt_values_source = {values_init, values_next, NULL};
+
+/* ---- RANGE ----------------------------------------------------------------------------- */
+
+static qe_status range_init(rt_pipeline_state *ps, rt_error *err) {
+    if (ps->source->n_cols != 1 || ps->source->types[0] != QE_TYPE_BIGINT)
+        return rt_plan_error(err, "range with a schema other than one BIGINT column");
+    ps->src = rt_arena_calloc(ps->arena, sizeof(values_src));
+    return ps->src ? QE_OK : rt_error_nomem(err, ps->task->mem);
+}
+
+static qe_status range_next(rt_pipeline_state *ps, rt_thread_state *ts, const rt_batch **out) {
+    values_src *s = ps->src;
+    const plan_range *r = &ps->source->u.range;
+    uint64_t start = atomic_fetch_add(&s->next, RT_VECTOR_SIZE);
+    *out = NULL;
+    if (start >= r->count)
+        return QE_OK;
+    uint32_t n = (uint32_t)(r->count - start < RT_VECTOR_SIZE ? r->count - start : RT_VECTOR_SIZE);
+    rt_batch *b = rt_batch_create(ts->morsel_arena, 1, ps->source->types, n);
+    if (b == NULL)
+        return rt_error_nomem(&ts->err, ps->task->mem);
+    int64_t *v = b->cols[0].values;
+    uint64_t first = (uint64_t)r->start + start * (uint64_t)r->step; /* wraps like int64 */
+    for (uint32_t i = 0; i < n; i++)
+        v[i] = (int64_t)(first + (uint64_t)i * (uint64_t)r->step);
+    b->n_rows = n;
+    *out = b;
+    return QE_OK;
+}
+
+const rt_source_ops rt_range_source = {range_init, range_next, NULL};
 
 /* ---- EXCHANGE_SOURCE ------------------------------------------------------------------- */
 

@@ -71,6 +71,8 @@ static const rt_source_ops *source_ops_of(plan_phys_kind kind) {
     case PLAN_PHYS_AGG_SOURCE: return &rt_agg_source;
     case PLAN_PHYS_SORT_SOURCE: return &rt_sort_source;
     case PLAN_PHYS_JOIN_UNMATCHED: return &rt_join_unmatched_source;
+    case PLAN_PHYS_CSV_SCAN: return &rt_csv_source;
+    case PLAN_PHYS_RANGE: return &rt_range_source;
     default: return NULL;
     }
 }
