@@ -57,7 +57,12 @@ QE_API const char *qe_status_text(qe_status status);
 /*
  * X(name, sql_name, byte_width) -- the value types.  byte_width is the width of one
  * value in a column's values buffer (0 for no buffer).  BOOLEAN is one byte per value
- * in memory (0/1); VARCHAR values are 16-byte string views (qe_string_view).
+ * in memory (0/1); VARCHAR values are 16-byte string views (qe_string_view).  HUGEINT
+ * and DECIMAL values are little-endian signed 128-bit integers (Arrow's Decimal128
+ * layout); a DECIMAL(p, s) value v means v / 10^s.  DATE is int32 days since
+ * 1970-01-01, TIMESTAMP int64 microseconds since 1970-01-01 00:00:00, INTERVAL is
+ * {int32 months, int32 days, int64 microseconds} (16 bytes).  CHAR(n) is VARCHAR
+ * (values padded with blanks to n).
  */
 #define QE_TYPE_LIST(X)                                                        \
     X(NULL, "NULL", 0)                                                         \
@@ -66,7 +71,7 @@ QE_API const char *qe_status_text(qe_status status);
     X(INTEGER, "INTEGER", 4)                                                   \
     X(BIGINT, "BIGINT", 8)                                                     \
     X(HUGEINT, "HUGEINT", 16)                                                  \
-    X(DECIMAL, "DECIMAL", 8)                                                   \
+    X(DECIMAL, "DECIMAL", 16)                                                  \
     X(REAL, "REAL", 4)                                                         \
     X(DOUBLE, "DOUBLE", 8)                                                     \
     X(DATE, "DATE", 4)                                                         \
@@ -236,6 +241,8 @@ typedef struct qe_column_view {
     const void *values;      /* n_rows values of the type's width */
     size_t n_buffers;        /* VARCHAR: number of data buffers */
     const char *const *buffers; /* VARCHAR: data buffers referenced by string views */
+    int32_t precision;          /* DECIMAL: precision (1..38), else 0 */
+    int32_t scale;              /* DECIMAL: scale (0..precision), else 0 */
 } qe_column_view;
 
 typedef struct qe_batch_view {
@@ -247,6 +254,9 @@ typedef struct qe_batch_view {
 QE_API size_t qe_result_column_count(const qe_result *res);
 QE_API const char *qe_result_column_name(const qe_result *res, size_t col);
 QE_API qe_type qe_result_column_type(const qe_result *res, size_t col);
+/* Precision and scale of a DECIMAL column (0 for other types and bad arguments). */
+QE_API int qe_result_column_precision(const qe_result *res, size_t col);
+QE_API int qe_result_column_scale(const qe_result *res, size_t col);
 QE_API uint64_t qe_result_row_count(const qe_result *res);
 /* Rows inserted/changed by a DML statement; -1 for a query. */
 QE_API int64_t qe_result_rows_changed(const qe_result *res);
@@ -256,8 +266,10 @@ QE_API qe_status qe_result_batch(const qe_result *res, size_t batch_idx, qe_batc
 QE_API void qe_result_destroy(qe_result *res);
 
 /*
- * Formats value `row` of a column as text (integers in decimal, DOUBLE with
- * shortest round-trip digits, BOOLEAN as true/false, DATE as YYYY-MM-DD).  Returns the
+ * Formats value `row` of a column as text (integers in decimal, DECIMAL with exactly
+ * `scale` fraction digits (1234.50), DOUBLE with shortest round-trip digits, BOOLEAN
+ * as true/false, DATE as YYYY-MM-DD, TIMESTAMP as YYYY-MM-DD HH:MM:SS[.ffffff],
+ * INTERVAL as PostgreSQL does: 1 year 2 mons 3 days 04:05:06).  Returns the
  * length needed (like snprintf), or -1 if the value is NULL (buf gets "").
  */
 QE_API int qe_value_format(const qe_column_view *col, size_t row, char *buf, size_t cap);

@@ -93,8 +93,9 @@ enum {
     CG_BATCH_CAPACITY,
     CG_BATCH_N_FIELDS
 };
-/* Field indexes of the LLVM mirror of rt_agg_state. */
-enum { CG_AGG_V, CG_AGG_N, CG_AGG_N_FIELDS };
+/* Field indexes of the LLVM mirror of rt_agg_state: {i64 v, i64 v_hi, i64 n, i64 x}
+ * (v is the low word of rt_agg_state's 16-byte union, read as i64 or double). */
+enum { CG_AGG_V, CG_AGG_V_HI, CG_AGG_N, CG_AGG_X, CG_AGG_N_FIELDS };
 
 /*
  * Everything the generation of one module needs: the LLVM context (borrowed: owned by

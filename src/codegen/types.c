@@ -35,10 +35,12 @@ _Static_assert(offsetof(rt_batch, n_sel) == 24, "rt_batch layout");
 _Static_assert(offsetof(rt_batch, capacity) == 28, "rt_batch layout");
 _Static_assert(sizeof(rt_batch) == 32, "rt_batch layout");
 
-/* %rt_agg_state = { i64 v, i64 n }: v is read as i64 or double. */
+/* %rt_agg_state = { i64 v, i64 v_hi, i64 n, i64 x }: v is read as i64 or double. */
 _Static_assert(offsetof(rt_agg_state, v) == 0, "rt_agg_state layout");
-_Static_assert(offsetof(rt_agg_state, n) == 8, "rt_agg_state layout");
-_Static_assert(sizeof(((rt_agg_state *)0)->v) == 8, "rt_agg_state layout");
+_Static_assert(offsetof(rt_agg_state, n) == 16, "rt_agg_state layout");
+_Static_assert(offsetof(rt_agg_state, x) == 24, "rt_agg_state layout");
+_Static_assert(sizeof(((rt_agg_state *)0)->v) == 16, "rt_agg_state layout");
+_Static_assert(sizeof(rt_agg_state) == 32, "rt_agg_state layout");
 
 /* VARCHAR values are moved as one i128 (align 4), BOOLEAN values are one byte. */
 _Static_assert(sizeof(qe_string_view) == 16 && _Alignof(qe_string_view) == 4,
@@ -98,7 +100,7 @@ static void init_struct_types(cg_module *m) {
                                                    m->t_ptr, m->t_i32, m->t_i32};
     m->t_batch = LLVMStructCreateNamed(m->ctx, "rt_batch");
     LLVMStructSetBody(m->t_batch, batch_fields, CG_BATCH_N_FIELDS, false);
-    LLVMTypeRef agg_fields[CG_AGG_N_FIELDS] = {m->t_i64, m->t_i64};
+    LLVMTypeRef agg_fields[CG_AGG_N_FIELDS] = {m->t_i64, m->t_i64, m->t_i64, m->t_i64};
     m->t_agg = LLVMStructCreateNamed(m->ctx, "rt_agg_state");
     LLVMStructSetBody(m->t_agg, agg_fields, CG_AGG_N_FIELDS, false);
 }

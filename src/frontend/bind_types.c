@@ -349,12 +349,22 @@ static bool convert_value(fe_binder *b, const rt_value *in, qe_type to, int32_t 
     case QE_TYPE_SMALLINT:
     case QE_TYPE_INTEGER:
     case QE_TYPE_BIGINT:
-    case QE_TYPE_HUGEINT: /* HUGEINT constants hold 64-bit values (rt_value) */
         return string_to_integer(b, in, to, pos, &v->u.i);
+    case QE_TYPE_HUGEINT: { /* HUGEINT constants of the binder hold 64-bit values */
+        int64_t x = 0;
+        bool ok = string_to_integer(b, in, to, pos, &x);
+        v->u.h = x;
+        return ok;
+    }
     case QE_TYPE_REAL:
     case QE_TYPE_DOUBLE: return string_to_double(b, in, pos, &v->u.d);
     case QE_TYPE_BOOLEAN: return string_to_bool(b, in, pos, &v->u.b);
-    case QE_TYPE_DECIMAL: return fe_string_to_decimal(b, in, typmod, pos, &v->u.i);
+    case QE_TYPE_DECIMAL: {
+        int64_t x = 0;
+        bool ok = fe_string_to_decimal(b, in, typmod, pos, &x);
+        v->u.h = x; /* rt_value: DECIMAL values are 128-bit */
+        return ok;
+    }
     case QE_TYPE_DATE: return fe_string_to_date(b, in, pos, &v->u.i);
     case QE_TYPE_TIMESTAMP: return fe_string_to_timestamp(b, in, pos, &v->u.i);
     case QE_TYPE_INTERVAL: return fe_string_to_interval(b, in, fields, pos, v);
@@ -492,7 +502,7 @@ static bool const_cast_mod(const rt_value *in, int32_t in_typmod, qe_type to, in
         return true;
     }
     if (in->type == QE_TYPE_DECIMAL && (to == QE_TYPE_DOUBLE || to == QE_TYPE_REAL)) {
-        out->u.d = (double)in->u.i / (double)pow10_i64(PLAN_DECIMAL_SCALE(in_typmod));
+        out->u.d = (double)in->u.h / (double)pow10_i64(PLAN_DECIMAL_SCALE(in_typmod));
         return true;
     }
     return false;
@@ -504,7 +514,9 @@ static bool const_cast_mod(const rt_value *in, int32_t in_typmod, qe_type to, in
  * range, left to run time) or as text. */
 static plan_expr *fold_decimal_out(fe_binder *b, const plan_expr *e, qe_type to) {
     int scale = PLAN_DECIMAL_SCALE(e->typmod);
-    int64_t v = e->u.value.u.i, p = pow10_i64(scale), q = v / p, r = v % p;
+    if (e->u.value.u.h > INT64_MAX || e->u.value.u.h < INT64_MIN || scale > 18)
+        return NULL; /* left to run time */
+    int64_t v = (int64_t)e->u.value.u.h, p = pow10_i64(scale), q = v / p, r = v % p;
     rt_value out = {.type = to};
     char buf[320];
     if (to == QE_TYPE_VARCHAR) {
@@ -539,10 +551,16 @@ static plan_expr *fold_cast(fe_binder *b, const plan_expr *e, qe_type to, int32_
     if (to == QE_TYPE_DECIMAL && !v.is_null &&
         (rt_type_is_integer(from) || from == QE_TYPE_HUGEINT || from == QE_TYPE_DECIMAL)) {
         int from_scale = from == QE_TYPE_DECIMAL ? PLAN_DECIMAL_SCALE(e->typmod) : 0;
-        int r = rescale_const(b, e->u.value.u.i, from_scale, typmod, e->position, &v.u.i);
+        bool wide = from == QE_TYPE_DECIMAL || from == QE_TYPE_HUGEINT;
+        rt_i128 in = wide ? e->u.value.u.h : e->u.value.u.i;
+        if (in > INT64_MAX || in < INT64_MIN)
+            return NULL; /* run time */
+        int64_t x = 0;
+        int r = rescale_const(b, (int64_t)in, from_scale, typmod, e->position, &x);
         if (r != 0)
             return NULL; /* error recorded, or run time */
         v.type = QE_TYPE_DECIMAL;
+        v.u.h = x;
         plan_expr *c = opt_expr_const(b->arena, &v, e->position);
         if (c)
             c->typmod = typmod;

@@ -301,6 +301,7 @@ static qe_status exec_query(qe_session *s, qe_stmt *stmt, qe_result **out) {
     qe_result *res = main_result_create(q->n_cols, q->names, q->types);
     if (!res)
         return rt_error_set(&s->err, QE_NOMEM, "53200", -1, "out of memory");
+    main_result_set_typmods(res, q->typmods);
     st = main_run_plan(s, q, res, &s->err);
     if (st != QE_OK) {
         qe_result_destroy(res);

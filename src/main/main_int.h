@@ -63,6 +63,7 @@ struct qe_result {
     uint32_t n_cols;
     char **names;
     qe_type *types;
+    int32_t *typmods;               /* n_cols type modifiers (plan.h PLAN_TYPMOD_*) */
     uint32_t n_batches;
     uint32_t batches_cap;
     rt_batch **batches;             /* compact copies of the result rows */
@@ -78,6 +79,9 @@ void main_config_defaults(qe_config *cfg);
 
 /* Creates an empty result with the given schema (copied). NULL on out-of-memory. */
 qe_result *main_result_create(uint32_t n_cols, char *const *names, const qe_type *types);
+/* Records the type modifiers of the result's columns (typmods may be NULL: all 0);
+ * call before the first push. */
+void main_result_set_typmods(qe_result *res, const int32_t *typmods);
 /* Result sink pushing into a qe_result (ctx = the result). */
 qe_status main_result_push(void *ctx, const rt_batch *batch, rt_error *err);
 /* A one-column VARCHAR result with a row per line of text (split_lines) or the whole

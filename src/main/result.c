@@ -19,7 +19,8 @@ qe_result *main_result_create(uint32_t n_cols, char *const *names, const qe_type
     res->rows_changed = -1;
     res->names = rt_arena_calloc(arena, sizeof(char *) * (n_cols + 1));
     res->types = rt_arena_calloc(arena, sizeof(qe_type) * (n_cols + 1));
-    if (!res->names || !res->types) {
+    res->typmods = rt_arena_calloc(arena, sizeof(int32_t) * (n_cols + 1));
+    if (!res->names || !res->types || !res->typmods) {
         rt_arena_destroy(arena);
         return NULL;
     }
@@ -34,8 +35,34 @@ qe_result *main_result_create(uint32_t n_cols, char *const *names, const qe_type
     return res;
 }
 
+void main_result_set_typmods(qe_result *res, const int32_t *typmods) {
+    for (uint32_t i = 0; res && typmods && i < res->n_cols; i++)
+        res->typmods[i] = typmods[i];
+}
+
+/* Precision and scale of column c if it is a DECIMAL. */
+static void decimal_mod(const qe_result *res, size_t c, int *p, int *s) {
+    *p = *s = 0;
+    if (res && c < res->n_cols && res->types[c] == QE_TYPE_DECIMAL) {
+        *p = PLAN_DECIMAL_PRECISION(res->typmods[c]);
+        *s = PLAN_DECIMAL_SCALE(res->typmods[c]);
+    }
+}
+
+int qe_result_column_precision(const qe_result *res, size_t col) {
+    int p, s;
+    decimal_mod(res, col, &p, &s);
+    return p;
+}
+
+int qe_result_column_scale(const qe_result *res, size_t col) {
+    int p, s;
+    decimal_mod(res, col, &p, &s);
+    return s;
+}
+
 /* Builds the public views of one stored batch. */
-static qe_column_view *make_views(rt_arena *arena, const rt_batch *b) {
+static qe_column_view *make_views(const qe_result *res, rt_arena *arena, const rt_batch *b) {
     qe_column_view *views = rt_arena_calloc(arena, sizeof *views * (b->n_cols + 1));
     if (!views)
         return NULL;
@@ -46,6 +73,7 @@ static qe_column_view *make_views(rt_arena *arena, const rt_batch *b) {
         views[c].values = v->values;
         views[c].n_buffers = v->n_buffers;
         views[c].buffers = (const char *const *)v->buffers;
+        decimal_mod(res, c, &views[c].precision, &views[c].scale);
     }
     return views;
 }
@@ -73,7 +101,7 @@ qe_status main_result_push(void *ctx, const rt_batch *batch, rt_error *err) {
     if (rt_batch_active(batch) == 0)
         return QE_OK;
     rt_batch *copy = grow_batches(res) ? rt_batch_compact(res->arena, batch) : NULL;
-    qe_column_view *views = copy ? make_views(res->arena, copy) : NULL;
+    qe_column_view *views = copy ? make_views(res, res->arena, copy) : NULL;
     if (!views)
         return rt_error_set(err, QE_NOMEM, "53200", -1, "out of memory while storing the result");
     res->batches[res->n_batches] = copy;

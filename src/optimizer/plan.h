@@ -97,6 +97,12 @@ struct plan_node;
  * DECIMAL(18, 3), DuckDB's default).  VARCHAR: n for VARCHAR(n); n | PLAN_TYPMOD_CHAR
  * for CHAR(n) (blank-padded: values are padded to n, comparisons ignore trailing
  * blanks).  Other types: 0.
+ * Runtime representation (DESIGN.md §4, rt.h): every DECIMAL value is a 128-bit
+ * integer scaled by 10^s whatever p (one physical width, 16 bytes); p bounds the
+ * value (|v| < 10^p, else 22003).  The runtime takes a DECIMAL's scale from the
+ * typmod of the expression producing it (CONST, COLUMN, CAST, OP), of the FINAL
+ * aggregate's state column, and of plan_query.typmods for results.  CHAR(n) values are
+ * stored blank-padded; results print them padded, as PostgreSQL does.
  */
 #define PLAN_DECIMAL_MAX_PRECISION 38
 #define PLAN_TYPMOD_CHAR 0x40000000
@@ -186,15 +192,22 @@ typedef enum plan_agg_fn {
 
 /*
  * Aggregation phases.  SINGLE: input values -> final values.  PARTIAL: input values
- * -> two state columns per aggregate, v (BIGINT for integer SUM/MIN/MAX and COUNT,
- * DOUBLE for DOUBLE inputs and AVG) and n (BIGINT, non-NULL inputs counted).  FINAL:
- * (v, n) columns -> final values.  Final values: COUNT/COUNT_STAR -> n;
- * SUM/MIN/MAX -> v, NULL if n == 0; AVG -> v / n as DOUBLE, NULL if n == 0.
+ * -> two state columns per aggregate, v (state_type: BIGINT for COUNT and integer
+ * SUM/MIN/MAX, DOUBLE for REAL/DOUBLE inputs and AVG of non-DECIMALs, DECIMAL for
+ * DECIMAL SUM/MIN/MAX/AVG, HUGEINT for HUGEINT SUM/MIN/MAX, else the input type for
+ * MIN/MAX: DATE, TIMESTAMP, INTERVAL, VARCHAR, BOOLEAN) and n (BIGINT, non-NULL inputs
+ * counted).  The v column of a DECIMAL state has the final value's typmod (SUM, MIN,
+ * MAX) or DECIMAL(38, s) for AVG over DECIMAL(p, s) (the exact sum; physical FINAL
+ * aggregates carry it as their arg's typmod).  FINAL: (v, n) columns -> final values.
+ * Final values: COUNT/COUNT_STAR -> n; SUM/MIN/MAX -> v (REAL SUM: rounded to REAL),
+ * NULL if n == 0; AVG -> v / n as DOUBLE (DECIMAL: v / 10^s / n), NULL if n == 0.
  *
  * State updates (rt_agg_state, shared by the interpreter and generated code), starting
  * from v = 0, n = 0.  Input x (SINGLE/PARTIAL), NULL inputs skipped except COUNT_STAR:
  *   COUNT_STAR: n += 1            COUNT: n += 1
- *   SUM: v += x (checked), n += 1 AVG: v += (double)x, n += 1
+ *   SUM: v += x (checked: integers 22003 past 64 bits, DECIMAL/HUGEINT past 128 bits
+ *        or the final precision), n += 1
+ *   AVG: v += (double)x (DECIMAL: exact 128-bit v += x), n += 1
  *   MIN/MAX: v = n == 0 ? x : min/max(v, x), n += 1
  * Merge of an input state (vi, ni) (FINAL, and combining thread-local tables):
  *   COUNT/COUNT_STAR: n += ni     SUM/AVG: v += vi (checked for integers), n += ni
@@ -631,6 +644,8 @@ typedef struct plan_query {
     uint32_t n_cols;               /* result schema (0 for INSERT) */
     qe_type *types;
     char **names;
+    int32_t *typmods;              /* n_cols result type modifiers (PLAN_TYPMOD_*: the
+                                      scale of DECIMAL columns); NULL: all 0 */
     bool is_insert;                /* result is a count of inserted rows */
 } plan_query;
 

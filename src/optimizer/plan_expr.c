@@ -72,6 +72,9 @@ static bool value_equal(const rt_value *a, const rt_value *b) {
     case QE_TYPE_DOUBLE: return memcmp(&a->u.d, &b->u.d, sizeof a->u.d) == 0;
     case QE_TYPE_VARCHAR:
         return a->u.s.len == b->u.s.len && memcmp(a->u.s.ptr, b->u.s.ptr, a->u.s.len) == 0;
+    case QE_TYPE_DECIMAL:
+    case QE_TYPE_HUGEINT: return a->u.h == b->u.h;
+    case QE_TYPE_INTERVAL: return memcmp(&a->u.iv, &b->u.iv, sizeof a->u.iv) == 0;
     default: return a->u.i == b->u.i;
     }
 }
@@ -270,4 +273,13 @@ bool opt_node_exprs_walk(const plan_node *n, opt_expr_fn fn, void *ctx) {
     case PLAN_LOGICAL_CALL: return walk_array(n->u.call.args, n->u.call.n_args, fn, ctx);
     default: return true;
     }
+}
+
+int32_t opt_agg_state_typmod(const plan_agg *a) {
+    if (a->state_type != QE_TYPE_DECIMAL)
+        return 0;
+    if (a->fn == PLAN_AGG_AVG)
+        return PLAN_TYPMOD_DECIMAL(PLAN_DECIMAL_MAX_PRECISION,
+                                   a->arg ? PLAN_DECIMAL_SCALE(a->arg->typmod) : 0);
+    return a->typmod;
 }

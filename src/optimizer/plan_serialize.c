@@ -124,6 +124,13 @@ static void write_value(pw *w, const rt_value *v) {
         pw_u64(w, bits);
     } else if (v->type == QE_TYPE_VARCHAR) {
         pw_strn(w, v->u.s.ptr ? v->u.s.ptr : "", v->u.s.ptr ? v->u.s.len : 0);
+    } else if (v->type == QE_TYPE_DECIMAL || v->type == QE_TYPE_HUGEINT ||
+               v->type == QE_TYPE_INTERVAL) { /* 16 bytes, little-endian halves */
+        uint64_t half[2];
+        memcpy(half, v->type == QE_TYPE_INTERVAL ? (const void *)&v->u.iv : (const void *)&v->u.h,
+               16);
+        pw_u64(w, half[0]);
+        pw_u64(w, half[1]);
     } else {
         pw_u64(w, (uint64_t)v->u.i);
     }
@@ -141,6 +148,7 @@ static void write_expr(pw *w, const plan_expr *e, int depth) {
     pw_u8(w, (uint8_t)(e->kind + 1));
     pw_u8(w, (uint8_t)e->type);
     pw_u32(w, (uint32_t)e->position);
+    pw_u32(w, (uint32_t)e->typmod);
     switch (e->kind) {
     case PLAN_EXPR_CONST: write_value(w, &e->u.value); break;
     case PLAN_EXPR_COLUMN: pw_u32(w, e->u.column); break;
@@ -172,6 +180,7 @@ static void write_agg_op(pw *w, const plan_op *op) {
         pw_u8(w, a->distinct ? 1 : 0);
         write_expr(w, a->arg, 0);
         pw_u32(w, a->n_column);
+        pw_u32(w, (uint32_t)a->typmod);
     }
 }
 
@@ -260,6 +269,9 @@ static void write_query(pw *w, const plan_query *q) {
     pw_types(w, q->n_cols, q->types);
     for (uint32_t i = 0; i < q->n_cols; i++)
         pw_str(w, q->names ? q->names[i] : NULL);
+    pw_u8(w, q->typmods ? 1 : 0);
+    for (uint32_t i = 0; q->typmods && i < q->n_cols; i++)
+        pw_u32(w, (uint32_t)q->typmods[i]);
     pw_u8(w, q->is_insert ? 1 : 0);
     pw_u32(w, q->n_exchanges);
     for (uint32_t e = 0; e < q->n_exchanges; e++) {
@@ -435,12 +447,33 @@ static void read_value(pr *r, rt_value *v) {
         uint32_t n = 0;
         v->u.s.ptr = pr_strn(r, false, &n);
         v->u.s.len = n;
+    } else if (v->type == QE_TYPE_DECIMAL || v->type == QE_TYPE_HUGEINT ||
+               v->type == QE_TYPE_INTERVAL) {
+        uint64_t half[2];
+        half[0] = pr_u64(r);
+        half[1] = pr_u64(r);
+        memcpy(v->type == QE_TYPE_INTERVAL ? (void *)&v->u.iv : (void *)&v->u.h, half, 16);
     } else {
         v->u.i = (int64_t)pr_u64(r);
     }
 }
 
 static plan_expr *read_expr(pr *r, uint32_t n_input, bool nullable, int depth);
+
+/* A type modifier valid for type t (plan.h PLAN_TYPMOD_*). */
+static int32_t pr_typmod(pr *r, qe_type t) {
+    int32_t tm = (int32_t)pr_u32(r);
+    bool ok = tm == 0;
+    if (t == QE_TYPE_DECIMAL && tm != 0) {
+        int p = PLAN_DECIMAL_PRECISION(tm), s = PLAN_DECIMAL_SCALE(tm);
+        ok = tm > 0 && p >= 1 && p <= PLAN_DECIMAL_MAX_PRECISION && s <= p;
+    } else if (t == QE_TYPE_VARCHAR) {
+        ok = tm >= 0;
+    }
+    if (!ok && !r->why)
+        pr_fail(r, "invalid type modifier");
+    return ok ? tm : 0;
+}
 
 static void read_expr_fields(pr *r, plan_expr *e, uint32_t n_input, int depth) {
     switch (e->kind) {
@@ -493,6 +526,7 @@ static plan_expr *read_expr(pr *r, uint32_t n_input, bool nullable, int depth) {
     e->position = (int)pr_u32(r);
     if (e->position < -1)
         pr_fail(r, "invalid position");
+    e->typmod = pr_typmod(r, e->type);
     read_expr_fields(r, e, n_input, depth);
     return r->why ? NULL : e;
 }
@@ -520,6 +554,7 @@ static void read_aggs(pr *r, plan_op *op, uint32_t n_input) {
         a->distinct = pr_bool(r);
         a->arg = read_expr(r, n_input, true, 0);
         a->n_column = pr_u32(r);
+        a->typmod = pr_typmod(r, a->type);
         if (op->u.agg.phase == PLAN_AGG_FINAL && op->kind == PLAN_PHYS_AGG_SINK &&
             a->n_column >= n_input)
             pr_fail(r, "aggregate state column out of range");
@@ -714,6 +749,11 @@ static plan_query *read_query(pr *r) {
     q->names = pr_alloc(r, q->n_cols, sizeof(char *));
     for (uint32_t i = 0; i < q->n_cols && !r->why; i++)
         q->names[i] = pr_str(r, true);
+    if (pr_bool(r)) {
+        q->typmods = pr_alloc(r, q->n_cols, sizeof(int32_t));
+        for (uint32_t i = 0; i < q->n_cols && !r->why; i++)
+            q->typmods[i] = pr_typmod(r, q->types[i]);
+    }
     q->is_insert = pr_bool(r);
     q->n_exchanges = pr_count(r, 21);
     q->exchanges = pr_alloc(r, q->n_exchanges, sizeof(plan_exchange));

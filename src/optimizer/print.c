@@ -91,23 +91,18 @@ static void print_interval_text(rt_strbuf *sb, const rt_value *v) {
     }
 }
 
-/* A DECIMAL constant: the scaled integer with `scale` digits after the point. */
-static void print_decimal(rt_strbuf *sb, int64_t v, int scale) {
-    uint64_t mag = v < 0 ? 0 - (uint64_t)v : (uint64_t)v, p = 1;
-    for (int i = 0; i < scale; i++)
-        p *= 10;
-    rt_strbuf_printf(sb, "%s%" PRIu64, v < 0 ? "-" : "", mag / p);
-    if (scale > 0)
-        rt_strbuf_printf(sb, ".%0*" PRIu64, scale, mag % p);
-}
-
 /* Constants of the types with a modifier or a literal syntax of their own. */
 static bool print_typed_const(rt_strbuf *sb, const plan_expr *e) {
     const rt_value *v = &e->u.value;
     if (v->is_null)
         return false;
     switch (e->type) {
-    case QE_TYPE_DECIMAL: print_decimal(sb, v->u.i, PLAN_DECIMAL_SCALE(e->typmod)); return true;
+    case QE_TYPE_DECIMAL: {
+        char buf[64];
+        int n = rt_value_format_mod(v, e->typmod, buf, sizeof buf);
+        rt_strbuf_append(sb, buf, n > 0 ? (size_t)n : 0);
+        return true;
+    }
     case QE_TYPE_DATE:
         rt_strbuf_puts(sb, "DATE '");
         print_date(sb, v->u.i);
@@ -575,7 +570,7 @@ static void print_logical_params(rt_strbuf *sb, const plan_node *n) {
 
 /* The modifier of output column i: the node's typmods, else (a Project without them)
  * the modifier of the column's expression. */
-static int32_t column_typmod(const plan_node *n, uint32_t i) {
+int32_t opt_column_typmod(const plan_node *n, uint32_t i) {
     for (int depth = 0; n && depth < 10000; depth++) {
         if (n->typmods)
             return n->typmods[i];
@@ -619,7 +614,7 @@ static void print_schema(rt_strbuf *sb, const plan_node *node) {
     for (uint32_t i = 0; i < node->n_cols; i++) {
         rt_strbuf_printf(sb, "%s%s ", i ? ", " : "",
                          node->names && node->names[i] ? node->names[i] : "?");
-        print_type(sb, node->types[i], column_typmod(node, i));
+        print_type(sb, node->types[i], opt_column_typmod(node, i));
     }
     rt_strbuf_puts(sb, ")");
 }

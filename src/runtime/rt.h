@@ -114,14 +114,32 @@ const char *rt_type_pg_name(qe_type type);
 
 typedef qe_string_view rt_string;
 
+/* HUGEINT and DECIMAL values (DECIMAL: scaled by 10^scale, whatever the precision). */
+__extension__ typedef __int128 rt_i128;
+
+/* 10^n for 0 <= n <= 38. */
+rt_i128 rt_pow10(int n);
+/* v / 10^scale as the nearest double (or nearly: one rounding per step). */
+double rt_decimal_to_double(rt_i128 v, int scale);
+/* Text of v / 10^scale with exactly `scale` fraction digits ("-0.50"); out holds at
+ * least 48 bytes. */
+void rt_format_i128(rt_i128 v, int scale, char *out);
+
+/* INTERVAL: months, days and microseconds, kept apart (PostgreSQL's interval). */
+typedef struct rt_interval {
+    int32_t months;
+    int32_t days;
+    int64_t micros;
+} rt_interval;
+
 /* A single scalar (constants, VALUES rows).  Strings point into an arena. */
 typedef struct rt_value {
     qe_type type;
     bool is_null;
     union {
         bool b;    /* BOOLEAN */
-        int64_t i; /* SMALLINT, INTEGER, BIGINT, HUGEINT (in range), DECIMAL (scaled by
-                      10^scale), DATE (days), TIMESTAMP (µs) */
+        int64_t i; /* SMALLINT, INTEGER, BIGINT, DATE (days), TIMESTAMP (µs) */
+        rt_i128 h; /* HUGEINT, DECIMAL (scaled by 10^scale of the holder's typmod) */
         double d;  /* REAL, DOUBLE */
         struct {
             const char *ptr;
@@ -131,9 +149,20 @@ typedef struct rt_value {
             int32_t months;
             int32_t days;
             int64_t micros;
-        } iv; /* INTERVAL (frontend constants; same size as s) */
+        } iv; /* INTERVAL (the layout of rt_interval) */
     } u;
 } rt_value;
+
+/* Civil dates <-> days since 1970-01-01 (proleptic Gregorian, any year). */
+void rt_civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d);
+int64_t rt_days_from_civil(int64_t y, unsigned m, unsigned d);
+/* ts + sign * iv as PostgreSQL: months (day clamped to the month's end), then days,
+ * then microseconds.  False on overflow. */
+bool rt_timestamp_add_interval(int64_t ts, const rt_interval *iv, int sign, int64_t *out);
+
+/* Orders intervals as PostgreSQL does: by months * 30 days + days + microseconds (so
+ * '1 mon' = '30 days'). */
+int rt_interval_cmp(const rt_interval *a, const rt_interval *b);
 
 /* ---- vectors and batches ------------------------------------------------------------ */
 
@@ -200,8 +229,10 @@ rt_batch *rt_batch_compact(rt_arena *arena, const rt_batch *src);
  * have room.  False on out-of-memory. */
 bool rt_batch_append(rt_batch *dst, rt_arena *arena, const rt_batch *src);
 
-/* Formats one value as text (the rules of qe_value_format). */
+/* Formats one value as text (the rules of qe_value_format); typmod (plan.h
+ * PLAN_TYPMOD_*) gives a DECIMAL's scale (0: DECIMAL(18, 3)). */
 int rt_value_format(const rt_value *val, char *buf, size_t cap);
+int rt_value_format_mod(const rt_value *val, int32_t typmod, char *buf, size_t cap);
 
 /* Evaluates an expression without column references (constant folding, VALUES) with
  * the interpreter's exact semantics: errors (22003, 22012, 22P02, ...) as at run time.
@@ -351,15 +382,23 @@ rt_batch *rt_jit_scratch(rt_thread_state *ts, uint32_t slot);
 /* Pushes a compact batch into the pipeline's sink, as the interpreter does. */
 qe_status rt_jit_push(rt_pipeline_state *ps, rt_thread_state *ts, rt_batch *batch);
 
-/* The state of one aggregate for one group: value and count of non-NULL inputs. */
+/* The state of one aggregate for one group: value and count of non-NULL inputs.
+ * 32 bytes, 16-byte aligned (generated code mirrors it as {i64, i64, i64, i64}). */
 typedef struct rt_agg_state {
     union {
-        int64_t i; /* integer SUM/MIN/MAX */
-        double d;  /* DOUBLE SUM/MIN/MAX/AVG */
+        int64_t i; /* integer (and DATE/TIMESTAMP/BOOLEAN) SUM/MIN/MAX */
+        double d;  /* DOUBLE/REAL SUM/MIN/MAX, AVG of non-DECIMAL inputs */
+        rt_i128 h; /* DECIMAL/HUGEINT SUM/MIN/MAX and AVG of DECIMAL (the sum) */
+        rt_interval iv; /* INTERVAL MIN/MAX */
+        struct {
+            const char *ptr; /* string bytes, in the hash table's arena */
+            uint32_t len;
+        } s; /* VARCHAR MIN/MAX */
     } v;
     int64_t n; /* inputs counted (COUNT) / non-NULL inputs seen */
+    int64_t x; /* spare word for future aggregates; zero */
 } rt_agg_state;
-_Static_assert(sizeof(rt_agg_state) == 16, "generated code assumes 16-byte agg states");
+_Static_assert(sizeof(rt_agg_state) == 32, "generated code assumes 32-byte agg states");
 
 /*
  * For each row of `keys` (compact; the group-key columns of an AGG_SINK), finds or

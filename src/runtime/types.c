@@ -17,6 +17,13 @@ uint32_t rt_type_width(qe_type type) {
     return (unsigned)type < QE_TYPE_COUNT ? type_width[type] : 0;
 }
 
+rt_i128 rt_pow10(int n) {
+    rt_i128 p = 1;
+    for (int i = 0; i < n && i < 38; i++)
+        p *= 10;
+    return p;
+}
+
 bool rt_type_is_integer(qe_type type) {
     return type == QE_TYPE_SMALLINT || type == QE_TYPE_INTEGER || type == QE_TYPE_BIGINT;
 }
@@ -43,4 +50,18 @@ const char *rt_type_pg_name(qe_type type) {
     case QE_TYPE_COUNT: break;
     }
     return "?";
+}
+
+/* An interval as one number of microseconds (months of 30 days). */
+static rt_i128 interval_span(const rt_interval *v) {
+    return ((rt_i128)v->months * 30 + v->days) * 86400000000LL + v->micros;
+}
+
+int rt_interval_cmp(const rt_interval *a, const rt_interval *b) {
+    rt_i128 x = interval_span(a), y = interval_span(b);
+    return (x > y) - (x < y);
+}
+
+double rt_decimal_to_double(rt_i128 v, int scale) {
+    return (double)(long double)v / (double)rt_pow10(scale);
 }

@@ -4,7 +4,9 @@
  * Integers in decimal; DOUBLE with the shortest of %.15g/%.16g/%.17g that reads back
  * to the same bits, integral values with a trailing ".0" as DuckDB prints them
  * (2.0, -0.0), and inf/-inf/nan; BOOLEAN as true/false; DATE as YYYY-MM-DD and
- * TIMESTAMP as YYYY-MM-DD HH:MM:SS[.ffffff] (proleptic Gregorian).  Both functions
+ * TIMESTAMP as YYYY-MM-DD HH:MM:SS[.ffffff] (proleptic Gregorian); HUGEINT in decimal,
+ * DECIMAL with exactly its scale's fraction digits (-0.50), INTERVAL as PostgreSQL's
+ * default style (1 year 2 mons 3 days 04:05:06).  Both functions
  * behave like snprintf: they return the length the full text needs.
  */
 #include "rt_int.h"
@@ -88,8 +90,62 @@ static void format_timestamp(int64_t us, char *out, size_t cap) {
     }
 }
 
+/* Decimal digits of a 128-bit integer with `scale` digits after the point (at least
+ * one digit before it), into out (at least 48 bytes). */
+void rt_format_i128(rt_i128 v, int scale, char *out) {
+    char digits[48];
+    int n = 0;
+    unsigned __int128 mag = v < 0 ? -(unsigned __int128)v : (unsigned __int128)v;
+    do {
+        digits[n++] = (char)('0' + (int)(mag % 10));
+        mag /= 10;
+    } while (mag != 0 || n <= scale);
+    char *p = out;
+    if (v < 0)
+        *p++ = '-';
+    for (int i = n - 1; i >= 0; i--) {
+        *p++ = digits[i];
+        if (i == scale && scale > 0)
+            *p++ = '.';
+    }
+    *p = '\0';
+}
+
+/* PostgreSQL's interval output: "1 year 2 mons 3 days 04:05:06.5", "00:00:00". */
+static void format_interval(const rt_value *val, char *out, size_t cap) {
+    int32_t months = val->u.iv.months, days = val->u.iv.days;
+    int64_t us = val->u.iv.micros;
+    int32_t years = months / 12, mons = months % 12;
+    size_t n = 0;
+    out[0] = '\0';
+#define PART(x, one, many)                                                                         \
+    if (x != 0)                                                                                    \
+        n += (size_t)snprintf(out + n, cap - n, "%s%d %s", n ? " " : "", (int)(x),                 \
+                              (x) == 1 || (x) == -1 ? one : many);
+    PART(years, "year", "years")
+    PART(mons, "mon", "mons")
+    PART(days, "day", "days")
+#undef PART
+    if (us != 0 || n == 0) {
+        uint64_t mag = us < 0 ? 0 - (uint64_t)us : (uint64_t)us;
+        uint64_t secs = mag / 1000000, frac = mag % 1000000;
+        n += (size_t)snprintf(out + n, cap - n, "%s%s%02" PRIu64 ":%02u:%02u", n ? " " : "",
+                              us < 0 ? "-" : "", secs / 3600, (unsigned)(secs / 60 % 60),
+                              (unsigned)(secs % 60));
+        if (frac != 0 && n < cap) {
+            n += (size_t)snprintf(out + n, cap - n, ".%06u", (unsigned)frac);
+            while (n > 0 && out[n - 1] == '0')
+                out[--n] = '\0';
+        }
+    }
+}
+
 int rt_value_format(const rt_value *val, char *buf, size_t cap) {
-    char tmp[64];
+    return rt_value_format_mod(val, 0, buf, cap);
+}
+
+int rt_value_format_mod(const rt_value *val, int32_t typmod, char *buf, size_t cap) {
+    char tmp[96];
     if (val->is_null || val->type == QE_TYPE_NULL) {
         put_text(buf, cap, "", 0);
         return -1;
@@ -104,6 +160,9 @@ int rt_value_format(const rt_value *val, char *buf, size_t cap) {
     case QE_TYPE_DOUBLE: format_double(val->u.d, tmp, sizeof tmp); break;
     case QE_TYPE_DATE: format_date(val->u.i, tmp, sizeof tmp); break;
     case QE_TYPE_TIMESTAMP: format_timestamp(val->u.i, tmp, sizeof tmp); break;
+    case QE_TYPE_HUGEINT: rt_format_i128(val->u.h, 0, tmp); break;
+    case QE_TYPE_DECIMAL: rt_format_i128(val->u.h, PLAN_DECIMAL_SCALE(typmod), tmp); break;
+    case QE_TYPE_INTERVAL: format_interval(val, tmp, sizeof tmp); break;
     case QE_TYPE_VARCHAR: return put_text(buf, cap, val->u.s.ptr, val->u.s.len);
     default: snprintf(tmp, sizeof tmp, "<%s>", rt_type_pg_name(val->type)); break;
     }
@@ -126,5 +185,8 @@ int qe_value_format(const qe_column_view *col, size_t row, char *buf, size_t cap
     };
     rt_value val;
     rt_vector_get_value(&v, (uint32_t)row, &val);
-    return rt_value_format(&val, buf, cap);
+    int32_t typmod = col->type == QE_TYPE_DECIMAL && col->precision > 0
+                         ? PLAN_TYPMOD_DECIMAL(col->precision, col->scale)
+                         : 0;
+    return rt_value_format_mod(&val, typmod, buf, cap);
 }

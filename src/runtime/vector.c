@@ -119,8 +119,12 @@ bool rt_vector_set_value(rt_vector *v, rt_arena *arena, uint32_t row, uint32_t c
     case QE_TYPE_INTEGER:
     case QE_TYPE_DATE: ((int32_t *)v->values)[row] = (int32_t)val->u.i; return true;
     case QE_TYPE_BIGINT:
-    case QE_TYPE_TIMESTAMP:
-    case QE_TYPE_DECIMAL: ((int64_t *)v->values)[row] = val->u.i; return true;
+    case QE_TYPE_TIMESTAMP: ((int64_t *)v->values)[row] = val->u.i; return true;
+    case QE_TYPE_HUGEINT:
+    case QE_TYPE_DECIMAL: memcpy((char *)v->values + (size_t)row * 16, &val->u.h, 16); return true;
+    case QE_TYPE_INTERVAL:
+        memcpy((char *)v->values + (size_t)row * 16, &val->u.iv, 16);
+        return true;
     case QE_TYPE_REAL: ((float *)v->values)[row] = (float)val->u.d; return true;
     case QE_TYPE_DOUBLE: ((double *)v->values)[row] = val->u.d; return true;
     case QE_TYPE_VARCHAR: return rt_vector_set_string(v, arena, row, val->u.s.ptr, val->u.s.len);
@@ -141,8 +145,12 @@ void rt_vector_get_value(const rt_vector *v, uint32_t row, rt_value *out) {
     case QE_TYPE_INTEGER:
     case QE_TYPE_DATE: out->u.i = ((const int32_t *)v->values)[row]; break;
     case QE_TYPE_BIGINT:
-    case QE_TYPE_TIMESTAMP:
-    case QE_TYPE_DECIMAL: out->u.i = ((const int64_t *)v->values)[row]; break;
+    case QE_TYPE_TIMESTAMP: out->u.i = ((const int64_t *)v->values)[row]; break;
+    case QE_TYPE_HUGEINT:
+    case QE_TYPE_DECIMAL: memcpy(&out->u.h, (const char *)v->values + (size_t)row * 16, 16); break;
+    case QE_TYPE_INTERVAL:
+        memcpy(&out->u.iv, (const char *)v->values + (size_t)row * 16, 16);
+        break;
     case QE_TYPE_REAL: out->u.d = ((const float *)v->values)[row]; break;
     case QE_TYPE_DOUBLE: out->u.d = ((const double *)v->values)[row]; break;
     case QE_TYPE_VARCHAR: {

@@ -471,13 +471,13 @@ static void test_format(void **state) {
     ((double *)b->cols[1].values)[0] = 7;
     assert_true(rt_vector_set_null(&b->cols[1], A, 1, 4));
     qe_column_view cv = {QE_TYPE_VARCHAR, b->cols[0].validity, b->cols[0].values,
-                         b->cols[0].n_buffers, b->cols[0].buffers};
+                         b->cols[0].n_buffers, b->cols[0].buffers, 0, 0};
     char out[64];
     assert_int_equal(qe_value_format(&cv, 0, out, sizeof out), (int)strlen(s));
     assert_string_equal(out, s);
     qe_value_format(&cv, 1, out, sizeof out);
     assert_string_equal(out, "tiny");
-    qe_column_view dv = {QE_TYPE_DOUBLE, b->cols[1].validity, b->cols[1].values, 0, NULL};
+    qe_column_view dv = {QE_TYPE_DOUBLE, b->cols[1].validity, b->cols[1].values, 0, NULL, 0, 0};
     qe_value_format(&dv, 0, out, sizeof out);
     assert_string_equal(out, "7.0");
     assert_int_equal(qe_value_format(&dv, 1, out, sizeof out), -1);
