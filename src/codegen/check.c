@@ -196,6 +196,11 @@ static qe_status check_expr(chk *c, const plan_expr *e, const qe_type *in, uint3
         return QE_OK;
     case PLAN_EXPR_OP: return check_op(c, e, in, n_in, depth);
     case PLAN_EXPR_CAST: return check_cast(c, e, in, n_in, depth);
+    case PLAN_EXPR_FUNC:
+        return unsupported(c, "function %s is not supported by codegen yet",
+                           plan_func_name(e->u.func.fn));
+    case PLAN_EXPR_CASE: return unsupported(c, "CASE is not supported by codegen yet");
+    case PLAN_EXPR_PARAM: return unsupported(c, "parameters are not supported by codegen yet");
     default: break;
     }
     return malformed(c, "unknown expression kind");

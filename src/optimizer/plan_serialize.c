@@ -158,6 +158,20 @@ static void write_expr(pw *w, const plan_expr *e, int depth) {
         write_expr(w, e->u.op.args[1], depth + 1);
         break;
     case PLAN_EXPR_CAST: write_expr(w, e->u.cast, depth + 1); break;
+    case PLAN_EXPR_FUNC:
+        pw_u32(w, e->u.func.fn);
+        pw_u32(w, e->u.func.n_args);
+        for (uint32_t i = 0; i < e->u.func.n_args; i++)
+            write_expr(w, e->u.func.args[i], depth + 1);
+        break;
+    case PLAN_EXPR_CASE:
+        pw_u32(w, e->u.case_.n_whens);
+        for (uint32_t i = 0; i < e->u.case_.n_whens; i++) {
+            write_expr(w, e->u.case_.whens[i], depth + 1);
+            write_expr(w, e->u.case_.thens[i], depth + 1);
+        }
+        write_expr(w, e->u.case_.else_expr, depth + 1);
+        break;
     default: break; /* logical-only kinds never reach a physical plan */
     }
 }
@@ -475,6 +489,35 @@ static int32_t pr_typmod(pr *r, qe_type t) {
     return ok ? tm : 0;
 }
 
+/* FUNC: a SCALAR catalog entry and its arguments. */
+static void read_func(pr *r, plan_expr *e, uint32_t n_input, int depth) {
+    e->u.func.fn = pr_u32(r);
+    if (!r->why && (e->u.func.fn >= PLAN_FUNC_N || plan_func_kind_of(e->u.func.fn) != PLAN_FUNC_SCALAR)) {
+        pr_fail(r, "invalid function");
+        return;
+    }
+    e->u.func.n_args = pr_count(r, 1);
+    e->u.func.args = pr_alloc(r, e->u.func.n_args ? e->u.func.n_args : 1, sizeof *e->u.func.args);
+    for (uint32_t i = 0; i < e->u.func.n_args && !r->why; i++)
+        e->u.func.args[i] = read_expr(r, n_input, false, depth + 1);
+}
+
+/* CASE: n_whens >= 1 (condition, result) pairs and the ELSE result. */
+static void read_case(pr *r, plan_expr *e, uint32_t n_input, int depth) {
+    uint32_t n = e->u.case_.n_whens = pr_count(r, 2);
+    if (!r->why && n == 0) {
+        pr_fail(r, "CASE without WHEN");
+        return;
+    }
+    e->u.case_.whens = pr_alloc(r, n, sizeof *e->u.case_.whens);
+    e->u.case_.thens = pr_alloc(r, n, sizeof *e->u.case_.thens);
+    for (uint32_t i = 0; i < n && !r->why; i++) {
+        e->u.case_.whens[i] = read_expr(r, n_input, false, depth + 1);
+        e->u.case_.thens[i] = read_expr(r, n_input, false, depth + 1);
+    }
+    e->u.case_.else_expr = read_expr(r, n_input, false, depth + 1);
+}
+
 static void read_expr_fields(pr *r, plan_expr *e, uint32_t n_input, int depth) {
     switch (e->kind) {
     case PLAN_EXPR_CONST: read_value(r, &e->u.value); break;
@@ -497,6 +540,8 @@ static void read_expr_fields(pr *r, plan_expr *e, uint32_t n_input, int depth) {
         break;
     }
     case PLAN_EXPR_CAST: e->u.cast = read_expr(r, n_input, false, depth + 1); break;
+    case PLAN_EXPR_FUNC: read_func(r, e, n_input, depth); break;
+    case PLAN_EXPR_CASE: read_case(r, e, n_input, depth); break;
     default: pr_fail(r, "expression kind not allowed in a physical plan"); break;
     }
 }

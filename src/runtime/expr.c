@@ -16,7 +16,7 @@
  * Preparation and evaluation recurse over the tree, so trees deeper than
  * RT_EXPR_MAX_DEPTH are refused (54001) instead of overflowing a thread's stack.
  */
-#include "rt_int.h"
+#include "func.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -38,6 +38,7 @@ struct rt_expr {
     rt_prim1 prim1;        /* NEG/NOT primitive */
     rt_prim1_check check1; /* its per-row checker, or NULL */
     bool all_null;         /* the result is NULL on every row (a NULL-typed argument) */
+    rt_func_state *fs;     /* FUNC/CASE: the function driver's state (func.c) */
 };
 
 /* SQL text of each operator, from PLAN_OP_LIST. */
@@ -179,6 +180,27 @@ static qe_status choose_op(rt_expr *x, rt_error *err) {
     return QE_OK;
 }
 
+static qe_status prepare(rt_arena *arena, const plan_expr *e, uint32_t n_input,
+                         const qe_type *input_types, uint32_t depth, rt_expr **out, rt_error *err);
+
+/* FUNC/CASE: prepares the children, then hands the node to func.c. */
+static qe_status prepare_func(rt_expr *x, uint32_t n_input, const qe_type *input_types,
+                              uint32_t depth, rt_error *err) {
+    uint32_t n = rt_func_n_children(x->e);
+    rt_expr **kids = rt_arena_calloc(x->arena, sizeof *kids * (n ? n : 1));
+    if (kids == NULL)
+        return rt_error_nomem(err, NULL);
+    for (uint32_t i = 0; i < n; i++) {
+        const plan_expr *k = rt_func_child(x->e, i);
+        if (k == NULL)
+            return rt_error_set(err, QE_INTERNAL, "XX000", x->e->position, "missing argument");
+        qe_status st = prepare(x->arena, k, n_input, input_types, depth + 1, &kids[i], err);
+        if (st != QE_OK)
+            return st;
+    }
+    return rt_func_prepare(x->arena, x->e, kids, &x->fs, err);
+}
+
 /* Prepares e at nesting level `depth` (see RT_EXPR_MAX_DEPTH). */
 static qe_status prepare(rt_arena *arena, const plan_expr *e, uint32_t n_input,
                          const qe_type *input_types, uint32_t depth, rt_expr **out, rt_error *err) {
@@ -224,6 +246,8 @@ static qe_status prepare(rt_arena *arena, const plan_expr *e, uint32_t n_input,
                               "cast from %s to %s is not supported yet",
                               rt_type_pg_name(x->args[0]->type), rt_type_pg_name(x->type));
         break;
+    case PLAN_EXPR_FUNC:
+    case PLAN_EXPR_CASE: st = prepare_func(x, n_input, input_types, depth, err); break;
     default:
         return rt_error_set(err, QE_INTERNAL, "XX000", e->position, "unknown expression kind %d",
                             (int)e->kind);
@@ -484,6 +508,11 @@ qe_status rt_expr_eval(rt_expr *x, rt_eval_ctx *ctx, const rt_batch *in, const u
         st = rt_expr_eval(x->args[0], ctx, in, sel, n, &a);
         return st != QE_OK ? st : eval_cast(x, ctx, a, in, sel, n, out);
     }
+    case PLAN_EXPR_FUNC:
+    case PLAN_EXPR_CASE:
+        reset_heap(&x->res);
+        x->res.validity = x->valid;
+        return rt_func_eval(x->fs, ctx, in, sel, n, &x->res);
     default: return QE_INTERNAL;
     }
 }

@@ -238,6 +238,8 @@ int rt_value_format_mod(const rt_value *val, int32_t typmod, char *buf, size_t c
  * the interpreter's exact semantics: errors (22003, 22012, 22P02, ...) as at run time.
  * Strings of the result are allocated in arena. */
 qe_status rt_eval_const(rt_arena *arena, const struct plan_expr *e, rt_value *out, rt_error *err);
+/* True if the interpreter implements scalar function fn (a PLAN_FUNC_* id). */
+bool rt_func_runs(uint32_t fn);
 
 /* ---- catalog: in-memory tables ------------------------------------------------------ */
 

@@ -1,0 +1,401 @@
+/*
+ * func.c -- the driver of the interpreter's scalar functions: the dispatch table by
+ * PLAN_FUNC_* id, the row loop that calls kernels, lazy COALESCE and CASE, and the
+ * conditional kernels (NULLIF, GREATEST, LEAST, IS [NOT] DISTINCT FROM).
+ *
+ * Rows reach a kernel one at a time as rt_values: simple and exact; the functions
+ * TPC-H needs are cheap next to the joins around them.  COALESCE and CASE evaluate
+ * each argument/branch only on the rows still undecided, narrowing the selection
+ * like AND/OR do in expr.c.
+ */
+#include "func.h"
+
+#include <string.h>
+
+/* One catalog entry's implementation. */
+typedef struct func_impl {
+    rt_func_kernel kernel; /* NULL: not implemented (or LAZY) */
+    uint32_t flags;        /* RT_FN_* */
+} func_impl;
+
+static const func_impl impls[PLAN_FUNC_N] = {
+#define FUNC_X_IMPL(id, k, f) [PLAN_FUNC_ID_##id] = {.kernel = k, .flags = (f) | 0x80u},
+    RT_FUNC_ALL_LISTS(FUNC_X_IMPL)
+#undef FUNC_X_IMPL
+};
+#define IMPL_PRESENT 0x80u /* marks the entries the lists define */
+
+/* SQL names of the catalog (the runtime does not link the optimizer's plan_func_name). */
+static const char *const func_names[PLAN_FUNC_N] = {
+#define FUNC_X_NAME(id, name, kind, agg, sigs) name,
+    PLAN_FUNC_LIST(FUNC_X_NAME)
+#undef FUNC_X_NAME
+};
+
+static const char *func_name(uint32_t fn) { return fn < PLAN_FUNC_N ? func_names[fn] : "?"; }
+
+struct rt_func_state {
+    const plan_expr *e;   /* the FUNC/CASE node */
+    rt_expr *const *kids; /* prepared children (rt_func_child order) */
+    uint32_t n_kids;      /* their number */
+    rt_arena *arena;      /* the node's state arena */
+    func_impl impl;       /* FUNC: the implementation */
+    rt_fcall call;        /* FUNC: what the kernel sees */
+    rt_value *argv;       /* FUNC: n_kids argument values of the current row */
+    const rt_vector **vecs; /* FUNC: n_kids argument vectors of the current evaluation */
+    uint32_t sel_cap;     /* rows each selection buffer below holds */
+    uint32_t *sel_a;      /* CASE/COALESCE: rows still undecided */
+    uint32_t *sel_b;      /* CASE: rows a WHEN holds for */
+    uint32_t *sel_c;      /* CASE/COALESCE: rows left after a step */
+};
+
+bool rt_func_runs(uint32_t fn) {
+    return fn < PLAN_FUNC_N && (impls[fn].flags & IMPL_PRESENT) != 0;
+}
+
+/* ---- helpers -------------------------------------------------------------------------- */
+
+char *rt_fcall_buf(rt_fcall *c, size_t n) {
+    if (n > (1u << 30)) {
+        rt_error_set(c->err, QE_DATA, "54000", c->e->position, "requested length too large");
+        return NULL;
+    }
+    if (n <= c->buf_cap)
+        return c->buf;
+    size_t cap = c->buf_cap ? c->buf_cap : 256;
+    while (cap < n)
+        cap *= 2;
+    char *p = rt_arena_alloc(c->arena, cap);
+    if (p == NULL) {
+        rt_error_nomem(c->err, NULL);
+        return NULL;
+    }
+    if (c->buf_cap > 0)
+        memcpy(p, c->buf, c->buf_cap); /* kernels append: keep what is there */
+    c->buf = p;
+    c->buf_cap = (uint32_t)cap;
+    return p;
+}
+
+uint32_t rt_utf8_count(const char *s, uint32_t n) {
+    uint32_t count = 0;
+    for (uint32_t i = 0; i < n; i++)
+        count += ((unsigned char)s[i] & 0xC0) != 0x80;
+    return count;
+}
+
+int rt_value_compare(const rt_value *a, const rt_value *b) {
+    switch (a->type) {
+    case QE_TYPE_REAL:
+    case QE_TYPE_DOUBLE: /* PostgreSQL: NaN sorts above every other value */
+        if (a->u.d != a->u.d || b->u.d != b->u.d)
+            return (a->u.d != a->u.d) - (b->u.d != b->u.d);
+        return (a->u.d > b->u.d) - (a->u.d < b->u.d);
+    case QE_TYPE_VARCHAR: {
+        uint32_t n = a->u.s.len < b->u.s.len ? a->u.s.len : b->u.s.len;
+        int c = n ? memcmp(a->u.s.ptr, b->u.s.ptr, n) : 0;
+        if (c != 0)
+            return c < 0 ? -1 : 1;
+        return (a->u.s.len > b->u.s.len) - (a->u.s.len < b->u.s.len);
+    }
+    case QE_TYPE_BOOLEAN: return (int)a->u.b - (int)b->u.b;
+    case QE_TYPE_INTERVAL:
+        if (a->u.iv.months != b->u.iv.months)
+            return a->u.iv.months < b->u.iv.months ? -1 : 1;
+        if (a->u.iv.days != b->u.iv.days)
+            return a->u.iv.days < b->u.iv.days ? -1 : 1;
+        return (a->u.iv.micros > b->u.iv.micros) - (a->u.iv.micros < b->u.iv.micros);
+    default: return (a->u.i > b->u.i) - (a->u.i < b->u.i);
+    }
+}
+
+/* ---- children ------------------------------------------------------------------------- */
+
+uint32_t rt_func_n_children(const plan_expr *e) {
+    if (e->kind == PLAN_EXPR_CASE)
+        return 2 * e->u.case_.n_whens + 1;
+    return e->u.func.n_args;
+}
+
+const plan_expr *rt_func_child(const plan_expr *e, uint32_t i) {
+    if (e->kind != PLAN_EXPR_CASE)
+        return e->u.func.args[i];
+    if (i == 2 * e->u.case_.n_whens)
+        return e->u.case_.else_expr;
+    return i % 2 == 0 ? e->u.case_.whens[i / 2] : e->u.case_.thens[i / 2];
+}
+
+/* ---- preparation ---------------------------------------------------------------------- */
+
+/* Types whose vectors rt_vector_get_value / set_value read and write exactly. */
+static bool value_type_runs(qe_type t) {
+    switch (t) {
+    case QE_TYPE_NULL:
+    case QE_TYPE_BOOLEAN:
+    case QE_TYPE_SMALLINT:
+    case QE_TYPE_INTEGER:
+    case QE_TYPE_BIGINT:
+    case QE_TYPE_REAL:
+    case QE_TYPE_DOUBLE:
+    case QE_TYPE_DATE:
+    case QE_TYPE_TIMESTAMP:
+    case QE_TYPE_VARCHAR: return true;
+    default: return false;
+    }
+}
+
+static qe_status check_types(const plan_expr *e, rt_expr *const *kids, uint32_t n, rt_error *err) {
+    const char *what = e->kind == PLAN_EXPR_CASE ? "CASE" : func_name(e->u.func.fn);
+    qe_type bad = value_type_runs(e->type) ? QE_TYPE_NULL : e->type;
+    for (uint32_t i = 0; i < n && bad == QE_TYPE_NULL; i++)
+        if (!value_type_runs(rt_expr_type(kids[i])))
+            bad = rt_expr_type(kids[i]);
+    if (bad == QE_TYPE_NULL)
+        return QE_OK;
+    return rt_error_set(err, QE_UNSUPPORTED, "0A000", e->position,
+                        "%s is not supported for type %s yet", what, rt_type_pg_name(bad));
+}
+
+qe_status rt_func_prepare(rt_arena *arena, const plan_expr *e, rt_expr *const *kids,
+                          rt_func_state **out, rt_error *err) {
+    uint32_t n = rt_func_n_children(e);
+    if (e->kind == PLAN_EXPR_FUNC && !rt_func_runs(e->u.func.fn))
+        return rt_error_set(err, QE_UNSUPPORTED, "0A000", e->position,
+                            "function %s is not supported yet", func_name(e->u.func.fn));
+    qe_status st = check_types(e, kids, n, err);
+    if (st != QE_OK)
+        return st;
+    rt_func_state *fs = rt_arena_calloc(arena, sizeof *fs);
+    if (fs == NULL)
+        return rt_error_nomem(err, NULL);
+    fs->e = e;
+    fs->kids = kids;
+    fs->n_kids = n;
+    fs->arena = arena;
+    if (e->kind == PLAN_EXPR_FUNC) {
+        fs->impl = impls[e->u.func.fn];
+        fs->call.e = e;
+        fs->call.arena = arena;
+        fs->argv = rt_arena_calloc(arena, sizeof *fs->argv * (n ? n : 1));
+        fs->vecs = rt_arena_calloc(arena, sizeof *fs->vecs * (n ? n : 1));
+        if (fs->argv == NULL || fs->vecs == NULL)
+            return rt_error_nomem(err, NULL);
+    }
+    *out = fs;
+    return QE_OK;
+}
+
+/* Makes the selection buffers hold n_rows rows. */
+static qe_status ensure_sel(rt_func_state *fs, uint32_t n_rows, rt_error *err) {
+    if (n_rows <= fs->sel_cap)
+        return QE_OK;
+    uint32_t cap = n_rows > RT_VECTOR_SIZE ? n_rows : RT_VECTOR_SIZE;
+    fs->sel_a = rt_arena_alloc(fs->arena, sizeof(uint32_t) * cap);
+    fs->sel_b = rt_arena_alloc(fs->arena, sizeof(uint32_t) * cap);
+    fs->sel_c = rt_arena_alloc(fs->arena, sizeof(uint32_t) * cap);
+    if (fs->sel_a == NULL || fs->sel_b == NULL || fs->sel_c == NULL) {
+        fs->sel_cap = 0;
+        return rt_error_nomem(err, NULL);
+    }
+    fs->sel_cap = cap;
+    return QE_OK;
+}
+
+/* ---- evaluation ----------------------------------------------------------------------- */
+
+/* Stores row i of src (any value) into row i of res. */
+static qe_status copy_row(rt_vector *res, rt_arena *arena, const rt_vector *src, uint32_t i,
+                          uint32_t n_rows, rt_error *err) {
+    rt_value v;
+    rt_vector_get_value(src, i, &v);
+    if (v.is_null) {
+        rt_bit_clear(res->validity, i);
+        return QE_OK;
+    }
+    rt_bit_set(res->validity, i);
+    if (!rt_vector_set_value(res, arena, i, n_rows, &v))
+        return rt_error_nomem(err, NULL);
+    return QE_OK;
+}
+
+/* FUNC with a kernel: all arguments on all selected rows, then the kernel per row. */
+static qe_status eval_rows(rt_func_state *fs, rt_eval_ctx *ctx, const rt_batch *in,
+                           const uint32_t *sel, uint32_t n, rt_vector *res) {
+    qe_status st;
+    for (uint32_t j = 0; j < fs->n_kids; j++)
+        if ((st = rt_expr_eval(fs->kids[j], ctx, in, sel, n, &fs->vecs[j])) != QE_OK)
+            return st;
+    fs->call.err = ctx->err;
+    bool strict = fs->impl.flags & RT_FN_STRICT;
+    for (uint32_t k = 0; k < n; k++) {
+        uint32_t i = sel ? sel[k] : k;
+        bool any_null = false;
+        for (uint32_t j = 0; j < fs->n_kids; j++) {
+            rt_vector_get_value(fs->vecs[j], i, &fs->argv[j]);
+            any_null |= fs->argv[j].is_null;
+        }
+        rt_value out = {.type = fs->e->type};
+        if (!(strict && any_null) &&
+            (st = fs->impl.kernel(&fs->call, fs->argv, fs->n_kids, &out)) != QE_OK)
+            return st;
+        if ((strict && any_null) || out.is_null) {
+            rt_bit_clear(res->validity, i);
+            continue;
+        }
+        rt_bit_set(res->validity, i);
+        out.type = fs->e->type;
+        if (!rt_vector_set_value(res, ctx->arena, i, in->n_rows, &out))
+            return rt_error_nomem(ctx->err, NULL);
+    }
+    return QE_OK;
+}
+
+/* COALESCE: argument j runs only on the rows every earlier argument left NULL. */
+static qe_status eval_coalesce(rt_func_state *fs, rt_eval_ctx *ctx, const rt_batch *in,
+                               uint32_t m, rt_vector *res) {
+    uint32_t *rem = fs->sel_a, *rest = fs->sel_c;
+    for (uint32_t j = 0; j < fs->n_kids && m > 0; j++) {
+        const rt_vector *v;
+        qe_status st = rt_expr_eval(fs->kids[j], ctx, in, rem, m, &v);
+        if (st != QE_OK)
+            return st;
+        uint32_t r = 0;
+        for (uint32_t k = 0; k < m; k++) {
+            uint32_t i = rem[k];
+            if (!rt_vector_is_valid(v, i))
+                rest[r++] = i;
+            else if ((st = copy_row(res, ctx->arena, v, i, in->n_rows, ctx->err)) != QE_OK)
+                return st;
+        }
+        uint32_t *t = rem;
+        rem = rest;
+        rest = t;
+        m = r;
+    }
+    for (uint32_t k = 0; k < m; k++)
+        rt_bit_clear(res->validity, rem[k]);
+    return QE_OK;
+}
+
+/* Rows of rem[0..m) where cond is TRUE go to hit, the others to rest. */
+static void split_rows(const rt_vector *cond, const uint32_t *rem, uint32_t m, uint32_t *hit,
+                       uint32_t *n_hit, uint32_t *rest, uint32_t *n_rest) {
+    const uint8_t *cv = cond->values;
+    uint32_t h = 0, r = 0;
+    for (uint32_t k = 0; k < m; k++) {
+        uint32_t i = rem[k];
+        if (cond->type == QE_TYPE_BOOLEAN && rt_vector_is_valid(cond, i) && cv[i])
+            hit[h++] = i;
+        else
+            rest[r++] = i;
+    }
+    *n_hit = h;
+    *n_rest = r;
+}
+
+/* Evaluates child j on rows[0..m) and copies the results into res. */
+static qe_status eval_into(rt_func_state *fs, uint32_t j, rt_eval_ctx *ctx, const rt_batch *in,
+                           const uint32_t *rows, uint32_t m, rt_vector *res) {
+    const rt_vector *v;
+    qe_status st = rt_expr_eval(fs->kids[j], ctx, in, rows, m, &v);
+    for (uint32_t k = 0; k < m && st == QE_OK; k++)
+        st = copy_row(res, ctx->arena, v, rows[k], in->n_rows, ctx->err);
+    return st;
+}
+
+/* CASE: WHEN i runs on the rows no earlier WHEN took; THEN i on the rows it takes. */
+static qe_status eval_case(rt_func_state *fs, rt_eval_ctx *ctx, const rt_batch *in, uint32_t m,
+                           rt_vector *res) {
+    uint32_t *rem = fs->sel_a, *hit = fs->sel_b, *rest = fs->sel_c;
+    uint32_t n_whens = fs->e->u.case_.n_whens;
+    for (uint32_t w = 0; w < n_whens && m > 0; w++) {
+        const rt_vector *cond;
+        qe_status st = rt_expr_eval(fs->kids[2 * w], ctx, in, rem, m, &cond);
+        if (st != QE_OK)
+            return st;
+        uint32_t n_hit, n_rest;
+        split_rows(cond, rem, m, hit, &n_hit, rest, &n_rest);
+        if (n_hit > 0 && (st = eval_into(fs, 2 * w + 1, ctx, in, hit, n_hit, res)) != QE_OK)
+            return st;
+        uint32_t *t = rem;
+        rem = rest;
+        rest = t;
+        m = n_rest;
+    }
+    return m > 0 ? eval_into(fs, 2 * n_whens, ctx, in, rem, m, res) : QE_OK;
+}
+
+qe_status rt_func_eval(rt_func_state *fs, rt_eval_ctx *ctx, const rt_batch *in,
+                       const uint32_t *sel, uint32_t n, rt_vector *res) {
+    memset(res->validity, 0, rt_bitmap_bytes(in->n_rows));
+    bool lazy = fs->e->kind == PLAN_EXPR_CASE || (fs->impl.flags & RT_FN_LAZY);
+    if (!lazy)
+        return eval_rows(fs, ctx, in, sel, n, res);
+    qe_status st = ensure_sel(fs, in->n_rows, ctx->err);
+    if (st != QE_OK)
+        return st;
+    for (uint32_t k = 0; k < n; k++)
+        fs->sel_a[k] = sel ? sel[k] : k;
+    if (fs->e->kind == PLAN_EXPR_CASE)
+        return eval_case(fs, ctx, in, n, res);
+    return eval_coalesce(fs, ctx, in, n, res);
+}
+
+/* ---- conditional kernels -------------------------------------------------------------- */
+
+qe_status rt_fn_nullif(rt_fcall *c, const rt_value *args, uint32_t n_args, rt_value *out) {
+    (void)c;
+    (void)n_args;
+    if (!args[0].is_null && !args[1].is_null && rt_value_compare(&args[0], &args[1]) == 0) {
+        out->is_null = true;
+        return QE_OK;
+    }
+    *out = args[0];
+    return QE_OK;
+}
+
+/* GREATEST/LEAST: NULL arguments are ignored; NULL only if all are NULL. */
+static void extreme(const rt_value *args, uint32_t n_args, int want, rt_value *out) {
+    const rt_value *best = NULL;
+    for (uint32_t i = 0; i < n_args; i++)
+        if (!args[i].is_null && (best == NULL || rt_value_compare(&args[i], best) * want > 0))
+            best = &args[i];
+    if (best == NULL)
+        out->is_null = true;
+    else
+        *out = *best;
+}
+
+qe_status rt_fn_greatest(rt_fcall *c, const rt_value *args, uint32_t n_args, rt_value *out) {
+    (void)c;
+    extreme(args, n_args, 1, out);
+    return QE_OK;
+}
+
+qe_status rt_fn_least(rt_fcall *c, const rt_value *args, uint32_t n_args, rt_value *out) {
+    (void)c;
+    extreme(args, n_args, -1, out);
+    return QE_OK;
+}
+
+static bool distinct(const rt_value *a, const rt_value *b) {
+    if (a->is_null || b->is_null)
+        return a->is_null != b->is_null;
+    return rt_value_compare(a, b) != 0;
+}
+
+qe_status rt_fn_is_distinct_from(rt_fcall *c, const rt_value *args, uint32_t n_args,
+                                 rt_value *out) {
+    (void)c;
+    (void)n_args;
+    out->u.b = distinct(&args[0], &args[1]);
+    return QE_OK;
+}
+
+qe_status rt_fn_is_not_distinct_from(rt_fcall *c, const rt_value *args, uint32_t n_args,
+                                     rt_value *out) {
+    (void)c;
+    (void)n_args;
+    out->u.b = !distinct(&args[0], &args[1]);
+    return QE_OK;
+}

@@ -1,0 +1,293 @@
+/*
+ * func_like.c -- LIKE / ILIKE (with ESCAPE) and the POSIX regular expression functions.
+ *
+ * LIKE compiles its pattern into tokens (a literal byte, `_` = one UTF-8 character,
+ * `%` = any sequence) and matches with the classic greedy algorithm that backtracks
+ * only to the last `%`: linear for the usual patterns ('%BRASS', 'PROMO%',
+ * '%special%requests%').  The compiled pattern is cached per node and recompiled only
+ * when the pattern or escape text changes (constant patterns compile once).  NOT LIKE
+ * is NOT over LIKE (the binder's representation).  ILIKE folds ASCII letters.
+ * Errors: PostgreSQL's 22025 for a bad escape string or a pattern ending in the
+ * escape character; 2201B for a bad regular expression.
+ */
+#include "func.h"
+
+#include <regex.h>
+#include <stdio.h>
+#include <string.h>
+
+#define TOK_ANY1 256u   /* `_`: one character */
+#define TOK_ANYSEQ 257u /* `%`: any sequence of characters */
+
+/* The compiled pattern cached in rt_fcall.cache. */
+typedef struct like_cache {
+    char *pattern;     /* the pattern text it was compiled from (state arena) */
+    uint32_t pat_len;  /* its bytes */
+    uint32_t pat_cap;  /* bytes at pattern */
+    int escape;        /* escape byte, -1 for none, -2 before the first compile */
+    uint16_t *toks;    /* n_toks tokens: a byte 0..255, TOK_ANY1 or TOK_ANYSEQ */
+    uint32_t n_toks;   /* tokens in use */
+    uint32_t toks_cap; /* room at toks */
+} like_cache;
+
+static unsigned char fold(unsigned char ch, bool ci) {
+    return ci && ch >= 'A' && ch <= 'Z' ? (unsigned char)(ch + 32) : ch;
+}
+
+/* The escape byte of an ESCAPE argument: -1 for '', 22025 for more than one char. */
+static qe_status escape_of(rt_fcall *c, const rt_value *a, uint32_t n_args, int *out) {
+    *out = '\\';
+    if (n_args < 3)
+        return QE_OK;
+    const char *s = a[2].u.s.ptr;
+    uint32_t n = a[2].u.s.len;
+    if (n == 0) {
+        *out = -1;
+        return QE_OK;
+    }
+    if (rt_utf8_count(s, n) != 1 || n != 1) {
+        if (rt_utf8_count(s, n) == 1)
+            return rt_error_set(c->err, QE_UNSUPPORTED, "0A000", c->e->position,
+                                "non-ASCII escape characters are not supported yet");
+        rt_error_set(c->err, QE_DATA, "22025", c->e->position, "invalid escape string");
+        rt_error_hint(c->err, "Escape string must be empty or one character.");
+        return QE_DATA;
+    }
+    *out = (unsigned char)s[0];
+    return QE_OK;
+}
+
+/* Compiles the pattern into the cache's tokens. */
+static qe_status compile(rt_fcall *c, like_cache *lc, const char *p, uint32_t n, int esc, bool ci) {
+    if (n + 1 > lc->toks_cap || n > lc->pat_cap) {
+        uint32_t cap = n + 16;
+        lc->toks = rt_arena_alloc(c->arena, sizeof *lc->toks * cap);
+        lc->pattern = rt_arena_alloc(c->arena, cap);
+        if (lc->toks == NULL || lc->pattern == NULL) {
+            lc->toks_cap = lc->pat_cap = 0;
+            return rt_error_nomem(c->err, NULL);
+        }
+        lc->toks_cap = lc->pat_cap = cap;
+    }
+    uint32_t t = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)p[i];
+        if (esc >= 0 && ch == (unsigned)esc) {
+            if (++i == n) {
+                lc->escape = -2; /* not a valid cache */
+                return rt_error_set(c->err, QE_DATA, "22025", c->e->position,
+                                    "LIKE pattern must not end with escape character");
+            }
+            lc->toks[t++] = fold((unsigned char)p[i], ci);
+        } else if (ch == '%') {
+            if (t == 0 || lc->toks[t - 1] != TOK_ANYSEQ) /* %% is % */
+                lc->toks[t++] = TOK_ANYSEQ;
+        } else if (ch == '_') {
+            lc->toks[t++] = TOK_ANY1;
+        } else {
+            lc->toks[t++] = fold(ch, ci);
+        }
+    }
+    lc->n_toks = t;
+    memcpy(lc->pattern, p, n);
+    lc->pat_len = n;
+    lc->escape = esc;
+    return QE_OK;
+}
+
+/* Greedy wildcard match of s[0..n) against the tokens. */
+static bool match(const uint16_t *tok, uint32_t nt, const char *s, uint32_t n, bool ci) {
+    uint32_t ti = 0, si = 0, star_t = UINT32_MAX, star_s = 0;
+    while (si < n) {
+        if (ti < nt && tok[ti] == TOK_ANYSEQ) {
+            star_t = ti++;
+            star_s = si;
+        } else if (ti < nt && tok[ti] == TOK_ANY1) {
+            si += rt_utf8_len((unsigned char)s[si]);
+            ti++;
+        } else if (ti < nt && tok[ti] == fold((unsigned char)s[si], ci)) {
+            si++;
+            ti++;
+        } else if (star_t != UINT32_MAX) {
+            ti = star_t + 1;
+            star_s += rt_utf8_len((unsigned char)s[star_s]);
+            si = star_s;
+        } else {
+            return false;
+        }
+    }
+    if (si > n) /* a `_` ran past the end inside a truncated character */
+        return false;
+    while (ti < nt && tok[ti] == TOK_ANYSEQ)
+        ti++;
+    return ti == nt;
+}
+
+static qe_status like(rt_fcall *c, const rt_value *a, uint32_t n_args, rt_value *out, bool ci) {
+    like_cache *lc = c->cache;
+    if (lc == NULL) {
+        if ((lc = rt_arena_calloc(c->arena, sizeof *lc)) == NULL)
+            return rt_error_nomem(c->err, NULL);
+        lc->escape = -2;
+        c->cache = lc;
+    }
+    int esc;
+    qe_status st = escape_of(c, a, n_args, &esc);
+    if (st != QE_OK)
+        return st;
+    const char *p = a[1].u.s.ptr;
+    uint32_t np = a[1].u.s.len;
+    if (lc->escape != esc || lc->pat_len != np || (np && memcmp(lc->pattern, p, np) != 0))
+        if ((st = compile(c, lc, p, np, esc, ci)) != QE_OK)
+            return st;
+    out->u.b = match(lc->toks, lc->n_toks, a[0].u.s.ptr, a[0].u.s.len, ci);
+    return QE_OK;
+}
+
+qe_status rt_fn_like(rt_fcall *c, const rt_value *a, uint32_t n_args, rt_value *out) {
+    return like(c, a, n_args, out, false);
+}
+
+qe_status rt_fn_ilike(rt_fcall *c, const rt_value *a, uint32_t n_args, rt_value *out) {
+    return like(c, a, n_args, out, true);
+}
+
+/* ---- regular expressions (POSIX extended, libc) ---------------------------------------- */
+
+/* NUL-terminated copy of a string value in the call's scratch at offset `at`. */
+static char *cstr(rt_fcall *c, const rt_value *v, size_t at) {
+    char *buf = rt_fcall_buf(c, at + v->u.s.len + 1);
+    if (buf == NULL)
+        return NULL;
+    memcpy(buf + at, v->u.s.ptr, v->u.s.len);
+    buf[at + v->u.s.len] = '\0';
+    return buf + at;
+}
+
+/* Compiles pattern with flag letters (i: ignore case; g: global, reported in *global). */
+static qe_status regex_compile(rt_fcall *c, const rt_value *pat, const rt_value *flags,
+                               regex_t *re, bool *global) {
+    int cflags = REG_EXTENDED;
+    *global = false;
+    for (uint32_t i = 0; flags && i < flags->u.s.len; i++) {
+        char f = flags->u.s.ptr[i];
+        if (f == 'i')
+            cflags |= REG_ICASE;
+        else if (f == 'g')
+            *global = true;
+        else if (f != 'c')
+            return rt_error_set(c->err, QE_DATA, "22023", c->e->position,
+                                "invalid regular expression option: \"%c\"", f);
+    }
+    if (memchr(pat->u.s.ptr, '\0', pat->u.s.len) != NULL)
+        return rt_error_set(c->err, QE_DATA, "2201B", c->e->position,
+                            "invalid regular expression: NUL character");
+    char *p = cstr(c, pat, 0);
+    if (p == NULL)
+        return c->err->status;
+    int rc = regcomp(re, p, cflags);
+    if (rc != 0) {
+        char msg[128];
+        regerror(rc, re, msg, sizeof msg);
+        return rt_error_set(c->err, QE_DATA, "2201B", c->e->position,
+                            "invalid regular expression: %s", msg);
+    }
+    return QE_OK;
+}
+
+/* regexp_matches(s, pattern [, flags]): true if the pattern matches anywhere in s. */
+qe_status rt_fn_regexp_matches(rt_fcall *c, const rt_value *a, uint32_t n_args, rt_value *out) {
+    regex_t re;
+    bool global;
+    qe_status st = regex_compile(c, &a[1], n_args > 2 ? &a[2] : NULL, &re, &global);
+    if (st != QE_OK)
+        return st;
+    char *s = cstr(c, &a[0], 0);
+    if (s == NULL) {
+        regfree(&re);
+        return c->err->status;
+    }
+    out->u.b = regexec(&re, s, 0, NULL, 0) == 0;
+    regfree(&re);
+    return QE_OK;
+}
+
+/* Appends src[0..n) to the result being built at *len (after the subject copy). */
+static bool emit(rt_fcall *c, size_t base, size_t *len, const char *src, size_t n) {
+    char *buf = rt_fcall_buf(c, base + *len + n + 1);
+    if (buf == NULL)
+        return false;
+    memmove(buf + base + *len, src, n);
+    *len += n;
+    return true;
+}
+
+/* Appends the replacement with \1..\9 (groups) and \& (whole match) substituted. */
+static bool emit_replacement(rt_fcall *c, size_t base, size_t *len, const rt_value *rep,
+                             size_t subj_at, const regmatch_t *m) {
+    for (uint32_t i = 0; i < rep->u.s.len; i++) {
+        char ch = rep->u.s.ptr[i];
+        if (ch == '\\' && i + 1 < rep->u.s.len) {
+            char d = rep->u.s.ptr[++i];
+            int g = d == '&' ? 0 : (d >= '0' && d <= '9') ? d - '0' : -1;
+            if (g >= 0) {
+                if (m[g].rm_so >= 0 &&
+                    !emit(c, base, len, c->buf + subj_at + m[g].rm_so,
+                          (size_t)(m[g].rm_eo - m[g].rm_so)))
+                    return false;
+                continue;
+            }
+            ch = d;
+        }
+        if (!emit(c, base, len, &ch, 1))
+            return false;
+    }
+    return true;
+}
+
+/* regexp_replace(s, pattern, replacement [, flags]): first match, all with 'g'. */
+qe_status rt_fn_regexp_replace(rt_fcall *c, const rt_value *a, uint32_t n_args, rt_value *out) {
+    regex_t re;
+    bool global;
+    qe_status st = regex_compile(c, &a[1], n_args > 3 ? &a[3] : NULL, &re, &global);
+    if (st != QE_OK)
+        return st;
+    uint32_t n = a[0].u.s.len;
+    size_t base = (size_t)n + 1, len = 0, at = 0; /* subject at buf[0..n], result after */
+    if (cstr(c, &a[0], 0) == NULL) {
+        regfree(&re);
+        return c->err->status;
+    }
+    regmatch_t m[10];
+    while (at <= n) {
+        int eflags = at > 0 ? REG_NOTBOL : 0;
+        if (regexec(&re, c->buf + at, 10, m, eflags) != 0)
+            break;
+        for (int g = 0; g < 10; g++)
+            if (m[g].rm_so >= 0) {
+                m[g].rm_so += (regoff_t)at;
+                m[g].rm_eo += (regoff_t)at;
+            }
+        if (!emit(c, base, &len, c->buf + at, (size_t)m[0].rm_so - at) ||
+            !emit_replacement(c, base, &len, &a[2], 0, m)) {
+            regfree(&re);
+            return c->err->status;
+        }
+        at = (size_t)m[0].rm_eo;
+        if (m[0].rm_eo == m[0].rm_so) { /* empty match: copy one byte and move on */
+            if (at < n && !emit(c, base, &len, c->buf + at, 1)) {
+                regfree(&re);
+                return c->err->status;
+            }
+            at++;
+        }
+        if (!global)
+            break;
+    }
+    regfree(&re);
+    if (at < n && !emit(c, base, &len, c->buf + at, n - at))
+        return c->err->status;
+    out->u.s.ptr = c->buf + base;
+    out->u.s.len = (uint32_t)len;
+    return QE_OK;
+}

@@ -1,0 +1,202 @@
+/*
+ * test_runtime_funcs.c -- unit tests of the interpreter's date/time functions
+ * (src/runtime/func_date.c) through rt_eval_const on DATE/TIMESTAMP constants:
+ * civil-date conversion both ways (leap years, dates before 1970 and near year 1),
+ * ISO weeks and years, PostgreSQL's extract fields, date_trunc and date_diff.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "plan.h"
+#include "rt.h"
+
+static rt_arena *A; /* the current test's arena */
+
+static void *zalloc(size_t n) {
+    void *p = rt_arena_calloc(A, n);
+    assert_non_null(p);
+    return p;
+}
+
+static plan_expr *cval(qe_type type, int64_t v) {
+    plan_expr *e = zalloc(sizeof *e);
+    e->kind = PLAN_EXPR_CONST;
+    e->type = type;
+    e->position = -1;
+    e->u.value.type = type;
+    e->u.value.u.i = v;
+    return e;
+}
+
+static plan_expr *cstr(const char *s) {
+    plan_expr *e = cval(QE_TYPE_VARCHAR, 0);
+    e->u.value.u.s.ptr = s;
+    e->u.value.u.s.len = (uint32_t)strlen(s);
+    return e;
+}
+
+static plan_expr *call(plan_func_id fn, qe_type type, uint32_t n, plan_expr *a, plan_expr *b,
+                       plan_expr *c) {
+    plan_expr *e = zalloc(sizeof *e);
+    e->kind = PLAN_EXPR_FUNC;
+    e->type = type;
+    e->position = 7;
+    e->u.func.fn = fn;
+    e->u.func.n_args = n;
+    e->u.func.args = zalloc(sizeof(plan_expr *) * 3);
+    e->u.func.args[0] = a;
+    e->u.func.args[1] = b;
+    e->u.func.args[2] = c;
+    return e;
+}
+
+static rt_value eval_ok(plan_expr *e) {
+    rt_value v;
+    rt_error err;
+    rt_error_clear(&err);
+    if (rt_eval_const(A, e, &v, &err) != QE_OK)
+        fail_msg("unexpected error: %s", err.message);
+    return v;
+}
+
+/* extract(unit FROM DATE days) as BIGINT. */
+static int64_t part(const char *unit, int64_t days) {
+    return eval_ok(call(PLAN_FUNC_ID_EXTRACT, QE_TYPE_BIGINT, 2, cstr(unit),
+                        cval(QE_TYPE_DATE, days), NULL))
+        .u.i;
+}
+
+static int setup(void **state) {
+    (void)state;
+    A = rt_arena_create(NULL);
+    return A ? 0 : -1;
+}
+
+static int teardown(void **state) {
+    (void)state;
+    rt_arena_destroy(A);
+    return 0;
+}
+
+/* Days since 1970-01-01 and their fields (from Python's datetime). */
+static void test_extract_date(void **state) {
+    (void)state;
+    static const struct {
+        int64_t days;
+        int year, month, day, doy, isodow, week, isoyear;
+    } cases[] = {
+        {10561, 1998, 12, 1, 335, 2, 49, 1998},  {11016, 2000, 2, 29, 60, 2, 9, 2000},
+        {-25508, 1900, 3, 1, 60, 4, 9, 1900},    {-1, 1969, 12, 31, 365, 3, 1, 1970},
+        {20087, 2024, 12, 30, 365, 1, 1, 2025},  {18630, 2021, 1, 3, 3, 7, 53, 2020},
+        {-719162, 1, 1, 1, 1, 1, 1, 1},          {9298, 1995, 6, 17, 168, 6, 24, 1995},
+        {0, 1970, 1, 1, 1, 4, 1, 1970},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int64_t d = cases[i].days;
+        assert_int_equal(part("year", d), cases[i].year);
+        assert_int_equal(part("YEAR", d), cases[i].year);
+        assert_int_equal(part("month", d), cases[i].month);
+        assert_int_equal(part("day", d), cases[i].day);
+        assert_int_equal(part("doy", d), cases[i].doy);
+        assert_int_equal(part("isodow", d), cases[i].isodow);
+        assert_int_equal(part("dow", d), cases[i].isodow % 7);
+        assert_int_equal(part("week", d), cases[i].week);
+        assert_int_equal(part("isoyear", d), cases[i].isoyear);
+        assert_int_equal(part("quarter", d), (cases[i].month - 1) / 3 + 1);
+        assert_int_equal(part("julian", d), d + 2440588);
+    }
+    assert_int_equal(part("century", 11016), 20);   /* 2000 */
+    assert_int_equal(part("century", 11017 + 366), 21); /* 2001 */
+    assert_int_equal(part("millennium", 11016), 2);
+    assert_int_equal(part("decade", 10561), 199);
+    assert_int_equal(part("year", -719163), -1); /* 1 BC: there is no year 0 */
+    /* The shortcut functions. */
+    assert_int_equal(eval_ok(call(PLAN_FUNC_ID_YEAR, QE_TYPE_BIGINT, 1, cval(QE_TYPE_DATE, 10561),
+                                  NULL, NULL))
+                         .u.i,
+                     1998);
+    assert_int_equal(eval_ok(call(PLAN_FUNC_ID_DAYOFWEEK, QE_TYPE_BIGINT, 1,
+                                  cval(QE_TYPE_DATE, 18630), NULL, NULL))
+                         .u.i,
+                     0);
+}
+
+static void test_timestamps(void **state) {
+    (void)state;
+    const int64_t us = 1000000, day = 86400 * us;
+    int64_t ts = 10561 * day + 13 * 3600 * us + 45 * 60 * us + 30 * us + 250000; /* 13:45:30.25 */
+    plan_expr *t = cval(QE_TYPE_TIMESTAMP, ts);
+    assert_int_equal(eval_ok(call(PLAN_FUNC_ID_HOUR, QE_TYPE_BIGINT, 1, t, NULL, NULL)).u.i, 13);
+    assert_int_equal(eval_ok(call(PLAN_FUNC_ID_MINUTE, QE_TYPE_BIGINT, 1, t, NULL, NULL)).u.i, 45);
+    assert_int_equal(eval_ok(call(PLAN_FUNC_ID_SECOND, QE_TYPE_BIGINT, 1, t, NULL, NULL)).u.i, 30);
+    rt_value v = eval_ok(call(PLAN_FUNC_ID_DATE_PART, QE_TYPE_DOUBLE, 2, cstr("second"), t, NULL));
+    assert_true(v.u.d == 30.25);
+    v = eval_ok(call(PLAN_FUNC_ID_EXTRACT, QE_TYPE_DOUBLE, 2, cstr("epoch"), t, NULL));
+    assert_true(v.u.d == (double)ts / 1e6);
+    /* Before 1970, the time of day is still positive. */
+    plan_expr *early = cval(QE_TYPE_TIMESTAMP, -1 * us); /* 1969-12-31 23:59:59 */
+    assert_int_equal(eval_ok(call(PLAN_FUNC_ID_HOUR, QE_TYPE_BIGINT, 1, early, NULL, NULL)).u.i,
+                     23);
+    assert_int_equal(eval_ok(call(PLAN_FUNC_ID_YEAR, QE_TYPE_BIGINT, 1, early, NULL, NULL)).u.i,
+                     1969);
+    /* date_trunc */
+    struct {
+        const char *unit;
+        int64_t want;
+    } tr[] = {{"day", 10561 * day},           {"month", 10561 * day},
+              {"year", 10227 * day},          {"hour", 10561 * day + 13 * 3600 * us},
+              {"quarter", (10561 - 61) * day}, {"week", (10561 - 1) * day},
+              {"second", ts - 250000}};
+    for (size_t i = 0; i < sizeof tr / sizeof tr[0]; i++)
+        assert_int_equal(eval_ok(call(PLAN_FUNC_ID_DATE_TRUNC, QE_TYPE_TIMESTAMP, 2,
+                                      cstr(tr[i].unit), t, NULL))
+                             .u.i,
+                         tr[i].want);
+    /* date_diff counts boundaries. */
+    plan_expr *d1 = cval(QE_TYPE_DATE, 10561), *d2 = cval(QE_TYPE_DATE, 11016);
+    assert_int_equal(eval_ok(call(PLAN_FUNC_ID_DATE_DIFF, QE_TYPE_BIGINT, 3, cstr("year"), d1, d2))
+                         .u.i,
+                     2);
+    assert_int_equal(eval_ok(call(PLAN_FUNC_ID_DATE_DIFF, QE_TYPE_BIGINT, 3, cstr("month"), d1,
+                                  d2))
+                         .u.i,
+                     14);
+    assert_int_equal(eval_ok(call(PLAN_FUNC_ID_DATE_DIFF, QE_TYPE_BIGINT, 3, cstr("day"), d2, d1))
+                         .u.i,
+                     -455);
+}
+
+static void test_date_errors(void **state) {
+    (void)state;
+    rt_value v;
+    rt_error err;
+    rt_error_clear(&err);
+    plan_expr *e = call(PLAN_FUNC_ID_DATE_PART, QE_TYPE_BIGINT, 2, cstr("hour"),
+                        cval(QE_TYPE_DATE, 1), NULL);
+    assert_int_not_equal(rt_eval_const(A, e, &v, &err), QE_OK);
+    assert_string_equal(err.sqlstate, "22023");
+    assert_string_equal(err.message, "unit \"hour\" not recognized for type date");
+    assert_int_equal(err.position, 7);
+    e = call(PLAN_FUNC_ID_DATE_TRUNC, QE_TYPE_TIMESTAMP, 2, cstr("fortnight"),
+             cval(QE_TYPE_TIMESTAMP, 1), NULL);
+    assert_int_not_equal(rt_eval_const(A, e, &v, &err), QE_OK);
+    assert_string_equal(err.sqlstate, "22023");
+    /* NULL propagates */
+    plan_expr *n = cval(QE_TYPE_DATE, 0);
+    n->u.value.is_null = true;
+    assert_true(eval_ok(call(PLAN_FUNC_ID_YEAR, QE_TYPE_BIGINT, 1, n, NULL, NULL)).is_null);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_extract_date, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_timestamps, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_date_errors, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
