@@ -343,8 +343,8 @@ static plan_node *push_other_join(rw *w, const plan_node *n, conj_list *preds) {
     if (n->u.join.cond && !list_add_conjuncts(w, &on, n->u.join.cond))
         return NULL;
     for (uint32_t i = 0; i < on.n; i++)
-        if (!route(w, on.items[i], nl, nr, k == PLAN_JOIN_RIGHT,
-                   k == PLAN_JOIN_LEFT || semi, &left, &right, &cond))
+        if (!route(w, on.items[i], nl, nr, k == PLAN_JOIN_RIGHT, k == PLAN_JOIN_LEFT || semi, &left,
+                   &right, &cond))
             return NULL;
     plan_node *c = copy_node(w, n);
     if (!c || !(c->child = push(w, n->child, &left)) || !(c->right = push(w, n->right, &right)))
@@ -478,8 +478,8 @@ static uint64_t leaf_mask(const join_graph *g, const plan_expr *e) {
 typedef struct component {
     plan_node *node;
     double rows;
-    uint64_t mask;  /* leaves joined in */
-    uint32_t *pos;  /* per tree column: its column in node (UINT32_MAX: not here) */
+    uint64_t mask; /* leaves joined in */
+    uint32_t *pos; /* per tree column: its column in node (UINT32_MAX: not here) */
 } component;
 
 static bool is_equi(const plan_expr *e) {
@@ -667,8 +667,7 @@ static plan_node *push_inner(rw *w, const plan_node *n, conj_list *preds) {
             return w->oom = true, NULL;
         for (uint32_t col = 0; col < g->n_cols; col++) {
             uint32_t off = g->offsets[l];
-            c->pos[col] =
-                col >= off && col < off + g->leaves[l]->n_cols ? col - off : UINT32_MAX;
+            c->pos[col] = col >= off && col < off + g->leaves[l]->n_cols ? col - off : UINT32_MAX;
         }
     }
     if (!greedy(w, g, comps, nl, cmask, used))

@@ -149,9 +149,10 @@ static void expect_rewrite(plan_node *n, const char *want) {
  * condition, the other conjuncts go down to the scans; b (10 rows) is the build side. */
 static void test_comma_join_extraction(void **state) {
     (void)state;
-    plan_node *n = filter(join(PLAN_JOIN_CROSS, get("a"), get("b"), NULL),
-                          and2(and2(cmp(PLAN_OP_EQ, col(0), col(2)), cmp(PLAN_OP_GT, col(1), num(5))),
-                               cmp(PLAN_OP_EQ, col(3), num(3))));
+    plan_node *n =
+        filter(join(PLAN_JOIN_CROSS, get("a"), get("b"), NULL),
+               and2(and2(cmp(PLAN_OP_EQ, col(0), col(2)), cmp(PLAN_OP_GT, col(1), num(5))),
+                    cmp(PLAN_OP_EQ, col(3), num(3))));
     expect_rewrite(n, "Join(INNER; #0 = #2)\n"
                       "  Filter(#1 > 5)\n"
                       "    Get(a: a0, a1)\n"
@@ -183,8 +184,9 @@ static void test_left_join_pushdown(void **state) {
     (void)state;
     plan_expr *on = and2(and2(cmp(PLAN_OP_EQ, col(0), col(2)), cmp(PLAN_OP_LT, col(3), num(7))),
                          cmp(PLAN_OP_GT, col(1), num(1)));
-    plan_node *n = filter(join(PLAN_JOIN_LEFT, get("a"), get("b"), on),
-                          and2(cmp(PLAN_OP_EQ, col(0), num(4)), cmp(PLAN_OP_IS_NULL, col(3), NULL)));
+    plan_node *n =
+        filter(join(PLAN_JOIN_LEFT, get("a"), get("b"), on),
+               and2(cmp(PLAN_OP_EQ, col(0), num(4)), cmp(PLAN_OP_IS_NULL, col(3), NULL)));
     expect_rewrite(n, "Filter(#3 IS NULL)\n"
                       "  Join(LEFT; (#0 = #2) AND (#1 > 1))\n"
                       "    Filter(#0 = 4)\n"
@@ -196,16 +198,18 @@ static void test_left_join_pushdown(void **state) {
 /* FULL JOIN keeps everything in place; SEMI takes WHERE conjuncts into its left input. */
 static void test_full_and_semi(void **state) {
     (void)state;
-    plan_node *full = filter(join(PLAN_JOIN_FULL, get("a"), get("b"),
-                                  and2(cmp(PLAN_OP_EQ, col(0), col(2)), cmp(PLAN_OP_GT, col(3), num(0)))),
-                             cmp(PLAN_OP_GT, col(1), num(2)));
+    plan_node *full =
+        filter(join(PLAN_JOIN_FULL, get("a"), get("b"),
+                    and2(cmp(PLAN_OP_EQ, col(0), col(2)), cmp(PLAN_OP_GT, col(3), num(0)))),
+               cmp(PLAN_OP_GT, col(1), num(2)));
     expect_rewrite(full, "Filter(#1 > 2)\n"
                          "  Join(FULL; (#0 = #2) AND (#3 > 0))\n"
                          "    Get(a: a0, a1)\n"
                          "    Get(b: b0, b1)\n");
-    plan_node *semi = filter(join(PLAN_JOIN_SEMI, get("a"), get("b"),
-                                  and2(cmp(PLAN_OP_EQ, col(0), col(2)), cmp(PLAN_OP_GT, col(3), num(0)))),
-                             cmp(PLAN_OP_GT, col(1), num(2)));
+    plan_node *semi =
+        filter(join(PLAN_JOIN_SEMI, get("a"), get("b"),
+                    and2(cmp(PLAN_OP_EQ, col(0), col(2)), cmp(PLAN_OP_GT, col(3), num(0)))),
+               cmp(PLAN_OP_GT, col(1), num(2)));
     expect_rewrite(semi, "Join(SEMI; #0 = #2)\n"
                          "  Filter(#1 > 2)\n"
                          "    Get(a: a0, a1)\n"
@@ -218,8 +222,7 @@ static void test_or_factoring(void **state) {
     (void)state;
     plan_expr *d1 = and2(cmp(PLAN_OP_EQ, col(0), col(2)), cmp(PLAN_OP_EQ, col(1), num(1)));
     plan_expr *d2 = and2(cmp(PLAN_OP_EQ, col(0), col(2)), cmp(PLAN_OP_EQ, col(3), num(2)));
-    plan_node *n = filter(join(PLAN_JOIN_CROSS, get("a"), get("b"), NULL),
-                          cmp(PLAN_OP_OR, d1, d2));
+    plan_node *n = filter(join(PLAN_JOIN_CROSS, get("a"), get("b"), NULL), cmp(PLAN_OP_OR, d1, d2));
     expect_rewrite(n, "Join(INNER; (#0 = #2) AND (((#0 = #2) AND (#1 = 1)) OR ((#0 = #2) AND "
                       "(#3 = 2))))\n"
                       "  Get(a: a0, a1)\n"
