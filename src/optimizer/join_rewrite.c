@@ -336,15 +336,16 @@ static plan_node *push_other_join(rw *w, const plan_node *n, conj_list *preds) {
     uint32_t nl = n->child->n_cols, nr = n->right->n_cols;
     conj_list left = {0}, right = {0}, above = {0}, cond = {0}, on = {0};
     bool semi = k == PLAN_JOIN_SEMI || k == PLAN_JOIN_ANTI;
+    bool left_outer = k == PLAN_JOIN_LEFT || k == PLAN_JOIN_SINGLE; /* SINGLE: a LEFT join */
     for (uint32_t i = 0; i < preds->n; i++)
-        if (!route(w, preds->items[i], nl, nr, k == PLAN_JOIN_LEFT || semi || k == PLAN_JOIN_MARK,
+        if (!route(w, preds->items[i], nl, nr, left_outer || semi || k == PLAN_JOIN_MARK,
                    k == PLAN_JOIN_RIGHT, &left, &right, &above))
             return NULL;
     if (n->u.join.cond && !list_add_conjuncts(w, &on, n->u.join.cond))
         return NULL;
     for (uint32_t i = 0; i < on.n; i++)
-        if (!route(w, on.items[i], nl, nr, k == PLAN_JOIN_RIGHT, k == PLAN_JOIN_LEFT || semi, &left,
-                   &right, &cond))
+        if (!route(w, on.items[i], nl, nr, k == PLAN_JOIN_RIGHT,
+                   left_outer || semi, &left, &right, &cond))
             return NULL;
     plan_node *c = copy_node(w, n);
     if (!c || !(c->child = push(w, n->child, &left)) || !(c->right = push(w, n->right, &right)))
@@ -393,6 +394,7 @@ static double estimate(rw *w, const plan_node *n) {
         case PLAN_JOIN_SEMI:
         case PLAN_JOIN_ANTI: r = a * 0.5; break;
         case PLAN_JOIN_MARK:
+        case PLAN_JOIN_SINGLE:
         case PLAN_JOIN_LEFT: r = a; break;
         case PLAN_JOIN_RIGHT: r = b; break;
         default: r = a > b ? a : b; break;

@@ -11,7 +11,8 @@
 #include "plan.h"
 #include "rt.h"
 
-/* Applies rewrites (constant folding, ...) to a logical plan; may return `in`. */
+/* Applies rewrites (subquery unnesting, constant folding, ...) to a logical plan; may
+ * return `in`. */
 qe_status opt_optimize(rt_arena *arena, plan_node *in, plan_node **out, rt_error *err);
 /* The same with the catalog's row counts for join ordering (catalog may be NULL:
  * default estimates). */
@@ -21,6 +22,22 @@ qe_status opt_optimize_in(rt_arena *arena, plan_node *in, rt_catalog *catalog, p
  * smaller input of each inner join on the right (join_rewrite.c); catalog may be NULL. */
 qe_status opt_rewrite_joins(rt_arena *arena, plan_node *in, rt_catalog *catalog, plan_node **out,
                             rt_error *err);
+
+/*
+ * Subquery unnesting (unnest.c, run first by opt_optimize): returns the plan with every
+ * SUBQUERY expression turned into SEMI/ANTI/MARK/LEFT/SINGLE/CROSS joins (no SUBQUERY
+ * or depth-1 OUTER_COLUMN left); 0A000 for forms it cannot unnest.  `in` is unchanged.
+ */
+qe_status opt_unnest(rt_arena *arena, plan_node *in, plan_node **out, rt_error *err);
+
+/*
+ * Aggregate rewrites (agg_rewrite.c, run by opt_optimize after unnesting): FILTER
+ * (WHERE c) becomes a CASE in the argument, DISTINCT aggregates become an aggregate
+ * over a deduplicating aggregate (several DISTINCT arguments or DISTINCT mixed with
+ * plain aggregates: one aggregate per argument, joined on the groups).  Aggregates
+ * with grouping sets are left unchanged.
+ */
+qe_status opt_rewrite_aggs(rt_arena *arena, plan_node *in, plan_node **out, rt_error *err);
 
 /*
  * Plans a query (SELECT/VALUES/INSERT logical plan) into stages, pipelines and

@@ -1,5 +1,6 @@
 /*
- * optimize.c -- logical rewrites: constant folding, then the join rewrites of
+ * optimize.c -- logical rewrites: subquery unnesting (unnest.c), aggregate FILTER and
+ * DISTINCT (agg_rewrite.c), constant folding (here), then the join rewrites of
  * join_rewrite.c (predicate pushdown, equi-join extraction, join order).
  *
  * An operator or cast whose arguments are all constants is evaluated now, with the
@@ -305,11 +306,16 @@ qe_status opt_optimize(rt_arena *arena, plan_node *in, plan_node **out, rt_error
 qe_status opt_optimize_in(rt_arena *arena, plan_node *in, rt_catalog *catalog, plan_node **out,
                           rt_error *err) {
     *out = NULL;
+    qe_status st = opt_unnest(arena, in, &in, err);
+    if (st == QE_OK)
+        st = opt_rewrite_aggs(arena, in, &in, err);
+    if (st != QE_OK)
+        return st;
     plan_node *n = fold_plan(arena, in);
     if (!n)
         return rt_error_set(err, QE_NOMEM, "53200", -1, "out of memory");
     /* joins: pushdown, equi-join extraction, join order (join_rewrite.c) */
-    qe_status st = opt_rewrite_joins(arena, n, catalog, &n, err);
+    st = opt_rewrite_joins(arena, n, catalog, &n, err);
     if (st != QE_OK)
         return st;
     *out = n;

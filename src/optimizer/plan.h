@@ -273,10 +273,21 @@ typedef enum plan_logical_kind {
 #undef PLAN_X_ENUM
 } plan_logical_kind;
 
-/* X(name, text) -- join kinds.  INNER/LEFT/RIGHT/FULL/CROSS output left then right
- * columns; SEMI and ANTI output the left columns; MARK outputs the left columns and a
- * BOOLEAN mark (true/false/NULL per SQL's IN semantics).  SEMI/ANTI/MARK come from
- * subquery unnesting in the optimizer; the binder makes the others. */
+/* X(name, text) -- join kinds.  INNER/LEFT/RIGHT/FULL/CROSS/SINGLE output left then
+ * right columns; SEMI and ANTI output the left columns; MARK outputs the left columns
+ * and a BOOLEAN mark.  SEMI/ANTI/MARK/SINGLE come from subquery unnesting in the
+ * optimizer (unnest.c); the binder makes the others.  With cond evaluated in SQL's
+ * three-valued logic over each (left row, right row) pair (cond NULL: TRUE):
+ *   SEMI: left rows for which cond is TRUE for some right row (each once);
+ *   ANTI: left rows for which cond is TRUE for no right row;
+ *   MARK: every left row once, mark = TRUE if cond is TRUE for some right row, else
+ *     NULL if cond is NULL for some right row, else FALSE (no right rows: FALSE) --
+ *     SQL's `x IN (...)`: with cond `x = y` the mark is NULL when x is NULL (and the
+ *     right side is not empty) or some y is NULL.  The unnester only relies on the
+ *     NULL-vs-FALSE distinction when cond is a single comparison (uncorrelated IN);
+ *   SINGLE: LEFT join where more than one right row matching a left row is the
+ *     runtime error 21000 "more than one row returned by a subquery used as an
+ *     expression" (a scalar subquery that may return several rows). */
 #define PLAN_JOIN_LIST(X)                                                      \
     X(INNER, "INNER")                                                          \
     X(LEFT, "LEFT")                                                            \
@@ -285,7 +296,8 @@ typedef enum plan_logical_kind {
     X(CROSS, "CROSS")                                                          \
     X(SEMI, "SEMI")                                                            \
     X(ANTI, "ANTI")                                                            \
-    X(MARK, "MARK")
+    X(MARK, "MARK")                                                            \
+    X(SINGLE, "SINGLE")
 
 typedef enum plan_join_kind {
 #define PLAN_X_ENUM(name, text) PLAN_JOIN_##name,

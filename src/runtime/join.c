@@ -23,6 +23,9 @@
  * pair matched; NULL: no match, but some pair's condition was NULL -- a NULL key on
  * either side with the other keys equal, or a NULL residual; else FALSE).
  *
+ * SINGLE (a scalar subquery) is LEFT where a probe row's second match is the error
+ * 21000.
+ *
  * Unmatched (FULL): after the probe pipeline, emits the build rows no probe row
  * matched, with NULL probe columns.  A join without keys (CROSS, theta joins) chains
  * every build row into one bucket: a nested-loop join through the same code.
@@ -386,7 +389,7 @@ static void fill_pairs(probe_state *s, const rt_batch *in, bool null_build) {
 
 static bool emits_pairs(plan_join_kind k) {
     return k == PLAN_JOIN_INNER || k == PLAN_JOIN_CROSS || k == PLAN_JOIN_LEFT ||
-           k == PLAN_JOIN_FULL;
+           k == PLAN_JOIN_FULL || k == PLAN_JOIN_SINGLE;
 }
 
 /* Processes the collected pairs: residual, flags, and (joins emitting pairs) the
@@ -417,6 +420,10 @@ static qe_status flush_pairs(rt_pipeline_state *ps, rt_thread_state *ts, uint32_
     }
     for (uint32_t j = 0; j < m; j++) {
         uint32_t k = s->sel[j];
+        if (s->kind == PLAN_JOIN_SINGLE && (s->flags[s->pk[k]] & 1)) /* a second match */
+            return rt_error_set(&ts->err, QE_DATA, "21000", -1,
+                                "more than one row returned by a subquery used as an "
+                                "expression");
         s->flags[s->pk[k]] |= 1;
         if (s->kind == PLAN_JOIN_FULL)
             atomic_store_explicit(&s->jt->matched[s->br[k]], 1, memory_order_relaxed);
@@ -584,6 +591,7 @@ qe_status rt_join_probe_run(rt_pipeline_state *ps, rt_thread_state *ts, uint32_t
         return st;
     switch (s->kind) {
     case PLAN_JOIN_LEFT:
+    case PLAN_JOIN_SINGLE:
     case PLAN_JOIN_FULL: return emit_unmatched_probe(ps, ts, op_idx, s, in, n);
     case PLAN_JOIN_SEMI:
     case PLAN_JOIN_ANTI: return emit_filtered(ps, ts, op_idx, s, in, n);
