@@ -344,8 +344,8 @@ static plan_node *push_other_join(rw *w, const plan_node *n, conj_list *preds) {
     if (n->u.join.cond && !list_add_conjuncts(w, &on, n->u.join.cond))
         return NULL;
     for (uint32_t i = 0; i < on.n; i++)
-        if (!route(w, on.items[i], nl, nr, k == PLAN_JOIN_RIGHT,
-                   left_outer || semi, &left, &right, &cond))
+        if (!route(w, on.items[i], nl, nr, k == PLAN_JOIN_RIGHT, left_outer || semi, &left, &right,
+                   &cond))
             return NULL;
     plan_node *c = copy_node(w, n);
     if (!c || !(c->child = push(w, n->child, &left)) || !(c->right = push(w, n->right, &right)))
