@@ -398,6 +398,14 @@ static qe_status flush_pairs(rt_pipeline_state *ps, rt_thread_state *ts, uint32_
                              probe_state *s, const rt_batch *in) {
     if (s->n_pairs == 0)
         return QE_OK;
+    /* a big fan-out runs long within one morsel: stop when the task is cancelled, and
+     * produce nothing more once a LIMIT downstream has its rows */
+    if (rt_task_cancelled(ps->task, &ts->err))
+        return QE_CANCELLED;
+    if (atomic_load(&ps->limit_done) && emits_pairs(s->kind)) {
+        s->n_pairs = 0;
+        return QE_OK;
+    }
     uint32_t n = s->n_pairs, m = n;
     fill_pairs(s, in, false);
     if (s->residual != NULL) {
