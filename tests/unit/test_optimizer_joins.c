@@ -195,17 +195,32 @@ static void test_left_join_pushdown(void **state) {
                       "      Get(b: b0, b1)\n");
 }
 
-/* FULL JOIN keeps everything in place; SEMI takes WHERE conjuncts into its left input. */
+/* FULL JOIN keeps everything in place unless a conjunct above rejects the NULLs of one
+ * side (outer-join simplification): a conjunct over the left columns makes it a LEFT
+ * join, one over the right columns on top of a LEFT join makes that INNER; IS NULL
+ * rejects nothing.  SEMI takes WHERE conjuncts into its left input. */
 static void test_full_and_semi(void **state) {
     (void)state;
+    plan_expr *on = and2(cmp(PLAN_OP_EQ, col(0), col(2)), cmp(PLAN_OP_GT, col(3), num(0)));
     plan_node *full =
-        filter(join(PLAN_JOIN_FULL, get("a"), get("b"),
-                    and2(cmp(PLAN_OP_EQ, col(0), col(2)), cmp(PLAN_OP_GT, col(3), num(0)))),
-               cmp(PLAN_OP_GT, col(1), num(2)));
-    expect_rewrite(full, "Filter(#1 > 2)\n"
+        filter(join(PLAN_JOIN_FULL, get("a"), get("b"), on), cmp(PLAN_OP_IS_NULL, col(1), NULL));
+    expect_rewrite(full, "Filter(#1 IS NULL)\n"
                          "  Join(FULL; (#0 = #2) AND (#3 > 0))\n"
                          "    Get(a: a0, a1)\n"
                          "    Get(b: b0, b1)\n");
+    plan_node *to_left =
+        filter(join(PLAN_JOIN_FULL, get("a"), get("b"), on), cmp(PLAN_OP_GT, col(1), num(2)));
+    expect_rewrite(to_left, "Join(LEFT; #0 = #2)\n"
+                            "  Filter(#1 > 2)\n"
+                            "    Get(a: a0, a1)\n"
+                            "  Filter(#1 > 0)\n"
+                            "    Get(b: b0, b1)\n");
+    plan_node *to_inner =
+        filter(join(PLAN_JOIN_LEFT, get("a"), get("b"), on), cmp(PLAN_OP_LT, col(3), num(5)));
+    expect_rewrite(to_inner, "Join(INNER; #0 = #2)\n"
+                             "  Get(a: a0, a1)\n"
+                             "  Filter((#1 < 5) AND (#1 > 0))\n"
+                             "    Get(b: b0, b1)\n");
     plan_node *semi =
         filter(join(PLAN_JOIN_SEMI, get("a"), get("b"),
                     and2(cmp(PLAN_OP_EQ, col(0), col(2)), cmp(PLAN_OP_GT, col(3), num(0)))),
