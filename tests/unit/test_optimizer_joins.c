@@ -3,11 +3,13 @@
  * plans, compared as printed plans: equi-join extraction from WHERE, predicate pushdown
  * (into inner join inputs, not into the null-supplying side of outer joins), the
  * greedy join order from catalog row counts (no cross product where a predicate
- * connects the inputs, the smaller input on the right), OR factoring; and the
- * physical plan of a join (stages, exchanges, build/probe pipelines).
+ * connects the inputs, the smaller input on the right), OR factoring, outer-join
+ * simplification, projection pruning; and the physical plan of a join (stages,
+ * exchanges, build/probe pipelines, serialization).
  */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -117,11 +119,14 @@ static plan_node *filter(plan_node *child, plan_expr *pred) {
     return p;
 }
 
-/* Rewrites n and compares the printed plan (schemas after " -> " cut off). */
-static void expect_rewrite(plan_node *n, const char *want) {
+/* Rewrites n (joins, then with `prune` projection pruning) and compares the printed plan
+ * (schemas after " -> " cut off). */
+static void expect_rewrite_with(plan_node *n, bool prune, const char *want) {
     plan_node *out;
     rt_error err;
     assert_int_equal(opt_rewrite_joins(arena, n, cat, &out, &err), QE_OK);
+    if (prune)
+        assert_int_equal(opt_prune_columns(arena, out, &out, &err), QE_OK);
     char *text = opt_print_logical(out);
     assert_non_null(text);
     char *buf = malloc(strlen(text) + 1), *w = buf;
@@ -142,6 +147,8 @@ static void expect_rewrite(plan_node *n, const char *want) {
     free(buf);
     free(text);
 }
+
+static void expect_rewrite(plan_node *n, const char *want) { expect_rewrite_with(n, false, want); }
 
 /* ---- tests -------------------------------------------------------------------------- */
 
@@ -244,6 +251,29 @@ static void test_or_factoring(void **state) {
                       "  Get(b: b0, b1)\n");
 }
 
+/* SELECT a1 FROM a JOIN b ON a0 = b0 WHERE b1 > 3: the join keys and b1 end at the
+ * join and the filter (a Project after each), a0/b0 are read for the condition only. */
+static void test_projection_pruning(void **state) {
+    (void)state;
+    plan_node *j =
+        filter(join(PLAN_JOIN_INNER, get("a"), get("b"), cmp(PLAN_OP_EQ, col(0), col(2))),
+               cmp(PLAN_OP_GT, col(3), num(3)));
+    plan_node *proj = new_node(PLAN_LOGICAL_PROJECT, 1);
+    proj->types[0] = QE_TYPE_INTEGER;
+    proj->names[0] = "a1";
+    proj->child = j;
+    proj->u.project.exprs = rt_arena_alloc(arena, sizeof(plan_expr *));
+    proj->u.project.exprs[0] = col(1);
+    expect_rewrite_with(proj, true,
+                        "Project(#0)\n"
+                        "  Project(#1)\n"
+                        "    Join(INNER; #0 = #2)\n"
+                        "      Get(a: a0, a1)\n"
+                        "      Project(#0)\n"
+                        "        Filter(#1 > 3)\n"
+                        "          Get(b: b0, b1)\n");
+}
+
 /* The physical plan of an equi join: both inputs HASH-exchanged on their keys into a
  * join stage whose first pipeline builds and second probes. */
 static void test_physical_join(void **state) {
@@ -284,6 +314,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_left_join_pushdown, setup, teardown),
         cmocka_unit_test_setup_teardown(test_full_and_semi, setup, teardown),
         cmocka_unit_test_setup_teardown(test_or_factoring, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_projection_pruning, setup, teardown),
         cmocka_unit_test_setup_teardown(test_physical_join, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
