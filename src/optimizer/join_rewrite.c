@@ -9,7 +9,9 @@
  *     projected expressions);
  *   Aggregate: conjuncts over group columns only go below (group expressions
  *     substituted), the rest stay above;
- *   outer joins: conjuncts over the preserved side go into it, the rest stay above;
+ *   outer joins: first simplified when a conjunct above rejects the NULLs of the
+ *     null-supplying side (LEFT/RIGHT -> INNER, FULL -> LEFT/RIGHT/INNER); then
+ *     conjuncts over the preserved side go into it, the rest stay above;
  *     ON conjuncts over the null-supplying side alone go into that side only (never
  *     into the preserved side); FULL joins keep everything;
  *   SEMI/ANTI: conjuncts go into the left input; ON conjuncts over the right input
@@ -330,8 +332,78 @@ static bool route(rw *w, plan_expr *e, uint32_t nl, uint32_t nr, bool to_left, b
     return list_add(w, kept, e);
 }
 
+/* True if e is NULL whenever a column in [lo, hi) it depends on is NULL (strictly). */
+static bool strict_ref(const plan_expr *e, uint32_t lo, uint32_t hi) {
+    switch (e->kind) {
+    case PLAN_EXPR_COLUMN: return e->u.column >= lo && e->u.column < hi;
+    case PLAN_EXPR_CAST: return strict_ref(e->u.cast, lo, hi);
+    case PLAN_EXPR_OP:
+        switch (e->u.op.op) {
+        case PLAN_OP_AND:
+        case PLAN_OP_OR:
+        case PLAN_OP_NOT:
+        case PLAN_OP_IS_NULL:
+        case PLAN_OP_IS_NOT_NULL: return false;
+        default:
+            return strict_ref(e->u.op.args[0], lo, hi) ||
+                   (e->u.op.args[1] && strict_ref(e->u.op.args[1], lo, hi));
+        }
+    default: return false;
+    }
+}
+
+/* True if conjunct e cannot be TRUE when the columns [lo, hi) are all NULL. */
+static bool null_rejecting(const plan_expr *e, uint32_t lo, uint32_t hi) {
+    if (e->kind != PLAN_EXPR_OP)
+        return false;
+    switch (e->u.op.op) {
+    case PLAN_OP_EQ:
+    case PLAN_OP_NE:
+    case PLAN_OP_LT:
+    case PLAN_OP_LE:
+    case PLAN_OP_GT:
+    case PLAN_OP_GE:
+        return strict_ref(e->u.op.args[0], lo, hi) || strict_ref(e->u.op.args[1], lo, hi);
+    case PLAN_OP_IS_NOT_NULL: return strict_ref(e->u.op.args[0], lo, hi);
+    default: return false;
+    }
+}
+
+/* Outer-join simplification: a conjunct above the join that rejects NULLs of the
+ * null-supplying side turns LEFT/RIGHT into INNER, FULL into LEFT/RIGHT/INNER. */
+static plan_join_kind simplify_outer(const plan_node *n, const conj_list *preds) {
+    plan_join_kind k = n->u.join.kind;
+    if (k != PLAN_JOIN_LEFT && k != PLAN_JOIN_RIGHT && k != PLAN_JOIN_FULL)
+        return k;
+    uint32_t nl = n->child->n_cols, nt = nl + n->right->n_cols;
+    bool rej_left = false, rej_right = false;
+    for (uint32_t i = 0; i < preds->n; i++) {
+        if (expr_info(preds->items[i]).opaque)
+            continue;
+        rej_left = rej_left || null_rejecting(preds->items[i], 0, nl);
+        rej_right = rej_right || null_rejecting(preds->items[i], nl, nt);
+    }
+    /* unmatched left rows carry NULL right columns, and the other way round */
+    bool keep_left = k != PLAN_JOIN_RIGHT && !rej_right;
+    bool keep_right = k != PLAN_JOIN_LEFT && !rej_left;
+    return keep_left && keep_right ? PLAN_JOIN_FULL
+           : keep_left             ? PLAN_JOIN_LEFT
+           : keep_right            ? PLAN_JOIN_RIGHT
+                                   : PLAN_JOIN_INNER;
+}
+
+static plan_node *push_inner(rw *w, const plan_node *n, conj_list *preds);
+
 /* Outer, semi, anti and mark joins. */
 static plan_node *push_other_join(rw *w, const plan_node *n, conj_list *preds) {
+    plan_join_kind simple = simplify_outer(n, preds);
+    if (simple != n->u.join.kind) {
+        plan_node *c = copy_node(w, n);
+        if (!c)
+            return NULL;
+        c->u.join.kind = simple;
+        return simple == PLAN_JOIN_INNER ? push_inner(w, c, preds) : push_other_join(w, c, preds);
+    }
     plan_join_kind k = n->u.join.kind;
     uint32_t nl = n->child->n_cols, nr = n->right->n_cols;
     conj_list left = {0}, right = {0}, above = {0}, cond = {0}, on = {0};
@@ -344,8 +416,8 @@ static plan_node *push_other_join(rw *w, const plan_node *n, conj_list *preds) {
     if (n->u.join.cond && !list_add_conjuncts(w, &on, n->u.join.cond))
         return NULL;
     for (uint32_t i = 0; i < on.n; i++)
-        if (!route(w, on.items[i], nl, nr, k == PLAN_JOIN_RIGHT,
-                   left_outer || semi, &left, &right, &cond))
+        if (!route(w, on.items[i], nl, nr, k == PLAN_JOIN_RIGHT, left_outer || semi, &left, &right,
+                   &cond))
             return NULL;
     plan_node *c = copy_node(w, n);
     if (!c || !(c->child = push(w, n->child, &left)) || !(c->right = push(w, n->right, &right)))
@@ -480,8 +552,8 @@ static uint64_t leaf_mask(const join_graph *g, const plan_expr *e) {
 typedef struct component {
     plan_node *node;
     double rows;
-    uint64_t mask;  /* leaves joined in */
-    uint32_t *pos;  /* per tree column: its column in node (UINT32_MAX: not here) */
+    uint64_t mask; /* leaves joined in */
+    uint32_t *pos; /* per tree column: its column in node (UINT32_MAX: not here) */
 } component;
 
 static bool is_equi(const plan_expr *e) {
@@ -669,8 +741,7 @@ static plan_node *push_inner(rw *w, const plan_node *n, conj_list *preds) {
             return w->oom = true, NULL;
         for (uint32_t col = 0; col < g->n_cols; col++) {
             uint32_t off = g->offsets[l];
-            c->pos[col] =
-                col >= off && col < off + g->leaves[l]->n_cols ? col - off : UINT32_MAX;
+            c->pos[col] = col >= off && col < off + g->leaves[l]->n_cols ? col - off : UINT32_MAX;
         }
     }
     if (!greedy(w, g, comps, nl, cmask, used))

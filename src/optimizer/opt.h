@@ -18,6 +18,8 @@ qe_status opt_optimize(rt_arena *arena, plan_node *in, plan_node **out, rt_error
  * default estimates). */
 qe_status opt_optimize_in(rt_arena *arena, plan_node *in, rt_catalog *catalog, plan_node **out,
                           rt_error *err);
+/* Projection pruning: every node keeps only the columns used above it (prune.c). */
+qe_status opt_prune_columns(rt_arena *arena, plan_node *in, plan_node **out, rt_error *err);
 /* Predicate pushdown, equi-join extraction from WHERE and greedy inner-join order, the
  * smaller input of each inner join on the right (join_rewrite.c); catalog may be NULL. */
 qe_status opt_rewrite_joins(rt_arena *arena, plan_node *in, rt_catalog *catalog, plan_node **out,

@@ -319,6 +319,8 @@ qe_status opt_optimize_in(rt_arena *arena, plan_node *in, rt_catalog *catalog, p
         return rt_error_set(err, QE_NOMEM, "53200", -1, "out of memory");
     /* joins: pushdown, equi-join extraction, join order (join_rewrite.c) */
     st = opt_rewrite_joins(arena, n, catalog, &n, err);
+    if (st == QE_OK) /* joins and exchanges carry only used columns (prune.c) */
+        st = opt_prune_columns(arena, n, &n, err);
     if (st != QE_OK)
         return st;
     *out = n;

@@ -38,16 +38,16 @@
 /* The stage state built by HASH_JOIN_BUILD. */
 typedef struct join_table {
     rt_mem_tracker *mem;
-    rt_arena *arena;        /* owns everything below */
-    rt_batch *rows;         /* every build row, compact */
-    uint32_t n_keys;        /* key columns of rows */
-    uint32_t *key_cols;     /* n_keys column indexes */
-    uint64_t *hashes;       /* per row: hash of its keys */
-    uint32_t *next;         /* per row: next row of its chain, UINT32_MAX at the end */
-    uint32_t *buckets;      /* mask + 1 chain heads (UINT32_MAX: empty) */
-    uint64_t mask;          /* buckets - 1 */
-    uint32_t *null_rows;    /* rows with a NULL key, increasing */
-    uint32_t n_null_rows;   /* entries of null_rows */
+    rt_arena *arena;          /* owns everything below */
+    rt_batch *rows;           /* every build row, compact */
+    uint32_t n_keys;          /* key columns of rows */
+    uint32_t *key_cols;       /* n_keys column indexes */
+    uint64_t *hashes;         /* per row: hash of its keys */
+    uint32_t *next;           /* per row: next row of its chain, UINT32_MAX at the end */
+    uint32_t *buckets;        /* mask + 1 chain heads (UINT32_MAX: empty) */
+    uint64_t mask;            /* buckets - 1 */
+    uint32_t *null_rows;      /* rows with a NULL key, increasing */
+    uint32_t n_null_rows;     /* entries of null_rows */
     _Atomic uint8_t *matched; /* per row: some probe row matched it (FULL) */
 } join_table;
 
@@ -264,22 +264,22 @@ static void gather(rt_vector *v, const rt_vector *src, const uint32_t *rows, uin
 typedef struct probe_state {
     const join_table *jt;
     plan_join_kind kind;
-    uint32_t n_in;            /* probe input columns */
-    const uint32_t *keys;     /* n_keys probe key columns */
+    uint32_t n_in;        /* probe input columns */
+    const uint32_t *keys; /* n_keys probe key columns */
     uint32_t n_keys;
-    rt_expr *residual;        /* over the pairs batch, or NULL */
-    rt_batch pairs;           /* probe columns then build columns, RT_VECTOR_SIZE rows */
-    uint32_t *pr, *br;        /* the pairs: probe rows, build rows */
+    rt_expr *residual; /* over the pairs batch, or NULL */
+    rt_batch pairs;    /* probe columns then build columns, RT_VECTOR_SIZE rows */
+    uint32_t *pr, *br; /* the pairs: probe rows, build rows */
     uint32_t n_pairs;
-    uint32_t *pk;             /* per pair: index of the probe row's flag */
-    uint32_t *sel;            /* output selection (RT_VECTOR_SIZE) */
+    uint32_t *pk;  /* per pair: index of the probe row's flag */
+    uint32_t *sel; /* output selection (RT_VECTOR_SIZE) */
     const rt_vector **key_vecs;
-    uint64_t *hashes;         /* per input row */
-    uint8_t *flags;           /* per input row: 1 matched, 2 maybe (MARK) */
-    uint32_t *rows;           /* scratch: input rows */
-    uint32_t in_cap;          /* capacity of hashes/flags/rows */
-    rt_batch out;             /* SEMI/ANTI/MARK output: the input's columns (+ mark) */
-    rt_vector mark;           /* MARK: the mark column */
+    uint64_t *hashes; /* per input row */
+    uint8_t *flags;   /* per input row: 1 matched, 2 maybe (MARK) */
+    uint32_t *rows;   /* scratch: input rows */
+    uint32_t in_cap;  /* capacity of hashes/flags/rows */
+    rt_batch out;     /* SEMI/ANTI/MARK output: the input's columns (+ mark) */
+    rt_vector mark;   /* MARK: the mark column */
     uint32_t mark_cap;
 } probe_state;
 
@@ -398,6 +398,14 @@ static qe_status flush_pairs(rt_pipeline_state *ps, rt_thread_state *ts, uint32_
                              probe_state *s, const rt_batch *in) {
     if (s->n_pairs == 0)
         return QE_OK;
+    /* a big fan-out runs long within one morsel: stop when the task is cancelled, and
+     * produce nothing more once a LIMIT downstream has its rows */
+    if (rt_task_cancelled(ps->task, &ts->err))
+        return QE_CANCELLED;
+    if (atomic_load(&ps->limit_done) && emits_pairs(s->kind)) {
+        s->n_pairs = 0;
+        return QE_OK;
+    }
     uint32_t n = s->n_pairs, m = n;
     fill_pairs(s, in, false);
     if (s->residual != NULL) {
@@ -440,8 +448,7 @@ static qe_status flush_pairs(rt_pipeline_state *ps, rt_thread_state *ts, uint32_
 
 /* Adds a pair, flushing when the chunk is full. */
 static qe_status add_pair(rt_pipeline_state *ps, rt_thread_state *ts, uint32_t op_idx,
-                          probe_state *s, const rt_batch *in, uint32_t k, uint32_t r,
-                          uint32_t b) {
+                          probe_state *s, const rt_batch *in, uint32_t k, uint32_t r, uint32_t b) {
     s->pk[s->n_pairs] = k;
     s->pr[s->n_pairs] = r;
     s->br[s->n_pairs++] = b;
@@ -511,9 +518,8 @@ static qe_status probe_rows(rt_pipeline_state *ps, rt_thread_state *ts, uint32_t
 }
 
 /* LEFT/FULL: the probe rows without a match, build columns NULL. */
-static qe_status emit_unmatched_probe(rt_pipeline_state *ps, rt_thread_state *ts,
-                                      uint32_t op_idx, probe_state *s, const rt_batch *in,
-                                      uint32_t n) {
+static qe_status emit_unmatched_probe(rt_pipeline_state *ps, rt_thread_state *ts, uint32_t op_idx,
+                                      probe_state *s, const rt_batch *in, uint32_t n) {
     for (uint32_t k = 0; k < n; k++) {
         if (s->flags[k] & 1)
             continue;
@@ -640,9 +646,8 @@ static qe_status unmatched_next(rt_pipeline_state *ps, rt_thread_state *ts, cons
         uint64_t start = atomic_fetch_add(&s->next, RT_VECTOR_SIZE);
         if (start >= jt->rows->n_rows)
             return QE_OK;
-        uint32_t end = (uint32_t)(start + RT_VECTOR_SIZE < jt->rows->n_rows
-                                      ? start + RT_VECTOR_SIZE
-                                      : jt->rows->n_rows);
+        uint32_t end = (uint32_t)(start + RT_VECTOR_SIZE < jt->rows->n_rows ? start + RT_VECTOR_SIZE
+                                                                            : jt->rows->n_rows);
         rt_arena *a = ts->morsel_arena;
         uint32_t *rows = rt_arena_alloc(a, sizeof(uint32_t) * RT_VECTOR_SIZE);
         rt_batch *b = rt_arena_calloc(a, sizeof *b);

@@ -176,12 +176,8 @@ static const char *run_join(plan_join_kind kind, uint32_t n_probe, uint32_t n_pr
     collector c = {0};
     rt_result_sink sink = {collect_push, &c};
     rt_mem_tracker mem = {0};
-    rt_task task = {.query = &q,
-                    .stage = s,
-                    .n_tasks = 1,
-                    .result = &sink,
-                    .n_threads = threads,
-                    .mem = &mem};
+    rt_task task = {
+        .query = &q, .stage = s, .n_tasks = 1, .result = &sink, .n_threads = threads, .mem = &mem};
     rt_error err;
     rt_error_clear(&err);
     qe_status st = rt_task_run(&task, NULL, &err);
@@ -205,8 +201,7 @@ static void test_semi_anti(void **state) {
         assert_string_equal(run_join(PLAN_JOIN_ANTI, 1, 4, P1, 1, 4, B1, 1, K0, K0, NULL, t),
                             "1 NULL");
         /* an empty build side: SEMI keeps nothing, ANTI everything */
-        assert_string_equal(run_join(PLAN_JOIN_SEMI, 1, 4, P1, 1, 0, B1, 1, K0, K0, NULL, t),
-                            "");
+        assert_string_equal(run_join(PLAN_JOIN_SEMI, 1, 4, P1, 1, 0, B1, 1, K0, K0, NULL, t), "");
         assert_string_equal(run_join(PLAN_JOIN_ANTI, 1, 4, P1, 1, 0, B1, 1, K0, K0, NULL, t),
                             "1 2 3 NULL");
     }
@@ -219,8 +214,7 @@ static void test_semi_residual(void **state) {
     static const int64_t b[] = {1, 10, 2, 20, 2, 21, 3, NUL};
     plan_expr *ne = op2(PLAN_OP_NE, col(3, QE_TYPE_INTEGER), col(1, QE_TYPE_INTEGER));
     assert_string_equal(run_join(PLAN_JOIN_SEMI, 2, 3, p, 2, 4, b, 1, K0, K0, ne, 2), "2|20");
-    assert_string_equal(run_join(PLAN_JOIN_ANTI, 2, 3, p, 2, 4, b, 1, K0, K0, ne, 2),
-                        "1|10 3|30");
+    assert_string_equal(run_join(PLAN_JOIN_ANTI, 2, 3, p, 2, 4, b, 1, K0, K0, ne, 2), "1|10 3|30");
     /* MARK: the NULL residual of (3, NULL) makes the mark NULL */
     assert_string_equal(run_join(PLAN_JOIN_MARK, 2, 3, p, 2, 4, b, 1, K0, K0, ne, 2),
                         "1|10|false 2|20|true 3|30|NULL");
