@@ -104,6 +104,9 @@ rt_prim1 rt_prim1_lookup(plan_op_kind op, qe_type type, rt_prim1_check *check);
 rt_prim2 rt_prim2_lookup_wide(plan_op_kind op, qe_type ta, qe_type tb, bool is_char,
                               rt_prim2_check *check);
 rt_prim1 rt_prim1_lookup_wide(plan_op_kind op, qe_type type, rt_prim1_check *check);
+/* Interval sum and interval * factor (PostgreSQL's rules); false on overflow. */
+bool rt_interval_add(const rt_interval *a, const rt_interval *b, rt_interval *r);
+bool rt_interval_scale(const rt_interval *a, double f, rt_interval *r);
 /* The first selected valid row of a DECIMAL vector with |v| >= 10^precision, or -1. */
 int rt_decimal_check_bound(const rt_vector *v, const uint32_t *sel, uint32_t n, int precision);
 /* Casts between BOOLEAN, SMALLINT, INTEGER, BIGINT, REAL, DOUBLE and VARCHAR (no
