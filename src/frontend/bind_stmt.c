@@ -107,7 +107,12 @@ plan_node *fe_bind_create_table_as(fe_binder *b, const fe_ast *n) {
     p->u.create_table.n_cols = q->n_cols;
     p->u.create_table.col_names = q->names;
     p->u.create_table.col_types = q->types;
-    p->u.create_table.col_typmods = q->typmods;
+    int32_t *tm = rt_arena_calloc(b->arena, (q->n_cols ? q->n_cols : 1) * sizeof *tm);
+    if (!tm)
+        return fe_bind_oom(b);
+    for (uint32_t i = 0; i < q->n_cols; i++)
+        tm[i] = opt_column_typmod(q, i); /* DECIMAL scales, CHAR(n) of the query's columns */
+    p->u.create_table.col_typmods = tm;
     p->u.create_table.if_not_exists = n->u.create_table.if_not_exists;
     return p;
 }
