@@ -235,8 +235,7 @@ static plan_expr *fold_op(rt_arena *arena, plan_expr *e) {
     if (is_const(a) && (!b || is_const(b))) {
         rt_value r;
         bool wide = wide_type(e) || wide_type(a) || wide_type(b);
-        if (!wide &&
-            eval_op(arena, e->u.op.op, e->type, &a->u.value, b ? &b->u.value : NULL, &r))
+        if (!wide && eval_op(arena, e->u.op.op, e->type, &a->u.value, b ? &b->u.value : NULL, &r))
             return with_typmod(opt_expr_const(arena, &r, e->position), e->typmod);
         plan_expr *c = wide ? fold_with_runtime(arena, e, a, b) : NULL;
         if (c)

@@ -245,7 +245,7 @@ DEF_MINMAX_STR(max_str, >)
     static bool NAME(AGG_ARGS) {                                                                   \
         const uint8_t *x = v->values;                                                              \
         (void)arena;                                                                               \
-        FOR_VALID(s->v.i = s->n == 0 ? (x[r] != 0) : (s->v.i OP(x[r] != 0)); s->n++);             \
+        FOR_VALID(s->v.i = s->n == 0 ? (x[r] != 0) : (s->v.i OP(x[r] != 0)); s->n++);              \
         return false;                                                                              \
     }
 DEF_BOOL(bool_and, &)
@@ -308,7 +308,7 @@ static int merge_state(const agg_exec *e, rt_agg_state *dst, const rt_agg_state 
     case PLAN_AGG_BOOL_AND:
     case PLAN_AGG_BOOL_OR:
         if (src->n > 0)
-            dst->v.i = dst->n == 0                    ? src->v.i
+            dst->v.i = dst->n == 0                  ? src->v.i
                        : e->fn == PLAN_AGG_BOOL_AND ? (dst->v.i & src->v.i)
                                                     : (dst->v.i | src->v.i);
         dst->n += src->n;

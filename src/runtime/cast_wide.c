@@ -672,10 +672,10 @@ static inline rt_i128 exact_at(const rt_vector *v, uint32_t i) {
 }
 
 qe_status rt_cast_vector_decimal(const rt_vector *in, int32_t in_typmod, rt_vector *out,
-                                 int32_t out_typmod, const uint32_t *sel, uint32_t n,
-                                 rt_error *err, int position) {
-    bool from_exact = rt_type_is_integer(in->type) || in->type == QE_TYPE_HUGEINT ||
-                      in->type == QE_TYPE_DECIMAL;
+                                 int32_t out_typmod, const uint32_t *sel, uint32_t n, rt_error *err,
+                                 int position) {
+    bool from_exact =
+        rt_type_is_integer(in->type) || in->type == QE_TYPE_HUGEINT || in->type == QE_TYPE_DECIMAL;
     int from = in->type == QE_TYPE_DECIMAL ? PLAN_DECIMAL_SCALE(in_typmod) : 0;
     if (in->type == QE_TYPE_DECIMAL && (out->type == QE_TYPE_DOUBLE || out->type == QE_TYPE_REAL)) {
         FOR_ROWS({

@@ -118,8 +118,8 @@ bool rt_cast_wide_supported(qe_type from, qe_type to);
 /* Typed loops of cast_wide.c: integers/HUGEINT/DECIMAL -> DECIMAL(typmod) and DECIMAL
  * -> REAL/DOUBLE; QE_UNSUPPORTED for other pairs (the caller goes row by row). */
 qe_status rt_cast_vector_decimal(const rt_vector *in, int32_t in_typmod, rt_vector *out,
-                                 int32_t out_typmod, const uint32_t *sel, uint32_t n,
-                                 rt_error *err, int position);
+                                 int32_t out_typmod, const uint32_t *sel, uint32_t n, rt_error *err,
+                                 int position);
 /* Casts with type modifiers: rt_value_cast_mod (rt.h) for vectors. */
 qe_status rt_cast_vector_mod(const rt_vector *in, int32_t in_typmod, rt_vector *out,
                              int32_t out_typmod, const uint32_t *sel, uint32_t n, rt_arena *arena,
