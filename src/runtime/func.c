@@ -99,6 +99,9 @@ int rt_value_compare(const rt_value *a, const rt_value *b) {
         return (a->u.s.len > b->u.s.len) - (a->u.s.len < b->u.s.len);
     }
     case QE_TYPE_BOOLEAN: return (int)a->u.b - (int)b->u.b;
+    case QE_TYPE_HUGEINT:
+    case QE_TYPE_DECIMAL: /* same scale: the binder gives the arguments one typmod */
+        return (a->u.h > b->u.h) - (a->u.h < b->u.h);
     case QE_TYPE_INTERVAL:
         if (a->u.iv.months != b->u.iv.months)
             return a->u.iv.months < b->u.iv.months ? -1 : 1;
@@ -139,6 +142,9 @@ static bool value_type_runs(qe_type t) {
     case QE_TYPE_DOUBLE:
     case QE_TYPE_DATE:
     case QE_TYPE_TIMESTAMP:
+    case QE_TYPE_HUGEINT:
+    case QE_TYPE_DECIMAL:
+    case QE_TYPE_INTERVAL:
     case QE_TYPE_VARCHAR: return true;
     default: return false;
     }

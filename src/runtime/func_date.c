@@ -176,12 +176,46 @@ static qe_status extract(rt_fcall *c, date_unit u, const rt_value *v, rt_value *
     return QE_OK;
 }
 
+/* Field u of an interval (PostgreSQL: years and months from the months, the time
+ * fields from the microseconds); false for fields intervals lack. */
+static bool interval_field(const rt_value *v, date_unit u, double *out) {
+    int64_t m = v->u.iv.months, us = v->u.iv.micros;
+    switch (u) {
+    case UNIT_YEAR: *out = (double)(m / 12); return true;
+    case UNIT_MONTH: *out = (double)(m % 12); return true;
+    case UNIT_QUARTER: *out = (double)((m % 12) / 3 + 1); return true;
+    case UNIT_DECADE: *out = (double)(m / 120); return true;
+    case UNIT_CENTURY: *out = (double)(m / 1200); return true;
+    case UNIT_MILLENNIUM: *out = (double)(m / 12000); return true;
+    case UNIT_DAY: *out = v->u.iv.days; return true;
+    case UNIT_HOUR: *out = (double)(us / (3600 * US_PER_SEC)); return true;
+    case UNIT_MINUTE: *out = (double)(us / (60 * US_PER_SEC) % 60); return true;
+    case UNIT_SECOND: *out = (double)(us % (60 * US_PER_SEC)) / 1e6; return true;
+    case UNIT_MILLISECONDS: *out = (double)(us % (60 * US_PER_SEC)) / 1e3; return true;
+    case UNIT_MICROSECONDS: *out = (double)(us % (60 * US_PER_SEC)); return true;
+    case UNIT_EPOCH: /* PostgreSQL: a year is 365.25 days, a month 30 days */
+        *out = (double)(m / 12) * 365.25 * 86400 + (double)(m % 12) * 30 * 86400 +
+               (double)v->u.iv.days * 86400 + (double)us / 1e6;
+        return true;
+    default: return false;
+    }
+}
+
 /* extract(field FROM x) / date_part('field', x). */
 qe_status rt_fn_date_part(rt_fcall *c, const rt_value *a, uint32_t n_args, rt_value *out) {
     (void)n_args;
     date_unit u = parse_unit(&a[0]);
-    if (u == UNIT_N || a[1].type == QE_TYPE_INTERVAL ||
-        (unit_time_only[u] && a[1].type == QE_TYPE_DATE))
+    if (a[1].type == QE_TYPE_INTERVAL) {
+        double d;
+        if (u == UNIT_N || !interval_field(&a[1], u, &d))
+            return bad_unit(c, &a[0], a[1].type);
+        if (c->e->type == QE_TYPE_DOUBLE || c->e->type == QE_TYPE_REAL)
+            out->u.d = d;
+        else
+            out->u.i = (int64_t)d;
+        return QE_OK;
+    }
+    if (u == UNIT_N || (unit_time_only[u] && a[1].type == QE_TYPE_DATE))
         return bad_unit(c, &a[0], a[1].type);
     return extract(c, u, &a[1], out);
 }
@@ -242,9 +276,43 @@ static bool trunc_ts(int64_t ts, date_unit u, int64_t *out) {
     }
 }
 
+/* An interval with the fields below unit u zeroed; false for units intervals lack. */
+static bool trunc_interval(const rt_value *v, date_unit u, rt_value *out) {
+    int64_t m = v->u.iv.months, us = v->u.iv.micros;
+    int64_t unit_us = u == UNIT_HOUR          ? 3600 * US_PER_SEC
+                      : u == UNIT_MINUTE       ? 60 * US_PER_SEC
+                      : u == UNIT_SECOND       ? US_PER_SEC
+                      : u == UNIT_MILLISECONDS ? 1000
+                                               : 1;
+    out->u.iv = v->u.iv;
+    switch (u) {
+    case UNIT_MILLENNIUM: out->u.iv.months = (int32_t)(m / 12000 * 12000); break;
+    case UNIT_CENTURY: out->u.iv.months = (int32_t)(m / 1200 * 1200); break;
+    case UNIT_DECADE: out->u.iv.months = (int32_t)(m / 120 * 120); break;
+    case UNIT_YEAR: out->u.iv.months = (int32_t)(m / 12 * 12); break;
+    case UNIT_QUARTER: out->u.iv.months = (int32_t)(m / 3 * 3); break;
+    case UNIT_MONTH: break;
+    case UNIT_DAY: out->u.iv.micros = 0; return true;
+    case UNIT_HOUR:
+    case UNIT_MINUTE:
+    case UNIT_SECOND:
+    case UNIT_MILLISECONDS:
+    case UNIT_MICROSECONDS: out->u.iv.micros = us / unit_us * unit_us; return true;
+    default: return false;
+    }
+    out->u.iv.days = 0;
+    out->u.iv.micros = 0;
+    return true;
+}
+
 qe_status rt_fn_date_trunc(rt_fcall *c, const rt_value *a, uint32_t n_args, rt_value *out) {
     (void)n_args;
     date_unit u = parse_unit(&a[0]);
+    if (a[1].type == QE_TYPE_INTERVAL) {
+        if (u == UNIT_N || !trunc_interval(&a[1], u, out))
+            return bad_unit(c, &a[0], a[1].type);
+        return QE_OK;
+    }
     if (a[1].type != QE_TYPE_TIMESTAMP || u == UNIT_N || !trunc_ts(a[1].u.i, u, &out->u.i))
         return bad_unit(c, &a[0], a[1].type);
     return QE_OK;

@@ -467,14 +467,15 @@ qe_status rt_fn_chr(rt_fcall *c, const rt_value *a, uint32_t n_args, rt_value *o
 
 /* ---- concat --------------------------------------------------------------------------- */
 
-/* Appends the text of v (any type; NULL adds nothing) to the scratch at *len. */
-static qe_status append_text(rt_fcall *c, const rt_value *v, size_t *len) {
+/* Appends the text of argument i (any type; NULL adds nothing) to the scratch at *len. */
+static qe_status append_text(rt_fcall *c, const rt_value *args, uint32_t i, size_t *len) {
+    const rt_value *v = &args[i];
     if (v->is_null || v->type == QE_TYPE_NULL)
         return QE_OK;
     rt_value text = *v;
     if (v->type != QE_TYPE_VARCHAR) {
-        char tmp[64];
-        int n = rt_value_format(v, tmp, sizeof tmp);
+        char tmp[96];
+        int n = rt_value_format_mod(v, c->e->u.func.args[i]->typmod, tmp, sizeof tmp);
         if (n < 0 || (size_t)n >= sizeof tmp)
             return rt_error_set(c->err, QE_INTERNAL, "XX000", c->e->position,
                                 "cannot format a value of type %s", rt_type_pg_name(v->type));
@@ -504,7 +505,7 @@ static qe_status append_text(rt_fcall *c, const rt_value *v, size_t *len) {
 qe_status rt_fn_concat(rt_fcall *c, const rt_value *a, uint32_t n_args, rt_value *out) {
     size_t len = 0;
     for (uint32_t i = 0; i < n_args; i++) {
-        qe_status st = append_text(c, &a[i], &len);
+        qe_status st = append_text(c, a, i, &len);
         if (st != QE_OK)
             return st;
     }
@@ -522,9 +523,9 @@ qe_status rt_fn_concat_ws(rt_fcall *c, const rt_value *a, uint32_t n_args, rt_va
     for (uint32_t i = 1; i < n_args; i++) {
         if (a[i].is_null)
             continue;
-        qe_status st = first ? QE_OK : append_text(c, &a[0], &len);
+        qe_status st = first ? QE_OK : append_text(c, a, 0, &len);
         if (st == QE_OK)
-            st = append_text(c, &a[i], &len);
+            st = append_text(c, a, i, &len);
         if (st != QE_OK)
             return st;
         first = false;

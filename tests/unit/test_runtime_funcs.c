@@ -192,11 +192,93 @@ static void test_date_errors(void **state) {
     assert_true(eval_ok(call(PLAN_FUNC_ID_YEAR, QE_TYPE_BIGINT, 1, n, NULL, NULL)).is_null);
 }
 
+static plan_expr *cdec(int64_t v, int p, int sc) {
+    plan_expr *e = cval(QE_TYPE_DECIMAL, 0);
+    e->u.value.u.h = v;
+    e->typmod = PLAN_TYPMOD_DECIMAL(p, sc);
+    return e;
+}
+
+/* fn over DECIMAL(p, s) value v with result typmod rt (and optional digits). */
+static int64_t dec_call(plan_func_id fn, int64_t v, int p, int sc, int32_t rt, plan_expr *digits) {
+    plan_expr *e = call(fn, QE_TYPE_DECIMAL, digits ? 2 : 1, cdec(v, p, sc), digits, NULL);
+    e->typmod = rt;
+    return (int64_t)eval_ok(e).u.h;
+}
+
+/* DECIMAL math is exact on the 128-bit scaled value. */
+static void test_decimal_math(void **state) {
+    (void)state;
+    const int32_t s0 = PLAN_TYPMOD_DECIMAL(4, 0), s2 = PLAN_TYPMOD_DECIMAL(5, 2);
+    plan_expr *one = cval(QE_TYPE_INTEGER, 1), *minus1 = cval(QE_TYPE_INTEGER, -1);
+    assert_int_equal(dec_call(PLAN_FUNC_ID_ROUND, 12345, 5, 2, s0, NULL), 123);   /* 123.45 */
+    assert_int_equal(dec_call(PLAN_FUNC_ID_ROUND, 12350, 5, 2, s0, NULL), 124);   /* half up */
+    assert_int_equal(dec_call(PLAN_FUNC_ID_ROUND, -12350, 5, 2, s0, NULL), -124); /* away */
+    assert_int_equal(dec_call(PLAN_FUNC_ID_FLOOR, -12301, 5, 2, s0, NULL), -124);
+    assert_int_equal(dec_call(PLAN_FUNC_ID_CEIL, 12301, 5, 2, s0, NULL), 124);
+    assert_int_equal(dec_call(PLAN_FUNC_ID_TRUNC, -12399, 5, 2, s0, NULL), -123);
+    assert_int_equal(dec_call(PLAN_FUNC_ID_ROUND, 12345, 5, 2, s2, one), 12350);
+    assert_int_equal(dec_call(PLAN_FUNC_ID_ROUND, 12345, 5, 2, s2, minus1), 12000);
+    assert_int_equal(dec_call(PLAN_FUNC_ID_TRUNC, 12399, 5, 2, s2, one), 12390);
+    assert_int_equal(dec_call(PLAN_FUNC_ID_ABS, -12345, 5, 2, s2, NULL), 12345);
+    assert_int_equal(dec_call(PLAN_FUNC_ID_SIGN, -12345, 5, 2, s2, NULL), -100);
+    /* round(999.99) = 1000 does not fit DECIMAL(3, 0): 22003 */
+    rt_value v;
+    rt_error err;
+    rt_error_clear(&err);
+    plan_expr *e = call(PLAN_FUNC_ID_ROUND, QE_TYPE_DECIMAL, 1, cdec(99999, 5, 2), NULL, NULL);
+    e->typmod = PLAN_TYPMOD_DECIMAL(3, 0);
+    assert_int_not_equal(rt_eval_const(A, e, &v, &err), QE_OK);
+    assert_string_equal(err.sqlstate, "22003");
+    /* greatest over decimals of one scale */
+    plan_expr *g = call(PLAN_FUNC_ID_GREATEST, QE_TYPE_DECIMAL, 3, cdec(150, 5, 2),
+                        cdec(-300, 5, 2), cdec(149, 5, 2));
+    g->typmod = s2;
+    assert_int_equal((int64_t)eval_ok(g).u.h, 150);
+    /* concat formats with the argument's scale */
+    rt_value t = eval_ok(call(PLAN_FUNC_ID_CONCAT, QE_TYPE_VARCHAR, 2, cstr("x="),
+                              cdec(-5, 5, 2), NULL));
+    assert_int_equal(t.u.s.len, 7);
+    assert_memory_equal(t.u.s.ptr, "x=-0.05", 7);
+}
+
+static plan_expr *civ(int32_t months, int32_t days, int64_t micros) {
+    plan_expr *e = cval(QE_TYPE_INTERVAL, 0);
+    e->u.value.u.iv.months = months;
+    e->u.value.u.iv.days = days;
+    e->u.value.u.iv.micros = micros;
+    return e;
+}
+
+static void test_intervals(void **state) {
+    (void)state;
+    const int64_t us = 1000000;
+    plan_expr *iv = civ(14, 3, (4 * 3600 + 5 * 60 + 6) * us); /* 1 year 2 mons 3 days 04:05:06 */
+    static const struct {
+        const char *unit;
+        int64_t want;
+    } cases[] = {{"year", 1}, {"month", 2}, {"day", 3}, {"hour", 4}, {"minute", 5}, {"quarter", 1}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        assert_int_equal(eval_ok(call(PLAN_FUNC_ID_EXTRACT, QE_TYPE_BIGINT, 2,
+                                      cstr(cases[i].unit), iv, NULL))
+                             .u.i,
+                         cases[i].want);
+    rt_value v = eval_ok(call(PLAN_FUNC_ID_DATE_TRUNC, QE_TYPE_INTERVAL, 2, cstr("year"), iv, NULL));
+    assert_int_equal(v.u.iv.months, 12);
+    assert_int_equal(v.u.iv.days, 0);
+    assert_int_equal(v.u.iv.micros, 0);
+    v = eval_ok(call(PLAN_FUNC_ID_DATE_TRUNC, QE_TYPE_INTERVAL, 2, cstr("hour"), iv, NULL));
+    assert_int_equal(v.u.iv.days, 3);
+    assert_int_equal(v.u.iv.micros, 4 * 3600 * us);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_extract_date, setup, teardown),
         cmocka_unit_test_setup_teardown(test_timestamps, setup, teardown),
         cmocka_unit_test_setup_teardown(test_date_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_decimal_math, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_intervals, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
