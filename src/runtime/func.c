@@ -34,6 +34,14 @@ static const char *const func_names[PLAN_FUNC_N] = {
 
 static const char *func_name(uint32_t fn) { return fn < PLAN_FUNC_N ? func_names[fn] : "?"; }
 
+/* Signatures of the catalog (plan_funcs.h): kernels rely on them, so a call is checked
+ * against them before it runs (a deserialized plan may be malformed). */
+static const char *const func_sigs[PLAN_FUNC_N] = {
+#define FUNC_X_SIG(id, name, kind, agg, sigs) sigs,
+    PLAN_FUNC_LIST(FUNC_X_SIG)
+#undef FUNC_X_SIG
+};
+
 struct rt_func_state {
     const plan_expr *e;   /* the FUNC/CASE node */
     rt_expr *const *kids; /* prepared children (rt_func_child order) */
@@ -162,6 +170,91 @@ static qe_status check_types(const plan_expr *e, rt_expr *const *kids, uint32_t 
                         "%s is not supported for type %s yet", what, rt_type_pg_name(bad));
 }
 
+/* The type of a signature code (QE_TYPE_COUNT for the polymorphic a, N, x). */
+static qe_type code_type(char code) {
+    static const char codes[] = "bsilhnrdDTIv";
+    static const qe_type types[] = {QE_TYPE_BOOLEAN,  QE_TYPE_SMALLINT, QE_TYPE_INTEGER,
+                                    QE_TYPE_BIGINT,   QE_TYPE_HUGEINT,  QE_TYPE_DECIMAL,
+                                    QE_TYPE_REAL,     QE_TYPE_DOUBLE,   QE_TYPE_DATE,
+                                    QE_TYPE_TIMESTAMP, QE_TYPE_INTERVAL, QE_TYPE_VARCHAR};
+    for (size_t i = 0; codes[i]; i++)
+        if (codes[i] == code)
+            return types[i];
+    return QE_TYPE_COUNT;
+}
+
+/* True if argument type t fits code (NULL fits any; a/N must all be one type *poly). */
+static bool code_fits(char code, qe_type t, qe_type *poly) {
+    if (t == QE_TYPE_NULL || code == 'x')
+        return true;
+    if (code == 'a' || code == 'N') {
+        if (code == 'N' && !rt_type_is_numeric(t) && t != QE_TYPE_DECIMAL && t != QE_TYPE_HUGEINT)
+            return false;
+        if (*poly == QE_TYPE_NULL)
+            *poly = t;
+        return *poly == t;
+    }
+    return code_type(code) == t;
+}
+
+/* True if the kids' types and the result type match the overload sig[0..len). */
+static bool overload_fits(const char *sig, size_t len, rt_expr *const *kids, uint32_t n,
+                          qe_type result, uint32_t fn) {
+    const char *gt = memchr(sig, '>', len);
+    if (gt == NULL)
+        return false;
+    qe_type poly = QE_TYPE_NULL;
+    uint32_t k = 0;
+    for (const char *p = sig; p < gt; p++) {
+        if (p + 1 < gt && p[1] == '*') { /* zero or more */
+            while (k < n && code_fits(*p, rt_expr_type(kids[k]), &poly))
+                k++;
+            p++;
+        } else if (k >= n || !code_fits(*p, rt_expr_type(kids[k++]), &poly)) {
+            return false;
+        }
+    }
+    if (k != n)
+        return false;
+    char rc = gt[1];
+    if (result == QE_TYPE_NULL || rc == 'x')
+        return true;
+    if ((fn == PLAN_FUNC_ID_DATE_PART || fn == PLAN_FUNC_ID_EXTRACT) && result == QE_TYPE_DOUBLE)
+        return true; /* 'epoch' and 'second' */
+    if (rc == 'a' || rc == 'N')
+        return poly == QE_TYPE_NULL || poly == result;
+    return code_type(rc) == result;
+}
+
+/* Checks a FUNC node's arity and types against the catalog (XX000 if none fits). */
+static qe_status check_call(const plan_expr *e, rt_expr *const *kids, uint32_t n, rt_error *err) {
+    const char *sigs = func_sigs[e->u.func.fn];
+    while (*sigs) {
+        size_t len = strcspn(sigs, " ");
+        if (overload_fits(sigs, len, kids, n, e->type, e->u.func.fn))
+            return QE_OK;
+        sigs += len + (sigs[len] == ' ');
+    }
+    return rt_error_set(err, QE_INTERNAL, "XX000", e->position,
+                        "invalid call of function %s in the plan", func_name(e->u.func.fn));
+}
+
+/* CASE/COALESCE results must have the node's type (or be NULL-typed); WHENs BOOLEAN. */
+static qe_status check_branches(const plan_expr *e, rt_expr *const *kids, uint32_t n,
+                                rt_error *err) {
+    for (uint32_t i = 0; i < n; i++) {
+        qe_type t = rt_expr_type(kids[i]);
+        bool is_when = e->kind == PLAN_EXPR_CASE && i % 2 == 0 && i + 1 < n;
+        qe_type want = is_when ? QE_TYPE_BOOLEAN : e->type;
+        if (t != want && t != QE_TYPE_NULL)
+            return rt_error_set(err, QE_INTERNAL, "XX000", e->position,
+                                "%s branch of type %s where %s is expected",
+                                e->kind == PLAN_EXPR_CASE ? "CASE" : "COALESCE",
+                                rt_type_pg_name(t), rt_type_pg_name(want));
+    }
+    return QE_OK;
+}
+
 qe_status rt_func_prepare(rt_arena *arena, const plan_expr *e, rt_expr *const *kids,
                           rt_func_state **out, rt_error *err) {
     uint32_t n = rt_func_n_children(e);
@@ -169,6 +262,10 @@ qe_status rt_func_prepare(rt_arena *arena, const plan_expr *e, rt_expr *const *k
         return rt_error_set(err, QE_UNSUPPORTED, "0A000", e->position,
                             "function %s is not supported yet", func_name(e->u.func.fn));
     qe_status st = check_types(e, kids, n, err);
+    if (st == QE_OK && (e->kind == PLAN_EXPR_CASE || e->u.func.fn == PLAN_FUNC_ID_COALESCE))
+        st = check_branches(e, kids, n, err);
+    else if (st == QE_OK)
+        st = check_call(e, kids, n, err);
     if (st != QE_OK)
         return st;
     rt_func_state *fs = rt_arena_calloc(arena, sizeof *fs);
