@@ -51,6 +51,7 @@ struct rt_func_state {
     rt_fcall call;        /* FUNC: what the kernel sees */
     rt_value *argv;       /* FUNC: n_kids argument values of the current row */
     const rt_vector **vecs; /* FUNC: n_kids argument vectors of the current evaluation */
+    uint64_t char_args;   /* FUNC: bit i: argument i is CHAR(n), trailing blanks dropped */
     uint32_t sel_cap;     /* rows each selection buffer below holds */
     uint32_t *sel_a;      /* CASE/COALESCE: rows still undecided */
     uint32_t *sel_b;      /* CASE: rows a WHEN holds for */
@@ -255,6 +256,37 @@ static qe_status check_branches(const plan_expr *e, rt_expr *const *kids, uint32
     return QE_OK;
 }
 
+/* Arguments of CHAR(n) type whose trailing blanks the function must not see:
+ * PostgreSQL converts CHAR to text for string functions (dropping the padding), but
+ * pattern matching sees the padding, and the polymorphic functions (NULLIF, GREATEST,
+ * LEAST, IS DISTINCT FROM) compare values padded to one length and return them as is. */
+static uint64_t char_args(const plan_expr *e) {
+    switch (e->u.func.fn) {
+    case PLAN_FUNC_ID_LIKE:
+    case PLAN_FUNC_ID_ILIKE:
+    case PLAN_FUNC_ID_REGEXP_MATCHES:
+    case PLAN_FUNC_ID_REGEXP_REPLACE:
+    case PLAN_FUNC_ID_NULLIF:
+    case PLAN_FUNC_ID_GREATEST:
+    case PLAN_FUNC_ID_LEAST:
+    case PLAN_FUNC_ID_IS_DISTINCT_FROM:
+    case PLAN_FUNC_ID_IS_NOT_DISTINCT_FROM: return 0;
+    default: break;
+    }
+    uint64_t bits = 0;
+    for (uint32_t i = 0; i < e->u.func.n_args && i < 64; i++)
+        if (e->u.func.args[i]->type == QE_TYPE_VARCHAR &&
+            PLAN_TYPMOD_IS_CHAR(e->u.func.args[i]->typmod))
+            bits |= (uint64_t)1 << i;
+    return bits;
+}
+
+/* Drops the trailing blanks of a CHAR(n) value. */
+static void unpad(rt_value *v) {
+    while (v->u.s.len > 0 && v->u.s.ptr[v->u.s.len - 1] == ' ')
+        v->u.s.len--;
+}
+
 qe_status rt_func_prepare(rt_arena *arena, const plan_expr *e, rt_expr *const *kids,
                           rt_func_state **out, rt_error *err) {
     uint32_t n = rt_func_n_children(e);
@@ -276,6 +308,7 @@ qe_status rt_func_prepare(rt_arena *arena, const plan_expr *e, rt_expr *const *k
     fs->n_kids = n;
     fs->arena = arena;
     if (e->kind == PLAN_EXPR_FUNC) {
+        fs->char_args = char_args(e);
         fs->impl = impls[e->u.func.fn];
         fs->call.e = e;
         fs->call.arena = arena;
@@ -336,6 +369,9 @@ static qe_status eval_rows(rt_func_state *fs, rt_eval_ctx *ctx, const rt_batch *
         for (uint32_t j = 0; j < fs->n_kids; j++) {
             rt_vector_get_value(fs->vecs[j], i, &fs->argv[j]);
             any_null |= fs->argv[j].is_null;
+            if (j < 64 && ((fs->char_args >> j) & 1) && !fs->argv[j].is_null &&
+                fs->argv[j].type == QE_TYPE_VARCHAR)
+                unpad(&fs->argv[j]);
         }
         rt_value out = {.type = fs->e->type};
         if (!(strict && any_null) &&
