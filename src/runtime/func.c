@@ -43,24 +43,22 @@ static const char *const func_sigs[PLAN_FUNC_N] = {
 };
 
 struct rt_func_state {
-    const plan_expr *e;   /* the FUNC/CASE node */
-    rt_expr *const *kids; /* prepared children (rt_func_child order) */
-    uint32_t n_kids;      /* their number */
-    rt_arena *arena;      /* the node's state arena */
-    func_impl impl;       /* FUNC: the implementation */
-    rt_fcall call;        /* FUNC: what the kernel sees */
-    rt_value *argv;       /* FUNC: n_kids argument values of the current row */
+    const plan_expr *e;     /* the FUNC/CASE node */
+    rt_expr *const *kids;   /* prepared children (rt_func_child order) */
+    uint32_t n_kids;        /* their number */
+    rt_arena *arena;        /* the node's state arena */
+    func_impl impl;         /* FUNC: the implementation */
+    rt_fcall call;          /* FUNC: what the kernel sees */
+    rt_value *argv;         /* FUNC: n_kids argument values of the current row */
     const rt_vector **vecs; /* FUNC: n_kids argument vectors of the current evaluation */
-    uint64_t char_args;   /* FUNC: bit i: argument i is CHAR(n), trailing blanks dropped */
-    uint32_t sel_cap;     /* rows each selection buffer below holds */
-    uint32_t *sel_a;      /* CASE/COALESCE: rows still undecided */
-    uint32_t *sel_b;      /* CASE: rows a WHEN holds for */
-    uint32_t *sel_c;      /* CASE/COALESCE: rows left after a step */
+    uint64_t char_args;     /* FUNC: bit i: argument i is CHAR(n), trailing blanks dropped */
+    uint32_t sel_cap;       /* rows each selection buffer below holds */
+    uint32_t *sel_a;        /* CASE/COALESCE: rows still undecided */
+    uint32_t *sel_b;        /* CASE: rows a WHEN holds for */
+    uint32_t *sel_c;        /* CASE/COALESCE: rows left after a step */
 };
 
-bool rt_func_runs(uint32_t fn) {
-    return fn < PLAN_FUNC_N && (impls[fn].flags & IMPL_PRESENT) != 0;
-}
+bool rt_func_runs(uint32_t fn) { return fn < PLAN_FUNC_N && (impls[fn].flags & IMPL_PRESENT) != 0; }
 
 /* ---- helpers -------------------------------------------------------------------------- */
 
@@ -174,9 +172,9 @@ static qe_status check_types(const plan_expr *e, rt_expr *const *kids, uint32_t 
 /* The type of a signature code (QE_TYPE_COUNT for the polymorphic a, N, x). */
 static qe_type code_type(char code) {
     static const char codes[] = "bsilhnrdDTIv";
-    static const qe_type types[] = {QE_TYPE_BOOLEAN,  QE_TYPE_SMALLINT, QE_TYPE_INTEGER,
-                                    QE_TYPE_BIGINT,   QE_TYPE_HUGEINT,  QE_TYPE_DECIMAL,
-                                    QE_TYPE_REAL,     QE_TYPE_DOUBLE,   QE_TYPE_DATE,
+    static const qe_type types[] = {QE_TYPE_BOOLEAN,   QE_TYPE_SMALLINT, QE_TYPE_INTEGER,
+                                    QE_TYPE_BIGINT,    QE_TYPE_HUGEINT,  QE_TYPE_DECIMAL,
+                                    QE_TYPE_REAL,      QE_TYPE_DOUBLE,   QE_TYPE_DATE,
                                     QE_TYPE_TIMESTAMP, QE_TYPE_INTERVAL, QE_TYPE_VARCHAR};
     for (size_t i = 0; codes[i]; i++)
         if (codes[i] == code)
@@ -250,8 +248,8 @@ static qe_status check_branches(const plan_expr *e, rt_expr *const *kids, uint32
         if (t != want && t != QE_TYPE_NULL)
             return rt_error_set(err, QE_INTERNAL, "XX000", e->position,
                                 "%s branch of type %s where %s is expected",
-                                e->kind == PLAN_EXPR_CASE ? "CASE" : "COALESCE",
-                                rt_type_pg_name(t), rt_type_pg_name(want));
+                                e->kind == PLAN_EXPR_CASE ? "CASE" : "COALESCE", rt_type_pg_name(t),
+                                rt_type_pg_name(want));
     }
     return QE_OK;
 }
@@ -390,8 +388,8 @@ static qe_status eval_rows(rt_func_state *fs, rt_eval_ctx *ctx, const rt_batch *
 }
 
 /* COALESCE: argument j runs only on the rows every earlier argument left NULL. */
-static qe_status eval_coalesce(rt_func_state *fs, rt_eval_ctx *ctx, const rt_batch *in,
-                               uint32_t m, rt_vector *res) {
+static qe_status eval_coalesce(rt_func_state *fs, rt_eval_ctx *ctx, const rt_batch *in, uint32_t m,
+                               rt_vector *res) {
     uint32_t *rem = fs->sel_a, *rest = fs->sel_c;
     for (uint32_t j = 0; j < fs->n_kids && m > 0; j++) {
         const rt_vector *v;
@@ -464,8 +462,8 @@ static qe_status eval_case(rt_func_state *fs, rt_eval_ctx *ctx, const rt_batch *
     return m > 0 ? eval_into(fs, 2 * n_whens, ctx, in, rem, m, res) : QE_OK;
 }
 
-qe_status rt_func_eval(rt_func_state *fs, rt_eval_ctx *ctx, const rt_batch *in,
-                       const uint32_t *sel, uint32_t n, rt_vector *res) {
+qe_status rt_func_eval(rt_func_state *fs, rt_eval_ctx *ctx, const rt_batch *in, const uint32_t *sel,
+                       uint32_t n, rt_vector *res) {
     memset(res->validity, 0, rt_bitmap_bytes(in->n_rows));
     bool lazy = fs->e->kind == PLAN_EXPR_CASE || (fs->impl.flags & RT_FN_LAZY);
     if (!lazy)

@@ -138,8 +138,7 @@ RT_FUNC_DATE_LIST(RT_FN_DECLARE)
 qe_status rt_fn_greatest(rt_fcall *c, const rt_value *args, uint32_t n_args, rt_value *out);
 qe_status rt_fn_least(rt_fcall *c, const rt_value *args, uint32_t n_args, rt_value *out);
 qe_status rt_fn_nullif(rt_fcall *c, const rt_value *args, uint32_t n_args, rt_value *out);
-qe_status rt_fn_is_distinct_from(rt_fcall *c, const rt_value *args, uint32_t n_args,
-                                 rt_value *out);
+qe_status rt_fn_is_distinct_from(rt_fcall *c, const rt_value *args, uint32_t n_args, rt_value *out);
 qe_status rt_fn_is_not_distinct_from(rt_fcall *c, const rt_value *args, uint32_t n_args,
                                      rt_value *out);
 #undef RT_FN_DECLARE
@@ -170,7 +169,7 @@ qe_status rt_func_prepare(rt_arena *arena, const plan_expr *e, rt_expr *const *k
                           rt_func_state **out, rt_error *err);
 /* Evaluates the node over in's rows sel[0..n) into res (values buffer of in->n_rows
  * rows; res->validity: a bitmap of in->n_rows bits the call fills; string heap empty). */
-qe_status rt_func_eval(rt_func_state *fs, rt_eval_ctx *ctx, const rt_batch *in,
-                       const uint32_t *sel, uint32_t n, rt_vector *res);
+qe_status rt_func_eval(rt_func_state *fs, rt_eval_ctx *ctx, const rt_batch *in, const uint32_t *sel,
+                       uint32_t n, rt_vector *res);
 
 #endif /* QE_FUNC_H */

@@ -92,7 +92,9 @@ static void civil_from_days(int64_t z, civil *c) {
     c->year = yoe + era * 400 + (c->month <= 2);
 }
 
-static int64_t floor_div(int64_t a, int64_t b) { return a / b - (a % b != 0 && (a < 0) != (b < 0)); }
+static int64_t floor_div(int64_t a, int64_t b) {
+    return a / b - (a % b != 0 && (a < 0) != (b < 0));
+}
 
 /* Breaks a DATE or TIMESTAMP value down. */
 static void to_civil(const rt_value *v, civil *c) {
@@ -107,9 +109,7 @@ static void to_civil(const rt_value *v, civil *c) {
 
 static int64_t pg_year(int64_t y) { return y > 0 ? y : y - 1; } /* no year 0 */
 /* ISO day of the week, 1 = Monday (1970-01-01 was a Thursday). */
-static int isodow(const civil *c) {
-    return (int)(c->days + 3 - floor_div(c->days + 3, 7) * 7) + 1;
-}
+static int isodow(const civil *c) { return (int)(c->days + 3 - floor_div(c->days + 3, 7) * 7) + 1; }
 static int64_t doy(const civil *c) { return c->days - days_from_civil(c->year, 1, 1) + 1; }
 
 /* ISO 8601 week number and week-numbering year. */
@@ -130,10 +130,9 @@ static date_unit parse_unit(const rt_value *v) {
 }
 
 static qe_status bad_unit(rt_fcall *c, const rt_value *unit, qe_type t) {
-    return rt_error_set(c->err, QE_DATA, "22023", c->e->position,
-                        "unit \"%.*s\" not recognized for type %s",
-                        (int)(unit->u.s.len < 100 ? unit->u.s.len : 100), unit->u.s.ptr,
-                        rt_type_pg_name(t));
+    return rt_error_set(
+        c->err, QE_DATA, "22023", c->e->position, "unit \"%.*s\" not recognized for type %s",
+        (int)(unit->u.s.len < 100 ? unit->u.s.len : 100), unit->u.s.ptr, rt_type_pg_name(t));
 }
 
 /* Field u of c as a double (exact for the integer fields). */
@@ -279,7 +278,7 @@ static bool trunc_ts(int64_t ts, date_unit u, int64_t *out) {
 /* An interval with the fields below unit u zeroed; false for units intervals lack. */
 static bool trunc_interval(const rt_value *v, date_unit u, rt_value *out) {
     int64_t m = v->u.iv.months, us = v->u.iv.micros;
-    int64_t unit_us = u == UNIT_HOUR          ? 3600 * US_PER_SEC
+    int64_t unit_us = u == UNIT_HOUR           ? 3600 * US_PER_SEC
                       : u == UNIT_MINUTE       ? 60 * US_PER_SEC
                       : u == UNIT_SECOND       ? US_PER_SEC
                       : u == UNIT_MILLISECONDS ? 1000

@@ -165,8 +165,8 @@ static char *cstr(rt_fcall *c, const rt_value *v, size_t at) {
 }
 
 /* Compiles pattern with flag letters (i: ignore case; g: global, reported in *global). */
-static qe_status regex_compile(rt_fcall *c, const rt_value *pat, const rt_value *flags,
-                               regex_t *re, bool *global) {
+static qe_status regex_compile(rt_fcall *c, const rt_value *pat, const rt_value *flags, regex_t *re,
+                               bool *global) {
     int cflags = REG_EXTENDED;
     *global = false;
     for (uint32_t i = 0; flags && i < flags->u.s.len; i++) {
@@ -231,9 +231,8 @@ static bool emit_replacement(rt_fcall *c, size_t base, size_t *len, const rt_val
             char d = rep->u.s.ptr[++i];
             int g = d == '&' ? 0 : (d >= '0' && d <= '9') ? d - '0' : -1;
             if (g >= 0) {
-                if (m[g].rm_so >= 0 &&
-                    !emit(c, base, len, c->buf + subj_at + m[g].rm_so,
-                          (size_t)(m[g].rm_eo - m[g].rm_so)))
+                if (m[g].rm_so >= 0 && !emit(c, base, len, c->buf + subj_at + m[g].rm_so,
+                                             (size_t)(m[g].rm_eo - m[g].rm_so)))
                     return false;
                 continue;
             }

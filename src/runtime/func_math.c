@@ -31,8 +31,7 @@ static qe_status check_wide(rt_fcall *c, rt_i128 v, rt_value *out) {
     if (c->e->type == QE_TYPE_DECIMAL) {
         rt_i128 lim = rt_pow10(PLAN_DECIMAL_PRECISION(c->e->typmod));
         if (v >= lim || v <= -lim)
-            return rt_error_set(c->err, QE_DATA, "22003", c->e->position,
-                                "numeric field overflow");
+            return rt_error_set(c->err, QE_DATA, "22003", c->e->position, "numeric field overflow");
     }
     out->u.h = v;
     return QE_OK;
@@ -41,8 +40,7 @@ static qe_status check_wide(rt_fcall *c, rt_i128 v, rt_value *out) {
 /* 128-bit v (scale `scale`) rounded to `digits` fraction digits: mode 'r' half away
  * from zero, 't' toward zero, 'f' floor, 'c' ceiling.  *q gets the quotient by the
  * dropped unit, *unit that unit (1 when nothing is dropped). */
-static void wide_round(rt_i128 v, int scale, int64_t digits, char mode, rt_i128 *q,
-                       rt_i128 *unit) {
+static void wide_round(rt_i128 v, int scale, int64_t digits, char mode, rt_i128 *q, rt_i128 *unit) {
     *unit = 1;
     *q = v;
     if (digits >= scale)
@@ -151,8 +149,7 @@ qe_status rt_fn_floor(rt_fcall *c, const rt_value *a, uint32_t n_args, rt_value 
 }
 
 /* An integer rounded (or truncated) to a multiple of 10^-digits (digits < 0). */
-static qe_status int_to_tens(rt_fcall *c, int64_t v, int64_t digits, bool half_up,
-                             rt_value *out) {
+static qe_status int_to_tens(rt_fcall *c, int64_t v, int64_t digits, bool half_up, rt_value *out) {
     if (digits >= 0) {
         out->u.i = v;
         return QE_OK;

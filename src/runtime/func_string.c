@@ -182,8 +182,8 @@ qe_status rt_fn_strpos(rt_fcall *c, const rt_value *a, uint32_t n_args, rt_value
 qe_status rt_fn_starts_with(rt_fcall *c, const rt_value *a, uint32_t n_args, rt_value *out) {
     (void)c;
     (void)n_args;
-    out->u.b = a[1].u.s.len <= a[0].u.s.len &&
-               memcmp(a[0].u.s.ptr, a[1].u.s.ptr, a[1].u.s.len) == 0;
+    out->u.b =
+        a[1].u.s.len <= a[0].u.s.len && memcmp(a[0].u.s.ptr, a[1].u.s.ptr, a[1].u.s.len) == 0;
     return QE_OK;
 }
 
@@ -242,7 +242,8 @@ qe_status rt_fn_replace(rt_fcall *c, const rt_value *a, uint32_t n_args, rt_valu
         return QE_OK;
     }
     uint64_t hits = 0;
-    for (int64_t at = find(s, n, from, nf, 0); at >= 0; at = find(s, n, from, nf, (uint32_t)at + nf))
+    for (int64_t at = find(s, n, from, nf, 0); at >= 0;
+         at = find(s, n, from, nf, (uint32_t)at + nf))
         hits++;
     uint64_t len = n + hits * nt - hits * nf;
     if (too_long(c, len))

@@ -90,10 +90,10 @@ static void test_extract_date(void **state) {
         int64_t days;
         int year, month, day, doy, isodow, week, isoyear;
     } cases[] = {
-        {10561, 1998, 12, 1, 335, 2, 49, 1998},  {11016, 2000, 2, 29, 60, 2, 9, 2000},
-        {-25508, 1900, 3, 1, 60, 4, 9, 1900},    {-1, 1969, 12, 31, 365, 3, 1, 1970},
-        {20087, 2024, 12, 30, 365, 1, 1, 2025},  {18630, 2021, 1, 3, 3, 7, 53, 2020},
-        {-719162, 1, 1, 1, 1, 1, 1, 1},          {9298, 1995, 6, 17, 168, 6, 24, 1995},
+        {10561, 1998, 12, 1, 335, 2, 49, 1998}, {11016, 2000, 2, 29, 60, 2, 9, 2000},
+        {-25508, 1900, 3, 1, 60, 4, 9, 1900},   {-1, 1969, 12, 31, 365, 3, 1, 1970},
+        {20087, 2024, 12, 30, 365, 1, 1, 2025}, {18630, 2021, 1, 3, 3, 7, 53, 2020},
+        {-719162, 1, 1, 1, 1, 1, 1, 1},         {9298, 1995, 6, 17, 168, 6, 24, 1995},
         {0, 1970, 1, 1, 1, 4, 1, 1970},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -110,16 +110,16 @@ static void test_extract_date(void **state) {
         assert_int_equal(part("quarter", d), (cases[i].month - 1) / 3 + 1);
         assert_int_equal(part("julian", d), d + 2440588);
     }
-    assert_int_equal(part("century", 11016), 20);   /* 2000 */
+    assert_int_equal(part("century", 11016), 20);       /* 2000 */
     assert_int_equal(part("century", 11017 + 366), 21); /* 2001 */
     assert_int_equal(part("millennium", 11016), 2);
     assert_int_equal(part("decade", 10561), 199);
     assert_int_equal(part("year", -719163), -1); /* 1 BC: there is no year 0 */
     /* The shortcut functions. */
-    assert_int_equal(eval_ok(call(PLAN_FUNC_ID_YEAR, QE_TYPE_BIGINT, 1, cval(QE_TYPE_DATE, 10561),
-                                  NULL, NULL))
-                         .u.i,
-                     1998);
+    assert_int_equal(
+        eval_ok(call(PLAN_FUNC_ID_YEAR, QE_TYPE_BIGINT, 1, cval(QE_TYPE_DATE, 10561), NULL, NULL))
+            .u.i,
+        1998);
     assert_int_equal(eval_ok(call(PLAN_FUNC_ID_DAYOFWEEK, QE_TYPE_BIGINT, 1,
                                   cval(QE_TYPE_DATE, 18630), NULL, NULL))
                          .u.i,
@@ -148,27 +148,26 @@ static void test_timestamps(void **state) {
     struct {
         const char *unit;
         int64_t want;
-    } tr[] = {{"day", 10561 * day},           {"month", 10561 * day},
-              {"year", 10227 * day},          {"hour", 10561 * day + 13 * 3600 * us},
-              {"quarter", (10561 - 61) * day}, {"week", (10561 - 1) * day},
+    } tr[] = {{"day", 10561 * day},
+              {"month", 10561 * day},
+              {"year", 10227 * day},
+              {"hour", 10561 * day + 13 * 3600 * us},
+              {"quarter", (10561 - 61) * day},
+              {"week", (10561 - 1) * day},
               {"second", ts - 250000}};
     for (size_t i = 0; i < sizeof tr / sizeof tr[0]; i++)
-        assert_int_equal(eval_ok(call(PLAN_FUNC_ID_DATE_TRUNC, QE_TYPE_TIMESTAMP, 2,
-                                      cstr(tr[i].unit), t, NULL))
-                             .u.i,
-                         tr[i].want);
+        assert_int_equal(
+            eval_ok(call(PLAN_FUNC_ID_DATE_TRUNC, QE_TYPE_TIMESTAMP, 2, cstr(tr[i].unit), t, NULL))
+                .u.i,
+            tr[i].want);
     /* date_diff counts boundaries. */
     plan_expr *d1 = cval(QE_TYPE_DATE, 10561), *d2 = cval(QE_TYPE_DATE, 11016);
-    assert_int_equal(eval_ok(call(PLAN_FUNC_ID_DATE_DIFF, QE_TYPE_BIGINT, 3, cstr("year"), d1, d2))
-                         .u.i,
-                     2);
-    assert_int_equal(eval_ok(call(PLAN_FUNC_ID_DATE_DIFF, QE_TYPE_BIGINT, 3, cstr("month"), d1,
-                                  d2))
-                         .u.i,
-                     14);
-    assert_int_equal(eval_ok(call(PLAN_FUNC_ID_DATE_DIFF, QE_TYPE_BIGINT, 3, cstr("day"), d2, d1))
-                         .u.i,
-                     -455);
+    assert_int_equal(
+        eval_ok(call(PLAN_FUNC_ID_DATE_DIFF, QE_TYPE_BIGINT, 3, cstr("year"), d1, d2)).u.i, 2);
+    assert_int_equal(
+        eval_ok(call(PLAN_FUNC_ID_DATE_DIFF, QE_TYPE_BIGINT, 3, cstr("month"), d1, d2)).u.i, 14);
+    assert_int_equal(
+        eval_ok(call(PLAN_FUNC_ID_DATE_DIFF, QE_TYPE_BIGINT, 3, cstr("day"), d2, d1)).u.i, -455);
 }
 
 static void test_date_errors(void **state) {
@@ -176,8 +175,8 @@ static void test_date_errors(void **state) {
     rt_value v;
     rt_error err;
     rt_error_clear(&err);
-    plan_expr *e = call(PLAN_FUNC_ID_DATE_PART, QE_TYPE_BIGINT, 2, cstr("hour"),
-                        cval(QE_TYPE_DATE, 1), NULL);
+    plan_expr *e =
+        call(PLAN_FUNC_ID_DATE_PART, QE_TYPE_BIGINT, 2, cstr("hour"), cval(QE_TYPE_DATE, 1), NULL);
     assert_int_not_equal(rt_eval_const(A, e, &v, &err), QE_OK);
     assert_string_equal(err.sqlstate, "22023");
     assert_string_equal(err.message, "unit \"hour\" not recognized for type date");
@@ -236,8 +235,8 @@ static void test_decimal_math(void **state) {
     g->typmod = s2;
     assert_int_equal((int64_t)eval_ok(g).u.h, 150);
     /* concat formats with the argument's scale */
-    rt_value t = eval_ok(call(PLAN_FUNC_ID_CONCAT, QE_TYPE_VARCHAR, 2, cstr("x="),
-                              cdec(-5, 5, 2), NULL));
+    rt_value t =
+        eval_ok(call(PLAN_FUNC_ID_CONCAT, QE_TYPE_VARCHAR, 2, cstr("x="), cdec(-5, 5, 2), NULL));
     assert_int_equal(t.u.s.len, 7);
     assert_memory_equal(t.u.s.ptr, "x=-0.05", 7);
 }
@@ -259,11 +258,12 @@ static void test_intervals(void **state) {
         int64_t want;
     } cases[] = {{"year", 1}, {"month", 2}, {"day", 3}, {"hour", 4}, {"minute", 5}, {"quarter", 1}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
-        assert_int_equal(eval_ok(call(PLAN_FUNC_ID_EXTRACT, QE_TYPE_BIGINT, 2,
-                                      cstr(cases[i].unit), iv, NULL))
-                             .u.i,
-                         cases[i].want);
-    rt_value v = eval_ok(call(PLAN_FUNC_ID_DATE_TRUNC, QE_TYPE_INTERVAL, 2, cstr("year"), iv, NULL));
+        assert_int_equal(
+            eval_ok(call(PLAN_FUNC_ID_EXTRACT, QE_TYPE_BIGINT, 2, cstr(cases[i].unit), iv, NULL))
+                .u.i,
+            cases[i].want);
+    rt_value v =
+        eval_ok(call(PLAN_FUNC_ID_DATE_TRUNC, QE_TYPE_INTERVAL, 2, cstr("year"), iv, NULL));
     assert_int_equal(v.u.iv.months, 12);
     assert_int_equal(v.u.iv.days, 0);
     assert_int_equal(v.u.iv.micros, 0);
