@@ -142,8 +142,12 @@ static qe_status check_cast(chk *c, const plan_expr *e, const qe_type *in, uint3
     CHECK_TRY(c, check_expr(c, e->u.cast, in, n_in, depth + 1));
     qe_type from = e->u.cast->type;
     if (from == QE_TYPE_VARCHAR || e->type == QE_TYPE_VARCHAR) {
-        if (from == e->type)
+        if (from == e->type && (e->typmod == 0 || e->typmod == e->u.cast->typmod))
             return QE_OK;
+        if (from == e->type) /* VARCHAR(n) length checks and CHAR(n) padding */
+            return unsupported(c, "casts to %s(%d) are not supported by codegen yet",
+                               PLAN_TYPMOD_IS_CHAR(e->typmod) ? "CHAR" : "VARCHAR",
+                               (int)PLAN_TYPMOD_LENGTH(e->typmod));
         return unsupported(c, "cast from %s to %s is not supported by codegen yet", type_name(from),
                            type_name(e->type));
     }

@@ -27,8 +27,16 @@
 #define ARROW_TYPE_INT 2
 #define ARROW_TYPE_FLOAT 3
 #define ARROW_TYPE_BOOL 6
+#define ARROW_TYPE_DECIMAL 7
+#define ARROW_TYPE_DATE 8
+#define ARROW_TYPE_TIMESTAMP 10
+#define ARROW_TYPE_INTERVAL 11
 #define ARROW_TYPE_UTF8VIEW 24
+#define ARROW_PRECISION_SINGLE 1
 #define ARROW_PRECISION_DOUBLE 2
+#define ARROW_DATE_DAY 0
+#define ARROW_TIME_MICROSECOND 2
+#define ARROW_INTERVAL_MONTH_DAY_NANO 2
 #define ARROW_CODEC_ZSTD 1
 #define ARROW_CONTINUATION 0xFFFFFFFFu
 
@@ -309,9 +317,27 @@ static const char *type_name(qe_type t) {
     return (unsigned)t < sizeof names / sizeof names[0] ? names[t] : "?";
 }
 
-static bool type_supported(qe_type t) {
-    return t == QE_TYPE_BOOLEAN || t == QE_TYPE_INTEGER || t == QE_TYPE_BIGINT ||
-           t == QE_TYPE_DOUBLE || t == QE_TYPE_VARCHAR;
+/* Every value type maps to Arrow: BOOLEAN Bool, SMALLINT/INTEGER/BIGINT Int(16/32/64),
+ * HUGEINT Decimal128(38, 0), DECIMAL Decimal128(38, 0) holding the scaled integers (the
+ * plan knows the scale), REAL/DOUBLE FloatingPoint, DATE Date(DAY), TIMESTAMP
+ * Timestamp(MICROSECOND, no zone), INTERVAL Interval(MONTH_DAY_NANO), VARCHAR
+ * Utf8View. */
+static bool type_supported(qe_type t) { return t != QE_TYPE_NULL && (unsigned)t < QE_TYPE_COUNT; }
+
+/* The Arrow Type union tag of t. */
+static uint8_t arrow_type_id(qe_type t) {
+    switch (t) {
+    case QE_TYPE_BOOLEAN: return ARROW_TYPE_BOOL;
+    case QE_TYPE_REAL:
+    case QE_TYPE_DOUBLE: return ARROW_TYPE_FLOAT;
+    case QE_TYPE_VARCHAR: return ARROW_TYPE_UTF8VIEW;
+    case QE_TYPE_HUGEINT:
+    case QE_TYPE_DECIMAL: return ARROW_TYPE_DECIMAL;
+    case QE_TYPE_DATE: return ARROW_TYPE_DATE;
+    case QE_TYPE_TIMESTAMP: return ARROW_TYPE_TIMESTAMP;
+    case QE_TYPE_INTERVAL: return ARROW_TYPE_INTERVAL;
+    default: return ARROW_TYPE_INT;
+    }
 }
 
 static qe_status unsupported(rt_error *err, qe_type t) {
@@ -322,24 +348,38 @@ static qe_status unsupported(rt_error *err, qe_type t) {
 /* Writes the Type union value of t; returns its position, *type_id its union tag. */
 static size_t put_arrow_type(fb_builder *b, qe_type t, uint8_t *type_id) {
     fb_table tab = {0};
+    *type_id = arrow_type_id(t);
     switch (t) {
-    case QE_TYPE_BOOLEAN: *type_id = ARROW_TYPE_BOOL; return fb_empty_table(b);
+    case QE_TYPE_SMALLINT:
     case QE_TYPE_INTEGER:
     case QE_TYPE_BIGINT:
-        *type_id = ARROW_TYPE_INT;
-        fb_scalar(&tab, 0, 4, t == QE_TYPE_INTEGER ? 32 : 64);
+        fb_scalar(&tab, 0, 4, t == QE_TYPE_SMALLINT ? 16 : t == QE_TYPE_INTEGER ? 32 : 64);
         fb_scalar(&tab, 1, 1, 1);
         return fb_end_table(b, &tab);
+    case QE_TYPE_REAL:
     case QE_TYPE_DOUBLE:
-        *type_id = ARROW_TYPE_FLOAT;
-        fb_scalar(&tab, 0, 2, ARROW_PRECISION_DOUBLE);
+        fb_scalar(&tab, 0, 2, t == QE_TYPE_REAL ? ARROW_PRECISION_SINGLE : ARROW_PRECISION_DOUBLE);
         return fb_end_table(b, &tab);
-    default: *type_id = ARROW_TYPE_UTF8VIEW; return fb_empty_table(b);
+    case QE_TYPE_HUGEINT:
+    case QE_TYPE_DECIMAL:
+        fb_scalar(&tab, 0, 4, 38);
+        fb_scalar(&tab, 1, 4, 0);
+        fb_scalar(&tab, 2, 4, 128);
+        return fb_end_table(b, &tab);
+    case QE_TYPE_DATE: fb_scalar(&tab, 0, 2, ARROW_DATE_DAY); return fb_end_table(b, &tab);
+    case QE_TYPE_TIMESTAMP:
+        fb_scalar(&tab, 0, 2, ARROW_TIME_MICROSECOND);
+        return fb_end_table(b, &tab);
+    case QE_TYPE_INTERVAL:
+        fb_scalar(&tab, 0, 2, ARROW_INTERVAL_MONTH_DAY_NANO);
+        return fb_end_table(b, &tab);
+    default: return fb_empty_table(b);
     }
 }
 
-/* The qe_type of an Arrow Field's type, QE_TYPE_NULL if QE does not take it. */
-static qe_type get_arrow_type(const fb_tab *field, bool *ok) {
+/* The qe_type of an Arrow Field's type, QE_TYPE_NULL if QE does not take it; want
+ * (the exchange's type) tells Decimal128(38, 0) HUGEINT from DECIMAL. */
+static qe_type get_arrow_type(const fb_tab *field, qe_type want, bool *ok) {
     int64_t tag = fb_int(field, 2, 1, 0, ok);
     fb_tab ty;
     bool present;
@@ -349,12 +389,29 @@ static qe_type get_arrow_type(const fb_tab *field, bool *ok) {
         return QE_TYPE_BOOLEAN;
     if (tag == ARROW_TYPE_UTF8VIEW)
         return QE_TYPE_VARCHAR;
-    if (tag == ARROW_TYPE_FLOAT)
-        return fb_int(&ty, 0, 2, 0, ok) == ARROW_PRECISION_DOUBLE ? QE_TYPE_DOUBLE : QE_TYPE_NULL;
+    if (tag == ARROW_TYPE_FLOAT) {
+        int64_t prec = fb_int(&ty, 0, 2, 0, ok);
+        return prec == ARROW_PRECISION_DOUBLE   ? QE_TYPE_DOUBLE
+               : prec == ARROW_PRECISION_SINGLE ? QE_TYPE_REAL
+                                                : QE_TYPE_NULL;
+    }
     if (tag == ARROW_TYPE_INT && fb_int(&ty, 1, 1, 0, ok) == 1) {
         int64_t bits = fb_int(&ty, 0, 4, 0, ok);
-        return bits == 32 ? QE_TYPE_INTEGER : bits == 64 ? QE_TYPE_BIGINT : QE_TYPE_NULL;
+        return bits == 16   ? QE_TYPE_SMALLINT
+               : bits == 32 ? QE_TYPE_INTEGER
+               : bits == 64 ? QE_TYPE_BIGINT
+                            : QE_TYPE_NULL;
     }
+    if (tag == ARROW_TYPE_DECIMAL && fb_int(&ty, 2, 4, 128, ok) == 128 &&
+        fb_int(&ty, 0, 4, 0, ok) == 38 && fb_int(&ty, 1, 4, 0, ok) == 0)
+        return want == QE_TYPE_HUGEINT ? QE_TYPE_HUGEINT : QE_TYPE_DECIMAL;
+    if (tag == ARROW_TYPE_DATE && fb_int(&ty, 0, 2, 1, ok) == ARROW_DATE_DAY)
+        return QE_TYPE_DATE;
+    if (tag == ARROW_TYPE_TIMESTAMP && fb_int(&ty, 0, 2, 0, ok) == ARROW_TIME_MICROSECOND &&
+        fb_field(&ty, 1, 4, ok) == 0)
+        return QE_TYPE_TIMESTAMP;
+    if (tag == ARROW_TYPE_INTERVAL && fb_int(&ty, 0, 2, 0, ok) == ARROW_INTERVAL_MONTH_DAY_NANO)
+        return QE_TYPE_INTERVAL;
     return QE_TYPE_NULL;
 }
 
@@ -389,10 +446,7 @@ static void end_metadata(fb_builder *b) {
 
 static size_t put_field(fb_builder *b, uint32_t i, qe_type t) {
     fb_table f = {0};
-    uint8_t type_id = t == QE_TYPE_BOOLEAN   ? ARROW_TYPE_BOOL
-                      : t == QE_TYPE_DOUBLE  ? ARROW_TYPE_FLOAT
-                      : t == QE_TYPE_VARCHAR ? ARROW_TYPE_UTF8VIEW
-                                             : ARROW_TYPE_INT;
+    uint8_t type_id = arrow_type_id(t);
     fb_ref(&f, 0);
     fb_scalar(&f, 1, 1, 1);
     fb_scalar(&f, 2, 1, type_id);
@@ -531,6 +585,20 @@ static bool encode_views(const rt_vector *v, uint32_t start, uint32_t n, body_bu
 
 /* Values buffer of a fixed-width column (BOOLEAN bit-packed). */
 static bool encode_values(const rt_vector *v, uint32_t start, uint32_t n, body_builder *bb) {
+    if (v->type == QE_TYPE_INTERVAL) { /* MONTH_DAY_NANO: microseconds * 1000 (saturated) */
+        rt_interval *iv = malloc((size_t)(n ? n : 1) * sizeof *iv);
+        if (!iv)
+            return false;
+        memcpy(iv, (const rt_interval *)v->values + start, (size_t)n * sizeof *iv);
+        for (uint32_t r = 0; r < n; r++) {
+            int64_t us = iv[r].micros;
+            if (__builtin_mul_overflow(us, 1000, &iv[r].micros))
+                iv[r].micros = us < 0 ? INT64_MIN : INT64_MAX;
+        }
+        bool ok = body_add(bb, iv, (size_t)n * sizeof *iv);
+        free(iv);
+        return ok;
+    }
     if (v->type != QE_TYPE_BOOLEAN) {
         uint32_t w = rt_type_width(v->type);
         return body_add(bb, (const uint8_t *)v->values + (size_t)start * w, (size_t)n * w);
@@ -703,7 +771,7 @@ static qe_status check_field(const fb_reader *fb, size_t data, uint32_t i, qe_ty
     size_t n_children, at;
     if (!fb_vec_table(fb, data, i, &field))
         return ipc_error(err, "bad Field table");
-    qe_type t = get_arrow_type(&field, &ok);
+    qe_type t = get_arrow_type(&field, want, &ok);
     fb_vec(&field, 5, 4, &n_children, &at, &ok);
     if (!ok || fb_field(&field, 4, 4, &ok) != 0 || n_children != 0)
         return ipc_error(err, "bad Field table");
@@ -848,6 +916,9 @@ static qe_status decode_fixed(rt_vector *v, const ipc_buf *b, uint32_t n_rows, r
         return ipc_error(err, "values buffer too short");
     if (need)
         memcpy(v->values, b->p, need);
+    if (v->type == QE_TYPE_INTERVAL) /* nanoseconds -> microseconds */
+        for (uint32_t r = 0; r < n_rows; r++)
+            ((rt_interval *)v->values)[r].micros /= 1000;
     return QE_OK;
 }
 

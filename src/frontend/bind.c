@@ -350,6 +350,8 @@ static plan_node *insert_project(fe_binder *b, plan_node *child, const insert_ta
             e = opt_expr_const(b->arena, &null, -1);
         } else {
             e = opt_expr_column(b->arena, k, child->types[k]);
+            if (e)
+                e->typmod = opt_column_typmod(child, k);
             const fe_ast *item = source_item(src, k);
             int pos = item ? item->pos : src->pos;
             e = e ? fe_cast_assign(b, NULL, e, tab->col_types[j], tab->col_names[j], pos) : NULL;

@@ -88,14 +88,14 @@ bool fe_contains_aggregate(const fe_ast *e) {
 }
 
 /* The runtime's v state column type (plan.h): BIGINT for COUNT and integer
- * SUM/MIN/MAX, DOUBLE for AVG and DOUBLE inputs; aggregates the runtime does not run
+ * SUM/MIN/MAX, DOUBLE for AVG and DOUBLE inputs, DECIMAL for AVG over DECIMAL; others
  * keep their result type. */
 static qe_type state_type(plan_agg_fn fn, const plan_expr *arg, qe_type result) {
     qe_type t = arg ? arg->type : QE_TYPE_BIGINT;
     if (fn == PLAN_AGG_COUNT || fn == PLAN_AGG_COUNT_STAR)
         return QE_TYPE_BIGINT;
-    if (fn == PLAN_AGG_AVG)
-        return QE_TYPE_DOUBLE;
+    if (fn == PLAN_AGG_AVG) /* DECIMAL: the exact sum */
+        return t == QE_TYPE_DECIMAL ? QE_TYPE_DECIMAL : QE_TYPE_DOUBLE;
     if (fn == PLAN_AGG_SUM || fn == PLAN_AGG_MIN || fn == PLAN_AGG_MAX) {
         if (rt_type_is_integer(t))
             return QE_TYPE_BIGINT;

@@ -708,6 +708,7 @@ static plan_node *build_distinct(fe_binder *b, plan_node *child) {
     for (uint32_t i = 0; i < child->n_cols; i++) {
         if (!(groups[i] = opt_expr_column(b->arena, i, child->types[i])))
             return fe_bind_oom(b);
+        groups[i]->typmod = opt_column_typmod(child, i);
         a->types[i] = child->types[i];
         a->names[i] = child->names[i];
     }
@@ -768,9 +769,11 @@ static plan_node *drop_hidden(fe_binder *b, plan_node *child, const sel_state *s
     plan_expr **exprs = rt_arena_alloc(b->arena, (st->n_items ? st->n_items : 1) * sizeof *exprs);
     if (!exprs)
         return fe_bind_oom(b);
-    for (uint32_t i = 0; i < st->n_items; i++)
+    for (uint32_t i = 0; i < st->n_items; i++) {
         if (!(exprs[i] = opt_expr_column(b->arena, i, child->types[i])))
             return fe_bind_oom(b);
+        exprs[i]->typmod = opt_column_typmod(child, i);
+    }
     return build_project(b, child, exprs, child->names, st->n_items);
 }
 

@@ -60,6 +60,13 @@ plan_expr *opt_expr_op(rt_arena *arena, plan_op_kind op, qe_type type, plan_expr
 plan_expr *opt_expr_cast(rt_arena *arena, plan_expr *arg, qe_type to, int position);
 /* Structural equality (positions ignored): same kind, type, constants, columns, ops. */
 bool opt_expr_equal(const plan_expr *a, const plan_expr *b);
+/* The typmod of a's v state column (plan.h's aggregation rules): DECIMAL states keep
+ * the final typmod, AVG over DECIMAL(p, s) sums into DECIMAL(38, s); else 0.  a->arg
+ * is the logical (or SINGLE/PARTIAL) argument. */
+int32_t opt_agg_state_typmod(const plan_agg *a);
+/* The type modifier of output column i of n: n->typmods, else derived from the
+ * expressions producing it (a Project's, an Aggregate's, a pass-through's input). */
+int32_t opt_column_typmod(const plan_node *n, uint32_t i);
 /*
  * Converts a constant to type `to` when that is exact and cannot fail: NULL to any
  * type, integer widening and narrowing in range, integers/booleans to VARCHAR,

@@ -315,12 +315,15 @@ static bool build_agg_input(phys_builder *pb, const plan_node *n, agg_input *in)
         in->types[g] = in->exprs[g]->type;
         if (!(in->groups[g] = column(pb, g, in->types[g])))
             return false;
+        in->groups[g]->typmod = in->exprs[g]->typmod;
     }
     for (uint32_t i = 0; i < na; i++) {
         in->aggs[i] = n->u.aggregate.aggs[i];
         plan_expr *arg = in->aggs[i].arg;
         if (arg && !(in->aggs[i].arg = column(pb, project_arg(in, arg), arg->type)))
             return false;
+        if (arg)
+            in->aggs[i].arg->typmod = arg->typmod; /* DECIMAL scale of the input */
     }
     return true;
 }
@@ -371,6 +374,7 @@ static plan_agg *final_aggs(phys_builder *pb, const agg_input *in, uint32_t ng, 
         aggs[i] = in->aggs[i];
         if (!(aggs[i].arg = column(pb, ng + 2 * i, aggs[i].state_type)))
             return NULL;
+        aggs[i].arg->typmod = opt_agg_state_typmod(&in->aggs[i]); /* plan.h's state rule */
         aggs[i].n_column = ng + 2 * i + 1;
     }
     return aggs;
@@ -436,7 +440,9 @@ static bool plan_select(phys_builder *pb, const plan_node *n, plan_query *q) {
     result->u.result.names = n->names;
     q->n_cols = n->n_cols;
     q->types = n->types;
-    q->typmods = n->typmods; /* the scales of DECIMAL results */
+    q->typmods = n->n_cols ? rt_arena_calloc(pb->arena, n->n_cols * sizeof(int32_t)) : NULL;
+    for (uint32_t i = 0; q->typmods && i < n->n_cols; i++)
+        q->typmods[i] = opt_column_typmod(n, i); /* the scales of DECIMAL results */
     q->names = n->names;
     return pipe_close(pb, &p, result);
 }

@@ -274,3 +274,12 @@ bool opt_node_exprs_walk(const plan_node *n, opt_expr_fn fn, void *ctx) {
     default: return true;
     }
 }
+
+int32_t opt_agg_state_typmod(const plan_agg *a) {
+    if (a->state_type != QE_TYPE_DECIMAL)
+        return 0;
+    if (a->fn == PLAN_AGG_AVG)
+        return PLAN_TYPMOD_DECIMAL(PLAN_DECIMAL_MAX_PRECISION,
+                                   a->arg ? PLAN_DECIMAL_SCALE(a->arg->typmod) : 0);
+    return a->typmod;
+}

@@ -570,7 +570,7 @@ static void print_logical_params(rt_strbuf *sb, const plan_node *n) {
 
 /* The modifier of output column i: the node's typmods, else (a Project without them)
  * the modifier of the column's expression. */
-static int32_t column_typmod(const plan_node *n, uint32_t i) {
+int32_t opt_column_typmod(const plan_node *n, uint32_t i) {
     for (int depth = 0; n && depth < 10000; depth++) {
         if (n->typmods)
             return n->typmods[i];
@@ -614,7 +614,7 @@ static void print_schema(rt_strbuf *sb, const plan_node *node) {
     for (uint32_t i = 0; i < node->n_cols; i++) {
         rt_strbuf_printf(sb, "%s%s ", i ? ", " : "",
                          node->names && node->names[i] ? node->names[i] : "?");
-        print_type(sb, node->types[i], column_typmod(node, i));
+        print_type(sb, node->types[i], opt_column_typmod(node, i));
     }
     rt_strbuf_puts(sb, ")");
 }

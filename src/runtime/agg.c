@@ -16,7 +16,16 @@
 /* Updates agg `a` of the groups states[k] from the selected rows of v; true on
  * integer overflow. */
 typedef bool (*agg_update_fn)(rt_agg_state *const *states, uint32_t a, const rt_vector *v,
-                              const uint32_t *sel, uint32_t n);
+                              const uint32_t *sel, uint32_t n, rt_arena *arena);
+
+/* How an aggregate's v state is held (rt_agg_state's union member). */
+typedef enum agg_kind {
+    AGG_K_I64,  /* v.i: integers, BOOLEAN, DATE, TIMESTAMP */
+    AGG_K_F64,  /* v.d */
+    AGG_K_I128, /* v.h: HUGEINT, DECIMAL (scaled) */
+    AGG_K_IV,   /* v.iv: INTERVAL */
+    AGG_K_STR   /* v.s: VARCHAR, bytes in the hash table's arena */
+} agg_kind;
 
 typedef struct agg_exec {
     const plan_agg *agg;
@@ -24,6 +33,8 @@ typedef struct agg_exec {
     uint32_t arg_col;     /* input column (FINAL: the v column); unused for COUNT_STAR */
     uint32_t n_col;       /* FINAL: the n column */
     bool is_double;       /* v holds a double */
+    agg_kind kind;        /* the union member v uses */
+    int scale;            /* AVG over DECIMAL: the scale of the summed values */
     agg_update_fn update; /* SINGLE/PARTIAL */
 } agg_exec;
 
@@ -57,7 +68,8 @@ typedef struct agg_local {
 /* ---- typed update loops ---------------------------------------------------------------- */
 
 #define AGG_ARGS                                                                                   \
-    rt_agg_state *const *states, uint32_t a, const rt_vector *v, const uint32_t *sel, uint32_t n
+    rt_agg_state *const *states, uint32_t a, const rt_vector *v, const uint32_t *sel, uint32_t n,  \
+        rt_arena *arena
 
 /* Runs body for each selected valid row r of v, with s = the row's state. */
 #define FOR_VALID(...)                                                                             \
@@ -72,13 +84,14 @@ typedef struct agg_local {
     } while (0)
 
 static bool count_star(AGG_ARGS) {
-    (void)v, (void)sel;
+    (void)v, (void)sel, (void)arena;
     for (uint32_t k = 0; k < n; k++)
         states[k][a].n++;
     return false;
 }
 
 static bool count_valid(AGG_ARGS) {
+    (void)arena;
     if (v->type == QE_TYPE_NULL)
         return false;
     FOR_VALID(s->n++);
@@ -89,18 +102,21 @@ static bool count_valid(AGG_ARGS) {
     static bool NAME(AGG_ARGS) {                                                                   \
         const T *x = v->values;                                                                    \
         bool bad = false;                                                                          \
+        (void)arena;                                                                               \
         FOR_VALID(bad |= __builtin_add_overflow(s->v.i, (int64_t)x[r], &s->v.i); s->n++);          \
         return bad;                                                                                \
     }
 #define DEF_SUM_DBL(NAME, T)                                                                       \
     static bool NAME(AGG_ARGS) {                                                                   \
         const T *x = v->values;                                                                    \
+        (void)arena;                                                                               \
         FOR_VALID(s->v.d += (double)x[r]; s->n++);                                                 \
         return false;                                                                              \
     }
 #define DEF_MINMAX(NAME, T, FIELD, CMP)                                                            \
     static bool NAME(AGG_ARGS) {                                                                   \
         const T *x = v->values;                                                                    \
+        (void)arena;                                                                               \
         FOR_VALID({                                                                                \
             if (s->n == 0 || x[r] CMP s->v.FIELD)                                                  \
                 s->v.FIELD = x[r];                                                                 \
@@ -130,6 +146,88 @@ DEF_MINMAX(max_f32, float, d, >)
 DEF_MINMAX(min_f64, double, d, <)
 DEF_MINMAX(max_f64, double, d, >)
 
+/* 128-bit loops (HUGEINT, DECIMAL): values read with memcpy (16-byte slots). */
+static inline rt_i128 get_i128(const rt_vector *v, uint32_t r) {
+    rt_i128 x;
+    memcpy(&x, (const char *)v->values + (size_t)r * 16, 16);
+    return x;
+}
+
+static bool sum_i128(AGG_ARGS) {
+    bool bad = false;
+    (void)arena;
+    FOR_VALID(bad |= __builtin_add_overflow(s->v.h, get_i128(v, r), &s->v.h); s->n++);
+    return bad;
+}
+
+static bool avg_h128(AGG_ARGS) {
+    (void)arena;
+    FOR_VALID(s->v.d += (double)get_i128(v, r); s->n++);
+    return false;
+}
+
+#define DEF_MINMAX_I128(NAME, CMP)                                                                 \
+    static bool NAME(AGG_ARGS) {                                                                   \
+        (void)arena;                                                                               \
+        FOR_VALID({                                                                                \
+            rt_i128 x = get_i128(v, r);                                                            \
+            if (s->n == 0 || x CMP s->v.h)                                                         \
+                s->v.h = x;                                                                        \
+            s->n++;                                                                                \
+        });                                                                                        \
+        return false;                                                                              \
+    }
+DEF_MINMAX_I128(min_i128, <)
+DEF_MINMAX_I128(max_i128, >)
+
+#define DEF_MINMAX_IV(NAME, CMP)                                                                   \
+    static bool NAME(AGG_ARGS) {                                                                   \
+        (void)arena;                                                                               \
+        FOR_VALID({                                                                                \
+            rt_interval x;                                                                         \
+            memcpy(&x, (const char *)v->values + (size_t)r * 16, 16);                              \
+            if (s->n == 0 || rt_interval_cmp(&x, &s->v.iv) CMP 0)                                  \
+                s->v.iv = x;                                                                       \
+            s->n++;                                                                                \
+        });                                                                                        \
+        return false;                                                                              \
+    }
+DEF_MINMAX_IV(min_iv, <)
+DEF_MINMAX_IV(max_iv, >)
+
+/* Three-way comparison of string bytes (bytewise, shorter first). */
+static int cmp_bytes(const char *a, uint32_t la, const char *b, uint32_t lb) {
+    int c = memcmp(a, b, la < lb ? la : lb);
+    return c ? c : (la > lb) - (la < lb);
+}
+
+/* Sets a string state to a copy of p[0..len) in arena; false on out-of-memory. */
+static bool set_str_state(rt_agg_state *s, const char *p, uint32_t len, rt_arena *arena) {
+    char *copy = len ? rt_arena_alloc(arena, len) : (char *)"";
+    if (copy == NULL)
+        return false;
+    memcpy(copy, p, len);
+    s->v.s.ptr = copy;
+    s->v.s.len = len;
+    return true;
+}
+
+/* MIN/MAX of strings; "true" here means out of memory (reported as such). */
+#define DEF_MINMAX_STR(NAME, CMP)                                                                  \
+    static bool NAME(AGG_ARGS) {                                                                   \
+        bool oom = false;                                                                          \
+        FOR_VALID({                                                                                \
+            const rt_string *x = &((const rt_string *)v->values)[r];                               \
+            const char *p = rt_string_ptr(v, x);                                                   \
+            if (s->n == 0 || cmp_bytes(p, x->len, s->v.s.ptr, s->v.s.len) CMP 0)                   \
+                oom |= !set_str_state(s, p, x->len, arena);                                        \
+            s->n++;                                                                                \
+        });                                                                                        \
+        return oom;                                                                                \
+    }
+DEF_MINMAX_STR(min_str, <)
+DEF_MINMAX_STR(max_str, >)
+
 /* Index of a type in the loop tables: bool, i16, i32, i64, f32, f64; -1 otherwise. */
 static int num_slot(qe_type t) {
     switch (t) {
@@ -152,16 +250,31 @@ static const agg_update_fn max_fns[6] = {max_u8, max_i16, max_i32, max_i64, max_
 
 /* ---- state merge (FINAL input rows and thread-local tables) ---------------------------- */
 
-/* Merges state src into dst by plan.h's rule; true on integer overflow. */
-static bool merge_state(const agg_exec *e, rt_agg_state *dst, const rt_agg_state *src) {
+/* Three-way comparison of two states of kind k. */
+static int cmp_states(agg_kind k, const rt_agg_state *a, const rt_agg_state *b) {
+    switch (k) {
+    case AGG_K_F64: return (a->v.d > b->v.d) - (a->v.d < b->v.d);
+    case AGG_K_I128: return (a->v.h > b->v.h) - (a->v.h < b->v.h);
+    case AGG_K_IV: return rt_interval_cmp(&a->v.iv, &b->v.iv);
+    case AGG_K_STR: return cmp_bytes(a->v.s.ptr, a->v.s.len, b->v.s.ptr, b->v.s.len);
+    default: return (a->v.i > b->v.i) - (a->v.i < b->v.i);
+    }
+}
+
+/* Merges state src into dst by plan.h's rule (strings copied into arena); 1 on
+ * overflow, 2 on out-of-memory. */
+static int merge_state(const agg_exec *e, rt_agg_state *dst, const rt_agg_state *src,
+                       rt_arena *arena) {
     switch (e->fn) {
     case PLAN_AGG_COUNT_STAR:
-    case PLAN_AGG_COUNT: dst->n += src->n; return false;
+    case PLAN_AGG_COUNT: dst->n += src->n; return 0;
     case PLAN_AGG_SUM:
     case PLAN_AGG_AVG: {
         bool bad = false;
-        if (e->is_double)
+        if (e->kind == AGG_K_F64)
             dst->v.d += src->v.d;
+        else if (e->kind == AGG_K_I128)
+            bad = __builtin_add_overflow(dst->v.h, src->v.h, &dst->v.h);
         else
             bad = __builtin_add_overflow(dst->v.i, src->v.i, &dst->v.i);
         dst->n += src->n;
@@ -170,48 +283,55 @@ static bool merge_state(const agg_exec *e, rt_agg_state *dst, const rt_agg_state
     case PLAN_AGG_MIN:
     case PLAN_AGG_MAX: {
         if (src->n == 0)
-            return false;
-        bool take;
-        if (dst->n == 0)
-            take = true;
-        else if (e->is_double)
-            take = e->fn == PLAN_AGG_MIN ? src->v.d < dst->v.d : src->v.d > dst->v.d;
-        else
-            take = e->fn == PLAN_AGG_MIN ? src->v.i < dst->v.i : src->v.i > dst->v.i;
-        if (take)
-            dst->v = src->v;
+            return 0;
+        int c = dst->n == 0 ? 0 : cmp_states(e->kind, src, dst);
+        bool take = dst->n == 0 || (e->fn == PLAN_AGG_MIN ? c < 0 : c > 0);
         dst->n += src->n;
-        return false;
+        if (!take)
+            return 0;
+        if (e->kind == AGG_K_STR)
+            return set_str_state(dst, src->v.s.ptr, src->v.s.len, arena) ? 0 : 2;
+        dst->v = src->v;
+        return 0;
     }
     default: break; /* aggregates the planner refuses (opt_check_executable) */
     }
-    return false;
+    return 0;
 }
 
-/* Reads row r of a numeric vector as int64 or double. */
-static void read_num(const rt_vector *v, uint32_t r, bool as_double, rt_agg_state *out) {
+/* Reads row r of a state column into out->v (kind k; strings borrowed). */
+static void read_state(const rt_vector *v, uint32_t r, agg_kind k, rt_agg_state *out) {
     rt_value val;
     rt_vector_get_value(v, r, &val);
     bool is_dbl = v->type == QE_TYPE_DOUBLE || v->type == QE_TYPE_REAL;
-    if (as_double)
-        out->v.d = is_dbl ? val.u.d : (double)val.u.i;
-    else
-        out->v.i = is_dbl ? (int64_t)val.u.d : val.u.i;
+    switch (k) {
+    case AGG_K_F64: out->v.d = is_dbl ? val.u.d : (double)val.u.i; break;
+    case AGG_K_I128: out->v.h = val.u.h; break;
+    case AGG_K_IV: memcpy(&out->v.iv, &val.u.iv, sizeof out->v.iv); break;
+    case AGG_K_STR:
+        out->v.s.ptr = val.u.s.ptr;
+        out->v.s.len = val.u.s.len;
+        break;
+    default: out->v.i = val.type == QE_TYPE_BOOLEAN ? val.u.b : is_dbl ? (int64_t)val.u.d : val.u.i;
+    }
 }
 
-/* FINAL: merges the (v, n) columns of the selected rows into their groups. */
-static bool final_update(const agg_exec *e, rt_agg_state *const *states, uint32_t a,
-                         const rt_batch *b, uint32_t n) {
+/* FINAL: merges the (v, n) columns of the selected rows into their groups; 1 on
+ * overflow, 2 on out-of-memory. */
+static int final_update(const agg_exec *e, rt_agg_state *const *states, uint32_t a,
+                        const rt_batch *b, uint32_t n, rt_arena *arena) {
     const rt_vector *vv = &b->cols[e->arg_col], *nv = &b->cols[e->n_col];
-    bool bad = false;
-    for (uint32_t k = 0; k < n; k++) {
+    int bad = 0;
+    for (uint32_t k = 0; k < n && bad == 0; k++) {
         uint32_t r = b->sel ? b->sel[k] : k;
         if (!rt_vector_is_valid(nv, r))
             continue;
-        rt_agg_state src = {.n = ((const int64_t *)nv->values)[r]};
+        rt_agg_state src;
+        memset(&src, 0, sizeof src);
+        src.n = ((const int64_t *)nv->values)[r];
         if (rt_vector_is_valid(vv, r))
-            read_num(vv, r, e->is_double, &src);
-        bad |= merge_state(e, &states[k][a], &src);
+            read_state(vv, r, e->kind, &src);
+        bad = merge_state(e, &states[k][a], &src, arena);
     }
     return bad;
 }
@@ -220,7 +340,56 @@ static bool final_update(const agg_exec *e, rt_agg_state *const *states, uint32_
 
 static qe_status overflow_error(rt_error *err, const agg_exec *e) {
     int pos = e->agg->arg ? e->agg->arg->position : -1;
+    if (e->kind == AGG_K_I128)
+        return rt_error_set(err, QE_DATA, "22003", pos, "numeric field overflow");
     return rt_error_out_of_range(err, QE_TYPE_BIGINT, pos);
+}
+
+/* The state kind of aggregate fn over input type t (SINGLE/PARTIAL) or over a state
+ * column of type t (FINAL). */
+static agg_kind kind_of(plan_agg_fn fn, qe_type t, bool final) {
+    if (fn == PLAN_AGG_COUNT || fn == PLAN_AGG_COUNT_STAR)
+        return AGG_K_I64;
+    switch (t) {
+    case QE_TYPE_REAL:
+    case QE_TYPE_DOUBLE: return AGG_K_F64;
+    case QE_TYPE_DECIMAL: return AGG_K_I128;
+    case QE_TYPE_HUGEINT: return fn == PLAN_AGG_AVG ? AGG_K_F64 : AGG_K_I128;
+    case QE_TYPE_INTERVAL: return AGG_K_IV;
+    case QE_TYPE_VARCHAR: return AGG_K_STR;
+    default: return fn == PLAN_AGG_AVG && !final ? AGG_K_F64 : AGG_K_I64;
+    }
+}
+
+/* The update loop of a SINGLE/PARTIAL aggregate over input type t, or NULL. */
+static agg_update_fn update_of(plan_agg_fn fn, qe_type t) {
+    int slot = num_slot(t);
+    bool min = fn == PLAN_AGG_MIN;
+    switch (t) {
+    case QE_TYPE_DECIMAL:
+        return fn == PLAN_AGG_SUM || fn == PLAN_AGG_AVG ? sum_i128
+               : min                                    ? min_i128
+               : fn == PLAN_AGG_MAX                     ? max_i128
+                                                        : NULL;
+    case QE_TYPE_HUGEINT:
+        return fn == PLAN_AGG_SUM   ? sum_i128
+               : fn == PLAN_AGG_AVG ? avg_h128
+               : min                ? min_i128
+               : fn == PLAN_AGG_MAX ? max_i128
+                                    : NULL;
+    case QE_TYPE_INTERVAL: return min ? min_iv : fn == PLAN_AGG_MAX ? max_iv : NULL;
+    case QE_TYPE_VARCHAR: return min ? min_str : fn == PLAN_AGG_MAX ? max_str : NULL;
+    default: break;
+    }
+    if (slot < 0)
+        return NULL;
+    switch (fn) {
+    case PLAN_AGG_SUM: return t == QE_TYPE_DATE || t == QE_TYPE_TIMESTAMP ? NULL : sum_fns[slot];
+    case PLAN_AGG_AVG: return t == QE_TYPE_DATE || t == QE_TYPE_TIMESTAMP ? NULL : avg_fns[slot];
+    case PLAN_AGG_MIN: return min_fns[slot];
+    case PLAN_AGG_MAX: return max_fns[slot];
+    default: return NULL;
+    }
 }
 
 /* Fills an agg_exec from the plan for an input schema of n_in columns. */
@@ -245,19 +414,15 @@ static qe_status prepare_agg(const plan_agg *pa, plan_agg_phase phase, uint32_t 
             return rt_plan_error(err, "final aggregate: state column %u does not exist",
                                  pa->n_column);
         e->n_col = pa->n_column;
-        e->is_double = t == QE_TYPE_DOUBLE || t == QE_TYPE_REAL || pa->fn == PLAN_AGG_AVG;
+        e->kind = kind_of(pa->fn, t, true);
+        e->is_double = e->kind == AGG_K_F64;
+        e->scale = PLAN_DECIMAL_SCALE(pa->arg->typmod);
         return QE_OK;
     }
-    e->is_double = pa->fn == PLAN_AGG_AVG || t == QE_TYPE_DOUBLE || t == QE_TYPE_REAL;
-    int slot = num_slot(t);
-    switch (pa->fn) {
-    case PLAN_AGG_COUNT: e->update = count_valid; break;
-    case PLAN_AGG_SUM: e->update = slot < 0 ? NULL : sum_fns[slot]; break;
-    case PLAN_AGG_AVG: e->update = slot < 0 ? NULL : avg_fns[slot]; break;
-    case PLAN_AGG_MIN: e->update = slot < 0 ? NULL : min_fns[slot]; break;
-    case PLAN_AGG_MAX: e->update = slot < 0 ? NULL : max_fns[slot]; break;
-    default: break;
-    }
+    e->kind = kind_of(pa->fn, t, false);
+    e->is_double = e->kind == AGG_K_F64;
+    e->scale = PLAN_DECIMAL_SCALE(pa->arg->typmod);
+    e->update = pa->fn == PLAN_AGG_COUNT ? count_valid : update_of(pa->fn, t);
     if (e->update == NULL) {
         static const char *const names[] = {
 #define X(name, sql) sql,
@@ -338,11 +503,14 @@ static qe_status agg_push(rt_pipeline_state *ps, rt_thread_state *ts, const rt_b
         l->key_vecs[c] = &b->cols[d->key_cols[c]];
     if (!rt_agg_ht_find(l->ht, l->key_vecs, b->sel, n, l->hashes, l->states))
         return rt_error_nomem(&ts->err, ps->task->mem);
+    rt_arena *arena = rt_agg_ht_arena(l->ht);
     for (uint32_t a = 0; a < d->n_aggs; a++) {
         const agg_exec *e = &d->aggs[a];
-        bool bad = d->phase == PLAN_AGG_FINAL
-                       ? final_update(e, l->states, a, b, n)
-                       : e->update(l->states, a, &b->cols[e->arg_col], b->sel, n);
+        int bad = d->phase == PLAN_AGG_FINAL
+                      ? final_update(e, l->states, a, b, n, arena)
+                      : e->update(l->states, a, &b->cols[e->arg_col], b->sel, n, arena);
+        if (bad == 2 || (bad && e->kind == AGG_K_STR))
+            return rt_error_nomem(&ts->err, ps->task->mem);
         if (bad)
             return overflow_error(&ts->err, e);
     }
@@ -358,9 +526,13 @@ static qe_status merge_tables(const agg_def *d, rt_agg_ht *dst, const rt_agg_ht 
         rt_agg_state *dg = rt_agg_ht_find_row(dst, src, sg);
         if (dg == NULL)
             return rt_error_nomem(err, mem);
-        for (uint32_t a = 0; a < d->n_aggs; a++)
-            if (merge_state(&d->aggs[a], &dg[a], &sg[a]))
+        for (uint32_t a = 0; a < d->n_aggs; a++) {
+            int bad = merge_state(&d->aggs[a], &dg[a], &sg[a], rt_agg_ht_arena(dst));
+            if (bad == 2)
+                return rt_error_nomem(err, mem);
+            if (bad)
                 return overflow_error(err, &d->aggs[a]);
+        }
     }
     return QE_OK;
 }
@@ -503,13 +675,33 @@ static void put_num(rt_vector *v, uint32_t r, bool is_double, int64_t i, double 
     }
 }
 
+/* Stores the v state of kind k into row r of v (v's type is the state's or final
+ * type); false on out-of-memory. */
+static bool put_state(rt_vector *v, uint32_t r, agg_kind k, const rt_agg_state *s,
+                      rt_arena *arena) {
+    switch (k) {
+    case AGG_K_I128:
+        if (v->type == QE_TYPE_DECIMAL || v->type == QE_TYPE_HUGEINT)
+            memcpy((char *)v->values + (size_t)r * 16, &s->v.h, 16);
+        else
+            put_num(v, r, true, 0, (double)s->v.h);
+        return true;
+    case AGG_K_IV: memcpy((char *)v->values + (size_t)r * 16, &s->v.iv, 16); return true;
+    case AGG_K_STR: return rt_vector_set_string(v, arena, r, s->v.s.ptr, s->v.s.len);
+    default: put_num(v, r, k == AGG_K_F64, s->v.i, s->v.d); return true;
+    }
+}
+
 /* Writes the output columns of aggregate a for group row r. */
 static bool put_agg(const agg_exec *e, plan_agg_phase phase, const rt_agg_state *s, rt_batch *b,
                     uint32_t col, uint32_t r, rt_arena *arena) {
     bool counts = e->fn == PLAN_AGG_COUNT || e->fn == PLAN_AGG_COUNT_STAR;
     rt_vector *v = &b->cols[col];
     if (phase == PLAN_AGG_PARTIAL) {
-        put_num(v, r, e->is_double && !counts, counts ? s->n : s->v.i, s->v.d);
+        if (counts)
+            put_num(v, r, false, s->n, 0);
+        else if (!put_state(v, r, e->kind, s, arena))
+            return false;
         put_num(&b->cols[col + 1], r, false, s->n, 0);
         return true;
     }
@@ -519,10 +711,12 @@ static bool put_agg(const agg_exec *e, plan_agg_phase phase, const rt_agg_state 
     }
     if (s->n == 0)
         return rt_vector_set_null(v, arena, r, b->capacity);
-    if (e->fn == PLAN_AGG_AVG)
-        put_num(v, r, true, 0, s->v.d / (double)s->n);
+    if (e->fn == PLAN_AGG_AVG && e->kind == AGG_K_I128) /* exact DECIMAL sum */
+        put_num(v, r, true, 0, rt_decimal_to_double(s->v.h, e->scale) / (double)s->n);
+    else if (e->fn == PLAN_AGG_AVG)
+        put_num(v, r, true, 0, (e->kind == AGG_K_F64 ? s->v.d : (double)s->v.i) / (double)s->n);
     else
-        put_num(v, r, e->is_double, s->v.i, s->v.d);
+        return put_state(v, r, e->kind, s, arena);
     return true;
 }
 

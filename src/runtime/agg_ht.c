@@ -4,7 +4,8 @@
  * Groups are rows allocated in the table's arena and never moved:
  *   [rt_agg_state x n_aggs][key slot x n_keys][hash][NULL flag x n_keys], 16-aligned.
  * The row pointer is the pointer to its first rt_agg_state, which is what
- * rt_jit_agg_groups hands to generated code.  A key slot is 16 bytes: an int64 (every
+ * rt_jit_agg_groups hands to generated code.  A key slot is 16 bytes: the 16 bytes of a
+ * HUGEINT/DECIMAL/INTERVAL, an int64 (every
  * integer type, BOOLEAN, DATE, TIMESTAMP), the normalized bits of a double (-0.0 is
  * 0.0, one NaN), or a (pointer, length) string copied into the arena.  GROUP BY
  * treats NULLs as equal, so a NULL key is a flag, not a value.
@@ -22,6 +23,7 @@
 
 typedef union key_slot {
     int64_t i; /* integers, BOOLEAN, DATE, TIMESTAMP; normalized double bits */
+    unsigned char w[16]; /* HUGEINT, DECIMAL, INTERVAL: the value's 16 bytes */
     struct {
         const char *ptr; /* VARCHAR bytes, in the table's arena */
         uint32_t len;
@@ -93,6 +95,8 @@ void rt_agg_ht_destroy(rt_agg_ht *ht) {
 
 uint64_t rt_agg_ht_count(const rt_agg_ht *ht) { return ht->n_groups; }
 
+rt_arena *rt_agg_ht_arena(rt_agg_ht *ht) { return ht->arena; }
+
 rt_agg_state *rt_agg_ht_group(const rt_agg_ht *ht, uint64_t g) {
     return (rt_agg_state *)ht->rows[g];
 }
@@ -124,6 +128,11 @@ static int64_t key_bits(const rt_vector *v, uint32_t r) {
     }
 }
 
+/* Types whose key slot holds the value's 16 bytes. */
+static inline bool wide_key(qe_type t) {
+    return t == QE_TYPE_HUGEINT || t == QE_TYPE_DECIMAL || t == QE_TYPE_INTERVAL;
+}
+
 bool rt_agg_ht_key(const rt_agg_ht *ht, const rt_agg_state *group, uint32_t c, rt_value *out) {
     const uint8_t *row = (const uint8_t *)group;
     memset(out, 0, sizeof *out);
@@ -141,6 +150,9 @@ bool rt_agg_ht_key(const rt_agg_ht *ht, const rt_agg_state *group, uint32_t c, r
     case QE_TYPE_REAL:
     case QE_TYPE_DOUBLE: memcpy(&out->u.d, &k->i, sizeof(double)); break;
     case QE_TYPE_BOOLEAN: out->u.b = k->i != 0; break;
+    case QE_TYPE_HUGEINT:
+    case QE_TYPE_DECIMAL: memcpy(&out->u.h, k->w, 16); break;
+    case QE_TYPE_INTERVAL: memcpy(&out->u.iv, k->w, 16); break;
     default: out->u.i = k->i; break;
     }
     return true;
@@ -162,6 +174,9 @@ static bool row_matches(const rt_agg_ht *ht, const uint8_t *row, const rt_vector
             const rt_string *s = &((const rt_string *)v->values)[r];
             if (s->len != k->s.len || memcmp(rt_string_ptr(v, s), k->s.ptr, s->len) != 0)
                 return false;
+        } else if (wide_key(v->type)) {
+            if (memcmp((const char *)v->values + (size_t)r * 16, k->w, 16) != 0)
+                return false;
         } else if (key_bits(v, r) != k->i) {
             return false;
         }
@@ -180,7 +195,7 @@ static bool rows_match(const rt_agg_ht *ht, const uint8_t *a, const uint8_t *b) 
         if (ht->key_types[c] == QE_TYPE_VARCHAR) {
             if (ka->s.len != kb->s.len || memcmp(ka->s.ptr, kb->s.ptr, ka->s.len) != 0)
                 return false;
-        } else if (ka->i != kb->i) {
+        } else if (wide_key(ht->key_types[c]) ? memcmp(ka->w, kb->w, 16) != 0 : ka->i != kb->i) {
             return false;
         }
     }
@@ -270,6 +285,10 @@ static uint8_t *create_from_vectors(rt_agg_ht *ht, ht_slot *s, uint64_t h,
             continue;
         }
         key_slot *k = row_key(ht, row, c);
+        if (wide_key(v->type)) {
+            memcpy(k->w, (const char *)v->values + (size_t)r * 16, 16);
+            continue;
+        }
         if (v->type != QE_TYPE_VARCHAR) {
             k->i = key_bits(v, r);
             continue;

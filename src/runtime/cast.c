@@ -1,6 +1,7 @@
 /*
  * cast.c -- conversions between BOOLEAN, SMALLINT, INTEGER, BIGINT, REAL, DOUBLE and
- * VARCHAR (and DATE/TIMESTAMP to VARCHAR).
+ * VARCHAR, and the vector cast loops; cast_wide.c adds HUGEINT, DECIMAL, DATE,
+ * TIMESTAMP, INTERVAL and type modifiers (rt_value_cast_mod).
  *
  * Numeric casts have typed vector loops; everything else goes row by row through
  * rt_value_cast.  Semantics: narrowing integer casts are checked (22003 "integer out
@@ -34,11 +35,11 @@ static bool castable(qe_type t) {
 }
 
 bool rt_cast_supported(qe_type from, qe_type to) {
-    if (from == to || from == QE_TYPE_NULL)
+    if (from == to || from == QE_TYPE_NULL || from == QE_TYPE_VARCHAR || to == QE_TYPE_VARCHAR)
         return true;
-    if ((from == QE_TYPE_DATE || from == QE_TYPE_TIMESTAMP) && to == QE_TYPE_VARCHAR)
+    if (castable(from) && castable(to))
         return true;
-    return castable(from) && castable(to);
+    return rt_cast_wide_supported(from, to);
 }
 
 /* Range of an integer type. */
@@ -213,6 +214,11 @@ static qe_status to_boolean(const rt_value *in, rt_value *out, rt_error *err, in
 
 qe_status rt_value_cast(const rt_value *in, qe_type to, rt_value *out, rt_arena *arena,
                         rt_error *err, int position) {
+    return rt_value_cast_mod(in, 0, to, 0, out, arena, err, position);
+}
+
+qe_status rt_cast_basic(const rt_value *in, qe_type to, rt_value *out, rt_arena *arena,
+                        rt_error *err, int position) {
     rt_value res;
     memset(&res, 0, sizeof res);
     res.type = to;
@@ -349,7 +355,9 @@ static cast_fn fast_cast(qe_type from, qe_type to) {
 }
 
 /* Row-by-row cast through rt_value for the less common pairs. */
-static qe_status generic_cast(CAST_ARGS, rt_arena *arena) {
+static qe_status generic_cast(const rt_vector *in, int32_t in_typmod, rt_vector *out,
+                              int32_t out_typmod, const uint32_t *sel, uint32_t n, rt_error *err,
+                              int position, rt_arena *arena) {
     /* out's validity may be in's bitmap: keep rt_vector_set_value away from it. */
     uint8_t *validity = out->validity;
     out->validity = NULL;
@@ -364,7 +372,7 @@ static qe_status generic_cast(CAST_ARGS, rt_arena *arena) {
         }
         rt_value a, r;
         rt_vector_get_value(in, i, &a);
-        st = rt_value_cast(&a, out->type, &r, arena, err, position);
+        st = rt_value_cast_mod(&a, in_typmod, out->type, out_typmod, &r, arena, err, position);
         if (st == QE_OK && !rt_vector_set_value(out, arena, i, 0, &r))
             st = rt_error_nomem(err, NULL);
     });
@@ -374,8 +382,14 @@ static qe_status generic_cast(CAST_ARGS, rt_arena *arena) {
 
 qe_status rt_cast_vector(const rt_vector *in, rt_vector *out, const uint32_t *sel, uint32_t n,
                          rt_arena *arena, rt_error *err, int position) {
+    return rt_cast_vector_mod(in, 0, out, 0, sel, n, arena, err, position);
+}
+
+qe_status rt_cast_vector_mod(const rt_vector *in, int32_t in_typmod, rt_vector *out,
+                             int32_t out_typmod, const uint32_t *sel, uint32_t n, rt_arena *arena,
+                             rt_error *err, int position) {
     cast_fn fn = fast_cast(in->type, out->type);
     if (fn != NULL)
         return fn(in, out, sel, n, err, position);
-    return generic_cast(in, out, sel, n, err, position, arena);
+    return generic_cast(in, in_typmod, out, out_typmod, sel, n, err, position, arena);
 }

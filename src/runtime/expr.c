@@ -55,6 +55,14 @@ static const char *op_text(plan_op_kind op) {
 qe_status rt_error_out_of_range(rt_error *err, qe_type type, int position) {
     if (type == QE_TYPE_DOUBLE || type == QE_TYPE_REAL)
         return rt_error_set(err, QE_DATA, "22003", position, "value out of range: overflow");
+    if (type == QE_TYPE_DECIMAL)
+        return rt_error_set(err, QE_DATA, "22003", position, "numeric field overflow");
+    if (type == QE_TYPE_HUGEINT || type == QE_TYPE_INTERVAL)
+        return rt_error_set(err, QE_DATA, "22003", position, "%s out of range",
+                            rt_type_pg_name(type));
+    if (type == QE_TYPE_DATE || type == QE_TYPE_TIMESTAMP)
+        return rt_error_set(err, QE_DATA, "22008", position, "%s out of range",
+                            rt_type_pg_name(type));
     return rt_error_set(err, QE_DATA, "22003", position, "%s out of range",
                         type == QE_TYPE_SMALLINT || type == QE_TYPE_INTEGER ||
                                 type == QE_TYPE_BIGINT
@@ -89,7 +97,8 @@ static qe_status fill_const(rt_expr *x, rt_error *err) {
         return QE_OK;
     }
     if (val->type != x->type) {
-        qe_status st = rt_value_cast(val, x->type, &cast_val, x->arena, err, x->e->position);
+        qe_status st = rt_value_cast_mod(val, 0, x->type, x->e->typmod, &cast_val, x->arena, err,
+                                         x->e->position);
         if (st != QE_OK)
             return st;
         val = &cast_val;
@@ -145,6 +154,14 @@ static qe_status choose_op(rt_expr *x, rt_error *err) {
         x->all_null = true;
         return QE_OK;
     }
+    bool is_char = PLAN_TYPMOD_IS_CHAR(x->args[0]->e->typmod) ||
+                   (x->args[1] && PLAN_TYPMOD_IS_CHAR(x->args[1]->e->typmod));
+    if (op == PLAN_OP_NEG)
+        x->prim1 = rt_prim1_lookup_wide(op, ta, &x->check1);
+    else if (op != PLAN_OP_NOT && op != PLAN_OP_CONCAT)
+        x->prim2 = rt_prim2_lookup_wide(op, ta, tb, is_char, &x->check2);
+    if (x->prim1 != NULL || x->prim2 != NULL)
+        return QE_OK;
     if (ta != tb)
         return rt_error_set(err, QE_INTERNAL, "XX000", e->position,
                             "operator %s has arguments of different types %s and %s", op_text(op),
@@ -297,6 +314,19 @@ static qe_status confirm_failure(rt_expr *x, const rt_vector *a, const rt_vector
     return QE_OK;
 }
 
+/* DECIMAL results must fit their precision (22003 "numeric field overflow"). */
+static qe_status check_decimal(rt_expr *x, const uint32_t *sel, uint32_t n, rt_error *err) {
+    if (x->type != QE_TYPE_DECIMAL)
+        return QE_OK;
+    int p = PLAN_DECIMAL_PRECISION(x->e->typmod);
+    if (p >= PLAN_DECIMAL_MAX_PRECISION || rt_decimal_check_bound(&x->res, sel, n, p) < 0)
+        return QE_OK; /* 38 digits: the 128-bit checks above suffice */
+    rt_error_set(err, QE_DATA, "22003", x->e->position, "numeric field overflow");
+    rt_error_detail(err, "The result does not fit DECIMAL(%d,%d).", p,
+                    PLAN_DECIMAL_SCALE(x->e->typmod));
+    return QE_DATA;
+}
+
 static qe_status eval_binary(rt_expr *x, const rt_vector *a, const rt_vector *b, const rt_batch *in,
                              const uint32_t *sel, uint32_t n, rt_error *err) {
     if (x->all_null) {
@@ -304,9 +334,12 @@ static qe_status eval_binary(rt_expr *x, const rt_vector *a, const rt_vector *b,
         return QE_OK;
     }
     combine_validity(x, a, b, in->n_rows);
-    if (x->prim2(a, b, &x->res, sel, n) && x->check2 != NULL)
-        return confirm_failure(x, a, b, sel, n, err);
-    return QE_OK;
+    if (x->prim2(a, b, &x->res, sel, n) && x->check2 != NULL) {
+        qe_status st = confirm_failure(x, a, b, sel, n, err);
+        if (st != QE_OK)
+            return st;
+    }
+    return check_decimal(x, sel, n, err);
 }
 
 static qe_status eval_unary(rt_expr *x, const rt_vector *a, const rt_batch *in, const uint32_t *sel,
@@ -316,9 +349,12 @@ static qe_status eval_unary(rt_expr *x, const rt_vector *a, const rt_batch *in, 
         return QE_OK;
     }
     x->res.validity = a->validity;
-    if (x->prim1(a, &x->res, sel, n) && x->check1 != NULL)
-        return confirm_failure(x, a, NULL, sel, n, err);
-    return QE_OK;
+    if (x->prim1(a, &x->res, sel, n) && x->check1 != NULL) {
+        qe_status st = confirm_failure(x, a, NULL, sel, n, err);
+        if (st != QE_OK)
+            return st;
+    }
+    return check_decimal(x, sel, n, err);
 }
 
 static void eval_is_null(rt_expr *x, const rt_vector *a, const uint32_t *sel, uint32_t n,
@@ -402,9 +438,19 @@ static qe_status eval_and_or(rt_expr *x, rt_eval_ctx *ctx, const rt_batch *in, c
     return QE_OK;
 }
 
+/* Does a cast from (type, from) to (type, to) change values?  DECIMAL rescales and
+ * bounds, VARCHAR(n) checks lengths, CHAR(n) pads. */
+static bool same_type_cast_needed(qe_type t, int32_t from, int32_t to) {
+    if (t == QE_TYPE_DECIMAL)
+        return PLAN_DECIMAL_SCALE(from) != PLAN_DECIMAL_SCALE(to) ||
+               PLAN_DECIMAL_PRECISION(from) > PLAN_DECIMAL_PRECISION(to);
+    return t == QE_TYPE_VARCHAR && to != 0 && from != to;
+}
+
 static qe_status eval_cast(rt_expr *x, rt_eval_ctx *ctx, const rt_vector *a, const rt_batch *in,
                            const uint32_t *sel, uint32_t n, const rt_vector **out) {
-    if (a->type == x->type) {
+    int32_t from_tm = x->args[0]->e->typmod;
+    if (a->type == x->type && !same_type_cast_needed(a->type, from_tm, x->e->typmod)) {
         *out = a;
         return QE_OK;
     }
@@ -415,7 +461,8 @@ static qe_status eval_cast(rt_expr *x, rt_eval_ctx *ctx, const rt_vector *a, con
         return QE_OK;
     }
     x->res.validity = a->validity;
-    return rt_cast_vector(a, &x->res, sel, n, ctx->arena, ctx->err, x->e->position);
+    return rt_cast_vector_mod(a, from_tm, &x->res, x->e->typmod, sel, n, ctx->arena, ctx->err,
+                              x->e->position);
 }
 
 static qe_status eval_op(rt_expr *x, rt_eval_ctx *ctx, const rt_batch *in, const uint32_t *sel,
@@ -516,7 +563,8 @@ qe_status rt_eval_const(rt_arena *arena, const plan_expr *e, rt_value *out, rt_e
     if (e->kind == PLAN_EXPR_CONST) {
         *out = e->u.value;
         if (out->type != e->type)
-            return rt_value_cast(&e->u.value, e->type, out, arena, err, e->position);
+            return rt_value_cast_mod(&e->u.value, 0, e->type, e->typmod, out, arena, err,
+                                     e->position);
         return QE_OK;
     }
     rt_expr *x;

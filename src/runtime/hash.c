@@ -5,7 +5,8 @@
  * columns is the seed of the next), so every process of a cluster routes a key to
  * the same partition.  Values are normalized before hashing so that equal keys hash
  * equally: integers of any width as int64, doubles with -0.0 folded into 0.0 and one
- * canonical NaN, strings by their bytes, NULL as a fixed constant.
+ * canonical NaN, strings by their bytes, HUGEINT/DECIMAL/INTERVAL by their 16 bytes,
+ * NULL as a fixed constant.
  */
 #include "rt_int.h"
 
@@ -46,8 +47,14 @@ static void hash_values(const rt_vector *v, const uint32_t *sel, uint32_t n, uin
     case QE_TYPE_INTEGER:
     case QE_TYPE_DATE: HASH_INT_LOOP(int32_t); break;
     case QE_TYPE_BIGINT:
-    case QE_TYPE_TIMESTAMP:
-    case QE_TYPE_DECIMAL: HASH_INT_LOOP(int64_t); break;
+    case QE_TYPE_TIMESTAMP: HASH_INT_LOOP(int64_t); break;
+    case QE_TYPE_HUGEINT:
+    case QE_TYPE_DECIMAL:
+    case QE_TYPE_INTERVAL: /* 16 bytes, bitwise */
+        for (uint32_t k = 0; k < n; k++)
+            hashes[k] = XXH64((const char *)v->values + (size_t)(sel ? sel[k] : k) * 16, 16,
+                              hashes[k]);
+        break;
     case QE_TYPE_REAL:
     case QE_TYPE_DOUBLE:
         for (uint32_t k = 0; k < n; k++) {
@@ -78,8 +85,10 @@ static uint64_t hash_one(const rt_vector *v, uint32_t r, uint64_t h) {
     case QE_TYPE_INTEGER:
     case QE_TYPE_DATE: x = ((const int32_t *)v->values)[r]; break;
     case QE_TYPE_BIGINT:
-    case QE_TYPE_TIMESTAMP:
-    case QE_TYPE_DECIMAL: x = ((const int64_t *)v->values)[r]; break;
+    case QE_TYPE_TIMESTAMP: x = ((const int64_t *)v->values)[r]; break;
+    case QE_TYPE_HUGEINT:
+    case QE_TYPE_DECIMAL:
+    case QE_TYPE_INTERVAL: return XXH64((const char *)v->values + (size_t)r * 16, 16, h);
     case QE_TYPE_REAL:
         bits = rt_hash_double_bits(((const float *)v->values)[r]);
         return XXH64(&bits, sizeof bits, h);

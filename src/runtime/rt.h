@@ -119,6 +119,8 @@ __extension__ typedef __int128 rt_i128;
 
 /* 10^n for 0 <= n <= 38. */
 rt_i128 rt_pow10(int n);
+/* v / 10^scale as the nearest double (or nearly: one rounding per step). */
+double rt_decimal_to_double(rt_i128 v, int scale);
 /* Text of v / 10^scale with exactly `scale` fraction digits ("-0.50"); out holds at
  * least 48 bytes. */
 void rt_format_i128(rt_i128 v, int scale, char *out);
@@ -150,6 +152,17 @@ typedef struct rt_value {
         } iv; /* INTERVAL (the layout of rt_interval) */
     } u;
 } rt_value;
+
+/* Civil dates <-> days since 1970-01-01 (proleptic Gregorian, any year). */
+void rt_civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d);
+int64_t rt_days_from_civil(int64_t y, unsigned m, unsigned d);
+/* ts + sign * iv as PostgreSQL: months (day clamped to the month's end), then days,
+ * then microseconds.  False on overflow. */
+bool rt_timestamp_add_interval(int64_t ts, const rt_interval *iv, int sign, int64_t *out);
+
+/* Orders intervals as PostgreSQL does: by months * 30 days + days + microseconds (so
+ * '1 mon' = '30 days'). */
+int rt_interval_cmp(const rt_interval *a, const rt_interval *b);
 
 /* ---- vectors and batches ------------------------------------------------------------ */
 

@@ -100,6 +100,26 @@ rt_prim2 rt_prim2_lookup(plan_op_kind op, qe_type type, rt_prim2_check *check);
 /* The primitive for NEG/NOT on `type`, or NULL. */
 rt_prim1 rt_prim1_lookup(plan_op_kind op, qe_type type, rt_prim1_check *check);
 
+/* Primitives of prim_wide.c: HUGEINT/DECIMAL, INTERVAL, date/time operators with
+ * operands of different types, CHAR(n) comparisons (is_char: an operand is CHAR). */
+rt_prim2 rt_prim2_lookup_wide(plan_op_kind op, qe_type ta, qe_type tb, bool is_char,
+                              rt_prim2_check *check);
+rt_prim1 rt_prim1_lookup_wide(plan_op_kind op, qe_type type, rt_prim1_check *check);
+/* The first selected valid row of a DECIMAL vector with |v| >= 10^precision, or -1. */
+int rt_decimal_check_bound(const rt_vector *v, const uint32_t *sel, uint32_t n, int precision);
+/* Casts between BOOLEAN, SMALLINT, INTEGER, BIGINT, REAL, DOUBLE and VARCHAR (no
+ * modifiers): cast.c's part of rt_value_cast_mod. */
+qe_status rt_cast_basic(const rt_value *in, qe_type to, rt_value *out, rt_arena *arena,
+                        rt_error *err, int position);
+/* Pairs cast_wide.c converts (HUGEINT, DECIMAL, DATE, TIMESTAMP, INTERVAL). */
+bool rt_cast_wide_supported(qe_type from, qe_type to);
+/* Casts with type modifiers (DECIMAL scales, VARCHAR(n)/CHAR(n) lengths). */
+qe_status rt_value_cast_mod(const rt_value *in, int32_t in_typmod, qe_type to, int32_t to_typmod,
+                            rt_value *out, rt_arena *arena, rt_error *err, int position);
+qe_status rt_cast_vector_mod(const rt_vector *in, int32_t in_typmod, rt_vector *out,
+                             int32_t out_typmod, const uint32_t *sel, uint32_t n, rt_arena *arena,
+                             rt_error *err, int position);
+
 /* The 22003 error for an integer result of `type` out of range. */
 qe_status rt_error_out_of_range(rt_error *err, qe_type type, int position);
 /* The error of a primitive checker's code (RT_JIT_ERR_*) for a result of `type`. */
@@ -160,6 +180,8 @@ typedef struct rt_agg_ht rt_agg_ht;
 rt_agg_ht *rt_agg_ht_create(rt_mem_tracker *mem, uint32_t n_keys, const qe_type *key_types,
                             uint32_t n_aggs);
 void rt_agg_ht_destroy(rt_agg_ht *ht); /* accepts NULL */
+/* The arena of the table's group rows (string aggregate states are copied there). */
+rt_arena *rt_agg_ht_arena(rt_agg_ht *ht);
 uint64_t rt_agg_ht_count(const rt_agg_ht *ht);
 /* Group g (0..count-1, in creation order). */
 rt_agg_state *rt_agg_ht_group(const rt_agg_ht *ht, uint64_t g);

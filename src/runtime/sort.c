@@ -109,6 +109,19 @@ static int cmp_values(const rt_vector *va, uint32_t ra, const rt_vector *vb, uin
         return rt_string_compare(va, &((const rt_string *)va->values)[ra], vb,
                                  &((const rt_string *)vb->values)[rb]);
     case QE_TYPE_NULL: return 0;
+    case QE_TYPE_HUGEINT:
+    case QE_TYPE_DECIMAL: {
+        rt_i128 a, b;
+        memcpy(&a, (const char *)va->values + (size_t)ra * 16, 16);
+        memcpy(&b, (const char *)vb->values + (size_t)rb * 16, 16);
+        return (a > b) - (a < b);
+    }
+    case QE_TYPE_INTERVAL: {
+        rt_interval a, b;
+        memcpy(&a, (const char *)va->values + (size_t)ra * 16, 16);
+        memcpy(&b, (const char *)vb->values + (size_t)rb * 16, 16);
+        return rt_interval_cmp(&a, &b);
+    }
     default: {
         int64_t a = ((const int64_t *)va->values)[ra], b = ((const int64_t *)vb->values)[rb];
         return (a > b) - (a < b);

@@ -51,3 +51,17 @@ const char *rt_type_pg_name(qe_type type) {
     }
     return "?";
 }
+
+/* An interval as one number of microseconds (months of 30 days). */
+static rt_i128 interval_span(const rt_interval *v) {
+    return ((rt_i128)v->months * 30 + v->days) * 86400000000LL + v->micros;
+}
+
+int rt_interval_cmp(const rt_interval *a, const rt_interval *b) {
+    rt_i128 x = interval_span(a), y = interval_span(b);
+    return (x > y) - (x < y);
+}
+
+double rt_decimal_to_double(rt_i128 v, int scale) {
+    return (double)(long double)v / (double)rt_pow10(scale);
+}

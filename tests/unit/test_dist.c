@@ -408,10 +408,49 @@ static void test_ipc_schema(void **state) {
     assert_non_null(strstr(err.message, "column 1 is not BIGINT"));
     assert_int_equal(dist_ipc_check_schema(w.data, w.len, 4, all_types, &err), QE_NETWORK);
     dist_wbuf_free(&w);
-    qe_type date = QE_TYPE_DATE;
-    assert_int_equal(dist_ipc_encode_schema(1, &date, &w, &err), QE_UNSUPPORTED);
+    /* every value type maps to an Arrow type and back */
+    qe_type wide[] = {QE_TYPE_SMALLINT, QE_TYPE_HUGEINT,   QE_TYPE_DECIMAL, QE_TYPE_REAL,
+                      QE_TYPE_DATE,     QE_TYPE_TIMESTAMP, QE_TYPE_INTERVAL};
+    ok(dist_ipc_encode_schema(7, wide, &w, &err), &err);
+    ok(dist_ipc_check_schema(w.data, w.len, 7, wide, &err), &err);
+    dist_wbuf_free(&w);
+    qe_type null_type = QE_TYPE_NULL;
+    assert_int_equal(dist_ipc_encode_schema(1, &null_type, &w, &err), QE_UNSUPPORTED);
     assert_string_equal(err.sqlstate, "0A000");
     dist_wbuf_free(&w);
+}
+
+/* DECIMAL (128-bit), INTERVAL (micros <-> Arrow's nanos) and DATE values survive a
+ * round trip. */
+static void test_ipc_wide_values(void **state) {
+    (void)state;
+    rt_arena *arena = rt_arena_create(NULL);
+    qe_type t[3] = {QE_TYPE_DECIMAL, QE_TYPE_INTERVAL, QE_TYPE_DATE};
+    rt_batch *b = rt_batch_create(arena, 3, t, 4);
+    for (uint32_t r = 0; r < 4; r++) {
+        rt_value d = {.type = QE_TYPE_DECIMAL}, iv = {.type = QE_TYPE_INTERVAL};
+        rt_value dt = {.type = QE_TYPE_DATE};
+        d.u.h = ((rt_i128)1 << 100) * (r % 2 ? -1 : 1) + r;
+        iv.u.iv.months = (int32_t)r;
+        iv.u.iv.days = -3;
+        iv.u.iv.micros = 86399999999LL - r;
+        dt.u.i = -719162 + r;
+        assert_true(rt_vector_set_value(&b->cols[0], arena, r, 4, &d));
+        assert_true(rt_vector_set_value(&b->cols[1], arena, r, 4, &iv));
+        assert_true(rt_vector_set_value(&b->cols[2], arena, r, 4, &dt));
+    }
+    b->n_rows = 4;
+    dist_wbuf w;
+    dist_wbuf_init(&w);
+    rt_error err;
+    ok(dist_ipc_encode_batch(b, 0, 4, NULL, &w, &err), &err);
+    rt_batch *out;
+    ok(dist_ipc_decode_batch(w.data, w.len, 3, t, NULL, arena, &out, &err), &err);
+    assert_int_equal(out->n_rows, 4);
+    for (uint32_t c = 0; c < 3; c++)
+        assert_memory_equal(out->cols[c].values, b->cols[c].values, 4 * rt_type_width(t[c]));
+    dist_wbuf_free(&w);
+    rt_arena_destroy(arena);
 }
 
 /* Decoding a damaged message must fail cleanly or yield a well-formed batch. */
@@ -837,6 +876,7 @@ int main(void) {
         cmocka_unit_test(test_ipc_roundtrip),
         cmocka_unit_test(test_ipc_compresses),
         cmocka_unit_test(test_ipc_schema),
+        cmocka_unit_test(test_ipc_wide_values),
         cmocka_unit_test(test_ipc_corrupt_uncompressed),
         cmocka_unit_test(test_ipc_corrupt_compressed),
         cmocka_unit_test(test_ipc_wrong_kind),
