@@ -10,6 +10,9 @@
  * Errors: PostgreSQL's 22025 for a bad escape string or a pattern ending in the
  * escape character; 2201B for a bad regular expression.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* memmem */
+#endif
 #include "func.h"
 
 #include <regex.h>
@@ -28,6 +31,12 @@ typedef struct like_cache {
     uint16_t *toks;    /* n_toks tokens: a byte 0..255, TOK_ANY1 or TOK_ANYSEQ */
     uint32_t n_toks;   /* tokens in use */
     uint32_t toks_cap; /* room at toks */
+    bool simple;       /* only literals and `%` (case-sensitive): matched by segments */
+    char *lits;        /* simple: the literal bytes of all segments, in order */
+    uint32_t *seg_len; /* simple: n_segs segment lengths (a `%` between each two) */
+    uint32_t n_segs;   /* simple: segments (n_toks + 1 at most) */
+    bool open_start;   /* simple: the pattern starts with `%` */
+    bool open_end;     /* simple: the pattern ends with `%` */
 } like_cache;
 
 static unsigned char fold(unsigned char ch, bool ci) {
@@ -57,13 +66,64 @@ static qe_status escape_of(rt_fcall *c, const rt_value *a, uint32_t n_args, int 
     return QE_OK;
 }
 
+/* Splits the tokens into literal segments separated by `%` when there is no `_` (and
+ * no case folding): such patterns match by prefix, suffix and memmem. */
+static void split_segments(like_cache *lc, bool ci) {
+    lc->simple = !ci;
+    lc->n_segs = 0;
+    uint32_t n_lits = 0, cur = 0;
+    for (uint32_t i = 0; i < lc->n_toks && lc->simple; i++) {
+        if (lc->toks[i] == TOK_ANY1) {
+            lc->simple = false;
+        } else if (lc->toks[i] == TOK_ANYSEQ) {
+            lc->seg_len[lc->n_segs++] = cur;
+            cur = 0;
+        } else {
+            lc->lits[n_lits++] = (char)lc->toks[i];
+            cur++;
+        }
+    }
+    lc->seg_len[lc->n_segs++] = cur;
+    lc->open_start = lc->n_toks > 0 && lc->toks[0] == TOK_ANYSEQ;
+    lc->open_end = lc->n_toks > 0 && lc->toks[lc->n_toks - 1] == TOK_ANYSEQ;
+}
+
+/* Matches a simple pattern: first segment a prefix, last a suffix (unless the pattern
+ * starts/ends with `%`), the middle ones found left to right (leftmost is optimal). */
+static bool match_segments(const like_cache *lc, const char *s, uint32_t n) {
+    const char *lit = lc->lits;
+    uint32_t first = lc->seg_len[0], last = lc->seg_len[lc->n_segs - 1];
+    if (lc->n_segs == 1) /* no `%` */
+        return n == first && memcmp(s, lit, n) == 0;
+    if (first + last > n || memcmp(s, lit, first) != 0)
+        return false;
+    const char *last_lit = lc->lits;
+    for (uint32_t k = 0; k + 1 < lc->n_segs; k++)
+        last_lit += lc->seg_len[k];
+    if (memcmp(s + n - last, last_lit, last) != 0)
+        return false;
+    uint32_t at = first, end = n - last;
+    lit += first;
+    for (uint32_t k = 1; k + 1 < lc->n_segs; k++) {
+        uint32_t len = lc->seg_len[k];
+        const char *hit = len ? memmem(s + at, end - at, lit, len) : s + at;
+        if (hit == NULL)
+            return false;
+        at = (uint32_t)(hit - s) + len;
+        lit += len;
+    }
+    return true;
+}
+
 /* Compiles the pattern into the cache's tokens. */
 static qe_status compile(rt_fcall *c, like_cache *lc, const char *p, uint32_t n, int esc, bool ci) {
     if (n + 1 > lc->toks_cap || n > lc->pat_cap) {
         uint32_t cap = n + 16;
         lc->toks = rt_arena_alloc(c->arena, sizeof *lc->toks * cap);
         lc->pattern = rt_arena_alloc(c->arena, cap);
-        if (lc->toks == NULL || lc->pattern == NULL) {
+        lc->lits = rt_arena_alloc(c->arena, cap);
+        lc->seg_len = rt_arena_alloc(c->arena, sizeof *lc->seg_len * cap);
+        if (lc->toks == NULL || lc->pattern == NULL || lc->lits == NULL || lc->seg_len == NULL) {
             lc->toks_cap = lc->pat_cap = 0;
             return rt_error_nomem(c->err, NULL);
         }
@@ -89,6 +149,7 @@ static qe_status compile(rt_fcall *c, like_cache *lc, const char *p, uint32_t n,
         }
     }
     lc->n_toks = t;
+    split_segments(lc, ci);
     memcpy(lc->pattern, p, n);
     lc->pat_len = n;
     lc->escape = esc;
@@ -140,7 +201,8 @@ static qe_status like(rt_fcall *c, const rt_value *a, uint32_t n_args, rt_value 
     if (lc->escape != esc || lc->pat_len != np || (np && memcmp(lc->pattern, p, np) != 0))
         if ((st = compile(c, lc, p, np, esc, ci)) != QE_OK)
             return st;
-    out->u.b = match(lc->toks, lc->n_toks, a[0].u.s.ptr, a[0].u.s.len, ci);
+    out->u.b = lc->simple ? match_segments(lc, a[0].u.s.ptr, a[0].u.s.len)
+                          : match(lc->toks, lc->n_toks, a[0].u.s.ptr, a[0].u.s.len, ci);
     return QE_OK;
 }
 
