@@ -3,7 +3,8 @@
  *
  * Lengths and positions count UTF-8 characters (length, substring, position, left,
  * right, lpad/rpad, reverse, overlay); octet_length counts bytes.  upper/lower/initcap
- * change ASCII letters only.  Invalid UTF-8 is not rejected: a stray byte counts as
+ * map ASCII, Latin-1 and basic Cyrillic letters (the two-byte UTF-8 ones with two-byte
+ * partners); other letters are left alone.  Invalid UTF-8 is not rejected: a stray byte counts as
  * one character.  Results longer than 1 GB fail with 54000 like PostgreSQL's.
  */
 #include "func.h"
@@ -81,23 +82,43 @@ qe_status rt_fn_octet_length(rt_fcall *c, const rt_value *a, uint32_t n_args, rt
     return QE_OK;
 }
 
+/* Case mapping of the two-byte UTF-8 letters with two-byte partners: Latin-1 (U+00C0..
+ * U+00DE <-> U+00E0..U+00FE, without the multiplication/division signs) and basic
+ * Cyrillic (U+0400..U+042F <-> U+0430..U+045F).  b points at a lead byte. */
+static void case2(unsigned char *b, bool up) {
+    unsigned cp = ((b[0] & 0x1Fu) << 6) | (b[1] & 0x3Fu);
+    if (up && ((cp >= 0xE0 && cp <= 0xFE && cp != 0xF7) || (cp >= 0x430 && cp <= 0x44F)))
+        cp -= 0x20;
+    else if (up && cp >= 0x450 && cp <= 0x45F)
+        cp -= 0x50;
+    else if (!up && ((cp >= 0xC0 && cp <= 0xDE && cp != 0xD7) || (cp >= 0x410 && cp <= 0x42F)))
+        cp += 0x20;
+    else if (!up && cp >= 0x400 && cp <= 0x40F)
+        cp += 0x50;
+    b[0] = (unsigned char)(0xC0 | (cp >> 6));
+    b[1] = (unsigned char)(0x80 | (cp & 0x3F));
+}
+
 /* mode: 'u' upper, 'l' lower, 'i' initcap. */
 static qe_status change_case(rt_fcall *c, const rt_value *a, rt_value *out, char mode) {
     uint32_t n = a[0].u.s.len;
     char *buf = rt_fcall_buf(c, n ? n : 1);
     if (buf == NULL)
         return c->err->status;
+    memcpy(buf, a[0].u.s.ptr, n);
+    unsigned char *b = (unsigned char *)buf;
     bool in_word = false;
     for (uint32_t i = 0; i < n; i++) {
-        unsigned char ch = (unsigned char)a[0].u.s.ptr[i];
+        unsigned char ch = b[i];
         bool up = mode == 'u' || (mode == 'i' && !in_word);
         if (up && ch >= 'a' && ch <= 'z')
-            ch = (unsigned char)(ch - 32);
+            b[i] = (unsigned char)(ch - 32);
         else if (!up && ch >= 'A' && ch <= 'Z')
-            ch = (unsigned char)(ch + 32);
+            b[i] = (unsigned char)(ch + 32);
+        else if ((ch == 0xC3 || ch == 0xD0 || ch == 0xD1) && i + 1 < n && (b[i + 1] & 0xC0) == 0x80)
+            case2(b + i++, up);
         in_word = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
                   (ch >= '0' && ch <= '9') || ch >= 0x80;
-        buf[i] = (char)ch;
     }
     set_str(out, buf, n);
     return QE_OK;
