@@ -292,9 +292,14 @@ static plan_node *bind_insert_values(fe_binder *b, const fe_ast *v, const insert
         p ? rt_arena_alloc(b->arena, ((size_t)n_rows * n_cols + 1) * sizeof *rows) : NULL;
     if (!rows)
         return b->failed ? NULL : fe_bind_oom(b);
+    const int32_t *tm = t->table->col_typmods;
+    if (tm && n_cols && !(p->typmods = rt_arena_calloc(b->arena, n_cols * sizeof *p->typmods)))
+        return fe_bind_oom(b);
     for (uint32_t c = 0; c < n_cols; c++) {
         p->types[c] = t->table->col_types[t->cols[c]];
         p->names[c] = t->table->col_names[t->cols[c]];
+        if (tm)
+            p->typmods[c] = tm[t->cols[c]];
     }
     for (uint32_t r = 1; r < n_rows; r++) /* PostgreSQL checks this before the targets */
         if (v->u.values.rows[r].n != v->u.values.rows[0].n)
@@ -312,7 +317,8 @@ static plan_node *bind_insert_values(fe_binder *b, const fe_ast *v, const insert
                                                      : bind_value(b, a);
             if (!e)
                 return b->failed ? NULL : fe_bind_oom(b);
-            e = fe_cast_assign(b, a, e, p->types[c], p->names[c], a->pos);
+            e = fe_cast_assign_mod(b, a, e, p->types[c], p->typmods ? p->typmods[c] : 0,
+                                   p->names[c], a->pos);
             if (!e)
                 return NULL;
             rows[(size_t)r * n_cols + c] = e;
@@ -354,7 +360,10 @@ static plan_node *insert_project(fe_binder *b, plan_node *child, const insert_ta
                 e->typmod = opt_column_typmod(child, k);
             const fe_ast *item = source_item(src, k);
             int pos = item ? item->pos : src->pos;
-            e = e ? fe_cast_assign(b, NULL, e, tab->col_types[j], tab->col_names[j], pos) : NULL;
+            e = e ? fe_cast_assign_mod(b, NULL, e, tab->col_types[j],
+                                       tab->col_typmods ? tab->col_typmods[j] : 0,
+                                       tab->col_names[j], pos)
+                  : NULL;
         }
         if (!e)
             return b->failed ? NULL : fe_bind_oom(b);

@@ -293,7 +293,9 @@ static bool bind_assignments(fe_binder *b, const fe_ast *n, const rt_table *t, p
         rt_value null = {.type = t->col_types[k], .is_null = true};
         plan_expr *e = x->kind == FE_AST_DEFAULT ? opt_expr_const(b->arena, &null, x->pos)
                                                  : fe_bind_expr(b, x);
-        if (!e || !(e = fe_cast_assign(b, x, e, t->col_types[k], t->col_names[k], x->pos)))
+        if (!e || !(e = fe_cast_assign_mod(b, x, e, t->col_types[k],
+                                           t->col_typmods ? t->col_typmods[k] : 0,
+                                           t->col_names[k], x->pos)))
             return b->failed ? false : (fe_bind_oom(b), false);
         idx[i] = k;
         vals[i] = e;

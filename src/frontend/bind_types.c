@@ -350,20 +350,19 @@ static bool convert_value(fe_binder *b, const rt_value *in, qe_type to, int32_t 
     case QE_TYPE_INTEGER:
     case QE_TYPE_BIGINT:
         return string_to_integer(b, in, to, pos, &v->u.i);
-    case QE_TYPE_HUGEINT: { /* HUGEINT constants of the binder hold 64-bit values */
-        int64_t x = 0;
-        bool ok = string_to_integer(b, in, to, pos, &x);
-        v->u.h = x;
-        return ok;
-    }
     case QE_TYPE_REAL:
     case QE_TYPE_DOUBLE: return string_to_double(b, in, pos, &v->u.d);
     case QE_TYPE_BOOLEAN: return string_to_bool(b, in, pos, &v->u.b);
+    case QE_TYPE_HUGEINT: /* the runtime's exact 128-bit parsers (same errors) */
     case QE_TYPE_DECIMAL: {
-        int64_t x = 0;
-        bool ok = fe_string_to_decimal(b, in, typmod, pos, &x);
-        v->u.h = x; /* rt_value: DECIMAL values are 128-bit */
-        return ok;
+        rt_error e;
+        rt_error_clear(&e);
+        if (rt_value_cast_mod(in, 0, to, typmod, v, b->arena, &e, pos) == QE_OK)
+            return true;
+        if (!b->failed)
+            rt_error_copy(b->err, &e);
+        b->failed = true;
+        return false;
     }
     case QE_TYPE_DATE: return fe_string_to_date(b, in, pos, &v->u.i);
     case QE_TYPE_TIMESTAMP: return fe_string_to_timestamp(b, in, pos, &v->u.i);
@@ -669,17 +668,36 @@ plan_expr *fe_cast_explicit(fe_binder *b, plan_expr *e, qe_type to, int pos) {
 
 plan_expr *fe_cast_assign(fe_binder *b, const fe_ast *ast, plan_expr *e, qe_type to,
                           const char *col_name, int pos) {
-    if (!e || e->type == to)
+    return fe_cast_assign_mod(b, ast, e, to, 0, col_name, pos);
+}
+
+plan_expr *fe_cast_assign_mod(fe_binder *b, const fe_ast *ast, plan_expr *e, qe_type to,
+                              int32_t typmod, const char *col_name, int pos) {
+    if (!e)
+        return e;
+    if (e->type == to && to == QE_TYPE_DECIMAL && typmod != 0)
+        return same_type(e, to, typmod) ? e : fe_cast_implicit_mod(b, e, to, typmod);
+    if (e->type == to && to == QE_TYPE_VARCHAR && typmod != 0 && e->typmod != typmod) {
+        if (fe_is_string_literal(ast, e) || e->kind == PLAN_EXPR_CONST)
+            return fe_convert_literal_mod(b, e, to, typmod, 0, pos);
+        return make_cast(b, e, to, typmod, pos); /* lengths and padding at run time */
+    }
+    if (e->type == to)
         return e;
     if (e->type == QE_TYPE_NULL)
-        return e->kind == PLAN_EXPR_PARAM ? fe_cast_implicit(b, e, to)
-                                          : typed_null(b, to, 0, e->position);
+        return e->kind == PLAN_EXPR_PARAM ? fe_cast_implicit_mod(b, e, to, typmod)
+                                          : typed_null(b, to, typmod, e->position);
     if (fe_is_string_literal(ast, e))
-        return fe_convert_literal(b, e, to, pos);
+        return fe_convert_literal_mod(b, e, to, typmod, 0, pos);
     if ((numeric_chain(e->type) && numeric_chain(to)) || to == QE_TYPE_VARCHAR ||
         fe_implicit_castable(e->type, to) ||
-        (e->type == QE_TYPE_TIMESTAMP && to == QE_TYPE_DATE))
-        return fe_cast_implicit(b, e, to);
+        (e->type == QE_TYPE_TIMESTAMP && to == QE_TYPE_DATE)) {
+        if (typmod == 0 || (to != QE_TYPE_DECIMAL && to != QE_TYPE_VARCHAR))
+            return fe_cast_implicit(b, e, to);
+        if (to == QE_TYPE_DECIMAL)
+            return fe_cast_implicit_mod(b, e, to, typmod);
+        return make_cast(b, e, to, typmod, pos);
+    }
     return fe_bind_error_hint(b, QE_BIND, "42804", pos,
                               "You will need to rewrite or cast the expression.",
                               "column \"%s\" is of type %s but expression is of type %s", col_name,

@@ -802,6 +802,10 @@ bool fe_is_string_literal(const fe_ast *ast, const plan_expr *e);
 plan_expr *fe_convert_literal(fe_binder *b, const plan_expr *lit, qe_type to, int pos);
 /* Assignment cast for INSERT: `column "a" is of type integer but expression is of
  * type boolean` (42804) if not allowed. */
+/* fe_cast_assign to (to, typmod): DECIMAL(p, s) rescales, VARCHAR(n)/CHAR(n) check
+ * lengths and pad at run time. */
+plan_expr *fe_cast_assign_mod(fe_binder *b, const fe_ast *ast, plan_expr *e, qe_type to,
+                              int32_t typmod, const char *col_name, int pos);
 plan_expr *fe_cast_assign(fe_binder *b, const fe_ast *ast, plan_expr *e, qe_type to,
                           const char *col_name, int pos);
 /* Turns an untyped NULL into an INTEGER NULL (anything else is returned as is). */

@@ -97,6 +97,7 @@ static bool print_typed_const(rt_strbuf *sb, const plan_expr *e) {
     if (v->is_null)
         return false;
     switch (e->type) {
+    case QE_TYPE_HUGEINT:
     case QE_TYPE_DECIMAL: {
         char buf[64];
         int n = rt_value_format_mod(v, e->typmod, buf, sizeof buf);

@@ -712,7 +712,7 @@ static bool put_agg(const agg_exec *e, plan_agg_phase phase, const rt_agg_state 
     if (s->n == 0)
         return rt_vector_set_null(v, arena, r, b->capacity);
     if (e->fn == PLAN_AGG_AVG && e->kind == AGG_K_I128) /* exact DECIMAL sum */
-        put_num(v, r, true, 0, rt_decimal_to_double(s->v.h, e->scale) / (double)s->n);
+        put_num(v, r, true, 0, (double)s->v.h / ((double)rt_pow10(e->scale) * (double)s->n));
     else if (e->fn == PLAN_AGG_AVG)
         put_num(v, r, true, 0, (e->kind == AGG_K_F64 ? s->v.d : (double)s->v.i) / (double)s->n);
     else

@@ -234,6 +234,12 @@ bool rt_batch_append(rt_batch *dst, rt_arena *arena, const rt_batch *src);
 int rt_value_format(const rt_value *val, char *buf, size_t cap);
 int rt_value_format_mod(const rt_value *val, int32_t typmod, char *buf, size_t cap);
 
+/* Converts a value to (to, to_typmod) with the interpreter's exact semantics (typmods:
+ * plan.h PLAN_TYPMOD_*; in_typmod gives a DECIMAL input's scale): rounding, 22003,
+ * 22P02, 22007, 22008, 22001 errors as at run time.  Strings go to arena. */
+qe_status rt_value_cast_mod(const rt_value *in, int32_t in_typmod, qe_type to, int32_t to_typmod,
+                            rt_value *out, rt_arena *arena, rt_error *err, int position);
+
 /* Evaluates an expression without column references (constant folding, VALUES) with
  * the interpreter's exact semantics: errors (22003, 22012, 22P02, ...) as at run time.
  * Strings of the result are allocated in arena. */

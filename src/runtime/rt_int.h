@@ -113,9 +113,7 @@ qe_status rt_cast_basic(const rt_value *in, qe_type to, rt_value *out, rt_arena 
                         rt_error *err, int position);
 /* Pairs cast_wide.c converts (HUGEINT, DECIMAL, DATE, TIMESTAMP, INTERVAL). */
 bool rt_cast_wide_supported(qe_type from, qe_type to);
-/* Casts with type modifiers (DECIMAL scales, VARCHAR(n)/CHAR(n) lengths). */
-qe_status rt_value_cast_mod(const rt_value *in, int32_t in_typmod, qe_type to, int32_t to_typmod,
-                            rt_value *out, rt_arena *arena, rt_error *err, int position);
+/* Casts with type modifiers: rt_value_cast_mod (rt.h) for vectors. */
 qe_status rt_cast_vector_mod(const rt_vector *in, int32_t in_typmod, rt_vector *out,
                              int32_t out_typmod, const uint32_t *sel, uint32_t n, rt_arena *arena,
                              rt_error *err, int position);

@@ -50,6 +50,24 @@ static void format_double(double d, char *out, size_t cap) {
     }
 }
 
+/* Shortest text of a REAL that reads back to the same float. */
+static void format_real(float f, char *out, size_t cap) {
+    if (isnan(f) || isinf(f)) {
+        format_double(f, out, cap);
+        return;
+    }
+    for (int prec = 6; prec <= 9; prec++) {
+        snprintf(out, cap, "%.*g", prec, (double)f);
+        if (prec == 9 || strtof(out, NULL) == f)
+            break;
+    }
+    if (strspn(out, "-0123456789") == strlen(out)) {
+        size_t n = strlen(out);
+        if (n + 2 < cap)
+            memcpy(out + n, ".0", 3);
+    }
+}
+
 /* Civil date (y, m, d) of a day number counted from 1970-01-01. */
 static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d) {
     z += 719468;
@@ -111,27 +129,31 @@ void rt_format_i128(rt_i128 v, int scale, char *out) {
     *p = '\0';
 }
 
-/* PostgreSQL's interval output: "1 year 2 mons 3 days 04:05:06.5", "00:00:00". */
+/* PostgreSQL's interval output (IntervalStyle postgres): "1 year 2 mons 3 days
+ * 04:05:06.5", "-1 days +02:00:00", "00:00:00"; a part after a negative one shows
+ * its sign. */
 static void format_interval(const rt_value *val, char *out, size_t cap) {
     int32_t months = val->u.iv.months, days = val->u.iv.days;
     int64_t us = val->u.iv.micros;
-    int32_t years = months / 12, mons = months % 12;
+    int32_t parts[3] = {months / 12, months % 12, days};
+    static const char *const units[3] = {"year", "mon", "day"};
     size_t n = 0;
+    bool before = false; /* a negative part was printed */
     out[0] = '\0';
-#define PART(x, one, many)                                                                         \
-    if (x != 0)                                                                                    \
-        n += (size_t)snprintf(out + n, cap - n, "%s%d %s", n ? " " : "", (int)(x),                 \
-                              (x) == 1 || (x) == -1 ? one : many);
-    PART(years, "year", "years")
-    PART(mons, "mon", "mons")
-    PART(days, "day", "days")
-#undef PART
+    for (int k = 0; k < 3; k++) {
+        int32_t x = parts[k];
+        if (x == 0)
+            continue;
+        n += (size_t)snprintf(out + n, cap - n, "%s%s%d %s%s", n ? " " : "",
+                              before && x > 0 ? "+" : "", (int)x, units[k], x == 1 ? "" : "s");
+        before |= x < 0;
+    }
     if (us != 0 || n == 0) {
         uint64_t mag = us < 0 ? 0 - (uint64_t)us : (uint64_t)us;
         uint64_t secs = mag / 1000000, frac = mag % 1000000;
         n += (size_t)snprintf(out + n, cap - n, "%s%s%02" PRIu64 ":%02u:%02u", n ? " " : "",
-                              us < 0 ? "-" : "", secs / 3600, (unsigned)(secs / 60 % 60),
-                              (unsigned)(secs % 60));
+                              us < 0 ? "-" : before ? "+" : "", secs / 3600,
+                              (unsigned)(secs / 60 % 60), (unsigned)(secs % 60));
         if (frac != 0 && n < cap) {
             n += (size_t)snprintf(out + n, cap - n, ".%06u", (unsigned)frac);
             while (n > 0 && out[n - 1] == '0')
@@ -156,7 +178,7 @@ int rt_value_format_mod(const rt_value *val, int32_t typmod, char *buf, size_t c
     case QE_TYPE_SMALLINT:
     case QE_TYPE_INTEGER:
     case QE_TYPE_BIGINT: snprintf(tmp, sizeof tmp, "%" PRId64, val->u.i); break;
-    case QE_TYPE_REAL:
+    case QE_TYPE_REAL: format_real((float)val->u.d, tmp, sizeof tmp); break;
     case QE_TYPE_DOUBLE: format_double(val->u.d, tmp, sizeof tmp); break;
     case QE_TYPE_DATE: format_date(val->u.i, tmp, sizeof tmp); break;
     case QE_TYPE_TIMESTAMP: format_timestamp(val->u.i, tmp, sizeof tmp); break;
