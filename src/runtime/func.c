@@ -119,6 +119,17 @@ int rt_value_compare(const rt_value *a, const rt_value *b) {
     }
 }
 
+int rt_fcall_compare(const rt_fcall *c, const rt_value *a, const rt_value *b) {
+    if (!c->char_cmp || a->type != QE_TYPE_VARCHAR || b->type != QE_TYPE_VARCHAR)
+        return rt_value_compare(a, b);
+    rt_value x = *a, y = *b;
+    while (x.u.s.len > 0 && x.u.s.ptr[x.u.s.len - 1] == ' ')
+        x.u.s.len--;
+    while (y.u.s.len > 0 && y.u.s.ptr[y.u.s.len - 1] == ' ')
+        y.u.s.len--;
+    return rt_value_compare(&x, &y);
+}
+
 /* ---- children ------------------------------------------------------------------------- */
 
 uint32_t rt_func_n_children(const plan_expr *e) {
@@ -307,6 +318,10 @@ qe_status rt_func_prepare(rt_arena *arena, const plan_expr *e, rt_expr *const *k
     fs->arena = arena;
     if (e->kind == PLAN_EXPR_FUNC) {
         fs->char_args = char_args(e);
+        fs->call.char_cmp = PLAN_TYPMOD_IS_CHAR(e->typmod) && e->type == QE_TYPE_VARCHAR;
+        for (uint32_t i = 0; i < n; i++)
+            fs->call.char_cmp |= e->u.func.args[i]->type == QE_TYPE_VARCHAR &&
+                                 PLAN_TYPMOD_IS_CHAR(e->u.func.args[i]->typmod);
         fs->impl = impls[e->u.func.fn];
         fs->call.e = e;
         fs->call.arena = arena;
@@ -481,9 +496,8 @@ qe_status rt_func_eval(rt_func_state *fs, rt_eval_ctx *ctx, const rt_batch *in, 
 /* ---- conditional kernels -------------------------------------------------------------- */
 
 qe_status rt_fn_nullif(rt_fcall *c, const rt_value *args, uint32_t n_args, rt_value *out) {
-    (void)c;
     (void)n_args;
-    if (!args[0].is_null && !args[1].is_null && rt_value_compare(&args[0], &args[1]) == 0) {
+    if (!args[0].is_null && !args[1].is_null && rt_fcall_compare(c, &args[0], &args[1]) == 0) {
         out->is_null = true;
         return QE_OK;
     }
@@ -492,10 +506,11 @@ qe_status rt_fn_nullif(rt_fcall *c, const rt_value *args, uint32_t n_args, rt_va
 }
 
 /* GREATEST/LEAST: NULL arguments are ignored; NULL only if all are NULL. */
-static void extreme(const rt_value *args, uint32_t n_args, int want, rt_value *out) {
+static void extreme(const rt_fcall *c, const rt_value *args, uint32_t n_args, int want,
+                    rt_value *out) {
     const rt_value *best = NULL;
     for (uint32_t i = 0; i < n_args; i++)
-        if (!args[i].is_null && (best == NULL || rt_value_compare(&args[i], best) * want > 0))
+        if (!args[i].is_null && (best == NULL || rt_fcall_compare(c, &args[i], best) * want > 0))
             best = &args[i];
     if (best == NULL)
         out->is_null = true;
@@ -504,35 +519,31 @@ static void extreme(const rt_value *args, uint32_t n_args, int want, rt_value *o
 }
 
 qe_status rt_fn_greatest(rt_fcall *c, const rt_value *args, uint32_t n_args, rt_value *out) {
-    (void)c;
-    extreme(args, n_args, 1, out);
+    extreme(c, args, n_args, 1, out);
     return QE_OK;
 }
 
 qe_status rt_fn_least(rt_fcall *c, const rt_value *args, uint32_t n_args, rt_value *out) {
-    (void)c;
-    extreme(args, n_args, -1, out);
+    extreme(c, args, n_args, -1, out);
     return QE_OK;
 }
 
-static bool distinct(const rt_value *a, const rt_value *b) {
+static bool distinct(const rt_fcall *c, const rt_value *a, const rt_value *b) {
     if (a->is_null || b->is_null)
         return a->is_null != b->is_null;
-    return rt_value_compare(a, b) != 0;
+    return rt_fcall_compare(c, a, b) != 0;
 }
 
 qe_status rt_fn_is_distinct_from(rt_fcall *c, const rt_value *args, uint32_t n_args,
                                  rt_value *out) {
-    (void)c;
     (void)n_args;
-    out->u.b = distinct(&args[0], &args[1]);
+    out->u.b = distinct(c, &args[0], &args[1]);
     return QE_OK;
 }
 
 qe_status rt_fn_is_not_distinct_from(rt_fcall *c, const rt_value *args, uint32_t n_args,
                                      rt_value *out) {
-    (void)c;
     (void)n_args;
-    out->u.b = !distinct(&args[0], &args[1]);
+    out->u.b = !distinct(c, &args[0], &args[1]);
     return QE_OK;
 }

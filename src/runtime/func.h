@@ -28,6 +28,7 @@ typedef struct rt_fcall {
     uint32_t buf_cap;   /* bytes at buf */
     void *cache;        /* kernel-owned per-node cache (compiled pattern, regex) */
     uint64_t rng;       /* random(): xorshift state, 0 until first use */
+    bool char_cmp;      /* comparisons ignore trailing blanks (CHAR(n) arguments) */
 } rt_fcall;
 
 /* A kernel: computes *out (out->type preset to the result type, is_null false) from
@@ -156,6 +157,8 @@ static inline uint32_t rt_utf8_len(unsigned char b) {
 uint32_t rt_utf8_count(const char *s, uint32_t n);
 /* Three-way comparison of two non-NULL values of one type (strings bytewise). */
 int rt_value_compare(const rt_value *a, const rt_value *b);
+/* The same for a kernel's arguments: CHAR(n) strings compare without trailing blanks. */
+int rt_fcall_compare(const rt_fcall *c, const rt_value *a, const rt_value *b);
 
 /* ---- the node interface (expr.c) ------------------------------------------------------- */
 
