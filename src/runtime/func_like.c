@@ -320,6 +320,7 @@ qe_status rt_fn_regexp_replace(rt_fcall *c, const rt_value *a, uint32_t n_args, 
         return c->err->status;
     }
     regmatch_t m[10];
+    size_t prev_end = SIZE_MAX; /* end of the last non-empty match */
     while (at <= n) {
         int eflags = at > 0 ? REG_NOTBOL : 0;
         if (regexec(&re, c->buf + at, 10, m, eflags) != 0)
@@ -329,12 +330,22 @@ qe_status rt_fn_regexp_replace(rt_fcall *c, const rt_value *a, uint32_t n_args, 
                 m[g].rm_so += (regoff_t)at;
                 m[g].rm_eo += (regoff_t)at;
             }
+        if (m[0].rm_so == m[0].rm_eo && (size_t)m[0].rm_so == prev_end) {
+            /* no empty match right after a match (PostgreSQL, RE2): move on */
+            if (at < n && !emit(c, base, &len, c->buf + at, 1)) {
+                regfree(&re);
+                return c->err->status;
+            }
+            at++;
+            continue;
+        }
         if (!emit(c, base, &len, c->buf + at, (size_t)m[0].rm_so - at) ||
             !emit_replacement(c, base, &len, &a[2], 0, m)) {
             regfree(&re);
             return c->err->status;
         }
         at = (size_t)m[0].rm_eo;
+        prev_end = m[0].rm_eo > m[0].rm_so ? at : SIZE_MAX;
         if (m[0].rm_eo == m[0].rm_so) { /* empty match: copy one byte and move on */
             if (at < n && !emit(c, base, &len, c->buf + at, 1)) {
                 regfree(&re);
