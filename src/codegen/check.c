@@ -242,8 +242,10 @@ static qe_status check_column_ref(chk *c, const plan_expr *e, uint32_t n) {
 
 static qe_status check_agg(chk *c, const plan_op *sink, const plan_agg *a, const qe_type *types,
                            uint32_t n) {
-    if ((unsigned)a->fn > PLAN_AGG_AVG)
+    if ((unsigned)a->fn > PLAN_AGG_LAST)
         return malformed(c, "unknown aggregate function");
+    if ((unsigned)a->fn > PLAN_AGG_AVG)
+        return unsupported(c, "aggregate %s is not supported by codegen yet", plan_agg_name(a->fn));
     if (a->distinct)
         return unsupported(c, "DISTINCT aggregates are not supported by codegen yet");
     bool counts = a->fn == PLAN_AGG_COUNT || a->fn == PLAN_AGG_COUNT_STAR;

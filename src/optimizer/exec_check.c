@@ -63,12 +63,14 @@ static bool check_expr(const plan_expr *e, void *ctx) {
 }
 
 /* Aggregates: the runtime runs count/sum/min/max/avg (sum/avg over numbers, min/max
- * over every type), without DISTINCT or FILTER. */
+ * over every type), bool_and/bool_or and any_value, without DISTINCT or FILTER. */
 static bool check_aggs(exec_check *c, const plan_node *n) {
     for (uint32_t i = 0; i < n->u.aggregate.n_aggs; i++) {
         const plan_agg *a = &n->u.aggregate.aggs[i];
         int pos = a->arg ? a->arg->position : -1;
-        if ((unsigned)a->fn > PLAN_AGG_AVG)
+        bool runs = (unsigned)a->fn <= PLAN_AGG_AVG || a->fn == PLAN_AGG_BOOL_AND ||
+                    a->fn == PLAN_AGG_BOOL_OR || a->fn == PLAN_AGG_ANY_VALUE;
+        if (!runs)
             return refuse(c, pos, "aggregate function ", plan_agg_name(a->fn));
         if (a->distinct)
             return refuse(c, pos, "DISTINCT aggregates", "");

@@ -228,6 +228,17 @@ static bool set_str_state(rt_agg_state *s, const char *p, uint32_t len, rt_arena
 DEF_MINMAX_STR(min_str, <)
 DEF_MINMAX_STR(max_str, >)
 
+/* BOOL_AND / BOOL_OR over BOOLEAN (v.i is 0/1). */
+#define DEF_BOOL(NAME, OP)                                                                         \
+    static bool NAME(AGG_ARGS) {                                                                   \
+        const uint8_t *x = v->values;                                                              \
+        (void)arena;                                                                               \
+        FOR_VALID(s->v.i = s->n == 0 ? (x[r] != 0) : (s->v.i OP(x[r] != 0)); s->n++);             \
+        return false;                                                                              \
+    }
+DEF_BOOL(bool_and, &)
+DEF_BOOL(bool_or, |)
+
 /* Index of a type in the loop tables: bool, i16, i32, i64, f32, f64; -1 otherwise. */
 static int num_slot(qe_type t) {
     switch (t) {
@@ -280,12 +291,21 @@ static int merge_state(const agg_exec *e, rt_agg_state *dst, const rt_agg_state 
         dst->n += src->n;
         return bad;
     }
+    case PLAN_AGG_BOOL_AND:
+    case PLAN_AGG_BOOL_OR:
+        if (src->n > 0)
+            dst->v.i = dst->n == 0                    ? src->v.i
+                       : e->fn == PLAN_AGG_BOOL_AND ? (dst->v.i & src->v.i)
+                                                    : (dst->v.i | src->v.i);
+        dst->n += src->n;
+        return 0;
+    case PLAN_AGG_ANY_VALUE: /* the smallest value: see update_of */
     case PLAN_AGG_MIN:
     case PLAN_AGG_MAX: {
         if (src->n == 0)
             return 0;
         int c = dst->n == 0 ? 0 : cmp_states(e->kind, src, dst);
-        bool take = dst->n == 0 || (e->fn == PLAN_AGG_MIN ? c < 0 : c > 0);
+        bool take = dst->n == 0 || (e->fn == PLAN_AGG_MAX ? c > 0 : c < 0);
         dst->n += src->n;
         if (!take)
             return 0;
@@ -361,8 +381,13 @@ static agg_kind kind_of(plan_agg_fn fn, qe_type t, bool final) {
     }
 }
 
-/* The update loop of a SINGLE/PARTIAL aggregate over input type t, or NULL. */
+/* The update loop of a SINGLE/PARTIAL aggregate over input type t, or NULL.
+ * ANY_VALUE keeps the smallest value, so results never depend on the thread count. */
 static agg_update_fn update_of(plan_agg_fn fn, qe_type t) {
+    if (fn == PLAN_AGG_BOOL_AND || fn == PLAN_AGG_BOOL_OR)
+        return t != QE_TYPE_BOOLEAN ? NULL : fn == PLAN_AGG_BOOL_AND ? bool_and : bool_or;
+    if (fn == PLAN_AGG_ANY_VALUE)
+        fn = PLAN_AGG_MIN;
     int slot = num_slot(t);
     bool min = fn == PLAN_AGG_MIN;
     switch (t) {

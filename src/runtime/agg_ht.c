@@ -22,7 +22,7 @@
 #define HT_FIRST_SLOTS 256
 
 typedef union key_slot {
-    int64_t i; /* integers, BOOLEAN, DATE, TIMESTAMP; normalized double bits */
+    int64_t i;           /* integers, BOOLEAN, DATE, TIMESTAMP; normalized double bits */
     unsigned char w[16]; /* HUGEINT, DECIMAL, INTERVAL: the value's 16 bytes */
     struct {
         const char *ptr; /* VARCHAR bytes, in the table's arena */

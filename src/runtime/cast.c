@@ -263,7 +263,6 @@ qe_status rt_cast_basic(const rt_value *in, qe_type to, rt_value *out, rt_arena 
 
 /* ---- vector casts ---------------------------------------------------------------------- */
 
-
 #define CAST_ARGS                                                                                  \
     const rt_vector *in, rt_vector *out, const uint32_t *sel, uint32_t n, rt_error *err,           \
         int position
@@ -334,7 +333,7 @@ DEF_F2I(f64_i64, double, int64_t, -9223372036854775808.0, 9223372036854775808.0)
 
 /* The typed loop for a pair of types, or NULL. */
 static cast_fn fast_cast(qe_type from, qe_type to) {
-#define PAIR(f, t) ((unsigned)(f)*QE_TYPE_COUNT + (unsigned)(t))
+#define PAIR(f, t) ((unsigned)(f) * QE_TYPE_COUNT + (unsigned)(t))
     switch (PAIR(from, to)) {
     case PAIR(QE_TYPE_SMALLINT, QE_TYPE_INTEGER): return i16_i32;
     case PAIR(QE_TYPE_SMALLINT, QE_TYPE_BIGINT): return i16_i64;

@@ -31,7 +31,9 @@
 
 static bool is_time(qe_type t) { return t == QE_TYPE_DATE || t == QE_TYPE_TIMESTAMP; }
 static bool is_int(qe_type t) { return rt_type_is_integer(t) || t == QE_TYPE_BOOLEAN; }
-static bool is_exact(qe_type t) { return is_int(t) || t == QE_TYPE_HUGEINT || t == QE_TYPE_DECIMAL; }
+static bool is_exact(qe_type t) {
+    return is_int(t) || t == QE_TYPE_HUGEINT || t == QE_TYPE_DECIMAL;
+}
 static bool is_float(qe_type t) { return t == QE_TYPE_REAL || t == QE_TYPE_DOUBLE; }
 
 bool rt_cast_wide_supported(qe_type from, qe_type to) {
@@ -140,7 +142,7 @@ static int parse_exact(const char *s, uint32_t len, int scale, rt_i128 *out) {
     if (dropped_int > 0)
         return 2;
     /* value = 0.digits * 10^(point + exp); we want round(value * 10^scale) */
-    long int_digits = point + exp; /* digits before the point after the exponent */
+    long int_digits = point + exp;  /* digits before the point after the exponent */
     long keep = int_digits + scale; /* digits of the result */
     if (keep > 39)
         return 2;
@@ -171,8 +173,8 @@ static qe_status to_decimal(const rt_value *in, int32_t in_typmod, int32_t typmo
     } else if (is_float(in->type)) {
         double d = in->u.d;
         if (isnan(d) || isinf(d))
-            return rt_error_set(err, QE_DATA, "22003", pos,
-                                "cannot convert %s to numeric", isnan(d) ? "NaN" : "infinity");
+            return rt_error_set(err, QE_DATA, "22003", pos, "cannot convert %s to numeric",
+                                isnan(d) ? "NaN" : "infinity");
         long double x = roundl((long double)d * (long double)rt_pow10(s));
         if (fabsl(x) >= 1e38L)
             return numeric_overflow(err, typmod, pos);
@@ -296,7 +298,8 @@ static int parse_datetime(const char *s, uint32_t len, int64_t *days, int64_t *u
     if (neg)
         y = -y;
     static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (m < 1 || m > 12 || d < 1 || hh > 24 || mi > 59 || ss > 60 || (hh == 24 && (mi || ss || frac)))
+    if (m < 1 || m > 12 || d < 1 || hh > 24 || mi > 59 || ss > 60 ||
+        (hh == 24 && (mi || ss || frac)))
         return 2;
     bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
     if (d > mdays[m - 1] + (m == 2 && leap) || y > 294276 || y < -4713)
@@ -330,20 +333,48 @@ static bool interval_unit(const char *w, uint32_t n, int *field, int64_t *mult) 
         int field;
         int64_t mult;
     } units[] = {
-        {"millennium", 0, 12000}, {"millennia", 0, 12000}, {"century", 0, 1200},
-        {"centuries", 0, 1200},   {"decade", 0, 120},      {"decades", 0, 120},
-        {"year", 0, 12},          {"years", 0, 12},        {"y", 0, 12},
-        {"yr", 0, 12},            {"yrs", 0, 12},          {"month", 0, 1},
-        {"months", 0, 1},         {"mon", 0, 1},           {"mons", 0, 1},
-        {"week", 1, 7},           {"weeks", 1, 7},         {"w", 1, 7},
-        {"day", 1, 1},            {"days", 1, 1},          {"d", 1, 1},
-        {"hour", 2, 3600000000LL}, {"hours", 2, 3600000000LL}, {"h", 2, 3600000000LL},
-        {"hr", 2, 3600000000LL},  {"hrs", 2, 3600000000LL}, {"minute", 2, 60000000},
-        {"minutes", 2, 60000000}, {"min", 2, 60000000},    {"mins", 2, 60000000},
-        {"m", 2, 60000000},       {"second", 2, 1000000},  {"seconds", 2, 1000000},
-        {"sec", 2, 1000000},      {"secs", 2, 1000000},    {"s", 2, 1000000},
-        {"millisecond", 2, 1000}, {"milliseconds", 2, 1000}, {"ms", 2, 1000},
-        {"microsecond", 2, 1},    {"microseconds", 2, 1},  {"us", 2, 1},
+        {"millennium", 0, 12000},
+        {"millennia", 0, 12000},
+        {"century", 0, 1200},
+        {"centuries", 0, 1200},
+        {"decade", 0, 120},
+        {"decades", 0, 120},
+        {"year", 0, 12},
+        {"years", 0, 12},
+        {"y", 0, 12},
+        {"yr", 0, 12},
+        {"yrs", 0, 12},
+        {"month", 0, 1},
+        {"months", 0, 1},
+        {"mon", 0, 1},
+        {"mons", 0, 1},
+        {"week", 1, 7},
+        {"weeks", 1, 7},
+        {"w", 1, 7},
+        {"day", 1, 1},
+        {"days", 1, 1},
+        {"d", 1, 1},
+        {"hour", 2, 3600000000LL},
+        {"hours", 2, 3600000000LL},
+        {"h", 2, 3600000000LL},
+        {"hr", 2, 3600000000LL},
+        {"hrs", 2, 3600000000LL},
+        {"minute", 2, 60000000},
+        {"minutes", 2, 60000000},
+        {"min", 2, 60000000},
+        {"mins", 2, 60000000},
+        {"m", 2, 60000000},
+        {"second", 2, 1000000},
+        {"seconds", 2, 1000000},
+        {"sec", 2, 1000000},
+        {"secs", 2, 1000000},
+        {"s", 2, 1000000},
+        {"millisecond", 2, 1000},
+        {"milliseconds", 2, 1000},
+        {"ms", 2, 1000},
+        {"microsecond", 2, 1},
+        {"microseconds", 2, 1},
+        {"us", 2, 1},
     };
     for (size_t k = 0; k < sizeof units / sizeof units[0]; k++)
         if (strlen(units[k].name) == n && strncasecmp(units[k].name, w, n) == 0) {
@@ -450,7 +481,8 @@ static qe_status text_to_interval(const rt_value *in, rt_value *out, rt_error *e
         char num[64];
         uint32_t k = 0;
         while (i < len && k < sizeof num - 1 &&
-               (isdigit((unsigned char)s[i]) || s[i] == '.' || ((s[i] == '-' || s[i] == '+') && i == start)))
+               (isdigit((unsigned char)s[i]) || s[i] == '.' ||
+                ((s[i] == '-' || s[i] == '+') && i == start)))
             num[k++] = s[i++];
         num[k] = '\0';
         char *end;
@@ -467,8 +499,9 @@ static qe_status text_to_interval(const rt_value *in, rt_value *out, rt_error *e
         if (i > ws && !interval_unit(s + ws, i - ws, &field, &mult))
             return bad_syntax(err, "22007", "interval", in, pos);
         if (!interval_add(&iv, amount, field, mult))
-            return rt_error_set(err, QE_DATA, "22015", pos, "interval field value out of range: \"%.*s\"",
-                                SHOWN(in->u.s.len), in->u.s.ptr);
+            return rt_error_set(err, QE_DATA, "22015", pos,
+                                "interval field value out of range: \"%.*s\"", SHOWN(in->u.s.len),
+                                in->u.s.ptr);
         any = true;
     }
     if (!any)
@@ -518,8 +551,7 @@ static qe_status apply_length(rt_value *out, int32_t typmod, rt_arena *arena, rt
         uint32_t keep = utf8_prefix(s, len, n);
         for (uint32_t i = keep; i < len; i++)
             if (s[i] != ' ')
-                return rt_error_set(err, QE_DATA, "22001", pos,
-                                    "value too long for type %s(%u)",
+                return rt_error_set(err, QE_DATA, "22001", pos, "value too long for type %s(%u)",
                                     is_char ? "character" : "character varying", n);
         out->u.s.len = keep;
         return QE_OK;

@@ -52,8 +52,8 @@ static void hash_values(const rt_vector *v, const uint32_t *sel, uint32_t n, uin
     case QE_TYPE_DECIMAL:
     case QE_TYPE_INTERVAL: /* 16 bytes, bitwise */
         for (uint32_t k = 0; k < n; k++)
-            hashes[k] = XXH64((const char *)v->values + (size_t)(sel ? sel[k] : k) * 16, 16,
-                              hashes[k]);
+            hashes[k] =
+                XXH64((const char *)v->values + (size_t)(sel ? sel[k] : k) * 16, 16, hashes[k]);
         break;
     case QE_TYPE_REAL:
     case QE_TYPE_DOUBLE:

@@ -110,7 +110,9 @@ static bool i128_neg(PRIM1_ARGS) {
     });
     return bad;
 }
-static int i128_neg_check(CHECK1_ARGS) { return ld128(va, i) == I128_MIN ? RT_JIT_ERR_OVERFLOW : 0; }
+static int i128_neg_check(CHECK1_ARGS) {
+    return ld128(va, i) == I128_MIN ? RT_JIT_ERR_OVERFLOW : 0;
+}
 
 /* ---- intervals ------------------------------------------------------------------------- */
 

@@ -20,7 +20,7 @@ static inline size_t rt_bitmap_bytes(uint32_t n_bits) { return ((size_t)n_bits +
 static inline bool rt_bit_get(const uint8_t *bm, uint32_t i) { return (bm[i >> 3] >> (i & 7)) & 1; }
 static inline void rt_bit_set(uint8_t *bm, uint32_t i) { bm[i >> 3] |= (uint8_t)(1u << (i & 7)); }
 static inline void rt_bit_clear(uint8_t *bm, uint32_t i) {
-    bm[i >> 3] &= (uint8_t) ~(1u << (i & 7));
+    bm[i >> 3] &= (uint8_t)~(1u << (i & 7));
 }
 static inline void rt_bit_put(uint8_t *bm, uint32_t i, bool valid) {
     if (valid)
@@ -30,7 +30,6 @@ static inline void rt_bit_put(uint8_t *bm, uint32_t i, bool valid) {
 }
 
 /* ---- types, vectors -------------------------------------------------------------------- */
-
 
 /* Appends rows of src to dst (same types, dst has room): row indices rows[first..first+n)
  * or, when rows is NULL, the range first..first+n.  Strings are copied into dst's heap.

@@ -152,8 +152,10 @@ static void format_interval(const rt_value *val, char *out, size_t cap) {
         uint64_t mag = us < 0 ? 0 - (uint64_t)us : (uint64_t)us;
         uint64_t secs = mag / 1000000, frac = mag % 1000000;
         n += (size_t)snprintf(out + n, cap - n, "%s%s%02" PRIu64 ":%02u:%02u", n ? " " : "",
-                              us < 0 ? "-" : before ? "+" : "", secs / 3600,
-                              (unsigned)(secs / 60 % 60), (unsigned)(secs % 60));
+                              us < 0   ? "-"
+                              : before ? "+"
+                                       : "",
+                              secs / 3600, (unsigned)(secs / 60 % 60), (unsigned)(secs % 60));
         if (frac != 0 && n < cap) {
             n += (size_t)snprintf(out + n, cap - n, ".%06u", (unsigned)frac);
             while (n > 0 && out[n - 1] == '0')

@@ -83,16 +83,16 @@ static void test_text_to_dates(void **state) {
     assert_string_equal(cast_text("2000/01/01", QE_TYPE_DATE, 0, buf, sizeof buf), "22007");
     assert_string_equal(cast_text("", QE_TYPE_DATE, 0, buf, sizeof buf), "22007");
     assert_string_equal(cast_text("0001-01-01", QE_TYPE_DATE, 0, buf, sizeof buf), "0001-01-01");
-    assert_string_equal(cast_text("9999-12-31 23:59:59.999999", QE_TYPE_TIMESTAMP, 0, buf,
-                                  sizeof buf),
-                        "9999-12-31 23:59:59.999999");
+    assert_string_equal(
+        cast_text("9999-12-31 23:59:59.999999", QE_TYPE_TIMESTAMP, 0, buf, sizeof buf),
+        "9999-12-31 23:59:59.999999");
     assert_string_equal(cast_text("1969-12-31 23:59:59.5", QE_TYPE_TIMESTAMP, 0, buf, sizeof buf),
                         "1969-12-31 23:59:59.5");
     assert_string_equal(cast_text("2000-01-01 25:00", QE_TYPE_TIMESTAMP, 0, buf, sizeof buf),
                         "22008");
-    assert_string_equal(cast_text("1 year 2 mons 3 days 04:05:06", QE_TYPE_INTERVAL, 0, buf,
-                                  sizeof buf),
-                        "1 year 2 mons 3 days 04:05:06");
+    assert_string_equal(
+        cast_text("1 year 2 mons 3 days 04:05:06", QE_TYPE_INTERVAL, 0, buf, sizeof buf),
+        "1 year 2 mons 3 days 04:05:06");
     assert_string_equal(cast_text("1.5 months", QE_TYPE_INTERVAL, 0, buf, sizeof buf),
                         "1 mon 15 days");
     assert_string_equal(cast_text("-2 hours", QE_TYPE_INTERVAL, 0, buf, sizeof buf), "-02:00:00");
@@ -129,18 +129,18 @@ static void test_decimal_text(void **state) {
     assert_string_equal(cast_text("5e-3", QE_TYPE_DECIMAL, d52, buf, sizeof buf), "0.01");
     assert_string_equal(cast_text("1.2.3", QE_TYPE_DECIMAL, d52, buf, sizeof buf), "22P02");
     assert_string_equal(cast_text("", QE_TYPE_DECIMAL, d52, buf, sizeof buf), "22P02");
-    assert_string_equal(cast_text("9999999999999999999999999999.9999999999", QE_TYPE_DECIMAL,
-                                  d3810, buf, sizeof buf),
+    assert_string_equal(cast_text("9999999999999999999999999999.9999999999", QE_TYPE_DECIMAL, d3810,
+                                  buf, sizeof buf),
                         "9999999999999999999999999999.9999999999");
-    assert_string_equal(cast_text("99999999999999999999999999999", QE_TYPE_DECIMAL, d3810, buf,
-                                  sizeof buf),
-                        "22003");
-    assert_string_equal(cast_text("170141183460469231731687303715884105727", QE_TYPE_HUGEINT, 0,
-                                  buf, sizeof buf),
-                        "170141183460469231731687303715884105727");
-    assert_string_equal(cast_text("170141183460469231731687303715884105728", QE_TYPE_HUGEINT, 0,
-                                  buf, sizeof buf),
-                        "22003");
+    assert_string_equal(
+        cast_text("99999999999999999999999999999", QE_TYPE_DECIMAL, d3810, buf, sizeof buf),
+        "22003");
+    assert_string_equal(
+        cast_text("170141183460469231731687303715884105727", QE_TYPE_HUGEINT, 0, buf, sizeof buf),
+        "170141183460469231731687303715884105727");
+    assert_string_equal(
+        cast_text("170141183460469231731687303715884105728", QE_TYPE_HUGEINT, 0, buf, sizeof buf),
+        "22003");
     rt_format_i128(-((rt_i128)1 << 126) * 2, 0, buf);
     assert_string_equal(buf, "-170141183460469231731687303715884105728");
     rt_format_i128(-5, 3, buf);
@@ -157,8 +157,8 @@ static plan_expr dec_const(rt_i128 v, int p, int s) {
 }
 
 /* Evaluates a op b with the result typmod (p, s); returns the status. */
-static qe_status eval_dec(plan_op_kind op, plan_expr *a, plan_expr *b, int p, int s,
-                          rt_value *out, rt_error *err) {
+static qe_status eval_dec(plan_op_kind op, plan_expr *a, plan_expr *b, int p, int s, rt_value *out,
+                          rt_error *err) {
     plan_expr e = {.kind = PLAN_EXPR_OP, .type = QE_TYPE_DECIMAL, .position = 7};
     e.typmod = PLAN_TYPMOD_DECIMAL(p, s);
     e.u.op.op = op;
@@ -201,9 +201,9 @@ static void test_decimal_arithmetic(void **state) {
                                        PLAN_TYPMOD_DECIMAL(5, 1), &out, A, &err, -1),
                      QE_OK);
     assert_true(out.u.h == -13);
-    assert_int_equal(rt_value_cast_mod(&v, PLAN_TYPMOD_DECIMAL(5, 2), QE_TYPE_INTEGER, 0, &out, A,
-                                       &err, -1),
-                     QE_OK);
+    assert_int_equal(
+        rt_value_cast_mod(&v, PLAN_TYPMOD_DECIMAL(5, 2), QE_TYPE_INTEGER, 0, &out, A, &err, -1),
+        QE_OK);
     assert_int_equal(out.u.i, -1);
     assert_int_equal(rt_value_cast_mod(&v, PLAN_TYPMOD_DECIMAL(5, 2), QE_TYPE_DECIMAL,
                                        PLAN_TYPMOD_DECIMAL(2, 2), &out, A, &err, -1),
