@@ -25,6 +25,12 @@ static const func_impl impls[PLAN_FUNC_N] = {
 };
 #define IMPL_PRESENT 0x80u /* marks the entries the lists define */
 
+static const rt_func_vkernel vimpls[PLAN_FUNC_N] = {
+#define FUNC_X_VIMPL(id, vk) [PLAN_FUNC_ID_##id] = vk,
+    RT_FUNC_VECTOR_LIST(FUNC_X_VIMPL)
+#undef FUNC_X_VIMPL
+};
+
 /* SQL names of the catalog (the runtime does not link the optimizer's plan_func_name). */
 static const char *const func_names[PLAN_FUNC_N] = {
 #define FUNC_X_NAME(id, name, kind, agg, sigs) name,
@@ -375,6 +381,13 @@ static qe_status eval_rows(rt_func_state *fs, rt_eval_ctx *ctx, const rt_batch *
         if ((st = rt_expr_eval(fs->kids[j], ctx, in, sel, n, &fs->vecs[j])) != QE_OK)
             return st;
     fs->call.err = ctx->err;
+    rt_func_vkernel vk = vimpls[fs->e->u.func.fn];
+    bool handled = false;
+    if (vk != NULL && fs->char_args == 0 &&
+        (st = vk(&fs->call, fs->vecs, fs->n_kids, sel, n, res, &handled)) != QE_OK)
+        return st;
+    if (handled)
+        return QE_OK;
     bool strict = fs->impl.flags & RT_FN_STRICT;
     for (uint32_t k = 0; k < n; k++) {
         uint32_t i = sel ? sel[k] : k;

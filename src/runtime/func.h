@@ -37,6 +37,13 @@ typedef struct rt_fcall {
 typedef qe_status (*rt_func_kernel)(rt_fcall *c, const rt_value *args, uint32_t n_args,
                                     rt_value *out);
 
+/* An optional vector form of a strict kernel: runs over the argument vectors' selected
+ * rows at once (res->validity starts all 0: it sets the bits of non-NULL results).
+ * *handled false (nothing written): the driver runs the row kernel instead. */
+typedef qe_status (*rt_func_vkernel)(rt_fcall *c, const rt_vector *const *args, uint32_t n_args,
+                                     const uint32_t *sel, uint32_t n, rt_vector *res,
+                                     bool *handled);
+
 #define RT_FN_STRICT 1u /* a NULL argument gives NULL without calling the kernel */
 #define RT_FN_LAZY 2u   /* evaluated by the driver itself (COALESCE) */
 
@@ -125,6 +132,11 @@ typedef qe_status (*rt_func_kernel)(rt_fcall *c, const rt_value *args, uint32_t 
     X(LEAST, rt_fn_least, 0)                                                                       \
     X(NULLIF, rt_fn_nullif, 0)
 
+/* X(id, vkernel): the vector forms (LIKE with a constant pattern). */
+#define RT_FUNC_VECTOR_LIST(X)                                                                     \
+    X(ILIKE, rt_vfn_ilike)                                                                         \
+    X(LIKE, rt_vfn_like)
+
 #define RT_FUNC_ALL_LISTS(X)                                                                       \
     RT_FUNC_STRING_LIST(X)                                                                         \
     RT_FUNC_LIKE_LIST(X) RT_FUNC_MATH_LIST(X) RT_FUNC_DATE_LIST(X) RT_FUNC_COND_LIST(X)
@@ -143,6 +155,11 @@ qe_status rt_fn_is_distinct_from(rt_fcall *c, const rt_value *args, uint32_t n_a
 qe_status rt_fn_is_not_distinct_from(rt_fcall *c, const rt_value *args, uint32_t n_args,
                                      rt_value *out);
 #undef RT_FN_DECLARE
+#define RT_VFN_DECLARE(id, vkernel)                                                                \
+    qe_status vkernel(rt_fcall *c, const rt_vector *const *args, uint32_t n_args,                  \
+                      const uint32_t *sel, uint32_t n, rt_vector *res, bool *handled);
+RT_FUNC_VECTOR_LIST(RT_VFN_DECLARE)
+#undef RT_VFN_DECLARE
 
 /* ---- helpers shared by the families (func.c) ------------------------------------------ */
 

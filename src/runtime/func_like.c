@@ -10,9 +10,6 @@
  * Errors: PostgreSQL's 22025 for a bad escape string or a pattern ending in the
  * escape character; 2201B for a bad regular expression.
  */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE /* memmem */
-#endif
 #include "func.h"
 
 #include <regex.h>
@@ -67,7 +64,7 @@ static qe_status escape_of(rt_fcall *c, const rt_value *a, uint32_t n_args, int 
 }
 
 /* Splits the tokens into literal segments separated by `%` when there is no `_` (and
- * no case folding): such patterns match by prefix, suffix and memmem. */
+ * no case folding): such patterns match by prefix, suffix and a substring search. */
 static void split_segments(like_cache *lc, bool ci) {
     lc->simple = !ci;
     lc->n_segs = 0;
@@ -88,6 +85,21 @@ static void split_segments(like_cache *lc, bool ci) {
     lc->open_end = lc->n_toks > 0 && lc->toks[lc->n_toks - 1] == TOK_ANYSEQ;
 }
 
+/* First occurrence of needle[0..m) (m > 0) in hay[0..n): memchr on the first byte,
+ * then memcmp; cheaper than memmem's setup on short strings such as TPC-H comments. */
+static const char *find_seg(const char *hay, size_t n, const char *needle, size_t m) {
+    const char *end = hay + n;
+    while ((size_t)(end - hay) >= m) {
+        const char *p = memchr(hay, needle[0], (size_t)(end - hay) - m + 1);
+        if (p == NULL)
+            return NULL;
+        if (m == 1 || (p[1] == needle[1] && memcmp(p + 2, needle + 2, m - 2) == 0))
+            return p;
+        hay = p + 1;
+    }
+    return NULL;
+}
+
 /* Matches a simple pattern: first segment a prefix, last a suffix (unless the pattern
  * starts/ends with `%`), the middle ones found left to right (leftmost is optimal). */
 static bool match_segments(const like_cache *lc, const char *s, uint32_t n) {
@@ -95,18 +107,18 @@ static bool match_segments(const like_cache *lc, const char *s, uint32_t n) {
     uint32_t first = lc->seg_len[0], last = lc->seg_len[lc->n_segs - 1];
     if (lc->n_segs == 1) /* no `%` */
         return n == first && memcmp(s, lit, n) == 0;
-    if (first + last > n || memcmp(s, lit, first) != 0)
+    if (first + last > n || (first > 0 && memcmp(s, lit, first) != 0))
         return false;
     const char *last_lit = lc->lits;
     for (uint32_t k = 0; k + 1 < lc->n_segs; k++)
         last_lit += lc->seg_len[k];
-    if (memcmp(s + n - last, last_lit, last) != 0)
+    if (last > 0 && memcmp(s + n - last, last_lit, last) != 0)
         return false;
     uint32_t at = first, end = n - last;
     lit += first;
     for (uint32_t k = 1; k + 1 < lc->n_segs; k++) {
         uint32_t len = lc->seg_len[k];
-        const char *hit = len ? memmem(s + at, end - at, lit, len) : s + at;
+        const char *hit = len ? find_seg(s + at, end - at, lit, len) : s + at;
         if (hit == NULL)
             return false;
         at = (uint32_t)(hit - s) + len;
@@ -184,7 +196,9 @@ static bool match(const uint16_t *tok, uint32_t nt, const char *s, uint32_t n, b
     return ti == nt;
 }
 
-static qe_status like(rt_fcall *c, const rt_value *a, uint32_t n_args, rt_value *out, bool ci) {
+/* The cache compiled for pattern a[1] and escape a[2] (recompiled when they change). */
+static qe_status cached_pattern(rt_fcall *c, const rt_value *a, uint32_t n_args, bool ci,
+                                like_cache **out) {
     like_cache *lc = c->cache;
     if (lc == NULL) {
         if ((lc = rt_arena_calloc(c->arena, sizeof *lc)) == NULL)
@@ -201,9 +215,20 @@ static qe_status like(rt_fcall *c, const rt_value *a, uint32_t n_args, rt_value 
     if (lc->escape != esc || lc->pat_len != np || (np && memcmp(lc->pattern, p, np) != 0))
         if ((st = compile(c, lc, p, np, esc, ci)) != QE_OK)
             return st;
-    out->u.b = lc->simple ? match_segments(lc, a[0].u.s.ptr, a[0].u.s.len)
-                          : match(lc->toks, lc->n_toks, a[0].u.s.ptr, a[0].u.s.len, ci);
+    *out = lc;
     return QE_OK;
+}
+
+static bool like_match(const like_cache *lc, const char *s, uint32_t n, bool ci) {
+    return lc->simple ? match_segments(lc, s, n) : match(lc->toks, lc->n_toks, s, n, ci);
+}
+
+static qe_status like(rt_fcall *c, const rt_value *a, uint32_t n_args, rt_value *out, bool ci) {
+    like_cache *lc;
+    qe_status st = cached_pattern(c, a, n_args, ci, &lc);
+    if (st == QE_OK)
+        out->u.b = like_match(lc, a[0].u.s.ptr, a[0].u.s.len, ci);
+    return st;
 }
 
 qe_status rt_fn_like(rt_fcall *c, const rt_value *a, uint32_t n_args, rt_value *out) {
@@ -212,6 +237,59 @@ qe_status rt_fn_like(rt_fcall *c, const rt_value *a, uint32_t n_args, rt_value *
 
 qe_status rt_fn_ilike(rt_fcall *c, const rt_value *a, uint32_t n_args, rt_value *out) {
     return like(c, a, n_args, out, true);
+}
+
+/* The vector form for a constant pattern (and escape): compiled once, then a loop over
+ * the string views without building rt_values.  *handled false: use the row form. */
+static qe_status like_vector(rt_fcall *c, const rt_vector *const *args, uint32_t n_args,
+                             const uint32_t *sel, uint32_t n, rt_vector *res, bool ci,
+                             bool *handled) {
+    *handled = false;
+    for (uint32_t j = 1; j < n_args; j++)
+        if (c->e->u.func.args[j]->kind != PLAN_EXPR_CONST)
+            return QE_OK;
+    if (args[0]->type != QE_TYPE_VARCHAR)
+        return QE_OK;
+    uint32_t n_valid = 0;
+    for (uint32_t k = 0; k < n && n_valid == 0; k++)
+        n_valid += rt_vector_is_valid(args[0], sel ? sel[k] : k);
+    if (n_valid == 0) { /* every row NULL: no pattern to check (the row form's rule) */
+        *handled = true;
+        return QE_OK;
+    }
+    rt_value a[3];
+    uint32_t first = sel ? sel[0] : 0;
+    for (uint32_t j = 0; j < n_args && j < 3; j++) {
+        rt_vector_get_value(args[j], first, &a[j]);
+        if (j > 0 && a[j].is_null)
+            return QE_OK; /* a NULL pattern: the row form makes every row NULL */
+    }
+    like_cache *lc;
+    qe_status st = cached_pattern(c, a, n_args, ci, &lc);
+    if (st != QE_OK)
+        return st;
+    const rt_vector *v = args[0];
+    const rt_string *views = v->values;
+    uint8_t *out = res->values;
+    for (uint32_t k = 0; k < n; k++) {
+        uint32_t i = sel ? sel[k] : k;
+        if (!rt_vector_is_valid(v, i))
+            continue; /* the result bit stays 0: NULL */
+        rt_bit_set(res->validity, i);
+        out[i] = like_match(lc, rt_string_ptr(v, &views[i]), views[i].len, ci);
+    }
+    *handled = true;
+    return QE_OK;
+}
+
+qe_status rt_vfn_like(rt_fcall *c, const rt_vector *const *args, uint32_t n_args,
+                      const uint32_t *sel, uint32_t n, rt_vector *res, bool *handled) {
+    return like_vector(c, args, n_args, sel, n, res, false, handled);
+}
+
+qe_status rt_vfn_ilike(rt_fcall *c, const rt_vector *const *args, uint32_t n_args,
+                       const uint32_t *sel, uint32_t n, rt_vector *res, bool *handled) {
+    return like_vector(c, args, n_args, sel, n, res, true, handled);
 }
 
 /* ---- regular expressions (POSIX extended, libc) ---------------------------------------- */
