@@ -58,6 +58,7 @@ struct rt_func_state {
     rt_value *argv;         /* FUNC: n_kids argument values of the current row */
     const rt_vector **vecs; /* FUNC: n_kids argument vectors of the current evaluation */
     uint64_t char_args;     /* FUNC: bit i: argument i is CHAR(n), trailing blanks dropped */
+    uint64_t const_args;    /* FUNC: bit i: argument i is a CONST (read once per evaluation) */
     uint32_t sel_cap;       /* rows each selection buffer below holds */
     uint32_t *sel_a;        /* CASE/COALESCE: rows still undecided */
     uint32_t *sel_b;        /* CASE: rows a WHEN holds for */
@@ -324,6 +325,9 @@ qe_status rt_func_prepare(rt_arena *arena, const plan_expr *e, rt_expr *const *k
     fs->arena = arena;
     if (e->kind == PLAN_EXPR_FUNC) {
         fs->char_args = char_args(e);
+        for (uint32_t i = 0; i < n && i < 64; i++)
+            if (e->u.func.args[i]->kind == PLAN_EXPR_CONST)
+                fs->const_args |= (uint64_t)1 << i;
         fs->call.char_cmp = PLAN_TYPMOD_IS_CHAR(e->typmod) && e->type == QE_TYPE_VARCHAR;
         for (uint32_t i = 0; i < n; i++)
             fs->call.char_cmp |= e->u.func.args[i]->type == QE_TYPE_VARCHAR &&
@@ -374,32 +378,34 @@ static qe_status copy_row(rt_vector *res, rt_arena *arena, const rt_vector *src,
 }
 
 /* FUNC with a kernel: all arguments on all selected rows, then the kernel per row. */
-static qe_status eval_rows(rt_func_state *fs, rt_eval_ctx *ctx, const rt_batch *in,
-                           const uint32_t *sel, uint32_t n, rt_vector *res) {
-    qe_status st;
-    for (uint32_t j = 0; j < fs->n_kids; j++)
-        if ((st = rt_expr_eval(fs->kids[j], ctx, in, sel, n, &fs->vecs[j])) != QE_OK)
-            return st;
-    fs->call.err = ctx->err;
-    rt_func_vkernel vk = vimpls[fs->e->u.func.fn];
-    bool handled = false;
-    if (vk != NULL && fs->char_args == 0 &&
-        (st = vk(&fs->call, fs->vecs, fs->n_kids, sel, n, res, &handled)) != QE_OK)
-        return st;
-    if (handled)
-        return QE_OK;
-    bool strict = fs->impl.flags & RT_FN_STRICT;
+/* Bit j of a 64-bit argument mask (arguments past 64 have none). */
+static bool arg_bit(uint64_t mask, uint32_t j) { return j < 64 && ((mask >> j) & 1); }
+
+/* Reads argument j at row i into fs->argv[j] (CHAR padding dropped where due); true if
+ * it is NULL. */
+static bool load_arg(rt_func_state *fs, uint32_t j, uint32_t i) {
+    rt_value *v = &fs->argv[j];
+    rt_vector_get_value(fs->vecs[j], i, v);
+    if (arg_bit(fs->char_args, j) && !v->is_null && v->type == QE_TYPE_VARCHAR)
+        unpad(v);
+    return v->is_null;
+}
+
+/* Runs the row kernel on the selected rows; constant arguments are read once. */
+static qe_status kernel_rows(rt_func_state *fs, rt_eval_ctx *ctx, const rt_batch *in,
+                             const uint32_t *sel, uint32_t n, rt_vector *res) {
+    bool strict = fs->impl.flags & RT_FN_STRICT, const_null = false;
+    for (uint32_t j = 0; j < fs->n_kids && n > 0; j++)
+        if (arg_bit(fs->const_args, j))
+            const_null |= load_arg(fs, j, sel ? sel[0] : 0);
     for (uint32_t k = 0; k < n; k++) {
         uint32_t i = sel ? sel[k] : k;
-        bool any_null = false;
-        for (uint32_t j = 0; j < fs->n_kids; j++) {
-            rt_vector_get_value(fs->vecs[j], i, &fs->argv[j]);
-            any_null |= fs->argv[j].is_null;
-            if (j < 64 && ((fs->char_args >> j) & 1) && !fs->argv[j].is_null &&
-                fs->argv[j].type == QE_TYPE_VARCHAR)
-                unpad(&fs->argv[j]);
-        }
+        bool any_null = const_null;
+        for (uint32_t j = 0; j < fs->n_kids; j++)
+            if (!arg_bit(fs->const_args, j))
+                any_null |= load_arg(fs, j, i);
         rt_value out = {.type = fs->e->type};
+        qe_status st;
         if (!(strict && any_null) &&
             (st = fs->impl.kernel(&fs->call, fs->argv, fs->n_kids, &out)) != QE_OK)
             return st;
@@ -413,6 +419,23 @@ static qe_status eval_rows(rt_func_state *fs, rt_eval_ctx *ctx, const rt_batch *
             return rt_error_nomem(ctx->err, NULL);
     }
     return QE_OK;
+}
+
+/* FUNC with a kernel: all arguments on all selected rows, then the vector form if there
+ * is one that applies, else the kernel per row. */
+static qe_status eval_rows(rt_func_state *fs, rt_eval_ctx *ctx, const rt_batch *in,
+                           const uint32_t *sel, uint32_t n, rt_vector *res) {
+    qe_status st;
+    for (uint32_t j = 0; j < fs->n_kids; j++)
+        if ((st = rt_expr_eval(fs->kids[j], ctx, in, sel, n, &fs->vecs[j])) != QE_OK)
+            return st;
+    fs->call.err = ctx->err;
+    rt_func_vkernel vk = vimpls[fs->e->u.func.fn];
+    bool handled = false;
+    if (vk != NULL && fs->char_args == 0 &&
+        (st = vk(&fs->call, fs->vecs, fs->n_kids, sel, n, res, &handled)) != QE_OK)
+        return st;
+    return handled ? QE_OK : kernel_rows(fs, ctx, in, sel, n, res);
 }
 
 /* COALESCE: argument j runs only on the rows every earlier argument left NULL. */
