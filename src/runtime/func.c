@@ -365,6 +365,15 @@ static qe_status ensure_sel(rt_func_state *fs, uint32_t n_rows, rt_error *err) {
 /* Stores row i of src (any value) into row i of res. */
 static qe_status copy_row(rt_vector *res, rt_arena *arena, const rt_vector *src, uint32_t i,
                           uint32_t n_rows, rt_error *err) {
+    uint32_t w = rt_type_width(res->type);
+    if (src->type == res->type && res->type != QE_TYPE_VARCHAR && w > 0) { /* raw bytes */
+        bool ok = rt_vector_is_valid(src, i);
+        rt_bit_put(res->validity, i, ok);
+        if (ok)
+            memcpy((char *)res->values + (size_t)i * w, (const char *)src->values + (size_t)i * w,
+                   w);
+        return QE_OK;
+    }
     rt_value v;
     rt_vector_get_value(src, i, &v);
     if (v.is_null) {
@@ -377,7 +386,6 @@ static qe_status copy_row(rt_vector *res, rt_arena *arena, const rt_vector *src,
     return QE_OK;
 }
 
-/* FUNC with a kernel: all arguments on all selected rows, then the kernel per row. */
 /* Bit j of a 64-bit argument mask (arguments past 64 have none). */
 static bool arg_bit(uint64_t mask, uint32_t j) { return j < 64 && ((mask >> j) & 1); }
 
