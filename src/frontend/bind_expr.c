@@ -94,8 +94,8 @@ static qe_type state_type(plan_agg_fn fn, const plan_expr *arg, qe_type result) 
     qe_type t = arg ? arg->type : QE_TYPE_BIGINT;
     if (fn == PLAN_AGG_COUNT || fn == PLAN_AGG_COUNT_STAR)
         return QE_TYPE_BIGINT;
-    if (fn == PLAN_AGG_AVG) /* DECIMAL: the exact sum */
-        return t == QE_TYPE_DECIMAL ? QE_TYPE_DECIMAL : QE_TYPE_DOUBLE;
+    if (fn == PLAN_AGG_AVG) /* DECIMAL, INTERVAL: the exact sum */
+        return t == QE_TYPE_DECIMAL || t == QE_TYPE_INTERVAL ? t : QE_TYPE_DOUBLE;
     if (fn == PLAN_AGG_SUM || fn == PLAN_AGG_MIN || fn == PLAN_AGG_MAX) {
         if (rt_type_is_integer(t))
             return QE_TYPE_BIGINT;

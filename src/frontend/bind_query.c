@@ -68,7 +68,7 @@ static plan_expr *output_column(fe_binder *b, const plan_node *n, uint32_t i) {
     plan_expr *c = opt_expr_column(b->arena, i, n->types[i]);
     if (!c)
         return fe_bind_oom(b);
-    c->typmod = n->typmods ? n->typmods[i] : 0;
+    c->typmod = opt_column_typmod(n, i);
     return c;
 }
 
@@ -524,7 +524,7 @@ plan_expr *fe_bind_subquery(fe_binder *b, const fe_ast *e) {
     s->kind = PLAN_EXPR_SUBQUERY;
     s->position = e->pos;
     s->type = kind == FE_SUBQ_SCALAR ? plan->types[0] : QE_TYPE_BOOLEAN;
-    s->typmod = kind == FE_SUBQ_SCALAR && plan->typmods ? plan->typmods[0] : 0;
+    s->typmod = kind == FE_SUBQ_SCALAR ? opt_column_typmod(plan, 0) : 0;
     s->u.subquery.kind = subquery_kinds[kind];
     s->u.subquery.op = kind == FE_SUBQ_IN ? PLAN_OP_EQ : e->u.subquery.op;
     s->u.subquery.left = left;

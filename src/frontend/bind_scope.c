@@ -311,8 +311,17 @@ fe_item *fe_plan_item(fe_binder *b, plan_node *plan, const char *alias, const fe
         return NULL;
     it->plan = plan;
     char **names = alias_names(b, aliases, plan->n_cols, plan->names, alias ? alias : "?", pos);
-    if (!names || fe_add_range(b, alias, plan->n_cols, names, plan->types, pos) == UINT32_MAX)
+    uint32_t range;
+    if (!names ||
+        (range = fe_add_range(b, alias, plan->n_cols, names, plan->types, pos)) == UINT32_MAX)
         return NULL;
+    /* the plan's column modifiers (DECIMAL scales, CHAR(n)) for references to it */
+    int32_t *tm = rt_arena_calloc(b->arena, (plan->n_cols ? plan->n_cols : 1) * sizeof *tm);
+    if (!tm)
+        return fe_bind_oom(b);
+    for (uint32_t i = 0; i < plan->n_cols; i++)
+        tm[i] = opt_column_typmod(plan, i);
+    b->scope.from->ranges[range].typmods = tm;
     return finish_item(b, it);
 }
 

@@ -107,7 +107,12 @@ plan_node *fe_bind_create_table_as(fe_binder *b, const fe_ast *n) {
     p->u.create_table.n_cols = q->n_cols;
     p->u.create_table.col_names = q->names;
     p->u.create_table.col_types = q->types;
-    p->u.create_table.col_typmods = q->typmods;
+    int32_t *tm = rt_arena_calloc(b->arena, (q->n_cols ? q->n_cols : 1) * sizeof *tm);
+    if (!tm)
+        return fe_bind_oom(b);
+    for (uint32_t i = 0; i < q->n_cols; i++)
+        tm[i] = opt_column_typmod(q, i); /* DECIMAL scales, CHAR(n) of the query's columns */
+    p->u.create_table.col_typmods = tm;
     p->u.create_table.if_not_exists = n->u.create_table.if_not_exists;
     return p;
 }
@@ -294,8 +299,8 @@ static bool bind_assignments(fe_binder *b, const fe_ast *n, const rt_table *t, p
         plan_expr *e = x->kind == FE_AST_DEFAULT ? opt_expr_const(b->arena, &null, x->pos)
                                                  : fe_bind_expr(b, x);
         if (!e || !(e = fe_cast_assign_mod(b, x, e, t->col_types[k],
-                                           t->col_typmods ? t->col_typmods[k] : 0,
-                                           t->col_names[k], x->pos)))
+                                           t->col_typmods ? t->col_typmods[k] : 0, t->col_names[k],
+                                           x->pos)))
             return b->failed ? false : (fe_bind_oom(b), false);
         idx[i] = k;
         vals[i] = e;

@@ -186,6 +186,48 @@ static plan_expr *with_typmod(plan_expr *e, int32_t typmod) {
     return e;
 }
 
+/* Types the evaluator above leaves to the runtime's (rt_eval_const). */
+static bool wide_type(const plan_expr *e) {
+    if (!e)
+        return false;
+    switch (e->type) {
+    case QE_TYPE_SMALLINT:
+    case QE_TYPE_HUGEINT:
+    case QE_TYPE_DECIMAL:
+    case QE_TYPE_REAL:
+    case QE_TYPE_DATE:
+    case QE_TYPE_TIMESTAMP:
+    case QE_TYPE_INTERVAL: return true;
+    case QE_TYPE_VARCHAR: return e->typmod != 0; /* VARCHAR(n), CHAR(n) */
+    default: return false;
+    }
+}
+
+/* Folds e (whose arguments are the constants a, b) with the interpreter's semantics;
+ * NULL when evaluation fails (the error is left for run time). */
+static plan_expr *fold_with_runtime(rt_arena *arena, const plan_expr *e, plan_expr *a,
+                                    plan_expr *b) {
+    plan_expr tmp = *e;
+    if (e->kind == PLAN_EXPR_OP) {
+        tmp.u.op.args[0] = a;
+        tmp.u.op.args[1] = b;
+    } else {
+        tmp.u.cast = a;
+    }
+    rt_error err;
+    rt_error_clear(&err);
+    rt_value r;
+    rt_arena *scratch = rt_arena_create(NULL); /* the evaluator's vectors */
+    bool ok = scratch && rt_eval_const(scratch, &tmp, &r, &err) == QE_OK;
+    if (ok && r.type == QE_TYPE_VARCHAR && !r.is_null) { /* keep the text in the plan */
+        char *copy = rt_arena_strndup(arena, r.u.s.ptr, r.u.s.len);
+        ok = copy != NULL;
+        r.u.s.ptr = copy;
+    }
+    rt_arena_destroy(scratch);
+    return ok ? with_typmod(opt_expr_const(arena, &r, e->position), e->typmod) : NULL;
+}
+
 static plan_expr *fold_op(rt_arena *arena, plan_expr *e) {
     plan_expr *a = opt_fold_expr(arena, e->u.op.args[0]);
     plan_expr *b = e->u.op.args[1] ? opt_fold_expr(arena, e->u.op.args[1]) : NULL;
@@ -193,8 +235,12 @@ static plan_expr *fold_op(rt_arena *arena, plan_expr *e) {
         return NULL;
     if (is_const(a) && (!b || is_const(b))) {
         rt_value r;
-        if (eval_op(arena, e->u.op.op, e->type, &a->u.value, b ? &b->u.value : NULL, &r))
+        bool wide = wide_type(e) || wide_type(a) || wide_type(b);
+        if (!wide && eval_op(arena, e->u.op.op, e->type, &a->u.value, b ? &b->u.value : NULL, &r))
             return with_typmod(opt_expr_const(arena, &r, e->position), e->typmod);
+        plan_expr *c = wide ? fold_with_runtime(arena, e, a, b) : NULL;
+        if (c)
+            return c;
     }
     if (a == e->u.op.args[0] && b == e->u.op.args[1])
         return e;
@@ -206,8 +252,12 @@ static plan_expr *fold_cast(rt_arena *arena, plan_expr *e) {
     if (!a)
         return NULL;
     rt_value r;
-    if (is_const(a) && e->type != QE_TYPE_DECIMAL && opt_const_cast(arena, &a->u.value, e->type, &r))
+    bool wide = wide_type(e) || wide_type(a);
+    if (is_const(a) && !wide && opt_const_cast(arena, &a->u.value, e->type, &r))
         return with_typmod(opt_expr_const(arena, &r, e->position), e->typmod);
+    plan_expr *c = is_const(a) && wide ? fold_with_runtime(arena, e, a, NULL) : NULL;
+    if (c)
+        return c;
     return a == e->u.cast ? e
                           : with_typmod(opt_expr_cast(arena, a, e->type, e->position), e->typmod);
 }

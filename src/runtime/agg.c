@@ -195,6 +195,18 @@ DEF_MINMAX_I128(max_i128, >)
 DEF_MINMAX_IV(min_iv, <)
 DEF_MINMAX_IV(max_iv, >)
 
+static bool sum_iv(AGG_ARGS) {
+    bool bad = false;
+    (void)arena;
+    FOR_VALID({
+        rt_interval x;
+        memcpy(&x, (const char *)v->values + (size_t)r * 16, 16);
+        bad |= !rt_interval_add(&s->v.iv, &x, &s->v.iv);
+        s->n++;
+    });
+    return bad;
+}
+
 /* Three-way comparison of string bytes (bytewise, shorter first). */
 static int cmp_bytes(const char *a, uint32_t la, const char *b, uint32_t lb) {
     int c = memcmp(a, b, la < lb ? la : lb);
@@ -233,7 +245,7 @@ DEF_MINMAX_STR(max_str, >)
     static bool NAME(AGG_ARGS) {                                                                   \
         const uint8_t *x = v->values;                                                              \
         (void)arena;                                                                               \
-        FOR_VALID(s->v.i = s->n == 0 ? (x[r] != 0) : (s->v.i OP(x[r] != 0)); s->n++);             \
+        FOR_VALID(s->v.i = s->n == 0 ? (x[r] != 0) : (s->v.i OP(x[r] != 0)); s->n++);              \
         return false;                                                                              \
     }
 DEF_BOOL(bool_and, &)
@@ -284,6 +296,8 @@ static int merge_state(const agg_exec *e, rt_agg_state *dst, const rt_agg_state 
         bool bad = false;
         if (e->kind == AGG_K_F64)
             dst->v.d += src->v.d;
+        else if (e->kind == AGG_K_IV)
+            bad = !rt_interval_add(&dst->v.iv, &src->v.iv, &dst->v.iv);
         else if (e->kind == AGG_K_I128)
             bad = __builtin_add_overflow(dst->v.h, src->v.h, &dst->v.h);
         else
@@ -294,7 +308,7 @@ static int merge_state(const agg_exec *e, rt_agg_state *dst, const rt_agg_state 
     case PLAN_AGG_BOOL_AND:
     case PLAN_AGG_BOOL_OR:
         if (src->n > 0)
-            dst->v.i = dst->n == 0                    ? src->v.i
+            dst->v.i = dst->n == 0                  ? src->v.i
                        : e->fn == PLAN_AGG_BOOL_AND ? (dst->v.i & src->v.i)
                                                     : (dst->v.i | src->v.i);
         dst->n += src->n;
@@ -362,6 +376,8 @@ static qe_status overflow_error(rt_error *err, const agg_exec *e) {
     int pos = e->agg->arg ? e->agg->arg->position : -1;
     if (e->kind == AGG_K_I128)
         return rt_error_set(err, QE_DATA, "22003", pos, "numeric field overflow");
+    if (e->kind == AGG_K_IV)
+        return rt_error_set(err, QE_DATA, "22008", pos, "interval out of range");
     return rt_error_out_of_range(err, QE_TYPE_BIGINT, pos);
 }
 
@@ -402,7 +418,11 @@ static agg_update_fn update_of(plan_agg_fn fn, qe_type t) {
                : min                ? min_i128
                : fn == PLAN_AGG_MAX ? max_i128
                                     : NULL;
-    case QE_TYPE_INTERVAL: return min ? min_iv : fn == PLAN_AGG_MAX ? max_iv : NULL;
+    case QE_TYPE_INTERVAL:
+        return fn == PLAN_AGG_SUM || fn == PLAN_AGG_AVG ? sum_iv
+               : min                                    ? min_iv
+               : fn == PLAN_AGG_MAX                     ? max_iv
+                                                        : NULL;
     case QE_TYPE_VARCHAR: return min ? min_str : fn == PLAN_AGG_MAX ? max_str : NULL;
     default: break;
     }
@@ -736,6 +756,13 @@ static bool put_agg(const agg_exec *e, plan_agg_phase phase, const rt_agg_state 
     }
     if (s->n == 0)
         return rt_vector_set_null(v, arena, r, b->capacity);
+    if (e->fn == PLAN_AGG_AVG && e->kind == AGG_K_IV) { /* interval sum / n */
+        rt_agg_state q;
+        memset(&q, 0, sizeof q);
+        if (!rt_interval_scale(&s->v.iv, 1.0 / (double)s->n, &q.v.iv))
+            return rt_vector_set_null(v, arena, r, b->capacity); /* cannot overflow */
+        return put_state(v, r, AGG_K_IV, &q, arena);
+    }
     if (e->fn == PLAN_AGG_AVG && e->kind == AGG_K_I128) /* exact DECIMAL sum */
         put_num(v, r, true, 0, (double)s->v.h / ((double)rt_pow10(e->scale) * (double)s->n));
     else if (e->fn == PLAN_AGG_AVG)

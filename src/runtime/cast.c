@@ -390,5 +390,8 @@ qe_status rt_cast_vector_mod(const rt_vector *in, int32_t in_typmod, rt_vector *
     cast_fn fn = fast_cast(in->type, out->type);
     if (fn != NULL)
         return fn(in, out, sel, n, err, position);
+    qe_status st = rt_cast_vector_decimal(in, in_typmod, out, out_typmod, sel, n, err, position);
+    if (st != QE_UNSUPPORTED)
+        return st;
     return generic_cast(in, in_typmod, out, out_typmod, sel, n, err, position, arena);
 }

@@ -654,3 +654,53 @@ qe_status rt_value_cast_mod(const rt_value *in, int32_t in_typmod, qe_type to, i
         *out = res;
     return st;
 }
+
+/* ---- vector loops for the hot DECIMAL casts ---------------------------------------------- */
+
+/* Value i of an exact-number vector as a 128-bit integer. */
+static inline rt_i128 exact_at(const rt_vector *v, uint32_t i) {
+    switch (v->type) {
+    case QE_TYPE_SMALLINT: return ((const int16_t *)v->values)[i];
+    case QE_TYPE_INTEGER: return ((const int32_t *)v->values)[i];
+    case QE_TYPE_BIGINT: return ((const int64_t *)v->values)[i];
+    default: {
+        rt_i128 x;
+        memcpy(&x, (const char *)v->values + (size_t)i * 16, 16);
+        return x;
+    }
+    }
+}
+
+qe_status rt_cast_vector_decimal(const rt_vector *in, int32_t in_typmod, rt_vector *out,
+                                 int32_t out_typmod, const uint32_t *sel, uint32_t n, rt_error *err,
+                                 int position) {
+    bool from_exact =
+        rt_type_is_integer(in->type) || in->type == QE_TYPE_HUGEINT || in->type == QE_TYPE_DECIMAL;
+    int from = in->type == QE_TYPE_DECIMAL ? PLAN_DECIMAL_SCALE(in_typmod) : 0;
+    if (in->type == QE_TYPE_DECIMAL && (out->type == QE_TYPE_DOUBLE || out->type == QE_TYPE_REAL)) {
+        FOR_ROWS({
+            double d = rt_decimal_to_double(exact_at(in, i), from);
+            if (out->type == QE_TYPE_DOUBLE)
+                ((double *)out->values)[i] = d;
+            else
+                ((float *)out->values)[i] = (float)d;
+        });
+        return QE_OK;
+    }
+    if (out->type != QE_TYPE_DECIMAL || !from_exact)
+        return QE_UNSUPPORTED;
+    if (out_typmod == 0)
+        out_typmod = PLAN_TYPMOD_DECIMAL(18, 3);
+    int to = PLAN_DECIMAL_SCALE(out_typmod);
+    rt_i128 lim = rt_pow10(PLAN_DECIMAL_PRECISION(out_typmod));
+    bool bad = false;
+    FOR_ROWS({
+        rt_i128 v = 0;
+        bool ok = rescale(exact_at(in, i), from, to, &v) && v < lim && v > -lim;
+        if (!ok && rt_vector_is_valid(in, i))
+            bad = true;
+        v = ok ? v : 0;
+        memcpy((char *)out->values + (size_t)i * 16, &v, 16);
+    });
+    return bad ? numeric_overflow(err, out_typmod, position) : QE_OK;
+}

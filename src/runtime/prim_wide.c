@@ -132,6 +132,13 @@ DEF_CMPIV(iv_le, <=)
 DEF_CMPIV(iv_gt, >)
 DEF_CMPIV(iv_ge, >=)
 
+static bool iv_scale(rt_interval a, double f, rt_interval *r);
+static bool iv_addsub(rt_interval a, rt_interval b, int sign, rt_interval *r);
+
+bool rt_interval_add(const rt_interval *a, const rt_interval *b, rt_interval *r) {
+    return iv_addsub(*a, *b, 1, r);
+}
+
 /* a + sign * b, field by field; false on overflow. */
 static bool iv_addsub(rt_interval a, rt_interval b, int sign, rt_interval *r) {
     bool bad = false;
@@ -176,6 +183,10 @@ static bool iv_neg(PRIM1_ARGS) {
 static int iv_neg_check(CHECK1_ARGS) {
     rt_interval r = {0, 0, 0};
     return iv_addsub(r, ldiv_(va, i), -1, &r) ? 0 : RT_JIT_ERR_OVERFLOW;
+}
+
+bool rt_interval_scale(const rt_interval *a, double f, rt_interval *r) {
+    return iv_scale(*a, f, r);
 }
 
 /* PostgreSQL's interval * factor: whole months, the fraction of a month as 30 days,

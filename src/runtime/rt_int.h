@@ -104,6 +104,9 @@ rt_prim1 rt_prim1_lookup(plan_op_kind op, qe_type type, rt_prim1_check *check);
 rt_prim2 rt_prim2_lookup_wide(plan_op_kind op, qe_type ta, qe_type tb, bool is_char,
                               rt_prim2_check *check);
 rt_prim1 rt_prim1_lookup_wide(plan_op_kind op, qe_type type, rt_prim1_check *check);
+/* Interval sum and interval * factor (PostgreSQL's rules); false on overflow. */
+bool rt_interval_add(const rt_interval *a, const rt_interval *b, rt_interval *r);
+bool rt_interval_scale(const rt_interval *a, double f, rt_interval *r);
 /* The first selected valid row of a DECIMAL vector with |v| >= 10^precision, or -1. */
 int rt_decimal_check_bound(const rt_vector *v, const uint32_t *sel, uint32_t n, int precision);
 /* Casts between BOOLEAN, SMALLINT, INTEGER, BIGINT, REAL, DOUBLE and VARCHAR (no
@@ -112,6 +115,11 @@ qe_status rt_cast_basic(const rt_value *in, qe_type to, rt_value *out, rt_arena 
                         rt_error *err, int position);
 /* Pairs cast_wide.c converts (HUGEINT, DECIMAL, DATE, TIMESTAMP, INTERVAL). */
 bool rt_cast_wide_supported(qe_type from, qe_type to);
+/* Typed loops of cast_wide.c: integers/HUGEINT/DECIMAL -> DECIMAL(typmod) and DECIMAL
+ * -> REAL/DOUBLE; QE_UNSUPPORTED for other pairs (the caller goes row by row). */
+qe_status rt_cast_vector_decimal(const rt_vector *in, int32_t in_typmod, rt_vector *out,
+                                 int32_t out_typmod, const uint32_t *sel, uint32_t n, rt_error *err,
+                                 int position);
 /* Casts with type modifiers: rt_value_cast_mod (rt.h) for vectors. */
 qe_status rt_cast_vector_mod(const rt_vector *in, int32_t in_typmod, rt_vector *out,
                              int32_t out_typmod, const uint32_t *sel, uint32_t n, rt_arena *arena,
