@@ -322,11 +322,16 @@ static plan_expr *fold_func(rt_arena *arena, plan_expr *e) {
         copy->u.func.args = args;
         e = copy;
     }
+    if (!all_const || fold_refused(e->u.func.fn))
+        return e;
     rt_value r;
     rt_error err;
-    if (all_const && !fold_refused(e->u.func.fn) && rt_eval_const(arena, e, &r, &err) == QE_OK)
-        return with_typmod(opt_expr_const(arena, &r, e->position), e->typmod);
-    return e;
+    rt_arena *scratch = rt_arena_create(NULL); /* the evaluator's vectors */
+    bool ok = scratch && rt_eval_const(scratch, e, &r, &err) == QE_OK;
+    /* opt_expr_const copies a VARCHAR result's text out of the scratch arena */
+    plan_expr *c = ok ? with_typmod(opt_expr_const(arena, &r, e->position), e->typmod) : e;
+    rt_arena_destroy(scratch);
+    return c;
 }
 
 plan_expr *opt_fold_expr(rt_arena *arena, plan_expr *e) {
