@@ -438,10 +438,11 @@ static qe_status eval_rows(rt_func_state *fs, rt_eval_ctx *ctx, const rt_batch *
         if ((st = rt_expr_eval(fs->kids[j], ctx, in, sel, n, &fs->vecs[j])) != QE_OK)
             return st;
     fs->call.err = ctx->err;
+    fs->call.morsel = ctx->arena;
+    fs->call.char_args = fs->char_args;
     rt_func_vkernel vk = vimpls[fs->e->u.func.fn];
     bool handled = false;
-    if (vk != NULL && fs->char_args == 0 &&
-        (st = vk(&fs->call, fs->vecs, fs->n_kids, sel, n, res, &handled)) != QE_OK)
+    if (vk != NULL && (st = vk(&fs->call, fs->vecs, fs->n_kids, sel, n, res, &handled)) != QE_OK)
         return st;
     return handled ? QE_OK : kernel_rows(fs, ctx, in, sel, n, res);
 }

@@ -29,6 +29,8 @@ typedef struct rt_fcall {
     void *cache;        /* kernel-owned per-node cache (compiled pattern, regex) */
     uint64_t rng;       /* random(): xorshift state, 0 until first use */
     bool char_cmp;      /* comparisons ignore trailing blanks (CHAR(n) arguments) */
+    uint64_t char_args; /* bit i: argument i is CHAR(n) whose padding the function drops */
+    rt_arena *morsel;   /* vector forms: the current evaluation's (morsel) arena */
 } rt_fcall;
 
 /* A kernel: computes *out (out->type preset to the result type, is_null false) from
@@ -132,10 +134,13 @@ typedef qe_status (*rt_func_vkernel)(rt_fcall *c, const rt_vector *const *args, 
     X(LEAST, rt_fn_least, 0)                                                                       \
     X(NULLIF, rt_fn_nullif, 0)
 
-/* X(id, vkernel): the vector forms (LIKE with a constant pattern). */
+/* X(id, vkernel): the vector forms (LIKE with a constant pattern, substring with
+ * constant bounds). */
 #define RT_FUNC_VECTOR_LIST(X)                                                                     \
     X(ILIKE, rt_vfn_ilike)                                                                         \
-    X(LIKE, rt_vfn_like)
+    X(LIKE, rt_vfn_like)                                                                           \
+    X(SUBSTR, rt_vfn_substring)                                                                    \
+    X(SUBSTRING, rt_vfn_substring)
 
 #define RT_FUNC_ALL_LISTS(X)                                                                       \
     RT_FUNC_STRING_LIST(X)                                                                         \

@@ -156,6 +156,43 @@ qe_status rt_fn_substring(rt_fcall *c, const rt_value *a, uint32_t n_args, rt_va
     return QE_OK;
 }
 
+/* The vector form with constant bounds: one loop over the string views (CHAR(n)
+ * padding dropped when due); a NULL or negative bound is left to the row form. */
+qe_status rt_vfn_substring(rt_fcall *c, const rt_vector *const *args, uint32_t n_args,
+                           const uint32_t *sel, uint32_t n, rt_vector *res, bool *handled) {
+    *handled = false;
+    for (uint32_t j = 1; j < n_args; j++)
+        if (c->e->u.func.args[j]->kind != PLAN_EXPR_CONST)
+            return QE_OK;
+    rt_value from, count = {.u.i = INT64_MAX / 4};
+    rt_vector_get_value(args[1], sel && n ? sel[0] : 0, &from);
+    if (n_args > 2)
+        rt_vector_get_value(args[2], sel && n ? sel[0] : 0, &count);
+    if (n == 0 || args[0]->type != QE_TYPE_VARCHAR || from.is_null || count.is_null ||
+        count.u.i < 0)
+        return QE_OK;
+    int64_t start = (from.u.i < -(INT64_MAX / 4) ? -(INT64_MAX / 4) : from.u.i) - 1;
+    bool unpad = c->char_args & 1;
+    const rt_vector *v = args[0];
+    const rt_string *views = v->values;
+    for (uint32_t k = 0; k < n; k++) {
+        uint32_t i = sel ? sel[k] : k;
+        if (!rt_vector_is_valid(v, i))
+            continue; /* the result bit stays 0: NULL */
+        const char *p = rt_string_ptr(v, &views[i]);
+        uint32_t len = views[i].len;
+        while (unpad && len > 0 && p[len - 1] == ' ')
+            len--;
+        rt_value out;
+        char_slice(p, len, start, count.u.i, &out);
+        rt_bit_set(res->validity, i);
+        if (!rt_vector_set_string(res, c->morsel, i, out.u.s.ptr, out.u.s.len))
+            return rt_error_nomem(c->err, NULL);
+    }
+    *handled = true;
+    return QE_OK;
+}
+
 /* left(s, n): first n characters; n < 0: all but the last -n. */
 qe_status rt_fn_left(rt_fcall *c, const rt_value *a, uint32_t n_args, rt_value *out) {
     (void)c;
