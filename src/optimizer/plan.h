@@ -194,8 +194,9 @@ typedef enum plan_agg_fn {
  * Aggregation phases.  SINGLE: input values -> final values.  PARTIAL: input values
  * -> two state columns per aggregate, v (state_type: BIGINT for COUNT and integer
  * SUM/MIN/MAX, DOUBLE for REAL/DOUBLE inputs and AVG of non-DECIMALs, DECIMAL for
- * DECIMAL SUM/MIN/MAX/AVG, HUGEINT for HUGEINT SUM/MIN/MAX, else the input type for
- * MIN/MAX: DATE, TIMESTAMP, INTERVAL, VARCHAR, BOOLEAN) and n (BIGINT, non-NULL inputs
+ * DECIMAL SUM/MIN/MAX/AVG, HUGEINT for HUGEINT SUM/MIN/MAX, INTERVAL for INTERVAL
+ * SUM/AVG, else the input type for MIN/MAX/ANY_VALUE (DATE, TIMESTAMP, INTERVAL, VARCHAR,
+ * BOOLEAN) and BOOL_AND/BOOL_OR (BOOLEAN)) and n (BIGINT, non-NULL inputs
  * counted).  The v column of a DECIMAL state has the final value's typmod (SUM, MIN,
  * MAX) or DECIMAL(38, s) for AVG over DECIMAL(p, s) (the exact sum; physical FINAL
  * aggregates carry it as their arg's typmod).  FINAL: (v, n) columns -> final values.
@@ -205,10 +206,12 @@ typedef enum plan_agg_fn {
  * State updates (rt_agg_state, shared by the interpreter and generated code), starting
  * from v = 0, n = 0.  Input x (SINGLE/PARTIAL), NULL inputs skipped except COUNT_STAR:
  *   COUNT_STAR: n += 1            COUNT: n += 1
- *   SUM: v += x (checked: integers 22003 past 64 bits, DECIMAL/HUGEINT past 128 bits
- *        or the final precision), n += 1
+ *   SUM: v += x (checked: integers 22003 past 64 bits, DECIMAL/HUGEINT past 128 bits,
+ *        INTERVAL fields past their widths), n += 1
  *   AVG: v += (double)x (DECIMAL: exact 128-bit v += x), n += 1
- *   MIN/MAX: v = n == 0 ? x : min/max(v, x), n += 1
+ *   MIN/MAX: v = n == 0 ? x : min/max(v, x), n += 1   ANY_VALUE: as MIN (deterministic)
+ *   BOOL_AND/BOOL_OR: v = n == 0 ? x : v AND/OR x, n += 1
+ *   (INTERVAL AVG: v is the interval sum; the final value divides it by n)
  * Merge of an input state (vi, ni) (FINAL, and combining thread-local tables):
  *   COUNT/COUNT_STAR: n += ni     SUM/AVG: v += vi (checked for integers), n += ni
  *   MIN/MAX: if ni > 0: v = n == 0 ? vi : min/max(v, vi), n += ni

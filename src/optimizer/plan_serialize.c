@@ -135,6 +135,11 @@ static void write_value(pw *w, const rt_value *v) {
     }
 }
 
+/* A type modifier; only DECIMAL and VARCHAR have one (others travel as 0). */
+static void pw_typmod(pw *w, qe_type t, int32_t tm) {
+    pw_u32(w, t == QE_TYPE_DECIMAL || t == QE_TYPE_VARCHAR ? (uint32_t)tm : 0);
+}
+
 static void write_expr(pw *w, const plan_expr *e, int depth) {
     if (!e) {
         pw_u8(w, 0);
@@ -147,7 +152,7 @@ static void write_expr(pw *w, const plan_expr *e, int depth) {
     pw_u8(w, (uint8_t)(e->kind + 1));
     pw_u8(w, (uint8_t)e->type);
     pw_u32(w, (uint32_t)e->position);
-    pw_u32(w, (uint32_t)e->typmod);
+    pw_typmod(w, e->type, e->typmod);
     switch (e->kind) {
     case PLAN_EXPR_CONST: write_value(w, &e->u.value); break;
     case PLAN_EXPR_COLUMN: pw_u32(w, e->u.column); break;
@@ -193,7 +198,7 @@ static void write_agg_op(pw *w, const plan_op *op) {
         pw_u8(w, a->distinct ? 1 : 0);
         write_expr(w, a->arg, 0);
         pw_u32(w, a->n_column);
-        pw_u32(w, (uint32_t)a->typmod);
+        pw_typmod(w, a->type, a->typmod);
     }
 }
 
@@ -266,7 +271,7 @@ static void write_query(pw *w, const plan_query *q) {
         pw_str(w, q->names ? q->names[i] : NULL);
     pw_u8(w, q->typmods ? 1 : 0);
     for (uint32_t i = 0; q->typmods && i < q->n_cols; i++)
-        pw_u32(w, (uint32_t)q->typmods[i]);
+        pw_typmod(w, q->types[i], q->typmods[i]);
     pw_u8(w, q->is_insert ? 1 : 0);
     pw_u32(w, q->n_exchanges);
     for (uint32_t e = 0; e < q->n_exchanges; e++) {

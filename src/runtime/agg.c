@@ -18,13 +18,15 @@
 typedef bool (*agg_update_fn)(rt_agg_state *const *states, uint32_t a, const rt_vector *v,
                               const uint32_t *sel, uint32_t n, rt_arena *arena);
 
-/* How an aggregate's v state is held (rt_agg_state's union member). */
+/* X(name, member) -- how an aggregate's v state is held (rt_agg_state's union member):
+ * I64 integers, BOOLEAN, DATE, TIMESTAMP; F64 doubles; I128 HUGEINT and scaled DECIMAL;
+ * IV INTERVAL; STR VARCHAR (bytes in the hash table's arena). */
+#define AGG_KIND_LIST(X) X(I64, "i") X(F64, "d") X(I128, "h") X(IV, "iv") X(STR, "s")
+
 typedef enum agg_kind {
-    AGG_K_I64,  /* v.i: integers, BOOLEAN, DATE, TIMESTAMP */
-    AGG_K_F64,  /* v.d */
-    AGG_K_I128, /* v.h: HUGEINT, DECIMAL (scaled) */
-    AGG_K_IV,   /* v.iv: INTERVAL */
-    AGG_K_STR   /* v.s: VARCHAR, bytes in the hash table's arena */
+#define AGG_X_ENUM(name, member) AGG_K_##name,
+    AGG_KIND_LIST(AGG_X_ENUM)
+#undef AGG_X_ENUM
 } agg_kind;
 
 typedef struct agg_exec {
