@@ -4,8 +4,8 @@
  * (here), then the join rewrites of join_rewrite.c (predicate pushdown, equi-join
  * extraction, join order).
  *
- * An operator or cast whose arguments are all constants is evaluated now, with the
- * runtime's semantics (checked integer arithmetic, SQL three-valued logic, NULL
+ * An operator, cast or function whose arguments are all constants is evaluated now,
+ * with the runtime's semantics (checked integer arithmetic, SQL three-valued logic, NULL
  * propagation).  Whenever evaluation would raise an error (overflow, division by
  * zero, a cast that can fail) the expression is left as it is, so the error is raised
  * at run time by the query that really evaluates it.  The input plan is not modified:
@@ -15,6 +15,7 @@
 
 #include <math.h>
 #include <string.h>
+#include <time.h>
 
 /* ---- evaluating operators over constants -------------------------------------------- */
 
@@ -264,10 +265,83 @@ static plan_expr *fold_cast(rt_arena *arena, plan_expr *e) {
                           : with_typmod(opt_expr_cast(arena, a, e->type, e->position), e->typmod);
 }
 
+/* The statement's time (µs since the epoch, UTC), read once when opt_optimize starts:
+ * every now()/current_timestamp/current_date of the statement folds to it, so they
+ * agree with each other, across threads and on every worker.  0 outside opt_optimize
+ * (the binder's folds leave those calls to run time). */
+static _Thread_local int64_t stmt_now_us;
+
+/* now()/current_timestamp/current_date as the statement's time; NULL if not known. */
+static plan_expr *fold_clock(rt_arena *arena, const plan_expr *e) {
+    if (stmt_now_us == 0 || e->u.func.n_args != 0)
+        return NULL;
+    rt_value v = {.type = e->type};
+    if (e->type == QE_TYPE_TIMESTAMP)
+        v.u.i = stmt_now_us;
+    else if (e->type == QE_TYPE_DATE)
+        v.u.i = stmt_now_us / 86400000000LL; /* after 1970: truncation is floor */
+    else
+        return NULL;
+    return opt_expr_const(arena, &v, e->position);
+}
+
+/* Functions never folded: volatile ones, and those whose result size the arguments
+ * choose (a huge repeat() is the query's memory, charged at run time). */
+static bool fold_refused(uint32_t fn) {
+    return fn == PLAN_FUNC_ID_RANDOM || fn == PLAN_FUNC_ID_REPEAT || fn == PLAN_FUNC_ID_LPAD ||
+           fn == PLAN_FUNC_ID_RPAD;
+}
+
+/* A FUNC whose arguments fold to constants is evaluated by the runtime itself
+ * (rt_eval_const: the interpreter's exact semantics); errors are left to run time.
+ * now()/current_date fold to the statement's time (fold_clock). */
+static plan_expr *fold_func(rt_arena *arena, plan_expr *e) {
+    uint32_t fn = e->u.func.fn;
+    if (fn == PLAN_FUNC_ID_NOW || fn == PLAN_FUNC_ID_CURRENT_TIMESTAMP ||
+        fn == PLAN_FUNC_ID_CURRENT_DATE) {
+        plan_expr *c = fold_clock(arena, e);
+        return c ? c : e;
+    }
+    uint32_t n = e->u.func.n_args;
+    plan_expr **args = e->u.func.args;
+    bool all_const = true;
+    for (uint32_t i = 0; i < n; i++) {
+        plan_expr *a = opt_fold_expr(arena, e->u.func.args[i]);
+        if (!a)
+            return NULL;
+        if (a != e->u.func.args[i] && args == e->u.func.args) {
+            if (!(args = rt_arena_alloc(arena, n * sizeof *args)))
+                return NULL;
+            memcpy(args, e->u.func.args, n * sizeof *args);
+        }
+        args[i] = a;
+        all_const &= is_const(a);
+    }
+    if (args != e->u.func.args) {
+        plan_expr *copy = rt_arena_alloc(arena, sizeof *copy);
+        if (!copy)
+            return NULL;
+        *copy = *e;
+        copy->u.func.args = args;
+        e = copy;
+    }
+    if (!all_const || fold_refused(e->u.func.fn))
+        return e;
+    rt_value r;
+    rt_error err;
+    rt_arena *scratch = rt_arena_create(NULL); /* the evaluator's vectors */
+    bool ok = scratch && rt_eval_const(scratch, e, &r, &err) == QE_OK;
+    /* opt_expr_const copies a VARCHAR result's text out of the scratch arena */
+    plan_expr *c = ok ? with_typmod(opt_expr_const(arena, &r, e->position), e->typmod) : e;
+    rt_arena_destroy(scratch);
+    return c;
+}
+
 plan_expr *opt_fold_expr(rt_arena *arena, plan_expr *e) {
     switch (e->kind) {
     case PLAN_EXPR_OP: return fold_op(arena, e);
     case PLAN_EXPR_CAST: return fold_cast(arena, e);
+    case PLAN_EXPR_FUNC: return fold_func(arena, e);
     default: return e;
     }
 }
@@ -357,14 +431,18 @@ qe_status opt_optimize(rt_arena *arena, plan_node *in, plan_node **out, rt_error
 qe_status opt_optimize_in(rt_arena *arena, plan_node *in, rt_catalog *catalog, plan_node **out,
                           rt_error *err) {
     *out = NULL;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    stmt_now_us = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
     qe_status st = opt_unnest(arena, in, &in, err);
     if (st == QE_OK)
         st = opt_rewrite_aggs(arena, in, &in, err);
     if (st == QE_OK)
         st = opt_rewrite_setops(arena, in, &in, err);
+    plan_node *n = st == QE_OK ? fold_plan(arena, in) : NULL;
+    stmt_now_us = 0;
     if (st != QE_OK)
         return st;
-    plan_node *n = fold_plan(arena, in);
     if (!n)
         return rt_error_set(err, QE_NOMEM, "53200", -1, "out of memory");
     /* joins: pushdown, equi-join extraction, join order (join_rewrite.c) */

@@ -521,7 +521,8 @@ static int32_t pr_typmod(pr *r, qe_type t) {
 /* FUNC: a SCALAR catalog entry and its arguments. */
 static void read_func(pr *r, plan_expr *e, uint32_t n_input, int depth) {
     e->u.func.fn = pr_u32(r);
-    if (!r->why && (e->u.func.fn >= PLAN_FUNC_N || plan_func_kind_of(e->u.func.fn) != PLAN_FUNC_SCALAR)) {
+    if (!r->why &&
+        (e->u.func.fn >= PLAN_FUNC_N || plan_func_kind_of(e->u.func.fn) != PLAN_FUNC_SCALAR)) {
         pr_fail(r, "invalid function");
         return;
     }

@@ -25,6 +25,12 @@ static const func_impl impls[PLAN_FUNC_N] = {
 };
 #define IMPL_PRESENT 0x80u /* marks the entries the lists define */
 
+static const rt_func_vkernel vimpls[PLAN_FUNC_N] = {
+#define FUNC_X_VIMPL(id, vk) [PLAN_FUNC_ID_##id] = vk,
+    RT_FUNC_VECTOR_LIST(FUNC_X_VIMPL)
+#undef FUNC_X_VIMPL
+};
+
 /* SQL names of the catalog (the runtime does not link the optimizer's plan_func_name). */
 static const char *const func_names[PLAN_FUNC_N] = {
 #define FUNC_X_NAME(id, name, kind, agg, sigs) name,
@@ -34,24 +40,32 @@ static const char *const func_names[PLAN_FUNC_N] = {
 
 static const char *func_name(uint32_t fn) { return fn < PLAN_FUNC_N ? func_names[fn] : "?"; }
 
-struct rt_func_state {
-    const plan_expr *e;   /* the FUNC/CASE node */
-    rt_expr *const *kids; /* prepared children (rt_func_child order) */
-    uint32_t n_kids;      /* their number */
-    rt_arena *arena;      /* the node's state arena */
-    func_impl impl;       /* FUNC: the implementation */
-    rt_fcall call;        /* FUNC: what the kernel sees */
-    rt_value *argv;       /* FUNC: n_kids argument values of the current row */
-    const rt_vector **vecs; /* FUNC: n_kids argument vectors of the current evaluation */
-    uint32_t sel_cap;     /* rows each selection buffer below holds */
-    uint32_t *sel_a;      /* CASE/COALESCE: rows still undecided */
-    uint32_t *sel_b;      /* CASE: rows a WHEN holds for */
-    uint32_t *sel_c;      /* CASE/COALESCE: rows left after a step */
+/* Signatures of the catalog (plan_funcs.h): kernels rely on them, so a call is checked
+ * against them before it runs (a deserialized plan may be malformed). */
+static const char *const func_sigs[PLAN_FUNC_N] = {
+#define FUNC_X_SIG(id, name, kind, agg, sigs) sigs,
+    PLAN_FUNC_LIST(FUNC_X_SIG)
+#undef FUNC_X_SIG
 };
 
-bool rt_func_runs(uint32_t fn) {
-    return fn < PLAN_FUNC_N && (impls[fn].flags & IMPL_PRESENT) != 0;
-}
+struct rt_func_state {
+    const plan_expr *e;     /* the FUNC/CASE node */
+    rt_expr *const *kids;   /* prepared children (rt_func_child order) */
+    uint32_t n_kids;        /* their number */
+    rt_arena *arena;        /* the node's state arena */
+    func_impl impl;         /* FUNC: the implementation */
+    rt_fcall call;          /* FUNC: what the kernel sees */
+    rt_value *argv;         /* FUNC: n_kids argument values of the current row */
+    const rt_vector **vecs; /* FUNC: n_kids argument vectors of the current evaluation */
+    uint64_t char_args;     /* FUNC: bit i: argument i is CHAR(n), trailing blanks dropped */
+    uint64_t const_args;    /* FUNC: bit i: argument i is a CONST (read once per evaluation) */
+    uint32_t sel_cap;       /* rows each selection buffer below holds */
+    uint32_t *sel_a;        /* CASE/COALESCE: rows still undecided */
+    uint32_t *sel_b;        /* CASE: rows a WHEN holds for */
+    uint32_t *sel_c;        /* CASE/COALESCE: rows left after a step */
+};
+
+bool rt_func_runs(uint32_t fn) { return fn < PLAN_FUNC_N && (impls[fn].flags & IMPL_PRESENT) != 0; }
 
 /* ---- helpers -------------------------------------------------------------------------- */
 
@@ -99,6 +113,9 @@ int rt_value_compare(const rt_value *a, const rt_value *b) {
         return (a->u.s.len > b->u.s.len) - (a->u.s.len < b->u.s.len);
     }
     case QE_TYPE_BOOLEAN: return (int)a->u.b - (int)b->u.b;
+    case QE_TYPE_HUGEINT:
+    case QE_TYPE_DECIMAL: /* same scale: the binder gives the arguments one typmod */
+        return (a->u.h > b->u.h) - (a->u.h < b->u.h);
     case QE_TYPE_INTERVAL:
         if (a->u.iv.months != b->u.iv.months)
             return a->u.iv.months < b->u.iv.months ? -1 : 1;
@@ -107,6 +124,17 @@ int rt_value_compare(const rt_value *a, const rt_value *b) {
         return (a->u.iv.micros > b->u.iv.micros) - (a->u.iv.micros < b->u.iv.micros);
     default: return (a->u.i > b->u.i) - (a->u.i < b->u.i);
     }
+}
+
+int rt_fcall_compare(const rt_fcall *c, const rt_value *a, const rt_value *b) {
+    if (!c->char_cmp || a->type != QE_TYPE_VARCHAR || b->type != QE_TYPE_VARCHAR)
+        return rt_value_compare(a, b);
+    rt_value x = *a, y = *b;
+    while (x.u.s.len > 0 && x.u.s.ptr[x.u.s.len - 1] == ' ')
+        x.u.s.len--;
+    while (y.u.s.len > 0 && y.u.s.ptr[y.u.s.len - 1] == ' ')
+        y.u.s.len--;
+    return rt_value_compare(&x, &y);
 }
 
 /* ---- children ------------------------------------------------------------------------- */
@@ -139,6 +167,9 @@ static bool value_type_runs(qe_type t) {
     case QE_TYPE_DOUBLE:
     case QE_TYPE_DATE:
     case QE_TYPE_TIMESTAMP:
+    case QE_TYPE_HUGEINT:
+    case QE_TYPE_DECIMAL:
+    case QE_TYPE_INTERVAL:
     case QE_TYPE_VARCHAR: return true;
     default: return false;
     }
@@ -156,6 +187,122 @@ static qe_status check_types(const plan_expr *e, rt_expr *const *kids, uint32_t 
                         "%s is not supported for type %s yet", what, rt_type_pg_name(bad));
 }
 
+/* The type of a signature code (QE_TYPE_COUNT for the polymorphic a, N, x). */
+static qe_type code_type(char code) {
+    static const char codes[] = "bsilhnrdDTIv";
+    static const qe_type types[] = {QE_TYPE_BOOLEAN,   QE_TYPE_SMALLINT, QE_TYPE_INTEGER,
+                                    QE_TYPE_BIGINT,    QE_TYPE_HUGEINT,  QE_TYPE_DECIMAL,
+                                    QE_TYPE_REAL,      QE_TYPE_DOUBLE,   QE_TYPE_DATE,
+                                    QE_TYPE_TIMESTAMP, QE_TYPE_INTERVAL, QE_TYPE_VARCHAR};
+    for (size_t i = 0; codes[i]; i++)
+        if (codes[i] == code)
+            return types[i];
+    return QE_TYPE_COUNT;
+}
+
+/* True if argument type t fits code (NULL fits any; a/N must all be one type *poly). */
+static bool code_fits(char code, qe_type t, qe_type *poly) {
+    if (t == QE_TYPE_NULL || code == 'x')
+        return true;
+    if (code == 'a' || code == 'N') {
+        if (code == 'N' && !rt_type_is_numeric(t) && t != QE_TYPE_DECIMAL && t != QE_TYPE_HUGEINT)
+            return false;
+        if (*poly == QE_TYPE_NULL)
+            *poly = t;
+        return *poly == t;
+    }
+    return code_type(code) == t;
+}
+
+/* True if the kids' types and the result type match the overload sig[0..len). */
+static bool overload_fits(const char *sig, size_t len, rt_expr *const *kids, uint32_t n,
+                          qe_type result, uint32_t fn) {
+    const char *gt = memchr(sig, '>', len);
+    if (gt == NULL)
+        return false;
+    qe_type poly = QE_TYPE_NULL;
+    uint32_t k = 0;
+    for (const char *p = sig; p < gt; p++) {
+        if (p + 1 < gt && p[1] == '*') { /* zero or more */
+            while (k < n && code_fits(*p, rt_expr_type(kids[k]), &poly))
+                k++;
+            p++;
+        } else if (k >= n || !code_fits(*p, rt_expr_type(kids[k++]), &poly)) {
+            return false;
+        }
+    }
+    if (k != n)
+        return false;
+    char rc = gt[1];
+    if (result == QE_TYPE_NULL || rc == 'x')
+        return true;
+    if ((fn == PLAN_FUNC_ID_DATE_PART || fn == PLAN_FUNC_ID_EXTRACT) && result == QE_TYPE_DOUBLE)
+        return true; /* 'epoch' and 'second' */
+    if (rc == 'a' || rc == 'N')
+        return poly == QE_TYPE_NULL || poly == result;
+    return code_type(rc) == result;
+}
+
+/* Checks a FUNC node's arity and types against the catalog (XX000 if none fits). */
+static qe_status check_call(const plan_expr *e, rt_expr *const *kids, uint32_t n, rt_error *err) {
+    const char *sigs = func_sigs[e->u.func.fn];
+    while (*sigs) {
+        size_t len = strcspn(sigs, " ");
+        if (overload_fits(sigs, len, kids, n, e->type, e->u.func.fn))
+            return QE_OK;
+        sigs += len + (sigs[len] == ' ');
+    }
+    return rt_error_set(err, QE_INTERNAL, "XX000", e->position,
+                        "invalid call of function %s in the plan", func_name(e->u.func.fn));
+}
+
+/* CASE/COALESCE results must have the node's type (or be NULL-typed); WHENs BOOLEAN. */
+static qe_status check_branches(const plan_expr *e, rt_expr *const *kids, uint32_t n,
+                                rt_error *err) {
+    for (uint32_t i = 0; i < n; i++) {
+        qe_type t = rt_expr_type(kids[i]);
+        bool is_when = e->kind == PLAN_EXPR_CASE && i % 2 == 0 && i + 1 < n;
+        qe_type want = is_when ? QE_TYPE_BOOLEAN : e->type;
+        if (t != want && t != QE_TYPE_NULL)
+            return rt_error_set(err, QE_INTERNAL, "XX000", e->position,
+                                "%s branch of type %s where %s is expected",
+                                e->kind == PLAN_EXPR_CASE ? "CASE" : "COALESCE", rt_type_pg_name(t),
+                                rt_type_pg_name(want));
+    }
+    return QE_OK;
+}
+
+/* Arguments of CHAR(n) type whose trailing blanks the function must not see:
+ * PostgreSQL converts CHAR to text for string functions (dropping the padding), but
+ * pattern matching sees the padding, and the polymorphic functions (NULLIF, GREATEST,
+ * LEAST, IS DISTINCT FROM) compare values padded to one length and return them as is. */
+static uint64_t char_args(const plan_expr *e) {
+    switch (e->u.func.fn) {
+    case PLAN_FUNC_ID_LIKE:
+    case PLAN_FUNC_ID_ILIKE:
+    case PLAN_FUNC_ID_REGEXP_MATCHES:
+    case PLAN_FUNC_ID_REGEXP_REPLACE:
+    case PLAN_FUNC_ID_NULLIF:
+    case PLAN_FUNC_ID_GREATEST:
+    case PLAN_FUNC_ID_LEAST:
+    case PLAN_FUNC_ID_IS_DISTINCT_FROM:
+    case PLAN_FUNC_ID_IS_NOT_DISTINCT_FROM: return 0;
+    default: break;
+    }
+    uint64_t bits = 0;
+    for (uint32_t i = 0; i < e->u.func.n_args && i < 64; i++)
+        if (e->u.func.args[i]->type == QE_TYPE_VARCHAR &&
+            PLAN_TYPMOD_IS_CHAR(e->u.func.args[i]->typmod))
+            bits |= (uint64_t)1 << i;
+    return bits;
+}
+
+/* Drops the trailing blanks of a CHAR(n) value. */
+static void unpad(rt_value *v) {
+    while (v->u.s.len > 0 && v->u.s.ptr[v->u.s.len - 1] == ' ')
+        v->u.s.len--;
+}
+
 qe_status rt_func_prepare(rt_arena *arena, const plan_expr *e, rt_expr *const *kids,
                           rt_func_state **out, rt_error *err) {
     uint32_t n = rt_func_n_children(e);
@@ -163,6 +310,10 @@ qe_status rt_func_prepare(rt_arena *arena, const plan_expr *e, rt_expr *const *k
         return rt_error_set(err, QE_UNSUPPORTED, "0A000", e->position,
                             "function %s is not supported yet", func_name(e->u.func.fn));
     qe_status st = check_types(e, kids, n, err);
+    if (st == QE_OK && (e->kind == PLAN_EXPR_CASE || e->u.func.fn == PLAN_FUNC_ID_COALESCE))
+        st = check_branches(e, kids, n, err);
+    else if (st == QE_OK)
+        st = check_call(e, kids, n, err);
     if (st != QE_OK)
         return st;
     rt_func_state *fs = rt_arena_calloc(arena, sizeof *fs);
@@ -173,6 +324,14 @@ qe_status rt_func_prepare(rt_arena *arena, const plan_expr *e, rt_expr *const *k
     fs->n_kids = n;
     fs->arena = arena;
     if (e->kind == PLAN_EXPR_FUNC) {
+        fs->char_args = char_args(e);
+        for (uint32_t i = 0; i < n && i < 64; i++)
+            if (e->u.func.args[i]->kind == PLAN_EXPR_CONST)
+                fs->const_args |= (uint64_t)1 << i;
+        fs->call.char_cmp = PLAN_TYPMOD_IS_CHAR(e->typmod) && e->type == QE_TYPE_VARCHAR;
+        for (uint32_t i = 0; i < n; i++)
+            fs->call.char_cmp |= e->u.func.args[i]->type == QE_TYPE_VARCHAR &&
+                                 PLAN_TYPMOD_IS_CHAR(e->u.func.args[i]->typmod);
         fs->impl = impls[e->u.func.fn];
         fs->call.e = e;
         fs->call.arena = arena;
@@ -206,6 +365,15 @@ static qe_status ensure_sel(rt_func_state *fs, uint32_t n_rows, rt_error *err) {
 /* Stores row i of src (any value) into row i of res. */
 static qe_status copy_row(rt_vector *res, rt_arena *arena, const rt_vector *src, uint32_t i,
                           uint32_t n_rows, rt_error *err) {
+    uint32_t w = rt_type_width(res->type);
+    if (src->type == res->type && res->type != QE_TYPE_VARCHAR && w > 0) { /* raw bytes */
+        bool ok = rt_vector_is_valid(src, i);
+        rt_bit_put(res->validity, i, ok);
+        if (ok)
+            memcpy((char *)res->values + (size_t)i * w, (const char *)src->values + (size_t)i * w,
+                   w);
+        return QE_OK;
+    }
     rt_value v;
     rt_vector_get_value(src, i, &v);
     if (v.is_null) {
@@ -218,23 +386,34 @@ static qe_status copy_row(rt_vector *res, rt_arena *arena, const rt_vector *src,
     return QE_OK;
 }
 
-/* FUNC with a kernel: all arguments on all selected rows, then the kernel per row. */
-static qe_status eval_rows(rt_func_state *fs, rt_eval_ctx *ctx, const rt_batch *in,
-                           const uint32_t *sel, uint32_t n, rt_vector *res) {
-    qe_status st;
-    for (uint32_t j = 0; j < fs->n_kids; j++)
-        if ((st = rt_expr_eval(fs->kids[j], ctx, in, sel, n, &fs->vecs[j])) != QE_OK)
-            return st;
-    fs->call.err = ctx->err;
-    bool strict = fs->impl.flags & RT_FN_STRICT;
+/* Bit j of a 64-bit argument mask (arguments past 64 have none). */
+static bool arg_bit(uint64_t mask, uint32_t j) { return j < 64 && ((mask >> j) & 1); }
+
+/* Reads argument j at row i into fs->argv[j] (CHAR padding dropped where due); true if
+ * it is NULL. */
+static bool load_arg(rt_func_state *fs, uint32_t j, uint32_t i) {
+    rt_value *v = &fs->argv[j];
+    rt_vector_get_value(fs->vecs[j], i, v);
+    if (arg_bit(fs->char_args, j) && !v->is_null && v->type == QE_TYPE_VARCHAR)
+        unpad(v);
+    return v->is_null;
+}
+
+/* Runs the row kernel on the selected rows; constant arguments are read once. */
+static qe_status kernel_rows(rt_func_state *fs, rt_eval_ctx *ctx, const rt_batch *in,
+                             const uint32_t *sel, uint32_t n, rt_vector *res) {
+    bool strict = fs->impl.flags & RT_FN_STRICT, const_null = false;
+    for (uint32_t j = 0; j < fs->n_kids && n > 0; j++)
+        if (arg_bit(fs->const_args, j))
+            const_null |= load_arg(fs, j, sel ? sel[0] : 0);
     for (uint32_t k = 0; k < n; k++) {
         uint32_t i = sel ? sel[k] : k;
-        bool any_null = false;
-        for (uint32_t j = 0; j < fs->n_kids; j++) {
-            rt_vector_get_value(fs->vecs[j], i, &fs->argv[j]);
-            any_null |= fs->argv[j].is_null;
-        }
+        bool any_null = const_null;
+        for (uint32_t j = 0; j < fs->n_kids; j++)
+            if (!arg_bit(fs->const_args, j))
+                any_null |= load_arg(fs, j, i);
         rt_value out = {.type = fs->e->type};
+        qe_status st;
         if (!(strict && any_null) &&
             (st = fs->impl.kernel(&fs->call, fs->argv, fs->n_kids, &out)) != QE_OK)
             return st;
@@ -250,9 +429,27 @@ static qe_status eval_rows(rt_func_state *fs, rt_eval_ctx *ctx, const rt_batch *
     return QE_OK;
 }
 
+/* FUNC with a kernel: all arguments on all selected rows, then the vector form if there
+ * is one that applies, else the kernel per row. */
+static qe_status eval_rows(rt_func_state *fs, rt_eval_ctx *ctx, const rt_batch *in,
+                           const uint32_t *sel, uint32_t n, rt_vector *res) {
+    qe_status st;
+    for (uint32_t j = 0; j < fs->n_kids; j++)
+        if ((st = rt_expr_eval(fs->kids[j], ctx, in, sel, n, &fs->vecs[j])) != QE_OK)
+            return st;
+    fs->call.err = ctx->err;
+    fs->call.morsel = ctx->arena;
+    fs->call.char_args = fs->char_args;
+    rt_func_vkernel vk = vimpls[fs->e->u.func.fn];
+    bool handled = false;
+    if (vk != NULL && (st = vk(&fs->call, fs->vecs, fs->n_kids, sel, n, res, &handled)) != QE_OK)
+        return st;
+    return handled ? QE_OK : kernel_rows(fs, ctx, in, sel, n, res);
+}
+
 /* COALESCE: argument j runs only on the rows every earlier argument left NULL. */
-static qe_status eval_coalesce(rt_func_state *fs, rt_eval_ctx *ctx, const rt_batch *in,
-                               uint32_t m, rt_vector *res) {
+static qe_status eval_coalesce(rt_func_state *fs, rt_eval_ctx *ctx, const rt_batch *in, uint32_t m,
+                               rt_vector *res) {
     uint32_t *rem = fs->sel_a, *rest = fs->sel_c;
     for (uint32_t j = 0; j < fs->n_kids && m > 0; j++) {
         const rt_vector *v;
@@ -325,8 +522,8 @@ static qe_status eval_case(rt_func_state *fs, rt_eval_ctx *ctx, const rt_batch *
     return m > 0 ? eval_into(fs, 2 * n_whens, ctx, in, rem, m, res) : QE_OK;
 }
 
-qe_status rt_func_eval(rt_func_state *fs, rt_eval_ctx *ctx, const rt_batch *in,
-                       const uint32_t *sel, uint32_t n, rt_vector *res) {
+qe_status rt_func_eval(rt_func_state *fs, rt_eval_ctx *ctx, const rt_batch *in, const uint32_t *sel,
+                       uint32_t n, rt_vector *res) {
     memset(res->validity, 0, rt_bitmap_bytes(in->n_rows));
     bool lazy = fs->e->kind == PLAN_EXPR_CASE || (fs->impl.flags & RT_FN_LAZY);
     if (!lazy)
@@ -344,9 +541,8 @@ qe_status rt_func_eval(rt_func_state *fs, rt_eval_ctx *ctx, const rt_batch *in,
 /* ---- conditional kernels -------------------------------------------------------------- */
 
 qe_status rt_fn_nullif(rt_fcall *c, const rt_value *args, uint32_t n_args, rt_value *out) {
-    (void)c;
     (void)n_args;
-    if (!args[0].is_null && !args[1].is_null && rt_value_compare(&args[0], &args[1]) == 0) {
+    if (!args[0].is_null && !args[1].is_null && rt_fcall_compare(c, &args[0], &args[1]) == 0) {
         out->is_null = true;
         return QE_OK;
     }
@@ -355,10 +551,11 @@ qe_status rt_fn_nullif(rt_fcall *c, const rt_value *args, uint32_t n_args, rt_va
 }
 
 /* GREATEST/LEAST: NULL arguments are ignored; NULL only if all are NULL. */
-static void extreme(const rt_value *args, uint32_t n_args, int want, rt_value *out) {
+static void extreme(const rt_fcall *c, const rt_value *args, uint32_t n_args, int want,
+                    rt_value *out) {
     const rt_value *best = NULL;
     for (uint32_t i = 0; i < n_args; i++)
-        if (!args[i].is_null && (best == NULL || rt_value_compare(&args[i], best) * want > 0))
+        if (!args[i].is_null && (best == NULL || rt_fcall_compare(c, &args[i], best) * want > 0))
             best = &args[i];
     if (best == NULL)
         out->is_null = true;
@@ -367,35 +564,31 @@ static void extreme(const rt_value *args, uint32_t n_args, int want, rt_value *o
 }
 
 qe_status rt_fn_greatest(rt_fcall *c, const rt_value *args, uint32_t n_args, rt_value *out) {
-    (void)c;
-    extreme(args, n_args, 1, out);
+    extreme(c, args, n_args, 1, out);
     return QE_OK;
 }
 
 qe_status rt_fn_least(rt_fcall *c, const rt_value *args, uint32_t n_args, rt_value *out) {
-    (void)c;
-    extreme(args, n_args, -1, out);
+    extreme(c, args, n_args, -1, out);
     return QE_OK;
 }
 
-static bool distinct(const rt_value *a, const rt_value *b) {
+static bool distinct(const rt_fcall *c, const rt_value *a, const rt_value *b) {
     if (a->is_null || b->is_null)
         return a->is_null != b->is_null;
-    return rt_value_compare(a, b) != 0;
+    return rt_fcall_compare(c, a, b) != 0;
 }
 
 qe_status rt_fn_is_distinct_from(rt_fcall *c, const rt_value *args, uint32_t n_args,
                                  rt_value *out) {
-    (void)c;
     (void)n_args;
-    out->u.b = distinct(&args[0], &args[1]);
+    out->u.b = distinct(c, &args[0], &args[1]);
     return QE_OK;
 }
 
 qe_status rt_fn_is_not_distinct_from(rt_fcall *c, const rt_value *args, uint32_t n_args,
                                      rt_value *out) {
-    (void)c;
     (void)n_args;
-    out->u.b = !distinct(&args[0], &args[1]);
+    out->u.b = !distinct(c, &args[0], &args[1]);
     return QE_OK;
 }

@@ -28,6 +28,9 @@ typedef struct rt_fcall {
     uint32_t buf_cap;   /* bytes at buf */
     void *cache;        /* kernel-owned per-node cache (compiled pattern, regex) */
     uint64_t rng;       /* random(): xorshift state, 0 until first use */
+    bool char_cmp;      /* comparisons ignore trailing blanks (CHAR(n) arguments) */
+    uint64_t char_args; /* bit i: argument i is CHAR(n) whose padding the function drops */
+    rt_arena *morsel;   /* vector forms: the current evaluation's (morsel) arena */
 } rt_fcall;
 
 /* A kernel: computes *out (out->type preset to the result type, is_null false) from
@@ -35,6 +38,13 @@ typedef struct rt_fcall {
  * point into arguments or the call's scratch (the driver copies them). */
 typedef qe_status (*rt_func_kernel)(rt_fcall *c, const rt_value *args, uint32_t n_args,
                                     rt_value *out);
+
+/* An optional vector form of a strict kernel: runs over the argument vectors' selected
+ * rows at once (res->validity starts all 0: it sets the bits of non-NULL results).
+ * *handled false (nothing written): the driver runs the row kernel instead. */
+typedef qe_status (*rt_func_vkernel)(rt_fcall *c, const rt_vector *const *args, uint32_t n_args,
+                                     const uint32_t *sel, uint32_t n, rt_vector *res,
+                                     bool *handled);
 
 #define RT_FN_STRICT 1u /* a NULL argument gives NULL without calling the kernel */
 #define RT_FN_LAZY 2u   /* evaluated by the driver itself (COALESCE) */
@@ -124,6 +134,14 @@ typedef qe_status (*rt_func_kernel)(rt_fcall *c, const rt_value *args, uint32_t 
     X(LEAST, rt_fn_least, 0)                                                                       \
     X(NULLIF, rt_fn_nullif, 0)
 
+/* X(id, vkernel): the vector forms (LIKE with a constant pattern, substring with
+ * constant bounds). */
+#define RT_FUNC_VECTOR_LIST(X)                                                                     \
+    X(ILIKE, rt_vfn_ilike)                                                                         \
+    X(LIKE, rt_vfn_like)                                                                           \
+    X(SUBSTR, rt_vfn_substring)                                                                    \
+    X(SUBSTRING, rt_vfn_substring)
+
 #define RT_FUNC_ALL_LISTS(X)                                                                       \
     RT_FUNC_STRING_LIST(X)                                                                         \
     RT_FUNC_LIKE_LIST(X) RT_FUNC_MATH_LIST(X) RT_FUNC_DATE_LIST(X) RT_FUNC_COND_LIST(X)
@@ -138,11 +156,15 @@ RT_FUNC_DATE_LIST(RT_FN_DECLARE)
 qe_status rt_fn_greatest(rt_fcall *c, const rt_value *args, uint32_t n_args, rt_value *out);
 qe_status rt_fn_least(rt_fcall *c, const rt_value *args, uint32_t n_args, rt_value *out);
 qe_status rt_fn_nullif(rt_fcall *c, const rt_value *args, uint32_t n_args, rt_value *out);
-qe_status rt_fn_is_distinct_from(rt_fcall *c, const rt_value *args, uint32_t n_args,
-                                 rt_value *out);
+qe_status rt_fn_is_distinct_from(rt_fcall *c, const rt_value *args, uint32_t n_args, rt_value *out);
 qe_status rt_fn_is_not_distinct_from(rt_fcall *c, const rt_value *args, uint32_t n_args,
                                      rt_value *out);
 #undef RT_FN_DECLARE
+#define RT_VFN_DECLARE(id, vkernel)                                                                \
+    qe_status vkernel(rt_fcall *c, const rt_vector *const *args, uint32_t n_args,                  \
+                      const uint32_t *sel, uint32_t n, rt_vector *res, bool *handled);
+RT_FUNC_VECTOR_LIST(RT_VFN_DECLARE)
+#undef RT_VFN_DECLARE
 
 /* ---- helpers shared by the families (func.c) ------------------------------------------ */
 
@@ -157,6 +179,8 @@ static inline uint32_t rt_utf8_len(unsigned char b) {
 uint32_t rt_utf8_count(const char *s, uint32_t n);
 /* Three-way comparison of two non-NULL values of one type (strings bytewise). */
 int rt_value_compare(const rt_value *a, const rt_value *b);
+/* The same for a kernel's arguments: CHAR(n) strings compare without trailing blanks. */
+int rt_fcall_compare(const rt_fcall *c, const rt_value *a, const rt_value *b);
 
 /* ---- the node interface (expr.c) ------------------------------------------------------- */
 
@@ -170,7 +194,7 @@ qe_status rt_func_prepare(rt_arena *arena, const plan_expr *e, rt_expr *const *k
                           rt_func_state **out, rt_error *err);
 /* Evaluates the node over in's rows sel[0..n) into res (values buffer of in->n_rows
  * rows; res->validity: a bitmap of in->n_rows bits the call fills; string heap empty). */
-qe_status rt_func_eval(rt_func_state *fs, rt_eval_ctx *ctx, const rt_batch *in,
-                       const uint32_t *sel, uint32_t n, rt_vector *res);
+qe_status rt_func_eval(rt_func_state *fs, rt_eval_ctx *ctx, const rt_batch *in, const uint32_t *sel,
+                       uint32_t n, rt_vector *res);
 
 #endif /* QE_FUNC_H */

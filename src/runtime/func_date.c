@@ -92,7 +92,9 @@ static void civil_from_days(int64_t z, civil *c) {
     c->year = yoe + era * 400 + (c->month <= 2);
 }
 
-static int64_t floor_div(int64_t a, int64_t b) { return a / b - (a % b != 0 && (a < 0) != (b < 0)); }
+static int64_t floor_div(int64_t a, int64_t b) {
+    return a / b - (a % b != 0 && (a < 0) != (b < 0));
+}
 
 /* Breaks a DATE or TIMESTAMP value down. */
 static void to_civil(const rt_value *v, civil *c) {
@@ -107,9 +109,7 @@ static void to_civil(const rt_value *v, civil *c) {
 
 static int64_t pg_year(int64_t y) { return y > 0 ? y : y - 1; } /* no year 0 */
 /* ISO day of the week, 1 = Monday (1970-01-01 was a Thursday). */
-static int isodow(const civil *c) {
-    return (int)(c->days + 3 - floor_div(c->days + 3, 7) * 7) + 1;
-}
+static int isodow(const civil *c) { return (int)(c->days + 3 - floor_div(c->days + 3, 7) * 7) + 1; }
 static int64_t doy(const civil *c) { return c->days - days_from_civil(c->year, 1, 1) + 1; }
 
 /* ISO 8601 week number and week-numbering year. */
@@ -130,10 +130,9 @@ static date_unit parse_unit(const rt_value *v) {
 }
 
 static qe_status bad_unit(rt_fcall *c, const rt_value *unit, qe_type t) {
-    return rt_error_set(c->err, QE_DATA, "22023", c->e->position,
-                        "unit \"%.*s\" not recognized for type %s",
-                        (int)(unit->u.s.len < 100 ? unit->u.s.len : 100), unit->u.s.ptr,
-                        rt_type_pg_name(t));
+    return rt_error_set(
+        c->err, QE_DATA, "22023", c->e->position, "unit \"%.*s\" not recognized for type %s",
+        (int)(unit->u.s.len < 100 ? unit->u.s.len : 100), unit->u.s.ptr, rt_type_pg_name(t));
 }
 
 /* Field u of c as a double (exact for the integer fields). */
@@ -176,12 +175,46 @@ static qe_status extract(rt_fcall *c, date_unit u, const rt_value *v, rt_value *
     return QE_OK;
 }
 
+/* Field u of an interval (PostgreSQL: years and months from the months, the time
+ * fields from the microseconds); false for fields intervals lack. */
+static bool interval_field(const rt_value *v, date_unit u, double *out) {
+    int64_t m = v->u.iv.months, us = v->u.iv.micros;
+    switch (u) {
+    case UNIT_YEAR: *out = (double)(m / 12); return true;
+    case UNIT_MONTH: *out = (double)(m % 12); return true;
+    case UNIT_QUARTER: *out = (double)((m % 12) / 3 + 1); return true;
+    case UNIT_DECADE: *out = (double)(m / 120); return true;
+    case UNIT_CENTURY: *out = (double)(m / 1200); return true;
+    case UNIT_MILLENNIUM: *out = (double)(m / 12000); return true;
+    case UNIT_DAY: *out = v->u.iv.days; return true;
+    case UNIT_HOUR: *out = (double)(us / (3600 * US_PER_SEC)); return true;
+    case UNIT_MINUTE: *out = (double)(us / (60 * US_PER_SEC) % 60); return true;
+    case UNIT_SECOND: *out = (double)(us % (60 * US_PER_SEC)) / 1e6; return true;
+    case UNIT_MILLISECONDS: *out = (double)(us % (60 * US_PER_SEC)) / 1e3; return true;
+    case UNIT_MICROSECONDS: *out = (double)(us % (60 * US_PER_SEC)); return true;
+    case UNIT_EPOCH: /* PostgreSQL: a year is 365.25 days, a month 30 days */
+        *out = (double)(m / 12) * 365.25 * 86400 + (double)(m % 12) * 30 * 86400 +
+               (double)v->u.iv.days * 86400 + (double)us / 1e6;
+        return true;
+    default: return false;
+    }
+}
+
 /* extract(field FROM x) / date_part('field', x). */
 qe_status rt_fn_date_part(rt_fcall *c, const rt_value *a, uint32_t n_args, rt_value *out) {
     (void)n_args;
     date_unit u = parse_unit(&a[0]);
-    if (u == UNIT_N || a[1].type == QE_TYPE_INTERVAL ||
-        (unit_time_only[u] && a[1].type == QE_TYPE_DATE))
+    if (a[1].type == QE_TYPE_INTERVAL) {
+        double d;
+        if (u == UNIT_N || !interval_field(&a[1], u, &d))
+            return bad_unit(c, &a[0], a[1].type);
+        if (c->e->type == QE_TYPE_DOUBLE || c->e->type == QE_TYPE_REAL)
+            out->u.d = d;
+        else
+            out->u.i = (int64_t)d;
+        return QE_OK;
+    }
+    if (u == UNIT_N || (unit_time_only[u] && a[1].type == QE_TYPE_DATE))
         return bad_unit(c, &a[0], a[1].type);
     return extract(c, u, &a[1], out);
 }
@@ -242,9 +275,43 @@ static bool trunc_ts(int64_t ts, date_unit u, int64_t *out) {
     }
 }
 
+/* An interval with the fields below unit u zeroed; false for units intervals lack. */
+static bool trunc_interval(const rt_value *v, date_unit u, rt_value *out) {
+    int64_t m = v->u.iv.months, us = v->u.iv.micros;
+    int64_t unit_us = u == UNIT_HOUR           ? 3600 * US_PER_SEC
+                      : u == UNIT_MINUTE       ? 60 * US_PER_SEC
+                      : u == UNIT_SECOND       ? US_PER_SEC
+                      : u == UNIT_MILLISECONDS ? 1000
+                                               : 1;
+    out->u.iv = v->u.iv;
+    switch (u) {
+    case UNIT_MILLENNIUM: out->u.iv.months = (int32_t)(m / 12000 * 12000); break;
+    case UNIT_CENTURY: out->u.iv.months = (int32_t)(m / 1200 * 1200); break;
+    case UNIT_DECADE: out->u.iv.months = (int32_t)(m / 120 * 120); break;
+    case UNIT_YEAR: out->u.iv.months = (int32_t)(m / 12 * 12); break;
+    case UNIT_QUARTER: out->u.iv.months = (int32_t)(m / 3 * 3); break;
+    case UNIT_MONTH: break;
+    case UNIT_DAY: out->u.iv.micros = 0; return true;
+    case UNIT_HOUR:
+    case UNIT_MINUTE:
+    case UNIT_SECOND:
+    case UNIT_MILLISECONDS:
+    case UNIT_MICROSECONDS: out->u.iv.micros = us / unit_us * unit_us; return true;
+    default: return false;
+    }
+    out->u.iv.days = 0;
+    out->u.iv.micros = 0;
+    return true;
+}
+
 qe_status rt_fn_date_trunc(rt_fcall *c, const rt_value *a, uint32_t n_args, rt_value *out) {
     (void)n_args;
     date_unit u = parse_unit(&a[0]);
+    if (a[1].type == QE_TYPE_INTERVAL) {
+        if (u == UNIT_N || !trunc_interval(&a[1], u, out))
+            return bad_unit(c, &a[0], a[1].type);
+        return QE_OK;
+    }
     if (a[1].type != QE_TYPE_TIMESTAMP || u == UNIT_N || !trunc_ts(a[1].u.i, u, &out->u.i))
         return bad_unit(c, &a[0], a[1].type);
     return QE_OK;

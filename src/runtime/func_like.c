@@ -28,6 +28,12 @@ typedef struct like_cache {
     uint16_t *toks;    /* n_toks tokens: a byte 0..255, TOK_ANY1 or TOK_ANYSEQ */
     uint32_t n_toks;   /* tokens in use */
     uint32_t toks_cap; /* room at toks */
+    bool simple;       /* only literals and `%` (case-sensitive): matched by segments */
+    char *lits;        /* simple: the literal bytes of all segments, in order */
+    uint32_t *seg_len; /* simple: n_segs segment lengths (a `%` between each two) */
+    uint32_t n_segs;   /* simple: segments (n_toks + 1 at most) */
+    bool open_start;   /* simple: the pattern starts with `%` */
+    bool open_end;     /* simple: the pattern ends with `%` */
 } like_cache;
 
 static unsigned char fold(unsigned char ch, bool ci) {
@@ -57,13 +63,79 @@ static qe_status escape_of(rt_fcall *c, const rt_value *a, uint32_t n_args, int 
     return QE_OK;
 }
 
+/* Splits the tokens into literal segments separated by `%` when there is no `_` (and
+ * no case folding): such patterns match by prefix, suffix and a substring search. */
+static void split_segments(like_cache *lc, bool ci) {
+    lc->simple = !ci;
+    lc->n_segs = 0;
+    uint32_t n_lits = 0, cur = 0;
+    for (uint32_t i = 0; i < lc->n_toks && lc->simple; i++) {
+        if (lc->toks[i] == TOK_ANY1) {
+            lc->simple = false;
+        } else if (lc->toks[i] == TOK_ANYSEQ) {
+            lc->seg_len[lc->n_segs++] = cur;
+            cur = 0;
+        } else {
+            lc->lits[n_lits++] = (char)lc->toks[i];
+            cur++;
+        }
+    }
+    lc->seg_len[lc->n_segs++] = cur;
+    lc->open_start = lc->n_toks > 0 && lc->toks[0] == TOK_ANYSEQ;
+    lc->open_end = lc->n_toks > 0 && lc->toks[lc->n_toks - 1] == TOK_ANYSEQ;
+}
+
+/* First occurrence of needle[0..m) (m > 0) in hay[0..n): memchr on the first byte,
+ * then memcmp; cheaper than memmem's setup on short strings such as TPC-H comments. */
+static const char *find_seg(const char *hay, size_t n, const char *needle, size_t m) {
+    const char *end = hay + n;
+    while ((size_t)(end - hay) >= m) {
+        const char *p = memchr(hay, needle[0], (size_t)(end - hay) - m + 1);
+        if (p == NULL)
+            return NULL;
+        if (m == 1 || (p[1] == needle[1] && memcmp(p + 2, needle + 2, m - 2) == 0))
+            return p;
+        hay = p + 1;
+    }
+    return NULL;
+}
+
+/* Matches a simple pattern: first segment a prefix, last a suffix (unless the pattern
+ * starts/ends with `%`), the middle ones found left to right (leftmost is optimal). */
+static bool match_segments(const like_cache *lc, const char *s, uint32_t n) {
+    const char *lit = lc->lits;
+    uint32_t first = lc->seg_len[0], last = lc->seg_len[lc->n_segs - 1];
+    if (lc->n_segs == 1) /* no `%` */
+        return n == first && memcmp(s, lit, n) == 0;
+    if (first + last > n || (first > 0 && memcmp(s, lit, first) != 0))
+        return false;
+    const char *last_lit = lc->lits;
+    for (uint32_t k = 0; k + 1 < lc->n_segs; k++)
+        last_lit += lc->seg_len[k];
+    if (last > 0 && memcmp(s + n - last, last_lit, last) != 0)
+        return false;
+    uint32_t at = first, end = n - last;
+    lit += first;
+    for (uint32_t k = 1; k + 1 < lc->n_segs; k++) {
+        uint32_t len = lc->seg_len[k];
+        const char *hit = len ? find_seg(s + at, end - at, lit, len) : s + at;
+        if (hit == NULL)
+            return false;
+        at = (uint32_t)(hit - s) + len;
+        lit += len;
+    }
+    return true;
+}
+
 /* Compiles the pattern into the cache's tokens. */
 static qe_status compile(rt_fcall *c, like_cache *lc, const char *p, uint32_t n, int esc, bool ci) {
     if (n + 1 > lc->toks_cap || n > lc->pat_cap) {
         uint32_t cap = n + 16;
         lc->toks = rt_arena_alloc(c->arena, sizeof *lc->toks * cap);
         lc->pattern = rt_arena_alloc(c->arena, cap);
-        if (lc->toks == NULL || lc->pattern == NULL) {
+        lc->lits = rt_arena_alloc(c->arena, cap);
+        lc->seg_len = rt_arena_alloc(c->arena, sizeof *lc->seg_len * cap);
+        if (lc->toks == NULL || lc->pattern == NULL || lc->lits == NULL || lc->seg_len == NULL) {
             lc->toks_cap = lc->pat_cap = 0;
             return rt_error_nomem(c->err, NULL);
         }
@@ -89,6 +161,7 @@ static qe_status compile(rt_fcall *c, like_cache *lc, const char *p, uint32_t n,
         }
     }
     lc->n_toks = t;
+    split_segments(lc, ci);
     memcpy(lc->pattern, p, n);
     lc->pat_len = n;
     lc->escape = esc;
@@ -123,7 +196,9 @@ static bool match(const uint16_t *tok, uint32_t nt, const char *s, uint32_t n, b
     return ti == nt;
 }
 
-static qe_status like(rt_fcall *c, const rt_value *a, uint32_t n_args, rt_value *out, bool ci) {
+/* The cache compiled for pattern a[1] and escape a[2] (recompiled when they change). */
+static qe_status cached_pattern(rt_fcall *c, const rt_value *a, uint32_t n_args, bool ci,
+                                like_cache **out) {
     like_cache *lc = c->cache;
     if (lc == NULL) {
         if ((lc = rt_arena_calloc(c->arena, sizeof *lc)) == NULL)
@@ -140,8 +215,20 @@ static qe_status like(rt_fcall *c, const rt_value *a, uint32_t n_args, rt_value 
     if (lc->escape != esc || lc->pat_len != np || (np && memcmp(lc->pattern, p, np) != 0))
         if ((st = compile(c, lc, p, np, esc, ci)) != QE_OK)
             return st;
-    out->u.b = match(lc->toks, lc->n_toks, a[0].u.s.ptr, a[0].u.s.len, ci);
+    *out = lc;
     return QE_OK;
+}
+
+static bool like_match(const like_cache *lc, const char *s, uint32_t n, bool ci) {
+    return lc->simple ? match_segments(lc, s, n) : match(lc->toks, lc->n_toks, s, n, ci);
+}
+
+static qe_status like(rt_fcall *c, const rt_value *a, uint32_t n_args, rt_value *out, bool ci) {
+    like_cache *lc;
+    qe_status st = cached_pattern(c, a, n_args, ci, &lc);
+    if (st == QE_OK)
+        out->u.b = like_match(lc, a[0].u.s.ptr, a[0].u.s.len, ci);
+    return st;
 }
 
 qe_status rt_fn_like(rt_fcall *c, const rt_value *a, uint32_t n_args, rt_value *out) {
@@ -150,6 +237,59 @@ qe_status rt_fn_like(rt_fcall *c, const rt_value *a, uint32_t n_args, rt_value *
 
 qe_status rt_fn_ilike(rt_fcall *c, const rt_value *a, uint32_t n_args, rt_value *out) {
     return like(c, a, n_args, out, true);
+}
+
+/* The vector form for a constant pattern (and escape): compiled once, then a loop over
+ * the string views without building rt_values.  *handled false: use the row form. */
+static qe_status like_vector(rt_fcall *c, const rt_vector *const *args, uint32_t n_args,
+                             const uint32_t *sel, uint32_t n, rt_vector *res, bool ci,
+                             bool *handled) {
+    *handled = false;
+    for (uint32_t j = 1; j < n_args; j++)
+        if (c->e->u.func.args[j]->kind != PLAN_EXPR_CONST)
+            return QE_OK;
+    if (args[0]->type != QE_TYPE_VARCHAR)
+        return QE_OK;
+    uint32_t n_valid = 0;
+    for (uint32_t k = 0; k < n && n_valid == 0; k++)
+        n_valid += rt_vector_is_valid(args[0], sel ? sel[k] : k);
+    if (n_valid == 0) { /* every row NULL: no pattern to check (the row form's rule) */
+        *handled = true;
+        return QE_OK;
+    }
+    rt_value a[3];
+    uint32_t first = sel ? sel[0] : 0;
+    for (uint32_t j = 0; j < n_args && j < 3; j++) {
+        rt_vector_get_value(args[j], first, &a[j]);
+        if (j > 0 && a[j].is_null)
+            return QE_OK; /* a NULL pattern: the row form makes every row NULL */
+    }
+    like_cache *lc;
+    qe_status st = cached_pattern(c, a, n_args, ci, &lc);
+    if (st != QE_OK)
+        return st;
+    const rt_vector *v = args[0];
+    const rt_string *views = v->values;
+    uint8_t *out = res->values;
+    for (uint32_t k = 0; k < n; k++) {
+        uint32_t i = sel ? sel[k] : k;
+        if (!rt_vector_is_valid(v, i))
+            continue; /* the result bit stays 0: NULL */
+        rt_bit_set(res->validity, i);
+        out[i] = like_match(lc, rt_string_ptr(v, &views[i]), views[i].len, ci);
+    }
+    *handled = true;
+    return QE_OK;
+}
+
+qe_status rt_vfn_like(rt_fcall *c, const rt_vector *const *args, uint32_t n_args,
+                      const uint32_t *sel, uint32_t n, rt_vector *res, bool *handled) {
+    return like_vector(c, args, n_args, sel, n, res, false, handled);
+}
+
+qe_status rt_vfn_ilike(rt_fcall *c, const rt_vector *const *args, uint32_t n_args,
+                       const uint32_t *sel, uint32_t n, rt_vector *res, bool *handled) {
+    return like_vector(c, args, n_args, sel, n, res, true, handled);
 }
 
 /* ---- regular expressions (POSIX extended, libc) ---------------------------------------- */
@@ -165,8 +305,8 @@ static char *cstr(rt_fcall *c, const rt_value *v, size_t at) {
 }
 
 /* Compiles pattern with flag letters (i: ignore case; g: global, reported in *global). */
-static qe_status regex_compile(rt_fcall *c, const rt_value *pat, const rt_value *flags,
-                               regex_t *re, bool *global) {
+static qe_status regex_compile(rt_fcall *c, const rt_value *pat, const rt_value *flags, regex_t *re,
+                               bool *global) {
     int cflags = REG_EXTENDED;
     *global = false;
     for (uint32_t i = 0; flags && i < flags->u.s.len; i++) {
@@ -231,9 +371,8 @@ static bool emit_replacement(rt_fcall *c, size_t base, size_t *len, const rt_val
             char d = rep->u.s.ptr[++i];
             int g = d == '&' ? 0 : (d >= '0' && d <= '9') ? d - '0' : -1;
             if (g >= 0) {
-                if (m[g].rm_so >= 0 &&
-                    !emit(c, base, len, c->buf + subj_at + m[g].rm_so,
-                          (size_t)(m[g].rm_eo - m[g].rm_so)))
+                if (m[g].rm_so >= 0 && !emit(c, base, len, c->buf + subj_at + m[g].rm_so,
+                                             (size_t)(m[g].rm_eo - m[g].rm_so)))
                     return false;
                 continue;
             }
@@ -259,6 +398,7 @@ qe_status rt_fn_regexp_replace(rt_fcall *c, const rt_value *a, uint32_t n_args, 
         return c->err->status;
     }
     regmatch_t m[10];
+    size_t prev_end = SIZE_MAX; /* end of the last non-empty match */
     while (at <= n) {
         int eflags = at > 0 ? REG_NOTBOL : 0;
         if (regexec(&re, c->buf + at, 10, m, eflags) != 0)
@@ -268,12 +408,22 @@ qe_status rt_fn_regexp_replace(rt_fcall *c, const rt_value *a, uint32_t n_args, 
                 m[g].rm_so += (regoff_t)at;
                 m[g].rm_eo += (regoff_t)at;
             }
+        if (m[0].rm_so == m[0].rm_eo && (size_t)m[0].rm_so == prev_end) {
+            /* no empty match right after a match (PostgreSQL, RE2): move on */
+            if (at < n && !emit(c, base, &len, c->buf + at, 1)) {
+                regfree(&re);
+                return c->err->status;
+            }
+            at++;
+            continue;
+        }
         if (!emit(c, base, &len, c->buf + at, (size_t)m[0].rm_so - at) ||
             !emit_replacement(c, base, &len, &a[2], 0, m)) {
             regfree(&re);
             return c->err->status;
         }
         at = (size_t)m[0].rm_eo;
+        prev_end = m[0].rm_eo > m[0].rm_so ? at : SIZE_MAX;
         if (m[0].rm_eo == m[0].rm_so) { /* empty match: copy one byte and move on */
             if (at < n && !emit(c, base, &len, c->buf + at, 1)) {
                 regfree(&re);

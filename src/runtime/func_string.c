@@ -3,7 +3,8 @@
  *
  * Lengths and positions count UTF-8 characters (length, substring, position, left,
  * right, lpad/rpad, reverse, overlay); octet_length counts bytes.  upper/lower/initcap
- * change ASCII letters only.  Invalid UTF-8 is not rejected: a stray byte counts as
+ * map ASCII, Latin-1 and basic Cyrillic letters (the two-byte UTF-8 ones with two-byte
+ * partners); other letters are left alone.  Invalid UTF-8 is not rejected: a stray byte counts as
  * one character.  Results longer than 1 GB fail with 54000 like PostgreSQL's.
  */
 #include "func.h"
@@ -81,23 +82,43 @@ qe_status rt_fn_octet_length(rt_fcall *c, const rt_value *a, uint32_t n_args, rt
     return QE_OK;
 }
 
+/* Case mapping of the two-byte UTF-8 letters with two-byte partners: Latin-1 (U+00C0..
+ * U+00DE <-> U+00E0..U+00FE, without the multiplication/division signs) and basic
+ * Cyrillic (U+0400..U+042F <-> U+0430..U+045F).  b points at a lead byte. */
+static void case2(unsigned char *b, bool up) {
+    unsigned cp = ((b[0] & 0x1Fu) << 6) | (b[1] & 0x3Fu);
+    if (up && ((cp >= 0xE0 && cp <= 0xFE && cp != 0xF7) || (cp >= 0x430 && cp <= 0x44F)))
+        cp -= 0x20;
+    else if (up && cp >= 0x450 && cp <= 0x45F)
+        cp -= 0x50;
+    else if (!up && ((cp >= 0xC0 && cp <= 0xDE && cp != 0xD7) || (cp >= 0x410 && cp <= 0x42F)))
+        cp += 0x20;
+    else if (!up && cp >= 0x400 && cp <= 0x40F)
+        cp += 0x50;
+    b[0] = (unsigned char)(0xC0 | (cp >> 6));
+    b[1] = (unsigned char)(0x80 | (cp & 0x3F));
+}
+
 /* mode: 'u' upper, 'l' lower, 'i' initcap. */
 static qe_status change_case(rt_fcall *c, const rt_value *a, rt_value *out, char mode) {
     uint32_t n = a[0].u.s.len;
     char *buf = rt_fcall_buf(c, n ? n : 1);
     if (buf == NULL)
         return c->err->status;
+    memcpy(buf, a[0].u.s.ptr, n);
+    unsigned char *b = (unsigned char *)buf;
     bool in_word = false;
     for (uint32_t i = 0; i < n; i++) {
-        unsigned char ch = (unsigned char)a[0].u.s.ptr[i];
+        unsigned char ch = b[i];
         bool up = mode == 'u' || (mode == 'i' && !in_word);
         if (up && ch >= 'a' && ch <= 'z')
-            ch = (unsigned char)(ch - 32);
+            b[i] = (unsigned char)(ch - 32);
         else if (!up && ch >= 'A' && ch <= 'Z')
-            ch = (unsigned char)(ch + 32);
+            b[i] = (unsigned char)(ch + 32);
+        else if ((ch == 0xC3 || ch == 0xD0 || ch == 0xD1) && i + 1 < n && (b[i + 1] & 0xC0) == 0x80)
+            case2(b + i++, up);
         in_word = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
                   (ch >= '0' && ch <= '9') || ch >= 0x80;
-        buf[i] = (char)ch;
     }
     set_str(out, buf, n);
     return QE_OK;
@@ -132,6 +153,43 @@ qe_status rt_fn_substring(rt_fcall *c, const rt_value *a, uint32_t n_args, rt_va
     if (from < -(INT64_MAX / 4))
         from = -(INT64_MAX / 4);
     char_slice(a[0].u.s.ptr, a[0].u.s.len, from - 1, count, out);
+    return QE_OK;
+}
+
+/* The vector form with constant bounds: one loop over the string views (CHAR(n)
+ * padding dropped when due); a NULL or negative bound is left to the row form. */
+qe_status rt_vfn_substring(rt_fcall *c, const rt_vector *const *args, uint32_t n_args,
+                           const uint32_t *sel, uint32_t n, rt_vector *res, bool *handled) {
+    *handled = false;
+    for (uint32_t j = 1; j < n_args; j++)
+        if (c->e->u.func.args[j]->kind != PLAN_EXPR_CONST)
+            return QE_OK;
+    rt_value from, count = {.u.i = INT64_MAX / 4};
+    rt_vector_get_value(args[1], sel && n ? sel[0] : 0, &from);
+    if (n_args > 2)
+        rt_vector_get_value(args[2], sel && n ? sel[0] : 0, &count);
+    if (n == 0 || args[0]->type != QE_TYPE_VARCHAR || from.is_null || count.is_null ||
+        count.u.i < 0)
+        return QE_OK;
+    int64_t start = (from.u.i < -(INT64_MAX / 4) ? -(INT64_MAX / 4) : from.u.i) - 1;
+    bool unpad = c->char_args & 1;
+    const rt_vector *v = args[0];
+    const rt_string *views = v->values;
+    for (uint32_t k = 0; k < n; k++) {
+        uint32_t i = sel ? sel[k] : k;
+        if (!rt_vector_is_valid(v, i))
+            continue; /* the result bit stays 0: NULL */
+        const char *p = rt_string_ptr(v, &views[i]);
+        uint32_t len = views[i].len;
+        while (unpad && len > 0 && p[len - 1] == ' ')
+            len--;
+        rt_value out;
+        char_slice(p, len, start, count.u.i, &out);
+        rt_bit_set(res->validity, i);
+        if (!rt_vector_set_string(res, c->morsel, i, out.u.s.ptr, out.u.s.len))
+            return rt_error_nomem(c->err, NULL);
+    }
+    *handled = true;
     return QE_OK;
 }
 
@@ -182,8 +240,8 @@ qe_status rt_fn_strpos(rt_fcall *c, const rt_value *a, uint32_t n_args, rt_value
 qe_status rt_fn_starts_with(rt_fcall *c, const rt_value *a, uint32_t n_args, rt_value *out) {
     (void)c;
     (void)n_args;
-    out->u.b = a[1].u.s.len <= a[0].u.s.len &&
-               memcmp(a[0].u.s.ptr, a[1].u.s.ptr, a[1].u.s.len) == 0;
+    out->u.b =
+        a[1].u.s.len <= a[0].u.s.len && memcmp(a[0].u.s.ptr, a[1].u.s.ptr, a[1].u.s.len) == 0;
     return QE_OK;
 }
 
@@ -242,7 +300,8 @@ qe_status rt_fn_replace(rt_fcall *c, const rt_value *a, uint32_t n_args, rt_valu
         return QE_OK;
     }
     uint64_t hits = 0;
-    for (int64_t at = find(s, n, from, nf, 0); at >= 0; at = find(s, n, from, nf, (uint32_t)at + nf))
+    for (int64_t at = find(s, n, from, nf, 0); at >= 0;
+         at = find(s, n, from, nf, (uint32_t)at + nf))
         hits++;
     uint64_t len = n + hits * nt - hits * nf;
     if (too_long(c, len))
@@ -467,14 +526,15 @@ qe_status rt_fn_chr(rt_fcall *c, const rt_value *a, uint32_t n_args, rt_value *o
 
 /* ---- concat --------------------------------------------------------------------------- */
 
-/* Appends the text of v (any type; NULL adds nothing) to the scratch at *len. */
-static qe_status append_text(rt_fcall *c, const rt_value *v, size_t *len) {
+/* Appends the text of argument i (any type; NULL adds nothing) to the scratch at *len. */
+static qe_status append_text(rt_fcall *c, const rt_value *args, uint32_t i, size_t *len) {
+    const rt_value *v = &args[i];
     if (v->is_null || v->type == QE_TYPE_NULL)
         return QE_OK;
     rt_value text = *v;
     if (v->type != QE_TYPE_VARCHAR) {
-        char tmp[64];
-        int n = rt_value_format(v, tmp, sizeof tmp);
+        char tmp[96];
+        int n = rt_value_format_mod(v, c->e->u.func.args[i]->typmod, tmp, sizeof tmp);
         if (n < 0 || (size_t)n >= sizeof tmp)
             return rt_error_set(c->err, QE_INTERNAL, "XX000", c->e->position,
                                 "cannot format a value of type %s", rt_type_pg_name(v->type));
@@ -504,7 +564,7 @@ static qe_status append_text(rt_fcall *c, const rt_value *v, size_t *len) {
 qe_status rt_fn_concat(rt_fcall *c, const rt_value *a, uint32_t n_args, rt_value *out) {
     size_t len = 0;
     for (uint32_t i = 0; i < n_args; i++) {
-        qe_status st = append_text(c, &a[i], &len);
+        qe_status st = append_text(c, a, i, &len);
         if (st != QE_OK)
             return st;
     }
@@ -522,9 +582,9 @@ qe_status rt_fn_concat_ws(rt_fcall *c, const rt_value *a, uint32_t n_args, rt_va
     for (uint32_t i = 1; i < n_args; i++) {
         if (a[i].is_null)
             continue;
-        qe_status st = first ? QE_OK : append_text(c, &a[0], &len);
+        qe_status st = first ? QE_OK : append_text(c, a, 0, &len);
         if (st == QE_OK)
-            st = append_text(c, &a[i], &len);
+            st = append_text(c, a, i, &len);
         if (st != QE_OK)
             return st;
         first = false;

@@ -814,6 +814,92 @@ static void test_plan_corrupt(void **state) {
     rt_arena_destroy(p.arena);
 }
 
+/* FUNC and CASE expressions round-trip; forged bodies never crash the decoder. */
+static void test_plan_func_case(void **state) {
+    pb p = {rt_arena_create(NULL)};
+    static const qe_type tv[] = {QE_TYPE_VARCHAR, QE_TYPE_INTEGER};
+    plan_op *values = pop(&p, PLAN_PHYS_VALUES, 2, tv);
+    values->u.values.n_rows = 1;
+    values->u.values.rows = pb_alloc(&p, 2 * sizeof(plan_expr *));
+    values->u.values.rows[0] = pconst(&p, 0, QE_TYPE_VARCHAR, 1);
+    values->u.values.rows[0]->u.value.u.s.ptr = "abc";
+    values->u.values.rows[0]->u.value.u.s.len = 3;
+    values->u.values.rows[1] = pconst(&p, 5, QE_TYPE_INTEGER, 2);
+    plan_expr *up = pb_alloc(&p, sizeof *up);
+    up->kind = PLAN_EXPR_FUNC;
+    up->type = QE_TYPE_VARCHAR;
+    up->position = 7;
+    up->u.func.fn = PLAN_FUNC_ID_UPPER;
+    up->u.func.n_args = 1;
+    up->u.func.args = pb_alloc(&p, sizeof(plan_expr *));
+    up->u.func.args[0] = pcol(&p, 0, QE_TYPE_VARCHAR);
+    plan_expr *gt = pb_alloc(&p, sizeof *gt);
+    gt->kind = PLAN_EXPR_OP;
+    gt->type = QE_TYPE_BOOLEAN;
+    gt->u.op.op = PLAN_OP_GT;
+    gt->u.op.args[0] = pcol(&p, 1, QE_TYPE_INTEGER);
+    gt->u.op.args[1] = pconst(&p, 3, QE_TYPE_INTEGER, 9);
+    plan_expr *cs = pb_alloc(&p, sizeof *cs);
+    cs->kind = PLAN_EXPR_CASE;
+    cs->type = QE_TYPE_INTEGER;
+    cs->position = 11;
+    cs->u.case_.n_whens = 1;
+    cs->u.case_.whens = pb_alloc(&p, sizeof(plan_expr *));
+    cs->u.case_.thens = pb_alloc(&p, sizeof(plan_expr *));
+    cs->u.case_.whens[0] = gt;
+    cs->u.case_.thens[0] = pcol(&p, 1, QE_TYPE_INTEGER);
+    cs->u.case_.else_expr = pconst(&p, 0, QE_TYPE_INTEGER, 12);
+    plan_op *proj = pop(&p, PLAN_PHYS_PROJECT, 2, tv);
+    proj->u.project.exprs = pb_alloc(&p, 2 * sizeof(plan_expr *));
+    proj->u.project.exprs[0] = up;
+    proj->u.project.exprs[1] = cs;
+    plan_op *res = pop(&p, PLAN_PHYS_RESULT_SINK, 2, tv);
+    plan_op *ops[] = {values, proj, res};
+    plan_query *q = pb_alloc(&p, sizeof *q);
+    plan_pipeline *pl = ppipe(&p, 0, 3, ops, false);
+    plan_stage *st = pb_alloc(&p, sizeof *st);
+    st->dist = PLAN_DIST_SINGLE;
+    st->n_pipelines = 1;
+    st->pipelines = &pl;
+    q->n_stages = 1;
+    q->stages = &st;
+    uint8_t *buf, *buf2;
+    size_t len, len2;
+    rt_error err;
+    ok(opt_plan_serialize(q, &buf, &len, &err), &err);
+    rt_arena *arena = rt_arena_create(NULL);
+    plan_query *out;
+    ok(opt_plan_deserialize(arena, buf, len, &out, &err), &err);
+    const plan_op *pr = out->stages[0]->pipelines[0]->ops[1];
+    assert_int_equal(pr->u.project.exprs[0]->kind, PLAN_EXPR_FUNC);
+    assert_int_equal(pr->u.project.exprs[0]->u.func.fn, PLAN_FUNC_ID_UPPER);
+    assert_int_equal(pr->u.project.exprs[0]->u.func.n_args, 1);
+    assert_int_equal(pr->u.project.exprs[1]->kind, PLAN_EXPR_CASE);
+    assert_int_equal(pr->u.project.exprs[1]->u.case_.whens[0]->u.op.op, PLAN_OP_GT);
+    assert_int_equal(pr->u.project.exprs[1]->u.case_.else_expr->position, 12);
+    ok(opt_plan_serialize(out, &buf2, &len2, &err), &err);
+    assert_int_equal(len, len2);
+    assert_memory_equal(buf, buf2, len);
+    free(buf2);
+    uint8_t *copy = malloc(len);
+    for (size_t i = 24; i < len; i++) { /* forged bodies: an error or a plan, no crash */
+        static const uint8_t flips[] = {0x01, 0x80, 0xff};
+        for (int f = 0; f < 3; f++) {
+            memcpy(copy, buf, len);
+            copy[i] ^= flips[f];
+            fix_checksum(copy, len);
+            rt_arena_reset(arena);
+            if (opt_plan_deserialize(arena, copy, len, &out, &err) != QE_OK)
+                assert_true(strcmp(err.sqlstate, "XX001") == 0 ||
+                            strcmp(err.sqlstate, "XX000") == 0);
+        }
+    }
+    free(copy);
+    free(buf);
+    rt_arena_destroy(arena);
+    rt_arena_destroy(p.arena);
+}
+
 static void test_plan_forged_references(void **state) {
     pb p = {rt_arena_create(NULL)};
     plan_query *q = skeleton_plan(&p);
@@ -888,6 +974,7 @@ int main(void) {
         cmocka_unit_test(test_plan_roundtrip),
         cmocka_unit_test(test_plan_values_and_strings),
         cmocka_unit_test(test_plan_corrupt),
+        cmocka_unit_test(test_plan_func_case),
         cmocka_unit_test(test_plan_forged_references),
         cmocka_unit_test(test_plan_deep_expression),
     };
