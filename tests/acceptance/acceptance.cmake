@@ -26,8 +26,7 @@ foreach(sf 0.01 0.1)
   add_test(NAME acceptance.tpch_answers_sf${sf}
            COMMAND tpch_answers -q --sf ${sf} --threads 1,2 --mode interpret
                    --answers ${CMAKE_SOURCE_DIR}/tests/tpch/answers/sf${sf} ${tpch_queries})
-  # Disabled until the runtime runs every TPC-H query (issue 4 in progress).
-  set_tests_properties(acceptance.tpch_answers_sf${sf} PROPERTIES TIMEOUT 600
-                       LABELS "acceptance" DISABLED TRUE)
+  set_tests_properties(acceptance.tpch_answers_sf${sf} PROPERTIES TIMEOUT 900
+                       LABELS "acceptance")
 endforeach()
 set_tests_properties(acceptance.tpch_answers_sf0.1 PROPERTIES LABELS "acceptance;slow")
