@@ -4,7 +4,8 @@
 #   make test       install deps; -Werror build in build/test and every test (ctest -j2),
 #                   then the ASan+UBSan build in build/asan and the same tests
 #   make asan       only the sanitizer build and its tests
-#   make demo       install deps, release build, run tools/demo.sh
+#   make demo       install deps, release build, run tools/demo.sh: TPC-H SF0.1 (SF=...)
+#                   generated into a database and the 22 queries timed and checked
 #   make format     clang-format -i over the C sources
 #   make format-check   fail if a C source is not formatted
 #   make clean      remove build/
