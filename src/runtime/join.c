@@ -225,26 +225,7 @@ static void gather(rt_vector *v, const rt_vector *src, const uint32_t *rows, uin
             memset(v->values, 0, (size_t)w * n);
         return;
     }
-    char *d = v->values;
-    const char *s = src->values;
-    switch (w) {
-    case 1:
-        for (uint32_t k = 0; k < n; k++)
-            d[k] = s[rows[k]];
-        break;
-    case 4:
-        for (uint32_t k = 0; k < n; k++)
-            ((uint32_t *)d)[k] = ((const uint32_t *)s)[rows[k]];
-        break;
-    case 8:
-        for (uint32_t k = 0; k < n; k++)
-            ((uint64_t *)d)[k] = ((const uint64_t *)s)[rows[k]];
-        break;
-    default:
-        for (uint32_t k = 0; k < n; k++)
-            memcpy(d + (size_t)k * w, s + (size_t)rows[k] * w, w);
-        break;
-    }
+    rt_copy_values(v->values, 0, src->values, w, rows, 0, n);
     if (src->validity == NULL) {
         memset(v->validity, 0xff, rt_bitmap_bytes(n));
     } else {

@@ -378,6 +378,11 @@ qe_status rt_agg_jit_groups(rt_pipeline_state *ps, rt_thread_state *ts, const rt
 /* Types of the AGG_SINK's group keys (n_groups entries in ps->arena), or NULL. */
 const qe_type *rt_agg_key_types(const rt_pipeline_state *ps);
 
+/* Copies n fixed-width values (width w) to dst[at..]: src[rows[first + k]] for each k, or
+ * the range src[first..first+n) when rows is NULL.  Strings are copied as views. */
+void rt_copy_values(void *dst, uint32_t at, const void *src, uint32_t w, const uint32_t *rows,
+                    uint32_t first, uint32_t n);
+
 /* Runs the body for each selected row i of a primitive: sel[0..n) when sel != NULL,
  * else 0..n-1 (the variables `sel` and `n` must be in scope). */
 #define FOR_ROWS(...)                                                                              \

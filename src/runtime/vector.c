@@ -163,9 +163,8 @@ void rt_vector_get_value(const rt_vector *v, uint32_t row, rt_value *out) {
     }
 }
 
-/* Copies fixed-width values of rows (or the range first..first+n) to dst[at..]. */
-static void copy_values(void *dst, uint32_t at, const void *src, uint32_t w, const uint32_t *rows,
-                        uint32_t first, uint32_t n) {
+void rt_copy_values(void *dst, uint32_t at, const void *src, uint32_t w, const uint32_t *rows,
+                    uint32_t first, uint32_t n) {
     unsigned char *d = (unsigned char *)dst + (size_t)at * w;
     const unsigned char *s = src;
     if (rows == NULL) {
@@ -249,7 +248,7 @@ bool rt_batch_append_rows(rt_batch *dst, rt_arena *arena, const rt_batch *src, c
         const rt_vector *s = &src->cols[c];
         uint32_t w = rt_type_width(d->type);
         if (w > 0 && s->values != NULL)
-            copy_values(d->values, at, s->values, w, rows, first, n);
+            rt_copy_values(d->values, at, s->values, w, rows, first, n);
         if (d->type == QE_TYPE_VARCHAR && !rehome_strings(d, arena, at, n, s, rows, first))
             return false;
         if (!copy_validity(d, arena, at, dst->capacity, s, rows, first, n))
