@@ -59,8 +59,15 @@ static void free_case(col_case *c) {
     free(c->s_len);
 }
 
+/* Stores x as a value of c's type (little-endian; 16-byte types sign-extended). */
 static void set_i(col_case *c, uint32_t r, int64_t x) {
-    memcpy(c->values + (size_t)r * rt_type_width(c->type), &x, rt_type_width(c->type));
+    uint32_t w = rt_type_width(c->type);
+    if (w == 16) {
+        rt_i128 wide = x;
+        memcpy(c->values + (size_t)r * w, &wide, w);
+    } else {
+        memcpy(c->values + (size_t)r * w, &x, w);
+    }
 }
 
 /* Encodes c (forced encoding or -1), decodes it, compares; returns the encoding used. */
