@@ -25,6 +25,21 @@ qe_status opt_prune_columns(rt_arena *arena, plan_node *in, plan_node **out, rt_
 qe_status opt_rewrite_joins(rt_arena *arena, plan_node *in, rt_catalog *catalog, plan_node **out,
                             rt_error *err);
 
+/* ---- cardinality estimates (estimate.c) ---- */
+
+/* The distinct values of column col of some input (-1: unknown). */
+typedef double (*opt_ndv_fn)(void *ctx, uint32_t col);
+/* Estimated rows of n from the catalog's statistics (cat may be NULL: defaults); >= 1. */
+double opt_est_rows(rt_catalog *cat, const plan_node *n);
+/* Estimated distinct values of column col of n (at most its rows); -1 if unknown. */
+double opt_est_ndv(rt_catalog *cat, const plan_node *n, uint32_t col);
+/* Estimated fraction of rows for which predicate e holds, in (0, 1]; ndv gives the
+ * distinct values of the columns e references. */
+double opt_est_selectivity(const plan_expr *e, opt_ndv_fn ndv, void *ctx);
+/* Selectivity of the conjuncts of an inner join over the cross product: the most
+ * selective column = column key only, times the other conjuncts' selectivities. */
+double opt_est_join_sel(const plan_expr *const *conds, uint32_t n_conds, opt_ndv_fn ndv, void *ctx);
+
 /*
  * Subquery unnesting (unnest.c, run first by opt_optimize): returns the plan with every
  * SUBQUERY expression turned into SEMI/ANTI/MARK/LEFT/SINGLE/CROSS joins (no SUBQUERY

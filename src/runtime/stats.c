@@ -1,0 +1,125 @@
+/*
+ * stats.c -- column statistics of catalog tables (DESIGN.md §6): per column a
+ * HyperLogLog sketch of the distinct values, the NULL count and, for fixed-width
+ * types, min/max.
+ *
+ * Statistics are maintained on every append (rt_table_append, rt_table_append_all:
+ * INSERT/COPY sinks, CALL dbgen, storage loads all go through them): the appended
+ * batch is summarized into a local rt_col_stats array outside the catalog mutex and
+ * merged into the table's under it (HLL merge = register-wise max), so concurrent
+ * appenders hash in parallel.  They are never persisted: rt_storage_open loads rows
+ * through rt_table_append, which recomputes them.  They only grow (no deletes yet).
+ *
+ * Hashing: rt_hash_vectors (xxhash64 of the normalized value, as hash aggregation
+ * keys), so equal values hash equally across integer widths.
+ */
+#include "rt_int.h"
+
+#include <math.h>
+#include <string.h>
+
+/* Registers: the first RT_HLL_BITS bits of the hash pick one, the rank of the first
+ * 1 bit of the rest is the value kept (max). */
+static void hll_add(uint8_t *regs, uint64_t h) {
+    uint32_t idx = (uint32_t)(h >> (64 - RT_HLL_BITS));
+    uint64_t rest = (h << RT_HLL_BITS) | (1ull << (RT_HLL_BITS - 1)); /* rank <= 55 */
+    uint8_t rank = (uint8_t)(__builtin_clzll(rest) + 1);
+    if (rank > regs[idx])
+        regs[idx] = rank;
+}
+
+double rt_hll_estimate(const uint8_t *regs) {
+    const double m = RT_HLL_REGS;
+    double sum = 0;
+    uint32_t zeros = 0;
+    for (uint32_t i = 0; i < RT_HLL_REGS; i++) {
+        sum += ldexp(1.0, -(int)regs[i]);
+        zeros += regs[i] == 0;
+    }
+    double alpha = 0.7213 / (1 + 1.079 / m);
+    double e = alpha * m * m / sum;
+    if (e <= 2.5 * m && zeros) /* small range: linear counting */
+        e = m * log(m / zeros);
+    return e;
+}
+
+/* The value of a valid fixed-width row as a double (DECIMAL: its scaled integer,
+ * DATE: days, TIMESTAMP: microseconds); false for VARCHAR and INTERVAL. */
+static bool value_as_double(const rt_vector *v, uint32_t r, double *out) {
+    switch (v->type) {
+    case QE_TYPE_BOOLEAN: *out = ((const uint8_t *)v->values)[r]; return true;
+    case QE_TYPE_SMALLINT: *out = ((const int16_t *)v->values)[r]; return true;
+    case QE_TYPE_INTEGER:
+    case QE_TYPE_DATE: *out = ((const int32_t *)v->values)[r]; return true;
+    case QE_TYPE_BIGINT:
+    case QE_TYPE_TIMESTAMP: *out = (double)((const int64_t *)v->values)[r]; return true;
+    case QE_TYPE_HUGEINT:
+    case QE_TYPE_DECIMAL: {
+        rt_i128 x;
+        memcpy(&x, (const char *)v->values + (size_t)r * 16, sizeof x);
+        *out = (double)x;
+        return true;
+    }
+    case QE_TYPE_REAL: *out = ((const float *)v->values)[r]; return !isnan(*out);
+    case QE_TYPE_DOUBLE: *out = ((const double *)v->values)[r]; return !isnan(*out);
+    default: return false;
+    }
+}
+
+/* Adds the selected rows of one column; hashes: scratch of RT_VECTOR_SIZE. */
+static void add_column(rt_col_stats *s, const rt_vector *v, const uint32_t *sel, uint32_t n,
+                       uint64_t *hashes) {
+    rt_hash_vectors(&v, 1, sel, n, hashes);
+    for (uint32_t k = 0; k < n; k++) {
+        uint32_t r = sel ? sel[k] : k;
+        if (!rt_vector_is_valid(v, r)) {
+            s->n_nulls++;
+            continue;
+        }
+        hll_add(s->hll, hashes[k]);
+        double d;
+        if (!value_as_double(v, r, &d))
+            continue;
+        if (!s->has_range || d < s->min)
+            s->min = d;
+        if (!s->has_range || d > s->max)
+            s->max = d;
+        s->has_range = true;
+    }
+}
+
+void rt_stats_add_batch(rt_col_stats *stats, const rt_batch *b) {
+    uint64_t hashes[256];
+    uint32_t n = rt_batch_active(b);
+    for (uint32_t done = 0; done < n; done += 256) { /* slices keep the scratch small */
+        uint32_t take = n - done < 256 ? n - done : 256;
+        const uint32_t *sel = b->sel ? b->sel + done : NULL;
+        for (uint32_t c = 0; c < b->n_cols; c++) {
+            rt_vector v = b->cols[c];
+            if (sel == NULL && done) { /* rows [done, done + take): shift through a sel */
+                uint32_t idx[256];
+                for (uint32_t k = 0; k < take; k++)
+                    idx[k] = done + k;
+                add_column(&stats[c], &v, idx, take, hashes);
+            } else {
+                add_column(&stats[c], &v, sel, take, hashes);
+            }
+        }
+    }
+}
+
+void rt_stats_merge(rt_col_stats *dst, const rt_col_stats *src, uint32_t n_cols) {
+    for (uint32_t c = 0; c < n_cols; c++) {
+        rt_col_stats *d = &dst[c];
+        const rt_col_stats *s = &src[c];
+        for (uint32_t i = 0; i < RT_HLL_REGS; i++)
+            if (s->hll[i] > d->hll[i])
+                d->hll[i] = s->hll[i];
+        d->n_nulls += s->n_nulls;
+        if (s->has_range) {
+            d->min = d->has_range && d->min < s->min ? d->min : s->min;
+            d->max = d->has_range && d->max > s->max ? d->max : s->max;
+            d->has_range = true;
+        }
+    }
+}
