@@ -18,6 +18,8 @@
 #include <math.h>
 #include <string.h>
 
+#define SLICE RT_VECTOR_SIZE /* rows hashed per call (stack scratch) */
+
 /* Registers: the first RT_HLL_BITS bits of the hash pick one, the rank of the first
  * 1 bit of the rest is the value kept (max). */
 static void hll_add(uint8_t *regs, uint64_t h) {
@@ -43,68 +45,78 @@ double rt_hll_estimate(const uint8_t *regs) {
     return e;
 }
 
-/* The value of a valid fixed-width row as a double (DECIMAL: its scaled integer,
- * DATE: days, TIMESTAMP: microseconds); false for VARCHAR and INTERVAL. */
-static bool value_as_double(const rt_vector *v, uint32_t r, double *out) {
+/* Widens min/max over the valid selected rows of a column of C type T. */
+#define RANGE_LOOP(T)                                                                              \
+    do {                                                                                           \
+        const T *vals = v->values;                                                                 \
+        for (uint32_t k = 0; k < n; k++) {                                                         \
+            uint32_t r = sel ? sel[k] : k;                                                         \
+            if (v->validity && !rt_vector_is_valid(v, r))                                          \
+                continue;                                                                          \
+            double d = (double)vals[r];                                                            \
+            if (d != d) /* NaN: no order */                                                        \
+                continue;                                                                          \
+            lo = d < lo ? d : lo;                                                                  \
+            hi = d > hi ? d : hi;                                                                  \
+        }                                                                                          \
+    } while (0)
+
+/* Adds the selected rows' extremes to s (fixed-width types: DECIMAL as its scaled
+ * integer, DATE as days, TIMESTAMP as microseconds; VARCHAR and INTERVAL have none). */
+static void add_range(rt_col_stats *s, const rt_vector *v, const uint32_t *sel, uint32_t n) {
+    double lo = INFINITY, hi = -INFINITY;
     switch (v->type) {
-    case QE_TYPE_BOOLEAN: *out = ((const uint8_t *)v->values)[r]; return true;
-    case QE_TYPE_SMALLINT: *out = ((const int16_t *)v->values)[r]; return true;
+    case QE_TYPE_BOOLEAN: RANGE_LOOP(uint8_t); break;
+    case QE_TYPE_SMALLINT: RANGE_LOOP(int16_t); break;
     case QE_TYPE_INTEGER:
-    case QE_TYPE_DATE: *out = ((const int32_t *)v->values)[r]; return true;
+    case QE_TYPE_DATE: RANGE_LOOP(int32_t); break;
     case QE_TYPE_BIGINT:
-    case QE_TYPE_TIMESTAMP: *out = (double)((const int64_t *)v->values)[r]; return true;
+    case QE_TYPE_TIMESTAMP: RANGE_LOOP(int64_t); break;
     case QE_TYPE_HUGEINT:
-    case QE_TYPE_DECIMAL: {
-        rt_i128 x;
-        memcpy(&x, (const char *)v->values + (size_t)r * 16, sizeof x);
-        *out = (double)x;
-        return true;
+    case QE_TYPE_DECIMAL: RANGE_LOOP(rt_i128); break;
+    case QE_TYPE_REAL: RANGE_LOOP(float); break;
+    case QE_TYPE_DOUBLE: RANGE_LOOP(double); break;
+    default: return;
     }
-    case QE_TYPE_REAL: *out = ((const float *)v->values)[r]; return !isnan(*out);
-    case QE_TYPE_DOUBLE: *out = ((const double *)v->values)[r]; return !isnan(*out);
-    default: return false;
-    }
+    if (lo > hi) /* no valid value */
+        return;
+    s->min = s->has_range && s->min < lo ? s->min : lo;
+    s->max = s->has_range && s->max > hi ? s->max : hi;
+    s->has_range = true;
 }
 
-/* Adds the selected rows of one column; hashes: scratch of RT_VECTOR_SIZE. */
+/* Adds the selected rows of one column; hashes: scratch of n entries. */
 static void add_column(rt_col_stats *s, const rt_vector *v, const uint32_t *sel, uint32_t n,
                        uint64_t *hashes) {
     rt_hash_vectors(&v, 1, sel, n, hashes);
-    for (uint32_t k = 0; k < n; k++) {
-        uint32_t r = sel ? sel[k] : k;
-        if (!rt_vector_is_valid(v, r)) {
-            s->n_nulls++;
-            continue;
+    if (v->validity == NULL) {
+        for (uint32_t k = 0; k < n; k++)
+            hll_add(s->hll, hashes[k]);
+    } else {
+        for (uint32_t k = 0; k < n; k++) {
+            if (rt_vector_is_valid(v, sel ? sel[k] : k))
+                hll_add(s->hll, hashes[k]);
+            else
+                s->n_nulls++;
         }
-        hll_add(s->hll, hashes[k]);
-        double d;
-        if (!value_as_double(v, r, &d))
-            continue;
-        if (!s->has_range || d < s->min)
-            s->min = d;
-        if (!s->has_range || d > s->max)
-            s->max = d;
-        s->has_range = true;
     }
+    add_range(s, v, sel, n);
 }
 
 void rt_stats_add_batch(rt_col_stats *stats, const rt_batch *b) {
-    uint64_t hashes[256];
+    uint64_t hashes[SLICE];
+    uint32_t idx[SLICE];
     uint32_t n = rt_batch_active(b);
-    for (uint32_t done = 0; done < n; done += 256) { /* slices keep the scratch small */
-        uint32_t take = n - done < 256 ? n - done : 256;
+    for (uint32_t done = 0; done < n; done += SLICE) { /* batches: one slice, chunks more */
+        uint32_t take = n - done < SLICE ? n - done : SLICE;
         const uint32_t *sel = b->sel ? b->sel + done : NULL;
-        for (uint32_t c = 0; c < b->n_cols; c++) {
-            rt_vector v = b->cols[c];
-            if (sel == NULL && done) { /* rows [done, done + take): shift through a sel */
-                uint32_t idx[256];
-                for (uint32_t k = 0; k < take; k++)
-                    idx[k] = done + k;
-                add_column(&stats[c], &v, idx, take, hashes);
-            } else {
-                add_column(&stats[c], &v, sel, take, hashes);
-            }
+        if (sel == NULL && done) { /* rows [done, done + take) through a selection */
+            for (uint32_t k = 0; k < take; k++)
+                idx[k] = done + k;
+            sel = idx;
         }
+        for (uint32_t c = 0; c < b->n_cols; c++)
+            add_column(&stats[c], &b->cols[c], sel, take, hashes);
     }
 }
 
