@@ -5,7 +5,7 @@
  * Q5, Q7, Q8 and Q9 are prepared, and the join tree of the optimized logical plan is
  * compared, printed as nested (left right) pairs of table names.  Also checks the
  * catalog's column statistics themselves (NDV within the HyperLogLog error, NULLs,
- * min/max).
+ * min/max) after dbgen, INSERT, and reopening a database directory.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -280,10 +280,46 @@ static void test_column_stats(void **state) {
     assert_false(b.has_range);
 }
 
+/* Statistics are not persisted: opening a database directory recomputes them while
+ * loading the rows. */
+static void test_stats_after_reopen(void **state) {
+    (void)state;
+    char dir[] = "/tmp/qe_stats_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    for (int round = 0; round < 2; round++) {
+        qe_engine *e;
+        qe_session *s;
+        assert_int_equal(qe_engine_open(dir, NULL, &e, NULL), QE_OK);
+        assert_int_equal(qe_session_open(e, &s), QE_OK);
+        if (round == 0)
+            assert_int_equal(qe_query(s,
+                                      "CREATE TABLE r AS SELECT i % 7 AS k, NULL::INTEGER AS z "
+                                      "FROM range(1000) t(i)",
+                                      NULL),
+                             QE_OK);
+        rt_table *t = rt_catalog_find(e->catalog, "r");
+        assert_non_null(t);
+        rt_column_summary k, z;
+        assert_true(rt_table_column_stats(e->catalog, t, 0, &k));
+        assert_true(rt_table_column_stats(e->catalog, t, 1, &z));
+        assert_int_equal(k.n_rows, 1000);
+        assert_true(k.ndv > 6.5 && k.ndv < 7.5);
+        assert_true(k.has_range && k.min == 0 && k.max == 6);
+        assert_int_equal(z.n_nulls, 1000);
+        assert_false(z.has_range);
+        qe_session_close(s);
+        qe_engine_close(e);
+    }
+    char cmd[64];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_q05), cmocka_unit_test(test_q07),          cmocka_unit_test(test_q08),
-        cmocka_unit_test(test_q09), cmocka_unit_test(test_column_stats),
+        cmocka_unit_test(test_q05),          cmocka_unit_test(test_q07),
+        cmocka_unit_test(test_q08),          cmocka_unit_test(test_q09),
+        cmocka_unit_test(test_column_stats), cmocka_unit_test(test_stats_after_reopen),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
