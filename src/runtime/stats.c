@@ -34,10 +34,12 @@ double rt_hll_estimate(const uint8_t *regs) {
     const double m = RT_HLL_REGS;
     double sum = 0;
     uint32_t zeros = 0;
-    for (uint32_t i = 0; i < RT_HLL_REGS; i++) {
-        sum += ldexp(1.0, -(int)regs[i]);
-        zeros += regs[i] == 0;
-    }
+    uint32_t count[64] = {0}; /* registers per rank (ranks are <= 55) */
+    for (uint32_t i = 0; i < RT_HLL_REGS; i++)
+        count[regs[i] & 63]++;
+    for (uint32_t r = 0; r < 64; r++)
+        sum += count[r] ? ldexp((double)count[r], -(int)r) : 0;
+    zeros = count[0];
     double alpha = 0.7213 / (1 + 1.079 / m);
     double e = alpha * m * m / sum;
     if (e <= 2.5 * m && zeros) /* small range: linear counting */
