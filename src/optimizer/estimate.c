@@ -256,16 +256,20 @@ typedef struct join_ctx {
 static double join_col_ndv(void *ctx, uint32_t col) {
     join_ctx *j = ctx;
     uint32_t nl = j->n->child->n_cols;
-    double d = col < nl ? col_ndv(j->x, j->n->child, col) : col_ndv(j->x, j->n->right, col - nl);
-    if (d < 0) { /* no statistics: a key of the smaller input */
-        double a = rows(j->x, j->n->child), b = rows(j->x, j->n->right);
-        d = a < b ? a : b;
-    }
-    return d;
+    return col < nl ? col_ndv(j->x, j->n->child, col) : col_ndv(j->x, j->n->right, col - nl);
 }
 
-double opt_est_join_sel(const plan_expr *const *conds, uint32_t n_conds, opt_ndv_fn ndv,
-                        void *ctx) {
+/* 1/max(ndv) of the key pair a = b (columns under casts); unknown_sel when neither
+ * side has statistics. */
+static double key_sel(const plan_expr *a, const plan_expr *b, opt_ndv_fn ndv, void *ctx,
+                      double unknown_sel) {
+    double da = ndv(ctx, strip_casts(a)->u.column), db = ndv(ctx, strip_casts(b)->u.column);
+    double d = da > db ? da : db;
+    return d >= 1 ? 1 / d : unknown_sel;
+}
+
+double opt_est_join_sel(const plan_expr *const *conds, uint32_t n_conds, opt_ndv_fn ndv, void *ctx,
+                        double unknown_key_sel) {
     double eq = 1, other = 1;
     for (uint32_t i = 0; i < n_conds; i++) {
         const plan_expr *e = conds[i];
@@ -274,7 +278,8 @@ double opt_est_join_sel(const plan_expr *const *conds, uint32_t n_conds, opt_ndv
         bool key = e->kind == PLAN_EXPR_OP && e->u.op.op == PLAN_OP_EQ &&
                    strip_casts(a)->kind == PLAN_EXPR_COLUMN &&
                    strip_casts(b)->kind == PLAN_EXPR_COLUMN;
-        double s = opt_est_selectivity(e, ndv, ctx);
+        double s =
+            key ? key_sel(a, b, ndv, ctx, unknown_key_sel) : opt_est_selectivity(e, ndv, ctx);
         if (key)
             eq = s < eq ? s : eq; /* the most selective key only */
         else
@@ -296,5 +301,6 @@ static double join_sel(est *x, const plan_node *n, const plan_expr *cond) {
     const plan_expr *list[64];
     uint32_t k = split_and(cond, list, 0, 64);
     join_ctx c = {x, n};
-    return opt_est_join_sel(list, k, join_col_ndv, &c);
+    double a = rows(x, n->child), b = rows(x, n->right);
+    return opt_est_join_sel(list, k, join_col_ndv, &c, 1 / (a < b ? a : b));
 }

@@ -576,9 +576,6 @@ static double pair_ndv(void *ctx, uint32_t col) {
     uint32_t l = leaf_of(p->g, col);
     double d = opt_est_ndv(p->w->cat, p->g->pushed[l], col - p->g->offsets[l]);
     double cap = (p->a->mask >> l) & 1 ? p->a->rows : p->b->rows;
-    if (d < 0) /* no statistics: a key of the smaller input (equi-join as large as the
-                  larger input) */
-        return p->a->rows < p->b->rows ? p->a->rows : p->b->rows;
     return d > cap ? cap : d;
 }
 
@@ -599,7 +596,9 @@ static double pair_rows(rw *w, const join_graph *g, const uint64_t *cmask, const
             conds[n++] = g->conds.items[i];
     }
     pair_ctx p = {w, g, a, b};
-    double r = a->rows * b->rows * opt_est_join_sel(conds, n, pair_ndv, &p);
+    double smaller = a->rows < b->rows ? a->rows : b->rows; /* a key without statistics:
+                                                               one of the smaller input */
+    double r = a->rows * b->rows * opt_est_join_sel(conds, n, pair_ndv, &p, 1 / smaller);
     return r < 1 ? 1 : r;
 }
 
