@@ -89,14 +89,14 @@ double opt_est_selectivity(const plan_expr *e, opt_ndv_fn ndv, void *ctx) {
 
 /* ---- rows and ndv of plan nodes --------------------------------------------------------- */
 
-#define MEMO_SIZE 64
+#define MEMO_SIZE 1024 /* open addressing; plans with more nodes stop memoizing */
 
 /* One estimation: the catalog and the rows of nodes estimated so far (without the memo
  * the ndv lookups of nested joins would re-estimate their inputs exponentially often). */
 typedef struct est {
     rt_catalog *cat;
-    uint32_t n_memo;
-    const plan_node *memo_node[MEMO_SIZE]; /* nodes whose rows are known */
+    uint32_t n_memo;                       /* used slots */
+    const plan_node *memo_node[MEMO_SIZE]; /* nodes whose rows are known (NULL: free) */
     double memo_rows[MEMO_SIZE];           /* their rows */
 } est;
 
@@ -173,15 +173,25 @@ static double rows_of(est *x, const plan_node *n) {
     return clamp1(r);
 }
 
+/* The memo slot of n: its own or the free one where it goes. */
+static uint32_t memo_slot(const est *x, const plan_node *n) {
+    uint32_t i = (uint32_t)(((uintptr_t)n >> 4) * 2654435761u) % MEMO_SIZE;
+    while (x->memo_node[i] && x->memo_node[i] != n)
+        i = (i + 1) % MEMO_SIZE;
+    return i;
+}
+
 /* rows_of, memoized. */
 static double rows(est *x, const plan_node *n) {
-    for (uint32_t i = 0; i < x->n_memo; i++)
-        if (x->memo_node[i] == n)
-            return x->memo_rows[i];
+    uint32_t i = memo_slot(x, n);
+    if (x->memo_node[i])
+        return x->memo_rows[i];
     double r = rows_of(x, n);
-    if (x->n_memo < MEMO_SIZE) {
-        x->memo_node[x->n_memo] = n;
-        x->memo_rows[x->n_memo++] = r;
+    i = memo_slot(x, n); /* the recursion filled slots */
+    if (!x->memo_node[i] && x->n_memo < MEMO_SIZE / 2) {
+        x->memo_node[i] = n;
+        x->memo_rows[i] = r;
+        x->n_memo++;
     }
     return r;
 }
