@@ -310,7 +310,7 @@ static qe_status render_plan(qe_session *s, rt_arena *arena, const plan_node *lo
                              qe_emit what, bool json, char **text) {
     *text = NULL;
     if (what == QE_EMIT_LOGICAL) {
-        *text = opt_print_logical(logical);
+        *text = opt_print_logical_est(logical, s->engine->catalog);
     } else {
         plan_query *q = NULL;
         qe_status st = opt_physical(arena, logical, &q, &s->err);

@@ -25,15 +25,15 @@
  *     column order on top.
  * Anything else stops the walk: the list becomes a Filter above it.
  *
- * Estimates: a table's rows from the catalog (1000 when unknown), x0.1 per equality
- * with a constant and x0.3 per other filter conjunct, an equi-join as large as its
- * larger input, a theta join x0.3 of the cross product.
+ * Estimates (estimate.c): rows and distinct values from the catalog's column
+ * statistics; a pair of components joins into |a| * |b| * selectivity of the conjuncts
+ * connecting them (an equi-join key: 1/max(ndv), the ndv of a column at most its
+ * component's rows).
  */
 #include "opt.h"
 
 #include <string.h>
 
-#define DEFAULT_ROWS 1000.0
 #define MAX_LEAVES 64
 
 typedef struct rw {
@@ -428,56 +428,6 @@ static plan_node *push_other_join(rw *w, const plan_node *n, conj_list *preds) {
     return make_filter(w, c, &above);
 }
 
-/* ---- estimates ----------------------------------------------------------------------- */
-
-static double estimate(rw *w, const plan_node *n);
-
-static double filter_factor(const plan_expr *e) {
-    if (e->kind == PLAN_EXPR_OP && e->u.op.op == PLAN_OP_AND)
-        return filter_factor(e->u.op.args[0]) * filter_factor(e->u.op.args[1]);
-    if (e->kind == PLAN_EXPR_OP && e->u.op.op == PLAN_OP_EQ &&
-        (e->u.op.args[0]->kind == PLAN_EXPR_CONST || e->u.op.args[1]->kind == PLAN_EXPR_CONST))
-        return 0.1;
-    return 0.3;
-}
-
-static double estimate(rw *w, const plan_node *n) {
-    double r;
-    switch (n->kind) {
-    case PLAN_LOGICAL_GET: {
-        rt_table *t = w->cat ? rt_catalog_find(w->cat, n->u.get.table) : NULL;
-        return t && t->n_rows ? (double)t->n_rows : DEFAULT_ROWS;
-    }
-    case PLAN_LOGICAL_VALUES: return n->u.values.n_rows ? n->u.values.n_rows : 1;
-    case PLAN_LOGICAL_FILTER: r = estimate(w, n->child) * filter_factor(n->u.filter.pred); break;
-    case PLAN_LOGICAL_AGGREGATE:
-        r = n->u.aggregate.n_groups ? estimate(w, n->child) * 0.1 : 1;
-        break;
-    case PLAN_LOGICAL_LIMIT: {
-        r = estimate(w, n->child);
-        if (n->u.limit.limit >= 0 && (double)n->u.limit.limit < r)
-            r = (double)n->u.limit.limit;
-        break;
-    }
-    case PLAN_LOGICAL_JOIN: {
-        double a = estimate(w, n->child), b = estimate(w, n->right);
-        switch (n->u.join.kind) {
-        case PLAN_JOIN_CROSS: r = a * b; break;
-        case PLAN_JOIN_SEMI:
-        case PLAN_JOIN_ANTI: r = a * 0.5; break;
-        case PLAN_JOIN_MARK:
-        case PLAN_JOIN_SINGLE:
-        case PLAN_JOIN_LEFT: r = a; break;
-        case PLAN_JOIN_RIGHT: r = b; break;
-        default: r = a > b ? a : b; break;
-        }
-        break;
-    }
-    default: return n->child ? estimate(w, n->child) : DEFAULT_ROWS;
-    }
-    return r < 1 ? 1 : r;
-}
-
 /* ---- inner join trees ---------------------------------------------------------------- */
 
 /* A flattened tree of inner joins. */
@@ -485,6 +435,7 @@ typedef struct join_graph {
     uint32_t n_leaves;
     const plan_node *leaves[MAX_LEAVES];
     uint32_t offsets[MAX_LEAVES]; /* first column of each leaf in the tree's output */
+    plan_node *pushed[MAX_LEAVES]; /* each leaf with its own conjuncts pushed in */
     uint32_t n_cols;              /* the tree's output columns */
     conj_list conds;              /* every conjunct, over the tree's output */
 } join_graph;
@@ -556,10 +507,6 @@ typedef struct component {
     uint32_t *pos; /* per tree column: its column in node (UINT32_MAX: not here) */
 } component;
 
-static bool is_equi(const plan_expr *e) {
-    return e->kind == PLAN_EXPR_OP && e->u.op.op == PLAN_OP_EQ;
-}
-
 /* Concatenated schema arrays of a join of a and b. */
 static bool join_schema(rw *w, plan_node *j, const plan_node *a, const plan_node *b) {
     uint32_t n = a->n_cols + b->n_cols;
@@ -616,23 +563,43 @@ static bool join_components(rw *w, join_graph *g, uint64_t *cmask, bool *used, c
     return true;
 }
 
-/* The estimated rows of joining a and b; *connected: some conjunct links them. */
-static double pair_rows(const join_graph *g, const uint64_t *cmask, const bool *used,
+/* Where pair_rows finds the ndv of a tree column: the pushed leaf holding it, at most
+ * the rows of the component holding it. */
+typedef struct pair_ctx {
+    rw *w;
+    const join_graph *g;
+    const component *a, *b;
+} pair_ctx;
+
+static double pair_ndv(void *ctx, uint32_t col) {
+    pair_ctx *p = ctx;
+    uint32_t l = leaf_of(p->g, col);
+    double d = opt_est_ndv(p->w->cat, p->g->pushed[l], col - p->g->offsets[l]);
+    double cap = (p->a->mask >> l) & 1 ? p->a->rows : p->b->rows;
+    return d > cap ? cap : d;
+}
+
+/* The estimated rows of joining a and b (|a| * |b| * selectivity of the conjuncts that
+ * connect them, opt_est_join_sel); *connected: some conjunct links them. */
+static double pair_rows(rw *w, const join_graph *g, const uint64_t *cmask, const bool *used,
                         const component *a, const component *b, bool *connected) {
-    bool equi = false, theta = false;
+    const plan_expr *conds[64];
+    uint32_t n = 0;
     uint64_t m = a->mask | b->mask;
+    *connected = false;
     for (uint32_t i = 0; i < g->conds.n; i++) {
         if (used[i] || (cmask[i] & ~m) || (cmask[i] & a->mask) == cmask[i] ||
             (cmask[i] & b->mask) == cmask[i])
             continue;
-        if (is_equi(g->conds.items[i]))
-            equi = true;
-        else
-            theta = true;
+        *connected = true;
+        if (n < 64)
+            conds[n++] = g->conds.items[i];
     }
-    *connected = equi || theta;
-    double r = equi ? (a->rows > b->rows ? a->rows : b->rows) : a->rows * b->rows;
-    return theta ? (r * 0.3 < 1 ? 1 : r * 0.3) : r;
+    pair_ctx p = {w, g, a, b};
+    double smaller = a->rows < b->rows ? a->rows : b->rows; /* a key without statistics:
+                                                               one of the smaller input */
+    double r = a->rows * b->rows * opt_est_join_sel(conds, n, pair_ndv, &p, 1 / smaller);
+    return r < 1 ? 1 : r;
 }
 
 /* Greedy join of the components (GOO); the result is comps[0]. */
@@ -645,7 +612,7 @@ static bool greedy(rw *w, join_graph *g, component *comps, uint32_t n, uint64_t 
         for (uint32_t i = 0; i < n; i++)
             for (uint32_t j = i + 1; j < n; j++) {
                 bool conn;
-                double r = pair_rows(g, cmask, used, &comps[i], &comps[j], &conn);
+                double r = pair_rows(w, g, cmask, used, &comps[i], &comps[j], &conn);
                 if (best < 0 || (conn && !best_conn) || (conn == best_conn && r < best)) {
                     best = r;
                     best_conn = conn;
@@ -735,7 +702,8 @@ static plan_node *push_inner(rw *w, const plan_node *n, conj_list *preds) {
         component *c = &comps[l];
         if (!(c->node = push(w, g->leaves[l], &leaf_preds[l])))
             return NULL;
-        c->rows = estimate(w, c->node);
+        g->pushed[l] = c->node;
+        c->rows = opt_est_rows(w->cat, c->node);
         c->mask = 1ull << l;
         if (!(c->pos = rt_arena_alloc(w->arena, (g->n_cols + 1) * sizeof *c->pos)))
             return w->oom = true, NULL;

@@ -25,6 +25,23 @@ qe_status opt_prune_columns(rt_arena *arena, plan_node *in, plan_node **out, rt_
 qe_status opt_rewrite_joins(rt_arena *arena, plan_node *in, rt_catalog *catalog, plan_node **out,
                             rt_error *err);
 
+/* ---- cardinality estimates (estimate.c) ---- */
+
+/* The distinct values of column col of some input (-1: unknown). */
+typedef double (*opt_ndv_fn)(void *ctx, uint32_t col);
+/* Estimated rows of n from the catalog's statistics (cat may be NULL: defaults); >= 1. */
+double opt_est_rows(rt_catalog *cat, const plan_node *n);
+/* Estimated distinct values of column col of n (at most its rows); -1 if unknown. */
+double opt_est_ndv(rt_catalog *cat, const plan_node *n, uint32_t col);
+/* Estimated fraction of rows for which predicate e holds, in (0, 1]; ndv gives the
+ * distinct values of the columns e references. */
+double opt_est_selectivity(const plan_expr *e, opt_ndv_fn ndv, void *ctx);
+/* Selectivity of the conjuncts of an inner join over the cross product: the most
+ * selective column = column key only (1/max(ndv); unknown_key_sel when neither column has
+ * statistics), times the other conjuncts' selectivities. */
+double opt_est_join_sel(const plan_expr *const *conds, uint32_t n_conds, opt_ndv_fn ndv, void *ctx,
+                        double unknown_key_sel);
+
 /*
  * Subquery unnesting (unnest.c, run first by opt_optimize): returns the plan with every
  * SUBQUERY expression turned into SEMI/ANTI/MARK/LEFT/SINGLE/CROSS joins (no SUBQUERY
@@ -68,6 +85,9 @@ qe_status opt_check_executable(const plan_node *logical, rt_error *err);
 
 /* Text renderings (qec --emit=logical|physical, EXPLAIN); malloc'd, NULL on OOM. */
 char *opt_print_logical(const plan_node *node);
+/* The same with the estimated rows (estimate.c, from cat's statistics; cat may be NULL)
+ * of every Get, Filter, Join, Aggregate and Limit: "Join(INNER; ...) ~48000 rows". */
+char *opt_print_logical_est(const plan_node *node, rt_catalog *cat);
 char *opt_print_physical(const plan_query *q);
 /* The physical plan as one JSON document (EXPLAIN (FORMAT JSON)): stages with their
  * pipelines and operators (name and the text form's detail), and the exchanges. */

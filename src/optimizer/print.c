@@ -649,12 +649,18 @@ static void print_schema(rt_strbuf *sb, const plan_node *node) {
     rt_strbuf_puts(sb, ")");
 }
 
-static void print_logical_node(rt_strbuf *sb, const plan_node *n, int depth);
+/* Estimates shown by opt_print_logical_est. */
+typedef struct est_opts {
+    rt_catalog *cat; /* statistics (NULL: default estimates) */
+} est_opts;
+
+static void print_logical_node(rt_strbuf *sb, const plan_node *n, int depth, const est_opts *est);
 
 /* Walk state: prints the plan of every subquery expression found in a node. */
 typedef struct subplan_printer {
     rt_strbuf *sb;
-    int depth; /* indentation of the "Subquery(...)" lines */
+    int depth;           /* indentation of the "Subquery(...)" lines */
+    const est_opts *est; /* NULL: no estimates */
 } subplan_printer;
 
 static bool print_subplan(const plan_expr *e, void *ctx) {
@@ -665,27 +671,41 @@ static bool print_subplan(const plan_expr *e, void *ctx) {
         rt_strbuf_puts(sp->sb, "  ");
     rt_strbuf_printf(sp->sb, "Subquery(%s%s)\n", plan_subquery_name(e->u.subquery.kind),
                      e->u.subquery.correlated ? ", correlated" : "");
-    print_logical_node(sp->sb, e->u.subquery.plan, sp->depth + 1);
+    print_logical_node(sp->sb, e->u.subquery.plan, sp->depth + 1, sp->est);
     return true;
+}
+
+/* True for the relational nodes whose estimated rows opt_print_logical_est shows. */
+static bool shows_estimate(const plan_node *n) {
+    switch (n->kind) {
+    case PLAN_LOGICAL_GET:
+    case PLAN_LOGICAL_FILTER:
+    case PLAN_LOGICAL_JOIN:
+    case PLAN_LOGICAL_AGGREGATE:
+    case PLAN_LOGICAL_LIMIT: return true;
+    default: return false;
+    }
 }
 
 /* One node per line, inputs indented below it: a binary node's left input, then its
  * right input; subquery plans right below the node whose expressions hold them. */
-static void print_logical_node(rt_strbuf *sb, const plan_node *n, int depth) {
+static void print_logical_node(rt_strbuf *sb, const plan_node *n, int depth, const est_opts *est) {
     for (; n; n = n->child, depth++) {
         for (int i = 0; i < depth; i++)
             rt_strbuf_puts(sb, "  ");
         rt_strbuf_printf(sb, "%s(", plan_logical_name(n->kind));
         print_logical_params(sb, n);
         rt_strbuf_puts(sb, ")");
+        if (est && shows_estimate(n))
+            rt_strbuf_printf(sb, " ~%.0f rows", opt_est_rows(est->cat, n));
         if (n->n_cols)
             print_schema(sb, n);
         rt_strbuf_puts(sb, "\n");
-        subplan_printer sp = {sb, depth + 1};
+        subplan_printer sp = {sb, depth + 1, est};
         opt_node_exprs_walk(n, print_subplan, &sp);
         if (n->right) {
-            print_logical_node(sb, n->child, depth + 1);
-            print_logical_node(sb, n->right, depth + 1);
+            print_logical_node(sb, n->child, depth + 1, est);
+            print_logical_node(sb, n->right, depth + 1, est);
             return;
         }
     }
@@ -694,7 +714,15 @@ static void print_logical_node(rt_strbuf *sb, const plan_node *n, int depth) {
 char *opt_print_logical(const plan_node *node) {
     rt_strbuf sb;
     rt_strbuf_init(&sb);
-    print_logical_node(&sb, node, 0);
+    print_logical_node(&sb, node, 0, NULL);
+    return rt_strbuf_take(&sb);
+}
+
+char *opt_print_logical_est(const plan_node *node, rt_catalog *cat) {
+    rt_strbuf sb;
+    est_opts est = {cat};
+    rt_strbuf_init(&sb);
+    print_logical_node(&sb, node, 0, &est);
     return rt_strbuf_take(&sb);
 }
 

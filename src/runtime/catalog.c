@@ -86,7 +86,8 @@ static rt_table *table_new(const char *name, uint32_t n_cols, char *const *col_n
     t->n_cols = n_cols;
     t->col_names = rt_arena_calloc(arena, sizeof(char *) * (n_cols ? n_cols : 1));
     t->col_types = rt_arena_calloc(arena, sizeof(qe_type) * (n_cols ? n_cols : 1));
-    if (t->name == NULL || t->col_names == NULL || t->col_types == NULL)
+    t->stats = rt_arena_calloc(arena, sizeof(rt_col_stats) * (n_cols ? n_cols : 1));
+    if (t->name == NULL || t->col_names == NULL || t->col_types == NULL || t->stats == NULL)
         goto fail;
     for (uint32_t c = 0; c < n_cols; c++) {
         t->col_names[c] = rt_arena_strdup(arena, col_names[c]);
@@ -216,6 +217,20 @@ static qe_status append_locked(rt_table *t, const rt_batch *b, rt_error *err) {
     return QE_OK;
 }
 
+/* Empty statistics for t's columns (rt_free'd by the caller, stats_size(t) bytes); NULL
+ * on out-of-memory.  Appenders summarize their rows into one outside the mutex (they
+ * hash in parallel) and merge it into the table's under it. */
+static size_t stats_size(const rt_table *t) {
+    return sizeof(rt_col_stats) * (t->n_cols ? t->n_cols : 1);
+}
+
+static rt_col_stats *stats_new(const rt_table *t) {
+    rt_col_stats *stats = rt_malloc(NULL, stats_size(t));
+    if (stats != NULL)
+        memset(stats, 0, stats_size(t));
+    return stats;
+}
+
 qe_status rt_table_append(rt_catalog *cat, rt_table *t, const rt_batch *b, rt_error *err) {
     if (b->n_cols != t->n_cols)
         return rt_error_set(err, QE_INTERNAL, "XX000", -1,
@@ -226,9 +241,16 @@ qe_status rt_table_append(rt_catalog *cat, rt_table *t, const rt_batch *b, rt_er
             return rt_error_set(err, QE_INTERNAL, "XX000", -1,
                                 "column %u of table \"%s\" has type %s, not %s", c, t->name,
                                 rt_type_pg_name(t->col_types[c]), rt_type_pg_name(b->cols[c].type));
+    rt_col_stats *stats = stats_new(t);
+    if (stats == NULL)
+        return rt_error_nomem(err, NULL);
+    rt_stats_add_batch(stats, b);
     pthread_mutex_lock(&cat->mu);
     qe_status st = append_locked(t, b, err);
+    if (st == QE_OK) /* a failed append's rows are left out (estimates only) */
+        rt_stats_merge(t->stats, stats, t->n_cols);
     pthread_mutex_unlock(&cat->mu);
+    rt_free(NULL, stats, stats_size(t));
     return st;
 }
 
@@ -237,6 +259,11 @@ qe_status rt_table_append_all(rt_catalog *cat, rt_table *t, rt_batch *const *bat
     for (uint32_t i = 0; i < n; i++)
         if (batches[i]->n_cols != t->n_cols)
             return rt_table_append(cat, t, batches[i], err); /* reports the mismatch */
+    rt_col_stats *stats = stats_new(t);
+    if (stats == NULL)
+        return rt_error_nomem(err, NULL);
+    for (uint32_t i = 0; i < n; i++)
+        rt_stats_add_batch(stats, batches[i]);
     pthread_mutex_lock(&cat->mu);
     uint32_t n_chunks = t->n_chunks;
     uint32_t last_rows = n_chunks ? t->chunks[n_chunks - 1]->n_rows : 0;
@@ -249,9 +276,29 @@ qe_status rt_table_append_all(rt_catalog *cat, rt_table *t, rt_batch *const *bat
         if (n_chunks)
             t->chunks[n_chunks - 1]->n_rows = last_rows;
         t->n_rows = n_rows;
+    } else {
+        rt_stats_merge(t->stats, stats, t->n_cols);
     }
     pthread_mutex_unlock(&cat->mu);
+    rt_free(NULL, stats, stats_size(t));
     return st;
+}
+
+bool rt_table_column_stats(rt_catalog *cat, rt_table *t, uint32_t col, rt_column_summary *out) {
+    if (col >= t->n_cols)
+        return false;
+    pthread_mutex_lock(&cat->mu);
+    const rt_col_stats *s = &t->stats[col];
+    out->n_rows = t->n_rows;
+    out->ndv = rt_hll_estimate(s->hll);
+    out->n_nulls = s->n_nulls;
+    out->has_range = s->has_range;
+    out->min = s->min;
+    out->max = s->max;
+    pthread_mutex_unlock(&cat->mu);
+    if (out->ndv > (double)(out->n_rows - out->n_nulls))
+        out->ndv = (double)(out->n_rows - out->n_nulls);
+    return true;
 }
 
 qe_status rt_table_snapshot(rt_catalog *cat, rt_table *t, rt_arena *arena, rt_table_snap *out,

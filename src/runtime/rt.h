@@ -267,9 +267,25 @@ typedef struct rt_table {
                                      entries never change, old arrays stay valid */
     struct rt_table_store *store; /* storage.c's state of a persisted table (its segment
                                      files, rows persisted); NULL until first persisted */
+    struct rt_col_stats *stats;   /* n_cols column statistics (stats.c), in the table's
+                                     arena, guarded by the catalog mutex */
 } rt_table;
 
 typedef struct rt_catalog rt_catalog;
+
+/* A snapshot of one column's statistics (rt_table_column_stats). */
+typedef struct rt_column_summary {
+    uint64_t n_rows;  /* rows of the table */
+    double ndv;       /* estimated distinct non-NULL values (HyperLogLog, ~3% error) */
+    uint64_t n_nulls; /* NULL values */
+    bool has_range;   /* min/max hold (fixed-width types with a non-NULL value) */
+    double min, max;  /* smallest/largest value as a double (DECIMAL: scaled integer,
+                         DATE: days since 1970-01-01, TIMESTAMP: microseconds) */
+} rt_column_summary;
+
+/* The statistics of column col of t as of now (appends so far).  False if col is out
+ * of range. */
+bool rt_table_column_stats(rt_catalog *cat, rt_table *t, uint32_t col, rt_column_summary *out);
 
 rt_catalog *rt_catalog_create(void);
 void rt_catalog_destroy(rt_catalog *cat);

@@ -85,6 +85,27 @@ void *rt_table_alloc(rt_catalog *cat, rt_table *t, size_t n);
 qe_status rt_table_add_zones(rt_catalog *cat, rt_table *t, const rt_zone *zones, uint32_t n,
                              rt_error *err);
 
+/* ---- column statistics (stats.c) ------------------------------------------------------- */
+
+#define RT_HLL_BITS 10 /* HyperLogLog: 2^10 registers, ~3% error */
+#define RT_HLL_REGS (1u << RT_HLL_BITS)
+
+/* Statistics of one table column (merged over every append). */
+typedef struct rt_col_stats {
+    uint8_t hll[RT_HLL_REGS]; /* HyperLogLog registers of the non-NULL values' hashes */
+    uint64_t n_nulls;         /* NULL values */
+    bool has_range;           /* min/max hold a value */
+    double min, max;          /* fixed-width types: extremes as doubles (see rt.h
+                                 rt_column_summary) */
+} rt_col_stats;
+
+/* Adds the active rows of b to stats (b->n_cols entries). */
+void rt_stats_add_batch(rt_col_stats *stats, const rt_batch *b);
+/* Merges src into dst (n_cols entries each). */
+void rt_stats_merge(rt_col_stats *dst, const rt_col_stats *src, uint32_t n_cols);
+/* The distinct values a sketch's registers estimate. */
+double rt_hll_estimate(const uint8_t *regs);
+
 /* ---- hashing --------------------------------------------------------------------------- */
 
 /* hashes[k] = hash of the key columns at the k-th selected row (sel[k], or k). */
