@@ -63,6 +63,16 @@ typedef struct win_result {
     rt_batch **out;     /* n_batches output batches (in arena) */
 } win_result;
 
+/* An ORDER BY key value or a RANGE bound: integers and DECIMALs (scaled) as h, DATE and
+ * TIMESTAMP as microseconds in h, REAL/DOUBLE as d; inf -1/+1: below/above every
+ * value (a bound that overflowed). */
+typedef struct win_key {
+    rt_i128 h;
+    double d;
+    int inf;
+    rt_interval iv; /* an offset for DATE/TIMESTAMP keys */
+} win_key;
+
 /* One function being computed. */
 typedef struct win_calc {
     const plan_window_func *f;
@@ -72,6 +82,10 @@ typedef struct win_calc {
     int arg_scale;        /* DECIMAL scale of args[0] */
     int64_t start_off;    /* ROWS frame offsets (evaluated) */
     int64_t end_off;
+    win_key start_key;    /* RANGE frame offsets, in the ORDER BY key's units */
+    win_key end_key;
+    uint64_t nn_lo;       /* RANGE offsets: the partition's rows with a non-NULL key */
+    uint64_t nn_hi;
     uint32_t n_keys;      /* partition keys then order keys */
     plan_sort_key *keys;  /* sort directions */
     uint32_t *cols;       /* their columns */
@@ -293,25 +307,164 @@ static qe_status eval_offset(win_result *res, const plan_expr *e, const char *wh
     return QE_OK;
 }
 
+/* The ORDER BY key of RANGE frames with offsets: its value at row ref. */
+static win_key key_at(const win_result *res, const win_calc *c, uint64_t ref) {
+    rt_value v;
+    value_at(res, ref, c->cols[c->f->n_partition], &v);
+    win_key k = {0};
+    switch (v.type) {
+    case QE_TYPE_REAL:
+    case QE_TYPE_DOUBLE: k.d = v.u.d; break;
+    case QE_TYPE_DECIMAL:
+    case QE_TYPE_HUGEINT: k.h = v.u.h; break;
+    case QE_TYPE_DATE: k.h = (rt_i128)v.u.i * 86400000000LL; break;
+    default: k.h = v.u.i; break;
+    }
+    return k;
+}
+
+/* Key k moved by offset o: sign +1 adds, -1 subtracts (saturating to inf). */
+static win_key key_move(qe_type t, win_key k, const win_key *o, int sign) {
+    if (t == QE_TYPE_REAL || t == QE_TYPE_DOUBLE) {
+        k.d = sign > 0 ? k.d + o->d : k.d - o->d;
+    } else if (t == QE_TYPE_DATE || t == QE_TYPE_TIMESTAMP) {
+        int64_t out;
+        if (!rt_timestamp_add_interval((int64_t)k.h, &o->iv, sign, &out))
+            k.inf = sign;
+        k.h = out;
+    } else if (sign > 0 ? __builtin_add_overflow(k.h, o->h, &k.h)
+                        : __builtin_sub_overflow(k.h, o->h, &k.h)) {
+        k.inf = sign;
+    }
+    return k;
+}
+
+/* Compares key a with bound b in sort direction (descending flips). */
+static int key_cmp(qe_type t, const win_key *a, const win_key *b, bool desc) {
+    int r;
+    if (b->inf)
+        r = -b->inf;
+    else if (t == QE_TYPE_REAL || t == QE_TYPE_DOUBLE)
+        r = isnan(a->d) || isnan(b->d) ? isnan(a->d) - isnan(b->d) : (a->d > b->d) - (a->d < b->d);
+    else
+        r = (a->h > b->h) - (a->h < b->h);
+    return desc ? -r : r;
+}
+
+/* First position j of the partition's non-NULL keys whose key is at or after (strict:
+ * after) bound in sort order; nn_hi if none. */
+static uint64_t key_search(const win_result *res, const win_calc *c, const win_key *bound,
+                           bool strict) {
+    const plan_sort_key *key = &c->keys[c->f->n_partition];
+    qe_type t = vec_at(res, c->refs[c->nn_lo], c->cols[c->f->n_partition])->type;
+    uint64_t lo = c->nn_lo, hi = c->nn_hi;
+    while (lo < hi) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        win_key k = key_at(res, c, c->refs[mid]);
+        int r = key_cmp(t, &k, bound, key->descending);
+        if (strict ? r > 0 : r >= 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo;
+}
+
+/* A RANGE bound with an offset at position i: start (first row in range) or end (one
+ * past the last).  NULL keys: the NULL peers. */
+static uint64_t range_bound(const win_result *res, const win_calc *c, uint64_t i,
+                            plan_frame_bound b, bool start) {
+    const rt_vector *v = vec_at(res, c->refs[i], c->cols[c->f->n_partition]);
+    if (v->type == QE_TYPE_NULL || !rt_vector_is_valid(v, (uint32_t)c->refs[i]))
+        return start ? c->peer_lo[i] : c->peer_hi[i];
+    bool desc = c->keys[c->f->n_partition].descending;
+    int dir = (b == PLAN_FRAME_FOLLOWING ? 1 : -1) * (desc ? -1 : 1);
+    win_key k = key_at(res, c, c->refs[i]);
+    win_key bound = key_move(v->type, k, start ? &c->start_key : &c->end_key, dir);
+    return key_search(res, c, &bound, !start);
+}
+
+/* Evaluates a RANGE offset for an ORDER BY key of type t (typmod tm) into *out:
+ * 22004 NULL, 22013 negative, 0A000 for key types without offsets. */
+static qe_status eval_range_offset(win_result *res, const plan_expr *e, qe_type t, int32_t tm,
+                                   const char *which, win_key *out, rt_error *err) {
+    *out = (win_key){0};
+    if (e == NULL)
+        return QE_OK;
+    rt_value v, o;
+    qe_status st = rt_eval_const(res->arena, e, &v, err);
+    if (st != QE_OK)
+        return st;
+    if (v.is_null)
+        return rt_error_set(err, QE_DATA, "22004", e->position, "frame %s offset must not be null",
+                            which);
+    bool time = t == QE_TYPE_DATE || t == QE_TYPE_TIMESTAMP;
+    bool numeric = rt_type_is_numeric(t) || t == QE_TYPE_DECIMAL || t == QE_TYPE_HUGEINT;
+    if ((!time && !numeric) || (time != (v.type == QE_TYPE_INTERVAL)))
+        return rt_error_set(err, QE_UNSUPPORTED, "0A000", e->position,
+                            "RANGE with offset PRECEDING/FOLLOWING is not supported for column "
+                            "type %s and offset type %s",
+                            rt_type_pg_name(t), rt_type_pg_name(v.type));
+    if (time) {
+        out->iv = (rt_interval){v.u.iv.months, v.u.iv.days, v.u.iv.micros};
+        rt_interval zero = {0, 0, 0};
+        if (rt_interval_cmp(&out->iv, &zero) < 0)
+            goto negative;
+        return QE_OK;
+    }
+    qe_type to = t == QE_TYPE_REAL ? QE_TYPE_DOUBLE : rt_type_is_integer(t) ? QE_TYPE_BIGINT : t;
+    if ((st = rt_value_cast_mod(&v, e->typmod, to, to == QE_TYPE_DECIMAL ? tm : 0, &o, res->arena,
+                                err, e->position)) != QE_OK)
+        return st;
+    if (to == QE_TYPE_DOUBLE)
+        out->d = o.u.d;
+    else if (to == QE_TYPE_BIGINT)
+        out->h = o.u.i;
+    else
+        out->h = o.u.h;
+    if (out->d < 0 || out->h < 0)
+        goto negative;
+    return QE_OK;
+negative:
+    return rt_error_set(err, QE_DATA, "22013", e->position,
+                        "invalid preceding or following size in window function");
+}
+
 /* The frame [*lo, *hi) of sorted position i in partition [ps, pe). */
-static void frame_of(const win_calc *c, uint64_t ps, uint64_t pe, uint64_t i, uint64_t *lo,
+static void frame_of(const win_result *res, const win_calc *c, uint64_t ps, uint64_t pe, uint64_t i, uint64_t *lo,
                      uint64_t *hi) {
     const plan_frame *fr = &c->f->frame;
-    int64_t s, e;
+    int64_t s = (int64_t)ps, e = (int64_t)pe;
+    if (!fr->rows && fr->start_offset) {
+        *lo = range_bound(res, c, i, fr->start, true);
+        s = (int64_t)*lo;
+    }
+    if (!fr->rows && fr->end_offset) {
+        *hi = range_bound(res, c, i, fr->end, false);
+        e = (int64_t)*hi;
+    }
     switch (fr->start) {
     case PLAN_FRAME_UNBOUNDED_PRECEDING: s = (int64_t)ps; break;
-    case PLAN_FRAME_PRECEDING: s = (int64_t)i - c->start_off; break;
+    case PLAN_FRAME_PRECEDING:
+        if (fr->rows)
+            s = (int64_t)i - c->start_off;
+        break;
     case PLAN_FRAME_CURRENT_ROW: s = fr->rows ? (int64_t)i : (int64_t)c->peer_lo[i]; break;
     case PLAN_FRAME_FOLLOWING:
-        s = c->start_off > (int64_t)(pe - i) ? (int64_t)pe : (int64_t)i + c->start_off;
+        if (fr->rows)
+            s = c->start_off > (int64_t)(pe - i) ? (int64_t)pe : (int64_t)i + c->start_off;
         break;
     default: s = (int64_t)pe; break;
     }
     switch (fr->end) {
-    case PLAN_FRAME_PRECEDING: e = (int64_t)i - c->end_off + 1; break;
+    case PLAN_FRAME_PRECEDING:
+        if (fr->rows)
+            e = (int64_t)i - c->end_off + 1;
+        break;
     case PLAN_FRAME_CURRENT_ROW: e = fr->rows ? (int64_t)i + 1 : (int64_t)c->peer_hi[i]; break;
     case PLAN_FRAME_FOLLOWING:
-        e = c->end_off >= (int64_t)(pe - i) ? (int64_t)pe : (int64_t)i + c->end_off + 1;
+        if (fr->rows)
+            e = c->end_off >= (int64_t)(pe - i) ? (int64_t)pe : (int64_t)i + c->end_off + 1;
         break;
     default: e = (int64_t)pe; break;
     }
@@ -519,7 +672,7 @@ static qe_status rank_like(win_result *res, const win_calc *c, uint64_t ps, uint
 static qe_status framed(win_result *res, const win_calc *c, win_agg *a, uint64_t ps, uint64_t pe,
                         uint64_t i, rt_error *err) {
     uint64_t lo, hi, ref = c->refs[i];
-    frame_of(c, ps, pe, i, &lo, &hi);
+    frame_of(res, c, ps, pe, i, &lo, &hi);
     switch (c->fn) {
     case WIN_FIRST_VALUE:
         return lo < hi ? put_copy(res, c, ref, c->refs[lo], c->arg[0], c->arg_scale, err)
@@ -557,6 +710,17 @@ static qe_status do_partition(win_result *res, win_calc *c, uint64_t ps, uint64_
                             : i;
     for (uint64_t i = pe; i-- > ps;)
         c->peer_hi[i] = i + 1 < pe && c->peer_lo[i + 1] == c->peer_lo[i] ? c->peer_hi[i + 1] : i + 1;
+    if (!c->f->frame.rows && c->f->n_order == 1) { /* RANGE offsets: the non-NULL keys */
+        uint32_t col = c->cols[np];
+        c->nn_lo = ps;
+        c->nn_hi = pe;
+        while (c->nn_lo < pe && !rt_vector_is_valid(vec_at(res, c->refs[c->nn_lo], col),
+                                                    (uint32_t)c->refs[c->nn_lo]))
+            c->nn_lo++;
+        while (c->nn_hi > c->nn_lo && !rt_vector_is_valid(vec_at(res, c->refs[c->nn_hi - 1], col),
+                                                          (uint32_t)c->refs[c->nn_hi - 1]))
+            c->nn_hi--;
+    }
     win_agg a = {0};
     int64_t dense = 0;
     for (uint64_t i = ps; i < pe; i++) {
@@ -577,13 +741,21 @@ static qe_status calc_init(win_result *res, win_calc *c, const plan_window_func 
     for (uint32_t a = 0; a < f->n_args; a++)
         c->arg[a] = f->args[a]->u.column;
     c->arg_scale = f->n_args ? PLAN_DECIMAL_SCALE(f->args[0]->typmod) : 0;
-    if (!f->frame.rows && (f->frame.start_offset || f->frame.end_offset))
-        return rt_error_set(err, QE_UNSUPPORTED, "0A000", -1,
-                            "RANGE with offset PRECEDING/FOLLOWING is not supported by the "
-                            "executor yet");
-    qe_status st = eval_offset(res, f->frame.start_offset, "starting", &c->start_off, err);
-    if (st != QE_OK || (st = eval_offset(res, f->frame.end_offset, "ending", &c->end_off, err)))
+    qe_status st;
+    if (!f->frame.rows && (f->frame.start_offset || f->frame.end_offset)) {
+        if (f->n_order != 1)
+            return rt_plan_error(err, "RANGE with offsets needs one ORDER BY key");
+        qe_type t = f->order[0].expr->type;
+        int32_t tm = f->order[0].expr->typmod;
+        if ((st = eval_range_offset(res, f->frame.start_offset, t, tm, "starting", &c->start_key,
+                                    err)) != QE_OK ||
+            (st = eval_range_offset(res, f->frame.end_offset, t, tm, "ending", &c->end_key, err)))
+            return st;
+    } else if ((st = eval_offset(res, f->frame.start_offset, "starting", &c->start_off, err)) !=
+                   QE_OK ||
+               (st = eval_offset(res, f->frame.end_offset, "ending", &c->end_off, err))) {
         return st;
+    }
     c->n_keys = f->n_partition + f->n_order;
     uint64_t n = res->n_rows ? res->n_rows : 1;
     c->keys = rt_arena_calloc(res->arena, sizeof(plan_sort_key) * (c->n_keys + 1));
