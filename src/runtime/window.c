@@ -535,6 +535,54 @@ static qe_status agg_add(const win_result *res, const win_calc *c, win_agg *a, u
     }
 }
 
+/* Takes row ref out of the state (inverse of agg_add; only for agg_invertible). */
+static qe_status agg_remove(const win_result *res, const win_calc *c, win_agg *a, uint64_t ref,
+                            rt_error *err) {
+    if (c->fn == WIN_COUNT_STAR) {
+        a->n--;
+        return QE_OK;
+    }
+    rt_value v;
+    value_at(res, ref, c->arg[0], &v);
+    if (v.is_null)
+        return QE_OK;
+    a->n--;
+    if (c->fn == WIN_COUNT)
+        return QE_OK;
+    switch (v.type) {
+    case QE_TYPE_SMALLINT:
+    case QE_TYPE_INTEGER:
+    case QE_TYPE_BIGINT:
+        if (c->fn == WIN_AVG)
+            a->h -= v.u.i;
+        else if (__builtin_sub_overflow(a->i, v.u.i, &a->i))
+            return rt_error_set(err, QE_DATA, "22003", -1, "bigint out of range");
+        return QE_OK;
+    case QE_TYPE_INTERVAL: {
+        rt_interval x = {-v.u.iv.months, -v.u.iv.days, -v.u.iv.micros};
+        if (!rt_interval_add(&a->iv, &x, &a->iv))
+            return rt_error_set(err, QE_DATA, "22008", -1, "interval out of range");
+        return QE_OK;
+    }
+    default:
+        if (__builtin_sub_overflow(a->h, v.u.h, &a->h))
+            return rt_error_set(err, QE_DATA, "22003", -1, "numeric field overflow");
+        return QE_OK;
+    }
+}
+
+/* True if rows can be taken out of the function's state exactly (counts, and SUM/AVG
+ * of integers, DECIMAL, HUGEINT, INTERVAL): sliding frames then cost O(1) a row. */
+static bool agg_invertible(const win_calc *c) {
+    if (c->fn == WIN_COUNT || c->fn == WIN_COUNT_STAR)
+        return true;
+    if ((c->fn != WIN_SUM && c->fn != WIN_AVG) || c->f->n_args == 0)
+        return false;
+    qe_type t = c->f->args[0]->type;
+    return rt_type_is_integer(t) || t == QE_TYPE_DECIMAL || t == QE_TYPE_HUGEINT ||
+           t == QE_TYPE_INTERVAL;
+}
+
 /* The aggregate's value over the state (NULL when no row counted, but COUNT). */
 static qe_status agg_put(win_result *res, const win_calc *c, const win_agg *a, uint64_t ref,
                          rt_error *err) {
@@ -588,10 +636,18 @@ static qe_status agg_put(win_result *res, const win_calc *c, const win_agg *a, u
 static qe_status agg_frame(const win_result *res, const win_calc *c, win_agg *a, uint64_t lo,
                            uint64_t hi, rt_error *err) {
     uint64_t from = lo;
-    if (a->valid && a->lo == lo && a->hi <= hi)
+    if (a->valid && a->lo == lo && a->hi <= hi) {
         from = a->hi;
-    else
+    } else if (a->valid && a->lo <= lo && lo <= a->hi && a->hi <= hi && agg_invertible(c)) {
+        for (uint64_t j = a->lo; j < lo; j++) {
+            qe_status st = agg_remove(res, c, a, c->refs[j], err);
+            if (st != QE_OK)
+                return st;
+        }
+        from = a->hi;
+    } else {
         *a = (win_agg){0};
+    }
     for (uint64_t j = from; j < hi; j++) {
         qe_status st = agg_add(res, c, a, c->refs[j], err);
         if (st != QE_OK)
