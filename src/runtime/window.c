@@ -59,8 +59,8 @@ typedef struct win_result {
     rt_batch **batches; /* all input batches (rt_malloc'd) */
     uint32_t n_batches;
     uint64_t n_rows;
-    rt_arena *arena;    /* output batches and result vectors */
-    rt_batch **out;     /* n_batches output batches (in arena) */
+    rt_arena *arena; /* output batches and result vectors */
+    rt_batch **out;  /* n_batches output batches (in arena) */
 } win_result;
 
 /* An ORDER BY key value or a RANGE bound: integers and DECIMALs (scaled) as h, DATE and
@@ -77,20 +77,20 @@ typedef struct win_key {
 typedef struct win_calc {
     const plan_window_func *f;
     win_fn fn;
-    uint32_t col;         /* result column in the output batches */
-    uint32_t arg[3];      /* input columns of the arguments */
-    int arg_scale;        /* DECIMAL scale of args[0] */
-    int64_t start_off;    /* ROWS frame offsets (evaluated) */
+    uint32_t col;      /* result column in the output batches */
+    uint32_t arg[3];   /* input columns of the arguments */
+    int arg_scale;     /* DECIMAL scale of args[0] */
+    int64_t start_off; /* ROWS frame offsets (evaluated) */
     int64_t end_off;
-    win_key start_key;    /* RANGE frame offsets, in the ORDER BY key's units */
+    win_key start_key; /* RANGE frame offsets, in the ORDER BY key's units */
     win_key end_key;
-    uint64_t nn_lo;       /* RANGE offsets: the partition's rows with a non-NULL key */
+    uint64_t nn_lo; /* RANGE offsets: the partition's rows with a non-NULL key */
     uint64_t nn_hi;
-    uint32_t n_keys;      /* partition keys then order keys */
-    plan_sort_key *keys;  /* sort directions */
-    uint32_t *cols;       /* their columns */
-    uint64_t *refs;       /* the rows in (partition, order) order */
-    uint64_t *peer_lo;    /* per sorted position: first and end of its peer group */
+    uint32_t n_keys;     /* partition keys then order keys */
+    plan_sort_key *keys; /* sort directions */
+    uint32_t *cols;      /* their columns */
+    uint64_t *refs;      /* the rows in (partition, order) order */
+    uint64_t *peer_lo;   /* per sorted position: first and end of its peer group */
     uint64_t *peer_hi;
 } win_calc;
 
@@ -431,8 +431,8 @@ negative:
 }
 
 /* The frame [*lo, *hi) of sorted position i in partition [ps, pe). */
-static void frame_of(const win_result *res, const win_calc *c, uint64_t ps, uint64_t pe, uint64_t i, uint64_t *lo,
-                     uint64_t *hi) {
+static void frame_of(const win_result *res, const win_calc *c, uint64_t ps, uint64_t pe, uint64_t i,
+                     uint64_t *lo, uint64_t *hi) {
     const plan_frame *fr = &c->f->frame;
     int64_t s = (int64_t)ps, e = (int64_t)pe;
     if (!fr->rows && fr->start_offset) {
@@ -623,8 +623,8 @@ static qe_status agg_put(win_result *res, const win_calc *c, const win_agg *a, u
     }
     if (in == QE_TYPE_DECIMAL && PLAN_DECIMAL_SCALE(c->f->typmod) != c->arg_scale) {
         rt_value o, d = v;
-        qe_status st = rt_value_cast_mod(&d, PLAN_TYPMOD_DECIMAL(38, c->arg_scale),
-                                         QE_TYPE_DECIMAL, c->f->typmod, &o, res->arena, err, -1);
+        qe_status st = rt_value_cast_mod(&d, PLAN_TYPMOD_DECIMAL(38, c->arg_scale), QE_TYPE_DECIMAL,
+                                         c->f->typmod, &o, res->arena, err, -1);
         if (st != QE_OK)
             return st;
         v = o;
@@ -678,8 +678,8 @@ static int64_t ntile_bucket(uint64_t j, uint64_t n, int64_t k) {
     return (int64_t)(r + (j - r * (q + 1)) / q) + 1;
 }
 
-static qe_status lag_lead(win_result *res, const win_calc *c, uint64_t ps, uint64_t pe,
-                          uint64_t i, rt_error *err) {
+static qe_status lag_lead(win_result *res, const win_calc *c, uint64_t ps, uint64_t pe, uint64_t i,
+                          rt_error *err) {
     uint64_t ref = c->refs[i];
     int64_t off = 1;
     bool null = false;
@@ -696,8 +696,8 @@ static qe_status lag_lead(win_result *res, const win_calc *c, uint64_t ps, uint6
 }
 
 /* A ranking or navigation function at sorted position i. */
-static qe_status rank_like(win_result *res, const win_calc *c, uint64_t ps, uint64_t pe,
-                           uint64_t i, int64_t dense, rt_error *err) {
+static qe_status rank_like(win_result *res, const win_calc *c, uint64_t ps, uint64_t pe, uint64_t i,
+                           int64_t dense, rt_error *err) {
     uint64_t ref = c->refs[i], n = pe - ps;
     rt_value v = {.type = c->f->type};
     bool null = false;
@@ -744,10 +744,9 @@ static qe_status framed(win_result *res, const win_calc *c, win_agg *a, uint64_t
         if (k <= 0)
             return rt_error_set(err, QE_DATA, "22016", c->f->args[1]->position,
                                 "argument of nth_value must be greater than zero");
-        return (uint64_t)k <= hi - lo
-                   ? put_copy(res, c, ref, c->refs[lo + (uint64_t)k - 1], c->arg[0], c->arg_scale,
-                              err)
-                   : put_null(res, c, ref, err);
+        return (uint64_t)k <= hi - lo ? put_copy(res, c, ref, c->refs[lo + (uint64_t)k - 1],
+                                                 c->arg[0], c->arg_scale, err)
+                                      : put_null(res, c, ref, err);
     }
     default: {
         qe_status st = agg_frame(res, c, a, lo, hi, err);
@@ -765,7 +764,8 @@ static qe_status do_partition(win_result *res, win_calc *c, uint64_t ps, uint64_
                             ? c->peer_lo[i - 1]
                             : i;
     for (uint64_t i = pe; i-- > ps;)
-        c->peer_hi[i] = i + 1 < pe && c->peer_lo[i + 1] == c->peer_lo[i] ? c->peer_hi[i + 1] : i + 1;
+        c->peer_hi[i] =
+            i + 1 < pe && c->peer_lo[i + 1] == c->peer_lo[i] ? c->peer_hi[i + 1] : i + 1;
     if (!c->f->frame.rows && c->f->n_order == 1) { /* RANGE offsets: the non-NULL keys */
         uint32_t col = c->cols[np];
         c->nn_lo = ps;
@@ -886,8 +886,8 @@ static void window_sink_destroy(rt_pipeline_state *ps) {
     }
 }
 
-const rt_sink_ops rt_window_sink = {window_sink_init, window_thread_init, window_push,
-                                    NULL,             window_finish,      window_sink_destroy};
+const rt_sink_ops rt_window_sink = {window_sink_init, window_thread_init, window_push, NULL,
+                                    window_finish,    window_sink_destroy};
 
 /* ---- WINDOW_SOURCE ------------------------------------------------------------------------ */
 
