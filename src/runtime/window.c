@@ -59,6 +59,7 @@ typedef struct win_result {
     rt_batch **batches; /* all input batches (rt_malloc'd) */
     uint32_t n_batches;
     uint64_t n_rows;
+    uint32_t n_in;   /* columns of the input rows */
     rt_arena *arena; /* output batches and result vectors */
     rt_batch **out;  /* n_batches output batches (in arena) */
 } win_result;
@@ -77,6 +78,7 @@ typedef struct win_key {
 typedef struct win_calc {
     const plan_window_func *f;
     win_fn fn;
+    const rt_task *task; /* checked for cancellation every RT_VECTOR_SIZE rows */
     uint32_t col;      /* result column in the output batches */
     uint32_t arg[3];   /* input columns of the arguments */
     int arg_scale;     /* DECIMAL scale of args[0] */
@@ -174,6 +176,7 @@ static qe_status collect_runs(rt_pipeline_state *ps, win_result *res, rt_error *
     res->runs = rt_malloc(mem, sizeof(rt_rowbuf) * ps->n_threads);
     if (res->runs == NULL)
         return rt_error_nomem(err, mem);
+    res->n_in = ps->n_sink_in;
     uint32_t n_batches = 0;
     for (uint32_t t = 0; t < ps->n_threads; t++) {
         rt_rowbuf *r = ps->threads[t]->sink;
@@ -786,14 +789,16 @@ static qe_status do_partition(win_result *res, win_calc *c, uint64_t ps, uint64_
                                          : framed(res, c, &a, ps, pe, i, err);
         if (st != QE_OK)
             return st;
+        if ((i - ps) % RT_VECTOR_SIZE == RT_VECTOR_SIZE - 1 && rt_task_cancelled(c->task, err))
+            return err->status;
     }
     return QE_OK;
 }
 
 /* Sets up c for function f (result column col) of the sink. */
 static qe_status calc_init(win_result *res, win_calc *c, const plan_window_func *f, uint32_t col,
-                           rt_error *err) {
-    *c = (win_calc){.f = f, .fn = (win_fn)win_fn_of(f->name), .col = col};
+                           const rt_task *task, rt_error *err) {
+    *c = (win_calc){.f = f, .fn = (win_fn)win_fn_of(f->name), .task = task, .col = col};
     for (uint32_t a = 0; a < f->n_args; a++)
         c->arg[a] = f->args[a]->u.column;
     c->arg_scale = f->n_args ? PLAN_DECIMAL_SCALE(f->args[0]->typmod) : 0;
@@ -812,10 +817,14 @@ static qe_status calc_init(win_result *res, win_calc *c, const plan_window_func 
                (st = eval_offset(res, f->frame.end_offset, "ending", &c->end_off, err))) {
         return st;
     }
+    /* After the PARTITION BY and ORDER BY keys every input column breaks ties (ascending):
+     * rows equal on the keys get positions that do not depend on the order rows came
+     * in (threads, workers), so results do not either. */
     c->n_keys = f->n_partition + f->n_order;
+    uint32_t n_sort = c->n_keys + res->n_in;
     uint64_t n = res->n_rows ? res->n_rows : 1;
-    c->keys = rt_arena_calloc(res->arena, sizeof(plan_sort_key) * (c->n_keys + 1));
-    c->cols = rt_arena_alloc(res->arena, sizeof(uint32_t) * (c->n_keys + 1));
+    c->keys = rt_arena_calloc(res->arena, sizeof(plan_sort_key) * (n_sort + 1));
+    c->cols = rt_arena_alloc(res->arena, sizeof(uint32_t) * (n_sort + 1));
     c->refs = rt_malloc(res->mem, sizeof(uint64_t) * n);
     c->peer_lo = rt_malloc(res->mem, sizeof(uint64_t) * n);
     c->peer_hi = rt_malloc(res->mem, sizeof(uint64_t) * n);
@@ -827,11 +836,13 @@ static qe_status calc_init(win_result *res, win_calc *c, const plan_window_func 
         c->keys[f->n_partition + k] = f->order[k];
         c->cols[f->n_partition + k] = f->order[k].expr->u.column;
     }
+    for (uint32_t k = 0; k < res->n_in; k++)
+        c->cols[c->n_keys + k] = k;
     uint64_t k = 0;
     for (uint32_t b = 0; b < res->n_batches; b++)
         for (uint32_t r = 0; r < res->batches[b]->n_rows; r++)
             c->refs[k++] = (uint64_t)b << 32 | r;
-    if (!rt_sort_refs(res->batches, c->n_keys, c->keys, c->cols, c->refs, res->n_rows, res->mem))
+    if (!rt_sort_refs(res->batches, n_sort, c->keys, c->cols, c->refs, res->n_rows, res->mem))
         return rt_error_nomem(err, res->mem);
     return QE_OK;
 }
@@ -847,7 +858,7 @@ static void calc_free(win_result *res, win_calc *c) {
 static qe_status compute(win_result *res, const plan_window_func *f, uint32_t col,
                          const rt_task *task, rt_error *err) {
     win_calc c;
-    qe_status st = calc_init(res, &c, f, col, err);
+    qe_status st = calc_init(res, &c, f, col, task, err);
     for (uint64_t ps = 0; st == QE_OK && ps < res->n_rows;) {
         uint64_t pe = ps + 1;
         while (pe < res->n_rows && rows_equal(res, c.refs[ps], c.refs[pe], c.cols, f->n_partition))
