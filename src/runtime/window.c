@@ -4,13 +4,17 @@
  *
  * Each thread copies its input rows into a run (an rt_rowbuf).  At the pipeline end,
  * for each function, the rows are sorted (stable merge sort of sort.c) by the
- * function's PARTITION BY keys then its ORDER BY keys; each partition is walked in
- * that order: peers (rows equal on the ORDER BY keys; the whole partition without
- * ORDER BY) give rank/dense_rank/percent_rank/cume_dist and the RANGE frame bounds,
- * frames give first/last/nth_value and the aggregates.  An aggregate's state is kept
- * while the frame only grows at its end (running sums: linear), else recomputed over
- * the frame.  Results go into one vector per function beside each input batch; the
- * source emits every input batch (its first n_pass columns) with those vectors.
+ * function's PARTITION BY keys, its ORDER BY keys, then every input column (ties never
+ * depend on the order rows arrived in, so neither do results); each partition is
+ * walked in that order: peers (rows equal on the ORDER BY keys; the whole partition
+ * without ORDER BY) give rank/dense_rank/percent_rank/cume_dist and the RANGE frame
+ * bounds, frames give first/last/nth_value and the aggregates.  An aggregate's state
+ * is kept while the frame only grows at its end (running sums: linear); sliding
+ * frames take rows out of exact states (counts, integer/DECIMAL/INTERVAL sums),
+ * MIN/MAX keep a monotonic queue of candidates (frames only move forward), the rest
+ * (DOUBLE sums) is recomputed over the frame.  Results go into one vector per function
+ * beside each input batch; the source emits every input batch (its first n_pass
+ * columns) with those vectors.
  * Semantics are PostgreSQL's (NULL ordering, frames, offsets, error SQLSTATEs).
  */
 #include "rt_int.h"
@@ -79,10 +83,10 @@ typedef struct win_calc {
     const plan_window_func *f;
     win_fn fn;
     const rt_task *task; /* checked for cancellation every RT_VECTOR_SIZE rows */
-    uint32_t col;      /* result column in the output batches */
-    uint32_t arg[3];   /* input columns of the arguments */
-    int arg_scale;     /* DECIMAL scale of args[0] */
-    int64_t start_off; /* ROWS frame offsets (evaluated) */
+    uint32_t col;        /* result column in the output batches */
+    uint32_t arg[3];     /* input columns of the arguments */
+    int arg_scale;       /* DECIMAL scale of args[0] */
+    int64_t start_off;   /* ROWS frame offsets (evaluated) */
     int64_t end_off;
     win_key start_key; /* RANGE frame offsets, in the ORDER BY key's units */
     win_key end_key;
@@ -94,6 +98,8 @@ typedef struct win_calc {
     uint64_t *refs;      /* the rows in (partition, order) order */
     uint64_t *peer_lo;   /* per sorted position: first and end of its peer group */
     uint64_t *peer_hi;
+    uint64_t *dq; /* MIN/MAX: positions of the frame's candidate extremes, in
+                     position order, values strictly improving towards the front */
 } win_calc;
 
 /* An aggregate's running state over frame positions [lo, hi). */
@@ -106,6 +112,8 @@ typedef struct win_agg {
     rt_i128 h;       /* DECIMAL/HUGEINT SUM and AVG; integer AVG */
     rt_interval iv;  /* INTERVAL SUM/AVG */
     uint64_t best;   /* MIN/MAX: the ref of the best row so far */
+    uint64_t head;   /* MIN/MAX: the live part [head, tail) of win_calc.dq */
+    uint64_t tail;
 } win_agg;
 
 static void win_result_destroy(void *p) {
@@ -635,9 +643,46 @@ static qe_status agg_put(win_result *res, const win_calc *c, const win_agg *a, u
     return put_result(res, c, ref, &v, err);
 }
 
+/* MIN/MAX over frame [lo, hi) with a monotonic queue: frames only move forward, so
+ * each row enters and leaves once (sliding extremes in O(1) amortized per row). */
+static void minmax_frame(const win_result *res, const win_calc *c, win_agg *a, uint64_t lo,
+                         uint64_t hi) {
+    uint64_t from = lo;
+    if (a->valid && a->lo <= lo && a->hi <= hi)
+        from = a->hi > lo ? a->hi : lo;
+    else
+        *a = (win_agg){0};
+    uint32_t col = c->arg[0];
+    for (uint64_t j = from; j < hi; j++) {
+        const rt_vector *v = vec_at(res, c->refs[j], col);
+        uint32_t r = (uint32_t)c->refs[j];
+        if (v->type == QE_TYPE_NULL || !rt_vector_is_valid(v, r))
+            continue;
+        while (a->tail > a->head) {
+            uint64_t back = c->refs[c->dq[a->tail - 1]];
+            int cmp = rt_sort_cmp_values(v, r, vec_at(res, back, col), (uint32_t)back);
+            if (c->fn == WIN_MIN ? cmp > 0 : cmp < 0)
+                break;
+            a->tail--;
+        }
+        c->dq[a->tail++] = j;
+    }
+    while (a->head < a->tail && c->dq[a->head] < lo)
+        a->head++;
+    a->n = (int64_t)(a->tail - a->head);
+    a->best = a->n ? c->refs[c->dq[a->head]] : 0;
+    a->valid = true;
+    a->lo = lo;
+    a->hi = hi;
+}
+
 /* Aggregates frame [lo, hi) into a (incrementally when the frame only grew at its end). */
 static qe_status agg_frame(const win_result *res, const win_calc *c, win_agg *a, uint64_t lo,
                            uint64_t hi, rt_error *err) {
+    if (c->dq != NULL) {
+        minmax_frame(res, c, a, lo, hi);
+        return QE_OK;
+    }
     uint64_t from = lo;
     if (a->valid && a->lo == lo && a->hi <= hi) {
         from = a->hi;
@@ -830,6 +875,9 @@ static qe_status calc_init(win_result *res, win_calc *c, const plan_window_func 
     c->peer_hi = rt_malloc(res->mem, sizeof(uint64_t) * n);
     if (!c->keys || !c->cols || !c->refs || !c->peer_lo || !c->peer_hi)
         return rt_error_nomem(err, res->mem);
+    if ((c->fn == WIN_MIN || c->fn == WIN_MAX) &&
+        (c->dq = rt_malloc(res->mem, sizeof(uint64_t) * n)) == NULL)
+        return rt_error_nomem(err, res->mem);
     for (uint32_t k = 0; k < f->n_partition; k++)
         c->cols[k] = f->partition[k]->u.column;
     for (uint32_t k = 0; k < f->n_order; k++) {
@@ -852,6 +900,7 @@ static void calc_free(win_result *res, win_calc *c) {
     rt_free(res->mem, c->refs, c->refs ? sizeof(uint64_t) * n : 0);
     rt_free(res->mem, c->peer_lo, c->peer_lo ? sizeof(uint64_t) * n : 0);
     rt_free(res->mem, c->peer_hi, c->peer_hi ? sizeof(uint64_t) * n : 0);
+    rt_free(res->mem, c->dq, c->dq ? sizeof(uint64_t) * n : 0);
 }
 
 /* Computes function f into result column col for every row. */
