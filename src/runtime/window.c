@@ -40,7 +40,10 @@
     X(SUM, "sum")                                                                                  \
     X(MIN, "min")                                                                                  \
     X(MAX, "max")                                                                                  \
-    X(AVG, "avg")
+    X(AVG, "avg")                                                                                  \
+    X(BOOL_AND, "bool_and")                                                                        \
+    X(BOOL_OR, "bool_or")                                                                          \
+    X(EVERY, "every")
 
 typedef enum win_fn {
 #define WIN_X_ENUM(name, sql) WIN_##name,
@@ -517,6 +520,10 @@ static qe_status agg_add(const win_result *res, const win_calc *c, win_agg *a, u
     a->n++;
     if (c->fn == WIN_COUNT)
         return QE_OK;
+    if (v.type == QE_TYPE_BOOLEAN) { /* BOOL_AND/BOOL_OR/EVERY: count the TRUEs */
+        a->i += v.u.b;
+        return QE_OK;
+    }
     switch (v.type) {
     case QE_TYPE_SMALLINT:
     case QE_TYPE_INTEGER:
@@ -560,6 +567,10 @@ static qe_status agg_remove(const win_result *res, const win_calc *c, win_agg *a
     a->n--;
     if (c->fn == WIN_COUNT)
         return QE_OK;
+    if (v.type == QE_TYPE_BOOLEAN) {
+        a->i -= v.u.b;
+        return QE_OK;
+    }
     switch (v.type) {
     case QE_TYPE_SMALLINT:
     case QE_TYPE_INTEGER:
@@ -585,7 +596,7 @@ static qe_status agg_remove(const win_result *res, const win_calc *c, win_agg *a
 /* True if rows can be taken out of the function's state exactly (counts, and SUM/AVG
  * of integers, DECIMAL, HUGEINT, INTERVAL): sliding frames then cost O(1) a row. */
 static bool agg_invertible(const win_calc *c) {
-    if (c->fn == WIN_COUNT || c->fn == WIN_COUNT_STAR)
+    if (c->fn == WIN_COUNT || c->fn == WIN_COUNT_STAR || c->fn >= WIN_BOOL_AND)
         return true;
     if ((c->fn != WIN_SUM && c->fn != WIN_AVG) || c->f->n_args == 0)
         return false;
@@ -606,6 +617,10 @@ static qe_status agg_put(win_result *res, const win_calc *c, const win_agg *a, u
         return put_null(res, c, ref, err);
     if (c->fn == WIN_MIN || c->fn == WIN_MAX)
         return put_copy(res, c, ref, a->best, c->arg[0], c->arg_scale, err);
+    if (c->fn >= WIN_BOOL_AND) {
+        v.u.b = c->fn == WIN_BOOL_OR ? a->i > 0 : a->i == a->n;
+        return put_result(res, c, ref, &v, err);
+    }
     qe_type in = vec_at(res, ref, c->arg[0])->type;
     if (c->fn == WIN_AVG) {
         if (in == QE_TYPE_INTERVAL) {
