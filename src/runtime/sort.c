@@ -85,7 +85,7 @@ static int cmp_double(double a, double b) {
     return (a > b) - (a < b);
 }
 
-/* Compares row ra of va with row rb of vb (same type, both valid). */
+/* Compares row ra of va with row rb of vb (same type, both valid); rt_int.h. */
 int rt_sort_cmp_values(const rt_vector *va, uint32_t ra, const rt_vector *vb, uint32_t rb) {
     switch (va->type) {
     case QE_TYPE_BOOLEAN: {
@@ -177,6 +177,7 @@ static void merge_sort(const sort_ctx *c, uint64_t *refs, uint64_t *tmp, uint64_
         memcpy(refs, src, sizeof(uint64_t) * n);
 }
 
+/* Sorts row references by keys at cols (rt_int.h); window.c's sort. */
 bool rt_sort_refs(rt_batch *const *batches, uint32_t n_keys, const plan_sort_key *keys,
                   const uint32_t *cols, uint64_t *refs, uint64_t n, rt_mem_tracker *mem) {
     uint64_t *tmp = rt_malloc(mem, sizeof(uint64_t) * (n ? n : 1));
