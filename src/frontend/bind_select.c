@@ -676,7 +676,14 @@ static plan_node *build_window(fe_binder *b, plan_node *child) {
         return NULL;
     memcpy(w->types, child->types, child->n_cols * sizeof *w->types);
     memcpy(w->names, child->names, child->n_cols * sizeof *w->names);
+    if (!(w->typmods = rt_arena_alloc(b->arena, w->n_cols * sizeof *w->typmods))) {
+        fe_bind_oom(b);
+        return NULL;
+    }
+    for (uint32_t i = 0; i < child->n_cols; i++)
+        w->typmods[i] = opt_column_typmod(child, i);
     for (uint32_t i = 0; i < sel->n_funcs; i++) {
+        w->typmods[child->n_cols + i] = sel->funcs[i].typmod;
         w->types[child->n_cols + i] = sel->funcs[i].type;
         w->names[child->n_cols + i] = sel->func_names[i];
     }

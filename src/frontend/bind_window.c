@@ -168,10 +168,9 @@ static bool bind_window_args(fe_binder *b, const fe_ast *e, plan_window_func *w)
         if (!(w->args[i] = fe_bind_expr(b, l->items[i])))
             return false;
     w->n_args = l->n;
-    int32_t typmod;
     w->name = e->u.func.name;
     return fe_func_resolve(b, (uint32_t)fn, (const fe_ast *const *)l->items, w->args, l->n, e->pos,
-                           &w->type, &typmod);
+                           &w->type, &w->typmod);
 }
 
 static bool exprs_equal(plan_expr *const *a, plan_expr *const *b, uint32_t n) {
@@ -184,7 +183,7 @@ static bool exprs_equal(plan_expr *const *a, plan_expr *const *b, uint32_t n) {
 /* Same function, arguments, partition, order and frame: computed once. */
 static bool window_equal(const plan_window_func *a, const plan_window_func *b) {
     if (strcmp(a->name, b->name) != 0 || a->type != b->type || a->n_args != b->n_args ||
-        a->n_partition != b->n_partition || a->n_order != b->n_order ||
+        a->typmod != b->typmod || a->n_partition != b->n_partition || a->n_order != b->n_order ||
         a->frame.rows != b->frame.rows || a->frame.start != b->frame.start ||
         a->frame.end != b->frame.end ||
         !opt_expr_equal(a->frame.start_offset, b->frame.start_offset) ||
@@ -276,6 +275,7 @@ plan_expr *fe_bind_window_call(fe_binder *b, const fe_ast *e) {
     if (!c)
         return fe_bind_oom(b);
     c->position = e->pos;
+    c->typmod = w.typmod; /* a DECIMAL result's scale */
     return c;
 }
 

@@ -13,6 +13,8 @@
  * aggregation over a PARTITIONED input is PARTIAL per task, then a HASH exchange on
  * the group columns into a PARTITIONED FINAL stage (GATHER into a SINGLE stage when
  * there are no groups); ORDER BY, LIMIT and the result need a SINGLE stage (GATHER);
+ * window functions HASH their rows on the shared PARTITION BY keys into a PARTITIONED
+ * stage (GATHER into a SINGLE stage without such keys) ending in a Window sink;
  * INSERT sends its rows ROUND_ROBIN into a PARTITIONED stage of Insert sinks (COPY
  * FROM too, reading the file with a CsvScan in a SINGLE stage).
  * Invariants codegen and the runtime rely on: AggSink group keys and arguments are
@@ -426,6 +428,10 @@ static bool plan_rows(phys_builder *pb, const plan_node *n, open_pipe *p, bool k
 
 #include "physical_join.inc"
 
+/* ---- window functions (physical_window.inc) ----------------------------------------- */
+
+#include "physical_window.inc"
+
 /* ---- the walk ----------------------------------------------------------------------- */
 
 /* Plans node into an open pipeline yielding its rows.  keep_project: do not drop an
@@ -451,6 +457,7 @@ static bool plan_rows(phys_builder *pb, const plan_node *n, open_pipe *p, bool k
     case PLAN_LOGICAL_AGGREGATE: return plan_aggregate(pb, n, p);
     case PLAN_LOGICAL_ORDER: return plan_order(pb, n, p);
     case PLAN_LOGICAL_LIMIT: return plan_limit(pb, n, p);
+    case PLAN_LOGICAL_WINDOW: return plan_window(pb, n, p);
     default: return fail_internal(pb, plan_logical_name(n->kind)), false;
     }
 }
@@ -509,7 +516,6 @@ static const char *refuse_node(const plan_node *n) {
                                                          "executor yet"
                                                        : "EXCEPT is not supported by the executor "
                                                          "yet";
-    case PLAN_LOGICAL_WINDOW: return "window functions are not supported by the executor yet";
     case PLAN_LOGICAL_DISTINCT_ON: return "DISTINCT ON is not supported by the executor yet";
     case PLAN_LOGICAL_RECURSIVE_CTE:
     case PLAN_LOGICAL_WORKTABLE_SCAN:

@@ -345,6 +345,7 @@ typedef struct plan_frame {
 typedef struct plan_window_func {
     char *name;                      /* function name (lower case): "rank", "sum" */
     qe_type type;                    /* result type */
+    int32_t typmod;                  /* type modifier of the result (PLAN_TYPMOD_*) */
     bool distinct;                   /* aggregate over DISTINCT values */
     uint32_t n_args;
     plan_expr **args;
@@ -553,7 +554,9 @@ typedef struct plan_node {
     X(HASH_JOIN_BUILD, "HashJoinBuild", 2)                                     \
     X(RESULT_SINK, "Result", 2)                                                \
     X(CSV_SCAN, "CsvScan", 0)                                                  \
-    X(RANGE, "Range", 0)
+    X(RANGE, "Range", 0)                                                       \
+    X(WINDOW_SOURCE, "WindowSource", 0)                                        \
+    X(WINDOW_SINK, "Window", 2)
 
 typedef enum plan_phys_kind {
 #define PLAN_X_ENUM(name, text, role) PLAN_PHYS_##name,
@@ -655,6 +658,17 @@ typedef struct plan_op {
             plan_csv *csv;         /* fields parsed into n_cols columns of types */
         } csv_scan;                /* SINGLE stage: reads the coordinator's file */
         plan_range range;          /* RANGE: one BIGINT column */
+        struct {
+            uint32_t n_pass;       /* SOURCE output: the first n_pass input columns, then
+                                      one column per function (types[n_pass + f]) */
+            uint32_t n_funcs;
+            plan_window_func *funcs; /* args, partition and order keys: COLUMNs of the
+                                      sink's input; frame offsets: constants */
+        } window;                  /* WINDOW_SINK (n_cols: its input: collects every row,
+                                      computes the functions at its end; see
+                                      src/runtime/window.c) and WINDOW_SOURCE (emits
+                                      them), one state_id.  Rows of one partition (equal
+                                      PARTITION BY values) must reach one task */
     } u;
 } plan_op;
 

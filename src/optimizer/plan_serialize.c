@@ -215,6 +215,34 @@ static void write_join_op(pw *w, const plan_op *op) {
     write_expr(w, op->u.join.residual, 0);
 }
 
+/* The fields of WINDOW_SINK/WINDOW_SOURCE: the functions with their frames. */
+static void write_window_op(pw *w, const plan_op *op) {
+    pw_u32(w, op->u.window.n_pass);
+    pw_u32(w, op->u.window.n_funcs);
+    for (uint32_t f = 0; f < op->u.window.n_funcs; f++) {
+        const plan_window_func *fn = &op->u.window.funcs[f];
+        pw_str(w, fn->name);
+        pw_u8(w, (uint8_t)fn->type);
+        pw_typmod(w, fn->type, fn->typmod);
+        pw_u8(w, fn->distinct ? 1 : 0);
+        pw_u32(w, fn->n_args);
+        write_exprs(w, fn->n_args, fn->args);
+        pw_u32(w, fn->n_partition);
+        write_exprs(w, fn->n_partition, fn->partition);
+        pw_u32(w, fn->n_order);
+        for (uint32_t i = 0; i < fn->n_order; i++) {
+            write_expr(w, fn->order[i].expr, 0);
+            pw_u8(w, fn->order[i].descending ? 1 : 0);
+            pw_u8(w, fn->order[i].nulls_first ? 1 : 0);
+        }
+        pw_u8(w, fn->frame.rows ? 1 : 0);
+        pw_u8(w, (uint8_t)fn->frame.start);
+        pw_u8(w, (uint8_t)fn->frame.end);
+        write_expr(w, fn->frame.start_offset, 0);
+        write_expr(w, fn->frame.end_offset, 0);
+    }
+}
+
 static void write_csv(pw *w, const plan_csv *csv, uint32_t n_cols) {
     pw_str(w, csv->path);
     pw_u8(w, (uint8_t)csv->delim);
@@ -283,6 +311,8 @@ static void write_op_fields(pw *w, const plan_op *op) {
         for (uint32_t i = 0; i < op->n_cols; i++)
             pw_str(w, op->u.result.names ? op->u.result.names[i] : NULL);
         break;
+    case PLAN_PHYS_WINDOW_SOURCE:
+    case PLAN_PHYS_WINDOW_SINK: write_window_op(w, op); break;
     }
 }
 
@@ -656,6 +686,61 @@ static void read_sort_op(pr *r, plan_op *op, uint32_t n_input) {
     }
 }
 
+/* One window function over n_input columns (frame offsets: constants). */
+static void read_window_func(pr *r, plan_window_func *fn, uint32_t n_input) {
+    fn->name = pr_str(r, false);
+    fn->type = pr_type(r);
+    fn->typmod = pr_typmod(r, fn->type);
+    fn->distinct = pr_bool(r);
+    fn->n_args = pr_count(r, 1);
+    if (!r->why && fn->n_args > 3)
+        pr_fail(r, "too many window function arguments");
+    fn->args = read_exprs(r, fn->n_args, n_input);
+    fn->n_partition = pr_count(r, 1);
+    fn->partition = read_exprs(r, fn->n_partition, n_input);
+    fn->n_order = pr_count(r, 3);
+    fn->order = pr_alloc(r, fn->n_order, sizeof(plan_sort_key));
+    for (uint32_t i = 0; i < fn->n_order && !r->why; i++) {
+        fn->order[i].expr = read_expr(r, n_input, false, 0);
+        fn->order[i].descending = pr_bool(r);
+        fn->order[i].nulls_first = pr_bool(r);
+    }
+    fn->frame.rows = pr_bool(r);
+    uint8_t start = pr_u8(r), end = pr_u8(r);
+    if (!r->why && (start > PLAN_FRAME_UNBOUNDED_FOLLOWING || end > PLAN_FRAME_UNBOUNDED_FOLLOWING))
+        pr_fail(r, "invalid window frame");
+    fn->frame.start = (plan_frame_bound)start;
+    fn->frame.end = (plan_frame_bound)end;
+    fn->frame.start_offset = read_expr(r, 0, true, 0);
+    fn->frame.end_offset = read_expr(r, 0, true, 0);
+    for (uint32_t i = 0; i < fn->n_args && !r->why; i++)
+        if (fn->args[i]->kind != PLAN_EXPR_COLUMN)
+            pr_fail(r, "window argument is not a column");
+    for (uint32_t i = 0; i < fn->n_partition && !r->why; i++)
+        if (fn->partition[i]->kind != PLAN_EXPR_COLUMN)
+            pr_fail(r, "window partition key is not a column");
+    for (uint32_t i = 0; i < fn->n_order && !r->why; i++)
+        if (fn->order[i].expr->kind != PLAN_EXPR_COLUMN)
+            pr_fail(r, "window order key is not a column");
+}
+
+static void read_window_op(pr *r, plan_op *op, uint32_t n_input) {
+    op->u.window.n_pass = pr_u32(r);
+    op->u.window.n_funcs = pr_count(r, 8);
+    op->u.window.funcs = pr_alloc(r, op->u.window.n_funcs, sizeof(plan_window_func));
+    for (uint32_t f = 0; f < op->u.window.n_funcs && !r->why; f++)
+        read_window_func(r, &op->u.window.funcs[f], n_input);
+    uint32_t n_in = op->kind == PLAN_PHYS_WINDOW_SINK ? op->n_cols : op->u.window.n_pass;
+    if (!r->why && (op->u.window.n_pass > n_in ||
+                    (op->kind == PLAN_PHYS_WINDOW_SOURCE &&
+                     (uint64_t)op->u.window.n_pass + op->u.window.n_funcs != op->n_cols)))
+        pr_fail(r, "window schema mismatch");
+    for (uint32_t f = 0; f < op->u.window.n_funcs && !r->why; f++)
+        if (op->kind == PLAN_PHYS_WINDOW_SOURCE &&
+            op->types[op->u.window.n_pass + f] != op->u.window.funcs[f].type)
+            pr_fail(r, "window function type mismatch");
+}
+
 static void read_values_op(pr *r, plan_op *op) {
     op->u.values.n_rows = pr_u32(r);
     uint64_t n = (uint64_t)op->u.values.n_rows * op->n_cols;
@@ -772,6 +857,8 @@ static void read_op_fields(pr *r, plan_op *op, uint32_t n_input) {
         for (uint32_t i = 0; i < op->n_cols && !r->why; i++)
             op->u.result.names[i] = pr_str(r, true);
         break;
+    case PLAN_PHYS_WINDOW_SOURCE:
+    case PLAN_PHYS_WINDOW_SINK: read_window_op(r, op, n_input); break;
     }
 }
 
@@ -893,6 +980,8 @@ static bool check_op_refs(pr *r, const plan_query *q, const plan_stage *s, const
     case PLAN_PHYS_AGG_SINK:
     case PLAN_PHYS_SORT_SOURCE:
     case PLAN_PHYS_SORT_SINK:
+    case PLAN_PHYS_WINDOW_SOURCE:
+    case PLAN_PHYS_WINDOW_SINK:
     case PLAN_PHYS_JOIN_UNMATCHED:
     case PLAN_PHYS_HASH_JOIN_PROBE:
     case PLAN_PHYS_HASH_JOIN_BUILD:

@@ -411,9 +411,9 @@ static void print_frame(rt_strbuf *sb, const plan_frame *f) {
 }
 
 /* rank() OVER (PARTITION BY #0 ORDER BY #1 DESC RANGE BETWEEN ...) */
-static void print_window_funcs(rt_strbuf *sb, const plan_node *n) {
-    for (uint32_t i = 0; i < n->u.window.n_funcs; i++) {
-        const plan_window_func *w = &n->u.window.funcs[i];
+static void print_window_list(rt_strbuf *sb, const plan_window_func *funcs, uint32_t n_funcs) {
+    for (uint32_t i = 0; i < n_funcs; i++) {
+        const plan_window_func *w = &funcs[i];
         rt_strbuf_printf(sb, "%s%s(%s", i ? ", " : "", w->name, w->distinct ? "DISTINCT " : "");
         print_expr_list(sb, w->args, w->n_args);
         rt_strbuf_puts(sb, ") OVER (");
@@ -502,7 +502,7 @@ static void print_relational_params(rt_strbuf *sb, const plan_node *n) {
     case PLAN_LOGICAL_SETOP:
         rt_strbuf_printf(sb, "%s%s", plan_setop_name(n->u.setop.op), n->u.setop.all ? " ALL" : "");
         break;
-    case PLAN_LOGICAL_WINDOW: print_window_funcs(sb, n); break;
+    case PLAN_LOGICAL_WINDOW: print_window_list(sb, n->u.window.funcs, n->u.window.n_funcs); break;
     case PLAN_LOGICAL_DISTINCT_ON:
         print_expr_list(sb, n->u.distinct_on.keys, n->u.distinct_on.n_keys);
         break;
@@ -813,6 +813,10 @@ static void print_phys_params(rt_strbuf *sb, const plan_query *q, const plan_op 
     case PLAN_PHYS_INSERT_SINK: rt_strbuf_puts(sb, op->u.insert.table); break;
     case PLAN_PHYS_CSV_SCAN: print_csv(sb, op->u.csv_scan.csv); break;
     case PLAN_PHYS_RANGE: print_range(sb, &op->u.range); break;
+    case PLAN_PHYS_WINDOW_SOURCE:
+    case PLAN_PHYS_WINDOW_SINK:
+        print_window_list(sb, op->u.window.funcs, op->u.window.n_funcs);
+        break;
     case PLAN_PHYS_RESULT_SINK:
         for (uint32_t i = 0; i < op->n_cols; i++)
             rt_strbuf_printf(sb, "%s%s", i ? ", " : "",

@@ -361,6 +361,16 @@ bool rt_csv_field_is_null(const rt_csv_reader *r, const rt_csv_field *f);
  * "line, column" detail) for a bad value. */
 qe_status rt_csv_record_to_row(const rt_csv_reader *r, rt_batch *b, uint32_t row, rt_arena *arena,
                                rt_error *err);
+/* Sort order of row ra of va against row rb of vb (same type, both valid): ascending,
+ * strings bytewise, NaN after every other double (sort.c). */
+int rt_sort_cmp_values(const rt_vector *va, uint32_t ra, const rt_vector *vb, uint32_t rb);
+/* Stable sort of refs[0..n) (batch << 32 | row, over batches) by keys read at columns
+ * cols (n_keys each; keys' exprs are not used); false on out-of-memory. */
+bool rt_sort_refs(rt_batch *const *batches, uint32_t n_keys, const plan_sort_key *keys,
+                  const uint32_t *cols, uint64_t *refs, uint64_t n, rt_mem_tracker *mem);
+/* WINDOW_SINK and WINDOW_SOURCE (window.c). */
+extern const rt_sink_ops rt_window_sink;
+extern const rt_source_ops rt_window_source;
 extern const rt_sink_ops rt_agg_sink, rt_sort_sink, rt_exchange_sink, rt_insert_sink,
     rt_result_sink_ops;
 /* Hash joins (join.c): HASH_JOIN_BUILD sink, JOIN_UNMATCHED source. */

@@ -85,8 +85,8 @@ static int cmp_double(double a, double b) {
     return (a > b) - (a < b);
 }
 
-/* Compares row ra of va with row rb of vb (same type, both valid). */
-static int cmp_values(const rt_vector *va, uint32_t ra, const rt_vector *vb, uint32_t rb) {
+/* Compares row ra of va with row rb of vb (same type, both valid); rt_int.h. */
+int rt_sort_cmp_values(const rt_vector *va, uint32_t ra, const rt_vector *vb, uint32_t rb) {
     switch (va->type) {
     case QE_TYPE_BOOLEAN: {
         int a = ((const uint8_t *)va->values)[ra], b = ((const uint8_t *)vb->values)[rb];
@@ -147,7 +147,7 @@ static int cmp_refs(const sort_ctx *c, uint64_t x, uint64_t y) {
         if (nx || ny)
             r = nx == ny ? 0 : (nx ? -1 : 1) * (key->nulls_first ? 1 : -1);
         else
-            r = cmp_values(vx, rx, vy, ry) * (key->descending ? -1 : 1);
+            r = rt_sort_cmp_values(vx, rx, vy, ry) * (key->descending ? -1 : 1);
         if (r != 0)
             return r;
     }
@@ -175,6 +175,19 @@ static void merge_sort(const sort_ctx *c, uint64_t *refs, uint64_t *tmp, uint64_
     }
     if (src != refs)
         memcpy(refs, src, sizeof(uint64_t) * n);
+}
+
+/* Sorts row references by keys at cols (rt_int.h); window.c's sort. */
+bool rt_sort_refs(rt_batch *const *batches, uint32_t n_keys, const plan_sort_key *keys,
+                  const uint32_t *cols, uint64_t *refs, uint64_t n, rt_mem_tracker *mem) {
+    uint64_t *tmp = rt_malloc(mem, sizeof(uint64_t) * (n ? n : 1));
+    if (tmp == NULL)
+        return false;
+    sort_def d = {n_keys, keys, (uint32_t *)cols};
+    sort_ctx c = {&d, batches};
+    merge_sort(&c, refs, tmp, n);
+    rt_free(mem, tmp, sizeof(uint64_t) * (n ? n : 1));
+    return true;
 }
 
 /* Moves every thread's run into res and lists all batches and rows. */

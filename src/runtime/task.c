@@ -73,6 +73,7 @@ static const rt_source_ops *source_ops_of(plan_phys_kind kind) {
     case PLAN_PHYS_JOIN_UNMATCHED: return &rt_join_unmatched_source;
     case PLAN_PHYS_CSV_SCAN: return &rt_csv_source;
     case PLAN_PHYS_RANGE: return &rt_range_source;
+    case PLAN_PHYS_WINDOW_SOURCE: return &rt_window_source;
     default: return NULL;
     }
 }
@@ -85,6 +86,7 @@ static const rt_sink_ops *sink_ops_of(plan_phys_kind kind) {
     case PLAN_PHYS_INSERT_SINK: return &rt_insert_sink;
     case PLAN_PHYS_RESULT_SINK: return &rt_result_sink_ops;
     case PLAN_PHYS_HASH_JOIN_BUILD: return &rt_join_build_sink;
+    case PLAN_PHYS_WINDOW_SINK: return &rt_window_sink;
     default: return NULL;
     }
 }
