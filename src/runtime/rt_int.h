@@ -287,9 +287,22 @@ struct rt_thread_state {
     void **ops;             /* per op index: the operator's thread state */
     void *sink;             /* the sink's thread-local state */
     rt_batch *scratch[2];   /* rt_jit_scratch slots (compiled pipelines only) */
-    pthread_t thread;
-    bool started; /* thread runs (joined at the end) */
 };
+
+/* A job for the process's thread pool (pool.c); owned by the submitter. */
+typedef struct rt_pool_job {
+    void (*fn)(void *arg);    /* what to run */
+    void *arg;                /* its argument */
+    int state;                /* pool.c's: queued, running, done, taken back (under its mutex) */
+    struct rt_pool_job *next; /* queue link */
+} rt_pool_job;
+
+/* Queues jobs[0..n) (fn and arg set) for the pool's threads, creating threads as needed;
+ * the jobs must stay alive until rt_pool_join returns. */
+void rt_pool_submit(rt_pool_job *jobs, uint32_t n);
+/* Runs every job of jobs[0..n) no pool thread has started on the calling thread, then
+ * waits until those pool threads run have finished. */
+void rt_pool_join(rt_pool_job *jobs, uint32_t n);
 
 struct rt_source_ops {
     /* Sets up ps->src (shared cursor). */
