@@ -141,4 +141,9 @@ bool opt_node_exprs_walk(const plan_node *n, opt_expr_fn fn, void *ctx);
  * NULL on out-of-memory. */
 plan_expr *opt_fold_expr(rt_arena *arena, plan_expr *e);
 
+/* Copies the conjuncts `column op constant` of pred (a Filter directly above scan,
+ * over its columns) into scan's filters (scan_filter.c); leaves a scan that has some
+ * unchanged.  False on out-of-memory. */
+bool opt_scan_filters(rt_arena *arena, plan_op *scan, const plan_expr *pred);
+
 #endif /* QE_OPT_H */

@@ -242,6 +242,8 @@ static bool plan_filter(phys_builder *pb, const plan_node *n, open_pipe *p) {
     if (!op)
         return false;
     op->u.filter.pred = n->u.filter.pred;
+    if (p->n_ops == 1 && !opt_scan_filters(pb->arena, p->ops[0], op->u.filter.pred))
+        return fail_oom(pb), false;
     return pipe_add(pb, p, op);
 }
 

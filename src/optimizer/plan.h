@@ -577,6 +577,32 @@ typedef enum plan_exchange_kind {
 #undef PLAN_X_ENUM
 } plan_exchange_kind;
 
+/* X(name, text) -- comparisons of a scan filter, `column op constant`. */
+#define PLAN_SCAN_CMP_LIST(X)                                                  \
+    X(EQ, "=")                                                                 \
+    X(LT, "<")                                                                 \
+    X(LE, "<=")                                                                \
+    X(GT, ">")                                                                 \
+    X(GE, ">=")                                                                \
+    X(IS_NULL, "IS NULL")
+
+typedef enum plan_scan_cmp {
+#define PLAN_X_ENUM(name, text) PLAN_SCAN_CMP_##name,
+    PLAN_SCAN_CMP_LIST(PLAN_X_ENUM)
+#undef PLAN_X_ENUM
+} plan_scan_cmp;
+
+/*
+ * A conjunct `column op constant` of the Filter directly above a SCAN, copied into the
+ * scan so it can skip chunks/row groups whose zone maps cannot match.  Only a hint:
+ * the Filter still evaluates every conjunct, a scan may ignore its filters.
+ */
+typedef struct plan_scan_filter {
+    uint32_t column;  /* index into the scan's output columns */
+    plan_scan_cmp op; /* the comparison */
+    plan_expr *value; /* a non-NULL CONST of the column's type; NULL for IS_NULL */
+} plan_scan_filter;
+
 /*
  * A physical operator.  n_cols/types is the operator's output schema; for a sink it
  * is the schema of the rows it consumes.  Stateful pairs (AGG_SINK/AGG_SOURCE,
@@ -593,6 +619,8 @@ typedef struct plan_op {
             uint32_t *col_idx;     /* n_cols table columns read */
             char **col_names;      /* n_cols names of those columns, for printing;
                                       may be NULL (e.g. after deserialization) */
+            uint32_t n_filters;    /* zone-map pruning hints (may be 0) */
+            plan_scan_filter *filters; /* n_filters, ANDed */
         } scan;
         struct {
             uint32_t n_rows;

@@ -23,7 +23,7 @@
 #include <xxhash.h>
 
 #define PLAN_MAGIC 0x4C504551u /* "QEPL" read as a little-endian u32 */
-#define PLAN_FORMAT_VERSION 2
+#define PLAN_FORMAT_VERSION 3
 #define PLAN_HEADER_SIZE 24
 #define PLAN_MAX_DEPTH 4096 /* expression nesting accepted */
 #define NULL_STRING 0xFFFFFFFFu
@@ -270,6 +270,12 @@ static void write_op_fields(pw *w, const plan_op *op) {
         pw_u8(w, op->u.scan.col_names ? 1 : 0);
         for (uint32_t i = 0; op->u.scan.col_names && i < op->n_cols; i++)
             pw_str(w, op->u.scan.col_names[i]);
+        pw_u32(w, op->u.scan.n_filters);
+        for (uint32_t i = 0; i < op->u.scan.n_filters; i++) {
+            pw_u32(w, op->u.scan.filters[i].column);
+            pw_u8(w, (uint8_t)op->u.scan.filters[i].op);
+            write_expr(w, op->u.scan.filters[i].value, 0);
+        }
         break;
     case PLAN_PHYS_VALUES:
         pw_u32(w, op->u.values.n_rows);
@@ -810,6 +816,32 @@ static plan_csv *read_csv(pr *r, uint32_t n_cols) {
     return csv;
 }
 
+/* A scan's filters: each on a scan column, with a known comparison and a non-NULL
+ * CONST of that column's type (none for IS NULL). */
+static void read_scan_filters(pr *r, plan_op *op) {
+    uint32_t n = pr_count(r, 6);
+    plan_scan_filter *f = pr_alloc(r, n, sizeof *f);
+    for (uint32_t i = 0; f && i < n && !r->why; i++) {
+        f[i].column = pr_u32(r);
+        uint8_t cmp = pr_u8(r);
+        f[i].value = read_expr(r, 0, true, 0);
+        if (r->why)
+            break;
+        const plan_expr *v = f[i].value;
+        bool ok = f[i].column < op->n_cols && cmp <= PLAN_SCAN_CMP_IS_NULL;
+        if (ok && cmp == PLAN_SCAN_CMP_IS_NULL)
+            ok = v == NULL;
+        else if (ok)
+            ok = v != NULL && v->kind == PLAN_EXPR_CONST && !v->u.value.is_null &&
+                 v->type == op->types[f[i].column] && v->u.value.type == v->type;
+        if (!ok)
+            pr_fail(r, "invalid scan filter");
+        f[i].op = (plan_scan_cmp)cmp;
+    }
+    op->u.scan.n_filters = r->why ? 0 : n;
+    op->u.scan.filters = r->why ? NULL : f;
+}
+
 static void read_op_fields(pr *r, plan_op *op, uint32_t n_input) {
     switch (op->kind) {
     case PLAN_PHYS_SCAN:
@@ -821,6 +853,7 @@ static void read_op_fields(pr *r, plan_op *op, uint32_t n_input) {
             op->u.scan.col_names = pr_alloc(r, op->n_cols, sizeof(char *));
         for (uint32_t i = 0; op->u.scan.col_names && i < op->n_cols && !r->why; i++)
             op->u.scan.col_names[i] = pr_str(r, true);
+        read_scan_filters(r, op);
         break;
     case PLAN_PHYS_VALUES: read_values_op(r, op); break;
     case PLAN_PHYS_EXCHANGE_SOURCE: op->u.exchange_source.exchange_id = pr_u32(r); break;

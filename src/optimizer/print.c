@@ -755,6 +755,19 @@ static void print_scan(rt_strbuf *sb, const plan_op *op) {
         else
             rt_strbuf_printf(sb, "%s #%u", i ? "," : "", op->u.scan.col_idx[i]);
     }
+    static const char *const cmp_text[] = {
+#define PLAN_X_TEXT(name, text) text,
+        PLAN_SCAN_CMP_LIST(PLAN_X_TEXT)
+#undef PLAN_X_TEXT
+    };
+    for (uint32_t i = 0; i < op->u.scan.n_filters; i++) {
+        const plan_scan_filter *f = &op->u.scan.filters[i];
+        rt_strbuf_printf(sb, "%s #%u %s", i ? " AND" : "; filter:", f->column, cmp_text[f->op]);
+        if (f->value != NULL) {
+            rt_strbuf_append(sb, " ", 1);
+            opt_print_expr(sb, f->value);
+        }
+    }
 }
 
 static void print_agg_op(rt_strbuf *sb, const plan_op *op) {

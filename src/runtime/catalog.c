@@ -181,18 +181,35 @@ static rt_batch *table_new_chunk(rt_table *t) {
     if (t->n_chunks == t->chunks_cap) {
         uint32_t cap = t->chunks_cap ? t->chunks_cap * 2 : 16;
         rt_batch **chunks = rt_arena_alloc(t->arena, sizeof(rt_batch *) * cap);
-        if (chunks == NULL)
+        rt_col_zone **zones = rt_arena_alloc(t->arena, sizeof(rt_col_zone *) * cap);
+        if (chunks == NULL || zones == NULL)
             return NULL;
-        if (t->n_chunks > 0)
+        if (t->n_chunks > 0) {
             memcpy(chunks, t->chunks, sizeof(rt_batch *) * t->n_chunks);
-        t->chunks = chunks; /* the old array stays valid for snapshots */
+            memcpy(zones, t->chunk_zones, sizeof(rt_col_zone *) * t->n_chunks);
+        }
+        t->chunks = chunks; /* the old arrays stay valid for snapshots */
+        t->chunk_zones = zones;
         t->chunks_cap = cap;
     }
     rt_batch *c = rt_batch_create(t->arena, t->n_cols, t->col_types, RT_VECTOR_SIZE);
     if (c == NULL)
         return NULL;
+    t->chunk_zones[t->n_chunks] = NULL;
     t->chunks[t->n_chunks++] = c;
     return c;
+}
+
+/* Records the zone map of the last chunk once it is full (none on out-of-memory:
+ * scans then read it).  Caller holds the mutex. */
+static void zone_full_chunk(rt_table *t) {
+    const rt_batch *c = t->chunks[t->n_chunks - 1];
+    if (c->n_rows != c->capacity || t->n_cols == 0)
+        return;
+    rt_col_zone *z = rt_arena_alloc(t->arena, sizeof *z * t->n_cols);
+    for (uint32_t col = 0; z != NULL && col < t->n_cols; col++)
+        rt_chunk_zone(&c->cols[col], c->n_rows, &z[col]);
+    t->chunk_zones[t->n_chunks - 1] = z;
 }
 
 /* Appends rows of b; caller holds the mutex.  On failure the table keeps the rows
@@ -213,6 +230,7 @@ static qe_status append_locked(rt_table *t, const rt_batch *b, rt_error *err) {
         }
         done += take;
         t->n_rows += take;
+        zone_full_chunk(t);
     }
     return QE_OK;
 }
@@ -273,8 +291,11 @@ qe_status rt_table_append_all(rt_catalog *cat, rt_table *t, rt_batch *const *bat
         st = append_locked(t, batches[i], err);
     if (st != QE_OK) { /* roll back: scans never saw the rows (the mutex was held) */
         t->n_chunks = n_chunks;
-        if (n_chunks)
+        if (n_chunks) {
             t->chunks[n_chunks - 1]->n_rows = last_rows;
+            if (last_rows < t->chunks[n_chunks - 1]->capacity)
+                t->chunk_zones[n_chunks - 1] = NULL; /* it filled meanwhile */
+        }
         t->n_rows = n_rows;
     } else {
         rt_stats_merge(t->stats, stats, t->n_cols);
@@ -307,9 +328,14 @@ qe_status rt_table_snapshot(rt_catalog *cat, rt_table *t, rt_arena *arena, rt_ta
     uint32_t n = t->n_chunks;
     out->n_chunks = n;
     out->chunks = rt_arena_alloc(arena, sizeof(rt_batch) * (n ? n : 1));
-    bool ok = out->chunks != NULL;
-    for (uint32_t i = 0; ok && i < n; i++)
+    out->chunk_zones = rt_arena_alloc(arena, sizeof(rt_col_zone *) * (n ? n : 1));
+    out->n_zones = t->n_zones;
+    out->zones = t->zones;
+    bool ok = out->chunks != NULL && out->chunk_zones != NULL;
+    for (uint32_t i = 0; ok && i < n; i++) {
         out->chunks[i] = *t->chunks[i];
+        out->chunk_zones[i] = t->chunk_zones[i];
+    }
     if (ok && n > 0 && t->n_cols > 0) {
         /* Only the last chunk can still change: copy its vector headers too. */
         rt_batch *last = &out->chunks[n - 1];

@@ -260,6 +260,9 @@ typedef struct rt_table {
     uint32_t chunks_cap;
     rt_batch **chunks;
     uint64_t n_rows;
+    struct rt_col_zone **chunk_zones; /* chunks_cap entries: the zone map of each full
+                                         chunk (n_cols entries, computed when it fills;
+                                         never changes), NULL if none (zone.c) */
     rt_arena *arena;              /* owns the schema and the chunks */
     uint32_t n_zones;             /* zone maps of the persisted row groups (storage.c) */
     uint32_t zones_cap;           /* capacity of zones[] */

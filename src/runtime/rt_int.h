@@ -69,8 +69,31 @@ void rt_rowbuf_free(rt_rowbuf *rb);
 /* A consistent view of a table's chunks for one scan (chunk headers copied). */
 typedef struct rt_table_snap {
     uint32_t n_chunks;
-    rt_batch *chunks; /* n_chunks batch headers, in the scan's arena */
+    rt_batch *chunks;                /* n_chunks batch headers, in the scan's arena */
+    const rt_col_zone **chunk_zones; /* n_chunks: the zone map of each full chunk
+                                        (n_cols entries, never change), NULL if none */
+    uint32_t n_zones;                /* the table's persisted row groups (rt_table_zones) */
+    const rt_zone *zones;            /* their zone maps, sorted by first_row */
 } rt_table_snap;
+
+/* What a scan prunes with: its filters and its table's zone maps. */
+typedef struct rt_scan_prune {
+    uint32_t n_filters;
+    const plan_scan_filter *filters; /* the scan's filters */
+    const uint32_t *table_cols;      /* scan column -> table column */
+    const qe_type *types;            /* scan column types */
+    const rt_col_zone **chunk_zones; /* from the snapshot; may be NULL */
+    uint32_t n_zones;                /* persisted row groups */
+    const rt_zone *zones;
+} rt_scan_prune;
+
+/* The zone map of rows [0, n_rows) of v into *z (zone.c): NULL count always, min/max
+ * for ordered fixed-width types of at most 8 bytes (not with a NaN). */
+void rt_chunk_zone(const rt_vector *v, uint32_t n_rows, rt_col_zone *z);
+/* False only if no row of chunk `chunk` (rows [first_row, first_row + n_rows) of the
+ * table) can satisfy every filter of p, judged by the zone maps (zone.c). */
+bool rt_scan_chunk_may_match(const rt_scan_prune *p, uint32_t chunk, uint64_t first_row,
+                             uint32_t n_rows);
 
 /* Takes a snapshot of t's chunks into arena (under the catalog lock). */
 qe_status rt_table_snapshot(rt_catalog *cat, rt_table *t, rt_arena *arena, rt_table_snap *out,
@@ -285,9 +308,22 @@ struct rt_thread_state {
     void **ops;             /* per op index: the operator's thread state */
     void *sink;             /* the sink's thread-local state */
     rt_batch *scratch[2];   /* rt_jit_scratch slots (compiled pipelines only) */
-    pthread_t thread;
-    bool started; /* thread runs (joined at the end) */
 };
+
+/* A job for the process's thread pool (pool.c); owned by the submitter. */
+typedef struct rt_pool_job {
+    void (*fn)(void *arg);    /* what to run */
+    void *arg;                /* its argument */
+    int state;                /* pool.c's: queued, running, done, taken back (under its mutex) */
+    struct rt_pool_job *next; /* queue link */
+} rt_pool_job;
+
+/* Queues jobs[0..n) (fn and arg set) for the pool's threads, creating threads as needed;
+ * the jobs must stay alive until rt_pool_join returns. */
+void rt_pool_submit(rt_pool_job *jobs, uint32_t n);
+/* Runs every job of jobs[0..n) no pool thread has started on the calling thread, then
+ * waits until those pool threads run have finished. */
+void rt_pool_join(rt_pool_job *jobs, uint32_t n);
 
 struct rt_source_ops {
     /* Sets up ps->src (shared cursor). */

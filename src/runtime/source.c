@@ -4,7 +4,9 @@
  * from producer tasks).
  *
  * Every source is a shared cursor the pipeline's threads pull morsels from.  A scan
- * morsel is a zero-copy view of one table chunk restricted to the scanned columns.
+ * thread claims runs of up to SCAN_MORSEL_CHUNKS chunks and hands them out one at a
+ * time as zero-copy views restricted to the scanned columns, skipping chunks whose
+ * zone maps rule out the scan's filters (zone.c).
  * In a multi-task stage each task scans its own local table (a worker's
  * partition): task_idx/n_tasks never split a table here.
  */
@@ -14,10 +16,47 @@
 
 /* ---- SCAN ------------------------------------------------------------------------------ */
 
+/* Chunks a thread claims at a time: one morsel of up to 64K rows, still handed to the
+ * operators as 2048-row vectors (one chunk each), so threads meet at the shared
+ * cursor once per 32 chunks. */
+#define SCAN_MORSEL_CHUNKS 32
+
+/* A thread's claimed run of chunks [next, end). */
+typedef struct scan_cursor {
+    uint32_t next; /* next chunk of the run to hand out */
+    uint32_t end;  /* one past the run's last chunk */
+} scan_cursor;
+
 typedef struct scan_src {
     rt_table_snap snap;    /* chunks as of the pipeline start */
-    _Atomic uint32_t next; /* next chunk to hand out */
+    _Atomic uint32_t next; /* first chunk of the next unclaimed run */
+    uint64_t *first_row;   /* n_chunks: each chunk's first row in the table (pruning) */
+    rt_scan_prune prune;   /* the scan's filters and zone maps; n_filters 0: none */
+    scan_cursor *cursors;  /* per thread index (n_threads) */
 } scan_src;
+
+/* Sets up zone-map pruning for op's filters (none if it has none). */
+static bool scan_prune_init(rt_pipeline_state *ps, scan_src *s) {
+    const plan_op *op = ps->source;
+    if (op->u.scan.n_filters == 0 || s->snap.n_chunks == 0)
+        return true;
+    s->first_row = rt_arena_alloc(ps->arena, sizeof(uint64_t) * s->snap.n_chunks);
+    if (s->first_row == NULL)
+        return false;
+    uint64_t row = 0;
+    for (uint32_t i = 0; i < s->snap.n_chunks; i++) {
+        s->first_row[i] = row;
+        row += s->snap.chunks[i].n_rows;
+    }
+    s->prune = (rt_scan_prune){.n_filters = op->u.scan.n_filters,
+                               .filters = op->u.scan.filters,
+                               .table_cols = op->u.scan.col_idx,
+                               .types = op->types,
+                               .chunk_zones = s->snap.chunk_zones,
+                               .n_zones = s->snap.n_zones,
+                               .zones = s->snap.zones};
+    return true;
+}
 
 static qe_status scan_init(rt_pipeline_state *ps, rt_error *err) {
     const plan_op *op = ps->source;
@@ -34,18 +73,40 @@ static qe_status scan_init(rt_pipeline_state *ps, rt_error *err) {
                                  c);
     }
     scan_src *s = rt_arena_calloc(ps->arena, sizeof *s);
-    if (s == NULL)
+    if (s == NULL ||
+        (s->cursors = rt_arena_calloc(ps->arena, sizeof *s->cursors * ps->n_threads)) == NULL)
         return rt_error_nomem(err, ps->task->mem);
     ps->src = s;
-    return rt_table_snapshot(ps->task->catalog, t, ps->arena, &s->snap, err);
+    qe_status st = rt_table_snapshot(ps->task->catalog, t, ps->arena, &s->snap, err);
+    if (st == QE_OK && !scan_prune_init(ps, s))
+        st = rt_error_nomem(err, ps->task->mem);
+    return st;
+}
+
+/* The next chunk for ts that may hold matching rows, or UINT32_MAX at the end. */
+static uint32_t scan_next_chunk(scan_src *s, scan_cursor *c) {
+    for (;;) {
+        if (c->next == c->end) {
+            uint32_t first = atomic_fetch_add(&s->next, SCAN_MORSEL_CHUNKS);
+            if (first >= s->snap.n_chunks)
+                return UINT32_MAX;
+            c->next = first;
+            c->end = s->snap.n_chunks - first < SCAN_MORSEL_CHUNKS ? s->snap.n_chunks
+                                                                   : first + SCAN_MORSEL_CHUNKS;
+        }
+        uint32_t i = c->next++;
+        if (s->prune.n_filters == 0 ||
+            rt_scan_chunk_may_match(&s->prune, i, s->first_row[i], s->snap.chunks[i].n_rows))
+            return i;
+    }
 }
 
 static qe_status scan_next(rt_pipeline_state *ps, rt_thread_state *ts, const rt_batch **out) {
     scan_src *s = ps->src;
     const plan_op *op = ps->source;
-    uint32_t i = atomic_fetch_add(&s->next, 1);
     *out = NULL;
-    if (i >= s->snap.n_chunks)
+    uint32_t i = scan_next_chunk(s, &s->cursors[ts->idx]);
+    if (i == UINT32_MAX)
         return QE_OK;
     const rt_batch *chunk = &s->snap.chunks[i];
     rt_batch *b = rt_arena_calloc(ts->morsel_arena, sizeof *b);

@@ -4,10 +4,10 @@
  * Control flow: for each pipeline of the stage, in order, set up the shared
  * pipeline state (source cursor, sink), prepare one thread state per thread
  * (operator states, thread-local sink state), then run the morsel loop on
- * n_threads threads (the calling thread is thread 0; `ordered` pipelines run on
- * it alone).  Each thread pulls morsels from the shared source, runs them through
- * the interpreter's operators or the pipeline's compiled function into its
- * thread-local sink state, and flushes at the end; after the join the sink merges
+ * n_threads threads (the calling thread is thread 0, the others come from the
+ * process's thread pool, pool.c; `ordered` pipelines run on it alone).  Each thread pulls morsels
+ * from the shared source, runs them through the interpreter's operators or the pipeline's compiled
+ * function into its thread-local sink state, and flushes at the end; after the join the sink merges
  * the thread-local states (hash tables, sort runs) into the stage's operator state
  * that the next pipeline's source reads.  The first failure stops every thread at
  * its next morsel and becomes the task's error; cancellation is checked per morsel.
@@ -219,22 +219,25 @@ static void *thread_main(void *arg) {
     return NULL;
 }
 
-/* Runs thread 0 on the calling thread and the others on new threads; a thread that
- * cannot be started runs on the calling thread afterwards (results do not depend on
- * the number of threads). */
+/* thread_main as a pool job. */
+static void thread_job(void *arg) { thread_main(arg); }
+
+/* Runs thread 0 on the calling thread and the others on the process's thread pool; a
+ * thread no pool thread has started when thread 0 ends runs on the calling thread
+ * afterwards (results do not depend on the number of threads). */
 static void run_threads(rt_pipeline_state *ps) {
-    for (uint32_t t = 1; t < ps->n_threads; t++) {
-        rt_thread_state *ts = ps->threads[t];
-        ts->started = pthread_create(&ts->thread, NULL, thread_main, ts) == 0;
+    uint32_t n = ps->n_threads - 1;
+    rt_pool_job *jobs = n ? rt_arena_calloc(ps->arena, sizeof *jobs * n) : NULL;
+    if (jobs == NULL) { /* none, or out of memory: every thread on this one */
+        for (uint32_t t = 0; t < ps->n_threads; t++)
+            thread_main(ps->threads[t]);
+        return;
     }
+    for (uint32_t t = 0; t < n; t++)
+        jobs[t] = (rt_pool_job){.fn = thread_job, .arg = ps->threads[t + 1]};
+    rt_pool_submit(jobs, n);
     thread_main(ps->threads[0]);
-    for (uint32_t t = 1; t < ps->n_threads; t++) {
-        rt_thread_state *ts = ps->threads[t];
-        if (ts->started)
-            pthread_join(ts->thread, NULL);
-        else
-            thread_main(ts);
-    }
+    rt_pool_join(jobs, n);
 }
 
 /* ---- one pipeline ---------------------------------------------------------------------- */

@@ -642,6 +642,10 @@ static plan_query *skeleton_plan(pb *p) {
     gt->u.op.args[0] = pcol(p, 1, QE_TYPE_BIGINT);
     gt->u.op.args[1] = pconst(p, 10, QE_TYPE_BIGINT, 48);
     filter->u.filter.pred = gt;
+    scan->u.scan.n_filters = 2;
+    scan->u.scan.filters = pb_alloc(p, 2 * sizeof(plan_scan_filter));
+    scan->u.scan.filters[0] = (plan_scan_filter){1, PLAN_SCAN_CMP_GT, gt->u.op.args[1]};
+    scan->u.scan.filters[1] = (plan_scan_filter){0, PLAN_SCAN_CMP_IS_NULL, NULL};
     plan_op *proj = pop(p, PLAN_PHYS_PROJECT, 2, ab);
     proj->u.project.exprs = pb_alloc(p, 2 * sizeof(plan_expr *));
     proj->u.project.exprs[0] = pcol(p, 0, QE_TYPE_INTEGER);
@@ -711,6 +715,13 @@ static void test_plan_roundtrip(void **state) {
     assert_int_equal(f->u.filter.pred->position, 44);
     assert_true(f->u.filter.pred->u.op.args[1]->u.value.u.i == 10);
     assert_string_equal(out->stages[0]->pipelines[0]->ops[0]->u.scan.table, "t");
+    const plan_op *scan = out->stages[0]->pipelines[0]->ops[0];
+    assert_int_equal(scan->u.scan.n_filters, 2);
+    assert_int_equal(scan->u.scan.filters[0].column, 1);
+    assert_int_equal(scan->u.scan.filters[0].op, PLAN_SCAN_CMP_GT);
+    assert_true(scan->u.scan.filters[0].value->u.value.u.i == 10);
+    assert_int_equal(scan->u.scan.filters[1].op, PLAN_SCAN_CMP_IS_NULL);
+    assert_null(scan->u.scan.filters[1].value);
     assert_string_equal(out->stages[0]->pipelines[0]->ops[0]->u.scan.col_names[1], "b");
     assert_string_equal(out->names[2], "sum(b)");
     assert_null(out->stages[0]->pipelines[0]->ops[3]->u.agg.aggs[0].arg);
@@ -920,6 +931,24 @@ static void test_plan_forged_references(void **state) {
     assert_non_null(strstr(err.message, "column reference out of range"));
     free(buf);
     q->stages[0]->pipelines[0]->ops[1]->u.filter.pred->u.op.args[0]->u.column = 1;
+    plan_scan_filter *sf = q->stages[0]->pipelines[0]->ops[0]->u.scan.filters;
+    sf[0].column = 2; /* no such scan column */
+    ok(opt_plan_serialize(q, &buf, &len, &err), &err);
+    assert_int_equal(opt_plan_deserialize(arena, buf, len, &out, &err), QE_INTERNAL);
+    assert_non_null(strstr(err.message, "invalid scan filter"));
+    free(buf);
+    sf[0].column = 0; /* a BIGINT constant for the INTEGER column */
+    ok(opt_plan_serialize(q, &buf, &len, &err), &err);
+    assert_int_equal(opt_plan_deserialize(arena, buf, len, &out, &err), QE_INTERNAL);
+    assert_non_null(strstr(err.message, "invalid scan filter"));
+    free(buf);
+    sf[0].column = 1;
+    sf[1].value = sf[0].value; /* IS NULL with a constant */
+    ok(opt_plan_serialize(q, &buf, &len, &err), &err);
+    assert_int_equal(opt_plan_deserialize(arena, buf, len, &out, &err), QE_INTERNAL);
+    assert_non_null(strstr(err.message, "invalid scan filter"));
+    free(buf);
+    sf[1].value = NULL;
     plan_pipeline *pl = q->stages[1]->pipelines[0];
     plan_op *tmp = pl->ops[0];
     pl->ops[0] = pl->ops[1];

@@ -657,7 +657,8 @@ static void test_physical_skeleton(void **state) {
     expect_physical(
         f, "SELECT a, count(*), sum(b) FROM t WHERE b > 10 GROUP BY a ORDER BY a",
         "stage 0 PARTITIONED\n"
-        "  p0: Scan(t: a, b) -> Filter(#1 > 10) -> Project(#0, #1) -> HashAggregate(PARTIAL; "
+        "  p0: Scan(t: a, b; filter: #1 > 10) -> Filter(#1 > 10) -> Project(#0, #1) -> "
+        "HashAggregate(PARTIAL; "
         "groups: #0; aggs: count_star(), sum(#1))\n"
         "  p1: HashAggregateSource(PARTIAL) -> ExchangeSink(ex0, HASH on #0)\n"
         "stage 1 PARTITIONED\n"
@@ -708,7 +709,8 @@ static void test_physical_shapes(void **state) {
                     "  ex0: GATHER, stage 0 -> stage 1, (BIGINT, BIGINT, DOUBLE, BIGINT)\n");
     expect_physical(f, "SELECT c FROM t WHERE a = 1 LIMIT 3",
                     "stage 0 PARTITIONED\n"
-                    "  p0: Scan(t: a, c) -> Filter(#0 = 1) -> Project(#1) -> ExchangeSink(ex0, "
+                    "  p0: Scan(t: a, c; filter: #0 = 1) -> Filter(#0 = 1) -> Project(#1) -> "
+                    "ExchangeSink(ex0, "
                     "GATHER)\n"
                     "stage 1 SINGLE\n"
                     "  p0: ExchangeSource(ex0) -> Limit(3) -> Result(c)\n"

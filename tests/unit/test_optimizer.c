@@ -343,7 +343,8 @@ static void test_physical_skeleton_text(void **state) {
     assert_string_equal(
         text,
         "stage 0 PARTITIONED\n"
-        "  p0: Scan(t: a, b) -> Filter(#1 > 10) -> Project(#0, #1) -> HashAggregate(PARTIAL; "
+        "  p0: Scan(t: a, b; filter: #1 > 10) -> Filter(#1 > 10) -> Project(#0, #1) -> "
+        "HashAggregate(PARTIAL; "
         "groups: #0; aggs: count_star(), sum(#1))\n"
         "  p1: HashAggregateSource(PARTIAL) -> ExchangeSink(ex0, HASH on #0)\n"
         "stage 1 PARTITIONED\n"
