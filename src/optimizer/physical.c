@@ -425,6 +425,7 @@ static bool plan_aggregate(phys_builder *pb, const plan_node *n, open_pipe *p) {
 static bool plan_rows(phys_builder *pb, const plan_node *n, open_pipe *p, bool keep_project);
 
 #include "physical_join.inc"
+#include "physical_setop.inc"
 
 /* ---- the walk ----------------------------------------------------------------------- */
 
@@ -438,6 +439,10 @@ static bool plan_rows(phys_builder *pb, const plan_node *n, open_pipe *p, bool k
     case PLAN_LOGICAL_VALUES: return plan_values(pb, n, p);
     case PLAN_LOGICAL_JOIN: return plan_join(pb, n, p);
     case PLAN_LOGICAL_TABLE_FUNCTION: return plan_table_func(pb, n, p);
+    case PLAN_LOGICAL_SETOP:
+        if (n->u.setop.op == PLAN_SETOP_UNION && n->u.setop.all)
+            return plan_union_all(pb, n, p);
+        break;
     default: break;
     }
     if (!n->child || !plan_rows(pb, n->child, p, false))
@@ -504,6 +509,8 @@ static bool refuse_expr(const plan_expr *e, void *ctx) {
 static const char *refuse_node(const plan_node *n) {
     switch (n->kind) {
     case PLAN_LOGICAL_SETOP:
+        if (n->u.setop.op == PLAN_SETOP_UNION && n->u.setop.all)
+            break; /* UNION ALL runs (UNION is rewritten into it: setop_rewrite.c) */
         return n->u.setop.op == PLAN_SETOP_UNION ? "UNION is not supported by the executor yet"
                : n->u.setop.op == PLAN_SETOP_INTERSECT ? "INTERSECT is not supported by the "
                                                          "executor yet"

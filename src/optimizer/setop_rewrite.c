@@ -8,8 +8,12 @@
  * Set operations compare rows with NULLs equal (IS NOT DISTINCT FROM); to keep the join
  * a hash join, "equal" is written as equi-conditions per column:
  *   (l IS NULL) = (r IS NULL) AND coalesce(l, zero) = coalesce(r, zero).
- * Both inputs are first cast to the set operation's output types.  UNION, and the ALL
- * forms, are left as they are (the executor refuses them).
+ * Both inputs are first cast to the set operation's output types.
+ *
+ *   L UNION ALL R  ->  SetOperation(UNION ALL) over the cast inputs (a physical union)
+ *   L UNION R      ->  Aggregate(groups: every column) over that UNION ALL
+ *
+ * INTERSECT ALL and EXCEPT ALL are left as they are (the executor refuses them).
  */
 #include "unnest.h"
 
@@ -91,6 +95,25 @@ static plan_node *rewrite_setop(un_ctx *c, plan_node *n) {
     return g;
 }
 
+/* UNION [ALL]: inputs cast to the output types; UNION deduplicates with an Aggregate. */
+static plan_node *rewrite_union(un_ctx *c, plan_node *n) {
+    n->child = cast_input(c, n->child, n);
+    n->right = n->child ? cast_input(c, n->right, n) : NULL;
+    if (!n->right || n->u.setop.all)
+        return n->right ? n : NULL;
+    n->u.setop.all = true;
+    plan_node *g = un_node(c, PLAN_LOGICAL_AGGREGATE, n->n_cols);
+    if (!g || !(g->u.aggregate.groups = un_alloc(c, (n->n_cols + 1) * sizeof(plan_expr *))))
+        return NULL;
+    g->child = n;
+    g->u.aggregate.n_groups = n->n_cols;
+    un_copy_schema(g, 0, n, 0, n->n_cols);
+    for (uint32_t i = 0; i < n->n_cols; i++)
+        if (!(g->u.aggregate.groups[i] = un_column(c, n, i)))
+            return NULL;
+    return g;
+}
+
 static plan_node *rewrite_plan(un_ctx *c, plan_node *n) {
     if (!n)
         return NULL;
@@ -98,17 +121,18 @@ static plan_node *rewrite_plan(un_ctx *c, plan_node *n) {
     plan_node *right = n->right ? rewrite_plan(c, n->right) : NULL;
     if ((n->child && !child) || (n->right && !right))
         return NULL;
-    bool setop = n->kind == PLAN_LOGICAL_SETOP && !n->u.setop.all &&
-                 n->u.setop.op != PLAN_SETOP_UNION && child && right &&
-                 child->n_cols == n->n_cols && right->n_cols == n->n_cols;
-    if (child == n->child && right == n->right && !setop)
+    bool shape = n->kind == PLAN_LOGICAL_SETOP && child && right && child->n_cols == n->n_cols &&
+                 right->n_cols == n->n_cols;
+    bool setop = shape && !n->u.setop.all && n->u.setop.op != PLAN_SETOP_UNION;
+    bool is_union = shape && n->u.setop.op == PLAN_SETOP_UNION;
+    if (child == n->child && right == n->right && !setop && !is_union)
         return n;
     plan_node *r = un_copy_node(c, n);
     if (!r)
         return NULL;
     r->child = child;
     r->right = right;
-    return setop ? rewrite_setop(c, r) : r;
+    return setop ? rewrite_setop(c, r) : is_union ? rewrite_union(c, r) : r;
 }
 
 qe_status opt_rewrite_setops(rt_arena *arena, plan_node *in, plan_node **out, rt_error *err) {
