@@ -264,7 +264,23 @@ static bool add_project(phys_builder *pb, open_pipe *p, plan_expr **exprs, uint3
     return pipe_add(pb, p, op);
 }
 
+/* Top-N: a LIMIT right after ORDER BY (the open pipeline is just the SortSource) tells
+ * the Sort that only the first limit + offset rows are needed. */
+static void mark_top_n(const plan_node *n, open_pipe *p) {
+    int64_t limit = n->u.limit.limit, offset = n->u.limit.offset;
+    if (limit < 0 || offset < 0 || p->n_ops != 1 || p->ops[0]->kind != PLAN_PHYS_SORT_SOURCE ||
+        p->stage->n_pipelines == 0)
+        return;
+    plan_pipeline *prev = p->stage->pipelines[p->stage->n_pipelines - 1];
+    plan_op *sink = prev->ops[prev->n_ops - 1];
+    if (sink->kind != PLAN_PHYS_SORT_SINK || sink->state_id != p->ops[0]->state_id)
+        return;
+    uint64_t top = (uint64_t)limit + (uint64_t)offset;
+    sink->u.sort.top_n = top > 0 ? top : 1; /* LIMIT 0: keep one row (0 means all) */
+}
+
 static bool plan_limit(phys_builder *pb, const plan_node *n, open_pipe *p) {
+    mark_top_n(n, p);
     if (!ensure_single(pb, p))
         return false;
     plan_op *op = new_op(pb, PLAN_PHYS_LIMIT, p->n_cols, p->types);
@@ -276,14 +292,9 @@ static bool plan_limit(phys_builder *pb, const plan_node *n, open_pipe *p) {
     return pipe_add(pb, p, op);
 }
 
-/* Sort keys must be COLUMNs of the input.  ORDER BY gathers into a SINGLE stage
- * first. */
-static bool plan_order(phys_builder *pb, const plan_node *n, open_pipe *p) {
-    for (uint32_t k = 0; k < n->u.order.n_keys; k++)
-        if (n->u.order.keys[k].expr->kind != PLAN_EXPR_COLUMN)
-            return fail_internal(pb, "ORDER BY on an expression that is not a column"), false;
-    if (!ensure_single(pb, p))
-        return false;
+/* Closes p with a Sort (keeping the first top_n rows; 0: all) and reopens it at the
+ * SortSource, in the same stage. */
+static bool add_sort(phys_builder *pb, const plan_node *n, open_pipe *p, uint64_t top_n) {
     plan_op *sink = new_op(pb, PLAN_PHYS_SORT_SINK, p->n_cols, p->types);
     plan_op *source = new_op(pb, PLAN_PHYS_SORT_SOURCE, p->n_cols, p->types);
     if (!sink || !source)
@@ -291,11 +302,39 @@ static bool plan_order(phys_builder *pb, const plan_node *n, open_pipe *p) {
     sink->state_id = source->state_id = p->stage->n_states++;
     sink->u.sort.n_keys = source->u.sort.n_keys = n->u.order.n_keys;
     sink->u.sort.keys = source->u.sort.keys = n->u.order.keys;
+    sink->u.sort.top_n = top_n;
     plan_stage *stage = p->stage;
     if (!pipe_close(pb, p, sink) || !pipe_start(pb, p, stage, source))
         return false;
     p->ordered = true;
     return true;
+}
+
+/* Sort keys must be COLUMNs of the input.  ORDER BY gathers into a SINGLE stage
+ * first. */
+static bool plan_order(phys_builder *pb, const plan_node *n, open_pipe *p) {
+    for (uint32_t k = 0; k < n->u.order.n_keys; k++)
+        if (n->u.order.keys[k].expr->kind != PLAN_EXPR_COLUMN)
+            return fail_internal(pb, "ORDER BY on an expression that is not a column"), false;
+    return ensure_single(pb, p) && add_sort(pb, n, p, 0);
+}
+
+static bool plan_rows(phys_builder *pb, const plan_node *n, open_pipe *p, bool keep_project);
+
+/* ORDER BY ... LIMIT n OFFSET m (top-N): over a PARTITIONED input each task first keeps
+ * its own first n + m rows (a Sort with top_n, before the GATHER); the final Sort keeps
+ * the first n + m of those (its top_n is set by plan_limit), then the Limit. */
+static bool plan_top_n(phys_builder *pb, const plan_node *n, open_pipe *p) {
+    const plan_node *order = n->child;
+    for (uint32_t k = 0; k < order->u.order.n_keys; k++)
+        if (order->u.order.keys[k].expr->kind != PLAN_EXPR_COLUMN)
+            return fail_internal(pb, "ORDER BY on an expression that is not a column"), false;
+    if (!order->child || !plan_rows(pb, order->child, p, false))
+        return false;
+    uint64_t top = (uint64_t)n->u.limit.limit + (uint64_t)n->u.limit.offset;
+    if (p->stage->dist == PLAN_DIST_PARTITIONED && !add_sort(pb, order, p, top ? top : 1))
+        return false;
+    return plan_order(pb, order, p) && plan_limit(pb, n, p);
 }
 
 /* ---- aggregation -------------------------------------------------------------------- */
@@ -442,6 +481,11 @@ static bool plan_rows(phys_builder *pb, const plan_node *n, open_pipe *p, bool k
     case PLAN_LOGICAL_SETOP:
         if (n->u.setop.op == PLAN_SETOP_UNION && n->u.setop.all)
             return plan_union_all(pb, n, p);
+        break;
+    case PLAN_LOGICAL_LIMIT:
+        if (n->child && n->child->kind == PLAN_LOGICAL_ORDER && n->u.limit.limit >= 0 &&
+            n->u.limit.offset >= 0)
+            return plan_top_n(pb, n, p);
         break;
     default: break;
     }

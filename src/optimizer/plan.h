@@ -611,6 +611,8 @@ typedef struct plan_op {
         struct {
             uint32_t n_keys;
             plan_sort_key *keys;   /* COLUMN exprs; sorts rows of n_cols columns */
+            uint64_t top_n;        /* SORT_SINK: > 0: only the first top_n sorted rows are
+                                      needed (ORDER BY ... LIMIT: limit + offset); 0: all */
         } sort;                    /* SORT_SINK and SORT_SOURCE */
         struct {
             plan_expr *pred;

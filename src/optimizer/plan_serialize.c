@@ -265,6 +265,7 @@ static void write_op_fields(pw *w, const plan_op *op) {
             pw_u8(w, op->u.sort.keys[i].descending ? 1 : 0);
             pw_u8(w, op->u.sort.keys[i].nulls_first ? 1 : 0);
         }
+        pw_u64(w, op->u.sort.top_n);
         break;
     case PLAN_PHYS_FILTER: write_expr(w, op->u.filter.pred, 0); break;
     case PLAN_PHYS_PROJECT: write_exprs(w, op->n_cols, op->u.project.exprs); break;
@@ -654,6 +655,7 @@ static void read_sort_op(pr *r, plan_op *op, uint32_t n_input) {
         op->u.sort.keys[i].descending = pr_bool(r);
         op->u.sort.keys[i].nulls_first = pr_bool(r);
     }
+    op->u.sort.top_n = pr_u64(r);
 }
 
 static void read_values_op(pr *r, plan_op *op) {

@@ -769,7 +769,11 @@ static void print_phys_params(rt_strbuf *sb, const plan_query *q, const plan_op 
     case PLAN_PHYS_AGG_SOURCE:
     case PLAN_PHYS_AGG_SINK: print_agg_op(sb, op); break;
     case PLAN_PHYS_SORT_SOURCE:
-    case PLAN_PHYS_SORT_SINK: print_sort_keys(sb, op->u.sort.keys, op->u.sort.n_keys); break;
+    case PLAN_PHYS_SORT_SINK:
+        print_sort_keys(sb, op->u.sort.keys, op->u.sort.n_keys);
+        if (op->u.sort.top_n > 0)
+            rt_strbuf_printf(sb, "; top %" PRIu64, op->u.sort.top_n);
+        break;
     case PLAN_PHYS_FILTER: opt_print_expr(sb, op->u.filter.pred); break;
     case PLAN_PHYS_PROJECT: print_expr_list(sb, op->u.project.exprs, op->n_cols); break;
     case PLAN_PHYS_LIMIT: print_limit(sb, op->u.limit.limit, op->u.limit.offset); break;

@@ -7,6 +7,13 @@
  * the sort keys: ASC/DESC, NULLS FIRST/LAST, strings bytewise, doubles with NaN
  * after every other value (PostgreSQL).  The SORT_SOURCE pipeline is `ordered`: it
  * gathers the referenced rows into output batches in order.
+ *
+ * Top-N (`top_n` > 0, ORDER BY ... LIMIT): a thread whose run reaches twice top_n rows
+ * (at least SORT_TOP_MIN) sorts it and keeps only its first top_n rows.  The run stays
+ * in the thread's arrival order among equal keys (the kept rows arrived before the
+ * later ones), so the final merge yields the same first top_n rows as a full sort,
+ * while each thread holds O(top_n) rows; the SORT_SOURCE then emits only the first
+ * top_n rows.
  */
 #include "rt_int.h"
 
@@ -24,6 +31,7 @@ typedef struct sort_result {
     uint32_t n_batches;
     uint64_t *refs; /* (batch << 32 | row), sorted (rt_malloc'd) */
     uint64_t n_rows;
+    uint64_t n_out; /* rows the SORT_SOURCE emits: n_rows, at most the sink's top_n */
 } sort_result;
 
 /* The sort keys, resolved. */
@@ -74,9 +82,6 @@ static qe_status sort_thread_init(rt_pipeline_state *ps, rt_thread_state *ts) {
     return QE_OK;
 }
 
-static qe_status sort_push(rt_pipeline_state *ps, rt_thread_state *ts, const rt_batch *b) {
-    return rt_rowbuf_append(ts->sink, b) ? QE_OK : rt_error_nomem(&ts->err, ps->task->mem);
-}
 
 /* Compares two doubles: NaN after everything, equal to itself. */
 static int cmp_double(double a, double b) {
@@ -177,6 +182,69 @@ static void merge_sort(const sort_ctx *c, uint64_t *refs, uint64_t *tmp, uint64_
         memcpy(refs, src, sizeof(uint64_t) * n);
 }
 
+/* The smallest run a top-N thread truncates. */
+#define SORT_TOP_MIN RT_VECTOR_SIZE
+
+/* Copies rows refs[0..n) of the batches into dst, in that order; false on OOM. */
+static bool copy_rows(rt_rowbuf *dst, rt_batch *const *batches, const uint64_t *refs, uint64_t n,
+                      rt_arena *scratch) {
+    for (uint64_t start = 0; start < n; start += RT_VECTOR_SIZE) {
+        uint32_t m = (uint32_t)(n - start < RT_VECTOR_SIZE ? n - start : RT_VECTOR_SIZE);
+        rt_batch *b = rt_batch_create(scratch, dst->n_cols, dst->types, m);
+        if (b == NULL)
+            return false;
+        for (uint32_t k = 0; k < m; k++) {
+            uint32_t row = (uint32_t)refs[start + k];
+            if (!rt_batch_append_rows(b, scratch, batches[refs[start + k] >> 32], &row, 0, 1))
+                return false;
+        }
+        if (!rt_rowbuf_append(dst, b))
+            return false;
+    }
+    return true;
+}
+
+/* Sorts the run r and keeps its first `keep` rows (in order). */
+static qe_status truncate_run(rt_pipeline_state *ps, rt_thread_state *ts, rt_rowbuf *r,
+                              uint64_t keep) {
+    rt_mem_tracker *mem = ps->task->mem;
+    uint64_t n = r->n_rows, k = 0;
+    uint64_t *refs = rt_malloc(mem, sizeof(uint64_t) * n);
+    uint64_t *tmp = rt_malloc(mem, sizeof(uint64_t) * n);
+    rt_arena *scratch = rt_arena_create(mem);
+    rt_rowbuf kept;
+    rt_rowbuf_init(&kept, mem, r->n_cols, r->types);
+    bool ok = refs != NULL && tmp != NULL && scratch != NULL;
+    if (ok) {
+        for (uint32_t b = 0; b < r->n_batches; b++)
+            for (uint32_t row = 0; row < r->batches[b]->n_rows; row++)
+                refs[k++] = (uint64_t)b << 32 | row;
+        sort_ctx c = {ps->snk, r->batches};
+        merge_sort(&c, refs, tmp, n);
+        ok = copy_rows(&kept, r->batches, refs, keep < n ? keep : n, scratch);
+    }
+    rt_free(mem, refs, refs ? sizeof(uint64_t) * n : 0);
+    rt_free(mem, tmp, tmp ? sizeof(uint64_t) * n : 0);
+    rt_arena_destroy(scratch);
+    if (!ok) {
+        rt_rowbuf_free(&kept);
+        return rt_error_nomem(&ts->err, mem);
+    }
+    rt_rowbuf_free(r);
+    *r = kept;
+    return QE_OK;
+}
+
+static qe_status sort_push(rt_pipeline_state *ps, rt_thread_state *ts, const rt_batch *b) {
+    rt_rowbuf *r = ts->sink;
+    if (!rt_rowbuf_append(r, b))
+        return rt_error_nomem(&ts->err, ps->task->mem);
+    uint64_t top = ps->sink->u.sort.top_n;
+    if (top == 0 || r->n_rows < SORT_TOP_MIN || r->n_rows / 2 < top)
+        return QE_OK;
+    return truncate_run(ps, ts, r, top);
+}
+
 /* Moves every thread's run into res and lists all batches and rows. */
 static qe_status collect_runs(rt_pipeline_state *ps, sort_result *res, rt_error *err) {
     rt_mem_tracker *mem = ps->task->mem;
@@ -228,6 +296,8 @@ static qe_status sort_finish(rt_pipeline_state *ps, rt_error *err) {
     sort_ctx c = {ps->snk, res->batches};
     merge_sort(&c, res->refs, tmp, n);
     rt_free(mem, tmp, sizeof(uint64_t) * (n ? n : 1));
+    uint64_t top = ps->sink->u.sort.top_n;
+    res->n_out = top > 0 && top < n ? top : n;
     return QE_OK;
 }
 
@@ -275,10 +345,10 @@ static qe_status sort_source_next(rt_pipeline_state *ps, rt_thread_state *ts,
     const sort_result *res = s->res;
     uint64_t start = atomic_fetch_add(&s->next, RT_VECTOR_SIZE);
     *out = NULL;
-    if (start >= res->n_rows)
+    if (start >= res->n_out)
         return QE_OK;
     uint32_t n =
-        (uint32_t)(res->n_rows - start < RT_VECTOR_SIZE ? res->n_rows - start : RT_VECTOR_SIZE);
+        (uint32_t)(res->n_out - start < RT_VECTOR_SIZE ? res->n_out - start : RT_VECTOR_SIZE);
     rt_batch *b = rt_batch_create(ts->morsel_arena, ps->source->n_cols, ps->source->types, n);
     if (b == NULL)
         return rt_error_nomem(&ts->err, ps->task->mem);
