@@ -500,6 +500,8 @@ static bool plan_rows(phys_builder *pb, const plan_node *n, open_pipe *p, bool k
     case PLAN_LOGICAL_AGGREGATE: return plan_aggregate(pb, n, p);
     case PLAN_LOGICAL_ORDER: return plan_order(pb, n, p);
     case PLAN_LOGICAL_LIMIT: return plan_limit(pb, n, p);
+    case PLAN_LOGICAL_REPLICATE:
+        return pipe_add(pb, p, new_op(pb, PLAN_PHYS_REPLICATE, n->n_cols, n->types));
     default: return fail_internal(pb, plan_logical_name(n->kind)), false;
     }
 }

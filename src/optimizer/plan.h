@@ -269,7 +269,8 @@ typedef struct plan_sort_key {
     X(SHOW, "Show")                 /* u.set (value NULL) */                   \
     X(TRANSACTION, "Transaction")                                              \
     X(CALL, "Call")                                                            \
-    X(TABLE_FUNCTION, "TableFunction") /* u.table_func: read_csv, range, ... */
+    X(TABLE_FUNCTION, "TableFunction") /* u.table_func: read_csv, range */    \
+    X(REPLICATE, "Replicate") /* child rows, each (last column) times */
 
 typedef enum plan_logical_kind {
 #define PLAN_X_ENUM(name, text) PLAN_LOGICAL_##name,
@@ -553,7 +554,8 @@ typedef struct plan_node {
     X(HASH_JOIN_BUILD, "HashJoinBuild", 2)                                     \
     X(RESULT_SINK, "Result", 2)                                                \
     X(CSV_SCAN, "CsvScan", 0)                                                  \
-    X(RANGE, "Range", 0)
+    X(RANGE, "Range", 0)                                                       \
+    X(REPLICATE, "Replicate", 1) /* input rows, each (last column) times */
 
 typedef enum plan_phys_kind {
 #define PLAN_X_ENUM(name, text, role) PLAN_PHYS_##name,

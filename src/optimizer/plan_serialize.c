@@ -280,6 +280,7 @@ static void write_op_fields(pw *w, const plan_op *op) {
         pw_u64(w, (uint64_t)op->u.range.step);
         pw_u64(w, op->u.range.count);
         break;
+    case PLAN_PHYS_REPLICATE: break; /* the schema says it all */
     case PLAN_PHYS_RESULT_SINK:
         for (uint32_t i = 0; i < op->n_cols; i++)
             pw_str(w, op->u.result.names ? op->u.result.names[i] : NULL);
@@ -762,6 +763,10 @@ static void read_op_fields(pr *r, plan_op *op, uint32_t n_input) {
         break;
     case PLAN_PHYS_INSERT_SINK: op->u.insert.table = pr_str(r, false); break;
     case PLAN_PHYS_CSV_SCAN: op->u.csv_scan.csv = read_csv(r, op->n_cols); break;
+    case PLAN_PHYS_REPLICATE: /* the input: these columns and a BIGINT count */
+        if (n_input != ANY_INPUT && n_input != op->n_cols + 1)
+            pr_fail(r, "replicate input width");
+        break;
     case PLAN_PHYS_RANGE:
         op->u.range.start = (int64_t)pr_u64(r);
         op->u.range.step = (int64_t)pr_u64(r);
