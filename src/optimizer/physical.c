@@ -319,6 +319,34 @@ static bool plan_order(phys_builder *pb, const plan_node *n, open_pipe *p) {
     return ensure_single(pb, p) && add_sort(pb, n, p, 0);
 }
 
+/* DISTINCT ON (keys): DistinctOn (first row of each run of equal keys) in a SINGLE
+ * stage's ordered pipeline.  Over an ORDER BY (which starts with the keys: the binder
+ * checks) the sorted rows are used; otherwise the rows are sorted by the keys first. */
+static bool plan_distinct_on(phys_builder *pb, const plan_node *n, open_pipe *p) {
+    uint32_t nk = n->u.distinct_on.n_keys;
+    plan_op *op = new_op(pb, PLAN_PHYS_DISTINCT_ON, n->n_cols, n->types);
+    uint32_t *cols = rt_arena_alloc(pb->arena, (nk ? nk : 1) * sizeof *cols);
+    plan_sort_key *keys = rt_arena_calloc(pb->arena, (nk ? nk : 1) * sizeof *keys);
+    if (!op || !cols || !keys)
+        return fail_oom(pb), false;
+    for (uint32_t k = 0; k < nk; k++) {
+        if (n->u.distinct_on.keys[k]->kind != PLAN_EXPR_COLUMN)
+            return fail_internal(pb, "DISTINCT ON an expression that is not a column"), false;
+        cols[k] = n->u.distinct_on.keys[k]->u.column;
+        keys[k].expr = n->u.distinct_on.keys[k];
+    }
+    op->u.distinct_on.n_keys = nk;
+    op->u.distinct_on.cols = cols;
+    if (n->child->kind != PLAN_LOGICAL_ORDER) {
+        plan_node sort = {.kind = PLAN_LOGICAL_ORDER};
+        sort.u.order.n_keys = nk;
+        sort.u.order.keys = keys;
+        if (!ensure_single(pb, p) || !add_sort(pb, &sort, p, 0))
+            return false;
+    }
+    return pipe_add(pb, p, op);
+}
+
 static bool plan_rows(phys_builder *pb, const plan_node *n, open_pipe *p, bool keep_project);
 
 /* ORDER BY ... LIMIT n OFFSET m (top-N): over a PARTITIONED input each task first keeps
@@ -500,6 +528,7 @@ static bool plan_rows(phys_builder *pb, const plan_node *n, open_pipe *p, bool k
     case PLAN_LOGICAL_AGGREGATE: return plan_aggregate(pb, n, p);
     case PLAN_LOGICAL_ORDER: return plan_order(pb, n, p);
     case PLAN_LOGICAL_LIMIT: return plan_limit(pb, n, p);
+    case PLAN_LOGICAL_DISTINCT_ON: return plan_distinct_on(pb, n, p);
     case PLAN_LOGICAL_REPLICATE:
         return pipe_add(pb, p, new_op(pb, PLAN_PHYS_REPLICATE, n->n_cols, n->types));
     default: return fail_internal(pb, plan_logical_name(n->kind)), false;
@@ -563,7 +592,6 @@ static const char *refuse_node(const plan_node *n) {
                                                        : "EXCEPT is not supported by the executor "
                                                          "yet";
     case PLAN_LOGICAL_WINDOW: return "window functions are not supported by the executor yet";
-    case PLAN_LOGICAL_DISTINCT_ON: return "DISTINCT ON is not supported by the executor yet";
     case PLAN_LOGICAL_RECURSIVE_CTE:
     case PLAN_LOGICAL_WORKTABLE_SCAN:
         return "recursive queries are not supported by the executor yet";

@@ -555,7 +555,8 @@ typedef struct plan_node {
     X(RESULT_SINK, "Result", 2)                                                \
     X(CSV_SCAN, "CsvScan", 0)                                                  \
     X(RANGE, "Range", 0)                                                       \
-    X(REPLICATE, "Replicate", 1) /* input rows, each (last column) times */
+    X(REPLICATE, "Replicate", 1) /* input rows, each (last column) times */   \
+    X(DISTINCT_ON, "DistinctOn", 1) /* first row of each run of equal keys */
 
 typedef enum plan_phys_kind {
 #define PLAN_X_ENUM(name, text, role) PLAN_PHYS_##name,
@@ -659,6 +660,12 @@ typedef struct plan_op {
             plan_csv *csv;         /* fields parsed into n_cols columns of types */
         } csv_scan;                /* SINGLE stage: reads the coordinator's file */
         plan_range range;          /* RANGE: one BIGINT column */
+        struct {
+            uint32_t n_keys;       /* DISTINCT ON keys (>= 1) */
+            uint32_t *cols;        /* n_keys key columns of the input */
+        } distinct_on;             /* DISTINCT_ON (one thread, input grouped by the keys):
+                                      keeps a row whose keys differ from the previous
+                                      row's (NULLs equal) */
     } u;
 } plan_op;
 

@@ -281,6 +281,11 @@ static void write_op_fields(pw *w, const plan_op *op) {
         pw_u64(w, op->u.range.count);
         break;
     case PLAN_PHYS_REPLICATE: break; /* the schema says it all */
+    case PLAN_PHYS_DISTINCT_ON:
+        pw_u32(w, op->u.distinct_on.n_keys);
+        for (uint32_t i = 0; i < op->u.distinct_on.n_keys; i++)
+            pw_u32(w, op->u.distinct_on.cols[i]);
+        break;
     case PLAN_PHYS_RESULT_SINK:
         for (uint32_t i = 0; i < op->n_cols; i++)
             pw_str(w, op->u.result.names ? op->u.result.names[i] : NULL);
@@ -763,6 +768,15 @@ static void read_op_fields(pr *r, plan_op *op, uint32_t n_input) {
         break;
     case PLAN_PHYS_INSERT_SINK: op->u.insert.table = pr_str(r, false); break;
     case PLAN_PHYS_CSV_SCAN: op->u.csv_scan.csv = read_csv(r, op->n_cols); break;
+    case PLAN_PHYS_DISTINCT_ON: /* keys: columns of the input (= the output) */
+        op->u.distinct_on.n_keys = pr_count(r, 4);
+        op->u.distinct_on.cols = pr_alloc(r, op->u.distinct_on.n_keys, sizeof(uint32_t));
+        for (uint32_t i = 0; i < op->u.distinct_on.n_keys && !r->why; i++)
+            if ((op->u.distinct_on.cols[i] = pr_u32(r)) >= op->n_cols)
+                pr_fail(r, "distinct on key out of range");
+        if (!r->why && n_input != ANY_INPUT && n_input != op->n_cols)
+            pr_fail(r, "distinct on input width");
+        break;
     case PLAN_PHYS_REPLICATE: /* the input: these columns and a BIGINT count */
         if (n_input != ANY_INPUT && n_input != op->n_cols + 1)
             pr_fail(r, "replicate input width");

@@ -790,6 +790,10 @@ static void print_phys_params(rt_strbuf *sb, const plan_query *q, const plan_op 
     case PLAN_PHYS_CSV_SCAN: print_csv(sb, op->u.csv_scan.csv); break;
     case PLAN_PHYS_RANGE: print_range(sb, &op->u.range); break;
     case PLAN_PHYS_REPLICATE: rt_strbuf_puts(sb, "times: last column"); break;
+    case PLAN_PHYS_DISTINCT_ON:
+        for (uint32_t i = 0; i < op->u.distinct_on.n_keys; i++)
+            rt_strbuf_printf(sb, "%s#%u", i ? ", " : "", op->u.distinct_on.cols[i]);
+        break;
     case PLAN_PHYS_RESULT_SINK:
         for (uint32_t i = 0; i < op->n_cols; i++)
             rt_strbuf_printf(sb, "%s%s", i ? ", " : "",

@@ -100,6 +100,7 @@ qe_status rt_operator_prepare(rt_pipeline_state *ps, rt_thread_state *ts, uint32
         return QE_OK;
     }
     case PLAN_PHYS_HASH_JOIN_PROBE: return rt_join_probe_prepare(ps, ts, op_idx);
+    case PLAN_PHYS_DISTINCT_ON: return rt_distinct_on_prepare(ps, ts, op_idx);
     case PLAN_PHYS_REPLICATE: {
         if (in->n_cols != op->n_cols + 1 || in->types[op->n_cols] != QE_TYPE_BIGINT)
             return rt_plan_error(err, "replicate input must end in a BIGINT count");
@@ -230,6 +231,7 @@ qe_status rt_operators_run_from(rt_pipeline_state *ps, rt_thread_state *ts, uint
         case PLAN_PHYS_LIMIT: st = run_limit(ps, ts, i, state, b, &b); break;
         case PLAN_PHYS_HASH_JOIN_PROBE: return rt_join_probe_run(ps, ts, i, b);
         case PLAN_PHYS_REPLICATE: return run_replicate(ps, ts, i, state, b);
+        case PLAN_PHYS_DISTINCT_ON: return rt_distinct_on_run(ps, ts, i, b);
         default: st = rt_plan_error(&ts->err, "unexpected operator in a pipeline"); break;
         }
         if (st != QE_OK)

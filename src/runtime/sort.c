@@ -14,6 +14,10 @@
  * later ones), so the final merge yields the same first top_n rows as a full sort,
  * while each thread holds O(top_n) rows; the SORT_SOURCE then emits only the first
  * top_n rows.
+ *
+ * DISTINCT_ON (an operator of the ordered SortSource pipeline, so one thread) keeps a
+ * row whose keys differ from the previous row's (NULLs equal), remembering the last row
+ * of each batch.
  */
 #include "rt_int.h"
 
@@ -363,3 +367,83 @@ static qe_status sort_source_next(rt_pipeline_state *ps, rt_thread_state *ts,
 }
 
 const rt_source_ops rt_sort_source = {sort_source_init, sort_source_next, NULL};
+
+/* ---- DISTINCT_ON ----------------------------------------------------------------------- */
+
+/* Per thread (the operator runs in an ordered pipeline: one thread). */
+typedef struct distinct_on_state {
+    uint32_t *sel;  /* kept rows of the current batch (RT_VECTOR_SIZE or more) */
+    uint32_t cap;   /* entries in sel */
+    rt_batch *prev; /* the last row seen (one row, in the thread's arena), NULL before
+                       the first */
+    rt_batch out;   /* the input with sel */
+} distinct_on_state;
+
+qe_status rt_distinct_on_prepare(rt_pipeline_state *ps, rt_thread_state *ts, uint32_t op_idx) {
+    const plan_op *op = ps->pipe->ops[op_idx], *in = ps->pipe->ops[op_idx - 1];
+    if (in->n_cols != op->n_cols)
+        return rt_plan_error(&ts->err, "distinct on input width differs from its output");
+    for (uint32_t k = 0; k < op->u.distinct_on.n_keys; k++)
+        if (op->u.distinct_on.cols[k] >= op->n_cols)
+            return rt_plan_error(&ts->err, "distinct on key %u is not an input column", k);
+    distinct_on_state *d = rt_arena_calloc(ts->arena, sizeof *d);
+    if (d == NULL)
+        return rt_error_nomem(&ts->err, ps->task->mem);
+    ts->ops[op_idx] = d;
+    return QE_OK;
+}
+
+/* True if row ra of a and row rb of b have equal keys (NULLs equal). */
+static bool keys_same(const plan_op *op, const rt_batch *a, uint32_t ra, const rt_batch *b,
+                      uint32_t rb) {
+    for (uint32_t k = 0; k < op->u.distinct_on.n_keys; k++) {
+        const rt_vector *va = &a->cols[op->u.distinct_on.cols[k]];
+        const rt_vector *vb = &b->cols[op->u.distinct_on.cols[k]];
+        bool na = va->type == QE_TYPE_NULL || !rt_vector_is_valid(va, ra);
+        bool nb = vb->type == QE_TYPE_NULL || !rt_vector_is_valid(vb, rb);
+        if (na != nb || (!na && cmp_values(va, ra, vb, rb) != 0))
+            return false;
+    }
+    return true;
+}
+
+/* Copies row `row` of b into a new one-row prev, in the thread's arena (one small row
+ * per input batch). */
+static bool keep_prev(rt_thread_state *ts, const plan_op *op, distinct_on_state *d,
+                      const rt_batch *b, uint32_t row) {
+    rt_batch *p = rt_batch_create(ts->arena, op->n_cols, op->types, 1);
+    if (p == NULL || !rt_batch_append_rows(p, ts->arena, b, &row, 0, 1))
+        return false;
+    d->prev = p;
+    return true;
+}
+
+qe_status rt_distinct_on_run(rt_pipeline_state *ps, rt_thread_state *ts, uint32_t op_idx,
+                             const rt_batch *b) {
+    const plan_op *op = ps->pipe->ops[op_idx];
+    distinct_on_state *d = ts->ops[op_idx];
+    uint32_t n = rt_batch_active(b), m = 0;
+    if (n == 0)
+        return QE_OK;
+    if (d->cap < n) {
+        uint32_t cap = n > RT_VECTOR_SIZE ? n : RT_VECTOR_SIZE;
+        if ((d->sel = rt_arena_alloc(ts->arena, sizeof(uint32_t) * cap)) == NULL)
+            return rt_error_nomem(&ts->err, ps->task->mem);
+        d->cap = cap;
+    }
+    for (uint32_t k = 0; k < n; k++) {
+        uint32_t row = b->sel ? b->sel[k] : k;
+        bool same = k > 0 ? keys_same(op, b, row, b, b->sel ? b->sel[k - 1] : k - 1)
+                          : d->prev != NULL && keys_same(op, b, row, d->prev, 0);
+        if (!same)
+            d->sel[m++] = row;
+    }
+    if (!keep_prev(ts, op, d, b, b->sel ? b->sel[n - 1] : n - 1))
+        return rt_error_nomem(&ts->err, ps->task->mem);
+    if (m == 0)
+        return QE_OK;
+    d->out = *b;
+    d->out.sel = d->sel;
+    d->out.n_sel = m;
+    return rt_operators_run_from(ps, ts, op_idx + 1, &d->out);
+}
