@@ -268,7 +268,23 @@ static bool add_project(phys_builder *pb, open_pipe *p, plan_expr **exprs, uint3
     return pipe_add(pb, p, op);
 }
 
+/* Top-N: a LIMIT right after ORDER BY (the open pipeline is just the SortSource) tells
+ * the Sort that only the first limit + offset rows are needed. */
+static void mark_top_n(const plan_node *n, open_pipe *p) {
+    int64_t limit = n->u.limit.limit, offset = n->u.limit.offset;
+    if (limit < 0 || offset < 0 || p->n_ops != 1 || p->ops[0]->kind != PLAN_PHYS_SORT_SOURCE ||
+        p->stage->n_pipelines == 0)
+        return;
+    plan_pipeline *prev = p->stage->pipelines[p->stage->n_pipelines - 1];
+    plan_op *sink = prev->ops[prev->n_ops - 1];
+    if (sink->kind != PLAN_PHYS_SORT_SINK || sink->state_id != p->ops[0]->state_id)
+        return;
+    uint64_t top = (uint64_t)limit + (uint64_t)offset;
+    sink->u.sort.top_n = top > 0 ? top : 1; /* LIMIT 0: keep one row (0 means all) */
+}
+
 static bool plan_limit(phys_builder *pb, const plan_node *n, open_pipe *p) {
+    mark_top_n(n, p);
     if (!ensure_single(pb, p))
         return false;
     plan_op *op = new_op(pb, PLAN_PHYS_LIMIT, p->n_cols, p->types);
@@ -280,14 +296,9 @@ static bool plan_limit(phys_builder *pb, const plan_node *n, open_pipe *p) {
     return pipe_add(pb, p, op);
 }
 
-/* Sort keys must be COLUMNs of the input.  ORDER BY gathers into a SINGLE stage
- * first. */
-static bool plan_order(phys_builder *pb, const plan_node *n, open_pipe *p) {
-    for (uint32_t k = 0; k < n->u.order.n_keys; k++)
-        if (n->u.order.keys[k].expr->kind != PLAN_EXPR_COLUMN)
-            return fail_internal(pb, "ORDER BY on an expression that is not a column"), false;
-    if (!ensure_single(pb, p))
-        return false;
+/* Closes p with a Sort (keeping the first top_n rows; 0: all) and reopens it at the
+ * SortSource, in the same stage. */
+static bool add_sort(phys_builder *pb, const plan_node *n, open_pipe *p, uint64_t top_n) {
     plan_op *sink = new_op(pb, PLAN_PHYS_SORT_SINK, p->n_cols, p->types);
     plan_op *source = new_op(pb, PLAN_PHYS_SORT_SOURCE, p->n_cols, p->types);
     if (!sink || !source)
@@ -295,11 +306,67 @@ static bool plan_order(phys_builder *pb, const plan_node *n, open_pipe *p) {
     sink->state_id = source->state_id = p->stage->n_states++;
     sink->u.sort.n_keys = source->u.sort.n_keys = n->u.order.n_keys;
     sink->u.sort.keys = source->u.sort.keys = n->u.order.keys;
+    sink->u.sort.top_n = top_n;
     plan_stage *stage = p->stage;
     if (!pipe_close(pb, p, sink) || !pipe_start(pb, p, stage, source))
         return false;
     p->ordered = true;
     return true;
+}
+
+/* Sort keys must be COLUMNs of the input.  ORDER BY gathers into a SINGLE stage
+ * first. */
+static bool plan_order(phys_builder *pb, const plan_node *n, open_pipe *p) {
+    for (uint32_t k = 0; k < n->u.order.n_keys; k++)
+        if (n->u.order.keys[k].expr->kind != PLAN_EXPR_COLUMN)
+            return fail_internal(pb, "ORDER BY on an expression that is not a column"), false;
+    return ensure_single(pb, p) && add_sort(pb, n, p, 0);
+}
+
+/* DISTINCT ON (keys): DistinctOn (first row of each run of equal keys) in a SINGLE
+ * stage's ordered pipeline.  Over an ORDER BY (which starts with the keys: the binder
+ * checks) the sorted rows are used; otherwise the rows are sorted by the keys first. */
+static bool plan_distinct_on(phys_builder *pb, const plan_node *n, open_pipe *p) {
+    uint32_t nk = n->u.distinct_on.n_keys;
+    plan_op *op = new_op(pb, PLAN_PHYS_DISTINCT_ON, n->n_cols, n->types);
+    uint32_t *cols = rt_arena_alloc(pb->arena, (nk ? nk : 1) * sizeof *cols);
+    plan_sort_key *keys = rt_arena_calloc(pb->arena, (nk ? nk : 1) * sizeof *keys);
+    if (!op || !cols || !keys)
+        return fail_oom(pb), false;
+    for (uint32_t k = 0; k < nk; k++) {
+        if (n->u.distinct_on.keys[k]->kind != PLAN_EXPR_COLUMN)
+            return fail_internal(pb, "DISTINCT ON an expression that is not a column"), false;
+        cols[k] = n->u.distinct_on.keys[k]->u.column;
+        keys[k].expr = n->u.distinct_on.keys[k];
+    }
+    op->u.distinct_on.n_keys = nk;
+    op->u.distinct_on.cols = cols;
+    if (n->child->kind != PLAN_LOGICAL_ORDER) {
+        plan_node sort = {.kind = PLAN_LOGICAL_ORDER};
+        sort.u.order.n_keys = nk;
+        sort.u.order.keys = keys;
+        if (!ensure_single(pb, p) || !add_sort(pb, &sort, p, 0))
+            return false;
+    }
+    return pipe_add(pb, p, op);
+}
+
+static bool plan_rows(phys_builder *pb, const plan_node *n, open_pipe *p, bool keep_project);
+
+/* ORDER BY ... LIMIT n OFFSET m (top-N): over a PARTITIONED input each task first keeps
+ * its own first n + m rows (a Sort with top_n, before the GATHER); the final Sort keeps
+ * the first n + m of those (its top_n is set by plan_limit), then the Limit. */
+static bool plan_top_n(phys_builder *pb, const plan_node *n, open_pipe *p) {
+    const plan_node *order = n->child;
+    for (uint32_t k = 0; k < order->u.order.n_keys; k++)
+        if (order->u.order.keys[k].expr->kind != PLAN_EXPR_COLUMN)
+            return fail_internal(pb, "ORDER BY on an expression that is not a column"), false;
+    if (!order->child || !plan_rows(pb, order->child, p, false))
+        return false;
+    uint64_t top = (uint64_t)n->u.limit.limit + (uint64_t)n->u.limit.offset;
+    if (p->stage->dist == PLAN_DIST_PARTITIONED && !add_sort(pb, order, p, top ? top : 1))
+        return false;
+    return plan_order(pb, order, p) && plan_limit(pb, n, p);
 }
 
 /* ---- aggregation -------------------------------------------------------------------- */
@@ -429,6 +496,7 @@ static bool plan_aggregate(phys_builder *pb, const plan_node *n, open_pipe *p) {
 static bool plan_rows(phys_builder *pb, const plan_node *n, open_pipe *p, bool keep_project);
 
 #include "physical_join.inc"
+#include "physical_setop.inc"
 
 /* ---- window functions (physical_window.inc) ----------------------------------------- */
 
@@ -446,6 +514,15 @@ static bool plan_rows(phys_builder *pb, const plan_node *n, open_pipe *p, bool k
     case PLAN_LOGICAL_VALUES: return plan_values(pb, n, p);
     case PLAN_LOGICAL_JOIN: return plan_join(pb, n, p);
     case PLAN_LOGICAL_TABLE_FUNCTION: return plan_table_func(pb, n, p);
+    case PLAN_LOGICAL_SETOP:
+        if (n->u.setop.op == PLAN_SETOP_UNION && n->u.setop.all)
+            return plan_union_all(pb, n, p);
+        break;
+    case PLAN_LOGICAL_LIMIT:
+        if (n->child && n->child->kind == PLAN_LOGICAL_ORDER && n->u.limit.limit >= 0 &&
+            n->u.limit.offset >= 0)
+            return plan_top_n(pb, n, p);
+        break;
     default: break;
     }
     if (!n->child || !plan_rows(pb, n->child, p, false))
@@ -460,6 +537,9 @@ static bool plan_rows(phys_builder *pb, const plan_node *n, open_pipe *p, bool k
     case PLAN_LOGICAL_ORDER: return plan_order(pb, n, p);
     case PLAN_LOGICAL_LIMIT: return plan_limit(pb, n, p);
     case PLAN_LOGICAL_WINDOW: return plan_window(pb, n, p);
+    case PLAN_LOGICAL_DISTINCT_ON: return plan_distinct_on(pb, n, p);
+    case PLAN_LOGICAL_REPLICATE:
+        return pipe_add(pb, p, new_op(pb, PLAN_PHYS_REPLICATE, n->n_cols, n->types));
     default: return fail_internal(pb, plan_logical_name(n->kind)), false;
     }
 }
@@ -513,12 +593,13 @@ static bool refuse_expr(const plan_expr *e, void *ctx) {
 static const char *refuse_node(const plan_node *n) {
     switch (n->kind) {
     case PLAN_LOGICAL_SETOP:
+        if (n->u.setop.op == PLAN_SETOP_UNION && n->u.setop.all)
+            break; /* UNION ALL runs (UNION is rewritten into it: setop_rewrite.c) */
         return n->u.setop.op == PLAN_SETOP_UNION ? "UNION is not supported by the executor yet"
                : n->u.setop.op == PLAN_SETOP_INTERSECT ? "INTERSECT is not supported by the "
                                                          "executor yet"
                                                        : "EXCEPT is not supported by the executor "
                                                          "yet";
-    case PLAN_LOGICAL_DISTINCT_ON: return "DISTINCT ON is not supported by the executor yet";
     case PLAN_LOGICAL_RECURSIVE_CTE:
     case PLAN_LOGICAL_WORKTABLE_SCAN:
         return "recursive queries are not supported by the executor yet";

@@ -269,7 +269,8 @@ typedef struct plan_sort_key {
     X(SHOW, "Show")                 /* u.set (value NULL) */                   \
     X(TRANSACTION, "Transaction")                                              \
     X(CALL, "Call")                                                            \
-    X(TABLE_FUNCTION, "TableFunction") /* u.table_func: read_csv, range, ... */
+    X(TABLE_FUNCTION, "TableFunction") /* u.table_func: read_csv, range */    \
+    X(REPLICATE, "Replicate") /* child rows, each (last column) times */
 
 typedef enum plan_logical_kind {
 #define PLAN_X_ENUM(name, text) PLAN_LOGICAL_##name,
@@ -556,7 +557,9 @@ typedef struct plan_node {
     X(CSV_SCAN, "CsvScan", 0)                                                  \
     X(RANGE, "Range", 0)                                                       \
     X(WINDOW_SOURCE, "WindowSource", 0)                                        \
-    X(WINDOW_SINK, "Window", 2)
+    X(WINDOW_SINK, "Window", 2)                                                \
+    X(REPLICATE, "Replicate", 1) /* input rows, each (last column) times */   \
+    X(DISTINCT_ON, "DistinctOn", 1) /* first row of each run of equal keys */
 
 typedef enum plan_phys_kind {
 #define PLAN_X_ENUM(name, text, role) PLAN_PHYS_##name,
@@ -642,6 +645,8 @@ typedef struct plan_op {
         struct {
             uint32_t n_keys;
             plan_sort_key *keys;   /* COLUMN exprs; sorts rows of n_cols columns */
+            uint64_t top_n;        /* SORT_SINK: > 0: only the first top_n sorted rows are
+                                      needed (ORDER BY ... LIMIT: limit + offset); 0: all */
         } sort;                    /* SORT_SINK and SORT_SOURCE */
         struct {
             plan_expr *pred;
@@ -697,6 +702,12 @@ typedef struct plan_op {
                                       src/runtime/window.c) and WINDOW_SOURCE (emits
                                       them), one state_id.  Rows of one partition (equal
                                       PARTITION BY values) must reach one task */
+        struct {
+            uint32_t n_keys;       /* DISTINCT ON keys (>= 1) */
+            uint32_t *cols;        /* n_keys key columns of the input */
+        } distinct_on;             /* DISTINCT_ON (one thread, input grouped by the keys):
+                                      keeps a row whose keys differ from the previous
+                                      row's (NULLs equal) */
     } u;
 } plan_op;
 

@@ -23,7 +23,7 @@
 #include <xxhash.h>
 
 #define PLAN_MAGIC 0x4C504551u /* "QEPL" read as a little-endian u32 */
-#define PLAN_FORMAT_VERSION 3
+#define PLAN_FORMAT_VERSION 4
 #define PLAN_HEADER_SIZE 24
 #define PLAN_MAX_DEPTH 4096 /* expression nesting accepted */
 #define NULL_STRING 0xFFFFFFFFu
@@ -299,6 +299,7 @@ static void write_op_fields(pw *w, const plan_op *op) {
             pw_u8(w, op->u.sort.keys[i].descending ? 1 : 0);
             pw_u8(w, op->u.sort.keys[i].nulls_first ? 1 : 0);
         }
+        pw_u64(w, op->u.sort.top_n);
         break;
     case PLAN_PHYS_FILTER: write_expr(w, op->u.filter.pred, 0); break;
     case PLAN_PHYS_PROJECT: write_exprs(w, op->n_cols, op->u.project.exprs); break;
@@ -312,6 +313,12 @@ static void write_op_fields(pw *w, const plan_op *op) {
         pw_u64(w, (uint64_t)op->u.range.start);
         pw_u64(w, (uint64_t)op->u.range.step);
         pw_u64(w, op->u.range.count);
+        break;
+    case PLAN_PHYS_REPLICATE: break; /* the schema says it all */
+    case PLAN_PHYS_DISTINCT_ON:
+        pw_u32(w, op->u.distinct_on.n_keys);
+        for (uint32_t i = 0; i < op->u.distinct_on.n_keys; i++)
+            pw_u32(w, op->u.distinct_on.cols[i]);
         break;
     case PLAN_PHYS_RESULT_SINK:
         for (uint32_t i = 0; i < op->n_cols; i++)
@@ -690,6 +697,7 @@ static void read_sort_op(pr *r, plan_op *op, uint32_t n_input) {
         op->u.sort.keys[i].descending = pr_bool(r);
         op->u.sort.keys[i].nulls_first = pr_bool(r);
     }
+    op->u.sort.top_n = pr_u64(r);
 }
 
 /* One window function over n_input columns (frame offsets: constants). */
@@ -878,6 +886,19 @@ static void read_op_fields(pr *r, plan_op *op, uint32_t n_input) {
         break;
     case PLAN_PHYS_INSERT_SINK: op->u.insert.table = pr_str(r, false); break;
     case PLAN_PHYS_CSV_SCAN: op->u.csv_scan.csv = read_csv(r, op->n_cols); break;
+    case PLAN_PHYS_DISTINCT_ON: /* keys: columns of the input (= the output) */
+        op->u.distinct_on.n_keys = pr_count(r, 4);
+        op->u.distinct_on.cols = pr_alloc(r, op->u.distinct_on.n_keys, sizeof(uint32_t));
+        for (uint32_t i = 0; i < op->u.distinct_on.n_keys && !r->why; i++)
+            if ((op->u.distinct_on.cols[i] = pr_u32(r)) >= op->n_cols)
+                pr_fail(r, "distinct on key out of range");
+        if (!r->why && n_input != ANY_INPUT && n_input != op->n_cols)
+            pr_fail(r, "distinct on input width");
+        break;
+    case PLAN_PHYS_REPLICATE: /* the input: these columns and a BIGINT count */
+        if (n_input != ANY_INPUT && n_input != op->n_cols + 1)
+            pr_fail(r, "replicate input width");
+        break;
     case PLAN_PHYS_RANGE:
         op->u.range.start = (int64_t)pr_u64(r);
         op->u.range.step = (int64_t)pr_u64(r);

@@ -810,7 +810,11 @@ static void print_phys_params(rt_strbuf *sb, const plan_query *q, const plan_op 
     case PLAN_PHYS_AGG_SOURCE:
     case PLAN_PHYS_AGG_SINK: print_agg_op(sb, op); break;
     case PLAN_PHYS_SORT_SOURCE:
-    case PLAN_PHYS_SORT_SINK: print_sort_keys(sb, op->u.sort.keys, op->u.sort.n_keys); break;
+    case PLAN_PHYS_SORT_SINK:
+        print_sort_keys(sb, op->u.sort.keys, op->u.sort.n_keys);
+        if (op->u.sort.top_n > 0)
+            rt_strbuf_printf(sb, "; top %" PRIu64, op->u.sort.top_n);
+        break;
     case PLAN_PHYS_FILTER: opt_print_expr(sb, op->u.filter.pred); break;
     case PLAN_PHYS_PROJECT: print_expr_list(sb, op->u.project.exprs, op->n_cols); break;
     case PLAN_PHYS_LIMIT: print_limit(sb, op->u.limit.limit, op->u.limit.offset); break;
@@ -829,6 +833,11 @@ static void print_phys_params(rt_strbuf *sb, const plan_query *q, const plan_op 
     case PLAN_PHYS_WINDOW_SOURCE:
     case PLAN_PHYS_WINDOW_SINK:
         print_window_list(sb, op->u.window.funcs, op->u.window.n_funcs);
+        break;
+    case PLAN_PHYS_REPLICATE: rt_strbuf_puts(sb, "times: last column"); break;
+    case PLAN_PHYS_DISTINCT_ON:
+        for (uint32_t i = 0; i < op->u.distinct_on.n_keys; i++)
+            rt_strbuf_printf(sb, "%s#%u", i ? ", " : "", op->u.distinct_on.cols[i]);
         break;
     case PLAN_PHYS_RESULT_SINK:
         for (uint32_t i = 0; i < op->n_cols; i++)

@@ -1,7 +1,8 @@
 /*
  * operator.c -- the streaming operators between a pipeline's source and sink:
  * FILTER (a new selection vector), PROJECT (expression results as the new columns,
- * same selection) and LIMIT (a counter shared by the pipeline's threads).  A
+ * same selection), LIMIT (a counter shared by the pipeline's threads) and REPLICATE
+ * (INTERSECT/EXCEPT ALL: each row repeated as often as its last column says).  A
  * HASH_JOIN_PROBE (join.c) may turn one input batch into many output batches: it runs
  * each through the rest of the pipeline itself (rt_operators_run_from).
  *
@@ -25,6 +26,11 @@ typedef struct project_state {
     const qe_type *out_types; /* the plan's output types */
     rt_batch out;             /* out.cols: n_cols vector headers */
 } project_state;
+
+typedef struct replicate_state {
+    uint32_t *sel; /* RT_VECTOR_SIZE row indexes (repeated) */
+    rt_batch out;  /* the input's columns but the count, with sel */
+} replicate_state;
 
 typedef struct limit_state {
     uint32_t *sel; /* selection output (cap rows) */
@@ -94,6 +100,17 @@ qe_status rt_operator_prepare(rt_pipeline_state *ps, rt_thread_state *ts, uint32
         return QE_OK;
     }
     case PLAN_PHYS_HASH_JOIN_PROBE: return rt_join_probe_prepare(ps, ts, op_idx);
+    case PLAN_PHYS_DISTINCT_ON: return rt_distinct_on_prepare(ps, ts, op_idx);
+    case PLAN_PHYS_REPLICATE: {
+        if (in->n_cols != op->n_cols + 1 || in->types[op->n_cols] != QE_TYPE_BIGINT)
+            return rt_plan_error(err, "replicate input must end in a BIGINT count");
+        replicate_state *r = rt_arena_calloc(ts->arena, sizeof *r);
+        if (r == NULL ||
+            (r->sel = rt_arena_alloc(ts->arena, sizeof(uint32_t) * RT_VECTOR_SIZE)) == NULL)
+            return rt_error_nomem(err, ps->task->mem);
+        ts->ops[op_idx] = r;
+        return QE_OK;
+    }
     default:
         return rt_plan_error(err, "operator %d cannot appear inside a pipeline", (int)op->kind);
     }
@@ -168,6 +185,36 @@ static qe_status run_limit(rt_pipeline_state *ps, rt_thread_state *ts, uint32_t 
     return QE_OK;
 }
 
+/* Runs the rest of the pipeline on each input row repeated `count` times (the last
+ * column; NULL or <= 0: none), in chunks of RT_VECTOR_SIZE rows. */
+static qe_status run_replicate(rt_pipeline_state *ps, rt_thread_state *ts, uint32_t op_idx,
+                               replicate_state *r, const rt_batch *in) {
+    const rt_vector *cnt = &in->cols[in->n_cols - 1];
+    const int64_t *counts = cnt->values;
+    uint32_t n = rt_batch_active(in), m = 0;
+    r->out = *in;
+    r->out.n_cols = in->n_cols - 1;
+    r->out.sel = r->sel;
+    for (uint32_t k = 0; k < n; k++) {
+        uint32_t row = in->sel ? in->sel[k] : k;
+        int64_t times = rt_vector_is_valid(cnt, row) ? counts[row] : 0;
+        for (int64_t t = 0; t < times; t++) {
+            r->sel[m++] = row;
+            if (m < RT_VECTOR_SIZE)
+                continue;
+            r->out.n_sel = m;
+            m = 0;
+            qe_status st = rt_operators_run_from(ps, ts, op_idx + 1, &r->out);
+            if (st != QE_OK)
+                return st;
+            if (atomic_load(&ps->limit_done))
+                return QE_OK;
+        }
+    }
+    r->out.n_sel = m;
+    return m ? rt_operators_run_from(ps, ts, op_idx + 1, &r->out) : QE_OK;
+}
+
 qe_status rt_operators_run(rt_pipeline_state *ps, rt_thread_state *ts, const rt_batch *morsel) {
     return rt_operators_run_from(ps, ts, 1, morsel);
 }
@@ -183,6 +230,8 @@ qe_status rt_operators_run_from(rt_pipeline_state *ps, rt_thread_state *ts, uint
         case PLAN_PHYS_PROJECT: st = run_project(ts, state, b, &b); break;
         case PLAN_PHYS_LIMIT: st = run_limit(ps, ts, i, state, b, &b); break;
         case PLAN_PHYS_HASH_JOIN_PROBE: return rt_join_probe_run(ps, ts, i, b);
+        case PLAN_PHYS_REPLICATE: return run_replicate(ps, ts, i, state, b);
+        case PLAN_PHYS_DISTINCT_ON: return rt_distinct_on_run(ps, ts, i, b);
         default: st = rt_plan_error(&ts->err, "unexpected operator in a pipeline"); break;
         }
         if (st != QE_OK)

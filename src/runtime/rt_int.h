@@ -413,6 +413,11 @@ extern const rt_sink_ops rt_agg_sink, rt_sort_sink, rt_exchange_sink, rt_insert_
 extern const rt_sink_ops rt_join_build_sink;
 extern const rt_source_ops rt_join_unmatched_source;
 /* Prepares the thread state of a HASH_JOIN_PROBE operator (the build has finished). */
+/* DISTINCT_ON (sort.c): per-thread state; keeps the rows of b whose keys differ from
+ * the previous row's (across batches) and runs them through the rest of the pipeline. */
+qe_status rt_distinct_on_prepare(rt_pipeline_state *ps, rt_thread_state *ts, uint32_t op_idx);
+qe_status rt_distinct_on_run(rt_pipeline_state *ps, rt_thread_state *ts, uint32_t op_idx,
+                             const rt_batch *b);
 qe_status rt_join_probe_prepare(rt_pipeline_state *ps, rt_thread_state *ts, uint32_t op_idx);
 /* Probes batch `in` through operator op_idx, running every output batch through the
  * rest of the pipeline (rt_operators_run_from op_idx + 1). */

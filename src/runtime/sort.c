@@ -7,6 +7,17 @@
  * the sort keys: ASC/DESC, NULLS FIRST/LAST, strings bytewise, doubles with NaN
  * after every other value (PostgreSQL).  The SORT_SOURCE pipeline is `ordered`: it
  * gathers the referenced rows into output batches in order.
+ *
+ * Top-N (`top_n` > 0, ORDER BY ... LIMIT): a thread whose run reaches twice top_n rows
+ * (at least SORT_TOP_MIN) sorts it and keeps only its first top_n rows.  The run stays
+ * in the thread's arrival order among equal keys (the kept rows arrived before the
+ * later ones), so the final merge yields the same first top_n rows as a full sort,
+ * while each thread holds O(top_n) rows; the SORT_SOURCE then emits only the first
+ * top_n rows.
+ *
+ * DISTINCT_ON (an operator of the ordered SortSource pipeline, so one thread) keeps a
+ * row whose keys differ from the previous row's (NULLs equal), remembering the last row
+ * of each batch.
  */
 #include "rt_int.h"
 
@@ -24,6 +35,7 @@ typedef struct sort_result {
     uint32_t n_batches;
     uint64_t *refs; /* (batch << 32 | row), sorted (rt_malloc'd) */
     uint64_t n_rows;
+    uint64_t n_out; /* rows the SORT_SOURCE emits: n_rows, at most the sink's top_n */
 } sort_result;
 
 /* The sort keys, resolved. */
@@ -74,9 +86,6 @@ static qe_status sort_thread_init(rt_pipeline_state *ps, rt_thread_state *ts) {
     return QE_OK;
 }
 
-static qe_status sort_push(rt_pipeline_state *ps, rt_thread_state *ts, const rt_batch *b) {
-    return rt_rowbuf_append(ts->sink, b) ? QE_OK : rt_error_nomem(&ts->err, ps->task->mem);
-}
 
 /* Compares two doubles: NaN after everything, equal to itself. */
 static int cmp_double(double a, double b) {
@@ -190,6 +199,69 @@ bool rt_sort_refs(rt_batch *const *batches, uint32_t n_keys, const plan_sort_key
     return true;
 }
 
+/* The smallest run a top-N thread truncates. */
+#define SORT_TOP_MIN RT_VECTOR_SIZE
+
+/* Copies rows refs[0..n) of the batches into dst, in that order; false on OOM. */
+static bool copy_rows(rt_rowbuf *dst, rt_batch *const *batches, const uint64_t *refs, uint64_t n,
+                      rt_arena *scratch) {
+    for (uint64_t start = 0; start < n; start += RT_VECTOR_SIZE) {
+        uint32_t m = (uint32_t)(n - start < RT_VECTOR_SIZE ? n - start : RT_VECTOR_SIZE);
+        rt_batch *b = rt_batch_create(scratch, dst->n_cols, dst->types, m);
+        if (b == NULL)
+            return false;
+        for (uint32_t k = 0; k < m; k++) {
+            uint32_t row = (uint32_t)refs[start + k];
+            if (!rt_batch_append_rows(b, scratch, batches[refs[start + k] >> 32], &row, 0, 1))
+                return false;
+        }
+        if (!rt_rowbuf_append(dst, b))
+            return false;
+    }
+    return true;
+}
+
+/* Sorts the run r and keeps its first `keep` rows (in order). */
+static qe_status truncate_run(rt_pipeline_state *ps, rt_thread_state *ts, rt_rowbuf *r,
+                              uint64_t keep) {
+    rt_mem_tracker *mem = ps->task->mem;
+    uint64_t n = r->n_rows, k = 0;
+    uint64_t *refs = rt_malloc(mem, sizeof(uint64_t) * n);
+    uint64_t *tmp = rt_malloc(mem, sizeof(uint64_t) * n);
+    rt_arena *scratch = rt_arena_create(mem);
+    rt_rowbuf kept;
+    rt_rowbuf_init(&kept, mem, r->n_cols, r->types);
+    bool ok = refs != NULL && tmp != NULL && scratch != NULL;
+    if (ok) {
+        for (uint32_t b = 0; b < r->n_batches; b++)
+            for (uint32_t row = 0; row < r->batches[b]->n_rows; row++)
+                refs[k++] = (uint64_t)b << 32 | row;
+        sort_ctx c = {ps->snk, r->batches};
+        merge_sort(&c, refs, tmp, n);
+        ok = copy_rows(&kept, r->batches, refs, keep < n ? keep : n, scratch);
+    }
+    rt_free(mem, refs, refs ? sizeof(uint64_t) * n : 0);
+    rt_free(mem, tmp, tmp ? sizeof(uint64_t) * n : 0);
+    rt_arena_destroy(scratch);
+    if (!ok) {
+        rt_rowbuf_free(&kept);
+        return rt_error_nomem(&ts->err, mem);
+    }
+    rt_rowbuf_free(r);
+    *r = kept;
+    return QE_OK;
+}
+
+static qe_status sort_push(rt_pipeline_state *ps, rt_thread_state *ts, const rt_batch *b) {
+    rt_rowbuf *r = ts->sink;
+    if (!rt_rowbuf_append(r, b))
+        return rt_error_nomem(&ts->err, ps->task->mem);
+    uint64_t top = ps->sink->u.sort.top_n;
+    if (top == 0 || r->n_rows < SORT_TOP_MIN || r->n_rows / 2 < top)
+        return QE_OK;
+    return truncate_run(ps, ts, r, top);
+}
+
 /* Moves every thread's run into res and lists all batches and rows. */
 static qe_status collect_runs(rt_pipeline_state *ps, sort_result *res, rt_error *err) {
     rt_mem_tracker *mem = ps->task->mem;
@@ -241,6 +313,8 @@ static qe_status sort_finish(rt_pipeline_state *ps, rt_error *err) {
     sort_ctx c = {ps->snk, res->batches};
     merge_sort(&c, res->refs, tmp, n);
     rt_free(mem, tmp, sizeof(uint64_t) * (n ? n : 1));
+    uint64_t top = ps->sink->u.sort.top_n;
+    res->n_out = top > 0 && top < n ? top : n;
     return QE_OK;
 }
 
@@ -288,10 +362,10 @@ static qe_status sort_source_next(rt_pipeline_state *ps, rt_thread_state *ts,
     const sort_result *res = s->res;
     uint64_t start = atomic_fetch_add(&s->next, RT_VECTOR_SIZE);
     *out = NULL;
-    if (start >= res->n_rows)
+    if (start >= res->n_out)
         return QE_OK;
     uint32_t n =
-        (uint32_t)(res->n_rows - start < RT_VECTOR_SIZE ? res->n_rows - start : RT_VECTOR_SIZE);
+        (uint32_t)(res->n_out - start < RT_VECTOR_SIZE ? res->n_out - start : RT_VECTOR_SIZE);
     rt_batch *b = rt_batch_create(ts->morsel_arena, ps->source->n_cols, ps->source->types, n);
     if (b == NULL)
         return rt_error_nomem(&ts->err, ps->task->mem);
@@ -306,3 +380,83 @@ static qe_status sort_source_next(rt_pipeline_state *ps, rt_thread_state *ts,
 }
 
 const rt_source_ops rt_sort_source = {sort_source_init, sort_source_next, NULL};
+
+/* ---- DISTINCT_ON ----------------------------------------------------------------------- */
+
+/* Per thread (the operator runs in an ordered pipeline: one thread). */
+typedef struct distinct_on_state {
+    uint32_t *sel;  /* kept rows of the current batch (RT_VECTOR_SIZE or more) */
+    uint32_t cap;   /* entries in sel */
+    rt_batch *prev; /* the last row seen (one row, in the thread's arena), NULL before
+                       the first */
+    rt_batch out;   /* the input with sel */
+} distinct_on_state;
+
+qe_status rt_distinct_on_prepare(rt_pipeline_state *ps, rt_thread_state *ts, uint32_t op_idx) {
+    const plan_op *op = ps->pipe->ops[op_idx], *in = ps->pipe->ops[op_idx - 1];
+    if (in->n_cols != op->n_cols)
+        return rt_plan_error(&ts->err, "distinct on input width differs from its output");
+    for (uint32_t k = 0; k < op->u.distinct_on.n_keys; k++)
+        if (op->u.distinct_on.cols[k] >= op->n_cols)
+            return rt_plan_error(&ts->err, "distinct on key %u is not an input column", k);
+    distinct_on_state *d = rt_arena_calloc(ts->arena, sizeof *d);
+    if (d == NULL)
+        return rt_error_nomem(&ts->err, ps->task->mem);
+    ts->ops[op_idx] = d;
+    return QE_OK;
+}
+
+/* True if row ra of a and row rb of b have equal keys (NULLs equal). */
+static bool keys_same(const plan_op *op, const rt_batch *a, uint32_t ra, const rt_batch *b,
+                      uint32_t rb) {
+    for (uint32_t k = 0; k < op->u.distinct_on.n_keys; k++) {
+        const rt_vector *va = &a->cols[op->u.distinct_on.cols[k]];
+        const rt_vector *vb = &b->cols[op->u.distinct_on.cols[k]];
+        bool na = va->type == QE_TYPE_NULL || !rt_vector_is_valid(va, ra);
+        bool nb = vb->type == QE_TYPE_NULL || !rt_vector_is_valid(vb, rb);
+        if (na != nb || (!na && rt_sort_cmp_values(va, ra, vb, rb) != 0))
+            return false;
+    }
+    return true;
+}
+
+/* Copies row `row` of b into a new one-row prev, in the thread's arena (one small row
+ * per input batch). */
+static bool keep_prev(rt_thread_state *ts, const plan_op *op, distinct_on_state *d,
+                      const rt_batch *b, uint32_t row) {
+    rt_batch *p = rt_batch_create(ts->arena, op->n_cols, op->types, 1);
+    if (p == NULL || !rt_batch_append_rows(p, ts->arena, b, &row, 0, 1))
+        return false;
+    d->prev = p;
+    return true;
+}
+
+qe_status rt_distinct_on_run(rt_pipeline_state *ps, rt_thread_state *ts, uint32_t op_idx,
+                             const rt_batch *b) {
+    const plan_op *op = ps->pipe->ops[op_idx];
+    distinct_on_state *d = ts->ops[op_idx];
+    uint32_t n = rt_batch_active(b), m = 0;
+    if (n == 0)
+        return QE_OK;
+    if (d->cap < n) {
+        uint32_t cap = n > RT_VECTOR_SIZE ? n : RT_VECTOR_SIZE;
+        if ((d->sel = rt_arena_alloc(ts->arena, sizeof(uint32_t) * cap)) == NULL)
+            return rt_error_nomem(&ts->err, ps->task->mem);
+        d->cap = cap;
+    }
+    for (uint32_t k = 0; k < n; k++) {
+        uint32_t row = b->sel ? b->sel[k] : k;
+        bool same = k > 0 ? keys_same(op, b, row, b, b->sel ? b->sel[k - 1] : k - 1)
+                          : d->prev != NULL && keys_same(op, b, row, d->prev, 0);
+        if (!same)
+            d->sel[m++] = row;
+    }
+    if (!keep_prev(ts, op, d, b, b->sel ? b->sel[n - 1] : n - 1))
+        return rt_error_nomem(&ts->err, ps->task->mem);
+    if (m == 0)
+        return QE_OK;
+    d->out = *b;
+    d->out.sel = d->sel;
+    d->out.n_sel = m;
+    return rt_operators_run_from(ps, ts, op_idx + 1, &d->out);
+}
