@@ -450,6 +450,9 @@ qe_status rt_agg_jit_groups(rt_pipeline_state *ps, rt_thread_state *ts, const rt
 /* Types of the AGG_SINK's group keys (n_groups entries in ps->arena), or NULL. */
 const qe_type *rt_agg_key_types(const rt_pipeline_state *ps);
 
+/* Whether batch b has exactly n_cols columns of these types. */
+bool rt_batch_has_schema(const rt_batch *b, uint32_t n_cols, const qe_type *types);
+
 /* Copies n fixed-width values (width w) to dst[at..]: src[rows[first + k]] for each k, or
  * the range src[first..first+n) when rows is NULL.  Strings are copied as views. */
 void rt_copy_values(void *dst, uint32_t at, const void *src, uint32_t w, const uint32_t *rows,

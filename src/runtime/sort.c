@@ -340,14 +340,9 @@ static qe_status sort_source_init(rt_pipeline_state *ps, rt_error *err) {
     sort_result *res = rt_stage_get(ps->stage, ps->source->state_id, err);
     if (res == NULL)
         return QE_INTERNAL;
-    for (uint32_t b = 0; b < res->n_batches && b < 1; b++) {
-        const rt_batch *first = res->batches[b];
-        bool same = first->n_cols == ps->source->n_cols;
-        for (uint32_t c = 0; same && c < first->n_cols; c++)
-            same = first->cols[c].type == ps->source->types[c];
-        if (!same)
-            return rt_plan_error(err, "sort source schema differs from its sort's input");
-    }
+    if (res->n_batches > 0 &&
+        !rt_batch_has_schema(res->batches[0], ps->source->n_cols, ps->source->types))
+        return rt_plan_error(err, "sort source schema differs from its sort's input");
     sort_src *s = rt_arena_calloc(ps->arena, sizeof *s);
     if (s == NULL)
         return rt_error_nomem(err, ps->task->mem);

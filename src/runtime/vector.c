@@ -163,6 +163,15 @@ void rt_vector_get_value(const rt_vector *v, uint32_t row, rt_value *out) {
     }
 }
 
+bool rt_batch_has_schema(const rt_batch *b, uint32_t n_cols, const qe_type *types) {
+    if (b->n_cols != n_cols)
+        return false;
+    for (uint32_t c = 0; c < n_cols; c++)
+        if (b->cols[c].type != types[c])
+            return false;
+    return true;
+}
+
 void rt_copy_values(void *dst, uint32_t at, const void *src, uint32_t w, const uint32_t *rows,
                     uint32_t first, uint32_t n) {
     unsigned char *d = (unsigned char *)dst + (size_t)at * w;
