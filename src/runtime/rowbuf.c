@@ -58,3 +58,37 @@ bool rt_rowbuf_append(rt_rowbuf *rb, const rt_batch *b) {
     }
     return true;
 }
+
+qe_status rt_runs_collect(rt_pipeline_state *ps, rt_runs *out, rt_error *err) {
+    rt_mem_tracker *mem = ps->task->mem;
+    out->runs = rt_malloc(mem, sizeof(rt_rowbuf) * ps->n_threads);
+    if (out->runs == NULL)
+        return rt_error_nomem(err, mem);
+    uint32_t n_batches = 0;
+    for (uint32_t t = 0; t < ps->n_threads; t++) {
+        rt_rowbuf *r = ps->threads[t]->sink;
+        out->runs[out->n_runs++] = *r;
+        rt_rowbuf_init(r, r->mem, r->n_cols, r->types); /* the runs own the rows now */
+        n_batches += out->runs[t].n_batches;
+    }
+    out->batches = rt_malloc(mem, sizeof(rt_batch *) * (n_batches ? n_batches : 1));
+    if (out->batches == NULL)
+        return rt_error_nomem(err, mem);
+    for (uint32_t t = 0; t < out->n_runs; t++)
+        for (uint32_t i = 0; i < out->runs[t].n_batches; i++) {
+            rt_batch *b = out->runs[t].batches[i];
+            out->batches[out->n_batches++] = b;
+            out->n_rows += b->n_rows;
+        }
+    return QE_OK;
+}
+
+void rt_runs_free(rt_runs *runs, rt_mem_tracker *mem) {
+    for (uint32_t i = 0; i < runs->n_runs; i++)
+        rt_rowbuf_free(&runs->runs[i]);
+    if (runs->runs)
+        rt_free(mem, runs->runs, sizeof(rt_rowbuf) * runs->n_runs);
+    if (runs->batches)
+        rt_free(mem, runs->batches,
+                sizeof(rt_batch *) * (runs->n_batches ? runs->n_batches : 1));
+}

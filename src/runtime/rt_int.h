@@ -64,6 +64,23 @@ bool rt_rowbuf_append(rt_rowbuf *rb, const rt_batch *b);
 /* Frees every row (the buffer can be reused after rt_rowbuf_init). */
 void rt_rowbuf_free(rt_rowbuf *rb);
 
+/* The rows every thread of a collecting sink (SORT_SINK, WINDOW_SINK) buffered, moved out
+ * of the thread states at the pipeline end, with all their batches listed in thread
+ * order. */
+typedef struct rt_runs {
+    uint32_t n_runs;    /* one per thread */
+    rt_rowbuf *runs;    /* rt_malloc'd: each thread's rows (they own the batches) */
+    rt_batch **batches; /* all batches of all runs (rt_malloc'd, at least one entry) */
+    uint32_t n_batches;
+    uint64_t n_rows;
+} rt_runs;
+
+/* Moves the rt_rowbuf sink state of every thread of ps into out (zeroed by the caller);
+ * 53200 on out-of-memory (out can still be freed). */
+qe_status rt_runs_collect(rt_pipeline_state *ps, rt_runs *out, rt_error *err);
+/* Frees the rows and arrays of runs (charged to mem). */
+void rt_runs_free(rt_runs *runs, rt_mem_tracker *mem);
+
 /* ---- catalog --------------------------------------------------------------------------- */
 
 /* A consistent view of a table's chunks for one scan (chunk headers copied). */

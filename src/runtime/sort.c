@@ -28,13 +28,8 @@
 /* The stage state: every row, sorted. */
 typedef struct sort_result {
     rt_mem_tracker *mem;
-    uint32_t n_runs;
-    uint32_t runs_cap;  /* entries allocated in runs */
-    rt_rowbuf *runs;    /* rt_malloc'd: each thread's rows (they own the batches) */
-    rt_batch **batches; /* all batches of all runs (rt_malloc'd) */
-    uint32_t n_batches;
-    uint64_t *refs; /* (batch << 32 | row), sorted (rt_malloc'd) */
-    uint64_t n_rows;
+    rt_runs in;     /* every thread's rows */
+    uint64_t *refs; /* in.n_rows (batch << 32 | row), sorted (rt_malloc'd) */
     uint64_t n_out; /* rows the SORT_SOURCE emits: n_rows, at most the sink's top_n */
 } sort_result;
 
@@ -47,11 +42,8 @@ typedef struct sort_def {
 
 static void sort_result_destroy(void *p) {
     sort_result *res = p;
-    for (uint32_t i = 0; i < res->n_runs; i++)
-        rt_rowbuf_free(&res->runs[i]);
-    rt_free(res->mem, res->runs, sizeof(rt_rowbuf) * res->runs_cap);
-    rt_free(res->mem, res->batches, sizeof(rt_batch *) * res->n_batches);
-    rt_free(res->mem, res->refs, sizeof(uint64_t) * res->n_rows);
+    rt_runs_free(&res->in, res->mem);
+    rt_free(res->mem, res->refs, sizeof(uint64_t) * res->in.n_rows);
     rt_free(res->mem, res, sizeof *res);
 }
 
@@ -262,32 +254,6 @@ static qe_status sort_push(rt_pipeline_state *ps, rt_thread_state *ts, const rt_
     return truncate_run(ps, ts, r, top);
 }
 
-/* Moves every thread's run into res and lists all batches and rows. */
-static qe_status collect_runs(rt_pipeline_state *ps, sort_result *res, rt_error *err) {
-    rt_mem_tracker *mem = ps->task->mem;
-    res->runs = rt_malloc(mem, sizeof(rt_rowbuf) * ps->n_threads);
-    if (res->runs == NULL)
-        return rt_error_nomem(err, mem);
-    res->runs_cap = ps->n_threads;
-    uint32_t n_batches = 0;
-    for (uint32_t t = 0; t < ps->n_threads; t++) {
-        rt_rowbuf *r = ps->threads[t]->sink;
-        res->runs[res->n_runs++] = *r;
-        rt_rowbuf_init(r, r->mem, r->n_cols, r->types); /* the result owns the rows now */
-        n_batches += res->runs[t].n_batches;
-    }
-    res->batches = rt_malloc(mem, sizeof(rt_batch *) * (n_batches ? n_batches : 1));
-    if (res->batches == NULL)
-        return rt_error_nomem(err, mem);
-    for (uint32_t t = 0; t < res->n_runs; t++)
-        for (uint32_t i = 0; i < res->runs[t].n_batches; i++) {
-            rt_batch *b = res->runs[t].batches[i];
-            res->batches[res->n_batches++] = b;
-            res->n_rows += b->n_rows;
-        }
-    return QE_OK;
-}
-
 static qe_status sort_finish(rt_pipeline_state *ps, rt_error *err) {
     rt_mem_tracker *mem = ps->task->mem;
     sort_result *res = rt_malloc(mem, sizeof *res);
@@ -296,10 +262,10 @@ static qe_status sort_finish(rt_pipeline_state *ps, rt_error *err) {
     memset(res, 0, sizeof *res);
     res->mem = mem;
     rt_stage_put(ps->stage, ps->sink->state_id, res, sort_result_destroy);
-    qe_status st = collect_runs(ps, res, err);
+    qe_status st = rt_runs_collect(ps, &res->in, err);
     if (st != QE_OK)
         return st;
-    uint64_t n = res->n_rows;
+    uint64_t n = res->in.n_rows;
     res->refs = rt_malloc(mem, sizeof(uint64_t) * (n ? n : 1));
     uint64_t *tmp = rt_malloc(mem, sizeof(uint64_t) * (n ? n : 1));
     if (res->refs == NULL || tmp == NULL) {
@@ -307,10 +273,10 @@ static qe_status sort_finish(rt_pipeline_state *ps, rt_error *err) {
         return rt_error_nomem(err, mem);
     }
     uint64_t k = 0;
-    for (uint32_t b = 0; b < res->n_batches; b++)
-        for (uint32_t r = 0; r < res->batches[b]->n_rows; r++)
+    for (uint32_t b = 0; b < res->in.n_batches; b++)
+        for (uint32_t r = 0; r < res->in.batches[b]->n_rows; r++)
             res->refs[k++] = (uint64_t)b << 32 | r;
-    sort_ctx c = {ps->snk, res->batches};
+    sort_ctx c = {ps->snk, res->in.batches};
     merge_sort(&c, res->refs, tmp, n);
     rt_free(mem, tmp, sizeof(uint64_t) * (n ? n : 1));
     uint64_t top = ps->sink->u.sort.top_n;
@@ -340,8 +306,8 @@ static qe_status sort_source_init(rt_pipeline_state *ps, rt_error *err) {
     sort_result *res = rt_stage_get(ps->stage, ps->source->state_id, err);
     if (res == NULL)
         return QE_INTERNAL;
-    if (res->n_batches > 0 &&
-        !rt_batch_has_schema(res->batches[0], ps->source->n_cols, ps->source->types))
+    if (res->in.n_batches > 0 &&
+        !rt_batch_has_schema(res->in.batches[0], ps->source->n_cols, ps->source->types))
         return rt_plan_error(err, "sort source schema differs from its sort's input");
     sort_src *s = rt_arena_calloc(ps->arena, sizeof *s);
     if (s == NULL)
@@ -367,7 +333,7 @@ static qe_status sort_source_next(rt_pipeline_state *ps, rt_thread_state *ts,
     for (uint32_t k = 0; k < n; k++) {
         uint64_t ref = res->refs[start + k];
         uint32_t row = (uint32_t)ref;
-        if (!rt_batch_append_rows(b, ts->morsel_arena, res->batches[ref >> 32], &row, 0, 1))
+        if (!rt_batch_append_rows(b, ts->morsel_arena, res->in.batches[ref >> 32], &row, 0, 1))
             return rt_error_nomem(&ts->err, ps->task->mem);
     }
     *out = b;

@@ -61,11 +61,7 @@ static const char *const win_fn_names[] = {
 /* The stage state: every row with the functions' results. */
 typedef struct win_result {
     rt_mem_tracker *mem;
-    uint32_t n_runs;
-    rt_rowbuf *runs;    /* rt_malloc'd: each thread's rows (own the input batches) */
-    rt_batch **batches; /* all input batches (rt_malloc'd) */
-    uint32_t n_batches;
-    uint64_t n_rows;
+    rt_runs in;      /* every thread's input rows */
     uint32_t n_in;   /* columns of the input rows */
     rt_arena *arena; /* output batches and result vectors */
     rt_batch **out;  /* n_batches output batches (in arena) */
@@ -121,10 +117,7 @@ typedef struct win_agg {
 
 static void win_result_destroy(void *p) {
     win_result *res = p;
-    for (uint32_t i = 0; i < res->n_runs; i++)
-        rt_rowbuf_free(&res->runs[i]);
-    rt_free(res->mem, res->runs, sizeof(rt_rowbuf) * (res->n_runs ? res->n_runs : 1));
-    rt_free(res->mem, res->batches, sizeof(rt_batch *) * (res->n_batches ? res->n_batches : 1));
+    rt_runs_free(&res->in, res->mem);
     rt_arena_destroy(res->arena);
     rt_free(res->mem, res, sizeof *res);
 }
@@ -181,44 +174,18 @@ static qe_status window_push(rt_pipeline_state *ps, rt_thread_state *ts, const r
     return rt_rowbuf_append(ts->sink, b) ? QE_OK : rt_error_nomem(&ts->err, ps->task->mem);
 }
 
-/* Moves every thread's run into res and lists all batches. */
-static qe_status collect_runs(rt_pipeline_state *ps, win_result *res, rt_error *err) {
-    rt_mem_tracker *mem = ps->task->mem;
-    res->runs = rt_malloc(mem, sizeof(rt_rowbuf) * ps->n_threads);
-    if (res->runs == NULL)
-        return rt_error_nomem(err, mem);
-    res->n_in = ps->n_sink_in;
-    uint32_t n_batches = 0;
-    for (uint32_t t = 0; t < ps->n_threads; t++) {
-        rt_rowbuf *r = ps->threads[t]->sink;
-        res->runs[res->n_runs++] = *r;
-        rt_rowbuf_init(r, r->mem, r->n_cols, r->types); /* the result owns the rows now */
-        n_batches += res->runs[t].n_batches;
-    }
-    res->batches = rt_malloc(mem, sizeof(rt_batch *) * (n_batches ? n_batches : 1));
-    if (res->batches == NULL)
-        return rt_error_nomem(err, mem);
-    for (uint32_t t = 0; t < res->n_runs; t++)
-        for (uint32_t i = 0; i < res->runs[t].n_batches; i++) {
-            rt_batch *b = res->runs[t].batches[i];
-            res->batches[res->n_batches++] = b;
-            res->n_rows += b->n_rows;
-        }
-    return QE_OK;
-}
-
 /* Output batches: the first n_pass input columns (shared) and empty result vectors. */
 static qe_status make_outputs(rt_pipeline_state *ps, win_result *res, rt_error *err) {
     const plan_op *op = ps->sink;
     uint32_t n_pass = op->u.window.n_pass, n_funcs = op->u.window.n_funcs;
     qe_type *types = rt_arena_alloc(res->arena, sizeof(qe_type) * (n_funcs ? n_funcs : 1));
-    res->out = rt_arena_calloc(res->arena, sizeof(rt_batch *) * (res->n_batches + 1));
+    res->out = rt_arena_calloc(res->arena, sizeof(rt_batch *) * (res->in.n_batches + 1));
     if (types == NULL || res->out == NULL)
         return rt_error_nomem(err, res->mem);
     for (uint32_t f = 0; f < n_funcs; f++)
         types[f] = op->u.window.funcs[f].type;
-    for (uint32_t b = 0; b < res->n_batches; b++) {
-        const rt_batch *in = res->batches[b];
+    for (uint32_t b = 0; b < res->in.n_batches; b++) {
+        const rt_batch *in = res->in.batches[b];
         rt_batch *fr = rt_batch_create(res->arena, n_funcs, types, in->n_rows ? in->n_rows : 1);
         rt_batch *o = rt_arena_calloc(res->arena, sizeof *o);
         rt_vector *cols = rt_arena_alloc(res->arena, sizeof(rt_vector) * (n_pass + n_funcs + 1));
@@ -238,7 +205,7 @@ static qe_status make_outputs(rt_pipeline_state *ps, win_result *res, rt_error *
 /* ---- helpers over sorted rows ---------------------------------------------------------- */
 
 static const rt_vector *vec_at(const win_result *res, uint64_t ref, uint32_t col) {
-    return &res->batches[ref >> 32]->cols[col];
+    return &res->in.batches[ref >> 32]->cols[col];
 }
 
 static void value_at(const win_result *res, uint64_t ref, uint32_t col, rt_value *out) {
@@ -882,7 +849,7 @@ static qe_status calc_init(win_result *res, win_calc *c, const plan_window_func 
      * in (threads, workers), so results do not either. */
     c->n_keys = f->n_partition + f->n_order;
     uint32_t n_sort = c->n_keys + res->n_in;
-    uint64_t n = res->n_rows ? res->n_rows : 1;
+    uint64_t n = res->in.n_rows ? res->in.n_rows : 1;
     c->keys = rt_arena_calloc(res->arena, sizeof(plan_sort_key) * (n_sort + 1));
     c->cols = rt_arena_alloc(res->arena, sizeof(uint32_t) * (n_sort + 1));
     c->refs = rt_malloc(res->mem, sizeof(uint64_t) * n);
@@ -902,16 +869,16 @@ static qe_status calc_init(win_result *res, win_calc *c, const plan_window_func 
     for (uint32_t k = 0; k < res->n_in; k++)
         c->cols[c->n_keys + k] = k;
     uint64_t k = 0;
-    for (uint32_t b = 0; b < res->n_batches; b++)
-        for (uint32_t r = 0; r < res->batches[b]->n_rows; r++)
+    for (uint32_t b = 0; b < res->in.n_batches; b++)
+        for (uint32_t r = 0; r < res->in.batches[b]->n_rows; r++)
             c->refs[k++] = (uint64_t)b << 32 | r;
-    if (!rt_sort_refs(res->batches, n_sort, c->keys, c->cols, c->refs, res->n_rows, res->mem))
+    if (!rt_sort_refs(res->in.batches, n_sort, c->keys, c->cols, c->refs, res->in.n_rows, res->mem))
         return rt_error_nomem(err, res->mem);
     return QE_OK;
 }
 
 static void calc_free(win_result *res, win_calc *c) {
-    uint64_t n = res->n_rows ? res->n_rows : 1;
+    uint64_t n = res->in.n_rows ? res->in.n_rows : 1;
     rt_free(res->mem, c->refs, c->refs ? sizeof(uint64_t) * n : 0);
     rt_free(res->mem, c->peer_lo, c->peer_lo ? sizeof(uint64_t) * n : 0);
     rt_free(res->mem, c->peer_hi, c->peer_hi ? sizeof(uint64_t) * n : 0);
@@ -923,9 +890,9 @@ static qe_status compute(win_result *res, const plan_window_func *f, uint32_t co
                          const rt_task *task, rt_error *err) {
     win_calc c;
     qe_status st = calc_init(res, &c, f, col, task, err);
-    for (uint64_t ps = 0; st == QE_OK && ps < res->n_rows;) {
+    for (uint64_t ps = 0; st == QE_OK && ps < res->in.n_rows;) {
         uint64_t pe = ps + 1;
-        while (pe < res->n_rows && rows_equal(res, c.refs[ps], c.refs[pe], c.cols, f->n_partition))
+        while (pe < res->in.n_rows && rows_equal(res, c.refs[ps], c.refs[pe], c.cols, f->n_partition))
             pe++;
         st = rt_task_cancelled(task, err) ? err->status : do_partition(res, &c, ps, pe, err);
         ps = pe;
@@ -944,7 +911,8 @@ static qe_status window_finish(rt_pipeline_state *ps, rt_error *err) {
     rt_stage_put(ps->stage, ps->sink->state_id, res, win_result_destroy);
     if ((res->arena = rt_arena_create(mem)) == NULL)
         return rt_error_nomem(err, mem);
-    qe_status st = collect_runs(ps, res, err);
+    res->n_in = ps->n_sink_in;
+    qe_status st = rt_runs_collect(ps, &res->in, err);
     if (st == QE_OK)
         st = make_outputs(ps, res, err);
     const plan_op *op = ps->sink;
@@ -975,7 +943,7 @@ static qe_status window_source_init(rt_pipeline_state *ps, rt_error *err) {
     win_result *res = rt_stage_get(ps->stage, ps->source->state_id, err);
     if (res == NULL)
         return QE_INTERNAL;
-    if (res->n_batches > 0 &&
+    if (res->in.n_batches > 0 &&
         !rt_batch_has_schema(res->out[0], ps->source->n_cols, ps->source->types))
         return rt_plan_error(err, "window source schema differs from its window's output");
     win_src *s = rt_arena_calloc(ps->arena, sizeof *s);
@@ -991,7 +959,7 @@ static qe_status window_source_next(rt_pipeline_state *ps, rt_thread_state *ts,
     (void)ts;
     win_src *s = ps->src;
     uint32_t b = atomic_fetch_add(&s->next, 1);
-    *out = b < s->res->n_batches ? s->res->out[b] : NULL;
+    *out = b < s->res->in.n_batches ? s->res->out[b] : NULL;
     return QE_OK;
 }
 
