@@ -14,6 +14,7 @@
 
 #include <pthread.h>
 #include <stdio.h>
+#include <string.h>
 
 /* ---- bitmaps (LSB-first, 1 = valid) ---------------------------------------------------- */
 
@@ -43,6 +44,29 @@ int rt_string_compare(const rt_vector *va, const rt_string *a, const rt_vector *
                       const rt_string *b);
 bool rt_string_equal(const rt_vector *va, const rt_string *a, const rt_vector *vb,
                      const rt_string *b);
+
+/* Signed value of the w-byte (1, 2, 4 or 8) little-endian integer at p (BOOLEAN's one
+ * byte is 0/1); values of zone maps and storage encodings. */
+static inline int64_t rt_load_int(const uint8_t *p, uint32_t w) {
+    switch (w) {
+    case 1: return *p;
+    case 2: {
+        int16_t x;
+        memcpy(&x, p, 2);
+        return x;
+    }
+    case 4: {
+        int32_t x;
+        memcpy(&x, p, 4);
+        return x;
+    }
+    default: {
+        int64_t x;
+        memcpy(&x, p, 8);
+        return x;
+    }
+    }
+}
 
 /* ---- row buffers ---------------------------------------------------------------------- */
 

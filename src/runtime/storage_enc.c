@@ -139,27 +139,6 @@ static void unpack(const uint8_t *in, uint64_t *v, uint32_t n, unsigned bits) {
 
 /* ---- values as int64 --------------------------------------------------------------- */
 
-static int64_t load_i(const uint8_t *p, uint32_t w) {
-    switch (w) {
-    case 1: return *p;
-    case 2: {
-        int16_t x;
-        memcpy(&x, p, 2);
-        return x;
-    }
-    case 4: {
-        int32_t x;
-        memcpy(&x, p, 4);
-        return x;
-    }
-    default: {
-        int64_t x;
-        memcpy(&x, p, 8);
-        return x;
-    }
-    }
-}
-
 static bool is_float(qe_type t) { return t == QE_TYPE_REAL || t == QE_TYPE_DOUBLE; }
 
 static double load_d(const uint8_t *p, qe_type t) {
@@ -193,7 +172,7 @@ static void zone_of(const st_column *c, uint32_t w, rt_col_zone *z) {
             if (!seen || d > z->max.d)
                 z->max.d = d;
         } else {
-            int64_t x = load_i(p, w);
+            int64_t x = rt_load_int(p, w);
             if (!seen || x < z->min.i)
                 z->min.i = x;
             if (!seen || x > z->max.i)
@@ -471,7 +450,7 @@ static bool encode_fixed(st_buf *b, const st_column *c, uint32_t w, const uint8_
     bool ok = v && tmp;
     if (ok) {
         for (uint32_t i = 0; i < n; i++)
-            v[i] = load_i(vals + (size_t)i * w, w);
+            v[i] = rt_load_int(vals + (size_t)i * w, w);
         fixed_plan p;
         plan_fixed(v, n, w, &p,
                    force == ST_ENC_DICT || force < 0 ? count_distinct_i(v, n) : UINT32_MAX);

@@ -13,28 +13,6 @@
 #include <math.h>
 #include <string.h>
 
-/* Signed value of the w-byte integer at p (BOOLEAN's one byte is 0/1). */
-static int64_t load_int(const uint8_t *p, uint32_t w) {
-    switch (w) {
-    case 1: return *p;
-    case 2: {
-        int16_t x;
-        memcpy(&x, p, 2);
-        return x;
-    }
-    case 4: {
-        int32_t x;
-        memcpy(&x, p, 4);
-        return x;
-    }
-    default: {
-        int64_t x;
-        memcpy(&x, p, 8);
-        return x;
-    }
-    }
-}
-
 /* Folds the non-NULL values of v's rows [0, n) into z (min/max of integers or floats). */
 static void fold_minmax(const rt_vector *v, uint32_t n, uint32_t w, bool fl, rt_col_zone *z) {
     bool seen = false, nan = false;
@@ -57,7 +35,7 @@ static void fold_minmax(const rt_vector *v, uint32_t n, uint32_t w, bool fl, rt_
             if (!seen || d > z->max.d)
                 z->max.d = d;
         } else {
-            int64_t x = load_int(vals + (size_t)r * w, w);
+            int64_t x = rt_load_int(vals + (size_t)r * w, w);
             if (!seen || x < z->min.i)
                 z->min.i = x;
             if (!seen || x > z->max.i)
