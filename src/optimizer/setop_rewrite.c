@@ -85,21 +85,27 @@ static plan_expr *rows_equal(un_ctx *c, const plan_node *l, const plan_node *r) 
     return cond;
 }
 
+/* An Aggregate grouping by every column of child (its first out->n_cols columns, named
+ * and typed as out's): the distinct rows. */
+static plan_node *distinct_rows(un_ctx *c, plan_node *child, const plan_node *out) {
+    plan_node *g = un_node(c, PLAN_LOGICAL_AGGREGATE, out->n_cols);
+    if (!g || !(g->u.aggregate.groups = un_alloc(c, (out->n_cols + 1) * sizeof(plan_expr *))))
+        return NULL;
+    g->child = child;
+    g->u.aggregate.n_groups = out->n_cols;
+    un_copy_schema(g, 0, out, 0, out->n_cols);
+    for (uint32_t i = 0; i < out->n_cols; i++)
+        if (!(g->u.aggregate.groups[i] = un_column(c, child, i)))
+            return NULL;
+    return g;
+}
+
 static plan_node *rewrite_setop(un_ctx *c, plan_node *n) {
     plan_node *l = cast_input(c, n->child, n), *r = l ? cast_input(c, n->right, n) : NULL;
     plan_expr *cond = r ? rows_equal(c, l, r) : NULL;
     plan_join_kind kind = n->u.setop.op == PLAN_SETOP_INTERSECT ? PLAN_JOIN_SEMI : PLAN_JOIN_ANTI;
     plan_node *j = cond || n->n_cols == 0 ? un_join(c, kind, l, r, cond) : NULL;
-    plan_node *g = j ? un_node(c, PLAN_LOGICAL_AGGREGATE, n->n_cols) : NULL;
-    if (!g || !(g->u.aggregate.groups = un_alloc(c, n->n_cols * sizeof(plan_expr *))))
-        return NULL;
-    g->child = j;
-    g->u.aggregate.n_groups = n->n_cols;
-    un_copy_schema(g, 0, n, 0, n->n_cols);
-    for (uint32_t i = 0; i < n->n_cols; i++)
-        if (!(g->u.aggregate.groups[i] = un_column(c, j, i)))
-            return NULL;
-    return g;
+    return j ? distinct_rows(c, j, n) : NULL;
 }
 
 /* UNION [ALL]: inputs cast to the output types; UNION deduplicates with an Aggregate. */
@@ -109,16 +115,7 @@ static plan_node *rewrite_union(un_ctx *c, plan_node *n) {
     if (!n->right || n->u.setop.all)
         return n->right ? n : NULL;
     n->u.setop.all = true;
-    plan_node *g = un_node(c, PLAN_LOGICAL_AGGREGATE, n->n_cols);
-    if (!g || !(g->u.aggregate.groups = un_alloc(c, (n->n_cols + 1) * sizeof(plan_expr *))))
-        return NULL;
-    g->child = n;
-    g->u.aggregate.n_groups = n->n_cols;
-    un_copy_schema(g, 0, n, 0, n->n_cols);
-    for (uint32_t i = 0; i < n->n_cols; i++)
-        if (!(g->u.aggregate.groups[i] = un_column(c, n, i)))
-            return NULL;
-    return g;
+    return distinct_rows(c, n, n);
 }
 
 /* A BIGINT constant (NULL when is_null). */
