@@ -205,7 +205,11 @@ QE_API qe_status qe_query(qe_session *session, const char *sql, qe_result **out)
     X(LOGICAL, "logical")                                                      \
     X(PHYSICAL, "physical")                                                    \
     X(IR, "ir")                                                                \
-    X(ASM, "asm")
+    X(ASM, "asm")                                                              \
+    X(CLUSTER, "cluster")
+
+/* PHYSICAL is the plan as this session runs it (embedded: one task per stage, no
+ * re-partitioning exchanges); CLUSTER is the plan a cluster runs (one task per worker). */
 
 typedef enum qe_emit {
 #define QE_X_EMIT_ENUM(name, text) QE_EMIT_##name,

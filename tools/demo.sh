@@ -99,8 +99,11 @@ stop_workers
 echo "the workers' log:"
 sed 's/^/  | /' "$tmp/workers.log"
 
-section "the staged physical plan (qec --emit=physical)"
+section "the staged physical plan in the embedded engine (qec --emit=physical)"
 "$bin/qec" --schema "$tmp/schema.sql" --emit=physical -c "$query"
+
+section "the staged physical plan on a cluster (qec --emit=cluster)"
+"$bin/qec" --schema "$tmp/schema.sql" --emit=cluster -c "$query"
 
 section "the generated LLVM IR (qec --emit=ir)"
 "$bin/qec" --schema "$tmp/schema.sql" --emit=ir -c "$query"

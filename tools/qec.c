@@ -1,7 +1,7 @@
 /*
  * qec.c -- the QE compiler driver: SQL in, compiler artifacts out.
  *
- *   qec [--emit=ast|logical|physical|ir|asm] [--format=text]
+ *   qec [--emit=ast|logical|physical|cluster|ir|asm] [--format=text]
  *       [--schema tpch|tpcds|FILE.sql] (-c SQL | FILE.sql)
  *
  * The schema's statements (CREATE TABLEs: a built-in schema by name, else a file) run
@@ -21,11 +21,12 @@ typedef struct options {
 } options;
 
 static void usage(FILE *out) {
-    fputs("usage: qec [--emit=ast|logical|physical|ir|asm] [--format=text]\n"
+    fputs("usage: qec [--emit=ast|logical|physical|cluster|ir|asm] [--format=text]\n"
           "           [--schema tpch|tpcds|FILE.sql] (-c SQL | FILE.sql)\n"
           "Runs the --schema (a built-in schema, or a file of CREATE TABLE statements)\n"
           "in an in-memory session, then prints the requested artifact of the query's\n"
-          "first statement.\n",
+          "first statement. physical: the plan the embedded engine runs; cluster: the\n"
+          "plan a cluster runs (one task per worker, re-partitioning exchanges).\n",
           out);
 }
 

@@ -789,6 +789,9 @@ static void end_query(run_state *rs, bool ok) {
 
 qe_status dist_run_query(dist_coordinator *co, const plan_query *q, const dist_run_opts *opts,
                          rt_task_stats *stats, rt_error *err) {
+    if (q->local) /* a plan for one task per stage would drop rows between workers */
+        return rt_error_set(err, QE_INTERNAL, "XX000", -1,
+                            "a plan for the embedded engine cannot run on a cluster");
     run_state rs = {.co = co, .plan = q, .opts = opts};
     rt_task_stats total = {0};
     bool needs_workers = false; /* a plan of SINGLE stages only runs here alone */

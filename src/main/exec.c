@@ -64,6 +64,14 @@ void qe_stmt_destroy(qe_stmt *stmt) {
 
 /* ---- running a physical plan -------------------------------------------------------- */
 
+/* The physical plan of logical for where s runs it: the embedded engine runs each stage
+ * as one task (opt_physical_local), a cluster one task per worker (opt_physical). */
+static qe_status physical_plan(qe_session *s, rt_arena *arena, const plan_node *logical,
+                               plan_query **q) {
+    return s->engine->coord ? opt_physical(arena, logical, q, &s->err)
+                            : opt_physical_local(arena, logical, q, &s->err);
+}
+
 /* Runs every stage in this process, one task each, in order, with in-memory exchanges. */
 static qe_status run_local(qe_session *s, const plan_query *q, const rt_result_sink *sink,
                            rt_mem_tracker *mem, rt_task_stats *total, rt_error *err) {
@@ -160,7 +168,7 @@ static qe_status copy_out_push(void *ctx, const rt_batch *batch, rt_error *err) 
 static qe_status exec_copy_to(qe_session *s, qe_stmt *stmt, qe_result **out) {
     const plan_node *n = stmt->logical;
     plan_query *q = NULL;
-    qe_status st = opt_physical(stmt->arena, n, &q, &s->err);
+    qe_status st = physical_plan(s, stmt->arena, n, &q);
     if (st != QE_OK)
         return st;
     copy_out o = {0};
@@ -265,7 +273,7 @@ static qe_status exec_create_table_as(qe_session *s, qe_stmt *stmt, qe_result **
     insert->child = n->child;
     insert->u.insert.table = n->u.create_table.table;
     plan_query *q = NULL;
-    qe_status st = opt_physical(stmt->arena, insert, &q, &s->err);
+    qe_status st = physical_plan(s, stmt->arena, insert, &q);
     if (st != QE_OK)
         return st;
     if (n->u.create_table.if_not_exists && rt_catalog_find(s->engine->catalog, table))
@@ -313,10 +321,11 @@ static qe_status render_plan(qe_session *s, rt_arena *arena, const plan_node *lo
         *text = opt_print_logical_est(logical, s->engine->catalog);
     } else {
         plan_query *q = NULL;
-        qe_status st = opt_physical(arena, logical, &q, &s->err);
+        qe_status st = what == QE_EMIT_CLUSTER ? opt_physical(arena, logical, &q, &s->err)
+                                               : physical_plan(s, arena, logical, &q);
         if (st != QE_OK)
             return st;
-        if (what == QE_EMIT_PHYSICAL)
+        if (what == QE_EMIT_PHYSICAL || what == QE_EMIT_CLUSTER)
             *text = json ? opt_print_physical_json(q) : opt_print_physical(q);
         else
             return cg_emit(q, what, text, &s->err);
@@ -342,7 +351,7 @@ static qe_status exec_explain(qe_session *s, qe_stmt *stmt, qe_result **out) {
 
 static qe_status exec_query(qe_session *s, qe_stmt *stmt, qe_result **out) {
     plan_query *q = NULL;
-    qe_status st = opt_physical(stmt->arena, stmt->logical, &q, &s->err);
+    qe_status st = physical_plan(s, stmt->arena, stmt->logical, &q);
     if (st != QE_OK)
         return st;
     qe_result *res = main_result_create(q->n_cols, q->names, q->types);

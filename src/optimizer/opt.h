@@ -75,6 +75,18 @@ qe_status opt_physical(rt_arena *arena, const plan_node *logical, plan_query **o
                        rt_error *err);
 
 /*
+ * opt_physical for the embedded engine, where every stage runs as exactly one task
+ * (n_tasks = 1): rows never need to move between tasks, so the plan leaves out the
+ * exchanges that only re-partition.  Joins BROADCAST their build side into the probe
+ * side's stage (the probe rows stay in their pipeline; FULL joins keep the HASH plan),
+ * aggregations run as one SINGLE phase in the input's stage (no PARTIAL/FINAL split) and
+ * windows collect their rows where they are.  Such a plan is only correct with one task
+ * per stage: never send it to workers.  plan_query.local records it.
+ */
+qe_status opt_physical_local(rt_arena *arena, const plan_node *logical, plan_query **out,
+                             rt_error *err);
+
+/*
  * Refuses (0A000 "type date is not supported by the executor yet", at the offending
  * expression) what the interpreter and codegen cannot run yet: types other than
  * BOOLEAN/INTEGER/BIGINT/DOUBLE/VARCHAR, FUNC/CASE/PARAM expressions, operators over

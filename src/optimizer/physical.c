@@ -17,6 +17,9 @@
  * stage (GATHER into a SINGLE stage without such keys) ending in a Window sink;
  * INSERT sends its rows ROUND_ROBIN into a PARTITIONED stage of Insert sinks (COPY
  * FROM too, reading the file with a CsvScan in a SINGLE stage).
+ * The local variant (opt_physical_local: one task per stage) keeps the stages but drops
+ * the exchanges that only re-partition: joins BROADCAST the build side, aggregations
+ * are one SINGLE phase, windows do not HASH their rows.
  * Invariants codegen and the runtime rely on: AggSink group keys and arguments are
  * COLUMN expressions of its input (a Project computing keys then arguments is put in
  * front), sort keys are COLUMNs, FINAL aggregates read (v, n) column pairs.
@@ -37,6 +40,7 @@ typedef struct phys_builder {
     uint32_t n_exchanges;    /* exchanges so far */
     uint32_t exchanges_cap;
     plan_exchange *exchanges;
+    bool local; /* one task per stage (opt_physical_local): no re-partitioning exchanges */
 } phys_builder;
 
 /* A pipeline being built: source and operators, no sink yet. */
@@ -474,7 +478,7 @@ static bool plan_aggregate(phys_builder *pb, const plan_node *n, open_pipe *p) {
     uint32_t ng = n->u.aggregate.n_groups, na = n->u.aggregate.n_aggs, n_out;
     if (!build_agg_input(pb, n, &in) || !add_project(pb, p, in.exprs, in.n_cols, in.types))
         return false;
-    bool partial = p->stage->dist == PLAN_DIST_PARTITIONED;
+    bool partial = !pb->local && p->stage->dist == PLAN_DIST_PARTITIONED;
     qe_type *out = agg_output_types(pb, &in, ng, na, partial, &n_out);
     if (!out || !add_agg_pair(pb, p, partial ? PLAN_AGG_PARTIAL : PLAN_AGG_SINGLE, ng, in.groups,
                               na, in.aggs, n_out, out))
@@ -642,8 +646,9 @@ static bool refuse_unsupported(phys_builder *pb, const plan_node *n) {
     return true;
 }
 
-qe_status opt_physical(rt_arena *arena, const plan_node *logical, plan_query **out, rt_error *err) {
-    phys_builder pb = {.arena = arena, .err = err};
+static qe_status plan_physical(rt_arena *arena, const plan_node *logical, bool local,
+                               plan_query **out, rt_error *err) {
+    phys_builder pb = {.arena = arena, .err = err, .local = local};
     *out = NULL;
     if (logical && !refuse_unsupported(&pb, logical))
         return err->status;
@@ -674,6 +679,16 @@ qe_status opt_physical(rt_arena *arena, const plan_node *logical, plan_query **o
     q->stages = pb.stages;
     q->n_exchanges = pb.n_exchanges;
     q->exchanges = pb.exchanges;
+    q->local = local;
     *out = q;
     return QE_OK;
+}
+
+qe_status opt_physical(rt_arena *arena, const plan_node *logical, plan_query **out, rt_error *err) {
+    return plan_physical(arena, logical, false, out, err);
+}
+
+qe_status opt_physical_local(rt_arena *arena, const plan_node *logical, plan_query **out,
+                             rt_error *err) {
+    return plan_physical(arena, logical, true, out, err);
 }

@@ -758,6 +758,8 @@ typedef struct plan_query {
     int32_t *typmods;              /* n_cols result type modifiers (PLAN_TYPMOD_*: the
                                       scale of DECIMAL columns); NULL: all 0 */
     bool is_insert;                /* result is a count of inserted rows */
+    bool local;                    /* planned for one task per stage (opt_physical_local):
+                                      the embedded engine only; never serialized */
 } plan_query;
 
 /* Text of enum values (from the X-macro lists). */
