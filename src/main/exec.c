@@ -105,6 +105,9 @@ static qe_status run_local(qe_session *s, const plan_query *q, const rt_result_s
         };
         rt_task_stats stats = {0};
         st = rt_task_run(&task, &stats, err);
+        for (uint32_t x = 0; x < q->n_exchanges; x++)
+            if (q->exchanges[x].consumer_stage == i) /* consumed: its rows are not needed */
+                rt_local_exchange_release(lx, x);
         total->rows_written += stats.rows_written;
         total->rows_out += stats.rows_out;
         if (stats.peak_memory > total->peak_memory)

@@ -5,7 +5,8 @@
  * partition).  send copies the batch into the queue's arena; recv hands out a
  * zero-copy view of the next queued batch (valid until the exchange object is
  * destroyed) and blocks until a batch arrives or the producer task has called
- * finish.  Stages run one after the other, so a queue holds a whole stage's output.
+ * finish.  Stages run one after the other, so a queue holds a whole stage's output,
+ * until the consumer stage has run (rt_local_exchange_release).
  */
 #include "rt_int.h"
 
@@ -46,6 +47,19 @@ rt_local_exchange *rt_local_exchange_create(const plan_query *q) {
 }
 
 void rt_local_exchange_set_mem(rt_local_exchange *lx, rt_mem_tracker *mem) { lx->mem = mem; }
+
+void rt_local_exchange_release(rt_local_exchange *lx, uint32_t exchange_id) {
+    if (exchange_id >= lx->n_exchanges)
+        return;
+    pthread_mutex_lock(&lx->mu);
+    lx_queue *q = &lx->queues[exchange_id];
+    rt_arena_destroy(q->arena);
+    free(q->batches);
+    q->arena = NULL;
+    q->batches = NULL;
+    q->n = q->cap = q->next = 0;
+    pthread_mutex_unlock(&lx->mu);
+}
 
 void rt_local_exchange_destroy(rt_local_exchange *lx) {
     if (lx == NULL)

@@ -472,6 +472,9 @@ rt_local_exchange *rt_local_exchange_create(const struct plan_query *q);
 void rt_local_exchange_destroy(rt_local_exchange *lx);
 /* Charges the queued batches to mem (may be NULL); call before the first send. */
 void rt_local_exchange_set_mem(rt_local_exchange *lx, rt_mem_tracker *mem);
+/* Frees the queued batches of exchange_id once its consumer stage has run (batches
+ * handed out by recv are views of them: the consumer's sinks have copied what they keep). */
+void rt_local_exchange_release(rt_local_exchange *lx, uint32_t exchange_id);
 extern const rt_exchange_ops rt_local_exchange_ops;
 
 /* ---- task execution ----------------------------------------------------------------- */
