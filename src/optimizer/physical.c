@@ -17,9 +17,12 @@
  * stage (GATHER into a SINGLE stage without such keys) ending in a Window sink;
  * INSERT sends its rows ROUND_ROBIN into a PARTITIONED stage of Insert sinks (COPY
  * FROM too, reading the file with a CsvScan in a SINGLE stage).
- * The local variant (opt_physical_local: one task per stage) keeps the stages but drops
- * the exchanges that only re-partition: joins BROADCAST the build side, aggregations
- * are one SINGLE phase, windows do not HASH their rows.
+ * The local variant (opt_physical_local: one task per stage) drops the exchanges that
+ * only move rows between tasks: leaves start in the last stage (so a plan is usually
+ * one stage whose pipelines run in the order they were closed), joins end the build
+ * side's pipeline in the HashJoinBuild (BROADCAST when the sides are in different
+ * stages), aggregations are one SINGLE phase, windows, ORDER BY, LIMIT and the result
+ * need no GATHER.  UNION ALL and FULL joins keep their exchanges.
  * Invariants codegen and the runtime rely on: AggSink group keys and arguments are
  * COLUMN expressions of its input (a Project computing keys then arguments is put in
  * front), sort keys are COLUMNs, FINAL aggregates read (v, n) column pairs.
@@ -196,14 +199,24 @@ static bool pipe_exchange(phys_builder *pb, open_pipe *p, plan_exchange_kind kin
     return pipe_start(pb, p, consumer, source);
 }
 
-/* Makes the open pipeline run in a SINGLE stage (GATHER if it is PARTITIONED). */
+/* Makes the open pipeline run in a SINGLE stage (GATHER if it is PARTITIONED); a local
+ * plan's only task has every row already. */
 static bool ensure_single(phys_builder *pb, open_pipe *p) {
-    if (p->stage->dist == PLAN_DIST_SINGLE)
+    if (p->stage->dist == PLAN_DIST_SINGLE || pb->local)
         return true;
     return pipe_exchange(pb, p, PLAN_EXCHANGE_GATHER, 0, PLAN_DIST_SINGLE);
 }
 
 /* ---- leaves and streaming operators ------------------------------------------------- */
+
+/* The stage a leaf (scan, values, table function) starts in: a new one of `dist`; in a
+ * local plan the last stage, so that pipelines run in the order they were closed and
+ * joins, aggregations and sorts need no exchange. */
+static plan_stage *leaf_stage(phys_builder *pb, plan_dist dist) {
+    if (pb->local && pb->n_stages > 0)
+        return pb->stages[pb->n_stages - 1];
+    return new_stage(pb, dist);
+}
 
 static bool plan_get(phys_builder *pb, const plan_node *n, open_pipe *p) {
     plan_op *op = new_op(pb, PLAN_PHYS_SCAN, n->n_cols, n->types);
@@ -212,7 +225,7 @@ static bool plan_get(phys_builder *pb, const plan_node *n, open_pipe *p) {
     op->u.scan.table = n->u.get.table;
     op->u.scan.col_idx = n->u.get.col_idx;
     op->u.scan.col_names = n->names;
-    return pipe_start(pb, p, new_stage(pb, PLAN_DIST_PARTITIONED), op);
+    return pipe_start(pb, p, leaf_stage(pb, PLAN_DIST_PARTITIONED), op);
 }
 
 static bool plan_values(phys_builder *pb, const plan_node *n, open_pipe *p) {
@@ -221,7 +234,7 @@ static bool plan_values(phys_builder *pb, const plan_node *n, open_pipe *p) {
         return false;
     op->u.values.n_rows = n->u.values.n_rows;
     op->u.values.rows = n->u.values.rows;
-    return pipe_start(pb, p, new_stage(pb, PLAN_DIST_SINGLE), op);
+    return pipe_start(pb, p, leaf_stage(pb, PLAN_DIST_SINGLE), op);
 }
 
 /* A table function: read_csv is a CsvScan in a SINGLE stage (the coordinator's file),
@@ -235,7 +248,7 @@ static bool plan_table_func(phys_builder *pb, const plan_node *n, open_pipe *p) 
         op->u.csv_scan.csv = n->u.table_func.csv;
     else
         op->u.range = n->u.table_func.range;
-    if (!pipe_start(pb, p, new_stage(pb, PLAN_DIST_SINGLE), op))
+    if (!pipe_start(pb, p, leaf_stage(pb, PLAN_DIST_SINGLE), op))
         return false;
     p->ordered = true;
     return true;
@@ -368,7 +381,8 @@ static bool plan_top_n(phys_builder *pb, const plan_node *n, open_pipe *p) {
     if (!order->child || !plan_rows(pb, order->child, p, false))
         return false;
     uint64_t top = (uint64_t)n->u.limit.limit + (uint64_t)n->u.limit.offset;
-    if (p->stage->dist == PLAN_DIST_PARTITIONED && !add_sort(pb, order, p, top ? top : 1))
+    if (!pb->local && p->stage->dist == PLAN_DIST_PARTITIONED &&
+        !add_sort(pb, order, p, top ? top : 1))
         return false;
     return plan_order(pb, order, p) && plan_limit(pb, n, p);
 }

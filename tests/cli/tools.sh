@@ -210,8 +210,13 @@ fi
 printf '%s\n' "$setup" >"$tmp/schema.sql"
 out=$("$QEC" --schema "$tmp/schema.sql" --emit=physical -c "$query")
 expect_rc "qec physical exit" 0 $?
-for word in HashAggregate ExchangeSink ExchangeSource Sort Result Scan; do
+for word in HashAggregate Sort Result Scan; do
     expect_has "qec --emit=physical" "$word" "$out"
+done
+out=$("$QEC" --schema "$tmp/schema.sql" --emit=cluster -c "$query")
+expect_rc "qec cluster exit" 0 $?
+for word in "HashAggregate(PARTIAL" "HashAggregate(FINAL" ExchangeSink ExchangeSource Sort Result; do
+    expect_has "qec --emit=cluster" "$word" "$out"
 done
 printf '%s\n' "$query" >"$tmp/query.sql"
 for what in ast logical ir asm; do
