@@ -7,8 +7,9 @@
  * groups whose key is among B's o values (TPC-H Q17: 200K part groups over 6M lineitem
  * rows, ~200 of them used).  For an INNER or SEMI join with an equi conjunct o = k
  * between a column of one input B and a plain-column group key k of an Aggregate A
- * (possibly under Projects and Filters) on the other input, this rewrite puts a SEMI
- * join below A:
+ * on the other input (possibly under Projects, Filters and joins, along the path the
+ * placement walk below follows: a filter on k commutes down it), this rewrite puts a
+ * SEMI join below A:
  *   Aggregate(groups: k; ...) over X   becomes   Aggregate over X'
  * where X' is X with `SemiJoin(input, R) on x = r` around one of its inputs (x: the
  * column that becomes k), and R is a set of values bounding B's o: every non-NULL o
@@ -43,10 +44,12 @@
 #define MAX_DEPTH 64  /* how far the walks follow a column */
 #define MIN_GAIN 4.0  /* R's rows at most A's groups / MIN_GAIN */
 #define MAX_WORK 0.5  /* R's work at most MAX_WORK * X's */
+#define MAX_VISITS 4096 /* (node, column) pairs one search for R looks at */
 
 typedef struct sr {
     rt_arena *arena;
     rt_catalog *cat; /* may be NULL: default estimates */
+    uint32_t visits; /* find_bound calls left in the current search */
     bool oom;
 } sr;
 
@@ -226,8 +229,9 @@ static void join_bound(sr *s, const plan_node *j, uint32_t col, int depth, bound
 
 /* Records (n, col) if it is the smallest safe bound so far, then follows col down. */
 static void find_bound(sr *s, const plan_node *n, uint32_t col, int depth, bound *best) {
-    if (depth > MAX_DEPTH || col >= n->n_cols)
+    if (depth > MAX_DEPTH || col >= n->n_cols || s->visits == 0)
         return;
+    s->visits--;
     if (copyable(n, 0)) {
         double r = opt_est_rows(s->cat, n);
         if (!best->node || r < best->rows)
@@ -248,26 +252,6 @@ static void find_bound(sr *s, const plan_node *n, uint32_t col, int depth, bound
     case PLAN_LOGICAL_JOIN: join_bound(s, n, col, depth, best); break;
     default: break;
     }
-}
-
-/* ---- finding A: the aggregate below a join input ------------------------------------- */
-
-/* The Aggregate whose group column col reaches n's column col through Projects and
- * Filters (NULL if none); *x: that group's input column. */
-static const plan_node *find_agg(const plan_node *n, uint32_t col, uint32_t *x) {
-    for (int depth = 0; depth < MAX_DEPTH; depth++) {
-        switch (n->kind) {
-        case PLAN_LOGICAL_PROJECT:
-            if (!project_column(n, col, &col))
-                return NULL;
-            break;
-        case PLAN_LOGICAL_FILTER: break;
-        case PLAN_LOGICAL_AGGREGATE: return group_column(n, col, x) ? n : NULL;
-        default: return NULL;
-        }
-        n = n->child;
-    }
-    return NULL;
 }
 
 /* ---- building -------------------------------------------------------------------------- */
@@ -401,6 +385,19 @@ static int place_depth(const plan_node *x, uint32_t col) {
     return best;
 }
 
+/* The Aggregate whose group column col reaches n's column col along x_step's walk
+ * (a filter on that column commutes down to it), NULL if none; *x: that group's input
+ * column. */
+static const plan_node *find_agg(const plan_node *n, uint32_t col, uint32_t *x) {
+    bool join;
+    for (int depth = 0; n && depth < MAX_DEPTH; depth++) {
+        if (n->kind == PLAN_LOGICAL_AGGREGATE)
+            return group_column(n, col, x) ? n : NULL;
+        n = x_step(n, col, &col, &join);
+    }
+    return NULL;
+}
+
 /* n with the semi join put `depth` steps below it, along column col. */
 static plan_node *place(sr *s, const plan_node *n, uint32_t col, int depth,
                         const reduction *red) {
@@ -420,21 +417,28 @@ static plan_node *place(sr *s, const plan_node *n, uint32_t col, int depth,
     return copy;
 }
 
-/* The join input side (holding the aggregate along column col) with A reduced. */
+/* The join input n (holding the aggregate along column col, see find_agg) with the
+ * aggregate reduced. */
 static plan_node *reduce_side(sr *s, const plan_node *n, uint32_t col, const reduction *red) {
     plan_node *copy = copy_node(s, n);
     if (!copy)
         return NULL;
-    uint32_t c = col;
+    uint32_t c;
+    bool join;
     if (n->kind == PLAN_LOGICAL_AGGREGATE) {
         (void)group_column(n, col, &c);
-        copy->child = place(s, n->child, c, place_depth(n->child, c), red);
-    } else {
-        if (n->kind == PLAN_LOGICAL_PROJECT)
-            (void)project_column(n, col, &c);
-        copy->child = reduce_side(s, n->child, c, red);
+        return (copy->child = place(s, n->child, c, place_depth(n->child, c), red)) ? copy
+                                                                                     : NULL;
     }
-    return copy->child ? copy : NULL;
+    const plan_node *in = x_step(n, col, &c, &join);
+    plan_node *below = reduce_side(s, in, c, red);
+    if (!below)
+        return NULL;
+    if (in == n->child)
+        copy->child = below;
+    else
+        copy->right = below;
+    return copy;
 }
 
 /* ---- the rewrite ------------------------------------------------------------------------ */
@@ -474,6 +478,7 @@ static bool best_reduction(sr *s, const plan_node *j, int side, reduction *best)
             continue;
         uint32_t local;
         const plan_node *b = join_input(j, red.o_col, &local);
+        s->visits = MAX_VISITS;
         find_bound(s, b, local, 0, &red.r);
         if (red.r.node && (!found || red.r.rows < best->r.rows)) {
             *best = red;
