@@ -25,6 +25,13 @@ qe_status opt_prune_columns(rt_arena *arena, plan_node *in, plan_node **out, rt_
 qe_status opt_rewrite_joins(rt_arena *arena, plan_node *in, rt_catalog *catalog, plan_node **out,
                             rt_error *err);
 
+/* Semi-join reduction (semijoin_reduce.c): an Aggregate joined (INNER/SEMI) on one of
+ * its group keys gets a SEMI join below it with a copy of the cheapest sub-expression of
+ * the other input bounding that key's values, when the estimates say it pays; catalog
+ * may be NULL (default estimates).  `in` is unchanged. */
+qe_status opt_semijoin_reduce(rt_arena *arena, plan_node *in, rt_catalog *catalog,
+                              plan_node **out, rt_error *err);
+
 /* ---- cardinality estimates (estimate.c) ---- */
 
 /* The distinct values of column col of some input (-1: unknown). */

@@ -2,7 +2,8 @@
  * optimize.c -- logical rewrites: subquery unnesting (unnest.c), aggregate FILTER and
  * DISTINCT (agg_rewrite.c), INTERSECT/EXCEPT (setop_rewrite.c), constant folding
  * (here), then the join rewrites of join_rewrite.c (predicate pushdown, equi-join
- * extraction, join order).
+ * extraction, join order), the semi-join reduction of aggregates (semijoin_reduce.c)
+ * and projection pruning (prune.c).
  *
  * An operator, cast or function whose arguments are all constants is evaluated now,
  * with the runtime's semantics (checked integer arithmetic, SQL three-valued logic, NULL
@@ -447,6 +448,8 @@ qe_status opt_optimize_in(rt_arena *arena, plan_node *in, rt_catalog *catalog, p
         return rt_error_set(err, QE_NOMEM, "53200", -1, "out of memory");
     /* joins: pushdown, equi-join extraction, join order (join_rewrite.c) */
     st = opt_rewrite_joins(arena, n, catalog, &n, err);
+    if (st == QE_OK) /* aggregates joined on a group key: only the groups used */
+        st = opt_semijoin_reduce(arena, n, catalog, &n, err);
     if (st == QE_OK) /* joins and exchanges carry only used columns (prune.c) */
         st = opt_prune_columns(arena, n, &n, err);
     if (st != QE_OK)
