@@ -394,8 +394,98 @@ static plan_join_kind simplify_outer(const plan_node *n, const conj_list *preds)
 
 static plan_node *push_inner(rw *w, const plan_node *n, conj_list *preds);
 
+/* True for an INNER or CROSS join. */
+static bool is_inner(const plan_node *n) {
+    return n->kind == PLAN_LOGICAL_JOIN &&
+           (n->u.join.kind == PLAN_JOIN_INNER || n->u.join.kind == PLAN_JOIN_CROSS);
+}
+
+/* ---- semi/anti joins sunk into inner joins ------------------------------------------- */
+
+/* The range of left-input columns (< nl) an expression reads. */
+typedef struct left_cols {
+    uint32_t nl;
+    uint32_t min, max; /* min > max: none */
+    bool opaque;       /* subquery, outer column, ...: never moved */
+} left_cols;
+
+static bool left_visit(const plan_expr *e, void *ctx) {
+    left_cols *c = ctx;
+    if (e->kind == PLAN_EXPR_COLUMN && e->u.column < c->nl) {
+        c->min = e->u.column < c->min ? e->u.column : c->min;
+        c->max = c->max == UINT32_MAX || e->u.column > c->max ? e->u.column : c->max;
+    } else if (e->kind == PLAN_EXPR_SUBQUERY || e->kind == PLAN_EXPR_OUTER_COLUMN ||
+               e->kind == PLAN_EXPR_GROUPING || e->kind == PLAN_EXPR_PARAM) {
+        c->opaque = true;
+    }
+    return true;
+}
+
+/* cond of a semi join over a left input of nl columns renumbered for a left input of
+ * sub_n columns starting at left column `off` (right columns follow the left ones). */
+static plan_expr *renumber_semi(rw *w, const plan_expr *cond, uint32_t nl, uint32_t nr,
+                                uint32_t off, uint32_t sub_n) {
+    uint32_t *map = rt_arena_alloc(w->arena, (nl + nr + 1) * sizeof *map);
+    if (!map)
+        return w->oom = true, NULL;
+    for (uint32_t c = 0; c < nl + nr; c++)
+        map[c] = c < nl ? (c >= off && c < off + sub_n ? c - off : 0) : c - nl + sub_n;
+    return subst(w, cond, map, NULL);
+}
+
+/*
+ * A SEMI/ANTI join whose condition reads left columns of one input of the inner join
+ * (or Filter) below it, moved onto that input: SEMI(A x B, R) = SEMI(A, R) x B when the
+ * condition reads only A's columns (whether a left row qualifies depends on its own
+ * columns only, and an inner join keeps each row's pairs as they are).  Repeated as
+ * deep as it goes, so the semi join filters its base relation before the other joins
+ * (TPC-H Q18's IN subquery on orders).  Returns n itself when it cannot move.
+ */
+static plan_node *sink_semi(rw *w, const plan_node *n) {
+    const plan_node *l = n->child;
+    uint32_t nl = l->n_cols, nr = n->right->n_cols;
+    if (!n->u.join.cond || (n->u.join.kind != PLAN_JOIN_SEMI && n->u.join.kind != PLAN_JOIN_ANTI))
+        return (plan_node *)n;
+    left_cols lc = {.nl = nl, .min = UINT32_MAX, .max = UINT32_MAX};
+    opt_expr_walk(n->u.join.cond, left_visit, &lc);
+    if (lc.opaque || lc.min == UINT32_MAX)
+        return (plan_node *)n;
+    const plan_node *into; /* the input of l the semi join moves onto */
+    uint32_t off = 0;
+    if (l->kind == PLAN_LOGICAL_FILTER) {
+        into = l->child;
+    } else if (is_inner(l) && lc.max < l->child->n_cols) {
+        into = l->child;
+    } else if (is_inner(l) && lc.min >= l->child->n_cols) {
+        into = l->right;
+        off = l->child->n_cols;
+    } else {
+        return (plan_node *)n;
+    }
+    plan_node *s = copy_node(w, n), *top = copy_node(w, l);
+    if (!s || !top)
+        return NULL;
+    s->child = (plan_node *)into;
+    s->n_cols = into->n_cols;
+    s->types = into->types;
+    s->names = into->names;
+    s->typmods = into->typmods;
+    if (!(s->u.join.cond = renumber_semi(w, n->u.join.cond, nl, nr, off, into->n_cols)))
+        return NULL;
+    if (!(s = sink_semi(w, s)))
+        return NULL;
+    if (into == l->right)
+        top->right = s;
+    else
+        top->child = s;
+    return top;
+}
+
 /* Outer, semi, anti and mark joins. */
 static plan_node *push_other_join(rw *w, const plan_node *n, conj_list *preds) {
+    plan_node *sunk = sink_semi(w, n);
+    if (sunk != n)
+        return sunk ? push(w, sunk, preds) : NULL;
     plan_join_kind simple = simplify_outer(n, preds);
     if (simple != n->u.join.kind) {
         plan_node *c = copy_node(w, n);
@@ -439,11 +529,6 @@ typedef struct join_graph {
     uint32_t n_cols;              /* the tree's output columns */
     conj_list conds;              /* every conjunct, over the tree's output */
 } join_graph;
-
-static bool is_inner(const plan_node *n) {
-    return n->kind == PLAN_LOGICAL_JOIN &&
-           (n->u.join.kind == PLAN_JOIN_INNER || n->u.join.kind == PLAN_JOIN_CROSS);
-}
 
 static uint32_t count_leaves(const plan_node *n) {
     return is_inner(n) ? count_leaves(n->child) + count_leaves(n->right) : 1;
