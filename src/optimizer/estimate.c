@@ -10,7 +10,8 @@
  *   IS NULL: 1/10, IS NOT NULL: 9/10; AND: product; OR: a + b - ab; NOT: 1 - s;
  *   anything else: 0.3;
  *   SEMI join: |L| * the smallest ndv(right key) / ndv(left key) over its key pairs
- *   (at most 1; 1/2 without one), ANTI join: |L| * (1 - that) (at least 1/10);
+ *   (at most 1; 1/2 without one), ANTI join: |L| * (1 - that) (at least 1/10; 1/2
+ *   when its condition has more than key equalities);
  *   inner join: |L| * |R| * selectivity, an equi-join key pair giving 1/max(ndv(l),
  *   ndv(r)); with several key pairs only the most selective one counts (keys such as
  *   (partkey, suppkey) are correlated: a product would underestimate badly);
@@ -160,12 +161,25 @@ static double semi_sel(est *x, const plan_node *n) {
     return s < 0 ? 0.5 : s;
 }
 
+/* The fraction of left rows an ANTI join keeps: 1 - semi_sel (at least 1/10) when its
+ * condition is key pairs only, else 1/2 (a residual such as TPC-H Q21's
+ * l_suppkey <> l_suppkey keeps an unknown share). */
+static double anti_sel(est *x, const plan_node *n) {
+    const plan_expr *list[64];
+    uint32_t k = n->u.join.cond ? split_and(n->u.join.cond, list, 0, 64) : 0;
+    for (uint32_t i = 0; i < k; i++)
+        if (list[i]->kind != PLAN_EXPR_OP || list[i]->u.op.op != PLAN_OP_EQ)
+            return 0.5;
+    double s = 1 - semi_sel(x, n);
+    return s > 0.1 ? s : 0.1;
+}
+
 static double join_rows(est *x, const plan_node *n) {
     double a = rows(x, n->child), b = rows(x, n->right);
     switch (n->u.join.kind) {
     case PLAN_JOIN_CROSS: return a * b;
     case PLAN_JOIN_SEMI: return a * semi_sel(x, n);
-    case PLAN_JOIN_ANTI: return a * (1 - semi_sel(x, n) > 0.1 ? 1 - semi_sel(x, n) : 0.1);
+    case PLAN_JOIN_ANTI: return a * anti_sel(x, n);
     case PLAN_JOIN_MARK:
     case PLAN_JOIN_SINGLE: return a;
     default: break;

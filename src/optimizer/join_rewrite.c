@@ -452,7 +452,9 @@ static plan_node *sink_semi(rw *w, const plan_node *n) {
         return (plan_node *)n;
     const plan_node *into; /* the input of l the semi join moves onto */
     uint32_t off = 0;
-    if (l->kind == PLAN_LOGICAL_FILTER) {
+    if (l->kind == PLAN_LOGICAL_FILTER ||
+        (l->kind == PLAN_LOGICAL_JOIN &&
+         (l->u.join.kind == PLAN_JOIN_SEMI || l->u.join.kind == PLAN_JOIN_ANTI))) {
         into = l->child;
     } else if (is_inner(l) && lc.max < l->child->n_cols) {
         into = l->child;
@@ -481,9 +483,18 @@ static plan_node *sink_semi(rw *w, const plan_node *n) {
     return top;
 }
 
+/* True if SEMI/ANTI join n is estimated to keep less than half its left rows: then
+ * it is worth sinking onto its base relation (otherwise it stays where it is: after
+ * the inner joins, it probes fewer rows). */
+static bool selective_semi(rw *w, const plan_node *n) {
+    if (n->u.join.kind != PLAN_JOIN_SEMI && n->u.join.kind != PLAN_JOIN_ANTI)
+        return false;
+    return opt_est_rows(w->cat, n) < 0.5 * opt_est_rows(w->cat, n->child);
+}
+
 /* Outer, semi, anti and mark joins. */
 static plan_node *push_other_join(rw *w, const plan_node *n, conj_list *preds) {
-    plan_node *sunk = sink_semi(w, n);
+    plan_node *sunk = selective_semi(w, n) ? sink_semi(w, n) : (plan_node *)n;
     if (sunk != n)
         return sunk ? push(w, sunk, preds) : NULL;
     plan_join_kind simple = simplify_outer(n, preds);
