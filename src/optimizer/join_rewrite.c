@@ -14,15 +14,20 @@
  *     conjuncts over the preserved side go into it, the rest stay above;
  *     ON conjuncts over the null-supplying side alone go into that side only (never
  *     into the preserved side); FULL joins keep everything;
- *   SEMI/ANTI: conjuncts go into the left input; ON conjuncts over the right input
- *     alone go into it (MARK keeps its ON condition whole: NULLs matter for the mark);
+ *   SEMI/ANTI: first, when estimated to keep less than half its rows, moved onto the
+ *     input of the inner join / Filter / SEMI / ANTI below it whose columns its
+ *     condition reads (sink_semi); then conjuncts go into the left input; ON conjuncts
+ *     over the right input alone go into it (MARK keeps its ON condition whole: NULLs
+ *     matter for the mark);
  *   a tree of INNER/CROSS joins is flattened into its inputs (leaves) and conjuncts
  *     (the list plus every ON condition): conjuncts over one leaf go into it, the
- *     others become join conditions, and the leaves are joined greedily (GOO):
- *     repeatedly the connected pair of components with the smallest estimated result
- *     (a cross product only when no conjunct connects any pair), the smaller input on
- *     the right (the build side of the hash join).  A Project restores the original
- *     column order on top.
+ *     others become join conditions, with the key equalities they imply added
+ *     (key_classes); the leaves are joined in the cheapest order found by dynamic
+ *     programming over connected subsets (dp_order, up to MAX_DP_LEAVES leaves), else
+ *     greedily (GOO): repeatedly the connected pair of components with the smallest
+ *     estimated result (a cross product only when no conjunct connects any pair); the
+ *     smaller input on the right (the build side of the hash join).  A Project
+ *     restores the original column order on top.
  * Anything else stops the walk: the list becomes a Filter above it.
  *
  * Estimates (estimate.c): rows and distinct values from the catalog's column
