@@ -479,8 +479,11 @@ static plan_node *sink_semi(rw *w, const plan_node *n) {
     s->typmods = into->typmods;
     if (!(s->u.join.cond = renumber_semi(w, n->u.join.cond, nl, nr, off, into->n_cols)))
         return NULL;
+    plan_node *moved = s;
     if (!(s = sink_semi(w, s)))
         return NULL;
+    if (s == moved && l->kind == PLAN_LOGICAL_JOIN && !is_inner(l))
+        return (plan_node *)n; /* only worth passing a SEMI/ANTI join to go below more */
     if (into == l->right)
         top->right = s;
     else
