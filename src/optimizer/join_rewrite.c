@@ -409,7 +409,7 @@ static bool is_inner(const plan_node *n) {
 
 /* The range of left-input columns (< nl) an expression reads. */
 typedef struct left_cols {
-    uint32_t nl;
+    uint32_t nl;       /* the join's left columns: [0, nl) */
     uint32_t min, max; /* min > max: none */
     bool opaque;       /* subquery, outer column, ...: never moved */
 } left_cols;
