@@ -14,15 +14,20 @@
  *     conjuncts over the preserved side go into it, the rest stay above;
  *     ON conjuncts over the null-supplying side alone go into that side only (never
  *     into the preserved side); FULL joins keep everything;
- *   SEMI/ANTI: conjuncts go into the left input; ON conjuncts over the right input
- *     alone go into it (MARK keeps its ON condition whole: NULLs matter for the mark);
+ *   SEMI/ANTI: first, when estimated to keep less than half its rows, moved onto the
+ *     input of the inner join / Filter / SEMI / ANTI below it whose columns its
+ *     condition reads (sink_semi); then conjuncts go into the left input; ON conjuncts
+ *     over the right input alone go into it (MARK keeps its ON condition whole: NULLs
+ *     matter for the mark);
  *   a tree of INNER/CROSS joins is flattened into its inputs (leaves) and conjuncts
  *     (the list plus every ON condition): conjuncts over one leaf go into it, the
- *     others become join conditions, and the leaves are joined greedily (GOO):
- *     repeatedly the connected pair of components with the smallest estimated result
- *     (a cross product only when no conjunct connects any pair), the smaller input on
- *     the right (the build side of the hash join).  A Project restores the original
- *     column order on top.
+ *     others become join conditions, with the key equalities they imply added
+ *     (key_classes); the leaves are joined in the cheapest order found by dynamic
+ *     programming over connected subsets (dp_order, up to MAX_DP_LEAVES leaves), else
+ *     greedily (GOO): repeatedly the connected pair of components with the smallest
+ *     estimated result (a cross product only when no conjunct connects any pair); the
+ *     smaller input on the right (the build side of the hash join).  A Project
+ *     restores the original column order on top.
  * Anything else stops the walk: the list becomes a Filter above it.
  *
  * Estimates (estimate.c): rows and distinct values from the catalog's column
@@ -394,8 +399,112 @@ static plan_join_kind simplify_outer(const plan_node *n, const conj_list *preds)
 
 static plan_node *push_inner(rw *w, const plan_node *n, conj_list *preds);
 
+/* True for an INNER or CROSS join. */
+static bool is_inner(const plan_node *n) {
+    return n->kind == PLAN_LOGICAL_JOIN &&
+           (n->u.join.kind == PLAN_JOIN_INNER || n->u.join.kind == PLAN_JOIN_CROSS);
+}
+
+/* ---- semi/anti joins sunk into inner joins ------------------------------------------- */
+
+/* The range of left-input columns (< nl) an expression reads. */
+typedef struct left_cols {
+    uint32_t nl;       /* the join's left columns: [0, nl) */
+    uint32_t min, max; /* min > max: none */
+    bool opaque;       /* subquery, outer column, ...: never moved */
+} left_cols;
+
+static bool left_visit(const plan_expr *e, void *ctx) {
+    left_cols *c = ctx;
+    if (e->kind == PLAN_EXPR_COLUMN && e->u.column < c->nl) {
+        c->min = e->u.column < c->min ? e->u.column : c->min;
+        c->max = c->max == UINT32_MAX || e->u.column > c->max ? e->u.column : c->max;
+    } else if (e->kind == PLAN_EXPR_SUBQUERY || e->kind == PLAN_EXPR_OUTER_COLUMN ||
+               e->kind == PLAN_EXPR_GROUPING || e->kind == PLAN_EXPR_PARAM) {
+        c->opaque = true;
+    }
+    return true;
+}
+
+/* cond of a semi join over a left input of nl columns renumbered for a left input of
+ * sub_n columns starting at left column `off` (right columns follow the left ones). */
+static plan_expr *renumber_semi(rw *w, const plan_expr *cond, uint32_t nl, uint32_t nr,
+                                uint32_t off, uint32_t sub_n) {
+    uint32_t *map = rt_arena_alloc(w->arena, (nl + nr + 1) * sizeof *map);
+    if (!map)
+        return w->oom = true, NULL;
+    for (uint32_t c = 0; c < nl + nr; c++)
+        map[c] = c < nl ? (c >= off && c < off + sub_n ? c - off : 0) : c - nl + sub_n;
+    return subst(w, cond, map, NULL);
+}
+
+/*
+ * A SEMI/ANTI join whose condition reads left columns of one input of the inner join
+ * (or Filter) below it, moved onto that input: SEMI(A x B, R) = SEMI(A, R) x B when the
+ * condition reads only A's columns (whether a left row qualifies depends on its own
+ * columns only, and an inner join keeps each row's pairs as they are).  Repeated as
+ * deep as it goes, so the semi join filters its base relation before the other joins
+ * (TPC-H Q18's IN subquery on orders).  Returns n itself when it cannot move.
+ */
+static plan_node *sink_semi(rw *w, const plan_node *n) {
+    const plan_node *l = n->child;
+    uint32_t nl = l->n_cols, nr = n->right->n_cols;
+    if (!n->u.join.cond || (n->u.join.kind != PLAN_JOIN_SEMI && n->u.join.kind != PLAN_JOIN_ANTI))
+        return (plan_node *)n;
+    left_cols lc = {.nl = nl, .min = UINT32_MAX, .max = UINT32_MAX};
+    opt_expr_walk(n->u.join.cond, left_visit, &lc);
+    if (lc.opaque || lc.min == UINT32_MAX)
+        return (plan_node *)n;
+    const plan_node *into; /* the input of l the semi join moves onto */
+    uint32_t off = 0;
+    if (l->kind == PLAN_LOGICAL_FILTER ||
+        (l->kind == PLAN_LOGICAL_JOIN &&
+         (l->u.join.kind == PLAN_JOIN_SEMI || l->u.join.kind == PLAN_JOIN_ANTI))) {
+        into = l->child;
+    } else if (is_inner(l) && lc.max < l->child->n_cols) {
+        into = l->child;
+    } else if (is_inner(l) && lc.min >= l->child->n_cols) {
+        into = l->right;
+        off = l->child->n_cols;
+    } else {
+        return (plan_node *)n;
+    }
+    plan_node *s = copy_node(w, n), *top = copy_node(w, l);
+    if (!s || !top)
+        return NULL;
+    s->child = (plan_node *)into;
+    s->n_cols = into->n_cols;
+    s->types = into->types;
+    s->names = into->names;
+    s->typmods = into->typmods;
+    if (!(s->u.join.cond = renumber_semi(w, n->u.join.cond, nl, nr, off, into->n_cols)))
+        return NULL;
+    plan_node *moved = s;
+    if (!(s = sink_semi(w, s)))
+        return NULL;
+    if (s == moved && l->kind == PLAN_LOGICAL_JOIN && !is_inner(l))
+        return (plan_node *)n; /* only worth passing a SEMI/ANTI join to go below more */
+    if (into == l->right)
+        top->right = s;
+    else
+        top->child = s;
+    return top;
+}
+
+/* True if SEMI/ANTI join n is estimated to keep less than half its left rows: then
+ * it is worth sinking onto its base relation (otherwise it stays where it is: after
+ * the inner joins, it probes fewer rows). */
+static bool selective_semi(rw *w, const plan_node *n) {
+    if (n->u.join.kind != PLAN_JOIN_SEMI && n->u.join.kind != PLAN_JOIN_ANTI)
+        return false;
+    return opt_est_rows(w->cat, n) < 0.5 * opt_est_rows(w->cat, n->child);
+}
+
 /* Outer, semi, anti and mark joins. */
 static plan_node *push_other_join(rw *w, const plan_node *n, conj_list *preds) {
+    plan_node *sunk = selective_semi(w, n) ? sink_semi(w, n) : (plan_node *)n;
+    if (sunk != n)
+        return sunk ? push(w, sunk, preds) : NULL;
     plan_join_kind simple = simplify_outer(n, preds);
     if (simple != n->u.join.kind) {
         plan_node *c = copy_node(w, n);
@@ -438,12 +547,9 @@ typedef struct join_graph {
     plan_node *pushed[MAX_LEAVES]; /* each leaf with its own conjuncts pushed in */
     uint32_t n_cols;              /* the tree's output columns */
     conj_list conds;              /* every conjunct, over the tree's output */
+    int32_t *class_of;            /* per conjunct: its key equivalence class, or -1 */
+    uint32_t n_classes;           /* key equivalence classes */
 } join_graph;
-
-static bool is_inner(const plan_node *n) {
-    return n->kind == PLAN_LOGICAL_JOIN &&
-           (n->u.join.kind == PLAN_JOIN_INNER || n->u.join.kind == PLAN_JOIN_CROSS);
-}
 
 static uint32_t count_leaves(const plan_node *n) {
     return is_inner(n) ? count_leaves(n->child) + count_leaves(n->right) : 1;
@@ -544,10 +650,20 @@ static bool join_components(rw *w, join_graph *g, uint64_t *cmask, bool *used, c
                                            : UINT32_MAX;
     uint64_t m = a->mask | b->mask;
     conj_list cond = {0};
+    bool *class_done = rt_arena_calloc(w->arena, g->n_classes + 1);
+    if (!class_done)
+        return w->oom = true, false;
     for (uint32_t i = 0; i < g->conds.n; i++) {
         if (used[i] || (cmask[i] & ~m) || (cmask[i] & a->mask) == cmask[i] ||
             (cmask[i] & b->mask) == cmask[i])
             continue;
+        int32_t k = g->class_of ? g->class_of[i] : -1;
+        if (k >= 0 && class_done[k]) { /* implied: a and b each hold their members equal */
+            used[i] = true;
+            continue;
+        }
+        if (k >= 0)
+            class_done[k] = true;
         plan_expr *e = subst(w, g->conds.items[i], pos, NULL);
         if (!e || !list_add(w, &cond, e))
             return false;
@@ -634,6 +750,208 @@ static bool greedy(rw *w, join_graph *g, component *comps, uint32_t n, uint64_t 
     return true;
 }
 
+/* ---- key equivalence classes ------------------------------------------------------- */
+
+#define MAX_CLASS_MEMBERS 8 /* larger classes derive nothing (pairs grow quadratically) */
+
+static uint32_t uf_find(uint32_t *parent, uint32_t c) {
+    while (parent[c] != c)
+        c = parent[c] = parent[parent[c]];
+    return c;
+}
+
+/* True if e is `column = column` over two columns of the same type and typmod. */
+static bool plain_eq(const plan_expr *e) {
+    if (!is_op(e, PLAN_OP_EQ))
+        return false;
+    const plan_expr *a = e->u.op.args[0], *b = e->u.op.args[1];
+    return a->kind == PLAN_EXPR_COLUMN && b->kind == PLAN_EXPR_COLUMN && a->type == b->type &&
+           a->typmod == b->typmod && a->u.column != b->u.column;
+}
+
+/* True if the conjuncts already hold p = q (either way round). */
+static bool has_eq(const join_graph *g, uint32_t p, uint32_t q) {
+    for (uint32_t i = 0; i < g->conds.n; i++) {
+        const plan_expr *e = g->conds.items[i];
+        if (plain_eq(e) && ((e->u.op.args[0]->u.column == p && e->u.op.args[1]->u.column == q) ||
+                            (e->u.op.args[0]->u.column == q && e->u.op.args[1]->u.column == p)))
+            return true;
+    }
+    return false;
+}
+
+/* Adds p = q for the class members p < q (in different leaves) no conjunct equates. */
+static bool derive_pairs(rw *w, join_graph *g, const uint32_t *members, uint32_t n,
+                         const plan_expr *like) {
+    for (uint32_t i = 0; i < n; i++)
+        for (uint32_t j = i + 1; j < n; j++) {
+            if (has_eq(g, members[i], members[j]))
+                continue;
+            plan_expr *a = opt_expr_column(w->arena, members[i], like->type);
+            plan_expr *b = opt_expr_column(w->arena, members[j], like->type);
+            plan_expr *e = a && b ? opt_expr_op(w->arena, PLAN_OP_EQ, QE_TYPE_BOOLEAN, a, b, -1)
+                                  : NULL;
+            if (!e)
+                return w->oom = true, false;
+            a->typmod = b->typmod = like->typmod;
+            if (!list_add(w, &g->conds, e))
+                return false;
+        }
+    return true;
+}
+
+/*
+ * Key equivalence classes: the columns `column = column` conjuncts make equal.  A class
+ * with at most one column per leaf (and at most MAX_CLASS_MEMBERS) gets the implied
+ * conjuncts it lacks (a = b AND b = c: a = c), so the join order may join any two of
+ * its leaves (TPC-H Q5: customer with nation through c_nationkey = s_nationkey =
+ * n_nationkey), and its conjuncts are numbered in class_of: inside a component all its
+ * members are then equal, so one conjunct per class joins two components.
+ */
+static bool key_classes(rw *w, join_graph *g) {
+    uint32_t nc = g->conds.n;
+    uint32_t *parent = rt_arena_alloc(w->arena, (g->n_cols + 1) * sizeof *parent);
+    uint32_t *members = rt_arena_alloc(w->arena, (g->n_cols + 1) * sizeof *members);
+    int32_t *id = rt_arena_alloc(w->arena, (g->n_cols + 1) * sizeof *id);
+    const plan_expr **like = rt_arena_calloc(w->arena, (g->n_cols + 1) * sizeof *like);
+    if (!parent || !members || !id || !like)
+        return w->oom = true, false;
+    for (uint32_t c = 0; c < g->n_cols; c++)
+        parent[c] = c, id[c] = -1;
+    for (uint32_t i = 0; i < nc; i++)
+        if (plain_eq(g->conds.items[i])) {
+            const plan_expr *e = g->conds.items[i];
+            uint32_t a = uf_find(parent, e->u.op.args[0]->u.column);
+            uint32_t b = uf_find(parent, e->u.op.args[1]->u.column);
+            parent[a] = b;
+            like[b] = like[a] ? like[a] : e->u.op.args[0];
+        }
+    for (uint32_t r = 0; r < g->n_cols; r++) {
+        if (uf_find(parent, r) != r || !like[r])
+            continue;
+        uint32_t n = 0;
+        uint64_t seen = 0;
+        bool ok = true;
+        for (uint32_t c = 0; c < g->n_cols && ok; c++) {
+            if (uf_find(parent, c) != r)
+                continue;
+            uint64_t bit = 1ull << leaf_of(g, c);
+            ok = !(seen & bit) && n < MAX_CLASS_MEMBERS;
+            seen |= bit;
+            members[n++] = c;
+        }
+        if (!ok)
+            continue;
+        id[r] = (int32_t)g->n_classes++;
+        if (!derive_pairs(w, g, members, n, like[r]))
+            return false;
+    }
+    if (!(g->class_of = rt_arena_alloc(w->arena, (g->conds.n + 1) * sizeof *g->class_of)))
+        return w->oom = true, false;
+    for (uint32_t i = 0; i < g->conds.n; i++) {
+        const plan_expr *e = g->conds.items[i];
+        g->class_of[i] = plain_eq(e) ? id[uf_find(parent, e->u.op.args[0]->u.column)] : -1;
+    }
+    return true;
+}
+
+/* ---- join order by dynamic programming ------------------------------------------------ */
+
+#define MAX_DP_LEAVES 10 /* more leaves: the greedy order */
+
+/* Best plans of the subsets of the leaves. */
+typedef struct dp_table {
+    double *rows;   /* per subset: estimated rows (< 0: not estimated yet) */
+    double *cost;   /* per subset: cost of its best plan (< 0: none, not connected) */
+    uint32_t *left; /* per subset: one side of its best plan's top join */
+} dp_table;
+
+/* True if some conjunct not yet placed joins the leaf sets a and b. */
+static bool sets_connected(const join_graph *g, const uint64_t *cmask, const bool *used,
+                           uint64_t a, uint64_t b) {
+    for (uint32_t i = 0; i < g->conds.n; i++)
+        if (!used[i] && !(cmask[i] & ~(a | b)) && (cmask[i] & a) && (cmask[i] & b))
+            return true;
+    return false;
+}
+
+/* Fills the table for subset s from its splits into two connected subsets with plans:
+ * cost = the inputs' costs + the join's rows + the smaller input's rows (the hash
+ * table built). */
+static void dp_subset(rw *w, join_graph *g, const uint64_t *cmask, const bool *used, dp_table *t,
+                      uint32_t s) {
+    uint32_t low = s & -s;
+    t->cost[s] = -1;
+    for (uint32_t a = (s - 1) & s; a; a = (a - 1) & s) {
+        uint32_t b = s ^ a;
+        if (!(a & low) || t->cost[a] < 0 || t->cost[b] < 0 ||
+            !sets_connected(g, cmask, used, a, b))
+            continue;
+        if (t->rows[s] < 0) {
+            component ca = {.rows = t->rows[a], .mask = a}, cb = {.rows = t->rows[b], .mask = b};
+            bool conn;
+            t->rows[s] = pair_rows(w, g, cmask, used, &ca, &cb, &conn);
+        }
+        double small = t->rows[a] < t->rows[b] ? t->rows[a] : t->rows[b];
+        double c = t->cost[a] + t->cost[b] + t->rows[s] + small;
+        if (t->cost[s] < 0 || c < t->cost[s]) {
+            t->cost[s] = c;
+            t->left[s] = a;
+        }
+    }
+}
+
+/* Builds the best plan of subset s into comps[first leaf of s]. */
+static bool dp_build(rw *w, join_graph *g, component *comps, uint64_t *cmask, bool *used,
+                     const dp_table *t, uint32_t s) {
+    uint32_t a = t->left[s], b = s ^ a;
+    if (!a)
+        return true; /* one leaf */
+    if (!dp_build(w, g, comps, cmask, used, t, a) || !dp_build(w, g, comps, cmask, used, t, b))
+        return false;
+    component *ca = &comps[__builtin_ctz(a)], *cb = &comps[__builtin_ctz(b)];
+    component x = *ca, y = *cb;
+    if (y.rows > x.rows) { /* the smaller input is the build (right) side */
+        component tmp = x;
+        x = y;
+        y = tmp;
+    }
+    if (!join_components(w, g, cmask, used, &x, &y, t->rows[s]))
+        return false;
+    comps[__builtin_ctz(s)] = x;
+    return true;
+}
+
+/*
+ * The join order of the fewest estimated rows: dynamic programming over the connected
+ * subsets of the leaves (bushy plans, no cross products), each subset's rows estimated
+ * once.  The result is comps[0]; false with w->oom clear if the leaves are not all
+ * connected (the caller then joins greedily).
+ */
+static bool dp_order(rw *w, join_graph *g, component *comps, uint32_t n, uint64_t *cmask,
+                     bool *used, bool *done) {
+    uint32_t full = (1u << n) - 1;
+    dp_table t = {rt_arena_alloc(w->arena, (full + 1) * sizeof(double)),
+                  rt_arena_alloc(w->arena, (full + 1) * sizeof(double)),
+                  rt_arena_calloc(w->arena, (full + 1) * sizeof(uint32_t))};
+    *done = false;
+    if (!t.rows || !t.cost || !t.left)
+        return w->oom = true, false;
+    for (uint32_t s = 1; s <= full; s++) {
+        t.rows[s] = -1;
+        if (!(s & (s - 1))) {
+            t.rows[s] = comps[__builtin_ctz(s)].rows;
+            t.cost[s] = 0;
+        } else {
+            dp_subset(w, g, cmask, used, &t, s);
+        }
+    }
+    if (t.cost[full] < 0)
+        return true;
+    *done = true;
+    return dp_build(w, g, comps, cmask, used, &t, full);
+}
+
 /* A Project of the tree's columns in their original order over the final component. */
 static plan_node *restore_order(rw *w, const plan_node *tree, const component *c) {
     bool identity = true;
@@ -672,7 +990,7 @@ static plan_node *push_inner(rw *w, const plan_node *n, conj_list *preds) {
     for (uint32_t i = 0; i < preds->n; i++)
         if (!list_add(w, &g->conds, preds->items[i]))
             return NULL;
-    if (!flatten(w, n, g, 0))
+    if (!flatten(w, n, g, 0) || !key_classes(w, g))
         return NULL;
     uint32_t nc = g->conds.n, nl = g->n_leaves;
     uint64_t *cmask = rt_arena_alloc(w->arena, (nc + 1) * sizeof *cmask);
@@ -712,7 +1030,10 @@ static plan_node *push_inner(rw *w, const plan_node *n, conj_list *preds) {
             c->pos[col] = col >= off && col < off + g->leaves[l]->n_cols ? col - off : UINT32_MAX;
         }
     }
-    if (!greedy(w, g, comps, nl, cmask, used))
+    bool done = false;
+    if (nl <= MAX_DP_LEAVES && !dp_order(w, g, comps, nl, cmask, used, &done))
+        return NULL;
+    if (!done && !greedy(w, g, comps, nl, cmask, used))
         return NULL;
     for (uint32_t i = 0; i < nc; i++) /* conjuncts over columns no join covered */
         if (!used[i] && !list_add(w, &above, g->conds.items[i]))
