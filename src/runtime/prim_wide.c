@@ -59,7 +59,20 @@ static inline void stiv(rt_vector *v, uint32_t i, rt_interval x) {
     }
 DEF_I128(i128_add, __builtin_add_overflow)
 DEF_I128(i128_sub, __builtin_sub_overflow)
-DEF_I128(i128_mul, __builtin_mul_overflow)
+
+/* Does x fit an int64?  (DECIMAL(p <= 18) values always do.) */
+static inline bool fits64(rt_i128 x) { return x == (rt_i128)(int64_t)x; }
+
+/* 128-bit product: operands that fit in int64 (every DECIMAL(p <= 18), so the usual
+ * DECIMAL arithmetic) multiply exactly without the costly 128-bit overflow check. */
+static inline bool mul128(rt_i128 a, rt_i128 b, rt_i128 *r) {
+    if (fits64(a) && fits64(b)) {
+        *r = (rt_i128)(int64_t)a * (int64_t)b; /* |product| <= 2^126: never overflows */
+        return false;
+    }
+    return __builtin_mul_overflow(a, b, r);
+}
+DEF_I128(i128_mul, mul128)
 
 #define I128_MIN ((rt_i128)((unsigned __int128)1 << 127))
 
@@ -477,13 +490,13 @@ rt_prim1 rt_prim1_lookup_wide(plan_op_kind op, qe_type type, rt_prim1_check *che
 }
 
 int rt_decimal_check_bound(const rt_vector *v, const uint32_t *sel, uint32_t n, int precision) {
+    /* |x| < lim  <=>  (unsigned)(x + lim - 1) < 2 * lim - 1: one comparison per row;
+     * validity is only looked at for the rare rows out of bounds. */
     rt_i128 lim = rt_pow10(precision);
+    unsigned __int128 off = (unsigned __int128)(lim - 1), span = (unsigned __int128)(2 * lim - 1);
     FOR_ROWS({
-        if (rt_vector_is_valid(v, i)) {
-            rt_i128 x = ld128(v, i);
-            if (x >= lim || x <= -lim)
-                return (int)i;
-        }
+        if ((unsigned __int128)ld128(v, i) + off >= span && rt_vector_is_valid(v, i))
+            return (int)i;
     });
     return -1;
 }
