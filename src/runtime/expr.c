@@ -13,6 +13,11 @@
  * three-valued logic and evaluate their right side only on the rows the left side
  * does not decide, so `b <> 0 AND a / b > 1` never divides by zero.
  *
+ * Specializations chosen at preparation: comparisons with constants and IN lists run
+ * as prepared tests (prim_const.c), a filter runs error-free conjuncts cheapest first,
+ * a projection computes a subtree shared with an earlier expression once
+ * (rt_expr_share), DECIMAL + - * run fused with their precision check.
+ *
  * Preparation and evaluation recurse over the tree, so trees deeper than
  * RT_EXPR_MAX_DEPTH are refused (54001) instead of overflowing a thread's stack.
  */
@@ -49,6 +54,7 @@ struct rt_expr {
     rt_expr *alias;        /* rt_expr_share: a node of an earlier expression computing the
                               same value, whose result this node returns, or NULL */
     const rt_vector *last; /* the result of this node's latest evaluation */
+    bool dec_fused;        /* DECIMAL + - * checked in one pass (rt_decimal_arith) */
 };
 
 /* SQL text of each operator, from PLAN_OP_LIST. */
@@ -170,6 +176,10 @@ static qe_status choose_op(rt_expr *x, rt_error *err) {
         x->prim1 = rt_prim1_lookup_wide(op, ta, &x->check1);
     else if (op != PLAN_OP_NOT && op != PLAN_OP_CONCAT)
         x->prim2 = rt_prim2_lookup_wide(op, ta, tb, is_char, &x->check2);
+    x->dec_fused = x->prim2 != NULL && x->type == QE_TYPE_DECIMAL && ta == QE_TYPE_DECIMAL &&
+                   tb == QE_TYPE_DECIMAL &&
+                   (op == PLAN_OP_ADD || op == PLAN_OP_SUB || op == PLAN_OP_MUL) &&
+                   PLAN_DECIMAL_PRECISION(e->typmod) <= PLAN_DECIMAL_MAX_PRECISION;
     if (x->prim1 != NULL || x->prim2 != NULL)
         return QE_OK;
     if (ta != tb)
@@ -564,6 +574,11 @@ static qe_status eval_binary(rt_expr *x, const rt_vector *a, const rt_vector *b,
         return QE_OK;
     }
     combine_validity(x, a, b, in->n_rows);
+    if (x->dec_fused &&
+        !rt_decimal_arith(x->e->u.op.op, a, x->args[0]->e->kind == PLAN_EXPR_CONST, b,
+                          x->args[1]->e->kind == PLAN_EXPR_CONST, &x->res, sel, n,
+                          PLAN_DECIMAL_PRECISION(x->e->typmod)))
+        return QE_OK;
     if (x->prim2(a, b, &x->res, sel, n) && x->check2 != NULL) {
         qe_status st = confirm_failure(x, a, b, sel, n, err);
         if (st != QE_OK)

@@ -48,6 +48,8 @@ struct rt_const_test {
     str_const *strs;   /* K_STR, K_CHAR */
 };
 
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+
 /* Masks of the first len bytes of a 12-byte inline string: word 0 and word 1. */
 static inline uint64_t mask0(uint32_t len) { return len >= 8 ? ~0ull : (1ull << (8 * len)) - 1; }
 static inline uint32_t mask1(uint32_t len) {
@@ -55,7 +57,7 @@ static inline uint32_t mask1(uint32_t len) {
 }
 
 /* Do the first len (<= 12) bytes of an inline view equal those of (w0, w1)? */
-static inline bool inline_eq(const rt_string *v, uint32_t len, uint64_t w0, uint32_t w1) {
+static ALWAYS_INLINE bool inline_eq(const rt_string *v, uint32_t len, uint64_t w0, uint32_t w1) {
     uint64_t a0;
     uint32_t a1;
     memcpy(&a0, v->u.inlined, 8);
@@ -63,7 +65,7 @@ static inline bool inline_eq(const rt_string *v, uint32_t len, uint64_t w0, uint
     return (((a0 ^ w0) & mask0(len)) | ((a1 ^ w1) & mask1(len))) == 0;
 }
 
-static inline bool str_eq(const rt_vector *va, const rt_string *v, const str_const *c) {
+static ALWAYS_INLINE bool str_eq(const rt_vector *va, const rt_string *v, const str_const *c) {
     if (v->len != c->len)
         return false;
     if (c->len <= 12)
@@ -74,7 +76,7 @@ static inline bool str_eq(const rt_vector *va, const rt_string *v, const str_con
 }
 
 /* CHAR: v equals c when its bytes are c's followed by blanks only. */
-static inline bool char_eq(const rt_vector *va, const rt_string *v, const str_const *c) {
+static ALWAYS_INLINE bool char_eq(const rt_vector *va, const rt_string *v, const str_const *c) {
     uint32_t lv = v->len;
     if (lv < c->len)
         return false;

@@ -202,6 +202,12 @@ rt_prim1 rt_prim1_lookup_wide(plan_op_kind op, qe_type type, rt_prim1_check *che
 /* Interval sum and interval * factor (PostgreSQL's rules); false on overflow. */
 bool rt_interval_add(const rt_interval *a, const rt_interval *b, rt_interval *r);
 bool rt_interval_scale(const rt_interval *a, double f, rt_interval *r);
+/* DECIMAL(precision <= 38) a + b, a - b or a * b (op) into vr's values for the selected
+ * rows in one pass; a_const/b_const: that operand is a constant (its row 0).  True when
+ * some row (NULL rows included) may have overflowed or left |v| < 10^precision: the
+ * caller then redoes the node with the primitive and its checks to name the error. */
+bool rt_decimal_arith(plan_op_kind op, const rt_vector *va, bool a_const, const rt_vector *vb,
+                      bool b_const, rt_vector *vr, const uint32_t *sel, uint32_t n, int precision);
 /* The first selected valid row of a DECIMAL vector with |v| >= 10^precision, or -1. */
 int rt_decimal_check_bound(const rt_vector *v, const uint32_t *sel, uint32_t n, int precision);
 /* A comparison of a vector with constants, prepared once (prim_const.c): `x op c` or,
