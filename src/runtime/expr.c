@@ -14,9 +14,10 @@
  * does not decide, so `b <> 0 AND a / b > 1` never divides by zero.
  *
  * Specializations chosen at preparation: comparisons with constants and IN lists run
- * as prepared tests (prim_const.c), a filter runs error-free conjuncts cheapest first,
- * a projection computes a subtree shared with an earlier expression once
- * (rt_expr_share), DECIMAL + - * run fused with their precision check.
+ * as prepared tests (prim_const.c), a filter runs error-free conjuncts cheapest and
+ * most selective first (adapting to what it sees), a projection computes a subtree
+ * shared with an earlier expression once (rt_expr_share), DECIMAL + - * run fused with
+ * their precision check.
  *
  * Preparation and evaluation recurse over the tree, so trees deeper than
  * RT_EXPR_MAX_DEPTH are refused (54001) instead of overflowing a thread's stack.
@@ -27,6 +28,16 @@
 #include <string.h>
 
 #define NULL_TYPE_WIDTH 16 /* values buffer width of a NULL-typed result (reads are safe) */
+
+#define REORDER_EVERY 16 /* selections between two reorders of a filter's conjuncts */
+
+/* What a filter has seen of one of its conjuncts (conjuncts that cannot fail run in
+ * the order of their cost per row divided by the fraction of rows they remove). */
+typedef struct conj_stats {
+    uint32_t cost;    /* cost() of the conjunct */
+    uint64_t rows_in; /* rows it was run on (decayed at each reorder) */
+    uint64_t kept;    /* rows it kept */
+} conj_stats;
 
 struct rt_expr {
     const plan_expr *e;    /* the plan node (borrowed from the plan) */
@@ -51,6 +62,8 @@ struct rt_expr {
     rt_expr **conj;        /* AND: the conjuncts of the AND tree, in the order filters run
                               them (cheapest first when none can raise an error) */
     uint32_t n_conj;       /* conjuncts at conj (0: not flattened) */
+    conj_stats *stats;     /* n_conj statistics when the order adapts, else NULL */
+    uint32_t n_selects;    /* rt_expr_select calls on this AND since its last reorder */
     rt_expr *alias;        /* rt_expr_share: a node of an earlier expression computing the
                               same value, whose result this node returns, or NULL */
     const rt_vector *last; /* the result of this node's latest evaluation */
@@ -367,6 +380,37 @@ static uint32_t cost(const rt_expr *x) {
     }
 }
 
+/* Rank of a conjunct: cost per row over the fraction of rows it removes (before any
+ * statistics: its cost alone); lower runs first. */
+static double conj_rank(const conj_stats *st) {
+    if (st->rows_in < 256)
+        return st->cost;
+    double removed = 1.0 - (double)st->kept / (double)st->rows_in;
+    return (st->cost + 0.25) / (removed > 0.01 ? removed : 0.01);
+}
+
+/* Sorts x's conjuncts by rank (stable: ties keep their order) and decays the counts. */
+static void reorder_conjuncts(rt_expr *x) {
+    for (uint32_t i = 1; i < x->n_conj; i++) { /* insertion sort: n is small */
+        rt_expr *k = x->conj[i];
+        conj_stats ks = x->stats[i];
+        double rk = conj_rank(&ks);
+        uint32_t j = i;
+        while (j > 0 && conj_rank(&x->stats[j - 1]) > rk) {
+            x->conj[j] = x->conj[j - 1];
+            x->stats[j] = x->stats[j - 1];
+            j--;
+        }
+        x->conj[j] = k;
+        x->stats[j] = ks;
+    }
+    for (uint32_t i = 0; i < x->n_conj; i++) {
+        x->stats[i].rows_in /= 2;
+        x->stats[i].kept /= 2;
+    }
+    x->n_selects = 0;
+}
+
 /* Flattens an AND tree into its conjuncts. */
 static void and_leaves(rt_expr *x, rt_expr **out, uint32_t *n) {
     if (x->e->kind == PLAN_EXPR_OP && x->e->u.op.op == PLAN_OP_AND) {
@@ -384,8 +428,10 @@ static uint32_t count_and_leaves(const rt_expr *x) {
 }
 
 /* AND: the conjuncts in the order a filter runs them.  When no conjunct can fail, the
- * cheapest run first (stable: ties keep the plan's order); otherwise the plan's order
- * is kept, so `b <> 0 AND a / b > 1` never divides by zero. */
+ * cheapest run first (stable: ties keep the plan's order), then every REORDER_EVERY
+ * selections by cost over the fraction of rows each removed (conj_rank); otherwise the
+ * plan's order is kept, so `b <> 0 AND a / b > 1` never divides by zero.  The order
+ * changes the work, never the rows selected. */
 static qe_status specialize_and(rt_expr *x, rt_error *err) {
     uint32_t n = count_and_leaves(x);
     x->conj = rt_arena_alloc(x->arena, sizeof *x->conj * n);
@@ -396,15 +442,12 @@ static qe_status specialize_and(rt_expr *x, rt_error *err) {
     for (uint32_t i = 0; i < n; i++)
         if (!never_fails(x->conj[i]))
             return QE_OK;
-    for (uint32_t i = 1; i < n; i++) { /* insertion sort: stable, n is small */
-        rt_expr *k = x->conj[i];
-        uint32_t ck = cost(k), j = i;
-        while (j > 0 && cost(x->conj[j - 1]) > ck) {
-            x->conj[j] = x->conj[j - 1];
-            j--;
-        }
-        x->conj[j] = k;
-    }
+    x->stats = rt_arena_calloc(x->arena, sizeof *x->stats * n);
+    if (x->stats == NULL)
+        return rt_error_nomem(err, NULL);
+    for (uint32_t i = 0; i < n; i++)
+        x->stats[i].cost = cost(x->conj[i]);
+    reorder_conjuncts(x);
     return QE_OK;
 }
 
@@ -791,13 +834,19 @@ qe_status rt_expr_select(rt_expr *x, rt_eval_ctx *ctx, const rt_batch *in, const
         /* Conjunctions narrow the selection term by term (x->conj's order). */
         qe_status st = ensure_capacity(x, in->n_rows, ctx->err);
         for (uint32_t j = 0; j < x->n_conj && st == QE_OK; j++) {
-            uint32_t *dst = j + 1 == x->n_conj ? out_sel : x->sel_buf;
+            uint32_t *dst = j + 1 == x->n_conj ? out_sel : x->sel_buf, before = n;
             st = rt_expr_select(x->conj[j], ctx, in, sel, n, dst, &n);
             sel = dst;
+            if (x->stats != NULL) {
+                x->stats[j].rows_in += before;
+                x->stats[j].kept += n;
+            }
             if (n == 0)
                 break;
         }
         *out_n = n;
+        if (x->stats != NULL && ++x->n_selects == REORDER_EVERY)
+            reorder_conjuncts(x);
         return st;
     }
     if (x->ctest != NULL) {
