@@ -13,6 +13,12 @@
  * three-valued logic and evaluate their right side only on the rows the left side
  * does not decide, so `b <> 0 AND a / b > 1` never divides by zero.
  *
+ * Specializations chosen at preparation: comparisons with constants and IN lists run
+ * as prepared tests (prim_const.c), a filter runs error-free conjuncts cheapest and
+ * most selective first (adapting to what it sees), a projection computes a subtree
+ * shared with an earlier expression once (rt_expr_share), DECIMAL + - * run fused with
+ * their precision check.
+ *
  * Preparation and evaluation recurse over the tree, so trees deeper than
  * RT_EXPR_MAX_DEPTH are refused (54001) instead of overflowing a thread's stack.
  */
@@ -22,6 +28,16 @@
 #include <string.h>
 
 #define NULL_TYPE_WIDTH 16 /* values buffer width of a NULL-typed result (reads are safe) */
+
+#define REORDER_EVERY 16 /* selections between two reorders of a filter's conjuncts */
+
+/* What a filter has seen of one of its conjuncts (conjuncts that cannot fail run in
+ * the order of their cost per row divided by the fraction of rows they remove). */
+typedef struct conj_stats {
+    uint32_t cost;    /* cost() of the conjunct */
+    uint64_t rows_in; /* rows it was run on (decayed at each reorder) */
+    uint64_t kept;    /* rows it kept */
+} conj_stats;
 
 struct rt_expr {
     const plan_expr *e;    /* the plan node (borrowed from the plan) */
@@ -39,6 +55,19 @@ struct rt_expr {
     rt_prim1_check check1; /* its per-row checker, or NULL */
     bool all_null;         /* the result is NULL on every row (a NULL-typed argument) */
     rt_func_state *fs;     /* FUNC/CASE: the function driver's state (func.c) */
+    rt_const_test *ctest;  /* comparison with constants / IN list (prim_const.c), or NULL */
+    rt_expr *ctest_arg;    /* the operand ctest tests (a subtree of this node) */
+    rt_expr *ctest_const;  /* a single comparison's CONST operand */
+    bool ctest_char;       /* ctest follows CHAR(n) rules */
+    rt_expr **conj;        /* AND: the conjuncts of the AND tree, in the order filters run
+                              them (cheapest first when none can raise an error) */
+    uint32_t n_conj;       /* conjuncts at conj (0: not flattened) */
+    conj_stats *stats;     /* n_conj statistics when the order adapts, else NULL */
+    uint32_t n_selects;    /* rt_expr_select calls on this AND since its last reorder */
+    rt_expr *alias;        /* rt_expr_share: a node of an earlier expression computing the
+                              same value, whose result this node returns, or NULL */
+    const rt_vector *last; /* the result of this node's latest evaluation */
+    bool dec_fused;        /* DECIMAL + - * checked in one pass (rt_decimal_arith) */
 };
 
 /* SQL text of each operator, from PLAN_OP_LIST. */
@@ -160,6 +189,10 @@ static qe_status choose_op(rt_expr *x, rt_error *err) {
         x->prim1 = rt_prim1_lookup_wide(op, ta, &x->check1);
     else if (op != PLAN_OP_NOT && op != PLAN_OP_CONCAT)
         x->prim2 = rt_prim2_lookup_wide(op, ta, tb, is_char, &x->check2);
+    x->dec_fused = x->prim2 != NULL && x->type == QE_TYPE_DECIMAL && ta == QE_TYPE_DECIMAL &&
+                   tb == QE_TYPE_DECIMAL &&
+                   (op == PLAN_OP_ADD || op == PLAN_OP_SUB || op == PLAN_OP_MUL) &&
+                   PLAN_DECIMAL_PRECISION(e->typmod) <= PLAN_DECIMAL_MAX_PRECISION;
     if (x->prim1 != NULL || x->prim2 != NULL)
         return QE_OK;
     if (ta != tb)
@@ -182,6 +215,254 @@ static qe_status choose_op(rt_expr *x, rt_error *err) {
 
 static qe_status prepare(rt_arena *arena, const plan_expr *e, uint32_t n_input,
                          const qe_type *input_types, uint32_t depth, rt_expr **out, rt_error *err);
+
+/* ---- specializations: comparisons with constants, IN lists, conjunct order ----------- */
+
+#define MAX_IN_LEAVES 256 /* OR trees with more equalities keep the general path */
+
+static bool is_comparison(plan_op_kind op) { return op >= PLAN_OP_EQ && op <= PLAN_OP_GE; }
+
+/* c op x  <=>  x flip(op) c */
+static plan_op_kind flip_op(plan_op_kind op) {
+    switch (op) {
+    case PLAN_OP_LT: return PLAN_OP_GT;
+    case PLAN_OP_LE: return PLAN_OP_GE;
+    case PLAN_OP_GT: return PLAN_OP_LT;
+    case PLAN_OP_GE: return PLAN_OP_LE;
+    default: return op;
+    }
+}
+
+/* Are a and b the same computation?  Only node kinds whose value depends on the row
+ * alone (random() excluded); false when unsure. */
+static bool same_expr(const plan_expr *a, const plan_expr *b) {
+    if (a == b)
+        return true;
+    if (a == NULL || b == NULL || a->kind != b->kind || a->type != b->type ||
+        a->typmod != b->typmod)
+        return false;
+    switch (a->kind) {
+    case PLAN_EXPR_COLUMN: return a->u.column == b->u.column;
+    case PLAN_EXPR_CONST: {
+        const rt_value *x = &a->u.value, *y = &b->u.value;
+        if (x->type != y->type || x->is_null || y->is_null)
+            return false;
+        switch (x->type) {
+        case QE_TYPE_SMALLINT:
+        case QE_TYPE_INTEGER:
+        case QE_TYPE_BIGINT:
+        case QE_TYPE_DATE:
+        case QE_TYPE_TIMESTAMP: return x->u.i == y->u.i;
+        case QE_TYPE_BOOLEAN: return x->u.b == y->u.b;
+        case QE_TYPE_HUGEINT:
+        case QE_TYPE_DECIMAL: return x->u.h == y->u.h;
+        case QE_TYPE_REAL:
+        case QE_TYPE_DOUBLE: return memcmp(&x->u.d, &y->u.d, sizeof x->u.d) == 0;
+        case QE_TYPE_VARCHAR:
+            return x->u.s.len == y->u.s.len && memcmp(x->u.s.ptr, y->u.s.ptr, x->u.s.len) == 0;
+        default: return false;
+        }
+    }
+    case PLAN_EXPR_OP:
+        return a->u.op.op == b->u.op.op && same_expr(a->u.op.args[0], b->u.op.args[0]) &&
+               same_expr(a->u.op.args[1], b->u.op.args[1]);
+    case PLAN_EXPR_CAST: return same_expr(a->u.cast, b->u.cast);
+    case PLAN_EXPR_FUNC:
+        if (a->u.func.fn != b->u.func.fn || a->u.func.fn == PLAN_FUNC_ID_RANDOM ||
+            a->u.func.n_args != b->u.func.n_args)
+            return false;
+        for (uint32_t i = 0; i < a->u.func.n_args; i++)
+            if (!same_expr(a->u.func.args[i], b->u.func.args[i]))
+                return false;
+        return true;
+    default: return false;
+    }
+}
+
+/* Collects the leaves of an OR tree; false if there are more than `cap`. */
+static bool or_leaves(rt_expr *x, rt_expr **leaves, uint32_t cap, uint32_t *n) {
+    if (x->e->kind == PLAN_EXPR_OP && x->e->u.op.op == PLAN_OP_OR)
+        return or_leaves(x->args[0], leaves, cap, n) && or_leaves(x->args[1], leaves, cap, n);
+    if (*n == cap)
+        return false;
+    leaves[(*n)++] = x;
+    return true;
+}
+
+/* OR of equalities of one expression with constants: the IN test of them all. */
+static qe_status specialize_in(rt_expr *x, rt_error *err) {
+    rt_expr *small[16], **leaves = small;
+    uint32_t n = 0;
+    if (!or_leaves(x, leaves, 16, &n)) {
+        leaves = rt_arena_alloc(x->arena, sizeof *leaves * MAX_IN_LEAVES);
+        if (leaves == NULL)
+            return rt_error_nomem(err, NULL);
+        n = 0;
+        if (!or_leaves(x, leaves, MAX_IN_LEAVES, &n))
+            return QE_OK;
+    }
+    const rt_vector *small_c[16], **consts = small_c;
+    if (n > 16 && (consts = rt_arena_alloc(x->arena, sizeof *consts * n)) == NULL)
+        return rt_error_nomem(err, NULL);
+    const rt_expr *first = leaves[0];
+    for (uint32_t j = 0; j < n; j++) {
+        const rt_expr *l = leaves[j];
+        if (l->ctest == NULL || l->ctest_const == NULL || l->e->u.op.op != PLAN_OP_EQ ||
+            l->ctest_char != first->ctest_char || l->ctest_arg->type != first->ctest_arg->type ||
+            !same_expr(l->ctest_arg->e, first->ctest_arg->e))
+            return QE_OK;
+        consts[j] = &l->ctest_const->res;
+    }
+    x->ctest = rt_const_test_make(x->arena, PLAN_OP_EQ, first->ctest_arg->type,
+                                  first->ctest_char, consts, n);
+    x->ctest_arg = first->ctest_arg;
+    x->ctest_char = first->ctest_char;
+    return QE_OK;
+}
+
+/* Comparisons of an expression with a constant get a prepared test. */
+static void specialize_cmp(rt_expr *x) {
+    plan_op_kind op = x->e->u.op.op;
+    rt_expr *a = x->args[0], *c = x->args[1];
+    if (x->all_null || c == NULL)
+        return;
+    bool a_const = a->e->kind == PLAN_EXPR_CONST, c_const = c->e->kind == PLAN_EXPR_CONST;
+    if (a_const == c_const)
+        return;
+    if (a_const) {
+        rt_expr *t = a;
+        a = c;
+        c = t;
+        op = flip_op(op);
+    }
+    bool is_char = PLAN_TYPMOD_IS_CHAR(a->e->typmod) || PLAN_TYPMOD_IS_CHAR(c->e->typmod);
+    const rt_vector *cv = &c->res;
+    x->ctest = rt_const_test_make(x->arena, op, a->type, is_char, &cv, 1);
+    x->ctest_arg = a;
+    x->ctest_const = c;
+    x->ctest_char = is_char;
+}
+
+/* Can evaluating x raise an error?  (Comparisons and logic over columns and constants
+ * cannot.) */
+static bool never_fails(const rt_expr *x) {
+    switch (x->e->kind) {
+    case PLAN_EXPR_COLUMN:
+    case PLAN_EXPR_CONST: return true;
+    case PLAN_EXPR_OP: {
+        plan_op_kind op = x->e->u.op.op;
+        if (!is_comparison(op) && op != PLAN_OP_AND && op != PLAN_OP_OR && op != PLAN_OP_NOT &&
+            op != PLAN_OP_IS_NULL && op != PLAN_OP_IS_NOT_NULL)
+            return false;
+        return never_fails(x->args[0]) && (x->args[1] == NULL || never_fails(x->args[1]));
+    }
+    default: return false;
+    }
+}
+
+/* Estimated work per row (1: an integer comparison). */
+static uint32_t cost(const rt_expr *x) {
+    if (x->ctest != NULL)
+        return rt_const_test_cost(x->ctest) + cost(x->ctest_arg);
+    switch (x->e->kind) {
+    case PLAN_EXPR_COLUMN:
+    case PLAN_EXPR_CONST: return 0;
+    case PLAN_EXPR_OP: {
+        uint32_t c = x->args[0]->type == QE_TYPE_VARCHAR || x->args[0]->type == QE_TYPE_INTERVAL
+                         ? 4
+                         : 1;
+        for (int i = 0; i < 2; i++)
+            if (x->args[i] != NULL)
+                c += cost(x->args[i]);
+        return c;
+    }
+    default: return 64;
+    }
+}
+
+/* Rank of a conjunct: cost per row over the fraction of rows it removes (before any
+ * statistics: its cost alone); lower runs first. */
+static double conj_rank(const conj_stats *st) {
+    if (st->rows_in < 256)
+        return st->cost;
+    double removed = 1.0 - (double)st->kept / (double)st->rows_in;
+    return (st->cost + 0.25) / (removed > 0.01 ? removed : 0.01);
+}
+
+/* Sorts x's conjuncts by rank (stable: ties keep their order) and decays the counts. */
+static void reorder_conjuncts(rt_expr *x) {
+    for (uint32_t i = 1; i < x->n_conj; i++) { /* insertion sort: n is small */
+        rt_expr *k = x->conj[i];
+        conj_stats ks = x->stats[i];
+        double rk = conj_rank(&ks);
+        uint32_t j = i;
+        while (j > 0 && conj_rank(&x->stats[j - 1]) > rk) {
+            x->conj[j] = x->conj[j - 1];
+            x->stats[j] = x->stats[j - 1];
+            j--;
+        }
+        x->conj[j] = k;
+        x->stats[j] = ks;
+    }
+    for (uint32_t i = 0; i < x->n_conj; i++) {
+        x->stats[i].rows_in /= 2;
+        x->stats[i].kept /= 2;
+    }
+    x->n_selects = 0;
+}
+
+/* Flattens an AND tree into its conjuncts. */
+static void and_leaves(rt_expr *x, rt_expr **out, uint32_t *n) {
+    if (x->e->kind == PLAN_EXPR_OP && x->e->u.op.op == PLAN_OP_AND) {
+        and_leaves(x->args[0], out, n);
+        and_leaves(x->args[1], out, n);
+        return;
+    }
+    out[(*n)++] = x;
+}
+
+static uint32_t count_and_leaves(const rt_expr *x) {
+    if (x->e->kind == PLAN_EXPR_OP && x->e->u.op.op == PLAN_OP_AND)
+        return count_and_leaves(x->args[0]) + count_and_leaves(x->args[1]);
+    return 1;
+}
+
+/* AND: the conjuncts in the order a filter runs them.  When no conjunct can fail, the
+ * cheapest run first (stable: ties keep the plan's order), then every REORDER_EVERY
+ * selections by cost over the fraction of rows each removed (conj_rank); otherwise the
+ * plan's order is kept, so `b <> 0 AND a / b > 1` never divides by zero.  The order
+ * changes the work, never the rows selected. */
+static qe_status specialize_and(rt_expr *x, rt_error *err) {
+    uint32_t n = count_and_leaves(x);
+    x->conj = rt_arena_alloc(x->arena, sizeof *x->conj * n);
+    if (x->conj == NULL)
+        return rt_error_nomem(err, NULL);
+    x->n_conj = 0;
+    and_leaves(x, x->conj, &x->n_conj);
+    for (uint32_t i = 0; i < n; i++)
+        if (!never_fails(x->conj[i]))
+            return QE_OK;
+    x->stats = rt_arena_calloc(x->arena, sizeof *x->stats * n);
+    if (x->stats == NULL)
+        return rt_error_nomem(err, NULL);
+    for (uint32_t i = 0; i < n; i++)
+        x->stats[i].cost = cost(x->conj[i]);
+    reorder_conjuncts(x);
+    return QE_OK;
+}
+
+static qe_status specialize_op(rt_expr *x, rt_error *err) {
+    plan_op_kind op = x->e->u.op.op;
+    if (is_comparison(op)) {
+        specialize_cmp(x);
+        return QE_OK;
+    }
+    if (op == PLAN_OP_OR)
+        return specialize_in(x, err);
+    if (op == PLAN_OP_AND)
+        return specialize_and(x, err);
+    return QE_OK;
+}
 
 /* FUNC/CASE: prepares the children, then hands the node to func.c. */
 static qe_status prepare_func(rt_expr *x, uint32_t n_input, const qe_type *input_types,
@@ -237,6 +518,8 @@ static qe_status prepare(rt_arena *arena, const plan_expr *e, uint32_t n_input,
                              err);
         if (st == QE_OK)
             st = choose_op(x, err);
+        if (st == QE_OK)
+            st = specialize_op(x, err);
         break;
     case PLAN_EXPR_CAST:
         st = prepare(arena, e->u.cast, n_input, input_types, depth + 1, &x->args[0], err);
@@ -334,6 +617,11 @@ static qe_status eval_binary(rt_expr *x, const rt_vector *a, const rt_vector *b,
         return QE_OK;
     }
     combine_validity(x, a, b, in->n_rows);
+    if (x->dec_fused &&
+        !rt_decimal_arith(x->e->u.op.op, a, x->args[0]->e->kind == PLAN_EXPR_CONST, b,
+                          x->args[1]->e->kind == PLAN_EXPR_CONST, &x->res, sel, n,
+                          PLAN_DECIMAL_PRECISION(x->e->typmod)))
+        return QE_OK;
     if (x->prim2(a, b, &x->res, sel, n) && x->check2 != NULL) {
         qe_status st = confirm_failure(x, a, b, sel, n, err);
         if (st != QE_OK)
@@ -468,6 +756,15 @@ static qe_status eval_cast(rt_expr *x, rt_eval_ctx *ctx, const rt_vector *a, con
 static qe_status eval_op(rt_expr *x, rt_eval_ctx *ctx, const rt_batch *in, const uint32_t *sel,
                          uint32_t n) {
     plan_op_kind op = x->e->u.op.op;
+    if (x->ctest != NULL) {
+        const rt_vector *a;
+        qe_status st = rt_expr_eval(x->ctest_arg, ctx, in, sel, n, &a);
+        if (st != QE_OK)
+            return st;
+        x->res.validity = a->validity;
+        rt_const_test_eval(x->ctest, a, x->values, sel, n);
+        return QE_OK;
+    }
     if (op == PLAN_OP_AND || op == PLAN_OP_OR)
         return eval_and_or(x, ctx, in, sel, n);
     const rt_vector *a, *b = NULL;
@@ -486,6 +783,9 @@ static qe_status eval_op(rt_expr *x, rt_eval_ctx *ctx, const rt_batch *in, const
     }
 }
 
+static qe_status eval_node(rt_expr *x, rt_eval_ctx *ctx, const rt_batch *in, const uint32_t *sel,
+                           uint32_t n, const rt_vector **out);
+
 qe_status rt_expr_eval(rt_expr *x, rt_eval_ctx *ctx, const rt_batch *in, const uint32_t *sel,
                        uint32_t n, const rt_vector **out) {
     if (x->e->kind == PLAN_EXPR_COLUMN) {
@@ -496,6 +796,17 @@ qe_status rt_expr_eval(rt_expr *x, rt_eval_ctx *ctx, const rt_batch *in, const u
         *out = &in->cols[x->e->u.column];
         return QE_OK;
     }
+    if (x->alias != NULL) {
+        *out = x->alias->last;
+        return QE_OK;
+    }
+    qe_status st = eval_node(x, ctx, in, sel, n, out);
+    x->last = st == QE_OK ? *out : NULL;
+    return st;
+}
+
+static qe_status eval_node(rt_expr *x, rt_eval_ctx *ctx, const rt_batch *in, const uint32_t *sel,
+                           uint32_t n, const rt_vector **out) {
     qe_status st = ensure_capacity(x, in->n_rows, ctx->err);
     if (st != QE_OK)
         return st;
@@ -519,19 +830,31 @@ qe_status rt_expr_eval(rt_expr *x, rt_eval_ctx *ctx, const rt_batch *in, const u
 
 qe_status rt_expr_select(rt_expr *x, rt_eval_ctx *ctx, const rt_batch *in, const uint32_t *sel,
                          uint32_t n, uint32_t *out_sel, uint32_t *out_n) {
-    if (x->e->kind == PLAN_EXPR_OP && x->e->u.op.op == PLAN_OP_AND) {
-        /* Conjunctions narrow the selection term by term. */
-        uint32_t m;
+    if (x->n_conj > 0) {
+        /* Conjunctions narrow the selection term by term (x->conj's order). */
         qe_status st = ensure_capacity(x, in->n_rows, ctx->err);
-        if (st == QE_OK)
-            st = rt_expr_select(x->args[0], ctx, in, sel, n, x->sel_buf, &m);
-        if (st != QE_OK)
-            return st;
-        if (m == 0) {
-            *out_n = 0;
-            return QE_OK;
+        for (uint32_t j = 0; j < x->n_conj && st == QE_OK; j++) {
+            uint32_t *dst = j + 1 == x->n_conj ? out_sel : x->sel_buf, before = n;
+            st = rt_expr_select(x->conj[j], ctx, in, sel, n, dst, &n);
+            sel = dst;
+            if (x->stats != NULL) {
+                x->stats[j].rows_in += before;
+                x->stats[j].kept += n;
+            }
+            if (n == 0)
+                break;
         }
-        return rt_expr_select(x->args[1], ctx, in, x->sel_buf, m, out_sel, out_n);
+        *out_n = n;
+        if (x->stats != NULL && ++x->n_selects == REORDER_EVERY)
+            reorder_conjuncts(x);
+        return st;
+    }
+    if (x->ctest != NULL) {
+        const rt_vector *a;
+        qe_status st = rt_expr_eval(x->ctest_arg, ctx, in, sel, n, &a);
+        if (st == QE_OK)
+            *out_n = rt_const_test_select(x->ctest, a, sel, n, out_sel);
+        return st;
     }
     const rt_vector *p;
     qe_status st = rt_expr_eval(x, ctx, in, sel, n, &p);
@@ -578,4 +901,51 @@ qe_status rt_eval_const(rt_arena *arena, const plan_expr *e, rt_value *out, rt_e
         return st;
     rt_vector_get_value(v, 0, out);
     return QE_OK;
+}
+
+/* ---- sharing among the expressions of one projection ------------------------------------ */
+
+/* The node of x's tree computing e that every evaluation of x evaluates on all its rows
+ * (not below AND/OR, CASE or a function), or NULL. */
+static rt_expr *find_unconditional(rt_expr *x, const plan_expr *e) {
+    plan_expr_kind k = x->e->kind;
+    if (k == PLAN_EXPR_COLUMN || k == PLAN_EXPR_CONST)
+        return NULL;
+    if (x->alias != NULL) /* not evaluated itself: its target is */
+        return find_unconditional(x->alias, e);
+    if (same_expr(x->e, e))
+        return x;
+    if (k == PLAN_EXPR_OP && (x->e->u.op.op == PLAN_OP_AND || x->e->u.op.op == PLAN_OP_OR))
+        return NULL;
+    if (k != PLAN_EXPR_OP && k != PLAN_EXPR_CAST)
+        return NULL;
+    for (int i = 0; i < 2; i++) {
+        rt_expr *r = x->args[i] ? find_unconditional(x->args[i], e) : NULL;
+        if (r != NULL)
+            return r;
+    }
+    return NULL;
+}
+
+/* Points the largest subtrees of x that earlier[0..n) compute unconditionally at them. */
+static void share_with(rt_expr *x, rt_expr *const *earlier, uint32_t n) {
+    plan_expr_kind k = x->e->kind;
+    if (k == PLAN_EXPR_COLUMN || k == PLAN_EXPR_CONST)
+        return;
+    for (uint32_t i = 0; i < n; i++) {
+        rt_expr *t = find_unconditional(earlier[i], x->e);
+        if (t != NULL && t->type == x->type) {
+            x->alias = t;
+            return;
+        }
+    }
+    if (k == PLAN_EXPR_OP || k == PLAN_EXPR_CAST)
+        for (int i = 0; i < 2; i++)
+            if (x->args[i] != NULL)
+                share_with(x->args[i], earlier, n);
+}
+
+void rt_expr_share(rt_expr *const *exprs, uint32_t n) {
+    for (uint32_t j = 1; j < n; j++)
+        share_with(exprs[j], exprs, j);
 }

@@ -89,6 +89,8 @@ qe_status rt_operator_prepare(rt_pipeline_state *ps, rt_thread_state *ts, uint32
                 return rt_plan_error(err, "projection %u yields %s, the plan says %s", c,
                                      rt_type_pg_name(t), rt_type_pg_name(op->types[c]));
         }
+        if (st == QE_OK)
+            rt_expr_share(p->exprs, op->n_cols);
         ts->ops[op_idx] = p;
         return st;
     }

@@ -59,7 +59,20 @@ static inline void stiv(rt_vector *v, uint32_t i, rt_interval x) {
     }
 DEF_I128(i128_add, __builtin_add_overflow)
 DEF_I128(i128_sub, __builtin_sub_overflow)
-DEF_I128(i128_mul, __builtin_mul_overflow)
+
+/* Does x fit an int64?  (DECIMAL(p <= 18) values always do.) */
+static inline bool fits64(rt_i128 x) { return x == (rt_i128)(int64_t)x; }
+
+/* 128-bit product: operands that fit in int64 (every DECIMAL(p <= 18), so the usual
+ * DECIMAL arithmetic) multiply exactly without the costly 128-bit overflow check. */
+static inline bool mul128(rt_i128 a, rt_i128 b, rt_i128 *r) {
+    if (fits64(a) && fits64(b)) {
+        *r = (rt_i128)(int64_t)a * (int64_t)b; /* |product| <= 2^126: never overflows */
+        return false;
+    }
+    return __builtin_mul_overflow(a, b, r);
+}
+DEF_I128(i128_mul, mul128)
 
 #define I128_MIN ((rt_i128)((unsigned __int128)1 << 127))
 
@@ -476,14 +489,48 @@ rt_prim1 rt_prim1_lookup_wide(plan_op_kind op, qe_type type, rt_prim1_check *che
     return NULL;
 }
 
-int rt_decimal_check_bound(const rt_vector *v, const uint32_t *sel, uint32_t n, int precision) {
+/* Fused DECIMAL + - *: one pass computes, checks 128-bit overflow and the precision
+ * bound; A and B read a row's operand (a constant operand is read once). */
+#define DEC_LOOP(A, B, OPEXPR)                                                                     \
+    FOR_ROWS({                                                                                     \
+        rt_i128 x_ = (A), y_ = (B), r_;                                                            \
+        bad |= OPEXPR;                                                                             \
+        bad |= (unsigned __int128)r_ + off >= span;                                                \
+        st128(vr, i, r_);                                                                          \
+    })
+#define DEC_OPERANDS(OPEXPR)                                                                       \
+    do {                                                                                           \
+        if (a_const)                                                                               \
+            DEC_LOOP(ca, ld128(vb, i), OPEXPR);                                                    \
+        else if (b_const)                                                                          \
+            DEC_LOOP(ld128(va, i), cb, OPEXPR);                                                    \
+        else                                                                                       \
+            DEC_LOOP(ld128(va, i), ld128(vb, i), OPEXPR);                                          \
+    } while (0)
+
+bool rt_decimal_arith(plan_op_kind op, const rt_vector *va, bool a_const, const rt_vector *vb,
+                      bool b_const, rt_vector *vr, const uint32_t *sel, uint32_t n, int precision) {
     rt_i128 lim = rt_pow10(precision);
+    unsigned __int128 off = (unsigned __int128)(lim - 1), span = 2 * (unsigned __int128)lim - 1;
+    rt_i128 ca = ld128(va, 0), cb = ld128(vb, 0);
+    bool bad = false;
+    switch (op) {
+    case PLAN_OP_ADD: DEC_OPERANDS(__builtin_add_overflow(x_, y_, &r_)); break;
+    case PLAN_OP_SUB: DEC_OPERANDS(__builtin_sub_overflow(x_, y_, &r_)); break;
+    case PLAN_OP_MUL: DEC_OPERANDS(mul128(x_, y_, &r_)); break;
+    default: return true;
+    }
+    return bad;
+}
+
+int rt_decimal_check_bound(const rt_vector *v, const uint32_t *sel, uint32_t n, int precision) {
+    /* |x| < lim  <=>  (unsigned)(x + lim - 1) < 2 * lim - 1: one comparison per row;
+     * validity is only looked at for the rare rows out of bounds. */
+    rt_i128 lim = rt_pow10(precision);
+    unsigned __int128 off = (unsigned __int128)(lim - 1), span = 2 * (unsigned __int128)lim - 1;
     FOR_ROWS({
-        if (rt_vector_is_valid(v, i)) {
-            rt_i128 x = ld128(v, i);
-            if (x >= lim || x <= -lim)
-                return (int)i;
-        }
+        if ((unsigned __int128)ld128(v, i) + off >= span && rt_vector_is_valid(v, i))
+            return (int)i;
     });
     return -1;
 }

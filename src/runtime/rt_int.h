@@ -202,8 +202,32 @@ rt_prim1 rt_prim1_lookup_wide(plan_op_kind op, qe_type type, rt_prim1_check *che
 /* Interval sum and interval * factor (PostgreSQL's rules); false on overflow. */
 bool rt_interval_add(const rt_interval *a, const rt_interval *b, rt_interval *r);
 bool rt_interval_scale(const rt_interval *a, double f, rt_interval *r);
+/* DECIMAL(precision <= 38) a + b, a - b or a * b (op) into vr's values for the selected
+ * rows in one pass; a_const/b_const: that operand is a constant (its row 0).  True when
+ * some row (NULL rows included) may have overflowed or left |v| < 10^precision: the
+ * caller then redoes the node with the primitive and its checks to name the error. */
+bool rt_decimal_arith(plan_op_kind op, const rt_vector *va, bool a_const, const rt_vector *vb,
+                      bool b_const, rt_vector *vr, const uint32_t *sel, uint32_t n, int precision);
 /* The first selected valid row of a DECIMAL vector with |v| >= 10^precision, or -1. */
 int rt_decimal_check_bound(const rt_vector *v, const uint32_t *sel, uint32_t n, int precision);
+/* A comparison of a vector with constants, prepared once (prim_const.c): `x op c` or,
+ * with n > 1 constants and op EQ, `x IN (c1, ..., cn)`. */
+typedef struct rt_const_test rt_const_test;
+/* Prepares the test of vectors of `type` (is_char: CHAR(n) rules, trailing blanks do not
+ * count) against row 0 of each of the n constant vectors consts (of `type`, non-NULL).
+ * NULL when no specialization applies or on out-of-memory: the caller keeps its general
+ * primitive. */
+rt_const_test *rt_const_test_make(rt_arena *arena, plan_op_kind op, qe_type type, bool is_char,
+                                  const rt_vector *const *consts, uint32_t n);
+/* out[i] = the test of a's row i, for the selected rows (garbage for NULL rows: the
+ * result's validity is a's). */
+void rt_const_test_eval(const rt_const_test *t, const rt_vector *a, uint8_t *out,
+                        const uint32_t *sel, uint32_t n);
+/* Writes the selected valid rows of a that pass to out_sel (may alias sel); their count. */
+uint32_t rt_const_test_select(const rt_const_test *t, const rt_vector *a, const uint32_t *sel,
+                              uint32_t n, uint32_t *out_sel);
+/* Relative cost of the test per row (1: one integer comparison). */
+uint32_t rt_const_test_cost(const rt_const_test *t);
 /* Casts between BOOLEAN, SMALLINT, INTEGER, BIGINT, REAL, DOUBLE and VARCHAR (no
  * modifiers): cast.c's part of rt_value_cast_mod. */
 qe_status rt_cast_basic(const rt_value *in, qe_type to, rt_value *out, rt_arena *arena,
@@ -269,6 +293,10 @@ qe_status rt_expr_eval(rt_expr *x, rt_eval_ctx *ctx, const rt_batch *in, const u
  * out_sel (room for n), their count to *out_n. */
 qe_status rt_expr_select(rt_expr *x, rt_eval_ctx *ctx, const rt_batch *in, const uint32_t *sel,
                          uint32_t n, uint32_t *out_sel, uint32_t *out_n);
+/* For the expressions of one projection, evaluated in order on the same rows: a
+ * subtree of exprs[j] that an earlier expression computes on all its rows (Q1's
+ * `price * (1 - discount)` twice) returns that result instead of computing it again. */
+void rt_expr_share(rt_expr *const *exprs, uint32_t n);
 
 /* ---- aggregation hash table ----------------------------------------------------------- */
 
