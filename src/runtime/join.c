@@ -3,20 +3,20 @@
  * JOIN_UNMATCHED (source), sharing one stage state (state_id) in consecutive
  * pipelines of a stage.
  *
- * Build: every thread copies its input rows into an rt_rowbuf; at the pipeline end
- * the rows of all threads (in thread order) are copied into one compact batch, hashed
- * on the key columns and copied once more, ordered by bucket (hash & mask), into the
- * table's compact batch (so every build row has one index, long strings one buffers
- * array, and the rows of a bucket are adjacent: a probe reads them, their hashes and
- * their keys sequentially).  buckets[b] holds the first row of bucket b (its end is
- * the first row of bucket b + 1) and a 32-bit salt: one bit per row of the bucket,
- * picked by the hash's top 5 bits; a probe whose salt bit is clear skips the bucket
- * without touching its rows.  Rows with a NULL key never match and come last, apart
- * from every bucket (MARK needs them).  The table is read-only while probing, except
- * the `matched` flags of FULL joins (relaxed atomic bytes).
+ * Build: every thread copies its input rows into an rt_rowbuf and hashes their keys
+ * (so hashing runs on every thread); at the pipeline end
+ * the rows of all threads (in thread order) are copied into one compact batch (so
+ * every build row has one index and long strings one buffers array) and chained into
+ * a hash table on the key columns: buckets[hash & mask] -> first row and a 32-bit
+ * salt (one bit per row of the chain, picked by the hash's top 5 bits), links[row] ->
+ * the row's hash and the next row of the chain, rows in increasing order along a
+ * chain.  A probe whose salt bit is clear skips the chain without touching it.  Rows with a NULL
+ * key never match and are not chained; they are listed apart (MARK needs them).  The
+ * table is read-only while probing, except the `matched` flags of FULL joins
+ * (relaxed atomic bytes).
  *
  * Probe: per input batch, hash the key columns, prefetch the buckets, then the first
- * row hashes of the buckets the salt lets through, then walk the bucket of each active row
+ * links of the chains the salt lets through, then walk the chain of each active row
  * and collect candidate (probe row, build row) pairs with equal keys in chunks of up
  * to RT_VECTOR_SIZE.  A chunk is gathered into an output batch (probe columns, then
  * build columns); the residual predicate (over that layout) selects the pairs that
@@ -31,13 +31,20 @@
  * 21000.
  *
  * Unmatched (FULL): after the probe pipeline, emits the build rows no probe row
- * matched, with NULL probe columns.  A join without keys (CROSS, theta joins) puts
+ * matched, with NULL probe columns.  A join without keys (CROSS, theta joins) chains
  * every build row into one bucket: a nested-loop join through the same code.
  */
 #include "rt_int.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+/* A build row's place in its chain. */
+typedef struct join_link {
+    uint64_t hash; /* hash of the row's keys */
+    uint32_t next; /* next row of the chain, NO_ROW at the end */
+    uint32_t pad;  /* keeps links 16 bytes */
+} join_link;
 
 /* The stage state built by HASH_JOIN_BUILD. */
 typedef struct join_table {
@@ -46,12 +53,11 @@ typedef struct join_table {
     rt_batch *rows;           /* every build row, compact */
     uint32_t n_keys;          /* key columns of rows */
     uint32_t *key_cols;       /* n_keys column indexes */
-    uint64_t *hashes;         /* per row: hash of its keys */
-    uint64_t *buckets;        /* mask + 2 entries: first row of the bucket (low 32 bits;
-                                 the last entry ends the last bucket) | salt bits of
-                                 the bucket's rows << 32 */
+    join_link *links;         /* per row: hash and next row of its chain */
+    uint64_t *buckets;        /* mask + 1 chain heads: first row (low 32 bits, NO_ROW:
+                                 empty) | salt bits of the chain's rows << 32 */
     uint64_t mask;            /* buckets - 1 */
-    uint32_t *null_rows;      /* rows with a NULL key, increasing (the last rows) */
+    uint32_t *null_rows;      /* rows with a NULL key, increasing */
     uint32_t n_null_rows;     /* entries of null_rows */
     _Atomic uint8_t *matched; /* per row: some probe row matched it (FULL) */
 } join_table;
@@ -112,42 +118,82 @@ static qe_status build_init(rt_pipeline_state *ps, rt_error *err) {
     return check_keys(op->u.join.build_keys, op->u.join.n_keys, ps->n_sink_in, err);
 }
 
+/* One thread's build rows and their key hashes. */
+typedef struct build_local {
+    rt_rowbuf rows;          /* the rows, in arrival order */
+    uint64_t *hashes;        /* rt_malloc'd: per row the hash of its keys */
+    uint64_t cap;            /* capacity of hashes */
+    const rt_vector **keys;  /* scratch: the key columns of the current batch */
+    rt_mem_tracker *mem;     /* charged for hashes */
+} build_local;
+
+static void build_local_free(build_local *l) {
+    rt_rowbuf_free(&l->rows);
+    rt_free(l->mem, l->hashes, sizeof(uint64_t) * l->cap);
+    l->hashes = NULL;
+    l->cap = 0;
+}
+
 static qe_status build_thread_init(rt_pipeline_state *ps, rt_thread_state *ts) {
-    rt_rowbuf *r = rt_arena_calloc(ts->arena, sizeof *r);
-    if (r == NULL)
+    build_local *l = rt_arena_calloc(ts->arena, sizeof *l);
+    if (l == NULL)
         return rt_error_nomem(&ts->err, ps->task->mem);
-    rt_rowbuf_init(r, ps->task->mem, ps->n_sink_in, ps->sink_in_types);
-    ts->sink = r;
-    return QE_OK;
+    rt_rowbuf_init(&l->rows, ps->task->mem, ps->n_sink_in, ps->sink_in_types);
+    l->mem = ps->task->mem;
+    l->keys = rt_arena_calloc(ts->arena, sizeof(rt_vector *) * (ps->sink->u.join.n_keys + 1));
+    ts->sink = l;
+    return l->keys ? QE_OK : rt_error_nomem(&ts->err, ps->task->mem);
 }
 
 static qe_status build_push(rt_pipeline_state *ps, rt_thread_state *ts, const rt_batch *b) {
-    return rt_rowbuf_append(ts->sink, b) ? QE_OK : rt_error_nomem(&ts->err, ps->task->mem);
+    build_local *l = ts->sink;
+    uint64_t at = l->rows.n_rows, n = rt_batch_active(b);
+    if (at + n > l->cap) {
+        uint64_t cap = l->cap ? l->cap * 2 : RT_VECTOR_SIZE;
+        while (cap < at + n)
+            cap *= 2;
+        uint64_t *h = rt_realloc(l->mem, l->hashes, sizeof(uint64_t) * l->cap, sizeof(uint64_t) * cap);
+        if (h == NULL)
+            return rt_error_nomem(&ts->err, ps->task->mem);
+        l->hashes = h;
+        l->cap = cap;
+    }
+    if (!rt_rowbuf_append(&l->rows, b))
+        return rt_error_nomem(&ts->err, ps->task->mem);
+    const plan_op *op = ps->sink;
+    for (uint32_t k = 0; k < op->u.join.n_keys; k++)
+        l->keys[k] = &b->cols[op->u.join.build_keys[k]];
+    rt_hash_vectors(l->keys, op->u.join.n_keys, b->sel, (uint32_t)n, l->hashes + at);
+    return QE_OK;
 }
 
-/* Copies every thread's rows into *out, a compact batch in arena (thread order), and
- * frees the row buffers. */
-static qe_status collect_rows(rt_pipeline_state *ps, join_table *jt, rt_arena *arena,
-                              rt_batch **out, rt_error *err) {
+/* Copies every thread's rows into jt->rows and their hashes into jt->links (thread
+ * order), and frees the thread's buffers. */
+static qe_status collect_rows(rt_pipeline_state *ps, join_table *jt, rt_error *err) {
     uint64_t total = 0;
     for (uint32_t t = 0; t < ps->n_threads; t++)
-        total += ((rt_rowbuf *)ps->threads[t]->sink)->n_rows;
+        total += ((build_local *)ps->threads[t]->sink)->rows.n_rows;
     if (total >= NO_ROW)
         return rt_error_set(err, QE_UNSUPPORTED, "54000", -1,
                             "the build side of a join has too many rows (%llu)",
                             (unsigned long long)total);
-    rt_batch *all = rt_batch_create(arena, ps->n_sink_in, ps->sink_in_types, (uint32_t)total);
-    if (all == NULL)
+    jt->rows = rt_batch_create(jt->arena, ps->n_sink_in, ps->sink_in_types, (uint32_t)total);
+    jt->links = rt_arena_alloc(jt->arena, sizeof(join_link) * (total ? total : 1));
+    if (jt->rows == NULL || jt->links == NULL)
         return rt_error_nomem(err, jt->mem);
+    uint64_t at = 0;
     for (uint32_t t = 0; t < ps->n_threads; t++) {
-        rt_rowbuf *rb = ps->threads[t]->sink;
+        build_local *l = ps->threads[t]->sink;
+        rt_rowbuf *rb = &l->rows;
         for (uint32_t i = 0; i < rb->n_batches; i++)
-            if (!rt_batch_append(all, arena, rb->batches[i]))
+            if (!rt_batch_append(jt->rows, jt->arena, rb->batches[i]))
                 return rt_error_nomem(err, jt->mem);
-        rt_rowbuf_free(rb);
+        for (uint64_t r = 0; r < rb->n_rows; r++)
+            jt->links[at + r].hash = l->hashes[r];
+        at += rb->n_rows;
+        build_local_free(l);
     }
-    all->n_rows = (uint32_t)total;
-    *out = all;
+    jt->rows->n_rows = (uint32_t)total;
     return QE_OK;
 }
 
@@ -180,64 +226,36 @@ static uint32_t mark_null_keys(const rt_batch *rows, const uint32_t *key_cols, u
     return n_null;
 }
 
-/* Hashes the keys of `all` (in tmp) and copies its rows into jt->rows ordered by
- * bucket (rows increasing within a bucket), the rows with a NULL key last. */
-static qe_status bucket_rows(join_table *jt, const rt_batch *all, rt_arena *tmp, rt_error *err) {
-    uint32_t n = all->n_rows;
+/* Chains the rows (their hashes are in jt->links). */
+static qe_status chain_rows(join_table *jt, rt_error *err) {
+    uint32_t n = jt->rows->n_rows;
     uint64_t n_buckets = 16;
     while (n_buckets < (uint64_t)n * 2)
         n_buckets *= 2;
     jt->mask = n_buckets - 1;
-    uint64_t *hashes = rt_arena_alloc(tmp, sizeof(uint64_t) * (n ? n : 1));
-    uint8_t *is_null = rt_arena_alloc(tmp, n ? n : 1);
-    uint32_t *perm = rt_arena_alloc(tmp, sizeof(uint32_t) * (n ? n : 1));
-    uint32_t *start = rt_arena_calloc(tmp, sizeof(uint32_t) * (n_buckets + 1));
-    jt->hashes = rt_arena_alloc(jt->arena, sizeof(uint64_t) * (n ? n : 1));
-    jt->buckets = rt_arena_calloc(jt->arena, sizeof(uint64_t) * (n_buckets + 1));
+    uint8_t *is_null = rt_malloc(jt->mem, n ? n : 1);
+    jt->buckets = rt_arena_alloc(jt->arena, sizeof(uint64_t) * n_buckets);
     jt->matched = rt_arena_calloc(jt->arena, n ? n : 1);
-    const rt_vector **keys = rt_arena_alloc(tmp, sizeof(rt_vector *) * (jt->n_keys + 1));
-    if (!hashes || !is_null || !perm || !start || !jt->hashes || !jt->buckets || !jt->matched ||
-        !keys)
+    if (!is_null || !jt->buckets || !jt->matched) {
+        rt_free(jt->mem, is_null, n ? n : 1);
         return rt_error_nomem(err, jt->mem);
-    for (uint32_t k = 0; k < jt->n_keys; k++)
-        keys[k] = &all->cols[jt->key_cols[k]];
-    rt_hash_vectors(keys, jt->n_keys, NULL, n, hashes);
-    uint32_t n_null = mark_null_keys(all, jt->key_cols, jt->n_keys, n, is_null);
-    jt->null_rows = rt_arena_alloc(jt->arena, sizeof(uint32_t) * (n_null ? n_null : 1));
-    if (jt->null_rows == NULL)
-        return rt_error_nomem(err, jt->mem);
-    jt->n_null_rows = n_null;
-    /* counting sort by bucket: start[b + 1] counts, then the prefix sums */
-    for (uint32_t r = 0; r < n; r++)
-        if (!is_null[r])
-            start[(hashes[r] & jt->mask) + 1]++;
+    }
     for (uint64_t b = 0; b < n_buckets; b++)
-        start[b + 1] += start[b];
-    for (uint64_t b = 0; b <= n_buckets; b++)
-        jt->buckets[b] = start[b];
-    uint32_t n_valid = n - n_null, next_null = n_valid;
-    for (uint32_t r = 0; r < n; r++) {
+        jt->buckets[b] = NO_ROW;
+    uint32_t n_null = mark_null_keys(jt->rows, jt->key_cols, jt->n_keys, n, is_null);
+    jt->null_rows = rt_arena_alloc(jt->arena, sizeof(uint32_t) * (n_null ? n_null : 1));
+    jt->n_null_rows = n_null;
+    for (uint32_t r = n; jt->null_rows != NULL && r-- > 0;) {
         if (is_null[r]) {
-            jt->null_rows[next_null - n_valid] = next_null;
-            jt->hashes[next_null] = hashes[r];
-            perm[next_null++] = r;
+            jt->null_rows[--n_null] = r;
             continue;
         }
-        uint64_t h = hashes[r], b = h & jt->mask;
-        uint32_t at = start[b]++;
-        jt->buckets[b] |= salt_of(h);
-        jt->hashes[at] = h;
-        perm[at] = r;
+        uint64_t h = jt->links[r].hash, *b = &jt->buckets[h & jt->mask];
+        jt->links[r].next = (uint32_t)*b;
+        *b = (*b & ~(uint64_t)NO_ROW) | salt_of(h) | r;
     }
-    qe_type *types = rt_arena_alloc(tmp, sizeof(qe_type) * (all->n_cols + 1));
-    if (types == NULL)
-        return rt_error_nomem(err, jt->mem);
-    for (uint32_t c = 0; c < all->n_cols; c++)
-        types[c] = all->cols[c].type;
-    jt->rows = rt_batch_create(jt->arena, all->n_cols, types, n);
-    if (jt->rows == NULL || !rt_batch_append_rows(jt->rows, jt->arena, all, perm, 0, n))
-        return rt_error_nomem(err, jt->mem);
-    return QE_OK;
+    rt_free(jt->mem, is_null, n ? n : 1);
+    return jt->null_rows != NULL ? QE_OK : rt_error_nomem(err, jt->mem);
 }
 
 static qe_status build_finish(rt_pipeline_state *ps, rt_error *err) {
@@ -255,21 +273,14 @@ static qe_status build_finish(rt_pipeline_state *ps, rt_error *err) {
     rt_stage_put(ps->stage, ps->sink->state_id, jt, join_table_destroy);
     jt->n_keys = ps->sink->u.join.n_keys;
     jt->key_cols = ps->sink->u.join.build_keys;
-    rt_arena *tmp = rt_arena_create(mem); /* the rows in thread order, hashing scratch */
-    if (tmp == NULL)
-        return rt_error_nomem(err, mem);
-    rt_batch *all = NULL;
-    qe_status st = collect_rows(ps, jt, tmp, &all, err);
-    if (st == QE_OK)
-        st = bucket_rows(jt, all, tmp, err);
-    rt_arena_destroy(tmp);
-    return st;
+    qe_status st = collect_rows(ps, jt, err);
+    return st == QE_OK ? chain_rows(jt, err) : st;
 }
 
 static void build_destroy(rt_pipeline_state *ps) {
     for (uint32_t t = 0; ps->threads != NULL && t < ps->n_threads; t++)
         if (ps->threads[t] != NULL && ps->threads[t]->sink != NULL)
-            rt_rowbuf_free(ps->threads[t]->sink);
+            build_local_free(ps->threads[t]->sink);
 }
 
 const rt_sink_ops rt_join_build_sink = {build_init, build_thread_init, build_push,
@@ -322,7 +333,6 @@ typedef struct probe_state {
     uint8_t *flags;   /* per input row: 1 matched, 2 maybe (MARK) */
     uint32_t *rows;   /* scratch: input rows */
     uint32_t *heads;  /* scratch: per input row the first build row to try */
-    uint32_t *ends;   /* scratch: per input row the end of its build rows */
     uint32_t in_cap;  /* capacity of hashes/flags/rows */
     rt_batch out;     /* SEMI/ANTI/MARK output: the input's columns (+ mark) */
     rt_vector mark;   /* MARK: the mark column */
@@ -431,9 +441,8 @@ static bool ensure_in(rt_arena *a, probe_state *s, uint32_t n) {
     s->flags = rt_arena_alloc(a, cap);
     s->rows = rt_arena_alloc(a, sizeof(uint32_t) * cap);
     s->heads = rt_arena_alloc(a, sizeof(uint32_t) * cap);
-    s->ends = rt_arena_alloc(a, sizeof(uint32_t) * cap);
     s->in_cap = cap;
-    return s->hashes && s->flags && s->rows && s->heads && s->ends;
+    return s->hashes && s->flags && s->rows && s->heads;
 }
 
 /* Fills the pairs batch from pr/br (build columns NULL when null_build). */
@@ -537,9 +546,9 @@ static inline bool keys_equal(const probe_state *s, uint32_t r, uint32_t b) {
     return true;
 }
 
-/* heads[k]..ends[k]: the rows of active row k's bucket, empty when the salt rules
- * the bucket out or the row has a NULL key (flags[k] |= 4).  Prefetches buckets, then
- * the first row hashes. */
+/* heads[k] = the first build row of active row k's chain, NO_ROW when the chain is empty,
+ * the salt rules it out or the row has a NULL key (flags[k] |= 4).  Prefetches buckets,
+ * then the first links. */
 static void find_heads(probe_state *s, const rt_batch *in, uint32_t n) {
     const join_table *jt = s->jt;
     const uint64_t *hashes = s->hashes;
@@ -549,18 +558,15 @@ static void find_heads(probe_state *s, const rt_batch *in, uint32_t n) {
     for (uint32_t k = 0; k < n; k++)
         __builtin_prefetch(&jt->buckets[hashes[k] & jt->mask]);
     for (uint32_t k = 0; k < n; k++) {
-        uint64_t h = hashes[k], b = h & jt->mask, e = jt->buckets[b];
-        uint32_t head = (uint32_t)e, end = (uint32_t)jt->buckets[b + 1];
+        uint64_t h = hashes[k], e = jt->buckets[h & jt->mask];
+        uint32_t head = (e & salt_of(h)) ? (uint32_t)e : NO_ROW;
         if (nullable && row_has_null_key(in, s->keys, s->n_keys, s->rows[k])) {
             s->flags[k] |= 4;
-            end = head;
-        } else if (!(e & salt_of(h))) {
-            end = head;
+            head = NO_ROW;
         }
-        if (head != end)
-            __builtin_prefetch(&jt->hashes[head]);
+        if (head != NO_ROW)
+            __builtin_prefetch(&jt->links[head]);
         s->heads[k] = head;
-        s->ends[k] = end;
     }
 }
 
@@ -587,7 +593,7 @@ static bool keys_maybe(const probe_state *s, uint32_t r, bool probe_null) {
     return false;
 }
 
-/* Walks the buckets of the active rows, collecting pairs. */
+/* Walks the chains of the active rows, collecting pairs. */
 static qe_status probe_rows(rt_pipeline_state *ps, rt_thread_state *ts, uint32_t op_idx,
                             probe_state *s, const rt_batch *in, uint32_t n) {
     const join_table *jt = s->jt;
@@ -602,8 +608,8 @@ static qe_status probe_rows(rt_pipeline_state *ps, rt_thread_state *ts, uint32_t
             continue;
         }
         uint64_t h = s->hashes[k];
-        for (uint32_t b = s->heads[k]; b < s->ends[k]; b++) {
-            if (jt->hashes[b] != h || !keys_equal(s, r, b))
+        for (uint32_t b = s->heads[k]; b != NO_ROW; b = jt->links[b].next) {
+            if (jt->links[b].hash != h || !keys_equal(s, r, b))
                 continue;
             if (first_only) {
                 s->flags[k] |= 1;
