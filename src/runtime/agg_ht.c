@@ -20,6 +20,8 @@
 #include <string.h>
 
 #define HT_FIRST_SLOTS 256
+/* How many rows ahead rt_agg_ht_find prefetches slots. */
+#define FIND_AHEAD 16
 
 typedef union key_slot {
     int64_t i;           /* integers, BOOLEAN, DATE, TIMESTAMP; normalized double bits */
@@ -338,9 +340,16 @@ bool rt_agg_ht_find(rt_agg_ht *ht, const rt_vector *const *keys, const uint32_t 
         return true;
     }
     rt_hash_vectors(keys, ht->n_keys, sel, n, hashes);
-    for (uint32_t k = 0; k < n; k++)
-        __builtin_prefetch(&ht->slots[slot_of(ht, hashes[k])]);
     for (uint32_t k = 0; k < n; k++) {
+        /* a two-stage pipeline: the slot FIND_AHEAD rows ahead, the group row of the
+         * slot FIND_AHEAD / 2 rows ahead (the slot is in cache by then) */
+        if (k + FIND_AHEAD < n)
+            __builtin_prefetch(&ht->slots[slot_of(ht, hashes[k + FIND_AHEAD])]);
+        if (k + FIND_AHEAD / 2 < n) {
+            const ht_slot *ps = &ht->slots[slot_of(ht, hashes[k + FIND_AHEAD / 2])];
+            if (ps->row != NULL)
+                __builtin_prefetch(ps->row + ht->keys_off);
+        }
         uint32_t r = sel ? sel[k] : k;
         uint64_t h = hashes[k];
         uint64_t mask = ht->n_slots - 1, pos = slot_of(ht, h);
@@ -373,7 +382,8 @@ rt_agg_state *rt_agg_ht_find_row(rt_agg_ht *ht, const rt_agg_ht *src, const rt_a
     if (ht->n_keys == 0)
         return rt_agg_ht_single(ht);
     uint64_t h = row_hash(src, srow);
-    if (!reserve_group(ht))
+    if (((ht->n_groups + 1) * 2 > ht->n_slots || ht->n_groups == ht->rows_cap) &&
+        !reserve_group(ht))
         return NULL;
     uint64_t mask = ht->n_slots - 1, pos = slot_of(ht, h);
     ht_slot *s;
