@@ -22,6 +22,8 @@
 #define HT_FIRST_SLOTS 256
 /* How many rows ahead rt_agg_ht_find prefetches slots. */
 #define FIND_AHEAD 16
+/* Tables with fewer slots stay in cache: rt_agg_ht_find does not prefetch. */
+#define FIND_PREFETCH_SLOTS (1u << 14)
 
 typedef union key_slot {
     int64_t i;           /* integers, BOOLEAN, DATE, TIMESTAMP; normalized double bits */
@@ -340,12 +342,13 @@ bool rt_agg_ht_find(rt_agg_ht *ht, const rt_vector *const *keys, const uint32_t 
         return true;
     }
     rt_hash_vectors(keys, ht->n_keys, sel, n, hashes);
+    bool big = ht->n_slots >= FIND_PREFETCH_SLOTS;
     for (uint32_t k = 0; k < n; k++) {
         /* a two-stage pipeline: the slot FIND_AHEAD rows ahead, the group row of the
          * slot FIND_AHEAD / 2 rows ahead (the slot is in cache by then) */
-        if (k + FIND_AHEAD < n)
+        if (big && k + FIND_AHEAD < n)
             __builtin_prefetch(&ht->slots[slot_of(ht, hashes[k + FIND_AHEAD])]);
-        if (k + FIND_AHEAD / 2 < n) {
+        if (big && k + FIND_AHEAD / 2 < n) {
             const ht_slot *ps = &ht->slots[slot_of(ht, hashes[k + FIND_AHEAD / 2])];
             if (ps->row != NULL)
                 __builtin_prefetch(ps->row + ht->keys_off);
