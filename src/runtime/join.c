@@ -230,7 +230,7 @@ static uint32_t mark_null_keys(const rt_batch *rows, const uint32_t *key_cols, u
 static qe_status chain_rows(join_table *jt, rt_error *err) {
     uint32_t n = jt->rows->n_rows;
     uint64_t n_buckets = 16;
-    while (n_buckets < (uint64_t)n * 2)
+    while (n_buckets < (uint64_t)n) /* salt bits keep longer chains cheap */
         n_buckets *= 2;
     jt->mask = n_buckets - 1;
     uint8_t *is_null = rt_malloc(jt->mem, n ? n : 1);
