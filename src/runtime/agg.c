@@ -352,12 +352,74 @@ static void read_state(const rt_vector *v, uint32_t r, agg_kind k, rt_agg_state 
     }
 }
 
+/* Runs body for each selected row r whose count (nv) is valid, with s = the row's
+ * state and cnt = the count. */
+#define FOR_COUNTED(...)                                                                           \
+    do {                                                                                           \
+        const int64_t *cnts = nv->values;                                                          \
+        for (uint32_t k = 0; k < n; k++) {                                                         \
+            uint32_t r = b->sel ? b->sel[k] : k;                                                   \
+            if (nv->validity != NULL && !rt_bit_get(nv->validity, r))                              \
+                continue;                                                                          \
+            rt_agg_state *s = &states[k][a];                                                       \
+            int64_t cnt = cnts[r];                                                                 \
+            __VA_ARGS__;                                                                           \
+        }                                                                                          \
+    } while (0)
+
+/* The typed FINAL loops of COUNT and of SUM/AVG over BIGINT, DOUBLE and DECIMAL/HUGEINT
+ * states; -1 when e has none (final_update's row loop handles it). */
+static int final_update_fast(const agg_exec *e, rt_agg_state *const *states, uint32_t a,
+                             const rt_batch *b, uint32_t n) {
+    const rt_vector *vv = &b->cols[e->arg_col], *nv = &b->cols[e->n_col];
+    if (nv->type != QE_TYPE_BIGINT)
+        return -1;
+    if (e->fn == PLAN_AGG_COUNT || e->fn == PLAN_AGG_COUNT_STAR) {
+        FOR_COUNTED(s->n += cnt);
+        return 0;
+    }
+    if (e->fn != PLAN_AGG_SUM && e->fn != PLAN_AGG_AVG)
+        return -1;
+    bool bad = false;
+    const uint8_t *vvalid = vv->validity;
+    if (e->kind == AGG_K_I128 && (vv->type == QE_TYPE_DECIMAL || vv->type == QE_TYPE_HUGEINT)) {
+        FOR_COUNTED({
+            if (vvalid == NULL || rt_bit_get(vvalid, r))
+                bad |= __builtin_add_overflow(s->v.h, get_i128(vv, r), &s->v.h);
+            s->n += cnt;
+        });
+        return bad;
+    }
+    if (e->kind == AGG_K_F64 && vv->type == QE_TYPE_DOUBLE) {
+        const double *x = vv->values;
+        FOR_COUNTED({
+            if (vvalid == NULL || rt_bit_get(vvalid, r))
+                s->v.d += x[r];
+            s->n += cnt;
+        });
+        return 0;
+    }
+    if (e->kind == AGG_K_I64 && vv->type == QE_TYPE_BIGINT) {
+        const int64_t *x = vv->values;
+        FOR_COUNTED({
+            if (vvalid == NULL || rt_bit_get(vvalid, r))
+                bad |= __builtin_add_overflow(s->v.i, x[r], &s->v.i);
+            s->n += cnt;
+        });
+        return bad;
+    }
+    return -1;
+}
+
 /* FINAL: merges the (v, n) columns of the selected rows into their groups; 1 on
  * overflow, 2 on out-of-memory. */
 static int final_update(const agg_exec *e, rt_agg_state *const *states, uint32_t a,
                         const rt_batch *b, uint32_t n, rt_arena *arena) {
     const rt_vector *vv = &b->cols[e->arg_col], *nv = &b->cols[e->n_col];
-    int bad = 0;
+    int bad = final_update_fast(e, states, a, b, n);
+    if (bad >= 0)
+        return bad;
+    bad = 0;
     for (uint32_t k = 0; k < n && bad == 0; k++) {
         uint32_t r = b->sel ? b->sel[k] : k;
         if (!rt_vector_is_valid(nv, r))
@@ -564,12 +626,19 @@ static qe_status agg_push(rt_pipeline_state *ps, rt_thread_state *ts, const rt_b
     return QE_OK;
 }
 
+/* How many groups ahead merge_tables prefetches the destination slot. */
+#define MERGE_PREFETCH 8
+
 /* Merges every group of src into dst. */
 static qe_status merge_tables(const agg_def *d, rt_agg_ht *dst, const rt_agg_ht *src, rt_error *err,
                               rt_mem_tracker *mem) {
     uint64_t n = rt_agg_ht_count(src);
+    if (!rt_agg_ht_reserve(dst, n)) /* one growth instead of many */
+        return rt_error_nomem(err, mem);
     for (uint64_t g = 0; g < n; g++) {
         const rt_agg_state *sg = rt_agg_ht_group(src, g);
+        if (g + MERGE_PREFETCH < n)
+            rt_agg_ht_prefetch(dst, src, rt_agg_ht_group(src, g + MERGE_PREFETCH));
         rt_agg_state *dg = rt_agg_ht_find_row(dst, src, sg);
         if (dg == NULL)
             return rt_error_nomem(err, mem);
@@ -789,14 +858,11 @@ static qe_status agg_source_next(rt_pipeline_state *ps, rt_thread_state *ts, con
     if (b == NULL)
         return rt_error_nomem(&ts->err, ps->task->mem);
     uint32_t per_agg = op->u.agg.phase == PLAN_AGG_PARTIAL ? 2 : 1;
+    for (uint32_t c = 0; c < d->n_keys; c++)
+        if (!rt_agg_ht_keys_out(s->res->ht, start, n, c, &b->cols[c], arena, n))
+            return rt_error_nomem(&ts->err, ps->task->mem);
     for (uint32_t r = 0; r < n; r++) {
         const rt_agg_state *g = rt_agg_ht_group(s->res->ht, start + r);
-        for (uint32_t c = 0; c < d->n_keys; c++) {
-            rt_value key;
-            rt_agg_ht_key(s->res->ht, g, c, &key);
-            if (!rt_vector_set_value(&b->cols[c], arena, r, n, &key))
-                return rt_error_nomem(&ts->err, ps->task->mem);
-        }
         for (uint32_t a = 0; a < d->n_aggs; a++)
             if (!put_agg(&d->aggs[a], op->u.agg.phase, &g[a], b, d->n_keys + per_agg * a, r, arena))
                 return rt_error_nomem(&ts->err, ps->task->mem);

@@ -20,6 +20,10 @@
 #include <string.h>
 
 #define HT_FIRST_SLOTS 256
+/* How many rows ahead rt_agg_ht_find prefetches slots. */
+#define FIND_AHEAD 16
+/* Tables with fewer slots stay in cache: rt_agg_ht_find does not prefetch. */
+#define FIND_PREFETCH_SLOTS (1u << 14)
 
 typedef union key_slot {
     int64_t i;           /* integers, BOOLEAN, DATE, TIMESTAMP; normalized double bits */
@@ -229,12 +233,15 @@ static bool grow_slots(rt_agg_ht *ht) {
     return true;
 }
 
-/* Makes room for one more group (slots at most half full, row list). */
-static bool reserve_group(rt_agg_ht *ht) {
-    if ((ht->n_groups + 1) * 2 > ht->n_slots && !grow_slots(ht))
-        return false;
-    if (ht->n_groups == ht->rows_cap) {
+/* Makes room for n_more groups (slots at most half full, row list). */
+static bool reserve_groups(rt_agg_ht *ht, uint64_t n_more) {
+    while ((ht->n_groups + n_more) * 2 > ht->n_slots)
+        if (!grow_slots(ht))
+            return false;
+    if (ht->n_groups + n_more > ht->rows_cap) {
         uint64_t cap = ht->rows_cap ? ht->rows_cap * 2 : 64;
+        while (cap < ht->n_groups + n_more)
+            cap *= 2;
         uint8_t **rows = rt_realloc(ht->mem, ht->rows, sizeof(uint8_t *) * ht->rows_cap,
                                     sizeof(uint8_t *) * cap);
         if (rows == NULL)
@@ -243,6 +250,17 @@ static bool reserve_group(rt_agg_ht *ht) {
         ht->rows_cap = cap;
     }
     return true;
+}
+
+static bool reserve_group(rt_agg_ht *ht) { return reserve_groups(ht, 1); }
+
+bool rt_agg_ht_reserve(rt_agg_ht *ht, uint64_t n_more) {
+    return ht->n_keys == 0 || reserve_groups(ht, n_more);
+}
+
+void rt_agg_ht_prefetch(const rt_agg_ht *ht, const rt_agg_ht *src, const rt_agg_state *group) {
+    if (ht->n_keys > 0)
+        __builtin_prefetch(&ht->slots[slot_of(ht, row_hash(src, (const uint8_t *)group))]);
 }
 
 /* A new zeroed row with hash h, listed and placed in slot s. */
@@ -324,7 +342,17 @@ bool rt_agg_ht_find(rt_agg_ht *ht, const rt_vector *const *keys, const uint32_t 
         return true;
     }
     rt_hash_vectors(keys, ht->n_keys, sel, n, hashes);
+    bool big = ht->n_slots >= FIND_PREFETCH_SLOTS;
     for (uint32_t k = 0; k < n; k++) {
+        /* a two-stage pipeline: the slot FIND_AHEAD rows ahead, the group row of the
+         * slot FIND_AHEAD / 2 rows ahead (the slot is in cache by then) */
+        if (big && k + FIND_AHEAD < n)
+            __builtin_prefetch(&ht->slots[slot_of(ht, hashes[k + FIND_AHEAD])]);
+        if (big && k + FIND_AHEAD / 2 < n) {
+            const ht_slot *ps = &ht->slots[slot_of(ht, hashes[k + FIND_AHEAD / 2])];
+            if (ps->row != NULL)
+                __builtin_prefetch(ps->row + ht->keys_off);
+        }
         uint32_t r = sel ? sel[k] : k;
         uint64_t h = hashes[k];
         uint64_t mask = ht->n_slots - 1, pos = slot_of(ht, h);
@@ -357,7 +385,8 @@ rt_agg_state *rt_agg_ht_find_row(rt_agg_ht *ht, const rt_agg_ht *src, const rt_a
     if (ht->n_keys == 0)
         return rt_agg_ht_single(ht);
     uint64_t h = row_hash(src, srow);
-    if (!reserve_group(ht))
+    if (((ht->n_groups + 1) * 2 > ht->n_slots || ht->n_groups == ht->rows_cap) &&
+        !reserve_group(ht))
         return NULL;
     uint64_t mask = ht->n_slots - 1, pos = slot_of(ht, h);
     ht_slot *s;
@@ -381,4 +410,48 @@ rt_agg_state *rt_agg_ht_find_row(rt_agg_ht *ht, const rt_agg_ht *src, const rt_a
             return NULL;
     }
     return (rt_agg_state *)row;
+}
+
+bool rt_agg_ht_keys_out(const rt_agg_ht *ht, uint64_t start, uint32_t n, uint32_t c, rt_vector *v,
+                        rt_arena *arena, uint32_t capacity) {
+    qe_type t = ht->key_types[c];
+    uint8_t *const *rows = ht->rows + start;
+    for (uint32_t r = 0; r < n; r++) {
+        const uint8_t *row = rows[r];
+        if (row_nulls(ht, row)[c]) {
+            if (!rt_vector_set_null(v, arena, r, capacity))
+                return false;
+            continue;
+        }
+        if (v->validity != NULL)
+            rt_bit_set(v->validity, r);
+        const key_slot *k = row_key(ht, row, c);
+        switch (t) {
+        case QE_TYPE_BOOLEAN: ((uint8_t *)v->values)[r] = k->i != 0; break;
+        case QE_TYPE_SMALLINT: ((int16_t *)v->values)[r] = (int16_t)k->i; break;
+        case QE_TYPE_INTEGER:
+        case QE_TYPE_DATE: ((int32_t *)v->values)[r] = (int32_t)k->i; break;
+        case QE_TYPE_BIGINT:
+        case QE_TYPE_TIMESTAMP: ((int64_t *)v->values)[r] = k->i; break;
+        case QE_TYPE_REAL: {
+            double d;
+            memcpy(&d, &k->i, sizeof d);
+            ((float *)v->values)[r] = (float)d;
+            break;
+        }
+        case QE_TYPE_DOUBLE: memcpy((double *)v->values + r, &k->i, sizeof(double)); break;
+        case QE_TYPE_HUGEINT:
+        case QE_TYPE_DECIMAL:
+        case QE_TYPE_INTERVAL: memcpy((char *)v->values + (size_t)r * 16, k->w, 16); break;
+        case QE_TYPE_VARCHAR:
+            if (!rt_vector_set_string(v, arena, r, k->s.ptr, k->s.len))
+                return false;
+            break;
+        default:
+            if (!rt_vector_set_null(v, arena, r, capacity))
+                return false;
+            break;
+        }
+    }
+    return true;
 }

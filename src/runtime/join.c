@@ -3,16 +3,20 @@
  * JOIN_UNMATCHED (source), sharing one stage state (state_id) in consecutive
  * pipelines of a stage.
  *
- * Build: every thread copies its input rows into an rt_rowbuf; at the pipeline end
+ * Build: every thread copies its input rows into an rt_rowbuf and hashes their keys
+ * (so hashing runs on every thread); at the pipeline end
  * the rows of all threads (in thread order) are copied into one compact batch (so
  * every build row has one index and long strings one buffers array) and chained into
- * a hash table on the key columns: buckets[hash & mask] -> first row, next[row] ->
- * next row of the chain, rows in increasing order along a chain.  Rows with a NULL
+ * a hash table on the key columns: buckets[hash & mask] -> first row and a 32-bit
+ * salt (one bit per row of the chain, picked by the hash's top 5 bits), links[row] ->
+ * the row's hash and the next row of the chain, rows in increasing order along a
+ * chain.  A probe whose salt bit is clear skips the chain without touching it.  Rows with a NULL
  * key never match and are not chained; they are listed apart (MARK needs them).  The
  * table is read-only while probing, except the `matched` flags of FULL joins
  * (relaxed atomic bytes).
  *
- * Probe: per input batch, hash the key columns, walk the chain of each active row
+ * Probe: per input batch, hash the key columns, prefetch the buckets, then the first
+ * links of the chains the salt lets through, then walk the chain of each active row
  * and collect candidate (probe row, build row) pairs with equal keys in chunks of up
  * to RT_VECTOR_SIZE.  A chunk is gathered into an output batch (probe columns, then
  * build columns); the residual predicate (over that layout) selects the pairs that
@@ -35,6 +39,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A build row's place in its chain. */
+typedef struct join_link {
+    uint64_t hash; /* hash of the row's keys */
+    uint32_t next; /* next row of the chain, NO_ROW at the end */
+    uint32_t pad;  /* keeps links 16 bytes */
+} join_link;
+
 /* The stage state built by HASH_JOIN_BUILD. */
 typedef struct join_table {
     rt_mem_tracker *mem;
@@ -42,9 +53,9 @@ typedef struct join_table {
     rt_batch *rows;           /* every build row, compact */
     uint32_t n_keys;          /* key columns of rows */
     uint32_t *key_cols;       /* n_keys column indexes */
-    uint64_t *hashes;         /* per row: hash of its keys */
-    uint32_t *next;           /* per row: next row of its chain, UINT32_MAX at the end */
-    uint32_t *buckets;        /* mask + 1 chain heads (UINT32_MAX: empty) */
+    join_link *links;         /* per row: hash and next row of its chain */
+    uint64_t *buckets;        /* mask + 1 chain heads: first row (low 32 bits, NO_ROW:
+                                 empty) | salt bits of the chain's rows << 32 */
     uint64_t mask;            /* buckets - 1 */
     uint32_t *null_rows;      /* rows with a NULL key, increasing */
     uint32_t n_null_rows;     /* entries of null_rows */
@@ -52,6 +63,9 @@ typedef struct join_table {
 } join_table;
 
 #define NO_ROW UINT32_MAX
+
+/* The salt bit of a hash in a bucket entry (bucket indexes use the low bits). */
+static inline uint64_t salt_of(uint64_t h) { return (uint64_t)1 << (32 + (h >> 59)); }
 
 static void join_table_destroy(void *p) {
     join_table *jt = p;
@@ -104,37 +118,80 @@ static qe_status build_init(rt_pipeline_state *ps, rt_error *err) {
     return check_keys(op->u.join.build_keys, op->u.join.n_keys, ps->n_sink_in, err);
 }
 
+/* One thread's build rows and their key hashes. */
+typedef struct build_local {
+    rt_rowbuf rows;          /* the rows, in arrival order */
+    uint64_t *hashes;        /* rt_malloc'd: per row the hash of its keys */
+    uint64_t cap;            /* capacity of hashes */
+    const rt_vector **keys;  /* scratch: the key columns of the current batch */
+    rt_mem_tracker *mem;     /* charged for hashes */
+} build_local;
+
+static void build_local_free(build_local *l) {
+    rt_rowbuf_free(&l->rows);
+    rt_free(l->mem, l->hashes, sizeof(uint64_t) * l->cap);
+    l->hashes = NULL;
+    l->cap = 0;
+}
+
 static qe_status build_thread_init(rt_pipeline_state *ps, rt_thread_state *ts) {
-    rt_rowbuf *r = rt_arena_calloc(ts->arena, sizeof *r);
-    if (r == NULL)
+    build_local *l = rt_arena_calloc(ts->arena, sizeof *l);
+    if (l == NULL)
         return rt_error_nomem(&ts->err, ps->task->mem);
-    rt_rowbuf_init(r, ps->task->mem, ps->n_sink_in, ps->sink_in_types);
-    ts->sink = r;
-    return QE_OK;
+    rt_rowbuf_init(&l->rows, ps->task->mem, ps->n_sink_in, ps->sink_in_types);
+    l->mem = ps->task->mem;
+    l->keys = rt_arena_calloc(ts->arena, sizeof(rt_vector *) * (ps->sink->u.join.n_keys + 1));
+    ts->sink = l;
+    return l->keys ? QE_OK : rt_error_nomem(&ts->err, ps->task->mem);
 }
 
 static qe_status build_push(rt_pipeline_state *ps, rt_thread_state *ts, const rt_batch *b) {
-    return rt_rowbuf_append(ts->sink, b) ? QE_OK : rt_error_nomem(&ts->err, ps->task->mem);
+    build_local *l = ts->sink;
+    uint64_t at = l->rows.n_rows, n = rt_batch_active(b);
+    if (at + n > l->cap) {
+        uint64_t cap = l->cap ? l->cap * 2 : RT_VECTOR_SIZE;
+        while (cap < at + n)
+            cap *= 2;
+        uint64_t *h = rt_realloc(l->mem, l->hashes, sizeof(uint64_t) * l->cap, sizeof(uint64_t) * cap);
+        if (h == NULL)
+            return rt_error_nomem(&ts->err, ps->task->mem);
+        l->hashes = h;
+        l->cap = cap;
+    }
+    if (!rt_rowbuf_append(&l->rows, b))
+        return rt_error_nomem(&ts->err, ps->task->mem);
+    const plan_op *op = ps->sink;
+    for (uint32_t k = 0; k < op->u.join.n_keys; k++)
+        l->keys[k] = &b->cols[op->u.join.build_keys[k]];
+    rt_hash_vectors(l->keys, op->u.join.n_keys, b->sel, (uint32_t)n, l->hashes + at);
+    return QE_OK;
 }
 
-/* Copies every thread's rows into jt->rows (thread order) and frees the row buffers. */
+/* Copies every thread's rows into jt->rows and their hashes into jt->links (thread
+ * order), and frees the thread's buffers. */
 static qe_status collect_rows(rt_pipeline_state *ps, join_table *jt, rt_error *err) {
     uint64_t total = 0;
     for (uint32_t t = 0; t < ps->n_threads; t++)
-        total += ((rt_rowbuf *)ps->threads[t]->sink)->n_rows;
+        total += ((build_local *)ps->threads[t]->sink)->rows.n_rows;
     if (total >= NO_ROW)
         return rt_error_set(err, QE_UNSUPPORTED, "54000", -1,
                             "the build side of a join has too many rows (%llu)",
                             (unsigned long long)total);
     jt->rows = rt_batch_create(jt->arena, ps->n_sink_in, ps->sink_in_types, (uint32_t)total);
-    if (jt->rows == NULL)
+    jt->links = rt_arena_alloc(jt->arena, sizeof(join_link) * (total ? total : 1));
+    if (jt->rows == NULL || jt->links == NULL)
         return rt_error_nomem(err, jt->mem);
+    uint64_t at = 0;
     for (uint32_t t = 0; t < ps->n_threads; t++) {
-        rt_rowbuf *rb = ps->threads[t]->sink;
+        build_local *l = ps->threads[t]->sink;
+        rt_rowbuf *rb = &l->rows;
         for (uint32_t i = 0; i < rb->n_batches; i++)
             if (!rt_batch_append(jt->rows, jt->arena, rb->batches[i]))
                 return rt_error_nomem(err, jt->mem);
-        rt_rowbuf_free(rb);
+        for (uint64_t r = 0; r < rb->n_rows; r++)
+            jt->links[at + r].hash = l->hashes[r];
+        at += rb->n_rows;
+        build_local_free(l);
     }
     jt->rows->n_rows = (uint32_t)total;
     return QE_OK;
@@ -149,41 +206,56 @@ static bool row_has_null_key(const rt_batch *rows, const uint32_t *key_cols, uin
     return false;
 }
 
-/* Hashes the keys and chains the rows. */
+/* Marks in is_null[r] the rows 0..n) with a NULL in some key column; returns their count. */
+static uint32_t mark_null_keys(const rt_batch *rows, const uint32_t *key_cols, uint32_t n_keys,
+                               uint32_t n, uint8_t *is_null) {
+    memset(is_null, 0, n);
+    for (uint32_t k = 0; k < n_keys; k++) {
+        const rt_vector *v = &rows->cols[key_cols[k]];
+        if (v->type == QE_TYPE_NULL) {
+            memset(is_null, 1, n);
+            break;
+        }
+        if (v->validity != NULL)
+            for (uint32_t r = 0; r < n; r++)
+                is_null[r] |= !rt_bit_get(v->validity, r);
+    }
+    uint32_t n_null = 0;
+    for (uint32_t r = 0; r < n; r++)
+        n_null += is_null[r];
+    return n_null;
+}
+
+/* Chains the rows (their hashes are in jt->links). */
 static qe_status chain_rows(join_table *jt, rt_error *err) {
     uint32_t n = jt->rows->n_rows;
     uint64_t n_buckets = 16;
-    while (n_buckets < (uint64_t)n * 2)
+    while (n_buckets < (uint64_t)n) /* salt bits keep longer chains cheap */
         n_buckets *= 2;
     jt->mask = n_buckets - 1;
-    jt->hashes = rt_arena_alloc(jt->arena, sizeof(uint64_t) * (n ? n : 1));
-    jt->next = rt_arena_alloc(jt->arena, sizeof(uint32_t) * (n ? n : 1));
-    jt->buckets = rt_arena_alloc(jt->arena, sizeof(uint32_t) * n_buckets);
+    uint8_t *is_null = rt_malloc(jt->mem, n ? n : 1);
+    jt->buckets = rt_arena_alloc(jt->arena, sizeof(uint64_t) * n_buckets);
     jt->matched = rt_arena_calloc(jt->arena, n ? n : 1);
-    const rt_vector **keys = rt_arena_alloc(jt->arena, sizeof(rt_vector *) * (jt->n_keys + 1));
-    if (!jt->hashes || !jt->next || !jt->buckets || !jt->matched || !keys)
+    if (!is_null || !jt->buckets || !jt->matched) {
+        rt_free(jt->mem, is_null, n ? n : 1);
         return rt_error_nomem(err, jt->mem);
-    memset(jt->buckets, 0xff, sizeof(uint32_t) * n_buckets);
-    for (uint32_t k = 0; k < jt->n_keys; k++)
-        keys[k] = &jt->rows->cols[jt->key_cols[k]];
-    rt_hash_vectors(keys, jt->n_keys, NULL, n, jt->hashes);
-    uint32_t n_null = 0;
-    for (uint32_t r = 0; r < n; r++)
-        n_null += row_has_null_key(jt->rows, jt->key_cols, jt->n_keys, r);
+    }
+    for (uint64_t b = 0; b < n_buckets; b++)
+        jt->buckets[b] = NO_ROW;
+    uint32_t n_null = mark_null_keys(jt->rows, jt->key_cols, jt->n_keys, n, is_null);
     jt->null_rows = rt_arena_alloc(jt->arena, sizeof(uint32_t) * (n_null ? n_null : 1));
-    if (jt->null_rows == NULL)
-        return rt_error_nomem(err, jt->mem);
     jt->n_null_rows = n_null;
-    for (uint32_t r = n; r-- > 0;) {
-        if (row_has_null_key(jt->rows, jt->key_cols, jt->n_keys, r)) {
+    for (uint32_t r = n; jt->null_rows != NULL && r-- > 0;) {
+        if (is_null[r]) {
             jt->null_rows[--n_null] = r;
             continue;
         }
-        uint64_t b = jt->hashes[r] & jt->mask;
-        jt->next[r] = jt->buckets[b];
-        jt->buckets[b] = r;
+        uint64_t h = jt->links[r].hash, *b = &jt->buckets[h & jt->mask];
+        jt->links[r].next = (uint32_t)*b;
+        *b = (*b & ~(uint64_t)NO_ROW) | salt_of(h) | r;
     }
-    return QE_OK;
+    rt_free(jt->mem, is_null, n ? n : 1);
+    return jt->null_rows != NULL ? QE_OK : rt_error_nomem(err, jt->mem);
 }
 
 static qe_status build_finish(rt_pipeline_state *ps, rt_error *err) {
@@ -208,7 +280,7 @@ static qe_status build_finish(rt_pipeline_state *ps, rt_error *err) {
 static void build_destroy(rt_pipeline_state *ps) {
     for (uint32_t t = 0; ps->threads != NULL && t < ps->n_threads; t++)
         if (ps->threads[t] != NULL && ps->threads[t]->sink != NULL)
-            rt_rowbuf_free(ps->threads[t]->sink);
+            build_local_free(ps->threads[t]->sink);
 }
 
 const rt_sink_ops rt_join_build_sink = {build_init, build_thread_init, build_push,
@@ -248,6 +320,8 @@ typedef struct probe_state {
     uint32_t n_in;        /* probe input columns */
     const uint32_t *keys; /* n_keys probe key columns */
     uint32_t n_keys;
+    const rt_vector **build_keys; /* n_keys key columns of the build rows */
+    uint8_t *key_width;           /* per key: 4 or 8 to compare as integers, else 0 */
     rt_expr *residual; /* over the pairs batch, or NULL */
     rt_batch pairs;    /* probe columns then build columns, RT_VECTOR_SIZE rows */
     uint32_t *pr, *br; /* the pairs: probe rows, build rows */
@@ -258,6 +332,7 @@ typedef struct probe_state {
     uint64_t *hashes; /* per input row */
     uint8_t *flags;   /* per input row: 1 matched, 2 maybe (MARK) */
     uint32_t *rows;   /* scratch: input rows */
+    uint32_t *heads;  /* scratch: per input row the first build row to try */
     uint32_t in_cap;  /* capacity of hashes/flags/rows */
     rt_batch out;     /* SEMI/ANTI/MARK output: the input's columns (+ mark) */
     rt_vector mark;   /* MARK: the mark column */
@@ -285,9 +360,22 @@ static qe_status probe_alloc(rt_pipeline_state *ps, rt_thread_state *ts, probe_s
     s->pk = rt_arena_alloc(a, sizeof(uint32_t) * RT_VECTOR_SIZE);
     s->sel = rt_arena_alloc(a, sizeof(uint32_t) * RT_VECTOR_SIZE);
     s->key_vecs = rt_arena_calloc(a, sizeof(rt_vector *) * (s->n_keys + 1));
+    s->build_keys = rt_arena_calloc(a, sizeof(rt_vector *) * (s->n_keys + 1));
+    s->key_width = rt_arena_calloc(a, s->n_keys + 1);
     s->out.cols = rt_arena_calloc(a, sizeof(rt_vector) * (s->n_in + 1));
-    if (!s->pairs.cols || !s->pr || !s->br || !s->pk || !s->sel || !s->key_vecs || !s->out.cols)
+    if (!s->pairs.cols || !s->pr || !s->br || !s->pk || !s->sel || !s->key_vecs ||
+        !s->build_keys || !s->key_width || !s->out.cols)
         return rt_error_nomem(&ts->err, ps->task->mem);
+    for (uint32_t k = 0; k < s->n_keys; k++) {
+        s->build_keys[k] = &jt->rows->cols[jt->key_cols[k]];
+        switch (s->build_keys[k]->type) {
+        case QE_TYPE_INTEGER:
+        case QE_TYPE_DATE: s->key_width[k] = 4; break;
+        case QE_TYPE_BIGINT:
+        case QE_TYPE_TIMESTAMP: s->key_width[k] = 8; break;
+        default: s->key_width[k] = 0; break;
+        }
+    }
     for (uint32_t c = 0; c < n; c++) {
         qe_type t = c < s->n_in ? in->types[c] : jt->rows->cols[c - s->n_in].type;
         if (!alloc_vector(a, &s->pairs.cols[c], t, RT_VECTOR_SIZE))
@@ -352,8 +440,9 @@ static bool ensure_in(rt_arena *a, probe_state *s, uint32_t n) {
     s->hashes = rt_arena_alloc(a, sizeof(uint64_t) * cap);
     s->flags = rt_arena_alloc(a, cap);
     s->rows = rt_arena_alloc(a, sizeof(uint32_t) * cap);
+    s->heads = rt_arena_alloc(a, sizeof(uint32_t) * cap);
     s->in_cap = cap;
-    return s->hashes && s->flags && s->rows;
+    return s->hashes && s->flags && s->rows && s->heads;
 }
 
 /* Fills the pairs batch from pr/br (build columns NULL when null_build). */
@@ -437,12 +526,48 @@ static qe_status add_pair(rt_pipeline_state *ps, rt_thread_state *ts, uint32_t o
 }
 
 /* True if probe row r's keys equal build row b's. */
-static bool keys_equal(const probe_state *s, const rt_batch *in, uint32_t r, uint32_t b) {
-    for (uint32_t k = 0; k < s->n_keys; k++)
-        if (!value_equal(s->key_vecs[k], r, &s->jt->rows->cols[s->jt->key_cols[k]], b))
-            return false;
-    (void)in;
+static inline bool keys_equal(const probe_state *s, uint32_t r, uint32_t b) {
+    for (uint32_t k = 0; k < s->n_keys; k++) {
+        const rt_vector *pv = s->key_vecs[k], *bv = s->build_keys[k];
+        switch (s->key_width[k]) {
+        case 4:
+            if (((const int32_t *)pv->values)[r] != ((const int32_t *)bv->values)[b])
+                return false;
+            break;
+        case 8:
+            if (((const int64_t *)pv->values)[r] != ((const int64_t *)bv->values)[b])
+                return false;
+            break;
+        default:
+            if (!value_equal(pv, r, bv, b))
+                return false;
+        }
+    }
     return true;
+}
+
+/* heads[k] = the first build row of active row k's chain, NO_ROW when the chain is empty,
+ * the salt rules it out or the row has a NULL key (flags[k] |= 4).  Prefetches buckets,
+ * then the first links. */
+static void find_heads(probe_state *s, const rt_batch *in, uint32_t n) {
+    const join_table *jt = s->jt;
+    const uint64_t *hashes = s->hashes;
+    bool nullable = false;
+    for (uint32_t k = 0; k < s->n_keys; k++)
+        nullable |= s->key_vecs[k]->validity != NULL || s->key_vecs[k]->type == QE_TYPE_NULL;
+    for (uint32_t k = 0; k < n; k++)
+        __builtin_prefetch(&jt->buckets[hashes[k] & jt->mask]);
+    for (uint32_t k = 0; k < n; k++) {
+        uint64_t h = hashes[k], e = jt->buckets[h & jt->mask];
+        uint32_t head = (e & salt_of(h)) ? (uint32_t)e : NO_ROW;
+        if (nullable && row_has_null_key(in, s->keys, s->n_keys, s->rows[k])) {
+            s->flags[k] |= 4;
+            head = NO_ROW;
+        }
+        if (head != NO_ROW)
+            __builtin_prefetch(&jt->links[head]);
+        s->heads[k] = head;
+    }
 }
 
 /* MARK: whether some build row compares with probe row r to NULL on the keys (one side
@@ -473,15 +598,18 @@ static qe_status probe_rows(rt_pipeline_state *ps, rt_thread_state *ts, uint32_t
                             probe_state *s, const rt_batch *in, uint32_t n) {
     const join_table *jt = s->jt;
     bool first_only = s->residual == NULL && !emits_pairs(s->kind);
+    find_heads(s, in, n);
     for (uint32_t k = 0; k < n; k++) {
         uint32_t r = s->rows[k];
-        if (row_has_null_key(in, s->keys, s->n_keys, r)) {
+        if (s->flags[k] & 4) { /* a NULL key */
+            s->flags[k] = 0;
             if (s->kind == PLAN_JOIN_MARK && keys_maybe(s, r, true))
                 s->flags[k] |= 2;
             continue;
         }
-        for (uint32_t b = jt->buckets[s->hashes[k] & jt->mask]; b != NO_ROW; b = jt->next[b]) {
-            if (jt->hashes[b] != s->hashes[k] || !keys_equal(s, in, r, b))
+        uint64_t h = s->hashes[k];
+        for (uint32_t b = s->heads[k]; b != NO_ROW; b = jt->links[b].next) {
+            if (jt->links[b].hash != h || !keys_equal(s, r, b))
                 continue;
             if (first_only) {
                 s->flags[k] |= 1;

@@ -2,7 +2,8 @@
  * local_exchange.c -- in-memory exchanges for the embedded engine.
  *
  * One queue per exchange (the embedded engine has one consumer task, so one
- * partition).  send copies the batch into the queue's arena; recv hands out a
+ * partition).  send copies the batch into the queue's arena, send_owned keeps the
+ * sender's arena (no copy: the exchange sink hands over each full buffer); recv hands out a
  * zero-copy view of the next queued batch (valid until the exchange object is
  * destroyed) and blocks until a batch arrives or the producer task has called
  * finish.  Stages run one after the other, so a queue holds a whole stage's output,
@@ -15,7 +16,10 @@
 #include <string.h>
 
 typedef struct lx_queue {
-    rt_arena *arena;    /* owns the queued batches; created on first send */
+    rt_arena *arena;    /* owns the batches queued by send; created on first send */
+    rt_arena **owned;   /* malloc'd: arenas handed over by send_owned (n_owned) */
+    uint32_t n_owned;   /* entries of owned */
+    uint32_t owned_cap; /* capacity of owned[] */
     rt_batch **batches; /* malloc'd array of queued batches */
     uint32_t n;         /* batches queued */
     uint32_t cap;       /* capacity of batches[] */
@@ -66,6 +70,9 @@ void rt_local_exchange_destroy(rt_local_exchange *lx) {
         return;
     for (uint32_t i = 0; i < lx->n_exchanges; i++) {
         rt_arena_destroy(lx->queues[i].arena);
+        for (uint32_t k = 0; k < lx->queues[i].n_owned; k++)
+            rt_arena_destroy(lx->queues[i].owned[k]);
+        free(lx->queues[i].owned);
         free(lx->queues[i].batches);
     }
     free(lx->queues);
@@ -85,6 +92,19 @@ static lx_queue *queue_of(rt_local_exchange *lx, uint32_t exchange_id, uint32_t 
     return &lx->queues[exchange_id];
 }
 
+/* Makes room for one more queued batch; false on out-of-memory. */
+static bool reserve_batch(lx_queue *q) {
+    if (q->n < q->cap)
+        return true;
+    uint32_t cap = q->cap ? q->cap * 2 : 16;
+    rt_batch **b = realloc(q->batches, sizeof(rt_batch *) * cap);
+    if (b == NULL)
+        return false;
+    q->batches = b;
+    q->cap = cap;
+    return true;
+}
+
 static qe_status lx_send(void *ctx, uint32_t exchange_id, uint32_t partition, const rt_batch *batch,
                          rt_error *err) {
     rt_local_exchange *lx = ctx;
@@ -97,14 +117,8 @@ static qe_status lx_send(void *ctx, uint32_t exchange_id, uint32_t partition, co
     }
     if (q->arena == NULL && (q->arena = rt_arena_create(lx->mem)) == NULL)
         goto nomem;
-    if (q->n == q->cap) {
-        uint32_t cap = q->cap ? q->cap * 2 : 16;
-        rt_batch **b = realloc(q->batches, sizeof(rt_batch *) * cap);
-        if (b == NULL)
-            goto nomem;
-        q->batches = b;
-        q->cap = cap;
-    }
+    if (!reserve_batch(q))
+        goto nomem;
     rt_batch *copy = rt_batch_compact(q->arena, batch);
     if (copy == NULL)
         goto nomem;
@@ -115,6 +129,39 @@ nomem:
     st = rt_error_nomem(err, lx->mem);
 out:
     pthread_mutex_unlock(&lx->mu);
+    return st;
+}
+
+static qe_status lx_send_owned(void *ctx, uint32_t exchange_id, uint32_t partition,
+                               rt_batch *batch, rt_arena *arena, rt_error *err) {
+    rt_local_exchange *lx = ctx;
+    pthread_mutex_lock(&lx->mu);
+    qe_status st = QE_OK;
+    lx_queue *q = queue_of(lx, exchange_id, partition, err);
+    if (q == NULL) {
+        st = QE_INTERNAL;
+        goto fail;
+    }
+    if (q->n_owned == q->owned_cap) {
+        uint32_t cap = q->owned_cap ? q->owned_cap * 2 : 16;
+        rt_arena **o = realloc(q->owned, sizeof(rt_arena *) * cap);
+        if (o == NULL)
+            goto nomem;
+        q->owned = o;
+        q->owned_cap = cap;
+    }
+    if (!reserve_batch(q))
+        goto nomem;
+    q->owned[q->n_owned++] = arena;
+    q->batches[q->n++] = batch;
+    pthread_cond_broadcast(&lx->cv);
+    pthread_mutex_unlock(&lx->mu);
+    return QE_OK;
+nomem:
+    st = rt_error_nomem(err, lx->mem);
+fail:
+    pthread_mutex_unlock(&lx->mu);
+    rt_arena_destroy(arena);
     return st;
 }
 
@@ -180,4 +227,5 @@ const rt_exchange_ops rt_local_exchange_ops = {
     .finish = lx_finish,
     .recv = lx_recv,
     .n_partitions = lx_n_partitions,
+    .send_owned = lx_send_owned,
 };

@@ -7,11 +7,20 @@
  * chains of blocks (doubling sizes up to a cap; large requests get their own block)
  * that are freed all at once.  A process-wide debug counter makes the Nth allocation
  * fail, for out-of-memory sweeps in tests.
+ *
+ * With glibc, the first arena raises malloc's mmap threshold (to its 32 MiB maximum)
+ * and its trim threshold: arena blocks and hash tables then come from the heap and
+ * freed memory is reused by the next query instead of being returned to the system
+ * and faulted in (zeroed) again, which cost a fifth of the time of join-heavy queries.
  */
 #include "rt_int.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #define ARENA_ALIGN 16
 #define ARENA_FIRST_BLOCK 4096
@@ -115,7 +124,17 @@ static void block_free(rt_arena *a, arena_block *b) {
     rt_free(a->tracker, b, sizeof(arena_block) + b->size);
 }
 
+/* Keeps freed memory in the process (see the file comment). */
+static void tune_malloc(void) {
+#ifdef __GLIBC__
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_TRIM_THRESHOLD, 1 << 30);
+#endif
+}
+
 rt_arena *rt_arena_create(rt_mem_tracker *tracker) {
+    static pthread_once_t malloc_once = PTHREAD_ONCE_INIT;
+    pthread_once(&malloc_once, tune_malloc);
     rt_arena *a = rt_malloc(tracker, sizeof *a);
     if (a == NULL)
         return NULL;

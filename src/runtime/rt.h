@@ -463,6 +463,12 @@ typedef struct rt_exchange_ops {
                       rt_error *err);
     /* Number of consumer partitions (consumer tasks) of exchange_id. */
     uint32_t (*n_partitions)(void *ctx, uint32_t exchange_id);
+    /* Optional (NULL: senders use `send`): like send, but takes over `arena`, which
+     * owns the compact batch and nothing the sender still uses, instead of copying;
+     * the arena must charge the tracker the exchange charges.  The arena is the
+     * callee's whatever the outcome (destroyed on failure). */
+    qe_status (*send_owned)(void *ctx, uint32_t exchange_id, uint32_t partition,
+                            rt_batch *batch, rt_arena *arena, rt_error *err);
 } rt_exchange_ops;
 
 /* In-memory exchanges for running all stages of a query in one process, one task

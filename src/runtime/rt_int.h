@@ -324,6 +324,15 @@ bool rt_agg_ht_find(rt_agg_ht *ht, const rt_vector *const *keys, const uint32_t 
                     uint64_t *hashes, rt_agg_state **out);
 /* Finds or creates in ht the group equal to `group` of src (same key types). */
 rt_agg_state *rt_agg_ht_find_row(rt_agg_ht *ht, const rt_agg_ht *src, const rt_agg_state *group);
+/* Makes room for n_more groups without growing; false on out-of-memory. */
+bool rt_agg_ht_reserve(rt_agg_ht *ht, uint64_t n_more);
+/* Prefetches the slot where rt_agg_ht_find_row(ht, src, group) starts looking. */
+void rt_agg_ht_prefetch(const rt_agg_ht *ht, const rt_agg_ht *src, const rt_agg_state *group);
+/* Writes key column c of groups start..start+n-1 into rows 0..n-1 of v (v's type is the
+ * key's; strings copied into arena; capacity: v's rows, for a validity bitmap made on
+ * the first NULL).  False on out-of-memory. */
+bool rt_agg_ht_keys_out(const rt_agg_ht *ht, uint64_t start, uint32_t n, uint32_t c, rt_vector *v,
+                        rt_arena *arena, uint32_t capacity);
 
 /* ---- execution: stage, pipeline and thread state --------------------------------------- */
 

@@ -208,15 +208,43 @@ static qe_status xsink_send(rt_pipeline_state *ps, rt_thread_state *ts, uint32_t
                                 &ts->err);
 }
 
-/* Sends partition p's buffer and empties it. */
+/* Sends partition p's buffer and empties it.  An exchange that can take over arenas
+ * (send_owned) gets the buffer's arena instead of a copy; the next buffer gets a new one. */
 static qe_status xsink_flush(rt_pipeline_state *ps, rt_thread_state *ts, xsink_local *l,
                              uint32_t p) {
     if (l->bufs[p] == NULL || l->bufs[p]->n_rows == 0)
         return QE_OK;
+    const rt_task *task = ps->task;
+    if (task->exchange->send_owned != NULL) {
+        rt_arena *arena = l->arenas[p];
+        rt_batch *b = l->bufs[p];
+        l->bufs[p] = NULL;
+        l->arenas[p] = NULL;
+        return task->exchange->send_owned(task->exchange_ctx,
+                                          ps->sink->u.exchange_sink.exchange_id, p, b, arena,
+                                          &ts->err);
+    }
     qe_status st = xsink_send(ps, ts, p, l->bufs[p]);
     l->bufs[p] = NULL;
     rt_arena_reset(l->arenas[p]);
     return st;
+}
+
+/* ROUND_ROBIN/BROADCAST to a single partition of an exchange that takes over arenas: one
+ * copy of the active rows in an arena of its own, handed over. */
+static qe_status xsink_send_copy_owned(rt_pipeline_state *ps, rt_thread_state *ts,
+                                       const rt_batch *b) {
+    const rt_task *task = ps->task;
+    if (rt_batch_active(b) == 0)
+        return QE_OK;
+    rt_arena *arena = rt_arena_create(task->mem);
+    rt_batch *copy = arena ? rt_batch_compact(arena, b) : NULL;
+    if (copy == NULL) {
+        rt_arena_destroy(arena);
+        return rt_error_nomem(&ts->err, task->mem);
+    }
+    return task->exchange->send_owned(task->exchange_ctx, ps->sink->u.exchange_sink.exchange_id,
+                                      0, copy, arena, &ts->err);
 }
 
 /* Appends rows (indices rows[0..n), or the range 0..n-1 when rows is NULL) of b to
@@ -299,6 +327,8 @@ static qe_status xsink_push(rt_pipeline_state *ps, rt_thread_state *ts, const rt
     case PLAN_EXCHANGE_GATHER: return xsink_add(ps, ts, l, 0, b, b->sel, rt_batch_active(b));
     default: break;
     }
+    if (x->n_parts == 1 && ps->task->exchange->send_owned != NULL)
+        return xsink_send_copy_owned(ps, ts, b);
     if (b->sel != NULL && (b = rt_batch_compact(ts->morsel_arena, b)) == NULL)
         return rt_error_nomem(&ts->err, ps->task->mem);
     if (x->ex->kind == PLAN_EXCHANGE_ROUND_ROBIN) {

@@ -198,6 +198,15 @@ void rt_copy_values(void *dst, uint32_t at, const void *src, uint32_t w, const u
         for (uint32_t k = 0; k < n; k++)
             ((uint64_t *)d)[k] = ((const uint64_t *)s)[rows[k]];
         break;
+    case 16: /* DECIMAL, HUGEINT, INTERVAL, string views: two words, no memcpy call */
+        for (uint32_t k = 0; k < n; k++) {
+            uint64_t lo, hi;
+            memcpy(&lo, s + (size_t)rows[k] * 16, 8);
+            memcpy(&hi, s + (size_t)rows[k] * 16 + 8, 8);
+            memcpy(d + (size_t)k * 16, &lo, 8);
+            memcpy(d + (size_t)k * 16 + 8, &hi, 8);
+        }
+        break;
     default:
         for (uint32_t k = 0; k < n; k++)
             memcpy(d + (size_t)k * w, s + (size_t)rows[k] * w, w);

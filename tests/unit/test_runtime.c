@@ -1245,7 +1245,7 @@ static void test_hash_exchange(void **state) {
     q->exchanges = zalloc(sizeof(plan_exchange));
     q->exchanges[0] =
         (plan_exchange){0, PLAN_EXCHANGE_HASH, 0, 1, 1, zalloc(sizeof(uint32_t)), 2, ib};
-    static const rt_exchange_ops ops = {pex_send, pex_finish, pex_recv, pex_parts};
+    static const rt_exchange_ops ops = {pex_send, pex_finish, pex_recv, pex_parts, NULL};
     for (int kind = 0; kind < 4; kind++) {
         q->exchanges[0].kind = (plan_exchange_kind)kind;
         part_ex x;
