@@ -32,6 +32,10 @@ qe_status opt_rewrite_joins(rt_arena *arena, plan_node *in, rt_catalog *catalog,
 qe_status opt_semijoin_reduce(rt_arena *arena, plan_node *in, rt_catalog *catalog,
                               plan_node **out, rt_error *err);
 
+/* Marks LEFT/SEMI/ANTI joins whose left input is estimated much smaller than the right
+ * one `build_left` (build_side.c), in place; catalog may be NULL (default estimates). */
+void opt_choose_build_sides(plan_node *n, rt_catalog *catalog);
+
 /* ---- cardinality estimates (estimate.c) ---- */
 
 /* The distinct values of column col of some input (-1: unknown). */

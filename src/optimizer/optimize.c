@@ -454,6 +454,7 @@ qe_status opt_optimize_in(rt_arena *arena, plan_node *in, rt_catalog *catalog, p
         st = opt_prune_columns(arena, n, &n, err);
     if (st != QE_OK)
         return st;
+    opt_choose_build_sides(n, catalog); /* hash tables on the much smaller inputs */
     *out = n;
     return QE_OK;
 }

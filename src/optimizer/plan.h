@@ -471,6 +471,9 @@ typedef struct plan_node {
         struct {
             plan_join_kind kind;
             plan_expr *cond;       /* over left columns then right columns; NULL: true */
+            bool build_left;       /* physical hint (opt_choose_build_sides): LEFT, SEMI
+                                      and ANTI joins with keys build the hash table on
+                                      the left input, the much smaller one */
         } join;
         struct {
             plan_setop_kind op;
@@ -664,7 +667,12 @@ typedef struct plan_op {
                                       exchange and finishes it (FULL joins) */
         } exchange_sink;           /* routing: query->exchanges[exchange_id] */
         struct {
-            plan_join_kind kind;   /* never RIGHT (the planner swaps it into LEFT) */
+            plan_join_kind kind;   /* RIGHT: the build rows are the preserved side
+                                      (UNMATCHED emits those no probe row matched) */
+            bool filter_build;     /* SEMI/ANTI: the build rows are the filtered side:
+                                      the probe marks the build rows it matches and
+                                      emits nothing; UNMATCHED emits the matched (SEMI)
+                                      or unmatched (ANTI) build rows */
             uint32_t n_keys;       /* equi keys; 0: every pair is a candidate */
             uint32_t *probe_keys;  /* PROBE: n_keys key columns of its input */
             uint32_t *build_keys;  /* n_keys key columns of the build input (same types) */
@@ -679,8 +687,11 @@ typedef struct plan_op {
                                       ANTI the probe columns; MARK the probe columns
                                       and a BOOLEAN mark (TRUE: a pair matched; NULL: no
                                       match but a pair's keys or residual were NULL;
-                                      FALSE).  UNMATCHED output: NULL probe columns,
-                                      then the unmatched build rows */
+                                      FALSE); with filter_build no rows (its schema is
+                                      the build input's).  UNMATCHED output: NULL probe
+                                      columns (none with filter_build), then the build
+                                      rows nobody matched (filter_build SEMI: the
+                                      matched ones) */
         struct {
             char *table;
         } insert;

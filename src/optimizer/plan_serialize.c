@@ -23,7 +23,7 @@
 #include <xxhash.h>
 
 #define PLAN_MAGIC 0x4C504551u /* "QEPL" read as a little-endian u32 */
-#define PLAN_FORMAT_VERSION 4
+#define PLAN_FORMAT_VERSION 5
 #define PLAN_HEADER_SIZE 24
 #define PLAN_MAX_DEPTH 4096 /* expression nesting accepted */
 #define NULL_STRING 0xFFFFFFFFu
@@ -206,6 +206,7 @@ static void write_agg_op(pw *w, const plan_op *op) {
 /* The fields of the three hash-join operators (keys the op does not use are 0s). */
 static void write_join_op(pw *w, const plan_op *op) {
     pw_u8(w, (uint8_t)op->u.join.kind);
+    pw_u8(w, op->u.join.filter_build);
     pw_u32(w, op->u.join.n_keys);
     for (uint32_t k = 0; k < op->u.join.n_keys; k++) {
         pw_u32(w, op->u.join.probe_keys ? op->u.join.probe_keys[k] : 0);
@@ -769,9 +770,12 @@ static void read_values_op(pr *r, plan_op *op) {
  * keys), the residual against the probe input plus the build columns. */
 static void read_join_op(pr *r, plan_op *op, uint32_t n_input) {
     uint8_t kind = pr_u8(r);
-    if (kind >= N_JOIN_KINDS || kind == PLAN_JOIN_RIGHT)
+    uint8_t filter_build = pr_u8(r);
+    if (kind >= N_JOIN_KINDS || filter_build > 1 ||
+        (filter_build && kind != PLAN_JOIN_SEMI && kind != PLAN_JOIN_ANTI))
         pr_fail(r, "invalid join kind");
     op->u.join.kind = (plan_join_kind)kind;
+    op->u.join.filter_build = filter_build;
     op->u.join.n_keys = pr_count(r, 8);
     op->u.join.probe_keys = pr_alloc(r, op->u.join.n_keys, sizeof(uint32_t));
     op->u.join.build_keys = pr_alloc(r, op->u.join.n_keys, sizeof(uint32_t));

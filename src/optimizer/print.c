@@ -782,7 +782,8 @@ static void print_agg_op(rt_strbuf *sb, const plan_op *op) {
 
 /* "INNER; keys: #0 = #1, ...; residual: ..." (probe keys = build keys). */
 static void print_join_op(rt_strbuf *sb, const plan_op *op) {
-    rt_strbuf_printf(sb, "%s, state %u", plan_join_name(op->u.join.kind), op->state_id);
+    rt_strbuf_printf(sb, "%s%s, state %u", plan_join_name(op->u.join.kind),
+                     op->u.join.filter_build ? " of the build rows" : "", op->state_id);
     if (op->kind == PLAN_PHYS_JOIN_UNMATCHED)
         return;
     for (uint32_t k = 0; k < op->u.join.n_keys; k++) {

@@ -12,8 +12,8 @@
  * the row's hash and the next row of the chain, rows in increasing order along a
  * chain.  A probe whose salt bit is clear skips the chain without touching it.  Rows with a NULL
  * key never match and are not chained; they are listed apart (MARK needs them).  The
- * table is read-only while probing, except the `matched` flags of FULL joins
- * (relaxed atomic bytes).
+ * table is read-only while probing, except the `matched` flags of FULL, RIGHT and
+ * filter_build joins (relaxed atomic bytes).
  *
  * Probe: per input batch, hash the key columns, prefetch the buckets, then the first
  * links of the chains the salt lets through, then walk the chain of each active row
@@ -30,8 +30,13 @@
  * SINGLE (a scalar subquery) is LEFT where a probe row's second match is the error
  * 21000.
  *
- * Unmatched (FULL): after the probe pipeline, emits the build rows no probe row
- * matched, with NULL probe columns.  A join without keys (CROSS, theta joins) chains
+ * RIGHT (the build rows are the preserved side) is INNER that also marks the build rows
+ * it matches; SEMI/ANTI with filter_build only mark the matched build rows (every one:
+ * no first-match shortcut) and emit nothing.
+ *
+ * Unmatched (FULL, RIGHT, filter_build): after the probe pipeline, emits the build rows
+ * no probe row matched, with NULL probe columns (filter_build: no probe columns; SEMI
+ * emits the matched rows instead).  A join without keys (CROSS, theta joins) chains
  * every build row into one bucket: a nested-loop join through the same code.
  */
 #include "rt_int.h"
@@ -59,7 +64,8 @@ typedef struct join_table {
     uint64_t mask;            /* buckets - 1 */
     uint32_t *null_rows;      /* rows with a NULL key, increasing */
     uint32_t n_null_rows;     /* entries of null_rows */
-    _Atomic uint8_t *matched; /* per row: some probe row matched it (FULL) */
+    _Atomic uint8_t *matched; /* per row: some probe row matched it (FULL, RIGHT,
+                                 filter_build) */
 } join_table;
 
 #define NO_ROW UINT32_MAX
@@ -317,6 +323,8 @@ static void gather(rt_vector *v, const rt_vector *src, const uint32_t *rows, uin
 typedef struct probe_state {
     const join_table *jt;
     plan_join_kind kind;
+    bool filter_build; /* SEMI/ANTI of the build rows: only mark them, emit nothing */
+    bool marks_build;  /* matches set jt->matched (FULL, RIGHT, filter_build) */
     uint32_t n_in;        /* probe input columns */
     const uint32_t *keys; /* n_keys probe key columns */
     uint32_t n_keys;
@@ -413,6 +421,8 @@ qe_status rt_join_probe_prepare(rt_pipeline_state *ps, rt_thread_state *ts, uint
         return rt_error_nomem(&ts->err, ps->task->mem);
     s->jt = jt;
     s->kind = op->u.join.kind;
+    s->filter_build = op->u.join.filter_build;
+    s->marks_build = s->filter_build || s->kind == PLAN_JOIN_FULL || s->kind == PLAN_JOIN_RIGHT;
     s->n_in = in->n_cols;
     s->keys = op->u.join.probe_keys;
     s->n_keys = op->u.join.n_keys;
@@ -459,7 +469,7 @@ static void fill_pairs(probe_state *s, const rt_batch *in, bool null_build) {
 
 static bool emits_pairs(plan_join_kind k) {
     return k == PLAN_JOIN_INNER || k == PLAN_JOIN_CROSS || k == PLAN_JOIN_LEFT ||
-           k == PLAN_JOIN_FULL || k == PLAN_JOIN_SINGLE;
+           k == PLAN_JOIN_FULL || k == PLAN_JOIN_SINGLE || k == PLAN_JOIN_RIGHT;
 }
 
 /* Processes the collected pairs: residual, flags, and (joins emitting pairs) the
@@ -472,7 +482,7 @@ static qe_status flush_pairs(rt_pipeline_state *ps, rt_thread_state *ts, uint32_
      * produce nothing more once a LIMIT downstream has its rows */
     if (rt_task_cancelled(ps->task, &ts->err))
         return QE_CANCELLED;
-    if (atomic_load(&ps->limit_done) && emits_pairs(s->kind)) {
+    if (atomic_load(&ps->limit_done) && emits_pairs(s->kind) && !s->marks_build) {
         s->n_pairs = 0;
         return QE_OK;
     }
@@ -503,7 +513,7 @@ static qe_status flush_pairs(rt_pipeline_state *ps, rt_thread_state *ts, uint32_
                                 "more than one row returned by a subquery used as an "
                                 "expression");
         s->flags[s->pk[k]] |= 1;
-        if (s->kind == PLAN_JOIN_FULL)
+        if (s->marks_build)
             atomic_store_explicit(&s->jt->matched[s->br[k]], 1, memory_order_relaxed);
     }
     s->n_pairs = 0;
@@ -597,7 +607,8 @@ static bool keys_maybe(const probe_state *s, uint32_t r, bool probe_null) {
 static qe_status probe_rows(rt_pipeline_state *ps, rt_thread_state *ts, uint32_t op_idx,
                             probe_state *s, const rt_batch *in, uint32_t n) {
     const join_table *jt = s->jt;
-    bool first_only = s->residual == NULL && !emits_pairs(s->kind);
+    bool first_only = s->residual == NULL && !emits_pairs(s->kind) && !s->filter_build;
+    bool mark_only = s->residual == NULL && s->filter_build; /* no pairs needed */
     find_heads(s, in, n);
     for (uint32_t k = 0; k < n; k++) {
         uint32_t r = s->rows[k];
@@ -614,6 +625,11 @@ static qe_status probe_rows(rt_pipeline_state *ps, rt_thread_state *ts, uint32_t
             if (first_only) {
                 s->flags[k] |= 1;
                 break;
+            }
+            if (mark_only) {
+                if (!atomic_load_explicit(&jt->matched[b], memory_order_relaxed))
+                    atomic_store_explicit(&jt->matched[b], 1, memory_order_relaxed);
+                continue;
             }
             qe_status st = add_pair(ps, ts, op_idx, s, in, k, r, b);
             if (st != QE_OK)
@@ -704,7 +720,7 @@ qe_status rt_join_probe_run(rt_pipeline_state *ps, rt_thread_state *ts, uint32_t
         s->key_vecs[k] = &in->cols[s->keys[k]];
     rt_hash_vectors(s->key_vecs, s->n_keys, in->sel, n, s->hashes);
     qe_status st = probe_rows(ps, ts, op_idx, s, in, n);
-    if (st != QE_OK)
+    if (st != QE_OK || s->filter_build) /* the Unmatched pipeline emits the build rows */
         return st;
     switch (s->kind) {
     case PLAN_JOIN_LEFT:
@@ -724,6 +740,8 @@ typedef struct unmatched_src {
     const join_table *jt;
     _Atomic uint64_t next; /* first build row of the next morsel */
     uint32_t n_probe;      /* NULL probe columns in front */
+    uint8_t emit;          /* the matched flag of the rows emitted: 0, or 1 (SEMI of the
+                              build rows) */
 } unmatched_src;
 
 static qe_status unmatched_init(rt_pipeline_state *ps, rt_error *err) {
@@ -739,6 +757,7 @@ static qe_status unmatched_init(rt_pipeline_state *ps, rt_error *err) {
         return rt_error_nomem(err, ps->task->mem);
     s->jt = jt;
     s->n_probe = op->n_cols - jt->rows->n_cols;
+    s->emit = op->u.join.filter_build && op->u.join.kind == PLAN_JOIN_SEMI;
     for (uint32_t c = 0; c < jt->rows->n_cols; c++)
         if (op->types[s->n_probe + c] != jt->rows->cols[c].type)
             return rt_plan_error(err, "unmatched join rows: column %u has another type", c);
@@ -765,7 +784,7 @@ static qe_status unmatched_next(rt_pipeline_state *ps, rt_thread_state *ts, cons
             return rt_error_nomem(&ts->err, ps->task->mem);
         uint32_t n = 0;
         for (uint32_t r = (uint32_t)start; r < end; r++)
-            if (!atomic_load_explicit(&jt->matched[r], memory_order_relaxed))
+            if (atomic_load_explicit(&jt->matched[r], memory_order_relaxed) == s->emit)
                 rows[n++] = r;
         if (n == 0)
             continue;
