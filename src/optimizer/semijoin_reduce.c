@@ -398,6 +398,16 @@ static const plan_node *find_agg(const plan_node *n, uint32_t col, uint32_t *x) 
     return NULL;
 }
 
+/* copy (a copy of n) with its input `in` (n's child or right) replaced by below. */
+static plan_node *with_input(plan_node *copy, const plan_node *n, const plan_node *in,
+                             plan_node *below) {
+    if (in == n->child)
+        copy->child = below;
+    else
+        copy->right = below;
+    return copy;
+}
+
 /* n with the semi join put `depth` steps below it, along column col. */
 static plan_node *place(sr *s, const plan_node *n, uint32_t col, int depth,
                         const reduction *red) {
@@ -408,13 +418,7 @@ static plan_node *place(sr *s, const plan_node *n, uint32_t col, int depth,
     const plan_node *in = x_step(n, col, &c, &join);
     plan_node *copy = copy_node(s, n);
     plan_node *below = copy && in ? place(s, in, c, depth - 1, red) : NULL;
-    if (!below)
-        return NULL;
-    if (in == n->child)
-        copy->child = below;
-    else
-        copy->right = below;
-    return copy;
+    return below ? with_input(copy, n, in, below) : NULL;
 }
 
 /* The join input n (holding the aggregate along column col, see find_agg) with the
@@ -432,13 +436,7 @@ static plan_node *reduce_side(sr *s, const plan_node *n, uint32_t col, const red
     }
     const plan_node *in = x_step(n, col, &c, &join);
     plan_node *below = reduce_side(s, in, c, red);
-    if (!below)
-        return NULL;
-    if (in == n->child)
-        copy->child = below;
-    else
-        copy->right = below;
-    return copy;
+    return below ? with_input(copy, n, in, below) : NULL;
 }
 
 /* ---- the rewrite ------------------------------------------------------------------------ */
