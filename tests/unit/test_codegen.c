@@ -748,7 +748,8 @@ static void test_emit(void **state) {
     assert_int_equal(cg_emit(q, QE_EMIT_ASM, CG_TIER_OPTIMIZED, "host", &asm_text, &err), QE_OK);
     assert_non_null(strstr(asm_text, "qe_s0_p0:"));
     free(asm_text);
-    assert_int_equal(cg_emit(q, QE_EMIT_PHYSICAL, CG_TIER_OPTIMIZED, NULL, &asm_text, &err), QE_MISUSE);
+    assert_int_equal(cg_emit(q, QE_EMIT_PHYSICAL, CG_TIER_OPTIMIZED, NULL, &asm_text, &err),
+                     QE_MISUSE);
 }
 
 static int cmp_double(const void *a, const void *b) {
