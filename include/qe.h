@@ -146,6 +146,9 @@ QE_API void qe_config_destroy(qe_config *cfg);
  * Sets an option by name; the value is copied.  Options:
  *   threads                 worker threads per process (default: number of cores)
  *   execution_mode          'interpret' | 'jit' (default 'interpret')
+ *   jit_tier                'cheap' | 'optimized' (default 'optimized'): how jit mode
+ *                           compiles (cheap: mem2reg + fast instruction selection);
+ *                           embedded only, a cluster always compiles 'optimized'
  *   cluster                 HOST:PORT: act as coordinator listening there
  *   min_workers             queries wait for this many registered workers (default 1)
  *   worker_wait_ms          how long a query waits for min_workers (default 10000)
@@ -181,7 +184,9 @@ QE_API qe_status qe_session_open(qe_engine *engine, qe_session **out);
 QE_API void qe_session_close(qe_session *session);
 /* The last error of the session; borrowed until the next call on the session. */
 QE_API const qe_error *qe_session_error(const qe_session *session);
-/* Same as the SQL statement SET name = value. */
+/* Same as the SQL statement SET name = value.  Session settings: threads,
+ * execution_mode, jit_tier, memory_limit (as for qe_config_set), debug_task_delay_ms,
+ * and emit_cpu ('host' or an LLVM CPU name: the target of qe_emit_text's assembly). */
 QE_API qe_status qe_session_set(qe_session *session, const char *name, const char *value);
 
 /*

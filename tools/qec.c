@@ -2,11 +2,13 @@
  * qec.c -- the QE compiler driver: SQL in, compiler artifacts out.
  *
  *   qec [--emit=ast|logical|physical|cluster|ir|asm] [--format=text]
- *       [--schema tpch|tpcds|FILE.sql] (-c SQL | FILE.sql)
+ *       [--tier cheap|optimized] [--cpu NAME] [--schema tpch|tpcds|FILE.sql]
+ *       (-c SQL | FILE.sql)
  *
  * The schema's statements (CREATE TABLEs: a built-in schema by name, else a file) run
  * first in an embedded in-memory session; then the first statement of the query is
- * compiled up to the requested artifact (qe_emit_text) and printed.  Errors are rendered
+ * compiled up to the requested artifact (qe_emit_text) and printed.  --tier and --cpu
+ * become the session settings jit_tier and emit_cpu (IR and assembly).  Errors are rendered
  * like psql's on stderr and the exit status is 1.
  */
 #include "qe.h"
@@ -18,15 +20,20 @@ typedef struct options {
     const char *schema; /* --schema tpch|tpcds|FILE.sql, or NULL */
     const char *sql;    /* -c SQL, or NULL */
     const char *file;   /* FILE.sql, or NULL */
+    const char *tier;   /* --tier: SET jit_tier, or NULL (optimized) */
+    const char *cpu;    /* --cpu: SET emit_cpu, or NULL (host) */
 } options;
 
 static void usage(FILE *out) {
     fputs("usage: qec [--emit=ast|logical|physical|cluster|ir|asm] [--format=text]\n"
+          "           [--tier cheap|optimized] [--cpu NAME]\n"
           "           [--schema tpch|tpcds|FILE.sql] (-c SQL | FILE.sql)\n"
           "Runs the --schema (a built-in schema, or a file of CREATE TABLE statements)\n"
           "in an in-memory session, then prints the requested artifact of the query's\n"
           "first statement. physical: the plan the embedded engine runs; cluster: the\n"
-          "plan a cluster runs (one task per worker, re-partitioning exchanges).\n",
+          "plan a cluster runs (one task per worker, re-partitioning exchanges).\n"
+          "--tier: the JIT tier of ir/asm (ir after that tier's passes; default\n"
+          "optimized); --cpu: the target CPU of asm (default host).\n",
           out);
 }
 
@@ -60,6 +67,10 @@ static int parse_args(int argc, char **argv, options *o) {
                 fprintf(stderr, "qec: --format=%s is not supported yet (only text)\n", v);
                 return 1;
             }
+        } else if ((v = option_value(argc, argv, &i, "--tier")) != NULL) {
+            o->tier = v;
+        } else if ((v = option_value(argc, argv, &i, "--cpu")) != NULL) {
+            o->cpu = v;
         } else if ((v = option_value(argc, argv, &i, "--schema")) != NULL) {
             o->schema = v;
         } else if (strcmp(argv[i], "-c") == 0 && i + 1 < argc && !o->sql && !o->file) {
@@ -95,6 +106,19 @@ static bool load_schema(qe_session *session, const char *spec) {
     int failed = tools_run_script(session, text, len, &ops);
     free(text);
     return failed == 0;
+}
+
+/* Applies --tier / --cpu as session settings; false (after printing why) on failure. */
+static bool apply_settings(qe_session *session, const options *o) {
+    const char *names[2] = {"jit_tier", "emit_cpu"};
+    const char *values[2] = {o->tier, o->cpu};
+    for (int i = 0; i < 2; i++) {
+        if (values[i] && qe_session_set(session, names[i], values[i]) != QE_OK) {
+            tools_print_error(stderr, qe_session_error(session), NULL);
+            return false;
+        }
+    }
+    return true;
 }
 
 /* Compiles the query and prints the artifact; false (after printing why) on failure. */
@@ -134,6 +158,7 @@ int main(int argc, char **argv) {
         else
             fputs("qec: cannot open an engine\n", stderr);
     }
+    ok = ok && apply_settings(session, &o);
     ok = ok && (!o.schema || load_schema(session, o.schema));
     ok = ok && emit(session, o.sql ? o.sql : file_sql, o.emit);
     qe_error_destroy(err);

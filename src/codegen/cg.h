@@ -18,11 +18,31 @@ typedef struct cg_jit cg_jit;
 qe_status cg_jit_create(cg_jit **out, rt_error *err);
 void cg_jit_destroy(cg_jit *jit); /* accepts NULL; all stage code must be destroyed first */
 
+/* X(name, text) -- JIT tiers (SET jit_tier).  CHEAP: only mem2reg on the IR, then
+ * codegen at opt level None (fast instruction selection, fast register allocation);
+ * OPTIMIZED: default<O2> with vectorization, then codegen at the default level. */
+#define CG_TIER_LIST(X)                                                                            \
+    X(CHEAP, "cheap")                                                                              \
+    X(OPTIMIZED, "optimized")
+
+typedef enum cg_tier {
+#define CG_X_TIER_ENUM(name, text) CG_TIER_##name,
+    CG_TIER_LIST(CG_X_TIER_ENUM)
+#undef CG_X_TIER_ENUM
+        CG_TIER_COUNT
+} cg_tier;
+
+/* "cheap" / "optimized"; "?" for a value out of range. */
+const char *cg_tier_name(cg_tier tier);
+/* Parses a tier name (case-insensitive); false for an unknown name. */
+bool cg_tier_parse(const char *name, cg_tier *out);
+
 /* The machine code of one stage (owns an LLJIT ResourceTracker). */
 typedef struct cg_stage_code cg_stage_code;
 
-/* Compiles every pipeline of q->stages[stage_id] that codegen supports. */
-qe_status cg_compile_stage(cg_jit *jit, const plan_query *q, uint32_t stage_id,
+/* Compiles every pipeline of q->stages[stage_id] that codegen supports, at `tier`
+ * (each tier has its own LLJIT in the process, created on its first use). */
+qe_status cg_compile_stage(cg_jit *jit, const plan_query *q, uint32_t stage_id, cg_tier tier,
                            cg_stage_code **out, rt_error *err);
 /* n_pipelines entries: the compiled function, or NULL to interpret.  Borrowed until
  * cg_stage_code_destroy. */
@@ -31,8 +51,13 @@ const rt_pipeline_fn *cg_stage_functions(const cg_stage_code *code);
 const char *cg_stage_fallback(const cg_stage_code *code, uint32_t pipeline);
 void cg_stage_code_destroy(cg_stage_code *code); /* accepts NULL; frees the code */
 
-/* Text of the IR (QE_EMIT_IR) or host assembly (QE_EMIT_ASM) of every pipeline of
- * every stage; malloc'd into *text_out. */
-qe_status cg_emit(const plan_query *q, qe_emit what, char **text_out, rt_error *err);
+/* Text of the IR (QE_EMIT_IR: after the tier's IR passes, so unoptimized but for
+ * mem2reg at CHEAP) or assembly (QE_EMIT_ASM, the tier's codegen level) of every
+ * pipeline of every stage; malloc'd into *text_out.  cpu names the target CPU of the
+ * host's architecture (NULL or "host": the host CPU and its features; another name:
+ * that CPU's default features; 22023 unless it is 1-63 of [A-Za-z0-9._-]; a name LLVM
+ * does not know makes LLVM warn on stderr and use its generic CPU). */
+qe_status cg_emit(const plan_query *q, qe_emit what, cg_tier tier, const char *cpu,
+                  char **text_out, rt_error *err);
 
 #endif /* QE_CG_H */

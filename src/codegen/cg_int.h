@@ -46,9 +46,11 @@ typedef struct cg_host {
 qe_status cg_host_get(cg_host *host, rt_error *err);
 void cg_host_release(cg_host *host);
 
-/* Creates a target machine for the host at the default (O2) optimization level
- * (caller disposes with LLVMDisposeTargetMachine). */
-qe_status cg_host_target_machine(const cg_host *host, LLVMTargetMachineRef *out, rt_error *err);
+/* Creates a target machine for host (its cpu and features) at the codegen level of
+ * `tier` (CHEAP: None, with fast instruction selection; OPTIMIZED: Default).  The
+ * caller disposes it with LLVMDisposeTargetMachine. */
+qe_status cg_host_target_machine(const cg_host *host, cg_tier tier, LLVMTargetMachineRef *out,
+                                 rt_error *err);
 
 /* Converts an LLVMErrorRef (consuming it) into an XX000 error "<what>: <message>".
  * Returns QE_OK for a NULL error. */
@@ -256,11 +258,12 @@ typedef struct cg_stage_build {
     uint32_t n_compiled;
 } cg_stage_build;
 
-/* Generates, verifies and optimizes (with tm) the functions of stage `stage_id` into
- * m; names are "<prefix>_s<stage>_p<pipeline>".  Fills *out (release with
- * cg_stage_build_free). */
-qe_status cg_build_stage(cg_module *m, LLVMTargetMachineRef tm, const plan_query *q,
-                         uint32_t stage_id, const char *prefix, cg_stage_build *out, rt_error *err);
+/* Generates, verifies and optimizes (with tm, the IR passes of `tier`) the functions
+ * of stage `stage_id` into m; names are "<prefix>_s<stage>_p<pipeline>".  Fills *out
+ * (release with cg_stage_build_free). */
+qe_status cg_build_stage(cg_module *m, LLVMTargetMachineRef tm, cg_tier tier,
+                         const plan_query *q, uint32_t stage_id, const char *prefix,
+                         cg_stage_build *out, rt_error *err);
 void cg_stage_build_free(cg_stage_build *sb);
 
 #endif /* QE_CG_INT_H */

@@ -1,9 +1,11 @@
 /*
  * jit.c -- the process-wide ORC LLJIT and the machine code of a stage (cg.h).
  *
- * One LLJIT per process: cg_jit_create returns a reference-counted singleton built
- * for the host CPU name and features.  A mutex serializes compilation (module
- * building, optimization, materialization) and code removal.  The library is built
+ * One cg_jit per process: cg_jit_create returns a reference-counted singleton built
+ * for the host CPU name and features.  It holds one LLJIT per tier (cg.h), created on
+ * the tier's first compile, because an LLJIT's codegen level is fixed by its target
+ * machine builder.  A mutex serializes compilation (module building, optimization,
+ * materialization) and code removal.  The library is built
  * with -fvisibility=hidden, so a process-symbol generator would not find the runtime
  * helpers: they (and the libc/libm functions LLVM may emit calls to) are defined in
  * the main JITDylib as absolute symbols.  Every cg_stage_code owns a ResourceTracker;
@@ -22,12 +24,12 @@
 #include <string.h>
 
 struct cg_jit {
-    pthread_mutex_t lock;    /* serializes compilation and code removal */
-    LLVMOrcLLJITRef lljit;   /* owned */
-    LLVMTargetMachineRef tm; /* owned: target of the IR pass pipeline */
-    cg_host host;            /* owned strings: triple, CPU, features */
-    uint64_t next_id;        /* makes module and function names unique */
-    uint32_t refs;           /* cg_jit_create calls not yet destroyed (under jit_lock) */
+    pthread_mutex_t lock;                   /* serializes compilation and code removal */
+    LLVMOrcLLJITRef lljit[CG_TIER_COUNT];   /* owned, per tier; NULL until first used */
+    LLVMTargetMachineRef tm[CG_TIER_COUNT]; /* owned, per tier: target of the IR passes */
+    cg_host host;                           /* owned strings: triple, CPU, features */
+    uint64_t next_id;                       /* makes module and function names unique */
+    uint32_t refs; /* cg_jit_create calls not yet destroyed (under jit_lock) */
 };
 
 struct cg_stage_code {
@@ -76,44 +78,60 @@ static LLVMOrcCSymbolMapPair symbol_pair(LLVMOrcLLJITRef j, const char *name, ui
 }
 
 /* Defines the runtime helpers and libc functions in the main JITDylib. */
-static qe_status define_symbols(cg_jit *jit, rt_error *err) {
+static qe_status define_symbols(LLVMOrcLLJITRef lljit, rt_error *err) {
     LLVMOrcCSymbolMapPair pairs[MAX_SYMBOLS];
     libc_symbol libc[16];
     size_t n = 0;
     for (int h = 0; h < CG_HELPER_COUNT; h++)
-        pairs[n++] = symbol_pair(jit->lljit, cg_helper_name(h), cg_helper_address(h));
+        pairs[n++] = symbol_pair(lljit, cg_helper_name(h), cg_helper_address(h));
     size_t n_libc = libc_symbols(libc);
     for (size_t i = 0; i < n_libc; i++)
-        pairs[n++] = symbol_pair(jit->lljit, libc[i].name, libc[i].address);
+        pairs[n++] = symbol_pair(lljit, libc[i].name, libc[i].address);
     LLVMOrcMaterializationUnitRef mu = LLVMOrcAbsoluteSymbols(pairs, n);
-    LLVMOrcJITDylibRef jd = LLVMOrcLLJITGetMainJITDylib(jit->lljit);
+    LLVMOrcJITDylibRef jd = LLVMOrcLLJITGetMainJITDylib(lljit);
     LLVMErrorRef lerr = LLVMOrcJITDylibDefine(jd, mu);
     if (lerr)
         LLVMOrcDisposeMaterializationUnit(mu);
     return cg_llvm_error(lerr, "could not define runtime symbols for the JIT", err);
 }
 
-static qe_status create_lljit(cg_jit *jit, rt_error *err) {
-    LLVMTargetMachineRef jit_tm;
-    qe_status st = cg_host_target_machine(&jit->host, &jit_tm, err);
+/* Creates the LLJIT and IR target machine of a tier (the caller holds jit->lock). */
+static qe_status create_tier(cg_jit *jit, cg_tier tier, rt_error *err) {
+    qe_status st = cg_host_target_machine(&jit->host, tier, &jit->tm[tier], err);
     if (st != QE_OK)
         return st;
+    LLVMTargetMachineRef jit_tm;
+    st = cg_host_target_machine(&jit->host, tier, &jit_tm, err);
+    if (st != QE_OK) {
+        LLVMDisposeTargetMachine(jit->tm[tier]);
+        jit->tm[tier] = NULL;
+        return st;
+    }
     LLVMOrcJITTargetMachineBuilderRef jtmb =
         LLVMOrcJITTargetMachineBuilderCreateFromTargetMachine(jit_tm); /* takes jit_tm */
     LLVMOrcLLJITBuilderRef builder = LLVMOrcCreateLLJITBuilder();
     LLVMOrcLLJITBuilderSetJITTargetMachineBuilder(builder, jtmb); /* takes jtmb */
-    st = cg_llvm_error(LLVMOrcCreateLLJIT(&jit->lljit, builder),  /* takes builder */
+    st = cg_llvm_error(LLVMOrcCreateLLJIT(&jit->lljit[tier], builder), /* takes builder */
                        "could not create the JIT", err);
     if (st == QE_OK)
-        st = define_symbols(jit, err);
+        st = define_symbols(jit->lljit[tier], err);
+    if (st != QE_OK) { /* leave the tier unset, to be retried */
+        if (jit->lljit[tier])
+            LLVMConsumeError(LLVMOrcDisposeLLJIT(jit->lljit[tier]));
+        LLVMDisposeTargetMachine(jit->tm[tier]);
+        jit->lljit[tier] = NULL;
+        jit->tm[tier] = NULL;
+    }
     return st;
 }
 
 static void jit_free(cg_jit *jit) {
-    if (jit->lljit)
-        LLVMConsumeError(LLVMOrcDisposeLLJIT(jit->lljit));
-    if (jit->tm)
-        LLVMDisposeTargetMachine(jit->tm);
+    for (int t = 0; t < CG_TIER_COUNT; t++) {
+        if (jit->lljit[t])
+            LLVMConsumeError(LLVMOrcDisposeLLJIT(jit->lljit[t]));
+        if (jit->tm[t])
+            LLVMDisposeTargetMachine(jit->tm[t]);
+    }
     cg_host_release(&jit->host);
     pthread_mutex_destroy(&jit->lock);
     free(jit);
@@ -126,9 +144,7 @@ static qe_status jit_new(cg_jit **out, rt_error *err) {
     pthread_mutex_init(&jit->lock, NULL);
     qe_status st = cg_host_get(&jit->host, err);
     if (st == QE_OK)
-        st = cg_host_target_machine(&jit->host, &jit->tm, err);
-    if (st == QE_OK)
-        st = create_lljit(jit, err);
+        st = create_tier(jit, CG_TIER_OPTIMIZED, err); /* fail early if LLVM cannot JIT */
     if (st != QE_OK) {
         jit_free(jit);
         return st;
@@ -185,18 +201,19 @@ static cg_stage_code *code_new(cg_jit *jit, uint32_t n) {
 }
 
 /* Hands the module to the JIT under a fresh tracker and looks the functions up. */
-static qe_status jit_add(cg_jit *jit, LLVMOrcThreadSafeContextRef tsctx, LLVMModuleRef mod,
-                         const cg_stage_build *b, cg_stage_code *code, rt_error *err) {
-    LLVMOrcJITDylibRef jd = LLVMOrcLLJITGetMainJITDylib(jit->lljit);
+static qe_status jit_add(LLVMOrcLLJITRef lljit, LLVMOrcThreadSafeContextRef tsctx,
+                         LLVMModuleRef mod, const cg_stage_build *b, cg_stage_code *code,
+                         rt_error *err) {
+    LLVMOrcJITDylibRef jd = LLVMOrcLLJITGetMainJITDylib(lljit);
     code->rt = LLVMOrcJITDylibCreateResourceTracker(jd);
     LLVMOrcThreadSafeModuleRef tsm = LLVMOrcCreateNewThreadSafeModule(mod, tsctx);
-    qe_status st = cg_llvm_error(LLVMOrcLLJITAddLLVMIRModuleWithRT(jit->lljit, code->rt, tsm),
+    qe_status st = cg_llvm_error(LLVMOrcLLJITAddLLVMIRModuleWithRT(lljit, code->rt, tsm),
                                  "could not add generated code to the JIT", err);
     for (uint32_t p = 0; st == QE_OK && p < b->n_pipelines; p++) {
         if (b->reasons[p] || b->fn_names[p] == NULL)
             continue;
         LLVMOrcExecutorAddress addr = 0;
-        st = cg_llvm_error(LLVMOrcLLJITLookup(jit->lljit, &addr, b->fn_names[p]),
+        st = cg_llvm_error(LLVMOrcLLJITLookup(lljit, &addr, b->fn_names[p]),
                            "could not compile generated code", err);
         if (st == QE_OK && addr == 0)
             st = rt_error_set(err, QE_INTERNAL, "XX000", -1,
@@ -227,9 +244,15 @@ static void code_free_locked(cg_stage_code *code) {
     free(code);
 }
 
-/* Builds and JIT-compiles a stage under the JIT's lock. */
+/* Builds and JIT-compiles a stage at tier under the JIT's lock. */
 static qe_status compile_locked(cg_jit *jit, const plan_query *q, uint32_t stage_id,
-                                cg_stage_code **out, rt_error *err) {
+                                cg_tier tier, cg_stage_code **out, rt_error *err) {
+    if (jit->lljit[tier] == NULL) {
+        qe_status st = create_tier(jit, tier, err);
+        if (st != QE_OK)
+            return st;
+    }
+    LLVMOrcLLJITRef lljit = jit->lljit[tier];
     char prefix[48];
     snprintf(prefix, sizeof prefix, "qe_%llu", (unsigned long long)jit->next_id++);
     LLVMOrcThreadSafeContextRef tsctx = LLVMOrcCreateNewThreadSafeContext();
@@ -237,18 +260,18 @@ static qe_status compile_locked(cg_jit *jit, const plan_query *q, uint32_t stage
     cg_stage_build b = {0};
     cg_stage_code *code = NULL;
     qe_status st = cg_module_init(&m, LLVMOrcThreadSafeContextGetContext(tsctx), prefix,
-                                  LLVMOrcLLJITGetTripleString(jit->lljit),
-                                  LLVMOrcLLJITGetDataLayoutStr(jit->lljit), jit->host.cpu,
+                                  LLVMOrcLLJITGetTripleString(lljit),
+                                  LLVMOrcLLJITGetDataLayoutStr(lljit), jit->host.cpu,
                                   jit->host.features, err);
     if (st == QE_OK) {
-        st = cg_build_stage(&m, jit->tm, q, stage_id, prefix, &b, err);
+        st = cg_build_stage(&m, jit->tm[tier], tier, q, stage_id, prefix, &b, err);
         LLVMModuleRef mod = m.mod;
         m.mod = NULL;
         cg_module_dispose(&m); /* the builder; the module is handed on or disposed */
         if (st == QE_OK && (code = code_new(jit, b.n_pipelines)) == NULL)
             st = rt_error_set(err, QE_NOMEM, "53200", -1, "out of memory in code generation");
         if (st == QE_OK && b.n_compiled > 0)
-            st = jit_add(jit, tsctx, mod, &b, code, err);
+            st = jit_add(lljit, tsctx, mod, &b, code, err);
         else
             LLVMDisposeModule(mod);
         if (st == QE_OK)
@@ -265,13 +288,15 @@ static qe_status compile_locked(cg_jit *jit, const plan_query *q, uint32_t stage
 }
 
 /* Compiles the supported pipelines of a stage; see cg.h. */
-qe_status cg_compile_stage(cg_jit *jit, const plan_query *q, uint32_t stage_id, cg_stage_code **out,
-                           rt_error *err) {
+qe_status cg_compile_stage(cg_jit *jit, const plan_query *q, uint32_t stage_id, cg_tier tier,
+                           cg_stage_code **out, rt_error *err) {
     *out = NULL;
     if (jit == NULL)
         return rt_error_set(err, QE_MISUSE, "XX000", -1, "no JIT to compile with");
+    if ((unsigned)tier >= CG_TIER_COUNT)
+        return rt_error_set(err, QE_MISUSE, "22023", -1, "invalid JIT tier %d", (int)tier);
     pthread_mutex_lock(&jit->lock);
-    qe_status st = compile_locked(jit, q, stage_id, out, err);
+    qe_status st = compile_locked(jit, q, stage_id, tier, out, err);
     pthread_mutex_unlock(&jit->lock);
     return st;
 }

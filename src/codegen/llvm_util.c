@@ -4,7 +4,7 @@
  * LLVM's target registry must be initialized once per process before any target
  * machine exists; pthread_once makes that thread-safe.  Every LLVMBool/LLVMErrorRef
  * of the code generator is turned into a qe_status + rt_error (SQLSTATE XX000) by
- * the helpers here.
+ * the helpers here.  Tier names (cg.h) live here too.
  */
 #include "cg_int.h"
 
@@ -12,6 +12,7 @@
 
 #include <pthread.h>
 #include <string.h>
+#include <strings.h>
 
 static pthread_once_t llvm_once = PTHREAD_ONCE_INIT;
 static bool llvm_ok; /* written once under llvm_once */
@@ -55,8 +56,9 @@ void cg_host_release(cg_host *host) {
     memset(host, 0, sizeof *host);
 }
 
-/* Creates a host target machine; see cg_int.h. */
-qe_status cg_host_target_machine(const cg_host *host, LLVMTargetMachineRef *out, rt_error *err) {
+/* Creates a host target machine at the tier's codegen level; see cg_int.h. */
+qe_status cg_host_target_machine(const cg_host *host, cg_tier tier, LLVMTargetMachineRef *out,
+                                 rt_error *err) {
     LLVMTargetRef target = NULL;
     char *msg = NULL;
     *out = NULL;
@@ -67,13 +69,37 @@ qe_status cg_host_target_machine(const cg_host *host, LLVMTargetMachineRef *out,
         return QE_INTERNAL;
     }
     LLVMDisposeMessage(msg);
-    *out =
-        LLVMCreateTargetMachine(target, host->triple, host->cpu, host->features,
-                                LLVMCodeGenLevelDefault, LLVMRelocDefault, LLVMCodeModelJITDefault);
+    bool cheap = tier == CG_TIER_CHEAP;
+    *out = LLVMCreateTargetMachine(target, host->triple, host->cpu, host->features,
+                                   cheap ? LLVMCodeGenLevelNone : LLVMCodeGenLevelDefault,
+                                   LLVMRelocDefault, LLVMCodeModelJITDefault);
     if (*out == NULL)
         return rt_error_set(err, QE_INTERNAL, "XX000", -1,
                             "could not create an LLVM target machine for \"%s\"", host->triple);
+    if (cheap)
+        LLVMSetTargetMachineFastISel(*out, 1);
     return QE_OK;
+}
+
+/* Name of a tier; see cg.h. */
+const char *cg_tier_name(cg_tier tier) {
+    static const char *const names[] = {
+#define CG_X_TIER_NAME(name, text) text,
+        CG_TIER_LIST(CG_X_TIER_NAME)
+#undef CG_X_TIER_NAME
+    };
+    return (unsigned)tier < CG_TIER_COUNT ? names[tier] : "?";
+}
+
+/* Parses a tier name; see cg.h. */
+bool cg_tier_parse(const char *name, cg_tier *out) {
+    for (int t = 0; name && t < CG_TIER_COUNT; t++) {
+        if (strcasecmp(name, cg_tier_name((cg_tier)t)) == 0) {
+            *out = (cg_tier)t;
+            return true;
+        }
+    }
+    return false;
 }
 
 /* Converts and consumes an LLVM error; see cg_int.h. */

@@ -4,18 +4,22 @@
  *
  * cg_build_stage is shared by the JIT (jit.c) and cg_emit, so what `qec --emit=ir`
  * prints is exactly what the JIT compiles.  Pipelines codegen does not support are
- * recorded with their reason and left to the interpreter.
+ * recorded with their reason and left to the interpreter.  The IR passes depend on
+ * the tier (cg.h): mem2reg only for CHEAP, default<O2> for OPTIMIZED.
  */
 #include "cg_int.h"
 
 #include <llvm-c/Analysis.h>
 #include <llvm-c/Transforms/PassBuilder.h>
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define CG_PASSES "default<O2>" /* the optimized tier; a cheap tier comes later */
+/* IR passes per tier (cg_tier order): the cheap tier only promotes the few allocas
+ * to registers, so that codegen at level None gets SSA values. */
+static const char *const tier_passes[CG_TIER_COUNT] = {"function(mem2reg)", "default<O2>"};
 
 static qe_status nomem(rt_error *err) {
     return rt_error_set(err, QE_NOMEM, "53200", -1, "out of memory in code generation");
@@ -55,19 +59,21 @@ static qe_status verify(cg_module *m, rt_error *err) {
     return QE_OK;
 }
 
-static qe_status optimize(cg_module *m, LLVMTargetMachineRef tm, rt_error *err) {
+static qe_status optimize(cg_module *m, LLVMTargetMachineRef tm, cg_tier tier, rt_error *err) {
+    bool full = tier == CG_TIER_OPTIMIZED;
     LLVMPassBuilderOptionsRef opts = LLVMCreatePassBuilderOptions();
-    LLVMPassBuilderOptionsSetLoopVectorization(opts, true);
-    LLVMPassBuilderOptionsSetSLPVectorization(opts, true);
-    LLVMErrorRef lerr = LLVMRunPasses(m->mod, CG_PASSES, tm, opts);
+    LLVMPassBuilderOptionsSetLoopVectorization(opts, full);
+    LLVMPassBuilderOptionsSetSLPVectorization(opts, full);
+    const char *passes = tier_passes[full ? CG_TIER_OPTIMIZED : CG_TIER_CHEAP];
+    LLVMErrorRef lerr = LLVMRunPasses(m->mod, passes, tm, opts);
     LLVMDisposePassBuilderOptions(opts);
     return cg_llvm_error(lerr, "could not optimize generated code", err);
 }
 
 /* Builds the functions of a stage; see cg_int.h. */
-qe_status cg_build_stage(cg_module *m, LLVMTargetMachineRef tm, const plan_query *q,
-                         uint32_t stage_id, const char *prefix, cg_stage_build *out,
-                         rt_error *err) {
+qe_status cg_build_stage(cg_module *m, LLVMTargetMachineRef tm, cg_tier tier,
+                         const plan_query *q, uint32_t stage_id, const char *prefix,
+                         cg_stage_build *out, rt_error *err) {
     memset(out, 0, sizeof *out);
     if (q == NULL || stage_id >= q->n_stages || q->stages == NULL || !q->stages[stage_id])
         return rt_error_set(err, QE_INTERNAL, "XX000", -1, "invalid physical plan: no stage %u",
@@ -88,7 +94,7 @@ qe_status cg_build_stage(cg_module *m, LLVMTargetMachineRef tm, const plan_query
     if (st == QE_OK && out->n_compiled > 0)
         st = verify(m, err);
     if (st == QE_OK && out->n_compiled > 0)
-        st = optimize(m, tm, err);
+        st = optimize(m, tm, tier, err);
     return st;
 }
 
@@ -145,10 +151,15 @@ static qe_status print_module(rt_strbuf *sb, cg_module *m, LLVMTargetMachineRef 
     return QE_OK;
 }
 
-/* Builds, optimizes and prints the module of one stage into sb. */
+static const char *comment_marker(qe_emit what, const cg_host *host) {
+    return what == QE_EMIT_IR ? ";" : strncmp(host->triple, "x86", 3) ? "//" : "#";
+}
+
+/* Builds, optimizes (at tier) and prints the module of one stage into sb. */
 static qe_status emit_stage(rt_strbuf *sb, const plan_query *q, uint32_t s, qe_emit what,
-                            const cg_host *host, LLVMTargetMachineRef tm, rt_error *err) {
-    const char *cmt = what == QE_EMIT_IR ? ";" : strncmp(host->triple, "x86", 3) ? "//" : "#";
+                            cg_tier tier, const cg_host *host, LLVMTargetMachineRef tm,
+                            rt_error *err) {
+    const char *cmt = comment_marker(what, host);
     LLVMTargetDataRef td = LLVMCreateTargetDataLayout(tm);
     char *layout = LLVMCopyStringRepOfTargetData(td);
     LLVMDisposeTargetData(td);
@@ -160,7 +171,7 @@ static qe_status emit_stage(rt_strbuf *sb, const plan_query *q, uint32_t s, qe_e
     qe_status st =
         cg_module_init(&m, ctx, name, host->triple, layout, host->cpu, host->features, err);
     if (st == QE_OK) {
-        st = cg_build_stage(&m, tm, q, s, "qe", &b, err);
+        st = cg_build_stage(&m, tm, tier, q, s, "qe", &b, err);
         rt_strbuf_printf(sb, "%s ==== stage %u (%s) ====\n", cmt, s, dist_name(q->stages[s]->dist));
         for (uint32_t p = 0; st == QE_OK && p < b.n_pipelines; p++)
             print_pipeline_note(sb, cmt, q, s, p, &b);
@@ -175,23 +186,52 @@ static qe_status emit_stage(rt_strbuf *sb, const plan_query *q, uint32_t s, qe_e
     return st;
 }
 
+/* Replaces the host CPU by `cpu` (with that CPU's default features) unless it is NULL
+ * or "host"; 22023 for a malformed name. */
+static qe_status set_cpu(cg_host *host, const char *cpu, rt_error *err) {
+    if (cpu == NULL || strcmp(cpu, "host") == 0)
+        return QE_OK;
+    size_t n = strlen(cpu);
+    bool ok = n > 0 && n < 64;
+    for (size_t i = 0; ok && i < n; i++)
+        ok = isalnum((unsigned char)cpu[i]) || cpu[i] == '-' || cpu[i] == '_' || cpu[i] == '.';
+    if (!ok) {
+        rt_error_set(err, QE_MISUSE, "22023", -1, "invalid target CPU name \"%.64s\"", cpu);
+        rt_error_hint(err, "Use \"host\" or an LLVM CPU name such as x86-64-v3 or znver3.");
+        return QE_MISUSE;
+    }
+    LLVMDisposeMessage(host->cpu);
+    LLVMDisposeMessage(host->features);
+    host->cpu = LLVMCreateMessage(cpu);
+    host->features = LLVMCreateMessage("");
+    return host->cpu && host->features ? QE_OK : nomem(err);
+}
+
 /* IR or assembly of every stage; see cg.h. */
-qe_status cg_emit(const plan_query *q, qe_emit what, char **text_out, rt_error *err) {
+qe_status cg_emit(const plan_query *q, qe_emit what, cg_tier tier, const char *cpu,
+                  char **text_out, rt_error *err) {
     *text_out = NULL;
     if (what != QE_EMIT_IR && what != QE_EMIT_ASM)
         return rt_error_set(err, QE_MISUSE, "22023", -1, "codegen emits only IR and assembly");
     if (q == NULL || (q->n_stages > 0 && q->stages == NULL))
         return rt_error_set(err, QE_INTERNAL, "XX000", -1, "invalid physical plan");
+    if ((unsigned)tier >= CG_TIER_COUNT)
+        return rt_error_set(err, QE_MISUSE, "22023", -1, "invalid JIT tier %d", (int)tier);
     cg_host host;
     qe_status st = cg_host_get(&host, err);
     if (st != QE_OK)
         return st;
     LLVMTargetMachineRef tm = NULL;
-    st = cg_host_target_machine(&host, &tm, err);
+    st = set_cpu(&host, cpu, err);
+    if (st == QE_OK)
+        st = cg_host_target_machine(&host, tier, &tm, err);
     rt_strbuf sb;
     rt_strbuf_init(&sb);
+    if (st == QE_OK)
+        rt_strbuf_printf(&sb, "%s tier %s, cpu %s\n", comment_marker(what, &host),
+                         cg_tier_name(tier), host.cpu);
     for (uint32_t s = 0; st == QE_OK && s < q->n_stages; s++)
-        st = emit_stage(&sb, q, s, what, &host, tm, err);
+        st = emit_stage(&sb, q, s, what, tier, &host, tm, err);
     if (tm)
         LLVMDisposeTargetMachine(tm);
     cg_host_release(&host);

@@ -112,7 +112,8 @@ static qe_status run_plan(wk_task *t, const plan_query *plan, dist_query *dq, rt
     qe_status st = QE_OK;
     if (t->jit) {
         cg_jit *jit = get_jit(wk, err);
-        st = jit ? cg_compile_stage(jit, plan, t->stage_id, &code, err) : err->status;
+        st = jit ? cg_compile_stage(jit, plan, t->stage_id, CG_TIER_OPTIMIZED, &code, err)
+                 : err->status;
     }
     if (st == QE_OK)
         st = dist_xctx_create(&wk->node, dq, t->query_id, plan, t->task_idx, t->n_routes, t->routes,

@@ -63,6 +63,7 @@ void main_config_defaults(qe_config *cfg) {
     memset(cfg, 0, sizeof *cfg);
     cfg->threads = 0;
     cfg->mode = MAIN_MODE_INTERPRET;
+    cfg->tier = CG_TIER_OPTIMIZED;
     cfg->min_workers = 1;
     cfg->worker_wait_ms = 10000;
     cfg->heartbeat_interval_ms = 500;
@@ -89,6 +90,9 @@ qe_status main_config_apply(qe_config *cfg, const char *name, const char *value,
             cfg->mode = MAIN_MODE_JIT;
         else
             return bad_value(err, name, value, "Available values: interpret, jit.");
+    } else if (strcmp(name, "jit_tier") == 0) {
+        if (!cg_tier_parse(value, &cfg->tier))
+            return bad_value(err, name, value, "Available values: cheap, optimized.");
     } else if (strcmp(name, "cluster") == 0) {
         if (!copy_address(cfg->cluster, sizeof cfg->cluster, value))
             return bad_value(err, name, value, "Use HOST:PORT.");

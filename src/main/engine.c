@@ -4,6 +4,7 @@
  */
 #include "main_int.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,6 +102,8 @@ qe_status qe_session_open(qe_engine *engine, qe_session **out) {
         return QE_NOMEM;
     s->engine = engine;
     s->mode = engine->cfg.mode;
+    s->tier = engine->cfg.tier;
+    strcpy(s->emit_cpu, "host");
     s->threads = engine->cfg.threads;
     s->memory_limit = engine->cfg.memory_limit;
     rt_error_clear(&s->err);
@@ -114,12 +117,31 @@ const qe_error *qe_session_error(const qe_session *session) {
     return session ? &session->err : NULL;
 }
 
+/* SET emit_cpu (value NULL = RESET to "host"): 1-63 of [A-Za-z0-9._-]. */
+static qe_status set_emit_cpu(qe_session *s, const char *value) {
+    if (value == NULL)
+        value = "host";
+    size_t n = strlen(value);
+    bool ok = n > 0 && n < sizeof s->emit_cpu;
+    for (size_t i = 0; ok && i < n; i++)
+        ok = isalnum((unsigned char)value[i]) || strchr("-_.", value[i]) != NULL;
+    if (!ok) {
+        rt_error_set(&s->err, QE_MISUSE, "22023", -1,
+                     "invalid value for parameter \"emit_cpu\": \"%.64s\"", value);
+        rt_error_hint(&s->err, "Use 'host' or an LLVM CPU name such as 'x86-64-v3'.");
+        return QE_MISUSE;
+    }
+    memcpy(s->emit_cpu, value, n + 1);
+    return QE_OK;
+}
+
 /* Applies a session setting (SET name = value; value NULL = RESET). */
 static qe_status session_set(qe_session *s, const char *name, const char *value) {
     qe_config cfg;
     main_config_defaults(&cfg);
     cfg.threads = s->engine->cfg.threads;
     cfg.mode = s->engine->cfg.mode;
+    cfg.tier = s->engine->cfg.tier;
     cfg.memory_limit = s->engine->cfg.memory_limit;
     if (strcmp(name, "debug_task_delay_ms") == 0) {
         char *end = NULL;
@@ -132,8 +154,10 @@ static qe_status session_set(qe_session *s, const char *name, const char *value)
         s->debug_delay_ms = (uint32_t)v;
         return QE_OK;
     }
+    if (strcmp(name, "emit_cpu") == 0)
+        return set_emit_cpu(s, value);
     if (strcmp(name, "threads") != 0 && strcmp(name, "execution_mode") != 0 &&
-        strcmp(name, "memory_limit") != 0) {
+        strcmp(name, "jit_tier") != 0 && strcmp(name, "memory_limit") != 0) {
         rt_error_set(&s->err, QE_MISUSE, "42704", -1, "unrecognized configuration parameter \"%s\"",
                      name);
         return QE_MISUSE;
@@ -149,6 +173,8 @@ static qe_status session_set(qe_session *s, const char *name, const char *value)
         s->threads = cfg.threads;
     else if (strcmp(name, "execution_mode") == 0)
         s->mode = cfg.mode;
+    else if (strcmp(name, "jit_tier") == 0)
+        s->tier = cfg.tier;
     else
         s->memory_limit = cfg.memory_limit;
     return QE_OK;
@@ -196,6 +222,10 @@ static bool setting_text(const qe_session *s, const char *name, char *buf, size_
         snprintf(buf, cap, "%u", s->threads);
     else if (strcmp(name, "execution_mode") == 0)
         snprintf(buf, cap, "%s", s->mode == MAIN_MODE_JIT ? "jit" : "interpret");
+    else if (strcmp(name, "jit_tier") == 0)
+        snprintf(buf, cap, "%s", cg_tier_name(s->tier));
+    else if (strcmp(name, "emit_cpu") == 0)
+        snprintf(buf, cap, "%s", s->emit_cpu);
     else if (strcmp(name, "memory_limit") == 0)
         snprintf(buf, cap, s->memory_limit > 0 ? "%lld" : "unlimited",
                  (long long)s->memory_limit);
@@ -207,8 +237,8 @@ static bool setting_text(const qe_session *s, const char *name, char *buf, size_
 }
 
 qe_status main_session_show(qe_session *s, const char *name, qe_result **out) {
-    static const char *const names[] = {"debug_task_delay_ms", "execution_mode", "memory_limit",
-                                        "threads"};
+    static const char *const names[] = {"debug_task_delay_ms", "emit_cpu", "execution_mode",
+                                        "jit_tier", "memory_limit", "threads"};
     char value[64];
     bool all = strcmp(name, "all") == 0;
     if (!all && !setting_text(s, name, value, sizeof value))

@@ -86,7 +86,7 @@ static qe_status run_local(qe_session *s, const plan_query *q, const rt_result_s
     for (uint32_t i = 0; st == QE_OK && i < q->n_stages; i++) {
         cg_stage_code *code = NULL;
         if (jit)
-            st = cg_compile_stage(jit, q, i, &code, err);
+            st = cg_compile_stage(jit, q, i, s->tier, &code, err);
         if (st != QE_OK)
             break;
         rt_task task = {
@@ -331,7 +331,7 @@ static qe_status render_plan(qe_session *s, rt_arena *arena, const plan_node *lo
         if (what == QE_EMIT_PHYSICAL || what == QE_EMIT_CLUSTER)
             *text = json ? opt_print_physical_json(q) : opt_print_physical(q);
         else
-            return cg_emit(q, what, text, &s->err);
+            return cg_emit(q, what, s->tier, s->emit_cpu, text, &s->err);
     }
     return *text ? QE_OK : rt_error_set(&s->err, QE_NOMEM, "53200", -1, "out of memory");
 }

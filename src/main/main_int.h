@@ -24,6 +24,7 @@ typedef enum main_mode { MAIN_MODE_INTERPRET, MAIN_MODE_JIT } main_mode;
 struct qe_config {
     uint32_t threads;               /* threads per task; 0 = number of cores */
     main_mode mode;                 /* default execution mode of new sessions */
+    cg_tier tier;                   /* default JIT tier of new sessions (jit_tier) */
     char cluster[128];              /* coordinator listen address, "" = embedded */
     uint32_t min_workers;           /* queries wait for this many workers */
     uint32_t worker_wait_ms;        /* ... at most this long */
@@ -48,6 +49,8 @@ struct qe_session {
     qe_engine *engine;              /* borrowed; outlives the session */
     rt_error err;                   /* last error */
     main_mode mode;                 /* SET execution_mode */
+    cg_tier tier;                   /* SET jit_tier: how jit mode compiles (embedded) */
+    char emit_cpu[64];              /* SET emit_cpu: target CPU of emitted asm, "host" */
     uint32_t threads;               /* SET threads */
     uint32_t debug_delay_ms;        /* SET debug_task_delay_ms (fault tests) */
     int64_t memory_limit;           /* SET memory_limit, bytes, <= 0 = none */

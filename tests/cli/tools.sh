@@ -231,6 +231,26 @@ expect_rc "qec error exit" 1 $?
 expect_has "qec error" "SQLSTATE: 42P01" "$err"
 "$QEC" --emit=bogus -c "SELECT 1" >/dev/null 2>&1
 expect_rc "qec bad --emit" 1 $?
+# JIT tiers: --tier picks the IR passes and codegen level, --cpu the target of asm.
+for tier in cheap optimized; do
+    out=$("$QEC" --schema "$tmp/schema.sql" --tier $tier --emit=ir "$tmp/query.sql")
+    expect_rc "qec --tier $tier --emit=ir exit" 0 $?
+    expect_has "qec --tier $tier --emit=ir" "; tier $tier, cpu " "$out"
+    expect_has "qec --tier $tier --emit=ir define" "define" "$out"
+done
+cpu=host
+case "$(uname -m)" in x86_64) cpu=x86-64-v2 ;; aarch64) cpu=generic ;; esac
+out=$("$QEC" --schema "$tmp/schema.sql" --tier=cheap --cpu=$cpu --emit=asm "$tmp/query.sql")
+expect_rc "qec --cpu $cpu --emit=asm exit" 0 $?
+expect_has "qec --cpu $cpu --emit=asm" "tier cheap, cpu $cpu" "$out"
+err=$("$QEC" --tier fast -c "SELECT 1" 2>&1 >/dev/null)
+expect_rc "qec bad --tier exit" 1 $?
+expect_has "qec bad --tier" 'invalid value for parameter "jit_tier": "fast"' "$err"
+expect_has "qec bad --tier hint" "HINT:  Available values: cheap, optimized." "$err"
+expect_has "qec bad --tier sqlstate" "SQLSTATE: 22023" "$err"
+err=$("$QEC" --cpu 'no such cpu' --emit=asm -c "SELECT 1" 2>&1 >/dev/null)
+expect_rc "qec bad --cpu exit" 1 $?
+expect_has "qec bad --cpu sqlstate" "SQLSTATE: 22023" "$err"
 
 # ---- qe-bench ----------------------------------------------------------------------------
 

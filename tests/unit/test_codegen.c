@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -323,12 +324,13 @@ static qe_status run(fixture *fx, const plan_query *q, const rt_pipeline_fn *com
     return st;
 }
 
-/* Compiles q's stage, checks which pipelines compiled, and compares both modes on 1 and
- * 3 threads.  Returns the number of result rows. */
-static size_t compare_modes(fixture *fx, const plan_query *q, uint32_t expect_compiled) {
+/* Compiles q's stage at tier, checks which pipelines compiled, and compares both modes
+ * on 1 and 3 threads.  Returns the number of result rows. */
+static size_t compare_tier(fixture *fx, const plan_query *q, uint32_t expect_compiled,
+                           cg_tier tier) {
     cg_stage_code *code = NULL;
     rt_error err;
-    assert_int_equal(cg_compile_stage(fx->jit, q, 0, &code, &err), QE_OK);
+    assert_int_equal(cg_compile_stage(fx->jit, q, 0, tier, &code, &err), QE_OK);
     const rt_pipeline_fn *fns = cg_stage_functions(code);
     for (uint32_t p = 0; p < q->stages[0]->n_pipelines; p++) {
         bool want = (expect_compiled >> p) & 1;
@@ -357,6 +359,13 @@ static size_t compare_modes(fixture *fx, const plan_query *q, uint32_t expect_co
         rows_free(&jit);
     }
     cg_stage_code_destroy(code);
+    return n_rows;
+}
+
+/* compare_tier at every JIT tier; the row counts agree.  Returns the number of rows. */
+static size_t compare_modes(fixture *fx, const plan_query *q, uint32_t expect_compiled) {
+    size_t n_rows = compare_tier(fx, q, expect_compiled, CG_TIER_OPTIMIZED);
+    assert_int_equal(compare_tier(fx, q, expect_compiled, CG_TIER_CHEAP), n_rows);
     return n_rows;
 }
 
@@ -545,7 +554,7 @@ static void test_errors(void **state) {
         plan_query *q = push_query(fx, "big", NULL, 1, &cases[i]);
         cg_stage_code *code;
         rt_error err;
-        assert_int_equal(cg_compile_stage(fx->jit, q, 0, &code, &err), QE_OK);
+        assert_int_equal(cg_compile_stage(fx->jit, q, 0, CG_TIER_OPTIMIZED, &code, &err), QE_OK);
         rows r = {0};
         assert_int_not_equal(run(fx, q, cg_stage_functions(code), 1, &r, &err), QE_OK);
         assert_string_equal(err.sqlstate, states[i]);
@@ -672,7 +681,7 @@ static void test_fallback(void **state) {
     plan_query *q = query(fx, pipeline(fx, 0, 3, ops), NULL);
     cg_stage_code *code;
     rt_error err;
-    assert_int_equal(cg_compile_stage(fx->jit, q, 0, &code, &err), QE_OK);
+    assert_int_equal(cg_compile_stage(fx->jit, q, 0, CG_TIER_OPTIMIZED, &code, &err), QE_OK);
     assert_null(cg_stage_functions(code)[0]);
     assert_string_equal(cg_stage_fallback(code, 0),
                         "operator Limit is not supported by codegen yet");
@@ -681,7 +690,7 @@ static void test_fallback(void **state) {
     /* source straight into a push sink: nothing to compile */
     plan_op *direct[2] = {scan(fx, "t", 5, t_types), result(fx, 5, t_types)};
     q = query(fx, pipeline(fx, 0, 2, direct), NULL);
-    assert_int_equal(cg_compile_stage(fx->jit, q, 0, &code, &err), QE_OK);
+    assert_int_equal(cg_compile_stage(fx->jit, q, 0, CG_TIER_OPTIMIZED, &code, &err), QE_OK);
     assert_null(cg_stage_functions(code)[0]);
     assert_string_equal(cg_stage_fallback(code, 0),
                         "nothing to compile: the source feeds the sink directly");
@@ -690,7 +699,7 @@ static void test_fallback(void **state) {
     plan_expr *concat = op(fx, PLAN_OP_CONCAT, QE_TYPE_VARCHAR, col(fx, 2, QE_TYPE_VARCHAR),
                            col(fx, 2, QE_TYPE_VARCHAR));
     q = push_query(fx, "t", NULL, 1, &concat);
-    assert_int_equal(cg_compile_stage(fx->jit, q, 0, &code, &err), QE_OK);
+    assert_int_equal(cg_compile_stage(fx->jit, q, 0, CG_TIER_OPTIMIZED, &code, &err), QE_OK);
     assert_null(cg_stage_functions(code)[0]);
     assert_non_null(strstr(cg_stage_fallback(code, 0), "not supported by codegen yet"));
     cg_stage_code_destroy(code);
@@ -699,7 +708,7 @@ static void test_fallback(void **state) {
     /* a malformed plan is an internal error, not a crash */
     plan_expr *bad = col(fx, 9, QE_TYPE_INTEGER);
     q = push_query(fx, "t", NULL, 1, &bad);
-    assert_int_equal(cg_compile_stage(fx->jit, q, 0, &code, &err), QE_INTERNAL);
+    assert_int_equal(cg_compile_stage(fx->jit, q, 0, CG_TIER_OPTIMIZED, &code, &err), QE_INTERNAL);
     assert_string_equal(err.sqlstate, "XX000");
     assert_null(code);
 }
@@ -726,7 +735,7 @@ static void test_emit(void **state) {
     plan_query *q = query(fx, pipeline(fx, 0, 4, ops), pipeline(fx, 1, 3, lim));
     char *ir = NULL;
     rt_error err;
-    assert_int_equal(cg_emit(q, QE_EMIT_IR, &ir, &err), QE_OK);
+    assert_int_equal(cg_emit(q, QE_EMIT_IR, CG_TIER_OPTIMIZED, NULL, &ir, &err), QE_OK);
     assert_non_null(strstr(ir, "; stage 0 pipeline 0: Scan -> Filter -> Project -> HashAggregate"));
     assert_non_null(strstr(ir, "compiled: qe_s0_p0"));
     assert_non_null(strstr(ir, "interpreted: operator Limit is not supported by codegen yet"));
@@ -736,10 +745,93 @@ static void test_emit(void **state) {
     assert_non_null(strstr(ir, "llvm.sadd.with.overflow.i64"));
     free(ir);
     char *asm_text = NULL;
-    assert_int_equal(cg_emit(q, QE_EMIT_ASM, &asm_text, &err), QE_OK);
+    assert_int_equal(cg_emit(q, QE_EMIT_ASM, CG_TIER_OPTIMIZED, "host", &asm_text, &err), QE_OK);
     assert_non_null(strstr(asm_text, "qe_s0_p0:"));
     free(asm_text);
-    assert_int_equal(cg_emit(q, QE_EMIT_PHYSICAL, &asm_text, &err), QE_MISUSE);
+    assert_int_equal(cg_emit(q, QE_EMIT_PHYSICAL, CG_TIER_OPTIMIZED, NULL, &asm_text, &err),
+                     QE_MISUSE);
+}
+
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Median wall time (ms) of 20 compiles of q's stage 0 at tier. */
+static double median_compile_ms(fixture *fx, const plan_query *q, cg_tier tier) {
+    double ms[20];
+    for (int i = 0; i < 20; i++) {
+        struct timespec t0, t1;
+        cg_stage_code *code = NULL;
+        rt_error err;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        assert_int_equal(cg_compile_stage(fx->jit, q, 0, tier, &code, &err), QE_OK);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        cg_stage_code_destroy(code);
+        ms[i] = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+    }
+    qsort(ms, 20, sizeof ms[0], cmp_double);
+    return (ms[9] + ms[10]) / 2;
+}
+
+/* Tiers: names, the cheap tier's artifacts (IR without the O2 passes, assembly for a
+ * named CPU), a malformed CPU name, an invalid tier, and the compile time per tier
+ * (printed, not asserted: the machine is shared). */
+static void test_tiers(void **state) {
+    fixture *fx = *state;
+    cg_tier t = CG_TIER_OPTIMIZED;
+    assert_true(cg_tier_parse("CHEAP", &t) && t == CG_TIER_CHEAP);
+    assert_true(cg_tier_parse("optimized", &t) && t == CG_TIER_OPTIMIZED);
+    assert_false(cg_tier_parse("fast", &t));
+    assert_string_equal(cg_tier_name(CG_TIER_CHEAP), "cheap");
+    assert_string_equal(cg_tier_name((cg_tier)7), "?");
+
+    qe_type ab[2] = {QE_TYPE_INTEGER, QE_TYPE_BIGINT};
+    plan_op *ops[4];
+    ops[0] = scan(fx, "t", 2, ab);
+    ops[1] = filter(fx, 2, ab,
+                    op(fx, PLAN_OP_GT, QE_TYPE_BOOLEAN, col(fx, 1, QE_TYPE_BIGINT),
+                       cint(fx, 10, QE_TYPE_BIGINT)));
+    plan_expr *pe[2] = {col(fx, 0, QE_TYPE_INTEGER), col(fx, 1, QE_TYPE_BIGINT)};
+    ops[2] = project(fx, 2, pe);
+    plan_expr *groups[1] = {col(fx, 0, QE_TYPE_INTEGER)};
+    plan_agg aggs[2] = {
+        agg(PLAN_AGG_COUNT_STAR, QE_TYPE_BIGINT, QE_TYPE_BIGINT, NULL),
+        agg(PLAN_AGG_SUM, QE_TYPE_BIGINT, QE_TYPE_BIGINT, col(fx, 1, QE_TYPE_BIGINT))};
+    plan_op *source;
+    agg_pair(fx, PLAN_AGG_PARTIAL, 2, ab, 1, groups, 2, aggs, &ops[3], &source);
+    plan_op *fin[2] = {source, result(fx, source->n_cols, source->types)};
+    plan_query *q = query(fx, pipeline(fx, 0, 4, ops), pipeline(fx, 1, 2, fin));
+    compare_modes(fx, q, 0x1);
+
+    char *text = NULL;
+    rt_error err;
+    assert_int_equal(cg_emit(q, QE_EMIT_IR, CG_TIER_CHEAP, NULL, &text, &err), QE_OK);
+    assert_non_null(strstr(text, "; tier cheap, cpu "));
+    assert_non_null(strstr(text, "define i32 @qe_s0_p0(ptr"));
+    free(text);
+#if defined(__x86_64__)
+    const char *cpu = "x86-64"; /* a CPU of the host's architecture other than the host's */
+#else
+    const char *cpu = "host";
+#endif
+    assert_int_equal(cg_emit(q, QE_EMIT_ASM, CG_TIER_CHEAP, cpu, &text, &err), QE_OK);
+    assert_non_null(strstr(text, "tier cheap, cpu "));
+    assert_non_null(strstr(text, "qe_s0_p0:"));
+    free(text);
+    assert_int_equal(cg_emit(q, QE_EMIT_ASM, CG_TIER_OPTIMIZED, "bad cpu", &text, &err),
+                     QE_MISUSE);
+    assert_string_equal(err.sqlstate, "22023");
+    assert_null(text);
+    cg_stage_code *code = NULL;
+    assert_int_equal(cg_compile_stage(fx->jit, q, 0, (cg_tier)9, &code, &err), QE_MISUSE);
+    assert_null(code);
+
+    double cheap = median_compile_ms(fx, q, CG_TIER_CHEAP);
+    double optimized = median_compile_ms(fx, q, CG_TIER_OPTIMIZED);
+    print_message("compile median of 20 (scan-filter-project-aggregate stage): cheap %.2f ms, "
+                  "optimized %.2f ms\n",
+                  cheap, optimized);
 }
 
 /* Code lifetime: the JIT is one per process, and stage code can be compiled and removed
@@ -755,7 +847,8 @@ static void test_code_lifetime(void **state) {
     plan_query *q = push_query(fx, "t", NULL, 1, &e);
     for (int i = 0; i < 40; i++) {
         cg_stage_code *code;
-        assert_int_equal(cg_compile_stage(again, q, 0, &code, &err), QE_OK);
+        cg_tier tier = (cg_tier)(i % CG_TIER_COUNT);
+        assert_int_equal(cg_compile_stage(again, q, 0, tier, &code, &err), QE_OK);
         assert_non_null(cg_stage_functions(code)[0]);
         cg_stage_code_destroy(code);
     }
@@ -773,6 +866,7 @@ int main(void) {
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_fallback),
         cmocka_unit_test(test_emit),
+        cmocka_unit_test(test_tiers),
         cmocka_unit_test(test_code_lifetime),
         cmocka_unit_test(test_random_expressions),
     };
