@@ -3,7 +3,8 @@
  *
  *   qe-bench [--db PATH] [--schema tpch|tpcds|FILE.sql] [--setup FILE.sql] [--load SQL]
  *            [-n N] [--modes interpret,jit,...] [--threads N] [--csv OUT.csv]
- *            [--svg OUT.svg] [--svg-scale log|linear] [--answers DIR] QUERY.sql...
+ *            [--svg OUT.svg] [--svg-scale log|linear] [--answers DIR]
+ *            [--duckdb DIR [--duckdb-script FILE.mjs]] QUERY.sql...
  *   qe-bench --prepare-only [--schema ...] [--setup ...] [-n N] [--csv OUT.csv] QUERY.sql...
  *
  * For each mode (interpret, jit, jit-cheap, jit-optimized, adaptive: settings
@@ -20,7 +21,11 @@
  * the min and max total, and the first run's total and compile ms; per mode the geometric
  * means of the totals and of the execute times and the median compile time; and the
  * process's peak resident memory.  --csv writes the same figures, --svg a grouped bar
- * chart of the hot totals (one group per query and a geomean group, one bar per mode).  With --answers DIR the warm-up run's result of each query is checked
+ * chart of the hot totals (one group per query and a geomean group, one bar per mode).
+ * --duckdb DIR runs the DuckDB peer (node bench/duckdb-tpch.mjs --data DIR, same queries,
+ * threads and runs; its own output goes to stderr) after the QE modes and reports it as a
+ * last mode "duckdb" (execute = total, compile and first run 0), with the ratios of each
+ * mode's geomeans to DuckDB's; its failures are reported but do not fail qe-bench.  With --answers DIR the warm-up run's result of each query is checked
  * against DIR/<query>.csv (tools/tools_answers.h); a wrong answer counts as a failure
  * and is reported with its first difference.
  *
@@ -34,6 +39,8 @@
 
 #include <math.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #define MAX_MODES 8
 
@@ -52,6 +59,8 @@ typedef struct options {
     const char *csv;              /* --csv OUT.csv, or NULL */
     const char *svg;              /* --svg OUT.svg, or NULL */
     bool svg_linear;              /* --svg-scale linear (default log) */
+    const char *duckdb;           /* --duckdb DIR: .tbl directory for the DuckDB peer */
+    const char *duckdb_script;    /* --duckdb-script: the peer (bench/duckdb-tpch.mjs) */
     const char *answers;          /* --answers DIR: check results against DIR/<q>.csv */
     char **queries;               /* query files */
     int n_queries;                /* entries used in queries */
@@ -370,6 +379,85 @@ static bool report_prepare(const options *o, const measure *results) {
     return !o->csv || (csv && fclose(csv) == 0);
 }
 
+/* ---- --duckdb: the DuckDB peer ------------------------------------------------------ */
+
+/* Runs argv (argv[0] looked up in PATH) with its stdout sent to our stderr; true if it
+ * exited with status 0. */
+static bool run_child(char *const *argv) {
+    fflush(stdout);
+    fflush(stderr);
+    pid_t pid = fork();
+    if (pid < 0)
+        return false;
+    if (pid == 0) {
+        dup2(STDERR_FILENO, STDOUT_FILENO);
+        execvp(argv[0], argv);
+        fprintf(stderr, "qe-bench: cannot run %s: %s\n", argv[0], strerror(errno));
+        _exit(127);
+    }
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR)
+            return false;
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+/* Fills results[q] from the peer's CSV (query,mode,rows,runs,median_ms,min_ms,max_ms). */
+static void read_duckdb_csv(const options *o, const char *path, measure *results) {
+    FILE *f = fopen(path, "r");
+    char line[1024];
+    while (f && fgets(line, sizeof line, f)) {
+        char name[256];
+        unsigned long long rows;
+        int runs;
+        measure m = {.ok = true};
+        if (sscanf(line, "%255[^,],duckdb,%llu,%d,%lf,%lf,%lf", name, &rows, &runs, &m.median,
+                   &m.min, &m.max) != 6)
+            continue; /* the header */
+        m.rows = rows;
+        m.execute = m.median;
+        for (int q = 0; q < o->n_queries; q++) {
+            char qn[256];
+            query_name(o->queries[q], qn, sizeof qn);
+            if (strcmp(qn, name) == 0)
+                results[q] = m;
+        }
+    }
+    if (f)
+        fclose(f);
+}
+
+/* Runs the DuckDB peer on o->duckdb with the same queries, threads and runs; fills
+ * results (queries it did not answer stay failed). */
+static void bench_duckdb(const options *o, measure *results) {
+    char csv[64], runs[16];
+    snprintf(csv, sizeof csv, "/tmp/qe-bench-duckdb-%ld.csv", (long)getpid());
+    snprintf(runs, sizeof runs, "%d", o->n_runs);
+    char **argv = calloc((size_t)o->n_queries + 16, sizeof *argv);
+    if (!argv)
+        return;
+    int n = 0;
+    argv[n++] = "node";
+    argv[n++] = (char *)(o->duckdb_script ? o->duckdb_script : "bench/duckdb-tpch.mjs");
+    argv[n++] = "--data";
+    argv[n++] = (char *)o->duckdb;
+    argv[n++] = "-n";
+    argv[n++] = runs;
+    argv[n++] = "--csv";
+    argv[n++] = csv;
+    if (o->threads) {
+        argv[n++] = "--threads";
+        argv[n++] = (char *)o->threads;
+    }
+    for (int q = 0; q < o->n_queries; q++)
+        argv[n++] = o->queries[q];
+    if (!run_child(argv))
+        fprintf(stderr, "qe-bench: the DuckDB peer (node %s) failed\n", argv[1]);
+    read_duckdb_csv(o, csv, results);
+    unlink(csv);
+    free(argv);
+}
+
 /* Figures of one mode over every query that ran. */
 typedef struct mode_summary {
     int n;               /* queries that ran */
@@ -593,7 +681,13 @@ static bool report(const options *o, measure *const *results) {
                    o->modes[m], sums[m].geo_total, sums[m].geo_execute, sums[m].compile,
                    sums[m].first_compile, sums[m].n);
     }
-    for (int m = 1; m < o->n_modes; m++)
+    int duck = o->duckdb ? o->n_modes - 1 : -1; /* the DuckDB peer's mode, or -1 */
+    for (int m = 0; duck >= 0 && m < duck; m++)
+        if (sums[duck].n && sums[m].n)
+            printf("ratio %s / duckdb: total %.3f, execute %.3f (geomeans)\n", o->modes[m],
+                   sums[m].geo_total / sums[duck].geo_total,
+                   sums[m].geo_execute / sums[duck].geo_execute);
+    for (int m = 1; m < o->n_modes && m != duck; m++)
         if (sums[0].n && sums[m].n)
             printf("ratio %s / %s: total %.3f, execute %.3f (geomeans)\n", o->modes[m],
                    o->modes[0], sums[m].geo_total / sums[0].geo_total,
@@ -611,7 +705,8 @@ static void usage(FILE *out) {
     fputs("usage: qe-bench [--db PATH] [--schema tpch|tpcds|FILE.sql] [--setup FILE.sql]\n"
           "                [--load SQL] [-n N] [--modes MODE,...] [--threads N]\n"
           "                [--csv OUT.csv] [--svg OUT.svg] [--svg-scale log|linear]\n"
-          "                [--answers DIR] QUERY.sql...\n"
+          "                [--answers DIR] [--duckdb DIR [--duckdb-script FILE.mjs]]\n"
+          "                QUERY.sql...\n"
           "       modes: interpret, jit, jit-cheap, jit-optimized, adaptive (default\n"
           "              interpret,jit)\n"
           "       qe-bench --prepare-only [--schema ...] [--setup ...] [-n N] [--csv OUT.csv]\n"
@@ -669,6 +764,10 @@ static int parse_args(int argc, char **argv, options *o) {
             o->answers = argv[++i];
         } else if (strcmp(a, "--csv") == 0 && has_value) {
             o->csv = argv[++i];
+        } else if (strcmp(a, "--duckdb") == 0 && has_value) {
+            o->duckdb = argv[++i];
+        } else if (strcmp(a, "--duckdb-script") == 0 && has_value) {
+            o->duckdb_script = argv[++i];
         } else if (strcmp(a, "--svg") == 0 && has_value) {
             o->svg = argv[++i];
         } else if (strcmp(a, "--svg-scale") == 0 && has_value) {
@@ -692,6 +791,10 @@ static int parse_args(int argc, char **argv, options *o) {
     }
     if (o->n_runs == 0)
         o->n_runs = o->prepare_only ? 1000 : 5;
+    if (o->duckdb && (o->prepare_only || o->n_modes == MAX_MODES)) {
+        fputs("qe-bench: --duckdb needs a free mode slot and no --prepare-only\n", stderr);
+        return 1;
+    }
     return 0;
 }
 
@@ -715,9 +818,17 @@ int main(int argc, char **argv) {
         if (!ok)
             fprintf(stderr, "qe-bench: mode \"%s\" could not be set up\n", o.modes[m]);
     }
+    int n_qe_modes = o.n_modes; /* the DuckDB peer's failures do not fail qe-bench */
+    if (ok && o.duckdb) {
+        o.modes[o.n_modes] = "duckdb";
+        results[o.n_modes] = calloc((size_t)o.n_queries, sizeof *results[o.n_modes]);
+        ok = results[o.n_modes] != NULL;
+        if (ok)
+            bench_duckdb(&o, results[o.n_modes++]);
+    }
     ok = ok && (o.prepare_only ? report_prepare(&o, results[0]) : report(&o, results));
     int n_supported = 0; /* unsupported modes are reported, not failures */
-    for (int m = 0; m < o.n_modes && ok; m++) {
+    for (int m = 0; m < n_qe_modes && ok; m++) {
         n_supported += !results[m][0].unsupported;
         for (int q = 0; q < o.n_queries; q++)
             ok = ok && (results[m][q].ok || results[m][q].unsupported);

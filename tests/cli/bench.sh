@@ -92,6 +92,13 @@ expect_rc "svg linear exit" 0 $?
 expect_has "svg linear axis" "ms (linear scale)" "$(cat "$tmp/lin.svg")"
 expect "svg linear bars" 2 "$(grep -c '<rect' "$tmp/lin.svg")"
 
+# --duckdb: a peer that cannot run is reported (duckdb rows failed), not a failure.
+out=$("$QE_BENCH" --setup "$tmp/setup.sql" -n 1 --modes interpret --duckdb "$tmp/nodata" \
+    --duckdb-script "$tmp/missing.mjs" "$tmp/q1.sql" 2>"$tmp/err")
+expect_rc "qe-bench --duckdb peer failing" 0 $?
+expect_has "duckdb failed row" "duckdb                 -      failed" "$out"
+expect_has "duckdb failure message" "the DuckDB peer" "$(cat "$tmp/err")"
+
 # Only unsupported modes: nothing ran, exit 1; a bad --svg-scale is a usage error.
 "$QE_BENCH" --setup "$tmp/setup.sql" -n 1 --modes bogus "$tmp/q1.sql" >/dev/null 2>&1
 expect_rc "qe-bench only unsupported modes" 1 $?
