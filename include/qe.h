@@ -269,8 +269,9 @@ QE_API uint64_t qe_result_row_count(const qe_result *res);
 QE_API int64_t qe_result_rows_changed(const qe_result *res);
 /*
  * Milliseconds the statement that made res spent compiling (code generation + LLVM,
- * cg_compile_stage of every stage, on the monotonic clock): 0 when it ran interpreted,
- * on a cluster (the workers compile), or for statements that run no plan.  0 for NULL.
+ * cg_compile_stage of every stage, on the monotonic clock): 0 when it ran interpreted or
+ * for statements that run no plan; on a cluster only the coordinator's own (SINGLE)
+ * stages count (the workers compile theirs concurrently, not included).  0 for NULL.
  */
 QE_API double qe_result_compile_ms(const qe_result *res);
 /*

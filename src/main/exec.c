@@ -142,6 +142,7 @@ static qe_status run_cluster(qe_session *s, const plan_query *q, const rt_result
         .jit = s->mode == MAIN_MODE_JIT,
         .debug_delay_ms = s->debug_delay_ms,
         .memory_limit = s->memory_limit,
+        .compile_ns = &s->compile_ns,
     };
     if (opts.jit && (st = main_engine_jit(e, &opts.jit_engine, err)) != QE_OK)
         return st;
