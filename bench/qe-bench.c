@@ -224,6 +224,7 @@ typedef struct mode_settings {
     const char *jit_tier;       /* SET jit_tier, or NULL */
 } mode_settings;
 
+/* The modes qe-bench knows (issue 5: interpret, jit tiers, adaptive). */
 static const mode_settings known_modes[] = {
     {"interpret", "interpret", NULL},
     {"jit", "jit", NULL},
