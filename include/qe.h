@@ -272,6 +272,19 @@ QE_API int qe_result_column_scale(const qe_result *res, size_t col);
 QE_API uint64_t qe_result_row_count(const qe_result *res);
 /* Rows inserted/changed by a DML statement; -1 for a query. */
 QE_API int64_t qe_result_rows_changed(const qe_result *res);
+/*
+ * Milliseconds the statement that made res spent compiling (code generation + LLVM,
+ * cg_compile_stage of every stage, on the monotonic clock): 0 when it ran interpreted or
+ * for statements that run no plan; on a cluster only the coordinator's own (SINGLE)
+ * stages count (the workers compile theirs concurrently, not included).  0 for NULL.
+ */
+QE_API double qe_result_compile_ms(const qe_result *res);
+/*
+ * Milliseconds of the rest of the qe_stmt_execute call that made res (planning the
+ * physical plan, running it, copying the result, committing): its wall time minus
+ * qe_result_compile_ms.  qe_prepare is not included.  0 for NULL.
+ */
+QE_API double qe_result_execute_ms(const qe_result *res);
 QE_API size_t qe_result_batch_count(const qe_result *res);
 /* Borrows batch batch_idx; its buffers live until qe_result_destroy. */
 QE_API qe_status qe_result_batch(const qe_result *res, size_t batch_idx, qe_batch_view *out);

@@ -665,8 +665,12 @@ static qe_status run_local_stage(run_state *rs, uint32_t stage_id, rt_task_stats
     cg_stage_code *code = NULL;
     dist_xctx *x = NULL;
     qe_status st = QE_OK;
-    if (o->jit && o->jit_engine) /* jit_tier does not travel: the wire has only "jit" */
+    if (o->jit && o->jit_engine) { /* jit_tier does not travel: the wire has only "jit" */
+        uint64_t t0 = uv_hrtime();
         st = cg_compile_stage(o->jit_engine, rs->plan, stage_id, CG_TIER_OPTIMIZED, &code, err);
+        if (o->compile_ns)
+            *o->compile_ns += uv_hrtime() - t0;
+    }
     if (st == QE_OK)
         st = dist_xctx_create(&rs->co->node, rs->dq, rs->cq.id, rs->plan, 0, rs->plan->n_exchanges,
                               rs->routes, &x, err);

@@ -37,6 +37,7 @@ typedef struct dist_run_opts {
     uint32_t n_threads;           /* threads per task */
     bool jit;                     /* compile pipelines (workers compile their own) */
     cg_jit *jit_engine;           /* for SINGLE stages when jit */
+    uint64_t *compile_ns;         /* may be NULL: += ns compiling SINGLE stages here */
     const _Atomic bool *cancel;   /* may be NULL */
     uint32_t debug_delay_ms;      /* passed to every task (fault tests) */
     int64_t memory_limit;         /* bytes per task (SET memory_limit); <= 0: none */

@@ -9,6 +9,14 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+/* Nanoseconds on the monotonic clock (statement timing for qe_result_compile_ms). */
+static uint64_t now_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 
 /* Parses and binds the first statement of sql into arena. *logical is NULL for empty
  * text; *ast_out (may be NULL) receives the AST.  Without `bind` only parses. */
@@ -85,8 +93,11 @@ static qe_status run_local(qe_session *s, const plan_query *q, const rt_result_s
         st = main_engine_jit(s->engine, &jit, err);
     for (uint32_t i = 0; st == QE_OK && i < q->n_stages; i++) {
         cg_stage_code *code = NULL;
-        if (jit)
+        if (jit) {
+            uint64_t t0 = now_ns();
             st = cg_compile_stage(jit, q, i, s->tier, &code, err);
+            s->compile_ns += now_ns() - t0;
+        }
         if (st != QE_OK)
             break;
         rt_task task = {
@@ -131,6 +142,7 @@ static qe_status run_cluster(qe_session *s, const plan_query *q, const rt_result
         .jit = s->mode == MAIN_MODE_JIT,
         .debug_delay_ms = s->debug_delay_ms,
         .memory_limit = s->memory_limit,
+        .compile_ns = &s->compile_ns,
     };
     if (opts.jit && (st = main_engine_jit(e, &opts.jit_engine, err)) != QE_OK)
         return st;
@@ -439,7 +451,15 @@ qe_status qe_stmt_execute(qe_stmt *stmt, qe_result **out) {
     *out = NULL;
     qe_session *s = stmt->session;
     rt_error_clear(&s->err);
-    return persist(s, execute(s, stmt, out), out);
+    s->compile_ns = 0;
+    uint64_t t0 = now_ns();
+    qe_status st = persist(s, execute(s, stmt, out), out);
+    double total_ms = (double)(now_ns() - t0) * 1e-6;
+    if (*out) {
+        (*out)->compile_ms = (double)s->compile_ns * 1e-6;
+        (*out)->execute_ms = total_ms > (*out)->compile_ms ? total_ms - (*out)->compile_ms : 0;
+    }
+    return st;
 }
 
 /* Moves an error position from statement-relative to script-relative. */

@@ -54,6 +54,7 @@ struct qe_session {
     uint32_t threads;               /* SET threads */
     uint32_t debug_delay_ms;        /* SET debug_task_delay_ms (fault tests) */
     int64_t memory_limit;           /* SET memory_limit, bytes, <= 0 = none */
+    uint64_t compile_ns;            /* time in cg_compile_stage by the running statement */
 };
 
 struct qe_stmt {
@@ -74,6 +75,8 @@ struct qe_result {
     qe_column_view **views;         /* per batch, n_cols views of batches[i] */
     uint64_t n_rows;
     int64_t rows_changed;           /* INSERT count, -1 for queries */
+    double compile_ms;              /* qe_result_compile_ms: codegen + LLVM time */
+    double execute_ms;              /* qe_result_execute_ms: the rest of qe_stmt_execute */
 };
 
 /* Applies one option by name to cfg (shared by qe_config_set and SET); QE_MISUSE with

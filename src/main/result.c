@@ -158,6 +158,10 @@ uint64_t qe_result_row_count(const qe_result *res) { return res ? res->n_rows : 
 
 int64_t qe_result_rows_changed(const qe_result *res) { return res ? res->rows_changed : -1; }
 
+double qe_result_compile_ms(const qe_result *res) { return res ? res->compile_ms : 0; }
+
+double qe_result_execute_ms(const qe_result *res) { return res ? res->execute_ms : 0; }
+
 size_t qe_result_batch_count(const qe_result *res) { return res ? res->n_batches : 0; }
 
 qe_status qe_result_batch(const qe_result *res, size_t batch_idx, qe_batch_view *out) {
