@@ -23,6 +23,7 @@ endforeach()
 
 # Command-line behaviour of the tools (output modes, exit codes, error rendering).
 file(GLOB cli_tests CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/cli/*.sh)
+list(FILTER cli_tests EXCLUDE REGEX "/lib\\.sh$") # the scripts' shared checks
 foreach(script ${cli_tests})
   get_filename_component(name ${script} NAME_WE)
   add_test(NAME cli.${name}

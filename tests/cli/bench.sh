@@ -13,34 +13,7 @@ failures=0
 checks=0
 trap 'rm -rf "$tmp"' EXIT
 
-fail() {
-    echo "FAIL: $*" >&2
-    failures=$((failures + 1))
-}
-
-# expect NAME EXPECTED ACTUAL: exact comparison with a diff on mismatch.
-expect() {
-    checks=$((checks + 1))
-    if [ "$2" != "$3" ]; then
-        fail "$1"
-        diff <(printf '%s\n' "$2") <(printf '%s\n' "$3") >&2
-    fi
-}
-
-# expect_rc NAME WANT GOT
-expect_rc() {
-    checks=$((checks + 1))
-    [ "$2" = "$3" ] || fail "$1: exit status $3, expected $2"
-}
-
-# expect_has NAME NEEDLE HAYSTACK
-expect_has() {
-    checks=$((checks + 1))
-    case "$3" in
-    *"$2"*) ;;
-    *) fail "$1: output lacks \"$2\""; printf '%s\n' "$3" >&2 ;;
-    esac
-}
+. "$(dirname "$0")/lib.sh" # fail, expect, expect_rc, expect_has
 
 printf '%s\n' "CREATE TABLE t (a INT, b INT);" \
     "INSERT INTO t VALUES (1, 10), (2, 20), (3, 30), (1, 5);" >"$tmp/setup.sql"

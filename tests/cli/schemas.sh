@@ -13,25 +13,7 @@ trap 'rm -rf "$tmp"' EXIT
 failures=0
 checks=0
 
-fail() {
-    echo "FAIL: $*" >&2
-    failures=$((failures + 1))
-}
-
-# expect_rc NAME WANT GOT
-expect_rc() {
-    checks=$((checks + 1))
-    [ "$2" = "$3" ] || fail "$1: exit status $3, expected $2"
-}
-
-# expect_has NAME NEEDLE HAYSTACK
-expect_has() {
-    checks=$((checks + 1))
-    case "$3" in
-    *"$2"*) ;;
-    *) fail "$1: output lacks \"$2\""; printf '%s\n' "$3" >&2 ;;
-    esac
-}
+. "$(dirname "$0")/lib.sh" # fail, expect, expect_rc, expect_has
 
 # ---- qec ---------------------------------------------------------------------------------
 
