@@ -52,29 +52,30 @@ rt_local_exchange *rt_local_exchange_create(const plan_query *q) {
 
 void rt_local_exchange_set_mem(rt_local_exchange *lx, rt_mem_tracker *mem) { lx->mem = mem; }
 
+/* Frees every batch of q (both kinds of arenas) and empties it. */
+static void queue_free(lx_queue *q) {
+    rt_arena_destroy(q->arena);
+    for (uint32_t k = 0; k < q->n_owned; k++)
+        rt_arena_destroy(q->owned[k]);
+    free(q->owned);
+    free(q->batches);
+    uint32_t finished = q->finished;
+    *q = (lx_queue){.finished = finished};
+}
+
 void rt_local_exchange_release(rt_local_exchange *lx, uint32_t exchange_id) {
     if (exchange_id >= lx->n_exchanges)
         return;
     pthread_mutex_lock(&lx->mu);
-    lx_queue *q = &lx->queues[exchange_id];
-    rt_arena_destroy(q->arena);
-    free(q->batches);
-    q->arena = NULL;
-    q->batches = NULL;
-    q->n = q->cap = q->next = 0;
+    queue_free(&lx->queues[exchange_id]);
     pthread_mutex_unlock(&lx->mu);
 }
 
 void rt_local_exchange_destroy(rt_local_exchange *lx) {
     if (lx == NULL)
         return;
-    for (uint32_t i = 0; i < lx->n_exchanges; i++) {
-        rt_arena_destroy(lx->queues[i].arena);
-        for (uint32_t k = 0; k < lx->queues[i].n_owned; k++)
-            rt_arena_destroy(lx->queues[i].owned[k]);
-        free(lx->queues[i].owned);
-        free(lx->queues[i].batches);
-    }
+    for (uint32_t i = 0; i < lx->n_exchanges; i++)
+        queue_free(&lx->queues[i]);
     free(lx->queues);
     pthread_mutex_destroy(&lx->mu);
     pthread_cond_destroy(&lx->cv);
