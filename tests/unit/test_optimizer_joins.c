@@ -5,7 +5,8 @@
  * greedy join order from catalog row counts (no cross product where a predicate
  * connects the inputs, the smaller input on the right), OR factoring, outer-join
  * simplification, projection pruning; and the physical plan of a join (stages,
- * exchanges, build/probe pipelines, serialization).
+ * exchanges, build/probe pipelines, serialization), including joins that build on the
+ * much smaller left input (opt_choose_build_sides).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -307,6 +308,71 @@ static void test_physical_join(void **state) {
     free(text);
 }
 
+/* Plans n for a cluster, checks each of want[] is in the printed plan, and that the
+ * plan survives serialization. */
+static plan_query *physical_has(plan_node *n, const char *const *want, size_t n_want) {
+    plan_query *q;
+    rt_error err;
+    assert_int_equal(opt_physical(arena, n, &q, &err), QE_OK);
+    uint8_t *buf;
+    size_t len;
+    plan_query *back;
+    assert_int_equal(opt_plan_serialize(q, &buf, &len, &err), QE_OK);
+    assert_int_equal(opt_plan_deserialize(arena, buf, len, &back, &err), QE_OK);
+    free(buf);
+    char *text = opt_print_physical(back);
+    assert_non_null(text);
+    for (size_t i = 0; i < n_want; i++)
+        if (!strstr(text, want[i]))
+            fail_msg("missing %s in:\n%s", want[i], text);
+    free(text);
+    return q;
+}
+
+/* SEMI and LEFT joins whose left input (b: 10 rows) is much smaller than the right one
+ * (c: 100000 rows) build on the left input; a larger left input keeps the usual plan. A
+ * forged filter_build on another join kind is refused by the deserializer. */
+static void test_build_left(void **state) {
+    (void)state;
+    plan_node *semi = join(PLAN_JOIN_SEMI, get("b"), get("c"), cmp(PLAN_OP_EQ, col(0), col(2)));
+    opt_choose_build_sides(semi, cat);
+    assert_true(semi->u.join.build_left);
+    const char *want_semi[] = {
+        "ExchangeSource(ex0) -> HashJoinBuild(SEMI of the build rows, state 0; keys: #0)",
+        "HashJoinProbe(SEMI of the build rows, state 0; keys: #0 = build #0)",
+        "HashJoinUnmatched(SEMI of the build rows, state 0)",
+    };
+    physical_has(semi, want_semi, 3);
+
+    plan_node *left = join(PLAN_JOIN_LEFT, get("b"), get("c"), cmp(PLAN_OP_EQ, col(0), col(2)));
+    opt_choose_build_sides(left, cat);
+    assert_true(left->u.join.build_left);
+    const char *want_left[] = {"HashJoinBuild(RIGHT, state 0; keys: #0)",
+                               "HashJoinUnmatched(RIGHT, state 0)"};
+    plan_query *q = physical_has(left, want_left, 2);
+
+    plan_node *big = join(PLAN_JOIN_SEMI, get("c"), get("b"), cmp(PLAN_OP_EQ, col(0), col(2)));
+    opt_choose_build_sides(big, cat);
+    assert_false(big->u.join.build_left);
+
+    /* RIGHT's probe marked filter_build: not a valid plan */
+    for (uint32_t s = 0; s < q->n_stages; s++)
+        for (uint32_t p = 0; p < q->stages[s]->n_pipelines; p++)
+            for (uint32_t o = 0; o < q->stages[s]->pipelines[p]->n_ops; o++) {
+                plan_op *op = q->stages[s]->pipelines[p]->ops[o];
+                if (op->kind == PLAN_PHYS_HASH_JOIN_PROBE)
+                    op->u.join.filter_build = true;
+            }
+    uint8_t *buf;
+    size_t len;
+    plan_query *back;
+    rt_error err;
+    assert_int_equal(opt_plan_serialize(q, &buf, &len, &err), QE_OK);
+    assert_int_not_equal(opt_plan_deserialize(arena, buf, len, &back, &err), QE_OK);
+    assert_string_equal(err.sqlstate, "XX001");
+    free(buf);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_comma_join_extraction, setup, teardown),
@@ -316,6 +382,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_or_factoring, setup, teardown),
         cmocka_unit_test_setup_teardown(test_projection_pruning, setup, teardown),
         cmocka_unit_test_setup_teardown(test_physical_join, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_build_left, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
