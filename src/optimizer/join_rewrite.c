@@ -55,17 +55,8 @@ typedef struct conj_list {
 } conj_list;
 
 static bool list_add(rw *w, conj_list *l, plan_expr *e) {
-    if (l->n == l->cap) {
-        uint32_t cap = l->cap ? l->cap * 2 : 8;
-        plan_expr **items = rt_arena_alloc(w->arena, cap * sizeof *items);
-        if (!items)
-            return w->oom = true, false;
-        if (l->n)
-            memcpy(items, l->items, l->n * sizeof *items);
-        l->items = items;
-        l->cap = cap;
-    }
-    l->items[l->n++] = e;
+    if (!opt_expr_list_push(w->arena, &l->items, &l->n, &l->cap, e))
+        return w->oom = true, false;
     return true;
 }
 

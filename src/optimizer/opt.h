@@ -132,6 +132,10 @@ qe_status opt_plan_deserialize(rt_arena *arena, const uint8_t *buf, size_t len,
 /* New expressions in arena; NULL on out-of-memory.  A constant's string is copied. */
 plan_expr *opt_expr_const(rt_arena *arena, const rt_value *value, int position);
 plan_expr *opt_expr_column(rt_arena *arena, uint32_t column, qe_type type);
+/* Appends e to an expression array grown in arena (*items of *n entries, room for *cap;
+ * doubling from 8); false on out-of-memory (the array is unchanged). */
+bool opt_expr_list_push(rt_arena *arena, plan_expr ***items, uint32_t *n, uint32_t *cap,
+                        plan_expr *e);
 /* An operator node of result type `type` (right is NULL for unary operators). */
 plan_expr *opt_expr_op(rt_arena *arena, plan_op_kind op, qe_type type, plan_expr *left,
                        plan_expr *right, int position);

@@ -36,6 +36,22 @@ plan_expr *opt_expr_const(rt_arena *arena, const rt_value *value, int position) 
     return e;
 }
 
+bool opt_expr_list_push(rt_arena *arena, plan_expr ***items, uint32_t *n, uint32_t *cap,
+                        plan_expr *e) {
+    if (*n == *cap) {
+        uint32_t new_cap = *cap ? *cap * 2 : 8;
+        plan_expr **grown = rt_arena_alloc(arena, new_cap * sizeof *grown);
+        if (!grown)
+            return false;
+        if (*n)
+            memcpy(grown, *items, *n * sizeof *grown);
+        *items = grown;
+        *cap = new_cap;
+    }
+    (*items)[(*n)++] = e;
+    return true;
+}
+
 plan_expr *opt_expr_column(rt_arena *arena, uint32_t column, qe_type type) {
     plan_expr *e = new_expr(arena, PLAN_EXPR_COLUMN, type, -1);
     if (e)

@@ -163,17 +163,10 @@ plan_expr *un_and(un_ctx *c, plan_expr *a, plan_expr *b) {
 }
 
 bool un_list_add(un_ctx *c, un_list *l, plan_expr *e) {
-    if (l->n == l->cap) {
-        uint32_t cap = l->cap ? l->cap * 2 : 8;
-        plan_expr **items = un_alloc(c, cap * sizeof *items);
-        if (!items)
-            return false;
-        if (l->n)
-            memcpy(items, l->items, l->n * sizeof *items);
-        l->items = items;
-        l->cap = cap;
+    if (!opt_expr_list_push(c->arena, &l->items, &l->n, &l->cap, e)) {
+        un_nomem(c);
+        return false;
     }
-    l->items[l->n++] = e;
     return true;
 }
 
