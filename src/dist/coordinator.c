@@ -56,6 +56,7 @@ typedef struct co_query {
     rt_error deferred_error;         /* a held-back 08006 from a task */
     uint64_t deferred_until;         /* monotonic ms */
     const _Atomic bool *user_cancel; /* may be NULL */
+    const dist_observer *observer;   /* may be NULL: told of every finished task */
 } co_query;
 
 /* A DDL request waiting for every worker's REPLY. */
@@ -260,6 +261,9 @@ static void on_task_end(dist_coordinator *co, const dist_msg *m) {
         q->stats.rows_written += m->u.done.stats.rows_written;
         q->stats.rows_out += m->u.done.stats.rows_out;
         q->stats.peak_memory += m->u.done.stats.peak_memory;
+        if (q->observer && q->observer->task_done)
+            q->observer->task_done(q->observer->ctx, m->u.done.stage_id, m->u.done.task_idx,
+                                   &m->u.done.stats, m->u.done.pipes, m->u.done.n_pipes);
         pthread_cond_broadcast(&co->cond);
     } else {
         fail_query_task(co, q, &m->u.failed.error);
@@ -604,6 +608,7 @@ static qe_status register_query(run_state *rs, rt_error *err) {
     cq->n_workers = rs->workers.n;
     cq->worker_ids = rs->workers.ids;
     cq->user_cancel = rs->opts->cancel;
+    cq->observer = rs->opts->observer;
     for (uint32_t s = 0; s < rs->plan->n_stages; s++)
         if (rs->plan->stages[s]->dist == PLAN_DIST_PARTITIONED)
             cq->expected += rs->workers.n;
@@ -662,6 +667,7 @@ static qe_status submit_stage(run_state *rs, uint32_t stage_id, rt_error *err) {
 static qe_status run_local_stage(run_state *rs, uint32_t stage_id, rt_task_stats *stats,
                                  rt_error *err) {
     const dist_run_opts *o = rs->opts;
+    const dist_observer *ob = o->observer;
     cg_stage_code *code = NULL;
     dist_xctx *x = NULL;
     qe_status st = QE_OK;
@@ -670,6 +676,8 @@ static qe_status run_local_stage(run_state *rs, uint32_t stage_id, rt_task_stats
         st = cg_compile_stage(o->jit_engine, rs->plan, stage_id, CG_TIER_OPTIMIZED, &code, err);
         if (o->compile_ns)
             *o->compile_ns += uv_hrtime() - t0;
+        if (st == QE_OK && ob && ob->compiled)
+            ob->compiled(ob->ctx, stage_id, code, uv_hrtime() - t0);
     }
     if (st == QE_OK)
         st = dist_xctx_create(&rs->co->node, rs->dq, rs->cq.id, rs->plan, 0, rs->plan->n_exchanges,
@@ -690,8 +698,11 @@ static qe_status run_local_stage(run_state *rs, uint32_t stage_id, rt_task_stats
             .cancel = dist_query_cancel_flag(rs->dq),
             .debug_delay_ms = o->debug_delay_ms,
             .mem = &mem,
+            .pipe_stats = ob && ob->pipe_stats ? ob->pipe_stats(ob->ctx, stage_id) : NULL,
         };
         st = rt_task_run(&task, stats, err);
+        if (st == QE_OK && ob && ob->task_done)
+            ob->task_done(ob->ctx, stage_id, 0, stats, NULL, 0);
     }
     dist_xctx_destroy(x);
     cg_stage_code_destroy(code);

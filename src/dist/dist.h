@@ -31,6 +31,29 @@ const char *dist_coordinator_address(dist_coordinator *co);
 qe_status dist_create_table(dist_coordinator *co, const rt_table *schema, rt_error *err);
 qe_status dist_drop_table(dist_coordinator *co, const char *name, rt_error *err);
 
+/* One pipeline of a finished worker task (TASK_DONE), for EXPLAIN ANALYZE. */
+typedef struct dist_pipe_report {
+    rt_pipeline_stats stats; /* its figures; stats.op_rows has n_ops entries (or NULL) */
+    uint32_t n_ops;          /* operators of the pipeline */
+    bool compiled;           /* the task had a compiled function for it */
+    const char *fallback;    /* jit task: why it was not compiled, else NULL */
+} dist_pipe_report;
+
+/* Receives a query's figures as it runs (EXPLAIN ANALYZE); every callback may be NULL. */
+typedef struct dist_observer {
+    void *ctx;
+    /* Per pipeline of SINGLE stage `stage` (run here), the array rt_task_run fills
+     * (rt_task.pipe_stats), or NULL; asked before the stage runs. */
+    rt_pipeline_stats *(*pipe_stats)(void *ctx, uint32_t stage);
+    /* SINGLE stage `stage` was compiled (code: borrowed during the call) in ns. */
+    void (*compiled)(void *ctx, uint32_t stage, const cg_stage_code *code, uint64_t ns);
+    /* Task `task` of `stage` finished (remote tasks: on the coordinator's loop thread,
+     * under its lock, with their n_pipes pipelines (borrowed during the call); SINGLE
+     * stages: on the calling thread, pipes NULL: their figures went to pipe_stats). */
+    void (*task_done)(void *ctx, uint32_t stage, uint32_t task, const rt_task_stats *stats,
+                      const dist_pipe_report *pipes, uint32_t n_pipes);
+} dist_observer;
+
 typedef struct dist_run_opts {
     rt_catalog *catalog;          /* the coordinator's catalog (SINGLE stages) */
     const rt_result_sink *result; /* receives the root stage's rows */
@@ -41,6 +64,7 @@ typedef struct dist_run_opts {
     const _Atomic bool *cancel;   /* may be NULL */
     uint32_t debug_delay_ms;      /* passed to every task (fault tests) */
     int64_t memory_limit;         /* bytes per task (SET memory_limit); <= 0: none */
+    const dist_observer *observer; /* may be NULL */
 } dist_run_opts;
 
 /*

@@ -27,7 +27,7 @@
 /* ---- wire frames -------------------------------------------------------------------- */
 
 #define DIST_FRAME_MAGIC 0x31574551u /* "QEW1" read as a little-endian u32 */
-#define DIST_WIRE_VERSION 2
+#define DIST_WIRE_VERSION 3 /* 3: TASK_DONE carries wall time and pipeline figures */
 #define DIST_FRAME_HEADER                                                                          \
     16                              /* magic u32, version u16, type u16, length u32,               \
                                        XXH32(payload, seed 0) u32 */
@@ -43,7 +43,7 @@
  *   DROP_TABLE     c->w  request id, table name
  *   REPLY          w->c  request id, error (status QE_OK = success)
  *   SUBMIT_TASK    c->w  query, stage, task, n_tasks, jit, threads, delay, plan, routes
- *   TASK_DONE      w->c  query, stage, task, rt_task_stats
+ *   TASK_DONE      w->c  query, stage, task, rt_task_stats, per pipeline dist_pipe_report
  *   TASK_FAILED    w->c  query, stage, task, the whole error
  *   CANCEL_QUERY   c->w  query id: stop its tasks, free its buffers
  *   RELEASE_QUERY  c->w  query id: the query is over (success), free its buffers
@@ -216,6 +216,8 @@ typedef struct dist_msg {
             uint32_t stage_id;   /* stage of the task */
             uint32_t task_idx;   /* task index */
             rt_task_stats stats; /* figures of the task */
+            uint32_t n_pipes;    /* pipelines reported (those of the stage) */
+            dist_pipe_report *pipes; /* their figures (EXPLAIN ANALYZE) */
         } done;                  /* TASK_DONE */
         struct {
             uint64_t query_id; /* query the task belongs to */

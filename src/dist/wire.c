@@ -339,6 +339,28 @@ static void put_submit(dist_wbuf *w, const dist_msg *m) {
     put_routes(w, m->u.submit.n_routes, m->u.submit.routes);
 }
 
+/* TASK_DONE's pipelines: count, then per pipeline flags (1 ran, 2 compiled, 4 fallback
+ * follows), threads, wall ns, morsels interpreted and compiled, [fallback,] the
+ * operators' row counts (count, then u64 each). */
+static void put_pipes(dist_wbuf *w, const dist_pipe_report *pipes, uint32_t n) {
+    dist_put_u32(w, pipes ? n : 0);
+    for (uint32_t p = 0; pipes && p < n; p++) {
+        const dist_pipe_report *r = &pipes[p];
+        dist_put_u8(w, (uint8_t)((r->stats.ran ? 1 : 0) | (r->compiled ? 2 : 0) |
+                                 (r->fallback ? 4 : 0)));
+        dist_put_u32(w, r->stats.n_threads);
+        dist_put_u64(w, r->stats.wall_ns);
+        dist_put_u64(w, r->stats.morsels_interpreted);
+        dist_put_u64(w, r->stats.morsels_compiled);
+        if (r->fallback)
+            dist_put_str(w, r->fallback);
+        uint32_t n_ops = r->stats.op_rows ? r->n_ops : 0;
+        dist_put_u32(w, n_ops);
+        for (uint32_t i = 0; i < n_ops; i++)
+            dist_put_u64(w, r->stats.op_rows[i]);
+    }
+}
+
 static void put_create(dist_wbuf *w, const dist_msg *m) {
     dist_put_u64(w, m->u.create.request_id);
     dist_put_str(w, m->u.create.name);
@@ -381,6 +403,8 @@ static void put_payload(dist_wbuf *w, const dist_msg *m) {
         dist_put_u64(w, m->u.done.stats.rows_written);
         dist_put_u64(w, m->u.done.stats.rows_out);
         dist_put_u64(w, m->u.done.stats.peak_memory);
+        dist_put_u64(w, m->u.done.stats.wall_ns);
+        put_pipes(w, m->u.done.pipes, m->u.done.n_pipes);
         break;
     case DIST_MSG_TASK_FAILED:
         dist_put_u64(w, m->u.failed.query_id);
@@ -476,6 +500,30 @@ static void get_submit(dist_rbuf *r, rt_arena *arena, dist_msg *m) {
     get_routes(r, arena, m);
 }
 
+static void get_pipes(dist_rbuf *r, rt_arena *arena, dist_msg *m) {
+    uint32_t n = get_count(r, 33);
+    m->u.done.n_pipes = n;
+    m->u.done.pipes = arena_array(r, arena, n, sizeof(dist_pipe_report));
+    for (uint32_t p = 0; p < n && !r->bad; p++) {
+        dist_pipe_report *d = &m->u.done.pipes[p];
+        uint8_t flags = dist_get_u8(r);
+        if (flags > 7)
+            r->bad = true;
+        d->stats.ran = flags & 1;
+        d->compiled = flags & 2;
+        d->stats.n_threads = dist_get_u32(r);
+        d->stats.wall_ns = dist_get_u64(r);
+        d->stats.morsels_interpreted = dist_get_u64(r);
+        d->stats.morsels_compiled = dist_get_u64(r);
+        if (flags & 4)
+            d->fallback = dist_get_str_arena(r, arena);
+        d->n_ops = get_count(r, 8);
+        d->stats.op_rows = arena_array(r, arena, d->n_ops, sizeof(uint64_t));
+        for (uint32_t i = 0; i < d->n_ops && !r->bad; i++)
+            d->stats.op_rows[i] = dist_get_u64(r);
+    }
+}
+
 static void get_create(dist_rbuf *r, rt_arena *arena, dist_msg *m) {
     m->u.create.request_id = dist_get_u64(r);
     m->u.create.name = dist_get_str_arena(r, arena);
@@ -526,6 +574,8 @@ static void get_payload(dist_rbuf *r, rt_arena *arena, dist_msg *m) {
         m->u.done.stats.rows_written = dist_get_u64(r);
         m->u.done.stats.rows_out = dist_get_u64(r);
         m->u.done.stats.peak_memory = dist_get_u64(r);
+        m->u.done.stats.wall_ns = dist_get_u64(r);
+        get_pipes(r, arena, m);
         break;
     case DIST_MSG_TASK_FAILED:
         m->u.failed.query_id = dist_get_u64(r);

@@ -50,6 +50,8 @@ typedef struct wk_task {
     rt_arena *arena;         /* routes and the deserialized plan */
     uint32_t n_routes;       /* entries of routes */
     dist_route *routes;      /* one per exchange, in arena */
+    uint32_t n_pipes;        /* pipelines of the stage (reported in TASK_DONE) */
+    dist_pipe_report *pipes; /* their figures, in arena (NULL: out of memory) */
 } wk_task;
 
 struct dist_worker {
@@ -104,6 +106,30 @@ static cg_jit *get_jit(dist_worker *wk, rt_error *err) {
     return jit;
 }
 
+/* Prepares t->pipes for stage's pipelines (op_rows included); NULL on out of memory,
+ * which only loses the figures. */
+static void prepare_pipes(wk_task *t, const plan_stage *stage) {
+    uint32_t n = stage->n_pipelines;
+    dist_pipe_report *r = n ? rt_arena_calloc(t->arena, sizeof *r * n) : NULL;
+    for (uint32_t p = 0; r && p < n; p++) {
+        r[p].n_ops = stage->pipelines[p]->n_ops;
+        if ((r[p].stats.op_rows = rt_arena_calloc(t->arena, sizeof(uint64_t) * r[p].n_ops)) == NULL)
+            r = NULL;
+    }
+    t->pipes = r;
+    t->n_pipes = r ? n : 0;
+}
+
+/* Records in t->pipes which pipelines code compiled (fallback reasons copied). */
+static void note_code(wk_task *t, const cg_stage_code *code) {
+    const rt_pipeline_fn *fns = cg_stage_functions(code);
+    for (uint32_t p = 0; t->pipes && p < t->n_pipes; p++) {
+        t->pipes[p].compiled = fns && fns[p];
+        const char *why = cg_stage_fallback(code, p);
+        t->pipes[p].fallback = why ? rt_arena_strdup(t->arena, why) : NULL;
+    }
+}
+
 static qe_status run_plan(wk_task *t, const plan_query *plan, dist_query *dq, rt_task_stats *stats,
                           rt_error *err) {
     dist_worker *wk = t->wk;
@@ -115,6 +141,9 @@ static qe_status run_plan(wk_task *t, const plan_query *plan, dist_query *dq, rt
         st = jit ? cg_compile_stage(jit, plan, t->stage_id, CG_TIER_OPTIMIZED, &code, err)
                  : err->status;
     }
+    prepare_pipes(t, plan->stages[t->stage_id]);
+    if (st == QE_OK && code)
+        note_code(t, code);
     if (st == QE_OK)
         st = dist_xctx_create(&wk->node, dq, t->query_id, plan, t->task_idx, t->n_routes, t->routes,
                               &x, err);
@@ -134,7 +163,15 @@ static qe_status run_plan(wk_task *t, const plan_query *plan, dist_query *dq, rt
             .debug_delay_ms = t->debug_delay_ms,
             .mem = &mem,
         };
+        rt_pipeline_stats *ps = t->pipes ? rt_arena_calloc(t->arena, sizeof *ps * t->n_pipes) : NULL;
+        for (uint32_t p = 0; ps && p < t->n_pipes; p++)
+            ps[p].op_rows = t->pipes[p].stats.op_rows;
+        task.pipe_stats = ps;
+        if (ps == NULL)
+            t->n_pipes = 0; /* out of memory: no figures */
         st = rt_task_run(&task, stats, err);
+        for (uint32_t p = 0; ps && p < t->n_pipes; p++)
+            t->pipes[p].stats = ps[p];
     }
     dist_xctx_destroy(x);
     cg_stage_code_destroy(code);
@@ -165,6 +202,8 @@ static void report(wk_task *t, qe_status st, const rt_task_stats *stats, const r
         m.u.done.stage_id = t->stage_id;
         m.u.done.task_idx = t->task_idx;
         m.u.done.stats = *stats;
+        m.u.done.n_pipes = t->n_pipes;
+        m.u.done.pipes = t->pipes;
     } else {
         m.u.failed.query_id = t->query_id;
         m.u.failed.stage_id = t->stage_id;

@@ -151,6 +151,7 @@ static plan_node *bind_explain(fe_binder *b, const fe_ast *n) {
     p->u.explain.what = QE_EMIT_PHYSICAL;
     p->u.explain.analyze = n->u.explain.analyze;
     p->u.explain.json = n->u.explain.json;
+    p->u.explain.no_timing = n->u.explain.no_timing;
     return p;
 }
 

@@ -366,7 +366,8 @@ struct fe_ast {
         struct {
             struct fe_ast *stmt; /* the explained statement */
             bool analyze;
-            bool json; /* (FORMAT JSON) */
+            bool json;      /* (FORMAT JSON) */
+            bool no_timing; /* (TIMING OFF): EXPLAIN ANALYZE without times */
         } explain;
         struct {
             char *name;          /* table name */

@@ -80,9 +80,11 @@ static qe_status physical_plan(qe_session *s, rt_arena *arena, const plan_node *
                             : opt_physical_local(arena, logical, q, &s->err);
 }
 
-/* Runs every stage in this process, one task each, in order, with in-memory exchanges. */
+/* Runs every stage in this process, one task each, in order, with in-memory exchanges;
+ * ob (may be NULL) is told what dist_run_query tells it on a cluster. */
 static qe_status run_local(qe_session *s, const plan_query *q, const rt_result_sink *sink,
-                           rt_mem_tracker *mem, rt_task_stats *total, rt_error *err) {
+                           const dist_observer *ob, rt_mem_tracker *mem, rt_task_stats *total,
+                           rt_error *err) {
     rt_local_exchange *lx = rt_local_exchange_create(q);
     if (!lx)
         return rt_error_nomem(err, mem);
@@ -97,6 +99,8 @@ static qe_status run_local(qe_session *s, const plan_query *q, const rt_result_s
             uint64_t t0 = now_ns();
             st = cg_compile_stage(jit, q, i, s->tier, &code, err);
             s->compile_ns += now_ns() - t0;
+            if (st == QE_OK && ob && ob->compiled)
+                ob->compiled(ob->ctx, i, code, now_ns() - t0);
         }
         if (st != QE_OK)
             break;
@@ -113,9 +117,12 @@ static qe_status run_local(qe_session *s, const plan_query *q, const rt_result_s
             .n_threads = s->threads ? s->threads : 1,
             .mem = mem,
             .debug_delay_ms = s->debug_delay_ms,
+            .pipe_stats = ob && ob->pipe_stats ? ob->pipe_stats(ob->ctx, i) : NULL,
         };
         rt_task_stats stats = {0};
         st = rt_task_run(&task, &stats, err);
+        if (st == QE_OK && ob && ob->task_done)
+            ob->task_done(ob->ctx, i, 0, &stats, NULL, 0);
         for (uint32_t x = 0; x < q->n_exchanges; x++)
             if (q->exchanges[x].consumer_stage == i) /* consumed: its rows are not needed */
                 rt_local_exchange_release(lx, x);
@@ -130,7 +137,7 @@ static qe_status run_local(qe_session *s, const plan_query *q, const rt_result_s
 }
 
 static qe_status run_cluster(qe_session *s, const plan_query *q, const rt_result_sink *sink,
-                             rt_task_stats *stats, rt_error *err) {
+                             const dist_observer *ob, rt_task_stats *stats, rt_error *err) {
     qe_engine *e = s->engine;
     qe_status st = dist_coordinator_wait(e->coord, e->cfg.min_workers, e->cfg.worker_wait_ms, err);
     if (st != QE_OK)
@@ -143,18 +150,24 @@ static qe_status run_cluster(qe_session *s, const plan_query *q, const rt_result
         .debug_delay_ms = s->debug_delay_ms,
         .memory_limit = s->memory_limit,
         .compile_ns = &s->compile_ns,
+        .observer = ob,
     };
     if (opts.jit && (st = main_engine_jit(e, &opts.jit_engine, err)) != QE_OK)
         return st;
     return dist_run_query(e->coord, q, &opts, stats, err);
 }
 
+qe_status main_run_observed(qe_session *s, const plan_query *q, const rt_result_sink *sink,
+                            const dist_observer *ob, rt_task_stats *stats, rt_error *err) {
+    rt_mem_tracker mem = {.limit = s->memory_limit};
+    return s->engine->coord ? run_cluster(s, q, sink, ob, stats, err)
+                            : run_local(s, q, sink, ob, &mem, stats, err);
+}
+
 /* Runs q (embedded or on the cluster) delivering result rows to sink. */
 static qe_status run_plan_sink(qe_session *s, const plan_query *q, const rt_result_sink *sink,
                                rt_task_stats *stats, rt_error *err) {
-    rt_mem_tracker mem = {.limit = s->memory_limit};
-    return s->engine->coord ? run_cluster(s, q, sink, stats, err)
-                            : run_local(s, q, sink, &mem, stats, err);
+    return main_run_observed(s, q, sink, NULL, stats, err);
 }
 
 qe_status main_run_plan(qe_session *s, const plan_query *q, qe_result *res, rt_error *err) {
@@ -350,12 +363,19 @@ static qe_status render_plan(qe_session *s, rt_arena *arena, const plan_node *lo
 
 static qe_status exec_explain(qe_session *s, qe_stmt *stmt, qe_result **out) {
     const plan_node *n = stmt->logical;
-    if (n->u.explain.analyze)
-        return rt_error_set(&s->err, QE_UNSUPPORTED, "0A000", -1,
-                            "EXPLAIN ANALYZE is not supported yet");
     char *text = NULL;
     bool json = n->u.explain.json;
-    qe_status st = render_plan(s, stmt->arena, n->child, n->u.explain.what, json, &text);
+    qe_status st = QE_OK;
+    if (n->u.explain.analyze) {
+        plan_query *q = NULL;
+        if (!main_explain_is_query(n->child))
+            return rt_error_set(&s->err, QE_UNSUPPORTED, "0A000", -1,
+                                "EXPLAIN ANALYZE is supported for queries only");
+        if ((st = physical_plan(s, stmt->arena, n->child, &q)) == QE_OK)
+            st = main_explain_analyze(s, q, json, !n->u.explain.no_timing, &text);
+    } else {
+        st = render_plan(s, stmt->arena, n->child, n->u.explain.what, json, &text);
+    }
     if (st != QE_OK)
         return st;
     /* Text: a row per line, as psql shows it; JSON: one document in one row. */

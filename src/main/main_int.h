@@ -95,6 +95,19 @@ qe_status main_result_push(void *ctx, const rt_batch *batch, rt_error *err);
  * text in one row (EXPLAIN). */
 qe_result *main_result_from_text(const char *column, const char *text, bool split_lines);
 
+/* Runs q (embedded or on the cluster) delivering result rows to sink; ob (may be NULL)
+ * receives its figures (EXPLAIN ANALYZE), embedded runs included. */
+qe_status main_run_observed(qe_session *s, const plan_query *q, const rt_result_sink *sink,
+                            const dist_observer *ob, rt_task_stats *stats, rt_error *err);
+
+/* True if EXPLAIN ANALYZE may run the statement `logical` (a query: no DDL, DML, SET...). */
+bool main_explain_is_query(const plan_node *logical);
+/* EXPLAIN ANALYZE (explain.c): runs q discarding its rows and renders the physical plan
+ * annotated with what ran (text, or JSON with json; without timing no times, memory,
+ * threads or morsel counts); malloc'd into *text.  Errors in s->err. */
+qe_status main_explain_analyze(qe_session *s, const plan_query *q, bool json, bool timing,
+                               char **text);
+
 /* SET name = value (value NULL: RESET) on a session; errors in s->err. */
 qe_status main_session_set(qe_session *s, const char *name, const char *value);
 

@@ -115,6 +115,24 @@ char *opt_print_physical(const plan_query *q);
 /* The physical plan as one JSON document (EXPLAIN (FORMAT JSON)): stages with their
  * pipelines and operators (name and the text form's detail), and the exchanges. */
 char *opt_print_physical_json(const plan_query *q);
+
+/* Annotations EXPLAIN ANALYZE adds to the physical plan's renderings: each callback
+ * (any may be NULL) appends to sb.  Text: `stage` after "stage N KIND" on its line,
+ * `op` after an operator's "Name(...)", `pipeline` whole lines after a pipeline's line,
+ * `end` lines after the exchanges.  JSON: each appends members (", \"k\": v") to the
+ * stage, operator, pipeline and top-level objects. */
+typedef struct opt_print_notes {
+    void *ctx;
+    void (*stage)(void *ctx, rt_strbuf *sb, uint32_t stage);
+    void (*op)(void *ctx, rt_strbuf *sb, uint32_t stage, uint32_t pipeline, uint32_t op);
+    void (*pipeline)(void *ctx, rt_strbuf *sb, uint32_t stage, uint32_t pipeline);
+    void (*end)(void *ctx, rt_strbuf *sb);
+} opt_print_notes;
+/* opt_print_physical / opt_print_physical_json with notes (NULL: none). */
+char *opt_print_physical_notes(const plan_query *q, const opt_print_notes *notes);
+char *opt_print_physical_json_notes(const plan_query *q, const opt_print_notes *notes);
+/* Appends s as a JSON string literal (quotes and escapes). */
+void opt_print_json_string(rt_strbuf *sb, const char *s);
 /* Appends an expression in SQL-like text ("#0 > 10") to sb. */
 void opt_print_expr(rt_strbuf *sb, const plan_expr *e);
 

@@ -467,6 +467,7 @@ typedef struct plan_node {
             qe_emit what;          /* LOGICAL or PHYSICAL (EXPLAIN), IR, ... */
             bool analyze;
             bool json;             /* FORMAT JSON */
+            bool no_timing;        /* TIMING OFF: ANALYZE prints no times */
         } explain;                 /* child: the explained statement */
         struct {
             plan_join_kind kind;

@@ -849,15 +849,21 @@ static void print_phys_params(rt_strbuf *sb, const plan_query *q, const plan_op 
     }
 }
 
-static void print_pipeline(rt_strbuf *sb, const plan_query *q, const plan_pipeline *p) {
+/* Pipeline number `idx` of stage `stage`, with notes (may be NULL). */
+static void print_pipeline(rt_strbuf *sb, const plan_query *q, const plan_pipeline *p,
+                           uint32_t stage, uint32_t idx, const opt_print_notes *notes) {
     rt_strbuf_printf(sb, "  p%u%s: ", p->id, p->ordered ? " (ordered)" : "");
     for (uint32_t i = 0; i < p->n_ops; i++) {
         const plan_op *op = p->ops[i];
         rt_strbuf_printf(sb, "%s%s(", i ? " -> " : "", plan_phys_name(op->kind));
         print_phys_params(sb, q, op);
         rt_strbuf_puts(sb, ")");
+        if (notes && notes->op)
+            notes->op(notes->ctx, sb, stage, idx, i);
     }
     rt_strbuf_puts(sb, "\n");
+    if (notes && notes->pipeline)
+        notes->pipeline(notes->ctx, sb, stage, idx);
 }
 
 static void print_exchanges(rt_strbuf *sb, const plan_query *q) {
@@ -874,25 +880,31 @@ static void print_exchanges(rt_strbuf *sb, const plan_query *q) {
     }
 }
 
-char *opt_print_physical(const plan_query *q) {
+char *opt_print_physical(const plan_query *q) { return opt_print_physical_notes(q, NULL); }
+
+char *opt_print_physical_notes(const plan_query *q, const opt_print_notes *notes) {
     rt_strbuf sb;
     rt_strbuf_init(&sb);
     for (uint32_t s = 0; q && s < q->n_stages; s++) {
         const plan_stage *st = q->stages[s];
-        rt_strbuf_printf(&sb, "stage %u %s\n", st->id,
+        rt_strbuf_printf(&sb, "stage %u %s", st->id,
                          st->dist == PLAN_DIST_SINGLE ? "SINGLE" : "PARTITIONED");
+        if (notes && notes->stage)
+            notes->stage(notes->ctx, &sb, s);
+        rt_strbuf_puts(&sb, "\n");
         for (uint32_t p = 0; p < st->n_pipelines; p++)
-            print_pipeline(&sb, q, st->pipelines[p]);
+            print_pipeline(&sb, q, st->pipelines[p], s, p, notes);
     }
     if (q)
         print_exchanges(&sb, q);
+    if (q && notes && notes->end)
+        notes->end(notes->ctx, &sb);
     return rt_strbuf_take(&sb);
 }
 
 /* ---- JSON rendering of the physical plan (EXPLAIN (FORMAT JSON)): one line ----------- */
 
-/* Appends s as a JSON string literal. */
-static void json_string(rt_strbuf *sb, const char *s) {
+void opt_print_json_string(rt_strbuf *sb, const char *s) {
     rt_strbuf_puts(sb, "\"");
     for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
@@ -906,34 +918,47 @@ static void json_string(rt_strbuf *sb, const char *s) {
     rt_strbuf_puts(sb, "\"");
 }
 
+/* Where a JSON object of the plan is (for its notes). */
+typedef struct json_at {
+    const opt_print_notes *notes; /* may be NULL */
+    uint32_t stage, pipeline;     /* indexes in q->stages, stage->pipelines */
+} json_at;
+
 /* {"operator": "Scan", "detail": "t: a, b"}: the detail is the text form's argument. */
-static void json_op(rt_strbuf *sb, const plan_query *q, const plan_op *op) {
+static void json_op(rt_strbuf *sb, const plan_query *q, const plan_op *op, const json_at *at,
+                    uint32_t idx) {
     rt_strbuf detail;
     rt_strbuf_init(&detail);
     print_phys_params(&detail, q, op);
     rt_strbuf_puts(sb, "{\"operator\": ");
-    json_string(sb, plan_phys_name(op->kind));
+    opt_print_json_string(sb, plan_phys_name(op->kind));
     rt_strbuf_puts(sb, ", \"detail\": ");
-    json_string(sb, detail.oom || !detail.data ? "" : detail.data);
+    opt_print_json_string(sb, detail.oom || !detail.data ? "" : detail.data);
+    if (at->notes && at->notes->op)
+        at->notes->op(at->notes->ctx, sb, at->stage, at->pipeline, idx);
     rt_strbuf_puts(sb, "}");
     if (detail.oom)
         sb->oom = true;
     rt_strbuf_free(&detail);
 }
 
-static void json_pipeline(rt_strbuf *sb, const plan_query *q, const plan_pipeline *p) {
+static void json_pipeline(rt_strbuf *sb, const plan_query *q, const plan_pipeline *p,
+                          const json_at *at) {
     rt_strbuf_printf(sb, "{\"id\": %u, \"ordered\": %s, \"operators\": [", p->id,
                      p->ordered ? "true" : "false");
     for (uint32_t i = 0; i < p->n_ops; i++) {
         rt_strbuf_puts(sb, i ? ", " : "");
-        json_op(sb, q, p->ops[i]);
+        json_op(sb, q, p->ops[i], at, i);
     }
-    rt_strbuf_puts(sb, "]}");
+    rt_strbuf_puts(sb, "]");
+    if (at->notes && at->notes->pipeline)
+        at->notes->pipeline(at->notes->ctx, sb, at->stage, at->pipeline);
+    rt_strbuf_puts(sb, "}");
 }
 
 static void json_exchange(rt_strbuf *sb, const plan_query *q, const plan_exchange *x) {
     rt_strbuf_printf(sb, "{\"id\": %u, \"kind\": ", x->id);
-    json_string(sb, plan_exchange_name(x->kind));
+    opt_print_json_string(sb, plan_exchange_name(x->kind));
     rt_strbuf_puts(sb, ", \"keys\": [");
     for (uint32_t k = 0; k < x->n_keys; k++)
         rt_strbuf_printf(sb, "%s%u", k ? ", " : "", x->key_cols[k]);
@@ -941,23 +966,28 @@ static void json_exchange(rt_strbuf *sb, const plan_query *q, const plan_exchang
                      x->producer_stage, x->consumer_stage);
     for (uint32_t c = 0; c < x->n_cols; c++) {
         rt_strbuf_puts(sb, c ? ", " : "");
-        json_string(sb, type_name(x->types[c]));
+        opt_print_json_string(sb, type_name(x->types[c]));
     }
     rt_strbuf_puts(sb, "]}");
 }
 
-char *opt_print_physical_json(const plan_query *q) {
+char *opt_print_physical_json(const plan_query *q) { return opt_print_physical_json_notes(q, NULL); }
+
+char *opt_print_physical_json_notes(const plan_query *q, const opt_print_notes *notes) {
     rt_strbuf sb;
     rt_strbuf_init(&sb);
     rt_strbuf_puts(&sb, "{\"stages\": [");
     for (uint32_t s = 0; s < q->n_stages; s++) {
         const plan_stage *st = q->stages[s];
-        rt_strbuf_printf(&sb, "%s{\"id\": %u, \"distribution\": \"%s\", \"pipelines\": [",
-                         s ? ", " : "", st->id,
+        rt_strbuf_printf(&sb, "%s{\"id\": %u, \"distribution\": \"%s\"", s ? ", " : "", st->id,
                          st->dist == PLAN_DIST_SINGLE ? "SINGLE" : "PARTITIONED");
+        if (notes && notes->stage)
+            notes->stage(notes->ctx, &sb, s);
+        rt_strbuf_puts(&sb, ", \"pipelines\": [");
         for (uint32_t p = 0; p < st->n_pipelines; p++) {
             rt_strbuf_puts(&sb, p ? ", " : "");
-            json_pipeline(&sb, q, st->pipelines[p]);
+            json_at at = {notes, s, p};
+            json_pipeline(&sb, q, st->pipelines[p], &at);
         }
         rt_strbuf_puts(&sb, "]}");
     }
@@ -966,6 +996,9 @@ char *opt_print_physical_json(const plan_query *q) {
         rt_strbuf_puts(&sb, i ? ", " : "");
         json_exchange(&sb, q, &q->exchanges[i]);
     }
-    rt_strbuf_puts(&sb, "]}");
+    rt_strbuf_puts(&sb, "]");
+    if (notes && notes->end)
+        notes->end(notes->ctx, &sb);
+    rt_strbuf_puts(&sb, "}");
     return rt_strbuf_take(&sb);
 }

@@ -70,6 +70,7 @@ qe_status rt_jit_push(rt_pipeline_state *ps, rt_thread_state *ts, rt_batch *batc
 
 qe_status rt_jit_agg_groups(rt_pipeline_state *ps, rt_thread_state *ts, const rt_batch *keys,
                             rt_agg_state **states) {
+    ts->op_rows[ps->pipe->n_ops - 1] += keys->n_rows; /* rows into the sink (EXPLAIN ANALYZE) */
     return rt_agg_jit_groups(ps, ts, keys, states);
 }
 

@@ -225,6 +225,8 @@ qe_status rt_operators_run_from(rt_pipeline_state *ps, rt_thread_state *ts, uint
                                 const rt_batch *b) {
     uint32_t last = ps->pipe->n_ops - 1;
     for (uint32_t i = first_op; i < last; i++) {
+        if (i > 1) /* rows out of op i-1 (the source's: the morsel loop counts them) */
+            ts->op_rows[i - 1] += rt_batch_active(b);
         void *state = ts->ops[i];
         qe_status st;
         switch (ps->pipe->ops[i]->kind) {

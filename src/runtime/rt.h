@@ -508,7 +508,24 @@ typedef struct rt_task_stats {
     uint64_t rows_written; /* rows appended by INSERT sinks */
     uint64_t rows_out;     /* rows passed to result/exchange sinks */
     uint64_t peak_memory;  /* bytes */
+    uint64_t wall_ns;      /* rt_task_run's elapsed time (monotonic) */
 } rt_task_stats;
+
+/* Rows of a pipeline operator no one counted (inside a compiled function). */
+#define RT_ROWS_UNKNOWN UINT64_MAX
+
+/* Figures of one pipeline run, summed over its threads (EXPLAIN ANALYZE); rt_task_run
+ * fills them when rt_task.pipe_stats is set. */
+typedef struct rt_pipeline_stats {
+    uint64_t *op_rows; /* the caller's n_ops entries, or NULL: rows out of each operator
+                          (the sink: rows into it); RT_ROWS_UNKNOWN for the operators
+                          between source and sink once a morsel ran compiled */
+    uint64_t wall_ns;  /* set-up to the sink's finish */
+    uint64_t morsels_interpreted; /* morsels run through the interpreter's operators */
+    uint64_t morsels_compiled;    /* morsels run by the pipeline's compiled function */
+    uint32_t n_threads;           /* threads it ran on */
+    bool ran;                     /* it ran (pipelines after a failure do not) */
+} rt_pipeline_stats;
 
 typedef struct rt_task {
     const struct plan_query *query;  /* the whole plan (exchange descriptions) */
@@ -525,6 +542,7 @@ typedef struct rt_task {
     rt_mem_tracker *mem;            /* may be NULL */
     const _Atomic bool *cancel;     /* may be NULL; true makes the task stop */
     uint32_t debug_delay_ms;        /* sleep this long per source batch (fault tests) */
+    rt_pipeline_stats *pipe_stats;  /* may be NULL: per pipeline of the stage, filled */
 } rt_task;
 
 /* Runs every pipeline of the task's stage in order, each on n_threads threads with

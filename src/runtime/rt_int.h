@@ -386,6 +386,8 @@ struct rt_thread_state {
     void **ops;             /* per op index: the operator's thread state */
     void *sink;             /* the sink's thread-local state */
     rt_batch *scratch[2];   /* rt_jit_scratch slots (compiled pipelines only) */
+    uint64_t *op_rows;      /* per op index: rows out (the sink's entry: rows in) */
+    uint64_t morsels[2];    /* morsels run interpreted [0] / compiled [1] (run_morsel) */
 };
 
 /* A job for the process's thread pool (pool.c); owned by the submitter. */

@@ -56,8 +56,10 @@ void *rt_stage_get(rt_stage_exec *sx, uint32_t state_id, rt_error *err) {
 }
 
 qe_status rt_sink_push(rt_pipeline_state *ps, rt_thread_state *ts, const rt_batch *b) {
-    if (rt_batch_active(b) == 0)
+    uint32_t n = rt_batch_active(b);
+    if (n == 0)
         return QE_OK;
+    ts->op_rows[ps->pipe->n_ops - 1] += n;
     return ps->sink_ops->push(ps, ts, b);
 }
 
@@ -129,7 +131,8 @@ static qe_status thread_state_create(rt_pipeline_state *ps, uint32_t idx, rt_err
     ps->threads[idx] = ts;
     ts->morsel_arena = rt_arena_create(ps->task->mem);
     ts->ops = rt_arena_calloc(arena, sizeof(void *) * ps->pipe->n_ops);
-    if (ts->morsel_arena == NULL || ts->ops == NULL)
+    ts->op_rows = rt_arena_calloc(arena, sizeof(uint64_t) * ps->pipe->n_ops);
+    if (ts->morsel_arena == NULL || ts->ops == NULL || ts->op_rows == NULL)
         return rt_error_nomem(err, ps->task->mem);
     qe_status st = QE_OK;
     for (uint32_t i = 1; i + 1 < ps->pipe->n_ops && st == QE_OK; i++)
@@ -171,7 +174,9 @@ static bool delay_morsel(rt_pipeline_state *ps, rt_thread_state *ts, uint32_t ms
     return true;
 }
 
+/* Runs morsel m interpreted or compiled, counting which in ts->morsels (EXPLAIN ANALYZE). */
 static qe_status run_morsel(rt_pipeline_state *ps, rt_thread_state *ts, const rt_batch *m) {
+    ts->morsels[ps->compiled != NULL]++;
     if (ps->compiled == NULL)
         return rt_operators_run(ps, ts, m);
     qe_status st = ps->compiled(ps, ts, m);
@@ -199,6 +204,7 @@ static qe_status morsel_loop(rt_pipeline_state *ps, rt_thread_state *ts) {
         /* Past a LIMIT, exchange input is drained so producers never block. */
         if (atomic_load(&ps->limit_done) || rt_batch_active(m) == 0)
             continue;
+        ts->op_rows[0] += rt_batch_active(m);
         if ((st = run_morsel(ps, ts, m)) != QE_OK)
             return st;
     }
@@ -279,6 +285,40 @@ static void pipeline_teardown(rt_pipeline_state *ps) {
     free(ps);
 }
 
+/* Sums the threads' counters of ps into *out (its op_rows, if any, has n_ops entries). */
+static void pipeline_stats(const rt_pipeline_state *ps, uint64_t wall_ns, rt_pipeline_stats *out) {
+    uint32_t n_ops = ps->pipe->n_ops;
+    out->ran = true;
+    out->wall_ns = wall_ns;
+    out->n_threads = ps->n_threads;
+    out->morsels_interpreted = out->morsels_compiled = 0;
+    if (out->op_rows != NULL)
+        memset(out->op_rows, 0, sizeof(uint64_t) * n_ops);
+    for (uint32_t t = 0; ps->threads != NULL && t < ps->n_threads; t++) {
+        const rt_thread_state *ts = ps->threads[t];
+        if (ts == NULL)
+            continue;
+        out->morsels_interpreted += ts->morsels[0];
+        out->morsels_compiled += ts->morsels[1];
+        for (uint32_t i = 0; out->op_rows != NULL && ts->op_rows != NULL && i < n_ops; i++)
+            out->op_rows[i] += ts->op_rows[i];
+    }
+    if (out->op_rows == NULL || n_ops < 3)
+        return;
+    /* The last operator's output is the sink's input (rt_sink_push, rt_jit_* count it);
+     * compiled code runs the operators before it fused: those are not counted. */
+    out->op_rows[n_ops - 2] = out->op_rows[n_ops - 1];
+    for (uint32_t i = 1; out->morsels_compiled && i + 2 < n_ops; i++)
+        out->op_rows[i] = RT_ROWS_UNKNOWN;
+}
+
+/* Nanoseconds on the monotonic clock. */
+static uint64_t now_ns(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
 static qe_status run_pipeline(const rt_task *task, rt_stage_exec *sx, uint32_t p,
                               rt_task_stats *stats, rt_error *err) {
     const plan_pipeline *pipe = task->stage->pipelines[p];
@@ -294,6 +334,7 @@ static qe_status run_pipeline(const rt_task *task, rt_stage_exec *sx, uint32_t p
     ps->pipe = pipe;
     ps->compiled = task->compiled ? task->compiled[p] : NULL;
     ps->arena = rt_arena_create(task->mem);
+    uint64_t t0 = now_ns();
     st = ps->arena ? pipeline_setup(ps, err) : rt_error_nomem(err, task->mem);
     if (st == QE_OK) {
         run_threads(ps);
@@ -306,6 +347,8 @@ static qe_status run_pipeline(const rt_task *task, rt_stage_exec *sx, uint32_t p
     }
     stats->rows_out += atomic_load(&ps->rows_out);
     stats->rows_written += atomic_load(&ps->rows_written);
+    if (task->pipe_stats != NULL)
+        pipeline_stats(ps, now_ns() - t0, &task->pipe_stats[p]);
     pipeline_teardown(ps);
     return st;
 }
@@ -320,6 +363,7 @@ qe_status rt_task_run(const rt_task *task, rt_task_stats *stats, rt_error *err) 
     const plan_stage *stage = task->stage;
     if (stage->n_pipelines > 0 && stage->pipelines == NULL)
         return rt_plan_error(err, "stage %u has no pipeline list", stage->id);
+    uint64_t t0 = now_ns();
     rt_stage_exec sx = {.stage = stage, .n_states = stage->n_states};
     sx.states = calloc(stage->n_states ? stage->n_states : 1, sizeof(void *));
     sx.destroy = calloc(stage->n_states ? stage->n_states : 1, sizeof(void (*)(void *)));
@@ -335,5 +379,6 @@ qe_status rt_task_run(const rt_task *task, rt_task_stats *stats, rt_error *err) 
     free(sx.destroy);
     if (task->mem != NULL)
         stats->peak_memory = (uint64_t)atomic_load(&task->mem->peak);
+    stats->wall_ns = now_ns() - t0;
     return st;
 }
