@@ -295,7 +295,7 @@ static void text_op(void *ctx, rt_strbuf *sb, uint32_t s, uint32_t p, uint32_t i
     if (n == RT_ROWS_UNKNOWN)
         return;
     bool sink = i + 1 == a->q->stages[s]->pipelines[p]->n_ops;
-    rt_strbuf_printf(sb, " [%" PRIu64 " rows%s]", n, sink ? " in" : "");
+    rt_strbuf_printf(sb, " [%" PRIu64 " row%s%s]", n, n == 1 ? "" : "s", sink ? " in" : "");
 }
 
 /* "      compiled (optimized)" / "      interpreted because <reason>", then with timing
@@ -329,7 +329,7 @@ static void text_pipeline(void *ctx, rt_strbuf *sb, uint32_t s, uint32_t p) {
 
 static void text_end(void *ctx, rt_strbuf *sb) {
     const analyze *a = ctx;
-    rt_strbuf_printf(sb, "result: %" PRIu64 " rows", a->rows);
+    rt_strbuf_printf(sb, "result: %" PRIu64 " row%s", a->rows, a->rows == 1 ? "" : "s");
     if (a->timing) {
         rt_strbuf_puts(sb, "; execution ");
         put_ms(sb, a->total_ns);

@@ -146,6 +146,65 @@ static void test_frame_error_roundtrip(void **state) {
     free(frame);
 }
 
+/* TASK_DONE carries the task's figures and its pipelines' (EXPLAIN ANALYZE); every
+ * shorter payload is refused. */
+static void test_frame_task_done_roundtrip(void **state) {
+    uint64_t rows0[3] = {20000, RT_ROWS_UNKNOWN, 19899}, rows1[2] = {7, 7};
+    dist_pipe_report pipes[2] = {
+        {.stats = {.op_rows = rows0, .wall_ns = 5000000, .morsels_compiled = 10, .n_threads = 2,
+                   .ran = true},
+         .n_ops = 3,
+         .compiled = true},
+        {.stats = {.op_rows = rows1, .wall_ns = 1000, .morsels_interpreted = 1, .n_threads = 2,
+                   .ran = true},
+         .n_ops = 2,
+         .fallback = "nothing to compile: the source feeds the sink directly"},
+    };
+    dist_msg m = {.type = DIST_MSG_TASK_DONE};
+    m.u.done.query_id = 5;
+    m.u.done.stage_id = 1;
+    m.u.done.task_idx = 1;
+    m.u.done.stats = (rt_task_stats){.rows_out = 7, .peak_memory = 4096, .wall_ns = 6000000};
+    m.u.done.n_pipes = 2;
+    m.u.done.pipes = pipes;
+    size_t len;
+    uint8_t *frame = encode_msg(&m, &len);
+    rt_arena *arena = rt_arena_create(NULL);
+    dist_msg out;
+    rt_error err;
+    assert_int_equal(parse_and_decode(frame, len, arena, &out, &err), QE_OK);
+    assert_int_equal(out.u.done.task_idx, 1);
+    assert_true(out.u.done.stats.wall_ns == 6000000 && out.u.done.stats.rows_out == 7);
+    assert_int_equal(out.u.done.n_pipes, 2);
+    const dist_pipe_report *p0 = &out.u.done.pipes[0], *p1 = &out.u.done.pipes[1];
+    assert_true(p0->compiled && p0->stats.ran && p0->fallback == NULL);
+    assert_int_equal(p0->n_ops, 3);
+    assert_true(p0->stats.op_rows[0] == 20000 && p0->stats.op_rows[1] == RT_ROWS_UNKNOWN &&
+                p0->stats.op_rows[2] == 19899);
+    assert_true(p0->stats.wall_ns == 5000000 && p0->stats.morsels_compiled == 10);
+    assert_int_equal(p0->stats.n_threads, 2);
+    assert_true(!p1->compiled && p1->stats.morsels_interpreted == 1);
+    assert_string_equal(p1->fallback, pipes[1].fallback);
+    assert_true(p1->n_ops == 2 && p1->stats.op_rows[1] == 7);
+    /* the same payload cut short anywhere: 08P01 */
+    dist_frame f;
+    size_t used, need;
+    assert_int_equal(dist_frame_parse(frame, len, &f, &used, &need, &err), QE_OK);
+    for (size_t n = 0; n < f.length; n++) {
+        dist_wbuf w;
+        dist_wbuf_init(&w);
+        dist_frame_begin(&w);
+        dist_put_bytes(&w, f.payload, n);
+        assert_int_equal(dist_frame_end(&w, DIST_MSG_TASK_DONE, &err), QE_OK);
+        qe_status st = parse_and_decode(w.data, w.len, arena, &out, &err);
+        assert_int_not_equal(st, QE_OK);
+        assert_string_equal(err.sqlstate, "08P01");
+        dist_wbuf_free(&w);
+    }
+    free(frame);
+    rt_arena_destroy(arena);
+}
+
 static void test_frame_small_messages(void **state) {
     dist_msg msgs[6] = {{.type = DIST_MSG_HEARTBEAT},    {.type = DIST_MSG_REGISTER_ACK},
                         {.type = DIST_MSG_CANCEL_QUERY}, {.type = DIST_MSG_TASK_DONE},
@@ -988,6 +1047,7 @@ int main(void) {
         cmocka_unit_test(test_frame_register_roundtrip),
         cmocka_unit_test(test_frame_submit_roundtrip),
         cmocka_unit_test(test_frame_error_roundtrip),
+        cmocka_unit_test(test_frame_task_done_roundtrip),
         cmocka_unit_test(test_frame_small_messages),
         cmocka_unit_test(test_frame_partial_input),
         cmocka_unit_test(test_frame_corrupt_header),
