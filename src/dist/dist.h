@@ -41,7 +41,7 @@ typedef struct dist_pipe_report {
 
 /* Receives a query's figures as it runs (EXPLAIN ANALYZE); every callback may be NULL. */
 typedef struct dist_observer {
-    void *ctx;
+    void *ctx; /* passed to every callback */
     /* Per pipeline of SINGLE stage `stage` (run here), the array rt_task_run fills
      * (rt_task.pipe_stats), or NULL; asked before the stage runs. */
     rt_pipeline_stats *(*pipe_stats)(void *ctx, uint32_t stage);

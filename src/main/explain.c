@@ -210,8 +210,9 @@ static void put_bytes(rt_strbuf *sb, uint64_t b) {
 
 /* Sum, maximum and skew (max/avg; 1 when all are 0) of one figure over the tasks. */
 typedef struct an_spread {
-    uint64_t sum, max;
-    double skew;
+    uint64_t sum;  /* over the tasks */
+    uint64_t max;  /* the largest task's */
+    double skew;   /* max / average */
 } an_spread;
 
 /* field: offset of a uint64_t in rt_task_stats. */

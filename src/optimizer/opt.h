@@ -122,10 +122,14 @@ char *opt_print_physical_json(const plan_query *q);
  * `end` lines after the exchanges.  JSON: each appends members (", \"k\": v") to the
  * stage, operator, pipeline and top-level objects. */
 typedef struct opt_print_notes {
-    void *ctx;
+    void *ctx; /* passed to every callback */
+    /* after stage `stage`'s header */
     void (*stage)(void *ctx, rt_strbuf *sb, uint32_t stage);
+    /* after operator `op` (index in the pipeline) of pipeline `pipeline` of `stage` */
     void (*op)(void *ctx, rt_strbuf *sb, uint32_t stage, uint32_t pipeline, uint32_t op);
+    /* after the pipeline (its operators) */
     void (*pipeline)(void *ctx, rt_strbuf *sb, uint32_t stage, uint32_t pipeline);
+    /* at the end of the plan */
     void (*end)(void *ctx, rt_strbuf *sb);
 } opt_print_notes;
 /* opt_print_physical / opt_print_physical_json with notes (NULL: none). */
