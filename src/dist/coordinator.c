@@ -671,13 +671,15 @@ static qe_status run_local_stage(run_state *rs, uint32_t stage_id, rt_task_stats
     cg_stage_code *code = NULL;
     dist_xctx *x = NULL;
     qe_status st = QE_OK;
+    uint64_t compile_ns = 0;
     if (o->jit && o->jit_engine) { /* jit_tier does not travel: the wire has only "jit" */
         uint64_t t0 = uv_hrtime();
         st = cg_compile_stage(o->jit_engine, rs->plan, stage_id, CG_TIER_OPTIMIZED, &code, err);
+        compile_ns = uv_hrtime() - t0;
         if (o->compile_ns)
-            *o->compile_ns += uv_hrtime() - t0;
+            *o->compile_ns += compile_ns;
         if (st == QE_OK && ob && ob->compiled)
-            ob->compiled(ob->ctx, stage_id, code, uv_hrtime() - t0);
+            ob->compiled(ob->ctx, stage_id, code, compile_ns);
     }
     if (st == QE_OK)
         st = dist_xctx_create(&rs->co->node, rs->dq, rs->cq.id, rs->plan, 0, rs->plan->n_exchanges,
@@ -701,6 +703,8 @@ static qe_status run_local_stage(run_state *rs, uint32_t stage_id, rt_task_stats
             .pipe_stats = ob && ob->pipe_stats ? ob->pipe_stats(ob->ctx, stage_id) : NULL,
         };
         st = rt_task_run(&task, stats, err);
+        if (code)
+            stats->compile_ns = compile_ns;
         if (st == QE_OK && ob && ob->task_done)
             ob->task_done(ob->ctx, stage_id, 0, stats, NULL, 0);
     }

@@ -404,6 +404,7 @@ static void put_payload(dist_wbuf *w, const dist_msg *m) {
         dist_put_u64(w, m->u.done.stats.rows_out);
         dist_put_u64(w, m->u.done.stats.peak_memory);
         dist_put_u64(w, m->u.done.stats.wall_ns);
+        dist_put_u64(w, m->u.done.stats.compile_ns);
         put_pipes(w, m->u.done.pipes, m->u.done.n_pipes);
         break;
     case DIST_MSG_TASK_FAILED:
@@ -575,6 +576,7 @@ static void get_payload(dist_rbuf *r, rt_arena *arena, dist_msg *m) {
         m->u.done.stats.rows_out = dist_get_u64(r);
         m->u.done.stats.peak_memory = dist_get_u64(r);
         m->u.done.stats.wall_ns = dist_get_u64(r);
+        m->u.done.stats.compile_ns = dist_get_u64(r);
         get_pipes(r, arena, m);
         break;
     case DIST_MSG_TASK_FAILED:

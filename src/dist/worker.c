@@ -136,10 +136,13 @@ static qe_status run_plan(wk_task *t, const plan_query *plan, dist_query *dq, rt
     cg_stage_code *code = NULL;
     dist_xctx *x = NULL;
     qe_status st = QE_OK;
+    uint64_t compile_ns = 0;
     if (t->jit) {
+        uint64_t t0 = uv_hrtime();
         cg_jit *jit = get_jit(wk, err);
         st = jit ? cg_compile_stage(jit, plan, t->stage_id, CG_TIER_OPTIMIZED, &code, err)
                  : err->status;
+        compile_ns = uv_hrtime() - t0;
     }
     prepare_pipes(t, plan->stages[t->stage_id]);
     if (st == QE_OK && code)
@@ -170,6 +173,7 @@ static qe_status run_plan(wk_task *t, const plan_query *plan, dist_query *dq, rt
         if (ps == NULL)
             t->n_pipes = 0; /* out of memory: no figures */
         st = rt_task_run(&task, stats, err);
+        stats->compile_ns = compile_ns;
         for (uint32_t p = 0; ps && p < t->n_pipes; p++)
             t->pipes[p].stats = ps[p];
     }

@@ -95,12 +95,14 @@ static qe_status run_local(qe_session *s, const plan_query *q, const rt_result_s
         st = main_engine_jit(s->engine, &jit, err);
     for (uint32_t i = 0; st == QE_OK && i < q->n_stages; i++) {
         cg_stage_code *code = NULL;
+        uint64_t compile_ns = 0;
         if (jit) {
             uint64_t t0 = now_ns();
             st = cg_compile_stage(jit, q, i, s->tier, &code, err);
-            s->compile_ns += now_ns() - t0;
+            compile_ns = now_ns() - t0;
+            s->compile_ns += compile_ns;
             if (st == QE_OK && ob && ob->compiled)
-                ob->compiled(ob->ctx, i, code, now_ns() - t0);
+                ob->compiled(ob->ctx, i, code, compile_ns);
         }
         if (st != QE_OK)
             break;
@@ -121,6 +123,7 @@ static qe_status run_local(qe_session *s, const plan_query *q, const rt_result_s
         };
         rt_task_stats stats = {0};
         st = rt_task_run(&task, &stats, err);
+        stats.compile_ns = compile_ns;
         if (st == QE_OK && ob && ob->task_done)
             ob->task_done(ob->ctx, i, 0, &stats, NULL, 0);
         for (uint32_t x = 0; x < q->n_exchanges; x++)

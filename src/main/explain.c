@@ -280,6 +280,10 @@ static void text_stage(void *ctx, rt_strbuf *sb, uint32_t s) {
     rt_strbuf_printf(sb, " (max/avg %.2f), peak memory max ", wall.skew);
     put_bytes(sb, mem.max);
     rt_strbuf_printf(sb, " (max/avg %.2f)", mem.skew);
+    if (st->compiled) {
+        rt_strbuf_puts(sb, ", compile max ");
+        put_ms(sb, spread(st, offsetof(rt_task_stats, compile_ns)).max);
+    }
 }
 
 /* Rows out of operator i of pipeline p of stage s, or RT_ROWS_UNKNOWN. */
@@ -364,6 +368,8 @@ static void json_stage(void *ctx, rt_strbuf *sb, uint32_t s) {
         if (a->timing) {
             json_ms(sb, "wall_ms", t->stats.wall_ns);
             rt_strbuf_printf(sb, ", \"peak_memory\": %" PRIu64, t->stats.peak_memory);
+            if (st->compiled)
+                json_ms(sb, "compile_ms", t->stats.compile_ns);
         }
         rt_strbuf_puts(sb, "}");
     }

@@ -509,6 +509,8 @@ typedef struct rt_task_stats {
     uint64_t rows_out;     /* rows passed to result/exchange sinks */
     uint64_t peak_memory;  /* bytes */
     uint64_t wall_ns;      /* rt_task_run's elapsed time (monotonic) */
+    uint64_t compile_ns;   /* cg_compile_stage's time for the task: set by the caller
+                              after rt_task_run (which zeroes it), 0 if interpreted */
 } rt_task_stats;
 
 /* Rows of a pipeline operator no one counted (inside a compiled function). */

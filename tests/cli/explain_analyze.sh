@@ -129,7 +129,7 @@ out=$(timeout 60 "$QE_SQL" --cluster "127.0.0.1:$coord" --min-workers 2 --mode j
     -c "EXPLAIN (ANALYZE, FORMAT JSON) SELECT count(*) FROM t" 2>"$tmp/cluster.log")
 expect_rc "cluster exit" 0 $?
 expect "cluster text" 'QUERY PLAN
-stage 0 PARTITIONED: 2 tasks, rows out 2 (max/avg S), wall max T ms (max/avg S), peak memory max M (max/avg S)
+stage 0 PARTITIONED: 2 tasks, rows out 2 (max/avg S), wall max T ms (max/avg S), peak memory max M (max/avg S), compile max T ms
   p0: Scan(t: b; filter: #0 > 100) [20000 rows] -> Filter(#0 > 100) -> Project(#0) [19899 rows] -> HashAggregate(PARTIAL; groups: ; aggs: count_star(), sum(#0)) [19899 rows in]
       compiled (optimized)
       T ms (slowest of 2 tasks), 4 threads, morsels: N
@@ -153,6 +153,7 @@ st = doc["stages"][0]
 ok = (not st["ran_here"] and len(st["tasks"]) == 2 and st["rows_out"] == 2
       and sum(t["rows_out"] for t in st["tasks"]) == 2 and st["skew"]["wall"] >= 1
       and st["pipelines"][0]["operators"][0]["rows"] == 20000
+      and all(t["compile_ms"] > 0 for t in st["tasks"])
       and doc["stages"][1]["ran_here"] and doc["rows"] == 1)
 print("ok" if ok else "bad")
 ' 2>&1)

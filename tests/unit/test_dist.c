@@ -164,7 +164,8 @@ static void test_frame_task_done_roundtrip(void **state) {
     m.u.done.query_id = 5;
     m.u.done.stage_id = 1;
     m.u.done.task_idx = 1;
-    m.u.done.stats = (rt_task_stats){.rows_out = 7, .peak_memory = 4096, .wall_ns = 6000000};
+    m.u.done.stats =
+        (rt_task_stats){.rows_out = 7, .peak_memory = 4096, .wall_ns = 6000000, .compile_ns = 9};
     m.u.done.n_pipes = 2;
     m.u.done.pipes = pipes;
     size_t len;
@@ -174,7 +175,8 @@ static void test_frame_task_done_roundtrip(void **state) {
     rt_error err;
     assert_int_equal(parse_and_decode(frame, len, arena, &out, &err), QE_OK);
     assert_int_equal(out.u.done.task_idx, 1);
-    assert_true(out.u.done.stats.wall_ns == 6000000 && out.u.done.stats.rows_out == 7);
+    assert_true(out.u.done.stats.wall_ns == 6000000 && out.u.done.stats.rows_out == 7 &&
+                out.u.done.stats.compile_ns == 9);
     assert_int_equal(out.u.done.n_pipes, 2);
     const dist_pipe_report *p0 = &out.u.done.pipes[0], *p1 = &out.u.done.pipes[1];
     assert_true(p0->compiled && p0->stats.ran && p0->fallback == NULL);
