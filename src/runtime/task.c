@@ -174,6 +174,13 @@ static bool delay_morsel(rt_pipeline_state *ps, rt_thread_state *ts, uint32_t ms
     return true;
 }
 
+/* Nanoseconds on the monotonic clock. */
+static uint64_t now_ns(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
 /* Runs morsel m interpreted or compiled, counting which in ts->morsels (EXPLAIN ANALYZE). */
 static qe_status run_morsel(rt_pipeline_state *ps, rt_thread_state *ts, const rt_batch *m) {
     ts->morsels[ps->compiled != NULL]++;
@@ -310,13 +317,6 @@ static void pipeline_stats(const rt_pipeline_state *ps, uint64_t wall_ns, rt_pip
     out->op_rows[n_ops - 2] = out->op_rows[n_ops - 1];
     for (uint32_t i = 1; out->morsels_compiled && i + 2 < n_ops; i++)
         out->op_rows[i] = RT_ROWS_UNKNOWN;
-}
-
-/* Nanoseconds on the monotonic clock. */
-static uint64_t now_ns(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
 }
 
 static qe_status run_pipeline(const rt_task *task, rt_stage_exec *sx, uint32_t p,
