@@ -230,25 +230,33 @@ static an_spread spread(const an_stage *st, size_t field) {
     return r;
 }
 
-/* How pipeline p of stage s ran: "interpreted", "compiled (optimized)",
- * "interpreted: <fallback reason>", or NULL when only the workers know. */
-static void pipeline_mode(const analyze *a, const an_stage *st, uint32_t p, const char **mode,
-                          const char **reason) {
+/* How pipeline p of a stage ran, from its morsels and the stage's code: "not run",
+ * "compiled", "interpreted, then compiled" (adaptive: the code came during the run),
+ * "interpreted" with *reason = the codegen's fallback reason if it gave one; *tier:
+ * the tier is worth printing.  *mode NULL when only the workers know. */
+static void pipeline_mode(const an_stage *st, uint32_t p, const char **mode, const char **reason,
+                          bool *tier) {
     *mode = NULL;
     *reason = NULL;
+    *tier = false;
     if (!st->ran_here && !st->remote_pipes)
         return;
-    if (!st->pipes[p].ran) {
+    const rt_pipeline_stats *ps = &st->pipes[p];
+    const char *why = st->fallback ? st->fallback[p] : NULL;
+    if (!ps->ran) {
         *mode = "not run";
-    } else if (st->compiled && st->fallback && st->fallback[p]) {
+    } else if (ps->morsels_compiled > 0) {
+        *mode = ps->morsels_interpreted > 0 ? "interpreted, then compiled" : "compiled";
+        *tier = true;
+    } else if (why) {
         *mode = "interpreted";
-        *reason = st->fallback[p];
-    } else if (st->compiled) {
+        *reason = why;
+    } else if (st->compiled && ps->morsels_interpreted == 0) { /* no input: had the code */
         *mode = "compiled";
+        *tier = true;
     } else {
         *mode = "interpreted";
     }
-    (void)a;
 }
 
 static void text_stage(void *ctx, rt_strbuf *sb, uint32_t s) {
@@ -309,13 +317,14 @@ static void text_pipeline(void *ctx, rt_strbuf *sb, uint32_t s, uint32_t p) {
     const analyze *a = ctx;
     const an_stage *st = &a->stages[s];
     const char *mode, *reason;
-    pipeline_mode(a, st, p, &mode, &reason);
+    bool tier;
+    pipeline_mode(st, p, &mode, &reason, &tier);
     if (mode == NULL)
         return;
     rt_strbuf_printf(sb, "      %s", mode);
     if (reason)
         rt_strbuf_printf(sb, " because %s", reason);
-    else if (st->compiled && st->pipes[p].ran)
+    else if (tier)
         rt_strbuf_printf(sb, " (%s)", cg_tier_name(a->tier));
     rt_strbuf_puts(sb, "\n");
     const rt_pipeline_stats *ps = &st->pipes[p];
@@ -396,7 +405,8 @@ static void json_pipeline_note(void *ctx, rt_strbuf *sb, uint32_t s, uint32_t p)
     const analyze *a = ctx;
     const an_stage *st = &a->stages[s];
     const char *mode, *reason;
-    pipeline_mode(a, st, p, &mode, &reason);
+    bool tier;
+    pipeline_mode(st, p, &mode, &reason, &tier);
     if (mode == NULL)
         return;
     rt_strbuf_puts(sb, ", \"execution\": ");
@@ -404,7 +414,7 @@ static void json_pipeline_note(void *ctx, rt_strbuf *sb, uint32_t s, uint32_t p)
     if (reason) {
         rt_strbuf_puts(sb, ", \"fallback\": ");
         opt_print_json_string(sb, reason);
-    } else if (st->compiled && st->pipes[p].ran) {
+    } else if (tier) {
         rt_strbuf_puts(sb, ", \"tier\": ");
         opt_print_json_string(sb, cg_tier_name(a->tier));
     }
