@@ -387,7 +387,8 @@ struct rt_thread_state {
     void *sink;             /* the sink's thread-local state */
     rt_batch *scratch[2];   /* rt_jit_scratch slots (compiled pipelines only) */
     uint64_t *op_rows;      /* per op index: rows out (the sink's entry: rows in) */
-    uint64_t morsels[2];    /* morsels run interpreted [0] / compiled [1] (run_morsel) */
+    uint64_t n_interpreted; /* morsels this thread interpreted */
+    uint64_t n_compiled;    /* morsels this thread ran compiled */
 };
 
 /* A job for the process's thread pool (pool.c); owned by the submitter. */

@@ -181,11 +181,13 @@ static uint64_t now_ns(void) {
     return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
 }
 
-/* Runs morsel m interpreted or compiled, counting which in ts->morsels (EXPLAIN ANALYZE). */
+/* Runs morsel m interpreted or compiled, counting which (EXPLAIN ANALYZE). */
 static qe_status run_morsel(rt_pipeline_state *ps, rt_thread_state *ts, const rt_batch *m) {
-    ts->morsels[ps->compiled != NULL]++;
-    if (ps->compiled == NULL)
+    if (ps->compiled == NULL) {
+        ts->n_interpreted++;
         return rt_operators_run(ps, ts, m);
+    }
+    ts->n_compiled++;
     qe_status st = ps->compiled(ps, ts, m);
     if (st != QE_OK && ts->err.status == QE_OK)
         rt_error_set(&ts->err, st, "XX000", -1, "compiled pipeline failed without an error");
@@ -305,8 +307,8 @@ static void pipeline_stats(const rt_pipeline_state *ps, uint64_t wall_ns, rt_pip
         const rt_thread_state *ts = ps->threads[t];
         if (ts == NULL)
             continue;
-        out->morsels_interpreted += ts->morsels[0];
-        out->morsels_compiled += ts->morsels[1];
+        out->morsels_interpreted += ts->n_interpreted;
+        out->morsels_compiled += ts->n_compiled;
         for (uint32_t i = 0; out->op_rows != NULL && ts->op_rows != NULL && i < n_ops; i++)
             out->op_rows[i] += ts->op_rows[i];
     }
