@@ -233,6 +233,31 @@ static qe_status check_const(chk *c, const plan_expr *e) {
                        type_name(v->type), type_name(e->type));
 }
 
+/* CASE: BOOLEAN conditions; results and ELSE of the CASE's type (copied as they are). */
+static qe_status check_case(chk *c, const plan_expr *e, const qe_type *in, uint32_t n_in,
+                            int depth) {
+    if (e->u.case_.n_whens == 0 || e->u.case_.whens == NULL || e->u.case_.thens == NULL ||
+        e->u.case_.else_expr == NULL)
+        return malformed(c, "CASE without its branches");
+    for (uint32_t w = 0; w <= e->u.case_.n_whens; w++) {
+        bool is_else = w == e->u.case_.n_whens;
+        const plan_expr *r = is_else ? e->u.case_.else_expr : e->u.case_.thens[w];
+        if (!is_else) {
+            CHECK_TRY(c, check_expr(c, e->u.case_.whens[w], in, n_in, depth + 1));
+            if (e->u.case_.whens[w]->type != QE_TYPE_BOOLEAN)
+                return unsupported(c, "a CASE condition of type %s is not supported by codegen "
+                                      "yet",
+                                   type_name(e->u.case_.whens[w]->type));
+        }
+        CHECK_TRY(c, check_expr(c, r, in, n_in, depth + 1));
+        if (r->type != e->type)
+            return unsupported(c, "a CASE result of type %s for a %s CASE is not supported by "
+                                  "codegen yet",
+                               type_name(r->type), type_name(e->type));
+    }
+    return QE_OK;
+}
+
 static qe_status check_expr(chk *c, const plan_expr *e, const qe_type *in, uint32_t n_in,
                             int depth) {
     if (e == NULL)
@@ -264,7 +289,7 @@ static qe_status check_expr(chk *c, const plan_expr *e, const qe_type *in, uint3
     case PLAN_EXPR_FUNC:
         return unsupported(c, "function %s is not supported by codegen yet",
                            plan_func_name(e->u.func.fn));
-    case PLAN_EXPR_CASE: return unsupported(c, "CASE is not supported by codegen yet");
+    case PLAN_EXPR_CASE: return check_case(c, e, in, n_in, depth);
     case PLAN_EXPR_PARAM: return unsupported(c, "parameters are not supported by codegen yet");
     default: break;
     }

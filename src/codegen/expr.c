@@ -331,6 +331,86 @@ static LLVMValueRef gen_cast_value(cg_fn *f, const plan_expr *e, cg_val a) {
     return LLVMBuildTrunc(m->b, a.v, m->t_i32, "");
 }
 
+/* Adds (v, block) to the CASE result phis' incoming lists. */
+typedef struct case_arms {
+    LLVMValueRef *vals, *nulls;
+    LLVMBasicBlockRef *blocks;
+    unsigned n;
+} case_arms;
+
+/* Evaluates a CASE arm in the current block and branches to join. */
+static qe_status case_arm(cg_fn *f, const plan_expr *x, const cg_val *in, uint32_t n_in,
+                          LLVMBasicBlockRef join, case_arms *arms, rt_error *err) {
+    cg_val v;
+    qe_status st = cg_expr(f, x, in, n_in, &v, err);
+    if (st != QE_OK)
+        return st;
+    arms->vals[arms->n] = v.v;
+    arms->nulls[arms->n] = v.null;
+    arms->blocks[arms->n++] = LLVMGetInsertBlock(f->m->b);
+    LLVMBuildBr(f->m->b, join);
+    return QE_OK;
+}
+
+/* The WHEN/THEN chain of a CASE: each WHEN runs only on rows no earlier WHEN took,
+ * each THEN only on the rows its WHEN takes (TRUE, not NULL), as rt_func_eval's
+ * eval_case; ELSE on the rest. */
+static qe_status case_chain(cg_fn *f, const plan_expr *e, const cg_val *in, uint32_t n_in,
+                            LLVMBasicBlockRef join, case_arms *arms, rt_error *err) {
+    cg_module *m = f->m;
+    for (uint32_t w = 0; w < e->u.case_.n_whens; w++) {
+        cg_val c;
+        qe_status st = cg_expr(f, e->u.case_.whens[w], in, n_in, &c, err);
+        if (st != QE_OK)
+            return st;
+        LLVMBasicBlockRef then = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "case_then");
+        LLVMBasicBlockRef next = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "case_next");
+        LLVMBuildCondBr(m->b, and1(m, c.v, not1(m, c.null)), then, next);
+        LLVMPositionBuilderAtEnd(m->b, then);
+        bool *saved = save_loaded(f);
+        if (f->row_loaded && saved == NULL)
+            return rt_error_set(err, QE_NOMEM, "53200", -1, "out of memory in code generation");
+        st = case_arm(f, e->u.case_.thens[w], in, n_in, join, arms, err);
+        restore_loaded(f, saved);
+        if (st != QE_OK)
+            return st;
+        LLVMPositionBuilderAtEnd(m->b, next);
+    }
+    return case_arm(f, e->u.case_.else_expr, in, n_in, join, arms, err);
+}
+
+/* CASE: control flow joining in phis (loads inside the CASE do not dominate what
+ * follows, so they are forgotten afterwards). */
+static qe_status gen_case(cg_fn *f, const plan_expr *e, const cg_val *in, uint32_t n_in,
+                          cg_val *out, rt_error *err) {
+    cg_module *m = f->m;
+    unsigned n = e->u.case_.n_whens + 1;
+    case_arms arms = {.vals = calloc(n, sizeof(LLVMValueRef)),
+                      .nulls = calloc(n, sizeof(LLVMValueRef)),
+                      .blocks = calloc(n, sizeof(LLVMBasicBlockRef))};
+    bool *saved = save_loaded(f);
+    qe_status st = QE_OK;
+    if (arms.vals == NULL || arms.nulls == NULL || arms.blocks == NULL ||
+        (f->row_loaded && saved == NULL))
+        st = rt_error_set(err, QE_NOMEM, "53200", -1, "out of memory in code generation");
+    LLVMBasicBlockRef join = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "case_end");
+    if (st == QE_OK)
+        st = case_chain(f, e, in, n_in, join, &arms, err);
+    restore_loaded(f, saved);
+    if (st == QE_OK) {
+        LLVMMoveBasicBlockAfter(join, arms.blocks[arms.n - 1]);
+        LLVMPositionBuilderAtEnd(m->b, join);
+        out->v = LLVMBuildPhi(m->b, cg_reg_type(m, e->type), "case");
+        LLVMAddIncoming(out->v, arms.vals, arms.blocks, arms.n);
+        out->null = LLVMBuildPhi(m->b, m->t_i1, "case_null");
+        LLVMAddIncoming(out->null, arms.nulls, arms.blocks, arms.n);
+    }
+    free(arms.vals);
+    free(arms.nulls);
+    free(arms.blocks);
+    return st;
+}
+
 /* Generates an expression; see cg_int.h. */
 qe_status cg_expr(cg_fn *f, const plan_expr *e, const cg_val *in, uint32_t n_in, cg_val *out,
                   rt_error *err) {
@@ -349,6 +429,7 @@ qe_status cg_expr(cg_fn *f, const plan_expr *e, const cg_val *in, uint32_t n_in,
         *out = in[e->u.column];
         return QE_OK;
     case PLAN_EXPR_OP: return gen_op(f, e, in, n_in, out, err);
+    case PLAN_EXPR_CASE: return gen_case(f, e, in, n_in, out, err);
     case PLAN_EXPR_CAST: {
         cg_val a;
         qe_status st = cg_expr(f, e->u.cast, in, n_in, &a, err);

@@ -326,10 +326,10 @@ bool cg_typed_cast_supported(qe_type from, qe_type to) {
         return is_exact(from) || is_float(from);
     if (to == QE_TYPE_DECIMAL)
         return is_exact(from);
-    if (from == QE_TYPE_DECIMAL)
+    if (from == QE_TYPE_DECIMAL || from == QE_TYPE_HUGEINT)
         return is_int(to) || (is_float(to) && LDBL_MANT_DIG == 64);
-    if (from == QE_TYPE_HUGEINT || to == QE_TYPE_HUGEINT)
-        return false;
+    if (to == QE_TYPE_HUGEINT)
+        return is_int(from) || from == QE_TYPE_BOOLEAN || is_float(from);
     return (is_int(from) || is_float(from) || from == QE_TYPE_BOOLEAN) &&
            (is_int(to) || is_float(to));
 }
@@ -481,6 +481,22 @@ static LLVMValueRef as_double(cg_module *m, qe_type from, LLVMValueRef v) {
     return LLVMBuildSIToFP(m->b, v, m->t_f64, "");
 }
 
+/* DOUBLE -> HUGEINT: rounded half away from zero, 22003 beyond +-1.7e38 (cast_wide.c). */
+static LLVMValueRef float_to_hugeint(cg_fn *f, const plan_expr *e, LLVMValueRef d,
+                                     LLVMValueRef null) {
+    cg_module *m = f->m;
+    unsigned id = LLVMLookupIntrinsicID("llvm.round", 10);
+    LLVMValueRef fn = LLVMGetIntrinsicDeclaration(m->mod, id, &m->t_f64, 1);
+    LLVMTypeRef fn_type = LLVMIntrinsicGetType(m->ctx, id, &m->t_f64, 1);
+    LLVMValueRef r = LLVMBuildCall2(m->b, fn_type, fn, &d, 1, "");
+    LLVMValueRef ok = and1(m, LLVMBuildFCmp(m->b, LLVMRealOGT, r, LLVMConstReal(m->t_f64, -1.7e38), ""),
+                           LLVMBuildFCmp(m->b, LLVMRealOLT, r, LLVMConstReal(m->t_f64, 1.7e38), ""));
+    cg_raise_if(f, and1(m, not1(m, ok), not1(m, null)), RT_JIT_ERR_RANGE(QE_TYPE_HUGEINT),
+                e->position);
+    LLVMValueRef safe = LLVMBuildSelect(m->b, ok, r, LLVMConstReal(m->t_f64, 0.0), "");
+    return LLVMBuildFPToSI(m->b, safe, m->t_i128, "");
+}
+
 /* CAST of the types here (cg_typed_cast_supported). */
 LLVMValueRef cg_typed_cast(cg_fn *f, const plan_expr *e, cg_val a) {
     cg_module *m = f->m;
@@ -499,7 +515,12 @@ LLVMValueRef cg_typed_cast(cg_fn *f, const plan_expr *e, cg_val a) {
             return LLVMBuildFCmp(m->b, LLVMRealUNE, a.v, LLVMConstNull(LLVMTypeOf(a.v)), "");
         return LLVMBuildICmp(m->b, LLVMIntNE, a.v, LLVMConstNull(LLVMTypeOf(a.v)), "");
     }
-    if (from == QE_TYPE_DECIMAL) {
+    if (to == QE_TYPE_HUGEINT)
+        return is_float(from) ? float_to_hugeint(f, e, as_double(m, from, a.v), a.null)
+                              : exact128(m, from, a.v);
+    if (from == QE_TYPE_HUGEINT && is_int(to))
+        return narrow_int(f, e, a.v, a.null);
+    if (from == QE_TYPE_DECIMAL || from == QE_TYPE_HUGEINT) {
         if (is_int(to)) {
             LLVMValueRef ovf;
             LLVMValueRef v = rescale(f, narrow_known(m, e->u.cast, a.v),
@@ -508,7 +529,11 @@ LLVMValueRef cg_typed_cast(cg_fn *f, const plan_expr *e, cg_val a) {
             return narrow_int(f, e, v, a.null);
         }
         LLVMValueRef d = decimal_to_double(m, e->u.cast, a.v);
-        return to == QE_TYPE_DOUBLE ? d : double_to_real(f, e, d, a.null);
+        if (to == QE_TYPE_DOUBLE)
+            return d;
+        /* rt_cast_vector_decimal narrows DECIMAL without a range check */
+        return from == QE_TYPE_DECIMAL ? LLVMBuildFPTrunc(m->b, d, m->t_f32, "")
+                                       : double_to_real(f, e, d, a.null);
     }
     if (from == QE_TYPE_BOOLEAN && is_int(to))
         return LLVMBuildZExt(m->b, a.v, cg_reg_type(m, to), "");

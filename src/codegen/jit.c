@@ -62,6 +62,7 @@ static __int128 cg_i128_div(__int128 a, __int128 b) { return a / b; }
 static __int128 cg_i128_mod(__int128 a, __int128 b) { return a % b; }
 static double cg_i128_to_double(__int128 a) { return (double)a; }
 static long double cg_i128_to_ldouble(__int128 a) { return (long double)a; }
+static __int128 cg_double_to_i128(double d) { return (__int128)d; }
 
 static size_t libc_symbols(libc_symbol *out) {
     size_t n = 0;
@@ -70,6 +71,7 @@ static size_t libc_symbols(libc_symbol *out) {
     out[n++] = (libc_symbol){"__modti3", (uint64_t)(uintptr_t)&cg_i128_mod};
     out[n++] = (libc_symbol){"__floattidf", (uint64_t)(uintptr_t)&cg_i128_to_double};
     out[n++] = (libc_symbol){"__floattixf", (uint64_t)(uintptr_t)&cg_i128_to_ldouble};
+    out[n++] = (libc_symbol){"__fixdfti", (uint64_t)(uintptr_t)&cg_double_to_i128};
     out[n++] = (libc_symbol){"fmodf", (uint64_t)(uintptr_t)&fmodf};
     out[n++] = (libc_symbol){"memcpy", (uint64_t)(uintptr_t)&memcpy};
     out[n++] = (libc_symbol){"memmove", (uint64_t)(uintptr_t)&memmove};
