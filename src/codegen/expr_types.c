@@ -58,6 +58,11 @@ static LLVMValueRef i128_const(cg_module *m, __int128 v) {
 static int precision_of(const plan_expr *e) {
     return e->type == QE_TYPE_DECIMAL ? PLAN_DECIMAL_PRECISION(e->typmod) : 38;
 }
+/* A DECIMAL whose typmod gives a precision <= 18: its values fit in 64 bits (a zero
+ * typmod, DECIMAL(18, 3) by convention, is not trusted for that). */
+static bool fits64_known(const plan_expr *e) {
+    return e->type == QE_TYPE_DECIMAL && e->typmod != 0 && PLAN_DECIMAL_PRECISION(e->typmod) <= 18;
+}
 static int scale_of(const plan_expr *e) {
     return e->type == QE_TYPE_DECIMAL ? PLAN_DECIMAL_SCALE(e->typmod) : 0;
 }
@@ -65,7 +70,7 @@ static int scale_of(const plan_expr *e) {
 /* A value of the 128-bit expression e known to fit in 64 bits (DECIMAL(p <= 18)) made
  * visibly sign-extended, so LLVM multiplies and compares it in 64 bits. */
 static LLVMValueRef narrow_known(cg_module *m, const plan_expr *e, LLVMValueRef v) {
-    if (e->type != QE_TYPE_DECIMAL || precision_of(e) > 18)
+    if (!fits64_known(e))
         return v;
     return LLVMBuildSExt(m->b, LLVMBuildTrunc(m->b, v, m->t_i64, ""), m->t_i128, "");
 }
@@ -138,7 +143,7 @@ static LLVMValueRef i128_mul(cg_fn *f, const plan_expr *e, LLVMValueRef a, LLVMV
     cg_module *m = f->m;
     const plan_expr *ea = e->u.op.args[0], *eb = e->u.op.args[1];
     int32_t code = RT_JIT_ERR_RANGE(e->type);
-    if (ea->type == QE_TYPE_DECIMAL && precision_of(ea) <= 18 && precision_of(eb) <= 18)
+    if (fits64_known(ea) && fits64_known(eb))
         return LLVMBuildMul(m->b, narrow_known(m, ea, a), narrow_known(m, eb, b), "");
     LLVMValueRef a64 = LLVMBuildSExt(m->b, LLVMBuildTrunc(m->b, a, m->t_i64, ""), m->t_i128, "");
     LLVMValueRef b64 = LLVMBuildSExt(m->b, LLVMBuildTrunc(m->b, b, m->t_i64, ""), m->t_i128, "");
@@ -298,7 +303,7 @@ LLVMValueRef cg_typed_compare(cg_module *m, const plan_expr *e, LLVMValueRef a, 
     const plan_expr *ea = e->u.op.args[0], *eb = e->u.op.args[1];
     if (ea->type == QE_TYPE_REAL)
         return LLVMBuildFCmp(m->b, real[i], a, b, "");
-    if (ea->type == QE_TYPE_DECIMAL && precision_of(ea) <= 18 && precision_of(eb) <= 18) {
+    if (fits64_known(ea) && fits64_known(eb)) {
         a = LLVMBuildTrunc(m->b, a, m->t_i64, "");
         b = LLVMBuildTrunc(m->b, b, m->t_i64, "");
     }
@@ -423,7 +428,7 @@ static LLVMValueRef to_decimal(cg_fn *f, const plan_expr *e, cg_val a) {
         return a.v; /* the interpreter does not even look at it */
     LLVMValueRef ovf;
     LLVMValueRef x = exact128(m, in->type, a.v);
-    bool fits64 = in->type != QE_TYPE_HUGEINT && (in->type != QE_TYPE_DECIMAL || precision_of(in) <= 18);
+    bool fits64 = in->type != QE_TYPE_HUGEINT && (in->type != QE_TYPE_DECIMAL || fits64_known(in));
     if (in->type == QE_TYPE_DECIMAL)
         x = narrow_known(m, in, x);
     LLVMValueRef v = rescale(f, x, fits64, from, s, &ovf);
@@ -439,7 +444,7 @@ static LLVMValueRef to_decimal(cg_fn *f, const plan_expr *e, cg_val a) {
 /* DECIMAL -> DOUBLE: (double)(long double)v / 10^s (rt_decimal_to_double). */
 static LLVMValueRef decimal_to_double(cg_module *m, const plan_expr *in, LLVMValueRef v) {
     LLVMValueRef d;
-    if (precision_of(in) <= 18) /* exact in a long double: one rounding either way */
+    if (fits64_known(in)) /* exact in a long double: one rounding either way */
         d = LLVMBuildSIToFP(m->b, LLVMBuildTrunc(m->b, v, m->t_i64, ""), m->t_f64, "");
     else
         d = LLVMBuildFPTrunc(m->b, LLVMBuildSIToFP(m->b, v, m->t_f80, ""), m->t_f64, "");
@@ -524,7 +529,7 @@ LLVMValueRef cg_typed_cast(cg_fn *f, const plan_expr *e, cg_val a) {
         if (is_int(to)) {
             LLVMValueRef ovf;
             LLVMValueRef v = rescale(f, narrow_known(m, e->u.cast, a.v),
-                                     precision_of(e->u.cast) <= 18,
+                                     fits64_known(e->u.cast),
                                      scale_of(e->u.cast), 0, &ovf);
             return narrow_int(f, e, v, a.null);
         }
