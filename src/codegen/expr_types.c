@@ -332,9 +332,9 @@ bool cg_typed_cast_supported(qe_type from, qe_type to) {
     if (to == QE_TYPE_DECIMAL)
         return is_exact(from);
     if (from == QE_TYPE_DECIMAL || from == QE_TYPE_HUGEINT)
-        return is_int(to) || (is_float(to) && LDBL_MANT_DIG == 64);
+        return is_int(to) || to == QE_TYPE_HUGEINT || (is_float(to) && LDBL_MANT_DIG == 64);
     if (to == QE_TYPE_HUGEINT)
-        return is_int(from) || from == QE_TYPE_BOOLEAN || is_float(from);
+        return is_exact(from) || is_float(from);
     return (is_int(from) || is_float(from) || from == QE_TYPE_BOOLEAN) &&
            (is_int(to) || is_float(to));
 }
@@ -519,6 +519,11 @@ LLVMValueRef cg_typed_cast(cg_fn *f, const plan_expr *e, cg_val a) {
         if (is_float(from))
             return LLVMBuildFCmp(m->b, LLVMRealUNE, a.v, LLVMConstNull(LLVMTypeOf(a.v)), "");
         return LLVMBuildICmp(m->b, LLVMIntNE, a.v, LLVMConstNull(LLVMTypeOf(a.v)), "");
+    }
+    if (to == QE_TYPE_HUGEINT && from == QE_TYPE_DECIMAL) { /* rounded, never out of range */
+        LLVMValueRef ovf;
+        return rescale(f, narrow_known(m, e->u.cast, a.v), fits64_known(e->u.cast),
+                       scale_of(e->u.cast), 0, &ovf);
     }
     if (to == QE_TYPE_HUGEINT)
         return is_float(from) ? float_to_hugeint(f, e, as_double(m, from, a.v), a.null)
