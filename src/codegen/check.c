@@ -144,7 +144,8 @@ static qe_status check_typed_op(chk *c, const plan_expr *e) {
         return unsupported(c, "operator %s on %s and %s is not supported by codegen yet",
                            plan_op_sql(op), type_name(ta), type_name(tb));
     if (!cmp && ta == tb && ta != QE_TYPE_DATE && e->type != ta)
-        return malformed(c, "arithmetic with a result of another type");
+        return unsupported(c, "operator %s on %s giving %s is not supported by codegen yet",
+                           plan_op_sql(op), type_name(ta), type_name(e->type));
     return QE_OK;
 }
 

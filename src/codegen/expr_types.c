@@ -241,9 +241,9 @@ bool cg_typed_op_supported(plan_op_kind op, qe_type result, qe_type ta, qe_type 
     bool arith = op >= PLAN_OP_ADD && op <= PLAN_OP_MOD;
     if (ta == QE_TYPE_DATE || tb == QE_TYPE_DATE) {
         if (ta == QE_TYPE_DATE && tb == QE_TYPE_INTEGER)
-            return op == PLAN_OP_ADD || op == PLAN_OP_SUB;
+            return (op == PLAN_OP_ADD || op == PLAN_OP_SUB) && result == QE_TYPE_DATE;
         if (ta == QE_TYPE_INTEGER && tb == QE_TYPE_DATE)
-            return op == PLAN_OP_ADD;
+            return op == PLAN_OP_ADD && result == QE_TYPE_DATE;
         if (ta == QE_TYPE_DATE && tb == QE_TYPE_DATE && op == PLAN_OP_SUB)
             return result == QE_TYPE_INTEGER;
         return ta == tb && !arith && op != PLAN_OP_NEG;
