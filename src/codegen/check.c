@@ -58,10 +58,52 @@ static const char *type_name(qe_type t) {
     return (unsigned)t < QE_TYPE_COUNT ? names[t] : "?";
 }
 
+/* How generated code holds an aggregate's v; see cg_int.h. */
+cg_state_repr cg_agg_state_repr(qe_type state_type) {
+    switch (state_type) {
+    case QE_TYPE_BIGINT:
+    case QE_TYPE_DATE:
+    case QE_TYPE_TIMESTAMP: return CG_STATE_I64;
+    case QE_TYPE_DOUBLE: return CG_STATE_F64;
+    case QE_TYPE_HUGEINT:
+    case QE_TYPE_DECIMAL: return CG_STATE_I128;
+    default: return CG_STATE_NONE;
+    }
+}
+
+/* The state type of a SINGLE/PARTIAL SUM/AVG/MIN/MAX over t (plan.h); see cg_int.h. */
+qe_type cg_agg_state_type(plan_agg_fn fn, qe_type t) {
+    bool minmax = fn == PLAN_AGG_MIN || fn == PLAN_AGG_MAX;
+    switch (t) {
+    case QE_TYPE_SMALLINT:
+    case QE_TYPE_INTEGER:
+    case QE_TYPE_BIGINT: return fn == PLAN_AGG_AVG ? QE_TYPE_DOUBLE : QE_TYPE_BIGINT;
+    case QE_TYPE_REAL:
+    case QE_TYPE_DOUBLE: return QE_TYPE_DOUBLE;
+    case QE_TYPE_DECIMAL: return QE_TYPE_DECIMAL;
+    case QE_TYPE_HUGEINT: return fn == PLAN_AGG_AVG ? QE_TYPE_DOUBLE : QE_TYPE_HUGEINT;
+    case QE_TYPE_DATE:
+    case QE_TYPE_TIMESTAMP: return minmax ? t : QE_TYPE_NULL;
+    default: return QE_TYPE_NULL;
+    }
+}
+
 /* Supported value types; see cg_int.h. */
 bool cg_type_supported(qe_type type) {
-    return type == QE_TYPE_BOOLEAN || type == QE_TYPE_INTEGER || type == QE_TYPE_BIGINT ||
-           type == QE_TYPE_DOUBLE || type == QE_TYPE_VARCHAR;
+    switch (type) {
+    case QE_TYPE_BOOLEAN:
+    case QE_TYPE_SMALLINT:
+    case QE_TYPE_INTEGER:
+    case QE_TYPE_BIGINT:
+    case QE_TYPE_HUGEINT:
+    case QE_TYPE_DECIMAL:
+    case QE_TYPE_REAL:
+    case QE_TYPE_DOUBLE:
+    case QE_TYPE_DATE:
+    case QE_TYPE_TIMESTAMP:
+    case QE_TYPE_VARCHAR: return true;
+    default: return false;
+    }
 }
 
 static bool is_numeric(qe_type t) {
@@ -80,8 +122,30 @@ static qe_status check_op_args(chk *c, const plan_expr *e, const qe_type *in, ui
             return malformed(c, "operator without its argument");
         CHECK_TRY(c, check_expr(c, e->u.op.args[i], in, n_in, depth + 1));
     }
-    if (arity == 2 && e->u.op.args[0]->type != e->u.op.args[1]->type)
+    if (arity == 2 && e->u.op.args[0]->type != e->u.op.args[1]->type &&
+        !cg_typed_op(e->u.op.args[0]->type, e->u.op.args[1]->type))
         return malformed(c, "binary operator with arguments of different types");
+    return QE_OK;
+}
+
+/* An operator on SMALLINT, REAL, DATE, TIMESTAMP, HUGEINT or DECIMAL (expr_types.c). */
+static qe_status check_typed_op(chk *c, const plan_expr *e) {
+    plan_op_kind op = e->u.op.op;
+    qe_type ta = e->u.op.args[0]->type;
+    qe_type tb = e->u.op.args[1] ? e->u.op.args[1]->type : ta;
+    if (op == PLAN_OP_IS_NULL || op == PLAN_OP_IS_NOT_NULL)
+        return e->type == QE_TYPE_BOOLEAN ? QE_OK : malformed(c, "IS NULL of non-BOOLEAN type");
+    bool cmp = op >= PLAN_OP_EQ && op <= PLAN_OP_GE;
+    if (cmp && e->type != QE_TYPE_BOOLEAN)
+        return malformed(c, "comparison of non-BOOLEAN type");
+    if (op == PLAN_OP_AND || op == PLAN_OP_OR || op == PLAN_OP_NOT)
+        return malformed(c, "logical operator on non-BOOLEAN values");
+    if (!cg_typed_op_supported(op, e->type, ta, tb))
+        return unsupported(c, "operator %s on %s and %s is not supported by codegen yet",
+                           plan_op_sql(op), type_name(ta), type_name(tb));
+    if (!cmp && ta == tb && ta != QE_TYPE_DATE && e->type != ta)
+        return unsupported(c, "operator %s on %s giving %s is not supported by codegen yet",
+                           plan_op_sql(op), type_name(ta), type_name(e->type));
     return QE_OK;
 }
 
@@ -101,6 +165,8 @@ static qe_status check_op(chk *c, const plan_expr *e, const qe_type *in, uint32_
                  op == PLAN_OP_IS_NOT_NULL;
     CHECK_TRY(c, check_op_args(c, e, in, n_in, unary ? 1 : 2, depth));
     qe_type arg = e->u.op.args[0]->type;
+    if (cg_typed_op(arg, unary ? arg : e->u.op.args[1]->type))
+        return check_typed_op(c, e);
     switch (op) {
     case PLAN_OP_ADD:
     case PLAN_OP_SUB:
@@ -151,21 +217,46 @@ static qe_status check_cast(chk *c, const plan_expr *e, const qe_type *in, uint3
         return unsupported(c, "cast from %s to %s is not supported by codegen yet", type_name(from),
                            type_name(e->type));
     }
+    if (cg_typed_op(from, e->type) && !cg_typed_cast_supported(from, e->type))
+        return unsupported(c, "cast from %s to %s is not supported by codegen yet", type_name(from),
+                           type_name(e->type));
     return QE_OK;
 }
 
-/* A constant whose value has another type than the expression: integer widths only. */
+/* A constant whose value has another type than the expression: converted at compile
+ * time as the interpreter converts it, unless that raises an error. */
 static qe_status check_const(chk *c, const plan_expr *e) {
     const rt_value *v = &e->u.value;
-    if (v->is_null || v->type == e->type)
-        return QE_OK;
-    bool from_int = rt_type_is_integer(v->type);
-    if (from_int && e->type == QE_TYPE_BIGINT)
-        return QE_OK;
-    if (from_int && e->type == QE_TYPE_INTEGER && v->u.i >= INT32_MIN && v->u.i <= INT32_MAX)
+    rt_value out;
+    if (v->is_null || v->type == e->type || cg_const_convert(e, &out))
         return QE_OK;
     return unsupported(c, "a constant of type %s used as %s is not supported by codegen yet",
                        type_name(v->type), type_name(e->type));
+}
+
+/* CASE: BOOLEAN conditions; results and ELSE of the CASE's type (copied as they are). */
+static qe_status check_case(chk *c, const plan_expr *e, const qe_type *in, uint32_t n_in,
+                            int depth) {
+    if (e->u.case_.n_whens == 0 || e->u.case_.whens == NULL || e->u.case_.thens == NULL ||
+        e->u.case_.else_expr == NULL)
+        return malformed(c, "CASE without its branches");
+    for (uint32_t w = 0; w <= e->u.case_.n_whens; w++) {
+        bool is_else = w == e->u.case_.n_whens;
+        const plan_expr *r = is_else ? e->u.case_.else_expr : e->u.case_.thens[w];
+        if (!is_else) {
+            CHECK_TRY(c, check_expr(c, e->u.case_.whens[w], in, n_in, depth + 1));
+            if (e->u.case_.whens[w]->type != QE_TYPE_BOOLEAN)
+                return unsupported(c, "a CASE condition of type %s is not supported by codegen "
+                                      "yet",
+                                   type_name(e->u.case_.whens[w]->type));
+        }
+        CHECK_TRY(c, check_expr(c, r, in, n_in, depth + 1));
+        if (r->type != e->type)
+            return unsupported(c, "a CASE result of type %s for a %s CASE is not supported by "
+                                  "codegen yet",
+                               type_name(r->type), type_name(e->type));
+    }
+    return QE_OK;
 }
 
 static qe_status check_expr(chk *c, const plan_expr *e, const qe_type *in, uint32_t n_in,
@@ -199,7 +290,7 @@ static qe_status check_expr(chk *c, const plan_expr *e, const qe_type *in, uint3
     case PLAN_EXPR_FUNC:
         return unsupported(c, "function %s is not supported by codegen yet",
                            plan_func_name(e->u.func.fn));
-    case PLAN_EXPR_CASE: return unsupported(c, "CASE is not supported by codegen yet");
+    case PLAN_EXPR_CASE: return check_case(c, e, in, n_in, depth);
     case PLAN_EXPR_PARAM: return unsupported(c, "parameters are not supported by codegen yet");
     default: break;
     }
@@ -249,7 +340,7 @@ static qe_status check_agg(chk *c, const plan_op *sink, const plan_agg *a, const
     if (a->distinct)
         return unsupported(c, "DISTINCT aggregates are not supported by codegen yet");
     bool counts = a->fn == PLAN_AGG_COUNT || a->fn == PLAN_AGG_COUNT_STAR;
-    bool has_state = a->state_type == QE_TYPE_BIGINT || a->state_type == QE_TYPE_DOUBLE;
+    bool has_state = cg_agg_state_repr(a->state_type) != CG_STATE_NONE;
     if (sink->u.agg.phase == PLAN_AGG_FINAL) {
         if (a->n_column >= n || types[a->n_column] != QE_TYPE_BIGINT)
             return malformed(c, "FINAL aggregate without a BIGINT count column");
@@ -272,11 +363,10 @@ static qe_status check_agg(chk *c, const plan_op *sink, const plan_agg *a, const
                            type_name(t));
     if (a->fn == PLAN_AGG_COUNT)
         return QE_OK;
-    if (!is_numeric(t))
+    qe_type want = cg_agg_state_type(a->fn, t);
+    if (want == QE_TYPE_NULL)
         return unsupported(c, "aggregate %s over type %s is not supported by codegen yet",
                            plan_agg_name(a->fn), type_name(t));
-    /* agg.c keeps integer SUM/MIN/MAX in v.i and DOUBLE ones and AVG in v.d */
-    qe_type want = t == QE_TYPE_DOUBLE || a->fn == PLAN_AGG_AVG ? QE_TYPE_DOUBLE : QE_TYPE_BIGINT;
     if (!has_state || a->state_type != want)
         return unsupported(c,
                            "aggregate %s over %s with state type %s is not supported by "

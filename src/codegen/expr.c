@@ -34,25 +34,30 @@ static LLVMValueRef int_const(cg_module *m, qe_type t, int64_t v) {
 
 static int64_t int_min(qe_type t) { return t == QE_TYPE_INTEGER ? INT32_MIN : INT64_MIN; }
 
-/* A constant (check.c allows integer values of another integer type only). */
+/* A constant, converted to the expression's type as the interpreter does (check.c has
+ * verified that the conversion succeeds). */
 static cg_val gen_const(cg_module *m, const plan_expr *e) {
-    const rt_value *val = &e->u.value;
+    rt_value val;
+    if (!cg_const_convert(e, &val))
+        val.is_null = true; /* not reached: check.c */
     LLVMTypeRef t = cg_reg_type(m, e->type);
-    cg_val out = {.null = cg_i1(m, val->is_null)};
-    if (val->is_null)
-        out.v = LLVMConstNull(t);
-    else if (e->type == QE_TYPE_DOUBLE)
-        out.v = LLVMConstReal(t, val->u.d);
-    else if (e->type == QE_TYPE_BOOLEAN)
-        out.v = cg_i1(m, val->u.b);
-    else
-        out.v = int_const(m, e->type, val->u.i);
+    cg_val out = {.null = cg_i1(m, val.is_null)};
+    out.v = val.is_null ? LLVMConstNull(t) : cg_typed_const(m, e, &val);
     return out;
 }
 
-/* Calls llvm.<name>.with.overflow on a and b; returns the result, *ovf the flag. */
-static LLVMValueRef with_overflow(cg_module *m, const char *name, LLVMValueRef a, LLVMValueRef b,
-                                  LLVMValueRef *ovf) {
+/* llvm.fabs of a float or double. */
+LLVMValueRef cg_fabs(cg_module *m, LLVMValueRef v) {
+    unsigned id = LLVMLookupIntrinsicID("llvm.fabs", 9);
+    LLVMTypeRef t = LLVMTypeOf(v);
+    LLVMValueRef fn = LLVMGetIntrinsicDeclaration(m->mod, id, &t, 1);
+    LLVMTypeRef fn_type = LLVMIntrinsicGetType(m->ctx, id, &t, 1);
+    return LLVMBuildCall2(m->b, fn_type, fn, &v, 1, "");
+}
+
+/* Calls llvm.<name>.with.overflow on a and b; see cg_int.h. */
+LLVMValueRef cg_with_overflow(cg_module *m, const char *name, LLVMValueRef a, LLVMValueRef b,
+                              LLVMValueRef *ovf) {
     unsigned id = LLVMLookupIntrinsicID(name, strlen(name));
     LLVMTypeRef t = LLVMTypeOf(a);
     LLVMValueRef fn = LLVMGetIntrinsicDeclaration(m->mod, id, &t, 1);
@@ -67,7 +72,7 @@ static LLVMValueRef with_overflow(cg_module *m, const char *name, LLVMValueRef a
 static LLVMValueRef checked(cg_fn *f, const plan_expr *e, const char *name, LLVMValueRef a,
                             LLVMValueRef b, LLVMValueRef null) {
     LLVMValueRef ovf;
-    LLVMValueRef r = with_overflow(f->m, name, a, b, &ovf);
+    LLVMValueRef r = cg_with_overflow(f->m, name, a, b, &ovf);
     cg_raise_if(f, and1(f->m, ovf, not1(f->m, null)), cg_overflow_code(e->type), e->position);
     return r;
 }
@@ -231,6 +236,17 @@ static qe_status gen_op(cg_fn *f, const plan_expr *e, const cg_val *in, uint32_t
     if (st != QE_OK)
         return st;
     qe_type t = e->u.op.args[0]->type;
+    if (cg_typed_op(t, e->u.op.args[1] ? e->u.op.args[1]->type : t)) {
+        out->null = b.null ? or1(m, a.null, b.null) : a.null;
+        if (op >= PLAN_OP_EQ && op <= PLAN_OP_GE)
+            out->v = cg_typed_compare(m, e, a.v, b.v);
+        else if (op != PLAN_OP_IS_NULL && op != PLAN_OP_IS_NOT_NULL)
+            out->v = cg_typed_arith(f, e, a.v, b.v, out->null);
+        else
+            *out = (cg_val){.v = op == PLAN_OP_IS_NULL ? a.null : not1(m, a.null),
+                            .null = cg_i1(m, false)};
+        return QE_OK;
+    }
     switch (op) {
     case PLAN_OP_ADD:
     case PLAN_OP_SUB:
@@ -291,6 +307,8 @@ static LLVMValueRef double_to_int(cg_fn *f, const plan_expr *e, LLVMValueRef d, 
 static LLVMValueRef gen_cast_value(cg_fn *f, const plan_expr *e, cg_val a) {
     cg_module *m = f->m;
     qe_type from = e->u.cast->type, to = e->type;
+    if (cg_typed_op(from, to))
+        return cg_typed_cast(f, e, a);
     if (from == to)
         return a.v;
     if (to == QE_TYPE_BOOLEAN && from == QE_TYPE_DOUBLE)
@@ -313,6 +331,86 @@ static LLVMValueRef gen_cast_value(cg_fn *f, const plan_expr *e, cg_val a) {
     return LLVMBuildTrunc(m->b, a.v, m->t_i32, "");
 }
 
+/* Adds (v, block) to the CASE result phis' incoming lists. */
+typedef struct case_arms {
+    LLVMValueRef *vals, *nulls;
+    LLVMBasicBlockRef *blocks;
+    unsigned n;
+} case_arms;
+
+/* Evaluates a CASE arm in the current block and branches to join. */
+static qe_status case_arm(cg_fn *f, const plan_expr *x, const cg_val *in, uint32_t n_in,
+                          LLVMBasicBlockRef join, case_arms *arms, rt_error *err) {
+    cg_val v;
+    qe_status st = cg_expr(f, x, in, n_in, &v, err);
+    if (st != QE_OK)
+        return st;
+    arms->vals[arms->n] = v.v;
+    arms->nulls[arms->n] = v.null;
+    arms->blocks[arms->n++] = LLVMGetInsertBlock(f->m->b);
+    LLVMBuildBr(f->m->b, join);
+    return QE_OK;
+}
+
+/* The WHEN/THEN chain of a CASE: each WHEN runs only on rows no earlier WHEN took,
+ * each THEN only on the rows its WHEN takes (TRUE, not NULL), as rt_func_eval's
+ * eval_case; ELSE on the rest. */
+static qe_status case_chain(cg_fn *f, const plan_expr *e, const cg_val *in, uint32_t n_in,
+                            LLVMBasicBlockRef join, case_arms *arms, rt_error *err) {
+    cg_module *m = f->m;
+    for (uint32_t w = 0; w < e->u.case_.n_whens; w++) {
+        cg_val c;
+        qe_status st = cg_expr(f, e->u.case_.whens[w], in, n_in, &c, err);
+        if (st != QE_OK)
+            return st;
+        LLVMBasicBlockRef then = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "case_then");
+        LLVMBasicBlockRef next = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "case_next");
+        LLVMBuildCondBr(m->b, and1(m, c.v, not1(m, c.null)), then, next);
+        LLVMPositionBuilderAtEnd(m->b, then);
+        bool *saved = save_loaded(f);
+        if (f->row_loaded && saved == NULL)
+            return rt_error_set(err, QE_NOMEM, "53200", -1, "out of memory in code generation");
+        st = case_arm(f, e->u.case_.thens[w], in, n_in, join, arms, err);
+        restore_loaded(f, saved);
+        if (st != QE_OK)
+            return st;
+        LLVMPositionBuilderAtEnd(m->b, next);
+    }
+    return case_arm(f, e->u.case_.else_expr, in, n_in, join, arms, err);
+}
+
+/* CASE: control flow joining in phis (loads inside the CASE do not dominate what
+ * follows, so they are forgotten afterwards). */
+static qe_status gen_case(cg_fn *f, const plan_expr *e, const cg_val *in, uint32_t n_in,
+                          cg_val *out, rt_error *err) {
+    cg_module *m = f->m;
+    unsigned n = e->u.case_.n_whens + 1;
+    case_arms arms = {.vals = calloc(n, sizeof(LLVMValueRef)),
+                      .nulls = calloc(n, sizeof(LLVMValueRef)),
+                      .blocks = calloc(n, sizeof(LLVMBasicBlockRef))};
+    bool *saved = save_loaded(f);
+    qe_status st = QE_OK;
+    if (arms.vals == NULL || arms.nulls == NULL || arms.blocks == NULL ||
+        (f->row_loaded && saved == NULL))
+        st = rt_error_set(err, QE_NOMEM, "53200", -1, "out of memory in code generation");
+    LLVMBasicBlockRef join = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "case_end");
+    if (st == QE_OK)
+        st = case_chain(f, e, in, n_in, join, &arms, err);
+    restore_loaded(f, saved);
+    if (st == QE_OK) {
+        LLVMMoveBasicBlockAfter(join, arms.blocks[arms.n - 1]);
+        LLVMPositionBuilderAtEnd(m->b, join);
+        out->v = LLVMBuildPhi(m->b, cg_reg_type(m, e->type), "case");
+        LLVMAddIncoming(out->v, arms.vals, arms.blocks, arms.n);
+        out->null = LLVMBuildPhi(m->b, m->t_i1, "case_null");
+        LLVMAddIncoming(out->null, arms.nulls, arms.blocks, arms.n);
+    }
+    free(arms.vals);
+    free(arms.nulls);
+    free(arms.blocks);
+    return st;
+}
+
 /* Generates an expression; see cg_int.h. */
 qe_status cg_expr(cg_fn *f, const plan_expr *e, const cg_val *in, uint32_t n_in, cg_val *out,
                   rt_error *err) {
@@ -320,7 +418,10 @@ qe_status cg_expr(cg_fn *f, const plan_expr *e, const cg_val *in, uint32_t n_in,
     case PLAN_EXPR_CONST: *out = gen_const(f->m, e); return QE_OK;
     case PLAN_EXPR_COLUMN:
         if (in == NULL) {
-            *out = cg_morsel_column(f, e->u.column);
+            /* DECIMAL(p <= 18) values fit in 64 bits: load only those */
+            bool narrow = e->type == QE_TYPE_DECIMAL && e->typmod != 0 &&
+                          PLAN_DECIMAL_PRECISION(e->typmod) <= 18;
+            *out = cg_morsel_column_narrow(f, e->u.column, narrow);
             return QE_OK;
         }
         if (e->u.column >= n_in)
@@ -328,6 +429,7 @@ qe_status cg_expr(cg_fn *f, const plan_expr *e, const cg_val *in, uint32_t n_in,
         *out = in[e->u.column];
         return QE_OK;
     case PLAN_EXPR_OP: return gen_op(f, e, in, n_in, out, err);
+    case PLAN_EXPR_CASE: return gen_case(f, e, in, n_in, out, err);
     case PLAN_EXPR_CAST: {
         cg_val a;
         qe_status st = cg_expr(f, e->u.cast, in, n_in, &a, err);

@@ -50,8 +50,29 @@ typedef struct libc_symbol {
     uint64_t address;
 } libc_symbol;
 
+/* 128-bit arithmetic LLVM lowers to compiler-runtime calls on x86-64 (the overflow-
+ * checked multiply of DECIMAL(p > 18) operands, HUGEINT / and %, 128-bit <-> float
+ * conversions): libgcc has no __muloti4, so all are defined here. */
+static __int128 cg_i128_mulo(__int128 a, __int128 b, int *overflow) {
+    __int128 r;
+    *overflow = __builtin_mul_overflow(a, b, &r);
+    return r;
+}
+static __int128 cg_i128_div(__int128 a, __int128 b) { return a / b; }
+static __int128 cg_i128_mod(__int128 a, __int128 b) { return a % b; }
+static double cg_i128_to_double(__int128 a) { return (double)a; }
+static long double cg_i128_to_ldouble(__int128 a) { return (long double)a; }
+static __int128 cg_double_to_i128(double d) { return (__int128)d; }
+
 static size_t libc_symbols(libc_symbol *out) {
     size_t n = 0;
+    out[n++] = (libc_symbol){"__muloti4", (uint64_t)(uintptr_t)&cg_i128_mulo};
+    out[n++] = (libc_symbol){"__divti3", (uint64_t)(uintptr_t)&cg_i128_div};
+    out[n++] = (libc_symbol){"__modti3", (uint64_t)(uintptr_t)&cg_i128_mod};
+    out[n++] = (libc_symbol){"__floattidf", (uint64_t)(uintptr_t)&cg_i128_to_double};
+    out[n++] = (libc_symbol){"__floattixf", (uint64_t)(uintptr_t)&cg_i128_to_ldouble};
+    out[n++] = (libc_symbol){"__fixdfti", (uint64_t)(uintptr_t)&cg_double_to_i128};
+    out[n++] = (libc_symbol){"fmodf", (uint64_t)(uintptr_t)&fmodf};
     out[n++] = (libc_symbol){"memcpy", (uint64_t)(uintptr_t)&memcpy};
     out[n++] = (libc_symbol){"memmove", (uint64_t)(uintptr_t)&memmove};
     out[n++] = (libc_symbol){"memset", (uint64_t)(uintptr_t)&memset};
@@ -65,7 +86,7 @@ static size_t libc_symbols(libc_symbol *out) {
     return n;
 }
 
-#define MAX_SYMBOLS (CG_HELPER_COUNT + 16)
+#define MAX_SYMBOLS (CG_HELPER_COUNT + 24)
 
 static LLVMOrcCSymbolMapPair symbol_pair(LLVMOrcLLJITRef j, const char *name, uint64_t addr) {
     LLVMOrcCSymbolMapPair pair;
@@ -80,7 +101,7 @@ static LLVMOrcCSymbolMapPair symbol_pair(LLVMOrcLLJITRef j, const char *name, ui
 /* Defines the runtime helpers and libc functions in the main JITDylib. */
 static qe_status define_symbols(LLVMOrcLLJITRef lljit, rt_error *err) {
     LLVMOrcCSymbolMapPair pairs[MAX_SYMBOLS];
-    libc_symbol libc[16];
+    libc_symbol libc[24];
     size_t n = 0;
     for (int h = 0; h < CG_HELPER_COUNT; h++)
         pairs[n++] = symbol_pair(lljit, cg_helper_name(h), cg_helper_address(h));

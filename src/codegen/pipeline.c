@@ -46,7 +46,9 @@ void cg_raise_if(cg_fn *f, LLVMValueRef cond, int32_t code, int32_t position) {
 
 /* The overflow error code of a result type; see cg_int.h. */
 int32_t cg_overflow_code(qe_type type) {
-    return type == QE_TYPE_BIGINT ? RT_JIT_ERR_OVERFLOW_BIGINT : RT_JIT_ERR_OVERFLOW;
+    return type == QE_TYPE_BIGINT     ? RT_JIT_ERR_OVERFLOW_BIGINT
+           : type == QE_TYPE_INTEGER ? RT_JIT_ERR_OVERFLOW
+                                     : RT_JIT_ERR_RANGE(type);
 }
 
 /* Creates an alloca at the start of the entry block; see cg_int.h. */
@@ -114,14 +116,25 @@ void cg_store_validity(cg_module *m, LLVMValueRef validity, LLVMValueRef row,
 }
 
 /* Value of a morsel column in the current row; see cg_int.h. */
-cg_val cg_morsel_column(cg_fn *f, uint32_t col) {
+cg_val cg_morsel_column(cg_fn *f, uint32_t col) { return cg_morsel_column_narrow(f, col, false); }
+
+/* The same, reading only the low 8 bytes of a 16-byte value when narrow; see cg_int.h. */
+cg_val cg_morsel_column_narrow(cg_fn *f, uint32_t col, bool narrow) {
     cg_module *m = f->m;
     if (f->row_loaded[col])
         return f->row_in[col];
     const cg_col *c = &f->cols[col];
     qe_type type = f->pipe->ops[0]->types[col];
     cg_val v;
-    v.v = cg_load_value(m, type, c->values, f->row);
+    if (narrow && cg_mem_type(m, type) == m->t_i128) {
+        LLVMValueRef idx = LLVMBuildShl(m->b, f->row, cg_i64(m, 1), "");
+        LLVMValueRef p = LLVMBuildGEP2(m->b, m->t_i64, c->values, &idx, 1, "");
+        LLVMValueRef lo = LLVMBuildLoad2(m->b, m->t_i64, p, "");
+        LLVMSetAlignment(lo, 8);
+        v.v = LLVMBuildSExt(m->b, lo, m->t_i128, "");
+    } else {
+        v.v = cg_load_value(m, type, c->values, f->row);
+    }
     /* absent bitmap: read byte 0 of @qe_all_valid instead */
     LLVMValueRef mask;
     LLVMValueRef idx = LLVMBuildSelect(

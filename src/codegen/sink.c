@@ -137,37 +137,49 @@ static cg_val in_value(cg_fn *g, sink_gen *s, uint32_t c, LLVMValueRef j) {
     return v;
 }
 
-/* Converts an input value to the aggregate's state type (BIGINT or DOUBLE). */
-static LLVMValueRef to_state(cg_module *m, qe_type from, qe_type state, LLVMValueRef v) {
-    if (state == QE_TYPE_DOUBLE)
-        return from == QE_TYPE_DOUBLE ? v : LLVMBuildSIToFP(m->b, v, m->t_f64, "");
-    return from == QE_TYPE_INTEGER ? LLVMBuildSExt(m->b, v, m->t_i64, "") : v;
+/* The register type of a state's v. */
+static LLVMTypeRef state_reg(cg_module *m, qe_type state) {
+    cg_state_repr r = cg_agg_state_repr(state);
+    return r == CG_STATE_F64 ? m->t_f64 : r == CG_STATE_I128 ? m->t_i128 : m->t_i64;
 }
 
-/* v + x for a state where `use` is true (checked for integers: "bigint out of range"
- * at the position of the aggregate's argument, as agg.c reports it). */
+/* Converts an input value (or a FINAL v column's value) to the aggregate's state:
+ * integers, DATE and TIMESTAMP to int64, numbers to double (HUGEINT as agg.c's
+ * (double) cast), DECIMAL/HUGEINT kept in 128 bits. */
+static LLVMValueRef to_state(cg_module *m, qe_type from, qe_type state, LLVMValueRef v) {
+    LLVMTypeRef t = state_reg(m, state), vt = LLVMTypeOf(v);
+    if (vt == t)
+        return v;
+    if (t == m->t_f64)
+        return from == QE_TYPE_REAL ? LLVMBuildFPExt(m->b, v, t, "")
+                                    : LLVMBuildSIToFP(m->b, v, t, "");
+    return LLVMBuildSExt(m->b, v, t, "");
+}
+
+/* v + x for a state where `use` is true (checked for integers: "bigint out of range",
+ * 128-bit sums "numeric field overflow", at the position of the aggregate's argument,
+ * as agg.c reports it). */
 static LLVMValueRef state_add(cg_fn *g, const plan_agg *a, LLVMValueRef v, LLVMValueRef x,
                               LLVMValueRef use) {
     cg_module *m = g->m;
-    if (a->state_type == QE_TYPE_DOUBLE)
+    cg_state_repr repr = cg_agg_state_repr(a->state_type);
+    if (repr == CG_STATE_F64)
         return LLVMBuildSelect(m->b, use, LLVMBuildFAdd(m->b, v, x, ""), v, "");
-    LLVMValueRef x0 = LLVMBuildSelect(m->b, use, x, cg_i64(m, 0), "");
-    const char *name = "llvm.sadd.with.overflow";
-    unsigned id = LLVMLookupIntrinsicID(name, strlen(name));
-    LLVMValueRef fn = LLVMGetIntrinsicDeclaration(m->mod, id, &m->t_i64, 1);
-    LLVMTypeRef fn_type = LLVMIntrinsicGetType(m->ctx, id, &m->t_i64, 1);
-    LLVMValueRef args[2] = {v, x0};
-    LLVMValueRef pair = LLVMBuildCall2(m->b, fn_type, fn, args, 2, "");
-    cg_raise_if(g, LLVMBuildExtractValue(m->b, pair, 1, "ovf"), RT_JIT_ERR_OVERFLOW_BIGINT,
+    LLVMValueRef x0 = LLVMBuildSelect(m->b, use, x, LLVMConstNull(LLVMTypeOf(x)), "");
+    LLVMValueRef ovf;
+    LLVMValueRef r = cg_with_overflow(m, "llvm.sadd.with.overflow", v, x0, &ovf);
+    cg_raise_if(g, ovf,
+                repr == CG_STATE_I128 ? RT_JIT_ERR_RANGE(QE_TYPE_DECIMAL)
+                                      : RT_JIT_ERR_OVERFLOW_BIGINT,
                 a->arg ? a->arg->position : -1);
-    return LLVMBuildExtractValue(m->b, pair, 0, "");
+    return r;
 }
 
 /* MIN/MAX: v = n == 0 ? x : (x better than v ? x : v), where `use` is true. */
 static LLVMValueRef state_minmax(cg_module *m, bool is_min, qe_type state, LLVMValueRef v,
                                  LLVMValueRef n, LLVMValueRef x, LLVMValueRef use) {
     LLVMValueRef better;
-    if (state == QE_TYPE_DOUBLE)
+    if (cg_agg_state_repr(state) == CG_STATE_F64)
         better = LLVMBuildFCmp(m->b, is_min ? LLVMRealOLT : LLVMRealOGT, x, v, "");
     else
         better = LLVMBuildICmp(m->b, is_min ? LLVMIntSLT : LLVMIntSGT, x, v, "");
@@ -198,7 +210,9 @@ static agg_input final_input(cg_fn *g, sink_gen *s, const plan_agg *a, LLVMValue
     in.use_mm =
         LLVMBuildAnd(m->b, in.use_v, LLVMBuildICmp(m->b, LLVMIntNE, ni.v, cg_i64(m, 0), ""), "");
     if (!agg_counts(a)) {
+        qe_type t = s->types[a->arg->u.column];
         cg_val x = in_value(g, s, a->arg->u.column, j);
+        x.v = to_state(m, t, a->state_type, x.v);
         in.x = LLVMBuildSelect(m->b, x.null, LLVMConstNull(LLVMTypeOf(x.v)), x.v, "");
     }
     return in;
@@ -229,14 +243,15 @@ static void agg_update(cg_fn *g, sink_gen *s, const plan_agg *a, plan_agg_phase 
     agg_input in = phase == PLAN_AGG_FINAL ? final_input(g, s, a, j) : update_input(g, s, a, j);
     LLVMValueRef n = LLVMBuildLoad2(m->b, m->t_i64, n_ptr, "n");
     if (!agg_counts(a)) {
-        LLVMTypeRef vt = a->state_type == QE_TYPE_DOUBLE ? m->t_f64 : m->t_i64;
+        LLVMTypeRef vt = state_reg(m, a->state_type);
         LLVMValueRef v = LLVMBuildLoad2(m->b, vt, v_ptr, "v");
+        LLVMSetAlignment(v, 8);
         LLVMValueRef nv;
         if (a->fn == PLAN_AGG_SUM || a->fn == PLAN_AGG_AVG)
             nv = state_add(g, a, v, in.x, in.use_v);
         else
             nv = state_minmax(m, a->fn == PLAN_AGG_MIN, a->state_type, v, n, in.x, in.use_mm);
-        LLVMBuildStore(m->b, nv, v_ptr);
+        LLVMSetAlignment(LLVMBuildStore(m->b, nv, v_ptr), 8);
     }
     LLVMBuildStore(m->b, LLVMBuildAdd(m->b, n, in.add_n, ""), n_ptr);
 }

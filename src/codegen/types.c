@@ -42,7 +42,8 @@ _Static_assert(offsetof(rt_agg_state, x) == 24, "rt_agg_state layout");
 _Static_assert(sizeof(((rt_agg_state *)0)->v) == 16, "rt_agg_state layout");
 _Static_assert(sizeof(rt_agg_state) == 32, "rt_agg_state layout");
 
-/* VARCHAR values are moved as one i128 (align 4), BOOLEAN values are one byte. */
+/* VARCHAR values are moved as one i128 (align 4), HUGEINT/DECIMAL values are i128
+ * (align 8), BOOLEAN values are one byte. */
 _Static_assert(sizeof(qe_string_view) == 16 && _Alignof(qe_string_view) == 4,
                "string views are 16 bytes, 4-byte aligned");
 _Static_assert(sizeof(bool) == 1, "BOOLEAN values are one byte");
@@ -84,6 +85,9 @@ static void init_scalar_types(cg_module *m) {
     m->t_void = LLVMVoidTypeInContext(m->ctx);
     m->t_i1 = LLVMInt1TypeInContext(m->ctx);
     m->t_i8 = LLVMInt8TypeInContext(m->ctx);
+    m->t_i16 = LLVMInt16TypeInContext(m->ctx);
+    m->t_f32 = LLVMFloatTypeInContext(m->ctx);
+    m->t_f80 = LLVMX86FP80TypeInContext(m->ctx);
     m->t_i32 = LLVMInt32TypeInContext(m->ctx);
     m->t_i64 = LLVMInt64TypeInContext(m->ctx);
     m->t_i128 = LLVMInt128TypeInContext(m->ctx);
@@ -263,9 +267,15 @@ LLVMValueRef cg_i64(cg_module *m, int64_t v) {
 LLVMTypeRef cg_reg_type(cg_module *m, qe_type type) {
     switch (type) {
     case QE_TYPE_BOOLEAN: return m->t_i1;
-    case QE_TYPE_INTEGER: return m->t_i32;
-    case QE_TYPE_BIGINT: return m->t_i64;
+    case QE_TYPE_SMALLINT: return m->t_i16;
+    case QE_TYPE_INTEGER:
+    case QE_TYPE_DATE: return m->t_i32;
+    case QE_TYPE_BIGINT:
+    case QE_TYPE_TIMESTAMP: return m->t_i64;
+    case QE_TYPE_REAL: return m->t_f32;
     case QE_TYPE_DOUBLE: return m->t_f64;
+    case QE_TYPE_HUGEINT:
+    case QE_TYPE_DECIMAL:
     case QE_TYPE_VARCHAR: return m->t_i128;
     default: return NULL;
     }
@@ -280,8 +290,11 @@ LLVMTypeRef cg_mem_type(cg_module *m, qe_type type) {
 unsigned cg_mem_align(qe_type type) {
     switch (type) {
     case QE_TYPE_BOOLEAN: return 1;
-    case QE_TYPE_INTEGER: return 4;
+    case QE_TYPE_SMALLINT: return 2;
+    case QE_TYPE_INTEGER:
+    case QE_TYPE_DATE:
+    case QE_TYPE_REAL:
     case QE_TYPE_VARCHAR: return 4;
-    default: return 8;
+    default: return 8; /* HUGEINT/DECIMAL buffers may be only 8-aligned */
     }
 }

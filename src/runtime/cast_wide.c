@@ -50,7 +50,7 @@ static qe_status bad_syntax(rt_error *err, const char *sqlstate, const char *typ
                         type, SHOWN(in->u.s.len), in->u.s.ptr);
 }
 
-static qe_status numeric_overflow(rt_error *err, int32_t typmod, int pos) {
+qe_status rt_error_numeric_overflow(rt_error *err, int32_t typmod, int pos) {
     int p = PLAN_DECIMAL_PRECISION(typmod), s = PLAN_DECIMAL_SCALE(typmod);
     rt_error_set(err, QE_DATA, "22003", pos, "numeric field overflow");
     rt_error_detail(err,
@@ -169,7 +169,7 @@ static qe_status to_decimal(const rt_value *in, int32_t in_typmod, int32_t typmo
         int from;
         rt_i128 x = exact_of(in, in_typmod, &from);
         if (!rescale(x, from, s, &v))
-            return numeric_overflow(err, typmod, pos);
+            return rt_error_numeric_overflow(err, typmod, pos);
     } else if (is_float(in->type)) {
         double d = in->u.d;
         if (isnan(d) || isinf(d))
@@ -177,7 +177,7 @@ static qe_status to_decimal(const rt_value *in, int32_t in_typmod, int32_t typmo
                                 isnan(d) ? "NaN" : "infinity");
         long double x = roundl((long double)d * (long double)rt_pow10(s));
         if (fabsl(x) >= 1e38L)
-            return numeric_overflow(err, typmod, pos);
+            return rt_error_numeric_overflow(err, typmod, pos);
         v = (rt_i128)x;
     } else if (in->type == QE_TYPE_VARCHAR) {
         uint32_t len = in->u.s.len;
@@ -186,13 +186,13 @@ static qe_status to_decimal(const rt_value *in, int32_t in_typmod, int32_t typmo
         if (r == 1)
             return bad_syntax(err, "22P02", "numeric", in, pos);
         if (r == 2)
-            return numeric_overflow(err, typmod, pos);
+            return rt_error_numeric_overflow(err, typmod, pos);
     } else {
         return QE_UNSUPPORTED;
     }
     rt_i128 lim = rt_pow10(p);
     if (v >= lim || v <= -lim)
-        return numeric_overflow(err, typmod, pos);
+        return rt_error_numeric_overflow(err, typmod, pos);
     out->u.h = v;
     return QE_OK;
 }
@@ -702,5 +702,5 @@ qe_status rt_cast_vector_decimal(const rt_vector *in, int32_t in_typmod, rt_vect
         v = ok ? v : 0;
         memcpy((char *)out->values + (size_t)i * 16, &v, 16);
     });
-    return bad ? numeric_overflow(err, out_typmod, position) : QE_OK;
+    return bad ? rt_error_numeric_overflow(err, out_typmod, position) : QE_OK;
 }

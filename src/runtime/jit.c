@@ -87,6 +87,20 @@ qe_status rt_jit_error_at(rt_thread_state *ts, int32_t code, int32_t position) {
     case RT_JIT_ERR_NOMEM: return rt_error_nomem(&ts->err, ts->ps->task->mem);
     case RT_JIT_ERR_OVERFLOW_DOUBLE:
         return rt_error_out_of_range(&ts->err, QE_TYPE_DOUBLE, position);
+    default: break;
+    }
+    if (code >= RT_JIT_ERR_RANGE(0) && code < RT_JIT_ERR_RANGE(QE_TYPE_COUNT))
+        return rt_error_out_of_range(&ts->err, (qe_type)(code - RT_JIT_ERR_RANGE(0)), position);
+    int32_t tm = code & 0xffff;
+    if ((code & ~0xffff) == RT_JIT_ERR_DECIMAL_CAST(0))
+        return rt_error_numeric_overflow(&ts->err, tm, position);
+    if ((code & ~0xffff) == RT_JIT_ERR_DECIMAL_RESULT(0)) {
+        rt_error_set(&ts->err, QE_DATA, "22003", position, "numeric field overflow");
+        rt_error_detail(&ts->err, "The result does not fit DECIMAL(%d,%d).",
+                        PLAN_DECIMAL_PRECISION(tm), PLAN_DECIMAL_SCALE(tm));
+        return QE_DATA;
+    }
+    switch (code) {
     default:
         return rt_error_set(&ts->err, QE_INTERNAL, "XX000", position,
                             "compiled pipeline raised unknown error %d", (int)code);

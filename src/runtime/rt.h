@@ -599,6 +599,14 @@ qe_status rt_jit_error_at(rt_thread_state *ts, int32_t code, int32_t position);
 #define RT_JIT_ERR_OVERFLOW_BIGINT 4   /* 22003 bigint out of range */
 #define RT_JIT_ERR_NOMEM 5             /* 53200 out of memory */
 #define RT_JIT_ERR_OVERFLOW_DOUBLE 6   /* 22003 value out of range: overflow */
+/* rt_error_out_of_range for type t (e.g. 22008 "date out of range", 22003 "numeric field
+ * overflow" for DECIMAL, "hugeint out of range"). */
+#define RT_JIT_ERR_RANGE(t) (0x100 + (int32_t)(t))
+/* 22003 "numeric field overflow": an arithmetic result does not fit DECIMAL(typmod)
+ * (detail "The result does not fit DECIMAL(p,s).") / a cast to DECIMAL(typmod) does
+ * not (detail "A field with precision p, scale s must round to ..."). */
+#define RT_JIT_ERR_DECIMAL_RESULT(typmod) (0x10000 + (int32_t)(typmod))
+#define RT_JIT_ERR_DECIMAL_CAST(typmod) (0x20000 + (int32_t)(typmod))
 
 /* ---- TPC-H data generator (dbgen_*.c) ---------------------------------------------- */
 

@@ -246,6 +246,9 @@ qe_status rt_cast_vector_mod(const rt_vector *in, int32_t in_typmod, rt_vector *
 
 /* The 22003 error for an integer result of `type` out of range. */
 qe_status rt_error_out_of_range(rt_error *err, qe_type type, int position);
+/* 22003 "numeric field overflow" of a cast to DECIMAL(typmod), with PostgreSQL's detail
+ * "A field with precision p, scale s must round to an absolute value less than 10^k.". */
+qe_status rt_error_numeric_overflow(rt_error *err, int32_t typmod, int position);
 /* The error of a primitive checker's code (RT_JIT_ERR_*) for a result of `type`. */
 qe_status rt_error_prim(rt_error *err, int code, qe_type type, int position);
 
