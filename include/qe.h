@@ -186,7 +186,9 @@ QE_API void qe_session_close(qe_session *session);
 QE_API const qe_error *qe_session_error(const qe_session *session);
 /* Same as the SQL statement SET name = value.  Session settings: threads,
  * execution_mode, jit_tier, memory_limit (as for qe_config_set), debug_task_delay_ms,
- * and emit_cpu ('host' or an LLVM CPU name: the target of qe_emit_text's assembly). */
+ * emit_cpu ('host' or an LLVM CPU name: the target of qe_emit_text's assembly), and
+ * jit_cache_size (compiled stages the process's code cache keeps, default 256, 0 = no
+ * cache; process-wide: it applies to every session and engine of the process). */
 QE_API qe_status qe_session_set(qe_session *session, const char *name, const char *value);
 
 /*
