@@ -213,10 +213,14 @@ QE_API qe_status qe_query(qe_session *session, const char *sql, qe_result **out)
     X(PHYSICAL, "physical")                                                    \
     X(IR, "ir")                                                                \
     X(ASM, "asm")                                                              \
-    X(CLUSTER, "cluster")
+    X(CLUSTER, "cluster")                                                      \
+    X(OBJ, "obj")
 
 /* PHYSICAL is the plan as this session runs it (embedded: one task per stage, no
- * re-partitioning exchanges); CLUSTER is the plan a cluster runs (one task per worker). */
+ * re-partitioning exchanges); CLUSTER is the plan a cluster runs (one task per worker).
+ * IR and ASM are text per stage (after jit_tier's passes, for emit_cpu); OBJ is binary:
+ * the relocatable object file (ELF on Linux) of every stage's compiled pipelines, one
+ * global function qe_s<stage>_p<pipeline> each (qe_emit_bytes only). */
 
 typedef enum qe_emit {
 #define QE_X_EMIT_ENUM(name, text) QE_EMIT_##name,
@@ -232,6 +236,13 @@ QE_API qe_status qe_emit_parse(const char *name, qe_emit *out);
  */
 QE_API qe_status qe_emit_text(qe_session *session, const char *sql, qe_emit what,
                               char **text_out);
+/*
+ * The same for any artifact, binary ones (OBJ) included: *data_out (released with
+ * qe_free) holds *len_out bytes (a text artifact without its terminating NUL).
+ * qe_emit_text refuses OBJ with 22023.
+ */
+QE_API qe_status qe_emit_bytes(qe_session *session, const char *sql, qe_emit what,
+                               void **data_out, size_t *len_out);
 /* Releases memory the library returned to the caller.  Accepts NULL. */
 QE_API void qe_free(void *ptr);
 

@@ -86,5 +86,12 @@ void cg_cache_get_stats(cg_jit *jit, cg_cache_stats *out);
  * does not know makes LLVM warn on stderr and use its generic CPU). */
 qe_status cg_emit(const plan_query *q, qe_emit what, cg_tier tier, const char *cpu,
                   char **text_out, rt_error *err);
+/* The relocatable object file (ELF on Linux) of every compiled pipeline of every stage
+ * of q, in one module (functions qe_s<stage>_p<pipeline>, global symbols), after the
+ * tier's IR passes and at its codegen level, for cpu as in cg_emit; malloc'd
+ * *bytes_out of *len_out bytes.  A query with nothing compiled gives an object
+ * without functions. */
+qe_status cg_emit_object(const plan_query *q, cg_tier tier, const char *cpu, uint8_t **bytes_out,
+                         size_t *len_out, rt_error *err);
 
 #endif /* QE_CG_H */
