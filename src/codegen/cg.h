@@ -43,10 +43,11 @@ typedef struct cg_stage_code cg_stage_code;
 
 /* Compiles every pipeline of q->stages[stage_id] that codegen supports, at `tier`
  * (each tier has its own LLJIT in the process, created on its first use) -- or, when
- * the code cache holds a stage with the same fingerprint (the serialized plan, stage
- * number, tier, host CPU and features, LLVM version), returns a new reference to that
- * code without running LLVM.  Thread-safe.  The code must not depend on anything but
- * the plan's serialized form (no addresses of plan memory: cached code outlives it). */
+ * the code cache holds a stage with the same fingerprint (the serialized stage and
+ * q->exchanges, stage number, tier, host CPU and features, LLVM version), returns a
+ * new reference to that code without running LLVM.  Thread-safe.  Generated code may
+ * therefore depend only on that stage and q->exchanges, in their serialized form (no
+ * addresses of plan memory: cached code outlives the plan). */
 qe_status cg_compile_stage(cg_jit *jit, const plan_query *q, uint32_t stage_id, cg_tier tier,
                            cg_stage_code **out, rt_error *err);
 /* n_pipelines entries: the compiled function, or NULL to interpret.  Borrowed until

@@ -12,8 +12,9 @@
  *
  * The code cache: every compiled stage is a reference-counted cg_stage_code owning a
  * ResourceTracker.  Stages whose fingerprint (cache_key: LLVM version, host CPU and
- * features, tier, stage number and the query's opt_plan_serialize bytes) matches a
- * cached one share its code, so a repeated query skips LLVM.  The cache holds at most
+ * features, tier, stage number, and the opt_plan_serialize bytes of the stage with
+ * the query's exchanges) matches a cached one share its code, so a repeated query
+ * skips LLVM.  The cache holds at most
  * cache_limit entries (LRU; cg_cache_set_limit); an evicted entry still referenced by
  * a running query lives until that query releases it.  Releasing the last reference
  * removes the tracker (freeing the machine code) and clears the dead names of the
@@ -351,15 +352,23 @@ static bool plan_complete(const plan_query *q) {
 }
 
 /* The fingerprint of stage stage_id of q at tier: what the code depends on (LLVM
- * version, host CPU and features, tier, the stage's number and the whole serialized
- * plan).  malloc'd; NULL if the plan cannot be serialized (then it is not cached). */
+ * version, host CPU and features, tier, the stage's number, and the serialized form
+ * of a plan holding only that stage and q's exchanges -- so queries that share a
+ * stage share its code).  malloc'd; NULL if the plan cannot be serialized (then it is
+ * not cached). */
 static uint8_t *cache_key(const cg_jit *jit, const plan_query *q, uint32_t stage_id,
                           cg_tier tier, size_t *len) {
+    if (!plan_complete(q) || stage_id >= q->n_stages)
+        return NULL;
+    plan_stage *stage = q->stages[stage_id];
+    plan_query part = {.n_stages = 1,
+                       .stages = &stage,
+                       .n_exchanges = q->n_exchanges,
+                       .exchanges = q->exchanges};
     uint8_t *plan = NULL;
     size_t plan_len = 0;
     rt_error err;
-    if (!plan_complete(q) || stage_id >= q->n_stages ||
-        opt_plan_serialize(q, &plan, &plan_len, &err) != QE_OK)
+    if (opt_plan_serialize(&part, &plan, &plan_len, &err) != QE_OK)
         return NULL;
     unsigned major, minor, patch;
     LLVMGetVersion(&major, &minor, &patch);

@@ -882,8 +882,14 @@ static void test_code_cache(void **state) {
     assert_int_equal(cg_compile_stage(fx->jit, q[0], 0, CG_TIER_CHEAP, &a, &err), QE_OK);
     assert_int_equal(cg_compile_stage(fx->jit, q[0], 0, CG_TIER_CHEAP, &b, &err), QE_OK);
     assert_ptr_equal(a, b); /* a hit: the same code */
+    cg_stage_code_destroy(b);
+    plan_query other = *q[0]; /* another query sharing the stage: a hit too */
+    other.n_cols = 0;
+    other.is_insert = true;
+    assert_int_equal(cg_compile_stage(fx->jit, &other, 0, CG_TIER_CHEAP, &b, &err), QE_OK);
+    assert_ptr_equal(a, b);
     cg_cache_get_stats(fx->jit, &s);
-    assert_int_equal(s.hits, s0.hits + 1);
+    assert_int_equal(s.hits, s0.hits + 2);
     assert_int_equal(s.misses, s0.misses + 1);
     cg_stage_code_destroy(b);
     /* another tier and other constants compile */
