@@ -5,7 +5,7 @@
  * N queries whose constants differ, so every one compiles (and the code cache fills
  * and then evicts), with every tenth query a repeat (a cache hit).  The resident set
  * (/proc/self/statm) after query WARMUP and after query N may differ by at most
- * QE_LEAK_MAX_KIB (default 4096 KiB): per-query JIT memory (machine code, modules,
+ * QE_LEAK_MAX_KIB (default 2048 KiB): per-query JIT memory (machine code, modules,
  * contexts, symbol names) that is never released would show as growth.
  *
  * Environment: QE_LEAK_QUERIES (N, default 1500), QE_LEAK_TIER (cheap | optimized,
@@ -74,7 +74,7 @@ static double run(qe_session *s, const char *sql, uint64_t expect_rows) {
 static void test_flat_memory(void **state) {
     (void)state;
     long n = UNDER_ASAN ? 200 : env_long("QE_LEAK_QUERIES", 1500);
-    long max_kib = env_long("QE_LEAK_MAX_KIB", 4096);
+    long max_kib = env_long("QE_LEAK_MAX_KIB", 2048);
     const char *tier = getenv("QE_LEAK_TIER");
     qe_engine *engine = NULL;
     qe_session *s = NULL;
@@ -89,7 +89,7 @@ static void test_flat_memory(void **state) {
     if (cache && *cache)
         assert_int_equal(qe_session_set(s, "jit_cache_size", cache), QE_OK);
     run(s, "CREATE TABLE t (a INTEGER, b BIGINT, c DOUBLE)", 0);
-    run(s, "INSERT INTO t SELECT i % 100, i, i * 0.5 FROM range(0, 5000) AS r(i)", 0);
+    run(s, "INSERT INTO t SELECT i % 100, i, i * 0.5 FROM range(0, 2000) AS r(i)", 0);
     long base = 0, last = 0;
     double ms[2] = {0, 0}; /* compile ms summed over [0] compiling, [1] repeated queries */
     char sql[256];
