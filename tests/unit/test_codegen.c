@@ -12,6 +12,7 @@
 #include "plan.h"
 #include "rt.h"
 
+#include <pthread.h>
 #include <setjmp.h> /* cmocka needs it; QE code itself never uses setjmp */
 #include <stdarg.h>
 #include <stddef.h>
@@ -928,6 +929,56 @@ static void test_code_cache(void **state) {
     cg_cache_set_limit(limit);
 }
 
+/* Threads compiling and releasing three stages through a cache of two entries: hits,
+ * evictions of referenced code and concurrent misses of one stage. */
+typedef struct cache_worker {
+    cg_jit *jit;
+    plan_query **q; /* 3 plans */
+    int seed;
+    int failures;
+} cache_worker;
+
+static void *cache_worker_main(void *arg) {
+    cache_worker *w = arg;
+    for (int i = 0; i < 30; i++) {
+        cg_stage_code *code = NULL;
+        rt_error err;
+        const plan_query *q = w->q[(i + w->seed) % 3];
+        if (cg_compile_stage(w->jit, q, 0, CG_TIER_CHEAP, &code, &err) != QE_OK ||
+            cg_stage_functions(code)[0] == NULL)
+            w->failures++;
+        cg_stage_code_destroy(code);
+    }
+    return NULL;
+}
+
+static void test_code_cache_threads(void **state) {
+    fixture *fx = *state;
+    uint32_t limit = cg_cache_limit();
+    cg_cache_set_limit(2);
+    plan_query *q[3];
+    for (int i = 0; i < 3; i++) {
+        plan_expr *e = op(fx, PLAN_OP_MUL, QE_TYPE_BIGINT, col(fx, 1, QE_TYPE_BIGINT),
+                          cint(fx, 7 + i, QE_TYPE_BIGINT));
+        q[i] = push_query(fx, "t", NULL, 1, &e);
+    }
+    pthread_t th[4];
+    cache_worker w[4];
+    for (int t = 0; t < 4; t++) {
+        w[t] = (cache_worker){fx->jit, q, t, 0};
+        assert_int_equal(pthread_create(&th[t], NULL, cache_worker_main, &w[t]), 0);
+    }
+    for (int t = 0; t < 4; t++) {
+        assert_int_equal(pthread_join(th[t], NULL), 0);
+        assert_int_equal(w[t].failures, 0);
+    }
+    cg_cache_stats s;
+    cg_cache_get_stats(fx->jit, &s);
+    assert_true(s.entries <= 2);
+    assert_int_equal(s.live, s.entries); /* nothing but the cache holds code */
+    cg_cache_set_limit(limit);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_skeleton_partial),
@@ -940,6 +991,7 @@ int main(void) {
         cmocka_unit_test(test_tiers),
         cmocka_unit_test(test_code_lifetime),
         cmocka_unit_test(test_code_cache),
+        cmocka_unit_test(test_code_cache_threads),
         cmocka_unit_test(test_random_expressions),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
