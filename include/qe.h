@@ -186,7 +186,9 @@ QE_API void qe_session_close(qe_session *session);
 QE_API const qe_error *qe_session_error(const qe_session *session);
 /* Same as the SQL statement SET name = value.  Session settings: threads,
  * execution_mode, jit_tier, memory_limit (as for qe_config_set), debug_task_delay_ms,
- * and emit_cpu ('host' or an LLVM CPU name: the target of qe_emit_text's assembly). */
+ * emit_cpu ('host' or an LLVM CPU name: the target of qe_emit_text's assembly), and
+ * jit_cache_size (compiled stages the process's code cache keeps, default 256, 0 = no
+ * cache; process-wide: it applies to every session and engine of the process). */
 QE_API qe_status qe_session_set(qe_session *session, const char *name, const char *value);
 
 /*
@@ -211,10 +213,14 @@ QE_API qe_status qe_query(qe_session *session, const char *sql, qe_result **out)
     X(PHYSICAL, "physical")                                                    \
     X(IR, "ir")                                                                \
     X(ASM, "asm")                                                              \
-    X(CLUSTER, "cluster")
+    X(CLUSTER, "cluster")                                                      \
+    X(OBJ, "obj")
 
 /* PHYSICAL is the plan as this session runs it (embedded: one task per stage, no
- * re-partitioning exchanges); CLUSTER is the plan a cluster runs (one task per worker). */
+ * re-partitioning exchanges); CLUSTER is the plan a cluster runs (one task per worker).
+ * IR and ASM are text per stage (after jit_tier's passes, for emit_cpu); OBJ is binary:
+ * the relocatable object file (ELF on Linux) of every stage's compiled pipelines, one
+ * global function qe_s<stage>_p<pipeline> each (qe_emit_bytes only). */
 
 typedef enum qe_emit {
 #define QE_X_EMIT_ENUM(name, text) QE_EMIT_##name,
@@ -230,6 +236,13 @@ QE_API qe_status qe_emit_parse(const char *name, qe_emit *out);
  */
 QE_API qe_status qe_emit_text(qe_session *session, const char *sql, qe_emit what,
                               char **text_out);
+/*
+ * The same for any artifact, binary ones (OBJ) included: *data_out (released with
+ * qe_free) holds *len_out bytes (a text artifact without its terminating NUL).
+ * qe_emit_text refuses OBJ with 22023.
+ */
+QE_API qe_status qe_emit_bytes(qe_session *session, const char *sql, qe_emit what,
+                               void **data_out, size_t *len_out);
 /* Releases memory the library returned to the caller.  Accepts NULL. */
 QE_API void qe_free(void *ptr);
 

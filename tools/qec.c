@@ -1,18 +1,22 @@
 /*
  * qec.c -- the QE compiler driver: SQL in, compiler artifacts out.
  *
- *   qec [--emit=ast|logical|physical|cluster|ir|asm] [--format=text]
+ *   qec [--emit=ast|logical|physical|cluster|ir|asm|obj] [--format=text]
  *       [--tier cheap|optimized] [--cpu NAME] [--schema tpch|tpcds|FILE.sql]
- *       (-c SQL | FILE.sql)
+ *       [-o FILE] (-c SQL | FILE.sql)
  *
  * The schema's statements (CREATE TABLEs: a built-in schema by name, else a file) run
  * first in an embedded in-memory session; then the first statement of the query is
- * compiled up to the requested artifact (qe_emit_text) and printed.  --tier and --cpu
- * become the session settings jit_tier and emit_cpu (IR and assembly).  Errors are rendered
- * like psql's on stderr and the exit status is 1.
+ * compiled up to the requested artifact (qe_emit_bytes) and printed, or written to
+ * -o FILE.  --tier and --cpu become the session settings jit_tier and emit_cpu (IR,
+ * assembly and object).  The object file is binary: qec writes it to -o FILE, or to
+ * stdout only when stdout is not a terminal.  Errors are rendered like psql's on
+ * stderr and the exit status is 1.
  */
 #include "qe.h"
 #include "tools_int.h"
+
+#include <unistd.h>
 
 /* Parsed command line. */
 typedef struct options {
@@ -22,18 +26,23 @@ typedef struct options {
     const char *file;   /* FILE.sql, or NULL */
     const char *tier;   /* --tier: SET jit_tier, or NULL (optimized) */
     const char *cpu;    /* --cpu: SET emit_cpu, or NULL (host) */
+    const char *output; /* -o FILE, or NULL (stdout) */
 } options;
 
 static void usage(FILE *out) {
-    fputs("usage: qec [--emit=ast|logical|physical|cluster|ir|asm] [--format=text]\n"
-          "           [--tier cheap|optimized] [--cpu NAME]\n"
+    fputs("usage: qec [--emit=ast|logical|physical|cluster|ir|asm|obj] [--format=text]\n"
+          "           [--tier cheap|optimized] [--cpu NAME] [-o FILE]\n"
           "           [--schema tpch|tpcds|FILE.sql] (-c SQL | FILE.sql)\n"
           "Runs the --schema (a built-in schema, or a file of CREATE TABLE statements)\n"
           "in an in-memory session, then prints the requested artifact of the query's\n"
           "first statement. physical: the plan the embedded engine runs; cluster: the\n"
-          "plan a cluster runs (one task per worker, re-partitioning exchanges).\n"
-          "--tier: the JIT tier of ir/asm (ir after that tier's passes; default\n"
-          "optimized); --cpu: the target CPU of asm (default host).\n",
+          "plan a cluster runs (one task per worker, re-partitioning exchanges);\n"
+          "ir/asm: each stage's LLVM module; obj: one object file (ELF) of every\n"
+          "stage's compiled pipelines, functions qe_s<stage>_p<pipeline>.\n"
+          "--tier: the JIT tier of ir/asm/obj (default optimized: IR after the O2\n"
+          "passes; cheap: the unoptimized IR, only mem2reg, and code at -O0);\n"
+          "--cpu: the target CPU of asm/obj (default host); -o FILE: write the\n"
+          "artifact to FILE (obj goes to stdout only when stdout is not a terminal).\n",
           out);
 }
 
@@ -73,6 +82,8 @@ static int parse_args(int argc, char **argv, options *o) {
             o->cpu = v;
         } else if ((v = option_value(argc, argv, &i, "--schema")) != NULL) {
             o->schema = v;
+        } else if (strcmp(argv[i], "-o") == 0 && i + 1 < argc && !o->output) {
+            o->output = argv[++i];
         } else if (strcmp(argv[i], "-c") == 0 && i + 1 < argc && !o->sql && !o->file) {
             o->sql = argv[++i];
         } else if (argv[i][0] != '-' && !o->sql && !o->file) {
@@ -121,19 +132,42 @@ static bool apply_settings(qe_session *session, const options *o) {
     return true;
 }
 
+/* Writes the artifact to path (or stdout), text ending in a newline; false (after
+ * printing why) on failure. */
+static bool write_artifact(const char *path, const char *data, size_t n, bool binary) {
+    FILE *f = path ? fopen(path, binary ? "wb" : "w") : stdout;
+    if (!f) {
+        fprintf(stderr, "qec: cannot write \"%s\": %s\n", path, strerror(errno));
+        return false;
+    }
+    bool ok = fwrite(data, 1, n, f) == n;
+    if (!binary && (n == 0 || data[n - 1] != '\n'))
+        ok = fputc('\n', f) != EOF && ok;
+    ok = fflush(f) == 0 && ok;
+    if (path)
+        ok = fclose(f) == 0 && ok;
+    if (!ok)
+        fprintf(stderr, "qec: cannot write \"%s\": %s\n", path ? path : "stdout",
+                strerror(errno));
+    return ok;
+}
+
 /* Compiles the query and prints the artifact; false (after printing why) on failure. */
-static bool emit(qe_session *session, const char *sql, qe_emit what) {
-    char *text = NULL;
-    if (qe_emit_text(session, sql, what, &text) != QE_OK) {
+static bool emit(qe_session *session, const char *sql, qe_emit what, const char *output) {
+    bool binary = what == QE_EMIT_OBJ;
+    if (binary && !output && isatty(STDOUT_FILENO)) {
+        fputs("qec: --emit=obj writes binary: use -o FILE or redirect stdout\n", stderr);
+        return false;
+    }
+    void *data = NULL;
+    size_t n = 0;
+    if (qe_emit_bytes(session, sql, what, &data, &n) != QE_OK) {
         tools_print_error(stderr, qe_session_error(session), sql);
         return false;
     }
-    size_t n = strlen(text);
-    fputs(text, stdout);
-    if (n == 0 || text[n - 1] != '\n')
-        fputc('\n', stdout);
-    qe_free(text);
-    return true;
+    bool ok = write_artifact(output, data, n, binary);
+    qe_free(data);
+    return ok;
 }
 
 int main(int argc, char **argv) {
@@ -160,7 +194,7 @@ int main(int argc, char **argv) {
     }
     ok = ok && apply_settings(session, &o);
     ok = ok && (!o.schema || load_schema(session, o.schema));
-    ok = ok && emit(session, o.sql ? o.sql : file_sql, o.emit);
+    ok = ok && emit(session, o.sql ? o.sql : file_sql, o.emit, o.output);
     qe_error_destroy(err);
     qe_session_close(session);
     qe_engine_close(engine);

@@ -37,11 +37,17 @@ const char *cg_tier_name(cg_tier tier);
 /* Parses a tier name (case-insensitive); false for an unknown name. */
 bool cg_tier_parse(const char *name, cg_tier *out);
 
-/* The machine code of one stage (owns an LLJIT ResourceTracker). */
+/* The machine code of one stage (owns an LLJIT ResourceTracker; reference-counted and
+ * shared through the code cache). */
 typedef struct cg_stage_code cg_stage_code;
 
 /* Compiles every pipeline of q->stages[stage_id] that codegen supports, at `tier`
- * (each tier has its own LLJIT in the process, created on its first use). */
+ * (each tier has its own LLJIT in the process, created on its first use) -- or, when
+ * the code cache holds a stage with the same fingerprint (the serialized stage and
+ * q->exchanges, stage number, tier, host CPU and features, LLVM version), returns a
+ * new reference to that code without running LLVM.  Thread-safe.  Generated code may
+ * therefore depend only on that stage and q->exchanges, in their serialized form (no
+ * addresses of plan memory: cached code outlives the plan). */
 qe_status cg_compile_stage(cg_jit *jit, const plan_query *q, uint32_t stage_id, cg_tier tier,
                            cg_stage_code **out, rt_error *err);
 /* n_pipelines entries: the compiled function, or NULL to interpret.  Borrowed until
@@ -49,7 +55,29 @@ qe_status cg_compile_stage(cg_jit *jit, const plan_query *q, uint32_t stage_id, 
 const rt_pipeline_fn *cg_stage_functions(const cg_stage_code *code);
 /* Why pipeline `pipeline` was not compiled, or NULL if it was. */
 const char *cg_stage_fallback(const cg_stage_code *code, uint32_t pipeline);
-void cg_stage_code_destroy(cg_stage_code *code); /* accepts NULL; frees the code */
+/* Releases the caller's reference (accepts NULL); the code is freed when neither a
+ * caller nor the cache holds it.  Functions must not run after the caller's release. */
+void cg_stage_code_destroy(cg_stage_code *code);
+
+/* ---- the code cache (process-wide, LRU by entries) ----------------------------------- */
+
+/* Counters of the code cache (cg_cache_get_stats). */
+typedef struct cg_cache_stats {
+    uint64_t hits;      /* cg_compile_stage calls answered from the cache */
+    uint64_t misses;    /* cg_compile_stage calls that compiled */
+    uint64_t evictions; /* entries dropped to keep the bound */
+    uint32_t entries;   /* stages in the cache now */
+    uint32_t live;      /* compiled stages alive (cached or referenced by a query) */
+    uint32_t limit;     /* the bound, in entries (cg_cache_set_limit) */
+} cg_cache_stats;
+
+/* Bounds the cache to `entries` stages (default 256; 0 turns caching off), evicting
+ * the least recently used now if needed.  Evicted code still referenced stays alive
+ * until released. */
+void cg_cache_set_limit(uint32_t entries);
+uint32_t cg_cache_limit(void);
+/* The cache's counters for jit (zeros but limit for NULL). */
+void cg_cache_get_stats(cg_jit *jit, cg_cache_stats *out);
 
 /* Text of the IR (QE_EMIT_IR: after the tier's IR passes, so unoptimized but for
  * mem2reg at CHEAP) or assembly (QE_EMIT_ASM, the tier's codegen level) of every
@@ -59,5 +87,12 @@ void cg_stage_code_destroy(cg_stage_code *code); /* accepts NULL; frees the code
  * does not know makes LLVM warn on stderr and use its generic CPU). */
 qe_status cg_emit(const plan_query *q, qe_emit what, cg_tier tier, const char *cpu,
                   char **text_out, rt_error *err);
+/* The relocatable object file (ELF on Linux) of every compiled pipeline of every stage
+ * of q, in one module (functions qe_s<stage>_p<pipeline>, global symbols), after the
+ * tier's IR passes and at its codegen level, for cpu as in cg_emit; malloc'd
+ * *bytes_out of *len_out bytes.  A query with nothing compiled gives an object
+ * without functions. */
+qe_status cg_emit_object(const plan_query *q, cg_tier tier, const char *cpu, uint8_t **bytes_out,
+                         size_t *len_out, rt_error *err);
 
 #endif /* QE_CG_H */

@@ -8,10 +8,22 @@
  * materialization) and code removal.  The library is built
  * with -fvisibility=hidden, so a process-symbol generator would not find the runtime
  * helpers: they (and the libc/libm functions LLVM may emit calls to) are defined in
- * the main JITDylib as absolute symbols.  Every cg_stage_code owns a ResourceTracker;
- * destroying it removes the stage's code, so long-running processes do not leak.
+ * the main JITDylib as absolute symbols.
+ *
+ * The code cache: every compiled stage is a reference-counted cg_stage_code owning a
+ * ResourceTracker.  Stages whose fingerprint (cache_key: LLVM version, host CPU and
+ * features, tier, stage number, and the opt_plan_serialize bytes of the stage with
+ * the query's exchanges) matches a cached one share its code, so a repeated query
+ * skips LLVM.  The cache holds at most
+ * cache_limit entries (LRU; cg_cache_set_limit); an evicted entry still referenced by
+ * a running query lives until that query releases it.  Releasing the last reference
+ * removes the tracker (freeing the machine code) and clears the dead names of the
+ * ExecutionSession's symbol string pool, so a daemon compiling distinct queries keeps
+ * flat memory.  cache_lock guards the LRU list, references and counters; it is never
+ * held while compiling.
  */
 #include "cg_int.h"
+#include "opt.h"
 
 #include <llvm-c/Error.h>
 #include <llvm-c/LLJIT.h>
@@ -19,9 +31,14 @@
 
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <xxhash.h>
+
+/* Default bound of the code cache, in entries (stages). */
+#define CG_CACHE_DEFAULT_LIMIT 256
 
 struct cg_jit {
     pthread_mutex_t lock;                   /* serializes compilation and code removal */
@@ -30,18 +47,31 @@ struct cg_jit {
     cg_host host;                           /* owned strings: triple, CPU, features */
     uint64_t next_id;                       /* makes module and function names unique */
     uint32_t refs; /* cg_jit_create calls not yet destroyed (under jit_lock) */
+    pthread_mutex_t cache_lock; /* guards the fields below and every code's refs/links */
+    cg_stage_code *mru;         /* cached entries, most recently used first */
+    cg_stage_code *lru;         /* ... the least recently used (evicted first) */
+    cg_cache_stats stats;       /* counters (limit is filled in by cg_cache_get_stats) */
 };
 
 struct cg_stage_code {
     cg_jit *jit;                  /* the JIT holding the code */
+    cg_tier tier;                 /* the LLJIT the code lives in */
     LLVMOrcResourceTrackerRef rt; /* owned; NULL if nothing was compiled */
     uint32_t n_pipelines;
-    rt_pipeline_fn *fns; /* n_pipelines entries, NULL = interpret */
-    char **reasons;      /* n_pipelines entries, malloc'd or NULL */
+    rt_pipeline_fn *fns;   /* n_pipelines entries, NULL = interpret */
+    char **reasons;        /* n_pipelines entries, malloc'd or NULL */
+    uint8_t *key;          /* malloc'd fingerprint (cache_key), NULL = never cached */
+    size_t key_len;        /* its bytes */
+    uint64_t hash;         /* XXH3 of key */
+    uint32_t refs;         /* holders: callers of cg_compile_stage + 1 while cached */
+    bool cached;           /* in the LRU list */
+    cg_stage_code *newer;  /* LRU neighbours while cached */
+    cg_stage_code *older;
 };
 
 static pthread_mutex_t jit_lock = PTHREAD_MUTEX_INITIALIZER; /* guards jit_instance */
 static cg_jit *jit_instance;                                 /* the process's JIT */
+static _Atomic uint32_t cache_limit = CG_CACHE_DEFAULT_LIMIT; /* entries; 0 = no cache */
 
 /* libc/libm functions LLVM may turn IR into calls to (memset for loops that clear,
  * fmod for frem, round for llvm.round, ...). */
@@ -146,7 +176,10 @@ static qe_status create_tier(cg_jit *jit, cg_tier tier, rt_error *err) {
     return st;
 }
 
+static void cache_clear(cg_jit *jit);
+
 static void jit_free(cg_jit *jit) {
+    cache_clear(jit); /* the cache's references: the code must go before its LLJIT */
     for (int t = 0; t < CG_TIER_COUNT; t++) {
         if (jit->lljit[t])
             LLVMConsumeError(LLVMOrcDisposeLLJIT(jit->lljit[t]));
@@ -155,6 +188,7 @@ static void jit_free(cg_jit *jit) {
     }
     cg_host_release(&jit->host);
     pthread_mutex_destroy(&jit->lock);
+    pthread_mutex_destroy(&jit->cache_lock);
     free(jit);
 }
 
@@ -163,6 +197,7 @@ static qe_status jit_new(cg_jit **out, rt_error *err) {
     if (jit == NULL)
         return rt_error_set(err, QE_NOMEM, "53200", -1, "out of memory creating the JIT");
     pthread_mutex_init(&jit->lock, NULL);
+    pthread_mutex_init(&jit->cache_lock, NULL);
     qe_status st = cg_host_get(&jit->host, err);
     if (st == QE_OK)
         st = create_tier(jit, CG_TIER_OPTIMIZED, err); /* fail early if LLVM cannot JIT */
@@ -204,18 +239,19 @@ void cg_jit_destroy(cg_jit *jit) {
 
 /* ---- stage code -------------------------------------------------------------------- */
 
-static void code_free_locked(cg_stage_code *code);
+static void code_free(cg_stage_code *code);
 
-static cg_stage_code *code_new(cg_jit *jit, uint32_t n) {
+static cg_stage_code *code_new(cg_jit *jit, cg_tier tier, uint32_t n) {
     cg_stage_code *code = calloc(1, sizeof *code);
     if (code == NULL)
         return NULL;
     code->jit = jit;
+    code->tier = tier;
     code->n_pipelines = n;
     code->fns = calloc(n + 1, sizeof *code->fns);
     code->reasons = calloc(n + 1, sizeof *code->reasons);
     if (code->fns == NULL || code->reasons == NULL) {
-        code_free_locked(code);
+        code_free(code);
         return NULL;
     }
     return code;
@@ -252,16 +288,21 @@ static void take_reasons(cg_stage_build *b, cg_stage_code *code) {
     }
 }
 
-/* Removes the code (the caller holds jit->lock) and frees the struct. */
-static void code_free_locked(cg_stage_code *code) {
+/* Removes the code from its LLJIT (no lock needed: ORC's removal is thread-safe),
+ * drops the symbol names nothing refers to any more, and frees the struct. */
+static void code_free(cg_stage_code *code) {
     if (code->rt) {
         LLVMConsumeError(LLVMOrcResourceTrackerRemove(code->rt));
         LLVMOrcReleaseResourceTracker(code->rt);
+        LLVMOrcExecutionSessionRef es =
+            LLVMOrcLLJITGetExecutionSession(code->jit->lljit[code->tier]);
+        LLVMOrcSymbolStringPoolClearDeadEntries(LLVMOrcExecutionSessionGetSymbolStringPool(es));
     }
     for (uint32_t p = 0; code->reasons && p < code->n_pipelines; p++)
         free(code->reasons[p]);
     free(code->reasons);
     free(code->fns);
+    free(code->key);
     free(code);
 }
 
@@ -289,7 +330,7 @@ static qe_status compile_locked(cg_jit *jit, const plan_query *q, uint32_t stage
         LLVMModuleRef mod = m.mod;
         m.mod = NULL;
         cg_module_dispose(&m); /* the builder; the module is handed on or disposed */
-        if (st == QE_OK && (code = code_new(jit, b.n_pipelines)) == NULL)
+        if (st == QE_OK && (code = code_new(jit, tier, b.n_pipelines)) == NULL)
             st = rt_error_set(err, QE_NOMEM, "53200", -1, "out of memory in code generation");
         if (st == QE_OK && b.n_compiled > 0)
             st = jit_add(lljit, tsctx, mod, &b, code, err);
@@ -301,14 +342,191 @@ static qe_status compile_locked(cg_jit *jit, const plan_query *q, uint32_t stage
     cg_stage_build_free(&b);
     LLVMOrcDisposeThreadSafeContext(tsctx);
     if (st != QE_OK && code != NULL) {
-        code_free_locked(code);
+        code_free(code);
         code = NULL;
     }
     *out = code;
     return st;
 }
 
-/* Compiles the supported pipelines of a stage; see cg.h. */
+/* ---- the code cache ------------------------------------------------------------------ */
+
+/* Whether every stage, pipeline and operator of q is present (opt_plan_serialize walks
+ * them all; a plan built by hand may be malformed: it is then compiled uncached). */
+static bool plan_complete(const plan_query *q) {
+    if (q == NULL || (q->n_stages > 0 && q->stages == NULL))
+        return false;
+    for (uint32_t s = 0; s < q->n_stages; s++) {
+        const plan_stage *st = q->stages[s];
+        if (st == NULL || (st->n_pipelines > 0 && st->pipelines == NULL))
+            return false;
+        for (uint32_t p = 0; p < st->n_pipelines; p++) {
+            const plan_pipeline *pl = st->pipelines[p];
+            if (pl == NULL || (pl->n_ops > 0 && pl->ops == NULL))
+                return false;
+            for (uint32_t o = 0; o < pl->n_ops; o++)
+                if (pl->ops[o] == NULL)
+                    return false;
+        }
+    }
+    return true;
+}
+
+/* The fingerprint of stage stage_id of q at tier: what the code depends on (LLVM
+ * version, host CPU and features, tier, the stage's number, and the serialized form
+ * of a plan holding only that stage and q's exchanges -- so queries that share a
+ * stage share its code).  malloc'd; NULL if the plan cannot be serialized (then it is
+ * not cached). */
+static uint8_t *cache_key(const cg_jit *jit, const plan_query *q, uint32_t stage_id,
+                          cg_tier tier, size_t *len) {
+    if (!plan_complete(q) || stage_id >= q->n_stages)
+        return NULL;
+    plan_stage *stage = q->stages[stage_id];
+    plan_query part = {.n_stages = 1,
+                       .stages = &stage,
+                       .n_exchanges = q->n_exchanges,
+                       .exchanges = q->exchanges};
+    uint8_t *plan = NULL;
+    size_t plan_len = 0;
+    rt_error err;
+    if (opt_plan_serialize(&part, &plan, &plan_len, &err) != QE_OK)
+        return NULL;
+    unsigned major, minor, patch;
+    LLVMGetVersion(&major, &minor, &patch);
+    const char *fmt = "qe-codegen|llvm %u.%u.%u|%s|%s|%s|tier %d|stage %u|";
+    int n = snprintf(NULL, 0, fmt, major, minor, patch, jit->host.triple, jit->host.cpu,
+                     jit->host.features, (int)tier, stage_id);
+    uint8_t *key = n < 0 ? NULL : malloc((size_t)n + 1 + plan_len);
+    if (key != NULL) {
+        snprintf((char *)key, (size_t)n + 1, fmt, major, minor, patch, jit->host.triple,
+                 jit->host.cpu, jit->host.features, (int)tier, stage_id);
+        memcpy(key + n, plan, plan_len);
+        *len = (size_t)n + plan_len;
+    }
+    free(plan);
+    return key;
+}
+
+static void lru_unlink(cg_jit *jit, cg_stage_code *c) {
+    *(c->newer ? &c->newer->older : &jit->mru) = c->older;
+    *(c->older ? &c->older->newer : &jit->lru) = c->newer;
+    c->newer = c->older = NULL;
+}
+
+static void lru_push_front(cg_jit *jit, cg_stage_code *c) {
+    c->newer = NULL;
+    c->older = jit->mru;
+    *(jit->mru ? &jit->mru->newer : &jit->lru) = c;
+    jit->mru = c;
+}
+
+/* A new reference to the cached stage with this fingerprint (a hit), or NULL.  A
+ * linear scan: the cache is small and a hit saves milliseconds. */
+static cg_stage_code *cache_get(cg_jit *jit, uint64_t hash, const uint8_t *key, size_t len) {
+    pthread_mutex_lock(&jit->cache_lock);
+    cg_stage_code *c = jit->mru;
+    while (c && !(c->hash == hash && c->key_len == len && memcmp(c->key, key, len) == 0))
+        c = c->older;
+    if (c) {
+        c->refs++;
+        lru_unlink(jit, c);
+        lru_push_front(jit, c);
+        jit->stats.hits++;
+    }
+    pthread_mutex_unlock(&jit->cache_lock);
+    return c;
+}
+
+/* Drops a reference (cache_lock held); true if it was the last: free c after unlocking. */
+static bool unref_locked(cg_jit *jit, cg_stage_code *c) {
+    if (--c->refs > 0)
+        return false;
+    jit->stats.live--;
+    return true;
+}
+
+/* Evicts least recently used entries until at most `limit` remain (cache_lock held);
+ * those no query holds are chained through `older` onto *dead, to be freed unlocked. */
+static void evict_locked(cg_jit *jit, uint32_t limit, cg_stage_code **dead) {
+    while (jit->stats.entries > limit && jit->lru) {
+        cg_stage_code *c = jit->lru;
+        lru_unlink(jit, c);
+        c->cached = false;
+        jit->stats.entries--;
+        jit->stats.evictions++;
+        if (unref_locked(jit, c)) {
+            c->older = *dead;
+            *dead = c;
+        }
+    }
+}
+
+static void free_chain(cg_stage_code *dead) {
+    while (dead) {
+        cg_stage_code *next = dead->older;
+        code_free(dead);
+        dead = next;
+    }
+}
+
+/* Registers freshly compiled code (one reference for the caller) and caches it if it
+ * has a fingerprint and the cache is on. */
+static void cache_put(cg_jit *jit, cg_stage_code *code) {
+    uint32_t limit = atomic_load(&cache_limit);
+    cg_stage_code *dead = NULL;
+    pthread_mutex_lock(&jit->cache_lock);
+    code->refs = 1;
+    jit->stats.live++;
+    jit->stats.misses++;
+    if (code->key && limit > 0) {
+        code->refs++;
+        code->cached = true;
+        lru_push_front(jit, code);
+        jit->stats.entries++;
+        evict_locked(jit, limit, &dead);
+    }
+    pthread_mutex_unlock(&jit->cache_lock);
+    free_chain(dead);
+}
+
+/* Drops every cache reference (the JIT is going away). */
+static void cache_clear(cg_jit *jit) {
+    cg_stage_code *dead = NULL;
+    pthread_mutex_lock(&jit->cache_lock);
+    evict_locked(jit, 0, &dead);
+    pthread_mutex_unlock(&jit->cache_lock);
+    free_chain(dead);
+}
+
+/* Sets the process's cache bound and evicts down to it; see cg.h. */
+void cg_cache_set_limit(uint32_t entries) {
+    atomic_store(&cache_limit, entries);
+    pthread_mutex_lock(&jit_lock); /* keeps jit_instance alive while evicting */
+    if (jit_instance) {
+        cg_stage_code *dead = NULL;
+        pthread_mutex_lock(&jit_instance->cache_lock);
+        evict_locked(jit_instance, entries, &dead);
+        pthread_mutex_unlock(&jit_instance->cache_lock);
+        free_chain(dead);
+    }
+    pthread_mutex_unlock(&jit_lock);
+}
+
+/* The process's cache bound; see cg.h. */
+uint32_t cg_cache_limit(void) { return atomic_load(&cache_limit); }
+
+/* Counters of the cache; see cg.h. */
+void cg_cache_get_stats(cg_jit *jit, cg_cache_stats *out) {
+    memset(out, 0, sizeof *out);
+    if (jit) {
+        pthread_mutex_lock(&jit->cache_lock);
+        *out = jit->stats;
+        pthread_mutex_unlock(&jit->cache_lock);
+    }
+    out->limit = atomic_load(&cache_limit);
+}
+
+/* Compiles the supported pipelines of a stage, or shares cached code; see cg.h. */
 qe_status cg_compile_stage(cg_jit *jit, const plan_query *q, uint32_t stage_id, cg_tier tier,
                            cg_stage_code **out, rt_error *err) {
     *out = NULL;
@@ -316,10 +534,29 @@ qe_status cg_compile_stage(cg_jit *jit, const plan_query *q, uint32_t stage_id, 
         return rt_error_set(err, QE_MISUSE, "XX000", -1, "no JIT to compile with");
     if ((unsigned)tier >= CG_TIER_COUNT)
         return rt_error_set(err, QE_MISUSE, "22023", -1, "invalid JIT tier %d", (int)tier);
+    size_t key_len = 0;
+    uint8_t *key = atomic_load(&cache_limit) ? cache_key(jit, q, stage_id, tier, &key_len) : NULL;
+    uint64_t hash = key ? XXH3_64bits(key, key_len) : 0;
+    if (key && (*out = cache_get(jit, hash, key, key_len)) != NULL) {
+        free(key);
+        return QE_OK;
+    }
     pthread_mutex_lock(&jit->lock);
-    qe_status st = compile_locked(jit, q, stage_id, tier, out, err);
+    /* another thread may have compiled the same stage while this one waited */
+    qe_status st = QE_OK;
+    bool hit = key && (*out = cache_get(jit, hash, key, key_len)) != NULL;
+    if (!hit)
+        st = compile_locked(jit, q, stage_id, tier, out, err);
     pthread_mutex_unlock(&jit->lock);
-    return st;
+    if (st != QE_OK || hit) {
+        free(key);
+        return st;
+    }
+    (*out)->key = key;
+    (*out)->key_len = key_len;
+    (*out)->hash = hash;
+    cache_put(jit, *out);
+    return QE_OK;
 }
 
 /* Per-pipeline functions; see cg.h. */
@@ -332,12 +569,14 @@ const char *cg_stage_fallback(const cg_stage_code *code, uint32_t pipeline) {
     return code->reasons[pipeline];
 }
 
-/* Removes the stage's code from the JIT and frees it; see cg.h. */
+/* Releases the caller's reference; the last one removes the code; see cg.h. */
 void cg_stage_code_destroy(cg_stage_code *code) {
     if (code == NULL)
         return;
     cg_jit *jit = code->jit;
-    pthread_mutex_lock(&jit->lock);
-    code_free_locked(code);
-    pthread_mutex_unlock(&jit->lock);
+    pthread_mutex_lock(&jit->cache_lock);
+    bool last = unref_locked(jit, code);
+    pthread_mutex_unlock(&jit->cache_lock);
+    if (last)
+        code_free(code);
 }

@@ -1,6 +1,7 @@
 /*
  * module.c -- one LLVM module per stage: its pipeline functions, verification and
- * optimization, and the textual artifacts of cg_emit (IR or host assembly).
+ * optimization, the textual artifacts of cg_emit (IR or host assembly), and the
+ * object file of a whole query (cg_emit_object: every stage in one module).
  *
  * cg_build_stage is shared by the JIT (jit.c) and cg_emit, so what `qec --emit=ir`
  * prints is exactly what the JIT compiles.  Pipelines codegen does not support are
@@ -70,10 +71,9 @@ static qe_status optimize(cg_module *m, LLVMTargetMachineRef tm, cg_tier tier, r
     return cg_llvm_error(lerr, "could not optimize generated code", err);
 }
 
-/* Builds the functions of a stage; see cg_int.h. */
-qe_status cg_build_stage(cg_module *m, LLVMTargetMachineRef tm, cg_tier tier,
-                         const plan_query *q, uint32_t stage_id, const char *prefix,
-                         cg_stage_build *out, rt_error *err) {
+/* Generates the functions of a stage into m, without verification or passes. */
+static qe_status build_functions(cg_module *m, const plan_query *q, uint32_t stage_id,
+                                 const char *prefix, cg_stage_build *out, rt_error *err) {
     memset(out, 0, sizeof *out);
     if (q == NULL || stage_id >= q->n_stages || q->stages == NULL || !q->stages[stage_id])
         return rt_error_set(err, QE_INTERNAL, "XX000", -1, "invalid physical plan: no stage %u",
@@ -91,6 +91,14 @@ qe_status cg_build_stage(cg_module *m, LLVMTargetMachineRef tm, cg_tier tier,
     qe_status st = QE_OK;
     for (uint32_t i = 0; i < n && st == QE_OK; i++)
         st = build_one(m, stage->pipelines[i], prefix, stage_id, i, out, err);
+    return st;
+}
+
+/* Builds the functions of a stage; see cg_int.h. */
+qe_status cg_build_stage(cg_module *m, LLVMTargetMachineRef tm, cg_tier tier,
+                         const plan_query *q, uint32_t stage_id, const char *prefix,
+                         cg_stage_build *out, rt_error *err) {
+    qe_status st = build_functions(m, q, stage_id, prefix, out, err);
     if (st == QE_OK && out->n_compiled > 0)
         st = verify(m, err);
     if (st == QE_OK && out->n_compiled > 0)
@@ -207,24 +215,37 @@ static qe_status set_cpu(cg_host *host, const char *cpu, rt_error *err) {
     return host->cpu && host->features ? QE_OK : nomem(err);
 }
 
+/* Checks cg_emit's plan and tier, and makes the host description (cpu as set_cpu)
+ * and its target machine at tier; on failure nothing is left to release. */
+static qe_status emit_target(const plan_query *q, cg_tier tier, const char *cpu, cg_host *host,
+                             LLVMTargetMachineRef *tm, rt_error *err) {
+    *tm = NULL;
+    if (q == NULL || (q->n_stages > 0 && q->stages == NULL))
+        return rt_error_set(err, QE_INTERNAL, "XX000", -1, "invalid physical plan");
+    if ((unsigned)tier >= CG_TIER_COUNT)
+        return rt_error_set(err, QE_MISUSE, "22023", -1, "invalid JIT tier %d", (int)tier);
+    qe_status st = cg_host_get(host, err);
+    if (st != QE_OK)
+        return st;
+    st = set_cpu(host, cpu, err);
+    if (st == QE_OK)
+        st = cg_host_target_machine(host, tier, tm, err);
+    if (st != QE_OK)
+        cg_host_release(host);
+    return st;
+}
+
 /* IR or assembly of every stage; see cg.h. */
 qe_status cg_emit(const plan_query *q, qe_emit what, cg_tier tier, const char *cpu,
                   char **text_out, rt_error *err) {
     *text_out = NULL;
     if (what != QE_EMIT_IR && what != QE_EMIT_ASM)
         return rt_error_set(err, QE_MISUSE, "22023", -1, "codegen emits only IR and assembly");
-    if (q == NULL || (q->n_stages > 0 && q->stages == NULL))
-        return rt_error_set(err, QE_INTERNAL, "XX000", -1, "invalid physical plan");
-    if ((unsigned)tier >= CG_TIER_COUNT)
-        return rt_error_set(err, QE_MISUSE, "22023", -1, "invalid JIT tier %d", (int)tier);
     cg_host host;
-    qe_status st = cg_host_get(&host, err);
+    LLVMTargetMachineRef tm = NULL;
+    qe_status st = emit_target(q, tier, cpu, &host, &tm, err);
     if (st != QE_OK)
         return st;
-    LLVMTargetMachineRef tm = NULL;
-    st = set_cpu(&host, cpu, err);
-    if (st == QE_OK)
-        st = cg_host_target_machine(&host, tier, &tm, err);
     rt_strbuf sb;
     rt_strbuf_init(&sb);
     if (st == QE_OK)
@@ -232,8 +253,7 @@ qe_status cg_emit(const plan_query *q, qe_emit what, cg_tier tier, const char *c
                          cg_tier_name(tier), host.cpu);
     for (uint32_t s = 0; st == QE_OK && s < q->n_stages; s++)
         st = emit_stage(&sb, q, s, what, tier, &host, tm, err);
-    if (tm)
-        LLVMDisposeTargetMachine(tm);
+    LLVMDisposeTargetMachine(tm);
     cg_host_release(&host);
     if (st == QE_OK) {
         *text_out = rt_strbuf_take(&sb);
@@ -241,5 +261,74 @@ qe_status cg_emit(const plan_query *q, qe_emit what, cg_tier tier, const char *c
             st = nomem(err);
     }
     rt_strbuf_free(&sb);
+    return st;
+}
+
+/* ---- cg_emit_object ------------------------------------------------------------------ */
+
+/* Generates every stage's functions into m (names qe_s<stage>_p<pipeline>), then
+ * verifies and optimizes the module once. */
+static qe_status build_all_stages(cg_module *m, LLVMTargetMachineRef tm, cg_tier tier,
+                                  const plan_query *q, rt_error *err) {
+    uint32_t n_compiled = 0;
+    qe_status st = QE_OK;
+    for (uint32_t s = 0; st == QE_OK && s < q->n_stages; s++) {
+        cg_stage_build b = {0};
+        st = build_functions(m, q, s, "qe", &b, err);
+        n_compiled += b.n_compiled;
+        cg_stage_build_free(&b);
+    }
+    if (st == QE_OK && n_compiled > 0)
+        st = verify(m, err);
+    if (st == QE_OK && n_compiled > 0)
+        st = optimize(m, tm, tier, err);
+    return st;
+}
+
+static qe_status emit_object_file(cg_module *m, LLVMTargetMachineRef tm, uint8_t **bytes_out,
+                                  size_t *len_out, rt_error *err) {
+    char *msg = NULL;
+    LLVMMemoryBufferRef buf = NULL;
+    if (LLVMTargetMachineEmitToMemoryBuffer(tm, m->mod, LLVMObjectFile, &msg, &buf)) {
+        rt_error_set(err, QE_INTERNAL, "XX000", -1, "could not emit an object file: %s",
+                     msg ? msg : "unknown error");
+        LLVMDisposeMessage(msg);
+        return QE_INTERNAL;
+    }
+    size_t len = LLVMGetBufferSize(buf);
+    *bytes_out = malloc(len ? len : 1);
+    if (*bytes_out)
+        memcpy(*bytes_out, LLVMGetBufferStart(buf), len);
+    *len_out = len;
+    LLVMDisposeMemoryBuffer(buf);
+    return *bytes_out ? QE_OK : nomem(err);
+}
+
+/* The object file of every stage's pipelines; see cg.h. */
+qe_status cg_emit_object(const plan_query *q, cg_tier tier, const char *cpu, uint8_t **bytes_out,
+                         size_t *len_out, rt_error *err) {
+    *bytes_out = NULL;
+    *len_out = 0;
+    cg_host host;
+    LLVMTargetMachineRef tm = NULL;
+    qe_status st = emit_target(q, tier, cpu, &host, &tm, err);
+    if (st != QE_OK)
+        return st;
+    LLVMTargetDataRef td = LLVMCreateTargetDataLayout(tm);
+    char *layout = LLVMCopyStringRepOfTargetData(td);
+    LLVMDisposeTargetData(td);
+    LLVMContextRef ctx = LLVMContextCreate();
+    cg_module m;
+    st = cg_module_init(&m, ctx, "qe_query", host.triple, layout, host.cpu, host.features, err);
+    if (st == QE_OK) {
+        st = build_all_stages(&m, tm, tier, q, err);
+        if (st == QE_OK)
+            st = emit_object_file(&m, tm, bytes_out, len_out, err);
+        cg_module_dispose(&m);
+    }
+    LLVMContextDispose(ctx);
+    LLVMDisposeMessage(layout);
+    LLVMDisposeTargetMachine(tm);
+    cg_host_release(&host);
     return st;
 }

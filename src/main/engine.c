@@ -135,6 +135,21 @@ static qe_status set_emit_cpu(qe_session *s, const char *value) {
     return QE_OK;
 }
 
+/* SET jit_cache_size (value NULL = RESET to 256): the bound, in compiled stages, of
+ * the process-wide code cache (cg_cache_set_limit; 0 = no caching). */
+static qe_status set_jit_cache_size(qe_session *s, const char *value) {
+    char *end = NULL;
+    unsigned long v = value ? strtoul(value, &end, 10) : 256;
+    if (value && (end == value || *end != '\0' || v > 1000000 || value[0] == '-')) {
+        rt_error_set(&s->err, QE_MISUSE, "22023", -1,
+                     "invalid value for parameter \"jit_cache_size\": \"%.64s\"", value);
+        rt_error_hint(&s->err, "Use a number of compiled stages from 0 (no cache) to 1000000.");
+        return QE_MISUSE;
+    }
+    cg_cache_set_limit((uint32_t)v);
+    return QE_OK;
+}
+
 /* Applies a session setting (SET name = value; value NULL = RESET). */
 static qe_status session_set(qe_session *s, const char *name, const char *value) {
     qe_config cfg;
@@ -156,6 +171,8 @@ static qe_status session_set(qe_session *s, const char *name, const char *value)
     }
     if (strcmp(name, "emit_cpu") == 0)
         return set_emit_cpu(s, value);
+    if (strcmp(name, "jit_cache_size") == 0)
+        return set_jit_cache_size(s, value);
     if (strcmp(name, "threads") != 0 && strcmp(name, "execution_mode") != 0 &&
         strcmp(name, "jit_tier") != 0 && strcmp(name, "memory_limit") != 0) {
         rt_error_set(&s->err, QE_MISUSE, "42704", -1, "unrecognized configuration parameter \"%s\"",
@@ -226,6 +243,8 @@ static bool setting_text(const qe_session *s, const char *name, char *buf, size_
         snprintf(buf, cap, "%s", cg_tier_name(s->tier));
     else if (strcmp(name, "emit_cpu") == 0)
         snprintf(buf, cap, "%s", s->emit_cpu);
+    else if (strcmp(name, "jit_cache_size") == 0)
+        snprintf(buf, cap, "%u", cg_cache_limit());
     else if (strcmp(name, "memory_limit") == 0)
         snprintf(buf, cap, s->memory_limit > 0 ? "%lld" : "unlimited",
                  (long long)s->memory_limit);
@@ -238,7 +257,8 @@ static bool setting_text(const qe_session *s, const char *name, char *buf, size_
 
 qe_status main_session_show(qe_session *s, const char *name, qe_result **out) {
     static const char *const names[] = {"debug_task_delay_ms", "emit_cpu", "execution_mode",
-                                        "jit_tier", "memory_limit", "threads"};
+                                        "jit_cache_size", "jit_tier", "memory_limit",
+                                        "threads"};
     char value[64];
     bool all = strcmp(name, "all") == 0;
     if (!all && !setting_text(s, name, value, sizeof value))

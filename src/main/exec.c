@@ -529,6 +529,9 @@ qe_status qe_emit_text(qe_session *session, const char *sql, qe_emit what, char 
         return QE_MISUSE;
     *text_out = NULL;
     rt_error_clear(&session->err);
+    if (what == QE_EMIT_OBJ)
+        return rt_error_set(&session->err, QE_MISUSE, "22023", -1,
+                            "the object file is binary: use qe_emit_bytes");
     rt_arena *arena = rt_arena_create(NULL);
     if (!arena)
         return rt_error_set(&session->err, QE_NOMEM, "53200", -1, "out of memory");
@@ -547,5 +550,43 @@ qe_status qe_emit_text(qe_session *session, const char *sql, qe_emit what, char 
         st = render_plan(session, arena, logical, what, false, text_out);
     }
     rt_arena_destroy(arena);
+    return st;
+}
+
+/* The object file of the first statement's compiled pipelines (cg_emit_object). */
+static qe_status emit_object(qe_session *s, const char *sql, uint8_t **data, size_t *len) {
+    rt_error_clear(&s->err);
+    rt_arena *arena = rt_arena_create(NULL);
+    if (!arena)
+        return rt_error_set(&s->err, QE_NOMEM, "53200", -1, "out of memory");
+    fe_ast *ast = NULL;
+    plan_node *logical = NULL;
+    plan_query *q = NULL;
+    size_t tail = 0;
+    qe_status st = compile_logical(s, arena, sql, strlen(sql), true, &ast, &logical, &tail);
+    if (st == QE_OK && !ast)
+        st = rt_error_set(&s->err, QE_MISUSE, "42601", -1, "no statement to compile");
+    if (st == QE_OK)
+        st = physical_plan(s, arena, logical, &q);
+    if (st == QE_OK)
+        st = cg_emit_object(q, s->tier, s->emit_cpu, data, len, &s->err);
+    rt_arena_destroy(arena);
+    return st;
+}
+
+qe_status qe_emit_bytes(qe_session *session, const char *sql, qe_emit what, void **data_out,
+                        size_t *len_out) {
+    if (!session || !sql || !data_out || !len_out)
+        return QE_MISUSE;
+    *data_out = NULL;
+    *len_out = 0;
+    if (what == QE_EMIT_OBJ)
+        return emit_object(session, sql, (uint8_t **)data_out, len_out);
+    char *text = NULL;
+    qe_status st = qe_emit_text(session, sql, what, &text);
+    if (st == QE_OK) {
+        *data_out = text;
+        *len_out = strlen(text);
+    }
     return st;
 }

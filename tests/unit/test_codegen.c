@@ -12,6 +12,7 @@
 #include "plan.h"
 #include "rt.h"
 
+#include <pthread.h>
 #include <setjmp.h> /* cmocka needs it; QE code itself never uses setjmp */
 #include <stdarg.h>
 #include <stddef.h>
@@ -760,6 +761,8 @@ static int cmp_double(const void *a, const void *b) {
 /* Median wall time (ms) of 20 compiles of q's stage 0 at tier. */
 static double median_compile_ms(fixture *fx, const plan_query *q, cg_tier tier) {
     double ms[20];
+    uint32_t limit = cg_cache_limit();
+    cg_cache_set_limit(0); /* measure LLVM, not the code cache */
     for (int i = 0; i < 20; i++) {
         struct timespec t0, t1;
         cg_stage_code *code = NULL;
@@ -770,6 +773,7 @@ static double median_compile_ms(fixture *fx, const plan_query *q, cg_tier tier) 
         cg_stage_code_destroy(code);
         ms[i] = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
     }
+    cg_cache_set_limit(limit);
     qsort(ms, 20, sizeof ms[0], cmp_double);
     return (ms[9] + ms[10]) / 2;
 }
@@ -857,6 +861,124 @@ static void test_code_lifetime(void **state) {
     cg_jit_destroy(NULL);
 }
 
+/* The code cache: the same plan shares its code (a hit, no LLVM), another constant or
+ * tier compiles; the LRU bound evicts, and evicted code a holder still references stays
+ * callable until released; limit 0 turns caching off. */
+static void test_code_cache(void **state) {
+    fixture *fx = *state;
+    rt_error err;
+    uint32_t limit = cg_cache_limit();
+    cg_cache_set_limit(2);
+    plan_query *q[3];
+    for (int i = 0; i < 3; i++) {
+        plan_expr *e = op(fx, PLAN_OP_ADD, QE_TYPE_BIGINT, col(fx, 1, QE_TYPE_BIGINT),
+                          cint(fx, 100 + i, QE_TYPE_BIGINT));
+        q[i] = push_query(fx, "t", NULL, 1, &e);
+    }
+    cg_cache_stats s0, s;
+    cg_cache_get_stats(fx->jit, &s0);
+    assert_int_equal(s0.limit, 2);
+    assert_true(s0.entries <= 2);
+    cg_stage_code *a, *b, *c, *d;
+    assert_int_equal(cg_compile_stage(fx->jit, q[0], 0, CG_TIER_CHEAP, &a, &err), QE_OK);
+    assert_int_equal(cg_compile_stage(fx->jit, q[0], 0, CG_TIER_CHEAP, &b, &err), QE_OK);
+    assert_ptr_equal(a, b); /* a hit: the same code */
+    cg_stage_code_destroy(b);
+    plan_query other = *q[0]; /* another query sharing the stage: a hit too */
+    other.n_cols = 0;
+    other.is_insert = true;
+    assert_int_equal(cg_compile_stage(fx->jit, &other, 0, CG_TIER_CHEAP, &b, &err), QE_OK);
+    assert_ptr_equal(a, b);
+    cg_cache_get_stats(fx->jit, &s);
+    assert_int_equal(s.hits, s0.hits + 2);
+    assert_int_equal(s.misses, s0.misses + 1);
+    cg_stage_code_destroy(b);
+    /* another tier and other constants compile */
+    assert_int_equal(cg_compile_stage(fx->jit, q[0], 0, CG_TIER_OPTIMIZED, &c, &err), QE_OK);
+    assert_ptr_not_equal(a, c);
+    cg_stage_code_destroy(c);
+    assert_int_equal(cg_compile_stage(fx->jit, q[1], 0, CG_TIER_CHEAP, &c, &err), QE_OK);
+    cg_stage_code_destroy(c);
+    /* q[1] evicted q[0] cheap (still held by `a`), q[2] evicts q[0] optimized */
+    assert_int_equal(cg_compile_stage(fx->jit, q[2], 0, CG_TIER_CHEAP, &d, &err), QE_OK);
+    cg_cache_get_stats(fx->jit, &s);
+    assert_int_equal(s.entries, 2);
+    assert_true(s.evictions >= s0.evictions + 2);
+    rows r = {0};
+    assert_int_equal(run(fx, q[0], cg_stage_functions(a), 1, &r, &err), QE_OK); /* alive */
+    assert_true(r.n > 0);
+    rows_free(&r);
+    cg_stage_code_destroy(a);
+    assert_int_equal(cg_compile_stage(fx->jit, q[0], 0, CG_TIER_CHEAP, &a, &err), QE_OK);
+    cg_cache_get_stats(fx->jit, &s0);
+    assert_int_equal(s0.misses, s.misses + 1); /* evicted: compiled again */
+    cg_stage_code_destroy(a);
+    cg_stage_code_destroy(d);
+    /* off: every compile is a miss and nothing stays cached */
+    cg_cache_set_limit(0);
+    cg_cache_get_stats(fx->jit, &s);
+    assert_int_equal(s.entries, 0);
+    assert_int_equal(cg_compile_stage(fx->jit, q[0], 0, CG_TIER_CHEAP, &a, &err), QE_OK);
+    assert_int_equal(cg_compile_stage(fx->jit, q[0], 0, CG_TIER_CHEAP, &b, &err), QE_OK);
+    assert_ptr_not_equal(a, b);
+    cg_stage_code_destroy(a);
+    cg_stage_code_destroy(b);
+    cg_cache_get_stats(fx->jit, &s0);
+    assert_int_equal(s0.hits, s.hits);
+    assert_int_equal(s0.live, 0);
+    cg_cache_set_limit(limit);
+}
+
+/* Threads compiling and releasing three stages through a cache of two entries: hits,
+ * evictions of referenced code and concurrent misses of one stage. */
+typedef struct cache_worker {
+    cg_jit *jit;
+    plan_query **q; /* 3 plans */
+    int seed;
+    int failures;
+} cache_worker;
+
+static void *cache_worker_main(void *arg) {
+    cache_worker *w = arg;
+    for (int i = 0; i < 30; i++) {
+        cg_stage_code *code = NULL;
+        rt_error err;
+        const plan_query *q = w->q[(i + w->seed) % 3];
+        if (cg_compile_stage(w->jit, q, 0, CG_TIER_CHEAP, &code, &err) != QE_OK ||
+            cg_stage_functions(code)[0] == NULL)
+            w->failures++;
+        cg_stage_code_destroy(code);
+    }
+    return NULL;
+}
+
+static void test_code_cache_threads(void **state) {
+    fixture *fx = *state;
+    uint32_t limit = cg_cache_limit();
+    cg_cache_set_limit(2);
+    plan_query *q[3];
+    for (int i = 0; i < 3; i++) {
+        plan_expr *e = op(fx, PLAN_OP_MUL, QE_TYPE_BIGINT, col(fx, 1, QE_TYPE_BIGINT),
+                          cint(fx, 7 + i, QE_TYPE_BIGINT));
+        q[i] = push_query(fx, "t", NULL, 1, &e);
+    }
+    pthread_t th[4];
+    cache_worker w[4];
+    for (int t = 0; t < 4; t++) {
+        w[t] = (cache_worker){fx->jit, q, t, 0};
+        assert_int_equal(pthread_create(&th[t], NULL, cache_worker_main, &w[t]), 0);
+    }
+    for (int t = 0; t < 4; t++) {
+        assert_int_equal(pthread_join(th[t], NULL), 0);
+        assert_int_equal(w[t].failures, 0);
+    }
+    cg_cache_stats s;
+    cg_cache_get_stats(fx->jit, &s);
+    assert_true(s.entries <= 2);
+    assert_int_equal(s.live, s.entries); /* nothing but the cache holds code */
+    cg_cache_set_limit(limit);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_skeleton_partial),
@@ -868,6 +990,8 @@ int main(void) {
         cmocka_unit_test(test_emit),
         cmocka_unit_test(test_tiers),
         cmocka_unit_test(test_code_lifetime),
+        cmocka_unit_test(test_code_cache),
+        cmocka_unit_test(test_code_cache_threads),
         cmocka_unit_test(test_random_expressions),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
