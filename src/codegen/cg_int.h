@@ -125,6 +125,7 @@ typedef struct cg_module {
     LLVMTypeRef helper_type[CG_HELPER_COUNT]; /* function types of the helpers */
     LLVMValueRef helper[CG_HELPER_COUNT];     /* their declarations in mod */
     LLVMValueRef all_valid;                   /* constant i8 0xFF: stands in for an absent bitmap */
+    bool blocked; /* leading FILTERs run as block loops (block.c); set for the optimized tier */
 } cg_module;
 
 /* Creates the module `name` in ctx with the given triple and data layout, its
@@ -214,11 +215,15 @@ typedef struct cg_fn {
     LLVMValueRef row;        /* i64 row index of the current morsel row */
     LLVMBasicBlockRef skip;  /* continue with the next row */
     void *sink;              /* sink-specific state (sink.c) */
+    LLVMValueRef err_var;    /* alloca i1 or NULL: when set, cg_raise_if ORs its condition
+                                into it instead of branching (block.c's predicate loops) */
+    bool no_nulls;           /* morsel columns are read as never NULL (no bitmap loads) */
 } cg_fn;
 
 /* Emits `ret status` if status != 0, else continues in a new block. */
 void cg_return_if_error(cg_fn *f, LLVMValueRef status);
-/* Emits: if cond, call rt_jit_error_at(ts, code, position) and return its status. */
+/* Emits: if cond, call rt_jit_error_at(ts, code, position) and return its status.
+ * With f->err_var set, only records cond there (branch-free; no error is raised). */
 void cg_raise_if(cg_fn *f, LLVMValueRef cond, int32_t code, int32_t position);
 /* RT_JIT_ERR_OVERFLOW_BIGINT for BIGINT results, else RT_JIT_ERR_OVERFLOW. */
 int32_t cg_overflow_code(qe_type type);
@@ -237,6 +242,27 @@ cg_val cg_morsel_column(cg_fn *f, uint32_t col);
  * in == NULL means the morsel's columns).  Supported expressions only (check.c). */
 qe_status cg_expr(cg_fn *f, const plan_expr *e, const cg_val *in, uint32_t n_in, cg_val *out,
                   rt_error *err);
+
+/*
+ * The row loop over rows sel[0..n_active) (sel is an i32 array; has_sel false: rows
+ * 0..n_active) running ops[first_op..n_ops-2] and the sink.  recheck (i1 or NULL): when
+ * true at run time, the FILTERs ops[1..first_op-1] run first on every row, with their
+ * errors (block.c's fallback).  Leaves the builder after the loop.
+ */
+qe_status cg_row_loop(cg_fn *f, LLVMValueRef sel, LLVMValueRef has_sel, LLVMValueRef n_active,
+                      uint32_t first_op, LLVMValueRef recheck, rt_error *err);
+
+/* Number of FILTERs right after the source that block.c evaluates as block loops (0:
+ * none; the pipeline runs its plain row loop). */
+uint32_t cg_block_filters(const cg_fn *f);
+/*
+ * The blocked body (block.c): per block of up to RT_VECTOR_SIZE active rows, the
+ * predicates of ops[1..n_filters] over the block without branches into a selection,
+ * then cg_row_loop over it from ops[n_filters+1].  A block where any predicate might
+ * raise an error is processed by the row loop with all its filters (recheck).
+ */
+qe_status cg_block_body(cg_fn *f, LLVMValueRef sel, LLVMValueRef n_active, uint32_t n_filters,
+                        rt_error *err);
 
 /* Builds the pipeline function `name` for p (supported per cg_check_pipeline) in m. */
 qe_status cg_build_pipeline(cg_module *m, const plan_pipeline *p, const char *name, rt_error *err);

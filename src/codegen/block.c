@@ -1,0 +1,316 @@
+/*
+ * block.c -- blocked execution of the FILTERs right after a pipeline's source.
+ *
+ * At the optimized tier a pipeline whose ops[1..k] are FILTERs with block-safe
+ * predicates (below) does not test them row by row.  Per block of up to
+ * RT_VECTOR_SIZE active rows of the morsel:
+ *
+ *   fast (no morsel sel, no bitmap on a column the predicates read):
+ *           pass[j] = p1(row) & ... & pk(row)       row = start + j, branch-free:
+ *                                                   LLVM vectorizes it (vpcmp*, masks)
+ *           sel[n] = row; n += pass[j]              branch-free compaction
+ *   general (a morsel sel or bitmaps): one scalar loop doing both, NULL read from
+ *           the bitmaps, row = sel ? sel[start + j] : start + j
+ *   then:   the row loop (pipeline.c) over sel[0..n) with ops[k+1..] and the sink.
+ *
+ * A predicate is TRUE only when it is not NULL (NULL = not selected).  AND/OR do not
+ * short-circuit in these loops (expr.c evaluates both sides when f->err_var is set),
+ * so a term may be computed on rows the interpreter would never evaluate it on; every
+ * operation is defined whatever the operands hold, and each possible runtime error
+ * (overflow, division by zero: cg_raise_if) is ORed into a block flag instead of
+ * raised.  If the flag is set, nothing is lost but time: the block's selection becomes
+ * all its active rows and the row loop tests the FILTERs again row by row with their
+ * real errors (recheck), exactly as the plain row loop would.  So the results and
+ * errors are the row loop's, which are the interpreter's.
+ *
+ * Block-safe predicates use only COLUMN, CONST, CAST and the operators of plan.h up to
+ * IS NOT NULL over BOOLEAN/INTEGER/BIGINT/DOUBLE/DATE/DECIMAL values, and VARCHAR
+ * columns only under IS [NOT] NULL: expressions that call runtime helpers (strings)
+ * must stay out, since a helper's failure is returned, not recorded.
+ */
+#include "cg_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Rows per block: the selection and pass arrays are entry allocas of this size. */
+#define BLOCK_ROWS RT_VECTOR_SIZE
+
+static bool block_type(qe_type t) {
+    return t == QE_TYPE_BOOLEAN || t == QE_TYPE_INTEGER || t == QE_TYPE_BIGINT ||
+           t == QE_TYPE_DOUBLE || t == QE_TYPE_DATE || t == QE_TYPE_DECIMAL;
+}
+
+/* Whether e can be evaluated branch-free for every row of a block (see above);
+ * marks the morsel columns it reads in used. */
+static bool block_safe(const plan_expr *e, uint32_t n_cols, bool *used) {
+    if (e == NULL)
+        return false;
+    switch (e->kind) {
+    case PLAN_EXPR_CONST: return block_type(e->type);
+    case PLAN_EXPR_COLUMN:
+        if (e->u.column >= n_cols || !block_type(e->type))
+            return false;
+        used[e->u.column] = true;
+        return true;
+    case PLAN_EXPR_CAST:
+        return block_type(e->type) && block_type(e->u.cast->type) &&
+               block_safe(e->u.cast, n_cols, used);
+    case PLAN_EXPR_OP: break;
+    default: return false;
+    }
+    plan_op_kind op = e->u.op.op;
+    const plan_expr *a = e->u.op.args[0];
+    if (op == PLAN_OP_IS_NULL || op == PLAN_OP_IS_NOT_NULL) {
+        if (a && a->kind == PLAN_EXPR_COLUMN && a->type == QE_TYPE_VARCHAR && a->u.column < n_cols) {
+            used[a->u.column] = true;
+            return true;
+        }
+        return block_safe(a, n_cols, used);
+    }
+    if (op > PLAN_OP_IS_NOT_NULL || !block_type(e->type) || !block_safe(a, n_cols, used))
+        return false;
+    return e->u.op.args[1] == NULL || block_safe(e->u.op.args[1], n_cols, used);
+}
+
+/* The FILTERs evaluated in blocks; see cg_int.h. */
+uint32_t cg_block_filters(const cg_fn *f) {
+    const plan_pipeline *p = f->pipe;
+    if (!f->m->blocked)
+        return 0;
+    bool *used = calloc(f->n_cols + 1, 1);
+    uint32_t k = 0;
+    while (used && k + 2 < p->n_ops && p->ops[k + 1]->kind == PLAN_PHYS_FILTER &&
+           block_safe(p->ops[k + 1]->u.filter.pred, f->n_cols, used))
+        k++;
+    free(used);
+    return k;
+}
+
+/* A counted loop j = 0 .. n over entry-block allocas (mem2reg makes them phis). */
+typedef struct block_loop {
+    LLVMValueRef j_var;     /* alloca i64 */
+    LLVMValueRef j;         /* i64: the index in the body */
+    LLVMBasicBlockRef head; /* j < n ? body : exit */
+    LLVMBasicBlockRef exit; /* after the loop */
+} block_loop;
+
+/* Starts the loop; the builder is left in its body. */
+static void loop_begin(cg_fn *f, block_loop *l, LLVMValueRef n, const char *name) {
+    cg_module *m = f->m;
+    l->j_var = cg_alloca(f, m->t_i64, name);
+    LLVMBuildStore(m->b, cg_i64(m, 0), l->j_var);
+    l->head = LLVMAppendBasicBlockInContext(m->ctx, f->fn, name);
+    LLVMBasicBlockRef body = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "block_body");
+    l->exit = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "block_end");
+    LLVMBuildBr(m->b, l->head);
+    LLVMPositionBuilderAtEnd(m->b, l->head);
+    l->j = LLVMBuildLoad2(m->b, m->t_i64, l->j_var, "j");
+    LLVMBuildCondBr(m->b, LLVMBuildICmp(m->b, LLVMIntULT, l->j, n, ""), body, l->exit);
+    LLVMPositionBuilderAtEnd(m->b, body);
+}
+
+/* Ends the body (j + 1, back to the head); the builder is left after the loop. */
+static void loop_end(cg_fn *f, block_loop *l) {
+    cg_module *m = f->m;
+    LLVMBuildStore(m->b, LLVMBuildAdd(m->b, l->j, cg_i64(m, 1), ""), l->j_var);
+    LLVMBuildBr(m->b, l->head);
+    LLVMMoveBasicBlockAfter(l->exit, LLVMGetInsertBlock(m->b));
+    LLVMPositionBuilderAtEnd(m->b, l->exit);
+}
+
+/* i1: all predicates of ops[1..n_filters] TRUE for row f->row, errors into f->err_var. */
+static qe_status eval_pass(cg_fn *f, uint32_t n_filters, LLVMValueRef *pass, rt_error *err) {
+    cg_module *m = f->m;
+    memset(f->row_loaded, 0, f->n_cols);
+    *pass = cg_i1(m, true);
+    for (uint32_t k = 1; k <= n_filters; k++) {
+        cg_val v;
+        qe_status st = cg_expr(f, f->pipe->ops[k]->u.filter.pred, NULL, f->n_cols, &v, err);
+        if (st != QE_OK)
+            return st;
+        LLVMValueRef t = LLVMBuildAnd(m->b, v.v, LLVMBuildNot(m->b, v.null, ""), "");
+        *pass = LLVMBuildAnd(m->b, *pass, t, "pass");
+    }
+    return QE_OK;
+}
+
+/* The row of index i (i64) of the morsel: sel[i] or i. */
+static LLVMValueRef active_row(cg_fn *f, LLVMValueRef sel, LLVMValueRef has_sel, LLVMValueRef i) {
+    cg_module *m = f->m;
+    LLVMBasicBlockRef from = LLVMGetInsertBlock(m->b);
+    LLVMBasicBlockRef with_sel = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "block_sel");
+    LLVMBasicBlockRef join = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "block_row");
+    LLVMBuildCondBr(m->b, has_sel, with_sel, join);
+    LLVMPositionBuilderAtEnd(m->b, with_sel);
+    LLVMValueRef p = LLVMBuildGEP2(m->b, m->t_i32, sel, &i, 1, "");
+    LLVMValueRef s = LLVMBuildZExt(m->b, LLVMBuildLoad2(m->b, m->t_i32, p, ""), m->t_i64, "");
+    LLVMBuildBr(m->b, join);
+    LLVMPositionBuilderAtEnd(m->b, join);
+    LLVMValueRef row = LLVMBuildPhi(m->b, m->t_i64, "row");
+    LLVMValueRef vals[2] = {s, i};
+    LLVMBasicBlockRef blocks[2] = {with_sel, from};
+    LLVMAddIncoming(row, vals, blocks, 2);
+    return row;
+}
+
+/* The state of one block while it is generated. */
+typedef struct block_gen {
+    LLVMValueRef sel;     /* the morsel's sel (ptr, may be null) */
+    LLVMValueRef has_sel; /* i1 */
+    LLVMValueRef start;   /* i64: first active index of the block */
+    LLVMValueRef len;     /* i64: active rows in the block */
+    LLVMValueRef out;     /* alloca [BLOCK_ROWS x i32]: the block's selection */
+    LLVMValueRef pass;    /* alloca [BLOCK_ROWS x i8]: fast path predicate results */
+    LLVMValueRef n_var;   /* alloca i64: rows in out */
+} block_gen;
+
+/* out[n] = row; n += pass (branch-free). */
+static void append_row(cg_fn *f, block_gen *g, LLVMValueRef row, LLVMValueRef pass) {
+    cg_module *m = f->m;
+    LLVMValueRef n = LLVMBuildLoad2(m->b, m->t_i64, g->n_var, "n");
+    LLVMValueRef p = LLVMBuildGEP2(m->b, m->t_i32, g->out, &n, 1, "");
+    LLVMBuildStore(m->b, LLVMBuildTrunc(m->b, row, m->t_i32, ""), p);
+    LLVMValueRef add = LLVMBuildZExt(m->b, pass, m->t_i64, "");
+    LLVMBuildStore(m->b, LLVMBuildAdd(m->b, n, add, ""), g->n_var);
+}
+
+/* Fast path: a vectorizable predicate loop into pass[], then the compaction. */
+static qe_status gen_fast(cg_fn *f, block_gen *g, uint32_t n_filters, rt_error *err) {
+    cg_module *m = f->m;
+    block_loop l;
+    loop_begin(f, &l, g->len, "block_pred");
+    f->row = LLVMBuildAdd(m->b, g->start, l.j, "row");
+    f->no_nulls = true;
+    LLVMValueRef pass;
+    qe_status st = eval_pass(f, n_filters, &pass, err);
+    f->no_nulls = false;
+    if (st != QE_OK)
+        return st;
+    LLVMValueRef p = LLVMBuildGEP2(m->b, m->t_i8, g->pass, &l.j, 1, "");
+    LLVMBuildStore(m->b, LLVMBuildZExt(m->b, pass, m->t_i8, ""), p);
+    loop_end(f, &l);
+    LLVMBuildStore(m->b, cg_i64(m, 0), g->n_var);
+    loop_begin(f, &l, g->len, "block_compact");
+    p = LLVMBuildGEP2(m->b, m->t_i8, g->pass, &l.j, 1, "");
+    LLVMValueRef byte = LLVMBuildLoad2(m->b, m->t_i8, p, "");
+    append_row(f, g, LLVMBuildAdd(m->b, g->start, l.j, ""),
+               LLVMBuildICmp(m->b, LLVMIntNE, byte, LLVMConstInt(m->t_i8, 0, false), ""));
+    loop_end(f, &l);
+    return QE_OK;
+}
+
+/* General path: sel and bitmaps; one scalar loop evaluating and compacting. */
+static qe_status gen_general(cg_fn *f, block_gen *g, uint32_t n_filters, rt_error *err) {
+    cg_module *m = f->m;
+    LLVMBuildStore(m->b, cg_i64(m, 0), g->n_var);
+    block_loop l;
+    loop_begin(f, &l, g->len, "block_pred_sel");
+    LLVMValueRef row = active_row(f, g->sel, g->has_sel, LLVMBuildAdd(m->b, g->start, l.j, ""));
+    f->row = row;
+    LLVMValueRef pass;
+    qe_status st = eval_pass(f, n_filters, &pass, err);
+    if (st != QE_OK)
+        return st;
+    append_row(f, g, row, pass);
+    loop_end(f, &l);
+    return QE_OK;
+}
+
+/* A block that may raise: its selection is all its active rows (rechecked later). */
+static void gen_fill(cg_fn *f, block_gen *g) {
+    cg_module *m = f->m;
+    LLVMBuildStore(m->b, cg_i64(m, 0), g->n_var);
+    block_loop l;
+    loop_begin(f, &l, g->len, "block_all");
+    append_row(f, g, active_row(f, g->sel, g->has_sel, LLVMBuildAdd(m->b, g->start, l.j, "")),
+               cg_i1(m, true));
+    loop_end(f, &l);
+}
+
+/* i1: no column the block predicates read has a bitmap, and the morsel has no sel. */
+static LLVMValueRef fast_cond(cg_fn *f, uint32_t n_filters, LLVMValueRef has_sel) {
+    cg_module *m = f->m;
+    LLVMValueRef fast = LLVMBuildNot(m->b, has_sel, "");
+    bool *used = calloc(f->n_cols + 1, 1);
+    if (used == NULL)
+        return cg_i1(m, false);
+    for (uint32_t k = 1; k <= n_filters; k++)
+        block_safe(f->pipe->ops[k]->u.filter.pred, f->n_cols, used);
+    for (uint32_t c = 0; c < f->n_cols; c++)
+        if (used[c])
+            fast = LLVMBuildAnd(m->b, fast, LLVMBuildNot(m->b, f->cols[c].has_bitmap, ""), "");
+    free(used);
+    return fast;
+}
+
+/* The predicate loops of one block, then its row loop. */
+static qe_status gen_block(cg_fn *f, block_gen *g, LLVMValueRef fast, uint32_t n_filters,
+                           rt_error *err) {
+    cg_module *m = f->m;
+    LLVMValueRef err_var = cg_alloca(f, m->t_i1, "block_err");
+    LLVMBuildStore(m->b, cg_i1(m, false), err_var);
+    LLVMBasicBlockRef b_fast = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "block_fast");
+    LLVMBasicBlockRef b_general = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "block_general");
+    LLVMBasicBlockRef b_done = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "block_selected");
+    LLVMBuildCondBr(m->b, fast, b_fast, b_general);
+    f->err_var = err_var;
+    LLVMPositionBuilderAtEnd(m->b, b_fast);
+    qe_status st = gen_fast(f, g, n_filters, err);
+    LLVMBuildBr(m->b, b_done);
+    LLVMMoveBasicBlockAfter(b_general, LLVMGetInsertBlock(m->b));
+    LLVMPositionBuilderAtEnd(m->b, b_general);
+    if (st == QE_OK)
+        st = gen_general(f, g, n_filters, err);
+    f->err_var = NULL;
+    if (st != QE_OK)
+        return st;
+    LLVMBuildBr(m->b, b_done);
+    LLVMMoveBasicBlockAfter(b_done, LLVMGetInsertBlock(m->b));
+    LLVMPositionBuilderAtEnd(m->b, b_done);
+    LLVMValueRef failed = LLVMBuildLoad2(m->b, m->t_i1, err_var, "recheck");
+    LLVMBasicBlockRef b_fill = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "block_recheck");
+    LLVMBasicBlockRef b_rows = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "block_rows");
+    LLVMBuildCondBr(m->b, failed, b_fill, b_rows);
+    LLVMPositionBuilderAtEnd(m->b, b_fill);
+    gen_fill(f, g);
+    LLVMBuildBr(m->b, b_rows);
+    LLVMMoveBasicBlockAfter(b_rows, LLVMGetInsertBlock(m->b));
+    LLVMPositionBuilderAtEnd(m->b, b_rows);
+    LLVMValueRef n = LLVMBuildLoad2(m->b, m->t_i64, g->n_var, "n_selected");
+    return cg_row_loop(f, g->out, cg_i1(m, true), n, n_filters + 1, failed, err);
+}
+
+/* The blocked body; see cg_int.h. */
+qe_status cg_block_body(cg_fn *f, LLVMValueRef sel, LLVMValueRef n_active, uint32_t n_filters,
+                        rt_error *err) {
+    cg_module *m = f->m;
+    block_gen g = {.sel = sel};
+    g.has_sel = LLVMBuildIsNotNull(m->b, sel, "has_sel");
+    g.out = cg_alloca(f, LLVMArrayType2(m->t_i32, BLOCK_ROWS), "block_out");
+    g.pass = cg_alloca(f, LLVMArrayType2(m->t_i8, BLOCK_ROWS), "block_pass");
+    g.n_var = cg_alloca(f, m->t_i64, "block_n");
+    LLVMValueRef fast = fast_cond(f, n_filters, g.has_sel);
+    LLVMValueRef start_var = cg_alloca(f, m->t_i64, "block_start");
+    LLVMBuildStore(m->b, cg_i64(m, 0), start_var);
+    LLVMBasicBlockRef head = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "block");
+    LLVMBasicBlockRef body = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "block_begin");
+    LLVMBasicBlockRef exit = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "blocks_done");
+    LLVMBuildBr(m->b, head);
+    LLVMPositionBuilderAtEnd(m->b, head);
+    g.start = LLVMBuildLoad2(m->b, m->t_i64, start_var, "start");
+    LLVMBuildCondBr(m->b, LLVMBuildICmp(m->b, LLVMIntULT, g.start, n_active, ""), body, exit);
+    LLVMPositionBuilderAtEnd(m->b, body);
+    LLVMValueRef next = LLVMBuildAdd(m->b, g.start, cg_i64(m, BLOCK_ROWS), "");
+    LLVMValueRef end = LLVMBuildSelect(
+        m->b, LLVMBuildICmp(m->b, LLVMIntULT, next, n_active, ""), next, n_active, "");
+    g.len = LLVMBuildSub(m->b, end, g.start, "len");
+    qe_status st = gen_block(f, &g, fast, n_filters, err);
+    if (st != QE_OK)
+        return st;
+    LLVMBuildStore(m->b, next, start_var);
+    LLVMBuildBr(m->b, head);
+    LLVMMoveBasicBlockAfter(exit, LLVMGetInsertBlock(m->b));
+    LLVMPositionBuilderAtEnd(m->b, exit);
+    return QE_OK;
+}
