@@ -9,19 +9,20 @@
  *           pass[j] = p1(row) & ... & pk(row)       row = start + j, branch-free:
  *                                                   LLVM vectorizes it (vpcmp*, masks)
  *           sel[n] = row; n += pass[j]              branch-free compaction
- *   general (a morsel sel or bitmaps): one scalar loop doing both, NULL read from
- *           the bitmaps, row = sel ? sel[start + j] : start + j
+ *   exact (a morsel sel, bitmaps, or a fast block that may raise an error):
+ *           sel[n++] = row for the rows passing the FILTERs, tested one after the
+ *           other with branches and real errors (cg_gen_filter, as the row loop)
  *   then:   the row loop (pipeline.c) over sel[0..n) with ops[k+1..] and the sink.
  *
- * A predicate is TRUE only when it is not NULL (NULL = not selected).  AND/OR do not
- * short-circuit in these loops (expr.c evaluates both sides when f->err_var is set),
- * so a term may be computed on rows the interpreter would never evaluate it on; every
- * operation is defined whatever the operands hold, and each possible runtime error
- * (overflow, division by zero: cg_raise_if) is ORed into a block flag instead of
- * raised.  If the flag is set, nothing is lost but time: the block's selection becomes
- * all its active rows and the row loop tests the FILTERs again row by row with their
- * real errors (recheck), exactly as the plain row loop would.  So the results and
- * errors are the row loop's, which are the interpreter's.
+ * A predicate is TRUE only when it is not NULL (NULL = not selected).  In the fast
+ * loop AND/OR do not short-circuit (expr.c evaluates both sides when f->err_var is
+ * set), so a term may be computed on rows the interpreter would never evaluate it on;
+ * every operation is defined whatever the operands hold, and each possible runtime
+ * error (overflow, division by zero: cg_raise_if) is ORed into a block flag instead of
+ * raised.  If the flag is set, nothing is lost but time: the exact loop redoes the
+ * block, raising the errors the interpreter raises.  As in the interpreter (a vector
+ * at a time), a block's FILTERs run before its later operators; as before, when rows
+ * fail with different errors, which one is reported may differ.
  *
  * Block-safe predicates use only COLUMN, CONST, CAST and the operators of plan.h up to
  * IS NOT NULL over BOOLEAN/INTEGER/BIGINT/DOUBLE/DATE/DECIMAL values, and VARCHAR
@@ -29,6 +30,8 @@
  * must stay out, since a helper's failure is returned, not recorded.
  */
 #include "cg_int.h"
+
+#include <llvm-c/DebugInfo.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -89,10 +92,11 @@ uint32_t cg_block_filters(const cg_fn *f) {
 
 /* A counted loop j = 0 .. n over entry-block allocas (mem2reg makes them phis). */
 typedef struct block_loop {
-    LLVMValueRef j_var;     /* alloca i64 */
-    LLVMValueRef j;         /* i64: the index in the body */
-    LLVMBasicBlockRef head; /* j < n ? body : exit */
-    LLVMBasicBlockRef exit; /* after the loop */
+    LLVMValueRef j_var;      /* alloca i64 */
+    LLVMValueRef j;          /* i64: the index in the body */
+    LLVMBasicBlockRef head;  /* j < n ? body : exit */
+    LLVMBasicBlockRef latch; /* j + 1, back to head: the body's `continue` */
+    LLVMBasicBlockRef exit;  /* after the loop */
 } block_loop;
 
 /* Starts the loop; the builder is left in its body. */
@@ -102,6 +106,7 @@ static void loop_begin(cg_fn *f, block_loop *l, LLVMValueRef n, const char *name
     LLVMBuildStore(m->b, cg_i64(m, 0), l->j_var);
     l->head = LLVMAppendBasicBlockInContext(m->ctx, f->fn, name);
     LLVMBasicBlockRef body = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "block_body");
+    l->latch = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "block_next");
     l->exit = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "block_end");
     LLVMBuildBr(m->b, l->head);
     LLVMPositionBuilderAtEnd(m->b, l->head);
@@ -110,12 +115,39 @@ static void loop_begin(cg_fn *f, block_loop *l, LLVMValueRef n, const char *name
     LLVMPositionBuilderAtEnd(m->b, body);
 }
 
-/* Ends the body (j + 1, back to the head); the builder is left after the loop. */
-static void loop_end(cg_fn *f, block_loop *l) {
+/* Attaches a self-referential llvm.loop ID to a loop's back edge: no unrolling, and
+ * either (scalar) no vectorization -- loops the vectorizer cannot take would only cost
+ * compile time (its analysis, unrolled copies of branchy bodies) -- or vectorization
+ * without interleaving (one vector per iteration: a block is short, and compile time
+ * counts). */
+static void loop_scalar(cg_module *m, LLVMValueRef back_edge, bool scalar) {
+    static const char *const props[3] = {"llvm.loop.unroll.disable", "llvm.loop.vectorize.enable",
+                                         "llvm.loop.interleave.count"};
+    LLVMMetadataRef self = LLVMTemporaryMDNode(m->ctx, NULL, 0);
+    LLVMMetadataRef unroll = LLVMMDStringInContext2(m->ctx, props[0], strlen(props[0]));
+    LLVMMetadataRef vec[2] = {LLVMMDStringInContext2(m->ctx, props[1], strlen(props[1])),
+                              LLVMValueAsMetadata(cg_i1(m, !scalar))};
+    LLVMMetadataRef ilv[2] = {LLVMMDStringInContext2(m->ctx, props[2], strlen(props[2])),
+                              LLVMValueAsMetadata(cg_i32(m, 1))};
+    LLVMMetadataRef ops[3] = {self, LLVMMDNodeInContext2(m->ctx, &unroll, 1),
+                              LLVMMDNodeInContext2(m->ctx, scalar ? vec : ilv, 2)};
+    LLVMMetadataRef id = LLVMMDNodeInContext2(m->ctx, ops, 3);
+    LLVMMetadataReplaceAllUsesWith(self, id);
+    unsigned kind = LLVMGetMDKindIDInContext(m->ctx, "llvm.loop", 9);
+    LLVMSetMetadata(back_edge, kind, LLVMMetadataAsValue(m->ctx, id));
+}
+
+/* Ends the body (j + 1, back to the head; `scalar`: see loop_scalar); the builder is
+ * left after the loop. */
+static void loop_end(cg_fn *f, block_loop *l, bool scalar) {
     cg_module *m = f->m;
+    LLVMBuildBr(m->b, l->latch);
+    LLVMMoveBasicBlockAfter(l->latch, LLVMGetInsertBlock(m->b));
+    LLVMMoveBasicBlockAfter(l->exit, l->latch);
+    LLVMPositionBuilderAtEnd(m->b, l->latch);
     LLVMBuildStore(m->b, LLVMBuildAdd(m->b, l->j, cg_i64(m, 1), ""), l->j_var);
-    LLVMBuildBr(m->b, l->head);
-    LLVMMoveBasicBlockAfter(l->exit, LLVMGetInsertBlock(m->b));
+    LLVMValueRef br = LLVMBuildBr(m->b, l->head);
+    loop_scalar(m, br, scalar);
     LLVMPositionBuilderAtEnd(m->b, l->exit);
 }
 
@@ -189,43 +221,35 @@ static qe_status gen_fast(cg_fn *f, block_gen *g, uint32_t n_filters, rt_error *
         return st;
     LLVMValueRef p = LLVMBuildGEP2(m->b, m->t_i8, g->pass, &l.j, 1, "");
     LLVMBuildStore(m->b, LLVMBuildZExt(m->b, pass, m->t_i8, ""), p);
-    loop_end(f, &l);
+    loop_end(f, &l, false);
     LLVMBuildStore(m->b, cg_i64(m, 0), g->n_var);
     loop_begin(f, &l, g->len, "block_compact");
     p = LLVMBuildGEP2(m->b, m->t_i8, g->pass, &l.j, 1, "");
     LLVMValueRef byte = LLVMBuildLoad2(m->b, m->t_i8, p, "");
     append_row(f, g, LLVMBuildAdd(m->b, g->start, l.j, ""),
                LLVMBuildICmp(m->b, LLVMIntNE, byte, LLVMConstInt(m->t_i8, 0, false), ""));
-    loop_end(f, &l);
+    loop_end(f, &l, true);
     return QE_OK;
 }
 
-/* General path: sel and bitmaps; one scalar loop evaluating and compacting. */
-static qe_status gen_general(cg_fn *f, block_gen *g, uint32_t n_filters, rt_error *err) {
+/* Exact path: the FILTERs row by row, with branches and real errors. */
+static qe_status gen_exact(cg_fn *f, block_gen *g, uint32_t n_filters, rt_error *err) {
     cg_module *m = f->m;
     LLVMBuildStore(m->b, cg_i64(m, 0), g->n_var);
     block_loop l;
-    loop_begin(f, &l, g->len, "block_pred_sel");
+    loop_begin(f, &l, g->len, "block_exact");
     LLVMValueRef row = active_row(f, g->sel, g->has_sel, LLVMBuildAdd(m->b, g->start, l.j, ""));
     f->row = row;
-    LLVMValueRef pass;
-    qe_status st = eval_pass(f, n_filters, &pass, err);
+    f->skip = l.latch;
+    memset(f->row_loaded, 0, f->n_cols);
+    qe_status st = QE_OK;
+    for (uint32_t k = 1; k <= n_filters && st == QE_OK; k++)
+        st = cg_gen_filter(f, f->pipe->ops[k]->u.filter.pred, NULL, f->n_cols, err);
     if (st != QE_OK)
         return st;
-    append_row(f, g, row, pass);
-    loop_end(f, &l);
+    append_row(f, g, row, cg_i1(m, true));
+    loop_end(f, &l, true);
     return QE_OK;
-}
-
-/* A block that may raise: its selection is all its active rows (rechecked later). */
-static void gen_fill(cg_fn *f, block_gen *g) {
-    cg_module *m = f->m;
-    LLVMBuildStore(m->b, cg_i64(m, 0), g->n_var);
-    block_loop l;
-    loop_begin(f, &l, g->len, "block_all");
-    append_row(f, g, active_row(f, g->sel, g->has_sel, LLVMBuildAdd(m->b, g->start, l.j, "")),
-               cg_i1(m, true));
-    loop_end(f, &l);
 }
 
 /* i1: no column the block predicates read has a bitmap, and the morsel has no sel. */
@@ -251,34 +275,30 @@ static qe_status gen_block(cg_fn *f, block_gen *g, LLVMValueRef fast, uint32_t n
     LLVMValueRef err_var = cg_alloca(f, m->t_i1, "block_err");
     LLVMBuildStore(m->b, cg_i1(m, false), err_var);
     LLVMBasicBlockRef b_fast = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "block_fast");
-    LLVMBasicBlockRef b_general = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "block_general");
-    LLVMBasicBlockRef b_done = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "block_selected");
-    LLVMBuildCondBr(m->b, fast, b_fast, b_general);
-    f->err_var = err_var;
+    LLVMBasicBlockRef b_check = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "block_check");
+    LLVMBasicBlockRef b_exact = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "block_exact");
+    LLVMBasicBlockRef b_rows = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "block_rows");
+    LLVMBuildCondBr(m->b, fast, b_fast, b_exact);
     LLVMPositionBuilderAtEnd(m->b, b_fast);
+    f->err_var = err_var;
     qe_status st = gen_fast(f, g, n_filters, err);
-    LLVMBuildBr(m->b, b_done);
-    LLVMMoveBasicBlockAfter(b_general, LLVMGetInsertBlock(m->b));
-    LLVMPositionBuilderAtEnd(m->b, b_general);
-    if (st == QE_OK)
-        st = gen_general(f, g, n_filters, err);
     f->err_var = NULL;
     if (st != QE_OK)
         return st;
-    LLVMBuildBr(m->b, b_done);
-    LLVMMoveBasicBlockAfter(b_done, LLVMGetInsertBlock(m->b));
-    LLVMPositionBuilderAtEnd(m->b, b_done);
-    LLVMValueRef failed = LLVMBuildLoad2(m->b, m->t_i1, err_var, "recheck");
-    LLVMBasicBlockRef b_fill = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "block_recheck");
-    LLVMBasicBlockRef b_rows = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "block_rows");
-    LLVMBuildCondBr(m->b, failed, b_fill, b_rows);
-    LLVMPositionBuilderAtEnd(m->b, b_fill);
-    gen_fill(f, g);
+    LLVMBuildBr(m->b, b_check);
+    LLVMMoveBasicBlockAfter(b_check, LLVMGetInsertBlock(m->b));
+    LLVMPositionBuilderAtEnd(m->b, b_check);
+    LLVMBuildCondBr(m->b, LLVMBuildLoad2(m->b, m->t_i1, err_var, "may_fail"), b_exact, b_rows);
+    LLVMMoveBasicBlockAfter(b_exact, b_check);
+    LLVMPositionBuilderAtEnd(m->b, b_exact);
+    st = gen_exact(f, g, n_filters, err);
+    if (st != QE_OK)
+        return st;
     LLVMBuildBr(m->b, b_rows);
     LLVMMoveBasicBlockAfter(b_rows, LLVMGetInsertBlock(m->b));
     LLVMPositionBuilderAtEnd(m->b, b_rows);
     LLVMValueRef n = LLVMBuildLoad2(m->b, m->t_i64, g->n_var, "n_selected");
-    return cg_row_loop(f, g->out, cg_i1(m, true), n, n_filters + 1, failed, err);
+    return cg_row_loop(f, g->out, cg_i1(m, true), n, n_filters + 1, err);
 }
 
 /* The blocked body; see cg_int.h. */

@@ -243,23 +243,26 @@ cg_val cg_morsel_column(cg_fn *f, uint32_t col);
 qe_status cg_expr(cg_fn *f, const plan_expr *e, const cg_val *in, uint32_t n_in, cg_val *out,
                   rt_error *err);
 
-/*
- * The row loop over rows sel[0..n_active) (sel is an i32 array; has_sel false: rows
- * 0..n_active) running ops[first_op..n_ops-2] and the sink.  recheck (i1 or NULL): when
- * true at run time, the FILTERs ops[1..first_op-1] run first on every row, with their
- * errors (block.c's fallback).  Leaves the builder after the loop.
- */
+/* The row loop over rows sel[0..n_active) (sel is an i32 array; has_sel false: rows
+ * 0..n_active) running ops[first_op..n_ops-2] and the sink.  Leaves the builder after
+ * the loop. */
 qe_status cg_row_loop(cg_fn *f, LLVMValueRef sel, LLVMValueRef has_sel, LLVMValueRef n_active,
-                      uint32_t first_op, LLVMValueRef recheck, rt_error *err);
+                      uint32_t first_op, rt_error *err);
+/* A FILTER's predicate over the input row `in` (NULL: the morsel's columns): branches
+ * to f->skip unless it is TRUE; a conjunction's terms are tested one after the other,
+ * as the interpreter narrows its selection, so a later term never runs (nor raises) on
+ * a row an earlier one rejected. */
+qe_status cg_gen_filter(cg_fn *f, const plan_expr *pred, const cg_val *in, uint32_t n_in,
+                        rt_error *err);
 
 /* Number of FILTERs right after the source that block.c evaluates as block loops (0:
  * none; the pipeline runs its plain row loop). */
 uint32_t cg_block_filters(const cg_fn *f);
 /*
  * The blocked body (block.c): per block of up to RT_VECTOR_SIZE active rows, the
- * predicates of ops[1..n_filters] over the block without branches into a selection,
- * then cg_row_loop over it from ops[n_filters+1].  A block where any predicate might
- * raise an error is processed by the row loop with all its filters (recheck).
+ * predicates of ops[1..n_filters] over the block into a selection (branch-free and
+ * vectorizable when the morsel has no sel and the columns read have no bitmaps), then
+ * cg_row_loop over it from ops[n_filters+1].
  */
 qe_status cg_block_body(cg_fn *f, LLVMValueRef sel, LLVMValueRef n_active, uint32_t n_filters,
                         rt_error *err);

@@ -181,16 +181,16 @@ static LLVMValueRef row_index(cg_fn *f, LLVMValueRef sel, LLVMValueRef has_sel, 
     return row;
 }
 
-/* A FILTER predicate: the row continues only where it is TRUE.  A conjunction is
+/* A FILTER predicate (see cg_int.h): the row continues only where it is TRUE.  A conjunction is
  * split into its terms, each tested before the next is evaluated, as the
  * interpreter narrows its selection term by term (rt_expr_select): a term after one
  * that is FALSE or NULL never runs, so it cannot raise an error for that row. */
-static qe_status gen_filter(cg_fn *f, const plan_expr *pred, const cg_val *in, uint32_t n_in,
-                            rt_error *err) {
+qe_status cg_gen_filter(cg_fn *f, const plan_expr *pred, const cg_val *in, uint32_t n_in,
+                        rt_error *err) {
     cg_module *m = f->m;
     if (pred->kind == PLAN_EXPR_OP && pred->u.op.op == PLAN_OP_AND) {
-        qe_status st = gen_filter(f, pred->u.op.args[0], in, n_in, err);
-        return st != QE_OK ? st : gen_filter(f, pred->u.op.args[1], in, n_in, err);
+        qe_status st = cg_gen_filter(f, pred->u.op.args[0], in, n_in, err);
+        return st != QE_OK ? st : cg_gen_filter(f, pred->u.op.args[1], in, n_in, err);
     }
     cg_val v;
     qe_status st = cg_expr(f, pred, in, n_in, &v, err);
@@ -203,40 +203,17 @@ static qe_status gen_filter(cg_fn *f, const plan_expr *pred, const cg_val *in, u
     return QE_OK;
 }
 
-/* When recheck is true at run time, the FILTERs ops[1..first_op-1] on the current row
- * (a block whose predicates may raise errors: block.c).  Loads made here do not
- * dominate what follows, so they are forgotten. */
-static qe_status gen_recheck(cg_fn *f, uint32_t first_op, LLVMValueRef recheck, rt_error *err) {
-    cg_module *m = f->m;
-    if (recheck == NULL || first_op <= 1)
-        return QE_OK;
-    LLVMBasicBlockRef check = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "recheck");
-    LLVMBasicBlockRef join = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "checked");
-    LLVMBuildCondBr(m->b, recheck, check, join);
-    LLVMPositionBuilderAtEnd(m->b, check);
-    qe_status st = QE_OK;
-    for (uint32_t k = 1; k < first_op && st == QE_OK; k++)
-        st = gen_filter(f, f->pipe->ops[k]->u.filter.pred, NULL, f->n_cols, err);
-    if (st != QE_OK)
-        return st;
-    LLVMBuildBr(m->b, join);
-    LLVMMoveBasicBlockAfter(join, LLVMGetInsertBlock(m->b));
-    LLVMPositionBuilderAtEnd(m->b, join);
-    memset(f->row_loaded, 0, f->n_cols);
-    return QE_OK;
-}
-
-/* Operators ops[first_op..n_ops-2] (after the rechecked filters), then the sink, for
- * the current row. */
-static qe_status gen_operators(cg_fn *f, uint32_t first_op, LLVMValueRef recheck, rt_error *err) {
+/* Operators ops[first_op..n_ops-2], then the sink, for the current row (the FILTERs
+ * before first_op, if any, ran in block.c's loops: they read only morsel columns). */
+static qe_status gen_operators(cg_fn *f, uint32_t first_op, rt_error *err) {
     const plan_pipeline *p = f->pipe;
     cg_val *cur = NULL; /* NULL: the morsel's columns */
     uint32_t n_cur = f->n_cols;
-    qe_status st = gen_recheck(f, first_op, recheck, err);
+    qe_status st = QE_OK;
     for (uint32_t k = first_op; k + 1 < p->n_ops && st == QE_OK; k++) {
         const plan_op *op = p->ops[k];
         if (op->kind == PLAN_PHYS_FILTER) {
-            st = gen_filter(f, op->u.filter.pred, cur, n_cur, err);
+            st = cg_gen_filter(f, op->u.filter.pred, cur, n_cur, err);
             continue;
         }
         cg_val *out = calloc(op->n_cols ? op->n_cols : 1, sizeof *out);
@@ -265,8 +242,7 @@ static qe_status gen_operators(cg_fn *f, uint32_t first_op, LLVMValueRef recheck
 /* The loop: head (i < n_active), body (row index, operators, sink), latch (i + 1);
  * see cg_int.h. */
 qe_status cg_row_loop(cg_fn *f, LLVMValueRef morsel_sel, LLVMValueRef has_sel,
-                      LLVMValueRef n_active, uint32_t first_op, LLVMValueRef recheck,
-                      rt_error *err) {
+                      LLVMValueRef n_active, uint32_t first_op, rt_error *err) {
     cg_module *m = f->m;
     LLVMValueRef i_var = cg_alloca(f, m->t_i64, "i");
     LLVMBuildStore(m->b, cg_i64(m, 0), i_var);
@@ -282,7 +258,7 @@ qe_status cg_row_loop(cg_fn *f, LLVMValueRef morsel_sel, LLVMValueRef has_sel,
     f->row = row_index(f, morsel_sel, has_sel, i);
     f->skip = latch;
     memset(f->row_loaded, 0, f->n_cols);
-    qe_status st = gen_operators(f, first_op, recheck, err);
+    qe_status st = gen_operators(f, first_op, err);
     if (st != QE_OK)
         return st;
     LLVMBuildBr(m->b, latch);
@@ -310,8 +286,7 @@ static qe_status gen_body(cg_fn *f, rt_error *err) {
     if (st == QE_OK && n_filters > 0)
         st = cg_block_body(f, sel, n_active, n_filters, err);
     else if (st == QE_OK)
-        st = cg_row_loop(f, sel, LLVMBuildIsNotNull(m->b, sel, "has_sel"), n_active, 1, NULL,
-                         err);
+        st = cg_row_loop(f, sel, LLVMBuildIsNotNull(m->b, sel, "has_sel"), n_active, 1, err);
     if (st == QE_OK)
         st = cg_sink_finish(f, err);
     if (st == QE_OK)

@@ -752,6 +752,70 @@ static void test_emit(void **state) {
                      QE_MISUSE);
 }
 
+/* Leading FILTERs as block loops (block.c): filters over columns with NULLs (exact
+ * path) and over b only (no bitmap: the fast path), a division the fast loop only
+ * records (the AND guards it), and a real division by zero, raised as the row loop
+ * raises it.
+ * The optimized IR has the block arrays, the cheap tier's none. */
+static void test_block_filters(void **state) {
+    fixture *fx = *state;
+    plan_expr *a = col(fx, 0, QE_TYPE_INTEGER), *b = col(fx, 1, QE_TYPE_BIGINT);
+    plan_expr *d = col(fx, 3, QE_TYPE_DOUBLE);
+    plan_expr *b_pred = op(
+        fx, PLAN_OP_AND, QE_TYPE_BOOLEAN,
+        op(fx, PLAN_OP_NE, QE_TYPE_BOOLEAN, b, cint(fx, 0, QE_TYPE_BIGINT)),
+        op(fx, PLAN_OP_GT, QE_TYPE_BOOLEAN,
+           op(fx, PLAN_OP_DIV, QE_TYPE_BIGINT, cint(fx, 1000, QE_TYPE_BIGINT), b),
+           cint(fx, 2, QE_TYPE_BIGINT)));
+    plan_expr *ad_pred = op(fx, PLAN_OP_OR, QE_TYPE_BOOLEAN,
+                            op(fx, PLAN_OP_LT, QE_TYPE_BOOLEAN, a, cint(fx, 1, QE_TYPE_INTEGER)),
+                            op(fx, PLAN_OP_GE, QE_TYPE_BOOLEAN, d, cdouble(fx, 100.5)));
+    plan_expr *exprs[3] = {a, op(fx, PLAN_OP_MUL, QE_TYPE_BIGINT, b, cint(fx, 3, QE_TYPE_BIGINT)),
+                           d};
+    plan_op *ops[5];
+    ops[0] = scan(fx, "t", 5, t_types);
+    ops[1] = filter(fx, 5, t_types, b_pred);
+    ops[2] = filter(fx, 5, t_types, ad_pred);
+    ops[3] = project(fx, 3, exprs);
+    ops[4] = result(fx, 3, ops[3]->types);
+    plan_query *q = query(fx, pipeline(fx, 0, 5, ops), NULL);
+    size_t n = compare_modes(fx, q, 0x1);
+    assert_true(n > 100 && n < T_ROWS / 2);
+    /* both filters over b only: the fast path */
+    plan_expr *b_mod = op(fx, PLAN_OP_NE, QE_TYPE_BOOLEAN,
+                          op(fx, PLAN_OP_MOD, QE_TYPE_BIGINT, b, cint(fx, 3, QE_TYPE_BIGINT)),
+                          cint(fx, 1, QE_TYPE_BIGINT));
+    ops[2] = filter(fx, 5, t_types, b_mod);
+    q = query(fx, pipeline(fx, 0, 5, ops), NULL);
+    n = compare_modes(fx, q, 0x1);
+    assert_true(n > 100 && n < T_ROWS / 2);
+    char *ir = NULL;
+    rt_error err;
+    assert_int_equal(cg_emit(q, QE_EMIT_IR, CG_TIER_OPTIMIZED, NULL, &ir, &err), QE_OK);
+    assert_non_null(strstr(ir, "%block_pass = alloca"));
+    free(ir);
+    assert_int_equal(cg_emit(q, QE_EMIT_IR, CG_TIER_CHEAP, NULL, &ir, &err), QE_OK);
+    assert_null(strstr(ir, "block_pass"));
+    free(ir);
+    /* 1000 / (b + 100) divides by zero where b = -100 (row 0 of every 1000) */
+    plan_expr *bad = op(fx, PLAN_OP_GT, QE_TYPE_BOOLEAN,
+                        op(fx, PLAN_OP_DIV, QE_TYPE_BIGINT, cint(fx, 1000, QE_TYPE_BIGINT),
+                           op(fx, PLAN_OP_ADD, QE_TYPE_BIGINT, b, cint(fx, 100, QE_TYPE_BIGINT))),
+                        cint(fx, 2, QE_TYPE_BIGINT));
+    bad->u.op.args[0]->position = 17;
+    ops[1] = filter(fx, 5, t_types, bad);
+    q = query(fx, pipeline(fx, 0, 5, ops), NULL);
+    compare_modes(fx, q, 0x1);
+    cg_stage_code *code;
+    assert_int_equal(cg_compile_stage(fx->jit, q, 0, CG_TIER_OPTIMIZED, &code, &err), QE_OK);
+    rows r = {0};
+    assert_int_equal(run(fx, q, cg_stage_functions(code), 2, &r, &err), QE_DATA);
+    assert_string_equal(err.sqlstate, "22012");
+    assert_int_equal(err.position, 17);
+    rows_free(&r);
+    cg_stage_code_destroy(code);
+}
+
 static int cmp_double(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
     return x < y ? -1 : x > y;
@@ -869,6 +933,7 @@ int main(void) {
         cmocka_unit_test(test_tiers),
         cmocka_unit_test(test_code_lifetime),
         cmocka_unit_test(test_random_expressions),
+        cmocka_unit_test(test_block_filters),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
