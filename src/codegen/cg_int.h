@@ -8,6 +8,7 @@
  *   check.c      which pipelines codegen supports (fallback reasons)
  *   expr.c       scalar expressions: value + null flag in registers
  *   pipeline.c   the row loop over a morsel, FILTER and PROJECT
+ *   block.c      blocked FILTERs after the source: SIMD predicate loops into a selection
  *   sink.c       the pipeline's sink: fused hash-aggregate update, or scratch + push
  *   module.c     one module per stage: functions, verification, optimization, cg_emit
  *   jit.c        the process-wide ORC LLJIT and the code of a stage (cg.h)
@@ -139,7 +140,8 @@ void cg_module_dispose(cg_module *m);
 const char *cg_helper_name(cg_helper h);
 uint64_t cg_helper_address(cg_helper h);
 
-/* Adds nounwind and the host "target-cpu"/"target-features" attributes to fn. */
+/* Adds nounwind and the host "target-cpu"/"target-features" attributes to fn, and
+ * "prefer-vector-width"="512" when the features include AVX-512 (block.c's loops). */
 void cg_set_fn_attrs(cg_module *m, LLVMValueRef fn);
 /* Calls helper h with the given arguments. */
 LLVMValueRef cg_call_helper(cg_module *m, cg_helper h, LLVMValueRef *args, unsigned n_args);
@@ -180,7 +182,7 @@ bool cg_type_supported(qe_type type);
  * unchanged (through PROJECT column references), or -1 if it is computed. */
 int64_t cg_trace_column(const plan_pipeline *p, uint32_t op_idx, uint32_t col);
 
-/* ---- function generation (pipeline.c, expr.c, sink.c) -------------------------------- */
+/* ---- function generation (pipeline.c, block.c, expr.c, sink.c) ----------------------- */
 
 /* A value in registers: the value and its null flag. */
 typedef struct cg_val {
