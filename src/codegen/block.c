@@ -26,8 +26,10 @@
  *
  * Block-safe predicates use only COLUMN, CONST, CAST and the operators of plan.h up to
  * IS NOT NULL over BOOLEAN/INTEGER/BIGINT/DOUBLE/DATE/DECIMAL values, and VARCHAR
- * columns only under IS [NOT] NULL: expressions that call runtime helpers (strings)
- * must stay out, since a helper's failure is returned, not recorded.
+ * columns only under IS [NOT] NULL: string expressions call runtime helpers, which
+ * would make the loop scalar and run on rows a short-circuit would skip.  (Should a
+ * helper be called in the fast loop anyway, cg_return_if_error records its failure
+ * like cg_raise_if, and the exact loop calls it again.)
  */
 #include "cg_int.h"
 

@@ -222,7 +222,8 @@ typedef struct cg_fn {
     bool no_nulls;           /* morsel columns are read as never NULL (no bitmap loads) */
 } cg_fn;
 
-/* Emits `ret status` if status != 0, else continues in a new block. */
+/* Emits `ret status` if status != 0, else continues in a new block.  With f->err_var
+ * set, only records the failure there (block.c's exact loop repeats the call). */
 void cg_return_if_error(cg_fn *f, LLVMValueRef status);
 /* Emits: if cond, call rt_jit_error_at(ts, code, position) and return its status.
  * With f->err_var set, only records cond there (branch-free; no error is raised). */

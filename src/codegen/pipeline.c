@@ -23,6 +23,12 @@
 /* Emits a status check; see cg_int.h. */
 void cg_return_if_error(cg_fn *f, LLVMValueRef status) {
     cg_module *m = f->m;
+    if (f->err_var) { /* a block loop: the exact loop calls the helper again (block.c) */
+        LLVMValueRef was = LLVMBuildLoad2(m->b, m->t_i1, f->err_var, "");
+        LLVMValueRef bad = LLVMBuildICmp(m->b, LLVMIntNE, status, cg_i32(m, 0), "");
+        LLVMBuildStore(m->b, LLVMBuildOr(m->b, was, bad, ""), f->err_var);
+        return;
+    }
     LLVMBasicBlockRef fail = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "fail");
     LLVMBasicBlockRef ok = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "ok");
     LLVMValueRef bad = LLVMBuildICmp(m->b, LLVMIntNE, status, cg_i32(m, 0), "");
