@@ -67,7 +67,8 @@ static bool block_safe(const plan_expr *e, uint32_t n_cols, bool *used) {
     plan_op_kind op = e->u.op.op;
     const plan_expr *a = e->u.op.args[0];
     if (op == PLAN_OP_IS_NULL || op == PLAN_OP_IS_NOT_NULL) {
-        if (a && a->kind == PLAN_EXPR_COLUMN && a->type == QE_TYPE_VARCHAR && a->u.column < n_cols) {
+        if (a && a->kind == PLAN_EXPR_COLUMN && a->type == QE_TYPE_VARCHAR &&
+            a->u.column < n_cols) {
             used[a->u.column] = true;
             return true;
         }

@@ -10,8 +10,9 @@
  * non-NULL rows: the operands of a NULL row are arbitrary bytes, so every operation is written to
  * be defined (no trap, no poison that matters) whatever they hold.  As in the interpreter, the
  * right side of AND/OR runs only on rows the left side does not decide, so `b <> 0 AND a / b > 1`
- * never divides by zero.  In block.c's predicate loops (f->err_var set) both sides run,
- * without branches, and cg_raise_if only records the error (the row loop rechecks).
+ * never divides by zero.  In block.c's fast predicate loop (f->err_var set) both sides
+ * run, without branches, and cg_raise_if only records the error (block.c's exact loop
+ * then redoes the block with the rules above).
  */
 #include "cg_int.h"
 

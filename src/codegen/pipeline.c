@@ -43,7 +43,7 @@ void cg_raise_if(cg_fn *f, LLVMValueRef cond, int32_t code, int32_t position) {
     cg_module *m = f->m;
     if (LLVMIsConstant(cond) && LLVMConstIntGetZExtValue(cond) == 0)
         return;
-    if (f->err_var) { /* a block loop: remember, the row loop raises it (block.c) */
+    if (f->err_var) { /* a block loop: remember; the exact loop raises it (block.c) */
         LLVMValueRef was = LLVMBuildLoad2(m->b, m->t_i1, f->err_var, "");
         LLVMBuildStore(m->b, LLVMBuildOr(m->b, was, cond, ""), f->err_var);
         return;
@@ -187,8 +187,8 @@ static LLVMValueRef row_index(cg_fn *f, LLVMValueRef sel, LLVMValueRef has_sel, 
     return row;
 }
 
-/* A FILTER predicate (see cg_int.h): the row continues only where it is TRUE.  A conjunction is
- * split into its terms, each tested before the next is evaluated, as the
+/* A FILTER predicate (see cg_int.h): the row continues only where it is TRUE.  A
+ * conjunction is split into its terms, each tested before the next is evaluated, as the
  * interpreter narrows its selection term by term (rt_expr_select): a term after one
  * that is FALSE or NULL never runs, so it cannot raise an error for that row. */
 qe_status cg_gen_filter(cg_fn *f, const plan_expr *pred, const cg_val *in, uint32_t n_in,
