@@ -5,10 +5,13 @@
  * predicates (below) does not test them row by row.  Per block of up to
  * RT_VECTOR_SIZE active rows of the morsel:
  *
- *   fast (no morsel sel, no bitmap on a column the predicates read):
- *           pass[j] = p1(row) & ... & pk(row)       row = start + j, branch-free:
- *                                                   LLVM vectorizes it (vpcmp*, masks)
- *           sel[n] = row; n += pass[j]              branch-free compaction
+ *   fast (no morsel sel, and no bitmap on a column the predicates read unless they
+ *        all reject NULLs: null_rejecting):
+ *           pass[j] = p1(row) & ... & pk(row)       row = start + j, branch-free, every
+ *                                                   column read as not NULL: LLVM
+ *                                                   vectorizes it (vpcmp*, masks)
+ *           sel[n] = row; n += pass[j]              branch-free compaction (& the
+ *                                                   rows' validity bits if bitmaps)
  *   exact (a morsel sel, bitmaps, or a fast block that may raise an error):
  *           sel[n++] = row for the rows passing the FILTERs, tested one after the
  *           other with branches and real errors (cg_gen_filter, as the row loop)
@@ -77,6 +80,33 @@ static bool block_safe(const plan_expr *e, uint32_t n_cols, bool *used) {
     if (op > PLAN_OP_IS_NOT_NULL || !block_type(e->type) || !block_safe(a, n_cols, used))
         return false;
     return e->u.op.args[1] == NULL || block_safe(e->u.op.args[1], n_cols, used);
+}
+
+/* Whether e is NULL whenever a column it reads is NULL (NULL propagates through
+ * arithmetic, comparisons, casts and NOT, not through AND/OR/IS NULL). */
+static bool null_propagating(const plan_expr *e) {
+    switch (e->kind) {
+    case PLAN_EXPR_CONST:
+    case PLAN_EXPR_COLUMN: return true;
+    case PLAN_EXPR_CAST: return null_propagating(e->u.cast);
+    case PLAN_EXPR_OP: break;
+    default: return false;
+    }
+    plan_op_kind op = e->u.op.op;
+    if (op == PLAN_OP_AND || op == PLAN_OP_OR || op == PLAN_OP_IS_NULL ||
+        op == PLAN_OP_IS_NOT_NULL)
+        return false;
+    return null_propagating(e->u.op.args[0]) &&
+           (e->u.op.args[1] == NULL || null_propagating(e->u.op.args[1]));
+}
+
+/* Whether predicate e is never TRUE on a row where a column it reads is NULL: such a
+ * row can be dropped by its validity bits alone, whatever e computes from the bytes
+ * of the NULL value. */
+static bool null_rejecting(const plan_expr *e) {
+    if (e->kind == PLAN_EXPR_OP && e->u.op.op == PLAN_OP_AND)
+        return null_rejecting(e->u.op.args[0]) && null_rejecting(e->u.op.args[1]);
+    return null_propagating(e);
 }
 
 /* The FILTERs evaluated in blocks; see cg_int.h. */
@@ -198,6 +228,9 @@ typedef struct block_gen {
     LLVMValueRef out;     /* alloca [BLOCK_ROWS x i32]: the block's selection */
     LLVMValueRef pass;    /* alloca [BLOCK_ROWS x i8]: fast path predicate results */
     LLVMValueRef n_var;   /* alloca i64: rows in out */
+    bool *used;           /* n_cols: morsel columns the block predicates read */
+    bool rejecting;       /* every predicate is null_rejecting */
+    LLVMValueRef bitmaps; /* i1: some used column has a validity bitmap */
 } block_gen;
 
 /* out[n] = row; n += pass (branch-free). */
@@ -208,6 +241,36 @@ static void append_row(cg_fn *f, block_gen *g, LLVMValueRef row, LLVMValueRef pa
     LLVMBuildStore(m->b, LLVMBuildTrunc(m->b, row, m->t_i32, ""), p);
     LLVMValueRef add = LLVMBuildZExt(m->b, pass, m->t_i64, "");
     LLVMBuildStore(m->b, LLVMBuildAdd(m->b, n, add, ""), g->n_var);
+}
+
+/* i1: column c of the morsel is valid (not NULL) in row (absent bitmap: @all_valid). */
+static LLVMValueRef valid_bit(cg_fn *f, uint32_t c, LLVMValueRef row) {
+    cg_module *m = f->m;
+    const cg_col *col = &f->cols[c];
+    LLVMValueRef idx = LLVMBuildSelect(m->b, col->has_bitmap,
+                                       LLVMBuildLShr(m->b, row, cg_i64(m, 3), ""), cg_i64(m, 0), "");
+    LLVMValueRef p = LLVMBuildGEP2(m->b, m->t_i8, col->validity, &idx, 1, "");
+    LLVMValueRef byte = LLVMBuildZExt(m->b, LLVMBuildLoad2(m->b, m->t_i8, p, ""), m->t_i64, "");
+    LLVMValueRef bit = LLVMBuildLShr(m->b, byte, LLVMBuildAnd(m->b, row, cg_i64(m, 7), ""), "");
+    return LLVMBuildTrunc(m->b, bit, m->t_i1, "valid");
+}
+
+/* The compaction of pass[] into out; `validity`: a row also needs every used column
+ * valid (null-rejecting predicates evaluated as if nothing were NULL). */
+static void gen_compact(cg_fn *f, block_gen *g, bool validity) {
+    cg_module *m = f->m;
+    LLVMBuildStore(m->b, cg_i64(m, 0), g->n_var);
+    block_loop l;
+    loop_begin(f, &l, g->len, validity ? "block_compact_valid" : "block_compact");
+    LLVMValueRef p = LLVMBuildGEP2(m->b, m->t_i8, g->pass, &l.j, 1, "");
+    LLVMValueRef byte = LLVMBuildLoad2(m->b, m->t_i8, p, "");
+    LLVMValueRef row = LLVMBuildAdd(m->b, g->start, l.j, "");
+    LLVMValueRef pass = LLVMBuildICmp(m->b, LLVMIntNE, byte, LLVMConstInt(m->t_i8, 0, false), "");
+    for (uint32_t c = 0; validity && c < f->n_cols; c++)
+        if (g->used[c])
+            pass = LLVMBuildAnd(m->b, pass, valid_bit(f, c, row), "");
+    append_row(f, g, row, pass);
+    loop_end(f, &l, true);
 }
 
 /* Fast path: a vectorizable predicate loop into pass[], then the compaction. */
@@ -225,13 +288,23 @@ static qe_status gen_fast(cg_fn *f, block_gen *g, uint32_t n_filters, rt_error *
     LLVMValueRef p = LLVMBuildGEP2(m->b, m->t_i8, g->pass, &l.j, 1, "");
     LLVMBuildStore(m->b, LLVMBuildZExt(m->b, pass, m->t_i8, ""), p);
     loop_end(f, &l, false);
-    LLVMBuildStore(m->b, cg_i64(m, 0), g->n_var);
-    loop_begin(f, &l, g->len, "block_compact");
-    p = LLVMBuildGEP2(m->b, m->t_i8, g->pass, &l.j, 1, "");
-    LLVMValueRef byte = LLVMBuildLoad2(m->b, m->t_i8, p, "");
-    append_row(f, g, LLVMBuildAdd(m->b, g->start, l.j, ""),
-               LLVMBuildICmp(m->b, LLVMIntNE, byte, LLVMConstInt(m->t_i8, 0, false), ""));
-    loop_end(f, &l, true);
+    if (!g->rejecting) {
+        gen_compact(f, g, false);
+        return QE_OK;
+    }
+    LLVMBasicBlockRef b_valid = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "block_valid");
+    LLVMBasicBlockRef b_plain = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "block_plain");
+    LLVMBasicBlockRef b_done = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "block_compacted");
+    LLVMBuildCondBr(m->b, g->bitmaps, b_valid, b_plain);
+    LLVMPositionBuilderAtEnd(m->b, b_valid);
+    gen_compact(f, g, true);
+    LLVMBuildBr(m->b, b_done);
+    LLVMMoveBasicBlockAfter(b_plain, LLVMGetInsertBlock(m->b));
+    LLVMPositionBuilderAtEnd(m->b, b_plain);
+    gen_compact(f, g, false);
+    LLVMBuildBr(m->b, b_done);
+    LLVMMoveBasicBlockAfter(b_done, LLVMGetInsertBlock(m->b));
+    LLVMPositionBuilderAtEnd(m->b, b_done);
     return QE_OK;
 }
 
@@ -255,20 +328,22 @@ static qe_status gen_exact(cg_fn *f, block_gen *g, uint32_t n_filters, rt_error 
     return QE_OK;
 }
 
-/* i1: no column the block predicates read has a bitmap, and the morsel has no sel. */
-static LLVMValueRef fast_cond(cg_fn *f, uint32_t n_filters, LLVMValueRef has_sel) {
+/* Fills g->used and g->rejecting; returns i1: the block can take the fast path (no
+ * morsel sel, and no bitmap on a used column unless the predicates reject NULLs). */
+static LLVMValueRef fast_cond(cg_fn *f, block_gen *g, uint32_t n_filters) {
     cg_module *m = f->m;
-    LLVMValueRef fast = LLVMBuildNot(m->b, has_sel, "");
-    bool *used = calloc(f->n_cols + 1, 1);
-    if (used == NULL)
-        return cg_i1(m, false);
-    for (uint32_t k = 1; k <= n_filters; k++)
-        block_safe(f->pipe->ops[k]->u.filter.pred, f->n_cols, used);
+    g->rejecting = true;
+    for (uint32_t k = 1; k <= n_filters; k++) {
+        const plan_expr *pred = f->pipe->ops[k]->u.filter.pred;
+        block_safe(pred, f->n_cols, g->used);
+        g->rejecting = g->rejecting && null_rejecting(pred);
+    }
+    g->bitmaps = cg_i1(m, false);
     for (uint32_t c = 0; c < f->n_cols; c++)
-        if (used[c])
-            fast = LLVMBuildAnd(m->b, fast, LLVMBuildNot(m->b, f->cols[c].has_bitmap, ""), "");
-    free(used);
-    return fast;
+        if (g->used[c])
+            g->bitmaps = LLVMBuildOr(m->b, g->bitmaps, f->cols[c].has_bitmap, "");
+    LLVMValueRef fast = LLVMBuildNot(m->b, g->has_sel, "");
+    return g->rejecting ? fast : LLVMBuildAnd(m->b, fast, LLVMBuildNot(m->b, g->bitmaps, ""), "");
 }
 
 /* The predicate loops of one block, then its row loop. */
@@ -313,7 +388,10 @@ qe_status cg_block_body(cg_fn *f, LLVMValueRef sel, LLVMValueRef n_active, uint3
     g.out = cg_alloca(f, LLVMArrayType2(m->t_i32, BLOCK_ROWS), "block_out");
     g.pass = cg_alloca(f, LLVMArrayType2(m->t_i8, BLOCK_ROWS), "block_pass");
     g.n_var = cg_alloca(f, m->t_i64, "block_n");
-    LLVMValueRef fast = fast_cond(f, n_filters, g.has_sel);
+    g.used = calloc(f->n_cols + 1, 1);
+    if (g.used == NULL)
+        return rt_error_set(err, QE_NOMEM, "53200", -1, "out of memory in code generation");
+    LLVMValueRef fast = fast_cond(f, &g, n_filters);
     LLVMValueRef start_var = cg_alloca(f, m->t_i64, "block_start");
     LLVMBuildStore(m->b, cg_i64(m, 0), start_var);
     LLVMBasicBlockRef head = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "block");
@@ -329,6 +407,7 @@ qe_status cg_block_body(cg_fn *f, LLVMValueRef sel, LLVMValueRef n_active, uint3
         m->b, LLVMBuildICmp(m->b, LLVMIntULT, next, n_active, ""), next, n_active, "");
     g.len = LLVMBuildSub(m->b, end, g.start, "len");
     qe_status st = gen_block(f, &g, fast, n_filters, err);
+    free(g.used);
     if (st != QE_OK)
         return st;
     LLVMBuildStore(m->b, next, start_var);

@@ -752,10 +752,10 @@ static void test_emit(void **state) {
                      QE_MISUSE);
 }
 
-/* Leading FILTERs as block loops (block.c): filters over columns with NULLs (exact
- * path) and over b only (no bitmap: the fast path), a division the fast loop only
- * records (the AND guards it), and a real division by zero, raised as the row loop
- * raises it.
+/* Leading FILTERs as block loops (block.c): filters over columns with NULLs (an OR:
+ * exact path; null-rejecting: fast path plus validity bits) and over b only (no
+ * bitmap: the fast path), a division the fast loop only records (the AND guards it),
+ * and a real division by zero, raised as the row loop raises it.
  * The optimized IR has the block arrays, the cheap tier's none. */
 static void test_block_filters(void **state) {
     fixture *fx = *state;
@@ -781,6 +781,20 @@ static void test_block_filters(void **state) {
     plan_query *q = query(fx, pipeline(fx, 0, 5, ops), NULL);
     size_t n = compare_modes(fx, q, 0x1);
     assert_true(n > 100 && n < T_ROWS / 2);
+    /* NOT (a > 1) AND d < 500 rejects NULLs: the fast path despite a's and d's bitmaps,
+     * the validity bits dropping the NULL rows */
+    ops[1] = filter(fx, 5, t_types,
+                    op(fx, PLAN_OP_GT, QE_TYPE_BOOLEAN, b, cint(fx, -50, QE_TYPE_BIGINT)));
+    ops[2] = filter(fx, 5, t_types,
+                    op(fx, PLAN_OP_AND, QE_TYPE_BOOLEAN,
+                       op(fx, PLAN_OP_NOT, QE_TYPE_BOOLEAN,
+                          op(fx, PLAN_OP_GT, QE_TYPE_BOOLEAN, a, cint(fx, 1, QE_TYPE_INTEGER)),
+                          NULL),
+                       op(fx, PLAN_OP_LT, QE_TYPE_BOOLEAN, d, cdouble(fx, 500))));
+    q = query(fx, pipeline(fx, 0, 5, ops), NULL);
+    n = compare_modes(fx, q, 0x1);
+    assert_true(n > 100 && n < T_ROWS / 2);
+    ops[1] = filter(fx, 5, t_types, b_pred);
     /* both filters over b only: the fast path */
     plan_expr *b_mod = op(fx, PLAN_OP_NE, QE_TYPE_BOOLEAN,
                           op(fx, PLAN_OP_MOD, QE_TYPE_BIGINT, b, cint(fx, 3, QE_TYPE_BIGINT)),
