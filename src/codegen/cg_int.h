@@ -8,6 +8,7 @@
  *   check.c      which pipelines codegen supports (fallback reasons)
  *   expr.c       scalar expressions: value + null flag in registers
  *   pipeline.c   the row loop over a morsel, FILTER and PROJECT
+ *   block.c      blocked FILTERs after the source: SIMD predicate loops into a selection
  *   sink.c       the pipeline's sink: fused hash-aggregate update, or scratch + push
  *   module.c     one module per stage: functions, verification, optimization, cg_emit
  *   jit.c        the process-wide ORC LLJIT and the code of a stage (cg.h)
@@ -128,6 +129,7 @@ typedef struct cg_module {
     LLVMTypeRef helper_type[CG_HELPER_COUNT]; /* function types of the helpers */
     LLVMValueRef helper[CG_HELPER_COUNT];     /* their declarations in mod */
     LLVMValueRef all_valid;                   /* constant i8 0xFF: stands in for an absent bitmap */
+    bool blocked; /* leading FILTERs run as block loops (block.c); set for the optimized tier */
 } cg_module;
 
 /* Creates the module `name` in ctx with the given triple and data layout, its
@@ -141,7 +143,8 @@ void cg_module_dispose(cg_module *m);
 const char *cg_helper_name(cg_helper h);
 uint64_t cg_helper_address(cg_helper h);
 
-/* Adds nounwind and the host "target-cpu"/"target-features" attributes to fn. */
+/* Adds nounwind and the host "target-cpu"/"target-features" attributes to fn, and
+ * "prefer-vector-width"="512" when the features include AVX-512 (block.c's loops). */
 void cg_set_fn_attrs(cg_module *m, LLVMValueRef fn);
 /* Calls helper h with the given arguments. */
 LLVMValueRef cg_call_helper(cg_module *m, cg_helper h, LLVMValueRef *args, unsigned n_args);
@@ -189,7 +192,7 @@ qe_type cg_agg_state_type(plan_agg_fn fn, qe_type t);
  * unchanged (through PROJECT column references), or -1 if it is computed. */
 int64_t cg_trace_column(const plan_pipeline *p, uint32_t op_idx, uint32_t col);
 
-/* ---- function generation (pipeline.c, expr.c, sink.c) -------------------------------- */
+/* ---- function generation (pipeline.c, block.c, expr.c, sink.c) ----------------------- */
 
 /* A value in registers: the value and its null flag. */
 typedef struct cg_val {
@@ -224,11 +227,16 @@ typedef struct cg_fn {
     LLVMValueRef row;        /* i64 row index of the current morsel row */
     LLVMBasicBlockRef skip;  /* continue with the next row */
     void *sink;              /* sink-specific state (sink.c) */
+    LLVMValueRef err_var;    /* alloca i1 or NULL: when set, cg_raise_if ORs its condition
+                                into it instead of branching (block.c's predicate loops) */
+    bool no_nulls;           /* morsel columns are read as never NULL (no bitmap loads) */
 } cg_fn;
 
-/* Emits `ret status` if status != 0, else continues in a new block. */
+/* Emits `ret status` if status != 0, else continues in a new block.  With f->err_var
+ * set, only records the failure there (block.c's exact loop repeats the call). */
 void cg_return_if_error(cg_fn *f, LLVMValueRef status);
-/* Emits: if cond, call rt_jit_error_at(ts, code, position) and return its status. */
+/* Emits: if cond, call rt_jit_error_at(ts, code, position) and return its status.
+ * With f->err_var set, only records cond there (branch-free; no error is raised). */
 void cg_raise_if(cg_fn *f, LLVMValueRef cond, int32_t code, int32_t position);
 /* RT_JIT_ERR_OVERFLOW_BIGINT for BIGINT results, else RT_JIT_ERR_OVERFLOW. */
 int32_t cg_overflow_code(qe_type type);
@@ -286,6 +294,30 @@ LLVMValueRef cg_typed_arith(cg_fn *f, const plan_expr *e, LLVMValueRef a, LLVMVa
 LLVMValueRef cg_typed_compare(cg_module *m, const plan_expr *e, LLVMValueRef a, LLVMValueRef b);
 /* CAST e of the value a, where from or to is a non-base type. */
 LLVMValueRef cg_typed_cast(cg_fn *f, const plan_expr *e, cg_val a);
+
+/* The row loop over rows sel[0..n_active) (sel is an i32 array; has_sel false: rows
+ * 0..n_active) running ops[first_op..n_ops-2] and the sink.  Leaves the builder after
+ * the loop. */
+qe_status cg_row_loop(cg_fn *f, LLVMValueRef sel, LLVMValueRef has_sel, LLVMValueRef n_active,
+                      uint32_t first_op, rt_error *err);
+/* A FILTER's predicate over the input row `in` (NULL: the morsel's columns): branches
+ * to f->skip unless it is TRUE; a conjunction's terms are tested one after the other,
+ * as the interpreter narrows its selection, so a later term never runs (nor raises) on
+ * a row an earlier one rejected. */
+qe_status cg_gen_filter(cg_fn *f, const plan_expr *pred, const cg_val *in, uint32_t n_in,
+                        rt_error *err);
+
+/* Number of FILTERs right after the source that block.c evaluates as block loops (0:
+ * none; the pipeline runs its plain row loop). */
+uint32_t cg_block_filters(const cg_fn *f);
+/*
+ * The blocked body (block.c): per block of up to RT_VECTOR_SIZE active rows, the
+ * predicates of ops[1..n_filters] over the block into a selection (branch-free and
+ * vectorizable when the morsel has no sel and the columns read have no bitmaps), then
+ * cg_row_loop over it from ops[n_filters+1].
+ */
+qe_status cg_block_body(cg_fn *f, LLVMValueRef sel, LLVMValueRef n_active, uint32_t n_filters,
+                        rt_error *err);
 
 /* Builds the pipeline function `name` for p (supported per cg_check_pipeline) in m. */
 qe_status cg_build_pipeline(cg_module *m, const plan_pipeline *p, const char *name, rt_error *err);

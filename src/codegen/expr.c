@@ -10,7 +10,9 @@
  * non-NULL rows: the operands of a NULL row are arbitrary bytes, so every operation is written to
  * be defined (no trap, no poison that matters) whatever they hold.  As in the interpreter, the
  * right side of AND/OR runs only on rows the left side does not decide, so `b <> 0 AND a / b > 1`
- * never divides by zero.
+ * never divides by zero.  In block.c's fast predicate loop (f->err_var set) both sides
+ * run, without branches, and cg_raise_if only records the error (block.c's exact loop
+ * then redoes the block with the rules above).
  */
 #include "cg_int.h"
 
@@ -194,6 +196,12 @@ static qe_status gen_and_or(cg_fn *f, const plan_expr *e, const cg_val *in, uint
     qe_status st = cg_expr(f, e->u.op.args[0], in, n_in, &a, err);
     if (st != QE_OK)
         return st;
+    if (f->err_var) { /* a block loop (block.c): both sides, branch-free, errors recorded */
+        st = cg_expr(f, e->u.op.args[1], in, n_in, &b, err);
+        if (st == QE_OK)
+            *out = logic(m, is_or, a, b);
+        return st;
+    }
     LLVMValueRef decided = and1(m, not1(m, a.null), is_or ? a.v : not1(m, a.v));
     LLVMBasicBlockRef from = LLVMGetInsertBlock(m->b);
     LLVMBasicBlockRef rhs =

@@ -83,6 +83,7 @@ static qe_status build_functions(cg_module *m, const plan_query *q, uint32_t sta
         return rt_error_set(err, QE_INTERNAL, "XX000", -1,
                             "invalid physical plan: stage %u without pipelines", stage_id);
     uint32_t n = stage->n_pipelines;
+    m->blocked = tier == CG_TIER_OPTIMIZED;
     out->n_pipelines = n;
     out->fn_names = calloc(n + 1, sizeof *out->fn_names);
     out->reasons = calloc(n + 1, sizeof *out->reasons);

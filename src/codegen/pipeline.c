@@ -3,7 +3,9 @@
  *
  *   qe_status fn(rt_pipeline_state *ps, rt_thread_state *ts, const rt_batch *morsel)
  *   entry:  load the morsel's column pointers (loop-invariant), begin the sink
- *   loop:   for i in 0 .. (sel ? n_sel : n_rows):
+ *   loop:   for i in 0 .. (sel ? n_sel : n_rows)   (or, with leading FILTERs at the
+ *           optimized tier, per block: block.c's predicate loops, then this loop over
+ *           the block's selection):
  *             row = sel ? sel[i] : i
  *             ops[1..n_ops-2]: FILTER jumps to the next row unless its predicate is
  *             TRUE; PROJECT computes the next row's values (registers, no memory)
@@ -21,6 +23,12 @@
 /* Emits a status check; see cg_int.h. */
 void cg_return_if_error(cg_fn *f, LLVMValueRef status) {
     cg_module *m = f->m;
+    if (f->err_var) { /* a block loop: the exact loop calls the helper again (block.c) */
+        LLVMValueRef was = LLVMBuildLoad2(m->b, m->t_i1, f->err_var, "");
+        LLVMValueRef bad = LLVMBuildICmp(m->b, LLVMIntNE, status, cg_i32(m, 0), "");
+        LLVMBuildStore(m->b, LLVMBuildOr(m->b, was, bad, ""), f->err_var);
+        return;
+    }
     LLVMBasicBlockRef fail = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "fail");
     LLVMBasicBlockRef ok = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "ok");
     LLVMValueRef bad = LLVMBuildICmp(m->b, LLVMIntNE, status, cg_i32(m, 0), "");
@@ -35,6 +43,11 @@ void cg_raise_if(cg_fn *f, LLVMValueRef cond, int32_t code, int32_t position) {
     cg_module *m = f->m;
     if (LLVMIsConstant(cond) && LLVMConstIntGetZExtValue(cond) == 0)
         return;
+    if (f->err_var) { /* a block loop: remember; the exact loop raises it (block.c) */
+        LLVMValueRef was = LLVMBuildLoad2(m->b, m->t_i1, f->err_var, "");
+        LLVMBuildStore(m->b, LLVMBuildOr(m->b, was, cond, ""), f->err_var);
+        return;
+    }
     LLVMBasicBlockRef raise = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "raise");
     LLVMBasicBlockRef ok = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "cont");
     LLVMBuildCondBr(m->b, cond, raise, ok);
@@ -135,6 +148,12 @@ cg_val cg_morsel_column_narrow(cg_fn *f, uint32_t col, bool narrow) {
     } else {
         v.v = cg_load_value(m, type, c->values, f->row);
     }
+    if (f->no_nulls) { /* a block loop specialized for columns without bitmaps */
+        v.null = cg_i1(m, false);
+        f->row_in[col] = v;
+        f->row_loaded[col] = true;
+        return v;
+    }
     /* absent bitmap: read byte 0 of @qe_all_valid instead */
     LLVMValueRef mask;
     LLVMValueRef idx = LLVMBuildSelect(
@@ -181,16 +200,16 @@ static LLVMValueRef row_index(cg_fn *f, LLVMValueRef sel, LLVMValueRef has_sel, 
     return row;
 }
 
-/* A FILTER predicate: the row continues only where it is TRUE.  A conjunction is
- * split into its terms, each tested before the next is evaluated, as the
+/* A FILTER predicate (see cg_int.h): the row continues only where it is TRUE.  A
+ * conjunction is split into its terms, each tested before the next is evaluated, as the
  * interpreter narrows its selection term by term (rt_expr_select): a term after one
  * that is FALSE or NULL never runs, so it cannot raise an error for that row. */
-static qe_status gen_filter(cg_fn *f, const plan_expr *pred, const cg_val *in, uint32_t n_in,
-                            rt_error *err) {
+qe_status cg_gen_filter(cg_fn *f, const plan_expr *pred, const cg_val *in, uint32_t n_in,
+                        rt_error *err) {
     cg_module *m = f->m;
     if (pred->kind == PLAN_EXPR_OP && pred->u.op.op == PLAN_OP_AND) {
-        qe_status st = gen_filter(f, pred->u.op.args[0], in, n_in, err);
-        return st != QE_OK ? st : gen_filter(f, pred->u.op.args[1], in, n_in, err);
+        qe_status st = cg_gen_filter(f, pred->u.op.args[0], in, n_in, err);
+        return st != QE_OK ? st : cg_gen_filter(f, pred->u.op.args[1], in, n_in, err);
     }
     cg_val v;
     qe_status st = cg_expr(f, pred, in, n_in, &v, err);
@@ -203,16 +222,17 @@ static qe_status gen_filter(cg_fn *f, const plan_expr *pred, const cg_val *in, u
     return QE_OK;
 }
 
-/* Operators between source and sink, then the sink, for the current row. */
-static qe_status gen_operators(cg_fn *f, rt_error *err) {
+/* Operators ops[first_op..n_ops-2], then the sink, for the current row (the FILTERs
+ * before first_op, if any, ran in block.c's loops: they read only morsel columns). */
+static qe_status gen_operators(cg_fn *f, uint32_t first_op, rt_error *err) {
     const plan_pipeline *p = f->pipe;
     cg_val *cur = NULL; /* NULL: the morsel's columns */
     uint32_t n_cur = f->n_cols;
     qe_status st = QE_OK;
-    for (uint32_t k = 1; k + 1 < p->n_ops && st == QE_OK; k++) {
+    for (uint32_t k = first_op; k + 1 < p->n_ops && st == QE_OK; k++) {
         const plan_op *op = p->ops[k];
         if (op->kind == PLAN_PHYS_FILTER) {
-            st = gen_filter(f, op->u.filter.pred, cur, n_cur, err);
+            st = cg_gen_filter(f, op->u.filter.pred, cur, n_cur, err);
             continue;
         }
         cg_val *out = calloc(op->n_cols ? op->n_cols : 1, sizeof *out);
@@ -238,12 +258,13 @@ static qe_status gen_operators(cg_fn *f, rt_error *err) {
     return st;
 }
 
-/* The loop: head (i < n_active), body (row index, operators, sink), latch (i + 1). */
-static qe_status gen_loop(cg_fn *f, LLVMValueRef morsel_sel, LLVMValueRef n_active, rt_error *err) {
+/* The loop: head (i < n_active), body (row index, operators, sink), latch (i + 1);
+ * see cg_int.h. */
+qe_status cg_row_loop(cg_fn *f, LLVMValueRef morsel_sel, LLVMValueRef has_sel,
+                      LLVMValueRef n_active, uint32_t first_op, rt_error *err) {
     cg_module *m = f->m;
     LLVMValueRef i_var = cg_alloca(f, m->t_i64, "i");
     LLVMBuildStore(m->b, cg_i64(m, 0), i_var);
-    LLVMValueRef has_sel = LLVMBuildIsNotNull(m->b, morsel_sel, "has_sel");
     LLVMBasicBlockRef head = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "loop");
     LLVMBasicBlockRef body = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "body");
     LLVMBasicBlockRef latch = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "next");
@@ -255,7 +276,8 @@ static qe_status gen_loop(cg_fn *f, LLVMValueRef morsel_sel, LLVMValueRef n_acti
     LLVMPositionBuilderAtEnd(m->b, body);
     f->row = row_index(f, morsel_sel, has_sel, i);
     f->skip = latch;
-    qe_status st = gen_operators(f, err);
+    memset(f->row_loaded, 0, f->n_cols);
+    qe_status st = gen_operators(f, first_op, err);
     if (st != QE_OK)
         return st;
     LLVMBuildBr(m->b, latch);
@@ -279,8 +301,11 @@ static qe_status gen_body(cg_fn *f, rt_error *err) {
     n_active = LLVMBuildZExt(m->b, n_active, m->t_i64, "n_active");
     load_morsel_columns(f, cols);
     qe_status st = cg_sink_begin(f, err);
-    if (st == QE_OK)
-        st = gen_loop(f, sel, n_active, err);
+    uint32_t n_filters = cg_block_filters(f);
+    if (st == QE_OK && n_filters > 0)
+        st = cg_block_body(f, sel, n_active, n_filters, err);
+    else if (st == QE_OK)
+        st = cg_row_loop(f, sel, LLVMBuildIsNotNull(m->b, sel, "has_sel"), n_active, 1, err);
     if (st == QE_OK)
         st = cg_sink_finish(f, err);
     if (st == QE_OK)

@@ -212,6 +212,10 @@ void cg_set_fn_attrs(cg_module *m, LLVMValueRef fn) {
     LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex,
                             LLVMCreateStringAttribute(m->ctx, "target-features", 15, m->features,
                                                       (unsigned)strlen(m->features)));
+    if (strstr(m->features, "+avx512f")) /* full-width vector loops (block.c) */
+        LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex,
+                                LLVMCreateStringAttribute(m->ctx, "prefer-vector-width", 19, "512",
+                                                          3));
 }
 
 /* Emits a call to a runtime helper; see cg_int.h. */

@@ -753,6 +753,142 @@ static void test_emit(void **state) {
                      QE_MISUSE);
 }
 
+/* Leading FILTERs as block loops (block.c): filters over columns with NULLs (an OR:
+ * exact path; null-rejecting: fast path plus validity bits) and over b only (no
+ * bitmap: the fast path), a division the fast loop only records (the AND guards it),
+ * and a real division by zero, raised as the row loop raises it.
+ * The optimized IR has the block arrays, the cheap tier's none. */
+static void test_block_filters(void **state) {
+    fixture *fx = *state;
+    plan_expr *a = col(fx, 0, QE_TYPE_INTEGER), *b = col(fx, 1, QE_TYPE_BIGINT);
+    plan_expr *d = col(fx, 3, QE_TYPE_DOUBLE);
+    plan_expr *b_pred = op(
+        fx, PLAN_OP_AND, QE_TYPE_BOOLEAN,
+        op(fx, PLAN_OP_NE, QE_TYPE_BOOLEAN, b, cint(fx, 0, QE_TYPE_BIGINT)),
+        op(fx, PLAN_OP_GT, QE_TYPE_BOOLEAN,
+           op(fx, PLAN_OP_DIV, QE_TYPE_BIGINT, cint(fx, 1000, QE_TYPE_BIGINT), b),
+           cint(fx, 2, QE_TYPE_BIGINT)));
+    plan_expr *ad_pred = op(fx, PLAN_OP_OR, QE_TYPE_BOOLEAN,
+                            op(fx, PLAN_OP_LT, QE_TYPE_BOOLEAN, a, cint(fx, 1, QE_TYPE_INTEGER)),
+                            op(fx, PLAN_OP_GE, QE_TYPE_BOOLEAN, d, cdouble(fx, 100.5)));
+    plan_expr *exprs[3] = {a, op(fx, PLAN_OP_MUL, QE_TYPE_BIGINT, b, cint(fx, 3, QE_TYPE_BIGINT)),
+                           d};
+    plan_op *ops[5];
+    ops[0] = scan(fx, "t", 5, t_types);
+    ops[1] = filter(fx, 5, t_types, b_pred);
+    ops[2] = filter(fx, 5, t_types, ad_pred);
+    ops[3] = project(fx, 3, exprs);
+    ops[4] = result(fx, 3, ops[3]->types);
+    plan_query *q = query(fx, pipeline(fx, 0, 5, ops), NULL);
+    size_t n = compare_modes(fx, q, 0x1);
+    assert_true(n > 100 && n < T_ROWS / 2);
+    /* NOT (a > 1) AND d < 500 rejects NULLs: the fast path despite a's and d's bitmaps,
+     * the validity bits dropping the NULL rows */
+    ops[1] = filter(fx, 5, t_types,
+                    op(fx, PLAN_OP_GT, QE_TYPE_BOOLEAN, b, cint(fx, -50, QE_TYPE_BIGINT)));
+    ops[2] = filter(fx, 5, t_types,
+                    op(fx, PLAN_OP_AND, QE_TYPE_BOOLEAN,
+                       op(fx, PLAN_OP_NOT, QE_TYPE_BOOLEAN,
+                          op(fx, PLAN_OP_GT, QE_TYPE_BOOLEAN, a, cint(fx, 1, QE_TYPE_INTEGER)),
+                          NULL),
+                       op(fx, PLAN_OP_LT, QE_TYPE_BOOLEAN, d, cdouble(fx, 500))));
+    q = query(fx, pipeline(fx, 0, 5, ops), NULL);
+    n = compare_modes(fx, q, 0x1);
+    assert_true(n > 100 && n < T_ROWS / 2);
+    ops[1] = filter(fx, 5, t_types, b_pred);
+    /* both filters over b only: the fast path */
+    plan_expr *b_mod = op(fx, PLAN_OP_NE, QE_TYPE_BOOLEAN,
+                          op(fx, PLAN_OP_MOD, QE_TYPE_BIGINT, b, cint(fx, 3, QE_TYPE_BIGINT)),
+                          cint(fx, 1, QE_TYPE_BIGINT));
+    ops[2] = filter(fx, 5, t_types, b_mod);
+    q = query(fx, pipeline(fx, 0, 5, ops), NULL);
+    n = compare_modes(fx, q, 0x1);
+    assert_true(n > 100 && n < T_ROWS / 2);
+    char *ir = NULL;
+    rt_error err;
+    assert_int_equal(cg_emit(q, QE_EMIT_IR, CG_TIER_OPTIMIZED, NULL, &ir, &err), QE_OK);
+    assert_non_null(strstr(ir, "%block_pass = alloca"));
+    free(ir);
+    assert_int_equal(cg_emit(q, QE_EMIT_IR, CG_TIER_CHEAP, NULL, &ir, &err), QE_OK);
+    assert_null(strstr(ir, "block_pass"));
+    free(ir);
+    /* 1000 / (b + 100) divides by zero where b = -100 (row 0 of every 1000) */
+    plan_expr *bad = op(fx, PLAN_OP_GT, QE_TYPE_BOOLEAN,
+                        op(fx, PLAN_OP_DIV, QE_TYPE_BIGINT, cint(fx, 1000, QE_TYPE_BIGINT),
+                           op(fx, PLAN_OP_ADD, QE_TYPE_BIGINT, b, cint(fx, 100, QE_TYPE_BIGINT))),
+                        cint(fx, 2, QE_TYPE_BIGINT));
+    bad->u.op.args[0]->position = 17;
+    ops[1] = filter(fx, 5, t_types, bad);
+    q = query(fx, pipeline(fx, 0, 5, ops), NULL);
+    compare_modes(fx, q, 0x1);
+    cg_stage_code *code;
+    assert_int_equal(cg_compile_stage(fx->jit, q, 0, CG_TIER_OPTIMIZED, &code, &err), QE_OK);
+    rows r = {0};
+    assert_int_equal(run(fx, q, cg_stage_functions(code), 2, &r, &err), QE_DATA);
+    assert_string_equal(err.sqlstate, "22012");
+    assert_int_equal(err.position, 17);
+    rows_free(&r);
+    cg_stage_code_destroy(code);
+}
+
+/* The compiled function sel_wrapper calls, with a selection vector added. */
+static rt_pipeline_fn sel_inner;
+
+/* Hands the compiled function each morsel with a selection vector of the rows where
+ * column 1 (b, BIGINT, no NULLs) is > 10: the same rows a `b > 10` filter keeps. */
+static qe_status sel_wrapper(rt_pipeline_state *ps, rt_thread_state *ts, const rt_batch *m) {
+    uint32_t *sel = malloc(sizeof *sel * (m->n_rows + 1));
+    if (sel == NULL || m->sel != NULL)
+        return QE_INTERNAL;
+    const int64_t *b = m->cols[1].values;
+    uint32_t n = 0;
+    for (uint32_t r = 0; r < m->n_rows; r++)
+        if (b[r] > 10)
+            sel[n++] = r;
+    rt_batch c = *m;
+    c.sel = sel;
+    c.n_sel = n;
+    qe_status st = sel_inner(ps, ts, &c);
+    free(sel);
+    return st;
+}
+
+/* Morsels with a selection vector take block.c's exact path: the compiled pipeline fed
+ * the rows b > 10 as a sel returns what the interpreter returns for a `b > 10 AND`
+ * filter over the whole morsels. */
+static void test_block_sel_morsels(void **state) {
+    fixture *fx = *state;
+    plan_expr *a = col(fx, 0, QE_TYPE_INTEGER), *b = col(fx, 1, QE_TYPE_BIGINT);
+    plan_expr *d = col(fx, 3, QE_TYPE_DOUBLE);
+    plan_expr *b_gt = op(fx, PLAN_OP_GT, QE_TYPE_BOOLEAN, b, cint(fx, 10, QE_TYPE_BIGINT));
+    plan_expr *rest = op(fx, PLAN_OP_OR, QE_TYPE_BOOLEAN,
+                         op(fx, PLAN_OP_LT, QE_TYPE_BOOLEAN, a, cint(fx, 1, QE_TYPE_INTEGER)),
+                         op(fx, PLAN_OP_GE, QE_TYPE_BOOLEAN, d, cdouble(fx, 100.5)));
+    plan_expr *exprs[3] = {a, b, d};
+    plan_query *with_b = push_query(fx, "t", op(fx, PLAN_OP_AND, QE_TYPE_BOOLEAN, b_gt, rest),
+                                    3, exprs);
+    plan_query *without_b = push_query(fx, "t", rest, 3, exprs);
+    cg_stage_code *code;
+    rt_error err;
+    assert_int_equal(cg_compile_stage(fx->jit, without_b, 0, CG_TIER_OPTIMIZED, &code, &err),
+                     QE_OK);
+    sel_inner = cg_stage_functions(code)[0];
+    assert_non_null(sel_inner);
+    rt_pipeline_fn wrapped[1] = {sel_wrapper};
+    for (uint32_t threads = 1; threads <= 3; threads += 2) {
+        rows interp = {0}, jit = {0};
+        assert_int_equal(run(fx, with_b, NULL, threads, &interp, &err), QE_OK);
+        assert_int_equal(run(fx, without_b, wrapped, threads, &jit, &err), QE_OK);
+        assert_true(interp.n > 100);
+        assert_int_equal(interp.n, jit.n);
+        for (size_t i = 0; i < interp.n; i++)
+            assert_string_equal(interp.lines[i], jit.lines[i]);
+        rows_free(&interp);
+        rows_free(&jit);
+    }
+    cg_stage_code_destroy(code);
+}
+
 static int cmp_double(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
     return x < y ? -1 : x > y;
@@ -993,6 +1129,8 @@ int main(void) {
         cmocka_unit_test(test_code_cache),
         cmocka_unit_test(test_code_cache_threads),
         cmocka_unit_test(test_random_expressions),
+        cmocka_unit_test(test_block_filters),
+        cmocka_unit_test(test_block_sel_morsels),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,0 +1,418 @@
+/*
+ * block.c -- blocked execution of the FILTERs right after a pipeline's source.
+ *
+ * At the optimized tier a pipeline whose ops[1..k] are FILTERs with block-safe
+ * predicates (below) does not test them row by row.  Per block of up to
+ * RT_VECTOR_SIZE active rows of the morsel:
+ *
+ *   fast (no morsel sel, and no bitmap on a column the predicates read unless they
+ *        all reject NULLs: null_rejecting):
+ *           pass[j] = p1(row) & ... & pk(row)       row = start + j, branch-free, every
+ *                                                   column read as not NULL: LLVM
+ *                                                   vectorizes it (vpcmp*, masks)
+ *           sel[n] = row; n += pass[j]              branch-free compaction (& the
+ *                                                   rows' validity bits if bitmaps)
+ *   exact (a morsel sel, bitmaps, or a fast block that may raise an error):
+ *           sel[n++] = row for the rows passing the FILTERs, tested one after the
+ *           other with branches and real errors (cg_gen_filter, as the row loop)
+ *   then:   the row loop (pipeline.c) over sel[0..n) with ops[k+1..] and the sink.
+ *
+ * A predicate is TRUE only when it is not NULL (NULL = not selected).  In the fast
+ * loop AND/OR do not short-circuit (expr.c evaluates both sides when f->err_var is
+ * set), so a term may be computed on rows the interpreter would never evaluate it on;
+ * every operation is defined whatever the operands hold, and each possible runtime
+ * error (overflow, division by zero: cg_raise_if) is ORed into a block flag instead of
+ * raised.  If the flag is set, nothing is lost but time: the exact loop redoes the
+ * block, raising the errors the interpreter raises.  As in the interpreter (a vector
+ * at a time), a block's FILTERs run before its later operators; as before, when rows
+ * fail with different errors, which one is reported may differ.
+ *
+ * Block-safe predicates use only COLUMN, CONST, CAST and the operators of plan.h up to
+ * IS NOT NULL over BOOLEAN/INTEGER/BIGINT/DOUBLE/DATE/DECIMAL values, and VARCHAR
+ * columns only under IS [NOT] NULL: string expressions call runtime helpers, which
+ * would make the loop scalar and run on rows a short-circuit would skip.  (Should a
+ * helper be called in the fast loop anyway, cg_return_if_error records its failure
+ * like cg_raise_if, and the exact loop calls it again.)
+ */
+#include "cg_int.h"
+
+#include <llvm-c/DebugInfo.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Rows per block: the selection and pass arrays are entry allocas of this size. */
+#define BLOCK_ROWS RT_VECTOR_SIZE
+
+static bool block_type(qe_type t) {
+    return t == QE_TYPE_BOOLEAN || t == QE_TYPE_INTEGER || t == QE_TYPE_BIGINT ||
+           t == QE_TYPE_DOUBLE || t == QE_TYPE_DATE || t == QE_TYPE_DECIMAL;
+}
+
+/* Whether e can be evaluated branch-free for every row of a block (see above);
+ * marks the morsel columns it reads in used. */
+static bool block_safe(const plan_expr *e, uint32_t n_cols, bool *used) {
+    if (e == NULL)
+        return false;
+    switch (e->kind) {
+    case PLAN_EXPR_CONST: return block_type(e->type);
+    case PLAN_EXPR_COLUMN:
+        if (e->u.column >= n_cols || !block_type(e->type))
+            return false;
+        used[e->u.column] = true;
+        return true;
+    case PLAN_EXPR_CAST:
+        return block_type(e->type) && block_type(e->u.cast->type) &&
+               block_safe(e->u.cast, n_cols, used);
+    case PLAN_EXPR_OP: break;
+    default: return false;
+    }
+    plan_op_kind op = e->u.op.op;
+    const plan_expr *a = e->u.op.args[0];
+    if (op == PLAN_OP_IS_NULL || op == PLAN_OP_IS_NOT_NULL) {
+        if (a && a->kind == PLAN_EXPR_COLUMN && a->type == QE_TYPE_VARCHAR &&
+            a->u.column < n_cols) {
+            used[a->u.column] = true;
+            return true;
+        }
+        return block_safe(a, n_cols, used);
+    }
+    if (op > PLAN_OP_IS_NOT_NULL || !block_type(e->type) || !block_safe(a, n_cols, used))
+        return false;
+    return e->u.op.args[1] == NULL || block_safe(e->u.op.args[1], n_cols, used);
+}
+
+/* Whether e is NULL whenever a column it reads is NULL (NULL propagates through
+ * arithmetic, comparisons, casts and NOT, not through AND/OR/IS NULL). */
+static bool null_propagating(const plan_expr *e) {
+    switch (e->kind) {
+    case PLAN_EXPR_CONST:
+    case PLAN_EXPR_COLUMN: return true;
+    case PLAN_EXPR_CAST: return null_propagating(e->u.cast);
+    case PLAN_EXPR_OP: break;
+    default: return false;
+    }
+    plan_op_kind op = e->u.op.op;
+    if (op == PLAN_OP_AND || op == PLAN_OP_OR || op == PLAN_OP_IS_NULL ||
+        op == PLAN_OP_IS_NOT_NULL)
+        return false;
+    return null_propagating(e->u.op.args[0]) &&
+           (e->u.op.args[1] == NULL || null_propagating(e->u.op.args[1]));
+}
+
+/* Whether predicate e is never TRUE on a row where a column it reads is NULL: such a
+ * row can be dropped by its validity bits alone, whatever e computes from the bytes
+ * of the NULL value. */
+static bool null_rejecting(const plan_expr *e) {
+    if (e->kind == PLAN_EXPR_OP && e->u.op.op == PLAN_OP_AND)
+        return null_rejecting(e->u.op.args[0]) && null_rejecting(e->u.op.args[1]);
+    return null_propagating(e);
+}
+
+/* The FILTERs evaluated in blocks; see cg_int.h. */
+uint32_t cg_block_filters(const cg_fn *f) {
+    const plan_pipeline *p = f->pipe;
+    if (!f->m->blocked)
+        return 0;
+    bool *used = calloc(f->n_cols + 1, 1);
+    uint32_t k = 0;
+    while (used && k + 2 < p->n_ops && p->ops[k + 1]->kind == PLAN_PHYS_FILTER &&
+           block_safe(p->ops[k + 1]->u.filter.pred, f->n_cols, used))
+        k++;
+    free(used);
+    return k;
+}
+
+/* A counted loop j = 0 .. n over entry-block allocas (mem2reg makes them phis). */
+typedef struct block_loop {
+    LLVMValueRef j_var;      /* alloca i64 */
+    LLVMValueRef j;          /* i64: the index in the body */
+    LLVMBasicBlockRef head;  /* j < n ? body : exit */
+    LLVMBasicBlockRef latch; /* j + 1, back to head: the body's `continue` */
+    LLVMBasicBlockRef exit;  /* after the loop */
+} block_loop;
+
+/* Starts the loop; the builder is left in its body. */
+static void loop_begin(cg_fn *f, block_loop *l, LLVMValueRef n, const char *name) {
+    cg_module *m = f->m;
+    l->j_var = cg_alloca(f, m->t_i64, name);
+    LLVMBuildStore(m->b, cg_i64(m, 0), l->j_var);
+    l->head = LLVMAppendBasicBlockInContext(m->ctx, f->fn, name);
+    LLVMBasicBlockRef body = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "block_body");
+    l->latch = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "block_next");
+    l->exit = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "block_end");
+    LLVMBuildBr(m->b, l->head);
+    LLVMPositionBuilderAtEnd(m->b, l->head);
+    l->j = LLVMBuildLoad2(m->b, m->t_i64, l->j_var, "j");
+    LLVMBuildCondBr(m->b, LLVMBuildICmp(m->b, LLVMIntULT, l->j, n, ""), body, l->exit);
+    LLVMPositionBuilderAtEnd(m->b, body);
+}
+
+/* Attaches a self-referential llvm.loop ID to a loop's back edge: no unrolling, and
+ * either (scalar) no vectorization -- loops the vectorizer cannot take would only cost
+ * compile time (its analysis, unrolled copies of branchy bodies) -- or vectorization
+ * without interleaving (one vector per iteration: a block is short, and compile time
+ * counts). */
+static void loop_scalar(cg_module *m, LLVMValueRef back_edge, bool scalar) {
+    static const char *const props[3] = {"llvm.loop.unroll.disable", "llvm.loop.vectorize.enable",
+                                         "llvm.loop.interleave.count"};
+    LLVMMetadataRef self = LLVMTemporaryMDNode(m->ctx, NULL, 0);
+    LLVMMetadataRef unroll = LLVMMDStringInContext2(m->ctx, props[0], strlen(props[0]));
+    LLVMMetadataRef vec[2] = {LLVMMDStringInContext2(m->ctx, props[1], strlen(props[1])),
+                              LLVMValueAsMetadata(cg_i1(m, !scalar))};
+    LLVMMetadataRef ilv[2] = {LLVMMDStringInContext2(m->ctx, props[2], strlen(props[2])),
+                              LLVMValueAsMetadata(cg_i32(m, 1))};
+    LLVMMetadataRef ops[3] = {self, LLVMMDNodeInContext2(m->ctx, &unroll, 1),
+                              LLVMMDNodeInContext2(m->ctx, scalar ? vec : ilv, 2)};
+    LLVMMetadataRef id = LLVMMDNodeInContext2(m->ctx, ops, 3);
+    LLVMMetadataReplaceAllUsesWith(self, id);
+    unsigned kind = LLVMGetMDKindIDInContext(m->ctx, "llvm.loop", 9);
+    LLVMSetMetadata(back_edge, kind, LLVMMetadataAsValue(m->ctx, id));
+}
+
+/* Ends the body (j + 1, back to the head; `scalar`: see loop_scalar); the builder is
+ * left after the loop. */
+static void loop_end(cg_fn *f, block_loop *l, bool scalar) {
+    cg_module *m = f->m;
+    LLVMBuildBr(m->b, l->latch);
+    LLVMMoveBasicBlockAfter(l->latch, LLVMGetInsertBlock(m->b));
+    LLVMMoveBasicBlockAfter(l->exit, l->latch);
+    LLVMPositionBuilderAtEnd(m->b, l->latch);
+    LLVMBuildStore(m->b, LLVMBuildAdd(m->b, l->j, cg_i64(m, 1), ""), l->j_var);
+    LLVMValueRef br = LLVMBuildBr(m->b, l->head);
+    loop_scalar(m, br, scalar);
+    LLVMPositionBuilderAtEnd(m->b, l->exit);
+}
+
+/* i1: all predicates of ops[1..n_filters] TRUE for row f->row, errors into f->err_var. */
+static qe_status eval_pass(cg_fn *f, uint32_t n_filters, LLVMValueRef *pass, rt_error *err) {
+    cg_module *m = f->m;
+    memset(f->row_loaded, 0, f->n_cols);
+    *pass = cg_i1(m, true);
+    for (uint32_t k = 1; k <= n_filters; k++) {
+        cg_val v;
+        qe_status st = cg_expr(f, f->pipe->ops[k]->u.filter.pred, NULL, f->n_cols, &v, err);
+        if (st != QE_OK)
+            return st;
+        LLVMValueRef t = LLVMBuildAnd(m->b, v.v, LLVMBuildNot(m->b, v.null, ""), "");
+        *pass = LLVMBuildAnd(m->b, *pass, t, "pass");
+    }
+    return QE_OK;
+}
+
+/* The row of index i (i64) of the morsel: sel[i] or i. */
+static LLVMValueRef active_row(cg_fn *f, LLVMValueRef sel, LLVMValueRef has_sel, LLVMValueRef i) {
+    cg_module *m = f->m;
+    LLVMBasicBlockRef from = LLVMGetInsertBlock(m->b);
+    LLVMBasicBlockRef with_sel = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "block_sel");
+    LLVMBasicBlockRef join = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "block_row");
+    LLVMBuildCondBr(m->b, has_sel, with_sel, join);
+    LLVMPositionBuilderAtEnd(m->b, with_sel);
+    LLVMValueRef p = LLVMBuildGEP2(m->b, m->t_i32, sel, &i, 1, "");
+    LLVMValueRef s = LLVMBuildZExt(m->b, LLVMBuildLoad2(m->b, m->t_i32, p, ""), m->t_i64, "");
+    LLVMBuildBr(m->b, join);
+    LLVMPositionBuilderAtEnd(m->b, join);
+    LLVMValueRef row = LLVMBuildPhi(m->b, m->t_i64, "row");
+    LLVMValueRef vals[2] = {s, i};
+    LLVMBasicBlockRef blocks[2] = {with_sel, from};
+    LLVMAddIncoming(row, vals, blocks, 2);
+    return row;
+}
+
+/* The state of one block while it is generated. */
+typedef struct block_gen {
+    LLVMValueRef sel;     /* the morsel's sel (ptr, may be null) */
+    LLVMValueRef has_sel; /* i1 */
+    LLVMValueRef start;   /* i64: first active index of the block */
+    LLVMValueRef len;     /* i64: active rows in the block */
+    LLVMValueRef out;     /* alloca [BLOCK_ROWS x i32]: the block's selection */
+    LLVMValueRef pass;    /* alloca [BLOCK_ROWS x i8]: fast path predicate results */
+    LLVMValueRef n_var;   /* alloca i64: rows in out */
+    bool *used;           /* n_cols: morsel columns the block predicates read */
+    bool rejecting;       /* every predicate is null_rejecting */
+    LLVMValueRef bitmaps; /* i1: some used column has a validity bitmap */
+} block_gen;
+
+/* out[n] = row; n += pass (branch-free). */
+static void append_row(cg_fn *f, block_gen *g, LLVMValueRef row, LLVMValueRef pass) {
+    cg_module *m = f->m;
+    LLVMValueRef n = LLVMBuildLoad2(m->b, m->t_i64, g->n_var, "n");
+    LLVMValueRef p = LLVMBuildGEP2(m->b, m->t_i32, g->out, &n, 1, "");
+    LLVMBuildStore(m->b, LLVMBuildTrunc(m->b, row, m->t_i32, ""), p);
+    LLVMValueRef add = LLVMBuildZExt(m->b, pass, m->t_i64, "");
+    LLVMBuildStore(m->b, LLVMBuildAdd(m->b, n, add, ""), g->n_var);
+}
+
+/* i1: column c of the morsel is valid (not NULL) in row (absent bitmap: @all_valid). */
+static LLVMValueRef valid_bit(cg_fn *f, uint32_t c, LLVMValueRef row) {
+    cg_module *m = f->m;
+    const cg_col *col = &f->cols[c];
+    LLVMValueRef idx = LLVMBuildSelect(m->b, col->has_bitmap,
+                                       LLVMBuildLShr(m->b, row, cg_i64(m, 3), ""), cg_i64(m, 0), "");
+    LLVMValueRef p = LLVMBuildGEP2(m->b, m->t_i8, col->validity, &idx, 1, "");
+    LLVMValueRef byte = LLVMBuildZExt(m->b, LLVMBuildLoad2(m->b, m->t_i8, p, ""), m->t_i64, "");
+    LLVMValueRef bit = LLVMBuildLShr(m->b, byte, LLVMBuildAnd(m->b, row, cg_i64(m, 7), ""), "");
+    return LLVMBuildTrunc(m->b, bit, m->t_i1, "valid");
+}
+
+/* The compaction of pass[] into out; `validity`: a row also needs every used column
+ * valid (null-rejecting predicates evaluated as if nothing were NULL). */
+static void gen_compact(cg_fn *f, block_gen *g, bool validity) {
+    cg_module *m = f->m;
+    LLVMBuildStore(m->b, cg_i64(m, 0), g->n_var);
+    block_loop l;
+    loop_begin(f, &l, g->len, validity ? "block_compact_valid" : "block_compact");
+    LLVMValueRef p = LLVMBuildGEP2(m->b, m->t_i8, g->pass, &l.j, 1, "");
+    LLVMValueRef byte = LLVMBuildLoad2(m->b, m->t_i8, p, "");
+    LLVMValueRef row = LLVMBuildAdd(m->b, g->start, l.j, "");
+    LLVMValueRef pass = LLVMBuildICmp(m->b, LLVMIntNE, byte, LLVMConstInt(m->t_i8, 0, false), "");
+    for (uint32_t c = 0; validity && c < f->n_cols; c++)
+        if (g->used[c])
+            pass = LLVMBuildAnd(m->b, pass, valid_bit(f, c, row), "");
+    append_row(f, g, row, pass);
+    loop_end(f, &l, true);
+}
+
+/* Fast path: a vectorizable predicate loop into pass[], then the compaction. */
+static qe_status gen_fast(cg_fn *f, block_gen *g, uint32_t n_filters, rt_error *err) {
+    cg_module *m = f->m;
+    block_loop l;
+    loop_begin(f, &l, g->len, "block_pred");
+    f->row = LLVMBuildAdd(m->b, g->start, l.j, "row");
+    f->no_nulls = true;
+    LLVMValueRef pass;
+    qe_status st = eval_pass(f, n_filters, &pass, err);
+    f->no_nulls = false;
+    if (st != QE_OK)
+        return st;
+    LLVMValueRef p = LLVMBuildGEP2(m->b, m->t_i8, g->pass, &l.j, 1, "");
+    LLVMBuildStore(m->b, LLVMBuildZExt(m->b, pass, m->t_i8, ""), p);
+    loop_end(f, &l, false);
+    if (!g->rejecting) {
+        gen_compact(f, g, false);
+        return QE_OK;
+    }
+    LLVMBasicBlockRef b_valid = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "block_valid");
+    LLVMBasicBlockRef b_plain = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "block_plain");
+    LLVMBasicBlockRef b_done = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "block_compacted");
+    LLVMBuildCondBr(m->b, g->bitmaps, b_valid, b_plain);
+    LLVMPositionBuilderAtEnd(m->b, b_valid);
+    gen_compact(f, g, true);
+    LLVMBuildBr(m->b, b_done);
+    LLVMMoveBasicBlockAfter(b_plain, LLVMGetInsertBlock(m->b));
+    LLVMPositionBuilderAtEnd(m->b, b_plain);
+    gen_compact(f, g, false);
+    LLVMBuildBr(m->b, b_done);
+    LLVMMoveBasicBlockAfter(b_done, LLVMGetInsertBlock(m->b));
+    LLVMPositionBuilderAtEnd(m->b, b_done);
+    return QE_OK;
+}
+
+/* Exact path: the FILTERs row by row, with branches and real errors. */
+static qe_status gen_exact(cg_fn *f, block_gen *g, uint32_t n_filters, rt_error *err) {
+    cg_module *m = f->m;
+    LLVMBuildStore(m->b, cg_i64(m, 0), g->n_var);
+    block_loop l;
+    loop_begin(f, &l, g->len, "block_exact");
+    LLVMValueRef row = active_row(f, g->sel, g->has_sel, LLVMBuildAdd(m->b, g->start, l.j, ""));
+    f->row = row;
+    f->skip = l.latch;
+    memset(f->row_loaded, 0, f->n_cols);
+    qe_status st = QE_OK;
+    for (uint32_t k = 1; k <= n_filters && st == QE_OK; k++)
+        st = cg_gen_filter(f, f->pipe->ops[k]->u.filter.pred, NULL, f->n_cols, err);
+    if (st != QE_OK)
+        return st;
+    append_row(f, g, row, cg_i1(m, true));
+    loop_end(f, &l, true);
+    return QE_OK;
+}
+
+/* Fills g->used and g->rejecting; returns i1: the block can take the fast path (no
+ * morsel sel, and no bitmap on a used column unless the predicates reject NULLs). */
+static LLVMValueRef fast_cond(cg_fn *f, block_gen *g, uint32_t n_filters) {
+    cg_module *m = f->m;
+    g->rejecting = true;
+    for (uint32_t k = 1; k <= n_filters; k++) {
+        const plan_expr *pred = f->pipe->ops[k]->u.filter.pred;
+        block_safe(pred, f->n_cols, g->used);
+        g->rejecting = g->rejecting && null_rejecting(pred);
+    }
+    g->bitmaps = cg_i1(m, false);
+    for (uint32_t c = 0; c < f->n_cols; c++)
+        if (g->used[c])
+            g->bitmaps = LLVMBuildOr(m->b, g->bitmaps, f->cols[c].has_bitmap, "");
+    LLVMValueRef fast = LLVMBuildNot(m->b, g->has_sel, "");
+    return g->rejecting ? fast : LLVMBuildAnd(m->b, fast, LLVMBuildNot(m->b, g->bitmaps, ""), "");
+}
+
+/* The predicate loops of one block, then its row loop. */
+static qe_status gen_block(cg_fn *f, block_gen *g, LLVMValueRef fast, uint32_t n_filters,
+                           rt_error *err) {
+    cg_module *m = f->m;
+    LLVMValueRef err_var = cg_alloca(f, m->t_i1, "block_err");
+    LLVMBuildStore(m->b, cg_i1(m, false), err_var);
+    LLVMBasicBlockRef b_fast = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "block_fast");
+    LLVMBasicBlockRef b_check = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "block_check");
+    LLVMBasicBlockRef b_exact = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "block_exact");
+    LLVMBasicBlockRef b_rows = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "block_rows");
+    LLVMBuildCondBr(m->b, fast, b_fast, b_exact);
+    LLVMPositionBuilderAtEnd(m->b, b_fast);
+    f->err_var = err_var;
+    qe_status st = gen_fast(f, g, n_filters, err);
+    f->err_var = NULL;
+    if (st != QE_OK)
+        return st;
+    LLVMBuildBr(m->b, b_check);
+    LLVMMoveBasicBlockAfter(b_check, LLVMGetInsertBlock(m->b));
+    LLVMPositionBuilderAtEnd(m->b, b_check);
+    LLVMBuildCondBr(m->b, LLVMBuildLoad2(m->b, m->t_i1, err_var, "may_fail"), b_exact, b_rows);
+    LLVMMoveBasicBlockAfter(b_exact, b_check);
+    LLVMPositionBuilderAtEnd(m->b, b_exact);
+    st = gen_exact(f, g, n_filters, err);
+    if (st != QE_OK)
+        return st;
+    LLVMBuildBr(m->b, b_rows);
+    LLVMMoveBasicBlockAfter(b_rows, LLVMGetInsertBlock(m->b));
+    LLVMPositionBuilderAtEnd(m->b, b_rows);
+    LLVMValueRef n = LLVMBuildLoad2(m->b, m->t_i64, g->n_var, "n_selected");
+    return cg_row_loop(f, g->out, cg_i1(m, true), n, n_filters + 1, err);
+}
+
+/* The blocked body; see cg_int.h. */
+qe_status cg_block_body(cg_fn *f, LLVMValueRef sel, LLVMValueRef n_active, uint32_t n_filters,
+                        rt_error *err) {
+    cg_module *m = f->m;
+    block_gen g = {.sel = sel};
+    g.has_sel = LLVMBuildIsNotNull(m->b, sel, "has_sel");
+    g.out = cg_alloca(f, LLVMArrayType2(m->t_i32, BLOCK_ROWS), "block_out");
+    g.pass = cg_alloca(f, LLVMArrayType2(m->t_i8, BLOCK_ROWS), "block_pass");
+    g.n_var = cg_alloca(f, m->t_i64, "block_n");
+    g.used = calloc(f->n_cols + 1, 1);
+    if (g.used == NULL)
+        return rt_error_set(err, QE_NOMEM, "53200", -1, "out of memory in code generation");
+    LLVMValueRef fast = fast_cond(f, &g, n_filters);
+    LLVMValueRef start_var = cg_alloca(f, m->t_i64, "block_start");
+    LLVMBuildStore(m->b, cg_i64(m, 0), start_var);
+    LLVMBasicBlockRef head = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "block");
+    LLVMBasicBlockRef body = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "block_begin");
+    LLVMBasicBlockRef exit = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "blocks_done");
+    LLVMBuildBr(m->b, head);
+    LLVMPositionBuilderAtEnd(m->b, head);
+    g.start = LLVMBuildLoad2(m->b, m->t_i64, start_var, "start");
+    LLVMBuildCondBr(m->b, LLVMBuildICmp(m->b, LLVMIntULT, g.start, n_active, ""), body, exit);
+    LLVMPositionBuilderAtEnd(m->b, body);
+    LLVMValueRef next = LLVMBuildAdd(m->b, g.start, cg_i64(m, BLOCK_ROWS), "");
+    LLVMValueRef end = LLVMBuildSelect(
+        m->b, LLVMBuildICmp(m->b, LLVMIntULT, next, n_active, ""), next, n_active, "");
+    g.len = LLVMBuildSub(m->b, end, g.start, "len");
+    qe_status st = gen_block(f, &g, fast, n_filters, err);
+    free(g.used);
+    if (st != QE_OK)
+        return st;
+    LLVMBuildStore(m->b, next, start_var);
+    LLVMBuildBr(m->b, head);
+    LLVMMoveBasicBlockAfter(exit, LLVMGetInsertBlock(m->b));
+    LLVMPositionBuilderAtEnd(m->b, exit);
+    return QE_OK;
+}
