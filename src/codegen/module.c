@@ -72,8 +72,9 @@ static qe_status optimize(cg_module *m, LLVMTargetMachineRef tm, cg_tier tier, r
 }
 
 /* Generates the functions of a stage into m, without verification or passes. */
-static qe_status build_functions(cg_module *m, const plan_query *q, uint32_t stage_id,
-                                 const char *prefix, cg_stage_build *out, rt_error *err) {
+static qe_status build_functions(cg_module *m, cg_tier tier, const plan_query *q,
+                                 uint32_t stage_id, const char *prefix, cg_stage_build *out,
+                                 rt_error *err) {
     memset(out, 0, sizeof *out);
     if (q == NULL || stage_id >= q->n_stages || q->stages == NULL || !q->stages[stage_id])
         return rt_error_set(err, QE_INTERNAL, "XX000", -1, "invalid physical plan: no stage %u",
@@ -99,7 +100,7 @@ static qe_status build_functions(cg_module *m, const plan_query *q, uint32_t sta
 qe_status cg_build_stage(cg_module *m, LLVMTargetMachineRef tm, cg_tier tier,
                          const plan_query *q, uint32_t stage_id, const char *prefix,
                          cg_stage_build *out, rt_error *err) {
-    qe_status st = build_functions(m, q, stage_id, prefix, out, err);
+    qe_status st = build_functions(m, tier, q, stage_id, prefix, out, err);
     if (st == QE_OK && out->n_compiled > 0)
         st = verify(m, err);
     if (st == QE_OK && out->n_compiled > 0)
@@ -275,7 +276,7 @@ static qe_status build_all_stages(cg_module *m, LLVMTargetMachineRef tm, cg_tier
     qe_status st = QE_OK;
     for (uint32_t s = 0; st == QE_OK && s < q->n_stages; s++) {
         cg_stage_build b = {0};
-        st = build_functions(m, q, s, "qe", &b, err);
+        st = build_functions(m, tier, q, s, "qe", &b, err);
         n_compiled += b.n_compiled;
         cg_stage_build_free(&b);
     }
