@@ -80,7 +80,8 @@ static qe_status physical_plan(qe_session *s, rt_arena *arena, const plan_node *
                             : opt_physical_local(arena, logical, q, &s->err);
 }
 
-/* Runs every stage in this process, one task each, in order, with in-memory exchanges. */
+/* Runs every stage in this process, one task each, in order, with in-memory exchanges;
+ * jit mode compiles each stage before its task, adaptive mode while it runs. */
 static qe_status run_local(qe_session *s, const plan_query *q, const rt_result_sink *sink,
                            rt_mem_tracker *mem, rt_task_stats *total, rt_error *err) {
     rt_local_exchange *lx = rt_local_exchange_create(q);
@@ -93,10 +94,13 @@ static qe_status run_local(qe_session *s, const plan_query *q, const rt_result_s
         st = main_engine_jit(s->engine, &jit, err);
     for (uint32_t i = 0; st == QE_OK && i < q->n_stages; i++) {
         cg_stage_code *code = NULL;
+        main_adaptive *adaptive = NULL;
         if (jit) {
             uint64_t t0 = now_ns();
             st = cg_compile_stage(jit, q, i, s->tier, &code, err);
             s->compile_ns += now_ns() - t0;
+        } else if (s->mode == MAIN_MODE_ADAPTIVE) {
+            st = main_adaptive_create(s, q, i, &adaptive, err);
         }
         if (st != QE_OK)
             break;
@@ -113,14 +117,18 @@ static qe_status run_local(qe_session *s, const plan_query *q, const rt_result_s
             .n_threads = s->threads ? s->threads : 1,
             .mem = mem,
             .debug_delay_ms = s->debug_delay_ms,
+            .adaptive = main_adaptive_rt(adaptive),
         };
         rt_task_stats stats = {0};
         st = rt_task_run(&task, &stats, err);
+        main_adaptive_finish(s, adaptive);
         for (uint32_t x = 0; x < q->n_exchanges; x++)
             if (q->exchanges[x].consumer_stage == i) /* consumed: its rows are not needed */
                 rt_local_exchange_release(lx, x);
         total->rows_written += stats.rows_written;
         total->rows_out += stats.rows_out;
+        s->morsels_interpreted += stats.morsels_interpreted;
+        s->morsels_compiled += stats.morsels_compiled;
         if (stats.peak_memory > total->peak_memory)
             total->peak_memory = stats.peak_memory;
         cg_stage_code_destroy(code);
@@ -452,6 +460,7 @@ qe_status qe_stmt_execute(qe_stmt *stmt, qe_result **out) {
     qe_session *s = stmt->session;
     rt_error_clear(&s->err);
     s->compile_ns = 0;
+    s->morsels_interpreted = s->morsels_compiled = 0;
     uint64_t t0 = now_ns();
     qe_status st = persist(s, execute(s, stmt, out), out);
     double total_ms = (double)(now_ns() - t0) * 1e-6;

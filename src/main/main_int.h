@@ -18,7 +18,7 @@
 #include <stdint.h>
 
 /* How pipelines run (SET execution_mode). */
-typedef enum main_mode { MAIN_MODE_INTERPRET, MAIN_MODE_JIT } main_mode;
+typedef enum main_mode { MAIN_MODE_INTERPRET, MAIN_MODE_JIT, MAIN_MODE_ADAPTIVE } main_mode;
 
 /* Engine-wide options (qe_config_set); plain values, copied into the engine. */
 struct qe_config {
@@ -53,8 +53,13 @@ struct qe_session {
     char emit_cpu[64];              /* SET emit_cpu: target CPU of emitted asm, "host" */
     uint32_t threads;               /* SET threads */
     uint32_t debug_delay_ms;        /* SET debug_task_delay_ms (fault tests) */
+    bool debug_adaptive_wait;       /* SET debug_adaptive = 'wait': compile every stage, threads
+                                       wait for the code after their first morsel */
     int64_t memory_limit;           /* SET memory_limit, bytes, <= 0 = none */
-    uint64_t compile_ns;            /* time in cg_compile_stage by the running statement */
+    uint64_t compile_ns;            /* time in cg_compile_stage by the running statement
+                                       (adaptive: waiting for a background compile) */
+    uint64_t morsels_interpreted;   /* morsels the running statement interpreted (embedded) */
+    uint64_t morsels_compiled;      /* ... and ran compiled */
 };
 
 struct qe_stmt {
@@ -110,6 +115,24 @@ qe_status main_exec_dbgen(qe_session *s, const plan_node *call, rt_arena *arena,
                           qe_result **out);
 
 /* Runs a physical plan in this process (embedded engine) or on the cluster. */
+/* ---- adaptive execution (adaptive.c) ---------------------------------------------------- */
+
+/* The background compile of one stage in adaptive mode. */
+typedef struct main_adaptive main_adaptive;
+
+/* Sets up adaptive execution of q->stages[stage] for session s: NULL in *out when no
+ * pipeline of the stage is compilable (the task then simply interprets).  In the debug
+ * wait mode the compile starts at once at the session's tier.  Errors: 53200. */
+qe_status main_adaptive_create(qe_session *s, const plan_query *q, uint32_t stage,
+                               main_adaptive **out, rt_error *err);
+/* What the task runs with (rt_task.adaptive); valid until main_adaptive_finish. */
+const rt_adaptive *main_adaptive_rt(const main_adaptive *a);
+/* After the task: waits for a compile still running (LLVM cannot be interrupted), frees
+ * the code and a; adds the time waited here to s->compile_ns.  Accepts NULL. */
+void main_adaptive_finish(qe_session *s, main_adaptive *a);
+/* The name of a mode ("interpret", "jit", "adaptive"). */
+const char *main_mode_name(main_mode mode);
+
 qe_status main_run_plan(qe_session *s, const plan_query *q, qe_result *res, rt_error *err);
 
 #endif /* QE_MAIN_INT_H */

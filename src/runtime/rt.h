@@ -508,7 +508,32 @@ typedef struct rt_task_stats {
     uint64_t rows_written; /* rows appended by INSERT sinks */
     uint64_t rows_out;     /* rows passed to result/exchange sinks */
     uint64_t peak_memory;  /* bytes */
+    uint64_t morsels_interpreted; /* morsels run by the interpreter's operators */
+    uint64_t morsels_compiled;    /* morsels run by a compiled pipeline function */
 } rt_task_stats;
+
+/*
+ * Adaptive execution of one task (rt_task.adaptive): the stage is compiled in the
+ * background while its pipelines run interpreted, and every thread switches to a
+ * pipeline's function at its next morsel once the function is published.  Owned by
+ * the caller (src/main/adaptive.c), which keeps it and the code alive until
+ * rt_task_run returns.
+ */
+typedef struct rt_adaptive {
+    _Atomic(rt_pipeline_fn) *fns; /* per pipeline: its function once published (release
+                                     store; NULL until then, or for good) */
+    const bool *compilable;       /* per pipeline: codegen supports it (else not measured) */
+    _Atomic bool started;         /* a compile was started: no more consider calls */
+    _Atomic bool settled;         /* the compile has ended (functions published or not) */
+    bool wait;                    /* debug: after its first morsel of a compilable
+                                     pipeline a thread waits until settled */
+    /* Called by a thread after a morsel of compilable pipeline `pipeline` while nothing
+     * is started: remaining_ms is the estimated interpreted wall time the pipeline has
+     * left on n_threads threads.  Starts the background compile if it pays off;
+     * thread-safe; never fails (a failed compile leaves the pipelines interpreted). */
+    void (*consider)(void *ctx, uint32_t pipeline, double remaining_ms, uint32_t n_threads);
+    void *ctx; /* consider's */
+} rt_adaptive;
 
 typedef struct rt_task {
     const struct plan_query *query;  /* the whole plan (exchange descriptions) */
@@ -525,6 +550,7 @@ typedef struct rt_task {
     rt_mem_tracker *mem;            /* may be NULL */
     const _Atomic bool *cancel;     /* may be NULL; true makes the task stop */
     uint32_t debug_delay_ms;        /* sleep this long per source batch (fault tests) */
+    const rt_adaptive *adaptive;    /* may be NULL: compiled stays as given */
 } rt_task;
 
 /* Runs every pipeline of the task's stage in order, each on n_threads threads with

@@ -358,6 +358,12 @@ struct rt_pipeline_state {
     const rt_source_ops *src_ops;
     const rt_sink_ops *sink_ops;
     rt_pipeline_fn compiled; /* or NULL: interpret */
+    uint32_t idx;            /* this pipeline's index in the stage */
+    _Atomic(rt_pipeline_fn) *adaptive_fn; /* adaptive execution: where the function is
+                                             published (NULL: compiled stays) */
+    uint64_t t_start;        /* CLOCK_MONOTONIC ns when the threads started */
+    _Atomic uint64_t morsels_interpreted; /* morsels run by the interpreter */
+    _Atomic uint64_t morsels_compiled;    /* morsels run by compiled code */
     uint32_t n_threads;
     uint32_t n_sink_in; /* the sink's input schema: the op before it */
     const qe_type *sink_in_types;
@@ -386,6 +392,10 @@ struct rt_thread_state {
     void **ops;             /* per op index: the operator's thread state */
     void *sink;             /* the sink's thread-local state */
     rt_batch *scratch[2];   /* rt_jit_scratch slots (compiled pipelines only) */
+    rt_pipeline_fn fn;      /* the compiled function this thread runs, or NULL */
+    bool waited;            /* adaptive wait (debug): done once */
+    uint64_t n_interpreted; /* morsels this thread interpreted */
+    uint64_t n_compiled;    /* morsels this thread ran compiled */
 };
 
 /* A job for the process's thread pool (pool.c); owned by the submitter. */
@@ -431,6 +441,9 @@ extern const rt_source_ops rt_scan_source, rt_values_source, rt_exchange_source;
 extern const rt_source_ops rt_agg_source, rt_sort_source;
 extern const rt_source_ops rt_csv_source;   /* CSV_SCAN (csv_read.c) */
 extern const rt_source_ops rt_range_source; /* RANGE (source.c) */
+/* The fraction (0..1) of a SCAN source's chunks handed out to threads so far (adaptive
+ * execution's estimate of the work left; claimed runs count as done). */
+double rt_scan_progress(rt_pipeline_state *ps);
 
 /* ---- CSV records (csv_read.c) ----------------------------------------------------------- */
 

@@ -11,6 +11,9 @@
  * the thread-local states (hash tables, sort runs) into the stage's operator state
  * that the next pipeline's source reads.  The first failure stops every thread at
  * its next morsel and becomes the task's error; cancellation is checked per morsel.
+ * In adaptive execution (task->adaptive) a compilable pipeline starts interpreted; after
+ * each morsel a thread estimates the interpreted time left and offers it to the
+ * background compiler, and switches to the function once it is published.
  */
 #include "rt_int.h"
 
@@ -136,6 +139,7 @@ static qe_status thread_state_create(rt_pipeline_state *ps, uint32_t idx, rt_err
         st = rt_operator_prepare(ps, ts, i);
     if (st == QE_OK)
         st = ps->sink_ops->thread_init(ps, ts);
+    ts->fn = ps->compiled;
     if (st == QE_OK && ps->compiled != NULL)
         st = rt_jit_prepare_thread(ts);
     if (st != QE_OK)
@@ -171,10 +175,71 @@ static bool delay_morsel(rt_pipeline_state *ps, rt_thread_state *ts, uint32_t ms
     return true;
 }
 
+/* Nanoseconds on the monotonic clock. */
+static uint64_t now_ns(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+/* Adaptive execution: switches ts to the pipeline's function once it is published
+ * (making the thread's scratch batches first).  QE_OK also when nothing changed. */
+static qe_status adaptive_switch(rt_pipeline_state *ps, rt_thread_state *ts) {
+    if (ts->fn != NULL || ps->adaptive_fn == NULL)
+        return QE_OK;
+    rt_pipeline_fn fn = atomic_load_explicit(ps->adaptive_fn, memory_order_acquire);
+    if (fn == NULL)
+        return QE_OK;
+    qe_status st = rt_jit_prepare_thread(ts);
+    if (st == QE_OK)
+        ts->fn = fn;
+    return st;
+}
+
+/* Waits (debug: rt_adaptive.wait) until the background compile has ended; false if
+ * the task was cancelled (57014 set) or another thread failed meanwhile. */
+static bool adaptive_wait(rt_pipeline_state *ps, rt_thread_state *ts) {
+    const rt_adaptive *ad = ps->task->adaptive;
+    ts->waited = true;
+    while (!atomic_load(&ad->settled)) {
+        struct timespec t = {0, 100000L};
+        nanosleep(&t, NULL);
+        if (rt_task_cancelled(ps->task, &ts->err) || atomic_load(&ps->failed))
+            return false;
+    }
+    return true;
+}
+
+/* After an interpreted morsel of a compilable pipeline: offers the estimated interpreted
+ * time left to the background compiler (the elapsed time extrapolated by the scan's
+ * progress; the elapsed time itself when the source cannot tell), or, in the debug
+ * wait mode, waits for the code.  False as adaptive_wait. */
+static bool adaptive_after_morsel(rt_pipeline_state *ps, rt_thread_state *ts) {
+    const rt_adaptive *ad = ps->task->adaptive;
+    if (ad->wait)
+        return ts->waited || adaptive_wait(ps, ts);
+    if (atomic_load_explicit(&ad->started, memory_order_relaxed))
+        return true;
+    double elapsed_ms = (double)(now_ns() - ps->t_start) * 1e-6;
+    double f = ps->source->kind == PLAN_PHYS_SCAN ? rt_scan_progress(ps) : -1.0;
+    double remaining_ms = f < 0 ? elapsed_ms : f >= 1.0 ? 0.0 : elapsed_ms * (1.0 - f) / f;
+    ad->consider(ad->ctx, ps->idx, remaining_ms, ps->n_threads);
+    return true;
+}
+
 static qe_status run_morsel(rt_pipeline_state *ps, rt_thread_state *ts, const rt_batch *m) {
-    if (ps->compiled == NULL)
-        return rt_operators_run(ps, ts, m);
-    qe_status st = ps->compiled(ps, ts, m);
+    qe_status st = adaptive_switch(ps, ts);
+    if (st != QE_OK)
+        return st;
+    if (ts->fn == NULL) {
+        ts->n_interpreted++;
+        st = rt_operators_run(ps, ts, m);
+        if (st == QE_OK && ps->adaptive_fn != NULL && !adaptive_after_morsel(ps, ts))
+            return ts->err.status; /* cancelled (57014), or OK when another thread failed */
+        return st;
+    }
+    ts->n_compiled++;
+    st = ts->fn(ps, ts, m);
     if (st != QE_OK && ts->err.status == QE_OK)
         rt_error_set(&ts->err, st, "XX000", -1, "compiled pipeline failed without an error");
     return st;
@@ -211,6 +276,8 @@ static void *thread_main(void *arg) {
     if (st == QE_OK && !atomic_load(&ps->failed) && ps->sink_ops->thread_finish != NULL)
         st = ps->sink_ops->thread_finish(ps, ts);
     rt_arena_reset(ts->morsel_arena);
+    atomic_fetch_add(&ps->morsels_interpreted, ts->n_interpreted);
+    atomic_fetch_add(&ps->morsels_compiled, ts->n_compiled);
     if (st != QE_OK) {
         if (ts->err.status == QE_OK)
             rt_error_set(&ts->err, st, "XX000", -1, "pipeline failed without an error");
@@ -292,10 +359,18 @@ static qe_status run_pipeline(const rt_task *task, rt_stage_exec *sx, uint32_t p
     ps->task = task;
     ps->stage = sx;
     ps->pipe = pipe;
+    ps->idx = p;
     ps->compiled = task->compiled ? task->compiled[p] : NULL;
+    if (task->adaptive != NULL && task->adaptive->compilable[p]) {
+        /* Published before the pipeline starts: every thread runs it from the start. */
+        ps->compiled = atomic_load_explicit(&task->adaptive->fns[p], memory_order_acquire);
+        if (ps->compiled == NULL)
+            ps->adaptive_fn = &task->adaptive->fns[p];
+    }
     ps->arena = rt_arena_create(task->mem);
     st = ps->arena ? pipeline_setup(ps, err) : rt_error_nomem(err, task->mem);
     if (st == QE_OK) {
+        ps->t_start = now_ns();
         run_threads(ps);
         if (ps->has_error) {
             rt_error_copy(err, &ps->error);
@@ -306,6 +381,8 @@ static qe_status run_pipeline(const rt_task *task, rt_stage_exec *sx, uint32_t p
     }
     stats->rows_out += atomic_load(&ps->rows_out);
     stats->rows_written += atomic_load(&ps->rows_written);
+    stats->morsels_interpreted += atomic_load(&ps->morsels_interpreted);
+    stats->morsels_compiled += atomic_load(&ps->morsels_compiled);
     pipeline_teardown(ps);
     return st;
 }

@@ -1,0 +1,198 @@
+/*
+ * adaptive.c -- adaptive execution (SET execution_mode = 'adaptive'; DESIGN.md §5,
+ * Kohn/Leis/Neumann ICDE 2018): every pipeline of a stage starts interpreted; when a
+ * thread's estimate of the interpreted time left makes compiling pay off, one
+ * background thread compiles the stage (cg_compile_stage) at the tier the cost model
+ * picks and publishes each pipeline's function; threads switch at their next morsel
+ * (src/runtime/task.c).  The stage's code lives until the task has ended.
+ *
+ * Cost model (per stage, in wall milliseconds; T = interpreted time left on n threads):
+ * compiling at tier k costs C_k = sum over the compilable pipelines of
+ * (fixed_k + per_op_k * operators), calibrated from test_codegen's tier measurements
+ * (cheap ~2 ms, optimized ~23 ms for a scan-filter-project-aggregate pipeline), plus
+ * the JIT's creation on its first use; compiled code runs in ratio_k of the
+ * interpreter's time.  The compile thread takes about C_k / n of the workers' CPU, and
+ * the code helps only for the time left after it is ready, so the gain is
+ *     G_k = (T - C_k) * (1 - ratio_k) - C_k / n
+ * and the tier with the largest positive gain (above MIN_GAIN_MS) is compiled: nothing
+ * for short pipelines, cheap for medium ones, optimized for long ones.
+ */
+#include "main_int.h"
+
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* The cost model of one tier (see the file comment). */
+typedef struct tier_cost {
+    double fixed_ms;  /* compile time per compiled pipeline */
+    double per_op_ms; /* ... plus this per operator of the pipeline */
+    double ratio;     /* compiled time / interpreted time of the same work */
+} tier_cost;
+
+static const tier_cost tier_costs[CG_TIER_COUNT] = {
+    [CG_TIER_CHEAP] = {1.0, 0.25, 0.9},
+    [CG_TIER_OPTIMIZED] = {12.0, 3.0, 0.5},
+};
+
+#define JIT_CREATE_MS 10.0 /* creating the process's LLJIT (first compile only) */
+#define MIN_GAIN_MS 1.0    /* compile only for an expected gain above this */
+
+struct main_adaptive {
+    rt_adaptive rt;         /* what the task sees */
+    rt_arena *arena;        /* owns this and the arrays */
+    qe_session *s;          /* borrowed: engine (JIT), tier */
+    const plan_query *q;    /* the plan (borrowed) */
+    uint32_t stage;         /* q->stages[stage] */
+    uint32_t n_pipelines;   /* of the stage */
+    bool *compilable;       /* n_pipelines: cg_pipeline_supported */
+    double ops;             /* operators of the compilable pipelines */
+    double n_compilable;    /* compilable pipelines */
+    bool jit_exists;        /* the engine's JIT was created before */
+    pthread_mutex_t mu;     /* guards started/thread start */
+    bool started;           /* the compile thread runs (or ran) */
+    pthread_t thread;       /* the compile thread, if started */
+    cg_tier tier;           /* what it compiles at */
+    cg_stage_code *code;    /* its result (NULL: failed or all interpreted) */
+    uint64_t compile_ns;    /* its duration */
+    rt_error err;           /* its error (ignored: the pipelines stay interpreted) */
+};
+
+/* Nanoseconds on the monotonic clock. */
+static uint64_t now_ns(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+const char *main_mode_name(main_mode mode) {
+    switch (mode) {
+    case MAIN_MODE_INTERPRET: return "interpret";
+    case MAIN_MODE_JIT: return "jit";
+    case MAIN_MODE_ADAPTIVE: return "adaptive";
+    }
+    return "?";
+}
+
+/* The background compile: compiles the stage and publishes its functions. */
+static void *compile_main(void *arg) {
+    main_adaptive *a = arg;
+    uint64_t t0 = now_ns();
+    cg_jit *jit = NULL;
+    qe_status st = main_engine_jit(a->s->engine, &jit, &a->err);
+    if (st == QE_OK)
+        st = cg_compile_stage(jit, a->q, a->stage, a->tier, &a->code, &a->err);
+    if (st == QE_OK && a->code != NULL) {
+        const rt_pipeline_fn *fns = cg_stage_functions(a->code);
+        for (uint32_t p = 0; p < a->n_pipelines; p++)
+            if (a->compilable[p] && fns[p] != NULL)
+                atomic_store_explicit(&a->rt.fns[p], fns[p], memory_order_release);
+    }
+    a->compile_ns = now_ns() - t0;
+    atomic_store(&a->rt.settled, true);
+    return NULL;
+}
+
+/* Starts the compile at tier (once; later calls do nothing). */
+static void start(main_adaptive *a, cg_tier tier) {
+    pthread_mutex_lock(&a->mu);
+    if (!a->started) {
+        a->started = true;
+        a->tier = tier;
+        atomic_store(&a->rt.started, true);
+        if (pthread_create(&a->thread, NULL, compile_main, a) != 0) {
+            a->started = false; /* no thread: nothing to join, stay interpreted */
+            atomic_store(&a->rt.settled, true);
+        }
+    }
+    pthread_mutex_unlock(&a->mu);
+}
+
+/* rt_adaptive.consider: compiles at the tier of the largest gain, if any. */
+static void consider(void *ctx, uint32_t pipeline, double remaining_ms, uint32_t n_threads) {
+    main_adaptive *a = ctx;
+    (void)pipeline; /* the stage is compiled as a whole */
+    double best = MIN_GAIN_MS;
+    int pick = -1;
+    for (int k = 0; k < CG_TIER_COUNT; k++) {
+        const tier_cost *c = &tier_costs[k];
+        double compile_ms = a->n_compilable * c->fixed_ms + a->ops * c->per_op_ms;
+        if (!a->jit_exists)
+            compile_ms += JIT_CREATE_MS;
+        double gain = (remaining_ms - compile_ms) * (1.0 - c->ratio) -
+                      compile_ms / (double)(n_threads ? n_threads : 1);
+        if (gain > best) {
+            best = gain;
+            pick = k;
+        }
+    }
+    if (pick >= 0)
+        start(a, (cg_tier)pick);
+}
+
+qe_status main_adaptive_create(qe_session *s, const plan_query *q, uint32_t stage,
+                               main_adaptive **out, rt_error *err) {
+    *out = NULL;
+    const plan_stage *st = q->stages[stage];
+    uint32_t n = st->n_pipelines, n_ok = 0;
+    double ops = 0;
+    for (uint32_t p = 0; p < n; p++)
+        if (cg_pipeline_supported(st->pipelines[p])) {
+            n_ok++;
+            ops += st->pipelines[p]->n_ops;
+        }
+    if (n_ok == 0)
+        return QE_OK;
+    rt_arena *arena = rt_arena_create(NULL);
+    main_adaptive *a = arena ? rt_arena_calloc(arena, sizeof *a) : NULL;
+    bool *compilable = a ? rt_arena_calloc(arena, sizeof(bool) * n) : NULL;
+    _Atomic(rt_pipeline_fn) *fns = compilable ? rt_arena_calloc(arena, sizeof *fns * n) : NULL;
+    if (fns == NULL) {
+        rt_arena_destroy(arena);
+        return rt_error_nomem(err, NULL);
+    }
+    for (uint32_t p = 0; p < n; p++) {
+        compilable[p] = cg_pipeline_supported(st->pipelines[p]);
+        atomic_init(&fns[p], NULL);
+    }
+    a->arena = arena;
+    a->s = s;
+    a->q = q;
+    a->stage = stage;
+    a->n_pipelines = n;
+    a->compilable = compilable;
+    a->ops = ops;
+    a->n_compilable = n_ok;
+    pthread_mutex_lock(&s->engine->jit_lock);
+    a->jit_exists = s->engine->jit != NULL;
+    pthread_mutex_unlock(&s->engine->jit_lock);
+    pthread_mutex_init(&a->mu, NULL);
+    rt_error_clear(&a->err);
+    a->rt.fns = fns;
+    a->rt.compilable = compilable;
+    atomic_init(&a->rt.started, false);
+    atomic_init(&a->rt.settled, false);
+    a->rt.wait = s->debug_adaptive_wait;
+    a->rt.consider = consider;
+    a->rt.ctx = a;
+    if (a->rt.wait)
+        start(a, s->tier);
+    *out = a;
+    return QE_OK;
+}
+
+const rt_adaptive *main_adaptive_rt(const main_adaptive *a) { return a ? &a->rt : NULL; }
+
+void main_adaptive_finish(qe_session *s, main_adaptive *a) {
+    if (a == NULL)
+        return;
+    if (a->started) { /* only task threads start it, and they have all ended */
+        uint64_t t0 = now_ns();
+        pthread_join(a->thread, NULL);
+        s->compile_ns += now_ns() - t0;
+    }
+    cg_stage_code_destroy(a->code);
+    pthread_mutex_destroy(&a->mu);
+    rt_arena_destroy(a->arena);
+}
