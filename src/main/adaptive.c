@@ -14,8 +14,18 @@
  * interpreter's time.  The compile thread takes about C_k / n of the workers' CPU, and
  * the code helps only for the time left after it is ready, so the gain is
  *     G_k = (T - C_k) * (1 - ratio_k) - C_k / n
- * and the tier with the largest positive gain (above MIN_GAIN_MS) is compiled: nothing
- * for short pipelines, cheap for medium ones, optimized for long ones.
+ * and the tier with the largest gain above MIN_GAIN (a share of T, so that noise in
+ * the measurements does not start compiles that cannot pay) is compiled: nothing for
+ * short pipelines, cheap for medium ones, optimized for long ones.
+ *
+ * ratio_k starts as the design's goal (tier_costs) and then follows what the engine
+ * measures: when a pipeline that ran both ways ends, its compiled/interpreted time per
+ * input row updates a running average per tier (qe_engine.adaptive_ratio), so an
+ * engine whose compiled code turns out slower stops compiling at that tier.  Likewise
+ * each finished compile's duration / C_k updates a running scale of C_k per tier (a
+ * loaded machine compiles slower).  Within a
+ * pipeline the runtime already sends a thread back to the interpreter when its compiled
+ * morsels are slower (RT_ADAPTIVE_SLOWER).
  */
 #include "main_int.h"
 
@@ -38,6 +48,8 @@ static const tier_cost tier_costs[CG_TIER_COUNT] = {
 
 #define JIT_CREATE_MS 10.0 /* creating the process's LLJIT (first compile only) */
 #define MIN_GAIN_MS 1.0    /* compile only for an expected gain above this */
+#define MIN_GAIN 0.05      /* ... and above this share of the time left */
+#define MIN_MEASURED_ROWS 8192 /* rows each way before a pipeline's ratio counts */
 
 struct main_adaptive {
     rt_adaptive rt;         /* what the task sees */
@@ -50,6 +62,8 @@ struct main_adaptive {
     double ops;             /* operators of the compilable pipelines */
     double n_compilable;    /* compilable pipelines */
     bool jit_exists;        /* the engine's JIT was created before */
+    double ratio[CG_TIER_COUNT]; /* compiled/interpreted time per tier (learned or prior) */
+    double scale[CG_TIER_COUNT]; /* measured / modelled compile time per tier (learned) */
     pthread_mutex_t mu;     /* guards started/thread start */
     bool started;           /* the compile thread runs (or ran) */
     pthread_t thread;       /* the compile thread, if started */
@@ -109,18 +123,27 @@ static void start(main_adaptive *a, cg_tier tier) {
     pthread_mutex_unlock(&a->mu);
 }
 
+/* C_k of the cost model (without the JIT's creation or the learned scale). */
+static double model_ms(const main_adaptive *a, cg_tier k) {
+    return a->n_compilable * tier_costs[k].fixed_ms + a->ops * tier_costs[k].per_op_ms;
+}
+
+/* Folds observed into the running average *avg (0: none yet, start from prior). */
+static void fold(double *avg, double prior, double observed) {
+    *avg = 0.5 * (*avg > 0 ? *avg : prior) + 0.5 * observed;
+}
+
 /* rt_adaptive.consider: compiles at the tier of the largest gain, if any. */
 static void consider(void *ctx, uint32_t pipeline, double remaining_ms, uint32_t n_threads) {
     main_adaptive *a = ctx;
     (void)pipeline; /* the stage is compiled as a whole */
-    double best = MIN_GAIN_MS;
+    double best = remaining_ms * MIN_GAIN > MIN_GAIN_MS ? remaining_ms * MIN_GAIN : MIN_GAIN_MS;
     int pick = -1;
     for (int k = 0; k < CG_TIER_COUNT; k++) {
-        const tier_cost *c = &tier_costs[k];
-        double compile_ms = a->n_compilable * c->fixed_ms + a->ops * c->per_op_ms;
+        double compile_ms = model_ms(a, (cg_tier)k) * a->scale[k];
         if (!a->jit_exists)
             compile_ms += JIT_CREATE_MS;
-        double gain = (remaining_ms - compile_ms) * (1.0 - c->ratio) -
+        double gain = (remaining_ms - compile_ms) * (1.0 - a->ratio[k]) -
                       compile_ms / (double)(n_threads ? n_threads : 1);
         if (gain > best) {
             best = gain;
@@ -129,6 +152,27 @@ static void consider(void *ctx, uint32_t pipeline, double remaining_ms, uint32_t
     }
     if (pick >= 0)
         start(a, (cg_tier)pick);
+}
+
+/* rt_adaptive.report: folds a pipeline's measured compiled/interpreted time per row into
+ * the engine's running average for the tier it was compiled at. */
+static void report(void *ctx, uint32_t pipeline, uint64_t interp_ns, uint64_t interp_rows,
+                   uint64_t comp_ns, uint64_t comp_rows) {
+    main_adaptive *a = ctx;
+    (void)pipeline;
+    if (a->rt.wait || interp_rows < MIN_MEASURED_ROWS || comp_rows < MIN_MEASURED_ROWS ||
+        interp_ns == 0)
+        return;
+    double observed =
+        ((double)comp_ns / (double)comp_rows) / ((double)interp_ns / (double)interp_rows);
+    if (observed < 0.05)
+        observed = 0.05;
+    if (observed > 8.0)
+        observed = 8.0;
+    qe_engine *e = a->s->engine;
+    pthread_mutex_lock(&e->jit_lock);
+    fold(&e->adaptive_ratio[a->tier], tier_costs[a->tier].ratio, observed);
+    pthread_mutex_unlock(&e->jit_lock);
 }
 
 qe_status main_adaptive_create(qe_session *s, const plan_query *q, uint32_t stage,
@@ -166,6 +210,12 @@ qe_status main_adaptive_create(qe_session *s, const plan_query *q, uint32_t stag
     a->n_compilable = n_ok;
     pthread_mutex_lock(&s->engine->jit_lock);
     a->jit_exists = s->engine->jit != NULL;
+    for (int k = 0; k < CG_TIER_COUNT; k++) {
+        double learned = s->engine->adaptive_ratio[k];
+        a->ratio[k] = learned > 0 ? learned : tier_costs[k].ratio;
+        double scale = s->engine->adaptive_compile_scale[k];
+        a->scale[k] = scale > 0 ? scale : 1.0;
+    }
     pthread_mutex_unlock(&s->engine->jit_lock);
     pthread_mutex_init(&a->mu, NULL);
     rt_error_clear(&a->err);
@@ -175,6 +225,7 @@ qe_status main_adaptive_create(qe_session *s, const plan_query *q, uint32_t stag
     atomic_init(&a->rt.settled, false);
     a->rt.wait = s->debug_adaptive_wait;
     a->rt.consider = consider;
+    a->rt.report = report;
     a->rt.ctx = a;
     if (a->rt.wait)
         start(a, s->tier);
@@ -191,6 +242,13 @@ void main_adaptive_finish(qe_session *s, main_adaptive *a) {
         uint64_t t0 = now_ns();
         pthread_join(a->thread, NULL);
         s->compile_ns += now_ns() - t0;
+        if (a->code != NULL && a->jit_exists) { /* a compile time without the JIT's creation */
+            double observed = (double)a->compile_ns * 1e-6 / model_ms(a, a->tier);
+            pthread_mutex_lock(&s->engine->jit_lock);
+            fold(&s->engine->adaptive_compile_scale[a->tier], 1.0,
+                 observed < 0.1 ? 0.1 : observed > 20 ? 20 : observed);
+            pthread_mutex_unlock(&s->engine->jit_lock);
+        }
     }
     cg_stage_code_destroy(a->code);
     pthread_mutex_destroy(&a->mu);

@@ -41,7 +41,11 @@ struct qe_engine {
     rt_storage *storage;            /* the database directory; NULL for :memory: */
     dist_coordinator *coord;        /* NULL for the embedded engine */
     cg_jit *jit;                    /* created on first JIT use, under jit_lock */
-    pthread_mutex_t jit_lock;       /* guards jit creation */
+    pthread_mutex_t jit_lock;       /* guards jit creation and the adaptive_ figures */
+    double adaptive_ratio[CG_TIER_COUNT]; /* adaptive.c: measured compiled/interpreted time
+                                       per row of each tier (running average; 0 = none) */
+    double adaptive_compile_scale[CG_TIER_COUNT]; /* adaptive.c: measured / modelled
+                                       compile time per tier (running average; 0 = none) */
     pthread_mutex_t ddl_lock;       /* serializes catalog changes */
 };
 

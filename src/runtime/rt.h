@@ -515,10 +515,14 @@ typedef struct rt_task_stats {
 /*
  * Adaptive execution of one task (rt_task.adaptive): the stage is compiled in the
  * background while its pipelines run interpreted, and every thread switches to a
- * pipeline's function at its next morsel once the function is published.  Owned by
+ * pipeline's function at its next morsel once the function is published.  A thread
+ * whose compiled morsels take more than RT_ADAPTIVE_SLOWER times the CPU time per input
+ * row of the pipeline's interpreted morsels so far goes back to the interpreter.  Owned by
  * the caller (src/main/adaptive.c), which keeps it and the code alive until
  * rt_task_run returns.
  */
+#define RT_ADAPTIVE_SLOWER 1.15         /* compiled/interpreted time per row to go back */
+#define RT_ADAPTIVE_MIN_COMPILED 3      /* ... judged after this many compiled morsels */
 typedef struct rt_adaptive {
     _Atomic(rt_pipeline_fn) *fns; /* per pipeline: its function once published (release
                                      store; NULL until then, or for good) */
@@ -526,13 +530,19 @@ typedef struct rt_adaptive {
     _Atomic bool started;         /* a compile was started: no more consider calls */
     _Atomic bool settled;         /* the compile has ended (functions published or not) */
     bool wait;                    /* debug: after its first morsel of a compilable
-                                     pipeline a thread waits until settled */
+                                     pipeline a thread waits until settled, and never
+                                     goes back to the interpreter */
     /* Called by a thread after a morsel of compilable pipeline `pipeline` while nothing
      * is started: remaining_ms is the estimated interpreted wall time the pipeline has
      * left on n_threads threads.  Starts the background compile if it pays off;
      * thread-safe; never fails (a failed compile leaves the pipelines interpreted). */
     void (*consider)(void *ctx, uint32_t pipeline, double remaining_ms, uint32_t n_threads);
-    void *ctx; /* consider's */
+    /* Called when compilable pipeline `pipeline` has ended (on the task's thread): the
+     * thread CPU time its operators and sink took over all threads, interpreted and
+     * compiled, and the input rows of those morsels (the compiled code's speed). */
+    void (*report)(void *ctx, uint32_t pipeline, uint64_t interp_ns, uint64_t interp_rows,
+                   uint64_t comp_ns, uint64_t comp_rows);
+    void *ctx; /* consider's and report's */
 } rt_adaptive;
 
 typedef struct rt_task {

@@ -182,10 +182,17 @@ static uint64_t now_ns(void) {
     return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
 }
 
+/* CPU nanoseconds of the calling thread (morsel costs, unaffected by other processes). */
+static uint64_t thread_cpu_ns(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
 /* Adaptive execution: switches ts to the pipeline's function once it is published
  * (making the thread's scratch batches first).  QE_OK also when nothing changed. */
 static qe_status adaptive_switch(rt_pipeline_state *ps, rt_thread_state *ts) {
-    if (ts->fn != NULL || ps->adaptive_fn == NULL)
+    if (ts->fn != NULL || ps->adaptive_fn == NULL || ts->reverted)
         return QE_OK;
     rt_pipeline_fn fn = atomic_load_explicit(ps->adaptive_fn, memory_order_acquire);
     if (fn == NULL)
@@ -227,21 +234,52 @@ static bool adaptive_after_morsel(rt_pipeline_state *ps, rt_thread_state *ts) {
     return true;
 }
 
+/* Adaptive, after a compiled morsel: sends ts back to the interpreter for good when
+ * its compiled morsels run RT_ADAPTIVE_SLOWER times slower per input row than the
+ * pipeline's interpreted morsels (not in the debug wait mode). */
+static void adaptive_judge(rt_pipeline_state *ps, rt_thread_state *ts) {
+    if (ps->task->adaptive->wait || ts->n_compiled < RT_ADAPTIVE_MIN_COMPILED ||
+        ts->comp_rows == 0)
+        return;
+    uint64_t interp_ns = atomic_load_explicit(&ps->interp_ns, memory_order_relaxed);
+    uint64_t interp_rows = atomic_load_explicit(&ps->interp_rows, memory_order_relaxed);
+    if (interp_rows == 0)
+        return;
+    double comp = (double)ts->comp_ns / (double)ts->comp_rows;
+    if (comp > (double)interp_ns / (double)interp_rows * RT_ADAPTIVE_SLOWER) {
+        ts->fn = NULL;
+        ts->reverted = true;
+    }
+}
+
+/* Runs morsel m through the operators or ts's compiled function; in adaptive execution
+ * switches first, and measures both ways (thread CPU time per input row). */
 static qe_status run_morsel(rt_pipeline_state *ps, rt_thread_state *ts, const rt_batch *m) {
     qe_status st = adaptive_switch(ps, ts);
     if (st != QE_OK)
         return st;
+    bool measure = ps->adaptive_fn != NULL;
+    uint64_t t0 = measure ? thread_cpu_ns() : 0, rows = measure ? rt_batch_active(m) : 0;
     if (ts->fn == NULL) {
         ts->n_interpreted++;
         st = rt_operators_run(ps, ts, m);
-        if (st == QE_OK && ps->adaptive_fn != NULL && !adaptive_after_morsel(ps, ts))
+        if (!measure || st != QE_OK)
+            return st;
+        atomic_fetch_add_explicit(&ps->interp_ns, thread_cpu_ns() - t0, memory_order_relaxed);
+        atomic_fetch_add_explicit(&ps->interp_rows, rows, memory_order_relaxed);
+        if (!ts->reverted && !adaptive_after_morsel(ps, ts))
             return ts->err.status; /* cancelled (57014), or OK when another thread failed */
-        return st;
+        return QE_OK;
     }
     ts->n_compiled++;
     st = ts->fn(ps, ts, m);
     if (st != QE_OK && ts->err.status == QE_OK)
         rt_error_set(&ts->err, st, "XX000", -1, "compiled pipeline failed without an error");
+    if (measure && st == QE_OK) {
+        ts->comp_ns += thread_cpu_ns() - t0;
+        ts->comp_rows += rows;
+        adaptive_judge(ps, ts);
+    }
     return st;
 }
 
@@ -278,6 +316,8 @@ static void *thread_main(void *arg) {
     rt_arena_reset(ts->morsel_arena);
     atomic_fetch_add(&ps->morsels_interpreted, ts->n_interpreted);
     atomic_fetch_add(&ps->morsels_compiled, ts->n_compiled);
+    atomic_fetch_add(&ps->comp_ns, ts->comp_ns);
+    atomic_fetch_add(&ps->comp_rows, ts->comp_rows);
     if (st != QE_OK) {
         if (ts->err.status == QE_OK)
             rt_error_set(&ts->err, st, "XX000", -1, "pipeline failed without an error");
@@ -362,10 +402,10 @@ static qe_status run_pipeline(const rt_task *task, rt_stage_exec *sx, uint32_t p
     ps->idx = p;
     ps->compiled = task->compiled ? task->compiled[p] : NULL;
     if (task->adaptive != NULL && task->adaptive->compilable[p]) {
-        /* Published before the pipeline starts: every thread runs it from the start. */
-        ps->compiled = atomic_load_explicit(&task->adaptive->fns[p], memory_order_acquire);
-        if (ps->compiled == NULL)
-            ps->adaptive_fn = &task->adaptive->fns[p];
+        /* Even when already published, each thread's first morsel is interpreted: the
+         * measure the compiled morsels are judged against. */
+        ps->compiled = NULL;
+        ps->adaptive_fn = &task->adaptive->fns[p];
     }
     ps->arena = rt_arena_create(task->mem);
     st = ps->arena ? pipeline_setup(ps, err) : rt_error_nomem(err, task->mem);
@@ -378,6 +418,10 @@ static qe_status run_pipeline(const rt_task *task, rt_stage_exec *sx, uint32_t p
         } else {
             st = ps->sink_ops->finish(ps, err);
         }
+        if (ps->adaptive_fn != NULL)
+            task->adaptive->report(task->adaptive->ctx, p, atomic_load(&ps->interp_ns),
+                                   atomic_load(&ps->interp_rows), atomic_load(&ps->comp_ns),
+                                   atomic_load(&ps->comp_rows));
     }
     stats->rows_out += atomic_load(&ps->rows_out);
     stats->rows_written += atomic_load(&ps->rows_written);
