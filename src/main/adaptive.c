@@ -6,14 +6,15 @@
  * picks and publishes each pipeline's function; threads switch at their next morsel
  * (src/runtime/task.c).  The stage's code lives until the task has ended.
  *
- * Cost model (per stage, in wall milliseconds; T = interpreted time left on n threads):
+ * Cost model (per stage, in wall milliseconds; T = interpreted time left on n threads,
+ * s = the share of it in the operators and sink, which compiled code replaces):
  * compiling at tier k costs C_k = sum over the compilable pipelines of
  * (fixed_k + per_op_k * operators), calibrated from test_codegen's tier measurements
  * (cheap ~2 ms, optimized ~23 ms for a scan-filter-project-aggregate pipeline), plus
  * the JIT's creation on its first use; compiled code runs in ratio_k of the
  * interpreter's time.  The compile thread takes about C_k / n of the workers' CPU, and
  * the code helps only for the time left after it is ready, so the gain is
- *     G_k = (T - C_k) * (1 - ratio_k) - C_k / n
+ *     G_k = (T - C_k) * s * (1 - ratio_k) - C_k / n   (none if T <= C_k or ratio_k >= 1)
  * and the tier with the largest gain above MIN_GAIN (a share of T, so that noise in
  * the measurements does not start compiles that cannot pay) is compiled: nothing for
  * short pipelines, cheap for medium ones, optimized for long ones.
@@ -59,11 +60,7 @@ struct main_adaptive {
     uint32_t stage;         /* q->stages[stage] */
     uint32_t n_pipelines;   /* of the stage */
     bool *compilable;       /* n_pipelines: cg_pipeline_supported */
-    double ops;             /* operators of the compilable pipelines */
-    double n_compilable;    /* compilable pipelines */
-    bool jit_exists;        /* the engine's JIT was created before */
-    double ratio[CG_TIER_COUNT]; /* compiled/interpreted time per tier (learned or prior) */
-    double scale[CG_TIER_COUNT]; /* measured / modelled compile time per tier (learned) */
+    main_adaptive_model m;  /* the cost model's inputs */
     pthread_mutex_t mu;     /* guards started/thread start */
     bool started;           /* the compile thread runs (or ran) */
     pthread_t thread;       /* the compile thread, if started */
@@ -124,8 +121,41 @@ static void start(main_adaptive *a, cg_tier tier) {
 }
 
 /* C_k of the cost model (without the JIT's creation or the learned scale). */
-static double model_ms(const main_adaptive *a, cg_tier k) {
-    return a->n_compilable * tier_costs[k].fixed_ms + a->ops * tier_costs[k].per_op_ms;
+static double model_ms(const main_adaptive_model *m, cg_tier k) {
+    return m->n_compilable * tier_costs[k].fixed_ms + m->ops * tier_costs[k].per_op_ms;
+}
+
+void main_adaptive_model_init(main_adaptive_model *m, const qe_engine *e, uint32_t n_compilable,
+                              uint32_t ops) {
+    m->n_compilable = n_compilable;
+    m->ops = ops;
+    m->jit_exists = e != NULL && e->jit != NULL;
+    for (int k = 0; k < CG_TIER_COUNT; k++) {
+        double learned = e != NULL ? e->adaptive_ratio[k] : 0;
+        double scale = e != NULL ? e->adaptive_compile_scale[k] : 0;
+        m->ratio[k] = learned > 0 ? learned : tier_costs[k].ratio;
+        m->scale[k] = scale > 0 ? scale : 1.0;
+    }
+}
+
+int main_adaptive_pick(const main_adaptive_model *m, double remaining_ms, double op_share,
+                       uint32_t n_threads) {
+    double best = remaining_ms * MIN_GAIN > MIN_GAIN_MS ? remaining_ms * MIN_GAIN : MIN_GAIN_MS;
+    int pick = -1;
+    for (int k = 0; k < CG_TIER_COUNT; k++) {
+        double compile_ms = model_ms(m, (cg_tier)k) * m->scale[k];
+        if (!m->jit_exists)
+            compile_ms += JIT_CREATE_MS;
+        if (remaining_ms <= compile_ms || m->ratio[k] >= 1.0)
+            continue; /* the code would come too late, or not be faster */
+        double gain = (remaining_ms - compile_ms) * op_share * (1.0 - m->ratio[k]) -
+                      compile_ms / (double)(n_threads ? n_threads : 1);
+        if (gain > best) {
+            best = gain;
+            pick = k;
+        }
+    }
+    return pick;
 }
 
 /* Folds observed into the running average *avg (0: none yet, start from prior). */
@@ -134,22 +164,11 @@ static void fold(double *avg, double prior, double observed) {
 }
 
 /* rt_adaptive.consider: compiles at the tier of the largest gain, if any. */
-static void consider(void *ctx, uint32_t pipeline, double remaining_ms, uint32_t n_threads) {
+static void consider(void *ctx, uint32_t pipeline, double remaining_ms, double op_share,
+                     uint32_t n_threads) {
     main_adaptive *a = ctx;
     (void)pipeline; /* the stage is compiled as a whole */
-    double best = remaining_ms * MIN_GAIN > MIN_GAIN_MS ? remaining_ms * MIN_GAIN : MIN_GAIN_MS;
-    int pick = -1;
-    for (int k = 0; k < CG_TIER_COUNT; k++) {
-        double compile_ms = model_ms(a, (cg_tier)k) * a->scale[k];
-        if (!a->jit_exists)
-            compile_ms += JIT_CREATE_MS;
-        double gain = (remaining_ms - compile_ms) * (1.0 - a->ratio[k]) -
-                      compile_ms / (double)(n_threads ? n_threads : 1);
-        if (gain > best) {
-            best = gain;
-            pick = k;
-        }
-    }
+    int pick = main_adaptive_pick(&a->m, remaining_ms, op_share, n_threads);
     if (pick >= 0)
         start(a, (cg_tier)pick);
 }
@@ -179,8 +198,7 @@ qe_status main_adaptive_create(qe_session *s, const plan_query *q, uint32_t stag
                                main_adaptive **out, rt_error *err) {
     *out = NULL;
     const plan_stage *st = q->stages[stage];
-    uint32_t n = st->n_pipelines, n_ok = 0;
-    double ops = 0;
+    uint32_t n = st->n_pipelines, n_ok = 0, ops = 0;
     for (uint32_t p = 0; p < n; p++)
         if (cg_pipeline_supported(st->pipelines[p])) {
             n_ok++;
@@ -206,16 +224,8 @@ qe_status main_adaptive_create(qe_session *s, const plan_query *q, uint32_t stag
     a->stage = stage;
     a->n_pipelines = n;
     a->compilable = compilable;
-    a->ops = ops;
-    a->n_compilable = n_ok;
     pthread_mutex_lock(&s->engine->jit_lock);
-    a->jit_exists = s->engine->jit != NULL;
-    for (int k = 0; k < CG_TIER_COUNT; k++) {
-        double learned = s->engine->adaptive_ratio[k];
-        a->ratio[k] = learned > 0 ? learned : tier_costs[k].ratio;
-        double scale = s->engine->adaptive_compile_scale[k];
-        a->scale[k] = scale > 0 ? scale : 1.0;
-    }
+    main_adaptive_model_init(&a->m, s->engine, n_ok, ops);
     pthread_mutex_unlock(&s->engine->jit_lock);
     pthread_mutex_init(&a->mu, NULL);
     rt_error_clear(&a->err);
@@ -242,8 +252,8 @@ void main_adaptive_finish(qe_session *s, main_adaptive *a) {
         uint64_t t0 = now_ns();
         pthread_join(a->thread, NULL);
         s->compile_ns += now_ns() - t0;
-        if (a->code != NULL && a->jit_exists) { /* a compile time without the JIT's creation */
-            double observed = (double)a->compile_ns * 1e-6 / model_ms(a, a->tier);
+        if (a->code != NULL && a->m.jit_exists) { /* a time without the JIT's creation */
+            double observed = (double)a->compile_ns * 1e-6 / model_ms(&a->m, a->tier);
             pthread_mutex_lock(&s->engine->jit_lock);
             fold(&s->engine->adaptive_compile_scale[a->tier], 1.0,
                  observed < 0.1 ? 0.1 : observed > 20 ? 20 : observed);

@@ -124,6 +124,24 @@ qe_status main_exec_dbgen(qe_session *s, const plan_node *call, rt_arena *arena,
 /* The background compile of one stage in adaptive mode. */
 typedef struct main_adaptive main_adaptive;
 
+/* The inputs of adaptive execution's cost model for one stage (adaptive.c). */
+typedef struct main_adaptive_model {
+    double n_compilable;         /* pipelines codegen supports */
+    double ops;                  /* their operators */
+    bool jit_exists;             /* the JIT exists (else its creation is added) */
+    double ratio[CG_TIER_COUNT]; /* compiled/interpreted time per row, per tier */
+    double scale[CG_TIER_COUNT]; /* measured / modelled compile time, per tier */
+} main_adaptive_model;
+
+/* The model of a stage with n_compilable pipelines of `ops` operators in all, with e's
+ * learned figures (or the priors when e is NULL or has none; call under jit_lock). */
+void main_adaptive_model_init(main_adaptive_model *m, const qe_engine *e, uint32_t n_compilable,
+                              uint32_t ops);
+/* The tier to compile at (a cg_tier), or -1 for none: remaining_ms of interpreted wall
+ * time left, op_share of it in the operators and sink, on n_threads threads. */
+int main_adaptive_pick(const main_adaptive_model *m, double remaining_ms, double op_share,
+                       uint32_t n_threads);
+
 /* Sets up adaptive execution of q->stages[stage] for session s: NULL in *out when no
  * pipeline of the stage is compilable (the task then simply interprets).  In the debug
  * wait mode the compile starts at once at the session's tier.  Errors: 53200. */

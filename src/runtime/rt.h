@@ -534,9 +534,12 @@ typedef struct rt_adaptive {
                                      goes back to the interpreter */
     /* Called by a thread after a morsel of compilable pipeline `pipeline` while nothing
      * is started: remaining_ms is the estimated interpreted wall time the pipeline has
-     * left on n_threads threads.  Starts the background compile if it pays off;
-     * thread-safe; never fails (a failed compile leaves the pipelines interpreted). */
-    void (*consider)(void *ctx, uint32_t pipeline, double remaining_ms, uint32_t n_threads);
+     * left on n_threads threads, op_share the share (0..1) of the threads' time spent
+     * in the operators and sink (what compiled code replaces; the rest is the source).
+     * Starts the background compile if it pays off; thread-safe; never fails (a failed
+     * compile leaves the pipelines interpreted). */
+    void (*consider)(void *ctx, uint32_t pipeline, double remaining_ms, double op_share,
+                     uint32_t n_threads);
     /* Called when compilable pipeline `pipeline` has ended (on the task's thread): the
      * thread CPU time its operators and sink took over all threads, interpreted and
      * compiled, and the input rows of those morsels (the compiled code's speed). */

@@ -219,8 +219,9 @@ static bool adaptive_wait(rt_pipeline_state *ps, rt_thread_state *ts) {
 
 /* After an interpreted morsel of a compilable pipeline: offers the estimated interpreted
  * time left to the background compiler (the elapsed time extrapolated by the scan's
- * progress; the elapsed time itself when the source cannot tell), or, in the debug
- * wait mode, waits for the code.  False as adaptive_wait. */
+ * progress; the elapsed time itself when the source cannot tell) with the share of the
+ * threads' time the operators took, or, in the debug wait mode, waits for the code.
+ * False as adaptive_wait. */
 static bool adaptive_after_morsel(rt_pipeline_state *ps, rt_thread_state *ts) {
     const rt_adaptive *ad = ps->task->adaptive;
     if (ad->wait)
@@ -230,7 +231,9 @@ static bool adaptive_after_morsel(rt_pipeline_state *ps, rt_thread_state *ts) {
     double elapsed_ms = (double)(now_ns() - ps->t_start) * 1e-6;
     double f = ps->source->kind == PLAN_PHYS_SCAN ? rt_scan_progress(ps) : -1.0;
     double remaining_ms = f < 0 ? elapsed_ms : f >= 1.0 ? 0.0 : elapsed_ms * (1.0 - f) / f;
-    ad->consider(ad->ctx, ps->idx, remaining_ms, ps->n_threads);
+    double op_ms = (double)atomic_load_explicit(&ps->interp_ns, memory_order_relaxed) * 1e-6;
+    double share = elapsed_ms > 0 ? op_ms / (elapsed_ms * ps->n_threads) : 1.0;
+    ad->consider(ad->ctx, ps->idx, remaining_ms, share > 1.0 ? 1.0 : share, ps->n_threads);
     return true;
 }
 

@@ -5,10 +5,9 @@
  * What SQL files cannot see: how many morsels ran interpreted and compiled (the
  * session's counters).  With debug_adaptive = 'wait' a multi-morsel pipeline really
  * switches (both counters non-zero) and computes the interpreter's answer, at 1 and 2
- * threads; without it a short query compiles nothing; a pipeline made long (by
- * debug_task_delay_ms) gets compiled by the cost model and switches; a query failing
- * while its stage compiles in the background reports the interpreter's error and
- * leaves the session usable.
+ * threads; without it a short query compiles nothing; the cost model's choices
+ * (main_adaptive_pick); a query failing while its stage compiles in the background
+ * reports the interpreter's error and leaves the session usable.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -129,22 +128,31 @@ static void test_short_query_interprets(void **state) {
     assert_int_equal(f->session->compile_ns, 0);
 }
 
-/* A long pipeline (4 ms per morsel, 147 morsels on one thread) gets compiled by the cost
- * model while it runs, and switches. */
-static void test_long_pipeline_compiles(void **state) {
-    fixture *f = *state;
-    make_table(f, "t", 300000);
-    char want[512], got[512];
-    const char *sql = agg_query;
-    exec_ok(f, "SET execution_mode = 'interpret'");
-    row_text(f, sql, want, sizeof want);
-    exec_ok(f, "SET execution_mode = 'adaptive'");
-    exec_ok(f, "SET threads = 1");
-    exec_ok(f, "SET debug_task_delay_ms = 4");
-    row_text(f, sql, got, sizeof got);
-    assert_string_equal(got, want);
-    assert_true(f->session->morsels_interpreted >= 2);
-    assert_true(f->session->morsels_compiled >= 1);
+/* The cost model: nothing for short pipelines, cheap for medium ones, optimized for long
+ * ones; nothing when the operators are a small share of the time, when the code would
+ * come too late, or when measurements say compiled code is not faster. */
+static void test_model_picks(void **state) {
+    (void)state;
+    main_adaptive_model m;
+    main_adaptive_model_init(&m, NULL, 1, 4); /* one scan-filter-project-agg pipeline */
+    m.jit_exists = true;
+    assert_int_equal(main_adaptive_pick(&m, 5.0, 1.0, 2), -1);
+    assert_int_equal(main_adaptive_pick(&m, 30.0, 1.0, 2), CG_TIER_CHEAP);
+    assert_int_equal(main_adaptive_pick(&m, 200.0, 1.0, 2), CG_TIER_OPTIMIZED);
+    assert_int_equal(main_adaptive_pick(&m, 200.0, 0.1, 2), -1); /* mostly the source */
+    assert_int_equal(main_adaptive_pick(&m, 0.0, 1.0, 2), -1);
+    m.jit_exists = false; /* its creation makes the cheap tier too dear at 30 ms */
+    assert_int_equal(main_adaptive_pick(&m, 30.0, 1.0, 2), -1);
+    m.jit_exists = true;
+    m.ratio[CG_TIER_OPTIMIZED] = 0.1; /* fast code, but not ready before the end */
+    m.ratio[CG_TIER_CHEAP] = 1.0;
+    assert_int_equal(main_adaptive_pick(&m, 20.0, 1.0, 2), -1);
+    m.ratio[CG_TIER_OPTIMIZED] = 1.2; /* measured slower: never */
+    assert_int_equal(main_adaptive_pick(&m, 100000.0, 1.0, 2), -1);
+    m.ratio[CG_TIER_OPTIMIZED] = 0.5;
+    m.scale[CG_TIER_OPTIMIZED] = 10.0; /* a loaded machine compiles slower */
+    assert_int_equal(main_adaptive_pick(&m, 200.0, 1.0, 2), -1);
+    assert_int_equal(main_adaptive_pick(&m, 2000.0, 1.0, 2), CG_TIER_OPTIMIZED);
 }
 
 /* A query failing in its first (interpreted) morsel while the stage compiles: the
@@ -168,7 +176,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_wait_switches, setup, teardown),
         cmocka_unit_test_setup_teardown(test_short_query_interprets, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_long_pipeline_compiles, setup, teardown),
+        cmocka_unit_test(test_model_picks),
         cmocka_unit_test_setup_teardown(test_error_during_compile, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
