@@ -24,9 +24,11 @@
  * input row updates a running average per tier (qe_engine.adaptive_ratio), so an
  * engine whose compiled code turns out slower stops compiling at that tier.  Likewise
  * each finished compile's duration / C_k updates a running scale of C_k per tier (a
- * loaded machine compiles slower).  Within a
- * pipeline the runtime already sends a thread back to the interpreter when its compiled
- * morsels are slower (RT_ADAPTIVE_SLOWER).
+ * loaded machine compiles slower).  Within a pipeline the runtime already sends a
+ * thread back to the interpreter when its compiled morsels are slower
+ * (RT_ADAPTIVE_SLOWER).  The averages are per engine, not per plan: a kind of pipeline
+ * whose compiled code is slow also holds back others until the code cache or a
+ * per-plan figure tells them apart.
  */
 #include "main_int.h"
 
@@ -47,10 +49,10 @@ static const tier_cost tier_costs[CG_TIER_COUNT] = {
     [CG_TIER_OPTIMIZED] = {12.0, 3.0, 0.5},
 };
 
-#define JIT_CREATE_MS 10.0 /* creating the process's LLJIT (first compile only) */
-#define MIN_GAIN_MS 1.0    /* compile only for an expected gain above this */
-#define MIN_GAIN 0.05      /* ... and above this share of the time left */
-#define MIN_MEASURED_ROWS 8192 /* rows each way before a pipeline's ratio counts */
+#define JIT_CREATE_MS 10.0      /* creating the process's LLJIT (first compile only) */
+#define MIN_GAIN_MS 1.0         /* compile only for an expected gain above this */
+#define MIN_GAIN 0.05           /* ... and above this share of the time left */
+#define MIN_MEASURED_ROWS 8192  /* rows each way before a pipeline's ratio counts */
 
 struct main_adaptive {
     rt_adaptive rt;         /* what the task sees */
