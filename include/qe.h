@@ -145,7 +145,11 @@ QE_API void qe_config_destroy(qe_config *cfg);
 /*
  * Sets an option by name; the value is copied.  Options:
  *   threads                 worker threads per process (default: number of cores)
- *   execution_mode          'interpret' | 'jit' (default 'interpret')
+ *   execution_mode          'interpret' | 'jit' | 'adaptive' (default 'adaptive': start
+ *                           interpreted, compile a stage in the background when its
+ *                           measured progress says it pays, at the tier it picks, and
+ *                           switch at the next morsel; embedded only, a cluster
+ *                           interprets in adaptive mode)
  *   jit_tier                'cheap' | 'optimized' (default 'optimized'): how jit mode
  *                           compiles (cheap: mem2reg + fast instruction selection);
  *                           embedded only, a cluster always compiles 'optimized'
@@ -186,9 +190,12 @@ QE_API void qe_session_close(qe_session *session);
 QE_API const qe_error *qe_session_error(const qe_session *session);
 /* Same as the SQL statement SET name = value.  Session settings: threads,
  * execution_mode, jit_tier, memory_limit (as for qe_config_set), debug_task_delay_ms,
- * emit_cpu ('host' or an LLVM CPU name: the target of qe_emit_text's assembly), and
+ * emit_cpu ('host' or an LLVM CPU name: the target of qe_emit_text's assembly),
  * jit_cache_size (compiled stages the process's code cache keeps, default 256, 0 = no
- * cache; process-wide: it applies to every session and engine of the process). */
+ * cache; process-wide: it applies to every session and engine of the process), and
+ * debug_adaptive ('off' | 'wait': adaptive mode compiles every stage with a compilable
+ * pipeline at once at jit_tier, and each thread waits for the code after its first
+ * morsel, so small test data exercises the switch). */
 QE_API qe_status qe_session_set(qe_session *session, const char *name, const char *value);
 
 /*

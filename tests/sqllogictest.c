@@ -2,7 +2,7 @@
  * sqllogictest.c -- QE's SQL test runner: sqllogictest files (DuckDB's flavour) run
  * through the public API (qe.h) in one execution mode.
  *
- *   sqllogictest --mode interpret|jit|cluster [--worker-bin PATH] [--threads N]
+ *   sqllogictest --mode interpret|jit|adaptive|cluster [--worker-bin PATH] [--threads N]
  *                [--timeout SECONDS] FILE.test...
  *
  * Records (separated by blank lines; `#` starts a comment line):
@@ -23,7 +23,9 @@
  * files next to it) and __TMP_DIR__ for a fresh directory per file, removed at the end
  * (files a test writes, e.g. with COPY ... TO).
  *
- * interpret/jit: a fresh embedded in-memory engine per file with SET execution_mode.
+ * interpret/jit/adaptive: a fresh embedded in-memory engine per file with SET
+ * execution_mode; adaptive also sets debug_adaptive = 'wait', so every stage with a
+ * compilable pipeline is compiled and each thread switches after its first morsel.
  * cluster: per file, a coordinator (the engine, config cluster=127.0.0.1:<port>,
  * min_workers=2) and two qe-worker processes on free local ports; at the end the workers
  * get SIGTERM, then SIGKILL after 2 s, and every process is reaped.  Each file is bounded
@@ -48,6 +50,7 @@
 #define RUN_MODE_LIST(X)                                                                           \
     X(INTERPRET, "interpret")                                                                      \
     X(JIT, "jit")                                                                                  \
+    X(ADAPTIVE, "adaptive")                                                                        \
     X(CLUSTER, "cluster")
 
 typedef enum run_mode {
@@ -761,6 +764,11 @@ static bool env_open(test_env *env, const runner *rn) {
         tools_print_error(stderr, qe_session_error(env->session), NULL);
         ok = false;
     }
+    if (ok && rn->mode == RUN_MODE_ADAPTIVE &&
+        qe_session_set(env->session, "debug_adaptive", "wait") != QE_OK) {
+        tools_print_error(stderr, qe_session_error(env->session), NULL);
+        ok = false;
+    }
     for (int i = 0; ok && rn->mode == RUN_MODE_CLUSTER && i < N_WORKERS; i++) {
         int wport = free_port();
         env->workers[i] = wport ? start_worker(rn->worker_bin, wport, port, rn->threads) : -1;
@@ -860,8 +868,8 @@ static void run_file(runner *rn, const char *path) {
 }
 
 static void usage(FILE *out) {
-    fputs("usage: sqllogictest --mode interpret|jit|cluster [--worker-bin PATH] [--threads N]\n"
-          "                    [--timeout SECONDS] FILE.test...\n",
+    fputs("usage: sqllogictest --mode interpret|jit|adaptive|cluster [--worker-bin PATH]\n"
+          "                    [--threads N] [--timeout SECONDS] FILE.test...\n",
           out);
 }
 

@@ -665,7 +665,7 @@ static void usage(FILE *out) {
           "  --min-workers N            queries wait for N workers (with --cluster)\n"
           "  --heartbeat-timeout-ms N   a worker silent this long is dead (with --cluster)\n"
           "  --threads N                worker threads per process\n"
-          "  --mode interpret|jit       execution mode\n"
+          "  --mode interpret|jit|adaptive  execution mode (default adaptive)\n"
           "Without -c or -f, SQL is read from stdin: interactively on a terminal.\n",
           out);
 }

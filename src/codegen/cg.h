@@ -50,6 +50,9 @@ typedef struct cg_stage_code cg_stage_code;
  * addresses of plan memory: cached code outlives the plan). */
 qe_status cg_compile_stage(cg_jit *jit, const plan_query *q, uint32_t stage_id, cg_tier tier,
                            cg_stage_code **out, rt_error *err);
+/* True if codegen supports pipeline p (cg_compile_stage would compile it; a malformed
+ * pipeline is not supported).  Cheap: walks the plan, no LLVM. */
+bool cg_pipeline_supported(const plan_pipeline *p);
 /* n_pipelines entries: the compiled function, or NULL to interpret.  Borrowed until
  * cg_stage_code_destroy. */
 const rt_pipeline_fn *cg_stage_functions(const cg_stage_code *code);

@@ -460,6 +460,14 @@ qe_status cg_check_pipeline(const plan_pipeline *p, bool *supported, char *reaso
     return QE_OK;
 }
 
+bool cg_pipeline_supported(const plan_pipeline *p) {
+    bool supported = false;
+    char reason[8];
+    rt_error err;
+    rt_error_clear(&err);
+    return cg_check_pipeline(p, &supported, reason, sizeof reason, &err) == QE_OK && supported;
+}
+
 /* Traces a column back to the source; see cg_int.h. */
 int64_t cg_trace_column(const plan_pipeline *p, uint32_t op_idx, uint32_t col) {
     for (uint32_t i = op_idx; i-- > 1;) {

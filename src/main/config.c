@@ -62,7 +62,7 @@ static bool copy_address(char *dst, size_t cap, const char *value) {
 void main_config_defaults(qe_config *cfg) {
     memset(cfg, 0, sizeof *cfg);
     cfg->threads = 0;
-    cfg->mode = MAIN_MODE_INTERPRET;
+    cfg->mode = MAIN_MODE_ADAPTIVE;
     cfg->tier = CG_TIER_OPTIMIZED;
     cfg->min_workers = 1;
     cfg->worker_wait_ms = 10000;
@@ -88,8 +88,10 @@ qe_status main_config_apply(qe_config *cfg, const char *name, const char *value,
             cfg->mode = MAIN_MODE_INTERPRET;
         else if (strcasecmp(value, "jit") == 0)
             cfg->mode = MAIN_MODE_JIT;
+        else if (strcasecmp(value, "adaptive") == 0)
+            cfg->mode = MAIN_MODE_ADAPTIVE;
         else
-            return bad_value(err, name, value, "Available values: interpret, jit.");
+            return bad_value(err, name, value, "Available values: interpret, jit, adaptive.");
     } else if (strcmp(name, "jit_tier") == 0) {
         if (!cg_tier_parse(value, &cfg->tier))
             return bad_value(err, name, value, "Available values: cheap, optimized.");

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 /* Copies err into a new heap error for *err_out (if asked). */
@@ -150,6 +151,23 @@ static qe_status set_jit_cache_size(qe_session *s, const char *value) {
     return QE_OK;
 }
 
+/* SET debug_adaptive (value NULL = RESET to 'off'): 'wait' makes adaptive execution
+ * compile every stage with a compilable pipeline at once and each thread wait for the
+ * code after its first morsel of such a pipeline (tests of the switch on small data). */
+static qe_status set_debug_adaptive(qe_session *s, const char *value) {
+    if (value == NULL || strcasecmp(value, "off") == 0) {
+        s->debug_adaptive_wait = false;
+    } else if (strcasecmp(value, "wait") == 0) {
+        s->debug_adaptive_wait = true;
+    } else {
+        rt_error_set(&s->err, QE_MISUSE, "22023", -1,
+                     "invalid value for parameter \"debug_adaptive\": \"%.64s\"", value);
+        rt_error_hint(&s->err, "Available values: off, wait.");
+        return QE_MISUSE;
+    }
+    return QE_OK;
+}
+
 /* Applies a session setting (SET name = value; value NULL = RESET). */
 static qe_status session_set(qe_session *s, const char *name, const char *value) {
     qe_config cfg;
@@ -173,6 +191,8 @@ static qe_status session_set(qe_session *s, const char *name, const char *value)
         return set_emit_cpu(s, value);
     if (strcmp(name, "jit_cache_size") == 0)
         return set_jit_cache_size(s, value);
+    if (strcmp(name, "debug_adaptive") == 0)
+        return set_debug_adaptive(s, value);
     if (strcmp(name, "threads") != 0 && strcmp(name, "execution_mode") != 0 &&
         strcmp(name, "jit_tier") != 0 && strcmp(name, "memory_limit") != 0) {
         rt_error_set(&s->err, QE_MISUSE, "42704", -1, "unrecognized configuration parameter \"%s\"",
@@ -238,7 +258,7 @@ static bool setting_text(const qe_session *s, const char *name, char *buf, size_
     if (strcmp(name, "threads") == 0)
         snprintf(buf, cap, "%u", s->threads);
     else if (strcmp(name, "execution_mode") == 0)
-        snprintf(buf, cap, "%s", s->mode == MAIN_MODE_JIT ? "jit" : "interpret");
+        snprintf(buf, cap, "%s", main_mode_name(s->mode));
     else if (strcmp(name, "jit_tier") == 0)
         snprintf(buf, cap, "%s", cg_tier_name(s->tier));
     else if (strcmp(name, "emit_cpu") == 0)
@@ -250,14 +270,17 @@ static bool setting_text(const qe_session *s, const char *name, char *buf, size_
                  (long long)s->memory_limit);
     else if (strcmp(name, "debug_task_delay_ms") == 0)
         snprintf(buf, cap, "%u", s->debug_delay_ms);
+    else if (strcmp(name, "debug_adaptive") == 0)
+        snprintf(buf, cap, "%s", s->debug_adaptive_wait ? "wait" : "off");
     else
         return false;
     return true;
 }
 
 qe_status main_session_show(qe_session *s, const char *name, qe_result **out) {
-    static const char *const names[] = {"debug_task_delay_ms", "emit_cpu", "execution_mode",
-                                        "jit_cache_size", "jit_tier", "memory_limit",
+    static const char *const names[] = {"debug_adaptive", "debug_task_delay_ms", "emit_cpu",
+                                        "execution_mode", "jit_cache_size", "jit_tier",
+                                        "memory_limit",
                                         "threads"};
     char value[64];
     bool all = strcmp(name, "all") == 0;

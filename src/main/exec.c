@@ -81,7 +81,8 @@ static qe_status physical_plan(qe_session *s, rt_arena *arena, const plan_node *
 }
 
 /* Runs every stage in this process, one task each, in order, with in-memory exchanges;
- * ob (may be NULL) is told what dist_run_query tells it on a cluster. */
+ * jit mode compiles each stage before its task, adaptive mode while it runs; ob (may be
+ * NULL) is told what dist_run_query tells it on a cluster. */
 static qe_status run_local(qe_session *s, const plan_query *q, const rt_result_sink *sink,
                            const dist_observer *ob, rt_mem_tracker *mem, rt_task_stats *total,
                            rt_error *err) {
@@ -96,6 +97,7 @@ static qe_status run_local(qe_session *s, const plan_query *q, const rt_result_s
     for (uint32_t i = 0; st == QE_OK && i < q->n_stages; i++) {
         cg_stage_code *code = NULL;
         uint64_t compile_ns = 0;
+        main_adaptive *adaptive = NULL;
         if (jit) {
             uint64_t t0 = now_ns();
             st = cg_compile_stage(jit, q, i, s->tier, &code, err);
@@ -103,6 +105,8 @@ static qe_status run_local(qe_session *s, const plan_query *q, const rt_result_s
             s->compile_ns += compile_ns;
             if (st == QE_OK && ob && ob->compiled)
                 ob->compiled(ob->ctx, i, code, compile_ns);
+        } else if (s->mode == MAIN_MODE_ADAPTIVE) {
+            st = main_adaptive_create(s, q, i, &adaptive, err);
         }
         if (st != QE_OK)
             break;
@@ -120,9 +124,12 @@ static qe_status run_local(qe_session *s, const plan_query *q, const rt_result_s
             .mem = mem,
             .debug_delay_ms = s->debug_delay_ms,
             .pipe_stats = ob && ob->pipe_stats ? ob->pipe_stats(ob->ctx, i) : NULL,
+            .adaptive = main_adaptive_rt(adaptive),
         };
         rt_task_stats stats = {0};
         st = rt_task_run(&task, &stats, err);
+        if (adaptive != NULL)
+            compile_ns = main_adaptive_finish(s, adaptive, ob, i);
         stats.compile_ns = compile_ns;
         if (st == QE_OK && ob && ob->task_done)
             ob->task_done(ob->ctx, i, 0, &stats, NULL, 0);
@@ -131,6 +138,8 @@ static qe_status run_local(qe_session *s, const plan_query *q, const rt_result_s
                 rt_local_exchange_release(lx, x);
         total->rows_written += stats.rows_written;
         total->rows_out += stats.rows_out;
+        s->morsels_interpreted += stats.morsels_interpreted;
+        s->morsels_compiled += stats.morsels_compiled;
         if (stats.peak_memory > total->peak_memory)
             total->peak_memory = stats.peak_memory;
         cg_stage_code_destroy(code);
@@ -475,6 +484,7 @@ qe_status qe_stmt_execute(qe_stmt *stmt, qe_result **out) {
     qe_session *s = stmt->session;
     rt_error_clear(&s->err);
     s->compile_ns = 0;
+    s->morsels_interpreted = s->morsels_compiled = 0;
     uint64_t t0 = now_ns();
     qe_status st = persist(s, execute(s, stmt, out), out);
     double total_ms = (double)(now_ns() - t0) * 1e-6;

@@ -18,7 +18,7 @@
 #include <stdint.h>
 
 /* How pipelines run (SET execution_mode). */
-typedef enum main_mode { MAIN_MODE_INTERPRET, MAIN_MODE_JIT } main_mode;
+typedef enum main_mode { MAIN_MODE_INTERPRET, MAIN_MODE_JIT, MAIN_MODE_ADAPTIVE } main_mode;
 
 /* Engine-wide options (qe_config_set); plain values, copied into the engine. */
 struct qe_config {
@@ -41,7 +41,11 @@ struct qe_engine {
     rt_storage *storage;            /* the database directory; NULL for :memory: */
     dist_coordinator *coord;        /* NULL for the embedded engine */
     cg_jit *jit;                    /* created on first JIT use, under jit_lock */
-    pthread_mutex_t jit_lock;       /* guards jit creation */
+    pthread_mutex_t jit_lock;       /* guards jit creation and the adaptive_ figures */
+    double adaptive_ratio[CG_TIER_COUNT]; /* adaptive.c: measured compiled/interpreted time
+                                       per row of each tier (running average; 0 = none) */
+    double adaptive_compile_scale[CG_TIER_COUNT]; /* adaptive.c: measured / modelled
+                                       compile time per tier (running average; 0 = none) */
     pthread_mutex_t ddl_lock;       /* serializes catalog changes */
 };
 
@@ -53,8 +57,13 @@ struct qe_session {
     char emit_cpu[64];              /* SET emit_cpu: target CPU of emitted asm, "host" */
     uint32_t threads;               /* SET threads */
     uint32_t debug_delay_ms;        /* SET debug_task_delay_ms (fault tests) */
+    bool debug_adaptive_wait;       /* SET debug_adaptive = 'wait': compile every stage, threads
+                                       wait for the code after their first morsel */
     int64_t memory_limit;           /* SET memory_limit, bytes, <= 0 = none */
-    uint64_t compile_ns;            /* time in cg_compile_stage by the running statement */
+    uint64_t compile_ns;            /* time in cg_compile_stage by the running statement
+                                       (adaptive: waiting for a background compile) */
+    uint64_t morsels_interpreted;   /* morsels the running statement interpreted (embedded) */
+    uint64_t morsels_compiled;      /* ... and ran compiled */
 };
 
 struct qe_stmt {
@@ -123,6 +132,45 @@ qe_status main_exec_dbgen(qe_session *s, const plan_node *call, rt_arena *arena,
                           qe_result **out);
 
 /* Runs a physical plan in this process (embedded engine) or on the cluster. */
+/* ---- adaptive execution (adaptive.c) ---------------------------------------------------- */
+
+/* The background compile of one stage in adaptive mode. */
+typedef struct main_adaptive main_adaptive;
+
+/* The inputs of adaptive execution's cost model for one stage (adaptive.c). */
+typedef struct main_adaptive_model {
+    double n_compilable;         /* pipelines codegen supports */
+    double ops;                  /* their operators */
+    bool jit_exists;             /* the JIT exists (else its creation is added) */
+    double ratio[CG_TIER_COUNT]; /* compiled/interpreted time per row, per tier */
+    double scale[CG_TIER_COUNT]; /* measured / modelled compile time, per tier */
+} main_adaptive_model;
+
+/* The model of a stage with n_compilable pipelines of `ops` operators in all, with e's
+ * learned figures (or the priors when e is NULL or has none; call under jit_lock). */
+void main_adaptive_model_init(main_adaptive_model *m, const qe_engine *e, uint32_t n_compilable,
+                              uint32_t ops);
+/* The tier to compile at (a cg_tier), or -1 for none: remaining_ms of interpreted wall
+ * time left, op_share of it in the operators and sink, on n_threads threads. */
+int main_adaptive_pick(const main_adaptive_model *m, double remaining_ms, double op_share,
+                       uint32_t n_threads);
+
+/* Sets up adaptive execution of q->stages[stage] for session s: NULL in *out when no
+ * pipeline of the stage is compilable (the task then simply interprets).  In the debug
+ * wait mode the compile starts at once at the session's tier.  Errors: 53200. */
+qe_status main_adaptive_create(qe_session *s, const plan_query *q, uint32_t stage,
+                               main_adaptive **out, rt_error *err);
+/* What the task runs with (rt_task.adaptive); valid until main_adaptive_finish. */
+const rt_adaptive *main_adaptive_rt(const main_adaptive *a);
+/* After the task: waits for a compile still running (LLVM cannot be interrupted), tells
+ * ob (may be NULL) about the code of `stage` as jit mode does, frees the code and a;
+ * adds the time waited here to s->compile_ns.  Returns the background compile's
+ * duration (0: none).  Accepts NULL. */
+uint64_t main_adaptive_finish(qe_session *s, main_adaptive *a, const dist_observer *ob,
+                              uint32_t stage);
+/* The name of a mode ("interpret", "jit", "adaptive"). */
+const char *main_mode_name(main_mode mode);
+
 qe_status main_run_plan(qe_session *s, const plan_query *q, qe_result *res, rt_error *err);
 
 #endif /* QE_MAIN_INT_H */

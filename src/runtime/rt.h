@@ -511,6 +511,8 @@ typedef struct rt_task_stats {
     uint64_t wall_ns;      /* rt_task_run's elapsed time (monotonic) */
     uint64_t compile_ns;   /* cg_compile_stage's time for the task: set by the caller
                               after rt_task_run (which zeroes it), 0 if interpreted */
+    uint64_t morsels_interpreted; /* morsels run by the interpreter's operators */
+    uint64_t morsels_compiled;    /* morsels run by a compiled pipeline function */
 } rt_task_stats;
 
 /* Rows of a pipeline operator no one counted (inside a compiled function). */
@@ -529,6 +531,42 @@ typedef struct rt_pipeline_stats {
     bool ran;                     /* it ran (pipelines after a failure do not) */
 } rt_pipeline_stats;
 
+/*
+ * Adaptive execution of one task (rt_task.adaptive): the stage is compiled in the
+ * background while its pipelines run interpreted, and every thread switches to a
+ * pipeline's function at its next morsel once the function is published.  A thread
+ * whose compiled morsels take more than RT_ADAPTIVE_SLOWER times the CPU time per input
+ * row of the pipeline's interpreted morsels so far goes back to the interpreter.  Owned by
+ * the caller (src/main/adaptive.c), which keeps it and the code alive until
+ * rt_task_run returns.
+ */
+#define RT_ADAPTIVE_SLOWER 1.15         /* compiled/interpreted time per row to go back */
+#define RT_ADAPTIVE_MIN_COMPILED 3      /* ... judged after this many compiled morsels */
+typedef struct rt_adaptive {
+    _Atomic(rt_pipeline_fn) *fns; /* per pipeline: its function once published (release
+                                     store; NULL until then, or for good) */
+    const bool *compilable;       /* per pipeline: codegen supports it (else not measured) */
+    _Atomic bool started;         /* a compile was started: no more consider calls */
+    _Atomic bool settled;         /* the compile has ended (functions published or not) */
+    bool wait;                    /* debug: after its first morsel of a compilable
+                                     pipeline a thread waits until settled, and never
+                                     goes back to the interpreter */
+    /* Called by a thread after a morsel of compilable pipeline `pipeline` while nothing
+     * is started: remaining_ms is the estimated interpreted wall time the pipeline has
+     * left on n_threads threads, op_share the share (0..1) of the threads' time spent
+     * in the operators and sink (what compiled code replaces; the rest is the source).
+     * Starts the background compile if it pays off; thread-safe; never fails (a failed
+     * compile leaves the pipelines interpreted). */
+    void (*consider)(void *ctx, uint32_t pipeline, double remaining_ms, double op_share,
+                     uint32_t n_threads);
+    /* Called when compilable pipeline `pipeline` has ended (on the task's thread): the
+     * thread CPU time its operators and sink took over all threads, interpreted and
+     * compiled, and the input rows of those morsels (the compiled code's speed). */
+    void (*report)(void *ctx, uint32_t pipeline, uint64_t interp_ns, uint64_t interp_rows,
+                   uint64_t comp_ns, uint64_t comp_rows);
+    void *ctx; /* consider's and report's */
+} rt_adaptive;
+
 typedef struct rt_task {
     const struct plan_query *query;  /* the whole plan (exchange descriptions) */
     const struct plan_stage *stage;  /* the stage this task runs */
@@ -545,6 +583,7 @@ typedef struct rt_task {
     const _Atomic bool *cancel;     /* may be NULL; true makes the task stop */
     uint32_t debug_delay_ms;        /* sleep this long per source batch (fault tests) */
     rt_pipeline_stats *pipe_stats;  /* may be NULL: per pipeline of the stage, filled */
+    const rt_adaptive *adaptive;    /* may be NULL: compiled stays as given */
 } rt_task;
 
 /* Runs every pipeline of the task's stage in order, each on n_threads threads with

@@ -361,6 +361,16 @@ struct rt_pipeline_state {
     const rt_source_ops *src_ops;
     const rt_sink_ops *sink_ops;
     rt_pipeline_fn compiled; /* or NULL: interpret */
+    uint32_t idx;            /* this pipeline's index in the stage */
+    _Atomic(rt_pipeline_fn) *adaptive_fn; /* adaptive execution: where the function is
+                                             published (NULL: compiled stays) */
+    uint64_t t_start;        /* CLOCK_MONOTONIC ns when the threads started */
+    _Atomic uint64_t morsels_interpreted; /* morsels run by the interpreter */
+    _Atomic uint64_t morsels_compiled;    /* morsels run by compiled code */
+    _Atomic uint64_t interp_ns;   /* adaptive: time of the interpreted morsels, all threads */
+    _Atomic uint64_t interp_rows; /* ... their input rows */
+    _Atomic uint64_t comp_ns;     /* ... time of the compiled morsels (summed at thread end) */
+    _Atomic uint64_t comp_rows;   /* ... their input rows */
     uint32_t n_threads;
     uint32_t n_sink_in; /* the sink's input schema: the op before it */
     const qe_type *sink_in_types;
@@ -390,6 +400,11 @@ struct rt_thread_state {
     void *sink;             /* the sink's thread-local state */
     rt_batch *scratch[2];   /* rt_jit_scratch slots (compiled pipelines only) */
     uint64_t *op_rows;      /* per op index: rows out (the sink's entry: rows in) */
+    rt_pipeline_fn fn;      /* the compiled function this thread runs, or NULL */
+    bool waited;            /* adaptive wait (debug): done once */
+    bool reverted;          /* adaptive: went back to the interpreter for good */
+    uint64_t comp_ns;       /* adaptive: time of this thread's compiled morsels */
+    uint64_t comp_rows;     /* ... their input rows */
     uint64_t n_interpreted; /* morsels this thread interpreted */
     uint64_t n_compiled;    /* morsels this thread ran compiled */
 };
@@ -437,6 +452,9 @@ extern const rt_source_ops rt_scan_source, rt_values_source, rt_exchange_source;
 extern const rt_source_ops rt_agg_source, rt_sort_source;
 extern const rt_source_ops rt_csv_source;   /* CSV_SCAN (csv_read.c) */
 extern const rt_source_ops rt_range_source; /* RANGE (source.c) */
+/* The fraction (0..1) of a SCAN source's chunks handed out to threads so far (adaptive
+ * execution's estimate of the work left; claimed runs count as done). */
+double rt_scan_progress(rt_pipeline_state *ps);
 
 /* ---- CSV records (csv_read.c) ----------------------------------------------------------- */
 

@@ -123,6 +123,14 @@ static qe_status scan_next(rt_pipeline_state *ps, rt_thread_state *ts, const rt_
     return QE_OK;
 }
 
+double rt_scan_progress(rt_pipeline_state *ps) {
+    const scan_src *s = ps->src;
+    if (s == NULL || s->snap.n_chunks == 0)
+        return 1.0;
+    uint32_t next = atomic_load_explicit(&s->next, memory_order_relaxed);
+    return next >= s->snap.n_chunks ? 1.0 : (double)next / (double)s->snap.n_chunks;
+}
+
 const rt_source_ops rt_scan_source = {scan_init, scan_next, NULL};
 
 /* ---- VALUES ---------------------------------------------------------------------------- */

@@ -11,6 +11,9 @@
  * the thread-local states (hash tables, sort runs) into the stage's operator state
  * that the next pipeline's source reads.  The first failure stops every thread at
  * its next morsel and becomes the task's error; cancellation is checked per morsel.
+ * In adaptive execution (task->adaptive) a compilable pipeline starts interpreted; after
+ * each morsel a thread estimates the interpreted time left and offers it to the
+ * background compiler, and switches to the function once it is published.
  */
 #include "rt_int.h"
 
@@ -139,6 +142,7 @@ static qe_status thread_state_create(rt_pipeline_state *ps, uint32_t idx, rt_err
         st = rt_operator_prepare(ps, ts, i);
     if (st == QE_OK)
         st = ps->sink_ops->thread_init(ps, ts);
+    ts->fn = ps->compiled;
     if (st == QE_OK && ps->compiled != NULL)
         st = rt_jit_prepare_thread(ts);
     if (st != QE_OK)
@@ -181,16 +185,107 @@ static uint64_t now_ns(void) {
     return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
 }
 
-/* Runs morsel m interpreted or compiled, counting which (EXPLAIN ANALYZE). */
+/* CPU nanoseconds of the calling thread (morsel costs, unaffected by other processes). */
+static uint64_t thread_cpu_ns(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+/* Adaptive execution: switches ts to the pipeline's function once it is published
+ * (making the thread's scratch batches first).  QE_OK also when nothing changed. */
+static qe_status adaptive_switch(rt_pipeline_state *ps, rt_thread_state *ts) {
+    if (ts->fn != NULL || ps->adaptive_fn == NULL || ts->reverted)
+        return QE_OK;
+    rt_pipeline_fn fn = atomic_load_explicit(ps->adaptive_fn, memory_order_acquire);
+    if (fn == NULL)
+        return QE_OK;
+    qe_status st = rt_jit_prepare_thread(ts);
+    if (st == QE_OK)
+        ts->fn = fn;
+    return st;
+}
+
+/* Waits (debug: rt_adaptive.wait) until the background compile has ended; false if
+ * the task was cancelled (57014 set) or another thread failed meanwhile. */
+static bool adaptive_wait(rt_pipeline_state *ps, rt_thread_state *ts) {
+    const rt_adaptive *ad = ps->task->adaptive;
+    ts->waited = true;
+    while (!atomic_load(&ad->settled)) {
+        struct timespec t = {0, 100000L};
+        nanosleep(&t, NULL);
+        if (rt_task_cancelled(ps->task, &ts->err) || atomic_load(&ps->failed))
+            return false;
+    }
+    return true;
+}
+
+/* After an interpreted morsel of a compilable pipeline: offers the estimated interpreted
+ * time left to the background compiler (the elapsed time extrapolated by the scan's
+ * progress; the elapsed time itself when the source cannot tell) with the share of the
+ * threads' time the operators took, or, in the debug wait mode, waits for the code.
+ * False as adaptive_wait. */
+static bool adaptive_after_morsel(rt_pipeline_state *ps, rt_thread_state *ts) {
+    const rt_adaptive *ad = ps->task->adaptive;
+    if (ad->wait)
+        return ts->waited || adaptive_wait(ps, ts);
+    if (atomic_load_explicit(&ad->started, memory_order_relaxed))
+        return true;
+    double elapsed_ms = (double)(now_ns() - ps->t_start) * 1e-6;
+    double f = ps->source->kind == PLAN_PHYS_SCAN ? rt_scan_progress(ps) : -1.0;
+    double remaining_ms = f < 0 ? elapsed_ms : f >= 1.0 ? 0.0 : elapsed_ms * (1.0 - f) / f;
+    double op_ms = (double)atomic_load_explicit(&ps->interp_ns, memory_order_relaxed) * 1e-6;
+    double share = elapsed_ms > 0 ? op_ms / (elapsed_ms * ps->n_threads) : 1.0;
+    ad->consider(ad->ctx, ps->idx, remaining_ms, share > 1.0 ? 1.0 : share, ps->n_threads);
+    return true;
+}
+
+/* Adaptive, after a compiled morsel: sends ts back to the interpreter for good when
+ * its compiled morsels run RT_ADAPTIVE_SLOWER times slower per input row than the
+ * pipeline's interpreted morsels (not in the debug wait mode). */
+static void adaptive_judge(rt_pipeline_state *ps, rt_thread_state *ts) {
+    if (ps->task->adaptive->wait || ts->n_compiled < RT_ADAPTIVE_MIN_COMPILED ||
+        ts->comp_rows == 0)
+        return;
+    uint64_t interp_ns = atomic_load_explicit(&ps->interp_ns, memory_order_relaxed);
+    uint64_t interp_rows = atomic_load_explicit(&ps->interp_rows, memory_order_relaxed);
+    if (interp_rows == 0)
+        return;
+    double comp = (double)ts->comp_ns / (double)ts->comp_rows;
+    if (comp > (double)interp_ns / (double)interp_rows * RT_ADAPTIVE_SLOWER) {
+        ts->fn = NULL;
+        ts->reverted = true;
+    }
+}
+
+/* Runs morsel m through the operators or ts's compiled function; in adaptive execution
+ * switches first, and measures both ways (thread CPU time per input row). */
 static qe_status run_morsel(rt_pipeline_state *ps, rt_thread_state *ts, const rt_batch *m) {
-    if (ps->compiled == NULL) {
+    qe_status st = adaptive_switch(ps, ts);
+    if (st != QE_OK)
+        return st;
+    bool measure = ps->adaptive_fn != NULL;
+    uint64_t t0 = measure ? thread_cpu_ns() : 0, rows = measure ? rt_batch_active(m) : 0;
+    if (ts->fn == NULL) {
         ts->n_interpreted++;
-        return rt_operators_run(ps, ts, m);
+        st = rt_operators_run(ps, ts, m);
+        if (!measure || st != QE_OK)
+            return st;
+        atomic_fetch_add_explicit(&ps->interp_ns, thread_cpu_ns() - t0, memory_order_relaxed);
+        atomic_fetch_add_explicit(&ps->interp_rows, rows, memory_order_relaxed);
+        if (!ts->reverted && !adaptive_after_morsel(ps, ts))
+            return ts->err.status; /* cancelled (57014), or OK when another thread failed */
+        return QE_OK;
     }
     ts->n_compiled++;
-    qe_status st = ps->compiled(ps, ts, m);
+    st = ts->fn(ps, ts, m);
     if (st != QE_OK && ts->err.status == QE_OK)
         rt_error_set(&ts->err, st, "XX000", -1, "compiled pipeline failed without an error");
+    if (measure && st == QE_OK) {
+        ts->comp_ns += thread_cpu_ns() - t0;
+        ts->comp_rows += rows;
+        adaptive_judge(ps, ts);
+    }
     return st;
 }
 
@@ -226,6 +321,10 @@ static void *thread_main(void *arg) {
     if (st == QE_OK && !atomic_load(&ps->failed) && ps->sink_ops->thread_finish != NULL)
         st = ps->sink_ops->thread_finish(ps, ts);
     rt_arena_reset(ts->morsel_arena);
+    atomic_fetch_add(&ps->morsels_interpreted, ts->n_interpreted);
+    atomic_fetch_add(&ps->morsels_compiled, ts->n_compiled);
+    atomic_fetch_add(&ps->comp_ns, ts->comp_ns);
+    atomic_fetch_add(&ps->comp_rows, ts->comp_rows);
     if (st != QE_OK) {
         if (ts->err.status == QE_OK)
             rt_error_set(&ts->err, st, "XX000", -1, "pipeline failed without an error");
@@ -334,11 +433,19 @@ static qe_status run_pipeline(const rt_task *task, rt_stage_exec *sx, uint32_t p
     ps->task = task;
     ps->stage = sx;
     ps->pipe = pipe;
+    ps->idx = p;
     ps->compiled = task->compiled ? task->compiled[p] : NULL;
+    if (task->adaptive != NULL && task->adaptive->compilable[p]) {
+        /* Even when already published, each thread's first morsel is interpreted: the
+         * measure the compiled morsels are judged against. */
+        ps->compiled = NULL;
+        ps->adaptive_fn = &task->adaptive->fns[p];
+    }
     ps->arena = rt_arena_create(task->mem);
     uint64_t t0 = now_ns();
     st = ps->arena ? pipeline_setup(ps, err) : rt_error_nomem(err, task->mem);
     if (st == QE_OK) {
+        ps->t_start = now_ns();
         run_threads(ps);
         if (ps->has_error) {
             rt_error_copy(err, &ps->error);
@@ -346,11 +453,17 @@ static qe_status run_pipeline(const rt_task *task, rt_stage_exec *sx, uint32_t p
         } else {
             st = ps->sink_ops->finish(ps, err);
         }
+        if (ps->adaptive_fn != NULL)
+            task->adaptive->report(task->adaptive->ctx, p, atomic_load(&ps->interp_ns),
+                                   atomic_load(&ps->interp_rows), atomic_load(&ps->comp_ns),
+                                   atomic_load(&ps->comp_rows));
     }
     stats->rows_out += atomic_load(&ps->rows_out);
     stats->rows_written += atomic_load(&ps->rows_written);
     if (task->pipe_stats != NULL)
         pipeline_stats(ps, now_ns() - t0, &task->pipe_stats[p]);
+    stats->morsels_interpreted += atomic_load(&ps->morsels_interpreted);
+    stats->morsels_compiled += atomic_load(&ps->morsels_compiled);
     pipeline_teardown(ps);
     return st;
 }

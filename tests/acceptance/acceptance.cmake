@@ -30,3 +30,9 @@ foreach(sf 0.01 0.1)
                        LABELS "acceptance")
 endforeach()
 set_tests_properties(acceptance.tpch_answers_sf0.1 PROPERTIES LABELS "acceptance;slow")
+# Adaptive execution with the switch forced (debug_adaptive = 'wait') at SF0.01.
+add_test(NAME acceptance.tpch_answers_adaptive_sf0.01
+         COMMAND tpch_answers -q --sf 0.01 --threads 1,2 --mode adaptive-wait
+                 --answers ${CMAKE_SOURCE_DIR}/tests/tpch/answers/sf0.01 ${tpch_queries})
+set_tests_properties(acceptance.tpch_answers_adaptive_sf0.01 PROPERTIES TIMEOUT 900
+                     LABELS "acceptance;adaptive")

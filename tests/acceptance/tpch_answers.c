@@ -9,7 +9,9 @@
  * `CALL dbgen(sf = SF)` (qe-dbgen's generator, straight into tables), or by running the
  * script FILE.sql (e.g. CREATE TABLE + COPY ... FROM '.tbl').  Then, for every thread
  * count of --threads (SET threads = N) and the execution mode of --mode, it runs each
- * query file and compares its result with DIR/<query>.csv: a header line of column names
+ * query file (--mode adaptive-wait: execution_mode adaptive with debug_adaptive 'wait',
+ * so compiled pipelines switch after each thread's first morsel) and compares its
+ * result with DIR/<query>.csv: a header line of column names
  * and one line per row, `|`-separated, NULL as an empty field, exact decimals.
  *
  * Comparison: tools/tools_answers.h (rows in order: every TPC-H query orders its
@@ -150,7 +152,9 @@ int main(int argc, char **argv) {
         return 1;
     }
     int passed = 0, failed = 0;
-    if (qe_session_set(s, "execution_mode", o.mode) != QE_OK) {
+    bool wait = strcmp(o.mode, "adaptive-wait") == 0;
+    if (qe_session_set(s, "execution_mode", wait ? "adaptive" : o.mode) != QE_OK ||
+        (wait && qe_session_set(s, "debug_adaptive", "wait") != QE_OK)) {
         tools_print_error(stderr, qe_session_error(s), NULL);
         failed = 1;
     } else if (!load_data(s, &o)) {

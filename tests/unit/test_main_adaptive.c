@@ -1,0 +1,183 @@
+/*
+ * test_main_adaptive.c -- unit tests of adaptive execution (src/main/adaptive.c and the
+ * switch in src/runtime/task.c) through the public API (cmocka).
+ *
+ * What SQL files cannot see: how many morsels ran interpreted and compiled (the
+ * session's counters).  With debug_adaptive = 'wait' a multi-morsel pipeline really
+ * switches (both counters non-zero) and computes the interpreter's answer, at 1 and 2
+ * threads; without it a short query compiles nothing; the cost model's choices
+ * (main_adaptive_pick); a query failing while its stage compiles in the background
+ * reports the interpreter's error and leaves the session usable.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "main_int.h"
+#include "qe.h"
+
+/* One engine and session per test. */
+typedef struct fixture {
+    qe_engine *engine;
+    qe_session *session;
+} fixture;
+
+static int setup(void **state) {
+    fixture *f = calloc(1, sizeof *f);
+    assert_non_null(f);
+    assert_int_equal(qe_engine_open(":memory:", NULL, &f->engine, NULL), QE_OK);
+    assert_int_equal(qe_session_open(f->engine, &f->session), QE_OK);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state) {
+    fixture *f = *state;
+    qe_session_close(f->session);
+    qe_engine_close(f->engine);
+    free(f);
+    return 0;
+}
+
+/* Runs sql, which must succeed. */
+static void exec_ok(fixture *f, const char *sql) {
+    qe_result *res = NULL;
+    qe_status st = qe_query(f->session, sql, &res);
+    if (st != QE_OK)
+        fprintf(stderr, "%s: %s\n", sql, qe_error_message(qe_session_error(f->session)));
+    assert_int_equal(st, QE_OK);
+    qe_result_destroy(res);
+}
+
+/* The first row of sql's result as text, values separated by '|' (into buf). */
+static void row_text(fixture *f, const char *sql, char *buf, size_t cap) {
+    qe_result *res = NULL;
+    qe_batch_view b;
+    qe_status st = qe_query(f->session, sql, &res);
+    if (st != QE_OK)
+        fprintf(stderr, "%s: %s\n", sql, qe_error_message(qe_session_error(f->session)));
+    assert_int_equal(st, QE_OK);
+    assert_int_equal(qe_result_batch(res, 0, &b), QE_OK);
+    assert_true(b.n_rows > 0);
+    size_t len = 0;
+    buf[0] = '\0';
+    for (size_t c = 0; c < b.n_columns && len + 1 < cap; c++) {
+        if (c > 0)
+            buf[len++] = '|';
+        qe_value_format(&b.columns[c], 0, buf + len, cap - len);
+        len += strlen(buf + len);
+    }
+    qe_result_destroy(res);
+}
+
+/* 50,000 rows in 25 chunks: INTEGER a, BIGINT b, DOUBLE d with NULLs. */
+static void make_table(fixture *f, const char *name, int rows) {
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "CREATE TABLE %s AS SELECT CAST(r AS INTEGER) AS a, CAST(r %% 7 AS BIGINT) AS b, "
+             "CASE WHEN r %% 11 = 0 THEN NULL ELSE CAST(r AS DOUBLE) / 4 END AS d "
+             "FROM range(%d) AS x(r)",
+             name, rows);
+    exec_ok(f, sql);
+}
+
+static const char *const agg_query =
+    "SELECT count(*), count(d), sum(a), sum(b * 3 - a), min(d), max(d), avg(d) FROM t "
+    "WHERE a % 3 <> 0";
+
+/* debug_adaptive = 'wait': the first morsel interpreted, the rest compiled, same answer. */
+static void test_wait_switches(void **state) {
+    fixture *f = *state;
+    make_table(f, "t", 50000);
+    char want[512], got[512];
+    const char *sql = agg_query;
+    exec_ok(f, "SET execution_mode = 'interpret'");
+    row_text(f, sql, want, sizeof want);
+    exec_ok(f, "SET execution_mode = 'adaptive'");
+    exec_ok(f, "SET debug_adaptive = 'wait'");
+    for (int threads = 1; threads <= 2; threads++) {
+        exec_ok(f, threads == 1 ? "SET threads = 1" : "SET threads = 2");
+        row_text(f, sql, got, sizeof got);
+        assert_string_equal(got, want);
+        qe_session *s = f->session;
+        assert_true(s->morsels_interpreted >= 1);
+        assert_true(s->morsels_interpreted <= (uint64_t)threads + 1); /* + the result's */
+        assert_true(s->morsels_compiled >= 20);
+    }
+}
+
+/* Without the debug setting a short query compiles nothing. */
+static void test_short_query_interprets(void **state) {
+    fixture *f = *state;
+    make_table(f, "t", 50000);
+    char want[512], got[512];
+    const char *sql = agg_query;
+    exec_ok(f, "SET execution_mode = 'interpret'");
+    row_text(f, sql, want, sizeof want);
+    exec_ok(f, "RESET execution_mode"); /* the default: adaptive */
+    row_text(f, sql, got, sizeof got);
+    assert_string_equal(got, want);
+    assert_int_equal(f->session->morsels_compiled, 0);
+    assert_true(f->session->morsels_interpreted > 0);
+    assert_int_equal(f->session->compile_ns, 0);
+}
+
+/* The cost model: nothing for short pipelines, cheap for medium ones, optimized for long
+ * ones; nothing when the operators are a small share of the time, when the code would
+ * come too late, or when measurements say compiled code is not faster. */
+static void test_model_picks(void **state) {
+    (void)state;
+    main_adaptive_model m;
+    main_adaptive_model_init(&m, NULL, 1, 4); /* one scan-filter-project-agg pipeline */
+    m.jit_exists = true;
+    assert_int_equal(main_adaptive_pick(&m, 5.0, 1.0, 2), -1);
+    assert_int_equal(main_adaptive_pick(&m, 30.0, 1.0, 2), CG_TIER_CHEAP);
+    assert_int_equal(main_adaptive_pick(&m, 200.0, 1.0, 2), CG_TIER_OPTIMIZED);
+    assert_int_equal(main_adaptive_pick(&m, 200.0, 0.1, 2), -1); /* mostly the source */
+    assert_int_equal(main_adaptive_pick(&m, 0.0, 1.0, 2), -1);
+    m.jit_exists = false; /* its creation makes the cheap tier too dear at 30 ms */
+    assert_int_equal(main_adaptive_pick(&m, 30.0, 1.0, 2), -1);
+    m.jit_exists = true;
+    m.ratio[CG_TIER_OPTIMIZED] = 0.1; /* fast code, but not ready before the end */
+    m.ratio[CG_TIER_CHEAP] = 1.0;
+    assert_int_equal(main_adaptive_pick(&m, 20.0, 1.0, 2), -1);
+    m.ratio[CG_TIER_OPTIMIZED] = 1.2; /* measured slower: never */
+    assert_int_equal(main_adaptive_pick(&m, 100000.0, 1.0, 2), -1);
+    m.ratio[CG_TIER_OPTIMIZED] = 0.5;
+    m.scale[CG_TIER_OPTIMIZED] = 10.0; /* a loaded machine compiles slower */
+    assert_int_equal(main_adaptive_pick(&m, 200.0, 1.0, 2), -1);
+    assert_int_equal(main_adaptive_pick(&m, 2000.0, 1.0, 2), CG_TIER_OPTIMIZED);
+}
+
+/* A query failing in its first (interpreted) morsel while the stage compiles: the
+ * interpreter's error; the compile is waited for and freed; the session still works. */
+static void test_error_during_compile(void **state) {
+    fixture *f = *state;
+    make_table(f, "t", 50000);
+    exec_ok(f, "SET debug_adaptive = 'wait'");
+    for (int i = 0; i < 3; i++) {
+        qe_result *res = NULL;
+        assert_int_not_equal(qe_query(f->session, "SELECT sum(100 / a) FROM t", &res), QE_OK);
+        assert_string_equal(qe_error_sqlstate(qe_session_error(f->session)), "22012");
+        assert_null(res);
+    }
+    char got[512];
+    row_text(f, "SELECT count(*) FROM t WHERE a > 10", got, sizeof got);
+    assert_string_equal(got, "49989");
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_wait_switches, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_short_query_interprets, setup, teardown),
+        cmocka_unit_test(test_model_picks),
+        cmocka_unit_test_setup_teardown(test_error_during_compile, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
