@@ -231,6 +231,10 @@ static qe_status gen_op(cg_fn *f, const plan_expr *e, const cg_val *in, uint32_t
     if (st != QE_OK)
         return st;
     qe_type t = e->u.op.args[0]->type;
+    if (op == PLAN_OP_CONCAT)
+        return cg_str_concat(f, e, a, b, out);
+    if (t == QE_TYPE_VARCHAR && op >= PLAN_OP_EQ && op <= PLAN_OP_GE)
+        return cg_str_compare(f, e, a, b, out);
     switch (op) {
     case PLAN_OP_ADD:
     case PLAN_OP_SUB:
@@ -317,7 +321,9 @@ static LLVMValueRef gen_cast_value(cg_fn *f, const plan_expr *e, cg_val a) {
 qe_status cg_expr(cg_fn *f, const plan_expr *e, const cg_val *in, uint32_t n_in, cg_val *out,
                   rt_error *err) {
     switch (e->kind) {
-    case PLAN_EXPR_CONST: *out = gen_const(f->m, e); return QE_OK;
+    case PLAN_EXPR_CONST:
+        *out = e->type == QE_TYPE_VARCHAR ? cg_str_const(f, e) : gen_const(f->m, e);
+        return QE_OK;
     case PLAN_EXPR_COLUMN:
         if (in == NULL) {
             *out = cg_morsel_column(f, e->u.column);
@@ -333,10 +339,11 @@ qe_status cg_expr(cg_fn *f, const plan_expr *e, const cg_val *in, uint32_t n_in,
         qe_status st = cg_expr(f, e->u.cast, in, n_in, &a, err);
         if (st != QE_OK)
             return st;
-        out->null = a.null;
+        *out = a; /* VARCHAR to VARCHAR keeps where the bytes are */
         out->v = gen_cast_value(f, e, a);
         return QE_OK;
     }
+    case PLAN_EXPR_FUNC: return cg_func(f, e, in, n_in, out, err);
     default: break;
     }
     return rt_error_set(err, QE_INTERNAL, "XX000", e->position, "codegen: unexpected expression");

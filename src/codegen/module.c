@@ -91,6 +91,8 @@ qe_status cg_build_stage(cg_module *m, LLVMTargetMachineRef tm, cg_tier tier,
     qe_status st = QE_OK;
     for (uint32_t i = 0; i < n && st == QE_OK; i++)
         st = build_one(m, stage->pipelines[i], prefix, stage_id, i, out, err);
+    if (st == QE_OK && out->n_compiled > 0 && tier == CG_TIER_OPTIMIZED)
+        st = cg_link_inline(m, err); /* the cheap tier calls the helpers in libqe */
     if (st == QE_OK && out->n_compiled > 0)
         st = verify(m, err);
     if (st == QE_OK && out->n_compiled > 0)

@@ -120,8 +120,12 @@ cg_val cg_morsel_column(cg_fn *f, uint32_t col) {
         return f->row_in[col];
     const cg_col *c = &f->cols[col];
     qe_type type = f->pipe->ops[0]->types[col];
-    cg_val v;
+    cg_val v = {0};
     v.v = cg_load_value(m, type, c->values, f->row);
+    if (type == QE_TYPE_VARCHAR) { /* where cg_str_ptr finds the bytes */
+        v.at = LLVMBuildGEP2(m->b, m->t_i128, c->values, &f->row, 1, "view");
+        v.vec = c->vec;
+    }
     /* absent bitmap: read byte 0 of @qe_all_valid instead */
     LLVMValueRef mask;
     LLVMValueRef idx = LLVMBuildSelect(

@@ -19,29 +19,12 @@ static void set_str(rt_value *out, const char *p, size_t n) {
     out->u.s.len = (uint32_t)n;
 }
 
-/* Byte offset of character k (0-based) of s[0..n), or n if s is shorter. */
-static uint32_t char_offset(const char *s, uint32_t n, int64_t k) {
-    uint32_t i = 0;
-    while (k > 0 && i < n) {
-        i += rt_utf8_len((unsigned char)s[i]);
-        k--;
-    }
-    return i < n ? i : n;
-}
-
-/* The characters [from, from + count) (0-based, clipped) of s as a view. */
+/* The characters [from, from + count) (0-based, clipped) of s as a view
+ * (str_inline.h, shared with compiled code). */
 static void char_slice(const char *s, uint32_t n, int64_t from, int64_t count, rt_value *out) {
-    if (from < 0) {
-        count += from;
-        from = 0;
-    }
-    if (count <= 0) {
-        set_str(out, s, 0);
-        return;
-    }
-    uint32_t a = char_offset(s, n, from);
-    uint32_t b = a + char_offset(s + a, n - a, count);
-    set_str(out, s + a, b - a);
+    uint32_t start;
+    uint32_t len = rt_str_char_slice(s, n, from, count, &start);
+    set_str(out, s + start, len);
 }
 
 static bool too_long(rt_fcall *c, uint64_t n) {
@@ -82,44 +65,14 @@ qe_status rt_fn_octet_length(rt_fcall *c, const rt_value *a, uint32_t n_args, rt
     return QE_OK;
 }
 
-/* Case mapping of the two-byte UTF-8 letters with two-byte partners: Latin-1 (U+00C0..
- * U+00DE <-> U+00E0..U+00FE, without the multiplication/division signs) and basic
- * Cyrillic (U+0400..U+042F <-> U+0430..U+045F).  b points at a lead byte. */
-static void case2(unsigned char *b, bool up) {
-    unsigned cp = ((b[0] & 0x1Fu) << 6) | (b[1] & 0x3Fu);
-    if (up && ((cp >= 0xE0 && cp <= 0xFE && cp != 0xF7) || (cp >= 0x430 && cp <= 0x44F)))
-        cp -= 0x20;
-    else if (up && cp >= 0x450 && cp <= 0x45F)
-        cp -= 0x50;
-    else if (!up && ((cp >= 0xC0 && cp <= 0xDE && cp != 0xD7) || (cp >= 0x410 && cp <= 0x42F)))
-        cp += 0x20;
-    else if (!up && cp >= 0x400 && cp <= 0x40F)
-        cp += 0x50;
-    b[0] = (unsigned char)(0xC0 | (cp >> 6));
-    b[1] = (unsigned char)(0x80 | (cp & 0x3F));
-}
-
-/* mode: 'u' upper, 'l' lower, 'i' initcap. */
+/* mode: 'u' upper, 'l' lower, 'i' initcap (str_inline.h, shared with compiled code). */
 static qe_status change_case(rt_fcall *c, const rt_value *a, rt_value *out, char mode) {
     uint32_t n = a[0].u.s.len;
     char *buf = rt_fcall_buf(c, n ? n : 1);
     if (buf == NULL)
         return c->err->status;
     memcpy(buf, a[0].u.s.ptr, n);
-    unsigned char *b = (unsigned char *)buf;
-    bool in_word = false;
-    for (uint32_t i = 0; i < n; i++) {
-        unsigned char ch = b[i];
-        bool up = mode == 'u' || (mode == 'i' && !in_word);
-        if (up && ch >= 'a' && ch <= 'z')
-            b[i] = (unsigned char)(ch - 32);
-        else if (!up && ch >= 'A' && ch <= 'Z')
-            b[i] = (unsigned char)(ch + 32);
-        else if ((ch == 0xC3 || ch == 0xD0 || ch == 0xD1) && i + 1 < n && (b[i + 1] & 0xC0) == 0x80)
-            case2(b + i++, up);
-        in_word = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-                  (ch >= '0' && ch <= '9') || ch >= 0x80;
-    }
+    rt_str_change_case((unsigned char *)buf, n, mode);
     set_str(out, buf, n);
     return QE_OK;
 }
@@ -471,9 +424,9 @@ qe_status rt_fn_overlay(rt_fcall *c, const rt_value *a, uint32_t n_args, rt_valu
                             "negative substring length not allowed");
     if (count > INT32_MAX || count < INT32_MIN || from > INT32_MAX)
         return rt_error_set(c->err, QE_DATA, "22003", c->e->position, "integer out of range");
-    uint32_t head = char_offset(s, n, from - 1);
+    uint32_t head = rt_str_char_offset(s, n, from - 1);
     int64_t tail_from = from - 1 + count;
-    uint32_t tail = tail_from < 0 ? 0 : char_offset(s, n, tail_from);
+    uint32_t tail = tail_from < 0 ? 0 : rt_str_char_offset(s, n, tail_from);
     char *buf = rt_fcall_buf(c, (size_t)head + nr + (n - tail) + 1);
     if (buf == NULL)
         return c->err->status;

@@ -73,6 +73,10 @@ qe_status rt_jit_agg_groups(rt_pipeline_state *ps, rt_thread_state *ts, const rt
     return rt_agg_jit_groups(ps, ts, keys, states);
 }
 
+char *rt_jit_str_alloc(rt_thread_state *ts, uint32_t n) {
+    return rt_arena_alloc(ts->morsel_arena, n ? n : 1);
+}
+
 qe_status rt_jit_error(rt_thread_state *ts, int32_t code) { return rt_jit_error_at(ts, code, -1); }
 
 qe_status rt_jit_error_at(rt_thread_state *ts, int32_t code, int32_t position) {
@@ -86,6 +90,11 @@ qe_status rt_jit_error_at(rt_thread_state *ts, int32_t code, int32_t position) {
     case RT_JIT_ERR_NOMEM: return rt_error_nomem(&ts->err, ts->ps->task->mem);
     case RT_JIT_ERR_OVERFLOW_DOUBLE:
         return rt_error_out_of_range(&ts->err, QE_TYPE_DOUBLE, position);
+    case RT_JIT_ERR_STRING_TOO_LONG:
+        return rt_error_set(&ts->err, QE_DATA, "54000", position, "string is too long");
+    case RT_JIT_ERR_NEGATIVE_SUBSTR:
+        return rt_error_set(&ts->err, QE_DATA, "22011", position,
+                            "negative substring length not allowed");
     default:
         return rt_error_set(&ts->err, QE_INTERNAL, "XX000", position,
                             "compiled pipeline raised unknown error %d", (int)code);
