@@ -45,6 +45,7 @@ static LLVMTypeRef inline_type(cg_module *m, cg_inline h) {
     switch (h) {
     case CG_INLINE_STR_CMP:
     case CG_INLINE_CHAR_CMP:
+    case CG_INLINE_CHAR_EQ:
     case CG_INLINE_STR_EQ: {
         LLVMTypeRef a[4] = {p, i32, p, i32};
         return LLVMFunctionType(i32, a, 4, false);
@@ -106,6 +107,16 @@ static void internalize(cg_module *m) {
     }
 }
 
+/* Deletes the helpers m does not call from lib before linking: the optimizer would
+ * otherwise simplify every one of them before dropping the unused ones. */
+static void prune(cg_module *m, LLVMModuleRef lib) {
+    for (int h = 0; h < CG_INLINE_COUNT; h++) {
+        LLVMValueRef fn = LLVMGetNamedFunction(lib, inline_names[h]);
+        if (fn != NULL && m->inl[h] == NULL && LLVMGetFirstUse(fn) == NULL)
+            LLVMDeleteFunction(fn);
+    }
+}
+
 /* Links the helpers' bitcode into m; see cg_int.h. */
 qe_status cg_link_inline(cg_module *m, rt_error *err) {
     if (!cg_uses_inline(m))
@@ -119,6 +130,7 @@ qe_status cg_link_inline(cg_module *m, rt_error *err) {
     if (bad)
         return rt_error_set(err, QE_INTERNAL, "XX000", -1,
                             "could not parse the runtime helpers' bitcode");
+    prune(m, lib);
     LLVMSetTarget(lib, LLVMGetTarget(m->mod));
     LLVMSetDataLayout(lib, LLVMGetDataLayoutStr(m->mod));
     if (LLVMLinkModules2(m->mod, lib)) /* lib is consumed */

@@ -123,8 +123,8 @@ qe_status cg_str_compare(cg_fn *f, const plan_expr *e, cg_val a, cg_val b, cg_va
     LLVMValueRef args[4] = {cg_str_ptr(f, a), cg_str_len(f, a), cg_str_ptr(f, b),
                             cg_str_len(f, b)};
     out->null = or1(m, a.null, b.null);
-    if (!is_char && (op == PLAN_OP_EQ || op == PLAN_OP_NE)) {
-        LLVMValueRef eq = cg_call_inline(m, CG_INLINE_STR_EQ, args, 4);
+    if (op == PLAN_OP_EQ || op == PLAN_OP_NE) {
+        LLVMValueRef eq = cg_call_inline(m, is_char ? CG_INLINE_CHAR_EQ : CG_INLINE_STR_EQ, args, 4);
         out->v = LLVMBuildICmp(m->b, op == PLAN_OP_EQ ? LLVMIntNE : LLVMIntEQ, eq, cg_i32(m, 0), "");
         return QE_OK;
     }

@@ -22,6 +22,10 @@ int32_t rt_jit_str_eq(const char *a, uint32_t la, const char *b, uint32_t lb) {
     return la == lb && memcmp(a, b, la) == 0;
 }
 
+int32_t rt_jit_char_eq(const char *a, uint32_t la, const char *b, uint32_t lb) {
+    return rt_str_char_equal(a, la, b, lb);
+}
+
 int32_t rt_jit_like(const rt_jit_like_pat *p, const char *s, uint32_t n) {
     if (p->simple)
         return rt_like_match_segments(p->lits, p->seg_len, p->n_segs, s, n);

@@ -30,6 +30,7 @@ typedef struct rt_jit_like_pat {
     X(STR_CMP, rt_jit_str_cmp)                                                                     \
     X(CHAR_CMP, rt_jit_char_cmp)                                                                   \
     X(STR_EQ, rt_jit_str_eq)                                                                       \
+    X(CHAR_EQ, rt_jit_char_eq)                                                                     \
     X(LIKE, rt_jit_like)                                                                           \
     X(CHAR_COUNT, rt_jit_char_count)                                                               \
     X(SUBSTRING, rt_jit_substring)                                                                 \
@@ -40,6 +41,9 @@ typedef struct rt_jit_like_pat {
 int32_t rt_jit_str_cmp(const char *a, uint32_t la, const char *b, uint32_t lb);
 /* The same ignoring trailing blanks of both (CHAR(n) comparisons). */
 int32_t rt_jit_char_cmp(const char *a, uint32_t la, const char *b, uint32_t lb);
+/* 1 if a[0..la) and b[0..lb) are equal ignoring trailing blanks (CHAR(n) =: the
+ * shorter is a prefix of the longer, whose rest is blanks), else 0. */
+int32_t rt_jit_char_eq(const char *a, uint32_t la, const char *b, uint32_t lb);
 /* 1 if a[0..la) and b[0..lb) are the same bytes, else 0. */
 int32_t rt_jit_str_eq(const char *a, uint32_t la, const char *b, uint32_t lb);
 /* 1 if s[0..n) matches the pattern, else 0. */

@@ -41,6 +41,19 @@ static inline uint32_t rt_str_unpad_len(const char *s, uint32_t n) {
     return n;
 }
 
+/* CHAR(n) equality: a and b without their trailing blanks are equal, i.e. the shorter
+ * is a prefix of the longer and the longer's rest is blanks (no trimming pass). */
+static inline bool rt_str_char_equal(const char *a, uint32_t la, const char *b, uint32_t lb) {
+    uint32_t m = la < lb ? la : lb, n = la < lb ? lb : la;
+    const char *longer = la < lb ? b : a;
+    if (memcmp(a, b, m) != 0)
+        return false;
+    for (uint32_t i = m; i < n; i++)
+        if (longer[i] != ' ')
+            return false;
+    return true;
+}
+
 /* ---- LIKE ------------------------------------------------------------------------------ */
 
 #define RT_LIKE_ANY1 256u   /* `_`: one character */
