@@ -44,12 +44,20 @@ static inline uint32_t rt_str_unpad_len(const char *s, uint32_t n) {
 /* CHAR(n) equality: a and b without their trailing blanks are equal, i.e. the shorter
  * is a prefix of the longer and the longer's rest is blanks (no trimming pass). */
 static inline bool rt_str_char_equal(const char *a, uint32_t la, const char *b, uint32_t lb) {
-    uint32_t m = la < lb ? la : lb, n = la < lb ? lb : la;
-    const char *longer = la < lb ? b : a;
-    if (memcmp(a, b, m) != 0)
+    /* two branches, so that a constant b gives a memcmp of constant length (expanded
+     * inline by LLVM) on the usual path: a blank-padded column value at least as long */
+    if (la >= lb) {
+        if (memcmp(a, b, lb) != 0)
+            return false;
+        for (uint32_t i = lb; i < la; i++)
+            if (a[i] != ' ')
+                return false;
+        return true;
+    }
+    if (memcmp(a, b, la) != 0)
         return false;
-    for (uint32_t i = m; i < n; i++)
-        if (longer[i] != ' ')
+    for (uint32_t i = la; i < lb; i++)
+        if (b[i] != ' ')
             return false;
     return true;
 }
