@@ -68,7 +68,8 @@ qe_status cg_llvm_error(LLVMErrorRef lerr, const char *what, rt_error *err);
     X(AGG_GROUPS, "rt_jit_agg_groups")                                                             \
     X(ERROR, "rt_jit_error")                                                                       \
     X(ERROR_AT, "rt_jit_error_at")                                                                 \
-    X(STR_ALLOC, "rt_jit_str_alloc")
+    X(STR_ALLOC, "rt_jit_str_alloc")                                                               \
+    X(STR_STORE, "rt_jit_str_store")
 
 typedef enum cg_helper {
 #define CG_X_ENUM(name, sym) CG_HELPER_##name,

@@ -337,29 +337,6 @@ static qe_status check_sink(chk *c, const plan_op *sink, const qe_type *types, u
     return QE_OK;
 }
 
-/* Strings stored into a sink's scratch batch must be views into the morsel's buffers
- * (sink.c shares them): a computed VARCHAR column (constant, ||, function) there falls
- * back.  Only group keys of an aggregation are stored as strings. */
-static qe_status check_sink_strings(chk *c, const plan_pipeline *p, const qe_type *types,
-                                    uint32_t n) {
-    const plan_op *sink = p->ops[p->n_ops - 1];
-    uint32_t last = p->n_ops - 1;
-    if (sink->kind == PLAN_PHYS_AGG_SINK) {
-        for (uint32_t i = 0; i < sink->u.agg.n_groups; i++) {
-            uint32_t col = sink->u.agg.groups[i]->u.column;
-            if (types[col] == QE_TYPE_VARCHAR && cg_trace_column(p, last, col) < 0)
-                return unsupported(c, "computed VARCHAR group keys are not supported by "
-                                      "codegen yet");
-        }
-        return QE_OK;
-    }
-    for (uint32_t i = 0; i < n; i++)
-        if (types[i] == QE_TYPE_VARCHAR && cg_trace_column(p, last, i) < 0)
-            return unsupported(c, "computed VARCHAR values reaching a sink are not supported by "
-                                  "codegen yet");
-    return QE_OK;
-}
-
 /* The operator kinds codegen compiles (a whitelist: new kinds are interpreted). */
 static bool compilable_kind(plan_phys_kind kind) {
     switch (kind) {
@@ -407,7 +384,6 @@ qe_status cg_check_pipeline(const plan_pipeline *p, bool *supported, char *reaso
         return unsupported(&c, "a sink whose schema differs from its input is not "
                                "supported by codegen");
     CHECK_TRY(&c, check_sink(&c, sink, types, n));
-    CHECK_TRY(&c, check_sink_strings(&c, p, types, n));
     /* Without operators the interpreter hands each morsel to the sink as it is;
      * compiled code could only copy it (an aggregation still gains a fused update). */
     if (p->n_ops == 2 && sink->kind != PLAN_PHYS_AGG_SINK)

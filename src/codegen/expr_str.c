@@ -5,9 +5,8 @@
  * bytes are (cg_val.str, or the view's address in a morsel vector).  String constants
  * are private globals; strings computed per row (||, upper, lower) live in the
  * thread's morsel arena (rt_jit_str_alloc), valid until the next morsel, which is as
- * long as the row's registers; substring returns a slice of its argument.  Computed
- * strings never reach a sink (check.c): sinks copy views whose bytes are in the
- * morsel's own buffers.
+ * long as the row's registers; substring returns a slice of its argument.  A computed
+ * string reaching a sink is copied into the scratch vector's heap (sink.c).
  *
  * Comparisons, LIKE, character counts, substrings and case mapping call the helpers of
  * src/runtime/jit_inline.h, which wrap the interpreter's kernels (str_inline.h) and are

@@ -76,6 +76,7 @@ uint64_t cg_helper_address(cg_helper h) {
     case CG_HELPER_ERROR: return (uint64_t)(uintptr_t)&rt_jit_error;
     case CG_HELPER_ERROR_AT: return (uint64_t)(uintptr_t)&rt_jit_error_at;
     case CG_HELPER_STR_ALLOC: return (uint64_t)(uintptr_t)&rt_jit_str_alloc;
+    case CG_HELPER_STR_STORE: return (uint64_t)(uintptr_t)&rt_jit_str_store;
     case CG_HELPER_COUNT: break;
     }
     return 0;
@@ -119,6 +120,8 @@ static void declare_helpers(cg_module *m) {
     m->helper_type[CG_HELPER_ERROR_AT] = LLVMFunctionType(m->t_i32, error_args, 3, false);
     LLVMTypeRef alloc_args[] = {p, m->t_i32};
     m->helper_type[CG_HELPER_STR_ALLOC] = LLVMFunctionType(p, alloc_args, 2, false);
+    LLVMTypeRef store_args[] = {p, p, m->t_i32, p, m->t_i32};
+    m->helper_type[CG_HELPER_STR_STORE] = LLVMFunctionType(m->t_i32, store_args, 5, false);
     for (int h = 0; h < CG_HELPER_COUNT; h++) {
         m->helper[h] = LLVMAddFunction(m->mod, helper_names[h], m->helper_type[h]);
         LLVMSetLinkage(m->helper[h], LLVMExternalLinkage);

@@ -77,6 +77,13 @@ char *rt_jit_str_alloc(rt_thread_state *ts, uint32_t n) {
     return rt_arena_alloc(ts->morsel_arena, n ? n : 1);
 }
 
+qe_status rt_jit_str_store(rt_thread_state *ts, rt_vector *v, uint32_t row, const char *s,
+                           uint32_t len) {
+    if (rt_vector_set_string(v, ts->morsel_arena, row, s, len))
+        return QE_OK;
+    return rt_error_nomem(&ts->err, ts->ps->task->mem);
+}
+
 qe_status rt_jit_error(rt_thread_state *ts, int32_t code) { return rt_jit_error_at(ts, code, -1); }
 
 qe_status rt_jit_error_at(rt_thread_state *ts, int32_t code, int32_t position) {

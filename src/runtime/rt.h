@@ -572,6 +572,11 @@ qe_status rt_jit_agg_groups(rt_pipeline_state *ps, rt_thread_state *ts, const rt
 /* n bytes (n > 0) for a string computed by generated code, valid until the next
  * morsel (the thread's morsel arena); NULL when out of memory. */
 char *rt_jit_str_alloc(rt_thread_state *ts, uint32_t n);
+/* Stores s[0..len) into row `row` of scratch vector v: inline up to 12 bytes, else
+ * copied into v's string heap in the thread's morsel arena (generated code empties the
+ * heap when it fetches the scratch batch).  QE_OK, or 53200 when out of memory. */
+qe_status rt_jit_str_store(rt_thread_state *ts, rt_vector *v, uint32_t row, const char *s,
+                           uint32_t len);
 qe_status rt_jit_error(rt_thread_state *ts, int32_t code);
 /* The same with the byte position of the failing expression (plan_expr.position), so
  * compiled and interpreted runs report identical errors. */

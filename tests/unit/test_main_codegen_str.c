@@ -66,6 +66,9 @@ static const char *const compiled[] = {
     "FROM s",
     "SELECT v, count(*) FROM s WHERE v LIKE '%1%' GROUP BY v",
     "SELECT id, v FROM s WHERE length(v) > 20 ORDER BY id LIMIT 3",
+    /* computed strings stored into sinks: push, group keys */
+    "SELECT id, upper(v), v || '/' || c, 'k' FROM s WHERE id % 100 = 7",
+    "SELECT substring(c FROM 1 FOR 2) AS p, lower(v) || '' AS w, count(*) FROM s GROUP BY p, w",
 };
 
 static void test_compiled(void **state) {
