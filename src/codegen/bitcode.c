@@ -67,6 +67,19 @@ static LLVMTypeRef inline_type(cg_module *m, cg_inline h) {
         LLVMTypeRef a[4] = {p, p, i32, i32};
         return LLVMFunctionType(m->t_void, a, 4, false);
     }
+    case CG_INLINE_TRIM: {
+        LLVMTypeRef a[6] = {p, i32, p, i32, i32, p};
+        return LLVMFunctionType(i32, a, 6, false);
+    }
+    case CG_INLINE_FIND:
+    case CG_INLINE_POSITION: {
+        LLVMTypeRef a[4] = {p, i32, p, i32};
+        return LLVMFunctionType(h == CG_INLINE_FIND ? i64 : i32, a, 4, false);
+    }
+    case CG_INLINE_LEFT_RIGHT: {
+        LLVMTypeRef a[5] = {p, i32, i64, i32, p};
+        return LLVMFunctionType(i32, a, 5, false);
+    }
     case CG_INLINE_COUNT: break;
     }
     return NULL;

@@ -17,7 +17,8 @@
  *
  * Native: VARCHAR = <> < <= > >= (CHAR(n): trailing blanks ignored), ||, LIKE/ILIKE with
  * a constant pattern and escape, length/char_length/character_length, octet_length,
- * upper, lower, substring/substr, starts_with; abs of INTEGER/BIGINT/DOUBLE; round (one
+ * upper, lower, substring/substr, left, right, btrim/ltrim/rtrim, starts_with, contains,
+ * strpos/position; abs of INTEGER/BIGINT/DOUBLE; round (one
  * argument), floor, ceil of DOUBLE.  CHAR(n) arguments lose their trailing blanks except
  * for LIKE, as in the interpreter.  Other functions are interpreted (cg_func_supported).
  */
@@ -246,6 +247,24 @@ bool cg_func_supported(const plan_expr *e, char *reason, size_t cap) {
             ok = e->u.func.args[i]->type == QE_TYPE_INTEGER ||
                  e->u.func.args[i]->type == QE_TYPE_BIGINT;
         break;
+    case PLAN_FUNC_ID_BTRIM:
+    case PLAN_FUNC_ID_LTRIM:
+    case PLAN_FUNC_ID_RTRIM:
+        ok = (n == 1 || n == 2) && a0 == QE_TYPE_VARCHAR && e->type == QE_TYPE_VARCHAR &&
+             (n == 1 || e->u.func.args[1]->type == QE_TYPE_VARCHAR);
+        break;
+    case PLAN_FUNC_ID_CONTAINS:
+    case PLAN_FUNC_ID_STRPOS:
+    case PLAN_FUNC_ID_POSITION:
+        ok = n == 2 && a0 == QE_TYPE_VARCHAR && e->u.func.args[1]->type == QE_TYPE_VARCHAR &&
+             e->type == (e->u.func.fn == PLAN_FUNC_ID_CONTAINS ? QE_TYPE_BOOLEAN : QE_TYPE_INTEGER);
+        break;
+    case PLAN_FUNC_ID_LEFT:
+    case PLAN_FUNC_ID_RIGHT:
+        ok = n == 2 && a0 == QE_TYPE_VARCHAR && e->type == QE_TYPE_VARCHAR &&
+             (e->u.func.args[1]->type == QE_TYPE_INTEGER ||
+              e->u.func.args[1]->type == QE_TYPE_BIGINT);
+        break;
     case PLAN_FUNC_ID_ABS: ok = n == 1 && is_int_or_double(a0) && e->type == a0; break;
     case PLAN_FUNC_ID_ROUND:
     case PLAN_FUNC_ID_FLOOR:
@@ -345,6 +364,27 @@ static void gen_substring(cg_fn *f, const plan_expr *e, const cg_val *a, LLVMVal
     *out = computed(m, LLVMBuildGEP2(m->b, m->t_i8, p, &off, 1, ""), len, null);
 }
 
+/* btrim/ltrim/rtrim(s [, characters]): a slice of s. */
+static void gen_trim(cg_fn *f, const plan_expr *e, const cg_val *a, LLVMValueRef null,
+                     cg_val *out) {
+    cg_module *m = f->m;
+    int which = e->u.func.fn == PLAN_FUNC_ID_BTRIM ? 3 : e->u.func.fn == PLAN_FUNC_ID_LTRIM ? 1 : 2;
+    LLVMValueRef set, n_set;
+    if (e->u.func.n_args > 1) {
+        set = cg_str_ptr(f, a[1]);
+        n_set = cg_str_len(f, a[1]);
+    } else {
+        set = const_bytes(m, " ", 1, "qe_blank");
+        n_set = cg_i32(m, 1);
+    }
+    LLVMValueRef start = cg_alloca(f, m->t_i32, "trim_start");
+    LLVMValueRef p = cg_str_ptr(f, a[0]);
+    LLVMValueRef args[6] = {p, cg_str_len(f, a[0]), set, n_set, cg_i32(m, which), start};
+    LLVMValueRef len = cg_call_inline(m, CG_INLINE_TRIM, args, 6);
+    LLVMValueRef off = LLVMBuildZExt(m->b, LLVMBuildLoad2(m->b, m->t_i32, start, ""), m->t_i64, "");
+    *out = computed(m, LLVMBuildGEP2(m->b, m->t_i8, p, &off, 1, ""), len, null);
+}
+
 static void gen_case(cg_fn *f, const plan_expr *e, cg_val a, cg_val *out) {
     cg_module *m = f->m;
     LLVMValueRef len = cg_str_len(f, a);
@@ -428,6 +468,37 @@ qe_status cg_func(cg_fn *f, const plan_expr *e, const cg_val *in, uint32_t n_in,
     }
     case PLAN_FUNC_ID_SUBSTR:
     case PLAN_FUNC_ID_SUBSTRING: gen_substring(f, e, a, null, out); return QE_OK;
+    case PLAN_FUNC_ID_BTRIM:
+    case PLAN_FUNC_ID_LTRIM:
+    case PLAN_FUNC_ID_RTRIM: gen_trim(f, e, a, null, out); return QE_OK;
+    case PLAN_FUNC_ID_CONTAINS: {
+        LLVMValueRef args[4] = {cg_str_ptr(f, a[0]), cg_str_len(f, a[0]), cg_str_ptr(f, a[1]),
+                                cg_str_len(f, a[1])};
+        LLVMValueRef at = cg_call_inline(m, CG_INLINE_FIND, args, 4);
+        out->v = LLVMBuildICmp(m->b, LLVMIntSGE, at, cg_i64(m, 0), "");
+        return QE_OK;
+    }
+    case PLAN_FUNC_ID_STRPOS:
+    case PLAN_FUNC_ID_POSITION: {
+        /* position(needle IN hay) binds as position(needle, hay) */
+        int h = e->u.func.fn == PLAN_FUNC_ID_POSITION ? 1 : 0;
+        LLVMValueRef args[4] = {cg_str_ptr(f, a[h]), cg_str_len(f, a[h]), cg_str_ptr(f, a[1 - h]),
+                                cg_str_len(f, a[1 - h])};
+        out->v = cg_call_inline(m, CG_INLINE_POSITION, args, 4);
+        return QE_OK;
+    }
+    case PLAN_FUNC_ID_LEFT:
+    case PLAN_FUNC_ID_RIGHT: {
+        LLVMValueRef start = cg_alloca(f, m->t_i32, "slice_start");
+        LLVMValueRef p = cg_str_ptr(f, a[0]);
+        LLVMValueRef args[5] = {p, cg_str_len(f, a[0]), to_i64(m, a[1], e->u.func.args[1]->type),
+                                cg_i32(m, e->u.func.fn == PLAN_FUNC_ID_RIGHT), start};
+        LLVMValueRef len = cg_call_inline(m, CG_INLINE_LEFT_RIGHT, args, 5);
+        LLVMValueRef off =
+            LLVMBuildZExt(m->b, LLVMBuildLoad2(m->b, m->t_i32, start, ""), m->t_i64, "");
+        *out = computed(m, LLVMBuildGEP2(m->b, m->t_i8, p, &off, 1, ""), len, null);
+        return QE_OK;
+    }
     case PLAN_FUNC_ID_ABS: gen_abs(f, e, a[0], out); return QE_OK;
     case PLAN_FUNC_ID_ROUND: out->v = intrinsic1(m, "llvm.rint", a[0].v); return QE_OK;
     case PLAN_FUNC_ID_FLOOR: out->v = intrinsic1(m, "llvm.floor", a[0].v); return QE_OK;

@@ -34,19 +34,10 @@ static bool too_long(rt_fcall *c, uint64_t n) {
     return true;
 }
 
-/* Byte offset of the first occurrence of needle in hay at or after `from`, or -1. */
+/* Byte offset of the first occurrence of needle in hay at or after `from`, or -1
+ * (str_inline.h, shared with compiled code). */
 static int64_t find(const char *hay, uint32_t n, const char *needle, uint32_t m, uint32_t from) {
-    if (m == 0)
-        return from <= n ? (int64_t)from : -1;
-    for (uint32_t i = from; i + m <= n; i++) {
-        const char *p = memchr(hay + i, needle[0], n - m + 1 - i);
-        if (p == NULL)
-            return -1;
-        i = (uint32_t)(p - hay);
-        if (memcmp(p, needle, m) == 0)
-            return i;
-    }
-    return -1;
+    return rt_str_find(hay, n, needle, m, from);
 }
 
 /* ---- lengths, case -------------------------------------------------------------------- */
@@ -150,10 +141,9 @@ qe_status rt_vfn_substring(rt_fcall *c, const rt_vector *const *args, uint32_t n
 qe_status rt_fn_left(rt_fcall *c, const rt_value *a, uint32_t n_args, rt_value *out) {
     (void)c;
     (void)n_args;
-    int64_t k = a[1].u.i;
-    if (k < 0)
-        k += rt_utf8_count(a[0].u.s.ptr, a[0].u.s.len);
-    char_slice(a[0].u.s.ptr, a[0].u.s.len, 0, k, out);
+    uint32_t start;
+    uint32_t len = rt_str_left_right(a[0].u.s.ptr, a[0].u.s.len, a[1].u.i, false, &start);
+    set_str(out, a[0].u.s.ptr + start, len);
     return QE_OK;
 }
 
@@ -161,18 +151,15 @@ qe_status rt_fn_left(rt_fcall *c, const rt_value *a, uint32_t n_args, rt_value *
 qe_status rt_fn_right(rt_fcall *c, const rt_value *a, uint32_t n_args, rt_value *out) {
     (void)c;
     (void)n_args;
-    int64_t len = rt_utf8_count(a[0].u.s.ptr, a[0].u.s.len), k = a[1].u.i;
-    int64_t from = k < 0 ? -k : len - k;
-    if (from < 0)
-        from = 0;
-    char_slice(a[0].u.s.ptr, a[0].u.s.len, from, len, out);
+    uint32_t start;
+    uint32_t len = rt_str_left_right(a[0].u.s.ptr, a[0].u.s.len, a[1].u.i, true, &start);
+    set_str(out, a[0].u.s.ptr + start, len);
     return QE_OK;
 }
 
 /* Character position (1-based) of needle in hay; 0 if absent. */
 static int64_t str_position(const rt_value *hay, const rt_value *needle) {
-    int64_t at = find(hay->u.s.ptr, hay->u.s.len, needle->u.s.ptr, needle->u.s.len, 0);
-    return at < 0 ? 0 : (int64_t)rt_utf8_count(hay->u.s.ptr, (uint32_t)at) + 1;
+    return rt_str_position(hay->u.s.ptr, hay->u.s.len, needle->u.s.ptr, needle->u.s.len);
 }
 
 /* position(needle IN hay) is bound as position(needle, hay). */
@@ -358,43 +345,13 @@ qe_status rt_fn_rpad(rt_fcall *c, const rt_value *a, uint32_t n_args, rt_value *
     return pad(c, a, n_args, out, false);
 }
 
-/* True if the character at s[0..w) is one of the characters of set. */
-static bool in_set(const char *s, uint32_t w, const char *set, uint32_t n) {
-    for (uint32_t i = 0; i < n;) {
-        uint32_t sw = rt_utf8_len((unsigned char)set[i]);
-        if (sw == w && i + sw <= n && memcmp(set + i, s, w) == 0)
-            return true;
-        i += sw;
-    }
-    return false;
-}
-
-/* Byte length of the last character of s[0..n) (n > 0). */
-static uint32_t last_char_len(const char *s, uint32_t n) {
-    uint32_t i = n - 1;
-    while (i > 0 && n - i < 4 && ((unsigned char)s[i] & 0xC0) == 0x80)
-        i--;
-    return n - i;
-}
-
-/* btrim/ltrim/rtrim(s [, characters]): which 1 = leading, 2 = trailing, 3 = both. */
+/* btrim/ltrim/rtrim(s [, characters]): which 1 = leading, 2 = trailing, 3 = both
+ * (str_inline.h, shared with compiled code). */
 static qe_status trim(const rt_value *a, uint32_t n_args, rt_value *out, int which) {
     const char *s = a[0].u.s.ptr, *set = n_args > 1 ? a[1].u.s.ptr : " ";
-    uint32_t n = a[0].u.s.len, ns = n_args > 1 ? a[1].u.s.len : 1;
-    uint32_t b = 0, e = n;
-    while ((which & 1) && b < e) {
-        uint32_t w = rt_utf8_len((unsigned char)s[b]);
-        if (w > e - b || !in_set(s + b, w, set, ns))
-            break;
-        b += w;
-    }
-    while ((which & 2) && b < e) {
-        uint32_t w = last_char_len(s + b, e - b);
-        if (!in_set(s + e - w, w, set, ns))
-            break;
-        e -= w;
-    }
-    set_str(out, s + b, e - b);
+    uint32_t ns = n_args > 1 ? a[1].u.s.len : 1, start;
+    uint32_t len = rt_str_trim(s, a[0].u.s.len, set, ns, which, &start);
+    set_str(out, s + start, len);
     return QE_OK;
 }
 

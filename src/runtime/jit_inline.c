@@ -58,3 +58,25 @@ void rt_jit_change_case(char *dst, const char *src, uint32_t n, int32_t mode) {
     memcpy(dst, src, n);
     rt_str_change_case((unsigned char *)dst, n, (char)mode);
 }
+
+/* rt_jit_trim: see jit_inline.h. */
+uint32_t rt_jit_trim(const char *s, uint32_t n, const char *set, uint32_t ns, int32_t which,
+                     uint32_t *start) {
+    return rt_str_trim(s, n, set, ns, which, start);
+}
+
+/* rt_jit_find: see jit_inline.h. */
+int64_t rt_jit_find(const char *hay, uint32_t n, const char *needle, uint32_t m) {
+    return rt_str_find(hay, n, needle, m, 0);
+}
+
+/* rt_jit_position: see jit_inline.h. */
+int32_t rt_jit_position(const char *hay, uint32_t n, const char *needle, uint32_t m) {
+    return (int32_t)rt_str_position(hay, n, needle, m);
+}
+
+/* rt_jit_left_right: see jit_inline.h. */
+uint32_t rt_jit_left_right(const char *s, uint32_t n, int64_t k, int32_t is_right,
+                           uint32_t *start) {
+    return rt_str_left_right(s, n, k, is_right != 0, start);
+}

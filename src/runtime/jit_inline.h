@@ -35,7 +35,11 @@ typedef struct rt_jit_like_pat {
     X(CHAR_COUNT, rt_jit_char_count)                                                               \
     X(SUBSTRING, rt_jit_substring)                                                                 \
     X(CHANGE_CASE, rt_jit_change_case)                                                             \
-    X(UNPAD_LEN, rt_jit_unpad_len)
+    X(UNPAD_LEN, rt_jit_unpad_len)                                                                 \
+    X(TRIM, rt_jit_trim)                                                                           \
+    X(FIND, rt_jit_find)                                                                           \
+    X(POSITION, rt_jit_position)                                                                   \
+    X(LEFT_RIGHT, rt_jit_left_right)
 
 /* Three-way memcmp order of a[0..la) and b[0..lb): -1, 0 or 1. */
 int32_t rt_jit_str_cmp(const char *a, uint32_t la, const char *b, uint32_t lb);
@@ -57,5 +61,18 @@ int32_t rt_jit_char_count(const char *s, uint32_t n);
 uint32_t rt_jit_substring(const char *s, uint32_t n, int64_t from, int64_t count, uint32_t *start);
 /* Copies src[0..n) to dst mapping the case: mode 'u' upper, 'l' lower. */
 void rt_jit_change_case(char *dst, const char *src, uint32_t n, int32_t mode);
+
+/* btrim (which 3), ltrim (1), rtrim (2) of s[0..n) by the characters of set[0..ns):
+ * sets *start, returns the byte length. */
+uint32_t rt_jit_trim(const char *s, uint32_t n, const char *set, uint32_t ns, int32_t which,
+                     uint32_t *start);
+/* Byte offset of needle[0..m) in hay[0..n), or -1 (contains). */
+int64_t rt_jit_find(const char *hay, uint32_t n, const char *needle, uint32_t m);
+/* Character position (1-based) of needle in hay, 0 if absent (strpos, position). */
+int32_t rt_jit_position(const char *hay, uint32_t n, const char *needle, uint32_t m);
+/* left(s, k) (is_right 0) or right(s, k) (is_right 1): sets *start, returns the byte
+ * length. */
+uint32_t rt_jit_left_right(const char *s, uint32_t n, int64_t k, int32_t is_right,
+                           uint32_t *start);
 
 #endif /* QE_JIT_INLINE_H */

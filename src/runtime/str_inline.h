@@ -255,4 +255,80 @@ static inline uint32_t rt_str_char_slice(const char *s, uint32_t n, int64_t from
     return rt_str_char_offset(s + a, n - a, count);
 }
 
+/* Byte offset of the first occurrence of needle[0..m) in hay[0..n) at or after `from`,
+ * or -1 (an empty needle is found at `from` if from <= n). */
+static inline int64_t rt_str_find(const char *hay, uint32_t n, const char *needle, uint32_t m,
+                                  uint32_t from) {
+    if (m == 0)
+        return from <= n ? (int64_t)from : -1;
+    for (uint32_t i = from; i + m <= n; i++) {
+        const char *p = memchr(hay + i, needle[0], n - m + 1 - i);
+        if (p == NULL)
+            return -1;
+        i = (uint32_t)(p - hay);
+        if (memcmp(p, needle, m) == 0)
+            return i;
+    }
+    return -1;
+}
+
+/* Character position (1-based) of needle in hay; 0 if absent (strpos, position). */
+static inline int64_t rt_str_position(const char *hay, uint32_t n, const char *needle,
+                                      uint32_t m) {
+    int64_t at = rt_str_find(hay, n, needle, m, 0);
+    return at < 0 ? 0 : (int64_t)rt_str_char_count(hay, (uint32_t)at) + 1;
+}
+
+/* left(s, k) (is_right false: the first k characters; k < 0: all but the last -k) or
+ * right(s, k) (the last k; k < 0: all but the first -k): sets *start, returns the byte
+ * length. */
+static inline uint32_t rt_str_left_right(const char *s, uint32_t n, int64_t k, bool is_right,
+                                         uint32_t *start) {
+    int64_t len = rt_str_char_count(s, n);
+    if (!is_right)
+        return rt_str_char_slice(s, n, 0, k < 0 ? k + len : k, start);
+    int64_t from = k < 0 ? -k : len - k;
+    return rt_str_char_slice(s, n, from < 0 ? 0 : from, len, start);
+}
+
+/* Is the character s[0..w) one of the characters of set[0..n)? */
+static inline bool rt_str_in_set(const char *s, uint32_t w, const char *set, uint32_t n) {
+    for (uint32_t i = 0; i < n;) {
+        uint32_t sw = rt_utf8_len((unsigned char)set[i]);
+        if (sw == w && i + sw <= n && memcmp(set + i, s, w) == 0)
+            return true;
+        i += sw;
+    }
+    return false;
+}
+
+/* Byte length of the last character of s[0..n) (n > 0). */
+static inline uint32_t rt_str_last_char_len(const char *s, uint32_t n) {
+    uint32_t i = n - 1;
+    while (i > 0 && n - i < 4 && ((unsigned char)s[i] & 0xC0) == 0x80)
+        i--;
+    return n - i;
+}
+
+/* btrim/ltrim/rtrim of s[0..n) by the characters of set[0..ns): which 1 = leading,
+ * 2 = trailing, 3 = both.  Sets *start and returns the byte length. */
+static inline uint32_t rt_str_trim(const char *s, uint32_t n, const char *set, uint32_t ns,
+                                   int which, uint32_t *start) {
+    uint32_t b = 0, e = n;
+    while ((which & 1) && b < e) {
+        uint32_t w = rt_utf8_len((unsigned char)s[b]);
+        if (w > e - b || !rt_str_in_set(s + b, w, set, ns))
+            break;
+        b += w;
+    }
+    while ((which & 2) && b < e) {
+        uint32_t w = rt_str_last_char_len(s + b, e - b);
+        if (!rt_str_in_set(s + e - w, w, set, ns))
+            break;
+        e -= w;
+    }
+    *start = b;
+    return e - b;
+}
+
 #endif /* QE_STR_INLINE_H */
