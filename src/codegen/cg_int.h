@@ -278,6 +278,11 @@ qe_status cg_str_compare(cg_fn *f, const plan_expr *e, cg_val a, cg_val b, cg_va
 qe_status cg_str_concat(cg_fn *f, const plan_expr *e, cg_val a, cg_val b, cg_val *out);
 qe_status cg_func(cg_fn *f, const plan_expr *e, const cg_val *in, uint32_t n_in, cg_val *out,
                   rt_error *err);
+/* An OR of at least 3 equalities of one expression x with non-NULL constants (the
+ * binder's IN list): x evaluated once, compared with every constant, NULL iff x is.
+ * *handled false (nothing generated) for any other OR. */
+qe_status cg_in_list(cg_fn *f, const plan_expr *e, const cg_val *in, uint32_t n_in, cg_val *out,
+                     bool *handled, rt_error *err);
 /* Byte length (i32, 0 for NULL) and bytes (ptr) of a VARCHAR value. */
 LLVMValueRef cg_str_len(cg_fn *f, cg_val v);
 LLVMValueRef cg_str_ptr(cg_fn *f, cg_val v);

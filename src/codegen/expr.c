@@ -184,9 +184,12 @@ static void restore_loaded(cg_fn *f, bool *saved) {
 static qe_status gen_and_or(cg_fn *f, const plan_expr *e, const cg_val *in, uint32_t n_in,
                             cg_val *out, rt_error *err) {
     cg_module *m = f->m;
-    bool is_or = e->u.op.op == PLAN_OP_OR;
+    bool is_or = e->u.op.op == PLAN_OP_OR, handled = false;
     cg_val a, b;
-    qe_status st = cg_expr(f, e->u.op.args[0], in, n_in, &a, err);
+    qe_status st = is_or ? cg_in_list(f, e, in, n_in, out, &handled, err) : QE_OK;
+    if (st != QE_OK || handled)
+        return st;
+    st = cg_expr(f, e->u.op.args[0], in, n_in, &a, err);
     if (st != QE_OK)
         return st;
     LLVMValueRef decided = and1(m, not1(m, a.null), is_or ? a.v : not1(m, a.v));

@@ -509,3 +509,111 @@ qe_status cg_func(cg_fn *f, const plan_expr *e, const cg_val *in, uint32_t n_in,
     return rt_error_set(err, QE_INTERNAL, "XX000", e->position,
                         "codegen: unexpected function %s", plan_func_name(e->u.func.fn));
 }
+
+/* ---- IN lists ----------------------------------------------------------------------- */
+
+#define IN_MAX 64 /* OR trees with more leaves keep the general path */
+
+/* Are a and b the same computation of the row (structurally; false when unsure)? */
+static bool same_expr(const plan_expr *a, const plan_expr *b) {
+    if (a == b)
+        return true;
+    if (a == NULL || b == NULL || a->kind != b->kind || a->type != b->type ||
+        a->typmod != b->typmod)
+        return false;
+    switch (a->kind) {
+    case PLAN_EXPR_COLUMN: return a->u.column == b->u.column;
+    case PLAN_EXPR_CONST: {
+        const rt_value *x = &a->u.value, *y = &b->u.value;
+        if (x->type != y->type || x->is_null || y->is_null)
+            return false;
+        switch (x->type) {
+        case QE_TYPE_INTEGER:
+        case QE_TYPE_BIGINT: return x->u.i == y->u.i;
+        case QE_TYPE_BOOLEAN: return x->u.b == y->u.b;
+        case QE_TYPE_VARCHAR:
+            return x->u.s.len == y->u.s.len && memcmp(x->u.s.ptr, y->u.s.ptr, x->u.s.len) == 0;
+        default: return false;
+        }
+    }
+    case PLAN_EXPR_OP:
+        return a->u.op.op == b->u.op.op && same_expr(a->u.op.args[0], b->u.op.args[0]) &&
+               same_expr(a->u.op.args[1], b->u.op.args[1]);
+    case PLAN_EXPR_CAST: return same_expr(a->u.cast, b->u.cast);
+    case PLAN_EXPR_FUNC:
+        if (a->u.func.fn != b->u.func.fn || a->u.func.n_args != b->u.func.n_args)
+            return false;
+        for (uint32_t i = 0; i < a->u.func.n_args; i++)
+            if (!same_expr(a->u.func.args[i], b->u.func.args[i]))
+                return false;
+        return true;
+    default: return false;
+    }
+}
+
+/* Collects the leaves of an OR tree; false if there are more than IN_MAX. */
+static bool or_leaves(const plan_expr *e, const plan_expr **leaves, uint32_t *n) {
+    if (e->kind == PLAN_EXPR_OP && e->u.op.op == PLAN_OP_OR)
+        return or_leaves(e->u.op.args[0], leaves, n) && or_leaves(e->u.op.args[1], leaves, n);
+    if (*n == IN_MAX)
+        return false;
+    leaves[(*n)++] = e;
+    return true;
+}
+
+/* Leaf `x = c` (or `c = x`) with a non-NULL constant c: sets *x and *c. */
+static bool eq_const(const plan_expr *l, const plan_expr **x, const plan_expr **c) {
+    if (l->kind != PLAN_EXPR_OP || l->u.op.op != PLAN_OP_EQ)
+        return false;
+    const plan_expr *a = l->u.op.args[0], *b = l->u.op.args[1];
+    if (b->kind != PLAN_EXPR_CONST)
+        a = l->u.op.args[1], b = l->u.op.args[0];
+    if (b->kind != PLAN_EXPR_CONST || b->u.value.is_null || a->kind == PLAN_EXPR_CONST)
+        return false;
+    *x = a;
+    *c = b;
+    return true;
+}
+
+/* An IN list; see cg_int.h. */
+qe_status cg_in_list(cg_fn *f, const plan_expr *e, const cg_val *in, uint32_t n_in, cg_val *out,
+                     bool *handled, rt_error *err) {
+    cg_module *m = f->m;
+    const plan_expr *leaves[IN_MAX], *x = NULL, *c;
+    uint32_t n = 0;
+    *handled = false;
+    if (!or_leaves(e, leaves, &n) || n < 3)
+        return QE_OK;
+    for (uint32_t j = 0; j < n; j++) {
+        const plan_expr *xj;
+        if (!eq_const(leaves[j], &xj, &c) || (x != NULL && !same_expr(x, xj)))
+            return QE_OK;
+        x = xj;
+    }
+    cg_val xv;
+    qe_status st = cg_expr(f, x, in, n_in, &xv, err);
+    if (st != QE_OK)
+        return st;
+    LLVMValueRef any = cg_i1(m, false);
+    for (uint32_t j = 0; j < n; j++) {
+        const plan_expr *xj;
+        eq_const(leaves[j], &xj, &c);
+        cg_val cv, r;
+        if ((st = cg_expr(f, c, in, n_in, &cv, err)) != QE_OK)
+            return st;
+        if (x->type == QE_TYPE_VARCHAR) {
+            const plan_expr *l = leaves[j];
+            if ((st = cg_str_compare(f, l, l->u.op.args[0] == c ? cv : xv,
+                                     l->u.op.args[0] == c ? xv : cv, &r)) != QE_OK)
+                return st;
+        } else if (x->type == QE_TYPE_DOUBLE) {
+            r.v = LLVMBuildFCmp(m->b, LLVMRealOEQ, xv.v, cv.v, "");
+        } else {
+            r.v = LLVMBuildICmp(m->b, LLVMIntEQ, xv.v, cv.v, "");
+        }
+        any = or1(m, any, r.v);
+    }
+    *out = (cg_val){.v = any, .null = xv.null};
+    *handled = true;
+    return QE_OK;
+}
