@@ -7,6 +7,8 @@
  *   types.c      LLVM mirrors of rt_vector/rt_batch/rt_agg_state, helper declarations
  *   check.c      which pipelines codegen supports (fallback reasons)
  *   expr.c       scalar expressions: value + null flag in registers
+ *   expr_str.c   VARCHAR expressions (constants, comparisons, LIKE, ||) and functions
+ *   bitcode.c    the runtime helpers inlined from bitcode (src/runtime/jit_inline.c)
  *   pipeline.c   the row loop over a morsel, FILTER and PROJECT
  *   block.c      blocked FILTERs after the source: SIMD predicate loops into a selection
  *   sink.c       the pipeline's sink: fused hash-aggregate update, or scratch + push
@@ -20,6 +22,7 @@
 
 #include "cg.h"
 #include "plan.h"
+#include "jit_inline.h"
 #include "rt.h"
 
 #include <llvm-c/Core.h>
@@ -65,7 +68,9 @@ qe_status cg_llvm_error(LLVMErrorRef lerr, const char *what, rt_error *err);
     X(PUSH, "rt_jit_push")                                                                         \
     X(AGG_GROUPS, "rt_jit_agg_groups")                                                             \
     X(ERROR, "rt_jit_error")                                                                       \
-    X(ERROR_AT, "rt_jit_error_at")
+    X(ERROR_AT, "rt_jit_error_at")                                                                 \
+    X(STR_ALLOC, "rt_jit_str_alloc")                                                               \
+    X(STR_STORE, "rt_jit_str_store")
 
 typedef enum cg_helper {
 #define CG_X_ENUM(name, sym) CG_HELPER_##name,
@@ -73,6 +78,14 @@ typedef enum cg_helper {
 #undef CG_X_ENUM
         CG_HELPER_COUNT
 } cg_helper;
+
+/* The helpers of jit_inline.h (RT_JIT_INLINE_LIST), linked from bitcode (bitcode.c). */
+typedef enum cg_inline {
+#define CG_X_ENUM(name, sym) CG_INLINE_##name,
+    RT_JIT_INLINE_LIST(CG_X_ENUM)
+#undef CG_X_ENUM
+        CG_INLINE_COUNT
+} cg_inline;
 
 /* Field indexes of the LLVM mirror of rt_vector (types.c asserts the offsets). */
 enum {
@@ -130,6 +143,8 @@ typedef struct cg_module {
     LLVMValueRef helper[CG_HELPER_COUNT];     /* their declarations in mod */
     LLVMValueRef all_valid;                   /* constant i8 0xFF: stands in for an absent bitmap */
     bool blocked; /* leading FILTERs run as block loops (block.c); set for the optimized tier */
+    LLVMValueRef null_slot;                   /* constant ptr null: a safe slot to load from */
+    LLVMValueRef inl[CG_INLINE_COUNT];        /* inlinable helpers declared so far (or NULL) */
 } cg_module;
 
 /* Creates the module `name` in ctx with the given triple and data layout, its
@@ -142,6 +157,18 @@ void cg_module_dispose(cg_module *m);
 /* Names of the helpers (CG_HELPER_LIST) and their addresses in this process. */
 const char *cg_helper_name(cg_helper h);
 uint64_t cg_helper_address(cg_helper h);
+
+/* Names and libqe addresses of the inlinable helpers (bitcode.c). */
+const char *cg_inline_name(cg_inline h);
+uint64_t cg_inline_address(cg_inline h);
+/* Calls inlinable helper h, declaring it in the module on first use. */
+LLVMValueRef cg_call_inline(cg_module *m, cg_inline h, LLVMValueRef *args, unsigned n_args);
+/* True if the module calls an inlinable helper. */
+bool cg_uses_inline(const cg_module *m);
+/* Links the helpers' bitcode into m (if it calls any), makes them internal and gives
+ * them the host's attributes, so the optimizer inlines them.  XX000 if the embedded
+ * bitcode cannot be parsed or linked. */
+qe_status cg_link_inline(cg_module *m, rt_error *err);
 
 /* Adds nounwind and the host "target-cpu"/"target-features" attributes to fn, and
  * "prefer-vector-width"="512" when the features include AVX-512 (block.c's loops). */
@@ -194,10 +221,16 @@ int64_t cg_trace_column(const plan_pipeline *p, uint32_t op_idx, uint32_t col);
 
 /* ---- function generation (pipeline.c, block.c, expr.c, sink.c) ----------------------- */
 
-/* A value in registers: the value and its null flag. */
+/* A value in registers: the value and its null flag.  A VARCHAR value is its 16-byte
+ * view (i128, the length in the low 32 bits) and where its bytes are: `str` when known
+ * (constants, computed strings: then the view's other bytes do not matter), else the
+ * view's address in a morsel vector (`at`, `vec`), from which cg_str_ptr finds them. */
 typedef struct cg_val {
     LLVMValueRef v;    /* in the register type of `type`; any value when null */
     LLVMValueRef null; /* i1: true = NULL */
+    LLVMValueRef str;  /* VARCHAR: ptr to the bytes, or NULL (use at/vec) */
+    LLVMValueRef at;   /* VARCHAR column value: ptr to its view in the morsel vector */
+    LLVMValueRef vec;  /* VARCHAR column value: that rt_vector */
 } cg_val;
 
 /* Loop-invariant pointers of one morsel column. */
@@ -318,6 +351,25 @@ uint32_t cg_block_filters(const cg_fn *f);
  */
 qe_status cg_block_body(cg_fn *f, LLVMValueRef sel, LLVMValueRef n_active, uint32_t n_filters,
                         rt_error *err);
+
+/* VARCHAR expressions (expr_str.c): string constants, VARCHAR comparisons (CHAR(n)
+ * ignoring trailing blanks), ||, and FUNC nodes (check.c's cg_func_supported). */
+cg_val cg_str_const(cg_fn *f, const plan_expr *e);
+qe_status cg_str_compare(cg_fn *f, const plan_expr *e, cg_val a, cg_val b, cg_val *out);
+qe_status cg_str_concat(cg_fn *f, const plan_expr *e, cg_val a, cg_val b, cg_val *out);
+qe_status cg_func(cg_fn *f, const plan_expr *e, const cg_val *in, uint32_t n_in, cg_val *out,
+                  rt_error *err);
+/* An OR of at least 3 equalities of one expression x with non-NULL constants (the
+ * binder's IN list): x evaluated once, compared with every constant, NULL iff x is.
+ * *handled false (nothing generated) for any other OR. */
+qe_status cg_in_list(cg_fn *f, const plan_expr *e, const cg_val *in, uint32_t n_in, cg_val *out,
+                     bool *handled, rt_error *err);
+/* Byte length (i32, 0 for NULL) and bytes (ptr) of a VARCHAR value. */
+LLVMValueRef cg_str_len(cg_fn *f, cg_val v);
+LLVMValueRef cg_str_ptr(cg_fn *f, cg_val v);
+/* Whether codegen compiles FUNC node e (its arguments are checked separately); when
+ * not, reason (cap bytes) says why. */
+bool cg_func_supported(const plan_expr *e, char *reason, size_t cap);
 
 /* Builds the pipeline function `name` for p (supported per cg_check_pipeline) in m. */
 qe_status cg_build_pipeline(cg_module *m, const plan_pipeline *p, const char *name, rt_error *err);

@@ -110,7 +110,9 @@ static bool is_numeric(qe_type t) {
     return t == QE_TYPE_INTEGER || t == QE_TYPE_BIGINT || t == QE_TYPE_DOUBLE;
 }
 
-static bool is_comparable(qe_type t) { return is_numeric(t) || t == QE_TYPE_BOOLEAN; }
+static bool is_comparable(qe_type t) {
+    return is_numeric(t) || t == QE_TYPE_BOOLEAN || t == QE_TYPE_VARCHAR;
+}
 
 static qe_status check_expr(chk *c, const plan_expr *e, const qe_type *in, uint32_t n_in,
                             int depth);
@@ -159,8 +161,13 @@ static qe_status check_op(chk *c, const plan_expr *e, const qe_type *in, uint32_
     plan_op_kind op = e->u.op.op;
     if ((unsigned)op > PLAN_OP_CONCAT)
         return malformed(c, "unknown scalar operator");
-    if (op == PLAN_OP_CONCAT)
-        return unsupported(c, "operator || is not supported by codegen yet");
+    if (op == PLAN_OP_CONCAT) {
+        CHECK_TRY(c, check_op_args(c, e, in, n_in, 2, depth));
+        if (e->type != QE_TYPE_VARCHAR || e->u.op.args[0]->type != QE_TYPE_VARCHAR)
+            return unsupported(c, "operator || on type %s is not supported by codegen yet",
+                               type_name(e->u.op.args[0]->type));
+        return QE_OK;
+    }
     bool unary = op == PLAN_OP_NEG || op == PLAN_OP_NOT || op == PLAN_OP_IS_NULL ||
                  op == PLAN_OP_IS_NOT_NULL;
     CHECK_TRY(c, check_op_args(c, e, in, n_in, unary ? 1 : 2, depth));
@@ -259,6 +266,23 @@ static qe_status check_case(chk *c, const plan_expr *e, const qe_type *in, uint3
     return QE_OK;
 }
 
+/* A function call: the natively compiled ones (expr_str.c), with checked arguments. */
+static qe_status check_func(chk *c, const plan_expr *e, const qe_type *in, uint32_t n_in,
+                            int depth) {
+    if ((unsigned)e->u.func.fn >= PLAN_FUNC_N ||
+        (e->u.func.n_args > 0 && e->u.func.args == NULL))
+        return malformed(c, "unknown function or missing arguments");
+    for (uint32_t i = 0; i < e->u.func.n_args; i++) {
+        if (e->u.func.args[i] == NULL)
+            return malformed(c, "function without its argument");
+        CHECK_TRY(c, check_expr(c, e->u.func.args[i], in, n_in, depth + 1));
+    }
+    char reason[160];
+    if (!cg_func_supported(e, reason, sizeof reason))
+        return unsupported(c, "%s", reason);
+    return QE_OK;
+}
+
 static qe_status check_expr(chk *c, const plan_expr *e, const qe_type *in, uint32_t n_in,
                             int depth) {
     if (e == NULL)
@@ -270,10 +294,10 @@ static qe_status check_expr(chk *c, const plan_expr *e, const qe_type *in, uint3
                            CHECK_MAX_DEPTH);
     if (!cg_type_supported(e->type))
         return unsupported(c, "type %s is not supported by codegen yet", type_name(e->type));
-    if (e->type == QE_TYPE_VARCHAR && e->kind != PLAN_EXPR_COLUMN &&
+    if (e->type == QE_TYPE_VARCHAR && e->kind != PLAN_EXPR_COLUMN && e->kind != PLAN_EXPR_CONST &&
+        e->kind != PLAN_EXPR_FUNC && !(e->kind == PLAN_EXPR_OP && e->u.op.op == PLAN_OP_CONCAT) &&
         !(e->kind == PLAN_EXPR_CAST && e->u.cast && e->u.cast->type == QE_TYPE_VARCHAR))
-        return unsupported(c, "VARCHAR expressions other than column references are not "
-                              "supported by codegen yet");
+        return unsupported(c, "this VARCHAR expression is not supported by codegen yet");
     switch (e->kind) {
     case PLAN_EXPR_CONST: return check_const(c, e);
     case PLAN_EXPR_COLUMN:
@@ -287,9 +311,7 @@ static qe_status check_expr(chk *c, const plan_expr *e, const qe_type *in, uint3
         return QE_OK;
     case PLAN_EXPR_OP: return check_op(c, e, in, n_in, depth);
     case PLAN_EXPR_CAST: return check_cast(c, e, in, n_in, depth);
-    case PLAN_EXPR_FUNC:
-        return unsupported(c, "function %s is not supported by codegen yet",
-                           plan_func_name(e->u.func.fn));
+    case PLAN_EXPR_FUNC: return check_func(c, e, in, n_in, depth);
     case PLAN_EXPR_CASE: return check_case(c, e, in, n_in, depth);
     case PLAN_EXPR_PARAM: return unsupported(c, "parameters are not supported by codegen yet");
     default: break;

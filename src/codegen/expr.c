@@ -191,9 +191,12 @@ static void restore_loaded(cg_fn *f, bool *saved) {
 static qe_status gen_and_or(cg_fn *f, const plan_expr *e, const cg_val *in, uint32_t n_in,
                             cg_val *out, rt_error *err) {
     cg_module *m = f->m;
-    bool is_or = e->u.op.op == PLAN_OP_OR;
+    bool is_or = e->u.op.op == PLAN_OP_OR, handled = false;
     cg_val a, b;
-    qe_status st = cg_expr(f, e->u.op.args[0], in, n_in, &a, err);
+    qe_status st = is_or ? cg_in_list(f, e, in, n_in, out, &handled, err) : QE_OK;
+    if (st != QE_OK || handled)
+        return st;
+    st = cg_expr(f, e->u.op.args[0], in, n_in, &a, err);
     if (st != QE_OK)
         return st;
     if (f->err_var) { /* a block loop (block.c): both sides, branch-free, errors recorded */
@@ -244,6 +247,10 @@ static qe_status gen_op(cg_fn *f, const plan_expr *e, const cg_val *in, uint32_t
     if (st != QE_OK)
         return st;
     qe_type t = e->u.op.args[0]->type;
+    if (op == PLAN_OP_CONCAT)
+        return cg_str_concat(f, e, a, b, out);
+    if (t == QE_TYPE_VARCHAR && op >= PLAN_OP_EQ && op <= PLAN_OP_GE)
+        return cg_str_compare(f, e, a, b, out);
     if (cg_typed_op(t, e->u.op.args[1] ? e->u.op.args[1]->type : t)) {
         out->null = b.null ? or1(m, a.null, b.null) : a.null;
         if (op >= PLAN_OP_EQ && op <= PLAN_OP_GE)
@@ -423,7 +430,9 @@ static qe_status gen_case(cg_fn *f, const plan_expr *e, const cg_val *in, uint32
 qe_status cg_expr(cg_fn *f, const plan_expr *e, const cg_val *in, uint32_t n_in, cg_val *out,
                   rt_error *err) {
     switch (e->kind) {
-    case PLAN_EXPR_CONST: *out = gen_const(f->m, e); return QE_OK;
+    case PLAN_EXPR_CONST:
+        *out = e->type == QE_TYPE_VARCHAR ? cg_str_const(f, e) : gen_const(f->m, e);
+        return QE_OK;
     case PLAN_EXPR_COLUMN:
         if (in == NULL) {
             /* DECIMAL(p <= 18) values fit in 64 bits: load only those */
@@ -443,10 +452,11 @@ qe_status cg_expr(cg_fn *f, const plan_expr *e, const cg_val *in, uint32_t n_in,
         qe_status st = cg_expr(f, e->u.cast, in, n_in, &a, err);
         if (st != QE_OK)
             return st;
-        out->null = a.null;
+        *out = a; /* VARCHAR to VARCHAR keeps where the bytes are */
         out->v = gen_cast_value(f, e, a);
         return QE_OK;
     }
+    case PLAN_EXPR_FUNC: return cg_func(f, e, in, n_in, out, err);
     default: break;
     }
     return rt_error_set(err, QE_INTERNAL, "XX000", e->position, "codegen: unexpected expression");

@@ -106,6 +106,9 @@ static size_t libc_symbols(libc_symbol *out) {
     out[n++] = (libc_symbol){"memcpy", (uint64_t)(uintptr_t)&memcpy};
     out[n++] = (libc_symbol){"memmove", (uint64_t)(uintptr_t)&memmove};
     out[n++] = (libc_symbol){"memset", (uint64_t)(uintptr_t)&memset};
+    out[n++] = (libc_symbol){"memcmp", (uint64_t)(uintptr_t)&memcmp};
+    out[n++] = (libc_symbol){"bcmp", (uint64_t)(uintptr_t)&memcmp}; /* memcmp() == 0 */
+    out[n++] = (libc_symbol){"memchr", (uint64_t)(uintptr_t)&memchr};
     out[n++] = (libc_symbol){"fmod", (uint64_t)(uintptr_t)&fmod};
     out[n++] = (libc_symbol){"rint", (uint64_t)(uintptr_t)&rint};
     out[n++] = (libc_symbol){"round", (uint64_t)(uintptr_t)&round};
@@ -116,7 +119,7 @@ static size_t libc_symbols(libc_symbol *out) {
     return n;
 }
 
-#define MAX_SYMBOLS (CG_HELPER_COUNT + 24)
+#define MAX_SYMBOLS (CG_HELPER_COUNT + CG_INLINE_COUNT + 24)
 
 static LLVMOrcCSymbolMapPair symbol_pair(LLVMOrcLLJITRef j, const char *name, uint64_t addr) {
     LLVMOrcCSymbolMapPair pair;
@@ -135,6 +138,8 @@ static qe_status define_symbols(LLVMOrcLLJITRef lljit, rt_error *err) {
     size_t n = 0;
     for (int h = 0; h < CG_HELPER_COUNT; h++)
         pairs[n++] = symbol_pair(lljit, cg_helper_name(h), cg_helper_address(h));
+    for (int h = 0; h < CG_INLINE_COUNT; h++) /* the cheap tier calls them */
+        pairs[n++] = symbol_pair(lljit, cg_inline_name(h), cg_inline_address(h));
     size_t n_libc = libc_symbols(libc);
     for (size_t i = 0; i < n_libc; i++)
         pairs[n++] = symbol_pair(lljit, libc[i].name, libc[i].address);

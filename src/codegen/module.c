@@ -101,6 +101,8 @@ qe_status cg_build_stage(cg_module *m, LLVMTargetMachineRef tm, cg_tier tier,
                          const plan_query *q, uint32_t stage_id, const char *prefix,
                          cg_stage_build *out, rt_error *err) {
     qe_status st = build_functions(m, tier, q, stage_id, prefix, out, err);
+    if (st == QE_OK && out->n_compiled > 0 && tier == CG_TIER_OPTIMIZED)
+        st = cg_link_inline(m, err); /* the cheap tier calls the helpers in libqe */
     if (st == QE_OK && out->n_compiled > 0)
         st = verify(m, err);
     if (st == QE_OK && out->n_compiled > 0)
@@ -280,6 +282,8 @@ static qe_status build_all_stages(cg_module *m, LLVMTargetMachineRef tm, cg_tier
         n_compiled += b.n_compiled;
         cg_stage_build_free(&b);
     }
+    if (st == QE_OK && n_compiled > 0 && tier == CG_TIER_OPTIMIZED)
+        st = cg_link_inline(m, err); /* the cheap tier's object calls the helpers */
     if (st == QE_OK && n_compiled > 0)
         st = verify(m, err);
     if (st == QE_OK && n_compiled > 0)

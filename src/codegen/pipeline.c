@@ -138,7 +138,7 @@ cg_val cg_morsel_column_narrow(cg_fn *f, uint32_t col, bool narrow) {
         return f->row_in[col];
     const cg_col *c = &f->cols[col];
     qe_type type = f->pipe->ops[0]->types[col];
-    cg_val v;
+    cg_val v = {0};
     if (narrow && cg_mem_type(m, type) == m->t_i128) {
         LLVMValueRef idx = LLVMBuildShl(m->b, f->row, cg_i64(m, 1), "");
         LLVMValueRef p = LLVMBuildGEP2(m->b, m->t_i64, c->values, &idx, 1, "");
@@ -147,6 +147,10 @@ cg_val cg_morsel_column_narrow(cg_fn *f, uint32_t col, bool narrow) {
         v.v = LLVMBuildSExt(m->b, lo, m->t_i128, "");
     } else {
         v.v = cg_load_value(m, type, c->values, f->row);
+    }
+    if (type == QE_TYPE_VARCHAR) { /* where cg_str_ptr finds the bytes */
+        v.at = LLVMBuildGEP2(m->b, m->t_i128, c->values, &f->row, 1, "view");
+        v.vec = c->vec;
     }
     if (f->no_nulls) { /* a block loop specialized for columns without bitmaps */
         v.null = cg_i1(m, false);

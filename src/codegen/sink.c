@@ -7,8 +7,11 @@
  * for the group states (rt_jit_agg_groups) and updates them in an IR loop with the
  * rules of plan.h.  Any other sink: rows are written compactly into scratch slot 0,
  * which is pushed (rt_jit_push) whenever it fills and at the end of the morsel.
- * VARCHAR columns copy 16-byte views, so the scratch vector's string buffers are
- * pointed at the buffers of the morsel column the value comes from.
+ * VARCHAR columns passed through copy 16-byte views, so the scratch vector's string
+ * buffers are pointed at the buffers of the morsel column the value comes from; a
+ * computed VARCHAR column (constant, ||, function) is copied into the scratch
+ * vector's own string heap (rt_jit_str_store, in the morsel arena), which is emptied
+ * when the scratch batch is (re)fetched.
  */
 #include "cg_int.h"
 
@@ -25,11 +28,13 @@ typedef struct sink_gen {
     LLVMValueRef batch_var;   /* alloca ptr: the scratch batch */
     LLVMValueRef *values_var; /* n_cols allocas ptr: values buffers */
     LLVMValueRef *valid_var;  /* n_cols allocas ptr: validity bitmaps */
+    LLVMValueRef *vec_var;    /* n_cols allocas ptr: the vectors (computed VARCHAR) */
     /* AGG_SINK: scratch slots loaded once in the entry block */
     LLVMValueRef keys;        /* slot 1 batch */
     LLVMValueRef in;          /* slot 0 batch */
     LLVMValueRef *key_values; /* n_groups values buffers of slot 1 */
     LLVMValueRef *key_valid;  /* n_groups bitmaps of slot 1 */
+    LLVMValueRef *key_vec;    /* n_groups vectors of slot 1 (computed VARCHAR keys) */
     LLVMValueRef *in_values;  /* n_cols values buffers of slot 0 (used ones only) */
     LLVMValueRef *in_valid;   /* n_cols bitmaps of slot 0 (used ones only) */
     bool *in_used;            /* n_cols: slot 0 columns the aggregates read */
@@ -57,6 +62,31 @@ static void share_buffers(cg_fn *f, LLVMValueRef vec, int64_t origin) {
     cg_store_vector_field(m, vec, CG_VEC_HEAP_LEFT, cg_i32(m, 0));
 }
 
+/* True if sink input column c is a VARCHAR computed in the pipeline (not a view of a
+ * morsel column), stored through the scratch vector's own heap. */
+static bool computed_str(cg_fn *f, const sink_gen *s, uint32_t c) {
+    return s->types[c] == QE_TYPE_VARCHAR && cg_trace_column(f->pipe, f->pipe->n_ops - 1, c) < 0;
+}
+
+/* Empties a scratch VARCHAR vector's own string heap (its bytes were in the morsel
+ * arena, which is reset between morsels). */
+static void reset_heap(cg_fn *f, LLVMValueRef vec) {
+    cg_module *m = f->m;
+    cg_store_vector_field(m, vec, CG_VEC_BUFFERS, LLVMConstNull(m->t_ptr));
+    cg_store_vector_field(m, vec, CG_VEC_N_BUFFERS, cg_i32(m, 0));
+    cg_store_vector_field(m, vec, CG_VEC_BUFFERS_CAP, cg_i32(m, 0));
+    cg_store_vector_field(m, vec, CG_VEC_HEAP_TAIL, LLVMConstNull(m->t_ptr));
+    cg_store_vector_field(m, vec, CG_VEC_HEAP_LEFT, cg_i32(m, 0));
+}
+
+/* Stores a computed string v into row n of vec (a NULL row: the empty string). */
+static void store_str(cg_fn *f, LLVMValueRef vec, LLVMValueRef n, cg_val v) {
+    cg_module *m = f->m;
+    LLVMValueRef args[5] = {f->ts, vec, LLVMBuildTrunc(m->b, n, m->t_i32, ""), cg_str_ptr(f, v),
+                            cg_str_len(f, v)};
+    cg_return_if_error(f, cg_call_helper(m, CG_HELPER_STR_STORE, args, 5));
+}
+
 /* Scratch batch `slot` and its cols array (out of memory: NULL, raised as 53200). */
 static LLVMValueRef get_scratch(cg_fn *f, uint32_t slot, LLVMValueRef *cols) {
     LLVMValueRef args[2] = {f->ts, cg_i32(f->m, slot)};
@@ -76,7 +106,10 @@ static void push_scratch_begin(cg_fn *f, sink_gen *s) {
         LLVMValueRef vec = cg_vector_at(m, cols, cg_i64(m, c));
         LLVMBuildStore(m->b, cg_load_vector_field(m, vec, CG_VEC_VALUES), s->values_var[c]);
         LLVMBuildStore(m->b, cg_load_vector_field(m, vec, CG_VEC_VALIDITY), s->valid_var[c]);
-        if (s->types[c] == QE_TYPE_VARCHAR)
+        LLVMBuildStore(m->b, vec, s->vec_var[c]);
+        if (computed_str(f, s, c))
+            reset_heap(f, vec);
+        else if (s->types[c] == QE_TYPE_VARCHAR)
             share_buffers(f, vec, cg_trace_column(f->pipe, f->pipe->n_ops - 1, c));
     }
 }
@@ -94,12 +127,14 @@ static qe_status push_begin(cg_fn *f, sink_gen *s, rt_error *err) {
     cg_module *m = f->m;
     s->values_var = calloc(s->n_cols + 1, sizeof *s->values_var);
     s->valid_var = calloc(s->n_cols + 1, sizeof *s->valid_var);
-    if (s->values_var == NULL || s->valid_var == NULL)
+    s->vec_var = calloc(s->n_cols + 1, sizeof *s->vec_var);
+    if (s->values_var == NULL || s->valid_var == NULL || s->vec_var == NULL)
         return nomem(err);
     s->batch_var = cg_alloca(f, m->t_ptr, "scratch");
     for (uint32_t c = 0; c < s->n_cols; c++) {
         s->values_var[c] = cg_alloca(f, m->t_ptr, "out_values");
         s->valid_var[c] = cg_alloca(f, m->t_ptr, "out_validity");
+        s->vec_var[c] = cg_alloca(f, m->t_ptr, "out_vector");
     }
     push_scratch_begin(f, s);
     return QE_OK;
@@ -111,7 +146,10 @@ static void push_consume(cg_fn *f, sink_gen *s, const cg_val *in) {
     for (uint32_t c = 0; c < s->n_cols; c++) {
         LLVMValueRef values = LLVMBuildLoad2(m->b, m->t_ptr, s->values_var[c], "");
         LLVMValueRef valid = LLVMBuildLoad2(m->b, m->t_ptr, s->valid_var[c], "");
-        cg_store_value(m, s->types[c], values, n, in[c]);
+        if (computed_str(f, s, c))
+            store_str(f, LLVMBuildLoad2(m->b, m->t_ptr, s->vec_var[c], ""), n, in[c]);
+        else
+            cg_store_value(m, s->types[c], values, n, in[c]);
         cg_store_validity(m, valid, n, in[c].null);
     }
     LLVMValueRef n1 = LLVMBuildAdd(m->b, n, cg_i64(m, 1), "");
@@ -354,10 +392,12 @@ static qe_status agg_begin(cg_fn *f, sink_gen *s, rt_error *err) {
     uint32_t n_groups = op->u.agg.n_groups;
     s->key_values = calloc(n_groups + 1, sizeof *s->key_values);
     s->key_valid = calloc(n_groups + 1, sizeof *s->key_valid);
+    s->key_vec = calloc(n_groups + 1, sizeof *s->key_vec);
     s->in_values = calloc(s->n_cols + 1, sizeof *s->in_values);
     s->in_valid = calloc(s->n_cols + 1, sizeof *s->in_valid);
     s->in_used = calloc(s->n_cols + 1, sizeof *s->in_used);
-    if (!s->key_values || !s->key_valid || !s->in_values || !s->in_valid || !s->in_used)
+    if (!s->key_values || !s->key_valid || !s->key_vec || !s->in_values || !s->in_valid ||
+        !s->in_used)
         return nomem(err);
     mark_used(s, op);
     LLVMBasicBlockRef at = LLVMGetInsertBlock(m->b);
@@ -371,7 +411,10 @@ static qe_status agg_begin(cg_fn *f, sink_gen *s, rt_error *err) {
         LLVMValueRef vec = cg_vector_at(m, key_cols, cg_i64(m, k));
         s->key_values[k] = cg_load_vector_field(m, vec, CG_VEC_VALUES);
         s->key_valid[k] = cg_load_vector_field(m, vec, CG_VEC_VALIDITY);
-        if (s->types[c] == QE_TYPE_VARCHAR)
+        s->key_vec[k] = vec;
+        if (computed_str(f, s, c))
+            reset_heap(f, vec);
+        else if (s->types[c] == QE_TYPE_VARCHAR)
             share_buffers(f, vec, cg_trace_column(f->pipe, f->pipe->n_ops - 1, c));
     }
     load_in_columns(m, s, in_cols); /* this function's own pointers */
@@ -390,7 +433,10 @@ static void agg_consume(cg_fn *f, sink_gen *s, const cg_val *in) {
     LLVMValueRef n = LLVMBuildLoad2(m->b, m->t_i64, s->n_var, "n_block");
     for (uint32_t k = 0; k < op->u.agg.n_groups; k++) {
         uint32_t c = op->u.agg.groups[k]->u.column;
-        cg_store_value(m, s->types[c], s->key_values[k], n, in[c]);
+        if (computed_str(f, s, c))
+            store_str(f, s->key_vec[k], n, in[c]);
+        else
+            cg_store_value(m, s->types[c], s->key_values[k], n, in[c]);
         cg_store_validity(m, s->key_valid[k], n, in[c].null);
     }
     for (uint32_t c = 0; c < s->n_cols; c++) {
@@ -468,7 +514,9 @@ void cg_sink_free(cg_fn *f) {
         return;
     free(s->values_var);
     free(s->valid_var);
+    free(s->vec_var);
     free(s->key_values);
+    free(s->key_vec);
     free(s->key_valid);
     free(s->in_values);
     free(s->in_valid);

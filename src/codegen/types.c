@@ -76,6 +76,8 @@ uint64_t cg_helper_address(cg_helper h) {
     case CG_HELPER_AGG_GROUPS: return (uint64_t)(uintptr_t)&rt_jit_agg_groups;
     case CG_HELPER_ERROR: return (uint64_t)(uintptr_t)&rt_jit_error;
     case CG_HELPER_ERROR_AT: return (uint64_t)(uintptr_t)&rt_jit_error_at;
+    case CG_HELPER_STR_ALLOC: return (uint64_t)(uintptr_t)&rt_jit_str_alloc;
+    case CG_HELPER_STR_STORE: return (uint64_t)(uintptr_t)&rt_jit_str_store;
     case CG_HELPER_COUNT: break;
     }
     return 0;
@@ -120,6 +122,10 @@ static void declare_helpers(cg_module *m) {
     m->helper_type[CG_HELPER_AGG_GROUPS] = LLVMFunctionType(m->t_i32, groups_args, 4, false);
     m->helper_type[CG_HELPER_ERROR] = LLVMFunctionType(m->t_i32, error_args, 2, false);
     m->helper_type[CG_HELPER_ERROR_AT] = LLVMFunctionType(m->t_i32, error_args, 3, false);
+    LLVMTypeRef alloc_args[] = {p, m->t_i32};
+    m->helper_type[CG_HELPER_STR_ALLOC] = LLVMFunctionType(p, alloc_args, 2, false);
+    LLVMTypeRef store_args[] = {p, p, m->t_i32, p, m->t_i32};
+    m->helper_type[CG_HELPER_STR_STORE] = LLVMFunctionType(m->t_i32, store_args, 5, false);
     for (int h = 0; h < CG_HELPER_COUNT; h++) {
         m->helper[h] = LLVMAddFunction(m->mod, helper_names[h], m->helper_type[h]);
         LLVMSetLinkage(m->helper[h], LLVMExternalLinkage);
@@ -143,6 +149,10 @@ static void define_all_valid(cg_module *m) {
     LLVMSetGlobalConstant(m->all_valid, true);
     LLVMSetLinkage(m->all_valid, LLVMPrivateLinkage);
     LLVMSetUnnamedAddress(m->all_valid, LLVMGlobalUnnamedAddr);
+    m->null_slot = LLVMAddGlobal(m->mod, m->t_ptr, "qe_null_slot");
+    LLVMSetInitializer(m->null_slot, LLVMConstNull(m->t_ptr));
+    LLVMSetGlobalConstant(m->null_slot, true);
+    LLVMSetLinkage(m->null_slot, LLVMPrivateLinkage);
 }
 
 /* Checks LLVM's layout of a mirror struct against the C offsets. */

@@ -91,12 +91,7 @@ char *rt_fcall_buf(rt_fcall *c, size_t n) {
     return p;
 }
 
-uint32_t rt_utf8_count(const char *s, uint32_t n) {
-    uint32_t count = 0;
-    for (uint32_t i = 0; i < n; i++)
-        count += ((unsigned char)s[i] & 0xC0) != 0x80;
-    return count;
-}
+uint32_t rt_utf8_count(const char *s, uint32_t n) { return rt_str_char_count(s, n); }
 
 int rt_value_compare(const rt_value *a, const rt_value *b) {
     switch (a->type) {

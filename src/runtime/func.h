@@ -15,6 +15,7 @@
 #define QE_FUNC_H
 
 #include "rt_int.h"
+#include "str_inline.h"
 
 /* The prepared state of one FUNC/CASE node (owned by the node's state arena). */
 typedef struct rt_func_state rt_func_state;
@@ -171,10 +172,7 @@ RT_FUNC_VECTOR_LIST(RT_VFN_DECLARE)
 /* Scratch of at least n bytes for a string result (grows in the call's arena); NULL
  * with a 53200/54000 error set.  Growing keeps the old contents (at the new address). */
 char *rt_fcall_buf(rt_fcall *c, size_t n);
-/* Bytes of the UTF-8 character starting with byte b (1 for invalid lead bytes). */
-static inline uint32_t rt_utf8_len(unsigned char b) {
-    return b < 0x80 ? 1 : b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1;
-}
+/* rt_utf8_len: str_inline.h (shared with compiled code). */
 /* Number of characters of s[0..n) (bytes that are not UTF-8 continuation bytes). */
 uint32_t rt_utf8_count(const char *s, uint32_t n);
 /* Three-way comparison of two non-NULL values of one type (strings bytewise). */

@@ -16,8 +16,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#define TOK_ANY1 256u   /* `_`: one character */
-#define TOK_ANYSEQ 257u /* `%`: any sequence of characters */
+#define TOK_ANY1 RT_LIKE_ANY1     /* `_`: one character */
+#define TOK_ANYSEQ RT_LIKE_ANYSEQ /* `%`: any sequence of characters */
 
 /* The compiled pattern cached in rt_fcall.cache. */
 typedef struct like_cache {
@@ -35,10 +35,6 @@ typedef struct like_cache {
     bool open_start;   /* simple: the pattern starts with `%` */
     bool open_end;     /* simple: the pattern ends with `%` */
 } like_cache;
-
-static unsigned char fold(unsigned char ch, bool ci) {
-    return ci && ch >= 'A' && ch <= 'Z' ? (unsigned char)(ch + 32) : ch;
-}
 
 /* The escape byte of an ESCAPE argument: -1 for '', 22025 for more than one char. */
 static qe_status escape_of(rt_fcall *c, const rt_value *a, uint32_t n_args, int *out) {
@@ -66,65 +62,9 @@ static qe_status escape_of(rt_fcall *c, const rt_value *a, uint32_t n_args, int 
 /* Splits the tokens into literal segments separated by `%` when there is no `_` (and
  * no case folding): such patterns match by prefix, suffix and a substring search. */
 static void split_segments(like_cache *lc, bool ci) {
-    lc->simple = !ci;
-    lc->n_segs = 0;
-    uint32_t n_lits = 0, cur = 0;
-    for (uint32_t i = 0; i < lc->n_toks && lc->simple; i++) {
-        if (lc->toks[i] == TOK_ANY1) {
-            lc->simple = false;
-        } else if (lc->toks[i] == TOK_ANYSEQ) {
-            lc->seg_len[lc->n_segs++] = cur;
-            cur = 0;
-        } else {
-            lc->lits[n_lits++] = (char)lc->toks[i];
-            cur++;
-        }
-    }
-    lc->seg_len[lc->n_segs++] = cur;
+    lc->simple = rt_like_split(lc->toks, lc->n_toks, ci, lc->lits, lc->seg_len, &lc->n_segs);
     lc->open_start = lc->n_toks > 0 && lc->toks[0] == TOK_ANYSEQ;
     lc->open_end = lc->n_toks > 0 && lc->toks[lc->n_toks - 1] == TOK_ANYSEQ;
-}
-
-/* First occurrence of needle[0..m) (m > 0) in hay[0..n): memchr on the first byte,
- * then memcmp; cheaper than memmem's setup on short strings such as TPC-H comments. */
-static const char *find_seg(const char *hay, size_t n, const char *needle, size_t m) {
-    const char *end = hay + n;
-    while ((size_t)(end - hay) >= m) {
-        const char *p = memchr(hay, needle[0], (size_t)(end - hay) - m + 1);
-        if (p == NULL)
-            return NULL;
-        if (m == 1 || (p[1] == needle[1] && memcmp(p + 2, needle + 2, m - 2) == 0))
-            return p;
-        hay = p + 1;
-    }
-    return NULL;
-}
-
-/* Matches a simple pattern: first segment a prefix, last a suffix (unless the pattern
- * starts/ends with `%`), the middle ones found left to right (leftmost is optimal). */
-static bool match_segments(const like_cache *lc, const char *s, uint32_t n) {
-    const char *lit = lc->lits;
-    uint32_t first = lc->seg_len[0], last = lc->seg_len[lc->n_segs - 1];
-    if (lc->n_segs == 1) /* no `%` */
-        return n == first && memcmp(s, lit, n) == 0;
-    if (first + last > n || (first > 0 && memcmp(s, lit, first) != 0))
-        return false;
-    const char *last_lit = lc->lits;
-    for (uint32_t k = 0; k + 1 < lc->n_segs; k++)
-        last_lit += lc->seg_len[k];
-    if (last > 0 && memcmp(s + n - last, last_lit, last) != 0)
-        return false;
-    uint32_t at = first, end = n - last;
-    lit += first;
-    for (uint32_t k = 1; k + 1 < lc->n_segs; k++) {
-        uint32_t len = lc->seg_len[k];
-        const char *hit = len ? find_seg(s + at, end - at, lit, len) : s + at;
-        if (hit == NULL)
-            return false;
-        at = (uint32_t)(hit - s) + len;
-        lit += len;
-    }
-    return true;
 }
 
 /* Compiles the pattern into the cache's tokens. */
@@ -141,59 +81,18 @@ static qe_status compile(rt_fcall *c, like_cache *lc, const char *p, uint32_t n,
         }
         lc->toks_cap = lc->pat_cap = cap;
     }
-    uint32_t t = 0;
-    for (uint32_t i = 0; i < n; i++) {
-        unsigned char ch = (unsigned char)p[i];
-        if (esc >= 0 && ch == (unsigned)esc) {
-            if (++i == n) {
-                lc->escape = -2; /* not a valid cache */
-                return rt_error_set(c->err, QE_DATA, "22025", c->e->position,
-                                    "LIKE pattern must not end with escape character");
-            }
-            lc->toks[t++] = fold((unsigned char)p[i], ci);
-        } else if (ch == '%') {
-            if (t == 0 || lc->toks[t - 1] != TOK_ANYSEQ) /* %% is % */
-                lc->toks[t++] = TOK_ANYSEQ;
-        } else if (ch == '_') {
-            lc->toks[t++] = TOK_ANY1;
-        } else {
-            lc->toks[t++] = fold(ch, ci);
-        }
+    int64_t t = rt_like_tokenize(p, n, esc, ci, lc->toks);
+    if (t < 0) {
+        lc->escape = -2; /* not a valid cache */
+        return rt_error_set(c->err, QE_DATA, "22025", c->e->position,
+                            "LIKE pattern must not end with escape character");
     }
-    lc->n_toks = t;
+    lc->n_toks = (uint32_t)t;
     split_segments(lc, ci);
     memcpy(lc->pattern, p, n);
     lc->pat_len = n;
     lc->escape = esc;
     return QE_OK;
-}
-
-/* Greedy wildcard match of s[0..n) against the tokens. */
-static bool match(const uint16_t *tok, uint32_t nt, const char *s, uint32_t n, bool ci) {
-    uint32_t ti = 0, si = 0, star_t = UINT32_MAX, star_s = 0;
-    while (si < n) {
-        if (ti < nt && tok[ti] == TOK_ANYSEQ) {
-            star_t = ti++;
-            star_s = si;
-        } else if (ti < nt && tok[ti] == TOK_ANY1) {
-            si += rt_utf8_len((unsigned char)s[si]);
-            ti++;
-        } else if (ti < nt && tok[ti] == fold((unsigned char)s[si], ci)) {
-            si++;
-            ti++;
-        } else if (star_t != UINT32_MAX) {
-            ti = star_t + 1;
-            star_s += rt_utf8_len((unsigned char)s[star_s]);
-            si = star_s;
-        } else {
-            return false;
-        }
-    }
-    if (si > n) /* a `_` ran past the end inside a truncated character */
-        return false;
-    while (ti < nt && tok[ti] == TOK_ANYSEQ)
-        ti++;
-    return ti == nt;
 }
 
 /* The cache compiled for pattern a[1] and escape a[2] (recompiled when they change). */
@@ -220,7 +119,8 @@ static qe_status cached_pattern(rt_fcall *c, const rt_value *a, uint32_t n_args,
 }
 
 static bool like_match(const like_cache *lc, const char *s, uint32_t n, bool ci) {
-    return lc->simple ? match_segments(lc, s, n) : match(lc->toks, lc->n_toks, s, n, ci);
+    return lc->simple ? rt_like_match_segments(lc->lits, lc->seg_len, lc->n_segs, s, n)
+                      : rt_like_match_tokens(lc->toks, lc->n_toks, s, n, ci);
 }
 
 static qe_status like(rt_fcall *c, const rt_value *a, uint32_t n_args, rt_value *out, bool ci) {

@@ -19,29 +19,12 @@ static void set_str(rt_value *out, const char *p, size_t n) {
     out->u.s.len = (uint32_t)n;
 }
 
-/* Byte offset of character k (0-based) of s[0..n), or n if s is shorter. */
-static uint32_t char_offset(const char *s, uint32_t n, int64_t k) {
-    uint32_t i = 0;
-    while (k > 0 && i < n) {
-        i += rt_utf8_len((unsigned char)s[i]);
-        k--;
-    }
-    return i < n ? i : n;
-}
-
-/* The characters [from, from + count) (0-based, clipped) of s as a view. */
+/* The characters [from, from + count) (0-based, clipped) of s as a view
+ * (str_inline.h, shared with compiled code). */
 static void char_slice(const char *s, uint32_t n, int64_t from, int64_t count, rt_value *out) {
-    if (from < 0) {
-        count += from;
-        from = 0;
-    }
-    if (count <= 0) {
-        set_str(out, s, 0);
-        return;
-    }
-    uint32_t a = char_offset(s, n, from);
-    uint32_t b = a + char_offset(s + a, n - a, count);
-    set_str(out, s + a, b - a);
+    uint32_t start;
+    uint32_t len = rt_str_char_slice(s, n, from, count, &start);
+    set_str(out, s + start, len);
 }
 
 static bool too_long(rt_fcall *c, uint64_t n) {
@@ -51,19 +34,10 @@ static bool too_long(rt_fcall *c, uint64_t n) {
     return true;
 }
 
-/* Byte offset of the first occurrence of needle in hay at or after `from`, or -1. */
+/* Byte offset of the first occurrence of needle in hay at or after `from`, or -1
+ * (str_inline.h, shared with compiled code). */
 static int64_t find(const char *hay, uint32_t n, const char *needle, uint32_t m, uint32_t from) {
-    if (m == 0)
-        return from <= n ? (int64_t)from : -1;
-    for (uint32_t i = from; i + m <= n; i++) {
-        const char *p = memchr(hay + i, needle[0], n - m + 1 - i);
-        if (p == NULL)
-            return -1;
-        i = (uint32_t)(p - hay);
-        if (memcmp(p, needle, m) == 0)
-            return i;
-    }
-    return -1;
+    return rt_str_find(hay, n, needle, m, from);
 }
 
 /* ---- lengths, case -------------------------------------------------------------------- */
@@ -82,44 +56,14 @@ qe_status rt_fn_octet_length(rt_fcall *c, const rt_value *a, uint32_t n_args, rt
     return QE_OK;
 }
 
-/* Case mapping of the two-byte UTF-8 letters with two-byte partners: Latin-1 (U+00C0..
- * U+00DE <-> U+00E0..U+00FE, without the multiplication/division signs) and basic
- * Cyrillic (U+0400..U+042F <-> U+0430..U+045F).  b points at a lead byte. */
-static void case2(unsigned char *b, bool up) {
-    unsigned cp = ((b[0] & 0x1Fu) << 6) | (b[1] & 0x3Fu);
-    if (up && ((cp >= 0xE0 && cp <= 0xFE && cp != 0xF7) || (cp >= 0x430 && cp <= 0x44F)))
-        cp -= 0x20;
-    else if (up && cp >= 0x450 && cp <= 0x45F)
-        cp -= 0x50;
-    else if (!up && ((cp >= 0xC0 && cp <= 0xDE && cp != 0xD7) || (cp >= 0x410 && cp <= 0x42F)))
-        cp += 0x20;
-    else if (!up && cp >= 0x400 && cp <= 0x40F)
-        cp += 0x50;
-    b[0] = (unsigned char)(0xC0 | (cp >> 6));
-    b[1] = (unsigned char)(0x80 | (cp & 0x3F));
-}
-
-/* mode: 'u' upper, 'l' lower, 'i' initcap. */
+/* mode: 'u' upper, 'l' lower, 'i' initcap (str_inline.h, shared with compiled code). */
 static qe_status change_case(rt_fcall *c, const rt_value *a, rt_value *out, char mode) {
     uint32_t n = a[0].u.s.len;
     char *buf = rt_fcall_buf(c, n ? n : 1);
     if (buf == NULL)
         return c->err->status;
     memcpy(buf, a[0].u.s.ptr, n);
-    unsigned char *b = (unsigned char *)buf;
-    bool in_word = false;
-    for (uint32_t i = 0; i < n; i++) {
-        unsigned char ch = b[i];
-        bool up = mode == 'u' || (mode == 'i' && !in_word);
-        if (up && ch >= 'a' && ch <= 'z')
-            b[i] = (unsigned char)(ch - 32);
-        else if (!up && ch >= 'A' && ch <= 'Z')
-            b[i] = (unsigned char)(ch + 32);
-        else if ((ch == 0xC3 || ch == 0xD0 || ch == 0xD1) && i + 1 < n && (b[i + 1] & 0xC0) == 0x80)
-            case2(b + i++, up);
-        in_word = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-                  (ch >= '0' && ch <= '9') || ch >= 0x80;
-    }
+    rt_str_change_case((unsigned char *)buf, n, mode);
     set_str(out, buf, n);
     return QE_OK;
 }
@@ -197,10 +141,9 @@ qe_status rt_vfn_substring(rt_fcall *c, const rt_vector *const *args, uint32_t n
 qe_status rt_fn_left(rt_fcall *c, const rt_value *a, uint32_t n_args, rt_value *out) {
     (void)c;
     (void)n_args;
-    int64_t k = a[1].u.i;
-    if (k < 0)
-        k += rt_utf8_count(a[0].u.s.ptr, a[0].u.s.len);
-    char_slice(a[0].u.s.ptr, a[0].u.s.len, 0, k, out);
+    uint32_t start;
+    uint32_t len = rt_str_left_right(a[0].u.s.ptr, a[0].u.s.len, a[1].u.i, false, &start);
+    set_str(out, a[0].u.s.ptr + start, len);
     return QE_OK;
 }
 
@@ -208,18 +151,15 @@ qe_status rt_fn_left(rt_fcall *c, const rt_value *a, uint32_t n_args, rt_value *
 qe_status rt_fn_right(rt_fcall *c, const rt_value *a, uint32_t n_args, rt_value *out) {
     (void)c;
     (void)n_args;
-    int64_t len = rt_utf8_count(a[0].u.s.ptr, a[0].u.s.len), k = a[1].u.i;
-    int64_t from = k < 0 ? -k : len - k;
-    if (from < 0)
-        from = 0;
-    char_slice(a[0].u.s.ptr, a[0].u.s.len, from, len, out);
+    uint32_t start;
+    uint32_t len = rt_str_left_right(a[0].u.s.ptr, a[0].u.s.len, a[1].u.i, true, &start);
+    set_str(out, a[0].u.s.ptr + start, len);
     return QE_OK;
 }
 
 /* Character position (1-based) of needle in hay; 0 if absent. */
 static int64_t str_position(const rt_value *hay, const rt_value *needle) {
-    int64_t at = find(hay->u.s.ptr, hay->u.s.len, needle->u.s.ptr, needle->u.s.len, 0);
-    return at < 0 ? 0 : (int64_t)rt_utf8_count(hay->u.s.ptr, (uint32_t)at) + 1;
+    return rt_str_position(hay->u.s.ptr, hay->u.s.len, needle->u.s.ptr, needle->u.s.len);
 }
 
 /* position(needle IN hay) is bound as position(needle, hay). */
@@ -405,43 +345,13 @@ qe_status rt_fn_rpad(rt_fcall *c, const rt_value *a, uint32_t n_args, rt_value *
     return pad(c, a, n_args, out, false);
 }
 
-/* True if the character at s[0..w) is one of the characters of set. */
-static bool in_set(const char *s, uint32_t w, const char *set, uint32_t n) {
-    for (uint32_t i = 0; i < n;) {
-        uint32_t sw = rt_utf8_len((unsigned char)set[i]);
-        if (sw == w && i + sw <= n && memcmp(set + i, s, w) == 0)
-            return true;
-        i += sw;
-    }
-    return false;
-}
-
-/* Byte length of the last character of s[0..n) (n > 0). */
-static uint32_t last_char_len(const char *s, uint32_t n) {
-    uint32_t i = n - 1;
-    while (i > 0 && n - i < 4 && ((unsigned char)s[i] & 0xC0) == 0x80)
-        i--;
-    return n - i;
-}
-
-/* btrim/ltrim/rtrim(s [, characters]): which 1 = leading, 2 = trailing, 3 = both. */
+/* btrim/ltrim/rtrim(s [, characters]): which 1 = leading, 2 = trailing, 3 = both
+ * (str_inline.h, shared with compiled code). */
 static qe_status trim(const rt_value *a, uint32_t n_args, rt_value *out, int which) {
     const char *s = a[0].u.s.ptr, *set = n_args > 1 ? a[1].u.s.ptr : " ";
-    uint32_t n = a[0].u.s.len, ns = n_args > 1 ? a[1].u.s.len : 1;
-    uint32_t b = 0, e = n;
-    while ((which & 1) && b < e) {
-        uint32_t w = rt_utf8_len((unsigned char)s[b]);
-        if (w > e - b || !in_set(s + b, w, set, ns))
-            break;
-        b += w;
-    }
-    while ((which & 2) && b < e) {
-        uint32_t w = last_char_len(s + b, e - b);
-        if (!in_set(s + e - w, w, set, ns))
-            break;
-        e -= w;
-    }
-    set_str(out, s + b, e - b);
+    uint32_t ns = n_args > 1 ? a[1].u.s.len : 1, start;
+    uint32_t len = rt_str_trim(s, a[0].u.s.len, set, ns, which, &start);
+    set_str(out, s + start, len);
     return QE_OK;
 }
 
@@ -471,9 +381,9 @@ qe_status rt_fn_overlay(rt_fcall *c, const rt_value *a, uint32_t n_args, rt_valu
                             "negative substring length not allowed");
     if (count > INT32_MAX || count < INT32_MIN || from > INT32_MAX)
         return rt_error_set(c->err, QE_DATA, "22003", c->e->position, "integer out of range");
-    uint32_t head = char_offset(s, n, from - 1);
+    uint32_t head = rt_str_char_offset(s, n, from - 1);
     int64_t tail_from = from - 1 + count;
-    uint32_t tail = tail_from < 0 ? 0 : char_offset(s, n, tail_from);
+    uint32_t tail = tail_from < 0 ? 0 : rt_str_char_offset(s, n, tail_from);
     char *buf = rt_fcall_buf(c, (size_t)head + nr + (n - tail) + 1);
     if (buf == NULL)
         return c->err->status;

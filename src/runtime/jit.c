@@ -74,6 +74,17 @@ qe_status rt_jit_agg_groups(rt_pipeline_state *ps, rt_thread_state *ts, const rt
     return rt_agg_jit_groups(ps, ts, keys, states);
 }
 
+char *rt_jit_str_alloc(rt_thread_state *ts, uint32_t n) {
+    return rt_arena_alloc(ts->morsel_arena, n ? n : 1);
+}
+
+qe_status rt_jit_str_store(rt_thread_state *ts, rt_vector *v, uint32_t row, const char *s,
+                           uint32_t len) {
+    if (rt_vector_set_string(v, ts->morsel_arena, row, s, len))
+        return QE_OK;
+    return rt_error_nomem(&ts->err, ts->ps->task->mem);
+}
+
 qe_status rt_jit_error(rt_thread_state *ts, int32_t code) { return rt_jit_error_at(ts, code, -1); }
 
 qe_status rt_jit_error_at(rt_thread_state *ts, int32_t code, int32_t position) {
@@ -101,6 +112,11 @@ qe_status rt_jit_error_at(rt_thread_state *ts, int32_t code, int32_t position) {
         return QE_DATA;
     }
     switch (code) {
+    case RT_JIT_ERR_STRING_TOO_LONG:
+        return rt_error_set(&ts->err, QE_DATA, "54000", position, "string is too long");
+    case RT_JIT_ERR_NEGATIVE_SUBSTR:
+        return rt_error_set(&ts->err, QE_DATA, "22011", position,
+                            "negative substring length not allowed");
     default:
         return rt_error_set(&ts->err, QE_INTERNAL, "XX000", position,
                             "compiled pipeline raised unknown error %d", (int)code);

@@ -11,6 +11,7 @@
  * (rt_decimal_check_bound), which knows the result's typmod.
  */
 #include "rt_int.h"
+#include "str_inline.h"
 
 #include <math.h>
 #include <string.h>
@@ -390,13 +391,7 @@ static int ts_sub_ts_check(CHECK2_ARGS) {
 static int char_cmp(const rt_vector *va, const rt_string *a, const rt_vector *vb,
                     const rt_string *b) {
     const char *pa = rt_string_ptr(va, a), *pb = rt_string_ptr(vb, b);
-    uint32_t la = a->len, lb = b->len;
-    while (la > 0 && pa[la - 1] == ' ')
-        la--;
-    while (lb > 0 && pb[lb - 1] == ' ')
-        lb--;
-    int c = memcmp(pa, pb, la < lb ? la : lb);
-    return c ? c : (la > lb) - (la < lb);
+    return rt_str_compare(pa, rt_str_unpad_len(pa, a->len), pb, rt_str_unpad_len(pb, b->len));
 }
 
 #define DEF_CHAR_CMP(NAME, OP)                                                                     \

@@ -628,6 +628,14 @@ _Static_assert(sizeof(rt_agg_state) == 32, "generated code assumes 32-byte agg s
 qe_status rt_jit_agg_groups(rt_pipeline_state *ps, rt_thread_state *ts, const rt_batch *keys,
                             rt_agg_state **states);
 /* Records an error raised by generated code: code is one of RT_JIT_ERR_*. */
+/* n bytes (n > 0) for a string computed by generated code, valid until the next
+ * morsel (the thread's morsel arena); NULL when out of memory. */
+char *rt_jit_str_alloc(rt_thread_state *ts, uint32_t n);
+/* Stores s[0..len) into row `row` of scratch vector v: inline up to 12 bytes, else
+ * copied into v's string heap in the thread's morsel arena (generated code empties the
+ * heap when it fetches the scratch batch).  QE_OK, or 53200 when out of memory. */
+qe_status rt_jit_str_store(rt_thread_state *ts, rt_vector *v, uint32_t row, const char *s,
+                           uint32_t len);
 qe_status rt_jit_error(rt_thread_state *ts, int32_t code);
 /* The same with the byte position of the failing expression (plan_expr.position), so
  * compiled and interpreted runs report identical errors. */
@@ -638,6 +646,8 @@ qe_status rt_jit_error_at(rt_thread_state *ts, int32_t code, int32_t position);
 #define RT_JIT_ERR_OVERFLOW_BIGINT 4   /* 22003 bigint out of range */
 #define RT_JIT_ERR_NOMEM 5             /* 53200 out of memory */
 #define RT_JIT_ERR_OVERFLOW_DOUBLE 6   /* 22003 value out of range: overflow */
+#define RT_JIT_ERR_STRING_TOO_LONG 20  /* 54000 string is too long */
+#define RT_JIT_ERR_NEGATIVE_SUBSTR 21  /* 22011 negative substring length not allowed */
 /* rt_error_out_of_range for type t (e.g. 22008 "date out of range", 22003 "numeric field
  * overflow" for DECIMAL, "hugeint out of range"). */
 #define RT_JIT_ERR_RANGE(t) (0x100 + (int32_t)(t))

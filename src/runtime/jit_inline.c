@@ -1,0 +1,82 @@
+/*
+ * jit_inline.c -- the runtime helpers generated code inlines (see jit_inline.h).
+ *
+ * Every helper is a thin wrapper over the interpreter's kernel in str_inline.h, so a
+ * compiled pipeline and the interpreter compute the same results.  This file is also
+ * compiled to LLVM bitcode (src/codegen/bitcode.cmake): it must not call into the rest
+ * of the runtime.
+ */
+#include "jit_inline.h"
+#include "str_inline.h"
+
+/* rt_jit_str_cmp: see jit_inline.h. */
+int32_t rt_jit_str_cmp(const char *a, uint32_t la, const char *b, uint32_t lb) {
+    int c = rt_str_compare(a, la, b, lb);
+    return (c > 0) - (c < 0);
+}
+
+/* rt_jit_char_cmp: see jit_inline.h. */
+int32_t rt_jit_char_cmp(const char *a, uint32_t la, const char *b, uint32_t lb) {
+    return rt_jit_str_cmp(a, rt_str_unpad_len(a, la), b, rt_str_unpad_len(b, lb));
+}
+
+/* rt_jit_str_eq: see jit_inline.h. */
+int32_t rt_jit_str_eq(const char *a, uint32_t la, const char *b, uint32_t lb) {
+    return la == lb && memcmp(a, b, la) == 0;
+}
+
+/* rt_jit_char_eq: see jit_inline.h. */
+int32_t rt_jit_char_eq(const char *a, uint32_t la, const char *b, uint32_t lb) {
+    return rt_str_char_equal(a, la, b, lb);
+}
+
+/* rt_jit_like: see jit_inline.h. */
+int32_t rt_jit_like(const rt_jit_like_pat *p, const char *s, uint32_t n) {
+    if (p->simple)
+        return rt_like_match_segments(p->lits, p->seg_len, p->n_segs, s, n);
+    return rt_like_match_tokens(p->toks, p->n_toks, s, n, p->ci != 0);
+}
+
+/* rt_jit_unpad_len: see jit_inline.h. */
+int32_t rt_jit_unpad_len(const char *s, uint32_t n) { return (int32_t)rt_str_unpad_len(s, n); }
+
+/* rt_jit_char_count: see jit_inline.h. */
+int32_t rt_jit_char_count(const char *s, uint32_t n) { return (int32_t)rt_str_char_count(s, n); }
+
+/* rt_jit_substring: see jit_inline.h. */
+uint32_t rt_jit_substring(const char *s, uint32_t n, int64_t from, int64_t count,
+                          uint32_t *start) {
+    if (count < 0)
+        count = INT64_MAX / 4;
+    if (from < -(INT64_MAX / 4))
+        from = -(INT64_MAX / 4);
+    return rt_str_char_slice(s, n, from - 1, count, start);
+}
+
+/* rt_jit_change_case: see jit_inline.h. */
+void rt_jit_change_case(char *dst, const char *src, uint32_t n, int32_t mode) {
+    memcpy(dst, src, n);
+    rt_str_change_case((unsigned char *)dst, n, (char)mode);
+}
+
+/* rt_jit_trim: see jit_inline.h. */
+uint32_t rt_jit_trim(const char *s, uint32_t n, const char *set, uint32_t ns, int32_t which,
+                     uint32_t *start) {
+    return rt_str_trim(s, n, set, ns, which, start);
+}
+
+/* rt_jit_find: see jit_inline.h. */
+int64_t rt_jit_find(const char *hay, uint32_t n, const char *needle, uint32_t m) {
+    return rt_str_find(hay, n, needle, m, 0);
+}
+
+/* rt_jit_position: see jit_inline.h. */
+int32_t rt_jit_position(const char *hay, uint32_t n, const char *needle, uint32_t m) {
+    return (int32_t)rt_str_position(hay, n, needle, m);
+}
+
+/* rt_jit_left_right: see jit_inline.h. */
+uint32_t rt_jit_left_right(const char *s, uint32_t n, int64_t k, int32_t is_right,
+                           uint32_t *start) {
+    return rt_str_left_right(s, n, k, is_right != 0, start);
+}
