@@ -701,17 +701,11 @@ static void test_fallback(void **state) {
                            col(fx, 2, QE_TYPE_VARCHAR));
     q = push_query(fx, "t", NULL, 1, &concat);
     /* || compiles now (expr_str.c), its computed strings stored through the scratch
-     * vector's heap; a CASE still falls back */
+     * vector's heap */
     assert_int_equal(cg_compile_stage(fx->jit, q, 0, CG_TIER_OPTIMIZED, &code, &err), QE_OK);
     assert_non_null(cg_stage_functions(code)[0]);
     cg_stage_code_destroy(code);
     compare_modes(fx, q, 0x1);
-    plan_expr *cs = expr_new(fx, PLAN_EXPR_CASE, QE_TYPE_INTEGER);
-    q = push_query(fx, "t", NULL, 1, &cs);
-    assert_int_equal(cg_compile_stage(fx->jit, q, 0, CG_TIER_OPTIMIZED, &code, &err), QE_OK);
-    assert_null(cg_stage_functions(code)[0]);
-    assert_string_equal(cg_stage_fallback(code, 0), "CASE is not supported by codegen yet");
-    cg_stage_code_destroy(code);
 
     /* a malformed plan is an internal error, not a crash */
     plan_expr *bad = col(fx, 9, QE_TYPE_INTEGER);
