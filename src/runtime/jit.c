@@ -86,8 +86,25 @@ qe_status rt_jit_error_at(rt_thread_state *ts, int32_t code, int32_t position) {
     case RT_JIT_ERR_NOMEM: return rt_error_nomem(&ts->err, ts->ps->task->mem);
     case RT_JIT_ERR_OVERFLOW_DOUBLE:
         return rt_error_out_of_range(&ts->err, QE_TYPE_DOUBLE, position);
+    case RT_JIT_ERR_SUBQUERY_ROWS:
+        return rt_error_set(&ts->err, QE_DATA, "21000", -1,
+                            "more than one row returned by a subquery used as an expression");
     default:
         return rt_error_set(&ts->err, QE_INTERNAL, "XX000", position,
                             "compiled pipeline raised unknown error %d", (int)code);
     }
+}
+
+void rt_jit_join_table(rt_thread_state *ts, uint32_t op_idx, rt_jit_join *out) {
+    rt_join_jit_view(ts, op_idx, out);
+}
+
+int32_t rt_jit_limit_row(rt_pipeline_state *ps, uint32_t op_idx) {
+    const plan_op *op = ps->pipe->ops[op_idx];
+    int64_t lo = op->u.limit.offset > 0 ? op->u.limit.offset : 0;
+    int64_t hi = op->u.limit.limit < 0 ? INT64_MAX : lo + op->u.limit.limit;
+    int64_t seen = atomic_fetch_add(&ps->limit_seen[op_idx], 1);
+    if (seen + 1 >= hi)
+        atomic_store(&ps->limit_done, true);
+    return seen >= lo && seen < hi;
 }
