@@ -435,6 +435,7 @@ static bool compilable_kind(plan_phys_kind kind) {
     case PLAN_PHYS_EXCHANGE_SOURCE:
     case PLAN_PHYS_AGG_SOURCE:
     case PLAN_PHYS_SORT_SOURCE:
+    case PLAN_PHYS_JOIN_UNMATCHED:
     case PLAN_PHYS_FILTER:
     case PLAN_PHYS_PROJECT:
     case PLAN_PHYS_LIMIT:
