@@ -21,6 +21,7 @@
  */
 #include "cg_int.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -151,6 +152,171 @@ static void free_probe(probe_gen *g) {
     free(g->bused);
 }
 
+static LLVMBasicBlockRef block(cg_fn *f, const char *name) {
+    return LLVMAppendBasicBlockInContext(f->m->ctx, f->fn, name);
+}
+
+#define PF_CHUNK 256 /* rows per prefetch round: their buckets, then their first links */
+#define PF_MAX_KEYS 16
+
+/* llvm.prefetch(p, read, high locality, data cache). */
+static void prefetch(cg_module *m, LLVMValueRef p) {
+    const char *name = "llvm.prefetch";
+    unsigned id = LLVMLookupIntrinsicID(name, strlen(name));
+    LLVMTypeRef pt = m->t_ptr;
+    LLVMValueRef fn = LLVMGetIntrinsicDeclaration(m->mod, id, &pt, 1);
+    LLVMTypeRef ft = LLVMIntrinsicGetType(m->ctx, id, &pt, 1);
+    LLVMValueRef args[4] = {p, cg_i32(m, 0), cg_i32(m, 3), cg_i32(m, 1)};
+    LLVMBuildCall2(m->b, ft, fn, args, 4, "");
+}
+
+/* A counted loop i = from .. to over an i64 alloca: begin leaves the builder in the
+ * body (i is l->i), end closes the body and continues after the loop. */
+typedef struct pf_loop {
+    LLVMValueRef i_var;
+    LLVMValueRef i;
+    LLVMBasicBlockRef head, exit;
+} pf_loop;
+
+static void pf_loop_begin(cg_fn *g, pf_loop *l, LLVMValueRef from, LLVMValueRef to,
+                          LLVMValueRef i_var) {
+    cg_module *m = g->m;
+    l->i_var = i_var;
+    LLVMBuildStore(m->b, from, i_var);
+    l->head = block(g, "pf_loop");
+    LLVMBasicBlockRef body = block(g, "pf_body");
+    l->exit = block(g, "pf_done");
+    LLVMBuildBr(m->b, l->head);
+    LLVMPositionBuilderAtEnd(m->b, l->head);
+    l->i = LLVMBuildLoad2(m->b, m->t_i64, i_var, "");
+    LLVMBuildCondBr(m->b, LLVMBuildICmp(m->b, LLVMIntULT, l->i, to, ""), body, l->exit);
+    LLVMPositionBuilderAtEnd(m->b, body);
+}
+
+static void pf_loop_end(cg_fn *g, pf_loop *l) {
+    cg_module *m = g->m;
+    LLVMBuildStore(m->b, LLVMBuildAdd(m->b, l->i, cg_i64(m, 1), ""), l->i_var);
+    LLVMBuildBr(m->b, l->head);
+    LLVMPositionBuilderAtEnd(m->b, l->exit);
+}
+
+/*
+ * The probe's prefetch pass, an internal function "<fn>_pf<k>"(morsel, join view) the
+ * entry block calls when every probe key is a morsel column: per round of PF_CHUNK
+ * active rows, hash the keys and prefetch their buckets, then read the buckets and
+ * prefetch the first link of each chain the salt lets through -- so the row loop's
+ * chain walks mostly hit the cache.  Rows with NULL keys prefetch harmlessly.
+ */
+static void gen_prefetch(cg_fn *f, probe_gen *g, LLVMValueRef view) {
+    cg_module *m = f->m;
+    const plan_op *op = g->op;
+    uint32_t nk = op->u.join.n_keys;
+    int64_t src[PF_MAX_KEYS];
+    if (nk == 0 || nk > PF_MAX_KEYS)
+        return;
+    for (uint32_t j = 0; j < nk; j++)
+        if ((src[j] = cg_trace_column(f->pipe, g->op_idx, op->u.join.probe_keys[j])) < 0)
+            return;
+    LLVMBasicBlockRef at = LLVMGetInsertBlock(m->b);
+    size_t len;
+    char name[256];
+    snprintf(name, sizeof name, "%s_pf%u", LLVMGetValueName2(f->fn, &len), g->op_idx);
+    LLVMTypeRef args[2] = {m->t_ptr, m->t_ptr};
+    LLVMTypeRef ft = LLVMFunctionType(m->t_void, args, 2, false);
+    LLVMValueRef fn = LLVMAddFunction(m->mod, name, ft);
+    LLVMSetLinkage(fn, LLVMInternalLinkage);
+    cg_set_fn_attrs(m, fn);
+    cg_fn pf = {.m = m, .pipe = f->pipe, .fn = fn};
+    pf.entry = LLVMAppendBasicBlockInContext(m->ctx, fn, "entry");
+    LLVMPositionBuilderAtEnd(m->b, pf.entry);
+    LLVMValueRef morsel = LLVMGetParam(fn, 0), pview = LLVMGetParam(fn, 1);
+    LLVMValueRef n_rows = cg_load_batch_field(m, morsel, CG_BATCH_N_ROWS);
+    LLVMValueRef cols = cg_load_batch_field(m, morsel, CG_BATCH_COLS);
+    LLVMValueRef sel = cg_load_batch_field(m, morsel, CG_BATCH_SEL);
+    LLVMValueRef n_sel = cg_load_batch_field(m, morsel, CG_BATCH_N_SEL);
+    LLVMValueRef has_sel = LLVMBuildIsNotNull(m->b, sel, "");
+    LLVMValueRef n = LLVMBuildZExt(m->b, LLVMBuildSelect(m->b, has_sel, n_sel, n_rows, ""),
+                                   m->t_i64, "n_active");
+    LLVMValueRef values[PF_MAX_KEYS];
+    for (uint32_t j = 0; j < nk; j++)
+        values[j] = cg_load_vector_field(m, cg_vector_at(m, cols, cg_i64(m, src[j])), CG_VEC_VALUES);
+    LLVMValueRef buckets = LLVMBuildLoad2(
+        m->b, m->t_ptr, LLVMBuildStructGEP2(m->b, m->t_join, pview, CG_JOIN_BUCKETS, ""), "");
+    LLVMValueRef mask = LLVMBuildLoad2(
+        m->b, m->t_i64, LLVMBuildStructGEP2(m->b, m->t_join, pview, CG_JOIN_MASK, ""), "");
+    LLVMValueRef links = LLVMBuildLoad2(
+        m->b, m->t_ptr, LLVMBuildStructGEP2(m->b, m->t_join, pview, CG_JOIN_LINKS, ""), "");
+    LLVMTypeRef arr = LLVMArrayType2(m->t_i64, PF_CHUNK);
+    LLVMValueRef hashes = LLVMBuildAlloca(m->b, arr, "hashes");
+    LLVMValueRef c_var = LLVMBuildAlloca(m->b, m->t_i64, "c");
+    LLVMValueRef i_var = LLVMBuildAlloca(m->b, m->t_i64, "i");
+    LLVMValueRef row_var = LLVMBuildAlloca(m->b, m->t_i64, "row");
+    /* rounds: c = 0, PF_CHUNK, ... */
+    LLVMBuildStore(m->b, cg_i64(m, 0), c_var);
+    LLVMBasicBlockRef round = block(&pf, "pf_round");
+    LLVMBasicBlockRef rbody = block(&pf, "pf_round_body");
+    LLVMBasicBlockRef exit = block(&pf, "pf_exit");
+    LLVMBuildBr(m->b, round);
+    LLVMPositionBuilderAtEnd(m->b, round);
+    LLVMValueRef c = LLVMBuildLoad2(m->b, m->t_i64, c_var, "c");
+    LLVMBuildCondBr(m->b, LLVMBuildICmp(m->b, LLVMIntULT, c, n, ""), rbody, exit);
+    LLVMPositionBuilderAtEnd(m->b, rbody);
+    LLVMValueRef end = LLVMBuildAdd(m->b, c, cg_i64(m, PF_CHUNK), "");
+    end = LLVMBuildSelect(m->b, LLVMBuildICmp(m->b, LLVMIntULT, end, n, ""), end, n, "end");
+    /* pass 1: hash, prefetch the bucket */
+    pf_loop l;
+    pf_loop_begin(&pf, &l, c, end, i_var);
+    LLVMBasicBlockRef with_sel = block(&pf, "pf_sel"), row_ok = block(&pf, "pf_row");
+    LLVMBuildStore(m->b, l.i, row_var);
+    LLVMBuildCondBr(m->b, has_sel, with_sel, row_ok);
+    LLVMPositionBuilderAtEnd(m->b, with_sel);
+    LLVMValueRef sp = LLVMBuildGEP2(m->b, m->t_i32, sel, &l.i, 1, "");
+    LLVMBuildStore(m->b, LLVMBuildZExt(m->b, LLVMBuildLoad2(m->b, m->t_i32, sp, ""), m->t_i64, ""),
+                   row_var);
+    LLVMBuildBr(m->b, row_ok);
+    LLVMPositionBuilderAtEnd(m->b, row_ok);
+    LLVMValueRef row = LLVMBuildLoad2(m->b, m->t_i64, row_var, "");
+    LLVMValueRef h = c64(m, HASH_SEED);
+    for (uint32_t j = 0; j < nk; j++) {
+        qe_type t = f->pipe->ops[0]->types[src[j]];
+        h = xxh64_8(m, key_bits(m, t, cg_load_value(m, t, values[j], row)), h);
+    }
+    LLVMValueRef slot = LLVMBuildSub(m->b, l.i, c, "");
+    LLVMValueRef idx[2] = {cg_i64(m, 0), slot};
+    LLVMBuildStore(m->b, h, LLVMBuildGEP2(m->b, arr, hashes, idx, 2, ""));
+    LLVMValueRef bk = LLVMBuildAnd(m->b, h, mask, "");
+    prefetch(m, LLVMBuildGEP2(m->b, m->t_i64, buckets, &bk, 1, ""));
+    pf_loop_end(&pf, &l);
+    /* pass 2: read the bucket, prefetch the chain's first link */
+    pf_loop_begin(&pf, &l, c, end, i_var);
+    LLVMValueRef idx2[2] = {cg_i64(m, 0), LLVMBuildSub(m->b, l.i, c, "")};
+    h = LLVMBuildLoad2(m->b, m->t_i64, LLVMBuildGEP2(m->b, arr, hashes, idx2, 2, ""), "");
+    bk = LLVMBuildAnd(m->b, h, mask, "");
+    LLVMValueRef e =
+        LLVMBuildLoad2(m->b, m->t_i64, LLVMBuildGEP2(m->b, m->t_i64, buckets, &bk, 1, ""), "");
+    LLVMValueRef salt = LLVMBuildShl(
+        m->b, c64(m, 1), LLVMBuildAdd(m->b, LLVMBuildLShr(m->b, h, c64(m, 59), ""), c64(m, 32), ""),
+        "");
+    LLVMValueRef hit = LLVMBuildICmp(m->b, LLVMIntNE, LLVMBuildAnd(m->b, e, salt, ""), c64(m, 0), "");
+    LLVMValueRef first = LLVMBuildAnd(m->b, e, c64(m, 0xFFFFFFFFu), "");
+    first = LLVMBuildSelect(m->b, hit, first, c64(m, 0), "");
+    prefetch(m, LLVMBuildGEP2(m->b, m->t_link, links, &first, 1, ""));
+    pf_loop_end(&pf, &l);
+    LLVMBuildStore(m->b, end, c_var);
+    LLVMBuildBr(m->b, round);
+    LLVMPositionBuilderAtEnd(m->b, exit);
+    LLVMBuildRetVoid(m->b);
+    /* the call, in the pipeline function's entry block */
+    LLVMValueRef term = LLVMGetBasicBlockTerminator(f->entry);
+    if (term)
+        LLVMPositionBuilderBefore(m->b, term);
+    else
+        LLVMPositionBuilderAtEnd(m->b, f->entry);
+    LLVMValueRef call_args[2] = {f->morsel, view};
+    LLVMBuildCall2(m->b, ft, fn, call_args, 2, "");
+    LLVMPositionBuilderAtEnd(m->b, at);
+}
+
 /* Entry block (before its terminator): the table of this probe and its columns. */
 static void load_table(cg_fn *f, probe_gen *g) {
     cg_module *m = f->m;
@@ -189,6 +355,7 @@ static void load_table(cg_fn *f, probe_gen *g) {
         bc->validity = LLVMBuildSelect(m->b, bc->has_bitmap, bitmap, m->all_valid, "");
     }
     LLVMPositionBuilderAtEnd(m->b, at);
+    gen_prefetch(f, g, view);
 }
 
 /* Value of build column c at build row bi (i64). */
@@ -204,10 +371,6 @@ static cg_val build_value(cg_fn *f, const probe_gen *g, uint32_t c, LLVMValueRef
     LLVMValueRef byte = LLVMBuildAnd(m->b, LLVMBuildLoad2(m->b, m->t_i8, p, ""), mask, "");
     v.null = LLVMBuildICmp(m->b, LLVMIntEQ, byte, LLVMConstInt(m->t_i8, 0, false), "bnull");
     return v;
-}
-
-static LLVMBasicBlockRef block(cg_fn *f, const char *name) {
-    return LLVMAppendBasicBlockInContext(f->m->ctx, f->fn, name);
 }
 
 static bool marks_build(const plan_op *op) {
