@@ -48,6 +48,12 @@ typedef struct probe_gen {
     LLVMValueRef n_null_rows;
     cg_col *bcols;          /* n_build build columns (values/validity loaded in entry) */
     bool *bused;            /* n_build: loaded per pair (output or residual) */
+    LLVMValueRef pf_fn;     /* the prefetch function, or NULL */
+    LLVMTypeRef pf_type;    /* its type: i64 (morsel, view, cursor, row) */
+    LLVMValueRef pf_view;   /* the rt_jit_join alloca */
+    LLVMValueRef pf_cursor; /* alloca i64: next active entry to prefetch */
+    LLVMValueRef pf_bound;  /* alloca i64: rows below it are prefetched */
+    LLVMValueRef pf_probed; /* alloca i64: rows that reached the probe in this morsel */
     LLVMValueRef *bval_var; /* n_build allocas: build values of the pair to emit */
     LLVMValueRef *bnull_var; /* n_build allocas: their null flags */
 } probe_gen;
@@ -158,6 +164,8 @@ static LLVMBasicBlockRef block(cg_fn *f, const char *name) {
 
 #define PF_CHUNK 256 /* rows per prefetch round: their buckets, then their first links */
 #define PF_MAX_KEYS 16
+#define PF_MIN_ROWS 32768 /* smaller build sides stay in the cache: no prefetching */
+#define PF_MIN_SHARE 4    /* stop when fewer than 1 in 4 prefetched rows are probed */
 
 /* llvm.prefetch(p, read, high locality, data cache). */
 static void prefetch(cg_module *m, LLVMValueRef p) {
@@ -200,12 +208,34 @@ static void pf_loop_end(cg_fn *g, pf_loop *l) {
     LLVMPositionBuilderAtEnd(m->b, l->exit);
 }
 
+/* The row of active entry x: sel[x] or x (row_var: an i64 alloca). */
+static LLVMValueRef row_at(cg_fn *g, LLVMValueRef has_sel, LLVMValueRef sel, LLVMValueRef x,
+                           LLVMValueRef row_var) {
+    cg_module *m = g->m;
+    LLVMBasicBlockRef with_sel = block(g, "pf_sel"), done = block(g, "pf_row");
+    LLVMBuildStore(m->b, x, row_var);
+    LLVMBuildCondBr(m->b, has_sel, with_sel, done);
+    LLVMPositionBuilderAtEnd(m->b, with_sel);
+    LLVMValueRef sp = LLVMBuildGEP2(m->b, m->t_i32, sel, &x, 1, "");
+    LLVMBuildStore(m->b, LLVMBuildZExt(m->b, LLVMBuildLoad2(m->b, m->t_i32, sp, ""), m->t_i64, ""),
+                   row_var);
+    LLVMBuildBr(m->b, done);
+    LLVMPositionBuilderAtEnd(m->b, done);
+    return LLVMBuildLoad2(m->b, m->t_i64, row_var, "");
+}
+
 /*
- * The probe's prefetch pass, an internal function "<fn>_pf<k>"(morsel, join view) the
- * entry block calls when every probe key is a morsel column: per round of PF_CHUNK
- * active rows, hash the keys and prefetch their buckets, then read the buckets and
- * prefetch the first link of each chain the salt lets through -- so the row loop's
- * chain walks mostly hit the cache.  Rows with NULL keys prefetch harmlessly.
+ * The probe's prefetch rounds, an internal function "<fn>_pf<k>"(morsel, join view,
+ * cursor, row) -> bound, made when every probe key is a morsel column.  The probe calls
+ * it when the row reaches the bound: it skips the active entries before `row` (an
+ * earlier filter dropped them), then for the next PF_CHUNK active rows hashes the keys
+ * and prefetches their buckets, then reads the buckets and prefetches the first link
+ * of each chain the salt lets through and that row's first key value -- so the chain
+ * walks of the next rows mostly hit the cache, and morsels of any size keep the
+ * prefetched lines close to their use.  Returns the row of the next unprefetched entry
+ * (UINT64_MAX at the end).  Rows with NULL keys prefetch harmlessly.  Build sides of
+ * fewer than PF_MIN_ROWS rows are not prefetched, and a morsel stops prefetching when
+ * fewer than 1 in PF_MIN_SHARE of its prefetched rows reached the probe.
  */
 static void gen_prefetch(cg_fn *f, probe_gen *g, LLVMValueRef view) {
     cg_module *m = f->m;
@@ -214,6 +244,7 @@ static void gen_prefetch(cg_fn *f, probe_gen *g, LLVMValueRef view) {
     int64_t src[PF_MAX_KEYS];
     if (nk == 0 || nk > PF_MAX_KEYS)
         return;
+
     for (uint32_t j = 0; j < nk; j++)
         if ((src[j] = cg_trace_column(f->pipe, g->op_idx, op->u.join.probe_keys[j])) < 0)
             return;
@@ -221,8 +252,8 @@ static void gen_prefetch(cg_fn *f, probe_gen *g, LLVMValueRef view) {
     size_t len;
     char name[256];
     snprintf(name, sizeof name, "%s_pf%u", LLVMGetValueName2(f->fn, &len), g->op_idx);
-    LLVMTypeRef args[2] = {m->t_ptr, m->t_ptr};
-    LLVMTypeRef ft = LLVMFunctionType(m->t_void, args, 2, false);
+    LLVMTypeRef args[4] = {m->t_ptr, m->t_ptr, m->t_ptr, m->t_i64};
+    LLVMTypeRef ft = LLVMFunctionType(m->t_i64, args, 4, false);
     LLVMValueRef fn = LLVMAddFunction(m->mod, name, ft);
     LLVMSetLinkage(fn, LLVMInternalLinkage);
     cg_set_fn_attrs(m, fn);
@@ -230,6 +261,7 @@ static void gen_prefetch(cg_fn *f, probe_gen *g, LLVMValueRef view) {
     pf.entry = LLVMAppendBasicBlockInContext(m->ctx, fn, "entry");
     LLVMPositionBuilderAtEnd(m->b, pf.entry);
     LLVMValueRef morsel = LLVMGetParam(fn, 0), pview = LLVMGetParam(fn, 1);
+    LLVMValueRef cursor = LLVMGetParam(fn, 2), want = LLVMGetParam(fn, 3);
     LLVMValueRef n_rows = cg_load_batch_field(m, morsel, CG_BATCH_N_ROWS);
     LLVMValueRef cols = cg_load_batch_field(m, morsel, CG_BATCH_COLS);
     LLVMValueRef sel = cg_load_batch_field(m, morsel, CG_BATCH_SEL);
@@ -246,36 +278,39 @@ static void gen_prefetch(cg_fn *f, probe_gen *g, LLVMValueRef view) {
         m->b, m->t_i64, LLVMBuildStructGEP2(m->b, m->t_join, pview, CG_JOIN_MASK, ""), "");
     LLVMValueRef links = LLVMBuildLoad2(
         m->b, m->t_ptr, LLVMBuildStructGEP2(m->b, m->t_join, pview, CG_JOIN_LINKS, ""), "");
+    /* the first build key column: its value at the chain's first row is compared next */
+    LLVMValueRef bcols = LLVMBuildLoad2(
+        m->b, m->t_ptr, LLVMBuildStructGEP2(m->b, m->t_join, pview, CG_JOIN_COLS, ""), "");
+    qe_type key0 = f->pipe->ops[0]->types[src[0]];
+    LLVMValueRef key0_values = cg_load_vector_field(
+        m, cg_vector_at(m, bcols, cg_i64(m, op->u.join.build_keys[0])), CG_VEC_VALUES);
     LLVMTypeRef arr = LLVMArrayType2(m->t_i64, PF_CHUNK);
     LLVMValueRef hashes = LLVMBuildAlloca(m->b, arr, "hashes");
     LLVMValueRef c_var = LLVMBuildAlloca(m->b, m->t_i64, "c");
     LLVMValueRef i_var = LLVMBuildAlloca(m->b, m->t_i64, "i");
     LLVMValueRef row_var = LLVMBuildAlloca(m->b, m->t_i64, "row");
-    /* rounds: c = 0, PF_CHUNK, ... */
-    LLVMBuildStore(m->b, cg_i64(m, 0), c_var);
-    LLVMBasicBlockRef round = block(&pf, "pf_round");
-    LLVMBasicBlockRef rbody = block(&pf, "pf_round_body");
-    LLVMBasicBlockRef exit = block(&pf, "pf_exit");
-    LLVMBuildBr(m->b, round);
-    LLVMPositionBuilderAtEnd(m->b, round);
+    /* skip the entries before `row` (rows an earlier filter dropped) */
+    LLVMBuildStore(m->b, LLVMBuildLoad2(m->b, m->t_i64, cursor, ""), c_var);
+    LLVMBasicBlockRef skip = block(&pf, "pf_skip"), skip_test = block(&pf, "pf_skip_row");
+    LLVMBasicBlockRef skip_next = block(&pf, "pf_skip_next"), round = block(&pf, "pf_round");
+    LLVMBuildBr(m->b, skip);
+    LLVMPositionBuilderAtEnd(m->b, skip);
     LLVMValueRef c = LLVMBuildLoad2(m->b, m->t_i64, c_var, "c");
-    LLVMBuildCondBr(m->b, LLVMBuildICmp(m->b, LLVMIntULT, c, n, ""), rbody, exit);
-    LLVMPositionBuilderAtEnd(m->b, rbody);
+    LLVMBuildCondBr(m->b, LLVMBuildICmp(m->b, LLVMIntULT, c, n, ""), skip_test, round);
+    LLVMPositionBuilderAtEnd(m->b, skip_test);
+    LLVMValueRef rc = row_at(&pf, has_sel, sel, c, row_var);
+    LLVMBuildCondBr(m->b, LLVMBuildICmp(m->b, LLVMIntULT, rc, want, ""), skip_next, round);
+    LLVMPositionBuilderAtEnd(m->b, skip_next);
+    LLVMBuildStore(m->b, LLVMBuildAdd(m->b, c, cg_i64(m, 1), ""), c_var);
+    LLVMBuildBr(m->b, skip);
+    LLVMPositionBuilderAtEnd(m->b, round);
+    c = LLVMBuildLoad2(m->b, m->t_i64, c_var, "c");
     LLVMValueRef end = LLVMBuildAdd(m->b, c, cg_i64(m, PF_CHUNK), "");
     end = LLVMBuildSelect(m->b, LLVMBuildICmp(m->b, LLVMIntULT, end, n, ""), end, n, "end");
     /* pass 1: hash, prefetch the bucket */
     pf_loop l;
     pf_loop_begin(&pf, &l, c, end, i_var);
-    LLVMBasicBlockRef with_sel = block(&pf, "pf_sel"), row_ok = block(&pf, "pf_row");
-    LLVMBuildStore(m->b, l.i, row_var);
-    LLVMBuildCondBr(m->b, has_sel, with_sel, row_ok);
-    LLVMPositionBuilderAtEnd(m->b, with_sel);
-    LLVMValueRef sp = LLVMBuildGEP2(m->b, m->t_i32, sel, &l.i, 1, "");
-    LLVMBuildStore(m->b, LLVMBuildZExt(m->b, LLVMBuildLoad2(m->b, m->t_i32, sp, ""), m->t_i64, ""),
-                   row_var);
-    LLVMBuildBr(m->b, row_ok);
-    LLVMPositionBuilderAtEnd(m->b, row_ok);
-    LLVMValueRef row = LLVMBuildLoad2(m->b, m->t_i64, row_var, "");
+    LLVMValueRef row = row_at(&pf, has_sel, sel, l.i, row_var);
     LLVMValueRef h = c64(m, HASH_SEED);
     for (uint32_t j = 0; j < nk; j++) {
         qe_type t = f->pipe->ops[0]->types[src[j]];
@@ -287,7 +322,7 @@ static void gen_prefetch(cg_fn *f, probe_gen *g, LLVMValueRef view) {
     LLVMValueRef bk = LLVMBuildAnd(m->b, h, mask, "");
     prefetch(m, LLVMBuildGEP2(m->b, m->t_i64, buckets, &bk, 1, ""));
     pf_loop_end(&pf, &l);
-    /* pass 2: read the bucket, prefetch the chain's first link */
+    /* pass 2: read the bucket, prefetch the chain's first link and key */
     pf_loop_begin(&pf, &l, c, end, i_var);
     LLVMValueRef idx2[2] = {cg_i64(m, 0), LLVMBuildSub(m->b, l.i, c, "")};
     h = LLVMBuildLoad2(m->b, m->t_i64, LLVMBuildGEP2(m->b, arr, hashes, idx2, 2, ""), "");
@@ -301,20 +336,65 @@ static void gen_prefetch(cg_fn *f, probe_gen *g, LLVMValueRef view) {
     LLVMValueRef first = LLVMBuildAnd(m->b, e, c64(m, 0xFFFFFFFFu), "");
     first = LLVMBuildSelect(m->b, hit, first, c64(m, 0), "");
     prefetch(m, LLVMBuildGEP2(m->b, m->t_link, links, &first, 1, ""));
+    prefetch(m, LLVMBuildGEP2(m->b, cg_mem_type(m, key0), key0_values, &first, 1, ""));
     pf_loop_end(&pf, &l);
-    LLVMBuildStore(m->b, end, c_var);
-    LLVMBuildBr(m->b, round);
-    LLVMPositionBuilderAtEnd(m->b, exit);
-    LLVMBuildRetVoid(m->b);
-    /* the call, in the pipeline function's entry block */
+    /* the cursor moves on; the caller's rows below the returned bound are prefetched */
+    LLVMBuildStore(m->b, end, cursor);
+    LLVMBasicBlockRef more = block(&pf, "pf_more"), last = block(&pf, "pf_last");
+    LLVMBuildCondBr(m->b, LLVMBuildICmp(m->b, LLVMIntULT, end, n, ""), more, last);
+    LLVMPositionBuilderAtEnd(m->b, more);
+    LLVMBuildRet(m->b, row_at(&pf, has_sel, sel, end, row_var));
+    LLVMPositionBuilderAtEnd(m->b, last);
+    LLVMBuildRet(m->b, c64(m, UINT64_MAX));
+    /* per morsel: the cursor and bound start at 0 (entry block) */
     LLVMValueRef term = LLVMGetBasicBlockTerminator(f->entry);
     if (term)
         LLVMPositionBuilderBefore(m->b, term);
     else
         LLVMPositionBuilderAtEnd(m->b, f->entry);
-    LLVMValueRef call_args[2] = {f->morsel, view};
-    LLVMBuildCall2(m->b, ft, fn, call_args, 2, "");
+    g->pf_cursor = cg_alloca(f, m->t_i64, "pf_cursor");
+    g->pf_bound = cg_alloca(f, m->t_i64, "pf_bound");
+    g->pf_probed = cg_alloca(f, m->t_i64, "pf_probed");
+    LLVMBuildStore(m->b, cg_i64(m, 0), g->pf_cursor);
+    LLVMBuildStore(m->b, cg_i64(m, 0), g->pf_probed);
+    /* a table this small stays in the cache: no prefetching (bound: no row reaches it) */
+    LLVMValueRef small = LLVMBuildICmp(m->b, LLVMIntULT, g->n_rows, cg_i32(m, PF_MIN_ROWS), "");
+    LLVMBuildStore(m->b, LLVMBuildSelect(m->b, small, c64(m, UINT64_MAX), cg_i64(m, 0), ""),
+                   g->pf_bound);
+    g->pf_fn = fn;
+    g->pf_type = ft;
+    g->pf_view = view;
     LLVMPositionBuilderAtEnd(m->b, at);
+}
+
+/* At the probe of row f->row: the next prefetch round once the row reaches the bound,
+ * unless too few of the rows prefetched so far reached the probe. */
+static void call_prefetch(cg_fn *f, probe_gen *g) {
+    cg_module *m = f->m;
+    if (g->pf_fn == NULL)
+        return;
+    LLVMValueRef probed = LLVMBuildAdd(
+        m->b, LLVMBuildLoad2(m->b, m->t_i64, g->pf_probed, ""), cg_i64(m, 1), "probed");
+    LLVMBuildStore(m->b, probed, g->pf_probed);
+    LLVMValueRef bound = LLVMBuildLoad2(m->b, m->t_i64, g->pf_bound, "pf_bound");
+    LLVMBasicBlockRef check = block(f, "prefetch_check"), call = block(f, "prefetch");
+    LLVMBasicBlockRef stop = block(f, "prefetch_stop"), cont = block(f, "prefetched");
+    LLVMBuildCondBr(m->b, LLVMBuildICmp(m->b, LLVMIntUGE, f->row, bound, ""), check, cont);
+    /* fewer than 1 in PF_MIN_SHARE prefetched rows reached the probe (a selective
+     * filter before it): stop prefetching for this morsel */
+    LLVMPositionBuilderAtEnd(m->b, check);
+    LLVMValueRef done = LLVMBuildLoad2(m->b, m->t_i64, g->pf_cursor, "");
+    LLVMValueRef few = LLVMBuildICmp(
+        m->b, LLVMIntULT, LLVMBuildMul(m->b, probed, cg_i64(m, PF_MIN_SHARE), ""), done, "");
+    LLVMBuildCondBr(m->b, few, stop, call);
+    LLVMPositionBuilderAtEnd(m->b, stop);
+    LLVMBuildStore(m->b, c64(m, UINT64_MAX), g->pf_bound);
+    LLVMBuildBr(m->b, cont);
+    LLVMPositionBuilderAtEnd(m->b, call);
+    LLVMValueRef args[4] = {f->morsel, g->pf_view, g->pf_cursor, f->row};
+    LLVMBuildStore(m->b, LLVMBuildCall2(m->b, g->pf_type, g->pf_fn, args, 4, ""), g->pf_bound);
+    LLVMBuildBr(m->b, cont);
+    LLVMPositionBuilderAtEnd(m->b, cont);
 }
 
 /* Entry block (before its terminator): the table of this probe and its columns. */
@@ -615,6 +695,7 @@ qe_status cg_gen_probe(cg_fn *f, uint32_t k, const cg_val *in, const qe_type *in
     LLVMBasicBlockRef emit = block(f, "emit_pair");
     LLVMBasicBlockRef resume = block(f, "resume");
     LLVMBasicBlockRef done = block(f, "probed");
+    call_prefetch(f, &g);
     LLVMBuildStore(m->b, cg_i1(m, false), matched_var);
     LLVMBuildStore(m->b, cg_i1(m, false), maybe_var);
     LLVMBuildStore(m->b, cg_i1(m, false), in_chain_var);
