@@ -196,6 +196,11 @@ bool cg_type_supported(qe_type type);
  * unchanged (through PROJECT column references), or -1 if it is computed. */
 int64_t cg_trace_column(const plan_pipeline *p, uint32_t op_idx, uint32_t col);
 
+/* Whether a column of the input of ops[op_idx] copies (through PROJECT column
+ * references) build column *build_col of the HASH_JOIN_PROBE ops[*probe_op]. */
+bool cg_trace_build_column(const plan_pipeline *p, uint32_t op_idx, uint32_t col,
+                           uint32_t *probe_op, uint32_t *build_col);
+
 /* ---- function generation (pipeline.c, expr.c, sink.c) -------------------------------- */
 
 /* A value in registers: the value and its null flag. */
@@ -266,6 +271,9 @@ qe_status cg_gen_ops_from(cg_fn *f, uint32_t first, const cg_val *in, uint32_t n
  * where the probe of the row is done. */
 qe_status cg_gen_probe(cg_fn *f, uint32_t k, const cg_val *in, const qe_type *in_types,
                        uint32_t n_in, rt_error *err);
+/* The address of build column c's rt_vector of the probe ops[k] (join.c), fetched
+ * with rt_jit_join_table at the builder's position. */
+LLVMValueRef cg_join_build_vector(cg_fn *f, uint32_t k, uint32_t c);
 /* LIMIT ops[k] (join.c): the row continues only if rt_jit_limit_row keeps it. */
 void cg_gen_limit(cg_fn *f, uint32_t k);
 /* The build column types of HASH_JOIN_PROBE op (check.c): the probe's output types for

@@ -483,9 +483,11 @@ qe_status cg_check_pipeline(const plan_pipeline *p, bool *supported, char *reaso
         bool needs_buffers = sink->kind != PLAN_PHYS_AGG_SINK;
         for (uint32_t g = 0; !needs_buffers && g < sink->u.agg.n_groups; g++)
             needs_buffers = sink->u.agg.groups[g]->u.column == i;
-        if (needs_buffers && types[i] == QE_TYPE_VARCHAR && cg_trace_column(p, p->n_ops - 1, i) < 0)
-            return unsupported(&c, "VARCHAR columns of a join's build side are not supported "
-                                   "by codegen yet");
+        uint32_t probe, build_col;
+        if (needs_buffers && types[i] == QE_TYPE_VARCHAR && cg_trace_column(p, p->n_ops - 1, i) < 0 &&
+            !cg_trace_build_column(p, p->n_ops - 1, i, &probe, &build_col))
+            return unsupported(&c, "VARCHAR columns computed from another VARCHAR are not "
+                                   "supported by codegen yet");
     }
     /* Without operators the interpreter hands each morsel to the sink as it is;
      * compiled code could only copy it (an aggregation still gains a fused update). */
@@ -493,6 +495,35 @@ qe_status cg_check_pipeline(const plan_pipeline *p, bool *supported, char *reaso
         return unsupported(&c, "nothing to compile: the source feeds the sink directly");
     *supported = true;
     return QE_OK;
+}
+
+/* Traces a column back to a probe's build column; see cg_int.h. */
+bool cg_trace_build_column(const plan_pipeline *p, uint32_t op_idx, uint32_t col,
+                           uint32_t *probe_op, uint32_t *build_col) {
+    for (uint32_t i = op_idx; i-- > 1;) {
+        const plan_op *op = p->ops[i];
+        if (op->kind == PLAN_PHYS_HASH_JOIN_PROBE) {
+            uint32_t n_in = p->ops[i - 1]->n_cols;
+            if (op->u.join.filter_build || col < n_in)
+                continue;
+            plan_join_kind k = op->u.join.kind;
+            if (k == PLAN_JOIN_SEMI || k == PLAN_JOIN_ANTI || k == PLAN_JOIN_MARK ||
+                col - n_in >= op->u.join.n_build_cols)
+                return false;
+            *probe_op = i;
+            *build_col = col - n_in;
+            return true;
+        }
+        if (op->kind != PLAN_PHYS_PROJECT)
+            continue;
+        const plan_expr *e = op->u.project.exprs[col];
+        while (e->kind == PLAN_EXPR_CAST && e->u.cast->type == e->type)
+            e = e->u.cast;
+        if (e->kind != PLAN_EXPR_COLUMN)
+            return false;
+        col = e->u.column;
+    }
+    return false;
 }
 
 /* Traces a column back to the source; see cg_int.h. */

@@ -759,6 +759,17 @@ qe_status cg_gen_probe(cg_fn *f, uint32_t k, const cg_val *in, const qe_type *in
     return st;
 }
 
+/* A probe's build column vector; see cg_int.h. */
+LLVMValueRef cg_join_build_vector(cg_fn *f, uint32_t k, uint32_t c) {
+    cg_module *m = f->m;
+    LLVMValueRef view = cg_alloca(f, m->t_join, "join_cols");
+    LLVMValueRef args[3] = {f->ts, cg_i32(m, k), view};
+    cg_call_helper(m, CG_HELPER_JOIN_TABLE, args, 3);
+    LLVMValueRef cols = LLVMBuildLoad2(
+        m->b, m->t_ptr, LLVMBuildStructGEP2(m->b, m->t_join, view, CG_JOIN_COLS, ""), "");
+    return cg_vector_at(m, cols, cg_i64(m, c));
+}
+
 /* LIMIT: the row continues only inside the window; see cg_int.h. */
 void cg_gen_limit(cg_fn *f, uint32_t k) {
     cg_module *m = f->m;

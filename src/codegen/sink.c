@@ -43,12 +43,20 @@ static qe_status nomem(rt_error *err) {
     return rt_error_set(err, QE_NOMEM, "53200", -1, "out of memory in code generation");
 }
 
-/* Points a scratch VARCHAR vector's buffers at those of morsel column `origin`. */
-static void share_buffers(cg_fn *f, LLVMValueRef vec, int64_t origin) {
+/* Points a scratch VARCHAR vector's buffers at those of the vector sink input column
+ * c copies: a morsel column, or a build column of a hash join probe. */
+static void share_buffers(cg_fn *f, LLVMValueRef vec, uint32_t c) {
     cg_module *m = f->m;
-    if (origin < 0 || (uint64_t)origin >= f->n_cols)
+    const plan_pipeline *p = f->pipe;
+    int64_t origin = cg_trace_column(p, p->n_ops - 1, c);
+    uint32_t probe, build_col;
+    LLVMValueRef src;
+    if (origin >= 0 && (uint64_t)origin < f->n_cols)
+        src = f->cols[origin].vec;
+    else if (cg_trace_build_column(p, p->n_ops - 1, c, &probe, &build_col))
+        src = cg_join_build_vector(f, probe, build_col);
+    else
         return;
-    LLVMValueRef src = f->cols[origin].vec;
     LLVMValueRef n = cg_load_vector_field(m, src, CG_VEC_N_BUFFERS);
     cg_store_vector_field(m, vec, CG_VEC_BUFFERS, cg_load_vector_field(m, src, CG_VEC_BUFFERS));
     cg_store_vector_field(m, vec, CG_VEC_N_BUFFERS, n);
@@ -77,7 +85,7 @@ static void push_scratch_begin(cg_fn *f, sink_gen *s) {
         LLVMBuildStore(m->b, cg_load_vector_field(m, vec, CG_VEC_VALUES), s->values_var[c]);
         LLVMBuildStore(m->b, cg_load_vector_field(m, vec, CG_VEC_VALIDITY), s->valid_var[c]);
         if (s->types[c] == QE_TYPE_VARCHAR)
-            share_buffers(f, vec, cg_trace_column(f->pipe, f->pipe->n_ops - 1, c));
+            share_buffers(f, vec, c);
     }
 }
 
@@ -357,7 +365,7 @@ static qe_status agg_begin(cg_fn *f, sink_gen *s, rt_error *err) {
         s->key_values[k] = cg_load_vector_field(m, vec, CG_VEC_VALUES);
         s->key_valid[k] = cg_load_vector_field(m, vec, CG_VEC_VALIDITY);
         if (s->types[c] == QE_TYPE_VARCHAR)
-            share_buffers(f, vec, cg_trace_column(f->pipe, f->pipe->n_ops - 1, c));
+            share_buffers(f, vec, c);
     }
     load_in_columns(m, s, in_cols); /* this function's own pointers */
     return QE_OK;
