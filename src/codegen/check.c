@@ -504,7 +504,9 @@ bool cg_trace_build_column(const plan_pipeline *p, uint32_t op_idx, uint32_t col
         const plan_op *op = p->ops[i];
         if (op->kind == PLAN_PHYS_HASH_JOIN_PROBE) {
             uint32_t n_in = p->ops[i - 1]->n_cols;
-            if (op->u.join.filter_build || col < n_in)
+            if (op->u.join.filter_build) /* emits nothing; its schema is the build's */
+                return false;
+            if (col < n_in)
                 continue;
             plan_join_kind k = op->u.join.kind;
             if (k == PLAN_JOIN_SEMI || k == PLAN_JOIN_ANTI || k == PLAN_JOIN_MARK ||
