@@ -165,7 +165,7 @@ static LLVMBasicBlockRef block(cg_fn *f, const char *name) {
 #define PF_CHUNK 256 /* rows per prefetch round: their buckets, then their first links */
 #define PF_MAX_KEYS 16
 #define PF_MIN_ROWS 32768 /* smaller build sides stay in the cache: no prefetching */
-#define PF_MIN_SHARE 4    /* stop when fewer than 1 in 4 prefetched rows are probed */
+#define PF_MIN_SHARE 16   /* stop when fewer than 1 in 16 prefetched rows are probed */
 
 /* llvm.prefetch(p, read, high locality, data cache). */
 static void prefetch(cg_module *m, LLVMValueRef p) {
