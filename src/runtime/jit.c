@@ -64,8 +64,35 @@ rt_batch *rt_jit_scratch(rt_thread_state *ts, uint32_t slot) {
     return b;
 }
 
+#define PUSH_MAX_DROPPED 64 /* columns whose all-valid bitmap a push may hide */
+
+/* True if bits 0..n) of bitmap are all set. */
+static bool all_valid(const uint8_t *bitmap, uint32_t n) {
+    for (uint32_t i = 0; i < n / 8; i++)
+        if (bitmap[i] != 0xff)
+            return false;
+    if (n % 8 == 0)
+        return true;
+    uint8_t tail = (uint8_t)((1u << (n % 8)) - 1);
+    return (bitmap[n / 8] & tail) == tail;
+}
+
+/* Generated code writes every row's validity bit; a column without NULLs is pushed
+ * without its bitmap (restored after) so the sink takes its no-NULL paths (hashing,
+ * appending), as it does for the interpreter's batches. */
 qe_status rt_jit_push(rt_pipeline_state *ps, rt_thread_state *ts, rt_batch *batch) {
-    return rt_sink_push(ps, ts, batch);
+    uint8_t *bitmaps[PUSH_MAX_DROPPED];
+    uint32_t n = batch->n_cols < PUSH_MAX_DROPPED ? batch->n_cols : PUSH_MAX_DROPPED;
+    for (uint32_t c = 0; c < n; c++) {
+        bitmaps[c] = batch->cols[c].validity;
+        if (bitmaps[c] != NULL && batch->cols[c].type != QE_TYPE_NULL &&
+            all_valid(bitmaps[c], batch->n_rows))
+            batch->cols[c].validity = NULL;
+    }
+    qe_status st = rt_sink_push(ps, ts, batch);
+    for (uint32_t c = 0; c < n; c++)
+        batch->cols[c].validity = bitmaps[c];
+    return st;
 }
 
 qe_status rt_jit_agg_groups(rt_pipeline_state *ps, rt_thread_state *ts, const rt_batch *keys,
