@@ -11,6 +11,7 @@
  *   bitcode.c    the runtime helpers inlined from bitcode (src/runtime/jit_inline.c)
  *   pipeline.c   the row loop over a morsel, FILTER and PROJECT
  *   block.c      blocked FILTERs after the source: SIMD predicate loops into a selection
+ *   join.c       HASH_JOIN_PROBE (chain walk, per-match continuation) and LIMIT
  *   sink.c       the pipeline's sink: fused hash-aggregate update, or scratch + push
  *   module.c     one module per stage: functions, verification, optimization, cg_emit
  *   jit.c        the process-wide ORC LLJIT and the code of a stage (cg.h)
@@ -70,7 +71,9 @@ qe_status cg_llvm_error(LLVMErrorRef lerr, const char *what, rt_error *err);
     X(ERROR, "rt_jit_error")                                                                       \
     X(ERROR_AT, "rt_jit_error_at")                                                                 \
     X(STR_ALLOC, "rt_jit_str_alloc")                                                               \
-    X(STR_STORE, "rt_jit_str_store")
+    X(STR_STORE, "rt_jit_str_store")                                                               \
+    X(JOIN_TABLE, "rt_jit_join_table")                                                             \
+    X(LIMIT_ROW, "rt_jit_limit_row")
 
 typedef enum cg_helper {
 #define CG_X_ENUM(name, sym) CG_HELPER_##name,
@@ -112,6 +115,18 @@ enum {
 /* Field indexes of the LLVM mirror of rt_agg_state: {i64 v, i64 v_hi, i64 n, i64 x}
  * (v is the low word of rt_agg_state's 16-byte union, read as i64 or double). */
 enum { CG_AGG_V, CG_AGG_V_HI, CG_AGG_N, CG_AGG_X, CG_AGG_N_FIELDS };
+/* Field indexes of the LLVM mirror of rt_jit_join and of rt_jit_join_link. */
+enum {
+    CG_JOIN_BUCKETS,
+    CG_JOIN_MASK,
+    CG_JOIN_LINKS,
+    CG_JOIN_COLS,
+    CG_JOIN_MATCHED,
+    CG_JOIN_N_ROWS,
+    CG_JOIN_N_NULL_ROWS,
+    CG_JOIN_N_FIELDS
+};
+enum { CG_LINK_HASH, CG_LINK_NEXT, CG_LINK_PAD, CG_LINK_N_FIELDS };
 
 /*
  * Everything the generation of one module needs: the LLVM context (borrowed: owned by
@@ -138,6 +153,8 @@ typedef struct cg_module {
     LLVMTypeRef t_vector;                     /* %rt_vector */
     LLVMTypeRef t_batch;                      /* %rt_batch */
     LLVMTypeRef t_agg;                        /* %rt_agg_state */
+    LLVMTypeRef t_join;                       /* %rt_jit_join */
+    LLVMTypeRef t_link;                       /* %rt_jit_join_link */
     LLVMTypeRef t_pipe_fn;                    /* i32 (ptr, ptr, ptr): rt_pipeline_fn */
     LLVMTypeRef helper_type[CG_HELPER_COUNT]; /* function types of the helpers */
     LLVMValueRef helper[CG_HELPER_COUNT];     /* their declarations in mod */
@@ -219,7 +236,12 @@ qe_type cg_agg_state_type(plan_agg_fn fn, qe_type t);
  * unchanged (through PROJECT column references), or -1 if it is computed. */
 int64_t cg_trace_column(const plan_pipeline *p, uint32_t op_idx, uint32_t col);
 
-/* ---- function generation (pipeline.c, block.c, expr.c, sink.c) ----------------------- */
+/* Whether a column of the input of ops[op_idx] copies (through PROJECT column
+ * references) build column *build_col of the HASH_JOIN_PROBE ops[*probe_op]. */
+bool cg_trace_build_column(const plan_pipeline *p, uint32_t op_idx, uint32_t col,
+                           uint32_t *probe_op, uint32_t *build_col);
+
+/* ---- function generation (pipeline.c, block.c, expr.c, sink.c, join.c) --------------- */
 
 /* A value in registers: the value and its null flag.  A VARCHAR value is its 16-byte
  * view (i128, the length in the low 32 bits) and where its bytes are: `str` when known
@@ -370,6 +392,28 @@ LLVMValueRef cg_str_ptr(cg_fn *f, cg_val v);
 /* Whether codegen compiles FUNC node e (its arguments are checked separately); when
  * not, reason (cap bytes) says why. */
 bool cg_func_supported(const plan_expr *e, char *reason, size_t cap);
+
+/* Generates ops[first..n_ops-2] of the pipeline and its sink for the current row, whose
+ * values are in (n_in columns; NULL: the morsel's columns).  A filtered-out row jumps
+ * to f->skip; on return the builder is where the row is done (the caller branches
+ * to its continuation). */
+qe_status cg_gen_ops_from(cg_fn *f, uint32_t first, const cg_val *in, uint32_t n_in,
+                          rt_error *err);
+/* HASH_JOIN_PROBE ops[k] (join.c) on the row in (n_in columns of types in_types): walks
+ * the chain and runs ops[k+1..] per emitted row (cg_gen_ops_from); the builder ends
+ * where the probe of the row is done. */
+qe_status cg_gen_probe(cg_fn *f, uint32_t k, const cg_val *in, const qe_type *in_types,
+                       uint32_t n_in, rt_error *err);
+/* The address of build column c's rt_vector of the probe ops[k] (join.c), fetched
+ * with rt_jit_join_table at the builder's position. */
+LLVMValueRef cg_join_build_vector(cg_fn *f, uint32_t k, uint32_t c);
+/* LIMIT ops[k] (join.c): the row continues only if rt_jit_limit_row keeps it. */
+void cg_gen_limit(cg_fn *f, uint32_t k);
+/* The build column types of HASH_JOIN_PROBE op (check.c): the probe's output types for
+ * pair-emitting joins and filter_build, else those the residual's column references
+ * give (BIGINT for build columns nothing reads).  out has n_build_cols entries. */
+void cg_probe_build_types(const plan_op *op, uint32_t n_in, const qe_type *in_types,
+                          qe_type *out);
 
 /* Builds the pipeline function `name` for p (supported per cg_check_pipeline) in m. */
 qe_status cg_build_pipeline(cg_module *m, const plan_pipeline *p, const char *name, rt_error *err);

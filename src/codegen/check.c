@@ -12,6 +12,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define CHECK_MAX_DEPTH 512 /* deeper expressions fall back (bounds recursion) */
@@ -319,7 +320,118 @@ static qe_status check_expr(chk *c, const plan_expr *e, const qe_type *in, uint3
     return malformed(c, "unknown expression kind");
 }
 
+/* Records the types of the build columns (index >= n_in) residual e references. */
+static void residual_build_types(const plan_expr *e, uint32_t n_in, uint32_t n_build, qe_type *out,
+                                 int depth) {
+    if (e == NULL || depth > CHECK_MAX_DEPTH)
+        return;
+    switch (e->kind) {
+    case PLAN_EXPR_COLUMN:
+        if (e->u.column >= n_in && e->u.column - n_in < n_build)
+            out[e->u.column - n_in] = e->type;
+        return;
+    case PLAN_EXPR_OP:
+        for (int i = 0; i < 2; i++)
+            residual_build_types(e->u.op.args[i], n_in, n_build, out, depth + 1);
+        return;
+    case PLAN_EXPR_CAST: residual_build_types(e->u.cast, n_in, n_build, out, depth + 1); return;
+    default: return; /* FUNC/CASE/PARAM residuals fall back */
+    }
+}
+
+/* The build column types of a probe; see cg_int.h. */
+void cg_probe_build_types(const plan_op *op, uint32_t n_in, const qe_type *in_types, qe_type *out) {
+    uint32_t nb = op->u.join.n_build_cols;
+    plan_join_kind k = op->u.join.kind;
+    for (uint32_t b = 0; b < nb; b++)
+        out[b] = QE_TYPE_BIGINT;
+    for (uint32_t j = 0; j < op->u.join.n_keys; j++)
+        if (op->u.join.build_keys[j] < nb)
+            out[op->u.join.build_keys[j]] = in_types[op->u.join.probe_keys[j]];
+    if (op->u.join.filter_build) {
+        memcpy(out, op->types, sizeof(qe_type) * nb);
+    } else if (k != PLAN_JOIN_SEMI && k != PLAN_JOIN_ANTI && k != PLAN_JOIN_MARK) {
+        memcpy(out, op->types + n_in, sizeof(qe_type) * nb);
+    }
+    residual_build_types(op->u.join.residual, n_in, nb, out, 0);
+}
+
+/* Key types generated code hashes and compares inline. */
+static bool key_type_supported(qe_type t) {
+    return t == QE_TYPE_BOOLEAN || t == QE_TYPE_INTEGER || t == QE_TYPE_BIGINT ||
+           t == QE_TYPE_DOUBLE;
+}
+
+/* The probe's output schema for its kind; *out_types/out_n are the build types' home. */
+static qe_status check_probe_schema(chk *c, const plan_op *op, const qe_type *types, uint32_t n) {
+    uint32_t nb = op->u.join.n_build_cols;
+    plan_join_kind k = op->u.join.kind;
+    if (op->u.join.filter_build) {
+        if (op->n_cols != nb)
+            return malformed(c, "filter_build probe whose schema is not the build input's");
+        return QE_OK;
+    }
+    uint32_t want = k == PLAN_JOIN_SEMI || k == PLAN_JOIN_ANTI ? n
+                    : k == PLAN_JOIN_MARK                      ? n + 1
+                                                               : n + nb;
+    if (op->n_cols != want || (n > 0 && memcmp(op->types, types, sizeof(qe_type) * n)))
+        return unsupported(c, "a join probe whose schema differs from its input is not "
+                              "supported by codegen");
+    if (k == PLAN_JOIN_MARK && op->types[n] != QE_TYPE_BOOLEAN)
+        return malformed(c, "MARK join without a BOOLEAN mark");
+    return QE_OK;
+}
+
+static qe_status check_probe(chk *c, const plan_op *op, const qe_type *types, uint32_t n) {
+    plan_join_kind k = op->u.join.kind;
+    if ((unsigned)k > PLAN_JOIN_SINGLE)
+        return malformed(c, "unknown join kind");
+    if (op->u.join.n_keys > 0 && (op->u.join.probe_keys == NULL || op->u.join.build_keys == NULL))
+        return malformed(c, "join without its key columns");
+    uint32_t nb = op->u.join.n_build_cols;
+    for (uint32_t j = 0; j < op->u.join.n_keys; j++) {
+        if (op->u.join.probe_keys[j] >= n || op->u.join.build_keys[j] >= nb)
+            return malformed(c, "join key out of range");
+        qe_type t = types[op->u.join.probe_keys[j]];
+        if (!key_type_supported(t))
+            return unsupported(c, "join keys of type %s are not supported by codegen yet",
+                               type_name(t));
+    }
+    if (k == PLAN_JOIN_MARK && op->u.join.n_keys > 1)
+        return unsupported(c, "MARK joins on several keys are not supported by codegen yet");
+    CHECK_TRY(c, check_probe_schema(c, op, types, n));
+    qe_type *all = calloc(n + nb + 1, sizeof *all);
+    if (all == NULL)
+        return rt_error_set(c->err, QE_NOMEM, "53200", -1, "out of memory in code generation");
+    memcpy(all, types, sizeof(qe_type) * n);
+    cg_probe_build_types(op, n, types, all + n);
+    qe_status st = QE_OK;
+    for (uint32_t j = 0; j < op->u.join.n_keys && st == QE_OK; j++)
+        if (all[n + op->u.join.build_keys[j]] != types[op->u.join.probe_keys[j]])
+            st = malformed(c, "join key has different types on both sides");
+    if (st == QE_OK && c->supported && op->u.join.residual != NULL) {
+        st = check_expr(c, op->u.join.residual, all, n + nb, 0);
+        if (st == QE_OK && c->supported && op->u.join.residual->type != QE_TYPE_BOOLEAN)
+            st = unsupported(c, "a join residual of type %s is not supported by codegen",
+                             type_name(op->u.join.residual->type));
+    }
+    free(all);
+    return st;
+}
+
 static qe_status check_operator(chk *c, const plan_op *op, const qe_type **types, uint32_t *n) {
+    if (op->kind == PLAN_PHYS_LIMIT) {
+        if (op->n_cols != *n || (*n > 0 && memcmp(op->types, *types, sizeof(qe_type) * *n)))
+            return unsupported(c, "a limit whose schema differs from its input is not "
+                                  "supported by codegen");
+        return QE_OK;
+    }
+    if (op->kind == PLAN_PHYS_HASH_JOIN_PROBE) {
+        CHECK_TRY(c, check_probe(c, op, *types, *n));
+        *types = op->types;
+        *n = op->n_cols;
+        return QE_OK;
+    }
     if (op->kind == PLAN_PHYS_FILTER) {
         if (op->n_cols != *n || (*n > 0 && memcmp(op->types, *types, sizeof(qe_type) * *n)))
             return unsupported(c, "a filter whose schema differs from its input is not "
@@ -435,8 +547,12 @@ static bool compilable_kind(plan_phys_kind kind) {
     case PLAN_PHYS_EXCHANGE_SOURCE:
     case PLAN_PHYS_AGG_SOURCE:
     case PLAN_PHYS_SORT_SOURCE:
+    case PLAN_PHYS_JOIN_UNMATCHED:
     case PLAN_PHYS_FILTER:
     case PLAN_PHYS_PROJECT:
+    case PLAN_PHYS_LIMIT:
+    case PLAN_PHYS_HASH_JOIN_PROBE:
+    case PLAN_PHYS_HASH_JOIN_BUILD:
     case PLAN_PHYS_AGG_SINK:
     case PLAN_PHYS_SORT_SINK:
     case PLAN_PHYS_EXCHANGE_SINK:
@@ -474,6 +590,17 @@ qe_status cg_check_pipeline(const plan_pipeline *p, bool *supported, char *reaso
         return unsupported(&c, "a sink whose schema differs from its input is not "
                                "supported by codegen");
     CHECK_TRY(&c, check_sink(&c, sink, types, n));
+    /* pushed VARCHAR columns and VARCHAR group keys share the buffers of a morsel column */
+    for (uint32_t i = 0; i < n; i++) {
+        bool needs_buffers = sink->kind != PLAN_PHYS_AGG_SINK;
+        for (uint32_t g = 0; !needs_buffers && g < sink->u.agg.n_groups; g++)
+            needs_buffers = sink->u.agg.groups[g]->u.column == i;
+        uint32_t probe, build_col;
+        if (needs_buffers && types[i] == QE_TYPE_VARCHAR && cg_trace_column(p, p->n_ops - 1, i) < 0 &&
+            !cg_trace_build_column(p, p->n_ops - 1, i, &probe, &build_col))
+            return unsupported(&c, "VARCHAR columns computed from another VARCHAR are not "
+                                   "supported by codegen yet");
+    }
     /* Without operators the interpreter hands each morsel to the sink as it is;
      * compiled code could only copy it (an aggregation still gains a fused update). */
     if (p->n_ops == 2 && sink->kind != PLAN_PHYS_AGG_SINK)
@@ -490,10 +617,47 @@ bool cg_pipeline_supported(const plan_pipeline *p) {
     return cg_check_pipeline(p, &supported, reason, sizeof reason, &err) == QE_OK && supported;
 }
 
+/* Traces a column back to a probe's build column; see cg_int.h. */
+bool cg_trace_build_column(const plan_pipeline *p, uint32_t op_idx, uint32_t col,
+                           uint32_t *probe_op, uint32_t *build_col) {
+    for (uint32_t i = op_idx; i-- > 1;) {
+        const plan_op *op = p->ops[i];
+        if (op->kind == PLAN_PHYS_HASH_JOIN_PROBE) {
+            uint32_t n_in = p->ops[i - 1]->n_cols;
+            if (op->u.join.filter_build) /* emits nothing; its schema is the build's */
+                return false;
+            if (col < n_in)
+                continue;
+            plan_join_kind k = op->u.join.kind;
+            if (k == PLAN_JOIN_SEMI || k == PLAN_JOIN_ANTI || k == PLAN_JOIN_MARK ||
+                col - n_in >= op->u.join.n_build_cols)
+                return false;
+            *probe_op = i;
+            *build_col = col - n_in;
+            return true;
+        }
+        if (op->kind != PLAN_PHYS_PROJECT)
+            continue;
+        const plan_expr *e = op->u.project.exprs[col];
+        while (e->kind == PLAN_EXPR_CAST && e->u.cast->type == e->type)
+            e = e->u.cast;
+        if (e->kind != PLAN_EXPR_COLUMN)
+            return false;
+        col = e->u.column;
+    }
+    return false;
+}
+
 /* Traces a column back to the source; see cg_int.h. */
 int64_t cg_trace_column(const plan_pipeline *p, uint32_t op_idx, uint32_t col) {
     for (uint32_t i = op_idx; i-- > 1;) {
         const plan_op *op = p->ops[i];
+        if (op->kind == PLAN_PHYS_HASH_JOIN_PROBE) {
+            /* probe columns come first (none with filter_build); the rest are computed */
+            if (op->u.join.filter_build || col >= p->ops[i - 1]->n_cols)
+                return -1;
+            continue;
+        }
         if (op->kind != PLAN_PHYS_PROJECT)
             continue;
         const plan_expr *e = op->u.project.exprs[col];

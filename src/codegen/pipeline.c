@@ -226,18 +226,45 @@ qe_status cg_gen_filter(cg_fn *f, const plan_expr *pred, const cg_val *in, uint3
     return QE_OK;
 }
 
-/* Operators ops[first_op..n_ops-2], then the sink, for the current row (the FILTERs
- * before first_op, if any, ran in block.c's loops: they read only morsel columns). */
-static qe_status gen_operators(cg_fn *f, uint32_t first_op, rt_error *err) {
+/* The morsel's columns as register values (unsupported types left empty). */
+static cg_val *morsel_row(cg_fn *f) {
+    cg_val *row = calloc(f->n_cols ? f->n_cols : 1, sizeof *row);
+    for (uint32_t i = 0; row && i < f->n_cols; i++)
+        if (cg_type_supported(f->pipe->ops[0]->types[i]))
+            row[i] = cg_morsel_column(f, i);
+    return row;
+}
+
+/* Operators ops[first..n_ops-2], then the sink, for the current row; see cg_int.h. */
+qe_status cg_gen_ops_from(cg_fn *f, uint32_t first, const cg_val *in, uint32_t n_in,
+                          rt_error *err) {
     const plan_pipeline *p = f->pipe;
-    cg_val *cur = NULL; /* NULL: the morsel's columns */
-    uint32_t n_cur = f->n_cols;
+    cg_val *cur = NULL; /* NULL: `in`, or the morsel's columns when in is NULL too */
+    uint32_t n_cur = n_in;
     qe_status st = QE_OK;
-    for (uint32_t k = first_op; k + 1 < p->n_ops && st == QE_OK; k++) {
+    if (in != NULL) {
+        cur = calloc(n_in ? n_in : 1, sizeof *cur);
+        if (cur == NULL)
+            return rt_error_set(err, QE_NOMEM, "53200", -1, "out of memory in code generation");
+        memcpy(cur, in, sizeof *cur * n_in);
+    }
+    for (uint32_t k = first; k + 1 < p->n_ops && st == QE_OK; k++) {
         const plan_op *op = p->ops[k];
         if (op->kind == PLAN_PHYS_FILTER) {
             st = cg_gen_filter(f, op->u.filter.pred, cur, n_cur, err);
             continue;
+        }
+        if (op->kind == PLAN_PHYS_LIMIT) {
+            cg_gen_limit(f, k);
+            continue;
+        }
+        if (op->kind == PLAN_PHYS_HASH_JOIN_PROBE) { /* runs the rest per match */
+            if (cur == NULL)
+                cur = morsel_row(f);
+            st = cur ? cg_gen_probe(f, k, cur, p->ops[k - 1]->types, n_cur, err)
+                     : rt_error_set(err, QE_NOMEM, "53200", -1, "out of memory in code generation");
+            free(cur);
+            return st;
         }
         cg_val *out = calloc(op->n_cols ? op->n_cols : 1, sizeof *out);
         if (out == NULL)
@@ -249,17 +276,19 @@ static qe_status gen_operators(cg_fn *f, uint32_t first_op, rt_error *err) {
         n_cur = op->n_cols;
     }
     if (st == QE_OK) {
-        if (cur == NULL) { /* no projection: the sink consumes the morsel row */
-            cur = calloc(n_cur ? n_cur : 1, sizeof *cur);
-            for (uint32_t i = 0; cur && i < n_cur; i++)
-                if (cg_type_supported(p->ops[0]->types[i]))
-                    cur[i] = cg_morsel_column(f, i);
-        }
+        if (cur == NULL) /* no projection: the sink consumes the morsel row */
+            cur = morsel_row(f);
         st = cur ? cg_sink_consume(f, cur, n_cur, err)
                  : rt_error_set(err, QE_NOMEM, "53200", -1, "out of memory in code generation");
     }
     free(cur);
     return st;
+}
+
+/* Operators ops[first_op..n_ops-2], then the sink, for the current row (the FILTERs
+ * before first_op, if any, ran in block.c's loops: they read only morsel columns). */
+static qe_status gen_operators(cg_fn *f, uint32_t first_op, rt_error *err) {
+    return cg_gen_ops_from(f, first_op, NULL, f->n_cols, err);
 }
 
 /* The loop: head (i < n_active), body (row index, operators, sink), latch (i + 1);

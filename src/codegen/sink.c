@@ -48,12 +48,20 @@ static qe_status nomem(rt_error *err) {
     return rt_error_set(err, QE_NOMEM, "53200", -1, "out of memory in code generation");
 }
 
-/* Points a scratch VARCHAR vector's buffers at those of morsel column `origin`. */
-static void share_buffers(cg_fn *f, LLVMValueRef vec, int64_t origin) {
+/* Points a scratch VARCHAR vector's buffers at those of the vector sink input column
+ * c copies: a morsel column, or a build column of a hash join probe. */
+static void share_buffers(cg_fn *f, LLVMValueRef vec, uint32_t c) {
     cg_module *m = f->m;
-    if (origin < 0 || (uint64_t)origin >= f->n_cols)
+    const plan_pipeline *p = f->pipe;
+    int64_t origin = cg_trace_column(p, p->n_ops - 1, c);
+    uint32_t probe, build_col;
+    LLVMValueRef src;
+    if (origin >= 0 && (uint64_t)origin < f->n_cols)
+        src = f->cols[origin].vec;
+    else if (cg_trace_build_column(p, p->n_ops - 1, c, &probe, &build_col))
+        src = cg_join_build_vector(f, probe, build_col);
+    else
         return;
-    LLVMValueRef src = f->cols[origin].vec;
     LLVMValueRef n = cg_load_vector_field(m, src, CG_VEC_N_BUFFERS);
     cg_store_vector_field(m, vec, CG_VEC_BUFFERS, cg_load_vector_field(m, src, CG_VEC_BUFFERS));
     cg_store_vector_field(m, vec, CG_VEC_N_BUFFERS, n);
@@ -63,9 +71,13 @@ static void share_buffers(cg_fn *f, LLVMValueRef vec, int64_t origin) {
 }
 
 /* True if sink input column c is a VARCHAR computed in the pipeline (not a view of a
- * morsel column), stored through the scratch vector's own heap. */
+ * morsel column or of a hash join's build column: those share the source's buffers),
+ * stored through the scratch vector's own heap. */
 static bool computed_str(cg_fn *f, const sink_gen *s, uint32_t c) {
-    return s->types[c] == QE_TYPE_VARCHAR && cg_trace_column(f->pipe, f->pipe->n_ops - 1, c) < 0;
+    const plan_pipeline *p = f->pipe;
+    uint32_t probe, build_col;
+    return s->types[c] == QE_TYPE_VARCHAR && cg_trace_column(p, p->n_ops - 1, c) < 0 &&
+           !cg_trace_build_column(p, p->n_ops - 1, c, &probe, &build_col);
 }
 
 /* Empties a scratch VARCHAR vector's own string heap (its bytes were in the morsel
@@ -110,7 +122,7 @@ static void push_scratch_begin(cg_fn *f, sink_gen *s) {
         if (computed_str(f, s, c))
             reset_heap(f, vec);
         else if (s->types[c] == QE_TYPE_VARCHAR)
-            share_buffers(f, vec, cg_trace_column(f->pipe, f->pipe->n_ops - 1, c));
+            share_buffers(f, vec, c);
     }
 }
 
@@ -415,7 +427,7 @@ static qe_status agg_begin(cg_fn *f, sink_gen *s, rt_error *err) {
         if (computed_str(f, s, c))
             reset_heap(f, vec);
         else if (s->types[c] == QE_TYPE_VARCHAR)
-            share_buffers(f, vec, cg_trace_column(f->pipe, f->pipe->n_ops - 1, c));
+            share_buffers(f, vec, c);
     }
     load_in_columns(m, s, in_cols); /* this function's own pointers */
     return QE_OK;

@@ -42,6 +42,20 @@ _Static_assert(offsetof(rt_agg_state, x) == 24, "rt_agg_state layout");
 _Static_assert(sizeof(((rt_agg_state *)0)->v) == 16, "rt_agg_state layout");
 _Static_assert(sizeof(rt_agg_state) == 32, "rt_agg_state layout");
 
+/* %rt_jit_join = { ptr buckets, i64 mask, ptr links, ptr cols, ptr matched, i32 n_rows,
+ *                  i32 n_null_rows }; %rt_jit_join_link = { i64 hash, i32 next, i32 pad } */
+_Static_assert(offsetof(rt_jit_join, buckets) == 0, "rt_jit_join layout");
+_Static_assert(offsetof(rt_jit_join, mask) == 8, "rt_jit_join layout");
+_Static_assert(offsetof(rt_jit_join, links) == 16, "rt_jit_join layout");
+_Static_assert(offsetof(rt_jit_join, cols) == 24, "rt_jit_join layout");
+_Static_assert(offsetof(rt_jit_join, matched) == 32, "rt_jit_join layout");
+_Static_assert(offsetof(rt_jit_join, n_rows) == 40, "rt_jit_join layout");
+_Static_assert(offsetof(rt_jit_join, n_null_rows) == 44, "rt_jit_join layout");
+_Static_assert(sizeof(rt_jit_join) == 48, "rt_jit_join layout");
+_Static_assert(offsetof(rt_jit_join_link, hash) == 0, "rt_jit_join_link layout");
+_Static_assert(offsetof(rt_jit_join_link, next) == 8, "rt_jit_join_link layout");
+_Static_assert(sizeof(rt_jit_join_link) == 16, "rt_jit_join_link layout");
+
 /* VARCHAR values are moved as one i128 (align 4), HUGEINT/DECIMAL values are i128
  * (align 8), BOOLEAN values are one byte. */
 _Static_assert(sizeof(qe_string_view) == 16 && _Alignof(qe_string_view) == 4,
@@ -57,6 +71,12 @@ static const size_t vector_offsets[CG_VEC_N_FIELDS] = {
 static const size_t batch_offsets[CG_BATCH_N_FIELDS] = {
     offsetof(rt_batch, n_rows), offsetof(rt_batch, n_cols), offsetof(rt_batch, cols),
     offsetof(rt_batch, sel),    offsetof(rt_batch, n_sel),  offsetof(rt_batch, capacity),
+};
+
+static const size_t join_offsets[CG_JOIN_N_FIELDS] = {
+    offsetof(rt_jit_join, buckets), offsetof(rt_jit_join, mask),   offsetof(rt_jit_join, links),
+    offsetof(rt_jit_join, cols),    offsetof(rt_jit_join, matched), offsetof(rt_jit_join, n_rows),
+    offsetof(rt_jit_join, n_null_rows),
 };
 
 static const char *const helper_names[CG_HELPER_COUNT] = {
@@ -78,6 +98,8 @@ uint64_t cg_helper_address(cg_helper h) {
     case CG_HELPER_ERROR_AT: return (uint64_t)(uintptr_t)&rt_jit_error_at;
     case CG_HELPER_STR_ALLOC: return (uint64_t)(uintptr_t)&rt_jit_str_alloc;
     case CG_HELPER_STR_STORE: return (uint64_t)(uintptr_t)&rt_jit_str_store;
+    case CG_HELPER_JOIN_TABLE: return (uint64_t)(uintptr_t)&rt_jit_join_table;
+    case CG_HELPER_LIMIT_ROW: return (uint64_t)(uintptr_t)&rt_jit_limit_row;
     case CG_HELPER_COUNT: break;
     }
     return 0;
@@ -109,6 +131,13 @@ static void init_struct_types(cg_module *m) {
     LLVMTypeRef agg_fields[CG_AGG_N_FIELDS] = {m->t_i64, m->t_i64, m->t_i64, m->t_i64};
     m->t_agg = LLVMStructCreateNamed(m->ctx, "rt_agg_state");
     LLVMStructSetBody(m->t_agg, agg_fields, CG_AGG_N_FIELDS, false);
+    LLVMTypeRef join_fields[CG_JOIN_N_FIELDS] = {m->t_ptr, m->t_i64, m->t_ptr, m->t_ptr,
+                                                 m->t_ptr, m->t_i32, m->t_i32};
+    m->t_join = LLVMStructCreateNamed(m->ctx, "rt_jit_join");
+    LLVMStructSetBody(m->t_join, join_fields, CG_JOIN_N_FIELDS, false);
+    LLVMTypeRef link_fields[CG_LINK_N_FIELDS] = {m->t_i64, m->t_i32, m->t_i32};
+    m->t_link = LLVMStructCreateNamed(m->ctx, "rt_jit_join_link");
+    LLVMStructSetBody(m->t_link, link_fields, CG_LINK_N_FIELDS, false);
 }
 
 static void declare_helpers(cg_module *m) {
@@ -126,6 +155,10 @@ static void declare_helpers(cg_module *m) {
     m->helper_type[CG_HELPER_STR_ALLOC] = LLVMFunctionType(p, alloc_args, 2, false);
     LLVMTypeRef store_args[] = {p, p, m->t_i32, p, m->t_i32};
     m->helper_type[CG_HELPER_STR_STORE] = LLVMFunctionType(m->t_i32, store_args, 5, false);
+    LLVMTypeRef join_args[] = {p, m->t_i32, p};
+    LLVMTypeRef limit_args[] = {p, m->t_i32};
+    m->helper_type[CG_HELPER_JOIN_TABLE] = LLVMFunctionType(m->t_void, join_args, 3, false);
+    m->helper_type[CG_HELPER_LIMIT_ROW] = LLVMFunctionType(m->t_i32, limit_args, 2, false);
     for (int h = 0; h < CG_HELPER_COUNT; h++) {
         m->helper[h] = LLVMAddFunction(m->mod, helper_names[h], m->helper_type[h]);
         LLVMSetLinkage(m->helper[h], LLVMExternalLinkage);
@@ -168,7 +201,9 @@ static qe_status check_layouts(cg_module *m, rt_error *err) {
     LLVMTargetDataRef td = LLVMGetModuleDataLayout(m->mod);
     bool ok = layout_matches(td, m->t_vector, vector_offsets, CG_VEC_N_FIELDS, sizeof(rt_vector)) &&
               layout_matches(td, m->t_batch, batch_offsets, CG_BATCH_N_FIELDS, sizeof(rt_batch)) &&
-              LLVMABISizeOfType(td, m->t_agg) == sizeof(rt_agg_state);
+              LLVMABISizeOfType(td, m->t_agg) == sizeof(rt_agg_state) &&
+              layout_matches(td, m->t_join, join_offsets, CG_JOIN_N_FIELDS, sizeof(rt_jit_join)) &&
+              LLVMABISizeOfType(td, m->t_link) == sizeof(rt_jit_join_link);
     if (!ok)
         return rt_error_set(err, QE_INTERNAL, "XX000", -1,
                             "LLVM data layout does not match the runtime's struct layout");

@@ -64,8 +64,35 @@ rt_batch *rt_jit_scratch(rt_thread_state *ts, uint32_t slot) {
     return b;
 }
 
+#define PUSH_MAX_DROPPED 64 /* columns whose all-valid bitmap a push may hide */
+
+/* True if bits 0..n) of bitmap are all set. */
+static bool all_valid(const uint8_t *bitmap, uint32_t n) {
+    for (uint32_t i = 0; i < n / 8; i++)
+        if (bitmap[i] != 0xff)
+            return false;
+    if (n % 8 == 0)
+        return true;
+    uint8_t tail = (uint8_t)((1u << (n % 8)) - 1);
+    return (bitmap[n / 8] & tail) == tail;
+}
+
+/* Generated code writes every row's validity bit; a column without NULLs is pushed
+ * without its bitmap (restored after) so the sink takes its no-NULL paths (hashing,
+ * appending), as it does for the interpreter's batches. */
 qe_status rt_jit_push(rt_pipeline_state *ps, rt_thread_state *ts, rt_batch *batch) {
-    return rt_sink_push(ps, ts, batch);
+    uint8_t *bitmaps[PUSH_MAX_DROPPED];
+    uint32_t n = batch->n_cols < PUSH_MAX_DROPPED ? batch->n_cols : PUSH_MAX_DROPPED;
+    for (uint32_t c = 0; c < n; c++) {
+        bitmaps[c] = batch->cols[c].validity;
+        if (bitmaps[c] != NULL && batch->cols[c].type != QE_TYPE_NULL &&
+            all_valid(bitmaps[c], batch->n_rows))
+            batch->cols[c].validity = NULL;
+    }
+    qe_status st = rt_sink_push(ps, ts, batch);
+    for (uint32_t c = 0; c < n; c++)
+        batch->cols[c].validity = bitmaps[c];
+    return st;
 }
 
 qe_status rt_jit_agg_groups(rt_pipeline_state *ps, rt_thread_state *ts, const rt_batch *keys,
@@ -112,6 +139,9 @@ qe_status rt_jit_error_at(rt_thread_state *ts, int32_t code, int32_t position) {
         return QE_DATA;
     }
     switch (code) {
+    case RT_JIT_ERR_SUBQUERY_ROWS:
+        return rt_error_set(&ts->err, QE_DATA, "21000", -1,
+                            "more than one row returned by a subquery used as an expression");
     case RT_JIT_ERR_STRING_TOO_LONG:
         return rt_error_set(&ts->err, QE_DATA, "54000", position, "string is too long");
     case RT_JIT_ERR_NEGATIVE_SUBSTR:
@@ -121,4 +151,18 @@ qe_status rt_jit_error_at(rt_thread_state *ts, int32_t code, int32_t position) {
         return rt_error_set(&ts->err, QE_INTERNAL, "XX000", position,
                             "compiled pipeline raised unknown error %d", (int)code);
     }
+}
+
+void rt_jit_join_table(rt_thread_state *ts, uint32_t op_idx, rt_jit_join *out) {
+    rt_join_jit_view(ts, op_idx, out);
+}
+
+int32_t rt_jit_limit_row(rt_pipeline_state *ps, uint32_t op_idx) {
+    const plan_op *op = ps->pipe->ops[op_idx];
+    int64_t lo = op->u.limit.offset > 0 ? op->u.limit.offset : 0;
+    int64_t hi = op->u.limit.limit < 0 ? INT64_MAX : lo + op->u.limit.limit;
+    int64_t seen = atomic_fetch_add(&ps->limit_seen[op_idx], 1);
+    if (seen + 1 >= hi)
+        atomic_store(&ps->limit_done, true);
+    return seen >= lo && seen < hi;
 }

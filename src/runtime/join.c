@@ -41,6 +41,7 @@
  */
 #include "rt_int.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -69,6 +70,12 @@ typedef struct join_table {
 } join_table;
 
 #define NO_ROW UINT32_MAX
+
+/* Compiled probes walk the chains themselves (rt_jit_join_link mirrors join_link). */
+_Static_assert(sizeof(join_link) == sizeof(rt_jit_join_link) &&
+                   offsetof(join_link, hash) == offsetof(rt_jit_join_link, hash) &&
+                   offsetof(join_link, next) == offsetof(rt_jit_join_link, next),
+               "rt_jit_join_link mirrors join_link");
 
 /* The salt bit of a hash in a bucket entry (bucket indexes use the low bits). */
 static inline uint64_t salt_of(uint64_t h) { return (uint64_t)1 << (32 + (h >> 59)); }
@@ -438,6 +445,18 @@ qe_status rt_join_probe_prepare(rt_pipeline_state *ps, rt_thread_state *ts, uint
         st = probe_residual(ps, ts, s, op->u.join.residual);
     ts->ops[op_idx] = s;
     return st;
+}
+
+void rt_join_jit_view(rt_thread_state *ts, uint32_t op_idx, rt_jit_join *out) {
+    const probe_state *s = ts->ops[op_idx];
+    const join_table *jt = s->jt;
+    out->buckets = jt->buckets;
+    out->mask = jt->mask;
+    out->links = (const rt_jit_join_link *)jt->links;
+    out->cols = jt->rows->cols;
+    out->matched = (uint8_t *)jt->matched;
+    out->n_rows = jt->rows->n_rows;
+    out->n_null_rows = jt->n_null_rows;
 }
 
 /* Grows the per-input-row scratch to n rows. */

@@ -656,6 +656,39 @@ qe_status rt_jit_error_at(rt_thread_state *ts, int32_t code, int32_t position);
  * not (detail "A field with precision p, scale s must round to ..."). */
 #define RT_JIT_ERR_DECIMAL_RESULT(typmod) (0x10000 + (int32_t)(typmod))
 #define RT_JIT_ERR_DECIMAL_CAST(typmod) (0x20000 + (int32_t)(typmod))
+#define RT_JIT_ERR_SUBQUERY_ROWS 7     /* 21000 more than one row returned by a subquery */
+
+/* A hash-join build row's place in its chain (join.c's layout, _Static_asserted
+ * there): generated code reads hash at byte 0 and next at byte 8 of 16-byte links. */
+typedef struct rt_jit_join_link {
+    uint64_t hash; /* hash of the row's keys (rt_hash_vectors) */
+    uint32_t next; /* next row of the chain, UINT32_MAX at the end */
+    uint32_t pad;  /* keeps links 16 bytes */
+} rt_jit_join_link;
+
+/* What a compiled HASH_JOIN_PROBE reads of the join's table (read-only except
+ * matched).  Generated code mirrors it field by field (codegen's types.c asserts the
+ * offsets). */
+typedef struct rt_jit_join {
+    const uint64_t *buckets;      /* mask + 1 chain heads: first row (low 32 bits,
+                                     UINT32_MAX: empty) | salt bits << 32 (bit 32 +
+                                     hash >> 59 set for every row of the chain) */
+    uint64_t mask;                /* buckets - 1: a hash's bucket is hash & mask */
+    const rt_jit_join_link *links; /* per build row: hash and next row of its chain */
+    const rt_vector *cols;        /* the build rows' columns (n_build_cols) */
+    uint8_t *matched;             /* per build row: set to 1 (relaxed atomic byte store)
+                                     by a RIGHT/FULL/filter_build match */
+    uint32_t n_rows;              /* build rows */
+    uint32_t n_null_rows;         /* build rows with a NULL key (never chained) */
+} rt_jit_join;
+
+/* Fills *out with the table of the HASH_JOIN_PROBE at op index op_idx of ts's
+ * pipeline (prepared when the thread was set up, so it cannot fail). */
+void rt_jit_join_table(rt_thread_state *ts, uint32_t op_idx, rt_jit_join *out);
+/* A row reaching the LIMIT at op index op_idx: counts it (shared by the pipeline's
+ * threads, as the interpreter counts its batches' rows) and returns 1 if its position
+ * is in [offset, offset + limit), else 0; sets limit_done once the window is full. */
+int32_t rt_jit_limit_row(rt_pipeline_state *ps, uint32_t op_idx);
 
 /* ---- TPC-H data generator (dbgen_*.c) ---------------------------------------------- */
 

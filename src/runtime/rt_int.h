@@ -521,6 +521,9 @@ qe_status rt_distinct_on_prepare(rt_pipeline_state *ps, rt_thread_state *ts, uin
 qe_status rt_distinct_on_run(rt_pipeline_state *ps, rt_thread_state *ts, uint32_t op_idx,
                              const rt_batch *b);
 qe_status rt_join_probe_prepare(rt_pipeline_state *ps, rt_thread_state *ts, uint32_t op_idx);
+/* The table of the prepared HASH_JOIN_PROBE at op_idx as compiled code reads it
+ * (rt_jit_join_table). */
+void rt_join_jit_view(rt_thread_state *ts, uint32_t op_idx, rt_jit_join *out);
 /* Probes batch `in` through operator op_idx, running every output batch through the
  * rest of the pipeline (rt_operators_run_from op_idx + 1). */
 qe_status rt_join_probe_run(rt_pipeline_state *ps, rt_thread_state *ts, uint32_t op_idx,

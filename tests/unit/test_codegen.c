@@ -676,16 +676,15 @@ static void test_fallback(void **state) {
     fixture *fx = *state;
     plan_op *ops[4];
     ops[0] = scan(fx, "t", 5, t_types);
-    ops[1] = phys(fx, PLAN_PHYS_LIMIT, 5, t_types);
-    ops[1]->u.limit.limit = 10;
-    ops[2] = result(fx, 5, t_types);
+    ops[1] = phys(fx, PLAN_PHYS_REPLICATE, 5, t_types);
+    ops[2] = result(fx, 4, t_types);
     plan_query *q = query(fx, pipeline(fx, 0, 3, ops), NULL);
     cg_stage_code *code;
     rt_error err;
     assert_int_equal(cg_compile_stage(fx->jit, q, 0, CG_TIER_OPTIMIZED, &code, &err), QE_OK);
     assert_null(cg_stage_functions(code)[0]);
     assert_string_equal(cg_stage_fallback(code, 0),
-                        "operator Limit is not supported by codegen yet");
+                        "operator Replicate is not supported by codegen yet");
     cg_stage_code_destroy(code);
 
     /* source straight into a push sink: nothing to compile */
@@ -715,6 +714,83 @@ static void test_fallback(void **state) {
     assert_null(code);
 }
 
+/* A hash join of t with t: Scan -> Filter(b < build_below) -> HashJoinBuild (every
+ * column of t), then Scan -> Filter(b < 0) -> HashJoinProbe(kind, keys, residual) ->
+ * Project (probe a, b; build b, d or the mark) -> Result; both pipelines compile. */
+static size_t join_case(fixture *fx, plan_join_kind kind, uint32_t n_keys, const uint32_t *keys,
+                        bool residual, int64_t build_below) {
+    plan_op *b_ops[3];
+    b_ops[0] = scan(fx, "t", 5, t_types);
+    b_ops[1] = filter(fx, 5, t_types,
+                      op(fx, PLAN_OP_LT, QE_TYPE_BOOLEAN, col(fx, 1, QE_TYPE_BIGINT),
+                         cint(fx, build_below, QE_TYPE_BIGINT)));
+    b_ops[2] = phys(fx, PLAN_PHYS_HASH_JOIN_BUILD, 5, t_types);
+    bool pairs = kind != PLAN_JOIN_SEMI && kind != PLAN_JOIN_ANTI && kind != PLAN_JOIN_MARK;
+    qe_type out[11];
+    memcpy(out, t_types, sizeof t_types);
+    memcpy(out + 5, t_types, sizeof t_types);
+    out[5] = kind == PLAN_JOIN_MARK ? QE_TYPE_BOOLEAN : out[5];
+    uint32_t n_out = pairs ? 10 : kind == PLAN_JOIN_MARK ? 6 : 5;
+    plan_op *probe = phys(fx, PLAN_PHYS_HASH_JOIN_PROBE, n_out, out);
+    plan_op *both[2] = {b_ops[2], probe};
+    for (int i = 0; i < 2; i++) {
+        both[i]->u.join.kind = kind;
+        both[i]->u.join.n_keys = n_keys;
+        both[i]->u.join.probe_keys = alloc(fx, sizeof(uint32_t) * (n_keys + 1));
+        both[i]->u.join.build_keys = alloc(fx, sizeof(uint32_t) * (n_keys + 1));
+        memcpy(both[i]->u.join.probe_keys, keys, sizeof(uint32_t) * n_keys);
+        memcpy(both[i]->u.join.build_keys, keys, sizeof(uint32_t) * n_keys);
+        both[i]->u.join.n_build_cols = 5;
+    }
+    if (residual) /* probe b + build b > -150 */
+        probe->u.join.residual =
+            op(fx, PLAN_OP_GT, QE_TYPE_BOOLEAN,
+               op(fx, PLAN_OP_ADD, QE_TYPE_BIGINT, col(fx, 1, QE_TYPE_BIGINT),
+                  col(fx, 6, QE_TYPE_BIGINT)),
+               cint(fx, -150, QE_TYPE_BIGINT));
+    plan_op *p_ops[5];
+    p_ops[0] = scan(fx, "t", 5, t_types);
+    p_ops[1] = filter(fx, 5, t_types,
+                      op(fx, PLAN_OP_LT, QE_TYPE_BOOLEAN, col(fx, 1, QE_TYPE_BIGINT),
+                         cint(fx, 0, QE_TYPE_BIGINT)));
+    p_ops[2] = probe;
+    plan_expr *pe[4] = {col(fx, 0, QE_TYPE_INTEGER), col(fx, 1, QE_TYPE_BIGINT)};
+    uint32_t n_pe = 2;
+    if (pairs) {
+        pe[n_pe++] = col(fx, 6, QE_TYPE_BIGINT);
+        pe[n_pe++] = col(fx, 8, QE_TYPE_DOUBLE);
+    } else if (kind == PLAN_JOIN_MARK) {
+        pe[n_pe++] = col(fx, 5, QE_TYPE_BOOLEAN);
+    }
+    p_ops[3] = project(fx, n_pe, pe);
+    p_ops[4] = result(fx, n_pe, p_ops[3]->types);
+    plan_query *q = query(fx, pipeline(fx, 0, 3, b_ops), pipeline(fx, 1, 5, p_ops));
+    return compare_modes(fx, q, 0x3);
+}
+
+/* Compiled hash joins (build sink and probe) give the interpreter's rows: every
+ * probe-side join kind, INTEGER/DOUBLE/multi-column keys with NULLs, duplicates,
+ * a residual, an empty build side, and SINGLE's 21000 error. */
+static void test_join(void **state) {
+    fixture *fx = *state;
+    const uint32_t k_a[1] = {0}, k_d[1] = {3}, k_ae[2] = {0, 4};
+    const plan_join_kind kinds[] = {PLAN_JOIN_INNER, PLAN_JOIN_LEFT, PLAN_JOIN_SEMI,
+                                    PLAN_JOIN_ANTI, PLAN_JOIN_MARK};
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+        size_t n = join_case(fx, kinds[i], 1, k_a, false, -50);
+        assert_true(n > 0);
+        join_case(fx, kinds[i], 1, k_a, true, -50);
+        join_case(fx, kinds[i], 1, k_d, false, 500);
+        if (kinds[i] != PLAN_JOIN_MARK) /* MARK on several keys falls back */
+            join_case(fx, kinds[i], 2, k_ae, true, -50);
+        join_case(fx, kinds[i], 1, k_a, false, -1000); /* empty build side */
+    }
+    assert_true(join_case(fx, PLAN_JOIN_CROSS, 0, NULL, true, -95) > 0);
+    /* SINGLE: at most one build row per key (one row with b < -99: b = -100) */
+    join_case(fx, PLAN_JOIN_SINGLE, 1, k_d, false, -99);
+    join_case(fx, PLAN_JOIN_SINGLE, 1, k_a, false, -50); /* 21000 */
+}
+
 /* cg_emit: the skeleton pipeline's IR is a real loop (phi + back-edge); assembly too. */
 static void test_emit(void **state) {
     fixture *fx = *state;
@@ -740,7 +816,8 @@ static void test_emit(void **state) {
     assert_int_equal(cg_emit(q, QE_EMIT_IR, CG_TIER_OPTIMIZED, NULL, &ir, &err), QE_OK);
     assert_non_null(strstr(ir, "; stage 0 pipeline 0: Scan -> Filter -> Project -> HashAggregate"));
     assert_non_null(strstr(ir, "compiled: qe_s0_p0"));
-    assert_non_null(strstr(ir, "interpreted: operator Limit is not supported by codegen yet"));
+    assert_non_null(strstr(ir, "compiled: qe_s0_p1")); /* AGG_SOURCE -> Limit -> Result */
+    assert_non_null(strstr(ir, "call i32 @rt_jit_limit_row"));
     assert_non_null(strstr(ir, "define i32 @qe_s0_p0(ptr"));
     assert_non_null(strstr(ir, " = phi i64 ")); /* the row loop's induction variable */
     assert_non_null(strstr(ir, "call i32 @rt_jit_agg_groups"));
@@ -1124,6 +1201,7 @@ int main(void) {
         cmocka_unit_test(test_push_expressions),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_fallback),
+        cmocka_unit_test(test_join),
         cmocka_unit_test(test_emit),
         cmocka_unit_test(test_tiers),
         cmocka_unit_test(test_code_lifetime),

@@ -1,0 +1,798 @@
+/*
+ * join.c -- HASH_JOIN_PROBE and LIMIT inside a pipeline function's row loop.
+ *
+ * Probe, per row (the build side's table is read through rt_jit_join, fetched once per
+ * morsel in the entry block by rt_jit_join_table):
+ *   any key NULL   -> no match (MARK: the mark may be NULL)
+ *   h = hash(keys)    (runtime/hash.c's XXH64 chain, inlined for 8-byte values)
+ *   e = buckets[h & mask]; b = salt bit of h set in e ? first row of e : end
+ *   for b along links[b].next: links[b].hash == h, keys equal, residual TRUE ->
+ *     a match: RIGHT/FULL/filter_build mark the build row, SINGLE raises 21000 on
+ *     the second one, pair-emitting joins run the rest of the pipeline with the build
+ *     columns loaded from row b (then continue the chain), SEMI/ANTI/MARK without a
+ *     residual stop at the first match
+ *   after the chain: LEFT/FULL/SINGLE run the rest with NULL build columns if no pair
+ *     matched, SEMI/ANTI with the probe row if it did (not), MARK with the mark
+ * The rest of the pipeline is generated once: the matched and the NULL-extended paths
+ * store the build columns into allocas and meet in one block; where the rest ends
+ * (or a later filter rejects the row) a flag says whether to continue the chain.
+ * LIMIT: rt_jit_limit_row counts each row reaching it and says whether it is in the
+ * window.
+ */
+#include "cg_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NO_ROW 0xFFFFFFFFu
+#define HASH_SEED 0x51ed2701a3c5f3e9ULL /* runtime/hash.c */
+#define XXH_P1 0x9E3779B185EBCA87ULL
+#define XXH_P2 0xC2B2AE3D27D4EB4FULL
+#define XXH_P3 0x165667B19E3779F9ULL
+#define XXH_P4 0x85EBCA77C2B2AE63ULL
+#define XXH_P5 0x27D4EB2F165667C5ULL
+
+/* The generation state of one probe. */
+typedef struct probe_gen {
+    const plan_op *op;
+    uint32_t op_idx;
+    uint32_t n_in;          /* probe input columns */
+    uint32_t n_build;       /* build columns */
+    qe_type *build_types;   /* n_build (malloc'd) */
+    LLVMValueRef buckets;   /* entry-block loads of the rt_jit_join */
+    LLVMValueRef mask;
+    LLVMValueRef links;
+    LLVMValueRef matched;
+    LLVMValueRef n_rows;
+    LLVMValueRef n_null_rows;
+    cg_col *bcols;          /* n_build build columns (values/validity loaded in entry) */
+    bool *bused;            /* n_build: loaded per pair (output or residual) */
+    LLVMValueRef pf_fn;     /* the prefetch function, or NULL */
+    LLVMTypeRef pf_type;    /* its type: i64 (morsel, view, cursor, row) */
+    LLVMValueRef pf_view;   /* the rt_jit_join alloca */
+    LLVMValueRef pf_cursor; /* alloca i64: next active entry to prefetch */
+    LLVMValueRef pf_bound;  /* alloca i64: rows below it are prefetched */
+    LLVMValueRef pf_probed; /* alloca i64: rows that reached the probe in this morsel */
+    LLVMValueRef *bval_var; /* n_build allocas: build values of the pair to emit */
+    LLVMValueRef *bnull_var; /* n_build allocas: their null flags */
+    LLVMValueRef *bat_var;   /* n_build allocas (VARCHAR only): the view's address in the
+                                build column (NULL for a NULL-extended row: length 0) */
+} probe_gen;
+
+static qe_status nomem(rt_error *err) {
+    return rt_error_set(err, QE_NOMEM, "53200", -1, "out of memory in code generation");
+}
+
+static LLVMValueRef c64(cg_module *m, uint64_t v) { return LLVMConstInt(m->t_i64, v, false); }
+
+static LLVMValueRef rotl(cg_module *m, LLVMValueRef x, unsigned r) {
+    LLVMValueRef hi = LLVMBuildShl(m->b, x, c64(m, r), "");
+    return LLVMBuildOr(m->b, hi, LLVMBuildLShr(m->b, x, c64(m, 64 - r), ""), "");
+}
+
+/* XXH64 of the 8 bytes of x with seed h (xxhash's algorithm for an 8-byte input). */
+static LLVMValueRef xxh64_8(cg_module *m, LLVMValueRef x, LLVMValueRef h) {
+    LLVMBuilderRef b = m->b;
+    LLVMValueRef acc = LLVMBuildAdd(b, h, c64(m, XXH_P5 + 8), "");
+    LLVMValueRef k1 = rotl(m, LLVMBuildMul(b, x, c64(m, XXH_P2), ""), 31);
+    k1 = LLVMBuildMul(b, k1, c64(m, XXH_P1), "");
+    acc = LLVMBuildXor(b, acc, k1, "");
+    acc = LLVMBuildAdd(b, LLVMBuildMul(b, rotl(m, acc, 27), c64(m, XXH_P1), ""), c64(m, XXH_P4), "");
+    acc = LLVMBuildXor(b, acc, LLVMBuildLShr(b, acc, c64(m, 33), ""), "");
+    acc = LLVMBuildMul(b, acc, c64(m, XXH_P2), "");
+    acc = LLVMBuildXor(b, acc, LLVMBuildLShr(b, acc, c64(m, 29), ""), "");
+    acc = LLVMBuildMul(b, acc, c64(m, XXH_P3), "");
+    return LLVMBuildXor(b, acc, LLVMBuildLShr(b, acc, c64(m, 32), ""), "h");
+}
+
+/* A key value as the 8 bytes the runtime hashes and compares: integers sign-extended,
+ * BOOLEAN zero-extended, DOUBLE with -0.0 folded into 0.0 and one canonical NaN
+ * (rt_hash_double_bits). */
+static LLVMValueRef key_bits(cg_module *m, qe_type type, LLVMValueRef v) {
+    switch (type) {
+    case QE_TYPE_BOOLEAN: return LLVMBuildZExt(m->b, v, m->t_i64, "");
+    case QE_TYPE_INTEGER: return LLVMBuildSExt(m->b, v, m->t_i64, "");
+    case QE_TYPE_DOUBLE: {
+        LLVMValueRef zero = LLVMBuildFCmp(m->b, LLVMRealOEQ, v, LLVMConstReal(m->t_f64, 0), "");
+        LLVMValueRef nan = LLVMBuildFCmp(m->b, LLVMRealUNO, v, v, "");
+        LLVMValueRef bits = LLVMBuildBitCast(m->b, v, m->t_i64, "");
+        bits = LLVMBuildSelect(m->b, zero, c64(m, 0), bits, "");
+        return LLVMBuildSelect(m->b, nan, c64(m, 0x7FF8000000000000ULL), bits, "");
+    }
+    default: return v;
+    }
+}
+
+static bool emits_pairs(const plan_op *op) {
+    plan_join_kind k = op->u.join.kind;
+    return !op->u.join.filter_build &&
+           (k == PLAN_JOIN_INNER || k == PLAN_JOIN_CROSS || k == PLAN_JOIN_LEFT ||
+            k == PLAN_JOIN_FULL || k == PLAN_JOIN_SINGLE || k == PLAN_JOIN_RIGHT);
+}
+
+/* Marks the build columns residual e reads (their types come from e: check.c). */
+static void mark_residual(const plan_expr *e, probe_gen *g) {
+    if (e == NULL)
+        return;
+    switch (e->kind) {
+    case PLAN_EXPR_COLUMN:
+        if (e->u.column >= g->n_in && e->u.column - g->n_in < g->n_build)
+            g->bused[e->u.column - g->n_in] = true;
+        return;
+    case PLAN_EXPR_OP:
+        mark_residual(e->u.op.args[0], g);
+        mark_residual(e->u.op.args[1], g);
+        return;
+    case PLAN_EXPR_CAST: mark_residual(e->u.cast, g); return;
+    default: return;
+    }
+}
+
+/* Allocates the per-probe arrays and works out the build columns' types and use. */
+static qe_status init_probe(cg_fn *f, probe_gen *g, uint32_t k, const qe_type *in_types,
+                            rt_error *err) {
+    const plan_op *op = f->pipe->ops[k];
+    g->op = op;
+    g->op_idx = k;
+    g->n_build = op->u.join.n_build_cols;
+    size_t n = g->n_build ? g->n_build : 1;
+    g->build_types = calloc(n, sizeof *g->build_types);
+    g->bcols = calloc(n, sizeof *g->bcols);
+    g->bval_var = calloc(n, sizeof *g->bval_var);
+    g->bnull_var = calloc(n, sizeof *g->bnull_var);
+    g->bat_var = calloc(n, sizeof *g->bat_var);
+    g->bused = calloc(n, sizeof *g->bused);
+    if (!g->build_types || !g->bcols || !g->bval_var || !g->bnull_var || !g->bat_var ||
+        !g->bused)
+        return nomem(err);
+    cg_probe_build_types(op, g->n_in, in_types, g->build_types);
+    bool all = emits_pairs(op);
+    for (uint32_t c = 0; c < g->n_build; c++)
+        g->bused[c] = all && cg_type_supported(g->build_types[c]);
+    mark_residual(op->u.join.residual, g);
+    return QE_OK;
+}
+
+static void free_probe(probe_gen *g) {
+    free(g->build_types);
+    free(g->bcols);
+    free(g->bval_var);
+    free(g->bnull_var);
+    free(g->bat_var);
+    free(g->bused);
+}
+
+static LLVMBasicBlockRef block(cg_fn *f, const char *name) {
+    return LLVMAppendBasicBlockInContext(f->m->ctx, f->fn, name);
+}
+
+#define PF_CHUNK 256 /* rows per prefetch round: their buckets, then their first links */
+#define PF_MAX_KEYS 16
+#define PF_MIN_ROWS 32768 /* smaller build sides stay in the cache: no prefetching */
+#define PF_MIN_SHARE 16   /* stop when fewer than 1 in 16 prefetched rows are probed */
+
+/* llvm.prefetch(p, read, high locality, data cache). */
+static void prefetch(cg_module *m, LLVMValueRef p) {
+    const char *name = "llvm.prefetch";
+    unsigned id = LLVMLookupIntrinsicID(name, strlen(name));
+    LLVMTypeRef pt = m->t_ptr;
+    LLVMValueRef fn = LLVMGetIntrinsicDeclaration(m->mod, id, &pt, 1);
+    LLVMTypeRef ft = LLVMIntrinsicGetType(m->ctx, id, &pt, 1);
+    LLVMValueRef args[4] = {p, cg_i32(m, 0), cg_i32(m, 3), cg_i32(m, 1)};
+    LLVMBuildCall2(m->b, ft, fn, args, 4, "");
+}
+
+/* A counted loop i = from .. to over an i64 alloca: begin leaves the builder in the
+ * body (i is l->i), end closes the body and continues after the loop. */
+typedef struct pf_loop {
+    LLVMValueRef i_var;
+    LLVMValueRef i;
+    LLVMBasicBlockRef head, exit;
+} pf_loop;
+
+static void pf_loop_begin(cg_fn *g, pf_loop *l, LLVMValueRef from, LLVMValueRef to,
+                          LLVMValueRef i_var) {
+    cg_module *m = g->m;
+    l->i_var = i_var;
+    LLVMBuildStore(m->b, from, i_var);
+    l->head = block(g, "pf_loop");
+    LLVMBasicBlockRef body = block(g, "pf_body");
+    l->exit = block(g, "pf_done");
+    LLVMBuildBr(m->b, l->head);
+    LLVMPositionBuilderAtEnd(m->b, l->head);
+    l->i = LLVMBuildLoad2(m->b, m->t_i64, i_var, "");
+    LLVMBuildCondBr(m->b, LLVMBuildICmp(m->b, LLVMIntULT, l->i, to, ""), body, l->exit);
+    LLVMPositionBuilderAtEnd(m->b, body);
+}
+
+static void pf_loop_end(cg_fn *g, pf_loop *l) {
+    cg_module *m = g->m;
+    LLVMBuildStore(m->b, LLVMBuildAdd(m->b, l->i, cg_i64(m, 1), ""), l->i_var);
+    LLVMBuildBr(m->b, l->head);
+    LLVMPositionBuilderAtEnd(m->b, l->exit);
+}
+
+/* The row of active entry x: sel[x] or x (row_var: an i64 alloca). */
+static LLVMValueRef row_at(cg_fn *g, LLVMValueRef has_sel, LLVMValueRef sel, LLVMValueRef x,
+                           LLVMValueRef row_var) {
+    cg_module *m = g->m;
+    LLVMBasicBlockRef with_sel = block(g, "pf_sel"), done = block(g, "pf_row");
+    LLVMBuildStore(m->b, x, row_var);
+    LLVMBuildCondBr(m->b, has_sel, with_sel, done);
+    LLVMPositionBuilderAtEnd(m->b, with_sel);
+    LLVMValueRef sp = LLVMBuildGEP2(m->b, m->t_i32, sel, &x, 1, "");
+    LLVMBuildStore(m->b, LLVMBuildZExt(m->b, LLVMBuildLoad2(m->b, m->t_i32, sp, ""), m->t_i64, ""),
+                   row_var);
+    LLVMBuildBr(m->b, done);
+    LLVMPositionBuilderAtEnd(m->b, done);
+    return LLVMBuildLoad2(m->b, m->t_i64, row_var, "");
+}
+
+/*
+ * The probe's prefetch rounds, an internal function "<fn>_pf<k>"(morsel, join view,
+ * cursor, row) -> bound, made when every probe key is a morsel column.  The probe calls
+ * it when the row reaches the bound: it skips the active entries before `row` (an
+ * earlier filter dropped them), then for the next PF_CHUNK active rows hashes the keys
+ * and prefetches their buckets, then reads the buckets and prefetches the first link
+ * of each chain the salt lets through and that row's first key value -- so the chain
+ * walks of the next rows mostly hit the cache, and morsels of any size keep the
+ * prefetched lines close to their use.  Returns the row of the next unprefetched entry
+ * (UINT64_MAX at the end).  Rows with NULL keys prefetch harmlessly.  Build sides of
+ * fewer than PF_MIN_ROWS rows are not prefetched, and a morsel stops prefetching when
+ * fewer than 1 in PF_MIN_SHARE of its prefetched rows reached the probe.
+ */
+static void gen_prefetch(cg_fn *f, probe_gen *g, LLVMValueRef view) {
+    cg_module *m = f->m;
+    const plan_op *op = g->op;
+    uint32_t nk = op->u.join.n_keys;
+    int64_t src[PF_MAX_KEYS];
+    if (nk == 0 || nk > PF_MAX_KEYS)
+        return;
+
+    for (uint32_t j = 0; j < nk; j++)
+        if ((src[j] = cg_trace_column(f->pipe, g->op_idx, op->u.join.probe_keys[j])) < 0)
+            return;
+    LLVMBasicBlockRef at = LLVMGetInsertBlock(m->b);
+    size_t len;
+    char name[256];
+    snprintf(name, sizeof name, "%s_pf%u", LLVMGetValueName2(f->fn, &len), g->op_idx);
+    LLVMTypeRef args[4] = {m->t_ptr, m->t_ptr, m->t_ptr, m->t_i64};
+    LLVMTypeRef ft = LLVMFunctionType(m->t_i64, args, 4, false);
+    LLVMValueRef fn = LLVMAddFunction(m->mod, name, ft);
+    LLVMSetLinkage(fn, LLVMInternalLinkage);
+    cg_set_fn_attrs(m, fn);
+    cg_fn pf = {.m = m, .pipe = f->pipe, .fn = fn};
+    pf.entry = LLVMAppendBasicBlockInContext(m->ctx, fn, "entry");
+    LLVMPositionBuilderAtEnd(m->b, pf.entry);
+    LLVMValueRef morsel = LLVMGetParam(fn, 0), pview = LLVMGetParam(fn, 1);
+    LLVMValueRef cursor = LLVMGetParam(fn, 2), want = LLVMGetParam(fn, 3);
+    LLVMValueRef n_rows = cg_load_batch_field(m, morsel, CG_BATCH_N_ROWS);
+    LLVMValueRef cols = cg_load_batch_field(m, morsel, CG_BATCH_COLS);
+    LLVMValueRef sel = cg_load_batch_field(m, morsel, CG_BATCH_SEL);
+    LLVMValueRef n_sel = cg_load_batch_field(m, morsel, CG_BATCH_N_SEL);
+    LLVMValueRef has_sel = LLVMBuildIsNotNull(m->b, sel, "");
+    LLVMValueRef n = LLVMBuildZExt(m->b, LLVMBuildSelect(m->b, has_sel, n_sel, n_rows, ""),
+                                   m->t_i64, "n_active");
+    LLVMValueRef values[PF_MAX_KEYS];
+    for (uint32_t j = 0; j < nk; j++)
+        values[j] = cg_load_vector_field(m, cg_vector_at(m, cols, cg_i64(m, src[j])), CG_VEC_VALUES);
+    LLVMValueRef buckets = LLVMBuildLoad2(
+        m->b, m->t_ptr, LLVMBuildStructGEP2(m->b, m->t_join, pview, CG_JOIN_BUCKETS, ""), "");
+    LLVMValueRef mask = LLVMBuildLoad2(
+        m->b, m->t_i64, LLVMBuildStructGEP2(m->b, m->t_join, pview, CG_JOIN_MASK, ""), "");
+    LLVMValueRef links = LLVMBuildLoad2(
+        m->b, m->t_ptr, LLVMBuildStructGEP2(m->b, m->t_join, pview, CG_JOIN_LINKS, ""), "");
+    /* the first build key column: its value at the chain's first row is compared next */
+    LLVMValueRef bcols = LLVMBuildLoad2(
+        m->b, m->t_ptr, LLVMBuildStructGEP2(m->b, m->t_join, pview, CG_JOIN_COLS, ""), "");
+    qe_type key0 = f->pipe->ops[0]->types[src[0]];
+    LLVMValueRef key0_values = cg_load_vector_field(
+        m, cg_vector_at(m, bcols, cg_i64(m, op->u.join.build_keys[0])), CG_VEC_VALUES);
+    LLVMTypeRef arr = LLVMArrayType2(m->t_i64, PF_CHUNK);
+    LLVMValueRef hashes = LLVMBuildAlloca(m->b, arr, "hashes");
+    LLVMValueRef c_var = LLVMBuildAlloca(m->b, m->t_i64, "c");
+    LLVMValueRef i_var = LLVMBuildAlloca(m->b, m->t_i64, "i");
+    LLVMValueRef row_var = LLVMBuildAlloca(m->b, m->t_i64, "row");
+    /* skip the entries before `row` (rows an earlier filter dropped) */
+    LLVMBuildStore(m->b, LLVMBuildLoad2(m->b, m->t_i64, cursor, ""), c_var);
+    LLVMBasicBlockRef skip = block(&pf, "pf_skip"), skip_test = block(&pf, "pf_skip_row");
+    LLVMBasicBlockRef skip_next = block(&pf, "pf_skip_next"), round = block(&pf, "pf_round");
+    LLVMBuildBr(m->b, skip);
+    LLVMPositionBuilderAtEnd(m->b, skip);
+    LLVMValueRef c = LLVMBuildLoad2(m->b, m->t_i64, c_var, "c");
+    LLVMBuildCondBr(m->b, LLVMBuildICmp(m->b, LLVMIntULT, c, n, ""), skip_test, round);
+    LLVMPositionBuilderAtEnd(m->b, skip_test);
+    LLVMValueRef rc = row_at(&pf, has_sel, sel, c, row_var);
+    LLVMBuildCondBr(m->b, LLVMBuildICmp(m->b, LLVMIntULT, rc, want, ""), skip_next, round);
+    LLVMPositionBuilderAtEnd(m->b, skip_next);
+    LLVMBuildStore(m->b, LLVMBuildAdd(m->b, c, cg_i64(m, 1), ""), c_var);
+    LLVMBuildBr(m->b, skip);
+    LLVMPositionBuilderAtEnd(m->b, round);
+    c = LLVMBuildLoad2(m->b, m->t_i64, c_var, "c");
+    LLVMValueRef end = LLVMBuildAdd(m->b, c, cg_i64(m, PF_CHUNK), "");
+    end = LLVMBuildSelect(m->b, LLVMBuildICmp(m->b, LLVMIntULT, end, n, ""), end, n, "end");
+    /* pass 1: hash, prefetch the bucket */
+    pf_loop l;
+    pf_loop_begin(&pf, &l, c, end, i_var);
+    LLVMValueRef row = row_at(&pf, has_sel, sel, l.i, row_var);
+    LLVMValueRef h = c64(m, HASH_SEED);
+    for (uint32_t j = 0; j < nk; j++) {
+        qe_type t = f->pipe->ops[0]->types[src[j]];
+        h = xxh64_8(m, key_bits(m, t, cg_load_value(m, t, values[j], row)), h);
+    }
+    LLVMValueRef slot = LLVMBuildSub(m->b, l.i, c, "");
+    LLVMValueRef idx[2] = {cg_i64(m, 0), slot};
+    LLVMBuildStore(m->b, h, LLVMBuildGEP2(m->b, arr, hashes, idx, 2, ""));
+    LLVMValueRef bk = LLVMBuildAnd(m->b, h, mask, "");
+    prefetch(m, LLVMBuildGEP2(m->b, m->t_i64, buckets, &bk, 1, ""));
+    pf_loop_end(&pf, &l);
+    /* pass 2: read the bucket, prefetch the chain's first link and key */
+    pf_loop_begin(&pf, &l, c, end, i_var);
+    LLVMValueRef idx2[2] = {cg_i64(m, 0), LLVMBuildSub(m->b, l.i, c, "")};
+    h = LLVMBuildLoad2(m->b, m->t_i64, LLVMBuildGEP2(m->b, arr, hashes, idx2, 2, ""), "");
+    bk = LLVMBuildAnd(m->b, h, mask, "");
+    LLVMValueRef e =
+        LLVMBuildLoad2(m->b, m->t_i64, LLVMBuildGEP2(m->b, m->t_i64, buckets, &bk, 1, ""), "");
+    LLVMValueRef salt = LLVMBuildShl(
+        m->b, c64(m, 1), LLVMBuildAdd(m->b, LLVMBuildLShr(m->b, h, c64(m, 59), ""), c64(m, 32), ""),
+        "");
+    LLVMValueRef hit = LLVMBuildICmp(m->b, LLVMIntNE, LLVMBuildAnd(m->b, e, salt, ""), c64(m, 0), "");
+    LLVMValueRef first = LLVMBuildAnd(m->b, e, c64(m, 0xFFFFFFFFu), "");
+    first = LLVMBuildSelect(m->b, hit, first, c64(m, 0), "");
+    prefetch(m, LLVMBuildGEP2(m->b, m->t_link, links, &first, 1, ""));
+    prefetch(m, LLVMBuildGEP2(m->b, cg_mem_type(m, key0), key0_values, &first, 1, ""));
+    pf_loop_end(&pf, &l);
+    /* the cursor moves on; the caller's rows below the returned bound are prefetched */
+    LLVMBuildStore(m->b, end, cursor);
+    LLVMBasicBlockRef more = block(&pf, "pf_more"), last = block(&pf, "pf_last");
+    LLVMBuildCondBr(m->b, LLVMBuildICmp(m->b, LLVMIntULT, end, n, ""), more, last);
+    LLVMPositionBuilderAtEnd(m->b, more);
+    LLVMBuildRet(m->b, row_at(&pf, has_sel, sel, end, row_var));
+    LLVMPositionBuilderAtEnd(m->b, last);
+    LLVMBuildRet(m->b, c64(m, UINT64_MAX));
+    /* per morsel: the cursor and bound start at 0 (entry block) */
+    LLVMValueRef term = LLVMGetBasicBlockTerminator(f->entry);
+    if (term)
+        LLVMPositionBuilderBefore(m->b, term);
+    else
+        LLVMPositionBuilderAtEnd(m->b, f->entry);
+    g->pf_cursor = cg_alloca(f, m->t_i64, "pf_cursor");
+    g->pf_bound = cg_alloca(f, m->t_i64, "pf_bound");
+    g->pf_probed = cg_alloca(f, m->t_i64, "pf_probed");
+    LLVMBuildStore(m->b, cg_i64(m, 0), g->pf_cursor);
+    LLVMBuildStore(m->b, cg_i64(m, 0), g->pf_probed);
+    /* a table this small stays in the cache: no prefetching (bound: no row reaches it) */
+    LLVMValueRef small = LLVMBuildICmp(m->b, LLVMIntULT, g->n_rows, cg_i32(m, PF_MIN_ROWS), "");
+    LLVMBuildStore(m->b, LLVMBuildSelect(m->b, small, c64(m, UINT64_MAX), cg_i64(m, 0), ""),
+                   g->pf_bound);
+    g->pf_fn = fn;
+    g->pf_type = ft;
+    g->pf_view = view;
+    LLVMPositionBuilderAtEnd(m->b, at);
+}
+
+/* At the probe of row f->row: the next prefetch round once the row reaches the bound,
+ * unless too few of the rows prefetched so far reached the probe. */
+static void call_prefetch(cg_fn *f, probe_gen *g) {
+    cg_module *m = f->m;
+    if (g->pf_fn == NULL)
+        return;
+    LLVMValueRef probed = LLVMBuildAdd(
+        m->b, LLVMBuildLoad2(m->b, m->t_i64, g->pf_probed, ""), cg_i64(m, 1), "probed");
+    LLVMBuildStore(m->b, probed, g->pf_probed);
+    LLVMValueRef bound = LLVMBuildLoad2(m->b, m->t_i64, g->pf_bound, "pf_bound");
+    LLVMBasicBlockRef check = block(f, "prefetch_check"), call = block(f, "prefetch");
+    LLVMBasicBlockRef stop = block(f, "prefetch_stop"), cont = block(f, "prefetched");
+    LLVMBuildCondBr(m->b, LLVMBuildICmp(m->b, LLVMIntUGE, f->row, bound, ""), check, cont);
+    /* fewer than 1 in PF_MIN_SHARE prefetched rows reached the probe (a selective
+     * filter before it): stop prefetching for this morsel */
+    LLVMPositionBuilderAtEnd(m->b, check);
+    LLVMValueRef done = LLVMBuildLoad2(m->b, m->t_i64, g->pf_cursor, "");
+    LLVMValueRef few = LLVMBuildICmp(
+        m->b, LLVMIntULT, LLVMBuildMul(m->b, probed, cg_i64(m, PF_MIN_SHARE), ""), done, "");
+    LLVMBuildCondBr(m->b, few, stop, call);
+    LLVMPositionBuilderAtEnd(m->b, stop);
+    LLVMBuildStore(m->b, c64(m, UINT64_MAX), g->pf_bound);
+    LLVMBuildBr(m->b, cont);
+    LLVMPositionBuilderAtEnd(m->b, call);
+    LLVMValueRef args[4] = {f->morsel, g->pf_view, g->pf_cursor, f->row};
+    LLVMBuildStore(m->b, LLVMBuildCall2(m->b, g->pf_type, g->pf_fn, args, 4, ""), g->pf_bound);
+    LLVMBuildBr(m->b, cont);
+    LLVMPositionBuilderAtEnd(m->b, cont);
+}
+
+/* Entry block (before its terminator): the table of this probe and its columns. */
+static void load_table(cg_fn *f, probe_gen *g) {
+    cg_module *m = f->m;
+    LLVMBasicBlockRef at = LLVMGetInsertBlock(m->b);
+    LLVMValueRef view = cg_alloca(f, m->t_join, "join");
+    LLVMValueRef term = LLVMGetBasicBlockTerminator(f->entry);
+    if (term)
+        LLVMPositionBuilderBefore(m->b, term);
+    else
+        LLVMPositionBuilderAtEnd(m->b, f->entry);
+    LLVMValueRef args[3] = {f->ts, cg_i32(m, g->op_idx), view};
+    cg_call_helper(m, CG_HELPER_JOIN_TABLE, args, 3);
+    LLVMValueRef fld[CG_JOIN_N_FIELDS];
+    LLVMTypeRef ft[CG_JOIN_N_FIELDS] = {m->t_ptr, m->t_i64, m->t_ptr, m->t_ptr,
+                                        m->t_ptr, m->t_i32, m->t_i32};
+    for (unsigned i = 0; i < CG_JOIN_N_FIELDS; i++)
+        fld[i] = LLVMBuildLoad2(m->b, ft[i], LLVMBuildStructGEP2(m->b, m->t_join, view, i, ""),
+                                "");
+    g->buckets = fld[CG_JOIN_BUCKETS];
+    g->mask = fld[CG_JOIN_MASK];
+    g->links = fld[CG_JOIN_LINKS];
+    g->matched = fld[CG_JOIN_MATCHED];
+    g->n_rows = fld[CG_JOIN_N_ROWS];
+    g->n_null_rows = fld[CG_JOIN_N_NULL_ROWS];
+    for (uint32_t c = 0; c < g->n_build; c++) {
+        cg_col *bc = &g->bcols[c];
+        bc->vec = cg_vector_at(m, fld[CG_JOIN_COLS], cg_i64(m, c));
+        bool key = false;
+        for (uint32_t j = 0; j < g->op->u.join.n_keys; j++)
+            key |= g->op->u.join.build_keys[j] == c;
+        if (!g->bused[c] && !key)
+            continue;
+        bc->values = cg_load_vector_field(m, bc->vec, CG_VEC_VALUES);
+        LLVMValueRef bitmap = cg_load_vector_field(m, bc->vec, CG_VEC_VALIDITY);
+        bc->has_bitmap = LLVMBuildIsNotNull(m->b, bitmap, "");
+        bc->validity = LLVMBuildSelect(m->b, bc->has_bitmap, bitmap, m->all_valid, "");
+    }
+    LLVMPositionBuilderAtEnd(m->b, at);
+    gen_prefetch(f, g, view);
+}
+
+/* Value of build column c at build row bi (i64). */
+static cg_val build_value(cg_fn *f, const probe_gen *g, uint32_t c, LLVMValueRef bi) {
+    cg_module *m = f->m;
+    const cg_col *bc = &g->bcols[c];
+    cg_val v = {.v = cg_load_value(m, g->build_types[c], bc->values, bi)};
+    if (g->build_types[c] == QE_TYPE_VARCHAR) { /* where cg_str_ptr finds the bytes */
+        v.at = LLVMBuildGEP2(m->b, m->t_i128, bc->values, &bi, 1, "bview");
+        v.vec = bc->vec;
+    }
+    LLVMValueRef idx = LLVMBuildSelect(m->b, bc->has_bitmap,
+                                       LLVMBuildLShr(m->b, bi, cg_i64(m, 3), ""), cg_i64(m, 0), "");
+    LLVMValueRef bit = LLVMBuildTrunc(m->b, LLVMBuildAnd(m->b, bi, cg_i64(m, 7), ""), m->t_i8, "");
+    LLVMValueRef mask = LLVMBuildShl(m->b, LLVMConstInt(m->t_i8, 1, false), bit, "");
+    LLVMValueRef p = LLVMBuildGEP2(m->b, m->t_i8, bc->validity, &idx, 1, "");
+    LLVMValueRef byte = LLVMBuildAnd(m->b, LLVMBuildLoad2(m->b, m->t_i8, p, ""), mask, "");
+    v.null = LLVMBuildICmp(m->b, LLVMIntEQ, byte, LLVMConstInt(m->t_i8, 0, false), "bnull");
+    return v;
+}
+
+static bool marks_build(const plan_op *op) {
+    return op->u.join.filter_build || op->u.join.kind == PLAN_JOIN_FULL ||
+           op->u.join.kind == PLAN_JOIN_RIGHT;
+}
+
+/* h = the hash of the (non-NULL) probe keys, as rt_hash_vectors computes it. */
+static LLVMValueRef probe_hash(cg_fn *f, const probe_gen *g, const cg_val *in,
+                               const qe_type *in_types) {
+    cg_module *m = f->m;
+    LLVMValueRef h = c64(m, HASH_SEED);
+    for (uint32_t j = 0; j < g->op->u.join.n_keys; j++) {
+        uint32_t c = g->op->u.join.probe_keys[j];
+        h = xxh64_8(m, key_bits(m, in_types[c], in[c].v), h);
+    }
+    return h;
+}
+
+/* Branches to `equal` if the probe keys equal build row bi's, else to `differ`. */
+static void compare_keys(cg_fn *f, const probe_gen *g, const cg_val *in, const qe_type *in_types,
+                         LLVMValueRef bi, LLVMBasicBlockRef equal, LLVMBasicBlockRef differ) {
+    cg_module *m = f->m;
+    for (uint32_t j = 0; j < g->op->u.join.n_keys; j++) {
+        uint32_t pc = g->op->u.join.probe_keys[j], bc = g->op->u.join.build_keys[j];
+        qe_type t = in_types[pc];
+        LLVMValueRef bv = cg_load_value(m, t, g->bcols[bc].values, bi);
+        LLVMValueRef eq;
+        if (t == QE_TYPE_DOUBLE)
+            eq = LLVMBuildICmp(m->b, LLVMIntEQ, key_bits(m, t, in[pc].v), key_bits(m, t, bv), "");
+        else
+            eq = LLVMBuildICmp(m->b, LLVMIntEQ, in[pc].v, bv, "");
+        LLVMBasicBlockRef next = block(f, "key_eq");
+        LLVMBuildCondBr(m->b, eq, next, differ);
+        LLVMPositionBuilderAtEnd(m->b, next);
+    }
+    LLVMBuildBr(m->b, equal);
+}
+
+/* Sets matched[bi] (relaxed atomic byte store; filter_build without a residual loads
+ * first, as the interpreter does, to keep the cache line shared). */
+static void mark_build_row(cg_fn *f, const probe_gen *g, LLVMValueRef bi) {
+    cg_module *m = f->m;
+    LLVMValueRef p = LLVMBuildGEP2(m->b, m->t_i8, g->matched, &bi, 1, "");
+    LLVMValueRef old = LLVMBuildLoad2(m->b, m->t_i8, p, "");
+    LLVMSetOrdering(old, LLVMAtomicOrderingMonotonic);
+    LLVMSetAlignment(old, 1);
+    LLVMBasicBlockRef set = block(f, "mark_build");
+    LLVMBasicBlockRef cont = block(f, "marked");
+    LLVMBuildCondBr(m->b, LLVMBuildICmp(m->b, LLVMIntEQ, old, LLVMConstInt(m->t_i8, 0, false), ""),
+                    set, cont);
+    LLVMPositionBuilderAtEnd(m->b, set);
+    LLVMValueRef st = LLVMBuildStore(m->b, LLVMConstInt(m->t_i8, 1, false), p);
+    LLVMSetOrdering(st, LLVMAtomicOrderingMonotonic);
+    LLVMSetAlignment(st, 1);
+    LLVMBuildBr(m->b, cont);
+    LLVMPositionBuilderAtEnd(m->b, cont);
+}
+
+/* Runs the rest of the pipeline (ops after the probe) on out; continues with `cont`. */
+static qe_status rest(cg_fn *f, const probe_gen *g, const cg_val *out, uint32_t n_out,
+                      LLVMBasicBlockRef cont, rt_error *err) {
+    LLVMBasicBlockRef saved = f->skip;
+    f->skip = cont;
+    qe_status st = cg_gen_ops_from(f, g->op_idx + 1, out, n_out, err);
+    if (st == QE_OK)
+        LLVMBuildBr(f->m->b, cont);
+    f->skip = saved;
+    return st;
+}
+
+/* The emit block of pair-emitting joins: probe values plus the build values stored in
+ * the allocas by the matched or the NULL-extended path. */
+static qe_status gen_emit(cg_fn *f, probe_gen *g, const cg_val *in, LLVMBasicBlockRef emit,
+                          LLVMBasicBlockRef resume, rt_error *err) {
+    cg_module *m = f->m;
+    uint32_t n_out = g->n_in + g->n_build;
+    cg_val *out = calloc(n_out ? n_out : 1, sizeof *out);
+    if (out == NULL)
+        return nomem(err);
+    memcpy(out, in, sizeof *out * g->n_in);
+    LLVMPositionBuilderAtEnd(m->b, emit);
+    for (uint32_t c = 0; c < g->n_build; c++) {
+        if (g->bval_var[c] == NULL)
+            continue;
+        out[g->n_in + c].v =
+            LLVMBuildLoad2(m->b, cg_reg_type(m, g->build_types[c]), g->bval_var[c], "");
+        out[g->n_in + c].null = LLVMBuildLoad2(m->b, m->t_i1, g->bnull_var[c], "");
+        if (g->bat_var[c] != NULL) {
+            out[g->n_in + c].at = LLVMBuildLoad2(m->b, m->t_ptr, g->bat_var[c], "");
+            out[g->n_in + c].vec = g->bcols[c].vec;
+        }
+    }
+    qe_status st = rest(f, g, out, n_out, resume, err);
+    free(out);
+    return st;
+}
+
+/* Stores the build values of a pair (bi) or NULLs (bi == NULL) for the emit block. */
+static void store_build(cg_fn *f, const probe_gen *g, const cg_val *bvals) {
+    cg_module *m = f->m;
+    for (uint32_t c = 0; c < g->n_build; c++) {
+        if (g->bval_var[c] == NULL)
+            continue;
+        LLVMTypeRef t = cg_reg_type(m, g->build_types[c]);
+        LLVMBuildStore(m->b, bvals ? bvals[c].v : LLVMConstNull(t), g->bval_var[c]);
+        LLVMBuildStore(m->b, bvals ? bvals[c].null : cg_i1(m, true), g->bnull_var[c]);
+        if (g->bat_var[c] != NULL)
+            LLVMBuildStore(m->b, bvals ? bvals[c].at : LLVMConstNull(m->t_ptr), g->bat_var[c]);
+    }
+}
+
+/* After the chain: the NULL-extended row, the SEMI/ANTI row or the MARK row. */
+static qe_status gen_after(cg_fn *f, probe_gen *g, const cg_val *in, LLVMValueRef matched_var,
+                           LLVMValueRef maybe_var, LLVMValueRef in_chain_var,
+                           LLVMBasicBlockRef emit, LLVMBasicBlockRef done, rt_error *err) {
+    cg_module *m = f->m;
+    const plan_op *op = g->op;
+    LLVMValueRef matched = LLVMBuildLoad2(m->b, m->t_i1, matched_var, "matched");
+    if (op->u.join.filter_build) {
+        LLVMBuildBr(m->b, done);
+        return QE_OK;
+    }
+    switch (op->u.join.kind) {
+    case PLAN_JOIN_LEFT:
+    case PLAN_JOIN_FULL:
+    case PLAN_JOIN_SINGLE: {
+        LLVMBasicBlockRef pad = block(f, "null_extend");
+        LLVMBuildCondBr(m->b, matched, done, pad);
+        LLVMPositionBuilderAtEnd(m->b, pad);
+        store_build(f, g, NULL);
+        LLVMBuildStore(m->b, cg_i1(m, false), in_chain_var);
+        LLVMBuildBr(m->b, emit);
+        return QE_OK;
+    }
+    case PLAN_JOIN_SEMI:
+    case PLAN_JOIN_ANTI: {
+        LLVMBasicBlockRef pass = block(f, "semi_pass");
+        bool semi = op->u.join.kind == PLAN_JOIN_SEMI;
+        LLVMBuildCondBr(m->b, matched, semi ? pass : done, semi ? done : pass);
+        LLVMPositionBuilderAtEnd(m->b, pass);
+        return rest(f, g, in, g->n_in, done, err);
+    }
+    case PLAN_JOIN_MARK: {
+        cg_val *out = calloc(g->n_in + 1, sizeof *out);
+        if (out == NULL)
+            return nomem(err);
+        memcpy(out, in, sizeof *out * g->n_in);
+        /* one key: a build row with a NULL key makes every unmatched mark NULL */
+        LLVMValueRef maybe = LLVMBuildLoad2(m->b, m->t_i1, maybe_var, "");
+        if (op->u.join.n_keys == 1)
+            maybe = LLVMBuildOr(
+                m->b, maybe,
+                LLVMBuildICmp(m->b, LLVMIntNE, g->n_null_rows, cg_i32(m, 0), ""), "");
+        out[g->n_in].v = matched;
+        out[g->n_in].null = LLVMBuildAnd(m->b, LLVMBuildNot(m->b, matched, ""), maybe, "");
+        qe_status st = rest(f, g, out, g->n_in + 1, done, err);
+        free(out);
+        return st;
+    }
+    default: LLVMBuildBr(m->b, done); return QE_OK;
+    }
+}
+
+/* One candidate pair (keys equal): load the build columns the residual or the output
+ * need, test the residual, then act on a match. */
+static qe_status gen_pair(cg_fn *f, probe_gen *g, const cg_val *in, LLVMValueRef bi,
+                          LLVMValueRef matched_var, LLVMValueRef maybe_var,
+                          LLVMValueRef in_chain_var, LLVMBasicBlockRef head,
+                          LLVMBasicBlockRef after, LLVMBasicBlockRef emit, rt_error *err) {
+    cg_module *m = f->m;
+    const plan_op *op = g->op;
+    uint32_t n_all = g->n_in + g->n_build;
+    cg_val *all = calloc(n_all ? n_all : 1, sizeof *all);
+    if (all == NULL)
+        return nomem(err);
+    memcpy(all, in, sizeof *all * g->n_in);
+    for (uint32_t c = 0; c < g->n_build; c++)
+        if (g->bused[c])
+            all[g->n_in + c] = build_value(f, g, c, bi);
+    qe_status st = QE_OK;
+    if (op->u.join.residual != NULL) {
+        cg_val r;
+        st = cg_expr(f, op->u.join.residual, all, n_all, &r, err);
+        if (st != QE_OK) {
+            free(all);
+            return st;
+        }
+        LLVMBasicBlockRef not_true = block(f, "residual_not_true");
+        LLVMBasicBlockRef pass = block(f, "residual_true");
+        LLVMValueRef ok = LLVMBuildAnd(m->b, r.v, LLVMBuildNot(m->b, r.null, ""), "");
+        LLVMBuildCondBr(m->b, ok, pass, not_true);
+        LLVMPositionBuilderAtEnd(m->b, not_true); /* NULL: the MARK may be NULL */
+        LLVMValueRef maybe = LLVMBuildLoad2(m->b, m->t_i1, maybe_var, "");
+        LLVMBuildStore(m->b, LLVMBuildOr(m->b, maybe, r.null, ""), maybe_var);
+        LLVMBuildBr(m->b, head);
+        LLVMPositionBuilderAtEnd(m->b, pass);
+    }
+    if (marks_build(op))
+        mark_build_row(f, g, bi);
+    if (op->u.join.kind == PLAN_JOIN_SINGLE && !op->u.join.filter_build)
+        cg_raise_if(f, LLVMBuildLoad2(m->b, m->t_i1, matched_var, ""), RT_JIT_ERR_SUBQUERY_ROWS,
+                    -1);
+    LLVMBuildStore(m->b, cg_i1(m, true), matched_var);
+    if (emits_pairs(op)) {
+        store_build(f, g, all + g->n_in);
+        LLVMBuildStore(m->b, cg_i1(m, true), in_chain_var);
+        LLVMBuildBr(m->b, emit);
+    } else if (op->u.join.residual == NULL && !op->u.join.filter_build) {
+        LLVMBuildBr(m->b, after); /* SEMI/ANTI/MARK: the first match decides */
+    } else {
+        LLVMBuildBr(m->b, head);
+    }
+    free(all);
+    return st;
+}
+
+/* The probe of op k on the row `in`; see cg_int.h. */
+qe_status cg_gen_probe(cg_fn *f, uint32_t k, const cg_val *in, const qe_type *in_types,
+                       uint32_t n_in, rt_error *err) {
+    cg_module *m = f->m;
+    probe_gen g = {.n_in = n_in};
+    qe_status st = init_probe(f, &g, k, in_types, err);
+    if (st != QE_OK) {
+        free_probe(&g);
+        return st;
+    }
+    const plan_op *op = g.op;
+    load_table(f, &g);
+    LLVMValueRef b_var = cg_alloca(f, m->t_i32, "chain");
+    LLVMValueRef matched_var = cg_alloca(f, m->t_i1, "matched");
+    LLVMValueRef maybe_var = cg_alloca(f, m->t_i1, "maybe");
+    LLVMValueRef in_chain_var = cg_alloca(f, m->t_i1, "in_chain");
+    LLVMValueRef h_var = cg_alloca(f, m->t_i64, "hash");
+    if (emits_pairs(op))
+        for (uint32_t c = 0; c < g.n_build; c++)
+            if (g.bused[c]) {
+                g.bval_var[c] = cg_alloca(f, cg_reg_type(m, g.build_types[c]), "bval");
+                g.bnull_var[c] = cg_alloca(f, m->t_i1, "bnull");
+                if (g.build_types[c] == QE_TYPE_VARCHAR)
+                    g.bat_var[c] = cg_alloca(f, m->t_ptr, "bat");
+            }
+    LLVMBasicBlockRef null_key = block(f, "null_key");
+    LLVMBasicBlockRef hashed = block(f, "probe_hash");
+    LLVMBasicBlockRef head = block(f, "chain");
+    LLVMBasicBlockRef body = block(f, "chain_row");
+    LLVMBasicBlockRef cand = block(f, "candidate");
+    LLVMBasicBlockRef pair = block(f, "pair");
+    LLVMBasicBlockRef after = block(f, "chain_end");
+    LLVMBasicBlockRef emit = block(f, "emit_pair");
+    LLVMBasicBlockRef resume = block(f, "resume");
+    LLVMBasicBlockRef done = block(f, "probed");
+    call_prefetch(f, &g);
+    LLVMBuildStore(m->b, cg_i1(m, false), matched_var);
+    LLVMBuildStore(m->b, cg_i1(m, false), maybe_var);
+    LLVMBuildStore(m->b, cg_i1(m, false), in_chain_var);
+    LLVMValueRef any_null = cg_i1(m, false);
+    for (uint32_t j = 0; j < op->u.join.n_keys; j++)
+        any_null = LLVMBuildOr(m->b, any_null, in[op->u.join.probe_keys[j]].null, "");
+    LLVMBuildCondBr(m->b, any_null, null_key, hashed);
+    /* a NULL key matches nothing; MARK (one key): NULL unless the build side is empty */
+    LLVMPositionBuilderAtEnd(m->b, null_key);
+    LLVMBuildStore(m->b, LLVMBuildICmp(m->b, LLVMIntNE, g.n_rows, cg_i32(m, 0), ""), maybe_var);
+    LLVMBuildBr(m->b, after);
+    /* the bucket: its first row if the salt bit of h is set */
+    LLVMPositionBuilderAtEnd(m->b, hashed);
+    LLVMValueRef h = probe_hash(f, &g, in, in_types);
+    LLVMValueRef slot = LLVMBuildAnd(m->b, h, g.mask, "");
+    LLVMValueRef e =
+        LLVMBuildLoad2(m->b, m->t_i64, LLVMBuildGEP2(m->b, m->t_i64, g.buckets, &slot, 1, ""), "");
+    LLVMValueRef salt = LLVMBuildShl(
+        m->b, c64(m, 1), LLVMBuildAdd(m->b, LLVMBuildLShr(m->b, h, c64(m, 59), ""), c64(m, 32), ""),
+        "");
+    LLVMValueRef hit = LLVMBuildICmp(m->b, LLVMIntNE, LLVMBuildAnd(m->b, e, salt, ""), c64(m, 0), "");
+    LLVMValueRef first = LLVMBuildTrunc(m->b, e, m->t_i32, "");
+    LLVMBuildStore(m->b, LLVMBuildSelect(m->b, hit, first, cg_i32(m, NO_ROW), ""), b_var);
+    LLVMBuildStore(m->b, h, h_var); /* the NULL-extended path reaches the chain's blocks too */
+    LLVMBuildBr(m->b, head);
+    /* the chain */
+    LLVMPositionBuilderAtEnd(m->b, head);
+    LLVMValueRef b = LLVMBuildLoad2(m->b, m->t_i32, b_var, "b");
+    LLVMBuildCondBr(m->b, LLVMBuildICmp(m->b, LLVMIntEQ, b, cg_i32(m, NO_ROW), ""), after, body);
+    LLVMPositionBuilderAtEnd(m->b, body);
+    LLVMValueRef bi = LLVMBuildZExt(m->b, b, m->t_i64, "bi");
+    h = LLVMBuildLoad2(m->b, m->t_i64, h_var, "h");
+    LLVMValueRef link = LLVMBuildGEP2(m->b, m->t_link, g.links, &bi, 1, "");
+    LLVMValueRef lh = LLVMBuildLoad2(m->b, m->t_i64,
+                                     LLVMBuildStructGEP2(m->b, m->t_link, link, CG_LINK_HASH, ""), "");
+    LLVMValueRef nx = LLVMBuildLoad2(m->b, m->t_i32,
+                                     LLVMBuildStructGEP2(m->b, m->t_link, link, CG_LINK_NEXT, ""), "");
+    LLVMBuildStore(m->b, nx, b_var);
+    LLVMBuildCondBr(m->b, LLVMBuildICmp(m->b, LLVMIntEQ, lh, h, ""), cand, head);
+    LLVMPositionBuilderAtEnd(m->b, cand);
+    compare_keys(f, &g, in, in_types, bi, pair, head);
+    LLVMPositionBuilderAtEnd(m->b, pair);
+    st = gen_pair(f, &g, in, bi, matched_var, maybe_var, in_chain_var, head, after, emit, err);
+    if (st == QE_OK) {
+        LLVMPositionBuilderAtEnd(m->b, after);
+        st = gen_after(f, &g, in, matched_var, maybe_var, in_chain_var, emit, done, err);
+    }
+    if (st == QE_OK && emits_pairs(op)) {
+        st = gen_emit(f, &g, in, emit, resume, err);
+        LLVMPositionBuilderAtEnd(m->b, resume);
+        LLVMValueRef again = LLVMBuildLoad2(m->b, m->t_i1, in_chain_var, "");
+        LLVMBuildCondBr(m->b, again, head, done);
+    }
+    if (st == QE_OK && !emits_pairs(op)) { /* unused blocks */
+        LLVMDeleteBasicBlock(emit);
+        LLVMDeleteBasicBlock(resume);
+    }
+    LLVMMoveBasicBlockAfter(done, LLVMGetLastBasicBlock(f->fn));
+    LLVMPositionBuilderAtEnd(m->b, done);
+    free_probe(&g);
+    return st;
+}
+
+/* A probe's build column vector; see cg_int.h. */
+LLVMValueRef cg_join_build_vector(cg_fn *f, uint32_t k, uint32_t c) {
+    cg_module *m = f->m;
+    LLVMValueRef view = cg_alloca(f, m->t_join, "join_cols");
+    LLVMValueRef args[3] = {f->ts, cg_i32(m, k), view};
+    cg_call_helper(m, CG_HELPER_JOIN_TABLE, args, 3);
+    LLVMValueRef cols = LLVMBuildLoad2(
+        m->b, m->t_ptr, LLVMBuildStructGEP2(m->b, m->t_join, view, CG_JOIN_COLS, ""), "");
+    return cg_vector_at(m, cols, cg_i64(m, c));
+}
+
+/* LIMIT: the row continues only inside the window; see cg_int.h. */
+void cg_gen_limit(cg_fn *f, uint32_t k) {
+    cg_module *m = f->m;
+    LLVMValueRef args[2] = {f->ps, cg_i32(m, k)};
+    LLVMValueRef keep = cg_call_helper(m, CG_HELPER_LIMIT_ROW, args, 2);
+    LLVMBasicBlockRef next = block(f, "in_limit");
+    LLVMBuildCondBr(m->b, LLVMBuildICmp(m->b, LLVMIntNE, keep, cg_i32(m, 0), ""), next, f->skip);
+    LLVMPositionBuilderAtEnd(m->b, next);
+}
