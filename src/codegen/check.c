@@ -590,17 +590,6 @@ qe_status cg_check_pipeline(const plan_pipeline *p, bool *supported, char *reaso
         return unsupported(&c, "a sink whose schema differs from its input is not "
                                "supported by codegen");
     CHECK_TRY(&c, check_sink(&c, sink, types, n));
-    /* pushed VARCHAR columns and VARCHAR group keys share the buffers of a morsel column */
-    for (uint32_t i = 0; i < n; i++) {
-        bool needs_buffers = sink->kind != PLAN_PHYS_AGG_SINK;
-        for (uint32_t g = 0; !needs_buffers && g < sink->u.agg.n_groups; g++)
-            needs_buffers = sink->u.agg.groups[g]->u.column == i;
-        uint32_t probe, build_col;
-        if (needs_buffers && types[i] == QE_TYPE_VARCHAR && cg_trace_column(p, p->n_ops - 1, i) < 0 &&
-            !cg_trace_build_column(p, p->n_ops - 1, i, &probe, &build_col))
-            return unsupported(&c, "VARCHAR columns computed from another VARCHAR are not "
-                                   "supported by codegen yet");
-    }
     /* Without operators the interpreter hands each morsel to the sink as it is;
      * compiled code could only copy it (an aggregation still gains a fused update). */
     if (p->n_ops == 2 && sink->kind != PLAN_PHYS_AGG_SINK)

@@ -83,8 +83,8 @@ expect_has "jit compiled morsels" "morsels: 0 interpreted, 10 compiled" "$out"
 expect_has "jit fused operators are not counted" \
     "[20000 rows] -> Filter(#1 > 100) -> Project(#0, #1) [19899 rows]" "$out"
 expect_has "jit fallback reason" "      interpreted because nothing to compile: the source feeds the sink directly" "$out"
-expect_has "jit Limit pipeline" "  p1 (ordered): SortSource(#1) [2 rows] -> Limit(2) [2 rows] -> Result(a, b) [2 rows in]
-      interpreted because " "$out"
+expect_has "jit Limit pipeline (compiled)" "  p1 (ordered): SortSource(#1) [2 rows] -> Limit(2) [2 rows] -> Result(a, b) [2 rows in]
+      compiled (cheap)" "$out"
 
 # ---- FORMAT JSON ---------------------------------------------------------------------------
 
