@@ -47,6 +47,19 @@ expect_vector "mixed predicate, host" "$ymm_cmp" \
 expect_vector "DOUBLE predicate, znver4" '^[[:space:]]+v(p)?cmp[a-z]*[[:space:]].*%k[0-7]' \
     "SELECT sum(d) FROM t WHERE d < 0.5 AND i > 3" --cpu znver4
 
+# TPC-H Q6 (DATE and DECIMAL predicates over lineitem): its scan pipeline compiles and
+# the predicate loop holds vector compares (issue 5's acceptance)
+q6="$(dirname "$0")/../tpch/queries/q06.sql"
+out=$("$QEC" --schema tpch --emit=asm "$q6" 2>&1)
+expect_rc "Q6: exit" 0 $?
+expect_has "Q6 scan pipeline compiled" "pipeline 0: Scan -> Filter -> Project -> Project -> HashAggregate
+#   compiled: qe_s0_p0" "$out"
+checks=$((checks + 1))
+printf '%s\n' "$out" | grep -Eq "$ymm_cmp" || fail "Q6: no ymm vector compare"
+out=$("$QEC" --schema tpch --emit=asm --cpu znver4 "$q6" 2>&1)
+checks=$((checks + 1))
+printf '%s\n' "$out" | grep -Eq '%(zmm|ymm)[0-9]+' || fail "Q6, znver4: no vector register"
+
 # the IR names the block loop's arrays at the optimized tier only
 out=$("$QEC" --schema "$tmp/schema.sql" --emit=ir -c "SELECT count(*) FROM t WHERE i < 24" 2>&1)
 expect_has "optimized IR has block loops" "%block_pass = alloca" "$out"
