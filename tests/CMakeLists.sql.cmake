@@ -1,25 +1,21 @@
 # SQL tests: the sqllogictest runner and one ctest per tests/sql/**/*.test file and mode,
-# named sql.<mode>.<path without .test> (e.g. sql.interpret.skeleton/basic; adaptive
-# only for the files QE_SQL_ADAPTIVE_REGEX names); plus the
+# named sql.<mode>.<path without .test> (e.g. sql.interpret.skeleton/basic); plus the
 # command-line tests of the tools (tests/cli/*.sh).  Included from tests/CMakeLists.txt.
 
 add_executable(sqllogictest ${CMAKE_SOURCE_DIR}/tests/sqllogictest.c)
 target_link_libraries(sqllogictest PRIVATE qe_static)
 
-set(QE_SQL_MODES interpret jit cluster)
-# Adaptive mode (debug_adaptive = 'wait': a thread's first morsel interpreted, the rest
-# compiled) adds coverage only where a pipeline has more than one morsel per thread
-# (2048-row chunks), so it runs on those files, not the whole suite.
-set(QE_SQL_ADAPTIVE_REGEX
-    "^(adaptive|jit|scan|tpch)/|^(window/large|types/tpch_q1_q6|optimizer/semijoin_reduce|order/top_n)$")
+# Adaptive mode runs with debug_adaptive = 'wait' (tests/sqllogictest.c): every stage
+# with a compilable pipeline is compiled at once and each thread switches after its
+# first morsel, so files with more than one morsel per thread (2048-row chunks) run
+# both ways within one query; the others exercise the background compile and the
+# wait, and run interpreted.
+set(QE_SQL_MODES interpret jit adaptive cluster)
 file(GLOB_RECURSE sql_test_files CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/sql/*.test)
 foreach(file ${sql_test_files})
   file(RELATIVE_PATH rel ${CMAKE_SOURCE_DIR}/tests/sql ${file})
   string(REGEX REPLACE "\\.test$" "" rel ${rel})
   set(modes ${QE_SQL_MODES})
-  if(rel MATCHES "${QE_SQL_ADAPTIVE_REGEX}")
-    list(APPEND modes adaptive)
-  endif()
   foreach(mode ${modes})
     set(name sql.${mode}.${rel})
     # Cluster tests pick free ports, so they can run in parallel with the others; each
