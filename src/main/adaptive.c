@@ -201,25 +201,32 @@ qe_status main_adaptive_create(qe_session *s, const plan_query *q, uint32_t stag
     *out = NULL;
     const plan_stage *st = q->stages[stage];
     uint32_t n = st->n_pipelines, n_ok = 0, ops = 0;
+    bool *ok = calloc(n ? n : 1, sizeof *ok);
+    if (ok == NULL)
+        return rt_error_nomem(err, NULL);
     for (uint32_t p = 0; p < n; p++)
-        if (cg_pipeline_supported(st->pipelines[p])) {
+        if ((ok[p] = cg_pipeline_supported(st->pipelines[p]))) {
             n_ok++;
             ops += st->pipelines[p]->n_ops;
         }
-    if (n_ok == 0)
+    if (n_ok == 0) {
+        free(ok);
         return QE_OK;
+    }
     rt_arena *arena = rt_arena_create(NULL);
     main_adaptive *a = arena ? rt_arena_calloc(arena, sizeof *a) : NULL;
     bool *compilable = a ? rt_arena_calloc(arena, sizeof(bool) * n) : NULL;
     _Atomic(rt_pipeline_fn) *fns = compilable ? rt_arena_calloc(arena, sizeof *fns * n) : NULL;
     if (fns == NULL) {
+        free(ok);
         rt_arena_destroy(arena);
         return rt_error_nomem(err, NULL);
     }
     for (uint32_t p = 0; p < n; p++) {
-        compilable[p] = cg_pipeline_supported(st->pipelines[p]);
+        compilable[p] = ok[p];
         atomic_init(&fns[p], NULL);
     }
+    free(ok);
     a->arena = arena;
     a->s = s;
     a->q = q;

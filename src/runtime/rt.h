@@ -542,6 +542,8 @@ typedef struct rt_pipeline_stats {
  */
 #define RT_ADAPTIVE_SLOWER 1.15         /* compiled/interpreted time per row to go back */
 #define RT_ADAPTIVE_MIN_COMPILED 3      /* ... judged after this many compiled morsels */
+#define RT_ADAPTIVE_WARMUP_NS 1000000   /* a pipeline's first ms is neither measured nor
+                                           considered for a compile */
 typedef struct rt_adaptive {
     _Atomic(rt_pipeline_fn) *fns; /* per pipeline: its function once published (release
                                      store; NULL until then, or for good) */

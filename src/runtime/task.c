@@ -264,7 +264,12 @@ static qe_status run_morsel(rt_pipeline_state *ps, rt_thread_state *ts, const rt
     qe_status st = adaptive_switch(ps, ts);
     if (st != QE_OK)
         return st;
-    bool measure = ps->adaptive_fn != NULL;
+    /* Nothing can pay for a compile in a pipeline's first RT_ADAPTIVE_WARMUP_NS, so the
+     * thread-CPU clock (a system call) is read only after that, or when waiting (debug)
+     * or running compiled (judged against the interpreted morsels measured before). */
+    bool measure = ps->adaptive_fn != NULL &&
+                   (ts->fn != NULL || ps->task->adaptive->wait ||
+                    now_ns() - ps->t_start >= RT_ADAPTIVE_WARMUP_NS);
     uint64_t t0 = measure ? thread_cpu_ns() : 0, rows = measure ? rt_batch_active(m) : 0;
     if (ts->fn == NULL) {
         ts->n_interpreted++;
