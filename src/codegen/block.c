@@ -109,18 +109,105 @@ static bool null_rejecting(const plan_expr *e) {
     return null_propagating(e);
 }
 
-/* The FILTERs evaluated in blocks; see cg_int.h. */
-uint32_t cg_block_filters(const cg_fn *f) {
-    const plan_pipeline *p = f->pipe;
-    if (!f->m->blocked)
+/* Whether e never raises an error, whatever the row: columns, constants, comparisons
+ * (of any type), AND/OR/NOT and IS [NOT] NULL over such arguments (not LIKE: a pattern
+ * may be invalid). */
+static bool error_free(const plan_expr *e) {
+    if (e == NULL)
+        return false;
+    switch (e->kind) {
+    case PLAN_EXPR_CONST:
+    case PLAN_EXPR_COLUMN: return true;
+    case PLAN_EXPR_OP: break;
+    default: return false;
+    }
+    plan_op_kind op = e->u.op.op;
+    bool logic = op == PLAN_OP_AND || op == PLAN_OP_OR || op == PLAN_OP_NOT ||
+                 op == PLAN_OP_IS_NULL || op == PLAN_OP_IS_NOT_NULL;
+    if (!logic && !(op >= PLAN_OP_EQ && op <= PLAN_OP_GE))
+        return false;
+    return error_free(e->u.op.args[0]) &&
+           (e->u.op.args[1] == NULL || error_free(e->u.op.args[1]));
+}
+
+/* Appends the conjuncts of e (an AND tree, left to right) to list (cap entries). */
+static uint32_t conjuncts(const plan_expr *e, const plan_expr **list, uint32_t n, uint32_t cap) {
+    if (e->kind == PLAN_EXPR_OP && e->u.op.op == PLAN_OP_AND && e->u.op.args[1] != NULL) {
+        n = conjuncts(e->u.op.args[0], list, n, cap);
+        return conjuncts(e->u.op.args[1], list, n, cap);
+    }
+    if (n < cap)
+        list[n] = e;
+    return n + 1;
+}
+
+/*
+ * The conjuncts of a FILTER that is not block-safe as a whole which the block loop can
+ * pre-filter with: a block-safe conjunct is taken if it cannot raise an error or every
+ * conjunct before it was taken; an unsafe conjunct that cannot raise an error is left
+ * to the row loop; the first one that may raise an error ends the scan (a later
+ * conjunct must not hide its errors by rejecting rows first).  The row loop then runs
+ * the whole FILTER on the rows that pass, so results and errors are the interpreter's.
+ */
+static uint32_t partial_preds(const cg_fn *f, const plan_expr *pred, const plan_expr **out,
+                              uint32_t cap, bool *used) {
+    uint32_t n_all = conjuncts(pred, NULL, 0, 0);
+    const plan_expr **all = calloc(n_all ? n_all : 1, sizeof *all);
+    if (all == NULL)
         return 0;
+    conjuncts(pred, all, 0, n_all);
+    uint32_t n = 0;
+    bool all_taken = true;
+    for (uint32_t i = 0; i < n_all && n < cap; i++) {
+        bool *scratch = calloc(f->n_cols + 1, 1);
+        bool safe = scratch && block_safe(all[i], f->n_cols, scratch);
+        free(scratch);
+        if (safe && (all_taken || error_free(all[i]))) {
+            block_safe(all[i], f->n_cols, used);
+            out[n++] = all[i];
+        } else if (error_free(all[i])) {
+            all_taken = false;
+        } else {
+            break;
+        }
+    }
+    free(all);
+    return n;
+}
+
+/* What the block loops evaluate; see cg_int.h. */
+qe_status cg_block_plan_make(const cg_fn *f, cg_block_plan *bp, rt_error *err) {
+    const plan_pipeline *p = f->pipe;
+    memset(bp, 0, sizeof *bp);
+    if (!f->m->blocked)
+        return QE_OK;
     bool *used = calloc(f->n_cols + 1, 1);
+    uint32_t cap = 0;
+    for (uint32_t k = 1; k + 1 < p->n_ops && p->ops[k]->kind == PLAN_PHYS_FILTER; k++)
+        cap += conjuncts(p->ops[k]->u.filter.pred, NULL, 0, 0);
+    bp->preds = calloc(cap ? cap : 1, sizeof *bp->preds);
+    if (used == NULL || bp->preds == NULL) {
+        free(used);
+        free(bp->preds);
+        bp->preds = NULL;
+        return rt_error_set(err, QE_NOMEM, "53200", -1, "out of memory in code generation");
+    }
     uint32_t k = 0;
-    while (used && k + 2 < p->n_ops && p->ops[k + 1]->kind == PLAN_PHYS_FILTER &&
+    while (k + 2 < p->n_ops && p->ops[k + 1]->kind == PLAN_PHYS_FILTER &&
            block_safe(p->ops[k + 1]->u.filter.pred, f->n_cols, used))
-        k++;
+        bp->preds[bp->n_preds++] = p->ops[++k]->u.filter.pred;
+    bp->first_op = k + 1;
+    if (k + 2 < p->n_ops && p->ops[k + 1]->kind == PLAN_PHYS_FILTER)
+        bp->n_preds += partial_preds(f, p->ops[k + 1]->u.filter.pred, bp->preds + bp->n_preds,
+                                     cap - bp->n_preds, used);
     free(used);
-    return k;
+    return QE_OK;
+}
+
+void cg_block_plan_free(cg_block_plan *bp) {
+    free(bp->preds);
+    bp->preds = NULL;
+    bp->n_preds = 0;
 }
 
 /* A counted loop j = 0 .. n over entry-block allocas (mem2reg makes them phis). */
@@ -184,14 +271,15 @@ static void loop_end(cg_fn *f, block_loop *l, bool scalar) {
     LLVMPositionBuilderAtEnd(m->b, l->exit);
 }
 
-/* i1: all predicates of ops[1..n_filters] TRUE for row f->row, errors into f->err_var. */
-static qe_status eval_pass(cg_fn *f, uint32_t n_filters, LLVMValueRef *pass, rt_error *err) {
+/* i1: all predicates of bp TRUE for row f->row, errors into f->err_var. */
+static qe_status eval_pass(cg_fn *f, const cg_block_plan *bp, LLVMValueRef *pass,
+                           rt_error *err) {
     cg_module *m = f->m;
     memset(f->row_loaded, 0, f->n_cols);
     *pass = cg_i1(m, true);
-    for (uint32_t k = 1; k <= n_filters; k++) {
+    for (uint32_t k = 0; k < bp->n_preds; k++) {
         cg_val v;
-        qe_status st = cg_expr(f, f->pipe->ops[k]->u.filter.pred, NULL, f->n_cols, &v, err);
+        qe_status st = cg_expr(f, bp->preds[k], NULL, f->n_cols, &v, err);
         if (st != QE_OK)
             return st;
         LLVMValueRef t = LLVMBuildAnd(m->b, v.v, LLVMBuildNot(m->b, v.null, ""), "");
@@ -274,14 +362,14 @@ static void gen_compact(cg_fn *f, block_gen *g, bool validity) {
 }
 
 /* Fast path: a vectorizable predicate loop into pass[], then the compaction. */
-static qe_status gen_fast(cg_fn *f, block_gen *g, uint32_t n_filters, rt_error *err) {
+static qe_status gen_fast(cg_fn *f, block_gen *g, const cg_block_plan *bp, rt_error *err) {
     cg_module *m = f->m;
     block_loop l;
     loop_begin(f, &l, g->len, "block_pred");
     f->row = LLVMBuildAdd(m->b, g->start, l.j, "row");
     f->no_nulls = true;
     LLVMValueRef pass;
-    qe_status st = eval_pass(f, n_filters, &pass, err);
+    qe_status st = eval_pass(f, bp, &pass, err);
     f->no_nulls = false;
     if (st != QE_OK)
         return st;
@@ -309,7 +397,7 @@ static qe_status gen_fast(cg_fn *f, block_gen *g, uint32_t n_filters, rt_error *
 }
 
 /* Exact path: the FILTERs row by row, with branches and real errors. */
-static qe_status gen_exact(cg_fn *f, block_gen *g, uint32_t n_filters, rt_error *err) {
+static qe_status gen_exact(cg_fn *f, block_gen *g, const cg_block_plan *bp, rt_error *err) {
     cg_module *m = f->m;
     LLVMBuildStore(m->b, cg_i64(m, 0), g->n_var);
     block_loop l;
@@ -319,8 +407,8 @@ static qe_status gen_exact(cg_fn *f, block_gen *g, uint32_t n_filters, rt_error 
     f->skip = l.latch;
     memset(f->row_loaded, 0, f->n_cols);
     qe_status st = QE_OK;
-    for (uint32_t k = 1; k <= n_filters && st == QE_OK; k++)
-        st = cg_gen_filter(f, f->pipe->ops[k]->u.filter.pred, NULL, f->n_cols, err);
+    for (uint32_t k = 0; k < bp->n_preds && st == QE_OK; k++)
+        st = cg_gen_filter(f, bp->preds[k], NULL, f->n_cols, err);
     if (st != QE_OK)
         return st;
     append_row(f, g, row, cg_i1(m, true));
@@ -330,11 +418,11 @@ static qe_status gen_exact(cg_fn *f, block_gen *g, uint32_t n_filters, rt_error 
 
 /* Fills g->used and g->rejecting; returns i1: the block can take the fast path (no
  * morsel sel, and no bitmap on a used column unless the predicates reject NULLs). */
-static LLVMValueRef fast_cond(cg_fn *f, block_gen *g, uint32_t n_filters) {
+static LLVMValueRef fast_cond(cg_fn *f, block_gen *g, const cg_block_plan *bp) {
     cg_module *m = f->m;
     g->rejecting = true;
-    for (uint32_t k = 1; k <= n_filters; k++) {
-        const plan_expr *pred = f->pipe->ops[k]->u.filter.pred;
+    for (uint32_t k = 0; k < bp->n_preds; k++) {
+        const plan_expr *pred = bp->preds[k];
         block_safe(pred, f->n_cols, g->used);
         g->rejecting = g->rejecting && null_rejecting(pred);
     }
@@ -347,8 +435,8 @@ static LLVMValueRef fast_cond(cg_fn *f, block_gen *g, uint32_t n_filters) {
 }
 
 /* The predicate loops of one block, then its row loop. */
-static qe_status gen_block(cg_fn *f, block_gen *g, LLVMValueRef fast, uint32_t n_filters,
-                           rt_error *err) {
+static qe_status gen_block(cg_fn *f, block_gen *g, LLVMValueRef fast,
+                           const cg_block_plan *bp, rt_error *err) {
     cg_module *m = f->m;
     LLVMValueRef err_var = cg_alloca(f, m->t_i1, "block_err");
     LLVMBuildStore(m->b, cg_i1(m, false), err_var);
@@ -359,7 +447,7 @@ static qe_status gen_block(cg_fn *f, block_gen *g, LLVMValueRef fast, uint32_t n
     LLVMBuildCondBr(m->b, fast, b_fast, b_exact);
     LLVMPositionBuilderAtEnd(m->b, b_fast);
     f->err_var = err_var;
-    qe_status st = gen_fast(f, g, n_filters, err);
+    qe_status st = gen_fast(f, g, bp, err);
     f->err_var = NULL;
     if (st != QE_OK)
         return st;
@@ -369,19 +457,19 @@ static qe_status gen_block(cg_fn *f, block_gen *g, LLVMValueRef fast, uint32_t n
     LLVMBuildCondBr(m->b, LLVMBuildLoad2(m->b, m->t_i1, err_var, "may_fail"), b_exact, b_rows);
     LLVMMoveBasicBlockAfter(b_exact, b_check);
     LLVMPositionBuilderAtEnd(m->b, b_exact);
-    st = gen_exact(f, g, n_filters, err);
+    st = gen_exact(f, g, bp, err);
     if (st != QE_OK)
         return st;
     LLVMBuildBr(m->b, b_rows);
     LLVMMoveBasicBlockAfter(b_rows, LLVMGetInsertBlock(m->b));
     LLVMPositionBuilderAtEnd(m->b, b_rows);
     LLVMValueRef n = LLVMBuildLoad2(m->b, m->t_i64, g->n_var, "n_selected");
-    return cg_row_loop(f, g->out, cg_i1(m, true), n, n_filters + 1, err);
+    return cg_row_loop(f, g->out, cg_i1(m, true), n, bp->first_op, err);
 }
 
 /* The blocked body; see cg_int.h. */
-qe_status cg_block_body(cg_fn *f, LLVMValueRef sel, LLVMValueRef n_active, uint32_t n_filters,
-                        rt_error *err) {
+qe_status cg_block_body(cg_fn *f, LLVMValueRef sel, LLVMValueRef n_active,
+                        const cg_block_plan *bp, rt_error *err) {
     cg_module *m = f->m;
     block_gen g = {.sel = sel};
     g.has_sel = LLVMBuildIsNotNull(m->b, sel, "has_sel");
@@ -391,7 +479,7 @@ qe_status cg_block_body(cg_fn *f, LLVMValueRef sel, LLVMValueRef n_active, uint3
     g.used = calloc(f->n_cols + 1, 1);
     if (g.used == NULL)
         return rt_error_set(err, QE_NOMEM, "53200", -1, "out of memory in code generation");
-    LLVMValueRef fast = fast_cond(f, &g, n_filters);
+    LLVMValueRef fast = fast_cond(f, &g, bp);
     LLVMValueRef start_var = cg_alloca(f, m->t_i64, "block_start");
     LLVMBuildStore(m->b, cg_i64(m, 0), start_var);
     LLVMBasicBlockRef head = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "block");
@@ -406,7 +494,7 @@ qe_status cg_block_body(cg_fn *f, LLVMValueRef sel, LLVMValueRef n_active, uint3
     LLVMValueRef end = LLVMBuildSelect(
         m->b, LLVMBuildICmp(m->b, LLVMIntULT, next, n_active, ""), next, n_active, "");
     g.len = LLVMBuildSub(m->b, end, g.start, "len");
-    qe_status st = gen_block(f, &g, fast, n_filters, err);
+    qe_status st = gen_block(f, &g, fast, bp, err);
     free(g.used);
     if (st != QE_OK)
         return st;

@@ -362,17 +362,26 @@ qe_status cg_row_loop(cg_fn *f, LLVMValueRef sel, LLVMValueRef has_sel, LLVMValu
 qe_status cg_gen_filter(cg_fn *f, const plan_expr *pred, const cg_val *in, uint32_t n_in,
                         rt_error *err);
 
-/* Number of FILTERs right after the source that block.c evaluates as block loops (0:
- * none; the pipeline runs its plain row loop). */
-uint32_t cg_block_filters(const cg_fn *f);
+/* What block.c's loops evaluate per block: the predicates of the FILTERs right after
+ * the source that are block-safe as a whole, then the conjuncts of the next FILTER it
+ * can pre-filter with (that FILTER still runs whole in the row loop); n_preds 0: none
+ * (the pipeline runs its plain row loop). */
+typedef struct cg_block_plan {
+    const plan_expr **preds; /* n_preds predicates (malloc'd; cg_block_plan_free) */
+    uint32_t n_preds;        /* 0: no block loops */
+    uint32_t first_op;       /* the row loop's first operator */
+} cg_block_plan;
+/* Fills bp for f's pipeline (n_preds 0 below the optimized tier).  Errors: 53200. */
+qe_status cg_block_plan_make(const cg_fn *f, cg_block_plan *bp, rt_error *err);
+void cg_block_plan_free(cg_block_plan *bp);
 /*
- * The blocked body (block.c): per block of up to RT_VECTOR_SIZE active rows, the
- * predicates of ops[1..n_filters] over the block into a selection (branch-free and
- * vectorizable when the morsel has no sel and the columns read have no bitmaps), then
- * cg_row_loop over it from ops[n_filters+1].
+ * The blocked body (block.c): per block of up to RT_VECTOR_SIZE active rows, bp's
+ * predicates over the block into a selection (branch-free and vectorizable when the
+ * morsel has no sel and the columns read have no bitmaps), then cg_row_loop over it
+ * from ops[bp->first_op].
  */
-qe_status cg_block_body(cg_fn *f, LLVMValueRef sel, LLVMValueRef n_active, uint32_t n_filters,
-                        rt_error *err);
+qe_status cg_block_body(cg_fn *f, LLVMValueRef sel, LLVMValueRef n_active,
+                        const cg_block_plan *bp, rt_error *err);
 
 /* VARCHAR expressions (expr_str.c): string constants, VARCHAR comparisons (CHAR(n)
  * ignoring trailing blanks), ||, and FUNC nodes (check.c's cg_func_supported). */

@@ -334,11 +334,14 @@ static qe_status gen_body(cg_fn *f, rt_error *err) {
     n_active = LLVMBuildZExt(m->b, n_active, m->t_i64, "n_active");
     load_morsel_columns(f, cols);
     qe_status st = cg_sink_begin(f, err);
-    uint32_t n_filters = cg_block_filters(f);
-    if (st == QE_OK && n_filters > 0)
-        st = cg_block_body(f, sel, n_active, n_filters, err);
+    cg_block_plan bp = {0};
+    if (st == QE_OK)
+        st = cg_block_plan_make(f, &bp, err);
+    if (st == QE_OK && bp.n_preds > 0)
+        st = cg_block_body(f, sel, n_active, &bp, err);
     else if (st == QE_OK)
         st = cg_row_loop(f, sel, LLVMBuildIsNotNull(m->b, sel, "has_sel"), n_active, 1, err);
+    cg_block_plan_free(&bp);
     if (st == QE_OK)
         st = cg_sink_finish(f, err);
     if (st == QE_OK)
