@@ -738,8 +738,10 @@ static size_t join_case(fixture *fx, plan_join_kind kind, uint32_t n_keys, const
         both[i]->u.join.n_keys = n_keys;
         both[i]->u.join.probe_keys = alloc(fx, sizeof(uint32_t) * (n_keys + 1));
         both[i]->u.join.build_keys = alloc(fx, sizeof(uint32_t) * (n_keys + 1));
-        memcpy(both[i]->u.join.probe_keys, keys, sizeof(uint32_t) * n_keys);
-        memcpy(both[i]->u.join.build_keys, keys, sizeof(uint32_t) * n_keys);
+        if (n_keys > 0) { /* a CROSS join has no keys (keys may be NULL) */
+            memcpy(both[i]->u.join.probe_keys, keys, sizeof(uint32_t) * n_keys);
+            memcpy(both[i]->u.join.build_keys, keys, sizeof(uint32_t) * n_keys);
+        }
         both[i]->u.join.n_build_cols = 5;
     }
     if (residual) /* probe b + build b > -150 */
