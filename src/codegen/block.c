@@ -288,25 +288,6 @@ static qe_status eval_pass(cg_fn *f, const cg_block_plan *bp, LLVMValueRef *pass
     return QE_OK;
 }
 
-/* The row of index i (i64) of the morsel: sel[i] or i. */
-static LLVMValueRef active_row(cg_fn *f, LLVMValueRef sel, LLVMValueRef has_sel, LLVMValueRef i) {
-    cg_module *m = f->m;
-    LLVMBasicBlockRef from = LLVMGetInsertBlock(m->b);
-    LLVMBasicBlockRef with_sel = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "block_sel");
-    LLVMBasicBlockRef join = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "block_row");
-    LLVMBuildCondBr(m->b, has_sel, with_sel, join);
-    LLVMPositionBuilderAtEnd(m->b, with_sel);
-    LLVMValueRef p = LLVMBuildGEP2(m->b, m->t_i32, sel, &i, 1, "");
-    LLVMValueRef s = LLVMBuildZExt(m->b, LLVMBuildLoad2(m->b, m->t_i32, p, ""), m->t_i64, "");
-    LLVMBuildBr(m->b, join);
-    LLVMPositionBuilderAtEnd(m->b, join);
-    LLVMValueRef row = LLVMBuildPhi(m->b, m->t_i64, "row");
-    LLVMValueRef vals[2] = {s, i};
-    LLVMBasicBlockRef blocks[2] = {with_sel, from};
-    LLVMAddIncoming(row, vals, blocks, 2);
-    return row;
-}
-
 /* The state of one block while it is generated. */
 typedef struct block_gen {
     LLVMValueRef sel;     /* the morsel's sel (ptr, may be null) */
@@ -402,7 +383,8 @@ static qe_status gen_exact(cg_fn *f, block_gen *g, const cg_block_plan *bp, rt_e
     LLVMBuildStore(m->b, cg_i64(m, 0), g->n_var);
     block_loop l;
     loop_begin(f, &l, g->len, "block_exact");
-    LLVMValueRef row = active_row(f, g->sel, g->has_sel, LLVMBuildAdd(m->b, g->start, l.j, ""));
+    LLVMValueRef i = LLVMBuildAdd(m->b, g->start, l.j, "");
+    LLVMValueRef row = cg_row_index(f, g->sel, g->has_sel, i);
     f->row = row;
     f->skip = l.latch;
     memset(f->row_loaded, 0, f->n_cols);

@@ -514,43 +514,6 @@ qe_status cg_func(cg_fn *f, const plan_expr *e, const cg_val *in, uint32_t n_in,
 
 #define IN_MAX 64 /* OR trees with more leaves keep the general path */
 
-/* Are a and b the same computation of the row (structurally; false when unsure)? */
-static bool same_expr(const plan_expr *a, const plan_expr *b) {
-    if (a == b)
-        return true;
-    if (a == NULL || b == NULL || a->kind != b->kind || a->type != b->type ||
-        a->typmod != b->typmod)
-        return false;
-    switch (a->kind) {
-    case PLAN_EXPR_COLUMN: return a->u.column == b->u.column;
-    case PLAN_EXPR_CONST: {
-        const rt_value *x = &a->u.value, *y = &b->u.value;
-        if (x->type != y->type || x->is_null || y->is_null)
-            return false;
-        switch (x->type) {
-        case QE_TYPE_INTEGER:
-        case QE_TYPE_BIGINT: return x->u.i == y->u.i;
-        case QE_TYPE_BOOLEAN: return x->u.b == y->u.b;
-        case QE_TYPE_VARCHAR:
-            return x->u.s.len == y->u.s.len && memcmp(x->u.s.ptr, y->u.s.ptr, x->u.s.len) == 0;
-        default: return false;
-        }
-    }
-    case PLAN_EXPR_OP:
-        return a->u.op.op == b->u.op.op && same_expr(a->u.op.args[0], b->u.op.args[0]) &&
-               same_expr(a->u.op.args[1], b->u.op.args[1]);
-    case PLAN_EXPR_CAST: return same_expr(a->u.cast, b->u.cast);
-    case PLAN_EXPR_FUNC:
-        if (a->u.func.fn != b->u.func.fn || a->u.func.n_args != b->u.func.n_args)
-            return false;
-        for (uint32_t i = 0; i < a->u.func.n_args; i++)
-            if (!same_expr(a->u.func.args[i], b->u.func.args[i]))
-                return false;
-        return true;
-    default: return false;
-    }
-}
-
 /* Collects the leaves of an OR tree; false if there are more than IN_MAX. */
 static bool or_leaves(const plan_expr *e, const plan_expr **leaves, uint32_t *n) {
     if (e->kind == PLAN_EXPR_OP && e->u.op.op == PLAN_OP_OR)
@@ -586,7 +549,7 @@ qe_status cg_in_list(cg_fn *f, const plan_expr *e, const cg_val *in, uint32_t n_
         return QE_OK;
     for (uint32_t j = 0; j < n; j++) {
         const plan_expr *xj;
-        if (!eq_const(leaves[j], &xj, &c) || (x != NULL && !same_expr(x, xj)))
+        if (!eq_const(leaves[j], &xj, &c) || (x != NULL && !rt_expr_same(x, xj)))
             return QE_OK;
         x = xj;
     }

@@ -185,8 +185,8 @@ static void load_morsel_columns(cg_fn *f, LLVMValueRef cols) {
     }
 }
 
-/* row = sel ? sel[i] : i, as a small diamond at the top of the loop body. */
-static LLVMValueRef row_index(cg_fn *f, LLVMValueRef sel, LLVMValueRef has_sel, LLVMValueRef i) {
+/* row = sel ? sel[i] : i, as a small diamond; see cg_int.h. */
+LLVMValueRef cg_row_index(cg_fn *f, LLVMValueRef sel, LLVMValueRef has_sel, LLVMValueRef i) {
     cg_module *m = f->m;
     LLVMBasicBlockRef from = LLVMGetInsertBlock(m->b);
     LLVMBasicBlockRef with_sel = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "sel");
@@ -307,7 +307,7 @@ qe_status cg_row_loop(cg_fn *f, LLVMValueRef morsel_sel, LLVMValueRef has_sel,
     LLVMValueRef i = LLVMBuildLoad2(m->b, m->t_i64, i_var, "i");
     LLVMBuildCondBr(m->b, LLVMBuildICmp(m->b, LLVMIntULT, i, n_active, ""), body, exit);
     LLVMPositionBuilderAtEnd(m->b, body);
-    f->row = row_index(f, morsel_sel, has_sel, i);
+    f->row = cg_row_index(f, morsel_sel, has_sel, i);
     f->skip = latch;
     memset(f->row_loaded, 0, f->n_cols);
     qe_status st = gen_operators(f, first_op, err);

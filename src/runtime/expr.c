@@ -233,9 +233,8 @@ static plan_op_kind flip_op(plan_op_kind op) {
     }
 }
 
-/* Are a and b the same computation?  Only node kinds whose value depends on the row
- * alone (random() excluded); false when unsure. */
-static bool same_expr(const plan_expr *a, const plan_expr *b) {
+/* Are a and b the same computation?  See rt.h. */
+bool rt_expr_same(const struct plan_expr *a, const struct plan_expr *b) {
     if (a == b)
         return true;
     if (a == NULL || b == NULL || a->kind != b->kind || a->type != b->type ||
@@ -264,15 +263,15 @@ static bool same_expr(const plan_expr *a, const plan_expr *b) {
         }
     }
     case PLAN_EXPR_OP:
-        return a->u.op.op == b->u.op.op && same_expr(a->u.op.args[0], b->u.op.args[0]) &&
-               same_expr(a->u.op.args[1], b->u.op.args[1]);
-    case PLAN_EXPR_CAST: return same_expr(a->u.cast, b->u.cast);
+        return a->u.op.op == b->u.op.op && rt_expr_same(a->u.op.args[0], b->u.op.args[0]) &&
+               rt_expr_same(a->u.op.args[1], b->u.op.args[1]);
+    case PLAN_EXPR_CAST: return rt_expr_same(a->u.cast, b->u.cast);
     case PLAN_EXPR_FUNC:
         if (a->u.func.fn != b->u.func.fn || a->u.func.fn == PLAN_FUNC_ID_RANDOM ||
             a->u.func.n_args != b->u.func.n_args)
             return false;
         for (uint32_t i = 0; i < a->u.func.n_args; i++)
-            if (!same_expr(a->u.func.args[i], b->u.func.args[i]))
+            if (!rt_expr_same(a->u.func.args[i], b->u.func.args[i]))
                 return false;
         return true;
     default: return false;
@@ -309,7 +308,7 @@ static qe_status specialize_in(rt_expr *x, rt_error *err) {
         const rt_expr *l = leaves[j];
         if (l->ctest == NULL || l->ctest_const == NULL || l->e->u.op.op != PLAN_OP_EQ ||
             l->ctest_char != first->ctest_char || l->ctest_arg->type != first->ctest_arg->type ||
-            !same_expr(l->ctest_arg->e, first->ctest_arg->e))
+            !rt_expr_same(l->ctest_arg->e, first->ctest_arg->e))
             return QE_OK;
         consts[j] = &l->ctest_const->res;
     }
@@ -913,7 +912,7 @@ static rt_expr *find_unconditional(rt_expr *x, const plan_expr *e) {
         return NULL;
     if (x->alias != NULL) /* not evaluated itself: its target is */
         return find_unconditional(x->alias, e);
-    if (same_expr(x->e, e))
+    if (rt_expr_same(x->e, e))
         return x;
     if (k == PLAN_EXPR_OP && (x->e->u.op.op == PLAN_OP_AND || x->e->u.op.op == PLAN_OP_OR))
         return NULL;

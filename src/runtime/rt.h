@@ -244,6 +244,10 @@ qe_status rt_value_cast_mod(const rt_value *in, int32_t in_typmod, qe_type to, i
  * the interpreter's exact semantics: errors (22003, 22012, 22P02, ...) as at run time.
  * Strings of the result are allocated in arena. */
 qe_status rt_eval_const(rt_arena *arena, const struct plan_expr *e, rt_value *out, rt_error *err);
+/* Whether a and b are the same computation of a row (structurally: kinds whose value
+ * depends on the row alone, random() excluded); false when unsure.  Shared by the
+ * interpreter's and codegen's common-subexpression and IN-list detection. */
+bool rt_expr_same(const struct plan_expr *a, const struct plan_expr *b);
 /* True if the interpreter implements scalar function fn (a PLAN_FUNC_* id). */
 bool rt_func_runs(uint32_t fn);
 
