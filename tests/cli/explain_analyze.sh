@@ -23,19 +23,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-. "$(dirname "$0")/lib.sh" # fail, expect, expect_rc, expect_has
-
-# A local TCP port that nothing listens on (checked with bash's /dev/tcp).
-free_port() {
-    local p
-    while :; do
-        p=$((20000 + RANDOM % 12000)) # below the ephemeral range (32768-)
-        if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-            echo "$p"
-            return
-        fi
-    done
-}
+. "$(dirname "$0")/lib.sh" # fail, expect, expect_rc, expect_has, free_port
 
 # Masks what varies from run to run: times, sizes, ratios, morsel counts.
 mask() {

@@ -29,3 +29,15 @@ expect_has() {
     *) fail "$1: output lacks \"$2\""; printf '%s\n' "$3" >&2 ;;
     esac
 }
+
+# A local TCP port that nothing listens on (checked with bash's /dev/tcp).
+free_port() {
+    local p
+    while :; do
+        p=$((20000 + RANDOM % 12000)) # below the ephemeral range (32768-)
+        if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+            echo "$p"
+            return
+        fi
+    done
+}
