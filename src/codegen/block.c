@@ -159,11 +159,8 @@ static uint32_t partial_preds(const cg_fn *f, const plan_expr *pred, const plan_
     uint32_t n = 0;
     bool all_taken = true;
     for (uint32_t i = 0; i < n_all && n < cap; i++) {
-        bool *scratch = calloc(f->n_cols + 1, 1);
-        bool safe = scratch && block_safe(all[i], f->n_cols, scratch);
-        free(scratch);
+        bool safe = block_safe(all[i], f->n_cols, used); /* (used: scratch marks) */
         if (safe && (all_taken || error_free(all[i]))) {
-            block_safe(all[i], f->n_cols, used);
             out[n++] = all[i];
         } else if (error_free(all[i])) {
             all_taken = false;

@@ -388,8 +388,7 @@ static plan_query *push_query(fixture *fx, const char *table, plan_expr *pred, u
 
 /* The skeleton's partial aggregation: Scan -> Filter(#1 > 10) -> Project(#0, #1) ->
  * HashAggregate(PARTIAL; count(*), sum(#1)), then HashAggregateSource -> Result. */
-static void test_skeleton_partial(void **state) {
-    fixture *fx = *state;
+static plan_query *skeleton_partial_query(fixture *fx) {
     qe_type ab[2] = {QE_TYPE_INTEGER, QE_TYPE_BIGINT};
     plan_op *ops[4];
     ops[0] = scan(fx, "t", 2, ab);
@@ -404,8 +403,14 @@ static void test_skeleton_partial(void **state) {
         agg(PLAN_AGG_SUM, QE_TYPE_BIGINT, QE_TYPE_BIGINT, col(fx, 1, QE_TYPE_BIGINT))};
     plan_op *source;
     agg_pair(fx, PLAN_AGG_PARTIAL, 2, ab, 1, groups, 2, aggs, &ops[3], &source);
-    plan_op *ops1[2] = {source, result(fx, source->n_cols, source->types)};
-    plan_query *q = query(fx, pipeline(fx, 0, 4, ops), pipeline(fx, 1, 2, ops1));
+    plan_op *fin[2] = {source, result(fx, source->n_cols, source->types)};
+    return query(fx, pipeline(fx, 0, 4, ops), pipeline(fx, 1, 2, fin));
+}
+
+/* The skeleton's partial aggregation (skeleton_partial_query) in both modes. */
+static void test_skeleton_partial(void **state) {
+    fixture *fx = *state;
+    plan_query *q = skeleton_partial_query(fx);
     /* groups -3..3 and NULL; the second pipeline has nothing to compile */
     assert_int_equal(compare_modes(fx, q, 0x1), 8);
 }
@@ -1006,22 +1011,7 @@ static void test_tiers(void **state) {
     assert_string_equal(cg_tier_name(CG_TIER_CHEAP), "cheap");
     assert_string_equal(cg_tier_name((cg_tier)7), "?");
 
-    qe_type ab[2] = {QE_TYPE_INTEGER, QE_TYPE_BIGINT};
-    plan_op *ops[4];
-    ops[0] = scan(fx, "t", 2, ab);
-    ops[1] = filter(fx, 2, ab,
-                    op(fx, PLAN_OP_GT, QE_TYPE_BOOLEAN, col(fx, 1, QE_TYPE_BIGINT),
-                       cint(fx, 10, QE_TYPE_BIGINT)));
-    plan_expr *pe[2] = {col(fx, 0, QE_TYPE_INTEGER), col(fx, 1, QE_TYPE_BIGINT)};
-    ops[2] = project(fx, 2, pe);
-    plan_expr *groups[1] = {col(fx, 0, QE_TYPE_INTEGER)};
-    plan_agg aggs[2] = {
-        agg(PLAN_AGG_COUNT_STAR, QE_TYPE_BIGINT, QE_TYPE_BIGINT, NULL),
-        agg(PLAN_AGG_SUM, QE_TYPE_BIGINT, QE_TYPE_BIGINT, col(fx, 1, QE_TYPE_BIGINT))};
-    plan_op *source;
-    agg_pair(fx, PLAN_AGG_PARTIAL, 2, ab, 1, groups, 2, aggs, &ops[3], &source);
-    plan_op *fin[2] = {source, result(fx, source->n_cols, source->types)};
-    plan_query *q = query(fx, pipeline(fx, 0, 4, ops), pipeline(fx, 1, 2, fin));
+    plan_query *q = skeleton_partial_query(fx);
     compare_modes(fx, q, 0x1);
 
     char *text = NULL;
