@@ -28,6 +28,7 @@
 
 #include <llvm-c/Core.h>
 #include <llvm-c/Error.h>
+#include <llvm-c/LLJIT.h>
 #include <llvm-c/Target.h>
 #include <llvm-c/TargetMachine.h>
 
@@ -182,6 +183,13 @@ uint64_t cg_inline_address(cg_inline h);
 LLVMValueRef cg_call_inline(cg_module *m, cg_inline h, LLVMValueRef *args, unsigned n_args);
 /* True if the module calls an inlinable helper. */
 bool cg_uses_inline(const cg_module *m);
+
+/* perfmap.c: whether QE_PERF_MAP asks for /tmp/perf-<pid>.map; installs, when it
+ * does, the object transform that reads function sizes on lljit; appends the looked-up
+ * function name at address (and the other functions of its object) to the map. */
+bool cg_perf_map_enabled(void);
+void cg_perf_map_attach(LLVMOrcLLJITRef lljit);
+void cg_perf_map_add(const char *name, uint64_t address);
 /* Links the helpers' bitcode into m (if it calls any), makes them internal and gives
  * them the host's attributes, so the optimizer inlines them.  XX000 if the embedded
  * bitcode cannot be parsed or linked. */

@@ -171,6 +171,8 @@ static qe_status create_tier(cg_jit *jit, cg_tier tier, rt_error *err) {
                        "could not create the JIT", err);
     if (st == QE_OK)
         st = define_symbols(jit->lljit[tier], err);
+    if (st == QE_OK)
+        cg_perf_map_attach(jit->lljit[tier]); /* QE_PERF_MAP=1: names for perf */
     if (st != QE_OK) { /* leave the tier unset, to be retried */
         if (jit->lljit[tier])
             LLVMConsumeError(LLVMOrcDisposeLLJIT(jit->lljit[tier]));
@@ -280,8 +282,10 @@ static qe_status jit_add(LLVMOrcLLJITRef lljit, LLVMOrcThreadSafeContextRef tsct
         if (st == QE_OK && addr == 0)
             st = rt_error_set(err, QE_INTERNAL, "XX000", -1,
                               "the JIT returned no address for \"%s\"", b->fn_names[p]);
-        if (st == QE_OK)
+        if (st == QE_OK) {
             code->fns[p] = (rt_pipeline_fn)(uintptr_t)addr;
+            cg_perf_map_add(b->fn_names[p], addr);
+        }
     }
     return st;
 }

@@ -4,11 +4,12 @@
 # relocatable with one global function qe_s<stage>_p<pipeline> per compiled pipeline
 # (readelf -s) whose code disassembles (objdump -d); --tier and --cpu apply; -o works
 # for the text artifacts too; the help names the cheap tier's IR as the unoptimized one.
+# QE_PERF_MAP=1 makes the JIT name its functions in /tmp/perf-<pid>.map (for perf).
 #
 #   tests/cli/emit_obj.sh QE-SQL QEC QE-WORKER QE-BENCH
 set -u
 
-QEC=$2
+QE_SQL=$1 QEC=$2
 tmp=$(mktemp -d)
 failures=0
 checks=0
@@ -89,6 +90,27 @@ expect_has "cheap ir" "; tier cheap" "$cheap"
 help=$("$QEC" --help)
 expect_has "qec --help obj" "obj" "$help"
 expect_has "qec --help unoptimized" "unoptimized IR" "$help"
+
+# QE_PERF_MAP=1: the JIT appends "START SIZE NAME" lines (hex) for its functions
+"$QE_SQL" -c "CREATE TABLE t (a INTEGER, b BIGINT, d DOUBLE)" -c "INSERT INTO t VALUES (1, 2, 3.5)" \
+    -c "SET execution_mode = 'jit'" -c "$query" >/dev/null 2>&1 &
+plain=$!
+wait $plain
+expect "no map without QE_PERF_MAP" "absent" "$([ -e /tmp/perf-$plain.map ] && echo present || echo absent)"
+QE_PERF_MAP=1 "$QE_SQL" -c "CREATE TABLE t (a INTEGER, b BIGINT, d DOUBLE)" \
+    -c "INSERT INTO t VALUES (1, 2, 3.5)" -c "SET execution_mode = 'jit'" -c "$query" \
+    >"$tmp/perf.out" 2>&1 &
+pid=$!
+wait $pid
+expect_rc "QE_PERF_MAP run exit" 0 $?
+map=$(cat /tmp/perf-$pid.map 2>/dev/null)
+rm -f /tmp/perf-$pid.map
+expect_has "perf map names the pipeline" "_s0_p0" "$map"
+line=$(echo "$map" | grep -m1 '_s0_p0$')
+if ! [[ "$line" =~ ^[0-9a-f]+\ [0-9a-f]+\ [a-z0-9_]+$ ]] || [ "$(echo "$line" | cut -d' ' -f2)" = 1000 ]; then
+    fail "perf map line is not START SIZE NAME with the function's size: $line"
+fi
+checks=$((checks + 1))
 
 echo "$checks checks, $failures failures"
 [ "$failures" -eq 0 ]
