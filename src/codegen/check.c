@@ -242,7 +242,8 @@ static qe_status check_const(chk *c, const plan_expr *e) {
                        type_name(v->type), type_name(e->type));
 }
 
-/* CASE: BOOLEAN conditions; results and ELSE of the CASE's type (copied as they are). */
+/* CASE: BOOLEAN conditions; results and ELSE of the CASE's type (copied as they are;
+ * VARCHAR too: expr.c joins their byte addresses). */
 static qe_status check_case(chk *c, const plan_expr *e, const qe_type *in, uint32_t n_in,
                             int depth) {
     if (e->u.case_.n_whens == 0 || e->u.case_.whens == NULL || e->u.case_.thens == NULL ||
@@ -267,7 +268,9 @@ static qe_status check_case(chk *c, const plan_expr *e, const qe_type *in, uint3
     return QE_OK;
 }
 
-/* A function call: the natively compiled ones (expr_str.c), with checked arguments. */
+/* A function call: natively compiled (expr_str.c, expr_func.c, COALESCE in expr.c) or
+ * through the generic call of the interpreter's kernel (expr_func.c), with checked
+ * arguments. */
 static qe_status check_func(chk *c, const plan_expr *e, const qe_type *in, uint32_t n_in,
                             int depth) {
     if ((unsigned)e->u.func.fn >= PLAN_FUNC_N ||
@@ -296,7 +299,8 @@ static qe_status check_expr(chk *c, const plan_expr *e, const qe_type *in, uint3
     if (!cg_type_supported(e->type))
         return unsupported(c, "type %s is not supported by codegen yet", type_name(e->type));
     if (e->type == QE_TYPE_VARCHAR && e->kind != PLAN_EXPR_COLUMN && e->kind != PLAN_EXPR_CONST &&
-        e->kind != PLAN_EXPR_FUNC && !(e->kind == PLAN_EXPR_OP && e->u.op.op == PLAN_OP_CONCAT) &&
+        e->kind != PLAN_EXPR_FUNC && e->kind != PLAN_EXPR_CASE &&
+        !(e->kind == PLAN_EXPR_OP && e->u.op.op == PLAN_OP_CONCAT) &&
         !(e->kind == PLAN_EXPR_CAST && e->u.cast && e->u.cast->type == QE_TYPE_VARCHAR))
         return unsupported(c, "this VARCHAR expression is not supported by codegen yet");
     switch (e->kind) {
