@@ -428,6 +428,13 @@ bool cg_func_generic_supported(const plan_expr *e, char *reason, size_t cap);
  * its error is returned as the pipeline's). */
 qe_status cg_func_generic(cg_fn *f, const plan_expr *e, const cg_val *in, uint32_t n_in,
                           cg_val *out, rt_error *err);
+/* True if CAST e is generated natively (VARCHAR to VARCHAR keeping the typmod, base
+ * types in expr.c, cg_typed_cast_supported pairs); every other cast of supported types
+ * goes through rt_jit_func (cg_cast_generic: the interpreter's rt_value_cast_mod per
+ * row, its 22P02/22001/22003/... errors). */
+bool cg_cast_native(const plan_expr *e);
+qe_status cg_cast_generic(cg_fn *f, const plan_expr *e, const cg_val *in, uint32_t n_in,
+                          cg_val *out, rt_error *err);
 
 /* Generates ops[first..n_ops-2] of the pipeline and its sink for the current row, whose
  * values are in (n_in columns; NULL: the morsel's columns).  A filtered-out row jumps

@@ -519,6 +519,8 @@ qe_status cg_expr(cg_fn *f, const plan_expr *e, const cg_val *in, uint32_t n_in,
     case PLAN_EXPR_OP: return gen_op(f, e, in, n_in, out, err);
     case PLAN_EXPR_CASE: return gen_case(f, e, in, n_in, out, err);
     case PLAN_EXPR_CAST: {
+        if (!cg_cast_native(e))
+            return cg_cast_generic(f, e, in, n_in, out, err);
         cg_val a;
         qe_status st = cg_expr(f, e->u.cast, in, n_in, &a, err);
         if (st != QE_OK)

@@ -14,7 +14,9 @@
  * (no plan address: cached code outlives the query), and the kernel's status is
  * returned as the pipeline's.  The results and errors are the interpreter's by
  * construction; a unit that is not a constant or not valid for the type takes this
- * path too, so the kernel raises the interpreter's 22023 on the rows it would.
+ * path too, so the kernel raises the interpreter's 22023 on the rows it would.  Casts
+ * codegen does not generate (to and from VARCHAR, to VARCHAR(n)/CHAR(n), DOUBLE to
+ * DECIMAL, ...) take the same call, converted by the interpreter's rt_value_cast_mod.
  */
 #include "cg_int.h"
 #include "date_inline.h"
@@ -178,18 +180,19 @@ static cg_val result_value(cg_fn *f, qe_type t, LLVMValueRef lo, LLVMValueRef hi
     return r;
 }
 
-/* The call site's constant descriptor (jit_func.c's layout). */
-static LLVMValueRef descriptor(cg_module *m, const plan_expr *e) {
-    uint32_t n = e->u.func.n_args;
+/* The call site's constant descriptor (jit_func.c's layout) of node e calling fn (a
+ * PLAN_FUNC_* id, or -1 for a CAST) on args[0..n). */
+static LLVMValueRef descriptor(cg_module *m, const plan_expr *e, int32_t fn,
+                               const plan_expr *const *args, uint32_t n) {
     LLVMValueRef *w = malloc(sizeof *w * (6 + 3 * n));
     if (w == NULL)
         return NULL;
-    int32_t head[6] = {(int32_t)m->n_func_sites++, (int32_t)e->u.func.fn, (int32_t)e->type,
-                       e->typmod, e->position, (int32_t)n};
+    int32_t head[6] = {(int32_t)m->n_func_sites++, fn, (int32_t)e->type, e->typmod, e->position,
+                       (int32_t)n};
     for (int i = 0; i < 6; i++)
         w[i] = cg_i32(m, head[i]);
     for (uint32_t i = 0; i < n; i++) {
-        const plan_expr *a = e->u.func.args[i];
+        const plan_expr *a = args[i];
         w[6 + 3 * i] = cg_i32(m, a->type);
         w[7 + 3 * i] = cg_i32(m, a->typmod);
         w[8 + 3 * i] = cg_i32(m, a->kind == PLAN_EXPR_CONST);
@@ -203,31 +206,40 @@ static LLVMValueRef descriptor(cg_module *m, const plan_expr *e) {
     return g;
 }
 
-/* A generic call; see cg_int.h. */
-qe_status cg_func_generic(cg_fn *f, const plan_expr *e, const cg_val *in, uint32_t n_in,
-                          cg_val *out, rt_error *err) {
+/* A call of rt_jit_func for node e: function fn (-1: CAST) on args[0..n). */
+static qe_status generic_call(cg_fn *f, const plan_expr *e, int32_t fn,
+                              const plan_expr *const *args, uint32_t n, const cg_val *in,
+                              uint32_t n_in, cg_val *out, rt_error *err) {
     cg_module *m = f->m;
-    uint32_t n = e->u.func.n_args;
+    if (f->err_var != NULL) {
+        /* block.c's fast loop (a DOUBLE -> DECIMAL cast is block-safe by its types):
+         * no call there; flag the block, so the exact loop makes the calls */
+        cg_raise_if(f, cg_i1(m, true), RT_JIT_ERR_NOMEM, -1);
+        *out = (cg_val){.v = LLVMConstNull(cg_reg_type(m, e->type)), .null = cg_i1(m, true)};
+        if (e->type == QE_TYPE_VARCHAR)
+            out->str = m->null_slot;
+        return QE_OK;
+    }
     LLVMTypeRef arr = LLVMArrayType(m->t_i64, 3 * (n + 1));
     LLVMValueRef vals = cg_alloca(f, arr, "func_vals");
     for (uint32_t i = 0; i < n; i++) {
         cg_val a;
-        qe_status st = cg_expr(f, e->u.func.args[i], in, n_in, &a, err);
+        qe_status st = cg_expr(f, args[i], in, n_in, &a, err);
         if (st != QE_OK)
             return st;
         LLVMValueRef w[3];
-        arg_words(f, e->u.func.args[i]->type, a, &w[0], &w[1]);
+        arg_words(f, args[i]->type, a, &w[0], &w[1]);
         w[2] = LLVMBuildZExt(m->b, a.null, m->t_i64, "");
         for (int k = 0; k < 3; k++) {
             LLVMValueRef idx = cg_i64(m, 3 * i + k);
             LLVMBuildStore(m->b, w[k], LLVMBuildGEP2(m->b, m->t_i64, vals, &idx, 1, ""));
         }
     }
-    LLVMValueRef desc = descriptor(m, e);
+    LLVMValueRef desc = descriptor(m, e, fn, args, n);
     if (desc == NULL)
         return rt_error_set(err, QE_NOMEM, "53200", -1, "out of memory in code generation");
-    LLVMValueRef args[3] = {f->ts, desc, vals};
-    cg_return_if_error(f, cg_call_helper(m, CG_HELPER_FUNC, args, 3));
+    LLVMValueRef call[3] = {f->ts, desc, vals};
+    cg_return_if_error(f, cg_call_helper(m, CG_HELPER_FUNC, call, 3));
     LLVMValueRef w[3];
     for (int k = 0; k < 3; k++) {
         LLVMValueRef idx = cg_i64(m, 3 * n + k);
@@ -236,4 +248,28 @@ qe_status cg_func_generic(cg_fn *f, const plan_expr *e, const cg_val *in, uint32
     }
     *out = result_value(f, e->type, w[0], w[1], LLVMBuildTrunc(m->b, w[2], m->t_i1, ""));
     return QE_OK;
+}
+
+/* A generic call; see cg_int.h. */
+qe_status cg_func_generic(cg_fn *f, const plan_expr *e, const cg_val *in, uint32_t n_in,
+                          cg_val *out, rt_error *err) {
+    return generic_call(f, e, (int32_t)e->u.func.fn, (const plan_expr *const *)e->u.func.args,
+                        e->u.func.n_args, in, n_in, out, err);
+}
+
+/* ---- casts -------------------------------------------------------------------------- */
+
+/* Whether CAST e is generated natively (expr.c, expr_types.c); see cg_int.h. */
+bool cg_cast_native(const plan_expr *e) {
+    qe_type from = e->u.cast->type;
+    if (from == QE_TYPE_VARCHAR || e->type == QE_TYPE_VARCHAR)
+        return from == e->type && (e->typmod == 0 || e->typmod == e->u.cast->typmod);
+    return !cg_typed_op(from, e->type) || cg_typed_cast_supported(from, e->type);
+}
+
+/* A CAST through rt_jit_func; see cg_int.h. */
+qe_status cg_cast_generic(cg_fn *f, const plan_expr *e, const cg_val *in, uint32_t n_in,
+                          cg_val *out, rt_error *err) {
+    const plan_expr *arg = e->u.cast;
+    return generic_call(f, e, -1, &arg, 1, in, n_in, out, err);
 }

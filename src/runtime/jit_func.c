@@ -11,6 +11,10 @@
  * position and constant-ness (what kernels read of c->e), and the rt_fcall the
  * kernel keeps its caches in (a compiled LIKE/regexp pattern, now(), random()'s
  * state), as the interpreter keeps one per thread and node.
+ *
+ * The same call serves the casts codegen does not generate (to and from VARCHAR,
+ * VARCHAR(n)/CHAR(n), DOUBLE to DECIMAL, ...): function id JF_CAST, one argument, the
+ * value converted by rt_value_cast_mod as the interpreter's row-by-row cast does.
  */
 #include "func.h"
 
@@ -19,7 +23,7 @@
 /* The descriptor's layout (int32 words; codegen writes it, expr_func.c). */
 enum {
     JF_SITE,     /* call site index within the compiled function's module */
-    JF_FN,       /* PLAN_FUNC_* id */
+    JF_FN,       /* PLAN_FUNC_* id, or JF_CAST */
     JF_TYPE,     /* result type */
     JF_TYPMOD,   /* result typmod */
     JF_POSITION, /* the node's position */
@@ -27,12 +31,14 @@ enum {
     JF_ARGS      /* then per argument: type, typmod, is a CONST (0/1) */
 };
 
+#define JF_CAST (-1) /* JF_FN of a CAST: to the result type/typmod from the argument's */
+
 /* One call site's state on one thread (thread arena). */
 typedef struct jit_call {
     plan_expr node;       /* the FUNC node the kernel sees */
     plan_expr *arg_nodes; /* its n_args argument nodes (type, typmod, kind only) */
     plan_expr **args;     /* pointers to them (node.u.func.args) */
-    rt_func_kernel kernel;
+    rt_func_kernel kernel; /* NULL for a CAST */
     uint32_t flags;       /* RT_FN_* */
     uint64_t char_args;   /* bit i: argument i is CHAR(n) whose padding is dropped */
     rt_fcall call;        /* what the kernel sees (caches, scratch) */
@@ -69,6 +75,10 @@ static jit_call *call_create(rt_thread_state *ts, const int32_t *desc) {
         jc->arg_nodes[i].position = -1;
         jc->args[i] = &jc->arg_nodes[i];
         char_cmp |= a[0] == QE_TYPE_VARCHAR && PLAN_TYPMOD_IS_CHAR(a[1]);
+    }
+    if (desc[JF_FN] == JF_CAST) {
+        jc->flags = RT_FN_STRICT; /* a NULL casts to NULL */
+        return jc;
     }
     if (!rt_func_kernel_of(jc->node.u.func.fn, &jc->kernel, &jc->flags)) {
         rt_error_set(&ts->err, QE_INTERNAL, "XX000", jc->node.position,
@@ -174,7 +184,13 @@ qe_status rt_jit_func(rt_thread_state *ts, const int32_t *desc, uint64_t *vals) 
     rt_value r = {.type = jc->node.type};
     jc->call.err = &ts->err;
     jc->call.morsel = ts->morsel_arena;
-    qe_status st = jc->kernel(&jc->call, jc->argv, n, &r);
+    qe_status st;
+    if (jc->kernel == NULL) /* a CAST (n == 1) */
+        st = rt_value_cast_mod(&jc->argv[0], jc->arg_nodes[0].typmod, jc->node.type,
+                               jc->node.typmod, &r, ts->morsel_arena, &ts->err,
+                               jc->node.position);
+    else
+        st = jc->kernel(&jc->call, jc->argv, n, &r);
     if (st != QE_OK || r.is_null)
         return st;
     if (!write_result(ts, &r, jc->node.type, out))
