@@ -617,8 +617,8 @@ bool cg_trace_build_column(const plan_pipeline *p, uint32_t op_idx, uint32_t col
         if (op->kind != PLAN_PHYS_PROJECT)
             continue;
         const plan_expr *e = op->u.project.exprs[col];
-        while (e->kind == PLAN_EXPR_CAST && e->u.cast->type == e->type)
-            e = e->u.cast;
+        while (e->kind == PLAN_EXPR_CAST && e->u.cast->type == e->type && cg_cast_native(e))
+            e = e->u.cast; /* keeps the value (a generic cast computes a new string) */
         if (e->kind != PLAN_EXPR_COLUMN)
             return false;
         col = e->u.column;
@@ -639,8 +639,8 @@ int64_t cg_trace_column(const plan_pipeline *p, uint32_t op_idx, uint32_t col) {
         if (op->kind != PLAN_PHYS_PROJECT)
             continue;
         const plan_expr *e = op->u.project.exprs[col];
-        while (e->kind == PLAN_EXPR_CAST && e->u.cast->type == e->type)
-            e = e->u.cast;
+        while (e->kind == PLAN_EXPR_CAST && e->u.cast->type == e->type && cg_cast_native(e))
+            e = e->u.cast; /* keeps the value (a generic cast computes a new string) */
         if (e->kind != PLAN_EXPR_COLUMN)
             return -1;
         col = e->u.column;
