@@ -30,7 +30,9 @@ static void to_civil(const rt_value *v, civil *c) {
 }
 
 /* The unit named by v (case-insensitive), or UNIT_N. */
-static date_unit parse_unit(const rt_value *v) { return rt_date_unit_parse(v->u.s.ptr, v->u.s.len); }
+static date_unit parse_unit(const rt_value *v) {
+    return rt_date_unit_parse(v->u.s.ptr, v->u.s.len);
+}
 
 static qe_status bad_unit(rt_fcall *c, const rt_value *unit, qe_type t) {
     return rt_error_set(
@@ -139,7 +141,9 @@ static bool trunc_ts(int64_t ts, date_unit u, int64_t *out) {
         *out = rt_date_from_civil(y, (c.month - 1) / 3 * 3 + 1, 1) * US_PER_DAY;
         return true;
     case RT_UNIT_YEAR: *out = rt_date_from_civil(y, 1, 1) * US_PER_DAY; return true;
-    case RT_UNIT_DECADE: *out = rt_date_from_civil(rt_floor_div(y, 10) * 10, 1, 1) * US_PER_DAY; return true;
+    case RT_UNIT_DECADE:
+        *out = rt_date_from_civil(rt_floor_div(y, 10) * 10, 1, 1) * US_PER_DAY;
+        return true;
     case RT_UNIT_CENTURY:
         *out = rt_date_from_civil(rt_floor_div(y - 1, 100) * 100 + 1, 1, 1) * US_PER_DAY;
         return true;

@@ -1,9 +1,10 @@
 /*
  * test_main_codegen_tpch.c -- codegen coverage of TPC-H pipelines through the public
  * API: the pipelines of Q1 and Q6 (DATE filters, DECIMAL arithmetic, SUM/AVG over
- * DECIMAL, VARCHAR group keys) and Q7-Q9 (extract of a DATE's year) must compile (qe_emit_text's IR names a function for
- * each; the only pipelines left to the interpreter are those with nothing to compile),
- * and the queries run in jit mode on generated data.  It is named test_main_* because
+ * DECIMAL, VARCHAR group keys), Q7-Q9 (extract of a DATE's year) and a query of
+ * functions without a native version must compile (qe_emit_text's IR names a function
+ * for each; the only pipelines left to the interpreter are those with nothing to
+ * compile), and the TPC-H queries run in jit mode on generated data.  It is named test_main_* because
  * it needs the whole library (frontend, optimizer, codegen); the codegen-layer unit
  * tests are in test_codegen.c.  A regression in type support fails here instead of
  * silently interpreting TPC-H.
