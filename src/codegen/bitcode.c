@@ -80,6 +80,10 @@ static LLVMTypeRef inline_type(cg_module *m, cg_inline h) {
         LLVMTypeRef a[5] = {p, i32, i64, i32, p};
         return LLVMFunctionType(i32, a, 5, false);
     }
+    case CG_INLINE_DATE_PART: {
+        LLVMTypeRef a[3] = {i64, i32, i32};
+        return LLVMFunctionType(m->t_f64, a, 3, false);
+    }
     case CG_INLINE_COUNT: break;
     }
     return NULL;

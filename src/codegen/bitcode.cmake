@@ -16,7 +16,7 @@ add_custom_command(
           -I${CMAKE_SOURCE_DIR}/src/runtime ${CMAKE_SOURCE_DIR}/src/runtime/jit_inline.c
           -o ${QE_JIT_BC}
   DEPENDS ${CMAKE_SOURCE_DIR}/src/runtime/jit_inline.c ${CMAKE_SOURCE_DIR}/src/runtime/jit_inline.h
-          ${CMAKE_SOURCE_DIR}/src/runtime/str_inline.h
+          ${CMAKE_SOURCE_DIR}/src/runtime/str_inline.h ${CMAKE_SOURCE_DIR}/src/runtime/date_inline.h
   COMMENT "Compiling the runtime helpers to LLVM bitcode"
   VERBATIM)
 add_custom_command(

@@ -8,6 +8,7 @@
  *   check.c      which pipelines codegen supports (fallback reasons)
  *   expr.c       scalar expressions: value + null flag in registers
  *   expr_str.c   VARCHAR expressions (constants, comparisons, LIKE, ||) and functions
+ *   expr_func.c  date fields; the generic call of other functions' interpreter kernels
  *   bitcode.c    the runtime helpers inlined from bitcode (src/runtime/jit_inline.c)
  *   pipeline.c   the row loop over a morsel, FILTER and PROJECT
  *   block.c      blocked FILTERs after the source: SIMD predicate loops into a selection
@@ -74,7 +75,8 @@ qe_status cg_llvm_error(LLVMErrorRef lerr, const char *what, rt_error *err);
     X(STR_ALLOC, "rt_jit_str_alloc")                                                               \
     X(STR_STORE, "rt_jit_str_store")                                                               \
     X(JOIN_TABLE, "rt_jit_join_table")                                                             \
-    X(LIMIT_ROW, "rt_jit_limit_row")
+    X(LIMIT_ROW, "rt_jit_limit_row")                                                               \
+    X(FUNC, "rt_jit_func")
 
 typedef enum cg_helper {
 #define CG_X_ENUM(name, sym) CG_HELPER_##name,
@@ -163,6 +165,8 @@ typedef struct cg_module {
     bool blocked; /* leading FILTERs run as block loops (block.c); set for the optimized tier */
     LLVMValueRef null_slot;                   /* constant ptr null: a safe slot to load from */
     LLVMValueRef inl[CG_INLINE_COUNT];        /* inlinable helpers declared so far (or NULL) */
+    uint32_t n_func_sites;                    /* generic function calls generated so far
+                                                 (rt_jit_func site indexes, expr_func.c) */
 } cg_module;
 
 /* Creates the module `name` in ctx with the given triple and data layout, its
@@ -409,9 +413,36 @@ qe_status cg_in_list(cg_fn *f, const plan_expr *e, const cg_val *in, uint32_t n_
 /* Byte length (i32, 0 for NULL) and bytes (ptr) of a VARCHAR value. */
 LLVMValueRef cg_str_len(cg_fn *f, cg_val v);
 LLVMValueRef cg_str_ptr(cg_fn *f, cg_val v);
-/* Whether codegen compiles FUNC node e (its arguments are checked separately); when
- * not, reason (cap bytes) says why. */
+/* Whether codegen compiles FUNC node e (its arguments are checked separately): natively
+ * (expr_str.c, cg_func_date_supported) or through the generic call; when not, reason
+ * (cap bytes) says why. */
 bool cg_func_supported(const plan_expr *e, char *reason, size_t cap);
+
+/* COALESCE (expr.c): argument j evaluated only on rows where every earlier one is NULL;
+ * arguments of e's type (any supported type, VARCHAR too). */
+qe_status cg_coalesce(cg_fn *f, const plan_expr *e, const cg_val *in, uint32_t n_in, cg_val *out,
+                      rt_error *err);
+
+/* Date fields and the generic function call (expr_func.c). */
+/* True if e is extract/date_part with a constant unit valid for its DATE/TIMESTAMP
+ * argument, or year(), month(), ... (compiled natively: rt_jit_date_part). */
+bool cg_func_date_supported(const plan_expr *e);
+qe_status cg_func_date(cg_fn *f, const plan_expr *e, const cg_val *in, uint32_t n_in, cg_val *out,
+                       rt_error *err);
+/* True if FUNC node e can be called through rt_jit_func (the interpreter has a row
+ * kernel for it: every function but COALESCE); else reason says why. */
+bool cg_func_generic_supported(const plan_expr *e, char *reason, size_t cap);
+/* Generates a call of the interpreter's kernel for e (one rt_jit_func call per row;
+ * its error is returned as the pipeline's). */
+qe_status cg_func_generic(cg_fn *f, const plan_expr *e, const cg_val *in, uint32_t n_in,
+                          cg_val *out, rt_error *err);
+/* True if CAST e is generated natively (VARCHAR to VARCHAR keeping the typmod, base
+ * types in expr.c, cg_typed_cast_supported pairs); every other cast of supported types
+ * goes through rt_jit_func (cg_cast_generic: the interpreter's rt_value_cast_mod per
+ * row, its 22P02/22001/22003/... errors). */
+bool cg_cast_native(const plan_expr *e);
+qe_status cg_cast_generic(cg_fn *f, const plan_expr *e, const cg_val *in, uint32_t n_in,
+                          cg_val *out, rt_error *err);
 
 /* Generates ops[first..n_ops-2] of the pipeline and its sink for the current row, whose
  * values are in (n_in columns; NULL: the morsel's columns).  A filtered-out row jumps

@@ -214,21 +214,7 @@ static qe_status check_cast(chk *c, const plan_expr *e, const qe_type *in, uint3
     if (e->u.cast == NULL)
         return malformed(c, "CAST without its argument");
     CHECK_TRY(c, check_expr(c, e->u.cast, in, n_in, depth + 1));
-    qe_type from = e->u.cast->type;
-    if (from == QE_TYPE_VARCHAR || e->type == QE_TYPE_VARCHAR) {
-        if (from == e->type && (e->typmod == 0 || e->typmod == e->u.cast->typmod))
-            return QE_OK;
-        if (from == e->type) /* VARCHAR(n) length checks and CHAR(n) padding */
-            return unsupported(c, "casts to %s(%d) are not supported by codegen yet",
-                               PLAN_TYPMOD_IS_CHAR(e->typmod) ? "CHAR" : "VARCHAR",
-                               (int)PLAN_TYPMOD_LENGTH(e->typmod));
-        return unsupported(c, "cast from %s to %s is not supported by codegen yet", type_name(from),
-                           type_name(e->type));
-    }
-    if (cg_typed_op(from, e->type) && !cg_typed_cast_supported(from, e->type))
-        return unsupported(c, "cast from %s to %s is not supported by codegen yet", type_name(from),
-                           type_name(e->type));
-    return QE_OK;
+    return QE_OK; /* natively (cg_cast_native) or through rt_jit_func (cg_cast_generic) */
 }
 
 /* A constant whose value has another type than the expression: converted at compile
@@ -242,7 +228,8 @@ static qe_status check_const(chk *c, const plan_expr *e) {
                        type_name(v->type), type_name(e->type));
 }
 
-/* CASE: BOOLEAN conditions; results and ELSE of the CASE's type (copied as they are). */
+/* CASE: BOOLEAN conditions; results and ELSE of the CASE's type (copied as they are;
+ * VARCHAR too: expr.c joins their byte addresses). */
 static qe_status check_case(chk *c, const plan_expr *e, const qe_type *in, uint32_t n_in,
                             int depth) {
     if (e->u.case_.n_whens == 0 || e->u.case_.whens == NULL || e->u.case_.thens == NULL ||
@@ -267,7 +254,9 @@ static qe_status check_case(chk *c, const plan_expr *e, const qe_type *in, uint3
     return QE_OK;
 }
 
-/* A function call: the natively compiled ones (expr_str.c), with checked arguments. */
+/* A function call: natively compiled (expr_str.c, expr_func.c, COALESCE in expr.c) or
+ * through the generic call of the interpreter's kernel (expr_func.c), with checked
+ * arguments. */
 static qe_status check_func(chk *c, const plan_expr *e, const qe_type *in, uint32_t n_in,
                             int depth) {
     if ((unsigned)e->u.func.fn >= PLAN_FUNC_N ||
@@ -296,8 +285,8 @@ static qe_status check_expr(chk *c, const plan_expr *e, const qe_type *in, uint3
     if (!cg_type_supported(e->type))
         return unsupported(c, "type %s is not supported by codegen yet", type_name(e->type));
     if (e->type == QE_TYPE_VARCHAR && e->kind != PLAN_EXPR_COLUMN && e->kind != PLAN_EXPR_CONST &&
-        e->kind != PLAN_EXPR_FUNC && !(e->kind == PLAN_EXPR_OP && e->u.op.op == PLAN_OP_CONCAT) &&
-        !(e->kind == PLAN_EXPR_CAST && e->u.cast && e->u.cast->type == QE_TYPE_VARCHAR))
+        e->kind != PLAN_EXPR_FUNC && e->kind != PLAN_EXPR_CASE && e->kind != PLAN_EXPR_CAST &&
+        !(e->kind == PLAN_EXPR_OP && e->u.op.op == PLAN_OP_CONCAT))
         return unsupported(c, "this VARCHAR expression is not supported by codegen yet");
     switch (e->kind) {
     case PLAN_EXPR_CONST: return check_const(c, e);
@@ -628,8 +617,8 @@ bool cg_trace_build_column(const plan_pipeline *p, uint32_t op_idx, uint32_t col
         if (op->kind != PLAN_PHYS_PROJECT)
             continue;
         const plan_expr *e = op->u.project.exprs[col];
-        while (e->kind == PLAN_EXPR_CAST && e->u.cast->type == e->type)
-            e = e->u.cast;
+        while (e->kind == PLAN_EXPR_CAST && e->u.cast->type == e->type && cg_cast_native(e))
+            e = e->u.cast; /* keeps the value (a generic cast computes a new string) */
         if (e->kind != PLAN_EXPR_COLUMN)
             return false;
         col = e->u.column;
@@ -650,8 +639,8 @@ int64_t cg_trace_column(const plan_pipeline *p, uint32_t op_idx, uint32_t col) {
         if (op->kind != PLAN_PHYS_PROJECT)
             continue;
         const plan_expr *e = op->u.project.exprs[col];
-        while (e->kind == PLAN_EXPR_CAST && e->u.cast->type == e->type)
-            e = e->u.cast;
+        while (e->kind == PLAN_EXPR_CAST && e->u.cast->type == e->type && cg_cast_native(e))
+            e = e->u.cast; /* keeps the value (a generic cast computes a new string) */
         if (e->kind != PLAN_EXPR_COLUMN)
             return -1;
         col = e->u.column;

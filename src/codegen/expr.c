@@ -346,23 +346,66 @@ static LLVMValueRef gen_cast_value(cg_fn *f, const plan_expr *e, cg_val a) {
     return LLVMBuildTrunc(m->b, a.v, m->t_i32, "");
 }
 
-/* Adds (v, block) to the CASE result phis' incoming lists. */
+/* The incoming values of the result phis of a CASE or COALESCE. */
 typedef struct case_arms {
-    LLVMValueRef *vals, *nulls;
+    LLVMValueRef *vals, *nulls, *strs; /* strs: VARCHAR results' byte addresses */
     LLVMBasicBlockRef *blocks;
     unsigned n;
 } case_arms;
 
+static bool arms_alloc(case_arms *arms, unsigned n) {
+    arms->vals = calloc(n, sizeof(LLVMValueRef));
+    arms->nulls = calloc(n, sizeof(LLVMValueRef));
+    arms->strs = calloc(n, sizeof(LLVMValueRef));
+    arms->blocks = calloc(n, sizeof(LLVMBasicBlockRef));
+    arms->n = 0;
+    return arms->vals && arms->nulls && arms->strs && arms->blocks;
+}
+
+static void arms_free(case_arms *arms) {
+    free(arms->vals);
+    free(arms->nulls);
+    free(arms->strs);
+    free(arms->blocks);
+}
+
+/* Records value v of type t (in the current block) as an incoming value of the
+ * result: a VARCHAR's bytes are addressed explicitly (cg_str_ptr) and its view reduced
+ * to the length, so arms of any origin meet in phis. */
+static void arms_add(cg_fn *f, case_arms *arms, qe_type t, cg_val v) {
+    cg_module *m = f->m;
+    if (t == QE_TYPE_VARCHAR) {
+        arms->strs[arms->n] = cg_str_ptr(f, v);
+        v.v = LLVMBuildZExt(m->b, cg_str_len(f, v), m->t_i128, "");
+    }
+    arms->vals[arms->n] = v.v;
+    arms->nulls[arms->n] = v.null;
+    arms->blocks[arms->n++] = LLVMGetInsertBlock(m->b);
+}
+
+/* The result phis at the join block (the builder's position). */
+static cg_val arms_join(cg_fn *f, case_arms *arms, qe_type t) {
+    cg_module *m = f->m;
+    cg_val out = {0};
+    out.v = LLVMBuildPhi(m->b, cg_reg_type(m, t), "case");
+    LLVMAddIncoming(out.v, arms->vals, arms->blocks, arms->n);
+    out.null = LLVMBuildPhi(m->b, m->t_i1, "case_null");
+    LLVMAddIncoming(out.null, arms->nulls, arms->blocks, arms->n);
+    if (t == QE_TYPE_VARCHAR) {
+        out.str = LLVMBuildPhi(m->b, m->t_ptr, "case_str");
+        LLVMAddIncoming(out.str, arms->strs, arms->blocks, arms->n);
+    }
+    return out;
+}
+
 /* Evaluates a CASE arm in the current block and branches to join. */
-static qe_status case_arm(cg_fn *f, const plan_expr *x, const cg_val *in, uint32_t n_in,
-                          LLVMBasicBlockRef join, case_arms *arms, rt_error *err) {
+static qe_status case_arm(cg_fn *f, const plan_expr *x, qe_type t, const cg_val *in,
+                          uint32_t n_in, LLVMBasicBlockRef join, case_arms *arms, rt_error *err) {
     cg_val v;
     qe_status st = cg_expr(f, x, in, n_in, &v, err);
     if (st != QE_OK)
         return st;
-    arms->vals[arms->n] = v.v;
-    arms->nulls[arms->n] = v.null;
-    arms->blocks[arms->n++] = LLVMGetInsertBlock(f->m->b);
+    arms_add(f, arms, t, v);
     LLVMBuildBr(f->m->b, join);
     return QE_OK;
 }
@@ -385,13 +428,13 @@ static qe_status case_chain(cg_fn *f, const plan_expr *e, const cg_val *in, uint
         bool *saved = save_loaded(f);
         if (f->row_loaded && saved == NULL)
             return rt_error_set(err, QE_NOMEM, "53200", -1, "out of memory in code generation");
-        st = case_arm(f, e->u.case_.thens[w], in, n_in, join, arms, err);
+        st = case_arm(f, e->u.case_.thens[w], e->type, in, n_in, join, arms, err);
         restore_loaded(f, saved);
         if (st != QE_OK)
             return st;
         LLVMPositionBuilderAtEnd(m->b, next);
     }
-    return case_arm(f, e->u.case_.else_expr, in, n_in, join, arms, err);
+    return case_arm(f, e->u.case_.else_expr, e->type, in, n_in, join, arms, err);
 }
 
 /* CASE: control flow joining in phis (loads inside the CASE do not dominate what
@@ -399,14 +442,10 @@ static qe_status case_chain(cg_fn *f, const plan_expr *e, const cg_val *in, uint
 static qe_status gen_case(cg_fn *f, const plan_expr *e, const cg_val *in, uint32_t n_in,
                           cg_val *out, rt_error *err) {
     cg_module *m = f->m;
-    unsigned n = e->u.case_.n_whens + 1;
-    case_arms arms = {.vals = calloc(n, sizeof(LLVMValueRef)),
-                      .nulls = calloc(n, sizeof(LLVMValueRef)),
-                      .blocks = calloc(n, sizeof(LLVMBasicBlockRef))};
+    case_arms arms;
     bool *saved = save_loaded(f);
     qe_status st = QE_OK;
-    if (arms.vals == NULL || arms.nulls == NULL || arms.blocks == NULL ||
-        (f->row_loaded && saved == NULL))
+    if (!arms_alloc(&arms, e->u.case_.n_whens + 1) || (f->row_loaded && saved == NULL))
         st = rt_error_set(err, QE_NOMEM, "53200", -1, "out of memory in code generation");
     LLVMBasicBlockRef join = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "case_end");
     if (st == QE_OK)
@@ -415,14 +454,46 @@ static qe_status gen_case(cg_fn *f, const plan_expr *e, const cg_val *in, uint32
     if (st == QE_OK) {
         LLVMMoveBasicBlockAfter(join, arms.blocks[arms.n - 1]);
         LLVMPositionBuilderAtEnd(m->b, join);
-        out->v = LLVMBuildPhi(m->b, cg_reg_type(m, e->type), "case");
-        LLVMAddIncoming(out->v, arms.vals, arms.blocks, arms.n);
-        out->null = LLVMBuildPhi(m->b, m->t_i1, "case_null");
-        LLVMAddIncoming(out->null, arms.nulls, arms.blocks, arms.n);
+        *out = arms_join(f, &arms, e->type);
     }
-    free(arms.vals);
-    free(arms.nulls);
-    free(arms.blocks);
+    arms_free(&arms);
+    return st;
+}
+
+/* COALESCE (natively: the interpreter evaluates it lazily, without a kernel):
+ * argument j runs only on the rows every earlier argument left NULL, as func.c's
+ * eval_coalesce; the result is the first non-NULL one (NULL if none). */
+qe_status cg_coalesce(cg_fn *f, const plan_expr *e, const cg_val *in, uint32_t n_in, cg_val *out,
+                      rt_error *err) {
+    cg_module *m = f->m;
+    uint32_t n = e->u.func.n_args;
+    case_arms arms;
+    bool *saved = save_loaded(f);
+    qe_status st = QE_OK;
+    if (n == 0 || !arms_alloc(&arms, n) || (f->row_loaded && saved == NULL))
+        st = rt_error_set(err, QE_NOMEM, "53200", -1, "out of memory in code generation");
+    LLVMBasicBlockRef join = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "coalesce_end");
+    for (uint32_t j = 0; j < n && st == QE_OK; j++) {
+        cg_val v;
+        if ((st = cg_expr(f, e->u.func.args[j], in, n_in, &v, err)) != QE_OK)
+            break;
+        arms_add(f, &arms, e->type, v);
+        if (j + 1 == n) {
+            LLVMBuildBr(m->b, join);
+            break;
+        }
+        LLVMBasicBlockRef next = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "coalesce_next");
+        LLVMBuildCondBr(m->b, v.null, next, join);
+        LLVMPositionBuilderAtEnd(m->b, next);
+    }
+    restore_loaded(f, saved);
+    if (st == QE_OK) {
+        LLVMMoveBasicBlockAfter(join, arms.blocks[arms.n - 1]);
+        LLVMPositionBuilderAtEnd(m->b, join);
+        *out = arms_join(f, &arms, e->type);
+    }
+    if (n > 0)
+        arms_free(&arms);
     return st;
 }
 
@@ -448,6 +519,8 @@ qe_status cg_expr(cg_fn *f, const plan_expr *e, const cg_val *in, uint32_t n_in,
     case PLAN_EXPR_OP: return gen_op(f, e, in, n_in, out, err);
     case PLAN_EXPR_CASE: return gen_case(f, e, in, n_in, out, err);
     case PLAN_EXPR_CAST: {
+        if (!cg_cast_native(e))
+            return cg_cast_generic(f, e, in, n_in, out, err);
         cg_val a;
         qe_status st = cg_expr(f, e->u.cast, in, n_in, &a, err);
         if (st != QE_OK)

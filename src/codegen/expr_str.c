@@ -20,7 +20,8 @@
  * upper, lower, substring/substr, left, right, btrim/ltrim/rtrim, starts_with, contains,
  * strpos/position; abs of INTEGER/BIGINT/DOUBLE; round (one
  * argument), floor, ceil of DOUBLE.  CHAR(n) arguments lose their trailing blanks except
- * for LIKE, as in the interpreter.  Other functions are interpreted (cg_func_supported).
+ * for LIKE, as in the interpreter.  COALESCE is expr.c's; date fields and every other
+ * function are expr_func.c's (cg_func_supported).
  */
 #include "cg_int.h"
 #include "str_inline.h"
@@ -207,9 +208,8 @@ static bool is_int_or_double(qe_type t) {
     return t == QE_TYPE_INTEGER || t == QE_TYPE_BIGINT || t == QE_TYPE_DOUBLE;
 }
 
-/* Whether a FUNC node is compiled; see cg_int.h. */
-bool cg_func_supported(const plan_expr *e, char *reason, size_t cap) {
-    const char *name = plan_func_name(e->u.func.fn);
+/* Whether a FUNC node is compiled natively by cg_func's switch. */
+static bool native_supported(const plan_expr *e) {
     uint32_t n = e->u.func.n_args;
     qe_type a0 = n > 0 ? e->u.func.args[0]->type : QE_TYPE_NULL;
     bool ok = false;
@@ -222,11 +222,6 @@ bool cg_func_supported(const plan_expr *e, char *reason, size_t cap) {
         uint16_t *toks = is_string_const(pat) ? malloc(2 * (pat->u.value.u.s.len + 1)) : NULL;
         ok = toks != NULL && like_tokens(e, toks) >= 0;
         free(toks);
-        if (!ok && cap > 0) {
-            snprintf(reason, cap, "%s with a pattern or escape that is not a valid constant is "
-                                  "not supported by codegen yet", name);
-            return false;
-        }
         break;
     }
     case PLAN_FUNC_ID_LENGTH:
@@ -276,9 +271,23 @@ bool cg_func_supported(const plan_expr *e, char *reason, size_t cap) {
     }
     if (ok && e->type == QE_TYPE_VARCHAR && PLAN_TYPMOD_IS_CHAR(e->typmod))
         ok = false; /* a CHAR(n) result */
-    if (!ok && cap > 0)
-        snprintf(reason, cap, "function %s is not supported by codegen yet", name);
     return ok;
+}
+
+/* COALESCE: arguments of the result's type (expr.c's cg_coalesce). */
+static bool coalesce_supported(const plan_expr *e) {
+    if (e->u.func.fn != PLAN_FUNC_ID_COALESCE || e->u.func.n_args == 0)
+        return false;
+    for (uint32_t i = 0; i < e->u.func.n_args; i++)
+        if (e->u.func.args[i]->type != e->type)
+            return false;
+    return true;
+}
+
+/* Whether a FUNC node is compiled; see cg_int.h. */
+bool cg_func_supported(const plan_expr *e, char *reason, size_t cap) {
+    return native_supported(e) || coalesce_supported(e) || cg_func_date_supported(e) ||
+           cg_func_generic_supported(e, reason, cap);
 }
 
 /* A constant rt_jit_like_pat for LIKE node e (supported per cg_func_supported). */
@@ -414,6 +423,11 @@ static void gen_abs(cg_fn *f, const plan_expr *e, cg_val a, cg_val *out) {
 qe_status cg_func(cg_fn *f, const plan_expr *e, const cg_val *in, uint32_t n_in, cg_val *out,
                   rt_error *err) {
     cg_module *m = f->m;
+    if (coalesce_supported(e))
+        return cg_coalesce(f, e, in, n_in, out, err);
+    if (!native_supported(e))
+        return cg_func_date_supported(e) ? cg_func_date(f, e, in, n_in, out, err)
+                                         : cg_func_generic(f, e, in, n_in, out, err);
     uint32_t n = e->u.func.n_args;
     cg_val a[3];
     bool is_like = e->u.func.fn == PLAN_FUNC_ID_LIKE || e->u.func.fn == PLAN_FUNC_ID_ILIKE;

@@ -100,6 +100,7 @@ uint64_t cg_helper_address(cg_helper h) {
     case CG_HELPER_STR_STORE: return (uint64_t)(uintptr_t)&rt_jit_str_store;
     case CG_HELPER_JOIN_TABLE: return (uint64_t)(uintptr_t)&rt_jit_join_table;
     case CG_HELPER_LIMIT_ROW: return (uint64_t)(uintptr_t)&rt_jit_limit_row;
+    case CG_HELPER_FUNC: return (uint64_t)(uintptr_t)&rt_jit_func;
     case CG_HELPER_COUNT: break;
     }
     return 0;
@@ -159,6 +160,7 @@ static void declare_helpers(cg_module *m) {
     LLVMTypeRef limit_args[] = {p, m->t_i32};
     m->helper_type[CG_HELPER_JOIN_TABLE] = LLVMFunctionType(m->t_void, join_args, 3, false);
     m->helper_type[CG_HELPER_LIMIT_ROW] = LLVMFunctionType(m->t_i32, limit_args, 2, false);
+    m->helper_type[CG_HELPER_FUNC] = LLVMFunctionType(m->t_i32, push_args, 3, false);
     for (int h = 0; h < CG_HELPER_COUNT; h++) {
         m->helper[h] = LLVMAddFunction(m->mod, helper_names[h], m->helper_type[h]);
         LLVMSetLinkage(m->helper[h], LLVMExternalLinkage);

@@ -67,6 +67,14 @@ struct rt_func_state {
 
 bool rt_func_runs(uint32_t fn) { return fn < PLAN_FUNC_N && (impls[fn].flags & IMPL_PRESENT) != 0; }
 
+bool rt_func_kernel_of(uint32_t fn, rt_func_kernel *kernel, uint32_t *flags) {
+    if (!rt_func_runs(fn) || impls[fn].kernel == NULL)
+        return false;
+    *kernel = impls[fn].kernel;
+    *flags = impls[fn].flags & ~IMPL_PRESENT;
+    return true;
+}
+
 /* ---- helpers -------------------------------------------------------------------------- */
 
 char *rt_fcall_buf(rt_fcall *c, size_t n) {
@@ -271,7 +279,7 @@ static qe_status check_branches(const plan_expr *e, rt_expr *const *kids, uint32
  * PostgreSQL converts CHAR to text for string functions (dropping the padding), but
  * pattern matching sees the padding, and the polymorphic functions (NULLIF, GREATEST,
  * LEAST, IS DISTINCT FROM) compare values padded to one length and return them as is. */
-static uint64_t char_args(const plan_expr *e) {
+uint64_t rt_func_char_args(const plan_expr *e) {
     switch (e->u.func.fn) {
     case PLAN_FUNC_ID_LIKE:
     case PLAN_FUNC_ID_ILIKE:
@@ -319,7 +327,7 @@ qe_status rt_func_prepare(rt_arena *arena, const plan_expr *e, rt_expr *const *k
     fs->n_kids = n;
     fs->arena = arena;
     if (e->kind == PLAN_EXPR_FUNC) {
-        fs->char_args = char_args(e);
+        fs->char_args = rt_func_char_args(e);
         for (uint32_t i = 0; i < n && i < 64; i++)
             if (e->u.func.args[i]->kind == PLAN_EXPR_CONST)
                 fs->const_args |= (uint64_t)1 << i;

@@ -180,6 +180,13 @@ int rt_value_compare(const rt_value *a, const rt_value *b);
 /* The same for a kernel's arguments: CHAR(n) strings compare without trailing blanks. */
 int rt_fcall_compare(const rt_fcall *c, const rt_value *a, const rt_value *b);
 
+/* The row kernel and RT_FN_* flags of function fn; false if it has none (not
+ * implemented, or LAZY: COALESCE).  For compiled code's generic calls (jit_func.c). */
+bool rt_func_kernel_of(uint32_t fn, rt_func_kernel *kernel, uint32_t *flags);
+/* Bit i set: argument i of FUNC node e is CHAR(n) and the function drops its trailing
+ * blanks (string functions; not pattern matching nor the polymorphic comparisons). */
+uint64_t rt_func_char_args(const plan_expr *e);
+
 /* ---- the node interface (expr.c) ------------------------------------------------------- */
 
 /* Child expressions of a FUNC (its arguments) or CASE (when0, then0, when1, then1, ...,

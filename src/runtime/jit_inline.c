@@ -1,12 +1,13 @@
 /*
  * jit_inline.c -- the runtime helpers generated code inlines (see jit_inline.h).
  *
- * Every helper is a thin wrapper over the interpreter's kernel in str_inline.h, so a
- * compiled pipeline and the interpreter compute the same results.  This file is also
- * compiled to LLVM bitcode (src/codegen/bitcode.cmake): it must not call into the rest
- * of the runtime.
+ * Every helper is a thin wrapper over the interpreter's kernel in str_inline.h or
+ * date_inline.h, so a compiled pipeline and the interpreter compute the same results.
+ * This file is also compiled to LLVM bitcode (src/codegen/bitcode.cmake): it must not
+ * call into the rest of the runtime.
  */
 #include "jit_inline.h"
+#include "date_inline.h"
 #include "str_inline.h"
 
 /* rt_jit_str_cmp: see jit_inline.h. */
@@ -79,4 +80,11 @@ int32_t rt_jit_position(const char *hay, uint32_t n, const char *needle, uint32_
 uint32_t rt_jit_left_right(const char *s, uint32_t n, int64_t k, int32_t is_right,
                            uint32_t *start) {
     return rt_str_left_right(s, n, k, is_right != 0, start);
+}
+
+/* rt_jit_date_part: see jit_inline.h. */
+double rt_jit_date_part(int64_t v, int32_t is_ts, int32_t unit) {
+    rt_civil c;
+    rt_civil_of(v, is_ts != 0, &c);
+    return rt_date_field(&c, (rt_date_unit)unit, is_ts != 0);
 }

@@ -5,8 +5,8 @@
  * the JIT defines as absolute symbols, for the cheap tier) and, at build time, with
  * clang-19 into LLVM bitcode embedded in libqe, which codegen links into a module
  * (made internal, so O2 inlines the helpers and drops the unused ones).  The helpers
- * take and return only integers and pointers, call nothing but libc's mem*
- * functions, and run the interpreter's own kernels (str_inline.h).
+ * take and return only integers, pointers and doubles, call nothing but libc's mem*
+ * functions, and run the interpreter's own kernels (str_inline.h, date_inline.h).
  */
 #ifndef QE_JIT_INLINE_H
 #define QE_JIT_INLINE_H
@@ -39,7 +39,8 @@ typedef struct rt_jit_like_pat {
     X(TRIM, rt_jit_trim)                                                                           \
     X(FIND, rt_jit_find)                                                                           \
     X(POSITION, rt_jit_position)                                                                   \
-    X(LEFT_RIGHT, rt_jit_left_right)
+    X(LEFT_RIGHT, rt_jit_left_right)                                                               \
+    X(DATE_PART, rt_jit_date_part)
 
 /* Three-way memcmp order of a[0..la) and b[0..lb): -1, 0 or 1. */
 int32_t rt_jit_str_cmp(const char *a, uint32_t la, const char *b, uint32_t lb);
@@ -74,5 +75,10 @@ int32_t rt_jit_position(const char *hay, uint32_t n, const char *needle, uint32_
  * length. */
 uint32_t rt_jit_left_right(const char *s, uint32_t n, int64_t k, int32_t is_right,
                            uint32_t *start);
+
+/* Field `unit` (rt_date_unit, date_inline.h) of a DATE (is_ts 0: v days) or TIMESTAMP
+ * (is_ts 1: v microseconds) as the interpreter's extract computes it (a double; exact
+ * for the integer fields). */
+double rt_jit_date_part(int64_t v, int32_t is_ts, int32_t unit);
 
 #endif /* QE_JIT_INLINE_H */

@@ -664,6 +664,17 @@ qe_status rt_jit_error_at(rt_thread_state *ts, int32_t code, int32_t position);
 #define RT_JIT_ERR_DECIMAL_CAST(typmod) (0x20000 + (int32_t)(typmod))
 #define RT_JIT_ERR_SUBQUERY_ROWS 7     /* 21000 more than one row returned by a subquery */
 
+/*
+ * Calls scalar function kernel (func.h) for one row of compiled code: desc is the call
+ * site's constant descriptor (src/runtime/jit_func.c: site index, function id, result
+ * type/typmod/position, per argument type/typmod/constant-ness); vals holds 3 words
+ * per argument (value low, value high, is-NULL) then 3 for the result, which it sets.
+ * Values: integers/DATE/TIMESTAMP sign-extended, BOOLEAN 0/1, REAL/DOUBLE as double
+ * bits, HUGEINT/DECIMAL in two words, VARCHAR (pointer, length; a result is copied into
+ * the morsel arena).  Returns the kernel's error (the interpreter's, in ts->err).
+ */
+qe_status rt_jit_func(rt_thread_state *ts, const int32_t *desc, uint64_t *vals);
+
 /* A hash-join build row's place in its chain (join.c's layout, _Static_asserted
  * there): generated code reads hash at byte 0 and next at byte 8 of 16-byte links. */
 typedef struct rt_jit_join_link {

@@ -399,6 +399,9 @@ struct rt_thread_state {
     void **ops;             /* per op index: the operator's thread state */
     void *sink;             /* the sink's thread-local state */
     rt_batch *scratch[2];   /* rt_jit_scratch slots (compiled pipelines only) */
+    void **jit_calls;       /* per generic call site of compiled code: its state
+                               (jit_func.c), created on first use */
+    uint32_t n_jit_calls;   /* slots at jit_calls */
     uint64_t *op_rows;      /* per op index: rows out (the sink's entry: rows in) */
     rt_pipeline_fn fn;      /* the compiled function this thread runs, or NULL */
     bool waited;            /* adaptive wait (debug): done once */
