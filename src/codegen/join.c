@@ -209,7 +209,7 @@ static void pf_loop_begin(cg_fn *g, pf_loop *l, LLVMValueRef from, LLVMValueRef 
 static void pf_loop_end(cg_fn *g, pf_loop *l) {
     cg_module *m = g->m;
     LLVMBuildStore(m->b, LLVMBuildAdd(m->b, l->i, cg_i64(m, 1), ""), l->i_var);
-    LLVMBuildBr(m->b, l->head);
+    cg_loop_scalar(m, LLVMBuildBr(m->b, l->head));
     LLVMPositionBuilderAtEnd(m->b, l->exit);
 }
 
@@ -227,6 +227,20 @@ static LLVMValueRef row_at(cg_fn *g, LLVMValueRef has_sel, LLVMValueRef sel, LLV
     LLVMBuildBr(m->b, done);
     LLVMPositionBuilderAtEnd(m->b, done);
     return LLVMBuildLoad2(m->b, m->t_i64, row_var, "");
+}
+
+/* The first row of h's chain in buckets (i32), or NO_ROW if the salt bit of h is clear. */
+static LLVMValueRef bucket_head(cg_module *m, LLVMValueRef buckets, LLVMValueRef mask,
+                                LLVMValueRef h) {
+    LLVMValueRef slot = LLVMBuildAnd(m->b, h, mask, "");
+    LLVMValueRef e =
+        LLVMBuildLoad2(m->b, m->t_i64, LLVMBuildGEP2(m->b, m->t_i64, buckets, &slot, 1, ""), "");
+    LLVMValueRef salt = LLVMBuildShl(
+        m->b, c64(m, 1), LLVMBuildAdd(m->b, LLVMBuildLShr(m->b, h, c64(m, 59), ""), c64(m, 32), ""),
+        "");
+    LLVMValueRef hit = LLVMBuildICmp(m->b, LLVMIntNE, LLVMBuildAnd(m->b, e, salt, ""), c64(m, 0), "");
+    LLVMValueRef first = LLVMBuildTrunc(m->b, e, m->t_i32, "");
+    return LLVMBuildSelect(m->b, hit, first, cg_i32(m, NO_ROW), "");
 }
 
 /*
@@ -440,7 +454,8 @@ static void load_table(cg_fn *f, probe_gen *g) {
         bc->validity = LLVMBuildSelect(m->b, bc->has_bitmap, bitmap, m->all_valid, "");
     }
     LLVMPositionBuilderAtEnd(m->b, at);
-    gen_prefetch(f, g, view);
+    if (f->pre_op != g->op_idx)
+        gen_prefetch(f, g, view);
 }
 
 /* Value of build column c at build row bi (i64). */
@@ -726,16 +741,22 @@ qe_status cg_gen_probe(cg_fn *f, uint32_t k, const cg_val *in, const qe_type *in
     LLVMBuildBr(m->b, after);
     /* the bucket: its first row if the salt bit of h is set */
     LLVMPositionBuilderAtEnd(m->b, hashed);
-    LLVMValueRef h = probe_hash(f, &g, in, in_types);
-    LLVMValueRef slot = LLVMBuildAnd(m->b, h, g.mask, "");
-    LLVMValueRef e =
-        LLVMBuildLoad2(m->b, m->t_i64, LLVMBuildGEP2(m->b, m->t_i64, g.buckets, &slot, 1, ""), "");
-    LLVMValueRef salt = LLVMBuildShl(
-        m->b, c64(m, 1), LLVMBuildAdd(m->b, LLVMBuildLShr(m->b, h, c64(m, 59), ""), c64(m, 32), ""),
-        "");
-    LLVMValueRef hit = LLVMBuildICmp(m->b, LLVMIntNE, LLVMBuildAnd(m->b, e, salt, ""), c64(m, 0), "");
-    LLVMValueRef first = LLVMBuildTrunc(m->b, e, m->t_i32, "");
-    LLVMBuildStore(m->b, LLVMBuildSelect(m->b, hit, first, cg_i32(m, NO_ROW), ""), b_var);
+    LLVMValueRef h, first;
+    if (f->pre_op == k) { /* hashed and looked up by the row loop's pre-pass */
+        LLVMValueRef idx[2] = {cg_i64(m, 0), f->pre_idx};
+        h = LLVMBuildLoad2(m->b, m->t_i64,
+                           LLVMBuildGEP2(m->b, LLVMArrayType2(m->t_i64, CG_PRE_ROWS),
+                                         f->pre_hashes, idx, 2, ""),
+                           "h");
+        first = LLVMBuildLoad2(m->b, m->t_i32,
+                               LLVMBuildGEP2(m->b, LLVMArrayType2(m->t_i32, CG_PRE_ROWS),
+                                             f->pre_heads, idx, 2, ""),
+                               "head");
+    } else {
+        h = probe_hash(f, &g, in, in_types);
+        first = bucket_head(m, g.buckets, g.mask, h);
+    }
+    LLVMBuildStore(m->b, first, b_var);
     LLVMBuildStore(m->b, h, h_var); /* the NULL-extended path reaches the chain's blocks too */
     LLVMBuildBr(m->b, head);
     /* the chain */
@@ -774,6 +795,129 @@ qe_status cg_gen_probe(cg_fn *f, uint32_t k, const cg_val *in, const qe_type *in
     LLVMPositionBuilderAtEnd(m->b, done);
     free_probe(&g);
     return st;
+}
+
+/* Whether the keys of probe op can be hashed by the pre-pass from morsel columns. */
+static bool prepass_keys(const cg_fn *f, uint32_t k) {
+    const plan_op *op = f->pipe->ops[k];
+    uint32_t nk = op->u.join.n_keys;
+    if (nk == 0 || nk > PF_MAX_KEYS)
+        return false;
+    for (uint32_t j = 0; j < nk; j++) {
+        uint32_t c = op->u.join.probe_keys[j];
+        int64_t src = cg_trace_column(f->pipe, k, c);
+        if (src < 0 || (uint64_t)src >= f->n_cols ||
+            f->pipe->ops[0]->types[src] != f->pipe->ops[k - 1]->types[c])
+            return false;
+    }
+    return true;
+}
+
+/* The probe the row loop pre-hashes; see cg_int.h. */
+uint32_t cg_prepass_probe(const cg_fn *f, uint32_t first_op) {
+    const plan_pipeline *p = f->pipe;
+    uint32_t k = first_op;
+    while (k + 1 < p->n_ops && p->ops[k]->kind == PLAN_PHYS_PROJECT)
+        k++;
+    if (k + 1 >= p->n_ops || p->ops[k]->kind != PLAN_PHYS_HASH_JOIN_PROBE || !prepass_keys(f, k))
+        return 0;
+    return k;
+}
+
+/* Before the row loop; see cg_int.h. */
+void cg_prepass_begin(cg_fn *f, uint32_t k) {
+    cg_module *m = f->m;
+    f->pre_op = k;
+    f->pre_hashes = cg_alloca(f, LLVMArrayType2(m->t_i64, CG_PRE_ROWS), "pre_hashes");
+    f->pre_heads = cg_alloca(f, LLVMArrayType2(m->t_i32, CG_PRE_ROWS), "pre_heads");
+    f->pre_start = cg_alloca(f, m->t_i64, "pre_start");
+    f->pre_end = cg_alloca(f, m->t_i64, "pre_end");
+    LLVMBuildStore(m->b, cg_i64(m, 0), f->pre_start);
+    LLVMBuildStore(m->b, cg_i64(m, 0), f->pre_end);
+}
+
+/* Fills the chunk of rows [i, min(i + CG_PRE_ROWS, n)): pass 1 hashes every row's keys
+ * (as rt_hash_vectors; a NULL key's bytes hash harmlessly, the probe tests the flags)
+ * and prefetches its bucket, pass 2 reads the buckets into chain heads (salt tested)
+ * and prefetches each head's link and first build key. */
+static void prepass_fill(cg_fn *f, LLVMValueRef sel, LLVMValueRef has_sel, LLVMValueRef i,
+                         LLVMValueRef n) {
+    cg_module *m = f->m;
+    const plan_op *op = f->pipe->ops[f->pre_op];
+    uint32_t nk = op->u.join.n_keys;
+    /* the table and the key columns (entry block, once per morsel) */
+    LLVMBasicBlockRef at = LLVMGetInsertBlock(m->b);
+    LLVMValueRef term = LLVMGetBasicBlockTerminator(f->entry);
+    if (term)
+        LLVMPositionBuilderBefore(m->b, term);
+    else
+        LLVMPositionBuilderAtEnd(m->b, f->entry);
+    LLVMValueRef view = cg_alloca(f, m->t_join, "pre_join");
+    LLVMValueRef args[3] = {f->ts, cg_i32(m, f->pre_op), view};
+    cg_call_helper(m, CG_HELPER_JOIN_TABLE, args, 3);
+    LLVMValueRef fld[CG_JOIN_N_FIELDS];
+    LLVMTypeRef ft[CG_JOIN_N_FIELDS] = {m->t_ptr, m->t_i64, m->t_ptr, m->t_ptr,
+                                        m->t_ptr, m->t_i32, m->t_i32};
+    for (unsigned q = 0; q < CG_JOIN_N_FIELDS; q++)
+        fld[q] = LLVMBuildLoad2(m->b, ft[q], LLVMBuildStructGEP2(m->b, m->t_join, view, q, ""),
+                                "");
+    LLVMValueRef key0 = cg_load_vector_field(
+        m, cg_vector_at(m, fld[CG_JOIN_COLS], cg_i64(m, op->u.join.build_keys[0])),
+        CG_VEC_VALUES);
+    LLVMValueRef values[PF_MAX_KEYS];
+    qe_type types[PF_MAX_KEYS];
+    for (uint32_t j = 0; j < nk; j++) {
+        int64_t src = cg_trace_column(f->pipe, f->pre_op, op->u.join.probe_keys[j]);
+        values[j] = f->cols[src].values;
+        types[j] = f->pipe->ops[0]->types[src];
+    }
+    LLVMValueRef x_var = cg_alloca(f, m->t_i64, "pre_x");
+    LLVMValueRef row_var = cg_alloca(f, m->t_i64, "pre_row");
+    LLVMPositionBuilderAtEnd(m->b, at);
+    LLVMValueRef end = LLVMBuildAdd(m->b, i, cg_i64(m, CG_PRE_ROWS), "");
+    end = LLVMBuildSelect(m->b, LLVMBuildICmp(m->b, LLVMIntULT, end, n, ""), end, n, "pre_end");
+    LLVMBuildStore(m->b, i, f->pre_start);
+    LLVMBuildStore(m->b, end, f->pre_end);
+    LLVMTypeRef h_arr = LLVMArrayType2(m->t_i64, CG_PRE_ROWS);
+    LLVMTypeRef b_arr = LLVMArrayType2(m->t_i32, CG_PRE_ROWS);
+    /* pass 1: hash, prefetch the bucket */
+    pf_loop l;
+    pf_loop_begin(f, &l, i, end, x_var);
+    LLVMValueRef row = row_at(f, has_sel, sel, l.i, row_var);
+    LLVMValueRef h = c64(m, HASH_SEED);
+    for (uint32_t j = 0; j < nk; j++)
+        h = xxh64_8(m, key_bits(m, types[j], cg_load_value(m, types[j], values[j], row)), h);
+    LLVMValueRef idx[2] = {cg_i64(m, 0), LLVMBuildSub(m->b, l.i, i, "")};
+    LLVMBuildStore(m->b, h, LLVMBuildGEP2(m->b, h_arr, f->pre_hashes, idx, 2, ""));
+    LLVMValueRef bk = LLVMBuildAnd(m->b, h, fld[CG_JOIN_MASK], "");
+    prefetch(m, LLVMBuildGEP2(m->b, m->t_i64, fld[CG_JOIN_BUCKETS], &bk, 1, ""));
+    pf_loop_end(f, &l);
+    /* pass 2: the chain heads; prefetch the first link and key */
+    pf_loop_begin(f, &l, i, end, x_var);
+    LLVMValueRef idx2[2] = {cg_i64(m, 0), LLVMBuildSub(m->b, l.i, i, "")};
+    h = LLVMBuildLoad2(m->b, m->t_i64, LLVMBuildGEP2(m->b, h_arr, f->pre_hashes, idx2, 2, ""), "");
+    LLVMValueRef head = bucket_head(m, fld[CG_JOIN_BUCKETS], fld[CG_JOIN_MASK], h);
+    LLVMBuildStore(m->b, head, LLVMBuildGEP2(m->b, b_arr, f->pre_heads, idx2, 2, ""));
+    LLVMValueRef valid = LLVMBuildICmp(m->b, LLVMIntNE, head, cg_i32(m, NO_ROW), "");
+    LLVMValueRef hb = LLVMBuildZExt(
+        m->b, LLVMBuildSelect(m->b, valid, head, cg_i32(m, 0), ""), m->t_i64, "");
+    prefetch(m, LLVMBuildGEP2(m->b, m->t_link, fld[CG_JOIN_LINKS], &hb, 1, ""));
+    prefetch(m, LLVMBuildGEP2(m->b, cg_mem_type(m, types[0]), key0, &hb, 1, ""));
+    pf_loop_end(f, &l);
+}
+
+/* In the row loop's body; see cg_int.h. */
+void cg_prepass_row(cg_fn *f, LLVMValueRef sel, LLVMValueRef has_sel, LLVMValueRef i,
+                    LLVMValueRef n_active) {
+    cg_module *m = f->m;
+    LLVMBasicBlockRef fill = block(f, "pre_fill"), go = block(f, "pre_done");
+    LLVMValueRef end = LLVMBuildLoad2(m->b, m->t_i64, f->pre_end, "");
+    LLVMBuildCondBr(m->b, LLVMBuildICmp(m->b, LLVMIntUGE, i, end, ""), fill, go);
+    LLVMPositionBuilderAtEnd(m->b, fill);
+    prepass_fill(f, sel, has_sel, i, n_active);
+    LLVMBuildBr(m->b, go);
+    LLVMPositionBuilderAtEnd(m->b, go);
+    f->pre_idx = LLVMBuildSub(m->b, i, LLVMBuildLoad2(m->b, m->t_i64, f->pre_start, ""), "pre_idx");
 }
 
 /* A probe's build column vector; see cg_int.h. */

@@ -298,6 +298,9 @@ qe_status cg_row_loop(cg_fn *f, LLVMValueRef morsel_sel, LLVMValueRef has_sel,
     cg_module *m = f->m;
     LLVMValueRef i_var = cg_alloca(f, m->t_i64, "i");
     LLVMBuildStore(m->b, cg_i64(m, 0), i_var);
+    uint32_t pre = cg_prepass_probe(f, first_op);
+    if (pre != 0)
+        cg_prepass_begin(f, pre);
     LLVMBasicBlockRef head = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "loop");
     LLVMBasicBlockRef body = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "body");
     LLVMBasicBlockRef latch = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "next");
@@ -307,6 +310,8 @@ qe_status cg_row_loop(cg_fn *f, LLVMValueRef morsel_sel, LLVMValueRef has_sel,
     LLVMValueRef i = LLVMBuildLoad2(m->b, m->t_i64, i_var, "i");
     LLVMBuildCondBr(m->b, LLVMBuildICmp(m->b, LLVMIntULT, i, n_active, ""), body, exit);
     LLVMPositionBuilderAtEnd(m->b, body);
+    if (pre != 0)
+        cg_prepass_row(f, morsel_sel, has_sel, i, n_active);
     f->row = cg_row_index(f, morsel_sel, has_sel, i);
     f->skip = latch;
     memset(f->row_loaded, 0, f->n_cols);
@@ -320,6 +325,7 @@ qe_status cg_row_loop(cg_fn *f, LLVMValueRef morsel_sel, LLVMValueRef has_sel,
     LLVMBuildStore(m->b, LLVMBuildAdd(m->b, i, cg_i64(m, 1), ""), i_var);
     LLVMBuildBr(m->b, head);
     LLVMPositionBuilderAtEnd(m->b, exit);
+    f->pre_op = 0;
     return QE_OK;
 }
 
