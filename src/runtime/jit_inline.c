@@ -4,10 +4,14 @@
  * Every helper is a thin wrapper over the interpreter's kernel in str_inline.h, so a
  * compiled pipeline and the interpreter compute the same results.  This file is also
  * compiled to LLVM bitcode (src/codegen/bitcode.cmake): it must not call into the rest
- * of the runtime.
+ * of the runtime (rt_jit_hash_string uses the header-only xxhash, as hash.c).
  */
 #include "jit_inline.h"
 #include "str_inline.h"
+
+/* header-only xxhash (hash.c's algorithm), so the bitcode needs no library symbol */
+#define XXH_INLINE_ALL
+#include <xxhash.h>
 
 /* rt_jit_str_cmp: see jit_inline.h. */
 int32_t rt_jit_str_cmp(const char *a, uint32_t la, const char *b, uint32_t lb) {
@@ -79,4 +83,9 @@ int32_t rt_jit_position(const char *hay, uint32_t n, const char *needle, uint32_
 uint32_t rt_jit_left_right(const char *s, uint32_t n, int64_t k, int32_t is_right,
                            uint32_t *start) {
     return rt_str_left_right(s, n, k, is_right != 0, start);
+}
+
+/* rt_jit_hash_string: see jit_inline.h. */
+uint64_t rt_jit_hash_string(const char *p, uint32_t len, uint64_t seed) {
+    return XXH64(p, len, seed);
 }

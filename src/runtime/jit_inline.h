@@ -39,7 +39,8 @@ typedef struct rt_jit_like_pat {
     X(TRIM, rt_jit_trim)                                                                           \
     X(FIND, rt_jit_find)                                                                           \
     X(POSITION, rt_jit_position)                                                                   \
-    X(LEFT_RIGHT, rt_jit_left_right)
+    X(LEFT_RIGHT, rt_jit_left_right)                                                               \
+    X(HASH_STRING, rt_jit_hash_string)
 
 /* Three-way memcmp order of a[0..la) and b[0..lb): -1, 0 or 1. */
 int32_t rt_jit_str_cmp(const char *a, uint32_t la, const char *b, uint32_t lb);
@@ -74,5 +75,9 @@ int32_t rt_jit_position(const char *hay, uint32_t n, const char *needle, uint32_
  * length. */
 uint32_t rt_jit_left_right(const char *s, uint32_t n, int64_t k, int32_t is_right,
                            uint32_t *start);
+
+/* XXH64 of p[0..len) with seed: a VARCHAR key's hash step, as rt_hash_vectors
+ * (hash.c) chains it onto the hash of the previous keys. */
+uint64_t rt_jit_hash_string(const char *p, uint32_t len, uint64_t seed);
 
 #endif /* QE_JIT_INLINE_H */
