@@ -84,6 +84,10 @@ static LLVMTypeRef inline_type(cg_module *m, cg_inline h) {
         LLVMTypeRef a[3] = {i64, i32, i32};
         return LLVMFunctionType(m->t_f64, a, 3, false);
     }
+    case CG_INLINE_HASH_STRING: {
+        LLVMTypeRef a[3] = {p, i32, i64};
+        return LLVMFunctionType(i64, a, 3, false);
+    }
     case CG_INLINE_COUNT: break;
     }
     return NULL;

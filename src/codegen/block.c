@@ -254,6 +254,9 @@ static void loop_scalar(cg_module *m, LLVMValueRef back_edge, bool scalar) {
     LLVMSetMetadata(back_edge, kind, LLVMMetadataAsValue(m->ctx, id));
 }
 
+/* llvm.loop metadata on a back edge; see cg_int.h. */
+void cg_loop_scalar(cg_module *m, LLVMValueRef back_edge) { loop_scalar(m, back_edge, true); }
+
 /* Ends the body (j + 1, back to the head; `scalar`: see loop_scalar); the builder is
  * left after the loop. */
 static void loop_end(cg_fn *f, block_loop *l, bool scalar) {

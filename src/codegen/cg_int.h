@@ -297,7 +297,17 @@ typedef struct cg_fn {
     LLVMValueRef err_var;    /* alloca i1 or NULL: when set, cg_raise_if ORs its condition
                                 into it instead of branching (block.c's predicate loops) */
     bool no_nulls;           /* morsel columns are read as never NULL (no bitmap loads) */
+    uint32_t pre_op;         /* HASH_JOIN_PROBE ops[pre_op] takes its rows' hashes and chain
+                                heads from the row loop's pre-pass (join.c); 0: none */
+    LLVMValueRef pre_idx;    /* i64: the current row's slot in the pre-pass arrays */
+    LLVMValueRef pre_hashes; /* alloca [CG_PRE_ROWS x i64]: key hashes of the chunk's rows */
+    LLVMValueRef pre_heads;  /* alloca [CG_PRE_ROWS x i32]: their first chain rows or NO_ROW */
+    LLVMValueRef pre_start;  /* alloca i64: loop index of the chunk's first row */
+    LLVMValueRef pre_end;    /* alloca i64: loop index after the chunk's last row */
 } cg_fn;
+
+/* Rows per chunk of the probe pre-pass (join.c). */
+#define CG_PRE_ROWS 256
 
 /* Emits `ret status` if status != 0, else continues in a new block.  With f->err_var
  * set, only records the failure there (block.c's exact loop repeats the call). */
@@ -455,6 +465,19 @@ qe_status cg_gen_ops_from(cg_fn *f, uint32_t first, const cg_val *in, uint32_t n
  * where the probe of the row is done. */
 qe_status cg_gen_probe(cg_fn *f, uint32_t k, const cg_val *in, const qe_type *in_types,
                        uint32_t n_in, rt_error *err);
+/* Marks a loop's back edge (block.c): neither unrolled nor vectorized (compile time). */
+void cg_loop_scalar(cg_module *m, LLVMValueRef back_edge);
+/* The probe pre-pass (join.c): when ops[first_op..k-1] are PROJECTs and ops[k] is a
+ * HASH_JOIN_PROBE whose keys are morsel columns, the row loop computes the keys' hashes
+ * and chain heads a chunk of CG_PRE_ROWS rows at a time ahead of the probes (prefetching
+ * the buckets, then the chains' first links), as the interpreter does per vector.
+ * cg_prepass_probe returns that k, or 0; cg_prepass_begin (before the loop) prepares
+ * f->pre_*; cg_prepass_row (in the body, loop index i of n_active over sel/has_sel as
+ * cg_row_loop's) fills the next chunk when i reaches it and sets f->pre_idx. */
+uint32_t cg_prepass_probe(const cg_fn *f, uint32_t first_op);
+void cg_prepass_begin(cg_fn *f, uint32_t k);
+void cg_prepass_row(cg_fn *f, LLVMValueRef sel, LLVMValueRef has_sel, LLVMValueRef i,
+                    LLVMValueRef n_active);
 /* The address of build column c's rt_vector of the probe ops[k] (join.c), fetched
  * with rt_jit_join_table at the builder's position. */
 LLVMValueRef cg_join_build_vector(cg_fn *f, uint32_t k, uint32_t c);

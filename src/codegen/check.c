@@ -347,8 +347,10 @@ void cg_probe_build_types(const plan_op *op, uint32_t n_in, const qe_type *in_ty
 
 /* Key types generated code hashes and compares inline. */
 static bool key_type_supported(qe_type t) {
-    return t == QE_TYPE_BOOLEAN || t == QE_TYPE_INTEGER || t == QE_TYPE_BIGINT ||
-           t == QE_TYPE_DOUBLE;
+    return t == QE_TYPE_BOOLEAN || t == QE_TYPE_SMALLINT || t == QE_TYPE_INTEGER ||
+           t == QE_TYPE_DATE || t == QE_TYPE_BIGINT || t == QE_TYPE_TIMESTAMP ||
+           t == QE_TYPE_DOUBLE || t == QE_TYPE_DECIMAL || t == QE_TYPE_HUGEINT ||
+           t == QE_TYPE_VARCHAR;
 }
 
 /* The probe's output schema for its kind; *out_types/out_n are the build types' home. */

@@ -71,14 +71,19 @@ static LLVMValueRef rotl(cg_module *m, LLVMValueRef x, unsigned r) {
     return LLVMBuildOr(m->b, hi, LLVMBuildLShr(m->b, x, c64(m, 64 - r), ""), "");
 }
 
-/* XXH64 of the 8 bytes of x with seed h (xxhash's algorithm for an 8-byte input). */
-static LLVMValueRef xxh64_8(cg_module *m, LLVMValueRef x, LLVMValueRef h) {
+/* XXH64 of n 8-byte lanes (little-endian: an input of 8 * n < 32 bytes) with seed h
+ * (xxhash's algorithm for such inputs: no stripes, one round per lane, avalanche). */
+static LLVMValueRef xxh64_lanes(cg_module *m, const LLVMValueRef *lanes, unsigned n,
+                                LLVMValueRef h) {
     LLVMBuilderRef b = m->b;
-    LLVMValueRef acc = LLVMBuildAdd(b, h, c64(m, XXH_P5 + 8), "");
-    LLVMValueRef k1 = rotl(m, LLVMBuildMul(b, x, c64(m, XXH_P2), ""), 31);
-    k1 = LLVMBuildMul(b, k1, c64(m, XXH_P1), "");
-    acc = LLVMBuildXor(b, acc, k1, "");
-    acc = LLVMBuildAdd(b, LLVMBuildMul(b, rotl(m, acc, 27), c64(m, XXH_P1), ""), c64(m, XXH_P4), "");
+    LLVMValueRef acc = LLVMBuildAdd(b, h, c64(m, XXH_P5 + 8 * n), "");
+    for (unsigned i = 0; i < n; i++) {
+        LLVMValueRef k1 = rotl(m, LLVMBuildMul(b, lanes[i], c64(m, XXH_P2), ""), 31);
+        k1 = LLVMBuildMul(b, k1, c64(m, XXH_P1), "");
+        acc = LLVMBuildXor(b, acc, k1, "");
+        acc = LLVMBuildAdd(b, LLVMBuildMul(b, rotl(m, acc, 27), c64(m, XXH_P1), ""),
+                           c64(m, XXH_P4), "");
+    }
     acc = LLVMBuildXor(b, acc, LLVMBuildLShr(b, acc, c64(m, 33), ""), "");
     acc = LLVMBuildMul(b, acc, c64(m, XXH_P2), "");
     acc = LLVMBuildXor(b, acc, LLVMBuildLShr(b, acc, c64(m, 29), ""), "");
@@ -86,13 +91,15 @@ static LLVMValueRef xxh64_8(cg_module *m, LLVMValueRef x, LLVMValueRef h) {
     return LLVMBuildXor(b, acc, LLVMBuildLShr(b, acc, c64(m, 32), ""), "h");
 }
 
-/* A key value as the 8 bytes the runtime hashes and compares: integers sign-extended,
- * BOOLEAN zero-extended, DOUBLE with -0.0 folded into 0.0 and one canonical NaN
- * (rt_hash_double_bits). */
+/* A key value as the 8 bytes the runtime hashes and compares: integers (DATE too)
+ * sign-extended, BOOLEAN zero-extended, DOUBLE with -0.0 folded into 0.0 and one
+ * canonical NaN (rt_hash_double_bits). */
 static LLVMValueRef key_bits(cg_module *m, qe_type type, LLVMValueRef v) {
     switch (type) {
     case QE_TYPE_BOOLEAN: return LLVMBuildZExt(m->b, v, m->t_i64, "");
-    case QE_TYPE_INTEGER: return LLVMBuildSExt(m->b, v, m->t_i64, "");
+    case QE_TYPE_SMALLINT:
+    case QE_TYPE_INTEGER:
+    case QE_TYPE_DATE: return LLVMBuildSExt(m->b, v, m->t_i64, "");
     case QE_TYPE_DOUBLE: {
         LLVMValueRef zero = LLVMBuildFCmp(m->b, LLVMRealOEQ, v, LLVMConstReal(m->t_f64, 0), "");
         LLVMValueRef nan = LLVMBuildFCmp(m->b, LLVMRealUNO, v, v, "");
@@ -102,6 +109,43 @@ static LLVMValueRef key_bits(cg_module *m, qe_type type, LLVMValueRef v) {
     }
     default: return v;
     }
+}
+
+/* Whether a key type is hashed as 16 bytes (HUGEINT, DECIMAL: i128 in registers). */
+static bool wide_key(qe_type type) {
+    return type == QE_TYPE_DECIMAL || type == QE_TYPE_HUGEINT;
+}
+
+/* h chained with one non-NULL key value v, as rt_hash_vectors: 8 normalized bytes,
+ * the 16 bytes of a wide value, or a VARCHAR's bytes (rt_jit_hash_string). */
+static LLVMValueRef key_hash(cg_fn *f, qe_type type, cg_val v, LLVMValueRef h) {
+    cg_module *m = f->m;
+    if (type == QE_TYPE_VARCHAR) {
+        v.null = cg_i1(m, false);
+        LLVMValueRef args[3] = {cg_str_ptr(f, v), cg_str_len(f, v), h};
+        return cg_call_inline(m, CG_INLINE_HASH_STRING, args, 3);
+    }
+    if (wide_key(type)) {
+        LLVMValueRef lanes[2] = {
+            LLVMBuildTrunc(m->b, v.v, m->t_i64, ""),
+            LLVMBuildTrunc(m->b, LLVMBuildLShr(m->b, v.v, LLVMConstInt(m->t_i128, 64, false), ""),
+                           m->t_i64, "")};
+        return xxh64_lanes(m, lanes, 2, h);
+    }
+    LLVMValueRef x = key_bits(m, type, v.v);
+    return xxh64_lanes(m, &x, 1, h);
+}
+
+/* A morsel column's key value at row (pre-pass: read as not NULL). */
+static cg_val morsel_key(cg_fn *f, uint32_t col, LLVMValueRef row) {
+    cg_module *m = f->m;
+    qe_type type = f->pipe->ops[0]->types[col];
+    cg_val v = {.v = cg_load_value(m, type, f->cols[col].values, row), .null = cg_i1(m, false)};
+    if (type == QE_TYPE_VARCHAR) {
+        v.at = LLVMBuildGEP2(m->b, m->t_i128, f->cols[col].values, &row, 1, "");
+        v.vec = f->cols[col].vec;
+    }
+    return v;
 }
 
 static bool emits_pairs(const plan_op *op) {
@@ -209,7 +253,7 @@ static void pf_loop_begin(cg_fn *g, pf_loop *l, LLVMValueRef from, LLVMValueRef 
 static void pf_loop_end(cg_fn *g, pf_loop *l) {
     cg_module *m = g->m;
     LLVMBuildStore(m->b, LLVMBuildAdd(m->b, l->i, cg_i64(m, 1), ""), l->i_var);
-    LLVMBuildBr(m->b, l->head);
+    cg_loop_scalar(m, LLVMBuildBr(m->b, l->head));
     LLVMPositionBuilderAtEnd(m->b, l->exit);
 }
 
@@ -227,6 +271,41 @@ static LLVMValueRef row_at(cg_fn *g, LLVMValueRef has_sel, LLVMValueRef sel, LLV
     LLVMBuildBr(m->b, done);
     LLVMPositionBuilderAtEnd(m->b, done);
     return LLVMBuildLoad2(m->b, m->t_i64, row_var, "");
+}
+
+/* The morsel column whose values column col of the input of ops[k] holds unchanged
+ * (only PROJECT column references and probe columns in between: cg_trace_column also
+ * looks through same-type casts, which may rescale a DECIMAL), or -1. */
+static int64_t key_source(const plan_pipeline *p, uint32_t k, uint32_t col) {
+    for (uint32_t i = k; i-- > 1;) {
+        const plan_op *op = p->ops[i];
+        if (op->kind == PLAN_PHYS_HASH_JOIN_PROBE) {
+            if (op->u.join.filter_build || col >= p->ops[i - 1]->n_cols)
+                return -1;
+        } else if (op->kind == PLAN_PHYS_PROJECT) {
+            const plan_expr *e = op->u.project.exprs[col];
+            if (e->kind != PLAN_EXPR_COLUMN)
+                return -1;
+            col = e->u.column;
+        } else if (op->kind != PLAN_PHYS_FILTER && op->kind != PLAN_PHYS_LIMIT) {
+            return -1;
+        }
+    }
+    return col;
+}
+
+/* The first row of h's chain in buckets (i32), or NO_ROW if the salt bit of h is clear. */
+static LLVMValueRef bucket_head(cg_module *m, LLVMValueRef buckets, LLVMValueRef mask,
+                                LLVMValueRef h) {
+    LLVMValueRef slot = LLVMBuildAnd(m->b, h, mask, "");
+    LLVMValueRef e =
+        LLVMBuildLoad2(m->b, m->t_i64, LLVMBuildGEP2(m->b, m->t_i64, buckets, &slot, 1, ""), "");
+    LLVMValueRef salt = LLVMBuildShl(
+        m->b, c64(m, 1), LLVMBuildAdd(m->b, LLVMBuildLShr(m->b, h, c64(m, 59), ""), c64(m, 32), ""),
+        "");
+    LLVMValueRef hit = LLVMBuildICmp(m->b, LLVMIntNE, LLVMBuildAnd(m->b, e, salt, ""), c64(m, 0), "");
+    LLVMValueRef first = LLVMBuildTrunc(m->b, e, m->t_i32, "");
+    return LLVMBuildSelect(m->b, hit, first, cg_i32(m, NO_ROW), "");
 }
 
 /*
@@ -250,9 +329,13 @@ static void gen_prefetch(cg_fn *f, probe_gen *g, LLVMValueRef view) {
     if (nk == 0 || nk > PF_MAX_KEYS)
         return;
 
-    for (uint32_t j = 0; j < nk; j++)
-        if ((src[j] = cg_trace_column(f->pipe, g->op_idx, op->u.join.probe_keys[j])) < 0)
+    for (uint32_t j = 0; j < nk; j++) {
+        if ((src[j] = key_source(f->pipe, g->op_idx, op->u.join.probe_keys[j])) < 0)
             return;
+        qe_type t = f->pipe->ops[0]->types[src[j]];
+        if (t == QE_TYPE_VARCHAR || wide_key(t)) /* the pre-pass hashes those */
+            return;
+    }
     LLVMBasicBlockRef at = LLVMGetInsertBlock(m->b);
     size_t len;
     char name[256];
@@ -319,7 +402,8 @@ static void gen_prefetch(cg_fn *f, probe_gen *g, LLVMValueRef view) {
     LLVMValueRef h = c64(m, HASH_SEED);
     for (uint32_t j = 0; j < nk; j++) {
         qe_type t = f->pipe->ops[0]->types[src[j]];
-        h = xxh64_8(m, key_bits(m, t, cg_load_value(m, t, values[j], row)), h);
+        LLVMValueRef x = key_bits(m, t, cg_load_value(m, t, values[j], row));
+        h = xxh64_lanes(m, &x, 1, h);
     }
     LLVMValueRef slot = LLVMBuildSub(m->b, l.i, c, "");
     LLVMValueRef idx[2] = {cg_i64(m, 0), slot};
@@ -440,7 +524,8 @@ static void load_table(cg_fn *f, probe_gen *g) {
         bc->validity = LLVMBuildSelect(m->b, bc->has_bitmap, bitmap, m->all_valid, "");
     }
     LLVMPositionBuilderAtEnd(m->b, at);
-    gen_prefetch(f, g, view);
+    if (f->pre_op != g->op_idx)
+        gen_prefetch(f, g, view);
 }
 
 /* Value of build column c at build row bi (i64). */
@@ -474,7 +559,7 @@ static LLVMValueRef probe_hash(cg_fn *f, const probe_gen *g, const cg_val *in,
     LLVMValueRef h = c64(m, HASH_SEED);
     for (uint32_t j = 0; j < g->op->u.join.n_keys; j++) {
         uint32_t c = g->op->u.join.probe_keys[j];
-        h = xxh64_8(m, key_bits(m, in_types[c], in[c].v), h);
+        h = key_hash(f, in_types[c], in[c], h);
     }
     return h;
 }
@@ -488,10 +573,27 @@ static void compare_keys(cg_fn *f, const probe_gen *g, const cg_val *in, const q
         qe_type t = in_types[pc];
         LLVMValueRef bv = cg_load_value(m, t, g->bcols[bc].values, bi);
         LLVMValueRef eq;
-        if (t == QE_TYPE_DOUBLE)
+        if (t == QE_TYPE_DOUBLE) {
             eq = LLVMBuildICmp(m->b, LLVMIntEQ, key_bits(m, t, in[pc].v), key_bits(m, t, bv), "");
-        else
+        } else if (t == QE_TYPE_VARCHAR) {
+            /* length and prefix (a computed string's view holds only its length), then
+             * the bytes */
+            LLVMTypeRef ht = in[pc].str != NULL ? m->t_i32 : m->t_i64;
+            LLVMValueRef head = LLVMBuildICmp(m->b, LLVMIntEQ, LLVMBuildTrunc(m->b, in[pc].v, ht, ""),
+                                              LLVMBuildTrunc(m->b, bv, ht, ""), "");
+            LLVMBasicBlockRef bytes = block(f, "key_bytes");
+            LLVMBuildCondBr(m->b, head, bytes, differ);
+            LLVMPositionBuilderAtEnd(m->b, bytes);
+            cg_val a = in[pc], b = {.v = bv, .null = cg_i1(m, false), .vec = g->bcols[bc].vec};
+            a.null = b.null;
+            b.at = LLVMBuildGEP2(m->b, m->t_i128, g->bcols[bc].values, &bi, 1, "");
+            LLVMValueRef args[4] = {cg_str_ptr(f, a), cg_str_len(f, a), cg_str_ptr(f, b),
+                                    cg_str_len(f, b)};
+            eq = LLVMBuildICmp(m->b, LLVMIntNE, cg_call_inline(m, CG_INLINE_STR_EQ, args, 4),
+                               cg_i32(m, 0), "");
+        } else {
             eq = LLVMBuildICmp(m->b, LLVMIntEQ, in[pc].v, bv, "");
+        }
         LLVMBasicBlockRef next = block(f, "key_eq");
         LLVMBuildCondBr(m->b, eq, next, differ);
         LLVMPositionBuilderAtEnd(m->b, next);
@@ -726,16 +828,22 @@ qe_status cg_gen_probe(cg_fn *f, uint32_t k, const cg_val *in, const qe_type *in
     LLVMBuildBr(m->b, after);
     /* the bucket: its first row if the salt bit of h is set */
     LLVMPositionBuilderAtEnd(m->b, hashed);
-    LLVMValueRef h = probe_hash(f, &g, in, in_types);
-    LLVMValueRef slot = LLVMBuildAnd(m->b, h, g.mask, "");
-    LLVMValueRef e =
-        LLVMBuildLoad2(m->b, m->t_i64, LLVMBuildGEP2(m->b, m->t_i64, g.buckets, &slot, 1, ""), "");
-    LLVMValueRef salt = LLVMBuildShl(
-        m->b, c64(m, 1), LLVMBuildAdd(m->b, LLVMBuildLShr(m->b, h, c64(m, 59), ""), c64(m, 32), ""),
-        "");
-    LLVMValueRef hit = LLVMBuildICmp(m->b, LLVMIntNE, LLVMBuildAnd(m->b, e, salt, ""), c64(m, 0), "");
-    LLVMValueRef first = LLVMBuildTrunc(m->b, e, m->t_i32, "");
-    LLVMBuildStore(m->b, LLVMBuildSelect(m->b, hit, first, cg_i32(m, NO_ROW), ""), b_var);
+    LLVMValueRef h, first;
+    if (f->pre_op == k) { /* hashed and looked up by the row loop's pre-pass */
+        LLVMValueRef idx[2] = {cg_i64(m, 0), f->pre_idx};
+        h = LLVMBuildLoad2(m->b, m->t_i64,
+                           LLVMBuildGEP2(m->b, LLVMArrayType2(m->t_i64, CG_PRE_ROWS),
+                                         f->pre_hashes, idx, 2, ""),
+                           "h");
+        first = LLVMBuildLoad2(m->b, m->t_i32,
+                               LLVMBuildGEP2(m->b, LLVMArrayType2(m->t_i32, CG_PRE_ROWS),
+                                             f->pre_heads, idx, 2, ""),
+                               "head");
+    } else {
+        h = probe_hash(f, &g, in, in_types);
+        first = bucket_head(m, g.buckets, g.mask, h);
+    }
+    LLVMBuildStore(m->b, first, b_var);
     LLVMBuildStore(m->b, h, h_var); /* the NULL-extended path reaches the chain's blocks too */
     LLVMBuildBr(m->b, head);
     /* the chain */
@@ -774,6 +882,126 @@ qe_status cg_gen_probe(cg_fn *f, uint32_t k, const cg_val *in, const qe_type *in
     LLVMPositionBuilderAtEnd(m->b, done);
     free_probe(&g);
     return st;
+}
+
+/* Whether the keys of probe op can be hashed by the pre-pass from morsel columns. */
+static bool prepass_keys(const cg_fn *f, uint32_t k) {
+    const plan_op *op = f->pipe->ops[k];
+    uint32_t nk = op->u.join.n_keys;
+    if (nk == 0 || nk > PF_MAX_KEYS)
+        return false;
+    for (uint32_t j = 0; j < nk; j++) {
+        uint32_t c = op->u.join.probe_keys[j];
+        int64_t src = key_source(f->pipe, k, c);
+        if (src < 0 || (uint64_t)src >= f->n_cols ||
+            f->pipe->ops[0]->types[src] != f->pipe->ops[k - 1]->types[c])
+            return false;
+    }
+    return true;
+}
+
+/* The probe the row loop pre-hashes; see cg_int.h. */
+uint32_t cg_prepass_probe(const cg_fn *f, uint32_t first_op) {
+    const plan_pipeline *p = f->pipe;
+    uint32_t k = first_op;
+    while (k + 1 < p->n_ops && p->ops[k]->kind == PLAN_PHYS_PROJECT)
+        k++;
+    if (k + 1 >= p->n_ops || p->ops[k]->kind != PLAN_PHYS_HASH_JOIN_PROBE || !prepass_keys(f, k))
+        return 0;
+    return k;
+}
+
+/* Before the row loop; see cg_int.h. */
+void cg_prepass_begin(cg_fn *f, uint32_t k) {
+    cg_module *m = f->m;
+    f->pre_op = k;
+    f->pre_hashes = cg_alloca(f, LLVMArrayType2(m->t_i64, CG_PRE_ROWS), "pre_hashes");
+    f->pre_heads = cg_alloca(f, LLVMArrayType2(m->t_i32, CG_PRE_ROWS), "pre_heads");
+    f->pre_start = cg_alloca(f, m->t_i64, "pre_start");
+    f->pre_end = cg_alloca(f, m->t_i64, "pre_end");
+    LLVMBuildStore(m->b, cg_i64(m, 0), f->pre_start);
+    LLVMBuildStore(m->b, cg_i64(m, 0), f->pre_end);
+}
+
+/* Fills the chunk of rows [i, min(i + CG_PRE_ROWS, n)): pass 1 hashes every row's keys
+ * (as rt_hash_vectors; a NULL key's bytes hash harmlessly, the probe tests the flags)
+ * and prefetches its bucket, pass 2 reads the buckets into chain heads (salt tested)
+ * and prefetches each head's link and first build key. */
+static void prepass_fill(cg_fn *f, LLVMValueRef sel, LLVMValueRef has_sel, LLVMValueRef i,
+                         LLVMValueRef n) {
+    cg_module *m = f->m;
+    const plan_op *op = f->pipe->ops[f->pre_op];
+    uint32_t nk = op->u.join.n_keys;
+    /* the table and the key columns (entry block, once per morsel) */
+    LLVMBasicBlockRef at = LLVMGetInsertBlock(m->b);
+    LLVMValueRef term = LLVMGetBasicBlockTerminator(f->entry);
+    if (term)
+        LLVMPositionBuilderBefore(m->b, term);
+    else
+        LLVMPositionBuilderAtEnd(m->b, f->entry);
+    LLVMValueRef view = cg_alloca(f, m->t_join, "pre_join");
+    LLVMValueRef args[3] = {f->ts, cg_i32(m, f->pre_op), view};
+    cg_call_helper(m, CG_HELPER_JOIN_TABLE, args, 3);
+    LLVMValueRef fld[CG_JOIN_N_FIELDS];
+    LLVMTypeRef ft[CG_JOIN_N_FIELDS] = {m->t_ptr, m->t_i64, m->t_ptr, m->t_ptr,
+                                        m->t_ptr, m->t_i32, m->t_i32};
+    for (unsigned q = 0; q < CG_JOIN_N_FIELDS; q++)
+        fld[q] = LLVMBuildLoad2(m->b, ft[q], LLVMBuildStructGEP2(m->b, m->t_join, view, q, ""),
+                                "");
+    LLVMValueRef key0 = cg_load_vector_field(
+        m, cg_vector_at(m, fld[CG_JOIN_COLS], cg_i64(m, op->u.join.build_keys[0])),
+        CG_VEC_VALUES);
+    uint32_t src[PF_MAX_KEYS];
+    for (uint32_t j = 0; j < nk; j++)
+        src[j] = (uint32_t)key_source(f->pipe, f->pre_op, op->u.join.probe_keys[j]);
+    qe_type type0 = f->pipe->ops[0]->types[src[0]];
+    LLVMValueRef x_var = cg_alloca(f, m->t_i64, "pre_x");
+    LLVMValueRef row_var = cg_alloca(f, m->t_i64, "pre_row");
+    LLVMPositionBuilderAtEnd(m->b, at);
+    LLVMValueRef end = LLVMBuildAdd(m->b, i, cg_i64(m, CG_PRE_ROWS), "");
+    end = LLVMBuildSelect(m->b, LLVMBuildICmp(m->b, LLVMIntULT, end, n, ""), end, n, "pre_end");
+    LLVMBuildStore(m->b, i, f->pre_start);
+    LLVMBuildStore(m->b, end, f->pre_end);
+    LLVMTypeRef h_arr = LLVMArrayType2(m->t_i64, CG_PRE_ROWS);
+    LLVMTypeRef b_arr = LLVMArrayType2(m->t_i32, CG_PRE_ROWS);
+    /* pass 1: hash, prefetch the bucket */
+    pf_loop l;
+    pf_loop_begin(f, &l, i, end, x_var);
+    LLVMValueRef row = row_at(f, has_sel, sel, l.i, row_var);
+    LLVMValueRef h = c64(m, HASH_SEED);
+    for (uint32_t j = 0; j < nk; j++)
+        h = key_hash(f, f->pipe->ops[0]->types[src[j]], morsel_key(f, src[j], row), h);
+    LLVMValueRef idx[2] = {cg_i64(m, 0), LLVMBuildSub(m->b, l.i, i, "")};
+    LLVMBuildStore(m->b, h, LLVMBuildGEP2(m->b, h_arr, f->pre_hashes, idx, 2, ""));
+    LLVMValueRef bk = LLVMBuildAnd(m->b, h, fld[CG_JOIN_MASK], "");
+    prefetch(m, LLVMBuildGEP2(m->b, m->t_i64, fld[CG_JOIN_BUCKETS], &bk, 1, ""));
+    pf_loop_end(f, &l);
+    /* pass 2: the chain heads; prefetch the first link and key */
+    pf_loop_begin(f, &l, i, end, x_var);
+    LLVMValueRef idx2[2] = {cg_i64(m, 0), LLVMBuildSub(m->b, l.i, i, "")};
+    h = LLVMBuildLoad2(m->b, m->t_i64, LLVMBuildGEP2(m->b, h_arr, f->pre_hashes, idx2, 2, ""), "");
+    LLVMValueRef head = bucket_head(m, fld[CG_JOIN_BUCKETS], fld[CG_JOIN_MASK], h);
+    LLVMBuildStore(m->b, head, LLVMBuildGEP2(m->b, b_arr, f->pre_heads, idx2, 2, ""));
+    LLVMValueRef valid = LLVMBuildICmp(m->b, LLVMIntNE, head, cg_i32(m, NO_ROW), "");
+    LLVMValueRef hb = LLVMBuildZExt(
+        m->b, LLVMBuildSelect(m->b, valid, head, cg_i32(m, 0), ""), m->t_i64, "");
+    prefetch(m, LLVMBuildGEP2(m->b, m->t_link, fld[CG_JOIN_LINKS], &hb, 1, ""));
+    prefetch(m, LLVMBuildGEP2(m->b, cg_mem_type(m, type0), key0, &hb, 1, ""));
+    pf_loop_end(f, &l);
+}
+
+/* In the row loop's body; see cg_int.h. */
+void cg_prepass_row(cg_fn *f, LLVMValueRef sel, LLVMValueRef has_sel, LLVMValueRef i,
+                    LLVMValueRef n_active) {
+    cg_module *m = f->m;
+    LLVMBasicBlockRef fill = block(f, "pre_fill"), go = block(f, "pre_done");
+    LLVMValueRef end = LLVMBuildLoad2(m->b, m->t_i64, f->pre_end, "");
+    LLVMBuildCondBr(m->b, LLVMBuildICmp(m->b, LLVMIntUGE, i, end, ""), fill, go);
+    LLVMPositionBuilderAtEnd(m->b, fill);
+    prepass_fill(f, sel, has_sel, i, n_active);
+    LLVMBuildBr(m->b, go);
+    LLVMPositionBuilderAtEnd(m->b, go);
+    f->pre_idx = LLVMBuildSub(m->b, i, LLVMBuildLoad2(m->b, m->t_i64, f->pre_start, ""), "pre_idx");
 }
 
 /* A probe's build column vector; see cg_int.h. */

@@ -291,13 +291,94 @@ static qe_status gen_operators(cg_fn *f, uint32_t first_op, rt_error *err) {
     return cg_gen_ops_from(f, first_op, NULL, f->n_cols, err);
 }
 
+/* Rows per chunk of filtered_loop: its selection is an entry alloca of this size. */
+#define FILTER_ROWS RT_VECTOR_SIZE
+
+/*
+ * FILTERs ops[first_op..j-1] ahead of a probe the pre-pass takes (ops[j..] start with
+ * PROJECTs and that probe; optimized tier): per chunk of up to FILTER_ROWS active rows,
+ * a loop runs the FILTERs row by row (cg_gen_filter: branches, real errors) into a
+ * selection, then the row loop from ops[j] runs over it, so the pre-pass hashes only
+ * the rows that passed.  As in the interpreter (a vector at a time), a chunk's FILTERs
+ * run before its probes.
+ */
+static qe_status filtered_loop(cg_fn *f, LLVMValueRef morsel_sel, LLVMValueRef has_sel,
+                               LLVMValueRef n_active, uint32_t first_op, uint32_t j,
+                               rt_error *err) {
+    cg_module *m = f->m;
+    LLVMValueRef out = cg_alloca(f, LLVMArrayType2(m->t_i32, FILTER_ROWS), "filter_out");
+    LLVMValueRef n_var = cg_alloca(f, m->t_i64, "filter_n");
+    LLVMValueRef start_var = cg_alloca(f, m->t_i64, "filter_start");
+    LLVMValueRef x_var = cg_alloca(f, m->t_i64, "filter_x");
+    LLVMBuildStore(m->b, cg_i64(m, 0), start_var);
+    LLVMBasicBlockRef chead = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "filter_chunk");
+    LLVMBasicBlockRef cbody = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "filter_chunk_body");
+    LLVMBasicBlockRef head = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "filter_loop");
+    LLVMBasicBlockRef body = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "filter_body");
+    LLVMBasicBlockRef latch = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "filter_next");
+    LLVMBasicBlockRef rows = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "filter_rows");
+    LLVMBasicBlockRef exit = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "filter_done");
+    LLVMBuildBr(m->b, chead);
+    LLVMPositionBuilderAtEnd(m->b, chead);
+    LLVMValueRef start = LLVMBuildLoad2(m->b, m->t_i64, start_var, "filter_start");
+    LLVMBuildCondBr(m->b, LLVMBuildICmp(m->b, LLVMIntULT, start, n_active, ""), cbody, exit);
+    LLVMPositionBuilderAtEnd(m->b, cbody);
+    LLVMValueRef end = LLVMBuildAdd(m->b, start, cg_i64(m, FILTER_ROWS), "");
+    end = LLVMBuildSelect(m->b, LLVMBuildICmp(m->b, LLVMIntULT, end, n_active, ""), end,
+                          n_active, "filter_end");
+    LLVMBuildStore(m->b, cg_i64(m, 0), n_var);
+    LLVMBuildStore(m->b, start, x_var);
+    LLVMBuildBr(m->b, head);
+    LLVMPositionBuilderAtEnd(m->b, head);
+    LLVMValueRef x = LLVMBuildLoad2(m->b, m->t_i64, x_var, "");
+    LLVMBuildCondBr(m->b, LLVMBuildICmp(m->b, LLVMIntULT, x, end, ""), body, rows);
+    LLVMPositionBuilderAtEnd(m->b, body);
+    f->row = cg_row_index(f, morsel_sel, has_sel, x);
+    f->skip = latch;
+    memset(f->row_loaded, 0, f->n_cols);
+    qe_status st = QE_OK;
+    for (uint32_t k = first_op; k < j && st == QE_OK; k++)
+        st = cg_gen_filter(f, f->pipe->ops[k]->u.filter.pred, NULL, f->n_cols, err);
+    if (st != QE_OK)
+        return st;
+    LLVMValueRef n = LLVMBuildLoad2(m->b, m->t_i64, n_var, "");
+    LLVMBuildStore(m->b, LLVMBuildTrunc(m->b, f->row, m->t_i32, ""),
+                   LLVMBuildGEP2(m->b, m->t_i32, out, &n, 1, ""));
+    LLVMBuildStore(m->b, LLVMBuildAdd(m->b, n, cg_i64(m, 1), ""), n_var);
+    LLVMBuildBr(m->b, latch);
+    LLVMMoveBasicBlockAfter(latch, LLVMGetInsertBlock(m->b));
+    LLVMPositionBuilderAtEnd(m->b, latch);
+    LLVMBuildStore(m->b, LLVMBuildAdd(m->b, x, cg_i64(m, 1), ""), x_var);
+    cg_loop_scalar(m, LLVMBuildBr(m->b, head));
+    LLVMMoveBasicBlockAfter(rows, latch);
+    LLVMPositionBuilderAtEnd(m->b, rows);
+    st = cg_row_loop(f, out, cg_i1(m, true), LLVMBuildLoad2(m->b, m->t_i64, n_var, "filter_n"),
+                     j, err);
+    if (st != QE_OK)
+        return st;
+    LLVMBuildStore(m->b, end, start_var);
+    LLVMBuildBr(m->b, chead);
+    LLVMMoveBasicBlockAfter(exit, LLVMGetInsertBlock(m->b));
+    LLVMPositionBuilderAtEnd(m->b, exit);
+    return QE_OK;
+}
+
 /* The loop: head (i < n_active), body (row index, operators, sink), latch (i + 1);
  * see cg_int.h. */
 qe_status cg_row_loop(cg_fn *f, LLVMValueRef morsel_sel, LLVMValueRef has_sel,
                       LLVMValueRef n_active, uint32_t first_op, rt_error *err) {
     cg_module *m = f->m;
+    uint32_t after_filters = first_op;
+    while (after_filters + 1 < f->pipe->n_ops &&
+           f->pipe->ops[after_filters]->kind == PLAN_PHYS_FILTER)
+        after_filters++;
+    if (m->blocked && after_filters > first_op && cg_prepass_probe(f, after_filters) != 0)
+        return filtered_loop(f, morsel_sel, has_sel, n_active, first_op, after_filters, err);
     LLVMValueRef i_var = cg_alloca(f, m->t_i64, "i");
     LLVMBuildStore(m->b, cg_i64(m, 0), i_var);
+    uint32_t pre = cg_prepass_probe(f, first_op);
+    if (pre != 0)
+        cg_prepass_begin(f, pre);
     LLVMBasicBlockRef head = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "loop");
     LLVMBasicBlockRef body = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "body");
     LLVMBasicBlockRef latch = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "next");
@@ -307,6 +388,8 @@ qe_status cg_row_loop(cg_fn *f, LLVMValueRef morsel_sel, LLVMValueRef has_sel,
     LLVMValueRef i = LLVMBuildLoad2(m->b, m->t_i64, i_var, "i");
     LLVMBuildCondBr(m->b, LLVMBuildICmp(m->b, LLVMIntULT, i, n_active, ""), body, exit);
     LLVMPositionBuilderAtEnd(m->b, body);
+    if (pre != 0)
+        cg_prepass_row(f, morsel_sel, has_sel, i, n_active);
     f->row = cg_row_index(f, morsel_sel, has_sel, i);
     f->skip = latch;
     memset(f->row_loaded, 0, f->n_cols);
@@ -320,6 +403,7 @@ qe_status cg_row_loop(cg_fn *f, LLVMValueRef morsel_sel, LLVMValueRef has_sel,
     LLVMBuildStore(m->b, LLVMBuildAdd(m->b, i, cg_i64(m, 1), ""), i_var);
     LLVMBuildBr(m->b, head);
     LLVMPositionBuilderAtEnd(m->b, exit);
+    f->pre_op = 0;
     return QE_OK;
 }
 

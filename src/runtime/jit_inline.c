@@ -4,11 +4,16 @@
  * Every helper is a thin wrapper over the interpreter's kernel in str_inline.h or
  * date_inline.h, so a compiled pipeline and the interpreter compute the same results.
  * This file is also compiled to LLVM bitcode (src/codegen/bitcode.cmake): it must not
- * call into the rest of the runtime.
+ * call into the rest of the runtime (rt_jit_hash_string uses the header-only xxhash, as
+ * hash.c).
  */
 #include "jit_inline.h"
 #include "date_inline.h"
 #include "str_inline.h"
+
+/* header-only xxhash (hash.c's algorithm), so the bitcode needs no library symbol */
+#define XXH_INLINE_ALL
+#include <xxhash.h>
 
 /* rt_jit_str_cmp: see jit_inline.h. */
 int32_t rt_jit_str_cmp(const char *a, uint32_t la, const char *b, uint32_t lb) {
@@ -87,4 +92,9 @@ double rt_jit_date_part(int64_t v, int32_t is_ts, int32_t unit) {
     rt_civil c;
     rt_civil_of(v, is_ts != 0, &c);
     return rt_date_field(&c, (rt_date_unit)unit, is_ts != 0);
+}
+
+/* rt_jit_hash_string: see jit_inline.h. */
+uint64_t rt_jit_hash_string(const char *p, uint32_t len, uint64_t seed) {
+    return XXH64(p, len, seed);
 }

@@ -4,7 +4,8 @@
  * DECIMAL, VARCHAR group keys), Q7-Q9 (extract of a DATE's year) and a query of
  * functions without a native version must compile (qe_emit_text's IR names a function
  * for each; the only pipelines left to the interpreter are those with nothing to
- * compile), and the TPC-H queries run in jit mode on generated data.  It is named test_main_* because
+ * compile), every pipeline of Q2 and Q15 (hash joins on DECIMAL keys) compiles, and the
+ * TPC-H queries run in jit mode on generated data.  It is named test_main_* because
  * it needs the whole library (frontend, optimizer, codegen); the codegen-layer unit
  * tests are in test_codegen.c.  A regression in type support fails here instead of
  * silently interpreting TPC-H.
@@ -147,6 +148,108 @@ static const char q09[] =
     "    nation,\n"
     "    o_year DESC;";
 
+/* Q2 and Q15 join on DECIMAL and VARCHAR keys (tests/tpch/queries). */
+static const char q02[] =
+    "SELECT\n"
+    "    s_acctbal,\n"
+    "    s_name,\n"
+    "    n_name,\n"
+    "    p_partkey,\n"
+    "    p_mfgr,\n"
+    "    s_address,\n"
+    "    s_phone,\n"
+    "    s_comment\n"
+    "FROM\n"
+    "    part,\n"
+    "    supplier,\n"
+    "    partsupp,\n"
+    "    nation,\n"
+    "    region\n"
+    "WHERE\n"
+    "    p_partkey = ps_partkey\n"
+    "    AND s_suppkey = ps_suppkey\n"
+    "    AND p_size = 15\n"
+    "    AND p_type LIKE '%BRASS'\n"
+    "    AND s_nationkey = n_nationkey\n"
+    "    AND n_regionkey = r_regionkey\n"
+    "    AND r_name = 'EUROPE'\n"
+    "    AND ps_supplycost = (\n"
+    "        SELECT\n"
+    "            min(ps_supplycost)\n"
+    "        FROM\n"
+    "            partsupp,\n"
+    "            supplier,\n"
+    "            nation,\n"
+    "            region\n"
+    "        WHERE\n"
+    "            p_partkey = ps_partkey\n"
+    "            AND s_suppkey = ps_suppkey\n"
+    "            AND s_nationkey = n_nationkey\n"
+    "            AND n_regionkey = r_regionkey\n"
+    "            AND r_name = 'EUROPE')\n"
+    "ORDER BY\n"
+    "    s_acctbal DESC,\n"
+    "    n_name,\n"
+    "    s_name,\n"
+    "    p_partkey\n"
+    "LIMIT 100";
+
+static const char q15[] =
+    "WITH revenue AS (\n"
+    "    SELECT\n"
+    "        l_suppkey AS supplier_no,\n"
+    "        sum(l_extendedprice * (1 - l_discount)) AS total_revenue\n"
+    "    FROM\n"
+    "        lineitem\n"
+    "    WHERE\n"
+    "        l_shipdate >= CAST('1996-01-01' AS date)\n"
+    "      AND l_shipdate < CAST('1996-04-01' AS date)\n"
+    "    GROUP BY\n"
+    "        supplier_no\n"
+    ")\n"
+    "SELECT\n"
+    "    s_suppkey,\n"
+    "    s_name,\n"
+    "    s_address,\n"
+    "    s_phone,\n"
+    "    total_revenue\n"
+    "FROM\n"
+    "    supplier,\n"
+    "    revenue\n"
+    "WHERE\n"
+    "    s_suppkey = supplier_no\n"
+    "    AND total_revenue = (\n"
+    "        SELECT\n"
+    "            max(total_revenue)\n"
+    "        FROM revenue)\n"
+    "ORDER BY\n"
+    "    s_suppkey";
+
+static const char q03[] =
+    "SELECT\n"
+    "    l_orderkey,\n"
+    "    sum(l_extendedprice * (1 - l_discount)) AS revenue,\n"
+    "    o_orderdate,\n"
+    "    o_shippriority\n"
+    "FROM\n"
+    "    customer,\n"
+    "    orders,\n"
+    "    lineitem\n"
+    "WHERE\n"
+    "    c_mktsegment = 'BUILDING'\n"
+    "    AND c_custkey = o_custkey\n"
+    "    AND l_orderkey = o_orderkey\n"
+    "    AND o_orderdate < CAST('1995-03-15' AS date)\n"
+    "    AND l_shipdate > CAST('1995-03-15' AS date)\n"
+    "GROUP BY\n"
+    "    l_orderkey,\n"
+    "    o_orderdate,\n"
+    "    o_shippriority\n"
+    "ORDER BY\n"
+    "    revenue DESC,\n"
+    "    o_orderdate\n"
+    "LIMIT 10";
+
 typedef struct fixture {
     qe_engine *engine;
     qe_session *session;
@@ -221,6 +324,26 @@ static void test_functions_compile(void **state) {
                      1);
 }
 
+/* Hash joins on DECIMAL keys (Q2's min(ps_supplycost) = ps_supplycost) and on the
+ * other key types compile: no pipeline of Q2 or Q15 falls back. */
+static void test_q2_q15_compile(void **state) {
+    fixture *fx = *state;
+    assert_true(compiled_pipelines(fx, q02) >= 6);
+    assert_true(compiled_pipelines(fx, q15) >= 4);
+}
+
+/* A probe right after the scan's filters (Q3's lineitem JOIN orders on l_orderkey)
+ * hashes its keys in the row loop's pre-pass (join.c): the IR has the pre-pass's fill
+ * block. */
+static void test_probe_prepass(void **state) {
+    fixture *fx = *state;
+    char *text = NULL;
+    if (qe_emit_text(fx->session, q03, QE_EMIT_IR, &text) != QE_OK)
+        fail_msg("emit failed: %s", qe_error_message(qe_session_error(fx->session)));
+    assert_non_null(strstr(text, "pre_fill"));
+    qe_free(text);
+}
+
 static uint64_t run_rows(fixture *fx, const char *sql) {
     qe_result *res = NULL;
     if (qe_query(fx->session, sql, &res) != QE_OK)
@@ -248,6 +371,8 @@ int main(void) {
         cmocka_unit_test(test_q1_q6_compile),
         cmocka_unit_test(test_q7_q8_q9_compile),
         cmocka_unit_test(test_functions_compile),
+        cmocka_unit_test(test_q2_q15_compile),
+        cmocka_unit_test(test_probe_prepass),
         cmocka_unit_test(test_q1_q6_run_jit),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
