@@ -23,7 +23,7 @@
 /* IR passes per tier (cg_tier order).  The cheap tier only promotes the few allocas
  * to registers, so that codegen at level None gets SSA values.  The optimized tier
  * runs a hand-picked pipeline instead of default<O2> (4-5x less time in the passes,
- * same code for the loops that matter, see README.md "Tiers"): inline the linked
+ * execution unchanged within the noise, see README.md "Compile time"): inline the linked
  * bitcode helpers, then per function: scalar replacement, CSE, one round of
  * instcombine, CFG cleanup, LICM (the morsel's column pointers and constants leave
  * the loops), the loop vectorizer (only the fast block loop may vectorize: the other
@@ -81,7 +81,7 @@ static qe_status verify(cg_module *m, rt_error *err) {
 static qe_status optimize(cg_module *m, LLVMTargetMachineRef tm, cg_tier tier, rt_error *err) {
     bool full = tier == CG_TIER_OPTIMIZED;
     LLVMPassBuilderOptionsRef opts = LLVMCreatePassBuilderOptions();
-    const char *passes = tier_passes[full ? CG_TIER_OPTIMIZED : CG_TIER_CHEAP];
+    const char *passes = cg_tier_passes(full ? CG_TIER_OPTIMIZED : CG_TIER_CHEAP);
     LLVMErrorRef lerr = LLVMRunPasses(m->mod, passes, tm, opts);
     LLVMDisposePassBuilderOptions(opts);
     return cg_llvm_error(lerr, "could not optimize generated code", err);
