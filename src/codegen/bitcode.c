@@ -5,10 +5,10 @@
  * (cg_call_inline).  At the optimized tier, cg_link_inline then parses the bitcode
  * embedded in libqe (built by bitcode.cmake with clang-19 -O2), links it into the
  * module, makes its functions internal and gives them the host's target attributes,
- * so O2 inlines them into the row loop and drops the unused ones.  At the cheap tier
- * the declarations stay: the JIT defines the helpers as absolute symbols (the same
- * functions compiled into libqe), which costs a call per row but no parsing or
- * inlining at compile time.
+ * so the optimized tier's inliner puts them into the row loop (module.c).  At the
+ * cheap tier the declarations stay: the JIT defines the helpers as absolute symbols
+ * (the same functions compiled into libqe), which costs a call per row but no parsing
+ * or inlining at compile time.
  */
 #include "cg_int.h"
 

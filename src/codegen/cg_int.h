@@ -54,8 +54,11 @@ qe_status cg_host_get(cg_host *host, rt_error *err);
 void cg_host_release(cg_host *host);
 
 /* Creates a target machine for host (its cpu and features) at the codegen level of
- * `tier` (CHEAP: None, with fast instruction selection; OPTIMIZED: Default).  The
- * caller disposes it with LLVMDisposeTargetMachine. */
+ * `tier` (CHEAP: None, with fast instruction selection; OPTIMIZED: Less), with the
+ * small code model and position-independent code: fast instruction selection gives up
+ * on every global address under the large code model (the JIT default on x86-64), and
+ * JITLink reaches the runtime helpers through its GOT and PLT stubs.  The caller
+ * disposes it with LLVMDisposeTargetMachine. */
 qe_status cg_host_target_machine(const cg_host *host, cg_tier tier, LLVMTargetMachineRef *out,
                                  rt_error *err);
 
@@ -501,13 +504,38 @@ void cg_sink_free(cg_fn *f);
 
 /* ---- modules (module.c) ------------------------------------------------------------- */
 
+/* Phases of a stage compile, timed in thread CPU ns (QE_CG_TIMING, jit.c): module
+ * creation, IR generation, bitcode parse + link, verification, IR passes, and the
+ * JIT's instruction selection, register allocation and linking (the lookup). */
+#define CG_PHASE_LIST(X)                                                                        \
+    X(INIT, "init")                                                                             \
+    X(BUILD, "build")                                                                           \
+    X(LINK, "link")                                                                             \
+    X(VERIFY, "verify")                                                                         \
+    X(PASSES, "passes")                                                                         \
+    X(CODEGEN, "codegen")
+
+typedef enum cg_phase {
+#define CG_X_PHASE(name, text) CG_PHASE_##name,
+    CG_PHASE_LIST(CG_X_PHASE)
+#undef CG_X_PHASE
+        CG_PHASE_COUNT
+} cg_phase;
+
+/* Thread CPU time in ns (CLOCK_THREAD_CPUTIME_ID), for the phase times. */
+uint64_t cg_cpu_ns(void);
+
 /* The outcome of building the module of one stage. */
 typedef struct cg_stage_build {
     uint32_t n_pipelines;
     char **fn_names; /* per pipeline: the function's name (malloc'd) or NULL */
     char **reasons;  /* per pipeline: why it falls back (malloc'd) or NULL */
     uint32_t n_compiled;
+    uint64_t phase_ns[CG_PHASE_COUNT]; /* thread CPU ns per phase (cg_phase) */
 } cg_stage_build;
+
+/* The IR pass pipeline (LLVMRunPasses syntax) of a tier, NULL for an invalid tier. */
+const char *cg_tier_passes(cg_tier tier);
 
 /* Generates, verifies and optimizes (with tm, the IR passes of `tier`) the functions
  * of stage `stage_id` into m; names are "<prefix>_s<stage>_p<pipeline>".  Fills *out

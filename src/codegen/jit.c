@@ -315,6 +315,33 @@ static void code_free(cg_stage_code *code) {
     free(code);
 }
 
+/* Whether QE_CG_TIMING is set: each stage compile then prints its phase times
+ * (thread CPU ms) to stderr. */
+static bool timing_enabled(void) {
+    static int on = -1;
+    if (on < 0)
+        on = getenv("QE_CG_TIMING") != NULL;
+    return on;
+}
+
+static void print_timing(uint32_t stage_id, cg_tier tier, const cg_stage_build *b) {
+    static const char *const names[CG_PHASE_COUNT] = {
+#define CG_X_PHASE_NAME(name, text) text,
+        CG_PHASE_LIST(CG_X_PHASE_NAME)
+#undef CG_X_PHASE_NAME
+    };
+    char line[512];
+    int n = snprintf(line, sizeof line, "qe-cg-timing tier=%s stage=%u pipelines=%u/%u",
+                     cg_tier_name(tier), stage_id, b->n_compiled, b->n_pipelines);
+    uint64_t total = 0;
+    for (int p = 0; p < CG_PHASE_COUNT && n > 0 && (size_t)n < sizeof line; p++) {
+        total += b->phase_ns[p];
+        n += snprintf(line + n, sizeof line - (size_t)n, " %s=%.3f", names[p],
+                      (double)b->phase_ns[p] / 1e6);
+    }
+    fprintf(stderr, "%s total=%.3f\n", line, (double)total / 1e6);
+}
+
 /* Builds and JIT-compiles a stage at tier under the JIT's lock. */
 static qe_status compile_locked(cg_jit *jit, const plan_query *q, uint32_t stage_id,
                                 cg_tier tier, cg_stage_code **out, rt_error *err) {
@@ -326,6 +353,7 @@ static qe_status compile_locked(cg_jit *jit, const plan_query *q, uint32_t stage
     LLVMOrcLLJITRef lljit = jit->lljit[tier];
     char prefix[48];
     snprintf(prefix, sizeof prefix, "qe_%llu", (unsigned long long)jit->next_id++);
+    uint64_t t0 = cg_cpu_ns();
     LLVMOrcThreadSafeContextRef tsctx = LLVMOrcCreateNewThreadSafeContext();
     cg_module m;
     cg_stage_build b = {0};
@@ -334,6 +362,7 @@ static qe_status compile_locked(cg_jit *jit, const plan_query *q, uint32_t stage
                                   LLVMOrcLLJITGetTripleString(lljit),
                                   LLVMOrcLLJITGetDataLayoutStr(lljit), jit->host.cpu,
                                   jit->host.features, err);
+    uint64_t t1 = cg_cpu_ns();
     if (st == QE_OK) {
         st = cg_build_stage(&m, jit->tm[tier], tier, q, stage_id, prefix, &b, err);
         LLVMModuleRef mod = m.mod;
@@ -341,13 +370,18 @@ static qe_status compile_locked(cg_jit *jit, const plan_query *q, uint32_t stage
         cg_module_dispose(&m); /* the builder; the module is handed on or disposed */
         if (st == QE_OK && (code = code_new(jit, tier, b.n_pipelines)) == NULL)
             st = rt_error_set(err, QE_NOMEM, "53200", -1, "out of memory in code generation");
+        uint64_t t2 = cg_cpu_ns();
         if (st == QE_OK && b.n_compiled > 0)
             st = jit_add(lljit, tsctx, mod, &b, code, err);
         else
             LLVMDisposeModule(mod);
+        b.phase_ns[CG_PHASE_CODEGEN] = cg_cpu_ns() - t2;
         if (st == QE_OK)
             take_reasons(&b, code);
     }
+    b.phase_ns[CG_PHASE_INIT] = t1 - t0;
+    if (timing_enabled())
+        print_timing(stage_id, tier, &b);
     cg_stage_build_free(&b);
     LLVMOrcDisposeThreadSafeContext(tsctx);
     if (st != QE_OK && code != NULL) {

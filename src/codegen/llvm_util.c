@@ -71,8 +71,8 @@ qe_status cg_host_target_machine(const cg_host *host, cg_tier tier, LLVMTargetMa
     LLVMDisposeMessage(msg);
     bool cheap = tier == CG_TIER_CHEAP;
     *out = LLVMCreateTargetMachine(target, host->triple, host->cpu, host->features,
-                                   cheap ? LLVMCodeGenLevelNone : LLVMCodeGenLevelDefault,
-                                   LLVMRelocDefault, LLVMCodeModelJITDefault);
+                                   cheap ? LLVMCodeGenLevelNone : LLVMCodeGenLevelLess,
+                                   LLVMRelocPIC, LLVMCodeModelSmall);
     if (*out == NULL)
         return rt_error_set(err, QE_INTERNAL, "XX000", -1,
                             "could not create an LLVM target machine for \"%s\"", host->triple);

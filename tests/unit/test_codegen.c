@@ -842,7 +842,7 @@ static void test_emit(void **state) {
  * exact path; null-rejecting: fast path plus validity bits) and over b only (no
  * bitmap: the fast path), a division the fast loop only records (the AND guards it),
  * and a real division by zero, raised as the row loop raises it.
- * The optimized IR has the block arrays, the cheap tier's none. */
+ * The optimized IR has the block arrays and a vectorized loop, the cheap tier's none. */
 static void test_block_filters(void **state) {
     fixture *fx = *state;
     plan_expr *a = col(fx, 0, QE_TYPE_INTEGER), *b = col(fx, 1, QE_TYPE_BIGINT);
@@ -914,6 +914,21 @@ static void test_block_filters(void **state) {
     assert_int_equal(err.position, 17);
     rows_free(&r);
     cg_stage_code_destroy(code);
+    /* range predicates over b: the optimized tier's pass pipeline (module.c) keeps the
+     * loop vectorizer for the fast block loop; the cheap tier has no block loops */
+    ops[1] = filter(fx, 5, t_types,
+                    op(fx, PLAN_OP_GT, QE_TYPE_BOOLEAN, b, cint(fx, -50, QE_TYPE_BIGINT)));
+    ops[2] = filter(fx, 5, t_types,
+                    op(fx, PLAN_OP_LE, QE_TYPE_BOOLEAN, b, cint(fx, 400, QE_TYPE_BIGINT)));
+    q = query(fx, pipeline(fx, 0, 5, ops), NULL);
+    n = compare_modes(fx, q, 0x1);
+    assert_true(n > 100);
+    assert_int_equal(cg_emit(q, QE_EMIT_IR, CG_TIER_OPTIMIZED, NULL, &ir, &err), QE_OK);
+    assert_non_null(strstr(ir, "llvm.loop.isvectorized"));
+    free(ir);
+    assert_int_equal(cg_emit(q, QE_EMIT_IR, CG_TIER_CHEAP, NULL, &ir, &err), QE_OK);
+    assert_null(strstr(ir, "llvm.loop.isvectorized"));
+    free(ir);
 }
 
 /* The compiled function sel_wrapper calls, with a selection vector added. */
