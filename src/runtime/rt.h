@@ -548,6 +548,10 @@ typedef struct rt_pipeline_stats {
 #define RT_ADAPTIVE_MIN_COMPILED 3      /* ... judged after this many compiled morsels */
 #define RT_ADAPTIVE_WARMUP_NS 1000000   /* a pipeline's first ms is neither measured nor
                                            considered for a compile */
+#define RT_ADAPTIVE_SAMPLE 16           /* after it, a thread measures one morsel in this
+                                           many (reading the thread-CPU clock is a system
+                                           call, ~1.5 us on a VM) and offers its time left
+                                           to consider after it */
 typedef struct rt_adaptive {
     _Atomic(rt_pipeline_fn) *fns; /* per pipeline: its function once published (release
                                      store; NULL until then, or for good) */
