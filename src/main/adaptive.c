@@ -28,7 +28,7 @@
  * compile (a pipeline is judged by its own shape's figures when it offers its time
  * left; the stage then compiles whole).  Each finished compile's duration / C_k updates
  * a running scale of C_k per tier for the whole engine (a loaded machine compiles
- * slower).  Within a pipeline the runtime already sends a thread back to the
+ * slower; a stage the code cache answered does not count).  Within a pipeline the runtime already sends a thread back to the
  * interpreter when its compiled morsels are slower (RT_ADAPTIVE_SLOWER).
  *
  * A short pipeline pays nothing for this: the runtime calls consider only after
@@ -82,6 +82,7 @@ struct main_adaptive {
     cg_tier tier;           /* what it compiles at */
     cg_stage_code *code;    /* its result (NULL: failed or all interpreted) */
     uint64_t compile_ns;    /* its duration */
+    bool cache_hit;         /* the code cache answered it (its duration is no compile's) */
     rt_error err;           /* its error (ignored: the pipelines stay interpreted) */
 };
 
@@ -107,8 +108,13 @@ static void *compile_main(void *arg) {
     uint64_t t0 = now_ns();
     cg_jit *jit = NULL;
     qe_status st = main_engine_jit(a->s->engine, &jit, &a->err);
-    if (st == QE_OK)
+    cg_cache_stats before, after;
+    if (st == QE_OK) {
+        cg_cache_get_stats(jit, &before);
         st = cg_compile_stage(jit, a->q, a->stage, a->tier, &a->code, &a->err);
+        cg_cache_get_stats(jit, &after);
+        a->cache_hit = after.hits != before.hits; /* (or another query's hit: no harm) */
+    }
     if (st == QE_OK && a->code != NULL) {
         const rt_pipeline_fn *fns = cg_stage_functions(a->code);
         for (uint32_t p = 0; p < a->n_pipelines; p++)
@@ -400,7 +406,9 @@ uint64_t main_adaptive_finish(qe_session *s, main_adaptive *a, const dist_observ
         uint64_t t0 = now_ns();
         pthread_join(a->thread, NULL);
         s->compile_ns += now_ns() - t0;
-        if (a->code != NULL && a->jit_existed) { /* a time without the JIT's creation */
+        /* A compile's time without the JIT's creation scales the model; a cache hit's
+         * (~0.01 ms) would teach it that compiling is free. */
+        if (a->code != NULL && a->jit_existed && !a->cache_hit) {
             double observed = (double)a->compile_ns * 1e-6 / model_ms(&a->m, a->tier);
             pthread_mutex_lock(&s->engine->jit_lock);
             fold(&s->engine->adaptive_compile_scale[a->tier], 1.0,

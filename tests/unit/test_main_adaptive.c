@@ -236,6 +236,23 @@ static void test_ratio_per_shape(void **state) {
     assert_true(m.ratio[CG_TIER_OPTIMIZED] == prior[CG_TIER_OPTIMIZED]);
 }
 
+/* A stage the code cache answers is no compile: its ~0.01 ms does not teach the model
+ * that compiling is free (the engine's compile scale stays unlearned). */
+static void test_cache_hit_not_a_compile(void **state) {
+    fixture *f = *state;
+    make_table(f, "t", 50000);
+    exec_ok(f, "SET debug_adaptive = 'wait'");
+    exec_ok(f, "SET jit_tier = 'cheap'");
+    char first[512], got[512];
+    row_text(f, agg_query, first, sizeof first); /* creates the engine's JIT: not learned */
+    for (int i = 0; i < 3; i++) {
+        row_text(f, agg_query, got, sizeof got); /* cache hits */
+        assert_string_equal(got, first);
+        assert_true(f->session->morsels_compiled > 0);
+    }
+    assert_true(f->engine->adaptive_compile_scale[CG_TIER_CHEAP] == 0);
+}
+
 /* A query failing in its first (interpreted) morsel while the stage compiles: the
  * interpreter's error; the compile is waited for and freed; the session still works. */
 static void test_error_during_compile(void **state) {
@@ -260,6 +277,7 @@ int main(void) {
         cmocka_unit_test(test_model_picks),
         cmocka_unit_test(test_shape_keys),
         cmocka_unit_test_setup_teardown(test_ratio_per_shape, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cache_hit_not_a_compile, setup, teardown),
         cmocka_unit_test_setup_teardown(test_error_during_compile, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
