@@ -293,8 +293,10 @@ static bool open_env(const options *o, bench_env *env) {
     qe_config_destroy(cfg);
     ok = ok && qe_session_open(env->engine, &env->session) == QE_OK;
     size_t len = 0;
-    if (ok && o->schema)
-        ok = run_setup_text(env, tools_schema_text("qe-bench", o->schema, &len), len);
+    if (ok && o->schema) {
+        char *text = tools_schema_text("qe-bench", o->schema, &len);
+        ok = run_setup_text(env, text, len);
+    }
     if (ok && o->setup) {
         char *text = tools_read_file(o->setup, &len);
         if (!text)
