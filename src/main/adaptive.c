@@ -31,6 +31,12 @@
  * slower; a stage the code cache answered does not count).  Within a pipeline the runtime already sends a thread back to the
  * interpreter when its compiled morsels are slower (RT_ADAPTIVE_SLOWER).
  *
+ * Cached code: when the JIT exists and code that costs nothing would pay for the
+ * pipeline (the pick with C_k = 0), the code cache is asked once per stage for the
+ * tier that would gain most (cg_cache_lookup: serializing the stage, tens of us); if it
+ * holds the stage, its functions are published at once, with no thread and no compile
+ * time (a repeated long query runs compiled from its first ms on).
+ *
  * A short pipeline pays nothing for this: the runtime calls consider only after
  * RT_ADAPTIVE_WARMUP_NS, and the shape is hashed and looked up (once per pipeline, under
  * jit_lock) only then.
@@ -83,6 +89,8 @@ struct main_adaptive {
     cg_stage_code *code;    /* its result (NULL: failed or all interpreted) */
     uint64_t compile_ns;    /* its duration */
     bool cache_hit;         /* the code cache answered it (its duration is no compile's) */
+    bool from_cache;        /* code came from the code cache at once: no thread ran */
+    _Atomic bool probed;    /* the code cache was asked (once per stage) */
     rt_error err;           /* its error (ignored: the pipelines stay interpreted) */
 };
 
@@ -102,6 +110,14 @@ const char *main_mode_name(main_mode mode) {
     return "?";
 }
 
+/* Publishes the functions of a->code for the compilable pipelines. */
+static void publish(main_adaptive *a) {
+    const rt_pipeline_fn *fns = cg_stage_functions(a->code);
+    for (uint32_t p = 0; p < a->n_pipelines; p++)
+        if (a->compilable[p] && fns[p] != NULL)
+            atomic_store_explicit(&a->rt.fns[p], fns[p], memory_order_release);
+}
+
 /* The background compile: compiles the stage and publishes its functions. */
 static void *compile_main(void *arg) {
     main_adaptive *a = arg;
@@ -115,12 +131,8 @@ static void *compile_main(void *arg) {
         cg_cache_get_stats(jit, &after);
         a->cache_hit = after.hits != before.hits; /* (or another query's hit: no harm) */
     }
-    if (st == QE_OK && a->code != NULL) {
-        const rt_pipeline_fn *fns = cg_stage_functions(a->code);
-        for (uint32_t p = 0; p < a->n_pipelines; p++)
-            if (a->compilable[p] && fns[p] != NULL)
-                atomic_store_explicit(&a->rt.fns[p], fns[p], memory_order_release);
-    }
+    if (st == QE_OK && a->code != NULL)
+        publish(a);
     a->compile_ns = now_ns() - t0;
     atomic_store(&a->rt.settled, true);
     return NULL;
@@ -292,7 +304,49 @@ static bool shape_ready(main_adaptive *a, uint32_t p) {
     return true;
 }
 
-/* rt_adaptive.consider: compiles the stage at the tier of the largest gain for
+/* Takes the stage's code at tier from the code cache, if it is there and nothing has
+ * started: publishes it at once (no thread, no compile).  True if it did. */
+static bool use_cached(main_adaptive *a, cg_tier tier) {
+    cg_jit *jit = NULL;
+    rt_error err;
+    rt_error_clear(&err);
+    if (main_engine_jit(a->s->engine, &jit, &err) != QE_OK)
+        return false;
+    cg_stage_code *code = cg_cache_lookup(jit, a->q, a->stage, tier);
+    if (code == NULL)
+        return false;
+    pthread_mutex_lock(&a->mu);
+    bool mine = !a->started;
+    if (mine) {
+        a->started = a->from_cache = true;
+        a->tier = tier;
+        a->code = code;
+        atomic_store(&a->rt.started, true);
+        publish(a);
+        atomic_store(&a->rt.settled, true);
+    }
+    pthread_mutex_unlock(&a->mu);
+    if (!mine)
+        cg_stage_code_destroy(code);
+    return mine;
+}
+
+/* Whether code that costs nothing to get would pay for pipeline p under model m: then
+ * (once per stage) the code cache is asked for the stage at the tier that would gain
+ * most, and its code used at once when it is there.  True if it was. */
+static bool try_cached(main_adaptive *a, const main_adaptive_model *m, double remaining_ms,
+                       double op_share, uint32_t n_threads) {
+    if (!m->jit_exists || atomic_load_explicit(&a->probed, memory_order_relaxed))
+        return false;
+    main_adaptive_model free_code = *m;
+    for (int k = 0; k < CG_TIER_COUNT; k++)
+        free_code.scale[k] = 0; /* a cache hit: ~0.01 ms */
+    int k = main_adaptive_pick(&free_code, remaining_ms, op_share, n_threads);
+    return k >= 0 && !atomic_exchange(&a->probed, true) && use_cached(a, (cg_tier)k);
+}
+
+/* rt_adaptive.consider: takes the stage's code from the code cache when it is there and
+ * free code would pay; else compiles the stage at the tier of the largest gain for
  * pipeline p, with p's shape's ratios, if any. */
 static void consider(void *ctx, uint32_t pipeline, double remaining_ms, double op_share,
                      uint32_t n_threads) {
@@ -300,6 +354,8 @@ static void consider(void *ctx, uint32_t pipeline, double remaining_ms, double o
     if (pipeline >= a->n_pipelines || !shape_ready(a, pipeline))
         return; /* another thread is looking the shape up: asked again next morsel */
     const main_adaptive_model *m = &a->models[pipeline];
+    if (try_cached(a, m, remaining_ms, op_share, n_threads))
+        return;
     int pick = main_adaptive_pick(m, remaining_ms, op_share, n_threads);
     if (pick >= 0)
         start(a, (cg_tier)pick, m->jit_exists);
@@ -381,6 +437,7 @@ qe_status main_adaptive_create(qe_session *s, const plan_query *q, uint32_t stag
     a->rt.compilable = compilable;
     atomic_init(&a->rt.started, false);
     atomic_init(&a->rt.settled, false);
+    atomic_init(&a->probed, false);
     a->rt.wait = s->debug_adaptive_wait;
     a->rt.consider = consider;
     a->rt.report = report;
@@ -402,7 +459,7 @@ uint64_t main_adaptive_finish(qe_session *s, main_adaptive *a, const dist_observ
     if (a == NULL)
         return 0;
     uint64_t compile_ns = 0;
-    if (a->started) { /* only task threads start it, and they have all ended */
+    if (a->started && !a->from_cache) { /* only task threads start it; they have ended */
         uint64_t t0 = now_ns();
         pthread_join(a->thread, NULL);
         s->compile_ns += now_ns() - t0;
@@ -416,9 +473,9 @@ uint64_t main_adaptive_finish(qe_session *s, main_adaptive *a, const dist_observ
             pthread_mutex_unlock(&s->engine->jit_lock);
         }
         compile_ns = a->compile_ns;
-        if (a->code != NULL && ob != NULL && ob->compiled)
-            ob->compiled(ob->ctx, stage, a->code, compile_ns);
     }
+    if (a->started && a->code != NULL && ob != NULL && ob->compiled)
+        ob->compiled(ob->ctx, stage, a->code, compile_ns);
     cg_stage_code_destroy(a->code);
     pthread_mutex_destroy(&a->mu);
     rt_arena_destroy(a->arena);

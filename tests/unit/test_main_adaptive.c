@@ -253,6 +253,27 @@ static void test_cache_hit_not_a_compile(void **state) {
     assert_true(f->engine->adaptive_compile_scale[CG_TIER_CHEAP] == 0);
 }
 
+/* A long pipeline whose stage the code cache holds (jit mode compiled it) takes that code
+ * at once in adaptive mode (no background compile: no compile time), where compiling it
+ * (~27 ms modelled at the optimized tier) would not pay; same answer. */
+static void test_cached_code_used(void **state) {
+    fixture *f = *state;
+    make_table(f, "t", 2000000);
+    char want[512], got[512];
+    exec_ok(f, "SET threads = 2");
+    exec_ok(f, "SET execution_mode = 'interpret'");
+    row_text(f, agg_query, want, sizeof want);
+    exec_ok(f, "SET execution_mode = 'jit'");
+    exec_ok(f, "SET jit_tier = 'optimized'");
+    row_text(f, agg_query, got, sizeof got);
+    assert_string_equal(got, want);
+    exec_ok(f, "SET execution_mode = 'adaptive'");
+    row_text(f, agg_query, got, sizeof got);
+    assert_string_equal(got, want);
+    assert_true(f->session->morsels_compiled > 0);
+    assert_int_equal(f->session->compile_ns, 0);
+}
+
 /* A query failing in its first (interpreted) morsel while the stage compiles: the
  * interpreter's error; the compile is waited for and freed; the session still works. */
 static void test_error_during_compile(void **state) {
@@ -278,6 +299,7 @@ int main(void) {
         cmocka_unit_test(test_shape_keys),
         cmocka_unit_test_setup_teardown(test_ratio_per_shape, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cache_hit_not_a_compile, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cached_code_used, setup, teardown),
         cmocka_unit_test_setup_teardown(test_error_during_compile, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
