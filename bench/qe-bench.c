@@ -7,14 +7,18 @@
  *            [--duckdb DIR [--duckdb-script FILE.mjs]] QUERY.sql...
  *   qe-bench --prepare-only [--schema ...] [--setup ...] [-n N] [--csv OUT.csv] QUERY.sql...
  *
- * For each mode (interpret, jit, jit-cheap, jit-optimized, adaptive: settings
- * execution_mode and jit_tier, see mode_settings; a mode whose settings the engine refuses
- * is reported as unsupported with the engine's message, and the others go on): opens an
- * embedded engine (in memory, or the database directory --db), creates the --schema's
- * tables (a built-in schema or a file), runs the setup script and the --load statements
- * once (e.g. --load "CALL dbgen(sf = 1)"; their time is printed as the load time), then
- * for each query file a warm-up (first) run and N timed (hot) runs (monotonic clock; a
- * run is prepare + execute of every statement of the file).  Per query and mode it prints
+ * Opens one embedded engine (in memory, or the database directory --db) and one session,
+ * creates the --schema's tables (a built-in schema or a file), runs the setup script and
+ * the --load statements once (e.g. --load "CALL dbgen(sf = 1)"; their time is printed as
+ * the load time), and runs every mode (interpret, jit, jit-cheap, jit-optimized,
+ * adaptive: settings execution_mode and jit_tier, see mode_settings, SET on the session
+ * before each run; a mode whose settings the engine refuses is reported as unsupported
+ * with the engine's message, and the others go on) on those same tables, side by side:
+ * for each query file, the first run of every mode (each on an empty code cache), then
+ * a second, untimed warm-up of every mode, then N rounds of timed (hot) runs, round r
+ * running every mode once in rotating order (mode r mod M first), so that no mode is
+ * favoured by its place (monotonic clock; a run is prepare + execute of every statement
+ * of the file).  Per query and mode it prints
  * the row count of the last statement, the medians over the hot runs of the compile ms
  * and execute ms the engine reports (qe_result_compile_ms / qe_result_execute_ms summed
  * over the file's statements) and of the total ms (the whole run as the harness sees it),
@@ -25,7 +29,8 @@
  * --duckdb DIR runs the DuckDB peer (node bench/duckdb-tpch.mjs --data DIR, same queries,
  * threads and runs; its own output goes to stderr) after the QE modes and reports it as a
  * last mode "duckdb" (execute = total, compile and first run 0), with the ratios of each
- * mode's geomeans to DuckDB's; its failures are reported but do not fail qe-bench.  With --answers DIR the warm-up run's result of each query is checked
+ * mode's geomeans to DuckDB's; its failures are reported but do not fail qe-bench.
+ * With --answers DIR each mode's first run of each query is checked
  * against DIR/<query>.csv (tools/tools_answers.h); a wrong answer counts as a failure
  * and is reported with its first difference.
  *
@@ -78,6 +83,8 @@ typedef struct measure {
     double execute;       /* engine's execute ms, median of hot runs */
     double first;         /* total ms of the warm-up (first) run */
     double first_compile; /* compile ms of the warm-up run */
+    double paired;        /* median over the rounds of total / the first mode's total in
+                             the same round (0: first mode, or not measured) */
 } measure;
 
 /* What the script callbacks fill: the row count of the last result, and the answer
@@ -134,41 +141,6 @@ static void summarize(double *times, int n, measure *m) {
     m->max = times[n - 1];
 }
 
-/* A warm-up run (checked against answer when not NULL), then n timed runs of one
- * query; name is the query's report name. */
-static measure bench_query(qe_session *session, const char *sql, size_t len, int n,
-                           const tools_answer *answer, const char *name) {
-    measure m = {0};
-    run_ctx rc = {.answer = answer};
-    double *times = calloc((size_t)n * 3, sizeof *times); /* totals, compiles, executes */
-    if (!times || (m.first = run_once(session, sql, len, &rc)) < 0) {
-        free(times);
-        return m;
-    }
-    m.first_compile = rc.compile_ms;
-    if (answer && !rc.matches) {
-        fprintf(stderr, "qe-bench: %s: wrong answer: %s\n", name, rc.diff);
-        free(times);
-        return m;
-    }
-    rc.answer = NULL;
-    for (int i = 0; i < n; i++) {
-        times[i] = run_once(session, sql, len, &rc);
-        times[n + i] = rc.compile_ms;
-        times[2 * n + i] = rc.execute_ms;
-        m.rows = rc.rows;
-        if (times[i] < 0) {
-            free(times);
-            return m;
-        }
-    }
-    m.compile = median_of(times + n, n);
-    m.execute = median_of(times + 2 * n, n);
-    summarize(times, n, &m);
-    free(times);
-    return m;
-}
-
 /* ---- --prepare-only ---------------------------------------------------------------- */
 
 /*
@@ -217,7 +189,8 @@ static measure bench_prepare(qe_session *session, const char *sql, size_t len, i
     return m;
 }
 
-/* The settings a --modes name stands for (jit_tier NULL: the engine's default tier). */
+/* The settings a --modes name stands for (jit_tier NULL: the session's tier after the
+ * setup script, normally the engine's default). */
 typedef struct mode_settings {
     const char *name;           /* --modes name */
     const char *execution_mode; /* SET execution_mode */
@@ -241,15 +214,41 @@ static mode_settings settings_of(const char *mode) {
     return (mode_settings){mode, mode, NULL};
 }
 
-/* SETs the mode's settings on session; false with the engine's message in why (the
- * mode is unsupported) if it refuses one. */
-static bool apply_mode(qe_session *session, const char *mode, char *why, size_t cap) {
+/* The one engine and session every mode runs on (the modes take turns on it). */
+typedef struct bench_env {
+    qe_engine *engine;    /* in memory, or --db */
+    qe_session *session;  /* schema, setup and load ran on it */
+    char base_tier[32];   /* its jit_tier after the setup script: modes without a tier */
+    char cache_size[32];  /* jit_cache_size after the setup script ("" if unknown) */
+} bench_env;
+
+/* SHOW name on session into buf (cap > 0); false (buf "") if it fails. */
+static bool show_setting(qe_session *session, const char *name, char *buf, size_t cap) {
+    char sql[96];
+    snprintf(sql, sizeof sql, "SHOW %s", name);
+    buf[0] = '\0';
+    qe_result *res = NULL;
+    qe_batch_view view;
+    bool ok = qe_query(session, sql, &res) == QE_OK && res && qe_result_batch_count(res) > 0 &&
+              qe_result_batch(res, 0, &view) == QE_OK && view.n_rows > 0 && view.n_columns > 0;
+    tools_buf text = {0};
+    ok = ok && tools_format_value(&view.columns[0], 0, &text) > 0;
+    if (ok)
+        snprintf(buf, cap, "%s", text.text);
+    free(text.text);
+    qe_result_destroy(res);
+    return ok;
+}
+
+/* SETs mode's settings on env's session (a mode without a tier gets env->base_tier);
+ * false with the engine's message in why (the mode is unsupported) if it refuses one. */
+static bool apply_mode(bench_env *env, const char *mode, char *why, size_t cap) {
     mode_settings ms = settings_of(mode);
     const char *names[2] = {"execution_mode", "jit_tier"};
-    const char *values[2] = {ms.execution_mode, ms.jit_tier};
+    const char *values[2] = {ms.execution_mode, ms.jit_tier ? ms.jit_tier : env->base_tier};
     for (int i = 0; i < 2; i++) {
-        if (values[i] && qe_session_set(session, names[i], values[i]) != QE_OK) {
-            const qe_error *err = qe_session_error(session);
+        if (values[i][0] && qe_session_set(env->session, names[i], values[i]) != QE_OK) {
+            const qe_error *err = qe_session_error(env->session);
             snprintf(why, cap, "%s = '%s': %s", names[i], values[i],
                      err ? qe_error_message(err) : "refused");
             return false;
@@ -258,48 +257,66 @@ static bool apply_mode(qe_session *session, const char *mode, char *why, size_t 
     return true;
 }
 
-/* Opens an embedded engine, sets `mode` (unsupported: *unsupported = true, message in
- * why) and runs the setup script; prints errors.  False if the mode cannot run. */
-static bool open_mode(const options *o, const char *mode, qe_engine **engine,
-                      qe_session **session, bool *unsupported, char *why, size_t cap) {
+/* Empties the process's code cache (SET jit_cache_size = 0, then back to the value the
+ * setup left), so that the next run is a first run in every mode. */
+static void flush_code_cache(bench_env *env) {
+    if (env->cache_size[0] && strcmp(env->cache_size, "0") != 0) {
+        qe_session_set(env->session, "jit_cache_size", "0");
+        qe_session_set(env->session, "jit_cache_size", env->cache_size);
+    }
+}
+
+/* Runs the script file (or text) on env's session; false after printing why not. */
+static bool run_setup_text(bench_env *env, char *text, size_t len) {
+    run_ctx rows = {0};
+    bool ok = text && run_once(env->session, text, len, &rows) >= 0;
+    free(text);
+    return ok;
+}
+
+/*
+ * Opens the embedded engine and its session, creates the schema, runs the setup script
+ * and the --load statements (printing their time) once, and notes the settings the modes
+ * start from; prints errors.  False if that fails (env is then closed).
+ */
+static bool open_env(const options *o, bench_env *env) {
     qe_config *cfg = NULL;
     qe_error *err = NULL;
     bool ok = qe_config_create(&cfg) == QE_OK &&
               (!o->threads || tools_config_set("qe-bench", cfg, "threads", o->threads));
-    if (ok && qe_engine_open(o->db ? o->db : ":memory:", cfg, engine, &err) != QE_OK) {
+    if (ok && qe_engine_open(o->db ? o->db : ":memory:", cfg, &env->engine, &err) != QE_OK) {
         if (err)
             tools_print_error(stderr, err, NULL);
         ok = false;
     }
     qe_error_destroy(err);
     qe_config_destroy(cfg);
-    ok = ok && qe_session_open(*engine, session) == QE_OK;
-    if (ok && !apply_mode(*session, mode, why, cap)) {
-        *unsupported = true;
-        return false;
-    }
+    ok = ok && qe_session_open(env->engine, &env->session) == QE_OK;
+    size_t len = 0;
     if (ok && o->schema) {
-        size_t len = 0;
         char *text = tools_schema_text("qe-bench", o->schema, &len);
-        run_ctx rows = {0};
-        ok = text && run_once(*session, text, len, &rows) >= 0;
-        free(text);
+        ok = run_setup_text(env, text, len);
     }
     if (ok && o->setup) {
-        size_t len = 0;
         char *text = tools_read_file(o->setup, &len);
-        run_ctx rows = {0};
         if (!text)
             fprintf(stderr, "qe-bench: cannot read \"%s\": %s\n", o->setup, strerror(errno));
-        ok = text && run_once(*session, text, len, &rows) >= 0;
-        free(text);
+        ok = run_setup_text(env, text, len);
     }
     if (ok && o->load) {
         run_ctx rows = {0};
-        double ms = run_once(*session, o->load, strlen(o->load), &rows);
+        double ms = run_once(env->session, o->load, strlen(o->load), &rows);
         ok = ms >= 0;
         if (ok)
-            printf("load (%s): %.1f ms\n", mode, ms);
+            printf("load: %.1f ms\n", ms);
+    }
+    if (ok) {
+        show_setting(env->session, "jit_tier", env->base_tier, sizeof env->base_tier);
+        show_setting(env->session, "jit_cache_size", env->cache_size, sizeof env->cache_size);
+    }
+    if (!ok) {
+        qe_session_close(env->session);
+        qe_engine_close(env->engine);
     }
     return ok;
 }
@@ -313,22 +330,107 @@ static void query_name(const char *path, char *buf, size_t cap) {
         buf[n - 4] = '\0';
 }
 
-/* Runs every query in one mode, filling results[q]; false if the mode could not start
- * (an unsupported mode is reported, its results marked unsupported, and counts as
- * started). */
-static bool bench_mode(const options *o, const char *mode, measure *results) {
-    qe_engine *engine = NULL;
-    qe_session *session = NULL;
-    bool unsupported = false;
-    char why[512] = "";
-    bool ok = open_mode(o, mode, &engine, &session, &unsupported, why, sizeof why);
-    if (unsupported) {
-        fprintf(stderr, "qe-bench: mode \"%s\" unsupported: %s\n", mode, why);
-        printf("mode %s: unsupported: %s\n", mode, why);
-        for (int q = 0; q < o->n_queries; q++)
-            results[q].unsupported = true;
+/* One run of a query in mode m (settings applied first, untimed); its total ms or -1. */
+static double run_in_mode(bench_env *env, const options *o, int m, const char *sql, size_t len,
+                          run_ctx *rc) {
+    char why[512];
+    if (!apply_mode(env, o->modes[m], why, sizeof why)) {
+        fprintf(stderr, "qe-bench: mode \"%s\": %s\n", o->modes[m], why);
+        return -1;
     }
-    for (int q = 0; ok && q < o->n_queries; q++) {
+    return run_once(env->session, sql, len, rc);
+}
+
+/* The first run of a query in mode m, on an empty code cache (checked against answer
+ * when not NULL): fills r's first figures; false if it failed. */
+static bool first_run(bench_env *env, const options *o, int m, const char *sql, size_t len,
+                      const tools_answer *answer, const char *name, measure *r) {
+    run_ctx rc = {.answer = answer};
+    flush_code_cache(env);
+    if ((r->first = run_in_mode(env, o, m, sql, len, &rc)) < 0)
+        return false;
+    r->first_compile = rc.compile_ms;
+    r->rows = rc.rows;
+    if (answer && !rc.matches) {
+        fprintf(stderr, "qe-bench: %s (%s): wrong answer: %s\n", name, o->modes[m], rc.diff);
+        return false;
+    }
+    return true;
+}
+
+/*
+ * One query in every mode side by side: the first run of each mode (on an empty code
+ * cache), then a second untimed warm-up of each (refilling the cache for all modes),
+ * then n rounds, round r running every mode once starting at mode r % n_modes (so no
+ * mode always runs first or after the same one).  Fills results[m][q] for each mode
+ * m with active[m]; a mode that fails stops taking part in this query.
+ */
+static void bench_query(bench_env *env, const options *o, const bool *active, const char *sql,
+                        size_t len, const tools_answer *answer, const char *name,
+                        measure *const *results, int q) {
+    int n = o->n_runs, nm = o->n_modes;
+    bool live[MAX_MODES] = {0};
+    /* Per mode n totals, n compiles and n executes; then n paired ratios (scratch). */
+    double *times = calloc((size_t)n * (3 * (size_t)nm + 1), sizeof *times);
+    if (!times)
+        return;
+    for (int m = 0; m < nm; m++)
+        live[m] = active[m] && first_run(env, o, m, sql, len, answer, name, &results[m][q]);
+    for (int m = 0; m < nm; m++) {
+        run_ctx rc = {0};
+        live[m] = live[m] && run_in_mode(env, o, m, sql, len, &rc) >= 0;
+    }
+    for (int r = 0; r < n; r++)
+        for (int i = 0; i < nm; i++) {
+            int m = (r + i) % nm;
+            if (!live[m])
+                continue;
+            run_ctx rc = {0};
+            double *t = times + (size_t)m * 3 * (size_t)n;
+            t[r] = run_in_mode(env, o, m, sql, len, &rc);
+            t[n + r] = rc.compile_ms;
+            t[2 * n + r] = rc.execute_ms;
+            results[m][q].rows = rc.rows;
+            live[m] = t[r] >= 0;
+        }
+    for (int m = 1; m < nm; m++) { /* before summarize sorts the totals */
+        double *t = times + (size_t)m * 3 * (size_t)n, *ratios = times + (size_t)nm * 3 * n;
+        if (live[m] && live[0]) {
+            for (int r = 0; r < n; r++)
+                ratios[r] = times[r] > 0 ? t[r] / times[r] : 1.0;
+            results[m][q].paired = median_of(ratios, n);
+        }
+    }
+    for (int m = 0; m < nm; m++) {
+        if (!live[m])
+            continue;
+        double *t = times + (size_t)m * 3 * (size_t)n;
+        results[m][q].compile = median_of(t + n, n);
+        results[m][q].execute = median_of(t + 2 * n, n);
+        summarize(t, n, &results[m][q]);
+    }
+    free(times);
+}
+
+/* Runs every query in every mode on one engine (see bench_query; --prepare-only: the
+ * prepare micro-benchmark), filling results[m][q]; false if the engine could not be set
+ * up.  A mode whose settings the engine refuses is reported and marked unsupported. */
+static bool bench_all(const options *o, measure *const *results) {
+    bench_env env = {0};
+    if (!open_env(o, &env))
+        return false;
+    bool active[MAX_MODES] = {0};
+    for (int m = 0; m < o->n_modes; m++) {
+        char why[512] = "";
+        active[m] = o->prepare_only || apply_mode(&env, o->modes[m], why, sizeof why);
+        if (!active[m]) {
+            fprintf(stderr, "qe-bench: mode \"%s\" unsupported: %s\n", o->modes[m], why);
+            printf("mode %s: unsupported: %s\n", o->modes[m], why);
+            for (int q = 0; q < o->n_queries; q++)
+                results[m][q].unsupported = true;
+        }
+    }
+    for (int q = 0; q < o->n_queries; q++) {
         size_t len = 0;
         char *sql = tools_read_file(o->queries[q], &len);
         if (!sql) {
@@ -345,16 +447,16 @@ static bool bench_mode(const options *o, const char *mode, measure *results) {
                 fprintf(stderr, "qe-bench: %s: %s\n", name, msg);
         }
         if (o->prepare_only)
-            results[q] = bench_prepare(session, sql, len, o->n_runs);
+            results[0][q] = bench_prepare(env.session, sql, len, o->n_runs);
         else if (!o->answers || have_answer)
-            results[q] =
-                bench_query(session, sql, len, o->n_runs, have_answer ? &answer : NULL, name);
+            bench_query(&env, o, active, sql, len, have_answer ? &answer : NULL, name, results,
+                        q);
         tools_answer_free(&answer);
         free(sql);
     }
-    qe_session_close(session);
-    qe_engine_close(engine);
-    return ok || unsupported;
+    qe_session_close(env.session);
+    qe_engine_close(env.engine);
+    return true;
 }
 
 /* --prepare-only: prints the microseconds per query; writes the CSV if asked. */
@@ -643,6 +745,29 @@ static bool write_svg(const options *o, measure *const *results, const mode_summ
     return fclose(f) == 0;
 }
 
+/* Prints the median and the largest of mode m's paired ratios to the first mode (the
+ * per-query median over the rounds of m's total / the first mode's total). */
+static void report_paired(const options *o, measure *const *results, int m) {
+    double *v = calloc((size_t)o->n_queries, sizeof *v), max = 0;
+    int n = 0, arg = 0;
+    for (int q = 0; v && q < o->n_queries; q++)
+        if (results[m][q].ok && results[m][q].paired > 0) {
+            v[n++] = results[m][q].paired;
+            if (results[m][q].paired > max) {
+                max = results[m][q].paired;
+                arg = q;
+            }
+        }
+    if (n > 0) {
+        char name[256];
+        query_name(o->queries[arg], name, sizeof name);
+        double med = median_of(v, n);
+        printf("paired %s / %s per query (median over rounds): median %.3f, max %.3f (%s)\n",
+               o->modes[m], o->modes[0], med, max, name);
+    }
+    free(v);
+}
+
 /* Prints the table and the summary per mode; writes the CSV and the SVG if asked. */
 static bool report(const options *o, measure *const *results) {
     FILE *csv = o->csv ? fopen(o->csv, "w") : NULL;
@@ -652,8 +777,9 @@ static bool report(const options *o, measure *const *results) {
         fputs("query,mode,rows,runs,median_ms,min_ms,max_ms,compile_ms,execute_ms,first_ms,"
               "first_compile_ms\n",
               csv);
-    printf("%-16s %-14s %9s %11s %11s %11s %10s %10s %10s %11s\n", "query", "mode", "rows",
-           "compile_ms", "execute_ms", "total_ms", "min_ms", "max_ms", "first_ms", "first_cmp_ms");
+    printf("%-16s %-14s %9s %11s %11s %11s %10s %10s %10s %11s %7s\n", "query", "mode", "rows",
+           "compile_ms", "execute_ms", "total_ms", "min_ms", "max_ms", "first_ms", "first_cmp_ms",
+           "paired");
     for (int q = 0; q < o->n_queries; q++) {
         char name[256];
         query_name(o->queries[q], name, sizeof name);
@@ -664,9 +790,13 @@ static bool report(const options *o, measure *const *results) {
                        r->unsupported ? "unsupported" : "failed");
                 continue;
             }
-            printf("%-16s %-14s %9llu %11.3f %11.3f %11.3f %10.3f %10.3f %10.3f %11.3f\n", name,
+            printf("%-16s %-14s %9llu %11.3f %11.3f %11.3f %10.3f %10.3f %10.3f %11.3f", name,
                    o->modes[m], (unsigned long long)r->rows, r->compile, r->execute, r->median,
                    r->min, r->max, r->first, r->first_compile);
+            if (r->paired > 0)
+                printf(" %7.3f\n", r->paired);
+            else
+                printf(" %7s\n", "-");
             if (csv)
                 fprintf(csv, "%s,%s,%llu,%d,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f\n", name,
                         o->modes[m], (unsigned long long)r->rows, o->n_runs, r->median, r->min,
@@ -693,6 +823,8 @@ static bool report(const options *o, measure *const *results) {
             printf("ratio %s / %s: total %.3f, execute %.3f (geomeans)\n", o->modes[m],
                    o->modes[0], sums[m].geo_total / sums[0].geo_total,
                    sums[0].geo_execute > 0 ? sums[m].geo_execute / sums[0].geo_execute : 0);
+    for (int m = 1; m < o->n_modes && m != duck; m++)
+        report_paired(o, results, m);
     struct rusage ru;
     if (getrusage(RUSAGE_SELF, &ru) == 0)
         printf("peak memory (max RSS of the process): %.1f MiB\n", ru.ru_maxrss / 1024.0);
@@ -813,12 +945,10 @@ int main(int argc, char **argv) {
         o.n_modes = 1; /* nothing runs: the execution mode does not matter */
     measure *results[MAX_MODES] = {0};
     bool ok = true;
-    for (int m = 0; m < o.n_modes && ok; m++) {
-        results[m] = calloc((size_t)o.n_queries, sizeof *results[m]);
-        ok = results[m] && bench_mode(&o, o.modes[m], results[m]);
-        if (!ok)
-            fprintf(stderr, "qe-bench: mode \"%s\" could not be set up\n", o.modes[m]);
-    }
+    for (int m = 0; m < o.n_modes && ok; m++)
+        ok = (results[m] = calloc((size_t)o.n_queries, sizeof *results[m])) != NULL;
+    if (ok && !(ok = bench_all(&o, results)))
+        fprintf(stderr, "qe-bench: the engine could not be set up\n");
     int n_qe_modes = o.n_modes; /* the DuckDB peer's failures do not fail qe-bench */
     if (ok && o.duckdb) {
         o.modes[o.n_modes] = "duckdb";

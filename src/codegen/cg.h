@@ -50,6 +50,11 @@ typedef struct cg_stage_code cg_stage_code;
  * addresses of plan memory: cached code outlives the plan). */
 qe_status cg_compile_stage(cg_jit *jit, const plan_query *q, uint32_t stage_id, cg_tier tier,
                            cg_stage_code **out, rt_error *err);
+/* The code cache's entry for q->stages[stage_id] at tier as a new reference (a hit, as
+ * cg_compile_stage would return it), or NULL without compiling anything (not cached,
+ * caching off, or jit NULL).  Costs serializing the stage (tens of microseconds). */
+cg_stage_code *cg_cache_lookup(cg_jit *jit, const plan_query *q, uint32_t stage_id,
+                               cg_tier tier);
 /* True if codegen supports pipeline p (cg_compile_stage would compile it; a malformed
  * pipeline is not supported).  Cheap: walks the plan, no LLVM. */
 bool cg_pipeline_supported(const plan_pipeline *p);

@@ -602,6 +602,18 @@ qe_status cg_compile_stage(cg_jit *jit, const plan_query *q, uint32_t stage_id, 
     return QE_OK;
 }
 
+/* The cached code of a stage, without compiling; see cg.h. */
+cg_stage_code *cg_cache_lookup(cg_jit *jit, const plan_query *q, uint32_t stage_id,
+                               cg_tier tier) {
+    if (jit == NULL || (unsigned)tier >= CG_TIER_COUNT || !atomic_load(&cache_limit))
+        return NULL;
+    size_t key_len = 0;
+    uint8_t *key = cache_key(jit, q, stage_id, tier, &key_len);
+    cg_stage_code *code = key ? cache_get(jit, XXH3_64bits(key, key_len), key, key_len) : NULL;
+    free(key);
+    return code;
+}
+
 /* Per-pipeline functions; see cg.h. */
 const rt_pipeline_fn *cg_stage_functions(const cg_stage_code *code) { return code->fns; }
 

@@ -35,6 +35,16 @@ struct qe_config {
     int64_t memory_limit;           /* bytes per query, <= 0 = none */
 };
 
+/* Entries of qe_engine.adaptive_shapes (a power of two: direct-mapped by key). */
+#define MAIN_ADAPTIVE_SHAPES 256
+
+/* What adaptive execution learned about one kind of pipeline (adaptive.c). */
+typedef struct main_adaptive_shape {
+    uint64_t key;                /* main_adaptive_shape_key of the pipeline; 0: free */
+    double ratio[CG_TIER_COUNT]; /* measured compiled/interpreted time per row of each
+                                    tier (running average; 0 = none yet) */
+} main_adaptive_shape;
+
 struct qe_engine {
     qe_config cfg;                  /* options the engine was opened with */
     rt_catalog *catalog;            /* tables (schemas only when a coordinator) */
@@ -42,8 +52,9 @@ struct qe_engine {
     dist_coordinator *coord;        /* NULL for the embedded engine */
     cg_jit *jit;                    /* created on first JIT use, under jit_lock */
     pthread_mutex_t jit_lock;       /* guards jit creation and the adaptive_ figures */
-    double adaptive_ratio[CG_TIER_COUNT]; /* adaptive.c: measured compiled/interpreted time
-                                       per row of each tier (running average; 0 = none) */
+    main_adaptive_shape adaptive_shapes[MAIN_ADAPTIVE_SHAPES]; /* adaptive.c: learned
+                                       ratios per pipeline shape, at key % entries (a
+                                       new shape replaces the one in its slot) */
     double adaptive_compile_scale[CG_TIER_COUNT]; /* adaptive.c: measured / modelled
                                        compile time per tier (running average; 0 = none) */
     pthread_mutex_t ddl_lock;       /* serializes catalog changes */
@@ -150,6 +161,17 @@ typedef struct main_adaptive_model {
  * learned figures (or the priors when e is NULL or has none; call under jit_lock). */
 void main_adaptive_model_init(main_adaptive_model *m, const qe_engine *e, uint32_t n_compilable,
                               uint32_t ops);
+/* The shape of a pipeline, as a non-zero hash: its operators' kinds and column types,
+ * the scanned table, the operators, functions and types of its expressions and its
+ * aggregates and join kinds -- not its constants, so that the same query with other
+ * constants has the same shape. */
+uint64_t main_adaptive_shape_key(const plan_pipeline *pipe);
+/* The compiled/interpreted time ratios per tier learned for shape `key` in e, or the
+ * priors for a shape e has not measured (call under jit_lock). */
+void main_adaptive_ratios(const qe_engine *e, uint64_t key, double ratio[CG_TIER_COUNT]);
+/* Folds one measured compiled/interpreted ratio of shape `key` at tier into e's figures
+ * (call under jit_lock). */
+void main_adaptive_learn(qe_engine *e, uint64_t key, cg_tier tier, double observed);
 /* The tier to compile at (a cg_tier), or -1 for none: remaining_ms of interpreted wall
  * time left, op_share of it in the operators and sink, on n_threads threads. */
 int main_adaptive_pick(const main_adaptive_model *m, double remaining_ms, double op_share,

@@ -548,6 +548,10 @@ typedef struct rt_pipeline_stats {
 #define RT_ADAPTIVE_MIN_COMPILED 3      /* ... judged after this many compiled morsels */
 #define RT_ADAPTIVE_WARMUP_NS 1000000   /* a pipeline's first ms is neither measured nor
                                            considered for a compile */
+#define RT_ADAPTIVE_SAMPLE 16           /* after it, a thread measures one morsel in this
+                                           many (reading the thread-CPU clock is a system
+                                           call, ~1.5 us on a VM) and offers its time left
+                                           to consider after it */
 typedef struct rt_adaptive {
     _Atomic(rt_pipeline_fn) *fns; /* per pipeline: its function once published (release
                                      store; NULL until then, or for good) */
@@ -557,10 +561,12 @@ typedef struct rt_adaptive {
     bool wait;                    /* debug: after its first morsel of a compilable
                                      pipeline a thread waits until settled, and never
                                      goes back to the interpreter */
-    /* Called by a thread after a morsel of compilable pipeline `pipeline` while nothing
-     * is started: remaining_ms is the estimated interpreted wall time the pipeline has
-     * left on n_threads threads, op_share the share (0..1) of the threads' time spent
-     * in the operators and sink (what compiled code replaces; the rest is the source).
+    /* Called by a thread after a measured interpreted morsel (one in RT_ADAPTIVE_SAMPLE
+     * after the warm-up) of compilable pipeline `pipeline` while nothing is started:
+     * remaining_ms is the estimated interpreted wall time the pipeline has left on
+     * n_threads threads, op_share the share (0..1) of the measured morsels' thread CPU
+     * time spent in the operators and sink (what compiled code replaces; the rest is the
+     * source).
      * Starts the background compile if it pays off; thread-safe; never fails (a failed
      * compile leaves the pipelines interpreted). */
     void (*consider)(void *ctx, uint32_t pipeline, double remaining_ms, double op_share,

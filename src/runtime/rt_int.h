@@ -367,8 +367,10 @@ struct rt_pipeline_state {
     uint64_t t_start;        /* CLOCK_MONOTONIC ns when the threads started */
     _Atomic uint64_t morsels_interpreted; /* morsels run by the interpreter */
     _Atomic uint64_t morsels_compiled;    /* morsels run by compiled code */
-    _Atomic uint64_t interp_ns;   /* adaptive: time of the interpreted morsels, all threads */
+    _Atomic uint64_t interp_ns;   /* adaptive: thread CPU time of the measured interpreted
+                                     morsels' operators and sink, all threads */
     _Atomic uint64_t interp_rows; /* ... their input rows */
+    _Atomic uint64_t src_ns;      /* ... and of their source (next), for op_share */
     _Atomic uint64_t comp_ns;     /* ... time of the compiled morsels (summed at thread end) */
     _Atomic uint64_t comp_rows;   /* ... their input rows */
     uint32_t n_threads;
@@ -406,8 +408,10 @@ struct rt_thread_state {
     rt_pipeline_fn fn;      /* the compiled function this thread runs, or NULL */
     bool waited;            /* adaptive wait (debug): done once */
     bool reverted;          /* adaptive: went back to the interpreter for good */
-    uint64_t comp_ns;       /* adaptive: time of this thread's compiled morsels */
+    uint64_t comp_ns;       /* adaptive: time of this thread's measured compiled morsels */
     uint64_t comp_rows;     /* ... their input rows */
+    uint32_t n_comp_measured; /* ... their number */
+    uint32_t skip;          /* adaptive: morsels to run unmeasured before the next sample */
     uint64_t n_interpreted; /* morsels this thread interpreted */
     uint64_t n_compiled;    /* morsels this thread ran compiled */
 };

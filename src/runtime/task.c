@@ -12,8 +12,9 @@
  * that the next pipeline's source reads.  The first failure stops every thread at
  * its next morsel and becomes the task's error; cancellation is checked per morsel.
  * In adaptive execution (task->adaptive) a compilable pipeline starts interpreted; after
- * each morsel a thread estimates the interpreted time left and offers it to the
- * background compiler, and switches to the function once it is published.
+ * its first ms, a thread measures one morsel in RT_ADAPTIVE_SAMPLE (thread CPU time of
+ * its source and of its operators), estimates the interpreted time left and offers it to
+ * the background compiler, and switches to the function once it is published.
  */
 #include "rt_int.h"
 
@@ -220,11 +221,11 @@ static bool adaptive_wait(rt_pipeline_state *ps, rt_thread_state *ts) {
     return true;
 }
 
-/* After an interpreted morsel of a compilable pipeline: offers the estimated interpreted
- * time left to the background compiler (the elapsed time extrapolated by the scan's
- * progress; the elapsed time itself when the source cannot tell) with the share of the
- * threads' time the operators took, or, in the debug wait mode, waits for the code.
- * False as adaptive_wait. */
+/* After a measured interpreted morsel of a compilable pipeline: offers the estimated
+ * interpreted time left to the background compiler (the elapsed time extrapolated by the
+ * scan's progress; the elapsed time itself when the source cannot tell) with the share
+ * of the measured morsels' CPU time the operators and sink took (the rest: the source),
+ * or, in the debug wait mode, waits for the code.  False as adaptive_wait. */
 static bool adaptive_after_morsel(rt_pipeline_state *ps, rt_thread_state *ts) {
     const rt_adaptive *ad = ps->task->adaptive;
     if (ad->wait)
@@ -234,9 +235,10 @@ static bool adaptive_after_morsel(rt_pipeline_state *ps, rt_thread_state *ts) {
     double elapsed_ms = (double)(now_ns() - ps->t_start) * 1e-6;
     double f = ps->source->kind == PLAN_PHYS_SCAN ? rt_scan_progress(ps) : -1.0;
     double remaining_ms = f < 0 ? elapsed_ms : f >= 1.0 ? 0.0 : elapsed_ms * (1.0 - f) / f;
-    double op_ms = (double)atomic_load_explicit(&ps->interp_ns, memory_order_relaxed) * 1e-6;
-    double share = elapsed_ms > 0 ? op_ms / (elapsed_ms * ps->n_threads) : 1.0;
-    ad->consider(ad->ctx, ps->idx, remaining_ms, share > 1.0 ? 1.0 : share, ps->n_threads);
+    double op_ns = (double)atomic_load_explicit(&ps->interp_ns, memory_order_relaxed);
+    double src_ns = (double)atomic_load_explicit(&ps->src_ns, memory_order_relaxed);
+    double share = op_ns + src_ns > 0 ? op_ns / (op_ns + src_ns) : 1.0;
+    ad->consider(ad->ctx, ps->idx, remaining_ms, share, ps->n_threads);
     return true;
 }
 
@@ -244,7 +246,7 @@ static bool adaptive_after_morsel(rt_pipeline_state *ps, rt_thread_state *ts) {
  * its compiled morsels run RT_ADAPTIVE_SLOWER times slower per input row than the
  * pipeline's interpreted morsels (not in the debug wait mode). */
 static void adaptive_judge(rt_pipeline_state *ps, rt_thread_state *ts) {
-    if (ps->task->adaptive->wait || ts->n_compiled < RT_ADAPTIVE_MIN_COMPILED ||
+    if (ps->task->adaptive->wait || ts->n_comp_measured < RT_ADAPTIVE_MIN_COMPILED ||
         ts->comp_rows == 0)
         return;
     uint64_t interp_ns = atomic_load_explicit(&ps->interp_ns, memory_order_relaxed);
@@ -258,18 +260,37 @@ static void adaptive_judge(rt_pipeline_state *ps, rt_thread_state *ts) {
     }
 }
 
+/*
+ * Adaptive: whether ts measures its next morsel (before its source runs).  Nothing can
+ * pay for a compile in a pipeline's first RT_ADAPTIVE_WARMUP_NS, and the thread-CPU
+ * clock is a system call, so: every morsel when waiting (debug); compiled morsels until
+ * RT_ADAPTIVE_MIN_COMPILED were measured (they are judged against the interpreted ones);
+ * otherwise, after the warm-up, one morsel in RT_ADAPTIVE_SAMPLE.
+ */
+static bool adaptive_sample(rt_pipeline_state *ps, rt_thread_state *ts) {
+    if (ps->adaptive_fn == NULL)
+        return false;
+    if (ps->task->adaptive->wait ||
+        (ts->fn != NULL && ts->n_comp_measured < RT_ADAPTIVE_MIN_COMPILED))
+        return true;
+    if (ts->skip > 0) {
+        ts->skip--;
+        return false;
+    }
+    if (now_ns() - ps->t_start < RT_ADAPTIVE_WARMUP_NS)
+        return false;
+    ts->skip = RT_ADAPTIVE_SAMPLE - 1;
+    return true;
+}
+
 /* Runs morsel m through the operators or ts's compiled function; in adaptive execution
- * switches first, and measures both ways (thread CPU time per input row). */
-static qe_status run_morsel(rt_pipeline_state *ps, rt_thread_state *ts, const rt_batch *m) {
+ * switches first, and with `measure` measures it (thread CPU time per input row; t_src:
+ * the thread CPU clock before the source made m). */
+static qe_status run_morsel(rt_pipeline_state *ps, rt_thread_state *ts, const rt_batch *m,
+                            bool measure, uint64_t t_src) {
     qe_status st = adaptive_switch(ps, ts);
     if (st != QE_OK)
         return st;
-    /* Nothing can pay for a compile in a pipeline's first RT_ADAPTIVE_WARMUP_NS, so the
-     * thread-CPU clock (a system call) is read only after that, or when waiting (debug)
-     * or running compiled (judged against the interpreted morsels measured before). */
-    bool measure = ps->adaptive_fn != NULL &&
-                   (ts->fn != NULL || ps->task->adaptive->wait ||
-                    now_ns() - ps->t_start >= RT_ADAPTIVE_WARMUP_NS);
     uint64_t t0 = measure ? thread_cpu_ns() : 0, rows = measure ? rt_batch_active(m) : 0;
     if (ts->fn == NULL) {
         ts->n_interpreted++;
@@ -278,6 +299,7 @@ static qe_status run_morsel(rt_pipeline_state *ps, rt_thread_state *ts, const rt
             return st;
         atomic_fetch_add_explicit(&ps->interp_ns, thread_cpu_ns() - t0, memory_order_relaxed);
         atomic_fetch_add_explicit(&ps->interp_rows, rows, memory_order_relaxed);
+        atomic_fetch_add_explicit(&ps->src_ns, t0 - t_src, memory_order_relaxed);
         if (!ts->reverted && !adaptive_after_morsel(ps, ts))
             return ts->err.status; /* cancelled (57014), or OK when another thread failed */
         return QE_OK;
@@ -289,6 +311,7 @@ static qe_status run_morsel(rt_pipeline_state *ps, rt_thread_state *ts, const rt
     if (measure && st == QE_OK) {
         ts->comp_ns += thread_cpu_ns() - t0;
         ts->comp_rows += rows;
+        ts->n_comp_measured++;
         adaptive_judge(ps, ts);
     }
     return st;
@@ -305,6 +328,8 @@ static qe_status morsel_loop(rt_pipeline_state *ps, rt_thread_state *ts) {
             return QE_OK;
         rt_arena_reset(ts->morsel_arena);
         const rt_batch *m = NULL;
+        bool measure = adaptive_sample(ps, ts);
+        uint64_t t_src = measure ? thread_cpu_ns() : 0;
         qe_status st = ps->src_ops->next(ps, ts, &m);
         if (st != QE_OK || m == NULL)
             return st;
@@ -314,7 +339,7 @@ static qe_status morsel_loop(rt_pipeline_state *ps, rt_thread_state *ts) {
         if (atomic_load(&ps->limit_done) || rt_batch_active(m) == 0)
             continue;
         ts->op_rows[0] += rt_batch_active(m);
-        if ((st = run_morsel(ps, ts, m)) != QE_OK)
+        if ((st = run_morsel(ps, ts, m, measure, t_src)) != QE_OK)
             return st;
     }
 }

@@ -31,6 +31,16 @@ expect_has "unsupported message" 'mode "bogus" unsupported: execution_mode = '"'
 expect_has "geomean interpret" "geomean interpret      total " "$out"
 expect_has "geomean jit" "geomean jit            total " "$out"
 expect_has "ratio" "ratio jit / interpret: total " "$out"
+# Every mode runs on the one engine loaded once (one "load:" line), side by side: each
+# later mode has a paired ratio to the first one per query and in the summary.
+expect_has "paired column" "first_cmp_ms  paired" "$out"
+expect_has "paired summary" "paired jit / interpret per query (median over rounds): median " "$out"
+expect "paired per query" 2 "$(printf '%s\n' "$out" | grep -cE '^q[12] +jit +[0-9]+ .* [0-9]+\.[0-9]{3}$')"
+echo "SELECT sum(a) FROM t;" >"$tmp/q3.sql"
+out=$("$QE_BENCH" --load "CREATE TABLE t (a INT); INSERT INTO t VALUES (1), (2)" -n 2 \
+    --modes interpret,jit "$tmp/q3.sql" 2>&1)
+expect_rc "qe-bench --load exit" 0 $?
+expect "one load for every mode" 1 "$(printf '%s\n' "$out" | grep -c '^load: ')"
 
 # CSV: the old columns first, then the new ones; unsupported modes have no rows.
 csv=$(cat "$tmp/bench.csv")
