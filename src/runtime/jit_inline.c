@@ -9,6 +9,18 @@
 #include "jit_inline.h"
 #include "str_inline.h"
 
+/* The header-only build: XXH64 inlined into the helper (hash.c's algorithm). */
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+/* A loop over a few bytes: kept small (no unrolling or vectorization) when clang
+ * compiles this file to bitcode. */
+#ifdef __clang__
+#define SHORT_LOOP _Pragma("clang loop vectorize(disable) unroll(disable)")
+#else
+#define SHORT_LOOP
+#endif
+
 /* rt_jit_str_cmp: see jit_inline.h. */
 int32_t rt_jit_str_cmp(const char *a, uint32_t la, const char *b, uint32_t lb) {
     int c = rt_str_compare(a, la, b, lb);
@@ -79,4 +91,18 @@ int32_t rt_jit_position(const char *hay, uint32_t n, const char *needle, uint32_
 uint32_t rt_jit_left_right(const char *s, uint32_t n, int64_t k, int32_t is_right,
                            uint32_t *start) {
     return rt_str_left_right(s, n, k, is_right != 0, start);
+}
+
+/* rt_jit_hash_string: see jit_inline.h. */
+uint64_t rt_jit_hash_string(const char *s, uint32_t n, uint64_t h) { return XXH64(s, n, h); }
+
+/* rt_jit_bytes_eq: see jit_inline.h. */
+int32_t rt_jit_bytes_eq(const char *a, const char *b, uint32_t n) {
+    if (n > 16)
+        return memcmp(a, b, n) == 0;
+    unsigned char diff = 0;
+    SHORT_LOOP
+    for (uint32_t i = 0; i < n; i++)
+        diff |= (unsigned char)(a[i] ^ b[i]);
+    return diff == 0;
 }

@@ -39,7 +39,9 @@ typedef struct rt_jit_like_pat {
     X(TRIM, rt_jit_trim)                                                                           \
     X(FIND, rt_jit_find)                                                                           \
     X(POSITION, rt_jit_position)                                                                   \
-    X(LEFT_RIGHT, rt_jit_left_right)
+    X(LEFT_RIGHT, rt_jit_left_right)                                                               \
+    X(HASH_STRING, rt_jit_hash_string)                                                             \
+    X(BYTES_EQ, rt_jit_bytes_eq)
 
 /* Three-way memcmp order of a[0..la) and b[0..lb): -1, 0 or 1. */
 int32_t rt_jit_str_cmp(const char *a, uint32_t la, const char *b, uint32_t lb);
@@ -74,5 +76,10 @@ int32_t rt_jit_position(const char *hay, uint32_t n, const char *needle, uint32_
  * length. */
 uint32_t rt_jit_left_right(const char *s, uint32_t n, int64_t k, int32_t is_right,
                            uint32_t *start);
+/* XXH64 of s[0..n) with seed h: rt_hash_vectors' hash of a VARCHAR (or 16-byte) key
+ * chained onto h. */
+uint64_t rt_jit_hash_string(const char *s, uint32_t n, uint64_t h);
+/* 1 if a[0..n) and b[0..n) are the same bytes, else 0 (short keys: no libc call). */
+int32_t rt_jit_bytes_eq(const char *a, const char *b, uint32_t n);
 
 #endif /* QE_JIT_INLINE_H */
