@@ -48,6 +48,12 @@ typedef struct sink_gen {
     LLVMValueRef null_buf;    /* direct: alloca [n_groups x i8]: its NULL flags */
     LLVMValueRef new_row;     /* direct: alloca ptr: the inserted group row */
     LLVMValueRef rows_var;    /* direct: alloca i64: rows consumed in this morsel */
+    /* direct: the last group found in this morsel (reused while the keys repeat) */
+    bool cache;               /* every key can be compared with the last one in registers */
+    LLVMValueRef last_ok;     /* alloca i1: last_row is set */
+    LLVMValueRef last_row;    /* alloca ptr: the last row's group */
+    LLVMValueRef *last_key;   /* n_groups allocas: its keys' bits, or VARCHAR views */
+    LLVMValueRef *last_null;  /* n_groups allocas i1: its keys' NULL flags */
 } sink_gen;
 
 static const plan_op *sink_op(const cg_fn *f) { return f->pipe->ops[f->pipe->n_ops - 1]; }
@@ -657,14 +663,9 @@ static void keys_store(cg_fn *f, sink_gen *s, const key_reg *keys, uint32_t n) {
 
 /* The group row of the current row's keys: probes the thread's table as
  * rt_agg_ht_find does, adding the group with rt_jit_agg_insert when absent. */
-static LLVMValueRef find_group(cg_fn *f, sink_gen *s, const plan_op *op, const cg_val *in) {
+static LLVMValueRef find_group(cg_fn *f, sink_gen *s, const plan_op *op, const key_reg *keys) {
     cg_module *m = f->m;
     uint32_t n = op->u.agg.n_groups;
-    key_reg keys[n];
-    for (uint32_t k = 0; k < n; k++) {
-        uint32_t c = op->u.agg.groups[k]->u.column;
-        keys[k] = key_of(f, s->types[c], in[c]);
-    }
     LLVMValueRef h = keys_hash(f, s, keys, n);
     LLVMValueRef slots = LLVMBuildLoad2(
         m->b, m->t_ptr, LLVMBuildStructGEP2(m->b, m->t_agg_table, s->table, CG_AGGT_SLOTS, ""),
@@ -721,6 +722,52 @@ static LLVMValueRef find_group(cg_fn *f, sink_gen *s, const plan_op *op, const c
     return grp;
 }
 
+/* The register a key is compared with the last row's in: the key bits, or a VARCHAR
+ * view (16 bytes: equal views of one column within a morsel are equal strings: the
+ * same inline bytes, or the same buffer and offset). */
+static LLVMValueRef last_key_value(const key_reg *k, cg_val v) {
+    return k->kind == KEY_STR ? v.v : k->bits;
+}
+
+/* i1: the keys equal the last row's (NULLs equal; NULL values are not compared). */
+static LLVMValueRef last_keys_equal(cg_fn *f, sink_gen *s, const plan_op *op,
+                                    const key_reg *keys, const cg_val *in) {
+    cg_module *m = f->m;
+    LLVMValueRef eq = LLVMBuildLoad2(m->b, m->t_i1, s->last_ok, "");
+    for (uint32_t k = 0; k < op->u.agg.n_groups; k++) {
+        LLVMValueRef x = last_key_value(&keys[k], in[op->u.agg.groups[k]->u.column]);
+        LLVMValueRef lx = LLVMBuildLoad2(m->b, LLVMTypeOf(x), s->last_key[k], "");
+        LLVMValueRef ln = LLVMBuildLoad2(m->b, m->t_i1, s->last_null[k], "");
+        LLVMValueRef same = LLVMBuildICmp(m->b, LLVMIntEQ, x, lx, "");
+        LLVMValueRef same_null = LLVMBuildICmp(m->b, LLVMIntEQ, keys[k].null, ln, "");
+        same = LLVMBuildAnd(m->b, same_null, LLVMBuildOr(m->b, keys[k].null, same, ""), "");
+        eq = LLVMBuildAnd(m->b, eq, same, "");
+    }
+    return eq;
+}
+
+/* Remembers the keys and group row of this row. */
+static void last_store(cg_fn *f, sink_gen *s, const plan_op *op, const key_reg *keys,
+                       const cg_val *in, LLVMValueRef row) {
+    cg_module *m = f->m;
+    for (uint32_t k = 0; k < op->u.agg.n_groups; k++) {
+        LLVMBuildStore(m->b, last_key_value(&keys[k], in[op->u.agg.groups[k]->u.column]),
+                       s->last_key[k]);
+        LLVMBuildStore(m->b, keys[k].null, s->last_null[k]);
+    }
+    LLVMBuildStore(m->b, row, s->last_row);
+    LLVMBuildStore(m->b, cg_i1(m, true), s->last_ok);
+}
+
+/* Whether the keys can be compared with the last row's in registers: no VARCHAR key
+ * is computed (its bytes would be wherever the expression put them). */
+static bool cache_supported(cg_fn *f, const sink_gen *s, const plan_op *op) {
+    for (uint32_t k = 0; k < op->u.agg.n_groups; k++)
+        if (computed_str(f, s, op->u.agg.groups[k]->u.column))
+            return false;
+    return true;
+}
+
 static qe_status direct_begin(cg_fn *f, sink_gen *s, rt_error *err) {
     cg_module *m = f->m;
     const plan_op *op = sink_op(f);
@@ -737,16 +784,74 @@ static qe_status direct_begin(cg_fn *f, sink_gen *s, rt_error *err) {
     s->new_row = cg_alloca(f, m->t_ptr, "new_group");
     s->rows_var = cg_alloca(f, m->t_i64, "sink_rows");
     LLVMBuildStore(m->b, cg_i64(m, 0), s->rows_var);
+    s->cache = cache_supported(f, s, op);
+    if (s->cache) {
+        s->last_key = calloc(n, sizeof *s->last_key);
+        s->last_null = calloc(n, sizeof *s->last_null);
+        if (!s->last_key || !s->last_null)
+            return nomem(err);
+        s->last_ok = cg_alloca(f, m->t_i1, "last_ok");
+        LLVMBuildStore(m->b, cg_i1(m, false), s->last_ok);
+        s->last_row = cg_alloca(f, m->t_ptr, "last_group");
+        for (uint32_t k = 0; k < n; k++) {
+            qe_type t = s->types[op->u.agg.groups[k]->u.column];
+            LLVMTypeRef kt = key_kind_of(t) == KEY_BITS ? m->t_i64 : m->t_i128;
+            s->last_key[k] = cg_alloca(f, kt, "last_key");
+            LLVMBuildStore(m->b, LLVMConstNull(kt), s->last_key[k]);
+            s->last_null[k] = cg_alloca(f, m->t_i1, "last_null");
+            LLVMBuildStore(m->b, cg_i1(m, false), s->last_null[k]);
+        }
+    }
     LLVMValueRef args[1] = {f->ts};
     s->table = cg_call_helper(m, CG_HELPER_AGG_TABLE, args, 1);
     return QE_OK;
 }
 
-static void direct_consume(cg_fn *f, sink_gen *s, const cg_val *in) {
+/* The group row of the current row: the last row's when the keys repeat, else
+ * find_group's (remembered). */
+static LLVMValueRef row_group(cg_fn *f, sink_gen *s, const plan_op *op, const cg_val *in) {
+    cg_module *m = f->m;
+    uint32_t n = op->u.agg.n_groups;
+    key_reg *keys = malloc(sizeof *keys * n);
+    if (keys == NULL)
+        return NULL;
+    for (uint32_t k = 0; k < n; k++) {
+        uint32_t c = op->u.agg.groups[k]->u.column;
+        keys[k] = key_of(f, s->types[c], in[c]);
+    }
+    if (!s->cache) {
+        LLVMValueRef grp = find_group(f, s, op, keys);
+        free(keys);
+        return grp;
+    }
+    LLVMBasicBlockRef lookup = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "group_lookup");
+    LLVMBasicBlockRef same = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "group_same");
+    LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "group_known");
+    LLVMBuildCondBr(m->b, last_keys_equal(f, s, op, keys, in), same, lookup);
+    LLVMPositionBuilderAtEnd(m->b, same);
+    LLVMValueRef last = LLVMBuildLoad2(m->b, m->t_ptr, s->last_row, "last_group");
+    LLVMBuildBr(m->b, done);
+    LLVMPositionBuilderAtEnd(m->b, lookup);
+    LLVMValueRef found = find_group(f, s, op, keys);
+    last_store(f, s, op, keys, in, found);
+    LLVMBasicBlockRef lookup_end = LLVMGetInsertBlock(m->b);
+    LLVMBuildBr(m->b, done);
+    LLVMPositionBuilderAtEnd(m->b, done);
+    LLVMValueRef grp = LLVMBuildPhi(m->b, m->t_ptr, "group");
+    LLVMValueRef v[2] = {last, found};
+    LLVMBasicBlockRef b[2] = {same, lookup_end};
+    LLVMAddIncoming(grp, v, b, 2);
+    free(keys);
+    return grp;
+}
+
+static qe_status direct_consume(cg_fn *f, sink_gen *s, rt_error *err) {
     cg_module *m = f->m;
     const plan_op *op = sink_op(f);
-    LLVMValueRef grp = find_group(f, s, op, in);
-    s->row_vals = in;
+    const cg_val *in = s->row_vals;
+    LLVMValueRef grp = row_group(f, s, op, in);
+    if (grp == NULL)
+        return nomem(err);
     for (uint32_t k = 0; k < op->u.agg.n_aggs; k++) {
         LLVMValueRef idx = cg_i64(m, k);
         LLVMValueRef sk = LLVMBuildGEP2(m->b, m->t_agg, grp, &idx, 1, "");
@@ -755,6 +860,7 @@ static void direct_consume(cg_fn *f, sink_gen *s, const cg_val *in) {
     s->row_vals = NULL;
     LLVMValueRef n = LLVMBuildLoad2(m->b, m->t_i64, s->rows_var, "");
     LLVMBuildStore(m->b, LLVMBuildAdd(m->b, n, cg_i64(m, 1), ""), s->rows_var);
+    return QE_OK;
 }
 
 static void direct_finish(cg_fn *f, sink_gen *s) {
@@ -789,8 +895,10 @@ qe_status cg_sink_consume(cg_fn *f, const cg_val *in, uint32_t n_in, rt_error *e
     if (n_in != s->n_cols)
         return rt_error_set(err, QE_INTERNAL, "XX000", -1,
                             "codegen: sink input has %u columns, expected %u", n_in, s->n_cols);
-    if (s->direct)
-        direct_consume(f, s, in);
+    if (s->direct) {
+        s->row_vals = in;
+        return direct_consume(f, s, err);
+    }
     else if (sink_op(f)->kind == PLAN_PHYS_AGG_SINK)
         agg_consume(f, s, in);
     else
@@ -834,6 +942,8 @@ void cg_sink_free(cg_fn *f) {
     free(s->in_values);
     free(s->in_valid);
     free(s->in_used);
+    free(s->last_key);
+    free(s->last_null);
     free(s);
     f->sink = NULL;
 }
