@@ -1,7 +1,14 @@
 /*
  * sink.c -- what a pipeline function does with the rows that reach its sink.
  *
- * AGG_SINK (fused): rows are gathered in blocks of up to RT_VECTOR_SIZE: the group
+ * AGG_SINK with supported group keys (compiled group lookup): each row's keys are
+ * hashed in registers as rt_hash_vectors does, the thread's hash table is probed
+ * through its rt_jit_agg index with agg_ht.c's slot function, row layout and key
+ * normalization (so interpreted and compiled morsels share one table), a missing
+ * group is added by rt_jit_agg_insert, and the row's values update the group's states;
+ * while the keys repeat, the last row's group is reused without hashing.
+ *
+ * Other AGG_SINKs: rows are gathered in blocks of up to RT_VECTOR_SIZE: the group
  * keys into scratch slot 1, the aggregate inputs into scratch slot 0.  A full block
  * (and the last one) goes to an internal "<fn>_agg" function that asks the runtime
  * for the group states (rt_jit_agg_groups) and updates them in an IR loop with the

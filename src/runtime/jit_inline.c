@@ -1,8 +1,9 @@
 /*
  * jit_inline.c -- the runtime helpers generated code inlines (see jit_inline.h).
  *
- * Every helper is a thin wrapper over the interpreter's kernel in str_inline.h, so a
- * compiled pipeline and the interpreter compute the same results.  This file is also
+ * Every helper is a thin wrapper over the interpreter's kernel in str_inline.h (or
+ * xxhash's XXH64, as hash.c), so a compiled pipeline and the interpreter compute the
+ * same results.  This file is also
  * compiled to LLVM bitcode (src/codegen/bitcode.cmake): it must not call into the rest
  * of the runtime.
  */
