@@ -48,7 +48,9 @@ typedef struct sink_gen {
     LLVMValueRef flush_fn;    /* internal i32 (ps, ts, keys, in, i64 n) */
     LLVMTypeRef flush_type;   /* its function type */
     /* AGG_SINK with compiled group lookup (direct) */
-    bool direct;              /* groups found in IR: no scratch, no rt_jit_agg_groups */
+    bool direct;              /* groups found in IR (while the table is small) */
+    LLVMValueRef big;         /* direct: i1 (entry): the table is too big for the cache:
+                                 this morsel gathers blocks for rt_jit_agg_groups */
     const cg_val *row_vals;   /* direct: the sink input row being consumed */
     LLVMValueRef table;       /* direct: the thread's rt_jit_agg (entry block) */
     LLVMValueRef key_buf;     /* direct: alloca [n_groups x i128]: a new group's keys */
@@ -498,6 +500,11 @@ static void agg_consume(cg_fn *f, sink_gen *s, const cg_val *in) {
 #define HASH_SEED 0x51ed2701a3c5f3e9ULL /* runtime/hash.c */
 #define HASH_NULL 0x6a09e667f3bcc909ULL /* runtime/hash.c: a NULL key's mark */
 #define SLOT_MUL 0x9e3779b97f4a7c15ULL  /* runtime/agg_ht.c: slot = (h * SLOT_MUL) >> shift */
+/* A table with at least this many slots (agg_ht.c's FIND_PREFETCH_SLOTS) no longer
+ * stays in cache: a morsel then gathers blocks for rt_jit_agg_groups, whose
+ * rt_agg_ht_find prefetches slots and rows ahead (a row-at-a-time probe would wait
+ * for two cache misses per row). */
+#define BIG_TABLE_SLOTS (1 << 14)
 
 /* How a key type sits in its 16-byte key slot (agg_ht.c). */
 typedef enum key_kind { KEY_NONE, KEY_BITS, KEY_WIDE, KEY_STR } key_kind;
@@ -779,12 +786,10 @@ static qe_status direct_begin(cg_fn *f, sink_gen *s, rt_error *err) {
     cg_module *m = f->m;
     const plan_op *op = sink_op(f);
     uint32_t n = op->u.agg.n_groups;
+    qe_status st = agg_begin(f, s, err); /* the block path, for big tables */
+    if (st != QE_OK)
+        return st;
     s->direct = true;
-    s->in_values = calloc(s->n_cols + 1, sizeof *s->in_values);
-    s->in_valid = calloc(s->n_cols + 1, sizeof *s->in_valid);
-    s->in_used = calloc(s->n_cols + 1, sizeof *s->in_used);
-    if (!s->in_values || !s->in_valid || !s->in_used)
-        return nomem(err);
     s->key_buf = cg_alloca(f, LLVMArrayType2(m->t_i128, n), "group_keys");
     LLVMSetAlignment(s->key_buf, 16);
     s->null_buf = cg_alloca(f, LLVMArrayType2(m->t_i8, n), "group_nulls");
@@ -811,6 +816,9 @@ static qe_status direct_begin(cg_fn *f, sink_gen *s, rt_error *err) {
     }
     LLVMValueRef args[1] = {f->ts};
     s->table = cg_call_helper(m, CG_HELPER_AGG_TABLE, args, 1);
+    LLVMValueRef mask = LLVMBuildLoad2(
+        m->b, m->t_i64, LLVMBuildStructGEP2(m->b, m->t_agg_table, s->table, CG_AGGT_MASK, ""), "");
+    s->big = LLVMBuildICmp(m->b, LLVMIntUGE, mask, cg_i64(m, BIG_TABLE_SLOTS - 1), "big_table");
     return QE_OK;
 }
 
@@ -903,8 +911,23 @@ qe_status cg_sink_consume(cg_fn *f, const cg_val *in, uint32_t n_in, rt_error *e
         return rt_error_set(err, QE_INTERNAL, "XX000", -1,
                             "codegen: sink input has %u columns, expected %u", n_in, s->n_cols);
     if (s->direct) {
+        cg_module *m = f->m;
+        LLVMBasicBlockRef gather = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "agg_gather");
+        LLVMBasicBlockRef probe = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "agg_direct");
+        LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "agg_done");
+        LLVMBuildCondBr(m->b, s->big, gather, probe);
+        LLVMPositionBuilderAtEnd(m->b, gather);
+        agg_consume(f, s, in);
+        LLVMBuildBr(m->b, done);
+        LLVMPositionBuilderAtEnd(m->b, probe);
         s->row_vals = in;
-        return direct_consume(f, s, err);
+        qe_status st = direct_consume(f, s, err);
+        s->row_vals = NULL;
+        if (st != QE_OK)
+            return st;
+        LLVMBuildBr(m->b, done);
+        LLVMPositionBuilderAtEnd(m->b, done);
+        return QE_OK;
     }
     else if (sink_op(f)->kind == PLAN_PHYS_AGG_SINK)
         agg_consume(f, s, in);
@@ -917,10 +940,8 @@ qe_status cg_sink_consume(cg_fn *f, const cg_val *in, uint32_t n_in, rt_error *e
 qe_status cg_sink_finish(cg_fn *f, rt_error *err) {
     cg_module *m = f->m;
     sink_gen *s = f->sink;
-    if (s->direct) {
-        direct_finish(f, s);
-        return QE_OK;
-    }
+    if (s->direct)
+        direct_finish(f, s); /* then the last gathered block, if any */
     LLVMValueRef n = LLVMBuildLoad2(m->b, m->t_i64, s->n_var, "n_block");
     LLVMBasicBlockRef last = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "last");
     LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "finished");
