@@ -6,7 +6,8 @@
  * through its rt_jit_agg index with agg_ht.c's slot function, row layout and key
  * normalization (so interpreted and compiled morsels share one table), a missing
  * group is added by rt_jit_agg_insert, and the row's values update the group's states;
- * while the keys repeat, the last row's group is reused without hashing.
+ * while the keys repeat, the last row's group is reused without hashing.  A morsel
+ * that starts with a big table (BIG_TABLE_SLOTS) takes the block path below instead.
  *
  * Other AGG_SINKs: rows are gathered in blocks of up to RT_VECTOR_SIZE: the group
  * keys into scratch slot 1, the aggregate inputs into scratch slot 0.  A full block
