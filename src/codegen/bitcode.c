@@ -88,6 +88,10 @@ static LLVMTypeRef inline_type(cg_module *m, cg_inline h) {
         LLVMTypeRef a[3] = {p, i32, i64};
         return LLVMFunctionType(i64, a, 3, false);
     }
+    case CG_INLINE_BYTES_EQ: {
+        LLVMTypeRef a[3] = {p, p, i32};
+        return LLVMFunctionType(i32, a, 3, false);
+    }
     case CG_INLINE_COUNT: break;
     }
     return NULL;
@@ -124,6 +128,12 @@ static void internalize(cg_module *m) {
         LLVMRemoveStringAttributeAtIndex(fn, LLVMAttributeFunctionIndex, "target-features", 15);
         LLVMRemoveStringAttributeAtIndex(fn, LLVMAttributeFunctionIndex, "tune-cpu", 8);
         cg_set_fn_attrs(m, fn);
+        if (h == CG_INLINE_HASH_STRING) { /* per group key and row: too big for O2's
+                                             threshold, but mostly dead for short keys */
+            unsigned always = LLVMGetEnumAttributeKindForName("alwaysinline", 12);
+            LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex,
+                                    LLVMCreateEnumAttribute(m->ctx, always, 0));
+        }
         m->inl[h] = fn;
     }
 }

@@ -79,7 +79,10 @@ qe_status cg_llvm_error(LLVMErrorRef lerr, const char *what, rt_error *err);
     X(STR_STORE, "rt_jit_str_store")                                                               \
     X(JOIN_TABLE, "rt_jit_join_table")                                                             \
     X(LIMIT_ROW, "rt_jit_limit_row")                                                               \
-    X(FUNC, "rt_jit_func")
+    X(FUNC, "rt_jit_func")                                                                         \
+    X(AGG_TABLE, "rt_jit_agg_table")                                                               \
+    X(AGG_INSERT, "rt_jit_agg_insert")                                                             \
+    X(SINK_ROWS, "rt_jit_sink_rows")
 
 typedef enum cg_helper {
 #define CG_X_ENUM(name, sym) CG_HELPER_##name,
@@ -133,6 +136,9 @@ enum {
     CG_JOIN_N_FIELDS
 };
 enum { CG_LINK_HASH, CG_LINK_NEXT, CG_LINK_PAD, CG_LINK_N_FIELDS };
+/* Field indexes of the LLVM mirrors of rt_jit_agg and rt_jit_agg_slot. */
+enum { CG_AGGT_SLOTS, CG_AGGT_MASK, CG_AGGT_SHIFT, CG_AGGT_N_FIELDS };
+enum { CG_AGGS_HASH, CG_AGGS_ROW, CG_AGGS_N_FIELDS };
 
 /*
  * Everything the generation of one module needs: the LLVM context (borrowed: owned by
@@ -161,6 +167,8 @@ typedef struct cg_module {
     LLVMTypeRef t_agg;                        /* %rt_agg_state */
     LLVMTypeRef t_join;                       /* %rt_jit_join */
     LLVMTypeRef t_link;                       /* %rt_jit_join_link */
+    LLVMTypeRef t_agg_table;                  /* %rt_jit_agg */
+    LLVMTypeRef t_agg_slot;                   /* %rt_jit_agg_slot */
     LLVMTypeRef t_pipe_fn;                    /* i32 (ptr, ptr, ptr): rt_pipeline_fn */
     LLVMTypeRef helper_type[CG_HELPER_COUNT]; /* function types of the helpers */
     LLVMValueRef helper[CG_HELPER_COUNT];     /* their declarations in mod */
@@ -484,6 +492,9 @@ void cg_prepass_row(cg_fn *f, LLVMValueRef sel, LLVMValueRef has_sel, LLVMValueR
 /* The address of build column c's rt_vector of the probe ops[k] (join.c), fetched
  * with rt_jit_join_table at the builder's position. */
 LLVMValueRef cg_join_build_vector(cg_fn *f, uint32_t k, uint32_t c);
+/* XXH64 of the 8 bytes of x (i64) with seed h (join.c): rt_hash_vectors' step for an
+ * 8-byte key value. */
+LLVMValueRef cg_xxh64_8(cg_module *m, LLVMValueRef x, LLVMValueRef h);
 /* LIMIT ops[k] (join.c): the row continues only if rt_jit_limit_row keeps it. */
 void cg_gen_limit(cg_fn *f, uint32_t k);
 /* The build column types of HASH_JOIN_PROBE op (check.c): the probe's output types for

@@ -1024,3 +1024,8 @@ void cg_gen_limit(cg_fn *f, uint32_t k) {
     LLVMBuildCondBr(m->b, LLVMBuildICmp(m->b, LLVMIntNE, keep, cg_i32(m, 0), ""), next, f->skip);
     LLVMPositionBuilderAtEnd(m->b, next);
 }
+
+/* XXH64 of an 8-byte value; see cg_int.h. */
+LLVMValueRef cg_xxh64_8(cg_module *m, LLVMValueRef x, LLVMValueRef h) {
+    return xxh64_lanes(m, &x, 1, h);
+}

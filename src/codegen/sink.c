@@ -1,7 +1,15 @@
 /*
  * sink.c -- what a pipeline function does with the rows that reach its sink.
  *
- * AGG_SINK (fused): rows are gathered in blocks of up to RT_VECTOR_SIZE: the group
+ * AGG_SINK with supported group keys (compiled group lookup): each row's keys are
+ * hashed in registers as rt_hash_vectors does, the thread's hash table is probed
+ * through its rt_jit_agg index with agg_ht.c's slot function, row layout and key
+ * normalization (so interpreted and compiled morsels share one table), a missing
+ * group is added by rt_jit_agg_insert, and the row's values update the group's states;
+ * while the keys repeat, the last row's group is reused without hashing.  A morsel
+ * that starts with a big table (BIG_TABLE_SLOTS) takes the block path below instead.
+ *
+ * Other AGG_SINKs: rows are gathered in blocks of up to RT_VECTOR_SIZE: the group
  * keys into scratch slot 1, the aggregate inputs into scratch slot 0.  A full block
  * (and the last one) goes to an internal "<fn>_agg" function that asks the runtime
  * for the group states (rt_jit_agg_groups) and updates them in an IR loop with the
@@ -40,6 +48,22 @@ typedef struct sink_gen {
     bool *in_used;            /* n_cols: slot 0 columns the aggregates read */
     LLVMValueRef flush_fn;    /* internal i32 (ps, ts, keys, in, i64 n) */
     LLVMTypeRef flush_type;   /* its function type */
+    /* AGG_SINK with compiled group lookup (direct) */
+    bool direct;              /* groups found in IR (while the table is small) */
+    LLVMValueRef big;         /* direct: i1 (entry): the table is too big for the cache:
+                                 this morsel gathers blocks for rt_jit_agg_groups */
+    const cg_val *row_vals;   /* direct: the sink input row being consumed */
+    LLVMValueRef table;       /* direct: the thread's rt_jit_agg (entry block) */
+    LLVMValueRef key_buf;     /* direct: alloca [n_groups x i128]: a new group's keys */
+    LLVMValueRef null_buf;    /* direct: alloca [n_groups x i8]: its NULL flags */
+    LLVMValueRef new_row;     /* direct: alloca ptr: the inserted group row */
+    LLVMValueRef rows_var;    /* direct: alloca i64: rows consumed in this morsel */
+    /* direct: the last group found in this morsel (reused while the keys repeat) */
+    bool cache;               /* every key can be compared with the last one in registers */
+    LLVMValueRef last_ok;     /* alloca i1: last_row is set */
+    LLVMValueRef last_row;    /* alloca ptr: the last row's group */
+    LLVMValueRef *last_key;   /* n_groups allocas: its keys' bits, or VARCHAR views */
+    LLVMValueRef *last_null;  /* n_groups allocas i1: its keys' NULL flags */
 } sink_gen;
 
 static const plan_op *sink_op(const cg_fn *f) { return f->pipe->ops[f->pipe->n_ops - 1]; }
@@ -182,6 +206,8 @@ static void push_consume(cg_fn *f, sink_gen *s, const cg_val *in) {
 
 /* The register value of column c (sink input) at row j of the slot 0 scratch. */
 static cg_val in_value(cg_fn *g, sink_gen *s, uint32_t c, LLVMValueRef j) {
+    if (s->row_vals != NULL) /* direct: the row's registers */
+        return s->row_vals[c];
     cg_val v = {.v = cg_load_value(g->m, s->types[c], s->in_values[c], j),
                 .null = cg_load_null(g->m, s->in_valid[c], j)};
     return v;
@@ -470,6 +496,395 @@ static void agg_consume(cg_fn *f, sink_gen *s, const cg_val *in) {
     LLVMPositionBuilderAtEnd(m->b, cont);
 }
 
+/* ---- AGG_SINK: compiled group lookup ---------------------------------------------- */
+
+#define HASH_SEED 0x51ed2701a3c5f3e9ULL /* runtime/hash.c */
+#define HASH_NULL 0x6a09e667f3bcc909ULL /* runtime/hash.c: a NULL key's mark */
+#define SLOT_MUL 0x9e3779b97f4a7c15ULL  /* runtime/agg_ht.c: slot = (h * SLOT_MUL) >> shift */
+/* A table with at least this many slots (agg_ht.c's FIND_PREFETCH_SLOTS) no longer
+ * stays in cache: a morsel then gathers blocks for rt_jit_agg_groups, whose
+ * rt_agg_ht_find prefetches slots and rows ahead (a row-at-a-time probe would wait
+ * for two cache misses per row). */
+#define BIG_TABLE_SLOTS (1 << 14)
+
+/* How a key type sits in its 16-byte key slot (agg_ht.c). */
+typedef enum key_kind { KEY_NONE, KEY_BITS, KEY_WIDE, KEY_STR } key_kind;
+
+static key_kind key_kind_of(qe_type t) {
+    switch (t) {
+    case QE_TYPE_BOOLEAN:
+    case QE_TYPE_SMALLINT:
+    case QE_TYPE_INTEGER:
+    case QE_TYPE_DATE:
+    case QE_TYPE_BIGINT:
+    case QE_TYPE_TIMESTAMP:
+    case QE_TYPE_REAL:
+    case QE_TYPE_DOUBLE: return KEY_BITS;
+    case QE_TYPE_HUGEINT:
+    case QE_TYPE_DECIMAL: return KEY_WIDE;
+    case QE_TYPE_VARCHAR: return KEY_STR;
+    default: return KEY_NONE;
+    }
+}
+
+/* Whether the AGG_SINK finds its groups in IR: it has keys, all of a kind above. */
+static bool direct_supported(const sink_gen *s, const plan_op *op) {
+    if (op->u.agg.n_groups == 0)
+        return false;
+    for (uint32_t k = 0; k < op->u.agg.n_groups; k++)
+        if (key_kind_of(s->types[op->u.agg.groups[k]->u.column]) == KEY_NONE)
+            return false;
+    return true;
+}
+
+/* A key of the row in the form the table holds it. */
+typedef struct key_reg {
+    key_kind kind;
+    LLVMValueRef bits; /* KEY_BITS: i64 (agg_ht.c key_bits); KEY_WIDE: i128 */
+    LLVMValueRef ptr;  /* KEY_STR: the bytes */
+    LLVMValueRef len;  /* KEY_STR: i32 length (0 when NULL) */
+    LLVMValueRef null; /* i1 */
+} key_reg;
+
+/* The 8 bytes agg_ht.c stores and hash.c hashes for a non-wide key: integers
+ * sign-extended, BOOLEAN zero-extended, REAL/DOUBLE as double bits with -0.0 folded
+ * into 0.0 and one NaN (rt_hash_double_bits). */
+static LLVMValueRef key_bits(cg_module *m, qe_type t, LLVMValueRef v) {
+    if (t == QE_TYPE_BOOLEAN)
+        return LLVMBuildZExt(m->b, v, m->t_i64, "");
+    if (t != QE_TYPE_REAL && t != QE_TYPE_DOUBLE)
+        return LLVMTypeOf(v) == m->t_i64 ? v : LLVMBuildSExt(m->b, v, m->t_i64, "");
+    if (t == QE_TYPE_REAL)
+        v = LLVMBuildFPExt(m->b, v, m->t_f64, "");
+    LLVMValueRef zero = LLVMBuildFCmp(m->b, LLVMRealOEQ, v, LLVMConstReal(m->t_f64, 0), "");
+    LLVMValueRef nan = LLVMBuildFCmp(m->b, LLVMRealUNO, v, v, "");
+    LLVMValueRef bits = LLVMBuildBitCast(m->b, v, m->t_i64, "");
+    bits = LLVMBuildSelect(m->b, zero, cg_i64(m, 0), bits, "");
+    return LLVMBuildSelect(m->b, nan, cg_i64(m, 0x7FF8000000000000LL), bits, "");
+}
+
+static key_reg key_of(cg_fn *f, qe_type t, cg_val v) {
+    cg_module *m = f->m;
+    key_reg k = {.kind = key_kind_of(t), .null = v.null};
+    if (k.kind == KEY_STR) {
+        k.len = cg_str_len(f, v); /* 0 when NULL: the pointer is then never read */
+        k.ptr = cg_str_ptr(f, v);
+    } else if (k.kind == KEY_WIDE) {
+        k.bits = LLVMTypeOf(v.v) == m->t_i128 ? v.v : LLVMBuildSExt(m->b, v.v, m->t_i128, "");
+    } else {
+        k.bits = key_bits(m, t, v.v);
+    }
+    return k;
+}
+
+/* h chained over the keys as rt_hash_vectors does: XXH64 of each key's 8 bytes, 16
+ * bytes or string bytes, or of HASH_NULL for a NULL key. */
+static LLVMValueRef keys_hash(cg_fn *f, sink_gen *s, const key_reg *keys, uint32_t n) {
+    cg_module *m = f->m;
+    LLVMValueRef h = cg_i64(m, (int64_t)HASH_SEED);
+    LLVMValueRef tmp = NULL;
+    for (uint32_t k = 0; k < n; k++) {
+        LLVMValueRef hv;
+        if (keys[k].kind == KEY_BITS) {
+            hv = cg_xxh64_8(m, keys[k].bits, h);
+        } else {
+            LLVMValueRef p = keys[k].ptr, len = keys[k].len;
+            if (keys[k].kind == KEY_WIDE) { /* hash.c hashes the value's 16 bytes */
+                tmp = tmp ? tmp : s->key_buf;
+                LLVMSetAlignment(LLVMBuildStore(m->b, keys[k].bits, tmp), 16);
+                p = tmp;
+                len = cg_i32(m, 16);
+            }
+            LLVMValueRef args[3] = {p, len, h};
+            hv = cg_call_inline(m, CG_INLINE_HASH_STRING, args, 3);
+        }
+        LLVMValueRef hn = cg_xxh64_8(m, cg_i64(m, (int64_t)HASH_NULL), h);
+        h = LLVMBuildSelect(m->b, keys[k].null, hn, hv, "h");
+    }
+    return h;
+}
+
+static LLVMValueRef byte_gep(cg_module *m, LLVMValueRef base, uint64_t off) {
+    LLVMValueRef o = cg_i64(m, (int64_t)off);
+    return LLVMBuildGEP2(m->b, m->t_i8, base, &o, 1, "");
+}
+
+static bool is_const_false(LLVMValueRef v) {
+    return LLVMIsAConstantInt(v) && LLVMConstIntGetZExtValue(v) == 0;
+}
+
+/* Branches to `eq` if the keys equal those of group row `row`, else to `ne`. */
+static void keys_compare(cg_fn *f, const plan_op *op, const key_reg *keys, LLVMValueRef row,
+                         LLVMBasicBlockRef eq, LLVMBasicBlockRef ne) {
+    cg_module *m = f->m;
+    uint32_t n = op->u.agg.n_groups;
+    uint64_t keys_off = (uint64_t)op->u.agg.n_aggs * sizeof(rt_agg_state);
+    uint64_t nulls_off = keys_off + 16 * (uint64_t)n + 8;
+    for (uint32_t k = 0; k < n; k++) {
+        const key_reg *kr = &keys[k];
+        LLVMValueRef slot = byte_gep(m, row, keys_off + 16 * (uint64_t)k);
+        LLVMValueRef flag = LLVMBuildLoad2(m->b, m->t_i8, byte_gep(m, row, nulls_off + k), "");
+        LLVMValueRef row_null = LLVMBuildICmp(m->b, LLVMIntNE, flag, LLVMConstInt(m->t_i8, 0, 0), "");
+        LLVMValueRef same_null = LLVMBuildICmp(m->b, LLVMIntEQ, row_null, kr->null, "");
+        LLVMBasicBlockRef next = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "key_eq");
+        LLVMValueRef ok;
+        if (kr->kind == KEY_STR) {
+            LLVMValueRef lp = byte_gep(m, slot, 8);
+            LLVMValueRef klen = LLVMBuildLoad2(m->b, m->t_i32, lp, "klen");
+            ok = LLVMBuildAnd(m->b, same_null, LLVMBuildICmp(m->b, LLVMIntEQ, klen, kr->len, ""), "");
+            LLVMBasicBlockRef bytes = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "key_bytes");
+            LLVMBuildCondBr(m->b, ok, bytes, ne);
+            LLVMPositionBuilderAtEnd(m->b, bytes);
+            /* NULL keys (length 0) and empty strings: nothing to compare */
+            LLVMValueRef empty = LLVMBuildICmp(m->b, LLVMIntEQ, kr->len, cg_i32(m, 0), "");
+            LLVMBasicBlockRef cmp = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "key_cmp");
+            LLVMBuildCondBr(m->b, empty, next, cmp);
+            LLVMPositionBuilderAtEnd(m->b, cmp);
+            LLVMValueRef kptr = LLVMBuildLoad2(m->b, m->t_ptr, slot, "kptr");
+            LLVMValueRef args[3] = {kptr, kr->ptr, kr->len};
+            LLVMValueRef r = cg_call_inline(m, CG_INLINE_BYTES_EQ, args, 3);
+            LLVMBuildCondBr(m->b, LLVMBuildICmp(m->b, LLVMIntNE, r, cg_i32(m, 0), ""), next, ne);
+        } else {
+            LLVMTypeRef t = kr->kind == KEY_WIDE ? m->t_i128 : m->t_i64;
+            LLVMValueRef kv = LLVMBuildLoad2(m->b, t, slot, "kv");
+            LLVMSetAlignment(kv, 16);
+            LLVMValueRef veq = LLVMBuildICmp(m->b, LLVMIntEQ, kv, kr->bits, "");
+            if (is_const_false(kr->null))
+                ok = LLVMBuildAnd(m->b, LLVMBuildNot(m->b, row_null, ""), veq, "");
+            else
+                ok = LLVMBuildAnd(m->b, same_null, LLVMBuildOr(m->b, kr->null, veq, ""), "");
+            LLVMBuildCondBr(m->b, ok, next, ne);
+        }
+        LLVMPositionBuilderAtEnd(m->b, next);
+    }
+    LLVMBuildBr(m->b, eq);
+}
+
+/* Stores the keys as key slots and NULL flags for rt_jit_agg_insert. */
+static void keys_store(cg_fn *f, sink_gen *s, const key_reg *keys, uint32_t n) {
+    cg_module *m = f->m;
+    for (uint32_t k = 0; k < n; k++) {
+        LLVMValueRef slot = byte_gep(m, s->key_buf, 16 * (uint64_t)k);
+        LLVMValueRef fl = LLVMBuildZExt(m->b, keys[k].null, m->t_i8, "");
+        LLVMBuildStore(m->b, fl, byte_gep(m, s->null_buf, k));
+        if (keys[k].kind == KEY_STR) {
+            LLVMBuildStore(m->b, keys[k].ptr, slot);
+            LLVMBuildStore(m->b, keys[k].len, byte_gep(m, slot, 8));
+        } else {
+            LLVMSetAlignment(LLVMBuildStore(m->b, keys[k].bits, slot), 16);
+        }
+    }
+}
+
+/* The group row of the current row's keys: probes the thread's table as
+ * rt_agg_ht_find does, adding the group with rt_jit_agg_insert when absent. */
+static LLVMValueRef find_group(cg_fn *f, sink_gen *s, const plan_op *op, const key_reg *keys) {
+    cg_module *m = f->m;
+    uint32_t n = op->u.agg.n_groups;
+    LLVMValueRef h = keys_hash(f, s, keys, n);
+    LLVMValueRef slots = LLVMBuildLoad2(
+        m->b, m->t_ptr, LLVMBuildStructGEP2(m->b, m->t_agg_table, s->table, CG_AGGT_SLOTS, ""),
+        "slots");
+    LLVMValueRef mask = LLVMBuildLoad2(
+        m->b, m->t_i64, LLVMBuildStructGEP2(m->b, m->t_agg_table, s->table, CG_AGGT_MASK, ""),
+        "mask");
+    LLVMValueRef shift = LLVMBuildLoad2(
+        m->b, m->t_i64, LLVMBuildStructGEP2(m->b, m->t_agg_table, s->table, CG_AGGT_SHIFT, ""),
+        "shift");
+    LLVMValueRef pos0 =
+        LLVMBuildLShr(m->b, LLVMBuildMul(m->b, h, cg_i64(m, (int64_t)SLOT_MUL), ""), shift, "");
+    LLVMBasicBlockRef pre = LLVMGetInsertBlock(m->b);
+    LLVMBasicBlockRef probe = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "group_probe");
+    LLVMBasicBlockRef check = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "group_check");
+    LLVMBasicBlockRef keys_bb = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "group_keys");
+    LLVMBasicBlockRef next = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "group_next");
+    LLVMBasicBlockRef miss = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "group_new");
+    LLVMBasicBlockRef found = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "group_found");
+    LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "group");
+    LLVMBuildBr(m->b, probe);
+    LLVMPositionBuilderAtEnd(m->b, probe);
+    LLVMValueRef pos = LLVMBuildPhi(m->b, m->t_i64, "pos");
+    LLVMValueRef sp = LLVMBuildGEP2(m->b, m->t_agg_slot, slots, &pos, 1, "");
+    LLVMValueRef row = LLVMBuildLoad2(
+        m->b, m->t_ptr, LLVMBuildStructGEP2(m->b, m->t_agg_slot, sp, CG_AGGS_ROW, ""), "row");
+    LLVMBuildCondBr(m->b, LLVMBuildIsNull(m->b, row, ""), miss, check);
+    LLVMPositionBuilderAtEnd(m->b, check);
+    LLVMValueRef sh = LLVMBuildLoad2(
+        m->b, m->t_i64, LLVMBuildStructGEP2(m->b, m->t_agg_slot, sp, CG_AGGS_HASH, ""), "");
+    LLVMBuildCondBr(m->b, LLVMBuildICmp(m->b, LLVMIntEQ, sh, h, ""), keys_bb, next);
+    LLVMPositionBuilderAtEnd(m->b, keys_bb);
+    keys_compare(f, op, keys, row, found, next);
+    LLVMPositionBuilderAtEnd(m->b, next);
+    LLVMValueRef pos1 = LLVMBuildAnd(m->b, LLVMBuildAdd(m->b, pos, cg_i64(m, 1), ""), mask, "");
+    LLVMBuildBr(m->b, probe);
+    LLVMValueRef in_v[2] = {pos0, pos1};
+    LLVMBasicBlockRef in_b[2] = {pre, next};
+    LLVMAddIncoming(pos, in_v, in_b, 2);
+    LLVMPositionBuilderAtEnd(m->b, miss);
+    keys_store(f, s, keys, n);
+    LLVMValueRef args[5] = {f->ts, h, s->key_buf, s->null_buf, s->new_row};
+    cg_return_if_error(f, cg_call_helper(m, CG_HELPER_AGG_INSERT, args, 5));
+    LLVMValueRef created = LLVMBuildLoad2(m->b, m->t_ptr, s->new_row, "new_group");
+    LLVMBasicBlockRef miss_end = LLVMGetInsertBlock(m->b);
+    LLVMBuildBr(m->b, done);
+    LLVMPositionBuilderAtEnd(m->b, found);
+    LLVMBuildBr(m->b, done);
+    LLVMPositionBuilderAtEnd(m->b, done);
+    LLVMValueRef grp = LLVMBuildPhi(m->b, m->t_ptr, "group");
+    LLVMValueRef g_v[2] = {row, created};
+    LLVMBasicBlockRef g_b[2] = {found, miss_end};
+    LLVMAddIncoming(grp, g_v, g_b, 2);
+    return grp;
+}
+
+/* The register a key is compared with the last row's in: the key bits, or a VARCHAR
+ * view (16 bytes: equal views of one column within a morsel are equal strings: the
+ * same inline bytes, or the same buffer and offset). */
+static LLVMValueRef last_key_value(const key_reg *k, cg_val v) {
+    return k->kind == KEY_STR ? v.v : k->bits;
+}
+
+/* i1: the keys equal the last row's (NULLs equal; NULL values are not compared). */
+static LLVMValueRef last_keys_equal(cg_fn *f, sink_gen *s, const plan_op *op,
+                                    const key_reg *keys, const cg_val *in) {
+    cg_module *m = f->m;
+    LLVMValueRef eq = LLVMBuildLoad2(m->b, m->t_i1, s->last_ok, "");
+    for (uint32_t k = 0; k < op->u.agg.n_groups; k++) {
+        LLVMValueRef x = last_key_value(&keys[k], in[op->u.agg.groups[k]->u.column]);
+        LLVMValueRef lx = LLVMBuildLoad2(m->b, LLVMTypeOf(x), s->last_key[k], "");
+        LLVMValueRef ln = LLVMBuildLoad2(m->b, m->t_i1, s->last_null[k], "");
+        LLVMValueRef same = LLVMBuildICmp(m->b, LLVMIntEQ, x, lx, "");
+        LLVMValueRef same_null = LLVMBuildICmp(m->b, LLVMIntEQ, keys[k].null, ln, "");
+        same = LLVMBuildAnd(m->b, same_null, LLVMBuildOr(m->b, keys[k].null, same, ""), "");
+        eq = LLVMBuildAnd(m->b, eq, same, "");
+    }
+    return eq;
+}
+
+/* Remembers the keys and group row of this row. */
+static void last_store(cg_fn *f, sink_gen *s, const plan_op *op, const key_reg *keys,
+                       const cg_val *in, LLVMValueRef row) {
+    cg_module *m = f->m;
+    for (uint32_t k = 0; k < op->u.agg.n_groups; k++) {
+        LLVMBuildStore(m->b, last_key_value(&keys[k], in[op->u.agg.groups[k]->u.column]),
+                       s->last_key[k]);
+        LLVMBuildStore(m->b, keys[k].null, s->last_null[k]);
+    }
+    LLVMBuildStore(m->b, row, s->last_row);
+    LLVMBuildStore(m->b, cg_i1(m, true), s->last_ok);
+}
+
+/* Whether the keys can be compared with the last row's in registers: no VARCHAR key
+ * is computed (its bytes would be wherever the expression put them). */
+static bool cache_supported(cg_fn *f, const sink_gen *s, const plan_op *op) {
+    for (uint32_t k = 0; k < op->u.agg.n_groups; k++)
+        if (computed_str(f, s, op->u.agg.groups[k]->u.column))
+            return false;
+    return true;
+}
+
+static qe_status direct_begin(cg_fn *f, sink_gen *s, rt_error *err) {
+    cg_module *m = f->m;
+    const plan_op *op = sink_op(f);
+    uint32_t n = op->u.agg.n_groups;
+    qe_status st = agg_begin(f, s, err); /* the block path, for big tables */
+    if (st != QE_OK)
+        return st;
+    s->direct = true;
+    s->key_buf = cg_alloca(f, LLVMArrayType2(m->t_i128, n), "group_keys");
+    LLVMSetAlignment(s->key_buf, 16);
+    s->null_buf = cg_alloca(f, LLVMArrayType2(m->t_i8, n), "group_nulls");
+    s->new_row = cg_alloca(f, m->t_ptr, "new_group");
+    s->rows_var = cg_alloca(f, m->t_i64, "sink_rows");
+    LLVMBuildStore(m->b, cg_i64(m, 0), s->rows_var);
+    s->cache = cache_supported(f, s, op);
+    if (s->cache) {
+        s->last_key = calloc(n, sizeof *s->last_key);
+        s->last_null = calloc(n, sizeof *s->last_null);
+        if (!s->last_key || !s->last_null)
+            return nomem(err);
+        s->last_ok = cg_alloca(f, m->t_i1, "last_ok");
+        LLVMBuildStore(m->b, cg_i1(m, false), s->last_ok);
+        s->last_row = cg_alloca(f, m->t_ptr, "last_group");
+        for (uint32_t k = 0; k < n; k++) {
+            qe_type t = s->types[op->u.agg.groups[k]->u.column];
+            LLVMTypeRef kt = key_kind_of(t) == KEY_BITS ? m->t_i64 : m->t_i128;
+            s->last_key[k] = cg_alloca(f, kt, "last_key");
+            LLVMBuildStore(m->b, LLVMConstNull(kt), s->last_key[k]);
+            s->last_null[k] = cg_alloca(f, m->t_i1, "last_null");
+            LLVMBuildStore(m->b, cg_i1(m, false), s->last_null[k]);
+        }
+    }
+    LLVMValueRef args[1] = {f->ts};
+    s->table = cg_call_helper(m, CG_HELPER_AGG_TABLE, args, 1);
+    LLVMValueRef mask = LLVMBuildLoad2(
+        m->b, m->t_i64, LLVMBuildStructGEP2(m->b, m->t_agg_table, s->table, CG_AGGT_MASK, ""), "");
+    s->big = LLVMBuildICmp(m->b, LLVMIntUGE, mask, cg_i64(m, BIG_TABLE_SLOTS - 1), "big_table");
+    return QE_OK;
+}
+
+/* The group row of the current row: the last row's when the keys repeat, else
+ * find_group's (remembered). */
+static LLVMValueRef row_group(cg_fn *f, sink_gen *s, const plan_op *op, const cg_val *in) {
+    cg_module *m = f->m;
+    uint32_t n = op->u.agg.n_groups;
+    key_reg *keys = malloc(sizeof *keys * n);
+    if (keys == NULL)
+        return NULL;
+    for (uint32_t k = 0; k < n; k++) {
+        uint32_t c = op->u.agg.groups[k]->u.column;
+        keys[k] = key_of(f, s->types[c], in[c]);
+    }
+    if (!s->cache) {
+        LLVMValueRef grp = find_group(f, s, op, keys);
+        free(keys);
+        return grp;
+    }
+    LLVMBasicBlockRef lookup = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "group_lookup");
+    LLVMBasicBlockRef same = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "group_same");
+    LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "group_known");
+    LLVMBuildCondBr(m->b, last_keys_equal(f, s, op, keys, in), same, lookup);
+    LLVMPositionBuilderAtEnd(m->b, same);
+    LLVMValueRef last = LLVMBuildLoad2(m->b, m->t_ptr, s->last_row, "last_group");
+    LLVMBuildBr(m->b, done);
+    LLVMPositionBuilderAtEnd(m->b, lookup);
+    LLVMValueRef found = find_group(f, s, op, keys);
+    last_store(f, s, op, keys, in, found);
+    LLVMBasicBlockRef lookup_end = LLVMGetInsertBlock(m->b);
+    LLVMBuildBr(m->b, done);
+    LLVMPositionBuilderAtEnd(m->b, done);
+    LLVMValueRef grp = LLVMBuildPhi(m->b, m->t_ptr, "group");
+    LLVMValueRef v[2] = {last, found};
+    LLVMBasicBlockRef b[2] = {same, lookup_end};
+    LLVMAddIncoming(grp, v, b, 2);
+    free(keys);
+    return grp;
+}
+
+static qe_status direct_consume(cg_fn *f, sink_gen *s, rt_error *err) {
+    cg_module *m = f->m;
+    const plan_op *op = sink_op(f);
+    const cg_val *in = s->row_vals;
+    LLVMValueRef grp = row_group(f, s, op, in);
+    if (grp == NULL)
+        return nomem(err);
+    for (uint32_t k = 0; k < op->u.agg.n_aggs; k++) {
+        LLVMValueRef idx = cg_i64(m, k);
+        LLVMValueRef sk = LLVMBuildGEP2(m->b, m->t_agg, grp, &idx, 1, "");
+        agg_update(f, s, &op->u.agg.aggs[k], op->u.agg.phase, sk, NULL);
+    }
+    s->row_vals = NULL;
+    LLVMValueRef n = LLVMBuildLoad2(m->b, m->t_i64, s->rows_var, "");
+    LLVMBuildStore(m->b, LLVMBuildAdd(m->b, n, cg_i64(m, 1), ""), s->rows_var);
+    return QE_OK;
+}
+
+static void direct_finish(cg_fn *f, sink_gen *s) {
+    cg_module *m = f->m;
+    LLVMValueRef args[3] = {f->ps, f->ts, LLVMBuildLoad2(m->b, m->t_i64, s->rows_var, "")};
+    cg_call_helper(m, CG_HELPER_SINK_ROWS, args, 3);
+}
+
 /* ---- the sink interface (cg_int.h) ----------------------------------------------- */
 
 /* Begins the sink in the entry block; see cg_int.h. */
@@ -485,7 +900,9 @@ qe_status cg_sink_begin(cg_fn *f, rt_error *err) {
     s->types = before->types;
     s->n_var = cg_alloca(f, m->t_i64, "n_block");
     LLVMBuildStore(m->b, cg_i64(m, 0), s->n_var);
-    return sink_op(f)->kind == PLAN_PHYS_AGG_SINK ? agg_begin(f, s, err) : push_begin(f, s, err);
+    if (sink_op(f)->kind != PLAN_PHYS_AGG_SINK)
+        return push_begin(f, s, err);
+    return direct_supported(s, sink_op(f)) ? direct_begin(f, s, err) : agg_begin(f, s, err);
 }
 
 /* Consumes the current row; see cg_int.h. */
@@ -494,7 +911,26 @@ qe_status cg_sink_consume(cg_fn *f, const cg_val *in, uint32_t n_in, rt_error *e
     if (n_in != s->n_cols)
         return rt_error_set(err, QE_INTERNAL, "XX000", -1,
                             "codegen: sink input has %u columns, expected %u", n_in, s->n_cols);
-    if (sink_op(f)->kind == PLAN_PHYS_AGG_SINK)
+    if (s->direct) {
+        cg_module *m = f->m;
+        LLVMBasicBlockRef gather = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "agg_gather");
+        LLVMBasicBlockRef probe = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "agg_direct");
+        LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "agg_done");
+        LLVMBuildCondBr(m->b, s->big, gather, probe);
+        LLVMPositionBuilderAtEnd(m->b, gather);
+        agg_consume(f, s, in);
+        LLVMBuildBr(m->b, done);
+        LLVMPositionBuilderAtEnd(m->b, probe);
+        s->row_vals = in;
+        qe_status st = direct_consume(f, s, err);
+        s->row_vals = NULL;
+        if (st != QE_OK)
+            return st;
+        LLVMBuildBr(m->b, done);
+        LLVMPositionBuilderAtEnd(m->b, done);
+        return QE_OK;
+    }
+    else if (sink_op(f)->kind == PLAN_PHYS_AGG_SINK)
         agg_consume(f, s, in);
     else
         push_consume(f, s, in);
@@ -505,6 +941,8 @@ qe_status cg_sink_consume(cg_fn *f, const cg_val *in, uint32_t n_in, rt_error *e
 qe_status cg_sink_finish(cg_fn *f, rt_error *err) {
     cg_module *m = f->m;
     sink_gen *s = f->sink;
+    if (s->direct)
+        direct_finish(f, s); /* then the last gathered block, if any */
     LLVMValueRef n = LLVMBuildLoad2(m->b, m->t_i64, s->n_var, "n_block");
     LLVMBasicBlockRef last = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "last");
     LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "finished");
@@ -533,6 +971,8 @@ void cg_sink_free(cg_fn *f) {
     free(s->in_values);
     free(s->in_valid);
     free(s->in_used);
+    free(s->last_key);
+    free(s->last_null);
     free(s);
     f->sink = NULL;
 }

@@ -56,6 +56,15 @@ _Static_assert(offsetof(rt_jit_join_link, hash) == 0, "rt_jit_join_link layout")
 _Static_assert(offsetof(rt_jit_join_link, next) == 8, "rt_jit_join_link layout");
 _Static_assert(sizeof(rt_jit_join_link) == 16, "rt_jit_join_link layout");
 
+/* %rt_jit_agg = { ptr slots, i64 mask, i64 shift }; %rt_jit_agg_slot = { i64 hash, ptr row } */
+_Static_assert(offsetof(rt_jit_agg, slots) == 0, "rt_jit_agg layout");
+_Static_assert(offsetof(rt_jit_agg, mask) == 8, "rt_jit_agg layout");
+_Static_assert(offsetof(rt_jit_agg, shift) == 16, "rt_jit_agg layout");
+_Static_assert(sizeof(rt_jit_agg) == 24, "rt_jit_agg layout");
+_Static_assert(offsetof(rt_jit_agg_slot, hash) == 0, "rt_jit_agg_slot layout");
+_Static_assert(offsetof(rt_jit_agg_slot, row) == 8, "rt_jit_agg_slot layout");
+_Static_assert(sizeof(rt_jit_agg_slot) == 16, "rt_jit_agg_slot layout");
+
 /* VARCHAR values are moved as one i128 (align 4), HUGEINT/DECIMAL values are i128
  * (align 8), BOOLEAN values are one byte. */
 _Static_assert(sizeof(qe_string_view) == 16 && _Alignof(qe_string_view) == 4,
@@ -101,6 +110,9 @@ uint64_t cg_helper_address(cg_helper h) {
     case CG_HELPER_JOIN_TABLE: return (uint64_t)(uintptr_t)&rt_jit_join_table;
     case CG_HELPER_LIMIT_ROW: return (uint64_t)(uintptr_t)&rt_jit_limit_row;
     case CG_HELPER_FUNC: return (uint64_t)(uintptr_t)&rt_jit_func;
+    case CG_HELPER_AGG_TABLE: return (uint64_t)(uintptr_t)&rt_jit_agg_table;
+    case CG_HELPER_AGG_INSERT: return (uint64_t)(uintptr_t)&rt_jit_agg_insert;
+    case CG_HELPER_SINK_ROWS: return (uint64_t)(uintptr_t)&rt_jit_sink_rows;
     case CG_HELPER_COUNT: break;
     }
     return 0;
@@ -139,6 +151,12 @@ static void init_struct_types(cg_module *m) {
     LLVMTypeRef link_fields[CG_LINK_N_FIELDS] = {m->t_i64, m->t_i32, m->t_i32};
     m->t_link = LLVMStructCreateNamed(m->ctx, "rt_jit_join_link");
     LLVMStructSetBody(m->t_link, link_fields, CG_LINK_N_FIELDS, false);
+    LLVMTypeRef aggt_fields[CG_AGGT_N_FIELDS] = {m->t_ptr, m->t_i64, m->t_i64};
+    m->t_agg_table = LLVMStructCreateNamed(m->ctx, "rt_jit_agg");
+    LLVMStructSetBody(m->t_agg_table, aggt_fields, CG_AGGT_N_FIELDS, false);
+    LLVMTypeRef aggs_fields[CG_AGGS_N_FIELDS] = {m->t_i64, m->t_ptr};
+    m->t_agg_slot = LLVMStructCreateNamed(m->ctx, "rt_jit_agg_slot");
+    LLVMStructSetBody(m->t_agg_slot, aggs_fields, CG_AGGS_N_FIELDS, false);
 }
 
 static void declare_helpers(cg_module *m) {
@@ -161,6 +179,12 @@ static void declare_helpers(cg_module *m) {
     m->helper_type[CG_HELPER_JOIN_TABLE] = LLVMFunctionType(m->t_void, join_args, 3, false);
     m->helper_type[CG_HELPER_LIMIT_ROW] = LLVMFunctionType(m->t_i32, limit_args, 2, false);
     m->helper_type[CG_HELPER_FUNC] = LLVMFunctionType(m->t_i32, push_args, 3, false);
+    LLVMTypeRef table_args[] = {p};
+    LLVMTypeRef insert_args[] = {p, m->t_i64, p, p, p};
+    LLVMTypeRef rows_args[] = {p, p, m->t_i64};
+    m->helper_type[CG_HELPER_AGG_TABLE] = LLVMFunctionType(p, table_args, 1, false);
+    m->helper_type[CG_HELPER_AGG_INSERT] = LLVMFunctionType(m->t_i32, insert_args, 5, false);
+    m->helper_type[CG_HELPER_SINK_ROWS] = LLVMFunctionType(m->t_void, rows_args, 3, false);
     for (int h = 0; h < CG_HELPER_COUNT; h++) {
         m->helper[h] = LLVMAddFunction(m->mod, helper_names[h], m->helper_type[h]);
         LLVMSetLinkage(m->helper[h], LLVMExternalLinkage);
@@ -205,7 +229,13 @@ static qe_status check_layouts(cg_module *m, rt_error *err) {
               layout_matches(td, m->t_batch, batch_offsets, CG_BATCH_N_FIELDS, sizeof(rt_batch)) &&
               LLVMABISizeOfType(td, m->t_agg) == sizeof(rt_agg_state) &&
               layout_matches(td, m->t_join, join_offsets, CG_JOIN_N_FIELDS, sizeof(rt_jit_join)) &&
-              LLVMABISizeOfType(td, m->t_link) == sizeof(rt_jit_join_link);
+              LLVMABISizeOfType(td, m->t_link) == sizeof(rt_jit_join_link) &&
+              LLVMOffsetOfElement(td, m->t_agg_table, CG_AGGT_SHIFT) ==
+                  offsetof(rt_jit_agg, shift) &&
+              LLVMABISizeOfType(td, m->t_agg_table) == sizeof(rt_jit_agg) &&
+              LLVMOffsetOfElement(td, m->t_agg_slot, CG_AGGS_ROW) ==
+                  offsetof(rt_jit_agg_slot, row) &&
+              LLVMABISizeOfType(td, m->t_agg_slot) == sizeof(rt_jit_agg_slot);
     if (!ok)
         return rt_error_set(err, QE_INTERNAL, "XX000", -1,
                             "LLVM data layout does not match the runtime's struct layout");

@@ -748,6 +748,8 @@ qe_status rt_agg_jit_groups(rt_pipeline_state *ps, rt_thread_state *ts, const rt
     return QE_OK;
 }
 
+rt_agg_ht *rt_agg_thread_table(rt_thread_state *ts) { return ((agg_local *)ts->sink)->ht; }
+
 const qe_type *rt_agg_key_types(const rt_pipeline_state *ps) {
     if (ps->sink->kind != PLAN_PHYS_AGG_SINK || ps->snk == NULL)
         return NULL;

@@ -4,7 +4,9 @@
  * Groups are rows allocated in the table's arena and never moved:
  *   [rt_agg_state x n_aggs][key slot x n_keys][hash][NULL flag x n_keys], 16-aligned.
  * The row pointer is the pointer to its first rt_agg_state, which is what
- * rt_jit_agg_groups hands to generated code.  A key slot is 16 bytes: the 16 bytes of a
+ * rt_jit_agg_groups and rt_jit_agg_insert hand to generated code; generated code
+ * also probes the index itself (rt_jit_agg in rt.h, kept up to date by update_view),
+ * so the slot function, the row layout and the key normalization are shared with it.  A key slot is 16 bytes: the 16 bytes of a
  * HUGEINT/DECIMAL/INTERVAL, an int64 (every
  * integer type, BOOLEAN, DATE, TIMESTAMP), the normalized bits of a double (-0.0 is
  * 0.0, one NaN), or a (pointer, length) string copied into the arena.  GROUP BY
@@ -17,6 +19,7 @@
  */
 #include "rt_int.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #define HT_FIRST_SLOTS 256
@@ -56,7 +59,18 @@ struct rt_agg_ht {
     uint8_t **rows;     /* groups in creation order (rt_malloc) */
     uint64_t n_groups;
     uint64_t rows_cap;
+    rt_jit_agg view;    /* slots, n_slots - 1, shift: what generated code probes */
 };
+_Static_assert(sizeof(ht_slot) == sizeof(rt_jit_agg_slot) &&
+                   offsetof(ht_slot, row) == offsetof(rt_jit_agg_slot, row),
+               "generated code reads ht_slot as rt_jit_agg_slot");
+
+/* Publishes the index to generated code (after creation and growth). */
+static void update_view(rt_agg_ht *ht) {
+    ht->view.slots = (const rt_jit_agg_slot *)ht->slots;
+    ht->view.mask = ht->n_slots - 1;
+    ht->view.shift = ht->shift;
+}
 
 rt_agg_ht *rt_agg_ht_create(rt_mem_tracker *mem, uint32_t n_keys, const qe_type *key_types,
                             uint32_t n_aggs) {
@@ -82,6 +96,7 @@ rt_agg_ht *rt_agg_ht_create(rt_mem_tracker *mem, uint32_t n_keys, const qe_type 
     memset(ht->slots, 0, sizeof(ht_slot) * HT_FIRST_SLOTS);
     ht->n_slots = HT_FIRST_SLOTS;
     ht->shift = 64 - 8;
+    update_view(ht);
     ht->keys_off = n_aggs * (uint32_t)sizeof(rt_agg_state);
     ht->hash_off = ht->keys_off + n_keys * (uint32_t)sizeof(key_slot);
     ht->nulls_off = ht->hash_off + (uint32_t)sizeof(uint64_t);
@@ -222,6 +237,7 @@ static bool grow_slots(rt_agg_ht *ht) {
     ht->slots = slots;
     ht->n_slots = n;
     ht->shift--;
+    update_view(ht);
     for (uint64_t g = 0; g < ht->n_groups; g++) {
         uint64_t h = row_hash(ht, ht->rows[g]);
         uint64_t pos = slot_of(ht, h);
@@ -318,6 +334,28 @@ static uint8_t *create_from_vectors(rt_agg_ht *ht, ht_slot *s, uint64_t h,
     return row;
 }
 
+/* Creates the group of key slots `keys` and flags `nulls` (rt_agg_ht_insert). */
+static uint8_t *create_from_slots(rt_agg_ht *ht, ht_slot *s, uint64_t h, const key_slot *keys,
+                                  const uint8_t *nulls) {
+    uint8_t *row = new_row(ht, s, h);
+    if (row == NULL)
+        return NULL;
+    memcpy(row_nulls(ht, row), nulls, ht->n_keys);
+    for (uint32_t c = 0; c < ht->n_keys; c++) {
+        if (nulls[c])
+            continue;
+        key_slot *k = row_key(ht, row, c);
+        qe_type t = ht->key_types[c];
+        if (wide_key(t))
+            memcpy(k->w, keys[c].w, 16);
+        else if (t != QE_TYPE_VARCHAR)
+            k->i = keys[c].i;
+        else if (!set_string_key(ht, k, keys[c].s.ptr, keys[c].s.len))
+            return NULL;
+    }
+    return row;
+}
+
 /* ---- lookups --------------------------------------------------------------------------- */
 
 /* The single group of a table without keys (created on first use). */
@@ -378,6 +416,18 @@ bool rt_agg_ht_find(rt_agg_ht *ht, const rt_vector *const *keys, const uint32_t 
         out[k] = (rt_agg_state *)s->row;
     }
     return true;
+}
+
+const rt_jit_agg *rt_agg_ht_jit_view(const rt_agg_ht *ht) { return &ht->view; }
+
+rt_agg_state *rt_agg_ht_insert(rt_agg_ht *ht, uint64_t h, const void *keys, const uint8_t *nulls) {
+    if (((ht->n_groups + 1) * 2 > ht->n_slots || ht->n_groups == ht->rows_cap) &&
+        !reserve_group(ht))
+        return NULL;
+    uint64_t mask = ht->n_slots - 1, pos = slot_of(ht, h);
+    while (ht->slots[pos].row != NULL)
+        pos = (pos + 1) & mask;
+    return (rt_agg_state *)create_from_slots(ht, &ht->slots[pos], h, keys, nulls);
 }
 
 rt_agg_state *rt_agg_ht_find_row(rt_agg_ht *ht, const rt_agg_ht *src, const rt_agg_state *group) {

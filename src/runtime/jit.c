@@ -4,7 +4,9 @@
  * A compiled pipeline receives each morsel from the runtime's source and runs the
  * pipeline's operators itself; it hands rows to the sink through scratch batches
  * (rt_jit_scratch + rt_jit_push), or, for a fused hash aggregation, asks for the
- * groups of a batch of keys (rt_jit_agg_groups) and updates the rt_agg_state itself.
+ * groups of a batch of keys (rt_jit_agg_groups), or probes the thread's table itself
+ * (rt_jit_agg_table) and adds missing groups (rt_jit_agg_insert), and updates the
+ * rt_agg_state itself.
  * The sink's thread-local state, merge and finalization are the interpreter's.
  * Scratch batches are made when the thread is set up, so the helpers generated code
  * calls per morsel never allocate except to grow a hash table.
@@ -99,6 +101,20 @@ qe_status rt_jit_agg_groups(rt_pipeline_state *ps, rt_thread_state *ts, const rt
                             rt_agg_state **states) {
     ts->op_rows[ps->pipe->n_ops - 1] += keys->n_rows; /* rows into the sink (EXPLAIN ANALYZE) */
     return rt_agg_jit_groups(ps, ts, keys, states);
+}
+
+const rt_jit_agg *rt_jit_agg_table(rt_thread_state *ts) {
+    return rt_agg_ht_jit_view(rt_agg_thread_table(ts));
+}
+
+qe_status rt_jit_agg_insert(rt_thread_state *ts, uint64_t hash, const void *keys,
+                            const uint8_t *nulls, rt_agg_state **row) {
+    *row = rt_agg_ht_insert(rt_agg_thread_table(ts), hash, keys, nulls);
+    return *row != NULL ? QE_OK : rt_error_nomem(&ts->err, ts->ps->task->mem);
+}
+
+void rt_jit_sink_rows(rt_pipeline_state *ps, rt_thread_state *ts, uint64_t n) {
+    ts->op_rows[ps->pipe->n_ops - 1] += n; /* rows into the sink (EXPLAIN ANALYZE) */
 }
 
 char *rt_jit_str_alloc(rt_thread_state *ts, uint32_t n) {

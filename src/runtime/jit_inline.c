@@ -2,18 +2,25 @@
  * jit_inline.c -- the runtime helpers generated code inlines (see jit_inline.h).
  *
  * Every helper is a thin wrapper over the interpreter's kernel in str_inline.h or
- * date_inline.h, so a compiled pipeline and the interpreter compute the same results.
- * This file is also compiled to LLVM bitcode (src/codegen/bitcode.cmake): it must not
- * call into the rest of the runtime (rt_jit_hash_string uses the header-only xxhash, as
- * hash.c).
+ * date_inline.h (or xxhash's XXH64, as hash.c), so a compiled pipeline and the
+ * interpreter compute the same results.  This file is also compiled to LLVM bitcode
+ * (src/codegen/bitcode.cmake): it must not call into the rest of the runtime.
  */
 #include "jit_inline.h"
 #include "date_inline.h"
 #include "str_inline.h"
 
-/* header-only xxhash (hash.c's algorithm), so the bitcode needs no library symbol */
+/* The header-only build: XXH64 inlined into the helper (hash.c's algorithm). */
 #define XXH_INLINE_ALL
 #include <xxhash.h>
+
+/* A loop over a few bytes: kept small (no unrolling or vectorization) when clang
+ * compiles this file to bitcode. */
+#ifdef __clang__
+#define SHORT_LOOP _Pragma("clang loop vectorize(disable) unroll(disable)")
+#else
+#define SHORT_LOOP
+#endif
 
 /* rt_jit_str_cmp: see jit_inline.h. */
 int32_t rt_jit_str_cmp(const char *a, uint32_t la, const char *b, uint32_t lb) {
@@ -95,6 +102,15 @@ double rt_jit_date_part(int64_t v, int32_t is_ts, int32_t unit) {
 }
 
 /* rt_jit_hash_string: see jit_inline.h. */
-uint64_t rt_jit_hash_string(const char *p, uint32_t len, uint64_t seed) {
-    return XXH64(p, len, seed);
+uint64_t rt_jit_hash_string(const char *s, uint32_t n, uint64_t h) { return XXH64(s, n, h); }
+
+/* rt_jit_bytes_eq: see jit_inline.h. */
+int32_t rt_jit_bytes_eq(const char *a, const char *b, uint32_t n) {
+    if (n > 16)
+        return memcmp(a, b, n) == 0;
+    unsigned char diff = 0;
+    SHORT_LOOP
+    for (uint32_t i = 0; i < n; i++)
+        diff |= (unsigned char)(a[i] ^ b[i]);
+    return diff == 0;
 }

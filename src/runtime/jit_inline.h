@@ -41,7 +41,8 @@ typedef struct rt_jit_like_pat {
     X(POSITION, rt_jit_position)                                                                   \
     X(LEFT_RIGHT, rt_jit_left_right)                                                               \
     X(DATE_PART, rt_jit_date_part)                                                                 \
-    X(HASH_STRING, rt_jit_hash_string)
+    X(HASH_STRING, rt_jit_hash_string)                                                             \
+    X(BYTES_EQ, rt_jit_bytes_eq)
 
 /* Three-way memcmp order of a[0..la) and b[0..lb): -1, 0 or 1. */
 int32_t rt_jit_str_cmp(const char *a, uint32_t la, const char *b, uint32_t lb);
@@ -76,13 +77,15 @@ int32_t rt_jit_position(const char *hay, uint32_t n, const char *needle, uint32_
  * length. */
 uint32_t rt_jit_left_right(const char *s, uint32_t n, int64_t k, int32_t is_right,
                            uint32_t *start);
+/* XXH64 of s[0..n) with seed h: rt_hash_vectors' hash of a VARCHAR (or 16-byte) key
+ * chained onto h. */
+uint64_t rt_jit_hash_string(const char *s, uint32_t n, uint64_t h);
+/* 1 if a[0..n) and b[0..n) are the same bytes, else 0 (short keys: no libc call). */
+int32_t rt_jit_bytes_eq(const char *a, const char *b, uint32_t n);
 
 /* Field `unit` (rt_date_unit, date_inline.h) of a DATE (is_ts 0: v days) or TIMESTAMP
  * (is_ts 1: v microseconds) as the interpreter's extract computes it (a double; exact
  * for the integer fields). */
 double rt_jit_date_part(int64_t v, int32_t is_ts, int32_t unit);
-/* XXH64 of p[0..len) with seed: a VARCHAR key's hash step, as rt_hash_vectors
- * (hash.c) chains it onto the hash of the previous keys. */
-uint64_t rt_jit_hash_string(const char *p, uint32_t len, uint64_t seed);
 
 #endif /* QE_JIT_INLINE_H */

@@ -639,6 +639,40 @@ _Static_assert(sizeof(rt_agg_state) == 32, "generated code assumes 32-byte agg s
  */
 qe_status rt_jit_agg_groups(rt_pipeline_state *ps, rt_thread_state *ts, const rt_batch *keys,
                             rt_agg_state **states);
+/* One slot of a thread's aggregation hash table index (agg_ht.c): the group's hash
+ * and row (the pointer to its first rt_agg_state), row NULL when the slot is empty. */
+typedef struct rt_jit_agg_slot {
+    uint64_t hash; /* rt_hash_vectors' hash of the group's keys */
+    uint8_t *row;  /* the group row, or NULL */
+} rt_jit_agg_slot;
+
+/*
+ * What compiled group lookup reads of the thread's aggregation hash table (agg_ht.c
+ * keeps it up to date as the table grows; generated code mirrors it, types.c asserts
+ * the offsets).  A key's slot is probed from (hash * 0x9e3779b97f4a7c15) >> shift,
+ * linearly (pos + 1) & mask until an empty slot.  A group row is
+ * [rt_agg_state x n_aggs][16-byte key slot x n_keys][u64 hash][u8 NULL flag x n_keys]:
+ * a key slot holds the int64 of an integer/BOOLEAN/DATE/TIMESTAMP (sign-extended),
+ * the normalized bits of a REAL/DOUBLE (-0.0 as 0.0, one NaN), the 16 bytes of a
+ * HUGEINT/DECIMAL, or a VARCHAR's (pointer at byte 0, u32 length at byte 8).
+ */
+typedef struct rt_jit_agg {
+    const rt_jit_agg_slot *slots; /* mask + 1 slots */
+    uint64_t mask;                /* slots - 1 */
+    uint64_t shift;               /* 64 - log2(slots) */
+} rt_jit_agg;
+
+/* The index of the calling thread's hash table of the pipeline's AGG_SINK (valid for
+ * the thread's whole run; its fields change when a group is added). */
+const rt_jit_agg *rt_jit_agg_table(rt_thread_state *ts);
+/* Adds a group not in the thread's table: hash as rt_hash_vectors computes it, keys
+ * n_keys 16-byte slots as the table stores them (a VARCHAR's bytes are copied), nulls
+ * n_keys flags (a NULL key's slot is ignored).  Sets *row to the new group row.  QE_OK,
+ * or 53200 when out of memory. */
+qe_status rt_jit_agg_insert(rt_thread_state *ts, uint64_t hash, const void *keys,
+                            const uint8_t *nulls, rt_agg_state **row);
+/* Counts n rows into the pipeline's sink (EXPLAIN ANALYZE), for compiled group lookup. */
+void rt_jit_sink_rows(rt_pipeline_state *ps, rt_thread_state *ts, uint64_t n);
 /* Records an error raised by generated code: code is one of RT_JIT_ERR_*. */
 /* n bytes (n > 0) for a string computed by generated code, valid until the next
  * morsel (the thread's morsel arena); NULL when out of memory. */

@@ -327,6 +327,12 @@ bool rt_agg_ht_find(rt_agg_ht *ht, const rt_vector *const *keys, const uint32_t 
                     uint64_t *hashes, rt_agg_state **out);
 /* Finds or creates in ht the group equal to `group` of src (same key types). */
 rt_agg_state *rt_agg_ht_find_row(rt_agg_ht *ht, const rt_agg_ht *src, const rt_agg_state *group);
+/* The index generated code probes (rt.h), kept up to date as the table grows. */
+const rt_jit_agg *rt_agg_ht_jit_view(const rt_agg_ht *ht);
+/* Adds the group of hash h whose keys are n_keys 16-byte key slots (VARCHAR bytes
+ * copied) and NULL flags; the caller knows it is not in the table.  NULL on
+ * out-of-memory. */
+rt_agg_state *rt_agg_ht_insert(rt_agg_ht *ht, uint64_t h, const void *keys, const uint8_t *nulls);
 /* Makes room for n_more groups without growing; false on out-of-memory. */
 bool rt_agg_ht_reserve(rt_agg_ht *ht, uint64_t n_more);
 /* Prefetches the slot where rt_agg_ht_find_row(ht, src, group) starts looking. */
@@ -561,6 +567,8 @@ qe_status rt_agg_jit_groups(rt_pipeline_state *ps, rt_thread_state *ts, const rt
                             rt_agg_state **states);
 /* Types of the AGG_SINK's group keys (n_groups entries in ps->arena), or NULL. */
 const qe_type *rt_agg_key_types(const rt_pipeline_state *ps);
+/* The hash table of ts's AGG_SINK thread state (compiled group lookup). */
+rt_agg_ht *rt_agg_thread_table(rt_thread_state *ts);
 
 /* Whether batch b has exactly n_cols columns of these types. */
 bool rt_batch_has_schema(const rt_batch *b, uint32_t n_cols, const qe_type *types);

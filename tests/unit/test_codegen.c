@@ -798,7 +798,9 @@ static void test_join(void **state) {
     join_case(fx, PLAN_JOIN_SINGLE, 1, k_a, false, -50); /* 21000 */
 }
 
-/* cg_emit: the skeleton pipeline's IR is a real loop (phi + back-edge); assembly too. */
+/* cg_emit: the skeleton pipeline's IR is a real loop (phi + back-edge) with compiled group
+ * lookup (an INTEGER key: rt_jit_agg_groups only in the big-table block path); assembly
+ * too. */
 static void test_emit(void **state) {
     fixture *fx = *state;
     qe_type ab[2] = {QE_TYPE_INTEGER, QE_TYPE_BIGINT};
@@ -827,7 +829,19 @@ static void test_emit(void **state) {
     assert_non_null(strstr(ir, "call i32 @rt_jit_limit_row"));
     assert_non_null(strstr(ir, "define i32 @qe_s0_p0(ptr"));
     assert_non_null(strstr(ir, " = phi i64 ")); /* the row loop's induction variable */
-    assert_non_null(strstr(ir, "call i32 @rt_jit_agg_groups"));
+    /* compiled group lookup: the table is probed in IR, only new groups call out; blocks
+     * go to rt_jit_agg_groups (from the _agg function) only once the table is big */
+    assert_non_null(strstr(ir, "call ptr @rt_jit_agg_table"));
+    assert_non_null(strstr(ir, "call i32 @rt_jit_agg_insert"));
+    const char *groups_call = strstr(ir, "call i32 @rt_jit_agg_groups");
+    const char *agg_fn = strstr(ir, "define internal");
+    for (; agg_fn != NULL; agg_fn = strstr(agg_fn + 1, "define internal")) {
+        const char *name = strstr(agg_fn, "@qe_s0_p0_agg("), *eol = strchr(agg_fn, '\n');
+        if (name != NULL && (eol == NULL || name < eol))
+            break;
+    }
+    assert_non_null(agg_fn); /* the line defining qe_s0_p0_agg */
+    assert_true(groups_call == NULL || groups_call > agg_fn);
     assert_non_null(strstr(ir, "llvm.sadd.with.overflow.i64"));
     free(ir);
     char *asm_text = NULL;
