@@ -43,6 +43,17 @@ bool cg_perf_map_enabled(void) {
     return v != NULL && v[0] != '\0' && strcmp(v, "0") != 0;
 }
 
+/* Writes the object file to /tmp/perf-<pid>-<object>.o. */
+static void dump_object(LLVMMemoryBufferRef obj, uint64_t object) {
+    char path[80];
+    snprintf(path, sizeof path, "/tmp/perf-%ld-%llu.o", (long)getpid(), (unsigned long long)object);
+    FILE *f = fopen(path, "wb");
+    if (f == NULL)
+        return;
+    fwrite(LLVMGetBufferStart(obj), 1, LLVMGetBufferSize(obj), f);
+    fclose(f);
+}
+
 /* The object transform: remembers the sizes of the object's sized symbols. */
 static LLVMErrorRef record_sizes(void *ctx, LLVMMemoryBufferRef *obj) {
     (void)ctx;
@@ -56,6 +67,9 @@ static LLVMErrorRef record_sizes(void *ctx, LLVMMemoryBufferRef *obj) {
     LLVMSectionIteratorRef sec = LLVMObjectFileCopySectionIterator(bin);
     pthread_mutex_lock(&perf_lock);
     uint64_t object = ++perf_objects;
+    const char *v = getenv("QE_PERF_MAP");
+    if (v != NULL && strcmp(v, "obj") == 0)
+        dump_object(*obj, object);
     for (; it && !LLVMObjectFileIsSymbolIteratorAtEnd(bin, it); LLVMMoveToNextSymbol(it)) {
         const char *name = LLVMGetSymbolName(it);
         uint64_t size = LLVMGetSymbolSize(it);

@@ -111,6 +111,16 @@ if ! [[ "$line" =~ ^[0-9a-f]+\ [0-9a-f]+\ [a-z0-9_]+$ ]] || [ "$(echo "$line" | 
     fail "perf map line is not START SIZE NAME with the function's size: $line"
 fi
 checks=$((checks + 1))
+# QE_PERF_MAP=obj also writes the JIT's object files (for objdump of the hot code)
+QE_PERF_MAP=obj "$QE_SQL" -c "CREATE TABLE t (a INTEGER, b BIGINT, d DOUBLE)" \
+    -c "INSERT INTO t VALUES (1, 2, 3.5)" -c "SET execution_mode = 'jit'" -c "$query" \
+    >"$tmp/perf.out" 2>&1 &
+pid=$!
+wait $pid
+expect_rc "QE_PERF_MAP=obj run exit" 0 $?
+objs=$(ls /tmp/perf-$pid-*.o 2>/dev/null | head -1)
+expect_has "QE_PERF_MAP=obj object is ELF" "REL (Relocatable file)" "$(readelf -h "${objs:-/dev/null}" 2>&1)"
+rm -f /tmp/perf-$pid.map /tmp/perf-$pid-*.o
 
 echo "$checks checks, $failures failures"
 [ "$failures" -eq 0 ]
