@@ -63,7 +63,10 @@ static const tier_cost tier_costs[CG_TIER_COUNT] = {
 #define JIT_CREATE_MS 10.0      /* creating the process's LLJIT (first compile only) */
 #define MIN_GAIN_MS 1.0         /* compile only for an expected gain above this */
 #define MIN_GAIN 0.05           /* ... and above this share of the time left */
-#define MIN_MEASURED_ROWS 8192  /* rows each way before a pipeline's ratio counts */
+#define MIN_MEASURED_ROWS 8192  /* compiled rows before a pipeline's ratio counts */
+#define MIN_INTERP_ROWS 1024    /* ... and interpreted rows: cached code is taken after
+                                   the first measured morsel, so a pipeline that took it
+                                   has only that one to compare with */
 
 /* States of a pipeline's learned ratios in main_adaptive.shape_state. */
 enum { SHAPE_NONE, SHAPE_FILLING, SHAPE_READY };
@@ -367,7 +370,7 @@ static void consider(void *ctx, uint32_t pipeline, double remaining_ms, double o
 static void report(void *ctx, uint32_t pipeline, uint64_t interp_ns, uint64_t interp_rows,
                    uint64_t comp_ns, uint64_t comp_rows) {
     main_adaptive *a = ctx;
-    if (a->rt.wait || interp_rows < MIN_MEASURED_ROWS || comp_rows < MIN_MEASURED_ROWS ||
+    if (a->rt.wait || interp_rows < MIN_INTERP_ROWS || comp_rows < MIN_MEASURED_ROWS ||
         interp_ns == 0 || pipeline >= a->n_pipelines)
         return;
     double observed =

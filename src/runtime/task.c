@@ -194,9 +194,14 @@ static uint64_t thread_cpu_ns(void) {
 }
 
 /* Adaptive execution: switches ts to the pipeline's function once it is published
- * (making the thread's scratch batches first).  QE_OK also when nothing changed. */
+ * (making the thread's scratch batches first) and the pipeline has a measured
+ * interpreted morsel: code published before the pipeline started (the stage compiled
+ * for an earlier pipeline, or taken from the code cache) is judged against the
+ * interpreter (adaptive_judge) and teaches the cost model like code compiled for it.
+ * QE_OK also when nothing changed. */
 static qe_status adaptive_switch(rt_pipeline_state *ps, rt_thread_state *ts) {
-    if (ts->fn != NULL || ps->adaptive_fn == NULL || ts->reverted)
+    if (ts->fn != NULL || ps->adaptive_fn == NULL || ts->reverted ||
+        atomic_load_explicit(&ps->interp_rows, memory_order_relaxed) == 0)
         return QE_OK;
     rt_pipeline_fn fn = atomic_load_explicit(ps->adaptive_fn, memory_order_acquire);
     if (fn == NULL)
