@@ -4,7 +4,7 @@
  * Probe, per row (the build side's table is read through rt_jit_join, fetched once per
  * morsel in the entry block by rt_jit_join_table):
  *   any key NULL   -> no match (MARK: the mark may be NULL)
- *   h = hash(keys)    (runtime/hash.c's XXH64 chain, inlined for 8-byte values)
+ *   h = hash(keys)    (runtime/hash.c's chain, inlined for 8- and 16-byte values)
  *   e = buckets[h & mask]; b = salt bit of h set in e ? first row of e : end
  *   for b along links[b].next: links[b].hash == h, keys equal, residual TRUE ->
  *     a match: RIGHT/FULL/filter_build mark the build row, SINGLE raises 21000 on
@@ -91,6 +91,17 @@ static LLVMValueRef xxh64_lanes(cg_module *m, const LLVMValueRef *lanes, unsigne
     return LLVMBuildXor(b, acc, LLVMBuildLShr(b, acc, c64(m, 32), ""), "h");
 }
 
+/* rt_hash_mix8 (runtime/rt_int.h) of x onto h: murmur3's finalizer of x ^ h. */
+static LLVMValueRef hash_mix8(cg_module *m, LLVMValueRef x, LLVMValueRef h) {
+    LLVMBuilderRef b = m->b;
+    LLVMValueRef t = LLVMBuildXor(b, x, h, "");
+    t = LLVMBuildXor(b, t, LLVMBuildLShr(b, t, c64(m, 33), ""), "");
+    t = LLVMBuildMul(b, t, c64(m, RT_HASH_MIX_M1), "");
+    t = LLVMBuildXor(b, t, LLVMBuildLShr(b, t, c64(m, 33), ""), "");
+    t = LLVMBuildMul(b, t, c64(m, RT_HASH_MIX_M2), "");
+    return LLVMBuildXor(b, t, LLVMBuildLShr(b, t, c64(m, 33), ""), "h");
+}
+
 /* A key value as the 8 bytes the runtime hashes and compares: integers (DATE too)
  * sign-extended, BOOLEAN zero-extended, DOUBLE with -0.0 folded into 0.0 and one
  * canonical NaN (rt_hash_double_bits). */
@@ -133,7 +144,7 @@ static LLVMValueRef key_hash(cg_fn *f, qe_type type, cg_val v, LLVMValueRef h) {
         return xxh64_lanes(m, lanes, 2, h);
     }
     LLVMValueRef x = key_bits(m, type, v.v);
-    return xxh64_lanes(m, &x, 1, h);
+    return hash_mix8(m, x, h);
 }
 
 /* A morsel column's key value at row (pre-pass: read as not NULL). */
@@ -403,7 +414,7 @@ static void gen_prefetch(cg_fn *f, probe_gen *g, LLVMValueRef view) {
     for (uint32_t j = 0; j < nk; j++) {
         qe_type t = f->pipe->ops[0]->types[src[j]];
         LLVMValueRef x = key_bits(m, t, cg_load_value(m, t, values[j], row));
-        h = xxh64_lanes(m, &x, 1, h);
+        h = hash_mix8(m, x, h);
     }
     LLVMValueRef slot = LLVMBuildSub(m->b, l.i, c, "");
     LLVMValueRef idx[2] = {cg_i64(m, 0), slot};
@@ -1025,7 +1036,7 @@ void cg_gen_limit(cg_fn *f, uint32_t k) {
     LLVMPositionBuilderAtEnd(m->b, next);
 }
 
-/* XXH64 of an 8-byte value; see cg_int.h. */
-LLVMValueRef cg_xxh64_8(cg_module *m, LLVMValueRef x, LLVMValueRef h) {
-    return xxh64_lanes(m, &x, 1, h);
+/* rt_hash_mix8 of an 8-byte value; see cg_int.h. */
+LLVMValueRef cg_hash_mix8(cg_module *m, LLVMValueRef x, LLVMValueRef h) {
+    return hash_mix8(m, x, h);
 }

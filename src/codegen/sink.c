@@ -577,8 +577,8 @@ static key_reg key_of(cg_fn *f, qe_type t, cg_val v) {
     return k;
 }
 
-/* h chained over the keys as rt_hash_vectors does: XXH64 of each key's 8 bytes, 16
- * bytes or string bytes, or of HASH_NULL for a NULL key. */
+/* h chained over the keys as rt_hash_vectors does: rt_hash_mix8 of each key's 8 bytes
+ * or of HASH_NULL for a NULL key, XXH64 of its 16 bytes or string bytes. */
 static LLVMValueRef keys_hash(cg_fn *f, sink_gen *s, const key_reg *keys, uint32_t n) {
     cg_module *m = f->m;
     LLVMValueRef h = cg_i64(m, (int64_t)HASH_SEED);
@@ -586,7 +586,7 @@ static LLVMValueRef keys_hash(cg_fn *f, sink_gen *s, const key_reg *keys, uint32
     for (uint32_t k = 0; k < n; k++) {
         LLVMValueRef hv;
         if (keys[k].kind == KEY_BITS) {
-            hv = cg_xxh64_8(m, keys[k].bits, h);
+            hv = cg_hash_mix8(m, keys[k].bits, h);
         } else {
             LLVMValueRef p = keys[k].ptr, len = keys[k].len;
             if (keys[k].kind == KEY_WIDE) { /* hash.c hashes the value's 16 bytes */
@@ -598,7 +598,7 @@ static LLVMValueRef keys_hash(cg_fn *f, sink_gen *s, const key_reg *keys, uint32
             LLVMValueRef args[3] = {p, len, h};
             hv = cg_call_inline(m, CG_INLINE_HASH_STRING, args, 3);
         }
-        LLVMValueRef hn = cg_xxh64_8(m, cg_i64(m, (int64_t)HASH_NULL), h);
+        LLVMValueRef hn = cg_hash_mix8(m, cg_i64(m, (int64_t)HASH_NULL), h);
         h = LLVMBuildSelect(m->b, keys[k].null, hn, hv, "h");
     }
     return h;

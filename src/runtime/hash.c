@@ -1,12 +1,16 @@
 /*
  * hash.c -- hashing of key columns, shared by hash aggregation and HASH exchanges.
  *
- * xxhash64 with a fixed seed, chained column by column (the hash of the previous
- * columns is the seed of the next), so every process of a cluster routes a key to
- * the same partition.  Values are normalized before hashing so that equal keys hash
- * equally: integers of any width as int64, doubles with -0.0 folded into 0.0 and one
- * canonical NaN, strings by their bytes, HUGEINT/DECIMAL/INTERVAL by their 16 bytes,
- * NULL as a fixed constant.
+ * Chained column by column from a fixed seed (the hash of the previous columns is
+ * the seed of the next), so every process of a cluster routes a key to the same
+ * partition.  Values are normalized before hashing so that equal keys hash equally:
+ * integers of any width as int64, doubles with -0.0 folded into 0.0 and one canonical
+ * NaN, NULL as a fixed constant; such an 8-byte value x is mixed in by rt_hash_mix8
+ * (rt_int.h: murmur3's 64-bit finalizer of x ^ h, two multiplies, which generated code
+ * repeats inline -- xxhash64 of 8 bytes is a chain of five or six multiplies, which
+ * compiled code, hashing a row at a time, waits out row after row).  Strings (by
+ * their bytes) and HUGEINT/DECIMAL/INTERVAL (by their 16 bytes) are hashed with
+ * xxhash64, seeded with h.
  */
 #include "rt_int.h"
 
@@ -35,7 +39,7 @@ uint64_t rt_hash_double_bits(double d) {
         const T *vals = v->values;                                                                 \
         for (uint32_t k = 0; k < n; k++) {                                                         \
             int64_t x = vals[sel ? sel[k] : k];                                                    \
-            hashes[k] = XXH64(&x, sizeof x, hashes[k]);                                            \
+            hashes[k] = rt_hash_mix8((uint64_t)x, hashes[k]);                                      \
         }                                                                                          \
     } while (0)
 
@@ -61,8 +65,7 @@ static void hash_values(const rt_vector *v, const uint32_t *sel, uint32_t n, uin
             uint32_t r = sel ? sel[k] : k;
             double d = v->type == QE_TYPE_REAL ? ((const float *)v->values)[r]
                                                : ((const double *)v->values)[r];
-            uint64_t bits = rt_hash_double_bits(d);
-            hashes[k] = XXH64(&bits, sizeof bits, hashes[k]);
+            hashes[k] = rt_hash_mix8(rt_hash_double_bits(d), hashes[k]);
         }
         break;
     case QE_TYPE_VARCHAR:
@@ -78,7 +81,6 @@ static void hash_values(const rt_vector *v, const uint32_t *sel, uint32_t n, uin
 /* The hash of one valid row of a column chained onto h. */
 static uint64_t hash_one(const rt_vector *v, uint32_t r, uint64_t h) {
     int64_t x;
-    uint64_t bits;
     switch (v->type) {
     case QE_TYPE_BOOLEAN: x = ((const uint8_t *)v->values)[r]; break;
     case QE_TYPE_SMALLINT: x = ((const int16_t *)v->values)[r]; break;
@@ -89,25 +91,19 @@ static uint64_t hash_one(const rt_vector *v, uint32_t r, uint64_t h) {
     case QE_TYPE_HUGEINT:
     case QE_TYPE_DECIMAL:
     case QE_TYPE_INTERVAL: return XXH64((const char *)v->values + (size_t)r * 16, 16, h);
-    case QE_TYPE_REAL:
-        bits = rt_hash_double_bits(((const float *)v->values)[r]);
-        return XXH64(&bits, sizeof bits, h);
+    case QE_TYPE_REAL: return rt_hash_mix8(rt_hash_double_bits(((const float *)v->values)[r]), h);
     case QE_TYPE_DOUBLE:
-        bits = rt_hash_double_bits(((const double *)v->values)[r]);
-        return XXH64(&bits, sizeof bits, h);
+        return rt_hash_mix8(rt_hash_double_bits(((const double *)v->values)[r]), h);
     case QE_TYPE_VARCHAR: {
         const rt_string *s = &((const rt_string *)v->values)[r];
         return XXH64(rt_string_ptr(v, s), s->len, h);
     }
     default: return h;
     }
-    return XXH64(&x, sizeof x, h);
+    return rt_hash_mix8((uint64_t)x, h);
 }
 
-static uint64_t hash_null(uint64_t h) {
-    uint64_t mark = HASH_NULL;
-    return XXH64(&mark, sizeof mark, h);
-}
+static uint64_t hash_null(uint64_t h) { return rt_hash_mix8(HASH_NULL, h); }
 
 void rt_hash_vectors(const rt_vector *const *cols, uint32_t n_cols, const uint32_t *sel, uint32_t n,
                      uint64_t *hashes) {

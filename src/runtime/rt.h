@@ -665,6 +665,20 @@ typedef struct rt_jit_agg {
 /* The index of the calling thread's hash table of the pipeline's AGG_SINK (valid for
  * the thread's whole run; its fields change when a group is added). */
 const rt_jit_agg *rt_jit_agg_table(rt_thread_state *ts);
+/* rt_hash_vectors' step for a normalized 8-byte value x chained onto h: murmur3's
+ * 64-bit finalizer of x ^ h (a bijection of x for a given h).  Generated code repeats
+ * it inline (src/codegen/join.c, cg_hash_mix8): change both together. */
+#define RT_HASH_MIX_M1 0xff51afd7ed558ccdULL
+#define RT_HASH_MIX_M2 0xc4ceb9fe1a85ec53ULL
+static inline uint64_t rt_hash_mix8(uint64_t x, uint64_t h) {
+    uint64_t t = x ^ h;
+    t ^= t >> 33;
+    t *= RT_HASH_MIX_M1;
+    t ^= t >> 33;
+    t *= RT_HASH_MIX_M2;
+    return t ^ (t >> 33);
+}
+
 /* Adds a group not in the thread's table: hash as rt_hash_vectors computes it, keys
  * n_keys 16-byte slots as the table stores them (a VARCHAR's bytes are copied), nulls
  * n_keys flags (a NULL key's slot is ignored).  Sets *row to the new group row.  QE_OK,

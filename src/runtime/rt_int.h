@@ -178,6 +178,7 @@ void rt_hash_vectors(const rt_vector *const *cols, uint32_t n_cols, const uint32
 /* Bits of a double with -0.0 folded into 0.0 and NaNs made canonical. */
 uint64_t rt_hash_double_bits(double d);
 
+
 /* ---- primitives ------------------------------------------------------------------------ */
 
 /* A binary primitive over the selected rows; returns true if some row may have failed
