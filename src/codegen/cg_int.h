@@ -492,7 +492,7 @@ void cg_prepass_row(cg_fn *f, LLVMValueRef sel, LLVMValueRef has_sel, LLVMValueR
 /* The address of build column c's rt_vector of the probe ops[k] (join.c), fetched
  * with rt_jit_join_table at the builder's position. */
 LLVMValueRef cg_join_build_vector(cg_fn *f, uint32_t k, uint32_t c);
-/* rt_hash_mix8 (runtime/rt_int.h) of the 8 bytes x (i64) onto h (join.c):
+/* rt_hash_mix8 (runtime/rt.h) of the 8 bytes x (i64) onto h (join.c):
  * rt_hash_vectors' step for an 8-byte key value. */
 LLVMValueRef cg_hash_mix8(cg_module *m, LLVMValueRef x, LLVMValueRef h);
 /* LIMIT ops[k] (join.c): the row continues only if rt_jit_limit_row keeps it. */

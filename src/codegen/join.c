@@ -71,6 +71,18 @@ static LLVMValueRef rotl(cg_module *m, LLVMValueRef x, unsigned r) {
     return LLVMBuildOr(m->b, hi, LLVMBuildLShr(m->b, x, c64(m, 64 - r), ""), "");
 }
 
+/* x ^= x >> s[0]; x *= m1; x ^= x >> s[1]; x *= m2; x ^= x >> s[2]: the final mix
+ * of xxhash64 and of murmur3's finalizer (rt_hash_mix8), by their constants. */
+static LLVMValueRef avalanche(cg_module *m, LLVMValueRef x, uint64_t m1, uint64_t m2,
+                              const unsigned s[3]) {
+    LLVMBuilderRef b = m->b;
+    x = LLVMBuildXor(b, x, LLVMBuildLShr(b, x, c64(m, s[0]), ""), "");
+    x = LLVMBuildMul(b, x, c64(m, m1), "");
+    x = LLVMBuildXor(b, x, LLVMBuildLShr(b, x, c64(m, s[1]), ""), "");
+    x = LLVMBuildMul(b, x, c64(m, m2), "");
+    return LLVMBuildXor(b, x, LLVMBuildLShr(b, x, c64(m, s[2]), ""), "h");
+}
+
 /* XXH64 of n 8-byte lanes (little-endian: an input of 8 * n < 32 bytes) with seed h
  * (xxhash's algorithm for such inputs: no stripes, one round per lane, avalanche). */
 static LLVMValueRef xxh64_lanes(cg_module *m, const LLVMValueRef *lanes, unsigned n,
@@ -84,22 +96,13 @@ static LLVMValueRef xxh64_lanes(cg_module *m, const LLVMValueRef *lanes, unsigne
         acc = LLVMBuildAdd(b, LLVMBuildMul(b, rotl(m, acc, 27), c64(m, XXH_P1), ""),
                            c64(m, XXH_P4), "");
     }
-    acc = LLVMBuildXor(b, acc, LLVMBuildLShr(b, acc, c64(m, 33), ""), "");
-    acc = LLVMBuildMul(b, acc, c64(m, XXH_P2), "");
-    acc = LLVMBuildXor(b, acc, LLVMBuildLShr(b, acc, c64(m, 29), ""), "");
-    acc = LLVMBuildMul(b, acc, c64(m, XXH_P3), "");
-    return LLVMBuildXor(b, acc, LLVMBuildLShr(b, acc, c64(m, 32), ""), "h");
+    return avalanche(m, acc, XXH_P2, XXH_P3, (const unsigned[3]){33, 29, 32});
 }
 
-/* rt_hash_mix8 (runtime/rt_int.h) of x onto h: murmur3's finalizer of x ^ h. */
+/* rt_hash_mix8 (runtime/rt.h) of x onto h: murmur3's finalizer of x ^ h. */
 static LLVMValueRef hash_mix8(cg_module *m, LLVMValueRef x, LLVMValueRef h) {
-    LLVMBuilderRef b = m->b;
-    LLVMValueRef t = LLVMBuildXor(b, x, h, "");
-    t = LLVMBuildXor(b, t, LLVMBuildLShr(b, t, c64(m, 33), ""), "");
-    t = LLVMBuildMul(b, t, c64(m, RT_HASH_MIX_M1), "");
-    t = LLVMBuildXor(b, t, LLVMBuildLShr(b, t, c64(m, 33), ""), "");
-    t = LLVMBuildMul(b, t, c64(m, RT_HASH_MIX_M2), "");
-    return LLVMBuildXor(b, t, LLVMBuildLShr(b, t, c64(m, 33), ""), "h");
+    LLVMValueRef t = LLVMBuildXor(m->b, x, h, "");
+    return avalanche(m, t, RT_HASH_MIX_M1, RT_HASH_MIX_M2, (const unsigned[3]){33, 33, 33});
 }
 
 /* A key value as the 8 bytes the runtime hashes and compares: integers (DATE too)
