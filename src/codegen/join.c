@@ -322,6 +322,32 @@ static LLVMValueRef bucket_head(cg_module *m, LLVMValueRef buckets, LLVMValueRef
     return LLVMBuildSelect(m->b, hit, first, cg_i32(m, NO_ROW), "");
 }
 
+/* Positions the builder at the end of the entry block (before its terminator, if it
+ * has one): values computed once per morsel. */
+static void at_entry(cg_fn *f) {
+    LLVMValueRef term = LLVMGetBasicBlockTerminator(f->entry);
+    if (term)
+        LLVMPositionBuilderBefore(f->m->b, term);
+    else
+        LLVMPositionBuilderAtEnd(f->m->b, f->entry);
+}
+
+/* At the builder's position: rt_jit_join_table for the probe at op_idx, and the
+ * fields of the %rt_jit_join it fills (CG_JOIN_* order) into fld; returns the
+ * %rt_jit_join alloca. */
+static LLVMValueRef table_fields(cg_fn *f, uint32_t op_idx, LLVMValueRef fld[CG_JOIN_N_FIELDS]) {
+    cg_module *m = f->m;
+    LLVMValueRef view = cg_alloca(f, m->t_join, "join");
+    LLVMValueRef args[3] = {f->ts, cg_i32(m, op_idx), view};
+    cg_call_helper(m, CG_HELPER_JOIN_TABLE, args, 3);
+    LLVMTypeRef ft[CG_JOIN_N_FIELDS] = {m->t_ptr, m->t_i64, m->t_ptr, m->t_ptr,
+                                        m->t_ptr, m->t_i32, m->t_i32};
+    for (unsigned i = 0; i < CG_JOIN_N_FIELDS; i++)
+        fld[i] = LLVMBuildLoad2(m->b, ft[i], LLVMBuildStructGEP2(m->b, m->t_join, view, i, ""),
+                                "");
+    return view;
+}
+
 /*
  * The probe's prefetch rounds, an internal function "<fn>_pf<k>"(morsel, join view,
  * cursor, row) -> bound, made when every probe key is a morsel column.  The probe calls
@@ -450,11 +476,7 @@ static void gen_prefetch(cg_fn *f, probe_gen *g, LLVMValueRef view) {
     LLVMPositionBuilderAtEnd(m->b, last);
     LLVMBuildRet(m->b, c64(m, UINT64_MAX));
     /* per morsel: the cursor and bound start at 0 (entry block) */
-    LLVMValueRef term = LLVMGetBasicBlockTerminator(f->entry);
-    if (term)
-        LLVMPositionBuilderBefore(m->b, term);
-    else
-        LLVMPositionBuilderAtEnd(m->b, f->entry);
+    at_entry(f);
     g->pf_cursor = cg_alloca(f, m->t_i64, "pf_cursor");
     g->pf_bound = cg_alloca(f, m->t_i64, "pf_bound");
     g->pf_probed = cg_alloca(f, m->t_i64, "pf_probed");
@@ -504,20 +526,9 @@ static void call_prefetch(cg_fn *f, probe_gen *g) {
 static void load_table(cg_fn *f, probe_gen *g) {
     cg_module *m = f->m;
     LLVMBasicBlockRef at = LLVMGetInsertBlock(m->b);
-    LLVMValueRef view = cg_alloca(f, m->t_join, "join");
-    LLVMValueRef term = LLVMGetBasicBlockTerminator(f->entry);
-    if (term)
-        LLVMPositionBuilderBefore(m->b, term);
-    else
-        LLVMPositionBuilderAtEnd(m->b, f->entry);
-    LLVMValueRef args[3] = {f->ts, cg_i32(m, g->op_idx), view};
-    cg_call_helper(m, CG_HELPER_JOIN_TABLE, args, 3);
+    at_entry(f);
     LLVMValueRef fld[CG_JOIN_N_FIELDS];
-    LLVMTypeRef ft[CG_JOIN_N_FIELDS] = {m->t_ptr, m->t_i64, m->t_ptr, m->t_ptr,
-                                        m->t_ptr, m->t_i32, m->t_i32};
-    for (unsigned i = 0; i < CG_JOIN_N_FIELDS; i++)
-        fld[i] = LLVMBuildLoad2(m->b, ft[i], LLVMBuildStructGEP2(m->b, m->t_join, view, i, ""),
-                                "");
+    LLVMValueRef view = table_fields(f, g->op_idx, fld);
     g->buckets = fld[CG_JOIN_BUCKETS];
     g->mask = fld[CG_JOIN_MASK];
     g->links = fld[CG_JOIN_LINKS];
@@ -948,20 +959,9 @@ static void prepass_fill(cg_fn *f, LLVMValueRef sel, LLVMValueRef has_sel, LLVMV
     uint32_t nk = op->u.join.n_keys;
     /* the table and the key columns (entry block, once per morsel) */
     LLVMBasicBlockRef at = LLVMGetInsertBlock(m->b);
-    LLVMValueRef term = LLVMGetBasicBlockTerminator(f->entry);
-    if (term)
-        LLVMPositionBuilderBefore(m->b, term);
-    else
-        LLVMPositionBuilderAtEnd(m->b, f->entry);
-    LLVMValueRef view = cg_alloca(f, m->t_join, "pre_join");
-    LLVMValueRef args[3] = {f->ts, cg_i32(m, f->pre_op), view};
-    cg_call_helper(m, CG_HELPER_JOIN_TABLE, args, 3);
+    at_entry(f);
     LLVMValueRef fld[CG_JOIN_N_FIELDS];
-    LLVMTypeRef ft[CG_JOIN_N_FIELDS] = {m->t_ptr, m->t_i64, m->t_ptr, m->t_ptr,
-                                        m->t_ptr, m->t_i32, m->t_i32};
-    for (unsigned q = 0; q < CG_JOIN_N_FIELDS; q++)
-        fld[q] = LLVMBuildLoad2(m->b, ft[q], LLVMBuildStructGEP2(m->b, m->t_join, view, q, ""),
-                                "");
+    table_fields(f, f->pre_op, fld);
     LLVMValueRef key0 = cg_load_vector_field(
         m, cg_vector_at(m, fld[CG_JOIN_COLS], cg_i64(m, op->u.join.build_keys[0])),
         CG_VEC_VALUES);
