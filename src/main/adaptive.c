@@ -28,8 +28,11 @@
  * compile (a pipeline is judged by its own shape's figures when it offers its time
  * left; the stage then compiles whole).  Each finished compile's duration / C_k updates
  * a running scale of C_k per tier for the whole engine (a loaded machine compiles
- * slower; a stage the code cache answered does not count).  Within a pipeline the runtime already sends a thread back to the
- * interpreter when its compiled morsels are slower (RT_ADAPTIVE_SLOWER).
+ * slower; a stage the code cache answered does not count).  Within a pipeline the
+ * runtime already sends a thread back to the interpreter when its compiled morsels are
+ * slower (RT_ADAPTIVE_SLOWER).  A shape ruled out at a tier is offered it again at every
+ * MAIN_ADAPTIVE_RETRY-th lookup (main_adaptive_ratios), so a noisy measurement does
+ * not stop compiling for good.
  *
  * Cached code: when the JIT exists and code that costs nothing would pay for the
  * pipeline (the pick with C_k = 0), the code cache is asked once per stage for the
@@ -245,11 +248,17 @@ uint64_t main_adaptive_shape_key(const plan_pipeline *pipe) {
     return h != 0 ? h : 1;
 }
 
-void main_adaptive_ratios(const qe_engine *e, uint64_t key, double ratio[CG_TIER_COUNT]) {
-    const main_adaptive_shape *slot =
+void main_adaptive_ratios(qe_engine *e, uint64_t key, double ratio[CG_TIER_COUNT]) {
+    main_adaptive_shape *slot =
         e != NULL ? &e->adaptive_shapes[key & (MAIN_ADAPTIVE_SHAPES - 1)] : NULL;
+    if (slot != NULL && slot->key != key)
+        slot = NULL;
     for (int k = 0; k < CG_TIER_COUNT; k++) {
-        double learned = slot != NULL && slot->key == key ? slot->ratio[k] : 0;
+        if (slot != NULL && slot->ratio[k] >= 1.0 && ++slot->declined[k] >= MAIN_ADAPTIVE_RETRY) {
+            slot->declined[k] = 0;
+            slot->ratio[k] = 0; /* forgotten: this lookup offers the tier again */
+        }
+        double learned = slot != NULL ? slot->ratio[k] : 0;
         ratio[k] = learned > 0 ? learned : tier_costs[k].ratio;
     }
 }

@@ -43,7 +43,14 @@ typedef struct main_adaptive_shape {
     uint64_t key;                /* main_adaptive_shape_key of the pipeline; 0: free */
     double ratio[CG_TIER_COUNT]; /* measured compiled/interpreted time per row of each
                                     tier (running average; 0 = none yet) */
+    uint32_t declined[CG_TIER_COUNT]; /* lookups since the tier's ratio reached 1 (it
+                                         stops compiling): at MAIN_ADAPTIVE_RETRY the
+                                         ratio is forgotten and the tier tried again */
 } main_adaptive_shape;
+
+/* Lookups of a shape whose learned ratio rules a tier out before that tier is tried
+ * again (main_adaptive_ratios). */
+#define MAIN_ADAPTIVE_RETRY 16
 
 struct qe_engine {
     qe_config cfg;                  /* options the engine was opened with */
@@ -167,8 +174,12 @@ void main_adaptive_model_init(main_adaptive_model *m, const qe_engine *e, uint32
  * constants has the same shape. */
 uint64_t main_adaptive_shape_key(const plan_pipeline *pipe);
 /* The compiled/interpreted time ratios per tier learned for shape `key` in e, or the
- * priors for a shape e has not measured (call under jit_lock). */
-void main_adaptive_ratios(const qe_engine *e, uint64_t key, double ratio[CG_TIER_COUNT]);
+ * priors for a shape e has not measured (call under jit_lock).  A lookup counts: at the
+ * MAIN_ADAPTIVE_RETRY-th lookup of a shape whose ratio at a tier is 1 or more (which
+ * stops compiling it there), that ratio is forgotten and the prior returned, so one
+ * noisy measurement or a changed workload does not rule the tier out for the engine's
+ * lifetime. */
+void main_adaptive_ratios(qe_engine *e, uint64_t key, double ratio[CG_TIER_COUNT]);
 /* Folds one measured compiled/interpreted ratio of shape `key` at tier into e's figures
  * (call under jit_lock). */
 void main_adaptive_learn(qe_engine *e, uint64_t key, cg_tier tier, double observed);

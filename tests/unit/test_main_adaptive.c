@@ -208,8 +208,9 @@ static void test_shape_keys(void **state) {
 }
 
 /* Learned ratios are per shape: a shape measured slow at the optimized tier stops
- * compiling at it, another shape keeps the prior and still compiles; a new shape in the
- * same slot starts from the priors again. */
+ * compiling at it, another shape keeps the prior and still compiles; the slow shape is
+ * offered the tier again at its MAIN_ADAPTIVE_RETRY-th lookup; a new shape in the same
+ * slot starts from the priors again. */
 static void test_ratio_per_shape(void **state) {
     fixture *f = *state;
     qe_engine *e = f->engine;
@@ -231,6 +232,16 @@ static void test_ratio_per_shape(void **state) {
     main_adaptive_ratios(e, other, m.ratio);
     assert_true(m.ratio[CG_TIER_OPTIMIZED] == prior[CG_TIER_OPTIMIZED]);
     assert_int_equal(main_adaptive_pick(&m, 2000.0, 1.0, 2), CG_TIER_OPTIMIZED);
+    for (int i = 1; i < MAIN_ADAPTIVE_RETRY - 1; i++) { /* still ruled out ... */
+        main_adaptive_ratios(e, slow, m.ratio);
+        assert_true(m.ratio[CG_TIER_OPTIMIZED] > 1.0);
+    }
+    main_adaptive_ratios(e, slow, m.ratio); /* ... until it is offered again */
+    assert_true(m.ratio[CG_TIER_OPTIMIZED] == prior[CG_TIER_OPTIMIZED]);
+    assert_int_equal(main_adaptive_pick(&m, 2000.0, 1.0, 2), CG_TIER_OPTIMIZED);
+    main_adaptive_learn(e, slow, CG_TIER_OPTIMIZED, 0.4); /* and found faster now */
+    main_adaptive_ratios(e, slow, m.ratio);
+    assert_true(m.ratio[CG_TIER_OPTIMIZED] < 1.0);
     main_adaptive_learn(e, slow + MAIN_ADAPTIVE_SHAPES, CG_TIER_CHEAP, 0.5); /* same slot */
     main_adaptive_ratios(e, slow, m.ratio);
     assert_true(m.ratio[CG_TIER_OPTIMIZED] == prior[CG_TIER_OPTIMIZED]);
