@@ -33,16 +33,6 @@ static bool read_uint(const char **s, const char *end, int max_digits, int64_t *
     return n > 0;
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm). */
-static int64_t days_from_civil(int64_t y, int64_t m, int64_t d) {
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
 static int days_in_month(int64_t y, int64_t m) {
     static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
@@ -64,7 +54,7 @@ static conv_result parse_ymd(const char **s, const char *end, int64_t *days) {
         return CONV_SYNTAX;
     if (m < 1 || m > 12 || d < 1 || d > days_in_month(y, m) || y < 1 || y > 294276)
         return CONV_RANGE;
-    *days = days_from_civil(y, m, d);
+    *days = rt_days_from_civil(y, (unsigned)m, (unsigned)d);
     return CONV_OK;
 }
 

@@ -303,18 +303,6 @@ static inline int64_t unif(int64_t *s, int64_t lo, int64_t hi) {
 /* Index picked from d with one draw (dbgen's pick_str). */
 static inline int pick(const dist *d, int64_t *s) { return d->lut[unif(s, 1, d->total)]; }
 
-static void civil_from_days(int64_t z, int *y, int *m, int *d) {
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    int64_t doe = z - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *y = (int)(yoe + era * 400 + (*m <= 2));
-}
-
 static void init_all(void) {
     for (size_t i = 0; i < sizeof all_dists / sizeof all_dists[0]; i++) {
         dist *d = all_dists[i];
@@ -349,9 +337,10 @@ static void init_all(void) {
         if (streams[i].job >= 0)
             job_streams[streams[i].job][n_job_streams[streams[i].job]++] = (uint8_t)i;
     for (int i = 0; i < 2600; i++) {
-        int y, m, d;
-        civil_from_days(EPOCH_1992 + i, &y, &m, &d);
-        snprintf(date_text[i], sizeof date_text[i], "%04d-%02d-%02d", y, m, d);
+        int64_t y;
+        unsigned m, d;
+        rt_civil_from_days(EPOCH_1992 + i, &y, &m, &d);
+        snprintf(date_text[i], sizeof date_text[i], "%04d-%02u-%02u", (int)y, m, d);
     }
     init_ok = true;
 }

@@ -10,6 +10,7 @@
  * valid row.  DECIMAL precision bounds (|v| < 10^p) are checked by the caller
  * (rt_decimal_check_bound), which knows the result's typmod.
  */
+#include "date_inline.h"
 #include "rt_int.h"
 #include "str_inline.h"
 
@@ -287,26 +288,17 @@ DEF_DATE_INT(int_add_date, (int64_t)a[i] + b[i])
 DEF_DATE_INT(date_sub_int, (int64_t)a[i] - b[i])
 DEF_DATE_INT(date_sub_date, (int64_t)a[i] - b[i])
 
-/* Civil date <-> days since 1970-01-01 (H. Hinnant's algorithms). */
+/* Civil date <-> days since 1970-01-01: the kernels of date_inline.h. */
 void rt_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d) {
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    unsigned doe = (unsigned)(z - era * 146097);
-    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    unsigned mp = (5 * doy + 2) / 153;
-    *d = doy - (153 * mp + 2) / 5 + 1;
-    *m = mp < 10 ? mp + 3 : mp - 9;
-    *y = (int64_t)yoe + era * 400 + (*m <= 2);
+    rt_civil c;
+    rt_date_to_civil(z, &c);
+    *y = c.year;
+    *m = (unsigned)c.month;
+    *d = (unsigned)c.day;
 }
 
 int64_t rt_days_from_civil(int64_t y, unsigned m, unsigned d) {
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    unsigned yoe = (unsigned)(y - era * 400);
-    unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + (int64_t)doe - 719468;
+    return rt_date_from_civil(y, (int)m, (int)d);
 }
 
 static bool is_leap(int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }

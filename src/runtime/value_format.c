@@ -68,23 +68,10 @@ static void format_real(float f, char *out, size_t cap) {
     }
 }
 
-/* Civil date (y, m, d) of a day number counted from 1970-01-01. */
-static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d) {
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    unsigned doe = (unsigned)(z - era * 146097);
-    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    unsigned mp = (5 * doy + 2) / 153;
-    *d = doy - (153 * mp + 2) / 5 + 1;
-    *m = mp < 10 ? mp + 3 : mp - 9;
-    *y = (int64_t)yoe + era * 400 + (*m <= 2);
-}
-
 static void format_date(int64_t days, char *out, size_t cap) {
     int64_t y;
     unsigned m, d;
-    civil_from_days(days, &y, &m, &d);
+    rt_civil_from_days(days, &y, &m, &d);
     snprintf(out, cap, "%04" PRId64 "-%02u-%02u", y, m, d);
 }
 
