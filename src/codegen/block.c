@@ -33,6 +33,18 @@
  * would make the loop scalar and run on rows a short-circuit would skip.  (Should a
  * helper be called in the fast loop anyway, cg_return_if_error records its failure
  * like cg_raise_if, and the exact loop calls it again.)
+ *
+ * String leaves: a predicate may also be an AND/OR tree whose leaves are block-safe or
+ * compare a VARCHAR column with a constant (= or <>).  The fast loop tests such a leaf
+ * on the column's 16-byte views alone, two 64-bit compares (vectorized like the rest):
+ *   exact    VARCHAR = / <> a constant of at most 12 bytes: views of short strings are
+ *            the length and the zero-padded bytes, so equal strings have equal views;
+ *   inexact  VARCHAR = a longer constant (equal length and 4-byte prefix), and CHAR(n)
+ *            = a constant c (trailing blanks ignored: the value is at least as long as
+ *            c without its trailing blanks and starts with its first 4 bytes): a
+ *            condition every matching row meets, not only those.
+ * A FILTER with an inexact leaf is only pre-filtered (as partial_preds): the row loop
+ * runs the whole FILTER again on the rows the block kept.
  */
 #include "cg_int.h"
 
@@ -80,6 +92,65 @@ static bool block_safe(const plan_expr *e, uint32_t n_cols, bool *used) {
     if (op > PLAN_OP_IS_NOT_NULL || !block_type(e->type) || !block_safe(a, n_cols, used))
         return false;
     return e->u.op.args[1] == NULL || block_safe(e->u.op.args[1], n_cols, used);
+}
+
+/* Longest VARCHAR constant whose view is the string itself (qe_string_view). */
+#define INLINE_STR 12
+
+/* Whether e compares a VARCHAR column with a non-NULL VARCHAR constant by = or <> (a
+ * string leaf, see the file comment): its column and constant in *col, *c (NULL out:
+ * just the test). */
+static bool str_leaf(const plan_expr *e, uint32_t n_cols, const plan_expr **col,
+                     const plan_expr **c) {
+    if (e == NULL || e->kind != PLAN_EXPR_OP ||
+        (e->u.op.op != PLAN_OP_EQ && e->u.op.op != PLAN_OP_NE) || e->u.op.args[1] == NULL)
+        return false;
+    for (int i = 0; i < 2; i++) {
+        const plan_expr *a = e->u.op.args[i], *b = e->u.op.args[1 - i];
+        if (a->kind == PLAN_EXPR_COLUMN && a->type == QE_TYPE_VARCHAR && a->u.column < n_cols &&
+            b->kind == PLAN_EXPR_CONST && !b->u.value.is_null &&
+            b->u.value.type == QE_TYPE_VARCHAR) {
+            if (col != NULL)
+                *col = a, *c = b;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Whether string leaf e compares with CHAR(n) semantics (trailing blanks ignored). */
+static bool str_leaf_char(const plan_expr *e) {
+    return PLAN_TYPMOD_IS_CHAR(e->u.op.args[0]->typmod) ||
+           PLAN_TYPMOD_IS_CHAR(e->u.op.args[1]->typmod);
+}
+
+/* Whether the views of string leaf e decide it exactly (else: a necessary condition,
+ * and only for =). */
+static bool str_leaf_exact(const plan_expr *e) {
+    const plan_expr *col = NULL, *c = NULL;
+    str_leaf(e, UINT32_MAX, &col, &c);
+    return !str_leaf_char(e) && c->u.value.u.s.len <= INLINE_STR;
+}
+
+/* Whether predicate e is block-safe with string leaves (an AND/OR tree over string
+ * leaves, exact or for = inexact, and block-safe expressions); marks its columns in
+ * used.  *inexact (may be NULL) is set when a leaf only pre-filters. */
+static bool block_safe_pred(const plan_expr *e, uint32_t n_cols, bool *used, bool *inexact) {
+    if (e != NULL && e->kind == PLAN_EXPR_OP && e->u.op.args[1] != NULL &&
+        (e->u.op.op == PLAN_OP_AND || e->u.op.op == PLAN_OP_OR))
+        return block_safe_pred(e->u.op.args[0], n_cols, used, inexact) &&
+               block_safe_pred(e->u.op.args[1], n_cols, used, inexact);
+    const plan_expr *col = NULL, *c = NULL;
+    if (!str_leaf(e, n_cols, &col, &c))
+        return block_safe(e, n_cols, used);
+    if (!str_leaf_exact(e)) {
+        if (e->u.op.op != PLAN_OP_EQ)
+            return false;
+        if (inexact != NULL)
+            *inexact = true;
+    }
+    used[col->u.column] = true;
+    return true;
 }
 
 /* Whether e is NULL whenever a column it reads is NULL (NULL propagates through
@@ -159,7 +230,7 @@ static uint32_t partial_preds(const cg_fn *f, const plan_expr *pred, const plan_
     uint32_t n = 0;
     bool all_taken = true;
     for (uint32_t i = 0; i < n_all && n < cap; i++) {
-        bool safe = block_safe(all[i], f->n_cols, used); /* (used: scratch marks) */
+        bool safe = block_safe_pred(all[i], f->n_cols, used, NULL); /* (used: scratch) */
         if (safe && (all_taken || error_free(all[i]))) {
             out[n++] = all[i];
         } else if (error_free(all[i])) {
@@ -190,8 +261,10 @@ qe_status cg_block_plan_make(const cg_fn *f, cg_block_plan *bp, rt_error *err) {
         return rt_error_set(err, QE_NOMEM, "53200", -1, "out of memory in code generation");
     }
     uint32_t k = 0;
+    bool inexact = false; /* a FILTER with an inexact string leaf is only pre-filtered */
     while (k + 2 < p->n_ops && p->ops[k + 1]->kind == PLAN_PHYS_FILTER &&
-           block_safe(p->ops[k + 1]->u.filter.pred, f->n_cols, used))
+           block_safe_pred(p->ops[k + 1]->u.filter.pred, f->n_cols, used, &inexact) &&
+           !inexact)
         bp->preds[bp->n_preds++] = p->ops[++k]->u.filter.pred;
     bp->first_op = k + 1;
     if (k + 2 < p->n_ops && p->ops[k + 1]->kind == PLAN_PHYS_FILTER)
@@ -271,6 +344,80 @@ static void loop_end(cg_fn *f, block_loop *l, bool scalar) {
     LLVMPositionBuilderAtEnd(m->b, l->exit);
 }
 
+/* The first 8 (lo) or last 8 bytes (hi) of a VARCHAR constant's view
+ * (qe_string_view: the length, then the bytes zero-padded, or a longer string's first
+ * 4 bytes). */
+static uint64_t view_half(const char *p, uint32_t len, bool hi) {
+    unsigned char v[16] = {0};
+    memcpy(v, &len, 4);
+    memcpy(v + 4, p, len < 12 ? len : 12);
+    uint64_t out;
+    memcpy(&out, v + (hi ? 8 : 0), 8);
+    return out;
+}
+
+/* i1 of string leaf e for row f->row: exact, or the necessary condition (file
+ * comment); the column's views read as two i64. */
+static LLVMValueRef str_leaf_test(cg_fn *f, const plan_expr *e) {
+    cg_module *m = f->m;
+    const plan_expr *col = NULL, *c = NULL;
+    str_leaf(e, f->n_cols, &col, &c);
+    const char *cp = c->u.value.u.s.ptr;
+    uint32_t clen = c->u.value.u.s.len;
+    LLVMValueRef idx = LLVMBuildShl(m->b, f->row, cg_i64(m, 1), "");
+    LLVMValueRef at = LLVMBuildGEP2(m->b, m->t_i64, f->cols[col->u.column].values, &idx, 1, "");
+    LLVMValueRef lo = LLVMBuildLoad2(m->b, m->t_i64, at, "view_lo");
+    LLVMSetAlignment(lo, 4);
+    if (str_leaf_char(e)) { /* len >= |c'| and the first min(4, |c'|) bytes of c' */
+        while (clen > 0 && cp[clen - 1] == ' ')
+            clen--;
+        uint32_t k = clen < 4 ? clen : 4;
+        uint64_t mask = k == 0 ? 0 : (~0ull >> (64 - 8 * k)) << 32;
+        uint64_t want = view_half(cp, clen, false) & mask;
+        LLVMValueRef len = LLVMBuildAnd(m->b, lo, cg_i64(m, 0xffffffffu), "");
+        LLVMValueRef long_enough = LLVMBuildICmp(m->b, LLVMIntUGE, len, cg_i64(m, clen), "");
+        LLVMValueRef pre = LLVMBuildICmp(m->b, LLVMIntEQ, LLVMBuildAnd(m->b, lo, cg_i64(m, mask), ""),
+                                         cg_i64(m, want), "");
+        return LLVMBuildAnd(m->b, long_enough, pre, "char_pre");
+    }
+    LLVMValueRef eq = LLVMBuildICmp(m->b, LLVMIntEQ, lo, cg_i64(m, view_half(cp, clen, false)), "");
+    if (clen <= INLINE_STR) {
+        LLVMValueRef one = cg_i64(m, 1);
+        LLVMValueRef hp = LLVMBuildGEP2(m->b, m->t_i64, at, &one, 1, "");
+        LLVMValueRef hi = LLVMBuildLoad2(m->b, m->t_i64, hp, "view_hi");
+        LLVMSetAlignment(hi, 4);
+        LLVMValueRef eq_hi = LLVMBuildICmp(m->b, LLVMIntEQ, hi, cg_i64(m, view_half(cp, clen, true)), "");
+        eq = LLVMBuildAnd(m->b, eq, eq_hi, "");
+    }
+    return e->u.op.op == PLAN_OP_NE ? LLVMBuildNot(m->b, eq, "") : eq;
+}
+
+/* i1: predicate e (block_safe_pred) is TRUE for row f->row, errors into f->err_var;
+ * AND/OR over string leaves evaluate both sides (TRUE-ness is all the block needs). */
+static qe_status pred_true(cg_fn *f, const plan_expr *e, LLVMValueRef *out, rt_error *err) {
+    cg_module *m = f->m;
+    if (e->kind == PLAN_EXPR_OP && e->u.op.args[1] != NULL &&
+        (e->u.op.op == PLAN_OP_AND || e->u.op.op == PLAN_OP_OR)) {
+        LLVMValueRef a, b;
+        qe_status st = pred_true(f, e->u.op.args[0], &a, err);
+        if (st == QE_OK)
+            st = pred_true(f, e->u.op.args[1], &b, err);
+        if (st != QE_OK)
+            return st;
+        *out = e->u.op.op == PLAN_OP_AND ? LLVMBuildAnd(m->b, a, b, "") : LLVMBuildOr(m->b, a, b, "");
+        return QE_OK;
+    }
+    if (str_leaf(e, f->n_cols, NULL, NULL)) {
+        *out = str_leaf_test(f, e);
+        return QE_OK;
+    }
+    cg_val v;
+    qe_status st = cg_expr(f, e, NULL, f->n_cols, &v, err);
+    if (st == QE_OK)
+        *out = LLVMBuildAnd(m->b, v.v, LLVMBuildNot(m->b, v.null, ""), "");
+    return st;
+}
+
 /* i1: all predicates of bp TRUE for row f->row, errors into f->err_var. */
 static qe_status eval_pass(cg_fn *f, const cg_block_plan *bp, LLVMValueRef *pass,
                            rt_error *err) {
@@ -278,11 +425,10 @@ static qe_status eval_pass(cg_fn *f, const cg_block_plan *bp, LLVMValueRef *pass
     memset(f->row_loaded, 0, f->n_cols);
     *pass = cg_i1(m, true);
     for (uint32_t k = 0; k < bp->n_preds; k++) {
-        cg_val v;
-        qe_status st = cg_expr(f, bp->preds[k], NULL, f->n_cols, &v, err);
+        LLVMValueRef t;
+        qe_status st = pred_true(f, bp->preds[k], &t, err);
         if (st != QE_OK)
             return st;
-        LLVMValueRef t = LLVMBuildAnd(m->b, v.v, LLVMBuildNot(m->b, v.null, ""), "");
         *pass = LLVMBuildAnd(m->b, *pass, t, "pass");
     }
     return QE_OK;
@@ -405,7 +551,7 @@ static LLVMValueRef fast_cond(cg_fn *f, block_gen *g, const cg_block_plan *bp) {
     g->rejecting = true;
     for (uint32_t k = 0; k < bp->n_preds; k++) {
         const plan_expr *pred = bp->preds[k];
-        block_safe(pred, f->n_cols, g->used);
+        block_safe_pred(pred, f->n_cols, g->used, NULL);
         g->rejecting = g->rejecting && null_rejecting(pred);
     }
     g->bitmaps = cg_i1(m, false);
