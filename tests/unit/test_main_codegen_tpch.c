@@ -344,6 +344,25 @@ static void test_probe_prepass(void **state) {
     qe_free(text);
 }
 
+/* String comparisons with constants run in the vectorized block loop on the views
+ * (block.c string leaves): exactly for a short VARCHAR constant (both halves of the
+ * view compared), as a length/prefix pre-filter for CHAR(n) (Q3's c_mktsegment). */
+static void test_string_leaves(void **state) {
+    fixture *fx = *state;
+    char *text = NULL;
+    if (qe_emit_text(fx->session, q03, QE_EMIT_IR, &text) != QE_OK)
+        fail_msg("emit failed: %s", qe_error_message(qe_session_error(fx->session)));
+    assert_non_null(strstr(text, "char_pre"));
+    qe_free(text);
+    text = NULL;
+    if (qe_emit_text(fx->session, "SELECT count(*) FROM lineitem WHERE l_comment IN ('a', 'bc')",
+                     QE_EMIT_IR, &text) != QE_OK)
+        fail_msg("emit failed: %s", qe_error_message(qe_session_error(fx->session)));
+    assert_non_null(strstr(text, "view_hi"));
+    assert_non_null(strstr(text, "vector.body"));
+    qe_free(text);
+}
+
 static uint64_t run_rows(fixture *fx, const char *sql) {
     qe_result *res = NULL;
     if (qe_query(fx->session, sql, &res) != QE_OK)
@@ -373,6 +392,7 @@ int main(void) {
         cmocka_unit_test(test_functions_compile),
         cmocka_unit_test(test_q2_q15_compile),
         cmocka_unit_test(test_probe_prepass),
+        cmocka_unit_test(test_string_leaves),
         cmocka_unit_test(test_q1_q6_run_jit),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
