@@ -104,11 +104,61 @@ static void add_common(factor_ctx *f, const plan_expr *c) {
     }
 }
 
-/* (a AND b) OR (a AND c): a is implied (the OR stays as it is: still correct). */
+/* The AND tree e without its conjuncts equal to one of common[0..n); NULL when none is
+ * left (TRUE) or on out-of-memory (w->oom). */
+static plan_expr *strip_conjuncts(rw *w, plan_expr *e, plan_expr *const *common, uint32_t n) {
+    if (is_op(e, PLAN_OP_AND)) {
+        plan_expr *a = strip_conjuncts(w, e->u.op.args[0], common, n);
+        plan_expr *b = w->oom ? NULL : strip_conjuncts(w, e->u.op.args[1], common, n);
+        if (w->oom || a == NULL || b == NULL)
+            return a ? a : b;
+        if (a == e->u.op.args[0] && b == e->u.op.args[1])
+            return e;
+        plan_expr *and = opt_expr_op(w->arena, PLAN_OP_AND, QE_TYPE_BOOLEAN, a, b, -1);
+        return and ? and : (w->oom = true, NULL);
+    }
+    for (uint32_t i = 0; i < n; i++)
+        if (opt_expr_equal(e, common[i]))
+            return NULL;
+    return e;
+}
+
+/* The OR tree e with common[0..n) stripped from every disjunct; NULL with *implied set
+ * when a disjunct had nothing else (the OR is then TRUE wherever the common conjuncts
+ * are), NULL with w->oom on out-of-memory. */
+static plan_expr *strip_disjuncts(rw *w, plan_expr *e, plan_expr *const *common, uint32_t n,
+                                  bool *implied) {
+    if (!is_op(e, PLAN_OP_OR)) {
+        plan_expr *s = strip_conjuncts(w, e, common, n);
+        if (s == NULL && !w->oom)
+            *implied = true;
+        return s;
+    }
+    plan_expr *a = strip_disjuncts(w, e->u.op.args[0], common, n, implied);
+    if (a == NULL)
+        return NULL;
+    plan_expr *b = strip_disjuncts(w, e->u.op.args[1], common, n, implied);
+    if (b == NULL)
+        return NULL;
+    if (a == e->u.op.args[0] && b == e->u.op.args[1])
+        return e;
+    plan_expr *or = opt_expr_op(w->arena, PLAN_OP_OR, QE_TYPE_BOOLEAN, a, b, e->position);
+    return or ? or : (w->oom = true, NULL);
+}
+
+/* (a AND b) OR (a AND c) -> a, b OR c (AND and OR distribute over each other in SQL's
+ * three-valued logic); (a AND b) OR a -> a. */
 static bool add_or(rw *w, conj_list *l, plan_expr *e) {
+    uint32_t n0 = l->n;
     factor_ctx f = {w, e, l, true};
     add_common(&f, first_disjunct(e));
-    return f.ok && list_add(w, l, e);
+    if (!f.ok)
+        return false;
+    bool implied = false;
+    plan_expr *rest = l->n > n0 ? strip_disjuncts(w, e, l->items + n0, l->n - n0, &implied) : e;
+    if (w->oom)
+        return false;
+    return implied || list_add(w, l, rest);
 }
 
 /* Adds the conjuncts of e (split at AND; an OR adds the conjuncts common to all its
@@ -596,6 +646,54 @@ static uint64_t leaf_mask(const join_graph *g, const plan_expr *e) {
     return m.mask;
 }
 
+/* The part of OR tree e that leaf l alone decides: the OR over e's disjuncts of the
+ * AND of each disjunct's conjuncts over leaf l's columns only; NULL if some disjunct
+ * has none (nothing is implied for l) or on out-of-memory (w->oom). */
+static plan_expr *leaf_part(rw *w, const join_graph *g, plan_expr *e, uint32_t l) {
+    if (is_op(e, PLAN_OP_OR)) {
+        plan_expr *a = leaf_part(w, g, e->u.op.args[0], l);
+        plan_expr *b = a ? leaf_part(w, g, e->u.op.args[1], l) : NULL;
+        if (b == NULL)
+            return NULL;
+        plan_expr *or = opt_expr_op(w->arena, PLAN_OP_OR, QE_TYPE_BOOLEAN, a, b, -1);
+        return or ? or : (w->oom = true, NULL);
+    }
+    if (is_op(e, PLAN_OP_AND)) {
+        plan_expr *a = leaf_part(w, g, e->u.op.args[0], l);
+        plan_expr *b = w->oom ? NULL : leaf_part(w, g, e->u.op.args[1], l);
+        if (w->oom || a == NULL || b == NULL)
+            return a ? a : b;
+        plan_expr *and = opt_expr_op(w->arena, PLAN_OP_AND, QE_TYPE_BOOLEAN, a, b, -1);
+        return and ? and : (w->oom = true, NULL);
+    }
+    return !expr_info(e).opaque && leaf_mask(g, e) == 1ull << l ? e : NULL;
+}
+
+/* For every OR conjunct over several leaves, adds what it implies for each of those
+ * leaves alone (leaf_part), so that the leaf is filtered before the joins; the OR stays.
+ * TPC-H Q19: part gets (p_brand = 'Brand#12' AND p_container IN (...) AND p_size <= 5)
+ * OR ..., lineitem the OR of the l_quantity ranges; Q7: each nation gets n_name IN
+ * ('FRANCE', 'GERMANY'). */
+static bool add_leaf_ors(rw *w, join_graph *g) {
+    uint32_t n = g->conds.n;
+    for (uint32_t i = 0; i < n; i++) {
+        plan_expr *e = g->conds.items[i];
+        if (!is_op(e, PLAN_OP_OR) || expr_info(e).opaque)
+            continue;
+        uint64_t mask = leaf_mask(g, e);
+        if (__builtin_popcountll(mask) < 2)
+            continue;
+        for (uint32_t l = 0; l < g->n_leaves; l++) {
+            if (!((mask >> l) & 1))
+                continue;
+            plan_expr *part = leaf_part(w, g, e, l);
+            if (w->oom || (part != NULL && !list_add(w, &g->conds, part)))
+                return false;
+        }
+    }
+    return true;
+}
+
 /* A component of the greedy join: a plan and where the tree's columns are in it. */
 typedef struct component {
     plan_node *node;
@@ -981,7 +1079,7 @@ static plan_node *push_inner(rw *w, const plan_node *n, conj_list *preds) {
     for (uint32_t i = 0; i < preds->n; i++)
         if (!list_add(w, &g->conds, preds->items[i]))
             return NULL;
-    if (!flatten(w, n, g, 0) || !key_classes(w, g))
+    if (!flatten(w, n, g, 0) || !add_leaf_ors(w, g) || !key_classes(w, g))
         return NULL;
     uint32_t nc = g->conds.n, nl = g->n_leaves;
     uint64_t *cmask = rt_arena_alloc(w->arena, (nc + 1) * sizeof *cmask);

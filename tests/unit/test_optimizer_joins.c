@@ -246,8 +246,33 @@ static void test_or_factoring(void **state) {
     plan_expr *d1 = and2(cmp(PLAN_OP_EQ, col(0), col(2)), cmp(PLAN_OP_EQ, col(1), num(1)));
     plan_expr *d2 = and2(cmp(PLAN_OP_EQ, col(0), col(2)), cmp(PLAN_OP_EQ, col(3), num(2)));
     plan_node *n = filter(join(PLAN_JOIN_CROSS, get("a"), get("b"), NULL), cmp(PLAN_OP_OR, d1, d2));
-    expect_rewrite(n, "Join(INNER; (#0 = #2) AND (((#0 = #2) AND (#1 = 1)) OR ((#0 = #2) AND "
-                      "(#3 = 2))))\n"
+    expect_rewrite(n, "Join(INNER; (#0 = #2) AND ((#1 = 1) OR (#3 = 2)))\n"
+                      "  Get(a: a0, a1)\n"
+                      "  Get(b: b0, b1)\n");
+}
+
+/* (a0 = b0 AND a1 = 1 AND b1 = 2) OR (a0 = b0 AND a1 = 3 AND b1 = 4): the key comes out,
+ * and each side is filtered by what the OR implies for it alone before the join
+ * (a1 = 1 OR a1 = 3, b1 = 2 OR b1 = 4); (a0 = b0 AND a1 = 1) OR a0 = b0 is just the
+ * key. */
+static void test_or_leaf_filters(void **state) {
+    (void)state;
+    plan_expr *d1 = and2(and2(cmp(PLAN_OP_EQ, col(0), col(2)), cmp(PLAN_OP_EQ, col(1), num(1))),
+                         cmp(PLAN_OP_EQ, col(3), num(2)));
+    plan_expr *d2 = and2(and2(cmp(PLAN_OP_EQ, col(0), col(2)), cmp(PLAN_OP_EQ, col(1), num(3))),
+                         cmp(PLAN_OP_EQ, col(3), num(4)));
+    plan_node *n = filter(join(PLAN_JOIN_CROSS, get("a"), get("b"), NULL), cmp(PLAN_OP_OR, d1, d2));
+    expect_rewrite(n, "Join(INNER; (#0 = #2) AND (((#1 = 1) AND (#3 = 2)) OR ((#1 = 3) AND "
+                      "(#3 = 4))))\n"
+                      "  Filter((#1 = 1) OR (#1 = 3))\n"
+                      "    Get(a: a0, a1)\n"
+                      "  Filter((#1 = 2) OR (#1 = 4))\n"
+                      "    Get(b: b0, b1)\n");
+    plan_expr *key = cmp(PLAN_OP_EQ, col(0), col(2));
+    n = filter(join(PLAN_JOIN_CROSS, get("a"), get("b"), NULL),
+               cmp(PLAN_OP_OR, and2(key, cmp(PLAN_OP_EQ, col(1), num(1))),
+                   cmp(PLAN_OP_EQ, col(0), col(2))));
+    expect_rewrite(n, "Join(INNER; #0 = #2)\n"
                       "  Get(a: a0, a1)\n"
                       "  Get(b: b0, b1)\n");
 }
@@ -380,6 +405,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_left_join_pushdown, setup, teardown),
         cmocka_unit_test_setup_teardown(test_full_and_semi, setup, teardown),
         cmocka_unit_test_setup_teardown(test_or_factoring, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_or_leaf_filters, setup, teardown),
         cmocka_unit_test_setup_teardown(test_projection_pruning, setup, teardown),
         cmocka_unit_test_setup_teardown(test_physical_join, setup, teardown),
         cmocka_unit_test_setup_teardown(test_build_left, setup, teardown),
