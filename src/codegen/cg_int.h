@@ -315,6 +315,8 @@ typedef struct cg_fn {
     LLVMValueRef pre_heads;  /* alloca [CG_PRE_ROWS x i32]: their first chain rows or NO_ROW */
     LLVMValueRef pre_start;  /* alloca i64: loop index of the chunk's first row */
     LLVMValueRef pre_end;    /* alloca i64: loop index after the chunk's last row */
+    bool pre_skip;           /* a row without a chain head goes straight to f->skip (the
+                                probe emits nothing for it and nothing before it raises) */
 } cg_fn;
 
 /* Rows per chunk of the probe pre-pass (join.c). */

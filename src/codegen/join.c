@@ -936,6 +936,26 @@ uint32_t cg_prepass_probe(const cg_fn *f, uint32_t first_op) {
     return k;
 }
 
+/* Whether probe op emits nothing for a probe row whose chain is empty (INNER, SEMI,
+ * RIGHT, filter_build): such rows need not run the probe at all. */
+static bool miss_emits_nothing(const plan_op *op) {
+    plan_join_kind k = op->u.join.kind;
+    return op->u.join.filter_build || k == PLAN_JOIN_INNER || k == PLAN_JOIN_SEMI ||
+           k == PLAN_JOIN_RIGHT;
+}
+
+/* Whether the PROJECTs right before probe ops[k] only pass columns and constants on
+ * (nothing that could raise an error on a row the probe would drop). */
+static bool projects_error_free(const plan_pipeline *p, uint32_t k) {
+    for (uint32_t i = k; i-- > 1 && p->ops[i]->kind == PLAN_PHYS_PROJECT;)
+        for (uint32_t c = 0; c < p->ops[i]->n_cols; c++) {
+            plan_expr_kind ek = p->ops[i]->u.project.exprs[c]->kind;
+            if (ek != PLAN_EXPR_COLUMN && ek != PLAN_EXPR_CONST)
+                return false;
+        }
+    return true;
+}
+
 /* Before the row loop; see cg_int.h. */
 void cg_prepass_begin(cg_fn *f, uint32_t k) {
     cg_module *m = f->m;
@@ -946,6 +966,7 @@ void cg_prepass_begin(cg_fn *f, uint32_t k) {
     f->pre_end = cg_alloca(f, m->t_i64, "pre_end");
     LLVMBuildStore(m->b, cg_i64(m, 0), f->pre_start);
     LLVMBuildStore(m->b, cg_i64(m, 0), f->pre_end);
+    f->pre_skip = miss_emits_nothing(f->pipe->ops[k]) && projects_error_free(f->pipe, k);
 }
 
 /* Fills the chunk of rows [i, min(i + CG_PRE_ROWS, n)): pass 1 hashes every row's keys
@@ -1016,6 +1037,17 @@ void cg_prepass_row(cg_fn *f, LLVMValueRef sel, LLVMValueRef has_sel, LLVMValueR
     LLVMBuildBr(m->b, go);
     LLVMPositionBuilderAtEnd(m->b, go);
     f->pre_idx = LLVMBuildSub(m->b, i, LLVMBuildLoad2(m->b, m->t_i64, f->pre_start, ""), "pre_idx");
+    if (f->pre_skip) { /* no chain: the probe would emit nothing */
+        LLVMValueRef idx[2] = {cg_i64(m, 0), f->pre_idx};
+        LLVMValueRef head = LLVMBuildLoad2(
+            m->b, m->t_i32,
+            LLVMBuildGEP2(m->b, LLVMArrayType2(m->t_i32, CG_PRE_ROWS), f->pre_heads, idx, 2, ""),
+            "pre_head");
+        LLVMBasicBlockRef hit = block(f, "pre_hit");
+        LLVMBuildCondBr(m->b, LLVMBuildICmp(m->b, LLVMIntEQ, head, cg_i32(m, NO_ROW), ""),
+                        f->skip, hit);
+        LLVMPositionBuilderAtEnd(m->b, hit);
+    }
 }
 
 /* A probe's build column vector; see cg_int.h. */
