@@ -969,6 +969,16 @@ void cg_prepass_begin(cg_fn *f, uint32_t k) {
     f->pre_skip = miss_emits_nothing(f->pipe->ops[k]) && projects_error_free(f->pipe, k);
 }
 
+/* Prefetches the values of every morsel column at row (a probe row with a chain: the
+ * loop after the pre-pass reads them, and the rows with chains are far apart). */
+static void prefetch_row(cg_fn *f, LLVMValueRef row) {
+    cg_module *m = f->m;
+    for (uint32_t c = 0; c < f->n_cols; c++)
+        if (f->cols[c].values != NULL)
+            prefetch(m, LLVMBuildGEP2(m->b, cg_mem_type(m, f->pipe->ops[0]->types[c]),
+                                      f->cols[c].values, &row, 1, ""));
+}
+
 /* Fills the chunk of rows [i, min(i + CG_PRE_ROWS, n)): pass 1 hashes every row's keys
  * (as rt_hash_vectors; a NULL key's bytes hash harmlessly, the probe tests the flags)
  * and prefetches its bucket, pass 2 reads the buckets into chain heads (salt tested)
@@ -1022,6 +1032,9 @@ static void prepass_fill(cg_fn *f, LLVMValueRef sel, LLVMValueRef has_sel, LLVMV
         m->b, LLVMBuildSelect(m->b, valid, head, cg_i32(m, 0), ""), m->t_i64, "");
     prefetch(m, LLVMBuildGEP2(m->b, m->t_link, fld[CG_JOIN_LINKS], &hb, 1, ""));
     prefetch(m, LLVMBuildGEP2(m->b, cg_mem_type(m, type0), key0, &hb, 1, ""));
+    if (f->pre_skip) /* the rows the probe will see are sparse: fetch their columns */
+        prefetch_row(f, LLVMBuildSelect(m->b, valid, row_at(f, has_sel, sel, l.i, row_var),
+                                        cg_i64(m, 0), ""));
     pf_loop_end(f, &l);
 }
 
