@@ -804,24 +804,6 @@ static qe_status gen_pair(cg_fn *f, probe_gen *g, const cg_val *in, LLVMValueRef
     return st;
 }
 
-/* Prefetches the link of the chain's next row nx (i32; row 0 when it is NO_ROW) and
- * its first build key, so that miss overlaps the work on the current pair (the rest
- * of the pipeline runs before the chain moves on). */
-static void prefetch_next(cg_fn *f, const probe_gen *g, const qe_type *in_types,
-                          LLVMValueRef nx) {
-    cg_module *m = f->m;
-    LLVMValueRef valid = LLVMBuildICmp(m->b, LLVMIntNE, nx, cg_i32(m, NO_ROW), "");
-    LLVMValueRef ni = LLVMBuildZExt(m->b, LLVMBuildSelect(m->b, valid, nx, cg_i32(m, 0), ""),
-                                    m->t_i64, "");
-    prefetch(m, LLVMBuildGEP2(m->b, m->t_link, g->links, &ni, 1, ""));
-    if (g->op->u.join.n_keys == 0)
-        return;
-    uint32_t bk = g->op->u.join.build_keys[0];
-    qe_type t = in_types[g->op->u.join.probe_keys[0]];
-    if (g->bcols[bk].values != NULL)
-        prefetch(m, LLVMBuildGEP2(m->b, cg_mem_type(m, t), g->bcols[bk].values, &ni, 1, ""));
-}
-
 /* The probe of op k on the row `in`; see cg_int.h. */
 qe_status cg_gen_probe(cg_fn *f, uint32_t k, const cg_val *in, const qe_type *in_types,
                        uint32_t n_in, rt_error *err) {
@@ -902,7 +884,6 @@ qe_status cg_gen_probe(cg_fn *f, uint32_t k, const cg_val *in, const qe_type *in
     LLVMValueRef nx = LLVMBuildLoad2(m->b, m->t_i32,
                                      LLVMBuildStructGEP2(m->b, m->t_link, link, CG_LINK_NEXT, ""), "");
     LLVMBuildStore(m->b, nx, b_var);
-    prefetch_next(f, &g, in_types, nx);
     LLVMBuildCondBr(m->b, LLVMBuildICmp(m->b, LLVMIntEQ, lh, h, ""), cand, head);
     LLVMPositionBuilderAtEnd(m->b, cand);
     compare_keys(f, &g, in, in_types, bi, pair, head);
