@@ -315,6 +315,8 @@ typedef struct cg_fn {
     LLVMValueRef pre_heads;  /* alloca [CG_PRE_ROWS x i32]: their first chain rows or NO_ROW */
     LLVMValueRef pre_start;  /* alloca i64: loop index of the chunk's first row */
     LLVMValueRef pre_end;    /* alloca i64: loop index after the chunk's last row */
+    bool pre_skip;           /* a row without a chain head goes straight to f->skip (the
+                                probe emits nothing for it and nothing before it raises) */
 } cg_fn;
 
 /* Rows per chunk of the probe pre-pass (join.c). */
@@ -483,8 +485,10 @@ void cg_loop_scalar(cg_module *m, LLVMValueRef back_edge);
  * and chain heads a chunk of CG_PRE_ROWS rows at a time ahead of the probes (prefetching
  * the buckets, then the chains' first links), as the interpreter does per vector.
  * cg_prepass_probe returns that k, or 0; cg_prepass_begin (before the loop) prepares
- * f->pre_*; cg_prepass_row (in the body, loop index i of n_active over sel/has_sel as
- * cg_row_loop's) fills the next chunk when i reaches it and sets f->pre_idx. */
+ * f->pre_* (pre_skip: INNER/SEMI/RIGHT/filter_build after column-only PROJECTs);
+ * cg_prepass_row (in the body, loop index i of n_active over sel/has_sel as
+ * cg_row_loop's, f->skip already the next row) fills the next chunk when i reaches it,
+ * sets f->pre_idx and, with pre_skip, branches to f->skip when the row has no chain. */
 uint32_t cg_prepass_probe(const cg_fn *f, uint32_t first_op);
 void cg_prepass_begin(cg_fn *f, uint32_t k);
 void cg_prepass_row(cg_fn *f, LLVMValueRef sel, LLVMValueRef has_sel, LLVMValueRef i,

@@ -16,6 +16,9 @@
  * The rest of the pipeline is generated once: the matched and the NULL-extended paths
  * store the build columns into allocas and meet in one block; where the rest ends
  * (or a later filter rejects the row) a flag says whether to continue the chain.
+ * The pre-pass (cg_prepass_*): the row loop hashes and looks up the first probe's keys
+ * a chunk at a time; a row without a chain skips to the next row when the probe would
+ * emit nothing for it (pre_skip), and the columns of the rows with one are prefetched.
  * LIMIT: rt_jit_limit_row counts each row reaching it and says whether it is in the
  * window.
  */
@@ -936,6 +939,26 @@ uint32_t cg_prepass_probe(const cg_fn *f, uint32_t first_op) {
     return k;
 }
 
+/* Whether probe op emits nothing for a probe row whose chain is empty (INNER, SEMI,
+ * RIGHT, filter_build): such rows need not run the probe at all. */
+static bool miss_emits_nothing(const plan_op *op) {
+    plan_join_kind k = op->u.join.kind;
+    return op->u.join.filter_build || k == PLAN_JOIN_INNER || k == PLAN_JOIN_SEMI ||
+           k == PLAN_JOIN_RIGHT;
+}
+
+/* Whether the PROJECTs right before probe ops[k] only pass columns and constants on
+ * (nothing that could raise an error on a row the probe would drop). */
+static bool projects_error_free(const plan_pipeline *p, uint32_t k) {
+    for (uint32_t i = k; i-- > 1 && p->ops[i]->kind == PLAN_PHYS_PROJECT;)
+        for (uint32_t c = 0; c < p->ops[i]->n_cols; c++) {
+            plan_expr_kind ek = p->ops[i]->u.project.exprs[c]->kind;
+            if (ek != PLAN_EXPR_COLUMN && ek != PLAN_EXPR_CONST)
+                return false;
+        }
+    return true;
+}
+
 /* Before the row loop; see cg_int.h. */
 void cg_prepass_begin(cg_fn *f, uint32_t k) {
     cg_module *m = f->m;
@@ -946,6 +969,17 @@ void cg_prepass_begin(cg_fn *f, uint32_t k) {
     f->pre_end = cg_alloca(f, m->t_i64, "pre_end");
     LLVMBuildStore(m->b, cg_i64(m, 0), f->pre_start);
     LLVMBuildStore(m->b, cg_i64(m, 0), f->pre_end);
+    f->pre_skip = miss_emits_nothing(f->pipe->ops[k]) && projects_error_free(f->pipe, k);
+}
+
+/* Prefetches the values of every morsel column at row (a probe row with a chain: the
+ * loop after the pre-pass reads them, and the rows with chains are far apart). */
+static void prefetch_row(cg_fn *f, LLVMValueRef row) {
+    cg_module *m = f->m;
+    for (uint32_t c = 0; c < f->n_cols; c++)
+        if (f->cols[c].values != NULL)
+            prefetch(m, LLVMBuildGEP2(m->b, cg_mem_type(m, f->pipe->ops[0]->types[c]),
+                                      f->cols[c].values, &row, 1, ""));
 }
 
 /* Fills the chunk of rows [i, min(i + CG_PRE_ROWS, n)): pass 1 hashes every row's keys
@@ -1001,6 +1035,9 @@ static void prepass_fill(cg_fn *f, LLVMValueRef sel, LLVMValueRef has_sel, LLVMV
         m->b, LLVMBuildSelect(m->b, valid, head, cg_i32(m, 0), ""), m->t_i64, "");
     prefetch(m, LLVMBuildGEP2(m->b, m->t_link, fld[CG_JOIN_LINKS], &hb, 1, ""));
     prefetch(m, LLVMBuildGEP2(m->b, cg_mem_type(m, type0), key0, &hb, 1, ""));
+    if (f->pre_skip) /* the rows the probe will see are sparse: fetch their columns */
+        prefetch_row(f, LLVMBuildSelect(m->b, valid, row_at(f, has_sel, sel, l.i, row_var),
+                                        cg_i64(m, 0), ""));
     pf_loop_end(f, &l);
 }
 
@@ -1016,6 +1053,17 @@ void cg_prepass_row(cg_fn *f, LLVMValueRef sel, LLVMValueRef has_sel, LLVMValueR
     LLVMBuildBr(m->b, go);
     LLVMPositionBuilderAtEnd(m->b, go);
     f->pre_idx = LLVMBuildSub(m->b, i, LLVMBuildLoad2(m->b, m->t_i64, f->pre_start, ""), "pre_idx");
+    if (f->pre_skip) { /* no chain: the probe would emit nothing */
+        LLVMValueRef idx[2] = {cg_i64(m, 0), f->pre_idx};
+        LLVMValueRef head = LLVMBuildLoad2(
+            m->b, m->t_i32,
+            LLVMBuildGEP2(m->b, LLVMArrayType2(m->t_i32, CG_PRE_ROWS), f->pre_heads, idx, 2, ""),
+            "pre_head");
+        LLVMBasicBlockRef hit = block(f, "pre_hit");
+        LLVMBuildCondBr(m->b, LLVMBuildICmp(m->b, LLVMIntEQ, head, cg_i32(m, NO_ROW), ""),
+                        f->skip, hit);
+        LLVMPositionBuilderAtEnd(m->b, hit);
+    }
 }
 
 /* A probe's build column vector; see cg_int.h. */

@@ -388,10 +388,10 @@ qe_status cg_row_loop(cg_fn *f, LLVMValueRef morsel_sel, LLVMValueRef has_sel,
     LLVMValueRef i = LLVMBuildLoad2(m->b, m->t_i64, i_var, "i");
     LLVMBuildCondBr(m->b, LLVMBuildICmp(m->b, LLVMIntULT, i, n_active, ""), body, exit);
     LLVMPositionBuilderAtEnd(m->b, body);
+    f->skip = latch;
     if (pre != 0)
         cg_prepass_row(f, morsel_sel, has_sel, i, n_active);
     f->row = cg_row_index(f, morsel_sel, has_sel, i);
-    f->skip = latch;
     memset(f->row_loaded, 0, f->n_cols);
     qe_status st = gen_operators(f, first_op, err);
     if (st != QE_OK)

@@ -334,13 +334,15 @@ static void test_q2_q15_compile(void **state) {
 
 /* A probe right after the scan's filters (Q3's lineitem JOIN orders on l_orderkey)
  * hashes its keys in the row loop's pre-pass (join.c): the IR has the pre-pass's fill
- * block. */
+ * block, and (an INNER join after column PROJECTs) the test that sends a row without a
+ * chain straight to the next one. */
 static void test_probe_prepass(void **state) {
     fixture *fx = *state;
     char *text = NULL;
     if (qe_emit_text(fx->session, q03, QE_EMIT_IR, &text) != QE_OK)
         fail_msg("emit failed: %s", qe_error_message(qe_session_error(fx->session)));
     assert_non_null(strstr(text, "pre_fill"));
+    assert_non_null(strstr(text, "%pre_head = load"));
     qe_free(text);
 }
 
