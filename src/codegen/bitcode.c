@@ -8,7 +8,9 @@
  * so the optimized tier's inliner puts them into the row loop (module.c).  At the
  * cheap tier the declarations stay: the JIT defines the helpers as absolute symbols
  * (the same functions compiled into libqe), which costs a call per row but no parsing
- * or inlining at compile time.
+ * or inlining at compile time.  A few helpers stay calls at the optimized tier too
+ * (call_only): inlined, their loops cost more instruction selection and register
+ * allocation than the call they save.
  */
 #include "cg_int.h"
 
@@ -128,29 +130,37 @@ static void internalize(cg_module *m) {
         LLVMRemoveStringAttributeAtIndex(fn, LLVMAttributeFunctionIndex, "target-features", 15);
         LLVMRemoveStringAttributeAtIndex(fn, LLVMAttributeFunctionIndex, "tune-cpu", 8);
         cg_set_fn_attrs(m, fn);
-        if (h == CG_INLINE_HASH_STRING) { /* per group key and row: too big for O2's
-                                             threshold, but mostly dead for short keys */
-            unsigned always = LLVMGetEnumAttributeKindForName("alwaysinline", 12);
-            LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex,
-                                    LLVMCreateEnumAttribute(m->ctx, always, 0));
-        }
         m->inl[h] = fn;
     }
 }
 
-/* Deletes the helpers m does not call from lib before linking: the optimizer would
- * otherwise simplify every one of them before dropping the unused ones. */
+/* Whether helper h stays a call at the optimized tier (its declaration is kept and the
+ * JIT resolves it to libqe's function, as at the cheap tier).  XXH64 of a VARCHAR key
+ * (per join key and group key) and the group lookup's key comparison loop: inlined,
+ * TPC-H Q10's five VARCHAR group keys made its lookup pipeline 2740 lines of IR and
+ * the stage's compile ~30% slower (README.md "Compile time"), for a call per key. */
+static bool call_only(cg_inline h) {
+    return h == CG_INLINE_HASH_STRING || h == CG_INLINE_BYTES_EQ;
+}
+
+/* Deletes from lib, before linking, the helpers m does not call (the optimizer would
+ * otherwise simplify every one of them before dropping the unused ones) and the
+ * call-only ones. */
 static void prune(cg_module *m, LLVMModuleRef lib) {
     for (int h = 0; h < CG_INLINE_COUNT; h++) {
         LLVMValueRef fn = LLVMGetNamedFunction(lib, inline_names[h]);
-        if (fn != NULL && m->inl[h] == NULL && LLVMGetFirstUse(fn) == NULL)
+        bool drop = m->inl[h] == NULL || call_only((cg_inline)h);
+        if (fn != NULL && drop && LLVMGetFirstUse(fn) == NULL)
             LLVMDeleteFunction(fn);
     }
 }
 
 /* Links the helpers' bitcode into m; see cg_int.h. */
 qe_status cg_link_inline(cg_module *m, rt_error *err) {
-    if (!cg_uses_inline(m))
+    bool any = false; /* a helper to inline: else nothing to parse */
+    for (int h = 0; h < CG_INLINE_COUNT; h++)
+        any |= m->inl[h] != NULL && !call_only((cg_inline)h);
+    if (!any)
         return QE_OK;
     LLVMMemoryBufferRef buf = LLVMCreateMemoryBufferWithMemoryRange(
         (const char *)cg_bitcode, (size_t)cg_bitcode_size, "jit_inline.bc", false);
