@@ -5,7 +5,9 @@
  * functions without a native version must compile (qe_emit_text's IR names a function
  * for each; the only pipelines left to the interpreter are those with nothing to
  * compile), every pipeline of Q2 and Q15 (hash joins on DECIMAL keys) compiles, and the
- * TPC-H queries run in jit mode on generated data.  It is named test_main_* because
+ * TPC-H queries run in jit mode on generated data; VARCHAR hash keys call the string
+ * hash and comparison helpers instead of inlining them, and group and join as the
+ * interpreter does.  It is named test_main_* because
  * it needs the whole library (frontend, optimizer, codegen); the codegen-layer unit
  * tests are in test_codegen.c.  A regression in type support fails here instead of
  * silently interpreting TPC-H.
@@ -365,6 +367,35 @@ static void test_string_leaves(void **state) {
     qe_free(text);
 }
 
+/* VARCHAR join and group keys at the optimized tier: XXH64 of the key bytes and the
+ * group lookup's byte comparison stay calls of libqe's helpers (bitcode.c call_only:
+ * inlined, they made Q10's group lookup twice the IR), while the other string helpers
+ * are still linked and inlined, and so is XXH64 of a constant length. */
+static const char str_keys[] =
+    "SELECT c_comment, c_name, count(*) AS n FROM customer JOIN orders ON c_custkey = o_custkey\n"
+    "    JOIN nation ON c_nationkey = n_nationkey JOIN region ON n_name = r_name || 'X'\n"
+    "GROUP BY c_comment, c_name";
+
+static void test_string_helpers_called(void **state) {
+    fixture *fx = *state;
+    char *text = NULL;
+    if (qe_emit_text(fx->session, str_keys, QE_EMIT_IR, &text) != QE_OK)
+        fail_msg("emit failed: %s", qe_error_message(qe_session_error(fx->session)));
+    assert_non_null(strstr(text, "call i64 @rt_jit_hash_string("));
+    assert_non_null(strstr(text, "call i32 @rt_jit_bytes_eq("));
+    assert_null(strstr(text, "define internal i64 @rt_jit_hash_string"));
+    assert_null(strstr(text, "define internal i32 @rt_jit_bytes_eq"));
+    qe_free(text);
+    /* a DECIMAL group key hashes 16 bytes: that XXH64 is inlined (rt_jit_hash_string.fixed) */
+    text = NULL;
+    if (qe_emit_text(fx->session, "SELECT o_totalprice, count(*) FROM orders GROUP BY 1",
+                     QE_EMIT_IR, &text) != QE_OK)
+        fail_msg("emit failed: %s", qe_error_message(qe_session_error(fx->session)));
+    assert_non_null(strstr(text, "rt_jit_hash_string.fixed"));
+    assert_null(strstr(text, "call i64 @rt_jit_hash_string("));
+    qe_free(text);
+}
+
 static uint64_t run_rows(fixture *fx, const char *sql) {
     qe_result *res = NULL;
     if (qe_query(fx->session, sql, &res) != QE_OK)
@@ -387,6 +418,24 @@ static void test_q1_q6_run_jit(void **state) {
     assert_int_equal(run_rows(fx, q09), 173);
 }
 
+/* Long VARCHAR keys (c_comment: up to 117 bytes, XXH64's 32-byte stripes) group and
+ * join compiled as interpreted: the same number of groups and of join rows (on the
+ * data test_q1_q6_run_jit generated). */
+static void test_string_keys_run_jit(void **state) {
+    fixture *fx = *state;
+    const char *groups = "SELECT c_comment, c_name, count(*) FROM customer JOIN orders\n"
+                         "    ON c_custkey = o_custkey GROUP BY c_comment, c_name";
+    const char *join = "SELECT a.c_custkey FROM customer a JOIN customer b\n"
+                       "    ON a.c_comment = b.c_comment AND a.c_name = b.c_name";
+    assert_int_equal(qe_session_set(fx->session, "execution_mode", "interpret"), QE_OK);
+    uint64_t n_groups = run_rows(fx, groups), n_join = run_rows(fx, join);
+    assert_true(n_groups > 900);
+    assert_true(n_join >= 1500); /* every customer matches itself */
+    assert_int_equal(qe_session_set(fx->session, "execution_mode", "jit"), QE_OK);
+    assert_int_equal(run_rows(fx, groups), n_groups);
+    assert_int_equal(run_rows(fx, join), n_join);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_q1_q6_compile),
@@ -395,7 +444,9 @@ int main(void) {
         cmocka_unit_test(test_q2_q15_compile),
         cmocka_unit_test(test_probe_prepass),
         cmocka_unit_test(test_string_leaves),
+        cmocka_unit_test(test_string_helpers_called),
         cmocka_unit_test(test_q1_q6_run_jit),
+        cmocka_unit_test(test_string_keys_run_jit),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
