@@ -174,6 +174,7 @@ typedef struct cg_module {
     LLVMValueRef helper[CG_HELPER_COUNT];     /* their declarations in mod */
     LLVMValueRef all_valid;                   /* constant i8 0xFF: stands in for an absent bitmap */
     bool blocked; /* leading FILTERs run as block loops (block.c); set for the optimized tier */
+    bool cheap;   /* the cheap tier: no prefetching (join.c), code FastISel selects whole */
     LLVMValueRef null_slot;                   /* constant ptr null: a safe slot to load from */
     LLVMValueRef inl[CG_INLINE_COUNT];        /* inlinable helpers declared so far (or NULL) */
     uint32_t n_func_sites;                    /* generic function calls generated so far

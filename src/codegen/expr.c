@@ -155,6 +155,10 @@ static LLVMValueRef compare(cg_module *m, plan_op_kind op, qe_type t, LLVMValueR
     unsigned i = (unsigned)(op - PLAN_OP_EQ);
     if (t == QE_TYPE_DOUBLE)
         return LLVMBuildFCmp(m->b, real[i], a, b, "");
+    if (t == QE_TYPE_BOOLEAN) { /* as bytes: fast instruction selection compares no i1 */
+        a = LLVMBuildZExt(m->b, a, m->t_i8, "");
+        b = LLVMBuildZExt(m->b, b, m->t_i8, "");
+    }
     return LLVMBuildICmp(m->b, t == QE_TYPE_BOOLEAN ? uint[i] : sint[i], a, b, "");
 }
 

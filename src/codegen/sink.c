@@ -625,7 +625,7 @@ static void keys_compare(cg_fn *f, const plan_op *op, const key_reg *keys, LLVMV
         LLVMValueRef slot = byte_gep(m, row, keys_off + 16 * (uint64_t)k);
         LLVMValueRef flag = LLVMBuildLoad2(m->b, m->t_i8, byte_gep(m, row, nulls_off + k), "");
         LLVMValueRef row_null = LLVMBuildICmp(m->b, LLVMIntNE, flag, LLVMConstInt(m->t_i8, 0, 0), "");
-        LLVMValueRef same_null = LLVMBuildICmp(m->b, LLVMIntEQ, row_null, kr->null, "");
+        LLVMValueRef same_null = LLVMBuildNot(m->b, LLVMBuildXor(m->b, row_null, kr->null, ""), "");
         LLVMBasicBlockRef next = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "key_eq");
         LLVMValueRef ok;
         if (kr->kind == KEY_STR) {
@@ -754,7 +754,7 @@ static LLVMValueRef last_keys_equal(cg_fn *f, sink_gen *s, const plan_op *op,
         LLVMValueRef lx = LLVMBuildLoad2(m->b, LLVMTypeOf(x), s->last_key[k], "");
         LLVMValueRef ln = LLVMBuildLoad2(m->b, m->t_i1, s->last_null[k], "");
         LLVMValueRef same = LLVMBuildICmp(m->b, LLVMIntEQ, x, lx, "");
-        LLVMValueRef same_null = LLVMBuildICmp(m->b, LLVMIntEQ, keys[k].null, ln, "");
+        LLVMValueRef same_null = LLVMBuildNot(m->b, LLVMBuildXor(m->b, keys[k].null, ln, ""), "");
         same = LLVMBuildAnd(m->b, same_null, LLVMBuildOr(m->b, keys[k].null, same, ""), "");
         eq = LLVMBuildAnd(m->b, eq, same, "");
     }
