@@ -54,14 +54,18 @@ LLVMValueRef cg_str_ptr(cg_fn *f, cg_val v) {
     cg_module *m = f->m;
     if (v.str != NULL)
         return v.str;
-    LLVMValueRef four = cg_i64(m, 4);
+    LLVMValueRef four = cg_i64(m, 4), eight = cg_i64(m, 8), twelve = cg_i64(m, 12);
     LLVMValueRef inline_p = LLVMBuildGEP2(m->b, m->t_i8, v.at, &four, 1, "");
     LLVMValueRef len = cg_str_len(f, v);
     LLVMValueRef is_long = LLVMBuildICmp(m->b, LLVMIntUGT, len, cg_i32(m, 12), "long");
-    LLVMValueRef idx = LLVMBuildTrunc(
-        m->b, LLVMBuildLShr(m->b, v.v, LLVMConstInt(m->t_i128, 64, false), ""), m->t_i32, "");
-    LLVMValueRef off = LLVMBuildTrunc(
-        m->b, LLVMBuildLShr(m->b, v.v, LLVMConstInt(m->t_i128, 96, false), ""), m->t_i32, "");
+    /* buffer index and offset: bytes 8..15 of the view (read from @qe_null_slot for
+     * NULL rows, whose at may be null, and inline strings) */
+    LLVMValueRef ip = LLVMBuildGEP2(m->b, m->t_i8, v.at, &eight, 1, "");
+    LLVMValueRef op = LLVMBuildGEP2(m->b, m->t_i8, v.at, &twelve, 1, "");
+    ip = LLVMBuildSelect(m->b, is_long, ip, m->null_slot, "");
+    op = LLVMBuildSelect(m->b, is_long, op, m->null_slot, "");
+    LLVMValueRef idx = LLVMBuildLoad2(m->b, m->t_i32, ip, "buffer_index");
+    LLVMValueRef off = LLVMBuildLoad2(m->b, m->t_i32, op, "offset");
     LLVMValueRef buffers = cg_load_vector_field(m, v.vec, CG_VEC_BUFFERS);
     LLVMValueRef idx64 = LLVMBuildZExt(m->b, idx, m->t_i64, "");
     LLVMValueRef slot = LLVMBuildGEP2(m->b, m->t_ptr, buffers, &idx64, 1, "");
@@ -70,6 +74,18 @@ LLVMValueRef cg_str_ptr(cg_fn *f, cg_val v) {
     LLVMValueRef off64 = LLVMBuildZExt(m->b, off, m->t_i64, "");
     LLVMValueRef long_p = LLVMBuildGEP2(m->b, m->t_i8, base, &off64, 1, "");
     return LLVMBuildSelect(m->b, is_long, long_p, inline_p, "bytes");
+}
+
+/* The view's bytes 8..15; see cg_int.h. */
+LLVMValueRef cg_str_view_hi(cg_module *m, cg_val v) {
+    if (v.str != NULL || v.at == NULL)
+        return cg_i64(m, 0);
+    LLVMValueRef eight = cg_i64(m, 8);
+    LLVMValueRef p = LLVMBuildGEP2(m->b, m->t_i8, v.at, &eight, 1, "");
+    p = LLVMBuildSelect(m->b, v.null, m->null_slot, p, "");
+    LLVMValueRef hi = LLVMBuildLoad2(m->b, m->t_i64, p, "view_hi");
+    LLVMSetAlignment(hi, 4);
+    return hi;
 }
 
 /* A private constant global holding bytes[0..n) (plus a NUL). */
@@ -83,14 +99,13 @@ static LLVMValueRef const_bytes(cg_module *m, const char *bytes, uint32_t n, con
     return g;
 }
 
-/* The view of a string: its length, and for up to 12 bytes the bytes themselves. */
+/* The first 8 bytes of a string's view: its length, and for up to 12 bytes the first
+ * 4 of them. */
 static LLVMValueRef const_view(cg_module *m, const char *s, uint32_t n) {
-    uint64_t w[2] = {n, 0};
-    for (uint32_t i = 0; i < n && i < 12 && n <= 12; i++) {
-        unsigned shift = 32 + 8 * i;
-        w[shift / 64] |= (uint64_t)(unsigned char)s[i] << (shift % 64);
-    }
-    return LLVMConstIntOfArbitraryPrecision(m->t_i128, 2, w);
+    uint64_t w = n;
+    for (uint32_t i = 0; i < n && i < 4 && n <= 12; i++)
+        w |= (uint64_t)(unsigned char)s[i] << (32 + 8 * i);
+    return LLVMConstInt(m->t_i64, w, false);
 }
 
 /* A VARCHAR constant; see cg_int.h. */
@@ -99,7 +114,7 @@ cg_val cg_str_const(cg_fn *f, const plan_expr *e) {
     const rt_value *val = &e->u.value;
     cg_val out = {.null = cg_i1(m, val->is_null)};
     if (val->is_null || val->type != QE_TYPE_VARCHAR) {
-        out.v = LLVMConstNull(m->t_i128);
+        out.v = LLVMConstNull(m->t_i64);
         out.str = const_bytes(m, "", 0, "qe_str");
         return out;
     }
@@ -110,7 +125,7 @@ cg_val cg_str_const(cg_fn *f, const plan_expr *e) {
 
 /* A computed string of len bytes at p. */
 static cg_val computed(cg_module *m, LLVMValueRef p, LLVMValueRef len, LLVMValueRef null) {
-    return (cg_val){.v = LLVMBuildZExt(m->b, len, m->t_i128, ""), .null = null, .str = p};
+    return (cg_val){.v = LLVMBuildZExt(m->b, len, m->t_i64, ""), .null = null, .str = p};
 }
 
 /* ---- operators ---------------------------------------------------------------------- */

@@ -62,7 +62,9 @@ typedef struct sink_gen {
     bool cache;               /* every key can be compared with the last one in registers */
     LLVMValueRef last_ok;     /* alloca i1: last_row is set */
     LLVMValueRef last_row;    /* alloca ptr: the last row's group */
-    LLVMValueRef *last_key;   /* n_groups allocas: its keys' bits, or VARCHAR views */
+    LLVMValueRef *last_key;   /* n_groups allocas: its keys' bits, or VARCHAR views' first
+                                 8 bytes */
+    LLVMValueRef *last_hi;    /* n_groups allocas i64: VARCHAR views' last 8 bytes (or NULL) */
     LLVMValueRef *last_null;  /* n_groups allocas i1: its keys' NULL flags */
 } sink_gen;
 
@@ -737,10 +739,11 @@ static LLVMValueRef find_group(cg_fn *f, sink_gen *s, const plan_op *op, const k
     return grp;
 }
 
-/* The register a key is compared with the last row's in: the key bits, or a VARCHAR
- * view (16 bytes: equal views of one column within a morsel are equal strings: the
- * same inline bytes, or the same buffer and offset). */
-static LLVMValueRef last_key_value(const key_reg *k, cg_val v) {
+/* The registers a key is compared with the last row's in: the key bits, or a VARCHAR
+ * view's two halves (16 bytes: equal views of one column within a morsel are equal
+ * strings: the same inline bytes, or the same buffer and offset); hi NULL for others. */
+static LLVMValueRef last_key_value(cg_module *m, const key_reg *k, cg_val v, LLVMValueRef *hi) {
+    *hi = k->kind == KEY_STR ? cg_str_view_hi(m, v) : NULL;
     return k->kind == KEY_STR ? v.v : k->bits;
 }
 
@@ -750,10 +753,15 @@ static LLVMValueRef last_keys_equal(cg_fn *f, sink_gen *s, const plan_op *op,
     cg_module *m = f->m;
     LLVMValueRef eq = LLVMBuildLoad2(m->b, m->t_i1, s->last_ok, "");
     for (uint32_t k = 0; k < op->u.agg.n_groups; k++) {
-        LLVMValueRef x = last_key_value(&keys[k], in[op->u.agg.groups[k]->u.column]);
+        LLVMValueRef hi;
+        LLVMValueRef x = last_key_value(m, &keys[k], in[op->u.agg.groups[k]->u.column], &hi);
         LLVMValueRef lx = LLVMBuildLoad2(m->b, LLVMTypeOf(x), s->last_key[k], "");
         LLVMValueRef ln = LLVMBuildLoad2(m->b, m->t_i1, s->last_null[k], "");
         LLVMValueRef same = LLVMBuildICmp(m->b, LLVMIntEQ, x, lx, "");
+        if (hi != NULL) {
+            LLVMValueRef lh = LLVMBuildLoad2(m->b, m->t_i64, s->last_hi[k], "");
+            same = LLVMBuildAnd(m->b, same, LLVMBuildICmp(m->b, LLVMIntEQ, hi, lh, ""), "");
+        }
         LLVMValueRef same_null = LLVMBuildNot(m->b, LLVMBuildXor(m->b, keys[k].null, ln, ""), "");
         same = LLVMBuildAnd(m->b, same_null, LLVMBuildOr(m->b, keys[k].null, same, ""), "");
         eq = LLVMBuildAnd(m->b, eq, same, "");
@@ -766,8 +774,11 @@ static void last_store(cg_fn *f, sink_gen *s, const plan_op *op, const key_reg *
                        const cg_val *in, LLVMValueRef row) {
     cg_module *m = f->m;
     for (uint32_t k = 0; k < op->u.agg.n_groups; k++) {
-        LLVMBuildStore(m->b, last_key_value(&keys[k], in[op->u.agg.groups[k]->u.column]),
+        LLVMValueRef hi;
+        LLVMBuildStore(m->b, last_key_value(m, &keys[k], in[op->u.agg.groups[k]->u.column], &hi),
                        s->last_key[k]);
+        if (hi != NULL)
+            LLVMBuildStore(m->b, hi, s->last_hi[k]);
         LLVMBuildStore(m->b, keys[k].null, s->last_null[k]);
     }
     LLVMBuildStore(m->b, row, s->last_row);
@@ -800,17 +811,22 @@ static qe_status direct_begin(cg_fn *f, sink_gen *s, rt_error *err) {
     s->cache = cache_supported(f, s, op);
     if (s->cache) {
         s->last_key = calloc(n, sizeof *s->last_key);
+        s->last_hi = calloc(n, sizeof *s->last_hi);
         s->last_null = calloc(n, sizeof *s->last_null);
-        if (!s->last_key || !s->last_null)
+        if (!s->last_key || !s->last_hi || !s->last_null)
             return nomem(err);
         s->last_ok = cg_alloca(f, m->t_i1, "last_ok");
         LLVMBuildStore(m->b, cg_i1(m, false), s->last_ok);
         s->last_row = cg_alloca(f, m->t_ptr, "last_group");
         for (uint32_t k = 0; k < n; k++) {
             qe_type t = s->types[op->u.agg.groups[k]->u.column];
-            LLVMTypeRef kt = key_kind_of(t) == KEY_BITS ? m->t_i64 : m->t_i128;
+            LLVMTypeRef kt = key_kind_of(t) == KEY_WIDE ? m->t_i128 : m->t_i64;
             s->last_key[k] = cg_alloca(f, kt, "last_key");
             LLVMBuildStore(m->b, LLVMConstNull(kt), s->last_key[k]);
+            if (key_kind_of(t) == KEY_STR) {
+                s->last_hi[k] = cg_alloca(f, m->t_i64, "last_hi");
+                LLVMBuildStore(m->b, cg_i64(m, 0), s->last_hi[k]);
+            }
             s->last_null[k] = cg_alloca(f, m->t_i1, "last_null");
             LLVMBuildStore(m->b, cg_i1(m, false), s->last_null[k]);
         }
@@ -972,6 +988,7 @@ void cg_sink_free(cg_fn *f) {
     free(s->in_valid);
     free(s->in_used);
     free(s->last_key);
+    free(s->last_hi);
     free(s->last_null);
     free(s);
     f->sink = NULL;
