@@ -323,16 +323,23 @@ typedef struct cg_fn {
     LLVMValueRef pre_heads;  /* alloca [CG_PRE_ROWS x i32]: their first chain rows or NO_ROW */
     LLVMValueRef pre_start;  /* alloca i64: loop index of the chunk's first row */
     LLVMValueRef pre_end;    /* alloca i64: loop index after the chunk's last row */
+    LLVMBasicBlockRef raise; /* the function's one error-raising block (cg_raise_if), or NULL */
+    LLVMValueRef raise_code; /* its phi i32 of the error codes */
+    LLVMValueRef raise_pos;  /* its phi i32 of the positions */
+    LLVMBasicBlockRef fail;  /* the function's one `ret status` block (cg_return_if_error) */
+    LLVMValueRef fail_status; /* its phi i32 of the statuses */
 } cg_fn;
 
 /* Rows per chunk of the probe pre-pass (join.c). */
 #define CG_PRE_ROWS 256
 
 /* Emits `ret status` if status != 0, else continues in a new block.  With f->err_var
- * set, only records the failure there (block.c's exact loop repeats the call). */
+ * set, only records the failure there (block.c's exact loop repeats the call).  All of
+ * a function's failures branch to one block (a phi of the statuses): less IR. */
 void cg_return_if_error(cg_fn *f, LLVMValueRef status);
 /* Emits: if cond, call rt_jit_error_at(ts, code, position) and return its status.
- * With f->err_var set, only records cond there (branch-free; no error is raised). */
+ * With f->err_var set, only records cond there (branch-free; no error is raised).  All
+ * of a function's raises branch to one block (phis of code and position). */
 void cg_raise_if(cg_fn *f, LLVMValueRef cond, int32_t code, int32_t position);
 /* RT_JIT_ERR_OVERFLOW_BIGINT for BIGINT results, else RT_JIT_ERR_OVERFLOW. */
 int32_t cg_overflow_code(qe_type type);

@@ -29,12 +29,18 @@ void cg_return_if_error(cg_fn *f, LLVMValueRef status) {
         LLVMBuildStore(m->b, LLVMBuildOr(m->b, was, bad, ""), f->err_var);
         return;
     }
-    LLVMBasicBlockRef fail = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "fail");
+    LLVMBasicBlockRef at = LLVMGetInsertBlock(m->b);
+    if (f->fail == NULL || LLVMGetBasicBlockParent(f->fail) != f->fn) {
+        f->fail = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "fail");
+        LLVMPositionBuilderAtEnd(m->b, f->fail);
+        f->fail_status = LLVMBuildPhi(m->b, m->t_i32, "status");
+        LLVMBuildRet(m->b, f->fail_status);
+        LLVMPositionBuilderAtEnd(m->b, at);
+    }
     LLVMBasicBlockRef ok = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "ok");
     LLVMValueRef bad = LLVMBuildICmp(m->b, LLVMIntNE, status, cg_i32(m, 0), "");
-    LLVMBuildCondBr(m->b, bad, fail, ok);
-    LLVMPositionBuilderAtEnd(m->b, fail);
-    LLVMBuildRet(m->b, status);
+    LLVMBuildCondBr(m->b, bad, f->fail, ok);
+    LLVMAddIncoming(f->fail_status, &status, &at, 1);
     LLVMPositionBuilderAtEnd(m->b, ok);
 }
 
@@ -48,12 +54,21 @@ void cg_raise_if(cg_fn *f, LLVMValueRef cond, int32_t code, int32_t position) {
         LLVMBuildStore(m->b, LLVMBuildOr(m->b, was, cond, ""), f->err_var);
         return;
     }
-    LLVMBasicBlockRef raise = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "raise");
+    LLVMBasicBlockRef at = LLVMGetInsertBlock(m->b);
+    if (f->raise == NULL || LLVMGetBasicBlockParent(f->raise) != f->fn) {
+        f->raise = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "raise");
+        LLVMPositionBuilderAtEnd(m->b, f->raise);
+        f->raise_code = LLVMBuildPhi(m->b, m->t_i32, "code");
+        f->raise_pos = LLVMBuildPhi(m->b, m->t_i32, "position");
+        LLVMValueRef args[3] = {f->ts, f->raise_code, f->raise_pos};
+        LLVMBuildRet(m->b, cg_call_helper(m, CG_HELPER_ERROR_AT, args, 3));
+        LLVMPositionBuilderAtEnd(m->b, at);
+    }
     LLVMBasicBlockRef ok = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "cont");
-    LLVMBuildCondBr(m->b, cond, raise, ok);
-    LLVMPositionBuilderAtEnd(m->b, raise);
-    LLVMValueRef args[3] = {f->ts, cg_i32(m, code), cg_i32(m, position)};
-    LLVMBuildRet(m->b, cg_call_helper(m, CG_HELPER_ERROR_AT, args, 3));
+    LLVMBuildCondBr(m->b, cond, f->raise, ok);
+    LLVMValueRef c = cg_i32(m, code), p = cg_i32(m, position);
+    LLVMAddIncoming(f->raise_code, &c, &at, 1);
+    LLVMAddIncoming(f->raise_pos, &p, &at, 1);
     LLVMPositionBuilderAtEnd(m->b, ok);
 }
 
