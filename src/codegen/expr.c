@@ -506,6 +506,15 @@ qe_status cg_coalesce(cg_fn *f, const plan_expr *e, const cg_val *in, uint32_t n
     return st;
 }
 
+/* A DECIMAL to DECIMAL cast of the same scale to at least the same precision (the
+ * binder's operands of + and -): the value is unchanged. */
+static bool decimal_widening(const plan_expr *e) {
+    const plan_expr *x = e->u.cast;
+    return e->type == QE_TYPE_DECIMAL && x->type == QE_TYPE_DECIMAL && e->typmod != 0 &&
+           x->typmod != 0 && PLAN_DECIMAL_SCALE(e->typmod) == PLAN_DECIMAL_SCALE(x->typmod) &&
+           PLAN_DECIMAL_PRECISION(e->typmod) >= PLAN_DECIMAL_PRECISION(x->typmod);
+}
+
 /* Generates an expression; see cg_int.h. */
 qe_status cg_expr(cg_fn *f, const plan_expr *e, const cg_val *in, uint32_t n_in, cg_val *out,
                   rt_error *err) {
@@ -536,6 +545,8 @@ qe_status cg_expr(cg_fn *f, const plan_expr *e, const cg_val *in, uint32_t n_in,
         if (st != QE_OK)
             return st;
         *out = a; /* VARCHAR to VARCHAR keeps where the bytes are */
+        if (a.v64 != NULL && decimal_widening(e))
+            return QE_OK; /* the same value: it keeps its 64-bit form */
         out->v = gen_cast_value(f, e, a);
         out->v64 = NULL;
         return QE_OK;
