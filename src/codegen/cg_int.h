@@ -176,6 +176,8 @@ typedef struct cg_module {
     bool blocked; /* leading FILTERs run as block loops (block.c); set for the optimized tier */
     bool cheap;   /* the cheap tier: no prefetching (join.c), code FastISel selects whole */
     LLVMValueRef null_slot;                   /* constant ptr null: a safe slot to load from */
+    LLVMValueRef null_view; /* constant 16 zero bytes: the view a NULL-extended build row's
+                               VARCHAR `at` points to (views are read through `at`) */
     LLVMValueRef inl[CG_INLINE_COUNT];        /* inlinable helpers declared so far (or NULL) */
     uint32_t n_func_sites;                    /* generic function calls generated so far
                                                  (rt_jit_func site indexes, expr_func.c) */
@@ -457,7 +459,7 @@ qe_status cg_in_list(cg_fn *f, const plan_expr *e, const cg_val *in, uint32_t n_
 LLVMValueRef cg_str_len(cg_fn *f, cg_val v);
 LLVMValueRef cg_str_ptr(cg_fn *f, cg_val v);
 /* The last 8 bytes of a VARCHAR value's view (i64: buffer index, offset; or the inline
- * bytes 4..11), read from v.at (0 when v is NULL or its bytes are known: v.str). */
+ * bytes 8..11 and padding), read from v.at (0 when its bytes are known: v.str). */
 LLVMValueRef cg_str_view_hi(cg_module *m, cg_val v);
 /* Whether codegen compiles FUNC node e (its arguments are checked separately): natively
  * (expr_str.c, cg_func_date_supported) or through the generic call; when not, reason

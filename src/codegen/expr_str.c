@@ -54,18 +54,15 @@ LLVMValueRef cg_str_ptr(cg_fn *f, cg_val v) {
     cg_module *m = f->m;
     if (v.str != NULL)
         return v.str;
-    LLVMValueRef four = cg_i64(m, 4), eight = cg_i64(m, 8), twelve = cg_i64(m, 12);
+    LLVMValueRef four = cg_i64(m, 4);
     LLVMValueRef inline_p = LLVMBuildGEP2(m->b, m->t_i8, v.at, &four, 1, "");
     LLVMValueRef len = cg_str_len(f, v);
     LLVMValueRef is_long = LLVMBuildICmp(m->b, LLVMIntUGT, len, cg_i32(m, 12), "long");
-    /* buffer index and offset: bytes 8..15 of the view (read from @qe_null_slot for
-     * NULL rows, whose at may be null, and inline strings) */
-    LLVMValueRef ip = LLVMBuildGEP2(m->b, m->t_i8, v.at, &eight, 1, "");
-    LLVMValueRef op = LLVMBuildGEP2(m->b, m->t_i8, v.at, &twelve, 1, "");
-    ip = LLVMBuildSelect(m->b, is_long, ip, m->null_slot, "");
-    op = LLVMBuildSelect(m->b, is_long, op, m->null_slot, "");
-    LLVMValueRef idx = LLVMBuildLoad2(m->b, m->t_i32, ip, "buffer_index");
-    LLVMValueRef off = LLVMBuildLoad2(m->b, m->t_i32, op, "offset");
+    /* buffer index and offset: the view's last 8 bytes */
+    LLVMValueRef hi = cg_str_view_hi(m, v);
+    LLVMValueRef idx = LLVMBuildTrunc(m->b, hi, m->t_i32, "buffer_index");
+    LLVMValueRef off = LLVMBuildTrunc(m->b, LLVMBuildLShr(m->b, hi, cg_i64(m, 32), ""), m->t_i32,
+                                      "offset");
     LLVMValueRef buffers = cg_load_vector_field(m, v.vec, CG_VEC_BUFFERS);
     LLVMValueRef idx64 = LLVMBuildZExt(m->b, idx, m->t_i64, "");
     LLVMValueRef slot = LLVMBuildGEP2(m->b, m->t_ptr, buffers, &idx64, 1, "");
@@ -76,13 +73,13 @@ LLVMValueRef cg_str_ptr(cg_fn *f, cg_val v) {
     return LLVMBuildSelect(m->b, is_long, long_p, inline_p, "bytes");
 }
 
-/* The view's bytes 8..15; see cg_int.h. */
+/* The view's bytes 8..15; see cg_int.h.  at always points to a view (a NULL-extended
+ * build row's to @qe_null_view). */
 LLVMValueRef cg_str_view_hi(cg_module *m, cg_val v) {
     if (v.str != NULL || v.at == NULL)
         return cg_i64(m, 0);
     LLVMValueRef eight = cg_i64(m, 8);
     LLVMValueRef p = LLVMBuildGEP2(m->b, m->t_i8, v.at, &eight, 1, "");
-    p = LLVMBuildSelect(m->b, v.null, m->null_slot, p, "");
     LLVMValueRef hi = LLVMBuildLoad2(m->b, m->t_i64, p, "view_hi");
     LLVMSetAlignment(hi, 4);
     return hi;

@@ -698,7 +698,7 @@ static void store_build(cg_fn *f, const probe_gen *g, const cg_val *bvals) {
         LLVMBuildStore(m->b, bvals ? bvals[c].v : LLVMConstNull(t), g->bval_var[c]);
         LLVMBuildStore(m->b, bvals ? bvals[c].null : cg_i1(m, true), g->bnull_var[c]);
         if (g->bat_var[c] != NULL)
-            LLVMBuildStore(m->b, bvals ? bvals[c].at : LLVMConstNull(m->t_ptr), g->bat_var[c]);
+            LLVMBuildStore(m->b, bvals ? bvals[c].at : m->null_view, g->bat_var[c]);
     }
 }
 

@@ -212,6 +212,11 @@ static void define_all_valid(cg_module *m) {
     LLVMSetInitializer(m->null_slot, LLVMConstNull(m->t_ptr));
     LLVMSetGlobalConstant(m->null_slot, true);
     LLVMSetLinkage(m->null_slot, LLVMPrivateLinkage);
+    m->null_view = LLVMAddGlobal(m->mod, m->t_i128, "qe_null_view");
+    LLVMSetInitializer(m->null_view, LLVMConstNull(m->t_i128));
+    LLVMSetGlobalConstant(m->null_view, true);
+    LLVMSetLinkage(m->null_view, LLVMPrivateLinkage);
+    LLVMSetAlignment(m->null_view, 16);
 }
 
 /* Checks LLVM's layout of a mirror struct against the C offsets. */
