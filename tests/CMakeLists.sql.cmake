@@ -25,6 +25,12 @@ foreach(file ${sql_test_files})
                      --threads 2 --timeout 100 ${file})
     set_tests_properties(${name} PROPERTIES TIMEOUT 120 LABELS "sql;${mode}")
   endforeach()
+  # the JIT's own tests also run compiled at the cheap tier (sql.jit_cheap.jit/...)
+  if(rel MATCHES "^jit/")
+    add_test(NAME sql.jit_cheap.${rel}
+             COMMAND sqllogictest --mode jit --jit-tier cheap --threads 2 --timeout 100 ${file})
+    set_tests_properties(sql.jit_cheap.${rel} PROPERTIES TIMEOUT 120 LABELS "sql;jit")
+  endif()
 endforeach()
 
 # Command-line behaviour of the tools (output modes, exit codes, error rendering).

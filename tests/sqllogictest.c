@@ -3,7 +3,7 @@
  * through the public API (qe.h) in one execution mode.
  *
  *   sqllogictest --mode interpret|jit|adaptive|cluster [--worker-bin PATH] [--threads N]
- *                [--timeout SECONDS] FILE.test...
+ *                [--timeout SECONDS] [--jit-tier cheap|optimized] FILE.test...
  *
  * Records (separated by blank lines; `#` starts a comment line):
  *   statement ok            SQL must succeed
@@ -26,6 +26,7 @@
  * interpret/jit/adaptive: a fresh embedded in-memory engine per file with SET
  * execution_mode; adaptive also sets debug_adaptive = 'wait', so every stage with a
  * compilable pipeline is compiled and each thread switches after its first morsel.
+ * --jit-tier sets jit_tier first (embedded modes; a file's own SET overrides it).
  * cluster: per file, a coordinator (the engine, config cluster=127.0.0.1:<port>,
  * min_workers=2) and two qe-worker processes on free local ports; at the end the workers
  * get SIGTERM, then SIGKILL after 2 s, and every process is reaped.  Each file is bounded
@@ -75,6 +76,7 @@ typedef struct runner {
     const char *worker_bin; /* qe-worker executable (cluster mode) */
     const char *threads;    /* engine option "threads", or NULL */
     unsigned timeout_s;     /* alarm per file */
+    const char *jit_tier;   /* session setting jit_tier (embedded modes), or NULL */
     int passed;             /* records that passed */
     int failed;             /* records (and setup/teardown steps) that failed */
     int skipped;            /* records skipped by skipif/onlyif/mode skip */
@@ -764,6 +766,11 @@ static bool env_open(test_env *env, const runner *rn) {
         tools_print_error(stderr, qe_session_error(env->session), NULL);
         ok = false;
     }
+    if (ok && rn->mode != RUN_MODE_CLUSTER && rn->jit_tier != NULL &&
+        qe_session_set(env->session, "jit_tier", rn->jit_tier) != QE_OK) {
+        tools_print_error(stderr, qe_session_error(env->session), NULL);
+        ok = false;
+    }
     if (ok && rn->mode == RUN_MODE_ADAPTIVE &&
         qe_session_set(env->session, "debug_adaptive", "wait") != QE_OK) {
         tools_print_error(stderr, qe_session_error(env->session), NULL);
@@ -869,7 +876,7 @@ static void run_file(runner *rn, const char *path) {
 
 static void usage(FILE *out) {
     fputs("usage: sqllogictest --mode interpret|jit|adaptive|cluster [--worker-bin PATH]\n"
-          "                    [--threads N] [--timeout SECONDS] FILE.test...\n",
+          "                    [--threads N] [--timeout SECONDS] [--jit-tier TIER] FILE.test...\n",
           out);
 }
 
@@ -890,6 +897,8 @@ static int parse_args(int argc, char **argv, runner *rn) {
             rn->threads = argv[++i];
         } else if (strcmp(a, "--timeout") == 0 && has_value) {
             rn->timeout_s = (unsigned)atoi(argv[++i]);
+        } else if (strcmp(a, "--jit-tier") == 0 && has_value) {
+            rn->jit_tier = argv[++i];
         } else {
             return -1;
         }

@@ -157,7 +157,7 @@ typedef struct cg_module {
     LLVMTypeRef t_i16;
     LLVMTypeRef t_i32;
     LLVMTypeRef t_i64;
-    LLVMTypeRef t_i128; /* HUGEINT, DECIMAL; a VARCHAR view (16 bytes) moved as one integer */
+    LLVMTypeRef t_i128; /* HUGEINT, DECIMAL; the stride of a VARCHAR views buffer */
     LLVMTypeRef t_f32;
     LLVMTypeRef t_f64;
     LLVMTypeRef t_f80; /* x86 long double: DECIMAL -> DOUBLE as the runtime converts */
@@ -174,7 +174,10 @@ typedef struct cg_module {
     LLVMValueRef helper[CG_HELPER_COUNT];     /* their declarations in mod */
     LLVMValueRef all_valid;                   /* constant i8 0xFF: stands in for an absent bitmap */
     bool blocked; /* leading FILTERs run as block loops (block.c); set for the optimized tier */
+    bool cheap;   /* the cheap tier: no prefetching (join.c), code FastISel selects whole */
     LLVMValueRef null_slot;                   /* constant ptr null: a safe slot to load from */
+    LLVMValueRef null_view; /* constant 16 zero bytes: the view a NULL-extended build row's
+                               VARCHAR `at` points to (views are read through `at`) */
     LLVMValueRef inl[CG_INLINE_COUNT];        /* inlinable helpers declared so far (or NULL) */
     uint32_t n_func_sites;                    /* generic function calls generated so far
                                                  (rt_jit_func site indexes, expr_func.c) */
@@ -228,8 +231,9 @@ LLVMValueRef cg_i1(cg_module *m, bool v);
 LLVMValueRef cg_i32(cg_module *m, int64_t v);
 LLVMValueRef cg_i64(cg_module *m, int64_t v);
 
-/* Register type of a value of `type` (i1, i32, i64, double, i128) and its type in a
- * values buffer (i8 for BOOLEAN).  NULL for types codegen does not handle. */
+/* Register type of a value of `type` (i1, i32, i64, double, i128; a VARCHAR's is i64,
+ * the first 8 bytes of its view) and its type in a values buffer (i8 for BOOLEAN, i128
+ * for a VARCHAR's 16-byte view).  NULL for types codegen does not handle. */
 LLVMTypeRef cg_reg_type(cg_module *m, qe_type type);
 LLVMTypeRef cg_mem_type(cg_module *m, qe_type type);
 /* Alignment in bytes of a value of `type` in a values buffer. */
@@ -266,16 +270,22 @@ bool cg_trace_build_column(const plan_pipeline *p, uint32_t op_idx, uint32_t col
 
 /* ---- function generation (pipeline.c, block.c, expr.c, sink.c, join.c) --------------- */
 
-/* A value in registers: the value and its null flag.  A VARCHAR value is its 16-byte
- * view (i128, the length in the low 32 bits) and where its bytes are: `str` when known
- * (constants, computed strings: then the view's other bytes do not matter), else the
- * view's address in a morsel vector (`at`, `vec`), from which cg_str_ptr finds them. */
+/* A value in registers: the value and its null flag.  A VARCHAR value is the first 8
+ * bytes of its 16-byte view (i64: the length in the low 32 bits, then the first 4
+ * bytes) and where its bytes are: `str` when known (constants, computed strings: then
+ * the view's other bytes do not matter), else the view's address in a morsel vector
+ * (`at`, `vec`), from which cg_str_ptr finds them (the view's last 8 bytes, the buffer
+ * index and offset, are read from `at` only there and by cg_str_view_hi).  No i128 in
+ * registers: fast instruction selection gives up on i128 values. */
 typedef struct cg_val {
     LLVMValueRef v;    /* in the register type of `type`; any value when null */
     LLVMValueRef null; /* i1: true = NULL */
     LLVMValueRef str;  /* VARCHAR: ptr to the bytes, or NULL (use at/vec) */
     LLVMValueRef at;   /* VARCHAR column value: ptr to its view in the morsel vector */
     LLVMValueRef vec;  /* VARCHAR column value: that rt_vector */
+    LLVMValueRef v64;  /* DECIMAL/HUGEINT: the value as i64 when known to fit in 64 bits
+                          (v is then its sign extension, left unused where v64 serves: fast
+                          instruction selection skips it), else NULL */
 } cg_val;
 
 /* Loop-invariant pointers of one morsel column. */
@@ -317,16 +327,23 @@ typedef struct cg_fn {
     LLVMValueRef pre_end;    /* alloca i64: loop index after the chunk's last row */
     bool pre_skip;           /* a row without a chain head goes straight to f->skip (the
                                 probe emits nothing for it and nothing before it raises) */
+    LLVMBasicBlockRef raise; /* the function's one error-raising block (cg_raise_if), or NULL */
+    LLVMValueRef raise_code; /* its phi i32 of the error codes */
+    LLVMValueRef raise_pos;  /* its phi i32 of the positions */
+    LLVMBasicBlockRef fail;  /* the function's one `ret status` block (cg_return_if_error) */
+    LLVMValueRef fail_status; /* its phi i32 of the statuses */
 } cg_fn;
 
 /* Rows per chunk of the probe pre-pass (join.c). */
 #define CG_PRE_ROWS 256
 
 /* Emits `ret status` if status != 0, else continues in a new block.  With f->err_var
- * set, only records the failure there (block.c's exact loop repeats the call). */
+ * set, only records the failure there (block.c's exact loop repeats the call).  All of
+ * a function's failures branch to one block (a phi of the statuses): less IR. */
 void cg_return_if_error(cg_fn *f, LLVMValueRef status);
 /* Emits: if cond, call rt_jit_error_at(ts, code, position) and return its status.
- * With f->err_var set, only records cond there (branch-free; no error is raised). */
+ * With f->err_var set, only records cond there (branch-free; no error is raised).  All
+ * of a function's raises branch to one block (phis of code and position). */
 void cg_raise_if(cg_fn *f, LLVMValueRef cond, int32_t code, int32_t position);
 /* RT_JIT_ERR_OVERFLOW_BIGINT for BIGINT results, else RT_JIT_ERR_OVERFLOW. */
 int32_t cg_overflow_code(qe_type type);
@@ -335,7 +352,8 @@ LLVMValueRef cg_alloca(cg_fn *f, LLVMTypeRef t, const char *name);
 /* Loads value `row` (i64) of a column from a values buffer / validity bitmap. */
 LLVMValueRef cg_load_value(cg_module *m, qe_type type, LLVMValueRef values, LLVMValueRef row);
 LLVMValueRef cg_load_null(cg_module *m, LLVMValueRef validity, LLVMValueRef row);
-/* Stores value `row` (i64) of a column (zero when null) and its validity bit. */
+/* Stores value `row` (i64) of a column (zero when null) and its validity bit; a
+ * VARCHAR's whole view (its last 8 bytes: cg_str_view_hi). */
 void cg_store_value(cg_module *m, qe_type type, LLVMValueRef values, LLVMValueRef row, cg_val v);
 void cg_store_validity(cg_module *m, LLVMValueRef validity, LLVMValueRef row, LLVMValueRef is_null);
 /* Value of morsel column col for the current row (loaded on first use). */
@@ -380,6 +398,12 @@ LLVMValueRef cg_typed_const(cg_module *m, const plan_expr *e, const rt_value *v)
  * raising e's errors for rows where null is false. */
 LLVMValueRef cg_typed_arith(cg_fn *f, const plan_expr *e, LLVMValueRef a, LLVMValueRef b,
                             LLVMValueRef null);
+/* Comparison or + - * and unary minus e of DECIMAL/HUGEINT values a, b (b unused for
+ * minus) in 64 bits, when both are held in 64 bits (v64) and that gives the result
+ * exactly: comparisons, and DECIMAL results of precision <= 18 (64-bit overflow means
+ * |r| >= 2^63 > 10^18: the bound error).  Sets out->v (and out->v64 for arithmetic;
+ * out->null is the caller's) and returns true; false: nothing generated. */
+bool cg_typed_op64(cg_fn *f, const plan_expr *e, const cg_val *a, const cg_val *b, cg_val *out);
 /* Comparison operator e of two values of a non-base type. */
 LLVMValueRef cg_typed_compare(cg_module *m, const plan_expr *e, LLVMValueRef a, LLVMValueRef b);
 /* CAST e of the value a, where from or to is a non-base type. */
@@ -436,6 +460,9 @@ qe_status cg_in_list(cg_fn *f, const plan_expr *e, const cg_val *in, uint32_t n_
 /* Byte length (i32, 0 for NULL) and bytes (ptr) of a VARCHAR value. */
 LLVMValueRef cg_str_len(cg_fn *f, cg_val v);
 LLVMValueRef cg_str_ptr(cg_fn *f, cg_val v);
+/* The last 8 bytes of a VARCHAR value's view (i64: buffer index, offset; or the inline
+ * bytes 8..11 and padding), read from v.at (0 when its bytes are known: v.str). */
+LLVMValueRef cg_str_view_hi(cg_module *m, cg_val v);
 /* Whether codegen compiles FUNC node e (its arguments are checked separately): natively
  * (expr_str.c, cg_func_date_supported) or through the generic call; when not, reason
  * (cap bytes) says why. */

@@ -45,6 +45,9 @@ static cg_val gen_const(cg_module *m, const plan_expr *e) {
     LLVMTypeRef t = cg_reg_type(m, e->type);
     cg_val out = {.null = cg_i1(m, val.is_null)};
     out.v = val.is_null ? LLVMConstNull(t) : cg_typed_const(m, e, &val);
+    if ((e->type == QE_TYPE_DECIMAL || e->type == QE_TYPE_HUGEINT) &&
+        (val.is_null || (val.u.h >= INT64_MIN && val.u.h <= INT64_MAX)))
+        out.v64 = cg_i64(m, val.is_null ? 0 : (int64_t)val.u.h);
     return out;
 }
 
@@ -155,6 +158,10 @@ static LLVMValueRef compare(cg_module *m, plan_op_kind op, qe_type t, LLVMValueR
     unsigned i = (unsigned)(op - PLAN_OP_EQ);
     if (t == QE_TYPE_DOUBLE)
         return LLVMBuildFCmp(m->b, real[i], a, b, "");
+    if (t == QE_TYPE_BOOLEAN) { /* as bytes: fast instruction selection compares no i1 */
+        a = LLVMBuildZExt(m->b, a, m->t_i8, "");
+        b = LLVMBuildZExt(m->b, b, m->t_i8, "");
+    }
     return LLVMBuildICmp(m->b, t == QE_TYPE_BOOLEAN ? uint[i] : sint[i], a, b, "");
 }
 
@@ -164,7 +171,7 @@ static cg_val logic(cg_module *m, bool is_or, cg_val a, cg_val b) {
     LLVMValueRef a_dom = and1(m, not1(m, a.null), is_or ? a.v : not1(m, a.v));
     LLVMValueRef b_dom = and1(m, not1(m, b.null), is_or ? b.v : not1(m, b.v));
     LLVMValueRef dom = or1(m, a_dom, b_dom);
-    cg_val out;
+    cg_val out = {0};
     out.null = and1(m, not1(m, dom), or1(m, a.null, b.null));
     out.v = is_or ? dom : and1(m, not1(m, dom), not1(m, out.null));
     return out;
@@ -253,6 +260,8 @@ static qe_status gen_op(cg_fn *f, const plan_expr *e, const cg_val *in, uint32_t
         return cg_str_compare(f, e, a, b, out);
     if (cg_typed_op(t, e->u.op.args[1] ? e->u.op.args[1]->type : t)) {
         out->null = b.null ? or1(m, a.null, b.null) : a.null;
+        if (cg_typed_op64(f, e, &a, &b, out))
+            return QE_OK;
         if (op >= PLAN_OP_EQ && op <= PLAN_OP_GE)
             out->v = cg_typed_compare(m, e, a.v, b.v);
         else if (op != PLAN_OP_IS_NULL && op != PLAN_OP_IS_NOT_NULL)
@@ -376,7 +385,7 @@ static void arms_add(cg_fn *f, case_arms *arms, qe_type t, cg_val v) {
     cg_module *m = f->m;
     if (t == QE_TYPE_VARCHAR) {
         arms->strs[arms->n] = cg_str_ptr(f, v);
-        v.v = LLVMBuildZExt(m->b, cg_str_len(f, v), m->t_i128, "");
+        v.v = LLVMBuildZExt(m->b, cg_str_len(f, v), m->t_i64, "");
     }
     arms->vals[arms->n] = v.v;
     arms->nulls[arms->n] = v.null;
@@ -497,9 +506,19 @@ qe_status cg_coalesce(cg_fn *f, const plan_expr *e, const cg_val *in, uint32_t n
     return st;
 }
 
+/* A DECIMAL to DECIMAL cast of the same scale to at least the same precision (the
+ * binder's operands of + and -): the value is unchanged. */
+static bool decimal_widening(const plan_expr *e) {
+    const plan_expr *x = e->u.cast;
+    return e->type == QE_TYPE_DECIMAL && x->type == QE_TYPE_DECIMAL && e->typmod != 0 &&
+           x->typmod != 0 && PLAN_DECIMAL_SCALE(e->typmod) == PLAN_DECIMAL_SCALE(x->typmod) &&
+           PLAN_DECIMAL_PRECISION(e->typmod) >= PLAN_DECIMAL_PRECISION(x->typmod);
+}
+
 /* Generates an expression; see cg_int.h. */
 qe_status cg_expr(cg_fn *f, const plan_expr *e, const cg_val *in, uint32_t n_in, cg_val *out,
                   rt_error *err) {
+    *out = (cg_val){0}; /* fields a kind does not set (v64, str, at) are unset */
     switch (e->kind) {
     case PLAN_EXPR_CONST:
         *out = e->type == QE_TYPE_VARCHAR ? cg_str_const(f, e) : gen_const(f->m, e);
@@ -526,7 +545,10 @@ qe_status cg_expr(cg_fn *f, const plan_expr *e, const cg_val *in, uint32_t n_in,
         if (st != QE_OK)
             return st;
         *out = a; /* VARCHAR to VARCHAR keeps where the bytes are */
+        if (a.v64 != NULL && decimal_widening(e))
+            return QE_OK; /* the same value: it keeps its 64-bit form */
         out->v = gen_cast_value(f, e, a);
+        out->v64 = NULL;
         return QE_OK;
     }
     case PLAN_EXPR_FUNC: return cg_func(f, e, in, n_in, out, err);

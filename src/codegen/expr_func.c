@@ -165,7 +165,7 @@ static cg_val result_value(cg_fn *f, qe_type t, LLVMValueRef lo, LLVMValueRef hi
     }
     case QE_TYPE_VARCHAR:
         r.str = LLVMBuildIntToPtr(m->b, lo, m->t_ptr, "");
-        r.v = LLVMBuildZExt(m->b, LLVMBuildTrunc(m->b, hi, m->t_i32, ""), m->t_i128, "");
+        r.v = LLVMBuildAnd(m->b, hi, cg_i64(m, 0xFFFFFFFF), ""); /* the length */
         break;
     default: {
         LLVMTypeRef rt = cg_reg_type(m, t);

@@ -58,10 +58,11 @@ LLVMValueRef cg_str_ptr(cg_fn *f, cg_val v) {
     LLVMValueRef inline_p = LLVMBuildGEP2(m->b, m->t_i8, v.at, &four, 1, "");
     LLVMValueRef len = cg_str_len(f, v);
     LLVMValueRef is_long = LLVMBuildICmp(m->b, LLVMIntUGT, len, cg_i32(m, 12), "long");
-    LLVMValueRef idx = LLVMBuildTrunc(
-        m->b, LLVMBuildLShr(m->b, v.v, LLVMConstInt(m->t_i128, 64, false), ""), m->t_i32, "");
-    LLVMValueRef off = LLVMBuildTrunc(
-        m->b, LLVMBuildLShr(m->b, v.v, LLVMConstInt(m->t_i128, 96, false), ""), m->t_i32, "");
+    /* buffer index and offset: the view's last 8 bytes */
+    LLVMValueRef hi = cg_str_view_hi(m, v);
+    LLVMValueRef idx = LLVMBuildTrunc(m->b, hi, m->t_i32, "buffer_index");
+    LLVMValueRef off = LLVMBuildTrunc(m->b, LLVMBuildLShr(m->b, hi, cg_i64(m, 32), ""), m->t_i32,
+                                      "offset");
     LLVMValueRef buffers = cg_load_vector_field(m, v.vec, CG_VEC_BUFFERS);
     LLVMValueRef idx64 = LLVMBuildZExt(m->b, idx, m->t_i64, "");
     LLVMValueRef slot = LLVMBuildGEP2(m->b, m->t_ptr, buffers, &idx64, 1, "");
@@ -70,6 +71,18 @@ LLVMValueRef cg_str_ptr(cg_fn *f, cg_val v) {
     LLVMValueRef off64 = LLVMBuildZExt(m->b, off, m->t_i64, "");
     LLVMValueRef long_p = LLVMBuildGEP2(m->b, m->t_i8, base, &off64, 1, "");
     return LLVMBuildSelect(m->b, is_long, long_p, inline_p, "bytes");
+}
+
+/* The view's bytes 8..15; see cg_int.h.  at always points to a view (a NULL-extended
+ * build row's to @qe_null_view). */
+LLVMValueRef cg_str_view_hi(cg_module *m, cg_val v) {
+    if (v.str != NULL || v.at == NULL)
+        return cg_i64(m, 0);
+    LLVMValueRef eight = cg_i64(m, 8);
+    LLVMValueRef p = LLVMBuildGEP2(m->b, m->t_i8, v.at, &eight, 1, "");
+    LLVMValueRef hi = LLVMBuildLoad2(m->b, m->t_i64, p, "view_hi");
+    LLVMSetAlignment(hi, 4);
+    return hi;
 }
 
 /* A private constant global holding bytes[0..n) (plus a NUL). */
@@ -83,14 +96,13 @@ static LLVMValueRef const_bytes(cg_module *m, const char *bytes, uint32_t n, con
     return g;
 }
 
-/* The view of a string: its length, and for up to 12 bytes the bytes themselves. */
+/* The first 8 bytes of a string's view: its length, and for up to 12 bytes the first
+ * 4 of them. */
 static LLVMValueRef const_view(cg_module *m, const char *s, uint32_t n) {
-    uint64_t w[2] = {n, 0};
-    for (uint32_t i = 0; i < n && i < 12 && n <= 12; i++) {
-        unsigned shift = 32 + 8 * i;
-        w[shift / 64] |= (uint64_t)(unsigned char)s[i] << (shift % 64);
-    }
-    return LLVMConstIntOfArbitraryPrecision(m->t_i128, 2, w);
+    uint64_t w = n;
+    for (uint32_t i = 0; i < n && i < 4 && n <= 12; i++)
+        w |= (uint64_t)(unsigned char)s[i] << (32 + 8 * i);
+    return LLVMConstInt(m->t_i64, w, false);
 }
 
 /* A VARCHAR constant; see cg_int.h. */
@@ -99,7 +111,7 @@ cg_val cg_str_const(cg_fn *f, const plan_expr *e) {
     const rt_value *val = &e->u.value;
     cg_val out = {.null = cg_i1(m, val->is_null)};
     if (val->is_null || val->type != QE_TYPE_VARCHAR) {
-        out.v = LLVMConstNull(m->t_i128);
+        out.v = LLVMConstNull(m->t_i64);
         out.str = const_bytes(m, "", 0, "qe_str");
         return out;
     }
@@ -110,7 +122,7 @@ cg_val cg_str_const(cg_fn *f, const plan_expr *e) {
 
 /* A computed string of len bytes at p. */
 static cg_val computed(cg_module *m, LLVMValueRef p, LLVMValueRef len, LLVMValueRef null) {
-    return (cg_val){.v = LLVMBuildZExt(m->b, len, m->t_i128, ""), .null = null, .str = p};
+    return (cg_val){.v = LLVMBuildZExt(m->b, len, m->t_i64, ""), .null = null, .str = p};
 }
 
 /* ---- operators ---------------------------------------------------------------------- */

@@ -293,6 +293,52 @@ LLVMValueRef cg_typed_arith(cg_fn *f, const plan_expr *e, LLVMValueRef a, LLVMVa
     return r;
 }
 
+/* |r| < 10^p in 64 bits (p <= 18) and no overflow, for a DECIMAL result of precision
+ * p, else 22003 with the detail (decimal_bound's error). */
+static void decimal_bound64(cg_fn *f, const plan_expr *e, LLVMValueRef r, LLVMValueRef ovf,
+                            LLVMValueRef null) {
+    cg_module *m = f->m;
+    int64_t lim = 1;
+    for (int i = 0; i < precision_of(e); i++)
+        lim *= 10;
+    LLVMValueRef off = LLVMBuildAdd(m->b, r, cg_i64(m, lim - 1), "");
+    LLVMValueRef out = LLVMBuildICmp(m->b, LLVMIntUGE, off, cg_i64(m, 2 * lim - 1), "");
+    cg_raise_if(f, and1(m, or1(m, out, ovf), not1(m, null)), RT_JIT_ERR_DECIMAL_RESULT(e->typmod),
+                e->position);
+}
+
+/* Operators in 64 bits; see cg_int.h. */
+bool cg_typed_op64(cg_fn *f, const plan_expr *e, const cg_val *a, const cg_val *b, cg_val *out) {
+    cg_module *m = f->m;
+    plan_op_kind op = e->u.op.op;
+    const plan_expr *ea = e->u.op.args[0];
+    static const LLVMIntPredicate sint[] = {LLVMIntEQ,  LLVMIntNE,  LLVMIntSLT,
+                                            LLVMIntSLE, LLVMIntSGT, LLVMIntSGE};
+    if ((ea->type != QE_TYPE_DECIMAL && ea->type != QE_TYPE_HUGEINT) || a->v64 == NULL)
+        return false;
+    if (op == PLAN_OP_NEG) { /* |a| < 10^18: no overflow, and |-a| = |a| */
+        if (!fits64_known(ea) || !fits64_known(e))
+            return false;
+        out->v64 = LLVMBuildSub(m->b, cg_i64(m, 0), a->v64, "");
+    } else if (b->v64 == NULL) {
+        return false;
+    } else if (op >= PLAN_OP_EQ && op <= PLAN_OP_GE) {
+        out->v = LLVMBuildICmp(m->b, sint[op - PLAN_OP_EQ], a->v64, b->v64, "");
+        return true;
+    } else if ((op == PLAN_OP_ADD || op == PLAN_OP_SUB || op == PLAN_OP_MUL) && fits64_known(e)) {
+        const char *name = op == PLAN_OP_ADD   ? "llvm.sadd.with.overflow"
+                           : op == PLAN_OP_SUB ? "llvm.ssub.with.overflow"
+                                               : "llvm.smul.with.overflow";
+        LLVMValueRef ovf;
+        out->v64 = cg_with_overflow(m, name, a->v64, b->v64, &ovf);
+        decimal_bound64(f, e, out->v64, ovf, out->null);
+    } else {
+        return false;
+    }
+    out->v = LLVMBuildSExt(m->b, out->v64, m->t_i128, "");
+    return true;
+}
+
 /* Comparison of two values of type t (any type here). */
 LLVMValueRef cg_typed_compare(cg_module *m, const plan_expr *e, LLVMValueRef a, LLVMValueRef b) {
     static const LLVMIntPredicate sint[] = {LLVMIntEQ,  LLVMIntNE,  LLVMIntSLT,

@@ -233,8 +233,11 @@ static LLVMBasicBlockRef block(cg_fn *f, const char *name) {
 #define PF_MIN_ROWS 32768 /* smaller build sides stay in the cache: no prefetching */
 #define PF_MIN_SHARE 16   /* stop when fewer than 1 in 16 prefetched rows are probed */
 
-/* llvm.prefetch(p, read, high locality, data cache). */
+/* llvm.prefetch(p, read, high locality, data cache); nothing at the cheap tier (fast
+ * instruction selection does not select the intrinsic). */
 static void prefetch(cg_module *m, LLVMValueRef p) {
+    if (m->cheap)
+        return;
     const char *name = "llvm.prefetch";
     unsigned id = LLVMLookupIntrinsicID(name, strlen(name));
     LLVMTypeRef pt = m->t_ptr;
@@ -552,7 +555,7 @@ static void load_table(cg_fn *f, probe_gen *g) {
         bc->validity = LLVMBuildSelect(m->b, bc->has_bitmap, bitmap, m->all_valid, "");
     }
     LLVMPositionBuilderAtEnd(m->b, at);
-    if (f->pre_op != g->op_idx)
+    if (f->pre_op != g->op_idx && !m->cheap)
         gen_prefetch(f, g, view);
 }
 
@@ -698,7 +701,7 @@ static void store_build(cg_fn *f, const probe_gen *g, const cg_val *bvals) {
         LLVMBuildStore(m->b, bvals ? bvals[c].v : LLVMConstNull(t), g->bval_var[c]);
         LLVMBuildStore(m->b, bvals ? bvals[c].null : cg_i1(m, true), g->bnull_var[c]);
         if (g->bat_var[c] != NULL)
-            LLVMBuildStore(m->b, bvals ? bvals[c].at : LLVMConstNull(m->t_ptr), g->bat_var[c]);
+            LLVMBuildStore(m->b, bvals ? bvals[c].at : m->null_view, g->bat_var[c]);
     }
 }
 

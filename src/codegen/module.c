@@ -101,6 +101,7 @@ static qe_status build_functions(cg_module *m, cg_tier tier, const plan_query *q
                             "invalid physical plan: stage %u without pipelines", stage_id);
     uint32_t n = stage->n_pipelines;
     m->blocked = tier == CG_TIER_OPTIMIZED;
+    m->cheap = tier == CG_TIER_CHEAP;
     out->n_pipelines = n;
     out->fn_names = calloc(n + 1, sizeof *out->fn_names);
     out->reasons = calloc(n + 1, sizeof *out->reasons);

@@ -29,12 +29,18 @@ void cg_return_if_error(cg_fn *f, LLVMValueRef status) {
         LLVMBuildStore(m->b, LLVMBuildOr(m->b, was, bad, ""), f->err_var);
         return;
     }
-    LLVMBasicBlockRef fail = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "fail");
+    LLVMBasicBlockRef at = LLVMGetInsertBlock(m->b);
+    if (f->fail == NULL || LLVMGetBasicBlockParent(f->fail) != f->fn) {
+        f->fail = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "fail");
+        LLVMPositionBuilderAtEnd(m->b, f->fail);
+        f->fail_status = LLVMBuildPhi(m->b, m->t_i32, "status");
+        LLVMBuildRet(m->b, f->fail_status);
+        LLVMPositionBuilderAtEnd(m->b, at);
+    }
     LLVMBasicBlockRef ok = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "ok");
     LLVMValueRef bad = LLVMBuildICmp(m->b, LLVMIntNE, status, cg_i32(m, 0), "");
-    LLVMBuildCondBr(m->b, bad, fail, ok);
-    LLVMPositionBuilderAtEnd(m->b, fail);
-    LLVMBuildRet(m->b, status);
+    LLVMBuildCondBr(m->b, bad, f->fail, ok);
+    LLVMAddIncoming(f->fail_status, &status, &at, 1);
     LLVMPositionBuilderAtEnd(m->b, ok);
 }
 
@@ -48,12 +54,21 @@ void cg_raise_if(cg_fn *f, LLVMValueRef cond, int32_t code, int32_t position) {
         LLVMBuildStore(m->b, LLVMBuildOr(m->b, was, cond, ""), f->err_var);
         return;
     }
-    LLVMBasicBlockRef raise = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "raise");
+    LLVMBasicBlockRef at = LLVMGetInsertBlock(m->b);
+    if (f->raise == NULL || LLVMGetBasicBlockParent(f->raise) != f->fn) {
+        f->raise = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "raise");
+        LLVMPositionBuilderAtEnd(m->b, f->raise);
+        f->raise_code = LLVMBuildPhi(m->b, m->t_i32, "code");
+        f->raise_pos = LLVMBuildPhi(m->b, m->t_i32, "position");
+        LLVMValueRef args[3] = {f->ts, f->raise_code, f->raise_pos};
+        LLVMBuildRet(m->b, cg_call_helper(m, CG_HELPER_ERROR_AT, args, 3));
+        LLVMPositionBuilderAtEnd(m->b, at);
+    }
     LLVMBasicBlockRef ok = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "cont");
-    LLVMBuildCondBr(m->b, cond, raise, ok);
-    LLVMPositionBuilderAtEnd(m->b, raise);
-    LLVMValueRef args[3] = {f->ts, cg_i32(m, code), cg_i32(m, position)};
-    LLVMBuildRet(m->b, cg_call_helper(m, CG_HELPER_ERROR_AT, args, 3));
+    LLVMBuildCondBr(m->b, cond, f->raise, ok);
+    LLVMValueRef c = cg_i32(m, code), p = cg_i32(m, position);
+    LLVMAddIncoming(f->raise_code, &c, &at, 1);
+    LLVMAddIncoming(f->raise_pos, &p, &at, 1);
     LLVMPositionBuilderAtEnd(m->b, ok);
 }
 
@@ -81,7 +96,7 @@ LLVMValueRef cg_alloca(cg_fn *f, LLVMTypeRef t, const char *name) {
 LLVMValueRef cg_load_value(cg_module *m, qe_type type, LLVMValueRef values, LLVMValueRef row) {
     LLVMTypeRef t = cg_mem_type(m, type);
     LLVMValueRef p = LLVMBuildGEP2(m->b, t, values, &row, 1, "");
-    LLVMValueRef v = LLVMBuildLoad2(m->b, t, p, "");
+    LLVMValueRef v = LLVMBuildLoad2(m->b, type == QE_TYPE_VARCHAR ? m->t_i64 : t, p, "");
     LLVMSetAlignment(v, cg_mem_align(type));
     if (type == QE_TYPE_BOOLEAN)
         v = LLVMBuildICmp(m->b, LLVMIntNE, v, LLVMConstInt(m->t_i8, 0, false), "");
@@ -109,11 +124,26 @@ LLVMValueRef cg_load_null(cg_module *m, LLVMValueRef validity, LLVMValueRef row)
 /* Stores a value (zero when NULL); see cg_int.h. */
 void cg_store_value(cg_module *m, qe_type type, LLVMValueRef values, LLVMValueRef row, cg_val v) {
     LLVMTypeRef t = cg_mem_type(m, type);
+    if (v.v64 != NULL && t == m->t_i128) { /* a 64-bit DECIMAL: its two words */
+        LLVMValueRef x = LLVMBuildSelect(m->b, v.null, cg_i64(m, 0), v.v64, "");
+        LLVMValueRef idx = LLVMBuildShl(m->b, row, cg_i64(m, 1), "");
+        LLVMValueRef p = LLVMBuildGEP2(m->b, m->t_i64, values, &idx, 1, "");
+        LLVMSetAlignment(LLVMBuildStore(m->b, x, p), 8);
+        LLVMValueRef one = cg_i64(m, 1);
+        p = LLVMBuildGEP2(m->b, m->t_i64, p, &one, 1, "");
+        LLVMSetAlignment(LLVMBuildStore(m->b, LLVMBuildAShr(m->b, x, cg_i64(m, 63), ""), p), 8);
+        return;
+    }
     LLVMValueRef x = LLVMBuildSelect(m->b, v.null, LLVMConstNull(LLVMTypeOf(v.v)), v.v, "");
     if (type == QE_TYPE_BOOLEAN)
         x = LLVMBuildZExt(m->b, x, m->t_i8, "");
     LLVMValueRef p = LLVMBuildGEP2(m->b, t, values, &row, 1, "");
     LLVMSetAlignment(LLVMBuildStore(m->b, x, p), cg_mem_align(type));
+    if (type == QE_TYPE_VARCHAR) {
+        LLVMValueRef eight = cg_i64(m, 8);
+        LLVMValueRef hp = LLVMBuildGEP2(m->b, m->t_i8, p, &eight, 1, "");
+        LLVMSetAlignment(LLVMBuildStore(m->b, cg_str_view_hi(m, v), hp), cg_mem_align(type));
+    }
 }
 
 /* Sets or clears a validity bit; see cg_int.h. */
@@ -139,12 +169,13 @@ cg_val cg_morsel_column_narrow(cg_fn *f, uint32_t col, bool narrow) {
     const cg_col *c = &f->cols[col];
     qe_type type = f->pipe->ops[0]->types[col];
     cg_val v = {0};
-    if (narrow && cg_mem_type(m, type) == m->t_i128) {
+    if (narrow && cg_reg_type(m, type) == m->t_i128) {
         LLVMValueRef idx = LLVMBuildShl(m->b, f->row, cg_i64(m, 1), "");
         LLVMValueRef p = LLVMBuildGEP2(m->b, m->t_i64, c->values, &idx, 1, "");
         LLVMValueRef lo = LLVMBuildLoad2(m->b, m->t_i64, p, "");
         LLVMSetAlignment(lo, 8);
         v.v = LLVMBuildSExt(m->b, lo, m->t_i128, "");
+        v.v64 = lo;
     } else {
         v.v = cg_load_value(m, type, c->values, f->row);
     }

@@ -62,7 +62,10 @@ typedef struct sink_gen {
     bool cache;               /* every key can be compared with the last one in registers */
     LLVMValueRef last_ok;     /* alloca i1: last_row is set */
     LLVMValueRef last_row;    /* alloca ptr: the last row's group */
-    LLVMValueRef *last_key;   /* n_groups allocas: its keys' bits, or VARCHAR views */
+    LLVMValueRef *last_key;   /* n_groups allocas i64: its keys' bits, wide keys' low words,
+                                 VARCHAR views' first 8 bytes */
+    LLVMValueRef *last_hi;    /* n_groups allocas i64: wide keys' high words, VARCHAR views'
+                                 last 8 bytes (NULL for the others) */
     LLVMValueRef *last_null;  /* n_groups allocas i1: its keys' NULL flags */
 } sink_gen;
 
@@ -540,7 +543,8 @@ static bool direct_supported(const sink_gen *s, const plan_op *op) {
 /* A key of the row in the form the table holds it. */
 typedef struct key_reg {
     key_kind kind;
-    LLVMValueRef bits; /* KEY_BITS: i64 (agg_ht.c key_bits); KEY_WIDE: i128 */
+    LLVMValueRef bits; /* KEY_BITS: i64 (agg_ht.c key_bits); KEY_WIDE: i64 low word */
+    LLVMValueRef hi;   /* KEY_WIDE: i64 high word (two words: no i128 in registers) */
     LLVMValueRef ptr;  /* KEY_STR: the bytes */
     LLVMValueRef len;  /* KEY_STR: i32 length (0 when NULL) */
     LLVMValueRef null; /* i1 */
@@ -569,12 +573,23 @@ static key_reg key_of(cg_fn *f, qe_type t, cg_val v) {
     if (k.kind == KEY_STR) {
         k.len = cg_str_len(f, v); /* 0 when NULL: the pointer is then never read */
         k.ptr = cg_str_ptr(f, v);
+    } else if (k.kind == KEY_WIDE && v.v64 != NULL) {
+        k.bits = v.v64;
+        k.hi = LLVMBuildAShr(m->b, v.v64, cg_i64(m, 63), "");
     } else if (k.kind == KEY_WIDE) {
-        k.bits = LLVMTypeOf(v.v) == m->t_i128 ? v.v : LLVMBuildSExt(m->b, v.v, m->t_i128, "");
+        LLVMValueRef w = LLVMTypeOf(v.v) == m->t_i128 ? v.v : LLVMBuildSExt(m->b, v.v, m->t_i128, "");
+        k.bits = LLVMBuildTrunc(m->b, w, m->t_i64, "");
+        k.hi = LLVMBuildTrunc(m->b, LLVMBuildLShr(m->b, w, LLVMConstInt(m->t_i128, 64, false), ""),
+                              m->t_i64, "");
     } else {
         k.bits = key_bits(m, t, v.v);
     }
     return k;
+}
+
+static LLVMValueRef byte_gep(cg_module *m, LLVMValueRef base, uint64_t off) {
+    LLVMValueRef o = cg_i64(m, (int64_t)off);
+    return LLVMBuildGEP2(m->b, m->t_i8, base, &o, 1, "");
 }
 
 /* h chained over the keys as rt_hash_vectors does: rt_hash_mix8 of each key's 8 bytes
@@ -592,6 +607,7 @@ static LLVMValueRef keys_hash(cg_fn *f, sink_gen *s, const key_reg *keys, uint32
             if (keys[k].kind == KEY_WIDE) { /* hash.c hashes the value's 16 bytes */
                 tmp = tmp ? tmp : s->key_buf;
                 LLVMSetAlignment(LLVMBuildStore(m->b, keys[k].bits, tmp), 16);
+                LLVMSetAlignment(LLVMBuildStore(m->b, keys[k].hi, byte_gep(m, tmp, 8)), 8);
                 p = tmp;
                 len = cg_i32(m, 16);
             }
@@ -602,11 +618,6 @@ static LLVMValueRef keys_hash(cg_fn *f, sink_gen *s, const key_reg *keys, uint32
         h = LLVMBuildSelect(m->b, keys[k].null, hn, hv, "h");
     }
     return h;
-}
-
-static LLVMValueRef byte_gep(cg_module *m, LLVMValueRef base, uint64_t off) {
-    LLVMValueRef o = cg_i64(m, (int64_t)off);
-    return LLVMBuildGEP2(m->b, m->t_i8, base, &o, 1, "");
 }
 
 static bool is_const_false(LLVMValueRef v) {
@@ -625,7 +636,7 @@ static void keys_compare(cg_fn *f, const plan_op *op, const key_reg *keys, LLVMV
         LLVMValueRef slot = byte_gep(m, row, keys_off + 16 * (uint64_t)k);
         LLVMValueRef flag = LLVMBuildLoad2(m->b, m->t_i8, byte_gep(m, row, nulls_off + k), "");
         LLVMValueRef row_null = LLVMBuildICmp(m->b, LLVMIntNE, flag, LLVMConstInt(m->t_i8, 0, 0), "");
-        LLVMValueRef same_null = LLVMBuildICmp(m->b, LLVMIntEQ, row_null, kr->null, "");
+        LLVMValueRef same_null = LLVMBuildNot(m->b, LLVMBuildXor(m->b, row_null, kr->null, ""), "");
         LLVMBasicBlockRef next = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "key_eq");
         LLVMValueRef ok;
         if (kr->kind == KEY_STR) {
@@ -645,10 +656,14 @@ static void keys_compare(cg_fn *f, const plan_op *op, const key_reg *keys, LLVMV
             LLVMValueRef r = cg_call_inline(m, CG_INLINE_BYTES_EQ, args, 3);
             LLVMBuildCondBr(m->b, LLVMBuildICmp(m->b, LLVMIntNE, r, cg_i32(m, 0), ""), next, ne);
         } else {
-            LLVMTypeRef t = kr->kind == KEY_WIDE ? m->t_i128 : m->t_i64;
-            LLVMValueRef kv = LLVMBuildLoad2(m->b, t, slot, "kv");
+            LLVMValueRef kv = LLVMBuildLoad2(m->b, m->t_i64, slot, "kv");
             LLVMSetAlignment(kv, 16);
             LLVMValueRef veq = LLVMBuildICmp(m->b, LLVMIntEQ, kv, kr->bits, "");
+            if (kr->kind == KEY_WIDE) { /* and the high word */
+                LLVMValueRef kh = LLVMBuildLoad2(m->b, m->t_i64, byte_gep(m, slot, 8), "kh");
+                LLVMSetAlignment(kh, 8);
+                veq = LLVMBuildAnd(m->b, veq, LLVMBuildICmp(m->b, LLVMIntEQ, kh, kr->hi, ""), "");
+            }
             if (is_const_false(kr->null))
                 ok = LLVMBuildAnd(m->b, LLVMBuildNot(m->b, row_null, ""), veq, "");
             else
@@ -672,6 +687,8 @@ static void keys_store(cg_fn *f, sink_gen *s, const key_reg *keys, uint32_t n) {
             LLVMBuildStore(m->b, keys[k].len, byte_gep(m, slot, 8));
         } else {
             LLVMSetAlignment(LLVMBuildStore(m->b, keys[k].bits, slot), 16);
+            if (keys[k].kind == KEY_WIDE)
+                LLVMSetAlignment(LLVMBuildStore(m->b, keys[k].hi, byte_gep(m, slot, 8)), 8);
         }
     }
 }
@@ -737,10 +754,12 @@ static LLVMValueRef find_group(cg_fn *f, sink_gen *s, const plan_op *op, const k
     return grp;
 }
 
-/* The register a key is compared with the last row's in: the key bits, or a VARCHAR
- * view (16 bytes: equal views of one column within a morsel are equal strings: the
- * same inline bytes, or the same buffer and offset). */
-static LLVMValueRef last_key_value(const key_reg *k, cg_val v) {
+/* The registers a key is compared with the last row's in: the key bits, a wide key's
+ * two words, or a VARCHAR view's two halves (16 bytes: equal views of one column within
+ * a morsel are equal strings: the same inline bytes, or the same buffer and offset); hi
+ * NULL for KEY_BITS. */
+static LLVMValueRef last_key_value(cg_module *m, const key_reg *k, cg_val v, LLVMValueRef *hi) {
+    *hi = k->kind == KEY_STR ? cg_str_view_hi(m, v) : k->kind == KEY_WIDE ? k->hi : NULL;
     return k->kind == KEY_STR ? v.v : k->bits;
 }
 
@@ -750,11 +769,16 @@ static LLVMValueRef last_keys_equal(cg_fn *f, sink_gen *s, const plan_op *op,
     cg_module *m = f->m;
     LLVMValueRef eq = LLVMBuildLoad2(m->b, m->t_i1, s->last_ok, "");
     for (uint32_t k = 0; k < op->u.agg.n_groups; k++) {
-        LLVMValueRef x = last_key_value(&keys[k], in[op->u.agg.groups[k]->u.column]);
+        LLVMValueRef hi;
+        LLVMValueRef x = last_key_value(m, &keys[k], in[op->u.agg.groups[k]->u.column], &hi);
         LLVMValueRef lx = LLVMBuildLoad2(m->b, LLVMTypeOf(x), s->last_key[k], "");
         LLVMValueRef ln = LLVMBuildLoad2(m->b, m->t_i1, s->last_null[k], "");
         LLVMValueRef same = LLVMBuildICmp(m->b, LLVMIntEQ, x, lx, "");
-        LLVMValueRef same_null = LLVMBuildICmp(m->b, LLVMIntEQ, keys[k].null, ln, "");
+        if (hi != NULL) {
+            LLVMValueRef lh = LLVMBuildLoad2(m->b, m->t_i64, s->last_hi[k], "");
+            same = LLVMBuildAnd(m->b, same, LLVMBuildICmp(m->b, LLVMIntEQ, hi, lh, ""), "");
+        }
+        LLVMValueRef same_null = LLVMBuildNot(m->b, LLVMBuildXor(m->b, keys[k].null, ln, ""), "");
         same = LLVMBuildAnd(m->b, same_null, LLVMBuildOr(m->b, keys[k].null, same, ""), "");
         eq = LLVMBuildAnd(m->b, eq, same, "");
     }
@@ -766,8 +790,11 @@ static void last_store(cg_fn *f, sink_gen *s, const plan_op *op, const key_reg *
                        const cg_val *in, LLVMValueRef row) {
     cg_module *m = f->m;
     for (uint32_t k = 0; k < op->u.agg.n_groups; k++) {
-        LLVMBuildStore(m->b, last_key_value(&keys[k], in[op->u.agg.groups[k]->u.column]),
+        LLVMValueRef hi;
+        LLVMBuildStore(m->b, last_key_value(m, &keys[k], in[op->u.agg.groups[k]->u.column], &hi),
                        s->last_key[k]);
+        if (hi != NULL)
+            LLVMBuildStore(m->b, hi, s->last_hi[k]);
         LLVMBuildStore(m->b, keys[k].null, s->last_null[k]);
     }
     LLVMBuildStore(m->b, row, s->last_row);
@@ -800,17 +827,21 @@ static qe_status direct_begin(cg_fn *f, sink_gen *s, rt_error *err) {
     s->cache = cache_supported(f, s, op);
     if (s->cache) {
         s->last_key = calloc(n, sizeof *s->last_key);
+        s->last_hi = calloc(n, sizeof *s->last_hi);
         s->last_null = calloc(n, sizeof *s->last_null);
-        if (!s->last_key || !s->last_null)
+        if (!s->last_key || !s->last_hi || !s->last_null)
             return nomem(err);
         s->last_ok = cg_alloca(f, m->t_i1, "last_ok");
         LLVMBuildStore(m->b, cg_i1(m, false), s->last_ok);
         s->last_row = cg_alloca(f, m->t_ptr, "last_group");
         for (uint32_t k = 0; k < n; k++) {
             qe_type t = s->types[op->u.agg.groups[k]->u.column];
-            LLVMTypeRef kt = key_kind_of(t) == KEY_BITS ? m->t_i64 : m->t_i128;
-            s->last_key[k] = cg_alloca(f, kt, "last_key");
-            LLVMBuildStore(m->b, LLVMConstNull(kt), s->last_key[k]);
+            s->last_key[k] = cg_alloca(f, m->t_i64, "last_key");
+            LLVMBuildStore(m->b, cg_i64(m, 0), s->last_key[k]);
+            if (key_kind_of(t) != KEY_BITS) {
+                s->last_hi[k] = cg_alloca(f, m->t_i64, "last_hi");
+                LLVMBuildStore(m->b, cg_i64(m, 0), s->last_hi[k]);
+            }
             s->last_null[k] = cg_alloca(f, m->t_i1, "last_null");
             LLVMBuildStore(m->b, cg_i1(m, false), s->last_null[k]);
         }
@@ -972,6 +1003,7 @@ void cg_sink_free(cg_fn *f) {
     free(s->in_valid);
     free(s->in_used);
     free(s->last_key);
+    free(s->last_hi);
     free(s->last_null);
     free(s);
     f->sink = NULL;

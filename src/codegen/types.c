@@ -65,8 +65,8 @@ _Static_assert(offsetof(rt_jit_agg_slot, hash) == 0, "rt_jit_agg_slot layout");
 _Static_assert(offsetof(rt_jit_agg_slot, row) == 8, "rt_jit_agg_slot layout");
 _Static_assert(sizeof(rt_jit_agg_slot) == 16, "rt_jit_agg_slot layout");
 
-/* VARCHAR values are moved as one i128 (align 4), HUGEINT/DECIMAL values are i128
- * (align 8), BOOLEAN values are one byte. */
+/* VARCHAR views are 16 bytes (align 4), read as two i64, HUGEINT/DECIMAL values are
+ * i128 (align 8), BOOLEAN values are one byte. */
 _Static_assert(sizeof(qe_string_view) == 16 && _Alignof(qe_string_view) == 4,
                "string views are 16 bytes, 4-byte aligned");
 _Static_assert(sizeof(bool) == 1, "BOOLEAN values are one byte");
@@ -212,6 +212,11 @@ static void define_all_valid(cg_module *m) {
     LLVMSetInitializer(m->null_slot, LLVMConstNull(m->t_ptr));
     LLVMSetGlobalConstant(m->null_slot, true);
     LLVMSetLinkage(m->null_slot, LLVMPrivateLinkage);
+    m->null_view = LLVMAddGlobal(m->mod, m->t_i128, "qe_null_view");
+    LLVMSetInitializer(m->null_view, LLVMConstNull(m->t_i128));
+    LLVMSetGlobalConstant(m->null_view, true);
+    LLVMSetLinkage(m->null_view, LLVMPrivateLinkage);
+    LLVMSetAlignment(m->null_view, 16);
 }
 
 /* Checks LLVM's layout of a mirror struct against the C offsets. */
@@ -352,19 +357,21 @@ LLVMTypeRef cg_reg_type(cg_module *m, qe_type type) {
     case QE_TYPE_INTEGER:
     case QE_TYPE_DATE: return m->t_i32;
     case QE_TYPE_BIGINT:
-    case QE_TYPE_TIMESTAMP: return m->t_i64;
+    case QE_TYPE_TIMESTAMP:
+    case QE_TYPE_VARCHAR: return m->t_i64; /* VARCHAR: the view's first 8 bytes */
     case QE_TYPE_REAL: return m->t_f32;
     case QE_TYPE_DOUBLE: return m->t_f64;
     case QE_TYPE_HUGEINT:
-    case QE_TYPE_DECIMAL:
-    case QE_TYPE_VARCHAR: return m->t_i128;
+    case QE_TYPE_DECIMAL: return m->t_i128;
     default: return NULL;
     }
 }
 
 /* Memory type of a value; see cg_int.h. */
 LLVMTypeRef cg_mem_type(cg_module *m, qe_type type) {
-    return type == QE_TYPE_BOOLEAN ? m->t_i8 : cg_reg_type(m, type);
+    return type == QE_TYPE_BOOLEAN   ? m->t_i8
+           : type == QE_TYPE_VARCHAR ? m->t_i128
+                                     : cg_reg_type(m, type);
 }
 
 /* Alignment of a value in a values buffer; see cg_int.h. */
