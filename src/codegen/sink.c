@@ -1006,9 +1006,16 @@ qe_status cg_sink_begin(cg_fn *f, rt_error *err) {
     return direct_supported(s, sink_op(f)) ? direct_begin(f, s, err) : agg_begin(f, s, err);
 }
 
+/* Whether the sink pushes the morsel's vectors with a selection; see cg_int.h. */
+bool cg_sink_pass(const cg_fn *f) { return f->sink != NULL && ((const sink_gen *)f->sink)->pass; }
+
 /* Consumes the current row; see cg_int.h. */
 qe_status cg_sink_consume(cg_fn *f, const cg_val *in, uint32_t n_in, rt_error *err) {
     sink_gen *s = f->sink;
+    if (s->pass) {
+        pass_consume(f, s);
+        return QE_OK;
+    }
     if (n_in != s->n_cols)
         return rt_error_set(err, QE_INTERNAL, "XX000", -1,
                             "codegen: sink input has %u columns, expected %u", n_in, s->n_cols);
@@ -1033,8 +1040,6 @@ qe_status cg_sink_consume(cg_fn *f, const cg_val *in, uint32_t n_in, rt_error *e
     }
     else if (sink_op(f)->kind == PLAN_PHYS_AGG_SINK)
         agg_consume(f, s, in);
-    else if (s->pass)
-        pass_consume(f, s);
     else
         push_consume(f, s, in);
     return QE_OK;
