@@ -13,8 +13,11 @@
  * keys into scratch slot 1, the aggregate inputs into scratch slot 0.  A full block
  * (and the last one) goes to an internal "<fn>_agg" function that asks the runtime
  * for the group states (rt_jit_agg_groups) and updates them in an IR loop with the
- * rules of plan.h.  Any other sink: rows are written compactly into scratch slot 0,
- * which is pushed (rt_jit_push) whenever it fills and at the end of the morsel.
+ * rules of plan.h.  A push sink whose columns are morsel columns unchanged
+ * (pass_column) gets the morsel's vectors with a selection of the rows reaching it,
+ * as the interpreter pushes them (no copy here).  Any other sink: rows are written
+ * compactly into scratch slot 0, which is pushed (rt_jit_push) whenever it fills
+ * and at the end of the morsel.
  * VARCHAR columns passed through copy 16-byte views, so the scratch vector's string
  * buffers are pointed at the buffers of the morsel column the value comes from; a
  * computed VARCHAR column (constant, ||, function) is copied into the scratch
