@@ -307,9 +307,9 @@ qe_status cg_gen_ops_from(cg_fn *f, uint32_t first, const cg_val *in, uint32_t n
         n_cur = op->n_cols;
     }
     if (st == QE_OK) {
-        if (cur == NULL) /* no projection: the sink consumes the morsel row */
+        if (cur == NULL && !cg_sink_pass(f)) /* no projection: the sink takes the morsel row */
             cur = morsel_row(f);
-        st = cur ? cg_sink_consume(f, cur, n_cur, err)
+        st = cur || cg_sink_pass(f) ? cg_sink_consume(f, cur, n_cur, err)
                  : rt_error_set(err, QE_NOMEM, "53200", -1, "out of memory in code generation");
     }
     free(cur);

@@ -13,8 +13,11 @@
  * keys into scratch slot 1, the aggregate inputs into scratch slot 0.  A full block
  * (and the last one) goes to an internal "<fn>_agg" function that asks the runtime
  * for the group states (rt_jit_agg_groups) and updates them in an IR loop with the
- * rules of plan.h.  Any other sink: rows are written compactly into scratch slot 0,
- * which is pushed (rt_jit_push) whenever it fills and at the end of the morsel.
+ * rules of plan.h.  A push sink whose columns are morsel columns unchanged
+ * (pass_column) gets the morsel's vectors with a selection of the rows reaching it,
+ * as the interpreter pushes them (no copy here).  Any other sink: rows are written
+ * compactly into scratch slot 0, which is pushed (rt_jit_push) whenever it fills
+ * and at the end of the morsel.
  * VARCHAR columns passed through copy 16-byte views, so the scratch vector's string
  * buffers are pointed at the buffers of the morsel column the value comes from; a
  * computed VARCHAR column (constant, ||, function) is copied into the scratch
@@ -37,6 +40,10 @@ typedef struct sink_gen {
     LLVMValueRef *values_var; /* n_cols allocas ptr: values buffers */
     LLVMValueRef *valid_var;  /* n_cols allocas ptr: validity bitmaps */
     LLVMValueRef *vec_var;    /* n_cols allocas ptr: the vectors (computed VARCHAR) */
+    /* push sinks fed with morsel columns unchanged (pass-through) */
+    bool pass;                /* push the morsel's vectors with a selection, no copy */
+    LLVMValueRef pass_batch;  /* alloca %rt_batch: n_rows/cols/capacity of the morsel */
+    LLVMValueRef pass_sel;    /* alloca [RT_VECTOR_SIZE x i32]: the rows reaching the sink */
     /* AGG_SINK: scratch slots loaded once in the entry block */
     LLVMValueRef keys;        /* slot 1 batch */
     LLVMValueRef in;          /* slot 0 batch */
@@ -136,6 +143,98 @@ static LLVMValueRef get_scratch(cg_fn *f, uint32_t slot, LLVMValueRef *cols) {
 }
 
 /* ---- push sinks ------------------------------------------------------------------- */
+
+/* The morsel column that sink input column col is, unchanged, or -1.  Only FILTERs,
+ * LIMITs, column references of PROJECTs and the probe columns of SEMI/ANTI probes
+ * (which emit each probe row at most once, in order) may lie between: then the rows
+ * reaching the sink are distinct morsel rows in increasing order, a selection. */
+static int64_t pass_column(const plan_pipeline *p, uint32_t col) {
+    for (uint32_t i = p->n_ops - 1; i-- > 1;) {
+        const plan_op *op = p->ops[i];
+        switch (op->kind) {
+        case PLAN_PHYS_FILTER:
+        case PLAN_PHYS_LIMIT: continue;
+        case PLAN_PHYS_PROJECT: {
+            const plan_expr *e = op->u.project.exprs[col];
+            if (e->kind != PLAN_EXPR_COLUMN) /* not even a cast: it may rescale a DECIMAL */
+                return -1;
+            col = e->u.column;
+            continue;
+        }
+        case PLAN_PHYS_HASH_JOIN_PROBE:
+            if (op->u.join.filter_build ||
+                (op->u.join.kind != PLAN_JOIN_SEMI && op->u.join.kind != PLAN_JOIN_ANTI) ||
+                col >= p->ops[i - 1]->n_cols)
+                return -1;
+            continue;
+        default: return -1;
+        }
+    }
+    return col < p->ops[0]->n_cols ? (int64_t)col : -1;
+}
+
+/* True if every sink input column is a morsel column unchanged (pass_column). */
+static bool pass_supported(const cg_fn *f, const sink_gen *s) {
+    const plan_pipeline *p = f->pipe;
+    for (uint32_t c = 0; c < s->n_cols; c++) {
+        int64_t origin = pass_column(p, c);
+        if (origin < 0 || p->ops[0]->types[origin] != s->types[c])
+            return false;
+    }
+    return true;
+}
+
+/* Entry block: a batch of copies of the morsel's rt_vectors in sink input order (the
+ * morsel's own are not touched: rt_jit_push hides all-valid bitmaps while it pushes),
+ * whose selection the rows reaching the sink fill. */
+static void pass_begin(cg_fn *f, sink_gen *s) {
+    cg_module *m = f->m;
+    const plan_pipeline *p = f->pipe;
+    LLVMValueRef cols = cg_alloca(f, LLVMArrayType2(m->t_vector, s->n_cols ? s->n_cols : 1),
+                                  "pass_cols");
+    s->pass_sel = cg_alloca(f, LLVMArrayType2(m->t_i32, RT_VECTOR_SIZE), "pass_sel");
+    s->pass_batch = cg_alloca(f, m->t_batch, "pass_batch");
+    for (uint32_t c = 0; c < s->n_cols; c++) {
+        LLVMValueRef dst = cg_vector_at(m, cols, cg_i64(m, c));
+        LLVMBuildMemCpy(m->b, dst, 8, f->cols[pass_column(p, c)].vec, 8,
+                        cg_i64(m, sizeof(rt_vector)));
+    }
+    LLVMValueRef b = s->pass_batch;
+    cg_store_batch_field(m, b, CG_BATCH_N_ROWS, cg_load_batch_field(m, f->morsel, CG_BATCH_N_ROWS));
+    cg_store_batch_field(m, b, CG_BATCH_N_COLS, cg_i32(m, s->n_cols));
+    cg_store_batch_field(m, b, CG_BATCH_COLS, cols);
+    cg_store_batch_field(m, b, CG_BATCH_SEL, s->pass_sel);
+    cg_store_batch_field(m, b, CG_BATCH_N_SEL, cg_i32(m, 0));
+    cg_store_batch_field(m, b, CG_BATCH_CAPACITY,
+                         cg_load_batch_field(m, f->morsel, CG_BATCH_CAPACITY));
+}
+
+/* Pushes the pass-through batch with its first n selected rows; returns on error. */
+static void pass_flush(cg_fn *f, sink_gen *s, LLVMValueRef n) {
+    cg_module *m = f->m;
+    cg_store_batch_field(m, s->pass_batch, CG_BATCH_N_SEL, LLVMBuildTrunc(m->b, n, m->t_i32, ""));
+    LLVMValueRef args[3] = {f->ps, f->ts, s->pass_batch};
+    cg_return_if_error(f, cg_call_helper(m, CG_HELPER_PUSH, args, 3));
+}
+
+/* The current morsel row reaches the sink: append it to the selection. */
+static void pass_consume(cg_fn *f, sink_gen *s) {
+    cg_module *m = f->m;
+    LLVMValueRef n = LLVMBuildLoad2(m->b, m->t_i64, s->n_var, "n_pass");
+    LLVMBuildStore(m->b, LLVMBuildTrunc(m->b, f->row, m->t_i32, ""),
+                   LLVMBuildGEP2(m->b, m->t_i32, s->pass_sel, &n, 1, ""));
+    LLVMValueRef n1 = LLVMBuildAdd(m->b, n, cg_i64(m, 1), "");
+    LLVMBuildStore(m->b, n1, s->n_var);
+    LLVMBasicBlockRef full = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "pass_full");
+    LLVMBasicBlockRef cont = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "passed");
+    LLVMValueRef is_full = LLVMBuildICmp(m->b, LLVMIntEQ, n1, cg_i64(m, RT_VECTOR_SIZE), "");
+    LLVMBuildCondBr(m->b, is_full, full, cont);
+    LLVMPositionBuilderAtEnd(m->b, full);
+    pass_flush(f, s, n1);
+    LLVMBuildStore(m->b, cg_i64(m, 0), s->n_var);
+    LLVMBuildBr(m->b, cont);
+    LLVMPositionBuilderAtEnd(m->b, cont);
+}
 
 static void push_scratch_begin(cg_fn *f, sink_gen *s) {
     cg_module *m = f->m;
@@ -931,14 +1030,26 @@ qe_status cg_sink_begin(cg_fn *f, rt_error *err) {
     s->types = before->types;
     s->n_var = cg_alloca(f, m->t_i64, "n_block");
     LLVMBuildStore(m->b, cg_i64(m, 0), s->n_var);
-    if (sink_op(f)->kind != PLAN_PHYS_AGG_SINK)
-        return push_begin(f, s, err);
+    if (sink_op(f)->kind != PLAN_PHYS_AGG_SINK) {
+        s->pass = pass_supported(f, s);
+        if (!s->pass)
+            return push_begin(f, s, err);
+        pass_begin(f, s);
+        return QE_OK;
+    }
     return direct_supported(s, sink_op(f)) ? direct_begin(f, s, err) : agg_begin(f, s, err);
 }
+
+/* Whether the sink pushes the morsel's vectors with a selection; see cg_int.h. */
+bool cg_sink_pass(const cg_fn *f) { return f->sink != NULL && ((const sink_gen *)f->sink)->pass; }
 
 /* Consumes the current row; see cg_int.h. */
 qe_status cg_sink_consume(cg_fn *f, const cg_val *in, uint32_t n_in, rt_error *err) {
     sink_gen *s = f->sink;
+    if (s->pass) {
+        pass_consume(f, s);
+        return QE_OK;
+    }
     if (n_in != s->n_cols)
         return rt_error_set(err, QE_INTERNAL, "XX000", -1,
                             "codegen: sink input has %u columns, expected %u", n_in, s->n_cols);
@@ -981,6 +1092,8 @@ qe_status cg_sink_finish(cg_fn *f, rt_error *err) {
     LLVMPositionBuilderAtEnd(m->b, last);
     if (sink_op(f)->kind == PLAN_PHYS_AGG_SINK)
         agg_flush(f, s, n);
+    else if (s->pass)
+        pass_flush(f, s, n);
     else
         push_flush(f, s, n);
     LLVMBuildBr(m->b, done);

@@ -537,6 +537,50 @@ static void test_push_expressions(void **state) {
     assert_int_equal(compare_modes(fx, q, 0x1), T_ROWS);
 }
 
+/* True if the optimized IR of q's pipeline pushes the morsel's vectors (pass-through). */
+static bool takes_pass(const plan_query *q) {
+    char *ir = NULL;
+    rt_error err;
+    assert_int_equal(cg_emit(q, QE_EMIT_IR, CG_TIER_OPTIMIZED, NULL, &ir, &err), QE_OK);
+    bool pass = strstr(ir, "%pass_sel = alloca") != NULL;
+    assert_true(pass == (strstr(ir, "call ptr @rt_jit_scratch(") == NULL)); /* no copied rows */
+    free(ir);
+    return pass;
+}
+
+/* A push sink fed with morsel columns unchanged (FILTERs and column-reference PROJECTs,
+ * reordered, dropped, repeated, VARCHAR and NULLs included) gets the morsel's vectors
+ * with a selection instead of copied rows; a computed column (even a same-type cast)
+ * keeps the scratch batch. */
+static void test_push_pass(void **state) {
+    fixture *fx = *state;
+    plan_expr *a = col(fx, 0, QE_TYPE_INTEGER), *b = col(fx, 1, QE_TYPE_BIGINT);
+    plan_expr *pred = op(fx, PLAN_OP_OR, QE_TYPE_BOOLEAN,
+                         op(fx, PLAN_OP_GT, QE_TYPE_BOOLEAN, b, cint(fx, 20, QE_TYPE_BIGINT)),
+                         op(fx, PLAN_OP_IS_NULL, QE_TYPE_BOOLEAN, a, NULL));
+    plan_expr *exprs[5] = {col(fx, 2, QE_TYPE_VARCHAR), col(fx, 0, QE_TYPE_INTEGER),
+                           col(fx, 4, QE_TYPE_BOOLEAN), col(fx, 0, QE_TYPE_INTEGER),
+                           col(fx, 3, QE_TYPE_DOUBLE)};
+    plan_query *q = push_query(fx, "t", pred, 5, exprs);
+    size_t n = compare_modes(fx, q, 0x1);
+    assert_true(n > 1000 && n < T_ROWS);
+    assert_true(takes_pass(q));
+    /* no filter: every row passes, the selection fills mid-morsel */
+    q = push_query(fx, "t", NULL, 5, exprs);
+    assert_int_equal(compare_modes(fx, q, 0x1), T_ROWS);
+    assert_true(takes_pass(q));
+    /* no row passes */
+    plan_expr *none = op(fx, PLAN_OP_LT, QE_TYPE_BOOLEAN, b, cint(fx, -1000, QE_TYPE_BIGINT));
+    q = push_query(fx, "t", none, 5, exprs);
+    assert_int_equal(compare_modes(fx, q, 0x1), 0);
+    assert_true(takes_pass(q));
+    /* a computed column: copied into the scratch batch */
+    exprs[4] = op(fx, PLAN_OP_ADD, QE_TYPE_INTEGER, a, cint(fx, 1, QE_TYPE_INTEGER));
+    q = push_query(fx, "t", pred, 5, exprs);
+    assert_int_equal(compare_modes(fx, q, 0x1), n);
+    assert_false(takes_pass(q));
+}
+
 /* Runtime errors: 22003 for overflow (arithmetic, negation, casts), 22012 for division
  * by zero, identical in both modes; NULL rows never raise. */
 static void test_errors(void **state) {
@@ -1220,6 +1264,7 @@ int main(void) {
         cmocka_unit_test(test_single_all_aggregates),
         cmocka_unit_test(test_final_and_global),
         cmocka_unit_test(test_push_expressions),
+        cmocka_unit_test(test_push_pass),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_fallback),
         cmocka_unit_test(test_join),
