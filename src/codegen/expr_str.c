@@ -127,15 +127,98 @@ static cg_val computed(cg_module *m, LLVMValueRef p, LLVMValueRef len, LLVMValue
 
 /* ---- operators ---------------------------------------------------------------------- */
 
+/* The 12 bytes after a view's length for string s of n <= 12 bytes, padded with pad:
+ * *w4 the first 4 (the upper half of the view's first 8 bytes), *w8 the last 8. */
+static void view_words(const char *s, uint32_t n, char pad, uint64_t *w4, uint64_t *w8) {
+    unsigned char b[12];
+    memset(b, (unsigned char)pad, sizeof b);
+    memcpy(b, s, n);
+    uint32_t lo = 0;
+    memcpy(&lo, b, 4);
+    memcpy(w8, b + 4, 8);
+    *w4 = lo;
+}
+
+/* i1: column value x (its view at x.at) equals constant c (cval: its value) of at most
+ * 12 bytes (CHAR: without trailing blanks), decided
+ * on the view: VARCHAR equal views; CHAR (trailing blanks ignored) a value of at most 12
+ * bytes whose bytes are c's followed by blanks, found by one masked compare (longer
+ * values take the helper).  NULL when the shortcut does not apply. */
+static LLVMValueRef view_eq_const(cg_fn *f, cg_val x, cg_val cval, const rt_value *c,
+                                  bool is_char) {
+    cg_module *m = f->m;
+    uint32_t n = c->u.s.len;
+    const char *s = c->u.s.ptr;
+    while (is_char && n > 0 && s[n - 1] == ' ')
+        n--;
+    if (x.at == NULL || x.str != NULL || n > 12)
+        return NULL;
+    uint64_t w4, w8;
+    view_words(s, n, is_char ? ' ' : '\0', &w4, &w8);
+    LLVMValueRef hi = cg_str_view_hi(m, x);
+    if (!is_char) {
+        LLVMValueRef lo_eq = LLVMBuildICmp(m->b, LLVMIntEQ, x.v, cg_i64(m, n | w4 << 32), "");
+        return and1(m, lo_eq, LLVMBuildICmp(m->b, LLVMIntEQ, hi, cg_i64(m, w8), ""));
+    }
+    /* mask of the value's first len bytes over the 12: len >= n, len <= 12 */
+    LLVMValueRef len = LLVMBuildAnd(m->b, x.v, cg_i64(m, 0xffffffffu), "len");
+    LLVMValueRef bits = LLVMBuildShl(m->b, len, cg_i64(m, 3), "");
+    LLVMValueRef one = cg_i64(m, 1);
+    LLVMValueRef m4 = LLVMBuildSelect(
+        m->b, LLVMBuildICmp(m->b, LLVMIntUGE, len, cg_i64(m, 4), ""), cg_i64(m, 0xffffffffu),
+        LLVMBuildSub(m->b, LLVMBuildShl(m->b, one, bits, ""), one, ""), "");
+    LLVMValueRef bits8 = LLVMBuildSub(m->b, bits, cg_i64(m, 32), "");
+    LLVMValueRef m8 = LLVMBuildSelect(
+        m->b, LLVMBuildICmp(m->b, LLVMIntUGE, len, cg_i64(m, 12), ""), cg_i64(m, -1),
+        LLVMBuildSelect(m->b, LLVMBuildICmp(m->b, LLVMIntULE, len, cg_i64(m, 4), ""), cg_i64(m, 0),
+                        LLVMBuildSub(m->b, LLVMBuildShl(m->b, one, bits8, ""), one, ""), ""),
+        "");
+    LLVMValueRef d4 = LLVMBuildXor(m->b, LLVMBuildLShr(m->b, x.v, cg_i64(m, 32), ""), cg_i64(m, w4), "");
+    LLVMValueRef d8 = LLVMBuildXor(m->b, hi, cg_i64(m, w8), "");
+    LLVMValueRef diff = LLVMBuildOr(m->b, LLVMBuildAnd(m->b, d4, m4, ""),
+                                    LLVMBuildAnd(m->b, d8, m8, ""), "");
+    LLVMValueRef ok = and1(m, LLVMBuildICmp(m->b, LLVMIntEQ, diff, cg_i64(m, 0), ""),
+                           LLVMBuildICmp(m->b, LLVMIntUGE, len, cg_i64(m, n), ""));
+    /* a value longer than 12 bytes: the helper, on that path only */
+    LLVMValueRef inl = LLVMBuildICmp(m->b, LLVMIntULE, len, cg_i64(m, 12), "");
+    LLVMBasicBlockRef from = LLVMGetInsertBlock(m->b);
+    LLVMBasicBlockRef slow = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "char_long");
+    LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "char_eq");
+    LLVMBuildCondBr(m->b, inl, done, slow);
+    LLVMPositionBuilderAtEnd(m->b, slow);
+    LLVMValueRef args[4] = {cg_str_ptr(f, x), cg_str_len(f, x), cg_str_ptr(f, cval),
+                            cg_str_len(f, cval)};
+    LLVMValueRef r = cg_call_inline(m, CG_INLINE_CHAR_EQ, args, 4);
+    LLVMValueRef slow_eq = LLVMBuildICmp(m->b, LLVMIntNE, r, cg_i32(m, 0), "");
+    LLVMBasicBlockRef slow_end = LLVMGetInsertBlock(m->b);
+    LLVMBuildBr(m->b, done);
+    LLVMPositionBuilderAtEnd(m->b, done);
+    LLVMValueRef phi = LLVMBuildPhi(m->b, m->t_i1, "char_eq");
+    LLVMValueRef vals[2] = {ok, slow_eq};
+    LLVMBasicBlockRef from_blocks[2] = {from, slow_end};
+    LLVMAddIncoming(phi, vals, from_blocks, 2);
+    return phi;
+}
+
 /* VARCHAR comparison; see cg_int.h. */
 qe_status cg_str_compare(cg_fn *f, const plan_expr *e, cg_val a, cg_val b, cg_val *out) {
     cg_module *m = f->m;
     plan_op_kind op = e->u.op.op;
     bool is_char = PLAN_TYPMOD_IS_CHAR(e->u.op.args[0]->typmod) ||
                    PLAN_TYPMOD_IS_CHAR(e->u.op.args[1]->typmod);
+    out->null = or1(m, a.null, b.null);
+    for (int i = 0; (op == PLAN_OP_EQ || op == PLAN_OP_NE) && i < 2; i++) {
+        const plan_expr *k = e->u.op.args[i];
+        if (k->kind != PLAN_EXPR_CONST || k->u.value.is_null || k->u.value.type != QE_TYPE_VARCHAR)
+            continue;
+        LLVMValueRef eq = view_eq_const(f, i ? a : b, i ? b : a, &k->u.value, is_char);
+        if (eq != NULL) {
+            out->v = op == PLAN_OP_EQ ? eq : not1(m, eq);
+            return QE_OK;
+        }
+    }
     LLVMValueRef args[4] = {cg_str_ptr(f, a), cg_str_len(f, a), cg_str_ptr(f, b),
                             cg_str_len(f, b)};
-    out->null = or1(m, a.null, b.null);
     if (op == PLAN_OP_EQ || op == PLAN_OP_NE) {
         LLVMValueRef eq = cg_call_inline(m, is_char ? CG_INLINE_CHAR_EQ : CG_INLINE_STR_EQ, args, 4);
         out->v = LLVMBuildICmp(m->b, op == PLAN_OP_EQ ? LLVMIntNE : LLVMIntEQ, eq, cg_i32(m, 0), "");
