@@ -189,6 +189,9 @@ static LLVMValueRef view_eq_const(cg_fn *f, cg_val x, cg_val cval, const rt_valu
     LLVMValueRef args[4] = {cg_str_ptr(f, x), cg_str_len(f, x), cg_str_ptr(f, cval),
                             cg_str_len(f, cval)};
     LLVMValueRef r = cg_call_inline(m, CG_INLINE_CHAR_EQ, args, 4);
+    unsigned noinline = LLVMGetEnumAttributeKindForName("noinline", 8);
+    LLVMAddCallSiteAttribute(r, LLVMAttributeFunctionIndex,
+                             LLVMCreateEnumAttribute(m->ctx, noinline, 0)); /* rare: a call */
     LLVMValueRef slow_eq = LLVMBuildICmp(m->b, LLVMIntNE, r, cg_i32(m, 0), "");
     LLVMBasicBlockRef slow_end = LLVMGetInsertBlock(m->b);
     LLVMBuildBr(m->b, done);
