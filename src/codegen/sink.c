@@ -217,23 +217,31 @@ static void pass_flush(cg_fn *f, sink_gen *s, LLVMValueRef n) {
     cg_return_if_error(f, cg_call_helper(m, CG_HELPER_PUSH, args, 3));
 }
 
+/* n + 1 rows are buffered (stored in s->n_var); when that fills a vector, flush(f, s,
+ * RT_VECTOR_SIZE) runs and the count restarts at 0. */
+static void count_row(cg_fn *f, sink_gen *s, LLVMValueRef n,
+                      void (*flush)(cg_fn *, sink_gen *, LLVMValueRef)) {
+    cg_module *m = f->m;
+    LLVMValueRef n1 = LLVMBuildAdd(m->b, n, cg_i64(m, 1), "");
+    LLVMBuildStore(m->b, n1, s->n_var);
+    LLVMBasicBlockRef full = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "full");
+    LLVMBasicBlockRef cont = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "counted");
+    LLVMValueRef is_full = LLVMBuildICmp(m->b, LLVMIntEQ, n1, cg_i64(m, RT_VECTOR_SIZE), "");
+    LLVMBuildCondBr(m->b, is_full, full, cont);
+    LLVMPositionBuilderAtEnd(m->b, full);
+    flush(f, s, n1);
+    LLVMBuildStore(m->b, cg_i64(m, 0), s->n_var);
+    LLVMBuildBr(m->b, cont);
+    LLVMPositionBuilderAtEnd(m->b, cont);
+}
+
 /* The current morsel row reaches the sink: append it to the selection. */
 static void pass_consume(cg_fn *f, sink_gen *s) {
     cg_module *m = f->m;
     LLVMValueRef n = LLVMBuildLoad2(m->b, m->t_i64, s->n_var, "n_pass");
     LLVMBuildStore(m->b, LLVMBuildTrunc(m->b, f->row, m->t_i32, ""),
                    LLVMBuildGEP2(m->b, m->t_i32, s->pass_sel, &n, 1, ""));
-    LLVMValueRef n1 = LLVMBuildAdd(m->b, n, cg_i64(m, 1), "");
-    LLVMBuildStore(m->b, n1, s->n_var);
-    LLVMBasicBlockRef full = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "pass_full");
-    LLVMBasicBlockRef cont = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "passed");
-    LLVMValueRef is_full = LLVMBuildICmp(m->b, LLVMIntEQ, n1, cg_i64(m, RT_VECTOR_SIZE), "");
-    LLVMBuildCondBr(m->b, is_full, full, cont);
-    LLVMPositionBuilderAtEnd(m->b, full);
-    pass_flush(f, s, n1);
-    LLVMBuildStore(m->b, cg_i64(m, 0), s->n_var);
-    LLVMBuildBr(m->b, cont);
-    LLVMPositionBuilderAtEnd(m->b, cont);
+    count_row(f, s, n, pass_flush);
 }
 
 static void push_scratch_begin(cg_fn *f, sink_gen *s) {
@@ -585,17 +593,7 @@ static void agg_consume(cg_fn *f, sink_gen *s, const cg_val *in) {
         cg_store_value(m, s->types[c], s->in_values[c], n, in[c]);
         cg_store_validity(m, s->in_valid[c], n, in[c].null);
     }
-    LLVMValueRef n1 = LLVMBuildAdd(m->b, n, cg_i64(m, 1), "");
-    LLVMBuildStore(m->b, n1, s->n_var);
-    LLVMBasicBlockRef full = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "full");
-    LLVMBasicBlockRef cont = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "stored");
-    LLVMValueRef is_full = LLVMBuildICmp(m->b, LLVMIntEQ, n1, cg_i64(m, RT_VECTOR_SIZE), "");
-    LLVMBuildCondBr(m->b, is_full, full, cont);
-    LLVMPositionBuilderAtEnd(m->b, full);
-    agg_flush(f, s, n1);
-    LLVMBuildStore(m->b, cg_i64(m, 0), s->n_var);
-    LLVMBuildBr(m->b, cont);
-    LLVMPositionBuilderAtEnd(m->b, cont);
+    count_row(f, s, n, agg_flush);
 }
 
 /* ---- AGG_SINK: compiled group lookup ---------------------------------------------- */
