@@ -344,18 +344,6 @@ static void loop_end(cg_fn *f, block_loop *l, bool scalar) {
     LLVMPositionBuilderAtEnd(m->b, l->exit);
 }
 
-/* The first 8 (lo) or last 8 bytes (hi) of a VARCHAR constant's view
- * (qe_string_view: the length, then the bytes zero-padded, or a longer string's first
- * 4 bytes). */
-static uint64_t view_half(const char *p, uint32_t len, bool hi) {
-    unsigned char v[16] = {0};
-    memcpy(v, &len, 4);
-    memcpy(v + 4, p, len < 12 ? len : 12);
-    uint64_t out;
-    memcpy(&out, v + (hi ? 8 : 0), 8);
-    return out;
-}
-
 /* i1 of string leaf e for row f->row: exact, or the necessary condition (file
  * comment); the column's views read as two i64. */
 static LLVMValueRef str_leaf_test(cg_fn *f, const plan_expr *e) {
@@ -368,25 +356,27 @@ static LLVMValueRef str_leaf_test(cg_fn *f, const plan_expr *e) {
     LLVMValueRef at = LLVMBuildGEP2(m->b, m->t_i64, f->cols[col->u.column].values, &idx, 1, "");
     LLVMValueRef lo = LLVMBuildLoad2(m->b, m->t_i64, at, "view_lo");
     LLVMSetAlignment(lo, 4);
+    while (str_leaf_char(e) && clen > 0 && cp[clen - 1] == ' ')
+        clen--;
+    uint64_t view_lo, view_hi;
+    cg_str_view_words(cp, clen, '\0', &view_lo, &view_hi);
     if (str_leaf_char(e)) { /* len >= |c'| and the first min(4, |c'|) bytes of c' */
-        while (clen > 0 && cp[clen - 1] == ' ')
-            clen--;
         uint32_t k = clen < 4 ? clen : 4;
         uint64_t mask = k == 0 ? 0 : (~0ull >> (64 - 8 * k)) << 32;
-        uint64_t want = view_half(cp, clen, false) & mask;
+        uint64_t want = view_lo & mask;
         LLVMValueRef len = LLVMBuildAnd(m->b, lo, cg_i64(m, 0xffffffffu), "");
         LLVMValueRef long_enough = LLVMBuildICmp(m->b, LLVMIntUGE, len, cg_i64(m, clen), "");
         LLVMValueRef pre = LLVMBuildICmp(m->b, LLVMIntEQ, LLVMBuildAnd(m->b, lo, cg_i64(m, mask), ""),
                                          cg_i64(m, want), "");
         return LLVMBuildAnd(m->b, long_enough, pre, "char_pre");
     }
-    LLVMValueRef eq = LLVMBuildICmp(m->b, LLVMIntEQ, lo, cg_i64(m, view_half(cp, clen, false)), "");
+    LLVMValueRef eq = LLVMBuildICmp(m->b, LLVMIntEQ, lo, cg_i64(m, view_lo), "");
     if (clen <= INLINE_STR) {
         LLVMValueRef one = cg_i64(m, 1);
         LLVMValueRef hp = LLVMBuildGEP2(m->b, m->t_i64, at, &one, 1, "");
         LLVMValueRef hi = LLVMBuildLoad2(m->b, m->t_i64, hp, "view_hi");
         LLVMSetAlignment(hi, 4);
-        LLVMValueRef eq_hi = LLVMBuildICmp(m->b, LLVMIntEQ, hi, cg_i64(m, view_half(cp, clen, true)), "");
+        LLVMValueRef eq_hi = LLVMBuildICmp(m->b, LLVMIntEQ, hi, cg_i64(m, view_hi), "");
         eq = LLVMBuildAnd(m->b, eq, eq_hi, "");
     }
     return e->u.op.op == PLAN_OP_NE ? LLVMBuildNot(m->b, eq, "") : eq;

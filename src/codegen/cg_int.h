@@ -463,6 +463,10 @@ LLVMValueRef cg_str_ptr(cg_fn *f, cg_val v);
 /* The last 8 bytes of a VARCHAR value's view (i64: buffer index, offset; or the inline
  * bytes 8..11 and padding), read from v.at (0 when its bytes are known: v.str). */
 LLVMValueRef cg_str_view_hi(cg_module *m, cg_val v);
+/* The 16-byte view of string s of n bytes as two words (the constant side of a view
+ * compare): *lo the length and the first 4 bytes, *hi bytes 4..11 (meaningful for n <=
+ * 12); bytes past n are pad. */
+void cg_str_view_words(const char *s, uint32_t n, char pad, uint64_t *lo, uint64_t *hi);
 /* Whether codegen compiles FUNC node e (its arguments are checked separately): natively
  * (expr_str.c, cg_func_date_supported) or through the generic call; when not, reason
  * (cap bytes) says why. */

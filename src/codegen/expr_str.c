@@ -98,11 +98,21 @@ static LLVMValueRef const_bytes(cg_module *m, const char *bytes, uint32_t n, con
 
 /* The first 8 bytes of a string's view: its length, and for up to 12 bytes the first
  * 4 of them. */
+/* The 16-byte view of string s (n bytes) as two words; see cg_int.h. */
+void cg_str_view_words(const char *s, uint32_t n, char pad, uint64_t *lo, uint64_t *hi) {
+    unsigned char b[12];
+    memset(b, (unsigned char)pad, sizeof b);
+    memcpy(b, s, n < 12 ? n : 12);
+    uint32_t first4;
+    memcpy(&first4, b, 4);
+    *lo = (uint64_t)n | (uint64_t)first4 << 32;
+    memcpy(hi, b + 4, 8);
+}
+
 static LLVMValueRef const_view(cg_module *m, const char *s, uint32_t n) {
-    uint64_t w = n;
-    for (uint32_t i = 0; i < n && i < 4 && n <= 12; i++)
-        w |= (uint64_t)(unsigned char)s[i] << (32 + 8 * i);
-    return LLVMConstInt(m->t_i64, w, false);
+    uint64_t lo, hi;
+    cg_str_view_words(s, n, '\0', &lo, &hi);
+    return LLVMConstInt(m->t_i64, n <= 12 ? lo : n, false); /* (a long one: the length) */
 }
 
 /* A VARCHAR constant; see cg_int.h. */
@@ -127,18 +137,6 @@ static cg_val computed(cg_module *m, LLVMValueRef p, LLVMValueRef len, LLVMValue
 
 /* ---- operators ---------------------------------------------------------------------- */
 
-/* The 12 bytes after a view's length for string s of n <= 12 bytes, padded with pad:
- * *w4 the first 4 (the upper half of the view's first 8 bytes), *w8 the last 8. */
-static void view_words(const char *s, uint32_t n, char pad, uint64_t *w4, uint64_t *w8) {
-    unsigned char b[12];
-    memset(b, (unsigned char)pad, sizeof b);
-    memcpy(b, s, n);
-    uint32_t lo = 0;
-    memcpy(&lo, b, 4);
-    memcpy(w8, b + 4, 8);
-    *w4 = lo;
-}
-
 /* i1: column value x (its view at x.at) equals constant c (cval: its value) of at most
  * 12 bytes (CHAR: without trailing blanks), decided
  * on the view: VARCHAR equal views; CHAR (trailing blanks ignored) a value of at most 12
@@ -153,11 +151,12 @@ static LLVMValueRef view_eq_const(cg_fn *f, cg_val x, cg_val cval, const rt_valu
         n--;
     if (x.at == NULL || x.str != NULL || n > 12)
         return NULL;
-    uint64_t w4, w8;
-    view_words(s, n, is_char ? ' ' : '\0', &w4, &w8);
+    uint64_t w_lo, w8;
+    cg_str_view_words(s, n, is_char ? ' ' : '\0', &w_lo, &w8);
+    uint64_t w4 = w_lo >> 32;
     LLVMValueRef hi = cg_str_view_hi(m, x);
     if (!is_char) {
-        LLVMValueRef lo_eq = LLVMBuildICmp(m->b, LLVMIntEQ, x.v, cg_i64(m, n | w4 << 32), "");
+        LLVMValueRef lo_eq = LLVMBuildICmp(m->b, LLVMIntEQ, x.v, cg_i64(m, w_lo), "");
         return and1(m, lo_eq, LLVMBuildICmp(m->b, LLVMIntEQ, hi, cg_i64(m, w8), ""));
     }
     /* mask of the value's first len bytes over the 12: len >= n, len <= 12 */
