@@ -22,25 +22,30 @@
 #define SHORT_LOOP
 #endif
 
+/* The bytes of an empty string may come as a NULL pointer (a computed empty result);
+ * memcmp must not see one even for 0 bytes. */
+static inline const char *bytes_or_empty(const char *p) { return p != NULL ? p : ""; }
+
 /* rt_jit_str_cmp: see jit_inline.h. */
 int32_t rt_jit_str_cmp(const char *a, uint32_t la, const char *b, uint32_t lb) {
-    int c = rt_str_compare(a, la, b, lb);
+    int c = rt_str_compare(bytes_or_empty(a), la, bytes_or_empty(b), lb);
     return (c > 0) - (c < 0);
 }
 
 /* rt_jit_char_cmp: see jit_inline.h. */
 int32_t rt_jit_char_cmp(const char *a, uint32_t la, const char *b, uint32_t lb) {
+    a = bytes_or_empty(a), b = bytes_or_empty(b);
     return rt_jit_str_cmp(a, rt_str_unpad_len(a, la), b, rt_str_unpad_len(b, lb));
 }
 
 /* rt_jit_str_eq: see jit_inline.h. */
 int32_t rt_jit_str_eq(const char *a, uint32_t la, const char *b, uint32_t lb) {
-    return la == lb && memcmp(a, b, la) == 0;
+    return la == lb && memcmp(bytes_or_empty(a), bytes_or_empty(b), la) == 0;
 }
 
 /* rt_jit_char_eq: see jit_inline.h. */
 int32_t rt_jit_char_eq(const char *a, uint32_t la, const char *b, uint32_t lb) {
-    return rt_str_char_equal(a, la, b, lb);
+    return rt_str_char_equal(bytes_or_empty(a), la, bytes_or_empty(b), lb);
 }
 
 /* rt_jit_like: see jit_inline.h. */
