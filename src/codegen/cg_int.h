@@ -553,16 +553,18 @@ void cg_sink_free(cg_fn *f);
 
 /* ---- modules (module.c) ------------------------------------------------------------- */
 
-/* Phases of a stage compile, timed in thread CPU ns (QE_CG_TIMING, jit.c): module
- * creation, IR generation, bitcode parse + link, verification, IR passes, and the
- * JIT's instruction selection, register allocation and linking (the lookup). */
+/* Phases of a stage compile, timed in thread CPU ns summed over the compiling threads
+ * (QE_CG_TIMING, jit.c): module creation, IR generation, bitcode parse + link,
+ * verification, IR passes, instruction selection + register allocation + object
+ * emission, and JITLink's linking of the objects (add + lookup). */
 #define CG_PHASE_LIST(X)                                                                        \
     X(INIT, "init")                                                                             \
     X(BUILD, "build")                                                                           \
     X(LINK, "link")                                                                             \
     X(VERIFY, "verify")                                                                         \
     X(PASSES, "passes")                                                                         \
-    X(CODEGEN, "codegen")
+    X(CODEGEN, "codegen")                                                                       \
+    X(JITLINK, "jitlink")
 
 typedef enum cg_phase {
 #define CG_X_PHASE(name, text) CG_PHASE_##name,
@@ -593,5 +595,25 @@ qe_status cg_build_stage(cg_module *m, LLVMTargetMachineRef tm, cg_tier tier,
                          const plan_query *q, uint32_t stage_id, const char *prefix,
                          cg_stage_build *out, rt_error *err);
 void cg_stage_build_free(cg_stage_build *sb);
+
+/* Fills *out for stage stage_id of q as cg_build_stage would (names of the supported
+ * pipelines, reasons of the others; n_compiled counts the supported ones) without
+ * generating anything; XX000 for a malformed plan. */
+qe_status cg_plan_stage(const plan_query *q, uint32_t stage_id, const char *prefix,
+                        cg_stage_build *out, rt_error *err);
+
+/* Generates the function `name` of pipeline p (supported per cg_check_pipeline) alone
+ * into m, links the bitcode helpers (optimized tier), verifies and runs the tier's IR
+ * passes with tm; adds the thread CPU time of each phase to phase_ns (CG_PHASE_COUNT
+ * entries).  Touches nothing but m, so pipelines build concurrently in their own
+ * contexts (jit.c). */
+qe_status cg_build_one(cg_module *m, LLVMTargetMachineRef tm, cg_tier tier,
+                       const plan_pipeline *p, const char *name, uint64_t *phase_ns,
+                       rt_error *err);
+
+/* Emits m as a relocatable object file with tm into *out (an LLVM memory buffer the
+ * caller owns); XX000 if LLVM fails. */
+qe_status cg_emit_object_buffer(cg_module *m, LLVMTargetMachineRef tm, LLVMMemoryBufferRef *out,
+                                rt_error *err);
 
 #endif /* QE_CG_INT_H */

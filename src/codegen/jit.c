@@ -35,7 +35,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 #include <xxhash.h>
+
+/* At most this many threads compile the pipelines of a stage (one module each). */
+#define CG_COMPILE_THREADS 4
 
 /* Default bound of the code cache, in entries (stages). */
 #define CG_CACHE_DEFAULT_LIMIT 256
@@ -44,6 +49,9 @@ struct cg_jit {
     pthread_mutex_t lock;                   /* serializes compilation and code removal */
     LLVMOrcLLJITRef lljit[CG_TIER_COUNT];   /* owned, per tier; NULL until first used */
     LLVMTargetMachineRef tm[CG_TIER_COUNT]; /* owned, per tier: target of the IR passes */
+    /* owned, per tier and compile thread (NULL until used): IR passes and object
+     * emission of that thread's pipelines (a target machine is not shared by threads) */
+    LLVMTargetMachineRef wtm[CG_TIER_COUNT][CG_COMPILE_THREADS];
     cg_host host;                           /* owned strings: triple, CPU, features */
     uint64_t next_id;                       /* makes module and function names unique */
     uint32_t refs; /* cg_jit_create calls not yet destroyed (under jit_lock) */
@@ -192,6 +200,9 @@ static void jit_free(cg_jit *jit) {
             LLVMConsumeError(LLVMOrcDisposeLLJIT(jit->lljit[t]));
         if (jit->tm[t])
             LLVMDisposeTargetMachine(jit->tm[t]);
+        for (int k = 0; k < CG_COMPILE_THREADS; k++)
+            if (jit->wtm[t][k])
+                LLVMDisposeTargetMachine(jit->wtm[t][k]);
     }
     cg_host_release(&jit->host);
     pthread_mutex_destroy(&jit->lock);
@@ -264,15 +275,22 @@ static cg_stage_code *code_new(cg_jit *jit, cg_tier tier, uint32_t n) {
     return code;
 }
 
-/* Hands the module to the JIT under a fresh tracker and looks the functions up. */
-static qe_status jit_add(LLVMOrcLLJITRef lljit, LLVMOrcThreadSafeContextRef tsctx,
-                         LLVMModuleRef mod, const cg_stage_build *b, cg_stage_code *code,
-                         rt_error *err) {
+/* Hands the object files to the JIT under a fresh tracker (they are consumed, also on
+ * failure) and looks the functions up, which links them. */
+static qe_status jit_add(LLVMOrcLLJITRef lljit, LLVMMemoryBufferRef *objs, uint32_t n_objs,
+                         const cg_stage_build *b, cg_stage_code *code, rt_error *err) {
     LLVMOrcJITDylibRef jd = LLVMOrcLLJITGetMainJITDylib(lljit);
     code->rt = LLVMOrcJITDylibCreateResourceTracker(jd);
-    LLVMOrcThreadSafeModuleRef tsm = LLVMOrcCreateNewThreadSafeModule(mod, tsctx);
-    qe_status st = cg_llvm_error(LLVMOrcLLJITAddLLVMIRModuleWithRT(lljit, code->rt, tsm),
-                                 "could not add generated code to the JIT", err);
+    qe_status st = QE_OK;
+    for (uint32_t i = 0; i < n_objs; i++) {
+        LLVMMemoryBufferRef obj = objs[i];
+        objs[i] = NULL;
+        if (st == QE_OK)
+            st = cg_llvm_error(LLVMOrcLLJITAddObjectFileWithRT(lljit, code->rt, obj),
+                               "could not add generated code to the JIT", err);
+        else
+            LLVMDisposeMemoryBuffer(obj);
+    }
     for (uint32_t p = 0; st == QE_OK && p < b->n_pipelines; p++) {
         if (b->reasons[p] || b->fn_names[p] == NULL)
             continue;
@@ -315,8 +333,99 @@ static void code_free(cg_stage_code *code) {
     free(code);
 }
 
+/* One supported pipeline of the stage being compiled: built, optimized and emitted as
+ * an object file in its own LLVM context by one of the compile threads. */
+typedef struct pipe_job {
+    const plan_pipeline *pipeline;     /* the pipeline */
+    const char *name;                  /* its function's name (the cg_stage_build's) */
+    LLVMMemoryBufferRef obj;           /* out: the object file, NULL until emitted */
+    qe_status st;                      /* out */
+    rt_error err;                      /* out, if st != QE_OK */
+    uint64_t phase_ns[CG_PHASE_COUNT]; /* out: thread CPU ns per phase */
+} pipe_job;
+
+/* The jobs of one stage compile, shared by its threads. */
+typedef struct pipe_jobs {
+    cg_jit *jit;           /* the JIT (its host; its lock is held) */
+    cg_tier tier;          /* the tier compiled at */
+    const char *triple;    /* the LLJIT's target triple */
+    const char *layout;    /* the LLJIT's data layout */
+    pipe_job *jobs;        /* n entries */
+    uint32_t n;            /* jobs */
+    _Atomic uint32_t next; /* the next job to take */
+} pipe_jobs;
+
+/* Compiles job j with target machine tm: module, IR, passes, object file. */
+static void run_job(pipe_jobs *pj, pipe_job *j, LLVMTargetMachineRef tm) {
+    uint64_t t0 = cg_cpu_ns();
+    LLVMContextRef ctx = LLVMContextCreate();
+    cg_module m;
+    j->st = cg_module_init(&m, ctx, j->name, pj->triple, pj->layout, pj->jit->host.cpu,
+                           pj->jit->host.features, &j->err);
+    j->phase_ns[CG_PHASE_INIT] += cg_cpu_ns() - t0;
+    if (j->st == QE_OK) {
+        j->st = cg_build_one(&m, tm, pj->tier, j->pipeline, j->name, j->phase_ns, &j->err);
+        uint64_t t1 = cg_cpu_ns();
+        if (j->st == QE_OK)
+            j->st = cg_emit_object_buffer(&m, tm, &j->obj, &j->err);
+        j->phase_ns[CG_PHASE_CODEGEN] += cg_cpu_ns() - t1;
+        cg_module_dispose(&m);
+    }
+    LLVMContextDispose(ctx);
+}
+
+/* A compile thread: the jobs and its own target machine. */
+typedef struct pipe_worker {
+    pipe_jobs *pj;           /* shared */
+    LLVMTargetMachineRef tm; /* this thread's */
+} pipe_worker;
+
+static void *pipe_worker_main(void *arg) {
+    pipe_worker *w = arg;
+    uint32_t i;
+    while ((i = atomic_fetch_add(&w->pj->next, 1)) < w->pj->n)
+        run_job(w->pj, &w->pj->jobs[i], w->tm);
+    return NULL;
+}
+
+/* How many threads compile n pipelines: one per online CPU (or QE_CG_THREADS, for
+ * measuring), at most CG_COMPILE_THREADS and n. */
+static uint32_t compile_threads(uint32_t n) {
+    const char *env = getenv("QE_CG_THREADS");
+    long cpus = env != NULL ? atol(env) : sysconf(_SC_NPROCESSORS_ONLN);
+    uint32_t t = cpus < 1 ? 1 : cpus > CG_COMPILE_THREADS ? CG_COMPILE_THREADS : (uint32_t)cpus;
+    return n < t ? (n ? n : 1) : t;
+}
+
+/* Runs the jobs on up to compile_threads threads, this one included (fewer if a thread
+ * or a target machine cannot be created); each thread has its own target machine,
+ * kept in the JIT for the next compile (the JIT's lock is held). */
+static qe_status run_jobs(pipe_jobs *pj, rt_error *err) {
+    uint32_t n_threads = compile_threads(pj->n);
+    pipe_worker workers[CG_COMPILE_THREADS];
+    pthread_t threads[CG_COMPILE_THREADS];
+    bool started[CG_COMPILE_THREADS] = {false};
+    LLVMTargetMachineRef *tms = pj->jit->wtm[pj->tier];
+    for (uint32_t k = 0; k < n_threads; k++) {
+        if (tms[k] == NULL && cg_host_target_machine(&pj->jit->host, pj->tier, &tms[k], err)) {
+            if (k == 0)
+                return QE_INTERNAL;
+            n_threads = k;
+            break;
+        }
+        workers[k] = (pipe_worker){.pj = pj, .tm = tms[k]};
+    }
+    for (uint32_t k = 1; k < n_threads; k++)
+        started[k] = pthread_create(&threads[k], NULL, pipe_worker_main, &workers[k]) == 0;
+    pipe_worker_main(&workers[0]);
+    for (uint32_t k = 1; k < n_threads; k++)
+        if (started[k])
+            pthread_join(threads[k], NULL);
+    return QE_OK;
+}
+
 /* Whether QE_CG_TIMING is set: each stage compile then prints its phase times
- * (thread CPU ms) to stderr. */
+ * (thread CPU ms summed over the compile threads, and the wall ms) to stderr. */
 static bool timing_enabled(void) {
     static int on = -1;
     if (on < 0)
@@ -324,7 +433,8 @@ static bool timing_enabled(void) {
     return on;
 }
 
-static void print_timing(uint32_t stage_id, cg_tier tier, const cg_stage_build *b) {
+static void print_timing(uint32_t stage_id, cg_tier tier, const cg_stage_build *b,
+                         const uint64_t *phase_ns, uint64_t wall) {
     static const char *const names[CG_PHASE_COUNT] = {
 #define CG_X_PHASE_NAME(name, text) text,
         CG_PHASE_LIST(CG_X_PHASE_NAME)
@@ -335,14 +445,69 @@ static void print_timing(uint32_t stage_id, cg_tier tier, const cg_stage_build *
                      cg_tier_name(tier), stage_id, b->n_compiled, b->n_pipelines);
     uint64_t total = 0;
     for (int p = 0; p < CG_PHASE_COUNT && n > 0 && (size_t)n < sizeof line; p++) {
-        total += b->phase_ns[p];
+        total += phase_ns[p];
         n += snprintf(line + n, sizeof line - (size_t)n, " %s=%.3f", names[p],
-                      (double)b->phase_ns[p] / 1e6);
+                      (double)phase_ns[p] / 1e6);
     }
-    fprintf(stderr, "%s total=%.3f\n", line, (double)total / 1e6);
+    fprintf(stderr, "%s total=%.3f wall=%.3f\n", line, (double)total / 1e6, (double)wall / 1e6);
 }
 
-/* Builds and JIT-compiles a stage at tier under the JIT's lock. */
+static uint64_t wall_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Compiles the supported pipelines of b (one job each, concurrently) and hands their
+ * objects to the JIT under code's tracker; adds the phase times to phase_ns. */
+static qe_status compile_jobs(cg_jit *jit, const plan_query *q, uint32_t stage_id, cg_tier tier,
+                              const cg_stage_build *b, cg_stage_code *code, uint64_t *phase_ns,
+                              rt_error *err) {
+    LLVMOrcLLJITRef lljit = jit->lljit[tier];
+    pipe_job *jobs = calloc(b->n_compiled, sizeof *jobs);
+    LLVMMemoryBufferRef *objs = calloc(b->n_compiled, sizeof *objs);
+    if (jobs == NULL || objs == NULL) {
+        free(jobs);
+        free(objs);
+        return rt_error_set(err, QE_NOMEM, "53200", -1, "out of memory in code generation");
+    }
+    pipe_jobs pj = {.jit = jit,
+                    .tier = tier,
+                    .triple = LLVMOrcLLJITGetTripleString(lljit),
+                    .layout = LLVMOrcLLJITGetDataLayoutStr(lljit),
+                    .jobs = jobs};
+    atomic_init(&pj.next, 0);
+    for (uint32_t p = 0; p < b->n_pipelines && pj.n < b->n_compiled; p++)
+        if (b->reasons[p] == NULL && b->fn_names[p] != NULL)
+            jobs[pj.n++] = (pipe_job){.pipeline = q->stages[stage_id]->pipelines[p],
+                                      .name = b->fn_names[p]};
+    qe_status st = run_jobs(&pj, err);
+    for (uint32_t i = 0; i < pj.n; i++) {
+        if (st == QE_OK && jobs[i].st != QE_OK) {
+            *err = jobs[i].err;
+            st = jobs[i].st;
+        }
+        objs[i] = jobs[i].obj;
+        for (int ph = 0; ph < CG_PHASE_COUNT; ph++)
+            phase_ns[ph] += jobs[i].phase_ns[ph];
+    }
+    uint64_t t0 = cg_cpu_ns();
+    if (st == QE_OK) {
+        st = jit_add(lljit, objs, pj.n, b, code, err);
+    } else {
+        for (uint32_t i = 0; i < pj.n; i++)
+            if (objs[i])
+                LLVMDisposeMemoryBuffer(objs[i]);
+    }
+    phase_ns[CG_PHASE_JITLINK] += cg_cpu_ns() - t0;
+    free(jobs);
+    free(objs);
+    return st;
+}
+
+/* Builds and JIT-compiles a stage at tier under the JIT's lock: each supported
+ * pipeline is its own module and object file, compiled on up to CG_COMPILE_THREADS
+ * threads; the objects are linked under one tracker. */
 static qe_status compile_locked(cg_jit *jit, const plan_query *q, uint32_t stage_id,
                                 cg_tier tier, cg_stage_code **out, rt_error *err) {
     if (jit->lljit[tier] == NULL) {
@@ -350,40 +515,22 @@ static qe_status compile_locked(cg_jit *jit, const plan_query *q, uint32_t stage
         if (st != QE_OK)
             return st;
     }
-    LLVMOrcLLJITRef lljit = jit->lljit[tier];
+    uint64_t w0 = wall_ns();
     char prefix[48];
     snprintf(prefix, sizeof prefix, "qe_%llu", (unsigned long long)jit->next_id++);
-    uint64_t t0 = cg_cpu_ns();
-    LLVMOrcThreadSafeContextRef tsctx = LLVMOrcCreateNewThreadSafeContext();
-    cg_module m;
     cg_stage_build b = {0};
+    uint64_t phase_ns[CG_PHASE_COUNT] = {0};
     cg_stage_code *code = NULL;
-    qe_status st = cg_module_init(&m, LLVMOrcThreadSafeContextGetContext(tsctx), prefix,
-                                  LLVMOrcLLJITGetTripleString(lljit),
-                                  LLVMOrcLLJITGetDataLayoutStr(lljit), jit->host.cpu,
-                                  jit->host.features, err);
-    uint64_t t1 = cg_cpu_ns();
-    if (st == QE_OK) {
-        st = cg_build_stage(&m, jit->tm[tier], tier, q, stage_id, prefix, &b, err);
-        LLVMModuleRef mod = m.mod;
-        m.mod = NULL;
-        cg_module_dispose(&m); /* the builder; the module is handed on or disposed */
-        if (st == QE_OK && (code = code_new(jit, tier, b.n_pipelines)) == NULL)
-            st = rt_error_set(err, QE_NOMEM, "53200", -1, "out of memory in code generation");
-        uint64_t t2 = cg_cpu_ns();
-        if (st == QE_OK && b.n_compiled > 0)
-            st = jit_add(lljit, tsctx, mod, &b, code, err);
-        else
-            LLVMDisposeModule(mod);
-        b.phase_ns[CG_PHASE_CODEGEN] = cg_cpu_ns() - t2;
-        if (st == QE_OK)
-            take_reasons(&b, code);
-    }
-    b.phase_ns[CG_PHASE_INIT] = t1 - t0;
+    qe_status st = cg_plan_stage(q, stage_id, prefix, &b, err);
+    if (st == QE_OK && (code = code_new(jit, tier, b.n_pipelines)) == NULL)
+        st = rt_error_set(err, QE_NOMEM, "53200", -1, "out of memory in code generation");
+    if (st == QE_OK && b.n_compiled > 0)
+        st = compile_jobs(jit, q, stage_id, tier, &b, code, phase_ns, err);
+    if (st == QE_OK)
+        take_reasons(&b, code);
     if (timing_enabled())
-        print_timing(stage_id, tier, &b);
+        print_timing(stage_id, tier, &b, phase_ns, wall_ns() - w0);
     cg_stage_build_free(&b);
-    LLVMOrcDisposeThreadSafeContext(tsctx);
     if (st != QE_OK && code != NULL) {
         code_free(code);
         code = NULL;

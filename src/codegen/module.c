@@ -60,6 +60,10 @@ static qe_status build_one(cg_module *m, const plan_pipeline *p, const char *pre
     out->fn_names[idx] = strdup(name);
     if (out->fn_names[idx] == NULL)
         return nomem(err);
+    if (m == NULL) { /* cg_plan_stage: names and reasons only */
+        out->n_compiled++;
+        return QE_OK;
+    }
     st = cg_build_pipeline(m, p, name, err);
     if (st == QE_OK)
         out->n_compiled++;
@@ -87,7 +91,8 @@ static qe_status optimize(cg_module *m, LLVMTargetMachineRef tm, cg_tier tier, r
     return cg_llvm_error(lerr, "could not optimize generated code", err);
 }
 
-/* Generates the functions of a stage into m, without verification or passes. */
+/* Generates the functions of a stage into m, without verification or passes; with m
+ * NULL, only names the supported pipelines and records the others' reasons. */
 static qe_status build_functions(cg_module *m, cg_tier tier, const plan_query *q,
                                  uint32_t stage_id, const char *prefix, cg_stage_build *out,
                                  rt_error *err) {
@@ -100,8 +105,10 @@ static qe_status build_functions(cg_module *m, cg_tier tier, const plan_query *q
         return rt_error_set(err, QE_INTERNAL, "XX000", -1,
                             "invalid physical plan: stage %u without pipelines", stage_id);
     uint32_t n = stage->n_pipelines;
-    m->blocked = tier == CG_TIER_OPTIMIZED;
-    m->cheap = tier == CG_TIER_CHEAP;
+    if (m != NULL) {
+        m->blocked = tier == CG_TIER_OPTIMIZED;
+        m->cheap = tier == CG_TIER_CHEAP;
+    }
     out->n_pipelines = n;
     out->fn_names = calloc(n + 1, sizeof *out->fn_names);
     out->reasons = calloc(n + 1, sizeof *out->reasons);
@@ -111,6 +118,52 @@ static qe_status build_functions(cg_module *m, cg_tier tier, const plan_query *q
     for (uint32_t i = 0; i < n && st == QE_OK; i++)
         st = build_one(m, stage->pipelines[i], prefix, stage_id, i, out, err);
     return st;
+}
+
+/* Plans the pipelines of a stage without building them; see cg_int.h. */
+qe_status cg_plan_stage(const plan_query *q, uint32_t stage_id, const char *prefix,
+                        cg_stage_build *out, rt_error *err) {
+    return build_functions(NULL, CG_TIER_CHEAP, q, stage_id, prefix, out, err);
+}
+
+/* Builds one pipeline alone; see cg_int.h. */
+qe_status cg_build_one(cg_module *m, LLVMTargetMachineRef tm, cg_tier tier,
+                       const plan_pipeline *p, const char *name, uint64_t *phase_ns,
+                       rt_error *err) {
+    m->blocked = tier == CG_TIER_OPTIMIZED;
+    m->cheap = tier == CG_TIER_CHEAP;
+    uint64_t t0 = cg_cpu_ns();
+    qe_status st = cg_build_pipeline(m, p, name, err);
+    uint64_t t1 = cg_cpu_ns();
+    if (st == QE_OK && tier == CG_TIER_OPTIMIZED)
+        st = cg_link_inline(m, err); /* the cheap tier calls the helpers in libqe */
+    uint64_t t2 = cg_cpu_ns();
+    if (st == QE_OK)
+        st = verify(m, err);
+    uint64_t t3 = cg_cpu_ns();
+    if (st == QE_OK)
+        st = optimize(m, tm, tier, err);
+    uint64_t t4 = cg_cpu_ns();
+    phase_ns[CG_PHASE_BUILD] += t1 - t0;
+    phase_ns[CG_PHASE_LINK] += t2 - t1;
+    phase_ns[CG_PHASE_VERIFY] += t3 - t2;
+    phase_ns[CG_PHASE_PASSES] += t4 - t3;
+    return st;
+}
+
+/* The object file of m; see cg_int.h. */
+qe_status cg_emit_object_buffer(cg_module *m, LLVMTargetMachineRef tm, LLVMMemoryBufferRef *out,
+                                rt_error *err) {
+    char *msg = NULL;
+    *out = NULL;
+    if (LLVMTargetMachineEmitToMemoryBuffer(tm, m->mod, LLVMObjectFile, &msg, out)) {
+        rt_error_set(err, QE_INTERNAL, "XX000", -1, "could not emit an object file: %s",
+                     msg ? msg : "unknown error");
+        LLVMDisposeMessage(msg);
+        *out = NULL;
+        return QE_INTERNAL;
+    }
+    return QE_OK;
 }
 
 /* Builds the functions of a stage; see cg_int.h. */
