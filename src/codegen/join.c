@@ -461,15 +461,10 @@ static void gen_prefetch(cg_fn *f, probe_gen *g, LLVMValueRef view) {
     pf_loop_begin(&pf, &l, c, end, i_var);
     LLVMValueRef idx2[2] = {cg_i64(m, 0), LLVMBuildSub(m->b, l.i, c, "")};
     h = LLVMBuildLoad2(m->b, m->t_i64, LLVMBuildGEP2(m->b, arr, hashes, idx2, 2, ""), "");
-    bk = LLVMBuildAnd(m->b, h, mask, "");
-    LLVMValueRef e =
-        LLVMBuildLoad2(m->b, m->t_i64, LLVMBuildGEP2(m->b, m->t_i64, buckets, &bk, 1, ""), "");
-    LLVMValueRef salt = LLVMBuildShl(
-        m->b, c64(m, 1), LLVMBuildAdd(m->b, LLVMBuildLShr(m->b, h, c64(m, 59), ""), c64(m, 32), ""),
-        "");
-    LLVMValueRef hit = LLVMBuildICmp(m->b, LLVMIntNE, LLVMBuildAnd(m->b, e, salt, ""), c64(m, 0), "");
-    LLVMValueRef first = LLVMBuildAnd(m->b, e, c64(m, 0xFFFFFFFFu), "");
-    first = LLVMBuildSelect(m->b, hit, first, c64(m, 0), "");
+    LLVMValueRef head = bucket_head(m, buckets, mask, h);
+    LLVMValueRef hit = LLVMBuildICmp(m->b, LLVMIntNE, head, cg_i32(m, NO_ROW), "");
+    LLVMValueRef first =
+        LLVMBuildSelect(m->b, hit, LLVMBuildZExt(m->b, head, m->t_i64, ""), c64(m, 0), "");
     prefetch(m, LLVMBuildGEP2(m->b, m->t_link, links, &first, 1, ""));
     prefetch(m, LLVMBuildGEP2(m->b, cg_mem_type(m, key0), key0_values, &first, 1, ""));
     pf_loop_end(&pf, &l);

@@ -269,6 +269,12 @@ static void push_flush(cg_fn *f, sink_gen *s, LLVMValueRef n) {
     cg_return_if_error(f, cg_call_helper(m, CG_HELPER_PUSH, args, 3));
 }
 
+/* Pushes the full scratch batch and starts the next one (count_row's flush). */
+static void push_flush_restart(cg_fn *f, sink_gen *s, LLVMValueRef n) {
+    push_flush(f, s, n);
+    push_scratch_begin(f, s);
+}
+
 static qe_status push_begin(cg_fn *f, sink_gen *s, rt_error *err) {
     cg_module *m = f->m;
     s->values_var = calloc(s->n_cols + 1, sizeof *s->values_var);
@@ -298,18 +304,7 @@ static void push_consume(cg_fn *f, sink_gen *s, const cg_val *in) {
             cg_store_value(m, s->types[c], values, n, in[c]);
         cg_store_validity(m, valid, n, in[c].null);
     }
-    LLVMValueRef n1 = LLVMBuildAdd(m->b, n, cg_i64(m, 1), "");
-    LLVMBuildStore(m->b, n1, s->n_var);
-    LLVMBasicBlockRef full = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "full");
-    LLVMBasicBlockRef cont = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "stored");
-    LLVMValueRef is_full = LLVMBuildICmp(m->b, LLVMIntEQ, n1, cg_i64(m, RT_VECTOR_SIZE), "");
-    LLVMBuildCondBr(m->b, is_full, full, cont);
-    LLVMPositionBuilderAtEnd(m->b, full);
-    push_flush(f, s, n1);
-    LLVMBuildStore(m->b, cg_i64(m, 0), s->n_var);
-    push_scratch_begin(f, s);
-    LLVMBuildBr(m->b, cont);
-    LLVMPositionBuilderAtEnd(m->b, cont);
+    count_row(f, s, n, push_flush_restart);
 }
 
 /* ---- AGG_SINK: the update function ----------------------------------------------- */
