@@ -357,7 +357,7 @@ static int32_t result_typmod(uint32_t fn, const cand *c, const call_args *a, qe_
 bool fe_func_resolve(fe_binder *b, uint32_t fn, const fe_ast *const *asts, plan_expr **args,
                      uint32_t n_args, int pos, qe_type *type, int32_t *typmod) {
     call_args a = {.asts = asts, .args = args, .n = n_args};
-    cand best;
+    cand best = {0};
     if (b->failed || !choose(b, fn, &a, pos, &best))
         return false;
     for (uint32_t i = 0; i < n_args; i++) {

@@ -410,7 +410,7 @@ static bool note_merged(fe_binder *b, fe_item *j, uint32_t col) {
 /* l.name = r.name for one USING column, ANDed onto *cond. */
 static bool using_column(fe_binder *b, fe_item *j, char *name, int pos, plan_expr **cond) {
     struct fe_from *f = b->scope.from;
-    uint32_t lc, rc;
+    uint32_t lc = 0, rc = 0;
     lookup_result lr = lookup_unqualified(b, f, j->left->range0, j->left->range1, name, pos, &lc);
     if (lr == LOOKUP_NONE)
         return fe_bind_error(b, QE_BIND, "42703", pos,
