@@ -2,11 +2,12 @@
  * qec.c -- the QE compiler driver: SQL in, compiler artifacts out.
  *
  *   qec [--emit=ast|logical|physical|cluster|ir|asm|obj] [--format=text]
- *       [--tier cheap|optimized] [--cpu NAME] [--schema tpch|tpcds|FILE.sql]
- *       [-o FILE] (-c SQL | FILE.sql)
+ *       [--tier cheap|optimized] [--cpu NAME] [--db DIR]
+ *       [--schema tpch|tpcds|FILE.sql] [-o FILE] (-c SQL | FILE.sql)
  *
  * The schema's statements (CREATE TABLEs: a built-in schema by name, else a file) run
- * first in an embedded in-memory session; then the first statement of the query is
+ * first in an embedded session, in memory or on the database --db DIR (whose tables
+ * and statistics then shape the plan, as in qe-sql DIR); then the first statement of the query is
  * compiled up to the requested artifact (qe_emit_bytes) and printed, or written to
  * -o FILE.  --tier and --cpu become the session settings jit_tier and emit_cpu (IR,
  * assembly and object).  The object file is binary: qec writes it to -o FILE, or to
@@ -22,6 +23,7 @@
 typedef struct options {
     qe_emit emit;       /* artifact to print (default: physical) */
     const char *schema; /* --schema tpch|tpcds|FILE.sql, or NULL */
+    const char *db;     /* --db DIR: the database to plan against, or NULL (in memory) */
     const char *sql;    /* -c SQL, or NULL */
     const char *file;   /* FILE.sql, or NULL */
     const char *tier;   /* --tier: SET jit_tier, or NULL (optimized) */
@@ -32,9 +34,10 @@ typedef struct options {
 static void usage(FILE *out) {
     fputs("usage: qec [--emit=ast|logical|physical|cluster|ir|asm|obj] [--format=text]\n"
           "           [--tier cheap|optimized] [--cpu NAME] [-o FILE]\n"
-          "           [--schema tpch|tpcds|FILE.sql] (-c SQL | FILE.sql)\n"
+          "           [--db DIR] [--schema tpch|tpcds|FILE.sql] (-c SQL | FILE.sql)\n"
           "Runs the --schema (a built-in schema, or a file of CREATE TABLE statements)\n"
-          "in an in-memory session, then prints the requested artifact of the query's\n"
+          "in an in-memory session (or on the database DIR: its tables and statistics\n"
+          "shape the plan, as when qe-sql DIR runs the query), then prints the requested artifact of the query's\n"
           "first statement. physical: the plan the embedded engine runs; cluster: the\n"
           "plan a cluster runs (one task per worker, re-partitioning exchanges);\n"
           "ir/asm: each stage's LLVM module; obj: one object file (ELF) of every\n"
@@ -80,6 +83,8 @@ static int parse_args(int argc, char **argv, options *o) {
             o->tier = v;
         } else if ((v = option_value(argc, argv, &i, "--cpu")) != NULL) {
             o->cpu = v;
+        } else if ((v = option_value(argc, argv, &i, "--db")) != NULL) {
+            o->db = v;
         } else if ((v = option_value(argc, argv, &i, "--schema")) != NULL) {
             o->schema = v;
         } else if (strcmp(argv[i], "-o") == 0 && i + 1 < argc && !o->output) {
@@ -184,7 +189,7 @@ int main(int argc, char **argv) {
     qe_engine *engine = NULL;
     qe_session *session = NULL;
     qe_error *err = NULL;
-    bool ok = qe_engine_open(":memory:", NULL, &engine, &err) == QE_OK &&
+    bool ok = qe_engine_open(o.db ? o.db : ":memory:", NULL, &engine, &err) == QE_OK &&
               qe_session_open(engine, &session) == QE_OK;
     if (!ok) {
         if (err)

@@ -44,6 +44,21 @@ err=$("$QEC" --schema tpch --emit=logical -c "SELECT l_shipdat FROM lineitem" 2>
 expect_rc "qec --schema tpch misspelled column exit" 1 $?
 expect_has "qec misspelled column" 'column "l_shipdat" does not exist' "$err"
 
+# qec --db DIR plans against a database's tables and statistics: the build side of
+# the join is the small table, whichever side the query names it on.
+"$QE_SQL" "$tmp/db" -c "CREATE TABLE big AS SELECT i AS k FROM generate_series(1, 20000) AS g(i)" \
+    -c "CREATE TABLE small AS SELECT i AS k FROM generate_series(1, 3) AS g(i)" >/dev/null 2>&1
+expect_rc "qe-sql creates the --db database" 0 $?
+out=$("$QEC" --db "$tmp/db" --emit=physical -c "SELECT count(*) FROM small JOIN big USING (k)" 2>&1)
+expect_rc "qec --db exit" 0 $?
+expect_has "qec --db plan builds the small table" "Scan(small: k) -> HashJoinBuild" "$out"
+out=$("$QEC" --db "$tmp/db" --emit=ir -c "SELECT count(*) FROM big WHERE k > 10" 2>&1)
+expect_rc "qec --db --emit=ir exit" 0 $?
+expect_has "qec --db IR" "define i32 @qe_s0_p0" "$out"
+err=$("$QEC" --emit=physical -c "SELECT k FROM big" 2>&1 >/dev/null)
+expect_rc "qec without --db has no table big" 1 $?
+expect_has "qec without --db" 'relation "big" does not exist' "$err"
+
 # ---- qe-sql ------------------------------------------------------------------------------
 
 out=$("$QE_SQL" --schema tpch -csv -c "SELECT 1 AS one" 2>&1)
