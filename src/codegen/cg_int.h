@@ -373,6 +373,9 @@ LLVMValueRef cg_with_overflow(cg_module *m, const char *name, LLVMValueRef a, LL
                               LLVMValueRef *ovf);
 /* llvm.fabs of a float/double value. */
 LLVMValueRef cg_fabs(cg_module *m, LLVMValueRef v);
+/* llvm.prefetch(p, read, high locality, data cache); nothing at the cheap tier (fast
+ * instruction selection does not select the intrinsic). */
+void cg_prefetch(cg_module *m, LLVMValueRef p);
 
 /* ---- SMALLINT, REAL, DATE, TIMESTAMP, HUGEINT, DECIMAL (expr_types.c) ---------------- */
 

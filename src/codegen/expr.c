@@ -60,6 +60,18 @@ LLVMValueRef cg_fabs(cg_module *m, LLVMValueRef v) {
     return LLVMBuildCall2(m->b, fn_type, fn, &v, 1, "");
 }
 
+/* llvm.prefetch of p; see cg_int.h. */
+void cg_prefetch(cg_module *m, LLVMValueRef p) {
+    if (m->cheap)
+        return;
+    unsigned id = LLVMLookupIntrinsicID("llvm.prefetch", 13);
+    LLVMTypeRef pt = m->t_ptr;
+    LLVMValueRef fn = LLVMGetIntrinsicDeclaration(m->mod, id, &pt, 1);
+    LLVMTypeRef ft = LLVMIntrinsicGetType(m->ctx, id, &pt, 1);
+    LLVMValueRef args[4] = {p, cg_i32(m, 0), cg_i32(m, 3), cg_i32(m, 1)};
+    LLVMBuildCall2(m->b, ft, fn, args, 4, "");
+}
+
 /* Calls llvm.<name>.with.overflow on a and b; see cg_int.h. */
 LLVMValueRef cg_with_overflow(cg_module *m, const char *name, LLVMValueRef a, LLVMValueRef b,
                               LLVMValueRef *ovf) {

@@ -7,7 +7,10 @@
  * normalization (so interpreted and compiled morsels share one table), a missing
  * group is added by rt_jit_agg_insert, and the row's values update the group's states;
  * while the keys repeat, the last row's group is reused without hashing.  A morsel
- * that starts with a big table (BIG_TABLE_SLOTS) takes the block path below instead.
+ * that starts with a big table (BIG_TABLE_SLOTS) takes the block path below instead,
+ * unless (optimized tier) every key is a fixed-width morsel column unchanged: then the
+ * row LOOKAHEAD rows on has its slot prefetched and the one LOOKAHEAD / 2 on its group
+ * row, as rt_agg_ht_find does, and the lookup stays in IR.
  *
  * Other AGG_SINKs: rows are gathered in blocks of up to RT_VECTOR_SIZE: the group
  * keys into scratch slot 1, the aggregate inputs into scratch slot 0.  A full block
@@ -74,6 +77,11 @@ typedef struct sink_gen {
     LLVMValueRef *last_hi;    /* n_groups allocas i64: wide keys' high words, VARCHAR views'
                                  last 8 bytes (NULL for the others) */
     LLVMValueRef *last_null;  /* n_groups allocas i1: its keys' NULL flags */
+    /* direct, optimized tier, keys all fixed-width morsel columns: a big table is probed
+       in IR too, prefetching the slots and group rows of the rows ahead (lookahead) */
+    bool ahead;               /* no block path: big tables take the lookahead */
+    uint32_t *ahead_cols;     /* n_groups: the morsel column of each key (pass_column) */
+    LLVMValueRef n_rows;      /* i64 (entry): the morsel's rows, bound of the lookahead */
 } sink_gen;
 
 static const plan_op *sink_op(const cg_fn *f) { return f->pipe->ops[f->pipe->n_ops - 1]; }
@@ -601,6 +609,8 @@ static void agg_consume(cg_fn *f, sink_gen *s, const cg_val *in) {
  * rt_agg_ht_find prefetches slots and rows ahead (a row-at-a-time probe would wait
  * for two cache misses per row). */
 #define BIG_TABLE_SLOTS (1 << 14)
+/* How many rows ahead the lookahead prefetches a slot (agg_ht.c's FIND_AHEAD). */
+#define LOOKAHEAD 16
 
 /* How a key type sits in its 16-byte key slot (agg_ht.c). */
 typedef enum key_kind { KEY_NONE, KEY_BITS, KEY_WIDE, KEY_STR } key_kind;
@@ -902,11 +912,32 @@ static bool cache_supported(cg_fn *f, const sink_gen *s, const plan_op *op) {
     return true;
 }
 
+/* Whether the lookahead can read every key of a row LOOKAHEAD rows on: a fixed-width
+ * morsel column unchanged (sets s->ahead_cols); not at the cheap tier (no prefetch). */
+static bool ahead_supported(cg_fn *f, sink_gen *s, const plan_op *op) {
+    if (f->m->cheap)
+        return false;
+    uint32_t n = op->u.agg.n_groups;
+    s->ahead_cols = calloc(n, sizeof *s->ahead_cols);
+    if (s->ahead_cols == NULL)
+        return false;
+    for (uint32_t k = 0; k < n; k++) {
+        uint32_t c = op->u.agg.groups[k]->u.column;
+        int64_t origin = pass_column(f->pipe, c);
+        if (origin < 0 || f->pipe->ops[0]->types[origin] != s->types[c] ||
+            key_kind_of(s->types[c]) == KEY_STR || f->cols[origin].values == NULL)
+            return false;
+        s->ahead_cols[k] = (uint32_t)origin;
+    }
+    return true;
+}
+
 static qe_status direct_begin(cg_fn *f, sink_gen *s, rt_error *err) {
     cg_module *m = f->m;
     const plan_op *op = sink_op(f);
     uint32_t n = op->u.agg.n_groups;
-    qe_status st = agg_begin(f, s, err); /* the block path, for big tables */
+    s->ahead = ahead_supported(f, s, op);
+    qe_status st = s->ahead ? QE_OK : agg_begin(f, s, err); /* the block path, for big tables */
     if (st != QE_OK)
         return st;
     s->direct = true;
@@ -943,7 +974,62 @@ static qe_status direct_begin(cg_fn *f, sink_gen *s, rt_error *err) {
     LLVMValueRef mask = LLVMBuildLoad2(
         m->b, m->t_i64, LLVMBuildStructGEP2(m->b, m->t_agg_table, s->table, CG_AGGT_MASK, ""), "");
     s->big = LLVMBuildICmp(m->b, LLVMIntUGE, mask, cg_i64(m, BIG_TABLE_SLOTS - 1), "big_table");
+    if (s->ahead)
+        s->n_rows = LLVMBuildZExt(m->b, cg_load_batch_field(m, f->morsel, CG_BATCH_N_ROWS),
+                                  m->t_i64, "morsel_rows");
     return QE_OK;
+}
+
+/* The slot of hash h in the thread's table (loaded now: an insert may grow it). */
+static LLVMValueRef slot_of(cg_fn *f, sink_gen *s, LLVMValueRef h) {
+    cg_module *m = f->m;
+    LLVMValueRef slots = LLVMBuildLoad2(
+        m->b, m->t_ptr, LLVMBuildStructGEP2(m->b, m->t_agg_table, s->table, CG_AGGT_SLOTS, ""),
+        "slots");
+    LLVMValueRef shift = LLVMBuildLoad2(
+        m->b, m->t_i64, LLVMBuildStructGEP2(m->b, m->t_agg_table, s->table, CG_AGGT_SHIFT, ""),
+        "shift");
+    LLVMValueRef pos =
+        LLVMBuildLShr(m->b, LLVMBuildMul(m->b, h, cg_i64(m, (int64_t)SLOT_MUL), ""), shift, "");
+    return LLVMBuildGEP2(m->b, m->t_agg_slot, slots, &pos, 1, "slot");
+}
+
+/* The hash of the keys of morsel row min(row + d, n_rows - 1), their NULL flags
+ * ignored (a NULL key's slot is only prefetched in vain). */
+static LLVMValueRef ahead_hash(cg_fn *f, sink_gen *s, const plan_op *op, uint64_t d,
+                               key_reg *keys) {
+    cg_module *m = f->m;
+    uint32_t n = op->u.agg.n_groups;
+    LLVMValueRef r = LLVMBuildAdd(m->b, f->row, cg_i64(m, (int64_t)d), "");
+    r = LLVMBuildSelect(m->b, LLVMBuildICmp(m->b, LLVMIntULT, r, s->n_rows, ""), r, f->row,
+                        "ahead_row");
+    for (uint32_t k = 0; k < n; k++) {
+        uint32_t c = s->ahead_cols[k];
+        qe_type t = f->pipe->ops[0]->types[c];
+        cg_val v = {.v = cg_load_value(m, t, f->cols[c].values, r), .null = cg_i1(m, false)};
+        keys[k] = key_of(f, t, v);
+    }
+    return keys_hash(f, s, keys, n);
+}
+
+/* Lookahead (big tables): prefetches the slot of the row LOOKAHEAD rows on, and the
+ * group row (its keys) the slot of the row LOOKAHEAD / 2 on points to, as
+ * rt_agg_ht_find does.  keys: n_groups scratch key_regs. */
+static void lookahead(cg_fn *f, sink_gen *s, const plan_op *op, key_reg *keys) {
+    cg_module *m = f->m;
+    LLVMBasicBlockRef go = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "ahead");
+    LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "ahead_done");
+    LLVMBuildCondBr(m->b, s->big, go, done);
+    LLVMPositionBuilderAtEnd(m->b, go);
+    cg_prefetch(m, slot_of(f, s, ahead_hash(f, s, op, LOOKAHEAD, keys)));
+    LLVMValueRef sp = slot_of(f, s, ahead_hash(f, s, op, LOOKAHEAD / 2, keys));
+    LLVMValueRef row = LLVMBuildLoad2(
+        m->b, m->t_ptr, LLVMBuildStructGEP2(m->b, m->t_agg_slot, sp, CG_AGGS_ROW, ""), "");
+    /* an empty slot: prefetch the slot again (in cache) rather than branch */
+    LLVMValueRef at = byte_gep(m, row, (uint64_t)op->u.agg.n_aggs * sizeof(rt_agg_state));
+    cg_prefetch(m, LLVMBuildSelect(m->b, LLVMBuildIsNull(m->b, row, ""), sp, at, ""));
+    LLVMBuildBr(m->b, done);
+    LLVMPositionBuilderAtEnd(m->b, done);
 }
 
 /* The group row of the current row: the last row's when the keys repeat, else
@@ -954,6 +1040,8 @@ static LLVMValueRef row_group(cg_fn *f, sink_gen *s, const plan_op *op, const cg
     key_reg *keys = malloc(sizeof *keys * n);
     if (keys == NULL)
         return NULL;
+    if (s->ahead)
+        lookahead(f, s, op, keys);
     for (uint32_t k = 0; k < n; k++) {
         uint32_t c = op->u.agg.groups[k]->u.column;
         keys[k] = key_of(f, s->types[c], in[c]);
@@ -1046,6 +1134,12 @@ qe_status cg_sink_consume(cg_fn *f, const cg_val *in, uint32_t n_in, rt_error *e
     if (n_in != s->n_cols)
         return rt_error_set(err, QE_INTERNAL, "XX000", -1,
                             "codegen: sink input has %u columns, expected %u", n_in, s->n_cols);
+    if (s->direct && s->ahead) {
+        s->row_vals = in;
+        qe_status st = direct_consume(f, s, err);
+        s->row_vals = NULL;
+        return st;
+    }
     if (s->direct) {
         cg_module *m = f->m;
         LLVMBasicBlockRef gather = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "agg_gather");
@@ -1078,6 +1172,8 @@ qe_status cg_sink_finish(cg_fn *f, rt_error *err) {
     sink_gen *s = f->sink;
     if (s->direct)
         direct_finish(f, s); /* then the last gathered block, if any */
+    if (s->direct && s->ahead)
+        return QE_OK;
     LLVMValueRef n = LLVMBuildLoad2(m->b, m->t_i64, s->n_var, "n_block");
     LLVMBasicBlockRef last = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "last");
     LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "finished");
@@ -1111,6 +1207,7 @@ void cg_sink_free(cg_fn *f) {
     free(s->last_key);
     free(s->last_hi);
     free(s->last_null);
+    free(s->ahead_cols);
     free(s);
     f->sink = NULL;
 }

@@ -415,6 +415,32 @@ static void test_skeleton_partial(void **state) {
     assert_int_equal(compare_modes(fx, q, 0x1), 8);
 }
 
+/* True if q's IR at the tier has the lookahead of a big table's group lookup. */
+static bool takes_lookahead(const plan_query *q, cg_tier tier) {
+    char *ir = NULL;
+    rt_error err;
+    assert_int_equal(cg_emit(q, QE_EMIT_IR, tier, NULL, &ir, &err), QE_OK);
+    bool ahead = strstr(ir, "\nahead:") != NULL;
+    assert_true(ahead == (strstr(ir, "call i32 @rt_jit_agg_groups(") == NULL)); /* no block path */
+    free(ir);
+    return ahead;
+}
+
+/* A group key that is a morsel column unchanged gets the lookahead at the optimized
+ * tier (sink.c; tests/sql/jit/agg_lookahead.test runs it on big tables); the cheap tier
+ * (no prefetching) and a computed key keep the block path for big tables. */
+static void test_agg_lookahead(void **state) {
+    fixture *fx = *state;
+    plan_query *q = skeleton_partial_query(fx);
+    assert_true(takes_lookahead(q, CG_TIER_OPTIMIZED));
+    assert_false(takes_lookahead(q, CG_TIER_CHEAP));
+    plan_op *proj = q->stages[0]->pipelines[0]->ops[2];
+    proj->u.project.exprs[0] = op(fx, PLAN_OP_ADD, QE_TYPE_INTEGER, col(fx, 0, QE_TYPE_INTEGER),
+                                  cint(fx, 1, QE_TYPE_INTEGER));
+    assert_false(takes_lookahead(q, CG_TIER_OPTIMIZED));
+    assert_int_equal(compare_modes(fx, q, 0x1), 8);
+}
+
 /* Every aggregate function in SINGLE phase, over INTEGER, BIGINT, DOUBLE and VARCHAR
  * inputs, grouped by a VARCHAR key (views into the morsel's string buffers). */
 static void test_single_all_aggregates(void **state) {
@@ -873,19 +899,13 @@ static void test_emit(void **state) {
     assert_non_null(strstr(ir, "call i32 @rt_jit_limit_row"));
     assert_non_null(strstr(ir, "define i32 @qe_s0_p0(ptr"));
     assert_non_null(strstr(ir, " = phi i64 ")); /* the row loop's induction variable */
-    /* compiled group lookup: the table is probed in IR, only new groups call out; blocks
-     * go to rt_jit_agg_groups (from the _agg function) only once the table is big */
+    /* compiled group lookup: the table is probed in IR, only new groups call out; the
+     * key is a morsel column, so a big table is probed in IR too, with the lookahead
+     * (no blocks for rt_jit_agg_groups: test_agg_lookahead) */
     assert_non_null(strstr(ir, "call ptr @rt_jit_agg_table"));
     assert_non_null(strstr(ir, "call i32 @rt_jit_agg_insert"));
-    const char *groups_call = strstr(ir, "call i32 @rt_jit_agg_groups");
-    const char *agg_fn = strstr(ir, "define internal");
-    for (; agg_fn != NULL; agg_fn = strstr(agg_fn + 1, "define internal")) {
-        const char *name = strstr(agg_fn, "@qe_s0_p0_agg("), *eol = strchr(agg_fn, '\n');
-        if (name != NULL && (eol == NULL || name < eol))
-            break;
-    }
-    assert_non_null(agg_fn); /* the line defining qe_s0_p0_agg */
-    assert_true(groups_call == NULL || groups_call > agg_fn);
+    assert_non_null(strstr(ir, "\nahead:"));
+    assert_null(strstr(ir, "call i32 @rt_jit_agg_groups"));
     assert_non_null(strstr(ir, "llvm.sadd.with.overflow.i64"));
     free(ir);
     char *asm_text = NULL;
@@ -1275,6 +1295,7 @@ int main(void) {
         cmocka_unit_test(test_code_cache_threads),
         cmocka_unit_test(test_random_expressions),
         cmocka_unit_test(test_block_filters),
+        cmocka_unit_test(test_agg_lookahead),
         cmocka_unit_test(test_block_sel_morsels),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
