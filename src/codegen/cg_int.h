@@ -545,11 +545,14 @@ void cg_probe_build_types(const plan_op *op, uint32_t n_in, const qe_type *in_ty
 qe_status cg_build_pipeline(cg_module *m, const plan_pipeline *p, const char *name, rt_error *err);
 
 /* Sink generation: begin in the entry block, consume a row (n_in columns), finish
- * after the loop (then return QE_OK).  A pass-through push sink (cg_sink_pass: its
- * columns are morsel columns unchanged) takes the row index f->row, not the values:
- * `in` may then be NULL. */
+ * after the loop (then return QE_OK).  A pass-through sink (cg_sink_pass: its columns
+ * are morsel columns unchanged; a push sink, or an AGG_SINK with a VARCHAR group key)
+ * takes the row index f->row, not the values: `in` may then be NULL. */
 qe_status cg_sink_begin(cg_fn *f, rt_error *err);
 bool cg_sink_pass(const cg_fn *f);
+/* Whether the AGG_SINK `sink` (input column types in_types) has a VARCHAR group key:
+ * its rows then go to the interpreter's aggregation as they are (sink.c agg_pass). */
+bool cg_agg_by_string(const plan_op *sink, const qe_type *in_types);
 qe_status cg_sink_consume(cg_fn *f, const cg_val *in, uint32_t n_in, rt_error *err);
 qe_status cg_sink_finish(cg_fn *f, rt_error *err);
 void cg_sink_free(cg_fn *f);

@@ -553,6 +553,19 @@ static bool compilable_kind(plan_phys_kind kind) {
     }
 }
 
+/* True if every operator between source and sink is a PROJECT of column references
+ * (a reordering: the interpreter's projection shares the vectors). */
+static bool only_column_projects(const plan_pipeline *p) {
+    for (uint32_t i = 1; i + 1 < p->n_ops; i++) {
+        if (p->ops[i]->kind != PLAN_PHYS_PROJECT)
+            return false;
+        for (uint32_t c = 0; c < p->ops[i]->n_cols; c++)
+            if (p->ops[i]->u.project.exprs[c]->kind != PLAN_EXPR_COLUMN)
+                return false;
+    }
+    return true;
+}
+
 /* Checks a pipeline; see cg_int.h. */
 qe_status cg_check_pipeline(const plan_pipeline *p, bool *supported, char *reason, size_t cap,
                             rt_error *err) {
@@ -581,9 +594,12 @@ qe_status cg_check_pipeline(const plan_pipeline *p, bool *supported, char *reaso
         return unsupported(&c, "a sink whose schema differs from its input is not "
                                "supported by codegen");
     CHECK_TRY(&c, check_sink(&c, sink, types, n));
-    /* Without operators the interpreter hands each morsel to the sink as it is;
-     * compiled code could only copy it (an aggregation still gains a fused update). */
-    if (p->n_ops == 2 && sink->kind != PLAN_PHYS_AGG_SINK)
+    /* Without operators (or only column-reference PROJECTs) the interpreter hands each
+     * morsel to the sink as it is; compiled code could only copy it or hand it on (an
+     * aggregation still gains a fused update, except one by a VARCHAR key, which
+     * compiled code hands on as it is too: sink.c agg_pass). */
+    if (only_column_projects(p) &&
+        (sink->kind != PLAN_PHYS_AGG_SINK || cg_agg_by_string(sink, types)))
         return unsupported(&c, "nothing to compile: the source feeds the sink directly");
     *supported = true;
     return QE_OK;

@@ -12,6 +12,10 @@
  * row LOOKAHEAD rows on has its slot prefetched and the one LOOKAHEAD / 2 on its group
  * row, as rt_agg_ht_find does, and the lookup stays in IR.
  *
+ * An AGG_SINK with a VARCHAR group key whose columns are all morsel columns unchanged
+ * (pass_column) gets the morsel's vectors with a selection, as a push sink below, and
+ * rt_jit_push runs the interpreter's aggregation on them (agg_pass).
+ *
  * Other AGG_SINKs: rows are gathered in blocks of up to RT_VECTOR_SIZE: the group
  * keys into scratch slot 1, the aggregate inputs into scratch slot 0.  A full block
  * (and the last one) goes to an internal "<fn>_agg" function that asks the runtime
@@ -1098,6 +1102,23 @@ static void direct_finish(cg_fn *f, sink_gen *s) {
 
 /* ---- the sink interface (cg_int.h) ----------------------------------------------- */
 
+/* Whether an AGG_SINK takes its rows as the interpreter does, as the morsel's vectors
+ * with a selection (pass_supported; rt_jit_push runs the interpreter's aggregation):
+ * when a group key is a VARCHAR.  Hashing strings row by row (a call per key) and
+ * comparing them (a call per candidate) keeps each row waiting on the last, where
+ * the interpreter hashes a whole column and then probes (rt_agg_ht_find). */
+static bool agg_pass(cg_fn *f, const sink_gen *s) {
+    return cg_agg_by_string(sink_op(f), s->types) && pass_supported(f, s);
+}
+
+/* Whether an AGG_SINK has a VARCHAR group key; see cg_int.h. */
+bool cg_agg_by_string(const plan_op *sink, const qe_type *in_types) {
+    for (uint32_t k = 0; k < sink->u.agg.n_groups; k++)
+        if (in_types[sink->u.agg.groups[k]->u.column] == QE_TYPE_VARCHAR)
+            return true;
+    return false;
+}
+
 /* Begins the sink in the entry block; see cg_int.h. */
 qe_status cg_sink_begin(cg_fn *f, rt_error *err) {
     cg_module *m = f->m;
@@ -1115,6 +1136,11 @@ qe_status cg_sink_begin(cg_fn *f, rt_error *err) {
         s->pass = pass_supported(f, s);
         if (!s->pass)
             return push_begin(f, s, err);
+        pass_begin(f, s);
+        return QE_OK;
+    }
+    if (agg_pass(f, s)) {
+        s->pass = true;
         pass_begin(f, s);
         return QE_OK;
     }
@@ -1179,10 +1205,10 @@ qe_status cg_sink_finish(cg_fn *f, rt_error *err) {
     LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "finished");
     LLVMBuildCondBr(m->b, LLVMBuildICmp(m->b, LLVMIntNE, n, cg_i64(m, 0), ""), last, done);
     LLVMPositionBuilderAtEnd(m->b, last);
-    if (sink_op(f)->kind == PLAN_PHYS_AGG_SINK)
-        agg_flush(f, s, n);
-    else if (s->pass)
+    if (s->pass)
         pass_flush(f, s, n);
+    else if (sink_op(f)->kind == PLAN_PHYS_AGG_SINK)
+        agg_flush(f, s, n);
     else
         push_flush(f, s, n);
     LLVMBuildBr(m->b, done);
