@@ -431,6 +431,8 @@ qe_status cg_gen_filter(cg_fn *f, const plan_expr *pred, const cg_val *in, uint3
 typedef struct cg_block_plan {
     const plan_expr **preds; /* n_preds predicates (malloc'd; cg_block_plan_free) */
     uint32_t n_preds;        /* 0: no block loops */
+    uint32_t n_whole;        /* preds[0..n_whole): the FILTERs before first_op; the rest
+                              * pre-filter ops[first_op], which the row loop runs whole */
     uint32_t first_op;       /* the row loop's first operator */
 } cg_block_plan;
 /* Fills bp for f's pipeline (n_preds 0 below the optimized tier).  Errors: 53200. */
