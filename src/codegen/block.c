@@ -14,7 +14,9 @@
  *                                                   rows' validity bits if bitmaps)
  *   exact (a morsel sel, bitmaps, or a fast block that may raise an error):
  *           sel[n++] = row for the rows passing the FILTERs, tested one after the
- *           other with branches and real errors (cg_gen_filter, as the row loop)
+ *           other with branches and real errors (cg_gen_filter, as the row loop);
+ *           a FILTER only pre-filtered (partial_preds, inexact leaves) is left to
+ *           the row loop, which runs it whole anyway
  *   then:   the row loop (pipeline.c) over sel[0..n) with ops[k+1..] and the sink.
  *
  * A predicate is TRUE only when it is not NULL (NULL = not selected).  In the fast
@@ -267,6 +269,7 @@ qe_status cg_block_plan_make(const cg_fn *f, cg_block_plan *bp, rt_error *err) {
            !inexact)
         bp->preds[bp->n_preds++] = p->ops[++k]->u.filter.pred;
     bp->first_op = k + 1;
+    bp->n_whole = bp->n_preds;
     if (k + 2 < p->n_ops && p->ops[k + 1]->kind == PLAN_PHYS_FILTER)
         bp->n_preds += partial_preds(f, p->ops[k + 1]->u.filter.pred, bp->preds + bp->n_preds,
                                      cap - bp->n_preds, used);
@@ -513,7 +516,10 @@ static qe_status gen_fast(cg_fn *f, block_gen *g, const cg_block_plan *bp, rt_er
     return QE_OK;
 }
 
-/* Exact path: the FILTERs row by row, with branches and real errors. */
+/* Exact path: the FILTERs before bp->first_op row by row, with branches and real
+ * errors.  The pre-filtering conjuncts of ops[first_op] are not tested: the row loop
+ * runs that FILTER whole on every row kept (with no whole FILTER, this loop copies
+ * the active rows), so its results and errors are the row loop's alone. */
 static qe_status gen_exact(cg_fn *f, block_gen *g, const cg_block_plan *bp, rt_error *err) {
     cg_module *m = f->m;
     LLVMBuildStore(m->b, cg_i64(m, 0), g->n_var);
@@ -525,7 +531,7 @@ static qe_status gen_exact(cg_fn *f, block_gen *g, const cg_block_plan *bp, rt_e
     f->skip = l.latch;
     memset(f->row_loaded, 0, f->n_cols);
     qe_status st = QE_OK;
-    for (uint32_t k = 0; k < bp->n_preds && st == QE_OK; k++)
+    for (uint32_t k = 0; k < bp->n_whole && st == QE_OK; k++)
         st = cg_gen_filter(f, bp->preds[k], NULL, f->n_cols, err);
     if (st != QE_OK)
         return st;

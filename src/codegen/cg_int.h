@@ -434,6 +434,8 @@ qe_status cg_gen_filter(cg_fn *f, const plan_expr *pred, const cg_val *in, uint3
 typedef struct cg_block_plan {
     const plan_expr **preds; /* n_preds predicates (malloc'd; cg_block_plan_free) */
     uint32_t n_preds;        /* 0: no block loops */
+    uint32_t n_whole;        /* preds[0..n_whole): the FILTERs before first_op; the rest
+                              * pre-filter ops[first_op], which the row loop runs whole */
     uint32_t first_op;       /* the row loop's first operator */
 } cg_block_plan;
 /* Fills bp for f's pipeline (n_preds 0 below the optimized tier).  Errors: 53200. */
@@ -609,13 +611,18 @@ qe_status cg_plan_stage(const plan_query *q, uint32_t stage_id, const char *pref
                         cg_stage_build *out, rt_error *err);
 
 /* Generates the function `name` of pipeline p (supported per cg_check_pipeline) alone
- * into m, links the bitcode helpers (optimized tier), verifies and runs the tier's IR
- * passes with tm; adds the thread CPU time of each phase to phase_ns (CG_PHASE_COUNT
- * entries).  Touches nothing but m, so pipelines build concurrently in their own
- * contexts (jit.c). */
-qe_status cg_build_one(cg_module *m, LLVMTargetMachineRef tm, cg_tier tier,
-                       const plan_pipeline *p, const char *name, uint64_t *phase_ns,
-                       rt_error *err);
+ * into m, links the bitcode helpers (optimized tier) and verifies; adds the thread CPU
+ * time of each phase to phase_ns (CG_PHASE_COUNT entries).  Touches nothing but m, so
+ * pipelines build concurrently in their own contexts (jit.c). */
+qe_status cg_build_one(cg_module *m, cg_tier tier, const plan_pipeline *p, const char *name,
+                       uint64_t *phase_ns, rt_error *err);
+/* Runs the tier's IR passes with tm on m (built by cg_build_one); adds their thread CPU
+ * time to phase_ns[CG_PHASE_PASSES].  Errors: XX000. */
+qe_status cg_optimize_one(cg_module *m, LLVMTargetMachineRef tm, cg_tier tier, uint64_t *phase_ns,
+                          rt_error *err);
+/* The number of instructions in m's function bodies (what codegen's time grows with:
+ * jit.c hands the biggest modules to the compile threads first). */
+uint64_t cg_module_size(const cg_module *m);
 
 /* Emits m as a relocatable object file with tm into *out (an LLVM memory buffer the
  * caller owns); XX000 if LLVM fails. */

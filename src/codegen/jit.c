@@ -333,11 +333,15 @@ static void code_free(cg_stage_code *code) {
     free(code);
 }
 
-/* One supported pipeline of the stage being compiled: built, optimized and emitted as
- * an object file in its own LLVM context by one of the compile threads. */
+/* One supported pipeline of the stage being compiled: built in its own LLVM context by
+ * one of the compile threads, then optimized and emitted as an object file by one of
+ * them (the biggest modules first). */
 typedef struct pipe_job {
     const plan_pipeline *pipeline;     /* the pipeline */
     const char *name;                  /* its function's name (the cg_stage_build's) */
+    LLVMContextRef ctx;                /* owned between the two phases, else NULL */
+    cg_module m;                       /* built in ctx (valid while ctx is) */
+    uint64_t size;                     /* instructions of m once built (cg_module_size) */
     LLVMMemoryBufferRef obj;           /* out: the object file, NULL until emitted */
     qe_status st;                      /* out */
     rt_error err;                      /* out, if st != QE_OK */
@@ -351,27 +355,45 @@ typedef struct pipe_jobs {
     const char *triple;    /* the LLJIT's target triple */
     const char *layout;    /* the LLJIT's data layout */
     pipe_job *jobs;        /* n entries */
+    uint32_t *order;       /* n entries: the jobs by decreasing size (the emit phase) */
     uint32_t n;            /* jobs */
-    _Atomic uint32_t next; /* the next job to take */
+    bool emit;             /* the phase: false = build, true = optimize and emit */
+    _Atomic uint32_t next; /* the next job to take (an index into order when emit) */
 } pipe_jobs;
 
-/* Compiles job j with target machine tm: module, IR, passes, object file. */
-static void run_job(pipe_jobs *pj, pipe_job *j, LLVMTargetMachineRef tm) {
+static void job_dispose(pipe_job *j) {
+    if (j->ctx != NULL) {
+        cg_module_dispose(&j->m);
+        LLVMContextDispose(j->ctx);
+        j->ctx = NULL;
+    }
+}
+
+/* Builds job j's module in its own context (kept in j unless it failed). */
+static void build_job(pipe_jobs *pj, pipe_job *j) {
     uint64_t t0 = cg_cpu_ns();
-    LLVMContextRef ctx = LLVMContextCreate();
-    cg_module m;
-    j->st = cg_module_init(&m, ctx, j->name, pj->triple, pj->layout, pj->jit->host.cpu,
+    j->ctx = LLVMContextCreate();
+    j->st = cg_module_init(&j->m, j->ctx, j->name, pj->triple, pj->layout, pj->jit->host.cpu,
                            pj->jit->host.features, &j->err);
     j->phase_ns[CG_PHASE_INIT] += cg_cpu_ns() - t0;
-    if (j->st == QE_OK) {
-        j->st = cg_build_one(&m, tm, pj->tier, j->pipeline, j->name, j->phase_ns, &j->err);
-        uint64_t t1 = cg_cpu_ns();
-        if (j->st == QE_OK)
-            j->st = cg_emit_object_buffer(&m, tm, &j->obj, &j->err);
-        j->phase_ns[CG_PHASE_CODEGEN] += cg_cpu_ns() - t1;
-        cg_module_dispose(&m);
-    }
-    LLVMContextDispose(ctx);
+    if (j->st == QE_OK)
+        j->st = cg_build_one(&j->m, pj->tier, j->pipeline, j->name, j->phase_ns, &j->err);
+    if (j->st == QE_OK)
+        j->size = cg_module_size(&j->m);
+    else
+        job_dispose(j);
+}
+
+/* Runs the IR passes on job j's module and emits it with target machine tm. */
+static void emit_job(pipe_jobs *pj, pipe_job *j, LLVMTargetMachineRef tm) {
+    if (j->ctx == NULL)
+        return;
+    j->st = cg_optimize_one(&j->m, tm, pj->tier, j->phase_ns, &j->err);
+    uint64_t t1 = cg_cpu_ns();
+    if (j->st == QE_OK)
+        j->st = cg_emit_object_buffer(&j->m, tm, &j->obj, &j->err);
+    j->phase_ns[CG_PHASE_CODEGEN] += cg_cpu_ns() - t1;
+    job_dispose(j);
 }
 
 /* A compile thread: the jobs and its own target machine. */
@@ -383,8 +405,12 @@ typedef struct pipe_worker {
 static void *pipe_worker_main(void *arg) {
     pipe_worker *w = arg;
     uint32_t i;
-    while ((i = atomic_fetch_add(&w->pj->next, 1)) < w->pj->n)
-        run_job(w->pj, &w->pj->jobs[i], w->tm);
+    while ((i = atomic_fetch_add(&w->pj->next, 1)) < w->pj->n) {
+        if (w->pj->emit)
+            emit_job(w->pj, &w->pj->jobs[w->pj->order[i]], w->tm);
+        else
+            build_job(w->pj, &w->pj->jobs[i]);
+    }
     return NULL;
 }
 
@@ -397,14 +423,28 @@ static uint32_t compile_threads(uint32_t n) {
     return n < t ? (n ? n : 1) : t;
 }
 
+/* Runs the current phase of the jobs on n_threads workers, this thread included. */
+static void run_phase(pipe_jobs *pj, pipe_worker *workers, uint32_t n_threads) {
+    pthread_t threads[CG_COMPILE_THREADS];
+    bool started[CG_COMPILE_THREADS] = {false};
+    atomic_store(&pj->next, 0);
+    for (uint32_t k = 1; k < n_threads; k++)
+        started[k] = pthread_create(&threads[k], NULL, pipe_worker_main, &workers[k]) == 0;
+    pipe_worker_main(&workers[0]);
+    for (uint32_t k = 1; k < n_threads; k++)
+        if (started[k])
+            pthread_join(threads[k], NULL);
+}
+
 /* Runs the jobs on up to compile_threads threads, this one included (fewer if a thread
  * or a target machine cannot be created); each thread has its own target machine,
- * kept in the JIT for the next compile (the JIT's lock is held). */
+ * kept in the JIT for the next compile (the JIT's lock is held).  First every module
+ * is built (IR generation is cheap), then the modules are optimized and emitted
+ * biggest first: a stage's wall time is bounded by its biggest pipeline, which must
+ * not start last. */
 static qe_status run_jobs(pipe_jobs *pj, rt_error *err) {
     uint32_t n_threads = compile_threads(pj->n);
     pipe_worker workers[CG_COMPILE_THREADS];
-    pthread_t threads[CG_COMPILE_THREADS];
-    bool started[CG_COMPILE_THREADS] = {false};
     LLVMTargetMachineRef *tms = pj->jit->wtm[pj->tier];
     for (uint32_t k = 0; k < n_threads; k++) {
         if (tms[k] == NULL && cg_host_target_machine(&pj->jit->host, pj->tier, &tms[k], err)) {
@@ -415,12 +455,16 @@ static qe_status run_jobs(pipe_jobs *pj, rt_error *err) {
         }
         workers[k] = (pipe_worker){.pj = pj, .tm = tms[k]};
     }
-    for (uint32_t k = 1; k < n_threads; k++)
-        started[k] = pthread_create(&threads[k], NULL, pipe_worker_main, &workers[k]) == 0;
-    pipe_worker_main(&workers[0]);
-    for (uint32_t k = 1; k < n_threads; k++)
-        if (started[k])
-            pthread_join(threads[k], NULL);
+    pj->emit = false;
+    run_phase(pj, workers, n_threads);
+    for (uint32_t i = 0; i < pj->n; i++) { /* insertion sort by decreasing size */
+        uint32_t k = i;
+        for (; k > 0 && pj->jobs[pj->order[k - 1]].size < pj->jobs[i].size; k--)
+            pj->order[k] = pj->order[k - 1];
+        pj->order[k] = i;
+    }
+    pj->emit = true;
+    run_phase(pj, workers, n_threads);
     return QE_OK;
 }
 
@@ -434,7 +478,7 @@ static bool timing_enabled(void) {
 }
 
 static void print_timing(uint32_t stage_id, cg_tier tier, const cg_stage_build *b,
-                         const uint64_t *phase_ns, uint64_t wall) {
+                         const uint64_t *phase_ns, uint64_t biggest, uint64_t wall) {
     static const char *const names[CG_PHASE_COUNT] = {
 #define CG_X_PHASE_NAME(name, text) text,
         CG_PHASE_LIST(CG_X_PHASE_NAME)
@@ -449,7 +493,8 @@ static void print_timing(uint32_t stage_id, cg_tier tier, const cg_stage_build *
         n += snprintf(line + n, sizeof line - (size_t)n, " %s=%.3f", names[p],
                       (double)phase_ns[p] / 1e6);
     }
-    fprintf(stderr, "%s total=%.3f wall=%.3f\n", line, (double)total / 1e6, (double)wall / 1e6);
+    fprintf(stderr, "%s total=%.3f biggest=%.3f wall=%.3f\n", line, (double)total / 1e6,
+            (double)biggest / 1e6, (double)wall / 1e6);
 }
 
 static uint64_t wall_ns(void) {
@@ -462,20 +507,23 @@ static uint64_t wall_ns(void) {
  * objects to the JIT under code's tracker; adds the phase times to phase_ns. */
 static qe_status compile_jobs(cg_jit *jit, const plan_query *q, uint32_t stage_id, cg_tier tier,
                               const cg_stage_build *b, cg_stage_code *code, uint64_t *phase_ns,
-                              rt_error *err) {
+                              uint64_t *biggest, rt_error *err) {
     LLVMOrcLLJITRef lljit = jit->lljit[tier];
     pipe_job *jobs = calloc(b->n_compiled, sizeof *jobs);
     LLVMMemoryBufferRef *objs = calloc(b->n_compiled, sizeof *objs);
-    if (jobs == NULL || objs == NULL) {
+    uint32_t *order = calloc(b->n_compiled, sizeof *order);
+    if (jobs == NULL || objs == NULL || order == NULL) {
         free(jobs);
         free(objs);
+        free(order);
         return rt_error_set(err, QE_NOMEM, "53200", -1, "out of memory in code generation");
     }
     pipe_jobs pj = {.jit = jit,
                     .tier = tier,
                     .triple = LLVMOrcLLJITGetTripleString(lljit),
                     .layout = LLVMOrcLLJITGetDataLayoutStr(lljit),
-                    .jobs = jobs};
+                    .jobs = jobs,
+                    .order = order};
     atomic_init(&pj.next, 0);
     for (uint32_t p = 0; p < b->n_pipelines && pj.n < b->n_compiled; p++)
         if (b->reasons[p] == NULL && b->fn_names[p] != NULL)
@@ -483,13 +531,19 @@ static qe_status compile_jobs(cg_jit *jit, const plan_query *q, uint32_t stage_i
                                       .name = b->fn_names[p]};
     qe_status st = run_jobs(&pj, err);
     for (uint32_t i = 0; i < pj.n; i++) {
+        job_dispose(&jobs[i]); /* built but never emitted (run_jobs failed) */
         if (st == QE_OK && jobs[i].st != QE_OK) {
             *err = jobs[i].err;
             st = jobs[i].st;
         }
         objs[i] = jobs[i].obj;
-        for (int ph = 0; ph < CG_PHASE_COUNT; ph++)
+        uint64_t job_ns = 0;
+        for (int ph = 0; ph < CG_PHASE_COUNT; ph++) {
             phase_ns[ph] += jobs[i].phase_ns[ph];
+            job_ns += jobs[i].phase_ns[ph];
+        }
+        if (job_ns > *biggest)
+            *biggest = job_ns;
     }
     uint64_t t0 = cg_cpu_ns();
     if (st == QE_OK) {
@@ -502,6 +556,7 @@ static qe_status compile_jobs(cg_jit *jit, const plan_query *q, uint32_t stage_i
     phase_ns[CG_PHASE_JITLINK] += cg_cpu_ns() - t0;
     free(jobs);
     free(objs);
+    free(order);
     return st;
 }
 
@@ -519,17 +574,17 @@ static qe_status compile_locked(cg_jit *jit, const plan_query *q, uint32_t stage
     char prefix[48];
     snprintf(prefix, sizeof prefix, "qe_%llu", (unsigned long long)jit->next_id++);
     cg_stage_build b = {0};
-    uint64_t phase_ns[CG_PHASE_COUNT] = {0};
+    uint64_t phase_ns[CG_PHASE_COUNT] = {0}, biggest = 0;
     cg_stage_code *code = NULL;
     qe_status st = cg_plan_stage(q, stage_id, prefix, &b, err);
     if (st == QE_OK && (code = code_new(jit, tier, b.n_pipelines)) == NULL)
         st = rt_error_set(err, QE_NOMEM, "53200", -1, "out of memory in code generation");
     if (st == QE_OK && b.n_compiled > 0)
-        st = compile_jobs(jit, q, stage_id, tier, &b, code, phase_ns, err);
+        st = compile_jobs(jit, q, stage_id, tier, &b, code, phase_ns, &biggest, err);
     if (st == QE_OK)
         take_reasons(&b, code);
     if (timing_enabled())
-        print_timing(stage_id, tier, &b, phase_ns, wall_ns() - w0);
+        print_timing(stage_id, tier, &b, phase_ns, biggest, wall_ns() - w0);
     cg_stage_build_free(&b);
     if (st != QE_OK && code != NULL) {
         code_free(code);

@@ -127,9 +127,8 @@ qe_status cg_plan_stage(const plan_query *q, uint32_t stage_id, const char *pref
 }
 
 /* Builds one pipeline alone; see cg_int.h. */
-qe_status cg_build_one(cg_module *m, LLVMTargetMachineRef tm, cg_tier tier,
-                       const plan_pipeline *p, const char *name, uint64_t *phase_ns,
-                       rt_error *err) {
+qe_status cg_build_one(cg_module *m, cg_tier tier, const plan_pipeline *p, const char *name,
+                       uint64_t *phase_ns, rt_error *err) {
     m->blocked = tier == CG_TIER_OPTIMIZED;
     m->cheap = tier == CG_TIER_CHEAP;
     uint64_t t0 = cg_cpu_ns();
@@ -141,14 +140,29 @@ qe_status cg_build_one(cg_module *m, LLVMTargetMachineRef tm, cg_tier tier,
     if (st == QE_OK)
         st = verify(m, err);
     uint64_t t3 = cg_cpu_ns();
-    if (st == QE_OK)
-        st = optimize(m, tm, tier, err);
-    uint64_t t4 = cg_cpu_ns();
     phase_ns[CG_PHASE_BUILD] += t1 - t0;
     phase_ns[CG_PHASE_LINK] += t2 - t1;
     phase_ns[CG_PHASE_VERIFY] += t3 - t2;
-    phase_ns[CG_PHASE_PASSES] += t4 - t3;
     return st;
+}
+
+/* Runs the tier's IR passes on a module cg_build_one built; see cg_int.h. */
+qe_status cg_optimize_one(cg_module *m, LLVMTargetMachineRef tm, cg_tier tier, uint64_t *phase_ns,
+                          rt_error *err) {
+    uint64_t t0 = cg_cpu_ns();
+    qe_status st = optimize(m, tm, tier, err);
+    phase_ns[CG_PHASE_PASSES] += cg_cpu_ns() - t0;
+    return st;
+}
+
+/* The instructions of m's defined functions; see cg_int.h. */
+uint64_t cg_module_size(const cg_module *m) {
+    uint64_t n = 0;
+    for (LLVMValueRef fn = LLVMGetFirstFunction(m->mod); fn; fn = LLVMGetNextFunction(fn))
+        for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(fn); bb; bb = LLVMGetNextBasicBlock(bb))
+            for (LLVMValueRef i = LLVMGetFirstInstruction(bb); i; i = LLVMGetNextInstruction(i))
+                n++;
+    return n;
 }
 
 /* The object file of m; see cg_int.h. */
