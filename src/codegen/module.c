@@ -30,7 +30,7 @@
  * loops carry llvm.loop metadata disabling it), and a final cleanup.  No unrolling,
  * no SLP, no GVN, no jump threading: their compile time bought nothing measurable. */
 static const char *const tier_passes[CG_TIER_COUNT] = {
-    "function(mem2reg)",
+    "function(mem2reg,dce)",
     "cgscc(inline),function(sroa,early-cse<memssa>,"
     "instcombine<max-iterations=1;no-verify-fixpoint>,simplifycfg,loop-mssa(licm),"
     "loop-vectorize,instcombine<max-iterations=1;no-verify-fixpoint>,simplifycfg)"};
