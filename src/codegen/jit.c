@@ -338,6 +338,7 @@ static void code_free(cg_stage_code *code) {
 typedef struct pipe_job {
     const plan_pipeline *pipeline;     /* the pipeline */
     const char *name;                  /* its function's name (the cg_stage_build's) */
+    uint32_t cost;                     /* pipe_cost: the largest jobs are taken first */
     LLVMMemoryBufferRef obj;           /* out: the object file, NULL until emitted */
     qe_status st;                      /* out */
     rt_error err;                      /* out, if st != QE_OK */
@@ -458,6 +459,58 @@ static uint64_t wall_ns(void) {
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* Expression nodes of e, for pipe_cost. */
+static uint32_t expr_nodes(const plan_expr *e) {
+    if (e == NULL)
+        return 0;
+    uint32_t n = 1;
+    switch (e->kind) {
+    case PLAN_EXPR_OP: n += expr_nodes(e->u.op.args[0]) + expr_nodes(e->u.op.args[1]); break;
+    case PLAN_EXPR_CAST: n += expr_nodes(e->u.cast); break;
+    case PLAN_EXPR_FUNC:
+        for (uint32_t i = 0; i < e->u.func.n_args; i++)
+            n += expr_nodes(e->u.func.args[i]);
+        break;
+    case PLAN_EXPR_CASE:
+        for (uint32_t i = 0; i < e->u.case_.n_whens; i++)
+            n += expr_nodes(e->u.case_.whens[i]) + expr_nodes(e->u.case_.thens[i]);
+        n += expr_nodes(e->u.case_.else_expr);
+        break;
+    default: break;
+    }
+    return n;
+}
+
+/* A pipeline's size estimate: its operators, their columns and the expression nodes
+ * of its FILTERs and PROJECTs. */
+static uint32_t pipe_cost(const plan_pipeline *p) {
+    uint32_t c = 0;
+    for (uint32_t i = 0; i < p->n_ops; i++) {
+        const plan_op *op = p->ops[i];
+        c += 4 + op->n_cols;
+        if (op->kind == PLAN_PHYS_FILTER)
+            c += expr_nodes(op->u.filter.pred);
+        else if (op->kind == PLAN_PHYS_PROJECT)
+            for (uint32_t j = 0; j < op->n_cols; j++)
+                c += expr_nodes(op->u.project.exprs[j]);
+    }
+    return c;
+}
+
+/* Orders the jobs largest first (by pipe_cost), so the longest compile does not start
+ * last and bound the stage's wall time (stable insertion sort: a few jobs). */
+static void order_jobs(pipe_job *jobs, uint32_t n) {
+    for (uint32_t i = 0; i < n; i++)
+        jobs[i].cost = pipe_cost(jobs[i].pipeline);
+    for (uint32_t i = 1; i < n; i++) {
+        pipe_job j = jobs[i];
+        uint32_t k = i;
+        for (; k > 0 && jobs[k - 1].cost < j.cost; k--)
+            jobs[k] = jobs[k - 1];
+        jobs[k] = j;
+    }
+}
+
 /* Compiles the supported pipelines of b (one job each, concurrently) and hands their
  * objects to the JIT under code's tracker; adds the phase times to phase_ns. */
 static qe_status compile_jobs(cg_jit *jit, const plan_query *q, uint32_t stage_id, cg_tier tier,
@@ -481,6 +534,7 @@ static qe_status compile_jobs(cg_jit *jit, const plan_query *q, uint32_t stage_i
         if (b->reasons[p] == NULL && b->fn_names[p] != NULL)
             jobs[pj.n++] = (pipe_job){.pipeline = q->stages[stage_id]->pipelines[p],
                                       .name = b->fn_names[p]};
+    order_jobs(jobs, pj.n);
     qe_status st = run_jobs(&pj, err);
     for (uint32_t i = 0; i < pj.n; i++) {
         if (st == QE_OK && jobs[i].st != QE_OK) {

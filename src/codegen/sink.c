@@ -1111,7 +1111,9 @@ qe_status cg_sink_begin(cg_fn *f, rt_error *err) {
         pass_begin(f, s);
         return QE_OK;
     }
-    return direct_supported(s, sink_op(f)) ? direct_begin(f, s, err) : agg_begin(f, s, err);
+    /* the cheap tier gathers blocks only: half the IR, the runtime finds the groups */
+    bool direct = !m->cheap && direct_supported(s, sink_op(f));
+    return direct ? direct_begin(f, s, err) : agg_begin(f, s, err);
 }
 
 /* Whether the sink pushes the morsel's vectors with a selection; see cg_int.h. */
