@@ -416,7 +416,8 @@ bool cg_typed_op64(cg_fn *f, const plan_expr *e, const cg_val *a, const cg_val *
 bool cg_typed_op_words(cg_fn *f, const plan_expr *e, const cg_val *a, const cg_val *b,
                        cg_val *out);
 /* Cheap tier: CAST e of a (an integer, or a DECIMAL held in 64 bits, scaled up) to a
- * DECIMAL(p <= 18) in 64 bits, with to_decimal's bound and error (22003 with the
+ * DECIMAL in 64 bits when the result fits (its precision <= 18, or the operand's
+ * digits plus the scaling <= 18), with to_decimal's bound and error (22003 with the
  * cast's detail).  Sets *out (v64 and v) and returns true; false: nothing generated. */
 bool cg_cast_decimal64(cg_fn *f, const plan_expr *e, const cg_val *a, cg_val *out);
 /* The words of a DECIMAL/HUGEINT value held in 64-bit registers (v64, sign-extended,

@@ -702,29 +702,37 @@ static LLVMValueRef to_decimal(cg_fn *f, const plan_expr *e, cg_val a) {
 bool cg_cast_decimal64(cg_fn *f, const plan_expr *e, const cg_val *a, cg_val *out) {
     cg_module *m = f->m;
     const plan_expr *in = e->u.cast;
-    if (!m->cheap || !fits64_known(e))
+    if (!m->cheap || e->typmod == 0)
         return false;
-    int p = precision_of(e), s = scale_of(e), from = scale_of(in);
+    int p = precision_of(e), s = scale_of(e), from = scale_of(in), digits;
     LLVMValueRef x;
-    if (in->type == QE_TYPE_DECIMAL && a->v64 != NULL)
+    if (in->type == QE_TYPE_DECIMAL && a->v64 != NULL) {
         x = a->v64;
-    else if (in->type == QE_TYPE_SMALLINT || in->type == QE_TYPE_INTEGER)
+        digits = in->typmod != 0 ? precision_of(in) : 19;
+    } else if (in->type == QE_TYPE_SMALLINT || in->type == QE_TYPE_INTEGER) {
         x = LLVMBuildSExt(m->b, a->v, m->t_i64, "");
-    else if (in->type == QE_TYPE_BIGINT)
+        digits = in->type == QE_TYPE_SMALLINT ? 5 : 10;
+    } else if (in->type == QE_TYPE_BIGINT) {
         x = a->v;
-    else
+        digits = 19;
+    } else {
         return false;
-    if (s < from)
-        return false; /* rounding: to_decimal */
+    }
+    /* the result fits in 64 bits by its precision, or by the operand's and the scaling */
+    if (s < from || (p > 18 && digits + s - from > 18))
+        return false; /* rounding, or 128 bits: to_decimal */
     LLVMValueRef ovf = cg_i1(m, false), v = x;
     if (s > from)
         v = cg_with_overflow(m, "llvm.smul.with.overflow", x,
                              LLVMBuildTrunc(m->b, pow10_const(m, s - from), m->t_i64, ""), &ovf);
     int64_t lim = 1;
-    for (int i = 0; i < p; i++)
+    for (int i = 0; i < p && i < 18; i++)
         lim *= 10;
-    LLVMValueRef off = LLVMBuildAdd(m->b, v, cg_i64(m, lim - 1), "");
-    LLVMValueRef bad = or1(m, ovf, LLVMBuildICmp(m->b, LLVMIntUGE, off, cg_i64(m, 2 * lim - 1), ""));
+    LLVMValueRef bad = ovf; /* p > 18: |v| < 10^18 < 10^p */
+    if (p <= 18) {
+        LLVMValueRef off = LLVMBuildAdd(m->b, v, cg_i64(m, lim - 1), "");
+        bad = or1(m, ovf, LLVMBuildICmp(m->b, LLVMIntUGE, off, cg_i64(m, 2 * lim - 1), ""));
+    }
     int32_t tm = e->typmod;
     cg_raise_if(f, and1(m, bad, not1(m, a->null)), RT_JIT_ERR_DECIMAL_CAST(tm), e->position);
     *out = (cg_val){.null = a->null};
