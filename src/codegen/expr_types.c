@@ -4,7 +4,9 @@
  *
  * Registers: SMALLINT i16, DATE i32 (days), TIMESTAMP i64 (microseconds), REAL float,
  * HUGEINT and DECIMAL i128 (DECIMAL scaled by 10^scale of its typmod, whatever the
- * precision, as the runtime stores it).  The semantics are the interpreter's
+ * precision, as the runtime stores it); values known to fit also as an i64 (v64), and
+ * at the cheap tier wider ones as two i64 words (lo64/hi64: fast instruction selection
+ * takes no i128).  The semantics are the interpreter's
  * (prim.c, prim_wide.c, cast.c, cast_wide.c):
  *   - integer + - * / % and unary minus checked per result type (22003 "smallint out of
  *     range", "hugeint out of range", "numeric field overflow" for DECIMAL);

@@ -8,6 +8,9 @@
  * group is added by rt_jit_agg_insert, and the row's values update the group's states;
  * while the keys repeat, the last row's group is reused without hashing.  A morsel
  * that starts with a big table (BIG_TABLE_SLOTS) takes the block path below instead.
+ * The cheap tier always takes the block path (half the IR; its fast register
+ * allocation spilled the lookup's live values), and updates 128-bit states as two
+ * i64 words (agg_update_words).
  *
  * Other AGG_SINKs: rows are gathered in blocks of up to RT_VECTOR_SIZE: the group
  * keys into scratch slot 1, the aggregate inputs into scratch slot 0.  A full block
