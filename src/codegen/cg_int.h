@@ -286,6 +286,9 @@ typedef struct cg_val {
     LLVMValueRef v64;  /* DECIMAL/HUGEINT: the value as i64 when known to fit in 64 bits
                           (v is then its sign extension, left unused where v64 serves: fast
                           instruction selection skips it), else NULL */
+    LLVMValueRef lo64; /* DECIMAL/HUGEINT at the cheap tier: the low and high 64-bit words */
+    LLVMValueRef hi64; /* of a 128-bit value (v is built from them and left unused where they
+                          serve; the tier's dce pass drops it), else NULL */
 } cg_val;
 
 /* Loop-invariant pointers of one morsel column. */
@@ -407,6 +410,24 @@ LLVMValueRef cg_typed_arith(cg_fn *f, const plan_expr *e, LLVMValueRef a, LLVMVa
  * |r| >= 2^63 > 10^18: the bound error).  Sets out->v (and out->v64 for arithmetic;
  * out->null is the caller's) and returns true; false: nothing generated. */
 bool cg_typed_op64(cg_fn *f, const plan_expr *e, const cg_val *a, const cg_val *b, cg_val *out);
+/* Cheap tier: + - * and comparisons of DECIMAL/HUGEINT values a, b held in 64-bit
+ * words (v64 or lo64/hi64), computed on two 64-bit words (fast instruction selection
+ * takes no i128; a 128-bit multiply of operands that do not both fit in 64 bits runs
+ * in a side block), with the errors of cg_typed_arith.  Sets out->v (and out->lo64,
+ * out->hi64 for arithmetic; out->null is the caller's) and returns true; false:
+ * nothing generated. */
+bool cg_typed_op_words(cg_fn *f, const plan_expr *e, const cg_val *a, const cg_val *b,
+                       cg_val *out);
+/* Cheap tier: CAST e of a (an integer, or a DECIMAL held in 64 bits, scaled up) to a
+ * DECIMAL in 64 bits when the result fits (its precision <= 18, or the operand's
+ * digits plus the scaling <= 18), with to_decimal's bound and error (22003 with the
+ * cast's detail).  Sets *out (v64 and v) and returns true; false: nothing generated. */
+bool cg_cast_decimal64(cg_fn *f, const plan_expr *e, const cg_val *a, cg_val *out);
+/* The words of a DECIMAL/HUGEINT value held in 64-bit registers (v64, sign-extended,
+ * or lo64/hi64) into *lo, *hi; false if it is held only as an i128. */
+bool cg_val_words(cg_module *m, const cg_val *v, LLVMValueRef *lo, LLVMValueRef *hi);
+/* A DECIMAL/HUGEINT value from its two words: lo64/hi64 and v built from them. */
+cg_val cg_val_from_words(cg_module *m, LLVMValueRef lo, LLVMValueRef hi, LLVMValueRef null);
 /* Comparison operator e of two values of a non-base type. */
 LLVMValueRef cg_typed_compare(cg_module *m, const plan_expr *e, LLVMValueRef a, LLVMValueRef b);
 /* CAST e of the value a, where from or to is a non-base type. */

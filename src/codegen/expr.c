@@ -272,7 +272,7 @@ static qe_status gen_op(cg_fn *f, const plan_expr *e, const cg_val *in, uint32_t
         return cg_str_compare(f, e, a, b, out);
     if (cg_typed_op(t, e->u.op.args[1] ? e->u.op.args[1]->type : t)) {
         out->null = b.null ? or1(m, a.null, b.null) : a.null;
-        if (cg_typed_op64(f, e, &a, &b, out))
+        if (cg_typed_op64(f, e, &a, &b, out) || cg_typed_op_words(f, e, &a, &b, out))
             return QE_OK;
         if (op >= PLAN_OP_EQ && op <= PLAN_OP_GE)
             out->v = cg_typed_compare(m, e, a.v, b.v);
@@ -390,12 +390,27 @@ static void arms_free(case_arms *arms) {
     free(arms->blocks);
 }
 
+/* Whether CASE results of type t meet as two i64 words (the cheap tier's DECIMAL and
+ * HUGEINT: fast instruction selection takes no i128 phi). */
+static bool arms_in_words(const cg_module *m, qe_type t) {
+    return m->cheap && (t == QE_TYPE_DECIMAL || t == QE_TYPE_HUGEINT);
+}
+
 /* Records value v of type t (in the current block) as an incoming value of the
  * result: a VARCHAR's bytes are addressed explicitly (cg_str_ptr) and its view reduced
  * to the length, so arms of any origin meet in phis. */
 static void arms_add(cg_fn *f, case_arms *arms, qe_type t, cg_val v) {
     cg_module *m = f->m;
-    if (t == QE_TYPE_VARCHAR) {
+    if (arms_in_words(m, t)) { /* the low words in vals, the high words in strs */
+        LLVMValueRef lo, hi;
+        if (!cg_val_words(m, &v, &lo, &hi)) {
+            lo = LLVMBuildTrunc(m->b, v.v, m->t_i64, "");
+            LLVMValueRef sh = LLVMBuildLShr(m->b, v.v, LLVMConstInt(m->t_i128, 64, false), "");
+            hi = LLVMBuildTrunc(m->b, sh, m->t_i64, "");
+        }
+        v.v = lo;
+        arms->strs[arms->n] = hi;
+    } else if (t == QE_TYPE_VARCHAR) {
         arms->strs[arms->n] = cg_str_ptr(f, v);
         v.v = LLVMBuildZExt(m->b, cg_str_len(f, v), m->t_i64, "");
     }
@@ -408,6 +423,15 @@ static void arms_add(cg_fn *f, case_arms *arms, qe_type t, cg_val v) {
 static cg_val arms_join(cg_fn *f, case_arms *arms, qe_type t) {
     cg_module *m = f->m;
     cg_val out = {0};
+    if (arms_in_words(m, t)) {
+        LLVMValueRef lo = LLVMBuildPhi(m->b, m->t_i64, "case_lo");
+        LLVMAddIncoming(lo, arms->vals, arms->blocks, arms->n);
+        LLVMValueRef hi = LLVMBuildPhi(m->b, m->t_i64, "case_hi");
+        LLVMAddIncoming(hi, arms->strs, arms->blocks, arms->n);
+        LLVMValueRef null = LLVMBuildPhi(m->b, m->t_i1, "case_null");
+        LLVMAddIncoming(null, arms->nulls, arms->blocks, arms->n);
+        return cg_val_from_words(m, lo, hi, null);
+    }
     out.v = LLVMBuildPhi(m->b, cg_reg_type(m, t), "case");
     LLVMAddIncoming(out.v, arms->vals, arms->blocks, arms->n);
     out.null = LLVMBuildPhi(m->b, m->t_i1, "case_null");
@@ -557,10 +581,12 @@ qe_status cg_expr(cg_fn *f, const plan_expr *e, const cg_val *in, uint32_t n_in,
         if (st != QE_OK)
             return st;
         *out = a; /* VARCHAR to VARCHAR keeps where the bytes are */
-        if (a.v64 != NULL && decimal_widening(e))
-            return QE_OK; /* the same value: it keeps its 64-bit form */
+        if ((a.v64 != NULL || a.lo64 != NULL) && decimal_widening(e))
+            return QE_OK; /* the same value: it keeps its 64-bit form or words */
+        if (e->type == QE_TYPE_DECIMAL && cg_cast_decimal64(f, e, &a, out))
+            return QE_OK;
         out->v = gen_cast_value(f, e, a);
-        out->v64 = NULL;
+        out->v64 = out->lo64 = out->hi64 = NULL;
         return QE_OK;
     }
     case PLAN_EXPR_FUNC: return cg_func(f, e, in, n_in, out, err);

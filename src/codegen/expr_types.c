@@ -4,7 +4,9 @@
  *
  * Registers: SMALLINT i16, DATE i32 (days), TIMESTAMP i64 (microseconds), REAL float,
  * HUGEINT and DECIMAL i128 (DECIMAL scaled by 10^scale of its typmod, whatever the
- * precision, as the runtime stores it).  The semantics are the interpreter's
+ * precision, as the runtime stores it); values known to fit also as an i64 (v64), and
+ * at the cheap tier wider ones as two i64 words (lo64/hi64: fast instruction selection
+ * takes no i128).  The semantics are the interpreter's
  * (prim.c, prim_wide.c, cast.c, cast_wide.c):
  *   - integer + - * / % and unary minus checked per result type (22003 "smallint out of
  *     range", "hugeint out of range", "numeric field overflow" for DECIMAL);
@@ -121,11 +123,34 @@ static LLVMValueRef ovf_op(cg_fn *f, const char *name, LLVMValueRef a, LLVMValue
     return r;
 }
 
+/* Expressions whose DECIMAL values are known to keep their typmod's bound: columns,
+ * constants, casts and operators (each bound-checked where it is produced). */
+static bool bounded_kind(const plan_expr *e) {
+    return e->kind == PLAN_EXPR_COLUMN || e->kind == PLAN_EXPR_CONST ||
+           e->kind == PLAN_EXPR_CAST || e->kind == PLAN_EXPR_OP;
+}
+
+/* Whether DECIMAL operator e (+ - *) cannot exceed its result's bound: operands of
+ * trusted typmods with |a| < 10^pa and |b| < 10^pb give |a * b| < 10^(pa + pb) and
+ * |a +- b| < 10^(max(pa, pb) + 1); the interpreter's check then never fails. */
+static bool bound_known(const plan_expr *e) {
+    const plan_expr *ea = e->u.op.args[0], *eb = e->u.op.args[1];
+    if (e->type != QE_TYPE_DECIMAL || e->typmod == 0 || eb == NULL || ea->type != e->type ||
+        eb->type != e->type || ea->typmod == 0 || eb->typmod == 0 || !bounded_kind(ea) ||
+        !bounded_kind(eb))
+        return false;
+    int pa = precision_of(ea), pb = precision_of(eb);
+    int need = e->u.op.op == PLAN_OP_MUL ? pa + pb : (pa > pb ? pa : pb) + 1;
+    bool arith = e->u.op.op == PLAN_OP_MUL || e->u.op.op == PLAN_OP_ADD ||
+                 e->u.op.op == PLAN_OP_SUB;
+    return arith && precision_of(e) >= need;
+}
+
 /* |r| < 10^p for a DECIMAL result of precision p < 38, else 22003 with the detail. */
 static void decimal_bound(cg_fn *f, const plan_expr *e, LLVMValueRef r, LLVMValueRef null) {
     cg_module *m = f->m;
     int p = precision_of(e);
-    if (e->type != QE_TYPE_DECIMAL || p >= PLAN_DECIMAL_MAX_PRECISION)
+    if (e->type != QE_TYPE_DECIMAL || p >= PLAN_DECIMAL_MAX_PRECISION || bound_known(e))
         return;
     /* |x| < lim  <=>  (unsigned)(x + lim - 1) < 2 * lim - 1 */
     __int128 lim = 1;
@@ -339,6 +364,194 @@ bool cg_typed_op64(cg_fn *f, const plan_expr *e, const cg_val *a, const cg_val *
     return true;
 }
 
+/* ---- the cheap tier's 128-bit values as two 64-bit words ----------------------- */
+
+/* The words of a value; see cg_int.h. */
+bool cg_val_words(cg_module *m, const cg_val *v, LLVMValueRef *lo, LLVMValueRef *hi) {
+    if (v->lo64 != NULL) {
+        *lo = v->lo64;
+        *hi = v->hi64;
+        return true;
+    }
+    if (v->v64 == NULL)
+        return false;
+    *lo = v->v64;
+    *hi = LLVMBuildAShr(m->b, v->v64, cg_i64(m, 63), "");
+    return true;
+}
+
+/* The i128 of two words (zext, shl, or). */
+static LLVMValueRef words_i128(cg_module *m, LLVMValueRef lo, LLVMValueRef hi) {
+    LLVMValueRef h = LLVMBuildShl(m->b, LLVMBuildZExt(m->b, hi, m->t_i128, ""),
+                                  LLVMConstInt(m->t_i128, 64, false), "");
+    return LLVMBuildOr(m->b, h, LLVMBuildZExt(m->b, lo, m->t_i128, ""), "");
+}
+
+/* A value from its words; see cg_int.h. */
+cg_val cg_val_from_words(cg_module *m, LLVMValueRef lo, LLVMValueRef hi, LLVMValueRef null) {
+    cg_val v = {.v = words_i128(m, lo, hi), .null = null, .lo64 = lo, .hi64 = hi};
+    return v;
+}
+
+/* a + b (or a - b) of 128-bit values in words, wrapping, with the signed overflow of
+ * the high word (carry or borrow included) in *ovf when it is not NULL. */
+static void words_add(cg_module *m, bool sub, LLVMValueRef alo, LLVMValueRef ahi,
+                      LLVMValueRef blo, LLVMValueRef bhi, LLVMValueRef *lo, LLVMValueRef *hi,
+                      LLVMValueRef *ovf) {
+    LLVMBuilderRef b = m->b;
+    LLVMValueRef c;
+    if (sub) {
+        *lo = LLVMBuildSub(b, alo, blo, "");
+        c = LLVMBuildZExt(b, LLVMBuildICmp(b, LLVMIntULT, alo, blo, ""), m->t_i64, "");
+        *hi = LLVMBuildSub(b, LLVMBuildSub(b, ahi, bhi, ""), c, "");
+    } else {
+        *lo = LLVMBuildAdd(b, alo, blo, "");
+        c = LLVMBuildZExt(b, LLVMBuildICmp(b, LLVMIntULT, *lo, alo, ""), m->t_i64, "");
+        *hi = LLVMBuildAdd(b, LLVMBuildAdd(b, ahi, bhi, ""), c, "");
+    }
+    if (ovf == NULL)
+        return;
+    /* a + b + c overflows iff a, b have one sign and the result the other; a - b - c
+     * iff a, b have different signs and the result has b's */
+    LLVMValueRef x = LLVMBuildXor(b, ahi, *hi, "");
+    LLVMValueRef y = LLVMBuildXor(b, sub ? ahi : bhi, sub ? bhi : *hi, "");
+    *ovf = LLVMBuildICmp(b, LLVMIntSLT, LLVMBuildAnd(b, x, y, ""), cg_i64(m, 0), "");
+}
+
+/* The words of the signed 128-bit product of two i64: the low word is the wrapping
+ * product; the high word the unsigned one's (from 32-bit halves) corrected for signs. */
+static void words_mul64(cg_module *m, LLVMValueRef a, LLVMValueRef b, LLVMValueRef *lo,
+                        LLVMValueRef *hi) {
+    LLVMBuilderRef B = m->b;
+    LLVMValueRef mask = cg_i64(m, 0xFFFFFFFF), sh = cg_i64(m, 32), sign = cg_i64(m, 63);
+    LLVMValueRef a0 = LLVMBuildAnd(B, a, mask, ""), a1 = LLVMBuildLShr(B, a, sh, "");
+    LLVMValueRef b0 = LLVMBuildAnd(B, b, mask, ""), b1 = LLVMBuildLShr(B, b, sh, "");
+    LLVMValueRef p00 = LLVMBuildMul(B, a0, b0, ""), p01 = LLVMBuildMul(B, a0, b1, "");
+    LLVMValueRef p10 = LLVMBuildMul(B, a1, b0, ""), p11 = LLVMBuildMul(B, a1, b1, "");
+    LLVMValueRef mid = LLVMBuildAdd(B, LLVMBuildLShr(B, p00, sh, ""), LLVMBuildAnd(B, p01, mask, ""), "");
+    mid = LLVMBuildAdd(B, mid, LLVMBuildAnd(B, p10, mask, ""), "");
+    LLVMValueRef h = LLVMBuildAdd(B, p11, LLVMBuildLShr(B, p01, sh, ""), "");
+    h = LLVMBuildAdd(B, h, LLVMBuildLShr(B, p10, sh, ""), "");
+    h = LLVMBuildAdd(B, h, LLVMBuildLShr(B, mid, sh, ""), "");
+    h = LLVMBuildSub(B, h, LLVMBuildAnd(B, LLVMBuildAShr(B, a, sign, ""), b, ""), "");
+    *hi = LLVMBuildSub(B, h, LLVMBuildAnd(B, LLVMBuildAShr(B, b, sign, ""), a, ""), "");
+    *lo = LLVMBuildMul(B, a, b, "");
+}
+
+/* The product of two values in words where one may not fit in 64 bits: the 64-bit
+ * product when both fit (tested per row), else the checked 128-bit multiply (i128:
+ * built, multiplied and split in its own block, so only that block leaves fast
+ * instruction selection); the words meet in phis. */
+static void words_mul(cg_fn *f, const plan_expr *e, LLVMValueRef alo, LLVMValueRef ahi,
+                      LLVMValueRef blo, LLVMValueRef bhi, LLVMValueRef null, LLVMValueRef *lo,
+                      LLVMValueRef *hi) {
+    cg_module *m = f->m;
+    LLVMValueRef sign = cg_i64(m, 63);
+    LLVMValueRef fa = LLVMBuildICmp(m->b, LLVMIntEQ, LLVMBuildAShr(m->b, alo, sign, ""), ahi, "");
+    LLVMValueRef fb = LLVMBuildICmp(m->b, LLVMIntEQ, LLVMBuildAShr(m->b, blo, sign, ""), bhi, "");
+    LLVMValueRef flo, fhi;
+    words_mul64(m, alo, blo, &flo, &fhi);
+    LLVMBasicBlockRef from = LLVMGetInsertBlock(m->b);
+    LLVMBasicBlockRef slow = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "mul128");
+    LLVMBasicBlockRef join = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "mul");
+    LLVMBuildCondBr(m->b, and1(m, fa, fb), join, slow);
+    LLVMPositionBuilderAtEnd(m->b, slow);
+    LLVMValueRef r = ovf_op(f, "llvm.smul.with.overflow", words_i128(m, alo, ahi),
+                            words_i128(m, blo, bhi), null, RT_JIT_ERR_RANGE(e->type), e->position);
+    LLVMValueRef slo = LLVMBuildTrunc(m->b, r, m->t_i64, "");
+    LLVMValueRef shi = LLVMBuildTrunc(
+        m->b, LLVMBuildLShr(m->b, r, LLVMConstInt(m->t_i128, 64, false), ""), m->t_i64, "");
+    LLVMBasicBlockRef slow_end = LLVMGetInsertBlock(m->b);
+    LLVMBuildBr(m->b, join);
+    LLVMMoveBasicBlockAfter(join, slow_end);
+    LLVMPositionBuilderAtEnd(m->b, join);
+    LLVMBasicBlockRef blocks[2] = {from, slow_end};
+    LLVMValueRef los[2] = {flo, slo}, his[2] = {fhi, shi};
+    *lo = LLVMBuildPhi(m->b, m->t_i64, "");
+    LLVMAddIncoming(*lo, los, blocks, 2);
+    *hi = LLVMBuildPhi(m->b, m->t_i64, "");
+    LLVMAddIncoming(*hi, his, blocks, 2);
+}
+
+/* decimal_bound on a value in words: |x| < lim <=> (unsigned)(x + lim - 1) < 2 lim - 1,
+ * the sum and the compare in two words. */
+static void decimal_bound_words(cg_fn *f, const plan_expr *e, LLVMValueRef lo, LLVMValueRef hi,
+                                LLVMValueRef null) {
+    cg_module *m = f->m;
+    int p = precision_of(e);
+    if (e->type != QE_TYPE_DECIMAL || p >= PLAN_DECIMAL_MAX_PRECISION || bound_known(e))
+        return;
+    __int128 lim = 1;
+    for (int i = 0; i < p; i++)
+        lim *= 10;
+    __int128 off = lim - 1, top = 2 * lim - 1;
+    LLVMValueRef olo, ohi;
+    words_add(m, false, lo, hi, cg_i64(m, (int64_t)(uint64_t)off),
+              cg_i64(m, (int64_t)(uint64_t)(off >> 64)), &olo, &ohi, NULL);
+    LLVMValueRef tlo = cg_i64(m, (int64_t)(uint64_t)top);
+    LLVMValueRef thi = cg_i64(m, (int64_t)(uint64_t)(top >> 64));
+    LLVMValueRef above = LLVMBuildICmp(m->b, LLVMIntUGT, ohi, thi, "");
+    LLVMValueRef at = and1(m, LLVMBuildICmp(m->b, LLVMIntEQ, ohi, thi, ""),
+                           LLVMBuildICmp(m->b, LLVMIntUGE, olo, tlo, ""));
+    cg_raise_if(f, and1(m, or1(m, above, at), not1(m, null)), RT_JIT_ERR_DECIMAL_RESULT(e->typmod),
+                e->position);
+}
+
+/* A comparison of two values in words: the high words signed, then (if equal) the
+ * low words unsigned. */
+static LLVMValueRef words_compare(cg_module *m, plan_op_kind op, LLVMValueRef alo,
+                                  LLVMValueRef ahi, LLVMValueRef blo, LLVMValueRef bhi) {
+    static const LLVMIntPredicate hi_strict[] = {LLVMIntEQ,  LLVMIntNE,  LLVMIntSLT,
+                                                 LLVMIntSLT, LLVMIntSGT, LLVMIntSGT};
+    static const LLVMIntPredicate lo_pred[] = {LLVMIntEQ,  LLVMIntNE,  LLVMIntULT,
+                                               LLVMIntULE, LLVMIntUGT, LLVMIntUGE};
+    unsigned i = (unsigned)(op - PLAN_OP_EQ);
+    LLVMValueRef hc = LLVMBuildICmp(m->b, hi_strict[i], ahi, bhi, "");
+    LLVMValueRef lc = LLVMBuildICmp(m->b, lo_pred[i], alo, blo, "");
+    if (op == PLAN_OP_EQ)
+        return and1(m, hc, lc);
+    if (op == PLAN_OP_NE)
+        return or1(m, hc, lc);
+    LLVMValueRef same = LLVMBuildICmp(m->b, LLVMIntEQ, ahi, bhi, "");
+    return or1(m, hc, and1(m, same, lc));
+}
+
+/* + - * and comparisons in words at the cheap tier; see cg_int.h. */
+bool cg_typed_op_words(cg_fn *f, const plan_expr *e, const cg_val *a, const cg_val *b,
+                       cg_val *out) {
+    cg_module *m = f->m;
+    plan_op_kind op = e->u.op.op;
+    const plan_expr *ea = e->u.op.args[0], *eb = e->u.op.args[1];
+    if (!m->cheap || eb == NULL || (ea->type != QE_TYPE_DECIMAL && ea->type != QE_TYPE_HUGEINT) ||
+        eb->type != ea->type)
+        return false;
+    LLVMValueRef alo, ahi, blo, bhi, lo, hi, ovf;
+    if (op >= PLAN_OP_EQ && op <= PLAN_OP_GE) {
+        if (!cg_val_words(m, a, &alo, &ahi) || !cg_val_words(m, b, &blo, &bhi))
+            return false;
+        out->v = words_compare(m, op, alo, ahi, blo, bhi);
+        return true;
+    }
+    if ((op != PLAN_OP_ADD && op != PLAN_OP_SUB && op != PLAN_OP_MUL) || e->type != ea->type)
+        return false;
+    if (op == PLAN_OP_MUL && a->v64 != NULL && b->v64 != NULL) {
+        words_mul64(m, a->v64, b->v64, &lo, &hi); /* |a b| < 2^126: no overflow */
+    } else {
+        if (!cg_val_words(m, a, &alo, &ahi) || !cg_val_words(m, b, &blo, &bhi))
+            return false;
+        if (op == PLAN_OP_MUL) {
+            words_mul(f, e, alo, ahi, blo, bhi, out->null, &lo, &hi);
+        } else {
+            words_add(m, op == PLAN_OP_SUB, alo, ahi, blo, bhi, &lo, &hi, &ovf);
+            cg_raise_if(f, and1(m, ovf, not1(m, out->null)), RT_JIT_ERR_RANGE(e->type),
+                        e->position);
+        }
+    }
+    decimal_bound_words(f, e, lo, hi, out->null);
+    *out = cg_val_from_words(m, lo, hi, out->null);
+    return true;
+}
+
 /* Comparison of two values of type t (any type here). */
 LLVMValueRef cg_typed_compare(cg_module *m, const plan_expr *e, LLVMValueRef a, LLVMValueRef b) {
     static const LLVMIntPredicate sint[] = {LLVMIntEQ,  LLVMIntNE,  LLVMIntSLT,
@@ -485,6 +698,49 @@ static LLVMValueRef to_decimal(cg_fn *f, const plan_expr *e, cg_val a) {
                                LLVMBuildICmp(m->b, LLVMIntSLE, v, neg_lim, "")));
     cg_raise_if(f, and1(m, out, not1(m, a.null)), RT_JIT_ERR_DECIMAL_CAST(tm), e->position);
     return LLVMBuildSelect(m->b, out, LLVMConstNull(m->t_i128), v, "");
+}
+
+/* Cast to DECIMAL in 64 bits; see cg_int.h. */
+bool cg_cast_decimal64(cg_fn *f, const plan_expr *e, const cg_val *a, cg_val *out) {
+    cg_module *m = f->m;
+    const plan_expr *in = e->u.cast;
+    if (!m->cheap || e->typmod == 0)
+        return false;
+    int p = precision_of(e), s = scale_of(e), from = scale_of(in), digits;
+    LLVMValueRef x;
+    if (in->type == QE_TYPE_DECIMAL && a->v64 != NULL) {
+        x = a->v64;
+        digits = in->typmod != 0 ? precision_of(in) : 19;
+    } else if (in->type == QE_TYPE_SMALLINT || in->type == QE_TYPE_INTEGER) {
+        x = LLVMBuildSExt(m->b, a->v, m->t_i64, "");
+        digits = in->type == QE_TYPE_SMALLINT ? 5 : 10;
+    } else if (in->type == QE_TYPE_BIGINT) {
+        x = a->v;
+        digits = 19;
+    } else {
+        return false;
+    }
+    /* the result fits in 64 bits by its precision, or by the operand's and the scaling */
+    if (s < from || (p > 18 && digits + s - from > 18))
+        return false; /* rounding, or 128 bits: to_decimal */
+    LLVMValueRef ovf = cg_i1(m, false), v = x;
+    if (s > from)
+        v = cg_with_overflow(m, "llvm.smul.with.overflow", x,
+                             LLVMBuildTrunc(m->b, pow10_const(m, s - from), m->t_i64, ""), &ovf);
+    int64_t lim = 1;
+    for (int i = 0; i < p && i < 18; i++)
+        lim *= 10;
+    LLVMValueRef bad = ovf; /* p > 18: |v| < 10^18 < 10^p */
+    if (p <= 18) {
+        LLVMValueRef off = LLVMBuildAdd(m->b, v, cg_i64(m, lim - 1), "");
+        bad = or1(m, ovf, LLVMBuildICmp(m->b, LLVMIntUGE, off, cg_i64(m, 2 * lim - 1), ""));
+    }
+    int32_t tm = e->typmod;
+    cg_raise_if(f, and1(m, bad, not1(m, a->null)), RT_JIT_ERR_DECIMAL_CAST(tm), e->position);
+    *out = (cg_val){.null = a->null};
+    out->v64 = LLVMBuildSelect(m->b, bad, cg_i64(m, 0), v, "");
+    out->v = LLVMBuildSExt(m->b, out->v64, m->t_i128, "");
+    return true;
 }
 
 /* DECIMAL -> DOUBLE: (double)(long double)v / 10^s (rt_decimal_to_double). */

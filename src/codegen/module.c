@@ -30,7 +30,7 @@
  * loops carry llvm.loop metadata disabling it), and a final cleanup.  No unrolling,
  * no SLP, no GVN, no jump threading: their compile time bought nothing measurable. */
 static const char *const tier_passes[CG_TIER_COUNT] = {
-    "function(mem2reg)",
+    "function(mem2reg,dce)",
     "cgscc(inline),function(sroa,early-cse<memssa>,"
     "instcombine<max-iterations=1;no-verify-fixpoint>,simplifycfg,loop-mssa(licm),"
     "loop-vectorize,instcombine<max-iterations=1;no-verify-fixpoint>,simplifycfg)"};
@@ -126,6 +126,20 @@ qe_status cg_plan_stage(const plan_query *q, uint32_t stage_id, const char *pref
     return build_functions(NULL, CG_TIER_CHEAP, q, stage_id, prefix, out, err);
 }
 
+/* Whether the JIT verifies a pipeline's module at tier: always, except at the cheap
+ * tier of a Release build (QE_CG_NO_CHEAP_VERIFY, CMakeLists.txt), where verification
+ * is ~5% of the compile.  The IR is the same at every build type, so the tests' builds
+ * (RelWithDebInfo, every tests/sql/jit file at the cheap tier too) and cg_emit
+ * (qec, always verified) check what Release compiles unverified. */
+static bool verify_one(cg_tier tier) {
+#ifdef QE_CG_NO_CHEAP_VERIFY
+    return tier != CG_TIER_CHEAP;
+#else
+    (void)tier;
+    return true;
+#endif
+}
+
 /* Builds one pipeline alone; see cg_int.h. */
 qe_status cg_build_one(cg_module *m, cg_tier tier, const plan_pipeline *p, const char *name,
                        uint64_t *phase_ns, rt_error *err) {
@@ -137,7 +151,7 @@ qe_status cg_build_one(cg_module *m, cg_tier tier, const plan_pipeline *p, const
     if (st == QE_OK && tier == CG_TIER_OPTIMIZED)
         st = cg_link_inline(m, err); /* the cheap tier calls the helpers in libqe */
     uint64_t t2 = cg_cpu_ns();
-    if (st == QE_OK)
+    if (st == QE_OK && verify_one(tier))
         st = verify(m, err);
     uint64_t t3 = cg_cpu_ns();
     phase_ns[CG_PHASE_BUILD] += t1 - t0;

@@ -134,6 +134,17 @@ void cg_store_value(cg_module *m, qe_type type, LLVMValueRef values, LLVMValueRe
         LLVMSetAlignment(LLVMBuildStore(m->b, LLVMBuildAShr(m->b, x, cg_i64(m, 63), ""), p), 8);
         return;
     }
+    if (v.lo64 != NULL && t == m->t_i128) { /* a value in words (the cheap tier) */
+        LLVMValueRef idx = LLVMBuildShl(m->b, row, cg_i64(m, 1), "");
+        LLVMValueRef p = LLVMBuildGEP2(m->b, m->t_i64, values, &idx, 1, "");
+        LLVMValueRef lo = LLVMBuildSelect(m->b, v.null, cg_i64(m, 0), v.lo64, "");
+        LLVMSetAlignment(LLVMBuildStore(m->b, lo, p), 8);
+        LLVMValueRef one = cg_i64(m, 1);
+        p = LLVMBuildGEP2(m->b, m->t_i64, p, &one, 1, "");
+        LLVMValueRef hi = LLVMBuildSelect(m->b, v.null, cg_i64(m, 0), v.hi64, "");
+        LLVMSetAlignment(LLVMBuildStore(m->b, hi, p), 8);
+        return;
+    }
     LLVMValueRef x = LLVMBuildSelect(m->b, v.null, LLVMConstNull(LLVMTypeOf(v.v)), v.v, "");
     if (type == QE_TYPE_BOOLEAN)
         x = LLVMBuildZExt(m->b, x, m->t_i8, "");
@@ -176,6 +187,16 @@ cg_val cg_morsel_column_narrow(cg_fn *f, uint32_t col, bool narrow) {
         LLVMSetAlignment(lo, 8);
         v.v = LLVMBuildSExt(m->b, lo, m->t_i128, "");
         v.v64 = lo;
+    } else if (m->cheap && (type == QE_TYPE_DECIMAL || type == QE_TYPE_HUGEINT)) {
+        LLVMValueRef idx = LLVMBuildShl(m->b, f->row, cg_i64(m, 1), ""); /* two words */
+        LLVMValueRef p = LLVMBuildGEP2(m->b, m->t_i64, c->values, &idx, 1, "");
+        LLVMValueRef lo = LLVMBuildLoad2(m->b, m->t_i64, p, "");
+        LLVMValueRef one = cg_i64(m, 1);
+        p = LLVMBuildGEP2(m->b, m->t_i64, p, &one, 1, "");
+        LLVMValueRef hi = LLVMBuildLoad2(m->b, m->t_i64, p, "");
+        LLVMSetAlignment(lo, 8);
+        LLVMSetAlignment(hi, 8);
+        v = cg_val_from_words(m, lo, hi, NULL);
     } else {
         v.v = cg_load_value(m, type, c->values, f->row);
     }

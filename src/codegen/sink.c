@@ -10,7 +10,9 @@
  * that starts with a big table (BIG_TABLE_SLOTS) takes the block path below instead,
  * unless (optimized tier) every key is a fixed-width morsel column unchanged: then the
  * row LOOKAHEAD rows on has its slot prefetched and the one LOOKAHEAD / 2 on its group
- * row, as rt_agg_ht_find does, and the lookup stays in IR.
+ * row, as rt_agg_ht_find does, and the lookup stays in IR.  The cheap tier always
+ * takes the block path (half the IR; its fast register allocation spilled the lookup's
+ * live values), and updates 128-bit states as two i64 words (agg_update_words).
  *
  * An AGG_SINK with a VARCHAR group key whose columns are all morsel columns unchanged
  * (pass_column) gets the morsel's vectors with a selection, as a push sink below, and
@@ -323,10 +325,23 @@ static void push_consume(cg_fn *f, sink_gen *s, const cg_val *in) {
 
 /* The register value of column c (sink input) at row j of the slot 0 scratch. */
 static cg_val in_value(cg_fn *g, sink_gen *s, uint32_t c, LLVMValueRef j) {
+    cg_module *m = g->m;
     if (s->row_vals != NULL) /* direct: the row's registers */
         return s->row_vals[c];
-    cg_val v = {.v = cg_load_value(g->m, s->types[c], s->in_values[c], j),
-                .null = cg_load_null(g->m, s->in_valid[c], j)};
+    LLVMValueRef null = cg_load_null(m, s->in_valid[c], j);
+    qe_type t = s->types[c];
+    if (m->cheap && (t == QE_TYPE_DECIMAL || t == QE_TYPE_HUGEINT)) { /* two i64 words */
+        LLVMValueRef idx = LLVMBuildShl(m->b, j, cg_i64(m, 1), "");
+        LLVMValueRef p = LLVMBuildGEP2(m->b, m->t_i64, s->in_values[c], &idx, 1, "");
+        LLVMValueRef lo = LLVMBuildLoad2(m->b, m->t_i64, p, "");
+        LLVMValueRef one = cg_i64(m, 1);
+        p = LLVMBuildGEP2(m->b, m->t_i64, p, &one, 1, "");
+        LLVMValueRef hi = LLVMBuildLoad2(m->b, m->t_i64, p, "");
+        LLVMSetAlignment(lo, 8);
+        LLVMSetAlignment(hi, 8);
+        return cg_val_from_words(m, lo, hi, null);
+    }
+    cg_val v = {.v = cg_load_value(m, t, s->in_values[c], j), .null = null};
     return v;
 }
 
@@ -384,10 +399,72 @@ static LLVMValueRef state_minmax(cg_module *m, bool is_min, qe_type state, LLVMV
 /* What one input row contributes to an aggregate state. */
 typedef struct agg_input {
     LLVMValueRef x;      /* value in the state's type (SUM/AVG/MIN/MAX) */
+    LLVMValueRef x_lo;   /* cheap tier, 128-bit state: x as two i64 words (else NULL) */
+    LLVMValueRef x_hi;   /* its high word */
     LLVMValueRef use_v;  /* i1: x goes into v (SUM/AVG) */
     LLVMValueRef use_mm; /* i1: x competes for v (MIN/MAX) */
     LLVMValueRef add_n;  /* i64 added to n */
 } agg_input;
+
+/* At the cheap tier, a 128-bit state's input x (of type `from`) as two words in
+ * in->x_lo/x_hi: DECIMAL/HUGEINT values held in words or 64 bits, integers
+ * sign-extended; false (nothing set) otherwise. */
+static bool state_words(cg_module *m, qe_type from, qe_type state, const cg_val *x,
+                        agg_input *in) {
+    if (!m->cheap || cg_agg_state_repr(state) != CG_STATE_I128)
+        return false;
+    if (from == QE_TYPE_DECIMAL || from == QE_TYPE_HUGEINT)
+        return cg_val_words(m, x, &in->x_lo, &in->x_hi);
+    if (from != QE_TYPE_SMALLINT && from != QE_TYPE_INTEGER && from != QE_TYPE_BIGINT)
+        return false;
+    in->x_lo = LLVMTypeOf(x->v) == m->t_i64 ? x->v : LLVMBuildSExt(m->b, x->v, m->t_i64, "");
+    in->x_hi = LLVMBuildAShr(m->b, in->x_lo, cg_i64(m, 63), "");
+    return true;
+}
+
+/* A 128-bit state's update in words (the cheap tier): SUM/AVG add with carry and
+ * raise the 128-bit overflow as state_add; MIN/MAX compare high words signed, then
+ * low words unsigned. */
+static void agg_update_words(cg_fn *g, const plan_agg *a, LLVMValueRef v_ptr, LLVMValueRef n,
+                             const agg_input *in) {
+    cg_module *m = g->m;
+    LLVMValueRef one = cg_i64(m, 1);
+    LLVMValueRef hi_ptr = LLVMBuildGEP2(m->b, m->t_i64, v_ptr, &one, 1, "");
+    LLVMValueRef vlo = LLVMBuildLoad2(m->b, m->t_i64, v_ptr, "v_lo");
+    LLVMValueRef vhi = LLVMBuildLoad2(m->b, m->t_i64, hi_ptr, "v_hi");
+    LLVMSetAlignment(vlo, 8);
+    LLVMSetAlignment(vhi, 8);
+    LLVMValueRef lo, hi;
+    if (a->fn == PLAN_AGG_SUM || a->fn == PLAN_AGG_AVG) {
+        LLVMValueRef xlo = LLVMBuildSelect(m->b, in->use_v, in->x_lo, cg_i64(m, 0), "");
+        LLVMValueRef xhi = LLVMBuildSelect(m->b, in->use_v, in->x_hi, cg_i64(m, 0), "");
+        lo = LLVMBuildAdd(m->b, vlo, xlo, "");
+        LLVMValueRef c = LLVMBuildZExt(m->b, LLVMBuildICmp(m->b, LLVMIntULT, lo, vlo, ""),
+                                       m->t_i64, "");
+        hi = LLVMBuildAdd(m->b, LLVMBuildAdd(m->b, vhi, xhi, ""), c, "");
+        /* signed overflow of the high word: v, x of one sign and the sum of the other */
+        LLVMValueRef both = LLVMBuildAnd(m->b, LLVMBuildXor(m->b, vhi, hi, ""),
+                                         LLVMBuildXor(m->b, xhi, hi, ""), "");
+        cg_raise_if(g, LLVMBuildICmp(m->b, LLVMIntSLT, both, cg_i64(m, 0), ""),
+                    RT_JIT_ERR_RANGE(QE_TYPE_DECIMAL), a->arg ? a->arg->position : -1);
+    } else {
+        bool is_min = a->fn == PLAN_AGG_MIN;
+        LLVMValueRef hi_better = LLVMBuildICmp(m->b, is_min ? LLVMIntSLT : LLVMIntSGT, in->x_hi,
+                                               vhi, "");
+        LLVMValueRef lo_better = LLVMBuildICmp(m->b, is_min ? LLVMIntULT : LLVMIntUGT, in->x_lo,
+                                               vlo, "");
+        LLVMValueRef same_hi = LLVMBuildICmp(m->b, LLVMIntEQ, in->x_hi, vhi, "");
+        LLVMValueRef better =
+            LLVMBuildOr(m->b, hi_better, LLVMBuildAnd(m->b, same_hi, lo_better, ""), "");
+        LLVMValueRef first = LLVMBuildICmp(m->b, LLVMIntEQ, n, cg_i64(m, 0), "");
+        LLVMValueRef take =
+            LLVMBuildAnd(m->b, in->use_mm, LLVMBuildOr(m->b, first, better, ""), "");
+        lo = LLVMBuildSelect(m->b, take, in->x_lo, vlo, "");
+        hi = LLVMBuildSelect(m->b, take, in->x_hi, vhi, "");
+    }
+    LLVMSetAlignment(LLVMBuildStore(m->b, lo, v_ptr), 8);
+    LLVMSetAlignment(LLVMBuildStore(m->b, hi, hi_ptr), 8);
+}
 
 static bool agg_counts(const plan_agg *a) {
     return a->fn == PLAN_AGG_COUNT || a->fn == PLAN_AGG_COUNT_STAR;
@@ -405,6 +482,11 @@ static agg_input final_input(cg_fn *g, sink_gen *s, const plan_agg *a, LLVMValue
     if (!agg_counts(a)) {
         qe_type t = s->types[a->arg->u.column];
         cg_val x = in_value(g, s, a->arg->u.column, j);
+        if (state_words(m, t, a->state_type, &x, &in)) {
+            in.x_lo = LLVMBuildSelect(m->b, x.null, cg_i64(m, 0), in.x_lo, "");
+            in.x_hi = LLVMBuildSelect(m->b, x.null, cg_i64(m, 0), in.x_hi, "");
+            return in;
+        }
         x.v = to_state(m, t, a->state_type, x.v);
         in.x = LLVMBuildSelect(m->b, x.null, LLVMConstNull(LLVMTypeOf(x.v)), x.v, "");
     }
@@ -420,7 +502,7 @@ static agg_input update_input(cg_fn *g, sink_gen *s, const plan_agg *a, LLVMValu
         cg_val x = in_value(g, s, a->arg->u.column, j);
         in.use_v = LLVMBuildNot(m->b, x.null, "");
         in.add_n = LLVMBuildZExt(m->b, in.use_v, m->t_i64, "");
-        if (!agg_counts(a))
+        if (!agg_counts(a) && !state_words(m, t, a->state_type, &x, &in))
             in.x = to_state(m, t, a->state_type, x.v);
     }
     in.use_mm = in.use_v;
@@ -435,7 +517,9 @@ static void agg_update(cg_fn *g, sink_gen *s, const plan_agg *a, plan_agg_phase 
     LLVMValueRef n_ptr = LLVMBuildStructGEP2(m->b, m->t_agg, sp, CG_AGG_N, "");
     agg_input in = phase == PLAN_AGG_FINAL ? final_input(g, s, a, j) : update_input(g, s, a, j);
     LLVMValueRef n = LLVMBuildLoad2(m->b, m->t_i64, n_ptr, "n");
-    if (!agg_counts(a)) {
+    if (in.x_lo != NULL) {
+        agg_update_words(g, a, v_ptr, n, &in);
+    } else if (!agg_counts(a)) {
         LLVMTypeRef vt = state_reg(m, a->state_type);
         LLVMValueRef v = LLVMBuildLoad2(m->b, vt, v_ptr, "v");
         LLVMSetAlignment(v, 8);
@@ -679,9 +763,8 @@ static key_reg key_of(cg_fn *f, qe_type t, cg_val v) {
     if (k.kind == KEY_STR) {
         k.len = cg_str_len(f, v); /* 0 when NULL: the pointer is then never read */
         k.ptr = cg_str_ptr(f, v);
-    } else if (k.kind == KEY_WIDE && v.v64 != NULL) {
-        k.bits = v.v64;
-        k.hi = LLVMBuildAShr(m->b, v.v64, cg_i64(m, 63), "");
+    } else if (k.kind == KEY_WIDE && cg_val_words(m, &v, &k.bits, &k.hi)) {
+        /* held in 64 bits (sign-extended) or in words */
     } else if (k.kind == KEY_WIDE) {
         LLVMValueRef w = LLVMTypeOf(v.v) == m->t_i128 ? v.v : LLVMBuildSExt(m->b, v.v, m->t_i128, "");
         k.bits = LLVMBuildTrunc(m->b, w, m->t_i64, "");
@@ -1144,7 +1227,9 @@ qe_status cg_sink_begin(cg_fn *f, rt_error *err) {
         pass_begin(f, s);
         return QE_OK;
     }
-    return direct_supported(s, sink_op(f)) ? direct_begin(f, s, err) : agg_begin(f, s, err);
+    /* the cheap tier gathers blocks only: half the IR, the runtime finds the groups */
+    bool direct = !m->cheap && direct_supported(s, sink_op(f));
+    return direct ? direct_begin(f, s, err) : agg_begin(f, s, err);
 }
 
 /* Whether the sink pushes the morsel's vectors with a selection; see cg_int.h. */
