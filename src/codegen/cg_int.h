@@ -359,6 +359,8 @@ LLVMValueRef cg_load_null(cg_module *m, LLVMValueRef validity, LLVMValueRef row)
  * VARCHAR's whole view (its last 8 bytes: cg_str_view_hi). */
 void cg_store_value(cg_module *m, qe_type type, LLVMValueRef values, LLVMValueRef row, cg_val v);
 void cg_store_validity(cg_module *m, LLVMValueRef validity, LLVMValueRef row, LLVMValueRef is_null);
+/* The low i64 word of 16-byte value `row` (i64) of a values buffer; *hi its high word. */
+LLVMValueRef cg_load_words(cg_module *m, LLVMValueRef values, LLVMValueRef row, LLVMValueRef *hi);
 /* Value of morsel column col for the current row (loaded on first use). */
 cg_val cg_morsel_column(cg_fn *f, uint32_t col);
 /* The same; narrow: a 16-byte (DECIMAL) value known to fit in 64 bits is loaded as its

@@ -43,11 +43,17 @@ static LLVMValueRef or1(cg_module *m, LLVMValueRef a, LLVMValueRef b) {
     return LLVMBuildOr(m->b, a, b, "");
 }
 
-/* 10^n as a 128-bit constant (n <= 38). */
-static LLVMValueRef pow10_const(cg_module *m, int n) {
+/* 10^n (n <= 38). */
+static __int128 pow10_i128(int n) {
     __int128 p = 1;
     for (int i = 0; i < n && i < 38; i++)
         p *= 10;
+    return p;
+}
+
+/* 10^n as a 128-bit constant (n <= 38). */
+static LLVMValueRef pow10_const(cg_module *m, int n) {
+    __int128 p = pow10_i128(n);
     uint64_t words[2] = {(uint64_t)p, (uint64_t)(p >> 64)};
     return LLVMConstIntOfArbitraryPrecision(m->t_i128, 2, words);
 }
@@ -153,9 +159,7 @@ static void decimal_bound(cg_fn *f, const plan_expr *e, LLVMValueRef r, LLVMValu
     if (e->type != QE_TYPE_DECIMAL || p >= PLAN_DECIMAL_MAX_PRECISION || bound_known(e))
         return;
     /* |x| < lim  <=>  (unsigned)(x + lim - 1) < 2 * lim - 1 */
-    __int128 lim = 1;
-    for (int i = 0; i < p; i++)
-        lim *= 10;
+    __int128 lim = pow10_i128(p);
     LLVMValueRef off = LLVMBuildAdd(m->b, r, i128_const(m, lim - 1), "");
     LLVMValueRef out = LLVMBuildICmp(m->b, LLVMIntUGE, off, i128_const(m, 2 * lim - 1), "");
     cg_raise_if(f, and1(m, out, not1(m, null)), RT_JIT_ERR_DECIMAL_RESULT(e->typmod), e->position);
@@ -323,9 +327,7 @@ LLVMValueRef cg_typed_arith(cg_fn *f, const plan_expr *e, LLVMValueRef a, LLVMVa
 static void decimal_bound64(cg_fn *f, const plan_expr *e, LLVMValueRef r, LLVMValueRef ovf,
                             LLVMValueRef null) {
     cg_module *m = f->m;
-    int64_t lim = 1;
-    for (int i = 0; i < precision_of(e); i++)
-        lim *= 10;
+    int64_t lim = (int64_t)pow10_i128(precision_of(e));
     LLVMValueRef off = LLVMBuildAdd(m->b, r, cg_i64(m, lim - 1), "");
     LLVMValueRef out = LLVMBuildICmp(m->b, LLVMIntUGE, off, cg_i64(m, 2 * lim - 1), "");
     cg_raise_if(f, and1(m, or1(m, out, ovf), not1(m, null)), RT_JIT_ERR_DECIMAL_RESULT(e->typmod),
@@ -481,9 +483,7 @@ static void decimal_bound_words(cg_fn *f, const plan_expr *e, LLVMValueRef lo, L
     int p = precision_of(e);
     if (e->type != QE_TYPE_DECIMAL || p >= PLAN_DECIMAL_MAX_PRECISION || bound_known(e))
         return;
-    __int128 lim = 1;
-    for (int i = 0; i < p; i++)
-        lim *= 10;
+    __int128 lim = pow10_i128(p);
     __int128 off = lim - 1, top = 2 * lim - 1;
     LLVMValueRef olo, ohi;
     words_add(m, false, lo, hi, cg_i64(m, (int64_t)(uint64_t)off),
@@ -727,9 +727,7 @@ bool cg_cast_decimal64(cg_fn *f, const plan_expr *e, const cg_val *a, cg_val *ou
     if (s > from)
         v = cg_with_overflow(m, "llvm.smul.with.overflow", x,
                              LLVMBuildTrunc(m->b, pow10_const(m, s - from), m->t_i64, ""), &ovf);
-    int64_t lim = 1;
-    for (int i = 0; i < p && i < 18; i++)
-        lim *= 10;
+    int64_t lim = (int64_t)pow10_i128(p < 18 ? p : 18);
     LLVMValueRef bad = ovf; /* p > 18: |v| < 10^18 < 10^p */
     if (p <= 18) {
         LLVMValueRef off = LLVMBuildAdd(m->b, v, cg_i64(m, lim - 1), "");

@@ -169,6 +169,18 @@ void cg_store_validity(cg_module *m, LLVMValueRef validity, LLVMValueRef row,
     LLVMBuildStore(m->b, LLVMBuildSelect(m->b, is_null, cleared, set, ""), p);
 }
 
+/* The two i64 words of 16-byte value `row`; see cg_int.h. */
+LLVMValueRef cg_load_words(cg_module *m, LLVMValueRef values, LLVMValueRef row, LLVMValueRef *hi) {
+    LLVMValueRef idx = LLVMBuildShl(m->b, row, cg_i64(m, 1), "");
+    LLVMValueRef p = LLVMBuildGEP2(m->b, m->t_i64, values, &idx, 1, "");
+    LLVMValueRef lo = LLVMBuildLoad2(m->b, m->t_i64, p, "");
+    LLVMValueRef one = cg_i64(m, 1);
+    *hi = LLVMBuildLoad2(m->b, m->t_i64, LLVMBuildGEP2(m->b, m->t_i64, p, &one, 1, ""), "");
+    LLVMSetAlignment(lo, 8);
+    LLVMSetAlignment(*hi, 8);
+    return lo;
+}
+
 /* Value of a morsel column in the current row; see cg_int.h. */
 cg_val cg_morsel_column(cg_fn *f, uint32_t col) { return cg_morsel_column_narrow(f, col, false); }
 
@@ -188,14 +200,7 @@ cg_val cg_morsel_column_narrow(cg_fn *f, uint32_t col, bool narrow) {
         v.v = LLVMBuildSExt(m->b, lo, m->t_i128, "");
         v.v64 = lo;
     } else if (m->cheap && (type == QE_TYPE_DECIMAL || type == QE_TYPE_HUGEINT)) {
-        LLVMValueRef idx = LLVMBuildShl(m->b, f->row, cg_i64(m, 1), ""); /* two words */
-        LLVMValueRef p = LLVMBuildGEP2(m->b, m->t_i64, c->values, &idx, 1, "");
-        LLVMValueRef lo = LLVMBuildLoad2(m->b, m->t_i64, p, "");
-        LLVMValueRef one = cg_i64(m, 1);
-        p = LLVMBuildGEP2(m->b, m->t_i64, p, &one, 1, "");
-        LLVMValueRef hi = LLVMBuildLoad2(m->b, m->t_i64, p, "");
-        LLVMSetAlignment(lo, 8);
-        LLVMSetAlignment(hi, 8);
+        LLVMValueRef hi, lo = cg_load_words(m, c->values, f->row, &hi);
         v = cg_val_from_words(m, lo, hi, NULL);
     } else {
         v.v = cg_load_value(m, type, c->values, f->row);

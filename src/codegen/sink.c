@@ -331,14 +331,7 @@ static cg_val in_value(cg_fn *g, sink_gen *s, uint32_t c, LLVMValueRef j) {
     LLVMValueRef null = cg_load_null(m, s->in_valid[c], j);
     qe_type t = s->types[c];
     if (m->cheap && (t == QE_TYPE_DECIMAL || t == QE_TYPE_HUGEINT)) { /* two i64 words */
-        LLVMValueRef idx = LLVMBuildShl(m->b, j, cg_i64(m, 1), "");
-        LLVMValueRef p = LLVMBuildGEP2(m->b, m->t_i64, s->in_values[c], &idx, 1, "");
-        LLVMValueRef lo = LLVMBuildLoad2(m->b, m->t_i64, p, "");
-        LLVMValueRef one = cg_i64(m, 1);
-        p = LLVMBuildGEP2(m->b, m->t_i64, p, &one, 1, "");
-        LLVMValueRef hi = LLVMBuildLoad2(m->b, m->t_i64, p, "");
-        LLVMSetAlignment(lo, 8);
-        LLVMSetAlignment(hi, 8);
+        LLVMValueRef hi, lo = cg_load_words(m, s->in_values[c], j, &hi);
         return cg_val_from_words(m, lo, hi, null);
     }
     cg_val v = {.v = cg_load_value(m, t, s->in_values[c], j), .null = null};
@@ -882,23 +875,31 @@ static void keys_store(cg_fn *f, sink_gen *s, const key_reg *keys, uint32_t n) {
     }
 }
 
+/* The first slot position of hash h in the thread's table, and its slots array (both
+ * loaded now: an insert may grow the table). */
+static LLVMValueRef slot_pos(cg_fn *f, sink_gen *s, LLVMValueRef h, LLVMValueRef *slots) {
+    cg_module *m = f->m;
+    *slots = LLVMBuildLoad2(
+        m->b, m->t_ptr, LLVMBuildStructGEP2(m->b, m->t_agg_table, s->table, CG_AGGT_SLOTS, ""),
+        "slots");
+    LLVMValueRef shift = LLVMBuildLoad2(
+        m->b, m->t_i64, LLVMBuildStructGEP2(m->b, m->t_agg_table, s->table, CG_AGGT_SHIFT, ""),
+        "shift");
+    return LLVMBuildLShr(m->b, LLVMBuildMul(m->b, h, cg_i64(m, (int64_t)SLOT_MUL), ""), shift,
+                         "");
+}
+
 /* The group row of the current row's keys: probes the thread's table as
  * rt_agg_ht_find does, adding the group with rt_jit_agg_insert when absent. */
 static LLVMValueRef find_group(cg_fn *f, sink_gen *s, const plan_op *op, const key_reg *keys) {
     cg_module *m = f->m;
     uint32_t n = op->u.agg.n_groups;
     LLVMValueRef h = keys_hash(f, s, keys, n);
-    LLVMValueRef slots = LLVMBuildLoad2(
-        m->b, m->t_ptr, LLVMBuildStructGEP2(m->b, m->t_agg_table, s->table, CG_AGGT_SLOTS, ""),
-        "slots");
+    LLVMValueRef slots;
+    LLVMValueRef pos0 = slot_pos(f, s, h, &slots);
     LLVMValueRef mask = LLVMBuildLoad2(
         m->b, m->t_i64, LLVMBuildStructGEP2(m->b, m->t_agg_table, s->table, CG_AGGT_MASK, ""),
         "mask");
-    LLVMValueRef shift = LLVMBuildLoad2(
-        m->b, m->t_i64, LLVMBuildStructGEP2(m->b, m->t_agg_table, s->table, CG_AGGT_SHIFT, ""),
-        "shift");
-    LLVMValueRef pos0 =
-        LLVMBuildLShr(m->b, LLVMBuildMul(m->b, h, cg_i64(m, (int64_t)SLOT_MUL), ""), shift, "");
     LLVMBasicBlockRef pre = LLVMGetInsertBlock(m->b);
     LLVMBasicBlockRef probe = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "group_probe");
     LLVMBasicBlockRef check = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "group_check");
@@ -1069,16 +1070,9 @@ static qe_status direct_begin(cg_fn *f, sink_gen *s, rt_error *err) {
 
 /* The slot of hash h in the thread's table (loaded now: an insert may grow it). */
 static LLVMValueRef slot_of(cg_fn *f, sink_gen *s, LLVMValueRef h) {
-    cg_module *m = f->m;
-    LLVMValueRef slots = LLVMBuildLoad2(
-        m->b, m->t_ptr, LLVMBuildStructGEP2(m->b, m->t_agg_table, s->table, CG_AGGT_SLOTS, ""),
-        "slots");
-    LLVMValueRef shift = LLVMBuildLoad2(
-        m->b, m->t_i64, LLVMBuildStructGEP2(m->b, m->t_agg_table, s->table, CG_AGGT_SHIFT, ""),
-        "shift");
-    LLVMValueRef pos =
-        LLVMBuildLShr(m->b, LLVMBuildMul(m->b, h, cg_i64(m, (int64_t)SLOT_MUL), ""), shift, "");
-    return LLVMBuildGEP2(m->b, m->t_agg_slot, slots, &pos, 1, "slot");
+    LLVMValueRef slots;
+    LLVMValueRef pos = slot_pos(f, s, h, &slots);
+    return LLVMBuildGEP2(f->m->b, f->m->t_agg_slot, slots, &pos, 1, "slot");
 }
 
 /* The hash of the keys of morsel row min(row + d, n_rows - 1), their NULL flags

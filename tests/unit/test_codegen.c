@@ -415,15 +415,22 @@ static void test_skeleton_partial(void **state) {
     assert_int_equal(compare_modes(fx, q, 0x1), 8);
 }
 
-/* True if q's IR at the tier has the lookahead of a big table's group lookup. */
-static bool takes_lookahead(const plan_query *q, cg_tier tier) {
+/* True if q's IR at the tier contains `with`; asserts it contains `without` exactly
+ * when it does not contain `with` (the path taken instead). */
+static bool ir_has(const plan_query *q, cg_tier tier, const char *with, const char *without) {
     char *ir = NULL;
     rt_error err;
     assert_int_equal(cg_emit(q, QE_EMIT_IR, tier, NULL, &ir, &err), QE_OK);
-    bool ahead = strstr(ir, "\nahead:") != NULL;
-    assert_true(ahead == (strstr(ir, "call i32 @rt_jit_agg_groups(") == NULL)); /* no block path */
+    bool has = strstr(ir, with) != NULL;
+    assert_true(has == (strstr(ir, without) == NULL));
     free(ir);
-    return ahead;
+    return has;
+}
+
+/* True if q's IR at the tier has the lookahead of a big table's group lookup (and no
+ * block path). */
+static bool takes_lookahead(const plan_query *q, cg_tier tier) {
+    return ir_has(q, tier, "\nahead:", "call i32 @rt_jit_agg_groups(");
 }
 
 /* A group key that is a morsel column unchanged gets the lookahead at the optimized
@@ -607,15 +614,10 @@ static void test_push_expressions(void **state) {
     assert_int_equal(compare_modes(fx, q, 0x1), T_ROWS);
 }
 
-/* True if the optimized IR of q's pipeline pushes the morsel's vectors (pass-through). */
+/* True if the optimized IR of q's pipeline pushes the morsel's vectors (pass-through;
+ * no copied rows). */
 static bool takes_pass(const plan_query *q) {
-    char *ir = NULL;
-    rt_error err;
-    assert_int_equal(cg_emit(q, QE_EMIT_IR, CG_TIER_OPTIMIZED, NULL, &ir, &err), QE_OK);
-    bool pass = strstr(ir, "%pass_sel = alloca") != NULL;
-    assert_true(pass == (strstr(ir, "call ptr @rt_jit_scratch(") == NULL)); /* no copied rows */
-    free(ir);
-    return pass;
+    return ir_has(q, CG_TIER_OPTIMIZED, "%pass_sel = alloca", "call ptr @rt_jit_scratch(");
 }
 
 /* A push sink fed with morsel columns unchanged (FILTERs and column-reference PROJECTs,
