@@ -17,8 +17,10 @@
  * store the build columns into allocas and meet in one block; where the rest ends
  * (or a later filter rejects the row) a flag says whether to continue the chain.
  * The pre-pass (cg_prepass_*): the row loop hashes and looks up the first probe's keys
- * a chunk at a time; a row without a chain skips to the next row when the probe would
- * emit nothing for it (pre_skip), and the columns of the rows with one are prefetched.
+ * a chunk at a time; rows without a chain are passed over in a tight loop when the
+ * probe would emit nothing for them (pre_skip), and the columns of the rows with one
+ * are prefetched; at the optimized tier chain rounds then walk the chunk's chains a hop
+ * at a time, prefetching each next link and the build columns of the candidates.
  * LIMIT: rt_jit_limit_row counts each row reaching it and says whether it is in the
  * window.
  */
