@@ -1105,7 +1105,9 @@ static void chain_rounds(cg_fn *f, const LLVMValueRef fld[CG_JOIN_N_FIELDS],
 /* Fills the chunk of rows [i, min(i + CG_PRE_ROWS, n)): pass 1 hashes every row's keys
  * (as rt_hash_vectors; a NULL key's bytes hash harmlessly, the probe tests the flags)
  * and prefetches its bucket, pass 2 reads the buckets into chain heads (salt tested)
- * and prefetches each head's link and first build key. */
+ * and prefetches each head's link and first build key, then the chain rounds.  A
+ * table of fewer than PF_MIN_ROWS rows (in the cache), and any at the cheap tier (no
+ * prefetching), has pass 1 read the heads itself: no pass 2. */
 static void prepass_fill(cg_fn *f, LLVMValueRef sel, LLVMValueRef has_sel, LLVMValueRef i,
                          LLVMValueRef n) {
     cg_module *m = f->m;
@@ -1139,7 +1141,12 @@ static void prepass_fill(cg_fn *f, LLVMValueRef sel, LLVMValueRef has_sel, LLVMV
     LLVMBuildStore(m->b, end, f->pre_end);
     LLVMTypeRef h_arr = LLVMArrayType2(m->t_i64, CG_PRE_ROWS);
     LLVMTypeRef b_arr = LLVMArrayType2(m->t_i32, CG_PRE_ROWS);
-    /* pass 1: hash, prefetch the bucket */
+    /* a table this small stays in the cache (and the cheap tier does not prefetch):
+     * pass 1 reads the heads itself, there is no pass 2 */
+    LLVMValueRef small = m->cheap ? cg_i1(m, true)
+                                  : LLVMBuildICmp(m->b, LLVMIntULT, fld[CG_JOIN_N_ROWS],
+                                                  cg_i32(m, PF_MIN_ROWS), "pre_table_small");
+    /* pass 1: hash, prefetch the bucket (small: read the head) */
     pf_loop l;
     pf_loop_begin(f, &l, i, end, x_var);
     LLVMValueRef row = row_at(f, has_sel, sel, l.i, row_var);
@@ -1148,9 +1155,31 @@ static void prepass_fill(cg_fn *f, LLVMValueRef sel, LLVMValueRef has_sel, LLVMV
         h = key_hash(f, f->pipe->ops[0]->types[src[j]], morsel_key(f, src[j], row), h);
     LLVMValueRef idx[2] = {cg_i64(m, 0), LLVMBuildSub(m->b, l.i, i, "")};
     LLVMBuildStore(m->b, h, LLVMBuildGEP2(m->b, h_arr, f->pre_hashes, idx, 2, ""));
+    LLVMBasicBlockRef p1_small = block(f, "pre_small"), p1_big = block(f, "pre_big");
+    LLVMBasicBlockRef p1_next = block(f, "pre_hashed");
+    LLVMBuildCondBr(m->b, small, p1_small, p1_big);
+    LLVMPositionBuilderAtEnd(m->b, p1_small);
+    LLVMValueRef head1 = bucket_head(m, fld[CG_JOIN_BUCKETS], fld[CG_JOIN_MASK], h);
+    LLVMBuildStore(m->b, head1, LLVMBuildGEP2(m->b, b_arr, f->pre_heads, idx, 2, ""));
+    if (f->pre_skip && !m->cheap) { /* the sparse rows the probe will see */
+        LLVMBasicBlockRef fetch = block(f, "pre_small_chain");
+        LLVMBuildCondBr(m->b, LLVMBuildICmp(m->b, LLVMIntNE, head1, cg_i32(m, NO_ROW), ""),
+                        fetch, p1_next);
+        LLVMPositionBuilderAtEnd(m->b, fetch);
+        prefetch_row(f, row);
+    }
+    LLVMBuildBr(m->b, p1_next);
+    LLVMPositionBuilderAtEnd(m->b, p1_big);
     LLVMValueRef bk = LLVMBuildAnd(m->b, h, fld[CG_JOIN_MASK], "");
     prefetch(m, LLVMBuildGEP2(m->b, m->t_i64, fld[CG_JOIN_BUCKETS], &bk, 1, ""));
+    LLVMBuildBr(m->b, p1_next);
+    LLVMPositionBuilderAtEnd(m->b, p1_next);
     pf_loop_end(f, &l);
+    if (m->cheap)
+        return;
+    LLVMBasicBlockRef p2 = block(f, "pre_pass2"), filled = block(f, "pre_filled");
+    LLVMBuildCondBr(m->b, small, filled, p2);
+    LLVMPositionBuilderAtEnd(m->b, p2);
     /* pass 2: the chain heads; prefetch the first link and key */
     if (rounds)
         LLVMBuildStore(m->b, cg_i64(m, 0), n_act_var);
@@ -1182,6 +1211,8 @@ static void prepass_fill(cg_fn *f, LLVMValueRef sel, LLVMValueRef has_sel, LLVMV
     pf_loop_end(f, &l);
     if (rounds)
         chain_rounds(f, fld, act_x, act_b, n_act_var);
+    LLVMBuildBr(m->b, filled);
+    LLVMPositionBuilderAtEnd(m->b, filled);
 }
 
 /* In the row loop's body; see cg_int.h. */
