@@ -335,7 +335,7 @@ typedef struct cg_fn {
 } cg_fn;
 
 /* Rows per chunk of the probe pre-pass (join.c). */
-#define CG_PRE_ROWS 256
+#define CG_PRE_ROWS 1024
 
 /* Emits `ret status` if status != 0, else continues in a new block.  With f->err_var
  * set, only records the failure there (block.c's exact loop repeats the call).  All of
