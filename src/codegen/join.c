@@ -978,12 +978,32 @@ void cg_prepass_begin(cg_fn *f, uint32_t k) {
     f->pre_skip = miss_emits_nothing(f->pipe->ops[k]) && projects_error_free(f->pipe, k);
 }
 
-/* Prefetches the values of every morsel column at row (a probe row with a chain: the
+/* Whether prefetch_row fetches morsel column c: loaded, and not a key of the pre-passed
+ * probe (pass 1 has just read those). */
+static bool row_column(const cg_fn *f, uint32_t c) {
+    const plan_op *op = f->pipe->ops[f->pre_op];
+    if (f->cols[c].values == NULL)
+        return false;
+    for (uint32_t j = 0; j < op->u.join.n_keys; j++)
+        if (key_source(f->pipe, f->pre_op, op->u.join.probe_keys[j]) == (int64_t)c)
+            return false;
+    return true;
+}
+
+/* Whether prefetch_row fetches anything (with pre_skip: the rows with a chain). */
+static bool fetch_rows(const cg_fn *f) {
+    bool any = false;
+    for (uint32_t c = 0; c < f->n_cols; c++)
+        any |= row_column(f, c);
+    return f->pre_skip && any;
+}
+
+/* Prefetches the values of the morsel columns at row (a probe row with a chain: the
  * loop after the pre-pass reads them, and the rows with chains are far apart). */
 static void prefetch_row(cg_fn *f, LLVMValueRef row) {
     cg_module *m = f->m;
     for (uint32_t c = 0; c < f->n_cols; c++)
-        if (f->cols[c].values != NULL)
+        if (row_column(f, c))
             prefetch(m, LLVMBuildGEP2(m->b, cg_mem_type(m, f->pipe->ops[0]->types[c]),
                                       f->cols[c].values, &row, 1, ""));
 }
@@ -1128,7 +1148,9 @@ static void prepass_fill(cg_fn *f, LLVMValueRef sel, LLVMValueRef has_sel, LLVMV
     LLVMValueRef x_var = cg_alloca(f, m->t_i64, "pre_x");
     LLVMValueRef row_var = cg_alloca(f, m->t_i64, "pre_row");
     LLVMValueRef act_x = NULL, act_b = NULL, n_act_var = NULL;
-    bool rounds = !m->cheap;
+    /* no chain rounds for a probe that only marks build rows (filter_build): its walk
+     * is cheap, the rounds cost more than they save (TPC-H Q22's orders probe) */
+    bool rounds = !m->cheap && !op->u.join.filter_build;
     if (rounds) {
         act_x = cg_alloca(f, LLVMArrayType2(m->t_i32, CG_PRE_ROWS), "pre_act_x");
         act_b = cg_alloca(f, LLVMArrayType2(m->t_i32, CG_PRE_ROWS), "pre_act_b");
@@ -1161,7 +1183,7 @@ static void prepass_fill(cg_fn *f, LLVMValueRef sel, LLVMValueRef has_sel, LLVMV
     LLVMPositionBuilderAtEnd(m->b, p1_small);
     LLVMValueRef head1 = bucket_head(m, fld[CG_JOIN_BUCKETS], fld[CG_JOIN_MASK], h);
     LLVMBuildStore(m->b, head1, LLVMBuildGEP2(m->b, b_arr, f->pre_heads, idx, 2, ""));
-    if (f->pre_skip && !m->cheap) { /* the sparse rows the probe will see */
+    if (!m->cheap && fetch_rows(f)) { /* the sparse rows the probe will see */
         LLVMBasicBlockRef fetch = block(f, "pre_small_chain");
         LLVMBuildCondBr(m->b, LLVMBuildICmp(m->b, LLVMIntNE, head1, cg_i32(m, NO_ROW), ""),
                         fetch, p1_next);
@@ -1196,7 +1218,7 @@ static void prepass_fill(cg_fn *f, LLVMValueRef sel, LLVMValueRef has_sel, LLVMV
     LLVMValueRef hb = LLVMBuildZExt(m->b, head, m->t_i64, "");
     prefetch(m, LLVMBuildGEP2(m->b, m->t_link, fld[CG_JOIN_LINKS], &hb, 1, ""));
     prefetch(m, LLVMBuildGEP2(m->b, cg_mem_type(m, type0), key0, &hb, 1, ""));
-    if (f->pre_skip) /* the rows the probe will see are sparse: fetch their columns */
+    if (fetch_rows(f)) /* the rows the probe will see are sparse: fetch their columns */
         prefetch_row(f, row_at(f, has_sel, sel, l.i, row_var));
     if (rounds) { /* the chain's slot and head for the chain rounds */
         LLVMValueRef na = LLVMBuildLoad2(m->b, m->t_i64, n_act_var, "");
