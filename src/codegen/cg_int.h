@@ -338,7 +338,7 @@ typedef struct cg_fn {
 } cg_fn;
 
 /* Rows per chunk of the probe pre-pass (join.c). */
-#define CG_PRE_ROWS 256
+#define CG_PRE_ROWS 1024
 
 /* Emits `ret status` if status != 0, else continues in a new block.  With f->err_var
  * set, only records the failure there (block.c's exact loop repeats the call).  All of
@@ -546,12 +546,15 @@ void cg_loop_scalar(cg_module *m, LLVMValueRef back_edge);
  * cg_prepass_probe returns that k, or 0; cg_prepass_begin (before the loop) prepares
  * f->pre_* (pre_skip: INNER/SEMI/RIGHT/filter_build after column-only PROJECTs);
  * cg_prepass_row (in the body, loop index i of n_active over sel/has_sel as
- * cg_row_loop's, f->skip already the next row) fills the next chunk when i reaches it,
- * sets f->pre_idx and, with pre_skip, branches to f->skip when the row has no chain. */
+ * cg_row_loop's, exit the loop's exit block) fills the next chunk when i reaches it,
+ * sets f->pre_idx and returns the loop index of the row to process: i, or with
+ * pre_skip the first index from i on whose row has a chain (rows without one are
+ * passed over in a tight loop, which branches to exit at n_active); the loop's latch
+ * continues after the returned index. */
 uint32_t cg_prepass_probe(const cg_fn *f, uint32_t first_op);
 void cg_prepass_begin(cg_fn *f, uint32_t k);
-void cg_prepass_row(cg_fn *f, LLVMValueRef sel, LLVMValueRef has_sel, LLVMValueRef i,
-                    LLVMValueRef n_active);
+LLVMValueRef cg_prepass_row(cg_fn *f, LLVMValueRef sel, LLVMValueRef has_sel, LLVMValueRef i,
+                            LLVMValueRef n_active, LLVMBasicBlockRef exit);
 /* The address of build column c's rt_vector of the probe ops[k] (join.c), fetched
  * with rt_jit_join_table at the builder's position. */
 LLVMValueRef cg_join_build_vector(cg_fn *f, uint32_t k, uint32_t c);

@@ -17,8 +17,10 @@
  * store the build columns into allocas and meet in one block; where the rest ends
  * (or a later filter rejects the row) a flag says whether to continue the chain.
  * The pre-pass (cg_prepass_*): the row loop hashes and looks up the first probe's keys
- * a chunk at a time; a row without a chain skips to the next row when the probe would
- * emit nothing for it (pre_skip), and the columns of the rows with one are prefetched.
+ * a chunk at a time; rows without a chain are passed over in a tight loop when the
+ * probe would emit nothing for them (pre_skip), and the columns of the rows with one
+ * are prefetched; at the optimized tier chain rounds then walk the chunk's chains a hop
+ * at a time, prefetching each next link and the build columns of the candidates.
  * LIMIT: rt_jit_limit_row counts each row reaching it and says whether it is in the
  * window.
  */
@@ -232,6 +234,8 @@ static LLVMBasicBlockRef block(cg_fn *f, const char *name) {
 #define PF_MAX_KEYS 16
 #define PF_MIN_ROWS 32768 /* smaller build sides stay in the cache: no prefetching */
 #define PF_MIN_SHARE 16   /* stop when fewer than 1 in 16 prefetched rows are probed */
+#define PRE_HOPS 8        /* chain rounds of the pre-pass: hops prefetched per chain */
+#define PRE_MAX_COLS 8    /* build columns the chain rounds prefetch at a candidate row */
 
 /* llvm.prefetch(p, read, high locality, data cache); nothing at the cheap tier (fast
  * instruction selection does not select the intrinsic). */
@@ -463,10 +467,14 @@ static void gen_prefetch(cg_fn *f, probe_gen *g, LLVMValueRef view) {
     h = LLVMBuildLoad2(m->b, m->t_i64, LLVMBuildGEP2(m->b, arr, hashes, idx2, 2, ""), "");
     LLVMValueRef head = bucket_head(m, buckets, mask, h);
     LLVMValueRef hit = LLVMBuildICmp(m->b, LLVMIntNE, head, cg_i32(m, NO_ROW), "");
-    LLVMValueRef first =
-        LLVMBuildSelect(m->b, hit, LLVMBuildZExt(m->b, head, m->t_i64, ""), c64(m, 0), "");
+    LLVMBasicBlockRef chain = block(&pf, "pf_chain"), next = block(&pf, "pf_next");
+    LLVMBuildCondBr(m->b, hit, chain, next);
+    LLVMPositionBuilderAtEnd(m->b, chain);
+    LLVMValueRef first = LLVMBuildZExt(m->b, head, m->t_i64, "");
     prefetch(m, LLVMBuildGEP2(m->b, m->t_link, links, &first, 1, ""));
     prefetch(m, LLVMBuildGEP2(m->b, cg_mem_type(m, key0), key0_values, &first, 1, ""));
+    LLVMBuildBr(m->b, next);
+    LLVMPositionBuilderAtEnd(m->b, next);
     pf_loop_end(&pf, &l);
     /* the cursor moves on; the caller's rows below the returned bound are prefetched */
     LLVMBuildStore(m->b, end, cursor);
@@ -970,20 +978,156 @@ void cg_prepass_begin(cg_fn *f, uint32_t k) {
     f->pre_skip = miss_emits_nothing(f->pipe->ops[k]) && projects_error_free(f->pipe, k);
 }
 
-/* Prefetches the values of every morsel column at row (a probe row with a chain: the
+/* Whether prefetch_row fetches morsel column c: loaded, and not a key of the pre-passed
+ * probe (pass 1 has just read those). */
+static bool row_column(const cg_fn *f, uint32_t c) {
+    const plan_op *op = f->pipe->ops[f->pre_op];
+    if (f->cols[c].values == NULL)
+        return false;
+    for (uint32_t j = 0; j < op->u.join.n_keys; j++)
+        if (key_source(f->pipe, f->pre_op, op->u.join.probe_keys[j]) == (int64_t)c)
+            return false;
+    return true;
+}
+
+/* Whether prefetch_row fetches anything (with pre_skip: the rows with a chain). */
+static bool fetch_rows(const cg_fn *f) {
+    bool any = false;
+    for (uint32_t c = 0; c < f->n_cols; c++)
+        any |= row_column(f, c);
+    return f->pre_skip && any;
+}
+
+/* Prefetches the values of the morsel columns at row (a probe row with a chain: the
  * loop after the pre-pass reads them, and the rows with chains are far apart). */
 static void prefetch_row(cg_fn *f, LLVMValueRef row) {
     cg_module *m = f->m;
     for (uint32_t c = 0; c < f->n_cols; c++)
-        if (f->cols[c].values != NULL)
+        if (row_column(f, c))
             prefetch(m, LLVMBuildGEP2(m->b, cg_mem_type(m, f->pipe->ops[0]->types[c]),
                                       f->cols[c].values, &row, 1, ""));
+}
+
+/* The build columns the chain rounds prefetch at a candidate row (values in vals, their
+ * memory types in types): every build column a pair-emitting probe loads, else the keys
+ * (at most PRE_MAX_COLS); returns how many.  Entry block. */
+static uint32_t round_columns(cg_fn *f, LLVMValueRef bcols, LLVMValueRef vals[PRE_MAX_COLS],
+                              LLVMTypeRef types[PRE_MAX_COLS]) {
+    cg_module *m = f->m;
+    const plan_op *op = f->pipe->ops[f->pre_op];
+    const plan_op *in = f->pipe->ops[f->pre_op - 1];
+    uint32_t nb = op->u.join.n_build_cols, n = 0;
+    qe_type *bt = calloc(nb ? nb : 1, sizeof *bt);
+    if (bt == NULL)
+        return 0; /* prefetching is optional */
+    cg_probe_build_types(op, in->n_cols, in->types, bt);
+    bool pairs = emits_pairs(op);
+    for (uint32_t c = 0; c < nb && n < PRE_MAX_COLS; c++) {
+        bool key = false;
+        for (uint32_t j = 0; j < op->u.join.n_keys; j++)
+            key |= op->u.join.build_keys[j] == c;
+        if ((!pairs && !key) || !cg_type_supported(bt[c]))
+            continue;
+        vals[n] = cg_load_vector_field(m, cg_vector_at(m, bcols, cg_i64(m, c)), CG_VEC_VALUES);
+        types[n++] = cg_mem_type(m, bt[c]);
+    }
+    free(bt);
+    return n;
+}
+
+/* The pre-pass's chain rounds over the n_act chains of the chunk that have a head
+ * (act_x: their slots in the pre-pass arrays, act_b: their current rows): a round reads
+ * each chain's current link (prefetched by the round before, or pass 2), prefetches the
+ * build columns the probe reads when its hash is the row's, and moves to the next link,
+ * prefetching it; chains that end drop out.  Up to PRE_HOPS rounds, so the chain walks
+ * of the row loop find the lines of many chains in the cache at once instead of
+ * waiting for one hop at a time.  Tables of fewer than PF_MIN_ROWS rows skip it. */
+static void chain_rounds(cg_fn *f, const LLVMValueRef fld[CG_JOIN_N_FIELDS],
+                         LLVMValueRef act_x, LLVMValueRef act_b, LLVMValueRef n_act_var) {
+    cg_module *m = f->m;
+    LLVMBasicBlockRef at = LLVMGetInsertBlock(m->b);
+    at_entry(f);
+    LLVMValueRef vals[PRE_MAX_COLS];
+    LLVMTypeRef types[PRE_MAX_COLS];
+    uint32_t nc = round_columns(f, fld[CG_JOIN_COLS], vals, types);
+    LLVMValueRef big = LLVMBuildICmp(m->b, LLVMIntUGE, fld[CG_JOIN_N_ROWS],
+                                     cg_i32(m, PF_MIN_ROWS), "pre_big");
+    LLVMValueRef r_var = cg_alloca(f, m->t_i64, "pre_round");
+    LLVMValueRef a_var = cg_alloca(f, m->t_i64, "pre_a");
+    LLVMValueRef w_var = cg_alloca(f, m->t_i64, "pre_w");
+    LLVMPositionBuilderAtEnd(m->b, at);
+    LLVMTypeRef arr = LLVMArrayType2(m->t_i32, CG_PRE_ROWS);
+    LLVMTypeRef h_arr = LLVMArrayType2(m->t_i64, CG_PRE_ROWS);
+    LLVMBasicBlockRef rhead = block(f, "pre_round"), rbody = block(f, "pre_round_body");
+    LLVMBasicBlockRef ahead = block(f, "pre_hop"), abody = block(f, "pre_hop_body");
+    LLVMBasicBlockRef cand = block(f, "pre_hop_cand"), step = block(f, "pre_hop_step");
+    LLVMBasicBlockRef keep = block(f, "pre_hop_keep"), anext = block(f, "pre_hop_next");
+    LLVMBasicBlockRef rnext = block(f, "pre_round_next"), done = block(f, "pre_rounds_done");
+    LLVMBuildStore(m->b, cg_i64(m, 0), r_var);
+    LLVMBuildCondBr(m->b, big, rhead, done);
+    /* round r: while chains are left */
+    LLVMPositionBuilderAtEnd(m->b, rhead);
+    LLVMValueRef r = LLVMBuildLoad2(m->b, m->t_i64, r_var, "");
+    LLVMValueRef n_act = LLVMBuildLoad2(m->b, m->t_i64, n_act_var, "n_act");
+    LLVMValueRef go = LLVMBuildAnd(
+        m->b, LLVMBuildICmp(m->b, LLVMIntULT, r, cg_i64(m, PRE_HOPS), ""),
+        LLVMBuildICmp(m->b, LLVMIntNE, n_act, cg_i64(m, 0), ""), "");
+    LLVMBuildCondBr(m->b, go, rbody, done);
+    LLVMPositionBuilderAtEnd(m->b, rbody);
+    LLVMBuildStore(m->b, cg_i64(m, 0), a_var);
+    LLVMBuildStore(m->b, cg_i64(m, 0), w_var);
+    LLVMBuildBr(m->b, ahead);
+    LLVMPositionBuilderAtEnd(m->b, ahead);
+    LLVMValueRef a = LLVMBuildLoad2(m->b, m->t_i64, a_var, "");
+    LLVMBuildCondBr(m->b, LLVMBuildICmp(m->b, LLVMIntULT, a, n_act, ""), abody, rnext);
+    /* one chain: its current link */
+    LLVMPositionBuilderAtEnd(m->b, abody);
+    LLVMValueRef ia[2] = {cg_i64(m, 0), a};
+    LLVMValueRef x = LLVMBuildLoad2(m->b, m->t_i32, LLVMBuildGEP2(m->b, arr, act_x, ia, 2, ""), "");
+    LLVMValueRef b = LLVMBuildLoad2(m->b, m->t_i32, LLVMBuildGEP2(m->b, arr, act_b, ia, 2, ""), "");
+    LLVMValueRef bi = LLVMBuildZExt(m->b, b, m->t_i64, "");
+    LLVMValueRef ix[2] = {cg_i64(m, 0), LLVMBuildZExt(m->b, x, m->t_i64, "")};
+    LLVMValueRef h =
+        LLVMBuildLoad2(m->b, m->t_i64, LLVMBuildGEP2(m->b, h_arr, f->pre_hashes, ix, 2, ""), "");
+    LLVMValueRef link = LLVMBuildGEP2(m->b, m->t_link, fld[CG_JOIN_LINKS], &bi, 1, "");
+    LLVMValueRef lh = LLVMBuildLoad2(
+        m->b, m->t_i64, LLVMBuildStructGEP2(m->b, m->t_link, link, CG_LINK_HASH, ""), "");
+    LLVMValueRef nx = LLVMBuildLoad2(
+        m->b, m->t_i32, LLVMBuildStructGEP2(m->b, m->t_link, link, CG_LINK_NEXT, ""), "");
+    LLVMBuildCondBr(m->b, LLVMBuildICmp(m->b, LLVMIntEQ, lh, h, ""), cand, step);
+    /* the hash is the row's: the probe will read this row's columns */
+    LLVMPositionBuilderAtEnd(m->b, cand);
+    for (uint32_t c = 0; c < nc; c++)
+        prefetch(m, LLVMBuildGEP2(m->b, types[c], vals[c], &bi, 1, ""));
+    LLVMBuildBr(m->b, step);
+    /* the next link: prefetch it, keep the chain for the next round */
+    LLVMPositionBuilderAtEnd(m->b, step);
+    LLVMBuildCondBr(m->b, LLVMBuildICmp(m->b, LLVMIntNE, nx, cg_i32(m, NO_ROW), ""), keep, anext);
+    LLVMPositionBuilderAtEnd(m->b, keep);
+    LLVMValueRef nxi = LLVMBuildZExt(m->b, nx, m->t_i64, "");
+    prefetch(m, LLVMBuildGEP2(m->b, m->t_link, fld[CG_JOIN_LINKS], &nxi, 1, ""));
+    LLVMValueRef w = LLVMBuildLoad2(m->b, m->t_i64, w_var, "");
+    LLVMValueRef iw[2] = {cg_i64(m, 0), w};
+    LLVMBuildStore(m->b, x, LLVMBuildGEP2(m->b, arr, act_x, iw, 2, ""));
+    LLVMBuildStore(m->b, nx, LLVMBuildGEP2(m->b, arr, act_b, iw, 2, ""));
+    LLVMBuildStore(m->b, LLVMBuildAdd(m->b, w, cg_i64(m, 1), ""), w_var);
+    LLVMBuildBr(m->b, anext);
+    LLVMPositionBuilderAtEnd(m->b, anext);
+    LLVMBuildStore(m->b, LLVMBuildAdd(m->b, a, cg_i64(m, 1), ""), a_var);
+    cg_loop_scalar(m, LLVMBuildBr(m->b, ahead));
+    LLVMPositionBuilderAtEnd(m->b, rnext);
+    LLVMBuildStore(m->b, LLVMBuildLoad2(m->b, m->t_i64, w_var, ""), n_act_var);
+    LLVMBuildStore(m->b, LLVMBuildAdd(m->b, r, cg_i64(m, 1), ""), r_var);
+    cg_loop_scalar(m, LLVMBuildBr(m->b, rhead));
+    LLVMPositionBuilderAtEnd(m->b, done);
 }
 
 /* Fills the chunk of rows [i, min(i + CG_PRE_ROWS, n)): pass 1 hashes every row's keys
  * (as rt_hash_vectors; a NULL key's bytes hash harmlessly, the probe tests the flags)
  * and prefetches its bucket, pass 2 reads the buckets into chain heads (salt tested)
- * and prefetches each head's link and first build key. */
+ * and prefetches each head's link and first build key, then the chain rounds.  A
+ * table of fewer than PF_MIN_ROWS rows (in the cache), and any at the cheap tier (no
+ * prefetching), has pass 1 read the heads itself: no pass 2. */
 static void prepass_fill(cg_fn *f, LLVMValueRef sel, LLVMValueRef has_sel, LLVMValueRef i,
                          LLVMValueRef n) {
     cg_module *m = f->m;
@@ -1003,6 +1147,15 @@ static void prepass_fill(cg_fn *f, LLVMValueRef sel, LLVMValueRef has_sel, LLVMV
     qe_type type0 = f->pipe->ops[0]->types[src[0]];
     LLVMValueRef x_var = cg_alloca(f, m->t_i64, "pre_x");
     LLVMValueRef row_var = cg_alloca(f, m->t_i64, "pre_row");
+    LLVMValueRef act_x = NULL, act_b = NULL, n_act_var = NULL;
+    /* no chain rounds for a probe that only marks build rows (filter_build): its walk
+     * is cheap, the rounds cost more than they save (TPC-H Q22's orders probe) */
+    bool rounds = !m->cheap && !op->u.join.filter_build;
+    if (rounds) {
+        act_x = cg_alloca(f, LLVMArrayType2(m->t_i32, CG_PRE_ROWS), "pre_act_x");
+        act_b = cg_alloca(f, LLVMArrayType2(m->t_i32, CG_PRE_ROWS), "pre_act_b");
+        n_act_var = cg_alloca(f, m->t_i64, "pre_n_act");
+    }
     LLVMPositionBuilderAtEnd(m->b, at);
     LLVMValueRef end = LLVMBuildAdd(m->b, i, cg_i64(m, CG_PRE_ROWS), "");
     end = LLVMBuildSelect(m->b, LLVMBuildICmp(m->b, LLVMIntULT, end, n, ""), end, n, "pre_end");
@@ -1010,7 +1163,12 @@ static void prepass_fill(cg_fn *f, LLVMValueRef sel, LLVMValueRef has_sel, LLVMV
     LLVMBuildStore(m->b, end, f->pre_end);
     LLVMTypeRef h_arr = LLVMArrayType2(m->t_i64, CG_PRE_ROWS);
     LLVMTypeRef b_arr = LLVMArrayType2(m->t_i32, CG_PRE_ROWS);
-    /* pass 1: hash, prefetch the bucket */
+    /* a table this small stays in the cache (and the cheap tier does not prefetch):
+     * pass 1 reads the heads itself, there is no pass 2 */
+    LLVMValueRef small = m->cheap ? cg_i1(m, true)
+                                  : LLVMBuildICmp(m->b, LLVMIntULT, fld[CG_JOIN_N_ROWS],
+                                                  cg_i32(m, PF_MIN_ROWS), "pre_table_small");
+    /* pass 1: hash, prefetch the bucket (small: read the head) */
     pf_loop l;
     pf_loop_begin(f, &l, i, end, x_var);
     LLVMValueRef row = row_at(f, has_sel, sel, l.i, row_var);
@@ -1019,49 +1177,115 @@ static void prepass_fill(cg_fn *f, LLVMValueRef sel, LLVMValueRef has_sel, LLVMV
         h = key_hash(f, f->pipe->ops[0]->types[src[j]], morsel_key(f, src[j], row), h);
     LLVMValueRef idx[2] = {cg_i64(m, 0), LLVMBuildSub(m->b, l.i, i, "")};
     LLVMBuildStore(m->b, h, LLVMBuildGEP2(m->b, h_arr, f->pre_hashes, idx, 2, ""));
+    LLVMBasicBlockRef p1_small = block(f, "pre_small"), p1_big = block(f, "pre_big");
+    LLVMBasicBlockRef p1_next = block(f, "pre_hashed");
+    LLVMBuildCondBr(m->b, small, p1_small, p1_big);
+    LLVMPositionBuilderAtEnd(m->b, p1_small);
+    LLVMValueRef head1 = bucket_head(m, fld[CG_JOIN_BUCKETS], fld[CG_JOIN_MASK], h);
+    LLVMBuildStore(m->b, head1, LLVMBuildGEP2(m->b, b_arr, f->pre_heads, idx, 2, ""));
+    if (!m->cheap && fetch_rows(f)) { /* the sparse rows the probe will see */
+        LLVMBasicBlockRef fetch = block(f, "pre_small_chain");
+        LLVMBuildCondBr(m->b, LLVMBuildICmp(m->b, LLVMIntNE, head1, cg_i32(m, NO_ROW), ""),
+                        fetch, p1_next);
+        LLVMPositionBuilderAtEnd(m->b, fetch);
+        prefetch_row(f, row);
+    }
+    LLVMBuildBr(m->b, p1_next);
+    LLVMPositionBuilderAtEnd(m->b, p1_big);
     LLVMValueRef bk = LLVMBuildAnd(m->b, h, fld[CG_JOIN_MASK], "");
     prefetch(m, LLVMBuildGEP2(m->b, m->t_i64, fld[CG_JOIN_BUCKETS], &bk, 1, ""));
+    LLVMBuildBr(m->b, p1_next);
+    LLVMPositionBuilderAtEnd(m->b, p1_next);
     pf_loop_end(f, &l);
+    if (m->cheap)
+        return;
+    LLVMBasicBlockRef p2 = block(f, "pre_pass2"), filled = block(f, "pre_filled");
+    LLVMBuildCondBr(m->b, small, filled, p2);
+    LLVMPositionBuilderAtEnd(m->b, p2);
     /* pass 2: the chain heads; prefetch the first link and key */
+    if (rounds)
+        LLVMBuildStore(m->b, cg_i64(m, 0), n_act_var);
     pf_loop_begin(f, &l, i, end, x_var);
     LLVMValueRef idx2[2] = {cg_i64(m, 0), LLVMBuildSub(m->b, l.i, i, "")};
     h = LLVMBuildLoad2(m->b, m->t_i64, LLVMBuildGEP2(m->b, h_arr, f->pre_hashes, idx2, 2, ""), "");
     LLVMValueRef head = bucket_head(m, fld[CG_JOIN_BUCKETS], fld[CG_JOIN_MASK], h);
     LLVMBuildStore(m->b, head, LLVMBuildGEP2(m->b, b_arr, f->pre_heads, idx2, 2, ""));
     LLVMValueRef valid = LLVMBuildICmp(m->b, LLVMIntNE, head, cg_i32(m, NO_ROW), "");
-    LLVMValueRef hb = LLVMBuildZExt(
-        m->b, LLVMBuildSelect(m->b, valid, head, cg_i32(m, 0), ""), m->t_i64, "");
+    /* only rows with a chain prefetch (a branch: most rows of a selective join have none) */
+    LLVMBasicBlockRef pf = block(f, "pre_chain"), pf_next = block(f, "pre_next");
+    LLVMBuildCondBr(m->b, valid, pf, pf_next);
+    LLVMPositionBuilderAtEnd(m->b, pf);
+    LLVMValueRef hb = LLVMBuildZExt(m->b, head, m->t_i64, "");
     prefetch(m, LLVMBuildGEP2(m->b, m->t_link, fld[CG_JOIN_LINKS], &hb, 1, ""));
     prefetch(m, LLVMBuildGEP2(m->b, cg_mem_type(m, type0), key0, &hb, 1, ""));
-    if (f->pre_skip) /* the rows the probe will see are sparse: fetch their columns */
-        prefetch_row(f, LLVMBuildSelect(m->b, valid, row_at(f, has_sel, sel, l.i, row_var),
-                                        cg_i64(m, 0), ""));
+    if (fetch_rows(f)) /* the rows the probe will see are sparse: fetch their columns */
+        prefetch_row(f, row_at(f, has_sel, sel, l.i, row_var));
+    if (rounds) { /* the chain's slot and head for the chain rounds */
+        LLVMValueRef na = LLVMBuildLoad2(m->b, m->t_i64, n_act_var, "");
+        LLVMValueRef ia[2] = {cg_i64(m, 0), na};
+        LLVMBuildStore(m->b, LLVMBuildTrunc(m->b, idx2[1], m->t_i32, ""),
+                       LLVMBuildGEP2(m->b, b_arr, act_x, ia, 2, ""));
+        LLVMBuildStore(m->b, head, LLVMBuildGEP2(m->b, b_arr, act_b, ia, 2, ""));
+        LLVMBuildStore(m->b, LLVMBuildAdd(m->b, na, cg_i64(m, 1), ""), n_act_var);
+    }
+    LLVMBuildBr(m->b, pf_next);
+    LLVMPositionBuilderAtEnd(m->b, pf_next);
     pf_loop_end(f, &l);
+    if (rounds)
+        chain_rounds(f, fld, act_x, act_b, n_act_var);
+    LLVMBuildBr(m->b, filled);
+    LLVMPositionBuilderAtEnd(m->b, filled);
 }
 
 /* In the row loop's body; see cg_int.h. */
-void cg_prepass_row(cg_fn *f, LLVMValueRef sel, LLVMValueRef has_sel, LLVMValueRef i,
-                    LLVMValueRef n_active) {
+LLVMValueRef cg_prepass_row(cg_fn *f, LLVMValueRef sel, LLVMValueRef has_sel, LLVMValueRef i,
+                            LLVMValueRef n_active, LLVMBasicBlockRef exit) {
     cg_module *m = f->m;
-    LLVMBasicBlockRef fill = block(f, "pre_fill"), go = block(f, "pre_done");
-    LLVMValueRef end = LLVMBuildLoad2(m->b, m->t_i64, f->pre_end, "");
-    LLVMBuildCondBr(m->b, LLVMBuildICmp(m->b, LLVMIntUGE, i, end, ""), fill, go);
-    LLVMPositionBuilderAtEnd(m->b, fill);
-    prepass_fill(f, sel, has_sel, i, n_active);
-    LLVMBuildBr(m->b, go);
-    LLVMPositionBuilderAtEnd(m->b, go);
-    f->pre_idx = LLVMBuildSub(m->b, i, LLVMBuildLoad2(m->b, m->t_i64, f->pre_start, ""), "pre_idx");
-    if (f->pre_skip) { /* no chain: the probe would emit nothing */
-        LLVMValueRef idx[2] = {cg_i64(m, 0), f->pre_idx};
-        LLVMValueRef head = LLVMBuildLoad2(
-            m->b, m->t_i32,
-            LLVMBuildGEP2(m->b, LLVMArrayType2(m->t_i32, CG_PRE_ROWS), f->pre_heads, idx, 2, ""),
-            "pre_head");
-        LLVMBasicBlockRef hit = block(f, "pre_hit");
-        LLVMBuildCondBr(m->b, LLVMBuildICmp(m->b, LLVMIntEQ, head, cg_i32(m, NO_ROW), ""),
-                        f->skip, hit);
-        LLVMPositionBuilderAtEnd(m->b, hit);
+    if (!f->pre_skip) {
+        LLVMBasicBlockRef fill = block(f, "pre_fill"), go = block(f, "pre_done");
+        LLVMValueRef end = LLVMBuildLoad2(m->b, m->t_i64, f->pre_end, "");
+        LLVMBuildCondBr(m->b, LLVMBuildICmp(m->b, LLVMIntUGE, i, end, ""), fill, go);
+        LLVMPositionBuilderAtEnd(m->b, fill);
+        prepass_fill(f, sel, has_sel, i, n_active);
+        LLVMBuildBr(m->b, go);
+        LLVMPositionBuilderAtEnd(m->b, go);
+        f->pre_idx =
+            LLVMBuildSub(m->b, i, LLVMBuildLoad2(m->b, m->t_i64, f->pre_start, ""), "pre_idx");
+        return i;
     }
+    /* pre_skip: a tight loop passes over the rows without a chain (the probe would emit
+     * nothing for them), refilling the chunk at its end, and leaves the row loop at
+     * n_active; the body continues with the next row that has one */
+    LLVMBasicBlockRef scan = block(f, "pre_scan"), at_end = block(f, "pre_chunk_end");
+    LLVMBasicBlockRef fill = block(f, "pre_fill"), look = block(f, "pre_look");
+    LLVMBasicBlockRef adv = block(f, "pre_miss"), hit = block(f, "pre_hit");
+    LLVMValueRef x_var = cg_alloca(f, m->t_i64, "pre_x");
+    LLVMBuildStore(m->b, i, x_var);
+    LLVMBuildBr(m->b, scan);
+    LLVMPositionBuilderAtEnd(m->b, scan);
+    LLVMValueRef x = LLVMBuildLoad2(m->b, m->t_i64, x_var, "pre_x");
+    LLVMValueRef end = LLVMBuildLoad2(m->b, m->t_i64, f->pre_end, "");
+    LLVMBuildCondBr(m->b, LLVMBuildICmp(m->b, LLVMIntUGE, x, end, ""), at_end, look);
+    LLVMPositionBuilderAtEnd(m->b, at_end);
+    LLVMBuildCondBr(m->b, LLVMBuildICmp(m->b, LLVMIntUGE, x, n_active, ""), exit, fill);
+    LLVMPositionBuilderAtEnd(m->b, fill);
+    prepass_fill(f, sel, has_sel, x, n_active);
+    LLVMBuildBr(m->b, look);
+    LLVMPositionBuilderAtEnd(m->b, look);
+    LLVMValueRef idx =
+        LLVMBuildSub(m->b, x, LLVMBuildLoad2(m->b, m->t_i64, f->pre_start, ""), "pre_idx");
+    LLVMValueRef gi[2] = {cg_i64(m, 0), idx};
+    LLVMValueRef head = LLVMBuildLoad2(
+        m->b, m->t_i32,
+        LLVMBuildGEP2(m->b, LLVMArrayType2(m->t_i32, CG_PRE_ROWS), f->pre_heads, gi, 2, ""),
+        "pre_head");
+    LLVMBuildCondBr(m->b, LLVMBuildICmp(m->b, LLVMIntEQ, head, cg_i32(m, NO_ROW), ""), adv, hit);
+    LLVMPositionBuilderAtEnd(m->b, adv);
+    LLVMBuildStore(m->b, LLVMBuildAdd(m->b, x, cg_i64(m, 1), ""), x_var);
+    cg_loop_scalar(m, LLVMBuildBr(m->b, scan));
+    LLVMPositionBuilderAtEnd(m->b, hit);
+    f->pre_idx = idx;
+    return x;
 }
 
 /* A probe's build column vector; see cg_int.h. */

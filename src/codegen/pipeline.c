@@ -447,7 +447,7 @@ qe_status cg_row_loop(cg_fn *f, LLVMValueRef morsel_sel, LLVMValueRef has_sel,
     LLVMPositionBuilderAtEnd(m->b, body);
     f->skip = latch;
     if (pre != 0)
-        cg_prepass_row(f, morsel_sel, has_sel, i, n_active);
+        i = cg_prepass_row(f, morsel_sel, has_sel, i, n_active, exit);
     f->row = cg_row_index(f, morsel_sel, has_sel, i);
     memset(f->row_loaded, 0, f->n_cols);
     qe_status st = gen_operators(f, first_op, err);

@@ -836,9 +836,9 @@ static void test_fallback(void **state) {
 
 /* A hash join of t with t: Scan -> Filter(b < build_below) -> HashJoinBuild (every
  * column of t), then Scan -> Filter(b < 0) -> HashJoinProbe(kind, keys, residual) ->
- * Project (probe a, b; build b, d or the mark) -> Result; both pipelines compile. */
-static size_t join_case(fixture *fx, plan_join_kind kind, uint32_t n_keys, const uint32_t *keys,
-                        bool residual, int64_t build_below) {
+ * Project (probe a, b; build b, d or the mark) -> Result. */
+static plan_query *join_query(fixture *fx, plan_join_kind kind, uint32_t n_keys,
+                              const uint32_t *keys, bool residual, int64_t build_below) {
     plan_op *b_ops[3];
     b_ops[0] = scan(fx, "t", 5, t_types);
     b_ops[1] = filter(fx, 5, t_types,
@@ -886,8 +886,37 @@ static size_t join_case(fixture *fx, plan_join_kind kind, uint32_t n_keys, const
     }
     p_ops[3] = project(fx, n_pe, pe);
     p_ops[4] = result(fx, n_pe, p_ops[3]->types);
-    plan_query *q = query(fx, pipeline(fx, 0, 3, b_ops), pipeline(fx, 1, 5, p_ops));
-    return compare_modes(fx, q, 0x3);
+    return query(fx, pipeline(fx, 0, 3, b_ops), pipeline(fx, 1, 5, p_ops));
+}
+
+/* join_query's rows in every mode; both pipelines compile. */
+static size_t join_case(fixture *fx, plan_join_kind kind, uint32_t n_keys, const uint32_t *keys,
+                        bool residual, int64_t build_below) {
+    return compare_modes(fx, join_query(fx, kind, n_keys, keys, residual, build_below), 0x3);
+}
+
+/* The probe pre-pass (join.c) at the optimized tier: an INNER probe after a FILTER
+ * passes over rows without a chain in a tight loop (pre_scan), reads a small table's
+ * heads in pass 1 (pre_small), and for a big one walks the chunk's chains in rounds
+ * (pre_round, pre_hop_cand prefetching a candidate's build columns) after pass 2
+ * (pre_chain); the cheap tier has neither pass 2 nor chain rounds. */
+static void test_join_prepass(void **state) {
+    fixture *fx = *state;
+    const uint32_t k_a[1] = {0};
+    plan_query *q = join_query(fx, PLAN_JOIN_INNER, 1, k_a, false, -50);
+    char *ir = NULL;
+    rt_error err;
+    assert_int_equal(cg_emit(q, QE_EMIT_IR, CG_TIER_OPTIMIZED, NULL, &ir, &err), QE_OK);
+    assert_non_null(strstr(ir, "\npre_scan:"));
+    assert_non_null(strstr(ir, "\npre_small:"));
+    assert_non_null(strstr(ir, "\npre_chain:"));
+    assert_non_null(strstr(ir, "\npre_hop_cand:"));
+    assert_non_null(strstr(ir, "@llvm.prefetch"));
+    free(ir);
+    assert_int_equal(cg_emit(q, QE_EMIT_IR, CG_TIER_CHEAP, NULL, &ir, &err), QE_OK);
+    assert_null(strstr(ir, "\npre_chain:"));
+    assert_null(strstr(ir, "pre_hop"));
+    free(ir);
 }
 
 /* Compiled hash joins (build sink and probe) give the interpreter's rows: every
@@ -1333,6 +1362,7 @@ int main(void) {
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_fallback),
         cmocka_unit_test(test_join),
+        cmocka_unit_test(test_join_prepass),
         cmocka_unit_test(test_emit),
         cmocka_unit_test(test_tiers),
         cmocka_unit_test(test_code_lifetime),
