@@ -237,19 +237,6 @@ static LLVMBasicBlockRef block(cg_fn *f, const char *name) {
 #define PRE_HOPS 8        /* chain rounds of the pre-pass: hops prefetched per chain */
 #define PRE_MAX_COLS 8    /* build columns the chain rounds prefetch at a candidate row */
 
-/* llvm.prefetch(p, read, high locality, data cache); nothing at the cheap tier (fast
- * instruction selection does not select the intrinsic). */
-static void prefetch(cg_module *m, LLVMValueRef p) {
-    if (m->cheap)
-        return;
-    const char *name = "llvm.prefetch";
-    unsigned id = LLVMLookupIntrinsicID(name, strlen(name));
-    LLVMTypeRef pt = m->t_ptr;
-    LLVMValueRef fn = LLVMGetIntrinsicDeclaration(m->mod, id, &pt, 1);
-    LLVMTypeRef ft = LLVMIntrinsicGetType(m->ctx, id, &pt, 1);
-    LLVMValueRef args[4] = {p, cg_i32(m, 0), cg_i32(m, 3), cg_i32(m, 1)};
-    LLVMBuildCall2(m->b, ft, fn, args, 4, "");
-}
 
 /* A counted loop i = from .. to over an i64 alloca: begin leaves the builder in the
  * body (i is l->i), end closes the body and continues after the loop. */
@@ -459,7 +446,7 @@ static void gen_prefetch(cg_fn *f, probe_gen *g, LLVMValueRef view) {
     LLVMValueRef idx[2] = {cg_i64(m, 0), slot};
     LLVMBuildStore(m->b, h, LLVMBuildGEP2(m->b, arr, hashes, idx, 2, ""));
     LLVMValueRef bk = LLVMBuildAnd(m->b, h, mask, "");
-    prefetch(m, LLVMBuildGEP2(m->b, m->t_i64, buckets, &bk, 1, ""));
+    cg_prefetch(m, LLVMBuildGEP2(m->b, m->t_i64, buckets, &bk, 1, ""));
     pf_loop_end(&pf, &l);
     /* pass 2: read the bucket, prefetch the chain's first link and key */
     pf_loop_begin(&pf, &l, c, end, i_var);
@@ -471,8 +458,8 @@ static void gen_prefetch(cg_fn *f, probe_gen *g, LLVMValueRef view) {
     LLVMBuildCondBr(m->b, hit, chain, next);
     LLVMPositionBuilderAtEnd(m->b, chain);
     LLVMValueRef first = LLVMBuildZExt(m->b, head, m->t_i64, "");
-    prefetch(m, LLVMBuildGEP2(m->b, m->t_link, links, &first, 1, ""));
-    prefetch(m, LLVMBuildGEP2(m->b, cg_mem_type(m, key0), key0_values, &first, 1, ""));
+    cg_prefetch(m, LLVMBuildGEP2(m->b, m->t_link, links, &first, 1, ""));
+    cg_prefetch(m, LLVMBuildGEP2(m->b, cg_mem_type(m, key0), key0_values, &first, 1, ""));
     LLVMBuildBr(m->b, next);
     LLVMPositionBuilderAtEnd(m->b, next);
     pf_loop_end(&pf, &l);
@@ -1004,7 +991,7 @@ static void prefetch_row(cg_fn *f, LLVMValueRef row) {
     cg_module *m = f->m;
     for (uint32_t c = 0; c < f->n_cols; c++)
         if (row_column(f, c))
-            prefetch(m, LLVMBuildGEP2(m->b, cg_mem_type(m, f->pipe->ops[0]->types[c]),
+            cg_prefetch(m, LLVMBuildGEP2(m->b, cg_mem_type(m, f->pipe->ops[0]->types[c]),
                                       f->cols[c].values, &row, 1, ""));
 }
 
@@ -1098,14 +1085,14 @@ static void chain_rounds(cg_fn *f, const LLVMValueRef fld[CG_JOIN_N_FIELDS],
     /* the hash is the row's: the probe will read this row's columns */
     LLVMPositionBuilderAtEnd(m->b, cand);
     for (uint32_t c = 0; c < nc; c++)
-        prefetch(m, LLVMBuildGEP2(m->b, types[c], vals[c], &bi, 1, ""));
+        cg_prefetch(m, LLVMBuildGEP2(m->b, types[c], vals[c], &bi, 1, ""));
     LLVMBuildBr(m->b, step);
     /* the next link: prefetch it, keep the chain for the next round */
     LLVMPositionBuilderAtEnd(m->b, step);
     LLVMBuildCondBr(m->b, LLVMBuildICmp(m->b, LLVMIntNE, nx, cg_i32(m, NO_ROW), ""), keep, anext);
     LLVMPositionBuilderAtEnd(m->b, keep);
     LLVMValueRef nxi = LLVMBuildZExt(m->b, nx, m->t_i64, "");
-    prefetch(m, LLVMBuildGEP2(m->b, m->t_link, fld[CG_JOIN_LINKS], &nxi, 1, ""));
+    cg_prefetch(m, LLVMBuildGEP2(m->b, m->t_link, fld[CG_JOIN_LINKS], &nxi, 1, ""));
     LLVMValueRef w = LLVMBuildLoad2(m->b, m->t_i64, w_var, "");
     LLVMValueRef iw[2] = {cg_i64(m, 0), w};
     LLVMBuildStore(m->b, x, LLVMBuildGEP2(m->b, arr, act_x, iw, 2, ""));
@@ -1193,7 +1180,7 @@ static void prepass_fill(cg_fn *f, LLVMValueRef sel, LLVMValueRef has_sel, LLVMV
     LLVMBuildBr(m->b, p1_next);
     LLVMPositionBuilderAtEnd(m->b, p1_big);
     LLVMValueRef bk = LLVMBuildAnd(m->b, h, fld[CG_JOIN_MASK], "");
-    prefetch(m, LLVMBuildGEP2(m->b, m->t_i64, fld[CG_JOIN_BUCKETS], &bk, 1, ""));
+    cg_prefetch(m, LLVMBuildGEP2(m->b, m->t_i64, fld[CG_JOIN_BUCKETS], &bk, 1, ""));
     LLVMBuildBr(m->b, p1_next);
     LLVMPositionBuilderAtEnd(m->b, p1_next);
     pf_loop_end(f, &l);
@@ -1216,8 +1203,8 @@ static void prepass_fill(cg_fn *f, LLVMValueRef sel, LLVMValueRef has_sel, LLVMV
     LLVMBuildCondBr(m->b, valid, pf, pf_next);
     LLVMPositionBuilderAtEnd(m->b, pf);
     LLVMValueRef hb = LLVMBuildZExt(m->b, head, m->t_i64, "");
-    prefetch(m, LLVMBuildGEP2(m->b, m->t_link, fld[CG_JOIN_LINKS], &hb, 1, ""));
-    prefetch(m, LLVMBuildGEP2(m->b, cg_mem_type(m, type0), key0, &hb, 1, ""));
+    cg_prefetch(m, LLVMBuildGEP2(m->b, m->t_link, fld[CG_JOIN_LINKS], &hb, 1, ""));
+    cg_prefetch(m, LLVMBuildGEP2(m->b, cg_mem_type(m, type0), key0, &hb, 1, ""));
     if (fetch_rows(f)) /* the rows the probe will see are sparse: fetch their columns */
         prefetch_row(f, row_at(f, has_sel, sel, l.i, row_var));
     if (rounds) { /* the chain's slot and head for the chain rounds */
