@@ -19,24 +19,15 @@
 
 #include <cmocka.h>
 
-typedef struct fixture {
-    qe_engine *engine;
-    qe_session *session;
-} fixture;
+#include "sql_session.h"
 
-static void exec(fixture *fx, const char *sql) {
-    qe_result *res = NULL;
-    qe_status st = qe_query(fx->session, sql, &res);
-    if (st != QE_OK)
-        fail_msg("%s: %s", sql, qe_error_message(qe_session_error(fx->session)));
-    qe_result_destroy(res);
-}
+typedef sql_fixture fixture;
+
+static void exec(fixture *fx, const char *sql) { sql_exec(fx->session, sql); }
 
 static int setup(void **state) {
-    fixture *fx = calloc(1, sizeof *fx);
-    qe_error *err = NULL;
-    assert_int_equal(qe_engine_open(":memory:", NULL, &fx->engine, &err), QE_OK);
-    assert_int_equal(qe_session_open(fx->engine, &fx->session), QE_OK);
+    fixture *fx = sql_fixture_open();
+    assert_non_null(fx);
     exec(fx, "CREATE TABLE s (id INTEGER, v VARCHAR, c CHAR(15), d DOUBLE, b BIGINT)");
     exec(fx, "INSERT INTO s SELECT i, 'row ' || i || CASE WHEN i % 3 = 0 THEN ' special "
              "packages requests' ELSE ' green' END, '1' || (i % 7) || '-555', i / 7.0, i "
@@ -45,13 +36,6 @@ static int setup(void **state) {
     return 0;
 }
 
-static int teardown(void **state) {
-    fixture *fx = *state;
-    qe_session_close(fx->session);
-    qe_engine_close(fx->engine);
-    free(fx);
-    return 0;
-}
 
 /* The queries whose first pipeline must compile. */
 static const char *const compiled[] = {
@@ -86,46 +70,6 @@ static void test_compiled(void **state) {
     }
 }
 
-/* Every cell of sql's result rows as text (rows sorted: the GROUP BY order may differ),
- * malloc'd. */
-static int cmp_line(const void *a, const void *b) {
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static char *rows_text(qe_session *session, const char *sql) {
-    qe_result *res = NULL;
-    if (qe_query(session, sql, &res) != QE_OK)
-        fail_msg("%s: %s", sql, qe_error_message(qe_session_error(session)));
-    size_t n_rows = qe_result_row_count(res), k = 0;
-    char **lines = calloc(n_rows + 1, sizeof *lines);
-    for (size_t b = 0; b < qe_result_batch_count(res); b++) {
-        qe_batch_view bv;
-        assert_int_equal(qe_result_batch(res, b, &bv), QE_OK);
-        for (size_t r = 0; r < bv.n_rows; r++, k++) {
-            lines[k] = calloc(1, 4096);
-            for (size_t c = 0; c < bv.n_columns; c++) {
-                size_t len = strlen(lines[k]);
-                qe_value_format(&bv.columns[c], r, lines[k] + len, 4000 - len);
-                strcat(lines[k], "|");
-            }
-        }
-    }
-    assert_int_equal(k, n_rows);
-    qsort(lines, n_rows, sizeof *lines, cmp_line);
-    size_t total = 1;
-    for (size_t i = 0; i < n_rows; i++)
-        total += strlen(lines[i]) + 1;
-    char *out = calloc(1, total);
-    for (size_t i = 0; i < n_rows; i++) {
-        strcat(out, lines[i]);
-        strcat(out, "\n");
-        free(lines[i]);
-    }
-    free(lines);
-    qe_result_destroy(res);
-    return out;
-}
-
 /* Median compile time (qe_result_compile_ms) of 9 runs of sql at a tier. */
 static double compile_median(fixture *fx, const char *tier, const char *sql) {
     assert_int_equal(qe_session_set(fx->session, "execution_mode", "jit"), QE_OK);
@@ -153,11 +97,11 @@ static void test_same_rows(void **state) {
     static const char *const tiers[2] = {"cheap", "optimized"};
     for (size_t i = 0; i < sizeof compiled / sizeof compiled[0]; i++) {
         assert_int_equal(qe_session_set(fx->session, "execution_mode", "interpret"), QE_OK);
-        char *want = rows_text(fx->session, compiled[i]);
+        char *want = sql_rows_text(fx->session, compiled[i]);
         for (int t = 0; t < 2; t++) {
             assert_int_equal(qe_session_set(fx->session, "execution_mode", "jit"), QE_OK);
             assert_int_equal(qe_session_set(fx->session, "jit_tier", tiers[t]), QE_OK);
-            char *got = rows_text(fx->session, compiled[i]);
+            char *got = sql_rows_text(fx->session, compiled[i]);
             assert_string_equal(got, want);
             free(got);
         }
@@ -176,5 +120,5 @@ int main(void) {
         cmocka_unit_test(test_compiled),
         cmocka_unit_test(test_same_rows),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, setup, sql_fixture_teardown);
 }

@@ -252,15 +252,13 @@ static const char q03[] =
     "    o_orderdate\n"
     "LIMIT 10";
 
-typedef struct fixture {
-    qe_engine *engine;
-    qe_session *session;
-} fixture;
+#include "sql_session.h"
+
+typedef sql_fixture fixture;
 
 static int setup(void **state) {
-    fixture *fx = calloc(1, sizeof *fx);
-    if (fx == NULL || qe_engine_open(":memory:", NULL, &fx->engine, NULL) != QE_OK ||
-        qe_session_open(fx->engine, &fx->session) != QE_OK)
+    fixture *fx = sql_fixture_open();
+    if (fx == NULL)
         return -1;
     if (qe_query(fx->session, qe_builtin_schema("tpch"), NULL) != QE_OK)
         return -1;
@@ -268,13 +266,6 @@ static int setup(void **state) {
     return 0;
 }
 
-static int teardown(void **state) {
-    fixture *fx = *state;
-    qe_session_close(fx->session);
-    qe_engine_close(fx->engine);
-    free(fx);
-    return 0;
-}
 
 /* Every pipeline of sql's IR is compiled or has nothing to compile; returns how many
  * were compiled. */
@@ -470,5 +461,5 @@ int main(void) {
         cmocka_unit_test(test_q1_q6_run_jit),
         cmocka_unit_test(test_string_keys_run_jit),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, setup, sql_fixture_teardown);
 }

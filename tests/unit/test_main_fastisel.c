@@ -27,24 +27,15 @@
 
 #include <cmocka.h>
 
-typedef struct fixture {
-    qe_engine *engine;
-    qe_session *session;
-} fixture;
+#include "sql_session.h"
 
-static void exec(fixture *fx, const char *sql) {
-    qe_result *res = NULL;
-    qe_status st = qe_query(fx->session, sql, &res);
-    if (st != QE_OK)
-        fail_msg("%s: %s", sql, qe_error_message(qe_session_error(fx->session)));
-    qe_result_destroy(res);
-}
+typedef sql_fixture fixture;
+
+static void exec(fixture *fx, const char *sql) { sql_exec(fx->session, sql); }
 
 static int setup(void **state) {
-    fixture *fx = calloc(1, sizeof *fx);
-    qe_error *err = NULL;
-    assert_int_equal(qe_engine_open(":memory:", NULL, &fx->engine, &err), QE_OK);
-    assert_int_equal(qe_session_open(fx->engine, &fx->session), QE_OK);
+    fixture *fx = sql_fixture_open();
+    assert_non_null(fx);
     exec(fx, "CREATE TABLE li AS SELECT CASE WHEN r % 3 = 0 THEN 'A' WHEN r % 3 = 1 THEN 'N' "
              "ELSE 'R' END AS flag, CASE WHEN r % 5 = 0 THEN NULL WHEN r % 2 = 0 THEN 'O' "
              "ELSE 'F, a status longer than twelve bytes' END AS status, "
@@ -59,55 +50,6 @@ static int setup(void **state) {
     return 0;
 }
 
-static int teardown(void **state) {
-    fixture *fx = *state;
-    qe_session_close(fx->session);
-    qe_engine_close(fx->engine);
-    free(fx);
-    return 0;
-}
-
-/* Every cell of sql's result rows as text, one row per line, sorted; malloc'd. */
-static int cmp_line(const void *a, const void *b) {
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static char *rows_text(qe_session *session, const char *sql) {
-    qe_result *res = NULL;
-    if (qe_query(session, sql, &res) != QE_OK)
-        fail_msg("%s: %s", sql, qe_error_message(qe_session_error(session)));
-    size_t n_rows = qe_result_row_count(res), k = 0;
-    char **lines = calloc(n_rows + 1, sizeof *lines);
-    assert_non_null(lines);
-    for (size_t b = 0; b < qe_result_batch_count(res); b++) {
-        qe_batch_view bv;
-        assert_int_equal(qe_result_batch(res, b, &bv), QE_OK);
-        for (size_t r = 0; r < bv.n_rows; r++, k++) {
-            lines[k] = calloc(1, 4096);
-            assert_non_null(lines[k]);
-            for (size_t c = 0; c < bv.n_columns; c++) {
-                size_t len = strlen(lines[k]);
-                qe_value_format(&bv.columns[c], r, lines[k] + len, 4000 - len);
-                strcat(lines[k], "|");
-            }
-        }
-    }
-    assert_int_equal(k, n_rows);
-    qsort(lines, n_rows, sizeof *lines, cmp_line);
-    size_t total = 1;
-    for (size_t i = 0; i < n_rows; i++)
-        total += strlen(lines[i]) + 1;
-    char *out = calloc(1, total);
-    assert_non_null(out);
-    for (size_t i = 0; i < n_rows; i++) {
-        strcat(out, lines[i]);
-        strcat(out, "\n");
-        free(lines[i]);
-    }
-    free(lines);
-    qe_result_destroy(res);
-    return out;
-}
 
 static const char *const queries[] = {
     /* Q1-like: VARCHAR group keys, DECIMAL(15,2) compares, + and * in 64 bits, wider
@@ -137,9 +79,9 @@ static void test_no_fallback(void **state) {
         assert_int_equal(qe_emit_text(fx->session, queries[i], QE_EMIT_ASM, &as), QE_OK);
         qe_free(as);
         exec(fx, "SET execution_mode = 'interpret'");
-        char *want = rows_text(fx->session, queries[i]);
+        char *want = sql_rows_text(fx->session, queries[i]);
         exec(fx, "SET execution_mode = 'jit'");
-        char *got = rows_text(fx->session, queries[i]);
+        char *got = sql_rows_text(fx->session, queries[i]);
         assert_string_equal(got, want);
         free(want);
         free(got);
@@ -184,9 +126,9 @@ static void test_tpch(void **state) {
             fail_msg("%s: nothing compiled", tpch_fast[i]);
         qe_free(as);
         exec(fx, "SET execution_mode = 'interpret'");
-        char *want = rows_text(fx->session, sql);
+        char *want = sql_rows_text(fx->session, sql);
         exec(fx, "SET execution_mode = 'jit'");
-        char *got = rows_text(fx->session, sql);
+        char *got = sql_rows_text(fx->session, sql);
         assert_string_equal(got, want);
         free(want);
         free(got);
@@ -198,8 +140,8 @@ int main(void) {
     const char *argv[] = {"test_main_fastisel", "-fast-isel-abort=3"};
     LLVMParseCommandLineOptions(2, argv, NULL);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_no_fallback, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_tpch, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_no_fallback, setup, sql_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_tpch, setup, sql_fixture_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
