@@ -418,8 +418,7 @@ bool cg_typed_op64(cg_fn *f, const plan_expr *e, const cg_val *a, const cg_val *
  * in a side block), with the errors of cg_typed_arith.  Sets out->v (and out->lo64,
  * out->hi64 for arithmetic; out->null is the caller's) and returns true; false:
  * nothing generated. */
-bool cg_typed_op_words(cg_fn *f, const plan_expr *e, const cg_val *a, const cg_val *b,
-                       cg_val *out);
+bool cg_typed_op_words(cg_fn *f, const plan_expr *e, const cg_val *a, const cg_val *b, cg_val *out);
 /* Cheap tier: CAST e of a (an integer, or a DECIMAL held in 64 bits, scaled up) to a
  * DECIMAL in 64 bits when the result fits (its precision <= 18, or the operand's
  * digits plus the scaling <= 18), with to_decimal's bound and error (22003 with the

@@ -132,8 +132,8 @@ static LLVMValueRef ovf_op(cg_fn *f, const char *name, LLVMValueRef a, LLVMValue
 /* Expressions whose DECIMAL values are known to keep their typmod's bound: columns,
  * constants, casts and operators (each bound-checked where it is produced). */
 static bool bounded_kind(const plan_expr *e) {
-    return e->kind == PLAN_EXPR_COLUMN || e->kind == PLAN_EXPR_CONST ||
-           e->kind == PLAN_EXPR_CAST || e->kind == PLAN_EXPR_OP;
+    return e->kind == PLAN_EXPR_COLUMN || e->kind == PLAN_EXPR_CONST || e->kind == PLAN_EXPR_CAST ||
+           e->kind == PLAN_EXPR_OP;
 }
 
 /* Whether DECIMAL operator e (+ - *) cannot exceed its result's bound: operands of
@@ -147,8 +147,8 @@ static bool bound_known(const plan_expr *e) {
         return false;
     int pa = precision_of(ea), pb = precision_of(eb);
     int need = e->u.op.op == PLAN_OP_MUL ? pa + pb : (pa > pb ? pa : pb) + 1;
-    bool arith = e->u.op.op == PLAN_OP_MUL || e->u.op.op == PLAN_OP_ADD ||
-                 e->u.op.op == PLAN_OP_SUB;
+    bool arith =
+        e->u.op.op == PLAN_OP_MUL || e->u.op.op == PLAN_OP_ADD || e->u.op.op == PLAN_OP_SUB;
     return arith && precision_of(e) >= need;
 }
 
@@ -397,9 +397,8 @@ cg_val cg_val_from_words(cg_module *m, LLVMValueRef lo, LLVMValueRef hi, LLVMVal
 
 /* a + b (or a - b) of 128-bit values in words, wrapping, with the signed overflow of
  * the high word (carry or borrow included) in *ovf when it is not NULL. */
-static void words_add(cg_module *m, bool sub, LLVMValueRef alo, LLVMValueRef ahi,
-                      LLVMValueRef blo, LLVMValueRef bhi, LLVMValueRef *lo, LLVMValueRef *hi,
-                      LLVMValueRef *ovf) {
+static void words_add(cg_module *m, bool sub, LLVMValueRef alo, LLVMValueRef ahi, LLVMValueRef blo,
+                      LLVMValueRef bhi, LLVMValueRef *lo, LLVMValueRef *hi, LLVMValueRef *ovf) {
     LLVMBuilderRef b = m->b;
     LLVMValueRef c;
     if (sub) {
@@ -430,7 +429,8 @@ static void words_mul64(cg_module *m, LLVMValueRef a, LLVMValueRef b, LLVMValueR
     LLVMValueRef b0 = LLVMBuildAnd(B, b, mask, ""), b1 = LLVMBuildLShr(B, b, sh, "");
     LLVMValueRef p00 = LLVMBuildMul(B, a0, b0, ""), p01 = LLVMBuildMul(B, a0, b1, "");
     LLVMValueRef p10 = LLVMBuildMul(B, a1, b0, ""), p11 = LLVMBuildMul(B, a1, b1, "");
-    LLVMValueRef mid = LLVMBuildAdd(B, LLVMBuildLShr(B, p00, sh, ""), LLVMBuildAnd(B, p01, mask, ""), "");
+    LLVMValueRef mid =
+        LLVMBuildAdd(B, LLVMBuildLShr(B, p00, sh, ""), LLVMBuildAnd(B, p01, mask, ""), "");
     mid = LLVMBuildAdd(B, mid, LLVMBuildAnd(B, p10, mask, ""), "");
     LLVMValueRef h = LLVMBuildAdd(B, p11, LLVMBuildLShr(B, p01, sh, ""), "");
     h = LLVMBuildAdd(B, h, LLVMBuildLShr(B, p10, sh, ""), "");
@@ -499,8 +499,8 @@ static void decimal_bound_words(cg_fn *f, const plan_expr *e, LLVMValueRef lo, L
 
 /* A comparison of two values in words: the high words signed, then (if equal) the
  * low words unsigned. */
-static LLVMValueRef words_compare(cg_module *m, plan_op_kind op, LLVMValueRef alo,
-                                  LLVMValueRef ahi, LLVMValueRef blo, LLVMValueRef bhi) {
+static LLVMValueRef words_compare(cg_module *m, plan_op_kind op, LLVMValueRef alo, LLVMValueRef ahi,
+                                  LLVMValueRef blo, LLVMValueRef bhi) {
     static const LLVMIntPredicate hi_strict[] = {LLVMIntEQ,  LLVMIntNE,  LLVMIntSLT,
                                                  LLVMIntSLT, LLVMIntSGT, LLVMIntSGT};
     static const LLVMIntPredicate lo_pred[] = {LLVMIntEQ,  LLVMIntNE,  LLVMIntULT,

@@ -237,7 +237,6 @@ static LLVMBasicBlockRef block(cg_fn *f, const char *name) {
 #define PRE_HOPS 8        /* chain rounds of the pre-pass: hops prefetched per chain */
 #define PRE_MAX_COLS 8    /* build columns the chain rounds prefetch at a candidate row */
 
-
 /* A counted loop i = from .. to over an i64 alloca: begin leaves the builder in the
  * body (i is l->i), end closes the body and continues after the loop. */
 typedef struct pf_loop {
@@ -992,7 +991,7 @@ static void prefetch_row(cg_fn *f, LLVMValueRef row) {
     for (uint32_t c = 0; c < f->n_cols; c++)
         if (row_column(f, c))
             cg_prefetch(m, LLVMBuildGEP2(m->b, cg_mem_type(m, f->pipe->ops[0]->types[c]),
-                                      f->cols[c].values, &row, 1, ""));
+                                         f->cols[c].values, &row, 1, ""));
 }
 
 /* The build columns the chain rounds prefetch at a candidate row (values in vals, their
@@ -1029,16 +1028,16 @@ static uint32_t round_columns(cg_fn *f, LLVMValueRef bcols, LLVMValueRef vals[PR
  * prefetching it; chains that end drop out.  Up to PRE_HOPS rounds, so the chain walks
  * of the row loop find the lines of many chains in the cache at once instead of
  * waiting for one hop at a time.  Tables of fewer than PF_MIN_ROWS rows skip it. */
-static void chain_rounds(cg_fn *f, const LLVMValueRef fld[CG_JOIN_N_FIELDS],
-                         LLVMValueRef act_x, LLVMValueRef act_b, LLVMValueRef n_act_var) {
+static void chain_rounds(cg_fn *f, const LLVMValueRef fld[CG_JOIN_N_FIELDS], LLVMValueRef act_x,
+                         LLVMValueRef act_b, LLVMValueRef n_act_var) {
     cg_module *m = f->m;
     LLVMBasicBlockRef at = LLVMGetInsertBlock(m->b);
     at_entry(f);
     LLVMValueRef vals[PRE_MAX_COLS];
     LLVMTypeRef types[PRE_MAX_COLS];
     uint32_t nc = round_columns(f, fld[CG_JOIN_COLS], vals, types);
-    LLVMValueRef big = LLVMBuildICmp(m->b, LLVMIntUGE, fld[CG_JOIN_N_ROWS],
-                                     cg_i32(m, PF_MIN_ROWS), "pre_big");
+    LLVMValueRef big =
+        LLVMBuildICmp(m->b, LLVMIntUGE, fld[CG_JOIN_N_ROWS], cg_i32(m, PF_MIN_ROWS), "pre_big");
     LLVMValueRef r_var = cg_alloca(f, m->t_i64, "pre_round");
     LLVMValueRef a_var = cg_alloca(f, m->t_i64, "pre_a");
     LLVMValueRef w_var = cg_alloca(f, m->t_i64, "pre_w");
@@ -1056,9 +1055,9 @@ static void chain_rounds(cg_fn *f, const LLVMValueRef fld[CG_JOIN_N_FIELDS],
     LLVMPositionBuilderAtEnd(m->b, rhead);
     LLVMValueRef r = LLVMBuildLoad2(m->b, m->t_i64, r_var, "");
     LLVMValueRef n_act = LLVMBuildLoad2(m->b, m->t_i64, n_act_var, "n_act");
-    LLVMValueRef go = LLVMBuildAnd(
-        m->b, LLVMBuildICmp(m->b, LLVMIntULT, r, cg_i64(m, PRE_HOPS), ""),
-        LLVMBuildICmp(m->b, LLVMIntNE, n_act, cg_i64(m, 0), ""), "");
+    LLVMValueRef go =
+        LLVMBuildAnd(m->b, LLVMBuildICmp(m->b, LLVMIntULT, r, cg_i64(m, PRE_HOPS), ""),
+                     LLVMBuildICmp(m->b, LLVMIntNE, n_act, cg_i64(m, 0), ""), "");
     LLVMBuildCondBr(m->b, go, rbody, done);
     LLVMPositionBuilderAtEnd(m->b, rbody);
     LLVMBuildStore(m->b, cg_i64(m, 0), a_var);
@@ -1172,8 +1171,8 @@ static void prepass_fill(cg_fn *f, LLVMValueRef sel, LLVMValueRef has_sel, LLVMV
     LLVMBuildStore(m->b, head1, LLVMBuildGEP2(m->b, b_arr, f->pre_heads, idx, 2, ""));
     if (!m->cheap && fetch_rows(f)) { /* the sparse rows the probe will see */
         LLVMBasicBlockRef fetch = block(f, "pre_small_chain");
-        LLVMBuildCondBr(m->b, LLVMBuildICmp(m->b, LLVMIntNE, head1, cg_i32(m, NO_ROW), ""),
-                        fetch, p1_next);
+        LLVMBuildCondBr(m->b, LLVMBuildICmp(m->b, LLVMIntNE, head1, cg_i32(m, NO_ROW), ""), fetch,
+                        p1_next);
         LLVMPositionBuilderAtEnd(m->b, fetch);
         prefetch_row(f, row);
     }

@@ -28,8 +28,8 @@ static void llvm_init_once(void) {
     llvm_ok = !LLVMInitializeNativeTarget() && !LLVMInitializeNativeAsmPrinter() &&
               !LLVMInitializeNativeAsmParser();
     if (llvm_ok)
-        LLVMParseCommandLineOptions((int)(sizeof llvm_options / sizeof *llvm_options),
-                                    llvm_options, NULL);
+        LLVMParseCommandLineOptions((int)(sizeof llvm_options / sizeof *llvm_options), llvm_options,
+                                    NULL);
 }
 
 /* Initializes the native target once; see cg_int.h. */

@@ -85,9 +85,9 @@ typedef struct sink_gen {
     LLVMValueRef *last_null;  /* n_groups allocas i1: its keys' NULL flags */
     /* direct, optimized tier, keys all fixed-width morsel columns: a big table is probed
        in IR too, prefetching the slots and group rows of the rows ahead (lookahead) */
-    bool ahead;               /* no block path: big tables take the lookahead */
-    uint32_t *ahead_cols;     /* n_groups: the morsel column of each key (pass_column) */
-    LLVMValueRef n_rows;      /* i64 (entry): the morsel's rows, bound of the lookahead */
+    bool ahead;           /* no block path: big tables take the lookahead */
+    uint32_t *ahead_cols; /* n_groups: the morsel column of each key (pass_column) */
+    LLVMValueRef n_rows;  /* i64 (entry): the morsel's rows, bound of the lookahead */
 } sink_gen;
 
 static const plan_op *sink_op(const cg_fn *f) { return f->pipe->ops[f->pipe->n_ops - 1]; }
@@ -402,8 +402,7 @@ typedef struct agg_input {
 /* At the cheap tier, a 128-bit state's input x (of type `from`) as two words in
  * in->x_lo/x_hi: DECIMAL/HUGEINT values held in words or 64 bits, integers
  * sign-extended; false (nothing set) otherwise. */
-static bool state_words(cg_module *m, qe_type from, qe_type state, const cg_val *x,
-                        agg_input *in) {
+static bool state_words(cg_module *m, qe_type from, qe_type state, const cg_val *x, agg_input *in) {
     if (!m->cheap || cg_agg_state_repr(state) != CG_STATE_I128)
         return false;
     if (from == QE_TYPE_DECIMAL || from == QE_TYPE_HUGEINT)
@@ -432,8 +431,8 @@ static void agg_update_words(cg_fn *g, const plan_agg *a, LLVMValueRef v_ptr, LL
         LLVMValueRef xlo = LLVMBuildSelect(m->b, in->use_v, in->x_lo, cg_i64(m, 0), "");
         LLVMValueRef xhi = LLVMBuildSelect(m->b, in->use_v, in->x_hi, cg_i64(m, 0), "");
         lo = LLVMBuildAdd(m->b, vlo, xlo, "");
-        LLVMValueRef c = LLVMBuildZExt(m->b, LLVMBuildICmp(m->b, LLVMIntULT, lo, vlo, ""),
-                                       m->t_i64, "");
+        LLVMValueRef c =
+            LLVMBuildZExt(m->b, LLVMBuildICmp(m->b, LLVMIntULT, lo, vlo, ""), m->t_i64, "");
         hi = LLVMBuildAdd(m->b, LLVMBuildAdd(m->b, vhi, xhi, ""), c, "");
         /* signed overflow of the high word: v, x of one sign and the sum of the other */
         LLVMValueRef both = LLVMBuildAnd(m->b, LLVMBuildXor(m->b, vhi, hi, ""),
@@ -442,10 +441,10 @@ static void agg_update_words(cg_fn *g, const plan_agg *a, LLVMValueRef v_ptr, LL
                     RT_JIT_ERR_RANGE(QE_TYPE_DECIMAL), a->arg ? a->arg->position : -1);
     } else {
         bool is_min = a->fn == PLAN_AGG_MIN;
-        LLVMValueRef hi_better = LLVMBuildICmp(m->b, is_min ? LLVMIntSLT : LLVMIntSGT, in->x_hi,
-                                               vhi, "");
-        LLVMValueRef lo_better = LLVMBuildICmp(m->b, is_min ? LLVMIntULT : LLVMIntUGT, in->x_lo,
-                                               vlo, "");
+        LLVMValueRef hi_better =
+            LLVMBuildICmp(m->b, is_min ? LLVMIntSLT : LLVMIntSGT, in->x_hi, vhi, "");
+        LLVMValueRef lo_better =
+            LLVMBuildICmp(m->b, is_min ? LLVMIntULT : LLVMIntUGT, in->x_lo, vlo, "");
         LLVMValueRef same_hi = LLVMBuildICmp(m->b, LLVMIntEQ, in->x_hi, vhi, "");
         LLVMValueRef better =
             LLVMBuildOr(m->b, hi_better, LLVMBuildAnd(m->b, same_hi, lo_better, ""), "");
@@ -879,14 +878,13 @@ static void keys_store(cg_fn *f, sink_gen *s, const key_reg *keys, uint32_t n) {
  * loaded now: an insert may grow the table). */
 static LLVMValueRef slot_pos(cg_fn *f, sink_gen *s, LLVMValueRef h, LLVMValueRef *slots) {
     cg_module *m = f->m;
-    *slots = LLVMBuildLoad2(
-        m->b, m->t_ptr, LLVMBuildStructGEP2(m->b, m->t_agg_table, s->table, CG_AGGT_SLOTS, ""),
-        "slots");
+    *slots = LLVMBuildLoad2(m->b, m->t_ptr,
+                            LLVMBuildStructGEP2(m->b, m->t_agg_table, s->table, CG_AGGT_SLOTS, ""),
+                            "slots");
     LLVMValueRef shift = LLVMBuildLoad2(
         m->b, m->t_i64, LLVMBuildStructGEP2(m->b, m->t_agg_table, s->table, CG_AGGT_SHIFT, ""),
         "shift");
-    return LLVMBuildLShr(m->b, LLVMBuildMul(m->b, h, cg_i64(m, (int64_t)SLOT_MUL), ""), shift,
-                         "");
+    return LLVMBuildLShr(m->b, LLVMBuildMul(m->b, h, cg_i64(m, (int64_t)SLOT_MUL), ""), shift, "");
 }
 
 /* The group row of the current row's keys: probes the thread's table as

@@ -457,11 +457,10 @@ static void test_agg_pass(void **state) {
     qe_type vt[2] = {QE_TYPE_VARCHAR, QE_TYPE_BIGINT};
     plan_expr *pe[2] = {col(fx, 2, QE_TYPE_VARCHAR), col(fx, 1, QE_TYPE_BIGINT)};
     plan_expr *groups[1] = {col(fx, 0, QE_TYPE_VARCHAR)};
-    plan_agg aggs[3] = {agg(PLAN_AGG_COUNT_STAR, QE_TYPE_BIGINT, QE_TYPE_BIGINT, NULL),
-                        agg(PLAN_AGG_SUM, QE_TYPE_BIGINT, QE_TYPE_BIGINT,
-                            col(fx, 1, QE_TYPE_BIGINT)),
-                        agg(PLAN_AGG_COUNT, QE_TYPE_BIGINT, QE_TYPE_BIGINT,
-                            col(fx, 0, QE_TYPE_VARCHAR))};
+    plan_agg aggs[3] = {
+        agg(PLAN_AGG_COUNT_STAR, QE_TYPE_BIGINT, QE_TYPE_BIGINT, NULL),
+        agg(PLAN_AGG_SUM, QE_TYPE_BIGINT, QE_TYPE_BIGINT, col(fx, 1, QE_TYPE_BIGINT)),
+        agg(PLAN_AGG_COUNT, QE_TYPE_BIGINT, QE_TYPE_BIGINT, col(fx, 0, QE_TYPE_VARCHAR))};
     for (int filtered = 1; filtered >= 0; filtered--) {
         plan_op *ops[4];
         uint32_t k = 0;
@@ -477,8 +476,8 @@ static void test_agg_pass(void **state) {
         plan_query *q = query(fx, pipeline(fx, 0, k, ops), pipeline(fx, 1, 2, fin));
         assert_true(compare_modes(fx, q, filtered ? 0x1 : 0x0) > 10);
         if (filtered) /* the selection pushed (rt_jit_push), no compiled group lookup */
-            assert_true(ir_has(q, CG_TIER_OPTIMIZED, "%pass_sel = alloca",
-                               "call i32 @rt_jit_agg_insert("));
+            assert_true(
+                ir_has(q, CG_TIER_OPTIMIZED, "%pass_sel = alloca", "call i32 @rt_jit_agg_insert("));
     }
 }
 

@@ -23,38 +23,20 @@
 #include "main_int.h"
 #include "qe.h"
 
+#include "sql_session.h"
+
 /* One engine and session per test. */
-typedef struct fixture {
-    qe_engine *engine;
-    qe_session *session;
-} fixture;
+typedef sql_fixture fixture;
 
 static int setup(void **state) {
-    fixture *f = calloc(1, sizeof *f);
+    fixture *f = sql_fixture_open();
     assert_non_null(f);
-    assert_int_equal(qe_engine_open(":memory:", NULL, &f->engine, NULL), QE_OK);
-    assert_int_equal(qe_session_open(f->engine, &f->session), QE_OK);
     *state = f;
     return 0;
 }
 
-static int teardown(void **state) {
-    fixture *f = *state;
-    qe_session_close(f->session);
-    qe_engine_close(f->engine);
-    free(f);
-    return 0;
-}
-
 /* Runs sql, which must succeed. */
-static void exec_ok(fixture *f, const char *sql) {
-    qe_result *res = NULL;
-    qe_status st = qe_query(f->session, sql, &res);
-    if (st != QE_OK)
-        fprintf(stderr, "%s: %s\n", sql, qe_error_message(qe_session_error(f->session)));
-    assert_int_equal(st, QE_OK);
-    qe_result_destroy(res);
-}
+static void exec_ok(fixture *f, const char *sql) { sql_exec(f->session, sql); }
 
 /* The first row of sql's result as text, values separated by '|' (into buf). */
 static void row_text(fixture *f, const char *sql, char *buf, size_t cap) {
@@ -304,14 +286,14 @@ static void test_error_during_compile(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_wait_switches, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_short_query_interprets, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_wait_switches, setup, sql_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_short_query_interprets, setup, sql_fixture_teardown),
         cmocka_unit_test(test_model_picks),
         cmocka_unit_test(test_shape_keys),
-        cmocka_unit_test_setup_teardown(test_ratio_per_shape, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_cache_hit_not_a_compile, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_cached_code_used, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_error_during_compile, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ratio_per_shape, setup, sql_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_cache_hit_not_a_compile, setup, sql_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_cached_code_used, setup, sql_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_error_during_compile, setup, sql_fixture_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

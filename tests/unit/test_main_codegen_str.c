@@ -36,7 +36,6 @@ static int setup(void **state) {
     return 0;
 }
 
-
 /* The queries whose first pipeline must compile. */
 static const char *const compiled[] = {
     "SELECT count(*) FROM s WHERE v NOT LIKE '%special%requests%'",

@@ -266,7 +266,6 @@ static int setup(void **state) {
     return 0;
 }
 
-
 /* Every pipeline of sql's IR is compiled or has nothing to compile; returns how many
  * were compiled. */
 static int compiled_pipelines(fixture *fx, const char *sql) {
@@ -365,9 +364,9 @@ static void test_string_leaves(void **state) {
 static void test_exact_loop_skips_partial(void **state) {
     fixture *fx = *state;
     char *text = NULL;
-    if (qe_emit_text(fx->session,
-                     "SELECT count(*) FROM lineitem WHERE l_quantity < 10 AND upper(l_comment) = 'X'",
-                     QE_EMIT_IR, &text) != QE_OK)
+    const char *sql = "SELECT count(*) FROM lineitem WHERE l_quantity < 10 "
+                      "AND upper(l_comment) = 'X'";
+    if (qe_emit_text(fx->session, sql, QE_EMIT_IR, &text) != QE_OK)
         fail_msg("emit failed: %s", qe_error_message(qe_session_error(fx->session)));
     const char *exact = strstr(text, "\nblock_exact");
     assert_non_null(exact);

@@ -50,14 +50,13 @@ static int setup(void **state) {
     return 0;
 }
 
-
 static const char *const queries[] = {
     /* Q1-like: VARCHAR group keys, DECIMAL(15,2) compares, + and * in 64 bits, wider
      * products and their SUM/AVG/MIN/MAX states in two 64-bit words */
     "SELECT flag, status, count(*), sum(n), sum(d), avg(d), sum(qty), sum(price * (1 - disc)), "
-    "avg(price * disc), min(price * disc), max(qty * price - disc) FROM li WHERE price < 1000.00 AND "
-    "disc BETWEEN 0.02 AND 0.08 AND qty + disc > 1.00 AND qty - price < 0.00 GROUP BY flag, "
-    "status",
+    "avg(price * disc), min(price * disc), max(qty * price - disc) FROM li "
+    "WHERE price < 1000.00 AND disc BETWEEN 0.02 AND 0.08 AND qty + disc > 1.00 "
+    "AND qty - price < 0.00 GROUP BY flag, status",
     /* a string-key join probe with string outputs and a string-keyed aggregate */
     "SELECT st.name, li.flag, count(*) FROM li JOIN st ON li.status = st.status WHERE li.flag "
     "<> 'R' GROUP BY st.name, li.flag",
