@@ -119,17 +119,23 @@ bool cg_uses_inline(const cg_module *m) {
     return false;
 }
 
+/* Gives a helper linked into m internal linkage and the host's attributes instead of
+ * the ones clang compiled it with. */
+static void adopt(cg_module *m, LLVMValueRef fn) {
+    LLVMSetLinkage(fn, LLVMInternalLinkage);
+    LLVMRemoveStringAttributeAtIndex(fn, LLVMAttributeFunctionIndex, "target-cpu", 10);
+    LLVMRemoveStringAttributeAtIndex(fn, LLVMAttributeFunctionIndex, "target-features", 15);
+    LLVMRemoveStringAttributeAtIndex(fn, LLVMAttributeFunctionIndex, "tune-cpu", 8);
+    cg_set_fn_attrs(m, fn);
+}
+
 /* Gives the helpers linked into m internal linkage and the host's attributes. */
 static void internalize(cg_module *m) {
     for (int h = 0; h < CG_INLINE_COUNT; h++) {
         LLVMValueRef fn = LLVMGetNamedFunction(m->mod, inline_names[h]);
         if (fn == NULL || LLVMIsDeclaration(fn))
             continue;
-        LLVMSetLinkage(fn, LLVMInternalLinkage);
-        LLVMRemoveStringAttributeAtIndex(fn, LLVMAttributeFunctionIndex, "target-cpu", 10);
-        LLVMRemoveStringAttributeAtIndex(fn, LLVMAttributeFunctionIndex, "target-features", 15);
-        LLVMRemoveStringAttributeAtIndex(fn, LLVMAttributeFunctionIndex, "tune-cpu", 8);
-        cg_set_fn_attrs(m, fn);
+        adopt(m, fn);
         m->inl[h] = fn;
     }
 }
@@ -191,11 +197,7 @@ static void retarget_fixed_hash(cg_module *m) {
     LLVMValueRef decl = m->inl[CG_INLINE_HASH_STRING];
     if (fn == NULL || LLVMIsDeclaration(fn) || decl == NULL)
         return;
-    LLVMSetLinkage(fn, LLVMInternalLinkage);
-    LLVMRemoveStringAttributeAtIndex(fn, LLVMAttributeFunctionIndex, "target-cpu", 10);
-    LLVMRemoveStringAttributeAtIndex(fn, LLVMAttributeFunctionIndex, "target-features", 15);
-    LLVMRemoveStringAttributeAtIndex(fn, LLVMAttributeFunctionIndex, "tune-cpu", 8);
-    cg_set_fn_attrs(m, fn);
+    adopt(m, fn);
     unsigned always = LLVMGetEnumAttributeKindForName("alwaysinline", 12);
     LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex,
                             LLVMCreateEnumAttribute(m->ctx, always, 0));

@@ -376,6 +376,9 @@ qe_status cg_expr(cg_fn *f, const plan_expr *e, const cg_val *in, uint32_t n_in,
  * one type; returns the result and sets *ovf to the overflow flag. */
 LLVMValueRef cg_with_overflow(cg_module *m, const char *name, LLVMValueRef a, LLVMValueRef b,
                               LLVMValueRef *ovf);
+/* A phi of type t at the builder's position: v0 from block b0, v1 from block b1. */
+LLVMValueRef cg_phi2(cg_module *m, LLVMTypeRef t, const char *name, LLVMValueRef v0,
+                     LLVMBasicBlockRef b0, LLVMValueRef v1, LLVMBasicBlockRef b1);
 /* llvm.fabs of a float/double value. */
 LLVMValueRef cg_fabs(cg_module *m, LLVMValueRef v);
 /* llvm.prefetch(p, read, high locality, data cache); nothing at the cheap tier (fast

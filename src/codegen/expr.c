@@ -51,6 +51,16 @@ static cg_val gen_const(cg_module *m, const plan_expr *e) {
     return out;
 }
 
+/* A two-way phi; see cg_int.h. */
+LLVMValueRef cg_phi2(cg_module *m, LLVMTypeRef t, const char *name, LLVMValueRef v0,
+                     LLVMBasicBlockRef b0, LLVMValueRef v1, LLVMBasicBlockRef b1) {
+    LLVMValueRef phi = LLVMBuildPhi(m->b, t, name);
+    LLVMValueRef vals[2] = {v0, v1};
+    LLVMBasicBlockRef blocks[2] = {b0, b1};
+    LLVMAddIncoming(phi, vals, blocks, 2);
+    return phi;
+}
+
 /* llvm.fabs of a float or double. */
 LLVMValueRef cg_fabs(cg_module *m, LLVMValueRef v) {
     unsigned id = LLVMLookupIntrinsicID("llvm.fabs", 9);
@@ -243,13 +253,8 @@ static qe_status gen_and_or(cg_fn *f, const plan_expr *e, const cg_val *in, uint
     LLVMBuildBr(m->b, join);
     LLVMMoveBasicBlockAfter(join, rhs_end);
     LLVMPositionBuilderAtEnd(m->b, join);
-    LLVMBasicBlockRef blocks[2] = {from, rhs_end};
-    LLVMValueRef vs[2] = {cg_i1(m, is_or), r.v};
-    LLVMValueRef nulls[2] = {cg_i1(m, false), r.null};
-    out->v = LLVMBuildPhi(m->b, m->t_i1, "");
-    LLVMAddIncoming(out->v, vs, blocks, 2);
-    out->null = LLVMBuildPhi(m->b, m->t_i1, "");
-    LLVMAddIncoming(out->null, nulls, blocks, 2);
+    out->v = cg_phi2(m, m->t_i1, "", cg_i1(m, is_or), from, r.v, rhs_end);
+    out->null = cg_phi2(m, m->t_i1, "", cg_i1(m, false), from, r.null, rhs_end);
     return QE_OK;
 }
 

@@ -195,11 +195,7 @@ static LLVMValueRef view_eq_const(cg_fn *f, cg_val x, cg_val cval, const rt_valu
     LLVMBasicBlockRef slow_end = LLVMGetInsertBlock(m->b);
     LLVMBuildBr(m->b, done);
     LLVMPositionBuilderAtEnd(m->b, done);
-    LLVMValueRef phi = LLVMBuildPhi(m->b, m->t_i1, "char_eq");
-    LLVMValueRef vals[2] = {ok, slow_eq};
-    LLVMBasicBlockRef from_blocks[2] = {from, slow_end};
-    LLVMAddIncoming(phi, vals, from_blocks, 2);
-    return phi;
+    return cg_phi2(m, m->t_i1, "char_eq", ok, from, slow_eq, slow_end);
 }
 
 /* VARCHAR comparison; see cg_int.h. */

@@ -189,11 +189,7 @@ static LLVMValueRef i128_mul(cg_fn *f, const plan_expr *e, LLVMValueRef a, LLVMV
     LLVMBuildBr(m->b, join);
     LLVMMoveBasicBlockAfter(join, slow_end);
     LLVMPositionBuilderAtEnd(m->b, join);
-    LLVMValueRef phi = LLVMBuildPhi(m->b, m->t_i128, "");
-    LLVMValueRef vals[2] = {fast, r};
-    LLVMBasicBlockRef blocks[2] = {from, slow_end};
-    LLVMAddIncoming(phi, vals, blocks, 2);
-    return phi;
+    return cg_phi2(m, m->t_i128, "", fast, from, r, slow_end);
 }
 
 /* Integer / and % of any width: zero divisors raise 22012, MIN / -1 overflows, MIN % -1
@@ -467,12 +463,8 @@ static void words_mul(cg_fn *f, const plan_expr *e, LLVMValueRef alo, LLVMValueR
     LLVMBuildBr(m->b, join);
     LLVMMoveBasicBlockAfter(join, slow_end);
     LLVMPositionBuilderAtEnd(m->b, join);
-    LLVMBasicBlockRef blocks[2] = {from, slow_end};
-    LLVMValueRef los[2] = {flo, slo}, his[2] = {fhi, shi};
-    *lo = LLVMBuildPhi(m->b, m->t_i64, "");
-    LLVMAddIncoming(*lo, los, blocks, 2);
-    *hi = LLVMBuildPhi(m->b, m->t_i64, "");
-    LLVMAddIncoming(*hi, his, blocks, 2);
+    *lo = cg_phi2(m, m->t_i64, "", flo, from, slo, slow_end);
+    *hi = cg_phi2(m, m->t_i64, "", fhi, from, shi, slow_end);
 }
 
 /* decimal_bound on a value in words: |x| < lim <=> (unsigned)(x + lim - 1) < 2 lim - 1,

@@ -254,11 +254,7 @@ LLVMValueRef cg_row_index(cg_fn *f, LLVMValueRef sel, LLVMValueRef has_sel, LLVM
     LLVMValueRef s = LLVMBuildZExt(m->b, LLVMBuildLoad2(m->b, m->t_i32, p, ""), m->t_i64, "");
     LLVMBuildBr(m->b, join);
     LLVMPositionBuilderAtEnd(m->b, join);
-    LLVMValueRef row = LLVMBuildPhi(m->b, m->t_i64, "row");
-    LLVMValueRef vals[2] = {s, i};
-    LLVMBasicBlockRef blocks[2] = {with_sel, from};
-    LLVMAddIncoming(row, vals, blocks, 2);
-    return row;
+    return cg_phi2(m, m->t_i64, "row", s, with_sel, i, from);
 }
 
 /* A FILTER predicate (see cg_int.h): the row continues only where it is TRUE.  A

@@ -935,11 +935,7 @@ static LLVMValueRef find_group(cg_fn *f, sink_gen *s, const plan_op *op, const k
     LLVMPositionBuilderAtEnd(m->b, found);
     LLVMBuildBr(m->b, done);
     LLVMPositionBuilderAtEnd(m->b, done);
-    LLVMValueRef grp = LLVMBuildPhi(m->b, m->t_ptr, "group");
-    LLVMValueRef g_v[2] = {row, created};
-    LLVMBasicBlockRef g_b[2] = {found, miss_end};
-    LLVMAddIncoming(grp, g_v, g_b, 2);
-    return grp;
+    return cg_phi2(m, m->t_ptr, "group", row, found, created, miss_end);
 }
 
 /* The registers a key is compared with the last row's in: the key bits, a wide key's
@@ -1143,10 +1139,7 @@ static LLVMValueRef row_group(cg_fn *f, sink_gen *s, const plan_op *op, const cg
     LLVMBasicBlockRef lookup_end = LLVMGetInsertBlock(m->b);
     LLVMBuildBr(m->b, done);
     LLVMPositionBuilderAtEnd(m->b, done);
-    LLVMValueRef grp = LLVMBuildPhi(m->b, m->t_ptr, "group");
-    LLVMValueRef v[2] = {last, found};
-    LLVMBasicBlockRef b[2] = {same, lookup_end};
-    LLVMAddIncoming(grp, v, b, 2);
+    LLVMValueRef grp = cg_phi2(m, m->t_ptr, "group", last, same, found, lookup_end);
     free(keys);
     return grp;
 }
