@@ -445,7 +445,7 @@ static qe_status check_operator(chk *c, const plan_op *op, const qe_type **types
         *n = op->n_cols;
         return QE_OK;
     }
-    if ((unsigned)op->kind > PLAN_PHYS_RESULT_SINK || plan_phys_role(op->kind) != 1)
+    if (plan_phys_role(op->kind) != 1)
         return malformed(c, "a source or sink in the middle of a pipeline");
     return unsupported(c, "operator %s is not supported by codegen yet", plan_phys_name(op->kind));
 }
@@ -520,7 +520,7 @@ static qe_status check_agg_sink(chk *c, const plan_op *sink, const qe_type *type
 }
 
 static qe_status check_sink(chk *c, const plan_op *sink, const qe_type *types, uint32_t n) {
-    if ((unsigned)sink->kind > PLAN_PHYS_RESULT_SINK || plan_phys_role(sink->kind) != 2)
+    if (plan_phys_role(sink->kind) != 2)
         return malformed(c, "pipeline does not end in a sink");
     if (sink->kind == PLAN_PHYS_AGG_SINK)
         return check_agg_sink(c, sink, types, n);
@@ -539,6 +539,9 @@ static bool compilable_kind(plan_phys_kind kind) {
     case PLAN_PHYS_AGG_SOURCE:
     case PLAN_PHYS_SORT_SOURCE:
     case PLAN_PHYS_JOIN_UNMATCHED:
+    case PLAN_PHYS_CSV_SCAN:
+    case PLAN_PHYS_RANGE:
+    case PLAN_PHYS_WINDOW_SOURCE:
     case PLAN_PHYS_FILTER:
     case PLAN_PHYS_PROJECT:
     case PLAN_PHYS_LIMIT:
@@ -548,7 +551,8 @@ static bool compilable_kind(plan_phys_kind kind) {
     case PLAN_PHYS_SORT_SINK:
     case PLAN_PHYS_EXCHANGE_SINK:
     case PLAN_PHYS_INSERT_SINK:
-    case PLAN_PHYS_RESULT_SINK: return true;
+    case PLAN_PHYS_RESULT_SINK:
+    case PLAN_PHYS_WINDOW_SINK: return true;
     default: return false;
     }
 }

@@ -469,7 +469,8 @@ static qe_status run_jobs(pipe_jobs *pj, rt_error *err) {
 }
 
 /* Whether QE_CG_TIMING is set: each stage compile then prints its phase times
- * (thread CPU ms summed over the compile threads, and the wall ms) to stderr. */
+ * (thread CPU ms summed over the compile threads, and the wall ms) to stderr, and why
+ * each pipeline left to the interpreter is. */
 static bool timing_enabled(void) {
     static int on = -1;
     if (on < 0)
@@ -495,6 +496,10 @@ static void print_timing(uint32_t stage_id, cg_tier tier, const cg_stage_build *
     }
     fprintf(stderr, "%s total=%.3f biggest=%.3f wall=%.3f\n", line, (double)total / 1e6,
             (double)biggest / 1e6, (double)wall / 1e6);
+    for (uint32_t p = 0; p < b->n_pipelines; p++)
+        if (b->reasons[p] != NULL)
+            fprintf(stderr, "qe-cg-interpreted stage=%u pipeline=%u: %s\n", stage_id, p,
+                    b->reasons[p]);
 }
 
 static uint64_t wall_ns(void) {
@@ -581,10 +586,10 @@ static qe_status compile_locked(cg_jit *jit, const plan_query *q, uint32_t stage
         st = rt_error_set(err, QE_NOMEM, "53200", -1, "out of memory in code generation");
     if (st == QE_OK && b.n_compiled > 0)
         st = compile_jobs(jit, q, stage_id, tier, &b, code, phase_ns, &biggest, err);
-    if (st == QE_OK)
-        take_reasons(&b, code);
     if (timing_enabled())
         print_timing(stage_id, tier, &b, phase_ns, biggest, wall_ns() - w0);
+    if (st == QE_OK)
+        take_reasons(&b, code);
     cg_stage_build_free(&b);
     if (st != QE_OK && code != NULL) {
         code_free(code);

@@ -248,7 +248,7 @@ static void print_pipeline_note(rt_strbuf *sb, const char *cmt, const plan_query
     const plan_pipeline *pipe = q->stages[s]->pipelines[p];
     rt_strbuf_printf(sb, "%s stage %u pipeline %u:", cmt, s, p);
     for (uint32_t i = 0; pipe && i < pipe->n_ops; i++)
-        if (pipe->ops[i] && (unsigned)pipe->ops[i]->kind <= PLAN_PHYS_RESULT_SINK)
+        if (pipe->ops[i])
             rt_strbuf_printf(sb, "%s%s", i ? " -> " : " ", plan_phys_name(pipe->ops[i]->kind));
     if (b->reasons[p])
         rt_strbuf_printf(sb, "\n%s   interpreted: %s\n", cmt, b->reasons[p]);
