@@ -583,6 +583,11 @@ bool cg_sink_pass(const cg_fn *f);
 /* Whether the AGG_SINK `sink` (input column types in_types) has a VARCHAR group key:
  * its rows then go to the interpreter's aggregation as they are (sink.c agg_pass). */
 bool cg_agg_by_string(const plan_op *sink, const qe_type *in_types);
+/* Whether compiled code updates the AGG_SINK `sink`'s states itself (its group keys and
+ * aggregates are ones codegen supports; the sink was checked by cg_check_pipeline).  If
+ * not, the sink is a push sink: its input rows go to the interpreter's aggregation
+ * through rt_jit_push (DISTINCT aggregates, MIN/MAX of strings, bool_and, ...). */
+bool cg_agg_fused(const plan_op *sink, const qe_type *in_types, uint32_t n_in);
 qe_status cg_sink_consume(cg_fn *f, const cg_val *in, uint32_t n_in, rt_error *err);
 qe_status cg_sink_finish(cg_fn *f, rt_error *err);
 void cg_sink_free(cg_fn *f);

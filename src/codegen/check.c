@@ -500,6 +500,20 @@ static qe_status check_agg(chk *c, const plan_op *sink, const plan_agg *a, const
     return QE_OK;
 }
 
+/* The group keys and aggregates of an AGG_SINK: whether compiled code can update its
+ * states itself (else c is left unsupported with the reason). */
+static qe_status check_agg_fused(chk *c, const plan_op *sink, const qe_type *types, uint32_t n) {
+    for (uint32_t i = 0; i < sink->u.agg.n_groups; i++)
+        if (!cg_type_supported(types[sink->u.agg.groups[i]->u.column]))
+            return unsupported(c, "group keys of type %s are not supported by codegen yet",
+                               type_name(types[sink->u.agg.groups[i]->u.column]));
+    for (uint32_t i = 0; i < sink->u.agg.n_aggs; i++)
+        CHECK_TRY(c, check_agg(c, sink, &sink->u.agg.aggs[i], types, n));
+    return QE_OK;
+}
+
+/* An AGG_SINK compiles fused (check_agg_fused) or, failing that, as a push sink whose
+ * rows the interpreter's aggregation takes: then only its input's types matter. */
 static qe_status check_agg_sink(chk *c, const plan_op *sink, const qe_type *types, uint32_t n) {
     if ((unsigned)sink->u.agg.phase > PLAN_AGG_FINAL)
         return malformed(c, "unknown aggregation phase");
@@ -510,13 +524,24 @@ static qe_status check_agg_sink(chk *c, const plan_op *sink, const qe_type *type
         const plan_expr *g = sink->u.agg.groups[i];
         if (g == NULL || g->kind != PLAN_EXPR_COLUMN || g->u.column >= n)
             return malformed(c, "group key is not a column of the sink's input");
-        if (!cg_type_supported(types[g->u.column]))
-            return unsupported(c, "group keys of type %s are not supported by codegen yet",
-                               type_name(types[g->u.column]));
     }
-    for (uint32_t i = 0; i < sink->u.agg.n_aggs; i++)
-        CHECK_TRY(c, check_agg(c, sink, &sink->u.agg.aggs[i], types, n));
+    char reason[8];
+    chk fused = {.supported = true, .reason = reason, .cap = sizeof reason, .err = c->err};
+    qe_status st = check_agg_fused(&fused, sink, types, n);
+    if (st != QE_OK || fused.supported)
+        return st;
+    for (uint32_t i = 0; i < n; i++)
+        if (!cg_type_supported(types[i]))
+            return unsupported(c, "type %s is not supported by codegen yet", type_name(types[i]));
     return QE_OK;
+}
+
+/* Whether compiled code updates an AGG_SINK's states; see cg_int.h. */
+bool cg_agg_fused(const plan_op *sink, const qe_type *in_types, uint32_t n_in) {
+    char reason[8];
+    rt_error err = {0};
+    chk c = {.supported = true, .reason = reason, .cap = sizeof reason, .err = &err};
+    return check_agg_fused(&c, sink, in_types, n_in) == QE_OK && c.supported;
 }
 
 static qe_status check_sink(chk *c, const plan_op *sink, const qe_type *types, uint32_t n) {
@@ -601,9 +626,11 @@ qe_status cg_check_pipeline(const plan_pipeline *p, bool *supported, char *reaso
     /* Without operators (or only column-reference PROJECTs) the interpreter hands each
      * morsel to the sink as it is; compiled code could only copy it or hand it on (an
      * aggregation still gains a fused update, except one by a VARCHAR key, which
-     * compiled code hands on as it is too: sink.c agg_pass). */
+     * compiled code hands on as it is too: sink.c agg_pass, and one whose aggregates
+     * only the interpreter updates). */
     if (only_column_projects(p) &&
-        (sink->kind != PLAN_PHYS_AGG_SINK || cg_agg_by_string(sink, types)))
+        (sink->kind != PLAN_PHYS_AGG_SINK || cg_agg_by_string(sink, types) ||
+         !cg_agg_fused(sink, types, n)))
         return unsupported(&c, "nothing to compile: the source feeds the sink directly");
     *supported = true;
     return QE_OK;

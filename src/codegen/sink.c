@@ -16,7 +16,9 @@
  *
  * An AGG_SINK with a VARCHAR group key whose columns are all morsel columns unchanged
  * (pass_column) gets the morsel's vectors with a selection, as a push sink below, and
- * rt_jit_push runs the interpreter's aggregation on them (agg_pass).
+ * rt_jit_push runs the interpreter's aggregation on them (agg_pass).  So does an
+ * AGG_SINK whose group keys or aggregates compiled code cannot update (cg_agg_fused:
+ * DISTINCT, MIN/MAX of strings, bool_and, ...): it is a push sink like the others.
  *
  * Other AGG_SINKs: rows are gathered in blocks of up to RT_VECTOR_SIZE: the group
  * keys into scratch slot 1, the aggregate inputs into scratch slot 0.  A full block
@@ -44,7 +46,9 @@ typedef struct sink_gen {
     uint32_t n_cols;      /* sink input columns */
     const qe_type *types; /* their types (the op before the sink, or the source) */
     LLVMValueRef n_var;   /* alloca i64: rows in the current block */
-    /* push sinks: scratch slot 0, reloaded after every push */
+    /* push sinks (rows to rt_jit_push: any sink but an AGG_SINK cg_agg_fused takes):
+       scratch slot 0, reloaded after every push */
+    bool push;                /* a push sink (pass or not) */
     LLVMValueRef batch_var;   /* alloca ptr: the scratch batch */
     LLVMValueRef *values_var; /* n_cols allocas ptr: values buffers */
     LLVMValueRef *valid_var;  /* n_cols allocas ptr: validity bitmaps */
@@ -1200,7 +1204,8 @@ qe_status cg_sink_begin(cg_fn *f, rt_error *err) {
     s->types = before->types;
     s->n_var = cg_alloca(f, m->t_i64, "n_block");
     LLVMBuildStore(m->b, cg_i64(m, 0), s->n_var);
-    if (sink_op(f)->kind != PLAN_PHYS_AGG_SINK) {
+    if (sink_op(f)->kind != PLAN_PHYS_AGG_SINK || !cg_agg_fused(sink_op(f), s->types, s->n_cols)) {
+        s->push = true;
         s->pass = pass_supported(f, s);
         if (!s->pass)
             return push_begin(f, s, err);
@@ -1255,10 +1260,10 @@ qe_status cg_sink_consume(cg_fn *f, const cg_val *in, uint32_t n_in, rt_error *e
         LLVMPositionBuilderAtEnd(m->b, done);
         return QE_OK;
     }
-    else if (sink_op(f)->kind == PLAN_PHYS_AGG_SINK)
-        agg_consume(f, s, in);
-    else
+    else if (s->push)
         push_consume(f, s, in);
+    else
+        agg_consume(f, s, in);
     return QE_OK;
 }
 
@@ -1277,10 +1282,10 @@ qe_status cg_sink_finish(cg_fn *f, rt_error *err) {
     LLVMPositionBuilderAtEnd(m->b, last);
     if (s->pass)
         pass_flush(f, s, n);
-    else if (sink_op(f)->kind == PLAN_PHYS_AGG_SINK)
-        agg_flush(f, s, n);
-    else
+    else if (s->push)
         push_flush(f, s, n);
+    else
+        agg_flush(f, s, n);
     LLVMBuildBr(m->b, done);
     LLVMPositionBuilderAtEnd(m->b, done);
     return QE_OK;
