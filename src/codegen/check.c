@@ -423,6 +423,14 @@ static qe_status check_operator(chk *c, const plan_op *op, const qe_type **types
         *n = op->n_cols;
         return QE_OK;
     }
+    if (op->kind == PLAN_PHYS_REPLICATE) { /* the input's columns but its last, a count */
+        if (*n != op->n_cols + 1 || (*types)[op->n_cols] != QE_TYPE_BIGINT ||
+            (op->n_cols > 0 && memcmp(op->types, *types, sizeof(qe_type) * op->n_cols)))
+            return malformed(c, "replicate input is not its columns and a BIGINT count");
+        *types = op->types;
+        *n = op->n_cols;
+        return QE_OK;
+    }
     if (op->kind == PLAN_PHYS_FILTER) {
         if (op->n_cols != *n || (*n > 0 && memcmp(op->types, *types, sizeof(qe_type) * *n)))
             return unsupported(c, "a filter whose schema differs from its input is not "
@@ -571,6 +579,7 @@ static bool compilable_kind(plan_phys_kind kind) {
     case PLAN_PHYS_PROJECT:
     case PLAN_PHYS_LIMIT:
     case PLAN_PHYS_HASH_JOIN_PROBE:
+    case PLAN_PHYS_REPLICATE:
     case PLAN_PHYS_HASH_JOIN_BUILD:
     case PLAN_PHYS_AGG_SINK:
     case PLAN_PHYS_SORT_SINK:

@@ -288,6 +288,37 @@ static cg_val *morsel_row(cg_fn *f) {
     return row;
 }
 
+/* REPLICATE ops[k] on the row in (n_in columns, the last a BIGINT count): runs
+ * ops[k+1..] on the other columns `count` times (none when NULL or < 1), each copy's
+ * rejection (a later FILTER or LIMIT) moving on to the next copy, as run_replicate
+ * selects the row that many times. */
+static qe_status gen_replicate(cg_fn *f, uint32_t k, const cg_val *in, uint32_t n_in,
+                               rt_error *err) {
+    cg_module *m = f->m;
+    cg_val cnt = in[n_in - 1];
+    LLVMValueRef times = LLVMBuildSelect(m->b, cnt.null, cg_i64(m, 0), cnt.v, "times");
+    LLVMValueRef t_var = cg_alloca(f, m->t_i64, "copy");
+    LLVMBuildStore(m->b, cg_i64(m, 0), t_var);
+    LLVMBasicBlockRef loop = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "replicate");
+    LLVMBasicBlockRef body = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "replicate_copy");
+    LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "replicated");
+    LLVMBuildBr(m->b, loop);
+    LLVMPositionBuilderAtEnd(m->b, loop);
+    LLVMValueRef t = LLVMBuildLoad2(m->b, m->t_i64, t_var, "");
+    LLVMBuildCondBr(m->b, LLVMBuildICmp(m->b, LLVMIntSLT, t, times, ""), body, done);
+    LLVMPositionBuilderAtEnd(m->b, body);
+    LLVMBuildStore(m->b, LLVMBuildAdd(m->b, t, cg_i64(m, 1), ""), t_var);
+    LLVMBasicBlockRef saved = f->skip;
+    f->skip = loop;
+    qe_status st = cg_gen_ops_from(f, k + 1, in, n_in - 1, err);
+    f->skip = saved;
+    if (st != QE_OK)
+        return st;
+    LLVMBuildBr(m->b, loop);
+    LLVMPositionBuilderAtEnd(m->b, done);
+    return QE_OK;
+}
+
 /* Operators ops[first..n_ops-2], then the sink, for the current row; see cg_int.h. */
 qe_status cg_gen_ops_from(cg_fn *f, uint32_t first, const cg_val *in, uint32_t n_in,
                           rt_error *err) {
@@ -311,11 +342,15 @@ qe_status cg_gen_ops_from(cg_fn *f, uint32_t first, const cg_val *in, uint32_t n
             cg_gen_limit(f, k);
             continue;
         }
-        if (op->kind == PLAN_PHYS_HASH_JOIN_PROBE) { /* runs the rest per match */
-            if (cur == NULL)
+        if (op->kind == PLAN_PHYS_HASH_JOIN_PROBE || op->kind == PLAN_PHYS_REPLICATE) {
+            if (cur == NULL) /* the rest runs per match / per copy */
                 cur = morsel_row(f);
-            st = cur ? cg_gen_probe(f, k, cur, p->ops[k - 1]->types, n_cur, err)
-                     : rt_error_set(err, QE_NOMEM, "53200", -1, "out of memory in code generation");
+            if (cur == NULL)
+                st = rt_error_set(err, QE_NOMEM, "53200", -1, "out of memory in code generation");
+            else if (op->kind == PLAN_PHYS_REPLICATE)
+                st = gen_replicate(f, k, cur, n_cur, err);
+            else
+                st = cg_gen_probe(f, k, cur, p->ops[k - 1]->types, n_cur, err);
             free(cur);
             return st;
         }

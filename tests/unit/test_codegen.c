@@ -789,15 +789,15 @@ static void test_fallback(void **state) {
     fixture *fx = *state;
     plan_op *ops[4];
     ops[0] = scan(fx, "t", 5, t_types);
-    ops[1] = phys(fx, PLAN_PHYS_REPLICATE, 5, t_types);
-    ops[2] = result(fx, 4, t_types);
+    ops[1] = phys(fx, PLAN_PHYS_DISTINCT_ON, 5, t_types);
+    ops[2] = result(fx, 5, t_types);
     plan_query *q = query(fx, pipeline(fx, 0, 3, ops), NULL);
     cg_stage_code *code;
     rt_error err;
     assert_int_equal(cg_compile_stage(fx->jit, q, 0, CG_TIER_OPTIMIZED, &code, &err), QE_OK);
     assert_null(cg_stage_functions(code)[0]);
     assert_string_equal(cg_stage_fallback(code, 0),
-                        "operator Replicate is not supported by codegen yet");
+                        "operator DistinctOn is not supported by codegen yet");
     cg_stage_code_destroy(code);
 
     /* source straight into a push sink: nothing to compile */
