@@ -199,10 +199,8 @@ typedef struct mode_settings {
 
 /* The modes qe-bench knows (issue 5: interpret, jit tiers, adaptive). */
 static const mode_settings known_modes[] = {
-    {"interpret", "interpret", NULL},
-    {"jit", "jit", NULL},
-    {"jit-cheap", "jit", "cheap"},
-    {"jit-optimized", "jit", "optimized"},
+    {"interpret", "interpret", NULL}, {"jit", "jit", NULL},
+    {"jit-cheap", "jit", "cheap"},    {"jit-optimized", "jit", "optimized"},
     {"adaptive", "adaptive", NULL},
 };
 
@@ -216,10 +214,10 @@ static mode_settings settings_of(const char *mode) {
 
 /* The one engine and session every mode runs on (the modes take turns on it). */
 typedef struct bench_env {
-    qe_engine *engine;    /* in memory, or --db */
-    qe_session *session;  /* schema, setup and load ran on it */
-    char base_tier[32];   /* its jit_tier after the setup script: modes without a tier */
-    char cache_size[32];  /* jit_cache_size after the setup script ("" if unknown) */
+    qe_engine *engine;   /* in memory, or --db */
+    qe_session *session; /* schema, setup and load ran on it */
+    char base_tier[32];  /* its jit_tier after the setup script: modes without a tier */
+    char cache_size[32]; /* jit_cache_size after the setup script ("" if unknown) */
 } bench_env;
 
 /* SHOW name on session into buf (cap > 0); false (buf "") if it fails. */
@@ -449,8 +447,7 @@ static bool bench_all(const options *o, measure *const *results) {
         if (o->prepare_only)
             results[0][q] = bench_prepare(env.session, sql, len, o->n_runs);
         else if (!o->answers || have_answer)
-            bench_query(&env, o, active, sql, len, have_answer ? &answer : NULL, name, results,
-                        q);
+            bench_query(&env, o, active, sql, len, have_answer ? &answer : NULL, name, results, q);
         tools_answer_free(&answer);
         free(sql);
     }
@@ -563,10 +560,10 @@ static void bench_duckdb(const options *o, measure *results) {
 
 /* Figures of one mode over every query that ran. */
 typedef struct mode_summary {
-    int n;               /* queries that ran */
-    double geo_total;    /* geometric mean of the hot totals, ms */
-    double geo_execute;  /* geometric mean of the hot execute times, ms */
-    double compile;      /* median over the queries of the hot compile ms */
+    int n;                /* queries that ran */
+    double geo_total;     /* geometric mean of the hot totals, ms */
+    double geo_execute;   /* geometric mean of the hot execute times, ms */
+    double compile;       /* median over the queries of the hot compile ms */
     double first_compile; /* median over the queries of the first run's compile ms */
 } mode_summary;
 
@@ -713,8 +710,7 @@ static bool write_svg(const options *o, measure *const *results, const mode_summ
             fprintf(f,
                     "<rect x=\"%d\" y=\"%.1f\" width=\"%d\" height=\"%.1f\" fill=\"%s\">"
                     "<title>",
-                    x0 + m * SVG_BAR_W, y, SVG_BAR_W - 1, SVG_TOP + SVG_PLOT_H - y,
-                    svg_colors[m]);
+                    x0 + m * SVG_BAR_W, y, SVG_BAR_W - 1, SVG_TOP + SVG_PLOT_H - y, svg_colors[m]);
             xml_text(f, o->modes[m]);
             fprintf(f, ": %.3f ms</title></rect>\n", v);
         }
@@ -820,8 +816,8 @@ static bool report(const options *o, measure *const *results) {
                    sums[m].geo_execute / sums[duck].geo_execute);
     for (int m = 1; m < o->n_modes && m != duck; m++)
         if (sums[0].n && sums[m].n)
-            printf("ratio %s / %s: total %.3f, execute %.3f (geomeans)\n", o->modes[m],
-                   o->modes[0], sums[m].geo_total / sums[0].geo_total,
+            printf("ratio %s / %s: total %.3f, execute %.3f (geomeans)\n", o->modes[m], o->modes[0],
+                   sums[m].geo_total / sums[0].geo_total,
                    sums[0].geo_execute > 0 ? sums[m].geo_execute / sums[0].geo_execute : 0);
     for (int m = 1; m < o->n_modes && m != duck; m++)
         report_paired(o, results, m);

@@ -28,19 +28,19 @@ extern "C" {
 /* ---- status codes ------------------------------------------------------------------ */
 
 /* X(name, text) -- every status code of the engine. */
-#define QE_STATUS_LIST(X)                                                      \
-    X(OK, "ok")                                                                \
-    X(ERROR, "error")                                                          \
-    X(NOMEM, "out of memory")                                                  \
-    X(SYNTAX, "syntax error")                                                  \
-    X(BIND, "semantic error")                                                  \
-    X(UNSUPPORTED, "feature not supported")                                    \
-    X(CONSTRAINT, "constraint violation")                                      \
-    X(DATA, "data exception")                                                  \
-    X(IO, "i/o error")                                                         \
-    X(NETWORK, "network error")                                                \
-    X(CANCELLED, "query cancelled")                                            \
-    X(INTERNAL, "internal error")                                              \
+#define QE_STATUS_LIST(X)                                                                          \
+    X(OK, "ok")                                                                                    \
+    X(ERROR, "error")                                                                              \
+    X(NOMEM, "out of memory")                                                                      \
+    X(SYNTAX, "syntax error")                                                                      \
+    X(BIND, "semantic error")                                                                      \
+    X(UNSUPPORTED, "feature not supported")                                                        \
+    X(CONSTRAINT, "constraint violation")                                                          \
+    X(DATA, "data exception")                                                                      \
+    X(IO, "i/o error")                                                                             \
+    X(NETWORK, "network error")                                                                    \
+    X(CANCELLED, "query cancelled")                                                                \
+    X(INTERNAL, "internal error")                                                                  \
     X(MISUSE, "api misuse")
 
 typedef enum qe_status {
@@ -64,19 +64,19 @@ QE_API const char *qe_status_text(qe_status status);
  * {int32 months, int32 days, int64 microseconds} (16 bytes).  CHAR(n) is VARCHAR
  * (values padded with blanks to n).
  */
-#define QE_TYPE_LIST(X)                                                        \
-    X(NULL, "NULL", 0)                                                         \
-    X(BOOLEAN, "BOOLEAN", 1)                                                   \
-    X(SMALLINT, "SMALLINT", 2)                                                 \
-    X(INTEGER, "INTEGER", 4)                                                   \
-    X(BIGINT, "BIGINT", 8)                                                     \
-    X(HUGEINT, "HUGEINT", 16)                                                  \
-    X(DECIMAL, "DECIMAL", 16)                                                  \
-    X(REAL, "REAL", 4)                                                         \
-    X(DOUBLE, "DOUBLE", 8)                                                     \
-    X(DATE, "DATE", 4)                                                         \
-    X(TIMESTAMP, "TIMESTAMP", 8)                                               \
-    X(INTERVAL, "INTERVAL", 16)                                                \
+#define QE_TYPE_LIST(X)                                                                            \
+    X(NULL, "NULL", 0)                                                                             \
+    X(BOOLEAN, "BOOLEAN", 1)                                                                       \
+    X(SMALLINT, "SMALLINT", 2)                                                                     \
+    X(INTEGER, "INTEGER", 4)                                                                       \
+    X(BIGINT, "BIGINT", 8)                                                                         \
+    X(HUGEINT, "HUGEINT", 16)                                                                      \
+    X(DECIMAL, "DECIMAL", 16)                                                                      \
+    X(REAL, "REAL", 4)                                                                             \
+    X(DOUBLE, "DOUBLE", 8)                                                                         \
+    X(DATE, "DATE", 4)                                                                             \
+    X(TIMESTAMP, "TIMESTAMP", 8)                                                                   \
+    X(INTERVAL, "INTERVAL", 16)                                                                    \
     X(VARCHAR, "VARCHAR", 16)
 
 typedef enum qe_type {
@@ -176,8 +176,8 @@ typedef struct qe_result qe_result;
  * the path of a database directory, created if missing and locked for this process
  * (55006 if another holds it; a corrupt file is XX001).  Every statement's changes are
  * durable when it returns.  A cluster coordinator (option cluster) opens only
- * in-memory databases (0A000).  cfg may be NULL (defaults) and is not retained.  On failure *err_out (if not NULL)
- * receives an error the caller destroys.
+ * in-memory databases (0A000).  cfg may be NULL (defaults) and is not retained.  On failure
+ * *err_out (if not NULL) receives an error the caller destroys.
  */
 QE_API qe_status qe_engine_open(const char *path, const qe_config *cfg, qe_engine **out,
                                 qe_error **err_out);
@@ -214,13 +214,13 @@ QE_API qe_status qe_query(qe_session *session, const char *sql, qe_result **out)
 /* ---- artifacts (qec, EXPLAIN) ------------------------------------------------------ */
 
 /* X(name, text) -- what the compiler can emit for a statement. */
-#define QE_EMIT_LIST(X)                                                        \
-    X(AST, "ast")                                                              \
-    X(LOGICAL, "logical")                                                      \
-    X(PHYSICAL, "physical")                                                    \
-    X(IR, "ir")                                                                \
-    X(ASM, "asm")                                                              \
-    X(CLUSTER, "cluster")                                                      \
+#define QE_EMIT_LIST(X)                                                                            \
+    X(AST, "ast")                                                                                  \
+    X(LOGICAL, "logical")                                                                          \
+    X(PHYSICAL, "physical")                                                                        \
+    X(IR, "ir")                                                                                    \
+    X(ASM, "asm")                                                                                  \
+    X(CLUSTER, "cluster")                                                                          \
     X(OBJ, "obj")
 
 /* PHYSICAL is the plan as this session runs it (embedded: one task per stage, no
@@ -241,15 +241,14 @@ QE_API qe_status qe_emit_parse(const char *name, qe_emit *out);
  * Compiles the first statement of sql up to the artifact `what` and returns its text
  * in *text_out (NUL-terminated, released with qe_free).  Errors as for qe_prepare.
  */
-QE_API qe_status qe_emit_text(qe_session *session, const char *sql, qe_emit what,
-                              char **text_out);
+QE_API qe_status qe_emit_text(qe_session *session, const char *sql, qe_emit what, char **text_out);
 /*
  * The same for any artifact, binary ones (OBJ) included: *data_out (released with
  * qe_free) holds *len_out bytes (a text artifact without its terminating NUL).
  * qe_emit_text refuses OBJ with 22023.
  */
-QE_API qe_status qe_emit_bytes(qe_session *session, const char *sql, qe_emit what,
-                               void **data_out, size_t *len_out);
+QE_API qe_status qe_emit_bytes(qe_session *session, const char *sql, qe_emit what, void **data_out,
+                               size_t *len_out);
 /* Releases memory the library returned to the caller.  Accepts NULL. */
 QE_API void qe_free(void *ptr);
 
@@ -269,9 +268,9 @@ QE_API const char *qe_builtin_schema_name(size_t idx);
 /* One column of a result batch (Arrow-compatible buffers, borrowed from the result). */
 typedef struct qe_column_view {
     qe_type type;
-    const uint8_t *validity; /* LSB-first bitmap, 1 = valid; NULL = no NULLs */
-    const void *values;      /* n_rows values of the type's width */
-    size_t n_buffers;        /* VARCHAR: number of data buffers */
+    const uint8_t *validity;    /* LSB-first bitmap, 1 = valid; NULL = no NULLs */
+    const void *values;         /* n_rows values of the type's width */
+    size_t n_buffers;           /* VARCHAR: number of data buffers */
     const char *const *buffers; /* VARCHAR: data buffers referenced by string views */
     int32_t precision;          /* DECIMAL: precision (1..38), else 0 */
     int32_t scale;              /* DECIMAL: scale (0..precision), else 0 */

@@ -153,8 +153,7 @@ static bool write_artifact(const char *path, const char *data, size_t n, bool bi
     if (path)
         ok = fclose(f) == 0 && ok;
     if (!ok)
-        fprintf(stderr, "qec: cannot write \"%s\": %s\n", path ? path : "stdout",
-                strerror(errno));
+        fprintf(stderr, "qec: cannot write \"%s\": %s\n", path ? path : "stdout", strerror(errno));
     return ok;
 }
 

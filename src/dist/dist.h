@@ -55,15 +55,15 @@ typedef struct dist_observer {
 } dist_observer;
 
 typedef struct dist_run_opts {
-    rt_catalog *catalog;          /* the coordinator's catalog (SINGLE stages) */
-    const rt_result_sink *result; /* receives the root stage's rows */
-    uint32_t n_threads;           /* threads per task */
-    bool jit;                     /* compile pipelines (workers compile their own) */
-    cg_jit *jit_engine;           /* for SINGLE stages when jit */
-    uint64_t *compile_ns;         /* may be NULL: += ns compiling SINGLE stages here */
-    const _Atomic bool *cancel;   /* may be NULL */
-    uint32_t debug_delay_ms;      /* passed to every task (fault tests) */
-    int64_t memory_limit;         /* bytes per task (SET memory_limit); <= 0: none */
+    rt_catalog *catalog;           /* the coordinator's catalog (SINGLE stages) */
+    const rt_result_sink *result;  /* receives the root stage's rows */
+    uint32_t n_threads;            /* threads per task */
+    bool jit;                      /* compile pipelines (workers compile their own) */
+    cg_jit *jit_engine;            /* for SINGLE stages when jit */
+    uint64_t *compile_ns;          /* may be NULL: += ns compiling SINGLE stages here */
+    const _Atomic bool *cancel;    /* may be NULL */
+    uint32_t debug_delay_ms;       /* passed to every task (fault tests) */
+    int64_t memory_limit;          /* bytes per task (SET memory_limit); <= 0: none */
     const dist_observer *observer; /* may be NULL */
 } dist_run_opts;
 
@@ -77,8 +77,8 @@ qe_status dist_run_query(dist_coordinator *co, const plan_query *q, const dist_r
                          rt_task_stats *stats, rt_error *err);
 
 typedef struct dist_worker_opts {
-    char listen[128];              /* HOST:PORT for the coordinator and peers */
-    char coordinator[128];         /* HOST:PORT */
+    char listen[128];      /* HOST:PORT for the coordinator and peers */
+    char coordinator[128]; /* HOST:PORT */
     uint32_t n_threads;
     uint32_t heartbeat_interval_ms;
 } dist_worker_opts;

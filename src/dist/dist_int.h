@@ -27,7 +27,7 @@
 /* ---- wire frames -------------------------------------------------------------------- */
 
 #define DIST_FRAME_MAGIC 0x31574551u /* "QEW1" read as a little-endian u32 */
-#define DIST_WIRE_VERSION 3 /* 3: TASK_DONE carries wall time and pipeline figures */
+#define DIST_WIRE_VERSION 3          /* 3: TASK_DONE carries wall time and pipeline figures */
 #define DIST_FRAME_HEADER                                                                          \
     16                              /* magic u32, version u16, type u16, length u32,               \
                                        XXH32(payload, seed 0) u32 */
@@ -212,13 +212,13 @@ typedef struct dist_msg {
             dist_route *routes;      /* n_routes entries */
         } submit;                    /* SUBMIT_TASK */
         struct {
-            uint64_t query_id;   /* query the task belongs to */
-            uint32_t stage_id;   /* stage of the task */
-            uint32_t task_idx;   /* task index */
-            rt_task_stats stats; /* figures of the task */
-            uint32_t n_pipes;    /* pipelines reported (those of the stage) */
+            uint64_t query_id;       /* query the task belongs to */
+            uint32_t stage_id;       /* stage of the task */
+            uint32_t task_idx;       /* task index */
+            rt_task_stats stats;     /* figures of the task */
+            uint32_t n_pipes;        /* pipelines reported (those of the stage) */
             dist_pipe_report *pipes; /* their figures (EXPLAIN ANALYZE) */
-        } done;                  /* TASK_DONE */
+        } done;                      /* TASK_DONE */
         struct {
             uint64_t query_id; /* query the task belongs to */
             uint32_t stage_id; /* stage of the task */

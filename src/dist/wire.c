@@ -346,8 +346,8 @@ static void put_pipes(dist_wbuf *w, const dist_pipe_report *pipes, uint32_t n) {
     dist_put_u32(w, pipes ? n : 0);
     for (uint32_t p = 0; pipes && p < n; p++) {
         const dist_pipe_report *r = &pipes[p];
-        dist_put_u8(w, (uint8_t)((r->stats.ran ? 1 : 0) | (r->compiled ? 2 : 0) |
-                                 (r->fallback ? 4 : 0)));
+        dist_put_u8(
+            w, (uint8_t)((r->stats.ran ? 1 : 0) | (r->compiled ? 2 : 0) | (r->fallback ? 4 : 0)));
         dist_put_u32(w, r->stats.n_threads);
         dist_put_u64(w, r->stats.wall_ns);
         dist_put_u64(w, r->stats.morsels_interpreted);

@@ -166,7 +166,8 @@ static qe_status run_plan(wk_task *t, const plan_query *plan, dist_query *dq, rt
             .debug_delay_ms = t->debug_delay_ms,
             .mem = &mem,
         };
-        rt_pipeline_stats *ps = t->pipes ? rt_arena_calloc(t->arena, sizeof *ps * t->n_pipes) : NULL;
+        rt_pipeline_stats *ps =
+            t->pipes ? rt_arena_calloc(t->arena, sizeof *ps * t->n_pipes) : NULL;
         for (uint32_t p = 0; ps && p < t->n_pipes; p++)
             ps[p].op_rows = t->pipes[p].stats.op_rows;
         task.pipe_stats = ps;

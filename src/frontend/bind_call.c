@@ -51,10 +51,10 @@ static plan_expr **bind_args(fe_binder *b, const fe_list *list) {
 /* EXTRACT/date_part units PostgreSQL knows, and whether they apply to dates. */
 static bool known_unit(const char *u, size_t n, qe_type t) {
     static const char *const date_units[] = {
-        "year",   "month", "day",        "quarter", "week",   "dow",      "isodow",
-        "doy",    "decade", "century",   "millennium", "epoch", "isoyear", "julian"};
-    static const char *const time_units[] = {"hour", "minute", "second", "milliseconds",
-                                             "microseconds", "milliseconds", "timezone"};
+        "year", "month",  "day",     "quarter",    "week",  "dow",     "isodow",
+        "doy",  "decade", "century", "millennium", "epoch", "isoyear", "julian"};
+    static const char *const time_units[] = {
+        "hour", "minute", "second", "milliseconds", "microseconds", "milliseconds", "timezone"};
     for (size_t i = 0; i < sizeof date_units / sizeof date_units[0]; i++)
         if (strlen(date_units[i]) == n && strncasecmp(u, date_units[i], n) == 0)
             return true;
@@ -127,8 +127,8 @@ plan_expr *fe_bind_scalar_call(fe_binder *b, const fe_ast *e, uint32_t fn) {
     plan_expr **args = bind_args(b, l);
     qe_type type;
     int32_t typmod;
-    if (!args || !fe_func_resolve(b, fn, (const fe_ast *const *)l->items, args, l->n, e->pos,
-                                  &type, &typmod))
+    if (!args || !fe_func_resolve(b, fn, (const fe_ast *const *)l->items, args, l->n, e->pos, &type,
+                                  &typmod))
         return NULL;
     if ((fn == PLAN_FUNC_ID_DATE_PART || fn == PLAN_FUNC_ID_EXTRACT) &&
         !check_date_part(b, e, args, &type))
@@ -161,8 +161,8 @@ plan_expr *fe_bind_like(fe_binder *b, const fe_ast *e) {
                                   "No operator matches the given name and argument types. You "
                                   "might need to add explicit type casts.",
                                   "operator does not exist: %s %s%s %s",
-                                  fe_type_msg_name(args[0]->type), e->u.like.negated ? "!" : "",
-                                  op, fe_type_msg_name(args[1]->type));
+                                  fe_type_msg_name(args[0]->type), e->u.like.negated ? "!" : "", op,
+                                  fe_type_msg_name(args[1]->type));
     if (!fe_func_resolve(b, fn, asts, args, n, e->pos, &type, &typmod))
         return NULL;
     plan_expr *f = fe_make_func(b, fn, args, n, QE_TYPE_BOOLEAN, 0, e->pos);
@@ -184,9 +184,9 @@ static bool bind_whens(fe_binder *b, const fe_ast *e, plan_expr **whens) {
         const fe_ast *c = conds->items[i];
         if (operand) {
             plan_expr *v = fe_bind_expr(b, c);
-            whens[i] = v ? fe_bind_comparison(b, PLAN_OP_EQ, e->u.case_.operand, operand, c, v,
-                                              c->pos)
-                         : NULL;
+            whens[i] =
+                v ? fe_bind_comparison(b, PLAN_OP_EQ, e->u.case_.operand, operand, c, v, c->pos)
+                  : NULL;
         } else {
             plan_expr *v = fe_bind_expr(b, c);
             if (v && v->type == QE_TYPE_NULL)

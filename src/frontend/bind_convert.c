@@ -97,10 +97,9 @@ static void trim_blanks(const char **s, const char **end) {
 
 static bool conv_error(fe_binder *b, conv_result r, const char *type, const rt_value *in, int pos) {
     if (r == CONV_RANGE)
-        fe_bind_error_hint(b, QE_DATA, "22008", pos,
-                           "Perhaps you need a different \"datestyle\" setting.",
-                           "date/time field value out of range: \"%.*s\"", shown(in->u.s.len),
-                           in->u.s.ptr);
+        fe_bind_error_hint(
+            b, QE_DATA, "22008", pos, "Perhaps you need a different \"datestyle\" setting.",
+            "date/time field value out of range: \"%.*s\"", shown(in->u.s.len), in->u.s.ptr);
     else
         fe_bind_error(b, QE_DATA, "22007", pos, "invalid input syntax for type %s: \"%.*s\"", type,
                       shown(in->u.s.len), in->u.s.ptr);
@@ -142,9 +141,9 @@ bool fe_string_to_timestamp(fe_binder *b, const rt_value *in, int pos, int64_t *
 typedef struct iv_unit {
     const char *name; /* singular spelling */
     const char *abbrev[3];
-    int32_t months;  /* per unit */
-    int32_t days;    /* per unit */
-    int64_t micros;  /* per unit */
+    int32_t months; /* per unit */
+    int32_t days;   /* per unit */
+    int64_t micros; /* per unit */
 } iv_unit;
 
 static const iv_unit iv_units[] = {
@@ -328,8 +327,7 @@ bool fe_parse_decimal(const char *s, const char *end, int scale, int64_t *out, i
 
 /* DECIMAL(p, s) input: 22P02 on bad syntax, 22003 "numeric field overflow" when the
  * value needs more than p - s integer digits. */
-bool fe_string_to_decimal(fe_binder *b, const rt_value *in, int32_t typmod, int pos,
-                          int64_t *out) {
+bool fe_string_to_decimal(fe_binder *b, const rt_value *in, int32_t typmod, int pos, int64_t *out) {
     const char *s = in->u.s.ptr, *end = s + in->u.s.len;
     trim_blanks(&s, &end);
     int p = PLAN_DECIMAL_PRECISION(typmod), sc = PLAN_DECIMAL_SCALE(typmod), int_digits = 0;

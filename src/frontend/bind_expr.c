@@ -482,7 +482,8 @@ static plan_expr *bind_in_list(fe_binder *b, const fe_ast *e) {
         const fe_ast *ia = e->u.in_list.list.items[i];
         plan_expr *item = fe_bind_expr(b, ia);
         terms[i] =
-            item ? fe_bind_comparison(b, neg ? PLAN_OP_NE : PLAN_OP_EQ, xa, x, ia, item, e->pos) : NULL;
+            item ? fe_bind_comparison(b, neg ? PLAN_OP_NE : PLAN_OP_EQ, xa, x, ia, item, e->pos)
+                 : NULL;
         if (!terms[i])
             return NULL;
     }

@@ -105,8 +105,8 @@ static plan_expr *coerce(fe_binder *b, const fe_ast *ast, plan_expr *e, qe_type 
     return fe_cast_implicit_mod(b, e, t, typmod);
 }
 
-bool fe_common_type(fe_binder *b, const char *context, const fe_ast *const *asts,
-                    plan_expr **exprs, uint32_t n, qe_type *type, int32_t *typmod) {
+bool fe_common_type(fe_binder *b, const char *context, const fe_ast *const *asts, plan_expr **exprs,
+                    uint32_t n, qe_type *type, int32_t *typmod) {
     common_acc acc;
     if (!common_of(asts, exprs, n, &acc)) {
         const plan_expr *bad = exprs[acc.bad];
@@ -187,11 +187,11 @@ static char code_at(const sig *g, uint32_t i) { return i < g->n_fixed ? g->codes
 typedef struct cand {
     sig g;
     bool ok;
-    bool unknown_poly;   /* failed only because a numeric polymorphic got only unknowns */
-    uint32_t exact;      /* arguments of exactly the parameter type */
-    uint32_t preferred;  /* converted arguments whose parameter is a preferred type */
+    bool unknown_poly;     /* failed only because a numeric polymorphic got only unknowns */
+    uint32_t exact;        /* arguments of exactly the parameter type */
+    uint32_t preferred;    /* converted arguments whose parameter is a preferred type */
     uint32_t unknown_text; /* unknown arguments taken as VARCHAR */
-    qe_type poly;        /* type of the polymorphic parameters */
+    qe_type poly;          /* type of the polymorphic parameters */
     int32_t poly_typmod;
 } cand;
 
@@ -223,8 +223,8 @@ static bool poly_type(const call_args *a, cand *c) {
     for (uint32_t i = 0; i < a->n; i++) {
         char code = code_at(&c->g, i);
         if ((code == 'a' || code == 'N') && !is_unknown(ast_at(a, i), a->args[i])) {
-            acc.typmod = merge_typmod(acc.type, acc.typmod, a->args[i]->type,
-                                      a->args[i]->typmod, first);
+            acc.typmod =
+                merge_typmod(acc.type, acc.typmod, a->args[i]->type, a->args[i]->typmod, first);
             first = false;
         }
     }
@@ -290,8 +290,8 @@ static bool better(const cand *x, const cand *y, bool *tie) {
 static void call_text(const char *name, const call_args *a, char *buf, size_t cap) {
     size_t used = (size_t)snprintf(buf, cap, "%s(", name);
     for (uint32_t i = 0; i < a->n && used < cap; i++) {
-        const char *t = is_unknown(ast_at(a, i), a->args[i]) ? "unknown"
-                                                             : fe_type_msg_name(a->args[i]->type);
+        const char *t =
+            is_unknown(ast_at(a, i), a->args[i]) ? "unknown" : fe_type_msg_name(a->args[i]->type);
         used += (size_t)snprintf(buf + used, cap - used, "%s%s", i ? ", " : "", t);
     }
     if (used < cap)

@@ -87,7 +87,8 @@ static int imin(int a, int b) { return a < b ? a : b; }
 /* DECIMAL arithmetic: operand casts and the result's precision and scale. */
 static plan_expr *decimal_arith(fe_binder *b, plan_op_kind op, plan_expr *l, plan_expr *r,
                                 int pos) {
-    int32_t lt = fe_decimal_typmod_of(l->type, l->typmod), rt = fe_decimal_typmod_of(r->type, r->typmod);
+    int32_t lt = fe_decimal_typmod_of(l->type, l->typmod),
+            rt = fe_decimal_typmod_of(r->type, r->typmod);
     int p1 = PLAN_DECIMAL_PRECISION(lt), s1 = PLAN_DECIMAL_SCALE(lt);
     int p2 = PLAN_DECIMAL_PRECISION(rt), s2 = PLAN_DECIMAL_SCALE(rt);
     if (op == PLAN_OP_DIV) { /* DuckDB divides decimals as doubles */
@@ -145,8 +146,8 @@ static plan_expr *time_interval(fe_binder *b, plan_op_kind op, plan_expr *l, pla
 }
 
 /* The date/time operator table; NULL without error when no entry matches. */
-static plan_expr *datetime_arith(fe_binder *b, plan_op_kind op, plan_expr *l, plan_expr *r,
-                                 int pos, bool *matched) {
+static plan_expr *datetime_arith(fe_binder *b, plan_op_kind op, plan_expr *l, plan_expr *r, int pos,
+                                 bool *matched) {
     qe_type lt = l->type, rt = r->type;
     *matched = true;
     bool add = op == PLAN_OP_ADD, sub = op == PLAN_OP_SUB;

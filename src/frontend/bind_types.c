@@ -348,8 +348,7 @@ static bool convert_value(fe_binder *b, const rt_value *in, qe_type to, int32_t 
     case QE_TYPE_VARCHAR: return string_to_length(b, in, typmod, pos, v);
     case QE_TYPE_SMALLINT:
     case QE_TYPE_INTEGER:
-    case QE_TYPE_BIGINT:
-        return string_to_integer(b, in, to, pos, &v->u.i);
+    case QE_TYPE_BIGINT: return string_to_integer(b, in, to, pos, &v->u.i);
     case QE_TYPE_REAL:
     case QE_TYPE_DOUBLE: return string_to_double(b, in, pos, &v->u.d);
     case QE_TYPE_BOOLEAN: return string_to_bool(b, in, pos, &v->u.b);
@@ -530,8 +529,12 @@ static plan_expr *fold_decimal_out(fe_binder *b, const plan_expr *e, qe_type to)
     } else {
         if (r != 0 && (r > 0 ? r : -r) * 2 >= p)
             q += v < 0 ? -1 : 1;
-        int64_t lo = to == QE_TYPE_SMALLINT ? INT16_MIN : to == QE_TYPE_INTEGER ? INT32_MIN : INT64_MIN;
-        int64_t hi = to == QE_TYPE_SMALLINT ? INT16_MAX : to == QE_TYPE_INTEGER ? INT32_MAX : INT64_MAX;
+        int64_t lo = to == QE_TYPE_SMALLINT  ? INT16_MIN
+                     : to == QE_TYPE_INTEGER ? INT32_MIN
+                                             : INT64_MIN;
+        int64_t hi = to == QE_TYPE_SMALLINT  ? INT16_MAX
+                     : to == QE_TYPE_INTEGER ? INT32_MAX
+                                             : INT64_MAX;
         if (q < lo || q > hi)
             return NULL;
         out.u.i = q;
@@ -690,8 +693,7 @@ plan_expr *fe_cast_assign_mod(fe_binder *b, const fe_ast *ast, plan_expr *e, qe_
     if (fe_is_string_literal(ast, e))
         return fe_convert_literal_mod(b, e, to, typmod, 0, pos);
     if ((numeric_chain(e->type) && numeric_chain(to)) || to == QE_TYPE_VARCHAR ||
-        fe_implicit_castable(e->type, to) ||
-        (e->type == QE_TYPE_TIMESTAMP && to == QE_TYPE_DATE)) {
+        fe_implicit_castable(e->type, to) || (e->type == QE_TYPE_TIMESTAMP && to == QE_TYPE_DATE)) {
         if (typmod == 0 || (to != QE_TYPE_DECIMAL && to != QE_TYPE_VARCHAR))
             return fe_cast_implicit(b, e, to);
         if (to == QE_TYPE_DECIMAL)

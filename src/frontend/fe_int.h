@@ -283,8 +283,9 @@ typedef enum fe_is_kind {
 
 /* X(name, text) -- GROUP BY elements that make grouping sets. */
 #define FE_GSET_LIST(X)                                                                            \
-    X(ROLLUP, "ROLLUP") X(CUBE, "CUBE") X(SETS, "GROUPING SETS")                                   \
-    X(LIST, "list") /* (a, b) inside one of the above: one set element */
+    X(ROLLUP, "ROLLUP")                                                                            \
+    X(CUBE, "CUBE") X(SETS, "GROUPING SETS")                                                       \
+        X(LIST, "list") /* (a, b) inside one of the above: one set element */
 typedef enum fe_gset_kind {
 #define FE_X_ENUM(name, text) FE_GSET_##name,
     FE_GSET_LIST(FE_X_ENUM)
@@ -320,11 +321,11 @@ struct fe_ast {
             fe_list order_by;     /* SORT_ITEM nodes */
             struct fe_ast *limit; /* expression, NULL if absent (or LIMIT ALL) */
             struct fe_ast *offset;
-            fe_list with;                 /* CTE nodes */
-            fe_list distinct_on;          /* DISTINCT ON expressions (distinct is set) */
-            struct fe_ast *qualify;       /* QUALIFY condition, NULL if absent */
-            fe_list windows;              /* WINDOW clause: named WINDOW_SPEC nodes */
-            bool recursive;               /* WITH RECURSIVE */
+            fe_list with;           /* CTE nodes */
+            fe_list distinct_on;    /* DISTINCT ON expressions (distinct is set) */
+            struct fe_ast *qualify; /* QUALIFY condition, NULL if absent */
+            fe_list windows;        /* WINDOW clause: named WINDOW_SPEC nodes */
+            bool recursive;         /* WITH RECURSIVE */
         } select;
         struct {
             fe_setop_kind op;
@@ -401,10 +402,10 @@ struct fe_ast {
         } sort_item;
         struct {
             char *name;
-            struct fe_ast *type; /* TYPE_NAME */
-            bool not_null;       /* NOT NULL */
-            bool primary_key;    /* PRIMARY KEY (implies NOT NULL) */
-            bool unique;         /* UNIQUE */
+            struct fe_ast *type;         /* TYPE_NAME */
+            bool not_null;               /* NOT NULL */
+            bool primary_key;            /* PRIMARY KEY (implies NOT NULL) */
+            bool unique;                 /* UNIQUE */
             struct fe_ast *default_expr; /* DEFAULT expression, NULL if none */
         } column_def;
         struct {
@@ -467,9 +468,9 @@ struct fe_ast {
             fe_list args;
             bool star; /* count(*) */
             bool distinct;
-            int distinct_pos; /* offset of DISTINCT, -1 if absent */
-            char *display;    /* output name: "count_star()", "sum(b)" */
-            struct fe_ast *over; /* OVER (...) / OVER w: WINDOW_SPEC, NULL if absent */
+            int distinct_pos;      /* offset of DISTINCT, -1 if absent */
+            char *display;         /* output name: "count_star()", "sum(b)" */
+            struct fe_ast *over;   /* OVER (...) / OVER w: WINDOW_SPEC, NULL if absent */
             struct fe_ast *filter; /* FILTER (WHERE cond), NULL if absent */
             int filter_pos;        /* offset of FILTER, -1 if absent */
         } func;
@@ -522,9 +523,9 @@ struct fe_ast {
             fe_list set_cols;     /* UPDATE: COLUMN_REF targets */
             fe_list set_exprs;    /* UPDATE: values (DEFAULT nodes allowed) */
             struct fe_ast *where; /* NULL if none */
-        } dml; /* DELETE, UPDATE */
+        } dml;                    /* DELETE, UPDATE */
         struct {
-            char *table;          /* NULL with a query */
+            char *table; /* NULL with a query */
             int table_pos;
             fe_list columns;      /* COLUMN_REF nodes (empty: all) */
             struct fe_ast *query; /* COPY (query) TO */
@@ -557,17 +558,17 @@ const char *fe_lit_name(fe_lit_kind kind);
  * every parse function return NULL up the stack (no longjmp).
  */
 typedef struct fe_parser {
-    rt_arena *arena; /* where the AST goes */
-    const char *sql; /* borrowed text */
-    size_t len;      /* bytes of text */
-    fe_lexer lex;    /* cursor after the buffered tokens */
-    fe_token la[3];  /* lookahead tokens */
-    uint32_t n_la;   /* buffered tokens in la[] */
-    int prev_end;    /* offset just past the last consumed token */
-    rt_error *err;   /* first error */
-    bool failed;     /* an error has been recorded */
-    int depth;       /* current recursion depth */
-    uint32_t n_qmark; /* `?` parameters numbered so far */
+    rt_arena *arena;    /* where the AST goes */
+    const char *sql;    /* borrowed text */
+    size_t len;         /* bytes of text */
+    fe_lexer lex;       /* cursor after the buffered tokens */
+    fe_token la[3];     /* lookahead tokens */
+    uint32_t n_la;      /* buffered tokens in la[] */
+    int prev_end;       /* offset just past the last consumed token */
+    rt_error *err;      /* first error */
+    bool failed;        /* an error has been recorded */
+    int depth;          /* current recursion depth */
+    uint32_t n_qmark;   /* `?` parameters numbered so far */
     bool dollar_params; /* a $n parameter was seen (it cannot mix with `?`) */
 } fe_parser;
 
@@ -665,17 +666,17 @@ typedef struct fe_binder {
     uint32_t n_aggs; /* aggregates collected in AGG mode */
     uint32_t aggs_cap;
     plan_agg *aggs;
-    char **agg_names; /* output names of the aggregates ("sum(b)") */
-    struct fe_from *outer;      /* the scope a SELECT bound next sees as its parent */
-    uint32_t level;             /* subquery-expression nesting level (0: top) */
-    uint32_t min_ref_level;     /* lowest scope level an outer reference reached while
-                                   binding the current subquery (UINT32_MAX: none) */
-    struct fe_cte *ctes;        /* innermost visible CTE (a linked list outwards) */
-    uint32_t n_ctes_bound;      /* ids for recursive CTEs */
-    struct fe_select_ctx *sel;  /* the SELECT whose clauses are being bound, or NULL */
-    uint32_t view_depth;        /* views being expanded (guards against recursion) */
-    uint32_t n_expansions;      /* CTE and view bodies bound so far (bounds the work of
-                                   CTEs that reference each other several times) */
+    char **agg_names;          /* output names of the aggregates ("sum(b)") */
+    struct fe_from *outer;     /* the scope a SELECT bound next sees as its parent */
+    uint32_t level;            /* subquery-expression nesting level (0: top) */
+    uint32_t min_ref_level;    /* lowest scope level an outer reference reached while
+                                  binding the current subquery (UINT32_MAX: none) */
+    struct fe_cte *ctes;       /* innermost visible CTE (a linked list outwards) */
+    uint32_t n_ctes_bound;     /* ids for recursive CTEs */
+    struct fe_select_ctx *sel; /* the SELECT whose clauses are being bound, or NULL */
+    uint32_t view_depth;       /* views being expanded (guards against recursion) */
+    uint32_t n_expansions;     /* CTE and view bodies bound so far (bounds the work of
+                                  CTEs that reference each other several times) */
 } fe_binder;
 
 /* Records an error unless one is already recorded.  Returns NULL (for `return`). */
@@ -722,8 +723,8 @@ bool fe_func_resolve(fe_binder *b, uint32_t fn, const fe_ast *const *asts, plan_
  * unknown: VARCHAR).  Casts exprs in place.  Error 42804 "`context` types %s and %s
  * cannot be matched" at the offending expression (asts may be NULL).
  */
-bool fe_common_type(fe_binder *b, const char *context, const fe_ast *const *asts,
-                    plan_expr **exprs, uint32_t n, qe_type *type, int32_t *typmod);
+bool fe_common_type(fe_binder *b, const char *context, const fe_ast *const *asts, plan_expr **exprs,
+                    uint32_t n, qe_type *type, int32_t *typmod);
 /* True if a value of type `from` converts implicitly to `to` (PostgreSQL's implicit
  * casts: numeric widening, DATE -> TIMESTAMP). */
 bool fe_implicit_castable(qe_type from, qe_type to);
@@ -782,8 +783,7 @@ bool fe_string_to_date(fe_binder *b, const rt_value *in, int pos, int64_t *days)
 bool fe_string_to_timestamp(fe_binder *b, const rt_value *in, int pos, int64_t *micros);
 bool fe_string_to_interval(fe_binder *b, const rt_value *in, uint32_t fields, int pos,
                            rt_value *out);
-bool fe_string_to_decimal(fe_binder *b, const rt_value *in, int32_t typmod, int pos,
-                          int64_t *out);
+bool fe_string_to_decimal(fe_binder *b, const rt_value *in, int32_t typmod, int pos, int64_t *out);
 /* [sign] digits [. digits] scaled by 10^scale (rounded half away from zero); false on
  * bad syntax (*int_digits = 0) or overflow of 64 bits (*int_digits > 18). */
 bool fe_parse_decimal(const char *s, const char *end, int scale, int64_t *out, int *int_digits);

@@ -104,9 +104,9 @@ static int infix_prec(fe_parser *p) {
     case FE_KW_ILIKE: return PREC_LIKE;
     case FE_KW_NOT: {
         const fe_token *n = fe_peek(p, 1);
-        bool follows = n->kind == FE_TOK_IDENT && (n->kw == FE_KW_BETWEEN || n->kw == FE_KW_IN ||
-                                                   n->kw == FE_KW_LIKE || n->kw == FE_KW_ILIKE ||
-                                                   is_similar(p, n));
+        bool follows = n->kind == FE_TOK_IDENT &&
+                       (n->kw == FE_KW_BETWEEN || n->kw == FE_KW_IN || n->kw == FE_KW_LIKE ||
+                        n->kw == FE_KW_ILIKE || is_similar(p, n));
         return follows ? PREC_LIKE : PREC_NONE;
     }
     default: return is_similar(p, t) ? PREC_LIKE : PREC_NONE;
@@ -900,8 +900,7 @@ static fe_ast *parse_datetime_keyword(fe_parser *p, const fe_token *t) {
             continue;
         fe_token w = fe_advance(p);
         fe_ast *n = fe_node(p, FE_AST_FUNC, w.start);
-        return n ? finish_call(p, n, i == 0 ? "current_date" : "current_timestamp", NULL, 0)
-                 : NULL;
+        return n ? finish_call(p, n, i == 0 ? "current_date" : "current_timestamp", NULL, 0) : NULL;
     }
     return NULL;
 }
@@ -911,10 +910,9 @@ static fe_ast *parse_name_expr(fe_parser *p) {
     const fe_token *t = fe_peek(p, 0);
     static const char *const typed[] = {"date", "time", "timestamp", "interval"};
     for (size_t i = 0; i < sizeof typed / sizeof typed[0]; i++)
-        if (is_word(p, t, typed[i]) &&
-            (fe_peek(p, 1)->kind == FE_TOK_STRING ||
-             (i == 3 && (fe_peek(p, 1)->kind == FE_TOK_INTEGER ||
-                         fe_peek(p, 1)->kind == FE_TOK_DECIMAL))))
+        if (is_word(p, t, typed[i]) && (fe_peek(p, 1)->kind == FE_TOK_STRING ||
+                                        (i == 3 && (fe_peek(p, 1)->kind == FE_TOK_INTEGER ||
+                                                    fe_peek(p, 1)->kind == FE_TOK_DECIMAL))))
             return parse_typed_literal(p);
     fe_ast *kw_call = parse_datetime_keyword(p, t);
     if (kw_call || p->failed)

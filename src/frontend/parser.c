@@ -1341,8 +1341,8 @@ static bool parse_explain_options(fe_parser *p, fe_ast *n) {
             if (!parse_option_bool(p, &flag))
                 return false;
             n->u.explain.no_timing = !flag;
-        } else if (at_word(p, 0, "verbose") || at_word(p, 0, "costs") ||
-                   at_word(p, 0, "summary") || at_word(p, 0, "buffers")) {
+        } else if (at_word(p, 0, "verbose") || at_word(p, 0, "costs") || at_word(p, 0, "summary") ||
+                   at_word(p, 0, "buffers")) {
             fe_advance(p);
             if (!parse_option_bool(p, &flag))
                 return false;

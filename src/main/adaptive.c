@@ -63,41 +63,42 @@ static const tier_cost tier_costs[CG_TIER_COUNT] = {
     [CG_TIER_OPTIMIZED] = {12.0, 3.0, 0.5},
 };
 
-#define JIT_CREATE_MS 10.0      /* creating the process's LLJIT (first compile only) */
-#define MIN_GAIN_MS 1.0         /* compile only for an expected gain above this */
-#define MIN_GAIN 0.05           /* ... and above this share of the time left */
-#define MIN_MEASURED_ROWS 8192  /* compiled rows before a pipeline's ratio counts */
-#define MIN_INTERP_ROWS 1024    /* ... and interpreted rows: cached code is taken after
-                                   the first measured morsel, so a pipeline that took it
-                                   has only that one to compare with */
+#define JIT_CREATE_MS 10.0     /* creating the process's LLJIT (first compile only) */
+#define MIN_GAIN_MS 1.0        /* compile only for an expected gain above this */
+#define MIN_GAIN 0.05          /* ... and above this share of the time left */
+#define MIN_MEASURED_ROWS 8192 /* compiled rows before a pipeline's ratio counts */
+#define MIN_INTERP_ROWS                                                                            \
+    1024 /* ... and interpreted rows: cached code is taken after                                   \
+            the first measured morsel, so a pipeline that took it                                  \
+            has only that one to compare with */
 
 /* States of a pipeline's learned ratios in main_adaptive.shape_state. */
 enum { SHAPE_NONE, SHAPE_FILLING, SHAPE_READY };
 
 struct main_adaptive {
-    rt_adaptive rt;         /* what the task sees */
-    rt_arena *arena;        /* owns this and the arrays */
-    qe_session *s;          /* borrowed: engine (JIT), tier */
-    const plan_query *q;    /* the plan (borrowed) */
-    uint32_t stage;         /* q->stages[stage] */
-    uint32_t n_pipelines;   /* of the stage */
-    bool *compilable;       /* n_pipelines: cg_pipeline_supported */
-    main_adaptive_model m;  /* the stage's model without the engine's figures */
+    rt_adaptive rt;               /* what the task sees */
+    rt_arena *arena;              /* owns this and the arrays */
+    qe_session *s;                /* borrowed: engine (JIT), tier */
+    const plan_query *q;          /* the plan (borrowed) */
+    uint32_t stage;               /* q->stages[stage] */
+    uint32_t n_pipelines;         /* of the stage */
+    bool *compilable;             /* n_pipelines: cg_pipeline_supported */
+    main_adaptive_model m;        /* the stage's model without the engine's figures */
     _Atomic uint8_t *shape_state; /* n_pipelines: SHAPE_*; keys/models filled once */
-    uint64_t *keys;         /* n_pipelines: main_adaptive_shape_key, once SHAPE_READY */
-    main_adaptive_model *models; /* n_pipelines: m with the engine's figures and the
-                                    pipeline shape's ratios, once SHAPE_READY */
-    pthread_mutex_t mu;     /* guards started/thread start */
-    bool started;           /* the compile thread runs (or ran) */
-    bool jit_existed;       /* the JIT existed when the compile was decided */
-    pthread_t thread;       /* the compile thread, if started */
-    cg_tier tier;           /* what it compiles at */
-    cg_stage_code *code;    /* its result (NULL: failed or all interpreted) */
-    uint64_t compile_ns;    /* its duration */
-    bool cache_hit;         /* the code cache answered it (its duration is no compile's) */
-    bool from_cache;        /* code came from the code cache at once: no thread ran */
-    _Atomic bool probed;    /* the code cache was asked (once per stage) */
-    rt_error err;           /* its error (ignored: the pipelines stay interpreted) */
+    uint64_t *keys;               /* n_pipelines: main_adaptive_shape_key, once SHAPE_READY */
+    main_adaptive_model *models;  /* n_pipelines: m with the engine's figures and the
+                                     pipeline shape's ratios, once SHAPE_READY */
+    pthread_mutex_t mu;           /* guards started/thread start */
+    bool started;                 /* the compile thread runs (or ran) */
+    bool jit_existed;             /* the JIT existed when the compile was decided */
+    pthread_t thread;             /* the compile thread, if started */
+    cg_tier tier;                 /* what it compiles at */
+    cg_stage_code *code;          /* its result (NULL: failed or all interpreted) */
+    uint64_t compile_ns;          /* its duration */
+    bool cache_hit;               /* the code cache answered it (its duration is no compile's) */
+    bool from_cache;              /* code came from the code cache at once: no thread ran */
+    _Atomic bool probed;          /* the code cache was asked (once per stage) */
+    rt_error err;                 /* its error (ignored: the pipelines stay interpreted) */
 };
 
 /* Nanoseconds on the monotonic clock. */
@@ -388,10 +389,10 @@ static void report(void *ctx, uint32_t pipeline, uint64_t interp_ns, uint64_t in
         observed = 0.05;
     if (observed > 8.0)
         observed = 8.0;
-    uint64_t key = atomic_load_explicit(&a->shape_state[pipeline], memory_order_acquire) ==
-                           SHAPE_READY
-                       ? a->keys[pipeline]
-                       : main_adaptive_shape_key(a->q->stages[a->stage]->pipelines[pipeline]);
+    uint64_t key =
+        atomic_load_explicit(&a->shape_state[pipeline], memory_order_acquire) == SHAPE_READY
+            ? a->keys[pipeline]
+            : main_adaptive_shape_key(a->q->stages[a->stage]->pipelines[pipeline]);
     qe_engine *e = a->s->engine;
     pthread_mutex_lock(&e->jit_lock);
     main_adaptive_learn(e, key, a->tier, observed);
@@ -481,7 +482,9 @@ uint64_t main_adaptive_finish(qe_session *s, main_adaptive *a, const dist_observ
             double observed = (double)a->compile_ns * 1e-6 / model_ms(&a->m, a->tier);
             pthread_mutex_lock(&s->engine->jit_lock);
             fold(&s->engine->adaptive_compile_scale[a->tier], 1.0,
-                 observed < 0.1 ? 0.1 : observed > 20 ? 20 : observed);
+                 observed < 0.1  ? 0.1
+                 : observed > 20 ? 20
+                                 : observed);
             pthread_mutex_unlock(&s->engine->jit_lock);
         }
         compile_ns = a->compile_ns;

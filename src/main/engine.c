@@ -266,8 +266,7 @@ static bool setting_text(const qe_session *s, const char *name, char *buf, size_
     else if (strcmp(name, "jit_cache_size") == 0)
         snprintf(buf, cap, "%u", cg_cache_limit());
     else if (strcmp(name, "memory_limit") == 0)
-        snprintf(buf, cap, s->memory_limit > 0 ? "%lld" : "unlimited",
-                 (long long)s->memory_limit);
+        snprintf(buf, cap, s->memory_limit > 0 ? "%lld" : "unlimited", (long long)s->memory_limit);
     else if (strcmp(name, "debug_task_delay_ms") == 0)
         snprintf(buf, cap, "%u", s->debug_delay_ms);
     else if (strcmp(name, "debug_adaptive") == 0)
@@ -278,20 +277,19 @@ static bool setting_text(const qe_session *s, const char *name, char *buf, size_
 }
 
 qe_status main_session_show(qe_session *s, const char *name, qe_result **out) {
-    static const char *const names[] = {"debug_adaptive", "debug_task_delay_ms", "emit_cpu",
-                                        "execution_mode", "jit_cache_size", "jit_tier",
-                                        "memory_limit",
-                                        "threads"};
+    static const char *const names[] = {
+        "debug_adaptive", "debug_task_delay_ms", "emit_cpu", "execution_mode", "jit_cache_size",
+        "jit_tier",       "memory_limit",        "threads"};
     char value[64];
     bool all = strcmp(name, "all") == 0;
     if (!all && !setting_text(s, name, value, sizeof value))
-        return rt_error_set(&s->err, QE_MISUSE, "42704",
-                            -1, "unrecognized configuration parameter \"%s\"", name);
+        return rt_error_set(&s->err, QE_MISUSE, "42704", -1,
+                            "unrecognized configuration parameter \"%s\"", name);
     qe_type types[2] = {QE_TYPE_VARCHAR, QE_TYPE_VARCHAR};
     char *all_names[2] = {"name", "setting"};
     char *one_name[1] = {(char *)name};
-    qe_result *res = all ? main_result_create(2, all_names, types)
-                         : main_result_create(1, one_name, types);
+    qe_result *res =
+        all ? main_result_create(2, all_names, types) : main_result_create(1, one_name, types);
     uint32_t n_rows = all ? sizeof names / sizeof names[0] : 1;
     rt_batch *b = res ? rt_batch_create(res->arena, all ? 2 : 1, types, n_rows) : NULL;
     for (uint32_t r = 0; b && r < n_rows; r++) {

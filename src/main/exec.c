@@ -47,8 +47,8 @@ qe_status qe_prepare(qe_session *session, const char *sql, size_t len, qe_stmt *
     if (!arena)
         return rt_error_set(&session->err, QE_NOMEM, "53200", -1, "out of memory");
     plan_node *logical = NULL;
-    qe_status st =
-        compile_logical(session, arena, sql, len, true, NULL, &logical, tail ? tail : &tail_ignored);
+    qe_status st = compile_logical(session, arena, sql, len, true, NULL, &logical,
+                                   tail ? tail : &tail_ignored);
     if (st != QE_OK || !logical) {
         rt_arena_destroy(arena);
         return st;
@@ -283,8 +283,7 @@ static qe_status drop_table(qe_session *s, const char *table, bool if_exists) {
         rt_error_hint(&s->err, "Use DROP VIEW to remove a view.");
     } else if (!rt_catalog_find(e->catalog, table)) {
         if (!if_exists)
-            st = rt_error_set(&s->err, QE_BIND, "42P01", -1, "table \"%s\" does not exist",
-                              table);
+            st = rt_error_set(&s->err, QE_BIND, "42P01", -1, "table \"%s\" does not exist", table);
     } else {
         st = rt_catalog_drop_table(e->catalog, table, &s->err);
         if (st == QE_OK && e->coord)
@@ -354,8 +353,8 @@ static qe_status exec_view_ddl(qe_session *s, rt_arena *arena, const plan_node *
 }
 
 /* Renders the artifact `what` of a bound logical plan; malloc'd text in *text. */
-static qe_status render_plan(qe_session *s, rt_arena *arena, const plan_node *logical,
-                             qe_emit what, bool json, char **text) {
+static qe_status render_plan(qe_session *s, rt_arena *arena, const plan_node *logical, qe_emit what,
+                             bool json, char **text) {
     *text = NULL;
     if (what == QE_EMIT_LOGICAL) {
         *text = opt_print_logical_est(logical, s->engine->catalog);
@@ -414,7 +413,6 @@ static qe_status exec_query(qe_session *s, qe_stmt *stmt, qe_result **out) {
     return QE_OK;
 }
 
-
 /* Runs one statement (errors in the session). */
 static qe_status execute(qe_session *s, qe_stmt *stmt, qe_result **out) {
     const plan_node *n = stmt->logical;
@@ -426,9 +424,7 @@ static qe_status execute(qe_session *s, qe_stmt *stmt, qe_result **out) {
         st = exec_create_table(s, n);
         break;
     case PLAN_LOGICAL_CREATE_VIEW:
-    case PLAN_LOGICAL_DROP_VIEW:
-        st = exec_view_ddl(s, stmt->arena, n);
-        break;
+    case PLAN_LOGICAL_DROP_VIEW: st = exec_view_ddl(s, stmt->arena, n); break;
     case PLAN_LOGICAL_TRANSACTION:
         if (n->u.transaction.kind == PLAN_TXN_ROLLBACK) /* refused: nothing can be undone */
             return exec_query(s, stmt, out);
@@ -437,13 +433,9 @@ static qe_status execute(qe_session *s, qe_stmt *stmt, qe_result **out) {
     case PLAN_LOGICAL_DROP_TABLE:
         st = drop_table(s, n->u.drop_table.table, n->u.drop_table.if_exists);
         break;
-    case PLAN_LOGICAL_SET:
-        st = main_session_set(s, n->u.set.name, n->u.set.value);
-        break;
-    case PLAN_LOGICAL_EXPLAIN:
-        return exec_explain(s, stmt, out);
-    case PLAN_LOGICAL_SHOW:
-        return main_session_show(s, n->u.set.name, out);
+    case PLAN_LOGICAL_SET: st = main_session_set(s, n->u.set.name, n->u.set.value); break;
+    case PLAN_LOGICAL_EXPLAIN: return exec_explain(s, stmt, out);
+    case PLAN_LOGICAL_SHOW: return main_session_show(s, n->u.set.name, out);
     case PLAN_LOGICAL_CALL:
         if (strcmp(n->u.call.name, "dbgen") == 0)
             return main_exec_dbgen(s, n, stmt->arena, out);
@@ -452,8 +444,7 @@ static qe_status execute(qe_session *s, qe_stmt *stmt, qe_result **out) {
         if (n->u.copy.to)
             return exec_copy_to(s, stmt, out);
         return exec_query(s, stmt, out);
-    default:
-        return exec_query(s, stmt, out);
+    default: return exec_query(s, stmt, out);
     }
     return st == QE_OK ? empty_result(s, out) : st;
 }

@@ -193,7 +193,9 @@ static bool an_prepare(analyze *a) {
 /* ---- rendering ------------------------------------------------------------------------ */
 
 /* "1.234 ms" */
-static void put_ms(rt_strbuf *sb, uint64_t ns) { rt_strbuf_printf(sb, "%.3f ms", (double)ns / 1e6); }
+static void put_ms(rt_strbuf *sb, uint64_t ns) {
+    rt_strbuf_printf(sb, "%.3f ms", (double)ns / 1e6);
+}
 
 /* Bytes in B, KiB, MiB or GiB (one decimal). */
 static void put_bytes(rt_strbuf *sb, uint64_t b) {
@@ -210,9 +212,9 @@ static void put_bytes(rt_strbuf *sb, uint64_t b) {
 
 /* Sum, maximum and skew (max/avg; 1 when all are 0) of one figure over the tasks. */
 typedef struct an_spread {
-    uint64_t sum;  /* over the tasks */
-    uint64_t max;  /* the largest task's */
-    double skew;   /* max / average */
+    uint64_t sum; /* over the tasks */
+    uint64_t max; /* the largest task's */
+    double skew;  /* max / average */
 } an_spread;
 
 /* field: offset of a uint64_t in rt_task_stats. */
@@ -334,8 +336,7 @@ static void text_pipeline(void *ctx, rt_strbuf *sb, uint32_t s, uint32_t p) {
         if (st->remote_pipes)
             rt_strbuf_printf(sb, " (slowest of %u tasks)", st->n_tasks);
         rt_strbuf_printf(sb,
-                         ", %u thread%s, morsels: %" PRIu64 " interpreted, %" PRIu64
-                         " compiled\n",
+                         ", %u thread%s, morsels: %" PRIu64 " interpreted, %" PRIu64 " compiled\n",
                          ps->n_threads, ps->n_threads == 1 ? "" : "s", ps->morsels_interpreted,
                          ps->morsels_compiled);
     }
@@ -464,8 +465,8 @@ qe_status main_explain_analyze(qe_session *s, const plan_query *q, bool json, bo
         opt_print_notes notes =
             json ? (opt_print_notes){&a, json_stage, json_op_note, json_pipeline_note, json_end}
                  : (opt_print_notes){&a, text_stage, text_op, text_pipeline, text_end};
-        *text = json ? opt_print_physical_json_notes(q, &notes)
-                     : opt_print_physical_notes(q, &notes);
+        *text =
+            json ? opt_print_physical_json_notes(q, &notes) : opt_print_physical_notes(q, &notes);
         if (*text == NULL)
             st = rt_error_set(&s->err, QE_NOMEM, "53200", -1, "out of memory");
     }

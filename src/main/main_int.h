@@ -40,9 +40,9 @@ struct qe_config {
 
 /* What adaptive execution learned about one kind of pipeline (adaptive.c). */
 typedef struct main_adaptive_shape {
-    uint64_t key;                /* main_adaptive_shape_key of the pipeline; 0: free */
-    double ratio[CG_TIER_COUNT]; /* measured compiled/interpreted time per row of each
-                                    tier (running average; 0 = none yet) */
+    uint64_t key;                     /* main_adaptive_shape_key of the pipeline; 0: free */
+    double ratio[CG_TIER_COUNT];      /* measured compiled/interpreted time per row of each
+                                         tier (running average; 0 = none yet) */
     uint32_t declined[CG_TIER_COUNT]; /* lookups since the tier's ratio reached 1 (it
                                          stops compiling): at MAIN_ADAPTIVE_RETRY the
                                          ratio is forgotten and the tier tried again */
@@ -53,57 +53,57 @@ typedef struct main_adaptive_shape {
 #define MAIN_ADAPTIVE_RETRY 16
 
 struct qe_engine {
-    qe_config cfg;                  /* options the engine was opened with */
-    rt_catalog *catalog;            /* tables (schemas only when a coordinator) */
-    rt_storage *storage;            /* the database directory; NULL for :memory: */
-    dist_coordinator *coord;        /* NULL for the embedded engine */
-    cg_jit *jit;                    /* created on first JIT use, under jit_lock */
-    pthread_mutex_t jit_lock;       /* guards jit creation and the adaptive_ figures */
+    qe_config cfg;            /* options the engine was opened with */
+    rt_catalog *catalog;      /* tables (schemas only when a coordinator) */
+    rt_storage *storage;      /* the database directory; NULL for :memory: */
+    dist_coordinator *coord;  /* NULL for the embedded engine */
+    cg_jit *jit;              /* created on first JIT use, under jit_lock */
+    pthread_mutex_t jit_lock; /* guards jit creation and the adaptive_ figures */
     main_adaptive_shape adaptive_shapes[MAIN_ADAPTIVE_SHAPES]; /* adaptive.c: learned
                                        ratios per pipeline shape, at key % entries (a
                                        new shape replaces the one in its slot) */
-    double adaptive_compile_scale[CG_TIER_COUNT]; /* adaptive.c: measured / modelled
-                                       compile time per tier (running average; 0 = none) */
-    pthread_mutex_t ddl_lock;       /* serializes catalog changes */
+    double adaptive_compile_scale[CG_TIER_COUNT];              /* adaptive.c: measured / modelled
+                                                    compile time per tier (running average; 0 = none) */
+    pthread_mutex_t ddl_lock;                                  /* serializes catalog changes */
 };
 
 struct qe_session {
-    qe_engine *engine;              /* borrowed; outlives the session */
-    rt_error err;                   /* last error */
-    main_mode mode;                 /* SET execution_mode */
-    cg_tier tier;                   /* SET jit_tier: how jit mode compiles (embedded) */
-    char emit_cpu[64];              /* SET emit_cpu: target CPU of emitted asm, "host" */
-    uint32_t threads;               /* SET threads */
-    uint32_t debug_delay_ms;        /* SET debug_task_delay_ms (fault tests) */
-    bool debug_adaptive_wait;       /* SET debug_adaptive = 'wait': compile every stage, threads
-                                       wait for the code after their first morsel */
-    int64_t memory_limit;           /* SET memory_limit, bytes, <= 0 = none */
-    uint64_t compile_ns;            /* time in cg_compile_stage by the running statement
-                                       (adaptive: waiting for a background compile) */
-    uint64_t morsels_interpreted;   /* morsels the running statement interpreted (embedded) */
-    uint64_t morsels_compiled;      /* ... and ran compiled */
+    qe_engine *engine;            /* borrowed; outlives the session */
+    rt_error err;                 /* last error */
+    main_mode mode;               /* SET execution_mode */
+    cg_tier tier;                 /* SET jit_tier: how jit mode compiles (embedded) */
+    char emit_cpu[64];            /* SET emit_cpu: target CPU of emitted asm, "host" */
+    uint32_t threads;             /* SET threads */
+    uint32_t debug_delay_ms;      /* SET debug_task_delay_ms (fault tests) */
+    bool debug_adaptive_wait;     /* SET debug_adaptive = 'wait': compile every stage, threads
+                                     wait for the code after their first morsel */
+    int64_t memory_limit;         /* SET memory_limit, bytes, <= 0 = none */
+    uint64_t compile_ns;          /* time in cg_compile_stage by the running statement
+                                     (adaptive: waiting for a background compile) */
+    uint64_t morsels_interpreted; /* morsels the running statement interpreted (embedded) */
+    uint64_t morsels_compiled;    /* ... and ran compiled */
 };
 
 struct qe_stmt {
-    qe_session *session;            /* borrowed */
-    rt_arena *arena;                /* AST and plans */
-    plan_node *logical;             /* bound, optimized logical plan */
+    qe_session *session; /* borrowed */
+    rt_arena *arena;     /* AST and plans */
+    plan_node *logical;  /* bound, optimized logical plan */
 };
 
 struct qe_result {
-    rt_arena *arena;                /* owns everything below */
+    rt_arena *arena; /* owns everything below */
     uint32_t n_cols;
     char **names;
     qe_type *types;
-    int32_t *typmods;               /* n_cols type modifiers (plan.h PLAN_TYPMOD_*) */
+    int32_t *typmods; /* n_cols type modifiers (plan.h PLAN_TYPMOD_*) */
     uint32_t n_batches;
     uint32_t batches_cap;
-    rt_batch **batches;             /* compact copies of the result rows */
-    qe_column_view **views;         /* per batch, n_cols views of batches[i] */
+    rt_batch **batches;     /* compact copies of the result rows */
+    qe_column_view **views; /* per batch, n_cols views of batches[i] */
     uint64_t n_rows;
-    int64_t rows_changed;           /* INSERT count, -1 for queries */
-    double compile_ms;              /* qe_result_compile_ms: codegen + LLVM time */
-    double execute_ms;              /* qe_result_execute_ms: the rest of qe_stmt_execute */
+    int64_t rows_changed; /* INSERT count, -1 for queries */
+    double compile_ms;    /* qe_result_compile_ms: codegen + LLVM time */
+    double execute_ms;    /* qe_result_execute_ms: the rest of qe_stmt_execute */
 };
 
 /* Applies one option by name to cfg (shared by qe_config_set and SET); QE_MISUSE with
@@ -146,8 +146,7 @@ qe_status main_engine_jit(qe_engine *engine, cg_jit **out, rt_error *err);
 
 /* CALL dbgen(sf = SF [, chunk = i, chunks = n]): creates the TPC-H tables that are
  * absent and appends the generated rows (src/main/dbgen.c).  *out: an empty result. */
-qe_status main_exec_dbgen(qe_session *s, const plan_node *call, rt_arena *arena,
-                          qe_result **out);
+qe_status main_exec_dbgen(qe_session *s, const plan_node *call, rt_arena *arena, qe_result **out);
 
 /* Runs a physical plan in this process (embedded engine) or on the cluster. */
 /* ---- adaptive execution (adaptive.c) ---------------------------------------------------- */

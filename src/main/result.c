@@ -177,4 +177,3 @@ void qe_result_destroy(qe_result *res) {
     if (res)
         rt_arena_destroy(res->arena);
 }
-

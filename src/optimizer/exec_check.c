@@ -76,7 +76,6 @@ static bool check_aggs(exec_check *c, const plan_node *n) {
             return refuse(c, pos, "DISTINCT aggregates", "");
         if (a->filter)
             return refuse(c, a->filter->position, "aggregate FILTER", "");
-
     }
     return true;
 }

@@ -584,12 +584,12 @@ static plan_node *push_other_join(rw *w, const plan_node *n, conj_list *preds) {
 typedef struct join_graph {
     uint32_t n_leaves;
     const plan_node *leaves[MAX_LEAVES];
-    uint32_t offsets[MAX_LEAVES]; /* first column of each leaf in the tree's output */
+    uint32_t offsets[MAX_LEAVES];  /* first column of each leaf in the tree's output */
     plan_node *pushed[MAX_LEAVES]; /* each leaf with its own conjuncts pushed in */
-    uint32_t n_cols;              /* the tree's output columns */
-    conj_list conds;              /* every conjunct, over the tree's output */
-    int32_t *class_of;            /* per conjunct: its key equivalence class, or -1 */
-    uint32_t n_classes;           /* key equivalence classes */
+    uint32_t n_cols;               /* the tree's output columns */
+    conj_list conds;               /* every conjunct, over the tree's output */
+    int32_t *class_of;             /* per conjunct: its key equivalence class, or -1 */
+    uint32_t n_classes;            /* key equivalence classes */
 } join_graph;
 
 static uint32_t count_leaves(const plan_node *n) {
@@ -878,8 +878,8 @@ static bool derive_pairs(rw *w, join_graph *g, const uint32_t *members, uint32_t
                 continue;
             plan_expr *a = opt_expr_column(w->arena, members[i], like->type);
             plan_expr *b = opt_expr_column(w->arena, members[j], like->type);
-            plan_expr *e = a && b ? opt_expr_op(w->arena, PLAN_OP_EQ, QE_TYPE_BOOLEAN, a, b, -1)
-                                  : NULL;
+            plan_expr *e =
+                a && b ? opt_expr_op(w->arena, PLAN_OP_EQ, QE_TYPE_BOOLEAN, a, b, -1) : NULL;
             if (!e)
                 return w->oom = true, false;
             a->typmod = b->typmod = like->typmod;
@@ -956,8 +956,8 @@ typedef struct dp_table {
 } dp_table;
 
 /* True if some conjunct not yet placed joins the leaf sets a and b. */
-static bool sets_connected(const join_graph *g, const uint64_t *cmask, const bool *used,
-                           uint64_t a, uint64_t b) {
+static bool sets_connected(const join_graph *g, const uint64_t *cmask, const bool *used, uint64_t a,
+                           uint64_t b) {
     for (uint32_t i = 0; i < g->conds.n; i++)
         if (!used[i] && !(cmask[i] & ~(a | b)) && (cmask[i] & a) && (cmask[i] & b))
             return true;
@@ -973,8 +973,7 @@ static void dp_subset(rw *w, join_graph *g, const uint64_t *cmask, const bool *u
     t->cost[s] = -1;
     for (uint32_t a = (s - 1) & s; a; a = (a - 1) & s) {
         uint32_t b = s ^ a;
-        if (!(a & low) || t->cost[a] < 0 || t->cost[b] < 0 ||
-            !sets_connected(g, cmask, used, a, b))
+        if (!(a & low) || t->cost[a] < 0 || t->cost[b] < 0 || !sets_connected(g, cmask, used, a, b))
             continue;
         if (t->rows[s] < 0) {
             component ca = {.rows = t->rows[a], .mask = a}, cb = {.rows = t->rows[b], .mask = b};

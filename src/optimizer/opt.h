@@ -29,8 +29,8 @@ qe_status opt_rewrite_joins(rt_arena *arena, plan_node *in, rt_catalog *catalog,
  * its group keys gets a SEMI join below it with a copy of the cheapest sub-expression of
  * the other input bounding that key's values, when the estimates say it pays; catalog
  * may be NULL (default estimates).  `in` is unchanged. */
-qe_status opt_semijoin_reduce(rt_arena *arena, plan_node *in, rt_catalog *catalog,
-                              plan_node **out, rt_error *err);
+qe_status opt_semijoin_reduce(rt_arena *arena, plan_node *in, rt_catalog *catalog, plan_node **out,
+                              rt_error *err);
 
 /* Marks LEFT/SEMI/ANTI joins whose left input is estimated much smaller than the right
  * one `build_left` (build_side.c), in place; catalog may be NULL (default estimates). */
@@ -82,8 +82,7 @@ qe_status opt_rewrite_setops(rt_arena *arena, plan_node *in, plan_node **out, rt
  * exchanges, allocated in arena.  The plan does not depend on the number of workers:
  * PARTITIONED stages run one task per worker (one in the embedded engine).
  */
-qe_status opt_physical(rt_arena *arena, const plan_node *logical, plan_query **out,
-                       rt_error *err);
+qe_status opt_physical(rt_arena *arena, const plan_node *logical, plan_query **out, rt_error *err);
 
 /*
  * opt_physical for the embedded engine, where every stage runs as exactly one task
@@ -146,8 +145,8 @@ void opt_print_expr(rt_strbuf *sb, const plan_expr *e);
  * an error, never a crash) and allocates the plan in arena.
  */
 qe_status opt_plan_serialize(const plan_query *q, uint8_t **buf, size_t *len, rt_error *err);
-qe_status opt_plan_deserialize(rt_arena *arena, const uint8_t *buf, size_t len,
-                               plan_query **out, rt_error *err);
+qe_status opt_plan_deserialize(rt_arena *arena, const uint8_t *buf, size_t len, plan_query **out,
+                               rt_error *err);
 
 /* ---- plan expression helpers (plan_expr.c), shared with the binder ----------------- */
 

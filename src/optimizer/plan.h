@@ -22,17 +22,17 @@
 #include "plan_funcs.h" /* PLAN_FUNC_LIST: the function catalog */
 
 /* X(name, text) */
-#define PLAN_EXPR_LIST(X)                                                      \
-    X(CONST, "const")   /* u.value */                                          \
-    X(COLUMN, "column") /* u.column: index into the input row */               \
-    X(OP, "op")         /* u.op: operator applied to 1 or 2 args */            \
-    X(CAST, "cast")     /* u.cast: arg converted to type */                   \
-    X(SUBQUERY, "subquery") /* u.subquery: a bound query used as a value */    \
-    X(OUTER_COLUMN, "outer_column") /* u.outer: column of an enclosing query */ \
-    X(GROUPING, "grouping") /* u.grouping: grouping(...) over grouping sets */ \
-    X(FUNC, "func")     /* u.func: scalar function of the catalog (plan_funcs.h) */ \
-    X(CASE, "case")     /* u.case_: searched CASE (the simple form is desugared) */ \
-    X(PARAM, "param")   /* u.param: statement parameter $n / ? */
+#define PLAN_EXPR_LIST(X)                                                                          \
+    X(CONST, "const")               /* u.value */                                                  \
+    X(COLUMN, "column")             /* u.column: index into the input row */                       \
+    X(OP, "op")                     /* u.op: operator applied to 1 or 2 args */                    \
+    X(CAST, "cast")                 /* u.cast: arg converted to type */                            \
+    X(SUBQUERY, "subquery")         /* u.subquery: a bound query used as a value */                \
+    X(OUTER_COLUMN, "outer_column") /* u.outer: column of an enclosing query */                    \
+    X(GROUPING, "grouping")         /* u.grouping: grouping(...) over grouping sets */             \
+    X(FUNC, "func")                 /* u.func: scalar function of the catalog (plan_funcs.h) */    \
+    X(CASE, "case")                 /* u.case_: searched CASE (the simple form is desugared) */    \
+    X(PARAM, "param")               /* u.param: statement parameter $n / ? */
 
 typedef enum plan_expr_kind {
 #define PLAN_X_ENUM(name, text) PLAN_EXPR_##name,
@@ -49,24 +49,24 @@ typedef enum plan_expr_kind {
  * division truncates.  Comparisons and arithmetic propagate NULL; AND/OR use SQL's
  * three-valued logic; IS [NOT] NULL never returns NULL.
  */
-#define PLAN_OP_LIST(X)                                                        \
-    X(ADD, "+", 2)                                                             \
-    X(SUB, "-", 2)                                                             \
-    X(MUL, "*", 2)                                                             \
-    X(DIV, "/", 2)                                                             \
-    X(MOD, "%", 2)                                                             \
-    X(NEG, "-", 1)                                                             \
-    X(EQ, "=", 2)                                                              \
-    X(NE, "<>", 2)                                                             \
-    X(LT, "<", 2)                                                              \
-    X(LE, "<=", 2)                                                             \
-    X(GT, ">", 2)                                                              \
-    X(GE, ">=", 2)                                                             \
-    X(AND, "AND", 2)                                                           \
-    X(OR, "OR", 2)                                                             \
-    X(NOT, "NOT", 1)                                                           \
-    X(IS_NULL, "IS NULL", 1)                                                   \
-    X(IS_NOT_NULL, "IS NOT NULL", 1)                                           \
+#define PLAN_OP_LIST(X)                                                                            \
+    X(ADD, "+", 2)                                                                                 \
+    X(SUB, "-", 2)                                                                                 \
+    X(MUL, "*", 2)                                                                                 \
+    X(DIV, "/", 2)                                                                                 \
+    X(MOD, "%", 2)                                                                                 \
+    X(NEG, "-", 1)                                                                                 \
+    X(EQ, "=", 2)                                                                                  \
+    X(NE, "<>", 2)                                                                                 \
+    X(LT, "<", 2)                                                                                  \
+    X(LE, "<=", 2)                                                                                 \
+    X(GT, ">", 2)                                                                                  \
+    X(GE, ">=", 2)                                                                                 \
+    X(AND, "AND", 2)                                                                               \
+    X(OR, "OR", 2)                                                                                 \
+    X(NOT, "NOT", 1)                                                                               \
+    X(IS_NULL, "IS NULL", 1)                                                                       \
+    X(IS_NOT_NULL, "IS NOT NULL", 1)                                                               \
     X(CONCAT, "||", 2)
 
 typedef enum plan_op_kind {
@@ -77,11 +77,11 @@ typedef enum plan_op_kind {
 
 /* X(name, text) -- forms of subquery expressions.  IN is ANY with "="; NOT IN and NOT
  * EXISTS are NOT over the subquery expression (PostgreSQL's representation). */
-#define PLAN_SUBQUERY_LIST(X)                                                  \
-    X(SCALAR, "scalar") /* one column, at most one row; NULL if empty */       \
-    X(EXISTS, "EXISTS")                                                        \
-    X(ANY, "ANY")       /* left op ANY (subquery); IN */                       \
-    X(ALL, "ALL")       /* left op ALL (subquery) */
+#define PLAN_SUBQUERY_LIST(X)                                                                      \
+    X(SCALAR, "scalar") /* one column, at most one row; NULL if empty */                           \
+    X(EXISTS, "EXISTS")                                                                            \
+    X(ANY, "ANY") /* left op ANY (subquery); IN */                                                 \
+    X(ALL, "ALL") /* left op ALL (subquery) */
 
 typedef enum plan_subquery_kind {
 #define PLAN_X_ENUM(name, text) PLAN_SUBQUERY_##name,
@@ -114,74 +114,74 @@ struct plan_node;
 
 typedef struct plan_expr {
     plan_expr_kind kind;
-    qe_type type;    /* result type */
-    int position;    /* byte offset in the SQL text (for runtime errors), -1 if none */
-    int32_t typmod;  /* type modifier of the result (PLAN_TYPMOD_*), 0 = none */
+    qe_type type;   /* result type */
+    int position;   /* byte offset in the SQL text (for runtime errors), -1 if none */
+    int32_t typmod; /* type modifier of the result (PLAN_TYPMOD_*), 0 = none */
     union {
-        rt_value value;          /* CONST (type equals expr type; strings in plan arena) */
-        uint32_t column;         /* COLUMN */
+        rt_value value;  /* CONST (type equals expr type; strings in plan arena) */
+        uint32_t column; /* COLUMN */
         struct {
             plan_op_kind op;
             struct plan_expr *args[2]; /* args[1] NULL for unary ops */
-        } op;                    /* OP */
-        struct plan_expr *cast;  /* CAST: the argument */
+        } op;                          /* OP */
+        struct plan_expr *cast;        /* CAST: the argument */
         struct {
             plan_subquery_kind kind;
-            plan_op_kind op;         /* ANY/ALL: comparison of left with each row */
-            struct plan_expr *left;  /* ANY/ALL: the left operand, else NULL */
-            struct plan_node *plan;  /* the bound subquery (its own column numbering) */
-            bool correlated;         /* the plan contains OUTER_COLUMNs referring to
-                                        this query or further out: the optimizer must
-                                        unnest or evaluate it per row */
-        } subquery;                  /* SUBQUERY (type: BOOLEAN, or the scalar's type) */
+            plan_op_kind op;        /* ANY/ALL: comparison of left with each row */
+            struct plan_expr *left; /* ANY/ALL: the left operand, else NULL */
+            struct plan_node *plan; /* the bound subquery (its own column numbering) */
+            bool correlated;        /* the plan contains OUTER_COLUMNs referring to
+                                       this query or further out: the optimizer must
+                                       unnest or evaluate it per row */
+        } subquery;                 /* SUBQUERY (type: BOOLEAN, or the scalar's type) */
         struct {
-            uint32_t depth;          /* 1: the query directly enclosing the subquery */
-            uint32_t column;         /* column of that query's FROM row (the input of
-                                        its WHERE), whatever clause the subquery is in */
-        } outer;                     /* OUTER_COLUMN */
+            uint32_t depth;  /* 1: the query directly enclosing the subquery */
+            uint32_t column; /* column of that query's FROM row (the input of
+                                its WHERE), whatever clause the subquery is in */
+        } outer;             /* OUTER_COLUMN */
         struct {
-            uint32_t column;         /* the Aggregate's grouping-set id column */
+            uint32_t column; /* the Aggregate's grouping-set id column */
             uint32_t n_args;
-            uint32_t *groups;        /* n_args GROUP BY indexes; bit (n_args-1-i) of the
-                                        result is 1 if groups[i] is not in the set */
-        } grouping;                  /* GROUPING (INTEGER) */
+            uint32_t *groups; /* n_args GROUP BY indexes; bit (n_args-1-i) of the
+                                 result is 1 if groups[i] is not in the set */
+        } grouping;           /* GROUPING (INTEGER) */
         struct {
-            uint32_t fn;             /* PLAN_FUNC_* id (a SCALAR entry of plan_funcs.h) */
+            uint32_t fn; /* PLAN_FUNC_* id (a SCALAR entry of plan_funcs.h) */
             uint32_t n_args;
             struct plan_expr **args; /* n_args, already cast to the chosen signature */
         } func;                      /* FUNC */
         struct {
-            uint32_t n_whens;        /* >= 1 */
-            struct plan_expr **whens;  /* n_whens BOOLEAN conditions, tried in order */
-            struct plan_expr **thens;  /* n_whens results (of the CASE's type) */
+            uint32_t n_whens;            /* >= 1 */
+            struct plan_expr **whens;    /* n_whens BOOLEAN conditions, tried in order */
+            struct plan_expr **thens;    /* n_whens results (of the CASE's type) */
             struct plan_expr *else_expr; /* result when no condition holds (typed NULL
                                             when ELSE is absent), never NULL */
-        } case_;                     /* CASE */
+        } case_;                         /* CASE */
         struct {
-            uint32_t index;          /* 1-based: $1 is 1; `?` are numbered in order */
-        } param;                     /* PARAM (type inferred from context; NULL type:
-                                        unknown) */
+            uint32_t index; /* 1-based: $1 is 1; `?` are numbered in order */
+        } param;            /* PARAM (type inferred from context; NULL type:
+                               unknown) */
     } u;
 } plan_expr;
 
 /* X(name, sql) -- aggregate functions. */
-#define PLAN_AGG_LIST(X)                                                       \
-    X(COUNT_STAR, "count_star")                                                \
-    X(COUNT, "count")                                                          \
-    X(SUM, "sum")                                                              \
-    X(MIN, "min")                                                              \
-    X(MAX, "max")                                                              \
-    X(AVG, "avg")                                                              \
-    /* bound by the frontend; the runtime does not run these yet */            \
-    X(STDDEV_SAMP, "stddev_samp")                                              \
-    X(STDDEV_POP, "stddev_pop")                                                \
-    X(VAR_SAMP, "var_samp")                                                    \
-    X(VAR_POP, "var_pop")                                                      \
-    X(STRING_AGG, "string_agg")                                                \
-    X(BOOL_AND, "bool_and")                                                    \
-    X(BOOL_OR, "bool_or")                                                      \
-    X(ANY_VALUE, "any_value")                                                  \
-    X(FIRST, "first")                                                          \
+#define PLAN_AGG_LIST(X)                                                                           \
+    X(COUNT_STAR, "count_star")                                                                    \
+    X(COUNT, "count")                                                                              \
+    X(SUM, "sum")                                                                                  \
+    X(MIN, "min")                                                                                  \
+    X(MAX, "max")                                                                                  \
+    X(AVG, "avg")                                                                                  \
+    /* bound by the frontend; the runtime does not run these yet */                                \
+    X(STDDEV_SAMP, "stddev_samp")                                                                  \
+    X(STDDEV_POP, "stddev_pop")                                                                    \
+    X(VAR_SAMP, "var_samp")                                                                        \
+    X(VAR_POP, "var_pop")                                                                          \
+    X(STRING_AGG, "string_agg")                                                                    \
+    X(BOOL_AND, "bool_and")                                                                        \
+    X(BOOL_OR, "bool_or")                                                                          \
+    X(ANY_VALUE, "any_value")                                                                      \
+    X(FIRST, "first")                                                                              \
     X(LAST, "last")
 
 typedef enum plan_agg_fn {
@@ -234,43 +234,43 @@ typedef struct plan_agg {
 } plan_agg;
 
 typedef struct plan_sort_key {
-    plan_expr *expr;    /* logical: any expression; physical: a COLUMN */
+    plan_expr *expr; /* logical: any expression; physical: a COLUMN */
     bool descending;
-    bool nulls_first;   /* default: NULLS LAST for ASC, NULLS FIRST for DESC (PostgreSQL) */
+    bool nulls_first; /* default: NULLS LAST for ASC, NULLS FIRST for DESC (PostgreSQL) */
 } plan_sort_key;
 
 /* ---- logical plan ------------------------------------------------------------------- */
 
 /* X(name, text) */
-#define PLAN_LOGICAL_LIST(X)                                                   \
-    X(GET, "Get")                                                              \
-    X(VALUES, "Values")                                                        \
-    X(FILTER, "Filter")                                                        \
-    X(PROJECT, "Project")                                                      \
-    X(AGGREGATE, "Aggregate")                                                  \
-    X(ORDER, "Order")                                                          \
-    X(LIMIT, "Limit")                                                          \
-    X(INSERT, "Insert")                                                        \
-    X(CREATE_TABLE, "CreateTable")                                             \
-    X(DROP_TABLE, "DropTable")                                                 \
-    X(SET, "Set")                                                              \
-    X(EXPLAIN, "Explain")                                                      \
-    X(JOIN, "Join")                 /* child: left, right: right */            \
-    X(SETOP, "SetOperation")        /* child: left, right: right */            \
-    X(WINDOW, "Window")                                                        \
-    X(DISTINCT_ON, "DistinctOn")                                               \
-    X(RECURSIVE_CTE, "RecursiveCTE") /* child: anchor, right: recursive term */ \
-    X(WORKTABLE_SCAN, "WorkTableScan")                                         \
-    X(CREATE_VIEW, "CreateView")                                               \
-    X(DROP_VIEW, "DropView")        /* u.drop_table */                         \
-    X(DELETE, "Delete")                                                        \
-    X(UPDATE, "Update")                                                        \
-    X(COPY, "Copy")                                                            \
-    X(SHOW, "Show")                 /* u.set (value NULL) */                   \
-    X(TRANSACTION, "Transaction")                                              \
-    X(CALL, "Call")                                                            \
-    X(TABLE_FUNCTION, "TableFunction") /* u.table_func: read_csv, range */    \
-    X(REPLICATE, "Replicate") /* child rows, each (last column) times */
+#define PLAN_LOGICAL_LIST(X)                                                                       \
+    X(GET, "Get")                                                                                  \
+    X(VALUES, "Values")                                                                            \
+    X(FILTER, "Filter")                                                                            \
+    X(PROJECT, "Project")                                                                          \
+    X(AGGREGATE, "Aggregate")                                                                      \
+    X(ORDER, "Order")                                                                              \
+    X(LIMIT, "Limit")                                                                              \
+    X(INSERT, "Insert")                                                                            \
+    X(CREATE_TABLE, "CreateTable")                                                                 \
+    X(DROP_TABLE, "DropTable")                                                                     \
+    X(SET, "Set")                                                                                  \
+    X(EXPLAIN, "Explain")                                                                          \
+    X(JOIN, "Join")          /* child: left, right: right */                                       \
+    X(SETOP, "SetOperation") /* child: left, right: right */                                       \
+    X(WINDOW, "Window")                                                                            \
+    X(DISTINCT_ON, "DistinctOn")                                                                   \
+    X(RECURSIVE_CTE, "RecursiveCTE") /* child: anchor, right: recursive term */                    \
+    X(WORKTABLE_SCAN, "WorkTableScan")                                                             \
+    X(CREATE_VIEW, "CreateView")                                                                   \
+    X(DROP_VIEW, "DropView") /* u.drop_table */                                                    \
+    X(DELETE, "Delete")                                                                            \
+    X(UPDATE, "Update")                                                                            \
+    X(COPY, "Copy")                                                                                \
+    X(SHOW, "Show") /* u.set (value NULL) */                                                       \
+    X(TRANSACTION, "Transaction")                                                                  \
+    X(CALL, "Call")                                                                                \
+    X(TABLE_FUNCTION, "TableFunction") /* u.table_func: read_csv, range */                         \
+    X(REPLICATE, "Replicate")          /* child rows, each (last column) times */
 
 typedef enum plan_logical_kind {
 #define PLAN_X_ENUM(name, text) PLAN_LOGICAL_##name,
@@ -293,15 +293,15 @@ typedef enum plan_logical_kind {
  *   SINGLE: LEFT join where more than one right row matching a left row is the
  *     runtime error 21000 "more than one row returned by a subquery used as an
  *     expression" (a scalar subquery that may return several rows). */
-#define PLAN_JOIN_LIST(X)                                                      \
-    X(INNER, "INNER")                                                          \
-    X(LEFT, "LEFT")                                                            \
-    X(RIGHT, "RIGHT")                                                          \
-    X(FULL, "FULL")                                                            \
-    X(CROSS, "CROSS")                                                          \
-    X(SEMI, "SEMI")                                                            \
-    X(ANTI, "ANTI")                                                            \
-    X(MARK, "MARK")                                                            \
+#define PLAN_JOIN_LIST(X)                                                                          \
+    X(INNER, "INNER")                                                                              \
+    X(LEFT, "LEFT")                                                                                \
+    X(RIGHT, "RIGHT")                                                                              \
+    X(FULL, "FULL")                                                                                \
+    X(CROSS, "CROSS")                                                                              \
+    X(SEMI, "SEMI")                                                                                \
+    X(ANTI, "ANTI")                                                                                \
+    X(MARK, "MARK")                                                                                \
     X(SINGLE, "SINGLE")
 
 typedef enum plan_join_kind {
@@ -320,11 +320,11 @@ typedef enum plan_setop_kind {
 } plan_setop_kind;
 
 /* X(name, text) -- window frame bounds. */
-#define PLAN_FRAME_BOUND_LIST(X)                                               \
-    X(UNBOUNDED_PRECEDING, "UNBOUNDED PRECEDING")                              \
-    X(PRECEDING, "PRECEDING")   /* offset expression PRECEDING */              \
-    X(CURRENT_ROW, "CURRENT ROW")                                              \
-    X(FOLLOWING, "FOLLOWING")   /* offset expression FOLLOWING */              \
+#define PLAN_FRAME_BOUND_LIST(X)                                                                   \
+    X(UNBOUNDED_PRECEDING, "UNBOUNDED PRECEDING")                                                  \
+    X(PRECEDING, "PRECEDING") /* offset expression PRECEDING */                                    \
+    X(CURRENT_ROW, "CURRENT ROW")                                                                  \
+    X(FOLLOWING, "FOLLOWING") /* offset expression FOLLOWING */                                    \
     X(UNBOUNDED_FOLLOWING, "UNBOUNDED FOLLOWING")
 
 typedef enum plan_frame_bound {
@@ -336,18 +336,18 @@ typedef enum plan_frame_bound {
 /* A window frame.  Default (no frame written): RANGE UNBOUNDED PRECEDING to CURRENT ROW
  * (the whole partition when there is no ORDER BY). */
 typedef struct plan_frame {
-    bool rows;                       /* ROWS; false: RANGE */
+    bool rows; /* ROWS; false: RANGE */
     plan_frame_bound start, end;
-    plan_expr *start_offset;         /* PRECEDING/FOLLOWING offsets, else NULL */
+    plan_expr *start_offset; /* PRECEDING/FOLLOWING offsets, else NULL */
     plan_expr *end_offset;
 } plan_frame;
 
 /* One window function of a Window node.  Expressions refer to the Window's input. */
 typedef struct plan_window_func {
-    char *name;                      /* function name (lower case): "rank", "sum" */
-    qe_type type;                    /* result type */
-    int32_t typmod;                  /* type modifier of the result (PLAN_TYPMOD_*) */
-    bool distinct;                   /* aggregate over DISTINCT values */
+    char *name;     /* function name (lower case): "rank", "sum" */
+    qe_type type;   /* result type */
+    int32_t typmod; /* type modifier of the result (PLAN_TYPMOD_*) */
+    bool distinct;  /* aggregate over DISTINCT values */
     uint32_t n_args;
     plan_expr **args;
     uint32_t n_partition;
@@ -408,28 +408,28 @@ typedef struct plan_node {
     union {
         struct {
             char *table;
-            uint32_t *col_idx;     /* n_cols indexes of table columns read */
+            uint32_t *col_idx; /* n_cols indexes of table columns read */
         } get;
         struct {
             uint32_t n_rows;
-            plan_expr **rows;      /* n_rows * n_cols expressions, row-major */
+            plan_expr **rows; /* n_rows * n_cols expressions, row-major */
         } values;
         struct {
-            plan_expr *pred;       /* BOOLEAN */
+            plan_expr *pred; /* BOOLEAN */
         } filter;
         struct {
-            plan_expr **exprs;     /* n_cols */
+            plan_expr **exprs; /* n_cols */
         } project;
         struct {
-            uint32_t n_groups;     /* output: groups, then aggregates */
+            uint32_t n_groups; /* output: groups, then aggregates */
             plan_expr **groups;
             uint32_t n_aggs;
             plan_agg *aggs;
-            uint32_t n_sets;       /* GROUPING SETS/ROLLUP/CUBE: sets of groups, bit g
-                                      of sets[i] = group g is in set i (at most 64
-                                      groups); 0: plain GROUP BY.  With sets the output
-                                      ends with a BIGINT grouping-set id column (bit
-                                      n_groups-1-g set when group g is not grouped) */
+            uint32_t n_sets; /* GROUPING SETS/ROLLUP/CUBE: sets of groups, bit g
+                                of sets[i] = group g is in set i (at most 64
+                                groups); 0: plain GROUP BY.  With sets the output
+                                ends with a BIGINT grouping-set id column (bit
+                                n_groups-1-g set when group g is not grouped) */
             uint64_t *sets;
         } aggregate;
         struct {
@@ -437,70 +437,70 @@ typedef struct plan_node {
             plan_sort_key *keys;
         } order;
         struct {
-            int64_t limit;         /* -1: none */
+            int64_t limit; /* -1: none */
             int64_t offset;
         } limit;
         struct {
-            char *table;           /* child yields every table column, in table order,
-                                      with the table's types */
+            char *table; /* child yields every table column, in table order,
+                            with the table's types */
         } insert;
         struct {
             char *table;
             uint32_t n_cols;
             char **col_names;
             qe_type *col_types;
-            int32_t *col_typmods;  /* n_cols type modifiers; NULL: all 0 */
+            int32_t *col_typmods; /* n_cols type modifiers; NULL: all 0 */
             bool if_not_exists;
-            bool *not_null;        /* n_cols NOT NULL flags (NULL: none) */
-            uint32_t n_key;        /* PRIMARY KEY columns */
+            bool *not_null; /* n_cols NOT NULL flags (NULL: none) */
+            uint32_t n_key; /* PRIMARY KEY columns */
             uint32_t *key_cols;
-        } create_table;            /* child: the query of CREATE TABLE AS, else NULL */
+        } create_table; /* child: the query of CREATE TABLE AS, else NULL */
         struct {
             char *table;
             bool if_exists;
         } drop_table;
         struct {
-            char *name;            /* lower case */
-            char *value;           /* NULL: RESET */
+            char *name;  /* lower case */
+            char *value; /* NULL: RESET */
         } set;
         struct {
-            qe_emit what;          /* LOGICAL or PHYSICAL (EXPLAIN), IR, ... */
+            qe_emit what; /* LOGICAL or PHYSICAL (EXPLAIN), IR, ... */
             bool analyze;
-            bool json;             /* FORMAT JSON */
-            bool no_timing;        /* TIMING OFF: ANALYZE prints no times */
-        } explain;                 /* child: the explained statement */
+            bool json;      /* FORMAT JSON */
+            bool no_timing; /* TIMING OFF: ANALYZE prints no times */
+        } explain;          /* child: the explained statement */
         struct {
             plan_join_kind kind;
-            plan_expr *cond;       /* over left columns then right columns; NULL: true */
-            bool build_left;       /* physical hint (opt_choose_build_sides): LEFT, SEMI
-                                      and ANTI joins with keys build the hash table on
-                                      the left input, the much smaller one */
+            plan_expr *cond; /* over left columns then right columns; NULL: true */
+            bool build_left; /* physical hint (opt_choose_build_sides): LEFT, SEMI
+                                and ANTI joins with keys build the hash table on
+                                the left input, the much smaller one */
         } join;
         struct {
             plan_setop_kind op;
-            bool all;              /* keep duplicates */
-        } setop;                   /* output types: unified types of both sides */
+            bool all; /* keep duplicates */
+        } setop;      /* output types: unified types of both sides */
         struct {
-            uint32_t n_funcs;      /* output: child columns, then one per function */
+            uint32_t n_funcs; /* output: child columns, then one per function */
             plan_window_func *funcs;
         } window;
         struct {
-            uint32_t n_keys;       /* keeps the first row (in child order) per key */
+            uint32_t n_keys; /* keeps the first row (in child order) per key */
             plan_expr **keys;
         } distinct_on;
         struct {
-            char *name;            /* CTE name */
-            uint32_t id;           /* pairs a WORKTABLE_SCAN with its RECURSIVE_CTE */
-            bool all;              /* UNION ALL (RECURSIVE_CTE) */
-        } cte;                     /* RECURSIVE_CTE, WORKTABLE_SCAN */
+            char *name;  /* CTE name */
+            uint32_t id; /* pairs a WORKTABLE_SCAN with its RECURSIVE_CTE */
+            bool all;    /* UNION ALL (RECURSIVE_CTE) */
+        } cte;           /* RECURSIVE_CTE, WORKTABLE_SCAN */
         struct {
             char *name;
-            char *sql;             /* the view's query text, bound again when used */
-            uint32_t n_names;      /* column aliases (0: the query's names) */
+            char *sql;        /* the view's query text, bound again when used */
+            uint32_t n_names; /* column aliases (0: the query's names) */
             char **col_names;
             bool or_replace;
-        } create_view;             /* child: the bound query (checks it and gives the
-                                      view's schema) */
+        } create_view; /* child: the bound query (checks it and gives the
+                          view's schema) */
         struct {
             char *table;
             uint32_t n_set;        /* UPDATE: assignments */
@@ -509,60 +509,60 @@ typedef struct plan_node {
         } dml;                     /* DELETE/UPDATE: child yields the affected rows
                                       (every table column, in order) */
         struct {
-            char *table;           /* NULL for COPY (query) TO */
-            char *path;            /* file name; "STDIN"/"STDOUT" as written */
-            bool to;               /* COPY ... TO (export) */
+            char *table; /* NULL for COPY (query) TO */
+            char *path;  /* file name; "STDIN"/"STDOUT" as written */
+            bool to;     /* COPY ... TO (export) */
             uint32_t n_options;
-            char **option_names;   /* lower case */
-            char **option_values;  /* text, NULL for a bare option */
-            plan_csv *csv;         /* the file and its dialect (from the options) */
-        } copy;                    /* child: TO: the rows to write; FROM: the rows to
-                                      insert (every table column, in order, with the
-                                      table's types) read by a TableFunction */
+            char **option_names;  /* lower case */
+            char **option_values; /* text, NULL for a bare option */
+            plan_csv *csv;        /* the file and its dialect (from the options) */
+        } copy;                   /* child: TO: the rows to write; FROM: the rows to
+                                     insert (every table column, in order, with the
+                                     table's types) read by a TableFunction */
         struct {
             plan_txn_kind kind;
         } transaction;
         struct {
             char *name;
             uint32_t n_args;
-            plan_expr **args;      /* constant expressions */
-            char **arg_names;      /* n_args names of `name = value` arguments (lower
-                                      case), NULL entries for positional ones */
+            plan_expr **args; /* constant expressions */
+            char **arg_names; /* n_args names of `name = value` arguments (lower
+                                 case), NULL entries for positional ones */
         } call;
         struct {
-            char *name;            /* "read_csv", "range", "generate_series" */
-            plan_csv *csv;         /* read_csv: the file and its dialect; the node's
-                                      schema is the file's columns; else NULL */
-            plan_range range;      /* range/generate_series: one BIGINT column */
-        } table_func;              /* leaf */
+            char *name;       /* "read_csv", "range", "generate_series" */
+            plan_csv *csv;    /* read_csv: the file and its dialect; the node's
+                                 schema is the file's columns; else NULL */
+            plan_range range; /* range/generate_series: one BIGINT column */
+        } table_func;         /* leaf */
     } u;
 } plan_node;
 
 /* ---- physical plan ------------------------------------------------------------------ */
 
 /* X(name, text, role) -- role: 0 source, 1 operator, 2 sink. */
-#define PLAN_PHYS_LIST(X)                                                      \
-    X(SCAN, "Scan", 0)                                                         \
-    X(VALUES, "Values", 0)                                                     \
-    X(EXCHANGE_SOURCE, "ExchangeSource", 0)                                    \
-    X(AGG_SOURCE, "HashAggregateSource", 0)                                    \
-    X(SORT_SOURCE, "SortSource", 0)                                            \
-    X(FILTER, "Filter", 1)                                                     \
-    X(PROJECT, "Project", 1)                                                   \
-    X(LIMIT, "Limit", 1)                                                       \
-    X(AGG_SINK, "HashAggregate", 2)                                            \
-    X(SORT_SINK, "Sort", 2)                                                    \
-    X(EXCHANGE_SINK, "ExchangeSink", 2)                                        \
-    X(INSERT_SINK, "Insert", 2)                                                \
-    X(JOIN_UNMATCHED, "HashJoinUnmatched", 0) /* FULL: build rows never matched */ \
-    X(HASH_JOIN_PROBE, "HashJoinProbe", 1)                                     \
-    X(HASH_JOIN_BUILD, "HashJoinBuild", 2)                                     \
-    X(RESULT_SINK, "Result", 2)                                                \
-    X(CSV_SCAN, "CsvScan", 0)                                                  \
-    X(RANGE, "Range", 0)                                                       \
-    X(WINDOW_SOURCE, "WindowSource", 0)                                        \
-    X(WINDOW_SINK, "Window", 2)                                                \
-    X(REPLICATE, "Replicate", 1) /* input rows, each (last column) times */   \
+#define PLAN_PHYS_LIST(X)                                                                          \
+    X(SCAN, "Scan", 0)                                                                             \
+    X(VALUES, "Values", 0)                                                                         \
+    X(EXCHANGE_SOURCE, "ExchangeSource", 0)                                                        \
+    X(AGG_SOURCE, "HashAggregateSource", 0)                                                        \
+    X(SORT_SOURCE, "SortSource", 0)                                                                \
+    X(FILTER, "Filter", 1)                                                                         \
+    X(PROJECT, "Project", 1)                                                                       \
+    X(LIMIT, "Limit", 1)                                                                           \
+    X(AGG_SINK, "HashAggregate", 2)                                                                \
+    X(SORT_SINK, "Sort", 2)                                                                        \
+    X(EXCHANGE_SINK, "ExchangeSink", 2)                                                            \
+    X(INSERT_SINK, "Insert", 2)                                                                    \
+    X(JOIN_UNMATCHED, "HashJoinUnmatched", 0) /* FULL: build rows never matched */                 \
+    X(HASH_JOIN_PROBE, "HashJoinProbe", 1)                                                         \
+    X(HASH_JOIN_BUILD, "HashJoinBuild", 2)                                                         \
+    X(RESULT_SINK, "Result", 2)                                                                    \
+    X(CSV_SCAN, "CsvScan", 0)                                                                      \
+    X(RANGE, "Range", 0)                                                                           \
+    X(WINDOW_SOURCE, "WindowSource", 0)                                                            \
+    X(WINDOW_SINK, "Window", 2)                                                                    \
+    X(REPLICATE, "Replicate", 1)    /* input rows, each (last column) times */                     \
     X(DISTINCT_ON, "DistinctOn", 1) /* first row of each run of equal keys */
 
 typedef enum plan_phys_kind {
@@ -572,10 +572,10 @@ typedef enum plan_phys_kind {
 } plan_phys_kind;
 
 /* X(name, text) -- how an exchange routes rows from producer to consumer tasks. */
-#define PLAN_EXCHANGE_LIST(X)                                                  \
-    X(HASH, "hash")               /* by hash of key columns */                \
-    X(GATHER, "gather")           /* all rows to the single consumer */       \
-    X(BROADCAST, "broadcast")     /* every row to every consumer */           \
+#define PLAN_EXCHANGE_LIST(X)                                                                      \
+    X(HASH, "hash")               /* by hash of key columns */                                     \
+    X(GATHER, "gather")           /* all rows to the single consumer */                            \
+    X(BROADCAST, "broadcast")     /* every row to every consumer */                                \
     X(ROUND_ROBIN, "round_robin") /* batches spread over consumers */
 
 typedef enum plan_exchange_kind {
@@ -585,12 +585,12 @@ typedef enum plan_exchange_kind {
 } plan_exchange_kind;
 
 /* X(name, text) -- comparisons of a scan filter, `column op constant`. */
-#define PLAN_SCAN_CMP_LIST(X)                                                  \
-    X(EQ, "=")                                                                 \
-    X(LT, "<")                                                                 \
-    X(LE, "<=")                                                                \
-    X(GT, ">")                                                                 \
-    X(GE, ">=")                                                                \
+#define PLAN_SCAN_CMP_LIST(X)                                                                      \
+    X(EQ, "=")                                                                                     \
+    X(LT, "<")                                                                                     \
+    X(LE, "<=")                                                                                    \
+    X(GT, ">")                                                                                     \
+    X(GE, ">=")                                                                                    \
     X(IS_NULL, "IS NULL")
 
 typedef enum plan_scan_cmp {
@@ -619,54 +619,54 @@ typedef struct plan_op {
     plan_phys_kind kind;
     uint32_t n_cols;
     qe_type *types;
-    uint32_t state_id;             /* index of the operator state within the stage */
+    uint32_t state_id; /* index of the operator state within the stage */
     union {
         struct {
             char *table;
-            uint32_t *col_idx;     /* n_cols table columns read */
-            char **col_names;      /* n_cols names of those columns, for printing;
-                                      may be NULL (e.g. after deserialization) */
-            uint32_t n_filters;    /* zone-map pruning hints (may be 0) */
+            uint32_t *col_idx;         /* n_cols table columns read */
+            char **col_names;          /* n_cols names of those columns, for printing;
+                                          may be NULL (e.g. after deserialization) */
+            uint32_t n_filters;        /* zone-map pruning hints (may be 0) */
             plan_scan_filter *filters; /* n_filters, ANDed */
         } scan;
         struct {
             uint32_t n_rows;
-            plan_expr **rows;      /* n_rows * n_cols expressions without COLUMN refs,
-                                      row-major (n_cols may be 0: SELECT without FROM) */
+            plan_expr **rows; /* n_rows * n_cols expressions without COLUMN refs,
+                                 row-major (n_cols may be 0: SELECT without FROM) */
         } values;
         struct {
             uint32_t exchange_id;
         } exchange_source;
         struct {
             plan_agg_phase phase;
-            uint32_t n_groups;     /* AGG_SINK: group keys, COLUMN exprs of its input */
+            uint32_t n_groups; /* AGG_SINK: group keys, COLUMN exprs of its input */
             plan_expr **groups;
             uint32_t n_aggs;
-            plan_agg *aggs;        /* args are COLUMN exprs of the sink's input */
-        } agg;                     /* AGG_SINK and AGG_SOURCE (same content);
-                                      AGG_SOURCE output: groups, then per aggregate
-                                      one final value (SINGLE/FINAL) or v, n (PARTIAL) */
+            plan_agg *aggs; /* args are COLUMN exprs of the sink's input */
+        } agg;              /* AGG_SINK and AGG_SOURCE (same content);
+                               AGG_SOURCE output: groups, then per aggregate
+                               one final value (SINGLE/FINAL) or v, n (PARTIAL) */
         struct {
             uint32_t n_keys;
-            plan_sort_key *keys;   /* COLUMN exprs; sorts rows of n_cols columns */
-            uint64_t top_n;        /* SORT_SINK: > 0: only the first top_n sorted rows are
-                                      needed (ORDER BY ... LIMIT: limit + offset); 0: all */
-        } sort;                    /* SORT_SINK and SORT_SOURCE */
+            plan_sort_key *keys; /* COLUMN exprs; sorts rows of n_cols columns */
+            uint64_t top_n;      /* SORT_SINK: > 0: only the first top_n sorted rows are
+                                    needed (ORDER BY ... LIMIT: limit + offset); 0: all */
+        } sort;                  /* SORT_SINK and SORT_SOURCE */
         struct {
             plan_expr *pred;
         } filter;
         struct {
-            plan_expr **exprs;     /* n_cols */
+            plan_expr **exprs; /* n_cols */
         } project;
         struct {
-            int64_t limit;         /* -1: none */
+            int64_t limit; /* -1: none */
             int64_t offset;
         } limit;
         struct {
             uint32_t exchange_id;
-            bool keep_open;        /* a later pipeline of the stage sends to the same
-                                      exchange and finishes it (FULL joins) */
-        } exchange_sink;           /* routing: query->exchanges[exchange_id] */
+            bool keep_open; /* a later pipeline of the stage sends to the same
+                               exchange and finishes it (FULL joins) */
+        } exchange_sink;    /* routing: query->exchanges[exchange_id] */
         struct {
             plan_join_kind kind;   /* RIGHT: the build rows are the preserved side
                                       (UNMATCHED emits those no probe row matched) */
@@ -697,36 +697,36 @@ typedef struct plan_op {
             char *table;
         } insert;
         struct {
-            char **names;          /* n_cols output column names */
+            char **names; /* n_cols output column names */
         } result;
         struct {
-            plan_csv *csv;         /* fields parsed into n_cols columns of types */
-        } csv_scan;                /* SINGLE stage: reads the coordinator's file */
-        plan_range range;          /* RANGE: one BIGINT column */
+            plan_csv *csv; /* fields parsed into n_cols columns of types */
+        } csv_scan;        /* SINGLE stage: reads the coordinator's file */
+        plan_range range;  /* RANGE: one BIGINT column */
         struct {
-            uint32_t n_pass;       /* SOURCE output: the first n_pass input columns, then
-                                      one column per function (types[n_pass + f]) */
+            uint32_t n_pass; /* SOURCE output: the first n_pass input columns, then
+                                one column per function (types[n_pass + f]) */
             uint32_t n_funcs;
             plan_window_func *funcs; /* args, partition and order keys: COLUMNs of the
                                       sink's input; frame offsets: constants */
-        } window;                  /* WINDOW_SINK (n_cols: its input: collects every row,
-                                      computes the functions at its end; see
-                                      src/runtime/window.c) and WINDOW_SOURCE (emits
-                                      them), one state_id.  Rows of one partition (equal
-                                      PARTITION BY values) must reach one task */
+        } window;                    /* WINDOW_SINK (n_cols: its input: collects every row,
+                                        computes the functions at its end; see
+                                        src/runtime/window.c) and WINDOW_SOURCE (emits
+                                        them), one state_id.  Rows of one partition (equal
+                                        PARTITION BY values) must reach one task */
         struct {
-            uint32_t n_keys;       /* DISTINCT ON keys (>= 1) */
-            uint32_t *cols;        /* n_keys key columns of the input */
-        } distinct_on;             /* DISTINCT_ON (one thread, input grouped by the keys):
-                                      keeps a row whose keys differ from the previous
-                                      row's (NULLs equal) */
+            uint32_t n_keys; /* DISTINCT ON keys (>= 1) */
+            uint32_t *cols;  /* n_keys key columns of the input */
+        } distinct_on;       /* DISTINCT_ON (one thread, input grouped by the keys):
+                                keeps a row whose keys differ from the previous
+                                row's (NULLs equal) */
     } u;
 } plan_op;
 
 /* source = ops[0], sink = ops[n_ops-1], operators between.  `ordered`: the source
  * yields rows in an order the sink must keep (run on one thread). */
 typedef struct plan_pipeline {
-    uint32_t id;                   /* index within the stage */
+    uint32_t id; /* index within the stage */
     uint32_t n_ops;
     plan_op **ops;
     bool ordered;
@@ -737,21 +737,21 @@ typedef struct plan_pipeline {
 typedef enum plan_dist { PLAN_DIST_SINGLE, PLAN_DIST_PARTITIONED } plan_dist;
 
 typedef struct plan_stage {
-    uint32_t id;                   /* index in plan_query.stages */
+    uint32_t id; /* index in plan_query.stages */
     plan_dist dist;
-    uint32_t n_pipelines;          /* run in order */
+    uint32_t n_pipelines; /* run in order */
     plan_pipeline **pipelines;
-    uint32_t n_states;             /* operator states (state_id < n_states) */
+    uint32_t n_states; /* operator states (state_id < n_states) */
 } plan_stage;
 
 typedef struct plan_exchange {
-    uint32_t id;                   /* index in plan_query.exchanges */
+    uint32_t id; /* index in plan_query.exchanges */
     plan_exchange_kind kind;
     uint32_t producer_stage;
     uint32_t consumer_stage;
-    uint32_t n_keys;               /* HASH: key columns */
+    uint32_t n_keys; /* HASH: key columns */
     uint32_t *key_cols;
-    uint32_t n_cols;               /* schema of the rows carried */
+    uint32_t n_cols; /* schema of the rows carried */
     qe_type *types;
 } plan_exchange;
 
@@ -764,14 +764,14 @@ typedef struct plan_query {
     plan_stage **stages;
     uint32_t n_exchanges;
     plan_exchange *exchanges;
-    uint32_t n_cols;               /* result schema (0 for INSERT) */
+    uint32_t n_cols; /* result schema (0 for INSERT) */
     qe_type *types;
     char **names;
-    int32_t *typmods;              /* n_cols result type modifiers (PLAN_TYPMOD_*: the
-                                      scale of DECIMAL columns); NULL: all 0 */
-    bool is_insert;                /* result is a count of inserted rows */
-    bool local;                    /* planned for one task per stage (opt_physical_local):
-                                      the embedded engine only; never serialized */
+    int32_t *typmods; /* n_cols result type modifiers (PLAN_TYPMOD_*: the
+                         scale of DECIMAL columns); NULL: all 0 */
+    bool is_insert;   /* result is a count of inserted rows */
+    bool local;       /* planned for one task per stage (opt_physical_local):
+                         the embedded engine only; never serialized */
 } plan_query;
 
 /* Text of enum values (from the X-macro lists). */

@@ -26,9 +26,7 @@ plan_func_kind plan_func_kind_of(uint32_t fn) {
     return fn < PLAN_FUNC_N ? entries[fn].kind : PLAN_FUNC_SCALAR;
 }
 
-const char *plan_func_signatures(uint32_t fn) {
-    return fn < PLAN_FUNC_N ? entries[fn].sigs : "";
-}
+const char *plan_func_signatures(uint32_t fn) { return fn < PLAN_FUNC_N ? entries[fn].sigs : ""; }
 
 int plan_func_agg(uint32_t fn) { return fn < PLAN_FUNC_N ? entries[fn].agg : -1; }
 

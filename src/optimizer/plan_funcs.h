@@ -129,7 +129,7 @@
     X(VAR_SAMP, "var_samp", AGGREGATE, PLAN_AGG_VAR_SAMP, "d>d")               \
     X(VARIANCE, "variance", AGGREGATE, PLAN_AGG_VAR_SAMP, "d>d")               \
     X(WEEK, "week", SCALAR, -1, "D>l T>l")                                     \
-    X(YEAR, "year", SCALAR, -1, "D>l T>l")                                    
+    X(YEAR, "year", SCALAR, -1, "D>l T>l")
 /* clang-format on */
 
 /* X(name) -- what a catalog entry is. */

@@ -78,7 +78,8 @@ static void print_interval_text(rt_strbuf *sb, const rt_value *v) {
     if (years)
         rt_strbuf_printf(sb, "%d year%s", years, years == 1 || years == -1 ? "" : "s"), any = true;
     if (mons)
-        rt_strbuf_printf(sb, "%s%d mon%s", any ? " " : "", mons, mons == 1 || mons == -1 ? "" : "s"),
+        rt_strbuf_printf(sb, "%s%d mon%s", any ? " " : "", mons,
+                         mons == 1 || mons == -1 ? "" : "s"),
             any = true;
     if (v->u.iv.days)
         rt_strbuf_printf(sb, "%s%d day%s", any ? " " : "", v->u.iv.days,
@@ -247,11 +248,11 @@ static void print_expr_list(rt_strbuf *sb, plan_expr *const *exprs, uint32_t n);
 static void print_func(rt_strbuf *sb, const plan_expr *e) {
     uint32_t fn = e->u.func.fn, n = e->u.func.n_args;
     plan_expr *const *a = e->u.func.args;
-    const char *infix = fn == PLAN_FUNC_ID_LIKE               ? "LIKE"
-                        : fn == PLAN_FUNC_ID_ILIKE             ? "ILIKE"
-                        : fn == PLAN_FUNC_ID_IS_DISTINCT_FROM  ? "IS DISTINCT FROM"
+    const char *infix = fn == PLAN_FUNC_ID_LIKE                   ? "LIKE"
+                        : fn == PLAN_FUNC_ID_ILIKE                ? "ILIKE"
+                        : fn == PLAN_FUNC_ID_IS_DISTINCT_FROM     ? "IS DISTINCT FROM"
                         : fn == PLAN_FUNC_ID_IS_NOT_DISTINCT_FROM ? "IS NOT DISTINCT FROM"
-                                                               : NULL;
+                                                                  : NULL;
     if (infix && n >= 2) {
         print_operand(sb, a[0]);
         rt_strbuf_printf(sb, " %s ", infix);
@@ -565,8 +566,7 @@ static void print_logical_params(rt_strbuf *sb, const plan_node *n) {
     case PLAN_LOGICAL_CREATE_TABLE:
         rt_strbuf_printf(sb, "%s%s:", n->u.create_table.table,
                          n->u.create_table.if_not_exists ? " IF NOT EXISTS" : "");
-        for (uint32_t i = 0; i < n->u.create_table.n_cols; i++)
-        {
+        for (uint32_t i = 0; i < n->u.create_table.n_cols; i++) {
             rt_strbuf_printf(sb, "%s %s ", i ? "," : "", n->u.create_table.col_names[i]);
             print_type(sb, n->u.create_table.col_types[i],
                        n->u.create_table.col_typmods ? n->u.create_table.col_typmods[i] : 0);
@@ -788,8 +788,9 @@ static void print_join_op(rt_strbuf *sb, const plan_op *op) {
         return;
     for (uint32_t k = 0; k < op->u.join.n_keys; k++) {
         if (op->kind == PLAN_PHYS_HASH_JOIN_PROBE)
-            rt_strbuf_printf(sb, "%s#%u = build #%u", k ? ", " : "; keys: ",
-                             op->u.join.probe_keys[k], op->u.join.build_keys[k]);
+            rt_strbuf_printf(sb, "%s#%u = build #%u",
+                             k ? ", " : "; keys: ", op->u.join.probe_keys[k],
+                             op->u.join.build_keys[k]);
         else
             rt_strbuf_printf(sb, "%s#%u", k ? ", " : "; keys: ", op->u.join.build_keys[k]);
     }
@@ -971,7 +972,9 @@ static void json_exchange(rt_strbuf *sb, const plan_query *q, const plan_exchang
     rt_strbuf_puts(sb, "]}");
 }
 
-char *opt_print_physical_json(const plan_query *q) { return opt_print_physical_json_notes(q, NULL); }
+char *opt_print_physical_json(const plan_query *q) {
+    return opt_print_physical_json_notes(q, NULL);
+}
 
 char *opt_print_physical_json_notes(const plan_query *q, const opt_print_notes *notes) {
     rt_strbuf sb;

@@ -40,10 +40,10 @@
  */
 #include "opt.h"
 
-#define MAX_CONJ 64   /* conjuncts of a join condition looked at */
-#define MAX_DEPTH 64  /* how far the walks follow a column */
-#define MIN_GAIN 4.0  /* R's rows at most A's groups / MIN_GAIN */
-#define MAX_WORK 0.5  /* R's work at most MAX_WORK * X's */
+#define MAX_CONJ 64     /* conjuncts of a join condition looked at */
+#define MAX_DEPTH 64    /* how far the walks follow a column */
+#define MIN_GAIN 4.0    /* R's rows at most A's groups / MIN_GAIN */
+#define MAX_WORK 0.5    /* R's work at most MAX_WORK * X's */
 #define MAX_VISITS 4096 /* (node, column) pairs one search for R looks at */
 
 typedef struct sr {
@@ -57,7 +57,7 @@ typedef struct sr {
 typedef struct bound {
     const plan_node *node; /* NULL: none yet */
     uint32_t col;
-    double rows;           /* estimated rows of node */
+    double rows; /* estimated rows of node */
 } bound;
 
 /* A conjunct o = k that can reduce: the aggregate side and what bounds o. */
@@ -322,9 +322,9 @@ static plan_node *make_semi(sr *s, plan_node *left, uint32_t x, const reduction 
         b = t;
     }
     plan_expr *ka = recolumn(s, a, x), *ob = recolumn(s, b, left->n_cols);
-    plan_expr *cond = ka && ob ? opt_expr_op(s->arena, PLAN_OP_EQ, QE_TYPE_BOOLEAN, ka, ob,
-                                             red->conj->position)
-                               : NULL;
+    plan_expr *cond =
+        ka && ob ? opt_expr_op(s->arena, PLAN_OP_EQ, QE_TYPE_BOOLEAN, ka, ob, red->conj->position)
+                 : NULL;
     if (!cond)
         return s->oom = true, NULL;
     j->kind = PLAN_LOGICAL_JOIN;
@@ -409,8 +409,7 @@ static plan_node *with_input(plan_node *copy, const plan_node *n, const plan_nod
 }
 
 /* n with the semi join put `depth` steps below it, along column col. */
-static plan_node *place(sr *s, const plan_node *n, uint32_t col, int depth,
-                        const reduction *red) {
+static plan_node *place(sr *s, const plan_node *n, uint32_t col, int depth, const reduction *red) {
     if (depth == 0)
         return make_semi(s, (plan_node *)n, col, red);
     uint32_t c;
@@ -431,8 +430,7 @@ static plan_node *reduce_side(sr *s, const plan_node *n, uint32_t col, const red
     bool join;
     if (n->kind == PLAN_LOGICAL_AGGREGATE) {
         (void)group_column(n, col, &c);
-        return (copy->child = place(s, n->child, c, place_depth(n->child, c), red)) ? copy
-                                                                                     : NULL;
+        return (copy->child = place(s, n->child, c, place_depth(n->child, c), red)) ? copy : NULL;
     }
     const plan_node *in = x_step(n, col, &c, &join);
     plan_node *below = reduce_side(s, in, c, red);
@@ -529,8 +527,8 @@ static plan_node *reduce(sr *s, plan_node *n) {
     return n->kind == PLAN_LOGICAL_JOIN ? reduce_join(s, n) : n;
 }
 
-qe_status opt_semijoin_reduce(rt_arena *arena, plan_node *in, rt_catalog *catalog,
-                              plan_node **out, rt_error *err) {
+qe_status opt_semijoin_reduce(rt_arena *arena, plan_node *in, rt_catalog *catalog, plan_node **out,
+                              rt_error *err) {
     sr s = {.arena = arena, .cat = catalog};
     *out = reduce(&s, in);
     if (!*out || s.oom)

@@ -6,11 +6,11 @@
  * The row pointer is the pointer to its first rt_agg_state, which is what
  * rt_jit_agg_groups and rt_jit_agg_insert hand to generated code; generated code
  * also probes the index itself (rt_jit_agg in rt.h, kept up to date by update_view),
- * so the slot function, the row layout and the key normalization are shared with it.  A key slot is 16 bytes: the 16 bytes of a
- * HUGEINT/DECIMAL/INTERVAL, an int64 (every
- * integer type, BOOLEAN, DATE, TIMESTAMP), the normalized bits of a double (-0.0 is
- * 0.0, one NaN), or a (pointer, length) string copied into the arena.  GROUP BY
- * treats NULLs as equal, so a NULL key is a flag, not a value.
+ * so the slot function, the row layout and the key normalization are shared with it.  A key slot is
+ * 16 bytes: the 16 bytes of a HUGEINT/DECIMAL/INTERVAL, an int64 (every integer type, BOOLEAN,
+ * DATE, TIMESTAMP), the normalized bits of a double (-0.0 is 0.0, one NaN), or a (pointer, length)
+ * string copied into the arena.  GROUP BY treats NULLs as equal, so a NULL key is a flag, not a
+ * value.
  *
  * The index is open addressing with linear probing over (hash, row) slots, kept at
  * most half full; the slot of a hash comes from its high bits (Fibonacci hashing) so
@@ -59,7 +59,7 @@ struct rt_agg_ht {
     uint8_t **rows;     /* groups in creation order (rt_malloc) */
     uint64_t n_groups;
     uint64_t rows_cap;
-    rt_jit_agg view;    /* slots, n_slots - 1, shift: what generated code probes */
+    rt_jit_agg view; /* slots, n_slots - 1, shift: what generated code probes */
 };
 _Static_assert(sizeof(ht_slot) == sizeof(rt_jit_agg_slot) &&
                    offsetof(ht_slot, row) == offsetof(rt_jit_agg_slot, row),

@@ -157,8 +157,7 @@ static inline double rt_date_field(const rt_civil *c, rt_date_unit u, bool is_ts
     case RT_UNIT_DOY: return (double)rt_doy(c);
     case RT_UNIT_DECADE: return (double)rt_floor_div(c->year, 10);
     case RT_UNIT_CENTURY: return (double)(y > 0 ? (y + 99) / 100 : -((99 - (y + 1)) / 100));
-    case RT_UNIT_MILLENNIUM:
-        return (double)(y > 0 ? (y + 999) / 1000 : -((999 - (y + 1)) / 1000));
+    case RT_UNIT_MILLENNIUM: return (double)(y > 0 ? (y + 999) / 1000 : -((999 - (y + 1)) / 1000));
     case RT_UNIT_EPOCH:
         return is_ts ? (double)(c->days * RT_US_PER_DAY + c->us_day) / 1e6
                      : (double)c->days * 86400;

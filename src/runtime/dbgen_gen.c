@@ -45,7 +45,7 @@ typedef struct dist {
 #define W(...) ((const char *const[]){__VA_ARGS__})
 #define N(...) ((const int[]){__VA_ARGS__})
 #define DIST(words, weights)                                                                       \
-    { words, weights, sizeof(weights) / sizeof(int), 0, NULL, NULL, NULL, NULL }
+    {words, weights, sizeof(weights) / sizeof(int), 0, NULL, NULL, NULL, NULL}
 
 static const int ones[150] = {
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
@@ -195,54 +195,54 @@ static dist *const all_dists[] = {&d_p_types,      &d_p_cntr,      &d_colors,   
  * its *_SD constant): the job whose rows draw from it (-1: the text pool), the initial
  * value, and the draws per row it is moved to after each row.
  */
-#define STREAM_LIST(X)                                                         \
-    X(P_MFG_SD, DBG_JOB_PART_PSUPP, 1, 1)                                      \
-    X(P_BRND_SD, DBG_JOB_PART_PSUPP, 46831694, 1)                              \
-    X(P_TYPE_SD, DBG_JOB_PART_PSUPP, 1841581359, 1)                            \
-    X(P_SIZE_SD, DBG_JOB_PART_PSUPP, 1193163244, 1)                            \
-    X(P_CNTR_SD, DBG_JOB_PART_PSUPP, 727633698, 1)                             \
-    X(TEXT_SD, -1, 933588178, 1)                                               \
-    X(P_CMNT_SD, DBG_JOB_PART_PSUPP, 804159733, 2)                             \
-    X(PS_QTY_SD, DBG_JOB_PART_PSUPP, 1671059989, 4)                            \
-    X(PS_SCST_SD, DBG_JOB_PART_PSUPP, 1051288424, 4)                           \
-    X(PS_CMNT_SD, DBG_JOB_PART_PSUPP, 1961692154, 8)                           \
-    X(O_SUPP_SD, DBG_JOB_ORDER_LINE, 1227283347, 1)                            \
-    X(O_CLRK_SD, DBG_JOB_ORDER_LINE, 1171034773, 1)                            \
-    X(O_CMNT_SD, DBG_JOB_ORDER_LINE, 276090261, 2)                             \
-    X(O_ODATE_SD, DBG_JOB_ORDER_LINE, 1066728069, 1)                           \
-    X(L_QTY_SD, DBG_JOB_ORDER_LINE, 209208115, 7)                              \
-    X(L_DCNT_SD, DBG_JOB_ORDER_LINE, 554590007, 7)                             \
-    X(L_TAX_SD, DBG_JOB_ORDER_LINE, 721958466, 7)                              \
-    X(L_SHIP_SD, DBG_JOB_ORDER_LINE, 1371272478, 7)                            \
-    X(L_SMODE_SD, DBG_JOB_ORDER_LINE, 675466456, 7)                            \
-    X(L_PKEY_SD, DBG_JOB_ORDER_LINE, 1808217256, 7)                            \
-    X(L_SKEY_SD, DBG_JOB_ORDER_LINE, 2095021727, 7)                            \
-    X(L_SDTE_SD, DBG_JOB_ORDER_LINE, 1769349045, 7)                            \
-    X(L_CDTE_SD, DBG_JOB_ORDER_LINE, 904914315, 7)                             \
-    X(L_RDTE_SD, DBG_JOB_ORDER_LINE, 373135028, 7)                             \
-    X(L_RFLG_SD, DBG_JOB_ORDER_LINE, 717419739, 7)                             \
-    X(L_CMNT_SD, DBG_JOB_ORDER_LINE, 1095462486, 14)                           \
-    X(C_ADDR_SD, DBG_JOB_CUST, 881155353, 9)                                   \
-    X(C_NTRG_SD, DBG_JOB_CUST, 1489529863, 1)                                  \
-    X(C_PHNE_SD, DBG_JOB_CUST, 1521138112, 3)                                  \
-    X(C_ABAL_SD, DBG_JOB_CUST, 298370230, 1)                                   \
-    X(C_MSEG_SD, DBG_JOB_CUST, 1140279430, 1)                                  \
-    X(C_CMNT_SD, DBG_JOB_CUST, 1335826707, 2)                                  \
-    X(S_ADDR_SD, DBG_JOB_SUPP, 706178559, 9)                                   \
-    X(S_NTRG_SD, DBG_JOB_SUPP, 110356601, 1)                                   \
-    X(S_PHNE_SD, DBG_JOB_SUPP, 884434366, 3)                                   \
-    X(S_ABAL_SD, DBG_JOB_SUPP, 962338209, 1)                                   \
-    X(S_CMNT_SD, DBG_JOB_SUPP, 1341315363, 2)                                  \
-    X(P_NAME_SD, DBG_JOB_PART_PSUPP, 709314158, 92)                            \
-    X(O_PRIO_SD, DBG_JOB_ORDER_LINE, 591449447, 1)                             \
-    X(HVAR_SD, DBG_JOB_ORDER_LINE, 431918286, 1)                               \
-    X(O_CKEY_SD, DBG_JOB_ORDER_LINE, 851767375, 1)                             \
-    X(N_CMNT_SD, DBG_JOB_NATION, 606179079, 2)                                 \
-    X(R_CMNT_SD, DBG_JOB_REGION, 1500869201, 2)                                \
-    X(O_LCNT_SD, DBG_JOB_ORDER_LINE, 1434868289, 1)                            \
-    X(BBB_JNK_SD, DBG_JOB_SUPP, 263032577, 1)                                  \
-    X(BBB_TYPE_SD, DBG_JOB_SUPP, 753643799, 1)                                 \
-    X(BBB_CMNT_SD, DBG_JOB_SUPP, 202794285, 1)                                 \
+#define STREAM_LIST(X)                                                                             \
+    X(P_MFG_SD, DBG_JOB_PART_PSUPP, 1, 1)                                                          \
+    X(P_BRND_SD, DBG_JOB_PART_PSUPP, 46831694, 1)                                                  \
+    X(P_TYPE_SD, DBG_JOB_PART_PSUPP, 1841581359, 1)                                                \
+    X(P_SIZE_SD, DBG_JOB_PART_PSUPP, 1193163244, 1)                                                \
+    X(P_CNTR_SD, DBG_JOB_PART_PSUPP, 727633698, 1)                                                 \
+    X(TEXT_SD, -1, 933588178, 1)                                                                   \
+    X(P_CMNT_SD, DBG_JOB_PART_PSUPP, 804159733, 2)                                                 \
+    X(PS_QTY_SD, DBG_JOB_PART_PSUPP, 1671059989, 4)                                                \
+    X(PS_SCST_SD, DBG_JOB_PART_PSUPP, 1051288424, 4)                                               \
+    X(PS_CMNT_SD, DBG_JOB_PART_PSUPP, 1961692154, 8)                                               \
+    X(O_SUPP_SD, DBG_JOB_ORDER_LINE, 1227283347, 1)                                                \
+    X(O_CLRK_SD, DBG_JOB_ORDER_LINE, 1171034773, 1)                                                \
+    X(O_CMNT_SD, DBG_JOB_ORDER_LINE, 276090261, 2)                                                 \
+    X(O_ODATE_SD, DBG_JOB_ORDER_LINE, 1066728069, 1)                                               \
+    X(L_QTY_SD, DBG_JOB_ORDER_LINE, 209208115, 7)                                                  \
+    X(L_DCNT_SD, DBG_JOB_ORDER_LINE, 554590007, 7)                                                 \
+    X(L_TAX_SD, DBG_JOB_ORDER_LINE, 721958466, 7)                                                  \
+    X(L_SHIP_SD, DBG_JOB_ORDER_LINE, 1371272478, 7)                                                \
+    X(L_SMODE_SD, DBG_JOB_ORDER_LINE, 675466456, 7)                                                \
+    X(L_PKEY_SD, DBG_JOB_ORDER_LINE, 1808217256, 7)                                                \
+    X(L_SKEY_SD, DBG_JOB_ORDER_LINE, 2095021727, 7)                                                \
+    X(L_SDTE_SD, DBG_JOB_ORDER_LINE, 1769349045, 7)                                                \
+    X(L_CDTE_SD, DBG_JOB_ORDER_LINE, 904914315, 7)                                                 \
+    X(L_RDTE_SD, DBG_JOB_ORDER_LINE, 373135028, 7)                                                 \
+    X(L_RFLG_SD, DBG_JOB_ORDER_LINE, 717419739, 7)                                                 \
+    X(L_CMNT_SD, DBG_JOB_ORDER_LINE, 1095462486, 14)                                               \
+    X(C_ADDR_SD, DBG_JOB_CUST, 881155353, 9)                                                       \
+    X(C_NTRG_SD, DBG_JOB_CUST, 1489529863, 1)                                                      \
+    X(C_PHNE_SD, DBG_JOB_CUST, 1521138112, 3)                                                      \
+    X(C_ABAL_SD, DBG_JOB_CUST, 298370230, 1)                                                       \
+    X(C_MSEG_SD, DBG_JOB_CUST, 1140279430, 1)                                                      \
+    X(C_CMNT_SD, DBG_JOB_CUST, 1335826707, 2)                                                      \
+    X(S_ADDR_SD, DBG_JOB_SUPP, 706178559, 9)                                                       \
+    X(S_NTRG_SD, DBG_JOB_SUPP, 110356601, 1)                                                       \
+    X(S_PHNE_SD, DBG_JOB_SUPP, 884434366, 3)                                                       \
+    X(S_ABAL_SD, DBG_JOB_SUPP, 962338209, 1)                                                       \
+    X(S_CMNT_SD, DBG_JOB_SUPP, 1341315363, 2)                                                      \
+    X(P_NAME_SD, DBG_JOB_PART_PSUPP, 709314158, 92)                                                \
+    X(O_PRIO_SD, DBG_JOB_ORDER_LINE, 591449447, 1)                                                 \
+    X(HVAR_SD, DBG_JOB_ORDER_LINE, 431918286, 1)                                                   \
+    X(O_CKEY_SD, DBG_JOB_ORDER_LINE, 851767375, 1)                                                 \
+    X(N_CMNT_SD, DBG_JOB_NATION, 606179079, 2)                                                     \
+    X(R_CMNT_SD, DBG_JOB_REGION, 1500869201, 2)                                                    \
+    X(O_LCNT_SD, DBG_JOB_ORDER_LINE, 1434868289, 1)                                                \
+    X(BBB_JNK_SD, DBG_JOB_SUPP, 263032577, 1)                                                      \
+    X(BBB_TYPE_SD, DBG_JOB_SUPP, 753643799, 1)                                                     \
+    X(BBB_CMNT_SD, DBG_JOB_SUPP, 202794285, 1)                                                     \
     X(BBB_OFFSET_SD, DBG_JOB_SUPP, 715851524, 1)
 
 /* stream indexes (dbgen's *_SD) */

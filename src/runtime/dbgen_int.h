@@ -22,14 +22,14 @@
 #include <stdint.h>
 
 /* X(name, tbl) -- the eight TPC-H tables in dbgen's output order of qe_dbgen_table. */
-#define DBG_TABLE_LIST(X)                                                      \
-    X(PART, "part")                                                            \
-    X(PARTSUPP, "partsupp")                                                    \
-    X(SUPPLIER, "supplier")                                                    \
-    X(CUSTOMER, "customer")                                                    \
-    X(ORDERS, "orders")                                                        \
-    X(LINEITEM, "lineitem")                                                    \
-    X(NATION, "nation")                                                        \
+#define DBG_TABLE_LIST(X)                                                                          \
+    X(PART, "part")                                                                                \
+    X(PARTSUPP, "partsupp")                                                                        \
+    X(SUPPLIER, "supplier")                                                                        \
+    X(CUSTOMER, "customer")                                                                        \
+    X(ORDERS, "orders")                                                                            \
+    X(LINEITEM, "lineitem")                                                                        \
+    X(NATION, "nation")                                                                            \
     X(REGION, "region")
 
 typedef enum dbg_table {
@@ -43,12 +43,12 @@ typedef enum dbg_table {
 const char *dbg_table_name(dbg_table t);
 
 /* X(name, table) -- the generator jobs: one loop over the driving table's rows. */
-#define DBG_JOB_LIST(X)                                                        \
-    X(PART_PSUPP, DBG_PART)                                                    \
-    X(SUPP, DBG_SUPPLIER)                                                      \
-    X(CUST, DBG_CUSTOMER)                                                      \
-    X(ORDER_LINE, DBG_ORDERS)                                                  \
-    X(NATION, DBG_NATION)                                                      \
+#define DBG_JOB_LIST(X)                                                                            \
+    X(PART_PSUPP, DBG_PART)                                                                        \
+    X(SUPP, DBG_SUPPLIER)                                                                          \
+    X(CUST, DBG_CUSTOMER)                                                                          \
+    X(ORDER_LINE, DBG_ORDERS)                                                                      \
+    X(NATION, DBG_NATION)                                                                          \
     X(REGION, DBG_REGION)
 
 typedef enum dbg_job {

@@ -312,8 +312,8 @@ static qe_status specialize_in(rt_expr *x, rt_error *err) {
             return QE_OK;
         consts[j] = &l->ctest_const->res;
     }
-    x->ctest = rt_const_test_make(x->arena, PLAN_OP_EQ, first->ctest_arg->type,
-                                  first->ctest_char, consts, n);
+    x->ctest = rt_const_test_make(x->arena, PLAN_OP_EQ, first->ctest_arg->type, first->ctest_char,
+                                  consts, n);
     x->ctest_arg = first->ctest_arg;
     x->ctest_char = first->ctest_char;
     return QE_OK;
@@ -367,9 +367,8 @@ static uint32_t cost(const rt_expr *x) {
     case PLAN_EXPR_COLUMN:
     case PLAN_EXPR_CONST: return 0;
     case PLAN_EXPR_OP: {
-        uint32_t c = x->args[0]->type == QE_TYPE_VARCHAR || x->args[0]->type == QE_TYPE_INTERVAL
-                         ? 4
-                         : 1;
+        uint32_t c =
+            x->args[0]->type == QE_TYPE_VARCHAR || x->args[0]->type == QE_TYPE_INTERVAL ? 4 : 1;
         for (int i = 0; i < 2; i++)
             if (x->args[i] != NULL)
                 c += cost(x->args[i]);
@@ -616,10 +615,9 @@ static qe_status eval_binary(rt_expr *x, const rt_vector *a, const rt_vector *b,
         return QE_OK;
     }
     combine_validity(x, a, b, in->n_rows);
-    if (x->dec_fused &&
-        !rt_decimal_arith(x->e->u.op.op, a, x->args[0]->e->kind == PLAN_EXPR_CONST, b,
-                          x->args[1]->e->kind == PLAN_EXPR_CONST, &x->res, sel, n,
-                          PLAN_DECIMAL_PRECISION(x->e->typmod)))
+    if (x->dec_fused && !rt_decimal_arith(x->e->u.op.op, a, x->args[0]->e->kind == PLAN_EXPR_CONST,
+                                          b, x->args[1]->e->kind == PLAN_EXPR_CONST, &x->res, sel,
+                                          n, PLAN_DECIMAL_PRECISION(x->e->typmod)))
         return QE_OK;
     if (x->prim2(a, b, &x->res, sel, n) && x->check2 != NULL) {
         qe_status st = confirm_failure(x, a, b, sel, n, err);

@@ -161,7 +161,7 @@ static bool trunc_interval(const rt_value *v, date_unit u, rt_value *out) {
                       : u == RT_UNIT_MINUTE       ? 60 * US_PER_SEC
                       : u == RT_UNIT_SECOND       ? US_PER_SEC
                       : u == RT_UNIT_MILLISECONDS ? 1000
-                                               : 1;
+                                                  : 1;
     out->u.iv = v->u.iv;
     switch (u) {
     case RT_UNIT_MILLENNIUM: out->u.iv.months = (int32_t)(m / 12000 * 12000); break;

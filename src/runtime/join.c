@@ -133,11 +133,11 @@ static qe_status build_init(rt_pipeline_state *ps, rt_error *err) {
 
 /* One thread's build rows and their key hashes. */
 typedef struct build_local {
-    rt_rowbuf rows;          /* the rows, in arrival order */
-    uint64_t *hashes;        /* rt_malloc'd: per row the hash of its keys */
-    uint64_t cap;            /* capacity of hashes */
-    const rt_vector **keys;  /* scratch: the key columns of the current batch */
-    rt_mem_tracker *mem;     /* charged for hashes */
+    rt_rowbuf rows;         /* the rows, in arrival order */
+    uint64_t *hashes;       /* rt_malloc'd: per row the hash of its keys */
+    uint64_t cap;           /* capacity of hashes */
+    const rt_vector **keys; /* scratch: the key columns of the current batch */
+    rt_mem_tracker *mem;    /* charged for hashes */
 } build_local;
 
 static void build_local_free(build_local *l) {
@@ -165,7 +165,8 @@ static qe_status build_push(rt_pipeline_state *ps, rt_thread_state *ts, const rt
         uint64_t cap = l->cap ? l->cap * 2 : RT_VECTOR_SIZE;
         while (cap < at + n)
             cap *= 2;
-        uint64_t *h = rt_realloc(l->mem, l->hashes, sizeof(uint64_t) * l->cap, sizeof(uint64_t) * cap);
+        uint64_t *h =
+            rt_realloc(l->mem, l->hashes, sizeof(uint64_t) * l->cap, sizeof(uint64_t) * cap);
         if (h == NULL)
             return rt_error_nomem(&ts->err, ps->task->mem);
         l->hashes = h;
@@ -330,16 +331,16 @@ static void gather(rt_vector *v, const rt_vector *src, const uint32_t *rows, uin
 typedef struct probe_state {
     const join_table *jt;
     plan_join_kind kind;
-    bool filter_build; /* SEMI/ANTI of the build rows: only mark them, emit nothing */
-    bool marks_build;  /* matches set jt->matched (FULL, RIGHT, filter_build) */
+    bool filter_build;    /* SEMI/ANTI of the build rows: only mark them, emit nothing */
+    bool marks_build;     /* matches set jt->matched (FULL, RIGHT, filter_build) */
     uint32_t n_in;        /* probe input columns */
     const uint32_t *keys; /* n_keys probe key columns */
     uint32_t n_keys;
     const rt_vector **build_keys; /* n_keys key columns of the build rows */
     uint8_t *key_width;           /* per key: 4 or 8 to compare as integers, else 0 */
-    rt_expr *residual; /* over the pairs batch, or NULL */
-    rt_batch pairs;    /* probe columns then build columns, RT_VECTOR_SIZE rows */
-    uint32_t *pr, *br; /* the pairs: probe rows, build rows */
+    rt_expr *residual;            /* over the pairs batch, or NULL */
+    rt_batch pairs;               /* probe columns then build columns, RT_VECTOR_SIZE rows */
+    uint32_t *pr, *br;            /* the pairs: probe rows, build rows */
     uint32_t n_pairs;
     uint32_t *pk;  /* per pair: index of the probe row's flag */
     uint32_t *sel; /* output selection (RT_VECTOR_SIZE) */
@@ -378,8 +379,8 @@ static qe_status probe_alloc(rt_pipeline_state *ps, rt_thread_state *ts, probe_s
     s->build_keys = rt_arena_calloc(a, sizeof(rt_vector *) * (s->n_keys + 1));
     s->key_width = rt_arena_calloc(a, s->n_keys + 1);
     s->out.cols = rt_arena_calloc(a, sizeof(rt_vector) * (s->n_in + 1));
-    if (!s->pairs.cols || !s->pr || !s->br || !s->pk || !s->sel || !s->key_vecs ||
-        !s->build_keys || !s->key_width || !s->out.cols)
+    if (!s->pairs.cols || !s->pr || !s->br || !s->pk || !s->sel || !s->key_vecs || !s->build_keys ||
+        !s->key_width || !s->out.cols)
         return rt_error_nomem(&ts->err, ps->task->mem);
     for (uint32_t k = 0; k < s->n_keys; k++) {
         s->build_keys[k] = &jt->rows->cols[jt->key_cols[k]];

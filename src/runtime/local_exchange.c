@@ -133,8 +133,8 @@ out:
     return st;
 }
 
-static qe_status lx_send_owned(void *ctx, uint32_t exchange_id, uint32_t partition,
-                               rt_batch *batch, rt_arena *arena, rt_error *err) {
+static qe_status lx_send_owned(void *ctx, uint32_t exchange_id, uint32_t partition, rt_batch *batch,
+                               rt_arena *arena, rt_error *err) {
     rt_local_exchange *lx = ctx;
     pthread_mutex_lock(&lx->mu);
     qe_status st = QE_OK;

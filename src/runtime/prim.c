@@ -14,7 +14,6 @@
 #include <stdint.h>
 #include <string.h>
 
-
 #define PRIM2_ARGS                                                                                 \
     const rt_vector *va, const rt_vector *vb, rt_vector *vr, const uint32_t *sel, uint32_t n
 #define CHECK2_ARGS const rt_vector *va, const rt_vector *vb, uint32_t i
@@ -274,12 +273,9 @@ typedef struct prim2_entry {
     rt_prim2_check check; /* NULL: never suspect */
 } prim2_entry;
 
-#define P(fn)                                                                                      \
-    { fn, NULL }
-#define PC(fn)                                                                                     \
-    { fn, fn##_check }
-#define NONE                                                                                       \
-    { NULL, NULL }
+#define P(fn) {fn, NULL}
+#define PC(fn) {fn, fn##_check}
+#define NONE {NULL, NULL}
 
 /* [op][type slot] for the binary operators: bool, i16, i32, i64, f32, f64, str. */
 static const prim2_entry arith_table[5][7] = {
@@ -291,7 +287,7 @@ static const prim2_entry arith_table[5][7] = {
 };
 
 #define CMP_ROW(op)                                                                                \
-    { P(u8_##op), P(i16_##op), P(i32_##op), P(i64_##op), P(f32_##op), P(f64_##op), P(str_##op) }
+    {P(u8_##op), P(i16_##op), P(i32_##op), P(i64_##op), P(f32_##op), P(f64_##op), P(str_##op)}
 static const prim2_entry cmp_table[6][7] = {CMP_ROW(eq), CMP_ROW(ne), CMP_ROW(lt),
                                             CMP_ROW(le), CMP_ROW(gt), CMP_ROW(ge)};
 

@@ -22,8 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PAD_MIN 64       /* blank-padded copy of a CHAR literal: at least this many bytes */
-#define LINEAR_MAX 16    /* IN lists of integers up to this size are scanned, larger bisected */
+#define PAD_MIN 64    /* blank-padded copy of a CHAR literal: at least this many bytes */
+#define LINEAR_MAX 16 /* IN lists of integers up to this size are scanned, larger bisected */
 
 /* The value class a test works on. */
 typedef enum { K_U8, K_I16, K_I32, K_I64, K_F32, K_F64, K_I128, K_STR, K_CHAR } kind;
@@ -39,13 +39,13 @@ typedef struct str_const {
 } str_const;
 
 struct rt_const_test {
-    kind k;            /* value class of x and the constants */
-    plan_op_kind op;   /* EQ (also IN), NE, LT, LE, GT, GE */
-    uint32_t n;        /* constants (1 unless IN) */
-    int64_t *ints;     /* K_U8..K_I64: the constants (sorted when n > LINEAR_MAX) */
-    double *dbls;      /* K_F32, K_F64 */
-    rt_i128 *wides;    /* K_I128 */
-    str_const *strs;   /* K_STR, K_CHAR */
+    kind k;          /* value class of x and the constants */
+    plan_op_kind op; /* EQ (also IN), NE, LT, LE, GT, GE */
+    uint32_t n;      /* constants (1 unless IN) */
+    int64_t *ints;   /* K_U8..K_I64: the constants (sorted when n > LINEAR_MAX) */
+    double *dbls;    /* K_F32, K_F64 */
+    rt_i128 *wides;  /* K_I128 */
+    str_const *strs; /* K_STR, K_CHAR */
 };
 
 #define ALWAYS_INLINE inline __attribute__((always_inline))
@@ -238,7 +238,7 @@ static inline bool in_sorted(const int64_t *v, uint32_t n, int64_t x) {
     } while (0)
 
 /* One comparison operator over values v[i] of type T against the constant c. */
-#define RUN_CMP(T, C)                                                                           \
+#define RUN_CMP(T, C)                                                                              \
     do {                                                                                           \
         const T *v_ = a->values;                                                                   \
         const T c_ = (T)(C);                                                                       \

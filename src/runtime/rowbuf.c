@@ -89,6 +89,5 @@ void rt_runs_free(rt_runs *runs, rt_mem_tracker *mem) {
     if (runs->runs)
         rt_free(mem, runs->runs, sizeof(rt_rowbuf) * runs->n_runs);
     if (runs->batches)
-        rt_free(mem, runs->batches,
-                sizeof(rt_batch *) * (runs->n_batches ? runs->n_batches : 1));
+        rt_free(mem, runs->batches, sizeof(rt_batch *) * (runs->n_batches ? runs->n_batches : 1));
 }

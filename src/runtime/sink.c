@@ -220,9 +220,8 @@ static qe_status xsink_flush(rt_pipeline_state *ps, rt_thread_state *ts, xsink_l
         rt_batch *b = l->bufs[p];
         l->bufs[p] = NULL;
         l->arenas[p] = NULL;
-        return task->exchange->send_owned(task->exchange_ctx,
-                                          ps->sink->u.exchange_sink.exchange_id, p, b, arena,
-                                          &ts->err);
+        return task->exchange->send_owned(task->exchange_ctx, ps->sink->u.exchange_sink.exchange_id,
+                                          p, b, arena, &ts->err);
     }
     qe_status st = xsink_send(ps, ts, p, l->bufs[p]);
     l->bufs[p] = NULL;
@@ -243,8 +242,8 @@ static qe_status xsink_send_copy_owned(rt_pipeline_state *ps, rt_thread_state *t
         rt_arena_destroy(arena);
         return rt_error_nomem(&ts->err, task->mem);
     }
-    return task->exchange->send_owned(task->exchange_ctx, ps->sink->u.exchange_sink.exchange_id,
-                                      0, copy, arena, &ts->err);
+    return task->exchange->send_owned(task->exchange_ctx, ps->sink->u.exchange_sink.exchange_id, 0,
+                                      copy, arena, &ts->err);
 }
 
 /* Appends rows (indices rows[0..n), or the range 0..n-1 when rows is NULL) of b to

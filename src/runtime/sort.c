@@ -78,7 +78,6 @@ static qe_status sort_thread_init(rt_pipeline_state *ps, rt_thread_state *ts) {
     return QE_OK;
 }
 
-
 /* Compares two doubles: NaN after everything, equal to itself. */
 static int cmp_double(double a, double b) {
     if (isnan(a) || isnan(b))

@@ -165,8 +165,8 @@ static inline bool rt_like_match_segments(const char *lits, const uint32_t *seg_
 }
 
 /* Greedy wildcard match of s[0..n) against tokens, backtracking to the last `%`. */
-static inline bool rt_like_match_tokens(const uint16_t *tok, uint32_t nt, const char *s,
-                                        uint32_t n, bool ci) {
+static inline bool rt_like_match_tokens(const uint16_t *tok, uint32_t nt, const char *s, uint32_t n,
+                                        bool ci) {
     uint32_t ti = 0, si = 0, star_t = UINT32_MAX, star_s = 0;
     while (si < n) {
         if (ti < nt && tok[ti] == RT_LIKE_ANYSEQ) {
@@ -273,8 +273,7 @@ static inline int64_t rt_str_find(const char *hay, uint32_t n, const char *needl
 }
 
 /* Character position (1-based) of needle in hay; 0 if absent (strpos, position). */
-static inline int64_t rt_str_position(const char *hay, uint32_t n, const char *needle,
-                                      uint32_t m) {
+static inline int64_t rt_str_position(const char *hay, uint32_t n, const char *needle, uint32_t m) {
     int64_t at = rt_str_find(hay, n, needle, m, 0);
     return at < 0 ? 0 : (int64_t)rt_str_char_count(hay, (uint32_t)at) + 1;
 }

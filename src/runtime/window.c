@@ -892,7 +892,8 @@ static qe_status compute(win_result *res, const plan_window_func *f, uint32_t co
     qe_status st = calc_init(res, &c, f, col, task, err);
     for (uint64_t ps = 0; st == QE_OK && ps < res->in.n_rows;) {
         uint64_t pe = ps + 1;
-        while (pe < res->in.n_rows && rows_equal(res, c.refs[ps], c.refs[pe], c.cols, f->n_partition))
+        while (pe < res->in.n_rows &&
+               rows_equal(res, c.refs[ps], c.refs[pe], c.cols, f->n_partition))
             pe++;
         st = rt_task_cancelled(task, err) ? err->status : do_partition(res, &c, ps, pe, err);
         ps = pe;

@@ -151,11 +151,17 @@ static void test_frame_error_roundtrip(void **state) {
 static void test_frame_task_done_roundtrip(void **state) {
     uint64_t rows0[3] = {20000, RT_ROWS_UNKNOWN, 19899}, rows1[2] = {7, 7};
     dist_pipe_report pipes[2] = {
-        {.stats = {.op_rows = rows0, .wall_ns = 5000000, .morsels_compiled = 10, .n_threads = 2,
+        {.stats = {.op_rows = rows0,
+                   .wall_ns = 5000000,
+                   .morsels_compiled = 10,
+                   .n_threads = 2,
                    .ran = true},
          .n_ops = 3,
          .compiled = true},
-        {.stats = {.op_rows = rows1, .wall_ns = 1000, .morsels_interpreted = 1, .n_threads = 2,
+        {.stats = {.op_rows = rows1,
+                   .wall_ns = 1000,
+                   .morsels_interpreted = 1,
+                   .n_threads = 2,
                    .ran = true},
          .n_ops = 2,
          .fallback = "nothing to compile: the source feeds the sink directly"},

@@ -278,8 +278,8 @@ static void test_parse_unsupported(void **state) {
                  "LATERAL is not supported yet");
     expect_error(f, "SELECT a FROM t FETCH FIRST 3 ROWS WITH TIES", "0A000", 35,
                  "FETCH ... WITH TIES is not supported yet");
-    expect_error(f, "SELECT sum(a) OVER (ROWS 1 PRECEDING EXCLUDE CURRENT ROW) FROM t", "0A000",
-                 37, "GROUPS frames and EXCLUDE are not supported yet");
+    expect_error(f, "SELECT sum(a) OVER (ROWS 1 PRECEDING EXCLUDE CURRENT ROW) FROM t", "0A000", 37,
+                 "GROUPS frames and EXCLUDE are not supported yet");
     expect_error(f, "CREATE TABLE x (a INT CHECK (a > 0))", "0A000", 22,
                  "column constraints other than NOT NULL, PRIMARY KEY, UNIQUE and DEFAULT are "
                  "not supported yet");
@@ -490,14 +490,15 @@ static void test_bind_expressions(void **state) {
                    "  Filter((((#1 >= 1) AND (#1 <= CAST(#0 AS BIGINT))) AND ((#2 = 'x') OR (#2 = "
                    "'y'))) AND (#1 > 7)) -> (a INTEGER, b BIGINT, c VARCHAR)\n"
                    "    Get(t: a, b, c) -> (a INTEGER, b BIGINT, c VARCHAR)\n");
-    expect_logical(f,
-                   "SELECT a IS NOT NULL, -2147483648, 2147483648, 1.5, a::bigint, c || a, "
-                   "NULL, -a, +a, a / 2 % 3 FROM t",
-                   "Project(#0 IS NOT NULL, -2147483648, 2147483648, 1.5, CAST(#0 AS BIGINT), #1 "
-                   "|| CAST(#0 AS VARCHAR), NULL, -#0, #0, (#0 / 2) % 3) -> (a IS NOT NULL "
-                   "BOOLEAN, -2147483648 INTEGER, 2147483648 BIGINT, 1.5 DECIMAL(2,1), a::bigint BIGINT, "
-                   "c || a VARCHAR, NULL INTEGER, -a INTEGER, +a INTEGER, a / 2 % 3 INTEGER)\n"
-                   "  Get(t: a, c) -> (a INTEGER, c VARCHAR)\n");
+    expect_logical(
+        f,
+        "SELECT a IS NOT NULL, -2147483648, 2147483648, 1.5, a::bigint, c || a, "
+        "NULL, -a, +a, a / 2 % 3 FROM t",
+        "Project(#0 IS NOT NULL, -2147483648, 2147483648, 1.5, CAST(#0 AS BIGINT), #1 "
+        "|| CAST(#0 AS VARCHAR), NULL, -#0, #0, (#0 / 2) % 3) -> (a IS NOT NULL "
+        "BOOLEAN, -2147483648 INTEGER, 2147483648 BIGINT, 1.5 DECIMAL(2,1), a::bigint BIGINT, "
+        "c || a VARCHAR, NULL INTEGER, -a INTEGER, +a INTEGER, a / 2 % 3 INTEGER)\n"
+        "  Get(t: a, c) -> (a INTEGER, c VARCHAR)\n");
     expect_logical(f,
                    "SELECT l_flag IS TRUE, l_flag IS NOT FALSE, l_flag AND 'yes', "
                    "l_quantity IN (1, 2.5) FROM lineitem",
@@ -536,8 +537,9 @@ static void test_bind_statements(void **state) {
                    "Explain(plan) -> (QUERY PLAN VARCHAR)\n"
                    "  Project(1) -> (1 INTEGER)\n"
                    "    Values(1 row)\n");
-    expect_logical(f, "VALUES (1, 'a'), (2.5, NULL)",
-                   "Values(2 rows: (1.0, 'a'), (2.5, NULL)) -> (col0 DECIMAL(11,1), col1 VARCHAR)\n");
+    expect_logical(
+        f, "VALUES (1, 'a'), (2.5, NULL)",
+        "Values(2 rows: (1.0, 'a'), (2.5, NULL)) -> (col0 DECIMAL(11,1), col1 VARCHAR)\n");
 }
 
 /* Expressions of issue 3: DECIMAL/date typing, CASE, catalog functions, SQL-syntax
@@ -636,7 +638,8 @@ static void test_physical_refuses_new_types(void **state) {
     static const struct {
         const char *sql, *message;
     } cases[] = {
-        {"SELECT stddev(a) FROM t", "aggregate function stddev_samp is not supported by the executor yet"},
+        {"SELECT stddev(a) FROM t",
+         "aggregate function stddev_samp is not supported by the executor yet"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         plan_node *n = bind_ok(f, cases[i].sql), *o = NULL;
@@ -860,8 +863,7 @@ static void test_bind_dml_statements(void **state) {
     expect_logical(f, "COPY t TO 'x.csv' (FORMAT csv, HEADER)",
                    "Copy(t TO 'x.csv'; format 'csv', header)\n"
                    "  Get(t: a, b, c) -> (a INTEGER, b BIGINT, c VARCHAR)\n");
-    expect_error(f, "SELECT a FROM t, t", "42712", 17,
-                 "table name \"t\" specified more than once");
+    expect_error(f, "SELECT a FROM t, t", "42712", 17, "table name \"t\" specified more than once");
 }
 
 int main(void) {

@@ -185,8 +185,8 @@ static void test_shape_keys(void **state) {
     assert_true(main_adaptive_shape_key(make_shape(&b, "u", 10, PLAN_AGG_SUM)) != k);
     assert_true(main_adaptive_shape_key(make_shape(&b, "t", 10, PLAN_AGG_MIN)) != k);
     b.gt.u.op.op = PLAN_OP_LT;
-    assert_true(main_adaptive_shape_key(&b.pipe) != main_adaptive_shape_key(
-                                                        make_shape(&a, "t", 10, PLAN_AGG_MIN)));
+    assert_true(main_adaptive_shape_key(&b.pipe) !=
+                main_adaptive_shape_key(make_shape(&a, "t", 10, PLAN_AGG_MIN)));
 }
 
 /* Learned ratios are per shape: a shape measured slow at the optimized tier stops

@@ -10,10 +10,10 @@
  *
  * Environment: QE_LEAK_QUERIES (N, default 1500), QE_LEAK_TIER (cheap | optimized,
  * default cheap), QE_LEAK_MAX_KIB, QE_LEAK_CACHE_SIZE (SET jit_cache_size, default 256;
- * with 0 the repeats compile too and the hit check is skipped).  Under AddressSanitizer (its quarantine makes RSS
- * meaningless) the loop runs 200 queries and checks only that they succeed.  Prints
- * the RSS at every 1000th query, and the compile ms of compiling and repeated queries
- * (a repeat must not run LLVM: under a quarter of a compile).
+ * with 0 the repeats compile too and the hit check is skipped).  Under AddressSanitizer (its
+ * quarantine makes RSS meaningless) the loop runs 200 queries and checks only that they succeed.
+ * Prints the RSS at every 1000th query, and the compile ms of compiling and repeated queries (a
+ * repeat must not run LLVM: under a quarter of a compile).
  */
 #include "qe.h"
 

@@ -470,8 +470,13 @@ static void test_format(void **state) {
     assert_true(rt_vector_set_string(&b->cols[0], A, 1, "tiny", 4));
     ((double *)b->cols[1].values)[0] = 7;
     assert_true(rt_vector_set_null(&b->cols[1], A, 1, 4));
-    qe_column_view cv = {QE_TYPE_VARCHAR, b->cols[0].validity, b->cols[0].values,
-                         b->cols[0].n_buffers, b->cols[0].buffers, 0, 0};
+    qe_column_view cv = {QE_TYPE_VARCHAR,
+                         b->cols[0].validity,
+                         b->cols[0].values,
+                         b->cols[0].n_buffers,
+                         b->cols[0].buffers,
+                         0,
+                         0};
     char out[64];
     assert_int_equal(qe_value_format(&cv, 0, out, sizeof out), (int)strlen(s));
     assert_string_equal(out, s);
