@@ -6,8 +6,8 @@
 #   make asan       only the sanitizer build and its tests
 #   make demo       install deps, release build, run tools/demo.sh: TPC-H SF0.1 (SF=...)
 #                   generated into a database and the 22 queries timed and checked
-#   make format     clang-format -i over the C sources
-#   make format-check   fail if a C source is not formatted
+#   make format     clang-format-19 -i over the C sources (.clang-format)
+#   make format-check   fail if a C source is not formatted (.ci/run checks it)
 #   make clean      remove build/
 #
 # BUILD_DIR=DIR puts the build trees elsewhere (default build).
@@ -15,8 +15,8 @@
 JOBS ?= $(shell nproc)
 BUILD_DIR ?= build
 CTEST_JOBS ?= 2
-CLANG_FORMAT ?= $(shell command -v clang-format-19 || command -v clang-format)
-SOURCES = $(shell find src tools tests bench include -name '*.[ch]' 2>/dev/null)
+CLANG_FORMAT ?= clang-format-19
+SOURCES = $(shell find src tools tests bench include -name '*.[ch]' -not -path '*/node_modules/*' 2>/dev/null)
 
 # The sanitizers stop at the first report; leaks are reported at exit.
 SANITIZER_ENV = ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 \

@@ -11,7 +11,7 @@ packages=(
     clang-19 llvm-19-dev               # JIT (LLVM 19) and clang for runtime bitcode
     libuv1-dev libzstd-dev libxxhash-dev
     libcmocka-dev libedit-dev libsqlite3-dev
-    zstd clang-format                  # TPC-H data files; `make format`
+    zstd clang-format-19               # TPC-H data files; `make format` (LLVM 19 layout)
 )
 
 missing=()
