@@ -295,9 +295,9 @@ static qe_status check_expr(chk *c, const plan_expr *e, const qe_type *in, uint3
             return malformed(c, "column reference out of range");
         if (in[e->u.column] != e->type)
             return unsupported(c,
-                               "a column reference typed %s for a %s column is not "
+                               "a column reference #%u typed %s for a %s column is not "
                                "supported by codegen yet",
-                               type_name(e->type), type_name(in[e->u.column]));
+                               e->u.column, type_name(e->type), type_name(in[e->u.column]));
         return QE_OK;
     case PLAN_EXPR_OP: return check_op(c, e, in, n_in, depth);
     case PLAN_EXPR_CAST: return check_cast(c, e, in, n_in, depth);
