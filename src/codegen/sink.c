@@ -6,7 +6,9 @@
  * through its rt_jit_agg index with agg_ht.c's slot function, row layout and key
  * normalization (so interpreted and compiled morsels share one table), a missing
  * group is added by rt_jit_agg_insert, and the row's values update the group's states;
- * while the keys repeat, the last row's group is reused without hashing.  A morsel
+ * while the keys repeat, the last row's group is reused without hashing (with a VARCHAR
+ * key, one of CACHE_WAYS groups found in the morsel, picked by a mix of the key words:
+ * interleaved groups, as Q1's, hash no string).  A morsel
  * that starts with a big table (BIG_TABLE_SLOTS) takes the block path below instead,
  * unless (optimized tier) every key is a fixed-width morsel column unchanged: then the
  * row LOOKAHEAD rows on has its slot prefetched and the one LOOKAHEAD / 2 on its group
@@ -78,15 +80,19 @@ typedef struct sink_gen {
     LLVMValueRef null_buf;    /* direct: alloca [n_groups x i8]: its NULL flags */
     LLVMValueRef new_row;     /* direct: alloca ptr: the inserted group row */
     LLVMValueRef rows_var;    /* direct: alloca i64: rows consumed in this morsel */
-    /* direct: the last group found in this morsel (reused while the keys repeat) */
+    /* direct: the groups last found in this morsel, reused while keys repeat: one entry
+       (the last row's), or with a VARCHAR key CACHE_WAYS entries, the row's picked by a
+       mix of its key words (each allocas below is an array of `ways` entries) */
     bool cache;               /* every key can be compared with the last one in registers */
-    LLVMValueRef last_ok;     /* alloca i1: last_row is set */
-    LLVMValueRef last_row;    /* alloca ptr: the last row's group */
-    LLVMValueRef *last_key;   /* n_groups allocas i64: its keys' bits, wide keys' low words,
-                                 VARCHAR views' first 8 bytes */
-    LLVMValueRef *last_hi;    /* n_groups allocas i64: wide keys' high words, VARCHAR views'
-                                 last 8 bytes (NULL for the others) */
-    LLVMValueRef *last_null;  /* n_groups allocas i1: its keys' NULL flags */
+    uint32_t ways;            /* entries: 1 or CACHE_WAYS */
+    LLVMValueRef way;         /* i64: the current row's entry (row_group) */
+    LLVMValueRef last_ok;     /* alloca [ways x i1]: the entry is set */
+    LLVMValueRef last_row;    /* alloca [ways x ptr]: its group */
+    LLVMValueRef *last_key;   /* n_groups allocas [ways x i64]: its keys' bits, wide keys'
+                                 low words, VARCHAR views' first 8 bytes */
+    LLVMValueRef *last_hi;    /* n_groups allocas [ways x i64]: wide keys' high words,
+                                 VARCHAR views' last 8 bytes (NULL for the others) */
+    LLVMValueRef *last_null;  /* n_groups allocas [ways x i1]: its keys' NULL flags */
     /* direct, optimized tier, keys all fixed-width morsel columns: a big table is probed
        in IR too, prefetching the slots and group rows of the rows ahead (lookahead) */
     bool ahead;           /* no block path: big tables take the lookahead */
@@ -695,6 +701,11 @@ static void agg_consume(cg_fn *f, sink_gen *s, const cg_val *in) {
 #define BIG_TABLE_SLOTS (1 << 14)
 /* How many rows ahead the lookahead prefetches a slot (agg_ht.c's FIND_AHEAD). */
 #define LOOKAHEAD 16
+/* Entries of the group cache with a VARCHAR key (a power of two), and the odd constant
+ * that mixes the key words into an entry. */
+#define CACHE_WAYS_LOG2 3
+#define CACHE_WAYS (1u << CACHE_WAYS_LOG2)
+#define CACHE_MIX 0x9e3779b97f4a7c15ULL
 
 /* How a key type sits in its 16-byte key slot (agg_ht.c). */
 typedef enum key_kind { KEY_NONE, KEY_BITS, KEY_WIDE, KEY_STR } key_kind;
@@ -951,19 +962,48 @@ static LLVMValueRef last_key_value(cg_module *m, const key_reg *k, cg_val v, LLV
     return k->kind == KEY_STR ? v.v : k->bits;
 }
 
-/* i1: the keys equal the last row's (NULLs equal; NULL values are not compared). */
-static LLVMValueRef last_keys_equal(cg_fn *f, sink_gen *s, const plan_op *op,
-                                    const key_reg *keys, const cg_val *in) {
+/* The address of the current row's entry (s->way) of cache array arr. */
+static LLVMValueRef way_at(cg_module *m, const sink_gen *s, LLVMValueRef arr, LLVMTypeRef t) {
+    LLVMValueRef idx[2] = {cg_i64(m, 0), s->way};
+    return LLVMBuildGEP2(m->b, LLVMArrayType2(t, s->ways), arr, idx, 2, "");
+}
+
+/* The entry of the row's keys: 0 with one entry, else the top bits of a multiplicative
+ * mix of the words the keys are compared in (a NULL key's words may differ from row to
+ * row: it only misses). */
+static LLVMValueRef cache_way(cg_fn *f, const sink_gen *s, const plan_op *op,
+                              const key_reg *keys, const cg_val *in) {
     cg_module *m = f->m;
-    LLVMValueRef eq = LLVMBuildLoad2(m->b, m->t_i1, s->last_ok, "");
+    if (s->ways == 1)
+        return cg_i64(m, 0);
+    LLVMValueRef acc = cg_i64(m, 0);
     for (uint32_t k = 0; k < op->u.agg.n_groups; k++) {
         LLVMValueRef hi;
         LLVMValueRef x = last_key_value(m, &keys[k], in[op->u.agg.groups[k]->u.column], &hi);
-        LLVMValueRef lx = LLVMBuildLoad2(m->b, LLVMTypeOf(x), s->last_key[k], "");
-        LLVMValueRef ln = LLVMBuildLoad2(m->b, m->t_i1, s->last_null[k], "");
+        if (hi != NULL)
+            x = LLVMBuildXor(m->b, x, LLVMBuildMul(m->b, hi, cg_i64(m, CACHE_MIX), ""), "");
+        acc = LLVMBuildMul(m->b, LLVMBuildXor(m->b, acc, x, ""), cg_i64(m, CACHE_MIX), "");
+    }
+    return LLVMBuildLShr(m->b, acc, cg_i64(m, 64 - CACHE_WAYS_LOG2), "cache_way");
+}
+
+/* i1: the keys equal the row's cache entry's (NULLs equal; NULL values are not
+ * compared). */
+static LLVMValueRef last_keys_equal(cg_fn *f, sink_gen *s, const plan_op *op,
+                                    const key_reg *keys, const cg_val *in) {
+    cg_module *m = f->m;
+    LLVMValueRef eq = LLVMBuildLoad2(m->b, m->t_i1, way_at(m, s, s->last_ok, m->t_i1), "");
+    for (uint32_t k = 0; k < op->u.agg.n_groups; k++) {
+        LLVMValueRef hi;
+        LLVMValueRef x = last_key_value(m, &keys[k], in[op->u.agg.groups[k]->u.column], &hi);
+        LLVMValueRef lx =
+            LLVMBuildLoad2(m->b, LLVMTypeOf(x), way_at(m, s, s->last_key[k], m->t_i64), "");
+        LLVMValueRef ln =
+            LLVMBuildLoad2(m->b, m->t_i1, way_at(m, s, s->last_null[k], m->t_i1), "");
         LLVMValueRef same = LLVMBuildICmp(m->b, LLVMIntEQ, x, lx, "");
         if (hi != NULL) {
-            LLVMValueRef lh = LLVMBuildLoad2(m->b, m->t_i64, s->last_hi[k], "");
+            LLVMValueRef lh =
+                LLVMBuildLoad2(m->b, m->t_i64, way_at(m, s, s->last_hi[k], m->t_i64), "");
             same = LLVMBuildAnd(m->b, same, LLVMBuildICmp(m->b, LLVMIntEQ, hi, lh, ""), "");
         }
         LLVMValueRef same_null = LLVMBuildNot(m->b, LLVMBuildXor(m->b, keys[k].null, ln, ""), "");
@@ -973,20 +1013,40 @@ static LLVMValueRef last_keys_equal(cg_fn *f, sink_gen *s, const plan_op *op,
     return eq;
 }
 
-/* Remembers the keys and group row of this row. */
+/* Remembers the keys and group row of this row in its cache entry. */
 static void last_store(cg_fn *f, sink_gen *s, const plan_op *op, const key_reg *keys,
                        const cg_val *in, LLVMValueRef row) {
     cg_module *m = f->m;
     for (uint32_t k = 0; k < op->u.agg.n_groups; k++) {
         LLVMValueRef hi;
         LLVMBuildStore(m->b, last_key_value(m, &keys[k], in[op->u.agg.groups[k]->u.column], &hi),
-                       s->last_key[k]);
+                       way_at(m, s, s->last_key[k], m->t_i64));
         if (hi != NULL)
-            LLVMBuildStore(m->b, hi, s->last_hi[k]);
-        LLVMBuildStore(m->b, keys[k].null, s->last_null[k]);
+            LLVMBuildStore(m->b, hi, way_at(m, s, s->last_hi[k], m->t_i64));
+        LLVMBuildStore(m->b, keys[k].null, way_at(m, s, s->last_null[k], m->t_i1));
     }
-    LLVMBuildStore(m->b, row, s->last_row);
-    LLVMBuildStore(m->b, cg_i1(m, true), s->last_ok);
+    LLVMBuildStore(m->b, row, way_at(m, s, s->last_row, m->t_ptr));
+    LLVMBuildStore(m->b, cg_i1(m, true), way_at(m, s, s->last_ok, m->t_i1));
+}
+
+/* Whether a group key is a VARCHAR: the cache then has CACHE_WAYS entries (a miss
+ * hashes the strings with calls; a few groups interleaved, as Q1's, would miss the
+ * last row's entry every other row). */
+static bool cache_by_string(const sink_gen *s, const plan_op *op) {
+    for (uint32_t k = 0; k < op->u.agg.n_groups; k++)
+        if (key_kind_of(s->types[op->u.agg.groups[k]->u.column]) == KEY_STR)
+            return true;
+    return false;
+}
+
+/* A cache array alloca of `ways` entries of type t, zeroed (compared entries are
+ * never undefined). */
+static LLVMValueRef cache_array(cg_fn *f, const sink_gen *s, LLVMTypeRef t, const char *name) {
+    cg_module *m = f->m;
+    LLVMValueRef arr = cg_alloca(f, LLVMArrayType2(t, s->ways), name);
+    LLVMValueRef zero = LLVMConstNull(LLVMArrayType2(t, s->ways));
+    LLVMBuildStore(m->b, zero, arr);
+    return arr;
 }
 
 /* Whether the keys can be compared with the last row's in registers: no VARCHAR key
@@ -1035,24 +1095,20 @@ static qe_status direct_begin(cg_fn *f, sink_gen *s, rt_error *err) {
     LLVMBuildStore(m->b, cg_i64(m, 0), s->rows_var);
     s->cache = cache_supported(f, s, op);
     if (s->cache) {
+        s->ways = cache_by_string(s, op) ? CACHE_WAYS : 1;
         s->last_key = calloc(n, sizeof *s->last_key);
         s->last_hi = calloc(n, sizeof *s->last_hi);
         s->last_null = calloc(n, sizeof *s->last_null);
         if (!s->last_key || !s->last_hi || !s->last_null)
             return nomem(err);
-        s->last_ok = cg_alloca(f, m->t_i1, "last_ok");
-        LLVMBuildStore(m->b, cg_i1(m, false), s->last_ok);
-        s->last_row = cg_alloca(f, m->t_ptr, "last_group");
+        s->last_ok = cache_array(f, s, m->t_i1, "last_ok");
+        s->last_row = cache_array(f, s, m->t_ptr, "last_group");
         for (uint32_t k = 0; k < n; k++) {
             qe_type t = s->types[op->u.agg.groups[k]->u.column];
-            s->last_key[k] = cg_alloca(f, m->t_i64, "last_key");
-            LLVMBuildStore(m->b, cg_i64(m, 0), s->last_key[k]);
-            if (key_kind_of(t) != KEY_BITS) {
-                s->last_hi[k] = cg_alloca(f, m->t_i64, "last_hi");
-                LLVMBuildStore(m->b, cg_i64(m, 0), s->last_hi[k]);
-            }
-            s->last_null[k] = cg_alloca(f, m->t_i1, "last_null");
-            LLVMBuildStore(m->b, cg_i1(m, false), s->last_null[k]);
+            s->last_key[k] = cache_array(f, s, m->t_i64, "last_key");
+            if (key_kind_of(t) != KEY_BITS)
+                s->last_hi[k] = cache_array(f, s, m->t_i64, "last_hi");
+            s->last_null[k] = cache_array(f, s, m->t_i1, "last_null");
         }
     }
     LLVMValueRef args[1] = {f->ts};
@@ -1133,9 +1189,11 @@ static LLVMValueRef row_group(cg_fn *f, sink_gen *s, const plan_op *op, const cg
     LLVMBasicBlockRef lookup = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "group_lookup");
     LLVMBasicBlockRef same = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "group_same");
     LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "group_known");
+    s->way = cache_way(f, s, op, keys, in);
     LLVMBuildCondBr(m->b, last_keys_equal(f, s, op, keys, in), same, lookup);
     LLVMPositionBuilderAtEnd(m->b, same);
-    LLVMValueRef last = LLVMBuildLoad2(m->b, m->t_ptr, s->last_row, "last_group");
+    LLVMValueRef last =
+        LLVMBuildLoad2(m->b, m->t_ptr, way_at(m, s, s->last_row, m->t_ptr), "last_group");
     LLVMBuildBr(m->b, done);
     LLVMPositionBuilderAtEnd(m->b, lookup);
     LLVMValueRef found = find_group(f, s, op, keys);

@@ -517,6 +517,12 @@ static void test_single_all_aggregates(void **state) {
     plan_op *ops1[2] = {source, result(fx, source->n_cols, source->types)};
     plan_query *q = query(fx, pipeline(fx, 0, 3, ops), pipeline(fx, 1, 2, ops1));
     assert_true(compare_modes(fx, q, 0x1) > 50);
+    /* the VARCHAR key (a morsel column): the group cache has several entries */
+    char *ir = NULL;
+    rt_error err;
+    assert_int_equal(cg_emit(q, QE_EMIT_IR, CG_TIER_OPTIMIZED, NULL, &ir, &err), QE_OK);
+    assert_non_null(strstr(ir, "%cache_way = lshr"));
+    free(ir);
 }
 
 /* FINAL merge of (v, n) state columns, and an aggregation without GROUP BY. */
