@@ -565,6 +565,10 @@ LLVMValueRef cg_join_build_vector(cg_fn *f, uint32_t k, uint32_t c);
 LLVMValueRef cg_hash_mix8(cg_module *m, LLVMValueRef x, LLVMValueRef h);
 /* LIMIT ops[k] (join.c): the row continues only if rt_jit_limit_row keeps it. */
 void cg_gen_limit(cg_fn *f, uint32_t k);
+/* Calls visit(column node, ctx) on every COLUMN node of e (through operators, casts,
+ * function arguments and CASE arms): which columns an expression reads. */
+void cg_expr_columns(const plan_expr *e, void (*visit)(const plan_expr *column, void *ctx),
+                     void *ctx);
 /* The build column types of HASH_JOIN_PROBE op (check.c): the probe's output types for
  * pair-emitting joins and filter_build, else those the residual's column references
  * give (BIGINT for build columns nothing reads).  out has n_build_cols entries. */

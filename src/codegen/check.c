@@ -309,23 +309,44 @@ static qe_status check_expr(chk *c, const plan_expr *e, const qe_type *in, uint3
     return malformed(c, "unknown expression kind");
 }
 
-/* Records the types of the build columns (index >= n_in) residual e references. */
-static void residual_build_types(const plan_expr *e, uint32_t n_in, uint32_t n_build, qe_type *out,
-                                 int depth) {
-    if (e == NULL || depth > CHECK_MAX_DEPTH)
+/* Calls visit on every COLUMN node of e; see cg_int.h. */
+void cg_expr_columns(const plan_expr *e, void (*visit)(const plan_expr *column, void *ctx),
+                     void *ctx) {
+    if (e == NULL)
         return;
     switch (e->kind) {
-    case PLAN_EXPR_COLUMN:
-        if (e->u.column >= n_in && e->u.column - n_in < n_build)
-            out[e->u.column - n_in] = e->type;
-        return;
+    case PLAN_EXPR_COLUMN: visit(e, ctx); return;
     case PLAN_EXPR_OP:
-        for (int i = 0; i < 2; i++)
-            residual_build_types(e->u.op.args[i], n_in, n_build, out, depth + 1);
+        cg_expr_columns(e->u.op.args[0], visit, ctx);
+        cg_expr_columns(e->u.op.args[1], visit, ctx);
         return;
-    case PLAN_EXPR_CAST: residual_build_types(e->u.cast, n_in, n_build, out, depth + 1); return;
-    default: return; /* FUNC/CASE/PARAM residuals fall back */
+    case PLAN_EXPR_CAST: cg_expr_columns(e->u.cast, visit, ctx); return;
+    case PLAN_EXPR_FUNC:
+        for (uint32_t i = 0; i < e->u.func.n_args; i++)
+            cg_expr_columns(e->u.func.args[i], visit, ctx);
+        return;
+    case PLAN_EXPR_CASE:
+        for (uint32_t i = 0; i < e->u.case_.n_whens; i++) {
+            cg_expr_columns(e->u.case_.whens[i], visit, ctx);
+            cg_expr_columns(e->u.case_.thens[i], visit, ctx);
+        }
+        cg_expr_columns(e->u.case_.else_expr, visit, ctx);
+        return;
+    default: return; /* constants; subqueries and parameters fall back (check_expr) */
     }
+}
+
+/* The build columns of a probe with n_in input columns: their types, as the residual's
+ * COLUMN nodes give them. */
+typedef struct build_cols {
+    uint32_t n_in, n_build;
+    qe_type *types;
+} build_cols;
+
+static void record_build_type(const plan_expr *col, void *ctx) {
+    build_cols *bc = ctx;
+    if (col->u.column >= bc->n_in && col->u.column - bc->n_in < bc->n_build)
+        bc->types[col->u.column - bc->n_in] = col->type;
 }
 
 /* The build column types of a probe; see cg_int.h. */
@@ -342,7 +363,8 @@ void cg_probe_build_types(const plan_op *op, uint32_t n_in, const qe_type *in_ty
     } else if (k != PLAN_JOIN_SEMI && k != PLAN_JOIN_ANTI && k != PLAN_JOIN_MARK) {
         memcpy(out, op->types + n_in, sizeof(qe_type) * nb);
     }
-    residual_build_types(op->u.join.residual, n_in, nb, out, 0);
+    build_cols bc = {.n_in = n_in, .n_build = nb, .types = out};
+    cg_expr_columns(op->u.join.residual, record_build_type, &bc);
 }
 
 /* Key types generated code hashes and compares inline. */

@@ -174,22 +174,12 @@ static bool emits_pairs(const plan_op *op) {
             k == PLAN_JOIN_FULL || k == PLAN_JOIN_SINGLE || k == PLAN_JOIN_RIGHT);
 }
 
-/* Marks the build columns residual e reads (their types come from e: check.c). */
-static void mark_residual(const plan_expr *e, probe_gen *g) {
-    if (e == NULL)
-        return;
-    switch (e->kind) {
-    case PLAN_EXPR_COLUMN:
-        if (e->u.column >= g->n_in && e->u.column - g->n_in < g->n_build)
-            g->bused[e->u.column - g->n_in] = true;
-        return;
-    case PLAN_EXPR_OP:
-        mark_residual(e->u.op.args[0], g);
-        mark_residual(e->u.op.args[1], g);
-        return;
-    case PLAN_EXPR_CAST: mark_residual(e->u.cast, g); return;
-    default: return;
-    }
+/* Marks a build column the residual reads (their types come from the residual too:
+ * cg_probe_build_types). */
+static void mark_residual(const plan_expr *col, void *ctx) {
+    probe_gen *g = ctx;
+    if (col->u.column >= g->n_in && col->u.column - g->n_in < g->n_build)
+        g->bused[col->u.column - g->n_in] = true;
 }
 
 /* Allocates the per-probe arrays and works out the build columns' types and use. */
@@ -213,7 +203,7 @@ static qe_status init_probe(cg_fn *f, probe_gen *g, uint32_t k, const qe_type *i
     bool all = emits_pairs(op);
     for (uint32_t c = 0; c < g->n_build; c++)
         g->bused[c] = all && cg_type_supported(g->build_types[c]);
-    mark_residual(op->u.join.residual, g);
+    cg_expr_columns(op->u.join.residual, mark_residual, g);
     return QE_OK;
 }
 
