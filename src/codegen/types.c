@@ -113,6 +113,9 @@ uint64_t cg_helper_address(cg_helper h) {
     case CG_HELPER_AGG_TABLE: return (uint64_t)(uintptr_t)&rt_jit_agg_table;
     case CG_HELPER_AGG_INSERT: return (uint64_t)(uintptr_t)&rt_jit_agg_insert;
     case CG_HELPER_SINK_ROWS: return (uint64_t)(uintptr_t)&rt_jit_sink_rows;
+    case CG_HELPER_JOIN_PREFETCH: return (uint64_t)(uintptr_t)&rt_jit_join_prefetch;
+    case CG_HELPER_JOIN_CHAINS: return (uint64_t)(uintptr_t)&rt_jit_join_chains;
+    case CG_HELPER_BLOCK_COMPACT: return (uint64_t)(uintptr_t)&rt_jit_block_compact;
     case CG_HELPER_COUNT: break;
     }
     return 0;
@@ -185,6 +188,12 @@ static void declare_helpers(cg_module *m) {
     m->helper_type[CG_HELPER_AGG_TABLE] = LLVMFunctionType(p, table_args, 1, false);
     m->helper_type[CG_HELPER_AGG_INSERT] = LLVMFunctionType(m->t_i32, insert_args, 5, false);
     m->helper_type[CG_HELPER_SINK_ROWS] = LLVMFunctionType(m->t_void, rows_args, 3, false);
+    LLVMTypeRef pf_args[] = {p, p, p, m->t_i64, p, m->t_i32};
+    m->helper_type[CG_HELPER_JOIN_PREFETCH] = LLVMFunctionType(m->t_i64, pf_args, 6, false);
+    LLVMTypeRef chains_args[] = {p, p, p, m->t_i64, m->t_i64, p, p, p};
+    m->helper_type[CG_HELPER_JOIN_CHAINS] = LLVMFunctionType(m->t_void, chains_args, 8, false);
+    LLVMTypeRef compact_args[] = {p, m->t_i64, m->t_i64, p, p, m->t_i32};
+    m->helper_type[CG_HELPER_BLOCK_COMPACT] = LLVMFunctionType(m->t_i64, compact_args, 6, false);
     for (int h = 0; h < CG_HELPER_COUNT; h++) {
         m->helper[h] = LLVMAddFunction(m->mod, helper_names[h], m->helper_type[h]);
         LLVMSetLinkage(m->helper[h], LLVMExternalLinkage);
