@@ -207,6 +207,20 @@ static void declare_helpers(cg_module *m) {
                             LLVMCreateEnumAttribute(m->ctx, cold, 0));
     LLVMAddAttributeAtIndex(m->helper[CG_HELPER_ERROR_AT], LLVMAttributeFunctionIndex,
                             LLVMCreateEnumAttribute(m->ctx, cold, 0));
+    /* the precompiled helpers keep no pointer: allocas passed to them stay unescaped
+     * (no alias checks in the vectorized loops that fill them) */
+    unsigned nocapture = LLVMGetEnumAttributeKindForName("nocapture", 9);
+    static const struct {
+        cg_helper h;
+        unsigned n; /* pointer parameters 1..n */
+    } keep_none[] = {{CG_HELPER_JOIN_PREFETCH, 5}, {CG_HELPER_JOIN_CHAINS, 8},
+                     {CG_HELPER_BLOCK_COMPACT, 5}};
+    for (size_t i = 0; i < sizeof keep_none / sizeof keep_none[0]; i++)
+        for (unsigned a = 1; a <= keep_none[i].n; a++)
+            if (LLVMGetTypeKind(LLVMTypeOf(LLVMGetParam(m->helper[keep_none[i].h], a - 1))) ==
+                LLVMPointerTypeKind)
+                LLVMAddAttributeAtIndex(m->helper[keep_none[i].h], a,
+                                        LLVMCreateEnumAttribute(m->ctx, nocapture, 0));
     LLVMTypeRef pipe_args[] = {p, p, p};
     m->t_pipe_fn = LLVMFunctionType(m->t_i32, pipe_args, 3, false);
 }
