@@ -1,8 +1,8 @@
 /*
  * jit_join.c -- the generic machinery compiled pipelines call instead of generating it:
  * the probe's prefetch rounds (rt_jit_join_prefetch), the pre-pass's chain heads and
- * chain rounds (rt_jit_join_chains), and the compaction of a filter block's results
- * (rt_jit_block_compact).
+ * chain rounds (rt_jit_join_chains), the compaction of a filter block's results
+ * (rt_jit_block_compact), and CHAR(n) = constant (rt_jit_char_eq_const).
  *
  * Nothing here changes a result: the prefetching helpers only read the join table and
  * the morsel and touch cache lines (a hash that differs from the runtime's would only
@@ -12,6 +12,7 @@
  * generated (and compiled) for every pipeline.
  */
 #include "rt_int.h"
+#include "str_inline.h"
 
 #define NO_ROW 0xFFFFFFFFu
 #define HASH_SEED 0x51ed2701a3c5f3e9ULL /* hash.c */
@@ -171,4 +172,13 @@ uint64_t rt_jit_block_compact(uint8_t *pass, uint64_t n, uint64_t start, uint32_
         k += (pass[j] & 1) != 0;
     }
     return k;
+}
+
+int32_t rt_jit_char_eq_const(const rt_vector *vec, const rt_string *view, const char *c,
+                             uint32_t n, int32_t is_null) {
+    if (is_null)
+        return 0;
+    if (view->len <= 12) /* (a NULL-extended row's empty view too: vec may be NULL) */
+        return rt_str_char_equal(view->u.inlined, view->len, c, n);
+    return rt_str_char_equal(rt_string_ptr(vec, view), view->len, c, n);
 }

@@ -788,6 +788,12 @@ void rt_jit_join_chains(const rt_jit_join *j, const rt_batch *morsel, const uint
  * = the rows that pass, in order; returns their count. */
 uint64_t rt_jit_block_compact(uint8_t *pass, uint64_t n, uint64_t start, uint32_t *out,
                               const uint8_t *const *bitmaps, uint32_t n_bitmaps);
+/* CHAR(n) = constant (trailing blanks ignored): 1 if the string whose view is *view
+ * (its bytes in vec's buffers if longer than 12) equals the n bytes at c (no trailing
+ * blank), else 0; 0 if is_null (then view and vec may be anything that is readable:
+ * a NULL-extended row's empty view with vec NULL). */
+int32_t rt_jit_char_eq_const(const rt_vector *vec, const rt_string *view, const char *c,
+                             uint32_t n, int32_t is_null);
 
 /* ---- TPC-H data generator (dbgen_*.c) ---------------------------------------------- */
 
