@@ -898,8 +898,8 @@ void cg_prepass_begin(cg_fn *f, uint32_t k) {
     f->pre_skip = miss_emits_nothing(f->pipe->ops[k]) && projects_error_free(f->pipe, k);
 }
 
-/* Whether prefetch_row fetches morsel column c: loaded, and not a key of the pre-passed
- * probe (pass 1 has just read those). */
+/* Whether rt_jit_join_chains prefetches morsel column c at a row with a chain: loaded,
+ * and not a key of the pre-passed probe (pass 1 has just read those). */
 static bool row_column(const cg_fn *f, uint32_t c) {
     const plan_op *op = f->pipe->ops[f->pre_op];
     if (f->cols[c].values == NULL)
@@ -910,22 +910,13 @@ static bool row_column(const cg_fn *f, uint32_t c) {
     return true;
 }
 
-/* Whether prefetch_row fetches anything (with pre_skip: the rows with a chain). */
+/* Whether rt_jit_join_chains prefetches row columns at all (only with pre_skip: the
+ * rows with a chain are sparse, the loop after the pre-pass reads them). */
 static bool fetch_rows(const cg_fn *f) {
     bool any = false;
     for (uint32_t c = 0; c < f->n_cols; c++)
         any |= row_column(f, c);
     return f->pre_skip && any;
-}
-
-/* Prefetches the values of the morsel columns at row (a probe row with a chain: the
- * loop after the pre-pass reads them, and the rows with chains are far apart). */
-static void prefetch_row(cg_fn *f, LLVMValueRef row) {
-    cg_module *m = f->m;
-    for (uint32_t c = 0; c < f->n_cols; c++)
-        if (row_column(f, c))
-            cg_prefetch(m, LLVMBuildGEP2(m->b, cg_mem_type(m, f->pipe->ops[0]->types[c]),
-                                         f->cols[c].values, &row, 1, ""));
 }
 
 /* The descriptor of rt_jit_join_chains for the pre-passed probe: its first build key,
@@ -967,9 +958,10 @@ static LLVMValueRef chains_desc(cg_fn *f) {
 /* Fills the chunk of rows [i, min(i + CG_PRE_ROWS, n)): pass 1 hashes every row's keys
  * (as rt_hash_vectors; a NULL key's bytes hash harmlessly, the probe tests the flags)
  * and prefetches its bucket, then rt_jit_join_chains reads the buckets into chain
- * heads (salt tested), prefetches each head's link and first build key, and runs the
- * chain rounds.  A table of fewer than PF_MIN_ROWS rows (in the cache), and any at the
- * cheap tier (no prefetching), has pass 1 read the heads itself: no call. */
+ * heads (salt tested) and prefetches (a table of at least PF_MIN_ROWS rows: each head's
+ * link and first build key, then the chain rounds; with pre_skip, the columns of the
+ * rows with a chain).  The cheap tier (no prefetching) has pass 1 read the heads
+ * itself: no call. */
 static void prepass_fill(cg_fn *f, LLVMValueRef sel, LLVMValueRef has_sel, LLVMValueRef i,
                          LLVMValueRef n) {
     cg_module *m = f->m;
@@ -992,12 +984,7 @@ static void prepass_fill(cg_fn *f, LLVMValueRef sel, LLVMValueRef has_sel, LLVMV
     LLVMBuildStore(m->b, end, f->pre_end);
     LLVMTypeRef h_arr = LLVMArrayType2(m->t_i64, CG_PRE_ROWS);
     LLVMTypeRef b_arr = LLVMArrayType2(m->t_i32, CG_PRE_ROWS);
-    /* a table this small stays in the cache (and the cheap tier does not prefetch):
-     * pass 1 reads the heads itself, rt_jit_join_chains is not called */
-    LLVMValueRef small = m->cheap ? cg_i1(m, true)
-                                  : LLVMBuildICmp(m->b, LLVMIntULT, fld[CG_JOIN_N_ROWS],
-                                                  cg_i32(m, PF_MIN_ROWS), "pre_table_small");
-    /* pass 1: hash, prefetch the bucket (small: read the head) */
+    /* pass 1: hash (optimized: prefetch the bucket; cheap: read the head) */
     pf_loop l;
     pf_loop_begin(f, &l, i, end, x_var);
     LLVMValueRef row = row_at(f, has_sel, sel, l.i, row_var);
@@ -1006,31 +993,15 @@ static void prepass_fill(cg_fn *f, LLVMValueRef sel, LLVMValueRef has_sel, LLVMV
         h = key_hash(f, f->pipe->ops[0]->types[src[j]], morsel_key(f, src[j], row), h);
     LLVMValueRef idx[2] = {cg_i64(m, 0), LLVMBuildSub(m->b, l.i, i, "")};
     LLVMBuildStore(m->b, h, LLVMBuildGEP2(m->b, h_arr, f->pre_hashes, idx, 2, ""));
-    LLVMBasicBlockRef p1_small = block(f, "pre_small"), p1_big = block(f, "pre_big");
-    LLVMBasicBlockRef p1_next = block(f, "pre_hashed");
-    LLVMBuildCondBr(m->b, small, p1_small, p1_big);
-    LLVMPositionBuilderAtEnd(m->b, p1_small);
-    LLVMValueRef head1 = bucket_head(m, fld[CG_JOIN_BUCKETS], fld[CG_JOIN_MASK], h);
-    LLVMBuildStore(m->b, head1, LLVMBuildGEP2(m->b, b_arr, f->pre_heads, idx, 2, ""));
-    if (!m->cheap && fetch_rows(f)) { /* the sparse rows the probe will see */
-        LLVMBasicBlockRef fetch = block(f, "pre_small_chain");
-        LLVMBuildCondBr(m->b, LLVMBuildICmp(m->b, LLVMIntNE, head1, cg_i32(m, NO_ROW), ""), fetch,
-                        p1_next);
-        LLVMPositionBuilderAtEnd(m->b, fetch);
-        prefetch_row(f, row);
+    if (m->cheap) {
+        LLVMValueRef head = bucket_head(m, fld[CG_JOIN_BUCKETS], fld[CG_JOIN_MASK], h);
+        LLVMBuildStore(m->b, head, LLVMBuildGEP2(m->b, b_arr, f->pre_heads, idx, 2, ""));
+        pf_loop_end(f, &l);
+        return;
     }
-    LLVMBuildBr(m->b, p1_next);
-    LLVMPositionBuilderAtEnd(m->b, p1_big);
     LLVMValueRef bk = LLVMBuildAnd(m->b, h, fld[CG_JOIN_MASK], "");
     cg_prefetch(m, LLVMBuildGEP2(m->b, m->t_i64, fld[CG_JOIN_BUCKETS], &bk, 1, ""));
-    LLVMBuildBr(m->b, p1_next);
-    LLVMPositionBuilderAtEnd(m->b, p1_next);
     pf_loop_end(f, &l);
-    if (m->cheap)
-        return;
-    LLVMBasicBlockRef p2 = block(f, "pre_pass2"), filled = block(f, "pre_filled");
-    LLVMBuildCondBr(m->b, small, filled, p2);
-    LLVMPositionBuilderAtEnd(m->b, p2);
     /* the chain heads, their prefetches and the chain rounds (precompiled) */
     LLVMValueRef args[8] = {view,
                             f->morsel,
@@ -1041,8 +1012,6 @@ static void prepass_fill(cg_fn *f, LLVMValueRef sel, LLVMValueRef has_sel, LLVMV
                             f->pre_heads,
                             chains_desc(f)};
     cg_call_helper(m, CG_HELPER_JOIN_CHAINS, args, 8);
-    LLVMBuildBr(m->b, filled);
-    LLVMPositionBuilderAtEnd(m->b, filled);
 }
 
 /* In the row loop's body; see cg_int.h. */

@@ -19,6 +19,7 @@
 #define PF_CHUNK 256                    /* rows per prefetch round */
 #define PRE_MAX_ROWS 1024               /* codegen's CG_PRE_ROWS */
 #define PRE_MAX_COLS 8                  /* build columns prefetched at a candidate row */
+#define PF_MIN_ROWS 32768 /* codegen's: smaller build sides stay in the cache */
 
 _Static_assert(sizeof(rt_jit_join_link) == 16, "links are 16 bytes");
 
@@ -113,6 +114,13 @@ static void chain_rounds(const rt_jit_join *j, const uint64_t *hashes, uint32_t 
     }
 }
 
+/* Prefetches the n columns (values, widths) of row. */
+static inline void prefetch_row(const char *const *vals, const uint32_t *widths, uint32_t n,
+                                uint64_t row) {
+    for (uint32_t c = 0; c < n; c++)
+        __builtin_prefetch(vals[c] + (size_t)row * widths[c], 0, 3);
+}
+
 void rt_jit_join_chains(const rt_jit_join *j, const rt_batch *morsel, const uint32_t *sel,
                         uint64_t start, uint64_t n, const uint64_t *hashes, uint32_t *heads,
                         const uint32_t *desc) {
@@ -137,6 +145,15 @@ void rt_jit_join_chains(const rt_jit_join *j, const rt_batch *morsel, const uint
     uint64_t n_act = 0;
     if (n > PRE_MAX_ROWS)
         n = PRE_MAX_ROWS;
+    if (j->n_rows < PF_MIN_ROWS) { /* in the cache: the heads, the sparse rows' columns */
+        for (uint64_t x = 0; x < n; x++) {
+            uint32_t b = chain_head(j, hashes[x]);
+            heads[x] = b;
+            if (b != NO_ROW && nr > 0)
+                prefetch_row(rvals, rwidths, nr, row_of(sel, start + x));
+        }
+        return;
+    }
     for (uint64_t x = 0; x < n; x++) {
         uint32_t b = chain_head(j, hashes[x]);
         heads[x] = b;
@@ -144,11 +161,8 @@ void rt_jit_join_chains(const rt_jit_join *j, const rt_batch *morsel, const uint
             continue;
         __builtin_prefetch(&j->links[b], 0, 3);
         __builtin_prefetch(k0 + (size_t)b * k0w, 0, 3);
-        if (nr > 0) { /* the sparse rows the probe will see: their columns */
-            uint64_t row = row_of(sel, start + x);
-            for (uint32_t c = 0; c < nr; c++)
-                __builtin_prefetch(rvals[c] + (size_t)row * rwidths[c], 0, 3);
-        }
+        if (nr > 0) /* the sparse rows the probe will see: their columns */
+            prefetch_row(rvals, rwidths, nr, row_of(sel, start + x));
         act_x[n_act] = (uint32_t)x;
         act_b[n_act++] = b;
     }
