@@ -60,6 +60,7 @@ static inline const char *value_at(const rt_vector *v, uint32_t width, uint64_t 
     return (const char *)v->values + (size_t)row * width;
 }
 
+/* A probe's next prefetch round; see rt.h. */
 uint64_t rt_jit_join_prefetch(const rt_batch *morsel, const rt_jit_join *j, uint64_t *cursor,
                               uint64_t want, const uint32_t *keys, uint32_t n_keys) {
     const uint32_t *sel = morsel->sel;
@@ -121,6 +122,7 @@ static inline void prefetch_row(const char *const *vals, const uint32_t *widths,
         __builtin_prefetch(vals[c] + (size_t)row * widths[c], 0, 3);
 }
 
+/* The pre-pass's chain heads and chain rounds; see rt.h. */
 void rt_jit_join_chains(const rt_jit_join *j, const rt_batch *morsel, const uint32_t *sel,
                         uint64_t start, uint64_t n, const uint64_t *hashes, uint32_t *heads,
                         const uint32_t *desc) {
@@ -169,6 +171,7 @@ void rt_jit_join_chains(const rt_jit_join *j, const rt_batch *morsel, const uint
     chain_rounds(j, hashes, act_x, act_b, n_act, vals, widths, nc, desc[1]);
 }
 
+/* A filter block's compaction; see rt.h. */
 uint64_t rt_jit_block_compact(uint8_t *pass, uint64_t n, uint64_t start, uint32_t *out,
                               const uint8_t *const *bitmaps, uint32_t n_bitmaps) {
     for (uint32_t c = 0; c < n_bitmaps; c++) {
@@ -188,6 +191,7 @@ uint64_t rt_jit_block_compact(uint8_t *pass, uint64_t n, uint64_t start, uint32_
     return k;
 }
 
+/* CHAR(n) = constant; see rt.h. */
 int32_t rt_jit_char_eq_const(const rt_vector *vec, const rt_string *view, const char *c,
                              uint32_t n, int32_t is_null) {
     if (is_null)
