@@ -138,10 +138,12 @@ static cg_val computed(cg_module *m, LLVMValueRef p, LLVMValueRef len, LLVMValue
 /* ---- operators ---------------------------------------------------------------------- */
 
 /* i1: column value x (its view at x.at) equals constant c of at most 12 bytes (CHAR:
- * without trailing blanks): VARCHAR equal views, decided on the view; CHAR (trailing
- * blanks ignored) by rt_jit_char_eq_const, precompiled (generated, its masks and the
- * branch to the long-value helper were ~30 lines of IR per comparison).  NULL when the
- * shortcut does not apply. */
+ * without trailing blanks), decided on the view: equal views (the length, and the
+ * zero-padded inline bytes).  CHAR (trailing blanks ignored): a value of c's length
+ * equals it iff the views are equal, a shorter one never does, and a longer one (c
+ * and blanks?) is decided by rt_jit_char_eq_const, precompiled (the masked compare of
+ * the inline bytes and the branch to the long-value helper were ~30 lines of IR per
+ * comparison, Q19's residual has 24).  NULL when the shortcut does not apply. */
 static LLVMValueRef view_eq_const(cg_fn *f, cg_val x, const rt_value *c, bool is_char) {
     cg_module *m = f->m;
     uint32_t n = c->u.s.len;
@@ -150,18 +152,28 @@ static LLVMValueRef view_eq_const(cg_fn *f, cg_val x, const rt_value *c, bool is
         n--;
     if (x.at == NULL || x.str != NULL || n > 12)
         return NULL;
-    if (is_char) {
-        LLVMValueRef args[5] = {x.vec ? x.vec : LLVMConstNull(m->t_ptr), x.at,
-                                const_bytes(m, s, n, "qe_char"), cg_i32(m, n),
-                                LLVMBuildZExt(m->b, x.null, m->t_i32, "")};
-        LLVMValueRef r = cg_call_helper(m, CG_HELPER_CHAR_EQ_CONST, args, 5);
-        return LLVMBuildICmp(m->b, LLVMIntNE, r, cg_i32(m, 0), "char_eq");
-    }
     uint64_t w_lo, w8;
     cg_str_view_words(s, n, '\0', &w_lo, &w8);
     LLVMValueRef hi = cg_str_view_hi(m, x);
     LLVMValueRef lo_eq = LLVMBuildICmp(m->b, LLVMIntEQ, x.v, cg_i64(m, w_lo), "");
-    return and1(m, lo_eq, LLVMBuildICmp(m->b, LLVMIntEQ, hi, cg_i64(m, w8), ""));
+    LLVMValueRef eq = and1(m, lo_eq, LLVMBuildICmp(m->b, LLVMIntEQ, hi, cg_i64(m, w8), ""));
+    if (!is_char)
+        return eq;
+    LLVMValueRef len = LLVMBuildTrunc(m->b, x.v, m->t_i32, "len");
+    LLVMValueRef longer = LLVMBuildICmp(m->b, LLVMIntUGT, len, cg_i32(m, n), "");
+    LLVMBasicBlockRef from = LLVMGetInsertBlock(m->b);
+    LLVMBasicBlockRef call = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "char_long");
+    LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "char_eq");
+    LLVMBuildCondBr(m->b, longer, call, done);
+    LLVMPositionBuilderAtEnd(m->b, call);
+    LLVMValueRef args[5] = {x.vec ? x.vec : LLVMConstNull(m->t_ptr), x.at,
+                            const_bytes(m, s, n, "qe_char"), cg_i32(m, n),
+                            LLVMBuildZExt(m->b, x.null, m->t_i32, "")};
+    LLVMValueRef r = cg_call_helper(m, CG_HELPER_CHAR_EQ_CONST, args, 5);
+    LLVMValueRef call_eq = LLVMBuildICmp(m->b, LLVMIntNE, r, cg_i32(m, 0), "");
+    LLVMBuildBr(m->b, done);
+    LLVMPositionBuilderAtEnd(m->b, done);
+    return cg_phi2(m, m->t_i1, "char_eq", eq, from, call_eq, call);
 }
 
 /* VARCHAR comparison; see cg_int.h. */
