@@ -451,34 +451,30 @@ static void append_row(cg_fn *f, block_gen *g, LLVMValueRef row, LLVMValueRef pa
     LLVMBuildStore(m->b, LLVMBuildAdd(m->b, n, add, ""), g->n_var);
 }
 
-/* i1: column c of the morsel is valid (not NULL) in row (absent bitmap: @all_valid). */
-static LLVMValueRef valid_bit(cg_fn *f, uint32_t c, LLVMValueRef row) {
-    cg_module *m = f->m;
-    const cg_col *col = &f->cols[c];
-    LLVMValueRef idx = LLVMBuildSelect(m->b, col->has_bitmap,
-                                       LLVMBuildLShr(m->b, row, cg_i64(m, 3), ""), cg_i64(m, 0), "");
-    LLVMValueRef p = LLVMBuildGEP2(m->b, m->t_i8, col->validity, &idx, 1, "");
-    LLVMValueRef byte = LLVMBuildZExt(m->b, LLVMBuildLoad2(m->b, m->t_i8, p, ""), m->t_i64, "");
-    LLVMValueRef bit = LLVMBuildLShr(m->b, byte, LLVMBuildAnd(m->b, row, cg_i64(m, 7), ""), "");
-    return LLVMBuildTrunc(m->b, bit, m->t_i1, "valid");
-}
-
-/* The compaction of pass[] into out; `validity`: a row also needs every used column
- * valid (null-rejecting predicates evaluated as if nothing were NULL). */
+/* The compaction of pass[] into out (rt_jit_block_compact, precompiled); `validity`: a
+ * row also needs every used column valid (null-rejecting predicates evaluated as if
+ * nothing were NULL): the used columns' bitmaps (NULL: none) are passed. */
 static void gen_compact(cg_fn *f, block_gen *g, bool validity) {
     cg_module *m = f->m;
-    LLVMBuildStore(m->b, cg_i64(m, 0), g->n_var);
-    block_loop l;
-    loop_begin(f, &l, g->len, validity ? "block_compact_valid" : "block_compact");
-    LLVMValueRef p = LLVMBuildGEP2(m->b, m->t_i8, g->pass, &l.j, 1, "");
-    LLVMValueRef byte = LLVMBuildLoad2(m->b, m->t_i8, p, "");
-    LLVMValueRef row = LLVMBuildAdd(m->b, g->start, l.j, "");
-    LLVMValueRef pass = LLVMBuildICmp(m->b, LLVMIntNE, byte, LLVMConstInt(m->t_i8, 0, false), "");
+    uint32_t n_used = 0;
     for (uint32_t c = 0; validity && c < f->n_cols; c++)
-        if (g->used[c])
-            pass = LLVMBuildAnd(m->b, pass, valid_bit(f, c, row), "");
-    append_row(f, g, row, pass);
-    loop_end(f, &l, true);
+        n_used += g->used[c];
+    LLVMValueRef bitmaps = LLVMConstNull(m->t_ptr);
+    if (n_used > 0) {
+        bitmaps = cg_alloca(f, LLVMArrayType2(m->t_ptr, n_used), "block_bitmaps");
+        uint32_t k = 0;
+        for (uint32_t c = 0; c < f->n_cols; c++) {
+            if (!g->used[c])
+                continue;
+            const cg_col *col = &f->cols[c];
+            LLVMValueRef bm =
+                LLVMBuildSelect(m->b, col->has_bitmap, col->validity, LLVMConstNull(m->t_ptr), "");
+            LLVMValueRef at = cg_i64(m, k++);
+            LLVMBuildStore(m->b, bm, LLVMBuildGEP2(m->b, m->t_ptr, bitmaps, &at, 1, ""));
+        }
+    }
+    LLVMValueRef args[6] = {g->pass, g->len, g->start, g->out, bitmaps, cg_i32(m, n_used)};
+    LLVMBuildStore(m->b, cg_call_helper(m, CG_HELPER_BLOCK_COMPACT, args, 6), g->n_var);
 }
 
 /* Fast path: a vectorizable predicate loop into pass[], then the compaction. */
@@ -496,23 +492,7 @@ static qe_status gen_fast(cg_fn *f, block_gen *g, const cg_block_plan *bp, rt_er
     LLVMValueRef p = LLVMBuildGEP2(m->b, m->t_i8, g->pass, &l.j, 1, "");
     LLVMBuildStore(m->b, LLVMBuildZExt(m->b, pass, m->t_i8, ""), p);
     loop_end(f, &l, false);
-    if (!g->rejecting) {
-        gen_compact(f, g, false);
-        return QE_OK;
-    }
-    LLVMBasicBlockRef b_valid = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "block_valid");
-    LLVMBasicBlockRef b_plain = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "block_plain");
-    LLVMBasicBlockRef b_done = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "block_compacted");
-    LLVMBuildCondBr(m->b, g->bitmaps, b_valid, b_plain);
-    LLVMPositionBuilderAtEnd(m->b, b_valid);
-    gen_compact(f, g, true);
-    LLVMBuildBr(m->b, b_done);
-    LLVMMoveBasicBlockAfter(b_plain, LLVMGetInsertBlock(m->b));
-    LLVMPositionBuilderAtEnd(m->b, b_plain);
-    gen_compact(f, g, false);
-    LLVMBuildBr(m->b, b_done);
-    LLVMMoveBasicBlockAfter(b_done, LLVMGetInsertBlock(m->b));
-    LLVMPositionBuilderAtEnd(m->b, b_done);
+    gen_compact(f, g, g->rejecting);
     return QE_OK;
 }
 

@@ -82,7 +82,11 @@ qe_status cg_llvm_error(LLVMErrorRef lerr, const char *what, rt_error *err);
     X(FUNC, "rt_jit_func")                                                                         \
     X(AGG_TABLE, "rt_jit_agg_table")                                                               \
     X(AGG_INSERT, "rt_jit_agg_insert")                                                             \
-    X(SINK_ROWS, "rt_jit_sink_rows")
+    X(SINK_ROWS, "rt_jit_sink_rows")                                                               \
+    X(JOIN_PREFETCH, "rt_jit_join_prefetch")                                                       \
+    X(JOIN_CHAINS, "rt_jit_join_chains")                                                           \
+    X(BLOCK_COMPACT, "rt_jit_block_compact")                                                       \
+    X(CHAR_EQ_CONST, "rt_jit_char_eq_const")
 
 typedef enum cg_helper {
 #define CG_X_ENUM(name, sym) CG_HELPER_##name,

@@ -137,13 +137,14 @@ static cg_val computed(cg_module *m, LLVMValueRef p, LLVMValueRef len, LLVMValue
 
 /* ---- operators ---------------------------------------------------------------------- */
 
-/* i1: column value x (its view at x.at) equals constant c (cval: its value) of at most
- * 12 bytes (CHAR: without trailing blanks), decided
- * on the view: VARCHAR equal views; CHAR (trailing blanks ignored) a value of at most 12
- * bytes whose bytes are c's followed by blanks, found by one masked compare (longer
- * values take the helper).  NULL when the shortcut does not apply. */
-static LLVMValueRef view_eq_const(cg_fn *f, cg_val x, cg_val cval, const rt_value *c,
-                                  bool is_char) {
+/* i1: column value x (its view at x.at) equals constant c of at most 12 bytes (CHAR:
+ * without trailing blanks), decided on the view: equal views (the length, and the
+ * zero-padded inline bytes).  CHAR (trailing blanks ignored): a value of c's length
+ * equals it iff the views are equal, a shorter one never does, and a longer one (c
+ * and blanks?) is decided by rt_jit_char_eq_const, precompiled (the masked compare of
+ * the inline bytes and the branch to the long-value helper were ~30 lines of IR per
+ * comparison, Q19's residual has 24).  NULL when the shortcut does not apply. */
+static LLVMValueRef view_eq_const(cg_fn *f, cg_val x, const rt_value *c, bool is_char) {
     cg_module *m = f->m;
     uint32_t n = c->u.s.len;
     const char *s = c->u.s.ptr;
@@ -152,50 +153,27 @@ static LLVMValueRef view_eq_const(cg_fn *f, cg_val x, cg_val cval, const rt_valu
     if (x.at == NULL || x.str != NULL || n > 12)
         return NULL;
     uint64_t w_lo, w8;
-    cg_str_view_words(s, n, is_char ? ' ' : '\0', &w_lo, &w8);
-    uint64_t w4 = w_lo >> 32;
+    cg_str_view_words(s, n, '\0', &w_lo, &w8);
     LLVMValueRef hi = cg_str_view_hi(m, x);
-    if (!is_char) {
-        LLVMValueRef lo_eq = LLVMBuildICmp(m->b, LLVMIntEQ, x.v, cg_i64(m, w_lo), "");
-        return and1(m, lo_eq, LLVMBuildICmp(m->b, LLVMIntEQ, hi, cg_i64(m, w8), ""));
-    }
-    /* mask of the value's first len bytes over the 12: len >= n, len <= 12 */
-    LLVMValueRef len = LLVMBuildAnd(m->b, x.v, cg_i64(m, 0xffffffffu), "len");
-    LLVMValueRef bits = LLVMBuildShl(m->b, len, cg_i64(m, 3), "");
-    LLVMValueRef one = cg_i64(m, 1);
-    LLVMValueRef m4 = LLVMBuildSelect(
-        m->b, LLVMBuildICmp(m->b, LLVMIntUGE, len, cg_i64(m, 4), ""), cg_i64(m, 0xffffffffu),
-        LLVMBuildSub(m->b, LLVMBuildShl(m->b, one, bits, ""), one, ""), "");
-    LLVMValueRef bits8 = LLVMBuildSub(m->b, bits, cg_i64(m, 32), "");
-    LLVMValueRef m8 = LLVMBuildSelect(
-        m->b, LLVMBuildICmp(m->b, LLVMIntUGE, len, cg_i64(m, 12), ""), cg_i64(m, -1),
-        LLVMBuildSelect(m->b, LLVMBuildICmp(m->b, LLVMIntULE, len, cg_i64(m, 4), ""), cg_i64(m, 0),
-                        LLVMBuildSub(m->b, LLVMBuildShl(m->b, one, bits8, ""), one, ""), ""),
-        "");
-    LLVMValueRef d4 = LLVMBuildXor(m->b, LLVMBuildLShr(m->b, x.v, cg_i64(m, 32), ""), cg_i64(m, w4), "");
-    LLVMValueRef d8 = LLVMBuildXor(m->b, hi, cg_i64(m, w8), "");
-    LLVMValueRef diff = LLVMBuildOr(m->b, LLVMBuildAnd(m->b, d4, m4, ""),
-                                    LLVMBuildAnd(m->b, d8, m8, ""), "");
-    LLVMValueRef ok = and1(m, LLVMBuildICmp(m->b, LLVMIntEQ, diff, cg_i64(m, 0), ""),
-                           LLVMBuildICmp(m->b, LLVMIntUGE, len, cg_i64(m, n), ""));
-    /* a value longer than 12 bytes: the helper, on that path only */
-    LLVMValueRef inl = LLVMBuildICmp(m->b, LLVMIntULE, len, cg_i64(m, 12), "");
+    LLVMValueRef lo_eq = LLVMBuildICmp(m->b, LLVMIntEQ, x.v, cg_i64(m, w_lo), "");
+    LLVMValueRef eq = and1(m, lo_eq, LLVMBuildICmp(m->b, LLVMIntEQ, hi, cg_i64(m, w8), ""));
+    if (!is_char)
+        return eq;
+    LLVMValueRef len = LLVMBuildTrunc(m->b, x.v, m->t_i32, "len");
+    LLVMValueRef longer = LLVMBuildICmp(m->b, LLVMIntUGT, len, cg_i32(m, n), "");
     LLVMBasicBlockRef from = LLVMGetInsertBlock(m->b);
-    LLVMBasicBlockRef slow = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "char_long");
+    LLVMBasicBlockRef call = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "char_long");
     LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "char_eq");
-    LLVMBuildCondBr(m->b, inl, done, slow);
-    LLVMPositionBuilderAtEnd(m->b, slow);
-    LLVMValueRef args[4] = {cg_str_ptr(f, x), cg_str_len(f, x), cg_str_ptr(f, cval),
-                            cg_str_len(f, cval)};
-    LLVMValueRef r = cg_call_inline(m, CG_INLINE_CHAR_EQ, args, 4);
-    unsigned noinline = LLVMGetEnumAttributeKindForName("noinline", 8);
-    LLVMAddCallSiteAttribute(r, LLVMAttributeFunctionIndex,
-                             LLVMCreateEnumAttribute(m->ctx, noinline, 0)); /* rare: a call */
-    LLVMValueRef slow_eq = LLVMBuildICmp(m->b, LLVMIntNE, r, cg_i32(m, 0), "");
-    LLVMBasicBlockRef slow_end = LLVMGetInsertBlock(m->b);
+    LLVMBuildCondBr(m->b, longer, call, done);
+    LLVMPositionBuilderAtEnd(m->b, call);
+    LLVMValueRef args[5] = {x.vec ? x.vec : LLVMConstNull(m->t_ptr), x.at,
+                            const_bytes(m, s, n, "qe_char"), cg_i32(m, n),
+                            LLVMBuildZExt(m->b, x.null, m->t_i32, "")};
+    LLVMValueRef r = cg_call_helper(m, CG_HELPER_CHAR_EQ_CONST, args, 5);
+    LLVMValueRef call_eq = LLVMBuildICmp(m->b, LLVMIntNE, r, cg_i32(m, 0), "");
     LLVMBuildBr(m->b, done);
     LLVMPositionBuilderAtEnd(m->b, done);
-    return cg_phi2(m, m->t_i1, "char_eq", ok, from, slow_eq, slow_end);
+    return cg_phi2(m, m->t_i1, "char_eq", eq, from, call_eq, call);
 }
 
 /* VARCHAR comparison; see cg_int.h. */
@@ -209,7 +187,7 @@ qe_status cg_str_compare(cg_fn *f, const plan_expr *e, cg_val a, cg_val b, cg_va
         const plan_expr *k = e->u.op.args[i];
         if (k->kind != PLAN_EXPR_CONST || k->u.value.is_null || k->u.value.type != QE_TYPE_VARCHAR)
             continue;
-        LLVMValueRef eq = view_eq_const(f, i ? a : b, i ? b : a, &k->u.value, is_char);
+        LLVMValueRef eq = view_eq_const(f, i ? a : b, &k->u.value, is_char);
         if (eq != NULL) {
             out->v = op == PLAN_OP_EQ ? eq : not1(m, eq);
             return QE_OK;

@@ -53,8 +53,8 @@ typedef struct probe_gen {
     LLVMValueRef n_null_rows;
     cg_col *bcols;          /* n_build build columns (values/validity loaded in entry) */
     bool *bused;            /* n_build: loaded per pair (output or residual) */
-    LLVMValueRef pf_fn;     /* the prefetch function, or NULL */
-    LLVMTypeRef pf_type;    /* its type: i64 (morsel, view, cursor, row) */
+    LLVMValueRef pf_keys;   /* rt_jit_join_prefetch's keys (constant i32 array), or NULL */
+    uint32_t pf_nk;         /* its n_keys */
     LLVMValueRef pf_view;   /* the rt_jit_join alloca */
     LLVMValueRef pf_cursor; /* alloca i64: next active entry to prefetch */
     LLVMValueRef pf_bound;  /* alloca i64: rows below it are prefetched */
@@ -334,132 +334,67 @@ static LLVMValueRef table_fields(cg_fn *f, uint32_t op_idx, LLVMValueRef fld[CG_
     return view;
 }
 
+#define DESC_MAX (4 + PRE_MAX_COLS + RT_JIT_CHAINS_MAX_ROW_COLS) /* i32s of a descriptor */
+
+/* A private constant [n x i32] global holding v (n <= DESC_MAX): the descriptor of an
+ * rt_jit_* call. */
+static LLVMValueRef const_u32s(cg_module *m, const uint32_t *v, uint32_t n, const char *name) {
+    LLVMValueRef elems[DESC_MAX];
+    for (uint32_t i = 0; i < n; i++)
+        elems[i] = cg_i32(m, v[i]);
+    LLVMValueRef init = LLVMConstArray2(m->t_i32, elems, n);
+    LLVMValueRef g = LLVMAddGlobal(m->mod, LLVMTypeOf(init), name);
+    LLVMSetInitializer(g, init);
+    LLVMSetGlobalConstant(g, true);
+    LLVMSetLinkage(g, LLVMPrivateLinkage);
+    LLVMSetUnnamedAddress(g, LLVMGlobalUnnamedAddr);
+    return g;
+}
+
+/* Whether rt_jit_join_prefetch hashes a morsel key column of this type. */
+static bool prefetch_type(qe_type t) {
+    switch (t) {
+    case QE_TYPE_BOOLEAN:
+    case QE_TYPE_SMALLINT:
+    case QE_TYPE_INTEGER:
+    case QE_TYPE_DATE:
+    case QE_TYPE_BIGINT:
+    case QE_TYPE_TIMESTAMP:
+    case QE_TYPE_DOUBLE: return true;
+    default: return false;
+    }
+}
+
 /*
- * The probe's prefetch rounds, an internal function "<fn>_pf<k>"(morsel, join view,
- * cursor, row) -> bound, made when every probe key is a morsel column.  The probe calls
- * it when the row reaches the bound: it skips the active entries before `row` (an
- * earlier filter dropped them), then for the next PF_CHUNK active rows hashes the keys
- * and prefetches their buckets, then reads the buckets and prefetches the first link
- * of each chain the salt lets through and that row's first key value -- so the chain
- * walks of the next rows mostly hit the cache, and morsels of any size keep the
- * prefetched lines close to their use.  Returns the row of the next unprefetched entry
- * (UINT64_MAX at the end).  Rows with NULL keys prefetch harmlessly.  Build sides of
- * fewer than PF_MIN_ROWS rows are not prefetched, and a morsel stops prefetching when
- * fewer than 1 in PF_MIN_SHARE of its prefetched rows reached the probe.
+ * The probe's prefetch rounds (rt_jit_join_prefetch, precompiled), set up when every
+ * probe key is a fixed-width morsel column.  The probe calls it when the row reaches
+ * the bound: it skips the active entries before `row` (an earlier filter dropped them),
+ * then for the next 256 active rows hashes the keys and prefetches their buckets, then
+ * reads the buckets and prefetches the first link of each chain the salt lets through
+ * and that row's first key value -- so the chain walks of the next rows mostly hit the
+ * cache, and morsels of any size keep the prefetched lines close to their use.  It
+ * returns the row of the next unprefetched entry (UINT64_MAX at the end).  Rows with
+ * NULL keys prefetch harmlessly.  Build sides of fewer than PF_MIN_ROWS rows are not
+ * prefetched, and a morsel stops prefetching when fewer than 1 in PF_MIN_SHARE of its
+ * prefetched rows reached the probe.
  */
 static void gen_prefetch(cg_fn *f, probe_gen *g, LLVMValueRef view) {
     cg_module *m = f->m;
     const plan_op *op = g->op;
     uint32_t nk = op->u.join.n_keys;
-    int64_t src[PF_MAX_KEYS];
+    uint32_t keys[DESC_MAX];
     if (nk == 0 || nk > PF_MAX_KEYS)
         return;
-
     for (uint32_t j = 0; j < nk; j++) {
-        if ((src[j] = key_source(f->pipe, g->op_idx, op->u.join.probe_keys[j])) < 0)
-            return;
-        qe_type t = f->pipe->ops[0]->types[src[j]];
-        if (t == QE_TYPE_VARCHAR || wide_key(t)) /* the pre-pass hashes those */
-            return;
+        int64_t src = key_source(f->pipe, g->op_idx, op->u.join.probe_keys[j]);
+        if (src < 0 || !prefetch_type(f->pipe->ops[0]->types[src]))
+            return; /* the pre-pass hashes VARCHAR and wide keys */
+        keys[j] = (uint32_t)src;
     }
+    keys[nk] = op->u.join.build_keys[0];
     LLVMBasicBlockRef at = LLVMGetInsertBlock(m->b);
-    size_t len;
-    char name[256];
-    snprintf(name, sizeof name, "%s_pf%u", LLVMGetValueName2(f->fn, &len), g->op_idx);
-    LLVMTypeRef args[4] = {m->t_ptr, m->t_ptr, m->t_ptr, m->t_i64};
-    LLVMTypeRef ft = LLVMFunctionType(m->t_i64, args, 4, false);
-    LLVMValueRef fn = LLVMAddFunction(m->mod, name, ft);
-    LLVMSetLinkage(fn, LLVMInternalLinkage);
-    cg_set_fn_attrs(m, fn);
-    cg_fn pf = {.m = m, .pipe = f->pipe, .fn = fn};
-    pf.entry = LLVMAppendBasicBlockInContext(m->ctx, fn, "entry");
-    LLVMPositionBuilderAtEnd(m->b, pf.entry);
-    LLVMValueRef morsel = LLVMGetParam(fn, 0), pview = LLVMGetParam(fn, 1);
-    LLVMValueRef cursor = LLVMGetParam(fn, 2), want = LLVMGetParam(fn, 3);
-    LLVMValueRef n_rows = cg_load_batch_field(m, morsel, CG_BATCH_N_ROWS);
-    LLVMValueRef cols = cg_load_batch_field(m, morsel, CG_BATCH_COLS);
-    LLVMValueRef sel = cg_load_batch_field(m, morsel, CG_BATCH_SEL);
-    LLVMValueRef n_sel = cg_load_batch_field(m, morsel, CG_BATCH_N_SEL);
-    LLVMValueRef has_sel = LLVMBuildIsNotNull(m->b, sel, "");
-    LLVMValueRef n = LLVMBuildZExt(m->b, LLVMBuildSelect(m->b, has_sel, n_sel, n_rows, ""),
-                                   m->t_i64, "n_active");
-    LLVMValueRef values[PF_MAX_KEYS];
-    for (uint32_t j = 0; j < nk; j++)
-        values[j] = cg_load_vector_field(m, cg_vector_at(m, cols, cg_i64(m, src[j])), CG_VEC_VALUES);
-    LLVMValueRef buckets = LLVMBuildLoad2(
-        m->b, m->t_ptr, LLVMBuildStructGEP2(m->b, m->t_join, pview, CG_JOIN_BUCKETS, ""), "");
-    LLVMValueRef mask = LLVMBuildLoad2(
-        m->b, m->t_i64, LLVMBuildStructGEP2(m->b, m->t_join, pview, CG_JOIN_MASK, ""), "");
-    LLVMValueRef links = LLVMBuildLoad2(
-        m->b, m->t_ptr, LLVMBuildStructGEP2(m->b, m->t_join, pview, CG_JOIN_LINKS, ""), "");
-    /* the first build key column: its value at the chain's first row is compared next */
-    LLVMValueRef bcols = LLVMBuildLoad2(
-        m->b, m->t_ptr, LLVMBuildStructGEP2(m->b, m->t_join, pview, CG_JOIN_COLS, ""), "");
-    qe_type key0 = f->pipe->ops[0]->types[src[0]];
-    LLVMValueRef key0_values = cg_load_vector_field(
-        m, cg_vector_at(m, bcols, cg_i64(m, op->u.join.build_keys[0])), CG_VEC_VALUES);
-    LLVMTypeRef arr = LLVMArrayType2(m->t_i64, PF_CHUNK);
-    LLVMValueRef hashes = LLVMBuildAlloca(m->b, arr, "hashes");
-    LLVMValueRef c_var = LLVMBuildAlloca(m->b, m->t_i64, "c");
-    LLVMValueRef i_var = LLVMBuildAlloca(m->b, m->t_i64, "i");
-    LLVMValueRef row_var = LLVMBuildAlloca(m->b, m->t_i64, "row");
-    /* skip the entries before `row` (rows an earlier filter dropped) */
-    LLVMBuildStore(m->b, LLVMBuildLoad2(m->b, m->t_i64, cursor, ""), c_var);
-    LLVMBasicBlockRef skip = block(&pf, "pf_skip"), skip_test = block(&pf, "pf_skip_row");
-    LLVMBasicBlockRef skip_next = block(&pf, "pf_skip_next"), round = block(&pf, "pf_round");
-    LLVMBuildBr(m->b, skip);
-    LLVMPositionBuilderAtEnd(m->b, skip);
-    LLVMValueRef c = LLVMBuildLoad2(m->b, m->t_i64, c_var, "c");
-    LLVMBuildCondBr(m->b, LLVMBuildICmp(m->b, LLVMIntULT, c, n, ""), skip_test, round);
-    LLVMPositionBuilderAtEnd(m->b, skip_test);
-    LLVMValueRef rc = row_at(&pf, has_sel, sel, c, row_var);
-    LLVMBuildCondBr(m->b, LLVMBuildICmp(m->b, LLVMIntULT, rc, want, ""), skip_next, round);
-    LLVMPositionBuilderAtEnd(m->b, skip_next);
-    LLVMBuildStore(m->b, LLVMBuildAdd(m->b, c, cg_i64(m, 1), ""), c_var);
-    LLVMBuildBr(m->b, skip);
-    LLVMPositionBuilderAtEnd(m->b, round);
-    c = LLVMBuildLoad2(m->b, m->t_i64, c_var, "c");
-    LLVMValueRef end = LLVMBuildAdd(m->b, c, cg_i64(m, PF_CHUNK), "");
-    end = LLVMBuildSelect(m->b, LLVMBuildICmp(m->b, LLVMIntULT, end, n, ""), end, n, "end");
-    /* pass 1: hash, prefetch the bucket */
-    pf_loop l;
-    pf_loop_begin(&pf, &l, c, end, i_var);
-    LLVMValueRef row = row_at(&pf, has_sel, sel, l.i, row_var);
-    LLVMValueRef h = c64(m, HASH_SEED);
-    for (uint32_t j = 0; j < nk; j++) {
-        qe_type t = f->pipe->ops[0]->types[src[j]];
-        LLVMValueRef x = key_bits(m, t, cg_load_value(m, t, values[j], row));
-        h = hash_mix8(m, x, h);
-    }
-    LLVMValueRef slot = LLVMBuildSub(m->b, l.i, c, "");
-    LLVMValueRef idx[2] = {cg_i64(m, 0), slot};
-    LLVMBuildStore(m->b, h, LLVMBuildGEP2(m->b, arr, hashes, idx, 2, ""));
-    LLVMValueRef bk = LLVMBuildAnd(m->b, h, mask, "");
-    cg_prefetch(m, LLVMBuildGEP2(m->b, m->t_i64, buckets, &bk, 1, ""));
-    pf_loop_end(&pf, &l);
-    /* pass 2: read the bucket, prefetch the chain's first link and key */
-    pf_loop_begin(&pf, &l, c, end, i_var);
-    LLVMValueRef idx2[2] = {cg_i64(m, 0), LLVMBuildSub(m->b, l.i, c, "")};
-    h = LLVMBuildLoad2(m->b, m->t_i64, LLVMBuildGEP2(m->b, arr, hashes, idx2, 2, ""), "");
-    LLVMValueRef head = bucket_head(m, buckets, mask, h);
-    LLVMValueRef hit = LLVMBuildICmp(m->b, LLVMIntNE, head, cg_i32(m, NO_ROW), "");
-    LLVMBasicBlockRef chain = block(&pf, "pf_chain"), next = block(&pf, "pf_next");
-    LLVMBuildCondBr(m->b, hit, chain, next);
-    LLVMPositionBuilderAtEnd(m->b, chain);
-    LLVMValueRef first = LLVMBuildZExt(m->b, head, m->t_i64, "");
-    cg_prefetch(m, LLVMBuildGEP2(m->b, m->t_link, links, &first, 1, ""));
-    cg_prefetch(m, LLVMBuildGEP2(m->b, cg_mem_type(m, key0), key0_values, &first, 1, ""));
-    LLVMBuildBr(m->b, next);
-    LLVMPositionBuilderAtEnd(m->b, next);
-    pf_loop_end(&pf, &l);
-    /* the cursor moves on; the caller's rows below the returned bound are prefetched */
-    LLVMBuildStore(m->b, end, cursor);
-    LLVMBasicBlockRef more = block(&pf, "pf_more"), last = block(&pf, "pf_last");
-    LLVMBuildCondBr(m->b, LLVMBuildICmp(m->b, LLVMIntULT, end, n, ""), more, last);
-    LLVMPositionBuilderAtEnd(m->b, more);
-    LLVMBuildRet(m->b, row_at(&pf, has_sel, sel, end, row_var));
-    LLVMPositionBuilderAtEnd(m->b, last);
-    LLVMBuildRet(m->b, c64(m, UINT64_MAX));
+    g->pf_keys = const_u32s(m, keys, nk + 1, "pf_keys");
+    g->pf_nk = nk;
     /* per morsel: the cursor and bound start at 0 (entry block) */
     at_entry(f);
     g->pf_cursor = cg_alloca(f, m->t_i64, "pf_cursor");
@@ -471,8 +406,6 @@ static void gen_prefetch(cg_fn *f, probe_gen *g, LLVMValueRef view) {
     LLVMValueRef small = LLVMBuildICmp(m->b, LLVMIntULT, g->n_rows, cg_i32(m, PF_MIN_ROWS), "");
     LLVMBuildStore(m->b, LLVMBuildSelect(m->b, small, c64(m, UINT64_MAX), cg_i64(m, 0), ""),
                    g->pf_bound);
-    g->pf_fn = fn;
-    g->pf_type = ft;
     g->pf_view = view;
     LLVMPositionBuilderAtEnd(m->b, at);
 }
@@ -481,7 +414,7 @@ static void gen_prefetch(cg_fn *f, probe_gen *g, LLVMValueRef view) {
  * unless too few of the rows prefetched so far reached the probe. */
 static void call_prefetch(cg_fn *f, probe_gen *g) {
     cg_module *m = f->m;
-    if (g->pf_fn == NULL)
+    if (g->pf_keys == NULL)
         return;
     LLVMValueRef probed = LLVMBuildAdd(
         m->b, LLVMBuildLoad2(m->b, m->t_i64, g->pf_probed, ""), cg_i64(m, 1), "probed");
@@ -501,8 +434,9 @@ static void call_prefetch(cg_fn *f, probe_gen *g) {
     LLVMBuildStore(m->b, c64(m, UINT64_MAX), g->pf_bound);
     LLVMBuildBr(m->b, cont);
     LLVMPositionBuilderAtEnd(m->b, call);
-    LLVMValueRef args[4] = {f->morsel, g->pf_view, g->pf_cursor, f->row};
-    LLVMBuildStore(m->b, LLVMBuildCall2(m->b, g->pf_type, g->pf_fn, args, 4, ""), g->pf_bound);
+    LLVMValueRef args[6] = {f->morsel, g->pf_view, g->pf_cursor, f->row, g->pf_keys,
+                            cg_i32(m, g->pf_nk)};
+    LLVMBuildStore(m->b, cg_call_helper(m, CG_HELPER_JOIN_PREFETCH, args, 6), g->pf_bound);
     LLVMBuildBr(m->b, cont);
     LLVMPositionBuilderAtEnd(m->b, cont);
 }
@@ -954,8 +888,8 @@ void cg_prepass_begin(cg_fn *f, uint32_t k) {
     f->pre_skip = miss_emits_nothing(f->pipe->ops[k]) && projects_error_free(f->pipe, k);
 }
 
-/* Whether prefetch_row fetches morsel column c: loaded, and not a key of the pre-passed
- * probe (pass 1 has just read those). */
+/* Whether rt_jit_join_chains prefetches morsel column c at a row with a chain: loaded,
+ * and not a key of the pre-passed probe (pass 1 has just read those). */
 static bool row_column(const cg_fn *f, uint32_t c) {
     const plan_op *op = f->pipe->ops[f->pre_op];
     if (f->cols[c].values == NULL)
@@ -966,7 +900,8 @@ static bool row_column(const cg_fn *f, uint32_t c) {
     return true;
 }
 
-/* Whether prefetch_row fetches anything (with pre_skip: the rows with a chain). */
+/* Whether rt_jit_join_chains prefetches row columns at all (only with pre_skip: the
+ * rows with a chain are sparse, the loop after the pre-pass reads them). */
 static bool fetch_rows(const cg_fn *f) {
     bool any = false;
     for (uint32_t c = 0; c < f->n_cols; c++)
@@ -974,136 +909,49 @@ static bool fetch_rows(const cg_fn *f) {
     return f->pre_skip && any;
 }
 
-/* Prefetches the values of the morsel columns at row (a probe row with a chain: the
- * loop after the pre-pass reads them, and the rows with chains are far apart). */
-static void prefetch_row(cg_fn *f, LLVMValueRef row) {
-    cg_module *m = f->m;
-    for (uint32_t c = 0; c < f->n_cols; c++)
-        if (row_column(f, c))
-            cg_prefetch(m, LLVMBuildGEP2(m->b, cg_mem_type(m, f->pipe->ops[0]->types[c]),
-                                         f->cols[c].values, &row, 1, ""));
-}
-
-/* The build columns the chain rounds prefetch at a candidate row (values in vals, their
- * memory types in types): every build column a pair-emitting probe loads, else the keys
- * (at most PRE_MAX_COLS); returns how many.  Entry block. */
-static uint32_t round_columns(cg_fn *f, LLVMValueRef bcols, LLVMValueRef vals[PRE_MAX_COLS],
-                              LLVMTypeRef types[PRE_MAX_COLS]) {
+/* The descriptor of rt_jit_join_chains for the pre-passed probe: its first build key,
+ * the chain rounds (PRE_HOPS, or none for a probe that only marks build rows,
+ * filter_build: its walk is cheap, the rounds cost more than they save, TPC-H Q22's
+ * orders probe), the build columns the rounds prefetch at a candidate row (every
+ * build column a pair-emitting probe loads, else the keys; at most PRE_MAX_COLS),
+ * and the morsel columns prefetched at a row with a chain (fetch_rows): a private
+ * constant global. */
+static LLVMValueRef chains_desc(cg_fn *f) {
     cg_module *m = f->m;
     const plan_op *op = f->pipe->ops[f->pre_op];
     const plan_op *in = f->pipe->ops[f->pre_op - 1];
-    uint32_t nb = op->u.join.n_build_cols, n = 0;
+    uint32_t nb = op->u.join.n_build_cols, n_build = 0, n_row = 0;
+    uint32_t desc[DESC_MAX];
     qe_type *bt = calloc(nb ? nb : 1, sizeof *bt);
-    if (bt == NULL)
-        return 0; /* prefetching is optional */
-    cg_probe_build_types(op, in->n_cols, in->types, bt);
-    bool pairs = emits_pairs(op);
-    for (uint32_t c = 0; c < nb && n < PRE_MAX_COLS; c++) {
-        bool key = false;
-        for (uint32_t j = 0; j < op->u.join.n_keys; j++)
-            key |= op->u.join.build_keys[j] == c;
-        if ((!pairs && !key) || !cg_type_supported(bt[c]))
-            continue;
-        vals[n] = cg_load_vector_field(m, cg_vector_at(m, bcols, cg_i64(m, c)), CG_VEC_VALUES);
-        types[n++] = cg_mem_type(m, bt[c]);
+    if (bt != NULL) { /* (else no build columns: prefetching is optional) */
+        cg_probe_build_types(op, in->n_cols, in->types, bt);
+        bool pairs = emits_pairs(op);
+        for (uint32_t c = 0; c < nb && n_build < PRE_MAX_COLS; c++) {
+            bool key = false;
+            for (uint32_t j = 0; j < op->u.join.n_keys; j++)
+                key |= op->u.join.build_keys[j] == c;
+            if ((pairs || key) && cg_type_supported(bt[c]))
+                desc[4 + n_build++] = c;
+        }
+        free(bt);
     }
-    free(bt);
-    return n;
-}
-
-/* The pre-pass's chain rounds over the n_act chains of the chunk that have a head
- * (act_x: their slots in the pre-pass arrays, act_b: their current rows): a round reads
- * each chain's current link (prefetched by the round before, or pass 2), prefetches the
- * build columns the probe reads when its hash is the row's, and moves to the next link,
- * prefetching it; chains that end drop out.  Up to PRE_HOPS rounds, so the chain walks
- * of the row loop find the lines of many chains in the cache at once instead of
- * waiting for one hop at a time.  Tables of fewer than PF_MIN_ROWS rows skip it. */
-static void chain_rounds(cg_fn *f, const LLVMValueRef fld[CG_JOIN_N_FIELDS], LLVMValueRef act_x,
-                         LLVMValueRef act_b, LLVMValueRef n_act_var) {
-    cg_module *m = f->m;
-    LLVMBasicBlockRef at = LLVMGetInsertBlock(m->b);
-    at_entry(f);
-    LLVMValueRef vals[PRE_MAX_COLS];
-    LLVMTypeRef types[PRE_MAX_COLS];
-    uint32_t nc = round_columns(f, fld[CG_JOIN_COLS], vals, types);
-    LLVMValueRef big =
-        LLVMBuildICmp(m->b, LLVMIntUGE, fld[CG_JOIN_N_ROWS], cg_i32(m, PF_MIN_ROWS), "pre_big");
-    LLVMValueRef r_var = cg_alloca(f, m->t_i64, "pre_round");
-    LLVMValueRef a_var = cg_alloca(f, m->t_i64, "pre_a");
-    LLVMValueRef w_var = cg_alloca(f, m->t_i64, "pre_w");
-    LLVMPositionBuilderAtEnd(m->b, at);
-    LLVMTypeRef arr = LLVMArrayType2(m->t_i32, CG_PRE_ROWS);
-    LLVMTypeRef h_arr = LLVMArrayType2(m->t_i64, CG_PRE_ROWS);
-    LLVMBasicBlockRef rhead = block(f, "pre_round"), rbody = block(f, "pre_round_body");
-    LLVMBasicBlockRef ahead = block(f, "pre_hop"), abody = block(f, "pre_hop_body");
-    LLVMBasicBlockRef cand = block(f, "pre_hop_cand"), step = block(f, "pre_hop_step");
-    LLVMBasicBlockRef keep = block(f, "pre_hop_keep"), anext = block(f, "pre_hop_next");
-    LLVMBasicBlockRef rnext = block(f, "pre_round_next"), done = block(f, "pre_rounds_done");
-    LLVMBuildStore(m->b, cg_i64(m, 0), r_var);
-    LLVMBuildCondBr(m->b, big, rhead, done);
-    /* round r: while chains are left */
-    LLVMPositionBuilderAtEnd(m->b, rhead);
-    LLVMValueRef r = LLVMBuildLoad2(m->b, m->t_i64, r_var, "");
-    LLVMValueRef n_act = LLVMBuildLoad2(m->b, m->t_i64, n_act_var, "n_act");
-    LLVMValueRef go =
-        LLVMBuildAnd(m->b, LLVMBuildICmp(m->b, LLVMIntULT, r, cg_i64(m, PRE_HOPS), ""),
-                     LLVMBuildICmp(m->b, LLVMIntNE, n_act, cg_i64(m, 0), ""), "");
-    LLVMBuildCondBr(m->b, go, rbody, done);
-    LLVMPositionBuilderAtEnd(m->b, rbody);
-    LLVMBuildStore(m->b, cg_i64(m, 0), a_var);
-    LLVMBuildStore(m->b, cg_i64(m, 0), w_var);
-    LLVMBuildBr(m->b, ahead);
-    LLVMPositionBuilderAtEnd(m->b, ahead);
-    LLVMValueRef a = LLVMBuildLoad2(m->b, m->t_i64, a_var, "");
-    LLVMBuildCondBr(m->b, LLVMBuildICmp(m->b, LLVMIntULT, a, n_act, ""), abody, rnext);
-    /* one chain: its current link */
-    LLVMPositionBuilderAtEnd(m->b, abody);
-    LLVMValueRef ia[2] = {cg_i64(m, 0), a};
-    LLVMValueRef x = LLVMBuildLoad2(m->b, m->t_i32, LLVMBuildGEP2(m->b, arr, act_x, ia, 2, ""), "");
-    LLVMValueRef b = LLVMBuildLoad2(m->b, m->t_i32, LLVMBuildGEP2(m->b, arr, act_b, ia, 2, ""), "");
-    LLVMValueRef bi = LLVMBuildZExt(m->b, b, m->t_i64, "");
-    LLVMValueRef ix[2] = {cg_i64(m, 0), LLVMBuildZExt(m->b, x, m->t_i64, "")};
-    LLVMValueRef h =
-        LLVMBuildLoad2(m->b, m->t_i64, LLVMBuildGEP2(m->b, h_arr, f->pre_hashes, ix, 2, ""), "");
-    LLVMValueRef link = LLVMBuildGEP2(m->b, m->t_link, fld[CG_JOIN_LINKS], &bi, 1, "");
-    LLVMValueRef lh = LLVMBuildLoad2(
-        m->b, m->t_i64, LLVMBuildStructGEP2(m->b, m->t_link, link, CG_LINK_HASH, ""), "");
-    LLVMValueRef nx = LLVMBuildLoad2(
-        m->b, m->t_i32, LLVMBuildStructGEP2(m->b, m->t_link, link, CG_LINK_NEXT, ""), "");
-    LLVMBuildCondBr(m->b, LLVMBuildICmp(m->b, LLVMIntEQ, lh, h, ""), cand, step);
-    /* the hash is the row's: the probe will read this row's columns */
-    LLVMPositionBuilderAtEnd(m->b, cand);
-    for (uint32_t c = 0; c < nc; c++)
-        cg_prefetch(m, LLVMBuildGEP2(m->b, types[c], vals[c], &bi, 1, ""));
-    LLVMBuildBr(m->b, step);
-    /* the next link: prefetch it, keep the chain for the next round */
-    LLVMPositionBuilderAtEnd(m->b, step);
-    LLVMBuildCondBr(m->b, LLVMBuildICmp(m->b, LLVMIntNE, nx, cg_i32(m, NO_ROW), ""), keep, anext);
-    LLVMPositionBuilderAtEnd(m->b, keep);
-    LLVMValueRef nxi = LLVMBuildZExt(m->b, nx, m->t_i64, "");
-    cg_prefetch(m, LLVMBuildGEP2(m->b, m->t_link, fld[CG_JOIN_LINKS], &nxi, 1, ""));
-    LLVMValueRef w = LLVMBuildLoad2(m->b, m->t_i64, w_var, "");
-    LLVMValueRef iw[2] = {cg_i64(m, 0), w};
-    LLVMBuildStore(m->b, x, LLVMBuildGEP2(m->b, arr, act_x, iw, 2, ""));
-    LLVMBuildStore(m->b, nx, LLVMBuildGEP2(m->b, arr, act_b, iw, 2, ""));
-    LLVMBuildStore(m->b, LLVMBuildAdd(m->b, w, cg_i64(m, 1), ""), w_var);
-    LLVMBuildBr(m->b, anext);
-    LLVMPositionBuilderAtEnd(m->b, anext);
-    LLVMBuildStore(m->b, LLVMBuildAdd(m->b, a, cg_i64(m, 1), ""), a_var);
-    cg_loop_scalar(m, LLVMBuildBr(m->b, ahead));
-    LLVMPositionBuilderAtEnd(m->b, rnext);
-    LLVMBuildStore(m->b, LLVMBuildLoad2(m->b, m->t_i64, w_var, ""), n_act_var);
-    LLVMBuildStore(m->b, LLVMBuildAdd(m->b, r, cg_i64(m, 1), ""), r_var);
-    cg_loop_scalar(m, LLVMBuildBr(m->b, rhead));
-    LLVMPositionBuilderAtEnd(m->b, done);
+    for (uint32_t c = 0; fetch_rows(f) && c < f->n_cols; c++)
+        if (row_column(f, c) && n_row < RT_JIT_CHAINS_MAX_ROW_COLS)
+            desc[4 + n_build + n_row++] = c;
+    desc[0] = op->u.join.build_keys[0];
+    desc[1] = op->u.join.filter_build ? 0 : PRE_HOPS;
+    desc[2] = n_build;
+    desc[3] = n_row;
+    return const_u32s(m, desc, 4 + n_build + n_row, "pre_chains");
 }
 
 /* Fills the chunk of rows [i, min(i + CG_PRE_ROWS, n)): pass 1 hashes every row's keys
  * (as rt_hash_vectors; a NULL key's bytes hash harmlessly, the probe tests the flags)
- * and prefetches its bucket, pass 2 reads the buckets into chain heads (salt tested)
- * and prefetches each head's link and first build key, then the chain rounds.  A
- * table of fewer than PF_MIN_ROWS rows (in the cache), and any at the cheap tier (no
- * prefetching), has pass 1 read the heads itself: no pass 2. */
+ * and prefetches its bucket, then rt_jit_join_chains reads the buckets into chain
+ * heads (salt tested) and prefetches (a table of at least PF_MIN_ROWS rows: each head's
+ * link and first build key, then the chain rounds; with pre_skip, the columns of the
+ * rows with a chain).  The cheap tier (no prefetching) has pass 1 read the heads
+ * itself: no call. */
 static void prepass_fill(cg_fn *f, LLVMValueRef sel, LLVMValueRef has_sel, LLVMValueRef i,
                          LLVMValueRef n) {
     cg_module *m = f->m;
@@ -1113,25 +961,12 @@ static void prepass_fill(cg_fn *f, LLVMValueRef sel, LLVMValueRef has_sel, LLVMV
     LLVMBasicBlockRef at = LLVMGetInsertBlock(m->b);
     at_entry(f);
     LLVMValueRef fld[CG_JOIN_N_FIELDS];
-    table_fields(f, f->pre_op, fld);
-    LLVMValueRef key0 = cg_load_vector_field(
-        m, cg_vector_at(m, fld[CG_JOIN_COLS], cg_i64(m, op->u.join.build_keys[0])),
-        CG_VEC_VALUES);
+    LLVMValueRef view = table_fields(f, f->pre_op, fld);
     uint32_t src[PF_MAX_KEYS];
     for (uint32_t j = 0; j < nk; j++)
         src[j] = (uint32_t)key_source(f->pipe, f->pre_op, op->u.join.probe_keys[j]);
-    qe_type type0 = f->pipe->ops[0]->types[src[0]];
     LLVMValueRef x_var = cg_alloca(f, m->t_i64, "pre_x");
     LLVMValueRef row_var = cg_alloca(f, m->t_i64, "pre_row");
-    LLVMValueRef act_x = NULL, act_b = NULL, n_act_var = NULL;
-    /* no chain rounds for a probe that only marks build rows (filter_build): its walk
-     * is cheap, the rounds cost more than they save (TPC-H Q22's orders probe) */
-    bool rounds = !m->cheap && !op->u.join.filter_build;
-    if (rounds) {
-        act_x = cg_alloca(f, LLVMArrayType2(m->t_i32, CG_PRE_ROWS), "pre_act_x");
-        act_b = cg_alloca(f, LLVMArrayType2(m->t_i32, CG_PRE_ROWS), "pre_act_b");
-        n_act_var = cg_alloca(f, m->t_i64, "pre_n_act");
-    }
     LLVMPositionBuilderAtEnd(m->b, at);
     LLVMValueRef end = LLVMBuildAdd(m->b, i, cg_i64(m, CG_PRE_ROWS), "");
     end = LLVMBuildSelect(m->b, LLVMBuildICmp(m->b, LLVMIntULT, end, n, ""), end, n, "pre_end");
@@ -1139,12 +974,7 @@ static void prepass_fill(cg_fn *f, LLVMValueRef sel, LLVMValueRef has_sel, LLVMV
     LLVMBuildStore(m->b, end, f->pre_end);
     LLVMTypeRef h_arr = LLVMArrayType2(m->t_i64, CG_PRE_ROWS);
     LLVMTypeRef b_arr = LLVMArrayType2(m->t_i32, CG_PRE_ROWS);
-    /* a table this small stays in the cache (and the cheap tier does not prefetch):
-     * pass 1 reads the heads itself, there is no pass 2 */
-    LLVMValueRef small = m->cheap ? cg_i1(m, true)
-                                  : LLVMBuildICmp(m->b, LLVMIntULT, fld[CG_JOIN_N_ROWS],
-                                                  cg_i32(m, PF_MIN_ROWS), "pre_table_small");
-    /* pass 1: hash, prefetch the bucket (small: read the head) */
+    /* pass 1: hash (optimized: prefetch the bucket; cheap: read the head) */
     pf_loop l;
     pf_loop_begin(f, &l, i, end, x_var);
     LLVMValueRef row = row_at(f, has_sel, sel, l.i, row_var);
@@ -1153,64 +983,25 @@ static void prepass_fill(cg_fn *f, LLVMValueRef sel, LLVMValueRef has_sel, LLVMV
         h = key_hash(f, f->pipe->ops[0]->types[src[j]], morsel_key(f, src[j], row), h);
     LLVMValueRef idx[2] = {cg_i64(m, 0), LLVMBuildSub(m->b, l.i, i, "")};
     LLVMBuildStore(m->b, h, LLVMBuildGEP2(m->b, h_arr, f->pre_hashes, idx, 2, ""));
-    LLVMBasicBlockRef p1_small = block(f, "pre_small"), p1_big = block(f, "pre_big");
-    LLVMBasicBlockRef p1_next = block(f, "pre_hashed");
-    LLVMBuildCondBr(m->b, small, p1_small, p1_big);
-    LLVMPositionBuilderAtEnd(m->b, p1_small);
-    LLVMValueRef head1 = bucket_head(m, fld[CG_JOIN_BUCKETS], fld[CG_JOIN_MASK], h);
-    LLVMBuildStore(m->b, head1, LLVMBuildGEP2(m->b, b_arr, f->pre_heads, idx, 2, ""));
-    if (!m->cheap && fetch_rows(f)) { /* the sparse rows the probe will see */
-        LLVMBasicBlockRef fetch = block(f, "pre_small_chain");
-        LLVMBuildCondBr(m->b, LLVMBuildICmp(m->b, LLVMIntNE, head1, cg_i32(m, NO_ROW), ""), fetch,
-                        p1_next);
-        LLVMPositionBuilderAtEnd(m->b, fetch);
-        prefetch_row(f, row);
+    if (m->cheap) {
+        LLVMValueRef head = bucket_head(m, fld[CG_JOIN_BUCKETS], fld[CG_JOIN_MASK], h);
+        LLVMBuildStore(m->b, head, LLVMBuildGEP2(m->b, b_arr, f->pre_heads, idx, 2, ""));
+        pf_loop_end(f, &l);
+        return;
     }
-    LLVMBuildBr(m->b, p1_next);
-    LLVMPositionBuilderAtEnd(m->b, p1_big);
     LLVMValueRef bk = LLVMBuildAnd(m->b, h, fld[CG_JOIN_MASK], "");
     cg_prefetch(m, LLVMBuildGEP2(m->b, m->t_i64, fld[CG_JOIN_BUCKETS], &bk, 1, ""));
-    LLVMBuildBr(m->b, p1_next);
-    LLVMPositionBuilderAtEnd(m->b, p1_next);
     pf_loop_end(f, &l);
-    if (m->cheap)
-        return;
-    LLVMBasicBlockRef p2 = block(f, "pre_pass2"), filled = block(f, "pre_filled");
-    LLVMBuildCondBr(m->b, small, filled, p2);
-    LLVMPositionBuilderAtEnd(m->b, p2);
-    /* pass 2: the chain heads; prefetch the first link and key */
-    if (rounds)
-        LLVMBuildStore(m->b, cg_i64(m, 0), n_act_var);
-    pf_loop_begin(f, &l, i, end, x_var);
-    LLVMValueRef idx2[2] = {cg_i64(m, 0), LLVMBuildSub(m->b, l.i, i, "")};
-    h = LLVMBuildLoad2(m->b, m->t_i64, LLVMBuildGEP2(m->b, h_arr, f->pre_hashes, idx2, 2, ""), "");
-    LLVMValueRef head = bucket_head(m, fld[CG_JOIN_BUCKETS], fld[CG_JOIN_MASK], h);
-    LLVMBuildStore(m->b, head, LLVMBuildGEP2(m->b, b_arr, f->pre_heads, idx2, 2, ""));
-    LLVMValueRef valid = LLVMBuildICmp(m->b, LLVMIntNE, head, cg_i32(m, NO_ROW), "");
-    /* only rows with a chain prefetch (a branch: most rows of a selective join have none) */
-    LLVMBasicBlockRef pf = block(f, "pre_chain"), pf_next = block(f, "pre_next");
-    LLVMBuildCondBr(m->b, valid, pf, pf_next);
-    LLVMPositionBuilderAtEnd(m->b, pf);
-    LLVMValueRef hb = LLVMBuildZExt(m->b, head, m->t_i64, "");
-    cg_prefetch(m, LLVMBuildGEP2(m->b, m->t_link, fld[CG_JOIN_LINKS], &hb, 1, ""));
-    cg_prefetch(m, LLVMBuildGEP2(m->b, cg_mem_type(m, type0), key0, &hb, 1, ""));
-    if (fetch_rows(f)) /* the rows the probe will see are sparse: fetch their columns */
-        prefetch_row(f, row_at(f, has_sel, sel, l.i, row_var));
-    if (rounds) { /* the chain's slot and head for the chain rounds */
-        LLVMValueRef na = LLVMBuildLoad2(m->b, m->t_i64, n_act_var, "");
-        LLVMValueRef ia[2] = {cg_i64(m, 0), na};
-        LLVMBuildStore(m->b, LLVMBuildTrunc(m->b, idx2[1], m->t_i32, ""),
-                       LLVMBuildGEP2(m->b, b_arr, act_x, ia, 2, ""));
-        LLVMBuildStore(m->b, head, LLVMBuildGEP2(m->b, b_arr, act_b, ia, 2, ""));
-        LLVMBuildStore(m->b, LLVMBuildAdd(m->b, na, cg_i64(m, 1), ""), n_act_var);
-    }
-    LLVMBuildBr(m->b, pf_next);
-    LLVMPositionBuilderAtEnd(m->b, pf_next);
-    pf_loop_end(f, &l);
-    if (rounds)
-        chain_rounds(f, fld, act_x, act_b, n_act_var);
-    LLVMBuildBr(m->b, filled);
-    LLVMPositionBuilderAtEnd(m->b, filled);
+    /* the chain heads, their prefetches and the chain rounds (precompiled) */
+    LLVMValueRef args[8] = {view,
+                            f->morsel,
+                            LLVMBuildSelect(m->b, has_sel, sel, LLVMConstNull(m->t_ptr), ""),
+                            i,
+                            LLVMBuildSub(m->b, end, i, ""),
+                            f->pre_hashes,
+                            f->pre_heads,
+                            chains_desc(f)};
+    cg_call_helper(m, CG_HELPER_JOIN_CHAINS, args, 8);
 }
 
 /* In the row loop's body; see cg_int.h. */

@@ -113,6 +113,10 @@ uint64_t cg_helper_address(cg_helper h) {
     case CG_HELPER_AGG_TABLE: return (uint64_t)(uintptr_t)&rt_jit_agg_table;
     case CG_HELPER_AGG_INSERT: return (uint64_t)(uintptr_t)&rt_jit_agg_insert;
     case CG_HELPER_SINK_ROWS: return (uint64_t)(uintptr_t)&rt_jit_sink_rows;
+    case CG_HELPER_JOIN_PREFETCH: return (uint64_t)(uintptr_t)&rt_jit_join_prefetch;
+    case CG_HELPER_JOIN_CHAINS: return (uint64_t)(uintptr_t)&rt_jit_join_chains;
+    case CG_HELPER_BLOCK_COMPACT: return (uint64_t)(uintptr_t)&rt_jit_block_compact;
+    case CG_HELPER_CHAR_EQ_CONST: return (uint64_t)(uintptr_t)&rt_jit_char_eq_const;
     case CG_HELPER_COUNT: break;
     }
     return 0;
@@ -185,6 +189,14 @@ static void declare_helpers(cg_module *m) {
     m->helper_type[CG_HELPER_AGG_TABLE] = LLVMFunctionType(p, table_args, 1, false);
     m->helper_type[CG_HELPER_AGG_INSERT] = LLVMFunctionType(m->t_i32, insert_args, 5, false);
     m->helper_type[CG_HELPER_SINK_ROWS] = LLVMFunctionType(m->t_void, rows_args, 3, false);
+    LLVMTypeRef pf_args[] = {p, p, p, m->t_i64, p, m->t_i32};
+    m->helper_type[CG_HELPER_JOIN_PREFETCH] = LLVMFunctionType(m->t_i64, pf_args, 6, false);
+    LLVMTypeRef chains_args[] = {p, p, p, m->t_i64, m->t_i64, p, p, p};
+    m->helper_type[CG_HELPER_JOIN_CHAINS] = LLVMFunctionType(m->t_void, chains_args, 8, false);
+    LLVMTypeRef compact_args[] = {p, m->t_i64, m->t_i64, p, p, m->t_i32};
+    m->helper_type[CG_HELPER_BLOCK_COMPACT] = LLVMFunctionType(m->t_i64, compact_args, 6, false);
+    LLVMTypeRef char_args[] = {p, p, p, m->t_i32, m->t_i32};
+    m->helper_type[CG_HELPER_CHAR_EQ_CONST] = LLVMFunctionType(m->t_i32, char_args, 5, false);
     for (int h = 0; h < CG_HELPER_COUNT; h++) {
         m->helper[h] = LLVMAddFunction(m->mod, helper_names[h], m->helper_type[h]);
         LLVMSetLinkage(m->helper[h], LLVMExternalLinkage);
@@ -198,6 +210,20 @@ static void declare_helpers(cg_module *m) {
                             LLVMCreateEnumAttribute(m->ctx, cold, 0));
     LLVMAddAttributeAtIndex(m->helper[CG_HELPER_ERROR_AT], LLVMAttributeFunctionIndex,
                             LLVMCreateEnumAttribute(m->ctx, cold, 0));
+    /* the precompiled helpers keep no pointer: allocas passed to them stay unescaped
+     * (no alias checks in the vectorized loops that fill them) */
+    unsigned nocapture = LLVMGetEnumAttributeKindForName("nocapture", 9);
+    static const struct {
+        cg_helper h;
+        unsigned n; /* pointer parameters 1..n */
+    } keep_none[] = {{CG_HELPER_JOIN_PREFETCH, 5}, {CG_HELPER_JOIN_CHAINS, 8},
+                     {CG_HELPER_BLOCK_COMPACT, 5}, {CG_HELPER_CHAR_EQ_CONST, 3}};
+    for (size_t i = 0; i < sizeof keep_none / sizeof keep_none[0]; i++)
+        for (unsigned a = 1; a <= keep_none[i].n; a++)
+            if (LLVMGetTypeKind(LLVMTypeOf(LLVMGetParam(m->helper[keep_none[i].h], a - 1))) ==
+                LLVMPointerTypeKind)
+                LLVMAddAttributeAtIndex(m->helper[keep_none[i].h], a,
+                                        LLVMCreateEnumAttribute(m->ctx, nocapture, 0));
     LLVMTypeRef pipe_args[] = {p, p, p};
     m->t_pipe_fn = LLVMFunctionType(m->t_i32, pipe_args, 3, false);
 }

@@ -761,6 +761,40 @@ void rt_jit_join_table(rt_thread_state *ts, uint32_t op_idx, rt_jit_join *out);
  * is in [offset, offset + limit), else 0; sets limit_done once the window is full. */
 int32_t rt_jit_limit_row(rt_pipeline_state *ps, uint32_t op_idx);
 
+/* The generic parts of a compiled probe's prefetching and of a filter block (jit_join.c:
+ * precompiled, called by generated code instead of being generated per pipeline). */
+/* The probe's next prefetch round over morsel's active entries: skips those from
+ * *cursor whose row is below want, then for the next 256 hashes the fixed-width key
+ * columns keys[0..n_keys) of the morsel (as rt_hash_vectors; BOOLEAN to DOUBLE), prefetches
+ * their buckets, then the first link and build key keys[n_keys] of each chain the salt
+ * lets through.  Advances *cursor past them; returns the row of the next entry
+ * (UINT64_MAX at the end).  Only reads. */
+uint64_t rt_jit_join_prefetch(const rt_batch *morsel, const rt_jit_join *j, uint64_t *cursor,
+                              uint64_t want, const uint32_t *keys, uint32_t n_keys);
+/* Row columns the pre-pass prefetches at most (more are left out: only prefetching). */
+#define RT_JIT_CHAINS_MAX_ROW_COLS 32
+/* The pre-pass's chain heads of a chunk of n <= 1024 active entries from start (rows
+ * sel[start + x], or start + x): heads[x] = the first row of the chain of hashes[x] in
+ * j (salt tested), UINT32_MAX if none; prefetches each head's link and first build key,
+ * the morsel's row columns at rows with a chain, then walks the chains a hop per round,
+ * prefetching the next links and the build columns at rows whose hash is the entry's.
+ * desc: build key column, rounds (0: none), n_build build columns, n_row morsel
+ * columns, then the n_build then the n_row column indexes (at most 8 and 32 used). */
+void rt_jit_join_chains(const rt_jit_join *j, const rt_batch *morsel, const uint32_t *sel,
+                        uint64_t start, uint64_t n, const uint64_t *hashes, uint32_t *heads,
+                        const uint32_t *desc);
+/* A filter block's compaction: pass[j] (0/1) for rows start + j, j < n, is ANDed with
+ * the validity bit of the row in each non-NULL bitmaps[c] (c < n_bitmaps), then out[k]
+ * = the rows that pass, in order; returns their count. */
+uint64_t rt_jit_block_compact(uint8_t *pass, uint64_t n, uint64_t start, uint32_t *out,
+                              const uint8_t *const *bitmaps, uint32_t n_bitmaps);
+/* CHAR(n) = constant (trailing blanks ignored): 1 if the string whose view is *view
+ * (its bytes in vec's buffers if longer than 12) equals the n bytes at c (no trailing
+ * blank), else 0; 0 if is_null (then view and vec may be anything that is readable:
+ * a NULL-extended row's empty view with vec NULL). */
+int32_t rt_jit_char_eq_const(const rt_vector *vec, const rt_string *view, const char *c,
+                             uint32_t n, int32_t is_null);
+
 /* ---- TPC-H data generator (dbgen_*.c) ---------------------------------------------- */
 
 /* Name of TPC-H table t (qe_dbgen_table_name numbering), NULL if t >= 8. */

@@ -327,7 +327,8 @@ static void test_q2_q15_compile(void **state) {
 /* A probe right after the scan's filters (Q3's lineitem JOIN orders on l_orderkey)
  * hashes its keys in the row loop's pre-pass (join.c): the IR has the pre-pass's fill
  * block, and (an INNER join after column PROJECTs) the test that sends a row without a
- * chain straight to the next one. */
+ * chain straight to the next one.  A later probe on morsel columns (Q9's partsupp
+ * probe) prefetches through the precompiled rt_jit_join_prefetch. */
 static void test_probe_prepass(void **state) {
     fixture *fx = *state;
     char *text = NULL;
@@ -336,17 +337,24 @@ static void test_probe_prepass(void **state) {
     assert_non_null(strstr(text, "pre_fill"));
     assert_non_null(strstr(text, "%pre_head = load"));
     qe_free(text);
+    text = NULL;
+    if (qe_emit_text(fx->session, q09, QE_EMIT_IR, &text) != QE_OK)
+        fail_msg("emit failed: %s", qe_error_message(qe_session_error(fx->session)));
+    assert_non_null(strstr(text, "call i64 @rt_jit_join_prefetch("));
+    qe_free(text);
 }
 
 /* String comparisons with constants run in the vectorized block loop on the views
  * (block.c string leaves): exactly for a short VARCHAR constant (both halves of the
- * view compared), as a length/prefix pre-filter for CHAR(n) (Q3's c_mktsegment). */
+ * view compared), as a length/prefix pre-filter for CHAR(n) (Q3's c_mktsegment); the
+ * block's results are compacted by the precompiled rt_jit_block_compact. */
 static void test_string_leaves(void **state) {
     fixture *fx = *state;
     char *text = NULL;
     if (qe_emit_text(fx->session, q03, QE_EMIT_IR, &text) != QE_OK)
         fail_msg("emit failed: %s", qe_error_message(qe_session_error(fx->session)));
     assert_non_null(strstr(text, "char_pre"));
+    assert_non_null(strstr(text, "call i64 @rt_jit_block_compact("));
     qe_free(text);
     text = NULL;
     if (qe_emit_text(fx->session, "SELECT count(*) FROM lineitem WHERE l_comment IN ('a', 'bc')",

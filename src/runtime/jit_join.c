@@ -1,0 +1,202 @@
+/*
+ * jit_join.c -- the generic machinery compiled pipelines call instead of generating it:
+ * the probe's prefetch rounds (rt_jit_join_prefetch), the pre-pass's chain heads and
+ * chain rounds (rt_jit_join_chains), the compaction of a filter block's results
+ * (rt_jit_block_compact), and CHAR(n) = constant (rt_jit_char_eq_const).
+ *
+ * Nothing here changes a result: the prefetching helpers only read the join table and
+ * the morsel and touch cache lines (a hash that differs from the runtime's would only
+ * prefetch the wrong lines); rt_jit_join_chains fills the chain heads the probe walks
+ * from (the same heads the probe's own bucket read gives).  Their code gains nothing
+ * from being specialized per query, so it is compiled once, here, instead of being
+ * generated (and compiled) for every pipeline.
+ */
+#include "rt_int.h"
+#include "str_inline.h"
+
+#define NO_ROW 0xFFFFFFFFu
+#define HASH_SEED 0x51ed2701a3c5f3e9ULL /* hash.c */
+#define PF_CHUNK 256                    /* rows per prefetch round */
+#define PRE_MAX_ROWS 1024               /* codegen's CG_PRE_ROWS */
+#define PRE_MAX_COLS 8                  /* build columns prefetched at a candidate row */
+#define PF_MIN_ROWS 32768 /* codegen's: smaller build sides stay in the cache */
+
+_Static_assert(sizeof(rt_jit_join_link) == 16, "links are 16 bytes");
+
+/* Row of active entry x: sel[x] or x. */
+static inline uint64_t row_of(const uint32_t *sel, uint64_t x) { return sel ? sel[x] : x; }
+
+#define MIX_LOOP(T)                                                                                \
+    for (uint64_t k = 0; k < n; k++)                                                               \
+        h[k] = rt_hash_mix8((uint64_t)(int64_t)((const T *)v->values)[row_of(sel, from + k)], h[k])
+
+/* Mixes fixed-width column v of the active entries [from, from + n) into h[0..n), as
+ * rt_hash_vectors does for valid values (a NULL's bytes mix in harmlessly). */
+static void mix_column(const rt_vector *v, const uint32_t *sel, uint64_t from, uint64_t n,
+                       uint64_t *h) {
+    switch (v->type) {
+    case QE_TYPE_BOOLEAN: MIX_LOOP(uint8_t); break;
+    case QE_TYPE_SMALLINT: MIX_LOOP(int16_t); break;
+    case QE_TYPE_INTEGER:
+    case QE_TYPE_DATE: MIX_LOOP(int32_t); break;
+    case QE_TYPE_BIGINT:
+    case QE_TYPE_TIMESTAMP: MIX_LOOP(int64_t); break;
+    case QE_TYPE_DOUBLE:
+        for (uint64_t k = 0; k < n; k++)
+            h[k] = rt_hash_mix8(
+                rt_hash_double_bits(((const double *)v->values)[row_of(sel, from + k)]), h[k]);
+        break;
+    default: break; /* codegen passes only the types above */
+    }
+}
+
+/* The first row of h's chain, or NO_ROW (the salt bit of h clear: no row has it). */
+static inline uint32_t chain_head(const rt_jit_join *j, uint64_t h) {
+    uint64_t e = j->buckets[h & j->mask];
+    return (e >> (32 + (h >> 59)) & 1) ? (uint32_t)e : NO_ROW;
+}
+
+static inline const char *value_at(const rt_vector *v, uint32_t width, uint64_t row) {
+    return (const char *)v->values + (size_t)row * width;
+}
+
+/* A probe's next prefetch round; see rt.h. */
+uint64_t rt_jit_join_prefetch(const rt_batch *morsel, const rt_jit_join *j, uint64_t *cursor,
+                              uint64_t want, const uint32_t *keys, uint32_t n_keys) {
+    const uint32_t *sel = morsel->sel;
+    uint64_t n = sel ? morsel->n_sel : morsel->n_rows;
+    uint64_t c = *cursor;
+    while (c < n && row_of(sel, c) < want) /* entries an earlier filter dropped */
+        c++;
+    uint64_t end = c + PF_CHUNK < n ? c + PF_CHUNK : n;
+    uint64_t h[PF_CHUNK];
+    for (uint64_t k = 0; k < end - c; k++)
+        h[k] = HASH_SEED;
+    for (uint32_t k = 0; k < n_keys; k++)
+        mix_column(&morsel->cols[keys[k]], sel, c, end - c, h);
+    for (uint64_t k = 0; k < end - c; k++)
+        __builtin_prefetch(&j->buckets[h[k] & j->mask], 0, 3);
+    const rt_vector *key0 = &j->cols[keys[n_keys]];
+    uint32_t width = rt_type_width(key0->type);
+    for (uint64_t k = 0; k < end - c; k++) {
+        uint32_t b = chain_head(j, h[k]);
+        if (b != NO_ROW) {
+            __builtin_prefetch(&j->links[b], 0, 3);
+            __builtin_prefetch(value_at(key0, width, b), 0, 3);
+        }
+    }
+    *cursor = end;
+    return end < n ? row_of(sel, end) : UINT64_MAX;
+}
+
+/* The chain rounds over the n_act chains with a head (act_x: their entries, act_b:
+ * their current rows): each round reads every chain's current link (prefetched the
+ * round before), prefetches the build columns of cols (values and widths, nc) at a
+ * row whose hash is the entry's, and moves to the next link, prefetching it. */
+static void chain_rounds(const rt_jit_join *j, const uint64_t *hashes, uint32_t *act_x,
+                         uint32_t *act_b, uint64_t n_act, const char *const *vals,
+                         const uint32_t *widths, uint32_t nc, uint32_t hops) {
+    for (uint32_t r = 0; r < hops && n_act > 0; r++) {
+        uint64_t w = 0;
+        for (uint64_t a = 0; a < n_act; a++) {
+            uint32_t x = act_x[a], b = act_b[a];
+            const rt_jit_join_link *link = &j->links[b];
+            if (link->hash == hashes[x])
+                for (uint32_t c = 0; c < nc; c++)
+                    __builtin_prefetch(vals[c] + (size_t)b * widths[c], 0, 3);
+            uint32_t nx = link->next;
+            if (nx != NO_ROW) {
+                __builtin_prefetch(&j->links[nx], 0, 3);
+                act_x[w] = x;
+                act_b[w++] = nx;
+            }
+        }
+        n_act = w;
+    }
+}
+
+/* Prefetches the n columns (values, widths) of row. */
+static inline void prefetch_row(const char *const *vals, const uint32_t *widths, uint32_t n,
+                                uint64_t row) {
+    for (uint32_t c = 0; c < n; c++)
+        __builtin_prefetch(vals[c] + (size_t)row * widths[c], 0, 3);
+}
+
+/* The pre-pass's chain heads and chain rounds; see rt.h. */
+void rt_jit_join_chains(const rt_jit_join *j, const rt_batch *morsel, const uint32_t *sel,
+                        uint64_t start, uint64_t n, const uint64_t *hashes, uint32_t *heads,
+                        const uint32_t *desc) {
+    uint32_t act_x[PRE_MAX_ROWS], act_b[PRE_MAX_ROWS];
+    const char *vals[PRE_MAX_COLS], *rvals[RT_JIT_CHAINS_MAX_ROW_COLS];
+    uint32_t widths[PRE_MAX_COLS], rwidths[RT_JIT_CHAINS_MAX_ROW_COLS];
+    uint32_t nc = desc[2] < PRE_MAX_COLS ? desc[2] : PRE_MAX_COLS;
+    uint32_t nr = desc[3] < RT_JIT_CHAINS_MAX_ROW_COLS ? desc[3] : RT_JIT_CHAINS_MAX_ROW_COLS;
+    for (uint32_t c = 0; c < nc; c++) {
+        const rt_vector *v = &j->cols[desc[4 + c]];
+        vals[c] = v->values;
+        widths[c] = rt_type_width(v->type);
+    }
+    for (uint32_t c = 0; c < nr; c++) {
+        const rt_vector *v = &morsel->cols[desc[4 + desc[2] + c]];
+        rvals[c] = v->values;
+        rwidths[c] = rt_type_width(v->type);
+    }
+    const rt_vector *key0 = &j->cols[desc[0]];
+    const char *k0 = key0->values;
+    uint32_t k0w = rt_type_width(key0->type);
+    uint64_t n_act = 0;
+    if (n > PRE_MAX_ROWS)
+        n = PRE_MAX_ROWS;
+    if (j->n_rows < PF_MIN_ROWS) { /* in the cache: the heads, the sparse rows' columns */
+        for (uint64_t x = 0; x < n; x++) {
+            uint32_t b = chain_head(j, hashes[x]);
+            heads[x] = b;
+            if (b != NO_ROW && nr > 0)
+                prefetch_row(rvals, rwidths, nr, row_of(sel, start + x));
+        }
+        return;
+    }
+    for (uint64_t x = 0; x < n; x++) {
+        uint32_t b = chain_head(j, hashes[x]);
+        heads[x] = b;
+        if (b == NO_ROW)
+            continue;
+        __builtin_prefetch(&j->links[b], 0, 3);
+        __builtin_prefetch(k0 + (size_t)b * k0w, 0, 3);
+        if (nr > 0) /* the sparse rows the probe will see: their columns */
+            prefetch_row(rvals, rwidths, nr, row_of(sel, start + x));
+        act_x[n_act] = (uint32_t)x;
+        act_b[n_act++] = b;
+    }
+    chain_rounds(j, hashes, act_x, act_b, n_act, vals, widths, nc, desc[1]);
+}
+
+/* A filter block's compaction; see rt.h. */
+uint64_t rt_jit_block_compact(uint8_t *pass, uint64_t n, uint64_t start, uint32_t *out,
+                              const uint8_t *const *bitmaps, uint32_t n_bitmaps) {
+    for (uint32_t c = 0; c < n_bitmaps; c++) {
+        const uint8_t *bm = bitmaps[c];
+        if (bm == NULL)
+            continue;
+        for (uint64_t j = 0; j < n; j++) {
+            uint64_t row = start + j;
+            pass[j] &= (uint8_t)(bm[row >> 3] >> (row & 7));
+        }
+    }
+    uint64_t k = 0;
+    for (uint64_t j = 0; j < n; j++) {
+        out[k] = (uint32_t)(start + j);
+        k += (pass[j] & 1) != 0;
+    }
+    return k;
+}
+
+/* CHAR(n) = constant; see rt.h. */
+int32_t rt_jit_char_eq_const(const rt_vector *vec, const rt_string *view, const char *c,
+                             uint32_t n, int32_t is_null) {
+    if (is_null)
+        return 0;
+    if (view->len <= 12) /* (a NULL-extended row's empty view too: vec may be NULL) */
+        return rt_str_char_equal(view->u.inlined, view->len, c, n);
+    return rt_str_char_equal(rt_string_ptr(vec, view), view->len, c, n);
+}
