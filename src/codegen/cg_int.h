@@ -82,7 +82,8 @@ qe_status cg_llvm_error(LLVMErrorRef lerr, const char *what, rt_error *err);
     X(FUNC, "rt_jit_func")                                                                         \
     X(AGG_TABLE, "rt_jit_agg_table")                                                               \
     X(AGG_INSERT, "rt_jit_agg_insert")                                                             \
-    X(SINK_ROWS, "rt_jit_sink_rows")
+    X(SINK_ROWS, "rt_jit_sink_rows")                                                               \
+    X(MUL_HI, "rt_jit_mul_hi")
 
 typedef enum cg_helper {
 #define CG_X_ENUM(name, sym) CG_HELPER_##name,
@@ -140,6 +141,9 @@ enum { CG_LINK_HASH, CG_LINK_NEXT, CG_LINK_PAD, CG_LINK_N_FIELDS };
 enum { CG_AGGT_SLOTS, CG_AGGT_MASK, CG_AGGT_SHIFT, CG_AGGT_N_FIELDS };
 enum { CG_AGGS_HASH, CG_AGGS_ROW, CG_AGGS_N_FIELDS };
 
+/* Rows whose bitmap positions (byte index, bit mask) a module remembers for reuse. */
+#define CG_ROW_BITS 8
+
 /*
  * Everything the generation of one module needs: the LLVM context (borrowed: owned by
  * a ThreadSafeContext in jit.c or by cg_emit), the module, one IR builder, the
@@ -181,6 +185,11 @@ typedef struct cg_module {
     LLVMValueRef inl[CG_INLINE_COUNT];        /* inlinable helpers declared so far (or NULL) */
     uint32_t n_func_sites;                    /* generic function calls generated so far
                                                  (rt_jit_func site indexes, expr_func.c) */
+    LLVMValueRef bit_row[CG_ROW_BITS];  /* rows whose bitmap position is built (pipeline.c) */
+    LLVMValueRef bit_idx[CG_ROW_BITS];  /* their byte index row >> 3 */
+    LLVMValueRef bit_mask[CG_ROW_BITS]; /* their bit mask 1 << (row & 7) (i8) */
+    LLVMValueRef bit_not[CG_ROW_BITS];  /* and its complement */
+    uint32_t bit_next;                  /* the entry the next new row replaces */
 } cg_module;
 
 /* Creates the module `name` in ctx with the given triple and data layout, its
@@ -359,6 +368,10 @@ LLVMValueRef cg_load_null(cg_module *m, LLVMValueRef validity, LLVMValueRef row)
  * VARCHAR's whole view (its last 8 bytes: cg_str_view_hi). */
 void cg_store_value(cg_module *m, qe_type type, LLVMValueRef values, LLVMValueRef row, cg_val v);
 void cg_store_validity(cg_module *m, LLVMValueRef validity, LLVMValueRef row, LLVMValueRef is_null);
+/* The bit mask (i8 1 << (row & 7)) of `row` (i64) in a bitmap, *idx its byte index row >> 3:
+ * built once per row value, right after the row's definition, and shared by every bitmap
+ * access of that row. */
+LLVMValueRef cg_row_bit(cg_module *m, LLVMValueRef row, LLVMValueRef *idx);
 /* The low i64 word of 16-byte value `row` (i64) of a values buffer; *hi its high word. */
 LLVMValueRef cg_load_words(cg_module *m, LLVMValueRef values, LLVMValueRef row, LLVMValueRef *hi);
 /* Value of morsel column col for the current row (loaded on first use). */

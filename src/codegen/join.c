@@ -557,10 +557,8 @@ static cg_val build_value(cg_fn *f, const probe_gen *g, uint32_t c, LLVMValueRef
         v.at = LLVMBuildGEP2(m->b, m->t_i128, bc->values, &bi, 1, "bview");
         v.vec = bc->vec;
     }
-    LLVMValueRef idx = LLVMBuildSelect(m->b, bc->has_bitmap,
-                                       LLVMBuildLShr(m->b, bi, cg_i64(m, 3), ""), cg_i64(m, 0), "");
-    LLVMValueRef bit = LLVMBuildTrunc(m->b, LLVMBuildAnd(m->b, bi, cg_i64(m, 7), ""), m->t_i8, "");
-    LLVMValueRef mask = LLVMBuildShl(m->b, LLVMConstInt(m->t_i8, 1, false), bit, "");
+    LLVMValueRef byte_idx, mask = cg_row_bit(m, bi, &byte_idx);
+    LLVMValueRef idx = LLVMBuildSelect(m->b, bc->has_bitmap, byte_idx, cg_i64(m, 0), "");
     LLVMValueRef p = LLVMBuildGEP2(m->b, m->t_i8, bc->validity, &idx, 1, "");
     LLVMValueRef byte = LLVMBuildAnd(m->b, LLVMBuildLoad2(m->b, m->t_i8, p, ""), mask, "");
     v.null = LLVMBuildICmp(m->b, LLVMIntEQ, byte, LLVMConstInt(m->t_i8, 0, false), "bnull");

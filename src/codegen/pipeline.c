@@ -103,18 +103,62 @@ LLVMValueRef cg_load_value(cg_module *m, qe_type type, LLVMValueRef values, LLVM
     return v;
 }
 
-/* The byte of a bitmap holding `row` and the row's bit mask in it. */
+/* Builds row >> 3, 1 << (row & 7) and its complement with builder b. */
+static void build_row_bits(cg_module *m, LLVMBuilderRef b, LLVMValueRef row, uint32_t k) {
+    m->bit_row[k] = row;
+    m->bit_idx[k] = LLVMBuildLShr(b, row, cg_i64(m, 3), "");
+    LLVMValueRef bit = LLVMBuildTrunc(b, LLVMBuildAnd(b, row, cg_i64(m, 7), ""), m->t_i8, "");
+    m->bit_mask[k] = LLVMBuildShl(b, LLVMConstInt(m->t_i8, 1, false), bit, "");
+    m->bit_not[k] = LLVMBuildNot(b, m->bit_mask[k], "");
+}
+
+/* The bitmap position of `row` (its byte index, bit mask and the mask's complement),
+ * built once per row value right after the row's definition (after its block's phis),
+ * so it dominates every use of the row; later bitmap accesses of the row reuse it
+ * (mem2reg,dce is all the cheap tier runs: nothing else would share it).  The mask's
+ * complement is dropped by dce when unused. */
+static uint32_t row_bits(cg_module *m, LLVMValueRef row) {
+    for (uint32_t k = 0; k < CG_ROW_BITS; k++)
+        if (m->bit_row[k] == row)
+            return k;
+    uint32_t k = m->bit_next;
+    m->bit_next = (k + 1) % CG_ROW_BITS;
+    if (!LLVMIsAInstruction(row)) { /* an argument or a constant: here, not shared */
+        build_row_bits(m, m->b, row, k);
+        m->bit_row[k] = NULL;
+        return k;
+    }
+    LLVMValueRef at = LLVMGetNextInstruction(row);
+    while (at != NULL && LLVMGetInstructionOpcode(at) == LLVMPHI)
+        at = LLVMGetNextInstruction(at);
+    LLVMBuilderRef b = LLVMCreateBuilderInContext(m->ctx);
+    if (at != NULL)
+        LLVMPositionBuilderBefore(b, at);
+    else
+        LLVMPositionBuilderAtEnd(b, LLVMGetInstructionParent(row));
+    build_row_bits(m, b, row, k);
+    LLVMDisposeBuilder(b);
+    return k;
+}
+
+/* The bitmap position of a row; see cg_int.h. */
+LLVMValueRef cg_row_bit(cg_module *m, LLVMValueRef row, LLVMValueRef *idx) {
+    uint32_t k = row_bits(m, row);
+    *idx = m->bit_idx[k];
+    return m->bit_mask[k];
+}
+
+/* The byte of a bitmap holding `row` (byte index idx) and the row's bit mask in it. */
 static LLVMValueRef bitmap_byte(cg_module *m, LLVMValueRef validity, LLVMValueRef idx,
                                 LLVMValueRef row, LLVMValueRef *mask) {
-    LLVMValueRef bit = LLVMBuildTrunc(m->b, LLVMBuildAnd(m->b, row, cg_i64(m, 7), ""), m->t_i8, "");
-    *mask = LLVMBuildShl(m->b, LLVMConstInt(m->t_i8, 1, false), bit, "");
+    *mask = m->bit_mask[row_bits(m, row)];
     return LLVMBuildGEP2(m->b, m->t_i8, validity, &idx, 1, "");
 }
 
 /* Null flag of row in a bitmap that is always present; see cg_int.h. */
 LLVMValueRef cg_load_null(cg_module *m, LLVMValueRef validity, LLVMValueRef row) {
     LLVMValueRef mask;
-    LLVMValueRef idx = LLVMBuildLShr(m->b, row, cg_i64(m, 3), "");
+    LLVMValueRef idx = m->bit_idx[row_bits(m, row)];
     LLVMValueRef p = bitmap_byte(m, validity, idx, row, &mask);
     LLVMValueRef byte = LLVMBuildLoad2(m->b, m->t_i8, p, "");
     LLVMValueRef set = LLVMBuildAnd(m->b, byte, mask, "");
@@ -161,10 +205,10 @@ void cg_store_value(cg_module *m, qe_type type, LLVMValueRef values, LLVMValueRe
 void cg_store_validity(cg_module *m, LLVMValueRef validity, LLVMValueRef row,
                        LLVMValueRef is_null) {
     LLVMValueRef mask;
-    LLVMValueRef idx = LLVMBuildLShr(m->b, row, cg_i64(m, 3), "");
-    LLVMValueRef p = bitmap_byte(m, validity, idx, row, &mask);
+    uint32_t k = row_bits(m, row);
+    LLVMValueRef p = bitmap_byte(m, validity, m->bit_idx[k], row, &mask);
     LLVMValueRef byte = LLVMBuildLoad2(m->b, m->t_i8, p, "");
-    LLVMValueRef cleared = LLVMBuildAnd(m->b, byte, LLVMBuildNot(m->b, mask, ""), "");
+    LLVMValueRef cleared = LLVMBuildAnd(m->b, byte, m->bit_not[k], "");
     LLVMValueRef set = LLVMBuildOr(m->b, byte, mask, "");
     LLVMBuildStore(m->b, LLVMBuildSelect(m->b, is_null, cleared, set, ""), p);
 }
@@ -217,8 +261,8 @@ cg_val cg_morsel_column_narrow(cg_fn *f, uint32_t col, bool narrow) {
     }
     /* absent bitmap: read byte 0 of @qe_all_valid instead */
     LLVMValueRef mask;
-    LLVMValueRef idx = LLVMBuildSelect(
-        m->b, c->has_bitmap, LLVMBuildLShr(m->b, f->row, cg_i64(m, 3), ""), cg_i64(m, 0), "");
+    LLVMValueRef idx = LLVMBuildSelect(m->b, c->has_bitmap, m->bit_idx[row_bits(m, f->row)],
+                                       cg_i64(m, 0), "");
     LLVMValueRef p = bitmap_byte(m, c->validity, idx, f->row, &mask);
     LLVMValueRef byte = LLVMBuildAnd(m->b, LLVMBuildLoad2(m->b, m->t_i8, p, ""), mask, "");
     v.null = LLVMBuildICmp(m->b, LLVMIntEQ, byte, LLVMConstInt(m->t_i8, 0, false), "isnull");

@@ -113,6 +113,7 @@ uint64_t cg_helper_address(cg_helper h) {
     case CG_HELPER_AGG_TABLE: return (uint64_t)(uintptr_t)&rt_jit_agg_table;
     case CG_HELPER_AGG_INSERT: return (uint64_t)(uintptr_t)&rt_jit_agg_insert;
     case CG_HELPER_SINK_ROWS: return (uint64_t)(uintptr_t)&rt_jit_sink_rows;
+    case CG_HELPER_MUL_HI: return (uint64_t)(uintptr_t)&rt_jit_mul_hi;
     case CG_HELPER_COUNT: break;
     }
     return 0;
@@ -185,6 +186,8 @@ static void declare_helpers(cg_module *m) {
     m->helper_type[CG_HELPER_AGG_TABLE] = LLVMFunctionType(p, table_args, 1, false);
     m->helper_type[CG_HELPER_AGG_INSERT] = LLVMFunctionType(m->t_i32, insert_args, 5, false);
     m->helper_type[CG_HELPER_SINK_ROWS] = LLVMFunctionType(m->t_void, rows_args, 3, false);
+    LLVMTypeRef mul_args[] = {m->t_i64, m->t_i64};
+    m->helper_type[CG_HELPER_MUL_HI] = LLVMFunctionType(m->t_i64, mul_args, 2, false);
     for (int h = 0; h < CG_HELPER_COUNT; h++) {
         m->helper[h] = LLVMAddFunction(m->mod, helper_names[h], m->helper_type[h]);
         LLVMSetLinkage(m->helper[h], LLVMExternalLinkage);

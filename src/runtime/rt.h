@@ -697,6 +697,10 @@ char *rt_jit_str_alloc(rt_thread_state *ts, uint32_t n);
 qe_status rt_jit_str_store(rt_thread_state *ts, rt_vector *v, uint32_t row, const char *s,
                            uint32_t len);
 qe_status rt_jit_error(rt_thread_state *ts, int32_t code);
+/* The high 64 bits of the signed 128-bit product a * b: the cheap tier multiplies two
+ * 64-bit DECIMAL values with llvm.smul.with.overflow.i64 and calls this only when the
+ * product does not fit in 64 bits. */
+int64_t rt_jit_mul_hi(int64_t a, int64_t b);
 /* The same with the byte position of the failing expression (plan_expr.position), so
  * compiled and interpreted runs report identical errors. */
 qe_status rt_jit_error_at(rt_thread_state *ts, int32_t code, int32_t position);
