@@ -189,6 +189,8 @@ typedef struct cg_module {
     LLVMValueRef bit_idx[CG_ROW_BITS];  /* their byte index row >> 3 */
     LLVMValueRef bit_mask[CG_ROW_BITS]; /* their bit mask 1 << (row & 7) (i8) */
     LLVMValueRef bit_not[CG_ROW_BITS];  /* and its complement */
+    LLVMBasicBlockRef bit_block[CG_ROW_BITS]; /* the block it is in (reused there only), or
+                                                 NULL: after the row's definition */
     uint32_t bit_next;                  /* the entry the next new row replaces */
 } cg_module;
 
@@ -369,8 +371,9 @@ LLVMValueRef cg_load_null(cg_module *m, LLVMValueRef validity, LLVMValueRef row)
 void cg_store_value(cg_module *m, qe_type type, LLVMValueRef values, LLVMValueRef row, cg_val v);
 void cg_store_validity(cg_module *m, LLVMValueRef validity, LLVMValueRef row, LLVMValueRef is_null);
 /* The bit mask (i8 1 << (row & 7)) of `row` (i64) in a bitmap, *idx its byte index row >> 3:
- * built once per row value, right after the row's definition, and shared by every bitmap
- * access of that row. */
+ * built at the builder's position, and shared by the bitmap accesses of that row in the
+ * same block (cg_load_null, cg_store_validity and the morsel's columns build theirs once
+ * per row, right after the row's definition). */
 LLVMValueRef cg_row_bit(cg_module *m, LLVMValueRef row, LLVMValueRef *idx);
 /* The low i64 word of 16-byte value `row` (i64) of a values buffer; *hi its high word. */
 LLVMValueRef cg_load_words(cg_module *m, LLVMValueRef values, LLVMValueRef row, LLVMValueRef *hi);

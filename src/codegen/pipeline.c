@@ -113,19 +113,23 @@ static void build_row_bits(cg_module *m, LLVMBuilderRef b, LLVMValueRef row, uin
 }
 
 /* The bitmap position of `row` (its byte index, bit mask and the mask's complement),
- * built once per row value right after the row's definition (after its block's phis),
- * so it dominates every use of the row; later bitmap accesses of the row reuse it
- * (mem2reg,dce is all the cheap tier runs: nothing else would share it).  The mask's
- * complement is dropped by dce when unused. */
-static uint32_t row_bits(cg_module *m, LLVMValueRef row) {
+ * built once and reused by later bitmap accesses of the row (mem2reg,dce is all the
+ * cheap tier runs: nothing else would share it; dce drops the complement when unused).
+ * at_def: right after the row's definition (after its block's phis), so it dominates
+ * every use of the row; else at the builder's position, reused only in its block (a
+ * join's build row: its definition is in the chain walk, its bitmaps read per match). */
+static uint32_t row_bits(cg_module *m, LLVMValueRef row, bool at_def) {
+    LLVMBasicBlockRef here = at_def ? NULL : LLVMGetInsertBlock(m->b);
     for (uint32_t k = 0; k < CG_ROW_BITS; k++)
-        if (m->bit_row[k] == row)
+        if (m->bit_row[k] == row && m->bit_block[k] == here)
             return k;
     uint32_t k = m->bit_next;
     m->bit_next = (k + 1) % CG_ROW_BITS;
-    if (!LLVMIsAInstruction(row)) { /* an argument or a constant: here, not shared */
+    m->bit_block[k] = here;
+    if (!at_def || !LLVMIsAInstruction(row)) { /* here (an argument or a constant: once) */
         build_row_bits(m, m->b, row, k);
-        m->bit_row[k] = NULL;
+        if (at_def)
+            m->bit_row[k] = NULL;
         return k;
     }
     LLVMValueRef at = LLVMGetNextInstruction(row);
@@ -143,7 +147,7 @@ static uint32_t row_bits(cg_module *m, LLVMValueRef row) {
 
 /* The bitmap position of a row; see cg_int.h. */
 LLVMValueRef cg_row_bit(cg_module *m, LLVMValueRef row, LLVMValueRef *idx) {
-    uint32_t k = row_bits(m, row);
+    uint32_t k = row_bits(m, row, false);
     *idx = m->bit_idx[k];
     return m->bit_mask[k];
 }
@@ -151,14 +155,14 @@ LLVMValueRef cg_row_bit(cg_module *m, LLVMValueRef row, LLVMValueRef *idx) {
 /* The byte of a bitmap holding `row` (byte index idx) and the row's bit mask in it. */
 static LLVMValueRef bitmap_byte(cg_module *m, LLVMValueRef validity, LLVMValueRef idx,
                                 LLVMValueRef row, LLVMValueRef *mask) {
-    *mask = m->bit_mask[row_bits(m, row)];
+    *mask = m->bit_mask[row_bits(m, row, true)];
     return LLVMBuildGEP2(m->b, m->t_i8, validity, &idx, 1, "");
 }
 
 /* Null flag of row in a bitmap that is always present; see cg_int.h. */
 LLVMValueRef cg_load_null(cg_module *m, LLVMValueRef validity, LLVMValueRef row) {
     LLVMValueRef mask;
-    LLVMValueRef idx = m->bit_idx[row_bits(m, row)];
+    LLVMValueRef idx = m->bit_idx[row_bits(m, row, true)];
     LLVMValueRef p = bitmap_byte(m, validity, idx, row, &mask);
     LLVMValueRef byte = LLVMBuildLoad2(m->b, m->t_i8, p, "");
     LLVMValueRef set = LLVMBuildAnd(m->b, byte, mask, "");
@@ -205,7 +209,7 @@ void cg_store_value(cg_module *m, qe_type type, LLVMValueRef values, LLVMValueRe
 void cg_store_validity(cg_module *m, LLVMValueRef validity, LLVMValueRef row,
                        LLVMValueRef is_null) {
     LLVMValueRef mask;
-    uint32_t k = row_bits(m, row);
+    uint32_t k = row_bits(m, row, true);
     LLVMValueRef p = bitmap_byte(m, validity, m->bit_idx[k], row, &mask);
     LLVMValueRef byte = LLVMBuildLoad2(m->b, m->t_i8, p, "");
     LLVMValueRef cleared = LLVMBuildAnd(m->b, byte, m->bit_not[k], "");
@@ -261,7 +265,7 @@ cg_val cg_morsel_column_narrow(cg_fn *f, uint32_t col, bool narrow) {
     }
     /* absent bitmap: read byte 0 of @qe_all_valid instead */
     LLVMValueRef mask;
-    LLVMValueRef idx = LLVMBuildSelect(m->b, c->has_bitmap, m->bit_idx[row_bits(m, f->row)],
+    LLVMValueRef idx = LLVMBuildSelect(m->b, c->has_bitmap, m->bit_idx[row_bits(m, f->row, true)],
                                        cg_i64(m, 0), "");
     LLVMValueRef p = bitmap_byte(m, c->validity, idx, f->row, &mask);
     LLVMValueRef byte = LLVMBuildAnd(m->b, LLVMBuildLoad2(m->b, m->t_i8, p, ""), mask, "");

@@ -62,6 +62,8 @@ typedef struct sink_gen {
     LLVMValueRef *in_values;  /* n_cols values buffers of slot 0 (used ones only) */
     LLVMValueRef *in_valid;   /* n_cols bitmaps of slot 0 (used ones only) */
     bool *in_used;            /* n_cols: slot 0 columns the aggregates read */
+    cg_val *in_row;           /* n_cols: the update loop's values of its row (in_value) */
+    bool *in_loaded;          /* n_cols: in_row[c] is loaded for the row */
     LLVMValueRef flush_fn;    /* internal i32 (ps, ts, keys, in, i64 n) */
     LLVMTypeRef flush_type;   /* its function type */
     /* AGG_SINK with compiled group lookup (direct) */
@@ -328,13 +330,19 @@ static cg_val in_value(cg_fn *g, sink_gen *s, uint32_t c, LLVMValueRef j) {
     cg_module *m = g->m;
     if (s->row_vals != NULL) /* direct: the row's registers */
         return s->row_vals[c];
+    if (s->in_loaded[c]) /* an earlier aggregate's (the updates run straight, in order) */
+        return s->in_row[c];
     LLVMValueRef null = cg_load_null(m, s->in_valid[c], j);
     qe_type t = s->types[c];
+    cg_val v = {.null = null};
     if (m->cheap && (t == QE_TYPE_DECIMAL || t == QE_TYPE_HUGEINT)) { /* two i64 words */
         LLVMValueRef hi, lo = cg_load_words(m, s->in_values[c], j, &hi);
-        return cg_val_from_words(m, lo, hi, null);
+        v = cg_val_from_words(m, lo, hi, null);
+    } else {
+        v.v = cg_load_value(m, t, s->in_values[c], j);
     }
-    cg_val v = {.v = cg_load_value(m, t, s->in_values[c], j), .null = null};
+    s->in_row[c] = v;
+    s->in_loaded[c] = true;
     return v;
 }
 
@@ -501,12 +509,22 @@ static agg_input update_input(cg_fn *g, sink_gen *s, const plan_agg *a, LLVMValu
     return in;
 }
 
+/* The address of a field of the state at sp: of a state addressed as states[k], one GEP
+ * from the states (the state's own address is then dropped by dce). */
+static LLVMValueRef agg_field(cg_module *m, LLVMValueRef sp, unsigned field) {
+    if (LLVMIsAGetElementPtrInst(sp) && LLVMGetNumOperands(sp) == 2 &&
+        LLVMGetGEPSourceElementType(sp) == m->t_agg) {
+        LLVMValueRef idx[2] = {LLVMGetOperand(sp, 1), cg_i32(m, field)};
+        return LLVMBuildGEP2(m->b, m->t_agg, LLVMGetOperand(sp, 0), idx, 2, "");
+    }
+    return LLVMBuildStructGEP2(m->b, m->t_agg, sp, field, "");
+}
+
 /* Updates one aggregate state at sp with row j of the slot 0 scratch. */
 static void agg_update(cg_fn *g, sink_gen *s, const plan_agg *a, plan_agg_phase phase,
                        LLVMValueRef sp, LLVMValueRef j) {
     cg_module *m = g->m;
-    LLVMValueRef v_ptr = LLVMBuildStructGEP2(m->b, m->t_agg, sp, CG_AGG_V, "");
-    LLVMValueRef n_ptr = LLVMBuildStructGEP2(m->b, m->t_agg, sp, CG_AGG_N, "");
+    LLVMValueRef v_ptr = agg_field(m, sp, CG_AGG_V), n_ptr = agg_field(m, sp, CG_AGG_N);
     agg_input in = phase == PLAN_AGG_FINAL ? final_input(g, s, a, j) : update_input(g, s, a, j);
     LLVMValueRef n = LLVMBuildLoad2(m->b, m->t_i64, n_ptr, "n");
     if (in.x_lo != NULL) {
@@ -566,6 +584,7 @@ static void gen_update_loop(cg_fn *g, sink_gen *s, const plan_op *op, LLVMValueR
     LLVMPositionBuilderAtEnd(m->b, body);
     LLVMValueRef sp_ptr = LLVMBuildGEP2(m->b, m->t_ptr, states, &j, 1, "");
     LLVMValueRef sp = LLVMBuildLoad2(m->b, m->t_ptr, sp_ptr, "states");
+    memset(s->in_loaded, 0, (s->n_cols + 1) * sizeof *s->in_loaded);
     for (uint32_t k = 0; k < op->u.agg.n_aggs; k++) {
         LLVMValueRef idx = cg_i64(m, k);
         LLVMValueRef sk = LLVMBuildGEP2(m->b, m->t_agg, sp, &idx, 1, "");
@@ -627,8 +646,10 @@ static qe_status agg_begin(cg_fn *f, sink_gen *s, rt_error *err) {
     s->in_values = calloc(s->n_cols + 1, sizeof *s->in_values);
     s->in_valid = calloc(s->n_cols + 1, sizeof *s->in_valid);
     s->in_used = calloc(s->n_cols + 1, sizeof *s->in_used);
+    s->in_row = calloc(s->n_cols + 1, sizeof *s->in_row);
+    s->in_loaded = calloc(s->n_cols + 1, sizeof *s->in_loaded);
     if (!s->key_values || !s->key_valid || !s->key_vec || !s->in_values || !s->in_valid ||
-        !s->in_used)
+        !s->in_used || !s->in_row || !s->in_loaded)
         return nomem(err);
     mark_used(s, op);
     LLVMBasicBlockRef at = LLVMGetInsertBlock(m->b);
@@ -1300,6 +1321,8 @@ void cg_sink_free(cg_fn *f) {
     free(s->in_values);
     free(s->in_valid);
     free(s->in_used);
+    free(s->in_row);
+    free(s->in_loaded);
     free(s->last_key);
     free(s->last_hi);
     free(s->last_null);
