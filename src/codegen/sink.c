@@ -45,10 +45,8 @@ typedef struct sink_gen {
     const qe_type *types; /* their types (the op before the sink, or the source) */
     LLVMValueRef n_var;   /* alloca i64: rows in the current block */
     /* push sinks: scratch slot 0, reloaded after every push */
-    LLVMValueRef batch_var;   /* alloca ptr: the scratch batch */
-    LLVMValueRef *values_var; /* n_cols allocas ptr: values buffers */
-    LLVMValueRef *valid_var;  /* n_cols allocas ptr: validity bitmaps */
-    LLVMValueRef *vec_var;    /* n_cols allocas ptr: the vectors (computed VARCHAR) */
+    LLVMValueRef batch_var;   /* alloca ptr: the scratch batch (its vectors' buffers are
+                                 read per row: no loop-carried pointer per column) */
     /* push sinks fed with morsel columns unchanged (pass-through) */
     bool pass;                /* push the morsel's vectors with a selection, no copy */
     LLVMValueRef pass_batch;  /* alloca %rt_batch: n_rows/cols/capacity of the morsel */
@@ -266,9 +264,6 @@ static void push_scratch_begin(cg_fn *f, sink_gen *s) {
     LLVMBuildStore(m->b, get_scratch(f, 0, &cols), s->batch_var);
     for (uint32_t c = 0; c < s->n_cols; c++) {
         LLVMValueRef vec = cg_vector_at(m, cols, cg_i64(m, c));
-        LLVMBuildStore(m->b, cg_load_vector_field(m, vec, CG_VEC_VALUES), s->values_var[c]);
-        LLVMBuildStore(m->b, cg_load_vector_field(m, vec, CG_VEC_VALIDITY), s->valid_var[c]);
-        LLVMBuildStore(m->b, vec, s->vec_var[c]);
         if (computed_str(f, s, c))
             reset_heap(f, vec);
         else if (s->types[c] == QE_TYPE_VARCHAR)
@@ -293,17 +288,8 @@ static void push_flush_restart(cg_fn *f, sink_gen *s, LLVMValueRef n) {
 
 static qe_status push_begin(cg_fn *f, sink_gen *s, rt_error *err) {
     cg_module *m = f->m;
-    s->values_var = calloc(s->n_cols + 1, sizeof *s->values_var);
-    s->valid_var = calloc(s->n_cols + 1, sizeof *s->valid_var);
-    s->vec_var = calloc(s->n_cols + 1, sizeof *s->vec_var);
-    if (s->values_var == NULL || s->valid_var == NULL || s->vec_var == NULL)
-        return nomem(err);
+    (void)err;
     s->batch_var = cg_alloca(f, m->t_ptr, "scratch");
-    for (uint32_t c = 0; c < s->n_cols; c++) {
-        s->values_var[c] = cg_alloca(f, m->t_ptr, "out_values");
-        s->valid_var[c] = cg_alloca(f, m->t_ptr, "out_validity");
-        s->vec_var[c] = cg_alloca(f, m->t_ptr, "out_vector");
-    }
     push_scratch_begin(f, s);
     return QE_OK;
 }
@@ -311,11 +297,14 @@ static qe_status push_begin(cg_fn *f, sink_gen *s, rt_error *err) {
 static void push_consume(cg_fn *f, sink_gen *s, const cg_val *in) {
     cg_module *m = f->m;
     LLVMValueRef n = LLVMBuildLoad2(m->b, m->t_i64, s->n_var, "n_out");
+    LLVMValueRef batch = LLVMBuildLoad2(m->b, m->t_ptr, s->batch_var, "");
+    LLVMValueRef cols = cg_load_batch_field(m, batch, CG_BATCH_COLS);
     for (uint32_t c = 0; c < s->n_cols; c++) {
-        LLVMValueRef values = LLVMBuildLoad2(m->b, m->t_ptr, s->values_var[c], "");
-        LLVMValueRef valid = LLVMBuildLoad2(m->b, m->t_ptr, s->valid_var[c], "");
+        LLVMValueRef vec = cg_vector_at(m, cols, cg_i64(m, c));
+        LLVMValueRef values = cg_load_vector_field(m, vec, CG_VEC_VALUES);
+        LLVMValueRef valid = cg_load_vector_field(m, vec, CG_VEC_VALIDITY);
         if (computed_str(f, s, c))
-            store_str(f, LLVMBuildLoad2(m->b, m->t_ptr, s->vec_var[c], ""), n, in[c]);
+            store_str(f, vec, n, in[c]);
         else
             cg_store_value(m, s->types[c], values, n, in[c]);
         cg_store_validity(m, valid, n, in[c].null);
@@ -1312,9 +1301,6 @@ void cg_sink_free(cg_fn *f) {
     sink_gen *s = f->sink;
     if (s == NULL)
         return;
-    free(s->values_var);
-    free(s->valid_var);
-    free(s->vec_var);
     free(s->key_values);
     free(s->key_vec);
     free(s->key_valid);
