@@ -361,6 +361,10 @@ void cg_return_if_error(cg_fn *f, LLVMValueRef status);
 void cg_raise_if(cg_fn *f, LLVMValueRef cond, int32_t code, int32_t position);
 /* RT_JIT_ERR_OVERFLOW_BIGINT for BIGINT results, else RT_JIT_ERR_OVERFLOW. */
 int32_t cg_overflow_code(qe_type type);
+/* a OR b, a AND b of two i1 (the cheap tier runs no instcombine): the other operand
+ * when one is a constant that decides nothing, the constant when it decides. */
+LLVMValueRef cg_or1(cg_module *m, LLVMValueRef a, LLVMValueRef b);
+LLVMValueRef cg_and1(cg_module *m, LLVMValueRef a, LLVMValueRef b);
 /* Creates an entry-block alloca of type t. */
 LLVMValueRef cg_alloca(cg_fn *f, LLVMTypeRef t, const char *name);
 /* Loads value `row` (i64) of a column from a values buffer / validity bitmap. */

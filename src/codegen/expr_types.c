@@ -37,10 +37,10 @@
 
 static LLVMValueRef not1(cg_module *m, LLVMValueRef v) { return LLVMBuildNot(m->b, v, ""); }
 static LLVMValueRef and1(cg_module *m, LLVMValueRef a, LLVMValueRef b) {
-    return LLVMBuildAnd(m->b, a, b, "");
+    return cg_and1(m, a, b);
 }
 static LLVMValueRef or1(cg_module *m, LLVMValueRef a, LLVMValueRef b) {
-    return LLVMBuildOr(m->b, a, b, "");
+    return cg_or1(m, a, b);
 }
 
 /* 10^n (n <= 38). */
@@ -441,13 +441,17 @@ static void words_mul64(cg_fn *f, LLVMValueRef a, LLVMValueRef b, LLVMValueRef *
  * product (llvm.smul.with.overflow) when both fit and it does not overflow (tested per
  * row), else the checked 128-bit multiply (i128: built, multiplied and split in its own
  * block, so only that block leaves fast instruction selection); the words meet in phis. */
-static void words_mul(cg_fn *f, const plan_expr *e, LLVMValueRef alo, LLVMValueRef ahi,
-                      LLVMValueRef blo, LLVMValueRef bhi, LLVMValueRef null, LLVMValueRef *lo,
-                      LLVMValueRef *hi) {
+static void words_mul(cg_fn *f, const plan_expr *e, const cg_val *a, const cg_val *b,
+                      LLVMValueRef alo, LLVMValueRef ahi, LLVMValueRef blo, LLVMValueRef bhi,
+                      LLVMValueRef null, LLVMValueRef *lo, LLVMValueRef *hi) {
     cg_module *m = f->m;
     LLVMValueRef sign = cg_i64(m, 63);
-    LLVMValueRef fa = LLVMBuildICmp(m->b, LLVMIntEQ, LLVMBuildAShr(m->b, alo, sign, ""), ahi, "");
-    LLVMValueRef fb = LLVMBuildICmp(m->b, LLVMIntEQ, LLVMBuildAShr(m->b, blo, sign, ""), bhi, "");
+    LLVMValueRef fa = a->v64 != NULL ? cg_i1(m, true) /* known to fit */
+                                     : LLVMBuildICmp(m->b, LLVMIntEQ,
+                                                     LLVMBuildAShr(m->b, alo, sign, ""), ahi, "");
+    LLVMValueRef fb = b->v64 != NULL ? cg_i1(m, true)
+                                     : LLVMBuildICmp(m->b, LLVMIntEQ,
+                                                     LLVMBuildAShr(m->b, blo, sign, ""), bhi, "");
     LLVMValueRef ovf, flo = cg_with_overflow(m, "llvm.smul.with.overflow", alo, blo, &ovf);
     LLVMValueRef fhi = LLVMBuildAShr(m->b, flo, sign, "");
     LLVMBasicBlockRef from = LLVMGetInsertBlock(m->b);
@@ -533,7 +537,7 @@ bool cg_typed_op_words(cg_fn *f, const plan_expr *e, const cg_val *a, const cg_v
         if (!cg_val_words(m, a, &alo, &ahi) || !cg_val_words(m, b, &blo, &bhi))
             return false;
         if (op == PLAN_OP_MUL) {
-            words_mul(f, e, alo, ahi, blo, bhi, out->null, &lo, &hi);
+            words_mul(f, e, a, b, alo, ahi, blo, bhi, out->null, &lo, &hi);
         } else {
             words_add(m, op == PLAN_OP_SUB, alo, ahi, blo, bhi, &lo, &hi, &ovf);
             cg_raise_if(f, and1(m, ovf, not1(m, out->null)), RT_JIT_ERR_RANGE(e->type),

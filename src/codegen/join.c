@@ -838,7 +838,7 @@ qe_status cg_gen_probe(cg_fn *f, uint32_t k, const cg_val *in, const qe_type *in
     LLVMBuildStore(m->b, cg_i1(m, false), in_chain_var);
     LLVMValueRef any_null = cg_i1(m, false);
     for (uint32_t j = 0; j < op->u.join.n_keys; j++)
-        any_null = LLVMBuildOr(m->b, any_null, in[op->u.join.probe_keys[j]].null, "");
+        any_null = cg_or1(m, any_null, in[op->u.join.probe_keys[j]].null);
     LLVMBuildCondBr(m->b, any_null, null_key, hashed);
     /* a NULL key matches nothing; MARK (one key): NULL unless the build side is empty */
     LLVMPositionBuilderAtEnd(m->b, null_key);

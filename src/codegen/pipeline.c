@@ -20,6 +20,33 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The i1 constant v is: 0, 1, or -1 when v is not a constant. */
+static int const_i1(LLVMValueRef v) {
+    return LLVMIsAConstantInt(v) && LLVMGetIntTypeWidth(LLVMTypeOf(v)) == 1
+               ? (int)LLVMConstIntGetZExtValue(v)
+               : -1;
+}
+
+/* a OR b of i1, folded when one is constant; see cg_int.h. */
+LLVMValueRef cg_or1(cg_module *m, LLVMValueRef a, LLVMValueRef b) {
+    int ca = const_i1(a), cb = const_i1(b);
+    if (ca == 1 || cb == 0)
+        return a;
+    if (cb == 1 || ca == 0)
+        return b;
+    return LLVMBuildOr(m->b, a, b, "");
+}
+
+/* a AND b of i1, folded when one is constant; see cg_int.h. */
+LLVMValueRef cg_and1(cg_module *m, LLVMValueRef a, LLVMValueRef b) {
+    int ca = const_i1(a), cb = const_i1(b);
+    if (ca == 0 || cb == 1)
+        return a;
+    if (cb == 0 || ca == 1)
+        return b;
+    return LLVMBuildAnd(m->b, a, b, "");
+}
+
 /* Emits a status check; see cg_int.h. */
 void cg_return_if_error(cg_fn *f, LLVMValueRef status) {
     cg_module *m = f->m;
