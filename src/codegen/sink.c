@@ -45,8 +45,9 @@ typedef struct sink_gen {
     const qe_type *types; /* their types (the op before the sink, or the source) */
     LLVMValueRef n_var;   /* alloca i64: rows in the current block */
     /* push sinks: scratch slot 0, reloaded after every push */
-    LLVMValueRef batch_var;   /* alloca ptr: the scratch batch (its vectors' buffers are
-                                 read per row: no loop-carried pointer per column) */
+    LLVMValueRef batch;       /* the scratch batch (entry block: rt_jit_scratch returns the
+                                 same batch on every call; its vectors' buffers are read
+                                 per row: no loop-carried pointer per column) */
     /* push sinks fed with morsel columns unchanged (pass-through) */
     bool pass;                /* push the morsel's vectors with a selection, no copy */
     LLVMValueRef pass_batch;  /* alloca %rt_batch: n_rows/cols/capacity of the morsel */
@@ -261,7 +262,9 @@ static void pass_consume(cg_fn *f, sink_gen *s) {
 static void push_scratch_begin(cg_fn *f, sink_gen *s) {
     cg_module *m = f->m;
     LLVMValueRef cols;
-    LLVMBuildStore(m->b, get_scratch(f, 0, &cols), s->batch_var);
+    LLVMValueRef batch = get_scratch(f, 0, &cols); /* also empties it */
+    if (s->batch == NULL)
+        s->batch = batch;
     for (uint32_t c = 0; c < s->n_cols; c++) {
         LLVMValueRef vec = cg_vector_at(m, cols, cg_i64(m, c));
         if (computed_str(f, s, c))
@@ -274,9 +277,8 @@ static void push_scratch_begin(cg_fn *f, sink_gen *s) {
 /* Sets n_rows of the scratch batch and pushes it; returns on error. */
 static void push_flush(cg_fn *f, sink_gen *s, LLVMValueRef n) {
     cg_module *m = f->m;
-    LLVMValueRef batch = LLVMBuildLoad2(m->b, m->t_ptr, s->batch_var, "");
-    cg_store_batch_field(m, batch, CG_BATCH_N_ROWS, LLVMBuildTrunc(m->b, n, m->t_i32, ""));
-    LLVMValueRef args[3] = {f->ps, f->ts, batch};
+    cg_store_batch_field(m, s->batch, CG_BATCH_N_ROWS, LLVMBuildTrunc(m->b, n, m->t_i32, ""));
+    LLVMValueRef args[3] = {f->ps, f->ts, s->batch};
     cg_return_if_error(f, cg_call_helper(m, CG_HELPER_PUSH, args, 3));
 }
 
@@ -287,9 +289,7 @@ static void push_flush_restart(cg_fn *f, sink_gen *s, LLVMValueRef n) {
 }
 
 static qe_status push_begin(cg_fn *f, sink_gen *s, rt_error *err) {
-    cg_module *m = f->m;
     (void)err;
-    s->batch_var = cg_alloca(f, m->t_ptr, "scratch");
     push_scratch_begin(f, s);
     return QE_OK;
 }
@@ -297,8 +297,7 @@ static qe_status push_begin(cg_fn *f, sink_gen *s, rt_error *err) {
 static void push_consume(cg_fn *f, sink_gen *s, const cg_val *in) {
     cg_module *m = f->m;
     LLVMValueRef n = LLVMBuildLoad2(m->b, m->t_i64, s->n_var, "n_out");
-    LLVMValueRef batch = LLVMBuildLoad2(m->b, m->t_ptr, s->batch_var, "");
-    LLVMValueRef cols = cg_load_batch_field(m, batch, CG_BATCH_COLS);
+    LLVMValueRef cols = cg_load_batch_field(m, s->batch, CG_BATCH_COLS);
     for (uint32_t c = 0; c < s->n_cols; c++) {
         LLVMValueRef vec = cg_vector_at(m, cols, cg_i64(m, c));
         LLVMValueRef values = cg_load_vector_field(m, vec, CG_VEC_VALUES);

@@ -608,7 +608,9 @@ qe_status rt_task_run(const rt_task *task, rt_task_stats *stats, rt_error *err);
  * The scratch batch of pipeline pipeline-local slot `slot` for this thread: compact,
  * capacity RT_VECTOR_SIZE, column types = the input schema of the pipeline's sink
  * (slot 0) or the group keys (slot 1) of an AGG_SINK.  n_rows is reset to 0.  Made
- * when the thread is set up: never fails for those slots (NULL for any other).
+ * when the thread is set up: never fails for those slots (NULL for any other), and
+ * every call returns the same batch (generated code keeps the pointer of its first
+ * call; the buffers of the batch's vectors may change across rt_jit_push).
  */
 rt_batch *rt_jit_scratch(rt_thread_state *ts, uint32_t slot);
 /* Pushes a compact batch into the pipeline's sink, as the interpreter does. */
