@@ -97,6 +97,19 @@ static qe_status nomem(rt_error *err) {
     return rt_error_set(err, QE_NOMEM, "53200", -1, "out of memory in code generation");
 }
 
+/* The block's row count n_var at the cheap tier stays in memory (volatile: mem2reg leaves
+ * it alone), one load and store per row instead of a phi at every merge point of the
+ * row loop (fast register allocation spills such a value at each block end anyway);
+ * the optimized tier promotes it to a register. */
+static LLVMValueRef n_load(cg_module *m, const sink_gen *s, const char *name) {
+    LLVMValueRef n = LLVMBuildLoad2(m->b, m->t_i64, s->n_var, name);
+    LLVMSetVolatile(n, m->cheap);
+    return n;
+}
+static void n_store(cg_module *m, const sink_gen *s, LLVMValueRef v) {
+    LLVMSetVolatile(LLVMBuildStore(m->b, v, s->n_var), m->cheap);
+}
+
 /* Points a scratch VARCHAR vector's buffers at those of the vector sink input column
  * c copies: a morsel column, or a build column of a hash join probe. */
 static void share_buffers(cg_fn *f, LLVMValueRef vec, uint32_t c) {
@@ -238,14 +251,14 @@ static void count_row(cg_fn *f, sink_gen *s, LLVMValueRef n,
                       void (*flush)(cg_fn *, sink_gen *, LLVMValueRef)) {
     cg_module *m = f->m;
     LLVMValueRef n1 = LLVMBuildAdd(m->b, n, cg_i64(m, 1), "");
-    LLVMBuildStore(m->b, n1, s->n_var);
+    n_store(m, s, n1);
     LLVMBasicBlockRef full = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "full");
     LLVMBasicBlockRef cont = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "counted");
     LLVMValueRef is_full = LLVMBuildICmp(m->b, LLVMIntEQ, n1, cg_i64(m, RT_VECTOR_SIZE), "");
     LLVMBuildCondBr(m->b, is_full, full, cont);
     LLVMPositionBuilderAtEnd(m->b, full);
     flush(f, s, n1);
-    LLVMBuildStore(m->b, cg_i64(m, 0), s->n_var);
+    n_store(m, s, cg_i64(m, 0));
     LLVMBuildBr(m->b, cont);
     LLVMPositionBuilderAtEnd(m->b, cont);
 }
@@ -253,7 +266,7 @@ static void count_row(cg_fn *f, sink_gen *s, LLVMValueRef n,
 /* The current morsel row reaches the sink: append it to the selection. */
 static void pass_consume(cg_fn *f, sink_gen *s) {
     cg_module *m = f->m;
-    LLVMValueRef n = LLVMBuildLoad2(m->b, m->t_i64, s->n_var, "n_pass");
+    LLVMValueRef n = n_load(m, s, "n_pass");
     LLVMBuildStore(m->b, LLVMBuildTrunc(m->b, f->row, m->t_i32, ""),
                    LLVMBuildGEP2(m->b, m->t_i32, s->pass_sel, &n, 1, ""));
     count_row(f, s, n, pass_flush);
@@ -296,7 +309,7 @@ static qe_status push_begin(cg_fn *f, sink_gen *s, rt_error *err) {
 
 static void push_consume(cg_fn *f, sink_gen *s, const cg_val *in) {
     cg_module *m = f->m;
-    LLVMValueRef n = LLVMBuildLoad2(m->b, m->t_i64, s->n_var, "n_out");
+    LLVMValueRef n = n_load(m, s, "n_out");
     LLVMValueRef cols = cg_load_batch_field(m, s->batch, CG_BATCH_COLS);
     for (uint32_t c = 0; c < s->n_cols; c++) {
         LLVMValueRef vec = cg_vector_at(m, cols, cg_i64(m, c));
@@ -670,7 +683,7 @@ static void agg_flush(cg_fn *f, sink_gen *s, LLVMValueRef n) {
 static void agg_consume(cg_fn *f, sink_gen *s, const cg_val *in) {
     cg_module *m = f->m;
     const plan_op *op = sink_op(f);
-    LLVMValueRef n = LLVMBuildLoad2(m->b, m->t_i64, s->n_var, "n_block");
+    LLVMValueRef n = n_load(m, s, "n_block");
     for (uint32_t k = 0; k < op->u.agg.n_groups; k++) {
         uint32_t c = op->u.agg.groups[k]->u.column;
         if (computed_str(f, s, c))
@@ -1208,7 +1221,7 @@ qe_status cg_sink_begin(cg_fn *f, rt_error *err) {
     s->n_cols = before->n_cols;
     s->types = before->types;
     s->n_var = cg_alloca(f, m->t_i64, "n_block");
-    LLVMBuildStore(m->b, cg_i64(m, 0), s->n_var);
+    n_store(m, s, cg_i64(m, 0));
     if (sink_op(f)->kind != PLAN_PHYS_AGG_SINK) {
         s->pass = pass_supported(f, s);
         if (!s->pass)
@@ -1279,7 +1292,7 @@ qe_status cg_sink_finish(cg_fn *f, rt_error *err) {
         direct_finish(f, s); /* then the last gathered block, if any */
     if (s->direct && s->ahead)
         return QE_OK;
-    LLVMValueRef n = LLVMBuildLoad2(m->b, m->t_i64, s->n_var, "n_block");
+    LLVMValueRef n = n_load(m, s, "n_block");
     LLVMBasicBlockRef last = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "last");
     LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "finished");
     LLVMBuildCondBr(m->b, LLVMBuildICmp(m->b, LLVMIntNE, n, cg_i64(m, 0), ""), last, done);
