@@ -46,8 +46,10 @@ typedef struct sink_gen {
     LLVMValueRef n_var;   /* alloca i64: rows in the current block */
     /* push sinks: scratch slot 0, reloaded after every push */
     LLVMValueRef batch;       /* the scratch batch (entry block: rt_jit_scratch returns the
-                                 same batch on every call; its vectors' buffers are read
-                                 per row: no loop-carried pointer per column) */
+                                 same batch on every call) */
+    LLVMValueRef *values_var; /* optimized tier: n_cols allocas ptr: values buffers, and */
+    LLVMValueRef *valid_var;  /* validity bitmaps, reloaded after each push (the cheap
+                                 tier reads them per row: no phis of them in the loop) */
     /* push sinks fed with morsel columns unchanged (pass-through) */
     bool pass;                /* push the morsel's vectors with a selection, no copy */
     LLVMValueRef pass_batch;  /* alloca %rt_batch: n_rows/cols/capacity of the morsel */
@@ -280,6 +282,10 @@ static void push_scratch_begin(cg_fn *f, sink_gen *s) {
         s->batch = batch;
     for (uint32_t c = 0; c < s->n_cols; c++) {
         LLVMValueRef vec = cg_vector_at(m, cols, cg_i64(m, c));
+        if (!m->cheap) {
+            LLVMBuildStore(m->b, cg_load_vector_field(m, vec, CG_VEC_VALUES), s->values_var[c]);
+            LLVMBuildStore(m->b, cg_load_vector_field(m, vec, CG_VEC_VALIDITY), s->valid_var[c]);
+        }
         if (computed_str(f, s, c))
             reset_heap(f, vec);
         else if (s->types[c] == QE_TYPE_VARCHAR)
@@ -302,7 +308,17 @@ static void push_flush_restart(cg_fn *f, sink_gen *s, LLVMValueRef n) {
 }
 
 static qe_status push_begin(cg_fn *f, sink_gen *s, rt_error *err) {
-    (void)err;
+    cg_module *m = f->m;
+    if (!m->cheap) {
+        s->values_var = calloc(s->n_cols + 1, sizeof *s->values_var);
+        s->valid_var = calloc(s->n_cols + 1, sizeof *s->valid_var);
+        if (s->values_var == NULL || s->valid_var == NULL)
+            return nomem(err);
+        for (uint32_t c = 0; c < s->n_cols; c++) {
+            s->values_var[c] = cg_alloca(f, m->t_ptr, "out_values");
+            s->valid_var[c] = cg_alloca(f, m->t_ptr, "out_validity");
+        }
+    }
     push_scratch_begin(f, s);
     return QE_OK;
 }
@@ -313,8 +329,10 @@ static void push_consume(cg_fn *f, sink_gen *s, const cg_val *in) {
     LLVMValueRef cols = cg_load_batch_field(m, s->batch, CG_BATCH_COLS);
     for (uint32_t c = 0; c < s->n_cols; c++) {
         LLVMValueRef vec = cg_vector_at(m, cols, cg_i64(m, c));
-        LLVMValueRef values = cg_load_vector_field(m, vec, CG_VEC_VALUES);
-        LLVMValueRef valid = cg_load_vector_field(m, vec, CG_VEC_VALIDITY);
+        LLVMValueRef values = m->cheap ? cg_load_vector_field(m, vec, CG_VEC_VALUES)
+                                       : LLVMBuildLoad2(m->b, m->t_ptr, s->values_var[c], "");
+        LLVMValueRef valid = m->cheap ? cg_load_vector_field(m, vec, CG_VEC_VALIDITY)
+                                      : LLVMBuildLoad2(m->b, m->t_ptr, s->valid_var[c], "");
         if (computed_str(f, s, c))
             store_str(f, vec, n, in[c]);
         else
@@ -1316,6 +1334,8 @@ void cg_sink_free(cg_fn *f) {
     free(s->key_values);
     free(s->key_vec);
     free(s->key_valid);
+    free(s->values_var);
+    free(s->valid_var);
     free(s->in_values);
     free(s->in_valid);
     free(s->in_used);
