@@ -196,13 +196,18 @@ LLVMValueRef cg_load_null(cg_module *m, LLVMValueRef validity, LLVMValueRef row)
     return LLVMBuildICmp(m->b, LLVMIntEQ, set, LLVMConstInt(m->t_i8, 0, false), "isnull");
 }
 
+/* The address of 16-byte value `row` of a values buffer (one GEP: the i128 element type
+ * only scales the index; no i128 value is loaded through it). */
+static LLVMValueRef wide_at(cg_module *m, LLVMValueRef values, LLVMValueRef row) {
+    return LLVMBuildGEP2(m->b, m->t_i128, values, &row, 1, "");
+}
+
 /* Stores a value (zero when NULL); see cg_int.h. */
 void cg_store_value(cg_module *m, qe_type type, LLVMValueRef values, LLVMValueRef row, cg_val v) {
     LLVMTypeRef t = cg_mem_type(m, type);
     if (v.v64 != NULL && t == m->t_i128) { /* a 64-bit DECIMAL: its two words */
         LLVMValueRef x = LLVMBuildSelect(m->b, v.null, cg_i64(m, 0), v.v64, "");
-        LLVMValueRef idx = LLVMBuildShl(m->b, row, cg_i64(m, 1), "");
-        LLVMValueRef p = LLVMBuildGEP2(m->b, m->t_i64, values, &idx, 1, "");
+        LLVMValueRef p = wide_at(m, values, row);
         LLVMSetAlignment(LLVMBuildStore(m->b, x, p), 8);
         LLVMValueRef one = cg_i64(m, 1);
         p = LLVMBuildGEP2(m->b, m->t_i64, p, &one, 1, "");
@@ -210,8 +215,7 @@ void cg_store_value(cg_module *m, qe_type type, LLVMValueRef values, LLVMValueRe
         return;
     }
     if (v.lo64 != NULL && t == m->t_i128) { /* a value in words (the cheap tier) */
-        LLVMValueRef idx = LLVMBuildShl(m->b, row, cg_i64(m, 1), "");
-        LLVMValueRef p = LLVMBuildGEP2(m->b, m->t_i64, values, &idx, 1, "");
+        LLVMValueRef p = wide_at(m, values, row);
         LLVMValueRef lo = LLVMBuildSelect(m->b, v.null, cg_i64(m, 0), v.lo64, "");
         LLVMSetAlignment(LLVMBuildStore(m->b, lo, p), 8);
         LLVMValueRef one = cg_i64(m, 1);
@@ -246,8 +250,7 @@ void cg_store_validity(cg_module *m, LLVMValueRef validity, LLVMValueRef row,
 
 /* The two i64 words of 16-byte value `row`; see cg_int.h. */
 LLVMValueRef cg_load_words(cg_module *m, LLVMValueRef values, LLVMValueRef row, LLVMValueRef *hi) {
-    LLVMValueRef idx = LLVMBuildShl(m->b, row, cg_i64(m, 1), "");
-    LLVMValueRef p = LLVMBuildGEP2(m->b, m->t_i64, values, &idx, 1, "");
+    LLVMValueRef p = wide_at(m, values, row);
     LLVMValueRef lo = LLVMBuildLoad2(m->b, m->t_i64, p, "");
     LLVMValueRef one = cg_i64(m, 1);
     *hi = LLVMBuildLoad2(m->b, m->t_i64, LLVMBuildGEP2(m->b, m->t_i64, p, &one, 1, ""), "");
@@ -268,8 +271,7 @@ cg_val cg_morsel_column_narrow(cg_fn *f, uint32_t col, bool narrow) {
     qe_type type = f->pipe->ops[0]->types[col];
     cg_val v = {0};
     if (narrow && cg_reg_type(m, type) == m->t_i128) {
-        LLVMValueRef idx = LLVMBuildShl(m->b, f->row, cg_i64(m, 1), "");
-        LLVMValueRef p = LLVMBuildGEP2(m->b, m->t_i64, c->values, &idx, 1, "");
+        LLVMValueRef p = wide_at(m, c->values, f->row);
         LLVMValueRef lo = LLVMBuildLoad2(m->b, m->t_i64, p, "");
         LLVMSetAlignment(lo, 8);
         v.v = LLVMBuildSExt(m->b, lo, m->t_i128, "");
