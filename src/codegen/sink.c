@@ -19,7 +19,9 @@
  * rt_jit_push runs the interpreter's aggregation on them (agg_pass).
  *
  * Other AGG_SINKs: rows are gathered in blocks of up to RT_VECTOR_SIZE: the group
- * keys into scratch slot 1, the aggregate inputs into scratch slot 0.  A full block
+ * keys into scratch slot 1, the aggregate inputs into scratch slot 0 (their NULL flags
+ * a byte per row in an entry-block array the "<fn>_agg" function is passed, not the
+ * vectors' bitmaps: only the update loop reads them).  A full block
  * (and the last one) goes to an internal "<fn>_agg" function that asks the runtime
  * for the group states (rt_jit_agg_groups) and updates them in an IR loop with the
  * rules of plan.h.  A push sink whose columns are morsel columns unchanged
@@ -61,7 +63,11 @@ typedef struct sink_gen {
     LLVMValueRef *key_valid;  /* n_groups bitmaps of slot 1 */
     LLVMValueRef *key_vec;    /* n_groups vectors of slot 1 (computed VARCHAR keys) */
     LLVMValueRef *in_values;  /* n_cols values buffers of slot 0 (used ones only) */
-    LLVMValueRef *in_valid;   /* n_cols bitmaps of slot 0 (used ones only) */
+    LLVMValueRef *in_valid;   /* n_cols NULL flags of the used slot 0 columns: a byte per
+                                 row (the update loop is their only reader; a bitmap
+                                 would cost a read-modify-write per value) */
+    LLVMValueRef in_nulls;    /* alloca [n_used x RT_VECTOR_SIZE x i8]: those bytes */
+    uint32_t n_in_used;       /* slot 0 columns the aggregates read */
     bool *in_used;            /* n_cols: slot 0 columns the aggregates read */
     cg_val *in_row;           /* n_cols: the update loop's values of its row (in_value) */
     bool *in_loaded;          /* n_cols: in_row[c] is loaded for the row */
@@ -351,7 +357,9 @@ static cg_val in_value(cg_fn *g, sink_gen *s, uint32_t c, LLVMValueRef j) {
         return s->row_vals[c];
     if (s->in_loaded[c]) /* an earlier aggregate's (the updates run straight, in order) */
         return s->in_row[c];
-    LLVMValueRef null = cg_load_null(m, s->in_valid[c], j);
+    LLVMValueRef flag = LLVMBuildLoad2(m->b, m->t_i8,
+                                       LLVMBuildGEP2(m->b, m->t_i8, s->in_valid[c], &j, 1, ""), "");
+    LLVMValueRef null = LLVMBuildTrunc(m->b, flag, m->t_i1, "isnull");
     qe_type t = s->types[c];
     cg_val v = {.null = null};
     if (m->cheap && (t == QE_TYPE_DECIMAL || t == QE_TYPE_HUGEINT)) { /* two i64 words */
@@ -575,15 +583,18 @@ static void mark_used(sink_gen *s, const plan_op *op) {
     }
 }
 
-/* Loads the pointers of the used slot 0 columns into s->in_values/in_valid. */
-static void load_in_columns(cg_module *m, sink_gen *s, LLVMValueRef cols) {
+/* Loads the pointers of the used slot 0 columns into s->in_values, and points
+ * s->in_valid at their NULL flags in nulls ([n_in_used x RT_VECTOR_SIZE x i8]). */
+static void load_in_columns(cg_module *m, sink_gen *s, LLVMValueRef cols, LLVMValueRef nulls) {
+    uint64_t k = 0;
     for (uint32_t c = 0; c < s->n_cols; c++) {
         s->in_values[c] = s->in_valid[c] = NULL;
         if (!s->in_used[c])
             continue;
         LLVMValueRef vec = cg_vector_at(m, cols, cg_i64(m, c));
         s->in_values[c] = cg_load_vector_field(m, vec, CG_VEC_VALUES);
-        s->in_valid[c] = cg_load_vector_field(m, vec, CG_VEC_VALIDITY);
+        LLVMValueRef off = cg_i64(m, (int64_t)(k++ * RT_VECTOR_SIZE));
+        s->in_valid[c] = LLVMBuildGEP2(m->b, m->t_i8, nulls, &off, 1, "");
     }
 }
 
@@ -615,13 +626,13 @@ static void gen_update_loop(cg_fn *g, sink_gen *s, const plan_op *op, LLVMValueR
     LLVMPositionBuilderAtEnd(m->b, exit);
 }
 
-/* Builds "<fn>_agg"(ps, ts, keys, in, n): find groups, update their states. */
+/* Builds "<fn>_agg"(ps, ts, keys, in, n, nulls): find groups, update their states. */
 static void gen_flush_fn(cg_fn *f, sink_gen *s) {
     cg_module *m = f->m;
     const plan_op *op = sink_op(f);
     LLVMTypeRef p = m->t_ptr;
-    LLVMTypeRef args[5] = {p, p, p, p, m->t_i64};
-    s->flush_type = LLVMFunctionType(m->t_i32, args, 5, false);
+    LLVMTypeRef args[6] = {p, p, p, p, m->t_i64, p};
+    s->flush_type = LLVMFunctionType(m->t_i32, args, 6, false);
     size_t len;
     char name[256];
     snprintf(name, sizeof name, "%s_agg", LLVMGetValueName2(f->fn, &len));
@@ -648,7 +659,8 @@ static void gen_flush_fn(cg_fn *f, sink_gen *s) {
     cg_store_batch_field(m, in, CG_BATCH_N_ROWS, n32);
     LLVMValueRef call_args[4] = {g.ps, g.ts, keys, states};
     cg_return_if_error(&g, cg_call_helper(m, CG_HELPER_AGG_GROUPS, call_args, 4));
-    load_in_columns(m, s, cg_load_batch_field(m, in, CG_BATCH_COLS));
+    load_in_columns(m, s, cg_load_batch_field(m, in, CG_BATCH_COLS),
+                    LLVMGetParam(s->flush_fn, 5));
     gen_update_loop(&g, s, op, states, n);
     LLVMBuildRet(m->b, cg_i32(m, QE_OK));
 }
@@ -671,6 +683,11 @@ static qe_status agg_begin(cg_fn *f, sink_gen *s, rt_error *err) {
         !s->in_used || !s->in_row || !s->in_loaded)
         return nomem(err);
     mark_used(s, op);
+    for (uint32_t c = 0; c < s->n_cols; c++)
+        s->n_in_used += s->in_used[c];
+    s->in_nulls = cg_alloca(
+        f, LLVMArrayType2(m->t_i8, (uint64_t)(s->n_in_used ? s->n_in_used : 1) * RT_VECTOR_SIZE),
+        "in_nulls");
     LLVMBasicBlockRef at = LLVMGetInsertBlock(m->b);
     gen_flush_fn(f, s);
     LLVMPositionBuilderAtEnd(m->b, at);
@@ -688,13 +705,13 @@ static qe_status agg_begin(cg_fn *f, sink_gen *s, rt_error *err) {
         else if (s->types[c] == QE_TYPE_VARCHAR)
             share_buffers(f, vec, c);
     }
-    load_in_columns(m, s, in_cols); /* this function's own pointers */
+    load_in_columns(m, s, in_cols, s->in_nulls); /* this function's own pointers */
     return QE_OK;
 }
 
 static void agg_flush(cg_fn *f, sink_gen *s, LLVMValueRef n) {
-    LLVMValueRef args[5] = {f->ps, f->ts, s->keys, s->in, n};
-    LLVMValueRef st = LLVMBuildCall2(f->m->b, s->flush_type, s->flush_fn, args, 5, "");
+    LLVMValueRef args[6] = {f->ps, f->ts, s->keys, s->in, n, s->in_nulls};
+    LLVMValueRef st = LLVMBuildCall2(f->m->b, s->flush_type, s->flush_fn, args, 6, "");
     cg_return_if_error(f, st);
 }
 
@@ -714,7 +731,8 @@ static void agg_consume(cg_fn *f, sink_gen *s, const cg_val *in) {
         if (!s->in_used[c])
             continue;
         cg_store_value(m, s->types[c], s->in_values[c], n, in[c]);
-        cg_store_validity(m, s->in_valid[c], n, in[c].null);
+        LLVMBuildStore(m->b, LLVMBuildZExt(m->b, in[c].null, m->t_i8, ""),
+                       LLVMBuildGEP2(m->b, m->t_i8, s->in_valid[c], &n, 1, ""));
     }
     count_row(f, s, n, agg_flush);
 }
