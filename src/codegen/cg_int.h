@@ -86,7 +86,8 @@ qe_status cg_llvm_error(LLVMErrorRef lerr, const char *what, rt_error *err);
     X(JOIN_PREFETCH, "rt_jit_join_prefetch")                                                       \
     X(JOIN_CHAINS, "rt_jit_join_chains")                                                           \
     X(BLOCK_COMPACT, "rt_jit_block_compact")                                                       \
-    X(CHAR_EQ_CONST, "rt_jit_char_eq_const")
+    X(CHAR_EQ_CONST, "rt_jit_char_eq_const")                                                       \
+    X(MUL_HI, "rt_jit_mul_hi")
 
 typedef enum cg_helper {
 #define CG_X_ENUM(name, sym) CG_HELPER_##name,
@@ -144,6 +145,9 @@ enum { CG_LINK_HASH, CG_LINK_NEXT, CG_LINK_PAD, CG_LINK_N_FIELDS };
 enum { CG_AGGT_SLOTS, CG_AGGT_MASK, CG_AGGT_SHIFT, CG_AGGT_N_FIELDS };
 enum { CG_AGGS_HASH, CG_AGGS_ROW, CG_AGGS_N_FIELDS };
 
+/* Rows whose bitmap positions (byte index, bit mask) a module remembers for reuse. */
+#define CG_ROW_BITS 8
+
 /*
  * Everything the generation of one module needs: the LLVM context (borrowed: owned by
  * a ThreadSafeContext in jit.c or by cg_emit), the module, one IR builder, the
@@ -185,6 +189,13 @@ typedef struct cg_module {
     LLVMValueRef inl[CG_INLINE_COUNT];        /* inlinable helpers declared so far (or NULL) */
     uint32_t n_func_sites;                    /* generic function calls generated so far
                                                  (rt_jit_func site indexes, expr_func.c) */
+    LLVMValueRef bit_row[CG_ROW_BITS];  /* rows whose bitmap position is built (pipeline.c) */
+    LLVMValueRef bit_idx[CG_ROW_BITS];  /* their byte index row >> 3 */
+    LLVMValueRef bit_mask[CG_ROW_BITS]; /* their bit mask 1 << (row & 7) (i8) */
+    LLVMValueRef bit_not[CG_ROW_BITS];  /* and its complement */
+    LLVMBasicBlockRef bit_block[CG_ROW_BITS]; /* the block it is in (reused there only), or
+                                                 NULL: after the row's definition */
+    uint32_t bit_next;                  /* the entry the next new row replaces */
 } cg_module;
 
 /* Creates the module `name` in ctx with the given triple and data layout, its
@@ -354,6 +365,10 @@ void cg_return_if_error(cg_fn *f, LLVMValueRef status);
 void cg_raise_if(cg_fn *f, LLVMValueRef cond, int32_t code, int32_t position);
 /* RT_JIT_ERR_OVERFLOW_BIGINT for BIGINT results, else RT_JIT_ERR_OVERFLOW. */
 int32_t cg_overflow_code(qe_type type);
+/* a OR b, a AND b of two i1 (the cheap tier runs no instcombine): the other operand
+ * when one is a constant that decides nothing, the constant when it decides. */
+LLVMValueRef cg_or1(cg_module *m, LLVMValueRef a, LLVMValueRef b);
+LLVMValueRef cg_and1(cg_module *m, LLVMValueRef a, LLVMValueRef b);
 /* Creates an entry-block alloca of type t. */
 LLVMValueRef cg_alloca(cg_fn *f, LLVMTypeRef t, const char *name);
 /* Loads value `row` (i64) of a column from a values buffer / validity bitmap. */
@@ -363,6 +378,11 @@ LLVMValueRef cg_load_null(cg_module *m, LLVMValueRef validity, LLVMValueRef row)
  * VARCHAR's whole view (its last 8 bytes: cg_str_view_hi). */
 void cg_store_value(cg_module *m, qe_type type, LLVMValueRef values, LLVMValueRef row, cg_val v);
 void cg_store_validity(cg_module *m, LLVMValueRef validity, LLVMValueRef row, LLVMValueRef is_null);
+/* The bit mask (i8 1 << (row & 7)) of `row` (i64) in a bitmap, *idx its byte index row >> 3:
+ * built at the builder's position, and shared by the bitmap accesses of that row in the
+ * same block (cg_load_null, cg_store_validity and the morsel's columns build theirs once
+ * per row, right after the row's definition). */
+LLVMValueRef cg_row_bit(cg_module *m, LLVMValueRef row, LLVMValueRef *idx);
 /* The low i64 word of 16-byte value `row` (i64) of a values buffer; *hi its high word. */
 LLVMValueRef cg_load_words(cg_module *m, LLVMValueRef values, LLVMValueRef row, LLVMValueRef *hi);
 /* Value of morsel column col for the current row (loaded on first use). */

@@ -24,10 +24,10 @@
 
 static LLVMValueRef not1(cg_module *m, LLVMValueRef v) { return LLVMBuildNot(m->b, v, ""); }
 static LLVMValueRef or1(cg_module *m, LLVMValueRef a, LLVMValueRef b) {
-    return LLVMBuildOr(m->b, a, b, "");
+    return cg_or1(m, a, b);
 }
 static LLVMValueRef and1(cg_module *m, LLVMValueRef a, LLVMValueRef b) {
-    return LLVMBuildAnd(m->b, a, b, "");
+    return cg_and1(m, a, b);
 }
 
 static LLVMValueRef int_const(cg_module *m, qe_type t, int64_t v) {

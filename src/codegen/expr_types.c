@@ -37,10 +37,10 @@
 
 static LLVMValueRef not1(cg_module *m, LLVMValueRef v) { return LLVMBuildNot(m->b, v, ""); }
 static LLVMValueRef and1(cg_module *m, LLVMValueRef a, LLVMValueRef b) {
-    return LLVMBuildAnd(m->b, a, b, "");
+    return cg_and1(m, a, b);
 }
 static LLVMValueRef or1(cg_module *m, LLVMValueRef a, LLVMValueRef b) {
-    return LLVMBuildOr(m->b, a, b, "");
+    return cg_or1(m, a, b);
 }
 
 /* 10^n (n <= 38). */
@@ -415,44 +415,49 @@ static void words_add(cg_module *m, bool sub, LLVMValueRef alo, LLVMValueRef ahi
     *ovf = LLVMBuildICmp(b, LLVMIntSLT, LLVMBuildAnd(b, x, y, ""), cg_i64(m, 0), "");
 }
 
-/* The words of the signed 128-bit product of two i64: the low word is the wrapping
- * product; the high word the unsigned one's (from 32-bit halves) corrected for signs. */
-static void words_mul64(cg_module *m, LLVMValueRef a, LLVMValueRef b, LLVMValueRef *lo,
+/* The words of the signed 128-bit product of two i64 (it never overflows): the 64-bit
+ * product (llvm.smul.with.overflow, which FastISel selects) and its sign as the high
+ * word, or where the product does not fit in 64 bits the high word from rt_jit_mul_hi,
+ * called in a block of its own; the high words meet in a phi. */
+static void words_mul64(cg_fn *f, LLVMValueRef a, LLVMValueRef b, LLVMValueRef *lo,
                         LLVMValueRef *hi) {
-    LLVMBuilderRef B = m->b;
-    LLVMValueRef mask = cg_i64(m, 0xFFFFFFFF), sh = cg_i64(m, 32), sign = cg_i64(m, 63);
-    LLVMValueRef a0 = LLVMBuildAnd(B, a, mask, ""), a1 = LLVMBuildLShr(B, a, sh, "");
-    LLVMValueRef b0 = LLVMBuildAnd(B, b, mask, ""), b1 = LLVMBuildLShr(B, b, sh, "");
-    LLVMValueRef p00 = LLVMBuildMul(B, a0, b0, ""), p01 = LLVMBuildMul(B, a0, b1, "");
-    LLVMValueRef p10 = LLVMBuildMul(B, a1, b0, ""), p11 = LLVMBuildMul(B, a1, b1, "");
-    LLVMValueRef mid =
-        LLVMBuildAdd(B, LLVMBuildLShr(B, p00, sh, ""), LLVMBuildAnd(B, p01, mask, ""), "");
-    mid = LLVMBuildAdd(B, mid, LLVMBuildAnd(B, p10, mask, ""), "");
-    LLVMValueRef h = LLVMBuildAdd(B, p11, LLVMBuildLShr(B, p01, sh, ""), "");
-    h = LLVMBuildAdd(B, h, LLVMBuildLShr(B, p10, sh, ""), "");
-    h = LLVMBuildAdd(B, h, LLVMBuildLShr(B, mid, sh, ""), "");
-    h = LLVMBuildSub(B, h, LLVMBuildAnd(B, LLVMBuildAShr(B, a, sign, ""), b, ""), "");
-    *hi = LLVMBuildSub(B, h, LLVMBuildAnd(B, LLVMBuildAShr(B, b, sign, ""), a, ""), "");
-    *lo = LLVMBuildMul(B, a, b, "");
+    cg_module *m = f->m;
+    LLVMValueRef ovf;
+    *lo = cg_with_overflow(m, "llvm.smul.with.overflow", a, b, &ovf);
+    LLVMValueRef sign = LLVMBuildAShr(m->b, *lo, cg_i64(m, 63), "");
+    LLVMBasicBlockRef from = LLVMGetInsertBlock(m->b);
+    LLVMBasicBlockRef wide = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "mul_hi");
+    LLVMBasicBlockRef join = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "mul");
+    LLVMBuildCondBr(m->b, ovf, wide, join);
+    LLVMPositionBuilderAtEnd(m->b, wide);
+    LLVMValueRef args[2] = {a, b};
+    LLVMValueRef whi = cg_call_helper(m, CG_HELPER_MUL_HI, args, 2);
+    LLVMBuildBr(m->b, join);
+    LLVMPositionBuilderAtEnd(m->b, join);
+    *hi = cg_phi2(m, m->t_i64, "", sign, from, whi, wide);
 }
 
 /* The product of two values in words where one may not fit in 64 bits: the 64-bit
- * product when both fit (tested per row), else the checked 128-bit multiply (i128:
- * built, multiplied and split in its own block, so only that block leaves fast
- * instruction selection); the words meet in phis. */
-static void words_mul(cg_fn *f, const plan_expr *e, LLVMValueRef alo, LLVMValueRef ahi,
-                      LLVMValueRef blo, LLVMValueRef bhi, LLVMValueRef null, LLVMValueRef *lo,
-                      LLVMValueRef *hi) {
+ * product (llvm.smul.with.overflow) when both fit and it does not overflow (tested per
+ * row), else the checked 128-bit multiply (i128: built, multiplied and split in its own
+ * block, so only that block leaves fast instruction selection); the words meet in phis. */
+static void words_mul(cg_fn *f, const plan_expr *e, const cg_val *a, const cg_val *b,
+                      LLVMValueRef alo, LLVMValueRef ahi, LLVMValueRef blo, LLVMValueRef bhi,
+                      LLVMValueRef null, LLVMValueRef *lo, LLVMValueRef *hi) {
     cg_module *m = f->m;
     LLVMValueRef sign = cg_i64(m, 63);
-    LLVMValueRef fa = LLVMBuildICmp(m->b, LLVMIntEQ, LLVMBuildAShr(m->b, alo, sign, ""), ahi, "");
-    LLVMValueRef fb = LLVMBuildICmp(m->b, LLVMIntEQ, LLVMBuildAShr(m->b, blo, sign, ""), bhi, "");
-    LLVMValueRef flo, fhi;
-    words_mul64(m, alo, blo, &flo, &fhi);
+    LLVMValueRef fa = a->v64 != NULL ? cg_i1(m, true) /* known to fit */
+                                     : LLVMBuildICmp(m->b, LLVMIntEQ,
+                                                     LLVMBuildAShr(m->b, alo, sign, ""), ahi, "");
+    LLVMValueRef fb = b->v64 != NULL ? cg_i1(m, true)
+                                     : LLVMBuildICmp(m->b, LLVMIntEQ,
+                                                     LLVMBuildAShr(m->b, blo, sign, ""), bhi, "");
+    LLVMValueRef ovf, flo = cg_with_overflow(m, "llvm.smul.with.overflow", alo, blo, &ovf);
+    LLVMValueRef fhi = LLVMBuildAShr(m->b, flo, sign, "");
     LLVMBasicBlockRef from = LLVMGetInsertBlock(m->b);
     LLVMBasicBlockRef slow = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "mul128");
     LLVMBasicBlockRef join = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "mul");
-    LLVMBuildCondBr(m->b, and1(m, fa, fb), join, slow);
+    LLVMBuildCondBr(m->b, and1(m, and1(m, fa, fb), not1(m, ovf)), join, slow);
     LLVMPositionBuilderAtEnd(m->b, slow);
     LLVMValueRef r = ovf_op(f, "llvm.smul.with.overflow", words_i128(m, alo, ahi),
                             words_i128(m, blo, bhi), null, RT_JIT_ERR_RANGE(e->type), e->position);
@@ -527,12 +532,12 @@ bool cg_typed_op_words(cg_fn *f, const plan_expr *e, const cg_val *a, const cg_v
     if ((op != PLAN_OP_ADD && op != PLAN_OP_SUB && op != PLAN_OP_MUL) || e->type != ea->type)
         return false;
     if (op == PLAN_OP_MUL && a->v64 != NULL && b->v64 != NULL) {
-        words_mul64(m, a->v64, b->v64, &lo, &hi); /* |a b| < 2^126: no overflow */
+        words_mul64(f, a->v64, b->v64, &lo, &hi); /* |a b| < 2^126: no overflow */
     } else {
         if (!cg_val_words(m, a, &alo, &ahi) || !cg_val_words(m, b, &blo, &bhi))
             return false;
         if (op == PLAN_OP_MUL) {
-            words_mul(f, e, alo, ahi, blo, bhi, out->null, &lo, &hi);
+            words_mul(f, e, a, b, alo, ahi, blo, bhi, out->null, &lo, &hi);
         } else {
             words_add(m, op == PLAN_OP_SUB, alo, ahi, blo, bhi, &lo, &hi, &ovf);
             cg_raise_if(f, and1(m, ovf, not1(m, out->null)), RT_JIT_ERR_RANGE(e->type),

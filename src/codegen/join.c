@@ -481,10 +481,8 @@ static cg_val build_value(cg_fn *f, const probe_gen *g, uint32_t c, LLVMValueRef
         v.at = LLVMBuildGEP2(m->b, m->t_i128, bc->values, &bi, 1, "bview");
         v.vec = bc->vec;
     }
-    LLVMValueRef idx = LLVMBuildSelect(m->b, bc->has_bitmap,
-                                       LLVMBuildLShr(m->b, bi, cg_i64(m, 3), ""), cg_i64(m, 0), "");
-    LLVMValueRef bit = LLVMBuildTrunc(m->b, LLVMBuildAnd(m->b, bi, cg_i64(m, 7), ""), m->t_i8, "");
-    LLVMValueRef mask = LLVMBuildShl(m->b, LLVMConstInt(m->t_i8, 1, false), bit, "");
+    LLVMValueRef byte_idx, mask = cg_row_bit(m, bi, &byte_idx);
+    LLVMValueRef idx = LLVMBuildSelect(m->b, bc->has_bitmap, byte_idx, cg_i64(m, 0), "");
     LLVMValueRef p = LLVMBuildGEP2(m->b, m->t_i8, bc->validity, &idx, 1, "");
     LLVMValueRef byte = LLVMBuildAnd(m->b, LLVMBuildLoad2(m->b, m->t_i8, p, ""), mask, "");
     v.null = LLVMBuildICmp(m->b, LLVMIntEQ, byte, LLVMConstInt(m->t_i8, 0, false), "bnull");
@@ -764,7 +762,7 @@ qe_status cg_gen_probe(cg_fn *f, uint32_t k, const cg_val *in, const qe_type *in
     LLVMBuildStore(m->b, cg_i1(m, false), in_chain_var);
     LLVMValueRef any_null = cg_i1(m, false);
     for (uint32_t j = 0; j < op->u.join.n_keys; j++)
-        any_null = LLVMBuildOr(m->b, any_null, in[op->u.join.probe_keys[j]].null, "");
+        any_null = cg_or1(m, any_null, in[op->u.join.probe_keys[j]].null);
     LLVMBuildCondBr(m->b, any_null, null_key, hashed);
     /* a NULL key matches nothing; MARK (one key): NULL unless the build side is empty */
     LLVMPositionBuilderAtEnd(m->b, null_key);

@@ -20,6 +20,33 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The i1 constant v is: 0, 1, or -1 when v is not a constant. */
+static int const_i1(LLVMValueRef v) {
+    return LLVMIsAConstantInt(v) && LLVMGetIntTypeWidth(LLVMTypeOf(v)) == 1
+               ? (int)LLVMConstIntGetZExtValue(v)
+               : -1;
+}
+
+/* a OR b of i1, folded when one is constant; see cg_int.h. */
+LLVMValueRef cg_or1(cg_module *m, LLVMValueRef a, LLVMValueRef b) {
+    int ca = const_i1(a), cb = const_i1(b);
+    if (ca == 1 || cb == 0)
+        return a;
+    if (cb == 1 || ca == 0)
+        return b;
+    return LLVMBuildOr(m->b, a, b, "");
+}
+
+/* a AND b of i1, folded when one is constant; see cg_int.h. */
+LLVMValueRef cg_and1(cg_module *m, LLVMValueRef a, LLVMValueRef b) {
+    int ca = const_i1(a), cb = const_i1(b);
+    if (ca == 0 || cb == 1)
+        return a;
+    if (cb == 0 || ca == 1)
+        return b;
+    return LLVMBuildAnd(m->b, a, b, "");
+}
+
 /* Emits a status check; see cg_int.h. */
 void cg_return_if_error(cg_fn *f, LLVMValueRef status) {
     cg_module *m = f->m;
@@ -103,22 +130,76 @@ LLVMValueRef cg_load_value(cg_module *m, qe_type type, LLVMValueRef values, LLVM
     return v;
 }
 
-/* The byte of a bitmap holding `row` and the row's bit mask in it. */
+/* Builds row >> 3, 1 << (row & 7) and its complement with builder b. */
+static void build_row_bits(cg_module *m, LLVMBuilderRef b, LLVMValueRef row, uint32_t k) {
+    m->bit_row[k] = row;
+    m->bit_idx[k] = LLVMBuildLShr(b, row, cg_i64(m, 3), "");
+    LLVMValueRef bit = LLVMBuildTrunc(b, LLVMBuildAnd(b, row, cg_i64(m, 7), ""), m->t_i8, "");
+    m->bit_mask[k] = LLVMBuildShl(b, LLVMConstInt(m->t_i8, 1, false), bit, "");
+    m->bit_not[k] = LLVMBuildNot(b, m->bit_mask[k], "");
+}
+
+/* The bitmap position of `row` (its byte index, bit mask and the mask's complement),
+ * built once and reused by later bitmap accesses of the row (mem2reg,dce is all the
+ * cheap tier runs: nothing else would share it; dce drops the complement when unused).
+ * at_def: right after the row's definition (after its block's phis), so it dominates
+ * every use of the row; else at the builder's position, reused only in its block (a
+ * join's build row: its definition is in the chain walk, its bitmaps read per match). */
+static uint32_t row_bits(cg_module *m, LLVMValueRef row, bool at_def) {
+    LLVMBasicBlockRef here = at_def ? NULL : LLVMGetInsertBlock(m->b);
+    for (uint32_t k = 0; k < CG_ROW_BITS; k++)
+        if (m->bit_row[k] == row && m->bit_block[k] == here)
+            return k;
+    uint32_t k = m->bit_next;
+    m->bit_next = (k + 1) % CG_ROW_BITS;
+    m->bit_block[k] = here;
+    if (!at_def || !LLVMIsAInstruction(row)) { /* here (an argument or a constant: once) */
+        build_row_bits(m, m->b, row, k);
+        if (at_def)
+            m->bit_row[k] = NULL;
+        return k;
+    }
+    LLVMValueRef at = LLVMGetNextInstruction(row);
+    while (at != NULL && LLVMGetInstructionOpcode(at) == LLVMPHI)
+        at = LLVMGetNextInstruction(at);
+    LLVMBuilderRef b = LLVMCreateBuilderInContext(m->ctx);
+    if (at != NULL)
+        LLVMPositionBuilderBefore(b, at);
+    else
+        LLVMPositionBuilderAtEnd(b, LLVMGetInstructionParent(row));
+    build_row_bits(m, b, row, k);
+    LLVMDisposeBuilder(b);
+    return k;
+}
+
+/* The bitmap position of a row; see cg_int.h. */
+LLVMValueRef cg_row_bit(cg_module *m, LLVMValueRef row, LLVMValueRef *idx) {
+    uint32_t k = row_bits(m, row, false);
+    *idx = m->bit_idx[k];
+    return m->bit_mask[k];
+}
+
+/* The byte of a bitmap holding `row` (byte index idx) and the row's bit mask in it. */
 static LLVMValueRef bitmap_byte(cg_module *m, LLVMValueRef validity, LLVMValueRef idx,
                                 LLVMValueRef row, LLVMValueRef *mask) {
-    LLVMValueRef bit = LLVMBuildTrunc(m->b, LLVMBuildAnd(m->b, row, cg_i64(m, 7), ""), m->t_i8, "");
-    *mask = LLVMBuildShl(m->b, LLVMConstInt(m->t_i8, 1, false), bit, "");
+    *mask = m->bit_mask[row_bits(m, row, true)];
     return LLVMBuildGEP2(m->b, m->t_i8, validity, &idx, 1, "");
 }
 
 /* Null flag of row in a bitmap that is always present; see cg_int.h. */
 LLVMValueRef cg_load_null(cg_module *m, LLVMValueRef validity, LLVMValueRef row) {
     LLVMValueRef mask;
-    LLVMValueRef idx = LLVMBuildLShr(m->b, row, cg_i64(m, 3), "");
+    LLVMValueRef idx = m->bit_idx[row_bits(m, row, true)];
     LLVMValueRef p = bitmap_byte(m, validity, idx, row, &mask);
     LLVMValueRef byte = LLVMBuildLoad2(m->b, m->t_i8, p, "");
     LLVMValueRef set = LLVMBuildAnd(m->b, byte, mask, "");
     return LLVMBuildICmp(m->b, LLVMIntEQ, set, LLVMConstInt(m->t_i8, 0, false), "isnull");
+}
+
+/* The address of 16-byte value `row` of a values buffer (one GEP: the i128 element type
+ * only scales the index; no i128 value is loaded through it). */
+static LLVMValueRef wide_at(cg_module *m, LLVMValueRef values, LLVMValueRef row) {
+    return LLVMBuildGEP2(m->b, m->t_i128, values, &row, 1, "");
 }
 
 /* Stores a value (zero when NULL); see cg_int.h. */
@@ -126,8 +207,7 @@ void cg_store_value(cg_module *m, qe_type type, LLVMValueRef values, LLVMValueRe
     LLVMTypeRef t = cg_mem_type(m, type);
     if (v.v64 != NULL && t == m->t_i128) { /* a 64-bit DECIMAL: its two words */
         LLVMValueRef x = LLVMBuildSelect(m->b, v.null, cg_i64(m, 0), v.v64, "");
-        LLVMValueRef idx = LLVMBuildShl(m->b, row, cg_i64(m, 1), "");
-        LLVMValueRef p = LLVMBuildGEP2(m->b, m->t_i64, values, &idx, 1, "");
+        LLVMValueRef p = wide_at(m, values, row);
         LLVMSetAlignment(LLVMBuildStore(m->b, x, p), 8);
         LLVMValueRef one = cg_i64(m, 1);
         p = LLVMBuildGEP2(m->b, m->t_i64, p, &one, 1, "");
@@ -135,8 +215,7 @@ void cg_store_value(cg_module *m, qe_type type, LLVMValueRef values, LLVMValueRe
         return;
     }
     if (v.lo64 != NULL && t == m->t_i128) { /* a value in words (the cheap tier) */
-        LLVMValueRef idx = LLVMBuildShl(m->b, row, cg_i64(m, 1), "");
-        LLVMValueRef p = LLVMBuildGEP2(m->b, m->t_i64, values, &idx, 1, "");
+        LLVMValueRef p = wide_at(m, values, row);
         LLVMValueRef lo = LLVMBuildSelect(m->b, v.null, cg_i64(m, 0), v.lo64, "");
         LLVMSetAlignment(LLVMBuildStore(m->b, lo, p), 8);
         LLVMValueRef one = cg_i64(m, 1);
@@ -161,18 +240,17 @@ void cg_store_value(cg_module *m, qe_type type, LLVMValueRef values, LLVMValueRe
 void cg_store_validity(cg_module *m, LLVMValueRef validity, LLVMValueRef row,
                        LLVMValueRef is_null) {
     LLVMValueRef mask;
-    LLVMValueRef idx = LLVMBuildLShr(m->b, row, cg_i64(m, 3), "");
-    LLVMValueRef p = bitmap_byte(m, validity, idx, row, &mask);
+    uint32_t k = row_bits(m, row, true);
+    LLVMValueRef p = bitmap_byte(m, validity, m->bit_idx[k], row, &mask);
     LLVMValueRef byte = LLVMBuildLoad2(m->b, m->t_i8, p, "");
-    LLVMValueRef cleared = LLVMBuildAnd(m->b, byte, LLVMBuildNot(m->b, mask, ""), "");
+    LLVMValueRef cleared = LLVMBuildAnd(m->b, byte, m->bit_not[k], "");
     LLVMValueRef set = LLVMBuildOr(m->b, byte, mask, "");
     LLVMBuildStore(m->b, LLVMBuildSelect(m->b, is_null, cleared, set, ""), p);
 }
 
 /* The two i64 words of 16-byte value `row`; see cg_int.h. */
 LLVMValueRef cg_load_words(cg_module *m, LLVMValueRef values, LLVMValueRef row, LLVMValueRef *hi) {
-    LLVMValueRef idx = LLVMBuildShl(m->b, row, cg_i64(m, 1), "");
-    LLVMValueRef p = LLVMBuildGEP2(m->b, m->t_i64, values, &idx, 1, "");
+    LLVMValueRef p = wide_at(m, values, row);
     LLVMValueRef lo = LLVMBuildLoad2(m->b, m->t_i64, p, "");
     LLVMValueRef one = cg_i64(m, 1);
     *hi = LLVMBuildLoad2(m->b, m->t_i64, LLVMBuildGEP2(m->b, m->t_i64, p, &one, 1, ""), "");
@@ -193,8 +271,7 @@ cg_val cg_morsel_column_narrow(cg_fn *f, uint32_t col, bool narrow) {
     qe_type type = f->pipe->ops[0]->types[col];
     cg_val v = {0};
     if (narrow && cg_reg_type(m, type) == m->t_i128) {
-        LLVMValueRef idx = LLVMBuildShl(m->b, f->row, cg_i64(m, 1), "");
-        LLVMValueRef p = LLVMBuildGEP2(m->b, m->t_i64, c->values, &idx, 1, "");
+        LLVMValueRef p = wide_at(m, c->values, f->row);
         LLVMValueRef lo = LLVMBuildLoad2(m->b, m->t_i64, p, "");
         LLVMSetAlignment(lo, 8);
         v.v = LLVMBuildSExt(m->b, lo, m->t_i128, "");
@@ -217,8 +294,8 @@ cg_val cg_morsel_column_narrow(cg_fn *f, uint32_t col, bool narrow) {
     }
     /* absent bitmap: read byte 0 of @qe_all_valid instead */
     LLVMValueRef mask;
-    LLVMValueRef idx = LLVMBuildSelect(
-        m->b, c->has_bitmap, LLVMBuildLShr(m->b, f->row, cg_i64(m, 3), ""), cg_i64(m, 0), "");
+    LLVMValueRef idx = LLVMBuildSelect(m->b, c->has_bitmap, m->bit_idx[row_bits(m, f->row, true)],
+                                       cg_i64(m, 0), "");
     LLVMValueRef p = bitmap_byte(m, c->validity, idx, f->row, &mask);
     LLVMValueRef byte = LLVMBuildAnd(m->b, LLVMBuildLoad2(m->b, m->t_i8, p, ""), mask, "");
     v.null = LLVMBuildICmp(m->b, LLVMIntEQ, byte, LLVMConstInt(m->t_i8, 0, false), "isnull");

@@ -23,7 +23,9 @@
  * DISTINCT, MIN/MAX of strings, bool_and, ...): it is a push sink like the others.
  *
  * Other AGG_SINKs: rows are gathered in blocks of up to RT_VECTOR_SIZE: the group
- * keys into scratch slot 1, the aggregate inputs into scratch slot 0.  A full block
+ * keys into scratch slot 1, the aggregate inputs into scratch slot 0 (their NULL flags
+ * a byte per row in an entry-block array the "<fn>_agg" function is passed, not the
+ * vectors' bitmaps: only the update loop reads them).  A full block
  * (and the last one) goes to an internal "<fn>_agg" function that asks the runtime
  * for the group states (rt_jit_agg_groups) and updates them in an IR loop with the
  * rules of plan.h.  A push sink whose columns are morsel columns unchanged
@@ -49,12 +51,13 @@ typedef struct sink_gen {
     const qe_type *types; /* their types (the op before the sink, or the source) */
     LLVMValueRef n_var;   /* alloca i64: rows in the current block */
     /* push sinks (rows to rt_jit_push: any sink but an AGG_SINK cg_agg_fused takes):
-       scratch slot 0, reloaded after every push */
+       scratch slot 0 */
     bool push;                /* a push sink (pass or not) */
-    LLVMValueRef batch_var;   /* alloca ptr: the scratch batch */
-    LLVMValueRef *values_var; /* n_cols allocas ptr: values buffers */
-    LLVMValueRef *valid_var;  /* n_cols allocas ptr: validity bitmaps */
-    LLVMValueRef *vec_var;    /* n_cols allocas ptr: the vectors (computed VARCHAR) */
+    LLVMValueRef batch;       /* the scratch batch (entry block: rt_jit_scratch returns the
+                                 same batch on every call) */
+    LLVMValueRef *values_var; /* optimized tier: n_cols allocas ptr: values buffers, and */
+    LLVMValueRef *valid_var;  /* validity bitmaps, reloaded after each push (the cheap
+                                 tier reads them per row: no phis of them in the loop) */
     /* push sinks fed with morsel columns unchanged (pass-through) */
     bool pass;                /* push the morsel's vectors with a selection, no copy */
     LLVMValueRef pass_batch;  /* alloca %rt_batch: n_rows/cols/capacity of the morsel */
@@ -66,8 +69,14 @@ typedef struct sink_gen {
     LLVMValueRef *key_valid;  /* n_groups bitmaps of slot 1 */
     LLVMValueRef *key_vec;    /* n_groups vectors of slot 1 (computed VARCHAR keys) */
     LLVMValueRef *in_values;  /* n_cols values buffers of slot 0 (used ones only) */
-    LLVMValueRef *in_valid;   /* n_cols bitmaps of slot 0 (used ones only) */
+    LLVMValueRef *in_valid;   /* n_cols NULL flags of the used slot 0 columns: a byte per
+                                 row (the update loop is their only reader; a bitmap
+                                 would cost a read-modify-write per value) */
+    LLVMValueRef in_nulls;    /* alloca [n_used x RT_VECTOR_SIZE x i8]: those bytes */
+    uint32_t n_in_used;       /* slot 0 columns the aggregates read */
     bool *in_used;            /* n_cols: slot 0 columns the aggregates read */
+    cg_val *in_row;           /* n_cols: the update loop's values of its row (in_value) */
+    bool *in_loaded;          /* n_cols: in_row[c] is loaded for the row */
     LLVMValueRef flush_fn;    /* internal i32 (ps, ts, keys, in, i64 n) */
     LLVMTypeRef flush_type;   /* its function type */
     /* AGG_SINK with compiled group lookup (direct) */
@@ -104,6 +113,19 @@ static const plan_op *sink_op(const cg_fn *f) { return f->pipe->ops[f->pipe->n_o
 
 static qe_status nomem(rt_error *err) {
     return rt_error_set(err, QE_NOMEM, "53200", -1, "out of memory in code generation");
+}
+
+/* The block's row count n_var at the cheap tier stays in memory (volatile: mem2reg leaves
+ * it alone), one load and store per row instead of a phi at every merge point of the
+ * row loop (fast register allocation spills such a value at each block end anyway);
+ * the optimized tier promotes it to a register. */
+static LLVMValueRef n_load(cg_module *m, const sink_gen *s, const char *name) {
+    LLVMValueRef n = LLVMBuildLoad2(m->b, m->t_i64, s->n_var, name);
+    LLVMSetVolatile(n, m->cheap);
+    return n;
+}
+static void n_store(cg_module *m, const sink_gen *s, LLVMValueRef v) {
+    LLVMSetVolatile(LLVMBuildStore(m->b, v, s->n_var), m->cheap);
 }
 
 /* Points a scratch VARCHAR vector's buffers at those of the vector sink input column
@@ -247,14 +269,14 @@ static void count_row(cg_fn *f, sink_gen *s, LLVMValueRef n,
                       void (*flush)(cg_fn *, sink_gen *, LLVMValueRef)) {
     cg_module *m = f->m;
     LLVMValueRef n1 = LLVMBuildAdd(m->b, n, cg_i64(m, 1), "");
-    LLVMBuildStore(m->b, n1, s->n_var);
+    n_store(m, s, n1);
     LLVMBasicBlockRef full = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "full");
     LLVMBasicBlockRef cont = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "counted");
     LLVMValueRef is_full = LLVMBuildICmp(m->b, LLVMIntEQ, n1, cg_i64(m, RT_VECTOR_SIZE), "");
     LLVMBuildCondBr(m->b, is_full, full, cont);
     LLVMPositionBuilderAtEnd(m->b, full);
     flush(f, s, n1);
-    LLVMBuildStore(m->b, cg_i64(m, 0), s->n_var);
+    n_store(m, s, cg_i64(m, 0));
     LLVMBuildBr(m->b, cont);
     LLVMPositionBuilderAtEnd(m->b, cont);
 }
@@ -262,7 +284,7 @@ static void count_row(cg_fn *f, sink_gen *s, LLVMValueRef n,
 /* The current morsel row reaches the sink: append it to the selection. */
 static void pass_consume(cg_fn *f, sink_gen *s) {
     cg_module *m = f->m;
-    LLVMValueRef n = LLVMBuildLoad2(m->b, m->t_i64, s->n_var, "n_pass");
+    LLVMValueRef n = n_load(m, s, "n_pass");
     LLVMBuildStore(m->b, LLVMBuildTrunc(m->b, f->row, m->t_i32, ""),
                    LLVMBuildGEP2(m->b, m->t_i32, s->pass_sel, &n, 1, ""));
     count_row(f, s, n, pass_flush);
@@ -271,12 +293,15 @@ static void pass_consume(cg_fn *f, sink_gen *s) {
 static void push_scratch_begin(cg_fn *f, sink_gen *s) {
     cg_module *m = f->m;
     LLVMValueRef cols;
-    LLVMBuildStore(m->b, get_scratch(f, 0, &cols), s->batch_var);
+    LLVMValueRef batch = get_scratch(f, 0, &cols); /* also empties it */
+    if (s->batch == NULL)
+        s->batch = batch;
     for (uint32_t c = 0; c < s->n_cols; c++) {
         LLVMValueRef vec = cg_vector_at(m, cols, cg_i64(m, c));
-        LLVMBuildStore(m->b, cg_load_vector_field(m, vec, CG_VEC_VALUES), s->values_var[c]);
-        LLVMBuildStore(m->b, cg_load_vector_field(m, vec, CG_VEC_VALIDITY), s->valid_var[c]);
-        LLVMBuildStore(m->b, vec, s->vec_var[c]);
+        if (!m->cheap) {
+            LLVMBuildStore(m->b, cg_load_vector_field(m, vec, CG_VEC_VALUES), s->values_var[c]);
+            LLVMBuildStore(m->b, cg_load_vector_field(m, vec, CG_VEC_VALIDITY), s->valid_var[c]);
+        }
         if (computed_str(f, s, c))
             reset_heap(f, vec);
         else if (s->types[c] == QE_TYPE_VARCHAR)
@@ -287,9 +312,8 @@ static void push_scratch_begin(cg_fn *f, sink_gen *s) {
 /* Sets n_rows of the scratch batch and pushes it; returns on error. */
 static void push_flush(cg_fn *f, sink_gen *s, LLVMValueRef n) {
     cg_module *m = f->m;
-    LLVMValueRef batch = LLVMBuildLoad2(m->b, m->t_ptr, s->batch_var, "");
-    cg_store_batch_field(m, batch, CG_BATCH_N_ROWS, LLVMBuildTrunc(m->b, n, m->t_i32, ""));
-    LLVMValueRef args[3] = {f->ps, f->ts, batch};
+    cg_store_batch_field(m, s->batch, CG_BATCH_N_ROWS, LLVMBuildTrunc(m->b, n, m->t_i32, ""));
+    LLVMValueRef args[3] = {f->ps, f->ts, s->batch};
     cg_return_if_error(f, cg_call_helper(m, CG_HELPER_PUSH, args, 3));
 }
 
@@ -301,16 +325,15 @@ static void push_flush_restart(cg_fn *f, sink_gen *s, LLVMValueRef n) {
 
 static qe_status push_begin(cg_fn *f, sink_gen *s, rt_error *err) {
     cg_module *m = f->m;
-    s->values_var = calloc(s->n_cols + 1, sizeof *s->values_var);
-    s->valid_var = calloc(s->n_cols + 1, sizeof *s->valid_var);
-    s->vec_var = calloc(s->n_cols + 1, sizeof *s->vec_var);
-    if (s->values_var == NULL || s->valid_var == NULL || s->vec_var == NULL)
-        return nomem(err);
-    s->batch_var = cg_alloca(f, m->t_ptr, "scratch");
-    for (uint32_t c = 0; c < s->n_cols; c++) {
-        s->values_var[c] = cg_alloca(f, m->t_ptr, "out_values");
-        s->valid_var[c] = cg_alloca(f, m->t_ptr, "out_validity");
-        s->vec_var[c] = cg_alloca(f, m->t_ptr, "out_vector");
+    if (!m->cheap) {
+        s->values_var = calloc(s->n_cols + 1, sizeof *s->values_var);
+        s->valid_var = calloc(s->n_cols + 1, sizeof *s->valid_var);
+        if (s->values_var == NULL || s->valid_var == NULL)
+            return nomem(err);
+        for (uint32_t c = 0; c < s->n_cols; c++) {
+            s->values_var[c] = cg_alloca(f, m->t_ptr, "out_values");
+            s->valid_var[c] = cg_alloca(f, m->t_ptr, "out_validity");
+        }
     }
     push_scratch_begin(f, s);
     return QE_OK;
@@ -318,12 +341,16 @@ static qe_status push_begin(cg_fn *f, sink_gen *s, rt_error *err) {
 
 static void push_consume(cg_fn *f, sink_gen *s, const cg_val *in) {
     cg_module *m = f->m;
-    LLVMValueRef n = LLVMBuildLoad2(m->b, m->t_i64, s->n_var, "n_out");
+    LLVMValueRef n = n_load(m, s, "n_out");
+    LLVMValueRef cols = cg_load_batch_field(m, s->batch, CG_BATCH_COLS);
     for (uint32_t c = 0; c < s->n_cols; c++) {
-        LLVMValueRef values = LLVMBuildLoad2(m->b, m->t_ptr, s->values_var[c], "");
-        LLVMValueRef valid = LLVMBuildLoad2(m->b, m->t_ptr, s->valid_var[c], "");
+        LLVMValueRef vec = cg_vector_at(m, cols, cg_i64(m, c));
+        LLVMValueRef values = m->cheap ? cg_load_vector_field(m, vec, CG_VEC_VALUES)
+                                       : LLVMBuildLoad2(m->b, m->t_ptr, s->values_var[c], "");
+        LLVMValueRef valid = m->cheap ? cg_load_vector_field(m, vec, CG_VEC_VALIDITY)
+                                      : LLVMBuildLoad2(m->b, m->t_ptr, s->valid_var[c], "");
         if (computed_str(f, s, c))
-            store_str(f, LLVMBuildLoad2(m->b, m->t_ptr, s->vec_var[c], ""), n, in[c]);
+            store_str(f, vec, n, in[c]);
         else
             cg_store_value(m, s->types[c], values, n, in[c]);
         cg_store_validity(m, valid, n, in[c].null);
@@ -338,13 +365,21 @@ static cg_val in_value(cg_fn *g, sink_gen *s, uint32_t c, LLVMValueRef j) {
     cg_module *m = g->m;
     if (s->row_vals != NULL) /* direct: the row's registers */
         return s->row_vals[c];
-    LLVMValueRef null = cg_load_null(m, s->in_valid[c], j);
+    if (s->in_loaded[c]) /* an earlier aggregate's (the updates run straight, in order) */
+        return s->in_row[c];
+    LLVMValueRef flag = LLVMBuildLoad2(m->b, m->t_i8,
+                                       LLVMBuildGEP2(m->b, m->t_i8, s->in_valid[c], &j, 1, ""), "");
+    LLVMValueRef null = LLVMBuildTrunc(m->b, flag, m->t_i1, "isnull");
     qe_type t = s->types[c];
+    cg_val v = {.null = null};
     if (m->cheap && (t == QE_TYPE_DECIMAL || t == QE_TYPE_HUGEINT)) { /* two i64 words */
         LLVMValueRef hi, lo = cg_load_words(m, s->in_values[c], j, &hi);
-        return cg_val_from_words(m, lo, hi, null);
+        v = cg_val_from_words(m, lo, hi, null);
+    } else {
+        v.v = cg_load_value(m, t, s->in_values[c], j);
     }
-    cg_val v = {.v = cg_load_value(m, t, s->in_values[c], j), .null = null};
+    s->in_row[c] = v;
+    s->in_loaded[c] = true;
     return v;
 }
 
@@ -511,12 +546,22 @@ static agg_input update_input(cg_fn *g, sink_gen *s, const plan_agg *a, LLVMValu
     return in;
 }
 
+/* The address of a field of the state at sp: of a state addressed as states[k], one GEP
+ * from the states (the state's own address is then dropped by dce). */
+static LLVMValueRef agg_field(cg_module *m, LLVMValueRef sp, unsigned field) {
+    if (LLVMIsAGetElementPtrInst(sp) && LLVMGetNumOperands(sp) == 2 &&
+        LLVMGetGEPSourceElementType(sp) == m->t_agg) {
+        LLVMValueRef idx[2] = {LLVMGetOperand(sp, 1), cg_i32(m, field)};
+        return LLVMBuildGEP2(m->b, m->t_agg, LLVMGetOperand(sp, 0), idx, 2, "");
+    }
+    return LLVMBuildStructGEP2(m->b, m->t_agg, sp, field, "");
+}
+
 /* Updates one aggregate state at sp with row j of the slot 0 scratch. */
 static void agg_update(cg_fn *g, sink_gen *s, const plan_agg *a, plan_agg_phase phase,
                        LLVMValueRef sp, LLVMValueRef j) {
     cg_module *m = g->m;
-    LLVMValueRef v_ptr = LLVMBuildStructGEP2(m->b, m->t_agg, sp, CG_AGG_V, "");
-    LLVMValueRef n_ptr = LLVMBuildStructGEP2(m->b, m->t_agg, sp, CG_AGG_N, "");
+    LLVMValueRef v_ptr = agg_field(m, sp, CG_AGG_V), n_ptr = agg_field(m, sp, CG_AGG_N);
     agg_input in = phase == PLAN_AGG_FINAL ? final_input(g, s, a, j) : update_input(g, s, a, j);
     LLVMValueRef n = LLVMBuildLoad2(m->b, m->t_i64, n_ptr, "n");
     if (in.x_lo != NULL) {
@@ -548,15 +593,18 @@ static void mark_used(sink_gen *s, const plan_op *op) {
     }
 }
 
-/* Loads the pointers of the used slot 0 columns into s->in_values/in_valid. */
-static void load_in_columns(cg_module *m, sink_gen *s, LLVMValueRef cols) {
+/* Loads the pointers of the used slot 0 columns into s->in_values, and points
+ * s->in_valid at their NULL flags in nulls ([n_in_used x RT_VECTOR_SIZE x i8]). */
+static void load_in_columns(cg_module *m, sink_gen *s, LLVMValueRef cols, LLVMValueRef nulls) {
+    uint64_t k = 0;
     for (uint32_t c = 0; c < s->n_cols; c++) {
         s->in_values[c] = s->in_valid[c] = NULL;
         if (!s->in_used[c])
             continue;
         LLVMValueRef vec = cg_vector_at(m, cols, cg_i64(m, c));
         s->in_values[c] = cg_load_vector_field(m, vec, CG_VEC_VALUES);
-        s->in_valid[c] = cg_load_vector_field(m, vec, CG_VEC_VALIDITY);
+        LLVMValueRef off = cg_i64(m, (int64_t)(k++ * RT_VECTOR_SIZE));
+        s->in_valid[c] = LLVMBuildGEP2(m->b, m->t_i8, nulls, &off, 1, "");
     }
 }
 
@@ -576,6 +624,7 @@ static void gen_update_loop(cg_fn *g, sink_gen *s, const plan_op *op, LLVMValueR
     LLVMPositionBuilderAtEnd(m->b, body);
     LLVMValueRef sp_ptr = LLVMBuildGEP2(m->b, m->t_ptr, states, &j, 1, "");
     LLVMValueRef sp = LLVMBuildLoad2(m->b, m->t_ptr, sp_ptr, "states");
+    memset(s->in_loaded, 0, (s->n_cols + 1) * sizeof *s->in_loaded);
     for (uint32_t k = 0; k < op->u.agg.n_aggs; k++) {
         LLVMValueRef idx = cg_i64(m, k);
         LLVMValueRef sk = LLVMBuildGEP2(m->b, m->t_agg, sp, &idx, 1, "");
@@ -587,13 +636,13 @@ static void gen_update_loop(cg_fn *g, sink_gen *s, const plan_op *op, LLVMValueR
     LLVMPositionBuilderAtEnd(m->b, exit);
 }
 
-/* Builds "<fn>_agg"(ps, ts, keys, in, n): find groups, update their states. */
+/* Builds "<fn>_agg"(ps, ts, keys, in, n, nulls): find groups, update their states. */
 static void gen_flush_fn(cg_fn *f, sink_gen *s) {
     cg_module *m = f->m;
     const plan_op *op = sink_op(f);
     LLVMTypeRef p = m->t_ptr;
-    LLVMTypeRef args[5] = {p, p, p, p, m->t_i64};
-    s->flush_type = LLVMFunctionType(m->t_i32, args, 5, false);
+    LLVMTypeRef args[6] = {p, p, p, p, m->t_i64, p};
+    s->flush_type = LLVMFunctionType(m->t_i32, args, 6, false);
     size_t len;
     char name[256];
     snprintf(name, sizeof name, "%s_agg", LLVMGetValueName2(f->fn, &len));
@@ -620,7 +669,8 @@ static void gen_flush_fn(cg_fn *f, sink_gen *s) {
     cg_store_batch_field(m, in, CG_BATCH_N_ROWS, n32);
     LLVMValueRef call_args[4] = {g.ps, g.ts, keys, states};
     cg_return_if_error(&g, cg_call_helper(m, CG_HELPER_AGG_GROUPS, call_args, 4));
-    load_in_columns(m, s, cg_load_batch_field(m, in, CG_BATCH_COLS));
+    load_in_columns(m, s, cg_load_batch_field(m, in, CG_BATCH_COLS),
+                    LLVMGetParam(s->flush_fn, 5));
     gen_update_loop(&g, s, op, states, n);
     LLVMBuildRet(m->b, cg_i32(m, QE_OK));
 }
@@ -637,10 +687,17 @@ static qe_status agg_begin(cg_fn *f, sink_gen *s, rt_error *err) {
     s->in_values = calloc(s->n_cols + 1, sizeof *s->in_values);
     s->in_valid = calloc(s->n_cols + 1, sizeof *s->in_valid);
     s->in_used = calloc(s->n_cols + 1, sizeof *s->in_used);
+    s->in_row = calloc(s->n_cols + 1, sizeof *s->in_row);
+    s->in_loaded = calloc(s->n_cols + 1, sizeof *s->in_loaded);
     if (!s->key_values || !s->key_valid || !s->key_vec || !s->in_values || !s->in_valid ||
-        !s->in_used)
+        !s->in_used || !s->in_row || !s->in_loaded)
         return nomem(err);
     mark_used(s, op);
+    for (uint32_t c = 0; c < s->n_cols; c++)
+        s->n_in_used += s->in_used[c];
+    s->in_nulls = cg_alloca(
+        f, LLVMArrayType2(m->t_i8, (uint64_t)(s->n_in_used ? s->n_in_used : 1) * RT_VECTOR_SIZE),
+        "in_nulls");
     LLVMBasicBlockRef at = LLVMGetInsertBlock(m->b);
     gen_flush_fn(f, s);
     LLVMPositionBuilderAtEnd(m->b, at);
@@ -658,20 +715,20 @@ static qe_status agg_begin(cg_fn *f, sink_gen *s, rt_error *err) {
         else if (s->types[c] == QE_TYPE_VARCHAR)
             share_buffers(f, vec, c);
     }
-    load_in_columns(m, s, in_cols); /* this function's own pointers */
+    load_in_columns(m, s, in_cols, s->in_nulls); /* this function's own pointers */
     return QE_OK;
 }
 
 static void agg_flush(cg_fn *f, sink_gen *s, LLVMValueRef n) {
-    LLVMValueRef args[5] = {f->ps, f->ts, s->keys, s->in, n};
-    LLVMValueRef st = LLVMBuildCall2(f->m->b, s->flush_type, s->flush_fn, args, 5, "");
+    LLVMValueRef args[6] = {f->ps, f->ts, s->keys, s->in, n, s->in_nulls};
+    LLVMValueRef st = LLVMBuildCall2(f->m->b, s->flush_type, s->flush_fn, args, 6, "");
     cg_return_if_error(f, st);
 }
 
 static void agg_consume(cg_fn *f, sink_gen *s, const cg_val *in) {
     cg_module *m = f->m;
     const plan_op *op = sink_op(f);
-    LLVMValueRef n = LLVMBuildLoad2(m->b, m->t_i64, s->n_var, "n_block");
+    LLVMValueRef n = n_load(m, s, "n_block");
     for (uint32_t k = 0; k < op->u.agg.n_groups; k++) {
         uint32_t c = op->u.agg.groups[k]->u.column;
         if (computed_str(f, s, c))
@@ -684,7 +741,8 @@ static void agg_consume(cg_fn *f, sink_gen *s, const cg_val *in) {
         if (!s->in_used[c])
             continue;
         cg_store_value(m, s->types[c], s->in_values[c], n, in[c]);
-        cg_store_validity(m, s->in_valid[c], n, in[c].null);
+        LLVMBuildStore(m->b, LLVMBuildZExt(m->b, in[c].null, m->t_i8, ""),
+                       LLVMBuildGEP2(m->b, m->t_i8, s->in_valid[c], &n, 1, ""));
     }
     count_row(f, s, n, agg_flush);
 }
@@ -1261,7 +1319,7 @@ qe_status cg_sink_begin(cg_fn *f, rt_error *err) {
     s->n_cols = before->n_cols;
     s->types = before->types;
     s->n_var = cg_alloca(f, m->t_i64, "n_block");
-    LLVMBuildStore(m->b, cg_i64(m, 0), s->n_var);
+    n_store(m, s, cg_i64(m, 0));
     if (sink_op(f)->kind != PLAN_PHYS_AGG_SINK || !cg_agg_fused(sink_op(f), s->types, s->n_cols)) {
         s->push = true;
         s->pass = pass_supported(f, s);
@@ -1333,7 +1391,7 @@ qe_status cg_sink_finish(cg_fn *f, rt_error *err) {
         direct_finish(f, s); /* then the last gathered block, if any */
     if (s->direct && s->ahead)
         return QE_OK;
-    LLVMValueRef n = LLVMBuildLoad2(m->b, m->t_i64, s->n_var, "n_block");
+    LLVMValueRef n = n_load(m, s, "n_block");
     LLVMBasicBlockRef last = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "last");
     LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "finished");
     LLVMBuildCondBr(m->b, LLVMBuildICmp(m->b, LLVMIntNE, n, cg_i64(m, 0), ""), last, done);
@@ -1354,15 +1412,16 @@ void cg_sink_free(cg_fn *f) {
     sink_gen *s = f->sink;
     if (s == NULL)
         return;
-    free(s->values_var);
-    free(s->valid_var);
-    free(s->vec_var);
     free(s->key_values);
     free(s->key_vec);
     free(s->key_valid);
+    free(s->values_var);
+    free(s->valid_var);
     free(s->in_values);
     free(s->in_valid);
     free(s->in_used);
+    free(s->in_row);
+    free(s->in_loaded);
     free(s->last_key);
     free(s->last_hi);
     free(s->last_null);

@@ -117,6 +117,7 @@ uint64_t cg_helper_address(cg_helper h) {
     case CG_HELPER_JOIN_CHAINS: return (uint64_t)(uintptr_t)&rt_jit_join_chains;
     case CG_HELPER_BLOCK_COMPACT: return (uint64_t)(uintptr_t)&rt_jit_block_compact;
     case CG_HELPER_CHAR_EQ_CONST: return (uint64_t)(uintptr_t)&rt_jit_char_eq_const;
+    case CG_HELPER_MUL_HI: return (uint64_t)(uintptr_t)&rt_jit_mul_hi;
     case CG_HELPER_COUNT: break;
     }
     return 0;
@@ -197,6 +198,8 @@ static void declare_helpers(cg_module *m) {
     m->helper_type[CG_HELPER_BLOCK_COMPACT] = LLVMFunctionType(m->t_i64, compact_args, 6, false);
     LLVMTypeRef char_args[] = {p, p, p, m->t_i32, m->t_i32};
     m->helper_type[CG_HELPER_CHAR_EQ_CONST] = LLVMFunctionType(m->t_i32, char_args, 5, false);
+    LLVMTypeRef mul_args[] = {m->t_i64, m->t_i64};
+    m->helper_type[CG_HELPER_MUL_HI] = LLVMFunctionType(m->t_i64, mul_args, 2, false);
     for (int h = 0; h < CG_HELPER_COUNT; h++) {
         m->helper[h] = LLVMAddFunction(m->mod, helper_names[h], m->helper_type[h]);
         LLVMSetLinkage(m->helper[h], LLVMExternalLinkage);
@@ -345,9 +348,21 @@ LLVMValueRef cg_load_batch_field(cg_module *m, LLVMValueRef batch, unsigned fiel
     return LLVMBuildLoad2(m->b, batch_field_type(m, field), p, "");
 }
 
+/* The address of a field of an rt_vector: of a vector cg_vector_at addressed, one GEP
+ * from the cols array (cols[i].field), so the vector's own address, unused otherwise,
+ * is dropped by dce (one instruction less per field at the cheap tier). */
+static LLVMValueRef vector_field_ptr(cg_module *m, LLVMValueRef vec, unsigned field) {
+    if (LLVMIsAGetElementPtrInst(vec) && LLVMGetNumOperands(vec) == 2 &&
+        LLVMGetGEPSourceElementType(vec) == m->t_vector) {
+        LLVMValueRef idx[2] = {LLVMGetOperand(vec, 1), cg_i32(m, field)};
+        return LLVMBuildGEP2(m->b, m->t_vector, LLVMGetOperand(vec, 0), idx, 2, "");
+    }
+    return LLVMBuildStructGEP2(m->b, m->t_vector, vec, field, "");
+}
+
 /* Loads a field of an rt_vector; see cg_int.h. */
 LLVMValueRef cg_load_vector_field(cg_module *m, LLVMValueRef vec, unsigned field) {
-    LLVMValueRef p = LLVMBuildStructGEP2(m->b, m->t_vector, vec, field, "");
+    LLVMValueRef p = vector_field_ptr(m, vec, field);
     return LLVMBuildLoad2(m->b, vector_field_type(m, field), p, "");
 }
 
@@ -358,7 +373,7 @@ void cg_store_batch_field(cg_module *m, LLVMValueRef batch, unsigned field, LLVM
 
 /* Stores a field of an rt_vector; see cg_int.h. */
 void cg_store_vector_field(cg_module *m, LLVMValueRef vec, unsigned field, LLVMValueRef v) {
-    LLVMBuildStore(m->b, v, LLVMBuildStructGEP2(m->b, m->t_vector, vec, field, ""));
+    LLVMBuildStore(m->b, v, vector_field_ptr(m, vec, field));
 }
 
 /* Address of a vector in a cols array; see cg_int.h. */

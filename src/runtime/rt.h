@@ -608,7 +608,9 @@ qe_status rt_task_run(const rt_task *task, rt_task_stats *stats, rt_error *err);
  * The scratch batch of pipeline pipeline-local slot `slot` for this thread: compact,
  * capacity RT_VECTOR_SIZE, column types = the input schema of the pipeline's sink
  * (slot 0) or the group keys (slot 1) of an AGG_SINK.  n_rows is reset to 0.  Made
- * when the thread is set up: never fails for those slots (NULL for any other).
+ * when the thread is set up: never fails for those slots (NULL for any other), and
+ * every call returns the same batch (generated code keeps the pointer of its first
+ * call; the buffers of the batch's vectors may change across rt_jit_push).
  */
 rt_batch *rt_jit_scratch(rt_thread_state *ts, uint32_t slot);
 /* Pushes a compact batch into the pipeline's sink, as the interpreter does. */
@@ -697,6 +699,10 @@ char *rt_jit_str_alloc(rt_thread_state *ts, uint32_t n);
 qe_status rt_jit_str_store(rt_thread_state *ts, rt_vector *v, uint32_t row, const char *s,
                            uint32_t len);
 qe_status rt_jit_error(rt_thread_state *ts, int32_t code);
+/* The high 64 bits of the signed 128-bit product a * b: the cheap tier multiplies two
+ * 64-bit DECIMAL values with llvm.smul.with.overflow.i64 and calls this only when the
+ * product does not fit in 64 bits. */
+int64_t rt_jit_mul_hi(int64_t a, int64_t b);
 /* The same with the byte position of the failing expression (plan_expr.position), so
  * compiled and interpreted runs report identical errors. */
 qe_status rt_jit_error_at(rt_thread_state *ts, int32_t code, int32_t position);
