@@ -552,6 +552,22 @@ bool cg_cast_native(const plan_expr *e);
 qe_status cg_cast_generic(cg_fn *f, const plan_expr *e, const cg_val *in, uint32_t n_in,
                           cg_val *out, rt_error *err);
 
+/* A private constant global of m named name, holding init. */
+LLVMValueRef cg_const_global(cg_module *m, LLVMValueRef init, const char *name);
+
+/* A counted loop in f: i = 0, 1, ... while `i lt n` (lt: LLVMIntULT or LLVMIntSLT).
+ * cg_loop_begin leaves the builder in the body with l->i the current index (the
+ * counter, an alloca, already holds i + 1: a branch to l->head continues the loop);
+ * cg_loop_end closes the body and leaves the builder after the loop. */
+typedef struct cg_loop {
+    LLVMValueRef var;       /* alloca i64: the next index */
+    LLVMValueRef i;         /* i64: the body's index */
+    LLVMBasicBlockRef head; /* the test (the continue target) */
+    LLVMBasicBlockRef exit; /* after the loop */
+} cg_loop;
+void cg_loop_begin(cg_fn *f, cg_loop *l, LLVMValueRef n, LLVMIntPredicate lt, const char *name);
+void cg_loop_end(cg_fn *f, cg_loop *l);
+
 /* Generates ops[first..n_ops-2] of the pipeline and its sink for the current row, whose
  * values are in (n_in columns; NULL: the morsel's columns).  A filtered-out row jumps
  * to f->skip; on return the builder is where the row is done (the caller branches

@@ -195,11 +195,7 @@ static LLVMValueRef descriptor(cg_module *m, const plan_expr *e, int32_t fn,
     }
     LLVMValueRef init = LLVMConstArray(m->t_i32, w, 6 + 3 * n);
     free(w);
-    LLVMValueRef g = LLVMAddGlobal(m->mod, LLVMTypeOf(init), "qe_func_site");
-    LLVMSetInitializer(g, init);
-    LLVMSetGlobalConstant(g, true);
-    LLVMSetLinkage(g, LLVMPrivateLinkage);
-    return g;
+    return cg_const_global(m, init, "qe_func_site");
 }
 
 /* A call of rt_jit_func for node e: function fn (-1: CAST) on args[0..n). */

@@ -87,11 +87,7 @@ LLVMValueRef cg_str_view_hi(cg_module *m, cg_val v) {
 
 /* A private constant global holding bytes[0..n) (plus a NUL). */
 static LLVMValueRef const_bytes(cg_module *m, const char *bytes, uint32_t n, const char *name) {
-    LLVMValueRef init = LLVMConstStringInContext(m->ctx, bytes, n, false);
-    LLVMValueRef g = LLVMAddGlobal(m->mod, LLVMTypeOf(init), name);
-    LLVMSetInitializer(g, init);
-    LLVMSetGlobalConstant(g, true);
-    LLVMSetLinkage(g, LLVMPrivateLinkage);
+    LLVMValueRef g = cg_const_global(m, LLVMConstStringInContext(m->ctx, bytes, n, false), name);
     LLVMSetUnnamedAddress(g, LLVMGlobalUnnamedAddr);
     return g;
 }
@@ -387,12 +383,8 @@ static LLVMValueRef like_pattern(cg_module *m, const plan_expr *e, rt_error *err
     LLVMValueRef sa = LLVMConstArray(m->t_i32, sv, n_segs);
     LLVMValueRef globals[2];
     LLVMValueRef inits[2] = {ta, sa};
-    for (int i = 0; i < 2; i++) {
-        globals[i] = LLVMAddGlobal(m->mod, LLVMTypeOf(inits[i]), "qe_like");
-        LLVMSetInitializer(globals[i], inits[i]);
-        LLVMSetGlobalConstant(globals[i], true);
-        LLVMSetLinkage(globals[i], LLVMPrivateLinkage);
-    }
+    for (int i = 0; i < 2; i++)
+        globals[i] = cg_const_global(m, inits[i], "qe_like");
     LLVMValueRef fields[7] = {globals[0],
                               const_bytes(m, lits, n_lits, "qe_like_lits"),
                               globals[1],
@@ -400,11 +392,7 @@ static LLVMValueRef like_pattern(cg_module *m, const plan_expr *e, rt_error *err
                               cg_i32(m, n_segs),
                               cg_i32(m, simple),
                               cg_i32(m, e->u.func.fn == PLAN_FUNC_ID_ILIKE)};
-    LLVMValueRef init = LLVMConstStructInContext(m->ctx, fields, 7, false);
-    g = LLVMAddGlobal(m->mod, LLVMTypeOf(init), "qe_like_pat");
-    LLVMSetInitializer(g, init);
-    LLVMSetGlobalConstant(g, true);
-    LLVMSetLinkage(g, LLVMPrivateLinkage);
+    g = cg_const_global(m, LLVMConstStructInContext(m->ctx, fields, 7, false), "qe_like_pat");
 done:
     free(tv);
     free(sv);

@@ -342,11 +342,7 @@ static LLVMValueRef const_u32s(cg_module *m, const uint32_t *v, uint32_t n, cons
     LLVMValueRef elems[DESC_MAX];
     for (uint32_t i = 0; i < n; i++)
         elems[i] = cg_i32(m, v[i]);
-    LLVMValueRef init = LLVMConstArray2(m->t_i32, elems, n);
-    LLVMValueRef g = LLVMAddGlobal(m->mod, LLVMTypeOf(init), name);
-    LLVMSetInitializer(g, init);
-    LLVMSetGlobalConstant(g, true);
-    LLVMSetLinkage(g, LLVMPrivateLinkage);
+    LLVMValueRef g = cg_const_global(m, LLVMConstArray2(m->t_i32, elems, n), name);
     LLVMSetUnnamedAddress(g, LLVMGlobalUnnamedAddr);
     return g;
 }

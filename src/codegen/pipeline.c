@@ -17,6 +17,7 @@
  */
 #include "cg_int.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -365,6 +366,32 @@ static cg_val *morsel_row(cg_fn *f) {
     return row;
 }
 
+/* Begins a counted loop; see cg_int.h. */
+void cg_loop_begin(cg_fn *f, cg_loop *l, LLVMValueRef n, LLVMIntPredicate lt, const char *name) {
+    cg_module *m = f->m;
+    char buf[64];
+    l->var = cg_alloca(f, m->t_i64, name);
+    LLVMBuildStore(m->b, cg_i64(m, 0), l->var);
+    l->head = LLVMAppendBasicBlockInContext(m->ctx, f->fn, name);
+    snprintf(buf, sizeof buf, "%s_body", name);
+    LLVMBasicBlockRef body = LLVMAppendBasicBlockInContext(m->ctx, f->fn, buf);
+    snprintf(buf, sizeof buf, "%s_done", name);
+    l->exit = LLVMAppendBasicBlockInContext(m->ctx, f->fn, buf);
+    LLVMBuildBr(m->b, l->head);
+    LLVMPositionBuilderAtEnd(m->b, l->head);
+    l->i = LLVMBuildLoad2(m->b, m->t_i64, l->var, name);
+    LLVMBuildCondBr(m->b, LLVMBuildICmp(m->b, lt, l->i, n, ""), body, l->exit);
+    LLVMPositionBuilderAtEnd(m->b, body);
+    LLVMBuildStore(m->b, LLVMBuildAdd(m->b, l->i, cg_i64(m, 1), ""), l->var);
+}
+
+/* Ends a counted loop's body; see cg_int.h. */
+void cg_loop_end(cg_fn *f, cg_loop *l) {
+    LLVMBuildBr(f->m->b, l->head);
+    LLVMMoveBasicBlockAfter(l->exit, LLVMGetInsertBlock(f->m->b));
+    LLVMPositionBuilderAtEnd(f->m->b, l->exit);
+}
+
 /* REPLICATE ops[k] on the row in (n_in columns, the last a BIGINT count): runs
  * ops[k+1..] on the other columns `count` times (none when NULL or < 1), each copy's
  * rejection (a later FILTER or LIMIT) moving on to the next copy, as run_replicate
@@ -374,26 +401,15 @@ static qe_status gen_replicate(cg_fn *f, uint32_t k, const cg_val *in, uint32_t 
     cg_module *m = f->m;
     cg_val cnt = in[n_in - 1];
     LLVMValueRef times = LLVMBuildSelect(m->b, cnt.null, cg_i64(m, 0), cnt.v, "times");
-    LLVMValueRef t_var = cg_alloca(f, m->t_i64, "copy");
-    LLVMBuildStore(m->b, cg_i64(m, 0), t_var);
-    LLVMBasicBlockRef loop = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "replicate");
-    LLVMBasicBlockRef body = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "replicate_copy");
-    LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "replicated");
-    LLVMBuildBr(m->b, loop);
-    LLVMPositionBuilderAtEnd(m->b, loop);
-    LLVMValueRef t = LLVMBuildLoad2(m->b, m->t_i64, t_var, "");
-    LLVMBuildCondBr(m->b, LLVMBuildICmp(m->b, LLVMIntSLT, t, times, ""), body, done);
-    LLVMPositionBuilderAtEnd(m->b, body);
-    LLVMBuildStore(m->b, LLVMBuildAdd(m->b, t, cg_i64(m, 1), ""), t_var);
+    cg_loop copies;
+    cg_loop_begin(f, &copies, times, LLVMIntSLT, "replicate");
     LLVMBasicBlockRef saved = f->skip;
-    f->skip = loop;
+    f->skip = copies.head;
     qe_status st = cg_gen_ops_from(f, k + 1, in, n_in - 1, err);
     f->skip = saved;
-    if (st != QE_OK)
-        return st;
-    LLVMBuildBr(m->b, loop);
-    LLVMPositionBuilderAtEnd(m->b, done);
-    return QE_OK;
+    if (st == QE_OK)
+        cg_loop_end(f, &copies);
+    return st;
 }
 
 /* Operators ops[first..n_ops-2], then the sink, for the current row; see cg_int.h. */

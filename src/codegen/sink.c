@@ -612,16 +612,9 @@ static void load_in_columns(cg_module *m, sink_gen *s, LLVMValueRef cols, LLVMVa
 static void gen_update_loop(cg_fn *g, sink_gen *s, const plan_op *op, LLVMValueRef states,
                             LLVMValueRef n) {
     cg_module *m = g->m;
-    LLVMValueRef j_var = cg_alloca(g, m->t_i64, "j");
-    LLVMBuildStore(m->b, cg_i64(m, 0), j_var);
-    LLVMBasicBlockRef head = LLVMAppendBasicBlockInContext(m->ctx, g->fn, "update");
-    LLVMBasicBlockRef body = LLVMAppendBasicBlockInContext(m->ctx, g->fn, "row");
-    LLVMBasicBlockRef exit = LLVMAppendBasicBlockInContext(m->ctx, g->fn, "updated");
-    LLVMBuildBr(m->b, head);
-    LLVMPositionBuilderAtEnd(m->b, head);
-    LLVMValueRef j = LLVMBuildLoad2(m->b, m->t_i64, j_var, "j");
-    LLVMBuildCondBr(m->b, LLVMBuildICmp(m->b, LLVMIntULT, j, n, ""), body, exit);
-    LLVMPositionBuilderAtEnd(m->b, body);
+    cg_loop rows;
+    cg_loop_begin(g, &rows, n, LLVMIntULT, "update");
+    LLVMValueRef j = rows.i;
     LLVMValueRef sp_ptr = LLVMBuildGEP2(m->b, m->t_ptr, states, &j, 1, "");
     LLVMValueRef sp = LLVMBuildLoad2(m->b, m->t_ptr, sp_ptr, "states");
     memset(s->in_loaded, 0, (s->n_cols + 1) * sizeof *s->in_loaded);
@@ -630,10 +623,7 @@ static void gen_update_loop(cg_fn *g, sink_gen *s, const plan_op *op, LLVMValueR
         LLVMValueRef sk = LLVMBuildGEP2(m->b, m->t_agg, sp, &idx, 1, "");
         agg_update(g, s, &op->u.agg.aggs[k], op->u.agg.phase, sk, j);
     }
-    LLVMBuildStore(m->b, LLVMBuildAdd(m->b, j, cg_i64(m, 1), ""), j_var);
-    LLVMBuildBr(m->b, head);
-    LLVMMoveBasicBlockAfter(exit, LLVMGetInsertBlock(m->b));
-    LLVMPositionBuilderAtEnd(m->b, exit);
+    cg_loop_end(g, &rows);
 }
 
 /* Builds "<fn>_agg"(ps, ts, keys, in, n, nulls): find groups, update their states. */

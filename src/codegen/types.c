@@ -231,20 +231,20 @@ static void declare_helpers(cg_module *m) {
     m->t_pipe_fn = LLVMFunctionType(m->t_i32, pipe_args, 3, false);
 }
 
+/* A private constant global of m holding init; see cg_int.h. */
+LLVMValueRef cg_const_global(cg_module *m, LLVMValueRef init, const char *name) {
+    LLVMValueRef g = LLVMAddGlobal(m->mod, LLVMTypeOf(init), name);
+    LLVMSetInitializer(g, init);
+    LLVMSetGlobalConstant(g, true);
+    LLVMSetLinkage(g, LLVMPrivateLinkage);
+    return g;
+}
+
 static void define_all_valid(cg_module *m) {
-    m->all_valid = LLVMAddGlobal(m->mod, m->t_i8, "qe_all_valid");
-    LLVMSetInitializer(m->all_valid, LLVMConstInt(m->t_i8, 0xFF, false));
-    LLVMSetGlobalConstant(m->all_valid, true);
-    LLVMSetLinkage(m->all_valid, LLVMPrivateLinkage);
+    m->all_valid = cg_const_global(m, LLVMConstInt(m->t_i8, 0xFF, false), "qe_all_valid");
     LLVMSetUnnamedAddress(m->all_valid, LLVMGlobalUnnamedAddr);
-    m->null_slot = LLVMAddGlobal(m->mod, m->t_ptr, "qe_null_slot");
-    LLVMSetInitializer(m->null_slot, LLVMConstNull(m->t_ptr));
-    LLVMSetGlobalConstant(m->null_slot, true);
-    LLVMSetLinkage(m->null_slot, LLVMPrivateLinkage);
-    m->null_view = LLVMAddGlobal(m->mod, m->t_i128, "qe_null_view");
-    LLVMSetInitializer(m->null_view, LLVMConstNull(m->t_i128));
-    LLVMSetGlobalConstant(m->null_view, true);
-    LLVMSetLinkage(m->null_view, LLVMPrivateLinkage);
+    m->null_slot = cg_const_global(m, LLVMConstNull(m->t_ptr), "qe_null_slot");
+    m->null_view = cg_const_global(m, LLVMConstNull(m->t_i128), "qe_null_view");
     LLVMSetAlignment(m->null_view, 16);
 }
 
