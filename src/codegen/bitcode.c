@@ -145,9 +145,7 @@ static void internalize(cg_module *m) {
  * (per join key and group key) and the group lookup's key comparison loop: inlined,
  * TPC-H Q10's five VARCHAR group keys made its lookup pipeline 2740 lines of IR and
  * the stage's compile ~30% slower (README.md "Compile time"), for a call per key. */
-static bool call_only(cg_inline h) {
-    return h == CG_INLINE_HASH_STRING || h == CG_INLINE_BYTES_EQ;
-}
+static bool call_only(cg_inline h) { return h == CG_INLINE_HASH_STRING || h == CG_INLINE_BYTES_EQ; }
 
 /* The name of the inlined copy of rt_jit_hash_string, for calls with a constant
  * length (a HUGEINT/DECIMAL group key's 16 bytes): inlined, XXH64 of a known length
@@ -203,7 +201,7 @@ static void retarget_fixed_hash(cg_module *m) {
                             LLVMCreateEnumAttribute(m->ctx, always, 0));
     LLVMUseRef next = LLVMGetFirstUse(decl);
     LLVMValueRef call;
-    while ((call = next_fixed_hash(decl, next, &next)) != NULL) /* next: read before */
+    while ((call = next_fixed_hash(decl, next, &next)) != NULL)           /* next: read before */
         LLVMSetOperand(call, (unsigned)LLVMGetNumOperands(call) - 1, fn); /* the callee */
 }
 

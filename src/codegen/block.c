@@ -166,8 +166,7 @@ static bool null_propagating(const plan_expr *e) {
     default: return false;
     }
     plan_op_kind op = e->u.op.op;
-    if (op == PLAN_OP_AND || op == PLAN_OP_OR || op == PLAN_OP_IS_NULL ||
-        op == PLAN_OP_IS_NOT_NULL)
+    if (op == PLAN_OP_AND || op == PLAN_OP_OR || op == PLAN_OP_IS_NULL || op == PLAN_OP_IS_NOT_NULL)
         return false;
     return null_propagating(e->u.op.args[0]) &&
            (e->u.op.args[1] == NULL || null_propagating(e->u.op.args[1]));
@@ -199,8 +198,7 @@ static bool error_free(const plan_expr *e) {
                  op == PLAN_OP_IS_NULL || op == PLAN_OP_IS_NOT_NULL;
     if (!logic && !(op >= PLAN_OP_EQ && op <= PLAN_OP_GE))
         return false;
-    return error_free(e->u.op.args[0]) &&
-           (e->u.op.args[1] == NULL || error_free(e->u.op.args[1]));
+    return error_free(e->u.op.args[0]) && (e->u.op.args[1] == NULL || error_free(e->u.op.args[1]));
 }
 
 /* Appends the conjuncts of e (an AND tree, left to right) to list (cap entries). */
@@ -265,8 +263,7 @@ qe_status cg_block_plan_make(const cg_fn *f, cg_block_plan *bp, rt_error *err) {
     uint32_t k = 0;
     bool inexact = false; /* a FILTER with an inexact string leaf is only pre-filtered */
     while (k + 2 < p->n_ops && p->ops[k + 1]->kind == PLAN_PHYS_FILTER &&
-           block_safe_pred(p->ops[k + 1]->u.filter.pred, f->n_cols, used, &inexact) &&
-           !inexact)
+           block_safe_pred(p->ops[k + 1]->u.filter.pred, f->n_cols, used, &inexact) && !inexact)
         bp->preds[bp->n_preds++] = p->ops[++k]->u.filter.pred;
     bp->first_op = k + 1;
     bp->n_whole = bp->n_preds;
@@ -369,8 +366,8 @@ static LLVMValueRef str_leaf_test(cg_fn *f, const plan_expr *e) {
         uint64_t want = view_lo & mask;
         LLVMValueRef len = LLVMBuildAnd(m->b, lo, cg_i64(m, 0xffffffffu), "");
         LLVMValueRef long_enough = LLVMBuildICmp(m->b, LLVMIntUGE, len, cg_i64(m, clen), "");
-        LLVMValueRef pre = LLVMBuildICmp(m->b, LLVMIntEQ, LLVMBuildAnd(m->b, lo, cg_i64(m, mask), ""),
-                                         cg_i64(m, want), "");
+        LLVMValueRef pre = LLVMBuildICmp(
+            m->b, LLVMIntEQ, LLVMBuildAnd(m->b, lo, cg_i64(m, mask), ""), cg_i64(m, want), "");
         return LLVMBuildAnd(m->b, long_enough, pre, "char_pre");
     }
     LLVMValueRef eq = LLVMBuildICmp(m->b, LLVMIntEQ, lo, cg_i64(m, view_lo), "");
@@ -397,7 +394,8 @@ static qe_status pred_true(cg_fn *f, const plan_expr *e, LLVMValueRef *out, rt_e
             st = pred_true(f, e->u.op.args[1], &b, err);
         if (st != QE_OK)
             return st;
-        *out = e->u.op.op == PLAN_OP_AND ? LLVMBuildAnd(m->b, a, b, "") : LLVMBuildOr(m->b, a, b, "");
+        *out =
+            e->u.op.op == PLAN_OP_AND ? LLVMBuildAnd(m->b, a, b, "") : LLVMBuildOr(m->b, a, b, "");
         return QE_OK;
     }
     if (str_leaf(e, f->n_cols, NULL, NULL)) {
@@ -412,8 +410,7 @@ static qe_status pred_true(cg_fn *f, const plan_expr *e, LLVMValueRef *out, rt_e
 }
 
 /* i1: all predicates of bp TRUE for row f->row, errors into f->err_var. */
-static qe_status eval_pass(cg_fn *f, const cg_block_plan *bp, LLVMValueRef *pass,
-                           rt_error *err) {
+static qe_status eval_pass(cg_fn *f, const cg_block_plan *bp, LLVMValueRef *pass, rt_error *err) {
     cg_module *m = f->m;
     memset(f->row_loaded, 0, f->n_cols);
     *pass = cg_i1(m, true);
@@ -539,8 +536,8 @@ static LLVMValueRef fast_cond(cg_fn *f, block_gen *g, const cg_block_plan *bp) {
 }
 
 /* The predicate loops of one block, then its row loop. */
-static qe_status gen_block(cg_fn *f, block_gen *g, LLVMValueRef fast,
-                           const cg_block_plan *bp, rt_error *err) {
+static qe_status gen_block(cg_fn *f, block_gen *g, LLVMValueRef fast, const cg_block_plan *bp,
+                           rt_error *err) {
     cg_module *m = f->m;
     LLVMValueRef err_var = cg_alloca(f, m->t_i1, "block_err");
     LLVMBuildStore(m->b, cg_i1(m, false), err_var);
@@ -572,8 +569,8 @@ static qe_status gen_block(cg_fn *f, block_gen *g, LLVMValueRef fast,
 }
 
 /* The blocked body; see cg_int.h. */
-qe_status cg_block_body(cg_fn *f, LLVMValueRef sel, LLVMValueRef n_active,
-                        const cg_block_plan *bp, rt_error *err) {
+qe_status cg_block_body(cg_fn *f, LLVMValueRef sel, LLVMValueRef n_active, const cg_block_plan *bp,
+                        rt_error *err) {
     cg_module *m = f->m;
     block_gen g = {.sel = sel};
     g.has_sel = LLVMBuildIsNotNull(m->b, sel, "has_sel");
@@ -595,8 +592,8 @@ qe_status cg_block_body(cg_fn *f, LLVMValueRef sel, LLVMValueRef n_active,
     LLVMBuildCondBr(m->b, LLVMBuildICmp(m->b, LLVMIntULT, g.start, n_active, ""), body, exit);
     LLVMPositionBuilderAtEnd(m->b, body);
     LLVMValueRef next = LLVMBuildAdd(m->b, g.start, cg_i64(m, BLOCK_ROWS), "");
-    LLVMValueRef end = LLVMBuildSelect(
-        m->b, LLVMBuildICmp(m->b, LLVMIntULT, next, n_active, ""), next, n_active, "");
+    LLVMValueRef end = LLVMBuildSelect(m->b, LLVMBuildICmp(m->b, LLVMIntULT, next, n_active, ""),
+                                       next, n_active, "");
     g.len = LLVMBuildSub(m->b, end, g.start, "len");
     qe_status st = gen_block(f, &g, fast, bp, err);
     free(g.used);

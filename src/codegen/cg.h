@@ -53,8 +53,7 @@ qe_status cg_compile_stage(cg_jit *jit, const plan_query *q, uint32_t stage_id, 
 /* The code cache's entry for q->stages[stage_id] at tier as a new reference (a hit, as
  * cg_compile_stage would return it), or NULL without compiling anything (not cached,
  * caching off, or jit NULL).  Costs serializing the stage (tens of microseconds). */
-cg_stage_code *cg_cache_lookup(cg_jit *jit, const plan_query *q, uint32_t stage_id,
-                               cg_tier tier);
+cg_stage_code *cg_cache_lookup(cg_jit *jit, const plan_query *q, uint32_t stage_id, cg_tier tier);
 /* True if codegen supports pipeline p (cg_compile_stage would compile it; a malformed
  * pipeline is not supported).  Cheap: walks the plan, no LLVM. */
 bool cg_pipeline_supported(const plan_pipeline *p);
@@ -93,8 +92,8 @@ void cg_cache_get_stats(cg_jit *jit, cg_cache_stats *out);
  * host's architecture (NULL or "host": the host CPU and its features; another name:
  * that CPU's default features; 22023 unless it is 1-63 of [A-Za-z0-9._-]; a name LLVM
  * does not know makes LLVM warn on stderr and use its generic CPU). */
-qe_status cg_emit(const plan_query *q, qe_emit what, cg_tier tier, const char *cpu,
-                  char **text_out, rt_error *err);
+qe_status cg_emit(const plan_query *q, qe_emit what, cg_tier tier, const char *cpu, char **text_out,
+                  rt_error *err);
 /* The relocatable object file (ELF on Linux) of every compiled pipeline of every stage
  * of q, in one module (functions qe_s<stage>_p<pipeline>, global symbols), after the
  * tier's IR passes and at its codegen level, for cpu as in cg_emit; malloc'd

@@ -23,8 +23,8 @@
 #define QE_CG_INT_H
 
 #include "cg.h"
-#include "plan.h"
 #include "jit_inline.h"
+#include "plan.h"
 #include "rt.h"
 
 #include <llvm-c/Core.h>
@@ -168,34 +168,34 @@ typedef struct cg_module {
     LLVMTypeRef t_i128; /* HUGEINT, DECIMAL; the stride of a VARCHAR views buffer */
     LLVMTypeRef t_f32;
     LLVMTypeRef t_f64;
-    LLVMTypeRef t_f80; /* x86 long double: DECIMAL -> DOUBLE as the runtime converts */
-    LLVMTypeRef t_ptr;                        /* the opaque pointer type */
-    LLVMTypeRef t_vector;                     /* %rt_vector */
-    LLVMTypeRef t_batch;                      /* %rt_batch */
-    LLVMTypeRef t_agg;                        /* %rt_agg_state */
-    LLVMTypeRef t_join;                       /* %rt_jit_join */
-    LLVMTypeRef t_link;                       /* %rt_jit_join_link */
-    LLVMTypeRef t_agg_table;                  /* %rt_jit_agg */
-    LLVMTypeRef t_agg_slot;                   /* %rt_jit_agg_slot */
-    LLVMTypeRef t_pipe_fn;                    /* i32 (ptr, ptr, ptr): rt_pipeline_fn */
+    LLVMTypeRef t_f80;       /* x86 long double: DECIMAL -> DOUBLE as the runtime converts */
+    LLVMTypeRef t_ptr;       /* the opaque pointer type */
+    LLVMTypeRef t_vector;    /* %rt_vector */
+    LLVMTypeRef t_batch;     /* %rt_batch */
+    LLVMTypeRef t_agg;       /* %rt_agg_state */
+    LLVMTypeRef t_join;      /* %rt_jit_join */
+    LLVMTypeRef t_link;      /* %rt_jit_join_link */
+    LLVMTypeRef t_agg_table; /* %rt_jit_agg */
+    LLVMTypeRef t_agg_slot;  /* %rt_jit_agg_slot */
+    LLVMTypeRef t_pipe_fn;   /* i32 (ptr, ptr, ptr): rt_pipeline_fn */
     LLVMTypeRef helper_type[CG_HELPER_COUNT]; /* function types of the helpers */
     LLVMValueRef helper[CG_HELPER_COUNT];     /* their declarations in mod */
     LLVMValueRef all_valid;                   /* constant i8 0xFF: stands in for an absent bitmap */
     bool blocked; /* leading FILTERs run as block loops (block.c); set for the optimized tier */
     bool cheap;   /* the cheap tier: no prefetching (join.c), code FastISel selects whole */
-    LLVMValueRef null_slot;                   /* constant ptr null: a safe slot to load from */
+    LLVMValueRef null_slot; /* constant ptr null: a safe slot to load from */
     LLVMValueRef null_view; /* constant 16 zero bytes: the view a NULL-extended build row's
                                VARCHAR `at` points to (views are read through `at`) */
     LLVMValueRef inl[CG_INLINE_COUNT];        /* inlinable helpers declared so far (or NULL) */
     uint32_t n_func_sites;                    /* generic function calls generated so far
                                                  (rt_jit_func site indexes, expr_func.c) */
-    LLVMValueRef bit_row[CG_ROW_BITS];  /* rows whose bitmap position is built (pipeline.c) */
-    LLVMValueRef bit_idx[CG_ROW_BITS];  /* their byte index row >> 3 */
-    LLVMValueRef bit_mask[CG_ROW_BITS]; /* their bit mask 1 << (row & 7) (i8) */
-    LLVMValueRef bit_not[CG_ROW_BITS];  /* and its complement */
+    LLVMValueRef bit_row[CG_ROW_BITS];        /* rows whose bitmap position is built (pipeline.c) */
+    LLVMValueRef bit_idx[CG_ROW_BITS];        /* their byte index row >> 3 */
+    LLVMValueRef bit_mask[CG_ROW_BITS];       /* their bit mask 1 << (row & 7) (i8) */
+    LLVMValueRef bit_not[CG_ROW_BITS];        /* and its complement */
     LLVMBasicBlockRef bit_block[CG_ROW_BITS]; /* the block it is in (reused there only), or
                                                  NULL: after the row's definition */
-    uint32_t bit_next;                  /* the entry the next new row replaces */
+    uint32_t bit_next;                        /* the entry the next new row replaces */
 } cg_module;
 
 /* Creates the module `name` in ctx with the given triple and data layout, its
@@ -268,7 +268,12 @@ qe_status cg_check_pipeline(const plan_pipeline *p, bool *supported, char *reaso
  * HUGEINT, DECIMAL, REAL, DOUBLE, DATE, TIMESTAMP, VARCHAR). */
 bool cg_type_supported(qe_type type);
 /* How an aggregate state's v is held (agg.c's union member): int64, double, int128. */
-typedef enum cg_state_repr { CG_STATE_NONE, CG_STATE_I64, CG_STATE_F64, CG_STATE_I128 } cg_state_repr;
+typedef enum cg_state_repr {
+    CG_STATE_NONE,
+    CG_STATE_I64,
+    CG_STATE_F64,
+    CG_STATE_I128
+} cg_state_repr;
 /* The representation of a v state column of type state_type (NONE: not compiled). */
 cg_state_repr cg_agg_state_repr(qe_type state_type);
 /* The state type of a SINGLE/PARTIAL SUM/AVG/MIN/MAX over input type t as plan.h
@@ -321,34 +326,34 @@ typedef struct cg_col {
 typedef struct cg_fn {
     cg_module *m;
     const plan_pipeline *pipe;
-    LLVMValueRef fn;         /* the pipeline function */
-    LLVMValueRef ps;         /* rt_pipeline_state * */
-    LLVMValueRef ts;         /* rt_thread_state * */
-    LLVMValueRef morsel;     /* const rt_batch * */
-    LLVMBasicBlockRef entry; /* allocas and loop-invariant loads */
-    uint32_t n_cols;         /* columns of the morsel (source output) */
-    cg_col *cols;            /* n_cols, malloc'd */
-    cg_val *row_in;          /* the morsel row being processed: lazily loaded */
-    bool *row_loaded;        /* n_cols flags for row_in */
-    LLVMValueRef row;        /* i64 row index of the current morsel row */
-    LLVMBasicBlockRef skip;  /* continue with the next row */
-    void *sink;              /* sink-specific state (sink.c) */
-    LLVMValueRef err_var;    /* alloca i1 or NULL: when set, cg_raise_if ORs its condition
-                                into it instead of branching (block.c's predicate loops) */
-    bool no_nulls;           /* morsel columns are read as never NULL (no bitmap loads) */
-    uint32_t pre_op;         /* HASH_JOIN_PROBE ops[pre_op] takes its rows' hashes and chain
-                                heads from the row loop's pre-pass (join.c); 0: none */
-    LLVMValueRef pre_idx;    /* i64: the current row's slot in the pre-pass arrays */
-    LLVMValueRef pre_hashes; /* alloca [CG_PRE_ROWS x i64]: key hashes of the chunk's rows */
-    LLVMValueRef pre_heads;  /* alloca [CG_PRE_ROWS x i32]: their first chain rows or NO_ROW */
-    LLVMValueRef pre_start;  /* alloca i64: loop index of the chunk's first row */
-    LLVMValueRef pre_end;    /* alloca i64: loop index after the chunk's last row */
-    bool pre_skip;           /* a row without a chain head goes straight to f->skip (the
-                                probe emits nothing for it and nothing before it raises) */
-    LLVMBasicBlockRef raise; /* the function's one error-raising block (cg_raise_if), or NULL */
-    LLVMValueRef raise_code; /* its phi i32 of the error codes */
-    LLVMValueRef raise_pos;  /* its phi i32 of the positions */
-    LLVMBasicBlockRef fail;  /* the function's one `ret status` block (cg_return_if_error) */
+    LLVMValueRef fn;          /* the pipeline function */
+    LLVMValueRef ps;          /* rt_pipeline_state * */
+    LLVMValueRef ts;          /* rt_thread_state * */
+    LLVMValueRef morsel;      /* const rt_batch * */
+    LLVMBasicBlockRef entry;  /* allocas and loop-invariant loads */
+    uint32_t n_cols;          /* columns of the morsel (source output) */
+    cg_col *cols;             /* n_cols, malloc'd */
+    cg_val *row_in;           /* the morsel row being processed: lazily loaded */
+    bool *row_loaded;         /* n_cols flags for row_in */
+    LLVMValueRef row;         /* i64 row index of the current morsel row */
+    LLVMBasicBlockRef skip;   /* continue with the next row */
+    void *sink;               /* sink-specific state (sink.c) */
+    LLVMValueRef err_var;     /* alloca i1 or NULL: when set, cg_raise_if ORs its condition
+                                 into it instead of branching (block.c's predicate loops) */
+    bool no_nulls;            /* morsel columns are read as never NULL (no bitmap loads) */
+    uint32_t pre_op;          /* HASH_JOIN_PROBE ops[pre_op] takes its rows' hashes and chain
+                                 heads from the row loop's pre-pass (join.c); 0: none */
+    LLVMValueRef pre_idx;     /* i64: the current row's slot in the pre-pass arrays */
+    LLVMValueRef pre_hashes;  /* alloca [CG_PRE_ROWS x i64]: key hashes of the chunk's rows */
+    LLVMValueRef pre_heads;   /* alloca [CG_PRE_ROWS x i32]: their first chain rows or NO_ROW */
+    LLVMValueRef pre_start;   /* alloca i64: loop index of the chunk's first row */
+    LLVMValueRef pre_end;     /* alloca i64: loop index after the chunk's last row */
+    bool pre_skip;            /* a row without a chain head goes straight to f->skip (the
+                                 probe emits nothing for it and nothing before it raises) */
+    LLVMBasicBlockRef raise;  /* the function's one error-raising block (cg_raise_if), or NULL */
+    LLVMValueRef raise_code;  /* its phi i32 of the error codes */
+    LLVMValueRef raise_pos;   /* its phi i32 of the positions */
+    LLVMBasicBlockRef fail;   /* the function's one `ret status` block (cg_return_if_error) */
     LLVMValueRef fail_status; /* its phi i32 of the statuses */
 } cg_fn;
 
@@ -496,8 +501,8 @@ void cg_block_plan_free(cg_block_plan *bp);
  * morsel has no sel and the columns read have no bitmaps), then cg_row_loop over it
  * from ops[bp->first_op].
  */
-qe_status cg_block_body(cg_fn *f, LLVMValueRef sel, LLVMValueRef n_active,
-                        const cg_block_plan *bp, rt_error *err);
+qe_status cg_block_body(cg_fn *f, LLVMValueRef sel, LLVMValueRef n_active, const cg_block_plan *bp,
+                        rt_error *err);
 
 /* VARCHAR expressions (expr_str.c): string constants, VARCHAR comparisons (CHAR(n)
  * ignoring trailing blanks), ||, and FUNC nodes (check.c's cg_func_supported). */
@@ -572,8 +577,7 @@ void cg_loop_end(cg_fn *f, cg_loop *l);
  * values are in (n_in columns; NULL: the morsel's columns).  A filtered-out row jumps
  * to f->skip; on return the builder is where the row is done (the caller branches
  * to its continuation). */
-qe_status cg_gen_ops_from(cg_fn *f, uint32_t first, const cg_val *in, uint32_t n_in,
-                          rt_error *err);
+qe_status cg_gen_ops_from(cg_fn *f, uint32_t first, const cg_val *in, uint32_t n_in, rt_error *err);
 /* HASH_JOIN_PROBE ops[k] (join.c) on the row in (n_in columns of types in_types): walks
  * the chain and runs ops[k+1..] per emitted row (cg_gen_ops_from); the builder ends
  * where the probe of the row is done. */
@@ -612,8 +616,7 @@ void cg_expr_columns(const plan_expr *e, void (*visit)(const plan_expr *column, 
 /* The build column types of HASH_JOIN_PROBE op (check.c): the probe's output types for
  * pair-emitting joins and filter_build, else those the residual's column references
  * give (BIGINT for build columns nothing reads).  out has n_build_cols entries. */
-void cg_probe_build_types(const plan_op *op, uint32_t n_in, const qe_type *in_types,
-                          qe_type *out);
+void cg_probe_build_types(const plan_op *op, uint32_t n_in, const qe_type *in_types, qe_type *out);
 
 /* Builds the pipeline function `name` for p (supported per cg_check_pipeline) in m. */
 qe_status cg_build_pipeline(cg_module *m, const plan_pipeline *p, const char *name, rt_error *err);
@@ -642,13 +645,13 @@ void cg_sink_free(cg_fn *f);
  * (QE_CG_TIMING, jit.c): module creation, IR generation, bitcode parse + link,
  * verification, IR passes, instruction selection + register allocation + object
  * emission, and JITLink's linking of the objects (add + lookup). */
-#define CG_PHASE_LIST(X)                                                                        \
-    X(INIT, "init")                                                                             \
-    X(BUILD, "build")                                                                           \
-    X(LINK, "link")                                                                             \
-    X(VERIFY, "verify")                                                                         \
-    X(PASSES, "passes")                                                                         \
-    X(CODEGEN, "codegen")                                                                       \
+#define CG_PHASE_LIST(X)                                                                           \
+    X(INIT, "init")                                                                                \
+    X(BUILD, "build")                                                                              \
+    X(LINK, "link")                                                                                \
+    X(VERIFY, "verify")                                                                            \
+    X(PASSES, "passes")                                                                            \
+    X(CODEGEN, "codegen")                                                                          \
     X(JITLINK, "jitlink")
 
 typedef enum cg_phase {
@@ -676,9 +679,8 @@ const char *cg_tier_passes(cg_tier tier);
 /* Generates, verifies and optimizes (with tm, the IR passes of `tier`) the functions
  * of stage `stage_id` into m; names are "<prefix>_s<stage>_p<pipeline>".  Fills *out
  * (release with cg_stage_build_free). */
-qe_status cg_build_stage(cg_module *m, LLVMTargetMachineRef tm, cg_tier tier,
-                         const plan_query *q, uint32_t stage_id, const char *prefix,
-                         cg_stage_build *out, rt_error *err);
+qe_status cg_build_stage(cg_module *m, LLVMTargetMachineRef tm, cg_tier tier, const plan_query *q,
+                         uint32_t stage_id, const char *prefix, cg_stage_build *out, rt_error *err);
 void cg_stage_build_free(cg_stage_build *sb);
 
 /* Fills *out for stage stage_id of q as cg_build_stage would (names of the supported

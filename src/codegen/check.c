@@ -241,14 +241,16 @@ static qe_status check_case(chk *c, const plan_expr *e, const qe_type *in, uint3
         if (!is_else) {
             CHECK_TRY(c, check_expr(c, e->u.case_.whens[w], in, n_in, depth + 1));
             if (e->u.case_.whens[w]->type != QE_TYPE_BOOLEAN)
-                return unsupported(c, "a CASE condition of type %s is not supported by codegen "
-                                      "yet",
+                return unsupported(c,
+                                   "a CASE condition of type %s is not supported by codegen "
+                                   "yet",
                                    type_name(e->u.case_.whens[w]->type));
         }
         CHECK_TRY(c, check_expr(c, r, in, n_in, depth + 1));
         if (r->type != e->type)
-            return unsupported(c, "a CASE result of type %s for a %s CASE is not supported by "
-                                  "codegen yet",
+            return unsupported(c,
+                               "a CASE result of type %s for a %s CASE is not supported by "
+                               "codegen yet",
                                type_name(r->type), type_name(e->type));
     }
     return QE_OK;
@@ -259,8 +261,7 @@ static qe_status check_case(chk *c, const plan_expr *e, const qe_type *in, uint3
  * arguments. */
 static qe_status check_func(chk *c, const plan_expr *e, const qe_type *in, uint32_t n_in,
                             int depth) {
-    if ((unsigned)e->u.func.fn >= PLAN_FUNC_N ||
-        (e->u.func.n_args > 0 && e->u.func.args == NULL))
+    if ((unsigned)e->u.func.fn >= PLAN_FUNC_N || (e->u.func.n_args > 0 && e->u.func.args == NULL))
         return malformed(c, "unknown function or missing arguments");
     for (uint32_t i = 0; i < e->u.func.n_args; i++) {
         if (e->u.func.args[i] == NULL)
@@ -659,9 +660,8 @@ qe_status cg_check_pipeline(const plan_pipeline *p, bool *supported, char *reaso
      * aggregation still gains a fused update, except one by a VARCHAR key, which
      * compiled code hands on as it is too: sink.c agg_pass, and one whose aggregates
      * only the interpreter updates). */
-    if (only_column_projects(p) &&
-        (sink->kind != PLAN_PHYS_AGG_SINK || cg_agg_by_string(sink, types) ||
-         !cg_agg_fused(sink, types, n)))
+    if (only_column_projects(p) && (sink->kind != PLAN_PHYS_AGG_SINK ||
+                                    cg_agg_by_string(sink, types) || !cg_agg_fused(sink, types, n)))
         return unsupported(&c, "nothing to compile: the source feeds the sink directly");
     *supported = true;
     return QE_OK;

@@ -23,12 +23,8 @@
 #include <string.h>
 
 static LLVMValueRef not1(cg_module *m, LLVMValueRef v) { return LLVMBuildNot(m->b, v, ""); }
-static LLVMValueRef or1(cg_module *m, LLVMValueRef a, LLVMValueRef b) {
-    return cg_or1(m, a, b);
-}
-static LLVMValueRef and1(cg_module *m, LLVMValueRef a, LLVMValueRef b) {
-    return cg_and1(m, a, b);
-}
+static LLVMValueRef or1(cg_module *m, LLVMValueRef a, LLVMValueRef b) { return cg_or1(m, a, b); }
+static LLVMValueRef and1(cg_module *m, LLVMValueRef a, LLVMValueRef b) { return cg_and1(m, a, b); }
 
 static LLVMValueRef int_const(cg_module *m, qe_type t, int64_t v) {
     return LLVMConstInt(cg_reg_type(m, t), (unsigned long long)v, true);
@@ -449,8 +445,8 @@ static cg_val arms_join(cg_fn *f, case_arms *arms, qe_type t) {
 }
 
 /* Evaluates a CASE arm in the current block and branches to join. */
-static qe_status case_arm(cg_fn *f, const plan_expr *x, qe_type t, const cg_val *in,
-                          uint32_t n_in, LLVMBasicBlockRef join, case_arms *arms, rt_error *err) {
+static qe_status case_arm(cg_fn *f, const plan_expr *x, qe_type t, const cg_val *in, uint32_t n_in,
+                          LLVMBasicBlockRef join, case_arms *arms, rt_error *err) {
     cg_val v;
     qe_status st = cg_expr(f, x, in, n_in, &v, err);
     if (st != QE_OK)

@@ -106,8 +106,10 @@ bool cg_func_generic_supported(const plan_expr *e, char *reason, size_t cap) {
         return false;
     }
     if (e->u.func.n_args > GENERIC_MAX_ARGS) {
-        snprintf(reason, cap, "function %s with more than %d arguments is not supported by "
-                              "codegen yet", name, GENERIC_MAX_ARGS);
+        snprintf(reason, cap,
+                 "function %s with more than %d arguments is not supported by "
+                 "codegen yet",
+                 name, GENERIC_MAX_ARGS);
         return false;
     }
     return true; /* argument and result types: check.c's cg_type_supported; a CHAR(n)
@@ -183,8 +185,8 @@ static LLVMValueRef descriptor(cg_module *m, const plan_expr *e, int32_t fn,
     LLVMValueRef *w = malloc(sizeof *w * (6 + 3 * n));
     if (w == NULL)
         return NULL;
-    int32_t head[6] = {(int32_t)m->n_func_sites++, fn, (int32_t)e->type, e->typmod, e->position,
-                       (int32_t)n};
+    int32_t head[6] = {
+        (int32_t)m->n_func_sites++, fn, (int32_t)e->type, e->typmod, e->position, (int32_t)n};
     for (int i = 0; i < 6; i++)
         w[i] = cg_i32(m, head[i]);
     for (uint32_t i = 0; i < n; i++) {
@@ -235,8 +237,7 @@ static qe_status generic_call(cg_fn *f, const plan_expr *e, int32_t fn,
     LLVMValueRef w[3];
     for (int k = 0; k < 3; k++) {
         LLVMValueRef idx = cg_i64(m, 3 * n + k);
-        w[k] = LLVMBuildLoad2(m->b, m->t_i64, LLVMBuildGEP2(m->b, m->t_i64, vals, &idx, 1, ""),
-                              "");
+        w[k] = LLVMBuildLoad2(m->b, m->t_i64, LLVMBuildGEP2(m->b, m->t_i64, vals, &idx, 1, ""), "");
     }
     *out = result_value(f, e->type, w[0], w[1], LLVMBuildTrunc(m->b, w[2], m->t_i1, ""));
     return QE_OK;

@@ -31,12 +31,8 @@
 #include <string.h>
 
 static LLVMValueRef not1(cg_module *m, LLVMValueRef v) { return LLVMBuildNot(m->b, v, ""); }
-static LLVMValueRef or1(cg_module *m, LLVMValueRef a, LLVMValueRef b) {
-    return cg_or1(m, a, b);
-}
-static LLVMValueRef and1(cg_module *m, LLVMValueRef a, LLVMValueRef b) {
-    return cg_and1(m, a, b);
-}
+static LLVMValueRef or1(cg_module *m, LLVMValueRef a, LLVMValueRef b) { return cg_or1(m, a, b); }
+static LLVMValueRef and1(cg_module *m, LLVMValueRef a, LLVMValueRef b) { return cg_and1(m, a, b); }
 
 /* ---- values ------------------------------------------------------------------------- */
 
@@ -61,8 +57,8 @@ LLVMValueRef cg_str_ptr(cg_fn *f, cg_val v) {
     /* buffer index and offset: the view's last 8 bytes */
     LLVMValueRef hi = cg_str_view_hi(m, v);
     LLVMValueRef idx = LLVMBuildTrunc(m->b, hi, m->t_i32, "buffer_index");
-    LLVMValueRef off = LLVMBuildTrunc(m->b, LLVMBuildLShr(m->b, hi, cg_i64(m, 32), ""), m->t_i32,
-                                      "offset");
+    LLVMValueRef off =
+        LLVMBuildTrunc(m->b, LLVMBuildLShr(m->b, hi, cg_i64(m, 32), ""), m->t_i32, "offset");
     LLVMValueRef buffers = cg_load_vector_field(m, v.vec, CG_VEC_BUFFERS);
     LLVMValueRef idx64 = LLVMBuildZExt(m->b, idx, m->t_i64, "");
     LLVMValueRef slot = LLVMBuildGEP2(m->b, m->t_ptr, buffers, &idx64, 1, "");
@@ -189,11 +185,12 @@ qe_status cg_str_compare(cg_fn *f, const plan_expr *e, cg_val a, cg_val b, cg_va
             return QE_OK;
         }
     }
-    LLVMValueRef args[4] = {cg_str_ptr(f, a), cg_str_len(f, a), cg_str_ptr(f, b),
-                            cg_str_len(f, b)};
+    LLVMValueRef args[4] = {cg_str_ptr(f, a), cg_str_len(f, a), cg_str_ptr(f, b), cg_str_len(f, b)};
     if (op == PLAN_OP_EQ || op == PLAN_OP_NE) {
-        LLVMValueRef eq = cg_call_inline(m, is_char ? CG_INLINE_CHAR_EQ : CG_INLINE_STR_EQ, args, 4);
-        out->v = LLVMBuildICmp(m->b, op == PLAN_OP_EQ ? LLVMIntNE : LLVMIntEQ, eq, cg_i32(m, 0), "");
+        LLVMValueRef eq =
+            cg_call_inline(m, is_char ? CG_INLINE_CHAR_EQ : CG_INLINE_STR_EQ, args, 4);
+        out->v =
+            LLVMBuildICmp(m->b, op == PLAN_OP_EQ ? LLVMIntNE : LLVMIntEQ, eq, cg_i32(m, 0), "");
         return QE_OK;
     }
     static const LLVMIntPredicate pred[] = {LLVMIntEQ,  LLVMIntNE,  LLVMIntSLT,
@@ -243,7 +240,7 @@ static int like_escape(const plan_expr *e) {
     if (v->u.s.len == 0)
         return -1;
     return v->u.s.len == 1 && (unsigned char)v->u.s.ptr[0] < 0x80 ? (unsigned char)v->u.s.ptr[0]
-                                                                   : -2;
+                                                                  : -2;
 }
 
 static bool is_string_const(const plan_expr *a) {
@@ -472,7 +469,8 @@ static void gen_abs(cg_fn *f, const plan_expr *e, cg_val a, cg_val *out) {
     }
     LLVMTypeRef t = LLVMTypeOf(a.v);
     int64_t min = e->type == QE_TYPE_INTEGER ? INT32_MIN : INT64_MIN;
-    LLVMValueRef is_min = LLVMBuildICmp(m->b, LLVMIntEQ, a.v, LLVMConstInt(t, (uint64_t)min, true), "");
+    LLVMValueRef is_min =
+        LLVMBuildICmp(m->b, LLVMIntEQ, a.v, LLVMConstInt(t, (uint64_t)min, true), "");
     cg_raise_if(f, and1(m, is_min, not1(m, a.null)), cg_overflow_code(e->type), e->position);
     LLVMValueRef neg = LLVMBuildICmp(m->b, LLVMIntSLT, a.v, LLVMConstNull(t), "");
     out->v = LLVMBuildSelect(m->b, neg, LLVMBuildNeg(m->b, a.v, ""), a.v, "");
@@ -579,8 +577,8 @@ qe_status cg_func(cg_fn *f, const plan_expr *e, const cg_val *in, uint32_t n_in,
     case PLAN_FUNC_ID_CEILING: out->v = intrinsic1(m, "llvm.ceil", a[0].v); return QE_OK;
     default: break;
     }
-    return rt_error_set(err, QE_INTERNAL, "XX000", e->position,
-                        "codegen: unexpected function %s", plan_func_name(e->u.func.fn));
+    return rt_error_set(err, QE_INTERNAL, "XX000", e->position, "codegen: unexpected function %s",
+                        plan_func_name(e->u.func.fn));
 }
 
 /* ---- IN lists ----------------------------------------------------------------------- */

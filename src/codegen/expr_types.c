@@ -36,12 +36,8 @@
 #define US_PER_DAY 86400000000LL
 
 static LLVMValueRef not1(cg_module *m, LLVMValueRef v) { return LLVMBuildNot(m->b, v, ""); }
-static LLVMValueRef and1(cg_module *m, LLVMValueRef a, LLVMValueRef b) {
-    return cg_and1(m, a, b);
-}
-static LLVMValueRef or1(cg_module *m, LLVMValueRef a, LLVMValueRef b) {
-    return cg_or1(m, a, b);
-}
+static LLVMValueRef and1(cg_module *m, LLVMValueRef a, LLVMValueRef b) { return cg_and1(m, a, b); }
+static LLVMValueRef or1(cg_module *m, LLVMValueRef a, LLVMValueRef b) { return cg_or1(m, a, b); }
 
 /* 10^n (n <= 38). */
 static __int128 pow10_i128(int n) {
@@ -252,12 +248,11 @@ static LLVMValueRef date_arith(cg_fn *f, const plan_expr *e, LLVMValueRef a, LLV
     cg_module *m = f->m;
     LLVMValueRef x = LLVMBuildSExt(m->b, a, m->t_i64, "");
     LLVMValueRef y = LLVMBuildSExt(m->b, b, m->t_i64, "");
-    LLVMValueRef r = e->u.op.op == PLAN_OP_ADD ? LLVMBuildAdd(m->b, x, y, "")
-                                               : LLVMBuildSub(m->b, x, y, "");
+    LLVMValueRef r =
+        e->u.op.op == PLAN_OP_ADD ? LLVMBuildAdd(m->b, x, y, "") : LLVMBuildSub(m->b, x, y, "");
     LLVMValueRef lo = LLVMBuildICmp(m->b, LLVMIntSLT, r, cg_i64(m, INT32_MIN), "");
     LLVMValueRef hi = LLVMBuildICmp(m->b, LLVMIntSGT, r, cg_i64(m, INT32_MAX), "");
-    cg_raise_if(f, and1(m, or1(m, lo, hi), not1(m, null)), RT_JIT_ERR_RANGE(e->type),
-                e->position);
+    cg_raise_if(f, and1(m, or1(m, lo, hi), not1(m, null)), RT_JIT_ERR_RANGE(e->type), e->position);
     return LLVMBuildTrunc(m->b, r, m->t_i32, "");
 }
 
@@ -600,8 +595,8 @@ static LLVMValueRef narrow_int(cg_fn *f, const plan_expr *e, LLVMValueRef v, LLV
     cg_module *m = f->m;
     qe_type to = e->type;
     LLVMTypeRef t = LLVMTypeOf(v);
-    unsigned from_bits = LLVMGetIntTypeWidth(t), to_bits = to == QE_TYPE_SMALLINT ? 16
-                                                          : to == QE_TYPE_INTEGER  ? 32
+    unsigned from_bits = LLVMGetIntTypeWidth(t), to_bits = to == QE_TYPE_SMALLINT  ? 16
+                                                           : to == QE_TYPE_INTEGER ? 32
                                                                                    : 64;
     LLVMTypeRef tt = cg_reg_type(m, to);
     if (from_bits <= to_bits)
@@ -651,8 +646,8 @@ static LLVMValueRef rescale(cg_fn *f, LLVMValueRef x, bool x_fits64, int from, i
     LLVMTypeRef t = narrow ? m->t_i64 : m->t_i128;
     if (narrow)
         x = LLVMBuildTrunc(m->b, x, t, "");
-    LLVMValueRef p = narrow ? LLVMBuildTrunc(m->b, pow10_const(m, from - to), t, "")
-                            : pow10_const(m, from - to);
+    LLVMValueRef p =
+        narrow ? LLVMBuildTrunc(m->b, pow10_const(m, from - to), t, "") : pow10_const(m, from - to);
     LLVMValueRef q = LLVMBuildSDiv(m->b, x, p, "");
     LLVMValueRef r = LLVMBuildSRem(m->b, x, p, "");
     LLVMValueRef zero = LLVMConstNull(t);
@@ -756,8 +751,9 @@ static LLVMValueRef double_to_real(cg_fn *f, const plan_expr *e, LLVMValueRef d,
                                    LLVMValueRef null) {
     cg_module *m = f->m;
     LLVMValueRef ad = cg_fabs(m, d);
-    LLVMValueRef big = and1(m, LLVMBuildFCmp(m->b, LLVMRealOGT, ad, LLVMConstReal(m->t_f64, FLT_MAX), ""),
-                            LLVMBuildFCmp(m->b, LLVMRealONE, ad, LLVMConstReal(m->t_f64, INFINITY), ""));
+    LLVMValueRef big =
+        and1(m, LLVMBuildFCmp(m->b, LLVMRealOGT, ad, LLVMConstReal(m->t_f64, FLT_MAX), ""),
+             LLVMBuildFCmp(m->b, LLVMRealONE, ad, LLVMConstReal(m->t_f64, INFINITY), ""));
     cg_raise_if(f, and1(m, big, not1(m, null)), RT_JIT_ERR_RANGE(QE_TYPE_REAL), e->position);
     return LLVMBuildFPTrunc(m->b, d, m->t_f32, "");
 }
@@ -766,8 +762,8 @@ static LLVMValueRef double_to_real(cg_fn *f, const plan_expr *e, LLVMValueRef d,
 static LLVMValueRef timestamp_to_date(cg_module *m, LLVMValueRef ts) {
     LLVMValueRef day = cg_i64(m, US_PER_DAY);
     LLVMValueRef q = LLVMBuildSDiv(m->b, ts, day, "");
-    LLVMValueRef neg = LLVMBuildICmp(m->b, LLVMIntSLT, LLVMBuildSRem(m->b, ts, day, ""),
-                                     cg_i64(m, 0), "");
+    LLVMValueRef neg =
+        LLVMBuildICmp(m->b, LLVMIntSLT, LLVMBuildSRem(m->b, ts, day, ""), cg_i64(m, 0), "");
     q = LLVMBuildSub(m->b, q, LLVMBuildZExt(m->b, neg, m->t_i64, ""), "");
     return LLVMBuildTrunc(m->b, q, m->t_i32, "");
 }
@@ -791,8 +787,9 @@ static LLVMValueRef float_to_hugeint(cg_fn *f, const plan_expr *e, LLVMValueRef 
     LLVMValueRef fn = LLVMGetIntrinsicDeclaration(m->mod, id, &m->t_f64, 1);
     LLVMTypeRef fn_type = LLVMIntrinsicGetType(m->ctx, id, &m->t_f64, 1);
     LLVMValueRef r = LLVMBuildCall2(m->b, fn_type, fn, &d, 1, "");
-    LLVMValueRef ok = and1(m, LLVMBuildFCmp(m->b, LLVMRealOGT, r, LLVMConstReal(m->t_f64, -1.7e38), ""),
-                           LLVMBuildFCmp(m->b, LLVMRealOLT, r, LLVMConstReal(m->t_f64, 1.7e38), ""));
+    LLVMValueRef ok =
+        and1(m, LLVMBuildFCmp(m->b, LLVMRealOGT, r, LLVMConstReal(m->t_f64, -1.7e38), ""),
+             LLVMBuildFCmp(m->b, LLVMRealOLT, r, LLVMConstReal(m->t_f64, 1.7e38), ""));
     cg_raise_if(f, and1(m, not1(m, ok), not1(m, null)), RT_JIT_ERR_RANGE(QE_TYPE_HUGEINT),
                 e->position);
     LLVMValueRef safe = LLVMBuildSelect(m->b, ok, r, LLVMConstReal(m->t_f64, 0.0), "");
@@ -830,8 +827,7 @@ LLVMValueRef cg_typed_cast(cg_fn *f, const plan_expr *e, cg_val a) {
     if (from == QE_TYPE_DECIMAL || from == QE_TYPE_HUGEINT) {
         if (is_int(to)) {
             LLVMValueRef ovf;
-            LLVMValueRef v = rescale(f, narrow_known(m, e->u.cast, a.v),
-                                     fits64_known(e->u.cast),
+            LLVMValueRef v = rescale(f, narrow_known(m, e->u.cast, a.v), fits64_known(e->u.cast),
                                      scale_of(e->u.cast), 0, &ovf);
             return narrow_int(f, e, v, a.null);
         }

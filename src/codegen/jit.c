@@ -52,9 +52,9 @@ struct cg_jit {
     /* owned, per tier and compile thread (NULL until used): IR passes and object
      * emission of that thread's pipelines (a target machine is not shared by threads) */
     LLVMTargetMachineRef wtm[CG_TIER_COUNT][CG_COMPILE_THREADS];
-    cg_host host;                           /* owned strings: triple, CPU, features */
-    uint64_t next_id;                       /* makes module and function names unique */
-    uint32_t refs; /* cg_jit_create calls not yet destroyed (under jit_lock) */
+    cg_host host;               /* owned strings: triple, CPU, features */
+    uint64_t next_id;           /* makes module and function names unique */
+    uint32_t refs;              /* cg_jit_create calls not yet destroyed (under jit_lock) */
     pthread_mutex_t cache_lock; /* guards the fields below and every code's refs/links */
     cg_stage_code *mru;         /* cached entries, most recently used first */
     cg_stage_code *lru;         /* ... the least recently used (evicted first) */
@@ -66,19 +66,19 @@ struct cg_stage_code {
     cg_tier tier;                 /* the LLJIT the code lives in */
     LLVMOrcResourceTrackerRef rt; /* owned; NULL if nothing was compiled */
     uint32_t n_pipelines;
-    rt_pipeline_fn *fns;   /* n_pipelines entries, NULL = interpret */
-    char **reasons;        /* n_pipelines entries, malloc'd or NULL */
-    uint8_t *key;          /* malloc'd fingerprint (cache_key), NULL = never cached */
-    size_t key_len;        /* its bytes */
-    uint64_t hash;         /* XXH3 of key */
-    uint32_t refs;         /* holders: callers of cg_compile_stage + 1 while cached */
-    bool cached;           /* in the LRU list */
-    cg_stage_code *newer;  /* LRU neighbours while cached */
+    rt_pipeline_fn *fns;  /* n_pipelines entries, NULL = interpret */
+    char **reasons;       /* n_pipelines entries, malloc'd or NULL */
+    uint8_t *key;         /* malloc'd fingerprint (cache_key), NULL = never cached */
+    size_t key_len;       /* its bytes */
+    uint64_t hash;        /* XXH3 of key */
+    uint32_t refs;        /* holders: callers of cg_compile_stage + 1 while cached */
+    bool cached;          /* in the LRU list */
+    cg_stage_code *newer; /* LRU neighbours while cached */
     cg_stage_code *older;
 };
 
-static pthread_mutex_t jit_lock = PTHREAD_MUTEX_INITIALIZER; /* guards jit_instance */
-static cg_jit *jit_instance;                                 /* the process's JIT */
+static pthread_mutex_t jit_lock = PTHREAD_MUTEX_INITIALIZER;  /* guards jit_instance */
+static cg_jit *jit_instance;                                  /* the process's JIT */
 static _Atomic uint32_t cache_limit = CG_CACHE_DEFAULT_LIMIT; /* entries; 0 = no cache */
 
 /* libc/libm functions LLVM may turn IR into calls to (memset for loops that clear,
@@ -174,14 +174,14 @@ static qe_status create_tier(cg_jit *jit, cg_tier tier, rt_error *err) {
     LLVMOrcJITTargetMachineBuilderRef jtmb =
         LLVMOrcJITTargetMachineBuilderCreateFromTargetMachine(jit_tm); /* takes jit_tm */
     LLVMOrcLLJITBuilderRef builder = LLVMOrcCreateLLJITBuilder();
-    LLVMOrcLLJITBuilderSetJITTargetMachineBuilder(builder, jtmb); /* takes jtmb */
+    LLVMOrcLLJITBuilderSetJITTargetMachineBuilder(builder, jtmb);      /* takes jtmb */
     st = cg_llvm_error(LLVMOrcCreateLLJIT(&jit->lljit[tier], builder), /* takes builder */
                        "could not create the JIT", err);
     if (st == QE_OK)
         st = define_symbols(jit->lljit[tier], err);
     if (st == QE_OK)
         cg_perf_map_attach(jit->lljit[tier]); /* QE_PERF_MAP=1: names for perf */
-    if (st != QE_OK) { /* leave the tier unset, to be retried */
+    if (st != QE_OK) {                        /* leave the tier unset, to be retried */
         if (jit->lljit[tier])
             LLVMConsumeError(LLVMOrcDisposeLLJIT(jit->lljit[tier]));
         LLVMDisposeTargetMachine(jit->tm[tier]);
@@ -532,8 +532,8 @@ static qe_status compile_jobs(cg_jit *jit, const plan_query *q, uint32_t stage_i
     atomic_init(&pj.next, 0);
     for (uint32_t p = 0; p < b->n_pipelines && pj.n < b->n_compiled; p++)
         if (b->reasons[p] == NULL && b->fn_names[p] != NULL)
-            jobs[pj.n++] = (pipe_job){.pipeline = q->stages[stage_id]->pipelines[p],
-                                      .name = b->fn_names[p]};
+            jobs[pj.n++] =
+                (pipe_job){.pipeline = q->stages[stage_id]->pipelines[p], .name = b->fn_names[p]};
     qe_status st = run_jobs(&pj, err);
     for (uint32_t i = 0; i < pj.n; i++) {
         job_dispose(&jobs[i]); /* built but never emitted (run_jobs failed) */
@@ -568,8 +568,8 @@ static qe_status compile_jobs(cg_jit *jit, const plan_query *q, uint32_t stage_i
 /* Builds and JIT-compiles a stage at tier under the JIT's lock: each supported
  * pipeline is its own module and object file, compiled on up to CG_COMPILE_THREADS
  * threads; the objects are linked under one tracker. */
-static qe_status compile_locked(cg_jit *jit, const plan_query *q, uint32_t stage_id,
-                                cg_tier tier, cg_stage_code **out, rt_error *err) {
+static qe_status compile_locked(cg_jit *jit, const plan_query *q, uint32_t stage_id, cg_tier tier,
+                                cg_stage_code **out, rt_error *err) {
     if (jit->lljit[tier] == NULL) {
         qe_status st = create_tier(jit, tier, err);
         if (st != QE_OK)
@@ -627,15 +627,13 @@ static bool plan_complete(const plan_query *q) {
  * of a plan holding only that stage and q's exchanges -- so queries that share a
  * stage share its code).  malloc'd; NULL if the plan cannot be serialized (then it is
  * not cached). */
-static uint8_t *cache_key(const cg_jit *jit, const plan_query *q, uint32_t stage_id,
-                          cg_tier tier, size_t *len) {
+static uint8_t *cache_key(const cg_jit *jit, const plan_query *q, uint32_t stage_id, cg_tier tier,
+                          size_t *len) {
     if (!plan_complete(q) || stage_id >= q->n_stages)
         return NULL;
     plan_stage *stage = q->stages[stage_id];
-    plan_query part = {.n_stages = 1,
-                       .stages = &stage,
-                       .n_exchanges = q->n_exchanges,
-                       .exchanges = q->exchanges};
+    plan_query part = {
+        .n_stages = 1, .stages = &stage, .n_exchanges = q->n_exchanges, .exchanges = q->exchanges};
     uint8_t *plan = NULL;
     size_t plan_len = 0;
     rt_error err;
@@ -810,8 +808,7 @@ qe_status cg_compile_stage(cg_jit *jit, const plan_query *q, uint32_t stage_id, 
 }
 
 /* The cached code of a stage, without compiling; see cg.h. */
-cg_stage_code *cg_cache_lookup(cg_jit *jit, const plan_query *q, uint32_t stage_id,
-                               cg_tier tier) {
+cg_stage_code *cg_cache_lookup(cg_jit *jit, const plan_query *q, uint32_t stage_id, cg_tier tier) {
     if (jit == NULL || (unsigned)tier >= CG_TIER_COUNT || !atomic_load(&cache_limit))
         return NULL;
     size_t key_len = 0;

@@ -42,24 +42,24 @@
 typedef struct probe_gen {
     const plan_op *op;
     uint32_t op_idx;
-    uint32_t n_in;          /* probe input columns */
-    uint32_t n_build;       /* build columns */
-    qe_type *build_types;   /* n_build (malloc'd) */
-    LLVMValueRef buckets;   /* entry-block loads of the rt_jit_join */
+    uint32_t n_in;        /* probe input columns */
+    uint32_t n_build;     /* build columns */
+    qe_type *build_types; /* n_build (malloc'd) */
+    LLVMValueRef buckets; /* entry-block loads of the rt_jit_join */
     LLVMValueRef mask;
     LLVMValueRef links;
     LLVMValueRef matched;
     LLVMValueRef n_rows;
     LLVMValueRef n_null_rows;
-    cg_col *bcols;          /* n_build build columns (values/validity loaded in entry) */
-    bool *bused;            /* n_build: loaded per pair (output or residual) */
-    LLVMValueRef pf_keys;   /* rt_jit_join_prefetch's keys (constant i32 array), or NULL */
-    uint32_t pf_nk;         /* its n_keys */
-    LLVMValueRef pf_view;   /* the rt_jit_join alloca */
-    LLVMValueRef pf_cursor; /* alloca i64: next active entry to prefetch */
-    LLVMValueRef pf_bound;  /* alloca i64: rows below it are prefetched */
-    LLVMValueRef pf_probed; /* alloca i64: rows that reached the probe in this morsel */
-    LLVMValueRef *bval_var; /* n_build allocas: build values of the pair to emit */
+    cg_col *bcols;           /* n_build build columns (values/validity loaded in entry) */
+    bool *bused;             /* n_build: loaded per pair (output or residual) */
+    LLVMValueRef pf_keys;    /* rt_jit_join_prefetch's keys (constant i32 array), or NULL */
+    uint32_t pf_nk;          /* its n_keys */
+    LLVMValueRef pf_view;    /* the rt_jit_join alloca */
+    LLVMValueRef pf_cursor;  /* alloca i64: next active entry to prefetch */
+    LLVMValueRef pf_bound;   /* alloca i64: rows below it are prefetched */
+    LLVMValueRef pf_probed;  /* alloca i64: rows that reached the probe in this morsel */
+    LLVMValueRef *bval_var;  /* n_build allocas: build values of the pair to emit */
     LLVMValueRef *bnull_var; /* n_build allocas: their null flags */
     LLVMValueRef *bat_var;   /* n_build allocas (VARCHAR only): the view's address in the
                                 build column (NULL for a NULL-extended row: length 0) */
@@ -98,8 +98,8 @@ static LLVMValueRef xxh64_lanes(cg_module *m, const LLVMValueRef *lanes, unsigne
         LLVMValueRef k1 = rotl(m, LLVMBuildMul(b, lanes[i], c64(m, XXH_P2), ""), 31);
         k1 = LLVMBuildMul(b, k1, c64(m, XXH_P1), "");
         acc = LLVMBuildXor(b, acc, k1, "");
-        acc = LLVMBuildAdd(b, LLVMBuildMul(b, rotl(m, acc, 27), c64(m, XXH_P1), ""),
-                           c64(m, XXH_P4), "");
+        acc = LLVMBuildAdd(b, LLVMBuildMul(b, rotl(m, acc, 27), c64(m, XXH_P1), ""), c64(m, XXH_P4),
+                           "");
     }
     return avalanche(m, acc, XXH_P2, XXH_P3, (const unsigned[3]){33, 29, 32});
 }
@@ -131,9 +131,7 @@ static LLVMValueRef key_bits(cg_module *m, qe_type type, LLVMValueRef v) {
 }
 
 /* Whether a key type is hashed as 16 bytes (HUGEINT, DECIMAL: i128 in registers). */
-static bool wide_key(qe_type type) {
-    return type == QE_TYPE_DECIMAL || type == QE_TYPE_HUGEINT;
-}
+static bool wide_key(qe_type type) { return type == QE_TYPE_DECIMAL || type == QE_TYPE_HUGEINT; }
 
 /* h chained with one non-NULL key value v, as rt_hash_vectors: 8 normalized bytes,
  * the 16 bytes of a wide value, or a VARCHAR's bytes (rt_jit_hash_string). */
@@ -196,8 +194,7 @@ static qe_status init_probe(cg_fn *f, probe_gen *g, uint32_t k, const qe_type *i
     g->bnull_var = calloc(n, sizeof *g->bnull_var);
     g->bat_var = calloc(n, sizeof *g->bat_var);
     g->bused = calloc(n, sizeof *g->bused);
-    if (!g->build_types || !g->bcols || !g->bval_var || !g->bnull_var || !g->bat_var ||
-        !g->bused)
+    if (!g->build_types || !g->bcols || !g->bval_var || !g->bnull_var || !g->bat_var || !g->bused)
         return nomem(err);
     cg_probe_build_types(op, g->n_in, in_types, g->build_types);
     bool all = emits_pairs(op);
@@ -303,7 +300,8 @@ static LLVMValueRef bucket_head(cg_module *m, LLVMValueRef buckets, LLVMValueRef
     LLVMValueRef salt = LLVMBuildShl(
         m->b, c64(m, 1), LLVMBuildAdd(m->b, LLVMBuildLShr(m->b, h, c64(m, 59), ""), c64(m, 32), ""),
         "");
-    LLVMValueRef hit = LLVMBuildICmp(m->b, LLVMIntNE, LLVMBuildAnd(m->b, e, salt, ""), c64(m, 0), "");
+    LLVMValueRef hit =
+        LLVMBuildICmp(m->b, LLVMIntNE, LLVMBuildAnd(m->b, e, salt, ""), c64(m, 0), "");
     LLVMValueRef first = LLVMBuildTrunc(m->b, e, m->t_i32, "");
     return LLVMBuildSelect(m->b, hit, first, cg_i32(m, NO_ROW), "");
 }
@@ -329,8 +327,7 @@ static LLVMValueRef table_fields(cg_fn *f, uint32_t op_idx, LLVMValueRef fld[CG_
     LLVMTypeRef ft[CG_JOIN_N_FIELDS] = {m->t_ptr, m->t_i64, m->t_ptr, m->t_ptr,
                                         m->t_ptr, m->t_i32, m->t_i32};
     for (unsigned i = 0; i < CG_JOIN_N_FIELDS; i++)
-        fld[i] = LLVMBuildLoad2(m->b, ft[i], LLVMBuildStructGEP2(m->b, m->t_join, view, i, ""),
-                                "");
+        fld[i] = LLVMBuildLoad2(m->b, ft[i], LLVMBuildStructGEP2(m->b, m->t_join, view, i, ""), "");
     return view;
 }
 
@@ -412,8 +409,8 @@ static void call_prefetch(cg_fn *f, probe_gen *g) {
     cg_module *m = f->m;
     if (g->pf_keys == NULL)
         return;
-    LLVMValueRef probed = LLVMBuildAdd(
-        m->b, LLVMBuildLoad2(m->b, m->t_i64, g->pf_probed, ""), cg_i64(m, 1), "probed");
+    LLVMValueRef probed = LLVMBuildAdd(m->b, LLVMBuildLoad2(m->b, m->t_i64, g->pf_probed, ""),
+                                       cg_i64(m, 1), "probed");
     LLVMBuildStore(m->b, probed, g->pf_probed);
     LLVMValueRef bound = LLVMBuildLoad2(m->b, m->t_i64, g->pf_bound, "pf_bound");
     LLVMBasicBlockRef check = block(f, "prefetch_check"), call = block(f, "prefetch");
@@ -430,8 +427,8 @@ static void call_prefetch(cg_fn *f, probe_gen *g) {
     LLVMBuildStore(m->b, c64(m, UINT64_MAX), g->pf_bound);
     LLVMBuildBr(m->b, cont);
     LLVMPositionBuilderAtEnd(m->b, call);
-    LLVMValueRef args[6] = {f->morsel, g->pf_view, g->pf_cursor, f->row, g->pf_keys,
-                            cg_i32(m, g->pf_nk)};
+    LLVMValueRef args[6] = {f->morsel, g->pf_view, g->pf_cursor,
+                            f->row,    g->pf_keys, cg_i32(m, g->pf_nk)};
     LLVMBuildStore(m->b, cg_call_helper(m, CG_HELPER_JOIN_PREFETCH, args, 6), g->pf_bound);
     LLVMBuildBr(m->b, cont);
     LLVMPositionBuilderAtEnd(m->b, cont);
@@ -517,8 +514,9 @@ static void compare_keys(cg_fn *f, const probe_gen *g, const cg_val *in, const q
             /* length and prefix (a computed string's view holds only its length), then
              * the bytes */
             LLVMTypeRef ht = in[pc].str != NULL ? m->t_i32 : m->t_i64;
-            LLVMValueRef head = LLVMBuildICmp(m->b, LLVMIntEQ, LLVMBuildTrunc(m->b, in[pc].v, ht, ""),
-                                              LLVMBuildTrunc(m->b, bv, ht, ""), "");
+            LLVMValueRef head =
+                LLVMBuildICmp(m->b, LLVMIntEQ, LLVMBuildTrunc(m->b, in[pc].v, ht, ""),
+                              LLVMBuildTrunc(m->b, bv, ht, ""), "");
             LLVMBasicBlockRef bytes = block(f, "key_bytes");
             LLVMBuildCondBr(m->b, head, bytes, differ);
             LLVMPositionBuilderAtEnd(m->b, bytes);
@@ -652,8 +650,7 @@ static qe_status gen_after(cg_fn *f, probe_gen *g, const cg_val *in, LLVMValueRe
         LLVMValueRef maybe = LLVMBuildLoad2(m->b, m->t_i1, maybe_var, "");
         if (op->u.join.n_keys == 1)
             maybe = LLVMBuildOr(
-                m->b, maybe,
-                LLVMBuildICmp(m->b, LLVMIntNE, g->n_null_rows, cg_i32(m, 0), ""), "");
+                m->b, maybe, LLVMBuildICmp(m->b, LLVMIntNE, g->n_null_rows, cg_i32(m, 0), ""), "");
         out[g->n_in].v = matched;
         out[g->n_in].null = LLVMBuildAnd(m->b, LLVMBuildNot(m->b, matched, ""), maybe, "");
         qe_status st = rest(f, g, out, g->n_in + 1, done, err);
@@ -769,14 +766,14 @@ qe_status cg_gen_probe(cg_fn *f, uint32_t k, const cg_val *in, const qe_type *in
     LLVMValueRef h, first;
     if (f->pre_op == k) { /* hashed and looked up by the row loop's pre-pass */
         LLVMValueRef idx[2] = {cg_i64(m, 0), f->pre_idx};
-        h = LLVMBuildLoad2(m->b, m->t_i64,
-                           LLVMBuildGEP2(m->b, LLVMArrayType2(m->t_i64, CG_PRE_ROWS),
-                                         f->pre_hashes, idx, 2, ""),
-                           "h");
-        first = LLVMBuildLoad2(m->b, m->t_i32,
-                               LLVMBuildGEP2(m->b, LLVMArrayType2(m->t_i32, CG_PRE_ROWS),
-                                             f->pre_heads, idx, 2, ""),
-                               "head");
+        h = LLVMBuildLoad2(
+            m->b, m->t_i64,
+            LLVMBuildGEP2(m->b, LLVMArrayType2(m->t_i64, CG_PRE_ROWS), f->pre_hashes, idx, 2, ""),
+            "h");
+        first = LLVMBuildLoad2(
+            m->b, m->t_i32,
+            LLVMBuildGEP2(m->b, LLVMArrayType2(m->t_i32, CG_PRE_ROWS), f->pre_heads, idx, 2, ""),
+            "head");
     } else {
         h = probe_hash(f, &g, in, in_types);
         first = bucket_head(m, g.buckets, g.mask, h);
@@ -792,10 +789,10 @@ qe_status cg_gen_probe(cg_fn *f, uint32_t k, const cg_val *in, const qe_type *in
     LLVMValueRef bi = LLVMBuildZExt(m->b, b, m->t_i64, "bi");
     h = LLVMBuildLoad2(m->b, m->t_i64, h_var, "h");
     LLVMValueRef link = LLVMBuildGEP2(m->b, m->t_link, g.links, &bi, 1, "");
-    LLVMValueRef lh = LLVMBuildLoad2(m->b, m->t_i64,
-                                     LLVMBuildStructGEP2(m->b, m->t_link, link, CG_LINK_HASH, ""), "");
-    LLVMValueRef nx = LLVMBuildLoad2(m->b, m->t_i32,
-                                     LLVMBuildStructGEP2(m->b, m->t_link, link, CG_LINK_NEXT, ""), "");
+    LLVMValueRef lh = LLVMBuildLoad2(
+        m->b, m->t_i64, LLVMBuildStructGEP2(m->b, m->t_link, link, CG_LINK_HASH, ""), "");
+    LLVMValueRef nx = LLVMBuildLoad2(
+        m->b, m->t_i32, LLVMBuildStructGEP2(m->b, m->t_link, link, CG_LINK_NEXT, ""), "");
     LLVMBuildStore(m->b, nx, b_var);
     LLVMBuildCondBr(m->b, LLVMBuildICmp(m->b, LLVMIntEQ, lh, h, ""), cand, head);
     LLVMPositionBuilderAtEnd(m->b, cand);

@@ -93,9 +93,8 @@ static qe_status optimize(cg_module *m, LLVMTargetMachineRef tm, cg_tier tier, r
 
 /* Generates the functions of a stage into m, without verification or passes; with m
  * NULL, only names the supported pipelines and records the others' reasons. */
-static qe_status build_functions(cg_module *m, cg_tier tier, const plan_query *q,
-                                 uint32_t stage_id, const char *prefix, cg_stage_build *out,
-                                 rt_error *err) {
+static qe_status build_functions(cg_module *m, cg_tier tier, const plan_query *q, uint32_t stage_id,
+                                 const char *prefix, cg_stage_build *out, rt_error *err) {
     memset(out, 0, sizeof *out);
     if (q == NULL || stage_id >= q->n_stages || q->stages == NULL || !q->stages[stage_id])
         return rt_error_set(err, QE_INTERNAL, "XX000", -1, "invalid physical plan: no stage %u",
@@ -195,9 +194,9 @@ qe_status cg_emit_object_buffer(cg_module *m, LLVMTargetMachineRef tm, LLVMMemor
 }
 
 /* Builds the functions of a stage; see cg_int.h. */
-qe_status cg_build_stage(cg_module *m, LLVMTargetMachineRef tm, cg_tier tier,
-                         const plan_query *q, uint32_t stage_id, const char *prefix,
-                         cg_stage_build *out, rt_error *err) {
+qe_status cg_build_stage(cg_module *m, LLVMTargetMachineRef tm, cg_tier tier, const plan_query *q,
+                         uint32_t stage_id, const char *prefix, cg_stage_build *out,
+                         rt_error *err) {
     uint64_t t0 = cg_cpu_ns();
     qe_status st = build_functions(m, tier, q, stage_id, prefix, out, err);
     uint64_t t1 = cg_cpu_ns();
@@ -354,8 +353,8 @@ static qe_status emit_target(const plan_query *q, cg_tier tier, const char *cpu,
 }
 
 /* IR or assembly of every stage; see cg.h. */
-qe_status cg_emit(const plan_query *q, qe_emit what, cg_tier tier, const char *cpu,
-                  char **text_out, rt_error *err) {
+qe_status cg_emit(const plan_query *q, qe_emit what, cg_tier tier, const char *cpu, char **text_out,
+                  rt_error *err) {
     *text_out = NULL;
     if (what != QE_EMIT_IR && what != QE_EMIT_ASM)
         return rt_error_set(err, QE_MISUSE, "22023", -1, "codegen emits only IR and assembly");

@@ -9,8 +9,9 @@
  * object).  When a pipeline function is looked up afterwards, it and every other sized
  * symbol of its object's text section (internal functions LLVM did not inline) are
  * appended to the map: the section is linked as one block, so a symbol's address is
- * the pipeline function's address plus the difference of their section offsets.  Without the variable nothing is installed and nothing is written.
- * A debugging aid: the map is never read back, and entries of freed code stay in it.
+ * the pipeline function's address plus the difference of their section offsets.  Without the
+ * variable nothing is installed and nothing is written. A debugging aid: the map is never read
+ * back, and entries of freed code stay in it.
  */
 #include "cg_int.h"
 
@@ -33,10 +34,10 @@ typedef struct perf_size {
 } perf_size;
 
 static pthread_mutex_t perf_lock = PTHREAD_MUTEX_INITIALIZER; /* guards the fields below */
-static perf_size perf_sizes[PERF_MAP_SIZES]; /* ring of recent function sizes */
-static uint32_t perf_next;                   /* next ring slot */
-static uint64_t perf_objects;                /* objects seen */
-static uint64_t perf_written;                /* the last object whose symbols were written */
+static perf_size perf_sizes[PERF_MAP_SIZES];                  /* ring of recent function sizes */
+static uint32_t perf_next;                                    /* next ring slot */
+static uint64_t perf_objects;                                 /* objects seen */
+static uint64_t perf_written; /* the last object whose symbols were written */
 
 bool cg_perf_map_enabled(void) {
     const char *v = getenv("QE_PERF_MAP");
@@ -76,8 +77,8 @@ static LLVMErrorRef record_sizes(void *ctx, LLVMMemoryBufferRef *obj) {
         if (name == NULL || name[0] == '\0' || size == 0 || sec == NULL)
             continue;
         LLVMMoveToContainingSection(sec, it);
-        const char *sname = LLVMObjectFileIsSectionIteratorAtEnd(bin, sec) ? NULL
-                                                                          : LLVMGetSectionName(sec);
+        const char *sname =
+            LLVMObjectFileIsSectionIteratorAtEnd(bin, sec) ? NULL : LLVMGetSectionName(sec);
         if (sname == NULL || (strncmp(sname, ".text", 5) != 0 && strncmp(sname, ".ltext", 6) != 0))
             continue; /* data, not code (.ltext: the JIT's large code model) */
         perf_size *s = &perf_sizes[perf_next++ % PERF_MAP_SIZES];

@@ -102,7 +102,7 @@ void cg_raise_if(cg_fn *f, LLVMValueRef cond, int32_t code, int32_t position) {
 
 /* The overflow error code of a result type; see cg_int.h. */
 int32_t cg_overflow_code(qe_type type) {
-    return type == QE_TYPE_BIGINT     ? RT_JIT_ERR_OVERFLOW_BIGINT
+    return type == QE_TYPE_BIGINT    ? RT_JIT_ERR_OVERFLOW_BIGINT
            : type == QE_TYPE_INTEGER ? RT_JIT_ERR_OVERFLOW
                                      : RT_JIT_ERR_RANGE(type);
 }
@@ -459,7 +459,8 @@ qe_status cg_gen_ops_from(cg_fn *f, uint32_t first, const cg_val *in, uint32_t n
     if (st == QE_OK) {
         if (cur == NULL && !cg_sink_pass(f)) /* no projection: the sink takes the morsel row */
             cur = morsel_row(f);
-        st = cur || cg_sink_pass(f) ? cg_sink_consume(f, cur, n_cur, err)
+        st = cur || cg_sink_pass(f)
+                 ? cg_sink_consume(f, cur, n_cur, err)
                  : rt_error_set(err, QE_NOMEM, "53200", -1, "out of memory in code generation");
     }
     free(cur);
@@ -505,8 +506,8 @@ static qe_status filtered_loop(cg_fn *f, LLVMValueRef morsel_sel, LLVMValueRef h
     LLVMBuildCondBr(m->b, LLVMBuildICmp(m->b, LLVMIntULT, start, n_active, ""), cbody, exit);
     LLVMPositionBuilderAtEnd(m->b, cbody);
     LLVMValueRef end = LLVMBuildAdd(m->b, start, cg_i64(m, FILTER_ROWS), "");
-    end = LLVMBuildSelect(m->b, LLVMBuildICmp(m->b, LLVMIntULT, end, n_active, ""), end,
-                          n_active, "filter_end");
+    end = LLVMBuildSelect(m->b, LLVMBuildICmp(m->b, LLVMIntULT, end, n_active, ""), end, n_active,
+                          "filter_end");
     LLVMBuildStore(m->b, cg_i64(m, 0), n_var);
     LLVMBuildStore(m->b, start, x_var);
     LLVMBuildBr(m->b, head);
@@ -533,8 +534,8 @@ static qe_status filtered_loop(cg_fn *f, LLVMValueRef morsel_sel, LLVMValueRef h
     cg_loop_scalar(m, LLVMBuildBr(m->b, head));
     LLVMMoveBasicBlockAfter(rows, latch);
     LLVMPositionBuilderAtEnd(m->b, rows);
-    st = cg_row_loop(f, out, cg_i1(m, true), LLVMBuildLoad2(m->b, m->t_i64, n_var, "filter_n"),
-                     j, err);
+    st = cg_row_loop(f, out, cg_i1(m, true), LLVMBuildLoad2(m->b, m->t_i64, n_var, "filter_n"), j,
+                     err);
     if (st != QE_OK)
         return st;
     LLVMBuildStore(m->b, end, start_var);

@@ -59,9 +59,9 @@ typedef struct sink_gen {
     LLVMValueRef *valid_var;  /* validity bitmaps, reloaded after each push (the cheap
                                  tier reads them per row: no phis of them in the loop) */
     /* push sinks fed with morsel columns unchanged (pass-through) */
-    bool pass;                /* push the morsel's vectors with a selection, no copy */
-    LLVMValueRef pass_batch;  /* alloca %rt_batch: n_rows/cols/capacity of the morsel */
-    LLVMValueRef pass_sel;    /* alloca [RT_VECTOR_SIZE x i32]: the rows reaching the sink */
+    bool pass;               /* push the morsel's vectors with a selection, no copy */
+    LLVMValueRef pass_batch; /* alloca %rt_batch: n_rows/cols/capacity of the morsel */
+    LLVMValueRef pass_sel;   /* alloca [RT_VECTOR_SIZE x i32]: the rows reaching the sink */
     /* AGG_SINK: scratch slots loaded once in the entry block */
     LLVMValueRef keys;        /* slot 1 batch */
     LLVMValueRef in;          /* slot 0 batch */
@@ -80,28 +80,28 @@ typedef struct sink_gen {
     LLVMValueRef flush_fn;    /* internal i32 (ps, ts, keys, in, i64 n) */
     LLVMTypeRef flush_type;   /* its function type */
     /* AGG_SINK with compiled group lookup (direct) */
-    bool direct;              /* groups found in IR (while the table is small) */
-    LLVMValueRef big;         /* direct: i1 (entry): the table is too big for the cache:
-                                 this morsel gathers blocks for rt_jit_agg_groups */
-    const cg_val *row_vals;   /* direct: the sink input row being consumed */
-    LLVMValueRef table;       /* direct: the thread's rt_jit_agg (entry block) */
-    LLVMValueRef key_buf;     /* direct: alloca [n_groups x i128]: a new group's keys */
-    LLVMValueRef null_buf;    /* direct: alloca [n_groups x i8]: its NULL flags */
-    LLVMValueRef new_row;     /* direct: alloca ptr: the inserted group row */
-    LLVMValueRef rows_var;    /* direct: alloca i64: rows consumed in this morsel */
+    bool direct;            /* groups found in IR (while the table is small) */
+    LLVMValueRef big;       /* direct: i1 (entry): the table is too big for the cache:
+                               this morsel gathers blocks for rt_jit_agg_groups */
+    const cg_val *row_vals; /* direct: the sink input row being consumed */
+    LLVMValueRef table;     /* direct: the thread's rt_jit_agg (entry block) */
+    LLVMValueRef key_buf;   /* direct: alloca [n_groups x i128]: a new group's keys */
+    LLVMValueRef null_buf;  /* direct: alloca [n_groups x i8]: its NULL flags */
+    LLVMValueRef new_row;   /* direct: alloca ptr: the inserted group row */
+    LLVMValueRef rows_var;  /* direct: alloca i64: rows consumed in this morsel */
     /* direct: the groups last found in this morsel, reused while keys repeat: one entry
        (the last row's), or with a VARCHAR key CACHE_WAYS entries, the row's picked by a
        mix of its key words (each allocas below is an array of `ways` entries) */
-    bool cache;               /* every key can be compared with the last one in registers */
-    uint32_t ways;            /* entries: 1 or CACHE_WAYS */
-    LLVMValueRef way;         /* i64: the current row's entry (row_group) */
-    LLVMValueRef last_ok;     /* alloca [ways x i1]: the entry is set */
-    LLVMValueRef last_row;    /* alloca [ways x ptr]: its group */
-    LLVMValueRef *last_key;   /* n_groups allocas [ways x i64]: its keys' bits, wide keys'
-                                 low words, VARCHAR views' first 8 bytes */
-    LLVMValueRef *last_hi;    /* n_groups allocas [ways x i64]: wide keys' high words,
-                                 VARCHAR views' last 8 bytes (NULL for the others) */
-    LLVMValueRef *last_null;  /* n_groups allocas [ways x i1]: its keys' NULL flags */
+    bool cache;              /* every key can be compared with the last one in registers */
+    uint32_t ways;           /* entries: 1 or CACHE_WAYS */
+    LLVMValueRef way;        /* i64: the current row's entry (row_group) */
+    LLVMValueRef last_ok;    /* alloca [ways x i1]: the entry is set */
+    LLVMValueRef last_row;   /* alloca [ways x ptr]: its group */
+    LLVMValueRef *last_key;  /* n_groups allocas [ways x i64]: its keys' bits, wide keys'
+                                low words, VARCHAR views' first 8 bytes */
+    LLVMValueRef *last_hi;   /* n_groups allocas [ways x i64]: wide keys' high words,
+                                VARCHAR views' last 8 bytes (NULL for the others) */
+    LLVMValueRef *last_null; /* n_groups allocas [ways x i1]: its keys' NULL flags */
     /* direct, optimized tier, keys all fixed-width morsel columns: a big table is probed
        in IR too, prefetching the slots and group rows of the rows ahead (lookahead) */
     bool ahead;           /* no block path: big tables take the lookahead */
@@ -236,8 +236,8 @@ static bool pass_supported(const cg_fn *f, const sink_gen *s) {
 static void pass_begin(cg_fn *f, sink_gen *s) {
     cg_module *m = f->m;
     const plan_pipeline *p = f->pipe;
-    LLVMValueRef cols = cg_alloca(f, LLVMArrayType2(m->t_vector, s->n_cols ? s->n_cols : 1),
-                                  "pass_cols");
+    LLVMValueRef cols =
+        cg_alloca(f, LLVMArrayType2(m->t_vector, s->n_cols ? s->n_cols : 1), "pass_cols");
     s->pass_sel = cg_alloca(f, LLVMArrayType2(m->t_i32, RT_VECTOR_SIZE), "pass_sel");
     s->pass_batch = cg_alloca(f, m->t_batch, "pass_batch");
     for (uint32_t c = 0; c < s->n_cols; c++) {
@@ -367,8 +367,8 @@ static cg_val in_value(cg_fn *g, sink_gen *s, uint32_t c, LLVMValueRef j) {
         return s->row_vals[c];
     if (s->in_loaded[c]) /* an earlier aggregate's (the updates run straight, in order) */
         return s->in_row[c];
-    LLVMValueRef flag = LLVMBuildLoad2(m->b, m->t_i8,
-                                       LLVMBuildGEP2(m->b, m->t_i8, s->in_valid[c], &j, 1, ""), "");
+    LLVMValueRef flag =
+        LLVMBuildLoad2(m->b, m->t_i8, LLVMBuildGEP2(m->b, m->t_i8, s->in_valid[c], &j, 1, ""), "");
     LLVMValueRef null = LLVMBuildTrunc(m->b, flag, m->t_i1, "isnull");
     qe_type t = s->types[c];
     cg_val v = {.null = null};
@@ -659,8 +659,7 @@ static void gen_flush_fn(cg_fn *f, sink_gen *s) {
     cg_store_batch_field(m, in, CG_BATCH_N_ROWS, n32);
     LLVMValueRef call_args[4] = {g.ps, g.ts, keys, states};
     cg_return_if_error(&g, cg_call_helper(m, CG_HELPER_AGG_GROUPS, call_args, 4));
-    load_in_columns(m, s, cg_load_batch_field(m, in, CG_BATCH_COLS),
-                    LLVMGetParam(s->flush_fn, 5));
+    load_in_columns(m, s, cg_load_batch_field(m, in, CG_BATCH_COLS), LLVMGetParam(s->flush_fn, 5));
     gen_update_loop(&g, s, op, states, n);
     LLVMBuildRet(m->b, cg_i32(m, QE_OK));
 }
@@ -821,7 +820,8 @@ static key_reg key_of(cg_fn *f, qe_type t, cg_val v) {
     } else if (k.kind == KEY_WIDE && cg_val_words(m, &v, &k.bits, &k.hi)) {
         /* held in 64 bits (sign-extended) or in words */
     } else if (k.kind == KEY_WIDE) {
-        LLVMValueRef w = LLVMTypeOf(v.v) == m->t_i128 ? v.v : LLVMBuildSExt(m->b, v.v, m->t_i128, "");
+        LLVMValueRef w =
+            LLVMTypeOf(v.v) == m->t_i128 ? v.v : LLVMBuildSExt(m->b, v.v, m->t_i128, "");
         k.bits = LLVMBuildTrunc(m->b, w, m->t_i64, "");
         k.hi = LLVMBuildTrunc(m->b, LLVMBuildLShr(m->b, w, LLVMConstInt(m->t_i128, 64, false), ""),
                               m->t_i64, "");
@@ -879,14 +879,16 @@ static void keys_compare(cg_fn *f, const plan_op *op, const key_reg *keys, LLVMV
         const key_reg *kr = &keys[k];
         LLVMValueRef slot = byte_gep(m, row, keys_off + 16 * (uint64_t)k);
         LLVMValueRef flag = LLVMBuildLoad2(m->b, m->t_i8, byte_gep(m, row, nulls_off + k), "");
-        LLVMValueRef row_null = LLVMBuildICmp(m->b, LLVMIntNE, flag, LLVMConstInt(m->t_i8, 0, 0), "");
+        LLVMValueRef row_null =
+            LLVMBuildICmp(m->b, LLVMIntNE, flag, LLVMConstInt(m->t_i8, 0, 0), "");
         LLVMValueRef same_null = LLVMBuildNot(m->b, LLVMBuildXor(m->b, row_null, kr->null, ""), "");
         LLVMBasicBlockRef next = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "key_eq");
         LLVMValueRef ok;
         if (kr->kind == KEY_STR) {
             LLVMValueRef lp = byte_gep(m, slot, 8);
             LLVMValueRef klen = LLVMBuildLoad2(m->b, m->t_i32, lp, "klen");
-            ok = LLVMBuildAnd(m->b, same_null, LLVMBuildICmp(m->b, LLVMIntEQ, klen, kr->len, ""), "");
+            ok = LLVMBuildAnd(m->b, same_null, LLVMBuildICmp(m->b, LLVMIntEQ, klen, kr->len, ""),
+                              "");
             LLVMBasicBlockRef bytes = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "key_bytes");
             LLVMBuildCondBr(m->b, ok, bytes, ne);
             LLVMPositionBuilderAtEnd(m->b, bytes);
@@ -1019,8 +1021,8 @@ static LLVMValueRef way_at(cg_module *m, const sink_gen *s, LLVMValueRef arr, LL
 /* The entry of the row's keys: 0 with one entry, else the top bits of a multiplicative
  * mix of the words the keys are compared in (a NULL key's words may differ from row to
  * row: it only misses). */
-static LLVMValueRef cache_way(cg_fn *f, const sink_gen *s, const plan_op *op,
-                              const key_reg *keys, const cg_val *in) {
+static LLVMValueRef cache_way(cg_fn *f, const sink_gen *s, const plan_op *op, const key_reg *keys,
+                              const cg_val *in) {
     cg_module *m = f->m;
     if (s->ways == 1)
         return cg_i64(m, 0);
@@ -1037,8 +1039,8 @@ static LLVMValueRef cache_way(cg_fn *f, const sink_gen *s, const plan_op *op,
 
 /* i1: the keys equal the row's cache entry's (NULLs equal; NULL values are not
  * compared). */
-static LLVMValueRef last_keys_equal(cg_fn *f, sink_gen *s, const plan_op *op,
-                                    const key_reg *keys, const cg_val *in) {
+static LLVMValueRef last_keys_equal(cg_fn *f, sink_gen *s, const plan_op *op, const key_reg *keys,
+                                    const cg_val *in) {
     cg_module *m = f->m;
     LLVMValueRef eq = LLVMBuildLoad2(m->b, m->t_i1, way_at(m, s, s->last_ok, m->t_i1), "");
     for (uint32_t k = 0; k < op->u.agg.n_groups; k++) {
@@ -1046,8 +1048,7 @@ static LLVMValueRef last_keys_equal(cg_fn *f, sink_gen *s, const plan_op *op,
         LLVMValueRef x = last_key_value(m, &keys[k], in[op->u.agg.groups[k]->u.column], &hi);
         LLVMValueRef lx =
             LLVMBuildLoad2(m->b, LLVMTypeOf(x), way_at(m, s, s->last_key[k], m->t_i64), "");
-        LLVMValueRef ln =
-            LLVMBuildLoad2(m->b, m->t_i1, way_at(m, s, s->last_null[k], m->t_i1), "");
+        LLVMValueRef ln = LLVMBuildLoad2(m->b, m->t_i1, way_at(m, s, s->last_null[k], m->t_i1), "");
         LLVMValueRef same = LLVMBuildICmp(m->b, LLVMIntEQ, x, lx, "");
         if (hi != NULL) {
             LLVMValueRef lh =
@@ -1365,8 +1366,7 @@ qe_status cg_sink_consume(cg_fn *f, const cg_val *in, uint32_t n_in, rt_error *e
         LLVMBuildBr(m->b, done);
         LLVMPositionBuilderAtEnd(m->b, done);
         return QE_OK;
-    }
-    else if (s->push)
+    } else if (s->push)
         push_consume(f, s, in);
     else
         agg_consume(f, s, in);

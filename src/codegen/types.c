@@ -83,8 +83,9 @@ static const size_t batch_offsets[CG_BATCH_N_FIELDS] = {
 };
 
 static const size_t join_offsets[CG_JOIN_N_FIELDS] = {
-    offsetof(rt_jit_join, buckets), offsetof(rt_jit_join, mask),   offsetof(rt_jit_join, links),
-    offsetof(rt_jit_join, cols),    offsetof(rt_jit_join, matched), offsetof(rt_jit_join, n_rows),
+    offsetof(rt_jit_join, buckets),     offsetof(rt_jit_join, mask),
+    offsetof(rt_jit_join, links),       offsetof(rt_jit_join, cols),
+    offsetof(rt_jit_join, matched),     offsetof(rt_jit_join, n_rows),
     offsetof(rt_jit_join, n_null_rows),
 };
 
@@ -219,8 +220,10 @@ static void declare_helpers(cg_module *m) {
     static const struct {
         cg_helper h;
         unsigned n; /* pointer parameters 1..n */
-    } keep_none[] = {{CG_HELPER_JOIN_PREFETCH, 5}, {CG_HELPER_JOIN_CHAINS, 8},
-                     {CG_HELPER_BLOCK_COMPACT, 5}, {CG_HELPER_CHAR_EQ_CONST, 3}};
+    } keep_none[] = {{CG_HELPER_JOIN_PREFETCH, 5},
+                     {CG_HELPER_JOIN_CHAINS, 8},
+                     {CG_HELPER_BLOCK_COMPACT, 5},
+                     {CG_HELPER_CHAR_EQ_CONST, 3}};
     for (size_t i = 0; i < sizeof keep_none / sizeof keep_none[0]; i++)
         for (unsigned a = 1; a <= keep_none[i].n; a++)
             if (LLVMGetTypeKind(LLVMTypeOf(LLVMGetParam(m->helper[keep_none[i].h], a - 1))) ==
@@ -259,17 +262,16 @@ static bool layout_matches(LLVMTargetDataRef td, LLVMTypeRef t, const size_t *of
 
 static qe_status check_layouts(cg_module *m, rt_error *err) {
     LLVMTargetDataRef td = LLVMGetModuleDataLayout(m->mod);
-    bool ok = layout_matches(td, m->t_vector, vector_offsets, CG_VEC_N_FIELDS, sizeof(rt_vector)) &&
-              layout_matches(td, m->t_batch, batch_offsets, CG_BATCH_N_FIELDS, sizeof(rt_batch)) &&
-              LLVMABISizeOfType(td, m->t_agg) == sizeof(rt_agg_state) &&
-              layout_matches(td, m->t_join, join_offsets, CG_JOIN_N_FIELDS, sizeof(rt_jit_join)) &&
-              LLVMABISizeOfType(td, m->t_link) == sizeof(rt_jit_join_link) &&
-              LLVMOffsetOfElement(td, m->t_agg_table, CG_AGGT_SHIFT) ==
-                  offsetof(rt_jit_agg, shift) &&
-              LLVMABISizeOfType(td, m->t_agg_table) == sizeof(rt_jit_agg) &&
-              LLVMOffsetOfElement(td, m->t_agg_slot, CG_AGGS_ROW) ==
-                  offsetof(rt_jit_agg_slot, row) &&
-              LLVMABISizeOfType(td, m->t_agg_slot) == sizeof(rt_jit_agg_slot);
+    bool ok =
+        layout_matches(td, m->t_vector, vector_offsets, CG_VEC_N_FIELDS, sizeof(rt_vector)) &&
+        layout_matches(td, m->t_batch, batch_offsets, CG_BATCH_N_FIELDS, sizeof(rt_batch)) &&
+        LLVMABISizeOfType(td, m->t_agg) == sizeof(rt_agg_state) &&
+        layout_matches(td, m->t_join, join_offsets, CG_JOIN_N_FIELDS, sizeof(rt_jit_join)) &&
+        LLVMABISizeOfType(td, m->t_link) == sizeof(rt_jit_join_link) &&
+        LLVMOffsetOfElement(td, m->t_agg_table, CG_AGGT_SHIFT) == offsetof(rt_jit_agg, shift) &&
+        LLVMABISizeOfType(td, m->t_agg_table) == sizeof(rt_jit_agg) &&
+        LLVMOffsetOfElement(td, m->t_agg_slot, CG_AGGS_ROW) == offsetof(rt_jit_agg_slot, row) &&
+        LLVMABISizeOfType(td, m->t_agg_slot) == sizeof(rt_jit_agg_slot);
     if (!ok)
         return rt_error_set(err, QE_INTERNAL, "XX000", -1,
                             "LLVM data layout does not match the runtime's struct layout");
@@ -324,9 +326,9 @@ void cg_set_fn_attrs(cg_module *m, LLVMValueRef fn) {
                             LLVMCreateStringAttribute(m->ctx, "target-features", 15, m->features,
                                                       (unsigned)strlen(m->features)));
     if (strstr(m->features, "+avx512f")) /* full-width vector loops (block.c) */
-        LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex,
-                                LLVMCreateStringAttribute(m->ctx, "prefer-vector-width", 19, "512",
-                                                          3));
+        LLVMAddAttributeAtIndex(
+            fn, LLVMAttributeFunctionIndex,
+            LLVMCreateStringAttribute(m->ctx, "prefer-vector-width", 19, "512", 3));
 }
 
 /* Emits a call to a runtime helper; see cg_int.h. */

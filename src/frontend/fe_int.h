@@ -284,8 +284,8 @@ typedef enum fe_is_kind {
 /* X(name, text) -- GROUP BY elements that make grouping sets. */
 #define FE_GSET_LIST(X)                                                                            \
     X(ROLLUP, "ROLLUP")                                                                            \
-    X(CUBE, "CUBE") X(SETS, "GROUPING SETS")                                                       \
-        X(LIST, "list") /* (a, b) inside one of the above: one set element */
+    X(CUBE, "CUBE")                                                                                \
+    X(SETS, "GROUPING SETS") X(LIST, "list") /* (a, b) inside one of the above: one set element */
 typedef enum fe_gset_kind {
 #define FE_X_ENUM(name, text) FE_GSET_##name,
     FE_GSET_LIST(FE_X_ENUM)

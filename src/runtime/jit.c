@@ -128,9 +128,7 @@ qe_status rt_jit_str_store(rt_thread_state *ts, rt_vector *v, uint32_t row, cons
     return rt_error_nomem(&ts->err, ts->ps->task->mem);
 }
 
-int64_t rt_jit_mul_hi(int64_t a, int64_t b) {
-    return (int64_t)(((__int128)a * (__int128)b) >> 64);
-}
+int64_t rt_jit_mul_hi(int64_t a, int64_t b) { return (int64_t)(((__int128)a * (__int128)b) >> 64); }
 
 qe_status rt_jit_error(rt_thread_state *ts, int32_t code) { return rt_jit_error_at(ts, code, -1); }
 

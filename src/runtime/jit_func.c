@@ -35,14 +35,14 @@ enum {
 
 /* One call site's state on one thread (thread arena). */
 typedef struct jit_call {
-    plan_expr node;       /* the FUNC node the kernel sees */
-    plan_expr *arg_nodes; /* its n_args argument nodes (type, typmod, kind only) */
-    plan_expr **args;     /* pointers to them (node.u.func.args) */
+    plan_expr node;        /* the FUNC node the kernel sees */
+    plan_expr *arg_nodes;  /* its n_args argument nodes (type, typmod, kind only) */
+    plan_expr **args;      /* pointers to them (node.u.func.args) */
     rt_func_kernel kernel; /* NULL for a CAST */
-    uint32_t flags;       /* RT_FN_* */
-    uint64_t char_args;   /* bit i: argument i is CHAR(n) whose padding is dropped */
-    rt_fcall call;        /* what the kernel sees (caches, scratch) */
-    rt_value *argv;       /* n_args argument values of the current row */
+    uint32_t flags;        /* RT_FN_* */
+    uint64_t char_args;    /* bit i: argument i is CHAR(n) whose padding is dropped */
+    rt_fcall call;         /* what the kernel sees (caches, scratch) */
+    rt_value *argv;        /* n_args argument values of the current row */
 } jit_call;
 
 /* Builds the state of the call site desc describes on ts; NULL (53200 set) if out of
@@ -187,8 +187,7 @@ qe_status rt_jit_func(rt_thread_state *ts, const int32_t *desc, uint64_t *vals) 
     qe_status st;
     if (jc->kernel == NULL) /* a CAST (n == 1) */
         st = rt_value_cast_mod(&jc->argv[0], jc->arg_nodes[0].typmod, jc->node.type,
-                               jc->node.typmod, &r, ts->morsel_arena, &ts->err,
-                               jc->node.position);
+                               jc->node.typmod, &r, ts->morsel_arena, &ts->err, jc->node.position);
     else
         st = jc->kernel(&jc->call, jc->argv, n, &r);
     if (st != QE_OK || r.is_null)

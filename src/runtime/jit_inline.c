@@ -62,8 +62,7 @@ int32_t rt_jit_unpad_len(const char *s, uint32_t n) { return (int32_t)rt_str_unp
 int32_t rt_jit_char_count(const char *s, uint32_t n) { return (int32_t)rt_str_char_count(s, n); }
 
 /* rt_jit_substring: see jit_inline.h. */
-uint32_t rt_jit_substring(const char *s, uint32_t n, int64_t from, int64_t count,
-                          uint32_t *start) {
+uint32_t rt_jit_substring(const char *s, uint32_t n, int64_t from, int64_t count, uint32_t *start) {
     if (count < 0)
         count = INT64_MAX / 4;
     if (from < -(INT64_MAX / 4))

@@ -16,13 +16,13 @@
 /* A LIKE pattern compiled at code generation time (a constant global in the module;
  * the layout is mirrored by src/codegen/expr_str.c). */
 typedef struct rt_jit_like_pat {
-    const uint16_t *toks;     /* n_toks tokens (str_inline.h rt_like_tokenize) */
-    const char *lits;         /* simple: the literal bytes of the segments */
-    const uint32_t *seg_len;  /* simple: n_segs segment lengths */
-    uint32_t n_toks;          /* tokens */
-    uint32_t n_segs;          /* simple: segments */
-    uint32_t simple;          /* 1: matched by segments (rt_like_split), 0: by tokens */
-    uint32_t ci;              /* 1: ILIKE (ASCII case folded) */
+    const uint16_t *toks;    /* n_toks tokens (str_inline.h rt_like_tokenize) */
+    const char *lits;        /* simple: the literal bytes of the segments */
+    const uint32_t *seg_len; /* simple: n_segs segment lengths */
+    uint32_t n_toks;         /* tokens */
+    uint32_t n_segs;         /* simple: segments */
+    uint32_t simple;         /* 1: matched by segments (rt_like_split), 0: by tokens */
+    uint32_t ci;             /* 1: ILIKE (ASCII case folded) */
 } rt_jit_like_pat;
 
 /* X(name, symbol): the helpers, in the order codegen declares them. */
@@ -75,8 +75,7 @@ int64_t rt_jit_find(const char *hay, uint32_t n, const char *needle, uint32_t m)
 int32_t rt_jit_position(const char *hay, uint32_t n, const char *needle, uint32_t m);
 /* left(s, k) (is_right 0) or right(s, k) (is_right 1): sets *start, returns the byte
  * length. */
-uint32_t rt_jit_left_right(const char *s, uint32_t n, int64_t k, int32_t is_right,
-                           uint32_t *start);
+uint32_t rt_jit_left_right(const char *s, uint32_t n, int64_t k, int32_t is_right, uint32_t *start);
 /* XXH64 of s[0..n) with seed h: rt_hash_vectors' hash of a VARCHAR (or 16-byte) key
  * chained onto h. */
 uint64_t rt_jit_hash_string(const char *s, uint32_t n, uint64_t h);

@@ -19,7 +19,7 @@
 #define PF_CHUNK 256                    /* rows per prefetch round */
 #define PRE_MAX_ROWS 1024               /* codegen's CG_PRE_ROWS */
 #define PRE_MAX_COLS 8                  /* build columns prefetched at a candidate row */
-#define PF_MIN_ROWS 32768 /* codegen's: smaller build sides stay in the cache */
+#define PF_MIN_ROWS 32768               /* codegen's: smaller build sides stay in the cache */
 
 _Static_assert(sizeof(rt_jit_join_link) == 16, "links are 16 bytes");
 
@@ -28,7 +28,7 @@ static inline uint64_t row_of(const uint32_t *sel, uint64_t x) { return sel ? se
 
 #define MIX_LOOP(T)                                                                                \
     for (uint64_t k = 0; k < n; k++)                                                               \
-        h[k] = rt_hash_mix8((uint64_t)(int64_t)((const T *)v->values)[row_of(sel, from + k)], h[k])
+    h[k] = rt_hash_mix8((uint64_t)(int64_t)((const T *)v->values)[row_of(sel, from + k)], h[k])
 
 /* Mixes fixed-width column v of the active entries [from, from + n) into h[0..n), as
  * rt_hash_vectors does for valid values (a NULL's bytes mix in harmlessly). */
@@ -192,8 +192,8 @@ uint64_t rt_jit_block_compact(uint8_t *pass, uint64_t n, uint64_t start, uint32_
 }
 
 /* CHAR(n) = constant; see rt.h. */
-int32_t rt_jit_char_eq_const(const rt_vector *vec, const rt_string *view, const char *c,
-                             uint32_t n, int32_t is_null) {
+int32_t rt_jit_char_eq_const(const rt_vector *vec, const rt_string *view, const char *c, uint32_t n,
+                             int32_t is_null) {
     if (is_null)
         return 0;
     if (view->len <= 12) /* (a NULL-extended row's empty view too: vec may be NULL) */

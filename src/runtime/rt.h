@@ -267,15 +267,15 @@ typedef struct rt_table {
     struct rt_col_zone **chunk_zones; /* chunks_cap entries: the zone map of each full
                                          chunk (n_cols entries, computed when it fills;
                                          never changes), NULL if none (zone.c) */
-    rt_arena *arena;              /* owns the schema and the chunks */
-    uint32_t n_zones;             /* zone maps of the persisted row groups (storage.c) */
-    uint32_t zones_cap;           /* capacity of zones[] */
-    struct rt_zone *zones;        /* in row order, in the table's arena; append-only:
-                                     entries never change, old arrays stay valid */
-    struct rt_table_store *store; /* storage.c's state of a persisted table (its segment
-                                     files, rows persisted); NULL until first persisted */
-    struct rt_col_stats *stats;   /* n_cols column statistics (stats.c), in the table's
-                                     arena, guarded by the catalog mutex */
+    rt_arena *arena;                  /* owns the schema and the chunks */
+    uint32_t n_zones;                 /* zone maps of the persisted row groups (storage.c) */
+    uint32_t zones_cap;               /* capacity of zones[] */
+    struct rt_zone *zones;            /* in row order, in the table's arena; append-only:
+                                         entries never change, old arrays stay valid */
+    struct rt_table_store *store;     /* storage.c's state of a persisted table (its segment
+                                         files, rows persisted); NULL until first persisted */
+    struct rt_col_stats *stats;       /* n_cols column statistics (stats.c), in the table's
+                                         arena, guarded by the catalog mutex */
 } rt_table;
 
 typedef struct rt_catalog rt_catalog;
@@ -316,8 +316,7 @@ typedef struct rt_view {
 /* Creates (or, with replace, replaces) a view; name, sql and names are copied.  42P07
  * if a table, or without replace a view, has the name. */
 qe_status rt_catalog_create_view(rt_catalog *cat, const char *name, const char *sql,
-                                 uint32_t n_names, char *const *names, bool replace,
-                                 rt_error *err);
+                                 uint32_t n_names, char *const *names, bool replace, rt_error *err);
 /* A copy of view `name` allocated in arena; NULL if there is none (or out of memory). */
 rt_view *rt_catalog_find_view(rt_catalog *cat, const char *name, rt_arena *arena);
 /* Drops view `name`; 42P01 if there is none. */
@@ -471,8 +470,8 @@ typedef struct rt_exchange_ops {
      * owns the compact batch and nothing the sender still uses, instead of copying;
      * the arena must charge the tracker the exchange charges.  The arena is the
      * callee's whatever the outcome (destroyed on failure). */
-    qe_status (*send_owned)(void *ctx, uint32_t exchange_id, uint32_t partition,
-                            rt_batch *batch, rt_arena *arena, rt_error *err);
+    qe_status (*send_owned)(void *ctx, uint32_t exchange_id, uint32_t partition, rt_batch *batch,
+                            rt_arena *arena, rt_error *err);
 } rt_exchange_ops;
 
 /* In-memory exchanges for running all stages of a query in one process, one task
@@ -509,12 +508,12 @@ typedef struct rt_result_sink {
 
 /* Figures of one task, reported to the coordinator. */
 typedef struct rt_task_stats {
-    uint64_t rows_written; /* rows appended by INSERT sinks */
-    uint64_t rows_out;     /* rows passed to result/exchange sinks */
-    uint64_t peak_memory;  /* bytes */
-    uint64_t wall_ns;      /* rt_task_run's elapsed time (monotonic) */
-    uint64_t compile_ns;   /* cg_compile_stage's time for the task: set by the caller
-                              after rt_task_run (which zeroes it), 0 if interpreted */
+    uint64_t rows_written;        /* rows appended by INSERT sinks */
+    uint64_t rows_out;            /* rows passed to result/exchange sinks */
+    uint64_t peak_memory;         /* bytes */
+    uint64_t wall_ns;             /* rt_task_run's elapsed time (monotonic) */
+    uint64_t compile_ns;          /* cg_compile_stage's time for the task: set by the caller
+                                     after rt_task_run (which zeroes it), 0 if interpreted */
     uint64_t morsels_interpreted; /* morsels run by the interpreter's operators */
     uint64_t morsels_compiled;    /* morsels run by a compiled pipeline function */
 } rt_task_stats;
@@ -525,10 +524,10 @@ typedef struct rt_task_stats {
 /* Figures of one pipeline run, summed over its threads (EXPLAIN ANALYZE); rt_task_run
  * fills them when rt_task.pipe_stats is set. */
 typedef struct rt_pipeline_stats {
-    uint64_t *op_rows; /* the caller's n_ops entries, or NULL: rows out of each operator
-                          (the sink: rows into it); RT_ROWS_UNKNOWN for the operators
-                          between source and sink once a morsel ran compiled */
-    uint64_t wall_ns;  /* set-up to the sink's finish */
+    uint64_t *op_rows;            /* the caller's n_ops entries, or NULL: rows out of each operator
+                                     (the sink: rows into it); RT_ROWS_UNKNOWN for the operators
+                                     between source and sink once a morsel ran compiled */
+    uint64_t wall_ns;             /* set-up to the sink's finish */
     uint64_t morsels_interpreted; /* morsels run through the interpreter's operators */
     uint64_t morsels_compiled;    /* morsels run by the pipeline's compiled function */
     uint32_t n_threads;           /* threads it ran on */
@@ -544,14 +543,16 @@ typedef struct rt_pipeline_stats {
  * the caller (src/main/adaptive.c), which keeps it and the code alive until
  * rt_task_run returns.
  */
-#define RT_ADAPTIVE_SLOWER 1.15         /* compiled/interpreted time per row to go back */
-#define RT_ADAPTIVE_MIN_COMPILED 3      /* ... judged after this many compiled morsels */
-#define RT_ADAPTIVE_WARMUP_NS 1000000   /* a pipeline's first ms is neither measured nor
-                                           considered for a compile */
-#define RT_ADAPTIVE_SAMPLE 16           /* after it, a thread measures one morsel in this
-                                           many (reading the thread-CPU clock is a system
-                                           call, ~1.5 us on a VM) and offers its time left
-                                           to consider after it */
+#define RT_ADAPTIVE_SLOWER 1.15    /* compiled/interpreted time per row to go back */
+#define RT_ADAPTIVE_MIN_COMPILED 3 /* ... judged after this many compiled morsels */
+#define RT_ADAPTIVE_WARMUP_NS                                                                      \
+    1000000 /* a pipeline's first ms is neither measured nor                                       \
+               considered for a compile */
+#define RT_ADAPTIVE_SAMPLE                                                                         \
+    16 /* after it, a thread measures one morsel in this                                           \
+          many (reading the thread-CPU clock is a system                                           \
+          call, ~1.5 us on a VM) and offers its time left                                          \
+          to consider after it */
 typedef struct rt_adaptive {
     _Atomic(rt_pipeline_fn) *fns; /* per pipeline: its function once published (release
                                      store; NULL until then, or for good) */
@@ -620,9 +621,9 @@ qe_status rt_jit_push(rt_pipeline_state *ps, rt_thread_state *ts, rt_batch *batc
  * 32 bytes, 16-byte aligned (generated code mirrors it as {i64, i64, i64, i64}). */
 typedef struct rt_agg_state {
     union {
-        int64_t i; /* integer (and DATE/TIMESTAMP/BOOLEAN) SUM/MIN/MAX */
-        double d;  /* DOUBLE/REAL SUM/MIN/MAX, AVG of non-DECIMAL inputs */
-        rt_i128 h; /* DECIMAL/HUGEINT SUM/MIN/MAX and AVG of DECIMAL (the sum) */
+        int64_t i;      /* integer (and DATE/TIMESTAMP/BOOLEAN) SUM/MIN/MAX */
+        double d;       /* DOUBLE/REAL SUM/MIN/MAX, AVG of non-DECIMAL inputs */
+        rt_i128 h;      /* DECIMAL/HUGEINT SUM/MIN/MAX and AVG of DECIMAL (the sum) */
         rt_interval iv; /* INTERVAL MIN/MAX */
         struct {
             const char *ptr; /* string bytes, in the hash table's arena */
@@ -722,7 +723,7 @@ qe_status rt_jit_error_at(rt_thread_state *ts, int32_t code, int32_t position);
  * not (detail "A field with precision p, scale s must round to ..."). */
 #define RT_JIT_ERR_DECIMAL_RESULT(typmod) (0x10000 + (int32_t)(typmod))
 #define RT_JIT_ERR_DECIMAL_CAST(typmod) (0x20000 + (int32_t)(typmod))
-#define RT_JIT_ERR_SUBQUERY_ROWS 7     /* 21000 more than one row returned by a subquery */
+#define RT_JIT_ERR_SUBQUERY_ROWS 7 /* 21000 more than one row returned by a subquery */
 
 /*
  * Calls scalar function kernel (func.h) for one row of compiled code: desc is the call
@@ -747,16 +748,16 @@ typedef struct rt_jit_join_link {
  * matched).  Generated code mirrors it field by field (codegen's types.c asserts the
  * offsets). */
 typedef struct rt_jit_join {
-    const uint64_t *buckets;      /* mask + 1 chain heads: first row (low 32 bits,
-                                     UINT32_MAX: empty) | salt bits << 32 (bit 32 +
-                                     hash >> 59 set for every row of the chain) */
-    uint64_t mask;                /* buckets - 1: a hash's bucket is hash & mask */
+    const uint64_t *buckets;       /* mask + 1 chain heads: first row (low 32 bits,
+                                      UINT32_MAX: empty) | salt bits << 32 (bit 32 +
+                                      hash >> 59 set for every row of the chain) */
+    uint64_t mask;                 /* buckets - 1: a hash's bucket is hash & mask */
     const rt_jit_join_link *links; /* per build row: hash and next row of its chain */
-    const rt_vector *cols;        /* the build rows' columns (n_build_cols) */
-    uint8_t *matched;             /* per build row: set to 1 (relaxed atomic byte store)
-                                     by a RIGHT/FULL/filter_build match */
-    uint32_t n_rows;              /* build rows */
-    uint32_t n_null_rows;         /* build rows with a NULL key (never chained) */
+    const rt_vector *cols;         /* the build rows' columns (n_build_cols) */
+    uint8_t *matched;              /* per build row: set to 1 (relaxed atomic byte store)
+                                      by a RIGHT/FULL/filter_build match */
+    uint32_t n_rows;               /* build rows */
+    uint32_t n_null_rows;          /* build rows with a NULL key (never chained) */
 } rt_jit_join;
 
 /* Fills *out with the table of the HASH_JOIN_PROBE at op index op_idx of ts's
@@ -798,8 +799,8 @@ uint64_t rt_jit_block_compact(uint8_t *pass, uint64_t n, uint64_t start, uint32_
  * (its bytes in vec's buffers if longer than 12) equals the n bytes at c (no trailing
  * blank), else 0; 0 if is_null (then view and vec may be anything that is readable:
  * a NULL-extended row's empty view with vec NULL). */
-int32_t rt_jit_char_eq_const(const rt_vector *vec, const rt_string *view, const char *c,
-                             uint32_t n, int32_t is_null);
+int32_t rt_jit_char_eq_const(const rt_vector *vec, const rt_string *view, const char *c, uint32_t n,
+                             int32_t is_null);
 
 /* ---- TPC-H data generator (dbgen_*.c) ---------------------------------------------- */
 

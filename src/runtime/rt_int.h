@@ -178,7 +178,6 @@ void rt_hash_vectors(const rt_vector *const *cols, uint32_t n_cols, const uint32
 /* Bits of a double with -0.0 folded into 0.0 and NaNs made canonical. */
 uint64_t rt_hash_double_bits(double d);
 
-
 /* ---- primitives ------------------------------------------------------------------------ */
 
 /* A binary primitive over the selected rows; returns true if some row may have failed
@@ -367,19 +366,19 @@ struct rt_pipeline_state {
     const plan_op *sink;   /* pipe->ops[n_ops-1] */
     const rt_source_ops *src_ops;
     const rt_sink_ops *sink_ops;
-    rt_pipeline_fn compiled; /* or NULL: interpret */
-    uint32_t idx;            /* this pipeline's index in the stage */
+    rt_pipeline_fn compiled;              /* or NULL: interpret */
+    uint32_t idx;                         /* this pipeline's index in the stage */
     _Atomic(rt_pipeline_fn) *adaptive_fn; /* adaptive execution: where the function is
                                              published (NULL: compiled stays) */
-    uint64_t t_start;        /* CLOCK_MONOTONIC ns when the threads started */
+    uint64_t t_start;                     /* CLOCK_MONOTONIC ns when the threads started */
     _Atomic uint64_t morsels_interpreted; /* morsels run by the interpreter */
     _Atomic uint64_t morsels_compiled;    /* morsels run by compiled code */
-    _Atomic uint64_t interp_ns;   /* adaptive: thread CPU time of the measured interpreted
-                                     morsels' operators and sink, all threads */
-    _Atomic uint64_t interp_rows; /* ... their input rows */
-    _Atomic uint64_t src_ns;      /* ... and of their source (next), for op_share */
-    _Atomic uint64_t comp_ns;     /* ... time of the compiled morsels (summed at thread end) */
-    _Atomic uint64_t comp_rows;   /* ... their input rows */
+    _Atomic uint64_t interp_ns;           /* adaptive: thread CPU time of the measured interpreted
+                                             morsels' operators and sink, all threads */
+    _Atomic uint64_t interp_rows;         /* ... their input rows */
+    _Atomic uint64_t src_ns;              /* ... and of their source (next), for op_share */
+    _Atomic uint64_t comp_ns;   /* ... time of the compiled morsels (summed at thread end) */
+    _Atomic uint64_t comp_rows; /* ... their input rows */
     uint32_t n_threads;
     uint32_t n_sink_in; /* the sink's input schema: the op before it */
     const qe_type *sink_in_types;
@@ -401,26 +400,26 @@ struct rt_pipeline_state {
 /* One thread of a pipeline run. */
 struct rt_thread_state {
     rt_pipeline_state *ps;
-    uint32_t idx;           /* 0..n_threads-1 */
-    rt_arena *arena;        /* thread lifetime: operator states, scratch */
-    rt_arena *morsel_arena; /* reset before each morsel */
-    rt_error err;           /* this thread's failure */
-    void **ops;             /* per op index: the operator's thread state */
-    void *sink;             /* the sink's thread-local state */
-    rt_batch *scratch[2];   /* rt_jit_scratch slots (compiled pipelines only) */
-    void **jit_calls;       /* per generic call site of compiled code: its state
-                               (jit_func.c), created on first use */
-    uint32_t n_jit_calls;   /* slots at jit_calls */
-    uint64_t *op_rows;      /* per op index: rows out (the sink's entry: rows in) */
-    rt_pipeline_fn fn;      /* the compiled function this thread runs, or NULL */
-    bool waited;            /* adaptive wait (debug): done once */
-    bool reverted;          /* adaptive: went back to the interpreter for good */
-    uint64_t comp_ns;       /* adaptive: time of this thread's measured compiled morsels */
-    uint64_t comp_rows;     /* ... their input rows */
+    uint32_t idx;             /* 0..n_threads-1 */
+    rt_arena *arena;          /* thread lifetime: operator states, scratch */
+    rt_arena *morsel_arena;   /* reset before each morsel */
+    rt_error err;             /* this thread's failure */
+    void **ops;               /* per op index: the operator's thread state */
+    void *sink;               /* the sink's thread-local state */
+    rt_batch *scratch[2];     /* rt_jit_scratch slots (compiled pipelines only) */
+    void **jit_calls;         /* per generic call site of compiled code: its state
+                                 (jit_func.c), created on first use */
+    uint32_t n_jit_calls;     /* slots at jit_calls */
+    uint64_t *op_rows;        /* per op index: rows out (the sink's entry: rows in) */
+    rt_pipeline_fn fn;        /* the compiled function this thread runs, or NULL */
+    bool waited;              /* adaptive wait (debug): done once */
+    bool reverted;            /* adaptive: went back to the interpreter for good */
+    uint64_t comp_ns;         /* adaptive: time of this thread's measured compiled morsels */
+    uint64_t comp_rows;       /* ... their input rows */
     uint32_t n_comp_measured; /* ... their number */
-    uint32_t skip;          /* adaptive: morsels to run unmeasured before the next sample */
-    uint64_t n_interpreted; /* morsels this thread interpreted */
-    uint64_t n_compiled;    /* morsels this thread ran compiled */
+    uint32_t skip;            /* adaptive: morsels to run unmeasured before the next sample */
+    uint64_t n_interpreted;   /* morsels this thread interpreted */
+    uint64_t n_compiled;      /* morsels this thread ran compiled */
 };
 
 /* A job for the process's thread pool (pool.c); owned by the submitter. */
@@ -481,19 +480,19 @@ typedef struct rt_csv_field {
 
 /* A CSV file read record by record, in blocks.  Not thread-safe. */
 typedef struct rt_csv_reader {
-    FILE *f;             /* the open file */
-    const plan_csv *csv; /* dialect and path (borrowed) */
-    rt_mem_tracker *mem; /* charged for the buffers; may be NULL */
-    char *buf;           /* block buffer (CSV_BLOCK bytes) */
-    size_t buf_len;      /* bytes in buf */
-    size_t buf_pos;      /* next byte to parse */
-    bool eof;            /* the file has no more bytes */
-    int io_error;        /* errno of a failed read, 0 if none */
-    bool too_long;       /* the current record passed the length limit */
-    uint64_t bytes_read; /* bytes read from the file so far */
-    uint64_t line;       /* 1-based line number of the next byte */
-    uint64_t rec_line;   /* line where the current record starts */
-    char *text;          /* the current record's unquoted field bytes */
+    FILE *f;                       /* the open file */
+    const plan_csv *csv;           /* dialect and path (borrowed) */
+    rt_mem_tracker *mem;           /* charged for the buffers; may be NULL */
+    char *buf;                     /* block buffer (CSV_BLOCK bytes) */
+    size_t buf_len;                /* bytes in buf */
+    size_t buf_pos;                /* next byte to parse */
+    bool eof;                      /* the file has no more bytes */
+    int io_error;                  /* errno of a failed read, 0 if none */
+    bool too_long;                 /* the current record passed the length limit */
+    uint64_t bytes_read;           /* bytes read from the file so far */
+    uint64_t line;                 /* 1-based line number of the next byte */
+    uint64_t rec_line;             /* line where the current record starts */
+    char *text;                    /* the current record's unquoted field bytes */
     size_t text_len, text_cap;     /* bytes used / allocated in text */
     rt_csv_field *fields;          /* the current record's fields */
     uint32_t n_fields, fields_cap; /* entries used / allocated in fields */

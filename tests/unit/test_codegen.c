@@ -864,11 +864,10 @@ static plan_query *join_query(fixture *fx, plan_join_kind kind, uint32_t n_keys,
         both[i]->u.join.n_build_cols = 5;
     }
     if (residual) /* probe b + build b > -150 */
-        probe->u.join.residual =
-            op(fx, PLAN_OP_GT, QE_TYPE_BOOLEAN,
-               op(fx, PLAN_OP_ADD, QE_TYPE_BIGINT, col(fx, 1, QE_TYPE_BIGINT),
-                  col(fx, 6, QE_TYPE_BIGINT)),
-               cint(fx, -150, QE_TYPE_BIGINT));
+        probe->u.join.residual = op(fx, PLAN_OP_GT, QE_TYPE_BOOLEAN,
+                                    op(fx, PLAN_OP_ADD, QE_TYPE_BIGINT, col(fx, 1, QE_TYPE_BIGINT),
+                                       col(fx, 6, QE_TYPE_BIGINT)),
+                                    cint(fx, -150, QE_TYPE_BIGINT));
     plan_op *p_ops[5];
     p_ops[0] = scan(fx, "t", 5, t_types);
     p_ops[1] = filter(fx, 5, t_types,
@@ -922,8 +921,8 @@ static void test_join_prepass(void **state) {
 static void test_join(void **state) {
     fixture *fx = *state;
     const uint32_t k_a[1] = {0}, k_d[1] = {3}, k_ae[2] = {0, 4};
-    const plan_join_kind kinds[] = {PLAN_JOIN_INNER, PLAN_JOIN_LEFT, PLAN_JOIN_SEMI,
-                                    PLAN_JOIN_ANTI, PLAN_JOIN_MARK};
+    const plan_join_kind kinds[] = {PLAN_JOIN_INNER, PLAN_JOIN_LEFT, PLAN_JOIN_SEMI, PLAN_JOIN_ANTI,
+                                    PLAN_JOIN_MARK};
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
         size_t n = join_case(fx, kinds[i], 1, k_a, false, -50);
         assert_true(n > 0);
@@ -996,12 +995,12 @@ static void test_block_filters(void **state) {
     fixture *fx = *state;
     plan_expr *a = col(fx, 0, QE_TYPE_INTEGER), *b = col(fx, 1, QE_TYPE_BIGINT);
     plan_expr *d = col(fx, 3, QE_TYPE_DOUBLE);
-    plan_expr *b_pred = op(
-        fx, PLAN_OP_AND, QE_TYPE_BOOLEAN,
-        op(fx, PLAN_OP_NE, QE_TYPE_BOOLEAN, b, cint(fx, 0, QE_TYPE_BIGINT)),
-        op(fx, PLAN_OP_GT, QE_TYPE_BOOLEAN,
-           op(fx, PLAN_OP_DIV, QE_TYPE_BIGINT, cint(fx, 1000, QE_TYPE_BIGINT), b),
-           cint(fx, 2, QE_TYPE_BIGINT)));
+    plan_expr *b_pred =
+        op(fx, PLAN_OP_AND, QE_TYPE_BOOLEAN,
+           op(fx, PLAN_OP_NE, QE_TYPE_BOOLEAN, b, cint(fx, 0, QE_TYPE_BIGINT)),
+           op(fx, PLAN_OP_GT, QE_TYPE_BOOLEAN,
+              op(fx, PLAN_OP_DIV, QE_TYPE_BIGINT, cint(fx, 1000, QE_TYPE_BIGINT), b),
+              cint(fx, 2, QE_TYPE_BIGINT)));
     plan_expr *ad_pred = op(fx, PLAN_OP_OR, QE_TYPE_BOOLEAN,
                             op(fx, PLAN_OP_LT, QE_TYPE_BOOLEAN, a, cint(fx, 1, QE_TYPE_INTEGER)),
                             op(fx, PLAN_OP_GE, QE_TYPE_BOOLEAN, d, cdouble(fx, 100.5)));
@@ -1020,12 +1019,12 @@ static void test_block_filters(void **state) {
      * the validity bits dropping the NULL rows */
     ops[1] = filter(fx, 5, t_types,
                     op(fx, PLAN_OP_GT, QE_TYPE_BOOLEAN, b, cint(fx, -50, QE_TYPE_BIGINT)));
-    ops[2] = filter(fx, 5, t_types,
-                    op(fx, PLAN_OP_AND, QE_TYPE_BOOLEAN,
-                       op(fx, PLAN_OP_NOT, QE_TYPE_BOOLEAN,
-                          op(fx, PLAN_OP_GT, QE_TYPE_BOOLEAN, a, cint(fx, 1, QE_TYPE_INTEGER)),
-                          NULL),
-                       op(fx, PLAN_OP_LT, QE_TYPE_BOOLEAN, d, cdouble(fx, 500))));
+    ops[2] =
+        filter(fx, 5, t_types,
+               op(fx, PLAN_OP_AND, QE_TYPE_BOOLEAN,
+                  op(fx, PLAN_OP_NOT, QE_TYPE_BOOLEAN,
+                     op(fx, PLAN_OP_GT, QE_TYPE_BOOLEAN, a, cint(fx, 1, QE_TYPE_INTEGER)), NULL),
+                  op(fx, PLAN_OP_LT, QE_TYPE_BOOLEAN, d, cdouble(fx, 500))));
     q = query(fx, pipeline(fx, 0, 5, ops), NULL);
     n = compare_modes(fx, q, 0x1);
     assert_true(n > 100 && n < T_ROWS / 2);
@@ -1114,8 +1113,8 @@ static void test_block_sel_morsels(void **state) {
                          op(fx, PLAN_OP_LT, QE_TYPE_BOOLEAN, a, cint(fx, 1, QE_TYPE_INTEGER)),
                          op(fx, PLAN_OP_GE, QE_TYPE_BOOLEAN, d, cdouble(fx, 100.5)));
     plan_expr *exprs[3] = {a, b, d};
-    plan_query *with_b = push_query(fx, "t", op(fx, PLAN_OP_AND, QE_TYPE_BOOLEAN, b_gt, rest),
-                                    3, exprs);
+    plan_query *with_b =
+        push_query(fx, "t", op(fx, PLAN_OP_AND, QE_TYPE_BOOLEAN, b_gt, rest), 3, exprs);
     plan_query *without_b = push_query(fx, "t", rest, 3, exprs);
     cg_stage_code *code;
     rt_error err;
@@ -1193,8 +1192,7 @@ static void test_tiers(void **state) {
     assert_non_null(strstr(text, "tier cheap, cpu "));
     assert_non_null(strstr(text, "qe_s0_p0:"));
     free(text);
-    assert_int_equal(cg_emit(q, QE_EMIT_ASM, CG_TIER_OPTIMIZED, "bad cpu", &text, &err),
-                     QE_MISUSE);
+    assert_int_equal(cg_emit(q, QE_EMIT_ASM, CG_TIER_OPTIMIZED, "bad cpu", &text, &err), QE_MISUSE);
     assert_string_equal(err.sqlstate, "22023");
     assert_null(text);
     cg_stage_code *code = NULL;

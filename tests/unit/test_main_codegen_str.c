@@ -107,8 +107,8 @@ static void test_same_rows(void **state) {
         free(want);
     }
     for (int t = 0; t < 2; t++) {
-        printf("compile median (%s tier): numeric filter %.2f ms, LIKE filter %.2f ms\n",
-               tiers[t], compile_median(fx, tiers[t], "SELECT count(*) FROM s WHERE b > 5"),
+        printf("compile median (%s tier): numeric filter %.2f ms, LIKE filter %.2f ms\n", tiers[t],
+               compile_median(fx, tiers[t], "SELECT count(*) FROM s WHERE b > 5"),
                compile_median(fx, tiers[t], compiled[0]));
     }
     assert_int_equal(qe_session_set(fx->session, "execution_mode", "interpret"), QE_OK);

@@ -39,6 +39,8 @@ static const char q06[] = "SELECT sum(l_extendedprice * l_discount) AS revenue F
                           "    AND l_shipdate < CAST('1995-01-01' AS date)\n"
                           "    AND l_discount BETWEEN 0.05 AND 0.07 AND l_quantity < 24";
 
+/* The queries keep their SQL layout, one line per string. */
+/* clang-format off */
 /* Q7, Q8, Q9: extract(year FROM date) in a PROJECT (src/codegen/expr_func.c). */
 static const char q07[] =
     "SELECT\n"
@@ -256,6 +258,7 @@ static const char q03[] =
 
 typedef sql_fixture fixture;
 
+/* clang-format on */
 static int setup(void **state) {
     fixture *fx = sql_fixture_open();
     if (fx == NULL)
