@@ -43,8 +43,9 @@ uint64_t rt_hash_double_bits(double d) {
         }                                                                                          \
     } while (0)
 
-/* Mixes one column into hashes[0..n) for the selected rows, ignoring validity. */
-static void hash_values(const rt_vector *v, const uint32_t *sel, uint32_t n, uint64_t *hashes) {
+/* Mixes one column into hashes[0..n) for the selected rows, ignoring validity; see
+ * rt_int.h. */
+void rt_hash_values(const rt_vector *v, const uint32_t *sel, uint32_t n, uint64_t *hashes) {
     switch (v->type) {
     case QE_TYPE_BOOLEAN: HASH_INT_LOOP(uint8_t); break;
     case QE_TYPE_SMALLINT: HASH_INT_LOOP(int16_t); break;
@@ -112,7 +113,7 @@ void rt_hash_vectors(const rt_vector *const *cols, uint32_t n_cols, const uint32
     for (uint32_t c = 0; c < n_cols; c++) {
         const rt_vector *v = cols[c];
         if (v->validity == NULL) {
-            hash_values(v, sel, n, hashes);
+            rt_hash_values(v, sel, n, hashes);
             continue;
         }
         for (uint32_t k = 0; k < n; k++) {

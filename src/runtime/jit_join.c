@@ -26,28 +26,17 @@ _Static_assert(sizeof(rt_jit_join_link) == 16, "links are 16 bytes");
 /* Row of active entry x: sel[x] or x. */
 static inline uint64_t row_of(const uint32_t *sel, uint64_t x) { return sel ? sel[x] : x; }
 
-#define MIX_LOOP(T)                                                                                \
-    for (uint64_t k = 0; k < n; k++)                                                               \
-    h[k] = rt_hash_mix8((uint64_t)(int64_t)((const T *)v->values)[row_of(sel, from + k)], h[k])
-
 /* Mixes fixed-width column v of the active entries [from, from + n) into h[0..n), as
- * rt_hash_vectors does for valid values (a NULL's bytes mix in harmlessly). */
+ * rt_hash_vectors does for valid values (a NULL's bytes mix in harmlessly): rt_hash_values
+ * over that window of the selection or the values. */
 static void mix_column(const rt_vector *v, const uint32_t *sel, uint64_t from, uint64_t n,
                        uint64_t *h) {
-    switch (v->type) {
-    case QE_TYPE_BOOLEAN: MIX_LOOP(uint8_t); break;
-    case QE_TYPE_SMALLINT: MIX_LOOP(int16_t); break;
-    case QE_TYPE_INTEGER:
-    case QE_TYPE_DATE: MIX_LOOP(int32_t); break;
-    case QE_TYPE_BIGINT:
-    case QE_TYPE_TIMESTAMP: MIX_LOOP(int64_t); break;
-    case QE_TYPE_DOUBLE:
-        for (uint64_t k = 0; k < n; k++)
-            h[k] = rt_hash_mix8(
-                rt_hash_double_bits(((const double *)v->values)[row_of(sel, from + k)]), h[k]);
-        break;
-    default: break; /* codegen passes only the types above */
-    }
+    rt_vector window = *v;
+    if (sel != NULL)
+        sel += from;
+    else
+        window.values = (char *)v->values + from * rt_type_width(v->type);
+    rt_hash_values(&window, sel, (uint32_t)n, h);
 }
 
 /* The first row of h's chain, or NO_ROW (the salt bit of h clear: no row has it). */

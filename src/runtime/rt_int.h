@@ -177,6 +177,9 @@ void rt_hash_vectors(const rt_vector *const *cols, uint32_t n_cols, const uint32
                      uint64_t *hashes);
 /* Bits of a double with -0.0 folded into 0.0 and NaNs made canonical. */
 uint64_t rt_hash_double_bits(double d);
+/* rt_hash_vectors' step for one column: mixes the values of rows sel[0..n) (or 0..n)
+ * into hashes[0..n), whatever their validity (the caller takes care of NULLs). */
+void rt_hash_values(const rt_vector *v, const uint32_t *sel, uint32_t n, uint64_t *hashes);
 
 /* ---- primitives ------------------------------------------------------------------------ */
 
