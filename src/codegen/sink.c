@@ -1078,16 +1078,6 @@ static void last_store(cg_fn *f, sink_gen *s, const plan_op *op, const key_reg *
     LLVMBuildStore(m->b, cg_i1(m, true), way_at(m, s, s->last_ok, m->t_i1));
 }
 
-/* Whether a group key is a VARCHAR: the cache then has CACHE_WAYS entries (a miss
- * hashes the strings with calls; a few groups interleaved, as Q1's, would miss the
- * last row's entry every other row). */
-static bool cache_by_string(const sink_gen *s, const plan_op *op) {
-    for (uint32_t k = 0; k < op->u.agg.n_groups; k++)
-        if (key_kind_of(s->types[op->u.agg.groups[k]->u.column]) == KEY_STR)
-            return true;
-    return false;
-}
-
 /* A cache array alloca of `ways` entries of type t, zeroed (compared entries are
  * never undefined). */
 static LLVMValueRef cache_array(cg_fn *f, const sink_gen *s, LLVMTypeRef t, const char *name) {
@@ -1144,7 +1134,9 @@ static qe_status direct_begin(cg_fn *f, sink_gen *s, rt_error *err) {
     LLVMBuildStore(m->b, cg_i64(m, 0), s->rows_var);
     s->cache = cache_supported(f, s, op);
     if (s->cache) {
-        s->ways = cache_by_string(s, op) ? CACHE_WAYS : 1;
+        /* a VARCHAR key: a miss hashes strings with calls, and a few groups interleaved
+           (Q1's) would miss the last row's entry every other row */
+        s->ways = cg_agg_by_string(op, s->types) ? CACHE_WAYS : 1;
         s->last_key = calloc(n, sizeof *s->last_key);
         s->last_hi = calloc(n, sizeof *s->last_hi);
         s->last_null = calloc(n, sizeof *s->last_null);
