@@ -50,6 +50,13 @@ typedef struct cg_stage_code cg_stage_code;
  * addresses of plan memory: cached code outlives the plan). */
 qe_status cg_compile_stage(cg_jit *jit, const plan_query *q, uint32_t stage_id, cg_tier tier,
                            cg_stage_code **out, rt_error *err);
+/* cg_compile_stage for every stage of q (outs and ns: q->n_stages entries), in one
+ * compile: the pipelines of all the stages the cache does not hold are compiled
+ * together, on the same threads, so a query's later stages do not wait for its first
+ * one's run to be compiled.  ns[s]: stage s's share of the wall time (split between
+ * the compiled stages by their thread CPU).  On failure every outs[s] is NULL. */
+qe_status cg_compile_query(cg_jit *jit, const plan_query *q, cg_tier tier, cg_stage_code **outs,
+                           uint64_t *ns, rt_error *err);
 /* The code cache's entry for q->stages[stage_id] at tier as a new reference (a hit, as
  * cg_compile_stage would return it), or NULL without compiling anything (not cached,
  * caching off, or jit NULL).  Costs serializing the stage (tens of microseconds). */

@@ -29,6 +29,7 @@
 #include <llvm-c/LLJIT.h>
 #include <llvm-c/Orc.h>
 
+#include <ctype.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -276,9 +277,10 @@ static cg_stage_code *code_new(cg_jit *jit, cg_tier tier, uint32_t n) {
 }
 
 /* Hands the object files to the JIT under a fresh tracker (they are consumed, also on
- * failure) and looks the functions up, which links them. */
+ * failure) and looks the functions up, which links them: names[p] is the function of
+ * pipeline p (NULL: interpreted; two pipelines may name the same function). */
 static qe_status jit_add(LLVMOrcLLJITRef lljit, LLVMMemoryBufferRef *objs, uint32_t n_objs,
-                         const cg_stage_build *b, cg_stage_code *code, rt_error *err) {
+                         const char *const *names, cg_stage_code *code, rt_error *err) {
     LLVMOrcJITDylibRef jd = LLVMOrcLLJITGetMainJITDylib(lljit);
     code->rt = LLVMOrcJITDylibCreateResourceTracker(jd);
     qe_status st = QE_OK;
@@ -291,18 +293,18 @@ static qe_status jit_add(LLVMOrcLLJITRef lljit, LLVMMemoryBufferRef *objs, uint3
         else
             LLVMDisposeMemoryBuffer(obj);
     }
-    for (uint32_t p = 0; st == QE_OK && p < b->n_pipelines; p++) {
-        if (b->reasons[p] || b->fn_names[p] == NULL)
+    for (uint32_t p = 0; st == QE_OK && p < code->n_pipelines; p++) {
+        if (names[p] == NULL)
             continue;
         LLVMOrcExecutorAddress addr = 0;
-        st = cg_llvm_error(LLVMOrcLLJITLookup(lljit, &addr, b->fn_names[p]),
+        st = cg_llvm_error(LLVMOrcLLJITLookup(lljit, &addr, names[p]),
                            "could not compile generated code", err);
         if (st == QE_OK && addr == 0)
             st = rt_error_set(err, QE_INTERNAL, "XX000", -1,
-                              "the JIT returned no address for \"%s\"", b->fn_names[p]);
+                              "the JIT returned no address for \"%s\"", names[p]);
         if (st == QE_OK) {
             code->fns[p] = (rt_pipeline_fn)(uintptr_t)addr;
-            cg_perf_map_add(b->fn_names[p], addr);
+            cg_perf_map_add(names[p], addr);
         }
     }
     return st;
@@ -333,12 +335,28 @@ static void code_free(cg_stage_code *code) {
     free(code);
 }
 
-/* One supported pipeline of the stage being compiled: built in its own LLVM context by
+/* One stage of a compile: the stages a query needs compiled are compiled together, so
+ * the compile threads take the pipelines of all of them. */
+typedef struct stage_job {
+    uint32_t stage_id;   /* the stage in the plan */
+    uint8_t *key;        /* owned: its fingerprint (cache_key), NULL = not cached */
+    size_t key_len;      /* its bytes */
+    uint64_t hash;       /* XXH3 of key */
+    cg_stage_build b;    /* its pipelines' names and fallback reasons */
+    cg_stage_code *code; /* out: the code (one reference) */
+    uint64_t cpu_ns;     /* out: the thread CPU its pipelines took */
+} stage_job;
+
+/* One supported pipeline of the stages being compiled: built in its own LLVM context by
  * one of the compile threads, then optimized and emitted as an object file by one of
- * them (the biggest modules first). */
+ * them (the biggest modules first) -- unless an earlier pipeline of its stage built
+ * the same IR (share_identical), whose function it then uses. */
 typedef struct pipe_job {
     const plan_pipeline *pipeline;     /* the pipeline */
     const char *name;                  /* its function's name (the cg_stage_build's) */
+    uint32_t stage;                    /* its stage_job (an index into the compile's) */
+    uint32_t pipe;                     /* its index in that stage's pipelines */
+    int32_t same_as;                   /* -1, or the job whose function it uses */
     LLVMContextRef ctx;                /* owned between the two phases, else NULL */
     cg_module m;                       /* built in ctx (valid while ctx is) */
     uint64_t size;                     /* instructions of m once built (cg_module_size) */
@@ -348,7 +366,7 @@ typedef struct pipe_job {
     uint64_t phase_ns[CG_PHASE_COUNT]; /* out: thread CPU ns per phase */
 } pipe_job;
 
-/* The jobs of one stage compile, shared by its threads. */
+/* The jobs of one compile, shared by its threads. */
 typedef struct pipe_jobs {
     cg_jit *jit;           /* the JIT (its host; its lock is held) */
     cg_tier tier;          /* the tier compiled at */
@@ -436,12 +454,62 @@ static void run_phase(pipe_jobs *pj, pipe_worker *workers, uint32_t n_threads) {
             pthread_join(threads[k], NULL);
 }
 
+/* Whether IR texts a and b are the same once every occurrence of the name na in a and
+ * of nb in b (not followed by a digit: qe_1_s0_p1 is not qe_1_s0_p10) is taken as one
+ * and the same name. */
+static bool ir_same(const char *a, const char *na, const char *b, const char *nb) {
+    size_t la = strlen(na), lb = strlen(nb);
+    while (*a != '\0' && *b != '\0') {
+        if (*a == *na && *b == *nb && strncmp(a, na, la) == 0 && strncmp(b, nb, lb) == 0 &&
+            !isdigit((unsigned char)a[la]) && !isdigit((unsigned char)b[lb])) {
+            a += la;
+            b += lb;
+        } else if (*a++ != *b++) {
+            return false;
+        }
+    }
+    return *a == *b;
+}
+
+/* Lets each job whose module is, names aside, the IR of an earlier job of the same
+ * stage use that job's function, and drops its module.  Queries that repeat a subquery
+ * or a view plan identical pipelines (TPC-H Q11's nation and supplier scans, Q15's
+ * revenue view, Q20's part scan, Q02's region scan); their code does not depend on which
+ * operator states they use (the runtime hands those over), so one function serves
+ * both.  Only modules with the same instruction count are printed and compared, and
+ * only within a stage: a stage's code may outlive another's (the code cache). */
+static void share_identical(pipe_jobs *pj) {
+    char **text = calloc(pj->n + 1, sizeof *text);
+    if (text == NULL)
+        return; /* compiling each is correct too */
+    for (uint32_t i = 0; i < pj->n; i++) {
+        pipe_job *ji = &pj->jobs[i];
+        for (uint32_t k = 0; ji->ctx != NULL && k < i; k++) {
+            pipe_job *jk = &pj->jobs[k];
+            if (jk->ctx == NULL || jk->stage != ji->stage || jk->size != ji->size)
+                continue;
+            if (text[k] == NULL)
+                text[k] = LLVMPrintModuleToString(jk->m.mod);
+            if (text[i] == NULL)
+                text[i] = LLVMPrintModuleToString(ji->m.mod);
+            if (text[k] != NULL && text[i] != NULL &&
+                ir_same(text[k], jk->name, text[i], ji->name)) {
+                ji->same_as = (int32_t)k;
+                job_dispose(ji);
+            }
+        }
+    }
+    for (uint32_t i = 0; i < pj->n; i++)
+        LLVMDisposeMessage(text[i]);
+    free(text);
+}
+
 /* Runs the jobs on up to compile_threads threads, this one included (fewer if a thread
  * or a target machine cannot be created); each thread has its own target machine,
  * kept in the JIT for the next compile (the JIT's lock is held).  First every module
- * is built (IR generation is cheap), then the modules are optimized and emitted
- * biggest first: a stage's wall time is bounded by its biggest pipeline, which must
- * not start last. */
+ * is built (IR generation is cheap) and identical ones are shared, then the modules
+ * are optimized and emitted biggest first: the compile's wall time is bounded by its
+ * biggest pipeline, which must not start last. */
 static qe_status run_jobs(pipe_jobs *pj, rt_error *err) {
     uint32_t n_threads = compile_threads(pj->n);
     pipe_worker workers[CG_COMPILE_THREADS];
@@ -457,6 +525,7 @@ static qe_status run_jobs(pipe_jobs *pj, rt_error *err) {
     }
     pj->emit = false;
     run_phase(pj, workers, n_threads);
+    share_identical(pj);
     for (uint32_t i = 0; i < pj->n; i++) { /* insertion sort by decreasing size */
         uint32_t k = i;
         for (; k > 0 && pj->jobs[pj->order[k - 1]].size < pj->jobs[i].size; k--)
@@ -468,9 +537,9 @@ static qe_status run_jobs(pipe_jobs *pj, rt_error *err) {
     return QE_OK;
 }
 
-/* Whether QE_CG_TIMING is set: each stage compile then prints its phase times
- * (thread CPU ms summed over the compile threads, and the wall ms) to stderr, and why
- * each pipeline left to the interpreter is. */
+/* Whether QE_CG_TIMING is set: each compile then prints its phase times (thread CPU ms
+ * summed over the compile threads, and the wall ms) to stderr, and why each pipeline
+ * left to the interpreter is. */
 static bool timing_enabled(void) {
     static int on = -1;
     if (on < 0)
@@ -478,16 +547,24 @@ static bool timing_enabled(void) {
     return on;
 }
 
-static void print_timing(uint32_t stage_id, cg_tier tier, const cg_stage_build *b,
-                         const uint64_t *phase_ns, uint64_t biggest, uint64_t wall) {
+static void print_timing(cg_tier tier, const stage_job *sj, uint32_t n_sj, const uint64_t *phase_ns,
+                         uint64_t biggest, uint32_t shared, uint64_t wall) {
     static const char *const names[CG_PHASE_COUNT] = {
 #define CG_X_PHASE_NAME(name, text) text,
         CG_PHASE_LIST(CG_X_PHASE_NAME)
 #undef CG_X_PHASE_NAME
     };
-    char line[512];
-    int n = snprintf(line, sizeof line, "qe-cg-timing tier=%s stage=%u pipelines=%u/%u",
-                     cg_tier_name(tier), stage_id, b->n_compiled, b->n_pipelines);
+    char line[640];
+    uint32_t compiled = 0, pipelines = 0;
+    int n = snprintf(line, sizeof line, "qe-cg-timing tier=%s stage=", cg_tier_name(tier));
+    for (uint32_t k = 0; k < n_sj && n > 0 && (size_t)n < sizeof line; k++) {
+        n += snprintf(line + n, sizeof line - (size_t)n, "%s%u", k ? "," : "", sj[k].stage_id);
+        compiled += sj[k].b.n_compiled;
+        pipelines += sj[k].b.n_pipelines;
+    }
+    if (n > 0 && (size_t)n < sizeof line)
+        n += snprintf(line + n, sizeof line - (size_t)n, " pipelines=%u/%u shared=%u", compiled,
+                      pipelines, shared);
     uint64_t total = 0;
     for (int p = 0; p < CG_PHASE_COUNT && n > 0 && (size_t)n < sizeof line; p++) {
         total += phase_ns[p];
@@ -496,10 +573,11 @@ static void print_timing(uint32_t stage_id, cg_tier tier, const cg_stage_build *
     }
     fprintf(stderr, "%s total=%.3f biggest=%.3f wall=%.3f\n", line, (double)total / 1e6,
             (double)biggest / 1e6, (double)wall / 1e6);
-    for (uint32_t p = 0; p < b->n_pipelines; p++)
-        if (b->reasons[p] != NULL)
-            fprintf(stderr, "qe-cg-interpreted stage=%u pipeline=%u: %s\n", stage_id, p,
-                    b->reasons[p]);
+    for (uint32_t k = 0; k < n_sj; k++)
+        for (uint32_t p = 0; p < sj[k].b.n_pipelines; p++)
+            if (sj[k].b.reasons[p] != NULL)
+                fprintf(stderr, "qe-cg-interpreted stage=%u pipeline=%u: %s\n", sj[k].stage_id, p,
+                        sj[k].b.reasons[p]);
 }
 
 static uint64_t wall_ns(void) {
@@ -508,18 +586,47 @@ static uint64_t wall_ns(void) {
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* Compiles the supported pipelines of b (one job each, concurrently) and hands their
- * objects to the JIT under code's tracker; adds the phase times to phase_ns. */
-static qe_status compile_jobs(cg_jit *jit, const plan_query *q, uint32_t stage_id, cg_tier tier,
-                              const cg_stage_build *b, cg_stage_code *code, uint64_t *phase_ns,
-                              uint64_t *biggest, rt_error *err) {
+/* Hands the objects of stage k's jobs to the JIT under its code's tracker (each job's
+ * object is consumed) and looks its functions up. */
+static qe_status add_stage(LLVMOrcLLJITRef lljit, pipe_jobs *pj, uint32_t k, stage_job *s,
+                           rt_error *err) {
+    const char **names = calloc(s->b.n_pipelines + 1, sizeof *names);
+    LLVMMemoryBufferRef *objs = calloc(pj->n + 1, sizeof *objs);
+    qe_status st = QE_OK;
+    uint32_t n_objs = 0;
+    if (names == NULL || objs == NULL)
+        st = rt_error_set(err, QE_NOMEM, "53200", -1, "out of memory in code generation");
+    for (uint32_t i = 0; st == QE_OK && i < pj->n; i++) {
+        pipe_job *j = &pj->jobs[i];
+        if (j->stage != k)
+            continue;
+        names[j->pipe] = j->same_as >= 0 ? pj->jobs[j->same_as].name : j->name;
+        if (j->obj != NULL) {
+            objs[n_objs++] = j->obj;
+            j->obj = NULL;
+        }
+    }
+    if (st == QE_OK)
+        st = jit_add(lljit, objs, n_objs, names, s->code, err);
+    free(names);
+    free(objs);
+    return st;
+}
+
+/* Compiles the supported pipelines of the stages (one job each, concurrently) and hands
+ * each stage's objects to the JIT under its code's tracker; adds the phase times to
+ * phase_ns, each stage's thread CPU to its cpu_ns, and counts the shared pipelines. */
+static qe_status compile_jobs(cg_jit *jit, const plan_query *q, cg_tier tier, stage_job *sj,
+                              uint32_t n_sj, uint64_t *phase_ns, uint64_t *biggest,
+                              uint32_t *shared, rt_error *err) {
     LLVMOrcLLJITRef lljit = jit->lljit[tier];
-    pipe_job *jobs = calloc(b->n_compiled, sizeof *jobs);
-    LLVMMemoryBufferRef *objs = calloc(b->n_compiled, sizeof *objs);
-    uint32_t *order = calloc(b->n_compiled, sizeof *order);
-    if (jobs == NULL || objs == NULL || order == NULL) {
+    uint32_t total = 0;
+    for (uint32_t k = 0; k < n_sj; k++)
+        total += sj[k].b.n_compiled;
+    pipe_job *jobs = calloc(total + 1, sizeof *jobs);
+    uint32_t *order = calloc(total + 1, sizeof *order);
+    if (jobs == NULL || order == NULL) {
         free(jobs);
-        free(objs);
         free(order);
         return rt_error_set(err, QE_NOMEM, "53200", -1, "out of memory in code generation");
     }
@@ -530,46 +637,49 @@ static qe_status compile_jobs(cg_jit *jit, const plan_query *q, uint32_t stage_i
                     .jobs = jobs,
                     .order = order};
     atomic_init(&pj.next, 0);
-    for (uint32_t p = 0; p < b->n_pipelines && pj.n < b->n_compiled; p++)
-        if (b->reasons[p] == NULL && b->fn_names[p] != NULL)
-            jobs[pj.n++] =
-                (pipe_job){.pipeline = q->stages[stage_id]->pipelines[p], .name = b->fn_names[p]};
-    qe_status st = run_jobs(&pj, err);
+    for (uint32_t k = 0; k < n_sj; k++) {
+        const cg_stage_build *b = &sj[k].b;
+        for (uint32_t p = 0; p < b->n_pipelines && pj.n < total; p++)
+            if (b->reasons[p] == NULL && b->fn_names[p] != NULL)
+                jobs[pj.n++] = (pipe_job){.pipeline = q->stages[sj[k].stage_id]->pipelines[p],
+                                          .name = b->fn_names[p],
+                                          .stage = k,
+                                          .pipe = p,
+                                          .same_as = -1};
+    }
+    qe_status st = pj.n > 0 ? run_jobs(&pj, err) : QE_OK;
     for (uint32_t i = 0; i < pj.n; i++) {
         job_dispose(&jobs[i]); /* built but never emitted (run_jobs failed) */
         if (st == QE_OK && jobs[i].st != QE_OK) {
             *err = jobs[i].err;
             st = jobs[i].st;
         }
-        objs[i] = jobs[i].obj;
         uint64_t job_ns = 0;
         for (int ph = 0; ph < CG_PHASE_COUNT; ph++) {
             phase_ns[ph] += jobs[i].phase_ns[ph];
             job_ns += jobs[i].phase_ns[ph];
         }
-        if (job_ns > *biggest)
-            *biggest = job_ns;
+        sj[jobs[i].stage].cpu_ns += job_ns;
+        *biggest = job_ns > *biggest ? job_ns : *biggest;
+        *shared += jobs[i].same_as >= 0;
     }
     uint64_t t0 = cg_cpu_ns();
-    if (st == QE_OK) {
-        st = jit_add(lljit, objs, pj.n, b, code, err);
-    } else {
-        for (uint32_t i = 0; i < pj.n; i++)
-            if (objs[i])
-                LLVMDisposeMemoryBuffer(objs[i]);
-    }
+    for (uint32_t k = 0; st == QE_OK && k < n_sj; k++)
+        st = add_stage(lljit, &pj, k, &sj[k], err);
+    for (uint32_t i = 0; i < pj.n; i++) /* not handed over (a failure) */
+        if (jobs[i].obj != NULL)
+            LLVMDisposeMemoryBuffer(jobs[i].obj);
     phase_ns[CG_PHASE_JITLINK] += cg_cpu_ns() - t0;
     free(jobs);
-    free(objs);
     free(order);
     return st;
 }
 
-/* Builds and JIT-compiles a stage at tier under the JIT's lock: each supported
+/* Builds and JIT-compiles the stages at tier under the JIT's lock: each supported
  * pipeline is its own module and object file, compiled on up to CG_COMPILE_THREADS
- * threads; the objects are linked under one tracker. */
-static qe_status compile_locked(cg_jit *jit, const plan_query *q, uint32_t stage_id, cg_tier tier,
-                                cg_stage_code **out, rt_error *err) {
+ * threads; each stage's objects are linked under its own tracker (sj[k].code). */
+static qe_status compile_locked(cg_jit *jit, const plan_query *q, cg_tier tier, stage_job *sj,
+                                uint32_t n_sj, rt_error *err) {
     if (jit->lljit[tier] == NULL) {
         qe_status st = create_tier(jit, tier, err);
         if (st != QE_OK)
@@ -578,24 +688,27 @@ static qe_status compile_locked(cg_jit *jit, const plan_query *q, uint32_t stage
     uint64_t w0 = wall_ns();
     char prefix[48];
     snprintf(prefix, sizeof prefix, "qe_%llu", (unsigned long long)jit->next_id++);
-    cg_stage_build b = {0};
     uint64_t phase_ns[CG_PHASE_COUNT] = {0}, biggest = 0;
-    cg_stage_code *code = NULL;
-    qe_status st = cg_plan_stage(q, stage_id, prefix, &b, err);
-    if (st == QE_OK && (code = code_new(jit, tier, b.n_pipelines)) == NULL)
-        st = rt_error_set(err, QE_NOMEM, "53200", -1, "out of memory in code generation");
-    if (st == QE_OK && b.n_compiled > 0)
-        st = compile_jobs(jit, q, stage_id, tier, &b, code, phase_ns, &biggest, err);
-    if (timing_enabled())
-        print_timing(stage_id, tier, &b, phase_ns, biggest, wall_ns() - w0);
-    if (st == QE_OK)
-        take_reasons(&b, code);
-    cg_stage_build_free(&b);
-    if (st != QE_OK && code != NULL) {
-        code_free(code);
-        code = NULL;
+    uint32_t shared = 0;
+    qe_status st = QE_OK;
+    for (uint32_t k = 0; st == QE_OK && k < n_sj; k++) {
+        st = cg_plan_stage(q, sj[k].stage_id, prefix, &sj[k].b, err);
+        if (st == QE_OK && (sj[k].code = code_new(jit, tier, sj[k].b.n_pipelines)) == NULL)
+            st = rt_error_set(err, QE_NOMEM, "53200", -1, "out of memory in code generation");
     }
-    *out = code;
+    if (st == QE_OK)
+        st = compile_jobs(jit, q, tier, sj, n_sj, phase_ns, &biggest, &shared, err);
+    if (timing_enabled())
+        print_timing(tier, sj, n_sj, phase_ns, biggest, shared, wall_ns() - w0);
+    for (uint32_t k = 0; k < n_sj; k++) {
+        if (st == QE_OK)
+            take_reasons(&sj[k].b, sj[k].code);
+        cg_stage_build_free(&sj[k].b);
+        if (st != QE_OK && sj[k].code != NULL) {
+            code_free(sj[k].code);
+            sj[k].code = NULL;
+        }
+    }
     return st;
 }
 
@@ -774,37 +887,111 @@ void cg_cache_get_stats(cg_jit *jit, cg_cache_stats *out) {
     out->limit = atomic_load(&cache_limit);
 }
 
-/* Compiles the supported pipelines of a stage, or shares cached code; see cg.h. */
-qe_status cg_compile_stage(cg_jit *jit, const plan_query *q, uint32_t stage_id, cg_tier tier,
-                           cg_stage_code **out, rt_error *err) {
-    *out = NULL;
+/* Compiles (or shares from the cache) the n stages stage_ids of q at tier, all in one
+ * compile: outs[k] and ns[k] (the wall time, split between the compiled stages by their
+ * thread CPU) for stage_ids[k].  On failure every outs[k] is NULL. */
+static qe_status compile_stages(cg_jit *jit, const plan_query *q, const uint32_t *stage_ids,
+                                uint32_t n, cg_tier tier, cg_stage_code **outs, uint64_t *ns,
+                                rt_error *err) {
+    uint64_t w0 = wall_ns();
+    for (uint32_t k = 0; k < n; k++) {
+        outs[k] = NULL;
+        ns[k] = 0;
+    }
     if (jit == NULL)
         return rt_error_set(err, QE_MISUSE, "XX000", -1, "no JIT to compile with");
     if ((unsigned)tier >= CG_TIER_COUNT)
         return rt_error_set(err, QE_MISUSE, "22023", -1, "invalid JIT tier %d", (int)tier);
-    size_t key_len = 0;
-    uint8_t *key = atomic_load(&cache_limit) ? cache_key(jit, q, stage_id, tier, &key_len) : NULL;
-    uint64_t hash = key ? XXH3_64bits(key, key_len) : 0;
-    if (key && (*out = cache_get(jit, hash, key, key_len)) != NULL) {
-        free(key);
-        return QE_OK;
+    stage_job *sj = calloc(n + 1, sizeof *sj);
+    uint32_t *slot = calloc(n + 1, sizeof *slot); /* sj[i] is stage_ids[slot[i]] */
+    if (sj == NULL || slot == NULL) {
+        free(sj);
+        free(slot);
+        return rt_error_set(err, QE_NOMEM, "53200", -1, "out of memory in code generation");
     }
-    pthread_mutex_lock(&jit->lock);
-    /* another thread may have compiled the same stage while this one waited */
+    bool caching = atomic_load(&cache_limit) != 0;
+    for (uint32_t k = 0; k < n; k++) {
+        sj[k].stage_id = stage_ids[k];
+        sj[k].key = caching ? cache_key(jit, q, stage_ids[k], tier, &sj[k].key_len) : NULL;
+        sj[k].hash = sj[k].key ? XXH3_64bits(sj[k].key, sj[k].key_len) : 0;
+        slot[k] = k;
+    }
     qe_status st = QE_OK;
-    bool hit = key && (*out = cache_get(jit, hash, key, key_len)) != NULL;
-    if (!hit)
-        st = compile_locked(jit, q, stage_id, tier, out, err);
-    pthread_mutex_unlock(&jit->lock);
-    if (st != QE_OK || hit) {
-        free(key);
-        return st;
+    uint32_t left = n;
+    for (int round = 0; st == QE_OK && round < 2 && left > 0; round++) {
+        /* the second round holds the lock: another thread may have compiled the same
+         * stage while this one waited for it */
+        if (round == 1)
+            pthread_mutex_lock(&jit->lock);
+        uint32_t kept = 0;
+        for (uint32_t i = 0; i < left; i++) {
+            cg_stage_code *hit =
+                sj[i].key ? cache_get(jit, sj[i].hash, sj[i].key, sj[i].key_len) : NULL;
+            if (hit != NULL) {
+                outs[slot[i]] = hit;
+                free(sj[i].key);
+                continue;
+            }
+            sj[kept] = sj[i];
+            slot[kept++] = slot[i];
+        }
+        left = kept;
+        if (round == 1) {
+            if (left > 0)
+                st = compile_locked(jit, q, tier, sj, left, err);
+            pthread_mutex_unlock(&jit->lock);
+        }
     }
-    (*out)->key = key;
-    (*out)->key_len = key_len;
-    (*out)->hash = hash;
-    cache_put(jit, *out);
-    return QE_OK;
+    uint64_t cpu = 0;
+    for (uint32_t i = 0; i < left; i++)
+        cpu += sj[i].cpu_ns;
+    uint64_t wall = wall_ns() - w0;
+    for (uint32_t i = 0; i < left; i++) {
+        if (st == QE_OK) {
+            sj[i].code->key = sj[i].key;
+            sj[i].code->key_len = sj[i].key_len;
+            sj[i].code->hash = sj[i].hash;
+            cache_put(jit, sj[i].code);
+            outs[slot[i]] = sj[i].code;
+            ns[slot[i]] =
+                cpu ? (uint64_t)((double)wall * (double)sj[i].cpu_ns / (double)cpu) : wall / left;
+        } else {
+            free(sj[i].key);
+        }
+    }
+    if (st != QE_OK) {
+        for (uint32_t k = 0; k < n; k++) {
+            cg_stage_code_destroy(outs[k]);
+            outs[k] = NULL;
+        }
+    } else if (left == 0 && n > 0) {
+        ns[0] = wall; /* all from the cache */
+    }
+    free(sj);
+    free(slot);
+    return st;
+}
+
+/* Compiles the supported pipelines of a stage, or shares cached code; see cg.h. */
+qe_status cg_compile_stage(cg_jit *jit, const plan_query *q, uint32_t stage_id, cg_tier tier,
+                           cg_stage_code **out, rt_error *err) {
+    uint64_t ns;
+    return compile_stages(jit, q, &stage_id, 1, tier, out, &ns, err);
+}
+
+/* Compiles every stage of a query in one compile; see cg.h. */
+qe_status cg_compile_query(cg_jit *jit, const plan_query *q, cg_tier tier, cg_stage_code **outs,
+                           uint64_t *ns, rt_error *err) {
+    if (q == NULL || (q->n_stages > 0 && q->stages == NULL))
+        return rt_error_set(err, QE_INTERNAL, "XX000", -1, "invalid physical plan: no stages");
+    uint32_t *ids = calloc(q->n_stages + 1, sizeof *ids);
+    if (ids == NULL)
+        return rt_error_set(err, QE_NOMEM, "53200", -1, "out of memory in code generation");
+    for (uint32_t s = 0; s < q->n_stages; s++)
+        ids[s] = s;
+    qe_status st = compile_stages(jit, q, ids, q->n_stages, tier, outs, ns, err);
+    free(ids);
+    return st;
 }
 
 /* The cached code of a stage, without compiling; see cg.h. */

@@ -81,7 +81,7 @@ static qe_status physical_plan(qe_session *s, rt_arena *arena, const plan_node *
 }
 
 /* Runs every stage in this process, one task each, in order, with in-memory exchanges;
- * jit mode compiles each stage before its task, adaptive mode while it runs; ob (may be
+ * jit mode compiles every stage before the first task, adaptive mode each while it runs; ob (may be
  * NULL) is told what dist_run_query tells it on a cluster. */
 static qe_status run_local(qe_session *s, const plan_query *q, const rt_result_sink *sink,
                            const dist_observer *ob, rt_mem_tracker *mem, rt_task_stats *total,
@@ -92,18 +92,32 @@ static qe_status run_local(qe_session *s, const plan_query *q, const rt_result_s
     rt_local_exchange_set_mem(lx, mem);
     cg_jit *jit = NULL;
     qe_status st = QE_OK;
-    if (s->mode == MAIN_MODE_JIT)
+    /* jit mode: every stage is compiled before the first runs (codes[i], ns[i]) */
+    cg_stage_code **codes = calloc(q->n_stages + 1, sizeof *codes);
+    uint64_t *ns = calloc(q->n_stages + 1, sizeof *ns);
+    if (codes == NULL || ns == NULL)
+        st = rt_error_nomem(err, mem);
+    if (st == QE_OK && s->mode == MAIN_MODE_JIT)
         st = main_engine_jit(s->engine, &jit, err);
+    if (st == QE_OK && jit) {
+        uint64_t t0 = now_ns();
+        st = cg_compile_query(jit, q, s->tier, codes, ns, err);
+        uint64_t shares = 0; /* the wall time outside the stages' shares goes to stage 0 */
+        for (uint32_t i = 0; i < q->n_stages; i++)
+            shares += ns[i];
+        uint64_t wall = now_ns() - t0;
+        if (q->n_stages > 0 && wall > shares)
+            ns[0] += wall - shares;
+        s->compile_ns += wall;
+    }
     for (uint32_t i = 0; st == QE_OK && i < q->n_stages; i++) {
-        cg_stage_code *code = NULL;
+        cg_stage_code *code = codes[i];
+        codes[i] = NULL;
         uint64_t compile_ns = 0;
         main_adaptive *adaptive = NULL;
         if (jit) {
-            uint64_t t0 = now_ns();
-            st = cg_compile_stage(jit, q, i, s->tier, &code, err);
-            compile_ns = now_ns() - t0;
-            s->compile_ns += compile_ns;
-            if (st == QE_OK && ob && ob->compiled)
+            compile_ns = ns[i];
+            if (ob && ob->compiled)
                 ob->compiled(ob->ctx, i, code, compile_ns);
         } else if (s->mode == MAIN_MODE_ADAPTIVE) {
             st = main_adaptive_create(s, q, i, &adaptive, err);
@@ -144,6 +158,10 @@ static qe_status run_local(qe_session *s, const plan_query *q, const rt_result_s
             total->peak_memory = stats.peak_memory;
         cg_stage_code_destroy(code);
     }
+    for (uint32_t i = 0; codes != NULL && i < q->n_stages; i++) /* stages not run (an error) */
+        cg_stage_code_destroy(codes[i]);
+    free(codes);
+    free(ns);
     rt_local_exchange_destroy(lx);
     return st;
 }

@@ -1297,6 +1297,62 @@ static void test_code_cache(void **state) {
     cg_cache_set_limit(limit);
 }
 
+/* cg_compile_query compiles a query's stages together, each under its own cache entry,
+ * and pipelines of a stage whose IR is the same (here one pipeline listed twice, as a
+ * repeated subquery plans it) share one function; a pipeline with another constant
+ * does not. */
+static void test_compile_query_shared(void **state) {
+    fixture *fx = *state;
+    rt_error err;
+    plan_expr *e0 = op(fx, PLAN_OP_ADD, QE_TYPE_BIGINT, col(fx, 1, QE_TYPE_BIGINT),
+                       cint(fx, 7001, QE_TYPE_BIGINT));
+    plan_expr *e1 = op(fx, PLAN_OP_ADD, QE_TYPE_BIGINT, col(fx, 1, QE_TYPE_BIGINT),
+                       cint(fx, 7002, QE_TYPE_BIGINT));
+    plan_query *a = push_query(fx, "t", NULL, 1, &e0);
+    plan_query *b = push_query(fx, "t", NULL, 1, &e1);
+    plan_stage *s0 = alloc(fx, sizeof *s0); /* p0, p0 again, and b's pipeline */
+    *s0 = *a->stages[0];
+    s0->n_pipelines = 3;
+    s0->pipelines = alloc(fx, sizeof(plan_pipeline *) * 3);
+    s0->pipelines[0] = s0->pipelines[1] = a->stages[0]->pipelines[0];
+    s0->pipelines[2] = b->stages[0]->pipelines[0];
+    plan_query q = *a;
+    plan_stage *stages[2] = {s0, b->stages[0]};
+    q.n_stages = 2;
+    q.stages = stages;
+    uint32_t limit = cg_cache_limit();
+    cg_cache_set_limit(8);
+    for (int tier = 0; tier < CG_TIER_COUNT; tier++) {
+        cg_stage_code *codes[2] = {NULL, NULL};
+        uint64_t ns[2] = {0, 0};
+        assert_int_equal(cg_compile_query(fx->jit, &q, (cg_tier)tier, codes, ns, &err), QE_OK);
+        assert_non_null(codes[0]);
+        assert_non_null(codes[1]);
+        const rt_pipeline_fn *f0 = cg_stage_functions(codes[0]);
+        assert_non_null(f0[0]);
+        assert_ptr_equal(f0[0], f0[1]);     /* the same IR: one function */
+        assert_ptr_not_equal(f0[0], f0[2]); /* another constant */
+        assert_non_null(cg_stage_functions(codes[1])[0]);
+        assert_true(ns[0] > 0 && ns[1] > 0);
+        /* each stage is its own cache entry */
+        cg_stage_code *hit = cg_cache_lookup(fx->jit, &q, 1, (cg_tier)tier);
+        assert_ptr_equal(hit, codes[1]);
+        cg_stage_code_destroy(hit);
+        /* and the shared function computes what the interpreter does */
+        rows r = {0}, ri = {0};
+        assert_int_equal(run(fx, a, cg_stage_functions(codes[0]) + 1, 1, &r, &err), QE_OK);
+        assert_int_equal(run(fx, a, NULL, 1, &ri, &err), QE_OK);
+        assert_int_equal(r.n, ri.n);
+        for (size_t i = 0; i < r.n; i++) /* one thread: the same order */
+            assert_string_equal(r.lines[i], ri.lines[i]);
+        rows_free(&r);
+        rows_free(&ri);
+        cg_stage_code_destroy(codes[0]);
+        cg_stage_code_destroy(codes[1]);
+    }
+    cg_cache_set_limit(limit);
+}
+
 /* Threads compiling and releasing three stages through a cache of two entries: hits,
  * evictions of referenced code and concurrent misses of one stage. */
 typedef struct cache_worker {
@@ -1362,6 +1418,7 @@ int main(void) {
         cmocka_unit_test(test_tiers),
         cmocka_unit_test(test_code_lifetime),
         cmocka_unit_test(test_code_cache),
+        cmocka_unit_test(test_compile_query_shared),
         cmocka_unit_test(test_code_cache_threads),
         cmocka_unit_test(test_random_expressions),
         cmocka_unit_test(test_block_filters),
