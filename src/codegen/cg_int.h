@@ -72,7 +72,6 @@ qe_status cg_llvm_error(LLVMErrorRef lerr, const char *what, rt_error *err);
 #define CG_HELPER_LIST(X)                                                                          \
     X(SCRATCH, "rt_jit_scratch")                                                                   \
     X(PUSH, "rt_jit_push")                                                                         \
-    X(AGG_GROUPS, "rt_jit_agg_groups")                                                             \
     X(ERROR, "rt_jit_error")                                                                       \
     X(ERROR_AT, "rt_jit_error_at")                                                                 \
     X(STR_ALLOC, "rt_jit_str_alloc")                                                               \
@@ -81,6 +80,7 @@ qe_status cg_llvm_error(LLVMErrorRef lerr, const char *what, rt_error *err);
     X(LIMIT_ROW, "rt_jit_limit_row")                                                               \
     X(FUNC, "rt_jit_func")                                                                         \
     X(AGG_TABLE, "rt_jit_agg_table")                                                               \
+    X(AGG_SINGLE, "rt_jit_agg_single")                                                             \
     X(AGG_INSERT, "rt_jit_agg_insert")                                                             \
     X(SINK_ROWS, "rt_jit_sink_rows")                                                               \
     X(JOIN_PREFETCH, "rt_jit_join_prefetch")                                                       \

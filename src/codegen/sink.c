@@ -14,7 +14,7 @@
  * row LOOKAHEAD rows on has its slot prefetched and the one LOOKAHEAD / 2 on its group
  * row, as rt_agg_ht_find does, and the lookup stays in IR.  The cheap tier always
  * takes the block path (half the IR; its fast register allocation spilled the lookup's
- * live values), and updates 128-bit states as two i64 words (agg_update_words).
+ * live values).
  *
  * An AGG_SINK with a VARCHAR group key whose columns are all morsel columns unchanged
  * (pass_column) gets the morsel's vectors with a selection, as a push sink below, and
@@ -22,22 +22,16 @@
  * AGG_SINK whose group keys or aggregates compiled code cannot update (cg_agg_fused:
  * DISTINCT, MIN/MAX of strings, bool_and, ...): it is a push sink like the others.
  *
- * Other AGG_SINKs: rows are gathered in blocks of up to RT_VECTOR_SIZE: the group
- * keys into scratch slot 1, the aggregate inputs into scratch slot 0 (their NULL flags
- * a byte per row in an entry-block array the "<fn>_agg" function is passed, not the
- * vectors' bitmaps: only the update loop reads them).  A full block
- * (and the last one) goes to an internal "<fn>_agg" function that asks the runtime
- * for the group states (rt_jit_agg_groups) and updates them in an IR loop with the
- * rules of plan.h.  A push sink whose columns are morsel columns unchanged
- * (pass_column) gets the morsel's vectors with a selection of the rows reaching it,
- * as the interpreter pushes them (no copy here).  Any other sink: rows are written
- * compactly into scratch slot 0, which is pushed (rt_jit_push) whenever it fills
- * and at the end of the morsel.
- * VARCHAR columns passed through copy 16-byte views, so the scratch vector's string
- * buffers are pointed at the buffers of the morsel column the value comes from; a
- * computed VARCHAR column (constant, ||, function) is copied into the scratch
- * vector's own string heap (rt_jit_str_store, in the morsel arena), which is emptied
- * when the scratch batch is (re)fetched.
+ * Other AGG_SINKs (and the block path above) are push sinks: rt_jit_push hands each
+ * block to the interpreter's aggregation (rt_agg_ht_find with its prefetching, then
+ * its typed update loops), the same tables and states as compiled lookup's.  A push sink whose
+ * columns are morsel columns unchanged (pass_column) gets the morsel's vectors with a selection of
+ * the rows reaching it, as the interpreter pushes them (no copy here).  Any other sink: rows are
+ * written compactly into scratch slot 0, which is pushed (rt_jit_push) whenever it fills and at the
+ * end of the morsel. VARCHAR columns passed through copy 16-byte views, so the scratch vector's
+ * string buffers are pointed at the buffers of the morsel column the value comes from; a computed
+ * VARCHAR column (constant, ||, function) is copied into the scratch vector's own string heap
+ * (rt_jit_str_store, in the morsel arena), which is emptied when the scratch batch is (re)fetched.
  */
 #include "cg_int.h"
 
@@ -62,27 +56,12 @@ typedef struct sink_gen {
     bool pass;               /* push the morsel's vectors with a selection, no copy */
     LLVMValueRef pass_batch; /* alloca %rt_batch: n_rows/cols/capacity of the morsel */
     LLVMValueRef pass_sel;   /* alloca [RT_VECTOR_SIZE x i32]: the rows reaching the sink */
-    /* AGG_SINK: scratch slots loaded once in the entry block */
-    LLVMValueRef keys;        /* slot 1 batch */
-    LLVMValueRef in;          /* slot 0 batch */
-    LLVMValueRef *key_values; /* n_groups values buffers of slot 1 */
-    LLVMValueRef *key_valid;  /* n_groups bitmaps of slot 1 */
-    LLVMValueRef *key_vec;    /* n_groups vectors of slot 1 (computed VARCHAR keys) */
-    LLVMValueRef *in_values;  /* n_cols values buffers of slot 0 (used ones only) */
-    LLVMValueRef *in_valid;   /* n_cols NULL flags of the used slot 0 columns: a byte per
-                                 row (the update loop is their only reader; a bitmap
-                                 would cost a read-modify-write per value) */
-    LLVMValueRef in_nulls;    /* alloca [n_used x RT_VECTOR_SIZE x i8]: those bytes */
-    uint32_t n_in_used;       /* slot 0 columns the aggregates read */
-    bool *in_used;            /* n_cols: slot 0 columns the aggregates read */
-    cg_val *in_row;           /* n_cols: the update loop's values of its row (in_value) */
-    bool *in_loaded;          /* n_cols: in_row[c] is loaded for the row */
-    LLVMValueRef flush_fn;    /* internal i32 (ps, ts, keys, in, i64 n) */
-    LLVMTypeRef flush_type;   /* its function type */
     /* AGG_SINK with compiled group lookup (direct) */
     bool direct;            /* groups found in IR (while the table is small) */
+    bool global;            /* direct without GROUP BY: every row updates one group */
+    LLVMValueRef single;    /* global: that group's row (entry block) */
     LLVMValueRef big;       /* direct: i1 (entry): the table is too big for the cache:
-                               this morsel gathers blocks for rt_jit_agg_groups */
+                               this morsel pushes blocks to the interpreter's aggregation */
     const cg_val *row_vals; /* direct: the sink input row being consumed */
     LLVMValueRef table;     /* direct: the thread's rt_jit_agg (entry block) */
     LLVMValueRef key_buf;   /* direct: alloca [n_groups x i128]: a new group's keys */
@@ -360,29 +339,6 @@ static void push_consume(cg_fn *f, sink_gen *s, const cg_val *in) {
 
 /* ---- AGG_SINK: the update function ----------------------------------------------- */
 
-/* The register value of column c (sink input) at row j of the slot 0 scratch. */
-static cg_val in_value(cg_fn *g, sink_gen *s, uint32_t c, LLVMValueRef j) {
-    cg_module *m = g->m;
-    if (s->row_vals != NULL) /* direct: the row's registers */
-        return s->row_vals[c];
-    if (s->in_loaded[c]) /* an earlier aggregate's (the updates run straight, in order) */
-        return s->in_row[c];
-    LLVMValueRef flag =
-        LLVMBuildLoad2(m->b, m->t_i8, LLVMBuildGEP2(m->b, m->t_i8, s->in_valid[c], &j, 1, ""), "");
-    LLVMValueRef null = LLVMBuildTrunc(m->b, flag, m->t_i1, "isnull");
-    qe_type t = s->types[c];
-    cg_val v = {.null = null};
-    if (m->cheap && (t == QE_TYPE_DECIMAL || t == QE_TYPE_HUGEINT)) { /* two i64 words */
-        LLVMValueRef hi, lo = cg_load_words(m, s->in_values[c], j, &hi);
-        v = cg_val_from_words(m, lo, hi, null);
-    } else {
-        v.v = cg_load_value(m, t, s->in_values[c], j);
-    }
-    s->in_row[c] = v;
-    s->in_loaded[c] = true;
-    return v;
-}
-
 /* The register type of a state's v. */
 static LLVMTypeRef state_reg(cg_module *m, qe_type state) {
     cg_state_repr r = cg_agg_state_repr(state);
@@ -437,71 +393,10 @@ static LLVMValueRef state_minmax(cg_module *m, bool is_min, qe_type state, LLVMV
 /* What one input row contributes to an aggregate state. */
 typedef struct agg_input {
     LLVMValueRef x;      /* value in the state's type (SUM/AVG/MIN/MAX) */
-    LLVMValueRef x_lo;   /* cheap tier, 128-bit state: x as two i64 words (else NULL) */
-    LLVMValueRef x_hi;   /* its high word */
     LLVMValueRef use_v;  /* i1: x goes into v (SUM/AVG) */
     LLVMValueRef use_mm; /* i1: x competes for v (MIN/MAX) */
     LLVMValueRef add_n;  /* i64 added to n */
 } agg_input;
-
-/* At the cheap tier, a 128-bit state's input x (of type `from`) as two words in
- * in->x_lo/x_hi: DECIMAL/HUGEINT values held in words or 64 bits, integers
- * sign-extended; false (nothing set) otherwise. */
-static bool state_words(cg_module *m, qe_type from, qe_type state, const cg_val *x, agg_input *in) {
-    if (!m->cheap || cg_agg_state_repr(state) != CG_STATE_I128)
-        return false;
-    if (from == QE_TYPE_DECIMAL || from == QE_TYPE_HUGEINT)
-        return cg_val_words(m, x, &in->x_lo, &in->x_hi);
-    if (from != QE_TYPE_SMALLINT && from != QE_TYPE_INTEGER && from != QE_TYPE_BIGINT)
-        return false;
-    in->x_lo = LLVMTypeOf(x->v) == m->t_i64 ? x->v : LLVMBuildSExt(m->b, x->v, m->t_i64, "");
-    in->x_hi = LLVMBuildAShr(m->b, in->x_lo, cg_i64(m, 63), "");
-    return true;
-}
-
-/* A 128-bit state's update in words (the cheap tier): SUM/AVG add with carry and
- * raise the 128-bit overflow as state_add; MIN/MAX compare high words signed, then
- * low words unsigned. */
-static void agg_update_words(cg_fn *g, const plan_agg *a, LLVMValueRef v_ptr, LLVMValueRef n,
-                             const agg_input *in) {
-    cg_module *m = g->m;
-    LLVMValueRef one = cg_i64(m, 1);
-    LLVMValueRef hi_ptr = LLVMBuildGEP2(m->b, m->t_i64, v_ptr, &one, 1, "");
-    LLVMValueRef vlo = LLVMBuildLoad2(m->b, m->t_i64, v_ptr, "v_lo");
-    LLVMValueRef vhi = LLVMBuildLoad2(m->b, m->t_i64, hi_ptr, "v_hi");
-    LLVMSetAlignment(vlo, 8);
-    LLVMSetAlignment(vhi, 8);
-    LLVMValueRef lo, hi;
-    if (a->fn == PLAN_AGG_SUM || a->fn == PLAN_AGG_AVG) {
-        LLVMValueRef xlo = LLVMBuildSelect(m->b, in->use_v, in->x_lo, cg_i64(m, 0), "");
-        LLVMValueRef xhi = LLVMBuildSelect(m->b, in->use_v, in->x_hi, cg_i64(m, 0), "");
-        lo = LLVMBuildAdd(m->b, vlo, xlo, "");
-        LLVMValueRef c =
-            LLVMBuildZExt(m->b, LLVMBuildICmp(m->b, LLVMIntULT, lo, vlo, ""), m->t_i64, "");
-        hi = LLVMBuildAdd(m->b, LLVMBuildAdd(m->b, vhi, xhi, ""), c, "");
-        /* signed overflow of the high word: v, x of one sign and the sum of the other */
-        LLVMValueRef both = LLVMBuildAnd(m->b, LLVMBuildXor(m->b, vhi, hi, ""),
-                                         LLVMBuildXor(m->b, xhi, hi, ""), "");
-        cg_raise_if(g, LLVMBuildICmp(m->b, LLVMIntSLT, both, cg_i64(m, 0), ""),
-                    RT_JIT_ERR_RANGE(QE_TYPE_DECIMAL), a->arg ? a->arg->position : -1);
-    } else {
-        bool is_min = a->fn == PLAN_AGG_MIN;
-        LLVMValueRef hi_better =
-            LLVMBuildICmp(m->b, is_min ? LLVMIntSLT : LLVMIntSGT, in->x_hi, vhi, "");
-        LLVMValueRef lo_better =
-            LLVMBuildICmp(m->b, is_min ? LLVMIntULT : LLVMIntUGT, in->x_lo, vlo, "");
-        LLVMValueRef same_hi = LLVMBuildICmp(m->b, LLVMIntEQ, in->x_hi, vhi, "");
-        LLVMValueRef better =
-            LLVMBuildOr(m->b, hi_better, LLVMBuildAnd(m->b, same_hi, lo_better, ""), "");
-        LLVMValueRef first = LLVMBuildICmp(m->b, LLVMIntEQ, n, cg_i64(m, 0), "");
-        LLVMValueRef take =
-            LLVMBuildAnd(m->b, in->use_mm, LLVMBuildOr(m->b, first, better, ""), "");
-        lo = LLVMBuildSelect(m->b, take, in->x_lo, vlo, "");
-        hi = LLVMBuildSelect(m->b, take, in->x_hi, vhi, "");
-    }
-    LLVMSetAlignment(LLVMBuildStore(m->b, lo, v_ptr), 8);
-    LLVMSetAlignment(LLVMBuildStore(m->b, hi, hi_ptr), 8);
-}
 
 static bool agg_counts(const plan_agg *a) {
     return a->fn == PLAN_AGG_COUNT || a->fn == PLAN_AGG_COUNT_STAR;
@@ -509,21 +404,16 @@ static bool agg_counts(const plan_agg *a) {
 
 /* FINAL input: state columns (v, n).  A row with a NULL n is skipped; a NULL v merges
  * as 0 (agg.c's final_update); MIN/MAX ignore states with n == 0. */
-static agg_input final_input(cg_fn *g, sink_gen *s, const plan_agg *a, LLVMValueRef j) {
+static agg_input final_input(cg_fn *g, sink_gen *s, const plan_agg *a) {
     cg_module *m = g->m;
-    cg_val ni = in_value(g, s, a->n_column, j);
+    cg_val ni = s->row_vals[a->n_column];
     agg_input in = {.use_v = LLVMBuildNot(m->b, ni.null, "")};
     in.add_n = LLVMBuildSelect(m->b, ni.null, cg_i64(m, 0), ni.v, "");
     in.use_mm =
         LLVMBuildAnd(m->b, in.use_v, LLVMBuildICmp(m->b, LLVMIntNE, ni.v, cg_i64(m, 0), ""), "");
     if (!agg_counts(a)) {
         qe_type t = s->types[a->arg->u.column];
-        cg_val x = in_value(g, s, a->arg->u.column, j);
-        if (state_words(m, t, a->state_type, &x, &in)) {
-            in.x_lo = LLVMBuildSelect(m->b, x.null, cg_i64(m, 0), in.x_lo, "");
-            in.x_hi = LLVMBuildSelect(m->b, x.null, cg_i64(m, 0), in.x_hi, "");
-            return in;
-        }
+        cg_val x = s->row_vals[a->arg->u.column];
         x.v = to_state(m, t, a->state_type, x.v);
         in.x = LLVMBuildSelect(m->b, x.null, LLVMConstNull(LLVMTypeOf(x.v)), x.v, "");
     }
@@ -531,15 +421,15 @@ static agg_input final_input(cg_fn *g, sink_gen *s, const plan_agg *a, LLVMValue
 }
 
 /* SINGLE/PARTIAL input: one value (NULLs skipped except by COUNT(*)). */
-static agg_input update_input(cg_fn *g, sink_gen *s, const plan_agg *a, LLVMValueRef j) {
+static agg_input update_input(cg_fn *g, sink_gen *s, const plan_agg *a) {
     cg_module *m = g->m;
     agg_input in = {.use_v = cg_i1(m, true), .add_n = cg_i64(m, 1)};
     if (a->fn != PLAN_AGG_COUNT_STAR) {
         qe_type t = s->types[a->arg->u.column];
-        cg_val x = in_value(g, s, a->arg->u.column, j);
+        cg_val x = s->row_vals[a->arg->u.column];
         in.use_v = LLVMBuildNot(m->b, x.null, "");
         in.add_n = LLVMBuildZExt(m->b, in.use_v, m->t_i64, "");
-        if (!agg_counts(a) && !state_words(m, t, a->state_type, &x, &in))
+        if (!agg_counts(a))
             in.x = to_state(m, t, a->state_type, x.v);
     }
     in.use_mm = in.use_v;
@@ -557,16 +447,14 @@ static LLVMValueRef agg_field(cg_module *m, LLVMValueRef sp, unsigned field) {
     return LLVMBuildStructGEP2(m->b, m->t_agg, sp, field, "");
 }
 
-/* Updates one aggregate state at sp with row j of the slot 0 scratch. */
+/* Updates one aggregate state at sp with the sink input row s->row_vals. */
 static void agg_update(cg_fn *g, sink_gen *s, const plan_agg *a, plan_agg_phase phase,
-                       LLVMValueRef sp, LLVMValueRef j) {
+                       LLVMValueRef sp) {
     cg_module *m = g->m;
     LLVMValueRef v_ptr = agg_field(m, sp, CG_AGG_V), n_ptr = agg_field(m, sp, CG_AGG_N);
-    agg_input in = phase == PLAN_AGG_FINAL ? final_input(g, s, a, j) : update_input(g, s, a, j);
+    agg_input in = phase == PLAN_AGG_FINAL ? final_input(g, s, a) : update_input(g, s, a);
     LLVMValueRef n = LLVMBuildLoad2(m->b, m->t_i64, n_ptr, "n");
-    if (in.x_lo != NULL) {
-        agg_update_words(g, a, v_ptr, n, &in);
-    } else if (!agg_counts(a)) {
+    if (!agg_counts(a)) {
         LLVMTypeRef vt = state_reg(m, a->state_type);
         LLVMValueRef v = LLVMBuildLoad2(m->b, vt, v_ptr, "v");
         LLVMSetAlignment(v, 8);
@@ -580,169 +468,13 @@ static void agg_update(cg_fn *g, sink_gen *s, const plan_agg *a, plan_agg_phase 
     LLVMBuildStore(m->b, LLVMBuildAdd(m->b, n, in.add_n, ""), n_ptr);
 }
 
-/* Marks the sink input columns the aggregates read (kept in slot 0). */
-static void mark_used(sink_gen *s, const plan_op *op) {
-    bool final = op->u.agg.phase == PLAN_AGG_FINAL;
-    for (uint32_t k = 0; k < op->u.agg.n_aggs; k++) {
-        const plan_agg *a = &op->u.agg.aggs[k];
-        bool counts = a->fn == PLAN_AGG_COUNT || a->fn == PLAN_AGG_COUNT_STAR;
-        if (final)
-            s->in_used[a->n_column] = true;
-        if (a->arg && !(final && counts))
-            s->in_used[a->arg->u.column] = true;
-    }
-}
-
-/* Loads the pointers of the used slot 0 columns into s->in_values, and points
- * s->in_valid at their NULL flags in nulls ([n_in_used x RT_VECTOR_SIZE x i8]). */
-static void load_in_columns(cg_module *m, sink_gen *s, LLVMValueRef cols, LLVMValueRef nulls) {
-    uint64_t k = 0;
-    for (uint32_t c = 0; c < s->n_cols; c++) {
-        s->in_values[c] = s->in_valid[c] = NULL;
-        if (!s->in_used[c])
-            continue;
-        LLVMValueRef vec = cg_vector_at(m, cols, cg_i64(m, c));
-        s->in_values[c] = cg_load_vector_field(m, vec, CG_VEC_VALUES);
-        LLVMValueRef off = cg_i64(m, (int64_t)(k++ * RT_VECTOR_SIZE));
-        s->in_valid[c] = LLVMBuildGEP2(m->b, m->t_i8, nulls, &off, 1, "");
-    }
-}
-
-/* The update loop over rows 0..n of a block. */
-static void gen_update_loop(cg_fn *g, sink_gen *s, const plan_op *op, LLVMValueRef states,
-                            LLVMValueRef n) {
-    cg_module *m = g->m;
-    cg_loop rows;
-    cg_loop_begin(g, &rows, n, LLVMIntULT, "update");
-    LLVMValueRef j = rows.i;
-    LLVMValueRef sp_ptr = LLVMBuildGEP2(m->b, m->t_ptr, states, &j, 1, "");
-    LLVMValueRef sp = LLVMBuildLoad2(m->b, m->t_ptr, sp_ptr, "states");
-    memset(s->in_loaded, 0, (s->n_cols + 1) * sizeof *s->in_loaded);
-    for (uint32_t k = 0; k < op->u.agg.n_aggs; k++) {
-        LLVMValueRef idx = cg_i64(m, k);
-        LLVMValueRef sk = LLVMBuildGEP2(m->b, m->t_agg, sp, &idx, 1, "");
-        agg_update(g, s, &op->u.agg.aggs[k], op->u.agg.phase, sk, j);
-    }
-    cg_loop_end(g, &rows);
-}
-
-/* Builds "<fn>_agg"(ps, ts, keys, in, n, nulls): find groups, update their states. */
-static void gen_flush_fn(cg_fn *f, sink_gen *s) {
-    cg_module *m = f->m;
-    const plan_op *op = sink_op(f);
-    LLVMTypeRef p = m->t_ptr;
-    LLVMTypeRef args[6] = {p, p, p, p, m->t_i64, p};
-    s->flush_type = LLVMFunctionType(m->t_i32, args, 6, false);
-    size_t len;
-    char name[256];
-    snprintf(name, sizeof name, "%s_agg", LLVMGetValueName2(f->fn, &len));
-    s->flush_fn = LLVMAddFunction(m->mod, name, s->flush_type);
-    LLVMSetLinkage(s->flush_fn, LLVMInternalLinkage);
-    cg_set_fn_attrs(m, s->flush_fn);
-    /* called once per block from two places: one copy of the update loop is enough */
-    unsigned noinline = LLVMGetEnumAttributeKindForName("noinline", 8);
-    LLVMAddAttributeAtIndex(s->flush_fn, LLVMAttributeFunctionIndex,
-                            LLVMCreateEnumAttribute(m->ctx, noinline, 0));
-    cg_fn g = {.m = m,
-               .pipe = f->pipe,
-               .fn = s->flush_fn,
-               .ps = LLVMGetParam(s->flush_fn, 0),
-               .ts = LLVMGetParam(s->flush_fn, 1)};
-    LLVMValueRef keys = LLVMGetParam(s->flush_fn, 2);
-    LLVMValueRef in = LLVMGetParam(s->flush_fn, 3);
-    LLVMValueRef n = LLVMGetParam(s->flush_fn, 4);
-    g.entry = LLVMAppendBasicBlockInContext(m->ctx, g.fn, "entry");
-    LLVMPositionBuilderAtEnd(m->b, g.entry);
-    LLVMValueRef states = cg_alloca(&g, LLVMArrayType2(m->t_ptr, RT_VECTOR_SIZE), "states");
-    LLVMValueRef n32 = LLVMBuildTrunc(m->b, n, m->t_i32, "");
-    cg_store_batch_field(m, keys, CG_BATCH_N_ROWS, n32);
-    cg_store_batch_field(m, in, CG_BATCH_N_ROWS, n32);
-    LLVMValueRef call_args[4] = {g.ps, g.ts, keys, states};
-    cg_return_if_error(&g, cg_call_helper(m, CG_HELPER_AGG_GROUPS, call_args, 4));
-    load_in_columns(m, s, cg_load_batch_field(m, in, CG_BATCH_COLS), LLVMGetParam(s->flush_fn, 5));
-    gen_update_loop(&g, s, op, states, n);
-    LLVMBuildRet(m->b, cg_i32(m, QE_OK));
-}
-
-/* ---- AGG_SINK: gathering rows in the pipeline function --------------------------- */
-
-static qe_status agg_begin(cg_fn *f, sink_gen *s, rt_error *err) {
-    cg_module *m = f->m;
-    const plan_op *op = sink_op(f);
-    uint32_t n_groups = op->u.agg.n_groups;
-    s->key_values = calloc(n_groups + 1, sizeof *s->key_values);
-    s->key_valid = calloc(n_groups + 1, sizeof *s->key_valid);
-    s->key_vec = calloc(n_groups + 1, sizeof *s->key_vec);
-    s->in_values = calloc(s->n_cols + 1, sizeof *s->in_values);
-    s->in_valid = calloc(s->n_cols + 1, sizeof *s->in_valid);
-    s->in_used = calloc(s->n_cols + 1, sizeof *s->in_used);
-    s->in_row = calloc(s->n_cols + 1, sizeof *s->in_row);
-    s->in_loaded = calloc(s->n_cols + 1, sizeof *s->in_loaded);
-    if (!s->key_values || !s->key_valid || !s->key_vec || !s->in_values || !s->in_valid ||
-        !s->in_used || !s->in_row || !s->in_loaded)
-        return nomem(err);
-    mark_used(s, op);
-    for (uint32_t c = 0; c < s->n_cols; c++)
-        s->n_in_used += s->in_used[c];
-    s->in_nulls = cg_alloca(
-        f, LLVMArrayType2(m->t_i8, (uint64_t)(s->n_in_used ? s->n_in_used : 1) * RT_VECTOR_SIZE),
-        "in_nulls");
-    LLVMBasicBlockRef at = LLVMGetInsertBlock(m->b);
-    gen_flush_fn(f, s);
-    LLVMPositionBuilderAtEnd(m->b, at);
-    LLVMValueRef key_cols, in_cols;
-    s->keys = get_scratch(f, 1, &key_cols);
-    s->in = get_scratch(f, 0, &in_cols);
-    for (uint32_t k = 0; k < n_groups; k++) {
-        uint32_t c = op->u.agg.groups[k]->u.column;
-        LLVMValueRef vec = cg_vector_at(m, key_cols, cg_i64(m, k));
-        s->key_values[k] = cg_load_vector_field(m, vec, CG_VEC_VALUES);
-        s->key_valid[k] = cg_load_vector_field(m, vec, CG_VEC_VALIDITY);
-        s->key_vec[k] = vec;
-        if (computed_str(f, s, c))
-            reset_heap(f, vec);
-        else if (s->types[c] == QE_TYPE_VARCHAR)
-            share_buffers(f, vec, c);
-    }
-    load_in_columns(m, s, in_cols, s->in_nulls); /* this function's own pointers */
-    return QE_OK;
-}
-
-static void agg_flush(cg_fn *f, sink_gen *s, LLVMValueRef n) {
-    LLVMValueRef args[6] = {f->ps, f->ts, s->keys, s->in, n, s->in_nulls};
-    LLVMValueRef st = LLVMBuildCall2(f->m->b, s->flush_type, s->flush_fn, args, 6, "");
-    cg_return_if_error(f, st);
-}
-
-static void agg_consume(cg_fn *f, sink_gen *s, const cg_val *in) {
-    cg_module *m = f->m;
-    const plan_op *op = sink_op(f);
-    LLVMValueRef n = n_load(m, s, "n_block");
-    for (uint32_t k = 0; k < op->u.agg.n_groups; k++) {
-        uint32_t c = op->u.agg.groups[k]->u.column;
-        if (computed_str(f, s, c))
-            store_str(f, s->key_vec[k], n, in[c]);
-        else
-            cg_store_value(m, s->types[c], s->key_values[k], n, in[c]);
-        cg_store_validity(m, s->key_valid[k], n, in[c].null);
-    }
-    for (uint32_t c = 0; c < s->n_cols; c++) {
-        if (!s->in_used[c])
-            continue;
-        cg_store_value(m, s->types[c], s->in_values[c], n, in[c]);
-        LLVMBuildStore(m->b, LLVMBuildZExt(m->b, in[c].null, m->t_i8, ""),
-                       LLVMBuildGEP2(m->b, m->t_i8, s->in_valid[c], &n, 1, ""));
-    }
-    count_row(f, s, n, agg_flush);
-}
-
 /* ---- AGG_SINK: compiled group lookup ---------------------------------------------- */
 
 #define HASH_SEED 0x51ed2701a3c5f3e9ULL /* runtime/hash.c */
 #define HASH_NULL 0x6a09e667f3bcc909ULL /* runtime/hash.c: a NULL key's mark */
 #define SLOT_MUL 0x9e3779b97f4a7c15ULL  /* runtime/agg_ht.c: slot = (h * SLOT_MUL) >> shift */
 /* A table with at least this many slots (agg_ht.c's FIND_PREFETCH_SLOTS) no longer
- * stays in cache: a morsel then gathers blocks for rt_jit_agg_groups, whose
+ * stays in cache: a morsel then pushes blocks to the interpreter's aggregation, whose
  * rt_agg_ht_find prefetches slots and rows ahead (a row-at-a-time probe would wait
  * for two cache misses per row). */
 #define BIG_TABLE_SLOTS (1 << 14)
@@ -776,8 +508,6 @@ static key_kind key_kind_of(qe_type t) {
 
 /* Whether the AGG_SINK finds its groups in IR: it has keys, all of a kind above. */
 static bool direct_supported(const sink_gen *s, const plan_op *op) {
-    if (op->u.agg.n_groups == 0)
-        return false;
     for (uint32_t k = 0; k < op->u.agg.n_groups; k++)
         if (key_kind_of(s->types[op->u.agg.groups[k]->u.column]) == KEY_NONE)
             return false;
@@ -1121,8 +851,18 @@ static qe_status direct_begin(cg_fn *f, sink_gen *s, rt_error *err) {
     cg_module *m = f->m;
     const plan_op *op = sink_op(f);
     uint32_t n = op->u.agg.n_groups;
+    s->rows_var = cg_alloca(f, m->t_i64, "sink_rows");
+    LLVMBuildStore(m->b, cg_i64(m, 0), s->rows_var);
+    if (n == 0) { /* no GROUP BY: the one group, found once */
+        s->direct = s->global = true;
+        LLVMValueRef args[1] = {f->ts};
+        s->single = cg_call_helper(m, CG_HELPER_AGG_SINGLE, args, 1);
+        cg_raise_if(f, LLVMBuildIsNull(m->b, s->single, ""), RT_JIT_ERR_NOMEM, -1);
+        return QE_OK;
+    }
     s->ahead = ahead_supported(f, s, op);
-    qe_status st = s->ahead ? QE_OK : agg_begin(f, s, err); /* the block path, for big tables */
+    /* big tables without the lookahead push blocks to the interpreter's aggregation */
+    qe_status st = s->ahead ? QE_OK : push_begin(f, s, err);
     if (st != QE_OK)
         return st;
     s->direct = true;
@@ -1130,8 +870,6 @@ static qe_status direct_begin(cg_fn *f, sink_gen *s, rt_error *err) {
     LLVMSetAlignment(s->key_buf, 16);
     s->null_buf = cg_alloca(f, LLVMArrayType2(m->t_i8, n), "group_nulls");
     s->new_row = cg_alloca(f, m->t_ptr, "new_group");
-    s->rows_var = cg_alloca(f, m->t_i64, "sink_rows");
-    LLVMBuildStore(m->b, cg_i64(m, 0), s->rows_var);
     s->cache = cache_supported(f, s, op);
     if (s->cache) {
         /* a VARCHAR key: a miss hashes strings with calls, and a few groups interleaved
@@ -1213,6 +951,8 @@ static void lookahead(cg_fn *f, sink_gen *s, const plan_op *op, key_reg *keys) {
 static LLVMValueRef row_group(cg_fn *f, sink_gen *s, const plan_op *op, const cg_val *in) {
     cg_module *m = f->m;
     uint32_t n = op->u.agg.n_groups;
+    if (s->global)
+        return s->single;
     key_reg *keys = malloc(sizeof *keys * n);
     if (keys == NULL)
         return NULL;
@@ -1257,7 +997,7 @@ static qe_status direct_consume(cg_fn *f, sink_gen *s, rt_error *err) {
     for (uint32_t k = 0; k < op->u.agg.n_aggs; k++) {
         LLVMValueRef idx = cg_i64(m, k);
         LLVMValueRef sk = LLVMBuildGEP2(m->b, m->t_agg, grp, &idx, 1, "");
-        agg_update(f, s, &op->u.agg.aggs[k], op->u.agg.phase, sk, NULL);
+        agg_update(f, s, &op->u.agg.aggs[k], op->u.agg.phase, sk);
     }
     s->row_vals = NULL;
     LLVMValueRef n = LLVMBuildLoad2(m->b, m->t_i64, s->rows_var, "");
@@ -1316,9 +1056,11 @@ qe_status cg_sink_begin(cg_fn *f, rt_error *err) {
         pass_begin(f, s);
         return QE_OK;
     }
-    /* the cheap tier gathers blocks only: half the IR, the runtime finds the groups */
-    bool direct = !m->cheap && direct_supported(s, sink_op(f));
-    return direct ? direct_begin(f, s, err) : agg_begin(f, s, err);
+    /* the cheap tier pushes blocks to the interpreter's aggregation: half the IR */
+    if (!m->cheap && direct_supported(s, sink_op(f)))
+        return direct_begin(f, s, err);
+    s->push = true;
+    return push_begin(f, s, err);
 }
 
 /* Whether the sink pushes the morsel's vectors with a selection; see cg_int.h. */
@@ -1334,7 +1076,7 @@ qe_status cg_sink_consume(cg_fn *f, const cg_val *in, uint32_t n_in, rt_error *e
     if (n_in != s->n_cols)
         return rt_error_set(err, QE_INTERNAL, "XX000", -1,
                             "codegen: sink input has %u columns, expected %u", n_in, s->n_cols);
-    if (s->direct && s->ahead) {
+    if (s->direct && (s->ahead || s->global)) { /* no block path */
         s->row_vals = in;
         qe_status st = direct_consume(f, s, err);
         s->row_vals = NULL;
@@ -1347,7 +1089,7 @@ qe_status cg_sink_consume(cg_fn *f, const cg_val *in, uint32_t n_in, rt_error *e
         LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "agg_done");
         LLVMBuildCondBr(m->b, s->big, gather, probe);
         LLVMPositionBuilderAtEnd(m->b, gather);
-        agg_consume(f, s, in);
+        push_consume(f, s, in);
         LLVMBuildBr(m->b, done);
         LLVMPositionBuilderAtEnd(m->b, probe);
         s->row_vals = in;
@@ -1358,10 +1100,8 @@ qe_status cg_sink_consume(cg_fn *f, const cg_val *in, uint32_t n_in, rt_error *e
         LLVMBuildBr(m->b, done);
         LLVMPositionBuilderAtEnd(m->b, done);
         return QE_OK;
-    } else if (s->push)
-        push_consume(f, s, in);
-    else
-        agg_consume(f, s, in);
+    }
+    push_consume(f, s, in);
     return QE_OK;
 }
 
@@ -1371,7 +1111,7 @@ qe_status cg_sink_finish(cg_fn *f, rt_error *err) {
     sink_gen *s = f->sink;
     if (s->direct)
         direct_finish(f, s); /* then the last gathered block, if any */
-    if (s->direct && s->ahead)
+    if (s->direct && (s->ahead || s->global))
         return QE_OK;
     LLVMValueRef n = n_load(m, s, "n_block");
     LLVMBasicBlockRef last = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "last");
@@ -1380,10 +1120,8 @@ qe_status cg_sink_finish(cg_fn *f, rt_error *err) {
     LLVMPositionBuilderAtEnd(m->b, last);
     if (s->pass)
         pass_flush(f, s, n);
-    else if (s->push)
-        push_flush(f, s, n);
     else
-        agg_flush(f, s, n);
+        push_flush(f, s, n);
     LLVMBuildBr(m->b, done);
     LLVMPositionBuilderAtEnd(m->b, done);
     return QE_OK;
@@ -1394,16 +1132,8 @@ void cg_sink_free(cg_fn *f) {
     sink_gen *s = f->sink;
     if (s == NULL)
         return;
-    free(s->key_values);
-    free(s->key_vec);
-    free(s->key_valid);
     free(s->values_var);
     free(s->valid_var);
-    free(s->in_values);
-    free(s->in_valid);
-    free(s->in_used);
-    free(s->in_row);
-    free(s->in_loaded);
     free(s->last_key);
     free(s->last_hi);
     free(s->last_null);

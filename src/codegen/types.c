@@ -103,7 +103,6 @@ uint64_t cg_helper_address(cg_helper h) {
     switch (h) {
     case CG_HELPER_SCRATCH: return (uint64_t)(uintptr_t)&rt_jit_scratch;
     case CG_HELPER_PUSH: return (uint64_t)(uintptr_t)&rt_jit_push;
-    case CG_HELPER_AGG_GROUPS: return (uint64_t)(uintptr_t)&rt_jit_agg_groups;
     case CG_HELPER_ERROR: return (uint64_t)(uintptr_t)&rt_jit_error;
     case CG_HELPER_ERROR_AT: return (uint64_t)(uintptr_t)&rt_jit_error_at;
     case CG_HELPER_STR_ALLOC: return (uint64_t)(uintptr_t)&rt_jit_str_alloc;
@@ -112,6 +111,7 @@ uint64_t cg_helper_address(cg_helper h) {
     case CG_HELPER_LIMIT_ROW: return (uint64_t)(uintptr_t)&rt_jit_limit_row;
     case CG_HELPER_FUNC: return (uint64_t)(uintptr_t)&rt_jit_func;
     case CG_HELPER_AGG_TABLE: return (uint64_t)(uintptr_t)&rt_jit_agg_table;
+    case CG_HELPER_AGG_SINGLE: return (uint64_t)(uintptr_t)&rt_jit_agg_single;
     case CG_HELPER_AGG_INSERT: return (uint64_t)(uintptr_t)&rt_jit_agg_insert;
     case CG_HELPER_SINK_ROWS: return (uint64_t)(uintptr_t)&rt_jit_sink_rows;
     case CG_HELPER_JOIN_PREFETCH: return (uint64_t)(uintptr_t)&rt_jit_join_prefetch;
@@ -169,11 +169,9 @@ static void declare_helpers(cg_module *m) {
     LLVMTypeRef p = m->t_ptr;
     LLVMTypeRef scratch_args[] = {p, m->t_i32};
     LLVMTypeRef push_args[] = {p, p, p};
-    LLVMTypeRef groups_args[] = {p, p, p, p};
     LLVMTypeRef error_args[] = {p, m->t_i32, m->t_i32};
     m->helper_type[CG_HELPER_SCRATCH] = LLVMFunctionType(p, scratch_args, 2, false);
     m->helper_type[CG_HELPER_PUSH] = LLVMFunctionType(m->t_i32, push_args, 3, false);
-    m->helper_type[CG_HELPER_AGG_GROUPS] = LLVMFunctionType(m->t_i32, groups_args, 4, false);
     m->helper_type[CG_HELPER_ERROR] = LLVMFunctionType(m->t_i32, error_args, 2, false);
     m->helper_type[CG_HELPER_ERROR_AT] = LLVMFunctionType(m->t_i32, error_args, 3, false);
     LLVMTypeRef alloc_args[] = {p, m->t_i32};
@@ -189,6 +187,7 @@ static void declare_helpers(cg_module *m) {
     LLVMTypeRef insert_args[] = {p, m->t_i64, p, p, p};
     LLVMTypeRef rows_args[] = {p, p, m->t_i64};
     m->helper_type[CG_HELPER_AGG_TABLE] = LLVMFunctionType(p, table_args, 1, false);
+    m->helper_type[CG_HELPER_AGG_SINGLE] = LLVMFunctionType(p, table_args, 1, false);
     m->helper_type[CG_HELPER_AGG_INSERT] = LLVMFunctionType(m->t_i32, insert_args, 5, false);
     m->helper_type[CG_HELPER_SINK_ROWS] = LLVMFunctionType(m->t_void, rows_args, 3, false);
     LLVMTypeRef pf_args[] = {p, p, p, m->t_i64, p, m->t_i32};

@@ -5,8 +5,9 @@
  * Phases and state rules are plan.h's: SINGLE/PARTIAL update states from input
  * values with typed loops (one per function and input type), FINAL merges (v, n)
  * state columns, and thread-local tables merge with the same rule.  Generated code
- * shares the tables through rt_jit_agg_groups (agg_ht.c) and updates the states
- * itself.  Without GROUP BY there is always exactly one group, even on empty input.
+ * finds groups in the same tables (rt_jit_agg_table, agg_ht.c) and updates their states
+ * itself, or pushes blocks of rows here as the interpreter does.  Without GROUP BY there is always
+ * exactly one group, even on empty input.
  */
 #include "rt_int.h"
 
@@ -729,32 +730,7 @@ static void agg_sink_destroy(rt_pipeline_state *ps) {
 const rt_sink_ops rt_agg_sink = {agg_sink_init, agg_thread_init, agg_push,
                                  NULL,          agg_finish,      agg_sink_destroy};
 
-qe_status rt_agg_jit_groups(rt_pipeline_state *ps, rt_thread_state *ts, const rt_batch *keys,
-                            rt_agg_state **states) {
-    if (ps->sink->kind != PLAN_PHYS_AGG_SINK)
-        return rt_plan_error(&ts->err,
-                             "rt_jit_agg_groups called for a pipeline without aggregation");
-    agg_def *d = ps->snk;
-    agg_local *l = ts->sink;
-    if (keys->n_cols != d->n_keys)
-        return rt_plan_error(&ts->err, "rt_jit_agg_groups: %u key columns, expected %u",
-                             keys->n_cols, d->n_keys);
-    if (!ensure_local(l, ts->arena, keys->n_rows))
-        return rt_error_nomem(&ts->err, ps->task->mem);
-    for (uint32_t c = 0; c < d->n_keys; c++)
-        l->key_vecs[c] = &keys->cols[c];
-    if (!rt_agg_ht_find(l->ht, l->key_vecs, NULL, keys->n_rows, l->hashes, states))
-        return rt_error_nomem(&ts->err, ps->task->mem);
-    return QE_OK;
-}
-
 rt_agg_ht *rt_agg_thread_table(rt_thread_state *ts) { return ((agg_local *)ts->sink)->ht; }
-
-const qe_type *rt_agg_key_types(const rt_pipeline_state *ps) {
-    if (ps->sink->kind != PLAN_PHYS_AGG_SINK || ps->snk == NULL)
-        return NULL;
-    return ((const agg_def *)ps->snk)->key_types;
-}
 
 /* ---- AGG_SOURCE ------------------------------------------------------------------------ */
 

@@ -4,8 +4,8 @@
  * Groups are rows allocated in the table's arena and never moved:
  *   [rt_agg_state x n_aggs][key slot x n_keys][hash][NULL flag x n_keys], 16-aligned.
  * The row pointer is the pointer to its first rt_agg_state, which is what
- * rt_jit_agg_groups and rt_jit_agg_insert hand to generated code; generated code
- * also probes the index itself (rt_jit_agg in rt.h, kept up to date by update_view),
+ * rt_jit_agg_insert hands to generated code; generated code
+ * probes the index itself (rt_jit_agg in rt.h, kept up to date by update_view),
  * so the slot function, the row layout and the key normalization are shared with it.  A key slot is
  * 16 bytes: the 16 bytes of a HUGEINT/DECIMAL/INTERVAL, an int64 (every integer type, BOOLEAN,
  * DATE, TIMESTAMP), the normalized bits of a double (-0.0 is 0.0, one NaN), or a (pointer, length)

@@ -3,10 +3,9 @@
  *
  * A compiled pipeline receives each morsel from the runtime's source and runs the
  * pipeline's operators itself; it hands rows to the sink through scratch batches
- * (rt_jit_scratch + rt_jit_push), or, for a fused hash aggregation, asks for the
- * groups of a batch of keys (rt_jit_agg_groups), or probes the thread's table itself
- * (rt_jit_agg_table) and adds missing groups (rt_jit_agg_insert), and updates the
- * rt_agg_state itself.
+ * (rt_jit_scratch + rt_jit_push), or, for a fused hash aggregation, probes the
+ * thread's table itself (rt_jit_agg_table), adds missing groups (rt_jit_agg_insert)
+ * and updates the rt_agg_state itself.
  * The sink's thread-local state, merge and finalization are the interpreter's.
  * Scratch batches are made when the thread is set up, so the helpers generated code
  * calls per morsel never allocate except to grow a hash table.
@@ -15,20 +14,12 @@
 
 #include <string.h>
 
-/* Creates scratch slot `slot` of ts: every vector with a validity bitmap. */
-static rt_batch *scratch_create(rt_thread_state *ts, uint32_t slot) {
+/* Creates the scratch batch of ts (the sink's input columns): every vector with a
+ * validity bitmap, all valid. */
+static rt_batch *scratch_create(rt_thread_state *ts) {
     rt_pipeline_state *ps = ts->ps;
-    uint32_t n_cols;
-    const qe_type *types;
-    if (slot == 0) {
-        n_cols = ps->n_sink_in;
-        types = ps->sink_in_types;
-    } else {
-        types = rt_agg_key_types(ps);
-        if (types == NULL)
-            return NULL;
-        n_cols = ps->sink->u.agg.n_groups;
-    }
+    uint32_t n_cols = ps->n_sink_in;
+    const qe_type *types = ps->sink_in_types;
     rt_batch *b = rt_batch_create(ts->arena, n_cols, types, RT_VECTOR_SIZE);
     if (b == NULL)
         return NULL;
@@ -48,18 +39,15 @@ static rt_batch *scratch_create(rt_thread_state *ts, uint32_t slot) {
 }
 
 qe_status rt_jit_prepare_thread(rt_thread_state *ts) {
-    rt_pipeline_state *ps = ts->ps;
-    uint32_t n_slots = ps->sink->kind == PLAN_PHYS_AGG_SINK ? 2 : 1;
-    for (uint32_t slot = 0; slot < n_slots; slot++)
-        if ((ts->scratch[slot] = scratch_create(ts, slot)) == NULL)
-            return rt_error_nomem(&ts->err, ps->task->mem);
+    if ((ts->scratch = scratch_create(ts)) == NULL)
+        return rt_error_nomem(&ts->err, ts->ps->task->mem);
     return QE_OK;
 }
 
 rt_batch *rt_jit_scratch(rt_thread_state *ts, uint32_t slot) {
-    if (slot > 1 || ts->scratch[slot] == NULL)
+    if (slot != 0 || ts->scratch == NULL)
         return NULL; /* not a slot of this pipeline */
-    rt_batch *b = ts->scratch[slot];
+    rt_batch *b = ts->scratch;
     b->n_rows = 0;
     b->sel = NULL;
     b->n_sel = 0;
@@ -97,14 +85,14 @@ qe_status rt_jit_push(rt_pipeline_state *ps, rt_thread_state *ts, rt_batch *batc
     return st;
 }
 
-qe_status rt_jit_agg_groups(rt_pipeline_state *ps, rt_thread_state *ts, const rt_batch *keys,
-                            rt_agg_state **states) {
-    ts->op_rows[ps->pipe->n_ops - 1] += keys->n_rows; /* rows into the sink (EXPLAIN ANALYZE) */
-    return rt_agg_jit_groups(ps, ts, keys, states);
-}
-
 const rt_jit_agg *rt_jit_agg_table(rt_thread_state *ts) {
     return rt_agg_ht_jit_view(rt_agg_thread_table(ts));
+}
+
+rt_agg_state *rt_jit_agg_single(rt_thread_state *ts) {
+    rt_agg_state *row = NULL;
+    uint64_t hash;
+    return rt_agg_ht_find(rt_agg_thread_table(ts), NULL, NULL, 1, &hash, &row) ? row : NULL;
 }
 
 qe_status rt_jit_agg_insert(rt_thread_state *ts, uint64_t hash, const void *keys,

@@ -608,8 +608,8 @@ qe_status rt_task_run(const rt_task *task, rt_task_stats *stats, rt_error *err);
 /*
  * The scratch batch of pipeline pipeline-local slot `slot` for this thread: compact,
  * capacity RT_VECTOR_SIZE, column types = the input schema of the pipeline's sink
- * (slot 0) or the group keys (slot 1) of an AGG_SINK.  n_rows is reset to 0.  Made
- * when the thread is set up: never fails for those slots (NULL for any other), and
+ * (slot 0, the only one), every vector with a validity bitmap.  n_rows is reset to 0.
+ * Made when the thread is set up: never fails for slot 0 (NULL for any other), and
  * every call returns the same batch (generated code keeps the pointer of its first
  * call; the buffers of the batch's vectors may change across rt_jit_push).
  */
@@ -635,13 +635,6 @@ typedef struct rt_agg_state {
 } rt_agg_state;
 _Static_assert(sizeof(rt_agg_state) == 32, "generated code assumes 32-byte agg states");
 
-/*
- * For each row of `keys` (compact; the group-key columns of an AGG_SINK), finds or
- * creates the group in this thread's hash table and stores a pointer to its first
- * rt_agg_state (n_aggs consecutive states) in states[row].
- */
-qe_status rt_jit_agg_groups(rt_pipeline_state *ps, rt_thread_state *ts, const rt_batch *keys,
-                            rt_agg_state **states);
 /* One slot of a thread's aggregation hash table index (agg_ht.c): the group's hash
  * and row (the pointer to its first rt_agg_state), row NULL when the slot is empty. */
 typedef struct rt_jit_agg_slot {
@@ -668,6 +661,10 @@ typedef struct rt_jit_agg {
 /* The index of the calling thread's hash table of the pipeline's AGG_SINK (valid for
  * the thread's whole run; its fields change when a group is added). */
 const rt_jit_agg *rt_jit_agg_table(rt_thread_state *ts);
+/* The one group of the calling thread's AGG_SINK without GROUP BY (its first
+ * rt_agg_state; created on first use, valid for the thread's whole run), or NULL when
+ * out of memory. */
+rt_agg_state *rt_jit_agg_single(rt_thread_state *ts);
 /* rt_hash_vectors' step for a normalized 8-byte value x chained onto h: murmur3's
  * 64-bit finalizer of x ^ h (a bijection of x for a given h).  Generated code repeats
  * it inline (src/codegen/join.c, cg_hash_mix8): change both together. */

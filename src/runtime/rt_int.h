@@ -409,7 +409,7 @@ struct rt_thread_state {
     rt_error err;             /* this thread's failure */
     void **ops;               /* per op index: the operator's thread state */
     void *sink;               /* the sink's thread-local state */
-    rt_batch *scratch[2];     /* rt_jit_scratch slots (compiled pipelines only) */
+    rt_batch *scratch;        /* rt_jit_scratch's slot 0 (compiled pipelines only) */
     void **jit_calls;         /* per generic call site of compiled code: its state
                                  (jit_func.c), created on first use */
     uint32_t n_jit_calls;     /* slots at jit_calls */
@@ -565,11 +565,6 @@ qe_status rt_plan_error(rt_error *err, const char *fmt, ...) __attribute__((form
 
 /* Creates the rt_jit_scratch batches of a thread of a compiled pipeline. */
 qe_status rt_jit_prepare_thread(rt_thread_state *ts);
-/* Group keys of an AGG_SINK and the aggregation of the JIT helper. */
-qe_status rt_agg_jit_groups(rt_pipeline_state *ps, rt_thread_state *ts, const rt_batch *keys,
-                            rt_agg_state **states);
-/* Types of the AGG_SINK's group keys (n_groups entries in ps->arena), or NULL. */
-const qe_type *rt_agg_key_types(const rt_pipeline_state *ps);
 /* The hash table of ts's AGG_SINK thread state (compiled group lookup). */
 rt_agg_ht *rt_agg_thread_table(rt_thread_state *ts);
 
