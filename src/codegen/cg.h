@@ -42,7 +42,7 @@ bool cg_tier_parse(const char *name, cg_tier *out);
 typedef struct cg_stage_code cg_stage_code;
 
 /* Compiles every pipeline of q->stages[stage_id] that codegen supports, at `tier`
- * (each tier has its own LLJIT in the process, created on its first use) -- or, when
+ * (each tier has its own LLJIT in the process, created with the JIT) -- or, when
  * the code cache holds a stage with the same fingerprint (the serialized stage and
  * q->exchanges, stage number, tier, host CPU and features, LLVM version), returns a
  * new reference to that code without running LLVM.  Thread-safe.  Generated code may

@@ -2,13 +2,12 @@
  * jit.c -- the process-wide ORC LLJIT and the machine code of a stage (cg.h).
  *
  * One cg_jit per process: cg_jit_create returns a reference-counted singleton built
- * for the host CPU name and features.  It holds one LLJIT per tier (cg.h), created on
- * the tier's first compile, because an LLJIT's codegen level is fixed by its target
- * machine builder.  A mutex serializes compilation (module building, optimization,
- * materialization) and code removal.  The library is built
- * with -fvisibility=hidden, so a process-symbol generator would not find the runtime
- * helpers: they (and the libc/libm functions LLVM may emit calls to) are defined in
- * the main JITDylib as absolute symbols.
+ * for the host CPU name and features.  It holds one LLJIT per tier (cg.h), both created
+ * with it, because an LLJIT's codegen level is fixed by its target machine builder.  A mutex
+ * serializes compilation (module building, optimization, materialization) and code removal.  The
+ * library is built with -fvisibility=hidden, so a process-symbol generator would not find the
+ * runtime helpers: they (and the libc/libm functions LLVM may emit calls to) are defined in the
+ * main JITDylib as absolute symbols.
  *
  * The code cache: every compiled stage is a reference-counted cg_stage_code owning a
  * ResourceTracker.  Stages whose fingerprint (cache_key: LLVM version, host CPU and
@@ -224,6 +223,10 @@ static qe_status jit_new(cg_jit **out, rt_error *err) {
         jit_free(jit);
         return st;
     }
+    /* the cheap tier too, so that a query's first compile does not pay for it (if it
+       fails here, its first compile retries and reports the error) */
+    rt_error ignored;
+    (void)create_tier(jit, CG_TIER_CHEAP, &ignored);
     *out = jit;
     return QE_OK;
 }
