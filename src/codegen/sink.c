@@ -768,7 +768,8 @@ static key_kind key_kind_of(qe_type t) {
     case QE_TYPE_REAL:
     case QE_TYPE_DOUBLE: return KEY_BITS;
     case QE_TYPE_HUGEINT:
-    case QE_TYPE_DECIMAL: return KEY_WIDE;
+    case QE_TYPE_DECIMAL:
+    case QE_TYPE_INTERVAL: return KEY_WIDE; /* bitwise, as agg_ht.c */
     case QE_TYPE_VARCHAR: return KEY_STR;
     default: return KEY_NONE;
     }

@@ -1,0 +1,199 @@
+/*
+ * expr_interval.c -- INTERVAL operators in generated code (expr_types.c dispatches here).
+ *
+ * An INTERVAL value is held as the i128 of its 16 bytes (rt_interval: months in bits
+ * 0..31, days in 32..63, microseconds in 64..127), as the runtime stores it, so
+ * columns, constants, stores, CASE/COALESCE, group and join keys (hashed and compared
+ * bitwise, as hash.c and agg_ht.c do) and the generic function call treat it like a
+ * HUGEINT.  The operators are the interpreter's (prim_wide.c):
+ *   - comparisons order by months * 30 days + days + microseconds (rt_interval_cmp),
+ *     computed in 128 bits;
+ *   - INTERVAL + - INTERVAL and unary minus field by field, each checked (22003
+ *     "interval out of range");
+ *   - TIMESTAMP - TIMESTAMP: days and microseconds of the difference (22003 "interval
+ *     out of range" when the difference overflows);
+ *   - TIMESTAMP +- INTERVAL, INTERVAL + TIMESTAMP (the binder casts DATE operands to
+ *     TIMESTAMP): rt_jit_ts_add_interval, the interpreter's rt_timestamp_add_interval
+ *     (22008 "timestamp out of range");
+ *   - INTERVAL * DOUBLE, DOUBLE * INTERVAL, INTERVAL / DOUBLE: rt_jit_interval_scale,
+ *     the interpreter's rt_interval_scale (22012 on division by zero, 22003).
+ * Errors are raised only for rows whose result is not NULL.
+ */
+#include "cg_int.h"
+
+#define US_PER_DAY 86400000000LL
+
+/* Months (i32), days (i32) and microseconds (i64) of an interval value v. */
+static LLVMValueRef iv_months(cg_module *m, LLVMValueRef v) {
+    return LLVMBuildTrunc(m->b, v, m->t_i32, "iv_months");
+}
+static LLVMValueRef iv_days(cg_module *m, LLVMValueRef v) {
+    LLVMValueRef sh = LLVMBuildLShr(m->b, v, LLVMConstInt(m->t_i128, 32, false), "");
+    return LLVMBuildTrunc(m->b, sh, m->t_i32, "iv_days");
+}
+static LLVMValueRef iv_lo(cg_module *m, LLVMValueRef v) {
+    return LLVMBuildTrunc(m->b, v, m->t_i64, "iv_lo");
+}
+static LLVMValueRef iv_micros(cg_module *m, LLVMValueRef v) {
+    LLVMValueRef sh = LLVMBuildLShr(m->b, v, LLVMConstInt(m->t_i128, 64, false), "");
+    return LLVMBuildTrunc(m->b, sh, m->t_i64, "iv_micros");
+}
+
+/* The interval of its two words: lo (months, then days) and micros. */
+static LLVMValueRef iv_from_words(cg_module *m, LLVMValueRef lo, LLVMValueRef micros) {
+    LLVMValueRef hi = LLVMBuildShl(m->b, LLVMBuildZExt(m->b, micros, m->t_i128, ""),
+                                   LLVMConstInt(m->t_i128, 64, false), "");
+    return LLVMBuildOr(m->b, hi, LLVMBuildZExt(m->b, lo, m->t_i128, ""), "iv");
+}
+
+/* The interval of its fields. */
+static LLVMValueRef iv_pack(cg_module *m, LLVMValueRef months, LLVMValueRef days,
+                            LLVMValueRef micros) {
+    LLVMValueRef d = LLVMBuildShl(m->b, LLVMBuildZExt(m->b, days, m->t_i64, ""), cg_i64(m, 32), "");
+    LLVMValueRef lo = LLVMBuildOr(m->b, d, LLVMBuildZExt(m->b, months, m->t_i64, ""), "");
+    return iv_from_words(m, lo, micros);
+}
+
+/* Whether interval operator op over (ta, tb) giving result is generated here (the
+ * binder's table, bind_oper.c datetime_arith; NEG: tb == ta). */
+bool cg_interval_op_supported(plan_op_kind op, qe_type result, qe_type ta, qe_type tb) {
+    const qe_type iv = QE_TYPE_INTERVAL, ts = QE_TYPE_TIMESTAMP, d = QE_TYPE_DOUBLE;
+    bool add = op == PLAN_OP_ADD, sub = op == PLAN_OP_SUB;
+    if (op >= PLAN_OP_EQ && op <= PLAN_OP_GE)
+        return ta == iv && tb == iv && result == QE_TYPE_BOOLEAN;
+    if (ta == iv && tb == iv)
+        return (add || sub || op == PLAN_OP_NEG) && result == iv;
+    if (ta == ts && tb == iv)
+        return (add || sub) && result == ts;
+    if (ta == iv && tb == ts)
+        return add && result == ts;
+    if (ta == ts && tb == ts)
+        return sub && result == iv;
+    if (ta == iv && tb == d)
+        return (op == PLAN_OP_MUL || op == PLAN_OP_DIV) && result == iv;
+    if (ta == d && tb == iv)
+        return op == PLAN_OP_MUL && result == iv;
+    return false;
+}
+
+/* Comparison e of intervals a and b: by their spans in microseconds (months of 30 days). */
+LLVMValueRef cg_interval_compare(cg_module *m, const plan_expr *e, LLVMValueRef a,
+                                 LLVMValueRef b) {
+    static const LLVMIntPredicate sint[] = {LLVMIntEQ,  LLVMIntNE,  LLVMIntSLT,
+                                            LLVMIntSLE, LLVMIntSGT, LLVMIntSGE};
+    LLVMValueRef span[2];
+    LLVMValueRef v[2] = {a, b};
+    for (int i = 0; i < 2; i++) {
+        LLVMValueRef mo = LLVMBuildSExt(m->b, iv_months(m, v[i]), m->t_i128, "");
+        LLVMValueRef dd = LLVMBuildSExt(m->b, iv_days(m, v[i]), m->t_i128, "");
+        LLVMValueRef us = LLVMBuildSExt(m->b, iv_micros(m, v[i]), m->t_i128, "");
+        LLVMValueRef days =
+            LLVMBuildAdd(m->b, LLVMBuildMul(m->b, mo, LLVMConstInt(m->t_i128, 30, false), ""),
+                         dd, "");
+        span[i] = LLVMBuildAdd(
+            m->b, LLVMBuildMul(m->b, days, LLVMConstInt(m->t_i128, US_PER_DAY, false), ""), us,
+            "span");
+    }
+    return LLVMBuildICmp(m->b, sint[e->u.op.op - PLAN_OP_EQ], span[0], span[1], "");
+}
+
+/* a op b (llvm.s<op>.with.overflow), ORing its overflow flag into *bad. */
+static LLVMValueRef checked(cg_module *m, const char *name, LLVMValueRef a, LLVMValueRef b,
+                            LLVMValueRef *bad) {
+    LLVMValueRef ovf;
+    LLVMValueRef r = cg_with_overflow(m, name, a, b, &ovf);
+    *bad = *bad ? cg_or1(m, *bad, ovf) : ovf;
+    return r;
+}
+
+/* a + b, a - b (b unused for NEG: 0 - a), field by field. */
+static LLVMValueRef iv_addsub(cg_fn *f, const plan_expr *e, LLVMValueRef a, LLVMValueRef b,
+                              LLVMValueRef null) {
+    cg_module *m = f->m;
+    plan_op_kind op = e->u.op.op;
+    const char *name = op == PLAN_OP_ADD ? "llvm.sadd.with.overflow" : "llvm.ssub.with.overflow";
+    LLVMValueRef am, ad, au;
+    if (op == PLAN_OP_NEG) {
+        am = LLVMConstNull(m->t_i32);
+        ad = am;
+        au = cg_i64(m, 0);
+        b = a;
+    } else {
+        am = iv_months(m, a);
+        ad = iv_days(m, a);
+        au = iv_micros(m, a);
+    }
+    LLVMValueRef bad = NULL;
+    LLVMValueRef rm = checked(m, name, am, iv_months(m, b), &bad);
+    LLVMValueRef rd = checked(m, name, ad, iv_days(m, b), &bad);
+    LLVMValueRef ru = checked(m, name, au, iv_micros(m, b), &bad);
+    cg_raise_if(f, cg_and1(m, bad, LLVMBuildNot(m->b, null, "")),
+                RT_JIT_ERR_RANGE(QE_TYPE_INTERVAL), e->position);
+    return iv_pack(m, rm, rd, ru);
+}
+
+/* TIMESTAMP - TIMESTAMP: the difference's whole days and the remaining microseconds
+ * (no months), as prim_wide.c's ts_diff. */
+static LLVMValueRef ts_diff(cg_fn *f, const plan_expr *e, LLVMValueRef a, LLVMValueRef b,
+                            LLVMValueRef null) {
+    cg_module *m = f->m;
+    LLVMValueRef bad = NULL;
+    LLVMValueRef d = checked(m, "llvm.ssub.with.overflow", a, b, &bad);
+    cg_raise_if(f, cg_and1(m, bad, LLVMBuildNot(m->b, null, "")),
+                RT_JIT_ERR_RANGE(QE_TYPE_INTERVAL), e->position);
+    LLVMValueRef days = LLVMBuildSDiv(m->b, d, cg_i64(m, US_PER_DAY), "");
+    LLVMValueRef us = LLVMBuildSRem(m->b, d, cg_i64(m, US_PER_DAY), "");
+    return iv_pack(m, LLVMConstNull(m->t_i32), LLVMBuildTrunc(m->b, days, m->t_i32, ""), us);
+}
+
+/* TIMESTAMP ts + sign * INTERVAL iv through rt_jit_ts_add_interval. */
+static LLVMValueRef ts_add_iv(cg_fn *f, const plan_expr *e, LLVMValueRef ts, LLVMValueRef iv,
+                              int sign, LLVMValueRef null) {
+    cg_module *m = f->m;
+    LLVMValueRef out = cg_alloca(f, m->t_i64, "ts_iv");
+    LLVMValueRef args[5] = {ts, iv_lo(m, iv), iv_micros(m, iv), cg_i32(m, sign), out};
+    LLVMValueRef code = cg_call_helper(m, CG_HELPER_TS_ADD_IV, args, 5);
+    LLVMValueRef bad = LLVMBuildICmp(m->b, LLVMIntNE, code, cg_i32(m, 0), "");
+    cg_raise_if(f, cg_and1(m, bad, LLVMBuildNot(m->b, null, "")),
+                RT_JIT_ERR_RANGE(QE_TYPE_TIMESTAMP), e->position);
+    return LLVMBuildLoad2(m->b, m->t_i64, out, "");
+}
+
+/* INTERVAL iv * x or iv / x (x DOUBLE) through rt_jit_interval_scale. */
+static LLVMValueRef iv_scale(cg_fn *f, const plan_expr *e, LLVMValueRef iv, LLVMValueRef x,
+                             bool divide, LLVMValueRef null) {
+    cg_module *m = f->m;
+    LLVMValueRef out = cg_alloca(f, LLVMArrayType2(m->t_i64, 2), "iv_scaled");
+    LLVMValueRef args[5] = {iv_lo(m, iv), iv_micros(m, iv), x, cg_i32(m, divide), out};
+    LLVMValueRef code = cg_call_helper(m, CG_HELPER_IV_SCALE, args, 5);
+    LLVMValueRef valid = LLVMBuildNot(m->b, null, "");
+    if (divide) {
+        LLVMValueRef z = LLVMBuildICmp(m->b, LLVMIntEQ, code, cg_i32(m, RT_JIT_ERR_DIV_ZERO), "");
+        cg_raise_if(f, cg_and1(m, z, valid), RT_JIT_ERR_DIV_ZERO, e->position);
+    }
+    LLVMValueRef o = LLVMBuildICmp(m->b, LLVMIntEQ, code, cg_i32(m, RT_JIT_ERR_OVERFLOW), "");
+    cg_raise_if(f, cg_and1(m, o, valid), RT_JIT_ERR_RANGE(QE_TYPE_INTERVAL), e->position);
+    LLVMValueRef lo = LLVMBuildLoad2(m->b, m->t_i64, out, "");
+    LLVMValueRef one = cg_i64(m, 1);
+    LLVMValueRef hp = LLVMBuildGEP2(m->b, m->t_i64, out, &one, 1, "");
+    return iv_from_words(m, lo, LLVMBuildLoad2(m->b, m->t_i64, hp, ""));
+}
+
+/* Arithmetic operator e with an INTERVAL operand or result (cg_interval_op_supported). */
+LLVMValueRef cg_interval_arith(cg_fn *f, const plan_expr *e, LLVMValueRef a, LLVMValueRef b,
+                               LLVMValueRef null) {
+    qe_type ta = e->u.op.args[0]->type;
+    qe_type tb = e->u.op.args[1] ? e->u.op.args[1]->type : ta;
+    bool sub = e->u.op.op == PLAN_OP_SUB;
+    if (ta == QE_TYPE_INTERVAL && tb == QE_TYPE_INTERVAL)
+        return iv_addsub(f, e, a, b, null);
+    if (ta == QE_TYPE_TIMESTAMP && tb == QE_TYPE_TIMESTAMP)
+        return ts_diff(f, e, a, b, null);
+    if (ta == QE_TYPE_TIMESTAMP)
+        return ts_add_iv(f, e, a, b, sub ? -1 : 1, null);
+    if (tb == QE_TYPE_TIMESTAMP)
+        return ts_add_iv(f, e, b, a, 1, null);
+    if (ta == QE_TYPE_DOUBLE)
+        return iv_scale(f, e, b, a, false, null);
+    return iv_scale(f, e, a, b, e->u.op.op == PLAN_OP_DIV, null);
+}
