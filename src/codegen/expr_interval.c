@@ -13,13 +13,16 @@
  *   - TIMESTAMP - TIMESTAMP: days and microseconds of the difference (22003 "interval
  *     out of range" when the difference overflows);
  *   - TIMESTAMP +- INTERVAL, INTERVAL + TIMESTAMP (the binder casts DATE operands to
- *     TIMESTAMP): rt_jit_ts_add_interval, the interpreter's rt_timestamp_add_interval
+ *     TIMESTAMP): a checked add of the microseconds of a constant interval without
+ *     months, else rt_jit_ts_add_interval, the interpreter's rt_timestamp_add_interval
  *     (22008 "timestamp out of range");
  *   - INTERVAL * DOUBLE, DOUBLE * INTERVAL, INTERVAL / DOUBLE: rt_jit_interval_scale,
  *     the interpreter's rt_interval_scale (22012 on division by zero, 22003).
  * Errors are raised only for rows whose result is not NULL.
  */
 #include "cg_int.h"
+
+#include <stdint.h>
 
 #define US_PER_DAY 86400000000LL
 
@@ -146,10 +149,34 @@ static LLVMValueRef ts_diff(cg_fn *f, const plan_expr *e, LLVMValueRef a, LLVMVa
     return iv_pack(m, LLVMConstNull(m->t_i32), LLVMBuildTrunc(m->b, days, m->t_i32, ""), us);
 }
 
-/* TIMESTAMP ts + sign * INTERVAL iv through rt_jit_ts_add_interval. */
-static LLVMValueRef ts_add_iv(cg_fn *f, const plan_expr *e, LLVMValueRef ts, LLVMValueRef iv,
-                              int sign, LLVMValueRef null) {
+/* sign * (days + micros) of a constant interval without months, in microseconds, when
+ * it fits in 64 bits (then ts + it is rt_timestamp_add_interval's result: with no
+ * months the day and time parts just add); false otherwise. */
+static bool const_shift(const plan_expr *iv_e, int sign, int64_t *shift) {
+    const rt_value *v = &iv_e->u.value;
+    if (iv_e->kind != PLAN_EXPR_CONST || v->is_null || v->type != QE_TYPE_INTERVAL ||
+        v->u.iv.months != 0)
+        return false;
+    __int128 x = ((__int128)v->u.iv.days * US_PER_DAY + v->u.iv.micros) * sign;
+    if (x < INT64_MIN || x > INT64_MAX)
+        return false;
+    *shift = (int64_t)x;
+    return true;
+}
+
+/* TIMESTAMP ts + sign * INTERVAL iv (the value of iv_e): a checked 64-bit add for a
+ * constant without months, else rt_jit_ts_add_interval. */
+static LLVMValueRef ts_add_iv(cg_fn *f, const plan_expr *e, const plan_expr *iv_e, LLVMValueRef ts,
+                              LLVMValueRef iv, int sign, LLVMValueRef null) {
     cg_module *m = f->m;
+    int64_t shift;
+    if (const_shift(iv_e, sign, &shift)) {
+        LLVMValueRef bad = NULL;
+        LLVMValueRef r = checked(m, "llvm.sadd.with.overflow", ts, cg_i64(m, shift), &bad);
+        cg_raise_if(f, cg_and1(m, bad, LLVMBuildNot(m->b, null, "")),
+                    RT_JIT_ERR_RANGE(QE_TYPE_TIMESTAMP), e->position);
+        return r;
+    }
     LLVMValueRef out = cg_alloca(f, m->t_i64, "ts_iv");
     LLVMValueRef args[5] = {ts, iv_lo(m, iv), iv_micros(m, iv), cg_i32(m, sign), out};
     LLVMValueRef code = cg_call_helper(m, CG_HELPER_TS_ADD_IV, args, 5);
@@ -190,9 +217,9 @@ LLVMValueRef cg_interval_arith(cg_fn *f, const plan_expr *e, LLVMValueRef a, LLV
     if (ta == QE_TYPE_TIMESTAMP && tb == QE_TYPE_TIMESTAMP)
         return ts_diff(f, e, a, b, null);
     if (ta == QE_TYPE_TIMESTAMP)
-        return ts_add_iv(f, e, a, b, sub ? -1 : 1, null);
+        return ts_add_iv(f, e, e->u.op.args[1], a, b, sub ? -1 : 1, null);
     if (tb == QE_TYPE_TIMESTAMP)
-        return ts_add_iv(f, e, b, a, 1, null);
+        return ts_add_iv(f, e, e->u.op.args[0], b, a, 1, null);
     if (ta == QE_TYPE_DOUBLE)
         return iv_scale(f, e, b, a, false, null);
     return iv_scale(f, e, a, b, e->u.op.op == PLAN_OP_DIV, null);
