@@ -89,8 +89,7 @@ qe_status cg_llvm_error(LLVMErrorRef lerr, const char *what, rt_error *err);
     X(BLOCK_COMPACT, "rt_jit_block_compact")                                                       \
     X(CHAR_EQ_CONST, "rt_jit_char_eq_const")                                                       \
     X(MUL_HI, "rt_jit_mul_hi")                                                                     \
-    X(TS_ADD_IV, "rt_jit_ts_add_interval")                                                         \
-    X(IV_SCALE, "rt_jit_interval_scale")
+    X(TS_ADD_IV, "rt_jit_ts_add_interval")
 
 typedef enum cg_helper {
 #define CG_X_ENUM(name, sym) CG_HELPER_##name,

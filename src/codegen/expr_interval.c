@@ -16,13 +16,14 @@
  *     TIMESTAMP): a checked add of the microseconds of a constant interval without
  *     months, else rt_jit_ts_add_interval, the interpreter's rt_timestamp_add_interval
  *     (22008 "timestamp out of range");
- *   - INTERVAL * DOUBLE, DOUBLE * INTERVAL, INTERVAL / DOUBLE: rt_jit_interval_scale,
- *     the interpreter's rt_interval_scale (22012 on division by zero, 22003).
+ *   - INTERVAL * DOUBLE, DOUBLE * INTERVAL, INTERVAL / DOUBLE: rt_interval_scale's
+ *     double arithmetic in IR (22012 on division by zero, 22003).
  * Errors are raised only for rows whose result is not NULL.
  */
 #include "cg_int.h"
 
 #include <stdint.h>
+#include <string.h>
 
 #define US_PER_DAY 86400000000LL
 
@@ -186,24 +187,62 @@ static LLVMValueRef ts_add_iv(cg_fn *f, const plan_expr *e, const plan_expr *iv_
     return LLVMBuildLoad2(m->b, m->t_i64, out, "");
 }
 
-/* INTERVAL iv * x or iv / x (x DOUBLE) through rt_jit_interval_scale. */
+/* llvm.<name> of a double. */
+static LLVMValueRef f64_intrinsic(cg_module *m, const char *name, LLVMValueRef x) {
+    unsigned id = LLVMLookupIntrinsicID(name, strlen(name));
+    LLVMValueRef fn = LLVMGetIntrinsicDeclaration(m->mod, id, &m->t_f64, 1);
+    return LLVMBuildCall2(m->b, LLVMIntrinsicGetType(m->ctx, id, &m->t_f64, 1), fn, &x, 1, "");
+}
+
+/* i1: |x| <= lim (false for NaN and infinities: isfinite(x) && !(fabs(x) > lim)). */
+static LLVMValueRef within(cg_module *m, LLVMValueRef x, double lim) {
+    return LLVMBuildFCmp(m->b, LLVMRealOLE, cg_fabs(m, x), LLVMConstReal(m->t_f64, lim), "");
+}
+
+/* x (a double) converted to integer type t where ok, else 0 (no poison from an
+ * out-of-range conversion on rows that raise or are NULL). */
+static LLVMValueRef to_int(cg_module *m, LLVMValueRef ok, LLVMValueRef x, LLVMTypeRef t) {
+    LLVMValueRef safe = LLVMBuildSelect(m->b, ok, x, LLVMConstReal(m->t_f64, 0.0), "");
+    return LLVMBuildFPToSI(m->b, safe, t, "");
+}
+
+/* INTERVAL iv * x or iv / x (x DOUBLE; / multiplies by 1.0 / x): prim_wide.c's iv_scale
+ * in IR, operation for operation (PostgreSQL's rule: whole months, the fraction of a
+ * month as 30 days, the fraction of a day as microseconds, rounded with rint), 22012
+ * for a zero divisor, 22003 when a field leaves its range or is not finite. */
 static LLVMValueRef iv_scale(cg_fn *f, const plan_expr *e, LLVMValueRef iv, LLVMValueRef x,
                              bool divide, LLVMValueRef null) {
     cg_module *m = f->m;
-    LLVMValueRef out = cg_alloca(f, LLVMArrayType2(m->t_i64, 2), "iv_scaled");
-    LLVMValueRef args[5] = {iv_lo(m, iv), iv_micros(m, iv), x, cg_i32(m, divide), out};
-    LLVMValueRef code = cg_call_helper(m, CG_HELPER_IV_SCALE, args, 5);
     LLVMValueRef valid = LLVMBuildNot(m->b, null, "");
+    LLVMValueRef fac = x;
     if (divide) {
-        LLVMValueRef z = LLVMBuildICmp(m->b, LLVMIntEQ, code, cg_i32(m, RT_JIT_ERR_DIV_ZERO), "");
+        LLVMValueRef z = LLVMBuildFCmp(m->b, LLVMRealOEQ, x, LLVMConstReal(m->t_f64, 0.0), "");
         cg_raise_if(f, cg_and1(m, z, valid), RT_JIT_ERR_DIV_ZERO, e->position);
+        fac = LLVMBuildFDiv(m->b, LLVMConstReal(m->t_f64, 1.0), x, "");
     }
-    LLVMValueRef o = LLVMBuildICmp(m->b, LLVMIntEQ, code, cg_i32(m, RT_JIT_ERR_OVERFLOW), "");
-    cg_raise_if(f, cg_and1(m, o, valid), RT_JIT_ERR_RANGE(QE_TYPE_INTERVAL), e->position);
-    LLVMValueRef lo = LLVMBuildLoad2(m->b, m->t_i64, out, "");
-    LLVMValueRef one = cg_i64(m, 1);
-    LLVMValueRef hp = LLVMBuildGEP2(m->b, m->t_i64, out, &one, 1, "");
-    return iv_from_words(m, lo, LLVMBuildLoad2(m->b, m->t_i64, hp, ""));
+    LLVMValueRef mo = LLVMBuildFMul(m->b, LLVMBuildSIToFP(m->b, iv_months(m, iv), m->t_f64, ""),
+                                    fac, "m");
+    LLVMValueRef d = LLVMBuildFMul(m->b, LLVMBuildSIToFP(m->b, iv_days(m, iv), m->t_f64, ""),
+                                   fac, "d");
+    LLVMValueRef us = LLVMBuildFMul(m->b, LLVMBuildSIToFP(m->b, iv_micros(m, iv), m->t_f64, ""),
+                                    fac, "us");
+    LLVMValueRef ok = cg_and1(m, within(m, mo, INT32_MAX),
+                              cg_and1(m, within(m, d, INT32_MAX), within(m, us, 9.2e18)));
+    LLVMValueRef whole_m = f64_intrinsic(m, "llvm.trunc", mo);
+    LLVMValueRef frac_days = LLVMBuildFAdd(
+        m->b,
+        LLVMBuildFMul(m->b, LLVMBuildFSub(m->b, mo, whole_m, ""), LLVMConstReal(m->t_f64, 30.0),
+                      ""),
+        d, "frac_days");
+    LLVMValueRef whole_d = f64_intrinsic(m, "llvm.trunc", frac_days);
+    LLVMValueRef day_us = LLVMBuildFMul(m->b, LLVMBuildFSub(m->b, frac_days, whole_d, ""),
+                                        LLVMConstReal(m->t_f64, (double)US_PER_DAY), "");
+    LLVMValueRef micros = f64_intrinsic(m, "llvm.rint", LLVMBuildFAdd(m->b, day_us, us, ""));
+    ok = cg_and1(m, ok, cg_and1(m, within(m, whole_d, INT32_MAX), within(m, micros, 9.2e18)));
+    cg_raise_if(f, cg_and1(m, LLVMBuildNot(m->b, ok, ""), valid),
+                RT_JIT_ERR_RANGE(QE_TYPE_INTERVAL), e->position);
+    return iv_pack(m, to_int(m, ok, whole_m, m->t_i32), to_int(m, ok, whole_d, m->t_i32),
+                   to_int(m, ok, micros, m->t_i64));
 }
 
 /* Arithmetic operator e with an INTERVAL operand or result (cg_interval_op_supported). */

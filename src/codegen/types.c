@@ -120,7 +120,6 @@ uint64_t cg_helper_address(cg_helper h) {
     case CG_HELPER_CHAR_EQ_CONST: return (uint64_t)(uintptr_t)&rt_jit_char_eq_const;
     case CG_HELPER_MUL_HI: return (uint64_t)(uintptr_t)&rt_jit_mul_hi;
     case CG_HELPER_TS_ADD_IV: return (uint64_t)(uintptr_t)&rt_jit_ts_add_interval;
-    case CG_HELPER_IV_SCALE: return (uint64_t)(uintptr_t)&rt_jit_interval_scale;
     case CG_HELPER_COUNT: break;
     }
     return 0;
@@ -205,8 +204,6 @@ static void declare_helpers(cg_module *m) {
     m->helper_type[CG_HELPER_MUL_HI] = LLVMFunctionType(m->t_i64, mul_args, 2, false);
     LLVMTypeRef ts_iv_args[] = {m->t_i64, m->t_i64, m->t_i64, m->t_i32, p};
     m->helper_type[CG_HELPER_TS_ADD_IV] = LLVMFunctionType(m->t_i32, ts_iv_args, 5, false);
-    LLVMTypeRef scale_args[] = {m->t_i64, m->t_i64, m->t_f64, m->t_i32, p};
-    m->helper_type[CG_HELPER_IV_SCALE] = LLVMFunctionType(m->t_i32, scale_args, 5, false);
     for (int h = 0; h < CG_HELPER_COUNT; h++) {
         m->helper[h] = LLVMAddFunction(m->mod, helper_names[h], m->helper_type[h]);
         LLVMSetLinkage(m->helper[h], LLVMExternalLinkage);
@@ -230,8 +227,7 @@ static void declare_helpers(cg_module *m) {
                      {CG_HELPER_JOIN_CHAINS, 8},
                      {CG_HELPER_BLOCK_COMPACT, 5},
                      {CG_HELPER_CHAR_EQ_CONST, 3},
-                     {CG_HELPER_TS_ADD_IV, 5},
-                     {CG_HELPER_IV_SCALE, 5}};
+                     {CG_HELPER_TS_ADD_IV, 5}};
     for (size_t i = 0; i < sizeof keep_none / sizeof keep_none[0]; i++)
         for (unsigned a = 1; a <= keep_none[i].n; a++)
             if (LLVMGetTypeKind(LLVMTypeOf(LLVMGetParam(m->helper[keep_none[i].h], a - 1))) ==

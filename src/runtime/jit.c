@@ -145,17 +145,6 @@ int32_t rt_jit_ts_add_interval(int64_t ts, int64_t iv_lo, int64_t iv_micros, int
     return rt_timestamp_add_interval(ts, &iv, sign, out) ? 0 : RT_JIT_ERR_OVERFLOW;
 }
 
-int32_t rt_jit_interval_scale(int64_t iv_lo, int64_t iv_micros, double f, int32_t divide,
-                              int64_t *out) {
-    rt_interval iv = interval_of_words(iv_lo, iv_micros), r = {0, 0, 0};
-    bool zero = divide && f == 0;
-    bool ok = !zero && rt_interval_scale(&iv, divide ? 1.0 / f : f, &r);
-    if (!ok)
-        memset(&r, 0, sizeof r); /* defined on failure too */
-    memcpy(out, &r, 16);
-    return zero ? RT_JIT_ERR_DIV_ZERO : ok ? 0 : RT_JIT_ERR_OVERFLOW;
-}
-
 qe_status rt_jit_error(rt_thread_state *ts, int32_t code) { return rt_jit_error_at(ts, code, -1); }
 
 qe_status rt_jit_error_at(rt_thread_state *ts, int32_t code, int32_t position) {

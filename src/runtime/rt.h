@@ -709,11 +709,6 @@ int64_t rt_jit_mul_hi(int64_t a, int64_t b);
  * *out: 0, or RT_JIT_ERR_OVERFLOW when the result is out of range. */
 int32_t rt_jit_ts_add_interval(int64_t ts, int64_t iv_lo, int64_t iv_micros, int32_t sign,
                                int64_t *out);
-/* interval * f (divide 0) or interval / f (divide 1) as the interpreter's primitives, the
- * interval as its two words (see rt_jit_ts_add_interval), the result's words into
- * out[0..2): 0, RT_JIT_ERR_DIV_ZERO (division by zero) or RT_JIT_ERR_OVERFLOW. */
-int32_t rt_jit_interval_scale(int64_t iv_lo, int64_t iv_micros, double f, int32_t divide,
-                              int64_t *out);
 /* The same with the byte position of the failing expression (plan_expr.position), so
  * compiled and interpreted runs report identical errors. */
 qe_status rt_jit_error_at(rt_thread_state *ts, int32_t code, int32_t position);
