@@ -269,12 +269,14 @@ qe_status cg_check_pipeline(const plan_pipeline *p, bool *supported, char *reaso
 /* True for the types generated code handles (BOOLEAN, SMALLINT, INTEGER, BIGINT,
  * HUGEINT, DECIMAL, REAL, DOUBLE, DATE, TIMESTAMP, INTERVAL, VARCHAR). */
 bool cg_type_supported(qe_type type);
-/* How an aggregate state's v is held (agg.c's union member): int64, double, int128. */
+/* How an aggregate state's v is held (agg.c's union member): int64, double, int128, an
+ * interval's 16 bytes (an i128 in registers, as INTERVAL values). */
 typedef enum cg_state_repr {
     CG_STATE_NONE,
     CG_STATE_I64,
     CG_STATE_F64,
-    CG_STATE_I128
+    CG_STATE_I128,
+    CG_STATE_IV
 } cg_state_repr;
 /* The representation of a v state column of type state_type (NONE: not compiled). */
 cg_state_repr cg_agg_state_repr(qe_type state_type);
@@ -477,6 +479,10 @@ LLVMValueRef cg_typed_cast(cg_fn *f, const plan_expr *e, cg_val a);
 bool cg_interval_op_supported(plan_op_kind op, qe_type result, qe_type ta, qe_type tb);
 /* Comparison e of two INTERVAL values (i128) as rt_interval_cmp orders them. */
 LLVMValueRef cg_interval_compare(cg_module *m, const plan_expr *e, LLVMValueRef a, LLVMValueRef b);
+/* a + b of two intervals (i128) field by field; *ovf: i1, some field overflowed. */
+LLVMValueRef cg_interval_add(cg_module *m, LLVMValueRef a, LLVMValueRef b, LLVMValueRef *ovf);
+/* i1: interval x orders before (is_min) or after v (rt_interval_cmp, strictly). */
+LLVMValueRef cg_interval_better(cg_module *m, bool is_min, LLVMValueRef x, LLVMValueRef v);
 /* Arithmetic e with an INTERVAL operand or result (cg_interval_op_supported), raising
  * the interpreter's errors (22003, 22008, 22012) for rows where null is false. */
 LLVMValueRef cg_interval_arith(cg_fn *f, const plan_expr *e, LLVMValueRef a, LLVMValueRef b,

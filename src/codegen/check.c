@@ -68,6 +68,7 @@ cg_state_repr cg_agg_state_repr(qe_type state_type) {
     case QE_TYPE_DOUBLE: return CG_STATE_F64;
     case QE_TYPE_HUGEINT:
     case QE_TYPE_DECIMAL: return CG_STATE_I128;
+    case QE_TYPE_INTERVAL: return CG_STATE_IV;
     default: return CG_STATE_NONE;
     }
 }
@@ -85,6 +86,7 @@ qe_type cg_agg_state_type(plan_agg_fn fn, qe_type t) {
     case QE_TYPE_HUGEINT: return fn == PLAN_AGG_AVG ? QE_TYPE_DOUBLE : QE_TYPE_HUGEINT;
     case QE_TYPE_DATE:
     case QE_TYPE_TIMESTAMP: return minmax ? t : QE_TYPE_NULL;
+    case QE_TYPE_INTERVAL: return QE_TYPE_INTERVAL; /* SUM/AVG: the field-wise sum */
     default: return QE_TYPE_NULL;
     }
 }

@@ -9,7 +9,8 @@
  *   - comparisons order by months * 30 days + days + microseconds (rt_interval_cmp),
  *     computed in 128 bits;
  *   - INTERVAL + - INTERVAL and unary minus field by field, each checked (22003
- *     "interval out of range");
+ *     "interval out of range"); the same sum and order serve the fused SUM/AVG and
+ *     MIN/MAX states of intervals (sink.c);
  *   - TIMESTAMP - TIMESTAMP: days and microseconds of the difference (22003 "interval
  *     out of range" when the difference overflows);
  *   - TIMESTAMP +- INTERVAL, INTERVAL + TIMESTAMP (the binder casts DATE operands to
@@ -80,25 +81,29 @@ bool cg_interval_op_supported(plan_op_kind op, qe_type result, qe_type ta, qe_ty
     return false;
 }
 
+/* The span of interval v in microseconds, months of 30 days (i128: rt_interval_cmp's). */
+static LLVMValueRef iv_span(cg_module *m, LLVMValueRef v) {
+    LLVMValueRef mo = LLVMBuildSExt(m->b, iv_months(m, v), m->t_i128, "");
+    LLVMValueRef dd = LLVMBuildSExt(m->b, iv_days(m, v), m->t_i128, "");
+    LLVMValueRef us = LLVMBuildSExt(m->b, iv_micros(m, v), m->t_i128, "");
+    LLVMValueRef days =
+        LLVMBuildAdd(m->b, LLVMBuildMul(m->b, mo, LLVMConstInt(m->t_i128, 30, false), ""), dd, "");
+    return LLVMBuildAdd(
+        m->b, LLVMBuildMul(m->b, days, LLVMConstInt(m->t_i128, US_PER_DAY, false), ""), us,
+        "span");
+}
+
 /* Comparison e of intervals a and b: by their spans in microseconds (months of 30 days). */
 LLVMValueRef cg_interval_compare(cg_module *m, const plan_expr *e, LLVMValueRef a,
                                  LLVMValueRef b) {
     static const LLVMIntPredicate sint[] = {LLVMIntEQ,  LLVMIntNE,  LLVMIntSLT,
                                             LLVMIntSLE, LLVMIntSGT, LLVMIntSGE};
-    LLVMValueRef span[2];
-    LLVMValueRef v[2] = {a, b};
-    for (int i = 0; i < 2; i++) {
-        LLVMValueRef mo = LLVMBuildSExt(m->b, iv_months(m, v[i]), m->t_i128, "");
-        LLVMValueRef dd = LLVMBuildSExt(m->b, iv_days(m, v[i]), m->t_i128, "");
-        LLVMValueRef us = LLVMBuildSExt(m->b, iv_micros(m, v[i]), m->t_i128, "");
-        LLVMValueRef days =
-            LLVMBuildAdd(m->b, LLVMBuildMul(m->b, mo, LLVMConstInt(m->t_i128, 30, false), ""),
-                         dd, "");
-        span[i] = LLVMBuildAdd(
-            m->b, LLVMBuildMul(m->b, days, LLVMConstInt(m->t_i128, US_PER_DAY, false), ""), us,
-            "span");
-    }
-    return LLVMBuildICmp(m->b, sint[e->u.op.op - PLAN_OP_EQ], span[0], span[1], "");
+    return LLVMBuildICmp(m->b, sint[e->u.op.op - PLAN_OP_EQ], iv_span(m, a), iv_span(m, b), "");
+}
+
+/* x before (is_min) or after v; see cg_int.h. */
+LLVMValueRef cg_interval_better(cg_module *m, bool is_min, LLVMValueRef x, LLVMValueRef v) {
+    return LLVMBuildICmp(m->b, is_min ? LLVMIntSLT : LLVMIntSGT, iv_span(m, x), iv_span(m, v), "");
 }
 
 /* a op b (llvm.s<op>.with.overflow), ORing its overflow flag into *bad. */
@@ -133,6 +138,16 @@ static LLVMValueRef iv_addsub(cg_fn *f, const plan_expr *e, LLVMValueRef a, LLVM
     LLVMValueRef ru = checked(m, name, au, iv_micros(m, b), &bad);
     cg_raise_if(f, cg_and1(m, bad, LLVMBuildNot(m->b, null, "")),
                 RT_JIT_ERR_RANGE(QE_TYPE_INTERVAL), e->position);
+    return iv_pack(m, rm, rd, ru);
+}
+
+/* a + b field by field; see cg_int.h. */
+LLVMValueRef cg_interval_add(cg_module *m, LLVMValueRef a, LLVMValueRef b, LLVMValueRef *ovf) {
+    const char *name = "llvm.sadd.with.overflow";
+    *ovf = NULL;
+    LLVMValueRef rm = checked(m, name, iv_months(m, a), iv_months(m, b), ovf);
+    LLVMValueRef rd = checked(m, name, iv_days(m, a), iv_days(m, b), ovf);
+    LLVMValueRef ru = checked(m, name, iv_micros(m, a), iv_micros(m, b), ovf);
     return iv_pack(m, rm, rd, ru);
 }
 

@@ -172,6 +172,8 @@ qe_status rt_jit_error_at(rt_thread_state *ts, int32_t code, int32_t position) {
         return QE_DATA;
     }
     switch (code) {
+    case RT_JIT_ERR_INTERVAL_SUM:
+        return rt_error_set(&ts->err, QE_DATA, "22008", position, "interval out of range");
     case RT_JIT_ERR_SUBQUERY_ROWS:
         return rt_error_set(&ts->err, QE_DATA, "21000", -1,
                             "more than one row returned by a subquery used as an expression");

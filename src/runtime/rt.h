@@ -729,6 +729,7 @@ qe_status rt_jit_error_at(rt_thread_state *ts, int32_t code, int32_t position);
 #define RT_JIT_ERR_DECIMAL_RESULT(typmod) (0x10000 + (int32_t)(typmod))
 #define RT_JIT_ERR_DECIMAL_CAST(typmod) (0x20000 + (int32_t)(typmod))
 #define RT_JIT_ERR_SUBQUERY_ROWS 7 /* 21000 more than one row returned by a subquery */
+#define RT_JIT_ERR_INTERVAL_SUM 8  /* 22008 interval out of range (agg.c's interval SUM/AVG) */
 
 /*
  * Calls scalar function kernel (func.h) for one row of compiled code: desc is the call

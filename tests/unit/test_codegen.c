@@ -801,7 +801,8 @@ static plan_expr *cinterval(fixture *fx, int32_t months, int32_t days, int64_t m
 
 /* INTERVAL values compile (expr_interval.c): interval * / DOUBLE (NULLs from d), +, unary
  * minus, TIMESTAMP +- INTERVAL, TIMESTAMP - TIMESTAMP, comparisons in a FILTER and a
- * PROJECT, an interval group key (fused, bitwise), and an overflow's error and position. */
+ * PROJECT, an interval group key (fused, bitwise) with SUM/MIN/MAX of intervals, and an
+ * overflow's error and position. */
 static void test_interval(void **state) {
     fixture *fx = *state;
     const int64_t ts2000 = 946684800LL * 1000000; /* 2000-01-01 00:00:00 */
@@ -823,17 +824,24 @@ static void test_interval(void **state) {
                          cint(fx, ts2000 + 86400000000LL * 3000, QE_TYPE_TIMESTAMP));
     assert_true(compare_modes(fx, push_query(fx, "t", pred, 6, exprs), 0x1) > 100);
 
-    /* an interval group key computed in a PROJECT: the fused lookup (two words) */
-    qe_type in[1] = {QE_TYPE_INTERVAL};
+    /* an interval group key computed in a PROJECT (the fused lookup, two words) and
+     * fused interval states: SUM (field by field), MIN and MAX (by span) */
+    qe_type in[2] = {QE_TYPE_INTERVAL, QE_TYPE_INTERVAL};
     plan_op *ops[4];
     ops[0] = scan(fx, "t", 5, t_types);
-    plan_expr *key = op(fx, PLAN_OP_MUL, QE_TYPE_INTERVAL, cinterval(fx, 1, 1, 1),
-                        cast(fx, col(fx, 0, QE_TYPE_INTEGER), QE_TYPE_DOUBLE));
-    ops[1] = project(fx, 1, &key);
+    plan_expr *kv[2] = {op(fx, PLAN_OP_MUL, QE_TYPE_INTERVAL, cinterval(fx, 1, 1, 1),
+                           cast(fx, col(fx, 0, QE_TYPE_INTEGER), QE_TYPE_DOUBLE)),
+                        op(fx, PLAN_OP_MUL, QE_TYPE_INTERVAL, cinterval(fx, 1, -29, 7),
+                           col(fx, 3, QE_TYPE_DOUBLE))};
+    ops[1] = project(fx, 2, kv);
     plan_expr *groups[1] = {col(fx, 0, QE_TYPE_INTERVAL)};
-    plan_agg aggs[1] = {agg(PLAN_AGG_COUNT_STAR, QE_TYPE_BIGINT, QE_TYPE_BIGINT, NULL)};
+    const qe_type iv = QE_TYPE_INTERVAL;
+    plan_agg aggs[4] = {agg(PLAN_AGG_COUNT_STAR, QE_TYPE_BIGINT, QE_TYPE_BIGINT, NULL),
+                        agg(PLAN_AGG_SUM, iv, iv, col(fx, 1, iv)),
+                        agg(PLAN_AGG_MIN, iv, iv, col(fx, 1, iv)),
+                        agg(PLAN_AGG_MAX, iv, iv, col(fx, 1, iv))};
     plan_op *source;
-    agg_pair(fx, PLAN_AGG_SINGLE, 1, in, 1, groups, 1, aggs, &ops[2], &source);
+    agg_pair(fx, PLAN_AGG_SINGLE, 2, in, 1, groups, 4, aggs, &ops[2], &source);
     plan_op *fin[2] = {source, result(fx, source->n_cols, source->types)};
     assert_int_equal(compare_modes(fx, query(fx, pipeline(fx, 0, 3, ops), pipeline(fx, 1, 2, fin)),
                                    0x1),
