@@ -9,6 +9,7 @@
  *   expr.c       scalar expressions: value + null flag in registers
  *   expr_str.c   VARCHAR expressions (constants, comparisons, LIKE, ||) and functions
  *   expr_func.c  date fields; the generic call of other functions' interpreter kernels
+ *   expr_interval.c  INTERVAL comparisons and arithmetic
  *   bitcode.c    the runtime helpers inlined from bitcode (src/runtime/jit_inline.c)
  *   pipeline.c   the row loop over a morsel, FILTER and PROJECT
  *   block.c      blocked FILTERs after the source: SIMD predicate loops into a selection
@@ -87,7 +88,8 @@ qe_status cg_llvm_error(LLVMErrorRef lerr, const char *what, rt_error *err);
     X(JOIN_CHAINS, "rt_jit_join_chains")                                                           \
     X(BLOCK_COMPACT, "rt_jit_block_compact")                                                       \
     X(CHAR_EQ_CONST, "rt_jit_char_eq_const")                                                       \
-    X(MUL_HI, "rt_jit_mul_hi")
+    X(MUL_HI, "rt_jit_mul_hi")                                                                     \
+    X(TS_ADD_IV, "rt_jit_ts_add_interval")
 
 typedef enum cg_helper {
 #define CG_X_ENUM(name, sym) CG_HELPER_##name,
@@ -265,14 +267,16 @@ unsigned cg_mem_align(qe_type type);
 qe_status cg_check_pipeline(const plan_pipeline *p, bool *supported, char *reason, size_t cap,
                             rt_error *err);
 /* True for the types generated code handles (BOOLEAN, SMALLINT, INTEGER, BIGINT,
- * HUGEINT, DECIMAL, REAL, DOUBLE, DATE, TIMESTAMP, VARCHAR). */
+ * HUGEINT, DECIMAL, REAL, DOUBLE, DATE, TIMESTAMP, INTERVAL, VARCHAR). */
 bool cg_type_supported(qe_type type);
-/* How an aggregate state's v is held (agg.c's union member): int64, double, int128. */
+/* How an aggregate state's v is held (agg.c's union member): int64, double, int128, an
+ * interval's 16 bytes (an i128 in registers, as INTERVAL values). */
 typedef enum cg_state_repr {
     CG_STATE_NONE,
     CG_STATE_I64,
     CG_STATE_F64,
-    CG_STATE_I128
+    CG_STATE_I128,
+    CG_STATE_IV
 } cg_state_repr;
 /* The representation of a v state column of type state_type (NONE: not compiled). */
 cg_state_repr cg_agg_state_repr(qe_type state_type);
@@ -465,6 +469,24 @@ cg_val cg_val_from_words(cg_module *m, LLVMValueRef lo, LLVMValueRef hi, LLVMVal
 LLVMValueRef cg_typed_compare(cg_module *m, const plan_expr *e, LLVMValueRef a, LLVMValueRef b);
 /* CAST e of the value a, where from or to is a non-base type. */
 LLVMValueRef cg_typed_cast(cg_fn *f, const plan_expr *e, cg_val a);
+
+/* ---- INTERVAL (expr_interval.c) ------------------------------------------------------ */
+
+/* Whether op over (ta, tb) giving result, with an INTERVAL operand or result (or a
+ * TIMESTAMP - TIMESTAMP), is generated: comparisons and + - of intervals, unary minus,
+ * TIMESTAMP +- INTERVAL, INTERVAL + TIMESTAMP, TIMESTAMP - TIMESTAMP, INTERVAL * / DOUBLE,
+ * DOUBLE * INTERVAL. */
+bool cg_interval_op_supported(plan_op_kind op, qe_type result, qe_type ta, qe_type tb);
+/* Comparison e of two INTERVAL values (i128) as rt_interval_cmp orders them. */
+LLVMValueRef cg_interval_compare(cg_module *m, const plan_expr *e, LLVMValueRef a, LLVMValueRef b);
+/* a + b of two intervals (i128) field by field; *ovf: i1, some field overflowed. */
+LLVMValueRef cg_interval_add(cg_module *m, LLVMValueRef a, LLVMValueRef b, LLVMValueRef *ovf);
+/* i1: interval x orders before (is_min) or after v (rt_interval_cmp, strictly). */
+LLVMValueRef cg_interval_better(cg_module *m, bool is_min, LLVMValueRef x, LLVMValueRef v);
+/* Arithmetic e with an INTERVAL operand or result (cg_interval_op_supported), raising
+ * the interpreter's errors (22003, 22008, 22012) for rows where null is false. */
+LLVMValueRef cg_interval_arith(cg_fn *f, const plan_expr *e, LLVMValueRef a, LLVMValueRef b,
+                               LLVMValueRef null);
 
 /* The row loop over rows sel[0..n_active) (sel is an i32 array; has_sel false: rows
  * 0..n_active) running ops[first_op..n_ops-2] and the sink.  Leaves the builder after

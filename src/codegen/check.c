@@ -68,6 +68,7 @@ cg_state_repr cg_agg_state_repr(qe_type state_type) {
     case QE_TYPE_DOUBLE: return CG_STATE_F64;
     case QE_TYPE_HUGEINT:
     case QE_TYPE_DECIMAL: return CG_STATE_I128;
+    case QE_TYPE_INTERVAL: return CG_STATE_IV;
     default: return CG_STATE_NONE;
     }
 }
@@ -85,6 +86,7 @@ qe_type cg_agg_state_type(plan_agg_fn fn, qe_type t) {
     case QE_TYPE_HUGEINT: return fn == PLAN_AGG_AVG ? QE_TYPE_DOUBLE : QE_TYPE_HUGEINT;
     case QE_TYPE_DATE:
     case QE_TYPE_TIMESTAMP: return minmax ? t : QE_TYPE_NULL;
+    case QE_TYPE_INTERVAL: return QE_TYPE_INTERVAL; /* SUM/AVG: the field-wise sum */
     default: return QE_TYPE_NULL;
     }
 }
@@ -102,6 +104,7 @@ bool cg_type_supported(qe_type type) {
     case QE_TYPE_DOUBLE:
     case QE_TYPE_DATE:
     case QE_TYPE_TIMESTAMP:
+    case QE_TYPE_INTERVAL:
     case QE_TYPE_VARCHAR: return true;
     default: return false;
     }
@@ -146,7 +149,7 @@ static qe_status check_typed_op(chk *c, const plan_expr *e) {
     if (!cg_typed_op_supported(op, e->type, ta, tb))
         return unsupported(c, "operator %s on %s and %s is not supported by codegen yet",
                            plan_op_sql(op), type_name(ta), type_name(tb));
-    if (!cmp && ta == tb && ta != QE_TYPE_DATE && e->type != ta)
+    if (!cmp && ta == tb && ta != QE_TYPE_DATE && ta != QE_TYPE_TIMESTAMP && e->type != ta)
         return unsupported(c, "operator %s on %s giving %s is not supported by codegen yet",
                            plan_op_sql(op), type_name(ta), type_name(e->type));
     return QE_OK;
@@ -373,7 +376,7 @@ static bool key_type_supported(qe_type t) {
     return t == QE_TYPE_BOOLEAN || t == QE_TYPE_SMALLINT || t == QE_TYPE_INTEGER ||
            t == QE_TYPE_DATE || t == QE_TYPE_BIGINT || t == QE_TYPE_TIMESTAMP ||
            t == QE_TYPE_DOUBLE || t == QE_TYPE_DECIMAL || t == QE_TYPE_HUGEINT ||
-           t == QE_TYPE_VARCHAR;
+           t == QE_TYPE_INTERVAL || t == QE_TYPE_VARCHAR;
 }
 
 /* The probe's output schema for its kind; *out_types/out_n are the build types' home. */

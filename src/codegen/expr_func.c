@@ -127,7 +127,8 @@ static void arg_words(cg_fn *f, qe_type t, cg_val a, LLVMValueRef *lo, LLVMValue
         return;
     case QE_TYPE_DOUBLE: *lo = LLVMBuildBitCast(m->b, a.v, m->t_i64, ""); return;
     case QE_TYPE_HUGEINT:
-    case QE_TYPE_DECIMAL: {
+    case QE_TYPE_DECIMAL:
+    case QE_TYPE_INTERVAL: {
         LLVMValueRef v = a.v;
         if (LLVMGetIntTypeWidth(LLVMTypeOf(v)) < 128)
             v = LLVMBuildSExt(m->b, v, m->t_i128, "");
@@ -159,7 +160,8 @@ static cg_val result_value(cg_fn *f, qe_type t, LLVMValueRef lo, LLVMValueRef hi
         break;
     case QE_TYPE_DOUBLE: r.v = LLVMBuildBitCast(m->b, lo, m->t_f64, ""); break;
     case QE_TYPE_HUGEINT:
-    case QE_TYPE_DECIMAL: {
+    case QE_TYPE_DECIMAL:
+    case QE_TYPE_INTERVAL: {
         LLVMValueRef h = LLVMBuildShl(m->b, LLVMBuildZExt(m->b, hi, m->t_i128, ""),
                                       LLVMConstInt(m->t_i128, 64, false), "");
         r.v = LLVMBuildOr(m->b, h, LLVMBuildZExt(m->b, lo, m->t_i128, ""), "");

@@ -640,8 +640,10 @@ qe_status cg_in_list(cg_fn *f, const plan_expr *e, const cg_val *in, uint32_t n_
             if ((st = cg_str_compare(f, l, l->u.op.args[0] == c ? cv : xv,
                                      l->u.op.args[0] == c ? xv : cv, &r)) != QE_OK)
                 return st;
-        } else if (x->type == QE_TYPE_DOUBLE) {
+        } else if (x->type == QE_TYPE_DOUBLE || x->type == QE_TYPE_REAL) {
             r.v = LLVMBuildFCmp(m->b, LLVMRealOEQ, xv.v, cv.v, "");
+        } else if (x->type == QE_TYPE_INTERVAL) { /* '1 mon' = '30 days' */
+            r.v = cg_interval_compare(m, leaves[j], xv.v, cv.v);
         } else {
             r.v = LLVMBuildICmp(m->b, LLVMIntEQ, xv.v, cv.v, "");
         }

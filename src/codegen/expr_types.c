@@ -1,6 +1,7 @@
 /*
  * expr_types.c -- scalar expressions over SMALLINT, REAL, DATE, TIMESTAMP, HUGEINT and
- * DECIMAL (expr.c handles BOOLEAN, INTEGER, BIGINT, DOUBLE and dispatches here).
+ * DECIMAL (expr.c handles BOOLEAN, INTEGER, BIGINT, DOUBLE and dispatches here; INTERVAL
+ * operators are expr_interval.c's).
  *
  * Registers: SMALLINT i16, DATE i32 (days), TIMESTAMP i64 (microseconds), REAL float,
  * HUGEINT and DECIMAL i128 (DECIMAL scaled by 10^scale of its typmod, whatever the
@@ -89,6 +90,11 @@ LLVMValueRef cg_typed_const(cg_module *m, const plan_expr *e, const rt_value *v)
     case QE_TYPE_BOOLEAN: return cg_i1(m, v->u.b);
     case QE_TYPE_HUGEINT:
     case QE_TYPE_DECIMAL: return i128_const(m, v->u.h);
+    case QE_TYPE_INTERVAL: { /* its 16 bytes: months, days, micros */
+        uint64_t words[2];
+        memcpy(words, &v->u.iv, sizeof words);
+        return LLVMConstIntOfArbitraryPrecision(m->t_i128, 2, words);
+    }
     default: return LLVMConstInt(t, (unsigned long long)v->u.i, true);
     }
 }
@@ -259,6 +265,8 @@ static LLVMValueRef date_arith(cg_fn *f, const plan_expr *e, LLVMValueRef a, LLV
 /* Whether expr_types.c generates operator e (check.c's rule). */
 bool cg_typed_op_supported(plan_op_kind op, qe_type result, qe_type ta, qe_type tb) {
     bool arith = op >= PLAN_OP_ADD && op <= PLAN_OP_MOD;
+    if (ta == QE_TYPE_INTERVAL || tb == QE_TYPE_INTERVAL || result == QE_TYPE_INTERVAL)
+        return cg_interval_op_supported(op, result, ta, tb);
     if (ta == QE_TYPE_DATE || tb == QE_TYPE_DATE) {
         if (ta == QE_TYPE_DATE && tb == QE_TYPE_INTEGER)
             return (op == PLAN_OP_ADD || op == PLAN_OP_SUB) && result == QE_TYPE_DATE;
@@ -286,6 +294,8 @@ LLVMValueRef cg_typed_arith(cg_fn *f, const plan_expr *e, LLVMValueRef a, LLVMVa
     qe_type ta = e->u.op.args[0]->type;
     qe_type tb = e->u.op.args[1] ? e->u.op.args[1]->type : ta;
     int32_t code = RT_JIT_ERR_RANGE(e->type);
+    if (ta == QE_TYPE_INTERVAL || tb == QE_TYPE_INTERVAL || e->type == QE_TYPE_INTERVAL)
+        return cg_interval_arith(f, e, a, b, null);
     if (ta == QE_TYPE_DATE || tb == QE_TYPE_DATE)
         return date_arith(f, e, a, b, null);
     if (ta == QE_TYPE_REAL)
@@ -552,6 +562,8 @@ LLVMValueRef cg_typed_compare(cg_module *m, const plan_expr *e, LLVMValueRef a, 
                                              LLVMRealOLE, LLVMRealOGT, LLVMRealOGE};
     unsigned i = (unsigned)(e->u.op.op - PLAN_OP_EQ);
     const plan_expr *ea = e->u.op.args[0], *eb = e->u.op.args[1];
+    if (ea->type == QE_TYPE_INTERVAL)
+        return cg_interval_compare(m, e, a, b);
     if (ea->type == QE_TYPE_REAL)
         return LLVMBuildFCmp(m->b, real[i], a, b, "");
     if (fits64_known(ea) && fits64_known(eb)) {

@@ -130,8 +130,11 @@ static LLVMValueRef key_bits(cg_module *m, qe_type type, LLVMValueRef v) {
     }
 }
 
-/* Whether a key type is hashed as 16 bytes (HUGEINT, DECIMAL: i128 in registers). */
-static bool wide_key(qe_type type) { return type == QE_TYPE_DECIMAL || type == QE_TYPE_HUGEINT; }
+/* Whether a key type is hashed as 16 bytes (HUGEINT, DECIMAL, INTERVAL: i128 in
+ * registers; intervals bitwise, as hash.c and join.c compare them). */
+static bool wide_key(qe_type type) {
+    return type == QE_TYPE_DECIMAL || type == QE_TYPE_HUGEINT || type == QE_TYPE_INTERVAL;
+}
 
 /* h chained with one non-NULL key value v, as rt_hash_vectors: 8 normalized bytes,
  * the 16 bytes of a wide value, or a VARCHAR's bytes (rt_jit_hash_string). */

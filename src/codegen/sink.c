@@ -342,7 +342,9 @@ static void push_consume(cg_fn *f, sink_gen *s, const cg_val *in) {
 /* The register type of a state's v. */
 static LLVMTypeRef state_reg(cg_module *m, qe_type state) {
     cg_state_repr r = cg_agg_state_repr(state);
-    return r == CG_STATE_F64 ? m->t_f64 : r == CG_STATE_I128 ? m->t_i128 : m->t_i64;
+    return r == CG_STATE_F64                         ? m->t_f64
+           : r == CG_STATE_I128 || r == CG_STATE_IV ? m->t_i128
+                                                    : m->t_i64;
 }
 
 /* Converts an input value (or a FINAL v column's value) to the aggregate's state:
@@ -369,6 +371,11 @@ static LLVMValueRef state_add(cg_fn *g, const plan_agg *a, LLVMValueRef v, LLVMV
         return LLVMBuildSelect(m->b, use, LLVMBuildFAdd(m->b, v, x, ""), v, "");
     LLVMValueRef x0 = LLVMBuildSelect(m->b, use, x, LLVMConstNull(LLVMTypeOf(x)), "");
     LLVMValueRef ovf;
+    if (repr == CG_STATE_IV) { /* field by field; agg.c's 22008 "interval out of range" */
+        LLVMValueRef r = cg_interval_add(m, v, x0, &ovf);
+        cg_raise_if(g, ovf, RT_JIT_ERR_INTERVAL_SUM, a->arg ? a->arg->position : -1);
+        return r;
+    }
     LLVMValueRef r = cg_with_overflow(m, "llvm.sadd.with.overflow", v, x0, &ovf);
     cg_raise_if(g, ovf,
                 repr == CG_STATE_I128 ? RT_JIT_ERR_RANGE(QE_TYPE_DECIMAL)
@@ -383,6 +390,8 @@ static LLVMValueRef state_minmax(cg_module *m, bool is_min, qe_type state, LLVMV
     LLVMValueRef better;
     if (cg_agg_state_repr(state) == CG_STATE_F64)
         better = LLVMBuildFCmp(m->b, is_min ? LLVMRealOLT : LLVMRealOGT, x, v, "");
+    else if (cg_agg_state_repr(state) == CG_STATE_IV)
+        better = cg_interval_better(m, is_min, x, v);
     else
         better = LLVMBuildICmp(m->b, is_min ? LLVMIntSLT : LLVMIntSGT, x, v, "");
     LLVMValueRef first = LLVMBuildICmp(m->b, LLVMIntEQ, n, cg_i64(m, 0), "");
@@ -500,7 +509,8 @@ static key_kind key_kind_of(qe_type t) {
     case QE_TYPE_REAL:
     case QE_TYPE_DOUBLE: return KEY_BITS;
     case QE_TYPE_HUGEINT:
-    case QE_TYPE_DECIMAL: return KEY_WIDE;
+    case QE_TYPE_DECIMAL:
+    case QE_TYPE_INTERVAL: return KEY_WIDE; /* bitwise, as agg_ht.c */
     case QE_TYPE_VARCHAR: return KEY_STR;
     default: return KEY_NONE;
     }

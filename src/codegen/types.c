@@ -119,6 +119,7 @@ uint64_t cg_helper_address(cg_helper h) {
     case CG_HELPER_BLOCK_COMPACT: return (uint64_t)(uintptr_t)&rt_jit_block_compact;
     case CG_HELPER_CHAR_EQ_CONST: return (uint64_t)(uintptr_t)&rt_jit_char_eq_const;
     case CG_HELPER_MUL_HI: return (uint64_t)(uintptr_t)&rt_jit_mul_hi;
+    case CG_HELPER_TS_ADD_IV: return (uint64_t)(uintptr_t)&rt_jit_ts_add_interval;
     case CG_HELPER_COUNT: break;
     }
     return 0;
@@ -200,6 +201,8 @@ static void declare_helpers(cg_module *m) {
     m->helper_type[CG_HELPER_CHAR_EQ_CONST] = LLVMFunctionType(m->t_i32, char_args, 5, false);
     LLVMTypeRef mul_args[] = {m->t_i64, m->t_i64};
     m->helper_type[CG_HELPER_MUL_HI] = LLVMFunctionType(m->t_i64, mul_args, 2, false);
+    LLVMTypeRef ts_iv_args[] = {m->t_i64, m->t_i64, m->t_i64, m->t_i32, p};
+    m->helper_type[CG_HELPER_TS_ADD_IV] = LLVMFunctionType(m->t_i32, ts_iv_args, 5, false);
     for (int h = 0; h < CG_HELPER_COUNT; h++) {
         m->helper[h] = LLVMAddFunction(m->mod, helper_names[h], m->helper_type[h]);
         LLVMSetLinkage(m->helper[h], LLVMExternalLinkage);
@@ -222,7 +225,8 @@ static void declare_helpers(cg_module *m) {
     } keep_none[] = {{CG_HELPER_JOIN_PREFETCH, 5},
                      {CG_HELPER_JOIN_CHAINS, 8},
                      {CG_HELPER_BLOCK_COMPACT, 5},
-                     {CG_HELPER_CHAR_EQ_CONST, 3}};
+                     {CG_HELPER_CHAR_EQ_CONST, 3},
+                     {CG_HELPER_TS_ADD_IV, 5}};
     for (size_t i = 0; i < sizeof keep_none / sizeof keep_none[0]; i++)
         for (unsigned a = 1; a <= keep_none[i].n; a++)
             if (LLVMGetTypeKind(LLVMTypeOf(LLVMGetParam(m->helper[keep_none[i].h], a - 1))) ==
@@ -404,7 +408,8 @@ LLVMTypeRef cg_reg_type(cg_module *m, qe_type type) {
     case QE_TYPE_REAL: return m->t_f32;
     case QE_TYPE_DOUBLE: return m->t_f64;
     case QE_TYPE_HUGEINT:
-    case QE_TYPE_DECIMAL: return m->t_i128;
+    case QE_TYPE_DECIMAL:
+    case QE_TYPE_INTERVAL: return m->t_i128; /* INTERVAL: months | days << 32 | micros << 64 */
     default: return NULL;
     }
 }

@@ -118,6 +118,21 @@ qe_status rt_jit_str_store(rt_thread_state *ts, rt_vector *v, uint32_t row, cons
 
 int64_t rt_jit_mul_hi(int64_t a, int64_t b) { return (int64_t)(((__int128)a * (__int128)b) >> 64); }
 
+/* The interval of the two words generated code holds it in (its 16 bytes). */
+static rt_interval interval_of_words(int64_t lo, int64_t micros) {
+    rt_interval iv;
+    memcpy(&iv, &lo, 8);
+    iv.micros = micros;
+    return iv;
+}
+
+int32_t rt_jit_ts_add_interval(int64_t ts, int64_t iv_lo, int64_t iv_micros, int32_t sign,
+                               int64_t *out) {
+    rt_interval iv = interval_of_words(iv_lo, iv_micros);
+    *out = 0; /* defined on failure too */
+    return rt_timestamp_add_interval(ts, &iv, sign, out) ? 0 : RT_JIT_ERR_OVERFLOW;
+}
+
 qe_status rt_jit_error(rt_thread_state *ts, int32_t code) { return rt_jit_error_at(ts, code, -1); }
 
 qe_status rt_jit_error_at(rt_thread_state *ts, int32_t code, int32_t position) {
@@ -145,6 +160,8 @@ qe_status rt_jit_error_at(rt_thread_state *ts, int32_t code, int32_t position) {
         return QE_DATA;
     }
     switch (code) {
+    case RT_JIT_ERR_INTERVAL_SUM:
+        return rt_error_set(&ts->err, QE_DATA, "22008", position, "interval out of range");
     case RT_JIT_ERR_SUBQUERY_ROWS:
         return rt_error_set(&ts->err, QE_DATA, "21000", -1,
                             "more than one row returned by a subquery used as an expression");

@@ -124,6 +124,7 @@ static void read_arg(rt_value *v, qe_type t, const uint64_t *w) {
     case QE_TYPE_DOUBLE: memcpy(&v->u.d, &w[0], sizeof v->u.d); break;
     case QE_TYPE_HUGEINT:
     case QE_TYPE_DECIMAL: v->u.h = (rt_i128)(((unsigned __int128)w[1] << 64) | w[0]); break;
+    case QE_TYPE_INTERVAL: memcpy(&v->u.iv, w, 16); break; /* months, days; micros */
     case QE_TYPE_VARCHAR:
         v->u.s.ptr = (const char *)(uintptr_t)w[0];
         v->u.s.len = (uint32_t)w[1];
@@ -144,6 +145,7 @@ static bool write_result(rt_thread_state *ts, const rt_value *v, qe_type t, uint
         w[0] = (uint64_t)(unsigned __int128)v->u.h;
         w[1] = (uint64_t)((unsigned __int128)v->u.h >> 64);
         break;
+    case QE_TYPE_INTERVAL: memcpy(w, &v->u.iv, 16); break;
     case QE_TYPE_VARCHAR: {
         char *p = rt_arena_alloc(ts->morsel_arena, v->u.s.len ? v->u.s.len : 1);
         if (p == NULL)

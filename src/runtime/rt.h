@@ -701,6 +701,11 @@ qe_status rt_jit_error(rt_thread_state *ts, int32_t code);
  * 64-bit DECIMAL values with llvm.smul.with.overflow.i64 and calls this only when the
  * product does not fit in 64 bits. */
 int64_t rt_jit_mul_hi(int64_t a, int64_t b);
+/* ts + sign * interval (sign 1 or -1) as the interpreter's rt_timestamp_add_interval,
+ * the interval given as its two 8-byte words (lo: months, then days; micros), into
+ * *out: 0, or RT_JIT_ERR_OVERFLOW when the result is out of range. */
+int32_t rt_jit_ts_add_interval(int64_t ts, int64_t iv_lo, int64_t iv_micros, int32_t sign,
+                               int64_t *out);
 /* The same with the byte position of the failing expression (plan_expr.position), so
  * compiled and interpreted runs report identical errors. */
 qe_status rt_jit_error_at(rt_thread_state *ts, int32_t code, int32_t position);
@@ -721,6 +726,7 @@ qe_status rt_jit_error_at(rt_thread_state *ts, int32_t code, int32_t position);
 #define RT_JIT_ERR_DECIMAL_RESULT(typmod) (0x10000 + (int32_t)(typmod))
 #define RT_JIT_ERR_DECIMAL_CAST(typmod) (0x20000 + (int32_t)(typmod))
 #define RT_JIT_ERR_SUBQUERY_ROWS 7 /* 21000 more than one row returned by a subquery */
+#define RT_JIT_ERR_INTERVAL_SUM 8  /* 22008 interval out of range (agg.c's interval SUM/AVG) */
 
 /*
  * Calls scalar function kernel (func.h) for one row of compiled code: desc is the call

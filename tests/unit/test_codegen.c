@@ -790,6 +790,69 @@ static void test_random_expressions(void **state) {
     assert_true(n_ok > 50); /* enough cases got past errors and filters */
 }
 
+static plan_expr *cinterval(fixture *fx, int32_t months, int32_t days, int64_t micros) {
+    plan_expr *e = expr_new(fx, PLAN_EXPR_CONST, QE_TYPE_INTERVAL);
+    e->u.value.type = QE_TYPE_INTERVAL;
+    e->u.value.u.iv.months = months;
+    e->u.value.u.iv.days = days;
+    e->u.value.u.iv.micros = micros;
+    return e;
+}
+
+/* INTERVAL values compile (expr_interval.c): interval * / DOUBLE (NULLs from d), +, unary
+ * minus, TIMESTAMP +- INTERVAL, TIMESTAMP - TIMESTAMP, comparisons in a FILTER and a
+ * PROJECT, an interval group key (fused, bitwise) with SUM/MIN/MAX of intervals, and an
+ * overflow's error and position. */
+static void test_interval(void **state) {
+    fixture *fx = *state;
+    const int64_t ts2000 = 946684800LL * 1000000; /* 2000-01-01 00:00:00 */
+    plan_expr *iv_d = op(fx, PLAN_OP_MUL, QE_TYPE_INTERVAL, cinterval(fx, 1, 2, 3600000000LL),
+                         col(fx, 3, QE_TYPE_DOUBLE));
+    plan_expr *ts = op(fx, PLAN_OP_ADD, QE_TYPE_TIMESTAMP, cint(fx, ts2000, QE_TYPE_TIMESTAMP),
+                       iv_d);
+    plan_expr *exprs[6] = {
+        iv_d,
+        ts,
+        op(fx, PLAN_OP_SUB, QE_TYPE_INTERVAL, ts, cint(fx, ts2000 / 3, QE_TYPE_TIMESTAMP)),
+        op(fx, PLAN_OP_ADD, QE_TYPE_INTERVAL, op(fx, PLAN_OP_NEG, QE_TYPE_INTERVAL, iv_d, NULL),
+           cinterval(fx, 0, 31, 0)),
+        op(fx, PLAN_OP_DIV, QE_TYPE_INTERVAL, iv_d, col(fx, 3, QE_TYPE_DOUBLE)),
+        op(fx, PLAN_OP_GE, QE_TYPE_BOOLEAN, iv_d, cinterval(fx, 0, 30 * 50, 0)),
+    };
+    plan_expr *pred = op(fx, PLAN_OP_LT, QE_TYPE_BOOLEAN,
+                         op(fx, PLAN_OP_SUB, QE_TYPE_TIMESTAMP, ts, cinterval(fx, 12, 0, 0)),
+                         cint(fx, ts2000 + 86400000000LL * 3000, QE_TYPE_TIMESTAMP));
+    assert_true(compare_modes(fx, push_query(fx, "t", pred, 6, exprs), 0x1) > 100);
+
+    /* an interval group key computed in a PROJECT (the fused lookup, two words) and
+     * fused interval states: SUM (field by field), MIN and MAX (by span) */
+    qe_type in[2] = {QE_TYPE_INTERVAL, QE_TYPE_INTERVAL};
+    plan_op *ops[4];
+    ops[0] = scan(fx, "t", 5, t_types);
+    plan_expr *kv[2] = {op(fx, PLAN_OP_MUL, QE_TYPE_INTERVAL, cinterval(fx, 1, 1, 1),
+                           cast(fx, col(fx, 0, QE_TYPE_INTEGER), QE_TYPE_DOUBLE)),
+                        op(fx, PLAN_OP_MUL, QE_TYPE_INTERVAL, cinterval(fx, 1, -29, 7),
+                           col(fx, 3, QE_TYPE_DOUBLE))};
+    ops[1] = project(fx, 2, kv);
+    plan_expr *groups[1] = {col(fx, 0, QE_TYPE_INTERVAL)};
+    const qe_type iv = QE_TYPE_INTERVAL;
+    plan_agg aggs[4] = {agg(PLAN_AGG_COUNT_STAR, QE_TYPE_BIGINT, QE_TYPE_BIGINT, NULL),
+                        agg(PLAN_AGG_SUM, iv, iv, col(fx, 1, iv)),
+                        agg(PLAN_AGG_MIN, iv, iv, col(fx, 1, iv)),
+                        agg(PLAN_AGG_MAX, iv, iv, col(fx, 1, iv))};
+    plan_op *source;
+    agg_pair(fx, PLAN_AGG_SINGLE, 2, in, 1, groups, 4, aggs, &ops[2], &source);
+    plan_op *fin[2] = {source, result(fx, source->n_cols, source->types)};
+    assert_int_equal(compare_modes(fx, query(fx, pipeline(fx, 0, 3, ops), pipeline(fx, 1, 2, fin)),
+                                   0x1),
+                     8); /* a in -3..3 and NULL */
+
+    /* 2^30 months * |d| > 2: 22003 "interval out of range" at the product's position */
+    plan_expr *big = op(fx, PLAN_OP_MUL, QE_TYPE_INTERVAL, cinterval(fx, 1 << 30, 0, 0),
+                        col(fx, 3, QE_TYPE_DOUBLE));
+    compare_modes(fx, push_query(fx, "t", NULL, 1, &big), 0x1);
+}
+
 /* Unsupported operators and types fall back with a reason; the rest still compiles. */
 static void test_fallback(void **state) {
     fixture *fx = *state;
@@ -1414,6 +1477,7 @@ int main(void) {
         cmocka_unit_test(test_push_expressions),
         cmocka_unit_test(test_push_pass),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_interval),
         cmocka_unit_test(test_fallback),
         cmocka_unit_test(test_join),
         cmocka_unit_test(test_join_prepass),
