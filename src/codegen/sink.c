@@ -179,13 +179,32 @@ static void store_str(cg_fn *f, LLVMValueRef vec, LLVMValueRef n, cg_val v) {
     cg_return_if_error(f, cg_call_helper(m, CG_HELPER_STR_STORE, args, 5));
 }
 
-/* Scratch batch `slot` and its cols array (out of memory: NULL, raised as 53200). */
-static LLVMValueRef get_scratch(cg_fn *f, uint32_t slot, LLVMValueRef *cols) {
+/* Scratch batch `slot` (NULL: out of memory, raised as 53200 by the caller, see
+ * get_scratch; *is_null the test) and its cols array (loaded where the batch is not NULL). */
+static LLVMValueRef call_scratch(cg_fn *f, uint32_t slot, LLVMValueRef *is_null) {
     LLVMValueRef args[2] = {f->ts, cg_i32(f->m, slot)};
     LLVMValueRef batch = cg_call_helper(f->m, CG_HELPER_SCRATCH, args, 2);
-    cg_raise_if(f, LLVMBuildIsNull(f->m->b, batch, ""), RT_JIT_ERR_NOMEM, -1);
+    *is_null = LLVMBuildIsNull(f->m->b, batch, "");
+    return batch;
+}
+
+/* Scratch batch `slot` and its cols array (out of memory: NULL, raised as 53200). */
+static LLVMValueRef get_scratch(cg_fn *f, uint32_t slot, LLVMValueRef *cols) {
+    LLVMValueRef is_null;
+    LLVMValueRef batch = call_scratch(f, slot, &is_null);
+    cg_raise_if(f, is_null, RT_JIT_ERR_NOMEM, -1);
     *cols = cg_load_batch_field(f->m, batch, CG_BATCH_COLS);
     return batch;
+}
+
+/* Empties scratch batch `batch` as rt_jit_scratch does (no rows, no selection) without
+ * calling it: the batch the entry block's call returned is every call's (rt.h), so a
+ * restart after a push needs no call and no NULL test; returns its cols array. */
+static LLVMValueRef empty_scratch(cg_module *m, LLVMValueRef batch) {
+    cg_store_batch_field(m, batch, CG_BATCH_N_ROWS, cg_i32(m, 0));
+    cg_store_batch_field(m, batch, CG_BATCH_SEL, LLVMConstNull(m->t_ptr));
+    cg_store_batch_field(m, batch, CG_BATCH_N_SEL, cg_i32(m, 0));
+    return cg_load_batch_field(m, batch, CG_BATCH_COLS);
 }
 
 /* ---- push sinks ------------------------------------------------------------------- */
@@ -292,10 +311,11 @@ static void pass_consume(cg_fn *f, sink_gen *s) {
 
 static void push_scratch_begin(cg_fn *f, sink_gen *s) {
     cg_module *m = f->m;
-    LLVMValueRef cols;
-    LLVMValueRef batch = get_scratch(f, 0, &cols); /* also empties it */
+    LLVMValueRef cols; /* the entry block's call empties the batch, a restart its stores */
     if (s->batch == NULL)
-        s->batch = batch;
+        s->batch = get_scratch(f, 0, &cols);
+    else
+        cols = empty_scratch(m, s->batch);
     for (uint32_t c = 0; c < s->n_cols; c++) {
         LLVMValueRef vec = cg_vector_at(m, cols, cg_i64(m, c));
         if (!m->cheap) {
@@ -691,8 +711,12 @@ static qe_status agg_begin(cg_fn *f, sink_gen *s, rt_error *err) {
     gen_flush_fn(f, s);
     LLVMPositionBuilderAtEnd(m->b, at);
     LLVMValueRef key_cols, in_cols;
-    s->keys = get_scratch(f, 1, &key_cols);
-    s->in = get_scratch(f, 0, &in_cols);
+    LLVMValueRef keys_null, in_null; /* one test of the two calls */
+    s->keys = call_scratch(f, 1, &keys_null);
+    s->in = call_scratch(f, 0, &in_null);
+    cg_raise_if(f, LLVMBuildOr(m->b, keys_null, in_null, ""), RT_JIT_ERR_NOMEM, -1);
+    key_cols = cg_load_batch_field(m, s->keys, CG_BATCH_COLS);
+    in_cols = cg_load_batch_field(m, s->in, CG_BATCH_COLS);
     for (uint32_t k = 0; k < n_groups; k++) {
         uint32_t c = op->u.agg.groups[k]->u.column;
         LLVMValueRef vec = cg_vector_at(m, key_cols, cg_i64(m, k));
