@@ -530,6 +530,10 @@ static void compare_keys(cg_fn *f, const probe_gen *g, const cg_val *in, const q
         } else {
             eq = LLVMBuildICmp(m->b, LLVMIntEQ, in[pc].v, bv, "");
         }
+        if (j + 1 == g->op->u.join.n_keys) { /* the last key decides */
+            LLVMBuildCondBr(m->b, eq, equal, differ);
+            return;
+        }
         LLVMBasicBlockRef next = block(f, "key_eq");
         LLVMBuildCondBr(m->b, eq, next, differ);
         LLVMPositionBuilderAtEnd(m->b, next);
@@ -739,16 +743,26 @@ qe_status cg_gen_probe(cg_fn *f, uint32_t k, const cg_val *in, const qe_type *in
                 if (g.build_types[c] == QE_TYPE_VARCHAR)
                     g.bat_var[c] = cg_alloca(f, m->t_ptr, "bat");
             }
-    LLVMBasicBlockRef null_key = block(f, "null_key");
+    /* fewer blocks: without a row after the chain (gen_after: inner joins and
+     * filter_build) the chain ends in `done`; without NULL-extended rows an emitted
+     * pair's rest continues the chain; only MARK needs the NULL key's own block */
+    bool pads = !op->u.join.filter_build &&
+                (op->u.join.kind == PLAN_JOIN_LEFT || op->u.join.kind == PLAN_JOIN_FULL ||
+                 op->u.join.kind == PLAN_JOIN_SINGLE);
+    bool after_rows = !op->u.join.filter_build &&
+                      (pads || op->u.join.kind == PLAN_JOIN_SEMI ||
+                       op->u.join.kind == PLAN_JOIN_ANTI || op->u.join.kind == PLAN_JOIN_MARK);
+    bool mark = op->u.join.kind == PLAN_JOIN_MARK;
+    LLVMBasicBlockRef null_key = mark ? block(f, "null_key") : NULL;
     LLVMBasicBlockRef hashed = block(f, "probe_hash");
     LLVMBasicBlockRef head = block(f, "chain");
     LLVMBasicBlockRef body = block(f, "chain_row");
     LLVMBasicBlockRef cand = block(f, "candidate");
     LLVMBasicBlockRef pair = block(f, "pair");
-    LLVMBasicBlockRef after = block(f, "chain_end");
-    LLVMBasicBlockRef emit = block(f, "emit_pair");
-    LLVMBasicBlockRef resume = block(f, "resume");
     LLVMBasicBlockRef done = block(f, "probed");
+    LLVMBasicBlockRef after = after_rows ? block(f, "chain_end") : done;
+    LLVMBasicBlockRef emit = block(f, "emit_pair");
+    LLVMBasicBlockRef resume = pads ? block(f, "resume") : head;
     call_prefetch(f, &g);
     LLVMBuildStore(m->b, cg_i1(m, false), matched_var);
     LLVMBuildStore(m->b, cg_i1(m, false), maybe_var);
@@ -756,11 +770,18 @@ qe_status cg_gen_probe(cg_fn *f, uint32_t k, const cg_val *in, const qe_type *in
     LLVMValueRef any_null = cg_i1(m, false);
     for (uint32_t j = 0; j < op->u.join.n_keys; j++)
         any_null = cg_or1(m, any_null, in[op->u.join.probe_keys[j]].null);
-    LLVMBuildCondBr(m->b, any_null, null_key, hashed);
-    /* a NULL key matches nothing; MARK (one key): NULL unless the build side is empty */
-    LLVMPositionBuilderAtEnd(m->b, null_key);
-    LLVMBuildStore(m->b, LLVMBuildICmp(m->b, LLVMIntNE, g.n_rows, cg_i32(m, 0), ""), maybe_var);
-    LLVMBuildBr(m->b, after);
+    if (null_key != NULL) {
+        LLVMBuildCondBr(m->b, any_null, null_key, hashed);
+        /* a NULL key matches nothing; MARK (one key): NULL unless the build side is empty */
+        LLVMPositionBuilderAtEnd(m->b, null_key);
+        LLVMBuildStore(m->b, LLVMBuildICmp(m->b, LLVMIntNE, g.n_rows, cg_i32(m, 0), ""),
+                       maybe_var);
+        LLVMBuildBr(m->b, after);
+    } else if (LLVMIsConstant(any_null)) { /* no probe key may be NULL */
+        LLVMBuildBr(m->b, hashed);
+    } else {
+        LLVMBuildCondBr(m->b, any_null, after, hashed); /* a NULL key matches nothing */
+    }
     /* the bucket: its first row if the salt bit of h is set */
     LLVMPositionBuilderAtEnd(m->b, hashed);
     LLVMValueRef h, first;
@@ -799,19 +820,22 @@ qe_status cg_gen_probe(cg_fn *f, uint32_t k, const cg_val *in, const qe_type *in
     compare_keys(f, &g, in, in_types, bi, pair, head);
     LLVMPositionBuilderAtEnd(m->b, pair);
     st = gen_pair(f, &g, in, bi, matched_var, maybe_var, in_chain_var, head, after, emit, err);
-    if (st == QE_OK) {
+    if (st == QE_OK && after_rows) {
         LLVMPositionBuilderAtEnd(m->b, after);
         st = gen_after(f, &g, in, matched_var, maybe_var, in_chain_var, emit, done, err);
     }
     if (st == QE_OK && emits_pairs(op)) {
         st = gen_emit(f, &g, in, emit, resume, err);
-        LLVMPositionBuilderAtEnd(m->b, resume);
-        LLVMValueRef again = LLVMBuildLoad2(m->b, m->t_i1, in_chain_var, "");
-        LLVMBuildCondBr(m->b, again, head, done);
+        if (pads) { /* a NULL-extended row's rest ends the probe */
+            LLVMPositionBuilderAtEnd(m->b, resume);
+            LLVMValueRef again = LLVMBuildLoad2(m->b, m->t_i1, in_chain_var, "");
+            LLVMBuildCondBr(m->b, again, head, done);
+        }
     }
     if (st == QE_OK && !emits_pairs(op)) { /* unused blocks */
         LLVMDeleteBasicBlock(emit);
-        LLVMDeleteBasicBlock(resume);
+        if (pads)
+            LLVMDeleteBasicBlock(resume);
     }
     LLVMMoveBasicBlockAfter(done, LLVMGetLastBasicBlock(f->fn));
     LLVMPositionBuilderAtEnd(m->b, done);
