@@ -353,6 +353,8 @@ typedef struct cg_fn {
     LLVMBasicBlockRef raise;  /* the function's one error-raising block (cg_raise_if), or NULL */
     LLVMValueRef raise_code;  /* its phi i32 of the error codes */
     LLVMValueRef raise_pos;   /* its phi i32 of the positions */
+    LLVMValueRef *join_views; /* pipe->n_ops, or NULL: the %rt_jit_join alloca op k's one
+                                 rt_jit_join_table call fills in the entry block (join.c) */
     LLVMBasicBlockRef fail;   /* the function's one `ret status` block (cg_return_if_error) */
     LLVMValueRef fail_status; /* its phi i32 of the statuses */
 } cg_fn;
@@ -601,8 +603,9 @@ uint32_t cg_prepass_probe(const cg_fn *f, uint32_t first_op);
 void cg_prepass_begin(cg_fn *f, uint32_t k);
 LLVMValueRef cg_prepass_row(cg_fn *f, LLVMValueRef sel, LLVMValueRef has_sel, LLVMValueRef i,
                             LLVMValueRef n_active, LLVMBasicBlockRef exit);
-/* The address of build column c's rt_vector of the probe ops[k] (join.c), fetched
- * with rt_jit_join_table at the builder's position. */
+/* The address of build column c's rt_vector of the probe ops[k] (join.c), loaded at
+ * the builder's position from the function's one rt_jit_join_table view of ops[k]
+ * (filled in the entry block). */
 LLVMValueRef cg_join_build_vector(cg_fn *f, uint32_t k, uint32_t c);
 /* rt_hash_mix8 (runtime/rt.h) of the 8 bytes x (i64) onto h (join.c):
  * rt_hash_vectors' step for an 8-byte key value. */

@@ -316,14 +316,32 @@ static void at_entry(cg_fn *f) {
         LLVMPositionBuilderAtEnd(f->m->b, f->entry);
 }
 
-/* At the builder's position: rt_jit_join_table for the probe at op_idx, and the
- * fields of the %rt_jit_join it fills (CG_JOIN_* order) into fld; returns the
- * %rt_jit_join alloca. */
-static LLVMValueRef table_fields(cg_fn *f, uint32_t op_idx, LLVMValueRef fld[CG_JOIN_N_FIELDS]) {
+/* The %rt_jit_join alloca of the probe at op_idx, filled by rt_jit_join_table: one call
+ * per function, at the end of the entry block (the table does not change while the
+ * pipeline runs), shared through f->join_views; the builder stays where it was (in the
+ * entry block, or at the end of another block). */
+static LLVMValueRef join_view(cg_fn *f, uint32_t op_idx) {
     cg_module *m = f->m;
+    if (f->join_views != NULL && f->join_views[op_idx] != NULL)
+        return f->join_views[op_idx];
+    LLVMBasicBlockRef at = LLVMGetInsertBlock(m->b);
+    if (at != f->entry)
+        at_entry(f);
     LLVMValueRef view = cg_alloca(f, m->t_join, "join");
     LLVMValueRef args[3] = {f->ts, cg_i32(m, op_idx), view};
     cg_call_helper(m, CG_HELPER_JOIN_TABLE, args, 3);
+    if (at != f->entry)
+        LLVMPositionBuilderAtEnd(m->b, at);
+    if (f->join_views != NULL)
+        f->join_views[op_idx] = view;
+    return view;
+}
+
+/* At the builder's position: the fields of the %rt_jit_join of the probe at op_idx
+ * (join_view; CG_JOIN_* order) into fld; returns the %rt_jit_join alloca. */
+static LLVMValueRef table_fields(cg_fn *f, uint32_t op_idx, LLVMValueRef fld[CG_JOIN_N_FIELDS]) {
+    cg_module *m = f->m;
+    LLVMValueRef view = join_view(f, op_idx);
     LLVMTypeRef ft[CG_JOIN_N_FIELDS] = {m->t_ptr, m->t_i64, m->t_ptr, m->t_ptr,
                                         m->t_ptr, m->t_i32, m->t_i32};
     for (unsigned i = 0; i < CG_JOIN_N_FIELDS; i++)
@@ -1073,9 +1091,7 @@ LLVMValueRef cg_prepass_row(cg_fn *f, LLVMValueRef sel, LLVMValueRef has_sel, LL
 /* A probe's build column vector; see cg_int.h. */
 LLVMValueRef cg_join_build_vector(cg_fn *f, uint32_t k, uint32_t c) {
     cg_module *m = f->m;
-    LLVMValueRef view = cg_alloca(f, m->t_join, "join_cols");
-    LLVMValueRef args[3] = {f->ts, cg_i32(m, k), view};
-    cg_call_helper(m, CG_HELPER_JOIN_TABLE, args, 3);
+    LLVMValueRef view = join_view(f, k);
     LLVMValueRef cols = LLVMBuildLoad2(
         m->b, m->t_ptr, LLVMBuildStructGEP2(m->b, m->t_join, view, CG_JOIN_COLS, ""), "");
     return cg_vector_at(m, cols, cg_i64(m, c));

@@ -630,8 +630,9 @@ qe_status cg_build_pipeline(cg_module *m, const plan_pipeline *p, const char *na
     f.cols = calloc(n, sizeof *f.cols);
     f.row_in = calloc(n, sizeof *f.row_in);
     f.row_loaded = calloc(n, sizeof *f.row_loaded);
+    f.join_views = calloc(p->n_ops, sizeof *f.join_views);
     qe_status st;
-    if (f.cols == NULL || f.row_in == NULL || f.row_loaded == NULL) {
+    if (f.cols == NULL || f.row_in == NULL || f.row_loaded == NULL || f.join_views == NULL) {
         st = rt_error_set(err, QE_NOMEM, "53200", -1, "out of memory in code generation");
     } else {
         f.entry = LLVMAppendBasicBlockInContext(m->ctx, f.fn, "entry");
@@ -642,5 +643,6 @@ qe_status cg_build_pipeline(cg_module *m, const plan_pipeline *p, const char *na
     free(f.cols);
     free(f.row_in);
     free(f.row_loaded);
+    free(f.join_views);
     return st;
 }
