@@ -626,7 +626,8 @@ void cg_probe_build_types(const plan_op *op, uint32_t n_in, const qe_type *in_ty
 qe_status cg_build_pipeline(cg_module *m, const plan_pipeline *p, const char *name, rt_error *err);
 
 /* Sink generation: begin in the entry block, consume a row (n_in columns), finish
- * after the loop (then return QE_OK).  A pass-through sink (cg_sink_pass: its columns
+ * after the loop (then return QE_OK; a last partial block's flush returns its own
+ * status, the block that follows is the one without).  A pass-through sink (cg_sink_pass: its columns
  * are morsel columns unchanged; a push sink, or an AGG_SINK with a VARCHAR group key)
  * takes the row index f->row, not the values: `in` may then be NULL. */
 qe_status cg_sink_begin(cg_fn *f, rt_error *err);

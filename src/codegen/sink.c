@@ -274,12 +274,17 @@ static void pass_begin(cg_fn *f, sink_gen *s) {
                          cg_load_batch_field(m, f->morsel, CG_BATCH_CAPACITY));
 }
 
-/* Pushes the pass-through batch with its first n selected rows; returns on error. */
-static void pass_flush(cg_fn *f, sink_gen *s, LLVMValueRef n) {
+/* Pushes the pass-through batch with its first n selected rows; returns the status. */
+static LLVMValueRef pass_push(cg_fn *f, sink_gen *s, LLVMValueRef n) {
     cg_module *m = f->m;
     cg_store_batch_field(m, s->pass_batch, CG_BATCH_N_SEL, LLVMBuildTrunc(m->b, n, m->t_i32, ""));
     LLVMValueRef args[3] = {f->ps, f->ts, s->pass_batch};
-    cg_return_if_error(f, cg_call_helper(m, CG_HELPER_PUSH, args, 3));
+    return cg_call_helper(m, CG_HELPER_PUSH, args, 3);
+}
+
+/* The same; returns on error. */
+static void pass_flush(cg_fn *f, sink_gen *s, LLVMValueRef n) {
+    cg_return_if_error(f, pass_push(f, s, n));
 }
 
 /* n + 1 rows are buffered (stored in s->n_var); when that fills a vector, flush(f, s,
@@ -329,12 +334,17 @@ static void push_scratch_begin(cg_fn *f, sink_gen *s) {
     }
 }
 
-/* Sets n_rows of the scratch batch and pushes it; returns on error. */
-static void push_flush(cg_fn *f, sink_gen *s, LLVMValueRef n) {
+/* Sets n_rows of the scratch batch and pushes it; returns the status. */
+static LLVMValueRef push_push(cg_fn *f, sink_gen *s, LLVMValueRef n) {
     cg_module *m = f->m;
     cg_store_batch_field(m, s->batch, CG_BATCH_N_ROWS, LLVMBuildTrunc(m->b, n, m->t_i32, ""));
     LLVMValueRef args[3] = {f->ps, f->ts, s->batch};
-    cg_return_if_error(f, cg_call_helper(m, CG_HELPER_PUSH, args, 3));
+    return cg_call_helper(m, CG_HELPER_PUSH, args, 3);
+}
+
+/* The same; returns on error. */
+static void push_flush(cg_fn *f, sink_gen *s, LLVMValueRef n) {
+    cg_return_if_error(f, push_push(f, s, n));
 }
 
 /* Pushes the full scratch batch and starts the next one (count_row's flush). */
@@ -732,10 +742,15 @@ static qe_status agg_begin(cg_fn *f, sink_gen *s, rt_error *err) {
     return QE_OK;
 }
 
-static void agg_flush(cg_fn *f, sink_gen *s, LLVMValueRef n) {
+/* Calls <fn>_agg on the gathered block of n rows; returns its status. */
+static LLVMValueRef agg_call(cg_fn *f, sink_gen *s, LLVMValueRef n) {
     LLVMValueRef args[6] = {f->ps, f->ts, s->keys, s->in, n, s->in_nulls};
-    LLVMValueRef st = LLVMBuildCall2(f->m->b, s->flush_type, s->flush_fn, args, 6, "");
-    cg_return_if_error(f, st);
+    return LLVMBuildCall2(f->m->b, s->flush_type, s->flush_fn, args, 6, "");
+}
+
+/* The same; returns on error. */
+static void agg_flush(cg_fn *f, sink_gen *s, LLVMValueRef n) {
+    cg_return_if_error(f, agg_call(f, s, n));
 }
 
 static void agg_consume(cg_fn *f, sink_gen *s, const cg_val *in) {
@@ -1401,14 +1416,10 @@ qe_status cg_sink_finish(cg_fn *f, rt_error *err) {
     LLVMBasicBlockRef last = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "last");
     LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "finished");
     LLVMBuildCondBr(m->b, LLVMBuildICmp(m->b, LLVMIntNE, n, cg_i64(m, 0), ""), last, done);
-    LLVMPositionBuilderAtEnd(m->b, last);
-    if (s->pass)
-        pass_flush(f, s, n);
-    else if (s->push)
-        push_flush(f, s, n);
-    else
-        agg_flush(f, s, n);
-    LLVMBuildBr(m->b, done);
+    LLVMPositionBuilderAtEnd(m->b, last); /* the function's last call: returns its status */
+    LLVMBuildRet(m->b, s->pass   ? pass_push(f, s, n)
+                       : s->push ? push_push(f, s, n)
+                                 : agg_call(f, s, n));
     LLVMPositionBuilderAtEnd(m->b, done);
     return QE_OK;
 }
