@@ -350,6 +350,10 @@ typedef struct cg_fn {
     LLVMValueRef pre_end;     /* alloca i64: loop index after the chunk's last row */
     bool pre_skip;            /* a row without a chain head goes straight to f->skip (the
                                  probe emits nothing for it and nothing before it raises) */
+    bool defer;               /* cg_raise_if gathers its checks into pend_* (cg_raise_flush) */
+    LLVMValueRef pend_cond;   /* i1: a gathered check failed, or NULL: none gathered */
+    LLVMValueRef pend_code;   /* i32: the first failed check's code and position */
+    LLVMValueRef pend_pos;
     LLVMBasicBlockRef raise;  /* the function's one error-raising block (cg_raise_if), or NULL */
     LLVMValueRef raise_code;  /* its phi i32 of the error codes */
     LLVMValueRef raise_pos;   /* its phi i32 of the positions */
@@ -370,6 +374,12 @@ void cg_return_if_error(cg_fn *f, LLVMValueRef status);
  * With f->err_var set, only records cond there (branch-free; no error is raised).  All
  * of a function's raises branch to one block (phis of code and position). */
 void cg_raise_if(cg_fn *f, LLVMValueRef cond, int32_t code, int32_t position);
+/* Straight-line code may gather its raise checks (f->defer set: the code between
+ * must not branch, call a helper that fails, or trap on a value a failed check
+ * guards): cg_raise_if then ORs each condition into f->pend_cond and selects the
+ * first failed check's code and position, and cg_raise_flush emits the one branch to
+ * the raise block (nothing if none was gathered) and clears them. */
+void cg_raise_flush(cg_fn *f);
 /* RT_JIT_ERR_OVERFLOW_BIGINT for BIGINT results, else RT_JIT_ERR_OVERFLOW. */
 int32_t cg_overflow_code(qe_type type);
 /* a OR b, a AND b of two i1 (the cheap tier runs no instcombine): the other operand

@@ -648,11 +648,15 @@ static void gen_update_loop(cg_fn *g, sink_gen *s, const plan_op *op, LLVMValueR
     LLVMValueRef sp_ptr = LLVMBuildGEP2(m->b, m->t_ptr, states, &j, 1, "");
     LLVMValueRef sp = LLVMBuildLoad2(m->b, m->t_ptr, sp_ptr, "states");
     memset(s->in_loaded, 0, (s->n_cols + 1) * sizeof *s->in_loaded);
+    g->defer = m->cheap; /* straight-line updates: one overflow test per row (a failed
+                            check's state is stored anyway: the query fails) */
     for (uint32_t k = 0; k < op->u.agg.n_aggs; k++) {
         LLVMValueRef idx = cg_i64(m, k);
         LLVMValueRef sk = LLVMBuildGEP2(m->b, m->t_agg, sp, &idx, 1, "");
         agg_update(g, s, &op->u.agg.aggs[k], op->u.agg.phase, sk, j);
     }
+    cg_raise_flush(g);
+    g->defer = false;
     cg_loop_end(g, &rows);
 }
 
