@@ -179,27 +179,18 @@ static void store_str(cg_fn *f, LLVMValueRef vec, LLVMValueRef n, cg_val v) {
     cg_return_if_error(f, cg_call_helper(m, CG_HELPER_STR_STORE, args, 5));
 }
 
-/* Scratch batch `slot` (NULL: out of memory, raised as 53200 by the caller, see
- * get_scratch; *is_null the test) and its cols array (loaded where the batch is not NULL). */
-static LLVMValueRef call_scratch(cg_fn *f, uint32_t slot, LLVMValueRef *is_null) {
+/* Scratch batch `slot` (0, or 1 of an AGG_SINK) and its cols array: rt_jit_scratch
+ * never fails for those slots (rt.h: made when the thread is set up), so no test. */
+static LLVMValueRef get_scratch(cg_fn *f, uint32_t slot, LLVMValueRef *cols) {
     LLVMValueRef args[2] = {f->ts, cg_i32(f->m, slot)};
     LLVMValueRef batch = cg_call_helper(f->m, CG_HELPER_SCRATCH, args, 2);
-    *is_null = LLVMBuildIsNull(f->m->b, batch, "");
-    return batch;
-}
-
-/* Scratch batch `slot` and its cols array (out of memory: NULL, raised as 53200). */
-static LLVMValueRef get_scratch(cg_fn *f, uint32_t slot, LLVMValueRef *cols) {
-    LLVMValueRef is_null;
-    LLVMValueRef batch = call_scratch(f, slot, &is_null);
-    cg_raise_if(f, is_null, RT_JIT_ERR_NOMEM, -1);
     *cols = cg_load_batch_field(f->m, batch, CG_BATCH_COLS);
     return batch;
 }
 
 /* Empties scratch batch `batch` as rt_jit_scratch does (no rows, no selection) without
  * calling it: the batch the entry block's call returned is every call's (rt.h), so a
- * restart after a push needs no call and no NULL test; returns its cols array. */
+ * restart after a push needs no call; returns its cols array. */
 static LLVMValueRef empty_scratch(cg_module *m, LLVMValueRef batch) {
     cg_store_batch_field(m, batch, CG_BATCH_N_ROWS, cg_i32(m, 0));
     cg_store_batch_field(m, batch, CG_BATCH_SEL, LLVMConstNull(m->t_ptr));
@@ -725,12 +716,8 @@ static qe_status agg_begin(cg_fn *f, sink_gen *s, rt_error *err) {
     gen_flush_fn(f, s);
     LLVMPositionBuilderAtEnd(m->b, at);
     LLVMValueRef key_cols, in_cols;
-    LLVMValueRef keys_null, in_null; /* one test of the two calls */
-    s->keys = call_scratch(f, 1, &keys_null);
-    s->in = call_scratch(f, 0, &in_null);
-    cg_raise_if(f, LLVMBuildOr(m->b, keys_null, in_null, ""), RT_JIT_ERR_NOMEM, -1);
-    key_cols = cg_load_batch_field(m, s->keys, CG_BATCH_COLS);
-    in_cols = cg_load_batch_field(m, s->in, CG_BATCH_COLS);
+    s->keys = get_scratch(f, 1, &key_cols);
+    s->in = get_scratch(f, 0, &in_cols);
     for (uint32_t k = 0; k < n_groups; k++) {
         uint32_t c = op->u.agg.groups[k]->u.column;
         LLVMValueRef vec = cg_vector_at(m, key_cols, cg_i64(m, k));
