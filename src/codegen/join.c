@@ -686,7 +686,8 @@ static qe_status gen_after(cg_fn *f, probe_gen *g, const cg_val *in, LLVMValueRe
 }
 
 /* One candidate pair (keys equal): load the build columns the residual or the output
- * need, test the residual, then act on a match. */
+ * need, test the residual, then act on a match (a pair-emitting join with emit NULL
+ * leaves the builder where the emit code follows). */
 static qe_status gen_pair(cg_fn *f, probe_gen *g, const cg_val *in, LLVMValueRef bi,
                           LLVMValueRef matched_var, LLVMValueRef maybe_var,
                           LLVMValueRef in_chain_var, LLVMBasicBlockRef head,
@@ -728,7 +729,8 @@ static qe_status gen_pair(cg_fn *f, probe_gen *g, const cg_val *in, LLVMValueRef
     if (emits_pairs(op)) {
         store_build(f, g, all + g->n_in);
         LLVMBuildStore(m->b, cg_i1(m, true), in_chain_var);
-        LLVMBuildBr(m->b, emit);
+        if (emit != NULL) /* else the emit code follows in this block */
+            LLVMBuildBr(m->b, emit);
     } else if (op->u.join.residual == NULL && !op->u.join.filter_build) {
         LLVMBuildBr(m->b, after); /* SEMI/ANTI/MARK: the first match decides */
     } else {
@@ -781,7 +783,7 @@ qe_status cg_gen_probe(cg_fn *f, uint32_t k, const cg_val *in, const qe_type *in
     LLVMBasicBlockRef pair = block(f, "pair");
     LLVMBasicBlockRef done = block(f, "probed");
     LLVMBasicBlockRef after = after_rows ? block(f, "chain_end") : done;
-    LLVMBasicBlockRef emit = block(f, "emit_pair");
+    LLVMBasicBlockRef emit = pads ? block(f, "emit_pair") : NULL; /* else: in the pair's */
     LLVMBasicBlockRef resume = pads ? block(f, "resume") : head;
     call_prefetch(f, &g);
     LLVMBuildStore(m->b, cg_i1(m, false), matched_var);
@@ -840,6 +842,8 @@ qe_status cg_gen_probe(cg_fn *f, uint32_t k, const cg_val *in, const qe_type *in
     compare_keys(f, &g, in, in_types, bi, pair, head);
     LLVMPositionBuilderAtEnd(m->b, pair);
     st = gen_pair(f, &g, in, bi, matched_var, maybe_var, in_chain_var, head, after, emit, err);
+    if (emit == NULL) /* the pair's block goes on with the emit code */
+        emit = LLVMGetInsertBlock(m->b);
     if (st == QE_OK && after_rows) {
         LLVMPositionBuilderAtEnd(m->b, after);
         st = gen_after(f, &g, in, matched_var, maybe_var, in_chain_var, emit, done, err);
@@ -852,10 +856,9 @@ qe_status cg_gen_probe(cg_fn *f, uint32_t k, const cg_val *in, const qe_type *in
             LLVMBuildCondBr(m->b, again, head, done);
         }
     }
-    if (st == QE_OK && !emits_pairs(op)) { /* unused blocks */
+    if (st == QE_OK && !emits_pairs(op) && pads) { /* unused blocks */
         LLVMDeleteBasicBlock(emit);
-        if (pads)
-            LLVMDeleteBasicBlock(resume);
+        LLVMDeleteBasicBlock(resume);
     }
     LLVMMoveBasicBlockAfter(done, LLVMGetLastBasicBlock(f->fn));
     LLVMPositionBuilderAtEnd(m->b, done);
