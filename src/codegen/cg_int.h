@@ -484,8 +484,7 @@ LLVMValueRef cg_typed_cast(cg_fn *f, const plan_expr *e, cg_val a);
 qe_status cg_row_loop(cg_fn *f, LLVMValueRef sel, LLVMValueRef has_sel, LLVMValueRef n_active,
                       uint32_t first_op, rt_error *err);
 /* The row of active index i (i64): sel[i] when has_sel (sel an i32 array), else i —
- * a small diamond at the builder's position, which it leaves at the join (the cheap
- * tier: selects, no blocks; without a selection its load reads @qe_null_view). */
+ * a small diamond at the builder's position, which it leaves at the join. */
 LLVMValueRef cg_row_index(cg_fn *f, LLVMValueRef sel, LLVMValueRef has_sel, LLVMValueRef i);
 /* A FILTER's predicate over the input row `in` (NULL: the morsel's columns): branches
  * to f->skip unless it is TRUE; a conjunction's terms are tested one after the other,

@@ -258,8 +258,6 @@ static void pf_loop_end(cg_fn *g, pf_loop *l) {
 static LLVMValueRef row_at(cg_fn *g, LLVMValueRef has_sel, LLVMValueRef sel, LLVMValueRef x,
                            LLVMValueRef row_var) {
     cg_module *m = g->m;
-    if (m->cheap)
-        return cg_row_index(g, sel, has_sel, x);
     LLVMBasicBlockRef with_sel = block(g, "pf_sel"), done = block(g, "pf_row");
     LLVMBuildStore(m->b, x, row_var);
     LLVMBuildCondBr(m->b, has_sel, with_sel, done);

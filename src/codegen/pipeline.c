@@ -348,12 +348,6 @@ static void load_morsel_columns(cg_fn *f, LLVMValueRef cols) {
 /* row = sel ? sel[i] : i, as a small diamond; see cg_int.h. */
 LLVMValueRef cg_row_index(cg_fn *f, LLVMValueRef sel, LLVMValueRef has_sel, LLVMValueRef i) {
     cg_module *m = f->m;
-    if (m->cheap) { /* no blocks: without a selection, load from @qe_null_view instead */
-        LLVMValueRef p = LLVMBuildGEP2(m->b, m->t_i32, sel, &i, 1, "");
-        p = LLVMBuildSelect(m->b, has_sel, p, m->null_view, "");
-        LLVMValueRef s = LLVMBuildZExt(m->b, LLVMBuildLoad2(m->b, m->t_i32, p, ""), m->t_i64, "");
-        return LLVMBuildSelect(m->b, has_sel, s, i, "row");
-    }
     LLVMBasicBlockRef from = LLVMGetInsertBlock(m->b);
     LLVMBasicBlockRef with_sel = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "sel");
     LLVMBasicBlockRef join = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "row");
