@@ -354,9 +354,15 @@ typedef struct cg_fn {
     LLVMValueRef pre_end;     /* alloca i64: loop index after the chunk's last row */
     bool pre_skip;            /* a row without a chain head goes straight to f->skip (the
                                  probe emits nothing for it and nothing before it raises) */
+    bool defer;               /* cg_raise_if gathers its checks into pend_* (cg_raise_flush) */
+    LLVMValueRef pend_cond;   /* i1: a gathered check failed, or NULL: none gathered */
+    LLVMValueRef pend_code;   /* i32: the first failed check's code and position */
+    LLVMValueRef pend_pos;
     LLVMBasicBlockRef raise;  /* the function's one error-raising block (cg_raise_if), or NULL */
     LLVMValueRef raise_code;  /* its phi i32 of the error codes */
     LLVMValueRef raise_pos;   /* its phi i32 of the positions */
+    LLVMValueRef *join_views; /* pipe->n_ops, or NULL: the %rt_jit_join alloca op k's one
+                                 rt_jit_join_table call fills in the entry block (join.c) */
     LLVMBasicBlockRef fail;   /* the function's one `ret status` block (cg_return_if_error) */
     LLVMValueRef fail_status; /* its phi i32 of the statuses */
 } cg_fn;
@@ -372,6 +378,12 @@ void cg_return_if_error(cg_fn *f, LLVMValueRef status);
  * With f->err_var set, only records cond there (branch-free; no error is raised).  All
  * of a function's raises branch to one block (phis of code and position). */
 void cg_raise_if(cg_fn *f, LLVMValueRef cond, int32_t code, int32_t position);
+/* Straight-line code may gather its raise checks (f->defer set: the code between
+ * must not branch, call a helper that fails, or trap on a value a failed check
+ * guards): cg_raise_if then ORs each condition into f->pend_cond and selects the
+ * first failed check's code and position, and cg_raise_flush emits the one branch to
+ * the raise block (nothing if none was gathered) and clears them. */
+void cg_raise_flush(cg_fn *f);
 /* RT_JIT_ERR_OVERFLOW_BIGINT for BIGINT results, else RT_JIT_ERR_OVERFLOW. */
 int32_t cg_overflow_code(qe_type type);
 /* a OR b, a AND b of two i1 (the cheap tier runs no instcombine): the other operand
@@ -623,8 +635,9 @@ uint32_t cg_prepass_probe(const cg_fn *f, uint32_t first_op);
 void cg_prepass_begin(cg_fn *f, uint32_t k);
 LLVMValueRef cg_prepass_row(cg_fn *f, LLVMValueRef sel, LLVMValueRef has_sel, LLVMValueRef i,
                             LLVMValueRef n_active, LLVMBasicBlockRef exit);
-/* The address of build column c's rt_vector of the probe ops[k] (join.c), fetched
- * with rt_jit_join_table at the builder's position. */
+/* The address of build column c's rt_vector of the probe ops[k] (join.c), loaded at
+ * the builder's position from the function's one rt_jit_join_table view of ops[k]
+ * (filled in the entry block). */
 LLVMValueRef cg_join_build_vector(cg_fn *f, uint32_t k, uint32_t c);
 /* rt_hash_mix8 (runtime/rt.h) of the 8 bytes x (i64) onto h (join.c):
  * rt_hash_vectors' step for an 8-byte key value. */
@@ -644,7 +657,8 @@ void cg_probe_build_types(const plan_op *op, uint32_t n_in, const qe_type *in_ty
 qe_status cg_build_pipeline(cg_module *m, const plan_pipeline *p, const char *name, rt_error *err);
 
 /* Sink generation: begin in the entry block, consume a row (n_in columns), finish
- * after the loop (then return QE_OK).  A pass-through sink (cg_sink_pass: its columns
+ * after the loop (then return QE_OK; a last partial block's flush returns its own
+ * status, the block that follows is the one without).  A pass-through sink (cg_sink_pass: its columns
  * are morsel columns unchanged; a push sink, or an AGG_SINK with a VARCHAR group key)
  * takes the row index f->row, not the values: `in` may then be NULL. */
 qe_status cg_sink_begin(cg_fn *f, rt_error *err);

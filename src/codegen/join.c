@@ -319,14 +319,32 @@ static void at_entry(cg_fn *f) {
         LLVMPositionBuilderAtEnd(f->m->b, f->entry);
 }
 
-/* At the builder's position: rt_jit_join_table for the probe at op_idx, and the
- * fields of the %rt_jit_join it fills (CG_JOIN_* order) into fld; returns the
- * %rt_jit_join alloca. */
-static LLVMValueRef table_fields(cg_fn *f, uint32_t op_idx, LLVMValueRef fld[CG_JOIN_N_FIELDS]) {
+/* The %rt_jit_join alloca of the probe at op_idx, filled by rt_jit_join_table: one call
+ * per function, at the end of the entry block (the table does not change while the
+ * pipeline runs), shared through f->join_views; the builder stays where it was (in the
+ * entry block, or at the end of another block). */
+static LLVMValueRef join_view(cg_fn *f, uint32_t op_idx) {
     cg_module *m = f->m;
+    if (f->join_views != NULL && f->join_views[op_idx] != NULL)
+        return f->join_views[op_idx];
+    LLVMBasicBlockRef at = LLVMGetInsertBlock(m->b);
+    if (at != f->entry)
+        at_entry(f);
     LLVMValueRef view = cg_alloca(f, m->t_join, "join");
     LLVMValueRef args[3] = {f->ts, cg_i32(m, op_idx), view};
     cg_call_helper(m, CG_HELPER_JOIN_TABLE, args, 3);
+    if (at != f->entry)
+        LLVMPositionBuilderAtEnd(m->b, at);
+    if (f->join_views != NULL)
+        f->join_views[op_idx] = view;
+    return view;
+}
+
+/* At the builder's position: the fields of the %rt_jit_join of the probe at op_idx
+ * (join_view; CG_JOIN_* order) into fld; returns the %rt_jit_join alloca. */
+static LLVMValueRef table_fields(cg_fn *f, uint32_t op_idx, LLVMValueRef fld[CG_JOIN_N_FIELDS]) {
+    cg_module *m = f->m;
+    LLVMValueRef view = join_view(f, op_idx);
     LLVMTypeRef ft[CG_JOIN_N_FIELDS] = {m->t_ptr, m->t_i64, m->t_ptr, m->t_ptr,
                                         m->t_ptr, m->t_i32, m->t_i32};
     for (unsigned i = 0; i < CG_JOIN_N_FIELDS; i++)
@@ -533,6 +551,10 @@ static void compare_keys(cg_fn *f, const probe_gen *g, const cg_val *in, const q
         } else {
             eq = LLVMBuildICmp(m->b, LLVMIntEQ, in[pc].v, bv, "");
         }
+        if (j + 1 == g->op->u.join.n_keys) { /* the last key decides */
+            LLVMBuildCondBr(m->b, eq, equal, differ);
+            return;
+        }
         LLVMBasicBlockRef next = block(f, "key_eq");
         LLVMBuildCondBr(m->b, eq, next, differ);
         LLVMPositionBuilderAtEnd(m->b, next);
@@ -665,7 +687,8 @@ static qe_status gen_after(cg_fn *f, probe_gen *g, const cg_val *in, LLVMValueRe
 }
 
 /* One candidate pair (keys equal): load the build columns the residual or the output
- * need, test the residual, then act on a match. */
+ * need, test the residual, then act on a match (a pair-emitting join with emit NULL
+ * leaves the builder where the emit code follows). */
 static qe_status gen_pair(cg_fn *f, probe_gen *g, const cg_val *in, LLVMValueRef bi,
                           LLVMValueRef matched_var, LLVMValueRef maybe_var,
                           LLVMValueRef in_chain_var, LLVMBasicBlockRef head,
@@ -707,7 +730,8 @@ static qe_status gen_pair(cg_fn *f, probe_gen *g, const cg_val *in, LLVMValueRef
     if (emits_pairs(op)) {
         store_build(f, g, all + g->n_in);
         LLVMBuildStore(m->b, cg_i1(m, true), in_chain_var);
-        LLVMBuildBr(m->b, emit);
+        if (emit != NULL) /* else the emit code follows in this block */
+            LLVMBuildBr(m->b, emit);
     } else if (op->u.join.residual == NULL && !op->u.join.filter_build) {
         LLVMBuildBr(m->b, after); /* SEMI/ANTI/MARK: the first match decides */
     } else {
@@ -742,16 +766,26 @@ qe_status cg_gen_probe(cg_fn *f, uint32_t k, const cg_val *in, const qe_type *in
                 if (g.build_types[c] == QE_TYPE_VARCHAR)
                     g.bat_var[c] = cg_alloca(f, m->t_ptr, "bat");
             }
-    LLVMBasicBlockRef null_key = block(f, "null_key");
+    /* fewer blocks: without a row after the chain (gen_after: inner joins and
+     * filter_build) the chain ends in `done`; without NULL-extended rows an emitted
+     * pair's rest continues the chain; only MARK needs the NULL key's own block */
+    bool pads = !op->u.join.filter_build &&
+                (op->u.join.kind == PLAN_JOIN_LEFT || op->u.join.kind == PLAN_JOIN_FULL ||
+                 op->u.join.kind == PLAN_JOIN_SINGLE);
+    bool after_rows = !op->u.join.filter_build &&
+                      (pads || op->u.join.kind == PLAN_JOIN_SEMI ||
+                       op->u.join.kind == PLAN_JOIN_ANTI || op->u.join.kind == PLAN_JOIN_MARK);
+    bool mark = op->u.join.kind == PLAN_JOIN_MARK;
+    LLVMBasicBlockRef null_key = mark ? block(f, "null_key") : NULL;
     LLVMBasicBlockRef hashed = block(f, "probe_hash");
     LLVMBasicBlockRef head = block(f, "chain");
     LLVMBasicBlockRef body = block(f, "chain_row");
     LLVMBasicBlockRef cand = block(f, "candidate");
     LLVMBasicBlockRef pair = block(f, "pair");
-    LLVMBasicBlockRef after = block(f, "chain_end");
-    LLVMBasicBlockRef emit = block(f, "emit_pair");
-    LLVMBasicBlockRef resume = block(f, "resume");
     LLVMBasicBlockRef done = block(f, "probed");
+    LLVMBasicBlockRef after = after_rows ? block(f, "chain_end") : done;
+    LLVMBasicBlockRef emit = pads ? block(f, "emit_pair") : NULL; /* else: in the pair's */
+    LLVMBasicBlockRef resume = pads ? block(f, "resume") : head;
     call_prefetch(f, &g);
     LLVMBuildStore(m->b, cg_i1(m, false), matched_var);
     LLVMBuildStore(m->b, cg_i1(m, false), maybe_var);
@@ -759,11 +793,18 @@ qe_status cg_gen_probe(cg_fn *f, uint32_t k, const cg_val *in, const qe_type *in
     LLVMValueRef any_null = cg_i1(m, false);
     for (uint32_t j = 0; j < op->u.join.n_keys; j++)
         any_null = cg_or1(m, any_null, in[op->u.join.probe_keys[j]].null);
-    LLVMBuildCondBr(m->b, any_null, null_key, hashed);
-    /* a NULL key matches nothing; MARK (one key): NULL unless the build side is empty */
-    LLVMPositionBuilderAtEnd(m->b, null_key);
-    LLVMBuildStore(m->b, LLVMBuildICmp(m->b, LLVMIntNE, g.n_rows, cg_i32(m, 0), ""), maybe_var);
-    LLVMBuildBr(m->b, after);
+    if (null_key != NULL) {
+        LLVMBuildCondBr(m->b, any_null, null_key, hashed);
+        /* a NULL key matches nothing; MARK (one key): NULL unless the build side is empty */
+        LLVMPositionBuilderAtEnd(m->b, null_key);
+        LLVMBuildStore(m->b, LLVMBuildICmp(m->b, LLVMIntNE, g.n_rows, cg_i32(m, 0), ""),
+                       maybe_var);
+        LLVMBuildBr(m->b, after);
+    } else if (LLVMIsConstant(any_null)) { /* no probe key may be NULL */
+        LLVMBuildBr(m->b, hashed);
+    } else {
+        LLVMBuildCondBr(m->b, any_null, after, hashed); /* a NULL key matches nothing */
+    }
     /* the bucket: its first row if the salt bit of h is set */
     LLVMPositionBuilderAtEnd(m->b, hashed);
     LLVMValueRef h, first;
@@ -802,17 +843,21 @@ qe_status cg_gen_probe(cg_fn *f, uint32_t k, const cg_val *in, const qe_type *in
     compare_keys(f, &g, in, in_types, bi, pair, head);
     LLVMPositionBuilderAtEnd(m->b, pair);
     st = gen_pair(f, &g, in, bi, matched_var, maybe_var, in_chain_var, head, after, emit, err);
-    if (st == QE_OK) {
+    if (emit == NULL) /* the pair's block goes on with the emit code */
+        emit = LLVMGetInsertBlock(m->b);
+    if (st == QE_OK && after_rows) {
         LLVMPositionBuilderAtEnd(m->b, after);
         st = gen_after(f, &g, in, matched_var, maybe_var, in_chain_var, emit, done, err);
     }
     if (st == QE_OK && emits_pairs(op)) {
         st = gen_emit(f, &g, in, emit, resume, err);
-        LLVMPositionBuilderAtEnd(m->b, resume);
-        LLVMValueRef again = LLVMBuildLoad2(m->b, m->t_i1, in_chain_var, "");
-        LLVMBuildCondBr(m->b, again, head, done);
+        if (pads) { /* a NULL-extended row's rest ends the probe */
+            LLVMPositionBuilderAtEnd(m->b, resume);
+            LLVMValueRef again = LLVMBuildLoad2(m->b, m->t_i1, in_chain_var, "");
+            LLVMBuildCondBr(m->b, again, head, done);
+        }
     }
-    if (st == QE_OK && !emits_pairs(op)) { /* unused blocks */
+    if (st == QE_OK && !emits_pairs(op) && pads) { /* unused blocks */
         LLVMDeleteBasicBlock(emit);
         LLVMDeleteBasicBlock(resume);
     }
@@ -1052,9 +1097,7 @@ LLVMValueRef cg_prepass_row(cg_fn *f, LLVMValueRef sel, LLVMValueRef has_sel, LL
 /* A probe's build column vector; see cg_int.h. */
 LLVMValueRef cg_join_build_vector(cg_fn *f, uint32_t k, uint32_t c) {
     cg_module *m = f->m;
-    LLVMValueRef view = cg_alloca(f, m->t_join, "join_cols");
-    LLVMValueRef args[3] = {f->ts, cg_i32(m, k), view};
-    cg_call_helper(m, CG_HELPER_JOIN_TABLE, args, 3);
+    LLVMValueRef view = join_view(f, k);
     LLVMValueRef cols = LLVMBuildLoad2(
         m->b, m->t_ptr, LLVMBuildStructGEP2(m->b, m->t_join, view, CG_JOIN_COLS, ""), "");
     return cg_vector_at(m, cols, cg_i64(m, c));

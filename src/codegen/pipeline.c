@@ -72,16 +72,9 @@ void cg_return_if_error(cg_fn *f, LLVMValueRef status) {
     LLVMPositionBuilderAtEnd(m->b, ok);
 }
 
-/* Emits a conditional runtime error; see cg_int.h. */
-void cg_raise_if(cg_fn *f, LLVMValueRef cond, int32_t code, int32_t position) {
+/* Branches to the raise block (code and position: i32 values) if cond. */
+static void raise_branch(cg_fn *f, LLVMValueRef cond, LLVMValueRef c, LLVMValueRef p) {
     cg_module *m = f->m;
-    if (LLVMIsConstant(cond) && LLVMConstIntGetZExtValue(cond) == 0)
-        return;
-    if (f->err_var) { /* a block loop: remember; the exact loop raises it (block.c) */
-        LLVMValueRef was = LLVMBuildLoad2(m->b, m->t_i1, f->err_var, "");
-        LLVMBuildStore(m->b, LLVMBuildOr(m->b, was, cond, ""), f->err_var);
-        return;
-    }
     LLVMBasicBlockRef at = LLVMGetInsertBlock(m->b);
     if (f->raise == NULL || LLVMGetBasicBlockParent(f->raise) != f->fn) {
         f->raise = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "raise");
@@ -94,10 +87,42 @@ void cg_raise_if(cg_fn *f, LLVMValueRef cond, int32_t code, int32_t position) {
     }
     LLVMBasicBlockRef ok = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "cont");
     LLVMBuildCondBr(m->b, cond, f->raise, ok);
-    LLVMValueRef c = cg_i32(m, code), p = cg_i32(m, position);
     LLVMAddIncoming(f->raise_code, &c, &at, 1);
     LLVMAddIncoming(f->raise_pos, &p, &at, 1);
     LLVMPositionBuilderAtEnd(m->b, ok);
+}
+
+/* Emits a conditional runtime error; see cg_int.h. */
+void cg_raise_if(cg_fn *f, LLVMValueRef cond, int32_t code, int32_t position) {
+    cg_module *m = f->m;
+    if (LLVMIsConstant(cond) && LLVMConstIntGetZExtValue(cond) == 0)
+        return;
+    if (f->err_var) { /* a block loop: remember; the exact loop raises it (block.c) */
+        LLVMValueRef was = LLVMBuildLoad2(m->b, m->t_i1, f->err_var, "");
+        LLVMBuildStore(m->b, LLVMBuildOr(m->b, was, cond, ""), f->err_var);
+        return;
+    }
+    LLVMValueRef c = cg_i32(m, code), p = cg_i32(m, position);
+    if (!f->defer) {
+        raise_branch(f, cond, c, p);
+    } else if (f->pend_cond == NULL) {
+        f->pend_cond = cond;
+        f->pend_code = c;
+        f->pend_pos = p;
+    } else { /* an earlier failed check keeps its code and position */
+        if (f->pend_code != c)
+            f->pend_code = LLVMBuildSelect(m->b, f->pend_cond, f->pend_code, c, "");
+        if (f->pend_pos != p)
+            f->pend_pos = LLVMBuildSelect(m->b, f->pend_cond, f->pend_pos, p, "");
+        f->pend_cond = LLVMBuildOr(m->b, f->pend_cond, cond, "");
+    }
+}
+
+/* Emits the gathered raise checks' branch; see cg_int.h. */
+void cg_raise_flush(cg_fn *f) {
+    if (f->pend_cond != NULL)
+        raise_branch(f, f->pend_cond, f->pend_code, f->pend_pos);
+    f->pend_cond = f->pend_code = f->pend_pos = NULL;
 }
 
 /* The overflow error code of a result type; see cg_int.h. */
@@ -630,8 +655,9 @@ qe_status cg_build_pipeline(cg_module *m, const plan_pipeline *p, const char *na
     f.cols = calloc(n, sizeof *f.cols);
     f.row_in = calloc(n, sizeof *f.row_in);
     f.row_loaded = calloc(n, sizeof *f.row_loaded);
+    f.join_views = calloc(p->n_ops, sizeof *f.join_views);
     qe_status st;
-    if (f.cols == NULL || f.row_in == NULL || f.row_loaded == NULL) {
+    if (f.cols == NULL || f.row_in == NULL || f.row_loaded == NULL || f.join_views == NULL) {
         st = rt_error_set(err, QE_NOMEM, "53200", -1, "out of memory in code generation");
     } else {
         f.entry = LLVMAppendBasicBlockInContext(m->ctx, f.fn, "entry");
@@ -642,5 +668,6 @@ qe_status cg_build_pipeline(cg_module *m, const plan_pipeline *p, const char *na
     free(f.cols);
     free(f.row_in);
     free(f.row_loaded);
+    free(f.join_views);
     return st;
 }

@@ -158,13 +158,23 @@ static void store_str(cg_fn *f, LLVMValueRef vec, LLVMValueRef n, cg_val v) {
     cg_return_if_error(f, cg_call_helper(m, CG_HELPER_STR_STORE, args, 5));
 }
 
-/* Scratch batch `slot` and its cols array (out of memory: NULL, raised as 53200). */
+/* Scratch batch `slot` (0) and its cols array: rt_jit_scratch never fails for it (rt.h:
+ * made when the thread is set up), so no test. */
 static LLVMValueRef get_scratch(cg_fn *f, uint32_t slot, LLVMValueRef *cols) {
     LLVMValueRef args[2] = {f->ts, cg_i32(f->m, slot)};
     LLVMValueRef batch = cg_call_helper(f->m, CG_HELPER_SCRATCH, args, 2);
-    cg_raise_if(f, LLVMBuildIsNull(f->m->b, batch, ""), RT_JIT_ERR_NOMEM, -1);
     *cols = cg_load_batch_field(f->m, batch, CG_BATCH_COLS);
     return batch;
+}
+
+/* Empties scratch batch `batch` as rt_jit_scratch does (no rows, no selection) without
+ * calling it: the batch the entry block's call returned is every call's (rt.h), so a
+ * restart after a push needs no call; returns its cols array. */
+static LLVMValueRef empty_scratch(cg_module *m, LLVMValueRef batch) {
+    cg_store_batch_field(m, batch, CG_BATCH_N_ROWS, cg_i32(m, 0));
+    cg_store_batch_field(m, batch, CG_BATCH_SEL, LLVMConstNull(m->t_ptr));
+    cg_store_batch_field(m, batch, CG_BATCH_N_SEL, cg_i32(m, 0));
+    return cg_load_batch_field(m, batch, CG_BATCH_COLS);
 }
 
 /* ---- push sinks ------------------------------------------------------------------- */
@@ -234,12 +244,17 @@ static void pass_begin(cg_fn *f, sink_gen *s) {
                          cg_load_batch_field(m, f->morsel, CG_BATCH_CAPACITY));
 }
 
-/* Pushes the pass-through batch with its first n selected rows; returns on error. */
-static void pass_flush(cg_fn *f, sink_gen *s, LLVMValueRef n) {
+/* Pushes the pass-through batch with its first n selected rows; returns the status. */
+static LLVMValueRef pass_push(cg_fn *f, sink_gen *s, LLVMValueRef n) {
     cg_module *m = f->m;
     cg_store_batch_field(m, s->pass_batch, CG_BATCH_N_SEL, LLVMBuildTrunc(m->b, n, m->t_i32, ""));
     LLVMValueRef args[3] = {f->ps, f->ts, s->pass_batch};
-    cg_return_if_error(f, cg_call_helper(m, CG_HELPER_PUSH, args, 3));
+    return cg_call_helper(m, CG_HELPER_PUSH, args, 3);
+}
+
+/* The same; returns on error. */
+static void pass_flush(cg_fn *f, sink_gen *s, LLVMValueRef n) {
+    cg_return_if_error(f, pass_push(f, s, n));
 }
 
 /* n + 1 rows are buffered (stored in s->n_var); when that fills a vector, flush(f, s,
@@ -271,10 +286,11 @@ static void pass_consume(cg_fn *f, sink_gen *s) {
 
 static void push_scratch_begin(cg_fn *f, sink_gen *s) {
     cg_module *m = f->m;
-    LLVMValueRef cols;
-    LLVMValueRef batch = get_scratch(f, 0, &cols); /* also empties it */
+    LLVMValueRef cols; /* the entry block's call empties the batch, a restart its stores */
     if (s->batch == NULL)
-        s->batch = batch;
+        s->batch = get_scratch(f, 0, &cols);
+    else
+        cols = empty_scratch(m, s->batch);
     for (uint32_t c = 0; c < s->n_cols; c++) {
         LLVMValueRef vec = cg_vector_at(m, cols, cg_i64(m, c));
         if (!m->cheap) {
@@ -288,12 +304,17 @@ static void push_scratch_begin(cg_fn *f, sink_gen *s) {
     }
 }
 
-/* Sets n_rows of the scratch batch and pushes it; returns on error. */
-static void push_flush(cg_fn *f, sink_gen *s, LLVMValueRef n) {
+/* Sets n_rows of the scratch batch and pushes it; returns the status. */
+static LLVMValueRef push_push(cg_fn *f, sink_gen *s, LLVMValueRef n) {
     cg_module *m = f->m;
     cg_store_batch_field(m, s->batch, CG_BATCH_N_ROWS, LLVMBuildTrunc(m->b, n, m->t_i32, ""));
     LLVMValueRef args[3] = {f->ps, f->ts, s->batch};
-    cg_return_if_error(f, cg_call_helper(m, CG_HELPER_PUSH, args, 3));
+    return cg_call_helper(m, CG_HELPER_PUSH, args, 3);
+}
+
+/* The same; returns on error. */
+static void push_flush(cg_fn *f, sink_gen *s, LLVMValueRef n) {
+    cg_return_if_error(f, push_push(f, s, n));
 }
 
 /* Pushes the full scratch batch and starts the next one (count_row's flush). */
@@ -342,7 +363,7 @@ static void push_consume(cg_fn *f, sink_gen *s, const cg_val *in) {
 /* The register type of a state's v. */
 static LLVMTypeRef state_reg(cg_module *m, qe_type state) {
     cg_state_repr r = cg_agg_state_repr(state);
-    return r == CG_STATE_F64                         ? m->t_f64
+    return r == CG_STATE_F64                        ? m->t_f64
            : r == CG_STATE_I128 || r == CG_STATE_IV ? m->t_i128
                                                     : m->t_i64;
 }
@@ -1004,11 +1025,16 @@ static qe_status direct_consume(cg_fn *f, sink_gen *s, rt_error *err) {
     LLVMValueRef grp = row_group(f, s, op, in);
     if (grp == NULL)
         return nomem(err);
+    /* straight-line updates: one overflow test per row (a failed check's state is stored
+       anyway: the query fails) */
+    f->defer = true;
     for (uint32_t k = 0; k < op->u.agg.n_aggs; k++) {
         LLVMValueRef idx = cg_i64(m, k);
         LLVMValueRef sk = LLVMBuildGEP2(m->b, m->t_agg, grp, &idx, 1, "");
         agg_update(f, s, &op->u.agg.aggs[k], op->u.agg.phase, sk);
     }
+    cg_raise_flush(f);
+    f->defer = false;
     s->row_vals = NULL;
     LLVMValueRef n = LLVMBuildLoad2(m->b, m->t_i64, s->rows_var, "");
     LLVMBuildStore(m->b, LLVMBuildAdd(m->b, n, cg_i64(m, 1), ""), s->rows_var);
@@ -1127,12 +1153,8 @@ qe_status cg_sink_finish(cg_fn *f, rt_error *err) {
     LLVMBasicBlockRef last = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "last");
     LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "finished");
     LLVMBuildCondBr(m->b, LLVMBuildICmp(m->b, LLVMIntNE, n, cg_i64(m, 0), ""), last, done);
-    LLVMPositionBuilderAtEnd(m->b, last);
-    if (s->pass)
-        pass_flush(f, s, n);
-    else
-        push_flush(f, s, n);
-    LLVMBuildBr(m->b, done);
+    LLVMPositionBuilderAtEnd(m->b, last); /* the function's last call: returns its status */
+    LLVMBuildRet(m->b, s->pass ? pass_push(f, s, n) : push_push(f, s, n));
     LLVMPositionBuilderAtEnd(m->b, done);
     return QE_OK;
 }

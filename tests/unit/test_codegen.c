@@ -415,6 +415,61 @@ static void test_skeleton_partial(void **state) {
     assert_int_equal(compare_modes(fx, q, 0x1), 8);
 }
 
+/* Occurrences of `what` in the text of function `fn` (from "define ... @fn(" to its
+ * closing brace) in ir. */
+static int fn_count(const char *ir, const char *fn, const char *what) {
+    char head[128];
+    snprintf(head, sizeof head, " @%s(", fn);
+    const char *at = strstr(ir, "\ndefine ");
+    while (at != NULL && (strstr(at, head) == NULL || strstr(at, head) > strchr(at + 1, '\n')))
+        at = strstr(at + 1, "\ndefine ");
+    assert_non_null(at);
+    const char *end = strstr(at, "\n}\n");
+    assert_non_null(end);
+    int n = 0;
+    for (const char *p = strstr(at, what); p != NULL && p < end; p = strstr(p + 1, what))
+        n++;
+    return n;
+}
+
+/* The optimized tier's compiled group lookup tests the overflow of all a row's SUMs
+ * once (cg_raise_flush): one branch to the raise block for the updates, with the same
+ * results as the interpreter (sums of the skeleton's table; tests/sql/jit/cheap_raise.test
+ * and agg_global.test have the overflows); the cheap tier pushes the rows to the
+ * interpreter's aggregation (no update code of its own). */
+static void test_agg_raise_once(void **state) {
+    fixture *fx = *state;
+    qe_type ab[2] = {QE_TYPE_INTEGER, QE_TYPE_BIGINT};
+    plan_op *ops[3];
+    ops[0] = scan(fx, "t", 2, ab);
+    plan_expr *pe[2] = {col(fx, 0, QE_TYPE_INTEGER), col(fx, 1, QE_TYPE_BIGINT)};
+    ops[1] = project(fx, 2, pe);
+    plan_expr *groups[1] = {col(fx, 0, QE_TYPE_INTEGER)};
+    plan_agg aggs[4] = {
+        agg(PLAN_AGG_SUM, QE_TYPE_BIGINT, QE_TYPE_BIGINT, col(fx, 1, QE_TYPE_BIGINT)),
+        agg(PLAN_AGG_COUNT_STAR, QE_TYPE_BIGINT, QE_TYPE_BIGINT, NULL),
+        agg(PLAN_AGG_SUM, QE_TYPE_BIGINT, QE_TYPE_BIGINT, col(fx, 1, QE_TYPE_BIGINT)),
+        agg(PLAN_AGG_SUM, QE_TYPE_BIGINT, QE_TYPE_BIGINT, col(fx, 1, QE_TYPE_BIGINT))};
+    aggs[0].arg->position = 3;
+    aggs[2].arg->position = 8;
+    aggs[3].arg->position = 12;
+    plan_op *source;
+    agg_pair(fx, PLAN_AGG_PARTIAL, 2, ab, 1, groups, 4, aggs, &ops[2], &source);
+    plan_op *fin[2] = {source, result(fx, source->n_cols, source->types)};
+    plan_query *q = query(fx, pipeline(fx, 0, 3, ops), pipeline(fx, 1, 2, fin));
+    assert_int_equal(compare_modes(fx, q, 0x1), 8);
+    char *ir = NULL;
+    rt_error err;
+    assert_int_equal(cg_emit(q, QE_EMIT_IR, CG_TIER_CHEAP, NULL, &ir, &err), QE_OK);
+    assert_int_equal(fn_count(ir, "qe_s0_p0", "call i32 @rt_jit_push("), 2); /* full, last */
+    assert_int_equal(fn_count(ir, "qe_s0_p0", "sadd.with.overflow"), 0);
+    free(ir);
+    assert_int_equal(cg_emit(q, QE_EMIT_IR, CG_TIER_OPTIMIZED, NULL, &ir, &err), QE_OK);
+    assert_int_equal(fn_count(ir, "qe_s0_p0", "call { i64, i1 } @llvm.sadd.with.overflow"), 3);
+    assert_int_equal(fn_count(ir, "qe_s0_p0", "label %raise"), 1); /* (3 without defer) */
+    free(ir);
+}
+
 /* True if q's IR at the tier contains `with`; asserts it contains `without` exactly
  * when it does not contain `with` (the path taken instead). */
 static bool ir_has(const plan_query *q, cg_tier tier, const char *with, const char *without) {
@@ -808,8 +863,8 @@ static void test_interval(void **state) {
     const int64_t ts2000 = 946684800LL * 1000000; /* 2000-01-01 00:00:00 */
     plan_expr *iv_d = op(fx, PLAN_OP_MUL, QE_TYPE_INTERVAL, cinterval(fx, 1, 2, 3600000000LL),
                          col(fx, 3, QE_TYPE_DOUBLE));
-    plan_expr *ts = op(fx, PLAN_OP_ADD, QE_TYPE_TIMESTAMP, cint(fx, ts2000, QE_TYPE_TIMESTAMP),
-                       iv_d);
+    plan_expr *ts =
+        op(fx, PLAN_OP_ADD, QE_TYPE_TIMESTAMP, cint(fx, ts2000, QE_TYPE_TIMESTAMP), iv_d);
     plan_expr *exprs[6] = {
         iv_d,
         ts,
@@ -843,9 +898,9 @@ static void test_interval(void **state) {
     plan_op *source;
     agg_pair(fx, PLAN_AGG_SINGLE, 2, in, 1, groups, 4, aggs, &ops[2], &source);
     plan_op *fin[2] = {source, result(fx, source->n_cols, source->types)};
-    assert_int_equal(compare_modes(fx, query(fx, pipeline(fx, 0, 3, ops), pipeline(fx, 1, 2, fin)),
-                                   0x1),
-                     8); /* a in -3..3 and NULL */
+    assert_int_equal(
+        compare_modes(fx, query(fx, pipeline(fx, 0, 3, ops), pipeline(fx, 1, 2, fin)), 0x1),
+        8); /* a in -3..3 and NULL */
 
     /* 2^30 months * |d| > 2: 22003 "interval out of range" at the product's position */
     plan_expr *big = op(fx, PLAN_OP_MUL, QE_TYPE_INTERVAL, cinterval(fx, 1 << 30, 0, 0),
@@ -1490,6 +1545,7 @@ int main(void) {
         cmocka_unit_test(test_random_expressions),
         cmocka_unit_test(test_block_filters),
         cmocka_unit_test(test_agg_lookahead),
+        cmocka_unit_test(test_agg_raise_once),
         cmocka_unit_test(test_agg_pass),
         cmocka_unit_test(test_block_sel_morsels),
     };
