@@ -330,33 +330,33 @@ typedef struct cg_col {
 typedef struct cg_fn {
     cg_module *m;
     const plan_pipeline *pipe;
-    LLVMValueRef fn;          /* the pipeline function */
-    LLVMValueRef ps;          /* rt_pipeline_state * */
-    LLVMValueRef ts;          /* rt_thread_state * */
-    LLVMValueRef morsel;      /* const rt_batch * */
-    LLVMBasicBlockRef entry;  /* allocas and loop-invariant loads */
-    uint32_t n_cols;          /* columns of the morsel (source output) */
-    cg_col *cols;             /* n_cols, malloc'd */
-    cg_val *row_in;           /* the morsel row being processed: lazily loaded */
-    bool *row_loaded;         /* n_cols flags for row_in */
-    LLVMValueRef row;         /* i64 row index of the current morsel row */
-    LLVMBasicBlockRef skip;   /* continue with the next row */
-    void *sink;               /* sink-specific state (sink.c) */
-    LLVMValueRef err_var;     /* alloca i1 or NULL: when set, cg_raise_if ORs its condition
-                                 into it instead of branching (block.c's predicate loops) */
-    bool no_nulls;            /* morsel columns are read as never NULL (no bitmap loads) */
-    uint32_t pre_op;          /* HASH_JOIN_PROBE ops[pre_op] takes its rows' hashes and chain
-                                 heads from the row loop's pre-pass (join.c); 0: none */
-    LLVMValueRef pre_idx;     /* i64: the current row's slot in the pre-pass arrays */
-    LLVMValueRef pre_hashes;  /* alloca [CG_PRE_ROWS x i64]: key hashes of the chunk's rows */
-    LLVMValueRef pre_heads;   /* alloca [CG_PRE_ROWS x i32]: their first chain rows or NO_ROW */
-    LLVMValueRef pre_start;   /* alloca i64: loop index of the chunk's first row */
-    LLVMValueRef pre_end;     /* alloca i64: loop index after the chunk's last row */
-    bool pre_skip;            /* a row without a chain head goes straight to f->skip (the
-                                 probe emits nothing for it and nothing before it raises) */
-    bool defer;               /* cg_raise_if gathers its checks into pend_* (cg_raise_flush) */
-    LLVMValueRef pend_cond;   /* i1: a gathered check failed, or NULL: none gathered */
-    LLVMValueRef pend_code;   /* i32: the first failed check's code and position */
+    LLVMValueRef fn;         /* the pipeline function */
+    LLVMValueRef ps;         /* rt_pipeline_state * */
+    LLVMValueRef ts;         /* rt_thread_state * */
+    LLVMValueRef morsel;     /* const rt_batch * */
+    LLVMBasicBlockRef entry; /* allocas and loop-invariant loads */
+    uint32_t n_cols;         /* columns of the morsel (source output) */
+    cg_col *cols;            /* n_cols, malloc'd */
+    cg_val *row_in;          /* the morsel row being processed: lazily loaded */
+    bool *row_loaded;        /* n_cols flags for row_in */
+    LLVMValueRef row;        /* i64 row index of the current morsel row */
+    LLVMBasicBlockRef skip;  /* continue with the next row */
+    void *sink;              /* sink-specific state (sink.c) */
+    LLVMValueRef err_var;    /* alloca i1 or NULL: when set, cg_raise_if ORs its condition
+                                into it instead of branching (block.c's predicate loops) */
+    bool no_nulls;           /* morsel columns are read as never NULL (no bitmap loads) */
+    uint32_t pre_op;         /* HASH_JOIN_PROBE ops[pre_op] takes its rows' hashes and chain
+                                heads from the row loop's pre-pass (join.c); 0: none */
+    LLVMValueRef pre_idx;    /* i64: the current row's slot in the pre-pass arrays */
+    LLVMValueRef pre_hashes; /* alloca [CG_PRE_ROWS x i64]: key hashes of the chunk's rows */
+    LLVMValueRef pre_heads;  /* alloca [CG_PRE_ROWS x i32]: their first chain rows or NO_ROW */
+    LLVMValueRef pre_start;  /* alloca i64: loop index of the chunk's first row */
+    LLVMValueRef pre_end;    /* alloca i64: loop index after the chunk's last row */
+    bool pre_skip;           /* a row without a chain head goes straight to f->skip (the
+                                probe emits nothing for it and nothing before it raises) */
+    bool defer;              /* cg_raise_if gathers its checks into pend_* (cg_raise_flush) */
+    LLVMValueRef pend_cond;  /* i1: a gathered check failed, or NULL: none gathered */
+    LLVMValueRef pend_code;  /* i32: the first failed check's code and position */
     LLVMValueRef pend_pos;
     LLVMBasicBlockRef raise;  /* the function's one error-raising block (cg_raise_if), or NULL */
     LLVMValueRef raise_code;  /* its phi i32 of the error codes */
@@ -404,8 +404,6 @@ void cg_store_validity(cg_module *m, LLVMValueRef validity, LLVMValueRef row, LL
  * same block (cg_load_null, cg_store_validity and the morsel's columns build theirs once
  * per row, right after the row's definition). */
 LLVMValueRef cg_row_bit(cg_module *m, LLVMValueRef row, LLVMValueRef *idx);
-/* The low i64 word of 16-byte value `row` (i64) of a values buffer; *hi its high word. */
-LLVMValueRef cg_load_words(cg_module *m, LLVMValueRef values, LLVMValueRef row, LLVMValueRef *hi);
 /* Value of morsel column col for the current row (loaded on first use). */
 cg_val cg_morsel_column(cg_fn *f, uint32_t col);
 /* The same; narrow: a 16-byte (DECIMAL) value known to fit in 64 bits is loaded as its
@@ -658,9 +656,9 @@ qe_status cg_build_pipeline(cg_module *m, const plan_pipeline *p, const char *na
 
 /* Sink generation: begin in the entry block, consume a row (n_in columns), finish
  * after the loop (then return QE_OK; a last partial block's flush returns its own
- * status, the block that follows is the one without).  A pass-through sink (cg_sink_pass: its columns
- * are morsel columns unchanged; a push sink, or an AGG_SINK with a VARCHAR group key)
- * takes the row index f->row, not the values: `in` may then be NULL. */
+ * status, the block that follows is the one without).  A pass-through sink (cg_sink_pass: its
+ * columns are morsel columns unchanged; a push sink, or an AGG_SINK with a VARCHAR group key) takes
+ * the row index f->row, not the values: `in` may then be NULL. */
 qe_status cg_sink_begin(cg_fn *f, rt_error *err);
 bool cg_sink_pass(const cg_fn *f);
 /* Whether the AGG_SINK `sink` (input column types in_types) has a VARCHAR group key:

@@ -89,13 +89,11 @@ static LLVMValueRef iv_span(cg_module *m, LLVMValueRef v) {
     LLVMValueRef days =
         LLVMBuildAdd(m->b, LLVMBuildMul(m->b, mo, LLVMConstInt(m->t_i128, 30, false), ""), dd, "");
     return LLVMBuildAdd(
-        m->b, LLVMBuildMul(m->b, days, LLVMConstInt(m->t_i128, US_PER_DAY, false), ""), us,
-        "span");
+        m->b, LLVMBuildMul(m->b, days, LLVMConstInt(m->t_i128, US_PER_DAY, false), ""), us, "span");
 }
 
 /* Comparison e of intervals a and b: by their spans in microseconds (months of 30 days). */
-LLVMValueRef cg_interval_compare(cg_module *m, const plan_expr *e, LLVMValueRef a,
-                                 LLVMValueRef b) {
+LLVMValueRef cg_interval_compare(cg_module *m, const plan_expr *e, LLVMValueRef a, LLVMValueRef b) {
     static const LLVMIntPredicate sint[] = {LLVMIntEQ,  LLVMIntNE,  LLVMIntSLT,
                                             LLVMIntSLE, LLVMIntSGT, LLVMIntSGE};
     return LLVMBuildICmp(m->b, sint[e->u.op.op - PLAN_OP_EQ], iv_span(m, a), iv_span(m, b), "");
@@ -238,20 +236,19 @@ static LLVMValueRef iv_scale(cg_fn *f, const plan_expr *e, LLVMValueRef iv, LLVM
         cg_raise_if(f, cg_and1(m, z, valid), RT_JIT_ERR_DIV_ZERO, e->position);
         fac = LLVMBuildFDiv(m->b, LLVMConstReal(m->t_f64, 1.0), x, "");
     }
-    LLVMValueRef mo = LLVMBuildFMul(m->b, LLVMBuildSIToFP(m->b, iv_months(m, iv), m->t_f64, ""),
-                                    fac, "m");
-    LLVMValueRef d = LLVMBuildFMul(m->b, LLVMBuildSIToFP(m->b, iv_days(m, iv), m->t_f64, ""),
-                                   fac, "d");
-    LLVMValueRef us = LLVMBuildFMul(m->b, LLVMBuildSIToFP(m->b, iv_micros(m, iv), m->t_f64, ""),
-                                    fac, "us");
+    LLVMValueRef mo =
+        LLVMBuildFMul(m->b, LLVMBuildSIToFP(m->b, iv_months(m, iv), m->t_f64, ""), fac, "m");
+    LLVMValueRef d =
+        LLVMBuildFMul(m->b, LLVMBuildSIToFP(m->b, iv_days(m, iv), m->t_f64, ""), fac, "d");
+    LLVMValueRef us =
+        LLVMBuildFMul(m->b, LLVMBuildSIToFP(m->b, iv_micros(m, iv), m->t_f64, ""), fac, "us");
     LLVMValueRef ok = cg_and1(m, within(m, mo, INT32_MAX),
                               cg_and1(m, within(m, d, INT32_MAX), within(m, us, 9.2e18)));
     LLVMValueRef whole_m = f64_intrinsic(m, "llvm.trunc", mo);
-    LLVMValueRef frac_days = LLVMBuildFAdd(
-        m->b,
-        LLVMBuildFMul(m->b, LLVMBuildFSub(m->b, mo, whole_m, ""), LLVMConstReal(m->t_f64, 30.0),
-                      ""),
-        d, "frac_days");
+    LLVMValueRef frac_days = LLVMBuildFAdd(m->b,
+                                           LLVMBuildFMul(m->b, LLVMBuildFSub(m->b, mo, whole_m, ""),
+                                                         LLVMConstReal(m->t_f64, 30.0), ""),
+                                           d, "frac_days");
     LLVMValueRef whole_d = f64_intrinsic(m, "llvm.trunc", frac_days);
     LLVMValueRef day_us = LLVMBuildFMul(m->b, LLVMBuildFSub(m->b, frac_days, whole_d, ""),
                                         LLVMConstReal(m->t_f64, (double)US_PER_DAY), "");

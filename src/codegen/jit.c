@@ -890,6 +890,26 @@ void cg_cache_get_stats(cg_jit *jit, cg_cache_stats *out) {
     out->limit = atomic_load(&cache_limit);
 }
 
+/* Takes the stages of sj[0..n) the cache holds out of it (their code into
+ * outs[slot[i]]), keeping the others and their slots in order; returns how many are
+ * left. */
+static uint32_t take_cached(cg_jit *jit, stage_job *sj, uint32_t *slot, uint32_t n,
+                            cg_stage_code **outs) {
+    uint32_t kept = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        cg_stage_code *hit =
+            sj[i].key ? cache_get(jit, sj[i].hash, sj[i].key, sj[i].key_len) : NULL;
+        if (hit != NULL) {
+            outs[slot[i]] = hit;
+            free(sj[i].key);
+            continue;
+        }
+        sj[kept] = sj[i];
+        slot[kept++] = slot[i];
+    }
+    return kept;
+}
+
 /* Compiles (or shares from the cache) the n stages stage_ids of q at tier, all in one
  * compile: outs[k] and ns[k] (the wall time, split between the compiled stages by their
  * thread CPU) for stage_ids[k].  On failure every outs[k] is NULL. */
@@ -920,30 +940,14 @@ static qe_status compile_stages(cg_jit *jit, const plan_query *q, const uint32_t
         slot[k] = k;
     }
     qe_status st = QE_OK;
-    uint32_t left = n;
-    for (int round = 0; st == QE_OK && round < 2 && left > 0; round++) {
-        /* the second round holds the lock: another thread may have compiled the same
-         * stage while this one waited for it */
-        if (round == 1)
-            pthread_mutex_lock(&jit->lock);
-        uint32_t kept = 0;
-        for (uint32_t i = 0; i < left; i++) {
-            cg_stage_code *hit =
-                sj[i].key ? cache_get(jit, sj[i].hash, sj[i].key, sj[i].key_len) : NULL;
-            if (hit != NULL) {
-                outs[slot[i]] = hit;
-                free(sj[i].key);
-                continue;
-            }
-            sj[kept] = sj[i];
-            slot[kept++] = slot[i];
-        }
-        left = kept;
-        if (round == 1) {
-            if (left > 0)
-                st = compile_locked(jit, q, tier, sj, left, err);
-            pthread_mutex_unlock(&jit->lock);
-        }
+    uint32_t left = take_cached(jit, sj, slot, n, outs);
+    if (left > 0) {
+        pthread_mutex_lock(&jit->lock);
+        /* another thread may have compiled one of them while this one waited */
+        left = take_cached(jit, sj, slot, left, outs);
+        if (left > 0)
+            st = compile_locked(jit, q, tier, sj, left, err);
+        pthread_mutex_unlock(&jit->lock);
     }
     uint64_t cpu = 0;
     for (uint32_t i = 0; i < left; i++)

@@ -797,8 +797,7 @@ qe_status cg_gen_probe(cg_fn *f, uint32_t k, const cg_val *in, const qe_type *in
         LLVMBuildCondBr(m->b, any_null, null_key, hashed);
         /* a NULL key matches nothing; MARK (one key): NULL unless the build side is empty */
         LLVMPositionBuilderAtEnd(m->b, null_key);
-        LLVMBuildStore(m->b, LLVMBuildICmp(m->b, LLVMIntNE, g.n_rows, cg_i32(m, 0), ""),
-                       maybe_var);
+        LLVMBuildStore(m->b, LLVMBuildICmp(m->b, LLVMIntNE, g.n_rows, cg_i32(m, 0), ""), maybe_var);
         LLVMBuildBr(m->b, after);
     } else if (LLVMIsConstant(any_null)) { /* no probe key may be NULL */
         LLVMBuildBr(m->b, hashed);
