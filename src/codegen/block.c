@@ -181,26 +181,6 @@ static bool null_rejecting(const plan_expr *e) {
     return null_propagating(e);
 }
 
-/* Whether e never raises an error, whatever the row: columns, constants, comparisons
- * (of any type), AND/OR/NOT and IS [NOT] NULL over such arguments (not LIKE: a pattern
- * may be invalid). */
-static bool error_free(const plan_expr *e) {
-    if (e == NULL)
-        return false;
-    switch (e->kind) {
-    case PLAN_EXPR_CONST:
-    case PLAN_EXPR_COLUMN: return true;
-    case PLAN_EXPR_OP: break;
-    default: return false;
-    }
-    plan_op_kind op = e->u.op.op;
-    bool logic = op == PLAN_OP_AND || op == PLAN_OP_OR || op == PLAN_OP_NOT ||
-                 op == PLAN_OP_IS_NULL || op == PLAN_OP_IS_NOT_NULL;
-    if (!logic && !(op >= PLAN_OP_EQ && op <= PLAN_OP_GE))
-        return false;
-    return error_free(e->u.op.args[0]) && (e->u.op.args[1] == NULL || error_free(e->u.op.args[1]));
-}
-
 /* Appends the conjuncts of e (an AND tree, left to right) to list (cap entries). */
 static uint32_t conjuncts(const plan_expr *e, const plan_expr **list, uint32_t n, uint32_t cap) {
     if (e->kind == PLAN_EXPR_OP && e->u.op.op == PLAN_OP_AND && e->u.op.args[1] != NULL) {
@@ -231,9 +211,9 @@ static uint32_t partial_preds(const cg_fn *f, const plan_expr *pred, const plan_
     bool all_taken = true;
     for (uint32_t i = 0; i < n_all && n < cap; i++) {
         bool safe = block_safe_pred(all[i], f->n_cols, used, NULL); /* (used: scratch) */
-        if (safe && (all_taken || error_free(all[i]))) {
+        if (safe && (all_taken || cg_expr_error_free(all[i], false))) {
             out[n++] = all[i];
-        } else if (error_free(all[i])) {
+        } else if (cg_expr_error_free(all[i], false)) {
             all_taken = false;
         } else {
             break;

@@ -384,6 +384,12 @@ void cg_raise_if(cg_fn *f, LLVMValueRef cond, int32_t code, int32_t position);
  * first failed check's code and position, and cg_raise_flush emits the one branch to
  * the raise block (nothing if none was gathered) and clears them. */
 void cg_raise_flush(cg_fn *f);
+/* Whether e never raises an error, whatever the row: columns, constants, comparisons,
+ * AND/OR/NOT and IS [NOT] NULL over such arguments (not LIKE: a pattern may be
+ * invalid).  With fixed_width, also no VARCHAR anywhere and no INTERVAL column or
+ * constant: then e is cheap and calls nothing either (the cheap tier evaluates such a
+ * right side of AND/OR always, without blocks). */
+bool cg_expr_error_free(const plan_expr *e, bool fixed_width);
 /* RT_JIT_ERR_OVERFLOW_BIGINT for BIGINT results, else RT_JIT_ERR_OVERFLOW. */
 int32_t cg_overflow_code(qe_type type);
 /* a OR b, a AND b of two i1 (the cheap tier runs no instcombine): the other operand

@@ -212,16 +212,13 @@ static void restore_loaded(cg_fn *f, bool *saved) {
     free(saved);
 }
 
-/* Whether e is cheap, never raises an error and calls nothing: constants, fixed-width
- * columns, comparisons of fixed-width values, AND/OR/NOT and IS [NOT] NULL of such
- * expressions.  The cheap tier evaluates such a right side of AND/OR always (no
- * blocks); its loads then dominate the code after it. */
-static bool flat(const plan_expr *e) {
-    if (e == NULL || e->type == QE_TYPE_VARCHAR)
+/* Whether e never raises an error; see cg_int.h. */
+bool cg_expr_error_free(const plan_expr *e, bool fixed_width) {
+    if (e == NULL || (fixed_width && e->type == QE_TYPE_VARCHAR))
         return false;
     switch (e->kind) {
     case PLAN_EXPR_CONST:
-    case PLAN_EXPR_COLUMN: return e->type != QE_TYPE_INTERVAL;
+    case PLAN_EXPR_COLUMN: return !fixed_width || e->type != QE_TYPE_INTERVAL;
     case PLAN_EXPR_OP: break;
     default: return false;
     }
@@ -230,11 +227,12 @@ static bool flat(const plan_expr *e) {
                  op == PLAN_OP_IS_NULL || op == PLAN_OP_IS_NOT_NULL;
     if (!logic && !(op >= PLAN_OP_EQ && op <= PLAN_OP_GE))
         return false;
-    return flat(e->u.op.args[0]) && (e->u.op.args[1] == NULL || flat(e->u.op.args[1]));
+    return cg_expr_error_free(e->u.op.args[0], fixed_width) &&
+           (e->u.op.args[1] == NULL || cg_expr_error_free(e->u.op.args[1], fixed_width));
 }
 
 /* AND/OR: the right side is evaluated only when the left side does not decide (the
- * cheap tier: always, when it is flat). */
+ * cheap tier: always, when it is error-free and fixed-width). */
 static qe_status gen_and_or(cg_fn *f, const plan_expr *e, const cg_val *in, uint32_t n_in,
                             cg_val *out, rt_error *err) {
     cg_module *m = f->m;
@@ -246,7 +244,7 @@ static qe_status gen_and_or(cg_fn *f, const plan_expr *e, const cg_val *in, uint
     st = cg_expr(f, e->u.op.args[0], in, n_in, &a, err);
     if (st != QE_OK)
         return st;
-    if (f->err_var || (m->cheap && flat(e->u.op.args[1]))) {
+    if (f->err_var || (m->cheap && cg_expr_error_free(e->u.op.args[1], true))) {
         /* a block loop (block.c): both sides, branch-free, errors recorded */
         st = cg_expr(f, e->u.op.args[1], in, n_in, &b, err);
         if (st == QE_OK)
