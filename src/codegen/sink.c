@@ -46,7 +46,6 @@ typedef struct sink_gen {
     LLVMValueRef n_var;   /* alloca i64: rows in the current block */
     /* push sinks (rows to rt_jit_push: any sink but an AGG_SINK cg_agg_fused takes):
        scratch slot 0 */
-    bool push;                /* a push sink (pass or not) */
     LLVMValueRef batch;       /* the scratch batch (entry block: rt_jit_scratch returns the
                                  same batch on every call) */
     LLVMValueRef *values_var; /* optimized tier: n_cols allocas ptr: values buffers, and */
@@ -1080,7 +1079,6 @@ qe_status cg_sink_begin(cg_fn *f, rt_error *err) {
     s->n_var = cg_alloca(f, m->t_i64, "n_block");
     n_store(m, s, cg_i64(m, 0));
     if (sink_op(f)->kind != PLAN_PHYS_AGG_SINK || !cg_agg_fused(sink_op(f), s->types, s->n_cols)) {
-        s->push = true;
         s->pass = pass_supported(f, s);
         if (!s->pass)
             return push_begin(f, s, err);
@@ -1095,7 +1093,6 @@ qe_status cg_sink_begin(cg_fn *f, rt_error *err) {
     /* the cheap tier pushes blocks to the interpreter's aggregation: half the IR */
     if (!m->cheap && direct_supported(s, sink_op(f)))
         return direct_begin(f, s, err);
-    s->push = true;
     return push_begin(f, s, err);
 }
 

@@ -81,8 +81,8 @@ static qe_status physical_plan(qe_session *s, rt_arena *arena, const plan_node *
 }
 
 /* Runs every stage in this process, one task each, in order, with in-memory exchanges;
- * jit mode compiles every stage before the first task, adaptive mode each while it runs; ob (may be
- * NULL) is told what dist_run_query tells it on a cluster. */
+ * jit mode compiles every stage before the first task, adaptive mode each while it
+ * runs; ob (may be NULL) is told what dist_run_query tells it on a cluster. */
 static qe_status run_local(qe_session *s, const plan_query *q, const rt_result_sink *sink,
                            const dist_observer *ob, rt_mem_tracker *mem, rt_task_stats *total,
                            rt_error *err) {
@@ -99,17 +99,10 @@ static qe_status run_local(qe_session *s, const plan_query *q, const rt_result_s
         st = rt_error_nomem(err, mem);
     if (st == QE_OK && s->mode == MAIN_MODE_JIT)
         st = main_engine_jit(s->engine, &jit, err);
-    if (st == QE_OK && jit) {
-        uint64_t t0 = now_ns();
-        st = cg_compile_query(jit, q, s->tier, codes, ns, err);
-        uint64_t shares = 0; /* the wall time outside the stages' shares goes to stage 0 */
-        for (uint32_t i = 0; i < q->n_stages; i++)
-            shares += ns[i];
-        uint64_t wall = now_ns() - t0;
-        if (q->n_stages > 0 && wall > shares)
-            ns[0] += wall - shares;
-        s->compile_ns += wall;
-    }
+    if (st == QE_OK && jit)
+        st = cg_compile_query(jit, q, s->tier, codes, ns, err); /* ns: each stage's share */
+    for (uint32_t i = 0; st == QE_OK && jit && i < q->n_stages; i++)
+        s->compile_ns += ns[i];
     for (uint32_t i = 0; st == QE_OK && i < q->n_stages; i++) {
         cg_stage_code *code = codes[i];
         codes[i] = NULL;
