@@ -665,6 +665,21 @@ static int free_port(void) {
     return port;
 }
 
+/* A free port (free_port) that is none of used[0..n): a port is taken only when its
+ * process binds it, so the kernel may hand out the same port twice meanwhile (two
+ * workers then fought over one port: "address already in use"). */
+static int free_port_except(const int *used, int n) {
+    for (int tries = 0; tries < 100; tries++) {
+        int port = free_port();
+        bool taken = false;
+        for (int i = 0; i < n; i++)
+            taken |= used[i] == port;
+        if (!taken)
+            return port;
+    }
+    return 0;
+}
+
 /* Starts a qe-worker process; returns its pid, or -1. */
 static pid_t start_worker(const char *bin, int port, int coordinator_port, const char *threads) {
     char listen[32], coord[32];
@@ -776,8 +791,9 @@ static bool env_open(test_env *env, const runner *rn) {
         tools_print_error(stderr, qe_session_error(env->session), NULL);
         ok = false;
     }
+    int used[N_WORKERS + 1] = {port}; /* the coordinator's and the workers' ports */
     for (int i = 0; ok && rn->mode == RUN_MODE_CLUSTER && i < N_WORKERS; i++) {
-        int wport = free_port();
+        int wport = used[i + 1] = free_port_except(used, i + 1);
         env->workers[i] = wport ? start_worker(rn->worker_bin, wport, port, rn->threads) : -1;
         alarm_workers[i] = env->workers[i];
         ok = env->workers[i] > 0;
