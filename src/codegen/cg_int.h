@@ -79,6 +79,8 @@ qe_status cg_llvm_error(LLVMErrorRef lerr, const char *what, rt_error *err);
     X(STR_STORE, "rt_jit_str_store")                                                               \
     X(JOIN_TABLE, "rt_jit_join_table")                                                             \
     X(LIMIT_ROW, "rt_jit_limit_row")                                                               \
+    X(DISTINCT_ON_ROW, "rt_jit_distinct_on_row")                                                   \
+    X(DISTINCT_ON_KEEP, "rt_jit_distinct_on_keep")                                                 \
     X(FUNC, "rt_jit_func")                                                                         \
     X(AGG_TABLE, "rt_jit_agg_table")                                                               \
     X(AGG_SINGLE, "rt_jit_agg_single")                                                             \
@@ -365,6 +367,9 @@ typedef struct cg_fn {
                                  rt_jit_join_table call fills in the entry block (join.c) */
     LLVMBasicBlockRef fail;   /* the function's one `ret status` block (cg_return_if_error) */
     LLVMValueRef fail_status; /* its phi i32 of the statuses */
+    LLVMValueRef *dist_last;  /* pipe->n_ops, or NULL: DISTINCT_ON op k's i64 alloca, the
+                                 morsel row that last reached it (-1: none yet), or NULL */
+    LLVMValueRef *dist_map;   /* pipe->n_ops: op k's constant map of keys to morsel columns */
 } cg_fn;
 
 /* Rows per chunk of the probe pre-pass (join.c). */
@@ -648,6 +653,17 @@ LLVMValueRef cg_join_build_vector(cg_fn *f, uint32_t k, uint32_t c);
 LLVMValueRef cg_hash_mix8(cg_module *m, LLVMValueRef x, LLVMValueRef h);
 /* LIMIT ops[k] (join.c): the row continues only if rt_jit_limit_row keeps it. */
 void cg_gen_limit(cg_fn *f, uint32_t k);
+/* DISTINCT_ON ops[k] (its keys are morsel columns, cg_source_column): the row continues
+ * only if its keys differ from those of the last row that reached the op (this
+ * morsel's, in an alloca, or the previous morsel's, in the interpreter's state:
+ * rt_jit_distinct_on_row). */
+qe_status cg_gen_distinct_on(cg_fn *f, uint32_t k, rt_error *err);
+/* After the row loop: hands the last row each DISTINCT_ON saw to the thread's state
+ * (rt_jit_distinct_on_keep) for the next morsel. */
+void cg_distinct_on_finish(cg_fn *f);
+/* The morsel column whose values column col of the input of ops[k] holds unchanged
+ * (through PROJECT column references, FILTERs, LIMITs and probe columns), or -1. */
+int64_t cg_source_column(const plan_pipeline *p, uint32_t k, uint32_t col);
 /* Calls visit(column node, ctx) on every COLUMN node of e (through operators, casts,
  * function arguments and CASE arms): which columns an expression reads. */
 void cg_expr_columns(const plan_expr *e, void (*visit)(const plan_expr *column, void *ctx),

@@ -443,6 +443,11 @@ static qe_status check_operator(chk *c, const plan_op *op, const qe_type **types
                                   "supported by codegen");
         return QE_OK;
     }
+    if (op->kind == PLAN_PHYS_DISTINCT_ON) { /* (its keys: check_distinct_on) */
+        if (op->n_cols != *n || (*n > 0 && memcmp(op->types, *types, sizeof(qe_type) * *n)))
+            return malformed(c, "distinct on input width differs from its output");
+        return QE_OK;
+    }
     if (op->kind == PLAN_PHYS_HASH_JOIN_PROBE) {
         CHECK_TRY(c, check_probe(c, op, *types, *n));
         *types = op->types;
@@ -482,6 +487,29 @@ static qe_status check_operator(chk *c, const plan_op *op, const qe_type **types
     if (plan_phys_role(op->kind) != 1)
         return malformed(c, "a source or sink in the middle of a pipeline");
     return unsupported(c, "operator %s is not supported by codegen yet", plan_phys_name(op->kind));
+}
+
+/* DISTINCT_ON ops[k]: compiled code compares its keys as morsel columns (the runtime's
+ * comparison, rt_jit_distinct_on_row), so each must be one, and every morsel row
+ * reaches the op at most once (no probe or replicate before it). */
+static qe_status check_distinct_on(chk *c, const plan_pipeline *p, uint32_t k) {
+    const plan_op *op = p->ops[k];
+    if (op->u.distinct_on.n_keys == 0 || op->u.distinct_on.cols == NULL)
+        return malformed(c, "distinct on without keys");
+    for (uint32_t i = 1; i < k; i++)
+        if (p->ops[i]->kind == PLAN_PHYS_HASH_JOIN_PROBE || p->ops[i]->kind == PLAN_PHYS_REPLICATE)
+            return unsupported(c, "DISTINCT ON after a join is not supported by codegen yet");
+    for (uint32_t j = 0; j < op->u.distinct_on.n_keys; j++) {
+        uint32_t col = op->u.distinct_on.cols[j];
+        if (col >= op->n_cols)
+            return malformed(c, "distinct on key out of range");
+        int64_t src = cg_source_column(p, k, col);
+        if (src < 0 || (uint64_t)src >= p->ops[0]->n_cols ||
+            p->ops[0]->types[src] != op->types[col])
+            return unsupported(c, "a DISTINCT ON key that is computed is not supported by "
+                                  "codegen yet");
+    }
+    return QE_OK;
 }
 
 static qe_status check_column_ref(chk *c, const plan_expr *e, uint32_t n) {
@@ -604,6 +632,7 @@ static bool compilable_kind(plan_phys_kind kind) {
     case PLAN_PHYS_FILTER:
     case PLAN_PHYS_PROJECT:
     case PLAN_PHYS_LIMIT:
+    case PLAN_PHYS_DISTINCT_ON:
     case PLAN_PHYS_HASH_JOIN_PROBE:
     case PLAN_PHYS_REPLICATE:
     case PLAN_PHYS_HASH_JOIN_BUILD:
@@ -651,8 +680,11 @@ qe_status cg_check_pipeline(const plan_pipeline *p, bool *supported, char *reaso
                                plan_phys_name(p->ops[i]->kind));
     const qe_type *types = src->types;
     uint32_t n = src->n_cols;
-    for (uint32_t i = 1; i + 1 < p->n_ops; i++)
+    for (uint32_t i = 1; i + 1 < p->n_ops; i++) {
         CHECK_TRY(&c, check_operator(&c, p->ops[i], &types, &n));
+        if (p->ops[i]->kind == PLAN_PHYS_DISTINCT_ON)
+            CHECK_TRY(&c, check_distinct_on(&c, p, i));
+    }
     const plan_op *sink = p->ops[p->n_ops - 1];
     if (sink->kind != PLAN_PHYS_AGG_SINK && sink->n_cols != n)
         return unsupported(&c, "a sink whose schema differs from its input is not "

@@ -277,6 +277,11 @@ static LLVMValueRef row_at(cg_fn *g, LLVMValueRef has_sel, LLVMValueRef sel, LLV
  * (only PROJECT column references and probe columns in between: cg_trace_column also
  * looks through same-type casts, which may rescale a DECIMAL), or -1. */
 static int64_t key_source(const plan_pipeline *p, uint32_t k, uint32_t col) {
+    return cg_source_column(p, k, col);
+}
+
+/* The morsel column behind column col of the input of ops[k]; see cg_int.h. */
+int64_t cg_source_column(const plan_pipeline *p, uint32_t k, uint32_t col) {
     for (uint32_t i = k; i-- > 1;) {
         const plan_op *op = p->ops[i];
         if (op->kind == PLAN_PHYS_HASH_JOIN_PROBE) {
@@ -1110,6 +1115,58 @@ void cg_gen_limit(cg_fn *f, uint32_t k) {
     LLVMBasicBlockRef next = block(f, "in_limit");
     LLVMBuildCondBr(m->b, LLVMBuildICmp(m->b, LLVMIntNE, keep, cg_i32(m, 0), ""), next, f->skip);
     LLVMPositionBuilderAtEnd(m->b, next);
+}
+
+/* DISTINCT_ON: the row continues only if its keys are new; see cg_int.h. */
+qe_status cg_gen_distinct_on(cg_fn *f, uint32_t k, rt_error *err) {
+    cg_module *m = f->m;
+    const plan_op *op = f->pipe->ops[k];
+    if (f->dist_last == NULL) {
+        f->dist_last = calloc(f->pipe->n_ops, sizeof *f->dist_last);
+        f->dist_map = calloc(f->pipe->n_ops, sizeof *f->dist_map);
+        if (f->dist_last == NULL || f->dist_map == NULL)
+            return nomem(err);
+    }
+    if (f->dist_last[k] == NULL) { /* the first time (code for one op may be made twice) */
+        uint32_t n = op->u.distinct_on.n_keys, *map = calloc(n ? n : 1, sizeof *map);
+        if (map == NULL)
+            return nomem(err);
+        for (uint32_t j = 0; j < n; j++)
+            map[j] = (uint32_t)cg_source_column(f->pipe, k, op->u.distinct_on.cols[j]);
+        f->dist_map[k] = const_u32s(m, map, n, "distinct_keys");
+        free(map);
+        LLVMBasicBlockRef at = LLVMGetInsertBlock(m->b);
+        f->dist_last[k] = cg_alloca(f, m->t_i64, "distinct_last");
+        at_entry(f);
+        LLVMBuildStore(m->b, cg_i64(m, -1), f->dist_last[k]);
+        LLVMPositionBuilderAtEnd(m->b, at);
+    }
+    LLVMValueRef last = LLVMBuildLoad2(m->b, m->t_i64, f->dist_last[k], "distinct_last");
+    LLVMValueRef args[6] = {f->ts, cg_i32(m, k), f->morsel, f->row, last, f->dist_map[k]};
+    LLVMValueRef is_new = cg_call_helper(m, CG_HELPER_DISTINCT_ON_ROW, args, 6);
+    LLVMBuildStore(m->b, f->row, f->dist_last[k]);
+    LLVMBasicBlockRef next = block(f, "distinct_new");
+    LLVMBuildCondBr(m->b, LLVMBuildICmp(m->b, LLVMIntNE, is_new, cg_i32(m, 0), ""), next, f->skip);
+    LLVMPositionBuilderAtEnd(m->b, next);
+    return QE_OK;
+}
+
+/* After the row loop: the DISTINCT_ONs' last rows; see cg_int.h. */
+void cg_distinct_on_finish(cg_fn *f) {
+    cg_module *m = f->m;
+    for (uint32_t k = 0; f->dist_last != NULL && k < f->pipe->n_ops; k++) {
+        if (f->dist_last[k] == NULL)
+            continue;
+        LLVMValueRef last = LLVMBuildLoad2(m->b, m->t_i64, f->dist_last[k], "distinct_last");
+        LLVMBasicBlockRef keep = block(f, "distinct_keep"), done = block(f, "distinct_kept");
+        LLVMBuildCondBr(m->b, LLVMBuildICmp(m->b, LLVMIntNE, last, cg_i64(m, -1), ""), keep, done);
+        LLVMPositionBuilderAtEnd(m->b, keep);
+        LLVMValueRef args[5] = {f->ts, cg_i32(m, k), f->morsel, last, f->dist_map[k]};
+        LLVMValueRef st = cg_call_helper(m, CG_HELPER_DISTINCT_ON_KEEP, args, 5);
+        cg_raise_if(f, LLVMBuildICmp(m->b, LLVMIntNE, st, cg_i32(m, 0), ""), RT_JIT_ERR_NOMEM, -1);
+        LLVMBuildBr(m->b, done);
+        LLVMPositionBuilderAtEnd(m->b, done);
+    }
 }
 
 /* rt_hash_mix8 of an 8-byte value; see cg_int.h. */

@@ -461,6 +461,10 @@ qe_status cg_gen_ops_from(cg_fn *f, uint32_t first, const cg_val *in, uint32_t n
             cg_gen_limit(f, k);
             continue;
         }
+        if (op->kind == PLAN_PHYS_DISTINCT_ON) {
+            st = cg_gen_distinct_on(f, k, err);
+            continue;
+        }
         if (op->kind == PLAN_PHYS_HASH_JOIN_PROBE || op->kind == PLAN_PHYS_REPLICATE) {
             if (cur == NULL) /* the rest runs per match / per copy */
                 cur = morsel_row(f);
@@ -635,6 +639,8 @@ static qe_status gen_body(cg_fn *f, rt_error *err) {
         st = cg_row_loop(f, sel, LLVMBuildIsNotNull(m->b, sel, "has_sel"), n_active, 1, err);
     cg_block_plan_free(&bp);
     if (st == QE_OK)
+        cg_distinct_on_finish(f);
+    if (st == QE_OK)
         st = cg_sink_finish(f, err);
     if (st == QE_OK)
         LLVMBuildRet(m->b, cg_i32(m, QE_OK));
@@ -670,5 +676,7 @@ qe_status cg_build_pipeline(cg_module *m, const plan_pipeline *p, const char *na
     free(f.row_in);
     free(f.row_loaded);
     free(f.join_views);
+    free(f.dist_last);
+    free(f.dist_map);
     return st;
 }

@@ -109,6 +109,8 @@ uint64_t cg_helper_address(cg_helper h) {
     case CG_HELPER_STR_STORE: return (uint64_t)(uintptr_t)&rt_jit_str_store;
     case CG_HELPER_JOIN_TABLE: return (uint64_t)(uintptr_t)&rt_jit_join_table;
     case CG_HELPER_LIMIT_ROW: return (uint64_t)(uintptr_t)&rt_jit_limit_row;
+    case CG_HELPER_DISTINCT_ON_ROW: return (uint64_t)(uintptr_t)&rt_jit_distinct_on_row;
+    case CG_HELPER_DISTINCT_ON_KEEP: return (uint64_t)(uintptr_t)&rt_jit_distinct_on_keep;
     case CG_HELPER_FUNC: return (uint64_t)(uintptr_t)&rt_jit_func;
     case CG_HELPER_AGG_TABLE: return (uint64_t)(uintptr_t)&rt_jit_agg_table;
     case CG_HELPER_AGG_SINGLE: return (uint64_t)(uintptr_t)&rt_jit_agg_single;
@@ -183,6 +185,10 @@ static void declare_helpers(cg_module *m) {
     LLVMTypeRef limit_args[] = {p, m->t_i32};
     m->helper_type[CG_HELPER_JOIN_TABLE] = LLVMFunctionType(m->t_void, join_args, 3, false);
     m->helper_type[CG_HELPER_LIMIT_ROW] = LLVMFunctionType(m->t_i32, limit_args, 2, false);
+    LLVMTypeRef dist_args[] = {p, m->t_i32, p, m->t_i64, m->t_i64, p};
+    m->helper_type[CG_HELPER_DISTINCT_ON_ROW] = LLVMFunctionType(m->t_i32, dist_args, 6, false);
+    LLVMTypeRef keep_args[] = {p, m->t_i32, p, m->t_i64, p};
+    m->helper_type[CG_HELPER_DISTINCT_ON_KEEP] = LLVMFunctionType(m->t_i32, keep_args, 5, false);
     m->helper_type[CG_HELPER_FUNC] = LLVMFunctionType(m->t_i32, push_args, 3, false);
     LLVMTypeRef table_args[] = {p};
     LLVMTypeRef insert_args[] = {p, m->t_i64, p, p, p};

@@ -770,6 +770,18 @@ void rt_jit_join_table(rt_thread_state *ts, uint32_t op_idx, rt_jit_join *out);
  * threads, as the interpreter counts its batches' rows) and returns 1 if its position
  * is in [offset, offset + limit), else 0; sets limit_done once the window is full. */
 int32_t rt_jit_limit_row(rt_pipeline_state *ps, uint32_t op_idx);
+/* A row of morsel reaching the DISTINCT_ON at op index op_idx, whose key k is morsel
+ * column map[k] at row: 1 if its keys differ (NULLs equal) from those of morsel row
+ * last, or, when last is UINT64_MAX (the morsel's first row there), from the previous
+ * morsel's last row's (kept by the interpreter or rt_jit_distinct_on_keep; none: 1),
+ * else 0. */
+int32_t rt_jit_distinct_on_row(rt_thread_state *ts, uint32_t op_idx, const rt_batch *morsel,
+                               uint64_t row, uint64_t last, const uint32_t *map);
+/* Keeps the keys of morsel row `row` (the last that reached the DISTINCT_ON at op_idx)
+ * for the thread's next morsel, in the interpreter's state (one row per morsel in the
+ * thread's arena, as the interpreter keeps one per batch).  0, or RT_JIT_ERR_NOMEM. */
+int32_t rt_jit_distinct_on_keep(rt_thread_state *ts, uint32_t op_idx, const rt_batch *morsel,
+                                uint64_t row, const uint32_t *map);
 
 /* The generic parts of a compiled probe's prefetching and of a filter block (jit_join.c:
  * precompiled, called by generated code instead of being generated per pipeline). */

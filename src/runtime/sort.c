@@ -366,17 +366,20 @@ qe_status rt_distinct_on_prepare(rt_pipeline_state *ps, rt_thread_state *ts, uin
     return QE_OK;
 }
 
+/* True if value ra of va equals value rb of vb (NULLs equal). */
+static bool key_same(const rt_vector *va, uint32_t ra, const rt_vector *vb, uint32_t rb) {
+    bool na = va->type == QE_TYPE_NULL || !rt_vector_is_valid(va, ra);
+    bool nb = vb->type == QE_TYPE_NULL || !rt_vector_is_valid(vb, rb);
+    return na == nb && (na || rt_sort_cmp_values(va, ra, vb, rb) == 0);
+}
+
 /* True if row ra of a and row rb of b have equal keys (NULLs equal). */
 static bool keys_same(const plan_op *op, const rt_batch *a, uint32_t ra, const rt_batch *b,
                       uint32_t rb) {
-    for (uint32_t k = 0; k < op->u.distinct_on.n_keys; k++) {
-        const rt_vector *va = &a->cols[op->u.distinct_on.cols[k]];
-        const rt_vector *vb = &b->cols[op->u.distinct_on.cols[k]];
-        bool na = va->type == QE_TYPE_NULL || !rt_vector_is_valid(va, ra);
-        bool nb = vb->type == QE_TYPE_NULL || !rt_vector_is_valid(vb, rb);
-        if (na != nb || (!na && rt_sort_cmp_values(va, ra, vb, rb) != 0))
+    for (uint32_t k = 0; k < op->u.distinct_on.n_keys; k++)
+        if (!key_same(&a->cols[op->u.distinct_on.cols[k]], ra, &b->cols[op->u.distinct_on.cols[k]],
+                      rb))
             return false;
-    }
     return true;
 }
 
@@ -419,4 +422,48 @@ qe_status rt_distinct_on_run(rt_pipeline_state *ps, rt_thread_state *ts, uint32_
     d->out.sel = d->sel;
     d->out.n_sel = m;
     return rt_operators_run_from(ps, ts, op_idx + 1, &d->out);
+}
+
+/* Compiled DISTINCT_ON: the keys are morsel columns map[k], and the state is the
+ * interpreter's, so that interpreted and compiled morsels of one thread (adaptive)
+ * continue each other. */
+
+/* A row reaching the DISTINCT_ON; see rt.h. */
+int32_t rt_jit_distinct_on_row(rt_thread_state *ts, uint32_t op_idx, const rt_batch *morsel,
+                               uint64_t row, uint64_t last, const uint32_t *map) {
+    const plan_op *op = ts->ps->pipe->ops[op_idx];
+    const distinct_on_state *d = ts->ops[op_idx];
+    if (last == UINT64_MAX && d->prev == NULL)
+        return 1;
+    for (uint32_t k = 0; k < op->u.distinct_on.n_keys; k++) {
+        const rt_vector *v = &morsel->cols[map[k]];
+        bool same = last != UINT64_MAX
+                        ? key_same(v, (uint32_t)row, v, (uint32_t)last)
+                        : key_same(v, (uint32_t)row, &d->prev->cols[op->u.distinct_on.cols[k]], 0);
+        if (!same)
+            return 1;
+    }
+    return 0;
+}
+
+/* The last row a compiled morsel brought to the DISTINCT_ON; see rt.h. */
+int32_t rt_jit_distinct_on_keep(rt_thread_state *ts, uint32_t op_idx, const rt_batch *morsel,
+                                uint64_t row, const uint32_t *map) {
+    const plan_op *op = ts->ps->pipe->ops[op_idx];
+    distinct_on_state *d = ts->ops[op_idx];
+    rt_batch *p = rt_batch_create(ts->arena, op->n_cols, op->types, 1);
+    if (p == NULL)
+        return RT_JIT_ERR_NOMEM;
+    for (uint32_t c = 0; c < op->n_cols; c++) /* columns that are not keys: never read */
+        if (!rt_vector_set_null(&p->cols[c], ts->arena, 0, 1))
+            return RT_JIT_ERR_NOMEM;
+    for (uint32_t k = 0; k < op->u.distinct_on.n_keys; k++) {
+        rt_value v;
+        rt_vector_get_value(&morsel->cols[map[k]], (uint32_t)row, &v);
+        if (!rt_vector_set_value(&p->cols[op->u.distinct_on.cols[k]], ts->arena, 0, 1, &v))
+            return RT_JIT_ERR_NOMEM;
+    }
+    p->n_rows = 1;
+    d->prev = p;
+    return 0;
 }
