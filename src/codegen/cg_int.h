@@ -81,6 +81,7 @@ qe_status cg_llvm_error(LLVMErrorRef lerr, const char *what, rt_error *err);
     X(LIMIT_ROW, "rt_jit_limit_row")                                                               \
     X(DISTINCT_ON_ROW, "rt_jit_distinct_on_row")                                                   \
     X(DISTINCT_ON_KEEP, "rt_jit_distinct_on_keep")                                                 \
+    X(MARK_MAYBE, "rt_jit_mark_maybe")                                                             \
     X(FUNC, "rt_jit_func")                                                                         \
     X(AGG_TABLE, "rt_jit_agg_table")                                                               \
     X(AGG_SINGLE, "rt_jit_agg_single")                                                             \

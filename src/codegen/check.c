@@ -414,8 +414,9 @@ static qe_status check_probe(chk *c, const plan_op *op, const qe_type *types, ui
             return unsupported(c, "join keys of type %s are not supported by codegen yet",
                                type_name(t));
     }
-    if (k == PLAN_JOIN_MARK && op->u.join.n_keys > 1)
-        return unsupported(c, "MARK joins on several keys are not supported by codegen yet");
+    if (k == PLAN_JOIN_MARK && op->u.join.n_keys > RT_JIT_MARK_MAX_KEYS)
+        return unsupported(c, "MARK joins on more than %d keys are not supported by codegen",
+                           RT_JIT_MARK_MAX_KEYS);
     CHECK_TRY(c, check_probe_schema(c, op, types, n));
     qe_type *all = calloc(n + nb + 1, sizeof *all);
     if (all == NULL)

@@ -13,6 +13,7 @@
  *     residual stop at the first match
  *   after the chain: LEFT/FULL/SINGLE run the rest with NULL build columns if no pair
  *     matched, SEMI/ANTI with the probe row if it did (not), MARK with the mark
+ *     (several keys: rt_jit_mark_maybe says whether an unmatched row's is NULL)
  * The rest of the pipeline is generated once: the matched and the NULL-extended paths
  * store the build columns into allocas and meet in one block; where the rest ends
  * (or a later filter rejects the row) a flag says whether to continue the chain.
@@ -63,6 +64,7 @@ typedef struct probe_gen {
     LLVMValueRef *bnull_var; /* n_build allocas: their null flags */
     LLVMValueRef *bat_var;   /* n_build allocas (VARCHAR only): the view's address in the
                                 build column (NULL for a NULL-extended row: length 0) */
+    const qe_type *in_types; /* n_in: the probe input's column types */
 } probe_gen;
 
 static qe_status nomem(rt_error *err) {
@@ -189,6 +191,7 @@ static qe_status init_probe(cg_fn *f, probe_gen *g, uint32_t k, const qe_type *i
     const plan_op *op = f->pipe->ops[k];
     g->op = op;
     g->op_idx = k;
+    g->in_types = in_types;
     g->n_build = op->u.join.n_build_cols;
     size_t n = g->n_build ? g->n_build : 1;
     g->build_types = calloc(n, sizeof *g->build_types);
@@ -640,6 +643,56 @@ static void store_build(cg_fn *f, const probe_gen *g, const cg_val *bvals) {
     }
 }
 
+/* A MARK probe with several keys, after the chain: maybe, or, for a row that matched
+ * nothing with a NULL key or a build side with NULL-key rows, rt_jit_mark_maybe's
+ * answer on the row's keys (16-byte slots: the value as in a vector, a VARCHAR's bytes
+ * pointer and length) and NULL flags. */
+static LLVMValueRef mark_maybe(cg_fn *f, const probe_gen *g, const cg_val *in, LLVMValueRef matched,
+                               LLVMValueRef maybe) {
+    cg_module *m = f->m;
+    const plan_op *op = g->op;
+    uint32_t nk = op->u.join.n_keys;
+    LLVMValueRef any_null = cg_i1(m, false);
+    for (uint32_t j = 0; j < nk; j++)
+        any_null = cg_or1(m, any_null, in[op->u.join.probe_keys[j]].null);
+    LLVMValueRef ask = LLVMBuildOr(
+        m->b, any_null, LLVMBuildICmp(m->b, LLVMIntNE, g->n_null_rows, cg_i32(m, 0), ""), "");
+    ask =
+        LLVMBuildAnd(m->b, ask, LLVMBuildNot(m->b, LLVMBuildOr(m->b, matched, maybe, ""), ""), "");
+    LLVMBasicBlockRef from = LLVMGetInsertBlock(m->b);
+    LLVMBasicBlockRef call = block(f, "mark_maybe"), known = block(f, "mark_known");
+    LLVMBuildCondBr(m->b, ask, call, known);
+    LLVMPositionBuilderAtEnd(m->b, call);
+    LLVMValueRef slots = cg_alloca(f, LLVMArrayType2(m->t_i128, nk), "mark_keys");
+    LLVMSetAlignment(slots, 16);
+    LLVMValueRef nulls = cg_alloca(f, LLVMArrayType2(m->t_i8, nk), "mark_nulls");
+    for (uint32_t j = 0; j < nk; j++) {
+        uint32_t c = op->u.join.probe_keys[j];
+        cg_val v = in[c];
+        LLVMValueRef jj = cg_i64(m, j);
+        LLVMValueRef slot = LLVMBuildGEP2(m->b, m->t_i128, slots, &jj, 1, "");
+        LLVMBuildStore(m->b, LLVMBuildZExt(m->b, v.null, m->t_i8, ""),
+                       LLVMBuildGEP2(m->b, m->t_i8, nulls, &jj, 1, ""));
+        if (g->in_types[c] != QE_TYPE_VARCHAR) {
+            cg_store_value(m, g->in_types[c], slot, cg_i64(m, 0), v);
+            continue;
+        }
+        /* a NULL's view may be anything: read as the empty string */
+        v.v = LLVMBuildSelect(m->b, v.null, LLVMConstNull(LLVMTypeOf(v.v)), v.v, "");
+        v.null = cg_i1(m, false);
+        LLVMBuildStore(m->b, cg_str_ptr(f, v), slot);
+        LLVMValueRef eight = cg_i64(m, 8);
+        LLVMBuildStore(m->b, cg_str_len(f, v), LLVMBuildGEP2(m->b, m->t_i8, slot, &eight, 1, ""));
+    }
+    LLVMValueRef args[4] = {f->ts, cg_i32(m, g->op_idx), slots, nulls};
+    LLVMValueRef r = cg_call_helper(m, CG_HELPER_MARK_MAYBE, args, 4);
+    LLVMValueRef asked = LLVMBuildICmp(m->b, LLVMIntNE, r, cg_i32(m, 0), "");
+    LLVMBasicBlockRef call_end = LLVMGetInsertBlock(m->b);
+    LLVMBuildBr(m->b, known);
+    LLVMPositionBuilderAtEnd(m->b, known);
+    return cg_phi2(m, m->t_i1, "maybe", maybe, from, asked, call_end);
+}
+
 /* After the chain: the NULL-extended row, the SEMI/ANTI row or the MARK row. */
 static qe_status gen_after(cg_fn *f, probe_gen *g, const cg_val *in, LLVMValueRef matched_var,
                            LLVMValueRef maybe_var, LLVMValueRef in_chain_var,
@@ -676,11 +729,14 @@ static qe_status gen_after(cg_fn *f, probe_gen *g, const cg_val *in, LLVMValueRe
         if (out == NULL)
             return nomem(err);
         memcpy(out, in, sizeof *out * g->n_in);
-        /* one key: a build row with a NULL key makes every unmatched mark NULL */
+        /* one key: a build row with a NULL key makes every unmatched mark NULL; several:
+           rt_jit_mark_maybe looks for a build row comparing to NULL */
         LLVMValueRef maybe = LLVMBuildLoad2(m->b, m->t_i1, maybe_var, "");
         if (op->u.join.n_keys == 1)
             maybe = LLVMBuildOr(
                 m->b, maybe, LLVMBuildICmp(m->b, LLVMIntNE, g->n_null_rows, cg_i32(m, 0), ""), "");
+        else
+            maybe = mark_maybe(f, g, in, matched, maybe);
         out[g->n_in].v = matched;
         out[g->n_in].null = LLVMBuildAnd(m->b, LLVMBuildNot(m->b, matched, ""), maybe, "");
         qe_status st = rest(f, g, out, g->n_in + 1, done, err);
@@ -780,7 +836,7 @@ qe_status cg_gen_probe(cg_fn *f, uint32_t k, const cg_val *in, const qe_type *in
     bool after_rows = !op->u.join.filter_build &&
                       (pads || op->u.join.kind == PLAN_JOIN_SEMI ||
                        op->u.join.kind == PLAN_JOIN_ANTI || op->u.join.kind == PLAN_JOIN_MARK);
-    bool mark = op->u.join.kind == PLAN_JOIN_MARK;
+    bool mark = op->u.join.kind == PLAN_JOIN_MARK && op->u.join.n_keys == 1;
     LLVMBasicBlockRef null_key = mark ? block(f, "null_key") : NULL;
     LLVMBasicBlockRef hashed = block(f, "probe_hash");
     LLVMBasicBlockRef head = block(f, "chain");

@@ -460,6 +460,65 @@ void rt_join_jit_view(rt_thread_state *ts, uint32_t op_idx, rt_jit_join *out) {
     out->n_null_rows = jt->n_null_rows;
 }
 
+/* A compiled MARK probe's key k as a one-row vector v over its slot (16 bytes: the
+ * value in its vector layout; a VARCHAR's bytes pointer and length), view and buf
+ * holding a string's view and its one buffer. */
+static void slot_vector(qe_type type, const uint8_t *slot, rt_vector *v, rt_string *view,
+                        const char **buf) {
+    *v = (rt_vector){.type = type, .values = (void *)slot};
+    if (type != QE_TYPE_VARCHAR)
+        return;
+    const char *p;
+    uint32_t len;
+    memcpy(&p, slot, sizeof p);
+    memcpy(&len, slot + 8, sizeof len);
+    memset(view, 0, sizeof *view);
+    view->len = len;
+    if (len <= 12) {
+        memcpy(view->u.inlined, p, len);
+    } else {
+        memcpy(view->u.ref.prefix, p, 4);
+        *buf = p;
+        v->buffers = buf;
+        v->n_buffers = 1;
+    }
+    v->values = view;
+}
+
+/* A compiled MARK probe's unmatched row; see rt.h. */
+int32_t rt_jit_mark_maybe(rt_thread_state *ts, uint32_t op_idx, const uint8_t *keys,
+                          const uint8_t *nulls) {
+    const probe_state *s = ts->ops[op_idx];
+    const join_table *jt = s->jt;
+    uint32_t nk = s->n_keys < RT_JIT_MARK_MAX_KEYS ? s->n_keys : RT_JIT_MARK_MAX_KEYS;
+    if (jt->rows->n_rows == 0)
+        return 0;
+    rt_vector pv[RT_JIT_MARK_MAX_KEYS];
+    rt_string views[RT_JIT_MARK_MAX_KEYS];
+    const char *bufs[RT_JIT_MARK_MAX_KEYS];
+    bool probe_null = false;
+    for (uint32_t k = 0; k < nk; k++) {
+        slot_vector(jt->rows->cols[jt->key_cols[k]].type, keys + 16 * k, &pv[k], &views[k],
+                    &bufs[k]);
+        probe_null |= nulls[k] != 0;
+    }
+    /* as keys_maybe: a row comparing to NULL on the keys (one side NULL, every other
+       key equal or NULL) among all rows (a probe key is NULL) or the NULL-key rows */
+    uint32_t n = probe_null ? jt->rows->n_rows : jt->n_null_rows;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t b = probe_null ? i : jt->null_rows[i];
+        bool ok = true;
+        for (uint32_t k = 0; k < nk && ok; k++) {
+            const rt_vector *bv = &jt->rows->cols[jt->key_cols[k]];
+            if (!nulls[k] && rt_vector_is_valid(bv, b))
+                ok = value_equal(&pv[k], 0, bv, b);
+        }
+        if (ok)
+            return 1;
+    }
+    return 0;
+}
+
 /* Grows the per-input-row scratch to n rows. */
 static bool ensure_in(rt_arena *a, probe_state *s, uint32_t n) {
     if (n <= s->in_cap && s->hashes != NULL)

@@ -766,6 +766,17 @@ typedef struct rt_jit_join {
 /* Fills *out with the table of the HASH_JOIN_PROBE at op index op_idx of ts's
  * pipeline (prepared when the thread was set up, so it cannot fail). */
 void rt_jit_join_table(rt_thread_state *ts, uint32_t op_idx, rt_jit_join *out);
+/* Keys a compiled MARK probe with several keys passes to rt_jit_mark_maybe at most
+ * (codegen compiles no MARK probe with more). */
+#define RT_JIT_MARK_MAX_KEYS 16
+/* A compiled MARK probe (op index op_idx, several keys) whose row matched no build row:
+ * 1 if its mark is NULL, as the interpreter decides it (some build row compares to NULL
+ * on the keys: one side NULL, every other key equal or NULL; a NULL probe key looks
+ * at every build row, else only the rows with a NULL key), else 0.  keys: the row's
+ * key values, 16 bytes each (the value in its vector layout; a VARCHAR's bytes pointer
+ * then its uint32_t length); nulls: a byte per key, non-zero for NULL. */
+int32_t rt_jit_mark_maybe(rt_thread_state *ts, uint32_t op_idx, const uint8_t *keys,
+                          const uint8_t *nulls);
 /* A row reaching the LIMIT at op index op_idx: counts it (shared by the pipeline's
  * threads, as the interpreter counts its batches' rows) and returns 1 if its position
  * is in [offset, offset + limit), else 0; sets limit_done once the window is full. */
