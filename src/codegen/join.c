@@ -1173,6 +1173,50 @@ void cg_gen_limit(cg_fn *f, uint32_t k) {
     LLVMPositionBuilderAtEnd(m->b, next);
 }
 
+/* Whether DISTINCT_ON op compares a row with the morsel's previous one in IR: every
+ * key a fixed-width value of at most 8 bytes (equal as rt_sort_cmp_values says: a
+ * DOUBLE/REAL equal, or both NaN).  Else (VARCHAR, 16-byte values, INTERVAL: '1 mon'
+ * equals '30 days') rt_jit_distinct_on_row compares every row. */
+static bool distinct_inline(const plan_op *op) {
+    for (uint32_t j = 0; j < op->u.distinct_on.n_keys; j++) {
+        qe_type t = op->types[op->u.distinct_on.cols[j]];
+        if (t == QE_TYPE_VARCHAR || t == QE_TYPE_NULL || rt_type_width(t) > 8 ||
+            !cg_type_supported(t))
+            return false;
+    }
+    return true;
+}
+
+/* i1: whether column c is NULL at row (an absent bitmap: byte 0 of @qe_all_valid). */
+static LLVMValueRef null_at(cg_fn *f, const cg_col *c, LLVMValueRef row) {
+    cg_module *m = f->m;
+    if (f->no_nulls)
+        return cg_i1(m, false);
+    LLVMValueRef r = LLVMBuildSelect(m->b, c->has_bitmap, row, cg_i64(m, 0), "");
+    return cg_load_null(m, c->validity, r);
+}
+
+/* i1: morsel column c has the same value (NULLs equal) at the current row and at
+ * row `last` (loaded here: the block runs for some rows only, so nothing is cached). */
+static LLVMValueRef row_key_same(cg_fn *f, uint32_t c, LLVMValueRef last) {
+    cg_module *m = f->m;
+    qe_type t = f->pipe->ops[0]->types[c];
+    LLVMValueRef a = cg_load_value(m, t, f->cols[c].values, f->row);
+    LLVMValueRef b = cg_load_value(m, t, f->cols[c].values, last);
+    LLVMValueRef na = null_at(f, &f->cols[c], f->row);
+    LLVMValueRef nb = null_at(f, &f->cols[c], last);
+    LLVMValueRef eq;
+    if (t == QE_TYPE_DOUBLE || t == QE_TYPE_REAL) /* -0.0 = 0.0; NaN = NaN */
+        eq = LLVMBuildOr(m->b, LLVMBuildFCmp(m->b, LLVMRealOEQ, a, b, ""),
+                         LLVMBuildAnd(m->b, LLVMBuildFCmp(m->b, LLVMRealUNO, a, a, ""),
+                                      LLVMBuildFCmp(m->b, LLVMRealUNO, b, b, ""), ""),
+                         "");
+    else
+        eq = LLVMBuildICmp(m->b, LLVMIntEQ, a, b, "");
+    LLVMValueRef same_null = LLVMBuildICmp(m->b, LLVMIntEQ, na, nb, "");
+    return LLVMBuildAnd(m->b, same_null, LLVMBuildOr(m->b, na, eq, ""), "");
+}
+
 /* DISTINCT_ON: the row continues only if its keys are new; see cg_int.h. */
 qe_status cg_gen_distinct_on(cg_fn *f, uint32_t k, rt_error *err) {
     cg_module *m = f->m;
@@ -1199,7 +1243,30 @@ qe_status cg_gen_distinct_on(cg_fn *f, uint32_t k, rt_error *err) {
     }
     LLVMValueRef last = LLVMBuildLoad2(m->b, m->t_i64, f->dist_last[k], "distinct_last");
     LLVMValueRef args[6] = {f->ts, cg_i32(m, k), f->morsel, f->row, last, f->dist_map[k]};
-    LLVMValueRef is_new = cg_call_helper(m, CG_HELPER_DISTINCT_ON_ROW, args, 6);
+    LLVMValueRef is_new;
+    if (distinct_inline(op)) { /* the helper for a morsel's first row only */
+        LLVMBasicBlockRef call = block(f, "distinct_first"), cmp = block(f, "distinct_cmp");
+        LLVMBasicBlockRef known = block(f, "distinct_known");
+        LLVMBuildCondBr(m->b, LLVMBuildICmp(m->b, LLVMIntEQ, last, cg_i64(m, -1), ""), call, cmp);
+        LLVMPositionBuilderAtEnd(m->b, call);
+        LLVMValueRef called = cg_call_helper(m, CG_HELPER_DISTINCT_ON_ROW, args, 6);
+        LLVMBuildBr(m->b, known);
+        LLVMPositionBuilderAtEnd(m->b, cmp);
+        LLVMValueRef same = cg_i1(m, true);
+        for (uint32_t j = 0; j < op->u.distinct_on.n_keys; j++)
+            same = LLVMBuildAnd(
+                m->b, same,
+                row_key_same(f, (uint32_t)cg_source_column(f->pipe, k, op->u.distinct_on.cols[j]),
+                             last),
+                "");
+        LLVMValueRef compared = LLVMBuildZExt(m->b, LLVMBuildNot(m->b, same, ""), m->t_i32, "");
+        LLVMBasicBlockRef cmp_end = LLVMGetInsertBlock(m->b);
+        LLVMBuildBr(m->b, known);
+        LLVMPositionBuilderAtEnd(m->b, known);
+        is_new = cg_phi2(m, m->t_i32, "distinct_new", called, call, compared, cmp_end);
+    } else {
+        is_new = cg_call_helper(m, CG_HELPER_DISTINCT_ON_ROW, args, 6);
+    }
     LLVMBuildStore(m->b, f->row, f->dist_last[k]);
     LLVMBasicBlockRef next = block(f, "distinct_new");
     LLVMBuildCondBr(m->b, LLVMBuildICmp(m->b, LLVMIntNE, is_new, cg_i32(m, 0), ""), next, f->skip);

@@ -941,17 +941,21 @@ static plan_query *distinct_on_query(fixture *fx, bool computed, bool filtered, 
     return query(fx, p, NULL);
 }
 
-/* DISTINCT ON compiles when its keys are morsel columns: a BOOLEAN key whose value
+/* DISTINCT ON compiles when its keys are morsel columns (fixed-width keys of up to 8
+ * bytes compared in IR, others by rt_jit_distinct_on_row): a BOOLEAN key whose value
  * repeats across the morsels' boundaries (rows 2047/2048 and 4095/4096: the previous
  * morsel's last row is kept by rt_jit_distinct_on_keep), an INTEGER and a VARCHAR key
  * with NULLs, rows a FILTER drops in between; the same rows as the interpreter. */
 static void test_distinct_on(void **state) {
     fixture *fx = *state;
-    uint32_t e_key[1] = {4}, ac_keys[2] = {0, 2};
+    uint32_t e_key[1] = {4}, ac_keys[2] = {0, 2}, b_key[1] = {1}, be_keys[2] = {1, 4};
     size_t n_e = compare_modes(fx, distinct_on_query(fx, false, false, 1, e_key), 0x1);
     assert_true(n_e > 100 && n_e < T_ROWS);
     assert_true(compare_modes(fx, distinct_on_query(fx, false, true, 2, ac_keys), 0x1) > 100);
     assert_true(compare_modes(fx, distinct_on_query(fx, false, false, 2, ac_keys), 0x1) > 100);
+    /* column b has no validity bitmap: compared in IR, its rows read as never NULL */
+    assert_true(compare_modes(fx, distinct_on_query(fx, false, false, 1, b_key), 0x1) > 100);
+    assert_true(compare_modes(fx, distinct_on_query(fx, false, true, 2, be_keys), 0x1) > 100);
 }
 
 static void test_fallback(void **state) {
