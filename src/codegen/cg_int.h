@@ -390,6 +390,15 @@ void cg_raise_flush(cg_fn *f);
  * constant: then e is cheap and calls nothing either (the cheap tier evaluates such a
  * right side of AND/OR always, without blocks). */
 bool cg_expr_error_free(const plan_expr *e, bool fixed_width);
+/* Whether the cheap tier may gather e's raise checks (f->defer, cg_raise_flush): e and
+ * everything in it are columns, constants, operators and casts of fixed-width non-float
+ * values (floats only as results), whose code is straight-line but for side blocks
+ * without checks (rt_jit_mul_hi) and the wide product's (words_mul: its check is taken
+ * out of the block when f->defer is set), calls no helper that fails, and guards every
+ * divisor (no trap whatever a failed check left in a value): no CASE, function, VARCHAR,
+ * INTERVAL or TIMESTAMP, and AND/OR only with a right side the cheap tier runs always
+ * (cg_expr_error_free(.., true)). */
+bool cg_expr_deferrable(const plan_expr *e);
 /* RT_JIT_ERR_OVERFLOW_BIGINT for BIGINT results, else RT_JIT_ERR_OVERFLOW. */
 int32_t cg_overflow_code(qe_type type);
 /* a OR b, a AND b of two i1 (the cheap tier runs no instcombine): the other operand

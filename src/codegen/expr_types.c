@@ -131,6 +131,26 @@ static LLVMValueRef ovf_op(cg_fn *f, const char *name, LLVMValueRef a, LLVMValue
     return r;
 }
 
+/* The same in a side block while f->defer gathers checks: *bad gets the check's i1
+ * (ovf_check raises it after the side block's join, where it dominates the flush). */
+static LLVMValueRef ovf_side(cg_fn *f, const char *name, LLVMValueRef a, LLVMValueRef b,
+                             LLVMValueRef null, int32_t code, int32_t pos, LLVMValueRef *bad) {
+    if (!f->defer)
+        return ovf_op(f, name, a, b, null, code, pos);
+    LLVMValueRef ovf;
+    LLVMValueRef r = cg_with_overflow(f->m, name, a, b, &ovf);
+    *bad = and1(f->m, ovf, not1(f->m, null));
+    return r;
+}
+
+/* At the join of ovf_side's block (slow_end) with the fast path's (from): its check. */
+static void ovf_check(cg_fn *f, LLVMValueRef bad, LLVMBasicBlockRef from,
+                      LLVMBasicBlockRef slow_end, int32_t code, int32_t pos) {
+    if (bad != NULL)
+        cg_raise_if(f, cg_phi2(f->m, f->m->t_i1, "", cg_i1(f->m, false), from, bad, slow_end),
+                    code, pos);
+}
+
 /* Expressions whose DECIMAL values are known to keep their typmod's bound: columns,
  * constants, casts and operators (each bound-checked where it is produced). */
 static bool bounded_kind(const plan_expr *e) {
@@ -186,12 +206,15 @@ static LLVMValueRef i128_mul(cg_fn *f, const plan_expr *e, LLVMValueRef a, LLVMV
     LLVMValueRef fast = LLVMBuildMul(m->b, a64, b64, "");
     LLVMBuildCondBr(m->b, fits, join, slow);
     LLVMPositionBuilderAtEnd(m->b, slow);
-    LLVMValueRef r = ovf_op(f, "llvm.smul.with.overflow", a, b, null, code, e->position);
+    LLVMValueRef bad = NULL;
+    LLVMValueRef r = ovf_side(f, "llvm.smul.with.overflow", a, b, null, code, e->position, &bad);
     LLVMBasicBlockRef slow_end = LLVMGetInsertBlock(m->b);
     LLVMBuildBr(m->b, join);
     LLVMMoveBasicBlockAfter(join, slow_end);
     LLVMPositionBuilderAtEnd(m->b, join);
-    return cg_phi2(m, m->t_i128, "", fast, from, r, slow_end);
+    LLVMValueRef out = cg_phi2(m, m->t_i128, "", fast, from, r, slow_end);
+    ovf_check(f, bad, from, slow_end, code, e->position);
+    return out;
 }
 
 /* Integer / and % of any width: zero divisors raise 22012, MIN / -1 overflows, MIN % -1
@@ -464,8 +487,10 @@ static void words_mul(cg_fn *f, const plan_expr *e, const cg_val *a, const cg_va
     LLVMBasicBlockRef join = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "mul");
     LLVMBuildCondBr(m->b, and1(m, and1(m, fa, fb), not1(m, ovf)), join, slow);
     LLVMPositionBuilderAtEnd(m->b, slow);
-    LLVMValueRef r = ovf_op(f, "llvm.smul.with.overflow", words_i128(m, alo, ahi),
-                            words_i128(m, blo, bhi), null, RT_JIT_ERR_RANGE(e->type), e->position);
+    LLVMValueRef bad = NULL;
+    LLVMValueRef r = ovf_side(f, "llvm.smul.with.overflow", words_i128(m, alo, ahi),
+                              words_i128(m, blo, bhi), null, RT_JIT_ERR_RANGE(e->type),
+                              e->position, &bad);
     LLVMValueRef slo = LLVMBuildTrunc(m->b, r, m->t_i64, "");
     LLVMValueRef shi = LLVMBuildTrunc(
         m->b, LLVMBuildLShr(m->b, r, LLVMConstInt(m->t_i128, 64, false), ""), m->t_i64, "");
@@ -475,6 +500,7 @@ static void words_mul(cg_fn *f, const plan_expr *e, const cg_val *a, const cg_va
     LLVMPositionBuilderAtEnd(m->b, join);
     *lo = cg_phi2(m, m->t_i64, "", flo, from, slo, slow_end);
     *hi = cg_phi2(m, m->t_i64, "", fhi, from, shi, slow_end);
+    ovf_check(f, bad, from, slow_end, RT_JIT_ERR_RANGE(e->type), e->position);
 }
 
 /* decimal_bound on a value in words: |x| < lim <=> (unsigned)(x + lim - 1) < 2 lim - 1,

@@ -361,6 +361,27 @@ LLVMValueRef cg_row_index(cg_fn *f, LLVMValueRef sel, LLVMValueRef has_sel, LLVM
     return cg_phi2(m, m->t_i64, "row", s, with_sel, i, from);
 }
 
+/* At the cheap tier, the raise checks of the n expressions es about to be generated
+ * are gathered (f->defer) when all of them allow it (cg_expr_deferrable): one branch to
+ * the raise block instead of a branch and a block per check.  True if it began. */
+static bool begin_defer(cg_fn *f, const plan_expr *const *es, uint32_t n) {
+    if (!f->m->cheap || f->defer || f->err_var != NULL)
+        return false;
+    for (uint32_t i = 0; i < n; i++)
+        if (!cg_expr_deferrable(es[i]))
+            return false;
+    f->defer = true;
+    return true;
+}
+
+/* Ends what begin_defer began: the gathered checks' one branch. */
+static void end_defer(cg_fn *f, bool began) {
+    if (!began)
+        return;
+    cg_raise_flush(f);
+    f->defer = false;
+}
+
 /* A FILTER predicate (see cg_int.h): the row continues only where it is TRUE.  A
  * conjunction is split into its terms, each tested before the next is evaluated, as the
  * interpreter narrows its selection term by term (rt_expr_select): a term after one
@@ -373,7 +394,9 @@ qe_status cg_gen_filter(cg_fn *f, const plan_expr *pred, const cg_val *in, uint3
         return st != QE_OK ? st : cg_gen_filter(f, pred->u.op.args[1], in, n_in, err);
     }
     cg_val v;
+    bool defer = begin_defer(f, &pred, 1);
     qe_status st = cg_expr(f, pred, in, n_in, &v, err);
+    end_defer(f, defer);
     if (st != QE_OK)
         return st;
     LLVMValueRef pass = LLVMBuildAnd(m->b, v.v, LLVMBuildNot(m->b, v.null, ""), "");
@@ -476,8 +499,11 @@ qe_status cg_gen_ops_from(cg_fn *f, uint32_t first, const cg_val *in, uint32_t n
         cg_val *out = calloc(op->n_cols ? op->n_cols : 1, sizeof *out);
         if (out == NULL)
             st = rt_error_set(err, QE_NOMEM, "53200", -1, "out of memory in code generation");
+        bool defer = out != NULL && begin_defer(f, (const plan_expr *const *)op->u.project.exprs,
+                                                op->n_cols);
         for (uint32_t i = 0; i < op->n_cols && st == QE_OK; i++)
             st = cg_expr(f, op->u.project.exprs[i], cur, n_cur, &out[i], err);
+        end_defer(f, defer);
         free(cur);
         cur = out;
         n_cur = op->n_cols;
