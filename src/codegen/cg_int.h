@@ -424,6 +424,9 @@ cg_val cg_morsel_column(cg_fn *f, uint32_t col);
 /* The same; narrow: a 16-byte (DECIMAL) value known to fit in 64 bits is loaded as its
  * low 8 bytes, sign-extended (if this is the column's first load in the row). */
 cg_val cg_morsel_column_narrow(cg_fn *f, uint32_t col, bool narrow);
+/* The low i64 word of 16-byte value `row` (i64) of a values buffer; *hi its high word
+ * (two i64 loads: no i128 value, which fast instruction selection cannot select). */
+LLVMValueRef cg_load_words(cg_module *m, LLVMValueRef values, LLVMValueRef row, LLVMValueRef *hi);
 
 /* Generates a scalar expression over the input row `in` (n_in columns, types in_types;
  * in == NULL means the morsel's columns).  Supported expressions only (check.c). */

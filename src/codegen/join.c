@@ -59,7 +59,10 @@ typedef struct probe_gen {
     LLVMValueRef pf_cursor;  /* alloca i64: next active entry to prefetch */
     LLVMValueRef pf_bound;   /* alloca i64: rows below it are prefetched */
     LLVMValueRef pf_probed;  /* alloca i64: rows that reached the probe in this morsel */
-    LLVMValueRef *bval_var;  /* n_build allocas: build values of the pair to emit */
+    LLVMValueRef *bval_var;  /* n_build allocas: build values of the pair to emit (a wide
+                                one at the cheap tier: its low word) */
+    LLVMValueRef *bhi_var;   /* n_build allocas (DECIMAL/HUGEINT at the cheap tier only):
+                                the high words, so no i128 value (wide_build) */
     LLVMValueRef *bnull_var; /* n_build allocas: their null flags */
     LLVMValueRef *bat_var;   /* n_build allocas (VARCHAR only): the view's address in the
                                 build column (NULL for a NULL-extended row: length 0) */
@@ -194,10 +197,12 @@ static qe_status init_probe(cg_fn *f, probe_gen *g, uint32_t k, const qe_type *i
     g->build_types = calloc(n, sizeof *g->build_types);
     g->bcols = calloc(n, sizeof *g->bcols);
     g->bval_var = calloc(n, sizeof *g->bval_var);
+    g->bhi_var = calloc(n, sizeof *g->bhi_var);
     g->bnull_var = calloc(n, sizeof *g->bnull_var);
     g->bat_var = calloc(n, sizeof *g->bat_var);
     g->bused = calloc(n, sizeof *g->bused);
-    if (!g->build_types || !g->bcols || !g->bval_var || !g->bnull_var || !g->bat_var || !g->bused)
+    if (!g->build_types || !g->bcols || !g->bval_var || !g->bhi_var || !g->bnull_var ||
+        !g->bat_var || !g->bused)
         return nomem(err);
     cg_probe_build_types(op, g->n_in, in_types, g->build_types);
     bool all = emits_pairs(op);
@@ -211,6 +216,7 @@ static void free_probe(probe_gen *g) {
     free(g->build_types);
     free(g->bcols);
     free(g->bval_var);
+    free(g->bhi_var);
     free(g->bnull_var);
     free(g->bat_var);
     free(g->bused);
@@ -486,11 +492,25 @@ static void load_table(cg_fn *f, probe_gen *g) {
         gen_prefetch(f, g, view);
 }
 
-/* Value of build column c at build row bi (i64). */
+/* Whether build column c is held in two i64 words (the cheap tier's DECIMAL/HUGEINT, as
+ * a morsel column's: fast instruction selection selects no i128 load, store or phi). */
+static bool wide_build(const cg_module *m, const probe_gen *g, uint32_t c) {
+    return m->cheap &&
+           (g->build_types[c] == QE_TYPE_DECIMAL || g->build_types[c] == QE_TYPE_HUGEINT);
+}
+
+/* Value of build column c at build row bi (i64); in words when wide_build. */
 static cg_val build_value(cg_fn *f, const probe_gen *g, uint32_t c, LLVMValueRef bi) {
     cg_module *m = f->m;
     const cg_col *bc = &g->bcols[c];
-    cg_val v = {.v = cg_load_value(m, g->build_types[c], bc->values, bi)};
+    qe_type t = g->build_types[c];
+    cg_val v = {0};
+    if (wide_build(m, g, c)) {
+        LLVMValueRef hi, lo = cg_load_words(m, bc->values, bi, &hi);
+        v = cg_val_from_words(m, lo, hi, NULL);
+    } else {
+        v.v = cg_load_value(m, t, bc->values, bi);
+    }
     if (g->build_types[c] == QE_TYPE_VARCHAR) { /* where cg_str_ptr finds the bytes */
         v.at = LLVMBuildGEP2(m->b, m->t_i128, bc->values, &bi, 1, "bview");
         v.vec = bc->vec;
@@ -608,9 +628,15 @@ static qe_status gen_emit(cg_fn *f, probe_gen *g, const cg_val *in, LLVMBasicBlo
     for (uint32_t c = 0; c < g->n_build; c++) {
         if (g->bval_var[c] == NULL)
             continue;
-        out[g->n_in + c].v =
-            LLVMBuildLoad2(m->b, cg_reg_type(m, g->build_types[c]), g->bval_var[c], "");
-        out[g->n_in + c].null = LLVMBuildLoad2(m->b, m->t_i1, g->bnull_var[c], "");
+        LLVMValueRef null = LLVMBuildLoad2(m->b, m->t_i1, g->bnull_var[c], "");
+        if (g->bhi_var[c] != NULL)
+            out[g->n_in + c] = cg_val_from_words(
+                m, LLVMBuildLoad2(m->b, m->t_i64, g->bval_var[c], ""),
+                LLVMBuildLoad2(m->b, m->t_i64, g->bhi_var[c], ""), null);
+        else
+            out[g->n_in + c].v =
+                LLVMBuildLoad2(m->b, cg_reg_type(m, g->build_types[c]), g->bval_var[c], "");
+        out[g->n_in + c].null = null;
         if (g->bat_var[c] != NULL) {
             out[g->n_in + c].at = LLVMBuildLoad2(m->b, m->t_ptr, g->bat_var[c], "");
             out[g->n_in + c].vec = g->bcols[c].vec;
@@ -628,7 +654,12 @@ static void store_build(cg_fn *f, const probe_gen *g, const cg_val *bvals) {
         if (g->bval_var[c] == NULL)
             continue;
         LLVMTypeRef t = cg_reg_type(m, g->build_types[c]);
-        LLVMBuildStore(m->b, bvals ? bvals[c].v : LLVMConstNull(t), g->bval_var[c]);
+        if (g->bhi_var[c] != NULL) {
+            LLVMBuildStore(m->b, bvals ? bvals[c].lo64 : cg_i64(m, 0), g->bval_var[c]);
+            LLVMBuildStore(m->b, bvals ? bvals[c].hi64 : cg_i64(m, 0), g->bhi_var[c]);
+        } else {
+            LLVMBuildStore(m->b, bvals ? bvals[c].v : LLVMConstNull(t), g->bval_var[c]);
+        }
         LLVMBuildStore(m->b, bvals ? bvals[c].null : cg_i1(m, true), g->bnull_var[c]);
         if (g->bat_var[c] != NULL)
             LLVMBuildStore(m->b, bvals ? bvals[c].at : m->null_view, g->bat_var[c]);
@@ -761,7 +792,11 @@ qe_status cg_gen_probe(cg_fn *f, uint32_t k, const cg_val *in, const qe_type *in
     if (emits_pairs(op))
         for (uint32_t c = 0; c < g.n_build; c++)
             if (g.bused[c]) {
-                g.bval_var[c] = cg_alloca(f, cg_reg_type(m, g.build_types[c]), "bval");
+                bool wide = wide_build(m, &g, c);
+                g.bval_var[c] =
+                    cg_alloca(f, wide ? m->t_i64 : cg_reg_type(m, g.build_types[c]), "bval");
+                if (wide)
+                    g.bhi_var[c] = cg_alloca(f, m->t_i64, "bhi");
                 g.bnull_var[c] = cg_alloca(f, m->t_i1, "bnull");
                 if (g.build_types[c] == QE_TYPE_VARCHAR)
                     g.bat_var[c] = cg_alloca(f, m->t_ptr, "bat");

@@ -274,9 +274,8 @@ void cg_store_validity(cg_module *m, LLVMValueRef validity, LLVMValueRef row,
     LLVMBuildStore(m->b, LLVMBuildSelect(m->b, is_null, cleared, set, ""), p);
 }
 
-/* The low i64 word of 16-byte value `row` (i64) of a values buffer; *hi its high word. */
-static LLVMValueRef load_words(cg_module *m, LLVMValueRef values, LLVMValueRef row,
-                               LLVMValueRef *hi) {
+/* The low i64 word of 16-byte value `row`; see cg_int.h. */
+LLVMValueRef cg_load_words(cg_module *m, LLVMValueRef values, LLVMValueRef row, LLVMValueRef *hi) {
     LLVMValueRef p = wide_at(m, values, row);
     LLVMValueRef lo = LLVMBuildLoad2(m->b, m->t_i64, p, "");
     LLVMValueRef one = cg_i64(m, 1);
@@ -304,7 +303,7 @@ cg_val cg_morsel_column_narrow(cg_fn *f, uint32_t col, bool narrow) {
         v.v = LLVMBuildSExt(m->b, lo, m->t_i128, "");
         v.v64 = lo;
     } else if (m->cheap && (type == QE_TYPE_DECIMAL || type == QE_TYPE_HUGEINT)) {
-        LLVMValueRef hi, lo = load_words(m, c->values, f->row, &hi);
+        LLVMValueRef hi, lo = cg_load_words(m, c->values, f->row, &hi);
         v = cg_val_from_words(m, lo, hi, NULL);
     } else {
         v.v = cg_load_value(m, type, c->values, f->row);
