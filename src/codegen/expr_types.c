@@ -771,11 +771,37 @@ bool cg_cast_decimal64(cg_fn *f, const plan_expr *e, const cg_val *a, cg_val *ou
     return true;
 }
 
+/* A value in words (the cheap tier) as a double, (double)(long double)v: the low word's
+ * conversion where the value fits in 64 bits (tested per row), else the long double's
+ * in a block of its own (i128 and x86_fp80: fast instruction selection hands only that
+ * block to SelectionDAG); they meet in a phi. */
+static LLVMValueRef words_to_double(cg_fn *f, cg_val a) {
+    cg_module *m = f->m;
+    LLVMValueRef fits = LLVMBuildICmp(
+        m->b, LLVMIntEQ, LLVMBuildAShr(m->b, a.lo64, cg_i64(m, 63), ""), a.hi64, "");
+    LLVMValueRef d = LLVMBuildSIToFP(m->b, a.lo64, m->t_f64, "");
+    LLVMBasicBlockRef from = LLVMGetInsertBlock(m->b);
+    LLVMBasicBlockRef wide = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "to_double128");
+    LLVMBasicBlockRef join = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "to_double");
+    LLVMBuildCondBr(m->b, fits, join, wide);
+    LLVMPositionBuilderAtEnd(m->b, wide);
+    LLVMValueRef w = LLVMBuildFPTrunc(
+        m->b, LLVMBuildSIToFP(m->b, words_i128(m, a.lo64, a.hi64), m->t_f80, ""), m->t_f64, "");
+    LLVMBuildBr(m->b, join);
+    LLVMPositionBuilderAtEnd(m->b, join);
+    return cg_phi2(m, m->t_f64, "", d, from, w, wide);
+}
+
 /* DECIMAL -> DOUBLE: (double)(long double)v / 10^s (rt_decimal_to_double). */
-static LLVMValueRef decimal_to_double(cg_module *m, const plan_expr *in, LLVMValueRef v) {
-    LLVMValueRef d;
-    if (fits64_known(in)) /* exact in a long double: one rounding either way */
+static LLVMValueRef decimal_to_double(cg_fn *f, const plan_expr *in, cg_val a) {
+    cg_module *m = f->m;
+    LLVMValueRef d, v = a.v;
+    if (a.v64 != NULL) /* exact in a long double: one rounding either way */
+        d = LLVMBuildSIToFP(m->b, a.v64, m->t_f64, "");
+    else if (fits64_known(in))
         d = LLVMBuildSIToFP(m->b, LLVMBuildTrunc(m->b, v, m->t_i64, ""), m->t_f64, "");
+    else if (a.lo64 != NULL)
+        d = words_to_double(f, a);
     else
         d = LLVMBuildFPTrunc(m->b, LLVMBuildSIToFP(m->b, v, m->t_f80, ""), m->t_f64, "");
     double p = 1;
@@ -869,7 +895,7 @@ LLVMValueRef cg_typed_cast(cg_fn *f, const plan_expr *e, cg_val a) {
                                      scale_of(e->u.cast), 0, &ovf);
             return narrow_int(f, e, v, a.null);
         }
-        LLVMValueRef d = decimal_to_double(m, e->u.cast, a.v);
+        LLVMValueRef d = decimal_to_double(f, e->u.cast, a);
         if (to == QE_TYPE_DOUBLE)
             return d;
         /* rt_cast_vector_decimal narrows DECIMAL without a range check */
