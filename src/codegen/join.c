@@ -141,6 +141,22 @@ static bool wide_key(qe_type type) {
 
 /* h chained with one non-NULL key value v, as rt_hash_vectors: 8 normalized bytes,
  * the 16 bytes of a wide value, or a VARCHAR's bytes (rt_jit_hash_string). */
+/* The low word of a wide key's value; *hi its high word (from the cheap tier's words or
+ * a 64-bit DECIMAL's i64 without an i128 value where v has them). */
+static LLVMValueRef key_words(cg_module *m, cg_val v, LLVMValueRef *hi) {
+    if (v.lo64 != NULL) {
+        *hi = v.hi64;
+        return v.lo64;
+    }
+    if (v.v64 != NULL) {
+        *hi = LLVMBuildAShr(m->b, v.v64, c64(m, 63), "");
+        return v.v64;
+    }
+    *hi = LLVMBuildTrunc(m->b, LLVMBuildLShr(m->b, v.v, LLVMConstInt(m->t_i128, 64, false), ""),
+                         m->t_i64, "");
+    return LLVMBuildTrunc(m->b, v.v, m->t_i64, "");
+}
+
 static LLVMValueRef key_hash(cg_fn *f, qe_type type, cg_val v, LLVMValueRef h) {
     cg_module *m = f->m;
     if (type == QE_TYPE_VARCHAR) {
@@ -149,10 +165,8 @@ static LLVMValueRef key_hash(cg_fn *f, qe_type type, cg_val v, LLVMValueRef h) {
         return cg_call_inline(m, CG_INLINE_HASH_STRING, args, 3);
     }
     if (wide_key(type)) {
-        LLVMValueRef lanes[2] = {
-            LLVMBuildTrunc(m->b, v.v, m->t_i64, ""),
-            LLVMBuildTrunc(m->b, LLVMBuildLShr(m->b, v.v, LLVMConstInt(m->t_i128, 64, false), ""),
-                           m->t_i64, "")};
+        LLVMValueRef lanes[2];
+        lanes[0] = key_words(m, v, &lanes[1]);
         return xxh64_lanes(m, lanes, 2, h);
     }
     LLVMValueRef x = key_bits(m, type, v.v);
@@ -163,7 +177,13 @@ static LLVMValueRef key_hash(cg_fn *f, qe_type type, cg_val v, LLVMValueRef h) {
 static cg_val morsel_key(cg_fn *f, uint32_t col, LLVMValueRef row) {
     cg_module *m = f->m;
     qe_type type = f->pipe->ops[0]->types[col];
-    cg_val v = {.v = cg_load_value(m, type, f->cols[col].values, row), .null = cg_i1(m, false)};
+    cg_val v = {.null = cg_i1(m, false)};
+    if (m->cheap && wide_key(type)) { /* in words: no i128 value */
+        LLVMValueRef hi, lo = cg_load_words(m, f->cols[col].values, row, &hi);
+        v = cg_val_from_words(m, lo, hi, v.null);
+    } else {
+        v.v = cg_load_value(m, type, f->cols[col].values, row);
+    }
     if (type == QE_TYPE_VARCHAR) {
         v.at = LLVMBuildGEP2(m->b, m->t_i128, f->cols[col].values, &row, 1, "");
         v.vec = f->cols[col].vec;
@@ -547,11 +567,17 @@ static void compare_keys(cg_fn *f, const probe_gen *g, const cg_val *in, const q
     for (uint32_t j = 0; j < g->op->u.join.n_keys; j++) {
         uint32_t pc = g->op->u.join.probe_keys[j], bc = g->op->u.join.build_keys[j];
         qe_type t = in_types[pc];
-        LLVMValueRef bv = cg_load_value(m, t, g->bcols[bc].values, bi);
         LLVMValueRef eq;
-        if (t == QE_TYPE_DOUBLE) {
+        if (m->cheap && wide_key(t)) { /* in words: no i128 value */
+            LLVMValueRef bhi, blo = cg_load_words(m, g->bcols[bc].values, bi, &bhi);
+            LLVMValueRef ahi, alo = key_words(m, in[pc], &ahi);
+            eq = LLVMBuildAnd(m->b, LLVMBuildICmp(m->b, LLVMIntEQ, alo, blo, ""),
+                              LLVMBuildICmp(m->b, LLVMIntEQ, ahi, bhi, ""), "");
+        } else if (t == QE_TYPE_DOUBLE) {
+            LLVMValueRef bv = cg_load_value(m, t, g->bcols[bc].values, bi);
             eq = LLVMBuildICmp(m->b, LLVMIntEQ, key_bits(m, t, in[pc].v), key_bits(m, t, bv), "");
         } else if (t == QE_TYPE_VARCHAR) {
+            LLVMValueRef bv = cg_load_value(m, t, g->bcols[bc].values, bi);
             /* length and prefix (a computed string's view holds only its length), then
              * the bytes */
             LLVMTypeRef ht = in[pc].str != NULL ? m->t_i32 : m->t_i64;
@@ -569,6 +595,7 @@ static void compare_keys(cg_fn *f, const probe_gen *g, const cg_val *in, const q
             eq = LLVMBuildICmp(m->b, LLVMIntNE, cg_call_inline(m, CG_INLINE_STR_EQ, args, 4),
                                cg_i32(m, 0), "");
         } else {
+            LLVMValueRef bv = cg_load_value(m, t, g->bcols[bc].values, bi);
             eq = LLVMBuildICmp(m->b, LLVMIntEQ, in[pc].v, bv, "");
         }
         if (j + 1 == g->op->u.join.n_keys) { /* the last key decides */
