@@ -799,7 +799,8 @@ static LLVMValueRef decimal_to_double(cg_fn *f, const plan_expr *in, cg_val a) {
     if (a.v64 != NULL) /* exact in a long double: one rounding either way */
         d = LLVMBuildSIToFP(m->b, a.v64, m->t_f64, "");
     else if (fits64_known(in))
-        d = LLVMBuildSIToFP(m->b, LLVMBuildTrunc(m->b, v, m->t_i64, ""), m->t_f64, "");
+        d = LLVMBuildSIToFP(m->b, a.lo64 ? a.lo64 : LLVMBuildTrunc(m->b, v, m->t_i64, ""),
+                            m->t_f64, "");
     else if (a.lo64 != NULL)
         d = words_to_double(f, a);
     else
