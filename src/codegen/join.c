@@ -152,9 +152,10 @@ static LLVMValueRef key_words(cg_module *m, cg_val v, LLVMValueRef *hi) {
         *hi = LLVMBuildAShr(m->b, v.v64, c64(m, 63), "");
         return v.v64;
     }
+    LLVMValueRef lo = LLVMBuildTrunc(m->b, v.v, m->t_i64, "");
     *hi = LLVMBuildTrunc(m->b, LLVMBuildLShr(m->b, v.v, LLVMConstInt(m->t_i128, 64, false), ""),
                          m->t_i64, "");
-    return LLVMBuildTrunc(m->b, v.v, m->t_i64, "");
+    return lo;
 }
 
 static LLVMValueRef key_hash(cg_fn *f, qe_type type, cg_val v, LLVMValueRef h) {
