@@ -254,8 +254,9 @@ bool cg_expr_deferrable(const plan_expr *e) {
         return true; /* of any type: loads, no check */
     if (!defer_type(e->type, false))
         return false;
-    if (e->kind == PLAN_EXPR_CAST)
-        return defer_type(e->u.cast->type, true) && cg_expr_deferrable(e->u.cast);
+    if (e->kind == PLAN_EXPR_CAST) /* (not through rt_jit_func, which may fail) */
+        return cg_cast_native(e) && defer_type(e->u.cast->type, true) &&
+               cg_expr_deferrable(e->u.cast);
     if (e->kind != PLAN_EXPR_OP)
         return false; /* CASE's branches, functions' calls, subqueries */
     const plan_expr *a = e->u.op.args[0], *b = e->u.op.args[1];
