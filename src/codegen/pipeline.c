@@ -667,6 +667,29 @@ static qe_status gen_body(cg_fn *f, rt_error *err) {
 }
 
 /* Builds a pipeline function; see cg_int.h. */
+/* The cheap tier's function without its empty blocks (only an unconditional branch,
+ * left where a construct ends and the code after it merely branches on: a sink's
+ * `counted`, a probe's `probed`): their predecessors branch to the target instead.
+ * Level-None code generation keeps every block (its own label, jump and bookkeeping);
+ * a target with phis keeps its predecessors (their incoming blocks would change). */
+static void drop_empty_blocks(LLVMValueRef fn) {
+    LLVMBasicBlockRef b = LLVMGetNextBasicBlock(LLVMGetEntryBasicBlock(fn));
+    while (b != NULL) {
+        LLVMBasicBlockRef next = LLVMGetNextBasicBlock(b);
+        LLVMValueRef br = LLVMGetFirstInstruction(b);
+        if (br != NULL && br == LLVMGetLastInstruction(b) &&
+            LLVMGetInstructionOpcode(br) == LLVMBr && !LLVMIsConditional(br)) {
+            LLVMBasicBlockRef to = LLVMGetSuccessor(br, 0);
+            LLVMValueRef first = LLVMGetFirstInstruction(to);
+            if (to != b && (first == NULL || LLVMGetInstructionOpcode(first) != LLVMPHI)) {
+                LLVMReplaceAllUsesWith(LLVMBasicBlockAsValue(b), LLVMBasicBlockAsValue(to));
+                LLVMDeleteBasicBlock(b);
+            }
+        }
+        b = next;
+    }
+}
+
 qe_status cg_build_pipeline(cg_module *m, const plan_pipeline *p, const char *name, rt_error *err) {
     cg_fn f = {.m = m, .pipe = p, .n_cols = p->ops[0]->n_cols};
     f.fn = LLVMAddFunction(m->mod, name, m->t_pipe_fn);
@@ -689,6 +712,8 @@ qe_status cg_build_pipeline(cg_module *m, const plan_pipeline *p, const char *na
         f.entry = LLVMAppendBasicBlockInContext(m->ctx, f.fn, "entry");
         LLVMPositionBuilderAtEnd(m->b, f.entry);
         st = gen_body(&f, err);
+        if (st == QE_OK && m->cheap)
+            drop_empty_blocks(f.fn);
     }
     cg_sink_free(&f);
     free(f.cols);
