@@ -319,7 +319,9 @@ typedef struct cg_val {
 typedef struct cg_col {
     LLVMValueRef vec;        /* ptr to the morsel's rt_vector */
     LLVMValueRef values;     /* its values buffer */
-    LLVMValueRef validity;   /* its bitmap, or @all_valid when absent */
+    LLVMValueRef validity;   /* its bitmap, or @all_valid when absent (the cheap tier: the
+                                bitmap or NULL; each row selects @all_valid's address
+                                instead of its byte's: one select less per column) */
     LLVMValueRef has_bitmap; /* i1: the vector has a validity bitmap */
 } cg_col;
 

@@ -506,7 +506,8 @@ static void load_table(cg_fn *f, probe_gen *g) {
         bc->values = cg_load_vector_field(m, bc->vec, CG_VEC_VALUES);
         LLVMValueRef bitmap = cg_load_vector_field(m, bc->vec, CG_VEC_VALIDITY);
         bc->has_bitmap = LLVMBuildIsNotNull(m->b, bitmap, "");
-        bc->validity = LLVMBuildSelect(m->b, bc->has_bitmap, bitmap, m->all_valid, "");
+        bc->validity = /* cheap tier: as the morsel's columns (cg_col) */
+            m->cheap ? bitmap : LLVMBuildSelect(m->b, bc->has_bitmap, bitmap, m->all_valid, "");
     }
     LLVMPositionBuilderAtEnd(m->b, at);
     if (f->pre_op != g->op_idx && !m->cheap)
@@ -537,8 +538,14 @@ static cg_val build_value(cg_fn *f, const probe_gen *g, uint32_t c, LLVMValueRef
         v.vec = bc->vec;
     }
     LLVMValueRef byte_idx, mask = cg_row_bit(m, bi, &byte_idx);
-    LLVMValueRef idx = LLVMBuildSelect(m->b, bc->has_bitmap, byte_idx, cg_i64(m, 0), "");
-    LLVMValueRef p = LLVMBuildGEP2(m->b, m->t_i8, bc->validity, &idx, 1, "");
+    LLVMValueRef p;
+    if (m->cheap) {
+        p = LLVMBuildGEP2(m->b, m->t_i8, bc->validity, &byte_idx, 1, "");
+        p = LLVMBuildSelect(m->b, bc->has_bitmap, p, m->all_valid, "");
+    } else {
+        LLVMValueRef idx = LLVMBuildSelect(m->b, bc->has_bitmap, byte_idx, cg_i64(m, 0), "");
+        p = LLVMBuildGEP2(m->b, m->t_i8, bc->validity, &idx, 1, "");
+    }
     LLVMValueRef byte = LLVMBuildAnd(m->b, LLVMBuildLoad2(m->b, m->t_i8, p, ""), mask, "");
     v.null = LLVMBuildICmp(m->b, LLVMIntEQ, byte, LLVMConstInt(m->t_i8, 0, false), "bnull");
     return v;

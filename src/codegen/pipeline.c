@@ -318,11 +318,16 @@ cg_val cg_morsel_column_narrow(cg_fn *f, uint32_t col, bool narrow) {
         f->row_loaded[col] = true;
         return v;
     }
-    /* absent bitmap: read byte 0 of @qe_all_valid instead */
-    LLVMValueRef mask;
-    LLVMValueRef idx = LLVMBuildSelect(m->b, c->has_bitmap, m->bit_idx[row_bits(m, f->row, true)],
-                                       cg_i64(m, 0), "");
-    LLVMValueRef p = bitmap_byte(m, c->validity, idx, f->row, &mask);
+    /* absent bitmap: read byte 0 of @qe_all_valid instead (cheap tier: that address
+     * selected per row, the entry block keeps the bitmap pointer as it is) */
+    LLVMValueRef mask, p, idx = m->bit_idx[row_bits(m, f->row, true)];
+    if (m->cheap) {
+        p = bitmap_byte(m, c->validity, idx, f->row, &mask);
+        p = LLVMBuildSelect(m->b, c->has_bitmap, p, m->all_valid, "");
+    } else {
+        idx = LLVMBuildSelect(m->b, c->has_bitmap, idx, cg_i64(m, 0), "");
+        p = bitmap_byte(m, c->validity, idx, f->row, &mask);
+    }
     LLVMValueRef byte = LLVMBuildAnd(m->b, LLVMBuildLoad2(m->b, m->t_i8, p, ""), mask, "");
     v.null = LLVMBuildICmp(m->b, LLVMIntEQ, byte, LLVMConstInt(m->t_i8, 0, false), "isnull");
     f->row_in[col] = v;
@@ -341,7 +346,8 @@ static void load_morsel_columns(cg_fn *f, LLVMValueRef cols) {
         c->values = cg_load_vector_field(m, c->vec, CG_VEC_VALUES);
         LLVMValueRef bitmap = cg_load_vector_field(m, c->vec, CG_VEC_VALIDITY);
         c->has_bitmap = LLVMBuildIsNotNull(m->b, bitmap, "");
-        c->validity = LLVMBuildSelect(m->b, c->has_bitmap, bitmap, m->all_valid, "");
+        c->validity =
+            m->cheap ? bitmap : LLVMBuildSelect(m->b, c->has_bitmap, bitmap, m->all_valid, "");
     }
 }
 
