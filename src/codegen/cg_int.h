@@ -322,7 +322,9 @@ typedef struct cg_val {
 typedef struct cg_col {
     LLVMValueRef vec;        /* ptr to the morsel's rt_vector */
     LLVMValueRef values;     /* its values buffer */
-    LLVMValueRef validity;   /* its bitmap, or @all_valid when absent */
+    LLVMValueRef validity;   /* its bitmap, or @all_valid when absent (the cheap tier: the
+                                bitmap or NULL; each row selects @all_valid's address
+                                instead of its byte's: one select less per column) */
     LLVMValueRef has_bitmap; /* i1: the vector has a validity bitmap */
 } cg_col;
 
@@ -396,6 +398,15 @@ void cg_raise_flush(cg_fn *f);
  * constant: then e is cheap and calls nothing either (the cheap tier evaluates such a
  * right side of AND/OR always, without blocks). */
 bool cg_expr_error_free(const plan_expr *e, bool fixed_width);
+/* Whether the cheap tier may gather e's raise checks (f->defer, cg_raise_flush): e and
+ * everything in it are columns, constants, operators and casts of fixed-width non-float
+ * values (floats only as results), whose code is straight-line but for side blocks
+ * without checks (rt_jit_mul_hi) and the wide product's (words_mul: its check is taken
+ * out of the block when f->defer is set), calls no helper that fails, and guards every
+ * divisor (no trap whatever a failed check left in a value): no CASE, function, VARCHAR,
+ * INTERVAL or TIMESTAMP, and AND/OR only with a right side the cheap tier runs always
+ * (cg_expr_error_free(.., true)). */
+bool cg_expr_deferrable(const plan_expr *e);
 /* RT_JIT_ERR_OVERFLOW_BIGINT for BIGINT results, else RT_JIT_ERR_OVERFLOW. */
 int32_t cg_overflow_code(qe_type type);
 /* a OR b, a AND b of two i1 (the cheap tier runs no instcombine): the other operand
@@ -421,6 +432,9 @@ cg_val cg_morsel_column(cg_fn *f, uint32_t col);
 /* The same; narrow: a 16-byte (DECIMAL) value known to fit in 64 bits is loaded as its
  * low 8 bytes, sign-extended (if this is the column's first load in the row). */
 cg_val cg_morsel_column_narrow(cg_fn *f, uint32_t col, bool narrow);
+/* The low i64 word of 16-byte value `row` (i64) of a values buffer; *hi its high word
+ * (two i64 loads: no i128 value, which fast instruction selection cannot select). */
+LLVMValueRef cg_load_words(cg_module *m, LLVMValueRef values, LLVMValueRef row, LLVMValueRef *hi);
 
 /* Generates a scalar expression over the input row `in` (n_in columns, types in_types;
  * in == NULL means the morsel's columns).  Supported expressions only (check.c). */

@@ -231,6 +231,43 @@ bool cg_expr_error_free(const plan_expr *e, bool fixed_width) {
            (e->u.op.args[1] == NULL || cg_expr_error_free(e->u.op.args[1], fixed_width));
 }
 
+/* A fixed-width type whose values cg_expr_deferrable may compute and cast from. */
+static bool defer_type(qe_type t, bool cast_from) {
+    switch (t) {
+    case QE_TYPE_NULL:
+    case QE_TYPE_BOOLEAN:
+    case QE_TYPE_SMALLINT:
+    case QE_TYPE_INTEGER:
+    case QE_TYPE_BIGINT:
+    case QE_TYPE_HUGEINT:
+    case QE_TYPE_DECIMAL:
+    case QE_TYPE_DATE: return true;
+    case QE_TYPE_REAL:
+    case QE_TYPE_DOUBLE: return !cast_from; /* float -> integer casts: no poison to mind */
+    default: return false;
+    }
+}
+
+/* Whether e's raise checks may be gathered; see cg_int.h. */
+bool cg_expr_deferrable(const plan_expr *e) {
+    if (e == NULL || e->kind == PLAN_EXPR_CONST || e->kind == PLAN_EXPR_COLUMN)
+        return true; /* of any type: loads, no check */
+    if (!defer_type(e->type, false))
+        return false;
+    if (e->kind == PLAN_EXPR_CAST) /* (not through rt_jit_func, which may fail) */
+        return cg_cast_native(e) && defer_type(e->u.cast->type, true) &&
+               cg_expr_deferrable(e->u.cast);
+    if (e->kind != PLAN_EXPR_OP)
+        return false; /* CASE's branches, functions' calls, subqueries */
+    const plan_expr *a = e->u.op.args[0], *b = e->u.op.args[1];
+    plan_op_kind op = e->u.op.op;
+    if (op == PLAN_OP_CONCAT || !defer_type(a->type, false) || (b && !defer_type(b->type, false)))
+        return false;
+    if ((op == PLAN_OP_AND || op == PLAN_OP_OR) && !cg_expr_error_free(b, true))
+        return false; /* its right side would run in a block of its own (gen_and_or) */
+    return cg_expr_deferrable(a) && cg_expr_deferrable(b);
+}
+
 /* AND/OR: the right side is evaluated only when the left side does not decide (the
  * cheap tier: always, when it is error-free and fixed-width). */
 static qe_status gen_and_or(cg_fn *f, const plan_expr *e, const cg_val *in, uint32_t n_in,

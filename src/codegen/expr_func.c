@@ -235,6 +235,9 @@ static qe_status generic_call(cg_fn *f, const plan_expr *e, int32_t fn,
     if (desc == NULL)
         return rt_error_set(err, QE_NOMEM, "53200", -1, "out of memory in code generation");
     LLVMValueRef call[3] = {f->ts, desc, vals};
+    if (f->defer) /* checks gathered before the call raise first (cg_expr_deferrable
+                     keeps such calls out: a safeguard) */
+        cg_raise_flush(f);
     cg_return_if_error(f, cg_call_helper(m, CG_HELPER_FUNC, call, 3));
     LLVMValueRef w[3];
     for (int k = 0; k < 3; k++) {

@@ -129,14 +129,28 @@ static cg_val computed(cg_module *m, LLVMValueRef p, LLVMValueRef len, LLVMValue
 
 /* ---- operators ---------------------------------------------------------------------- */
 
+/* i1: rt_jit_char_eq_const of x (its view at x.at) and the n bytes s. */
+static LLVMValueRef char_eq_call(cg_fn *f, cg_val x, const char *s, uint32_t n) {
+    cg_module *m = f->m;
+    LLVMValueRef args[5] = {x.vec ? x.vec : LLVMConstNull(m->t_ptr), x.at,
+                            const_bytes(m, s, n, "qe_char"), cg_i32(m, n),
+                            LLVMBuildZExt(m->b, x.null, m->t_i32, "")};
+    LLVMValueRef r = cg_call_helper(m, CG_HELPER_CHAR_EQ_CONST, args, 5);
+    return LLVMBuildICmp(m->b, LLVMIntNE, r, cg_i32(m, 0), "");
+}
+
 /* i1: column value x (its view at x.at) equals constant c of at most 12 bytes (CHAR:
  * without trailing blanks), decided on the view: equal views (the length, and the
  * zero-padded inline bytes).  CHAR (trailing blanks ignored): a value of c's length
  * equals it iff the views are equal, a shorter one never does, and a longer one (c
  * and blanks?) is decided by rt_jit_char_eq_const, precompiled (the masked compare of
  * the inline bytes and the branch to the long-value helper were ~30 lines of IR per
- * comparison, Q19's residual has 24).  NULL when the shortcut does not apply. */
-static LLVMValueRef view_eq_const(cg_fn *f, cg_val x, const rt_value *c, bool is_char) {
+ * comparison, Q19's residual has 24).  At the cheap tier, when x is a CHAR(x_len)
+ * longer than c (its values are stored blank-padded to x_len characters, so longer
+ * than c: the helper decides every row anyway), only the call, without the view test
+ * and its branch.  NULL when the shortcut does not apply. */
+static LLVMValueRef view_eq_const(cg_fn *f, cg_val x, const rt_value *c, bool is_char,
+                                  uint32_t x_len) {
     cg_module *m = f->m;
     uint32_t n = c->u.s.len;
     const char *s = c->u.s.ptr;
@@ -144,6 +158,8 @@ static LLVMValueRef view_eq_const(cg_fn *f, cg_val x, const rt_value *c, bool is
         n--;
     if (x.at == NULL || x.str != NULL || n > 12)
         return NULL;
+    if (is_char && m->cheap && x_len > n)
+        return char_eq_call(f, x, s, n);
     uint64_t w_lo, w8;
     cg_str_view_words(s, n, '\0', &w_lo, &w8);
     LLVMValueRef hi = cg_str_view_hi(m, x);
@@ -158,11 +174,7 @@ static LLVMValueRef view_eq_const(cg_fn *f, cg_val x, const rt_value *c, bool is
     LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "char_eq");
     LLVMBuildCondBr(m->b, longer, call, done);
     LLVMPositionBuilderAtEnd(m->b, call);
-    LLVMValueRef args[5] = {x.vec ? x.vec : LLVMConstNull(m->t_ptr), x.at,
-                            const_bytes(m, s, n, "qe_char"), cg_i32(m, n),
-                            LLVMBuildZExt(m->b, x.null, m->t_i32, "")};
-    LLVMValueRef r = cg_call_helper(m, CG_HELPER_CHAR_EQ_CONST, args, 5);
-    LLVMValueRef call_eq = LLVMBuildICmp(m->b, LLVMIntNE, r, cg_i32(m, 0), "");
+    LLVMValueRef call_eq = char_eq_call(f, x, s, n);
     LLVMBuildBr(m->b, done);
     LLVMPositionBuilderAtEnd(m->b, done);
     return cg_phi2(m, m->t_i1, "char_eq", eq, from, call_eq, call);
@@ -179,7 +191,9 @@ qe_status cg_str_compare(cg_fn *f, const plan_expr *e, cg_val a, cg_val b, cg_va
         const plan_expr *k = e->u.op.args[i];
         if (k->kind != PLAN_EXPR_CONST || k->u.value.is_null || k->u.value.type != QE_TYPE_VARCHAR)
             continue;
-        LLVMValueRef eq = view_eq_const(f, i ? a : b, &k->u.value, is_char);
+        int32_t x_tm = e->u.op.args[1 - i]->typmod;
+        uint32_t x_len = PLAN_TYPMOD_IS_CHAR(x_tm) ? (uint32_t)PLAN_TYPMOD_LENGTH(x_tm) : 0;
+        LLVMValueRef eq = view_eq_const(f, i ? a : b, &k->u.value, is_char, x_len);
         if (eq != NULL) {
             out->v = op == PLAN_OP_EQ ? eq : not1(m, eq);
             return QE_OK;

@@ -131,6 +131,26 @@ static LLVMValueRef ovf_op(cg_fn *f, const char *name, LLVMValueRef a, LLVMValue
     return r;
 }
 
+/* The same in a side block while f->defer gathers checks: *bad gets the check's i1
+ * (ovf_check raises it after the side block's join, where it dominates the flush). */
+static LLVMValueRef ovf_side(cg_fn *f, const char *name, LLVMValueRef a, LLVMValueRef b,
+                             LLVMValueRef null, int32_t code, int32_t pos, LLVMValueRef *bad) {
+    if (!f->defer)
+        return ovf_op(f, name, a, b, null, code, pos);
+    LLVMValueRef ovf;
+    LLVMValueRef r = cg_with_overflow(f->m, name, a, b, &ovf);
+    *bad = and1(f->m, ovf, not1(f->m, null));
+    return r;
+}
+
+/* At the join of ovf_side's block (slow_end) with the fast path's (from): its check. */
+static void ovf_check(cg_fn *f, LLVMValueRef bad, LLVMBasicBlockRef from,
+                      LLVMBasicBlockRef slow_end, int32_t code, int32_t pos) {
+    if (bad != NULL)
+        cg_raise_if(f, cg_phi2(f->m, f->m->t_i1, "", cg_i1(f->m, false), from, bad, slow_end),
+                    code, pos);
+}
+
 /* Expressions whose DECIMAL values are known to keep their typmod's bound: columns,
  * constants, casts and operators (each bound-checked where it is produced). */
 static bool bounded_kind(const plan_expr *e) {
@@ -186,12 +206,15 @@ static LLVMValueRef i128_mul(cg_fn *f, const plan_expr *e, LLVMValueRef a, LLVMV
     LLVMValueRef fast = LLVMBuildMul(m->b, a64, b64, "");
     LLVMBuildCondBr(m->b, fits, join, slow);
     LLVMPositionBuilderAtEnd(m->b, slow);
-    LLVMValueRef r = ovf_op(f, "llvm.smul.with.overflow", a, b, null, code, e->position);
+    LLVMValueRef bad = NULL;
+    LLVMValueRef r = ovf_side(f, "llvm.smul.with.overflow", a, b, null, code, e->position, &bad);
     LLVMBasicBlockRef slow_end = LLVMGetInsertBlock(m->b);
     LLVMBuildBr(m->b, join);
     LLVMMoveBasicBlockAfter(join, slow_end);
     LLVMPositionBuilderAtEnd(m->b, join);
-    return cg_phi2(m, m->t_i128, "", fast, from, r, slow_end);
+    LLVMValueRef out = cg_phi2(m, m->t_i128, "", fast, from, r, slow_end);
+    ovf_check(f, bad, from, slow_end, code, e->position);
+    return out;
 }
 
 /* Integer / and % of any width: zero divisors raise 22012, MIN / -1 overflows, MIN % -1
@@ -464,8 +487,10 @@ static void words_mul(cg_fn *f, const plan_expr *e, const cg_val *a, const cg_va
     LLVMBasicBlockRef join = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "mul");
     LLVMBuildCondBr(m->b, and1(m, and1(m, fa, fb), not1(m, ovf)), join, slow);
     LLVMPositionBuilderAtEnd(m->b, slow);
-    LLVMValueRef r = ovf_op(f, "llvm.smul.with.overflow", words_i128(m, alo, ahi),
-                            words_i128(m, blo, bhi), null, RT_JIT_ERR_RANGE(e->type), e->position);
+    LLVMValueRef bad = NULL;
+    LLVMValueRef r = ovf_side(f, "llvm.smul.with.overflow", words_i128(m, alo, ahi),
+                              words_i128(m, blo, bhi), null, RT_JIT_ERR_RANGE(e->type),
+                              e->position, &bad);
     LLVMValueRef slo = LLVMBuildTrunc(m->b, r, m->t_i64, "");
     LLVMValueRef shi = LLVMBuildTrunc(
         m->b, LLVMBuildLShr(m->b, r, LLVMConstInt(m->t_i128, 64, false), ""), m->t_i64, "");
@@ -475,6 +500,7 @@ static void words_mul(cg_fn *f, const plan_expr *e, const cg_val *a, const cg_va
     LLVMPositionBuilderAtEnd(m->b, join);
     *lo = cg_phi2(m, m->t_i64, "", flo, from, slo, slow_end);
     *hi = cg_phi2(m, m->t_i64, "", fhi, from, shi, slow_end);
+    ovf_check(f, bad, from, slow_end, RT_JIT_ERR_RANGE(e->type), e->position);
 }
 
 /* decimal_bound on a value in words: |x| < lim <=> (unsigned)(x + lim - 1) < 2 lim - 1,
@@ -745,11 +771,38 @@ bool cg_cast_decimal64(cg_fn *f, const plan_expr *e, const cg_val *a, cg_val *ou
     return true;
 }
 
+/* A value in words (the cheap tier) as a double, (double)(long double)v: the low word's
+ * conversion where the value fits in 64 bits (tested per row), else the long double's
+ * in a block of its own (i128 and x86_fp80: fast instruction selection hands only that
+ * block to SelectionDAG); they meet in a phi. */
+static LLVMValueRef words_to_double(cg_fn *f, cg_val a) {
+    cg_module *m = f->m;
+    LLVMValueRef fits = LLVMBuildICmp(
+        m->b, LLVMIntEQ, LLVMBuildAShr(m->b, a.lo64, cg_i64(m, 63), ""), a.hi64, "");
+    LLVMValueRef d = LLVMBuildSIToFP(m->b, a.lo64, m->t_f64, "");
+    LLVMBasicBlockRef from = LLVMGetInsertBlock(m->b);
+    LLVMBasicBlockRef wide = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "to_double128");
+    LLVMBasicBlockRef join = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "to_double");
+    LLVMBuildCondBr(m->b, fits, join, wide);
+    LLVMPositionBuilderAtEnd(m->b, wide);
+    LLVMValueRef w = LLVMBuildFPTrunc(
+        m->b, LLVMBuildSIToFP(m->b, words_i128(m, a.lo64, a.hi64), m->t_f80, ""), m->t_f64, "");
+    LLVMBuildBr(m->b, join);
+    LLVMPositionBuilderAtEnd(m->b, join);
+    return cg_phi2(m, m->t_f64, "", d, from, w, wide);
+}
+
 /* DECIMAL -> DOUBLE: (double)(long double)v / 10^s (rt_decimal_to_double). */
-static LLVMValueRef decimal_to_double(cg_module *m, const plan_expr *in, LLVMValueRef v) {
-    LLVMValueRef d;
-    if (fits64_known(in)) /* exact in a long double: one rounding either way */
-        d = LLVMBuildSIToFP(m->b, LLVMBuildTrunc(m->b, v, m->t_i64, ""), m->t_f64, "");
+static LLVMValueRef decimal_to_double(cg_fn *f, const plan_expr *in, cg_val a) {
+    cg_module *m = f->m;
+    LLVMValueRef d, v = a.v;
+    if (a.v64 != NULL) /* exact in a long double: one rounding either way */
+        d = LLVMBuildSIToFP(m->b, a.v64, m->t_f64, "");
+    else if (fits64_known(in))
+        d = LLVMBuildSIToFP(m->b, a.lo64 ? a.lo64 : LLVMBuildTrunc(m->b, v, m->t_i64, ""),
+                            m->t_f64, "");
+    else if (a.lo64 != NULL)
+        d = words_to_double(f, a);
     else
         d = LLVMBuildFPTrunc(m->b, LLVMBuildSIToFP(m->b, v, m->t_f80, ""), m->t_f64, "");
     double p = 1;
@@ -843,7 +896,7 @@ LLVMValueRef cg_typed_cast(cg_fn *f, const plan_expr *e, cg_val a) {
                                      scale_of(e->u.cast), 0, &ovf);
             return narrow_int(f, e, v, a.null);
         }
-        LLVMValueRef d = decimal_to_double(m, e->u.cast, a.v);
+        LLVMValueRef d = decimal_to_double(f, e->u.cast, a);
         if (to == QE_TYPE_DOUBLE)
             return d;
         /* rt_cast_vector_decimal narrows DECIMAL without a range check */

@@ -60,7 +60,10 @@ typedef struct probe_gen {
     LLVMValueRef pf_cursor;  /* alloca i64: next active entry to prefetch */
     LLVMValueRef pf_bound;   /* alloca i64: rows below it are prefetched */
     LLVMValueRef pf_probed;  /* alloca i64: rows that reached the probe in this morsel */
-    LLVMValueRef *bval_var;  /* n_build allocas: build values of the pair to emit */
+    LLVMValueRef *bval_var;  /* n_build allocas: build values of the pair to emit (a wide
+                                one at the cheap tier: its low word) */
+    LLVMValueRef *bhi_var;   /* n_build allocas (DECIMAL/HUGEINT at the cheap tier only):
+                                the high words, so no i128 value (wide_build) */
     LLVMValueRef *bnull_var; /* n_build allocas: their null flags */
     LLVMValueRef *bat_var;   /* n_build allocas (VARCHAR only): the view's address in the
                                 build column (NULL for a NULL-extended row: length 0) */
@@ -140,6 +143,23 @@ static bool wide_key(qe_type type) {
 
 /* h chained with one non-NULL key value v, as rt_hash_vectors: 8 normalized bytes,
  * the 16 bytes of a wide value, or a VARCHAR's bytes (rt_jit_hash_string). */
+/* The low word of a wide key's value; *hi its high word (from the cheap tier's words or
+ * a 64-bit DECIMAL's i64 without an i128 value where v has them). */
+static LLVMValueRef key_words(cg_module *m, cg_val v, LLVMValueRef *hi) {
+    if (v.lo64 != NULL) {
+        *hi = v.hi64;
+        return v.lo64;
+    }
+    if (v.v64 != NULL) {
+        *hi = LLVMBuildAShr(m->b, v.v64, c64(m, 63), "");
+        return v.v64;
+    }
+    LLVMValueRef lo = LLVMBuildTrunc(m->b, v.v, m->t_i64, "");
+    *hi = LLVMBuildTrunc(m->b, LLVMBuildLShr(m->b, v.v, LLVMConstInt(m->t_i128, 64, false), ""),
+                         m->t_i64, "");
+    return lo;
+}
+
 static LLVMValueRef key_hash(cg_fn *f, qe_type type, cg_val v, LLVMValueRef h) {
     cg_module *m = f->m;
     if (type == QE_TYPE_VARCHAR) {
@@ -148,10 +168,8 @@ static LLVMValueRef key_hash(cg_fn *f, qe_type type, cg_val v, LLVMValueRef h) {
         return cg_call_inline(m, CG_INLINE_HASH_STRING, args, 3);
     }
     if (wide_key(type)) {
-        LLVMValueRef lanes[2] = {
-            LLVMBuildTrunc(m->b, v.v, m->t_i64, ""),
-            LLVMBuildTrunc(m->b, LLVMBuildLShr(m->b, v.v, LLVMConstInt(m->t_i128, 64, false), ""),
-                           m->t_i64, "")};
+        LLVMValueRef lanes[2];
+        lanes[0] = key_words(m, v, &lanes[1]);
         return xxh64_lanes(m, lanes, 2, h);
     }
     LLVMValueRef x = key_bits(m, type, v.v);
@@ -162,7 +180,13 @@ static LLVMValueRef key_hash(cg_fn *f, qe_type type, cg_val v, LLVMValueRef h) {
 static cg_val morsel_key(cg_fn *f, uint32_t col, LLVMValueRef row) {
     cg_module *m = f->m;
     qe_type type = f->pipe->ops[0]->types[col];
-    cg_val v = {.v = cg_load_value(m, type, f->cols[col].values, row), .null = cg_i1(m, false)};
+    cg_val v = {.null = cg_i1(m, false)};
+    if (m->cheap && wide_key(type)) { /* in words: no i128 value */
+        LLVMValueRef hi, lo = cg_load_words(m, f->cols[col].values, row, &hi);
+        v = cg_val_from_words(m, lo, hi, v.null);
+    } else {
+        v.v = cg_load_value(m, type, f->cols[col].values, row);
+    }
     if (type == QE_TYPE_VARCHAR) {
         v.at = LLVMBuildGEP2(m->b, m->t_i128, f->cols[col].values, &row, 1, "");
         v.vec = f->cols[col].vec;
@@ -197,10 +221,12 @@ static qe_status init_probe(cg_fn *f, probe_gen *g, uint32_t k, const qe_type *i
     g->build_types = calloc(n, sizeof *g->build_types);
     g->bcols = calloc(n, sizeof *g->bcols);
     g->bval_var = calloc(n, sizeof *g->bval_var);
+    g->bhi_var = calloc(n, sizeof *g->bhi_var);
     g->bnull_var = calloc(n, sizeof *g->bnull_var);
     g->bat_var = calloc(n, sizeof *g->bat_var);
     g->bused = calloc(n, sizeof *g->bused);
-    if (!g->build_types || !g->bcols || !g->bval_var || !g->bnull_var || !g->bat_var || !g->bused)
+    if (!g->build_types || !g->bcols || !g->bval_var || !g->bhi_var || !g->bnull_var ||
+        !g->bat_var || !g->bused)
         return nomem(err);
     cg_probe_build_types(op, g->n_in, in_types, g->build_types);
     bool all = emits_pairs(op);
@@ -214,6 +240,7 @@ static void free_probe(probe_gen *g) {
     free(g->build_types);
     free(g->bcols);
     free(g->bval_var);
+    free(g->bhi_var);
     free(g->bnull_var);
     free(g->bat_var);
     free(g->bused);
@@ -487,25 +514,46 @@ static void load_table(cg_fn *f, probe_gen *g) {
         bc->values = cg_load_vector_field(m, bc->vec, CG_VEC_VALUES);
         LLVMValueRef bitmap = cg_load_vector_field(m, bc->vec, CG_VEC_VALIDITY);
         bc->has_bitmap = LLVMBuildIsNotNull(m->b, bitmap, "");
-        bc->validity = LLVMBuildSelect(m->b, bc->has_bitmap, bitmap, m->all_valid, "");
+        bc->validity = /* cheap tier: as the morsel's columns (cg_col) */
+            m->cheap ? bitmap : LLVMBuildSelect(m->b, bc->has_bitmap, bitmap, m->all_valid, "");
     }
     LLVMPositionBuilderAtEnd(m->b, at);
     if (f->pre_op != g->op_idx && !m->cheap)
         gen_prefetch(f, g, view);
 }
 
-/* Value of build column c at build row bi (i64). */
+/* Whether build column c is held in two i64 words (the cheap tier's DECIMAL/HUGEINT, as
+ * a morsel column's: fast instruction selection selects no i128 load, store or phi). */
+static bool wide_build(const cg_module *m, const probe_gen *g, uint32_t c) {
+    return m->cheap &&
+           (g->build_types[c] == QE_TYPE_DECIMAL || g->build_types[c] == QE_TYPE_HUGEINT);
+}
+
+/* Value of build column c at build row bi (i64); in words when wide_build. */
 static cg_val build_value(cg_fn *f, const probe_gen *g, uint32_t c, LLVMValueRef bi) {
     cg_module *m = f->m;
     const cg_col *bc = &g->bcols[c];
-    cg_val v = {.v = cg_load_value(m, g->build_types[c], bc->values, bi)};
+    qe_type t = g->build_types[c];
+    cg_val v = {0};
+    if (wide_build(m, g, c)) {
+        LLVMValueRef hi, lo = cg_load_words(m, bc->values, bi, &hi);
+        v = cg_val_from_words(m, lo, hi, NULL);
+    } else {
+        v.v = cg_load_value(m, t, bc->values, bi);
+    }
     if (g->build_types[c] == QE_TYPE_VARCHAR) { /* where cg_str_ptr finds the bytes */
         v.at = LLVMBuildGEP2(m->b, m->t_i128, bc->values, &bi, 1, "bview");
         v.vec = bc->vec;
     }
     LLVMValueRef byte_idx, mask = cg_row_bit(m, bi, &byte_idx);
-    LLVMValueRef idx = LLVMBuildSelect(m->b, bc->has_bitmap, byte_idx, cg_i64(m, 0), "");
-    LLVMValueRef p = LLVMBuildGEP2(m->b, m->t_i8, bc->validity, &idx, 1, "");
+    LLVMValueRef p;
+    if (m->cheap) {
+        p = LLVMBuildGEP2(m->b, m->t_i8, bc->validity, &byte_idx, 1, "");
+        p = LLVMBuildSelect(m->b, bc->has_bitmap, p, m->all_valid, "");
+    } else {
+        LLVMValueRef idx = LLVMBuildSelect(m->b, bc->has_bitmap, byte_idx, cg_i64(m, 0), "");
+        p = LLVMBuildGEP2(m->b, m->t_i8, bc->validity, &idx, 1, "");
+    }
     LLVMValueRef byte = LLVMBuildAnd(m->b, LLVMBuildLoad2(m->b, m->t_i8, p, ""), mask, "");
     v.null = LLVMBuildICmp(m->b, LLVMIntEQ, byte, LLVMConstInt(m->t_i8, 0, false), "bnull");
     return v;
@@ -535,11 +583,17 @@ static void compare_keys(cg_fn *f, const probe_gen *g, const cg_val *in, const q
     for (uint32_t j = 0; j < g->op->u.join.n_keys; j++) {
         uint32_t pc = g->op->u.join.probe_keys[j], bc = g->op->u.join.build_keys[j];
         qe_type t = in_types[pc];
-        LLVMValueRef bv = cg_load_value(m, t, g->bcols[bc].values, bi);
         LLVMValueRef eq;
-        if (t == QE_TYPE_DOUBLE) {
+        if (m->cheap && wide_key(t)) { /* in words: no i128 value */
+            LLVMValueRef bhi, blo = cg_load_words(m, g->bcols[bc].values, bi, &bhi);
+            LLVMValueRef ahi, alo = key_words(m, in[pc], &ahi);
+            eq = LLVMBuildAnd(m->b, LLVMBuildICmp(m->b, LLVMIntEQ, alo, blo, ""),
+                              LLVMBuildICmp(m->b, LLVMIntEQ, ahi, bhi, ""), "");
+        } else if (t == QE_TYPE_DOUBLE) {
+            LLVMValueRef bv = cg_load_value(m, t, g->bcols[bc].values, bi);
             eq = LLVMBuildICmp(m->b, LLVMIntEQ, key_bits(m, t, in[pc].v), key_bits(m, t, bv), "");
         } else if (t == QE_TYPE_VARCHAR) {
+            LLVMValueRef bv = cg_load_value(m, t, g->bcols[bc].values, bi);
             /* length and prefix (a computed string's view holds only its length), then
              * the bytes */
             LLVMTypeRef ht = in[pc].str != NULL ? m->t_i32 : m->t_i64;
@@ -557,6 +611,7 @@ static void compare_keys(cg_fn *f, const probe_gen *g, const cg_val *in, const q
             eq = LLVMBuildICmp(m->b, LLVMIntNE, cg_call_inline(m, CG_INLINE_STR_EQ, args, 4),
                                cg_i32(m, 0), "");
         } else {
+            LLVMValueRef bv = cg_load_value(m, t, g->bcols[bc].values, bi);
             eq = LLVMBuildICmp(m->b, LLVMIntEQ, in[pc].v, bv, "");
         }
         if (j + 1 == g->op->u.join.n_keys) { /* the last key decides */
@@ -616,9 +671,15 @@ static qe_status gen_emit(cg_fn *f, probe_gen *g, const cg_val *in, LLVMBasicBlo
     for (uint32_t c = 0; c < g->n_build; c++) {
         if (g->bval_var[c] == NULL)
             continue;
-        out[g->n_in + c].v =
-            LLVMBuildLoad2(m->b, cg_reg_type(m, g->build_types[c]), g->bval_var[c], "");
-        out[g->n_in + c].null = LLVMBuildLoad2(m->b, m->t_i1, g->bnull_var[c], "");
+        LLVMValueRef null = LLVMBuildLoad2(m->b, m->t_i1, g->bnull_var[c], "");
+        if (g->bhi_var[c] != NULL)
+            out[g->n_in + c] = cg_val_from_words(
+                m, LLVMBuildLoad2(m->b, m->t_i64, g->bval_var[c], ""),
+                LLVMBuildLoad2(m->b, m->t_i64, g->bhi_var[c], ""), null);
+        else
+            out[g->n_in + c].v =
+                LLVMBuildLoad2(m->b, cg_reg_type(m, g->build_types[c]), g->bval_var[c], "");
+        out[g->n_in + c].null = null;
         if (g->bat_var[c] != NULL) {
             out[g->n_in + c].at = LLVMBuildLoad2(m->b, m->t_ptr, g->bat_var[c], "");
             out[g->n_in + c].vec = g->bcols[c].vec;
@@ -636,7 +697,12 @@ static void store_build(cg_fn *f, const probe_gen *g, const cg_val *bvals) {
         if (g->bval_var[c] == NULL)
             continue;
         LLVMTypeRef t = cg_reg_type(m, g->build_types[c]);
-        LLVMBuildStore(m->b, bvals ? bvals[c].v : LLVMConstNull(t), g->bval_var[c]);
+        if (g->bhi_var[c] != NULL) {
+            LLVMBuildStore(m->b, bvals ? bvals[c].lo64 : cg_i64(m, 0), g->bval_var[c]);
+            LLVMBuildStore(m->b, bvals ? bvals[c].hi64 : cg_i64(m, 0), g->bhi_var[c]);
+        } else {
+            LLVMBuildStore(m->b, bvals ? bvals[c].v : LLVMConstNull(t), g->bval_var[c]);
+        }
         LLVMBuildStore(m->b, bvals ? bvals[c].null : cg_i1(m, true), g->bnull_var[c]);
         if (g->bat_var[c] != NULL)
             LLVMBuildStore(m->b, bvals ? bvals[c].at : m->null_view, g->bat_var[c]);
@@ -822,7 +888,11 @@ qe_status cg_gen_probe(cg_fn *f, uint32_t k, const cg_val *in, const qe_type *in
     if (emits_pairs(op))
         for (uint32_t c = 0; c < g.n_build; c++)
             if (g.bused[c]) {
-                g.bval_var[c] = cg_alloca(f, cg_reg_type(m, g.build_types[c]), "bval");
+                bool wide = wide_build(m, &g, c);
+                g.bval_var[c] =
+                    cg_alloca(f, wide ? m->t_i64 : cg_reg_type(m, g.build_types[c]), "bval");
+                if (wide)
+                    g.bhi_var[c] = cg_alloca(f, m->t_i64, "bhi");
                 g.bnull_var[c] = cg_alloca(f, m->t_i1, "bnull");
                 if (g.build_types[c] == QE_TYPE_VARCHAR)
                     g.bat_var[c] = cg_alloca(f, m->t_ptr, "bat");

@@ -274,9 +274,8 @@ void cg_store_validity(cg_module *m, LLVMValueRef validity, LLVMValueRef row,
     LLVMBuildStore(m->b, LLVMBuildSelect(m->b, is_null, cleared, set, ""), p);
 }
 
-/* The low i64 word of 16-byte value `row` (i64) of a values buffer; *hi its high word. */
-static LLVMValueRef load_words(cg_module *m, LLVMValueRef values, LLVMValueRef row,
-                               LLVMValueRef *hi) {
+/* The low i64 word of 16-byte value `row`; see cg_int.h. */
+LLVMValueRef cg_load_words(cg_module *m, LLVMValueRef values, LLVMValueRef row, LLVMValueRef *hi) {
     LLVMValueRef p = wide_at(m, values, row);
     LLVMValueRef lo = LLVMBuildLoad2(m->b, m->t_i64, p, "");
     LLVMValueRef one = cg_i64(m, 1);
@@ -304,7 +303,7 @@ cg_val cg_morsel_column_narrow(cg_fn *f, uint32_t col, bool narrow) {
         v.v = LLVMBuildSExt(m->b, lo, m->t_i128, "");
         v.v64 = lo;
     } else if (m->cheap && (type == QE_TYPE_DECIMAL || type == QE_TYPE_HUGEINT)) {
-        LLVMValueRef hi, lo = load_words(m, c->values, f->row, &hi);
+        LLVMValueRef hi, lo = cg_load_words(m, c->values, f->row, &hi);
         v = cg_val_from_words(m, lo, hi, NULL);
     } else {
         v.v = cg_load_value(m, type, c->values, f->row);
@@ -319,11 +318,16 @@ cg_val cg_morsel_column_narrow(cg_fn *f, uint32_t col, bool narrow) {
         f->row_loaded[col] = true;
         return v;
     }
-    /* absent bitmap: read byte 0 of @qe_all_valid instead */
-    LLVMValueRef mask;
-    LLVMValueRef idx = LLVMBuildSelect(m->b, c->has_bitmap, m->bit_idx[row_bits(m, f->row, true)],
-                                       cg_i64(m, 0), "");
-    LLVMValueRef p = bitmap_byte(m, c->validity, idx, f->row, &mask);
+    /* absent bitmap: read byte 0 of @qe_all_valid instead (cheap tier: that address
+     * selected per row, the entry block keeps the bitmap pointer as it is) */
+    LLVMValueRef mask, p, idx = m->bit_idx[row_bits(m, f->row, true)];
+    if (m->cheap) {
+        p = bitmap_byte(m, c->validity, idx, f->row, &mask);
+        p = LLVMBuildSelect(m->b, c->has_bitmap, p, m->all_valid, "");
+    } else {
+        idx = LLVMBuildSelect(m->b, c->has_bitmap, idx, cg_i64(m, 0), "");
+        p = bitmap_byte(m, c->validity, idx, f->row, &mask);
+    }
     LLVMValueRef byte = LLVMBuildAnd(m->b, LLVMBuildLoad2(m->b, m->t_i8, p, ""), mask, "");
     v.null = LLVMBuildICmp(m->b, LLVMIntEQ, byte, LLVMConstInt(m->t_i8, 0, false), "isnull");
     f->row_in[col] = v;
@@ -342,7 +346,8 @@ static void load_morsel_columns(cg_fn *f, LLVMValueRef cols) {
         c->values = cg_load_vector_field(m, c->vec, CG_VEC_VALUES);
         LLVMValueRef bitmap = cg_load_vector_field(m, c->vec, CG_VEC_VALIDITY);
         c->has_bitmap = LLVMBuildIsNotNull(m->b, bitmap, "");
-        c->validity = LLVMBuildSelect(m->b, c->has_bitmap, bitmap, m->all_valid, "");
+        c->validity =
+            m->cheap ? bitmap : LLVMBuildSelect(m->b, c->has_bitmap, bitmap, m->all_valid, "");
     }
 }
 
@@ -361,6 +366,27 @@ LLVMValueRef cg_row_index(cg_fn *f, LLVMValueRef sel, LLVMValueRef has_sel, LLVM
     return cg_phi2(m, m->t_i64, "row", s, with_sel, i, from);
 }
 
+/* At the cheap tier, the raise checks of the n expressions es about to be generated
+ * are gathered (f->defer) when all of them allow it (cg_expr_deferrable): one branch to
+ * the raise block instead of a branch and a block per check.  True if it began. */
+static bool begin_defer(cg_fn *f, const plan_expr *const *es, uint32_t n) {
+    if (!f->m->cheap || f->defer || f->err_var != NULL)
+        return false;
+    for (uint32_t i = 0; i < n; i++)
+        if (!cg_expr_deferrable(es[i]))
+            return false;
+    f->defer = true;
+    return true;
+}
+
+/* Ends what begin_defer began: the gathered checks' one branch. */
+static void end_defer(cg_fn *f, bool began) {
+    if (!began)
+        return;
+    cg_raise_flush(f);
+    f->defer = false;
+}
+
 /* A FILTER predicate (see cg_int.h): the row continues only where it is TRUE.  A
  * conjunction is split into its terms, each tested before the next is evaluated, as the
  * interpreter narrows its selection term by term (rt_expr_select): a term after one
@@ -373,7 +399,9 @@ qe_status cg_gen_filter(cg_fn *f, const plan_expr *pred, const cg_val *in, uint3
         return st != QE_OK ? st : cg_gen_filter(f, pred->u.op.args[1], in, n_in, err);
     }
     cg_val v;
+    bool defer = begin_defer(f, &pred, 1);
     qe_status st = cg_expr(f, pred, in, n_in, &v, err);
+    end_defer(f, defer);
     if (st != QE_OK)
         return st;
     LLVMValueRef pass = LLVMBuildAnd(m->b, v.v, LLVMBuildNot(m->b, v.null, ""), "");
@@ -480,8 +508,11 @@ qe_status cg_gen_ops_from(cg_fn *f, uint32_t first, const cg_val *in, uint32_t n
         cg_val *out = calloc(op->n_cols ? op->n_cols : 1, sizeof *out);
         if (out == NULL)
             st = rt_error_set(err, QE_NOMEM, "53200", -1, "out of memory in code generation");
+        bool defer = out != NULL && begin_defer(f, (const plan_expr *const *)op->u.project.exprs,
+                                                op->n_cols);
         for (uint32_t i = 0; i < op->n_cols && st == QE_OK; i++)
             st = cg_expr(f, op->u.project.exprs[i], cur, n_cur, &out[i], err);
+        end_defer(f, defer);
         free(cur);
         cur = out;
         n_cur = op->n_cols;
@@ -648,6 +679,29 @@ static qe_status gen_body(cg_fn *f, rt_error *err) {
 }
 
 /* Builds a pipeline function; see cg_int.h. */
+/* The cheap tier's function without its empty blocks (only an unconditional branch,
+ * left where a construct ends and the code after it merely branches on: a sink's
+ * `counted`, a probe's `probed`): their predecessors branch to the target instead.
+ * Level-None code generation keeps every block (its own label, jump and bookkeeping);
+ * a target with phis keeps its predecessors (their incoming blocks would change). */
+static void drop_empty_blocks(LLVMValueRef fn) {
+    LLVMBasicBlockRef b = LLVMGetNextBasicBlock(LLVMGetEntryBasicBlock(fn));
+    while (b != NULL) {
+        LLVMBasicBlockRef next = LLVMGetNextBasicBlock(b);
+        LLVMValueRef br = LLVMGetFirstInstruction(b);
+        if (br != NULL && br == LLVMGetLastInstruction(b) &&
+            LLVMGetInstructionOpcode(br) == LLVMBr && !LLVMIsConditional(br)) {
+            LLVMBasicBlockRef to = LLVMGetSuccessor(br, 0);
+            LLVMValueRef first = LLVMGetFirstInstruction(to);
+            if (to != b && (first == NULL || LLVMGetInstructionOpcode(first) != LLVMPHI)) {
+                LLVMReplaceAllUsesWith(LLVMBasicBlockAsValue(b), LLVMBasicBlockAsValue(to));
+                LLVMDeleteBasicBlock(b);
+            }
+        }
+        b = next;
+    }
+}
+
 qe_status cg_build_pipeline(cg_module *m, const plan_pipeline *p, const char *name, rt_error *err) {
     cg_fn f = {.m = m, .pipe = p, .n_cols = p->ops[0]->n_cols};
     f.fn = LLVMAddFunction(m->mod, name, m->t_pipe_fn);
@@ -670,6 +724,8 @@ qe_status cg_build_pipeline(cg_module *m, const plan_pipeline *p, const char *na
         f.entry = LLVMAppendBasicBlockInContext(m->ctx, f.fn, "entry");
         LLVMPositionBuilderAtEnd(m->b, f.entry);
         st = gen_body(&f, err);
+        if (st == QE_OK && m->cheap)
+            drop_empty_blocks(f.fn);
     }
     cg_sink_free(&f);
     free(f.cols);

@@ -470,6 +470,32 @@ static void test_agg_raise_once(void **state) {
     free(ir);
 }
 
+/* A projection's raise checks at the cheap tier: #1 + #1, #1 * #1 and #0 / #0 (an
+ * overflow and a division by zero in some rows of t, either failing first) branch to
+ * the raise block once per row (cg_expr_deferrable, begin_defer), each with its own
+ * branch at the optimized tier; results and errors as the interpreter's. */
+static void test_project_raise_once(void **state) {
+    fixture *fx = *state;
+    plan_expr *exprs[3] = {
+        op(fx, PLAN_OP_ADD, QE_TYPE_BIGINT, col(fx, 1, QE_TYPE_BIGINT), col(fx, 1, QE_TYPE_BIGINT)),
+        op(fx, PLAN_OP_MUL, QE_TYPE_BIGINT, col(fx, 1, QE_TYPE_BIGINT), col(fx, 1, QE_TYPE_BIGINT)),
+        op(fx, PLAN_OP_DIV, QE_TYPE_INTEGER, col(fx, 0, QE_TYPE_INTEGER),
+           col(fx, 0, QE_TYPE_INTEGER))};
+    exprs[0]->position = 3;
+    exprs[1]->position = 9;
+    exprs[2]->position = 15;
+    plan_query *q = push_query(fx, "t", NULL, 3, exprs);
+    compare_modes(fx, q, 0x1);
+    char *ir = NULL;
+    rt_error err;
+    assert_int_equal(cg_emit(q, QE_EMIT_IR, CG_TIER_CHEAP, NULL, &ir, &err), QE_OK);
+    assert_int_equal(fn_count(ir, "qe_s0_p0", "label %raise"), 1);
+    free(ir);
+    assert_int_equal(cg_emit(q, QE_EMIT_IR, CG_TIER_OPTIMIZED, NULL, &ir, &err), QE_OK);
+    assert_true(fn_count(ir, "qe_s0_p0", "label %raise") > 1);
+    free(ir);
+}
+
 /* True if q's IR at the tier contains `with`; asserts it contains `without` exactly
  * when it does not contain `with` (the path taken instead). */
 static bool ir_has(const plan_query *q, cg_tier tier, const char *with, const char *without) {
@@ -1597,6 +1623,7 @@ int main(void) {
         cmocka_unit_test(test_block_filters),
         cmocka_unit_test(test_agg_lookahead),
         cmocka_unit_test(test_agg_raise_once),
+        cmocka_unit_test(test_project_raise_once),
         cmocka_unit_test(test_agg_pass),
         cmocka_unit_test(test_block_sel_morsels),
     };
