@@ -147,8 +147,8 @@ static LLVMValueRef ovf_side(cg_fn *f, const char *name, LLVMValueRef a, LLVMVal
 static void ovf_check(cg_fn *f, LLVMValueRef bad, LLVMBasicBlockRef from,
                       LLVMBasicBlockRef slow_end, int32_t code, int32_t pos) {
     if (bad != NULL)
-        cg_raise_if(f, cg_phi2(f->m, f->m->t_i1, "", cg_i1(f->m, false), from, bad, slow_end),
-                    code, pos);
+        cg_raise_if(f, cg_phi2(f->m, f->m->t_i1, "", cg_i1(f->m, false), from, bad, slow_end), code,
+                    pos);
 }
 
 /* Expressions whose DECIMAL values are known to keep their typmod's bound: columns,
@@ -488,9 +488,9 @@ static void words_mul(cg_fn *f, const plan_expr *e, const cg_val *a, const cg_va
     LLVMBuildCondBr(m->b, and1(m, and1(m, fa, fb), not1(m, ovf)), join, slow);
     LLVMPositionBuilderAtEnd(m->b, slow);
     LLVMValueRef bad = NULL;
-    LLVMValueRef r = ovf_side(f, "llvm.smul.with.overflow", words_i128(m, alo, ahi),
-                              words_i128(m, blo, bhi), null, RT_JIT_ERR_RANGE(e->type),
-                              e->position, &bad);
+    LLVMValueRef r =
+        ovf_side(f, "llvm.smul.with.overflow", words_i128(m, alo, ahi), words_i128(m, blo, bhi),
+                 null, RT_JIT_ERR_RANGE(e->type), e->position, &bad);
     LLVMValueRef slo = LLVMBuildTrunc(m->b, r, m->t_i64, "");
     LLVMValueRef shi = LLVMBuildTrunc(
         m->b, LLVMBuildLShr(m->b, r, LLVMConstInt(m->t_i128, 64, false), ""), m->t_i64, "");
@@ -777,8 +777,8 @@ bool cg_cast_decimal64(cg_fn *f, const plan_expr *e, const cg_val *a, cg_val *ou
  * block to SelectionDAG); they meet in a phi. */
 static LLVMValueRef words_to_double(cg_fn *f, cg_val a) {
     cg_module *m = f->m;
-    LLVMValueRef fits = LLVMBuildICmp(
-        m->b, LLVMIntEQ, LLVMBuildAShr(m->b, a.lo64, cg_i64(m, 63), ""), a.hi64, "");
+    LLVMValueRef fits =
+        LLVMBuildICmp(m->b, LLVMIntEQ, LLVMBuildAShr(m->b, a.lo64, cg_i64(m, 63), ""), a.hi64, "");
     LLVMValueRef d = LLVMBuildSIToFP(m->b, a.lo64, m->t_f64, "");
     LLVMBasicBlockRef from = LLVMGetInsertBlock(m->b);
     LLVMBasicBlockRef wide = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "to_double128");
@@ -799,8 +799,8 @@ static LLVMValueRef decimal_to_double(cg_fn *f, const plan_expr *in, cg_val a) {
     if (a.v64 != NULL) /* exact in a long double: one rounding either way */
         d = LLVMBuildSIToFP(m->b, a.v64, m->t_f64, "");
     else if (fits64_known(in))
-        d = LLVMBuildSIToFP(m->b, a.lo64 ? a.lo64 : LLVMBuildTrunc(m->b, v, m->t_i64, ""),
-                            m->t_f64, "");
+        d = LLVMBuildSIToFP(m->b, a.lo64 ? a.lo64 : LLVMBuildTrunc(m->b, v, m->t_i64, ""), m->t_f64,
+                            "");
     else if (a.lo64 != NULL)
         d = words_to_double(f, a);
     else

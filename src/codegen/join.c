@@ -673,9 +673,9 @@ static qe_status gen_emit(cg_fn *f, probe_gen *g, const cg_val *in, LLVMBasicBlo
             continue;
         LLVMValueRef null = LLVMBuildLoad2(m->b, m->t_i1, g->bnull_var[c], "");
         if (g->bhi_var[c] != NULL)
-            out[g->n_in + c] = cg_val_from_words(
-                m, LLVMBuildLoad2(m->b, m->t_i64, g->bval_var[c], ""),
-                LLVMBuildLoad2(m->b, m->t_i64, g->bhi_var[c], ""), null);
+            out[g->n_in + c] =
+                cg_val_from_words(m, LLVMBuildLoad2(m->b, m->t_i64, g->bval_var[c], ""),
+                                  LLVMBuildLoad2(m->b, m->t_i64, g->bhi_var[c], ""), null);
         else
             out[g->n_in + c].v =
                 LLVMBuildLoad2(m->b, cg_reg_type(m, g->build_types[c]), g->bval_var[c], "");
@@ -1257,13 +1257,19 @@ static bool distinct_inline(const plan_op *op) {
     return true;
 }
 
-/* i1: whether column c is NULL at row (an absent bitmap: byte 0 of @qe_all_valid). */
+/* i1: whether column c is NULL at row (an absent bitmap: the byte of @qe_all_valid; at
+ * the cheap tier c->validity is then NULL, only the selected address is read). */
 static LLVMValueRef null_at(cg_fn *f, const cg_col *c, LLVMValueRef row) {
     cg_module *m = f->m;
     if (f->no_nulls)
         return cg_i1(m, false);
-    LLVMValueRef r = LLVMBuildSelect(m->b, c->has_bitmap, row, cg_i64(m, 0), "");
-    return cg_load_null(m, c->validity, r);
+    LLVMValueRef idx = LLVMBuildLShr(m->b, row, cg_i64(m, 3), "");
+    LLVMValueRef p = LLVMBuildGEP2(m->b, m->t_i8, c->validity, &idx, 1, "");
+    p = LLVMBuildSelect(m->b, c->has_bitmap, p, m->all_valid, "");
+    LLVMValueRef bit = LLVMBuildTrunc(m->b, LLVMBuildAnd(m->b, row, cg_i64(m, 7), ""), m->t_i8, "");
+    LLVMValueRef byte = LLVMBuildLShr(m->b, LLVMBuildLoad2(m->b, m->t_i8, p, ""), bit, "");
+    LLVMValueRef set = LLVMBuildAnd(m->b, byte, LLVMConstInt(m->t_i8, 1, false), "");
+    return LLVMBuildICmp(m->b, LLVMIntEQ, set, LLVMConstInt(m->t_i8, 0, false), "isnull");
 }
 
 /* i1: morsel column c has the same value (NULLs equal) at the current row and at

@@ -508,8 +508,8 @@ qe_status cg_gen_ops_from(cg_fn *f, uint32_t first, const cg_val *in, uint32_t n
         cg_val *out = calloc(op->n_cols ? op->n_cols : 1, sizeof *out);
         if (out == NULL)
             st = rt_error_set(err, QE_NOMEM, "53200", -1, "out of memory in code generation");
-        bool defer = out != NULL && begin_defer(f, (const plan_expr *const *)op->u.project.exprs,
-                                                op->n_cols);
+        bool defer = out != NULL &&
+                     begin_defer(f, (const plan_expr *const *)op->u.project.exprs, op->n_cols);
         for (uint32_t i = 0; i < op->n_cols && st == QE_OK; i++)
             st = cg_expr(f, op->u.project.exprs[i], cur, n_cur, &out[i], err);
         end_defer(f, defer);
