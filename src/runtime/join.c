@@ -460,12 +460,41 @@ void rt_join_jit_view(rt_thread_state *ts, uint32_t op_idx, rt_jit_join *out) {
     out->n_null_rows = jt->n_null_rows;
 }
 
+/* MARK: whether some build row of jt compares with row r of the probe key vectors
+ * pv[0..n_keys) to NULL on the keys (one side NULL, every other key equal or NULL):
+ * among all rows when a probe key is NULL (probe_null), else among the NULL-key rows. */
+static bool rows_maybe(const join_table *jt, uint32_t n_keys, const rt_vector *const *pv,
+                       uint32_t r, bool probe_null) {
+    if (jt->rows->n_rows == 0)
+        return false;
+    if (n_keys == 1)
+        return probe_null || jt->n_null_rows > 0;
+    uint32_t n = probe_null ? jt->rows->n_rows : jt->n_null_rows;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t b = probe_null ? i : jt->null_rows[i];
+        bool ok = true;
+        for (uint32_t k = 0; k < n_keys && ok; k++) {
+            const rt_vector *bv = &jt->rows->cols[jt->key_cols[k]];
+            if (rt_vector_is_valid(pv[k], r) && rt_vector_is_valid(bv, b))
+                ok = value_equal(pv[k], r, bv, b);
+        }
+        if (ok)
+            return true;
+    }
+    return false;
+}
+
+static bool keys_maybe(const probe_state *s, uint32_t r, bool probe_null) {
+    return rows_maybe(s->jt, s->n_keys, s->key_vecs, r, probe_null);
+}
+
 /* A compiled MARK probe's key k as a one-row vector v over its slot (16 bytes: the
- * value in its vector layout; a VARCHAR's bytes pointer and length), view and buf
- * holding a string's view and its one buffer. */
-static void slot_vector(qe_type type, const uint8_t *slot, rt_vector *v, rt_string *view,
-                        const char **buf) {
-    *v = (rt_vector){.type = type, .values = (void *)slot};
+ * value in its vector layout; a VARCHAR's bytes pointer and length), valid unless
+ * *valid is 0 (a one-byte bitmap), view and buf holding a string's view and its one
+ * buffer. */
+static void slot_vector(qe_type type, const uint8_t *slot, const uint8_t *valid, rt_vector *v,
+                        rt_string *view, const char **buf) {
+    *v = (rt_vector){.type = type, .values = (void *)slot, .validity = (uint8_t *)valid};
     if (type != QE_TYPE_VARCHAR)
         return;
     const char *p;
@@ -491,32 +520,20 @@ int32_t rt_jit_mark_maybe(rt_thread_state *ts, uint32_t op_idx, const uint8_t *k
     const probe_state *s = ts->ops[op_idx];
     const join_table *jt = s->jt;
     uint32_t nk = s->n_keys < RT_JIT_MARK_MAX_KEYS ? s->n_keys : RT_JIT_MARK_MAX_KEYS;
-    if (jt->rows->n_rows == 0)
-        return 0;
     rt_vector pv[RT_JIT_MARK_MAX_KEYS];
+    const rt_vector *pvs[RT_JIT_MARK_MAX_KEYS];
     rt_string views[RT_JIT_MARK_MAX_KEYS];
     const char *bufs[RT_JIT_MARK_MAX_KEYS];
+    uint8_t valid[RT_JIT_MARK_MAX_KEYS];
     bool probe_null = false;
     for (uint32_t k = 0; k < nk; k++) {
-        slot_vector(jt->rows->cols[jt->key_cols[k]].type, keys + 16 * k, &pv[k], &views[k],
-                    &bufs[k]);
+        valid[k] = nulls[k] ? 0 : 1;
+        slot_vector(jt->rows->cols[jt->key_cols[k]].type, keys + 16 * k, &valid[k], &pv[k],
+                    &views[k], &bufs[k]);
+        pvs[k] = &pv[k];
         probe_null |= nulls[k] != 0;
     }
-    /* as keys_maybe: a row comparing to NULL on the keys (one side NULL, every other
-       key equal or NULL) among all rows (a probe key is NULL) or the NULL-key rows */
-    uint32_t n = probe_null ? jt->rows->n_rows : jt->n_null_rows;
-    for (uint32_t i = 0; i < n; i++) {
-        uint32_t b = probe_null ? i : jt->null_rows[i];
-        bool ok = true;
-        for (uint32_t k = 0; k < nk && ok; k++) {
-            const rt_vector *bv = &jt->rows->cols[jt->key_cols[k]];
-            if (!nulls[k] && rt_vector_is_valid(bv, b))
-                ok = value_equal(&pv[k], 0, bv, b);
-        }
-        if (ok)
-            return 1;
-    }
-    return 0;
+    return rows_maybe(jt, nk, pvs, 0, probe_null);
 }
 
 /* Grows the per-input-row scratch to n rows. */
@@ -657,29 +674,6 @@ static void find_heads(probe_state *s, const rt_batch *in, uint32_t n) {
             __builtin_prefetch(&jt->links[head]);
         s->heads[k] = head;
     }
-}
-
-/* MARK: whether some build row compares with probe row r to NULL on the keys (one side
- * NULL, every other key equal or NULL). */
-static bool keys_maybe(const probe_state *s, uint32_t r, bool probe_null) {
-    const join_table *jt = s->jt;
-    if (jt->rows->n_rows == 0)
-        return false;
-    if (s->n_keys == 1)
-        return probe_null || jt->n_null_rows > 0;
-    uint32_t n = probe_null ? jt->rows->n_rows : jt->n_null_rows;
-    for (uint32_t i = 0; i < n; i++) {
-        uint32_t b = probe_null ? i : jt->null_rows[i];
-        bool ok = true;
-        for (uint32_t k = 0; k < s->n_keys && ok; k++) {
-            const rt_vector *pv = s->key_vecs[k], *bv = &jt->rows->cols[jt->key_cols[k]];
-            if (rt_vector_is_valid(pv, r) && rt_vector_is_valid(bv, b))
-                ok = value_equal(pv, r, bv, b);
-        }
-        if (ok)
-            return true;
-    }
-    return false;
 }
 
 /* Walks the chains of the active rows, collecting pairs. */
