@@ -432,6 +432,9 @@ cg_val cg_morsel_column(cg_fn *f, uint32_t col);
 /* The same; narrow: a 16-byte (DECIMAL) value known to fit in 64 bits is loaded as its
  * low 8 bytes, sign-extended (if this is the column's first load in the row). */
 cg_val cg_morsel_column_narrow(cg_fn *f, uint32_t col, bool narrow);
+/* i1: whether morsel column col is NULL at row (i64; no bitmap: never), built at the
+ * builder's position and not cached (cg_morsel_column caches the current row's). */
+LLVMValueRef cg_morsel_null_at(cg_fn *f, uint32_t col, LLVMValueRef row);
 /* The low i64 word of 16-byte value `row` (i64) of a values buffer; *hi its high word
  * (two i64 loads: no i128 value, which fast instruction selection cannot select). */
 LLVMValueRef cg_load_words(cg_module *m, LLVMValueRef values, LLVMValueRef row, LLVMValueRef *hi);

@@ -1257,21 +1257,6 @@ static bool distinct_inline(const plan_op *op) {
     return true;
 }
 
-/* i1: whether column c is NULL at row (an absent bitmap: the byte of @qe_all_valid; at
- * the cheap tier c->validity is then NULL, only the selected address is read). */
-static LLVMValueRef null_at(cg_fn *f, const cg_col *c, LLVMValueRef row) {
-    cg_module *m = f->m;
-    if (f->no_nulls)
-        return cg_i1(m, false);
-    LLVMValueRef idx = LLVMBuildLShr(m->b, row, cg_i64(m, 3), "");
-    LLVMValueRef p = LLVMBuildGEP2(m->b, m->t_i8, c->validity, &idx, 1, "");
-    p = LLVMBuildSelect(m->b, c->has_bitmap, p, m->all_valid, "");
-    LLVMValueRef bit = LLVMBuildTrunc(m->b, LLVMBuildAnd(m->b, row, cg_i64(m, 7), ""), m->t_i8, "");
-    LLVMValueRef byte = LLVMBuildLShr(m->b, LLVMBuildLoad2(m->b, m->t_i8, p, ""), bit, "");
-    LLVMValueRef set = LLVMBuildAnd(m->b, byte, LLVMConstInt(m->t_i8, 1, false), "");
-    return LLVMBuildICmp(m->b, LLVMIntEQ, set, LLVMConstInt(m->t_i8, 0, false), "isnull");
-}
-
 /* i1: morsel column c has the same value (NULLs equal) at the current row and at
  * row `last` (loaded here: the block runs for some rows only, so nothing is cached). */
 static LLVMValueRef row_key_same(cg_fn *f, uint32_t c, LLVMValueRef last) {
@@ -1279,8 +1264,8 @@ static LLVMValueRef row_key_same(cg_fn *f, uint32_t c, LLVMValueRef last) {
     qe_type t = f->pipe->ops[0]->types[c];
     LLVMValueRef a = cg_load_value(m, t, f->cols[c].values, f->row);
     LLVMValueRef b = cg_load_value(m, t, f->cols[c].values, last);
-    LLVMValueRef na = null_at(f, &f->cols[c], f->row);
-    LLVMValueRef nb = null_at(f, &f->cols[c], last);
+    LLVMValueRef na = cg_morsel_null_at(f, c, f->row);
+    LLVMValueRef nb = cg_morsel_null_at(f, c, last);
     LLVMValueRef eq;
     if (t == QE_TYPE_DOUBLE || t == QE_TYPE_REAL) /* -0.0 = 0.0; NaN = NaN */
         eq = LLVMBuildOr(m->b, LLVMBuildFCmp(m->b, LLVMRealOEQ, a, b, ""),

@@ -312,27 +312,30 @@ cg_val cg_morsel_column_narrow(cg_fn *f, uint32_t col, bool narrow) {
         v.at = LLVMBuildGEP2(m->b, m->t_i128, c->values, &f->row, 1, "view");
         v.vec = c->vec;
     }
-    if (f->no_nulls) { /* a block loop specialized for columns without bitmaps */
-        v.null = cg_i1(m, false);
-        f->row_in[col] = v;
-        f->row_loaded[col] = true;
-        return v;
-    }
-    /* absent bitmap: read byte 0 of @qe_all_valid instead (cheap tier: that address
-     * selected per row, the entry block keeps the bitmap pointer as it is) */
-    LLVMValueRef mask, p, idx = m->bit_idx[row_bits(m, f->row, true)];
-    if (m->cheap) {
-        p = bitmap_byte(m, c->validity, idx, f->row, &mask);
-        p = LLVMBuildSelect(m->b, c->has_bitmap, p, m->all_valid, "");
-    } else {
-        idx = LLVMBuildSelect(m->b, c->has_bitmap, idx, cg_i64(m, 0), "");
-        p = bitmap_byte(m, c->validity, idx, f->row, &mask);
-    }
-    LLVMValueRef byte = LLVMBuildAnd(m->b, LLVMBuildLoad2(m->b, m->t_i8, p, ""), mask, "");
-    v.null = LLVMBuildICmp(m->b, LLVMIntEQ, byte, LLVMConstInt(m->t_i8, 0, false), "isnull");
+    v.null = cg_morsel_null_at(f, col, f->row);
     f->row_in[col] = v;
     f->row_loaded[col] = true;
     return v;
+}
+
+/* Whether morsel column col is NULL at row; see cg_int.h. */
+LLVMValueRef cg_morsel_null_at(cg_fn *f, uint32_t col, LLVMValueRef row) {
+    cg_module *m = f->m;
+    const cg_col *c = &f->cols[col];
+    if (f->no_nulls) /* a block loop specialized for columns without bitmaps */
+        return cg_i1(m, false);
+    /* absent bitmap: read byte 0 of @qe_all_valid instead (cheap tier: that address
+     * selected per row, the entry block keeps the bitmap pointer as it is) */
+    LLVMValueRef mask, p, idx = m->bit_idx[row_bits(m, row, true)];
+    if (m->cheap) {
+        p = bitmap_byte(m, c->validity, idx, row, &mask);
+        p = LLVMBuildSelect(m->b, c->has_bitmap, p, m->all_valid, "");
+    } else {
+        idx = LLVMBuildSelect(m->b, c->has_bitmap, idx, cg_i64(m, 0), "");
+        p = bitmap_byte(m, c->validity, idx, row, &mask);
+    }
+    LLVMValueRef byte = LLVMBuildAnd(m->b, LLVMBuildLoad2(m->b, m->t_i8, p, ""), mask, "");
+    return LLVMBuildICmp(m->b, LLVMIntEQ, byte, LLVMConstInt(m->t_i8, 0, false), "isnull");
 }
 
 /* Entry block: the morsel's column pointers. */
