@@ -48,8 +48,20 @@ qe_status cg_llvm_init(rt_error *err);
 typedef struct cg_host {
     char *triple;   /* e.g. "x86_64-pc-linux-gnu"; LLVM-allocated */
     char *cpu;      /* e.g. "znver3"; LLVM-allocated */
-    char *features; /* "+avx2,+sse4.2,..."; LLVM-allocated */
+    char *features; /* "+avx2,+sse4.2,...", then CG_TUNING_FEATURES; LLVM-allocated */
 } cg_host;
+
+/* Features added to every target's (the host's, or a --cpu's defaults): no gathers.
+ * The loop vectorizer takes an AVX-512 CPU's gathers as cheap and turns the block
+ * loops' strided loads (the low word of each 16-byte VARCHAR view, a string leaf's
+ * test) into vpgatherqq, which the hardware prefetcher does not follow: TPC-H Q12's
+ * lineitem pipeline took 25 ms compiled against 12 ms interpreted at SF1 (AMD EPYC
+ * with AVX-512), 8.8 ms with wide loads and shuffles instead. */
+#define CG_TUNING_FEATURES "+prefer-no-gather"
+
+/* LLVM-allocated "features,CG_TUNING_FEATURES" (features may be empty); NULL on
+ * out-of-memory. */
+char *cg_features_tuned(const char *features);
 
 qe_status cg_host_get(cg_host *host, rt_error *err);
 void cg_host_release(cg_host *host);
@@ -82,6 +94,7 @@ qe_status cg_llvm_error(LLVMErrorRef lerr, const char *what, rt_error *err);
     X(DISTINCT_ON_ROW, "rt_jit_distinct_on_row")                                                   \
     X(DISTINCT_ON_KEEP, "rt_jit_distinct_on_keep")                                                 \
     X(MARK_MAYBE, "rt_jit_mark_maybe")                                                             \
+    X(INTERPRET, "rt_jit_interpret")                                                               \
     X(FUNC, "rt_jit_func")                                                                         \
     X(AGG_TABLE, "rt_jit_agg_table")                                                               \
     X(AGG_SINGLE, "rt_jit_agg_single")                                                             \
@@ -326,6 +339,9 @@ typedef struct cg_col {
                                 bitmap or NULL; each row selects @all_valid's address
                                 instead of its byte's: one select less per column) */
     LLVMValueRef has_bitmap; /* i1: the vector has a validity bitmap */
+    bool no_nulls;           /* the scan's statistics saw no NULL (plan_op.u.scan.no_nulls):
+                                read as never NULL; a morsel where it has a bitmap is
+                                handed to the interpreter at entry (rt_jit_interpret) */
 } cg_col;
 
 /*

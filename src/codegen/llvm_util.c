@@ -12,6 +12,7 @@
 #include <llvm-c/Support.h>
 
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -41,6 +42,21 @@ qe_status cg_llvm_init(rt_error *err) {
     return QE_OK;
 }
 
+/* features with CG_TUNING_FEATURES; see cg_int.h. */
+char *cg_features_tuned(const char *features) {
+    size_t len = strlen(features);
+    char *both = malloc(len + sizeof "," CG_TUNING_FEATURES);
+    if (both == NULL)
+        return NULL;
+    memcpy(both, features, len);
+    if (len > 0)
+        both[len++] = ',';
+    memcpy(both + len, CG_TUNING_FEATURES, sizeof CG_TUNING_FEATURES);
+    char *out = LLVMCreateMessage(both);
+    free(both);
+    return out;
+}
+
 /* Fills the host triple, CPU and features; see cg_int.h. */
 qe_status cg_host_get(cg_host *host, rt_error *err) {
     memset(host, 0, sizeof *host);
@@ -49,7 +65,9 @@ qe_status cg_host_get(cg_host *host, rt_error *err) {
         return st;
     host->triple = LLVMGetDefaultTargetTriple();
     host->cpu = LLVMGetHostCPUName();
-    host->features = LLVMGetHostCPUFeatures();
+    char *features = LLVMGetHostCPUFeatures();
+    host->features = features ? cg_features_tuned(features) : NULL;
+    LLVMDisposeMessage(features);
     if (!host->triple || !host->cpu || !host->features) {
         cg_host_release(host);
         return rt_error_set(err, QE_INTERNAL, "XX000", -1,

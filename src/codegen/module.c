@@ -328,7 +328,7 @@ static qe_status set_cpu(cg_host *host, const char *cpu, rt_error *err) {
     LLVMDisposeMessage(host->cpu);
     LLVMDisposeMessage(host->features);
     host->cpu = LLVMCreateMessage(cpu);
-    host->features = LLVMCreateMessage("");
+    host->features = cg_features_tuned("");
     return host->cpu && host->features ? QE_OK : nomem(err);
 }
 

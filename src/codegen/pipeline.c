@@ -322,7 +322,8 @@ cg_val cg_morsel_column_narrow(cg_fn *f, uint32_t col, bool narrow) {
 LLVMValueRef cg_morsel_null_at(cg_fn *f, uint32_t col, LLVMValueRef row) {
     cg_module *m = f->m;
     const cg_col *c = &f->cols[col];
-    if (f->no_nulls) /* a block loop specialized for columns without bitmaps */
+    if (f->no_nulls || c->no_nulls) /* a block loop specialized for columns without
+                                       bitmaps, or a column the entry checked has none */
         return cg_i1(m, false);
     /* absent bitmap: read byte 0 of @qe_all_valid instead (cheap tier: that address
      * selected per row, the entry block keeps the bitmap pointer as it is) */
@@ -338,20 +339,41 @@ LLVMValueRef cg_morsel_null_at(cg_fn *f, uint32_t col, LLVMValueRef row) {
     return LLVMBuildICmp(m->b, LLVMIntEQ, byte, LLVMConstInt(m->t_i8, 0, false), "isnull");
 }
 
-/* Entry block: the morsel's column pointers. */
+/* Entry block: the morsel's column pointers.  A scan's columns its statistics saw no NULL
+ * in (plan_op.u.scan.no_nulls) are read as never NULL: if one of them has a bitmap after
+ * all (rows added since the plan was made), the morsel goes to the interpreter
+ * (rt_jit_interpret) instead. */
 static void load_morsel_columns(cg_fn *f, LLVMValueRef cols) {
     cg_module *m = f->m;
+    const plan_op *src = f->pipe->ops[0];
+    const bool *no_nulls = src->kind == PLAN_PHYS_SCAN ? src->u.scan.no_nulls : NULL;
+    LLVMValueRef decline = NULL;
     for (uint32_t i = 0; i < f->n_cols; i++) {
         cg_col *c = &f->cols[i];
         c->vec = cg_vector_at(m, cols, cg_i64(m, i));
-        if (!cg_type_supported(f->pipe->ops[0]->types[i]))
+        if (!cg_type_supported(src->types[i]))
             continue;
         c->values = cg_load_vector_field(m, c->vec, CG_VEC_VALUES);
         LLVMValueRef bitmap = cg_load_vector_field(m, c->vec, CG_VEC_VALIDITY);
         c->has_bitmap = LLVMBuildIsNotNull(m->b, bitmap, "");
+        if (no_nulls != NULL && no_nulls[i]) {
+            decline = decline ? LLVMBuildOr(m->b, decline, c->has_bitmap, "") : c->has_bitmap;
+            c->no_nulls = true;
+            c->has_bitmap = cg_i1(m, false);
+            bitmap = LLVMConstNull(m->t_ptr);
+        }
         c->validity =
             m->cheap ? bitmap : LLVMBuildSelect(m->b, c->has_bitmap, bitmap, m->all_valid, "");
     }
+    if (decline == NULL)
+        return;
+    LLVMBasicBlockRef interp = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "interpret");
+    LLVMBasicBlockRef go = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "columns");
+    LLVMBuildCondBr(m->b, decline, interp, go);
+    LLVMPositionBuilderAtEnd(m->b, interp);
+    LLVMValueRef args[3] = {f->ps, f->ts, f->morsel};
+    LLVMBuildRet(m->b, cg_call_helper(m, CG_HELPER_INTERPRET, args, 3));
+    LLVMPositionBuilderAtEnd(m->b, go);
 }
 
 /* row = sel ? sel[i] : i, as a small diamond; see cg_int.h. */

@@ -112,6 +112,7 @@ uint64_t cg_helper_address(cg_helper h) {
     case CG_HELPER_DISTINCT_ON_ROW: return (uint64_t)(uintptr_t)&rt_jit_distinct_on_row;
     case CG_HELPER_DISTINCT_ON_KEEP: return (uint64_t)(uintptr_t)&rt_jit_distinct_on_keep;
     case CG_HELPER_MARK_MAYBE: return (uint64_t)(uintptr_t)&rt_jit_mark_maybe;
+    case CG_HELPER_INTERPRET: return (uint64_t)(uintptr_t)&rt_jit_interpret;
     case CG_HELPER_FUNC: return (uint64_t)(uintptr_t)&rt_jit_func;
     case CG_HELPER_AGG_TABLE: return (uint64_t)(uintptr_t)&rt_jit_agg_table;
     case CG_HELPER_AGG_SINGLE: return (uint64_t)(uintptr_t)&rt_jit_agg_single;
@@ -192,6 +193,7 @@ static void declare_helpers(cg_module *m) {
     m->helper_type[CG_HELPER_DISTINCT_ON_KEEP] = LLVMFunctionType(m->t_i32, keep_args, 5, false);
     LLVMTypeRef mark_args[] = {p, m->t_i32, p, p};
     m->helper_type[CG_HELPER_MARK_MAYBE] = LLVMFunctionType(m->t_i32, mark_args, 4, false);
+    m->helper_type[CG_HELPER_INTERPRET] = LLVMFunctionType(m->t_i32, push_args, 3, false);
     m->helper_type[CG_HELPER_FUNC] = LLVMFunctionType(m->t_i32, push_args, 3, false);
     LLVMTypeRef table_args[] = {p};
     LLVMTypeRef insert_args[] = {p, m->t_i64, p, p, p};

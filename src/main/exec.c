@@ -76,8 +76,11 @@ void qe_stmt_destroy(qe_stmt *stmt) {
  * as one task (opt_physical_local), a cluster one task per worker (opt_physical). */
 static qe_status physical_plan(qe_session *s, rt_arena *arena, const plan_node *logical,
                                plan_query **q) {
-    return s->engine->coord ? opt_physical(arena, logical, q, &s->err)
-                            : opt_physical_local(arena, logical, q, &s->err);
+    qe_status st = s->engine->coord ? opt_physical(arena, logical, q, &s->err)
+                                    : opt_physical_local(arena, logical, q, &s->err);
+    if (st == QE_OK && !opt_mark_no_nulls(arena, *q, s->engine->catalog))
+        st = rt_error_nomem(&s->err, NULL);
+    return st;
 }
 
 /* Runs every stage in this process, one task each, in order, with in-memory exchanges;

@@ -358,3 +358,27 @@ static double join_sel(est *x, const plan_node *n, const plan_expr *cond) {
     double a = rows(x, n->child), b = rows(x, n->right);
     return opt_est_join_sel(list, k, join_col_ndv, &c, 1 / (a < b ? a : b));
 }
+
+/* ---- NULL-free columns ---- */
+
+bool opt_mark_no_nulls(rt_arena *arena, plan_query *q, rt_catalog *cat) {
+    for (uint32_t s = 0; s < q->n_stages; s++)
+        for (uint32_t p = 0; p < q->stages[s]->n_pipelines; p++) {
+            plan_op *op = q->stages[s]->pipelines[p]->ops[0];
+            rt_table *t =
+                op->kind == PLAN_PHYS_SCAN && cat ? rt_catalog_find(cat, op->u.scan.table) : NULL;
+            if (t == NULL || op->n_cols == 0)
+                continue;
+            bool *flags = rt_arena_calloc(arena, op->n_cols * sizeof *flags), any = false;
+            if (flags == NULL)
+                return false;
+            for (uint32_t c = 0; c < op->n_cols; c++) {
+                rt_column_summary sum;
+                flags[c] =
+                    rt_table_column_stats(cat, t, op->u.scan.col_idx[c], &sum) && sum.n_nulls == 0;
+                any |= flags[c];
+            }
+            op->u.scan.no_nulls = any ? flags : NULL;
+        }
+    return true;
+}

@@ -628,6 +628,11 @@ typedef struct plan_op {
                                           may be NULL (e.g. after deserialization) */
             uint32_t n_filters;        /* zone-map pruning hints (may be 0) */
             plan_scan_filter *filters; /* n_filters, ANDed */
+            bool *no_nulls;            /* n_cols: the catalog's statistics saw no NULL in
+                                          the column when the plan was made
+                                          (opt_mark_no_nulls): compiled code reads it
+                                          without validity checks and hands a morsel that
+                                          has its bitmap to the interpreter; NULL: none */
         } scan;
         struct {
             uint32_t n_rows;

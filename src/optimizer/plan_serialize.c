@@ -277,6 +277,9 @@ static void write_op_fields(pw *w, const plan_op *op) {
             pw_u8(w, (uint8_t)op->u.scan.filters[i].op);
             write_expr(w, op->u.scan.filters[i].value, 0);
         }
+        pw_u8(w, op->u.scan.no_nulls ? 1 : 0);
+        for (uint32_t i = 0; op->u.scan.no_nulls && i < op->n_cols; i++)
+            pw_u8(w, op->u.scan.no_nulls[i] ? 1 : 0);
         break;
     case PLAN_PHYS_VALUES:
         pw_u32(w, op->u.values.n_rows);
@@ -866,6 +869,10 @@ static void read_op_fields(pr *r, plan_op *op, uint32_t n_input) {
         for (uint32_t i = 0; op->u.scan.col_names && i < op->n_cols && !r->why; i++)
             op->u.scan.col_names[i] = pr_str(r, true);
         read_scan_filters(r, op);
+        if (pr_bool(r))
+            op->u.scan.no_nulls = pr_alloc(r, op->n_cols, sizeof(bool));
+        for (uint32_t i = 0; op->u.scan.no_nulls && i < op->n_cols && !r->why; i++)
+            op->u.scan.no_nulls[i] = pr_bool(r);
         break;
     case PLAN_PHYS_VALUES: read_values_op(r, op); break;
     case PLAN_PHYS_EXCHANGE_SOURCE: op->u.exchange_source.exchange_id = pr_u32(r); break;

@@ -777,6 +777,10 @@ void rt_jit_join_table(rt_thread_state *ts, uint32_t op_idx, rt_jit_join *out);
  * then its uint32_t length); nulls: a byte per key, non-zero for NULL. */
 int32_t rt_jit_mark_maybe(rt_thread_state *ts, uint32_t op_idx, const uint8_t *keys,
                           const uint8_t *nulls);
+/* A compiled pipeline declining morsel (a column its plan said has no NULL has a bitmap):
+ * runs it through the interpreter's operators, counted as interpreted; returns what they
+ * return (rt_pipeline_fn's contract). */
+qe_status rt_jit_interpret(rt_pipeline_state *ps, rt_thread_state *ts, const rt_batch *morsel);
 /* A row reaching the LIMIT at op index op_idx: counts it (shared by the pipeline's
  * threads, as the interpreter counts its batches' rows) and returns 1 if its position
  * is in [offset, offset + limit), else 0; sets limit_done once the window is full. */

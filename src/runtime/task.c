@@ -322,6 +322,12 @@ static qe_status run_morsel(rt_pipeline_state *ps, rt_thread_state *ts, const rt
     return st;
 }
 
+qe_status rt_jit_interpret(rt_pipeline_state *ps, rt_thread_state *ts, const rt_batch *morsel) {
+    ts->n_compiled--; /* run_morsel counted it compiled before the call */
+    ts->n_interpreted++;
+    return rt_operators_run(ps, ts, morsel);
+}
+
 static qe_status morsel_loop(rt_pipeline_state *ps, rt_thread_state *ts) {
     bool drain = ps->source->kind == PLAN_PHYS_EXCHANGE_SOURCE;
     for (;;) {

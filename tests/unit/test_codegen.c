@@ -238,6 +238,29 @@ static void make_table(fixture *fx, const char *name, int32_t a_max) {
     rt_arena_destroy(tmp);
 }
 
+/* Table mix(a INTEGER, b BIGINT), T_ROWS rows: only a's second chunk has NULLs (so
+ * only that chunk has a validity bitmap), b has none. */
+static void make_mix_table(fixture *fx) {
+    char *names[2] = {"a", "b"};
+    rt_table *t;
+    rt_error err;
+    assert_int_equal(rt_catalog_create_table(fx->catalog, "mix", 2, names, t_types, &t, &err),
+                     QE_OK);
+    rt_arena *tmp = rt_arena_create(NULL);
+    rt_batch *b = rt_batch_create(tmp, 2, t_types, T_ROWS);
+    assert_non_null(b);
+    for (uint32_t r = 0; r < T_ROWS; r++) {
+        bool null = r >= RT_VECTOR_SIZE && r < 2 * RT_VECTOR_SIZE && r % 3 == 0;
+        rt_value v = {.type = QE_TYPE_INTEGER, .is_null = null, .u.i = (int64_t)(r % 9) - 4};
+        assert_true(rt_vector_set_value(&b->cols[0], tmp, r, T_ROWS, &v));
+        v = (rt_value){.type = QE_TYPE_BIGINT, .u.i = (int64_t)r * 13 % 500 - 50};
+        assert_true(rt_vector_set_value(&b->cols[1], tmp, r, T_ROWS, &v));
+    }
+    b->n_rows = T_ROWS;
+    assert_int_equal(rt_table_append(fx->catalog, t, b, &err), QE_OK);
+    rt_arena_destroy(tmp);
+}
+
 static int setup(void **state) {
     fixture *fx = calloc(1, sizeof *fx);
     fx->arena = rt_arena_create(NULL);
@@ -247,6 +270,7 @@ static int setup(void **state) {
         return -1;
     make_table(fx, "t", 0);
     make_table(fx, "big", INT32_MAX);
+    make_mix_table(fx);
     *state = fx;
     return 0;
 }
@@ -1334,6 +1358,79 @@ static void test_block_sel_morsels(void **state) {
     cg_stage_code_destroy(code);
 }
 
+/* Morsels of pipeline 0 of q's stage run interpreted and compiled with fns. */
+static void morsel_counts(fixture *fx, const plan_query *q, const rt_pipeline_fn *fns,
+                          uint64_t *interpreted, uint64_t *compiled) {
+    rows out = {0};
+    rt_result_sink sink = {.push = collect, .ctx = &out};
+    rt_pipeline_stats stats[2] = {0};
+    rt_task task = {.query = q,
+                    .stage = q->stages[0],
+                    .n_tasks = 1,
+                    .catalog = fx->catalog,
+                    .result = &sink,
+                    .compiled = fns,
+                    .n_threads = 1,
+                    .pipe_stats = stats};
+    rt_error err;
+    assert_int_equal(rt_task_run(&task, NULL, &err), QE_OK);
+    rows_free(&out);
+    *interpreted = stats[0].morsels_interpreted;
+    *compiled = stats[0].morsels_compiled;
+}
+
+/* Scan columns marked NULL-free (plan_op.u.scan.no_nulls) are read without validity
+ * checks; a morsel where such a column has a bitmap after all runs interpreted
+ * (rt_jit_interpret), between compiled morsels of the same thread, into the same
+ * aggregation, and gives what the interpreter gives. */
+static void test_no_nulls(void **state) {
+    fixture *fx = *state;
+    qe_type ab[2] = {QE_TYPE_INTEGER, QE_TYPE_BIGINT};
+    bool both[2] = {true, true}, only_b[2] = {false, true};
+    for (int variant = 0; variant < 2; variant++) {
+        plan_op *ops[4];
+        ops[0] = scan(fx, "mix", 2, ab);
+        ops[0]->u.scan.no_nulls = variant == 0 ? both : only_b;
+        ops[1] = filter(fx, 2, ab,
+                        op(fx, PLAN_OP_GT, QE_TYPE_BOOLEAN, col(fx, 1, QE_TYPE_BIGINT),
+                           cint(fx, 10, QE_TYPE_BIGINT)));
+        plan_expr *pe[2] = {col(fx, 0, QE_TYPE_INTEGER), col(fx, 1, QE_TYPE_BIGINT)};
+        ops[2] = project(fx, 2, pe);
+        plan_expr *groups[1] = {col(fx, 0, QE_TYPE_INTEGER)};
+        plan_agg aggs[3] = {
+            agg(PLAN_AGG_COUNT_STAR, QE_TYPE_BIGINT, QE_TYPE_BIGINT, NULL),
+            agg(PLAN_AGG_SUM, QE_TYPE_BIGINT, QE_TYPE_BIGINT, col(fx, 1, QE_TYPE_BIGINT)),
+            agg(PLAN_AGG_COUNT, QE_TYPE_BIGINT, QE_TYPE_BIGINT, col(fx, 0, QE_TYPE_INTEGER))};
+        plan_op *source;
+        agg_pair(fx, PLAN_AGG_SINGLE, 2, ab, 1, groups, 3, aggs, &ops[3], &source);
+        plan_op *fin[2] = {source, result(fx, source->n_cols, source->types)};
+        plan_query *q = query(fx, pipeline(fx, 0, 4, ops), pipeline(fx, 1, 2, fin));
+        assert_int_equal(compare_modes(fx, q, 0x1), 10); /* a: -4..4 and NULL */
+
+        plan_expr *a_pos = op(fx, PLAN_OP_GE, QE_TYPE_BOOLEAN, col(fx, 0, QE_TYPE_INTEGER),
+                              cint(fx, 0, QE_TYPE_INTEGER));
+        plan_op *sops[4] = {scan(fx, "mix", 2, ab), filter(fx, 2, ab, a_pos), project(fx, 2, pe),
+                            NULL};
+        sops[0]->u.scan.no_nulls = ops[0]->u.scan.no_nulls;
+        sops[3] = result(fx, 2, ab);
+        plan_query *blocked = query(fx, pipeline(fx, 0, 4, sops), NULL);
+        assert_true(compare_modes(fx, blocked, 0x1) > 1000);
+
+        for (int t = 0; t < CG_TIER_COUNT; t++) {
+            cg_tier tier = (cg_tier)t;
+            cg_stage_code *code;
+            rt_error err;
+            assert_int_equal(cg_compile_stage(fx->jit, q, 0, tier, &code, &err), QE_OK);
+            uint64_t interp, comp;
+            morsel_counts(fx, q, cg_stage_functions(code), &interp, &comp);
+            /* a marked NULL-free: its second chunk's morsels decline */
+            assert_int_equal(interp, variant == 0 ? 1 : 0);
+            assert_int_equal(comp, variant == 0 ? 2 : 3);
+            cg_stage_code_destroy(code);
+        }
+    }
+}
+
 static int cmp_double(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
     return x < y ? -1 : x > y;
@@ -1626,6 +1723,7 @@ int main(void) {
         cmocka_unit_test(test_project_raise_once),
         cmocka_unit_test(test_agg_pass),
         cmocka_unit_test(test_block_sel_morsels),
+        cmocka_unit_test(test_no_nulls),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
