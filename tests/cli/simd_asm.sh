@@ -77,6 +77,11 @@ done
 # the IR names the block loop's arrays at the optimized tier only
 out=$("$QEC" --schema "$tmp/schema.sql" --emit=ir -c "SELECT count(*) FROM t WHERE i < 24" 2>&1)
 expect_has "optimized IR has block loops" "%block_pass = alloca" "$out"
+# ... and a block whose predicates kept few rows prefetches the kept rows' other columns
+out=$("$QEC" --schema "$tmp/schema.sql" --emit=ir -c "SELECT sum(b) FROM t WHERE i < 24" 2>&1)
+expect_has "optimized IR prefetches sparse blocks" "llvm.prefetch" "$out"
+checks=$((checks + 1))
+case "$out" in *block_pf*) ;; *) fail "optimized IR has no block_pf loop" ;; esac
 out=$("$QEC" --schema "$tmp/schema.sql" --emit=ir --tier cheap -c "SELECT count(*) FROM t WHERE i < 24" 2>&1)
 checks=$((checks + 1))
 case "$out" in *block_pass*) fail "cheap IR has block loops" ;; esac
