@@ -310,6 +310,9 @@ static void loop_scalar(cg_module *m, LLVMValueRef back_edge, bool scalar) {
 /* llvm.loop metadata on a back edge; see cg_int.h. */
 void cg_loop_scalar(cg_module *m, LLVMValueRef back_edge) { loop_scalar(m, back_edge, true); }
 
+/* Marks a vectorized loop's back edge; see cg_int.h. */
+void cg_loop_vector(cg_module *m, LLVMValueRef back_edge) { loop_scalar(m, back_edge, false); }
+
 /* Ends the body (j + 1, back to the head; `scalar`: see loop_scalar); the builder is
  * left after the loop. */
 static void loop_end(cg_fn *f, block_loop *l, bool scalar) {

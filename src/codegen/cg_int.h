@@ -662,6 +662,8 @@ qe_status cg_gen_probe(cg_fn *f, uint32_t k, const cg_val *in, const qe_type *in
                        uint32_t n_in, rt_error *err);
 /* Marks a loop's back edge (block.c): neither unrolled nor vectorized (compile time). */
 void cg_loop_scalar(cg_module *m, LLVMValueRef back_edge);
+/* Marks a loop's back edge (block.c): vectorized without interleaving, not unrolled. */
+void cg_loop_vector(cg_module *m, LLVMValueRef back_edge);
 /* The probe pre-pass (join.c): when ops[first_op..k-1] are PROJECTs and ops[k] is a
  * HASH_JOIN_PROBE whose keys are morsel columns, the row loop computes the keys' hashes
  * and chain heads a chunk of CG_PRE_ROWS rows at a time ahead of the probes (prefetching

@@ -1143,6 +1143,37 @@ static void prepass_fill(cg_fn *f, LLVMValueRef sel, LLVMValueRef has_sel, LLVMV
     LLVMBuildStore(m->b, end, f->pre_end);
     LLVMTypeRef h_arr = LLVMArrayType2(m->t_i64, CG_PRE_ROWS);
     LLVMTypeRef b_arr = LLVMArrayType2(m->t_i32, CG_PRE_ROWS);
+    /* pass 1, optimized, fixed-width keys of at most 8 bytes: a morsel without a selection
+     * probing a table that stays in the cache needs no bucket prefetch, so its hashes
+     * come from a vectorized loop */
+    LLVMBasicBlockRef after = NULL;
+    bool narrow = !m->cheap;
+    for (uint32_t j = 0; j < nk; j++) {
+        qe_type t = f->pipe->ops[0]->types[src[j]];
+        narrow = narrow && t != QE_TYPE_VARCHAR && !wide_key(t);
+    }
+    if (narrow) {
+        LLVMBasicBlockRef vec = block(f, "pre_vec"), scalar = block(f, "pre_scalar");
+        after = block(f, "pre_hashed");
+        LLVMValueRef small =
+            LLVMBuildICmp(m->b, LLVMIntULT, fld[CG_JOIN_N_ROWS], cg_i32(m, PF_MIN_ROWS), "");
+        LLVMBuildCondBr(m->b, LLVMBuildAnd(m->b, small, LLVMBuildNot(m->b, has_sel, ""), ""), vec,
+                        scalar);
+        LLVMPositionBuilderAtEnd(m->b, vec);
+        LLVMValueRef vx_var = cg_alloca(f, m->t_i64, "pre_vx");
+        pf_loop vl;
+        pf_loop_begin(f, &vl, i, end, vx_var);
+        LLVMValueRef vh = c64(m, HASH_SEED);
+        for (uint32_t j = 0; j < nk; j++)
+            vh = key_hash(f, f->pipe->ops[0]->types[src[j]], morsel_key(f, src[j], vl.i), vh);
+        LLVMValueRef vidx[2] = {cg_i64(m, 0), LLVMBuildSub(m->b, vl.i, i, "")};
+        LLVMBuildStore(m->b, vh, LLVMBuildGEP2(m->b, h_arr, f->pre_hashes, vidx, 2, ""));
+        LLVMBuildStore(m->b, LLVMBuildAdd(m->b, vl.i, cg_i64(m, 1), ""), vl.i_var);
+        cg_loop_vector(m, LLVMBuildBr(m->b, vl.head));
+        LLVMPositionBuilderAtEnd(m->b, vl.exit);
+        LLVMBuildBr(m->b, after);
+        LLVMPositionBuilderAtEnd(m->b, scalar);
+    }
     /* pass 1: hash (optimized: prefetch the bucket; cheap: read the head) */
     pf_loop l;
     pf_loop_begin(f, &l, i, end, x_var);
@@ -1161,6 +1192,10 @@ static void prepass_fill(cg_fn *f, LLVMValueRef sel, LLVMValueRef has_sel, LLVMV
     LLVMValueRef bk = LLVMBuildAnd(m->b, h, fld[CG_JOIN_MASK], "");
     cg_prefetch(m, LLVMBuildGEP2(m->b, m->t_i64, fld[CG_JOIN_BUCKETS], &bk, 1, ""));
     pf_loop_end(f, &l);
+    if (after != NULL) {
+        LLVMBuildBr(m->b, after);
+        LLVMPositionBuilderAtEnd(m->b, after);
+    }
     /* the chain heads, their prefetches and the chain rounds (precompiled) */
     LLVMValueRef args[8] = {view,
                             f->morsel,
