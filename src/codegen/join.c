@@ -1157,8 +1157,7 @@ static void prepass_fill(cg_fn *f, LLVMValueRef sel, LLVMValueRef has_sel, LLVMV
         after = block(f, "pre_hashed");
         LLVMValueRef small =
             LLVMBuildICmp(m->b, LLVMIntULT, fld[CG_JOIN_N_ROWS], cg_i32(m, PF_MIN_ROWS), "");
-        LLVMBuildCondBr(m->b, LLVMBuildAnd(m->b, small, LLVMBuildNot(m->b, has_sel, ""), ""), vec,
-                        scalar);
+        LLVMBuildCondBr(m->b, LLVMBuildNot(m->b, has_sel, ""), vec, scalar);
         LLVMPositionBuilderAtEnd(m->b, vec);
         LLVMValueRef vx_var = cg_alloca(f, m->t_i64, "pre_vx");
         pf_loop vl;
@@ -1171,6 +1170,17 @@ static void prepass_fill(cg_fn *f, LLVMValueRef sel, LLVMValueRef has_sel, LLVMV
         LLVMBuildStore(m->b, LLVMBuildAdd(m->b, vl.i, cg_i64(m, 1), ""), vl.i_var);
         cg_loop_vector(m, LLVMBuildBr(m->b, vl.head));
         LLVMPositionBuilderAtEnd(m->b, vl.exit);
+        LLVMBasicBlockRef pf = block(f, "pre_vec_pf");
+        LLVMBuildCondBr(m->b, small, after, pf);
+        LLVMPositionBuilderAtEnd(m->b, pf);
+        pf_loop pl;
+        pf_loop_begin(f, &pl, i, end, vx_var);
+        LLVMValueRef pidx[2] = {cg_i64(m, 0), LLVMBuildSub(m->b, pl.i, i, "")};
+        LLVMValueRef ph = LLVMBuildLoad2(
+            m->b, m->t_i64, LLVMBuildGEP2(m->b, h_arr, f->pre_hashes, pidx, 2, ""), "");
+        LLVMValueRef pbk = LLVMBuildAnd(m->b, ph, fld[CG_JOIN_MASK], "");
+        cg_prefetch(m, LLVMBuildGEP2(m->b, m->t_i64, fld[CG_JOIN_BUCKETS], &pbk, 1, ""));
+        pf_loop_end(f, &pl);
         LLVMBuildBr(m->b, after);
         LLVMPositionBuilderAtEnd(m->b, scalar);
     }
