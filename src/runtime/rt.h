@@ -63,6 +63,9 @@ void rt_mem_release(rt_mem_tracker *t, int64_t n);
 void *rt_malloc(rt_mem_tracker *t, size_t n);
 void *rt_realloc(rt_mem_tracker *t, void *p, size_t old_n, size_t new_n);
 void rt_free(rt_mem_tracker *t, void *p, size_t n);
+/* Bytes of freed big blocks mem.c keeps mapped for reuse (0 when it keeps none, as under
+ * AddressSanitizer). */
+size_t rt_mem_cached(void);
 
 /* Sets the 53200 "out of memory" error (with a detail naming the memory limit when
  * tracker has one; tracker may be NULL) and returns QE_NOMEM. */

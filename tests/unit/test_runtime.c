@@ -300,6 +300,42 @@ static void test_arena(void **state) {
     rt_arena_destroy(NULL);
 }
 
+/* Big blocks (mem.c): contents survive rt_realloc into, within and out of them, rt_free
+ * recognizes one by its address whatever size it is told, and (outside AddressSanitizer)
+ * a freed one is kept and handed out again for the same size, at a huge-page boundary. */
+static void test_big_blocks(void **state) {
+    (void)state;
+    const size_t big = (size_t)10 << 20;
+    rt_mem_tracker t = {0};
+    unsigned char *p = rt_malloc(&t, big);
+    assert_non_null(p);
+    memset(p, 0xab, big);
+    p = rt_realloc(&t, p, big, 2 * big);
+    assert_non_null(p);
+    assert_true(p[0] == 0xab && p[big - 1] == 0xab);
+    p = rt_realloc(&t, p, 2 * big, 1000);
+    assert_non_null(p);
+    assert_true(p[0] == 0xab && p[999] == 0xab);
+    p = rt_realloc(&t, p, 1000, big);
+    assert_non_null(p);
+    assert_true(p[0] == 0xab && p[999] == 0xab);
+    assert_int_equal(atomic_load(&t.used), big);
+    size_t cached = rt_mem_cached();
+    rt_free(&t, p, 1); /* the wrong size: still recognized (only the charge follows it) */
+    rt_mem_release(&t, (int64_t)big - 1);
+    assert_int_equal(atomic_load(&t.used), 0);
+    if (rt_mem_cached() == 0)
+        return; /* no big blocks kept (AddressSanitizer) */
+    size_t kept = rt_mem_cached();
+    assert_true(kept >= cached + big);
+    unsigned char *q = rt_malloc(&t, big);
+    assert_non_null(q);
+    assert_int_equal((uintptr_t)q % ((size_t)2 << 20), 0);
+    assert_int_equal(rt_mem_cached(), kept - big); /* taken from the cache */
+    rt_free(&t, q, big);
+    assert_int_equal(atomic_load(&t.used), 0);
+}
+
 static void test_memory_limit(void **state) {
     (void)state;
     rt_mem_tracker t = {.limit = 100000};
@@ -1513,6 +1549,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_arena, setup, teardown),
         cmocka_unit_test_setup_teardown(test_memory_limit, setup, teardown),
+        cmocka_unit_test(test_big_blocks),
         cmocka_unit_test_setup_teardown(test_strbuf_and_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_vectors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_format, setup, teardown),
