@@ -373,7 +373,8 @@ void *rt_arena_alloc(rt_arena *arena, size_t n) {
         h->next = big;
         return big->data;
     }
-    arena_block *b = block_new(arena, arena->next_size);
+    /* header and data fill a power of two: an 8 MiB block is 4 whole huge pages */
+    arena_block *b = block_new(arena, arena->next_size - sizeof(arena_block));
     if (b == NULL)
         return NULL;
     if (arena->next_size < ARENA_MAX_BLOCK)
