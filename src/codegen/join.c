@@ -163,7 +163,9 @@ static LLVMValueRef key_words(cg_module *m, cg_val v, LLVMValueRef *hi) {
 static LLVMValueRef key_hash(cg_fn *f, qe_type type, cg_val v, LLVMValueRef h) {
     cg_module *m = f->m;
     if (type == QE_TYPE_VARCHAR) {
-        v.null = cg_i1(m, false);
+        /* v.null: a NULL row's view may be stale (a producer's vector reused, its
+         * buffers gone) and is read as the empty string; the probe hashes only
+         * non-NULL keys (v.null false) */
         LLVMValueRef args[3] = {cg_str_ptr(f, v), cg_str_len(f, v), h};
         return cg_call_inline(m, CG_INLINE_HASH_STRING, args, 3);
     }
@@ -176,7 +178,8 @@ static LLVMValueRef key_hash(cg_fn *f, qe_type type, cg_val v, LLVMValueRef h) {
     return hash_mix8(m, x, h);
 }
 
-/* A morsel column's key value at row (pre-pass: read as not NULL). */
+/* A morsel column's key value at row (pre-pass: read as not NULL, except that a
+ * VARCHAR's NULL rows hash as the empty string: their views are not to be followed). */
 static cg_val morsel_key(cg_fn *f, uint32_t col, LLVMValueRef row) {
     cg_module *m = f->m;
     qe_type type = f->pipe->ops[0]->types[col];
@@ -190,6 +193,7 @@ static cg_val morsel_key(cg_fn *f, uint32_t col, LLVMValueRef row) {
     if (type == QE_TYPE_VARCHAR) {
         v.at = LLVMBuildGEP2(m->b, m->t_i128, f->cols[col].values, &row, 1, "");
         v.vec = f->cols[col].vec;
+        v.null = cg_morsel_null_at(f, col, row);
     }
     return v;
 }
@@ -571,7 +575,9 @@ static LLVMValueRef probe_hash(cg_fn *f, const probe_gen *g, const cg_val *in,
     LLVMValueRef h = c64(m, HASH_SEED);
     for (uint32_t j = 0; j < g->op->u.join.n_keys; j++) {
         uint32_t c = g->op->u.join.probe_keys[j];
-        h = key_hash(f, in_types[c], in[c], h);
+        cg_val k = in[c];
+        k.null = cg_i1(m, false); /* the row's keys are not NULL here */
+        h = key_hash(f, in_types[c], k, h);
     }
     return h;
 }
