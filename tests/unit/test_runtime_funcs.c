@@ -14,6 +14,7 @@
 
 #include "plan.h"
 #include "rt.h"
+#include "str_inline.h"
 
 static rt_arena *A; /* the current test's arena */
 
@@ -272,6 +273,37 @@ static void test_intervals(void **state) {
     assert_int_equal(v.u.iv.micros, 4 * 3600 * us);
 }
 
+/* rt_like_find (str_inline.h), SIMD first/last-byte candidates and the scalar rest,
+ * against a plain search: every needle length from 1 to 20 over haystacks of 0..80
+ * bytes of a small alphabet (many candidates whose middle differs, matches at the first
+ * and last positions, in the 16-byte blocks and in the tail after them). */
+static const char *naive_find(const char *h, size_t n, const char *nd, size_t m) {
+    for (size_t i = 0; i + m <= n; i++)
+        if (memcmp(h + i, nd, m) == 0)
+            return h + i;
+    return NULL;
+}
+
+static void test_like_find(void **state) {
+    (void)state;
+    char hay[96], needle[24];
+    uint32_t x = 12345;
+    for (int iter = 0; iter < 20000; iter++) {
+        size_t n = (size_t)(iter % 81), m = 1 + (size_t)(iter / 81 % 20);
+        for (size_t i = 0; i < n; i++) {
+            x = x * 1103515245u + 12345u;
+            hay[i] = "aab"[(x >> 16) % 3];
+        }
+        for (size_t i = 0; i < m; i++) {
+            x = x * 1103515245u + 12345u;
+            needle[i] = "ab"[(x >> 16) % 2];
+        }
+        if (iter % 7 == 0 && n >= m) /* plant it: at the end, or anywhere */
+            memcpy(hay + (iter % 2 ? n - m : (x >> 8) % (n - m + 1)), needle, m);
+        assert_ptr_equal(rt_like_find(hay, n, needle, m), naive_find(hay, n, needle, m));
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_extract_date, setup, teardown),
@@ -279,6 +311,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_date_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_decimal_math, setup, teardown),
         cmocka_unit_test_setup_teardown(test_intervals, setup, teardown),
+        cmocka_unit_test(test_like_find),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
