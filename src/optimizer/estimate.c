@@ -374,8 +374,10 @@ bool opt_mark_no_nulls(rt_arena *arena, plan_query *q, rt_catalog *cat) {
                 return false;
             for (uint32_t c = 0; c < op->n_cols; c++) {
                 rt_column_summary sum;
-                flags[c] =
-                    rt_table_column_stats(cat, t, op->u.scan.col_idx[c], &sum) && sum.n_nulls == 0;
+                /* rows seen, none NULL (a cluster coordinator's table holds no rows:
+                 * its workers' data is not known here) */
+                flags[c] = rt_table_column_stats(cat, t, op->u.scan.col_idx[c], &sum) &&
+                           sum.n_rows > 0 && sum.n_nulls == 0;
                 any |= flags[c];
             }
             op->u.scan.no_nulls = any ? flags : NULL;

@@ -53,8 +53,9 @@ double opt_est_selectivity(const plan_expr *e, opt_ndv_fn ndv, void *ctx);
 double opt_est_join_sel(const plan_expr *const *conds, uint32_t n_conds, opt_ndv_fn ndv, void *ctx,
                         double unknown_key_sel);
 /* Sets plan_op.u.scan.no_nulls of every SCAN of q (allocated in arena) from the catalog's
- * statistics as of now: the columns in which no NULL has been seen.  A hint for code
- * generation, which checks it per morsel; false on out-of-memory (no flags then). */
+ * statistics as of now: the columns of a table with rows in which no NULL has been seen.
+ * A hint for code generation, which checks it per morsel; false on out-of-memory (no
+ * flags then). */
 bool opt_mark_no_nulls(rt_arena *arena, plan_query *q, rt_catalog *cat);
 
 /*
