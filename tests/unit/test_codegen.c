@@ -410,17 +410,23 @@ static plan_query *push_query(fixture *fx, const char *table, plan_expr *pred, u
 
 /* ---- tests -------------------------------------------------------------------------- */
 
-/* The skeleton's partial aggregation: Scan -> Filter(#1 > 10) -> Project(#0, #1) ->
- * HashAggregate(PARTIAL; count(*), sum(#1)), then HashAggregateSource -> Result. */
-static plan_query *skeleton_partial_query(fixture *fx) {
-    qe_type ab[2] = {QE_TYPE_INTEGER, QE_TYPE_BIGINT};
-    plan_op *ops[4];
-    ops[0] = scan(fx, "t", 2, ab);
+/* ops[0..2] = Scan(table: a INTEGER, b BIGINT) -> Filter(#1 > 10) -> Project(#0, #1). */
+static void scan_b_gt_10(fixture *fx, const char *table, plan_op **ops) {
+    static const qe_type ab[2] = {QE_TYPE_INTEGER, QE_TYPE_BIGINT};
+    ops[0] = scan(fx, table, 2, ab);
     ops[1] = filter(fx, 2, ab,
                     op(fx, PLAN_OP_GT, QE_TYPE_BOOLEAN, col(fx, 1, QE_TYPE_BIGINT),
                        cint(fx, 10, QE_TYPE_BIGINT)));
     plan_expr *pe[2] = {col(fx, 0, QE_TYPE_INTEGER), col(fx, 1, QE_TYPE_BIGINT)};
     ops[2] = project(fx, 2, pe);
+}
+
+/* The skeleton's partial aggregation: Scan -> Filter(#1 > 10) -> Project(#0, #1) ->
+ * HashAggregate(PARTIAL; count(*), sum(#1)), then HashAggregateSource -> Result. */
+static plan_query *skeleton_partial_query(fixture *fx) {
+    qe_type ab[2] = {QE_TYPE_INTEGER, QE_TYPE_BIGINT};
+    plan_op *ops[4];
+    scan_b_gt_10(fx, "t", ops);
     plan_expr *groups[1] = {col(fx, 0, QE_TYPE_INTEGER)};
     plan_agg aggs[2] = {
         agg(PLAN_AGG_COUNT_STAR, QE_TYPE_BIGINT, QE_TYPE_BIGINT, NULL),
@@ -553,6 +559,13 @@ static void test_agg_lookahead(void **state) {
     assert_int_equal(compare_modes(fx, q, 0x1), 8);
 }
 
+/* count(*), sum(#1 BIGINT), count(#0 of type key). */
+static void count_sum_count(plan_agg *aggs, fixture *fx, qe_type key) {
+    aggs[0] = agg(PLAN_AGG_COUNT_STAR, QE_TYPE_BIGINT, QE_TYPE_BIGINT, NULL);
+    aggs[1] = agg(PLAN_AGG_SUM, QE_TYPE_BIGINT, QE_TYPE_BIGINT, col(fx, 1, QE_TYPE_BIGINT));
+    aggs[2] = agg(PLAN_AGG_COUNT, QE_TYPE_BIGINT, QE_TYPE_BIGINT, col(fx, 0, key));
+}
+
 /* An aggregation by a VARCHAR key whose columns are morsel columns unchanged hands the
  * morsel's vectors with a selection to the interpreter's aggregation (sink.c agg_pass):
  * after a FILTER it is compiled that way; with only column PROJECTs before it there is
@@ -562,10 +575,8 @@ static void test_agg_pass(void **state) {
     qe_type vt[2] = {QE_TYPE_VARCHAR, QE_TYPE_BIGINT};
     plan_expr *pe[2] = {col(fx, 2, QE_TYPE_VARCHAR), col(fx, 1, QE_TYPE_BIGINT)};
     plan_expr *groups[1] = {col(fx, 0, QE_TYPE_VARCHAR)};
-    plan_agg aggs[3] = {
-        agg(PLAN_AGG_COUNT_STAR, QE_TYPE_BIGINT, QE_TYPE_BIGINT, NULL),
-        agg(PLAN_AGG_SUM, QE_TYPE_BIGINT, QE_TYPE_BIGINT, col(fx, 1, QE_TYPE_BIGINT)),
-        agg(PLAN_AGG_COUNT, QE_TYPE_BIGINT, QE_TYPE_BIGINT, col(fx, 0, QE_TYPE_VARCHAR))};
+    plan_agg aggs[3];
+    count_sum_count(aggs, fx, QE_TYPE_VARCHAR);
     for (int filtered = 1; filtered >= 0; filtered--) {
         plan_op *ops[4];
         uint32_t k = 0;
@@ -1389,18 +1400,12 @@ static void test_no_nulls(void **state) {
     bool both[2] = {true, true}, only_b[2] = {false, true};
     for (int variant = 0; variant < 2; variant++) {
         plan_op *ops[4];
-        ops[0] = scan(fx, "mix", 2, ab);
+        scan_b_gt_10(fx, "mix", ops);
         ops[0]->u.scan.no_nulls = variant == 0 ? both : only_b;
-        ops[1] = filter(fx, 2, ab,
-                        op(fx, PLAN_OP_GT, QE_TYPE_BOOLEAN, col(fx, 1, QE_TYPE_BIGINT),
-                           cint(fx, 10, QE_TYPE_BIGINT)));
         plan_expr *pe[2] = {col(fx, 0, QE_TYPE_INTEGER), col(fx, 1, QE_TYPE_BIGINT)};
-        ops[2] = project(fx, 2, pe);
         plan_expr *groups[1] = {col(fx, 0, QE_TYPE_INTEGER)};
-        plan_agg aggs[3] = {
-            agg(PLAN_AGG_COUNT_STAR, QE_TYPE_BIGINT, QE_TYPE_BIGINT, NULL),
-            agg(PLAN_AGG_SUM, QE_TYPE_BIGINT, QE_TYPE_BIGINT, col(fx, 1, QE_TYPE_BIGINT)),
-            agg(PLAN_AGG_COUNT, QE_TYPE_BIGINT, QE_TYPE_BIGINT, col(fx, 0, QE_TYPE_INTEGER))};
+        plan_agg aggs[3];
+        count_sum_count(aggs, fx, QE_TYPE_INTEGER);
         plan_op *source;
         agg_pair(fx, PLAN_AGG_SINGLE, 2, ab, 1, groups, 3, aggs, &ops[3], &source);
         plan_op *fin[2] = {source, result(fx, source->n_cols, source->types)};
