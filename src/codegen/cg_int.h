@@ -366,6 +366,9 @@ typedef struct cg_fn {
     LLVMValueRef err_var;    /* alloca i1 or NULL: when set, cg_raise_if ORs its condition
                                 into it instead of branching (block.c's predicate loops) */
     bool no_nulls;           /* morsel columns are read as never NULL (no bitmap loads) */
+    LLVMValueRef decline_br; /* the entry block's branch to rt_jit_interpret, taken when a
+                                column read as NULL-free has a bitmap (cg_decline_if), or
+                                NULL when the pipeline reads none */
     uint32_t pre_op;         /* HASH_JOIN_PROBE ops[pre_op] takes its rows' hashes and chain
                                 heads from the row loop's pre-pass (join.c); 0: none */
     LLVMValueRef pre_idx;    /* i64: the current row's slot in the pre-pass arrays */
@@ -451,6 +454,9 @@ cg_val cg_morsel_column_narrow(cg_fn *f, uint32_t col, bool narrow);
 /* i1: whether morsel column col is NULL at row (i64; no bitmap: never), built at the
  * builder's position and not cached (cg_morsel_column caches the current row's). */
 LLVMValueRef cg_morsel_null_at(cg_fn *f, uint32_t col, LLVMValueRef row);
+/* With the builder in the entry block before its terminator: the morsel also goes to the
+ * interpreter when cond (i1) holds (f->decline_br must exist: pipeline_declines). */
+void cg_decline_if(cg_fn *f, LLVMValueRef cond);
 /* The low i64 word of 16-byte value `row` (i64) of a values buffer; *hi its high word
  * (two i64 loads: no i128 value, which fast instruction selection cannot select). */
 LLVMValueRef cg_load_words(cg_module *m, LLVMValueRef values, LLVMValueRef row, LLVMValueRef *hi);

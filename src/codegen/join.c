@@ -518,6 +518,14 @@ static void load_table(cg_fn *f, probe_gen *g) {
         bc->values = cg_load_vector_field(m, bc->vec, CG_VEC_VALUES);
         LLVMValueRef bitmap = cg_load_vector_field(m, bc->vec, CG_VEC_VALIDITY);
         bc->has_bitmap = LLVMBuildIsNotNull(m->b, bitmap, "");
+        const bool *no_nulls = g->op->u.join.build_no_nulls;
+        if (no_nulls != NULL && no_nulls[c] && f->decline_br != NULL) {
+            /* a scan's NULL-free column (opt_mark_no_nulls): read without its bitmap, the
+             * morsel declined if the table has one after all */
+            cg_decline_if(f, bc->has_bitmap);
+            bc->has_bitmap = cg_i1(m, false);
+            bitmap = LLVMConstNull(m->t_ptr);
+        }
         bc->validity = /* cheap tier: as the morsel's columns (cg_col) */
             m->cheap ? bitmap : LLVMBuildSelect(m->b, bc->has_bitmap, bitmap, m->all_valid, "");
     }

@@ -339,6 +339,26 @@ LLVMValueRef cg_morsel_null_at(cg_fn *f, uint32_t col, LLVMValueRef row) {
     return LLVMBuildICmp(m->b, LLVMIntEQ, byte, LLVMConstInt(m->t_i8, 0, false), "isnull");
 }
 
+/* Whether a probe of p reads build columns as NULL-free (plan_op.u.join.build_no_nulls):
+ * its table's columns are checked in the entry block (cg_decline_if). */
+static bool probes_no_nulls(const plan_pipeline *p) {
+    for (uint32_t k = 1; k + 1 < p->n_ops; k++) {
+        const plan_op *op = p->ops[k];
+        for (uint32_t c = 0; op->kind == PLAN_PHYS_HASH_JOIN_PROBE && op->u.join.build_no_nulls &&
+                             c < op->u.join.n_build_cols;
+             c++)
+            if (op->u.join.build_no_nulls[c])
+                return true;
+    }
+    return false;
+}
+
+/* ORs cond into the entry block's decline branch; see cg_int.h. */
+void cg_decline_if(cg_fn *f, LLVMValueRef cond) {
+    LLVMValueRef old = LLVMGetCondition(f->decline_br);
+    LLVMSetCondition(f->decline_br, LLVMBuildOr(f->m->b, old, cond, "decline"));
+}
+
 /* Entry block: the morsel's column pointers.  A scan's columns its statistics saw no NULL
  * in (plan_op.u.scan.no_nulls) are read as never NULL: if one of them has a bitmap after
  * all (rows added since the plan was made), the morsel goes to the interpreter
@@ -365,11 +385,11 @@ static void load_morsel_columns(cg_fn *f, LLVMValueRef cols) {
         c->validity =
             m->cheap ? bitmap : LLVMBuildSelect(m->b, c->has_bitmap, bitmap, m->all_valid, "");
     }
-    if (decline == NULL)
+    if (decline == NULL && !probes_no_nulls(f->pipe))
         return;
     LLVMBasicBlockRef interp = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "interpret");
     LLVMBasicBlockRef go = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "columns");
-    LLVMBuildCondBr(m->b, decline, interp, go);
+    f->decline_br = LLVMBuildCondBr(m->b, decline ? decline : cg_i1(m, false), interp, go);
     LLVMPositionBuilderAtEnd(m->b, interp);
     LLVMValueRef args[3] = {f->ps, f->ts, f->morsel};
     LLVMBuildRet(m->b, cg_call_helper(m, CG_HELPER_INTERPRET, args, 3));

@@ -361,6 +361,56 @@ static double join_sel(est *x, const plan_node *n, const plan_expr *cond) {
 
 /* ---- NULL-free columns ---- */
 
+/* Whether column col of the input of p->ops[k] is a NULL-free scan column: followed back
+ * through FILTERs, LIMITs, PROJECTs of plain column references and the probe-side
+ * columns of probes (never NULL-extended: only build columns are) to the source. */
+static bool traced_no_nulls(const plan_pipeline *p, uint32_t k, uint32_t col) {
+    while (k > 1) {
+        const plan_op *op = p->ops[--k];
+        if (op->kind == PLAN_PHYS_PROJECT) {
+            const plan_expr *e = col < op->n_cols ? op->u.project.exprs[col] : NULL;
+            if (e == NULL || e->kind != PLAN_EXPR_COLUMN)
+                return false;
+            col = e->u.column;
+        } else if (op->kind == PLAN_PHYS_HASH_JOIN_PROBE) {
+            if (col >= p->ops[k - 1]->n_cols || op->u.join.filter_build)
+                return false; /* a build column */
+        } else if (op->kind != PLAN_PHYS_FILTER && op->kind != PLAN_PHYS_LIMIT) {
+            return false;
+        }
+    }
+    const plan_op *src = p->ops[0];
+    return src->kind == PLAN_PHYS_SCAN && src->u.scan.no_nulls != NULL && col < src->n_cols &&
+           src->u.scan.no_nulls[col];
+}
+
+/* The probes of stage st whose build pipeline (the HASH_JOIN_BUILD of the same state)
+ * stores NULL-free scan columns get u.join.build_no_nulls. */
+static bool mark_build_no_nulls(rt_arena *arena, plan_stage *st) {
+    for (uint32_t b = 0; b < st->n_pipelines; b++) {
+        const plan_pipeline *bp = st->pipelines[b];
+        const plan_op *build = bp->ops[bp->n_ops - 1];
+        if (build->kind != PLAN_PHYS_HASH_JOIN_BUILD || build->u.join.n_build_cols == 0)
+            continue;
+        uint32_t nb = build->u.join.n_build_cols;
+        bool *flags = rt_arena_calloc(arena, nb * sizeof *flags), any = false;
+        if (flags == NULL)
+            return false;
+        for (uint32_t c = 0; c < nb; c++) {
+            flags[c] = traced_no_nulls(bp, bp->n_ops - 1, c);
+            any |= flags[c];
+        }
+        for (uint32_t p = 0; any && p < st->n_pipelines; p++)
+            for (uint32_t k = 1; k + 1 < st->pipelines[p]->n_ops; k++) {
+                plan_op *op = st->pipelines[p]->ops[k];
+                if (op->kind == PLAN_PHYS_HASH_JOIN_PROBE && op->state_id == build->state_id &&
+                    op->u.join.n_build_cols == nb)
+                    op->u.join.build_no_nulls = flags;
+            }
+    }
+    return true;
+}
+
 bool opt_mark_no_nulls(rt_arena *arena, plan_query *q, rt_catalog *cat) {
     for (uint32_t s = 0; s < q->n_stages; s++)
         for (uint32_t p = 0; p < q->stages[s]->n_pipelines; p++) {
@@ -382,5 +432,8 @@ bool opt_mark_no_nulls(rt_arena *arena, plan_query *q, rt_catalog *cat) {
             }
             op->u.scan.no_nulls = any ? flags : NULL;
         }
+    for (uint32_t s = 0; s < q->n_stages; s++)
+        if (!mark_build_no_nulls(arena, q->stages[s]))
+            return false;
     return true;
 }

@@ -683,6 +683,9 @@ typedef struct plan_op {
             uint32_t *probe_keys;  /* PROBE: n_keys key columns of its input */
             uint32_t *build_keys;  /* n_keys key columns of the build input (same types) */
             uint32_t n_build_cols; /* schema of the build input */
+            bool *build_no_nulls;  /* PROBE: n_build_cols; the build input's column is a
+                                      scan's NULL-free one (plan_op.u.scan.no_nulls,
+                                      opt_mark_no_nulls), read as such; NULL: none */
             plan_expr *residual;   /* PROBE: over the probe input's columns then the build
                                       columns; the pairs where it is TRUE match; NULL:
                                       every pair with equal keys matches */

@@ -214,6 +214,9 @@ static void write_join_op(pw *w, const plan_op *op) {
     }
     pw_u32(w, op->u.join.n_build_cols);
     write_expr(w, op->u.join.residual, 0);
+    pw_u8(w, op->u.join.build_no_nulls ? 1 : 0);
+    for (uint32_t i = 0; op->u.join.build_no_nulls && i < op->u.join.n_build_cols; i++)
+        pw_u8(w, op->u.join.build_no_nulls[i] ? 1 : 0);
 }
 
 /* The fields of WINDOW_SINK/WINDOW_SOURCE: the functions with their frames. */
@@ -803,6 +806,13 @@ static void read_join_op(pr *r, plan_op *op, uint32_t n_input) {
         op->u.join.residual = read_expr(r, probe ? n_input + nb : 0, true, 0);
     if (!r->why && !probe && op->u.join.residual)
         pr_fail(r, "residual outside a join probe");
+    if (pr_bool(r)) {
+        if (!r->why && (!probe || nb > r->len - r->pos))
+            pr_fail(r, "invalid build NULL flags");
+        op->u.join.build_no_nulls = pr_alloc(r, nb, sizeof(bool));
+    }
+    for (uint32_t i = 0; op->u.join.build_no_nulls && i < nb && !r->why; i++)
+        op->u.join.build_no_nulls[i] = pr_bool(r);
 }
 
 /* A CSV scan's file and dialect: a path, a delimiter that is not a newline. */

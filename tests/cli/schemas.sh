@@ -55,6 +55,17 @@ expect_has "qec --db plan builds the small table" "Scan(small: k) -> HashJoinBui
 out=$("$QEC" --db "$tmp/db" --emit=ir -c "SELECT count(*) FROM big WHERE k > 10" 2>&1)
 expect_rc "qec --db --emit=ir exit" 0 $?
 expect_has "qec --db IR" "define i32 @qe_s0_p0" "$out"
+# ... and its statistics: columns without NULLs (both tables' k) are read as such, a
+# morsel that has a bitmap after all going to the interpreter (rt_jit_interpret); once
+# NULLs are inserted, the plan marks nothing and the IR has no such branch
+join_ir='SELECT count(*), sum(small.k) FROM small JOIN big USING (k)'
+out=$("$QEC" --db "$tmp/db" --emit=ir -c "$join_ir" 2>&1)
+expect_has "qec --db IR reads NULL-free columns" "call i32 @rt_jit_interpret" "$out"
+"$QE_SQL" "$tmp/db" -c "INSERT INTO big VALUES (NULL)" -c "INSERT INTO small VALUES (NULL)" \
+    >/dev/null 2>&1
+out=$("$QEC" --db "$tmp/db" --emit=ir -c "$join_ir" 2>&1)
+checks=$((checks + 1))
+case "$out" in *"call i32 @rt_jit_interpret"*) fail "qec --db IR after NULLs still reads NULL-free columns" ;; esac
 err=$("$QEC" --emit=physical -c "SELECT k FROM big" 2>&1 >/dev/null)
 expect_rc "qec without --db has no table big" 1 $?
 expect_has "qec without --db" 'relation "big" does not exist' "$err"

@@ -1369,9 +1369,9 @@ static void test_block_sel_morsels(void **state) {
     cg_stage_code_destroy(code);
 }
 
-/* Morsels of pipeline 0 of q's stage run interpreted and compiled with fns. */
+/* Morsels of pipeline `pipe` of q's stage run interpreted and compiled with fns. */
 static void morsel_counts(fixture *fx, const plan_query *q, const rt_pipeline_fn *fns,
-                          uint64_t *interpreted, uint64_t *compiled) {
+                          uint32_t pipe, uint64_t *interpreted, uint64_t *compiled) {
     rows out = {0};
     rt_result_sink sink = {.push = collect, .ctx = &out};
     rt_pipeline_stats stats[2] = {0};
@@ -1386,8 +1386,8 @@ static void morsel_counts(fixture *fx, const plan_query *q, const rt_pipeline_fn
     rt_error err;
     assert_int_equal(rt_task_run(&task, NULL, &err), QE_OK);
     rows_free(&out);
-    *interpreted = stats[0].morsels_interpreted;
-    *compiled = stats[0].morsels_compiled;
+    *interpreted = stats[pipe].morsels_interpreted;
+    *compiled = stats[pipe].morsels_compiled;
 }
 
 /* Scan columns marked NULL-free (plan_op.u.scan.no_nulls) are read without validity
@@ -1427,10 +1427,35 @@ static void test_no_nulls(void **state) {
             rt_error err;
             assert_int_equal(cg_compile_stage(fx->jit, q, 0, tier, &code, &err), QE_OK);
             uint64_t interp, comp;
-            morsel_counts(fx, q, cg_stage_functions(code), &interp, &comp);
+            morsel_counts(fx, q, cg_stage_functions(code), 0, &interp, &comp);
             /* a marked NULL-free: its second chunk's morsels decline */
             assert_int_equal(interp, variant == 0 ? 1 : 0);
             assert_int_equal(comp, variant == 0 ? 2 : 3);
+            cg_stage_code_destroy(code);
+        }
+    }
+}
+
+/* A probe reading build columns as NULL-free (plan_op.u.join.build_no_nulls): with b only
+ * (no NULLs in t.b) every morsel runs compiled; with d too (t.d has NULLs, so the table's
+ * d has a bitmap) every morsel declines to the interpreter; both give the interpreter's
+ * rows. */
+static void test_build_no_nulls(void **state) {
+    fixture *fx = *state;
+    uint32_t key[1] = {0};
+    bool b_only[5] = {false, true, false, false, false}, b_and_d[5] = {false, true, false, true};
+    for (int variant = 0; variant < 2; variant++) {
+        plan_query *q = join_query(fx, PLAN_JOIN_INNER, 1, key, false, 500);
+        q->stages[0]->pipelines[1]->ops[2]->u.join.build_no_nulls = variant ? b_and_d : b_only;
+        assert_true(compare_modes(fx, q, 0x3) > 100);
+        for (int t = 0; t < CG_TIER_COUNT; t++) {
+            cg_stage_code *code;
+            rt_error err;
+            assert_int_equal(cg_compile_stage(fx->jit, q, 0, (cg_tier)t, &code, &err), QE_OK);
+            uint64_t interp, comp;
+            morsel_counts(fx, q, cg_stage_functions(code), 1, &interp, &comp);
+            assert_int_equal(interp, variant ? 3 : 0);
+            assert_int_equal(comp, variant ? 0 : 3);
             cg_stage_code_destroy(code);
         }
     }
@@ -1729,6 +1754,7 @@ int main(void) {
         cmocka_unit_test(test_agg_pass),
         cmocka_unit_test(test_block_sel_morsels),
         cmocka_unit_test(test_no_nulls),
+        cmocka_unit_test(test_build_no_nulls),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
