@@ -99,9 +99,9 @@ typedef struct big_block {
 } big_block;
 
 static pthread_mutex_t big_lock = PTHREAD_MUTEX_INITIALIZER; /* guards the fields below */
-static big_block big_live[BIG_LIVE_SLOTS];                   /* in use (p NULL: free slot) */
-static _Atomic uint32_t big_n_live;                          /* non-empty entries of big_live */
-static big_block big_cache[BIG_CACHE_SLOTS];                 /* freed, kept mapped */
+static big_block big_live[BIG_LIVE_SLOTS];                   /* in use: [0, big_n_live) */
+static _Atomic uint32_t big_n_live;
+static big_block big_cache[BIG_CACHE_SLOTS]; /* freed, kept mapped */
 static uint32_t big_n_cache;
 static size_t big_cache_bytes;
 
@@ -128,10 +128,7 @@ static void *big_alloc(size_t n) {
     size_t size = (n + BIG_PAGE - 1) / BIG_PAGE * BIG_PAGE;
     void *p = NULL;
     pthread_mutex_lock(&big_lock);
-    uint32_t slot = BIG_LIVE_SLOTS;
-    for (uint32_t i = 0; i < BIG_LIVE_SLOTS && slot == BIG_LIVE_SLOTS; i++)
-        if (big_live[i].p == NULL)
-            slot = i;
+    uint32_t slot = atomic_load_explicit(&big_n_live, memory_order_relaxed);
     for (uint32_t i = 0; slot < BIG_LIVE_SLOTS && i < big_n_cache; i++)
         if (big_cache[i].size == size) {
             p = big_cache[i].p;
@@ -155,11 +152,12 @@ static bool big_take(const void *p, size_t *size) {
         return false;
     bool found = false;
     pthread_mutex_lock(&big_lock);
-    for (uint32_t i = 0; i < BIG_LIVE_SLOTS && !found; i++)
+    uint32_t n = atomic_load_explicit(&big_n_live, memory_order_relaxed);
+    for (uint32_t i = 0; i < n && !found; i++)
         if (big_live[i].p == p) {
             *size = big_live[i].size;
-            big_live[i].p = NULL;
-            atomic_fetch_sub(&big_n_live, 1);
+            big_live[i] = big_live[n - 1];
+            atomic_store(&big_n_live, n - 1);
             found = true;
         }
     pthread_mutex_unlock(&big_lock);
@@ -172,7 +170,8 @@ static bool big_is_live(const void *p) {
         return false;
     bool found = false;
     pthread_mutex_lock(&big_lock);
-    for (uint32_t i = 0; i < BIG_LIVE_SLOTS && !found; i++)
+    uint32_t n = atomic_load_explicit(&big_n_live, memory_order_relaxed);
+    for (uint32_t i = 0; i < n && !found; i++)
         found = big_live[i].p == p;
     pthread_mutex_unlock(&big_lock);
     return found;
