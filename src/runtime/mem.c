@@ -146,35 +146,39 @@ static void *big_alloc(size_t n) {
     return p;
 }
 
+/* The index of p in big_live, or -1 (big_lock held). */
+static int64_t big_index(const void *p) {
+    uint32_t n = atomic_load_explicit(&big_n_live, memory_order_relaxed);
+    for (uint32_t i = 0; i < n; i++)
+        if (big_live[i].p == p)
+            return i;
+    return -1;
+}
+
 /* If p is a live big block: its mapped size in *size, unregistered; else false. */
 static bool big_take(const void *p, size_t *size) {
     if (atomic_load_explicit(&big_n_live, memory_order_relaxed) == 0)
         return false;
-    bool found = false;
     pthread_mutex_lock(&big_lock);
-    uint32_t n = atomic_load_explicit(&big_n_live, memory_order_relaxed);
-    for (uint32_t i = 0; i < n && !found; i++)
-        if (big_live[i].p == p) {
-            *size = big_live[i].size;
-            big_live[i] = big_live[n - 1];
-            atomic_store(&big_n_live, n - 1);
-            found = true;
-        }
+    int64_t i = big_index(p);
+    if (i >= 0) {
+        uint32_t n = atomic_load_explicit(&big_n_live, memory_order_relaxed);
+        *size = big_live[i].size;
+        big_live[i] = big_live[n - 1];
+        atomic_store(&big_n_live, n - 1);
+    }
     pthread_mutex_unlock(&big_lock);
-    return found;
+    return i >= 0;
 }
 
 /* Whether p is a live big block. */
 static bool big_is_live(const void *p) {
     if (atomic_load_explicit(&big_n_live, memory_order_relaxed) == 0)
         return false;
-    bool found = false;
     pthread_mutex_lock(&big_lock);
-    uint32_t n = atomic_load_explicit(&big_n_live, memory_order_relaxed);
-    for (uint32_t i = 0; i < n && !found; i++)
-        found = big_live[i].p == p;
+    bool live = big_index(p) >= 0;
     pthread_mutex_unlock(&big_lock);
-    return found;
+    return live;
 }
 
 /* Keeps an unregistered big block for reuse, or unmaps it when the cache is full (the
