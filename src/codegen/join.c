@@ -284,12 +284,19 @@ static void pf_loop_begin(cg_fn *g, pf_loop *l, LLVMValueRef from, LLVMValueRef 
     LLVMPositionBuilderAtEnd(m->b, body);
 }
 
-static void pf_loop_end(cg_fn *g, pf_loop *l) {
+/* Ends the loop (i + 1, back to the head): scalar, or vectorized with `vector`. */
+static void pf_loop_end_as(cg_fn *g, pf_loop *l, bool vector) {
     cg_module *m = g->m;
     LLVMBuildStore(m->b, LLVMBuildAdd(m->b, l->i, cg_i64(m, 1), ""), l->i_var);
-    cg_loop_scalar(m, LLVMBuildBr(m->b, l->head));
+    LLVMValueRef back = LLVMBuildBr(m->b, l->head);
+    if (vector)
+        cg_loop_vector(m, back);
+    else
+        cg_loop_scalar(m, back);
     LLVMPositionBuilderAtEnd(m->b, l->exit);
 }
+
+static void pf_loop_end(cg_fn *g, pf_loop *l) { pf_loop_end_as(g, l, false); }
 
 /* The row of active entry x: sel[x] or x (row_var: an i64 alloca). */
 static LLVMValueRef row_at(cg_fn *g, LLVMValueRef has_sel, LLVMValueRef sel, LLVMValueRef x,
@@ -1128,6 +1135,22 @@ static LLVMValueRef chains_desc(cg_fn *f) {
     return const_u32s(m, desc, 4 + n_build + n_row, "pre_chains");
 }
 
+/* The hash of the pre-passed probe's keys (morsel columns src[0..nk)) at row, stored as
+ * entry x - start of f->pre_hashes (that index in *at, may be NULL); returns it. */
+static LLVMValueRef prepass_hash(cg_fn *f, const uint32_t *src, uint32_t nk, LLVMValueRef row,
+                                 LLVMValueRef x, LLVMValueRef start, LLVMValueRef *at) {
+    cg_module *m = f->m;
+    LLVMValueRef h = c64(m, HASH_SEED);
+    for (uint32_t j = 0; j < nk; j++)
+        h = key_hash(f, f->pipe->ops[0]->types[src[j]], morsel_key(f, src[j], row), h);
+    LLVMValueRef idx[2] = {cg_i64(m, 0), LLVMBuildSub(m->b, x, start, "")};
+    LLVMTypeRef h_arr = LLVMArrayType2(m->t_i64, CG_PRE_ROWS);
+    LLVMBuildStore(m->b, h, LLVMBuildGEP2(m->b, h_arr, f->pre_hashes, idx, 2, ""));
+    if (at != NULL)
+        *at = idx[1];
+    return h;
+}
+
 /* Fills the chunk of rows [i, min(i + CG_PRE_ROWS, n)): pass 1 hashes every row's keys
  * (as rt_hash_vectors; a NULL key's bytes hash harmlessly, the probe tests the flags)
  * and prefetches its bucket, then rt_jit_join_chains reads the buckets into chain
@@ -1157,9 +1180,9 @@ static void prepass_fill(cg_fn *f, LLVMValueRef sel, LLVMValueRef has_sel, LLVMV
     LLVMBuildStore(m->b, end, f->pre_end);
     LLVMTypeRef h_arr = LLVMArrayType2(m->t_i64, CG_PRE_ROWS);
     LLVMTypeRef b_arr = LLVMArrayType2(m->t_i32, CG_PRE_ROWS);
-    /* pass 1, optimized, fixed-width keys of at most 8 bytes: a morsel without a selection
-     * probing a table that stays in the cache needs no bucket prefetch, so its hashes
-     * come from a vectorized loop */
+    /* pass 1, optimized, fixed-width keys of at most 8 bytes and a morsel without a
+     * selection: the hashes come from a vectorized loop, then (a table too big for the
+     * cache) a scalar loop over them prefetches the buckets */
     LLVMBasicBlockRef after = NULL;
     bool narrow = !m->cheap;
     for (uint32_t j = 0; j < nk; j++) {
@@ -1176,14 +1199,8 @@ static void prepass_fill(cg_fn *f, LLVMValueRef sel, LLVMValueRef has_sel, LLVMV
         LLVMValueRef vx_var = cg_alloca(f, m->t_i64, "pre_vx");
         pf_loop vl;
         pf_loop_begin(f, &vl, i, end, vx_var);
-        LLVMValueRef vh = c64(m, HASH_SEED);
-        for (uint32_t j = 0; j < nk; j++)
-            vh = key_hash(f, f->pipe->ops[0]->types[src[j]], morsel_key(f, src[j], vl.i), vh);
-        LLVMValueRef vidx[2] = {cg_i64(m, 0), LLVMBuildSub(m->b, vl.i, i, "")};
-        LLVMBuildStore(m->b, vh, LLVMBuildGEP2(m->b, h_arr, f->pre_hashes, vidx, 2, ""));
-        LLVMBuildStore(m->b, LLVMBuildAdd(m->b, vl.i, cg_i64(m, 1), ""), vl.i_var);
-        cg_loop_vector(m, LLVMBuildBr(m->b, vl.head));
-        LLVMPositionBuilderAtEnd(m->b, vl.exit);
+        prepass_hash(f, src, nk, vl.i, vl.i, i, NULL);
+        pf_loop_end_as(f, &vl, true);
         LLVMBasicBlockRef pf = block(f, "pre_vec_pf");
         LLVMBuildCondBr(m->b, small, after, pf);
         LLVMPositionBuilderAtEnd(m->b, pf);
@@ -1202,11 +1219,8 @@ static void prepass_fill(cg_fn *f, LLVMValueRef sel, LLVMValueRef has_sel, LLVMV
     pf_loop l;
     pf_loop_begin(f, &l, i, end, x_var);
     LLVMValueRef row = row_at(f, has_sel, sel, l.i, row_var);
-    LLVMValueRef h = c64(m, HASH_SEED);
-    for (uint32_t j = 0; j < nk; j++)
-        h = key_hash(f, f->pipe->ops[0]->types[src[j]], morsel_key(f, src[j], row), h);
-    LLVMValueRef idx[2] = {cg_i64(m, 0), LLVMBuildSub(m->b, l.i, i, "")};
-    LLVMBuildStore(m->b, h, LLVMBuildGEP2(m->b, h_arr, f->pre_hashes, idx, 2, ""));
+    LLVMValueRef idx[2] = {cg_i64(m, 0), NULL};
+    LLVMValueRef h = prepass_hash(f, src, nk, row, l.i, i, &idx[1]);
     if (m->cheap) {
         LLVMValueRef head = bucket_head(m, fld[CG_JOIN_BUCKETS], fld[CG_JOIN_MASK], h);
         LLVMBuildStore(m->b, head, LLVMBuildGEP2(m->b, b_arr, f->pre_heads, idx, 2, ""));
