@@ -7,8 +7,9 @@
  * normalization (so interpreted and compiled morsels share one table), a missing
  * group is added by rt_jit_agg_insert, and the row's values update the group's states;
  * while the keys repeat, the last row's group is reused without hashing (with a VARCHAR
- * key, one of CACHE_WAYS groups found in the morsel, picked by a mix of the key words:
- * interleaved groups, as Q1's, hash no string).  A morsel
+ * key, CACHE_WAYS groups found in the morsel, each row's looked for at two entries
+ * picked by a mix of the key words: interleaved groups, as Q1's, hash no string; with
+ * one entry per row, Q1's two biggest groups shared one and half its rows hashed).  A morsel
  * that starts with a big table (BIG_TABLE_SLOTS) takes the block path below instead,
  * unless (optimized tier) every key is a fixed-width morsel column unchanged: then the
  * row LOOKAHEAD rows on has its slot prefetched and the one LOOKAHEAD / 2 on its group
@@ -778,10 +779,10 @@ static LLVMValueRef way_at(cg_module *m, const sink_gen *s, LLVMValueRef arr, LL
     return LLVMBuildGEP2(m->b, LLVMArrayType2(t, s->ways), arr, idx, 2, "");
 }
 
-/* The entry of the row's keys: 0 with one entry, else the top bits of a multiplicative
- * mix of the words the keys are compared in (a NULL key's words may differ from row to
- * row: it only misses). */
-static LLVMValueRef cache_way(cg_fn *f, const sink_gen *s, const plan_op *op, const key_reg *keys,
+/* The mix of the row's keys the cache picks its entries by: a multiplicative mix of the
+ * words the keys are compared in (a NULL key's words may differ from row to row: it
+ * only misses); 0 with one entry. */
+static LLVMValueRef cache_mix(cg_fn *f, const sink_gen *s, const plan_op *op, const key_reg *keys,
                               const cg_val *in) {
     cg_module *m = f->m;
     if (s->ways == 1)
@@ -794,7 +795,13 @@ static LLVMValueRef cache_way(cg_fn *f, const sink_gen *s, const plan_op *op, co
             x = LLVMBuildXor(m->b, x, LLVMBuildMul(m->b, hi, cg_i64(m, CACHE_MIX), ""), "");
         acc = LLVMBuildMul(m->b, LLVMBuildXor(m->b, acc, x, ""), cg_i64(m, CACHE_MIX), "");
     }
-    return LLVMBuildLShr(m->b, acc, cg_i64(m, 64 - CACHE_WAYS_LOG2), "cache_way");
+    return acc;
+}
+
+/* Entry `choice` (0 or 1) of mix: its top CACHE_WAYS_LOG2 bits, or the bits below. */
+static LLVMValueRef cache_way(cg_module *m, LLVMValueRef mix, unsigned choice) {
+    LLVMValueRef w = LLVMBuildLShr(m->b, mix, cg_i64(m, 64 - CACHE_WAYS_LOG2 * (choice + 1)), "");
+    return LLVMBuildAnd(m->b, w, cg_i64(m, CACHE_WAYS - 1), "cache_way");
 }
 
 /* i1: the keys equal the row's cache entry's (NULLs equal; NULL values are not
@@ -998,21 +1005,39 @@ static LLVMValueRef row_group(cg_fn *f, sink_gen *s, const plan_op *op, const cg
         return grp;
     }
     LLVMBasicBlockRef lookup = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "group_lookup");
-    LLVMBasicBlockRef same = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "group_same");
     LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "group_known");
-    s->way = cache_way(f, s, op, keys, in);
-    LLVMBuildCondBr(m->b, last_keys_equal(f, s, op, keys, in), same, lookup);
-    LLVMPositionBuilderAtEnd(m->b, same);
-    LLVMValueRef last =
-        LLVMBuildLoad2(m->b, m->t_ptr, way_at(m, s, s->last_row, m->t_ptr), "last_group");
-    LLVMBuildBr(m->b, done);
-    LLVMPositionBuilderAtEnd(m->b, lookup);
+    /* up to two entries (ways > 1): the mix's first choice, then its second */
+    LLVMValueRef mix = cache_mix(f, s, op, keys, in);
+    uint32_t n_choices = s->ways > 1 ? 2 : 1;
+    LLVMValueRef way[2], last[2];
+    LLVMBasicBlockRef same_end[2];
+    for (uint32_t c = 0; c < n_choices; c++) {
+        LLVMBasicBlockRef miss =
+            c + 1 < n_choices ? LLVMAppendBasicBlockInContext(m->ctx, f->fn, "group_way2") : lookup;
+        s->way = way[c] = s->ways > 1 ? cache_way(m, mix, c) : mix;
+        LLVMBasicBlockRef same = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "group_same");
+        LLVMBuildCondBr(m->b, last_keys_equal(f, s, op, keys, in), same, miss);
+        LLVMPositionBuilderAtEnd(m->b, same);
+        last[c] = LLVMBuildLoad2(m->b, m->t_ptr, way_at(m, s, s->last_row, m->t_ptr), "last_group");
+        same_end[c] = same;
+        LLVMBuildBr(m->b, done);
+        LLVMPositionBuilderAtEnd(m->b, miss);
+    }
     LLVMValueRef found = find_group(f, s, op, keys);
+    /* the new group takes the first choice while it is free, else the second (the
+       first-comers stay: groups colliding on one entry each keep one) */
+    if (n_choices == 2) {
+        s->way = way[0];
+        LLVMValueRef taken = LLVMBuildLoad2(m->b, m->t_i1, way_at(m, s, s->last_ok, m->t_i1), "");
+        s->way = LLVMBuildSelect(m->b, taken, way[1], way[0], "store_way");
+    }
     last_store(f, s, op, keys, in, found);
     LLVMBasicBlockRef lookup_end = LLVMGetInsertBlock(m->b);
     LLVMBuildBr(m->b, done);
     LLVMPositionBuilderAtEnd(m->b, done);
-    LLVMValueRef grp = cg_phi2(m, m->t_ptr, "group", last, same, found, lookup_end);
+    LLVMValueRef grp = LLVMBuildPhi(m->b, m->t_ptr, "group");
+    LLVMAddIncoming(grp, last, same_end, n_choices);
+    LLVMAddIncoming(grp, &found, &lookup_end, 1);
     free(keys);
     return grp;
 }
