@@ -123,42 +123,61 @@ static inline bool rt_like_split(const uint16_t *toks, uint32_t nt, bool ci, cha
     return true;
 }
 
+/* Whether a[0..n) equals b[0..n): 8 bytes a load, inline (a candidate of the search
+ * below is a few bytes; a memcmp call cost more than the comparison). */
+static inline bool rt_like_bytes_eq(const char *a, const char *b, size_t n) {
+    for (; n >= 8; a += 8, b += 8, n -= 8) {
+        uint64_t x, y;
+        memcpy(&x, a, 8);
+        memcpy(&y, b, 8);
+        if (x != y)
+            return false;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (a[i] != b[i])
+            return false;
+    return true;
+}
+
 /* First occurrence of needle[0..m) (m > 0) in hay[0..n).  With SSE2 and m >= 2, 16
  * positions at a time: the bytes equal to the needle's first byte ANDed with those 16
  * on equal to its last, each candidate then compared (W. Mula's SIMD substring search):
  * a frequent first letter ('s' of TPC-H Q13's '%special%requests%') no longer stops
- * the scan at every occurrence.  The rest, and short haystacks: memchr on the first
- * byte, then memcmp (cheaper than memmem's setup on short strings). */
+ * the scan at every occurrence.  The last block overlaps the one before (its positions
+ * already looked at masked off), so no position is left to a byte loop; haystacks
+ * shorter than a block compare first and last bytes one position at a time (a memchr
+ * call per candidate cost more than Q13's whole search); m == 1 is memchr. */
 static inline const char *rt_like_find(const char *hay, size_t n, const char *needle, size_t m) {
+    if (m > n)
+        return NULL;
+    if (m == 1)
+        return memchr(hay, needle[0], n);
 #if defined(__SSE2__)
-    if (m >= 2 && n >= m + 15) {
+    if (n >= m + 15) {
         const __m128i first = _mm_set1_epi8(needle[0]), last = _mm_set1_epi8(needle[m - 1]);
-        size_t i = 0;
-        for (; i + m + 15 <= n; i += 16) {
-            __m128i a = _mm_loadu_si128((const __m128i *)(const void *)(hay + i));
-            __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(hay + i + m - 1));
+        size_t stop = n - m - 15; /* the last block's first position */
+        for (size_t i = 0;; i += 16) {
+            size_t at = i < stop ? i : stop;
+            __m128i a = _mm_loadu_si128((const __m128i *)(const void *)(hay + at));
+            __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(hay + at + m - 1));
             unsigned mask = (unsigned)_mm_movemask_epi8(
                 _mm_and_si128(_mm_cmpeq_epi8(a, first), _mm_cmpeq_epi8(b, last)));
+            mask &= ~0u << (i - at); /* positions below i: the block before had them */
             while (mask != 0) {
                 unsigned bit = (unsigned)__builtin_ctz(mask);
-                if (memcmp(hay + i + bit + 1, needle + 1, m - 2) == 0)
-                    return hay + i + bit;
+                if (rt_like_bytes_eq(hay + at + bit + 1, needle + 1, m - 2))
+                    return hay + at + bit;
                 mask &= mask - 1;
             }
+            if (at == stop)
+                return NULL;
         }
-        hay += i; /* positions from i on: below */
-        n -= i;
     }
 #endif
-    const char *end = hay + n;
-    while ((size_t)(end - hay) >= m) {
-        const char *p = memchr(hay, needle[0], (size_t)(end - hay) - m + 1);
-        if (p == NULL)
-            return NULL;
-        if (m == 1 || (p[1] == needle[1] && memcmp(p + 2, needle + 2, m - 2) == 0))
-            return p;
-        hay = p + 1;
-    }
+    for (size_t p = 0; p + m <= n; p++)
+        if (hay[p] == needle[0] && hay[p + m - 1] == needle[m - 1] &&
+            rt_like_bytes_eq(hay + p + 1, needle + 1, m - 2))
+            return hay + p;
     return NULL;
 }
 
