@@ -328,8 +328,8 @@ static inline int cmp_entries(const sort_ctx *c, const norm_plan *p, const sort_
     return p->complete ? 0 : cmp_refs(c, a->ref, b->ref);
 }
 
-/* Stable bottom-up merge sort of the entries es[0..n) using tmp (n entries); the sorted
- * entries end in *out (es or tmp). */
+/* Stable bottom-up merge sort of the entries es[0..n) using tmp (n entries); returns
+ * the array the sorted entries ended in (es or tmp). */
 static sort_entry *merge_entries(const sort_ctx *c, const norm_plan *p, sort_entry *es,
                                  sort_entry *tmp, uint64_t n) {
     sort_entry *src = es, *dst = tmp;
