@@ -6,7 +6,8 @@
  * Build: every thread copies its input rows into an rt_rowbuf and hashes their keys
  * (so hashing runs on every thread); at the pipeline end
  * the rows of all threads (in thread order) are copied into one compact batch (so
- * every build row has one index and long strings one buffers array) and chained into
+ * every build row has one index and long strings one buffers array: the threads' row
+ * buffers move into the table, their long strings are not copied) and chained into
  * a hash table on the key columns: buckets[hash & mask] -> first row and a 32-bit
  * salt (one bit per row of the chain, picked by the hash's top 5 bits), links[row] ->
  * the row's hash and the next row of the chain, rows in increasing order along a
@@ -67,6 +68,9 @@ typedef struct join_table {
     uint32_t n_null_rows;     /* entries of null_rows */
     _Atomic uint8_t *matched; /* per row: some probe row matched it (FULL, RIGHT,
                                  filter_build) */
+    rt_rowbuf *kept;          /* rt_malloc'd: the threads' build rows, whose string
+                                 buffers the long strings of rows still use */
+    uint32_t n_kept;
 } join_table;
 
 #define NO_ROW UINT32_MAX
@@ -84,6 +88,9 @@ static void join_table_destroy(void *p) {
     join_table *jt = p;
     rt_mem_tracker *mem = jt->mem;
     rt_arena_destroy(jt->arena);
+    for (uint32_t t = 0; t < jt->n_kept; t++)
+        rt_rowbuf_free(&jt->kept[t]);
+    rt_free(mem, jt->kept, sizeof(rt_rowbuf) * jt->n_kept);
     rt_free(mem, jt, sizeof *jt);
 }
 
@@ -182,7 +189,7 @@ static qe_status build_push(rt_pipeline_state *ps, rt_thread_state *ts, const rt
 }
 
 /* Copies every thread's rows into jt->rows and their hashes into jt->links (thread
- * order), and frees the thread's buffers. */
+ * order).  Long strings are not copied: the threads' row buffers move into jt->kept. */
 static qe_status collect_rows(rt_pipeline_state *ps, join_table *jt, rt_error *err) {
     uint64_t total = 0;
     for (uint32_t t = 0; t < ps->n_threads; t++)
@@ -193,14 +200,23 @@ static qe_status collect_rows(rt_pipeline_state *ps, join_table *jt, rt_error *e
                             (unsigned long long)total);
     jt->rows = rt_batch_create(jt->arena, ps->n_sink_in, ps->sink_in_types, (uint32_t)total);
     jt->links = rt_arena_alloc(jt->arena, sizeof(join_link) * (total ? total : 1));
-    if (jt->rows == NULL || jt->links == NULL)
+    jt->kept = rt_malloc(jt->mem, sizeof(rt_rowbuf) * ps->n_threads);
+    if (jt->rows == NULL || jt->links == NULL || jt->kept == NULL)
         return rt_error_nomem(err, jt->mem);
+    jt->n_kept = ps->n_threads;
+    for (uint32_t t = 0; t < ps->n_threads; t++)
+        rt_rowbuf_init(&jt->kept[t], jt->mem, 0, NULL);
     uint64_t at = 0;
     for (uint32_t t = 0; t < ps->n_threads; t++) {
         build_local *l = ps->threads[t]->sink;
         rt_rowbuf *rb = &l->rows;
+        jt->kept[t] = *rb; /* the table frees them */
+        rt_rowbuf_init(rb, rb->mem, rb->n_cols, rb->types);
+        rb = &jt->kept[t];
         for (uint32_t i = 0; i < rb->n_batches; i++)
-            if (!rt_batch_append(jt->rows, jt->arena, rb->batches[i]))
+            if (!rt_batch_append_rows_borrowed(jt->rows, jt->arena, rb->batches[i],
+                                               rb->batches[i]->sel, 0,
+                                               rt_batch_active(rb->batches[i])))
                 return rt_error_nomem(err, jt->mem);
         for (uint64_t r = 0; r < rb->n_rows; r++)
             jt->links[at + r].hash = l->hashes[r];

@@ -38,6 +38,10 @@ static inline void rt_bit_put(uint8_t *bm, uint32_t i, bool valid) {
  * False on out-of-memory (dst->n_rows unchanged, partial values may be written). */
 bool rt_batch_append_rows(rt_batch *dst, rt_arena *arena, const rt_batch *src, const uint32_t *rows,
                           uint32_t first, uint32_t n);
+/* rt_batch_append_rows without copying long strings: dst's views refer to src's string
+ * buffers (listed in dst's buffers arrays), so src's memory must outlive dst's. */
+bool rt_batch_append_rows_borrowed(rt_batch *dst, rt_arena *arena, const rt_batch *src,
+                                   const uint32_t *rows, uint32_t first, uint32_t n);
 
 /* Three-way comparison and equality of two string views (bytewise, shorter first). */
 int rt_string_compare(const rt_vector *va, const rt_string *a, const rt_vector *vb,

@@ -56,6 +56,23 @@ bool rt_vector_set_null(rt_vector *v, rt_arena *arena, uint32_t row, uint32_t ca
     return true;
 }
 
+/* Makes room for n more entries in v's buffers array; false on out-of-memory. */
+static bool buffers_room(rt_vector *v, rt_arena *arena, uint32_t n) {
+    if (v->n_buffers + n <= v->buffers_cap)
+        return true;
+    uint32_t cap = v->buffers_cap ? v->buffers_cap * 2 : 4;
+    while (cap < v->n_buffers + n)
+        cap *= 2;
+    const char **bufs = rt_arena_alloc(arena, sizeof(char *) * cap);
+    if (bufs == NULL)
+        return false;
+    if (v->n_buffers > 0)
+        memcpy(bufs, v->buffers, sizeof(char *) * v->n_buffers);
+    v->buffers = bufs;
+    v->buffers_cap = cap;
+    return true;
+}
+
 /* Reserves len bytes in the vector's string heap; NULL on out-of-memory. */
 static char *heap_reserve(rt_vector *v, rt_arena *arena, uint32_t len) {
     if (v->heap_tail != NULL && v->heap_left >= len) {
@@ -64,16 +81,8 @@ static char *heap_reserve(rt_vector *v, rt_arena *arena, uint32_t len) {
         v->heap_left -= len;
         return p;
     }
-    if (v->n_buffers == v->buffers_cap) {
-        uint32_t cap = v->buffers_cap ? v->buffers_cap * 2 : 4;
-        const char **bufs = rt_arena_alloc(arena, sizeof(char *) * cap);
-        if (bufs == NULL)
-            return NULL;
-        if (v->n_buffers > 0)
-            memcpy(bufs, v->buffers, sizeof(char *) * v->n_buffers);
-        v->buffers = bufs;
-        v->buffers_cap = cap;
-    }
+    if (!buffers_room(v, arena, 1))
+        return NULL;
     uint32_t size = len > STRING_HEAP_BLOCK ? len : STRING_HEAP_BLOCK;
     char *block = rt_arena_alloc(arena, size);
     if (block == NULL)
@@ -268,6 +277,48 @@ bool rt_batch_append_rows(rt_batch *dst, rt_arena *arena, const rt_batch *src, c
         if (w > 0 && s->values != NULL)
             rt_copy_values(d->values, at, s->values, w, rows, first, n);
         if (d->type == QE_TYPE_VARCHAR && !rehome_strings(d, arena, at, n, s, rows, first))
+            return false;
+        if (!copy_validity(d, arena, at, dst->capacity, s, rows, first, n))
+            return false;
+    }
+    dst->n_rows = at + n;
+    return true;
+}
+
+/* Lets the views of dst rows at..at+n (copied views of the selected src rows) refer
+ * to src's buffers: appends those to dst's buffers array and moves the long views'
+ * buffer indexes past dst's earlier buffers.  Views of NULL rows are zeroed. */
+static bool borrow_strings(rt_vector *dst, rt_arena *arena, uint32_t at, uint32_t n,
+                           const rt_vector *src, const uint32_t *rows, uint32_t first) {
+    uint32_t base = dst->n_buffers;
+    if (src->n_buffers > 0) {
+        if (!buffers_room(dst, arena, src->n_buffers))
+            return false;
+        memcpy(dst->buffers + base, src->buffers, sizeof(char *) * src->n_buffers);
+        dst->n_buffers += src->n_buffers;
+    }
+    rt_string *views = (rt_string *)dst->values + at;
+    for (uint32_t k = 0; k < n; k++) {
+        if (src->validity != NULL && !rt_bit_get(src->validity, rows ? rows[first + k] : first + k))
+            memset(&views[k], 0, sizeof views[k]);
+        else if (views[k].len > 12)
+            views[k].u.ref.buffer_index += base;
+    }
+    return true;
+}
+
+bool rt_batch_append_rows_borrowed(rt_batch *dst, rt_arena *arena, const rt_batch *src,
+                                   const uint32_t *rows, uint32_t first, uint32_t n) {
+    uint32_t at = dst->n_rows;
+    if (n == 0)
+        return true;
+    for (uint32_t c = 0; c < dst->n_cols; c++) {
+        rt_vector *d = &dst->cols[c];
+        const rt_vector *s = &src->cols[c];
+        uint32_t w = rt_type_width(d->type);
+        if (w > 0 && s->values != NULL)
+            rt_copy_values(d->values, at, s->values, w, rows, first, n);
+        if (d->type == QE_TYPE_VARCHAR && !borrow_strings(d, arena, at, n, s, rows, first))
             return false;
         if (!copy_validity(d, arena, at, dst->capacity, s, rows, first, n))
             return false;
