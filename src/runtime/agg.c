@@ -51,11 +51,17 @@ typedef struct agg_def {
     agg_exec *aggs;
 } agg_def;
 
-/* The stage state built by an AGG_SINK: the merged table and how to read it. */
+/* The stage state built by an AGG_SINK: the groups and how to read them.  Either one
+ * table absorbed the others (tables == NULL), or the threads' tables were merged a part
+ * at a time (their groups one table after the other, the dead ones skipped). */
 typedef struct agg_result {
-    rt_mem_tracker *mem; /* charged for this struct */
-    rt_agg_ht *ht;
-    agg_def def; /* copied into ht's lifetime: arrays in `arena` */
+    rt_mem_tracker *mem; /* charged for this struct and the arrays below */
+    rt_agg_ht *ht;       /* the table with every group, or the first of tables */
+    rt_agg_ht **tables;  /* the part merge's tables, or NULL */
+    uint32_t n_tables;   /* entries of tables and arenas */
+    rt_arena **arenas;   /* the part merge's per-thread arenas (merged string states) */
+    uint64_t n_rows;     /* groups of ht, or of all tables (dead ones included) */
+    agg_def def;         /* copied into ht's lifetime: arrays in `arena` */
     rt_arena *arena;
 } agg_result;
 
@@ -656,9 +662,125 @@ static qe_status merge_tables(const agg_def *d, rt_agg_ht *dst, const rt_agg_ht 
 
 static void agg_result_destroy(void *p) {
     agg_result *r = p;
-    rt_agg_ht_destroy(r->ht);
+    if (r->tables != NULL) {
+        for (uint32_t t = 0; t < r->n_tables; t++) {
+            rt_agg_ht_destroy(r->tables[t]);
+            rt_arena_destroy(r->arenas[t]);
+        }
+        rt_free(r->mem, r->tables, sizeof(rt_agg_ht *) * r->n_tables);
+        rt_free(r->mem, r->arenas, sizeof(rt_arena *) * r->n_tables);
+    } else {
+        rt_agg_ht_destroy(r->ht);
+    }
     rt_arena_destroy(r->arena);
     rt_free(r->mem, r, sizeof *r);
+}
+
+/* ---- merging the threads' tables a part at a time, on every thread ------------------ */
+
+/* Groups to merge from other tables from which the threads share the work. */
+#define PART_MERGE_MIN 16384
+/* Parts (2^PART_BITS): enough for the threads to share them evenly. */
+#define PART_BITS 6
+
+typedef struct part_merge {
+    const agg_def *d;
+    rt_agg_ht **tables;
+    uint32_t n_tables;
+    rt_mem_tracker *mem;
+    _Atomic uint32_t next; /* the next part to merge */
+    _Atomic bool failed;   /* some part failed: the others stop */
+} part_merge;
+
+typedef struct part_worker {
+    part_merge *m;
+    rt_arena *arena;  /* merged string states */
+    int status;       /* 0, or the first failure: -1 out-of-memory, else merge_state's */
+    uint32_t bad_agg; /* the aggregate that overflowed */
+} part_worker;
+
+static int merge_groups(void *ctx, rt_agg_state *dst, const rt_agg_state *src) {
+    part_worker *w = ctx;
+    const agg_def *d = w->m->d;
+    for (uint32_t a = 0; a < d->n_aggs; a++) {
+        int bad = merge_state(&d->aggs[a], &dst[a], &src[a], w->arena);
+        if (bad) {
+            w->bad_agg = a;
+            return bad == 2 ? -1 : bad;
+        }
+    }
+    return 0;
+}
+
+/* A thread's share: parts until none is left. */
+static void part_worker_run(void *arg) {
+    part_worker *w = arg;
+    part_merge *m = w->m;
+    if (w->arena == NULL) {
+        w->status = -1;
+        atomic_store(&m->failed, true);
+        return;
+    }
+    for (;;) {
+        uint32_t p = atomic_fetch_add(&m->next, 1);
+        if (p >= (1u << PART_BITS) || atomic_load(&m->failed))
+            return;
+        int st =
+            rt_agg_ht_merge_part(m->tables, m->n_tables, p, PART_BITS, merge_groups, w, m->mem);
+        if (st != 0) {
+            w->status = st;
+            atomic_store(&m->failed, true);
+            return;
+        }
+    }
+}
+
+/* Merges the threads' tables part by part on n_threads threads (the pool's and this
+ * one) into r (which takes the tables). */
+static qe_status merge_parts(rt_pipeline_state *ps, const agg_def *d, agg_result *r,
+                             rt_error *err) {
+    rt_mem_tracker *mem = ps->task->mem;
+    uint32_t n = ps->n_threads;
+    part_merge *m = rt_arena_calloc(ps->arena, sizeof *m);
+    part_worker *w = rt_arena_calloc(ps->arena, sizeof *w * n);
+    rt_pool_job *jobs = rt_arena_calloc(ps->arena, sizeof *jobs * n);
+    rt_agg_ht **tables = rt_malloc(mem, sizeof(rt_agg_ht *) * n);
+    rt_arena **arenas = rt_malloc(mem, sizeof(rt_arena *) * n);
+    if (m == NULL || w == NULL || jobs == NULL || tables == NULL || arenas == NULL) {
+        rt_free(mem, tables, sizeof(rt_agg_ht *) * n);
+        rt_free(mem, arenas, sizeof(rt_arena *) * n);
+        return rt_error_nomem(err, mem);
+    }
+    r->tables = tables;
+    r->arenas = arenas;
+    r->n_tables = n;
+    for (uint32_t t = 0; t < n; t++) {
+        agg_local *l = ps->threads[t]->sink;
+        r->tables[t] = l->ht; /* the result frees them now */
+        l->ht = NULL;
+        r->arenas[t] = rt_arena_create(mem);
+    }
+    r->ht = r->tables[0];
+    m->d = d;
+    m->tables = r->tables;
+    m->n_tables = n;
+    m->mem = mem;
+    for (uint32_t t = 0; t < n; t++) {
+        w[t] = (part_worker){.m = m, .arena = r->arenas[t]};
+        jobs[t] = (rt_pool_job){.fn = part_worker_run, .arg = &w[t]};
+    }
+    rt_pool_submit(jobs + 1, n - 1);
+    part_worker_run(&w[0]);
+    rt_pool_join(jobs + 1, n - 1);
+    for (uint32_t t = 0; t < n; t++)
+        r->n_rows += rt_agg_ht_count(r->tables[t]);
+    for (uint32_t t = 0; t < n; t++) {
+        if (w[t].status == -1)
+            return rt_error_nomem(err, mem);
+        if (w[t].status != 0)
+            return overflow_error(err, &d->aggs[w[t].bad_agg]);
+    }
+    return QE_OK;
 }
 
 /* Copies the definition into the result's own arena (the pipeline's goes away). */
@@ -681,12 +803,27 @@ static qe_status keep_definition(agg_result *r, const agg_def *d, rt_mem_tracker
 static qe_status agg_finish(rt_pipeline_state *ps, rt_error *err) {
     agg_def *d = ps->snk;
     rt_mem_tracker *mem = ps->task->mem;
-    /* The largest thread table absorbs the others. */
+    /* The largest thread table absorbs the others, unless they are big enough for the
+     * threads to share the work: then every thread merges parts. */
     uint32_t best = 0;
-    for (uint32_t t = 1; t < ps->n_threads; t++)
-        if (rt_agg_ht_count(((agg_local *)ps->threads[t]->sink)->ht) >
-            rt_agg_ht_count(((agg_local *)ps->threads[best]->sink)->ht))
+    uint64_t total = 0;
+    for (uint32_t t = 0; t < ps->n_threads; t++) {
+        uint64_t c = rt_agg_ht_count(((agg_local *)ps->threads[t]->sink)->ht);
+        total += c;
+        if (c > rt_agg_ht_count(((agg_local *)ps->threads[best]->sink)->ht))
             best = t;
+    }
+    if (d->n_keys > 0 && ps->n_threads > 1 &&
+        total - rt_agg_ht_count(((agg_local *)ps->threads[best]->sink)->ht) >= PART_MERGE_MIN) {
+        agg_result *r = rt_malloc(mem, sizeof *r);
+        if (r == NULL)
+            return rt_error_nomem(err, mem);
+        memset(r, 0, sizeof *r);
+        r->mem = mem;
+        rt_stage_put(ps->stage, ps->sink->state_id, r, agg_result_destroy);
+        qe_status st = keep_definition(r, d, mem, err);
+        return st == QE_OK ? merge_parts(ps, d, r, err) : st;
+    }
     agg_local *keep = ps->threads[best]->sink;
     for (uint32_t t = 0; t < ps->n_threads; t++) {
         agg_local *l = ps->threads[t]->sink;
@@ -713,6 +850,7 @@ static qe_status agg_finish(rt_pipeline_state *ps, rt_error *err) {
     }
     r->ht = keep->ht;
     keep->ht = NULL;
+    r->n_rows = rt_agg_ht_count(r->ht);
     rt_stage_put(ps->stage, ps->sink->state_id, r, agg_result_destroy);
     return QE_OK;
 }
@@ -825,7 +963,8 @@ static qe_status agg_source_next(rt_pipeline_state *ps, rt_thread_state *ts, con
     agg_src *s = ps->src;
     const agg_def *d = &s->res->def;
     const plan_op *op = ps->source;
-    uint64_t total = rt_agg_ht_count(s->res->ht);
+    const agg_result *res = s->res;
+    uint64_t total = res->n_rows;
     uint64_t start = atomic_fetch_add(&s->next, RT_VECTOR_SIZE);
     *out = NULL;
     if (start >= total)
@@ -836,11 +975,31 @@ static qe_status agg_source_next(rt_pipeline_state *ps, rt_thread_state *ts, con
     if (b == NULL)
         return rt_error_nomem(&ts->err, ps->task->mem);
     uint32_t per_agg = op->u.agg.phase == PLAN_AGG_PARTIAL ? 2 : 1;
+    uint8_t **rows = rt_arena_alloc(arena, sizeof(uint8_t *) * n);
+    if (rows == NULL)
+        return rt_error_nomem(&ts->err, ps->task->mem);
+    if (res->tables == NULL) {
+        memcpy(rows, rt_agg_ht_rows(res->ht) + start, sizeof(uint8_t *) * n);
+    } else { /* the live groups of the tables' span [start, start + n) */
+        uint32_t live = 0;
+        for (uint32_t t = 0, got = 0; t < res->n_tables && got < n; t++) {
+            uint64_t c = rt_agg_ht_count(res->tables[t]);
+            if (start >= c) {
+                start -= c;
+                continue;
+            }
+            uint32_t take = (uint32_t)(c - start < n - got ? c - start : n - got);
+            live += rt_agg_ht_live_groups(res->tables[t], start, take, rows + live);
+            got += take;
+            start = 0;
+        }
+        n = live;
+    }
     for (uint32_t c = 0; c < d->n_keys; c++)
-        if (!rt_agg_ht_keys_out(s->res->ht, start, n, c, &b->cols[c], arena, n))
+        if (!rt_agg_ht_keys_out(res->ht, rows, n, c, &b->cols[c], arena, n))
             return rt_error_nomem(&ts->err, ps->task->mem);
     for (uint32_t r = 0; r < n; r++) {
-        const rt_agg_state *g = rt_agg_ht_group(s->res->ht, start + r);
+        const rt_agg_state *g = (const rt_agg_state *)rows[r];
         for (uint32_t a = 0; a < d->n_aggs; a++)
             if (!put_agg(&d->aggs[a], op->u.agg.phase, &g[a], b, d->n_keys + per_agg * a, r, arena))
                 return rt_error_nomem(&ts->err, ps->task->mem);

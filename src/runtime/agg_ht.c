@@ -2,7 +2,8 @@
  * agg_ht.c -- the aggregation hash table shared by the interpreter and JIT code.
  *
  * Groups are rows allocated in the table's arena and never moved:
- *   [rt_agg_state x n_aggs][key slot x n_keys][hash][NULL flag x n_keys], 16-aligned.
+ *   [rt_agg_state x n_aggs][key slot x n_keys][hash][NULL flag x n_keys][dead], 16-aligned
+ * (dead: the group was folded into another table's by rt_agg_ht_merge_part).
  * The row pointer is the pointer to its first rt_agg_state, which is what
  * rt_jit_agg_insert hands to generated code; generated code
  * probes the index itself (rt_jit_agg in rt.h, kept up to date by update_view),
@@ -53,6 +54,7 @@ struct rt_agg_ht {
     uint32_t keys_off;  /* offset of the key slots */
     uint32_t hash_off;  /* offset of the hash */
     uint32_t nulls_off; /* offset of the NULL flags */
+    uint32_t dead_off;  /* offset of the flag of a group merged into another table's */
     ht_slot *slots;     /* n_slots entries (rt_malloc) */
     uint64_t n_slots;   /* a power of two */
     uint32_t shift;     /* 64 - log2(n_slots) */
@@ -100,7 +102,8 @@ rt_agg_ht *rt_agg_ht_create(rt_mem_tracker *mem, uint32_t n_keys, const qe_type 
     ht->keys_off = n_aggs * (uint32_t)sizeof(rt_agg_state);
     ht->hash_off = ht->keys_off + n_keys * (uint32_t)sizeof(key_slot);
     ht->nulls_off = ht->hash_off + (uint32_t)sizeof(uint64_t);
-    ht->row_size = (ht->nulls_off + n_keys + 15) & ~15u;
+    ht->dead_off = ht->nulls_off + n_keys;
+    ht->row_size = (ht->dead_off + 1 + 15) & ~15u;
     return ht;
 }
 
@@ -466,10 +469,11 @@ rt_agg_state *rt_agg_ht_find_row(rt_agg_ht *ht, const rt_agg_ht *src, const rt_a
     return (rt_agg_state *)row;
 }
 
-bool rt_agg_ht_keys_out(const rt_agg_ht *ht, uint64_t start, uint32_t n, uint32_t c, rt_vector *v,
-                        rt_arena *arena, uint32_t capacity) {
+uint8_t *const *rt_agg_ht_rows(const rt_agg_ht *ht) { return ht->rows; }
+
+bool rt_agg_ht_keys_out(const rt_agg_ht *ht, uint8_t *const *rows, uint32_t n, uint32_t c,
+                        rt_vector *v, rt_arena *arena, uint32_t capacity) {
     qe_type t = ht->key_types[c];
-    uint8_t *const *rows = ht->rows + start;
     for (uint32_t r = 0; r < n; r++) {
         const uint8_t *row = rows[r];
         if (row_nulls(ht, row)[c]) {
@@ -508,4 +512,90 @@ bool rt_agg_ht_keys_out(const rt_agg_ht *ht, uint64_t start, uint32_t n, uint32_
         }
     }
     return true;
+}
+
+/* ---- merging the tables of several threads, a part at a time ----------------------------- */
+
+/* Part of a hash among 2^bits: the top bits of hash x phi, which also pick its slot, so
+ * that a part's groups sit in one run of every table's slots. */
+static inline uint32_t part_of(uint64_t h, uint32_t bits) {
+    return (uint32_t)((h * 0x9e3779b97f4a7c15ULL) >> (64 - bits));
+}
+
+/* Appends the slots of ht whose groups are in part (of 2^bits) to *list (grown with mem):
+ * the part's run of slots, then the slots its groups overflowed into past the run's end
+ * (linear probing keeps those contiguous). */
+static bool part_slots(const rt_agg_ht *ht, uint32_t part, uint32_t bits, ht_slot **list,
+                       uint64_t *n, uint64_t *cap, rt_mem_tracker *mem) {
+    uint32_t log2_slots = 64 - ht->shift;
+    uint64_t lo = (uint64_t)part << (log2_slots - bits), hi = (uint64_t)(part + 1)
+                                                              << (log2_slots - bits);
+    uint64_t mask = ht->n_slots - 1;
+    for (uint64_t i = lo; i < hi || ht->slots[i & mask].row != NULL; i++) {
+        const ht_slot *sl = &ht->slots[i & mask];
+        if (sl->row == NULL || part_of(sl->hash, bits) != part)
+            continue;
+        if (*n == *cap) {
+            uint64_t c = *cap ? *cap * 2 : 1024;
+            ht_slot *l = rt_realloc(mem, *list, sizeof(ht_slot) * *cap, sizeof(ht_slot) * c);
+            if (l == NULL)
+                return false;
+            *list = l;
+            *cap = c;
+        }
+        (*list)[(*n)++] = *sl;
+    }
+    return true;
+}
+
+int rt_agg_ht_merge_part(rt_agg_ht *const *tables, uint32_t n_tables, uint32_t part, uint32_t bits,
+                         rt_agg_merge_fn merge, void *ctx, rt_mem_tracker *mem) {
+    ht_slot *list = NULL;
+    uint64_t n = 0, cap = 0;
+    for (uint32_t t = 0; t < n_tables; t++)
+        if (!part_slots(tables[t], part, bits, &list, &n, &cap, mem)) {
+            rt_free(mem, list, sizeof(ht_slot) * cap);
+            return -1;
+        }
+    uint64_t n_idx = 16;
+    while (n_idx < 2 * n)
+        n_idx *= 2;
+    uint32_t idx_bits = 0;
+    while (((uint64_t)1 << idx_bits) < n_idx)
+        idx_bits++;
+    ht_slot *idx = rt_malloc(mem, sizeof(ht_slot) * n_idx);
+    int st = idx ? 0 : -1;
+    if (st == 0)
+        memset(idx, 0, sizeof(ht_slot) * n_idx);
+    const rt_agg_ht *layout = tables[0];
+    for (uint64_t k = 0; st == 0 && k < n; k++) {
+        uint64_t h = list[k].hash;
+        /* the part's hashes share their top bits: the index slot is the bits below */
+        uint64_t pos = ((h * 0x9e3779b97f4a7c15ULL) << bits) >> (64 - idx_bits);
+        for (;; pos = (pos + 1) & (n_idx - 1)) {
+            ht_slot *sl = &idx[pos];
+            if (sl->row == NULL) {
+                *sl = list[k];
+                break;
+            }
+            if (sl->hash == h && rows_match(layout, sl->row, list[k].row)) {
+                st = merge(ctx, (rt_agg_state *)sl->row, (const rt_agg_state *)list[k].row);
+                list[k].row[layout->dead_off] = 1;
+                break;
+            }
+        }
+    }
+    rt_free(mem, list, sizeof(ht_slot) * cap);
+    rt_free(mem, idx, sizeof(ht_slot) * n_idx);
+    return st;
+}
+
+uint32_t rt_agg_ht_live_groups(const rt_agg_ht *ht, uint64_t start, uint32_t n, uint8_t **out) {
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        uint8_t *row = ht->rows[start + i];
+        out[k] = row;
+        k += row[ht->dead_off] == 0;
+    }
+    return k;
 }

@@ -344,11 +344,26 @@ rt_agg_state *rt_agg_ht_insert(rt_agg_ht *ht, uint64_t h, const void *keys, cons
 bool rt_agg_ht_reserve(rt_agg_ht *ht, uint64_t n_more);
 /* Prefetches the slot where rt_agg_ht_find_row(ht, src, group) starts looking. */
 void rt_agg_ht_prefetch(const rt_agg_ht *ht, const rt_agg_ht *src, const rt_agg_state *group);
-/* Writes key column c of groups start..start+n-1 into rows 0..n-1 of v (v's type is the
- * key's; strings copied into arena; capacity: v's rows, for a validity bitmap made on
- * the first NULL).  False on out-of-memory. */
-bool rt_agg_ht_keys_out(const rt_agg_ht *ht, uint64_t start, uint32_t n, uint32_t c, rt_vector *v,
-                        rt_arena *arena, uint32_t capacity);
+/* The table's groups in creation order (count entries; stable once no group is added). */
+uint8_t *const *rt_agg_ht_rows(const rt_agg_ht *ht);
+/* Writes key column c of the n groups at rows (of ht, or of a table with the same keys
+ * and aggregates) into rows 0..n-1 of v (v's type is the key's; strings copied into
+ * arena; capacity: v's rows, for a validity bitmap made on the first NULL).  False on
+ * out-of-memory. */
+bool rt_agg_ht_keys_out(const rt_agg_ht *ht, uint8_t *const *rows, uint32_t n, uint32_t c,
+                        rt_vector *v, rt_arena *arena, uint32_t capacity);
+/* Folds src's states into dst's (groups with equal keys); 0, or a nonzero code that
+ * stops the merge. */
+typedef int (*rt_agg_merge_fn)(void *ctx, rt_agg_state *dst, const rt_agg_state *src);
+/* Merges part `part` (of 2^bits, by hash) of tables[0..n_tables) (same keys and
+ * aggregates, at least 2^bits slots each, none growing meanwhile): of the groups with
+ * equal keys, the first table's takes in the others' states (merge) and those are
+ * marked dead.  Rows of different parts never meet, so parts can be merged by different
+ * threads at once.  0, -1 on out-of-memory, or merge's nonzero code. */
+int rt_agg_ht_merge_part(rt_agg_ht *const *tables, uint32_t n_tables, uint32_t part, uint32_t bits,
+                         rt_agg_merge_fn merge, void *ctx, rt_mem_tracker *mem);
+/* The groups start..start+n-1 (creation order) that are not dead, into out; their count. */
+uint32_t rt_agg_ht_live_groups(const rt_agg_ht *ht, uint64_t start, uint32_t n, uint8_t **out);
 
 /* ---- execution: stage, pipeline and thread state --------------------------------------- */
 
