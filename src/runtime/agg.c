@@ -769,9 +769,7 @@ static qe_status merge_parts(rt_pipeline_state *ps, const agg_def *d, agg_result
         w[t] = (part_worker){.m = m, .arena = r->arenas[t]};
         jobs[t] = (rt_pool_job){.fn = part_worker_run, .arg = &w[t]};
     }
-    rt_pool_submit(jobs + 1, n - 1);
-    part_worker_run(&w[0]);
-    rt_pool_join(jobs + 1, n - 1);
+    rt_pool_run(jobs, n);
     for (uint32_t t = 0; t < n; t++)
         r->n_rows += rt_agg_ht_count(r->tables[t]);
     for (uint32_t t = 0; t < n; t++) {

@@ -131,3 +131,11 @@ void rt_pool_join(rt_pool_job *jobs, uint32_t n) {
             pthread_cond_wait(&pool.done, &pool.mu);
     pthread_mutex_unlock(&pool.mu);
 }
+
+void rt_pool_run(rt_pool_job *jobs, uint32_t n) {
+    if (n == 0)
+        return;
+    rt_pool_submit(jobs + 1, n - 1);
+    jobs[0].fn(jobs[0].arg);
+    rt_pool_join(jobs + 1, n - 1);
+}

@@ -458,6 +458,9 @@ void rt_pool_submit(rt_pool_job *jobs, uint32_t n);
 /* Runs every job of jobs[0..n) no pool thread has started on the calling thread, then
  * waits until those pool threads run have finished. */
 void rt_pool_join(rt_pool_job *jobs, uint32_t n);
+/* Runs jobs[0] on this thread and the others on the pool, and returns when all are
+ * done: the n-way parallel step of a sink's finish. */
+void rt_pool_run(rt_pool_job *jobs, uint32_t n);
 
 struct rt_source_ops {
     /* Sets up ps->src (shared cursor). */
