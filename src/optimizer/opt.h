@@ -31,6 +31,13 @@ qe_status opt_rewrite_joins(rt_arena *arena, plan_node *in, rt_catalog *catalog,
  * may be NULL (default estimates).  `in` is unchanged. */
 qe_status opt_semijoin_reduce(rt_arena *arena, plan_node *in, rt_catalog *catalog, plan_node **out,
                               rt_error *err);
+/* Eager aggregation (eager_agg.c): an Aggregate over an INNER/LEFT equi-join whose
+ * groups are the left input's columns and whose COUNT/SUM/MIN/MAX read the right
+ * input's gets a partial Aggregate of the right input on its join keys below the join,
+ * when the estimates say the right input has many rows a key; catalog may be NULL
+ * (default estimates).  `in` is unchanged. */
+qe_status opt_eager_aggregate(rt_arena *arena, plan_node *in, rt_catalog *catalog, plan_node **out,
+                              rt_error *err);
 
 /* Marks LEFT/SEMI/ANTI joins whose left input is estimated much smaller than the right
  * one `build_left` (build_side.c), in place; catalog may be NULL (default estimates). */

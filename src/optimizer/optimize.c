@@ -450,6 +450,8 @@ qe_status opt_optimize_in(rt_arena *arena, plan_node *in, rt_catalog *catalog, p
     st = opt_rewrite_joins(arena, n, catalog, &n, err);
     if (st == QE_OK) /* aggregates joined on a group key: only the groups used */
         st = opt_semijoin_reduce(arena, n, catalog, &n, err);
+    if (st == QE_OK) /* aggregates of the joined-in rows: folded per join key first */
+        st = opt_eager_aggregate(arena, n, catalog, &n, err);
     if (st == QE_OK) /* joins and exchanges carry only used columns (prune.c) */
         st = opt_prune_columns(arena, n, &n, err);
     if (st != QE_OK)
