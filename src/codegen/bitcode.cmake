@@ -11,7 +11,7 @@ add_custom_command(
   COMMAND ${CMAKE_COMMAND} -E make_directory ${CMAKE_BINARY_DIR}/generated
   # -O2 as the optimized tier; no target CPU (the module sets the host's on the
   # linked functions); nothing that would need runtime symbols (stack protector).
-  COMMAND ${QE_CLANG} -std=c17 -O2 -emit-llvm -c -fno-stack-protector -fno-exceptions
+  COMMAND ${QE_CLANG} -std=c17 -O2 -emit-llvm -c -DQE_JIT_BITCODE -fno-stack-protector -fno-exceptions
           -fno-unwind-tables -fno-asynchronous-unwind-tables -Wall -Wextra
           -I${CMAKE_SOURCE_DIR}/src/runtime ${CMAKE_SOURCE_DIR}/src/runtime/jit_inline.c
           -o ${QE_JIT_BC}
