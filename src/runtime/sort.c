@@ -134,11 +134,12 @@ typedef struct sort_ctx {
     rt_batch *const *batches;
 } sort_ctx;
 
-/* Orders two row references by the sort keys (0 when equal: stability decides). */
-static int cmp_refs(const sort_ctx *c, uint64_t x, uint64_t y) {
+/* Orders two row references by the sort keys from key `from` on, the ones before being
+ * equal (0 when equal: stability decides). */
+static int cmp_refs_from(const sort_ctx *c, uint64_t x, uint64_t y, uint32_t from) {
     const rt_batch *bx = c->batches[x >> 32], *by = c->batches[y >> 32];
     uint32_t rx = (uint32_t)x, ry = (uint32_t)y;
-    for (uint32_t k = 0; k < c->def->n_keys; k++) {
+    for (uint32_t k = from; k < c->def->n_keys; k++) {
         const plan_sort_key *key = &c->def->keys[k];
         const rt_vector *vx = &bx->cols[c->def->cols[k]], *vy = &by->cols[c->def->cols[k]];
         bool nx = vx->type == QE_TYPE_NULL || !rt_vector_is_valid(vx, rx);
@@ -159,7 +160,7 @@ static int cmp_refs(const sort_ctx *c, uint64_t x, uint64_t y) {
  * keys, compared as unsigned integers, and the row reference.  Each key's words are a
  * non-decreasing function of its value in the key's order, so words that differ order
  * two rows; equal words say the values are equal only where the encoding is exact, and
- * where it is not, the rows are compared in full (cmp_refs).
+ * where it is not, the rows are compared from that key on (cmp_refs_from).
  *   integers, DATE, TIMESTAMP, BOOLEAN: the value with its sign bit flipped (1 word)
  *   REAL/DOUBLE: the IEEE bits made order-preserving, -0 as 0 and every NaN one value
  *     above +inf (1 word)
@@ -171,7 +172,7 @@ static int cmp_refs(const sort_ctx *c, uint64_t x, uint64_t y) {
  * (NULLS LAST); a value's first word is kept within [1, ~1], so a first word of 1 or ~1
  * may stand for several values (compared in full when equal).  Sorting TPC-H Q16's
  * 18K result rows (a count, then three strings) took a third of the query with the
- * comparisons of cmp_refs alone. */
+ * comparisons of cmp_refs_from alone. */
 #define SORT_WORDS 4
 #define SIGN_BIT 0x8000000000000000ULL
 
@@ -193,6 +194,7 @@ typedef struct norm_plan {
     uint32_t n_keys;               /* keys encoded */
     bool complete;                 /* every sort key is encoded exactly by the words */
     uint8_t key_words[SORT_WORDS]; /* words of encoded key k's type (the last may be cut) */
+    uint8_t word_key[SORT_WORDS];  /* the key word w encodes */
     word_rule rule[SORT_WORDS];
     uint64_t flip[SORT_WORDS]; /* ~0 for a DESC key's words */
 } norm_plan;
@@ -215,19 +217,20 @@ static void plan_words(norm_plan *p, const sort_def *d, rt_batch *const *batches
     for (uint32_t k = 0; k < d->n_keys && p->complete; k++) {
         qe_type t = batches[0]->cols[d->cols[k]].type;
         uint32_t nw = type_words(t);
-        if (nw == 0 || p->n_words == SORT_WORDS) {
+        if (nw == 0 || p->n_words >= SORT_WORDS || p->n_keys >= SORT_WORDS) {
             p->complete = false;
             break;
         }
         p->key_words[p->n_keys++] = (uint8_t)nw;
         for (uint32_t j = 0; j < nw; j++) {
             uint32_t w = p->n_words;
-            if (w == SORT_WORDS) { /* cut: its last word present says nothing when equal */
+            if (w >= SORT_WORDS) { /* cut: its last word present says nothing when equal */
                 p->rule[w - 1] = WORD_CUT;
                 p->complete = false;
                 break;
             }
             p->flip[w] = d->keys[k].descending ? ~0ULL : 0;
+            p->word_key[w] = (uint8_t)k;
             p->rule[w] = j == 0 ? WORD_FIRST : t == QE_TYPE_VARCHAR ? WORD_STRING : WORD_EXACT;
             p->n_words++;
         }
@@ -322,10 +325,10 @@ static inline int cmp_entries(const sort_ctx *c, const norm_plan *p, const sort_
         uint64_t x = a->w[w], y = b->w[w];
         if (x != y)
             return x < y ? -1 : 1;
-        if (word_stops(p, w, x))
-            return cmp_refs(c, a->ref, b->ref);
+        if (word_stops(p, w, x)) /* the keys before word w's are equal */
+            return cmp_refs_from(c, a->ref, b->ref, p->word_key[w]);
     }
-    return p->complete ? 0 : cmp_refs(c, a->ref, b->ref);
+    return p->complete ? 0 : cmp_refs_from(c, a->ref, b->ref, p->n_keys);
 }
 
 /* Stable bottom-up merge sort of the entries es[0..n) using tmp (n entries); returns
