@@ -196,8 +196,18 @@ static qe_status build_push(rt_pipeline_state *ps, rt_thread_state *ts, const rt
     return QE_OK;
 }
 
+/* Whether some VARCHAR column of rb's batches has a long string (a buffer). */
+static bool has_long_strings(const rt_rowbuf *rb) {
+    for (uint32_t i = 0; i < rb->n_batches; i++)
+        for (uint32_t c = 0; c < rb->batches[i]->n_cols; c++)
+            if (rb->batches[i]->cols[c].n_buffers > 0)
+                return true;
+    return false;
+}
+
 /* Copies every thread's rows into jt->rows and their hashes into jt->links (thread
- * order).  Long strings are not copied: the threads' row buffers move into jt->kept. */
+ * order).  Long strings are not copied: the threads' row buffers move into jt->kept (and
+ * are freed at once when they hold none). */
 static qe_status collect_rows(rt_pipeline_state *ps, join_table *jt, rt_error *err) {
     uint64_t total = 0;
     for (uint32_t t = 0; t < ps->n_threads; t++)
@@ -230,6 +240,8 @@ static qe_status collect_rows(rt_pipeline_state *ps, join_table *jt, rt_error *e
             jt->links[at + r].hash = l->hashes[r];
         at += rb->n_rows;
         build_local_free(l);
+        if (!has_long_strings(rb)) /* nothing of it is referred to */
+            rt_rowbuf_free(rb);
     }
     jt->rows->n_rows = (uint32_t)total;
     return QE_OK;
