@@ -121,22 +121,12 @@ static plan_agg final_agg(const plan_agg *a, plan_expr *arg) {
 
 /* CASE WHEN e IS NULL THEN 0 ELSE e END (BIGINT). */
 static plan_expr *zero_if_null(ea *x, plan_expr *e) {
-    plan_expr *c = alloc(x, sizeof *c), **whens = alloc(x, sizeof *whens),
-              **thens = alloc(x, sizeof *thens);
     rt_value zero = {.type = QE_TYPE_BIGINT, .u.i = 0};
-    if (!c || !whens || !thens)
-        return NULL;
-    whens[0] = opt_expr_op(x->arena, PLAN_OP_IS_NULL, QE_TYPE_BOOLEAN, e, NULL, -1);
-    thens[0] = opt_expr_const(x->arena, &zero, -1);
-    if (!whens[0] || !thens[0])
-        return x->oom = true, NULL;
-    c->kind = PLAN_EXPR_CASE;
-    c->type = QE_TYPE_BIGINT;
-    c->position = -1;
-    c->u.case_.n_whens = 1;
-    c->u.case_.whens = whens;
-    c->u.case_.thens = thens;
-    c->u.case_.else_expr = e;
+    plan_expr *c = opt_expr_case1(
+        x->arena, opt_expr_op(x->arena, PLAN_OP_IS_NULL, QE_TYPE_BOOLEAN, e, NULL, -1),
+        opt_expr_const(x->arena, &zero, -1), e, QE_TYPE_BIGINT);
+    if (c == NULL)
+        x->oom = true;
     return c;
 }
 

@@ -173,6 +173,10 @@ bool opt_expr_list_push(rt_arena *arena, plan_expr ***items, uint32_t *n, uint32
 plan_expr *opt_expr_op(rt_arena *arena, plan_op_kind op, qe_type type, plan_expr *left,
                        plan_expr *right, int position);
 plan_expr *opt_expr_cast(rt_arena *arena, plan_expr *arg, qe_type to, int position);
+/* CASE WHEN cond THEN then ELSE else_expr END of the given type (NULL when an argument
+ * is NULL or on out-of-memory). */
+plan_expr *opt_expr_case1(rt_arena *arena, plan_expr *cond, plan_expr *then, plan_expr *else_expr,
+                          qe_type type);
 /* Structural equality (positions ignored): same kind, type, constants, columns, ops. */
 bool opt_expr_equal(const plan_expr *a, const plan_expr *b);
 /* The typmod of a's v state column (plan.h's aggregation rules): DECIMAL states keep

@@ -70,6 +70,22 @@ plan_expr *opt_expr_op(rt_arena *arena, plan_op_kind op, qe_type type, plan_expr
     return e;
 }
 
+plan_expr *opt_expr_case1(rt_arena *arena, plan_expr *cond, plan_expr *then, plan_expr *else_expr,
+                          qe_type type) {
+    plan_expr *e = new_expr(arena, PLAN_EXPR_CASE, type, -1);
+    plan_expr **whens = rt_arena_alloc(arena, sizeof *whens);
+    plan_expr **thens = rt_arena_alloc(arena, sizeof *thens);
+    if (!e || !whens || !thens || !cond || !then || !else_expr)
+        return NULL;
+    whens[0] = cond;
+    thens[0] = then;
+    e->u.case_.n_whens = 1;
+    e->u.case_.whens = whens;
+    e->u.case_.thens = thens;
+    e->u.case_.else_expr = else_expr;
+    return e;
+}
+
 plan_expr *opt_expr_cast(rt_arena *arena, plan_expr *arg, qe_type to, int position) {
     plan_expr *e = new_expr(arena, PLAN_EXPR_CAST, to, position);
     if (e)

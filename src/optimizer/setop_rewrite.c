@@ -196,18 +196,7 @@ static plan_node *rewrite_setop_all(un_ctx *c, plan_node *n) {
     if (cl && cr && n->u.setop.op == PLAN_SETOP_EXCEPT) {
         times = opt_expr_op(c->arena, PLAN_OP_SUB, QE_TYPE_BIGINT, cl, cr, -1);
     } else if (cl && cr) { /* CASE WHEN cl < cr THEN cl ELSE cr END */
-        plan_expr **whens = un_alloc(c, sizeof *whens), **thens = un_alloc(c, sizeof *thens);
-        if (whens && thens && (whens[0] = un_op(c, PLAN_OP_LT, cl, cr)) &&
-            (times = un_alloc(c, sizeof *times))) {
-            thens[0] = cl;
-            times->kind = PLAN_EXPR_CASE;
-            times->type = QE_TYPE_BIGINT;
-            times->position = -1;
-            times->u.case_.n_whens = 1;
-            times->u.case_.whens = whens;
-            times->u.case_.thens = thens;
-            times->u.case_.else_expr = cr;
-        }
+        times = opt_expr_case1(c->arena, un_op(c, PLAN_OP_LT, cl, cr), cl, cr, QE_TYPE_BIGINT);
     }
     if (!(p->u.project.exprs[nc] = times))
         return un_nomem(c), NULL;

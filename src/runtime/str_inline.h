@@ -157,6 +157,37 @@ static inline uint32_t rt_like_block32(const char *p, const char *q, char f, cha
 }
 #endif
 
+#if defined(__SSE2__)
+/* Bit i set where p[i] == f and q[i] == l, for i < 16. */
+static inline uint32_t rt_like_block16(const char *p, const char *q, char f, char l) {
+    __m128i a = _mm_loadu_si128((const __m128i *)(const void *)p);
+    __m128i b = _mm_loadu_si128((const __m128i *)(const void *)q);
+    return (uint32_t)_mm_movemask_epi8(
+        _mm_and_si128(_mm_cmpeq_epi8(a, _mm_set1_epi8(f)), _mm_cmpeq_epi8(b, _mm_set1_epi8(l))));
+}
+#endif
+
+/* rt_like_find's block search, `width` (16 or 32) positions a time by block (inlined
+ * with its constant block function); n >= m + width - 1, m >= 2. */
+static inline const char *
+rt_like_blocks(const char *hay, size_t n, const char *needle, size_t m, size_t width,
+               uint32_t (*block)(const char *, const char *, char, char)) {
+    size_t stop = n - m - (width - 1); /* the last block's first position */
+    for (size_t i = 0;; i += width) {
+        size_t at = i < stop ? i : stop;
+        uint32_t mask = block(hay + at, hay + at + m - 1, needle[0], needle[m - 1]);
+        mask &= ~0u << (i - at); /* positions below i: the block before had them */
+        while (mask != 0) {
+            unsigned bit = (unsigned)__builtin_ctz(mask);
+            if (rt_like_bytes_eq(hay + at + bit + 1, needle + 1, m - 2))
+                return hay + at + bit;
+            mask &= mask - 1;
+        }
+        if (at == stop)
+            return NULL;
+    }
+}
+
 /* First occurrence of needle[0..m) (m > 0) in hay[0..n).  With SSE2 and m >= 2, 16
  * positions at a time: the bytes equal to the needle's first byte ANDed with those 16
  * on equal to its last, each candidate then compared (W. Mula's SIMD substring search):
@@ -173,44 +204,12 @@ static inline const char *rt_like_find(const char *hay, size_t n, const char *ne
     if (m == 1)
         return memchr(hay, needle[0], n);
 #if defined(QE_JIT_BITCODE) && defined(__clang__)
-    if (n >= m + 31) { /* 32-byte blocks, the last one overlapping as below */
-        size_t stop = n - m - 31;
-        for (size_t i = 0;; i += 32) {
-            size_t at = i < stop ? i : stop;
-            uint32_t mask = rt_like_block32(hay + at, hay + at + m - 1, needle[0], needle[m - 1]);
-            mask &= ~0u << (i - at);
-            while (mask != 0) {
-                unsigned bit = (unsigned)__builtin_ctz(mask);
-                if (rt_like_bytes_eq(hay + at + bit + 1, needle + 1, m - 2))
-                    return hay + at + bit;
-                mask &= mask - 1;
-            }
-            if (at == stop)
-                return NULL;
-        }
-    }
+    if (n >= m + 31)
+        return rt_like_blocks(hay, n, needle, m, 32, rt_like_block32);
 #endif
 #if defined(__SSE2__)
-    if (n >= m + 15) {
-        const __m128i first = _mm_set1_epi8(needle[0]), last = _mm_set1_epi8(needle[m - 1]);
-        size_t stop = n - m - 15; /* the last block's first position */
-        for (size_t i = 0;; i += 16) {
-            size_t at = i < stop ? i : stop;
-            __m128i a = _mm_loadu_si128((const __m128i *)(const void *)(hay + at));
-            __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(hay + at + m - 1));
-            unsigned mask = (unsigned)_mm_movemask_epi8(
-                _mm_and_si128(_mm_cmpeq_epi8(a, first), _mm_cmpeq_epi8(b, last)));
-            mask &= ~0u << (i - at); /* positions below i: the block before had them */
-            while (mask != 0) {
-                unsigned bit = (unsigned)__builtin_ctz(mask);
-                if (rt_like_bytes_eq(hay + at + bit + 1, needle + 1, m - 2))
-                    return hay + at + bit;
-                mask &= mask - 1;
-            }
-            if (at == stop)
-                return NULL;
-        }
-    }
+    if (n >= m + 15)
+        return rt_like_blocks(hay, n, needle, m, 16, rt_like_block16);
 #endif
     for (size_t p = 0; p + m <= n; p++)
         if (hay[p] == needle[0] && hay[p + m - 1] == needle[m - 1] &&

@@ -265,26 +265,6 @@ static bool copy_validity(rt_vector *dst, rt_arena *arena, uint32_t at, uint32_t
     return true;
 }
 
-bool rt_batch_append_rows(rt_batch *dst, rt_arena *arena, const rt_batch *src, const uint32_t *rows,
-                          uint32_t first, uint32_t n) {
-    uint32_t at = dst->n_rows;
-    if (n == 0)
-        return true;
-    for (uint32_t c = 0; c < dst->n_cols; c++) {
-        rt_vector *d = &dst->cols[c];
-        const rt_vector *s = &src->cols[c];
-        uint32_t w = rt_type_width(d->type);
-        if (w > 0 && s->values != NULL)
-            rt_copy_values(d->values, at, s->values, w, rows, first, n);
-        if (d->type == QE_TYPE_VARCHAR && !rehome_strings(d, arena, at, n, s, rows, first))
-            return false;
-        if (!copy_validity(d, arena, at, dst->capacity, s, rows, first, n))
-            return false;
-    }
-    dst->n_rows = at + n;
-    return true;
-}
-
 /* Lets the views of dst rows at..at+n (copied views of the selected src rows) refer
  * to src's buffers: appends those to dst's buffers array and moves the long views'
  * buffer indexes past dst's earlier buffers.  Views of NULL rows are zeroed. */
@@ -307,8 +287,9 @@ static bool borrow_strings(rt_vector *dst, rt_arena *arena, uint32_t at, uint32_
     return true;
 }
 
-bool rt_batch_append_rows_borrowed(rt_batch *dst, rt_arena *arena, const rt_batch *src,
-                                   const uint32_t *rows, uint32_t first, uint32_t n) {
+/* rt_batch_append_rows (borrow: rt_batch_append_rows_borrowed). */
+static bool append_rows(rt_batch *dst, rt_arena *arena, const rt_batch *src, const uint32_t *rows,
+                        uint32_t first, uint32_t n, bool borrow) {
     uint32_t at = dst->n_rows;
     if (n == 0)
         return true;
@@ -318,13 +299,25 @@ bool rt_batch_append_rows_borrowed(rt_batch *dst, rt_arena *arena, const rt_batc
         uint32_t w = rt_type_width(d->type);
         if (w > 0 && s->values != NULL)
             rt_copy_values(d->values, at, s->values, w, rows, first, n);
-        if (d->type == QE_TYPE_VARCHAR && !borrow_strings(d, arena, at, n, s, rows, first))
+        if (d->type == QE_TYPE_VARCHAR &&
+            !(borrow ? borrow_strings(d, arena, at, n, s, rows, first)
+                     : rehome_strings(d, arena, at, n, s, rows, first)))
             return false;
         if (!copy_validity(d, arena, at, dst->capacity, s, rows, first, n))
             return false;
     }
     dst->n_rows = at + n;
     return true;
+}
+
+bool rt_batch_append_rows(rt_batch *dst, rt_arena *arena, const rt_batch *src, const uint32_t *rows,
+                          uint32_t first, uint32_t n) {
+    return append_rows(dst, arena, src, rows, first, n, false);
+}
+
+bool rt_batch_append_rows_borrowed(rt_batch *dst, rt_arena *arena, const rt_batch *src,
+                                   const uint32_t *rows, uint32_t first, uint32_t n) {
+    return append_rows(dst, arena, src, rows, first, n, true);
 }
 
 bool rt_batch_append(rt_batch *dst, rt_arena *arena, const rt_batch *src) {
