@@ -51,17 +51,16 @@ typedef struct agg_def {
     agg_exec *aggs;
 } agg_def;
 
-/* The stage state built by an AGG_SINK: the groups and how to read them.  Either one
- * table absorbed the others (tables == NULL), or the threads' tables were merged a part
- * at a time (their groups one table after the other, the dead ones skipped). */
+/* The stage state built by an AGG_SINK: its groups, in tables read one after the other
+ * (their dead groups skipped): the one table that absorbed the others, or every
+ * thread's table when they were merged a part at a time. */
 typedef struct agg_result {
     rt_mem_tracker *mem; /* charged for this struct and the arrays below */
-    rt_agg_ht *ht;       /* the table with every group, or the first of tables */
-    rt_agg_ht **tables;  /* the part merge's tables, or NULL */
-    uint32_t n_tables;   /* entries of tables and arenas */
-    rt_arena **arenas;   /* the part merge's per-thread arenas (merged string states) */
-    uint64_t n_rows;     /* groups of ht, or of all tables (dead ones included) */
-    agg_def def;         /* copied into ht's lifetime: arrays in `arena` */
+    rt_agg_ht **tables;  /* n_tables; tables[0] gives the layout */
+    rt_arena **arenas;   /* n_tables: the part merge's string states (else NULL) */
+    uint32_t n_tables;
+    uint64_t n_rows; /* groups of all tables, dead ones included */
+    agg_def def;     /* copied into the tables' lifetime: arrays in `arena` */
     rt_arena *arena;
 } agg_result;
 
@@ -662,16 +661,12 @@ static qe_status merge_tables(const agg_def *d, rt_agg_ht *dst, const rt_agg_ht 
 
 static void agg_result_destroy(void *p) {
     agg_result *r = p;
-    if (r->tables != NULL) {
-        for (uint32_t t = 0; t < r->n_tables; t++) {
-            rt_agg_ht_destroy(r->tables[t]);
-            rt_arena_destroy(r->arenas[t]);
-        }
-        rt_free(r->mem, r->tables, sizeof(rt_agg_ht *) * r->n_tables);
-        rt_free(r->mem, r->arenas, sizeof(rt_arena *) * r->n_tables);
-    } else {
-        rt_agg_ht_destroy(r->ht);
+    for (uint32_t t = 0; t < r->n_tables; t++) {
+        rt_agg_ht_destroy(r->tables[t]);
+        rt_arena_destroy(r->arenas[t]);
     }
+    rt_free(r->mem, r->tables, sizeof(rt_agg_ht *) * r->n_tables);
+    rt_free(r->mem, r->arenas, sizeof(rt_arena *) * r->n_tables);
     rt_arena_destroy(r->arena);
     rt_free(r->mem, r, sizeof *r);
 }
@@ -735,43 +730,24 @@ static void part_worker_run(void *arg) {
     }
 }
 
-/* Merges the threads' tables part by part on n_threads threads (the pool's and this
- * one) into r (which takes the tables). */
+/* Merges the threads' tables part by part on r's n_tables threads (the pool's and this
+ * one); r has taken the tables. */
 static qe_status merge_parts(rt_pipeline_state *ps, const agg_def *d, agg_result *r,
                              rt_error *err) {
     rt_mem_tracker *mem = ps->task->mem;
-    uint32_t n = ps->n_threads;
+    uint32_t n = r->n_tables;
     part_merge *m = rt_arena_calloc(ps->arena, sizeof *m);
     part_worker *w = rt_arena_calloc(ps->arena, sizeof *w * n);
     rt_pool_job *jobs = rt_arena_calloc(ps->arena, sizeof *jobs * n);
-    rt_agg_ht **tables = rt_malloc(mem, sizeof(rt_agg_ht *) * n);
-    rt_arena **arenas = rt_malloc(mem, sizeof(rt_arena *) * n);
-    if (m == NULL || w == NULL || jobs == NULL || tables == NULL || arenas == NULL) {
-        rt_free(mem, tables, sizeof(rt_agg_ht *) * n);
-        rt_free(mem, arenas, sizeof(rt_arena *) * n);
+    if (m == NULL || w == NULL || jobs == NULL)
         return rt_error_nomem(err, mem);
-    }
-    r->tables = tables;
-    r->arenas = arenas;
-    r->n_tables = n;
+    *m = (part_merge){.d = d, .tables = r->tables, .n_tables = n, .mem = mem};
     for (uint32_t t = 0; t < n; t++) {
-        agg_local *l = ps->threads[t]->sink;
-        r->tables[t] = l->ht; /* the result frees them now */
-        l->ht = NULL;
         r->arenas[t] = rt_arena_create(mem);
-    }
-    r->ht = r->tables[0];
-    m->d = d;
-    m->tables = r->tables;
-    m->n_tables = n;
-    m->mem = mem;
-    for (uint32_t t = 0; t < n; t++) {
         w[t] = (part_worker){.m = m, .arena = r->arenas[t]};
         jobs[t] = (rt_pool_job){.fn = part_worker_run, .arg = &w[t]};
     }
     rt_pool_run(jobs, n);
-    for (uint32_t t = 0; t < n; t++)
-        r->n_rows += rt_agg_ht_count(r->tables[t]);
     for (uint32_t t = 0; t < n; t++) {
         if (w[t].status == -1)
             return rt_error_nomem(err, mem);
@@ -801,6 +777,15 @@ static qe_status keep_definition(agg_result *r, const agg_def *d, rt_mem_tracker
 static qe_status agg_finish(rt_pipeline_state *ps, rt_error *err) {
     agg_def *d = ps->snk;
     rt_mem_tracker *mem = ps->task->mem;
+    agg_result *r = rt_malloc(mem, sizeof *r);
+    if (r == NULL)
+        return rt_error_nomem(err, mem);
+    memset(r, 0, sizeof *r);
+    r->mem = mem;
+    rt_stage_put(ps->stage, ps->sink->state_id, r, agg_result_destroy);
+    qe_status st = keep_definition(r, d, mem, err);
+    if (st != QE_OK)
+        return st;
     /* The largest thread table absorbs the others, unless they are big enough for the
      * threads to share the work: then every thread merges parts. */
     uint32_t best = 0;
@@ -811,46 +796,47 @@ static qe_status agg_finish(rt_pipeline_state *ps, rt_error *err) {
         if (c > rt_agg_ht_count(((agg_local *)ps->threads[best]->sink)->ht))
             best = t;
     }
-    if (d->n_keys > 0 && ps->n_threads > 1 &&
-        total - rt_agg_ht_count(((agg_local *)ps->threads[best]->sink)->ht) >= PART_MERGE_MIN) {
-        agg_result *r = rt_malloc(mem, sizeof *r);
-        if (r == NULL)
-            return rt_error_nomem(err, mem);
-        memset(r, 0, sizeof *r);
-        r->mem = mem;
-        rt_stage_put(ps->stage, ps->sink->state_id, r, agg_result_destroy);
-        qe_status st = keep_definition(r, d, mem, err);
-        return st == QE_OK ? merge_parts(ps, d, r, err) : st;
-    }
-    agg_local *keep = ps->threads[best]->sink;
-    for (uint32_t t = 0; t < ps->n_threads; t++) {
-        agg_local *l = ps->threads[t]->sink;
-        if (t == best)
-            continue;
-        qe_status st = merge_tables(d, keep->ht, l->ht, err, mem);
-        rt_agg_ht_destroy(l->ht);
-        l->ht = NULL;
-        if (st != QE_OK)
-            return st;
-    }
-    if (d->n_keys == 0 && rt_agg_ht_single(keep->ht) == NULL)
+    bool parts =
+        d->n_keys > 0 && ps->n_threads > 1 &&
+        total - rt_agg_ht_count(((agg_local *)ps->threads[best]->sink)->ht) >= PART_MERGE_MIN;
+    uint32_t n = parts ? ps->n_threads : 1;
+    r->tables = rt_malloc(mem, sizeof(rt_agg_ht *) * n);
+    r->arenas = rt_malloc(mem, sizeof(rt_arena *) * n);
+    if (r->tables == NULL || r->arenas == NULL) {
+        rt_free(mem, r->tables, sizeof(rt_agg_ht *) * n);
+        rt_free(mem, r->arenas, sizeof(rt_arena *) * n);
+        r->tables = NULL;
+        r->arenas = NULL;
         return rt_error_nomem(err, mem);
-    agg_result *r = rt_malloc(mem, sizeof *r);
-    if (r == NULL)
-        return rt_error_nomem(err, mem);
-    memset(r, 0, sizeof *r);
-    r->mem = mem;
-    qe_status st = keep_definition(r, d, mem, err);
-    if (st != QE_OK) {
-        rt_arena_destroy(r->arena);
-        rt_free(mem, r, sizeof *r);
-        return st;
     }
-    r->ht = keep->ht;
-    keep->ht = NULL;
-    r->n_rows = rt_agg_ht_count(r->ht);
-    rt_stage_put(ps->stage, ps->sink->state_id, r, agg_result_destroy);
-    return QE_OK;
+    memset(r->tables, 0, sizeof(rt_agg_ht *) * n);
+    memset(r->arenas, 0, sizeof(rt_arena *) * n);
+    r->n_tables = n;
+    if (parts) {
+        for (uint32_t t = 0; t < n; t++) { /* the result frees them now */
+            agg_local *l = ps->threads[t]->sink;
+            r->tables[t] = l->ht;
+            l->ht = NULL;
+        }
+        st = merge_parts(ps, d, r, err);
+    } else {
+        agg_local *keep = ps->threads[best]->sink;
+        for (uint32_t t = 0; t < ps->n_threads && st == QE_OK; t++) {
+            agg_local *l = ps->threads[t]->sink;
+            if (t == best)
+                continue;
+            st = merge_tables(d, keep->ht, l->ht, err, mem);
+            rt_agg_ht_destroy(l->ht);
+            l->ht = NULL;
+        }
+        r->tables[0] = keep->ht;
+        keep->ht = NULL;
+        if (st == QE_OK && d->n_keys == 0 && rt_agg_ht_single(r->tables[0]) == NULL)
+            st = rt_error_nomem(err, mem);
+    }
+    for (uint32_t t = 0; t < n; t++)
+        r->n_rows += rt_agg_ht_count(r->tables[t]);
+    return st;
 }
 
 static void agg_sink_destroy(rt_pipeline_state *ps) {
@@ -976,25 +962,21 @@ static qe_status agg_source_next(rt_pipeline_state *ps, rt_thread_state *ts, con
     uint8_t **rows = rt_arena_alloc(arena, sizeof(uint8_t *) * n);
     if (rows == NULL)
         return rt_error_nomem(&ts->err, ps->task->mem);
-    if (res->tables == NULL) {
-        memcpy(rows, rt_agg_ht_rows(res->ht) + start, sizeof(uint8_t *) * n);
-    } else { /* the live groups of the tables' span [start, start + n) */
-        uint32_t live = 0;
-        for (uint32_t t = 0, got = 0; t < res->n_tables && got < n; t++) {
-            uint64_t c = rt_agg_ht_count(res->tables[t]);
-            if (start >= c) {
-                start -= c;
-                continue;
-            }
-            uint32_t take = (uint32_t)(c - start < n - got ? c - start : n - got);
-            live += rt_agg_ht_live_groups(res->tables[t], start, take, rows + live);
-            got += take;
-            start = 0;
+    uint32_t live = 0; /* the live groups of the tables' span [start, start + n) */
+    for (uint32_t t = 0, got = 0; t < res->n_tables && got < n; t++) {
+        uint64_t c = rt_agg_ht_count(res->tables[t]);
+        if (start >= c) {
+            start -= c;
+            continue;
         }
-        n = live;
+        uint32_t take = (uint32_t)(c - start < n - got ? c - start : n - got);
+        live += rt_agg_ht_live_groups(res->tables[t], start, take, rows + live);
+        got += take;
+        start = 0;
     }
+    n = live;
     for (uint32_t c = 0; c < d->n_keys; c++)
-        if (!rt_agg_ht_keys_out(res->ht, rows, n, c, &b->cols[c], arena, n))
+        if (!rt_agg_ht_keys_out(res->tables[0], rows, n, c, &b->cols[c], arena, n))
             return rt_error_nomem(&ts->err, ps->task->mem);
     for (uint32_t r = 0; r < n; r++) {
         const rt_agg_state *g = (const rt_agg_state *)rows[r];

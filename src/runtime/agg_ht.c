@@ -469,8 +469,6 @@ rt_agg_state *rt_agg_ht_find_row(rt_agg_ht *ht, const rt_agg_ht *src, const rt_a
     return (rt_agg_state *)row;
 }
 
-uint8_t *const *rt_agg_ht_rows(const rt_agg_ht *ht) { return ht->rows; }
-
 bool rt_agg_ht_keys_out(const rt_agg_ht *ht, uint8_t *const *rows, uint32_t n, uint32_t c,
                         rt_vector *v, rt_arena *arena, uint32_t capacity) {
     qe_type t = ht->key_types[c];

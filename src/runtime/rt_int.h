@@ -344,8 +344,6 @@ rt_agg_state *rt_agg_ht_insert(rt_agg_ht *ht, uint64_t h, const void *keys, cons
 bool rt_agg_ht_reserve(rt_agg_ht *ht, uint64_t n_more);
 /* Prefetches the slot where rt_agg_ht_find_row(ht, src, group) starts looking. */
 void rt_agg_ht_prefetch(const rt_agg_ht *ht, const rt_agg_ht *src, const rt_agg_state *group);
-/* The table's groups in creation order (count entries; stable once no group is added). */
-uint8_t *const *rt_agg_ht_rows(const rt_agg_ht *ht);
 /* Writes key column c of the n groups at rows (of ht, or of a table with the same keys
  * and aggregates) into rows 0..n-1 of v (v's type is the key's; strings copied into
  * arena; capacity: v's rows, for a validity bitmap made on the first NULL).  False on
