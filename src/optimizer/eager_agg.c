@@ -28,33 +28,15 @@
  * with grouping sets, DISTINCT or FILTER (opt_rewrite_aggs removed those it could) are
  * left alone.
  */
-#include "opt.h"
-
-#include <string.h>
+#include "unnest.h" /* the plan-building helpers (un_node, un_join, un_column, ...) */
 
 #define MIN_ROWS_PER_KEY 4.0 /* R's rows per distinct join key, at least */
 #define MAX_KEYS 16          /* join keys looked at */
 
 typedef struct ea {
-    rt_arena *arena;
+    un_ctx c;        /* arena and error (53200) */
     rt_catalog *cat; /* may be NULL: default estimates */
-    bool oom;
 } ea;
-
-static void *alloc(ea *x, size_t n) {
-    void *p = rt_arena_calloc(x->arena, n ? n : 1);
-    if (p == NULL)
-        x->oom = true;
-    return p;
-}
-
-static plan_expr *column(ea *x, const plan_node *n, uint32_t c, uint32_t as) {
-    plan_expr *e = opt_expr_column(x->arena, as, n->types[c]);
-    if (e == NULL)
-        return x->oom = true, NULL;
-    e->typmod = opt_column_typmod(n, c);
-    return e;
-}
 
 /* The join column a plain column c of the aggregate's input reads (map: the Project
  * between them, or NULL), or UINT32_MAX. */
@@ -122,11 +104,10 @@ static plan_agg final_agg(const plan_agg *a, plan_expr *arg) {
 /* CASE WHEN e IS NULL THEN 0 ELSE e END (BIGINT). */
 static plan_expr *zero_if_null(ea *x, plan_expr *e) {
     rt_value zero = {.type = QE_TYPE_BIGINT, .u.i = 0};
-    plan_expr *c = opt_expr_case1(
-        x->arena, opt_expr_op(x->arena, PLAN_OP_IS_NULL, QE_TYPE_BOOLEAN, e, NULL, -1),
-        opt_expr_const(x->arena, &zero, -1), e, QE_TYPE_BIGINT);
+    plan_expr *c = opt_expr_case1(x->c.arena, un_op(&x->c, PLAN_OP_IS_NULL, e, NULL),
+                                  opt_expr_const(x->c.arena, &zero, -1), e, QE_TYPE_BIGINT);
     if (c == NULL)
-        x->oom = true;
+        un_nomem(&x->c);
     return c;
 }
 
@@ -148,8 +129,8 @@ static plan_node *eager(ea *x, plan_node *a) {
     uint32_t lk[MAX_KEYS], rk[MAX_KEYS], m;
     if (!equi_keys(j, lk, rk, &m))
         return a;
-    uint32_t *gcol = alloc(x, sizeof(uint32_t) * n_groups);
-    uint32_t *xcol = alloc(x, sizeof(uint32_t) * n_aggs);
+    uint32_t *gcol = un_alloc(&x->c, sizeof(uint32_t) * n_groups);
+    uint32_t *xcol = un_alloc(&x->c, sizeof(uint32_t) * n_aggs);
     if (!gcol || !xcol)
         return NULL;
     for (uint32_t g = 0; g < n_groups; g++)
@@ -178,35 +159,23 @@ static plan_node *eager(ea *x, plan_node *a) {
         return a;
 
     /* P: Aggregate(groups: r; f(x)) over R */
-    plan_node *p = alloc(x, sizeof *p);
-    uint32_t np = m + n_aggs;
-    plan_expr **pg = alloc(x, sizeof *pg * m);
-    plan_agg *pa = alloc(x, sizeof *pa * n_aggs);
-    qe_type *pt = alloc(x, sizeof *pt * np);
-    char **pn = alloc(x, sizeof *pn * np);
-    int32_t *pm = alloc(x, sizeof *pm * np);
-    if (!p || !pg || !pa || !pt || !pn || !pm)
+    un_ctx *c = &x->c;
+    plan_node *p = un_node(c, PLAN_LOGICAL_AGGREGATE, m + n_aggs);
+    plan_expr **pg = un_alloc(c, sizeof *pg * m);
+    plan_agg *pa = un_alloc(c, sizeof *pa * n_aggs);
+    if (!p || !pg || !pa)
         return NULL;
     for (uint32_t k = 0; k < m; k++) {
-        if (!(pg[k] = column(x, right, rk[k], rk[k])))
+        if (!(pg[k] = un_column(c, right, rk[k])))
             return NULL;
-        pt[k] = right->types[rk[k]];
-        pn[k] = right->names ? right->names[rk[k]] : NULL;
-        pm[k] = opt_column_typmod(right, rk[k]);
+        un_copy_schema(p, k, right, rk[k], 1);
     }
     for (uint32_t i = 0; i < n_aggs; i++) {
         pa[i] = a->u.aggregate.aggs[i];
-        if (!(pa[i].arg = column(x, right, xcol[i], xcol[i])))
+        if (!(pa[i].arg = un_column(c, right, xcol[i])))
             return NULL;
-        pt[m + i] = a->types[n_groups + i];
-        pn[m + i] = a->names ? a->names[n_groups + i] : NULL;
-        pm[m + i] = opt_column_typmod(a, n_groups + i);
     }
-    p->kind = PLAN_LOGICAL_AGGREGATE;
-    p->n_cols = np;
-    p->types = pt;
-    p->names = pn;
-    p->typmods = pm;
+    un_copy_schema(p, m, a, n_groups, n_aggs);
     p->child = (plan_node *)right;
     p->u.aggregate.n_groups = m;
     p->u.aggregate.groups = pg;
@@ -214,55 +183,32 @@ static plan_node *eager(ea *x, plan_node *a) {
     p->u.aggregate.aggs = pa;
 
     /* J': Join(L, P) on l = P.r */
-    plan_node *nj = alloc(x, sizeof *nj);
-    uint32_t nc = n_left + np;
-    qe_type *jt = alloc(x, sizeof *jt * nc);
-    char **jn = alloc(x, sizeof *jn * nc);
-    int32_t *jm = alloc(x, sizeof *jm * nc);
-    if (!nj || !jt || !jn || !jm)
+    plan_node *nj = un_join(c, j->u.join.kind, j->child, p, NULL);
+    if (!nj)
         return NULL;
-    for (uint32_t c = 0; c < nc; c++) {
-        const plan_node *from = c < n_left ? left : p;
-        uint32_t fc = c < n_left ? c : c - n_left;
-        jt[c] = from->types[fc];
-        jn[c] = from->names ? from->names[fc] : NULL;
-        jm[c] = opt_column_typmod(from, fc);
-    }
-    plan_expr *cond = NULL;
-    for (uint32_t k = 0; k < m; k++) {
-        plan_expr *l = column(x, left, lk[k], lk[k]), *r = column(x, p, k, n_left + k);
-        plan_expr *eq =
-            l && r ? opt_expr_op(x->arena, PLAN_OP_EQ, QE_TYPE_BOOLEAN, l, r, -1) : NULL;
-        cond = eq && cond ? opt_expr_op(x->arena, PLAN_OP_AND, QE_TYPE_BOOLEAN, cond, eq, -1) : eq;
-        if (cond == NULL)
-            return x->oom = true, NULL;
-    }
-    *nj = *j;
-    nj->n_cols = nc;
-    nj->types = jt;
-    nj->names = jn;
-    nj->typmods = jm;
-    nj->right = p;
-    nj->u.join.cond = cond;
+    for (uint32_t k = 0; k < m; k++)
+        if (!(nj->u.join.cond = un_and(
+                  c, nj->u.join.cond,
+                  un_op(c, PLAN_OP_EQ, un_column(c, left, lk[k]), un_column(c, nj, n_left + k)))))
+            return NULL;
 
     /* A': Aggregate(groups: G; F(partials)) over J' */
-    plan_node *na = alloc(x, sizeof *na);
-    plan_expr **ng = alloc(x, sizeof *ng * n_groups);
-    plan_agg *naggs = alloc(x, sizeof *naggs * n_aggs);
+    plan_node *na = un_copy_node(c, a);
+    plan_expr **ng = un_alloc(c, sizeof *ng * n_groups);
+    plan_agg *naggs = un_alloc(c, sizeof *naggs * n_aggs);
     if (!na || !ng || !naggs)
         return NULL;
     for (uint32_t g = 0; g < n_groups; g++)
-        if (!(ng[g] = column(x, left, gcol[g], gcol[g])))
+        if (!(ng[g] = un_column(c, left, gcol[g])))
             return NULL;
     bool counts = false;
     for (uint32_t i = 0; i < n_aggs; i++) {
-        plan_expr *arg = column(x, nj, n_left + m + i, n_left + m + i);
+        plan_expr *arg = un_column(c, nj, n_left + m + i);
         if (arg == NULL)
             return NULL;
         naggs[i] = final_agg(&a->u.aggregate.aggs[i], arg);
         counts |= a->u.aggregate.aggs[i].fn == PLAN_AGG_COUNT;
     }
-    *na = *a;
     na->child = nj;
     na->u.aggregate.groups = ng;
     na->u.aggregate.aggs = naggs;
@@ -270,21 +216,19 @@ static plan_node *eager(ea *x, plan_node *a) {
         return na;
 
     /* Project: a COUNT's NULL is 0 */
-    plan_node *top = alloc(x, sizeof *top);
-    plan_expr **exprs = alloc(x, sizeof *exprs * a->n_cols);
+    plan_node *top = un_node(c, PLAN_LOGICAL_PROJECT, a->n_cols);
+    plan_expr **exprs = un_alloc(c, sizeof *exprs * a->n_cols);
     if (!top || !exprs)
         return NULL;
-    for (uint32_t c = 0; c < a->n_cols; c++) {
-        if (!(exprs[c] = column(x, na, c, c)))
+    for (uint32_t k = 0; k < a->n_cols; k++) {
+        if (!(exprs[k] = un_column(c, na, k)))
             return NULL;
-        if (c >= n_groups && a->u.aggregate.aggs[c - n_groups].fn == PLAN_AGG_COUNT &&
-            !(exprs[c] = zero_if_null(x, exprs[c])))
+        if (k >= n_groups && a->u.aggregate.aggs[k - n_groups].fn == PLAN_AGG_COUNT &&
+            !(exprs[k] = zero_if_null(x, exprs[k])))
             return NULL;
     }
-    *top = *a;
-    top->kind = PLAN_LOGICAL_PROJECT;
+    un_copy_schema(top, 0, a, 0, a->n_cols);
     top->child = na;
-    memset(&top->u, 0, sizeof top->u);
     top->u.project.exprs = exprs;
     return top;
 }
@@ -297,22 +241,19 @@ static plan_node *rewrite(ea *x, plan_node *n) {
     if ((n->child && !c) || (n->right && !r))
         return NULL;
     if (c != n->child || r != n->right) {
-        plan_node *copy = alloc(x, sizeof *copy);
-        if (!copy)
+        if (!(n = un_copy_node(&x->c, n)))
             return NULL;
-        *copy = *n;
-        copy->child = c;
-        copy->right = r;
-        n = copy;
+        n->child = c;
+        n->right = r;
     }
     return n->kind == PLAN_LOGICAL_AGGREGATE ? eager(x, n) : n;
 }
 
 qe_status opt_eager_aggregate(rt_arena *arena, plan_node *in, rt_catalog *catalog, plan_node **out,
                               rt_error *err) {
-    ea x = {.arena = arena, .cat = catalog};
+    ea x = {.c = {.arena = arena, .err = err, .status = QE_OK, .position = -1}, .cat = catalog};
     *out = rewrite(&x, in);
-    if (!*out || x.oom)
-        return rt_error_set(err, QE_NOMEM, "53200", -1, "out of memory");
-    return QE_OK;
+    if (!*out && x.c.status == QE_OK)
+        un_nomem(&x.c);
+    return x.c.status;
 }
