@@ -14,6 +14,11 @@
 #include "rt_int.h"
 #include "str_inline.h"
 
+#include <pthread.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #define NO_ROW 0xFFFFFFFFu
 #define HASH_SEED 0x51ed2701a3c5f3e9ULL /* hash.c */
 #define PF_CHUNK 256                    /* rows per prefetch round */
@@ -160,6 +165,24 @@ void rt_jit_join_chains(const rt_jit_join *j, const rt_batch *morsel, const uint
     chain_rounds(j, hashes, act_x, act_b, n_act, vals, widths, nc, desc[1]);
 }
 
+#ifdef __SSE2__
+/* For each 8-bit mask: the positions of its set bits, in order (then zeros), and
+ * their count. */
+static _Alignas(16) uint32_t compact_offsets[256][8];
+static uint8_t compact_counts[256];
+static pthread_once_t compact_once = PTHREAD_ONCE_INIT;
+
+static void compact_init(void) {
+    for (uint32_t m = 0; m < 256; m++) {
+        uint32_t c = 0;
+        for (uint32_t b = 0; b < 8; b++)
+            if (m >> b & 1)
+                compact_offsets[m][c++] = b;
+        compact_counts[m] = (uint8_t)c;
+    }
+}
+#endif
+
 /* A filter block's compaction; see rt.h. */
 uint64_t rt_jit_block_compact(uint8_t *pass, uint64_t n, uint64_t start, uint32_t *out,
                               const uint8_t *const *bitmaps, uint32_t n_bitmaps) {
@@ -172,8 +195,25 @@ uint64_t rt_jit_block_compact(uint8_t *pass, uint64_t n, uint64_t start, uint32_
             pass[j] &= (uint8_t)(bm[row >> 3] >> (row & 7));
         }
     }
-    uint64_t k = 0;
-    for (uint64_t j = 0; j < n; j++) {
+    uint64_t k = 0, j = 0;
+#ifdef __SSE2__
+    /* 16 rows at a time: their pass bits as a mask, each 8 of them written as 8 indexes
+     * (the mask's entry of compact_offsets plus the first row) of which the set ones
+     * stay.  out[k..k+8) is written whole: k <= j, so it stays within out[0, n). */
+    pthread_once(&compact_once, compact_init);
+    for (; j + 16 <= n; j += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(pass + j));
+        uint32_t m = (uint32_t)_mm_movemask_epi8(_mm_slli_epi16(v, 7));
+        for (uint32_t h = 0; h < 2; h++, m >>= 8) {
+            const __m128i *o = (const __m128i *)compact_offsets[m & 0xff];
+            __m128i base = _mm_set1_epi32((int32_t)(start + j + 8 * h));
+            _mm_storeu_si128((__m128i *)(out + k), _mm_add_epi32(_mm_load_si128(o), base));
+            _mm_storeu_si128((__m128i *)(out + k + 4), _mm_add_epi32(_mm_load_si128(o + 1), base));
+            k += compact_counts[m & 0xff];
+        }
+    }
+#endif
+    for (; j < n; j++) {
         out[k] = (uint32_t)(start + j);
         k += (pass[j] & 1) != 0;
     }

@@ -1545,8 +1545,48 @@ static void test_cancel_running(void **state) {
     rt_catalog_destroy(cat);
 }
 
+/* rt_jit_block_compact against the obvious loop: block sizes around the 16-row steps,
+ * random and all-pass/none-pass bytes, with and without validity bitmaps, and a
+ * guard after out[n) that must stay untouched. */
+static void test_block_compact(void **state) {
+    (void)state;
+    enum { MAX = 1040 };
+    static const uint64_t sizes[] = {0, 1, 7, 8, 15, 16, 17, 31, 32, 33, 100, 1023, 1024, MAX};
+    uint8_t pass[MAX], copy[MAX], bm[(MAX + 64) / 8];
+    uint32_t out[MAX + 1], want[MAX];
+    uint64_t seed = 12345;
+    for (uint32_t t = 0; t < sizeof sizes / sizeof sizes[0] * 6; t++) {
+        uint64_t n = sizes[t / 6], start = t % 3 ? 37 * t : 0;
+        uint32_t kind = t % 6;
+        for (uint64_t j = 0; j < n; j++) {
+            seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+            pass[j] = kind == 0 ? 1 : kind == 1 ? 0 : (uint8_t)(seed >> 60 & 1);
+        }
+        for (size_t b = 0; b < sizeof bm; b++) {
+            seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+            bm[b] = (uint8_t)(seed >> 50);
+        }
+        bool with_bm = kind >= 4 && start + n <= 8 * sizeof bm;
+        uint64_t k_want = 0;
+        for (uint64_t j = 0; j < n; j++) {
+            uint64_t row = start + j;
+            bool valid = !with_bm || (bm[row >> 3] >> (row & 7) & 1);
+            if (pass[j] && valid)
+                want[k_want++] = (uint32_t)row;
+        }
+        memcpy(copy, pass, n);
+        out[n] = 0xdeadbeef;
+        const uint8_t *bitmaps[2] = {NULL, with_bm ? bm : NULL};
+        uint64_t k = rt_jit_block_compact(copy, n, start, out, bitmaps, 2);
+        assert_int_equal(k, k_want);
+        assert_memory_equal(out, want, k * sizeof *out);
+        assert_int_equal(out[n], 0xdeadbeef);
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_block_compact),
         cmocka_unit_test_setup_teardown(test_arena, setup, teardown),
         cmocka_unit_test_setup_teardown(test_memory_limit, setup, teardown),
         cmocka_unit_test(test_big_blocks),
