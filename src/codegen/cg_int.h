@@ -99,6 +99,9 @@ qe_status cg_llvm_error(LLVMErrorRef lerr, const char *what, rt_error *err);
     X(AGG_TABLE, "rt_jit_agg_table")                                                               \
     X(AGG_SINGLE, "rt_jit_agg_single")                                                             \
     X(AGG_INSERT, "rt_jit_agg_insert")                                                             \
+    X(AGG_ORDERED, "rt_jit_agg_ordered")                                                           \
+    X(AGG_INSERT_ORDERED, "rt_jit_agg_insert_ordered")                                             \
+    X(AGG_ORDERED_END, "rt_jit_agg_ordered_end")                                                   \
     X(SINK_ROWS, "rt_jit_sink_rows")                                                               \
     X(JOIN_PREFETCH, "rt_jit_join_prefetch")                                                       \
     X(JOIN_CHAINS, "rt_jit_join_chains")                                                           \

@@ -86,6 +86,12 @@ typedef struct sink_gen {
     bool ahead;           /* no block path: big tables take the lookahead */
     uint32_t *ahead_cols; /* n_groups: the morsel column of each key (pass_column) */
     LLVMValueRef n_rows;  /* i64 (entry): the morsel's rows, bound of the lookahead */
+    /* direct with the lookahead and the cache, one integer-like key: the table may get
+       its key in order (rt_jit_agg_ordered): a morsel's groups after its first are
+       added without a lookup, rt_jit_agg_insert_ordered */
+    bool ordered_ok;
+    LLVMValueRef ordered;  /* i1 (entry): the runtime says so */
+    LLVMValueRef ord_seen; /* alloca i1: this morsel has looked up its first group */
 } sink_gen;
 
 static const plan_op *sink_op(const cg_fn *f) { return f->pipe->ops[f->pipe->n_ops - 1]; }
@@ -884,6 +890,12 @@ static bool ahead_supported(cg_fn *f, sink_gen *s, const plan_op *op) {
     return true;
 }
 
+/* Whether a key of type t can be an ordered aggregation's (agg.c ordered_input). */
+static bool ordered_key(qe_type t) {
+    return t == QE_TYPE_SMALLINT || t == QE_TYPE_INTEGER || t == QE_TYPE_DATE ||
+           t == QE_TYPE_BIGINT || t == QE_TYPE_TIMESTAMP;
+}
+
 static qe_status direct_begin(cg_fn *f, sink_gen *s, rt_error *err) {
     cg_module *m = f->m;
     const plan_op *op = sink_op(f);
@@ -935,7 +947,28 @@ static qe_status direct_begin(cg_fn *f, sink_gen *s, rt_error *err) {
     if (s->ahead)
         s->n_rows = LLVMBuildZExt(m->b, cg_load_batch_field(m, f->morsel, CG_BATCH_N_ROWS),
                                   m->t_i64, "morsel_rows");
+    s->ordered_ok =
+        s->ahead && s->cache && n == 1 && ordered_key(s->types[op->u.agg.groups[0]->u.column]);
+    if (s->ordered_ok) {
+        LLVMValueRef ps_arg[1] = {f->ps};
+        s->ordered =
+            LLVMBuildICmp(m->b, LLVMIntNE, cg_call_helper(m, CG_HELPER_AGG_ORDERED, ps_arg, 1),
+                          cg_i32(m, 0), "ordered");
+        s->ord_seen = cg_alloca(f, m->t_i1, "ordered_seen");
+        LLVMBuildStore(m->b, cg_i1(m, false), s->ord_seen);
+    }
     return QE_OK;
+}
+
+/* The group of a row whose key the last row's is not, in a morsel of an ordered
+ * aggregation that has looked up its first group: a new one, added without a lookup. */
+static LLVMValueRef ordered_group(cg_fn *f, sink_gen *s, const key_reg *keys) {
+    cg_module *m = f->m;
+    LLVMValueRef h = keys_hash(f, s, keys, 1);
+    keys_store(f, s, keys, 1);
+    LLVMValueRef args[5] = {f->ts, h, s->key_buf, s->null_buf, s->new_row};
+    cg_return_if_error(f, cg_call_helper(m, CG_HELPER_AGG_INSERT_ORDERED, args, 5));
+    return LLVMBuildLoad2(m->b, m->t_ptr, s->new_row, "new_group");
 }
 
 /* The slot of hash h in the thread's table (loaded now: an insert may grow it). */
@@ -1026,9 +1059,32 @@ static LLVMValueRef row_group(cg_fn *f, sink_gen *s, const plan_op *op, const cg
     /* only rows that look their group up prefetch ahead: while the keys repeat (Q18's
        l_orderkey, four rows a key), rows ahead are a few lookups ahead, too few to hide a
        miss, and a repeat costs no hashing of the rows ahead */
+    LLVMBasicBlockRef ord_end = NULL;
+    LLVMValueRef ord_grp = NULL;
+    if (s->ordered_ok) {
+        LLVMBasicBlockRef ord = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "group_ordered");
+        LLVMBasicBlockRef look = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "group_look");
+        LLVMValueRef seen = LLVMBuildLoad2(m->b, m->t_i1, s->ord_seen, "");
+        LLVMBuildCondBr(m->b, LLVMBuildAnd(m->b, s->ordered, seen, ""), ord, look);
+        LLVMPositionBuilderAtEnd(m->b, ord);
+        ord_grp = ordered_group(f, s, keys);
+        ord_end = LLVMGetInsertBlock(m->b);
+        LLVMPositionBuilderAtEnd(m->b, look);
+        LLVMBuildStore(m->b, cg_i1(m, true), s->ord_seen);
+    }
     if (s->ahead)
         lookahead(f, s, op, keys + n);
     LLVMValueRef found = find_group(f, s, op, keys);
+    if (s->ordered_ok) {
+        LLVMBasicBlockRef look_end = LLVMGetInsertBlock(m->b);
+        LLVMBasicBlockRef joined =
+            LLVMAppendBasicBlockInContext(m->ctx, f->fn, "group_new_or_found");
+        LLVMBuildBr(m->b, joined);
+        LLVMPositionBuilderAtEnd(m->b, ord_end);
+        LLVMBuildBr(m->b, joined);
+        LLVMPositionBuilderAtEnd(m->b, joined);
+        found = cg_phi2(m, m->t_ptr, "group", found, look_end, ord_grp, ord_end);
+    }
     /* the new group takes the first choice while it is free, else the second (the
        first-comers stay: groups colliding on one entry each keep one) */
     if (n_choices == 2) {
@@ -1072,6 +1128,10 @@ static qe_status direct_consume(cg_fn *f, sink_gen *s, rt_error *err) {
 
 static void direct_finish(cg_fn *f, sink_gen *s) {
     cg_module *m = f->m;
+    if (s->ordered_ok) { /* the morsel's last group into the index (none if unordered) */
+        LLVMValueRef ts_arg[1] = {f->ts};
+        cg_return_if_error(f, cg_call_helper(m, CG_HELPER_AGG_ORDERED_END, ts_arg, 1));
+    }
     LLVMValueRef args[3] = {f->ps, f->ts, LLVMBuildLoad2(m->b, m->t_i64, s->rows_var, "")};
     cg_call_helper(m, CG_HELPER_SINK_ROWS, args, 3);
 }

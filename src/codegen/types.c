@@ -117,6 +117,9 @@ uint64_t cg_helper_address(cg_helper h) {
     case CG_HELPER_AGG_TABLE: return (uint64_t)(uintptr_t)&rt_jit_agg_table;
     case CG_HELPER_AGG_SINGLE: return (uint64_t)(uintptr_t)&rt_jit_agg_single;
     case CG_HELPER_AGG_INSERT: return (uint64_t)(uintptr_t)&rt_jit_agg_insert;
+    case CG_HELPER_AGG_ORDERED: return (uint64_t)(uintptr_t)&rt_jit_agg_ordered;
+    case CG_HELPER_AGG_INSERT_ORDERED: return (uint64_t)(uintptr_t)&rt_jit_agg_insert_ordered;
+    case CG_HELPER_AGG_ORDERED_END: return (uint64_t)(uintptr_t)&rt_jit_agg_ordered_end;
     case CG_HELPER_SINK_ROWS: return (uint64_t)(uintptr_t)&rt_jit_sink_rows;
     case CG_HELPER_JOIN_PREFETCH: return (uint64_t)(uintptr_t)&rt_jit_join_prefetch;
     case CG_HELPER_JOIN_CHAINS: return (uint64_t)(uintptr_t)&rt_jit_join_chains;
@@ -201,6 +204,10 @@ static void declare_helpers(cg_module *m) {
     m->helper_type[CG_HELPER_AGG_TABLE] = LLVMFunctionType(p, table_args, 1, false);
     m->helper_type[CG_HELPER_AGG_SINGLE] = LLVMFunctionType(p, table_args, 1, false);
     m->helper_type[CG_HELPER_AGG_INSERT] = LLVMFunctionType(m->t_i32, insert_args, 5, false);
+    m->helper_type[CG_HELPER_AGG_ORDERED] = LLVMFunctionType(m->t_i32, table_args, 1, false);
+    m->helper_type[CG_HELPER_AGG_INSERT_ORDERED] =
+        LLVMFunctionType(m->t_i32, insert_args, 5, false);
+    m->helper_type[CG_HELPER_AGG_ORDERED_END] = LLVMFunctionType(m->t_i32, table_args, 1, false);
     m->helper_type[CG_HELPER_SINK_ROWS] = LLVMFunctionType(m->t_void, rows_args, 3, false);
     LLVMTypeRef pf_args[] = {p, p, p, m->t_i64, p, m->t_i32};
     m->helper_type[CG_HELPER_JOIN_PREFETCH] = LLVMFunctionType(m->t_i64, pf_args, 6, false);

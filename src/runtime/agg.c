@@ -49,6 +49,7 @@ typedef struct agg_def {
     qe_type *key_types;
     uint32_t n_aggs;
     agg_exec *aggs;
+    bool ordered; /* one key, a sorted column of the scan: rt_agg_ht_find_ordered */
 } agg_def;
 
 /* The stage state built by an AGG_SINK: its groups, in tables read one after the other
@@ -71,6 +72,8 @@ typedef struct agg_local {
     rt_agg_state **states; /* scratch, cap rows */
     const rt_vector **key_vecs;
     uint32_t cap;
+    rt_agg_state *pending; /* ordered, compiled morsels: the morsel's last group so far,
+                              not yet indexed (rt_agg_thread_insert_ordered) */
 } agg_local;
 
 /* ---- typed update loops ---------------------------------------------------------------- */
@@ -551,6 +554,41 @@ static qe_status prepare_agg(const plan_agg *pa, plan_agg_phase phase, uint32_t 
     return QE_OK;
 }
 
+/* The column of the pipeline's source that sink input column c is, unchanged through
+ * FILTERs and column projections (which keep the rows' order), or -1. */
+static int64_t source_column(const plan_pipeline *p, uint32_t c) {
+    for (uint32_t i = p->n_ops - 1; i-- > 1;) {
+        const plan_op *op = p->ops[i];
+        if (op->kind == PLAN_PHYS_FILTER)
+            continue;
+        const plan_expr *e =
+            op->kind == PLAN_PHYS_PROJECT && c < op->n_cols ? op->u.project.exprs[c] : NULL;
+        if (e == NULL || e->kind != PLAN_EXPR_COLUMN)
+            return -1;
+        c = e->u.column;
+    }
+    return c;
+}
+
+/* Whether the sink's groups can be found as rt_agg_ht_find_ordered does: one integer,
+ * DATE or TIMESTAMP key that is a column of a scan, sorted over its snapshot (TPC-H
+ * Q18's lineitem by l_orderkey: 1.5M groups, most of them never in the index). */
+static bool ordered_input(const rt_pipeline_state *ps, const agg_def *d) {
+    if (d->n_keys != 1 || d->phase == PLAN_AGG_FINAL)
+        return false;
+    switch (d->key_types[0]) {
+    case QE_TYPE_SMALLINT:
+    case QE_TYPE_INTEGER:
+    case QE_TYPE_DATE:
+    case QE_TYPE_BIGINT:
+    case QE_TYPE_TIMESTAMP: break;
+    default: return false;
+    }
+    int64_t c = source_column(ps->pipe, d->key_cols[0]);
+    return c >= 0 && ps->source->types[c] == d->key_types[0] &&
+           rt_scan_column_sorted(ps, (uint32_t)c);
+}
+
 static qe_status agg_sink_init(rt_pipeline_state *ps, rt_error *err) {
     const plan_op *op = ps->sink;
     agg_def *d = rt_arena_calloc(ps->arena, sizeof *d);
@@ -579,6 +617,7 @@ static qe_status agg_sink_init(rt_pipeline_state *ps, rt_error *err) {
         if (st != QE_OK)
             return st;
     }
+    d->ordered = ordered_input(ps, d);
     ps->snk = d;
     return QE_OK;
 }
@@ -616,7 +655,9 @@ static qe_status agg_push(rt_pipeline_state *ps, rt_thread_state *ts, const rt_b
         return rt_error_nomem(&ts->err, ps->task->mem);
     for (uint32_t c = 0; c < d->n_keys; c++)
         l->key_vecs[c] = &b->cols[d->key_cols[c]];
-    if (!rt_agg_ht_find(l->ht, l->key_vecs, b->sel, n, l->hashes, l->states))
+    if (!(d->ordered
+              ? rt_agg_ht_find_ordered(l->ht, l->key_vecs[0], b->sel, n, l->hashes, l->states)
+              : rt_agg_ht_find(l->ht, l->key_vecs, b->sel, n, l->hashes, l->states)))
         return rt_error_nomem(&ts->err, ps->task->mem);
     rt_arena *arena = rt_agg_ht_arena(l->ht);
     for (uint32_t a = 0; a < d->n_aggs; a++) {
@@ -853,6 +894,24 @@ const rt_sink_ops rt_agg_sink = {agg_sink_init, agg_thread_init, agg_push,
                                  NULL,          agg_finish,      agg_sink_destroy};
 
 rt_agg_ht *rt_agg_thread_table(rt_thread_state *ts) { return ((agg_local *)ts->sink)->ht; }
+
+bool rt_agg_sink_ordered(const rt_pipeline_state *ps) {
+    return ((const agg_def *)ps->snk)->ordered;
+}
+
+rt_agg_state *rt_agg_thread_insert_ordered(rt_thread_state *ts, uint64_t h, const void *keys,
+                                           const uint8_t *nulls) {
+    agg_local *l = ts->sink;
+    l->pending = rt_agg_ht_insert_unindexed(l->ht, h, keys, nulls);
+    return l->pending;
+}
+
+bool rt_agg_thread_ordered_end(rt_thread_state *ts) {
+    agg_local *l = ts->sink;
+    rt_agg_state *row = l->pending;
+    l->pending = NULL;
+    return row == NULL || rt_agg_ht_index(l->ht, row);
+}
 
 /* ---- AGG_SOURCE ------------------------------------------------------------------------ */
 

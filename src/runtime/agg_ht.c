@@ -14,9 +14,10 @@
  * value.
  *
  * The index is open addressing with linear probing over (hash, row) slots, kept at
- * most half full; the slot of a hash comes from its high bits (Fibonacci hashing) so
- * that a HASH exchange (which routes on hash % n) does not leave clusters.  Rows are
- * also listed in creation order for the AGG_SOURCE and for merging.
+ * most half full (of its indexed groups: rt_agg_ht_find_ordered leaves out the groups
+ * of keys no other block can have); the slot of a hash comes from its high bits (Fibonacci hashing)
+ * so that a HASH exchange (which routes on hash % n) does not leave clusters.  Rows are also listed
+ * in creation order for the AGG_SOURCE and for merging.
  */
 #include "rt_int.h"
 
@@ -60,6 +61,8 @@ struct rt_agg_ht {
     uint32_t shift;     /* 64 - log2(n_slots) */
     uint8_t **rows;     /* groups in creation order (rt_malloc) */
     uint64_t n_groups;
+    uint64_t n_indexed; /* groups in the index: all but those rt_agg_ht_find_ordered
+                           leaves out */
     uint64_t rows_cap;
     rt_jit_agg view; /* slots, n_slots - 1, shift: what generated code probes */
 };
@@ -256,9 +259,10 @@ static bool grow_slots(rt_agg_ht *ht) {
     return true;
 }
 
-/* Makes room for n_more groups (slots at most half full, row list). */
-static bool reserve_groups(rt_agg_ht *ht, uint64_t n_more) {
-    while ((ht->n_groups + n_more) * 2 > ht->n_slots)
+/* Makes room for n_more groups, n_index_more of them indexed (slots at most half full,
+ * row list). */
+static bool reserve_groups_indexed(rt_agg_ht *ht, uint64_t n_more, uint64_t n_index_more) {
+    while ((ht->n_indexed + n_index_more) * 2 > ht->n_slots)
         if (!grow_slots(ht))
             return false;
     if (ht->n_groups + n_more > ht->rows_cap) {
@@ -275,6 +279,15 @@ static bool reserve_groups(rt_agg_ht *ht, uint64_t n_more) {
     return true;
 }
 
+static bool reserve_groups(rt_agg_ht *ht, uint64_t n_more) {
+    return reserve_groups_indexed(ht, n_more, n_more);
+}
+
+/* Whether one more indexed group needs growth first. */
+static inline bool full(const rt_agg_ht *ht) {
+    return (ht->n_indexed + 1) * 2 > ht->n_slots || ht->n_groups == ht->rows_cap;
+}
+
 static bool reserve_group(rt_agg_ht *ht) { return reserve_groups(ht, 1); }
 
 bool rt_agg_ht_reserve(rt_agg_ht *ht, uint64_t n_more) {
@@ -286,15 +299,19 @@ void rt_agg_ht_prefetch(const rt_agg_ht *ht, const rt_agg_ht *src, const rt_agg_
         __builtin_prefetch(&ht->slots[slot_of(ht, row_hash(src, (const uint8_t *)group))]);
 }
 
-/* A new zeroed row with hash h, listed and placed in slot s. */
+/* A new zeroed row with hash h, listed and placed in slot s (NULL: left out of the
+ * index, rt_agg_ht_find_ordered). */
 static uint8_t *new_row(rt_agg_ht *ht, ht_slot *s, uint64_t h) {
     uint8_t *row = rt_arena_calloc(ht->arena, ht->row_size);
     if (row == NULL)
         return NULL;
     memcpy(row + ht->hash_off, &h, sizeof h);
     ht->rows[ht->n_groups++] = row;
-    s->hash = h;
-    s->row = row;
+    if (s != NULL) {
+        s->hash = h;
+        s->row = row;
+        ht->n_indexed++;
+    }
     return row;
 }
 
@@ -409,7 +426,7 @@ bool rt_agg_ht_find(rt_agg_ht *ht, const rt_vector *const *keys, const uint32_t 
         }
         if (s->row == NULL) {
             /* Growing moves slots: reserve first, then probe again for the free slot. */
-            if ((ht->n_groups + 1) * 2 > ht->n_slots || ht->n_groups == ht->rows_cap) {
+            if (full(ht)) {
                 if (!reserve_group(ht))
                     return false;
                 mask = ht->n_slots - 1;
@@ -425,11 +442,63 @@ bool rt_agg_ht_find(rt_agg_ht *ht, const rt_vector *const *keys, const uint32_t 
     return true;
 }
 
+/* Puts group row (created unindexed, its key in no slot) into the index. */
+static bool index_row(rt_agg_ht *ht, uint8_t *row) {
+    if (!reserve_groups_indexed(ht, 0, 1))
+        return false;
+    uint64_t h = row_hash(ht, row), mask = ht->n_slots - 1, pos = slot_of(ht, h);
+    while (ht->slots[pos].row != NULL)
+        pos = (pos + 1) & mask;
+    ht->slots[pos] = (ht_slot){h, row};
+    ht->n_indexed++;
+    return true;
+}
+
+rt_agg_state *rt_agg_ht_insert_unindexed(rt_agg_ht *ht, uint64_t h, const void *keys,
+                                         const uint8_t *nulls) {
+    if (ht->n_groups == ht->rows_cap && !reserve_groups_indexed(ht, 1, 0))
+        return NULL;
+    return (rt_agg_state *)create_from_slots(ht, NULL, h, keys, nulls);
+}
+
+bool rt_agg_ht_index(rt_agg_ht *ht, rt_agg_state *group) { return index_row(ht, (uint8_t *)group); }
+
+bool rt_agg_ht_find_ordered(rt_agg_ht *ht, const rt_vector *key, const uint32_t *sel, uint32_t n,
+                            uint64_t *hashes, rt_agg_state **out) {
+    if (n == 0)
+        return true;
+    /* the first run's key may have been seen before: looked up (and indexed) */
+    if (!rt_agg_ht_find(ht, &key, sel, 1, hashes, out))
+        return false;
+    rt_hash_vectors(&key, 1, sel, n, hashes);
+    uint32_t r = sel ? sel[0] : 0;
+    int64_t prev = key_bits(key, r);
+    uint8_t *last = NULL; /* the last run's group, when it is not the first run's */
+    for (uint32_t k = 1; k < n; k++) {
+        r = sel ? sel[k] : k;
+        int64_t x = key_bits(key, r);
+        if (x == prev) {
+            out[k] = out[k - 1];
+            continue;
+        }
+        /* a key no other block has (the column never decreases): a new group, left out
+           of the index */
+        if (ht->n_groups == ht->rows_cap && !reserve_groups_indexed(ht, 1, 0))
+            return false;
+        last = create_from_vectors(ht, NULL, hashes[k], &key, r);
+        if (last == NULL)
+            return false;
+        out[k] = (rt_agg_state *)last;
+        prev = x;
+    }
+    /* the last run's key may continue in the next block */
+    return last == NULL || index_row(ht, last);
+}
+
 const rt_jit_agg *rt_agg_ht_jit_view(const rt_agg_ht *ht) { return &ht->view; }
 
 rt_agg_state *rt_agg_ht_insert(rt_agg_ht *ht, uint64_t h, const void *keys, const uint8_t *nulls) {
-    if (((ht->n_groups + 1) * 2 > ht->n_slots || ht->n_groups == ht->rows_cap) &&
-        !reserve_group(ht))
+    if (full(ht) && !reserve_group(ht))
         return NULL;
     uint64_t mask = ht->n_slots - 1, pos = slot_of(ht, h);
     while (ht->slots[pos].row != NULL)
@@ -442,8 +511,7 @@ rt_agg_state *rt_agg_ht_find_row(rt_agg_ht *ht, const rt_agg_ht *src, const rt_a
     if (ht->n_keys == 0)
         return rt_agg_ht_single(ht);
     uint64_t h = row_hash(src, srow);
-    if (((ht->n_groups + 1) * 2 > ht->n_slots || ht->n_groups == ht->rows_cap) &&
-        !reserve_group(ht))
+    if (full(ht) && !reserve_group(ht))
         return NULL;
     uint64_t mask = ht->n_slots - 1, pos = slot_of(ht, h);
     ht_slot *s;

@@ -87,7 +87,10 @@ static rt_table *table_new(const char *name, uint32_t n_cols, char *const *col_n
     t->col_names = rt_arena_calloc(arena, sizeof(char *) * (n_cols ? n_cols : 1));
     t->col_types = rt_arena_calloc(arena, sizeof(qe_type) * (n_cols ? n_cols : 1));
     t->stats = rt_arena_calloc(arena, sizeof(rt_col_stats) * (n_cols ? n_cols : 1));
-    if (t->name == NULL || t->col_names == NULL || t->col_types == NULL || t->stats == NULL)
+    t->sorted_rows = rt_arena_calloc(arena, sizeof(uint64_t) * (n_cols ? n_cols : 1));
+    t->sorted_last = rt_arena_calloc(arena, sizeof(int64_t) * (n_cols ? n_cols : 1));
+    if (t->name == NULL || t->col_names == NULL || t->col_types == NULL || t->stats == NULL ||
+        t->sorted_rows == NULL || t->sorted_last == NULL)
         goto fail;
     for (uint32_t c = 0; c < n_cols; c++) {
         t->col_names[c] = rt_arena_strdup(arena, col_names[c]);
@@ -212,6 +215,39 @@ static void zone_full_chunk(rt_table *t) {
     t->chunk_zones[t->n_chunks - 1] = z;
 }
 
+/* Value r of an integer, DATE or TIMESTAMP vector as int64; false for other types. */
+static bool sortable_value(const rt_vector *v, uint32_t r, int64_t *out) {
+    switch (v->type) {
+    case QE_TYPE_SMALLINT: *out = ((const int16_t *)v->values)[r]; return true;
+    case QE_TYPE_INTEGER:
+    case QE_TYPE_DATE: *out = ((const int32_t *)v->values)[r]; return true;
+    case QE_TYPE_BIGINT:
+    case QE_TYPE_TIMESTAMP: *out = ((const int64_t *)v->values)[r]; return true;
+    default: return false;
+    }
+}
+
+/* Extends the sorted prefix of each column (rt_table.sorted_rows) over rows [from,
+ * from + n) of chunk c, the rows after t->n_rows; caller holds the mutex.  A column
+ * whose prefix ended before keeps it: the prefix only ever grows at the table's end. */
+static void extend_sorted(rt_table *t, const rt_batch *c, uint32_t from, uint32_t n) {
+    for (uint32_t col = 0; col < t->n_cols; col++) {
+        if (t->sorted_rows[col] != t->n_rows)
+            continue;
+        const rt_vector *v = &c->cols[col];
+        int64_t last = t->sorted_last[col], x;
+        uint32_t k = 0;
+        for (; k < n; k++) {
+            if (!rt_vector_is_valid(v, from + k) || !sortable_value(v, from + k, &x) ||
+                (t->sorted_rows[col] + k > 0 && x < last))
+                break;
+            last = x;
+        }
+        t->sorted_rows[col] += k;
+        t->sorted_last[col] = last;
+    }
+}
+
 /* Appends rows of b; caller holds the mutex.  On failure the table keeps the rows
  * of the chunks completed so far (n_rows stays exact). */
 static qe_status append_locked(rt_table *t, const rt_batch *b, rt_error *err) {
@@ -229,6 +265,7 @@ static qe_status append_locked(rt_table *t, const rt_batch *b, rt_error *err) {
             return rt_error_nomem(err, NULL);
         }
         done += take;
+        extend_sorted(t, c, before, take);
         t->n_rows += take;
         zone_full_chunk(t);
     }
@@ -286,10 +323,25 @@ qe_status rt_table_append_all(rt_catalog *cat, rt_table *t, rt_batch *const *bat
     uint32_t n_chunks = t->n_chunks;
     uint32_t last_rows = n_chunks ? t->chunks[n_chunks - 1]->n_rows : 0;
     uint64_t n_rows = t->n_rows;
+    size_t sorted_size = sizeof(uint64_t) * t->n_cols;
+    uint64_t *sorted_rows = t->n_cols ? rt_malloc(NULL, 2 * sorted_size) : NULL;
+    if (t->n_cols > 0 && sorted_rows == NULL) {
+        pthread_mutex_unlock(&cat->mu);
+        rt_free(NULL, stats, stats_size(t));
+        return rt_error_nomem(err, NULL);
+    }
+    if (sorted_rows != NULL) {
+        memcpy(sorted_rows, t->sorted_rows, sorted_size);
+        memcpy(sorted_rows + t->n_cols, t->sorted_last, sorted_size);
+    }
     qe_status st = QE_OK;
     for (uint32_t i = 0; st == QE_OK && i < n; i++)
         st = append_locked(t, batches[i], err);
     if (st != QE_OK) { /* roll back: scans never saw the rows (the mutex was held) */
+        if (sorted_rows != NULL) {
+            memcpy(t->sorted_rows, sorted_rows, sorted_size);
+            memcpy(t->sorted_last, sorted_rows + t->n_cols, sorted_size);
+        }
         t->n_chunks = n_chunks;
         if (n_chunks) {
             t->chunks[n_chunks - 1]->n_rows = last_rows;
@@ -301,6 +353,7 @@ qe_status rt_table_append_all(rt_catalog *cat, rt_table *t, rt_batch *const *bat
         rt_stats_merge(t->stats, stats, t->n_cols);
     }
     pthread_mutex_unlock(&cat->mu);
+    rt_free(NULL, sorted_rows, 2 * sorted_size);
     rt_free(NULL, stats, stats_size(t));
     return st;
 }
@@ -331,7 +384,10 @@ qe_status rt_table_snapshot(rt_catalog *cat, rt_table *t, rt_arena *arena, rt_ta
     out->chunk_zones = rt_arena_alloc(arena, sizeof(rt_col_zone *) * (n ? n : 1));
     out->n_zones = t->n_zones;
     out->zones = t->zones;
-    bool ok = out->chunks != NULL && out->chunk_zones != NULL;
+    out->sorted = rt_arena_alloc(arena, t->n_cols ? t->n_cols : 1);
+    bool ok = out->chunks != NULL && out->chunk_zones != NULL && out->sorted != NULL;
+    for (uint32_t c = 0; ok && c < t->n_cols; c++)
+        out->sorted[c] = t->sorted_rows[c] == t->n_rows;
     for (uint32_t i = 0; ok && i < n; i++) {
         out->chunks[i] = *t->chunks[i];
         out->chunk_zones[i] = t->chunk_zones[i];

@@ -101,6 +101,18 @@ qe_status rt_jit_agg_insert(rt_thread_state *ts, uint64_t hash, const void *keys
     return *row != NULL ? QE_OK : rt_error_nomem(&ts->err, ts->ps->task->mem);
 }
 
+int32_t rt_jit_agg_ordered(rt_pipeline_state *ps) { return rt_agg_sink_ordered(ps); }
+
+qe_status rt_jit_agg_insert_ordered(rt_thread_state *ts, uint64_t hash, const void *keys,
+                                    const uint8_t *nulls, rt_agg_state **row) {
+    *row = rt_agg_thread_insert_ordered(ts, hash, keys, nulls);
+    return *row != NULL ? QE_OK : rt_error_nomem(&ts->err, ts->ps->task->mem);
+}
+
+qe_status rt_jit_agg_ordered_end(rt_thread_state *ts) {
+    return rt_agg_thread_ordered_end(ts) ? QE_OK : rt_error_nomem(&ts->err, ts->ps->task->mem);
+}
+
 void rt_jit_sink_rows(rt_pipeline_state *ps, rt_thread_state *ts, uint64_t n) {
     ts->op_rows[ps->pipe->n_ops - 1] += n; /* rows into the sink (EXPLAIN ANALYZE) */
 }

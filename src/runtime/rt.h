@@ -279,6 +279,10 @@ typedef struct rt_table {
                                          files, rows persisted); NULL until first persisted */
     struct rt_col_stats *stats;       /* n_cols column statistics (stats.c), in the table's
                                          arena, guarded by the catalog mutex */
+    uint64_t *sorted_rows;            /* n_cols: the leading rows over which the column (an integer,
+                                         DATE or TIMESTAMP) has no NULL and never decreases (0 for
+                                         other types); guarded by the catalog mutex */
+    int64_t *sorted_last;             /* n_cols: the value of the last of those rows */
 } rt_table;
 
 typedef struct rt_catalog rt_catalog;
@@ -688,6 +692,19 @@ static inline uint64_t rt_hash_mix8(uint64_t x, uint64_t h) {
  * or 53200 when out of memory. */
 qe_status rt_jit_agg_insert(rt_thread_state *ts, uint64_t hash, const void *keys,
                             const uint8_t *nulls, rt_agg_state **row);
+/* 1 if the thread's aggregation gets its one key in non-decreasing order across all
+ * morsels (rt_agg_ht_find_ordered, agg.c): then a morsel's groups after its first are
+ * added by rt_jit_agg_insert_ordered, unlooked-up, and the morsel ends with
+ * rt_jit_agg_ordered_end; else 0. */
+int32_t rt_jit_agg_ordered(rt_pipeline_state *ps);
+/* Adds a group whose key no other morsel has (its morsel's keys but the first, in
+ * order), as rt_jit_agg_insert but left out of the index (until rt_jit_agg_ordered_end
+ * indexes the morsel's last one). */
+qe_status rt_jit_agg_insert_ordered(rt_thread_state *ts, uint64_t hash, const void *keys,
+                                    const uint8_t *nulls, rt_agg_state **row);
+/* The end of a morsel of an ordered aggregation: its last group, whose key the next
+ * morsel may continue, goes into the index.  QE_OK, or 53200. */
+qe_status rt_jit_agg_ordered_end(rt_thread_state *ts);
 /* Counts n rows into the pipeline's sink (EXPLAIN ANALYZE), for compiled group lookup. */
 void rt_jit_sink_rows(rt_pipeline_state *ps, rt_thread_state *ts, uint64_t n);
 /* Records an error raised by generated code: code is one of RT_JIT_ERR_*. */

@@ -119,6 +119,9 @@ typedef struct rt_table_snap {
                                         (n_cols entries, never change), NULL if none */
     uint32_t n_zones;                /* the table's persisted row groups (rt_table_zones) */
     const rt_zone *zones;            /* their zone maps, sorted by first_row */
+    uint8_t *sorted;                 /* per table column: 1 if every row of the snapshot is
+                                        within rt_table.sorted_rows (no NULL, never
+                                        decreasing), else 0 */
 } rt_table_snap;
 
 /* What a scan prunes with: its filters and its table's zone maps. */
@@ -332,6 +335,18 @@ rt_agg_state *rt_agg_ht_single(rt_agg_ht *ht);
  * False on out-of-memory. */
 bool rt_agg_ht_find(rt_agg_ht *ht, const rt_vector *const *keys, const uint32_t *sel, uint32_t n,
                     uint64_t *hashes, rt_agg_state **out);
+/* rt_agg_ht_find for a table of one integer-like key (key_bits) whose rows come in
+ * non-decreasing key order across all blocks of all threads, without NULLs (a scan of
+ * a sorted column, rt_table.sorted_rows): a block's first and last keys may be
+ * shared with other blocks and go through the index; the keys in between are no
+ * other block's, and their groups are created without it (merged by nobody). */
+bool rt_agg_ht_find_ordered(rt_agg_ht *ht, const rt_vector *key, const uint32_t *sel, uint32_t n,
+                            uint64_t *hashes, rt_agg_state **out);
+/* rt_agg_ht_insert of a group left out of the index (rt_agg_ht_find_ordered's), and
+ * the indexing of such a group. */
+rt_agg_state *rt_agg_ht_insert_unindexed(rt_agg_ht *ht, uint64_t h, const void *keys,
+                                         const uint8_t *nulls);
+bool rt_agg_ht_index(rt_agg_ht *ht, rt_agg_state *group);
 /* Finds or creates in ht the group equal to `group` of src (same key types). */
 rt_agg_state *rt_agg_ht_find_row(rt_agg_ht *ht, const rt_agg_ht *src, const rt_agg_state *group);
 /* The index generated code probes (rt.h), kept up to date as the table grows. */
@@ -491,6 +506,10 @@ extern const rt_source_ops rt_range_source; /* RANGE (source.c) */
 /* The fraction (0..1) of a SCAN source's chunks handed out to threads so far (adaptive
  * execution's estimate of the work left; claimed runs count as done). */
 double rt_scan_progress(rt_pipeline_state *ps);
+/* Whether the pipeline's source is a scan whose column col has no NULL and never
+ * decreases over the scan's snapshot (rt_table_snap.sorted): its morsels, chunks in
+ * table order, are runs of that order. */
+bool rt_scan_column_sorted(const rt_pipeline_state *ps, uint32_t col);
 
 /* ---- CSV records (csv_read.c) ----------------------------------------------------------- */
 
@@ -587,6 +606,13 @@ qe_status rt_plan_error(rt_error *err, const char *fmt, ...) __attribute__((form
 qe_status rt_jit_prepare_thread(rt_thread_state *ts);
 /* The hash table of ts's AGG_SINK thread state (compiled group lookup). */
 rt_agg_ht *rt_agg_thread_table(rt_thread_state *ts);
+/* Whether the AGG_SINK finds its groups as rt_agg_ht_find_ordered (agg.c); compiled
+ * morsels add the groups after their first with rt_agg_thread_insert_ordered and end
+ * with rt_agg_thread_ordered_end (false on out-of-memory). */
+bool rt_agg_sink_ordered(const rt_pipeline_state *ps);
+rt_agg_state *rt_agg_thread_insert_ordered(rt_thread_state *ts, uint64_t h, const void *keys,
+                                           const uint8_t *nulls);
+bool rt_agg_thread_ordered_end(rt_thread_state *ts);
 
 /* Whether batch b has exactly n_cols columns of these types. */
 bool rt_batch_has_schema(const rt_batch *b, uint32_t n_cols, const qe_type *types);

@@ -123,6 +123,14 @@ static qe_status scan_next(rt_pipeline_state *ps, rt_thread_state *ts, const rt_
     return QE_OK;
 }
 
+bool rt_scan_column_sorted(const rt_pipeline_state *ps, uint32_t col) {
+    const scan_src *s = ps->src;
+    if (ps->src_ops != &rt_scan_source || s == NULL || s->snap.sorted == NULL ||
+        col >= ps->source->n_cols)
+        return false;
+    return s->snap.sorted[ps->source->u.scan.col_idx[col]] != 0;
+}
+
 double rt_scan_progress(rt_pipeline_state *ps) {
     const scan_src *s = ps->src;
     if (s == NULL || s->snap.n_chunks == 0)
