@@ -17,6 +17,12 @@
  * takes the block path (half the IR; its fast register allocation spilled the lookup's
  * live values).
  *
+ * With the lookahead, the cache and one integer-like key, the entry block asks the
+ * runtime whether the table gets its key in order (rt_jit_agg_ordered: a sorted scan
+ * column, runtime README, ordered aggregation); then a row that misses the cache,
+ * after the morsel's first group, is a new group added without a lookup
+ * (rt_jit_agg_insert_ordered), and the morsel ends with rt_jit_agg_ordered_end.
+ *
  * An AGG_SINK with a VARCHAR group key whose columns are all morsel columns unchanged
  * (pass_column) gets the morsel's vectors with a selection, as a push sink below, and
  * rt_jit_push runs the interpreter's aggregation on them (agg_pass).  So does an
