@@ -141,68 +141,22 @@ static void internalize(cg_module *m) {
 }
 
 /* Whether helper h stays a call at the optimized tier (its declaration is kept and the
- * JIT resolves it to libqe's function, as at the cheap tier).  XXH64 of a VARCHAR key
+ * JIT resolves it to libqe's function, as at the cheap tier).  XXH3 of a VARCHAR key
  * (per join key and group key) and the group lookup's key comparison loop: inlined,
  * TPC-H Q10's five VARCHAR group keys made its lookup pipeline 2740 lines of IR and
  * the stage's compile ~30% slower (README.md "Compile time"), for a call per key. */
 static bool call_only(cg_inline h) { return h == CG_INLINE_HASH_STRING || h == CG_INLINE_BYTES_EQ; }
 
-/* The name of the inlined copy of rt_jit_hash_string, for calls with a constant
- * length (a HUGEINT/DECIMAL group key's 16 bytes): inlined, XXH64 of a known length
- * folds to a few multiplies. */
-#define FIXED_HASH "rt_jit_hash_string.fixed"
-
-/* The next call of the call-only XXH64 with a constant length among the uses from
- * `use` on (NULL if none). */
-static LLVMValueRef next_fixed_hash(LLVMValueRef decl, LLVMUseRef use, LLVMUseRef *next) {
-    for (; use != NULL; use = LLVMGetNextUse(use)) {
-        LLVMValueRef call = LLVMGetUser(use);
-        if (LLVMIsACallInst(call) && LLVMGetCalledValue(call) == decl &&
-            LLVMIsAConstantInt(LLVMGetOperand(call, 1))) {
-            *next = LLVMGetNextUse(use);
-            return call;
-        }
-    }
-    return NULL;
-}
-
-/* Whether m hashes a constant number of bytes (needs FIXED_HASH). */
-static bool uses_fixed_hash(const cg_module *m) {
-    LLVMValueRef decl = m->inl[CG_INLINE_HASH_STRING];
-    LLVMUseRef next;
-    return decl != NULL && next_fixed_hash(decl, LLVMGetFirstUse(decl), &next) != NULL;
-}
-
 /* Deletes from lib, before linking, the helpers m does not call (the optimizer would
  * otherwise simplify every one of them before dropping the unused ones) and the
- * call-only ones; XXH64 is kept as FIXED_HASH if m hashes constant lengths. */
+ * call-only ones. */
 static void prune(cg_module *m, LLVMModuleRef lib) {
-    bool fixed = uses_fixed_hash(m);
     for (int h = 0; h < CG_INLINE_COUNT; h++) {
         LLVMValueRef fn = LLVMGetNamedFunction(lib, inline_names[h]);
-        if (fn != NULL && fixed && h == CG_INLINE_HASH_STRING)
-            LLVMSetValueName2(fn, FIXED_HASH, strlen(FIXED_HASH));
-        else if (fn != NULL && (m->inl[h] == NULL || call_only((cg_inline)h)) &&
-                 LLVMGetFirstUse(fn) == NULL)
+        if (fn != NULL && (m->inl[h] == NULL || call_only((cg_inline)h)) &&
+            LLVMGetFirstUse(fn) == NULL)
             LLVMDeleteFunction(fn);
     }
-}
-
-/* Makes FIXED_HASH (if linked) internal and always inlined, and the constant-length
- * calls of XXH64 call it. */
-static void retarget_fixed_hash(cg_module *m) {
-    LLVMValueRef fn = LLVMGetNamedFunction(m->mod, FIXED_HASH);
-    LLVMValueRef decl = m->inl[CG_INLINE_HASH_STRING];
-    if (fn == NULL || LLVMIsDeclaration(fn) || decl == NULL)
-        return;
-    adopt(m, fn);
-    unsigned always = LLVMGetEnumAttributeKindForName("alwaysinline", 12);
-    LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex,
-                            LLVMCreateEnumAttribute(m->ctx, always, 0));
-    LLVMUseRef next = LLVMGetFirstUse(decl);
-    LLVMValueRef call;
-    while ((call = next_fixed_hash(decl, next, &next)) != NULL)           /* next: read before */
-        LLVMSetOperand(call, (unsigned)LLVMGetNumOperands(call) - 1, fn); /* the callee */
 }
 
 /* Links the helpers' bitcode into m; see cg_int.h. */
@@ -210,7 +164,7 @@ qe_status cg_link_inline(cg_module *m, rt_error *err) {
     bool any = false; /* a helper to inline: else nothing to parse */
     for (int h = 0; h < CG_INLINE_COUNT; h++)
         any |= m->inl[h] != NULL && !call_only((cg_inline)h);
-    if (!any && !uses_fixed_hash(m))
+    if (!any)
         return QE_OK;
     LLVMMemoryBufferRef buf = LLVMCreateMemoryBufferWithMemoryRange(
         (const char *)cg_bitcode, (size_t)cg_bitcode_size, "jit_inline.bc", false);
@@ -228,6 +182,5 @@ qe_status cg_link_inline(cg_module *m, rt_error *err) {
         return rt_error_set(err, QE_INTERNAL, "XX000", -1,
                             "could not link the runtime helpers' bitcode");
     internalize(m);
-    retarget_fixed_hash(m);
     return QE_OK;
 }

@@ -696,6 +696,9 @@ LLVMValueRef cg_join_build_vector(cg_fn *f, uint32_t k, uint32_t c);
 /* rt_hash_mix8 (runtime/rt.h) of the 8 bytes x (i64) onto h (join.c):
  * rt_hash_vectors' step for an 8-byte key value. */
 LLVMValueRef cg_hash_mix8(cg_module *m, LLVMValueRef x, LLVMValueRef h);
+/* XXH64 of n 8-byte lanes (an input of 8 * n < 32 bytes) with seed h: hash.c's hash
+ * of a 16-byte key value (join.c). */
+LLVMValueRef cg_xxh64_lanes(cg_module *m, const LLVMValueRef *lanes, unsigned n, LLVMValueRef h);
 /* LIMIT ops[k] (join.c): the row continues only if rt_jit_limit_row keeps it. */
 void cg_gen_limit(cg_fn *f, uint32_t k);
 /* DISTINCT_ON ops[k] (its keys are morsel columns, cg_source_column): the row continues

@@ -95,8 +95,7 @@ static LLVMValueRef avalanche(cg_module *m, LLVMValueRef x, uint64_t m1, uint64_
 
 /* XXH64 of n 8-byte lanes (little-endian: an input of 8 * n < 32 bytes) with seed h
  * (xxhash's algorithm for such inputs: no stripes, one round per lane, avalanche). */
-static LLVMValueRef xxh64_lanes(cg_module *m, const LLVMValueRef *lanes, unsigned n,
-                                LLVMValueRef h) {
+LLVMValueRef cg_xxh64_lanes(cg_module *m, const LLVMValueRef *lanes, unsigned n, LLVMValueRef h) {
     LLVMBuilderRef b = m->b;
     LLVMValueRef acc = LLVMBuildAdd(b, h, c64(m, XXH_P5 + 8 * n), "");
     for (unsigned i = 0; i < n; i++) {
@@ -172,7 +171,7 @@ static LLVMValueRef key_hash(cg_fn *f, qe_type type, cg_val v, LLVMValueRef h) {
     if (wide_key(type)) {
         LLVMValueRef lanes[2];
         lanes[0] = key_words(m, v, &lanes[1]);
-        return xxh64_lanes(m, lanes, 2, h);
+        return cg_xxh64_lanes(m, lanes, 2, h);
     }
     LLVMValueRef x = key_bits(m, type, v.v);
     return hash_mix8(m, x, h);

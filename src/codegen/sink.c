@@ -610,25 +610,19 @@ static LLVMValueRef byte_gep(cg_module *m, LLVMValueRef base, uint64_t off) {
 }
 
 /* h chained over the keys as rt_hash_vectors does: rt_hash_mix8 of each key's 8 bytes
- * or of HASH_NULL for a NULL key, XXH64 of its 16 bytes or string bytes. */
+ * or of HASH_NULL for a NULL key, XXH64 of its 16 bytes, XXH3 of its string bytes. */
 static LLVMValueRef keys_hash(cg_fn *f, sink_gen *s, const key_reg *keys, uint32_t n) {
     cg_module *m = f->m;
     LLVMValueRef h = cg_i64(m, (int64_t)HASH_SEED);
-    LLVMValueRef tmp = NULL;
     for (uint32_t k = 0; k < n; k++) {
         LLVMValueRef hv;
         if (keys[k].kind == KEY_BITS) {
             hv = cg_hash_mix8(m, keys[k].bits, h);
+        } else if (keys[k].kind == KEY_WIDE) { /* hash.c: XXH64 of the value's 16 bytes */
+            LLVMValueRef lanes[2] = {keys[k].bits, keys[k].hi};
+            hv = cg_xxh64_lanes(m, lanes, 2, h);
         } else {
-            LLVMValueRef p = keys[k].ptr, len = keys[k].len;
-            if (keys[k].kind == KEY_WIDE) { /* hash.c hashes the value's 16 bytes */
-                tmp = tmp ? tmp : s->key_buf;
-                LLVMSetAlignment(LLVMBuildStore(m->b, keys[k].bits, tmp), 16);
-                LLVMSetAlignment(LLVMBuildStore(m->b, keys[k].hi, byte_gep(m, tmp, 8)), 8);
-                p = tmp;
-                len = cg_i32(m, 16);
-            }
-            LLVMValueRef args[3] = {p, len, h};
+            LLVMValueRef args[3] = {keys[k].ptr, keys[k].len, h};
             hv = cg_call_inline(m, CG_INLINE_HASH_STRING, args, 3);
         }
         LLVMValueRef hn = cg_hash_mix8(m, cg_i64(m, (int64_t)HASH_NULL), h);

@@ -2,7 +2,7 @@
  * jit_inline.c -- the runtime helpers generated code inlines (see jit_inline.h).
  *
  * Every helper is a thin wrapper over the interpreter's kernel in str_inline.h or
- * date_inline.h (or xxhash's XXH64, as hash.c), so a compiled pipeline and the
+ * date_inline.h (or xxhash's XXH3, as hash.c), so a compiled pipeline and the
  * interpreter compute the same results.  This file is also compiled to LLVM bitcode
  * (src/codegen/bitcode.cmake): it must not call into the rest of the runtime.
  */
@@ -10,7 +10,7 @@
 #include "date_inline.h"
 #include "str_inline.h"
 
-/* The header-only build: XXH64 inlined into the helper (hash.c's algorithm). */
+/* The header-only build: XXH3 inlined into the helper (hash.c's algorithm). */
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
@@ -106,7 +106,9 @@ double rt_jit_date_part(int64_t v, int32_t is_ts, int32_t unit) {
 }
 
 /* rt_jit_hash_string: see jit_inline.h. */
-uint64_t rt_jit_hash_string(const char *s, uint32_t n, uint64_t h) { return XXH64(s, n, h); }
+uint64_t rt_jit_hash_string(const char *s, uint32_t n, uint64_t h) {
+    return XXH3_64bits_withSeed(s, n, h);
+}
 
 /* rt_jit_bytes_eq: see jit_inline.h. */
 int32_t rt_jit_bytes_eq(const char *a, const char *b, uint32_t n) {

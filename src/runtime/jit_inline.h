@@ -76,7 +76,7 @@ int32_t rt_jit_position(const char *hay, uint32_t n, const char *needle, uint32_
 /* left(s, k) (is_right 0) or right(s, k) (is_right 1): sets *start, returns the byte
  * length. */
 uint32_t rt_jit_left_right(const char *s, uint32_t n, int64_t k, int32_t is_right, uint32_t *start);
-/* XXH64 of s[0..n) with seed h: rt_hash_vectors' hash of a VARCHAR (or 16-byte) key
+/* XXH3 of s[0..n) with seed h: rt_hash_vectors' hash of a VARCHAR key
  * chained onto h. */
 uint64_t rt_jit_hash_string(const char *s, uint32_t n, uint64_t h);
 /* 1 if a[0..n) and b[0..n) are the same bytes, else 0 (short keys: no libc call). */
