@@ -1,7 +1,8 @@
 /*
  * test_main_oom_finish.c -- out-of-memory anywhere in the pipeline finishes that run work
  * on every thread: the part merge of a big aggregation (agg.c merge_parts) and the
- * clustering of a join build (join.c cluster_rows).  Each query runs with the Nth
+ * clustering of a join build (join.c cluster_rows); and the ordered aggregation's
+ * groups created without the index (agg_ht.c rt_agg_ht_find_ordered).  Each query runs with the Nth
  * allocation failing, for every N until it succeeds: every failure must be 53200, and
  * the session must go on giving the right answer (ASan in CI: no leak, no use after
  * free).
@@ -30,6 +31,9 @@ static int setup(void **state) {
     sql_exec(fx->session, "CREATE TABLE b AS SELECT i % 1000 AS k, i AS v, "
                           "'a-long-payload-string-' || i AS s FROM range(0, 8000) r(i)");
     sql_exec(fx->session, "CREATE TABLE p AS SELECT i % 1500 AS k FROM range(0, 30000) r(i)");
+    /* sorted by k (ORDER BY): the ordered aggregation (agg.c ordered_input) */
+    sql_exec(fx->session, "CREATE TABLE o AS SELECT i / 3 AS k, i AS v FROM range(0, 30000) r(i) "
+                          "ORDER BY i");
     *state = fx;
     return 0;
 }
@@ -72,10 +76,26 @@ static void test_cluster_oom(void **state) {
     assert_true(n > 10);
 }
 
+/* The ordered aggregation, interpreted and compiled (its code cached by a first run,
+ * so that the sweep reaches the groups' allocations, not the compiler's). */
+static void test_ordered_agg_oom(void **state) {
+    sql_fixture *fx = *state;
+    const char *sql = "SELECT count(*), sum(c), sum(s) FROM (SELECT k, count(*) AS c, sum(v) AS s "
+                      "FROM o GROUP BY k) q";
+    const char *want = "10000|30000|449985000|\n";
+    sql_exec(fx->session, "SET execution_mode = 'interpret'");
+    assert_true(sweep(fx->session, sql, want) > 10);
+    sql_exec(fx->session, "SET execution_mode = 'jit'");
+    free(sql_rows_text(fx->session, sql));
+    assert_true(sweep(fx->session, sql, want) > 10);
+    sql_exec(fx->session, "RESET execution_mode");
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_part_merge_oom),
         cmocka_unit_test(test_cluster_oom),
+        cmocka_unit_test(test_ordered_agg_oom),
     };
     return cmocka_run_group_tests(tests, setup, sql_fixture_teardown);
 }
