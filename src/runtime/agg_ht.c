@@ -56,6 +56,10 @@ struct rt_agg_ht {
     uint32_t hash_off;  /* offset of the hash */
     uint32_t nulls_off; /* offset of the NULL flags */
     uint32_t dead_off;  /* offset of the flag of a group merged into another table's */
+    bool line_rows;     /* rows start at cache lines (rows of a multiple of 64 bytes,
+                           no VARCHAR key bytes between them in the arena), so a
+                           64-byte row is one line to miss, not two in three cases of
+                           four: TPC-H Q13's 100K groups, -10% compiled */
     ht_slot *slots;     /* n_slots entries (rt_malloc) */
     uint64_t n_slots;   /* a power of two */
     uint32_t shift;     /* 64 - log2(n_slots) */
@@ -107,6 +111,9 @@ rt_agg_ht *rt_agg_ht_create(rt_mem_tracker *mem, uint32_t n_keys, const qe_type 
     ht->nulls_off = ht->hash_off + (uint32_t)sizeof(uint64_t);
     ht->dead_off = ht->nulls_off + n_keys;
     ht->row_size = (ht->dead_off + 1 + 15) & ~15u;
+    ht->line_rows = ht->row_size % 64 == 0; /* (other sizes would pad every row) */
+    for (uint32_t c = 0; c < n_keys; c++)
+        ht->line_rows = ht->line_rows && key_types[c] != QE_TYPE_VARCHAR;
     return ht;
 }
 
@@ -302,7 +309,8 @@ void rt_agg_ht_prefetch(const rt_agg_ht *ht, const rt_agg_ht *src, const rt_agg_
 /* A new zeroed row with hash h, listed and placed in slot s (NULL: left out of the
  * index, rt_agg_ht_find_ordered). */
 static uint8_t *new_row(rt_agg_ht *ht, ht_slot *s, uint64_t h) {
-    uint8_t *row = rt_arena_calloc(ht->arena, ht->row_size);
+    uint8_t *row = ht->line_rows ? rt_arena_calloc_aligned(ht->arena, ht->row_size, 64)
+                                 : rt_arena_calloc(ht->arena, ht->row_size);
     if (row == NULL)
         return NULL;
     memcpy(row + ht->hash_off, &h, sizeof h);

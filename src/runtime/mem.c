@@ -395,6 +395,18 @@ void *rt_arena_calloc(rt_arena *arena, size_t n) {
     return p;
 }
 
+void *rt_arena_calloc_aligned(rt_arena *arena, size_t n, size_t align) {
+    arena_block *h = arena->head;
+    size_t pad = (size_t)(-(uintptr_t)(h->data + h->used)) & (align - 1);
+    size_t need = (n + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
+    if (need >= n && h->size - h->used >= pad + need) {
+        h->used += pad;
+        return rt_arena_calloc(arena, n);
+    }
+    unsigned char *p = rt_arena_calloc(arena, n + align - ARENA_ALIGN);
+    return p ? p + ((size_t)(-(uintptr_t)p) & (align - 1)) : NULL;
+}
+
 char *rt_arena_strndup(rt_arena *arena, const char *s, size_t n) {
     char *p = rt_arena_alloc(arena, n + 1);
     if (p == NULL)

@@ -83,6 +83,10 @@ void rt_arena_destroy(rt_arena *arena);             /* accepts NULL */
 void rt_arena_reset(rt_arena *arena);               /* frees all but the first block */
 void *rt_arena_alloc(rt_arena *arena, size_t n);    /* NULL on out-of-memory/limit */
 void *rt_arena_calloc(rt_arena *arena, size_t n);
+/* rt_arena_calloc of n bytes at a multiple of align (a power of two, at most 4096): the
+ * head block skips to the next such address when it has room, else the request takes
+ * align - 16 bytes more. */
+void *rt_arena_calloc_aligned(rt_arena *arena, size_t n, size_t align);
 char *rt_arena_strdup(rt_arena *arena, const char *s);
 char *rt_arena_strndup(rt_arena *arena, const char *s, size_t n);
 /* Bytes this arena has allocated from the system. */

@@ -1545,6 +1545,31 @@ static void test_cancel_running(void **state) {
     rt_catalog_destroy(cat);
 }
 
+/* rt_arena_calloc_aligned: aligned, zeroed, and apart from the arena's other memory,
+ * across block boundaries and between unaligned requests. */
+static void test_arena_aligned(void **state) {
+    (void)state;
+    rt_arena *a = rt_arena_create(NULL);
+    assert_non_null(a);
+    enum { N = 3000 };
+    static unsigned char *rows[N];
+    for (int i = 0; i < N; i++) {
+        if (i % 7 == 0)
+            memset(rt_arena_alloc(a, 16 + (size_t)i % 40), 0xAB, 16 + (size_t)i % 40);
+        size_t n = i % 3 ? 64 : 192;
+        rows[i] = rt_arena_calloc_aligned(a, n, 64);
+        assert_non_null(rows[i]);
+        assert_int_equal((uintptr_t)rows[i] % 64, 0);
+        for (size_t k = 0; k < n; k++)
+            assert_int_equal(rows[i][k], 0);
+        memset(rows[i], i & 0xff, n);
+    }
+    for (int i = 0; i < N; i++) /* nothing later overwrote a row */
+        for (size_t k = 0; k < (i % 3 ? 64u : 192u); k++)
+            assert_int_equal(rows[i][k], i & 0xff);
+    rt_arena_destroy(a);
+}
+
 /* rt_jit_block_compact against the obvious loop: block sizes around the 16-row steps,
  * random and all-pass/none-pass bytes, with and without validity bitmaps, and a
  * guard after out[n) that must stay untouched. */
@@ -1587,6 +1612,7 @@ static void test_block_compact(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_block_compact),
+        cmocka_unit_test(test_arena_aligned),
         cmocka_unit_test_setup_teardown(test_arena, setup, teardown),
         cmocka_unit_test_setup_teardown(test_memory_limit, setup, teardown),
         cmocka_unit_test(test_big_blocks),
