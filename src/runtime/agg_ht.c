@@ -462,11 +462,14 @@ static bool index_row(rt_agg_ht *ht, uint8_t *row) {
     return true;
 }
 
+/* Room in the row list for one more group left out of the index. */
+static bool unindexed_room(rt_agg_ht *ht) {
+    return ht->n_groups < ht->rows_cap || reserve_groups_indexed(ht, 1, 0);
+}
+
 rt_agg_state *rt_agg_ht_insert_unindexed(rt_agg_ht *ht, uint64_t h, const void *keys,
                                          const uint8_t *nulls) {
-    if (ht->n_groups == ht->rows_cap && !reserve_groups_indexed(ht, 1, 0))
-        return NULL;
-    return (rt_agg_state *)create_from_slots(ht, NULL, h, keys, nulls);
+    return unindexed_room(ht) ? (rt_agg_state *)create_from_slots(ht, NULL, h, keys, nulls) : NULL;
 }
 
 bool rt_agg_ht_index(rt_agg_ht *ht, rt_agg_state *group) { return index_row(ht, (uint8_t *)group); }
@@ -491,9 +494,7 @@ bool rt_agg_ht_find_ordered(rt_agg_ht *ht, const rt_vector *key, const uint32_t 
         }
         /* a key no other block has (the column never decreases): a new group, left out
            of the index */
-        if (ht->n_groups == ht->rows_cap && !reserve_groups_indexed(ht, 1, 0))
-            return false;
-        last = create_from_vectors(ht, NULL, hashes[k], &key, r);
+        last = unindexed_room(ht) ? create_from_vectors(ht, NULL, hashes[k], &key, r) : NULL;
         if (last == NULL)
             return false;
         out[k] = (rt_agg_state *)last;
