@@ -890,12 +890,6 @@ static bool ahead_supported(cg_fn *f, sink_gen *s, const plan_op *op) {
     return true;
 }
 
-/* Whether a key of type t can be an ordered aggregation's (agg.c ordered_input). */
-static bool ordered_key(qe_type t) {
-    return t == QE_TYPE_SMALLINT || t == QE_TYPE_INTEGER || t == QE_TYPE_DATE ||
-           t == QE_TYPE_BIGINT || t == QE_TYPE_TIMESTAMP;
-}
-
 static qe_status direct_begin(cg_fn *f, sink_gen *s, rt_error *err) {
     cg_module *m = f->m;
     const plan_op *op = sink_op(f);
@@ -948,7 +942,7 @@ static qe_status direct_begin(cg_fn *f, sink_gen *s, rt_error *err) {
         s->n_rows = LLVMBuildZExt(m->b, cg_load_batch_field(m, f->morsel, CG_BATCH_N_ROWS),
                                   m->t_i64, "morsel_rows");
     s->ordered_ok =
-        s->ahead && s->cache && n == 1 && ordered_key(s->types[op->u.agg.groups[0]->u.column]);
+        s->ahead && s->cache && n == 1 && rt_agg_orderable(s->types[op->u.agg.groups[0]->u.column]);
     if (s->ordered_ok) {
         LLVMValueRef ps_arg[1] = {f->ps};
         s->ordered =
@@ -1056,12 +1050,9 @@ static LLVMValueRef row_group(cg_fn *f, sink_gen *s, const plan_op *op, const cg
         LLVMBuildBr(m->b, done);
         LLVMPositionBuilderAtEnd(m->b, miss);
     }
-    /* only rows that look their group up prefetch ahead: while the keys repeat (Q18's
-       l_orderkey, four rows a key), rows ahead are a few lookups ahead, too few to hide a
-       miss, and a repeat costs no hashing of the rows ahead */
     LLVMBasicBlockRef ord_end = NULL;
     LLVMValueRef ord_grp = NULL;
-    if (s->ordered_ok) {
+    if (s->ordered_ok) { /* after the morsel's first lookup, ordered: a new group */
         LLVMBasicBlockRef ord = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "group_ordered");
         LLVMBasicBlockRef look = LLVMAppendBasicBlockInContext(m->ctx, f->fn, "group_look");
         LLVMValueRef seen = LLVMBuildLoad2(m->b, m->t_i1, s->ord_seen, "");
@@ -1072,6 +1063,9 @@ static LLVMValueRef row_group(cg_fn *f, sink_gen *s, const plan_op *op, const cg
         LLVMPositionBuilderAtEnd(m->b, look);
         LLVMBuildStore(m->b, cg_i1(m, true), s->ord_seen);
     }
+    /* only rows that look their group up prefetch ahead: while the keys repeat (Q18's
+       l_orderkey, four rows a key), rows ahead are a few lookups ahead, too few to hide a
+       miss, and a repeat costs no hashing of the rows ahead */
     if (s->ahead)
         lookahead(f, s, op, keys + n);
     LLVMValueRef found = find_group(f, s, op, keys);

@@ -574,16 +574,8 @@ static int64_t source_column(const plan_pipeline *p, uint32_t c) {
  * DATE or TIMESTAMP key that is a column of a scan, sorted over its snapshot (TPC-H
  * Q18's lineitem by l_orderkey: 1.5M groups, most of them never in the index). */
 static bool ordered_input(const rt_pipeline_state *ps, const agg_def *d) {
-    if (d->n_keys != 1 || d->phase == PLAN_AGG_FINAL)
+    if (d->n_keys != 1 || d->phase == PLAN_AGG_FINAL || !rt_agg_orderable(d->key_types[0]))
         return false;
-    switch (d->key_types[0]) {
-    case QE_TYPE_SMALLINT:
-    case QE_TYPE_INTEGER:
-    case QE_TYPE_DATE:
-    case QE_TYPE_BIGINT:
-    case QE_TYPE_TIMESTAMP: break;
-    default: return false;
-    }
     int64_t c = source_column(ps->pipe, d->key_cols[0]);
     return c >= 0 && ps->source->types[c] == d->key_types[0] &&
            rt_scan_column_sorted(ps, (uint32_t)c);
@@ -894,6 +886,17 @@ const rt_sink_ops rt_agg_sink = {agg_sink_init, agg_thread_init, agg_push,
                                  NULL,          agg_finish,      agg_sink_destroy};
 
 rt_agg_ht *rt_agg_thread_table(rt_thread_state *ts) { return ((agg_local *)ts->sink)->ht; }
+
+bool rt_agg_orderable(qe_type t) {
+    switch (t) {
+    case QE_TYPE_SMALLINT:
+    case QE_TYPE_INTEGER:
+    case QE_TYPE_DATE:
+    case QE_TYPE_BIGINT:
+    case QE_TYPE_TIMESTAMP: return true;
+    default: return false;
+    }
+}
 
 bool rt_agg_sink_ordered(const rt_pipeline_state *ps) {
     return ((const agg_def *)ps->snk)->ordered;

@@ -701,6 +701,9 @@ qe_status rt_jit_agg_insert(rt_thread_state *ts, uint64_t hash, const void *keys
  * added by rt_jit_agg_insert_ordered, unlooked-up, and the morsel ends with
  * rt_jit_agg_ordered_end; else 0. */
 int32_t rt_jit_agg_ordered(rt_pipeline_state *ps);
+/* Whether a group key of type t can be an ordered aggregation's (the types whose
+ * sorted prefix tables track: integers, DATE, TIMESTAMP). */
+bool rt_agg_orderable(qe_type t);
 /* Adds a group whose key no other morsel has (its morsel's keys but the first, in
  * order), as rt_jit_agg_insert but left out of the index (until rt_jit_agg_ordered_end
  * indexes the morsel's last one). */
