@@ -88,9 +88,8 @@ static rt_table *table_new(const char *name, uint32_t n_cols, char *const *col_n
     t->col_types = rt_arena_calloc(arena, sizeof(qe_type) * (n_cols ? n_cols : 1));
     t->stats = rt_arena_calloc(arena, sizeof(rt_col_stats) * (n_cols ? n_cols : 1));
     t->sorted_rows = rt_arena_calloc(arena, sizeof(uint64_t) * (n_cols ? n_cols : 1));
-    t->sorted_last = rt_arena_calloc(arena, sizeof(int64_t) * (n_cols ? n_cols : 1));
     if (t->name == NULL || t->col_names == NULL || t->col_types == NULL || t->stats == NULL ||
-        t->sorted_rows == NULL || t->sorted_last == NULL)
+        t->sorted_rows == NULL)
         goto fail;
     for (uint32_t c = 0; c < n_cols; c++) {
         t->col_names[c] = rt_arena_strdup(arena, col_names[c]);
@@ -228,23 +227,26 @@ static bool sortable_value(const rt_vector *v, uint32_t r, int64_t *out) {
 }
 
 /* Extends the sorted prefix of each column (rt_table.sorted_rows) over rows [from,
- * from + n) of chunk c, the rows after t->n_rows; caller holds the mutex.  A column
- * whose prefix ended before keeps it: the prefix only ever grows at the table's end. */
+ * from + n) of chunk c (the table's last), the rows after t->n_rows; caller holds the
+ * mutex.  A column whose prefix ended before keeps it: the prefix only ever grows at
+ * the table's end.  The value it must not go below is the table's last row's. */
 static void extend_sorted(rt_table *t, const rt_batch *c, uint32_t from, uint32_t n) {
+    const rt_batch *pc = from > 0 || t->n_rows == 0 ? c : t->chunks[t->n_chunks - 2];
+    uint32_t pr = from > 0 ? from - 1 : pc->n_rows - 1; /* (unused for an empty table) */
     for (uint32_t col = 0; col < t->n_cols; col++) {
         if (t->sorted_rows[col] != t->n_rows)
             continue;
         const rt_vector *v = &c->cols[col];
-        int64_t last = t->sorted_last[col], x;
+        int64_t last = INT64_MIN, x;
+        if (t->n_rows > 0 && !sortable_value(&pc->cols[col], pr, &last))
+            continue;
         uint32_t k = 0;
         for (; k < n; k++) {
-            if (!rt_vector_is_valid(v, from + k) || !sortable_value(v, from + k, &x) ||
-                (t->sorted_rows[col] + k > 0 && x < last))
+            if (!rt_vector_is_valid(v, from + k) || !sortable_value(v, from + k, &x) || x < last)
                 break;
             last = x;
         }
         t->sorted_rows[col] += k;
-        t->sorted_last[col] = last;
     }
 }
 
@@ -323,25 +325,13 @@ qe_status rt_table_append_all(rt_catalog *cat, rt_table *t, rt_batch *const *bat
     uint32_t n_chunks = t->n_chunks;
     uint32_t last_rows = n_chunks ? t->chunks[n_chunks - 1]->n_rows : 0;
     uint64_t n_rows = t->n_rows;
-    size_t sorted_size = sizeof(uint64_t) * t->n_cols;
-    uint64_t *sorted_rows = t->n_cols ? rt_malloc(NULL, 2 * sorted_size) : NULL;
-    if (t->n_cols > 0 && sorted_rows == NULL) {
-        pthread_mutex_unlock(&cat->mu);
-        rt_free(NULL, stats, stats_size(t));
-        return rt_error_nomem(err, NULL);
-    }
-    if (sorted_rows != NULL) {
-        memcpy(sorted_rows, t->sorted_rows, sorted_size);
-        memcpy(sorted_rows + t->n_cols, t->sorted_last, sorted_size);
-    }
     qe_status st = QE_OK;
     for (uint32_t i = 0; st == QE_OK && i < n; i++)
         st = append_locked(t, batches[i], err);
     if (st != QE_OK) { /* roll back: scans never saw the rows (the mutex was held) */
-        if (sorted_rows != NULL) {
-            memcpy(t->sorted_rows, sorted_rows, sorted_size);
-            memcpy(t->sorted_last, sorted_rows + t->n_cols, sorted_size);
-        }
+        for (uint32_t c = 0; c < t->n_cols; c++) /* the prefix over the rows kept */
+            if (t->sorted_rows[c] > n_rows)
+                t->sorted_rows[c] = n_rows;
         t->n_chunks = n_chunks;
         if (n_chunks) {
             t->chunks[n_chunks - 1]->n_rows = last_rows;
@@ -353,7 +343,6 @@ qe_status rt_table_append_all(rt_catalog *cat, rt_table *t, rt_batch *const *bat
         rt_stats_merge(t->stats, stats, t->n_cols);
     }
     pthread_mutex_unlock(&cat->mu);
-    rt_free(NULL, sorted_rows, 2 * sorted_size);
     rt_free(NULL, stats, stats_size(t));
     return st;
 }

@@ -286,7 +286,6 @@ typedef struct rt_table {
     uint64_t *sorted_rows;            /* n_cols: the leading rows over which the column (an integer,
                                          DATE or TIMESTAMP) has no NULL and never decreases (0 for
                                          other types); guarded by the catalog mutex */
-    int64_t *sorted_last;             /* n_cols: the value of the last of those rows */
 } rt_table;
 
 typedef struct rt_catalog rt_catalog;
