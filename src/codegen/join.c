@@ -52,6 +52,8 @@ typedef struct probe_gen {
     LLVMValueRef matched;
     LLVMValueRef n_rows;
     LLVMValueRef n_null_rows;
+    LLVMValueRef kfld[4];    /* kwords, kmin, kspan, kheads (key index: keyed_type) */
+    LLVMValueRef indexed;    /* i1: the table has a key index (keyed_type), else NULL */
     cg_col *bcols;           /* n_build build columns (values/validity loaded in entry) */
     bool *bused;             /* n_build: loaded per pair (output or residual) */
     LLVMValueRef pf_keys;    /* rt_jit_join_prefetch's keys (constant i32 array), or NULL */
@@ -364,6 +366,79 @@ static void at_entry(cg_fn *f) {
         LLVMPositionBuilderAtEnd(f->m->b, f->entry);
 }
 
+/* Whether a probe of op may find a key index on its table (join.c's index_keys: one
+ * integer key). */
+static bool keyed_type(const plan_op *op, const qe_type *in_types) {
+    if (op->u.join.n_keys != 1)
+        return false;
+    qe_type t = in_types[op->u.join.probe_keys[0]];
+    return t == QE_TYPE_SMALLINT || t == QE_TYPE_INTEGER || t == QE_TYPE_DATE ||
+           t == QE_TYPE_BIGINT || t == QE_TYPE_TIMESTAMP;
+}
+
+/* The set bits of x (i64): llvm.ctpop, or at the cheap tier (whose fast instruction
+ * selection has no ctpop) rt_popcount64's bit arithmetic. */
+static LLVMValueRef popcount64(cg_module *m, LLVMValueRef x) {
+    if (!m->cheap) {
+        unsigned id = LLVMLookupIntrinsicID("llvm.ctpop", 10);
+        LLVMTypeRef t = m->t_i64;
+        return LLVMBuildCall2(m->b, LLVMIntrinsicGetType(m->ctx, id, &t, 1),
+                              LLVMGetIntrinsicDeclaration(m->mod, id, &t, 1), &x, 1, "");
+    }
+    LLVMBuilderRef b = m->b;
+    x = LLVMBuildSub(
+        b, x,
+        LLVMBuildAnd(b, LLVMBuildLShr(b, x, c64(m, 1), ""), c64(m, 0x5555555555555555ULL), ""), "");
+    x = LLVMBuildAdd(
+        b, LLVMBuildAnd(b, x, c64(m, 0x3333333333333333ULL), ""),
+        LLVMBuildAnd(b, LLVMBuildLShr(b, x, c64(m, 2), ""), c64(m, 0x3333333333333333ULL), ""), "");
+    x = LLVMBuildAnd(b, LLVMBuildAdd(b, x, LLVMBuildLShr(b, x, c64(m, 4), ""), ""),
+                     c64(m, 0x0F0F0F0F0F0F0F0FULL), "");
+    return LLVMBuildLShr(b, LLVMBuildMul(b, x, c64(m, 0x0101010101010101ULL), ""), c64(m, 56), "");
+}
+
+/* The first row of a chain (i32, NO_ROW for none): with a key index (k: its fields,
+ * CG_JOIN_KWORDS order; kwords not NULL) the first row with key value key (i64,
+ * sign-extended: rt_key_index_head), else the bucket's of hash h. */
+static LLVMValueRef table_head(cg_fn *f, const LLVMValueRef k[4], LLVMValueRef buckets,
+                               LLVMValueRef mask, LLVMValueRef key, LLVMValueRef h) {
+    cg_module *m = f->m;
+    LLVMBasicBlockRef idx = block(f, "kidx"), look = block(f, "kidx_word");
+    LLVMBasicBlockRef hit = block(f, "kidx_hit"), bkt = block(f, "bucket");
+    LLVMBasicBlockRef join = block(f, "head");
+    LLVMBuildCondBr(m->b, LLVMBuildIsNotNull(m->b, k[0], ""), idx, bkt);
+    LLVMPositionBuilderAtEnd(m->b, idx);
+    LLVMValueRef off = LLVMBuildSub(m->b, key, k[1], "koff");
+    LLVMBuildCondBr(m->b, LLVMBuildICmp(m->b, LLVMIntULT, off, k[2], ""), look, join);
+    LLVMPositionBuilderAtEnd(m->b, look);
+    LLVMValueRef wi = LLVMBuildLShr(m->b, off, c64(m, 6), "");
+    LLVMValueRef w = LLVMBuildGEP2(m->b, LLVMArrayType2(m->t_i64, 2), k[0], &wi, 1, "kword");
+    LLVMValueRef bits = LLVMBuildLoad2(m->b, m->t_i64, w, "kbits");
+    LLVMValueRef one = c64(m, 1);
+    LLVMValueRef rank =
+        LLVMBuildLoad2(m->b, m->t_i64, LLVMBuildGEP2(m->b, m->t_i64, w, &one, 1, ""), "krank");
+    LLVMValueRef bit = LLVMBuildAnd(m->b, off, c64(m, 63), "");
+    LLVMValueRef set = LLVMBuildTrunc(m->b, LLVMBuildLShr(m->b, bits, bit, ""), m->t_i1, "");
+    LLVMBuildCondBr(m->b, set, hit, join);
+    LLVMPositionBuilderAtEnd(m->b, hit);
+    LLVMValueRef below =
+        LLVMBuildAnd(m->b, bits, LLVMBuildSub(m->b, LLVMBuildShl(m->b, one, bit, ""), one, ""), "");
+    LLVMValueRef r = LLVMBuildAdd(m->b, rank, popcount64(m, below), "");
+    LLVMValueRef first =
+        LLVMBuildLoad2(m->b, m->t_i32, LLVMBuildGEP2(m->b, m->t_i32, k[3], &r, 1, ""), "khead");
+    LLVMBuildBr(m->b, join);
+    LLVMPositionBuilderAtEnd(m->b, bkt);
+    LLVMValueRef bfirst = bucket_head(m, buckets, mask, h);
+    LLVMBasicBlockRef bkt_end = LLVMGetInsertBlock(m->b);
+    LLVMBuildBr(m->b, join);
+    LLVMPositionBuilderAtEnd(m->b, join);
+    LLVMValueRef phi = LLVMBuildPhi(m->b, m->t_i32, "first");
+    LLVMValueRef vals[4] = {cg_i32(m, NO_ROW), cg_i32(m, NO_ROW), first, bfirst};
+    LLVMBasicBlockRef froms[4] = {idx, look, hit, bkt_end};
+    LLVMAddIncoming(phi, vals, froms, 4);
+    return phi;
+}
+
 /* The %rt_jit_join alloca of the probe at op_idx, filled by rt_jit_join_table: one call
  * per function, at the end of the entry block (the table does not change while the
  * pipeline runs), shared through f->join_views; the builder stays where it was (in the
@@ -390,14 +465,14 @@ static LLVMValueRef join_view(cg_fn *f, uint32_t op_idx) {
 static LLVMValueRef table_fields(cg_fn *f, uint32_t op_idx, LLVMValueRef fld[CG_JOIN_N_FIELDS]) {
     cg_module *m = f->m;
     LLVMValueRef view = join_view(f, op_idx);
-    LLVMTypeRef ft[CG_JOIN_N_FIELDS] = {m->t_ptr, m->t_i64, m->t_ptr, m->t_ptr,
-                                        m->t_ptr, m->t_i32, m->t_i32};
+    LLVMTypeRef ft[CG_JOIN_N_FIELDS] = {m->t_ptr, m->t_i64, m->t_ptr, m->t_ptr, m->t_ptr, m->t_i32,
+                                        m->t_i32, m->t_ptr, m->t_i64, m->t_i64, m->t_ptr};
     for (unsigned i = 0; i < CG_JOIN_N_FIELDS; i++)
         fld[i] = LLVMBuildLoad2(m->b, ft[i], LLVMBuildStructGEP2(m->b, m->t_join, view, i, ""), "");
     return view;
 }
 
-#define DESC_MAX (4 + PRE_MAX_COLS + RT_JIT_CHAINS_MAX_ROW_COLS) /* i32s of a descriptor */
+#define DESC_MAX (5 + PRE_MAX_COLS + RT_JIT_CHAINS_MAX_ROW_COLS) /* i32s of a descriptor */
 
 /* A private constant [n x i32] global holding v (n <= DESC_MAX): the descriptor of an
  * rt_jit_* call. */
@@ -513,6 +588,11 @@ static void load_table(cg_fn *f, probe_gen *g) {
     g->matched = fld[CG_JOIN_MATCHED];
     g->n_rows = fld[CG_JOIN_N_ROWS];
     g->n_null_rows = fld[CG_JOIN_N_NULL_ROWS];
+    if (keyed_type(g->op, g->in_types)) {
+        for (uint32_t i = 0; i < 4; i++)
+            g->kfld[i] = fld[CG_JOIN_KWORDS + i];
+        g->indexed = LLVMBuildIsNotNull(m->b, g->kfld[0], "indexed");
+    }
     for (uint32_t c = 0; c < g->n_build; c++) {
         cg_col *bc = &g->bcols[c];
         bc->vec = cg_vector_at(m, fld[CG_JOIN_COLS], cg_i64(m, c));
@@ -970,7 +1050,13 @@ qe_status cg_gen_probe(cg_fn *f, uint32_t k, const cg_val *in, const qe_type *in
             "head");
     } else {
         h = probe_hash(f, &g, in, in_types);
-        first = bucket_head(m, g.buckets, g.mask, h);
+        if (g.indexed != NULL) {
+            uint32_t pk = op->u.join.probe_keys[0];
+            first =
+                table_head(f, g.kfld, g.buckets, g.mask, key_bits(m, in_types[pk], in[pk].v), h);
+        } else {
+            first = bucket_head(m, g.buckets, g.mask, h);
+        }
     }
     LLVMBuildStore(m->b, first, b_var);
     LLVMBuildStore(m->b, h, h_var); /* the NULL-extended path reaches the chain's blocks too */
@@ -988,8 +1074,16 @@ qe_status cg_gen_probe(cg_fn *f, uint32_t k, const cg_val *in, const qe_type *in
     LLVMValueRef nx = LLVMBuildLoad2(
         m->b, m->t_i32, LLVMBuildStructGEP2(m->b, m->t_link, link, CG_LINK_NEXT, ""), "");
     LLVMBuildStore(m->b, nx, b_var);
-    LLVMBuildCondBr(m->b, LLVMBuildICmp(m->b, LLVMIntEQ, lh, h, ""), cand, head);
+    LLVMValueRef same = LLVMBuildICmp(m->b, LLVMIntEQ, lh, h, "");
+    if (g.indexed != NULL) /* a key index's chain has the key's rows only */
+        same = LLVMBuildOr(m->b, same, g.indexed, "");
+    LLVMBuildCondBr(m->b, same, cand, head);
     LLVMPositionBuilderAtEnd(m->b, cand);
+    if (g.indexed != NULL) {
+        LLVMBasicBlockRef cmp = block(f, "compare");
+        LLVMBuildCondBr(m->b, g.indexed, pair, cmp);
+        LLVMPositionBuilderAtEnd(m->b, cmp);
+    }
     compare_keys(f, &g, in, in_types, bi, pair, head);
     LLVMPositionBuilderAtEnd(m->b, pair);
     st = gen_pair(f, &g, in, bi, matched_var, maybe_var, in_chain_var, head, after, emit, err);
@@ -1131,7 +1225,9 @@ static LLVMValueRef chains_desc(cg_fn *f) {
     desc[1] = op->u.join.filter_build ? 0 : PRE_HOPS;
     desc[2] = n_build;
     desc[3] = n_row;
-    return const_u32s(m, desc, 4 + n_build + n_row, "pre_chains");
+    /* the first probe key's morsel column (a table with a key index looks it up) */
+    desc[4 + n_build + n_row] = (uint32_t)key_source(f->pipe, f->pre_op, op->u.join.probe_keys[0]);
+    return const_u32s(m, desc, 5 + n_build + n_row, "pre_chains");
 }
 
 /* The hash of the pre-passed probe's keys (morsel columns src[0..nk)) at row, stored as
@@ -1221,7 +1317,15 @@ static void prepass_fill(cg_fn *f, LLVMValueRef sel, LLVMValueRef has_sel, LLVMV
     LLVMValueRef idx[2] = {cg_i64(m, 0), NULL};
     LLVMValueRef h = prepass_hash(f, src, nk, row, l.i, i, &idx[1]);
     if (m->cheap) {
-        LLVMValueRef head = bucket_head(m, fld[CG_JOIN_BUCKETS], fld[CG_JOIN_MASK], h);
+        LLVMValueRef head;
+        if (keyed_type(op, f->pipe->ops[f->pre_op - 1]->types)) {
+            qe_type kt = f->pipe->ops[0]->types[src[0]];
+            LLVMValueRef key = key_bits(m, kt, morsel_key(f, src[0], row).v);
+            head = table_head(f, &fld[CG_JOIN_KWORDS], fld[CG_JOIN_BUCKETS], fld[CG_JOIN_MASK], key,
+                              h);
+        } else {
+            head = bucket_head(m, fld[CG_JOIN_BUCKETS], fld[CG_JOIN_MASK], h);
+        }
         LLVMBuildStore(m->b, head, LLVMBuildGEP2(m->b, b_arr, f->pre_heads, idx, 2, ""));
         pf_loop_end(f, &l);
         return;

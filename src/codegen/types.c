@@ -43,7 +43,8 @@ _Static_assert(sizeof(((rt_agg_state *)0)->v) == 16, "rt_agg_state layout");
 _Static_assert(sizeof(rt_agg_state) == 32, "rt_agg_state layout");
 
 /* %rt_jit_join = { ptr buckets, i64 mask, ptr links, ptr cols, ptr matched, i32 n_rows,
- *                  i32 n_null_rows }; %rt_jit_join_link = { i64 hash, i32 next, i32 pad } */
+ *                  i32 n_null_rows, ptr kwords, i64 kmin, i64 kspan, ptr kheads };
+ * %rt_jit_join_link = { i64 hash, i32 next, i32 pad } */
 _Static_assert(offsetof(rt_jit_join, buckets) == 0, "rt_jit_join layout");
 _Static_assert(offsetof(rt_jit_join, mask) == 8, "rt_jit_join layout");
 _Static_assert(offsetof(rt_jit_join, links) == 16, "rt_jit_join layout");
@@ -51,7 +52,11 @@ _Static_assert(offsetof(rt_jit_join, cols) == 24, "rt_jit_join layout");
 _Static_assert(offsetof(rt_jit_join, matched) == 32, "rt_jit_join layout");
 _Static_assert(offsetof(rt_jit_join, n_rows) == 40, "rt_jit_join layout");
 _Static_assert(offsetof(rt_jit_join, n_null_rows) == 44, "rt_jit_join layout");
-_Static_assert(sizeof(rt_jit_join) == 48, "rt_jit_join layout");
+_Static_assert(offsetof(rt_jit_join, kwords) == 48, "rt_jit_join layout");
+_Static_assert(offsetof(rt_jit_join, kmin) == 56, "rt_jit_join layout");
+_Static_assert(offsetof(rt_jit_join, kspan) == 64, "rt_jit_join layout");
+_Static_assert(offsetof(rt_jit_join, kheads) == 72, "rt_jit_join layout");
+_Static_assert(sizeof(rt_jit_join) == 80, "rt_jit_join layout");
 _Static_assert(offsetof(rt_jit_join_link, hash) == 0, "rt_jit_join_link layout");
 _Static_assert(offsetof(rt_jit_join_link, next) == 8, "rt_jit_join_link layout");
 _Static_assert(sizeof(rt_jit_join_link) == 16, "rt_jit_join_link layout");
@@ -86,7 +91,9 @@ static const size_t join_offsets[CG_JOIN_N_FIELDS] = {
     offsetof(rt_jit_join, buckets),     offsetof(rt_jit_join, mask),
     offsetof(rt_jit_join, links),       offsetof(rt_jit_join, cols),
     offsetof(rt_jit_join, matched),     offsetof(rt_jit_join, n_rows),
-    offsetof(rt_jit_join, n_null_rows),
+    offsetof(rt_jit_join, n_null_rows), offsetof(rt_jit_join, kwords),
+    offsetof(rt_jit_join, kmin),        offsetof(rt_jit_join, kspan),
+    offsetof(rt_jit_join, kheads),
 };
 
 static const char *const helper_names[CG_HELPER_COUNT] = {
@@ -159,7 +166,8 @@ static void init_struct_types(cg_module *m) {
     m->t_agg = LLVMStructCreateNamed(m->ctx, "rt_agg_state");
     LLVMStructSetBody(m->t_agg, agg_fields, CG_AGG_N_FIELDS, false);
     LLVMTypeRef join_fields[CG_JOIN_N_FIELDS] = {m->t_ptr, m->t_i64, m->t_ptr, m->t_ptr,
-                                                 m->t_ptr, m->t_i32, m->t_i32};
+                                                 m->t_ptr, m->t_i32, m->t_i32, m->t_ptr,
+                                                 m->t_i64, m->t_i64, m->t_ptr};
     m->t_join = LLVMStructCreateNamed(m->ctx, "rt_jit_join");
     LLVMStructSetBody(m->t_join, join_fields, CG_JOIN_N_FIELDS, false);
     LLVMTypeRef link_fields[CG_LINK_N_FIELDS] = {m->t_i64, m->t_i32, m->t_i32};

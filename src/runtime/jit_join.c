@@ -54,6 +54,16 @@ static inline const char *value_at(const rt_vector *v, uint32_t width, uint64_t 
     return (const char *)v->values + (size_t)row * width;
 }
 
+/* Row r's value of the integer key column v, sign-extended (join.c's key_value). */
+static inline int64_t key_value(const rt_vector *v, uint64_t r) {
+    switch (v->type) {
+    case QE_TYPE_SMALLINT: return ((const int16_t *)v->values)[r];
+    case QE_TYPE_INTEGER:
+    case QE_TYPE_DATE: return ((const int32_t *)v->values)[r];
+    default: return ((const int64_t *)v->values)[r];
+    }
+}
+
 /* A probe's next prefetch round; see rt.h. */
 uint64_t rt_jit_join_prefetch(const rt_batch *morsel, const rt_jit_join *j, uint64_t *cursor,
                               uint64_t want, const uint32_t *keys, uint32_t n_keys) {
@@ -63,6 +73,20 @@ uint64_t rt_jit_join_prefetch(const rt_batch *morsel, const rt_jit_join *j, uint
     while (c < n && row_of(sel, c) < want) /* entries an earlier filter dropped */
         c++;
     uint64_t end = c + PF_CHUNK < n ? c + PF_CHUNK : n;
+    const rt_vector *key0 = &j->cols[keys[n_keys]];
+    uint32_t width = rt_type_width(key0->type);
+    if (j->kwords != NULL) { /* the key index: each key's first row, its link and key */
+        for (uint64_t k = c; k < end; k++) {
+            uint32_t b = rt_key_index_head(j->kwords, j->kmin, j->kspan, j->kheads,
+                                           key_value(&morsel->cols[keys[0]], row_of(sel, k)));
+            if (b != NO_ROW) {
+                __builtin_prefetch(&j->links[b], 0, 3);
+                __builtin_prefetch(value_at(key0, width, b), 0, 3);
+            }
+        }
+        *cursor = end;
+        return end < n ? row_of(sel, end) : UINT64_MAX;
+    }
     uint64_t h[PF_CHUNK];
     for (uint64_t k = 0; k < end - c; k++)
         h[k] = HASH_SEED;
@@ -70,8 +94,6 @@ uint64_t rt_jit_join_prefetch(const rt_batch *morsel, const rt_jit_join *j, uint
         mix_column(&morsel->cols[keys[k]], sel, c, end - c, h);
     for (uint64_t k = 0; k < end - c; k++)
         __builtin_prefetch(&j->buckets[h[k] & j->mask], 0, 3);
-    const rt_vector *key0 = &j->cols[keys[n_keys]];
-    uint32_t width = rt_type_width(key0->type);
     for (uint64_t k = 0; k < end - c; k++) {
         uint32_t b = chain_head(j, h[k]);
         if (b != NO_ROW) {
@@ -109,6 +131,17 @@ static void chain_rounds(const rt_jit_join *j, const uint64_t *hashes, uint32_t 
     }
 }
 
+/* Chain head of active entry x: from the key index (the key's value in morsel column
+ * kv; a NULL's value finds any head, the probe tests the flags first), else from the
+ * bucket of its hash. */
+static inline uint32_t head_of(const rt_jit_join *j, const rt_vector *kv, const uint32_t *sel,
+                               uint64_t start, uint64_t x, const uint64_t *hashes) {
+    if (kv != NULL)
+        return rt_key_index_head(j->kwords, j->kmin, j->kspan, j->kheads,
+                                 key_value(kv, row_of(sel, start + x)));
+    return chain_head(j, hashes[x]);
+}
+
 /* Prefetches the n columns (values, widths) of row. */
 static inline void prefetch_row(const char *const *vals, const uint32_t *widths, uint32_t n,
                                 uint64_t row) {
@@ -141,9 +174,11 @@ void rt_jit_join_chains(const rt_jit_join *j, const rt_batch *morsel, const uint
     uint64_t n_act = 0;
     if (n > PRE_MAX_ROWS)
         n = PRE_MAX_ROWS;
+    /* the key index: the probe key's morsel column follows the others in desc */
+    const rt_vector *kv = j->kwords ? &morsel->cols[desc[4 + desc[2] + desc[3]]] : NULL;
     if (j->n_rows < PF_MIN_ROWS) { /* in the cache: the heads, the sparse rows' columns */
         for (uint64_t x = 0; x < n; x++) {
-            uint32_t b = chain_head(j, hashes[x]);
+            uint32_t b = head_of(j, kv, sel, start, x, hashes);
             heads[x] = b;
             if (b != NO_ROW && nr > 0)
                 prefetch_row(rvals, rwidths, nr, row_of(sel, start + x));
@@ -151,7 +186,7 @@ void rt_jit_join_chains(const rt_jit_join *j, const rt_batch *morsel, const uint
         return;
     }
     for (uint64_t x = 0; x < n; x++) {
-        uint32_t b = chain_head(j, hashes[x]);
+        uint32_t b = head_of(j, kv, sel, start, x, hashes);
         heads[x] = b;
         if (b == NO_ROW)
             continue;

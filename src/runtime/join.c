@@ -52,7 +52,8 @@
 /* A build row's place in its chain. */
 typedef struct join_link {
     uint64_t hash; /* hash of the row's keys */
-    uint32_t next; /* next row of the chain, NO_ROW at the end */
+    uint32_t next; /* next row of the chain, NO_ROW at the end (with a key index: the
+                      next row with the same key) */
     uint32_t pad;  /* keeps links 16 bytes */
 } join_link;
 
@@ -67,6 +68,11 @@ typedef struct join_table {
     uint64_t *buckets;        /* mask + 1 chain heads: first row (low 32 bits, NO_ROW:
                                  empty) | salt bits of the chain's rows << 32 */
     uint64_t mask;            /* buckets - 1 */
+    rt_key_word *kwords;      /* the key index, or NULL (see index_keys) */
+    int64_t kmin;             /* its lowest key value */
+    uint64_t kspan;           /* 64 * its words */
+    uint32_t *kheads;         /* per key value with rows (rank): its first row */
+    uint32_t n_kvalues;       /* key values with rows */
     uint32_t *null_rows;      /* rows with a NULL key, increasing */
     uint32_t n_null_rows;     /* entries of null_rows */
     _Atomic uint8_t *matched; /* per row: some probe row matched it (FULL, RIGHT,
@@ -276,39 +282,156 @@ static uint32_t mark_null_keys(const rt_batch *rows, const uint32_t *key_cols, u
     return n_null;
 }
 
-/* Chains the rows (their hashes are in jt->links); *apart: how many rows joined a chain
- * whose first row so far was not the next row (cluster_rows' measure). */
-static qe_status chain_rows(join_table *jt, uint32_t *apart, rt_error *err) {
+/* ---- the key index ---------------------------------------------------------------- */
+
+/* A table's one integer key gets a key index when its values span at most this many
+ * values per row with a key, plus KEY_INDEX_SLACK: 16 bytes per 64 values, so at most
+ * 16 bytes a row, about what its bucket costs. */
+#define KEY_INDEX_SPAN_PER_ROW 64
+#define KEY_INDEX_SLACK 4096
+/* Smaller tables stay in the cache, where a bucket costs no more than the index. */
+#define KEY_INDEX_MIN_ROWS 1024
+
+/* Row r's value of integer key column v, sign-extended. */
+static inline int64_t key_value(const rt_vector *v, uint64_t r) {
+    switch (v->type) {
+    case QE_TYPE_SMALLINT: return ((const int16_t *)v->values)[r];
+    case QE_TYPE_INTEGER:
+    case QE_TYPE_DATE: return ((const int32_t *)v->values)[r];
+    default: return ((const int64_t *)v->values)[r];
+    }
+}
+
+static bool key_index_type(qe_type t) {
+    return t == QE_TYPE_SMALLINT || t == QE_TYPE_INTEGER || t == QE_TYPE_DATE ||
+           t == QE_TYPE_BIGINT || t == QE_TYPE_TIMESTAMP;
+}
+
+/* The rank of key value k in jt's key index (k has rows). */
+static inline uint32_t key_rank(const join_table *jt, int64_t k) {
+    uint64_t off = (uint64_t)k - (uint64_t)jt->kmin;
+    const rt_key_word *w = &jt->kwords[off >> 6];
+    return (uint32_t)(w->rank + rt_popcount64(w->bits & ((1ULL << (off & 63)) - 1)));
+}
+
+/* Gives jt a key index when it has one key, an integer, whose values (rows with a NULL
+ * key, is_null[r], left out) span few values (KEY_INDEX_SPAN_PER_ROW): a bit per value
+ * in the span, a rank per 64 of them, and per value with rows its first row, the others
+ * following along links[].knext in increasing order.  A probe then finds a key's rows
+ * without hashing or a bucket, and when its keys come in order (TPC-H's lineitem
+ * against orders) it reads the index, the heads and the links in order.  *apart: how
+ * many rows are not followed by the next row of their key (cluster_rows' measure). */
+static qe_status index_keys(join_table *jt, const uint8_t *is_null, uint32_t *apart,
+                            rt_error *err) {
+    jt->kwords = NULL;
+    jt->kheads = NULL;
+    jt->kmin = 0;
+    jt->kspan = 0;
+    jt->n_kvalues = 0;
+    uint32_t n = jt->rows->n_rows, n_keyed = n - jt->n_null_rows;
+    if (jt->n_keys != 1 || n_keyed < KEY_INDEX_MIN_ROWS)
+        return QE_OK;
+    const rt_vector *v = &jt->rows->cols[jt->key_cols[0]];
+    if (!key_index_type(v->type))
+        return QE_OK;
+    int64_t lo = INT64_MAX, hi = INT64_MIN;
+    for (uint32_t r = 0; r < n; r++)
+        if (!is_null[r]) {
+            int64_t k = key_value(v, r);
+            lo = k < lo ? k : lo;
+            hi = k > hi ? k : hi;
+        }
+    uint64_t span = (uint64_t)hi - (uint64_t)lo; /* values - 1 */
+    if (span >= (uint64_t)n_keyed * KEY_INDEX_SPAN_PER_ROW + KEY_INDEX_SLACK)
+        return QE_OK;
+    uint64_t n_words = span / 64 + 1;
+    rt_key_word *words = rt_arena_calloc(jt->arena, sizeof(rt_key_word) * n_words);
+    if (words == NULL)
+        return rt_error_nomem(err, jt->mem);
+    for (uint32_t r = 0; r < n; r++)
+        if (!is_null[r]) {
+            uint64_t off = (uint64_t)key_value(v, r) - (uint64_t)lo;
+            words[off >> 6].bits |= 1ULL << (off & 63);
+        }
+    uint64_t rank = 0;
+    for (uint64_t w = 0; w < n_words; w++) {
+        words[w].rank = rank;
+        rank += rt_popcount64(words[w].bits);
+    }
+    jt->kheads = rt_arena_alloc(jt->arena, sizeof(uint32_t) * rank);
+    if (jt->kheads == NULL)
+        return rt_error_nomem(err, jt->mem);
+    for (uint64_t i = 0; i < rank; i++)
+        jt->kheads[i] = NO_ROW;
+    jt->kwords = words;
+    jt->kmin = lo;
+    jt->kspan = n_words * 64;
+    jt->n_kvalues = (uint32_t)rank;
+    *apart = 0;
+    for (uint32_t r = n; r-- > 0;) {
+        if (is_null[r])
+            continue;
+        uint32_t *head = &jt->kheads[key_rank(jt, key_value(v, r))];
+        *apart += *head != NO_ROW && *head != r + 1;
+        jt->links[r].next = *head;
+        *head = r;
+    }
+    return QE_OK;
+}
+
+/* The hash table: buckets and chains (jt->links[].next) of the rows without a NULL key
+ * (is_null[r]); a table with a key index gets one empty bucket instead (its chains are
+ * the index's, and every probe looks its keys up there).  *apart: see chain_rows. */
+static qe_status bucket_rows(join_table *jt, const uint8_t *is_null, uint32_t *apart,
+                             rt_error *err) {
     uint32_t n = jt->rows->n_rows;
     uint64_t n_buckets = 16;
-    while (n_buckets < (uint64_t)n) /* salt bits keep longer chains cheap */
+    while (jt->kwords == NULL && n_buckets < (uint64_t)n) /* salt bits keep chains cheap */
         n_buckets *= 2;
+    if (jt->kwords != NULL)
+        n_buckets = 1;
     jt->mask = n_buckets - 1;
-    uint8_t *is_null = rt_malloc(jt->mem, n ? n : 1);
     jt->buckets = rt_arena_alloc(jt->arena, sizeof(uint64_t) * n_buckets);
-    jt->matched = rt_arena_calloc(jt->arena, n ? n : 1);
-    if (!is_null || !jt->buckets || !jt->matched) {
-        rt_free(jt->mem, is_null, n ? n : 1);
+    if (jt->buckets == NULL)
         return rt_error_nomem(err, jt->mem);
-    }
     for (uint64_t b = 0; b < n_buckets; b++)
         jt->buckets[b] = NO_ROW;
-    uint32_t n_null = mark_null_keys(jt->rows, jt->key_cols, jt->n_keys, n, is_null);
-    jt->null_rows = rt_arena_alloc(jt->arena, sizeof(uint32_t) * (n_null ? n_null : 1));
-    jt->n_null_rows = n_null;
+    if (jt->kwords != NULL)
+        return QE_OK;
     *apart = 0;
-    for (uint32_t r = n; jt->null_rows != NULL && r-- > 0;) {
-        if (is_null[r]) {
-            jt->null_rows[--n_null] = r;
+    for (uint32_t r = n; r-- > 0;) {
+        if (is_null[r])
             continue;
-        }
         uint64_t h = jt->links[r].hash, *b = &jt->buckets[h & jt->mask];
         *apart += (uint32_t)*b != NO_ROW && (uint32_t)*b != r + 1;
         jt->links[r].next = (uint32_t)*b;
         *b = (*b & ~(uint64_t)NO_ROW) | salt_of(h) | r;
     }
+    return QE_OK;
+}
+
+/* Chains the rows (their hashes are in jt->links); *apart: how many rows joined a chain
+ * whose first row so far was not the next row (cluster_rows' measure). */
+static qe_status chain_rows(join_table *jt, uint32_t *apart, rt_error *err) {
+    uint32_t n = jt->rows->n_rows;
+    uint8_t *is_null = rt_malloc(jt->mem, n ? n : 1);
+    jt->matched = rt_arena_calloc(jt->arena, n ? n : 1);
+    if (!is_null || !jt->matched) {
+        rt_free(jt->mem, is_null, n ? n : 1);
+        return rt_error_nomem(err, jt->mem);
+    }
+    uint32_t n_null = mark_null_keys(jt->rows, jt->key_cols, jt->n_keys, n, is_null);
+    jt->null_rows = rt_arena_alloc(jt->arena, sizeof(uint32_t) * (n_null ? n_null : 1));
+    jt->n_null_rows = n_null;
+    for (uint32_t r = 0, x = 0; jt->null_rows != NULL && r < n; r++)
+        if (is_null[r])
+            jt->null_rows[x++] = r;
+    qe_status st =
+        jt->null_rows != NULL ? index_keys(jt, is_null, apart, err) : rt_error_nomem(err, jt->mem);
+    if (st == QE_OK)
+        st = bucket_rows(jt, is_null, apart, err);
     rt_free(jt->mem, is_null, n ? n : 1);
-    return jt->null_rows != NULL ? QE_OK : rt_error_nomem(err, jt->mem);
+    return st;
 }
 
 /* ---- clustering the chains --------------------------------------------------------- */
@@ -401,17 +524,24 @@ static bool cluster_strings(rt_vector *d, rt_arena *arena, const cluster_job *jo
     return true;
 }
 
+/* Row r's place in cluster_rows' order: its key's rank with a key index, else its
+ * bucket. */
+static inline uint64_t cluster_bin(const join_table *jt, uint32_t r) {
+    if (jt->kwords != NULL)
+        return key_rank(jt, key_value(&jt->rows->cols[jt->key_cols[0]], r));
+    return jt->links[r].hash & jt->mask;
+}
+
 /* Rewrites the table with every chain's rows next to each other: the rows in bucket
- * order (a stable counting sort, so a chain keeps its order and a probe row meets its
- * matches in the same order), the rows with a NULL key last.  A probe of a key with
- * many rows (TPC-H Q09's partsupp against lineitem) then walks consecutive links,
- * values and strings instead of missing the cache at every row.  The threads gather
- * the columns (their share of the rows each); the new rows replace jt's arena and row
- * buffers. */
+ * order (in key order with a key index) (a stable counting sort, so a chain keeps its order and a
+ * probe row meets its matches in the same order), the rows with a NULL key last.  A probe of a key
+ * with many rows (TPC-H Q09's partsupp against lineitem) then walks consecutive links, values and
+ * strings instead of missing the cache at every row.  The threads gather the columns (their share
+ * of the rows each); the new rows replace jt's arena and row buffers. */
 static qe_status cluster_rows(rt_pipeline_state *ps, join_table *jt, rt_error *err) {
     rt_mem_tracker *mem = jt->mem;
     uint32_t n = jt->rows->n_rows, n_null = jt->n_null_rows, n_jobs = ps->n_threads;
-    uint64_t n_buckets = jt->mask + 1;
+    uint64_t n_buckets = jt->kwords ? jt->n_kvalues : jt->mask + 1;
     size_t perm_bytes = sizeof(uint32_t) * n, at_bytes = sizeof(uint32_t) * n_buckets;
     uint32_t *perm = rt_malloc(mem, perm_bytes), *at = rt_malloc(mem, at_bytes);
     rt_arena *arena = rt_arena_create(mem);
@@ -432,7 +562,7 @@ static qe_status cluster_rows(rt_pipeline_state *ps, join_table *jt, rt_error *e
             if (x < n_null && jt->null_rows[x] == i)
                 x++;
             else
-                at[jt->links[i].hash & jt->mask]++;
+                at[cluster_bin(jt, i)]++;
         }
         uint32_t sum = 0;
         for (uint64_t b = 0; b < n_buckets; b++) {
@@ -444,7 +574,7 @@ static qe_status cluster_rows(rt_pipeline_state *ps, join_table *jt, rt_error *e
             if (x < n_null && jt->null_rows[x] == i)
                 perm[sum + x++] = i;
             else
-                perm[at[jt->links[i].hash & jt->mask]++] = i;
+                perm[at[cluster_bin(jt, i)]++] = i;
         }
         rows = rt_batch_create(arena, jt->rows->n_cols, ps->sink_in_types, n);
         links = rt_arena_alloc(arena, sizeof(join_link) * n);
@@ -686,6 +816,10 @@ void rt_join_jit_view(rt_thread_state *ts, uint32_t op_idx, rt_jit_join *out) {
     out->matched = (uint8_t *)jt->matched;
     out->n_rows = jt->rows->n_rows;
     out->n_null_rows = jt->n_null_rows;
+    out->kwords = jt->kwords;
+    out->kmin = jt->kmin;
+    out->kspan = jt->kspan;
+    out->kheads = jt->kheads;
 }
 
 /* MARK: whether some build row of jt compares with row r of the probe key vectors
@@ -889,6 +1023,20 @@ static void find_heads(probe_state *s, const rt_batch *in, uint32_t n) {
     bool nullable = false;
     for (uint32_t k = 0; k < s->n_keys; k++)
         nullable |= s->key_vecs[k]->validity != NULL || s->key_vecs[k]->type == QE_TYPE_NULL;
+    if (jt->kwords != NULL) { /* the key index: no bucket, the key's own rows */
+        const rt_vector *kv = s->key_vecs[0];
+        for (uint32_t k = 0; k < n; k++) {
+            uint32_t r = s->rows[k];
+            if (nullable && !rt_vector_is_valid(kv, r)) {
+                s->flags[k] |= 4;
+                s->heads[k] = NO_ROW;
+                continue;
+            }
+            s->heads[k] =
+                rt_key_index_head(jt->kwords, jt->kmin, jt->kspan, jt->kheads, key_value(kv, r));
+        }
+        return;
+    }
     for (uint32_t k = 0; k < n; k++)
         __builtin_prefetch(&jt->buckets[hashes[k] & jt->mask]);
     for (uint32_t k = 0; k < n; k++) {
@@ -920,8 +1068,9 @@ static qe_status probe_rows(rt_pipeline_state *ps, rt_thread_state *ts, uint32_t
             continue;
         }
         uint64_t h = s->hashes[k];
+        bool exact = jt->kwords != NULL; /* a key index's chain: the key's rows only */
         for (uint32_t b = s->heads[k]; b != NO_ROW; b = jt->links[b].next) {
-            if (jt->links[b].hash != h || !keys_equal(s, r, b))
+            if (!exact && (jt->links[b].hash != h || !keys_equal(s, r, b)))
                 continue;
             if (first_only) {
                 s->flags[k] |= 1;
@@ -1019,7 +1168,8 @@ qe_status rt_join_probe_run(rt_pipeline_state *ps, rt_thread_state *ts, uint32_t
     memset(s->flags, 0, n);
     for (uint32_t k = 0; k < s->n_keys; k++)
         s->key_vecs[k] = &in->cols[s->keys[k]];
-    rt_hash_vectors(s->key_vecs, s->n_keys, in->sel, n, s->hashes);
+    if (s->jt->kwords == NULL) /* (the key index needs no hash) */
+        rt_hash_vectors(s->key_vecs, s->n_keys, in->sel, n, s->hashes);
     qe_status st = probe_rows(ps, ts, op_idx, s, in, n);
     if (st != QE_OK || s->filter_build) /* the Unmatched pipeline emits the build rows */
         return st;

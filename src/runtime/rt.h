@@ -769,9 +769,45 @@ qe_status rt_jit_func(rt_thread_state *ts, const int32_t *desc, uint64_t *vals);
  * there): generated code reads hash at byte 0 and next at byte 8 of 16-byte links. */
 typedef struct rt_jit_join_link {
     uint64_t hash; /* hash of the row's keys (rt_hash_vectors) */
-    uint32_t next; /* next row of the chain, UINT32_MAX at the end */
+    uint32_t next; /* next row of the chain, UINT32_MAX at the end (with a key index:
+                      the next row with the same key) */
     uint32_t pad;  /* keeps links 16 bytes */
 } rt_jit_join_link;
+
+/* A word of a join's key index: the 64 key values from the index's lowest plus 64 times
+ * the word's position, bit i set if value i has build rows; rank: how many values of
+ * the earlier words have (the value's place in the index's heads). */
+typedef struct rt_key_word {
+    uint64_t bits;
+    uint64_t rank;
+} rt_key_word;
+
+/* The set bits of x (the POPCNT instruction where the compiler may use it: a baseline
+ * x86-64 build would call libgcc for __builtin_popcountll). */
+static inline uint64_t rt_popcount64(uint64_t x) {
+#ifdef __POPCNT__
+    return (uint64_t)__builtin_popcountll(x);
+#else
+    x -= (x >> 1) & 0x5555555555555555ULL;
+    x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+    x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
+    return (x * 0x0101010101010101ULL) >> 56;
+#endif
+}
+
+/* The first build row with key value key in a key index (words, lowest value kmin,
+ * kspan = 64 * words, heads per value with rows), or UINT32_MAX. */
+static inline uint32_t rt_key_index_head(const rt_key_word *words, int64_t kmin, uint64_t kspan,
+                                         const uint32_t *heads, int64_t key) {
+    uint64_t off = (uint64_t)key - (uint64_t)kmin;
+    if (off >= kspan)
+        return UINT32_MAX;
+    const rt_key_word *w = &words[off >> 6];
+    uint64_t bit = off & 63;
+    if (!(w->bits >> bit & 1))
+        return UINT32_MAX;
+    return heads[w->rank + rt_popcount64(w->bits & ((1ULL << bit) - 1))];
+}
 
 /* What a compiled HASH_JOIN_PROBE reads of the join's table (read-only except
  * matched).  Generated code mirrors it field by field (codegen's types.c asserts the
@@ -787,6 +823,14 @@ typedef struct rt_jit_join {
                                       by a RIGHT/FULL/filter_build match */
     uint32_t n_rows;               /* build rows */
     uint32_t n_null_rows;          /* build rows with a NULL key (never chained) */
+    const rt_key_word *kwords;     /* the key index (one integer key whose values span
+                                      little), or NULL: none (then the fields below
+                                      are 0) */
+    int64_t kmin;                  /* its lowest value */
+    uint64_t kspan;                /* 64 * its words: values kmin .. kmin + kspan - 1 */
+    const uint32_t *kheads;        /* per value with rows (rank): its first row, from
+                                      which links[].next goes on; then buckets is
+                                      one empty bucket: every head comes from here */
 } rt_jit_join;
 
 /* Fills *out with the table of the HASH_JOIN_PROBE at op index op_idx of ts's
@@ -842,7 +886,9 @@ uint64_t rt_jit_join_prefetch(const rt_batch *morsel, const rt_jit_join *j, uint
  * the morsel's row columns at rows with a chain, then walks the chains a hop per round,
  * prefetching the next links and the build columns at rows whose hash is the entry's.
  * desc: build key column, rounds (0: none), n_build build columns, n_row morsel
- * columns, then the n_build then the n_row column indexes (at most 8 and 32 used). */
+ * columns, then the n_build then the n_row column indexes (at most 8 and 32 used),
+ * then the morsel column of the first probe key (a table with a key index looks the
+ * heads up by its values instead of hashes). */
 void rt_jit_join_chains(const rt_jit_join *j, const rt_batch *morsel, const uint32_t *sel,
                         uint64_t start, uint64_t n, const uint64_t *hashes, uint32_t *heads,
                         const uint32_t *desc);
