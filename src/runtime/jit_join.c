@@ -54,16 +54,6 @@ static inline const char *value_at(const rt_vector *v, uint32_t width, uint64_t 
     return (const char *)v->values + (size_t)row * width;
 }
 
-/* Row r's value of the integer key column v, sign-extended (join.c's key_value). */
-static inline int64_t key_value(const rt_vector *v, uint64_t r) {
-    switch (v->type) {
-    case QE_TYPE_SMALLINT: return ((const int16_t *)v->values)[r];
-    case QE_TYPE_INTEGER:
-    case QE_TYPE_DATE: return ((const int32_t *)v->values)[r];
-    default: return ((const int64_t *)v->values)[r];
-    }
-}
-
 /* A probe's next prefetch round; see rt.h. */
 uint64_t rt_jit_join_prefetch(const rt_batch *morsel, const rt_jit_join *j, uint64_t *cursor,
                               uint64_t want, const uint32_t *keys, uint32_t n_keys) {
@@ -78,7 +68,7 @@ uint64_t rt_jit_join_prefetch(const rt_batch *morsel, const rt_jit_join *j, uint
     if (j->kwords != NULL) { /* the key index: each key's first row, its link and key */
         for (uint64_t k = c; k < end; k++) {
             uint32_t b = rt_key_index_head(j->kwords, j->kmin, j->kspan, j->kheads,
-                                           key_value(&morsel->cols[keys[0]], row_of(sel, k)));
+                                           rt_key_value(&morsel->cols[keys[0]], row_of(sel, k)));
             if (b != NO_ROW) {
                 __builtin_prefetch(&j->links[b], 0, 3);
                 __builtin_prefetch(value_at(key0, width, b), 0, 3);
@@ -138,7 +128,7 @@ static inline uint32_t head_of(const rt_jit_join *j, const rt_vector *kv, const 
                                uint64_t start, uint64_t x, const uint64_t *hashes) {
     if (kv != NULL)
         return rt_key_index_head(j->kwords, j->kmin, j->kspan, j->kheads,
-                                 key_value(kv, row_of(sel, start + x)));
+                                 rt_key_value(kv, row_of(sel, start + x)));
     return chain_head(j, hashes[x]);
 }
 

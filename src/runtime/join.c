@@ -292,16 +292,6 @@ static uint32_t mark_null_keys(const rt_batch *rows, const uint32_t *key_cols, u
 /* Smaller tables stay in the cache, where a bucket costs no more than the index. */
 #define KEY_INDEX_MIN_ROWS 1024
 
-/* Row r's value of integer key column v, sign-extended. */
-static inline int64_t key_value(const rt_vector *v, uint64_t r) {
-    switch (v->type) {
-    case QE_TYPE_SMALLINT: return ((const int16_t *)v->values)[r];
-    case QE_TYPE_INTEGER:
-    case QE_TYPE_DATE: return ((const int32_t *)v->values)[r];
-    default: return ((const int64_t *)v->values)[r];
-    }
-}
-
 static bool key_index_type(qe_type t) {
     return t == QE_TYPE_SMALLINT || t == QE_TYPE_INTEGER || t == QE_TYPE_DATE ||
            t == QE_TYPE_BIGINT || t == QE_TYPE_TIMESTAMP;
@@ -337,7 +327,7 @@ static qe_status index_keys(join_table *jt, const uint8_t *is_null, uint32_t *ap
     int64_t lo = INT64_MAX, hi = INT64_MIN;
     for (uint32_t r = 0; r < n; r++)
         if (!is_null[r]) {
-            int64_t k = key_value(v, r);
+            int64_t k = rt_key_value(v, r);
             lo = k < lo ? k : lo;
             hi = k > hi ? k : hi;
         }
@@ -350,7 +340,7 @@ static qe_status index_keys(join_table *jt, const uint8_t *is_null, uint32_t *ap
         return rt_error_nomem(err, jt->mem);
     for (uint32_t r = 0; r < n; r++)
         if (!is_null[r]) {
-            uint64_t off = (uint64_t)key_value(v, r) - (uint64_t)lo;
+            uint64_t off = (uint64_t)rt_key_value(v, r) - (uint64_t)lo;
             words[off >> 6].bits |= 1ULL << (off & 63);
         }
     uint64_t rank = 0;
@@ -371,7 +361,7 @@ static qe_status index_keys(join_table *jt, const uint8_t *is_null, uint32_t *ap
     for (uint32_t r = n; r-- > 0;) {
         if (is_null[r])
             continue;
-        uint32_t *head = &jt->kheads[key_rank(jt, key_value(v, r))];
+        uint32_t *head = &jt->kheads[key_rank(jt, rt_key_value(v, r))];
         *apart += *head != NO_ROW && *head != r + 1;
         jt->links[r].next = *head;
         *head = r;
@@ -528,7 +518,7 @@ static bool cluster_strings(rt_vector *d, rt_arena *arena, const cluster_job *jo
  * bucket. */
 static inline uint64_t cluster_bin(const join_table *jt, uint32_t r) {
     if (jt->kwords != NULL)
-        return key_rank(jt, key_value(&jt->rows->cols[jt->key_cols[0]], r));
+        return key_rank(jt, rt_key_value(&jt->rows->cols[jt->key_cols[0]], r));
     return jt->links[r].hash & jt->mask;
 }
 
@@ -1033,7 +1023,7 @@ static void find_heads(probe_state *s, const rt_batch *in, uint32_t n) {
                 continue;
             }
             s->heads[k] =
-                rt_key_index_head(jt->kwords, jt->kmin, jt->kspan, jt->kheads, key_value(kv, r));
+                rt_key_index_head(jt->kwords, jt->kmin, jt->kspan, jt->kheads, rt_key_value(kv, r));
         }
         return;
     }

@@ -20,6 +20,16 @@
 
 static inline size_t rt_bitmap_bytes(uint32_t n_bits) { return ((size_t)n_bits + 7) / 8; }
 static inline bool rt_bit_get(const uint8_t *bm, uint32_t i) { return (bm[i >> 3] >> (i & 7)) & 1; }
+/* Row r's value of integer key column v (SMALLINT, INTEGER, DATE, BIGINT, TIMESTAMP),
+ * sign-extended: the join key index's values (join.c, jit_join.c). */
+static inline int64_t rt_key_value(const rt_vector *v, uint64_t r) {
+    switch (v->type) {
+    case QE_TYPE_SMALLINT: return ((const int16_t *)v->values)[r];
+    case QE_TYPE_INTEGER:
+    case QE_TYPE_DATE: return ((const int32_t *)v->values)[r];
+    default: return ((const int64_t *)v->values)[r];
+    }
+}
 static inline void rt_bit_set(uint8_t *bm, uint32_t i) { bm[i >> 3] |= (uint8_t)(1u << (i & 7)); }
 static inline void rt_bit_clear(uint8_t *bm, uint32_t i) {
     bm[i >> 3] &= (uint8_t)~(1u << (i & 7));
