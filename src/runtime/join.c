@@ -307,7 +307,7 @@ static inline uint32_t key_rank(const join_table *jt, int64_t k) {
 /* Gives jt a key index when it has one key, an integer, whose values (rows with a NULL
  * key, is_null[r], left out) span few values (KEY_INDEX_SPAN_PER_ROW): a bit per value
  * in the span, a rank per 64 of them, and per value with rows its first row, the others
- * following along links[].knext in increasing order.  A probe then finds a key's rows
+ * following along links[].next in increasing order.  A probe then finds a key's rows
  * without hashing or a bucket, and when its keys come in order (TPC-H's lineitem
  * against orders) it reads the index, the heads and the links in order.  *apart: how
  * many rows are not followed by the next row of their key (cluster_rows' measure). */
@@ -375,11 +375,9 @@ static qe_status index_keys(join_table *jt, const uint8_t *is_null, uint32_t *ap
 static qe_status bucket_rows(join_table *jt, const uint8_t *is_null, uint32_t *apart,
                              rt_error *err) {
     uint32_t n = jt->rows->n_rows;
-    uint64_t n_buckets = 16;
-    while (jt->kwords == NULL && n_buckets < (uint64_t)n) /* salt bits keep chains cheap */
+    uint64_t n_buckets = jt->kwords != NULL ? 1 : 16;
+    while (n_buckets > 1 && n_buckets < (uint64_t)n) /* salt bits keep longer chains cheap */
         n_buckets *= 2;
-    if (jt->kwords != NULL)
-        n_buckets = 1;
     jt->mask = n_buckets - 1;
     jt->buckets = rt_arena_alloc(jt->arena, sizeof(uint64_t) * n_buckets);
     if (jt->buckets == NULL)
@@ -523,11 +521,12 @@ static inline uint64_t cluster_bin(const join_table *jt, uint32_t r) {
 }
 
 /* Rewrites the table with every chain's rows next to each other: the rows in bucket
- * order (in key order with a key index) (a stable counting sort, so a chain keeps its order and a
- * probe row meets its matches in the same order), the rows with a NULL key last.  A probe of a key
- * with many rows (TPC-H Q09's partsupp against lineitem) then walks consecutive links, values and
- * strings instead of missing the cache at every row.  The threads gather the columns (their share
- * of the rows each); the new rows replace jt's arena and row buffers. */
+ * order, or key order with a key index (a stable counting sort, so a chain keeps its
+ * order and a probe row meets its matches in the same order), the rows with a NULL key
+ * last.  A probe of a key with many rows (TPC-H Q09's partsupp against lineitem) then
+ * walks consecutive links, values and strings instead of missing the cache at every
+ * row.  The threads gather the columns (their share of the rows each); the new rows
+ * replace jt's arena and row buffers. */
 static qe_status cluster_rows(rt_pipeline_state *ps, join_table *jt, rt_error *err) {
     rt_mem_tracker *mem = jt->mem;
     uint32_t n = jt->rows->n_rows, n_null = jt->n_null_rows, n_jobs = ps->n_threads;
