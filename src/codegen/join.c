@@ -1076,7 +1076,7 @@ qe_status cg_gen_probe(cg_fn *f, uint32_t k, const cg_val *in, const qe_type *in
     LLVMBuildStore(m->b, nx, b_var);
     LLVMValueRef same = LLVMBuildICmp(m->b, LLVMIntEQ, lh, h, "");
     if (g.indexed != NULL) /* a key index's chain has the key's rows only */
-        same = LLVMBuildOr(m->b, same, g.indexed, "");
+        same = LLVMBuildSelect(m->b, g.indexed, cg_i1(m, true), same, ""); /* (h unset) */
     LLVMBuildCondBr(m->b, same, cand, head);
     LLVMPositionBuilderAtEnd(m->b, cand);
     if (g.indexed != NULL) {
@@ -1275,6 +1275,15 @@ static void prepass_fill(cg_fn *f, LLVMValueRef sel, LLVMValueRef has_sel, LLVMV
     LLVMBuildStore(m->b, end, f->pre_end);
     LLVMTypeRef h_arr = LLVMArrayType2(m->t_i64, CG_PRE_ROWS);
     LLVMTypeRef b_arr = LLVMArrayType2(m->t_i32, CG_PRE_ROWS);
+    /* optimized, a table with a key index: no hashes (the walk compares none), the
+     * heads come from the index's values */
+    LLVMBasicBlockRef chains = NULL;
+    if (!m->cheap && keyed_type(op, f->pipe->ops[f->pre_op - 1]->types)) {
+        LLVMBasicBlockRef hashing = block(f, "pre_hashing");
+        chains = block(f, "pre_chains");
+        LLVMBuildCondBr(m->b, LLVMBuildIsNotNull(m->b, fld[CG_JOIN_KWORDS], ""), chains, hashing);
+        LLVMPositionBuilderAtEnd(m->b, hashing);
+    }
     /* pass 1, optimized, fixed-width keys of at most 8 bytes and a morsel without a
      * selection: the hashes come from a vectorized loop, then (a table too big for the
      * cache) a scalar loop over them prefetches the buckets */
@@ -1336,6 +1345,10 @@ static void prepass_fill(cg_fn *f, LLVMValueRef sel, LLVMValueRef has_sel, LLVMV
     if (after != NULL) {
         LLVMBuildBr(m->b, after);
         LLVMPositionBuilderAtEnd(m->b, after);
+    }
+    if (chains != NULL) {
+        LLVMBuildBr(m->b, chains);
+        LLVMPositionBuilderAtEnd(m->b, chains);
     }
     /* the chain heads, their prefetches and the chain rounds (precompiled) */
     LLVMValueRef args[8] = {view,
