@@ -1076,7 +1076,10 @@ qe_status cg_gen_probe(cg_fn *f, uint32_t k, const cg_val *in, const qe_type *in
     LLVMBuildStore(m->b, nx, b_var);
     LLVMValueRef same = LLVMBuildICmp(m->b, LLVMIntEQ, lh, h, "");
     if (g.indexed != NULL) /* a key index's chain has the key's rows only */
-        same = LLVMBuildSelect(m->b, g.indexed, cg_i1(m, true), same, ""); /* (h unset) */
+        /* (the optimized pre-pass leaves h unset: a select, not an or, of it; the
+         * cheap tier, whose FastISel has no i1 select, sets it) */
+        same = m->cheap ? LLVMBuildOr(m->b, same, g.indexed, "")
+                        : LLVMBuildSelect(m->b, g.indexed, cg_i1(m, true), same, "");
     LLVMBuildCondBr(m->b, same, cand, head);
     LLVMPositionBuilderAtEnd(m->b, cand);
     if (g.indexed != NULL) {
