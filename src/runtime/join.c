@@ -299,9 +299,7 @@ static bool key_index_type(qe_type t) {
 
 /* The rank of key value k in jt's key index (k has rows). */
 static inline uint32_t key_rank(const join_table *jt, int64_t k) {
-    uint64_t off = (uint64_t)k - (uint64_t)jt->kmin;
-    const rt_key_word *w = &jt->kwords[off >> 6];
-    return (uint32_t)(w->rank + rt_popcount64(w->bits & ((1ULL << (off & 63)) - 1)));
+    return (uint32_t)rt_key_rank(jt->kwords, (uint64_t)k - (uint64_t)jt->kmin);
 }
 
 /* Gives jt a key index when it has one key, an integer, whose values (rows with a NULL

@@ -795,6 +795,13 @@ static inline uint64_t rt_popcount64(uint64_t x) {
 #endif
 }
 
+/* The rank of the value at offset off of a key index's span (its place in the heads;
+ * meaningful when the value has rows). */
+static inline uint64_t rt_key_rank(const rt_key_word *words, uint64_t off) {
+    const rt_key_word *w = &words[off >> 6];
+    return w->rank + rt_popcount64(w->bits & ((1ULL << (off & 63)) - 1));
+}
+
 /* The first build row with key value key in a key index (words, lowest value kmin,
  * kspan = 64 * words, heads per value with rows), or UINT32_MAX. */
 static inline uint32_t rt_key_index_head(const rt_key_word *words, int64_t kmin, uint64_t kspan,
@@ -802,11 +809,9 @@ static inline uint32_t rt_key_index_head(const rt_key_word *words, int64_t kmin,
     uint64_t off = (uint64_t)key - (uint64_t)kmin;
     if (off >= kspan)
         return UINT32_MAX;
-    const rt_key_word *w = &words[off >> 6];
-    uint64_t bit = off & 63;
-    if (!(w->bits >> bit & 1))
+    if (!(words[off >> 6].bits >> (off & 63) & 1))
         return UINT32_MAX;
-    return heads[w->rank + rt_popcount64(w->bits & ((1ULL << bit) - 1))];
+    return heads[rt_key_rank(words, off)];
 }
 
 /* What a compiled HASH_JOIN_PROBE reads of the join's table (read-only except
