@@ -369,11 +369,7 @@ static void at_entry(cg_fn *f) {
 /* Whether a probe of op may find a key index on its table (join.c's index_keys: one
  * integer key). */
 static bool keyed_type(const plan_op *op, const qe_type *in_types) {
-    if (op->u.join.n_keys != 1)
-        return false;
-    qe_type t = in_types[op->u.join.probe_keys[0]];
-    return t == QE_TYPE_SMALLINT || t == QE_TYPE_INTEGER || t == QE_TYPE_DATE ||
-           t == QE_TYPE_BIGINT || t == QE_TYPE_TIMESTAMP;
+    return op->u.join.n_keys == 1 && rt_key_index_type(in_types[op->u.join.probe_keys[0]]);
 }
 
 /* The set bits of x (i64): llvm.ctpop, or at the cheap tier (whose fast instruction

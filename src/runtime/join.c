@@ -292,11 +292,6 @@ static uint32_t mark_null_keys(const rt_batch *rows, const uint32_t *key_cols, u
 /* Smaller tables stay in the cache, where a bucket costs no more than the index. */
 #define KEY_INDEX_MIN_ROWS 1024
 
-static bool key_index_type(qe_type t) {
-    return t == QE_TYPE_SMALLINT || t == QE_TYPE_INTEGER || t == QE_TYPE_DATE ||
-           t == QE_TYPE_BIGINT || t == QE_TYPE_TIMESTAMP;
-}
-
 /* The rank of key value k in jt's key index (k has rows). */
 static inline uint32_t key_rank(const join_table *jt, int64_t k) {
     return (uint32_t)rt_key_rank(jt->kwords, (uint64_t)k - (uint64_t)jt->kmin);
@@ -320,7 +315,7 @@ static qe_status index_keys(join_table *jt, const uint8_t *is_null, uint32_t *ap
     if (jt->n_keys != 1 || n_keyed < KEY_INDEX_MIN_ROWS)
         return QE_OK;
     const rt_vector *v = &jt->rows->cols[jt->key_cols[0]];
-    if (!key_index_type(v->type))
+    if (!rt_key_index_type(v->type))
         return QE_OK;
     int64_t lo = INT64_MAX, hi = INT64_MIN;
     for (uint32_t r = 0; r < n; r++)

@@ -795,6 +795,13 @@ static inline uint64_t rt_popcount64(uint64_t x) {
 #endif
 }
 
+/* Whether a join whose one key has type t may get a key index (join.c index_keys; codegen
+ * asks too, to generate the lookup). */
+static inline bool rt_key_index_type(qe_type t) {
+    return t == QE_TYPE_SMALLINT || t == QE_TYPE_INTEGER || t == QE_TYPE_DATE ||
+           t == QE_TYPE_BIGINT || t == QE_TYPE_TIMESTAMP;
+}
+
 /* The rank of the value at offset off of a key index's span (its place in the heads;
  * meaningful when the value has rows). */
 static inline uint64_t rt_key_rank(const rt_key_word *words, uint64_t off) {
